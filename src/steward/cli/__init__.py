@@ -1,0 +1,44 @@
+"""The `steward` command line. Thin: every command parses arguments and calls the library.
+
+Each area lives in its own module exposing a Typer `app` (or plain commands); this module mounts them.
+Errors from the library (`StewardError`) are printed as one line without a traceback, exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import typer  # noqa: E402
+
+from steward.cli import area  # noqa: E402
+from steward.errors import StewardError  # noqa: E402
+
+app = typer.Typer(
+    name="steward",
+    help="Steward: a governed, OpenAI-compatible gateway for responsible LLM apps.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+area.mount(app)
+
+
+def main() -> None:
+    """Console entry point: run the CLI, turning Steward errors into one clear line."""
+    try:
+        app()
+    except StewardError as exc:
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""What every command needs: the project, its settings, the store, an in-process client, a console.
+
+`--config` on the root command (or `STEWARD_CONFIG`) picks the steward.yaml; otherwise the nearest one, else
+the embedded defaults. Objects are created on first use and cached for the one command invocation.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from rich.console import Console
+
+from steward.config import Project, Settings, load_project
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@lru_cache(maxsize=1)
+def project() -> Project:
+    return load_project(os.environ.get("STEWARD_CONFIG") or None)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.resolve(project())
+
+
+@lru_cache(maxsize=1)
+def open_store() -> Any:
+    from steward.store import Store
+
+    settings().home.mkdir(parents=True, exist_ok=True)
+    return Store.open(settings().database_url)
+
+
+def client() -> Any:
+    """An in-process governed client acting as the local operator."""
+    from steward.client import Client
+    from steward.gateway.assemble import Runtime, open_runtime
+
+    runtime: Runtime = open_runtime(project(), settings())
+    return Client(runtime=runtime)
+
+
+def reset() -> None:
+    """Forget cached objects (tests run many commands in one process)."""
+    for cached in (project, settings, open_store):
+        cached.cache_clear()

@@ -1,0 +1,168 @@
+"""The everyday commands: `init`, `serve`, `ask`, `chat`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from steward.cli import context
+
+app = typer.Typer()
+
+DEMO_FILES = ("steward.yaml",)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new project.")] = Path("."),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing steward.yaml.")] = False,
+) -> None:
+    """Scaffold a working project with the demo app (the airport booking assistant).
+
+    Example: `steward init my-project && cd my-project && steward serve`
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "steward.yaml"
+    if target.exists() and not force:
+        context.err_console.print(f"{target} exists; pass --force to overwrite it.")
+        raise typer.Exit(1)
+    defaults = resources.files("steward.defaults")
+    target.write_text(defaults.joinpath("steward.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    kb = defaults.joinpath("kb")
+    if kb.is_dir():
+        with resources.as_file(kb) as source:
+            shutil.copytree(source, directory / "kb", dirs_exist_ok=True)
+    (directory / ".gitignore").write_text(".steward/\n", encoding="utf-8")
+    context.console.print(f"created {target}; next: `cd {directory} && steward models fetch && steward serve`")
+
+
+def _admin_key(store: object, home: Path) -> str | None:
+    """On first start, create an admin key and keep it (mode 600) so the printed snippets work."""
+    path = home / "admin.key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    if store.count_keys() > 0:  # type: ignore[attr-defined]
+        return None
+    secret, _ = store.create_key(role="admin", name="bootstrap admin", created_by="steward serve")  # type: ignore[attr-defined]
+    path.write_text(secret + "\n", encoding="utf-8")
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    return secret
+
+
+def _snippets(url: str, key: str | None, app_name: str) -> str:
+    shown = key or "$STEWARD_API_KEY"
+    return f"""
+Steward is serving on {url}   (OpenAI-compatible: {url}/v1, metrics: {url}/metrics, docs: {url}/docs)
+API key: {shown}{'   (saved in .steward/admin.key; create others with `steward keys create`)' if key else ''}
+
+curl {url}/v1/chat/completions -H "Authorization: Bearer {shown}" -H "Content-Type: application/json" \\
+  -d '{{"model": "{app_name}", "messages": [{{"role": "user", "content": "What is the status of PNR 290049223?"}}]}}'
+
+python -c 'from openai import OpenAI
+c = OpenAI(base_url="{url}/v1", api_key="{shown}")
+r = c.chat.completions.create(model="{app_name}", messages=[{{"role": "user", "content": "Hello!"}}])
+print(r.choices[0].message.content)'
+"""
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default from steward.yaml).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from steward.yaml, 8080).")] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Serve the project's apps over the OpenAI-compatible HTTP API.
+
+    Example: `steward serve --port 8080`, then point any OpenAI client at http://127.0.0.1:8080/v1
+    """
+    import uvicorn
+
+    from steward.gateway.assemble import open_runtime
+    from steward.gateway.http import create_app
+    from steward.gateway.telemetry import configure_logging
+    from steward.models.health import model_problems
+
+    configure_logging(log_level)
+    runtime = open_runtime(context.project(), context.settings())
+    problems = model_problems(runtime.project, runtime.settings)
+    for problem in problems:
+        context.err_console.print(f"[yellow]warning:[/] {problem}")
+    key = _admin_key(runtime.store, runtime.settings.home)
+    host = host or runtime.project.server.host
+    port = port or int(os.environ.get("STEWARD_PORT") or runtime.project.server.port)
+    first_app = next(iter(runtime.project.apps))
+    context.console.print(_snippets(f"http://{host}:{port}", key, first_app), highlight=False, soft_wrap=True)
+    api = create_app(runtime.gateway, runtime.authenticator)
+
+    @api.on_event("shutdown")
+    async def _close() -> None:
+        await runtime.aclose()
+
+    uvicorn.run(api, host=host, port=port, log_config=None, access_log=False, log_level=log_level)
+
+
+@app.command()
+def ask(
+    app_name: Annotated[str, typer.Argument(metavar="APP", help="The app to ask.")],
+    question: Annotated[str, typer.Argument(help="Your message.")],
+    stream: Annotated[bool, typer.Option(help="Print the answer as it is released.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer and its governance as JSON.")] = False,
+) -> None:
+    """Ask an app one question through the governed pipeline (in-process, no server needed).
+
+    Example: `steward ask airport-assistant "What is the status of PNR 290049223?"`
+    """
+    import orjson
+
+    with context.client() as client:
+        if as_json or not stream:
+            result = client.chat(app_name, question)
+            if as_json:
+                body = {"answer": result.text, "finish_reason": result.finish_reason, **result.steward}
+                typer.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+                return
+            typer.echo(result.text)
+        else:
+            for piece in client.stream(app_name, question):
+                typer.echo(piece, nl=False)
+            typer.echo()
+            result = client.last_result
+        if result is not None:
+            context.err_console.print(f"[dim]record {result.record.id} · {result.record.status}[/]")
+
+
+@app.command()
+def chat(
+    app_name: Annotated[str, typer.Argument(metavar="APP", help="The app to chat with.")],
+) -> None:
+    """Chat with an app interactively, streaming answers (Ctrl-D or /exit to leave).
+
+    Example: `steward chat airport-assistant`
+    """
+    from steward.types import Message
+
+    history: list[Message] = []
+    with context.client() as client:
+        context.console.print(f"Chatting with [bold]{app_name}[/]; /exit to leave.")
+        while True:
+            try:
+                line = input("> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if line in ("/exit", "/quit"):
+                break
+            if not line:
+                continue
+            history.append(Message("user", line))
+            pieces = []
+            for piece in client.stream(app_name, history):
+                pieces.append(piece)
+                typer.echo(piece, nl=False)
+            typer.echo()
+            history.append(Message("assistant", "".join(pieces)))

@@ -1,0 +1,213 @@
+"""`steward eval`: score files, run suites that gate releases, list and compare stored runs.
+
+Thin: each command parses options and calls `steward.evals`; tables are Rich, `--json` prints data.
+`steward eval run` exits 1 when a gate fails (2 for bad input), so CI can block a release on it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.table import Table
+
+from steward.cli import context
+from steward.errors import InvalidRequest
+
+app = typer.Typer(no_args_is_help=True, help="Evaluate: score files, run suites with gates, compare runs.")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _options(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """`-o rouge.use_stemmer=false` → {"rouge": {"use_stemmer": False}} (values read as YAML scalars)."""
+    out: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        metric, dot, option = key.partition(".")
+        if not sep or not dot or not metric or not option:
+            raise InvalidRequest(f"--option {pair!r}: write METRIC.OPTION=VALUE, e.g. -o rouge.use_stemmer=false.")
+        out.setdefault(metric.strip(), {})[option.strip()] = yaml.safe_load(raw)
+    return out
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=1, default=str) + "\n")
+
+
+@app.command("metrics")
+def metrics_command(
+    data: Annotated[Path, typer.Option("--data", help="JSONL file: one {prediction, references, ...} per line.")],
+    metrics: Annotated[str, typer.Option("--metrics", help="Comma-separated metric names (see `steward eval list`).")],
+    per_row: Annotated[bool, typer.Option("--per-row", help="Also give every row's scores.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    option: Annotated[list[str] | None, typer.Option("--option", "-o", help="METRIC.OPTION=VALUE, repeatable.")] = None,
+) -> None:
+    """Score predictions you already have (your logs), without running a model.
+
+    Example: `steward eval metrics --data answers.jsonl --metrics bleu,rouge,faithfulness --per-row`
+    """
+    from steward.evals.api import score_file
+
+    result = score_file(data, metrics, _options(option or []))
+    if as_json:
+        _print_json(result.to_dict(per_row))
+        return
+    table = Table("metric", "value", "mean", "scored", "unscored", title=f"{data} · {result.n_rows} rows")
+    for s in result.scores:
+        table.add_row(s.name + (" (corpus)" if s.corpus else ""), _fmt(s.value), _fmt(s.mean),
+                      str(len(s.per_row) - s.unscored), str(s.unscored))
+    context.console.print(table)
+    if per_row:
+        rows = Table("row", "line", "id", *[s.name for s in result.scores])
+        columns = [s.row_values(result.n_rows) for s in result.scores]
+        for i in range(result.n_rows):
+            rows.add_row(str(i + 1), str(result.lines[i]), result.ids[i] or "", *[_fmt(c[i]) for c in columns])
+        context.console.print(rows)
+
+
+@app.command("list")
+def list_metrics() -> None:
+    """List the available metrics (built-in and from plugins) with their options.
+
+    Example: `steward eval list`
+    """
+    from steward.evals.metric import options_of
+    from steward.evals.registry import available
+
+    table = Table("metric", "needs", "options", "what")
+    for name, metric in sorted(available().items()):
+        table.add_row(name, ", ".join(metric.needs), ", ".join(options_of(metric)), metric.description)
+    context.console.print(table)
+
+
+@app.command("run")
+def run_command(
+    suite: Annotated[Path, typer.Argument(help="The suite YAML.")],
+    reports: Annotated[Path | None, typer.Option("--reports", help="Folder for the JSON and HTML reports.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Call the model even for cached answers.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Run a suite through the governed pipeline; exit 1 when a gate fails.
+
+    Example: `steward eval run examples/evals/airport_faq.yaml`
+    """
+    from rich.progress import Progress
+
+    from steward.evals.api import run_suite_file
+
+    with Progress(transient=True, console=context.err_console) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(f"{label}", total=total)
+            bar.update(tasks[label], completed=done)
+
+        outcome = run_suite_file(suite, progress=progress, reports_dir=reports, cache=False if no_cache else None)
+    if as_json:
+        _print_json({"passed": outcome.passed, "runs": [{"id": r.id, "variant": r.variant, "passed": r.passed,
+                    "gates": r.gates, "scores": r.summary, "reports": r.reports} for r in outcome.runs],
+                     "comparison": [d.to_dict() for d in outcome.comparison or []]})
+    else:
+        for run in outcome.runs:
+            _print_run(run)
+        if outcome.comparison:
+            _print_comparison(outcome.comparison)
+    if not outcome.passed:
+        raise typer.Exit(1)
+
+
+def _print_run(run: Any) -> None:
+    verdict = "[green]PASSED[/]" if run.passed else "[bold red]FAILED[/]"
+    label = f" variant {run.variant}" if run.variant else ""
+    context.console.print(f"{run.kind} [bold]{run.name}[/]{label} · app {run.app} · run {run.id} · {verdict}")
+    table = Table("metric", "value", "scored", "unscored")
+    for s in run.summary:
+        table.add_row(s["name"], _fmt(s["value"]), str(s["scored"]), str(s["unscored"]))
+    context.console.print(table)
+    for gate in run.gates:
+        mark = "[green]pass[/]" if gate["passed"] else "[red]fail[/]"
+        context.console.print(f"  gate {gate['gate']}: {_fmt(gate['value'])} {mark}")
+    for kind, path in (run.reports or {}).items():
+        context.console.print(f"  {kind} report: {path}")
+
+
+def _print_comparison(deltas: Any) -> None:
+    from steward.evals.compare import overall
+
+    table = Table("metric", "A", "B", "delta", "95% interval", "pairs", "verdict")
+    for d in deltas:
+        table.add_row(d.name, _fmt(d.a), _fmt(d.b), _fmt(d.delta), f"[{_fmt(d.low)}, {_fmt(d.high)}]", str(d.pairs),
+                      d.verdict)
+    context.console.print(table)
+    context.console.print(overall(deltas))
+
+
+@app.command("compare")
+def compare_command(
+    run_a: Annotated[str, typer.Argument(help="Run A: a run id (or prefix) or a JSON report file.")],
+    run_b: Annotated[str, typer.Argument(help="Run B: a run id (or prefix) or a JSON report file.")],
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Per-metric deltas of B against A with paired-bootstrap 95% intervals and a verdict.
+
+    Example: `steward eval compare evr_1a2b evr_3c4d`
+    """
+    from steward.evals.api import compare
+
+    reports = all(ref.endswith(".json") and Path(ref).is_file() for ref in (run_a, run_b))
+    deltas = compare(run_a, run_b, engine=None if reports else context.open_store().engine, seed=seed)
+    if as_json:
+        _print_json([d.to_dict() for d in deltas])
+    else:
+        _print_comparison(deltas)
+
+
+@app.command("runs")
+def runs_command(
+    app_name: Annotated[str | None, typer.Option("--app", help="Only runs of this app.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="suite or redteam.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 20,
+) -> None:
+    """List stored evaluation and red-team runs, newest first.
+
+    Example: `steward eval runs --app airport-assistant`
+    """
+    from steward.store.evals import list_runs
+
+    table = Table("id", "kind", "name", "app", "variant", "cases", "passed", "dataset")
+    for run in list_runs(context.open_store().engine, app_name, kind, limit):
+        table.add_row(run.id, run.kind, run.name, run.app, run.variant or "", str(run.case_count),
+                      "yes" if run.passed else "no", (run.dataset_hash or "")[:19])
+    context.console.print(table)
+
+
+@app.command("show")
+def show_command(
+    run_id: Annotated[str, typer.Argument(help="A run id (or prefix).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole run as JSON.")] = False,
+) -> None:
+    """Show a stored run: versions, scores, gates and report files.
+
+    Example: `steward eval show evr_1a2b`
+    """
+    from steward.evals.report import run_payload
+    from steward.store.evals import get_run
+
+    run = get_run(context.open_store().engine, run_id)
+    if as_json:
+        _print_json(run_payload(run))
+        return
+    _print_run(run)
+    for key, value in run.versions.items():
+        context.console.print(f"  {key}: {value}")

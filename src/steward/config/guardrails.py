@@ -1,0 +1,217 @@
+"""Schema of guardrail policies (`policies:` in steward.yaml).
+
+A policy is named, reusable (any number of apps name it with `policy:`) and versioned like a prompt: its
+version is the hash of its content, so a record always says exactly which rules judged it. A policy lists, per
+stage (`input`, `retrieved`, `output`), which scanners run, the score threshold at which a finding counts and
+the action it triggers. Built-in scanners have typed rules (so a misspelt option fails with `file:line`);
+third-party scanners registered through the `register_scanners` hook are configured under `plugins:` with an
+`options:` mapping handed to their factory.
+
+    policies:
+      airport-default:
+        description: Booking assistant policy
+        redact_records: true
+        input:
+          pii: {mode: pseudonymise, block_entities: [CREDIT_CARD]}
+          injection: {threshold: 0.5, action: block}
+          toxicity: {threshold: 0.7, action: block}
+        output:
+          pii: {mode: mask}
+          compliance:
+            - name: risk-disclosure
+              when: ["\\b(buy|sell|invest)\\b"]
+              require: ["capital (is )?at risk"]
+              otherwise: append
+              append: "Capital at risk. This is not financial advice."
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+RuleAction = Literal["allow", "warn", "redact", "escalate", "block"]
+PiiMode = Literal["mask", "hash", "pseudonymise"]
+Otherwise = Literal["append", "block", "escalate", "warn"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Rule(_Strict):
+    """A scanner switched on for a stage: findings scoring at least `threshold` trigger `action`."""
+
+    enabled: bool = True
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    action: RuleAction = "block"
+
+
+class PiiRule(Rule):
+    """Personal data: redact by `mode`, block outright on `block_entities`, restore pseudonyms in answers."""
+
+    action: RuleAction = "redact"
+    threshold: float = Field(0.4, ge=0.0, le=1.0)
+    mode: PiiMode = "pseudonymise"
+    entities: list[str] | None = None  # None: every entity type the scanner knows
+    block_entities: list[str] = Field(default_factory=list)
+    restore: bool = True  # put the real values back into the answer the user receives
+    language: str = "en"
+
+    @field_validator("entities", "block_entities")
+    @classmethod
+    def _upper(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [v.upper() for v in value]
+
+
+class InjectionRule(Rule):
+    """Prompt injection and jailbreaks: heuristics plus the shipped classifier, or a hub model."""
+
+    backend: Literal["builtin", "hub"] = "builtin"
+    model_path: str | None = None  # a local transformers checkpoint (DeBERTa, Prompt Guard) for backend: hub
+    injection_label: str | None = None  # the label name of the attack class in that checkpoint
+
+    @model_validator(mode="after")
+    def _hub_needs_path(self) -> InjectionRule:
+        if self.backend == "hub" and not self.model_path:
+            raise ValueError("backend: hub needs `model_path:` (a local folder with a transformers checkpoint)")
+        return self
+
+
+class ToxicityRule(Rule):
+    """Toxicity, hate and harassment (the shipped classifier)."""
+
+    threshold: float = Field(0.7, ge=0.0, le=1.0)
+
+
+class TopicRule(Rule):
+    """Allowed and denied topics by description (embedding similarity)."""
+
+    allowed: list[str] = Field(default_factory=list)
+    denied: list[str] = Field(default_factory=list)
+    include_purpose: bool = True  # the app's `purpose:` counts as an allowed topic
+    threshold: float = Field(0.35, ge=0.0, le=1.0)
+    min_chars: int = Field(24, ge=0)  # greetings and one-word follow-ups are never off topic
+
+    @model_validator(mode="after")
+    def _has_topics(self) -> TopicRule:
+        if not self.allowed and not self.denied and not self.include_purpose:
+            raise ValueError("a topic rule needs `allowed:` or `denied:` descriptions (or include_purpose: true)")
+        return self
+
+
+class ToneRule(Rule):
+    """Professional tone of answers (shouting, insults, slang, profanity)."""
+
+    action: RuleAction = "warn"
+
+
+class SecretsRule(Rule):
+    """API keys, tokens and private keys."""
+
+
+class LeakageRule(Rule):
+    """System-prompt leakage: the canary token, or long verbatim runs of the system prompt."""
+
+    min_overlap: float = Field(0.5, gt=0.0, le=1.0)  # share of the system prompt's 8-grams repeated
+
+
+class SchemaRule(Rule):
+    """Answers must be JSON valid against the app's `response_schema`."""
+
+    reask: bool = True  # remote models get one re-ask with the validation error
+
+
+class ComplianceRule(_Strict):
+    """When an answer matches `when` (regexes, any), it must match `require` (regexes, any), else `otherwise`."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    when: list[str] = Field(min_length=1)
+    require: list[str] = Field(default_factory=list)
+    otherwise: Otherwise = "append"
+    append: str | None = None
+
+    @field_validator("when", "require")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
+        return patterns
+
+    @model_validator(mode="after")
+    def _append_needs_text(self) -> ComplianceRule:
+        if self.otherwise == "append" and not self.append:
+            raise ValueError("otherwise: append needs `append:` (the text added to the answer)")
+        return self
+
+
+class PluginRule(Rule):
+    """A third-party scanner registered through `register_scanners`; `options` go to its factory."""
+
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class StagePolicy(_Strict):
+    """The scanners of one stage. Absent means not scanned."""
+
+    pii: PiiRule | None = None
+    secrets: SecretsRule | None = None
+    injection: InjectionRule | None = None
+    toxicity: ToxicityRule | None = None
+    topic: TopicRule | None = None
+    tone: ToneRule | None = None
+    leakage: LeakageRule | None = None
+    schema_: SchemaRule | None = Field(None, alias="schema")
+    compliance: list[ComplianceRule] = Field(default_factory=list)
+    plugins: dict[str, PluginRule] = Field(default_factory=dict)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def rules(self) -> dict[str, Rule]:
+        """The enabled built-in and plugin rules by scanner name (compliance rules are separate)."""
+        named: dict[str, Rule | None] = {
+            "pii": self.pii, "secrets": self.secrets, "injection": self.injection, "toxicity": self.toxicity,
+            "topic": self.topic, "tone": self.tone, "leakage": self.leakage, "schema": self.schema_,
+        }
+        found = {name: rule for name, rule in named.items() if rule is not None and rule.enabled}
+        found.update({name: rule for name, rule in self.plugins.items() if rule.enabled})
+        return found
+
+
+OUTPUT_ONLY = ("tone", "leakage", "schema_", "compliance")
+
+
+class PolicySpec(_Strict):
+    """A named, versioned guardrail policy: per-stage scanners, thresholds and actions."""
+
+    description: str = ""
+    redact_records: bool = False  # keep only redacted text in records (privacy of logs)
+    stream: Literal["sentences", "whole"] = "sentences"  # how streamed answers are held before release
+    input: StagePolicy = Field(default_factory=StagePolicy)
+    retrieved: StagePolicy = Field(default_factory=StagePolicy)
+    output: StagePolicy = Field(default_factory=StagePolicy)
+
+    @field_validator("input", "retrieved")
+    @classmethod
+    def _output_only_rules(cls, stage_policy: StagePolicy) -> StagePolicy:
+        for name in OUTPUT_ONLY:
+            if getattr(stage_policy, name):
+                label = name.rstrip("_")
+                raise ValueError(f"`{label}` applies to answers only; move it under `output:`")
+        return stage_policy
+
+    @property
+    def version(self) -> str:
+        """Content hash, like a prompt's: any change to the rules is a new version."""
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return f"sha256:{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
+
+    def stage(self, stage: str) -> StagePolicy:
+        return getattr(self, stage)  # type: ignore[no-any-return]

@@ -1,0 +1,81 @@
+"""Schema of RAG collections (`collections:` in steward.yaml).
+
+A collection is a named set of documents an app retrieves from. Its spec says how documents are cut into
+chunks (token counts of the embedding model's tokenizer), how many chunks ground an answer, how the vector and
+BM25 rankings are fused, which exact identifiers (PNR, flight number, claim id) must appear verbatim in a
+source to ground an answer, what the grounding check does with an unsupported answer, and which reader groups
+documents get when ingested without `--groups`. `sources:` lists files or folders that are synced into the
+collection when the gateway starts (incremental: unchanged documents are not touched).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_DECLINE = (
+    "I can't find that in the available documents, so I can't answer it. "
+    "Please check the reference you gave or ask a member of staff."
+)
+
+
+class Grounding(BaseModel):
+    """What the grounding check does with an answer its sources do not support."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Literal["replace", "flag"] = "replace"
+    threshold: float = Field(0.5, ge=0.0, le=1.0, description="a sentence is supported at or above this score")
+    require_citation: bool = True
+    decline: str = DEFAULT_DECLINE
+    missing_identifier: str = Field(
+        "I can't find {identifier} in the available documents, so I can't answer that. "
+        "Please check the reference and try again, or ask a member of staff.",
+        description="the answer when an identifier of the question is in no readable source; `{identifier}` is it",
+    )
+
+
+class CollectionSpec(BaseModel):
+    """A named document collection an app retrieves from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    sources: list[str] = Field(default_factory=list, description="files/folders synced at start; `steward:kb/…`")
+    readers: list[str] = Field(default_factory=lambda: ["team:default"], min_length=1)
+    chunk_tokens: int = Field(200, ge=16, le=254, description="embedding-tokenizer tokens per chunk (≤ the model's 256)")
+    overlap_tokens: int = Field(40, ge=0, le=256)
+    top_k: int = Field(4, ge=1, le=50)
+    candidates: int = Field(30, ge=1, le=1000, description="per ranking before reciprocal-rank fusion")
+    vector_weight: float = Field(1.0, ge=0.0)
+    keyword_weight: float = Field(1.0, ge=0.0)
+    rrf_k: int = Field(60, ge=1)
+    min_score: float = Field(0.0, ge=0.0, description="drop fused results below this (0 keeps top_k)")
+    identifiers: dict[str, str] = Field(default_factory=dict, description="name: regex of an exact identifier")
+    max_query_chars: int = Field(2000, ge=1)
+    grounding: Grounding = Field(default_factory=Grounding)
+    instructions: str = Field(
+        "Answer only from the numbered sources below and cite each fact with its source number, like [1]. "
+        "If the sources do not contain the answer, say that it is not in the available documents.",
+        description="added to the app's system prompt for grounded answers",
+    )
+
+    @field_validator("identifiers")
+    @classmethod
+    def _patterns_compile(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, pattern in value.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"identifier {name!r}: not a valid regular expression ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> CollectionSpec:
+        if self.overlap_tokens >= self.chunk_tokens:
+            raise ValueError("overlap_tokens must be smaller than chunk_tokens")
+        if self.vector_weight == 0 and self.keyword_weight == 0:
+            raise ValueError("vector_weight and keyword_weight cannot both be 0")
+        return self

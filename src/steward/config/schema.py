@@ -1,0 +1,199 @@
+"""The `steward.yaml` schema: models, apps and the sections each capability declares.
+
+Every model rejects unknown keys (`extra="forbid"`). Cross-references (an app's route naming a model, a
+policy or a collection) are checked after parsing in `Project.check_references`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from steward.config.guardrails import PolicySpec
+from steward.config.rag import CollectionSpec
+from steward.errors import ConfigError
+from steward.types import RiskTier
+
+ENV_PREFIX = "$env:"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class SecretRef(str):
+    """A `$env:NAME` reference; `.resolve()` reads the variable when the secret is needed."""
+
+    def resolve(self) -> str:
+        name = self[len(ENV_PREFIX):]
+        value = os.environ.get(name)
+        if value is None:
+            raise ConfigError(f"secret {self} is not set; export {name}=... before starting Steward.")
+        return value
+
+
+def _secret(value: str | None) -> SecretRef | None:
+    if value is None:
+        return None
+    if not value.startswith(ENV_PREFIX) or len(value) <= len(ENV_PREFIX):
+        raise ValueError("secrets are referenced, never stored: write `$env:NAME` and export NAME")
+    return SecretRef(value)
+
+
+class Price(Strict):
+    """Price per 1,000 tokens, in the currency the project reports in."""
+
+    input: float = Field(0.0, ge=0)
+    output: float = Field(0.0, ge=0)
+
+
+class ModelSpec(Strict):
+    """One model version: a local GGUF (llama.cpp), an OpenAI-compatible server, or a scripted test model."""
+
+    backend: Literal["llama_cpp", "openai", "scripted"]
+    path: str | None = None
+    artefact: str | None = None  # a built-in artefact name that `steward models fetch` assembles
+    base_url: str | None = None
+    remote_model: str | None = None
+    api_key: str | None = None
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    licence: str | None = None
+    source: str | None = None
+    context_length: int = Field(4096, ge=128, le=1_048_576)
+    price_per_1k: Price = Field(default_factory=Price)
+    timeout_s: float = Field(60.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+    n_threads: int | None = Field(None, ge=1)
+    replies: list[str] = Field(default_factory=list)  # scripted backend only
+
+    _secret: SecretRef | None = PrivateAttr(None)
+
+    @field_validator("api_key")
+    @classmethod
+    def _api_key_is_reference(cls, value: str | None) -> str | None:
+        return _secret(value)
+
+    @model_validator(mode="after")
+    def _backend_needs(self) -> ModelSpec:
+        if self.backend == "llama_cpp" and not (self.path or self.artefact):
+            raise ValueError("a llama_cpp model needs `path:` (a .gguf file) or `artefact:` (a built-in name)")
+        if self.backend == "openai" and not self.base_url:
+            raise ValueError("an openai backend needs `base_url:` (e.g. http://localhost:11434/v1)")
+        return self
+
+    def api_key_value(self) -> str | None:
+        return SecretRef(self.api_key).resolve() if self.api_key else None
+
+
+class RouteEntry(Strict):
+    """A model version in an app's route and its share of traffic."""
+
+    model: str
+    weight: float = Field(1.0, gt=0)
+
+
+class PromptSpec(Strict):
+    """The system prompt; its version is the hash of its content."""
+
+    system: str = ""
+    template: str = Field("{input}", description="how the user's last message is framed; `{input}` is it")
+
+    @property
+    def version(self) -> str:
+        digest = hashlib.sha256(f"{self.system}\x00{self.template}".encode()).hexdigest()
+        return f"sha256:{digest[:16]}"
+
+    @field_validator("template")
+    @classmethod
+    def _template_has_input(cls, value: str) -> str:
+        if "{input}" not in value:
+            raise ValueError("the template must contain `{input}` where the user's message goes")
+        return value
+
+
+class Params(Strict):
+    """Generation parameters of an app (a request may lower max_tokens, not raise it)."""
+
+    temperature: float = Field(0.2, ge=0, le=2)
+    top_p: float = Field(0.95, gt=0, le=1)
+    seed: int | None = 0
+    max_tokens: int = Field(512, ge=1, le=32_768)
+
+
+class Limits(Strict):
+    """Per-app request limits."""
+
+    max_input_chars: int = Field(32_000, ge=1)
+
+
+class AppSpec(Strict):
+    """A governed LLM use-case."""
+
+    owner: str
+    purpose: str
+    risk_tier: RiskTier = "minimal"
+    team: str = "default"
+    route: Annotated[list[RouteEntry], Field(min_length=1)]
+    fallback: list[str] = Field(default_factory=list)
+    prompt: PromptSpec = Field(default_factory=PromptSpec)
+    params: Params = Field(default_factory=Params)
+    policy: str | None = None
+    rag: str | None = None
+    response_schema: dict[str, Any] | None = None
+    limits: Limits = Field(default_factory=Limits)
+
+
+class StoreSpec(Strict):
+    url: str | None = None  # default: sqlite under the state dir; STEWARD_DATABASE_URL overrides
+
+
+class TelemetrySpec(Strict):
+    otlp_endpoint: str | None = None
+    service_name: str = "steward"
+
+
+class ServerSpec(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+
+
+class Project(Strict):
+    """A whole steward.yaml."""
+
+    version: Literal[1] = 1
+    models: dict[str, ModelSpec]
+    apps: dict[str, AppSpec]
+    policies: dict[str, PolicySpec] = Field(default_factory=dict)
+    collections: dict[str, CollectionSpec] = Field(default_factory=dict)
+    store: StoreSpec = Field(default_factory=StoreSpec)
+    telemetry: TelemetrySpec = Field(default_factory=TelemetrySpec)
+    server: ServerSpec = Field(default_factory=ServerSpec)
+
+    source: str = Field("steward.yaml", exclude=True)
+    root: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def check_references(self) -> None:
+        problems = []
+        for name, app in self.apps.items():
+            for model in [r.model for r in app.route] + app.fallback:
+                if model not in self.models:
+                    problems.append(f"apps.{name}: model {model!r} is not declared under `models:`")
+            if app.policy and app.policy not in self.policies:
+                problems.append(f"apps.{name}.policy: {app.policy!r} is not declared under `policies:`")
+            if app.rag and app.rag not in self.collections:
+                problems.append(f"apps.{name}.rag: {app.rag!r} is not declared under `collections:`")
+        if problems:
+            raise ConfigError(f"{self.source}: " + "; ".join(problems) + "; declare it or fix the name.")
+
+    def app(self, name: str) -> AppSpec:
+        from steward.errors import NotFound
+
+        try:
+            return self.apps[name]
+        except KeyError:
+            known = ", ".join(sorted(self.apps)) or "none"
+            raise NotFound(f"unknown app {name!r}; this project serves: {known}.", param="model") from None

@@ -1,0 +1,120 @@
+"""Text helpers the metrics share: SQuAD normalisation, offline sentence splitting, claim splitting, content words.
+
+Everything here is deterministic and offline. Sentence splitting deliberately avoids nltk's punkt model (which
+must be downloaded): a regex that cuts after `.`, `!`, `?` (and their closing quotes or brackets) when the next
+word starts with a capital letter, a digit or a quote, never after common abbreviations or single initials, and
+always at newlines. It is what ROUGE-Lsum uses when a summary does not already put one sentence per line, and
+what the RAG metrics use to cut answers into claims and contexts into evidence sentences.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from functools import lru_cache
+
+from nltk.stem.porter import PorterStemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+_PUNCTUATION = set(string.punctuation)
+
+# Abbreviations after which a full stop does not end a sentence (lower-case, without the dot).
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st vs etc e.g i.e approx no fig inc ltd co corp dept est jan feb mar apr jun jul aug"
+    " sep sept oct nov dec mt ft u.s a.m p.m".split()
+)
+_SENTENCE_END = re.compile(r"""([.!?]+["')\]]*)\s+(?=["'(\[]?[A-Z0-9])""")
+_CLAUSE_CUT = re.compile(r";\s+|\s+[-–—]\s+|:\s+(?=\S+\s+\S+\s+\S+)")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
+_NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD v1.1 normalisation: lower case, drop punctuation and articles (a, an, the), squash whitespace."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in _PUNCTUATION)
+    text = _ARTICLES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _ends_with_abbreviation(piece: str) -> bool:
+    last = piece.rstrip(".!?\"')]").rsplit(maxsplit=1)[-1:] or [""]
+    word = last[0].lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`: cut at newlines and after sentence-ending punctuation (offline, no punkt model)."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        start = 0
+        for match in _SENTENCE_END.finditer(line):
+            piece = line[start:match.end(1)]
+            if _ends_with_abbreviation(piece):
+                continue
+            sentences.append(piece.strip())
+            start = match.end()
+        sentences.append(line[start:].strip())
+    return [s for s in sentences if s]
+
+
+def split_claims(text: str, min_words: int = 3) -> list[str]:
+    """Atomic-ish claims of an answer: its sentences, further cut at `;`, dashes and list-introducing colons.
+
+    Pieces shorter than `min_words` words are glued to the previous claim: a fragment is not a claim.
+    """
+    claims: list[str] = []
+    for sentence in split_sentences(text):
+        sentence = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", sentence)  # list markers are not content
+        for piece in _CLAUSE_CUT.split(sentence):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if claims and len(_WORD.findall(piece)) < min_words:
+                claims[-1] = f"{claims[-1]} {piece}"
+            else:
+                claims.append(piece)
+    return [c for c in claims if _WORD.search(c)]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> PorterStemmer:
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Porter stem of a lower-case word (memoised: vocabularies repeat, stemming is the slow part)."""
+    return _stemmer().stem(word) if len(word) > 3 else word
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (letters and digits, keeping inner dots, apostrophes and hyphens)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry content: stop words dropped, numbers kept."""
+    return [stem(w) for w in words(text) if w not in ENGLISH_STOP_WORDS]
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written in a text (dates, times, amounts), with thousands separators removed."""
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """SQuAD token-level F1 between normalised texts."""
+    pred_tokens = normalize_answer(prediction).split()
+    ref_tokens = normalize_answer(reference).split()
+    if not pred_tokens or not ref_tokens:
+        return float(pred_tokens == ref_tokens)
+    common = Counter(pred_tokens) & Counter(ref_tokens)
+    overlap = sum(common.values())
+    if overlap == 0:
+        return 0.0
+    precision = overlap / len(pred_tokens)
+    recall = overlap / len(ref_tokens)
+    return 2 * precision * recall / (precision + recall)

@@ -1,0 +1,74 @@
+"""Build a ready `Gateway` from a project: store, model pool, guardrails, retrieval, metrics, tracing.
+
+The capability packages are optional collaborators: guardrails are attached when the project declares
+policies, retrieval when it declares collections. Everything heavy (models, classifiers, embedder) loads once
+here or lazily on first use, never per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from steward.config import Project, Settings, load_project
+from steward.gateway.auth import Authenticator
+from steward.gateway.metrics import Metrics
+from steward.gateway.pipeline import Gateway
+from steward.gateway.telemetry import tracer_from
+
+
+@dataclass
+class Runtime:
+    """Everything one process needs to serve a project."""
+
+    project: Project
+    settings: Settings
+    store: Any
+    gateway: Gateway
+    authenticator: Authenticator
+
+    async def aclose(self) -> None:
+        await self.gateway.models.aclose()
+        if self.gateway.tracer is not None:
+            self.gateway.tracer.shutdown()
+        self.store.close()
+
+
+def _guard(project: Project, settings: Settings) -> Any:
+    if not project.policies or not any(app.policy for app in project.apps.values()):
+        return None
+    from steward.guardrails import Guard
+
+    return Guard.from_project(project, settings)
+
+
+def _retriever(project: Project, settings: Settings, store: Any) -> Any:
+    if not project.collections or not any(app.rag for app in project.apps.values()):
+        return None
+    from steward.rag import Retriever
+
+    return Retriever.from_project(project, settings, store)
+
+
+def open_runtime(project: Project | Path | str | None = None, settings: Settings | None = None) -> Runtime:
+    """Load the project (or the embedded defaults) and wire the governed pipeline."""
+    from steward.models.router import ModelPool
+    from steward.store import Store
+
+    if not isinstance(project, Project):
+        project = load_project(project)
+    settings = settings or Settings.resolve(project)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = Store.open(settings.database_url)
+    gateway = Gateway(
+        project,
+        settings,
+        store,
+        ModelPool(project, settings),
+        guard=_guard(project, settings),
+        retriever=_retriever(project, settings, store),
+        metrics=Metrics(),
+        tracer=tracer_from(project.telemetry.otlp_endpoint, project.telemetry.service_name),
+    )
+    return Runtime(project, settings, store, gateway, Authenticator(store))

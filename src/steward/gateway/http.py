@@ -1,0 +1,216 @@
+"""The OpenAI-compatible HTTP API. Handlers only translate: HTTP ⇄ `Gateway`, errors ⇄ status codes.
+
+`model` in a request names an app: the governed pipeline, not a raw model. Errors are OpenAI-shaped
+(`{"error": {"message", "type", "param", "code"}}`) with messages that say what to do; every error after
+authentication still produced its record (the `x-steward-record-id` header names it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from steward.errors import InvalidRequest, PermissionDenied, StewardError
+from steward.gateway.auth import Authenticator
+from steward.gateway.pipeline import Gateway
+from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
+from steward.types import Principal
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def error_body(exc: StewardError) -> dict[str, Any]:
+    return {"error": {"message": exc.message, "type": exc.type, "param": exc.param, "code": exc.code}}
+
+
+def error_response(exc: StewardError) -> ORJSONResponse:
+    headers = {"x-steward-record-id": exc.record_id} if exc.record_id else None
+    return ORJSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+
+
+def _completion_body(result: ChatResult, app: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": result.text}
+    if result.finish_reason == "content_filter":
+        message["refusal"] = result.text
+    model = result.record.model
+    return {
+        "id": f"chatcmpl-{result.record.id}",
+        "object": "chat.completion",
+        "created": int(result.record.created_at),
+        "model": app,
+        "system_fingerprint": f"{model.id}@{(model.sha256 or '')[:12]}" if model else None,
+        "choices": [{"index": 0, "message": message, "finish_reason": result.finish_reason, "logprobs": None}],
+        "usage": {
+            "prompt_tokens": result.usage.prompt_tokens,
+            "completion_tokens": result.usage.completion_tokens,
+            "total_tokens": result.usage.total_tokens,
+        },
+        "steward": result.steward,
+    }
+
+
+def _chunk(chunk_id: str, app: str, created: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
+    body = {
+        "id": chunk_id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": app,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+    }
+    return b"data: " + orjson.dumps(body) + b"\n\n"
+
+
+async def _sse(
+    first: StreamEvent, events: AsyncIterator[StreamEvent], app: str, include_usage: bool
+) -> AsyncIterator[bytes]:
+    created = int(time.time())
+    chunk_id = f"chatcmpl-{time.time_ns():x}"
+    yield _chunk(chunk_id, app, created, {"role": "assistant", "content": ""})
+    event: StreamEvent | None = first
+    try:
+        while event is not None:
+            if event.result is not None:
+                result = event.result
+                final = _chunk(chunk_id, app, created, {}, result.finish_reason)
+                body = orjson.loads(final[6:])
+                body["steward"] = result.steward
+                yield b"data: " + orjson.dumps(body) + b"\n\n"
+                if include_usage:
+                    usage = {
+                        "id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": app,
+                        "choices": [],
+                        "usage": {
+                            "prompt_tokens": result.usage.prompt_tokens,
+                            "completion_tokens": result.usage.completion_tokens,
+                            "total_tokens": result.usage.total_tokens,
+                        },
+                    }
+                    yield b"data: " + orjson.dumps(usage) + b"\n\n"
+                break
+            if event.text:
+                yield _chunk(chunk_id, app, created, {"content": event.text})
+            event = await anext(events, None)
+    except StewardError as exc:  # after the first byte the status is sent: report in-band, as OpenAI does
+        yield b"data: " + orjson.dumps(error_body(exc)) + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+def create_app(gateway: Gateway, authenticator: Authenticator, embedder: Any = None) -> FastAPI:
+    """Build the ASGI app serving `gateway`; `embedder` (loaded lazily when None) serves /v1/embeddings."""
+    api = FastAPI(title="Steward", version="0.1.0", docs_url="/docs", openapi_url="/openapi.json")
+    api.state.gateway = gateway
+    api.state.embedder = embedder
+
+    @api.exception_handler(StewardError)
+    async def _steward_error(_: Request, exc: StewardError) -> ORJSONResponse:
+        return error_response(exc)
+
+    async def principal_of(request: Request) -> tuple[Principal, float]:
+        t0 = time.perf_counter()
+        principal = authenticator.authenticate(request.headers.get("authorization"))
+        return principal, (time.perf_counter() - t0) * 1000.0
+
+    async def json_body(request: Request) -> Any:
+        raw = await request.body()
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidRequest(f"the body is not valid JSON ({exc}); send a JSON object.") from None
+
+    @api.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        principal, auth_ms = await principal_of(request)
+        body = await json_body(request)
+        chat = parse_chat_body(body)
+        if not chat.stream:
+            result = await gateway.chat(chat, principal, auth_ms)
+            authenticator.charge(principal.key_id, result.usage.total_tokens)
+            return ORJSONResponse(_completion_body(result, chat.app), headers={"x-steward-record-id": result.record.id})
+        options = body.get("stream_options") or {}
+        events = gateway.chat_stream(chat, principal, auth_ms).__aiter__()
+        first = await anext(events)  # errors before the first byte become proper HTTP statuses
+        if first.result is not None:
+            authenticator.charge(principal.key_id, first.result.usage.total_tokens)
+
+        async def charged() -> AsyncIterator[StreamEvent]:
+            async for event in events:
+                if event.result is not None:
+                    authenticator.charge(principal.key_id, event.result.usage.total_tokens)
+                yield event
+
+        stream = _sse(first, charged(), chat.app, bool(options.get("include_usage")))
+        return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+    @api.get("/v1/models")
+    async def list_models(request: Request) -> ORJSONResponse:
+        principal, _ = await principal_of(request)
+        apps = [
+            {"id": name, "object": "model", "created": 0, "owned_by": spec.owner}
+            for name, spec in gateway.project.apps.items()
+            if principal.may_use(name) and (principal.key_id is None or spec.team == principal.team)
+        ]
+        return ORJSONResponse({"object": "list", "data": apps})
+
+    @api.post("/v1/embeddings")
+    async def embeddings(request: Request) -> ORJSONResponse:
+        principal, _ = await principal_of(request)
+        if principal.role == "auditor":
+            raise PermissionDenied("auditor keys cannot call models; use an `app` or `developer` key.")
+        body = await json_body(request)
+        texts = body.get("input") if isinstance(body, dict) else None
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise InvalidRequest("`input` must be a string or a non-empty list of strings.", param="input")
+        if len(texts) > 2048:
+            raise InvalidRequest("`input` has more than 2048 items; send them in batches.", param="input")
+        if api.state.embedder is None:
+            from steward.models.embeddings import Embedder
+
+            api.state.embedder = await asyncio.to_thread(Embedder.shared)
+        embedder = api.state.embedder
+        vectors = await asyncio.to_thread(embedder.embed, texts)
+        tokens = sum(embedder.count_tokens(t) for t in texts)
+        data = [{"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]
+        return ORJSONResponse({
+            "object": "list", "data": data, "model": embedder.model_id,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        })
+
+    @api.post("/v1/feedback")
+    async def feedback(request: Request) -> ORJSONResponse:
+        principal, _ = await principal_of(request)
+        body = await json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("record_id"), str):
+            raise InvalidRequest("send {\"record_id\": \"rec_...\", \"score\": 1 or -1, \"comment\": \"...\"}.")
+        score = body.get("score")
+        if not isinstance(score, int) or isinstance(score, bool):
+            raise InvalidRequest("`score` must be an integer (1 = good, -1 = bad).", param="score")
+        await asyncio.to_thread(gateway.add_feedback, principal, body["record_id"], score, str(body.get("comment", "")))
+        return ORJSONResponse({"ok": True})
+
+    @api.get("/metrics")
+    async def metrics() -> Response:
+        return Response(gateway.metrics.render(), media_type=gateway.metrics.content_type)
+
+    @api.get("/healthz")
+    async def healthz() -> ORJSONResponse:
+        return ORJSONResponse({"status": "ok"})
+
+    @api.get("/readyz")
+    async def readyz() -> ORJSONResponse:
+        problems = await asyncio.to_thread(gateway.readiness)
+        status = 200 if not problems else 503
+        return ORJSONResponse({"status": "ready" if not problems else "not ready", "problems": problems},
+                              status_code=status)
+
+    return api

@@ -1,0 +1,448 @@
+"""The governed request pipeline: one `Record` per request, whatever happens.
+
+    input guardrails ─► [retrieval ─► retrieved guardrails] ─► model route ─► output guardrails ─► record
+
+`Gateway.chat` and `Gateway.chat_stream` run the same stages. Each stage fills the request's `Record`; the
+record is written (group commit, awaited) before the answer — or the error — reaches the caller, so an
+acknowledged answer always has its durable record. Guardrails and retrieval are optional collaborators
+(`Guard`, `Retriever` protocols below) so the spine serves without them and each capability plugs in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from steward.config import AppSpec, Project, Settings
+from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation, StewardError
+from steward.gateway.metrics import Metrics
+from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
+from steward.models.base import cost_of
+from steward.models.health import model_problems
+from steward.types import Decision, Feedback, GenerationParams, Message, Principal, Record, Source, Stage, Usage
+
+log = logging.getLogger("steward.requests")
+
+HELD_FOR_REVIEW = "Your request is being reviewed by a person; the answer will be released after approval."
+REFUSAL = "I can't help with that request."
+
+
+class Guard(Protocol):
+    """What the pipeline needs from the guardrails capability."""
+
+    def scan(self, app: str, stage: Stage, text: str) -> Decision: ...
+
+    def restore(self, app: str, text: str, input_decision: Decision) -> str: ...
+
+    def output_stream(self, app: str) -> Any: ...
+
+    def redact_records(self, app: str) -> bool: ...
+
+
+class Retriever(Protocol):
+    """What the pipeline needs from the RAG capability."""
+
+    def prepare(self, app: str, messages: list[Message], principal: Principal) -> Any: ...
+
+    def compose(self, app: str, messages: list[Message], sources: list[Source]) -> list[Message]: ...
+
+    def check(self, app: str, answer: str, sources: list[Source]) -> Any: ...
+
+
+class RecordStore(Protocol):
+    async def write(self, record: Record) -> None: ...
+
+    def get_record(self, record_id: str) -> Record: ...
+
+    def add_feedback(self, record_id: str, feedback: Feedback) -> None: ...
+
+    def count_records(self) -> int: ...
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+
+
+def _attempt(attempt: Any) -> dict[str, Any]:
+    return {"model": attempt.model, "error": attempt.error, "ms": round(attempt.ms, 3)}
+
+
+def _last_user_index(messages: list[Message]) -> int:
+    return max(i for i, m in enumerate(messages) if m.role == "user")
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A request after the input stages: what goes to the model, or the answer that replaces it."""
+
+    messages: list[Message]
+    params: GenerationParams
+    input_decision: Decision | None
+    sources: list[Source]
+    early_answer: str | None = None  # a decline or a held-for-review notice: no model call
+
+
+class Gateway:
+    """Serves chat requests for the apps of one project through the governed pipeline."""
+
+    def __init__(
+        self,
+        project: Project,
+        settings: Settings,
+        store: RecordStore,
+        models: Any,
+        *,
+        guard: Guard | None = None,
+        retriever: Retriever | None = None,
+        metrics: Metrics | None = None,
+        tracer: Any = None,
+    ) -> None:
+        self.project = project
+        self.settings = settings
+        self.store = store
+        self.models = models
+        self.guard = guard
+        self.retriever = retriever
+        self.metrics = metrics or Metrics()
+        self.tracer = tracer
+
+    # ---- public entry points -------------------------------------------------------------------------
+
+    async def chat(self, request: ChatRequest, principal: Principal, auth_ms: float = 0.0) -> ChatResult:
+        """Serve one non-streamed request and return once its record is durable."""
+        started = time.perf_counter()
+        record = self._new_record(request, principal, auth_ms)
+        try:
+            app = self._authorise(request, principal)
+            prepared = await self._prepare(app, request, principal, record)
+            if prepared.early_answer is not None:
+                return await self._finish(record, app, prepared.early_answer, "stop", started)
+            t0 = time.perf_counter()
+            try:
+                served = await self.models.route(app).complete(
+                    prepared.messages, prepared.params, sticky_key=request.subject
+                )
+            finally:
+                record.latency.model_ms = _ms(t0)
+            completion = served.completion
+            record.attempts = [_attempt(a) for a in served.attempts]
+            self._note_model(record, served.model, completion.usage, completion.finish_reason)
+            text = self._guard_output(app, request.app, completion.text, prepared, record)
+            return await self._finish(record, app, text, completion.finish_reason, started)
+        except PolicyViolation as exc:
+            return await self._blocked(record, exc, started)
+        except StewardError as exc:
+            await self._fail(record, exc, started)
+            raise
+        except Exception as exc:  # an unexpected bug still gets its record and a clear 500
+            error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {record.id}")
+            await self._fail(record, error, started)
+            log.exception("unexpected error in request %s", record.id)
+            raise error from exc
+
+    async def chat_stream(
+        self, request: ChatRequest, principal: Principal, auth_ms: float = 0.0
+    ) -> AsyncIterator[StreamEvent]:
+        """Serve one streamed request: text events, then one event with the result (after the record)."""
+        started = time.perf_counter()
+        record = self._new_record(request, principal, auth_ms)
+        record.stream = True
+        try:
+            app = self._authorise(request, principal)
+            prepared = await self._prepare(app, request, principal, record)
+            if prepared.early_answer is not None:
+                result = await self._finish(record, app, prepared.early_answer, "stop", started)
+                yield StreamEvent(text=result.text)
+                yield StreamEvent(result=result)
+                return
+            async for event in self._stream_model(app, request, prepared, record, started):
+                yield event
+        except PolicyViolation as exc:
+            result = await self._blocked(record, exc, started)
+            yield StreamEvent(text=result.text)
+            yield StreamEvent(result=result)
+        except StewardError as exc:
+            await self._fail(record, exc, started)
+            raise
+        except Exception as exc:
+            error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {record.id}")
+            await self._fail(record, error, started)
+            log.exception("unexpected error in request %s", record.id)
+            raise error from exc
+
+    def add_feedback(self, principal: Principal, record_id: str, score: int, comment: str = "") -> None:
+        """A human's judgement of an answer, attached to its record (same team only)."""
+        record = self.store.get_record(record_id)
+        if principal.key_id is not None and record.team != principal.team:
+            raise PermissionDenied("this key may not annotate records of another team.")
+        self.store.add_feedback(record_id, Feedback(score=score, comment=comment, by=principal.key_id))
+
+    def readiness(self) -> list[str]:
+        """What stops this gateway from serving: an unreachable store, a missing model artefact."""
+        problems = []
+        try:
+            self.store.count_records()
+        except Exception as exc:
+            problems.append(f"store: {exc}")
+        problems.extend(model_problems(self.project, self.settings))
+        return problems
+
+    # ---- stages --------------------------------------------------------------------------------------
+
+    def _new_record(self, request: ChatRequest, principal: Principal, auth_ms: float) -> Record:
+        record = Record.start(request.app)
+        record.key_id = principal.key_id
+        record.team = principal.team
+        record.subject = request.subject or principal.subject
+        record.consent = request.consent
+        record.latency.auth_ms = auth_ms
+        record.input = [{"role": m.role, "content": m.content} for m in request.messages]
+        return record
+
+    def _authorise(self, request: ChatRequest, principal: Principal) -> AppSpec:
+        app = self.project.app(request.app)
+        if principal.role == "auditor":
+            raise PermissionDenied("auditor keys can read records but not call apps; use an `app` or `developer` key.")
+        if not principal.may_use(request.app) or (principal.key_id and app.team != principal.team):
+            raise PermissionDenied(
+                f"this key may not call app {request.app!r}; ask an admin for a key scoped to it "
+                f"(`steward keys create --role app --apps {request.app}`)."
+            )
+        total = sum(len(m.content) for m in request.messages)
+        if total > app.limits.max_input_chars:
+            raise InvalidRequest(
+                f"the input is {total} characters; app {request.app!r} accepts at most "
+                f"{app.limits.max_input_chars}. Shorten the conversation.",
+                param="messages",
+            )
+        return app
+
+    def _params(self, app: AppSpec, request: ChatRequest) -> GenerationParams:
+        defaults = app.params
+        max_tokens = defaults.max_tokens if request.max_tokens is None else min(request.max_tokens, defaults.max_tokens)
+        return GenerationParams(
+            temperature=defaults.temperature if request.temperature is None else request.temperature,
+            top_p=defaults.top_p if request.top_p is None else request.top_p,
+            seed=defaults.seed if request.seed is None else request.seed,
+            max_tokens=max_tokens,
+            stop=request.stop,
+            json_schema=request.json_schema or app.response_schema,
+        )
+
+    def _scan(self, app_name: str, stage: Stage, text: str, record: Record) -> Decision | None:
+        if self.guard is None:
+            return None
+        t0 = time.perf_counter()
+        decision = self.guard.scan(app_name, stage, text)
+        record.latency.guardrails_ms += _ms(t0)
+        record.decisions.append(decision)
+        return decision
+
+    async def _prepare(
+        self, app: AppSpec, request: ChatRequest, principal: Principal, record: Record
+    ) -> _Prepared:
+        params = self._params(app, request)
+        record.params = {
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "seed": params.seed,
+            "max_tokens": params.max_tokens,
+            "stop": list(params.stop),
+            "json_schema": params.json_schema is not None,
+        }
+        record.prompt_version = app.prompt.version
+        messages = list(request.messages)
+        last = _last_user_index(messages)
+        decision = self._scan(request.app, "input", messages[last].content, record)
+        if decision is not None:
+            if decision.action == "block":
+                raise PolicyViolation("the request was blocked by the app's input policy.", decision.reasons)
+            if decision.action == "escalate":
+                record.status = "escalated"
+                return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
+            if decision.action == "redact" and decision.text is not None:
+                messages[last] = replace(messages[last], content=decision.text)
+        messages[last] = replace(messages[last], content=app.prompt.template.replace("{input}", messages[last].content))
+        sources: list[Source] = []
+        if app.rag and self.retriever is not None:
+            t0 = time.perf_counter()
+            grounding = self.retriever.prepare(request.app, messages, principal)
+            record.latency.retrieval_ms = _ms(t0)
+            sources = self._screen_sources(request.app, list(grounding.sources), record)
+            record.sources = sources
+            if grounding.decline is not None:
+                record.status = "declined"
+                return _Prepared(messages, params, decision, sources, early_answer=grounding.decline)
+            if len(sources) == len(grounding.sources):
+                messages = list(grounding.messages)
+            else:  # some chunks were screened out: rebuild the prompt from the ones that passed
+                messages = list(self.retriever.compose(request.app, messages, sources))
+        elif app.prompt.system:
+            messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
+        return _Prepared(messages, params, decision, sources)
+
+    def _screen_sources(self, app_name: str, sources: list[Source], record: Record) -> list[Source]:
+        """Indirect injection: a retrieved chunk the `retrieved` stage blocks never reaches the model."""
+        kept = []
+        for source in sources:
+            decision = self._scan(app_name, "retrieved", source.text, record)
+            if decision is None or decision.action not in ("block", "escalate"):
+                kept.append(source)
+        return kept
+
+    def _note_model(self, record: Record, served_by: Any, usage: Usage, finish_reason: str) -> None:
+        record.model = served_by.ref
+        record.usage = usage
+        record.finish_reason = finish_reason
+        record.cost = cost_of(served_by.price, usage.prompt_tokens, usage.completion_tokens)
+
+    def _guard_output(self, app: AppSpec, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
+        decision = self._scan(app_name, "output", text, record)
+        if decision is not None:
+            if decision.action == "block":
+                raise PolicyViolation("the answer was withheld by the app's output policy.", decision.reasons)
+            if decision.action == "escalate":
+                record.status = "escalated"
+                record.output = text
+                return HELD_FOR_REVIEW
+            if decision.action == "redact" and decision.text is not None:
+                text = decision.text
+        if self.guard is not None and prepared.input_decision is not None:
+            text = self.guard.restore(app_name, text, prepared.input_decision)
+        if prepared.sources and self.retriever is not None:
+            verdict = self.retriever.check(app_name, text, prepared.sources)
+            record.explanation = {"grounding": verdict.as_dict() if hasattr(verdict, "as_dict") else verdict}
+            replacement = getattr(verdict, "replacement", None)
+            if replacement:
+                record.status = "declined"
+                text = replacement
+        return text
+
+    async def _stream_model(
+        self, app: AppSpec, request: ChatRequest, prepared: _Prepared, record: Record, started: float
+    ) -> AsyncIterator[StreamEvent]:
+        stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
+        release = self.guard.output_stream(request.app) if self.guard is not None else None
+        buffered = bool(prepared.sources)  # grounding needs the whole answer before release
+        pieces: list[str] = []
+        usage, finish_reason = Usage(), "stop"
+        t0 = time.perf_counter()
+        async for delta in stream:
+            pieces.append(delta.text)
+            if delta.usage is not None:
+                usage = delta.usage
+            if delta.finish_reason is not None:
+                finish_reason = delta.finish_reason
+            if release is not None:
+                ready = release.feed(delta.text)
+            else:
+                ready = delta.text
+            if ready and not buffered:
+                yield StreamEvent(text=ready)
+        record.latency.model_ms = _ms(t0)
+        record.attempts = [_attempt(a) for a in stream.attempts]
+        if stream.model is not None:
+            self._note_model(record, stream.model, usage, finish_reason)
+        full = "".join(pieces)
+        if release is not None:
+            rest, decision = release.close()
+            record.decisions.append(decision)
+            record.latency.guardrails_ms += sum(decision.scanner_ms.values())
+            if decision.action == "block":
+                raise PolicyViolation("the rest of the answer was withheld by the app's output policy.", decision.reasons)
+            text = self._after_output(request.app, full if buffered else rest, prepared, record)
+        else:
+            text = self._after_output(request.app, full, prepared, record) if buffered else ""
+        result = await self._finish(record, app, full if not buffered else text, finish_reason, started)
+        if text:
+            yield StreamEvent(text=text)
+        yield StreamEvent(result=result)
+
+    def _after_output(self, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
+        if self.guard is not None and prepared.input_decision is not None:
+            text = self.guard.restore(app_name, text, prepared.input_decision)
+        if prepared.sources and self.retriever is not None:
+            verdict = self.retriever.check(app_name, text, prepared.sources)
+            record.explanation = {"grounding": verdict.as_dict() if hasattr(verdict, "as_dict") else verdict}
+            if getattr(verdict, "replacement", None):
+                record.status = "declined"
+                text = verdict.replacement
+        return text
+
+    # ---- the record ------------------------------------------------------------------------------------
+
+    def _public(self, record: Record) -> dict[str, Any]:
+        reasons = sorted({r for d in record.decisions for r in d.reasons})
+        out: dict[str, Any] = {"record_id": record.id, "status": record.status}
+        if reasons:
+            out["reasons"] = reasons
+        if record.sources:
+            out["sources"] = [
+                {"n": s.index, "document": s.document_id, "chunk": s.chunk_id, "score": round(s.score, 4), "uri": s.uri}
+                for s in record.sources
+            ]
+        return out
+
+    async def _finish(self, record: Record, app: AppSpec, text: str, finish_reason: str, started: float) -> ChatResult:
+        if record.output is None:
+            record.output = text
+        record.finish_reason = record.finish_reason or finish_reason
+        self._redact_for_storage(record)
+        record.latency.total_ms = _ms(started) + record.latency.auth_ms
+        record.finished_at = time.time()
+        await self.store.write(record)
+        self._observe(record)
+        return ChatResult(text=text, finish_reason=record.finish_reason, usage=record.usage, record=record,
+                          steward=self._public(record))
+
+    def _redact_for_storage(self, record: Record) -> None:
+        """Privacy of logs: where policy says so, the record keeps only the redacted texts."""
+        if self.guard is None or not self.guard.redact_records(record.app):
+            return
+        for decision in record.decisions:
+            if decision.stage == "input" and decision.text is not None:
+                record.input[-1] = {**record.input[-1], "content": decision.text}
+            if decision.stage == "output" and decision.text is not None:
+                record.output = decision.text
+
+    async def _blocked(self, record: Record, error: PolicyViolation, started: float) -> ChatResult:
+        """A policy block is an answer, not a failure: an OpenAI-shaped refusal with public reason codes."""
+        record.status = "blocked"
+        record.error = ", ".join(error.reasons)
+        record.output = None
+        record.finish_reason = "content_filter"
+        self._redact_for_storage(record)
+        record.latency.total_ms = _ms(started) + record.latency.auth_ms
+        record.finished_at = time.time()
+        await self.store.write(record)
+        self._observe(record)
+        return ChatResult(text=REFUSAL, finish_reason="content_filter", usage=record.usage, record=record,
+                          steward=self._public(record))
+
+    async def _fail(self, record: Record, error: StewardError, started: float) -> None:
+        record.status = "failed"
+        record.error = error.message
+        if getattr(error, "attempts", None):
+            record.attempts = [_attempt(a) for a in error.attempts]
+        error.record_id = record.id
+        self._redact_for_storage(record)
+        record.latency.total_ms = _ms(started) + record.latency.auth_ms
+        record.finished_at = time.time()
+        try:
+            await self.store.write(record)
+        except StewardError:
+            log.exception("could not store the record of a failed request %s", record.id)
+        self._observe(record, error.code)
+
+    def _observe(self, record: Record, error_code: str | None = None) -> None:
+        self.metrics.observe(record, error_code)
+        if self.tracer is not None:
+            self.tracer.observe(record)
+        log.info(
+            "request",
+            extra={"record": record.id, "app": record.app, "status": record.status, "error_code": error_code,
+                   "total_ms": round(record.latency.total_ms, 3), "tokens": record.usage.total_tokens},
+        )

@@ -1,0 +1,180 @@
+"""The gateway's request and result values, independent of HTTP.
+
+`ChatRequest` is what the OpenAI-compatible API, the in-process `steward.Client` and the CLI all build; the
+pipeline answers with a `ChatResult` (or a stream of `StreamEvent`s ending in one). Parsing an OpenAI request
+body into a `ChatRequest` lives here too, so that every entry point validates the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from steward.errors import InvalidRequest
+from steward.types import Message, Record, Usage
+
+ROLES = ("system", "user", "assistant", "tool")
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    """One chat request to an app; `None` parameters mean "the app's value"."""
+
+    app: str
+    messages: list[Message]
+    stream: bool = False
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    json_schema: dict[str, Any] | None = None
+    subject: str | None = None
+    consent: bool = True
+
+
+@dataclass(slots=True)
+class ChatResult:
+    """The answer the caller sees, with the governed record it produced."""
+
+    text: str
+    finish_reason: str
+    usage: Usage
+    record: Record
+    steward: dict[str, Any] = field(default_factory=dict)  # public reason codes, sources, record id
+
+
+@dataclass(slots=True)
+class StreamEvent:
+    """A piece of a streamed answer (`text`), or the end of the stream (`result`)."""
+
+    text: str = ""
+    result: ChatResult | None = None
+
+
+def _number(body: dict[str, Any], name: str, low: float, high: float) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidRequest(f"`{name}` must be a number between {low} and {high}.", param=name)
+    if not low <= value <= high:
+        raise InvalidRequest(f"`{name}` is {value}; use a value between {low} and {high}.", param=name)
+    return float(value)
+
+
+def _integer(body: dict[str, Any], name: str, low: int, high: int) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidRequest(f"`{name}` must be an integer between {low} and {high}.", param=name)
+    return value
+
+
+def _content_text(content: Any, index: int) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # OpenAI content parts: keep the text parts
+        parts = []
+        for part in content:
+            if not isinstance(part, dict) or part.get("type") != "text" or not isinstance(part.get("text"), str):
+                raise InvalidRequest(
+                    f"messages[{index}].content: only text parts are supported "
+                    '(`{"type": "text", "text": "..."}`).',
+                    param=f"messages[{index}].content",
+                )
+            parts.append(part["text"])
+        return "".join(parts)
+    if content is None:
+        return ""
+    raise InvalidRequest(f"messages[{index}].content must be a string.", param=f"messages[{index}].content")
+
+
+def parse_messages(raw: Any) -> list[Message]:
+    if not isinstance(raw, list) or not raw:
+        raise InvalidRequest("`messages` must be a non-empty list of {role, content} objects.", param="messages")
+    messages = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise InvalidRequest(f"messages[{i}] must be an object with `role` and `content`.", param="messages")
+        role = item.get("role")
+        if role == "developer":  # newer OpenAI clients send `developer` for system instructions
+            role = "system"
+        if role not in ROLES:
+            raise InvalidRequest(
+                f"messages[{i}].role is {role!r}; use one of {', '.join(ROLES)}.", param=f"messages[{i}].role"
+            )
+        messages.append(Message(role=role, content=_content_text(item.get("content"), i), name=item.get("name")))
+    if not any(m.role == "user" for m in messages):
+        raise InvalidRequest("`messages` needs at least one message with role `user`.", param="messages")
+    return messages
+
+
+def _json_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    fmt = body.get("response_format")
+    if fmt is None:
+        return None
+    if not isinstance(fmt, dict) or fmt.get("type") not in ("text", "json_object", "json_schema"):
+        raise InvalidRequest(
+            "`response_format.type` must be `text`, `json_object` or `json_schema`.", param="response_format"
+        )
+    if fmt["type"] == "text":
+        return None
+    if fmt["type"] == "json_object":
+        return {"type": "object"}
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
+        raise InvalidRequest(
+            "`response_format.json_schema.schema` must be a JSON schema object.", param="response_format"
+        )
+    return spec["schema"]
+
+
+def _stop(body: dict[str, Any]) -> tuple[str, ...]:
+    stop = body.get("stop")
+    if stop is None:
+        return ()
+    if isinstance(stop, str):
+        return (stop,)
+    if isinstance(stop, list) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
+        return tuple(stop)
+    raise InvalidRequest("`stop` must be a string or a list of at most 4 strings.", param="stop")
+
+
+def parse_chat_body(body: Any) -> ChatRequest:
+    """Validate an OpenAI chat-completions body; every problem names the field and what to send."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("the request body must be a JSON object.")
+    app = body.get("model")
+    if not isinstance(app, str) or not app:
+        raise InvalidRequest("`model` is required: name one of the apps listed by GET /v1/models.", param="model")
+    stream = body.get("stream", False)
+    if not isinstance(stream, bool):
+        raise InvalidRequest("`stream` must be true or false.", param="stream")
+    n = body.get("n", 1)
+    if n != 1:
+        raise InvalidRequest("`n` must be 1: Steward records one answer per request.", param="n")
+    max_tokens = _integer(body, "max_completion_tokens", 1, 1_000_000)
+    if max_tokens is None:
+        max_tokens = _integer(body, "max_tokens", 1, 1_000_000)
+    subject = body.get("user")
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise InvalidRequest("`metadata` must be an object.", param="metadata")
+    consent = metadata.get("consent", "true")
+    temperature = _number(body, "temperature", 0, 2)
+    top_p = _number(body, "top_p", 0, 1)
+    return ChatRequest(
+        app=app,
+        messages=parse_messages(body.get("messages")),
+        stream=stream,
+        temperature=temperature,
+        top_p=top_p,
+        seed=_integer(body, "seed", -(2**63), 2**63 - 1),
+        max_tokens=max_tokens,
+        stop=_stop(body),
+        json_schema=_json_schema(body),
+        subject=subject if isinstance(subject, str) and subject else None,
+        consent=str(consent).lower() not in ("false", "0", "no"),
+    )

@@ -1,0 +1,53 @@
+"""The built-in model backends, registered through the same `register_models` hook a plugin would use.
+
+Each factory takes `(model_id, ModelSpec, Settings)` and returns a `ModelBackend`. Heavy imports
+(llama-cpp-python, httpx) happen inside the factories so that importing the plugin is free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from steward.config.schema import ModelSpec
+from steward.config.settings import Settings
+from steward.models.base import ModelBackend
+from steward.plugins import hookimpl
+
+
+def create_llama(model_id: str, spec: ModelSpec, settings: Settings) -> ModelBackend:
+    """A local GGUF served by llama.cpp; its file is checked against the declared sha256 before loading."""
+    from steward.models.artefacts import ensure_present, model_file
+    from steward.models.llama import LlamaModel
+
+    file = model_file(spec, settings.models_dir)
+    sha256 = ensure_present(model_id, file)
+    return LlamaModel(
+        model_id,
+        file.path,
+        sha256=sha256,
+        context_length=spec.context_length,
+        n_threads=spec.n_threads,
+        price=spec.price_per_1k,
+    )
+
+
+def create_openai(model_id: str, spec: ModelSpec, settings: Settings) -> ModelBackend:
+    """Any OpenAI-compatible server (vLLM, Ollama, llama.cpp server, OpenAI)."""
+    from steward.models.openai_http import OpenAIHTTPModel
+
+    return OpenAIHTTPModel(model_id, spec)
+
+
+def create_scripted(model_id: str, spec: ModelSpec, settings: Settings) -> ModelBackend:
+    """A deterministic model answering `replies:` in turn (tests and demos)."""
+    from steward.models.scripted import ScriptedModel
+
+    return ScriptedModel(model_id, spec.replies, context_length=spec.context_length, price=spec.price_per_1k)
+
+
+@hookimpl
+def register_models(register: Callable[[str, Any], None]) -> None:
+    register("llama_cpp", create_llama)
+    register("openai", create_openai)
+    register("scripted", create_scripted)

@@ -1,0 +1,190 @@
+"""Grounded prompts with numbered sources, and the grounding check of an answer against them.
+
+The prompt puts the app's system prompt and the collection's instructions in the system message and the
+numbered sources right before the question in the last user message, where small models attend to them.
+The check needs no LLM judge: each claim-bearing sentence of the answer is scored against the sources it cites
+(against all sources when it cites none) as the mean of (a) the best cosine similarity between the sentence
+and a source sentence, by the same embedding model, and (b) the share of the sentence's content words found
+in the source. A number or code in the sentence (a PNR, a time, a gate) that no candidate source contains
+caps the sentence's score at 0.2: that is the invented detail small models produce. An answer is supported
+when every claim reaches the threshold, it cites at least one source (when the collection requires it) and
+cites no source that was not given; a refusal ("not in the available documents") is always supported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from steward.config.rag import Grounding as GroundingPolicy
+from steward.rag.embedding import Embedder
+from steward.types import Message, Source
+
+CITATION = re.compile(r"\[(\d{1,3})\]")
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+CODE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")  # tokens with a digit: 290049223, EX123
+REFUSAL = re.compile(
+    r"not (?:in|found in|mentioned in|contained in|available in|part of) the (?:available |provided |given )?"
+    r"(?:documents|sources|context|records)|(?:can ?not|can't|couldn't|could not|unable to) (?:find|answer|locate)"
+    r"|(?:don't|do not) (?:know|have (?:that|this|any|enough) information)|no information (?:about|on|in)",
+    re.IGNORECASE,
+)
+STOP = frozenset(
+    "a an and are as at be been by can could did do does for from had has have he her his how i if in into is it "
+    "its me my no not of on or our she so than that the their them then there these they this those to was we "
+    "were what when where which while who whom why will with would you your yes also please thank thanks".split()
+)
+CAP_UNSUPPORTED_CODE = 0.2
+
+
+@dataclass(slots=True)
+class SentenceSupport:
+    """How well one answer sentence is supported."""
+
+    text: str
+    score: float
+    cited: list[int]
+    best_source: int | None
+    unsupported_terms: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class GroundingVerdict:
+    """The grounding check of one answer: goes into `Record.explanation["grounding"]`."""
+
+    supported: bool
+    score: float
+    policy: str
+    threshold: float
+    sentences: list[SentenceSupport]
+    citations: list[int]
+    invalid_citations: list[int]
+    declined: bool = False
+    reason: str = ""
+    replacement: str | None = None  # the answer to return instead (policy `replace`, unsupported answer)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["score"] = round(self.score, 4)
+        for sentence in out["sentences"]:
+            sentence["score"] = round(sentence["score"], 4)
+        return out
+
+
+# ---- prompts ---------------------------------------------------------------------------------------------
+
+
+def format_sources(sources: list[Source], titles: dict[str, str] | None = None) -> str:
+    lines = []
+    for source in sources:
+        title = (titles or {}).get(source.chunk_id)
+        head = f"[{source.index}] ({title})" if title else f"[{source.index}]"
+        lines.append(f"{head} {source.text.strip()}")
+    return "\n\n".join(lines)
+
+
+def compose(system: str, instructions: str, messages: list[Message], sources: list[Source],
+            titles: dict[str, str] | None = None) -> list[Message]:
+    """The messages to send: one system message, earlier turns, and the question below its sources."""
+    turns = [m for m in messages if m.role != "system"]
+    last = max(i for i, m in enumerate(turns) if m.role == "user")
+    body = format_sources(sources, titles) if sources else "(no sources were found)"
+    question = turns[last].content
+    turns[last] = Message("user", f"Sources:\n{body}\n\nQuestion: {question}\n"
+                                  "Answer from the sources only, citing them like [1].")
+    system_text = "\n\n".join(part for part in (system.strip(), instructions.strip()) if part)
+    return [Message("system", system_text), *turns]
+
+
+# ---- the check -----------------------------------------------------------------------------------------------
+
+
+def _words(text: str) -> set[str]:
+    return {_stem(w) for w in WORD.findall(text.lower()) if w not in STOP and len(w) > 1}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _codes(text: str) -> set[str]:
+    return {c.lower() for c in CODE.findall(text)}
+
+
+def _has_code(text: str, code: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE.split(text) if s and s.strip()]
+
+
+def _is_claim(sentence: str) -> bool:
+    bare = CITATION.sub("", sentence)
+    return bool(_codes(bare)) or len(_words(bare)) >= 2
+
+
+class GroundingChecker:
+    """Scores answers against their sources with the collection's embedder."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def check(self, answer: str, sources: list[Source], policy: GroundingPolicy) -> GroundingVerdict:
+        by_index = {s.index: s for s in sources}
+        citations = sorted({int(n) for n in CITATION.findall(answer)})
+        invalid = [n for n in citations if n not in by_index]
+        claims = [s for s in split_sentences(answer) if _is_claim(s)]
+        if REFUSAL.search(answer) and not any(_codes(CITATION.sub("", c)) for c in claims if not REFUSAL.search(c)):
+            return GroundingVerdict(True, 1.0, policy.policy, policy.threshold, [], citations, invalid,
+                                    declined=True, reason="the answer declines")
+        scored = self._score(claims, sources, by_index)
+        score = min((s.score for s in scored), default=1.0)
+        reason = ""
+        if invalid:
+            reason = f"cites sources that were not given: {invalid}"
+        elif policy.require_citation and not (set(citations) & set(by_index)) and claims:
+            reason = "the answer cites no source"
+        elif score < policy.threshold:
+            weakest = min(scored, key=lambda s: s.score)
+            reason = f"a sentence is not supported by its sources (score {weakest.score:.2f}): {weakest.text[:120]!r}"
+        supported = not reason
+        replacement = policy.decline if not supported and policy.policy == "replace" else None
+        return GroundingVerdict(supported, score, policy.policy, policy.threshold, scored, citations, invalid,
+                                reason=reason or "every sentence is supported by its sources",
+                                replacement=replacement)
+
+    def _score(self, claims: list[str], sources: list[Source], by_index: dict[int, Source]) -> list[SentenceSupport]:
+        if not claims or not sources:
+            return [SentenceSupport(c, 0.0, [], None) for c in claims]
+        source_sentences = [(s.index, part) for s in sources for part in split_sentences(s.text) or [s.text]]
+        bare_claims = [CITATION.sub("", c).strip() for c in claims]
+        vectors = self.embedder.embed(bare_claims + [text for _, text in source_sentences])
+        claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims):]
+        owners = np.asarray([index for index, _ in source_sentences])
+        similarity = claim_vectors @ sentence_vectors.T
+        out = []
+        for row, (claim, bare) in enumerate(zip(claims, bare_claims, strict=True)):
+            cited = sorted({int(n) for n in CITATION.findall(claim)} & set(by_index))
+            candidates = cited or sorted(by_index)
+            best, best_score, missing = None, -1.0, sorted(_codes(bare))
+            for index in candidates:
+                text = by_index[index].text
+                semantic = float(similarity[row, owners == index].max(initial=0.0))
+                words = _words(bare)
+                lexical = len(words & _words(text)) / len(words) if words else 1.0
+                absent = sorted(c for c in _codes(bare) if not _has_code(text, c))
+                score = 0.5 * max(semantic, 0.0) + 0.5 * lexical
+                if absent:
+                    score = min(score, CAP_UNSUPPORTED_CODE)
+                if score > best_score:
+                    best, best_score, missing = index, score, absent
+            out.append(SentenceSupport(claim, max(best_score, 0.0), cited, best, missing))
+        return out

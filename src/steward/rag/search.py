@@ -1,0 +1,164 @@
+"""Hybrid retrieval over one collection: vector + BM25 fused by reciprocal rank, exact identifiers first.
+
+Both rankings see only chunks the caller may read (the access clause is inside every query, and the usearch
+search is given the readable ids). Reciprocal-rank fusion (`Σ weight / (rrf_k + rank)`) needs no score
+calibration between cosine similarity and BM25; the fused score is reported divided by its maximum, so 1.0
+means "first in every ranking". Exact identifiers beat fuzzy similarity: when the question carries one (the
+collection's `identifiers:` patterns: a PNR, a flight number, a claim id), only readable chunks that contain
+it verbatim may ground the answer, and when one is in no readable chunk the retrieval reports it `missing`
+so the app declines without calling the model. Small models otherwise copy a look-alike record.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from steward.config.rag import CollectionSpec
+from steward.rag.embedding import Embedder
+from steward.rag.index import UsearchIndex
+from steward.store import rag as sql
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One retrieved chunk with its fused score and where it ranked."""
+
+    chunk: sql.ChunkRow
+    score: float
+    vector_rank: int | None
+    keyword_rank: int | None
+
+
+@dataclass(slots=True)
+class Retrieval:
+    """The outcome of one search."""
+
+    hits: list[Hit]
+    identifiers: dict[str, str] = field(default_factory=dict)  # value: kind, found in the question
+    missing: list[str] = field(default_factory=list)  # identifier values found in no readable chunk
+    embed_ms: float = 0.0
+    search_ms: float = 0.0
+
+
+def find_identifiers(question: str, patterns: dict[str, str]) -> dict[str, str]:
+    """Identifiers in the question as {value: kind}, in order (a pattern's first group when it has one)."""
+    found: dict[str, str] = {}
+    for kind, pattern in patterns.items():
+        for match in re.finditer(pattern, question):
+            value = match.group(1) if match.groups() else match.group(0)
+            if value and value not in found:
+                found[value] = kind
+    return found
+
+
+def describe_identifier(value: str, kind: str) -> str:
+    """`PNR 290049999` for a readable decline (the kind is the pattern's name in steward.yaml)."""
+    return value if value.lower().startswith(kind.lower()) else f"{kind} {value}"
+
+
+def contains_verbatim(text: str, identifier: str) -> bool:
+    """The identifier as a whole token (290049223 is not in 2900492231), ignoring case."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(identifier)}(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
+
+
+def fuse(rankings: list[tuple[list[int], float]], rrf_k: int) -> dict[int, float]:
+    """Reciprocal-rank fusion of ranked id lists with weights."""
+    scores: dict[int, float] = {}
+    for ids, weight in rankings:
+        for rank, chunk_id in enumerate(ids, 1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (rrf_k + rank)
+    return scores
+
+
+class CollectionSearch:
+    """Searches one collection; keeps a small cache of each caller's readable ids per collection version."""
+
+    def __init__(self, engine: Engine, embedder: Embedder, name: str, spec: CollectionSpec,
+                 index: UsearchIndex | None) -> None:
+        self.engine = engine
+        self.embedder = embedder
+        self.name = name
+        self.spec = spec
+        self.index = index
+        self._readable: OrderedDict[tuple[int, tuple[str, ...]], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def search(self, question: str, groups: tuple[str, ...] | None, top_k: int | None = None) -> Retrieval:
+        k = top_k or self.spec.top_k
+        identifiers = find_identifiers(question, self.spec.identifiers)
+        t1 = time.perf_counter()
+        exact: dict[int, int] = {}  # chunk id: how many of the question's identifiers it contains
+        missing: list[str] = []
+        with self.engine.connect() as conn:
+            for identifier in identifiers:
+                ids = self._containing(conn, identifier, groups)
+                if not ids:
+                    missing.append(identifier)
+                for chunk_id in ids:
+                    exact[chunk_id] = exact.get(chunk_id, 0) + 1
+        if missing:  # decided before embedding anything: the app declines without a model call
+            return Retrieval([], identifiers, missing, 0.0, (time.perf_counter() - t1) * 1000)
+        t0 = time.perf_counter()
+        vector = self.embedder.embed([question])[0]
+        embed_ms = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        with self.engine.begin() as conn:
+            vector_ids = self._vector(conn, vector, groups)
+            keyword_ids = [i for i, _ in sql.keyword_search(conn, self.name, question, groups, self.spec.candidates)]
+            rankings = [(vector_ids, self.spec.vector_weight), (keyword_ids, self.spec.keyword_weight)]
+            if identifiers:  # only chunks with the identifiers; those with more of them first
+                allowed = set(exact)
+                rankings = [([i for i in ids if i in allowed], w) for ids, w in rankings]
+                by_count = sorted(exact, key=lambda i: (-exact[i], i))
+                rankings.append((by_count, max(self.spec.vector_weight, self.spec.keyword_weight)))
+            scores = fuse(rankings, self.spec.rrf_k)
+            best = sum(w for _, w in rankings) / (self.spec.rrf_k + 1)
+            top = sorted(scores, key=lambda i: -scores[i])[:k]
+            rows = sql.chunk_rows(conn, top)
+        hits = [
+            Hit(rows[i], scores[i] / best, _rank(vector_ids, i), _rank(keyword_ids, i))
+            for i in top
+            if i in rows and scores[i] / best >= self.spec.min_score
+        ]
+        return Retrieval(hits, identifiers, [], embed_ms, (time.perf_counter() - t1) * 1000)
+
+    def _containing(self, conn, identifier: str, groups: tuple[str, ...] | None) -> list[int]:  # type: ignore[no-untyped-def]
+        ids = sql.chunks_containing(conn, self.name, identifier, groups, limit=10 * self.spec.candidates)
+        rows = sql.chunk_rows(conn, ids)
+        return [i for i in ids if i in rows and contains_verbatim(rows[i].text, identifier)]
+
+    def _vector(self, conn, vector: np.ndarray, groups: tuple[str, ...] | None) -> list[int]:  # type: ignore[no-untyped-def]
+        if self.index is None:
+            return [i for i, _ in sql.vector_search(conn, self.name, vector, groups, self.spec.candidates,
+                                                     ef_search=max(40, 2 * self.spec.candidates))]
+        self.index.sync(conn)
+        allowed = None if groups is None else self._readable_ids(conn, groups)
+        return [i for i, _ in self.index.search(vector, self.spec.candidates, allowed)]
+
+    def _readable_ids(self, conn, groups: tuple[str, ...]) -> np.ndarray:  # type: ignore[no-untyped-def]
+        assert self.index is not None
+        key = (self.index.version, groups)
+        with self._lock:
+            if key in self._readable:
+                self._readable.move_to_end(key)
+                return self._readable[key]
+        ids = np.sort(sql.readable_chunk_ids(conn, self.name, groups))
+        with self._lock:
+            self._readable[key] = ids
+            while len(self._readable) > 64:
+                self._readable.popitem(last=False)
+        return ids
+
+
+def _rank(ids: list[int], chunk_id: int) -> int | None:
+    try:
+        return ids.index(chunk_id) + 1
+    except ValueError:
+        return None

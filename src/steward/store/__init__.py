@@ -1,0 +1,161 @@
+"""The store: one governed record per request, API keys, feedback; SQLite by default, PostgreSQL by URL.
+
+`Store.open(url)` builds the engine (`steward.store.engine`), migrates to every Alembic head
+(`steward.store.migrate`) and hands out the record, feedback and key operations. Records are written by group
+commit (`steward.store.writer`): `await store.write(record)` returns only once the record's transaction has
+committed, and raises `StoreError` if it did not, so a response is never sent for a record that could be lost.
+Capability stores (guardrails, RAG, evals, governance) share `store.engine` and keep their own SQL and
+migrations in `store/<capability>.py` and `store/migrations/versions/`.
+
+Durability. PostgreSQL commits are durable by its own `synchronous_commit=on`. SQLite runs in WAL mode with
+`synchronous=FULL` by default: every commit fsyncs the WAL, so an acknowledged record survives a power cut
+as well as a crash. `synchronous=NORMAL` skips that fsync (the WAL is synced only at checkpoints): a commit
+then survives a crash of Steward but not of the machine, so it is offered, never the default. What the fsync
+costs was measured on the development machine with `bench/store_write.py` (see its docstring for figures);
+group commit is what keeps FULL cheap under load, because the rows that arrive during one fsync share the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy import Engine
+
+from steward.store import keys as _keys
+from steward.store import records as _records
+from steward.store.engine import make_engine
+from steward.store.keys import KeyInfo
+from steward.store.migrate import upgrade
+from steward.store.records import RecordFilter
+from steward.store.writer import GroupCommitWriter, WriterStats
+from steward.types import Feedback, Record
+
+__all__ = ["KeyInfo", "RecordFilter", "Store", "WriterStats"]
+
+
+class Store:
+    """Records, feedback and API keys in one SQL database (see the module docstring)."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = 512) -> None:
+        self.engine = engine
+        self._writer = GroupCommitWriter(engine, max_batch=max_batch)
+
+    @classmethod
+    def open(cls, url: str, *, synchronous: str | None = None, migrate: bool = True, max_batch: int = 512) -> Store:
+        """Open (and by default migrate) the database at `url`: `sqlite:///path` or `postgresql://…`."""
+        engine = make_engine(url, synchronous=synchronous)
+        try:
+            if migrate:
+                upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, max_batch=max_batch)
+
+    def close(self) -> None:
+        """Commit every queued record, stop the writer and release connections."""
+        self._writer.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- records -------------------------------------------------------------------------------------------
+
+    async def write(self, record: Record) -> None:
+        """Persist `record`; returns once it is committed, raises StoreError if it was not."""
+        row = _records.record_row(record)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._writer.submit(row, (loop, future))
+        # If the caller is cancelled meanwhile, only this future is; the writer still commits the record.
+        await future
+
+    def write_sync(self, record: Record) -> None:
+        """Blocking `write`, for scripts and threads without an event loop."""
+        row = _records.record_row(record)
+        future: Future[None] = Future()
+        self._writer.submit(row, future)
+        future.result()
+
+    @property
+    def writer_stats(self) -> WriterStats:
+        return self._writer.stats
+
+    def get_record(self, record_id: str) -> Record:
+        return _records.get_record(self.engine, record_id)
+
+    def list_records(
+        self,
+        app: str | None = None,
+        team: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        since: float | None = None,
+        **more: Any,
+    ) -> list[Record]:
+        """Newest first. `more` takes the other `RecordFilter` fields (key_id, subject, until)."""
+        where = RecordFilter(app=app, team=team, status=status, since=since, **more)
+        return _records.list_records(self.engine, where, limit)
+
+    def iter_records(
+        self, app: str | None = None, team: str | None = None, status: str | None = None, **more: Any
+    ) -> Iterator[Record]:
+        """Oldest first, streamed in chunks (for export)."""
+        return _records.iter_records(self.engine, RecordFilter(app=app, team=team, status=status, **more))
+
+    def count_records(
+        self, app: str | None = None, team: str | None = None, status: str | None = None, **more: Any
+    ) -> int:
+        return _records.count_records(self.engine, RecordFilter(app=app, team=team, status=status, **more))
+
+    def add_feedback(self, record_id: str, feedback: Feedback) -> None:
+        _records.add_feedback(self.engine, record_id, feedback)
+
+    def tokens_used(self, key_id: str) -> int:
+        """Tokens (prompt + completion) recorded so far for a key, for its token budget."""
+        return _keys.tokens_used(self.engine, key_id)
+
+    # -- API keys ------------------------------------------------------------------------------------------
+
+    def create_key(
+        self,
+        role: str,
+        name: str | None = None,
+        apps: Iterable[str] = (),
+        team: str = "default",
+        rate_limit_rpm: int | None = None,
+        token_budget: int | None = None,
+        created_by: str | None = None,
+        groups: Iterable[str] = (),
+    ) -> tuple[str, KeyInfo]:
+        """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again."""
+        return _keys.create_key(
+            self.engine,
+            role,
+            name=name,
+            apps=apps,
+            groups=groups,
+            team=team,
+            rate_limit_rpm=rate_limit_rpm,
+            token_budget=token_budget,
+            created_by=created_by,
+        )
+
+    def find_key(self, secret: str, *, include_revoked: bool = False) -> KeyInfo | None:
+        return _keys.find_key(self.engine, secret, include_revoked=include_revoked)
+
+    def list_keys(self, team: str | None = None) -> list[KeyInfo]:
+        return _keys.list_keys(self.engine, team)
+
+    def revoke_key(self, id_or_prefix: str) -> KeyInfo:
+        return _keys.revoke_key(self.engine, id_or_prefix)
+
+    def count_keys(self, *, active_only: bool = True) -> int:
+        return _keys.count_keys(self.engine, active_only=active_only)

@@ -1,0 +1,219 @@
+"""API keys: created once, stored only as a hash, scoped to a team and apps, with a rate limit and token budget.
+
+A secret is `sk-stw-` followed by 32 random bytes (URL-safe base64). With that much entropy a single sha256
+is the right hash: it cannot be brute-forced, and a lookup by hash is one indexed query per request (a slow
+password hash would cost milliseconds on every call for no gain). The first 8 random characters are kept in
+clear as the key's `prefix`, so people can tell keys apart in listings and revoke one by it.
+`tokens_used` is advanced by the record writer in the same transaction as each batch of records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.engine import Row
+
+from steward.errors import InvalidRequest, NotFound
+from steward.store.schema import api_keys
+from steward.types import KeyRole, Principal, new_id, now
+
+SECRET_PREFIX = "sk-stw-"
+ROLES: tuple[str, ...] = typing.get_args(KeyRole)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What Steward knows about an API key (never the secret itself)."""
+
+    id: str
+    role: KeyRole
+    team: str
+    prefix: str
+    name: str | None = None
+    apps: tuple[str, ...] = ()  # empty: every app of the team
+    groups: tuple[str, ...] = ()
+    rate_limit_rpm: int | None = None
+    token_budget: int | None = None
+    tokens_used: int = 0
+    created_at: float = 0.0
+    revoked_at: float | None = None
+    created_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def display(self) -> str:
+        """How the key is shown to people: `sk-stw-AbCd1234…`."""
+        return f"{SECRET_PREFIX}{self.prefix}…"
+
+    def principal(self, subject: str | None = None) -> Principal:
+        """The caller this key authenticates, acting for `subject` when one is given."""
+        return Principal(
+            key_id=self.id,
+            role=self.role,
+            team=self.team,
+            apps=self.apps,
+            groups=self.groups,
+            subject=subject,
+            name=self.name,
+        )
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(
+    engine: Engine,
+    role: str,
+    *,
+    name: str | None = None,
+    apps: Iterable[str] = (),
+    groups: Iterable[str] = (),
+    team: str = "default",
+    rate_limit_rpm: int | None = None,
+    token_budget: int | None = None,
+    created_by: str | None = None,
+) -> tuple[str, KeyInfo]:
+    """Create a key; the secret is returned here and nowhere else, ever."""
+    if role not in ROLES:
+        raise InvalidRequest(f"unknown role {role!r}; use one of {', '.join(ROLES)}.", param="role")
+    for limit, label in ((rate_limit_rpm, "rate limit (requests per minute)"), (token_budget, "token budget")):
+        if limit is not None and limit <= 0:
+            raise InvalidRequest(f"the {label} must be a positive number, or left out for no limit.")
+    if not team.strip():
+        raise InvalidRequest("the team name is empty; leave it out to use `default`.", param="team")
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    info = KeyInfo(
+        id=new_id("key"),
+        role=typing.cast(KeyRole, role),
+        team=team.strip(),
+        prefix=secret[len(SECRET_PREFIX) : len(SECRET_PREFIX) + 8],
+        name=name,
+        apps=_names(apps, "app"),
+        groups=_names(groups, "group"),
+        rate_limit_rpm=rate_limit_rpm,
+        token_budget=token_budget,
+        created_at=now(),
+        created_by=created_by,
+    )
+    row = {
+        "id": info.id,
+        "name": info.name,
+        "prefix": info.prefix,
+        "hash": hash_secret(secret),
+        "role": info.role,
+        "team": info.team,
+        "apps": list(info.apps),
+        "groups": list(info.groups),
+        "rate_limit_rpm": info.rate_limit_rpm,
+        "token_budget": info.token_budget,
+        "tokens_used": 0,
+        "created_at": info.created_at,
+        "created_by": info.created_by,
+    }
+    with engine.begin() as connection:
+        connection.execute(insert(api_keys).values(row))
+    return secret, info
+
+
+def find_key(engine: Engine, secret: str, *, include_revoked: bool = False) -> KeyInfo | None:
+    """The key whose secret this is, or None (also None when revoked, unless `include_revoked`)."""
+    if not secret.startswith(SECRET_PREFIX):
+        return None
+    query = select(api_keys).where(api_keys.c.hash == hash_secret(secret))
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    info = _info(row)
+    return info if include_revoked or info.active else None
+
+
+def list_keys(engine: Engine, team: str | None = None) -> list[KeyInfo]:
+    query = select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)
+    if team is not None:
+        query = query.where(api_keys.c.team == team)
+    with engine.connect() as connection:
+        return [_info(row) for row in connection.execute(query)]
+
+
+def count_keys(engine: Engine, *, active_only: bool = True) -> int:
+    query = select(func.count()).select_from(api_keys)
+    if active_only:
+        query = query.where(api_keys.c.revoked_at.is_(None))
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def revoke_key(engine: Engine, id_or_prefix: str) -> KeyInfo:
+    """Revoke by id (`key_…`), by prefix (`AbCd1234`, `sk-stw-AbCd1234…`) or by the secret. Idempotent."""
+    target = _resolve(engine, id_or_prefix.strip())
+    if not target.active:
+        return target
+    at = now()
+    with engine.begin() as connection:
+        connection.execute(
+            update(api_keys).where(api_keys.c.id == target.id, api_keys.c.revoked_at.is_(None)).values(revoked_at=at)
+        )
+    return replace(target, revoked_at=at)
+
+
+def tokens_used(engine: Engine, key_id: str) -> int:
+    with engine.connect() as connection:
+        used = connection.execute(select(api_keys.c.tokens_used).where(api_keys.c.id == key_id)).scalar()
+    return int(used or 0)
+
+
+def _resolve(engine: Engine, given: str) -> KeyInfo:
+    if given.startswith(SECRET_PREFIX) and len(given) > len(SECRET_PREFIX) + 12:
+        found = find_key(engine, given, include_revoked=True)
+        if found is None:
+            raise NotFound("no API key has that secret; see `steward keys list` for ids and prefixes.")
+        return found
+    if given.startswith("key_"):
+        query = select(api_keys).where(api_keys.c.id == given)
+    else:
+        query = select(api_keys).where(api_keys.c.prefix == given.removeprefix(SECRET_PREFIX).rstrip("….")[:8])
+    with engine.connect() as connection:
+        found_rows = connection.execute(query).all()
+    if not found_rows:
+        raise NotFound(f"no API key {given!r}; see `steward keys list` for ids and prefixes.")
+    if len(found_rows) > 1:
+        raise InvalidRequest(f"prefix {given!r} matches {len(found_rows)} keys; revoke by id (`key_…`) instead.")
+    return _info(found_rows[0])
+
+
+def _names(values: Iterable[str], what: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(v.strip() for v in values))
+    if any(not n for n in names):
+        raise InvalidRequest(f"an empty {what} name was given; list {what}s separated by commas, e.g. a,b.")
+    return names
+
+
+def _info(row: Row[Any]) -> KeyInfo:
+    return KeyInfo(
+        id=row.id,
+        role=row.role,
+        team=row.team,
+        prefix=row.prefix,
+        name=row.name,
+        apps=tuple(row.apps or ()),
+        groups=tuple(row.groups or ()),
+        rate_limit_rpm=row.rate_limit_rpm,
+        token_budget=row.token_budget,
+        tokens_used=int(row.tokens_used or 0),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        created_by=row.created_by,
+    )
+
+

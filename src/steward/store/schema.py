@@ -1,0 +1,97 @@
+"""The shared SQLAlchemy `MetaData` and the spine tables (records, feedback, API keys).
+
+Every capability declares its tables on `metadata` below (in its own `store/<capability>.py`) and creates them
+in its own Alembic migration branching off `0001_initial`. The naming convention gives every index and
+constraint a deterministic name, so migrations written by hand and `alembic check` agree on both SQLite and
+PostgreSQL.
+
+A record is stored twice over, on purpose: `body` holds the whole record serialised by `steward.store.codec`
+(the source of truth, so new record fields need no migration), and a handful of columns copy the fields
+that listings, rollups and budgets filter or aggregate on. Human feedback arrives after the record was written
+and goes to its own table, so a body is never rewritten.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ID = String(64)
+NAME = String(200)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("created_at", Float, nullable=False, index=True),
+    Column("finished_at", Float),
+    Column("app", NAME, nullable=False),  # indexed with created_at below
+    Column("team", NAME, index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("key_id", ID, index=True),
+    Column("subject", NAME, index=True),
+    Column("model_id", NAME),
+    Column("model_sha256", String(64)),
+    Column("prompt_version", NAME),
+    Column("prompt_tokens", Integer, nullable=False, default=0),
+    Column("completion_tokens", Integer, nullable=False, default=0),
+    Column("cost", Float, nullable=False, default=0.0),
+    Column("total_ms", Float, nullable=False, default=0.0),
+    Column("consent", Boolean, nullable=False, default=True),
+    Column("body", Text, nullable=False),  # the whole record, JSON from steward.store.codec
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", ID, ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("score", Integer, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("by", NAME),
+    Column("at", Float, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", NAME),
+    Column("prefix", String(16), nullable=False, index=True),  # shown as sk-stw-<prefix>… in listings
+    Column("hash", String(64), nullable=False, unique=True),  # sha256 hex of the whole secret
+    Column("role", String(16), nullable=False),
+    Column("team", NAME, nullable=False),
+    Column("apps", JSON, nullable=False),  # list of app names; empty means every app of the team
+    Column("groups", JSON, nullable=False),  # document groups the key may read (RAG access control)
+    Column("rate_limit_rpm", Integer),
+    Column("token_budget", BigInteger),
+    Column("tokens_used", BigInteger, nullable=False, default=0),  # kept in step by the record writer
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+    Column("created_by", NAME),
+)
+
+# Listings are "newest first within an app": one composite index serves them without a sort.
+Index("ix_records_app_created_at", records.c.app, records.c.created_at)

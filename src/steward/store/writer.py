@@ -1,0 +1,219 @@
+"""Group commit: one writer thread turns many concurrent record writes into few durable transactions.
+
+Callers serialise their record on their own thread, queue the row and wait. The writer thread takes
+everything queued (up to `max_batch` rows), inserts it in one transaction, adds the batch's tokens to each
+key's running total in the same transaction, commits, and only then resolves the waiters. At one request in
+flight a batch is one row (a commit per request, nothing waits for a timer); under load the rows that queued
+during the previous commit share the next one, so the fsync cost is divided among them.
+
+Nothing is acknowledged that may be lost: when a batch fails, each of its rows is retried in its own
+transaction when the failure is the data's (an integrity error: a duplicate id fails only its own caller);
+when the database itself fails, every row of the batch raises `StoreError` to its caller. Async callers are resolved with one `call_soon_threadsafe` per
+event loop per batch; a caller that was cancelled while waiting still gets its record written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from steward.errors import StoreError
+from steward.store.schema import api_keys, records
+
+log = logging.getLogger(__name__)
+
+Waiter = Future[None] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+
+_INSERT = insert(records)
+_ADD_TOKENS = (
+    update(api_keys)
+    .where(api_keys.c.id == bindparam("key"))
+    .values(tokens_used=api_keys.c.tokens_used + bindparam("tokens"))
+)
+
+
+@dataclass(slots=True)
+class Pending:
+    """One queued row and whoever waits for it to be durable."""
+
+    row: dict[str, Any]
+    waiter: Waiter
+
+
+@dataclass(slots=True)
+class WriterStats:
+    """How the writer has batched so far (for benchmarks and the monitor)."""
+
+    batches: int = 0
+    rows: int = 0
+    failed_rows: int = 0
+    largest_batch: int = 0
+    sizes: dict[int, int] = field(default_factory=dict)  # batch size -> how many batches had it
+
+    @property
+    def mean_batch(self) -> float:
+        return self.rows / self.batches if self.batches else 0.0
+
+
+class GroupCommitWriter:
+    """The single writer of `records` rows for one store."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = 512) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._connection: Connection | None = None
+        self.stats = WriterStats()
+
+    def submit(self, row: dict[str, Any], waiter: Waiter) -> None:
+        """Queue a row; `waiter` is resolved once it is committed, or fails with StoreError."""
+        with self._lock:
+            if self._closed:
+                raise StoreError("the store is closed; open it again before writing records.")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="steward-record-writer", daemon=True)
+                self._thread.start()
+                atexit.register(self.close)
+            self._queue.put(Pending(row, waiter))
+
+    def close(self) -> None:
+        """Commit everything queued so far, then stop the thread. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join()
+            atexit.unregister(self.close)
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            self._write(batch)
+        if self._connection is not None:
+            self._connection.close()
+
+    def _write(self, batch: list[Pending]) -> None:
+        try:
+            self._commit(batch)
+        except IntegrityError as exc:
+            if len(batch) == 1:
+                self._fail(batch, exc)
+                return
+            # A row's own data is at fault (a duplicate id): find it without failing its neighbours.
+            log.warning("group commit of %d records failed (%s); retrying them one by one", len(batch), exc)
+            for pending in batch:
+                try:
+                    self._commit([pending])
+                except Exception as single_exc:
+                    self._fail([pending], single_exc)
+                else:
+                    _resolve([pending], None)
+            return
+        except Exception as exc:  # the database itself failed: nobody in the batch may be acknowledged
+            self._fail(batch, exc)
+            return
+        self._count(len(batch))
+        _resolve(batch, None)
+
+    def _commit(self, batch: Sequence[Pending]) -> None:
+        connection = self._connection or self._engine.connect()
+        self._connection = connection
+        try:
+            with connection.begin():
+                connection.execute(_INSERT, [pending.row for pending in batch])
+                tokens = _tokens_by_key(batch)
+                if tokens:
+                    connection.execute(_ADD_TOKENS, [{"key": k, "tokens": n} for k, n in tokens.items()])
+        except Exception:
+            # The connection may be broken (database restarted, disk full); take a fresh one next time.
+            self._connection = None
+            connection.close()
+            raise
+
+    def _count(self, size: int) -> None:
+        stats = self.stats
+        stats.batches += 1
+        stats.rows += size
+        stats.largest_batch = max(stats.largest_batch, size)
+        stats.sizes[size] = stats.sizes.get(size, 0) + 1
+
+    def _fail(self, batch: list[Pending], exc: Exception) -> None:
+        self.stats.failed_rows += len(batch)
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        for pending in batch:  # one exception object per waiter: tracebacks must not be shared across tasks
+            error = StoreError(
+                f"record {pending.row['id']} was not saved ({type(exc).__name__}: {reason}); the request was "
+                "not acknowledged. Check that the database is reachable, writable and has free space."
+            )
+            error.__cause__ = exc
+            _resolve([pending], error)
+
+
+def _tokens_by_key(batch: Sequence[Pending]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for pending in batch:
+        row = pending.row
+        key = row.get("key_id")
+        used = row["prompt_tokens"] + row["completion_tokens"]
+        if key and used:
+            totals[key] = totals.get(key, 0) + used
+    return totals
+
+
+def _resolve(batch: Sequence[Pending], error: BaseException | None) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for pending in batch:
+        waiter = pending.waiter
+        if isinstance(waiter, Future):
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
+        else:
+            loop, future = waiter
+            by_loop.setdefault(loop, []).append(future)
+    for loop, futures in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve_in_loop, futures, error)
+        except RuntimeError:  # the loop has closed: nobody is left waiting
+            pass
+
+
+def _resolve_in_loop(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():  # the caller was cancelled; its record was still written (or failed) as reported
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)

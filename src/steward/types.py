@@ -1,0 +1,209 @@
+"""Core values of Steward: small, pure dataclasses with no I/O.
+
+Everything that crosses a module boundary is one of these. The governed `Record` is the thread through the
+platform: the gateway fills it while serving a request, the store persists it, monitoring, evaluation and
+governance read it. Closed sets are `Literal`s so that type checkers and validation agree on them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant", "tool"]
+Stage = Literal["input", "retrieved", "output"]
+Action = Literal["allow", "redact", "block", "escalate", "warn"]
+Status = Literal["served", "blocked", "failed", "escalated", "declined"]
+FinishReason = Literal["stop", "length", "content_filter", "error"]
+KeyRole = Literal["admin", "developer", "app", "auditor"]
+RiskTier = Literal["prohibited", "high", "limited", "minimal"]
+
+ACTION_SEVERITY: dict[str, int] = {"allow": 0, "warn": 1, "redact": 2, "escalate": 3, "block": 4}
+
+
+def new_id(prefix: str) -> str:
+    """A sortable-enough unique id with a readable prefix (`rec_…`, `key_…`)."""
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def now() -> float:
+    """Wall-clock time in seconds since the epoch (records store floats, rendered as ISO in views)."""
+    return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message."""
+
+    role: Role
+    content: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationParams:
+    """Sampling parameters; `None` means the backend's default."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    json_schema: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts of one generation."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """What a model backend returns for one non-streamed generation."""
+
+    text: str
+    finish_reason: FinishReason
+    usage: Usage
+    model_fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """One streamed piece of a generation; the last one carries `finish_reason` and `usage`."""
+
+    text: str
+    finish_reason: FinishReason | None = None
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """Which model version served a request: the declared id and the artefact's content hash."""
+
+    id: str
+    backend: str
+    sha256: str | None = None
+    remote_model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a guardrail scanner noticed in a text."""
+
+    scanner: str
+    kind: str
+    score: float
+    stage: Stage
+    start: int | None = None
+    end: int | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Decision:
+    """What the policy engine decided for one stage, and why."""
+
+    stage: Stage
+    action: Action
+    reasons: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    policy: str | None = None
+    policy_version: str | None = None
+    scanner_ms: dict[str, float] = field(default_factory=dict)
+    text: str | None = None  # the text after redaction, when the action changed it
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One retrieved chunk that was shown to the model."""
+
+    document_id: str
+    chunk_id: str
+    score: float
+    text: str
+    uri: str | None = None
+    index: int = 0  # the [n] citation number in the prompt
+
+
+@dataclass(slots=True)
+class Latency:
+    """Where a request's time went, in milliseconds."""
+
+    auth_ms: float = 0.0
+    guardrails_ms: float = 0.0
+    retrieval_ms: float = 0.0
+    model_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an API key (or the local operator) with its role, team, app scope and reader groups."""
+
+    key_id: str | None
+    role: KeyRole
+    team: str = "default"
+    apps: tuple[str, ...] = ()  # empty: every app of the team
+    groups: tuple[str, ...] = ()  # document groups this caller may read (RAG access control)
+    subject: str | None = None  # the end user on whose behalf the call is made, when given
+    name: str | None = None
+
+    def may_use(self, app: str) -> bool:
+        return not self.apps or app in self.apps
+
+
+LOCAL_OPERATOR = Principal(key_id=None, role="admin", name="local operator")
+
+
+@dataclass(slots=True)
+class Feedback:
+    """A human's judgement of one answer."""
+
+    score: int  # +1 / -1, or a rating the app defines
+    comment: str = ""
+    by: str | None = None
+    at: float = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class Record:
+    """The one governed record of a request: served, blocked, declined or failed."""
+
+    id: str
+    created_at: float
+    app: str
+    status: Status = "served"
+    key_id: str | None = None
+    team: str | None = None
+    subject: str | None = None
+    model: ModelRef | None = None
+    prompt_version: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    input: list[dict[str, Any]] = field(default_factory=list)
+    output: str | None = None
+    finish_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    cost: float = 0.0
+    latency: Latency = field(default_factory=Latency)
+    error: str | None = None
+    stream: bool = False
+    decisions: list[Decision] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    explanation: dict[str, Any] | None = None
+    feedback: list[Feedback] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)  # models tried: {model, error, ms}
+    consent: bool = True  # may this record ever enter a training dataset
+    finished_at: float | None = None
+
+    @classmethod
+    def start(cls, app: str) -> Record:
+        return cls(id=new_id("rec"), created_at=now(), app=app)

@@ -1,0 +1,106 @@
+"""Fixtures for gateway tests: a project on the scripted model, a runtime, and a real loopback server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from steward.config import Settings, load_project_text
+from steward.gateway.assemble import Runtime, open_runtime
+from steward.gateway.http import create_app
+
+SCRIPTED_PROJECT = """
+version: 1
+models:
+  scripted-a:
+    backend: scripted
+    replies: ["Hello from A."]
+    price_per_1k: {input: 1.0, output: 2.0}
+    context_length: 512
+  scripted-b:
+    backend: scripted
+    replies: ["Hello from B."]
+apps:
+  demo:
+    owner: qa@example.com
+    purpose: Answer test questions.
+    route: [{model: scripted-a}]
+    fallback: [scripted-b]
+    prompt: {system: "Be brief."}
+    params: {temperature: 0.1, seed: 7, max_tokens: 64}
+    limits: {max_input_chars: 2000}
+  other:
+    owner: qa@example.com
+    purpose: Another team's app.
+    team: other-team
+    route: [{model: scripted-b}]
+"""
+
+
+def make_runtime(home: Path, text: str = SCRIPTED_PROJECT) -> Runtime:
+    project = load_project_text(text, "test-steward.yaml")
+    project.root = home
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'steward.db'}")
+    return open_runtime(project, settings)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    rt = make_runtime(tmp_path)
+    yield rt
+    rt.store.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A real uvicorn server on loopback, in a thread, for clients that speak HTTP (the openai package)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.port = _free_port()
+        config = uvicorn.Config(
+            create_app(runtime.gateway, runtime.authenticator), host="127.0.0.1", port=self.port,
+            log_config=None, access_log=False, lifespan="off",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(runtime: Runtime) -> Iterator[LiveServer]:
+    with LiveServer(runtime) as server:
+        yield server
+
+
+@pytest.fixture
+def admin_key(runtime: Runtime) -> str:
+    secret, _ = runtime.store.create_key(role="admin", name="test admin")
+    return secret

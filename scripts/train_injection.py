@@ -5,10 +5,11 @@ Data (read from ../shared/data/injection, never copied into the repo):
            instructions (the categories that target the answer: encodings, ciphers, ads, scams, code
            snippets…), JailbreakBench JBC (one template × 100 goals; train only) and PAIR prompts
   benign   WildGuardMix benign prompts, llm-guard's valid prompt-injection cases
-  training-only synthetic rows from scripts/synth_injection.py (both labels, same vocabulary)
+  training-only synthetic rows from scripts/synth_injection.py (both labels, same vocabulary), and benign
+  sentences from the docstrings of Python's standard library that use the trigger words
 Split: 25 % of groups held out by hash (a BIPIA category, a text); the held-out split plus the hand-written
-scripts/data/benign_trigger_words.jsonl are scored once, after C and the threshold were chosen on the
-training split by grouped cross-validation.
+scripts/data/benign_trigger_words.jsonl are scored once, after the synthetic share, C and the threshold were
+chosen on the training split by grouped cross-validation (`choose`).
 
     python scripts/train_injection.py [--splits bench/results/injection]
 """
@@ -16,11 +17,14 @@ training split by grouped cross-validation.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import re
+import sysconfig
 from pathlib import Path
 
 import numpy as np
-from _training import DATA, ROOT, Row, binary_metrics, choose_c, export, fit, in_test, write_jsonl
+from _training import DATA, ROOT, Row, binary_metrics, export, fit, in_test, out_of_fold, write_jsonl
 from synth_injection import generate
 
 from steward.guardrails.linear import WEIGHTS_DIR, featurise
@@ -55,9 +59,66 @@ def public_rows(folder: Path) -> list[Row]:
     return list(unique.values())
 
 
-def trigger_word_rows() -> list[Row]:
-    path = ROOT / "scripts" / "data" / "benign_trigger_words.jsonl"
-    return [Row(r["text"], int(r["label"]), "trigger", "benign_trigger_words") for r in map(json.loads, path.open())]
+def trigger_word_rows(name: str = "benign_trigger_words") -> list[Row]:
+    path = ROOT / "scripts" / "data" / f"{name}.jsonl"
+    return [Row(r["text"], int(r["label"]), "trigger", name) for r in map(json.loads, path.open())]
+
+
+def stdlib_rows() -> list[Row]:
+    """Benign sentences that use the trigger words: docstrings of Python's standard library (PSF licence)."""
+    trigger = re.compile(r"\b(ignor\w*|instructions?|disregard\w*|forget\w*|overrid\w*|prompt\w*|system)\b", re.I)
+    found: set[str] = set()
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
+        if {"test", "tests", "idlelib", "site-packages"} & set(path.parts):
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="ignore"))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module):
+                for sentence in re.split(r"(?<=[.!?])\s+|\n\s*\n", ast.get_docstring(node) or ""):
+                    sentence = " ".join(sentence.split())
+                    letters = sum(c.isalpha() or c == " " for c in sentence) / max(len(sentence), 1)
+                    if 30 <= len(sentence) <= 250 and letters > 0.85 and trigger.search(sentence):
+                        found.add(sentence)
+    return [Row(text, 0, "stdlib:" + text, "stdlib_docstrings") for text in sorted(found)]
+
+
+def synthetic_rows(n: int) -> list[Row]:
+    return [Row(s["text"], int(s["label"]), "synthetic:" + str(s["text"]), "synthetic") for s in generate(n, 7)]
+
+
+def choose(train: list[Row]) -> dict[str, float]:
+    """Pick the synthetic share, C and threshold on the training split and the dev set only.
+
+    The objective is F1 on the public rows' grouped out-of-fold scores, subject to a false-positive rate of at
+    most 2 % on public benign rows, 5 % on synthetic benign trigger-word rows and 5 % on the hand-written dev
+    set of benign trigger-word prompts (`scripts/data/benign_trigger_words_dev.jsonl`; not the test set).
+    """
+    best: dict[str, float] = {"cv_f1": -1.0}
+    dev = trigger_word_rows("benign_trigger_words_dev")
+    for n_synthetic, weight in ((600, 0.3), (1500, 0.3), (1500, 0.6)):
+        rows = train + synthetic_rows(n_synthetic)
+        labels = [r.label for r in rows]
+        weights = [weight if r.source in ("synthetic", "stdlib_docstrings") else 1.0 for r in rows]
+        public = [i for i, r in enumerate(rows) if r.source not in ("synthetic", "stdlib_docstrings")]
+        synthetic_benign = [i for i, r in enumerate(rows) if r.source == "synthetic" and r.label == 0]
+        for c in (3.0, 10.0, 30.0):
+            oof = out_of_fold([r.text for r in rows], labels, [r.group for r in rows], c, weights)
+            full = fit([r.text for r in rows], labels, c, weights=weights)
+            dev_scores = full.predict_proba(full.tfidf_.transform(featurise([r.text for r in dev])))[:, 1]
+            for threshold in (0.25, 0.3, 0.35, 0.4, 0.5):
+                dev_fpr = float(np.mean(dev_scores >= threshold))
+                fig = binary_metrics([labels[i] for i in public], oof[public], threshold)
+                synthetic_fpr = float(np.mean(oof[synthetic_benign] >= threshold))
+                print(f"  synthetic={n_synthetic}x{weight} C={c} t={threshold}: F1={fig['f1']} "
+                      f"FPR={fig['fpr']} synthetic-benign FPR={synthetic_fpr:.3f} dev FPR={dev_fpr:.3f}")
+                ok = fig["fpr"] <= 0.02 and synthetic_fpr <= 0.05 and dev_fpr <= 0.05
+                if ok and fig["f1"] > best["cv_f1"]:
+                    best = {"cv_f1": fig["f1"], "cv_fpr": fig["fpr"], "dev_fpr": dev_fpr, "synthetic_n": n_synthetic,
+                            "synthetic_weight": weight, "C": c, "threshold": threshold}
+    return best
 
 
 def main() -> None:
@@ -70,15 +131,15 @@ def main() -> None:
     public = public_rows(args.data)
     train = [r for r in public if r.group == "jbc-template" or not in_test(r.group)]
     test = [r for r in public if r not in train]
-    synthetic = [Row(s["text"], s["label"], "synthetic:" + s["text"], "synthetic") for s in generate(1500, 7)]
-    train_all = train + synthetic
-    print(f"train: {len(train)} public + {len(synthetic)} synthetic; test: {len(test)} public "
-          f"({sum(r.label for r in test)} attacks)")
-
-    texts, labels, groups = [r.text for r in train_all], [r.label for r in train_all], [r.group for r in train_all]
-    c, cv_f1 = choose_c(texts, labels, groups, (0.3, 1.0, 3.0, 10.0, 30.0))
-    model = fit(texts, labels, c)
-    threshold = 0.5
+    train += stdlib_rows()
+    print(f"train: {len(train)} public rows; test: {len(test)} public ({sum(r.label for r in test)} attacks)")
+    choice = choose(train)
+    print(f"chosen on the training split: {choice}")
+    synthetic = synthetic_rows(choice["synthetic_n"])
+    rows = train + synthetic
+    weights = [choice["synthetic_weight"] if r.source in ("synthetic", "stdlib_docstrings") else 1.0 for r in rows]
+    model = fit([r.text for r in rows], [r.label for r in rows], choice["C"], weights=weights)
+    threshold = choice["threshold"]
 
     def scores(rows: list[Row]) -> np.ndarray:
         counts = model.tfidf_.transform(featurise([r.text for r in rows]))  # type: ignore[attr-defined]
@@ -88,12 +149,12 @@ def main() -> None:
     held_out = {"public_test": binary_metrics([r.label for r in test], scores(test), threshold),
                 "benign_trigger_words": binary_metrics([r.label for r in trigger], scores(trigger), threshold)}
     print(json.dumps(held_out, indent=2))
-    meta = {"task": "prompt injection / jailbreak (1) vs benign (0)", "threshold": threshold, "C": c,
-            "cv_f1": round(cv_f1, 4), "train_rows": len(train_all), "classifier_only_held_out": held_out,
+    meta = {"task": "prompt injection / jailbreak (1) vs benign (0)", "threshold": threshold, **choice,
+            "train_rows": len(rows), "classifier_only_held_out": held_out,
             "trained_by": "scripts/train_injection.py"}
     export(model, "injection", ["benign", "injection"], meta).save(args.out)
     write_jsonl(test, args.splits / "test.jsonl")
-    write_jsonl(train, args.splits / "train_public.jsonl")
+    write_jsonl([r for r in train if r.source != "stdlib_docstrings"], args.splits / "train_public.jsonl")
     print(f"weights written to {args.out}; held-out split in {args.splits / 'test.jsonl'}")
 
 

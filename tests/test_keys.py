@@ -16,7 +16,8 @@ from steward.cli import keys as keys_cli
 from steward.errors import InvalidRequest, NotFound
 from steward.store import Store
 from steward.store.schema import api_keys
-from tests.store_fixtures import database_url, postgres_url, store  # noqa: F401
+
+pytest_plugins = ["tests.store_fixtures"]
 
 
 def test_secret_is_returned_once_and_only_its_hash_is_stored(store: Store) -> None:
@@ -30,15 +31,23 @@ def test_secret_is_returned_once_and_only_its_hash_is_stored(store: Store) -> No
 
 
 def test_find_key_by_secret(store: Store) -> None:
-    secret, info = store.create_key("developer", apps=["a", "b"], team="claims", token_budget=5000, groups=["staff"])
+    secret, info = store.create_key(
+        "developer", apps=["a", "b"], team="claims", token_budget=5000, groups=["staff"]
+    )
     found = store.find_key(secret)
     assert found == info
     assert (found.role, found.team, found.apps, found.token_budget) == ("developer", "claims", ("a", "b"), 5000)
     assert store.find_key(secret + "x") is None
     assert store.find_key("not-a-steward-key") is None
     principal = found.principal(subject="user-7")
-    assert (principal.key_id, principal.role, principal.team, principal.apps, principal.groups, principal.subject) == (
-        info.id, "developer", "claims", ("a", "b"), ("staff",), "user-7")
+    assert (
+        principal.key_id,
+        principal.role,
+        principal.team,
+        principal.apps,
+        principal.groups,
+        principal.subject,
+    ) == (info.id, "developer", "claims", ("a", "b"), ("staff",), "user-7")
     assert principal.may_use("a") and not principal.may_use("c")
 
 
@@ -78,23 +87,25 @@ def test_list_keys_by_team(store: Store) -> None:
 
 
 @pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # noqa: F811
+def cli_env(migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The CLI pointed at a fresh database (SQLite file or PostgreSQL) through the environment."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("STEWARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("STEWARD_DATABASE_URL", migrated_database_url)
     monkeypatch.setattr(context.console, "width", 160)  # CliRunner is no terminal; Rich would assume 80 columns
     context.reset()
-    yield database_url
+    yield migrated_database_url
     if context.open_store.cache_info().currsize:
         context.open_store().close()
     context.reset()
 
 
 def test_cli_create_prints_the_secret_alone_on_stdout(cli_env: str) -> None:
-    result = CliRunner().invoke(keys_cli.app, ["create", "--role", "app", "--apps", "a,b", "--name", "kiosk",
-                                               "--rpm", "30", "--token-budget", "1000"])
+    result = CliRunner().invoke(
+        keys_cli.app,
+        ["create", "--role", "app", "--apps", "a,b", "--name", "kiosk", "--rpm", "30", "--token-budget", "1000"],
+    )
     assert result.exit_code == 0, result.output
     secret = result.stdout.strip()
     assert secret.startswith("sk-stw-") and "\n" not in secret
@@ -102,7 +113,11 @@ def test_cli_create_prints_the_secret_alone_on_stdout(cli_env: str) -> None:
     with Store.open(cli_env) as store:
         info = store.find_key(secret)
     assert info is not None and (info.apps, info.rate_limit_rpm, info.token_budget, info.created_by) == (
-        ("a", "b"), 30, 1000, "cli")
+        ("a", "b"),
+        30,
+        1000,
+        "cli",
+    )
 
 
 def test_cli_list_and_revoke(cli_env: str) -> None:

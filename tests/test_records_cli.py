@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tests.store_fixtures import full_record
 from typer.testing import CliRunner
 
 from steward.cli import context
@@ -15,16 +16,17 @@ from steward.errors import NotFound
 from steward.store import Store
 from steward.store.codec import record_from_json
 from steward.types import Feedback, Record
-from tests.store_fixtures import database_url, full_record, postgres_url  # noqa: F401
+
+pytest_plugins = ["tests.store_fixtures"]
 
 
 @pytest.fixture
-def written(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Record]]:  # noqa: F811
+def written(migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Record]]:
     """Three records in a fresh database that the CLI finds through STEWARD_DATABASE_URL."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("STEWARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("STEWARD_DATABASE_URL", migrated_database_url)
     monkeypatch.setattr(context.console, "width", 200)  # CliRunner is no terminal; Rich would assume 80 columns
     context.reset()
     blocked = full_record(status="blocked", output=None, created_at=2_000.0)
@@ -34,7 +36,7 @@ def written(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         blocked,
         full_record(app="claims-bot", created_at=3_000.0, output="Your claim is open."),
     ]
-    with Store.open(database_url) as store:
+    with Store.open(migrated_database_url) as store:
         for record in records:
             store.write_sync(record)
         store.add_feedback(records[0].id, Feedback(score=-1, comment="gate moved", by="ops", at=4_000.0))
@@ -69,8 +71,18 @@ def test_show_renders_every_slot(written: list[Record]) -> None:
     record = written[0]
     result = CliRunner().invoke(records_cli.app, ["show", record.id])
     assert result.exit_code == 0, result.output
-    for expected in (record.id, "Gate for BA117?", "Gate 23 [1].", "EMAIL_ADDRESS", "faq.md", "gate moved",
-                     "ab" * 32, "v3", "total 128.5", "attributions"):
+    for expected in (
+        record.id,
+        "Gate for BA117?",
+        "Gate 23 [1].",
+        "EMAIL_ADDRESS",
+        "faq.md",
+        "gate moved",
+        "ab" * 32,
+        "v3",
+        "total 128.5",
+        "attributions",
+    ):
         assert expected in result.stdout, expected
     as_json = CliRunner().invoke(records_cli.app, ["show", record.id, "--json"])
     assert record_from_json(as_json.stdout) == record

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from tests.store_fixtures import full_record
 
 from steward.errors import StoreError
 from steward.store.codec import record_from_json, record_to_dict, record_to_json
 from steward.types import Decision, Feedback, Finding, Latency, ModelRef, Record, Source, Usage
-from tests.store_fixtures import full_record
 
 
 def test_full_record_round_trips_with_nested_types() -> None:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,17 @@ from steward.store.engine import parse_url
 from steward.store.migrate import alembic_config, current_heads, script_heads
 from steward.store.schema import metadata
 from steward.types import Record
-from tests.store_fixtures import database_url, postgres_url, store  # noqa: F401
+
+pytest_plugins = ["tests.postgres_fixtures"]
 
 SPINE = {"records", "feedback", "api_keys"}
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A store opened on an empty database, so that opening it ran every migration."""
+    with Store.open(database_url) as opened:
+        yield opened
 
 
 def test_open_applies_every_head_and_the_initial_revision(store: Store) -> None:
@@ -30,7 +39,7 @@ def test_open_applies_every_head_and_the_initial_revision(store: Store) -> None:
         assert current_heads(connection) == script_heads()
     history = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     assert "0001_initial" in history
-    assert SPINE <= set(inspect(store.engine).get_table_names())
+    assert set(inspect(store.engine).get_table_names()) >= SPINE
 
 
 def _table_of(diff: object) -> str | None:
@@ -64,7 +73,7 @@ def test_schema_check_notices_a_column_missing_from_the_migration(store: Store) 
     assert [(d[0], _table_of(d)) for d in diffs if _table_of(d) in SPINE] == [("add_column", "records")]
 
 
-def test_reopening_a_current_database_changes_nothing(database_url: str) -> None:  # noqa: F811
+def test_reopening_a_current_database_changes_nothing(database_url: str) -> None:
     with Store.open(database_url) as first:
         record = Record.start("kept")
         first.write_sync(record)
@@ -74,7 +83,7 @@ def test_reopening_a_current_database_changes_nothing(database_url: str) -> None
             assert current_heads(connection) == script_heads()
 
 
-def test_concurrent_openers_of_a_fresh_database_all_succeed(database_url: str) -> None:  # noqa: F811
+def test_concurrent_openers_of_a_fresh_database_all_succeed(database_url: str) -> None:
     errors: list[BaseException] = []
     opened: list[Store] = []
     start = threading.Barrier(4)
@@ -147,7 +156,7 @@ def test_urls_are_normalised_or_refused_with_a_hint() -> None:
         parse_url("steward.db")
 
 
-def test_a_database_that_cannot_be_migrated_raises_store_error(postgres_url: str) -> None:  # noqa: F811
+def test_a_database_that_cannot_be_migrated_raises_store_error(postgres_url: str) -> None:
     from sqlalchemy import create_engine
 
     engine = create_engine(parse_url(postgres_url))

@@ -4,17 +4,21 @@ acknowledges a record it did not commit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
+from tests.store_fixtures import full_record
 
 from steward.errors import NotFound, StoreError
 from steward.store import RecordFilter, Store
 from steward.store import records as record_sql
 from steward.store.schema import records
 from steward.types import Feedback, Record, Usage
-from tests.store_fixtures import database_url, full_record, postgres_url, store  # noqa: F401
+
+pytest_plugins = ["tests.store_fixtures"]
 
 
 def _record(app: str, at: float, **fields: object) -> Record:
@@ -25,14 +29,19 @@ def _record(app: str, at: float, **fields: object) -> Record:
     return record
 
 
-def _committed_ids(store: Store) -> set[str]:
-    """Ids visible to a brand-new connection (not the writer's), i.e. what is committed."""
+@contextlib.contextmanager
+def observer(store: Store) -> Iterator[Engine]:
+    """A separate engine on the same database: what it sees is committed, not merely written by the writer."""
     engine = create_engine(store.engine.url)
     try:
-        with engine.connect() as connection:
-            return set(connection.execute(select(records.c.id)).scalars())
+        yield engine
     finally:
         engine.dispose()
+
+
+def committed_ids(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(connection.execute(select(records.c.id)).scalars())
 
 
 def test_full_record_round_trips_through_the_database(store: Store) -> None:
@@ -47,7 +56,12 @@ def test_indexed_columns_copy_the_record(store: Store) -> None:
     with store.engine.connect() as connection:
         row = connection.execute(select(records).where(records.c.id == record.id)).one()
     assert (row.app, row.team, row.status, row.key_id, row.subject) == (
-        "airport-assistant", "ops", "served", "key_test", "traveller-42")
+        "airport-assistant",
+        "ops",
+        "served",
+        "key_test",
+        "traveller-42",
+    )
     assert (row.model_id, row.model_sha256, row.prompt_version) == ("smollm2", "ab" * 32, "v3")
     assert (row.prompt_tokens, row.completion_tokens, row.total_ms, row.consent) == (31, 7, 128.5, False)
 
@@ -105,14 +119,15 @@ def test_feedback_is_added_without_rewriting_the_body(store: Store) -> None:
 
 
 def test_group_commit_under_concurrency_resolves_each_write_after_its_commit(store: Store) -> None:
-    async def write_then_look(record: Record) -> bool:
+    async def write_then_look(record: Record, engine: Engine) -> bool:
         await store.write(record)
-        return record.id in _committed_ids(store)
+        return record.id in committed_ids(engine)
 
-    async def main() -> list[bool]:
-        return await asyncio.gather(*(write_then_look(Record.start("load")) for _ in range(200)))
+    async def main(engine: Engine) -> list[bool]:
+        return await asyncio.gather(*(write_then_look(Record.start("load"), engine) for _ in range(200)))
 
-    assert asyncio.run(main()) == [True] * 200
+    with observer(store) as engine:
+        assert asyncio.run(main(engine)) == [True] * 200
     assert store.count_records(app="load") == 200
     stats = store.writer_stats
     assert stats.rows == 200 and stats.failed_rows == 0
@@ -135,7 +150,8 @@ def test_sync_writers_from_many_threads_are_all_committed(store: Store) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert _committed_ids(store) >= set(written) and len(written) == 160
+    with observer(store) as engine:
+        assert committed_ids(engine) >= set(written) and len(written) == 160
 
 
 def test_a_failed_commit_raises_to_every_waiter_and_acknowledges_nothing(store: Store) -> None:
@@ -144,7 +160,9 @@ def test_a_failed_commit_raises_to_every_waiter_and_acknowledges_nothing(store: 
         connection.execute(text("ALTER TABLE records RENAME TO records_away"))
 
     async def main() -> list[BaseException | None]:
-        return await asyncio.gather(*(store.write(Record.start("doomed")) for _ in range(50)), return_exceptions=True)
+        return await asyncio.gather(
+            *(store.write(Record.start("doomed")) for _ in range(50)), return_exceptions=True
+        )
 
     outcomes = asyncio.run(main())
     with store.engine.begin() as connection:
@@ -165,8 +183,9 @@ def test_one_bad_row_fails_only_its_own_caller(store: Store) -> None:
     others = [Record.start("dup") for _ in range(20)]
 
     async def main() -> list[BaseException | None]:
-        return await asyncio.gather(*(store.write(r) for r in [*others[:10], clash, *others[10:]]),
-                                    return_exceptions=True)
+        return await asyncio.gather(
+            *(store.write(r) for r in [*others[:10], clash, *others[10:]]), return_exceptions=True
+        )
 
     outcomes = asyncio.run(main())
     assert isinstance(outcomes[10], StoreError) and first.id in str(outcomes[10])
@@ -222,14 +241,50 @@ def test_tokens_used_follows_the_records_of_a_key(store: Store) -> None:
     assert store.tokens_used(info.id) == 0
 
     async def main() -> None:
-        await asyncio.gather(*(store.write(_record("a", 1.0, key_id=info.id, usage=Usage(10, 5))) for _ in range(30)))
+        await asyncio.gather(
+            *(store.write(_record("a", 1.0, key_id=info.id, usage=Usage(10, 5))) for _ in range(30))
+        )
         await store.write(_record("a", 2.0, key_id="key_someone_else", usage=Usage(100, 100)))
 
     asyncio.run(main())
     assert store.tokens_used(info.id) == 450
     with store.engine.connect() as connection:
         summed = connection.execute(
-            select(func.sum(records.c.prompt_tokens + records.c.completion_tokens)).where(records.c.key_id == info.id)
+            select(func.sum(records.c.prompt_tokens + records.c.completion_tokens)).where(
+                records.c.key_id == info.id
+            )
         ).scalar_one()
     assert summed == 450
     assert store.tokens_used("key_unknown") == 0
+
+
+class FernetBodies:
+    """A real cipher for the body hook (the governance capability ships the production one)."""
+
+    def __init__(self) -> None:
+        from cryptography.fernet import Fernet
+
+        self.fernet = Fernet(Fernet.generate_key())
+
+    def seal(self, body: bytes) -> str:
+        return "fernet:" + self.fernet.encrypt(body).decode()
+
+    def open(self, stored: str) -> bytes:
+        if not stored.startswith("fernet:"):
+            return stored.encode()
+        return self.fernet.decrypt(stored.removeprefix("fernet:").encode())
+
+
+def test_a_body_cipher_seals_bodies_at_rest_and_reads_old_plain_ones(store: Store) -> None:
+    plain = full_record(output="written before encryption was turned on")
+    store.write_sync(plain)
+    store.cipher = FernetBodies()
+    sealed = full_record(output="Gate 23, sealed")
+    store.write_sync(sealed)
+    with store.engine.connect() as connection:
+        body = connection.execute(select(records.c.body).where(records.c.id == sealed.id)).scalar_one()
+    assert body.startswith("fernet:") and "Gate 23" not in body
+    assert store.get_record(sealed.id) == sealed
+    assert store.get_record(plain.id) == plain
+    assert {r.id for r in store.list_records()} == {plain.id, sealed.id}
+    assert [r.output for r in store.iter_records()] == [plain.output, sealed.output]

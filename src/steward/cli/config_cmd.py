@@ -22,7 +22,7 @@ def check(
 
     Example: `steward config check steward.yaml`
     """
-    project = load_project(file)
+    project = load_project(file) if file else context.project()
     table = Table("app", "owner", "risk tier", "route", "prompt version", "policy", "rag")
     for name, spec in project.apps.items():
         route = ", ".join(f"{r.model}×{r.weight:g}" for r in spec.route)

@@ -66,12 +66,12 @@ def metrics_command(
         table.add_row(s.name + (" (corpus)" if s.corpus else ""), _fmt(s.value), _fmt(s.mean),
                       str(len(s.per_row) - s.unscored), str(s.unscored))
     context.console.print(table)
-    if per_row:
-        rows = Table("row", "line", "id", *[s.name for s in result.scores])
-        columns = [s.row_values(result.n_rows) for s in result.scores]
+    if per_row:  # one line per row: readable at any terminal width, however many metrics
+        columns = [(s.name, s.row_values(result.n_rows)) for s in result.scores]
         for i in range(result.n_rows):
-            rows.add_row(str(i + 1), str(result.lines[i]), result.ids[i] or "", *[_fmt(c[i]) for c in columns])
-        context.console.print(rows)
+            label = f"row {i + 1} (line {result.lines[i]}{', ' + result.ids[i] if result.ids[i] else ''})"
+            values = "  ".join(f"{name}={_fmt(values[i])}" for name, values in columns)
+            context.console.print(f"{label}: {values}", highlight=False, soft_wrap=True)
 
 
 @app.command("list")

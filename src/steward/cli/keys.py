@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
-from enum import Enum
 from datetime import datetime
+from enum import Enum
 from typing import Annotated
 
 import orjson
@@ -36,10 +36,14 @@ def _scope(info: KeyInfo) -> str:
 @app.command()
 def create(
     role: Annotated[RoleChoice, typer.Option("--role", help="What the key may do.", show_default=False)],
-    apps: Annotated[str | None, typer.Option("--apps", help="Comma-separated apps it may call (default: all).")] = None,
+    apps: Annotated[
+        str | None, typer.Option("--apps", help="Comma-separated apps it may call (default: all).")
+    ] = None,
     name: Annotated[str | None, typer.Option("--name", help="A label to tell keys apart.")] = None,
     team: Annotated[str, typer.Option("--team", help="The team that owns the key.")] = "default",
-    rpm: Annotated[int | None, typer.Option("--rpm", min=1, help="Requests per minute (default: no limit).")] = None,
+    rpm: Annotated[
+        int | None, typer.Option("--rpm", min=1, help="Requests per minute (default: no limit).")
+    ] = None,
     token_budget: Annotated[
         int | None, typer.Option("--token-budget", min=1, help="Total tokens it may use (default: no limit).")
     ] = None,
@@ -102,7 +106,9 @@ def list_keys(
 
 @app.command()
 def revoke(
-    key: Annotated[str, typer.Argument(help="The key's id (`key_…`) or its prefix as listed (`sk-stw-AbCd1234…`).")],
+    key: Annotated[
+        str, typer.Argument(help="The key's id (`key_…`) or its prefix as listed (`sk-stw-AbCd1234…`).")
+    ],
 ) -> None:
     """Revoke an API key; requests with it are refused from now on.
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import typing
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -24,7 +24,9 @@ from steward.cli import context
 from steward.store.codec import record_to_dict, record_to_json
 from steward.types import Record, Status
 
-app = typer.Typer(no_args_is_help=True, help="Inspect the governed records: one per request, served, blocked or failed.")
+app = typer.Typer(
+    no_args_is_help=True, help="Inspect the governed records: one per request, served, blocked or failed."
+)
 
 STATUSES: tuple[str, ...] = typing.get_args(Status)
 
@@ -34,13 +36,15 @@ StatusOption = Annotated[
 ]
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     jsonl = "jsonl"
 
 
 def _check_status(status: str | None) -> str | None:
     if status is not None and status not in STATUSES:
-        raise typer.BadParameter(f"{status!r} is not a status; use one of {', '.join(STATUSES)}.", param_hint="--status")
+        raise typer.BadParameter(
+            f"{status!r} is not a status; use one of {', '.join(STATUSES)}.", param_hint="--status"
+        )
     return status
 
 
@@ -71,7 +75,9 @@ def list_records(
     """
     found = context.open_store().list_records(app=app_name, status=_check_status(status), limit=limit)
     if as_json:
-        sys.stdout.write(orjson.dumps([record_to_dict(r) for r in found], option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(
+            orjson.dumps([record_to_dict(r) for r in found], option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
         return
     if not found:
         context.err_console.print("no records yet; send a request with `steward ask` or through the API.")
@@ -119,8 +125,11 @@ def show(
         ("params", orjson.dumps(record.params).decode()),
         ("finish", record.finish_reason or "-"),
         ("tokens", f"{record.usage.prompt_tokens} in, {record.usage.completion_tokens} out; cost {record.cost:g}"),
-        ("latency ms", f"auth {lat.auth_ms:.1f}, guardrails {lat.guardrails_ms:.1f}, retrieval "
-         f"{lat.retrieval_ms:.1f}, model {lat.model_ms:.1f}, total {lat.total_ms:.1f}"),
+        (
+            "latency ms",
+            f"auth {lat.auth_ms:.1f}, guardrails {lat.guardrails_ms:.1f}, retrieval "
+            f"{lat.retrieval_ms:.1f}, model {lat.model_ms:.1f}, total {lat.total_ms:.1f}",
+        ),
     ):
         facts.add_row(f"[bold]{label}[/]", str(value))
     console.print(facts)
@@ -138,28 +147,38 @@ def _show_slots(record: Record) -> None:
         console.rule("guardrails")
         for decision in record.decisions:
             reasons = ", ".join(decision.reasons) or "-"
-            console.print(f"[bold]{decision.stage}[/]: {decision.action} ({reasons}) policy {decision.policy or '-'}")
+            console.print(
+                f"[bold]{decision.stage}[/]: {decision.action} ({reasons}) policy {decision.policy or '-'}"
+            )
             for f in decision.findings:
                 console.print(f"  {f.scanner}/{f.kind} score {f.score:.2f} {f.detail}", highlight=False)
     if record.sources:
         console.rule("sources")
         for source in record.sources:
-            console.print(f"[{source.index}] {source.uri or source.document_id} score {source.score:.3f}", highlight=False)
+            console.print(
+                f"[{source.index}] {source.uri or source.document_id} score {source.score:.3f}", highlight=False
+            )
     if record.explanation:
         console.rule("explanation")
         console.print_json(orjson.dumps(record.explanation).decode())
     if record.feedback:
         console.rule("feedback")
         for given in record.feedback:
-            console.print(f"{given.score:+d} by {given.by or '-'} at {_when(given.at)}: {given.comment}", highlight=False)
+            console.print(
+                f"{given.score:+d} by {given.by or '-'} at {_when(given.at)}: {given.comment}", highlight=False
+            )
 
 
 @app.command()
 def export(
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format (JSON Lines).")] = ExportFormat.jsonl,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format (JSON Lines).")
+    ] = ExportFormat.jsonl,
     app_name: AppOption = None,
     status: StatusOption = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default stdout).")
+    ] = None,
 ) -> None:
     """Export records, oldest first, as JSON Lines (one record per line).
 

@@ -32,7 +32,7 @@ _MAX_CONTEXT_CHARS = 6000  # what a judge prompt carries of the context
 
 @dataclass
 class _RagMetric(Metric):
-    threshold: float = 0.5
+    threshold: float = 0.7
     embedding_weight: float = 0.5
     use_embeddings: bool = True
     judge: Any = None  # None, "app:NAME", or a Judge object

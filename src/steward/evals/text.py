@@ -26,6 +26,7 @@ _ABBREVIATIONS = frozenset(
     " sep sept oct nov dec mt ft u.s a.m p.m".split()
 )
 _SENTENCE_END = re.compile(r"""([.!?]+["')\]]*)\s+(?=["'(\[]?[A-Z0-9])""")
+_LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]$")
 _CLAUSE_CUT = re.compile(r";\s+|\s+[-–—]\s+|:\s+(?=\S+\s+\S+\s+\S+)")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
@@ -40,6 +41,9 @@ def normalize_answer(text: str) -> str:
 
 
 def _ends_with_abbreviation(piece: str) -> bool:
+    """Whether the full stop ending `piece` belongs to an abbreviation, an initial or a list number."""
+    if _LIST_NUMBER.match(piece):
+        return True
     last = piece.rstrip(".!?\"')]").rsplit(maxsplit=1)[-1:] or [""]
     word = last[0].lower()
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())

@@ -75,7 +75,7 @@ class Embedder:
         self.sha256 = _verified(self.path)
         self.batch_size = batch_size
         self._model: Any = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 256)
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

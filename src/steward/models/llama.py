@@ -95,7 +95,7 @@ class LlamaModel:
         self.ref = ModelRef(id=model_id, backend="llama_cpp", sha256=sha256)
         self.context_length = context_length
         self.n_threads = n_threads or default_threads()
-        self.price = price or Price()
+        self.price = price or Price(input=0.0, output=0.0)
         self._llama: Any = None
         self._formatter: Any = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"llama-{model_id}")

@@ -53,7 +53,7 @@ class ScriptedModel:
         self.replies = list(replies)
         self.reply_function = reply
         self.context_length = context_length
-        self.price = price or Price()
+        self.price = price or Price(input=0.0, output=0.0)
         digest = hashlib.sha256(json.dumps(self.replies).encode()).hexdigest()
         self.ref = ModelRef(id=model_id, backend="scripted", sha256=digest)
         self.history: list[tuple[list[Message], GenerationParams]] = []

@@ -109,6 +109,12 @@ class Chunker:
                 break
             kept.insert(0, unit)
             size += unit.tokens
+        if not kept and previous and self.overlap_tokens:  # a long last sentence: repeat its last tokens
+            half = max(1, self.overlap_tokens // 2)
+            text = previous[-1].text
+            pieces = self.embedder.cut(text, half)
+            tail = text[text.rfind(pieces[-2] if len(pieces) > 1 else pieces[-1]):]
+            kept = [_Unit(tail, self.embedder.count_tokens([tail])[0])]
         return kept
 
 

@@ -149,9 +149,11 @@ class Ingester:
 
     def _write_batch(self, batch: list[_Pending], report: IngestReport) -> None:
         texts = [c.text for p in batch for c in p.chunks]
-        t0 = time.perf_counter()
-        vectors = self.embedder.embed(texts)
-        report.embed_seconds += time.perf_counter() - t0
+        vectors = np.zeros((0, sql.DIMENSIONS), np.float32)
+        if texts:  # a batch of regrouped documents embeds nothing
+            t0 = time.perf_counter()
+            vectors = self.embedder.embed(texts)
+            report.embed_seconds += time.perf_counter() - t0
         removed: list[int] = []
         added: list[int] = []
         added_vectors: list[np.ndarray] = []

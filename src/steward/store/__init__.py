@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 
 from steward.store import keys as _keys
 from steward.store import records as _records
+from steward.store.codec import BodyCipher
 from steward.store.engine import make_engine
 from steward.store.keys import KeyInfo
 from steward.store.migrate import upgrade
@@ -33,18 +34,27 @@ from steward.store.records import RecordFilter
 from steward.store.writer import GroupCommitWriter, WriterStats
 from steward.types import Feedback, Record
 
-__all__ = ["KeyInfo", "RecordFilter", "Store", "WriterStats"]
+__all__ = ["BodyCipher", "KeyInfo", "RecordFilter", "Store", "WriterStats"]
 
 
 class Store:
     """Records, feedback and API keys in one SQL database (see the module docstring)."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 512) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 512, cipher: BodyCipher | None = None) -> None:
         self.engine = engine
+        self.cipher = cipher  # encryption at rest of record bodies, when governance sets one
         self._writer = GroupCommitWriter(engine, max_batch=max_batch)
 
     @classmethod
-    def open(cls, url: str, *, synchronous: str | None = None, migrate: bool = True, max_batch: int = 512) -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        synchronous: str | None = None,
+        migrate: bool = True,
+        max_batch: int = 512,
+        cipher: BodyCipher | None = None,
+    ) -> Store:
         """Open (and by default migrate) the database at `url`: `sqlite:///path` or `postgresql://…`."""
         engine = make_engine(url, synchronous=synchronous)
         try:
@@ -53,7 +63,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, max_batch=max_batch)
+        return cls(engine, max_batch=max_batch, cipher=cipher)
 
     def close(self) -> None:
         """Commit every queued record, stop the writer and release connections."""
@@ -70,7 +80,7 @@ class Store:
 
     async def write(self, record: Record) -> None:
         """Persist `record`; returns once it is committed, raises StoreError if it was not."""
-        row = _records.record_row(record)
+        row = _records.record_row(record, self.cipher)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._writer.submit(row, (loop, future))
@@ -79,7 +89,7 @@ class Store:
 
     def write_sync(self, record: Record) -> None:
         """Blocking `write`, for scripts and threads without an event loop."""
-        row = _records.record_row(record)
+        row = _records.record_row(record, self.cipher)
         future: Future[None] = Future()
         self._writer.submit(row, future)
         future.result()
@@ -89,7 +99,7 @@ class Store:
         return self._writer.stats
 
     def get_record(self, record_id: str) -> Record:
-        return _records.get_record(self.engine, record_id)
+        return _records.get_record(self.engine, record_id, self.cipher)
 
     def list_records(
         self,
@@ -102,13 +112,14 @@ class Store:
     ) -> list[Record]:
         """Newest first. `more` takes the other `RecordFilter` fields (key_id, subject, until)."""
         where = RecordFilter(app=app, team=team, status=status, since=since, **more)
-        return _records.list_records(self.engine, where, limit)
+        return _records.list_records(self.engine, where, limit, self.cipher)
 
     def iter_records(
         self, app: str | None = None, team: str | None = None, status: str | None = None, **more: Any
     ) -> Iterator[Record]:
         """Oldest first, streamed in chunks (for export)."""
-        return _records.iter_records(self.engine, RecordFilter(app=app, team=team, status=status, **more))
+        where = RecordFilter(app=app, team=team, status=status, **more)
+        return _records.iter_records(self.engine, where, cipher=self.cipher)
 
     def count_records(
         self, app: str | None = None, team: str | None = None, status: str | None = None, **more: Any

@@ -41,7 +41,9 @@ def parse_url(url: str) -> URL:
                 "give a file, e.g. sqlite:///.steward/steward.db."
             )
         return parsed
-    raise StoreError(f"unsupported database {backend!r} in {url!r}; Steward stores records in SQLite or PostgreSQL.")
+    raise StoreError(
+        f"unsupported database {backend!r} in {url!r}; Steward stores records in SQLite or PostgreSQL."
+    )
 
 
 def make_engine(url: str, *, synchronous: str | None = None) -> Engine:
@@ -56,7 +58,9 @@ def make_engine(url: str, *, synchronous: str | None = None) -> Engine:
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create the folder for {database} ({exc}); set STEWARD_HOME to a writable one.")
+        raise StoreError(
+            f"cannot create the folder for {database} ({exc}); set STEWARD_HOME to a writable one."
+        ) from None
     parsed = parsed.set(database=str(database))
     engine = create_engine(parsed, connect_args={"timeout": 30.0, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas(level))
@@ -68,7 +72,9 @@ def _synchronous_level(from_url: Any, given: str | None) -> str:
         from_url = from_url[-1]
     level = (given or from_url or DEFAULT_SYNCHRONOUS).upper()
     if level not in SYNCHRONOUS_LEVELS:
-        raise StoreError(f"synchronous={level!r} is not a SQLite level; use one of {', '.join(SYNCHRONOUS_LEVELS)}.")
+        raise StoreError(
+            f"synchronous={level!r} is not a SQLite level; use one of {', '.join(SYNCHRONOUS_LEVELS)}."
+        )
     return level
 
 

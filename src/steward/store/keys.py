@@ -162,7 +162,9 @@ def revoke_key(engine: Engine, id_or_prefix: str) -> KeyInfo:
     at = now()
     with engine.begin() as connection:
         connection.execute(
-            update(api_keys).where(api_keys.c.id == target.id, api_keys.c.revoked_at.is_(None)).values(revoked_at=at)
+            update(api_keys)
+            .where(api_keys.c.id == target.id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=at)
         )
     return replace(target, revoked_at=at)
 
@@ -215,5 +217,3 @@ def _info(row: Row[Any]) -> KeyInfo:
         revoked_at=row.revoked_at,
         created_by=row.created_by,
     )
-
-

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, or_, select
 
 from steward.errors import NotFound
-from steward.store.codec import record_from_json, record_to_json
+from steward.store.codec import BodyCipher, body_for_store, record_from_store
 from steward.store.schema import feedback, records
 from steward.types import Feedback, Record
 
@@ -49,7 +49,7 @@ class RecordFilter:
         return out
 
 
-def record_row(record: Record) -> dict[str, Any]:
+def record_row(record: Record, cipher: BodyCipher | None = None) -> dict[str, Any]:
     """The `records` row for a record (run by the caller, before queueing, so bad values fail early)."""
     model = record.model
     return {
@@ -69,19 +69,21 @@ def record_row(record: Record) -> dict[str, Any]:
         "cost": record.cost,
         "total_ms": record.latency.total_ms,
         "consent": record.consent,
-        "body": record_to_json(record).decode(),
+        "body": body_for_store(record, cipher),
     }
 
 
-def get_record(engine: Engine, record_id: str) -> Record:
+def get_record(engine: Engine, record_id: str, cipher: BodyCipher | None = None) -> Record:
     with engine.connect() as connection:
         body = connection.execute(select(records.c.body).where(records.c.id == record_id)).scalar_one_or_none()
         if body is None:
             raise NotFound(f"no record {record_id!r}; list recent ones with `steward records list`.")
-        return _with_feedback(connection, [record_from_json(body)])[0]
+        return _with_feedback(connection, [record_from_store(body, cipher)])[0]
 
 
-def list_records(engine: Engine, where: RecordFilter, limit: int) -> list[Record]:
+def list_records(
+    engine: Engine, where: RecordFilter, limit: int, cipher: BodyCipher | None = None
+) -> list[Record]:
     query = (
         select(records.c.body)
         .where(*where.clauses())
@@ -89,11 +91,13 @@ def list_records(engine: Engine, where: RecordFilter, limit: int) -> list[Record
         .limit(max(0, limit))
     )
     with engine.connect() as connection:
-        found = [record_from_json(body) for body in connection.execute(query).scalars()]
+        found = [record_from_store(body, cipher) for body in connection.execute(query).scalars()]
         return _with_feedback(connection, found)
 
 
-def iter_records(engine: Engine, where: RecordFilter, chunk: int = 500) -> Iterator[Record]:
+def iter_records(
+    engine: Engine, where: RecordFilter, chunk: int = 500, cipher: BodyCipher | None = None
+) -> Iterator[Record]:
     """Every matching record, oldest first, read `chunk` rows per short transaction."""
     after: tuple[float, str] | None = None
     while True:
@@ -110,7 +114,7 @@ def iter_records(engine: Engine, where: RecordFilter, chunk: int = 500) -> Itera
         )
         with engine.connect() as connection:
             rows = connection.execute(query).all()
-            found = _with_feedback(connection, [record_from_json(row.body) for row in rows])
+            found = _with_feedback(connection, [record_from_store(row.body, cipher) for row in rows])
         yield from found
         if len(rows) < chunk:
             return
@@ -127,7 +131,9 @@ def add_feedback(engine: Engine, record_id: str, given: Feedback) -> None:
     with engine.begin() as connection:
         exists = connection.execute(select(records.c.id).where(records.c.id == record_id)).first()
         if exists is None:
-            raise NotFound(f"no record {record_id!r} to give feedback on; check the id with `steward records list`.")
+            raise NotFound(
+                f"no record {record_id!r} to give feedback on; check the id with `steward records list`."
+            )
         connection.execute(
             insert(feedback).values(
                 record_id=record_id, score=given.score, comment=given.comment, by=given.by, at=given.at

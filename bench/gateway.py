@@ -1,0 +1,289 @@
+"""Gateway overhead, side by side in one run: direct upstream vs Steward vs LiteLLM proxy.
+
+A mock OpenAI upstream on loopback answers at once. For each concurrency (1 and 64), `wrk` drives for
+DURATION seconds: (a) client → mock directly, (b) client → Steward (records on, no guardrails) → mock,
+(c) client → LiteLLM proxy (its own virtualenv, bench/.venv-litellm) → mock. Prints p50/p99 latency,
+requests/s, the latency Steward and LiteLLM add over the direct call, and lost records (2xx answers Steward
+sent vs records it stored). With --local MODEL it also compares local generation tokens/s through the gateway
+against raw llama-cpp-python on the same GGUF and prompt.
+
+    python bench/gateway.py                   # 30 s per cell, as reported in BENCHMARKS.md
+    python bench/gateway.py --duration 5      # a quick look
+    python bench/gateway.py --local qwen2.5-coder-0.5b-instruct-q4_k_m --skip-proxy
+
+Needs `wrk` (Debian: apt-get install wrk) and, for (c), `python -m venv bench/.venv-litellm &&
+bench/.venv-litellm/bin/pip install 'litellm[proxy]'`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+BODY = '{"model": "%s", "messages": [{"role": "user", "content": "Hello, what time is boarding?"}]}'
+
+STEWARD_YAML = """
+version: 1
+models:
+  mock:
+    backend: openai
+    base_url: http://127.0.0.1:{mock}/v1
+    remote_model: mock-1
+    timeout_s: 10
+apps:
+  bench:
+    owner: bench@example.com
+    purpose: Measure the gateway's overhead.
+    route: [{{model: mock}}]
+"""
+
+LITELLM_YAML = """
+model_list:
+  - model_name: bench
+    litellm_params:
+      model: openai/mock-1
+      api_base: http://127.0.0.1:{mock}/v1
+      api_key: sk-mock
+litellm_settings:
+  telemetry: false
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, timeout: float = 120.0, headers: dict[str, str] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2, headers=headers).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up within {timeout:.0f} s")
+
+
+def start(cmd: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen[bytes]:
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wrk(url: str, key: str, model: str, concurrency: int, duration: int, workdir: Path) -> dict[str, float]:
+    script = workdir / f"post-{model}.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.body = \'{BODY % model}\'\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+    )
+    threads = 1 if concurrency == 1 else 2
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{duration}s", "--latency", "--timeout", "10s",
+         "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return parse_wrk(out)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(out: str) -> dict[str, float]:
+    result: dict[str, float] = {}
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+        result[f"p{pct}"] = _ms(*m.groups()) if m else float("nan")
+    m = re.search(r"(\d+) requests in", out)
+    result["requests"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    result["rps"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non2xx"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    result["socket_errors"] = float(sum(int(x) for x in m.groups())) if m else 0.0
+    return result
+
+
+def steward_server(mock_port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], str, str, Path]:
+    from steward.config import Settings, load_project_text
+    from steward.store import Store
+
+    project_file = workdir / "steward.yaml"
+    project_file.write_text(STEWARD_YAML.format(mock=mock_port))
+    home = workdir / "steward-home"
+    home.mkdir()
+    project = load_project_text(project_file.read_text())
+    project.root = workdir
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'steward.db'}")
+    with Store.open(settings.database_url) as store:
+        key, _ = store.create_key(role="app", name="bench")
+    port = free_port()
+    env = {"STEWARD_CONFIG": str(project_file), "STEWARD_HOME": str(home)}
+    proc = start([PY, "-m", "steward.cli", "serve", "--port", str(port), "--log-level", "warning"], env,
+                 workdir / "steward.log")
+    wait_ready(f"http://127.0.0.1:{port}/healthz")
+    return proc, f"http://127.0.0.1:{port}", key, home
+
+
+def litellm_server(mock_port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], str] | None:
+    binary = ROOT / "bench/.venv-litellm/bin/litellm"
+    if not binary.exists():
+        print("(c) skipped: no bench/.venv-litellm — see this script's docstring to create it")
+        return None
+    config = workdir / "litellm.yaml"
+    config.write_text(LITELLM_YAML.format(mock=mock_port))
+    port = free_port()
+    env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_TELEMETRY": "False", "LITELLM_LOG": "ERROR",
+           "DISABLE_SCHEMA_UPDATE": "true"}
+    proc = start([str(binary), "--config", str(config), "--port", str(port), "--num_workers", "1"], env,
+                 workdir / "litellm.log")
+    wait_ready(f"http://127.0.0.1:{port}/health/liveliness", timeout=180)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def count_records(home: Path) -> int:
+    from steward.store import Store
+
+    with Store.open(f"sqlite:///{home / 'steward.db'}") as store:
+        return store.count_records(app="bench")
+
+
+def overhead(args: argparse.Namespace, workdir: Path) -> None:
+    mock_port = free_port()
+    procs = [start([PY, str(ROOT / "bench/mock_upstream.py"), "--port", str(mock_port)])]
+    try:
+        wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
+        steward, steward_url, key, home = steward_server(mock_port, workdir)
+        procs.append(steward)
+        targets = {"direct": (f"http://127.0.0.1:{mock_port}/v1/chat/completions", "sk-mock", "mock-1"),
+                   "steward": (f"{steward_url}/v1/chat/completions", key, "bench")}
+        if not args.skip_proxy and (lite := litellm_server(mock_port, workdir)) is not None:
+            procs.append(lite[0])
+            targets["litellm"] = (f"{lite[1]}/v1/chat/completions", "sk-anything", "bench")
+        for name, (url, k, model) in targets.items():  # warm every path (connections, imports, caches)
+            wrk(url, k, model, 4, 2, workdir)
+        before = count_records(home)
+        rows = []
+        steward_2xx = 0.0
+        for concurrency in args.concurrency:
+            results = {name: wrk(url, k, model, concurrency, args.duration, workdir)
+                       for name, (url, k, model) in targets.items()}
+            steward_2xx += results["steward"]["requests"] - results["steward"]["non2xx"]
+            rows.append((concurrency, results))
+        time.sleep(1.0)
+        stored = count_records(home) - before
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+    report(rows, int(steward_2xx), stored, args)
+
+
+def report(rows: list[tuple[int, dict[str, dict[str, float]]]], answered: int, stored: int,
+           args: argparse.Namespace) -> None:
+    print(f"\nGateway overhead — mock upstream on loopback, wrk, {args.duration} s per cell, "
+          f"{os.cpu_count()} cores shared by client, proxy and mock\n")
+    print(f"{'c':>3} {'path':<8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'added p50':>10} {'added p99':>10} "
+          f"{'errors':>7}")
+    for concurrency, results in rows:
+        direct = results["direct"]
+        for name, r in results.items():
+            added50 = "" if name == "direct" else f"{r['p50'] - direct['p50']:+.3f}"
+            added99 = "" if name == "direct" else f"{r['p99'] - direct['p99']:+.3f}"
+            errors = int(r["non2xx"] + r["socket_errors"])
+            print(f"{concurrency:>3} {name:<8} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['rps']:>9.0f} {added50:>10} "
+                  f"{added99:>10} {errors:>7}")
+        if "litellm" in results:
+            ratio = results["steward"]["p99"] / results["litellm"]["p99"]
+            print(f"    p99 Steward / LiteLLM at c={concurrency}: {ratio:.3f} (target ≤ 0.1 at c=64)")
+    print(f"\nrecords: Steward answered {answered} requests with 2xx, stored {stored} records "
+          f"→ lost {max(0, answered - stored)}")
+
+
+def local_tokens(args: argparse.Namespace, workdir: Path) -> None:
+    """Tokens/s for the same GGUF and prompt: raw llama-cpp-python vs the Steward gateway (in-process)."""
+    from llama_cpp import Llama
+
+    from steward.client import Client
+    from steward.config import Settings, load_project_text
+    from steward.models import artefacts
+
+    models_dir = ROOT / ".steward/models"
+    path = artefacts.fetch(args.local, models_dir)
+    prompt = [{"role": "user", "content": "Write a Python function that checks whether a number is prime."}]
+    threads, max_tokens = 2, 128
+
+    def raw() -> float:
+        llm = Llama(model_path=str(path), n_ctx=2048, n_threads=threads, verbose=False, seed=1)
+        llm.create_chat_completion(messages=prompt, max_tokens=8, temperature=0)  # warm
+        t0 = time.perf_counter()
+        out = llm.create_chat_completion(messages=prompt, max_tokens=max_tokens, temperature=0, seed=1)
+        tps = out["usage"]["completion_tokens"] / (time.perf_counter() - t0)
+        del llm
+        return tps
+
+    project = load_project_text(f"""
+version: 1
+models:
+  local: {{backend: llama_cpp, path: "{path}", context_length: 2048, n_threads: {threads}}}
+apps:
+  gen: {{owner: bench, purpose: bench, route: [{{model: local}}], params: {{temperature: 0, seed: 1, max_tokens: {max_tokens}}}}}
+""")
+    project.root = workdir
+    settings = Settings(home=workdir / "tok-home", database_url=f"sqlite:///{workdir / 'tok.db'}")
+
+    def gateway() -> float:
+        with Client(project, settings=settings) as client:
+            client.chat("gen", "hi", max_tokens=8)  # warm (loads the model once)
+            t0 = time.perf_counter()
+            result = client.chat("gen", prompt[0]["content"])
+            return result.usage.completion_tokens / (time.perf_counter() - t0)
+
+    raws, gws = [], []
+    for _ in range(args.rounds):
+        raws.append(raw())
+        gws.append(gateway())
+    raw_tps, gw_tps = sorted(raws)[len(raws) // 2], sorted(gws)[len(gws) // 2]
+    print(f"\nLocal generation, {args.local}, {threads} threads, {max_tokens} tokens, median of {args.rounds}:")
+    print(f"  raw llama-cpp-python {raw_tps:7.1f} tok/s | Steward gateway {gw_tps:7.1f} tok/s | "
+          f"ratio {gw_tps / raw_tps:.3f} (target ≥ 0.95)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=30, help="seconds per cell (default 30)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 64])
+    parser.add_argument("--skip-proxy", action="store_true", help="skip LiteLLM, path (c)")
+    parser.add_argument("--skip-overhead", action="store_true", help="only run --local")
+    parser.add_argument("--local", help="also compare tokens/s on this artefact (e.g. qwen2.5-coder-0.5b-instruct-q4_k_m)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not args.skip_overhead and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `apt-get install wrk` (Debian) and run again.")
+    with tempfile.TemporaryDirectory(prefix="steward-bench-") as tmp:
+        if not args.skip_overhead:
+            overhead(args, Path(tmp))
+        if args.local:
+            local_tokens(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Prompt injection and jailbreak detection, direct (user input) and indirect (retrieved chunks).
+
+Two layers, the higher score wins. Heuristics catch the well-known shapes at ~0.1 ms (override phrases:
+"ignore the previous instructions"; requests to reveal the system prompt; persona jailbreaks such as DAN or
+"developer mode"; fake system/role markers; instructions addressed to the assistant inside retrieved text).
+The shipped classifier (`weights/injection.npz`, trained by `scripts/train_injection.py`, see
+docs/cards/injection.md) scores the rest; its probability is rescaled so that its operating point, chosen by
+cross-validation, sits at 0.5 — the default policy threshold means "the classifier's own cut". Users with a
+stronger model (a DeBERTa or Prompt Guard checkpoint on disk) select `backend: hub`, which runs it through
+transformers from a local path only; the heuristics still run in front of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from steward.errors import ArtefactError
+from steward.guardrails.base import ScanContext
+from steward.guardrails.linear import LinearTextModel, load_model
+from steward.types import Finding
+
+_OVERRIDE = (
+    r"\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)\b[^.\n]{0,40}?"
+    r"\b(previous|prior|above|earlier|preceding|initial|original|all|any|your|the|system)\b[^.\n]{0,25}?"
+    r"\b(instructions?|directions?|directives?|prompts?|rules|guidelines|constraints|commands|context|orders)\b"
+)
+_PATTERNS: tuple[tuple[str, str, float], ...] = (
+    ("override", _OVERRIDE, 0.92),
+    ("reveal_prompt",
+     r"\b(reveal|print|repeat|show|output|display|leak|tell me|list|relay|dump|give me)\b[^.\n]{0,40}?"
+     r"\b(your|the|initial|hidden|secret|original|system)\b[^.\n]{0,20}?"
+     r"\b(system prompt|instructions|prompt|directives|configuration|guidelines|rules)\b[^.\n?]{0,30}"
+     r"(verbatim|word for word|exactly|as they are|in full|above)", 0.9),
+    ("reveal_prompt", r"\bwhat (is|are|were) your (initial|original|hidden|system|secret) (instructions|prompt)", 0.9),
+    ("persona", r"\b(you are|you're) now\b[^.\n]{0,60}\b(DAN|unfiltered|uncensored|unrestricted|jailbroken|"
+                r"free from|without (any )?(rules|restrictions|limits|filters))", 0.95),
+    ("persona", r"\b(DAN|do anything now|developer mode|god mode|jailbreak mode|AIM)\b[^\n]{0,80}"
+                r"\b(no|without|ignore|never)\b[^\n]{0,40}\b(rules|restrictions|guidelines|policy|policies|"
+                r"filters|ethic\w*|moral\w*)", 0.93),
+    ("persona", r"\b(no|without any|free of|doesn'?t have any)\b (ethical|moral|content)\b[^.\n]{0,20}"
+                r"\b(guidelines|restrictions|limits|policy|filters)", 0.85),
+    ("role_marker", r"(^|\n)\s*(\[|<\|?|#{2,}\s*)(system|assistant|im_start|inst)\b[^\n]{0,40}"
+                    r"(\]|\|?>|#{2,})", 0.8),
+    ("role_marker", r"\[(system note|system message|admin)[^\]]*\]", 0.85),
+    ("new_instructions", r"\b(new|updated|real|actual) (instructions?|task|orders|directives?)\s*(:|follow|are)",
+     0.8),
+    ("new_instructions", r"\b(begin|start) (reprogramming|new (instructions?|prompt|session))\b", 0.9),
+    ("safety_off", r"\b(safe ?mode|safety (mode|filters?)|content filter)\b[^.\n]{0,10}\b(off|disabled?)\b", 0.9),
+)
+# Indirect injection: imperative text aimed at the assistant's answer, inside retrieved content only.
+_RETRIEVED: tuple[tuple[str, str, float], ...] = (
+    ("directive_to_assistant",
+     r"\b(in|to|into) your (response|reply|answer|output)\b|\byour (response|reply|answer) (must|should)\b", 0.8),
+    ("directive_to_assistant", r"\b(assistant|ai|chatbot|language model)\s*[,:]\s*(please )?(ignore|do|say|"
+                               r"reply|respond|tell|send|forward|email|write|output)\b", 0.85),
+    ("exfiltration", r"\b(send|forward|email|post|upload)\b[^.\n]{0,60}\b(conversation|history|password|api key|"
+                     r"credentials|inbox|every (single )?email)\b", 0.85),
+)
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> dict[str, list[tuple[str, re.Pattern[str], float]]]:
+    def build(patterns: tuple[tuple[str, str, float], ...]) -> list[tuple[str, re.Pattern[str], float]]:
+        return [(name, re.compile(p, re.IGNORECASE), score) for name, p, score in patterns]
+
+    return {"all": build(_PATTERNS), "retrieved": build(_RETRIEVED)}
+
+
+def heuristic_findings(text: str, stage: str) -> list[Finding]:
+    """One finding per heuristic rule that matches, with the span of its first match."""
+    compiled = _compiled()
+    rules = compiled["all"] + (compiled["retrieved"] if stage == "retrieved" else [])
+    found: dict[str, Finding] = {}
+    for name, pattern, score in rules:
+        match = pattern.search(text)
+        if match and name not in found:
+            found[name] = Finding("injection", "prompt_injection", score, stage,  # type: ignore[arg-type]
+                                  match.start(), match.end(), f"heuristic:{name}")
+    return list(found.values())
+
+
+def rescale(probability: float, operating_point: float) -> float:
+    """Map a classifier probability so that its operating point lands on 0.5 (monotonic, piecewise linear)."""
+    if probability < operating_point:
+        return 0.5 * probability / operating_point
+    return 0.5 + 0.5 * (probability - operating_point) / (1.0 - operating_point)
+
+
+class BuiltinInjectionModel:
+    """The shipped linear classifier."""
+
+    def __init__(self, model: LinearTextModel | None = None) -> None:
+        self.model = model or load_model("injection")
+        self.operating_point = float(self.model.meta.get("threshold", 0.5))
+
+    def score(self, text: str) -> float:
+        return rescale(float(self.model.predict_proba([text])[0, 1]), self.operating_point)
+
+
+class HubInjectionModel:
+    """A transformers sequence classifier (DeBERTa, Prompt Guard…) loaded from a local folder, never a hub."""
+
+    def __init__(self, path: str, injection_label: str | None = None, max_length: int = 512) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if not os.path.isdir(path):
+            raise ArtefactError(f"injection model_path {path!r} is not a folder; point it at a downloaded "
+                                "transformers checkpoint (config.json, tokenizer and weights).")
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            self.model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise ArtefactError(f"could not load the classifier in {path!r} ({exc}); it must be a transformers "
+                                "sequence-classification checkpoint saved with save_pretrained().") from None
+        self.model.eval()
+        self.max_length = max_length
+        self.positive = self._positive_indices(injection_label)
+
+    def _positive_indices(self, label: str | None) -> list[int]:
+        names: dict[int, str] = {int(i): str(n) for i, n in self.model.config.id2label.items()}
+        if label is not None:
+            chosen = [i for i, n in names.items() if n.lower() == label.lower()]
+            if not chosen:
+                raise ArtefactError(f"label {label!r} is not one of the model's labels {sorted(names.values())}; "
+                                    "set injection_label to one of them.")
+            return chosen
+        guessed = [i for i, n in names.items() if re.search(r"injection|jailbreak|malicious|unsafe", n, re.I)]
+        if guessed:
+            return guessed
+        if len(names) == 2:
+            return [1]  # the usual (safe, unsafe) order
+        raise ArtefactError(f"cannot tell which of the labels {sorted(names.values())} means injection; set "
+                            "`injection_label:` in the policy.")
+
+    def score(self, text: str) -> float:
+        import torch
+
+        encoded = self.tokenizer(text, truncation=True, max_length=self.max_length, return_tensors="pt")
+        with torch.inference_mode():
+            probabilities = torch.softmax(self.model(**encoded).logits[0], dim=-1)
+        return float(sum(probabilities[i] for i in self.positive))
+
+
+@lru_cache(maxsize=4)
+def _hub_model(path: str, label: str | None) -> HubInjectionModel:
+    return HubInjectionModel(path, label)
+
+
+@lru_cache(maxsize=1)
+def _builtin_model() -> BuiltinInjectionModel:
+    return BuiltinInjectionModel()
+
+
+@dataclass
+class InjectionScanner:
+    """Heuristics, then the classifier; reports every heuristic hit and the classifier's score."""
+
+    name: str = "injection"
+    backend: str = "builtin"
+    model_path: str | None = None
+    injection_label: str | None = None
+
+    def __post_init__(self) -> None:
+        self.model: Any = (_hub_model(self.model_path, self.injection_label) if self.backend == "hub"
+                           else _builtin_model())
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        findings = heuristic_findings(text, context.stage)
+        score = self.model.score(text)
+        findings.append(Finding("injection", "prompt_injection", round(score, 4), context.stage, None, None,
+                                f"classifier:{self.backend}"))
+        return findings
+
+    def reason_code(self, finding: Finding) -> str:
+        return "prompt_injection"
+
+
+def injection_factory(options: dict[str, Any]) -> InjectionScanner:
+    return InjectionScanner(backend=options.get("backend", "builtin"), model_path=options.get("model_path"),
+                            injection_label=options.get("injection_label"))

@@ -1,0 +1,301 @@
+"""The audit trail: an append-only, hash-chained log of every governance action and configuration change.
+
+Each event stores who, what, on which subject, when, and the hashes of the state before and after, plus a
+small JSON detail. Its `hash` is sha256 over the previous event's hash and the event's canonical content —
+or HMAC-SHA256 with the key in `STEWARD_AUDIT_KEY` when one is set, so that someone who can write the
+database but does not hold the key cannot rewrite the chain and recompute it. `verify` walks the chain in
+`seq` order and names the first event that was edited, removed or reordered, then checks the head row
+(trailing events removed) and, deeply, that every governed row (registry versions, deployments, approvals,
+approver grants, assessments, attestations) matches the digest its audit event recorded — a row written or
+edited outside Steward has none.
+
+Writers append inside the transaction of the change they log (`transaction()` takes the audit lock first),
+so a change and its event commit together or not at all. What a chain inside the database cannot show is
+the removal of the newest events together with a rewritten head; `steward audit head` prints the head to
+anchor elsewhere (a ticket, a Git commit), and `verify(anchor=...)` checks that it is still in the chain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table
+
+from steward.errors import StoreError
+from steward.registry.errors import AuditBroken
+from steward.registry.identity import Actor, actor_label
+from steward.store import governance as sql
+from steward.types import Principal, new_id, now
+
+KEY_ENV = "STEWARD_AUDIT_KEY"
+GENESIS = sql.GENESIS
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One audit event as stored."""
+
+    seq: int
+    id: str
+    at: float
+    actor: str
+    action: str
+    subject: str
+    team: str | None
+    before_hash: str | None
+    after_hash: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+    keyed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(slots=True)
+class Verification:
+    """The outcome of `verify`: `problem` names the first broken event or row, None when intact."""
+
+    events: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    problem: str | None = None
+    broken_seq: int | None = None
+    unkeyed: int = 0
+    rows_checked: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def engine_of(store_or_engine: Any) -> Engine:
+    engine = getattr(store_or_engine, "engine", store_or_engine)
+    if not isinstance(engine, Engine):
+        raise StoreError("governance needs a SQL store (`steward.store.Store`) or its engine.")
+    return engine
+
+
+def audit_key() -> bytes | None:
+    value = os.environ.get(KEY_ENV)
+    return value.encode() if value else None
+
+
+def state_hash(value: Any) -> str | None:
+    """The hash of a before/after state: None stays None, a `sha256:` string is kept, anything else hashed."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.startswith("sha256:"):
+        return value
+    return sql.digest(value)
+
+
+def _hashed_content(row: Any) -> str:
+    m = row if isinstance(row, dict) else row._mapping
+    return sql.canonical_json({
+        "seq": int(m["seq"]), "id": m["id"], "at": f"{float(m['at']):.6f}", "actor": m["actor"],
+        "action": m["action"], "subject": m["subject"], "team": m["team"], "before": m["before_hash"],
+        "after": m["after_hash"], "detail": m["detail"],
+    })
+
+
+def _chain_hash(prev_hash: str, content: str, key: bytes | None) -> str:
+    message = f"{prev_hash}\n{content}".encode()
+    if key is not None:
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
+
+
+def append_in(
+    conn: Connection,
+    actor: Actor | Principal | str | None,
+    action: str,
+    subject: str,
+    before: Any = None,
+    after: Any = None,
+    *,
+    team: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Event:
+    """Append an event inside the caller's transaction (commits with the change it logs)."""
+    if not action or not subject:
+        raise StoreError("an audit event needs an action and a subject.")
+    last_seq, last_hash = sql.lock_audit(conn)
+    key = audit_key()
+    at = float(f"{now():.6f}")
+    row: dict[str, Any] = {
+        "seq": last_seq + 1, "id": new_id("aud"), "at": at, "actor": actor_label(actor), "action": action,
+        "subject": subject, "team": team, "before_hash": state_hash(before), "after_hash": state_hash(after),
+        "detail": sql.canonical_json(detail or {}), "prev_hash": last_hash, "keyed": key is not None,
+    }
+    row["hash"] = _chain_hash(last_hash, _hashed_content(row), key)
+    sql.insert_event(conn, row)
+    return _event(row)
+
+
+def append(
+    store: Any,
+    actor: Actor | Principal | str | None,
+    action: str,
+    subject: str,
+    before: Any = None,
+    after: Any = None,
+    *,
+    team: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Event:
+    """Append one event in its own transaction: for other modules (key creation, config apply...).
+
+    `before`/`after` are the states (any JSON value, stored only as their hashes) or ready `sha256:` hashes;
+    `detail` is a small JSON object shown in listings — never put personal data or secrets in it.
+    """
+    with transaction(store) as conn:
+        return append_in(conn, actor, action, subject, before, after, team=team, detail=detail)
+
+
+@contextlib.contextmanager
+def transaction(store: Any) -> Iterator[Connection]:
+    """A governance transaction: audit lock first, then the change and its events, committed together."""
+    with engine_of(store).begin() as conn:
+        sql.lock_audit(conn)
+        yield conn
+
+
+def _event(row: Any) -> Event:
+    m = row if isinstance(row, dict) else row._mapping
+    detail = m["detail"]
+    return Event(
+        seq=int(m["seq"]), id=m["id"], at=float(m["at"]), actor=m["actor"], action=m["action"],
+        subject=m["subject"], team=m["team"], before_hash=m["before_hash"], after_hash=m["after_hash"],
+        detail=json.loads(detail) if isinstance(detail, str) else dict(detail), prev_hash=m["prev_hash"],
+        hash=m["hash"], keyed=bool(m["keyed"]),
+    )
+
+
+def list_events(
+    store: Any, *, team: str | None = None, subject: str | None = None, action: str | None = None,
+    since: float | None = None, limit: int = 50,
+) -> list[Event]:
+    """Newest first; `subject` and `action` match as prefixes (`deployment:`, `privacy.`)."""
+    rows = sql.list_events(
+        engine_of(store), team=team, subject_prefix=subject, action_prefix=action, since=since, limit=limit
+    )
+    return [_event(row) for row in rows]
+
+
+# ---- verification ---------------------------------------------------------------------------------------------
+
+
+def verify(store: Any, *, deep: bool = True, anchor: tuple[int, str] | None = None) -> Verification:
+    """Check the chain, the head, an optional external anchor and (deep) every governed row."""
+    engine = engine_of(store)
+    result = Verification()
+    _verify_chain(engine, result, anchor)
+    if result.ok and deep:
+        _verify_rows(engine, result)
+    return result
+
+
+def _verify_chain(engine: Engine, result: Verification, anchor: tuple[int, str] | None) -> None:
+    key = audit_key()
+    expected_prev, expected_seq, seen_keyed = GENESIS, 1, False
+    anchor_seen = anchor is None
+    for row in sql.iter_events(engine):
+        seq = int(row.seq)
+        if seq != expected_seq:
+            gone = f"#{expected_seq}" if seq == expected_seq + 1 else f"#{expected_seq}..#{seq - 1}"
+            return _broken(result, expected_seq, f"event {gone} is missing: the log jumps from #{expected_seq - 1} "
+                           f"to #{seq} (rule: audit events are never removed)")
+        if row.prev_hash != expected_prev:
+            return _broken(result, seq, f"event #{seq} ({row.id}) does not follow event #{seq - 1}: its previous "
+                           "hash differs, so events were reordered or an earlier one rewritten "
+                           "(rule: the audit log is append-only)")
+        if row.keyed and key is None:
+            return _broken(result, seq, f"event #{seq} is sealed with the audit key; set {KEY_ENV} to verify it")
+        if seen_keyed and not row.keyed:
+            return _broken(result, seq, f"event #{seq} ({row.id}) is not sealed with the audit key although earlier "
+                           "events are: the log was rewritten without the key (rule: the audit log is append-only)")
+        if _chain_hash(row.prev_hash, _hashed_content(row), key if row.keyed else None) != row.hash:
+            return _broken(result, seq, f"event #{seq} ({row.id}, {row.action} on {row.subject}) was edited: its "
+                           "content no longer matches its hash (rule: audit events are immutable)")
+        if anchor is not None and seq == anchor[0]:
+            if row.hash != anchor[1]:
+                return _broken(result, seq, f"event #{seq} does not have the anchored hash {anchor[1][:16]}…: the log "
+                               "was rewritten after the anchor was taken")
+            anchor_seen = True
+        seen_keyed = seen_keyed or bool(row.keyed)
+        result.unkeyed += 0 if row.keyed else 1
+        expected_prev, expected_seq = row.hash, seq + 1
+        result.events += 1
+    _verify_head(engine, result, expected_seq - 1, expected_prev)
+    if result.ok and not anchor_seen:
+        assert anchor is not None
+        _broken(result, anchor[0], f"anchored event #{anchor[0]} is no longer in the log (it ends at "
+                f"#{expected_seq - 1}): trailing events were removed")
+
+
+def _verify_head(engine: Engine, result: Verification, last_seq: int, last_hash: str) -> None:
+    with engine.connect() as conn:
+        head = sql.read_head(conn)
+    if head is None:
+        _broken(result, last_seq, "the audit head row is missing (rule: the audit log is append-only)")
+        return
+    result.head_seq, result.head_hash = head
+    if head[0] != last_seq:
+        _broken(result, last_seq + 1, f"the log ends at event #{last_seq} but its head records #{head[0]}: trailing "
+                "events were removed (rule: audit events are never removed)")
+    elif head[1] != last_hash:
+        _broken(result, last_seq, f"the head hash differs from event #{last_seq}'s hash: the last event was "
+                "replaced (rule: audit events are immutable)")
+
+
+def _broken(result: Verification, seq: int, problem: str) -> None:
+    result.problem = problem
+    result.broken_seq = seq
+
+
+GOVERNED: tuple[tuple[Table, str, Any], ...] = (
+    (sql.registry_entries, "registry version", lambda r: f"registry:{r.id}"),
+    (sql.deployments, "deployment", lambda r: f"deployment:{r.id}"),
+    (sql.approvals, "approval", lambda r: f"approval:{r.id}"),
+    (sql.approvers, "approver grant", lambda r: f"approver:{r.team}/{r.principal}"),
+    (sql.risk_assessments, "risk assessment", lambda r: f"assessment:{r.id}"),
+    (sql.attestations, "attestation", lambda r: f"attestation:{r.id}"),
+)
+
+
+def _verify_rows(engine: Engine, result: Verification) -> None:
+    recorded = sql.event_digests(engine)
+    for table, label, subject_of in GOVERNED:
+        for row in sql.all_rows(engine, table):
+            result.rows_checked += 1
+            subject = subject_of(row)
+            if sql.row_digest(table, row) not in recorded.get(subject, ()):
+                where = f" (app {row.app}, seq {row.seq})" if table is sql.deployments else ""
+                result.problem = (
+                    f"{label} {subject.split(':', 1)[1]}{where} matches no audit event: it was written or edited "
+                    "outside Steward (rule: every governance change is recorded)"
+                )
+                return
+            if table is sql.registry_entries and sql.digest(row.spec) != row.content_hash:
+                result.problem = f"registry version {row.id} does not match its content hash (rule: versions are immutable)"
+                return
+
+
+def require_intact(store: Any, what: str) -> None:
+    """Refuse a gated change while the audit log or a governed row has been tampered with."""
+    result = verify(store)
+    if not result.ok:
+        raise AuditBroken(
+            f"{what} refused: the audit log is broken — {result.problem}. Investigate with `steward audit verify` "
+            "and restore the database from a backup; rollbacks stay available meanwhile."
+        )

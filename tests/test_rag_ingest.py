@@ -15,7 +15,7 @@ from steward.rag.chunking import Chunker
 from steward.rag.documents import Block
 from steward.store import rag as sql
 from steward.types import LOCAL_OPERATOR
-from tests.rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
+from rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
 
 
 def minimal_pdf(line: str) -> bytes:

@@ -10,7 +10,7 @@ from steward.errors import PermissionDenied
 from steward.rag import Retriever, reader_groups
 from steward.rag.search import find_identifiers, fuse
 from steward.types import LOCAL_OPERATOR, Message, Principal
-from tests.rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
+from rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
 
 ACME = Principal(key_id="key_acme", role="app", team="acme", groups=("acme-claims",))
 GLOBEX = Principal(key_id="key_globex", role="app", team="globex", groups=())

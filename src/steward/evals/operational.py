@@ -131,10 +131,9 @@ class Latency(Metric):
         present = np.array([v for v in values if v is not None], dtype=float)
         out = []
         for p in self.percentiles:
+            # a percentile has no per-row form (comparisons use latency_mean_ms, which has)
             headline = float(np.percentile(present, p)) if present.size else None
-            score = Score.from_rows(f"latency_p{p}_ms", list(values), higher_is_better=False)
-            score.value = headline
-            out.append(score)
+            out.append(Score(f"latency_p{p}_ms", headline, [], mean=headline, higher_is_better=False))
         out.append(Score.from_rows("latency_mean_ms", list(values), higher_is_better=False))
         return out
 

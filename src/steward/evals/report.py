@@ -114,10 +114,10 @@ details{margin:.3rem 0}
 {% if run.dataset %}<tr><th>dataset</th><td><code>{{ run.dataset }}</code> {{ run.dataset_hash }}</td></tr>{% endif %}</table>
 {% if run.gates %}<h2>Gates</h2><table><tr><th>gate</th><th>value</th><th>result</th></tr>
 {% for g in run.gates %}<tr><td><code>{{ g.gate }}</code></td><td>{{ fmt(g.value) }}</td>
-<td class="{{ 'pass' if g.passed else 'fail' }}">{{ 'pass' if g.passed else 'fail' }} {{ g.reason or '' }}</td></tr>{% endfor %}</table>{% endif %}
+<td class="{{ 'pass' if g.passed else 'fail' }}">{{ 'pass' if g.passed else 'fail' }} {{ g.get('reason', '') }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Scores</h2><table><tr><th>metric</th><th>value</th><th>mean</th><th>scored</th><th>unscored</th><th>detail</th></tr>
-{% for s in run.summary %}<tr><td>{{ s.name }}{% if s.corpus %} (corpus){% endif %}</td><td>{{ fmt(s.value) }}</td>
-<td>{{ fmt(s.mean) }}</td><td>{{ s.scored }}</td><td>{{ s.unscored }}</td><td>{{ s.detail or '' }}</td></tr>{% endfor %}</table>
+{% for s in run.summary %}<tr><td>{{ s.name }}{% if s.get('corpus') %} (corpus){% endif %}</td><td>{{ fmt(s.value) }}</td>
+<td>{{ fmt(s.get('mean')) }}</td><td>{{ s.get('scored', '') }}</td><td>{{ s.get('unscored', '') }}</td><td>{{ s.get('detail', '') }}</td></tr>{% endfor %}</table>
 {% if comparison %}<h2>Comparison with the other variant</h2><table><tr><th>metric</th><th>A</th><th>B</th><th>delta</th>
 <th>95% interval</th><th>pairs</th><th>verdict</th></tr>{% for d in comparison %}<tr><td>{{ d.name }}</td><td>{{ fmt(d.a) }}</td>
 <td>{{ fmt(d.b) }}</td><td>{{ fmt(d.delta) }}</td><td>[{{ fmt(d.low) }}, {{ fmt(d.high) }}]</td><td>{{ d.pairs }}</td>

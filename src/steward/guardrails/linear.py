@@ -55,16 +55,21 @@ class LinearTextModel:
     bits: int
     meta: dict[str, Any]
 
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
+    def decision_function(self, texts: list[str]) -> np.ndarray:
+        """(n, n_classes or 1) raw scores: TF-IDF weighting, L2 norm and the dot product, on the sparse data."""
         matrix = featurise(texts, self.bits)
-        matrix.data *= self.idf[matrix.indices]
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        rows = np.repeat(np.arange(len(texts)), np.diff(matrix.indptr))
+        data = matrix.data * self.idf[matrix.indices]
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(texts)))
         norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+        data = data / norms[rows]
+        columns = [np.bincount(rows, weights=data * self.coef[k, matrix.indices], minlength=len(texts))
+                   for k in range(self.coef.shape[0])]
+        return np.stack(columns, axis=1) + self.intercept
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """(n, n_classes) probabilities; a binary model has classes (negative, positive)."""
-        scores = np.asarray(self.transform(texts) @ self.coef.T) + self.intercept
+        scores = self.decision_function(texts)
         if scores.shape[1] == 1:
             positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
             return np.stack([1.0 - positive, positive], axis=1)

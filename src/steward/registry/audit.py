@@ -101,11 +101,20 @@ def state_hash(value: Any) -> str | None:
 
 def _hashed_content(row: Any) -> str:
     m = row if isinstance(row, dict) else row._mapping
-    return sql.canonical_json({
-        "seq": int(m["seq"]), "id": m["id"], "at": f"{float(m['at']):.6f}", "actor": m["actor"],
-        "action": m["action"], "subject": m["subject"], "team": m["team"], "before": m["before_hash"],
-        "after": m["after_hash"], "detail": m["detail"],
-    })
+    return sql.canonical_json(
+        {
+            "seq": int(m["seq"]),
+            "id": m["id"],
+            "at": f"{float(m['at']):.6f}",
+            "actor": m["actor"],
+            "action": m["action"],
+            "subject": m["subject"],
+            "team": m["team"],
+            "before": m["before_hash"],
+            "after": m["after_hash"],
+            "detail": m["detail"],
+        }
+    )
 
 
 def _chain_hash(prev_hash: str, content: str, key: bytes | None) -> str:
@@ -133,9 +142,18 @@ def append_in(
     key = audit_key()
     at = float(f"{now():.6f}")
     row: dict[str, Any] = {
-        "seq": last_seq + 1, "id": new_id("aud"), "at": at, "actor": actor_label(actor), "action": action,
-        "subject": subject, "team": team, "before_hash": state_hash(before), "after_hash": state_hash(after),
-        "detail": sql.canonical_json(detail or {}), "prev_hash": last_hash, "keyed": key is not None,
+        "seq": last_seq + 1,
+        "id": new_id("aud"),
+        "at": at,
+        "actor": actor_label(actor),
+        "action": action,
+        "subject": subject,
+        "team": team,
+        "before_hash": state_hash(before),
+        "after_hash": state_hash(after),
+        "detail": sql.canonical_json(detail or {}),
+        "prev_hash": last_hash,
+        "keyed": key is not None,
     }
     row["hash"] = _chain_hash(last_hash, _hashed_content(row), key)
     sql.insert_event(conn, row)
@@ -174,16 +192,30 @@ def _event(row: Any) -> Event:
     m = row if isinstance(row, dict) else row._mapping
     detail = m["detail"]
     return Event(
-        seq=int(m["seq"]), id=m["id"], at=float(m["at"]), actor=m["actor"], action=m["action"],
-        subject=m["subject"], team=m["team"], before_hash=m["before_hash"], after_hash=m["after_hash"],
-        detail=json.loads(detail) if isinstance(detail, str) else dict(detail), prev_hash=m["prev_hash"],
-        hash=m["hash"], keyed=bool(m["keyed"]),
+        seq=int(m["seq"]),
+        id=m["id"],
+        at=float(m["at"]),
+        actor=m["actor"],
+        action=m["action"],
+        subject=m["subject"],
+        team=m["team"],
+        before_hash=m["before_hash"],
+        after_hash=m["after_hash"],
+        detail=json.loads(detail) if isinstance(detail, str) else dict(detail),
+        prev_hash=m["prev_hash"],
+        hash=m["hash"],
+        keyed=bool(m["keyed"]),
     )
 
 
 def list_events(
-    store: Any, *, team: str | None = None, subject: str | None = None, action: str | None = None,
-    since: float | None = None, limit: int = 50,
+    store: Any,
+    *,
+    team: str | None = None,
+    subject: str | None = None,
+    action: str | None = None,
+    since: float | None = None,
+    limit: int = 50,
 ) -> list[Event]:
     """Newest first; `subject` and `action` match as prefixes (`deployment:`, `privacy.`)."""
     rows = sql.list_events(
@@ -195,52 +227,82 @@ def list_events(
 # ---- verification ---------------------------------------------------------------------------------------------
 
 
-def verify(store: Any, *, deep: bool = True, anchor: tuple[int, str] | None = None) -> Verification:
-    """Check the chain, the head, an optional external anchor and (deep) every governed row."""
+def verify(
+    store: Any, *, deep: bool = True, anchor: tuple[int, str] | None = None, unsealed_until: int = 0
+) -> Verification:
+    """Check the chain, the head, an optional external anchor and (deep) every governed row.
+
+    With STEWARD_AUDIT_KEY set every event must be sealed with it, except events up to `unsealed_until` (those
+    written before the key was introduced): otherwise someone without the key could rewrite sealed events as
+    plain ones.
+    """
     engine = engine_of(store)
     result = Verification()
-    _verify_chain(engine, result, anchor)
+    _verify_chain(engine, result, anchor, unsealed_until)
     if result.ok and deep:
         _verify_rows(engine, result)
     return result
 
 
-def _verify_chain(engine: Engine, result: Verification, anchor: tuple[int, str] | None) -> None:
+def _event_problem(
+    row: Any, expected_seq: int, expected_prev: str, key: bytes | None, unsealed_until: int
+) -> str | None:
+    """Why this event breaks the chain (None when it does not); rules are named in the message."""
+    seq = int(row.seq)
+    if seq != expected_seq:
+        gone = f"#{expected_seq}" if seq == expected_seq + 1 else f"#{expected_seq}..#{seq - 1}"
+        return (
+            f"event {gone} is missing: the log jumps from #{expected_seq - 1} to #{seq} "
+            "(rule: audit events are never removed)"
+        )
+    if row.prev_hash != expected_prev:
+        return (
+            f"event #{seq} ({row.id}) does not follow event #{seq - 1}: its previous hash differs, so events "
+            "were reordered or an earlier one rewritten (rule: the audit log is append-only)"
+        )
+    if row.keyed and key is None:
+        return f"event #{seq} is sealed with the audit key; set {KEY_ENV} to verify it"
+    if key is not None and not row.keyed and seq > unsealed_until:
+        return (
+            f"event #{seq} ({row.id}) is not sealed with the audit key: the log was rewritten without the key "
+            "(rule: the audit log is append-only; pass --unsealed-until SEQ for events older than the key)"
+        )
+    if _chain_hash(row.prev_hash, _hashed_content(row), key if row.keyed else None) != row.hash:
+        return (
+            f"event #{seq} ({row.id}, {row.action} on {row.subject}) was edited: its content no longer "
+            "matches its hash (rule: audit events are immutable)"
+        )
+    return None
+
+
+def _verify_chain(
+    engine: Engine, result: Verification, anchor: tuple[int, str] | None, unsealed_until: int
+) -> None:
     key = audit_key()
-    expected_prev, expected_seq, seen_keyed = GENESIS, 1, False
+    expected_prev, expected_seq = GENESIS, 1
     anchor_seen = anchor is None
     for row in sql.iter_events(engine):
-        seq = int(row.seq)
-        if seq != expected_seq:
-            gone = f"#{expected_seq}" if seq == expected_seq + 1 else f"#{expected_seq}..#{seq - 1}"
-            return _broken(result, expected_seq, f"event {gone} is missing: the log jumps from #{expected_seq - 1} "
-                           f"to #{seq} (rule: audit events are never removed)")
-        if row.prev_hash != expected_prev:
-            return _broken(result, seq, f"event #{seq} ({row.id}) does not follow event #{seq - 1}: its previous "
-                           "hash differs, so events were reordered or an earlier one rewritten "
-                           "(rule: the audit log is append-only)")
-        if row.keyed and key is None:
-            return _broken(result, seq, f"event #{seq} is sealed with the audit key; set {KEY_ENV} to verify it")
-        if seen_keyed and not row.keyed:
-            return _broken(result, seq, f"event #{seq} ({row.id}) is not sealed with the audit key although earlier "
-                           "events are: the log was rewritten without the key (rule: the audit log is append-only)")
-        if _chain_hash(row.prev_hash, _hashed_content(row), key if row.keyed else None) != row.hash:
-            return _broken(result, seq, f"event #{seq} ({row.id}, {row.action} on {row.subject}) was edited: its "
-                           "content no longer matches its hash (rule: audit events are immutable)")
-        if anchor is not None and seq == anchor[0]:
+        problem = _event_problem(row, expected_seq, expected_prev, key, unsealed_until)
+        if problem is None and anchor is not None and row.seq == anchor[0]:
             if row.hash != anchor[1]:
-                return _broken(result, seq, f"event #{seq} does not have the anchored hash {anchor[1][:16]}…: the log "
-                               "was rewritten after the anchor was taken")
+                problem = (
+                    f"event #{row.seq} does not have the anchored hash {anchor[1][:16]}…: the log was rewritten"
+                )
             anchor_seen = True
-        seen_keyed = seen_keyed or bool(row.keyed)
+        if problem is not None:
+            return _broken(result, min(int(row.seq), expected_seq), problem)
         result.unkeyed += 0 if row.keyed else 1
-        expected_prev, expected_seq = row.hash, seq + 1
+        expected_prev, expected_seq = row.hash, int(row.seq) + 1
         result.events += 1
     _verify_head(engine, result, expected_seq - 1, expected_prev)
     if result.ok and not anchor_seen:
         assert anchor is not None
-        _broken(result, anchor[0], f"anchored event #{anchor[0]} is no longer in the log (it ends at "
-                f"#{expected_seq - 1}): trailing events were removed")
+        _broken(
+            result,
+            anchor[0],
+            f"anchored event #{anchor[0]} is no longer in the log (it ends at "
+            f"#{expected_seq - 1}): trailing events were removed",
+        )
 
 
 def _verify_head(engine: Engine, result: Verification, last_seq: int, last_hash: str) -> None:
@@ -251,11 +313,19 @@ def _verify_head(engine: Engine, result: Verification, last_seq: int, last_hash:
         return
     result.head_seq, result.head_hash = head
     if head[0] != last_seq:
-        _broken(result, last_seq + 1, f"the log ends at event #{last_seq} but its head records #{head[0]}: trailing "
-                "events were removed (rule: audit events are never removed)")
+        _broken(
+            result,
+            last_seq + 1,
+            f"the log ends at event #{last_seq} but its head records #{head[0]}: trailing "
+            "events were removed (rule: audit events are never removed)",
+        )
     elif head[1] != last_hash:
-        _broken(result, last_seq, f"the head hash differs from event #{last_seq}'s hash: the last event was "
-                "replaced (rule: audit events are immutable)")
+        _broken(
+            result,
+            last_seq,
+            f"the head hash differs from event #{last_seq}'s hash: the last event was "
+            "replaced (rule: audit events are immutable)",
+        )
 
 
 def _broken(result: Verification, seq: int, problem: str) -> None:
@@ -287,7 +357,9 @@ def _verify_rows(engine: Engine, result: Verification) -> None:
                 )
                 return
             if table is sql.registry_entries and sql.digest(row.spec) != row.content_hash:
-                result.problem = f"registry version {row.id} does not match its content hash (rule: versions are immutable)"
+                result.problem = (
+                    f"registry version {row.id} does not match its content hash (rule: versions are immutable)"
+                )
                 return
 
 

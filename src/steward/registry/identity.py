@@ -38,7 +38,9 @@ class Actor:
         """A local operator; `name` defaults to the login name of the OS user running the command."""
         chosen = (name or _login()).strip()
         if not chosen or any(ch.isspace() for ch in chosen) or ":" in chosen:
-            raise InvalidRequest(f"{name!r} is not a user name; use one word without spaces or colons, e.g. alice.")
+            raise InvalidRequest(
+                f"{name!r} is not a user name; use one word without spaces or colons, e.g. alice."
+            )
         return cls(id=f"user:{chosen}", role=role, team=None, name=chosen)
 
     @classmethod

@@ -347,7 +347,9 @@ def list_entries(
     engine: Engine, *, team: str | None = None, kind: str | None = None, name: str | None = None
 ) -> list[Row[Any]]:
     c = registry_entries.c
-    clauses = [col == value for col, value in ((c.team, team), (c.kind, kind), (c.name, name)) if value is not None]
+    clauses = [
+        col == value for col, value in ((c.team, team), (c.kind, kind), (c.name, name)) if value is not None
+    ]
     query = select(registry_entries).where(*clauses).order_by(c.team, c.kind, c.name, c.version)
     with engine.connect() as conn:
         return list(conn.execute(query).all())
@@ -367,7 +369,9 @@ def labels_of(conn: Connection, entry_ids: Sequence[str]) -> dict[str, list[str]
 
 def set_label(conn: Connection, entry_id: str, label: str, at: float, by: str) -> None:
     exists = conn.execute(
-        select(registry_labels.c.entry_id).where(registry_labels.c.entry_id == entry_id, registry_labels.c.label == label)
+        select(registry_labels.c.entry_id).where(
+            registry_labels.c.entry_id == entry_id, registry_labels.c.label == label
+        )
     ).first()
     if exists is None:
         conn.execute(insert(registry_labels).values(entry_id=entry_id, label=label, set_at=at, set_by=by))
@@ -394,7 +398,9 @@ def add_edge(conn: Connection, parent: str, child: str, relation: str, team: str
     if conn.execute(select(c.parent).where(c.parent == parent, c.child == child)).first() is not None:
         return False
     conn.execute(
-        insert(lineage_edges).values(parent=parent, child=child, relation=relation, team=team, created_at=at, created_by=by)
+        insert(lineage_edges).values(
+            parent=parent, child=child, relation=relation, team=team, created_at=at, created_by=by
+        )
     )
     return True
 
@@ -446,7 +452,9 @@ def upsert_approver(conn: Connection, team: str, principal: str, at: float, by: 
 def revoke_approver(conn: Connection, team: str, principal: str, at: float) -> int:
     c = approvers.c
     result = conn.execute(
-        update(approvers).where(c.team == team, c.principal == principal, c.revoked_at.is_(None)).values(revoked_at=at)
+        update(approvers)
+        .where(c.team == team, c.principal == principal, c.revoked_at.is_(None))
+        .values(revoked_at=at)
     )
     return int(result.rowcount or 0)
 
@@ -515,7 +523,9 @@ def check_history(engine: Engine, model: str | None = None, limit: int = 20) -> 
 # ---- privacy --------------------------------------------------------------------------------------------------
 
 
-def expired_records(conn: Connection, app: str, cutoff: float, *, skip_anonymised: bool, limit: int) -> list[Row[Any]]:
+def expired_records(
+    conn: Connection, app: str, cutoff: float, *, skip_anonymised: bool, limit: int
+) -> list[Any]:
     """(id, body) of the app's records created before `cutoff`, oldest first."""
     c = records.c
     query = select(c.id, c.body).where(c.app == app, c.created_at < cutoff)
@@ -524,7 +534,7 @@ def expired_records(conn: Connection, app: str, cutoff: float, *, skip_anonymise
     return list(conn.execute(query.order_by(c.created_at, c.id).limit(limit)).all())
 
 
-def subject_records(conn: Connection, subject: str, team: str | None) -> list[Row[Any]]:
+def subject_records(conn: Connection, subject: str, team: str | None) -> list[Any]:
     query = select(records.c.id, records.c.body).where(records.c.subject == subject)
     if team is not None:
         query = query.where(records.c.team == team)
@@ -543,8 +553,8 @@ def delete_records(conn: Connection, record_ids: Sequence[str]) -> int:
 
 
 def rewrite_record(conn: Connection, record_id: str, body: str, at: float) -> None:
-    """Replace a record's body with its anonymised form and drop the subject column copy."""
-    conn.execute(update(records).where(records.c.id == record_id).values(body=body, subject=None))
+    """Replace a record's body with its anonymised form; drop the subject copy; it may no longer train models."""
+    conn.execute(update(records).where(records.c.id == record_id).values(body=body, subject=None, consent=False))
     conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id == record_id))
     conn.execute(insert(privacy_anonymised).values(record_id=record_id, at=at))
 
@@ -572,7 +582,9 @@ def delete_dataset_rows(conn: Connection, *, record_ids: Sequence[str], subject_
 
 
 def dataset_bodies(engine: Engine, entry_id: str) -> list[str]:
-    query = select(dataset_rows.c.body).where(dataset_rows.c.entry_id == entry_id).order_by(dataset_rows.c.position)
+    query = (
+        select(dataset_rows.c.body).where(dataset_rows.c.entry_id == entry_id).order_by(dataset_rows.c.position)
+    )
     with engine.connect() as conn:
         return list(conn.execute(query).scalars())
 
@@ -582,9 +594,18 @@ def count_dataset_rows(conn: Connection, entry_id: str) -> int:
     return int(conn.execute(query).scalar_one())
 
 
-def records_in(engine: Engine, *, app: str, team: str | None, since: float | None, until: float | None,
-               consent_only: bool, statuses: Sequence[str], after: tuple[float, str] | None,
-               limit: int) -> list[Row[Any]]:
+def records_in(
+    engine: Engine,
+    *,
+    app: str,
+    team: str | None,
+    since: float | None,
+    until: float | None,
+    consent_only: bool,
+    statuses: Sequence[str],
+    after: tuple[float, str] | None,
+    limit: int,
+) -> list[Any]:
     """A keyset page of (created_at, id, subject, body, consent) for dataset building, oldest first."""
     c = records.c
     clauses = [c.app == app, c.status.in_(list(statuses))]
@@ -610,14 +631,16 @@ def records_in(engine: Engine, *, app: str, team: str | None, since: float | Non
 
 def count_without_consent(engine: Engine, app: str, statuses: Sequence[str]) -> int:
     c = records.c
-    query = select(func.count()).select_from(records).where(
-        c.app == app, c.status.in_(list(statuses)), c.consent.is_(False)
+    query = (
+        select(func.count())
+        .select_from(records)
+        .where(c.app == app, c.status.in_(list(statuses)), c.consent.is_(False))
     )
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
 
-def body_page(conn: Connection, limit: int, after: str | None) -> list[Row[Any]]:
+def body_page(conn: Connection, limit: int, after: str | None) -> list[Any]:
     """A page of (id, body) of records in id order, for re-encrypting bodies at rest."""
     query = select(records.c.id, records.c.body).order_by(records.c.id).limit(limit)
     if after is not None:
@@ -627,3 +650,26 @@ def body_page(conn: Connection, limit: int, after: str | None) -> list[Row[Any]]
 
 def set_body(conn: Connection, record_id: str, body: str) -> None:
     conn.execute(update(records).where(records.c.id == record_id).values(body=body))
+
+
+def last_event_after_hash(conn: Connection, action: str, subject: str) -> str | None:
+    """The `after_hash` of the newest event with this action and subject (e.g. the last applied config)."""
+    c = audit_events.c
+    query = select(c.after_hash).where(c.action == action, c.subject == subject).order_by(c.seq.desc()).limit(1)
+    return conn.execute(query).scalar_one_or_none()
+
+
+def labelled(conn: Connection, team: str, kind: str, name: str, label: str) -> list[str]:
+    """Ids of the versions of `kind:name` in `team` that carry `label`."""
+    c = registry_entries.c
+    query = (
+        select(c.id)
+        .join(registry_labels, registry_labels.c.entry_id == c.id)
+        .where(c.team == team, c.kind == kind, c.name == name, registry_labels.c.label == label)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def get_approver(conn: Connection, team: str, principal: str) -> Row[Any] | None:
+    c = approvers.c
+    return conn.execute(select(approvers).where(c.team == team, c.principal == principal)).first()

@@ -52,10 +52,18 @@ def current_heads(connection: Connection) -> set[str]:
 
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration on every branch; a no-op when the database is current."""
-    wanted = script_heads()
+    script = ScriptDirectory.from_config(alembic_config())
+    wanted = set(script.get_heads())
     with engine.connect() as connection:
-        if current_heads(connection) == wanted:
-            return
+        current = current_heads(connection)
+    if current == wanted:
+        return
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current - known:
+        raise StoreError(
+            f"the database at {engine.url.render_as_string(hide_password=True)} was migrated by a newer Steward "
+            f"(revision {', '.join(sorted(current - known))} is unknown here); upgrade Steward to use it."
+        )
     with _migration_lock(engine):
         try:
             with engine.begin() as connection:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
+    cast,
     delete,
     func,
     insert,
@@ -56,7 +57,7 @@ class _PgVector(UserDefinedType[Any]):
         return f"vector({DIMENSIONS})"
 
     def bind_expression(self, bindvalue: Any) -> Any:
-        return func.cast(bindvalue, literal_column(f"vector({DIMENSIONS})"))  # type: ignore[no-untyped-call]
+        return cast(bindvalue, self)  # psycopg sends text; PostgreSQL parses it as a vector
 
 
 class Embedding(TypeDecorator[np.ndarray]):
@@ -343,15 +344,16 @@ def keyword_search(
         return []
     readable = _readable(collection, groups)
     if conn.dialect.name == "postgresql":
-        query = " | ".join(terms)
-        rank = literal_column("ts_rank_cd(rag_chunks.tsv, to_tsquery('english', :tsq))")
+        tsquery = func.to_tsquery("english", " | ".join(terms))
+        tsv = literal_column("rag_chunks.tsv")
+        rank = func.ts_rank_cd(tsv, tsquery)
         stmt = (
             select(rag_chunks.c.id, rank.label("score"))
-            .where(readable, text("rag_chunks.tsv @@ to_tsquery('english', :tsq)"))
+            .where(readable, tsv.op("@@")(tsquery))
             .order_by(rank.desc())
             .limit(limit)
         )
-        return [(int(r.id), float(r.score)) for r in conn.execute(stmt, {"tsq": query})]
+        return [(int(r.id), float(r.score)) for r in conn.execute(stmt)]
     match = " OR ".join(f'"{t}"' for t in terms)
     stmt = (
         select(rag_chunks.c.id, literal_column("bm25(rag_fts)").label("score"))
@@ -369,7 +371,7 @@ def vector_search(
     """PostgreSQL only: pgvector HNSW nearest neighbours by cosine, filtered by access (iterative scan)."""
     conn.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
     conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-    distance = rag_chunks.c.embedding.op("<=>")(bindparam("query", vector, type_=Embedding()))
+    distance = rag_chunks.c.embedding.op("<=>", return_type=Float)(bindparam("query", vector, type_=Embedding()))
     stmt = (
         select(rag_chunks.c.id, distance.label("distance"))
         .where(_readable(collection, groups))

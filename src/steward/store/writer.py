@@ -137,13 +137,16 @@ class GroupCommitWriter:
                 self._fail(batch, exc)
                 return
             # A row's own data is at fault (a duplicate id): find it without failing its neighbours.
-            log.warning("group commit of %d records failed (%s); retrying them one by one", len(batch), exc)
+            log.warning(
+                "group commit of %d records failed (%s); retrying one by one", len(batch), _first_line(exc)
+            )
             for pending in batch:
                 try:
                     self._commit([pending])
                 except Exception as single_exc:
                     self._fail([pending], single_exc)
                 else:
+                    self._count(1)
                     _resolve([pending], None)
             return
         except Exception as exc:  # the database itself failed: nobody in the batch may be acknowledged
@@ -186,7 +189,7 @@ class GroupCommitWriter:
 
     def _fail(self, batch: list[Pending], exc: Exception) -> None:
         self.stats.failed_rows += len(batch)
-        reason = str(exc).splitlines()[0] if str(exc) else ""
+        reason = _first_line(exc)
         for pending in batch:  # one exception object per waiter: tracebacks must not be shared across tasks
             error = StoreError(
                 f"record {pending.row['id']} was not saved ({type(exc).__name__}: {reason}); the request was "
@@ -194,6 +197,12 @@ class GroupCommitWriter:
             )
             error.__cause__ = exc
             _resolve([pending], error)
+
+
+def _first_line(exc: Exception) -> str:
+    """The error without the SQL and parameters SQLAlchemy appends: they hold record content, kept out of logs."""
+    text = str(exc)
+    return text.splitlines()[0] if text else ""
 
 
 def _tokens_by_key(batch: Sequence[Pending]) -> dict[str, int]:
@@ -212,6 +221,8 @@ def _resolve(batch: Sequence[Pending], error: BaseException | None) -> None:
     for pending in batch:
         waiter = pending.waiter
         if isinstance(waiter, Future):
+            if waiter.done():  # cancelled by its caller; nobody to tell
+                continue
             if error is None:
                 waiter.set_result(None)
             else:

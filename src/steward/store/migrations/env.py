@@ -8,7 +8,7 @@ set as `sqlalchemy.url`. SQLite runs in batch mode so later migrations can alter
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from steward.store.schema import metadata
 
@@ -37,7 +37,7 @@ def run_online() -> None:
         _migrate(connection)
 
 
-def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
+def _migrate(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

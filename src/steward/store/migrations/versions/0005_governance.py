@@ -64,7 +64,9 @@ def _registry() -> None:
         sa.Column("set_at", sa.Float(), nullable=False),
         sa.Column("set_by", NAME, nullable=False),
         sa.ForeignKeyConstraint(
-            ["entry_id"], ["registry_entries.id"], name="fk_registry_labels_entry_id_registry_entries",
+            ["entry_id"],
+            ["registry_entries.id"],
+            name="fk_registry_labels_entry_id_registry_entries",
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "label", name="pk_registry_labels"),
@@ -215,7 +217,9 @@ def _compliance_and_privacy() -> None:
         sa.Column("subject_hash", sa.String(64), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["entry_id"], ["registry_entries.id"], name="fk_dataset_rows_entry_id_registry_entries",
+            ["entry_id"],
+            ["registry_entries.id"],
+            name="fk_dataset_rows_entry_id_registry_entries",
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "position", name="pk_dataset_rows"),
@@ -242,8 +246,18 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
         op.execute("DROP FUNCTION IF EXISTS steward_audit_append_only()")
     for table in (
-        "privacy_anonymised", "dataset_rows", "provider_checks", "attestations", "risk_assessments", "audit_head",
-        "audit_events", "approvers", "approvals", "deployments", "lineage_edges", "registry_labels",
+        "privacy_anonymised",
+        "dataset_rows",
+        "provider_checks",
+        "attestations",
+        "risk_assessments",
+        "audit_head",
+        "audit_events",
+        "approvers",
+        "approvals",
+        "deployments",
+        "lineage_edges",
+        "registry_labels",
         "registry_entries",
     ):
         op.drop_table(table)

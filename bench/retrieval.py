@@ -1,0 +1,155 @@
+"""Retrieval benchmark: 100,000 chunks × 384 dimensions on one core, against exact brute force.
+
+What it measures, each printed beside its reference in the same run:
+  * ingest: chunks/s written to the store (SQLite rows with embeddings, FTS5 kept by triggers, one transaction
+    per 1,000 chunks) and added to the usearch HNSW graph; embedding is measured apart (MiniLM chunks/s);
+  * query: p50/p99 of one HNSW search (one thread) for several `expansion_search` values, recall@10 against
+    exact brute-force search (numpy matrix product over all vectors), and brute force's own p50 as the ratio;
+  * query embedding: p50 of embedding one question with all-MiniLM-L6-v2 on one thread, reported apart.
+
+Vectors are random unit vectors (seeded), not embeddings of text: HNSW's recall depends on the data, and
+uniform random vectors in 384 dimensions are a hard case (no cluster structure), so recall on real
+embeddings is at least as good. Texts are synthetic, only to exercise FTS5 during the ingest.
+
+Run: `.venv/bin/python bench/retrieval.py [--chunks 100000] [--queries 500]`.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # one core, numpy's reference included
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DIMS = 384
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def random_unit(n: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).standard_normal((n, DIMS), dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def bench_store_ingest(vectors: np.ndarray) -> float:
+    """Chunks/s into SQLite (rows + FTS5 triggers) through the RAG SQL, transactions of 1,000."""
+    from sqlalchemy import insert
+
+    from steward.store import Store
+    from steward.store import rag as sql
+
+    folder = Path(tempfile.mkdtemp(prefix="steward-bench-rag-"))
+    store = Store.open(f"sqlite:///{folder / 'bench.db'}")
+    words = "gate terminal baggage booking flight status passenger check-in lounge parking".split()
+    started = time.perf_counter()
+    with store.engine.begin() as conn:
+        document_id = conn.execute(insert(sql.rag_documents).values(
+            collection="bench", key="bench", uri="bench", title="bench", kind="txt", content_hash="0" * 64,
+            version=1, ingested_at=0.0, updated_at=0.0, groups="[]", meta="{}", chunks=len(vectors))
+        ).inserted_primary_key[0]
+    for start in range(0, len(vectors), 1000):
+        rows = [{"document_id": document_id, "collection": "bench", "position": i, "section": "",
+                 "text": f"chunk {i} " + " ".join(words[(i + j) % len(words)] for j in range(40)),
+                 "tokens": 42, "embedding": vectors[i]} for i in range(start, min(start + 1000, len(vectors)))]
+        with store.engine.begin() as conn:
+            sql.insert_chunks(conn, rows)
+            sql.bump_collection(conn, "bench")
+    elapsed = time.perf_counter() - started
+    store.close()
+    return len(vectors) / elapsed
+
+
+def build_index(vectors: np.ndarray):  # type: ignore[no-untyped-def]
+    from usearch.index import Index
+
+    index = Index(ndim=DIMS, metric="cos", dtype="f32", connectivity=16, expansion_add=128)
+    keys = np.arange(len(vectors), dtype=np.uint64)
+    started = time.perf_counter()
+    index.add(keys, vectors, threads=1)
+    return index, len(vectors) / (time.perf_counter() - started)
+
+
+def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, list[float]]:
+    truth, times = [], []
+    for query in queries:
+        started = time.perf_counter()
+        scores = vectors @ query
+        top = np.argpartition(-scores, k)[:k]
+        top = top[np.argsort(-scores[top])]
+        times.append((time.perf_counter() - started) * 1000)
+        truth.append(top)
+    return np.asarray(truth), times
+
+
+def bench_search(index, queries: np.ndarray, truth: np.ndarray, k: int, ef: int) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    index.expansion_search = ef
+    times, hits = [], 0
+    for query, expected in zip(queries, truth, strict=True):
+        started = time.perf_counter()
+        matches = index.search(query, k, threads=1)
+        times.append((time.perf_counter() - started) * 1000)
+        hits += len(set(matches.keys.tolist()) & set(expected.tolist()))
+    return percentile(times, 50), percentile(times, 99), hits / (k * len(queries))
+
+
+def bench_embedding() -> tuple[float, float]:
+    import torch
+
+    from steward.rag.embedding import load_embedder
+
+    torch.set_num_threads(1)
+    embedder = load_embedder()
+    embedder.embed(["warm up"])
+    questions = [f"What is the status of booking {n} on flight EX{n % 900 + 100}?" for n in range(40)]
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        embedder.embed([question])
+        times.append((time.perf_counter() - started) * 1000)
+    chunk = " ".join(["The checked baggage allowance is one bag of 23 kg on economy fares."] * 12)
+    started = time.perf_counter()
+    embedder.embed([chunk] * 64)
+    return statistics.median(times), 64 / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--skip-embedding", action="store_true")
+    args = parser.parse_args()
+    vectors = random_unit(args.chunks, seed=1)
+    queries = random_unit(args.queries, seed=2)
+    print(f"{args.chunks:,} chunks × {DIMS} dims (random unit vectors), {args.queries} queries, one core")
+
+    store_rate = bench_store_ingest(vectors)
+    index, index_rate = build_index(vectors)
+    print(f"ingest  store (SQLite rows + FTS5): {store_rate:,.0f} chunks/s   HNSW add: {index_rate:,.0f} chunks/s")
+
+    truth, exact_times = exact_top(vectors, queries, args.k)
+    exact_p50 = percentile(exact_times, 50)
+    print(f"exact   brute force (numpy):  p50 {exact_p50:.3f} ms  p99 {percentile(exact_times, 99):.3f} ms  "
+          f"recall@{args.k} 1.000 (reference)")
+    for ef in (32, 64, 128, 256):
+        p50, p99, recall = bench_search(index, queries, truth, args.k, ef)
+        verdict = "meets target" if p50 <= 2.0 and recall >= 0.95 else ""
+        print(f"hnsw    expansion_search={ef:<4} p50 {p50:.3f} ms  p99 {p99:.3f} ms  recall@{args.k} {recall:.3f}  "
+              f"{exact_p50 / p50:5.1f}x faster than exact  {verdict}")
+    if not args.skip_embedding:
+        query_p50, chunk_rate = bench_embedding()
+        print(f"embed   query (MiniLM, 1 thread): p50 {query_p50:.2f} ms   chunks (~190 tokens): {chunk_rate:,.0f}/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Train the shipped toxicity classifier (see docs/cards/toxicity.md).
+
+Data: ../shared/data/toxicity/davidson_labeled.csv (Davidson et al. 2017, 24,783 tweets; class 0 hate speech,
+1 offensive, 2 neither), never copied into the repo. Tweets are normalised the same way the scanner normalises
+its input (`steward.guardrails.toxicity.normalise`: HTML entities, @mentions, URLs, retweet markers).
+Split: 20 % of distinct normalised texts held out by hash. C is chosen on a 10 % validation part of the
+training split; the held-out split is scored once, after, and the figures are stored in the model's JSON.
+
+    python scripts/train_toxicity.py [--splits bench/results/toxicity]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+from _training import DATA, ROOT, Row, binary_metrics, export, fit, in_test, write_jsonl
+from sklearn.metrics import classification_report
+
+from steward.guardrails.linear import WEIGHTS_DIR, featurise
+from steward.guardrails.toxicity import normalise
+
+CLASSES = ["hate", "offensive", "neither"]
+
+
+def rows(path: Path) -> list[Row]:
+    unique: dict[str, Row] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for record in csv.DictReader(handle):
+            text = normalise(record["tweet"])
+            if text:
+                unique.setdefault(text, Row(text, int(record["class"]), text, "davidson"))
+    return list(unique.values())
+
+
+def toxic_scores(model: object, texts: list[str]) -> np.ndarray:
+    probabilities = model.predict_proba(model.tfidf_.transform(featurise(texts)))  # type: ignore[attr-defined]
+    return np.asarray(probabilities[:, 0] + probabilities[:, 1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DATA / "toxicity" / "davidson_labeled.csv")
+    parser.add_argument("--splits", type=Path, default=ROOT / "bench" / "results" / "toxicity")
+    parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    args = parser.parse_args()
+
+    data = rows(args.data)
+    train = [r for r in data if not in_test(r.group, 20)]
+    test = [r for r in data if in_test(r.group, 20)]
+    fitting = [r for r in train if not in_test("validation:" + r.group, 10)]
+    validation = [r for r in train if in_test("validation:" + r.group, 10)]
+    print(f"train {len(fitting)} + validation {len(validation)}; test {len(test)}")
+
+    best = (0.0, -1.0)
+    for c in (1.0, 3.0, 10.0):
+        model = fit([r.text for r in fitting], [r.label for r in fitting], c, multiclass=True)
+        f1 = binary_metrics([int(r.label < 2) for r in validation],
+                            toxic_scores(model, [r.text for r in validation]), 0.5)["f1"]
+        print(f"  C={c}: validation toxic F1={f1}")
+        if f1 > best[1]:
+            best = (c, f1)
+    model = fit([r.text for r in train], [r.label for r in train], best[0], multiclass=True)
+
+    scores = toxic_scores(model, [r.text for r in test])
+    held_out = binary_metrics([int(r.label < 2) for r in test], scores, 0.5)
+    predicted = model.predict(model.tfidf_.transform(featurise([r.text for r in test])))  # type: ignore[attr-defined]
+    per_class = classification_report([r.label for r in test], predicted, target_names=CLASSES, output_dict=True,
+                                      zero_division=0)
+    print(json.dumps(held_out, indent=2))
+    print(classification_report([r.label for r in test], predicted, target_names=CLASSES, zero_division=0))
+    meta = {"task": "toxic (hate or offensive) vs neither; classes hate/offensive/neither", "threshold": 0.5,
+            "C": best[0], "validation_f1": best[1], "train_rows": len(train),
+            "held_out_toxic_vs_neither": held_out,
+            "held_out_per_class": {k: {m: round(v, 4) for m, v in per_class[k].items()} for k in CLASSES},
+            "trained_by": "scripts/train_toxicity.py"}
+    export(model, "toxicity", CLASSES, meta).save(args.out)
+    write_jsonl([Row(r.text, int(r.label < 2), r.group, r.source) for r in test], args.splits / "test.jsonl")
+    print(f"weights written to {args.out}; held-out split (toxic=1) in {args.splits / 'test.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()

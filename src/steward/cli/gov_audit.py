@@ -1,0 +1,114 @@
+"""`steward audit`: list the hash-chained audit log, verify it, print its head for anchoring elsewhere.
+
+`verify` exits 1 and names the first broken event when any stored event was edited, removed or reordered, or
+when a governed row (registry version, deployment, approval...) matches no audit event.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from steward.cli import context
+from steward.cli.gov_common import AsOption, JsonOption, KeyOption, TeamOption, actor, print_json, when
+from steward.errors import InvalidRequest
+from steward.registry import audit
+
+app = typer.Typer(no_args_is_help=True, help="The append-only, hash-chained audit log of governance actions.")
+
+
+@app.command("list")
+def list_command(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 50,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Action prefix, e.g. deployment. or privacy.")
+    ] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Subject prefix, e.g. deployment:dep_…")] = None,
+    team: TeamOption = None,
+    as_json: JsonOption = False,
+    as_user: AsOption = None,
+    key: KeyOption = None,
+) -> None:
+    """List audit events, newest first (who, what, when, before/after hashes).
+
+    Example: `steward audit list --action deployment. --json`
+    """
+    scope = actor(as_user, key).scope(team)
+    events = audit.list_events(context.open_store(), team=scope, subject=subject, action=action, limit=limit)
+    if as_json:
+        print_json([e.as_dict() for e in events])
+        return
+    table = Table("#", "when", "who", "action", "subject", "before → after")
+    for e in events:
+        change = f"{(e.before_hash or '-')[7:19]} → {(e.after_hash or '-')[7:19]}"
+        table.add_row(str(e.seq), when(e.at), e.actor, e.action, e.subject, change)
+    context.console.print(table)
+
+
+def _anchor(text: str | None) -> tuple[int, str] | None:
+    if not text:
+        return None
+    seq, sep, digest = text.partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise InvalidRequest("--anchor is SEQ:HASH as printed by `steward audit head`.")
+    return int(seq), digest
+
+
+@app.command("verify")
+def verify_command(
+    anchor: Annotated[
+        str | None, typer.Option("--anchor", help="SEQ:HASH from `steward audit head`, kept elsewhere.")
+    ] = None,
+    shallow: Annotated[
+        bool, typer.Option("--shallow", help="Check only the chain, not the governed rows.")
+    ] = False,
+    unsealed_until: Annotated[
+        int, typer.Option("--unsealed-until", min=0, help="Events up to this one predate STEWARD_AUDIT_KEY.")
+    ] = 0,
+    as_json: JsonOption = False,
+    as_user: AsOption = None,
+    key: KeyOption = None,
+) -> None:
+    """Verify the chain (exit 1 naming the first broken event) and that every governed row was logged.
+
+    Example: `steward audit verify --anchor 1042:9f2c…`
+    """
+    actor(as_user, key)  # any identity may verify, auditors included
+    result = audit.verify(
+        context.open_store(), deep=not shallow, anchor=_anchor(anchor), unsealed_until=unsealed_until
+    )
+    if as_json:
+        print_json(
+            {
+                "ok": result.ok,
+                "events": result.events,
+                "head": [result.head_seq, result.head_hash],
+                "problem": result.problem,
+                "broken_seq": result.broken_seq,
+                "rows_checked": result.rows_checked,
+                "unkeyed": result.unkeyed,
+            }
+        )
+    elif result.ok:
+        sealed = "sealed with the audit key" if result.events and not result.unkeyed else "plain sha256"
+        context.console.print(
+            f"[green]intact[/]: {result.events} events ({sealed}), head #{result.head_seq} "
+            f"{result.head_hash[:16]}…, {result.rows_checked} governed rows match their events"
+        )
+    else:
+        context.err_console.print(f"[bold red]broken[/]: {result.problem}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("head")
+def head_command(as_user: AsOption = None, key: KeyOption = None) -> None:
+    """Print SEQ:HASH of the newest event, to keep outside the database (detects truncation later).
+
+    Example: `steward audit head >> audit-anchors.txt`
+    """
+    actor(as_user, key)
+    result = audit.verify(context.open_store(), deep=False)
+    print(f"{result.head_seq}:{result.head_hash}")

@@ -1,0 +1,98 @@
+"""`steward review`: the human review queue of escalated requests (list, show, approve, reject).
+
+At the terminal you act as the local operator (an admin), unless `--key` (or `STEWARD_API_KEY`) names an API
+key: then that key's role and team decide what you may see and decide (`steward.guardrails.review`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from steward.cli import context
+from steward.types import LOCAL_OPERATOR, Principal
+
+app = typer.Typer(no_args_is_help=True, help="Review escalated requests: release or refuse what a policy held.")
+
+KeyOption = Annotated[str | None, typer.Option("--key", help="Act as this API key (default: $STEWARD_API_KEY, "
+                                                               "else the local operator).")]
+
+
+def _principal(key: str | None) -> Principal:
+    secret = key or os.environ.get("STEWARD_API_KEY")
+    if not secret:
+        return LOCAL_OPERATOR
+    from steward.gateway.auth import Authenticator
+
+    return Authenticator(context.open_store()).authenticate(f"Bearer {secret}")
+
+
+def _queue():  # type: ignore[no-untyped-def]
+    from steward.guardrails.review import ReviewQueue
+
+    return ReviewQueue(context.open_store().engine)
+
+
+def _when(at: float | None) -> str:
+    return datetime.fromtimestamp(at).astimezone().isoformat(timespec="seconds") if at else "-"
+
+
+@app.command("list")
+def list_items(
+    status: Annotated[str, typer.Option("--status", help="pending, approved, rejected or all.")] = "pending",
+    app_name: Annotated[str | None, typer.Option("--app", help="Only items of this app.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    key: KeyOption = None,
+) -> None:
+    """List review items, oldest first.
+
+    Example: `steward review list --app claims-bot`
+    """
+    items = _queue().list(_principal(key), status=None if status == "all" else status, app=app_name, limit=limit)
+    if as_json:
+        sys.stdout.write(json.dumps([i.as_dict() for i in items], indent=2) + "\n")
+        return
+    table = Table("id", "record", "app", "stage", "reasons", "status", "held since")
+    for item in items:
+        table.add_row(item.id, item.record_id, item.app, item.stage, ", ".join(item.reasons), item.status,
+                      _when(item.created_at))
+    context.console.print(table)
+
+
+@app.command("show")
+def show(item_id: Annotated[str, typer.Argument(help="Review item id or record id.")], key: KeyOption = None) -> None:
+    """Show one item with the text that was held."""
+    item = _queue().get(_principal(key), item_id)
+    sys.stdout.write(json.dumps(item.as_dict(), indent=2) + "\n")
+
+
+@app.command("approve")
+def approve(
+    item_id: Annotated[str, typer.Argument(help="Review item id or record id.")],
+    note: Annotated[str, typer.Option("--note", help="Why (kept with the decision).")] = "",
+    key: KeyOption = None,
+) -> None:
+    """Release a held request.
+
+    Example: `steward review approve rev_1a2b… --note "disclosure present, fine"`
+    """
+    item = _queue().approve(_principal(key), item_id, note)
+    context.console.print(f"approved {item.id} (record {item.record_id}) by {item.decided_by}")
+
+
+@app.command("reject")
+def reject(
+    item_id: Annotated[str, typer.Argument(help="Review item id or record id.")],
+    note: Annotated[str, typer.Option("--note", help="Why (kept with the decision).")] = "",
+    key: KeyOption = None,
+) -> None:
+    """Refuse a held request for good (its held text is erased)."""
+    item = _queue().reject(_principal(key), item_id, note)
+    context.console.print(f"rejected {item.id} (record {item.record_id}) by {item.decided_by}")

@@ -1,0 +1,129 @@
+"""The policy engine: run a stage's scanners, weigh their findings by the policy, decide once.
+
+For each rule of the stage the engine runs its scanner, times it, and counts a finding when its score reaches
+the rule's threshold; the finding then asks for the rule's action. The stage's action is the most severe one
+asked for (allow < warn < redact < escalate < block, `steward.types.ACTION_SEVERITY`). PII entities listed
+in `block_entities` ask for `block` whatever the rule's action. `redact` replaces the spans of the findings that
+asked for it (PII by the policy's mode, anything else masked); a redact asked by a finding without a span
+cannot remove anything, so it is treated as `block` (fail closed). Compliance rules then check the answer as a
+whole and may append their required text (a `redact`: the text changed), block, escalate or warn.
+
+Every finding — also those under threshold — goes into the decision (and so the record) with its score;
+the client sees only the public reason codes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from steward.config.guardrails import ComplianceRule, PiiRule, Rule, StagePolicy
+from steward.guardrails.base import GuardDecision, Scanner, ScanContext
+from steward.guardrails.output_rules import compliance_findings
+from steward.guardrails.redact import Vault, replace_spans
+from steward.types import ACTION_SEVERITY, Action, Finding, Stage
+
+WHOLE_TEXT_SCANNERS = frozenset({"schema"})  # need the complete answer: never run on a stream window
+
+
+@dataclass
+class CompiledStage:
+    """A stage of one policy with its scanners built."""
+
+    policy: str
+    version: str
+    stage: Stage
+    rules: dict[str, tuple[Rule, Scanner]]
+    compliance: list[ComplianceRule] = field(default_factory=list)
+
+    @property
+    def pii(self) -> PiiRule | None:
+        entry = self.rules.get("pii")
+        return entry[0] if entry and isinstance(entry[0], PiiRule) else None
+
+    @classmethod
+    def build(cls, policy: str, version: str, stage: Stage, spec: StagePolicy,
+              make: Callable[[str, Rule], Scanner]) -> CompiledStage:
+        rules = {name: (rule, make(name, rule)) for name, rule in spec.rules().items()}
+        return cls(policy, version, stage, rules, list(spec.compliance))
+
+
+@dataclass
+class _Tally:
+    action: Action = "allow"
+    reasons: set[str] = field(default_factory=set)
+    to_redact: list[Finding] = field(default_factory=list)
+    appended: list[str] = field(default_factory=list)
+
+    def ask(self, action: Action, reason: str) -> None:
+        self.reasons.add(reason)
+        if ACTION_SEVERITY[action] > ACTION_SEVERITY[self.action]:
+            self.action = action
+
+
+def _weigh(name: str, rule: Rule, scanner: Scanner, findings: list[Finding], tally: _Tally) -> None:
+    pii = rule if isinstance(rule, PiiRule) else None
+    for finding in findings:
+        if finding.score < rule.threshold:
+            continue
+        action: Action = rule.action
+        if pii is not None and finding.kind in pii.block_entities:
+            action = "block"
+        elif action == "redact" and finding.start is None:
+            action = "block"
+        if action == "allow":
+            continue
+        tally.ask(action, scanner.reason_code(finding))
+        if action == "redact":
+            tally.to_redact.append(finding)
+
+
+def evaluate(
+    compiled: CompiledStage,
+    text: str,
+    context: ScanContext,
+    *,
+    vault: Vault,
+    hash_key: bytes,
+    include: Callable[[str], bool] = lambda name: True,
+    compliance: bool = True,
+) -> GuardDecision:
+    """Scan `text` with the stage's rules (those `include` accepts) and decide."""
+    tally, findings, timings = _Tally(), [], {}
+    for name, (rule, scanner) in compiled.rules.items():
+        if not include(name):
+            continue
+        started = time.perf_counter()
+        found = scanner.scan(text, context)
+        timings[name] = round((time.perf_counter() - started) * 1000.0, 3)
+        findings.extend(found)
+        _weigh(name, rule, scanner, found, tally)
+    if compliance and compiled.compliance:
+        started = time.perf_counter()
+        for rule, finding in compliance_findings(text, compiled.compliance, compiled.stage):
+            findings.append(finding)
+            reason = finding.kind
+            if rule.otherwise == "append":
+                tally.ask("redact", reason)
+                tally.appended.append(rule.append or "")
+            else:
+                tally.ask(rule.otherwise, reason)
+        timings["compliance"] = round((time.perf_counter() - started) * 1000.0, 3)
+    decision = GuardDecision(stage=compiled.stage, action=tally.action, reasons=sorted(tally.reasons),
+                             findings=findings, policy=compiled.policy, policy_version=compiled.version,
+                             scanner_ms=timings)
+    decision.vault = dict(vault.values)
+    if tally.action == "redact":
+        decision.text = _redacted(compiled, text, tally, vault, hash_key)
+        decision.vault = dict(vault.values)
+    return decision
+
+
+def _redacted(compiled: CompiledStage, text: str, tally: _Tally, vault: Vault, hash_key: bytes) -> str:
+    pii_mode = compiled.pii.mode if compiled.pii else "mask"
+    modes = {f.kind: pii_mode for f in tally.to_redact if f.scanner == "pii"}
+    out = replace_spans(text, tally.to_redact, modes, vault, hash_key)
+    for extra in tally.appended:
+        out = f"{out.rstrip()}\n\n{extra}"
+    return out

@@ -1,0 +1,164 @@
+"""`steward guard eval`: measure a scanner on a user's labelled JSONL file.
+
+Binary scanners (`injection`, `toxicity`, `secrets`, any plugin) read rows `{"text": ..., "label": 0|1}`; an
+item is predicted positive when the scanner's highest finding score reaches the threshold (the policy
+default unless given). Figures: precision, recall, F1 and the false-positive rate. PII reads rows
+`{"text": ..., "spans": [{"start": s, "end": e, "type": T}]}` and scores entities: a predicted span is a true
+positive when it has the same boundaries as a gold span (after trimming surrounding spaces and punctuation)
+and, unless `any_type`, the same type. Figures per type, and micro-averaged over types at the top level.
+Latency is measured per item around the scanner call alone (p50/p99, ms).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from steward.config.guardrails import InjectionRule, PiiRule, Rule, SecretsRule, ToxicityRule
+from steward.errors import InvalidRequest
+from steward.guardrails.base import Scanner, ScanContext, build_scanner
+from steward.types import Stage
+
+DEFAULT_RULES: dict[str, type[Rule]] = {"injection": InjectionRule, "toxicity": ToxicityRule, "pii": PiiRule,
+                                        "secrets": SecretsRule}
+TRIM = " \t\n.,;:!?\"'()[]{}<>"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    type: str
+
+
+def read_rows(path: Path, pii: bool) -> list[dict[str, Any]]:
+    """Rows of a JSONL file, validated; errors name `file:line` and what the row should look like."""
+    if not path.is_file():
+        raise InvalidRequest(f"{path}: no such file; pass a JSONL file with one labelled example per line.")
+    shape = ('{"text": "...", "spans": [{"start": 0, "end": 4, "type": "PERSON"}]}' if pii
+             else '{"text": "...", "label": 0 or 1}')
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                raise ValueError("no string `text`")
+            if pii:
+                spans = row.get("spans")
+                if not isinstance(spans, list):
+                    raise ValueError("no `spans` list")
+                for span in spans:
+                    if not (0 <= int(span["start"]) <= int(span["end"]) <= len(row["text"])):
+                        raise ValueError(f"span {span} is outside the text")
+                    str(span["type"])
+            elif row.get("label") not in (0, 1, True, False):
+                raise ValueError("`label` must be 0 or 1")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidRequest(f"{path}:{number}: {exc}; each line must be {shape}.") from None
+        rows.append(row)
+    if not rows:
+        raise InvalidRequest(f"{path}: no rows; each line must be {shape}.")
+    return rows
+
+
+def _percentiles(latencies: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(float(np.percentile(latencies, 50)), 3),
+            "p99_ms": round(float(np.percentile(latencies, 99)), 3)}
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def make_scanner(name: str, entities: list[str] | None = None) -> tuple[Scanner, float]:
+    """The scanner with its default options, and the default threshold its policy rule uses."""
+    rule_type = DEFAULT_RULES.get(name, Rule)
+    rule = rule_type(entities=entities) if rule_type is PiiRule and entities else rule_type()
+    return build_scanner(name, rule.model_dump(mode="json")), rule.threshold
+
+
+def evaluate_binary(scanner: Scanner, rows: list[dict[str, Any]], threshold: float,
+                    stage: Stage = "input") -> dict[str, Any]:
+    context = ScanContext(stage=stage)
+    latencies, predicted = [], []
+    for row in rows:
+        started = time.perf_counter()
+        findings = scanner.scan(row["text"], context)
+        latencies.append((time.perf_counter() - started) * 1000.0)
+        predicted.append(max((f.score for f in findings), default=0.0) >= threshold)
+    labels = [bool(row["label"]) for row in rows]
+    tp = sum(p and y for p, y in zip(predicted, labels, strict=True))
+    fp = sum(p and not y for p, y in zip(predicted, labels, strict=True))
+    fn = sum(y and not p for p, y in zip(predicted, labels, strict=True))
+    negatives = sum(not y for y in labels)
+    return {**_prf(tp, fp, fn), "fpr": round(fp / negatives, 4) if negatives else 0.0, "n": len(rows),
+            "positives": sum(labels), "threshold": threshold, **_percentiles(latencies)}
+
+
+def _trimmed(text: str, start: int, end: int, kind: str) -> Span:
+    while start < end and text[start] in TRIM:
+        start += 1
+    while end > start and text[end - 1] in TRIM:
+        end -= 1
+    return Span(start, end, kind)
+
+
+def evaluate_pii(scanner: Scanner, rows: list[dict[str, Any]], threshold: float, any_type: bool = False,
+                 stage: Stage = "input") -> dict[str, Any]:
+    context = ScanContext(stage=stage)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # type -> tp, fp, fn
+    latencies = []
+    for row in rows:
+        text = row["text"]
+        gold = {_trimmed(text, int(s["start"]), int(s["end"]), str(s["type"])) for s in row["spans"]}
+        started = time.perf_counter()
+        findings = scanner.scan(text, context)
+        latencies.append((time.perf_counter() - started) * 1000.0)
+        found = {_trimmed(text, f.start, f.end, f.kind) for f in findings
+                 if f.score >= threshold and f.start is not None and f.end is not None}
+        _tally(gold, found, any_type, counts)
+    per_type = {kind: {**_prf(*c), "support": c[0] + c[2]} for kind, c in sorted(counts.items())}
+    tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
+    return {**_prf(tp, fp, fn), "per_type": per_type, "n": len(rows), "threshold": threshold,
+            "any_type": any_type, **_percentiles(latencies)}
+
+
+def _tally(gold: Iterable[Span], found: Iterable[Span], any_type: bool, counts: dict[str, list[int]]) -> None:
+    gold, found = set(gold), set(found)
+    if any_type:
+        gold_by_span = {(s.start, s.end): s for s in gold}
+        found_spans = {(s.start, s.end) for s in found}
+        for span, g in gold_by_span.items():
+            counts[g.type][0 if span in found_spans else 2] += 1
+        for s in found:
+            if (s.start, s.end) not in gold_by_span:
+                counts[s.type][1] += 1  # a false positive is attributed to the type the scanner gave it
+        return
+    for g in gold:
+        counts[g.type][0 if g in found else 2] += 1
+    for s in found - gold:
+        counts[s.type][1] += 1
+
+
+def evaluate_file(name: str, path: Path, *, threshold: float | None = None, any_type: bool = False,
+                  entities: list[str] | None = None, stage: Stage = "input") -> dict[str, Any]:
+    """Evaluate scanner `name` on the labelled file; the figures as a dict (see module docstring)."""
+    pii = name == "pii"
+    rows = read_rows(path, pii)
+    scanner, default_threshold = make_scanner(name, entities)
+    cut = default_threshold if threshold is None else threshold
+    result = (evaluate_pii(scanner, rows, cut, any_type, stage) if pii
+              else evaluate_binary(scanner, rows, cut, stage))
+    return {"scanner": name, "data": str(path), **result}

@@ -1,0 +1,151 @@
+"""`Guard`: the guardrails capability as the gateway sees it.
+
+Built once per process from the project (`Guard.from_project`): every policy's stages are compiled, which
+builds each scanner once (scanners with equal options are shared between policies) and so loads spaCy, the
+classifiers and the embedding model before the first request rather than during it. `scan` runs one stage of
+the app's policy and returns a `Decision`; `restore` puts pseudonymised values back into an answer;
+`output_stream` holds streamed text until the scanners have passed it. An app without a policy is allowed
+through with an empty decision, so the record still says that no policy applied.
+
+A per-installation secret (`STEWARD_GUARD_KEY`, else `<home>/guardrails.key`, created 0600) keys the PII
+hashes and the per-app canary tokens, so neither can be predicted from outside.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from steward.config import Project, Settings
+from steward.config.guardrails import PluginRule, PolicySpec, Rule
+from steward.errors import ConfigError
+from steward.guardrails.base import GuardDecision, Scanner, ScanContext, build_scanner, vault_of
+from steward.guardrails.engine import WHOLE_TEXT_SCANNERS, CompiledStage, evaluate
+from steward.guardrails.output_rules import SchemaEnforcer, canary_for, canary_line
+from steward.guardrails.redact import Vault
+from steward.guardrails.redact import restore as restore_values
+from steward.types import Decision, Stage
+
+STAGES: tuple[Stage, ...] = ("input", "retrieved", "output")
+
+
+def _installation_key(home: Path) -> bytes:
+    configured = os.environ.get("STEWARD_GUARD_KEY")
+    if configured:
+        return configured.encode()
+    path = home / "guardrails.key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+class Guard:
+    """Scans texts of an app's requests by its policy; loads every model once."""
+
+    def __init__(self, project: Project, key: bytes) -> None:
+        self.project = project
+        self.key = key
+        self._scanners: dict[str, Scanner] = {}
+        self._stages: dict[tuple[str, Stage], CompiledStage] = {}
+        for name, policy in project.policies.items():
+            for stage in STAGES:
+                self._stages[(name, stage)] = CompiledStage.build(name, policy.version, stage, policy.stage(stage),
+                                                                  self._scanner)
+
+    @classmethod
+    def from_project(cls, project: Project, settings: Settings) -> Guard:
+        return cls(project, _installation_key(settings.home))
+
+    def _scanner(self, name: str, rule: Rule) -> Scanner:
+        options = rule.options if isinstance(rule, PluginRule) else rule.model_dump(mode="json")
+        key = f"{name}:{json.dumps(options, sort_keys=True)}"
+        if key not in self._scanners:
+            try:
+                self._scanners[key] = build_scanner(name, options)
+            except TypeError as exc:
+                raise ConfigError(f"scanner {name!r} rejected its options ({exc}); check the policy.") from None
+        return self._scanners[key]
+
+    # ---- what the gateway calls ----------------------------------------------------------------------
+
+    def policy_for(self, app: str) -> PolicySpec | None:
+        name = self.project.app(app).policy
+        return self.project.policies[name] if name else None
+
+    def redact_records(self, app: str) -> bool:
+        policy = self.policy_for(app)
+        return bool(policy and policy.redact_records)
+
+    def scan(self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None) -> Decision:
+        """Decide one stage. `conversation`: an earlier decision whose pseudonyms this text should reuse."""
+        return self._scan(app, stage, text, vault=Vault.from_values(vault_of(conversation)))
+
+    def _scan(self, app: str, stage: Stage, text: str, *, vault: Vault, include: Any = None,
+              compliance: bool = True, cumulative: str | None = None) -> GuardDecision:
+        spec = self.project.app(app)
+        if not spec.policy:
+            return GuardDecision(stage=stage, action="allow")
+        compiled = self._stages[(spec.policy, stage)]
+        context = ScanContext(stage=stage, app=app, purpose=spec.purpose, system_prompt=spec.prompt.system,
+                              canary=self.canary(app), response_schema=spec.response_schema,
+                              extra={"cumulative": cumulative} if cumulative is not None else {})
+        decision = evaluate(compiled, text, context, vault=vault, hash_key=self.key,
+                            include=include or (lambda name: True), compliance=compliance)
+        policy = self.project.policies[spec.policy]
+        if policy.redact_records and decision.text is None and decision.action not in ("block", "escalate"):
+            decision.text = text  # the record keeps what was scanned, never a restored answer
+        return decision
+
+    def restore(self, app: str, text: str, input_decision: Decision) -> str:
+        """Put real values back where the input was pseudonymised and the policy allows it."""
+        policy = self.policy_for(app)
+        rule = policy.input.pii if policy else None
+        if rule is None or not rule.restore or rule.mode != "pseudonymise":
+            return text
+        return restore_values(text, vault_of(input_decision))
+
+    def output_stream(self, app: str, input_decision: Decision | None = None) -> Any:
+        from steward.guardrails.stream import OutputStreamGuard
+
+        return OutputStreamGuard(self, app, input_decision)
+
+    # ---- helpers for the gateway: canary and structured output ----------------------------------------
+
+    def canary(self, app: str) -> str | None:
+        """The app's canary token when its output policy checks for leakage."""
+        policy = self.policy_for(app)
+        if policy is None or policy.output.leakage is None or not policy.output.leakage.enabled:
+            return None
+        return canary_for(self.key, app)
+
+    def system_prompt(self, app: str, system: str) -> str:
+        """The system prompt with the canary line appended (unchanged when leakage is not checked)."""
+        canary = self.canary(app)
+        return f"{system.rstrip()}\n{canary_line(canary)}" if canary else system
+
+    def response_schema(self, app: str) -> dict[str, Any] | None:
+        return self.project.app(app).response_schema
+
+    def schema_enforcer(self, app: str) -> SchemaEnforcer | None:
+        schema = self.response_schema(app)
+        if schema is None:
+            return None
+        policy = self.policy_for(app)
+        rule = policy.output.schema_ if policy else None
+        return SchemaEnforcer(schema, reask_enabled=rule.reask if rule else True)
+
+    def needs_whole_answer(self, app: str) -> bool:
+        """Whether streamed answers must be held whole (the policy says so, or a rule needs the whole text)."""
+        policy = self.policy_for(app)
+        if policy is None:
+            return False
+        output = policy.output
+        if policy.stream == "whole" or any(name in WHOLE_TEXT_SCANNERS for name in output.rules()):
+            return True
+        return any(rule.otherwise in ("block", "escalate") for rule in output.compliance)

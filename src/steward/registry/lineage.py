@@ -1,0 +1,120 @@
+"""Lineage: which data trained which model, which evaluation vouched for it, which deployment serves it.
+
+Nodes are references `kind:id` — registry versions by their immutable id (`dataset:reg_…`, `training_run:reg_…`,
+`model:reg_…`, `prompt:reg_…`, `policy:reg_…`), evaluation runs by theirs (`eval_run:evr_…`) and deployments
+(`deployment:dep_…`). Edges are recorded once, with a relation (`trained_on`, `produced`, `fine_tuned_from`,
+`evaluated_by`, `gated`, `deployed_in`), each as an audit event. `walk` follows edges up (where something came
+from) or down (what it fed), and `describe` turns a node back into something people read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from steward.errors import InvalidRequest
+from steward.registry import audit, versions
+from steward.registry.identity import Actor
+from steward.store import governance as sql
+from steward.types import now
+
+NODE_KINDS: tuple[str, ...] = (*versions.KINDS, "eval_run", "deployment")
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    parent: str
+    child: str
+    relation: str
+
+
+def node(kind: str, ident: str) -> str:
+    if kind not in NODE_KINDS:
+        raise InvalidRequest(f"unknown lineage node kind {kind!r}; use one of {', '.join(NODE_KINDS)}.")
+    return f"{kind}:{ident}"
+
+
+def link_in(conn: Connection, actor: Actor, parent: str, child: str, relation: str, team: str) -> bool:
+    """Record the edge parent → child (once); audited."""
+    if parent == child:
+        raise InvalidRequest("a lineage edge needs two different nodes.")
+    added = sql.add_edge(conn, parent, child, relation, team, now(), actor.label)
+    if added:
+        audit.append_in(
+            conn, actor, "lineage.link", f"lineage:{parent}>{child}", team=team, detail={"relation": relation}
+        )
+    return added
+
+
+def walk(store: Any, start: str, direction: str, depth: int = 12) -> list[Edge]:
+    """Edges reachable from `start` going "up" (ancestors) or "down" (descendants), breadth first."""
+    if direction not in ("up", "down"):
+        raise InvalidRequest("direction is `up` or `down`.")
+    engine = audit.engine_of(store)
+    seen: set[tuple[str, str]] = set()
+    frontier, out = [start], []
+    for _ in range(depth):
+        rows = sql.edges_touching(engine, frontier, direction)
+        frontier = []
+        for row in rows:
+            if (row.parent, row.child) in seen:
+                continue
+            seen.add((row.parent, row.child))
+            out.append(Edge(row.parent, row.child, row.relation))
+            frontier.append(row.parent if direction == "up" else row.child)
+        if not frontier:
+            break
+    return out
+
+
+def describe(store: Any, nodes: Sequence[str]) -> dict[str, str]:
+    """A readable label per node: `model:qwen@2`, `eval_run:evr_… (suite smoke, passed)`, `deployment:…`."""
+    engine = audit.engine_of(store)
+    labels: dict[str, str] = {}
+    with engine.connect() as conn:
+        for item in nodes:
+            kind, _, ident = item.partition(":")
+            labels[item] = _describe_one(conn, engine, kind, ident) or item
+    return labels
+
+
+def _describe_one(conn: Connection, engine: Any, kind: str, ident: str) -> str | None:
+    if kind in versions.KINDS:
+        version = versions.by_id(conn, ident)
+        return version.ref if version else None
+    if kind == "deployment":
+        row = sql.get_deployment(conn, ident)
+        return f"deployment:{ident} ({row.app} #{row.seq} {row.action})" if row else None
+    if kind == "eval_run":
+        try:
+            from steward.store.evals import get_run
+
+            run = get_run(engine, ident, with_cases=False)
+        except Exception:  # the eval capability may be absent or the run deleted: show the bare node
+            return None
+        return f"eval_run:{ident} ({run.kind} {run.name}, {'passed' if run.passed else 'failed'})"
+    return None
+
+
+def link(store: Any, actor: Actor, parent: str, child: str, relation: str, team: str | None = None) -> bool:
+    """Link two nodes given as registry references (`dataset:faq@2`) or raw nodes (`eval_run:evr_…`)."""
+    with audit.engine_of(store).connect() as conn:
+        parent_node, parent_team = _node_of(conn, parent, actor.scope(team))
+        child_node, child_team = _node_of(conn, child, actor.scope(team))
+    owner = parent_team or child_team or team or actor.team or "default"
+    for side in {parent_team, child_team} - {None}:
+        actor.require_change(side, "lineage")
+    actor.require_change(owner, "lineage")
+    with audit.transaction(store) as conn:
+        return link_in(conn, actor, parent_node, child_node, relation, owner)
+
+
+def _node_of(conn: Connection, text: str, team: str | None) -> tuple[str, str | None]:
+    kind, sep, ident = text.partition(":")
+    if sep and kind in ("eval_run", "deployment"):
+        return node(kind, ident), None
+    version = versions.resolve_in(conn, text, team)
+    return version.node, version.team

@@ -1,0 +1,66 @@
+"""Team scoping of reads: records, collections and registry entries as a key (or a local operator) may see them.
+
+One rule, applied here for every reader that starts from a caller rather than from an operator's shell: a key
+reads only its own team's data — an auditor key reads all of it and changes nothing, an app key reads only
+the records it made itself (its own conversations), and a record of another team is reported as not found,
+so that ids of other teams cannot be probed. The HTTP API and the dashboard should read records through these
+functions instead of the store directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steward.config import Project
+from steward.errors import NotFound, PermissionDenied
+from steward.registry.identity import Actor
+from steward.types import Principal, Record
+
+
+def _actor(who: Actor | Principal) -> Actor:
+    return who if isinstance(who, Actor) else Actor.from_principal(who)
+
+
+def _key_id(actor: Actor) -> str | None:
+    return actor.id.split(":", 1)[1] if actor.id.startswith("key:") else None
+
+
+def records_for(store: Any, who: Actor | Principal, *, limit: int = 50, **filters: Any) -> list[Record]:
+    """Newest records the caller may read (`filters`: app, status, subject, since, until...)."""
+    actor = _actor(who)
+    team = actor.scope(filters.pop("team", None))
+    if actor.role == "app":  # an app key reads back only what it sent
+        filters["key_id"] = _key_id(actor)
+    return store.list_records(team=team, limit=limit, **filters)
+
+
+def record_for(store: Any, who: Actor | Principal, record_id: str) -> Record:
+    """One record, if the caller may read it; otherwise NotFound, exactly as for an id that does not exist."""
+    actor = _actor(who)
+    record = store.get_record(record_id)
+    hidden = not actor.may_read(record.team) or (actor.role == "app" and record.key_id != _key_id(actor))
+    if hidden:
+        raise NotFound(f"no record {record_id!r}; list recent ones with `steward records list`.")
+    return record
+
+
+def collections_for(project: Project, who: Actor | Principal) -> list[str]:
+    """Collections whose readers include the caller's team (`team:NAME`) or one of its groups."""
+    actor = _actor(who)
+    groups = set(who.groups) if isinstance(who, Principal) else set()
+    out = []
+    for name, spec in project.collections.items():
+        readers = set(spec.readers)
+        if actor.team is None or f"team:{actor.team}" in readers or readers & groups:
+            out.append(name)
+    return out
+
+
+def require_collection(project: Project, who: Actor | Principal, collection: str) -> None:
+    if collection not in collections_for(project, who):
+        raise PermissionDenied(f"this key may not read collection {collection!r}; it belongs to another team.")
+
+
+def apps_for(project: Project, who: Actor | Principal) -> list[str]:
+    actor = _actor(who)
+    return [name for name, spec in project.apps.items() if actor.may_read(spec.team)]

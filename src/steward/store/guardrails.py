@@ -1,0 +1,130 @@
+"""SQL of the guardrails capability: the review queue of escalated requests.
+
+A request whose decision is `escalate` is recorded (status "escalated") and a review item is added here,
+pointing at the record. The item keeps what a reviewer needs — the stage, the public reasons, the policy
+version and the held text (the answer that was withheld, or the input that was held before the model) — and,
+once decided, who decided, when, and the note. A decision is one conditional UPDATE (`WHERE status =
+'pending'`), so two reviewers racing cannot both decide. A refused item's held text is erased: nothing that
+was refused is kept longer than needed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+
+from steward.errors import InvalidRequest, NotFound
+from steward.store.schema import ID, NAME, metadata
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("record_id", ID, ForeignKey("records.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("app", NAME, nullable=False),
+    Column("team", NAME, nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("policy", NAME),
+    Column("policy_version", NAME),
+    Column("held_text", Text),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected
+    Column("created_at", Float, nullable=False),
+    Column("decided_at", Float),
+    Column("decided_by", NAME),
+    Column("note", Text, nullable=False, default=""),
+)
+Index("ix_review_items_status_created_at", review_items.c.status, review_items.c.created_at)
+
+STATUSES = ("pending", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One held request and, once decided, its outcome."""
+
+    id: str
+    record_id: str
+    app: str
+    team: str
+    stage: str
+    reasons: list[str]
+    policy: str | None
+    policy_version: str | None
+    held_text: str | None
+    status: str
+    created_at: float
+    decided_at: float | None
+    decided_by: str | None
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _item(row: Any) -> ReviewItem:
+    return ReviewItem(**{c.name: getattr(row, c.name) for c in review_items.columns})
+
+
+def add_item(engine: Engine, item: ReviewItem) -> None:
+    with engine.begin() as connection:
+        connection.execute(insert(review_items).values(**item.as_dict()))
+
+
+def get_item(engine: Engine, id_or_record: str) -> ReviewItem:
+    query = select(review_items).where(
+        (review_items.c.id == id_or_record) | (review_items.c.record_id == id_or_record))
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        raise NotFound(f"no review item {id_or_record!r}; `steward review list` shows the pending ones.")
+    return _item(row)
+
+
+def list_items(engine: Engine, status: str | None = "pending", app: str | None = None, team: str | None = None,
+               limit: int = 50) -> list[ReviewItem]:
+    if status is not None and status not in STATUSES:
+        raise InvalidRequest(f"unknown review status {status!r}; use one of {', '.join(STATUSES)}.")
+    query = select(review_items).order_by(review_items.c.created_at).limit(limit)
+    if status is not None:
+        query = query.where(review_items.c.status == status)
+    if app is not None:
+        query = query.where(review_items.c.app == app)
+    if team is not None:
+        query = query.where(review_items.c.team == team)
+    with engine.connect() as connection:
+        return [_item(row) for row in connection.execute(query)]
+
+
+def decide(engine: Engine, item_id: str, status: str, by: str, note: str) -> ReviewItem:
+    """Approve or reject a pending item; raises InvalidRequest if it was already decided."""
+    values: dict[str, Any] = {"status": status, "decided_at": time.time(), "decided_by": by, "note": note}
+    if status == "rejected":
+        values["held_text"] = None
+    with engine.begin() as connection:
+        changed = connection.execute(
+            update(review_items)
+            .where(review_items.c.id == item_id, review_items.c.status == "pending")
+            .values(**values)
+        ).rowcount
+    item = get_item(engine, item_id)
+    if changed == 0:
+        raise InvalidRequest(f"review item {item_id} was already {item.status} by {item.decided_by}; "
+                             "a decision is final.")
+    return item

@@ -42,6 +42,7 @@ models:
     base_url: http://127.0.0.1:{mock}/v1
     remote_model: mock-1
     timeout_s: 10
+store: {{synchronous: {synchronous}}}
 apps:
   bench:
     owner: bench@example.com
@@ -121,18 +122,18 @@ def parse_wrk(out: str) -> dict[str, float]:
     return result
 
 
-def steward_server(mock_port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], str, str, Path]:
+def steward_server(mock_port: int, workdir: Path, synchronous: str) -> tuple[subprocess.Popen[bytes], str, str, Path]:
     from steward.config import Settings, load_project_text
     from steward.store import Store
 
     project_file = workdir / "steward.yaml"
-    project_file.write_text(STEWARD_YAML.format(mock=mock_port))
+    project_file.write_text(STEWARD_YAML.format(mock=mock_port, synchronous=synchronous))
     home = workdir / "steward-home"
     home.mkdir()
     project = load_project_text(project_file.read_text())
     project.root = workdir
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'steward.db'}")
-    with Store.open(settings.database_url) as store:
+    with Store.open(settings.database_url, synchronous=synchronous) as store:
         key, _ = store.create_key(role="app", name="bench")
     port = free_port()
     env = {"STEWARD_CONFIG": str(project_file), "STEWARD_HOME": str(home)}
@@ -170,7 +171,7 @@ def overhead(args: argparse.Namespace, workdir: Path) -> None:
     procs = [start([PY, str(ROOT / "bench/mock_upstream.py"), "--port", str(mock_port)])]
     try:
         wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
-        steward, steward_url, key, home = steward_server(mock_port, workdir)
+        steward, steward_url, key, home = steward_server(mock_port, workdir, args.synchronous)
         procs.append(steward)
         targets = {"direct": (f"http://127.0.0.1:{mock_port}/v1/chat/completions", "sk-mock", "mock-1"),
                    "steward": (f"{steward_url}/v1/chat/completions", key, "bench")}
@@ -200,7 +201,7 @@ def overhead(args: argparse.Namespace, workdir: Path) -> None:
 def report(rows: list[tuple[int, dict[str, dict[str, float]]]], answered: int, stored: int,
            args: argparse.Namespace) -> None:
     print(f"\nGateway overhead — mock upstream on loopback, wrk, {args.duration} s per cell, "
-          f"{os.cpu_count()} cores shared by client, proxy and mock\n")
+          f"{os.cpu_count()} cores shared by client, proxy and mock; Steward's SQLite synchronous={args.synchronous}\n")
     print(f"{'c':>3} {'path':<8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'added p50':>10} {'added p99':>10} "
           f"{'errors':>7}")
     for concurrency, results in rows:
@@ -275,6 +276,8 @@ def main() -> None:
     parser.add_argument("--skip-overhead", action="store_true", help="only run --local")
     parser.add_argument("--local", help="also compare tokens/s on this artefact (e.g. qwen2.5-coder-0.5b-instruct-q4_k_m)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL",
+                        help="Steward's SQLite durability: FULL survives a power cut (default), NORMAL a process crash")
     args = parser.parse_args()
     if not args.skip_overhead and shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install wrk` (Debian) and run again.")

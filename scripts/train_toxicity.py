@@ -3,8 +3,12 @@
 Data: ../shared/data/toxicity/davidson_labeled.csv (Davidson et al. 2017, 24,783 tweets; class 0 hate speech,
 1 offensive, 2 neither), never copied into the repo. Tweets are normalised the same way the scanner normalises
 its input (`steward.guardrails.toxicity.normalise`: HTML entities, @mentions, URLs, retweet markers).
-Split: 20 % of distinct normalised texts held out by hash. C is chosen on a 10 % validation part of the
-training split; the held-out split is scored once, after, and the figures are stored in the model's JSON.
+Tweets are not what an assistant reads, and polite customer-service text is far from Davidson's "neither"
+tweets, so benign non-tweet texts are added to "neither": WildGuardMix benign prompts
+(../shared/data/injection/wildguard_benign.json; 25 % held out by hash, the same split as the injection model)
+and the benign customer-service prompts of scripts/synth_injection.py.
+Split: 20 % of distinct normalised tweets held out by hash. C is chosen on a 10 % validation part of the
+training split; the held-out splits are scored once, after, and the figures are stored in the model's JSON.
 
     python scripts/train_toxicity.py [--splits bench/results/toxicity]
 """
@@ -17,6 +21,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import sys
 from _training import DATA, ROOT, Row, binary_metrics, export, fit, in_test, write_jsonl
 from sklearn.metrics import classification_report
 
@@ -36,6 +41,18 @@ def rows(path: Path) -> list[Row]:
     return list(unique.values())
 
 
+def benign_prompts(folder: Path) -> tuple[list[Row], list[Row]]:
+    """(train, held-out) benign non-tweet texts labelled "neither" (class 2)."""
+    from synth_injection import generate
+
+    train, test = [], []
+    for item in json.loads((folder / "wildguard_benign.json").read_text()):
+        row = Row(item["prompt"], 2, "wildguard:" + item["prompt"], "wildguard")
+        (test if in_test(row.group) else train).append(row)
+    train += [Row(str(r["text"]), 2, "synthetic", "synthetic") for r in generate(1500, 7) if r["label"] == 0]
+    return train, test
+
+
 def toxic_scores(model: object, texts: list[str]) -> np.ndarray:
     probabilities = model.predict_proba(model.tfidf_.transform(featurise(texts)))  # type: ignore[attr-defined]
     return np.asarray(probabilities[:, 0] + probabilities[:, 1])
@@ -51,6 +68,8 @@ def main() -> None:
     data = rows(args.data)
     train = [r for r in data if not in_test(r.group, 20)]
     test = [r for r in data if in_test(r.group, 20)]
+    benign_train, benign_test = benign_prompts(args.data.parents[1] / "injection")
+    train += benign_train
     fitting = [r for r in train if not in_test("validation:" + r.group, 10)]
     validation = [r for r in train if in_test("validation:" + r.group, 10)]
     print(f"train {len(fitting)} + validation {len(validation)}; test {len(test)}")
@@ -70,11 +89,12 @@ def main() -> None:
     predicted = model.predict(model.tfidf_.transform(featurise([r.text for r in test])))  # type: ignore[attr-defined]
     per_class = classification_report([r.label for r in test], predicted, target_names=CLASSES, output_dict=True,
                                       zero_division=0)
-    print(json.dumps(held_out, indent=2))
+    benign_fpr = binary_metrics([0] * len(benign_test), toxic_scores(model, [r.text for r in benign_test]), 0.5)["fpr"]
+    print(json.dumps(held_out, indent=2), f"FPR on held-out benign prompts: {benign_fpr}")
     print(classification_report([r.label for r in test], predicted, target_names=CLASSES, zero_division=0))
     meta = {"task": "toxic (hate or offensive) vs neither; classes hate/offensive/neither", "threshold": 0.5,
             "C": best[0], "validation_f1": best[1], "train_rows": len(train),
-            "held_out_toxic_vs_neither": held_out,
+            "held_out_toxic_vs_neither": held_out, "held_out_benign_prompts_fpr": benign_fpr,
             "held_out_per_class": {k: {m: round(v, 4) for m, v in per_class[k].items()} for k in CLASSES},
             "trained_by": "scripts/train_toxicity.py"}
     export(model, "toxicity", CLASSES, meta).save(args.out)

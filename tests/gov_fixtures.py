@@ -1,9 +1,9 @@
 """Fixtures for governance tests: a two-team project on scripted models, a store, actors, stored eval runs.
 
 `gov` (import `gov_fixture` into the test module) gives a loaded project (root in tmp_path), an open SQLite
-store already holding the registry versions of steward.yaml (`steward registry apply`), and named actors. `stored_run` writes an evaluation run the way the
-evaluation capability stores one, for tests that need a precise pass/fail verdict on a given model; the real
-suite runner is exercised in `tests/test_gov_deployments.py`.
+store already holding the registry versions of steward.yaml (`steward registry apply`), and named actors.
+`stored_run` writes an evaluation run the way the evaluation capability stores one, for tests that need a
+precise pass/fail verdict on a given model; the real suite runner is exercised in `test_gov_deployments.py`.
 """
 
 from __future__ import annotations

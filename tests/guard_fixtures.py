@@ -60,7 +60,7 @@ policies:
       toxicity: {action: block}
       topic:
         denied: ["medical diagnosis and treatment of illnesses", "investment advice about stocks and crypto"]
-        threshold: 0.5
+        threshold: 0.3
         action: escalate
     retrieved:
       injection: {action: block}

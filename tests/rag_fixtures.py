@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
+from postgres_fixtures import database_url, postgres_url  # noqa: F401
 from steward.config import Project, Settings, load_project_text
 from steward.rag import Retriever
 from steward.store import Store
-from postgres_fixtures import database_url, postgres_url  # noqa: F401
 
 KB = Path(__file__).resolve().parents[1] / "src" / "steward" / "defaults" / "kb" / "airport"
 

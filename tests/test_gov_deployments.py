@@ -13,7 +13,7 @@ from tests.gov_fixtures import PROJECT, Gov, gov_fixture, load, stored_run  # no
 
 from steward.config import Settings
 from steward.errors import InvalidRequest, PermissionDenied
-from steward.registry import approvers, audit, deployments, lineage, versions
+from steward.registry import approvers, audit, deployments, lineage, routing, versions
 from steward.registry.errors import RuleViolation
 from steward.registry.identity import Actor
 from steward.store import governance as sql
@@ -64,6 +64,30 @@ def test_route_for_serves_the_candidate_through_the_real_model_pool(gov: Gov, tm
     served = {asyncio.run(serve(f"s{i}")) for i in range(40)}
     assert served == {"model-a", "model-c"}
     asyncio.run(pool.aclose())
+
+
+def test_the_gateway_serves_and_records_the_deployed_versions(gov: Gov, tmp_path: Path) -> None:
+    """The real gateway over a `GovernedPool`: records name the model the deployment chose for each subject."""
+    from steward.gateway.pipeline import Gateway
+    from steward.gateway.requests import ChatRequest
+    from steward.types import LOCAL_OPERATOR
+
+    settings = Settings(tmp_path, str(gov.store.engine.url))
+    gateway = Gateway(gov.project, settings, gov.store, routing.GovernedPool(gov.project, settings, gov.store))
+
+    def ask(subject: str) -> str:
+        request = ChatRequest(app="claims", messages=[Message("user", "Capital of France?")], subject=subject)
+        result = asyncio.run(gateway.chat(request, LOCAL_OPERATOR))
+        return gov.store.get_record(result.record.id).model.id
+
+    assert {ask(f"s{i}") for i in range(10)} == {"model-a"}
+    deployments.deploy(gov.store, gov.project, "claims", "model-c", gov.alice, ab=50)
+    served = {f"s{i}": ask(f"s{i}") for i in range(30)}
+    assert set(served.values()) == {"model-a", "model-c"}
+    assert all(ask(s) == m for s, m in list(served.items())[:5])  # sticky per subject
+    deployments.rollback(gov.store, gov.project, "claims", gov.alice)
+    assert {ask(f"s{i}") for i in range(10)} == {"model-a"}  # the rollback is served at once
+    asyncio.run(gateway.models.aclose())
 
 
 def test_blue_green_stages_without_traffic_and_one_candidate_at_a_time(gov: Gov) -> None:
@@ -254,8 +278,8 @@ def test_another_process_sees_a_rollback_once_its_cache_expires(gov: Gov, monkey
     server = Store.open(str(gov.store.engine.url))  # a second engine, as in the server process
     try:
         assert deployments.effective_route(server, "claims", spec)[0][-1] == ("model-b", 10.0)
-        deployments._cache.clear()  # another process's change does not bump this process's generation...
-        monkeypatch.setattr(deployments, "CACHE_SECONDS", 0.0)  # ...so only the cache lifetime bounds staleness
+        routing._cache.clear()  # another process's change does not bump this process's generation...
+        monkeypatch.setattr(routing, "CACHE_SECONDS", 0.0)  # ...so only the cache lifetime bounds staleness
         deployments.rollback(gov.store, gov.project, "claims", gov.alice)
         assert deployments.effective_route(server, "claims", spec)[0] == [("model-a", 100.0)]
     finally:

@@ -35,7 +35,7 @@ def test_the_full_test_policy_loads_and_is_versioned_by_content() -> None:
     assert policy.input.pii.block_entities == ["CREDIT_CARD"]
     assert set(policy.input.rules()) == {"pii", "secrets", "injection", "toxicity", "topic"}
     assert policy.version.startswith("sha256:")
-    changed = guard_project(GUARD_PROJECT.replace("threshold: 0.5\n", "threshold: 0.6\n"))
+    changed = guard_project(GUARD_PROJECT.replace("threshold: 0.3\n", "threshold: 0.4\n"))
     assert changed.policies["booking-policy"].version != policy.version
     assert changed.policies["advice-policy"].version == project.policies["advice-policy"].version
 

@@ -14,10 +14,22 @@ from steward.rag.embedding import load_embedder
 from steward.rag.grounding import GroundingChecker
 from steward.types import Source
 
-BOOKING = Source("bookings.jsonl#290049223", "7", 1.0, "PNR 290049223: Alan Smith: Pending: XYH9902K. Passenger Alan "
-                 "Smith, booking status Pending, booking reference XYH9902K, flight EX214 to London Heathrow.", index=1)
-BAGGAGE = Source("travel-policies.md", "3", 0.8, "Baggage > Hand luggage\nEach passenger may bring one cabin bag of "
-                 "at most 55 x 40 x 20 cm and 10 kg, plus one small personal item.", index=2)
+BOOKING = Source(
+    "bookings.jsonl#290049223",
+    "7",
+    1.0,
+    "PNR 290049223: Alan Smith: Pending: XYH9902K. Passenger Alan "
+    "Smith, booking status Pending, booking reference XYH9902K, flight EX214 to London Heathrow.",
+    index=1,
+)
+BAGGAGE = Source(
+    "travel-policies.md",
+    "3",
+    0.8,
+    "Baggage > Hand luggage\nEach passenger may bring one cabin bag of "
+    "at most 55 x 40 x 20 cm and 10 kg, plus one small personal item.",
+    index=2,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +38,11 @@ def checker() -> GroundingChecker:
 
 
 def test_a_faithful_cited_answer_is_supported(checker: GroundingChecker) -> None:
-    verdict = checker.check("PNR 290049223 is pending, with booking reference XYH9902K [1]. Your cabin bag may "
-                            "weigh up to 10 kg [2].", [BOOKING, BAGGAGE], Grounding())
+    verdict = checker.check(
+        "PNR 290049223 is pending, with booking reference XYH9902K [1]. Your cabin bag may weigh up to 10 kg [2].",
+        [BOOKING, BAGGAGE],
+        Grounding(),
+    )
     assert verdict.supported and verdict.replacement is None and verdict.citations == [1, 2]
     assert [s.best_source for s in verdict.sentences] == [1, 2]
     assert verdict.score >= 0.5 and verdict.as_dict()["supported"] is True
@@ -69,12 +84,15 @@ def test_collection_schema_rejects_bad_settings() -> None:
         CollectionSpec(chunk_tokens=50, overlap_tokens=50)
     with pytest.raises(ValueError, match="not a valid regular expression"):
         CollectionSpec(identifiers={"pnr": "(\\d{9"})
-    data = {"models": {"m": {"backend": "scripted"}}, "apps": {},
-            "collections": {"kb": {"top_k": 3, "chunk_size": 100}}}
+    data = {
+        "models": {"m": {"backend": "scripted"}},
+        "apps": {},
+        "collections": {"kb": {"top_k": 3, "chunk_size": 100}},
+    }
     with pytest.raises(ConfigError, match=r"steward.yaml:\d+: collections.kb.chunk_size: unknown key"):
         load_project_text(yaml.safe_dump(data), "steward.yaml")
     data["collections"]["kb"] = {"grounding": {"policy": "ignore"}}
-    with pytest.raises(ConfigError, match="collections.kb.grounding.policy"):
+    with pytest.raises(ConfigError, match=r"collections\.kb\.grounding\.policy"):
         load_project_text(yaml.safe_dump(data), "steward.yaml")
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
+from rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
 from steward.errors import InvalidRequest, NotFound
 from steward.rag import Retriever
 from steward.rag.chunking import Chunker
 from steward.rag.documents import Block
 from steward.store import rag as sql
 from steward.types import LOCAL_OPERATOR
-from rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
 
 
 def minimal_pdf(line: str) -> bytes:
@@ -44,21 +45,32 @@ def minimal_pdf(line: str) -> bytes:
 def write_formats(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "notes.txt").write_text("The VIP lounge is on the second floor.\n\nIt opens at 05:00 every day.")
-    (folder / "guide.md").write_text("# Guide\n\n## Pets\n\nSmall pets travel in the cabin in a carrier of 8 kg.\n")
-    (folder / "page.html").write_text("<html><head><title>Prayer rooms</title><script>x()</script></head>"
-                                      "<body><h1>Faith</h1><p>The prayer room is next to gate A4.</p></body></html>")
+    (folder / "guide.md").write_text(
+        "# Guide\n\n## Pets\n\nSmall pets travel in the cabin in a carrier of 8 kg.\n"
+    )
+    (folder / "page.html").write_text(
+        "<html><head><title>Prayer rooms</title><script>x()</script></head>"
+        "<body><h1>Faith</h1><p>The prayer room is next to gate A4.</p></body></html>"
+    )
     (folder / "terminal.pdf").write_bytes(minimal_pdf("Terminal 4 opens in spring 2027."))
     (folder / "desks.csv").write_text("desk,airline,zone\nD1,Example Air,North hall\nD2,Sample Jet,South hall\n")
     (folder / "faq.jsonl").write_text(json.dumps({"id": "wifi", "text": "Free wifi is called EXA-FREE."}) + "\n")
 
 
-def test_ingest_reads_every_format_with_provenance(retriever: Retriever, tmp_path: Path) -> None:
+def test_ingest_reads_every_format_with_provenance(retriever: Retriever, tmp_path: Path) -> None:  # noqa: F811
     write_formats(tmp_path / "docs")
     report = retriever.ingest("misc", [tmp_path / "docs"])
     assert report.skipped == []
     docs = {d["key"]: d for d in retriever.documents("misc")}
-    assert set(docs) == {"notes.txt", "guide.md", "page.html", "terminal.pdf", "desks.csv#D1", "desks.csv#D2",
-                         "faq.jsonl#wifi"}
+    assert set(docs) == {
+        "notes.txt",
+        "guide.md",
+        "page.html",
+        "terminal.pdf",
+        "desks.csv#D1",
+        "desks.csv#D2",
+        "faq.jsonl#wifi",
+    }
     assert {d["kind"] for d in docs.values()} == {"txt", "md", "html", "pdf", "csv", "jsonl"}
     for doc in docs.values():
         assert doc["version"] == 1 and len(doc["content_hash"]) == 64 and doc["ingested_at"] > 0
@@ -80,7 +92,7 @@ def test_ingest_reads_every_format_with_provenance(retriever: Retriever, tmp_pat
     assert "x()" not in page.text  # scripts are not content
 
 
-def test_reingest_touches_only_changed_documents(retriever: Retriever, tmp_path: Path) -> None:
+def test_reingest_touches_only_changed_documents(retriever: Retriever, tmp_path: Path) -> None:  # noqa: F811
     kb = tmp_path / "kb"
     shutil.copytree(KB, kb)
     first = retriever.ingest("airport-kb", [kb])
@@ -108,14 +120,14 @@ def test_reingest_touches_only_changed_documents(retriever: Retriever, tmp_path:
     assert "Confirmed" in hit.chunk.text and "Pending" not in hit.chunk.text
 
 
-def test_new_groups_rewrite_readers_without_reembedding(retriever: Retriever) -> None:
+def test_new_groups_rewrite_readers_without_reembedding(retriever: Retriever) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB / "flights.csv"])
     report = retriever.ingest("airport-kb", [KB / "flights.csv"], ["ops"])
     assert len(report.regrouped) == 10 and report.chunks == 0 and report.embed_seconds == 0
     assert {tuple(d["groups"]) for d in retriever.documents("airport-kb")} == {("ops",)}
 
 
-def test_delete_removes_a_document_everywhere(retriever: Retriever) -> None:
+def test_delete_removes_a_document_everywhere(retriever: Retriever) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB])
     with retriever.engine.connect() as conn:
         chunk_ids = [h.chunk.id for h in retriever.search("airport-kb", "PNR 290049223", LOCAL_OPERATOR).hits]
@@ -136,7 +148,7 @@ def test_delete_removes_a_document_everywhere(retriever: Retriever) -> None:
         retriever.delete("airport-kb", "nope")
 
 
-def test_unreadable_files_are_reported_by_name_and_the_rest_ingests(retriever: Retriever, tmp_path: Path) -> None:
+def test_unreadable_files_are_reported_by_name_and_the_rest_ingests(retriever: Retriever, tmp_path: Path) -> None:  # noqa: F811
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "good.md").write_text("# Taxis\n\nThe taxi rank is outside door 3.")
@@ -154,7 +166,7 @@ def test_unreadable_files_are_reported_by_name_and_the_rest_ingests(retriever: R
     assert "No such file" in reasons["missing.txt"]
 
 
-def test_a_failed_write_leaves_nothing_half_written(retriever: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_leaves_nothing_half_written(retriever: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB / "flights.csv"])
 
     def broken_insert(conn, rows):  # type: ignore[no-untyped-def]
@@ -168,14 +180,15 @@ def test_a_failed_write_leaves_nothing_half_written(retriever: Retriever, monkey
     assert not any(k.startswith("bookings.jsonl") for k in keys) and len(keys) == 10
     with retriever.engine.connect() as conn:
         orphans = conn.execute(
-            select(func.count()).select_from(sql.rag_chunks).where(
-                ~sql.rag_chunks.c.document_id.in_(select(sql.rag_documents.c.id)))
+            select(func.count())
+            .select_from(sql.rag_chunks)
+            .where(~sql.rag_chunks.c.document_id.in_(select(sql.rag_documents.c.id)))
         ).scalar()
         assert orphans == 0 and sql.chunk_count(conn, "airport-kb") == 10
     assert retriever.search("airport-kb", "flight to Dubai", LOCAL_OPERATOR).hits  # the index still agrees
 
 
-def test_bad_requests_get_clear_errors(retriever: Retriever) -> None:
+def test_bad_requests_get_clear_errors(retriever: Retriever) -> None:  # noqa: F811
     with pytest.raises(NotFound, match="is empty; add documents with `steward rag ingest airport-kb"):
         retriever.search("airport-kb", "anything", LOCAL_OPERATOR)
     retriever.ingest("airport-kb", [KB / "flights.csv"])
@@ -189,7 +202,7 @@ def test_bad_requests_get_clear_errors(retriever: Retriever) -> None:
         retriever.ingest("../etc", [KB / "flights.csv"])
 
 
-def test_another_process_writing_makes_the_index_rebuild(retriever: Retriever) -> None:
+def test_another_process_writing_makes_the_index_rebuild(retriever: Retriever) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB / "flights.csv"])
     assert retriever.search("airport-kb", "flight to Dubai", LOCAL_OPERATOR).hits
     other = Retriever(retriever.project, retriever.settings, retriever.engine, retriever.embedder)
@@ -199,7 +212,7 @@ def test_another_process_writing_makes_the_index_rebuild(retriever: Retriever) -
     assert hits[0].vector_rank is not None  # found by the (rebuilt) vector index, not only by keywords
 
 
-def test_chunks_respect_the_token_budget_with_overlap(retriever: Retriever) -> None:
+def test_chunks_respect_the_token_budget_with_overlap(retriever: Retriever) -> None:  # noqa: F811
     embedder = retriever.embedder
     chunker = Chunker(embedder, chunk_tokens=40, overlap_tokens=16)
     sentences = [f"Rule {n} says that passengers on deck {n} keep their belongings close." for n in range(12)]
@@ -209,12 +222,12 @@ def test_chunks_respect_the_token_budget_with_overlap(retriever: Retriever) -> N
     assert all(embedder.count_tokens([c.text])[0] <= 40 for c in chunks)
     rules = [c for c in chunks if c.section == "Rules"]
     assert len(rules) > 3 and chunks[-1].section == "Other" and chunks[-1].text == "Other\nA short note."
-    for previous, current in zip(rules, rules[1:], strict=False):
+    for previous, current in pairwise(rules):
         last_sentence = previous.text.splitlines()[-1].split(". ")[-1]
         assert last_sentence in current.text  # the overlap repeats the end of the previous chunk
     assert all(sentence.rstrip(".") in " ".join(c.text for c in rules) for sentence in sentences)
     tight = [c.text for c in Chunker(embedder, chunk_tokens=40, overlap_tokens=8).chunk(blocks[:1])]
-    for previous, current in zip(tight, tight[1:], strict=False):
+    for previous, current in pairwise(tight):
         tail = previous.split()[-1]
         assert tail in current.split("\n", 1)[1].split()[:8]  # a sentence too long to repeat: its last tokens
     monster = Block("x" * 3000)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from model_fixtures import local_model_path
 
+from model_fixtures import local_model_path
 from steward.client import Client
 from steward.config import Settings, load_project_text
 from steward.gateway.assemble import open_runtime
@@ -24,21 +24,30 @@ COLLECTION = {
     "identifiers": {"PNR": r"\b\d{9}\b", "flight": r"\b[A-Z]{2}\d{3,4}\b"},
     "top_k": 3,
 }
-SYSTEM = ("You are the booking assistant of Example Airport. Answer travellers' questions about bookings and "
-          "flights briefly and politely.")
+SYSTEM = (
+    "You are the booking assistant of Example Airport. Answer travellers' questions about bookings and "
+    "flights briefly and politely."
+)
 
 
 def project_text(model: dict, policy: str = "replace") -> str:
-    return yaml.safe_dump({
-        "version": 1,
-        "models": {"m": model},
-        "collections": {"airport-kb": {**COLLECTION, "grounding": {"policy": policy}}},
-        "apps": {"airport-assistant": {
-            "owner": "ops@example.com", "purpose": "Answer booking questions.", "route": [{"model": "m"}],
-            "rag": "airport-kb", "prompt": {"system": SYSTEM},
-            "params": {"temperature": 0.0, "seed": 42, "max_tokens": 96},
-        }},
-    })
+    return yaml.safe_dump(
+        {
+            "version": 1,
+            "models": {"m": model},
+            "collections": {"airport-kb": {**COLLECTION, "grounding": {"policy": policy}}},
+            "apps": {
+                "airport-assistant": {
+                    "owner": "ops@example.com",
+                    "purpose": "Answer booking questions.",
+                    "route": [{"model": "m"}],
+                    "rag": "airport-kb",
+                    "prompt": {"system": SYSTEM},
+                    "params": {"temperature": 0.0, "seed": 42, "max_tokens": 96},
+                }
+            },
+        }
+    )
 
 
 def open_client(home: Path, text: str) -> Client:
@@ -55,8 +64,9 @@ def scripted(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Client]
     client.close()
 
 
-@pytest.mark.parametrize("scripted", [(["PNR 290049223 is Pending, booking reference XYH9902K [1]."], "replace")],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "scripted", [(["PNR 290049223 is Pending, booking reference XYH9902K [1]."], "replace")], indirect=True
+)
 def test_a_grounded_answer_keeps_its_sources_and_verdict(scripted: Client) -> None:
     result = scripted.chat("airport-assistant", "What is the status of PNR 290049223?")
     assert result.text.startswith("PNR 290049223 is Pending") and result.record.status == "served"
@@ -69,8 +79,9 @@ def test_a_grounded_answer_keeps_its_sources_and_verdict(scripted: Client) -> No
     assert stored.explanation["grounding"]["supported"] is True
 
 
-@pytest.mark.parametrize("scripted", [(["It is Confirmed, booking reference XYH9920K [1]."], "replace")],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "scripted", [(["It is Confirmed, booking reference XYH9920K [1]."], "replace")], indirect=True
+)
 def test_an_unsupported_answer_is_replaced_and_a_missing_pnr_declines(scripted: Client) -> None:
     result = scripted.chat("airport-assistant", "What is the status of PNR 290049223?")
     assert "available documents" in result.text and result.record.status == "declined"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
 from steward.errors import PermissionDenied
 from steward.rag import Retriever, reader_groups
 from steward.rag.search import find_identifiers, fuse
 from steward.types import LOCAL_OPERATOR, Message, Principal
-from rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
 
 ACME = Principal(key_id="key_acme", role="app", team="acme", groups=("acme-claims",))
 GLOBEX = Principal(key_id="key_globex", role="app", team="globex", groups=())
@@ -23,12 +23,13 @@ def write_tenant_docs(folder: Path) -> None:
         '{"id": "CLM-1002", "text": "Claim CLM-1002: stolen bicycle, rejected for lack of a police report."}\n'
     )
     (folder / "globex.jsonl").write_text(
-        '{"id": "CLM-2001", "text": "Claim CLM-2001: water damage at 9 Oak Street, pending survey, reserve 8,000 EUR."}\n'
+        '{"id": "CLM-2001", "text": "Claim CLM-2001: water damage at 9 Oak Street, pending survey, '
+        'reserve 8,000 EUR."}\n'
         '{"id": "CLM-2002", "text": "Claim CLM-2002: hail damage to a car roof, approved, payout 1,150 EUR."}\n'
     )
 
 
-def test_two_tenants_only_ever_see_their_own_documents(retriever: Retriever, tmp_path: Path) -> None:
+def test_two_tenants_only_ever_see_their_own_documents(retriever: Retriever, tmp_path: Path) -> None:  # noqa: F811
     write_tenant_docs(tmp_path / "claims")
     retriever.ingest("claims", [tmp_path / "claims" / "acme.jsonl"], ["acme-claims"])
     retriever.ingest("claims", [tmp_path / "claims" / "globex.jsonl"], ["team:globex"])
@@ -46,7 +47,7 @@ def test_two_tenants_only_ever_see_their_own_documents(retriever: Retriever, tmp
         retriever.search("claims", "water damage", outsider)
 
 
-def test_a_foreign_identifier_declines_instead_of_leaking(retriever: Retriever, tmp_path: Path) -> None:
+def test_a_foreign_identifier_declines_instead_of_leaking(retriever: Retriever, tmp_path: Path) -> None:  # noqa: F811
     write_tenant_docs(tmp_path / "claims")
     retriever.ingest("airport-kb", [tmp_path / "claims" / "acme.jsonl"], ["acme-claims"])
     retriever.ingest("airport-kb", [tmp_path / "claims" / "globex.jsonl"], ["team:globex"])
@@ -62,7 +63,7 @@ def test_reader_groups_add_the_team_and_the_local_operator_reads_all() -> None:
     assert reader_groups(LOCAL_OPERATOR) is None
 
 
-def test_exact_identifier_wins_over_look_alikes(retriever: Retriever) -> None:
+def test_exact_identifier_wins_over_look_alikes(retriever: Retriever) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB])
     grounding = retriever.prepare(
         "airport-assistant", [Message("user", "What is the status of PNR 290049223?")], LOCAL_OPERATOR
@@ -75,7 +76,7 @@ def test_exact_identifier_wins_over_look_alikes(retriever: Retriever) -> None:
     assert {h.chunk.document_key for h in plain} >= {"bookings.jsonl#290049223", "bookings.jsonl#290049232"}
 
 
-def test_a_missing_identifier_declines_without_sources(retriever: Retriever) -> None:
+def test_a_missing_identifier_declines_without_sources(retriever: Retriever) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB])
     messages = [Message("user", "What is the status of PNR 290049999?")]
     grounding = retriever.prepare("airport-assistant", messages, LOCAL_OPERATOR)
@@ -86,7 +87,7 @@ def test_a_missing_identifier_declines_without_sources(retriever: Retriever) -> 
     assert flight.decline is not None and "flight EX999" in flight.decline
 
 
-def test_two_identifiers_rank_the_record_with_both_first(retriever: Retriever) -> None:
+def test_two_identifiers_rank_the_record_with_both_first(retriever: Retriever) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB])
     grounding = retriever.prepare(
         "airport-assistant", [Message("user", "Is PNR 318820417 on flight EX502 and which gate?")], LOCAL_OPERATOR
@@ -107,24 +108,36 @@ def test_two_identifiers_rank_the_record_with_both_first(retriever: Retriever) -
         ("How much does the long-stay car park cost per day?", "airport-guide.html"),
     ],
 )
-def test_hybrid_retrieval_puts_the_right_document_first(retriever: Retriever, question: str, expected: str) -> None:
+def test_hybrid_retrieval_puts_the_right_document_first(
+    retriever: Retriever,  # noqa: F811
+    question: str,
+    expected: str,
+) -> None:
     retriever.ingest("airport-kb", [KB])
     hits = retriever.search("airport-kb", question, LOCAL_OPERATOR).hits
     assert hits[0].chunk.document_key == expected
     assert 0 < hits[-1].score <= hits[0].score <= 1.0
 
 
-def test_prepare_builds_a_numbered_grounded_prompt(retriever: Retriever) -> None:
+def test_prepare_builds_a_numbered_grounded_prompt(retriever: Retriever) -> None:  # noqa: F811  # noqa: F811
     retriever.ingest("airport-kb", [KB])
-    history = [Message("system", "ignored client system prompt"), Message("user", "Hi"),
-               Message("assistant", "Hello! How can I help?"), Message("user", "How heavy may my cabin bag be?")]
+    history = [
+        Message("system", "ignored client system prompt"),
+        Message("user", "Hi"),
+        Message("assistant", "Hello! How can I help?"),
+        Message("user", "How heavy may my cabin bag be?"),
+    ]
     grounding = retriever.prepare("airport-assistant", history, LOCAL_OPERATOR)
     system, *turns = grounding.messages
     assert system.role == "system" and system.content.startswith("You are the booking assistant")
     assert "cite each fact" in system.content and "ignored client" not in system.content
     assert [m.role for m in turns] == ["user", "assistant", "user"]
     last = turns[-1].content
-    assert last.startswith("Sources:\n[1] ") and "[2] " in last and last.count("\n[") == len(grounding.sources) - 1 + 1
+    assert (
+        last.startswith("Sources:\n[1] ")
+        and "[2] " in last
+        and last.count("\n[") == len(grounding.sources) - 1 + 1
+    )
     assert "Question: How heavy may my cabin bag be?" in last
     assert [s.index for s in grounding.sources] == list(range(1, len(grounding.sources) + 1))
     assert grounding.retrieval_ms > 0
@@ -136,7 +149,9 @@ def test_prepare_builds_a_numbered_grounded_prompt(retriever: Retriever) -> None
 def test_identifier_patterns_and_fusion() -> None:
     patterns = {"PNR": r"PNR\s*(\d{9})", "flight": r"\b[A-Z]{2}\d{3,4}\b"}
     assert find_identifiers("PNR 290049223 on EX214, PNR 290049223 again", patterns) == {
-        "290049223": "PNR", "EX214": "flight"}
+        "290049223": "PNR",
+        "EX214": "flight",
+    }
     assert find_identifiers("call 555123456", patterns) == {}
     scores = fuse([([1, 2, 3], 1.0), ([3, 1], 1.0)], rrf_k=60)
     assert max(scores, key=scores.__getitem__) == 1 and scores[3] > scores[2]

@@ -258,32 +258,17 @@ def test_tokens_used_follows_the_records_of_a_key(store: Store) -> None:
     assert store.tokens_used("key_unknown") == 0
 
 
-class FernetBodies:
-    """A real cipher for the body hook (the governance capability ships the production one)."""
-
-    def __init__(self) -> None:
-        from cryptography.fernet import Fernet
-
-        self.fernet = Fernet(Fernet.generate_key())
-
-    def seal(self, body: bytes) -> str:
-        return "fernet:" + self.fernet.encrypt(body).decode()
-
-    def open(self, stored: str) -> bytes:
-        if not stored.startswith("fernet:"):
-            return stored.encode()
-        return self.fernet.decrypt(stored.removeprefix("fernet:").encode())
-
-
 def test_a_body_cipher_seals_bodies_at_rest_and_reads_old_plain_ones(store: Store) -> None:
     plain = full_record(output="written before encryption was turned on")
     store.write_sync(plain)
-    store.cipher = FernetBodies()
+    from steward.store.crypto import BodyCipher, generate_key
+
+    store.cipher = BodyCipher([generate_key()])
     sealed = full_record(output="Gate 23, sealed")
     store.write_sync(sealed)
     with store.engine.connect() as connection:
         body = connection.execute(select(records.c.body).where(records.c.id == sealed.id)).scalar_one()
-    assert body.startswith("fernet:") and "Gate 23" not in body
+    assert body.startswith("enc:v1:") and "Gate 23" not in body
     assert store.get_record(sealed.id) == sealed
     assert store.get_record(plain.id) == plain
     assert {r.id for r in store.list_records()} == {plain.id, sealed.id}

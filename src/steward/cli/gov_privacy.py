@@ -17,7 +17,7 @@ from steward.cli import context
 from steward.cli.gov_common import AsOption, JsonOption, KeyOption, actor, print_json
 from steward.errors import InvalidRequest
 from steward.registry import privacy
-from steward.registry.crypto import generate_key
+from steward.store.crypto import generate_key
 
 app = typer.Typer(no_args_is_help=True, help="Retention, erasure and encryption at rest of personal data.")
 
@@ -96,7 +96,10 @@ def enforce(
 
 @app.command()
 def keygen() -> None:
-    """Print a new key for STEWARD_RECORD_KEY (keep it in your secret store; losing it loses the bodies)."""
+    """Print a new key for STEWARD_RECORD_KEY (keep it in your secret store; losing it loses the bodies).
+
+    Example: `export STEWARD_RECORD_KEY=$(steward privacy keygen)`
+    """
     print(generate_key())
 
 

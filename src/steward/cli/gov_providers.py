@@ -67,7 +67,10 @@ def accept(
     as_user: AsOption = None,
     key: KeyOption = None,
 ) -> None:
-    """Accept the newest behaviour of a model as its baseline, after reviewing the change (audited)."""
+    """Accept the newest behaviour of a model as its baseline, after reviewing the change (audited).
+
+    Example: `steward providers accept gpt-4o-mini --as alice`
+    """
     result = providers.accept(context.open_store(), model, actor(as_user, key))
     context.console.print(f"{model}: check {result.id} is now the baseline")
 
@@ -78,7 +81,10 @@ def history(
     limit: Annotated[int, typer.Option("--limit", min=1)] = 20,
     as_json: JsonOption = False,
 ) -> None:
-    """Past checks, newest first."""
+    """Past checks, newest first.
+
+    Example: `steward providers history gpt-4o-mini`
+    """
     found = providers.history(context.open_store(), model, limit)
     if as_json:
         print_json([{f: getattr(r, f) for f in r.__dataclass_fields__} for r in found])

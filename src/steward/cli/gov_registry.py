@@ -148,7 +148,10 @@ def link_command(
     as_user: AsOption = None,
     key: KeyOption = None,
 ) -> None:
-    """Record a lineage edge by hand (deployments and promotions record theirs themselves)."""
+    """Record a lineage edge by hand (deployments and promotions record theirs themselves).
+
+    Example: `steward registry link eval_run:evr_1a2b model:qwen2.5-coder-1.5b@1 --relation evaluated_by`
+    """
     added = lineage.link(context.open_store(), actor(as_user, key), parent, child, relation, team)
     context.console.print("linked" if added else "already linked")
 

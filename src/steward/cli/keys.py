@@ -55,7 +55,8 @@ def create(
 
     Example: `steward keys create --role app --apps airport-assistant --name kiosk --rpm 60`
     """
-    secret, info = context.open_store().create_key(
+    store = context.open_store()
+    secret, info = store.create_key(
         role.value,
         name=name,
         apps=_split(apps),
@@ -65,6 +66,7 @@ def create(
         groups=_split(groups),
         created_by="cli",
     )
+    _audit(store, "key.create", info, before=None)
     err = context.err_console
     err.print(f"created {info.id} ({info.display}): role {info.role}, team {info.team}, {_scope(info)}")
     sys.stdout.write(secret + "\n")
@@ -118,5 +120,13 @@ def revoke(
     store = context.open_store()
     info = store.revoke_key(key)
     assert info.revoked_at is not None
+    _audit(store, "key.revoke", info, before={**asdict(info), "revoked_at": None})
     when = datetime.fromtimestamp(info.revoked_at).astimezone().isoformat(timespec="seconds")
     context.console.print(f"revoked {info.id} ({info.display}), as of {when}")
+
+
+def _audit(store: object, action: str, info: object, before: object) -> None:
+    """Key changes are governance actions: they go into the hash-chained audit log (never the secret)."""
+    from steward.registry import audit
+
+    audit.append(store, "cli", action, f"key:{info.id}", before, asdict(info), team=info.team)  # type: ignore[attr-defined]

@@ -41,18 +41,27 @@ def _principal(groups: str | None, team: str | None) -> Principal:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=context.err_console, transient=True)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=context.err_console,
+        transient=True,
+    )
 
 
 @app.command()
 def ingest(
     collection: Annotated[str, typer.Argument(help="Collection name (declared under `collections:` or new).")],
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: txt, md, html, pdf, csv, jsonl.")],
-    groups: Annotated[str | None, typer.Option("--groups", help="Comma-separated reader groups "
-                                               "(default: the collection's `readers`).")] = None,
-    squad: Annotated[bool, typer.Option("--squad", help="The files are SQuAD JSON: one document per paragraph.")]
-    = False,
+    groups: Annotated[
+        str | None,
+        typer.Option("--groups", help="Comma-separated reader groups (default: the collection's `readers`)."),
+    ] = None,
+    squad: Annotated[
+        bool, typer.Option("--squad", help="The files are SQuAD JSON: one document per paragraph.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Ingest documents; unchanged ones are skipped, unreadable files are reported and skipped.
@@ -63,15 +72,22 @@ def ingest(
     group_list = [g for g in groups.split(",")] if groups is not None else None
     with _progress() as bar:
         task = bar.add_task("ingesting", total=None)
-        report = retriever.ingest(collection, list(paths), group_list, squad=squad,
-                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+        report = retriever.ingest(
+            collection,
+            list(paths),
+            group_list,
+            squad=squad,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     if as_json:
         _print_json(report.as_dict())
         return
     out = context.console
-    out.print(f"{collection}: {len(report.added)} added, {len(report.updated)} updated, "
-              f"{len(report.regrouped)} regrouped, {len(report.removed)} removed, {report.unchanged} unchanged; "
-              f"{report.chunks} chunks in {report.seconds:.1f}s (embedding {report.embed_seconds:.1f}s)")
+    out.print(
+        f"{collection}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.regrouped)} regrouped, {len(report.removed)} removed, {report.unchanged} unchanged; "
+        f"{report.chunks} chunks in {report.seconds:.1f}s (embedding {report.embed_seconds:.1f}s)"
+    )
     for path, reason in report.skipped:
         context.err_console.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
     if report.skipped and not (report.added or report.updated or report.unchanged or report.regrouped):
@@ -108,13 +124,26 @@ def list_command(
     if collection:
         table = Table("document", "kind", "version", "chunks", "groups", "ingested", "sha256")
         for row in rows:
-            table.add_row(row["key"], row["kind"], str(row["version"]), str(row["chunks"]), ",".join(row["groups"]),
-                          _when(row["ingested_at"]), row["content_hash"][:12])
+            table.add_row(
+                row["key"],
+                row["kind"],
+                str(row["version"]),
+                str(row["chunks"]),
+                ",".join(row["groups"]),
+                _when(row["ingested_at"]),
+                row["content_hash"][:12],
+            )
     else:
         table = Table("collection", "documents", "chunks", "version", "updated", "description")
         for row in rows:
-            table.add_row(row["name"], str(row["documents"]), str(row["chunks"]), str(row["version"]),
-                          _when(row["updated_at"]), row.get("description", ""))
+            table.add_row(
+                row["name"],
+                str(row["documents"]),
+                str(row["chunks"]),
+                str(row["version"]),
+                _when(row["updated_at"]),
+                row.get("description", ""),
+            )
     context.console.print(table)
 
 
@@ -127,7 +156,9 @@ def query(
     collection: Annotated[str, typer.Argument(help="Collection name.")],
     question: Annotated[str, typer.Argument(help="The question.")],
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=50, help="Chunks to return.")] = None,
-    groups: Annotated[str | None, typer.Option("--groups", help="Search as a key with these reader groups.")] = None,
+    groups: Annotated[
+        str | None, typer.Option("--groups", help="Search as a key with these reader groups.")
+    ] = None,
     team: Annotated[str | None, typer.Option("--team", help="Search as a key of this team.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -136,11 +167,27 @@ def query(
     Example: `steward rag query airport-kb "What is the status of PNR 290049223?"`
     """
     retrieval = _retriever().search(collection, question, _principal(groups, team), top_k)
-    hits = [{"n": n, "document": h.chunk.document_key, "chunk": h.chunk.id, "score": round(h.score, 4),
-             "vector_rank": h.vector_rank, "keyword_rank": h.keyword_rank, "uri": h.chunk.uri, "text": h.chunk.text}
-            for n, h in enumerate(retrieval.hits, 1)]
-    data = {"question": question, "identifiers": retrieval.identifiers, "missing": retrieval.missing,
-            "embed_ms": round(retrieval.embed_ms, 2), "search_ms": round(retrieval.search_ms, 2), "hits": hits}
+    hits = [
+        {
+            "n": n,
+            "document": h.chunk.document_key,
+            "chunk": h.chunk.id,
+            "score": round(h.score, 4),
+            "vector_rank": h.vector_rank,
+            "keyword_rank": h.keyword_rank,
+            "uri": h.chunk.uri,
+            "text": h.chunk.text,
+        }
+        for n, h in enumerate(retrieval.hits, 1)
+    ]
+    data = {
+        "question": question,
+        "identifiers": retrieval.identifiers,
+        "missing": retrieval.missing,
+        "embed_ms": round(retrieval.embed_ms, 2),
+        "search_ms": round(retrieval.search_ms, 2),
+        "hits": hits,
+    }
     if as_json:
         _print_json(data)
         return
@@ -148,8 +195,11 @@ def query(
     if retrieval.missing:
         out.print(f"[yellow]declines[/]: {', '.join(retrieval.missing)} is in no readable document.")
     for hit in hits:
-        out.print(f"[bold][{hit['n']}][/] {hit['document']} (score {hit['score']}, vector #{hit['vector_rank']}, "
-                  f"keyword #{hit['keyword_rank']})", highlight=False)
+        out.print(
+            f"[bold][{hit['n']}][/] {hit['document']} (score {hit['score']}, vector #{hit['vector_rank']}, "
+            f"keyword #{hit['keyword_rank']})",
+            highlight=False,
+        )
         out.print("    " + hit["text"].replace("\n", "\n    "), highlight=False)
     out.print(f"embedding {data['embed_ms']} ms, search {data['search_ms']} ms", style="dim")
 
@@ -178,8 +228,13 @@ def eval_command(
         answer = pipeline_answerer(client, app_name) if client is not None and app_name else None
         with _progress() as bar:
             task = bar.add_task("evaluating", total=len(questions))
-            report = evaluate(search_as(retriever, collection, _principal(groups, None), k), questions, k, answer,
-                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+            report = evaluate(
+                search_as(retriever, collection, _principal(groups, None), k),
+                questions,
+                k,
+                answer,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     finally:
         if client is not None:
             client.close()

@@ -97,15 +97,15 @@ class TopicRule(Rule):
 
     allowed: list[str] = Field(default_factory=list)
     denied: list[str] = Field(default_factory=list)
-    include_purpose: bool = True  # the app's `purpose:` counts as an allowed topic
-    threshold: float = Field(0.45, ge=0.0, le=1.0)
-    min_similarity: float = Field(0.2, ge=-1.0, le=1.0)
+    include_purpose: bool = False  # the app's `purpose:` counts as an allowed topic too
+    threshold: float = Field(0.35, ge=0.0, le=1.0)
+    min_similarity: float = Field(0.15, ge=-1.0, le=1.0)
     min_chars: int = Field(24, ge=0)  # greetings and one-word follow-ups are never off topic
 
     @model_validator(mode="after")
     def _has_topics(self) -> TopicRule:
         if not self.allowed and not self.denied and not self.include_purpose:
-            raise ValueError("a topic rule needs `allowed:` or `denied:` descriptions (or include_purpose: true)")
+            raise ValueError("a topic rule needs `allowed:` or `denied:` descriptions, or `include_purpose: true`")
         return self
 
 

@@ -27,11 +27,13 @@ class Grounding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     policy: Literal["replace", "flag"] = "replace"
-    threshold: float = Field(0.5, ge=0.0, le=1.0, description="a sentence is supported at or above this score")
+    threshold: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="a sentence is supported at or above this score"
+    )
     require_citation: bool = True
     decline: str = DEFAULT_DECLINE
     missing_identifier: str = Field(
-        "I can't find {identifier} in the available documents, so I can't answer that. "
+        default="I can't find {identifier} in the available documents, so I can't answer that. "
         "Please check the reference and try again, or ask a member of staff.",
         description="the answer when an identifier of the question is in no readable source; `{identifier}` is it",
     )
@@ -45,19 +47,21 @@ class CollectionSpec(BaseModel):
     description: str = ""
     sources: list[str] = Field(default_factory=list, description="files/folders synced at start; `steward:kb/…`")
     readers: list[str] = Field(default_factory=lambda: ["team:default"], min_length=1)
-    chunk_tokens: int = Field(200, ge=16, le=254, description="embedding-tokenizer tokens per chunk (≤ the model's 256)")
-    overlap_tokens: int = Field(40, ge=0, le=256)
-    top_k: int = Field(4, ge=1, le=50)
-    candidates: int = Field(30, ge=1, le=1000, description="per ranking before reciprocal-rank fusion")
-    vector_weight: float = Field(1.0, ge=0.0)
-    keyword_weight: float = Field(1.0, ge=0.0)
-    rrf_k: int = Field(60, ge=1)
-    min_score: float = Field(0.0, ge=0.0, description="drop fused results below this (0 keeps top_k)")
+    chunk_tokens: int = Field(
+        default=200, ge=16, le=254, description="embedding-tokenizer tokens per chunk (≤ the model's 256)"
+    )
+    overlap_tokens: int = Field(default=40, ge=0, le=256)
+    top_k: int = Field(default=4, ge=1, le=50)
+    candidates: int = Field(default=30, ge=1, le=1000, description="per ranking before reciprocal-rank fusion")
+    vector_weight: float = Field(default=1.0, ge=0.0)
+    keyword_weight: float = Field(default=1.0, ge=0.0)
+    rrf_k: int = Field(default=60, ge=1)
+    min_score: float = Field(default=0.0, ge=0.0, description="drop fused results below this (0 keeps top_k)")
     identifiers: dict[str, str] = Field(default_factory=dict, description="name: regex of an exact identifier")
-    max_query_chars: int = Field(2000, ge=1)
-    grounding: Grounding = Field(default_factory=Grounding)
+    max_query_chars: int = Field(default=2000, ge=1)
+    grounding: Grounding = Field(default_factory=lambda: Grounding())
     instructions: str = Field(
-        "Answer only from the numbered sources below and cite each fact with its source number, like [1]. "
+        default="Answer only from the numbered sources below and cite each fact with its source number, like [1]. "
         "If the sources do not contain the answer, say that it is not in the available documents.",
         description="added to the app's system prompt for grounded answers",
     )

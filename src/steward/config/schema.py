@@ -68,6 +68,8 @@ class ModelSpec(Strict):
     timeout_s: float = Field(60.0, gt=0)
     max_retries: int = Field(2, ge=0, le=10)
     n_threads: int | None = Field(None, ge=1)
+    base_model: str | None = None  # lineage: the model this one was fine-tuned from
+    adapter: str | None = None  # a LoRA adapter applied on top of the base
     replies: list[str] = Field(default_factory=list)  # scripted backend only
 
     _secret: SecretRef | None = PrivateAttr(None)
@@ -130,6 +132,13 @@ class Limits(Strict):
     max_input_chars: int = Field(32_000, ge=1)
 
 
+class Retention(Strict):
+    """How long an app's records are kept before they are deleted or anonymised (`steward privacy enforce`)."""
+
+    days: int = Field(ge=1)
+    action: Literal["delete", "anonymise"] = "delete"
+
+
 class AppSpec(Strict):
     """A governed LLM use-case."""
 
@@ -145,10 +154,16 @@ class AppSpec(Strict):
     rag: str | None = None
     response_schema: dict[str, Any] | None = None
     limits: Limits = Field(default_factory=Limits)
+    retention: Retention | None = None
+    notice: str | None = None  # the transparency notice shown to users (EU AI Act, limited and high tiers)
 
 
 class StoreSpec(Strict):
+    """Where records live. `synchronous` (SQLite only) trades durability for latency: FULL (default) survives a
+    power cut, one fsync per commit batch; NORMAL survives a crash of Steward but not of the machine."""
+
     url: str | None = None  # default: sqlite under the state dir; STEWARD_DATABASE_URL overrides
+    synchronous: Literal["FULL", "NORMAL"] | None = None
 
 
 class TelemetrySpec(Strict):

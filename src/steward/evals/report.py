@@ -117,7 +117,13 @@ details{margin:.3rem 0}
 <td class="{{ 'pass' if g.passed else 'fail' }}">{{ 'pass' if g.passed else 'fail' }} {{ g.get('reason', '') }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Scores</h2><table><tr><th>metric</th><th>value</th><th>mean</th><th>scored</th><th>unscored</th><th>detail</th></tr>
 {% for s in run.summary %}<tr><td>{{ s.name }}{% if s.get('corpus') %} (corpus){% endif %}</td><td>{{ fmt(s.value) }}</td>
-<td>{{ fmt(s.get('mean')) }}</td><td>{{ s.get('scored', '') }}</td><td>{{ s.get('unscored', '') }}</td><td>{{ s.get('detail', '') }}</td></tr>{% endfor %}</table>
+<td>{{ fmt(s.get('mean')) }}</td><td>{{ s.get('scored', '') }}</td><td>{{ s.get('unscored', '') }}</td>
+<td>{{ s.get('detail', '') if run.kind != 'redteam' else '' }}</td></tr>{% endfor %}</table>
+{% if run.kind == 'redteam' %}<h2>Probe families</h2><table><tr><th>family</th><th>OWASP Top 10 for LLM apps (2025)</th>
+<th>pass rate</th><th>failing examples</th></tr>{% for s in run.summary if s.get('detail', {}).get('owasp') %}
+<tr><td>{{ s.name|replace('_pass_rate', '') }}</td><td>{{ s.detail.owasp }} {{ s.detail.owasp_title }}</td>
+<td>{{ fmt(s.value) }}</td><td>{% for e in s.detail.failing_examples %}<details><summary>{{ e.probe }}: {{ e.why }}</summary>
+<b>input</b> {{ e.input }}<br><b>answer</b> {{ e.answer }}</details>{% endfor %}</td></tr>{% endfor %}</table>{% endif %}
 {% if comparison %}<h2>Comparison with the other variant</h2><table><tr><th>metric</th><th>A</th><th>B</th><th>delta</th>
 <th>95% interval</th><th>pairs</th><th>verdict</th></tr>{% for d in comparison %}<tr><td>{{ d.name }}</td><td>{{ fmt(d.a) }}</td>
 <td>{{ fmt(d.b) }}</td><td>{{ fmt(d.delta) }}</td><td>[{{ fmt(d.low) }}, {{ fmt(d.high) }}]</td><td>{{ d.pairs }}</td>

@@ -26,6 +26,8 @@ _ABBREVIATIONS = frozenset(
     " sep sept oct nov dec mt ft u.s a.m p.m".split()
 )
 _SENTENCE_END = re.compile(r"""([.!?]+["')\]]*)\s+(?=["'(\[]?[A-Z0-9])""")
+_LINE_START = re.compile(r"^(?:[-*•#|>]|\d{1,3}[.)]\s|[A-Z][\w ]{0,30}:\s)")
+_LINE_END = re.compile(r"[.!?:;\"')\]]\s*$")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]$")
 _CLAUSE_CUT = re.compile(r";\s+|\s+[-–—]\s+|:\s+(?=\S+\s+\S+\s+\S+)")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
@@ -49,10 +51,26 @@ def _ends_with_abbreviation(piece: str) -> bool:
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
+def _logical_lines(text: str) -> list[str]:
+    """Lines with hard wraps undone: a line continues the previous one unless that ended a sentence, a blank
+    line separates them, or it starts a list item, a heading or a table row."""
+    lines: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        for line in paragraph.splitlines():
+            stripped = line.strip()
+            if lines and lines[-1] and stripped and not _LINE_START.match(stripped) \
+                    and not _LINE_END.search(lines[-1]):
+                lines[-1] = f"{lines[-1]} {stripped}"
+            else:
+                lines.append(stripped)
+        lines.append("")  # a paragraph break always ends the line
+    return lines
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences of `text`: cut at newlines and after sentence-ending punctuation (offline, no punkt model)."""
+    """Sentences of `text`: cut at line and paragraph ends and after sentence-ending punctuation (offline)."""
     sentences: list[str] = []
-    for line in text.splitlines():
+    for line in _logical_lines(text):
         start = 0
         for match in _SENTENCE_END.finditer(line):
             piece = line[start:match.end(1)]

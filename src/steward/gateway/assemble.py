@@ -53,19 +53,20 @@ def _retriever(project: Project, settings: Settings, store: Any) -> Any:
 
 def open_runtime(project: Project | Path | str | None = None, settings: Settings | None = None) -> Runtime:
     """Load the project (or the embedded defaults) and wire the governed pipeline."""
-    from steward.models.router import ModelPool
+    from steward.registry.routing import GovernedPool
     from steward.store import Store
 
     if not isinstance(project, Project):
         project = load_project(project)
     settings = settings or Settings.resolve(project)
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = Store.open(settings.database_url)
+    synchronous = project.store.synchronous if settings.database_url.startswith("sqlite") else None
+    store = Store.open(settings.database_url, synchronous=synchronous)
     gateway = Gateway(
         project,
         settings,
         store,
-        ModelPool(project, settings),
+        GovernedPool(project, settings, store),  # routes follow deployments: canary, A/B, rollback
         guard=_guard(project, settings),
         retriever=_retriever(project, settings, store),
         metrics=Metrics(),

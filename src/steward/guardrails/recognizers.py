@@ -55,13 +55,60 @@ POLICY_NUMBER = (
 POLICY_NUMBER_FORMAT = r"(?P<value>\bPOL[-/]?\d{6,12}\b)"
 
 
+class FastPhoneRecognizer(EntityRecognizer):
+    """Phone numbers: one regex pass for candidates, then libphonenumber validates each for a few regions.
+
+    Presidio's PhoneRecognizer runs libphonenumber's matcher over the whole text once per region (eight by
+    default), which is most of its time on a 1 kB prompt; validating only digit runs that look like a phone
+    number gives the same numbers for a fraction of the cost. Scores follow Presidio's (0.4, 0.75 with a
+    context word such as "phone" or "call" shortly before).
+    """
+
+    CANDIDATE = re.compile(r"(?<![\w+\-/])\+?\(?\d[\d \t().\-/]{5,20}\d(?![\w])")
+    CONTEXT = re.compile(r"\b(phone|telephone|tel|mobile|cell|call|ring|text|whatsapp|number|contact)\b", re.I)
+    REGIONS = ("GB", "US", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "CA", "AU", "IL", "BR")
+    DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PHONE_NUMBER"], name="FastPhoneRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        return None
+
+    def _valid(self, candidate: str) -> bool:
+        import phonenumbers
+
+        digits = sum(c.isdigit() for c in candidate)
+        if not 7 <= digits <= 15 or self.DATE.fullmatch(candidate.strip("()")):
+            return False
+        regions = (None,) if candidate.startswith("+") else self.REGIONS
+        for region in regions:
+            try:
+                if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
+                    return True
+            except phonenumbers.NumberParseException:
+                continue
+        return False
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        results = []
+        for match in self.CANDIDATE.finditer(text):
+            candidate = match.group(0).rstrip(" -./")
+            if self._valid(candidate):
+                start = match.start()
+                score = 0.75 if self.CONTEXT.search(text, max(0, start - 40), start) else 0.4
+                results.append(RecognizerResult("PHONE_NUMBER", start, start + len(candidate), score))
+        return results
+
+
 def custom_recognizers() -> list[EntityRecognizer]:
     return [
+        FastPhoneRecognizer(),
         ContextCodeRecognizer("BOOKING_REF", BOOKING_REF, 0.85, "BookingReferenceRecognizer"),
         ContextCodeRecognizer("CLAIM_NUMBER", CLAIM_NUMBER, 0.85, "ClaimNumberRecognizer"),
-        ContextCodeRecognizer("CLAIM_NUMBER", CLAIM_NUMBER_FORMAT, 0.7, "ClaimNumberFormatRecognizer"),
+        ContextCodeRecognizer("CLAIM_NUMBER", CLAIM_NUMBER_FORMAT, 0.85, "ClaimNumberFormatRecognizer"),
         ContextCodeRecognizer("POLICY_NUMBER", POLICY_NUMBER, 0.85, "PolicyNumberRecognizer"),
-        ContextCodeRecognizer("POLICY_NUMBER", POLICY_NUMBER_FORMAT, 0.7, "PolicyNumberFormatRecognizer"),
+        ContextCodeRecognizer("POLICY_NUMBER", POLICY_NUMBER_FORMAT, 0.85, "PolicyNumberFormatRecognizer"),
     ]
 
 

@@ -103,8 +103,9 @@ class OutputStreamGuard:
         if decision.action in ("block", "escalate"):
             self.stopped = decision
             return ""
-        if decision.action == "redact" and decision.text is not None and decision.text.startswith(whole):
-            appended = decision.text[len(whole):]
+        kept = whole.rstrip()  # the engine appends after the answer without its trailing space
+        if decision.action == "redact" and decision.text is not None and decision.text.startswith(kept):
+            appended = decision.text[len(kept):]
             self.scanned.append(appended)
             return appended
         return ""

@@ -33,8 +33,8 @@ class TopicScanner:
     name: str = "topic"
     allowed: list[str] = field(default_factory=list)
     denied: list[str] = field(default_factory=list)
-    include_purpose: bool = True
-    min_similarity: float = 0.2
+    include_purpose: bool = False
+    min_similarity: float = 0.15
     min_chars: int = 24
 
     def __post_init__(self) -> None:
@@ -74,8 +74,8 @@ class TopicScanner:
 
 def topic_factory(options: dict[str, Any]) -> TopicScanner:
     return TopicScanner(allowed=list(options.get("allowed") or []), denied=list(options.get("denied") or []),
-                        include_purpose=bool(options.get("include_purpose", True)),
-                        min_similarity=float(options.get("min_similarity", 0.2)),
+                        include_purpose=bool(options.get("include_purpose", False)),
+                        min_similarity=float(options.get("min_similarity", 0.15)),
                         min_chars=int(options.get("min_chars", 24)))
 
 

@@ -71,7 +71,9 @@ class Chunker:
                     units.append(_Unit(sentence, tokens))
                 else:
                     pieces = self.embedder.cut(sentence, budget)
-                    units.extend(_Unit(p, n) for p, n in zip(pieces, self.embedder.count_tokens(pieces), strict=True))
+                    units.extend(
+                        _Unit(p, n) for p, n in zip(pieces, self.embedder.count_tokens(pieces), strict=True)
+                    )
             out.append(units)
         return out
 
@@ -113,7 +115,7 @@ class Chunker:
             half = max(1, self.overlap_tokens // 2)
             text = previous[-1].text
             pieces = self.embedder.cut(text, half)
-            tail = text[text.rfind(pieces[-2] if len(pieces) > 1 else pieces[-1]):]
+            tail = text[text.rfind(pieces[-2] if len(pieces) > 1 else pieces[-1]) :]
             kept = [_Unit(tail, self.embedder.count_tokens([tail])[0])]
         return kept
 

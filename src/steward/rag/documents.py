@@ -20,8 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SUPPORTED = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
-             ".pdf": "pdf", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+SUPPORTED = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 ID_FIELDS = ("id", "doc_id", "key")
 TEXT_FIELDS = ("text", "content", "body")
 TITLE_FIELDS = ("title", "name")
@@ -157,8 +167,9 @@ def read_pdf(path: Path, key: str) -> list[Document]:
     return [Document(key, path.resolve().as_uri(), "pdf", str(title), blocks, {"pages": len(pages)})]
 
 
-def _row_document(row: dict[str, Any], path: Path, key: str, number: int, kind: str,
-                  id_field: str | None = None) -> Document | None:
+def _row_document(
+    row: dict[str, Any], path: Path, key: str, number: int, kind: str, id_field: str | None = None
+) -> Document | None:
     row = {str(k).strip(): v for k, v in row.items() if k is not None}
     fields = (id_field,) if id_field else ID_FIELDS
     row_id = next((str(row[f]).strip() for f in fields if f and str(row.get(f) or "").strip()), str(number))
@@ -185,7 +196,7 @@ def read_csv(path: Path, key: str) -> list[Document]:
         rows = list(reader)
     except csv.Error as exc:
         raise UnreadableFile(path, f"not valid CSV ({exc})") from None
-    id_field = _csv_id_field(reader.fieldnames or [], rows)
+    id_field = _csv_id_field(list(reader.fieldnames or []), rows)
     documents = [d for n, row in enumerate(rows, 1) if (d := _row_document(row, path, key, n, "csv", id_field))]
     return _unique_rows(path, documents)
 
@@ -225,7 +236,9 @@ def _unique_rows(path: Path, documents: list[Document]) -> list[Document]:
     seen: set[str] = set()
     for document in documents:
         if document.key in seen:
-            raise UnreadableFile(path, f"two rows share the id {document.key.split('#', 1)[1]!r}; ids must be unique")
+            raise UnreadableFile(
+                path, f"two rows share the id {document.key.split('#', 1)[1]!r}; ids must be unique"
+            )
         seen.add(document.key)
     return documents
 
@@ -236,7 +249,9 @@ def read_squad(path: Path, key: str) -> list[Document]:
         data = json.loads(_read_text(path))
         articles = data["data"]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise UnreadableFile(path, f"not SQuAD JSON ({exc}); expected {{'data': [{{'title', 'paragraphs'}}]}}") from None
+        raise UnreadableFile(
+            path, f"not SQuAD JSON ({exc}); expected {{'data': [{{'title', 'paragraphs'}}]}}"
+        ) from None
     documents = []
     for article in articles:
         title = str(article.get("title", "untitled"))
@@ -244,8 +259,16 @@ def read_squad(path: Path, key: str) -> list[Document]:
             context = str(paragraph.get("context", "")).strip()
             if context:
                 ids = [str(qa.get("id")) for qa in paragraph.get("qas", [])]
-                documents.append(Document(squad_key(title, number), f"{path.resolve().as_uri()}#{title}/{number}",
-                                          "squad", title, _paragraphs(context), {"questions": len(ids)}))
+                documents.append(
+                    Document(
+                        squad_key(title, number),
+                        f"{path.resolve().as_uri()}#{title}/{number}",
+                        "squad",
+                        title,
+                        _paragraphs(context),
+                        {"questions": len(ids)},
+                    )
+                )
     return documents
 
 
@@ -253,7 +276,14 @@ def squad_key(title: str, number: int) -> str:
     return f"{title}#{number}"
 
 
-READERS = {"txt": read_txt, "md": read_md, "html": read_html, "pdf": read_pdf, "csv": read_csv, "jsonl": read_jsonl}
+READERS = {
+    "txt": read_txt,
+    "md": read_md,
+    "html": read_html,
+    "pdf": read_pdf,
+    "csv": read_csv,
+    "jsonl": read_jsonl,
+}
 
 
 def _read_text(path: Path) -> str:

@@ -46,7 +46,7 @@ class RagEmbedder:
         self.model = model
         tokenizer = getattr(model, "tokenizer", None) or model._model.tokenizer
         self.tokenizer: Any = tokenizer
-        self.describe = getattr(model, "describe", lambda: {})
+        self.describe: Any = getattr(model, "describe", dict)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return np.asarray(self.model.embed(list(texts)), dtype=np.float32)
@@ -58,8 +58,9 @@ class RagEmbedder:
         return [len(ids) for ids in encoded]
 
     def cut(self, text: str, max_tokens: int) -> list[str]:
-        offsets = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
-                                 truncation=False)["offset_mapping"]
+        offsets = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)[
+            "offset_mapping"
+        ]
         pieces = []
         for start in range(0, len(offsets), max_tokens):
             begin = offsets[start][0]

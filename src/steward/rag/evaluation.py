@@ -74,7 +74,7 @@ def load_questions(path: Path) -> list[Question]:
             question, answers = str(row["question"]), [str(a) for a in row.get("answers", [])]
         except (json.JSONDecodeError, KeyError, TypeError):
             raise InvalidRequest(
-                f"{path}:{number}: expected a JSON object with \"question\" and \"answers\" (a list)."
+                f'{path}:{number}: expected a JSON object with "question" and "answers" (a list).'
             ) from None
         contexts = [str(c) for c in row.get("context_ids") or []]
         questions.append(Question(str(row.get("id", number)), question, answers, contexts))
@@ -114,8 +114,13 @@ def _retrieval_scores(question: Question, retrieval: Retrieval) -> tuple[float, 
     return (1.0 if first else 0.0), mrr
 
 
-def evaluate(search: Callable[[str], Retrieval], questions: list[Question], k: int,
-             answer: AnswerFn | None = None, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def evaluate(
+    search: Callable[[str], Retrieval],
+    questions: list[Question],
+    k: int,
+    answer: AnswerFn | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """The metrics over all questions (see the module docstring)."""
     recall, mrr, em, f1, declines, wrong_declines, grounded = [], [], [], [], [], [], []
     failures: list[dict[str, str]] = []
@@ -145,12 +150,18 @@ def evaluate(search: Callable[[str], Retrieval], questions: list[Question], k: i
         if progress:
             progress(number, len(questions))
     return {
-        "questions": len(questions), "answerable": sum(q.answerable for q in questions), "k": k,
+        "questions": len(questions),
+        "answerable": sum(q.answerable for q in questions),
+        "k": k,
         "relevance": "context ids" if any(q.context_ids for q in questions) else "answer string in chunk",
-        f"recall@{k}": _mean(recall), "mrr": _mean(mrr),
-        "exact_match": _mean(em), "f1": _mean(f1),
-        "correct_decline_rate": _mean(declines), "wrong_decline_rate": _mean(wrong_declines),
-        "groundedness": _mean(grounded), "mode": "answers" if answer else "retrieval only",
+        f"recall@{k}": _mean(recall),
+        "mrr": _mean(mrr),
+        "exact_match": _mean(em),
+        "f1": _mean(f1),
+        "correct_decline_rate": _mean(declines),
+        "wrong_decline_rate": _mean(wrong_declines),
+        "groundedness": _mean(grounded),
+        "mode": "answers" if answer else "retrieval only",
         "failures": failures,
     }
 

@@ -26,7 +26,9 @@ from steward.types import Message, Source
 CITATION = re.compile(r"\[(\d{1,3})\]")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
-CODE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")  # tokens with a digit: 290049223, EX123
+CODE = re.compile(
+    r"\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b"
+)  # tokens with a digit: 290049223, EX123
 REFUSAL = re.compile(
     r"not (?:in|found in|mentioned in|contained in|available in|part of) the (?:available |provided |given )?"
     r"(?:documents|sources|context|records)|(?:can ?not|can't|couldn't|could not|unable to) (?:find|answer|locate)"
@@ -34,9 +36,81 @@ REFUSAL = re.compile(
     re.IGNORECASE,
 )
 STOP = frozenset(
-    "a an and are as at be been by can could did do does for from had has have he her his how i if in into is it "
-    "its me my no not of on or our she so than that the their them then there these they this those to was we "
-    "were what when where which while who whom why will with would you your yes also please thank thanks".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yes",
+        "also",
+        "please",
+        "thank",
+        "thanks",
+    ]
 )
 CAP_UNSUPPORTED_CODE = 0.2
 
@@ -87,15 +161,21 @@ def format_sources(sources: list[Source], titles: dict[str, str] | None = None) 
     return "\n\n".join(lines)
 
 
-def compose(system: str, instructions: str, messages: list[Message], sources: list[Source],
-            titles: dict[str, str] | None = None) -> list[Message]:
+def compose(
+    system: str,
+    instructions: str,
+    messages: list[Message],
+    sources: list[Source],
+    titles: dict[str, str] | None = None,
+) -> list[Message]:
     """The messages to send: one system message, earlier turns, and the question below its sources."""
     turns = [m for m in messages if m.role != "system"]
     last = max(i for i, m in enumerate(turns) if m.role == "user")
     body = format_sources(sources, titles) if sources else "(no sources were found)"
     question = turns[last].content
-    turns[last] = Message("user", f"Sources:\n{body}\n\nQuestion: {question}\n"
-                                  "Answer from the sources only, citing them like [1].")
+    turns[last] = Message(
+        "user", f"Sources:\n{body}\n\nQuestion: {question}\nAnswer from the sources only, citing them like [1]."
+    )
     system_text = "\n\n".join(part for part in (system.strip(), instructions.strip()) if part)
     return [Message("system", system_text), *turns]
 
@@ -142,9 +222,20 @@ class GroundingChecker:
         citations = sorted({int(n) for n in CITATION.findall(answer)})
         invalid = [n for n in citations if n not in by_index]
         claims = [s for s in split_sentences(answer) if _is_claim(s)]
-        if REFUSAL.search(answer) and not any(_codes(CITATION.sub("", c)) for c in claims if not REFUSAL.search(c)):
-            return GroundingVerdict(True, 1.0, policy.policy, policy.threshold, [], citations, invalid,
-                                    declined=True, reason="the answer declines")
+        if REFUSAL.search(answer) and not any(
+            _codes(CITATION.sub("", c)) for c in claims if not REFUSAL.search(c)
+        ):
+            return GroundingVerdict(
+                True,
+                1.0,
+                policy.policy,
+                policy.threshold,
+                [],
+                citations,
+                invalid,
+                declined=True,
+                reason="the answer declines",
+            )
         scored = self._score(claims, sources, by_index)
         score = min((s.score for s in scored), default=1.0)
         reason = ""
@@ -154,20 +245,32 @@ class GroundingChecker:
             reason = "the answer cites no source"
         elif score < policy.threshold:
             weakest = min(scored, key=lambda s: s.score)
-            reason = f"a sentence is not supported by its sources (score {weakest.score:.2f}): {weakest.text[:120]!r}"
+            reason = (
+                f"a sentence is not supported by its sources (score {weakest.score:.2f}): {weakest.text[:120]!r}"
+            )
         supported = not reason
         replacement = policy.decline if not supported and policy.policy == "replace" else None
-        return GroundingVerdict(supported, score, policy.policy, policy.threshold, scored, citations, invalid,
-                                reason=reason or "every sentence is supported by its sources",
-                                replacement=replacement)
+        return GroundingVerdict(
+            supported,
+            score,
+            policy.policy,
+            policy.threshold,
+            scored,
+            citations,
+            invalid,
+            reason=reason or "every sentence is supported by its sources",
+            replacement=replacement,
+        )
 
-    def _score(self, claims: list[str], sources: list[Source], by_index: dict[int, Source]) -> list[SentenceSupport]:
+    def _score(
+        self, claims: list[str], sources: list[Source], by_index: dict[int, Source]
+    ) -> list[SentenceSupport]:
         if not claims or not sources:
             return [SentenceSupport(c, 0.0, [], None) for c in claims]
         source_sentences = [(s.index, part) for s in sources for part in split_sentences(s.text) or [s.text]]
         bare_claims = [CITATION.sub("", c).strip() for c in claims]
         vectors = self.embedder.embed(bare_claims + [text for _, text in source_sentences])
-        claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims):]
+        claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims) :]
         owners = np.asarray([index for index, _ in source_sentences])
         similarity = claim_vectors @ sentence_vectors.T
         out = []

@@ -23,6 +23,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -36,22 +37,39 @@ EXACT_FRACTION = 0.05
 class UsearchIndex:
     """One collection's HNSW graph, persisted as `<folder>/<collection>.usearch` with a version stamp."""
 
-    def __init__(self, folder: Path, collection: str, *, connectivity: int = 16, expansion_add: int = 128,
-                 expansion_search: int = 96) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        collection: str,
+        *,
+        connectivity: int = 16,
+        expansion_add: int = 128,
+        expansion_search: int = 96,
+    ) -> None:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", collection)
         self.path = folder / f"{safe}.usearch"
         self.stamp_path = folder / f"{safe}.usearch.json"
         self.collection = collection
-        self.params = {"connectivity": connectivity, "expansion_add": expansion_add,
-                       "expansion_search": expansion_search}
+        self.params = {
+            "connectivity": connectivity,
+            "expansion_add": expansion_add,
+            "expansion_search": expansion_search,
+        }
         self.index = self._new()
         self.version = -2  # nothing loaded yet
         self._lock = threading.Lock()
 
-    def _new(self):  # type: ignore[no-untyped-def]
+    def _new(self) -> Any:
         from usearch.index import Index
 
-        return Index(ndim=sql.DIMENSIONS, metric="cos", dtype="f32", **self.params)
+        return Index(
+            ndim=sql.DIMENSIONS,
+            metric="cos",
+            dtype="f32",
+            connectivity=self.params["connectivity"],
+            expansion_add=self.params["expansion_add"],
+            expansion_search=self.params["expansion_search"],
+        )
 
     # ---- keeping in step with the database ---------------------------------------------------------------
 
@@ -125,8 +143,11 @@ class UsearchIndex:
             return self._exact(vector, k, allowed)
         count = min(size, math.ceil(k * size / len(allowed) * 2))
         while True:
-            found = [(key, score) for key, score in _matches(self.index.search(vector, count))
-                     if _contains(allowed, key)]
+            found = [
+                (key, score)
+                for key, score in _matches(self.index.search(vector, count))
+                if _contains(allowed, key)
+            ]
             if len(found) >= k or count >= size:
                 return found[:k]
             count = min(size, count * 4)
@@ -138,8 +159,10 @@ class UsearchIndex:
         return [(int(allowed[i]), float(scores[i])) for i in top]
 
 
-def _matches(matches) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
-    return [(int(key), 1.0 - float(distance)) for key, distance in zip(matches.keys, matches.distances, strict=True)]
+def _matches(matches: Any) -> list[tuple[int, float]]:
+    return [
+        (int(key), 1.0 - float(distance)) for key, distance in zip(matches.keys, matches.distances, strict=True)
+    ]
 
 
 def _contains(sorted_ids: np.ndarray, key: int) -> bool:

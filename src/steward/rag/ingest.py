@@ -49,10 +49,16 @@ class IngestReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "collection": self.collection, "added": self.added, "updated": self.updated,
-            "regrouped": self.regrouped, "removed": self.removed, "unchanged": self.unchanged,
-            "skipped": [{"path": p, "reason": r} for p, r in self.skipped], "chunks": self.chunks,
-            "embed_seconds": round(self.embed_seconds, 3), "seconds": round(self.seconds, 3),
+            "collection": self.collection,
+            "added": self.added,
+            "updated": self.updated,
+            "regrouped": self.regrouped,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "chunks": self.chunks,
+            "embed_seconds": round(self.embed_seconds, 3),
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -68,7 +74,9 @@ class _Pending:
 def check_groups(groups: Sequence[str]) -> tuple[str, ...]:
     cleaned = tuple(sorted({g.strip() for g in groups if g.strip()}))
     if not cleaned:
-        raise InvalidRequest("give at least one reader group (`--groups team:default`), or none to use the defaults.")
+        raise InvalidRequest(
+            "give at least one reader group (`--groups team:default`), or none to use the defaults."
+        )
     for group in cleaned:
         if len(group) > 200 or any(c in group for c in ",\n"):
             raise InvalidRequest(f"reader group {group!r} is not valid: at most 200 characters, no commas.")
@@ -78,8 +86,9 @@ def check_groups(groups: Sequence[str]) -> tuple[str, ...]:
 class Ingester:
     """Writes documents into one collection of the store."""
 
-    def __init__(self, engine: Engine, embedder: Embedder, collection: str, spec: CollectionSpec,
-                 index: UsearchIndex | None) -> None:
+    def __init__(
+        self, engine: Engine, embedder: Embedder, collection: str, spec: CollectionSpec, index: UsearchIndex | None
+    ) -> None:
         self.engine = engine
         self.embedder = embedder
         self.collection = collection
@@ -87,8 +96,14 @@ class Ingester:
         self.index = index  # None on PostgreSQL, where the vector index is inside the database
         self.chunker = Chunker(embedder, spec.chunk_tokens, spec.overlap_tokens)
 
-    def ingest(self, paths: Sequence[Path | str], groups: Sequence[str] | None = None, *, squad: bool = False,
-               progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: Sequence[Path | str],
+        groups: Sequence[str] | None = None,
+        *,
+        squad: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
         """Ingest files and folders; see the module docstring for what is and is not rewritten."""
         started = time.perf_counter()
         report = IngestReport(self.collection)
@@ -111,8 +126,13 @@ class Ingester:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _plan(self, documents: list[Document], stored: dict[str, sql.StoredDocument],
-              explicit: tuple[str, ...] | None, report: IngestReport) -> list[_Pending]:
+    def _plan(
+        self,
+        documents: list[Document],
+        stored: dict[str, sql.StoredDocument],
+        explicit: tuple[str, ...] | None,
+        report: IngestReport,
+    ) -> list[_Pending]:
         pending = []
         for document in documents:
             previous = stored.get(document.key)
@@ -162,8 +182,14 @@ class Ingester:
             before = sql.collection_version(conn, self.collection)
             for item in batch:
                 document = item.document
-                fields = {"key": document.key, "uri": document.uri, "title": document.title, "kind": document.kind,
-                          "content_hash": document.content_hash, "meta": json.dumps(document.metadata, default=str)}
+                fields: dict[str, object] = {
+                    "key": document.key,
+                    "uri": document.uri,
+                    "title": document.title,
+                    "kind": document.kind,
+                    "content_hash": document.content_hash,
+                    "meta": json.dumps(document.metadata, default=str),
+                }
                 if not item.regroup:
                     fields["chunks"] = len(item.chunks)
                 document_id = sql.save_document(conn, self.collection, fields, item.groups, item.previous)
@@ -172,9 +198,18 @@ class Ingester:
                     continue
                 if item.previous is not None:
                     removed.extend(sql.delete_chunks(conn, document_id))
-                rows = [{"document_id": document_id, "collection": self.collection, "position": c.position,
-                         "section": c.section, "text": c.text, "tokens": c.tokens, "embedding": vectors[offset + i]}
-                        for i, c in enumerate(item.chunks)]
+                rows = [
+                    {
+                        "document_id": document_id,
+                        "collection": self.collection,
+                        "position": c.position,
+                        "section": c.section,
+                        "text": c.text,
+                        "tokens": c.tokens,
+                        "embedding": vectors[offset + i],
+                    }
+                    for i, c in enumerate(item.chunks)
+                ]
                 added.extend(sql.insert_chunks(conn, rows))
                 added_vectors.append(vectors[offset : offset + len(item.chunks)])
                 offset += len(item.chunks)
@@ -185,12 +220,14 @@ class Ingester:
             stacked = np.vstack(added_vectors) if added_vectors else np.zeros((0, sql.DIMENSIONS), np.float32)
             self.index.apply(removed, added, stacked, before, after)
 
-    def _prune(self, files: dict[str, list[Document]], stored: dict[str, sql.StoredDocument],
-               report: IngestReport) -> None:
+    def _prune(
+        self, files: dict[str, list[Document]], stored: dict[str, sql.StoredDocument], report: IngestReport
+    ) -> None:
         """Documents of a file read again that the file no longer contains (a removed row) are deleted."""
         present = {d.key for docs in files.values() for d in docs}
         gone = [
-            doc for doc in stored.values()
+            doc
+            for doc in stored.values()
             if doc.key not in present and any(doc.uri == uri or doc.uri.startswith(uri + "#") for uri in files)
         ]
         if gone:

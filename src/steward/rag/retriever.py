@@ -53,7 +53,7 @@ def reader_groups(principal: Principal) -> tuple[str, ...] | None:
 def resolve_source(path: str, root: Path) -> Path:
     """`steward:kb/airport` is the bundled demo knowledge base; other paths are relative to the project."""
     if path.startswith(BUILTIN_PREFIX):
-        return Path(str(resources.files("steward.defaults").joinpath(path[len(BUILTIN_PREFIX):])))
+        return Path(str(resources.files("steward.defaults").joinpath(path[len(BUILTIN_PREFIX) :])))
     candidate = Path(path).expanduser()
     return candidate if candidate.is_absolute() else root / candidate
 
@@ -61,7 +61,9 @@ def resolve_source(path: str, root: Path) -> Path:
 class Retriever:
     """Retrieval, ingestion and grounding over the collections of one project."""
 
-    def __init__(self, project: Project, settings: Settings, engine: Engine, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, project: Project, settings: Settings, engine: Engine, embedder: Embedder | None = None
+    ) -> None:
         self.project = project
         self.settings = settings
         self.engine = engine
@@ -100,8 +102,15 @@ class Retriever:
         searcher = self.searcher(collection)  # share the index so the server's copy stays current
         return Ingester(self.engine, self.embedder, collection, searcher.spec, searcher.index)
 
-    def ingest(self, collection: str, paths: list[Path | str], groups: list[str] | None = None, *,
-               squad: bool = False, progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self,
+        collection: str,
+        paths: list[Path | str],
+        groups: list[str] | None = None,
+        *,
+        squad: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
         return self.ingester(collection).ingest(paths, groups, squad=squad, progress=progress)
 
     def delete(self, collection: str, key: str) -> list[str]:
@@ -138,17 +147,22 @@ class Retriever:
         if len(question) > spec.max_query_chars:
             raise InvalidRequest(
                 f"the question is {len(question)} characters; collection {collection!r} searches at most "
-                f"{spec.max_query_chars}. Ask a shorter question.", param="messages")
+                f"{spec.max_query_chars}. Ask a shorter question.",
+                param="messages",
+            )
         groups = reader_groups(principal)
         with self.engine.connect() as conn:
             total, readable = sql.document_counts(conn, collection, groups)
         if total == 0:
-            raise NotFound(f"collection {collection!r} is empty; add documents with "
-                           f"`steward rag ingest {collection} PATH...`.")
+            raise NotFound(
+                f"collection {collection!r} is empty; add documents with "
+                f"`steward rag ingest {collection} PATH...`."
+            )
         if readable == 0:
             raise PermissionDenied(
                 f"this key may not read collection {collection!r}: none of its documents is shared with the key's "
-                "groups; ask an admin for a key with a reader group of the collection.")
+                "groups; ask an admin for a key with a reader group of the collection."
+            )
         return self.searcher(collection).search(question, groups, top_k)
 
     def prepare(self, app: str, messages: list[Message], principal: Principal) -> Grounding:
@@ -167,7 +181,9 @@ class Retriever:
             missing = ", ".join(describe_identifier(v, retrieval.identifiers[v]) for v in retrieval.missing)
             decline = policy.missing_identifier.format(identifier=missing)
             return Grounding(list(messages), [], decline, _ms(started), list(retrieval.identifiers))
-        return Grounding(self.compose(app, messages, sources), sources, None, _ms(started), list(retrieval.identifiers))
+        return Grounding(
+            self.compose(app, messages, sources), sources, None, _ms(started), list(retrieval.identifiers)
+        )
 
     def compose(self, app: str, messages: list[Message], sources: list[Source]) -> list[Message]:
         """The grounded messages for the given sources (their `index` numbers are kept as the citations)."""
@@ -183,8 +199,14 @@ class Retriever:
 
 def to_sources(retrieval: Retrieval) -> list[Source]:
     return [
-        Source(document_id=hit.chunk.document_key, chunk_id=str(hit.chunk.id), score=round(hit.score, 4),
-               text=hit.chunk.text, uri=hit.chunk.uri, index=n)
+        Source(
+            document_id=hit.chunk.document_key,
+            chunk_id=str(hit.chunk.id),
+            score=round(hit.score, 4),
+            text=hit.chunk.text,
+            uri=hit.chunk.uri,
+            index=n,
+        )
         for n, hit in enumerate(retrieval.hits, 1)
     ]
 

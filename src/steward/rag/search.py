@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from steward.config.rag import CollectionSpec
 from steward.rag.embedding import Embedder
@@ -80,8 +80,9 @@ def fuse(rankings: list[tuple[list[int], float]], rrf_k: int) -> dict[int, float
 class CollectionSearch:
     """Searches one collection; keeps a small cache of each caller's readable ids per collection version."""
 
-    def __init__(self, engine: Engine, embedder: Embedder, name: str, spec: CollectionSpec,
-                 index: UsearchIndex | None) -> None:
+    def __init__(
+        self, engine: Engine, embedder: Embedder, name: str, spec: CollectionSpec, index: UsearchIndex | None
+    ) -> None:
         self.engine = engine
         self.embedder = embedder
         self.name = name
@@ -111,7 +112,9 @@ class CollectionSearch:
         t1 = time.perf_counter()
         with self.engine.begin() as conn:
             vector_ids = self._vector(conn, vector, groups)
-            keyword_ids = [i for i, _ in sql.keyword_search(conn, self.name, question, groups, self.spec.candidates)]
+            keyword_ids = [
+                i for i, _ in sql.keyword_search(conn, self.name, question, groups, self.spec.candidates)
+            ]
             rankings = [(vector_ids, self.spec.vector_weight), (keyword_ids, self.spec.keyword_weight)]
             if identifiers:  # only chunks with the identifiers; those with more of them first
                 allowed = set(exact)
@@ -129,20 +132,29 @@ class CollectionSearch:
         ]
         return Retrieval(hits, identifiers, [], embed_ms, (time.perf_counter() - t1) * 1000)
 
-    def _containing(self, conn, identifier: str, groups: tuple[str, ...] | None) -> list[int]:  # type: ignore[no-untyped-def]
+    def _containing(self, conn: Connection, identifier: str, groups: tuple[str, ...] | None) -> list[int]:
         ids = sql.chunks_containing(conn, self.name, identifier, groups, limit=10 * self.spec.candidates)
         rows = sql.chunk_rows(conn, ids)
         return [i for i in ids if i in rows and contains_verbatim(rows[i].text, identifier)]
 
-    def _vector(self, conn, vector: np.ndarray, groups: tuple[str, ...] | None) -> list[int]:  # type: ignore[no-untyped-def]
+    def _vector(self, conn: Connection, vector: np.ndarray, groups: tuple[str, ...] | None) -> list[int]:
         if self.index is None:
-            return [i for i, _ in sql.vector_search(conn, self.name, vector, groups, self.spec.candidates,
-                                                     ef_search=max(40, 2 * self.spec.candidates))]
+            return [
+                i
+                for i, _ in sql.vector_search(
+                    conn,
+                    self.name,
+                    vector,
+                    groups,
+                    self.spec.candidates,
+                    ef_search=max(40, 2 * self.spec.candidates),
+                )
+            ]
         self.index.sync(conn)
         allowed = None if groups is None else self._readable_ids(conn, groups)
         return [i for i, _ in self.index.search(vector, self.spec.candidates, allowed)]
 
-    def _readable_ids(self, conn, groups: tuple[str, ...]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def _readable_ids(self, conn: Connection, groups: tuple[str, ...]) -> np.ndarray:
         assert self.index is not None
         key = (self.index.version, groups)
         with self._lock:

@@ -14,21 +14,16 @@ approvers, neither of them the deployer (`approve`). `rollback` is instant and a
 candidate in flight, or else returns to the release before the current one; it refuses to go past the first.
 Every step is one transaction with its audit event; concurrent changes to one app collide on (app, seq).
 
-`effective_route` is what the gateway asks per request: the newest row, cached per process for one second
-(and dropped at once when this process changes a deployment), so a rollback from the CLI reaches a running
-server within a second without a query per request.
+What the gateway serves is computed in `steward.registry.routing` (`effective_route`, `GovernedPool`), which
+this module re-exports.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from steward.config import AppSpec, Project
 from steward.errors import InvalidRequest, NotFound
@@ -37,144 +32,21 @@ from steward.registry.apply import model_spec
 from steward.registry.errors import RuleViolation
 from steward.registry.identity import Actor
 from steward.registry.risk import effective_tier
+from steward.registry.routing import (  # noqa: F401  (re-exported: the gateway's entry points)
+    Deployment,
+    Entries,
+    GovernedPool,
+    changed,
+    declared_digest,
+    declared_route,
+    deployment_from_row,
+    effective_route,
+    route_for,
+)
 from steward.store import governance as sql
 from steward.types import new_id, now
 
-log = logging.getLogger(__name__)
-
 STRATEGIES: tuple[str, ...] = ("canary", "ab", "blue_green")
-CACHE_SECONDS = 1.0
-Entries = list[tuple[str, float]]
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A model version in flight: its traffic share and who deployed it."""
-
-    model: str
-    entry_id: str
-    version: int
-    share: float
-    strategy: str
-    deployment_id: str
-    by: str
-
-
-@dataclass(frozen=True, slots=True)
-class Deployment:
-    """One row of an app's deployment history."""
-
-    id: str
-    app: str
-    team: str
-    seq: int
-    action: str
-    stable: tuple[tuple[str, float], ...]
-    candidate: Candidate | None
-    fallback: tuple[str, ...]
-    release_of: str
-    previous_release: str | None
-    eval_run: str | None
-    created_at: float
-    created_by: str
-    note: str | None
-
-    def traffic(self) -> Entries:
-        """(model, percent of requests) as the router should split them."""
-        share = self.candidate.share if self.candidate else 0.0
-        total = sum(w for _, w in self.stable) or 1.0
-        entries = [(m, w * (100.0 - share) / total) for m, w in self.stable]
-        if self.candidate and share > 0:
-            entries.append((self.candidate.model, share))
-        return entries
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["traffic"] = self.traffic()
-        return out
-
-
-def _deployment(row: Any) -> Deployment:
-    m = row if isinstance(row, dict) else row._mapping
-    cand = m["candidate"]
-    return Deployment(
-        id=m["id"],
-        app=m["app"],
-        team=m["team"],
-        seq=int(m["seq"]),
-        action=m["action"],
-        stable=tuple((str(a), float(b)) for a, b in m["stable"]),
-        candidate=Candidate(**cand) if cand else None,
-        fallback=tuple(m["fallback"]),
-        release_of=m["release_of"],
-        previous_release=m["previous_release"],
-        eval_run=m["eval_run"],
-        created_at=float(m["created_at"]),
-        created_by=m["created_by"],
-        note=m["note"],
-    )
-
-
-def declared_route(spec: AppSpec) -> tuple[Entries, list[str]]:
-    return [(r.model, float(r.weight)) for r in spec.route], list(spec.fallback)
-
-
-def declared_digest(spec: AppSpec) -> str:
-    entries, fallback = declared_route(spec)
-    return sql.digest({"route": entries, "fallback": fallback})
-
-
-# ---- the route the gateway serves -----------------------------------------------------------------------------
-
-_cache: dict[tuple[int, str], tuple[float, int, tuple[Entries, list[str]]]] = {}
-_generation = 0
-_lock = threading.Lock()
-
-
-def _changed() -> None:
-    global _generation
-    with _lock:
-        _generation += 1
-
-
-def effective_route(
-    store: Any, app_name: str, app_spec: AppSpec, declared_models: Any = None
-) -> tuple[Entries, list[str]]:
-    """(entries, fallback) for the router: the newest deployment of the app, else steward.yaml's route.
-
-    `declared_models` (the project's model ids), when given, drops entries for models steward.yaml no longer
-    declares; if none is left the declared route is served. A database error serves the last known route.
-    """
-    declared = declared_route(app_spec)
-    engine = getattr(store, "engine", None)
-    if engine is None:
-        return declared
-    key, started = (id(engine), app_name), time.monotonic()
-    hit = _cache.get(key)
-    if hit is not None and hit[1] == _generation and started - hit[0] < CACHE_SECONDS:
-        return hit[2]
-    try:
-        with engine.connect() as conn:
-            row = sql.latest_deployment(conn, app_name)
-    except SQLAlchemyError as exc:
-        log.warning("could not read deployments of %s (%s); serving the last known route", app_name, exc)
-        return hit[2] if hit is not None else declared
-    result = declared
-    if row is not None:
-        dep = _deployment(row)
-        entries = [(m, w) for m, w in dep.traffic() if declared_models is None or m in declared_models]
-        fallback = [m for m in dep.fallback if declared_models is None or m in declared_models]
-        result = (entries, fallback) if entries else declared
-    _cache[key] = (started, _generation, result)
-    return result
-
-
-def route_for(pool: Any, store: Any, app_name: str, app_spec: AppSpec) -> Any:
-    """A `steward.models.router.Route` for the app's current deployment (what the gateway calls per request)."""
-    from steward.models.router import Route
-
-    entries, fallback = effective_route(store, app_name, app_spec, pool.project.models)
-    return Route(pool, entries, fallback)
 
 
 # ---- reading ------------------------------------------------------------------------------------------------
@@ -183,13 +55,13 @@ def route_for(pool: Any, store: Any, app_name: str, app_spec: AppSpec) -> Any:
 def current(store: Any, app_name: str) -> Deployment | None:
     with audit.engine_of(store).connect() as conn:
         row = sql.latest_deployment(conn, app_name)
-    return _deployment(row) if row is not None else None
+    return deployment_from_row(row) if row is not None else None
 
 
 def history(store: Any, actor: Actor, project: Project, app_name: str, limit: int = 50) -> list[Deployment]:
     spec = project.app(app_name)
     actor.require_read(spec.team, f"deployments of {app_name}")
-    return [_deployment(r) for r in sql.deployment_history(audit.engine_of(store), app_name, limit)]
+    return [deployment_from_row(r) for r in sql.deployment_history(audit.engine_of(store), app_name, limit)]
 
 
 def approvals(store: Any, deployment_id: str) -> list[dict[str, Any]]:
@@ -256,8 +128,8 @@ def _insert_in(
         team=spec.team,
         detail=detail,
     )
-    _changed()
-    return _deployment(row)
+    changed()
+    return deployment_from_row(row)
 
 
 def _baseline_in(conn: Connection, actor: Actor, project: Project, app: str, spec: AppSpec) -> Any:
@@ -353,7 +225,7 @@ def deploy(
         _refuse_prohibited(conn, app, spec)
         version = _deployable_in(conn, project, spec, model)
         latest = _baseline_in(conn, actor, project, app, spec)
-        cur = _deployment(latest)
+        cur = deployment_from_row(latest)
         if cur.candidate is not None:
             raise RuleViolation(
                 f"rule: one candidate at a time; {app} already has {cur.candidate.model} in flight "
@@ -420,7 +292,7 @@ def promote(
     with audit.transaction(store) as conn:
         tier = _refuse_prohibited(conn, app, spec)
         latest = sql.latest_deployment(conn, app)
-        cur = _deployment(latest) if latest is not None else None
+        cur = deployment_from_row(latest) if latest is not None else None
         if cur is None or cur.candidate is None:
             raise RuleViolation(
                 f"nothing to promote: {app} has no candidate in flight; deploy one with "
@@ -457,7 +329,7 @@ def approve(store: Any, project: Project, app: str, actor: Actor, note: str | No
     audit.require_intact(store, f"approving {app}")
     with audit.transaction(store) as conn:
         latest = sql.latest_deployment(conn, app)
-        cur = _deployment(latest) if latest is not None else None
+        cur = deployment_from_row(latest) if latest is not None else None
         if cur is None or cur.candidate is None:
             raise RuleViolation(f"nothing to approve: {app} has no candidate in flight.")
         if sql.active_approver(conn, spec.team, actor.id) is None:
@@ -507,7 +379,7 @@ def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | N
                 f"rule: cannot roll back past the first version; {app} has no deployment history "
                 "and serves steward.yaml's route."
             )
-        cur = _deployment(latest)
+        cur = deployment_from_row(latest)
         if cur.candidate is not None:
             new = _insert_in(
                 conn,
@@ -536,7 +408,7 @@ def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | N
             raise RuleViolation(
                 f"release {release.previous_release} of {app} is missing; run `steward audit verify`."
             )
-        target = _deployment(target_row)
+        target = deployment_from_row(target_row)
         missing = [m for m, _ in target.stable if m not in project.models]
         if missing:
             raise RuleViolation(
@@ -566,7 +438,7 @@ def sync_declared_in(conn: Connection, actor: Actor, project: Project) -> list[s
         latest = sql.latest_deployment(conn, app)
         if latest is None or latest.declared == declared_digest(spec):
             continue
-        cur = _deployment(latest)
+        cur = deployment_from_row(latest)
         entries, fallback = declared_route(spec)
         keep = cur.candidate if cur.candidate and cur.candidate.model in project.models else None
         _insert_in(

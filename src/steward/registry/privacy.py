@@ -7,7 +7,7 @@ and prompt versions, guardrail reason codes, tokens, latency, cost) still feeds 
 Erasure (`erase_subject`) does the same to every record of one subject, removes or blanks their feedback, and
 deletes their rows from registered datasets, in one transaction. Both are logged in the audit chain with
 counts and a keyed hash of the subject id, never the id itself, so the log does not keep what was erased.
-Bodies are read and written through `steward.registry.crypto`, so encrypted stores work the same.
+Bodies are read and written through `steward.store.crypto`, so encrypted stores work the same.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Literal
 from steward.config import Project
 from steward.errors import InvalidRequest
 from steward.registry import audit
-from steward.registry.crypto import cipher, open_body, seal_body
+from steward.store.crypto import cipher, open_body, seal_body
 from steward.registry.identity import Actor
 from steward.store import governance as sql
 from steward.store.codec import record_from_json, record_to_json

@@ -68,6 +68,10 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
+        if cipher is None:
+            from steward.store.crypto import cipher as cipher_from_environment
+
+            cipher = cipher_from_environment()
         return cls(engine, max_batch=max_batch, cipher=cipher)
 
     def close(self) -> None:

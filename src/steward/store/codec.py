@@ -25,21 +25,21 @@ _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 class BodyCipher(Protocol):
-    """Encryption at rest of record bodies (the governance capability provides one; the store calls it).
+    """Encryption at rest of record bodies (`steward.store.crypto` provides the Fernet one).
 
     `open` must hand back unchanged any body it did not seal (plain JSON, starting with `{`), so that turning
     encryption on needs no rewrite of old rows.
     """
 
-    def seal(self, body: bytes) -> str: ...
+    def seal(self, body: str) -> str: ...
 
-    def open(self, stored: str) -> bytes: ...
+    def open(self, stored: str) -> str: ...
 
 
 def body_for_store(record: Record, cipher: BodyCipher | None = None) -> str:
     """What goes into the `records.body` column: the record's JSON, sealed when a cipher is set."""
     data = record_to_json(record)
-    return cipher.seal(data) if cipher is not None else data.decode()
+    return cipher.seal(data.decode()) if cipher is not None else data.decode()
 
 
 def record_from_store(stored: str, cipher: BodyCipher | None = None) -> Record:

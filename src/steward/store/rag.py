@@ -188,19 +188,33 @@ def bump_collection(conn: Connection, name: str) -> int:
 
 def list_collections(conn: Connection) -> list[dict[str, Any]]:
     docs = (
-        select(rag_documents.c.collection, func.count().label("documents"), func.sum(rag_documents.c.chunks).label("chunks"))
+        select(
+            rag_documents.c.collection,
+            func.count().label("documents"),
+            func.sum(rag_documents.c.chunks).label("chunks"),
+        )
         .group_by(rag_documents.c.collection)
         .subquery()
     )
     rows = conn.execute(
-        select(rag_collections.c.name, rag_collections.c.version, rag_collections.c.updated_at, docs.c.documents,
-               docs.c.chunks)
+        select(
+            rag_collections.c.name,
+            rag_collections.c.version,
+            rag_collections.c.updated_at,
+            docs.c.documents,
+            docs.c.chunks,
+        )
         .select_from(rag_collections.outerjoin(docs, docs.c.collection == rag_collections.c.name))
         .order_by(rag_collections.c.name)
     )
     return [
-        {"name": r.name, "version": r.version, "updated_at": r.updated_at, "documents": int(r.documents or 0),
-         "chunks": int(r.chunks or 0)}
+        {
+            "name": r.name,
+            "version": r.version,
+            "updated_at": r.updated_at,
+            "documents": int(r.documents or 0),
+            "chunks": int(r.chunks or 0),
+        }
         for r in rows
     ]
 
@@ -213,9 +227,13 @@ def document_counts(conn: Connection, collection: str, groups: Sequence[str] | N
     if groups is None:
         return int(total), int(total)
     readable = conn.execute(
-        select(func.count()).select_from(rag_documents).where(
+        select(func.count())
+        .select_from(rag_documents)
+        .where(
             rag_documents.c.collection == collection,
-            rag_documents.c.id.in_(select(rag_document_groups.c.document_id).where(rag_document_groups.c.grp.in_(groups))),
+            rag_documents.c.id.in_(
+                select(rag_document_groups.c.document_id).where(rag_document_groups.c.grp.in_(groups))
+            ),
         )
     ).scalar_one()
     return int(total), int(readable)
@@ -226,9 +244,18 @@ def list_documents(conn: Connection, collection: str) -> list[dict[str, Any]]:
         select(rag_documents).where(rag_documents.c.collection == collection).order_by(rag_documents.c.key)
     )
     return [
-        {"key": r.key, "uri": r.uri, "title": r.title, "kind": r.kind, "version": r.version, "chunks": r.chunks,
-         "content_hash": r.content_hash, "ingested_at": r.ingested_at, "updated_at": r.updated_at,
-         "groups": json.loads(r.groups)}
+        {
+            "key": r.key,
+            "uri": r.uri,
+            "title": r.title,
+            "kind": r.kind,
+            "version": r.version,
+            "chunks": r.chunks,
+            "content_hash": r.content_hash,
+            "ingested_at": r.ingested_at,
+            "updated_at": r.updated_at,
+            "groups": json.loads(r.groups),
+        }
         for r in rows
     ]
 
@@ -238,36 +265,53 @@ def list_documents(conn: Connection, collection: str) -> list[dict[str, Any]]:
 
 def stored_documents(conn: Connection, collection: str) -> dict[str, StoredDocument]:
     rows = conn.execute(
-        select(rag_documents.c.id, rag_documents.c.key, rag_documents.c.content_hash, rag_documents.c.version,
-               rag_documents.c.groups, rag_documents.c.uri)
-        .where(rag_documents.c.collection == collection)
+        select(
+            rag_documents.c.id,
+            rag_documents.c.key,
+            rag_documents.c.content_hash,
+            rag_documents.c.version,
+            rag_documents.c.groups,
+            rag_documents.c.uri,
+        ).where(rag_documents.c.collection == collection)
     )
     return {
-        r.key: StoredDocument(r.id, r.key, r.content_hash, r.version, tuple(json.loads(r.groups)), r.uri) for r in rows
+        r.key: StoredDocument(r.id, r.key, r.content_hash, r.version, tuple(json.loads(r.groups)), r.uri)
+        for r in rows
     }
 
 
 def save_document(
-    conn: Connection, collection: str, fields: dict[str, Any], groups: Sequence[str], previous: StoredDocument | None
+    conn: Connection,
+    collection: str,
+    fields: dict[str, Any],
+    groups: Sequence[str],
+    previous: StoredDocument | None,
 ) -> int:
     """Insert or update one document row and its reader groups; returns its id."""
     now = time.time()
     values = {**fields, "groups": json.dumps(sorted(groups)), "updated_at": now}
     if previous is None:
         values.update(collection=collection, version=1, ingested_at=now)
-        document_id = int(conn.execute(insert(rag_documents).values(**values)).inserted_primary_key[0])
+        inserted = conn.execute(insert(rag_documents).values(**values)).inserted_primary_key
+        assert inserted is not None
+        document_id = int(inserted[0])
     else:
         values["version"] = previous.version + (1 if fields.get("content_hash") != previous.content_hash else 0)
         conn.execute(update(rag_documents).where(rag_documents.c.id == previous.id).values(**values))
         conn.execute(delete(rag_document_groups).where(rag_document_groups.c.document_id == previous.id))
         document_id = previous.id
-    conn.execute(insert(rag_document_groups), [{"document_id": document_id, "grp": g} for g in sorted(set(groups))])
+    conn.execute(
+        insert(rag_document_groups), [{"document_id": document_id, "grp": g} for g in sorted(set(groups))]
+    )
     return document_id
 
 
 def delete_chunks(conn: Connection, document_id: int) -> list[int]:
     """Delete a document's chunks; returns their ids (to remove from the vector index)."""
-    ids = [int(i) for i in conn.execute(select(rag_chunks.c.id).where(rag_chunks.c.document_id == document_id)).scalars()]
+    ids = [
+        int(i)
+        for i in conn.execute(select(rag_chunks.c.id).where(rag_chunks.c.document_id == document_id)).scalars()
+    ]
     conn.execute(delete(rag_chunks).where(rag_chunks.c.document_id == document_id))
     return ids
 
@@ -310,7 +354,9 @@ def chunk_count(conn: Connection, collection: str) -> int:
 
 def embeddings(conn: Connection, collection: str) -> tuple[np.ndarray, np.ndarray]:
     """(ids, vectors) of every chunk of the collection, to rebuild the vector index."""
-    rows = conn.execute(select(rag_chunks.c.id, rag_chunks.c.embedding).where(rag_chunks.c.collection == collection))
+    rows = conn.execute(
+        select(rag_chunks.c.id, rag_chunks.c.embedding).where(rag_chunks.c.collection == collection)
+    )
     ids, vectors = [], []
     for row in rows:
         ids.append(row.id)
@@ -322,8 +368,55 @@ def embeddings(conn: Connection, collection: str) -> tuple[np.ndarray, np.ndarra
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from has have how i in is it its me my of on or our please tell "
-    "that the their there this to was we what when where which who why will with you your".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "tell",
+        "that",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
 )
 
 
@@ -345,7 +438,7 @@ def keyword_search(
     readable = _readable(collection, groups)
     if conn.dialect.name == "postgresql":
         tsquery = func.to_tsquery("english", " | ".join(terms))
-        tsv = literal_column("rag_chunks.tsv")
+        tsv: ColumnElement[Any] = literal_column("rag_chunks.tsv")
         rank = func.ts_rank_cd(tsv, tsquery)
         stmt = (
             select(rag_chunks.c.id, rank.label("score"))
@@ -400,8 +493,16 @@ def chunk_rows(conn: Connection, ids: Iterable[int]) -> dict[int, ChunkRow]:
     if not wanted:
         return {}
     rows = conn.execute(
-        select(rag_chunks.c.id, rag_chunks.c.position, rag_chunks.c.section, rag_chunks.c.text,
-               rag_documents.c.key, rag_documents.c.uri, rag_documents.c.title, rag_documents.c.version)
+        select(
+            rag_chunks.c.id,
+            rag_chunks.c.position,
+            rag_chunks.c.section,
+            rag_chunks.c.text,
+            rag_documents.c.key,
+            rag_documents.c.uri,
+            rag_documents.c.title,
+            rag_documents.c.version,
+        )
         .select_from(rag_chunks.join(rag_documents, rag_documents.c.id == rag_chunks.c.document_id))
         .where(rag_chunks.c.id.in_(wanted))
     )

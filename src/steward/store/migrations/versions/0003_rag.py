@@ -47,13 +47,17 @@ def upgrade() -> None:
     )
     op.create_table(
         "rag_document_groups",
-        sa.Column("document_id", sa.Integer, sa.ForeignKey("rag_documents.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "document_id", sa.Integer, sa.ForeignKey("rag_documents.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("grp", sa.String(200), primary_key=True),
     )
     op.create_index("ix_rag_document_groups_grp", "rag_document_groups", ["grp"])
     columns = [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("document_id", sa.Integer, sa.ForeignKey("rag_documents.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "document_id", sa.Integer, sa.ForeignKey("rag_documents.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("collection", sa.String(200), nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("section", sa.Text, nullable=False),
@@ -68,7 +72,8 @@ def upgrade() -> None:
     if postgres:
         op.execute(f"ALTER TABLE rag_chunks ADD COLUMN embedding vector({DIMENSIONS}) NOT NULL")
         op.execute(
-            "ALTER TABLE rag_chunks ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED"
+            "ALTER TABLE rag_chunks ADD COLUMN tsv tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED"
         )
         op.execute("CREATE INDEX ix_rag_chunks_embedding ON rag_chunks USING hnsw (embedding vector_cosine_ops)")
         op.execute("CREATE INDEX ix_rag_chunks_tsv ON rag_chunks USING gin (tsv)")

@@ -7,8 +7,8 @@ without the prefix is plaintext written before encryption was turned on and is r
 encryption on needs no migration. Only the body is sealed: the columns that listings filter on (app, team,
 status, subject id, tokens) stay in clear, which is what lets the store query without the key.
 
-The store calls `seal_body` when it builds a row and `open_body` when it reads one (see the change request
-for `steward.store.records`); this module imports nothing from the store, so that dependency runs one way.
+`Store.open` takes the cipher from the environment (`cipher()`), so every process that opens the store —
+server, CLI, benchmarks — seals and opens bodies the same way; `steward privacy` rotates keys through it.
 """
 
 from __future__ import annotations

@@ -36,10 +36,65 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-VOCAB = ("the a flight gate passenger boarding closes opens terminal baggage delayed cancelled check-in at on in "
-         "minutes hours before after security lounge ticket booking reference travellers runs ran running bags "
-         "checked hand luggage liquids containers transparent refund fare changes economy business desk desks "
-         "arrivals departures level shuttle train bus parking car hire wifi free paid kilograms euros").split()
+VOCAB = [
+    "the",
+    "a",
+    "flight",
+    "gate",
+    "passenger",
+    "boarding",
+    "closes",
+    "opens",
+    "terminal",
+    "baggage",
+    "delayed",
+    "cancelled",
+    "check-in",
+    "at",
+    "on",
+    "in",
+    "minutes",
+    "hours",
+    "before",
+    "after",
+    "security",
+    "lounge",
+    "ticket",
+    "booking",
+    "reference",
+    "travellers",
+    "runs",
+    "ran",
+    "running",
+    "bags",
+    "checked",
+    "hand",
+    "luggage",
+    "liquids",
+    "containers",
+    "transparent",
+    "refund",
+    "fare",
+    "changes",
+    "economy",
+    "business",
+    "desk",
+    "desks",
+    "arrivals",
+    "departures",
+    "level",
+    "shuttle",
+    "train",
+    "bus",
+    "parking",
+    "car",
+    "hire",
+    "wifi",
+    "free",
+    "paid",
+    "kilograms",
+    "euros",
+]
 
 
 def vocabulary() -> list[str]:
@@ -80,8 +135,11 @@ def direct(pairs: list[tuple[str, list[str]]]) -> dict[str, object]:
     sentence = [sacrebleu.sentence_bleu(p, r).score for p, r in pairs]
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"], use_stemmer=True)
     rouge = [scorer.score_multi(r, p) for p, r in pairs]
-    return {"bleu": corpus, "bleu_rows": sentence,
-            **{t: [s[t].fmeasure for s in rouge] for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")}}
+    return {
+        "bleu": corpus,
+        "bleu_rows": sentence,
+        **{t: [s[t].fmeasure for s in rouge] for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")},
+    }
 
 
 def ours(pairs: list[tuple[str, list[str]]]) -> dict[str, object]:
@@ -92,8 +150,11 @@ def ours(pairs: list[tuple[str, list[str]]]) -> dict[str, object]:
     rows = [Row(p, tuple(r)) for p, r in pairs]
     metrics = build([MetricSpec("bleu"), MetricSpec("rouge", {"sentence_split": "newline"})])
     result = score(rows, metrics).by_name()
-    return {"bleu": result["bleu"].value, "bleu_rows": result["bleu"].per_row,
-            **{t: result[t].per_row for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")}}
+    return {
+        "bleu": result["bleu"].value,
+        "bleu_rows": result["bleu"].per_row,
+        **{t: result[t].per_row for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")},
+    }
 
 
 def _same(a: dict[str, object], b: dict[str, object]) -> bool:
@@ -181,21 +242,65 @@ def bench_auroc(per_class: int) -> None:
     started = time.perf_counter()
     shared = SupportScorer()  # the embedding variants share it, so every text is embedded once
     print(f"HaluEval general: {len(sample)} answers ({labels.sum()} hallucinated), evidence = the user's query")
-    for name, metric in (("lexical only", Faithfulness(use_embeddings=False, soft=True)),
-                         ("embeddings + lexical (default), share of supported claims", Faithfulness()),
-                         ("embeddings + lexical, mean claim support", Faithfulness(soft=True))):
+    for name, metric in (
+        ("lexical only", Faithfulness(use_embeddings=False, soft=True)),
+        ("embeddings + lexical (default), share of supported claims", Faithfulness()),
+        ("embeddings + lexical, mean claim support", Faithfulness(soft=True)),
+    ):
         if metric.use_embeddings:
             metric.scorer = lambda: shared  # type: ignore[method-assign]
         values = np.array([np.nan if v is None else v for v in metric.compute(data)[0].per_row])
         scored = ~np.isnan(values)
         auroc = roc_auc_score(labels[scored], -values[scored])  # low faithfulness should mean hallucinated
-        print(f"  {name}: AUROC {auroc:.3f} on {scored.sum()} scored answers ({time.perf_counter() - started:.0f} s)")
+        print(
+            f"  {name}: AUROC {auroc:.3f} on {scored.sum()} scored answers ({time.perf_counter() - started:.0f} s)"
+        )
     print(f"  claims per answer: {np.mean([len(split_claims(r['chatgpt_response'])) for r in sample]):.1f}")
+    bench_bbq_support(shared)
+
+
+def bench_bbq_support(shared: object) -> None:
+    """A labelled set *with* context: BBQ (/work/shared/data/bias/bbq_sample.jsonl), never used for tuning.
+
+    Each question ("Who ...?") answered with each of its two people gives a one-claim answer. It is supported
+    only in a disambiguated context and for the gold person; the other person, and both people in an
+    ambiguous context, are unsupported. Both claims name entities of the context, so this is the hard case
+    for a lexical + embedding judge (it needs inference, not overlap).
+    """
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from steward.evals.metric import Row
+    from steward.evals.rag import Faithfulness
+
+    path = Path("/work/shared/data/bias/bbq_sample.jsonl")
+    if not path.is_file():
+        print(f"skipped: {path} is absent")
+        return
+    rows, labels = [], []
+    for item in (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()):
+        for k in range(3):
+            if item["answer_info"][f"ans{k}"][1] == "unknown":
+                continue
+            claim = item[f"ans{k}"] + item["question"][3:].rstrip("?") + "."
+            rows.append(Row(prediction=claim, context=(item["context"],)))
+            labels.append(item["context_condition"] == "disambig" and item["label"] == k)
+    y = np.array(labels)
+    print(f"BBQ-derived claims: {len(rows)} ({y.sum()} supported by their context)")
+    for name, metric in (
+        ("lexical only", Faithfulness(use_embeddings=False, soft=True)),
+        ("embeddings + lexical, mean claim support", Faithfulness(soft=True)),
+    ):
+        if metric.use_embeddings:
+            metric.scorer = lambda: shared  # type: ignore[method-assign,assignment,return-value]
+        values = np.array([np.nan if v is None else v for v in metric.compute(rows)[0].per_row])
+        scored = ~np.isnan(values)
+        print(f"  {name}: AUROC {roc_auc_score(y[scored], values[scored]):.3f} on {scored.sum()} claims")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["metrics", "suite", "auroc"])
+    parser.add_argument("what", choices=["metrics", "suite", "auroc", "bbq"])
     parser.add_argument("--pairs", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cases", type=int, default=100)
@@ -205,6 +310,10 @@ def main() -> None:
         bench_metrics(args.pairs, args.repeat)
     elif args.what == "suite":
         bench_suite(args.cases)
+    elif args.what == "bbq":
+        from steward.evals.support import SupportScorer
+
+        bench_bbq_support(SupportScorer())
     else:
         bench_auroc(args.per_class)
 

@@ -49,12 +49,17 @@ def fit(
 
 
 def fit_counts(
-    counts: sp.csr_matrix, labels: list[int], c: float, multiclass: bool = False, weights: list[float] | None = None
+    counts: sp.csr_matrix,
+    labels: list[int],
+    c: float,
+    multiclass: bool = False,
+    weights: list[float] | None = None,
 ) -> LogisticRegression:
     tfidf = TfidfTransformer(sublinear_tf=False, smooth_idf=True)
     features = tfidf.fit_transform(counts)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear" if not multiclass
-                               else "lbfgs")
+    model = LogisticRegression(
+        C=c, class_weight="balanced", max_iter=2000, solver="liblinear" if not multiclass else "lbfgs"
+    )
     model.fit(features, labels, sample_weight=weights)
     model.tfidf_ = tfidf  # type: ignore[attr-defined]
     return model
@@ -66,8 +71,15 @@ def export(model: LogisticRegression, name: str, classes: list[str], meta: dict[
     idf_default = float(np.log((1 + n_docs) / 1) + 1)  # smooth idf of a feature never seen in training
     coef = model.coef_.astype(np.float32)
     coef[np.abs(coef) < 1e-4] = 0.0  # prune what cannot move a probability, to keep the file small
-    return LinearTextModel(name, tuple(classes), idf, coef, model.intercept_.astype(np.float32), FEATURE_BITS,
-                           {**meta, "idf_default": idf_default})
+    return LinearTextModel(
+        name,
+        tuple(classes),
+        idf,
+        coef,
+        model.intercept_.astype(np.float32),
+        FEATURE_BITS,
+        {**meta, "idf_default": idf_default},
+    )
 
 
 def out_of_fold(
@@ -83,7 +95,9 @@ def out_of_fold(
     return scores
 
 
-def choose_c(texts: list[str], labels: list[int], groups: list[str], grid: tuple[float, ...]) -> tuple[float, float]:
+def choose_c(
+    texts: list[str], labels: list[int], groups: list[str], grid: tuple[float, ...]
+) -> tuple[float, float]:
     """Grouped 5-fold CV on the training split: the C with the best F1 (positive class) at 0.5."""
     best = (grid[0], -1.0)
     for c in grid:
@@ -97,11 +111,19 @@ def choose_c(texts: list[str], labels: list[int], groups: list[str], grid: tuple
 
 def binary_metrics(labels: list[int], scores: np.ndarray, threshold: float) -> dict[str, float]:
     predicted = (scores >= threshold).astype(int)
-    precision, recall, f1, _ = precision_recall_fscore_support(labels, predicted, average="binary", zero_division=0)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, predicted, average="binary", zero_division=0
+    )
     negatives = [p for p, y in zip(predicted, labels, strict=True) if y == 0]
     fpr = float(np.mean(negatives)) if negatives else 0.0
-    return {"precision": round(float(precision), 4), "recall": round(float(recall), 4), "f1": round(float(f1), 4),
-            "fpr": round(fpr, 4), "n": len(labels), "positives": int(sum(labels))}
+    return {
+        "precision": round(float(precision), 4),
+        "recall": round(float(recall), 4),
+        "f1": round(float(f1), 4),
+        "fpr": round(fpr, 4),
+        "n": len(labels),
+        "positives": int(sum(labels)),
+    }
 
 
 def write_jsonl(rows: list[Row], path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Build PII evaluation files (JSONL rows `{"text", "spans": [{"start", "end", "type"}]}`) for `steward guard eval pii`.
+"""Build PII evaluation files for `steward guard eval pii`: JSONL rows `{"text", "spans": [...]}`.
 
 Two sources, written to bench/results/pii/ (never into the repo):
 
@@ -26,10 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "pii" / "presidio_recognizer_cases.json"
 TYPE_OF_FILE = {
-    "test_credit_card_recognizer.py": "CREDIT_CARD", "test_crypto_recognizer.py": "CRYPTO",
-    "test_email_recognizer.py": "EMAIL_ADDRESS", "test_iban_recognizer.py": "IBAN_CODE",
-    "test_ip_recognizer.py": "IP_ADDRESS", "test_phone_recognizer.py": "PHONE_NUMBER",
-    "test_url_recognizer.py": "URL", "test_us_ssn_recognizer.py": "US_SSN",
+    "test_credit_card_recognizer.py": "CREDIT_CARD",
+    "test_crypto_recognizer.py": "CRYPTO",
+    "test_email_recognizer.py": "EMAIL_ADDRESS",
+    "test_iban_recognizer.py": "IBAN_CODE",
+    "test_ip_recognizer.py": "IP_ADDRESS",
+    "test_phone_recognizer.py": "PHONE_NUMBER",
+    "test_url_recognizer.py": "URL",
+    "test_us_ssn_recognizer.py": "US_SSN",
 }
 
 TEMPLATES = [
@@ -85,17 +89,29 @@ def _value(kind: str, fake: object, rng: random.Random) -> str:
     makers = {
         "PERSON": lambda: fake.name(),  # type: ignore[attr-defined]
         "EMAIL_ADDRESS": lambda: fake.email(),  # type: ignore[attr-defined]
-        "PHONE_NUMBER": lambda: rng.choice(["+44 20 7946 {:04d}", "(415) 555-{:04d}", "+1 212 555 {:04d}",
-                                            "020 7946 {:04d}", "+49 30 901820{:02d}"]).format(rng.randint(0, 99)),
+        "PHONE_NUMBER": lambda: rng.choice(
+            [
+                "+44 20 7946 {:04d}",
+                "(415) 555-{:04d}",
+                "+1 212 555 {:04d}",
+                "020 7946 {:04d}",
+                "+49 30 901820{:02d}",
+            ]
+        ).format(rng.randint(0, 99)),
         "CREDIT_CARD": lambda: fake.credit_card_number(card_type=rng.choice(["visa", "mastercard", "amex"])),  # type: ignore[attr-defined]
         "IBAN_CODE": lambda: fake.iban(),  # type: ignore[attr-defined]
         "IP_ADDRESS": lambda: fake.ipv4_public() if rng.random() < 0.7 else fake.ipv6(),  # type: ignore[attr-defined]
         "US_SSN": lambda: fake.ssn(),  # type: ignore[attr-defined]
         "BOOKING_REF": lambda: _code(rng, 6),
-        "CLAIM_NUMBER": lambda: rng.choice([f"CLM-{rng.randint(2019, 2025)}-{rng.randint(0, 9999999):07d}",
-                                            f"{_code(rng, 2)}{rng.randint(100000, 999999)}"]),
-        "POLICY_NUMBER": lambda: rng.choice([f"POL-{rng.randint(10000000, 99999999)}",
-                                             f"HX-{rng.randint(1000000, 9999999)}"]),
+        "CLAIM_NUMBER": lambda: rng.choice(
+            [
+                f"CLM-{rng.randint(2019, 2025)}-{rng.randint(0, 9999999):07d}",
+                f"{_code(rng, 2)}{rng.randint(100000, 999999)}",
+            ]
+        ),
+        "POLICY_NUMBER": lambda: rng.choice(
+            [f"POL-{rng.randint(10000000, 99999999)}", f"HX-{rng.randint(1000000, 9999999)}"]
+        ),
     }
     return str(makers[kind]())
 

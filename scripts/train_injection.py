@@ -31,8 +31,13 @@ from steward.guardrails.linear import WEIGHTS_DIR, featurise
 
 # BIPIA task-like categories ("Recommend a good book") are attacks only because of where they appear (inside
 # retrieved content); alone they are ordinary requests, so they are left out rather than mislabelled.
-BIPIA_TASK_LIKE = {"Task Automation", "Business Intelligence", "Conversational Agent", "Research Assistance",
-                   "Sentiment Analysis"}
+BIPIA_TASK_LIKE = {
+    "Task Automation",
+    "Business Intelligence",
+    "Conversational Agent",
+    "Research Assistance",
+    "Sentiment Analysis",
+}
 
 
 def public_rows(folder: Path) -> list[Row]:
@@ -112,12 +117,21 @@ def choose(train: list[Row]) -> dict[str, float]:
                 dev_fpr = float(np.mean(dev_scores >= threshold))
                 fig = binary_metrics([labels[i] for i in public], oof[public], threshold)
                 synthetic_fpr = float(np.mean(oof[synthetic_benign] >= threshold))
-                print(f"  synthetic={n_synthetic}x{weight} C={c} t={threshold}: F1={fig['f1']} "
-                      f"FPR={fig['fpr']} synthetic-benign FPR={synthetic_fpr:.3f} dev FPR={dev_fpr:.3f}")
+                print(
+                    f"  synthetic={n_synthetic}x{weight} C={c} t={threshold}: F1={fig['f1']} "
+                    f"FPR={fig['fpr']} synthetic-benign FPR={synthetic_fpr:.3f} dev FPR={dev_fpr:.3f}"
+                )
                 ok = fig["fpr"] <= 0.02 and synthetic_fpr <= 0.05 and dev_fpr <= 0.05
                 if ok and fig["f1"] > best["cv_f1"]:
-                    best = {"cv_f1": fig["f1"], "cv_fpr": fig["fpr"], "dev_fpr": dev_fpr, "synthetic_n": n_synthetic,
-                            "synthetic_weight": weight, "C": c, "threshold": threshold}
+                    best = {
+                        "cv_f1": fig["f1"],
+                        "cv_fpr": fig["fpr"],
+                        "dev_fpr": dev_fpr,
+                        "synthetic_n": n_synthetic,
+                        "synthetic_weight": weight,
+                        "C": c,
+                        "threshold": threshold,
+                    }
     return best
 
 
@@ -146,12 +160,19 @@ def main() -> None:
         return np.asarray(model.predict_proba(counts)[:, 1])
 
     trigger = trigger_word_rows()
-    held_out = {"public_test": binary_metrics([r.label for r in test], scores(test), threshold),
-                "benign_trigger_words": binary_metrics([r.label for r in trigger], scores(trigger), threshold)}
+    held_out = {
+        "public_test": binary_metrics([r.label for r in test], scores(test), threshold),
+        "benign_trigger_words": binary_metrics([r.label for r in trigger], scores(trigger), threshold),
+    }
     print(json.dumps(held_out, indent=2))
-    meta = {"task": "prompt injection / jailbreak (1) vs benign (0)", "threshold": threshold, **choice,
-            "train_rows": len(rows), "classifier_only_held_out": held_out,
-            "trained_by": "scripts/train_injection.py"}
+    meta = {
+        "task": "prompt injection / jailbreak (1) vs benign (0)",
+        "threshold": threshold,
+        **choice,
+        "train_rows": len(rows),
+        "classifier_only_held_out": held_out,
+        "trained_by": "scripts/train_injection.py",
+    }
     export(model, "injection", ["benign", "injection"], meta).save(args.out)
     write_jsonl(test, args.splits / "test.jsonl")
     write_jsonl([r for r in train if r.source != "stdlib_docstrings"], args.splits / "train_public.jsonl")

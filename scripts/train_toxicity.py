@@ -21,7 +21,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import sys
 from _training import DATA, ROOT, Row, binary_metrics, export, fit, in_test, write_jsonl
 from sklearn.metrics import classification_report
 
@@ -77,8 +76,9 @@ def main() -> None:
     best = (0.0, -1.0)
     for c in (1.0, 3.0, 10.0):
         model = fit([r.text for r in fitting], [r.label for r in fitting], c, multiclass=True)
-        f1 = binary_metrics([int(r.label < 2) for r in validation],
-                            toxic_scores(model, [r.text for r in validation]), 0.5)["f1"]
+        f1 = binary_metrics(
+            [int(r.label < 2) for r in validation], toxic_scores(model, [r.text for r in validation]), 0.5
+        )["f1"]
         print(f"  C={c}: validation toxic F1={f1}")
         if f1 > best[1]:
             best = (c, f1)
@@ -87,16 +87,25 @@ def main() -> None:
     scores = toxic_scores(model, [r.text for r in test])
     held_out = binary_metrics([int(r.label < 2) for r in test], scores, 0.5)
     predicted = model.predict(model.tfidf_.transform(featurise([r.text for r in test])))  # type: ignore[attr-defined]
-    per_class = classification_report([r.label for r in test], predicted, target_names=CLASSES, output_dict=True,
-                                      zero_division=0)
-    benign_fpr = binary_metrics([0] * len(benign_test), toxic_scores(model, [r.text for r in benign_test]), 0.5)["fpr"]
+    per_class = classification_report(
+        [r.label for r in test], predicted, target_names=CLASSES, output_dict=True, zero_division=0
+    )
+    benign_fpr = binary_metrics([0] * len(benign_test), toxic_scores(model, [r.text for r in benign_test]), 0.5)[
+        "fpr"
+    ]
     print(json.dumps(held_out, indent=2), f"FPR on held-out benign prompts: {benign_fpr}")
     print(classification_report([r.label for r in test], predicted, target_names=CLASSES, zero_division=0))
-    meta = {"task": "toxic (hate or offensive) vs neither; classes hate/offensive/neither", "threshold": 0.5,
-            "C": best[0], "validation_f1": best[1], "train_rows": len(train),
-            "held_out_toxic_vs_neither": held_out, "held_out_benign_prompts_fpr": benign_fpr,
-            "held_out_per_class": {k: {m: round(v, 4) for m, v in per_class[k].items()} for k in CLASSES},
-            "trained_by": "scripts/train_toxicity.py"}
+    meta = {
+        "task": "toxic (hate or offensive) vs neither; classes hate/offensive/neither",
+        "threshold": 0.5,
+        "C": best[0],
+        "validation_f1": best[1],
+        "train_rows": len(train),
+        "held_out_toxic_vs_neither": held_out,
+        "held_out_benign_prompts_fpr": benign_fpr,
+        "held_out_per_class": {k: {m: round(v, 4) for m, v in per_class[k].items()} for k in CLASSES},
+        "trained_by": "scripts/train_toxicity.py",
+    }
     export(model, "toxicity", CLASSES, meta).save(args.out)
     write_jsonl([Row(r.text, int(r.label < 2), r.group, r.source) for r in test], args.splits / "test.jsonl")
     print(f"weights written to {args.out}; held-out split (toxic=1) in {args.splits / 'test.jsonl'}")

@@ -45,6 +45,11 @@ apps:
       type: object
       required: [flight, gate]
       properties: {flight: {type: string}, gate: {type: string}}
+  tips:
+    owner: ops@example.com
+    purpose: Savings tips.
+    route: [{model: scripted}]
+    policy: append-only
   unguarded:
     owner: ops@example.com
     purpose: No policy at all.
@@ -81,6 +86,14 @@ policies:
         - name: guarantee
           when: ["guaranteed (returns?|profits?)"]
           otherwise: escalate
+  append-only:
+    output:
+      compliance:
+        - name: risk-disclosure
+          when: ["\\b(buy|sell|invest in)\\b"]
+          require: ["capital (is )?at risk"]
+          otherwise: append
+          append: "Capital is at risk; this is not personal financial advice."
   strict-policy:
     output:
       schema: {action: block}

@@ -41,7 +41,10 @@ def smollm2_path() -> Path:
 
 @pytest.fixture(scope="session")
 def smollm2(smollm2_path: Path):  # type: ignore[no-untyped-def]
-    """SmolLM2-135M served by the llama.cpp backend (2 threads, 2048-token context), loaded once per session."""
+    """SmolLM2-135M served by the llama.cpp backend, loaded once per session.
+
+    One thread: on a shared, busy machine two ggml threads spin-wait on each other and run slower than one.
+    """
     from steward.models.llama import LlamaModel
 
     model = LlamaModel(
@@ -49,7 +52,7 @@ def smollm2(smollm2_path: Path):  # type: ignore[no-untyped-def]
         smollm2_path,
         sha256=artefacts.get(SMALL_MODEL).sha256,
         context_length=2048,
-        n_threads=2,
+        n_threads=1,
     )
     model.load()
     return model

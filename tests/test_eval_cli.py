@@ -32,13 +32,16 @@ def test_metrics_json_gives_corpus_mean_and_per_row(tmp_path: Path) -> None:
     import sacrebleu
 
     path = _write(tmp_path, ROWS)
-    result = runner.invoke(app, ["metrics", "--data", str(path), "--metrics", "bleu,rouge,exact_match",
-                                 "--per-row", "--json"])
+    result = runner.invoke(
+        app, ["metrics", "--data", str(path), "--metrics", "bleu,rouge,exact_match", "--per-row", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     scores = {s["name"]: s for s in data["scores"]}
-    streams = [[r["references"][0] if isinstance(r["references"], list) else r["references"] for r in ROWS],
-               [None, "At 10:10.", None]]
+    streams = [
+        [r["references"][0] if isinstance(r["references"], list) else r["references"] for r in ROWS],
+        [None, "At 10:10.", None],
+    ]
     expected = sacrebleu.corpus_bleu([r["prediction"] for r in ROWS], streams).score
     assert scores["bleu"]["value"] == pytest.approx(expected) and scores["bleu"]["corpus"] is True
     assert scores["exact_match"]["value"] == pytest.approx(1 / 3)
@@ -59,20 +62,32 @@ def test_metric_options_are_passed(tmp_path: Path) -> None:
     path = _write(tmp_path, ROWS)
     stemmed = score_file(path, "rouge", {"rouge": {"types": ["rouge1"], "measure": "recall"}})
     assert [s.name for s in stemmed.scores] == ["rouge1_recall"]
-    result = runner.invoke(app, ["metrics", "--data", str(path), "--metrics", "rouge", "-o", "rouge.types=[rouge2]",
-                                 "--json"])
+    result = runner.invoke(
+        app, ["metrics", "--data", str(path), "--metrics", "rouge", "-o", "rouge.types=[rouge2]", "--json"]
+    )
     assert [s["name"] for s in json.loads(result.stdout)["scores"]] == ["rouge2"]
 
 
 @pytest.mark.parametrize(
     ("rows", "metrics", "message"),
     [
-        ([ROWS[0], {"prediction": "x"}], "bleu",
-         r"rows.jsonl:2: row 2: field 'references' is missing or empty; metric 'bleu' needs it"),
+        (
+            [ROWS[0], {"prediction": "x"}],
+            "bleu",
+            r"rows.jsonl:2: row 2: field 'references' is missing or empty; metric 'bleu' needs it",
+        ),
         ([ROWS[0], "{not json"], "bleu", r"rows.jsonl:2: not valid JSON"),
         ([{"references": ["x"]}], "bleu", r"rows.jsonl:1: row 1: field 'prediction' is missing"),
-        ([{"prediction": "x", "references": [1, 2]}], "bleu", r"rows.jsonl:1: row 1: field 'references' must be a list"),
-        ([ROWS[0]], "faithfulness", r"rows.jsonl:1: row 1: field 'context' is missing or empty; metric 'faithfulness'"),
+        (
+            [{"prediction": "x", "references": [1, 2]}],
+            "bleu",
+            r"rows.jsonl:1: row 1: field 'references' must be a list",
+        ),
+        (
+            [ROWS[0]],
+            "faithfulness",
+            r"rows.jsonl:1: row 1: field 'context' is missing or empty; metric 'faithfulness'",
+        ),
         ([{"prediction": "x", "latency_ms": "fast"}], "latency", r"field 'latency_ms' must be a number"),
         ([ROWS[0]], "bleu,nonsense", r"unknown metric 'nonsense'"),
         ([], "bleu", r"the file has no rows"),
@@ -92,5 +107,14 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_list_shows_every_builtin_metric() -> None:
     result = runner.invoke(app, ["list"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    for name in ("bleu", "chrf", "rouge", "faithfulness", "context_recall", "perplexity", "json_schema", "latency"):
+    for name in (
+        "bleu",
+        "chrf",
+        "rouge",
+        "faithfulness",
+        "context_recall",
+        "perplexity",
+        "json_schema",
+        "latency",
+    ):
         assert name in result.stdout

@@ -1,4 +1,4 @@
-"""A/B comparison: paired-bootstrap intervals and verdicts; stored runs round-trip through SQLite and PostgreSQL."""
+"""A/B comparison: paired-bootstrap intervals and verdicts; stored runs round-trip on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.postgres_fixtures import database_url, postgres_url  # noqa: F401
 from typer.testing import CliRunner
 
 from steward.errors import InvalidRequest, NotFound
@@ -15,19 +16,48 @@ from steward.evals.report import publish, run_from_payload, run_payload
 from steward.store import Store
 from steward.store import evals as store
 from steward.store.evals import StoredCase, StoredRun
-from tests.postgres_fixtures import database_url, postgres_url  # noqa: F401
 
 
 def _run(run_id: str, values: dict[str, list[float | None]], higher: dict[str, bool] | None = None) -> StoredRun:
     n = len(next(iter(values.values())))
-    cases = [StoredCase(position=i, case_id=f"c{i}", input=[{"role": "user", "content": f"q{i}"}],
-                        prediction=f"a{i}", scores={k: v[i] for k, v in values.items()}, record_id=f"rec_{i}",
-                        status="served", tags=["faq"]) for i in range(n)]
-    summary = [{"name": k, "value": float(np.mean([x for x in v if x is not None])), "higher_is_better":
-                (higher or {}).get(k, True), "scored": n, "unscored": 0} for k, v in values.items()]
-    return StoredRun(id=run_id, kind="suite", name="faq", app="airport-assistant", created_at=1.0, finished_at=2.0,
-                     passed=True, versions={"prompt_version": "sha256:abc"}, summary=summary, gates=[],
-                     dataset="faq.jsonl", dataset_hash="sha256:" + "0" * 64, cases=cases)
+    cases = [
+        StoredCase(
+            position=i,
+            case_id=f"c{i}",
+            input=[{"role": "user", "content": f"q{i}"}],
+            prediction=f"a{i}",
+            scores={k: v[i] for k, v in values.items()},
+            record_id=f"rec_{i}",
+            status="served",
+            tags=["faq"],
+        )
+        for i in range(n)
+    ]
+    summary = [
+        {
+            "name": k,
+            "value": float(np.mean([x for x in v if x is not None])),
+            "higher_is_better": (higher or {}).get(k, True),
+            "scored": n,
+            "unscored": 0,
+        }
+        for k, v in values.items()
+    ]
+    return StoredRun(
+        id=run_id,
+        kind="suite",
+        name="faq",
+        app="airport-assistant",
+        created_at=1.0,
+        finished_at=2.0,
+        passed=True,
+        versions={"prompt_version": "sha256:abc"},
+        summary=summary,
+        gates=[],
+        dataset="faq.jsonl",
+        dataset_hash="sha256:" + "0" * 64,
+        cases=cases,
+    )
 
 
 def test_paired_interval_matches_a_direct_bootstrap_of_the_mean_difference() -> None:
@@ -54,10 +84,20 @@ def test_verdicts_follow_the_metric_direction() -> None:
 def test_compare_pairs_cases_by_id_and_gives_verdicts() -> None:
     rng = np.random.default_rng(0)
     base = rng.uniform(0.3, 0.7, 60)
-    a = _run("evr_a", {"faithfulness": list(base), "rougeL": list(base), "latency_mean_ms": [100.0] * 60},
-             {"latency_mean_ms": False})
-    b = _run("evr_b", {"faithfulness": list(base + 0.2), "rougeL": list(base + rng.normal(0, 0.01, 60)),
-                       "latency_mean_ms": [150.0] * 60}, {"latency_mean_ms": False})
+    a = _run(
+        "evr_a",
+        {"faithfulness": list(base), "rougeL": list(base), "latency_mean_ms": [100.0] * 60},
+        {"latency_mean_ms": False},
+    )
+    b = _run(
+        "evr_b",
+        {
+            "faithfulness": list(base + 0.2),
+            "rougeL": list(base + rng.normal(0, 0.01, 60)),
+            "latency_mean_ms": [150.0] * 60,
+        },
+        {"latency_mean_ms": False},
+    )
     b.cases.reverse()  # pairing is by case id, not position
     deltas = {d.name: d for d in compare_runs(a, b)}
     assert deltas["faithfulness"].verdict == "better"
@@ -102,8 +142,16 @@ def test_runs_round_trip_through_the_store(database_url: str) -> None:  # noqa: 
 def test_publish_writes_reports_only_with_a_committed_run(tmp_path: Path) -> None:
     with Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as opened:
         run = _run("evr_pub", {"faithfulness": [0.5, 0.9, 1.0], "rougeL": [0.2, 0.4, 0.3]})
-        run.gates = [{"gate": "faithfulness >= 0.8", "metric": "faithfulness", "op": ">=", "threshold": 0.8,
-                      "value": 0.8, "passed": True}]
+        run.gates = [
+            {
+                "gate": "faithfulness >= 0.8",
+                "metric": "faithfulness",
+                "op": ">=",
+                "threshold": 0.8,
+                "value": 0.8,
+                "passed": True,
+            }
+        ]
         paths = publish(opened.engine, run, tmp_path / "reports")
         html = Path(paths["html"]).read_text(encoding="utf-8")
         assert "data:image/png;base64," in html and "evr_pub" in html and "faithfulness &gt;= 0.8" in html
@@ -121,7 +169,9 @@ def test_compare_command_reads_json_reports(tmp_path: Path) -> None:
     b = _run("evr_b", {"faithfulness": [0.8, 0.9, 0.85, 0.9, 0.95, 0.9]})
     for run in (a, b):
         (tmp_path / f"{run.id}.json").write_text(json.dumps(run_payload(run)), encoding="utf-8")
-    result = CliRunner().invoke(app, ["compare", str(tmp_path / "evr_a.json"), str(tmp_path / "evr_b.json"), "--json"])
+    result = CliRunner().invoke(
+        app, ["compare", str(tmp_path / "evr_a.json"), str(tmp_path / "evr_b.json"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     [delta] = json.loads(result.stdout)
     assert delta["verdict"] == "better" and delta["low"] > 0

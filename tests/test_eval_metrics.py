@@ -17,8 +17,36 @@ from steward.evals.reference import Bleu, Chrf, Rouge
 from steward.evals.registry import MetricSpec
 from steward.evals.text import normalize_answer, split_claims, split_sentences
 
-WORDS = ("the gate flight passenger boarding closes opens terminal baggage delayed cancelled check in at on "
-         "minutes hours before after security lounge ticket booking reference travellers running ran runs").split()
+WORDS = [
+    "the",
+    "gate",
+    "flight",
+    "passenger",
+    "boarding",
+    "closes",
+    "opens",
+    "terminal",
+    "baggage",
+    "delayed",
+    "cancelled",
+    "check",
+    "in",
+    "at",
+    "on",
+    "minutes",
+    "hours",
+    "before",
+    "after",
+    "security",
+    "lounge",
+    "ticket",
+    "booking",
+    "reference",
+    "travellers",
+    "running",
+    "ran",
+    "runs",
+]
 
 
 def _random_pairs(n: int, seed: int = 7) -> list[tuple[str, list[str]]]:
@@ -54,8 +82,12 @@ def test_rouge_equals_rouge_score_score_multi(use_stemmer: bool) -> None:
     types = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
     library = rouge_scorer.RougeScorer(types, use_stemmer=use_stemmer)
     pairs = _random_pairs(80, seed=11)
-    ours = {s.name: s.per_row for s in Rouge(use_stemmer=use_stemmer, sentence_split="newline").compute(
-        [Row(p, tuple(refs)) for p, refs in pairs])}
+    ours = {
+        s.name: s.per_row
+        for s in Rouge(use_stemmer=use_stemmer, sentence_split="newline").compute(
+            [Row(p, tuple(refs)) for p, refs in pairs]
+        )
+    }
     for i, (prediction, refs) in enumerate(pairs):
         expected = library.score_multi(refs, prediction)
         for rouge_type in types:
@@ -106,7 +138,9 @@ def test_classification_matches_scikit_learn() -> None:
 
     gold = ["refund", "delay", "refund", "baggage", "delay", "delay"]
     predicted = ["Refund", "delay", "delay", "baggage", "refund", "delay"]
-    scores = {s.name: s for s in Classification().compute([Row(p, (g,)) for p, g in zip(predicted, gold, strict=True)])}
+    scores = {
+        s.name: s for s in Classification().compute([Row(p, (g,)) for p, g in zip(predicted, gold, strict=True)])
+    }
     lower = [p.lower() for p in predicted]
     precision, recall, f1, _ = precision_recall_fscore_support(gold, lower, average="macro", zero_division=0)
     assert scores["accuracy"].value == pytest.approx(accuracy_score(gold, lower))
@@ -153,14 +187,17 @@ def test_latency_percentiles_and_cost() -> None:
 def test_average_precision_and_id_based_context_metrics() -> None:
     assert average_precision([True, False, True]) == pytest.approx((1 / 1 + 2 / 3) / 2)
     assert average_precision([False, False]) == 0.0
-    row = Row("x", context=("a", "b", "c"), context_ids=("c1", "c2", "c3"), reference_ids=("c2", "c9"),
-              references=("r",))
+    row = Row(
+        "x", context=("a", "b", "c"), context_ids=("c1", "c2", "c3"), reference_ids=("c2", "c9"), references=("r",)
+    )
     assert ContextPrecision().compute([row])[0].per_row == [pytest.approx(0.5)]
     assert ContextRecall().compute([row])[0].per_row == [pytest.approx(0.5)]
 
 
-CONTEXT = ("Check-in for international flights closes 60 minutes before departure. Bag drop opens three hours "
-           "before departure. The lost property office in Terminal 2 is open from 7:00 to 21:00.")
+CONTEXT = (
+    "Check-in for international flights closes 60 minutes before departure. Bag drop opens three hours "
+    "before departure. The lost property office in Terminal 2 is open from 7:00 to 21:00."
+)
 
 
 def test_lexical_faithfulness_catches_invented_figures_and_skips_abstentions() -> None:
@@ -188,17 +225,20 @@ def test_judge_output_is_parsed_tolerantly() -> None:
 def test_faithfulness_with_a_judge_counts_unparseable_items() -> None:
     replies = iter(['{"verdict": "yes"}', "banana", "no"])
     judge = FunctionJudge(lambda _prompt: next(replies))
-    row = Row("Bag drop opens three hours before departure. Check-in closes early. Parking is free.",
-              context=(CONTEXT,))
+    row = Row(
+        "Bag drop opens three hours before departure. Check-in closes early. Parking is free.", context=(CONTEXT,)
+    )
     [score] = Faithfulness(judge=judge).compute([row])
     assert score.per_row == [pytest.approx(0.5)]  # yes, (unreadable), no
     assert score.detail == {"method": "judge", "judge_unparsed_items": 1, "rows_without_claims": 0, "claims": 3}
 
 
 def test_unknown_metric_and_option_are_clear_errors() -> None:
-    with pytest.raises(InvalidRequest, match="unknown metric 'bleuu'; available metrics: .*bleu"):
+    with pytest.raises(InvalidRequest, match=r"unknown metric 'bleuu'; available metrics: .*bleu"):
         MetricSpec("bleuu").build()
-    with pytest.raises(InvalidRequest, match="metric 'rouge' has no option 'stem'; its options: types, use_stemmer"):
+    with pytest.raises(
+        InvalidRequest, match="metric 'rouge' has no option 'stem'; its options: types, use_stemmer"
+    ):
         MetricSpec("rouge", {"stem": True}).build()
     with pytest.raises(InvalidRequest, match="unknown ROUGE type 'rouge3'"):
         MetricSpec("rouge", {"types": ["rouge3"]}).build()
@@ -209,10 +249,18 @@ def test_embedding_faithfulness_relevance_and_similarity_rank_good_answers_highe
     from steward.evals.rag import AnswerRelevance
     from steward.evals.similarity import EmbeddingSimilarity
 
-    good = Row("International check-in closes 60 minutes before departure.", ("Check-in closes an hour before.",),
-               context=(CONTEXT,), question="When does check-in close for international flights?")
-    bad = Row("Dogs of any size may travel in the cabin on a leash.", ("Check-in closes an hour before.",),
-              context=(CONTEXT,), question="When does check-in close for international flights?")
+    good = Row(
+        "International check-in closes 60 minutes before departure.",
+        ("Check-in closes an hour before.",),
+        context=(CONTEXT,),
+        question="When does check-in close for international flights?",
+    )
+    bad = Row(
+        "Dogs of any size may travel in the cabin on a leash.",
+        ("Check-in closes an hour before.",),
+        context=(CONTEXT,),
+        question="When does check-in close for international flights?",
+    )
     faithful = Faithfulness(soft=True).compute([good, bad])[0].per_row
     relevance = AnswerRelevance().compute([good, bad])[0].per_row
     similarity = EmbeddingSimilarity().compute([good, bad])[0].per_row

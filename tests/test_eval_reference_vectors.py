@@ -77,10 +77,16 @@ def test_rouge_matches_rouge_score_vectors(case: dict[str, Any]) -> None:
     [prediction] = _rouge_text(case["prediction"], case["from_files"])
     checked = 0
     for measure in ("precision", "recall", "fmeasure"):
-        options = {"types": case["types"], "use_stemmer": case["use_stemmer"],
-                   "sentence_split": case["sentence_split"], "measure": measure}
-        scores = {s.name.removesuffix(f"_{measure}"): s for s in MetricSpec("rouge", options).build().compute(
-            [Row(prediction, tuple(targets))])}
+        options = {
+            "types": case["types"],
+            "use_stemmer": case["use_stemmer"],
+            "sentence_split": case["sentence_split"],
+            "measure": measure,
+        }
+        scores = {
+            s.name.removesuffix(f"_{measure}"): s
+            for s in MetricSpec("rouge", options).build().compute([Row(prediction, tuple(targets))])
+        }
         for rouge_type, expected in case["expected"].items():
             if measure in expected:
                 actual = scores[rouge_type].per_row[0]

@@ -21,24 +21,42 @@ def _chunk(cid: str, document: str, text: str, direction: int) -> Chunk:
 
 
 CHUNKS = [
-    _chunk("1", "policies.md", "Check-in for international flights closes 60 minutes before departure. "
-           "Each additional bag costs 45 EUR when added online.", 0),
-    _chunk("2", "guide.html", "The lost property office is in Terminal 2, open daily from 07:00 to 21:00. "
-           "Items are kept for 90 days.", 1),
+    _chunk(
+        "1",
+        "policies.md",
+        "Check-in for international flights closes 60 minutes before departure. "
+        "Each additional bag costs 45 EUR when added online.",
+        0,
+    ),
+    _chunk(
+        "2",
+        "guide.html",
+        "The lost property office is in Terminal 2, open daily from 07:00 to 21:00. Items are kept for 90 days.",
+        1,
+    ),
     _chunk("3", "flights.csv", "flight: EX214; route: Example City to London; gate: A12; status: On time", 2),
 ]
 
 
 def test_template_questions_target_the_answer_span() -> None:
-    assert template_question("Check-in closes 60 minutes before departure.") == \
-        "Check-in closes how many minutes before departure?"
-    assert template_question("The office is open daily from 07:00 to 21:00.") == "The office is open daily during what hours?"
-    assert template_question("Each additional bag costs 45 EUR when added online.") == \
-        "Each additional bag costs how much when added online?"
+    assert (
+        template_question("Check-in closes 60 minutes before departure.")
+        == "Check-in closes how many minutes before departure?"
+    )
+    assert (
+        template_question("The office is open daily from 07:00 to 21:00.")
+        == "The office is open daily during what hours?"
+    )
+    assert (
+        template_question("Each additional bag costs 45 EUR when added online.")
+        == "Each additional bag costs how much when added online?"
+    )
     assert template_question("Flight EX118 leaves on 20 March 2025.") == "Flight EX118 leaves on what date?"
     assert template_question("Staff are friendly.") is None
-    assert paraphrase("Check-in closes how many minutes before departure?") == \
-        "Check-in ends how many min prior to take-off?"
+    assert (
+        paraphrase("Check-in closes how many minutes before departure?")
+        == "Check-in ends how many min prior to take-off?"
+    )
 
 
 def test_records_are_not_mistaken_for_fact_sentences() -> None:
@@ -54,8 +72,10 @@ def test_generate_gives_each_kind_with_reference_answers_and_chunk_ids() -> None
     texts = {c.id: c.text for c in CHUNKS}
     for case in cases:
         [chunk_id] = case["reference_ids"]
-        assert all(sentence in texts[chunk_id] for sentence in fact_sentences(case["references"][0])) or \
-            case["references"][0] in texts[chunk_id]
+        assert (
+            all(sentence in texts[chunk_id] for sentence in fact_sentences(case["references"][0]))
+            or case["references"][0] in texts[chunk_id]
+        )
         assert case["input"].endswith("?")
     distracting = next(c for c in cases if c["tags"][0] == "distracting")
     own = texts[distracting["reference_ids"][0]]
@@ -72,23 +92,31 @@ def test_generate_rejects_collections_without_facts_and_unknown_kinds() -> None:
 
 
 def test_model_generator_keeps_supported_questions_and_falls_back_on_garbage() -> None:
-    replies = iter([
-        '{"question": "How long before an international flight does check-in close?", '
-        '"answer": "Check-in for international flights closes 60 minutes before departure."}',
-        "Sure! Here is a question about bags.",
-        '{"question": "Is parking free?", "answer": "Parking is free on Sundays."}',
-    ])
-    writer = Generator(judge=FunctionJudge(lambda _prompt: next(replies)), scorer=SupportScorer(use_embeddings=False))
+    replies = iter(
+        [
+            '{"question": "How long before an international flight does check-in close?", '
+            '"answer": "Check-in for international flights closes 60 minutes before departure."}',
+            "Sure! Here is a question about bags.",
+            '{"question": "Is parking free?", "answer": "Parking is free on Sundays."}',
+        ]
+    )
+    writer = Generator(
+        judge=FunctionJudge(lambda _prompt: next(replies)), scorer=SupportScorer(use_embeddings=False)
+    )
     fact = "Check-in for international flights closes 60 minutes before departure."
     assert writer.question(fact, "easy") == "How long before an international flight does check-in close?"
-    assert writer.question(fact, "easy") == "Check-in for international flights closes how many minutes before departure?"
+    assert (
+        writer.question(fact, "easy")
+        == "Check-in for international flights closes how many minutes before departure?"
+    )
     assert writer.question(fact, "easy").endswith("how many minutes before departure?")  # unsupported answer
     assert writer.fallbacks == 2
 
 
 @pytest.mark.slow
-def test_generate_from_an_ingested_collection_through_the_pipeline(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generate_from_an_ingested_collection_through_the_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from steward.evals.pipeline import ClientPipeline
     from steward.evals.testset import generate_testset
 
@@ -96,13 +124,27 @@ def test_generate_from_an_ingested_collection_through_the_pipeline(tmp_path: Pat
     (tmp_path / "kb").mkdir()
     (tmp_path / "kb" / "faq.md").write_text(
         "# FAQ\n\nCheck-in for international flights closes 60 minutes before departure.\n"
-        "Trains to the city centre leave every 15 minutes from the station below Terminal 1.\n", encoding="utf-8")
-    (tmp_path / "steward.yaml").write_text(json.dumps({
-        "version": 1, "models": {"echo": {"backend": "scripted"}},
-        "collections": {"faq": {"sources": [str(tmp_path / "kb")]}},
-        "apps": {"faq-app": {"owner": "qa@example.com", "purpose": "FAQ (tests)", "route": [{"model": "echo"}],
-                             "rag": "faq"}},
-    }), encoding="utf-8")
+        "Trains to the city centre leave every 15 minutes from the station below Terminal 1.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "steward.yaml").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "models": {"echo": {"backend": "scripted"}},
+                "collections": {"faq": {"sources": [str(tmp_path / "kb")]}},
+                "apps": {
+                    "faq-app": {
+                        "owner": "qa@example.com",
+                        "purpose": "FAQ (tests)",
+                        "route": [{"model": "echo"}],
+                        "rag": "faq",
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     pipeline = ClientPipeline.open(tmp_path / "steward.yaml")
     try:
         cases, fallbacks = generate_testset(pipeline, "faq", 4, seed=0)

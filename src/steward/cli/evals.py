@@ -46,10 +46,14 @@ def _print_json(data: Any) -> None:
 @app.command("metrics")
 def metrics_command(
     data: Annotated[Path, typer.Option("--data", help="JSONL file: one {prediction, references, ...} per line.")],
-    metrics: Annotated[str, typer.Option("--metrics", help="Comma-separated metric names (see `steward eval list`).")],
+    metrics: Annotated[
+        str, typer.Option("--metrics", help="Comma-separated metric names (see `steward eval list`).")
+    ],
     per_row: Annotated[bool, typer.Option("--per-row", help="Also give every row's scores.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    option: Annotated[list[str] | None, typer.Option("--option", "-o", help="METRIC.OPTION=VALUE, repeatable.")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="METRIC.OPTION=VALUE, repeatable.")
+    ] = None,
 ) -> None:
     """Score predictions you already have (your logs), without running a model.
 
@@ -63,13 +67,19 @@ def metrics_command(
         return
     table = Table("metric", "value", "mean", "scored", "unscored", title=f"{data} · {result.n_rows} rows")
     for s in result.scores:
-        table.add_row(s.name + (" (corpus)" if s.corpus else ""), _fmt(s.value), _fmt(s.mean),
-                      str(len(s.per_row) - s.unscored), str(s.unscored))
+        table.add_row(
+            s.name + (" (corpus)" if s.corpus else ""),
+            _fmt(s.value),
+            _fmt(s.mean),
+            str(len(s.per_row) - s.unscored),
+            str(s.unscored),
+        )
     context.console.print(table)
     if per_row:  # one line per row: readable at any terminal width, however many metrics
         columns = [(s.name, s.row_values(result.n_rows)) for s in result.scores]
         for i in range(result.n_rows):
-            label = f"row {i + 1} (line {result.lines[i]}{', ' + result.ids[i] if result.ids[i] else ''})"
+            row_id = result.ids[i]
+            label = f"row {i + 1} (line {result.lines[i]}{', ' + row_id if row_id else ''})"
             values = "  ".join(f"{name}={_fmt(values[i])}" for name, values in columns)
             context.console.print(f"{label}: {values}", highlight=False, soft_wrap=True)
 
@@ -92,7 +102,9 @@ def list_metrics() -> None:
 @app.command("run")
 def run_command(
     suite: Annotated[Path, typer.Argument(help="The suite YAML.")],
-    reports: Annotated[Path | None, typer.Option("--reports", help="Folder for the JSON and HTML reports.")] = None,
+    reports: Annotated[
+        Path | None, typer.Option("--reports", help="Folder for the JSON and HTML reports.")
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Call the model even for cached answers.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
@@ -114,9 +126,23 @@ def run_command(
 
         outcome = run_suite_file(suite, progress=progress, reports_dir=reports, cache=False if no_cache else None)
     if as_json:
-        _print_json({"passed": outcome.passed, "runs": [{"id": r.id, "variant": r.variant, "passed": r.passed,
-                    "gates": r.gates, "scores": r.summary, "reports": r.reports} for r in outcome.runs],
-                     "comparison": [d.to_dict() for d in outcome.comparison or []]})
+        _print_json(
+            {
+                "passed": outcome.passed,
+                "runs": [
+                    {
+                        "id": r.id,
+                        "variant": r.variant,
+                        "passed": r.passed,
+                        "gates": r.gates,
+                        "scores": r.summary,
+                        "reports": r.reports,
+                    }
+                    for r in outcome.runs
+                ],
+                "comparison": [d.to_dict() for d in outcome.comparison or []],
+            }
+        )
     else:
         for run in outcome.runs:
             _print_run(run)
@@ -146,8 +172,15 @@ def _print_comparison(deltas: Any) -> None:
 
     table = Table("metric", "A", "B", "delta", "95% interval", "pairs", "verdict")
     for d in deltas:
-        table.add_row(d.name, _fmt(d.a), _fmt(d.b), _fmt(d.delta), f"[{_fmt(d.low)}, {_fmt(d.high)}]", str(d.pairs),
-                      d.verdict)
+        table.add_row(
+            d.name,
+            _fmt(d.a),
+            _fmt(d.b),
+            _fmt(d.delta),
+            f"[{_fmt(d.low)}, {_fmt(d.high)}]",
+            str(d.pairs),
+            d.verdict,
+        )
     context.console.print(table)
     context.console.print(overall(deltas))
 
@@ -187,8 +220,16 @@ def runs_command(
 
     table = Table("id", "kind", "name", "app", "variant", "cases", "passed", "dataset")
     for run in list_runs(context.open_store().engine, app_name, kind, limit):
-        table.add_row(run.id, run.kind, run.name, run.app, run.variant or "", str(run.case_count),
-                      "yes" if run.passed else "no", (run.dataset_hash or "")[:19])
+        table.add_row(
+            run.id,
+            run.kind,
+            run.name,
+            run.app,
+            run.variant or "",
+            str(run.case_count),
+            "yes" if run.passed else "no",
+            (run.dataset_hash or "")[:19],
+        )
     context.console.print(table)
 
 

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from steward.cli import context
-from steward.guardrails.base import GuardDecision, vault_of
+from steward.types import Decision
 
 app = typer.Typer(no_args_is_help=True, help="Guardrails: check texts against an app's policy, evaluate scanners.")
 
@@ -26,14 +26,27 @@ class StageName(StrEnum):
     output = "output"
 
 
-def _decision_dict(decision: GuardDecision) -> dict[str, object]:
+def _decision_dict(decision: Decision, pseudonyms: list[str]) -> dict[str, object]:
     return {
-        "stage": decision.stage, "action": decision.action, "reasons": decision.reasons,
-        "policy": decision.policy, "policy_version": decision.policy_version, "text": decision.text,
+        "stage": decision.stage,
+        "action": decision.action,
+        "reasons": decision.reasons,
+        "policy": decision.policy,
+        "policy_version": decision.policy_version,
+        "text": decision.text,
         "scanner_ms": decision.scanner_ms,
-        "findings": [{"scanner": f.scanner, "kind": f.kind, "score": f.score, "start": f.start, "end": f.end,
-                      "detail": f.detail} for f in decision.findings],
-        "pseudonyms": sorted(vault_of(decision)),
+        "findings": [
+            {
+                "scanner": f.scanner,
+                "kind": f.kind,
+                "score": f.score,
+                "start": f.start,
+                "end": f.end,
+                "detail": f.detail,
+            }
+            for f in decision.findings
+        ],
+        "pseudonyms": pseudonyms,  # the placeholders only; real values never leave the process
     }
 
 
@@ -53,16 +66,18 @@ def check(
     body = sys.stdin.read() if text == "-" else text
     guard = Guard.from_project(context.project(), context.settings())
     decision = guard.scan(app_name, stage.value, body)
-    assert isinstance(decision, GuardDecision)
     if as_json:
-        sys.stdout.write(json.dumps(_decision_dict(decision), indent=2) + "\n")
+        placeholders = sorted(guard.pseudonyms.of(decision))
+        sys.stdout.write(json.dumps(_decision_dict(decision, placeholders), indent=2) + "\n")
         return
     table = Table("scanner", "kind", "score", "span", "detail", title=f"{app_name} · {stage.value} stage")
     for finding in decision.findings:
         span = f"{finding.start}-{finding.end}" if finding.start is not None else "-"
         table.add_row(finding.scanner, finding.kind, f"{finding.score:.3f}", span, finding.detail)
     context.console.print(table)
-    policy = f"{decision.policy} ({decision.policy_version})" if decision.policy else "none (the app has no policy)"
+    policy = (
+        f"{decision.policy} ({decision.policy_version})" if decision.policy else "none (the app has no policy)"
+    )
     context.console.print(f"policy: {policy}")
     context.console.print(f"decision: [bold]{decision.action}[/]  reasons: {', '.join(decision.reasons) or '-'}")
     if decision.text is not None and decision.text != body:
@@ -73,15 +88,22 @@ def check(
 
 @app.command("eval")
 def evaluate(
-    scanner: Annotated[str, typer.Argument(metavar="SCANNER", help="injection, toxicity, pii, secrets, or a plugin.")],
+    scanner: Annotated[
+        str, typer.Argument(metavar="SCANNER", help="injection, toxicity, pii, secrets, or a plugin.")
+    ],
     data: Annotated[Path, typer.Option("--data", help="JSONL: {text, label} rows, or {text, spans} for pii.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
     any_type: Annotated[bool, typer.Option("--any-type", help="PII: score spans whatever their type.")] = False,
-    threshold: Annotated[float | None, typer.Option("--threshold", min=0.0, max=1.0,
-                                                    help="Score cut (default: the policy default).")] = None,
-    entities: Annotated[str | None, typer.Option("--entities", help="PII: comma-separated types to look for.")] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", min=0.0, max=1.0, help="Score cut (default: the policy default)."),
+    ] = None,
+    entities: Annotated[
+        str | None, typer.Option("--entities", help="PII: comma-separated types to look for.")
+    ] = None,
     stage: Annotated[StageName, typer.Option("--stage", help="The stage the scanner believes it is in.")] = (
-        StageName.input),
+        StageName.input
+    ),
 ) -> None:
     """Evaluate a scanner on labelled data: precision, recall, F1, FPR (or per-type for PII), latency.
 
@@ -90,8 +112,9 @@ def evaluate(
     from steward.guardrails.evaluate import evaluate_file
 
     wanted = [e.strip().upper() for e in entities.split(",") if e.strip()] if entities else None
-    result = evaluate_file(scanner, data, threshold=threshold, any_type=any_type, entities=wanted,
-                           stage=stage.value)
+    result = evaluate_file(
+        scanner, data, threshold=threshold, any_type=any_type, entities=wanted, stage=stage.value
+    )
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
         return
@@ -99,15 +122,18 @@ def evaluate(
 
 
 def _print_figures(result: dict[str, object]) -> None:
-    context.console.print(f"{result['scanner']} on {result['data']} ({result['n']} items, "
-                          f"threshold {result['threshold']})")
+    context.console.print(
+        f"{result['scanner']} on {result['data']} ({result['n']} items, threshold {result['threshold']})"
+    )
     headline = ["precision", "recall", "f1"] + (["fpr"] if "fpr" in result else [])
-    context.console.print("  ".join(f"{k} {result[k]:.3f}" for k in headline))  # type: ignore[str-format]
+    context.console.print("  ".join(f"{k} {float(result[k]):.3f}" for k in headline))  # type: ignore[arg-type]
     per_type = result.get("per_type")
     if isinstance(per_type, dict) and per_type:
         table = Table("type", "precision", "recall", "f1", "support")
         for kind, figures in per_type.items():
-            table.add_row(kind, *(f"{figures[k]:.3f}" for k in ("precision", "recall", "f1")), str(figures["support"]))
+            table.add_row(
+                kind, *(f"{figures[k]:.3f}" for k in ("precision", "recall", "f1")), str(figures["support"])
+            )
         context.console.print(table)
     context.console.print(f"latency per item: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
 

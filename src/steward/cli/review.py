@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -18,10 +18,15 @@ from rich.table import Table
 from steward.cli import context
 from steward.types import LOCAL_OPERATOR, Principal
 
+if TYPE_CHECKING:
+    from steward.guardrails.review import ReviewQueue
+
 app = typer.Typer(no_args_is_help=True, help="Review escalated requests: release or refuse what a policy held.")
 
-KeyOption = Annotated[str | None, typer.Option("--key", help="Act as this API key (default: $STEWARD_API_KEY, "
-                                                               "else the local operator).")]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", help="Act as this API key (default: $STEWARD_API_KEY, else the local operator)."),
+]
 
 
 def _principal(key: str | None) -> Principal:
@@ -33,7 +38,7 @@ def _principal(key: str | None) -> Principal:
     return Authenticator(context.open_store()).authenticate(f"Bearer {secret}")
 
 
-def _queue():  # type: ignore[no-untyped-def]
+def _queue() -> ReviewQueue:
     from steward.guardrails.review import ReviewQueue
 
     return ReviewQueue(context.open_store().engine)
@@ -61,13 +66,22 @@ def list_items(
         return
     table = Table("id", "record", "app", "stage", "reasons", "status", "held since")
     for item in items:
-        table.add_row(item.id, item.record_id, item.app, item.stage, ", ".join(item.reasons), item.status,
-                      _when(item.created_at))
+        table.add_row(
+            item.id,
+            item.record_id,
+            item.app,
+            item.stage,
+            ", ".join(item.reasons),
+            item.status,
+            _when(item.created_at),
+        )
     context.console.print(table)
 
 
 @app.command("show")
-def show(item_id: Annotated[str, typer.Argument(help="Review item id or record id.")], key: KeyOption = None) -> None:
+def show(
+    item_id: Annotated[str, typer.Argument(help="Review item id or record id.")], key: KeyOption = None
+) -> None:
     """Show one item with the text that was held."""
     item = _queue().get(_principal(key), item_id)
     sys.stdout.write(json.dumps(item.as_dict(), indent=2) + "\n")

@@ -27,7 +27,9 @@ def _mix(text: str | None) -> dict[str, float] | None:
         except ValueError:
             sep = ""
         if not sep or mix.get(kind.strip(), -1) < 0:
-            raise InvalidRequest(f"--mix {text!r}: write KIND=WEIGHT pairs, e.g. easy=0.4,complex=0.3,distracting=0.3.")
+            raise InvalidRequest(
+                f"--mix {text!r}: write KIND=WEIGHT pairs, e.g. easy=0.4,complex=0.3,distracting=0.3."
+            )
     return mix
 
 
@@ -37,9 +39,12 @@ def generate_command(
     n: Annotated[int, typer.Option("--n", min=1, help="How many cases.")] = 30,
     out: Annotated[Path | None, typer.Option("--out", help="Write JSONL here (default: stdout).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampling.")] = 0,
-    mix: Annotated[str | None, typer.Option("--mix", help="Kinds and weights: easy=0.4,complex=0.3,distracting=0.3")] = None,
-    generator: Annotated[str, typer.Option("--generator", help="template (offline, default), model:ID or app:NAME.")]
-    = "template",
+    mix: Annotated[
+        str | None, typer.Option("--mix", help="Kinds and weights: easy=0.4,complex=0.3,distracting=0.3")
+    ] = None,
+    generator: Annotated[
+        str, typer.Option("--generator", help="template (offline, default), model:ID or app:NAME.")
+    ] = "template",
 ) -> None:
     """Generate easy, complex and distracting questions with reference answers and chunk ids.
 
@@ -61,5 +66,7 @@ def generate_command(
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, out)
     kinds = Counter(c["tags"][0] for c in cases)
-    context.console.print(f"wrote {len(cases)} cases to {out} ({', '.join(f'{k}: {v}' for k, v in sorted(kinds.items()))})"
-                          + (f"; {fallbacks} model questions fell back to templates" if fallbacks else ""))
+    context.console.print(
+        f"wrote {len(cases)} cases to {out} ({', '.join(f'{k}: {v}' for k, v in sorted(kinds.items()))})"
+        + (f"; {fallbacks} model questions fell back to templates" if fallbacks else "")
+    )

@@ -181,8 +181,14 @@ class StagePolicy(_Strict):
     def rules(self) -> dict[str, Rule]:
         """The enabled built-in and plugin rules by scanner name (compliance rules are separate)."""
         named: dict[str, Rule | None] = {
-            "pii": self.pii, "secrets": self.secrets, "injection": self.injection, "toxicity": self.toxicity,
-            "topic": self.topic, "tone": self.tone, "leakage": self.leakage, "schema": self.schema_,
+            "pii": self.pii,
+            "secrets": self.secrets,
+            "injection": self.injection,
+            "toxicity": self.toxicity,
+            "topic": self.topic,
+            "tone": self.tone,
+            "leakage": self.leakage,
+            "schema": self.schema_,
         }
         found = {name: rule for name, rule in named.items() if rule is not None and rule.enabled}
         found.update({name: rule for name, rule in self.plugins.items() if rule.enabled})
@@ -198,9 +204,9 @@ class PolicySpec(_Strict):
     description: str = ""
     redact_records: bool = False  # keep only redacted text in records (privacy of logs)
     stream: Literal["sentences", "whole"] = "sentences"  # how streamed answers are held before release
-    input: StagePolicy = Field(default_factory=StagePolicy)
-    retrieved: StagePolicy = Field(default_factory=StagePolicy)
-    output: StagePolicy = Field(default_factory=StagePolicy)
+    input: StagePolicy = Field(default_factory=lambda: StagePolicy.model_validate({}))
+    retrieved: StagePolicy = Field(default_factory=lambda: StagePolicy.model_validate({}))
+    output: StagePolicy = Field(default_factory=lambda: StagePolicy.model_validate({}))
 
     @field_validator("input", "retrieved")
     @classmethod
@@ -218,4 +224,5 @@ class PolicySpec(_Strict):
         return f"sha256:{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
 
     def stage(self, stage: str) -> StagePolicy:
-        return getattr(self, stage)  # type: ignore[no-any-return]
+        chosen: StagePolicy = getattr(self, stage)
+        return chosen

@@ -32,8 +32,12 @@ class FileScores(Scored):
         if per_row:
             columns = {s.name: s.row_values(self.n_rows) for s in self.scores}
             out["per_row"] = [
-                {"row": i + 1, "line": self.lines[i], "id": self.ids[i],
-                 "scores": {name: values[i] for name, values in columns.items()}}
+                {
+                    "row": i + 1,
+                    "line": self.lines[i],
+                    "id": self.ids[i],
+                    "scores": {name: values[i] for name, values in columns.items()},
+                }
                 for i in range(self.n_rows)
             ]
         return out

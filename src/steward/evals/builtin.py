@@ -18,8 +18,22 @@ def register_metrics(register: Callable[[str, Any], None]) -> None:
     from steward.evals.similarity import EmbeddingSimilarity
 
     for metric in (
-        Bleu, Chrf, Rouge, ExactMatch, TokenF1, Classification, Perplexity, EmbeddingSimilarity,
-        JsonSchemaPass, RefusalRate, BlockRate, Latency, Cost,
-        Faithfulness, AnswerRelevance, ContextPrecision, ContextRecall,
+        Bleu,
+        Chrf,
+        Rouge,
+        ExactMatch,
+        TokenF1,
+        Classification,
+        Perplexity,
+        EmbeddingSimilarity,
+        JsonSchemaPass,
+        RefusalRate,
+        BlockRate,
+        Latency,
+        Cost,
+        Faithfulness,
+        AnswerRelevance,
+        ContextPrecision,
+        ContextRecall,
     ):
         register(metric.name, metric)

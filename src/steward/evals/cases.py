@@ -54,15 +54,25 @@ def _messages(obj: dict[str, Any], where: str) -> list[dict[str, str]]:
         return [{"role": "user", "content": obj["input"]}]
     raw = obj.get("messages")
     if raw is None:
-        raise InvalidRequest(f"{where}: field 'input' is missing; give the user's message as \"input\": \"...\" "
-                             "(or a \"messages\" list).")
-    ok = isinstance(raw, list) and raw and all(
-        isinstance(m, dict) and m.get("role") in ("system", "user", "assistant") and isinstance(m.get("content"), str)
-        for m in raw
+        raise InvalidRequest(
+            f'{where}: field \'input\' is missing; give the user\'s message as "input": "..." '
+            '(or a "messages" list).'
+        )
+    ok = (
+        isinstance(raw, list)
+        and raw
+        and all(
+            isinstance(m, dict)
+            and m.get("role") in ("system", "user", "assistant")
+            and isinstance(m.get("content"), str)
+            for m in raw
+        )
     )
     if not ok or not any(m["role"] == "user" for m in raw):
-        raise InvalidRequest(f"{where}: field 'messages' must be a list of {{\"role\", \"content\"}} objects "
-                             "with at least one user message.")
+        raise InvalidRequest(
+            f'{where}: field \'messages\' must be a list of {{"role", "content"}} objects '
+            "with at least one user message."
+        )
     return [{"role": m["role"], "content": m["content"]} for m in raw]
 
 

@@ -43,7 +43,11 @@ class MetricDelta:
 
 
 def paired_interval(
-    a: Sequence[float], b: Sequence[float], confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
 ) -> tuple[float, float, float]:
     """(mean difference B-A, low, high) by paired bootstrap over the pairs."""
     from scipy.stats import bootstrap
@@ -58,8 +62,14 @@ def paired_interval(
         return np.mean(y - x, axis=axis)
 
     result = bootstrap(
-        (left, right), mean_difference, paired=True, vectorized=True, n_resamples=n_resamples,
-        confidence_level=confidence, method="percentile", rng=np.random.default_rng(seed),
+        (left, right),
+        mean_difference,
+        paired=True,
+        vectorized=True,
+        n_resamples=n_resamples,
+        confidence_level=confidence,
+        method="percentile",
+        rng=np.random.default_rng(seed),
     )
     return delta, float(result.confidence_interval.low), float(result.confidence_interval.high)
 
@@ -83,7 +93,9 @@ def compare_runs(run_a: StoredRun, run_b: StoredRun, confidence: float = 0.95, s
     head_a, head_b = _headline(run_a), _headline(run_b)
     names = [n for n in head_a if n in head_b]
     if not names:
-        raise InvalidRequest(f"runs {run_a.id} and {run_b.id} have no metric in common; compare runs of one suite.")
+        raise InvalidRequest(
+            f"runs {run_a.id} and {run_b.id} have no metric in common; compare runs of one suite."
+        )
     cases_b = {c.case_id: c for c in run_b.cases}
     pairs = [(c, cases_b[c.case_id]) for c in run_a.cases if c.case_id in cases_b]
     if not pairs:
@@ -101,10 +113,19 @@ def compare_runs(run_a: StoredRun, run_b: StoredRun, confidence: float = 0.95, s
             delta, low, high = paired_interval(xs, ys, confidence, seed=seed)
         elif head_a[name].get("value") is not None and head_b[name].get("value") is not None:
             delta = float(head_b[name]["value"]) - float(head_a[name]["value"])
-        out.append(MetricDelta(
-            name=name, a=head_a[name].get("value"), b=head_b[name].get("value"), delta=delta, low=low, high=high,
-            pairs=len(paired), higher_is_better=higher, verdict=verdict_of(low, high, higher),
-        ))
+        out.append(
+            MetricDelta(
+                name=name,
+                a=head_a[name].get("value"),
+                b=head_b[name].get("value"),
+                delta=delta,
+                low=low,
+                high=high,
+                pairs=len(paired),
+                higher_is_better=higher,
+                verdict=verdict_of(low, high, higher),
+            )
+        )
     return out
 
 

@@ -100,7 +100,8 @@ def row_from_json(obj: dict[str, Any], where: str) -> Row:
 
 def load_rows(path: Path) -> tuple[list[Row], list[int]]:
     """The scored rows of a JSONL file and the line each came from."""
-    rows, lines = [], []
+    rows: list[Row] = []
+    lines: list[int] = []
     for number, obj in read_jsonl(path):
         rows.append(row_from_json(obj, f"{path}:{number}: row {len(rows) + 1}"))
         lines.append(number)

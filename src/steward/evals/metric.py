@@ -131,7 +131,7 @@ class Metric(ABC):
         """Names of the scores `compute` returns (for gates that must be checked before a run starts)."""
         return (self.name,)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most metrics hold nothing to release
         """Release a loaded model, if any."""
 
 
@@ -147,7 +147,9 @@ def build_metric(name: str, metric_cls: type[Metric], options: Mapping[str, Any]
     unknown = sorted(set(options) - set(known))
     if unknown:
         allowed = ", ".join(known) or "none"
-        raise InvalidRequest(f"metric {name!r} has no option {', '.join(map(repr, unknown))}; its options: {allowed}.")
+        raise InvalidRequest(
+            f"metric {name!r} has no option {', '.join(map(repr, unknown))}; its options: {allowed}."
+        )
     try:
         return metric_cls(**options)
     except (TypeError, ValueError) as exc:

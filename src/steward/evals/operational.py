@@ -71,14 +71,16 @@ class JsonSchemaPass(Metric):
             if schema is None:
                 raise InvalidRequest(
                     "json_schema needs a schema: give the metric a `schema` or `schema_file` option, "
-                    "or each row a \"schema\" field."
+                    'or each row a "schema" field.'
                 )
             key = json.dumps(schema, sort_keys=True)
             validator = validators.get(key) or validators.setdefault(key, self._validator(schema))
             value, problem = _parse_json(row.prediction)
             if problem is None:
                 error = next(iter(validator.iter_errors(value)), None)
-                problem = None if error is None else f"{'/'.join(map(str, error.path)) or '(root)'}: {error.message}"
+                problem = (
+                    None if error is None else f"{'/'.join(map(str, error.path)) or '(root)'}: {error.message}"
+                )
             per_row.append(float(problem is None))
             if problem and len(failures) < 5:
                 failures.append(f"row {index + 1}: {problem}")

@@ -47,9 +47,13 @@ def resolve_gguf(model: str) -> Path:
         path = artefacts.path_of(model, models_dir)
     else:
         known = ", ".join(sorted(artefacts.CATALOGUE))
-        raise InvalidRequest(f"perplexity model {model!r} is not a .gguf path, a declared model or one of: {known}.")
+        raise InvalidRequest(
+            f"perplexity model {model!r} is not a .gguf path, a declared model or one of: {known}."
+        )
     if not path.is_file():
-        raise ArtefactError(f"model file {path} is missing; run `steward models fetch {spec.artefact if spec else model}`.")
+        raise ArtefactError(
+            f"model file {path} is missing; run `steward models fetch {spec.artefact if spec else model}`."
+        )
     return path
 
 
@@ -62,8 +66,9 @@ class LogitScorer:
         except ImportError:
             raise ArtefactError("perplexity needs llama-cpp-python; `pip install llama-cpp-python`.") from None
         self.n_ctx = n_ctx
-        self.llm: Any = Llama(model_path=str(path), n_ctx=n_ctx, n_batch=n_ctx, logits_all=True,
-                              n_threads=n_threads, verbose=False)
+        self.llm: Any = Llama(
+            model_path=str(path), n_ctx=n_ctx, n_batch=n_ctx, logits_all=True, n_threads=n_threads, verbose=False
+        )
 
     def token_nll(self, text: str) -> tuple[float, int]:
         """Total negative log-likelihood (nats) of the text's tokens and how many tokens were predicted."""

@@ -41,9 +41,7 @@ class TokenF1(Metric):
     description: ClassVar[str] = "token-overlap F1 after SQuAD normalisation, 0-1"
 
     def compute(self, rows: Sequence[Row]) -> list[Score]:
-        per_row: list[float | None] = [
-            max(token_f1(row.prediction, r) for r in row.references) for row in rows
-        ]
+        per_row: list[float | None] = [max(token_f1(row.prediction, r) for r in row.references) for row in rows]
         return [Score.from_rows(self.name, per_row)]
 
 

@@ -48,16 +48,22 @@ class _RagMetric(Metric):
     def _judge_supports(self, claims: Sequence[str], passages: Sequence[str]) -> list[bool | None]:
         assert self._judge is not None
         context = "\n\n".join(passages)[:_MAX_CONTEXT_CHARS]
-        verdicts = [parse_verdict(self._judge.ask(SUPPORT_PROMPT.format(context=context, claim=c))) for c in claims]
+        verdicts = [
+            parse_verdict(self._judge.ask(SUPPORT_PROMPT.format(context=context, claim=c))) for c in claims
+        ]
         self._unparsed += sum(v is None for v in verdicts)
         return verdicts
 
-    def _supported(self, scorer: SupportScorer, claims: Sequence[str], passages: Sequence[str]) -> list[bool | None]:
+    def _supported(
+        self, scorer: SupportScorer, claims: Sequence[str], passages: Sequence[str]
+    ) -> list[bool | None]:
         if self._judge is not None:
             return self._judge_supports(claims, passages)
         return [bool(v) for v in scorer.supported(claims, passages)]
 
-    def _warm(self, scorer: SupportScorer, claims: Sequence[Sequence[str]], passages: Sequence[Sequence[str]]) -> None:
+    def _warm(
+        self, scorer: SupportScorer, claims: Sequence[Sequence[str]], passages: Sequence[Sequence[str]]
+    ) -> None:
         """Embed every claim and evidence window of the batch in one call."""
         if self._judge is None and self.use_embeddings:
             texts = [c for group in claims for c in group]

@@ -24,8 +24,18 @@ from steward.evals.compare import MetricDelta
 from steward.store import evals as store
 from steward.store.evals import StoredCase, StoredRun
 
-_UNIT_INTERVAL_HINT = ("rate", "faithfulness", "relevance", "precision", "recall", "rouge", "exact_match", "f1",
-                       "accuracy", "similarity")
+_UNIT_INTERVAL_HINT = (
+    "rate",
+    "faithfulness",
+    "relevance",
+    "precision",
+    "recall",
+    "rouge",
+    "exact_match",
+    "f1",
+    "accuracy",
+    "similarity",
+)
 
 
 def run_payload(run: StoredRun, comparison: Sequence[MetricDelta] | None = None) -> dict[str, Any]:
@@ -65,30 +75,39 @@ def _plots(run: StoredRun) -> list[tuple[str, str]]:
     import matplotlib.pyplot as plt
 
     plots = []
-    bounded = [s for s in run.summary if s.get("value") is not None and 0 <= s["value"] <= 1
-               and any(h in s["name"] for h in _UNIT_INTERVAL_HINT)]
+    bounded = [
+        s
+        for s in run.summary
+        if s.get("value") is not None and 0 <= s["value"] <= 1 and any(h in s["name"] for h in _UNIT_INTERVAL_HINT)
+    ]
     if bounded:
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(bounded) + 1))
         names = [s["name"] for s in bounded]
         ax.barh(names, [s["value"] for s in bounded], color="#4c78a8")
         for gate in run.gates:
             if gate["metric"] in names:
-                ax.plot([gate["threshold"]] * 2, [names.index(gate["metric"]) - 0.4, names.index(gate["metric"]) + 0.4],
-                        color="#d62728" if not gate["passed"] else "#2ca02c", linewidth=3)
+                ax.plot(
+                    [gate["threshold"]] * 2,
+                    [names.index(gate["metric"]) - 0.4, names.index(gate["metric"]) + 0.4],
+                    color="#d62728" if not gate["passed"] else "#2ca02c",
+                    linewidth=3,
+                )
         ax.set_xlim(0, 1)
         ax.invert_yaxis()
         ax.set_title("scores (bars) and gates (red: failed, green: passed)")
         plots.append(("Scores and gates", _figure_png(fig)))
-    per_case = {s["name"]: [c.scores.get(s["name"]) for c in run.cases] for s in bounded[:6]}
-    per_case = {k: [v for v in vs if v is not None] for k, vs in per_case.items()}
-    per_case = {k: v for k, v in per_case.items() if v}
+    per_case: dict[str, list[float]] = {}
+    for s in bounded[:6]:
+        values = [float(v) for c in run.cases if (v := c.scores.get(s["name"])) is not None]
+        if values:
+            per_case[s["name"]] = values
     if per_case:
         fig, axes = plt.subplots(1, len(per_case), figsize=(3 * len(per_case), 2.6), squeeze=False)
         for ax, (name, values) in zip(axes[0], per_case.items(), strict=True):
             ax.hist(values, bins=10, range=(0, 1), color="#72b7b2")
             ax.set_title(name, fontsize=9)
         plots.append(("Per-case distributions", _figure_png(fig)))
-    latency = [c.scores.get("latency_mean_ms") for c in run.cases if c.scores.get("latency_mean_ms") is not None]
+    latency = [float(v) for c in run.cases if (v := c.scores.get("latency_mean_ms")) is not None]
     if latency:
         fig, ax = plt.subplots(figsize=(6, 2.6))
         ax.hist(latency, bins=20, color="#f58518")
@@ -107,33 +126,48 @@ text-align:left;vertical-align:top;font-size:.9rem}th{background:#f4f4f4}.pass{c
 details{margin:.3rem 0}
 </style></head><body>
 <h1>{{ run.kind }} · {{ run.name }}</h1>
-<p>Run <code>{{ run.id }}</code> of app <b>{{ run.app }}</b>{% if run.variant %} (variant <b>{{ run.variant }}</b>){% endif %},
+<p>Run <code>{{ run.id }}</code> of app <b>{{ run.app }}</b>
+{% if run.variant %} (variant <b>{{ run.variant }}</b>){% endif %},
 {{ started }} · {{ "%.1f"|format(run.finished_at - run.created_at) }} s · {{ cases|length }} cases ·
 <span class="{{ 'pass' if run.passed else 'fail' }}">{{ 'PASSED' if run.passed else 'FAILED' }}</span></p>
-<h2>Versions</h2><table>{% for k, v in versions %}<tr><th>{{ k }}</th><td><code>{{ v }}</code></td></tr>{% endfor %}
-{% if run.dataset %}<tr><th>dataset</th><td><code>{{ run.dataset }}</code> {{ run.dataset_hash }}</td></tr>{% endif %}</table>
+<h2>Versions</h2><table>
+{% for k, v in versions %}<tr><th>{{ k }}</th><td><code>{{ v }}</code></td></tr>{% endfor %}
+{% if run.dataset %}<tr><th>dataset</th><td><code>{{ run.dataset }}</code> {{ run.dataset_hash }}</td></tr>
+{% endif %}
+</table>
 {% if run.gates %}<h2>Gates</h2><table><tr><th>gate</th><th>value</th><th>result</th></tr>
 {% for g in run.gates %}<tr><td><code>{{ g.gate }}</code></td><td>{{ fmt(g.value) }}</td>
-<td class="{{ 'pass' if g.passed else 'fail' }}">{{ 'pass' if g.passed else 'fail' }} {{ g.get('reason', '') }}</td></tr>{% endfor %}</table>{% endif %}
-<h2>Scores</h2><table><tr><th>metric</th><th>value</th><th>mean</th><th>scored</th><th>unscored</th><th>detail</th></tr>
-{% for s in run.summary %}<tr><td>{{ s.name }}{% if s.get('corpus') %} (corpus){% endif %}</td><td>{{ fmt(s.value) }}</td>
-<td>{{ fmt(s.get('mean')) }}</td><td>{{ s.get('scored', '') }}</td><td>{{ s.get('unscored', '') }}</td>
-<td>{{ s.get('detail', '') if run.kind != 'redteam' else '' }}</td></tr>{% endfor %}</table>
-{% if run.kind == 'redteam' %}<h2>Probe families</h2><table><tr><th>family</th><th>OWASP Top 10 for LLM apps (2025)</th>
-<th>pass rate</th><th>failing examples</th></tr>{% for s in run.summary if s.get('detail', {}).get('owasp') %}
+<td class="{{ 'pass' if g.passed else 'fail' }}">{{ 'pass' if g.passed else 'fail' }}
+{{ g.get('reason', '') }}</td>
+</tr>{% endfor %}</table>{% endif %}
+<h2>Scores</h2><table>
+<tr><th>metric</th><th>value</th><th>mean</th><th>scored</th><th>unscored</th><th>detail</th></tr>
+{% for s in run.summary %}<tr><td>{{ s.name }}{% if s.get('corpus') %} (corpus){% endif %}</td>
+<td>{{ fmt(s.value) }}</td><td>{{ fmt(s.get('mean')) }}</td><td>{{ s.get('scored', '') }}</td>
+<td>{{ s.get('unscored', '') }}</td><td>{{ s.get('detail', '') if run.kind != 'redteam' else '' }}</td></tr>
+{% endfor %}</table>
+{% if run.kind == 'redteam' %}<h2>Probe families</h2><table>
+<tr><th>family</th><th>OWASP Top 10 for LLM apps (2025)</th><th>pass rate</th><th>failing examples</th></tr>
+{% for s in run.summary if s.get('detail', {}).get('owasp') %}
 <tr><td>{{ s.name|replace('_pass_rate', '') }}</td><td>{{ s.detail.owasp }} {{ s.detail.owasp_title }}</td>
-<td>{{ fmt(s.value) }}</td><td>{% for e in s.detail.failing_examples %}<details><summary>{{ e.probe }}: {{ e.why }}</summary>
-<b>input</b> {{ e.input }}<br><b>answer</b> {{ e.answer }}</details>{% endfor %}</td></tr>{% endfor %}</table>{% endif %}
-{% if comparison %}<h2>Comparison with the other variant</h2><table><tr><th>metric</th><th>A</th><th>B</th><th>delta</th>
-<th>95% interval</th><th>pairs</th><th>verdict</th></tr>{% for d in comparison %}<tr><td>{{ d.name }}</td><td>{{ fmt(d.a) }}</td>
-<td>{{ fmt(d.b) }}</td><td>{{ fmt(d.delta) }}</td><td>[{{ fmt(d.low) }}, {{ fmt(d.high) }}]</td><td>{{ d.pairs }}</td>
+<td>{{ fmt(s.value) }}</td><td>{% for e in s.detail.failing_examples %}
+<details><summary>{{ e.probe }}: {{ e.why }}</summary><b>input</b> {{ e.input }}<br><b>answer</b> {{ e.answer }}
+</details>{% endfor %}</td></tr>{% endfor %}</table>{% endif %}
+{% if comparison %}<h2>Comparison with the other variant</h2><table>
+<tr><th>metric</th><th>A</th><th>B</th><th>delta</th><th>95% interval</th><th>pairs</th><th>verdict</th></tr>
+{% for d in comparison %}<tr><td>{{ d.name }}</td><td>{{ fmt(d.a) }}</td><td>{{ fmt(d.b) }}</td>
+<td>{{ fmt(d.delta) }}</td><td>[{{ fmt(d.low) }}, {{ fmt(d.high) }}]</td><td>{{ d.pairs }}</td>
 <td>{{ d.verdict }}</td></tr>{% endfor %}</table>{% endif %}
-{% for title, png in plots %}<h2>{{ title }}</h2><img alt="{{ title }}" src="data:image/png;base64,{{ png }}">{% endfor %}
+{% for title, png in plots %}<h2>{{ title }}</h2><img alt="{{ title }}" src="data:image/png;base64,{{ png }}">
+{% endfor %}
 <h2>Cases</h2><table><tr><th>#</th><th>case</th><th>status</th><th>input / answer</th><th>scores</th></tr>
-{% for c in cases %}<tr><td>{{ c.position + 1 }}</td><td>{{ c.case_id }}{% if c.record_id %}<br><code>{{ c.record_id }}</code>{% endif %}</td>
-<td>{{ c.status or '' }}</td><td><details><summary>{{ c.input[-1].content[:120] if c.input is not string else c.input[:120] }}</summary>
-<pre style="white-space:pre-wrap">{{ c.prediction }}</pre>{% if c.detail %}<small>{{ c.detail }}</small>{% endif %}</details></td>
-<td>{% for k, v in c.scores.items() %}{{ k }}={{ fmt(v) }}<br>{% endfor %}</td></tr>{% endfor %}</table>
+{% for c in cases %}<tr><td>{{ c.position + 1 }}</td>
+<td>{{ c.case_id }}{% if c.record_id %}<br><code>{{ c.record_id }}</code>{% endif %}</td>
+<td>{{ c.status or '' }}</td>
+<td><details><summary>{{ c.input[-1].content[:120] if c.input is not string else c.input[:120] }}</summary>
+<pre style="white-space:pre-wrap">{{ c.prediction }}</pre>{% if c.detail %}<small>{{ c.detail }}</small>{% endif %}
+</details></td><td>{% for k, v in c.scores.items() %}{{ k }}={{ fmt(v) }}<br>{% endfor %}</td></tr>{% endfor %}
+</table>
 </body></html>
 """
 
@@ -154,7 +188,12 @@ def render_html(run: StoredRun, comparison: Sequence[MetricDelta] | None = None)
     started = datetime.fromtimestamp(run.created_at, UTC).isoformat(timespec="seconds")
     versions = [(k, v) for k, v in run.versions.items() if k not in ("metrics",)]
     return env.from_string(_TEMPLATE).render(
-        run=run, cases=run.cases, versions=versions, started=started, plots=_plots(run), fmt=_fmt,
+        run=run,
+        cases=run.cases,
+        versions=versions,
+        started=started,
+        plots=_plots(run),
+        fmt=_fmt,
         comparison=[d.to_dict() for d in comparison] if comparison else None,
     )
 
@@ -168,7 +207,9 @@ def _write_temp(path: Path, text: str) -> Path:
     return temp
 
 
-def publish(engine: Any, run: StoredRun, folder: Path, comparison: Sequence[MetricDelta] | None = None) -> dict[str, str]:
+def publish(
+    engine: Any, run: StoredRun, folder: Path, comparison: Sequence[MetricDelta] | None = None
+) -> dict[str, str]:
     """Write the JSON and HTML reports and store the run; files appear only once the run is committed."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{run.name}-{run.variant + '-' if run.variant else ''}{run.id}"

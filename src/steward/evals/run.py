@@ -23,7 +23,7 @@ from steward.evals.metric import Metric
 from steward.evals.pipeline import Answer, Pipeline, app_version
 from steward.evals.registry import MetricSpec
 from steward.evals.scoring import Scored, score
-from steward.evals.suite import Gate, Suite
+from steward.evals.suite import Suite, gate_results
 from steward.store.evals import StoredCase, StoredRun
 from steward.types import new_id
 
@@ -68,8 +68,11 @@ def _check_gates(suite: Suite, metrics: Sequence[tuple[MetricSpec, Metric]]) -> 
     outputs = {name for spec, metric in metrics for name in spec.outputs(metric)}
     for index, gate in enumerate(suite.spec.gates):
         if gate.metric not in outputs:
-            raise suite.error(("gates", index), f"gate {str(gate)!r} is on {gate.metric!r}, which no metric of this "
-                              f"suite produces; the suite's scores are: {', '.join(sorted(outputs))}.")
+            raise suite.error(
+                ("gates", index),
+                f"gate {str(gate)!r} is on {gate.metric!r}, which no metric of this "
+                f"suite produces; the suite's scores are: {', '.join(sorted(outputs))}.",
+            )
 
 
 def prepare(suite: Suite, pipeline: Pipeline) -> Prepared:
@@ -78,11 +81,16 @@ def prepare(suite: Suite, pipeline: Pipeline) -> Prepared:
     _check_gates(suite, metrics)
     dataset = suite.resolve(suite.spec.dataset)
     if not dataset.is_file():
-        raise suite.error(("dataset",), f"dataset {dataset} does not exist; give a JSONL file relative to the suite.")
+        raise suite.error(
+            ("dataset",), f"dataset {dataset} does not exist; give a JSONL file relative to the suite."
+        )
     digest = content_hash(dataset)
     if suite.spec.dataset_sha256 and suite.spec.dataset_sha256 != digest:
-        raise suite.error(("dataset_sha256",), f"the dataset {dataset} is {digest}, the suite pins "
-                          f"{suite.spec.dataset_sha256}; update the pin if the change is intended.")
+        raise suite.error(
+            ("dataset_sha256",),
+            f"the dataset {dataset} is {digest}, the suite pins "
+            f"{suite.spec.dataset_sha256}; update the pin if the change is intended.",
+        )
     cases = load_cases(dataset)
     for name, variant in suite.spec.runs():
         loc = ("variants", name, "app") if name else ("app",)
@@ -94,22 +102,12 @@ def prepare(suite: Suite, pipeline: Pipeline) -> Prepared:
         if suite.spec.app_version and name is None:
             current = app_version(pipeline.versions(variant.app))
             if current != suite.spec.app_version:
-                raise suite.error(("app_version",), f"app {variant.app!r} is at version {current}, the suite pins "
-                                  f"{suite.spec.app_version}; review the change and update the pin.")
+                raise suite.error(
+                    ("app_version",),
+                    f"app {variant.app!r} is at version {current}, the suite pins "
+                    f"{suite.spec.app_version}; review the change and update the pin.",
+                )
     return Prepared(suite, metrics, dataset, digest, cases)
-
-
-def gate_results(gates: Sequence[Gate], scored: Scored) -> list[dict[str, Any]]:
-    by_name = scored.by_name()
-    results = []
-    for gate in gates:
-        value = by_name[gate.metric].value
-        entry: dict[str, Any] = {"gate": str(gate), "metric": gate.metric, "op": gate.op,
-                                 "threshold": gate.threshold, "value": value, "passed": gate.check(value)}
-        if value is None:
-            entry["reason"] = "no case could be scored for this metric"
-        results.append(entry)
-    return results
 
 
 def _stored_cases(cases: Sequence[Case], answers: Sequence[Answer], scored: Scored) -> list[StoredCase]:
@@ -120,56 +118,105 @@ def _stored_cases(cases: Sequence[Case], answers: Sequence[Answer], scored: Scor
                 per_case[index][result.name] = value
     return [
         StoredCase(
-            position=i, case_id=c.id, input=c.messages, prediction=a.text, scores=per_case[i], record_id=a.record_id,
-            status=a.status, tags=list(c.tags),
-            detail={k: v for k, v in {"error": a.error, "cached": a.cached, "reasons": a.reasons,
-                                      "references": list(c.references)}.items() if v},
+            position=i,
+            case_id=c.id,
+            input=c.messages,
+            prediction=a.text,
+            scores=per_case[i],
+            record_id=a.record_id,
+            status=a.status,
+            tags=list(c.tags),
+            detail={
+                k: v
+                for k, v in {
+                    "error": a.error,
+                    "cached": a.cached,
+                    "reasons": a.reasons,
+                    "references": list(c.references),
+                }.items()
+                if v
+            },
         )
         for i, (c, a) in enumerate(zip(cases, answers, strict=True))
     ]
 
 
 def run_variant(
-    prepared: Prepared, pipeline: Pipeline, app: str, params: dict[str, Any], variant: str | None,
-    progress: Progress | None = None, cache: bool | None = None,
+    prepared: Prepared,
+    pipeline: Pipeline,
+    app: str,
+    params: dict[str, Any],
+    variant: str | None,
+    progress: Progress | None = None,
+    cache: bool | None = None,
 ) -> StoredRun:
     """Answer and score every case for one app; the returned run is complete but not stored yet."""
     spec = prepared.suite.spec
     started = time.time()
     label = variant or app
     answers = run_cases(
-        pipeline, app, prepared.cases, params, parallelism=spec.parallelism,
-        cache=spec.cache if cache is None else cache, progress=(lambda d, t: progress(label, d, t)) if progress else None,
+        pipeline,
+        app,
+        prepared.cases,
+        params,
+        parallelism=spec.parallelism,
+        cache=spec.cache if cache is None else cache,
+        progress=(lambda d, t: progress(label, d, t)) if progress else None,
     )
     failed = [a for a in answers if a.status == "failed"]
     if len(failed) == len(answers):
-        raise InvalidRequest(f"every case failed for app {app!r} (first error: {failed[0].error}); nothing was "
-                             "stored. Fix the app or its model and run the suite again.")
+        raise InvalidRequest(
+            f"every case failed for app {app!r} (first error: {failed[0].error}); nothing was "
+            "stored. Fix the app or its model and run the suite again."
+        )
     scored = score([row_of(c, a) for c, a in zip(prepared.cases, answers, strict=True)], prepared.metrics)
-    gates = gate_results(spec.gates, scored)
+    gates = gate_results(spec.gates, {s.name: s.value for s in scored.scores})
     versions = pipeline.versions(app)
-    versions.update(app_version=app_version(versions), params_override=params, suite=str(prepared.suite.path),
-                    metrics=[{"name": s.name, "options": s.options, "as": s.rename, "tags": list(s.tags)}
-                             for s, _ in prepared.metrics],
-                    served_models=sorted({a.model["id"] for a in answers if a.model}),
-                    failed_cases=len(failed), cached_cases=sum(a.cached for a in answers))
+    versions.update(
+        app_version=app_version(versions),
+        params_override=params,
+        suite=str(prepared.suite.path),
+        metrics=[
+            {"name": s.name, "options": s.options, "as": s.rename, "tags": list(s.tags)}
+            for s, _ in prepared.metrics
+        ],
+        served_models=sorted({a.model["id"] for a in answers if a.model}),
+        failed_cases=len(failed),
+        cached_cases=sum(a.cached for a in answers),
+    )
     return StoredRun(
-        id=new_id("evr"), kind="suite", name=prepared.suite.name, app=app, variant=variant, created_at=started,
-        finished_at=time.time(), passed=all(g["passed"] for g in gates), versions=versions,
-        summary=[s.to_dict() for s in scored.scores], gates=gates, dataset=str(prepared.dataset),
-        dataset_hash=prepared.dataset_hash, cases=_stored_cases(prepared.cases, answers, scored),
+        id=new_id("evr"),
+        kind="suite",
+        name=prepared.suite.name,
+        app=app,
+        variant=variant,
+        created_at=started,
+        finished_at=time.time(),
+        passed=all(g["passed"] for g in gates),
+        versions=versions,
+        summary=[s.to_dict() for s in scored.scores],
+        gates=gates,
+        dataset=str(prepared.dataset),
+        dataset_hash=prepared.dataset_hash,
+        cases=_stored_cases(prepared.cases, answers, scored),
     )
 
 
 def run_suite(
-    suite: Suite, pipeline: Pipeline, *, progress: Progress | None = None, reports_dir: Path | None = None,
+    suite: Suite,
+    pipeline: Pipeline,
+    *,
+    progress: Progress | None = None,
+    reports_dir: Path | None = None,
     cache: bool | None = None,
 ) -> SuiteOutcome:
     """Validate, run every variant, compare two variants, write reports and store the runs."""
     from steward.evals.report import publish
 
     prepared = prepare(suite, pipeline)
-    runs = [run_variant(prepared, pipeline, v.app, v.params, name, progress, cache) for name, v in suite.spec.runs()]
+    runs = [
+        run_variant(prepared, pipeline, v.app, v.params, name, progress, cache) for name, v in suite.spec.runs()
+    ]
     comparison = compare_runs(runs[0], runs[1]) if len(runs) == 2 else None
     folder = reports_dir or (suite.resolve(suite.spec.reports) if suite.spec.reports else pipeline.home / "evals")
     reports = [publish(pipeline.engine, run, folder, comparison if i == 1 else None) for i, run in enumerate(runs)]

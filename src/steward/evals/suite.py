@@ -18,6 +18,7 @@ score no metric produces, a missing dataset or a pin that does not match are err
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,13 @@ from steward.errors import ConfigError, InvalidRequest, StewardError
 from steward.evals.registry import MetricSpec, spec_from_mapping
 
 _GATE = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*(>=|<=|>|<|==)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$")
-_OPS = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-        "<": lambda a, b: a < b, "==": lambda a, b: abs(a - b) < 1e-12}
+_OPS = {
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: abs(a - b) < 1e-12,
+}
 
 
 class Gate(BaseModel):
@@ -51,6 +57,25 @@ class Gate(BaseModel):
 
     def check(self, value: float | None) -> bool:
         return value is not None and bool(_OPS[self.op](value, self.threshold))
+
+
+def gate_results(gates: Sequence[Gate], values: Mapping[str, float | None]) -> list[dict[str, Any]]:
+    """Each gate checked against the scores by name; a score without a value fails its gate, saying why."""
+    results = []
+    for gate in gates:
+        value = values.get(gate.metric)
+        entry: dict[str, Any] = {
+            "gate": str(gate),
+            "metric": gate.metric,
+            "op": gate.op,
+            "threshold": gate.threshold,
+            "value": value,
+            "passed": gate.check(value),
+        }
+        if value is None:
+            entry["reason"] = "no case could be scored for this metric"
+        results.append(entry)
+    return results
 
 
 class Variant(BaseModel):
@@ -103,7 +128,9 @@ class SuiteSpec(BaseModel):
         if self.variants is None:
             assert self.app is not None
             return [(None, Variant(app=self.app, params=self.params))]
-        return [(name, Variant(app=v.app, params={**self.params, **v.params})) for name, v in self.variants.items()]
+        return [
+            (name, Variant(app=v.app, params={**self.params, **v.params})) for name, v in self.variants.items()
+        ]
 
 
 class Suite:
@@ -167,7 +194,9 @@ def load_suite(path: Path | str) -> Suite:
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if not isinstance(p, str) or not p.startswith("function-"))
             where = ".".join(str(p) for p in loc) or "(top level)"
-            hint = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+            hint = (
+                "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+            )
             problems.append(f"{Suite(SuiteSpec.model_construct(), path, lines).where(*loc)}: {where}: {hint}")
         raise ConfigError("invalid suite:\n  " + "\n  ".join(problems)) from None
     return Suite(spec, path, lines)

@@ -81,7 +81,9 @@ class SupportScorer:
             return np.zeros(len(claims), dtype=np.float32)
         lexical = self.lexical(claims, windows)
         if self.use_embeddings:
-            combined = self.embedding_weight * self.semantic(claims, windows) + (1 - self.embedding_weight) * lexical
+            combined = (
+                self.embedding_weight * self.semantic(claims, windows) + (1 - self.embedding_weight) * lexical
+            )
         else:
             combined = lexical
         best = combined.max(axis=1)

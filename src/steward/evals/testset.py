@@ -36,8 +36,10 @@ KINDS = ("easy", "complex", "distracting")
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _SPANS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:from|between)\s+\d{1,2}[:.]\d{2}\s*(?:to|and|-|–)\s*\d{1,2}[:.]\d{2}\b", re.I),
-     "during what hours"),
+    (
+        re.compile(r"\b(?:from|between)\s+\d{1,2}[:.]\d{2}\s*(?:to|and|-|–)\s*\d{1,2}[:.]\d{2}\b", re.I),
+        "during what hours",
+    ),
     (re.compile(rf"\b(?:on\s+)?\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b", re.I), "on what date"),
     (re.compile(r"\b(?:at|from|until|by)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?\b", re.I), "at what time"),
     (re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:euros?|eur|dollars?|usd|pounds?|gbp|€|\$)", re.I), "how much"),
@@ -46,10 +48,21 @@ _SPANS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:in|at|near|next to)\s+((?:[A-Z][\w-]*\s?)+(?:\d+\w*)?)"), "where"),
 )
 _PARAPHRASE = {
-    "closes": "ends", "opens": "starts", "before": "prior to", "after": "following",
-    "departure": "take-off", "passengers": "travellers",
-    "luggage": "baggage", "must": "have to", "allowed": "permitted", "available": "offered",
-    "every": "each", "minutes": "min", "located": "found", "travel": "fly", "kept": "held",
+    "closes": "ends",
+    "opens": "starts",
+    "before": "prior to",
+    "after": "following",
+    "departure": "take-off",
+    "passengers": "travellers",
+    "luggage": "baggage",
+    "must": "have to",
+    "allowed": "permitted",
+    "available": "offered",
+    "every": "each",
+    "minutes": "min",
+    "located": "found",
+    "travel": "fly",
+    "kept": "held",
 }
 
 
@@ -68,8 +81,10 @@ def load_chunks(engine: Any, collection: str) -> list[Chunk]:
     with engine.connect() as connection:
         ids, vectors = sql.embeddings(connection, collection)
         rows = sql.chunk_rows(connection, [int(i) for i in ids])
-    chunks = [Chunk(str(int(i)), rows[int(i)].document_key, rows[int(i)].text, v) for i, v in zip(ids, vectors,
-                                                                                                  strict=True)]
+    chunks = [
+        Chunk(str(int(i)), rows[int(i)].document_key, rows[int(i)].text, v)
+        for i, v in zip(ids, vectors, strict=True)
+    ]
     return sorted(chunks, key=lambda c: int(c.id))
 
 
@@ -84,8 +99,11 @@ def is_prose(sentence: str) -> bool:
 
 def fact_sentences(text: str) -> list[str]:
     """Sentences worth asking about: prose of 5-40 words with a span a question can target."""
-    return [s for s in split_sentences(text)
-            if is_prose(s) and not s.endswith("?") and template_question(s) is not None]
+    return [
+        s
+        for s in split_sentences(text)
+        if is_prose(s) and not s.endswith("?") and template_question(s) is not None
+    ]
 
 
 def template_question(sentence: str) -> str | None:
@@ -93,10 +111,10 @@ def template_question(sentence: str) -> str | None:
     body = sentence.rstrip(" .!")
     for pattern, phrase in _SPANS:
         match = pattern.search(body)
-        if match is None or match.start() == 0 and phrase == "where":
+        if match is None or (match.start() == 0 and phrase == "where"):
             continue
         wh = phrase.format(unit=match.group(1)) if "{unit}" in phrase else phrase
-        question = f"{body[:match.start()].rstrip()} {wh} {body[match.end():].lstrip()}".strip()
+        question = f"{body[: match.start()].rstrip()} {wh} {body[match.end() :].lstrip()}".strip()
         question = re.sub(r"\s+", " ", question).rstrip(" ,;:")
         return question[0].upper() + question[1:] + "?"
     return None
@@ -104,6 +122,7 @@ def template_question(sentence: str) -> str | None:
 
 def paraphrase(question: str) -> str:
     """Swap common words for synonyms so the question shares fewer keywords with its source."""
+
     def swap(match: re.Match[str]) -> str:
         word = match.group(0)
         replacement = _PARAPHRASE.get(word.lower(), word)
@@ -112,7 +131,7 @@ def paraphrase(question: str) -> str:
     return re.sub(r"[A-Za-z]+", swap, question)
 
 
-_MODEL_PROMPT = """Write one question a traveller could ask that is answered by the FACT below, and its short answer.
+_MODEL_PROMPT = """Write one question a traveller could ask that the FACT below answers, and its short answer.
 {style}
 Reply with JSON only: {{"question": "...", "answer": "..."}}
 
@@ -151,7 +170,12 @@ def _question_from(reply: str) -> tuple[str, str] | None:
 
     for obj in _json_objects(reply):
         question, answer = obj.get("question"), obj.get("answer")
-        if isinstance(question, str) and isinstance(answer, str) and question.strip().endswith("?") and answer.strip():
+        if (
+            isinstance(question, str)
+            and isinstance(answer, str)
+            and question.strip().endswith("?")
+            and answer.strip()
+        ):
             return question.strip(), answer.strip()
     return None
 
@@ -166,14 +190,22 @@ def _nearest_other_documents(chunk: Chunk, chunks: Sequence[Chunk], k: int = 3) 
     return [others[int(i)] for i in np.argsort(-similarity)[:k]]
 
 
-def _case(kind: str, index: int, question: str, answer: str, chunk_ids: list[str], collection: str,
-          document: str) -> dict[str, Any]:
-    return {"id": f"{kind}-{index:04d}", "input": question, "references": [answer], "reference_ids": chunk_ids,
-            "tags": [kind, "generated"], "source": {"collection": collection, "document": document}}
+def _case(
+    kind: str, index: int, question: str, answer: str, chunk_ids: list[str], collection: str, document: str
+) -> dict[str, Any]:
+    return {
+        "id": f"{kind}-{index:04d}",
+        "input": question,
+        "references": [answer],
+        "reference_ids": chunk_ids,
+        "tags": [kind, "generated"],
+        "source": {"collection": collection, "document": document},
+    }
 
 
-def _draw(kind: str, chunk: Chunk, fact: str, chunks: Sequence[Chunk], rng: random.Random,
-          generator: Generator) -> tuple[str, str]:
+def _draw(
+    kind: str, chunk: Chunk, fact: str, chunks: Sequence[Chunk], rng: random.Random, generator: Generator
+) -> tuple[str, str]:
     """(question, reference answer) of one kind about one fact."""
     if kind == "complex":
         others = [s for s in fact_sentences(chunk.text) if s != fact]
@@ -193,7 +225,12 @@ def _draw(kind: str, chunk: Chunk, fact: str, chunks: Sequence[Chunk], rng: rand
 
 
 def generate(
-    chunks: Sequence[Chunk], collection: str, n: int, *, mix: dict[str, float] | None = None, seed: int = 0,
+    chunks: Sequence[Chunk],
+    collection: str,
+    n: int,
+    *,
+    mix: dict[str, float] | None = None,
+    seed: int = 0,
     generator: Generator | None = None,
 ) -> list[dict[str, Any]]:
     """Up to `n` distinct cases drawn from the chunks' fact sentences, kinds in the proportions of `mix`.
@@ -204,8 +241,10 @@ def generate(
         raise InvalidRequest("--n must be at least 1.")
     facts = [(chunk, sentence) for chunk in chunks for sentence in fact_sentences(chunk.text)]
     if not facts:
-        raise InvalidRequest(f"collection {collection!r} has no sentence a question can be asked about; ingest "
-                             "documents with factual sentences (times, amounts, places) first.")
+        raise InvalidRequest(
+            f"collection {collection!r} has no sentence a question can be asked about; ingest "
+            "documents with factual sentences (times, amounts, places) first."
+        )
     weights = mix or {"easy": 0.4, "complex": 0.3, "distracting": 0.3}
     unknown = set(weights) - set(KINDS)
     if unknown:
@@ -227,17 +266,26 @@ def generate(
 
 
 def generate_testset(
-    pipeline: Any, collection: str, n: int, *, mix: dict[str, float] | None = None, seed: int = 0,
+    pipeline: Any,
+    collection: str,
+    n: int,
+    *,
+    mix: dict[str, float] | None = None,
+    seed: int = 0,
     generator: str | Judge | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Generate `n` cases from a project's collection; returns the cases and how many fell back to templates."""
     known = getattr(pipeline.project, "collections", {})
     if collection not in known:
-        raise NotFound(f"unknown collection {collection!r}; the project declares: {', '.join(sorted(known)) or 'none'}.")
+        raise NotFound(
+            f"unknown collection {collection!r}; the project declares: {', '.join(sorted(known)) or 'none'}."
+        )
     chunks = load_chunks(pipeline.engine, collection)
     if not chunks:
-        raise InvalidRequest(f"collection {collection!r} has no chunks yet; ingest documents with "
-                             f"`steward rag ingest {collection} PATH` first.")
+        raise InvalidRequest(
+            f"collection {collection!r} has no chunks yet; ingest documents with "
+            f"`steward rag ingest {collection} PATH` first."
+        )
     writer = Generator(judge=make_judge(generator if generator != "template" else None))
     return generate(chunks, collection, n, mix=mix, seed=seed, generator=writer), writer.fallbacks
 

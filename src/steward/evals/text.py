@@ -22,8 +22,46 @@ _PUNCTUATION = set(string.punctuation)
 
 # Abbreviations after which a full stop does not end a sentence (lower-case, without the dot).
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc e.g i.e approx no fig inc ltd co corp dept est jan feb mar apr jun jul aug"
-    " sep sept oct nov dec mt ft u.s a.m p.m".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "approx",
+        "no",
+        "fig",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "est",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "u.s",
+        "a.m",
+        "p.m",
+    ]
 )
 _SENTENCE_END = re.compile(r"""([.!?]+["')\]]*)\s+(?=["'(\[]?[A-Z0-9])""")
 _LINE_START = re.compile(r"^(?:[-*•#|>]|\d{1,3}[.)]\s|[A-Z][\w ]{0,30}:\s)")
@@ -58,8 +96,13 @@ def _logical_lines(text: str) -> list[str]:
     for paragraph in re.split(r"\n\s*\n", text):
         for line in paragraph.splitlines():
             stripped = line.strip()
-            if lines and lines[-1] and stripped and not _LINE_START.match(stripped) \
-                    and not _LINE_END.search(lines[-1]):
+            if (
+                lines
+                and lines[-1]
+                and stripped
+                and not _LINE_START.match(stripped)
+                and not _LINE_END.search(lines[-1])
+            ):
                 lines[-1] = f"{lines[-1]} {stripped}"
             else:
                 lines.append(stripped)
@@ -73,7 +116,7 @@ def split_sentences(text: str) -> list[str]:
     for line in _logical_lines(text):
         start = 0
         for match in _SENTENCE_END.finditer(line):
-            piece = line[start:match.end(1)]
+            piece = line[start : match.end(1)]
             if _ends_with_abbreviation(piece):
                 continue
             sentences.append(piece.strip())

@@ -10,6 +10,8 @@ embeddings) are loaded by cached loaders, so many scanner instances share one co
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -45,20 +47,36 @@ class Scanner(Protocol):
 ScannerFactory = Callable[[dict[str, Any]], Scanner]
 
 
-class GuardDecision(Decision):
-    """A `Decision` that also carries, in memory only, the pseudonym vault of a pseudonymised input.
+class Pseudonyms:
+    """In-memory placeholder → real value maps of recent decisions, never part of a decision itself.
 
-    The vault maps placeholders (`<PERSON_1>`) to real values so `Guard.restore` can put them back into the
-    answer. It is a plain slot, not a dataclass field: `dataclasses.asdict` (and so any record serialisation
-    built on it) never sees it, and it dies with the request.
+    A `Decision` is serialised into the record, so the real values behind `<PERSON_1>` must not live in it.
+    They are kept here, keyed by the decision object's identity (the entry holds the decision, so its id
+    cannot be reused while the entry exists), for the lifetime of a request: the newest `capacity` entries
+    are kept, older ones are forgotten, and nothing is ever written anywhere.
     """
 
-    __slots__ = ("vault",)
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[int, tuple[Decision, dict[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()
 
+    def remember(self, decision: Decision, values: dict[str, str]) -> None:
+        if not values:
+            return
+        with self._lock:
+            self._entries[id(decision)] = (decision, dict(values))
+            self._entries.move_to_end(id(decision))
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
 
-def vault_of(decision: Decision | None) -> dict[str, str]:
-    """The placeholder → real value map of a decision, empty when it has none."""
-    return dict(getattr(decision, "vault", None) or {}) if decision is not None else {}
+    def of(self, decision: Decision | None) -> dict[str, str]:
+        """The map of `decision`, empty when it has none (or it was forgotten)."""
+        if decision is None:
+            return {}
+        with self._lock:
+            entry = self._entries.get(id(decision))
+        return dict(entry[1]) if entry is not None and entry[0] is decision else {}
 
 
 def scanner_factories() -> dict[str, ScannerFactory]:

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from steward.config.guardrails import ComplianceRule, PiiRule, Rule, StagePolicy
-from steward.guardrails.base import GuardDecision, Scanner, ScanContext
+from steward.guardrails.base import ScanContext, Scanner
 from steward.guardrails.output_rules import compliance_findings
 from steward.guardrails.redact import Vault, replace_spans
-from steward.types import ACTION_SEVERITY, Action, Finding, Stage
+from steward.types import ACTION_SEVERITY, Action, Decision, Finding, Stage
 
 WHOLE_TEXT_SCANNERS = frozenset({"schema"})  # need the complete answer: never run on a stream window
 
@@ -43,8 +43,9 @@ class CompiledStage:
         return entry[0] if entry and isinstance(entry[0], PiiRule) else None
 
     @classmethod
-    def build(cls, policy: str, version: str, stage: Stage, spec: StagePolicy,
-              make: Callable[[str, Rule], Scanner]) -> CompiledStage:
+    def build(
+        cls, policy: str, version: str, stage: Stage, spec: StagePolicy, make: Callable[[str, Rule], Scanner]
+    ) -> CompiledStage:
         rules = {name: (rule, make(name, rule)) for name, rule in spec.rules().items()}
         return cls(policy, version, stage, rules, list(spec.compliance))
 
@@ -68,9 +69,9 @@ def _weigh(name: str, rule: Rule, scanner: Scanner, findings: list[Finding], tal
         if finding.score < rule.threshold:
             continue
         action: Action = rule.action
-        if pii is not None and finding.kind in pii.block_entities:
-            action = "block"
-        elif action == "redact" and finding.start is None:
+        if (pii is not None and finding.kind in pii.block_entities) or (
+            action == "redact" and finding.start is None
+        ):
             action = "block"
         if action == "allow":
             continue
@@ -88,7 +89,7 @@ def evaluate(
     hash_key: bytes,
     include: Callable[[str], bool] = lambda name: True,
     compliance: bool = True,
-) -> GuardDecision:
+) -> Decision:
     """Scan `text` with the stage's rules (those `include` accepts) and decide."""
     tally, findings, timings = _Tally(), [], {}
     for name, (rule, scanner) in compiled.rules.items():
@@ -101,28 +102,31 @@ def evaluate(
         _weigh(name, rule, scanner, found, tally)
     if compliance and compiled.compliance:
         started = time.perf_counter()
-        for rule, finding in compliance_findings(text, compiled.compliance, compiled.stage):
+        for requirement, finding in compliance_findings(text, compiled.compliance, compiled.stage):
             findings.append(finding)
-            reason = finding.kind
-            if rule.otherwise == "append":
-                tally.ask("redact", reason)
-                tally.appended.append(rule.append or "")
+            if requirement.otherwise == "append":
+                tally.ask("redact", finding.kind)
+                tally.appended.append(requirement.append or "")
             else:
-                tally.ask(rule.otherwise, reason)
+                tally.ask(requirement.otherwise, finding.kind)
         timings["compliance"] = round((time.perf_counter() - started) * 1000.0, 3)
-    decision = GuardDecision(stage=compiled.stage, action=tally.action, reasons=sorted(tally.reasons),
-                             findings=findings, policy=compiled.policy, policy_version=compiled.version,
-                             scanner_ms=timings)
-    decision.vault = dict(vault.values)
+    decision = Decision(
+        stage=compiled.stage,
+        action=tally.action,
+        reasons=sorted(tally.reasons),
+        findings=findings,
+        policy=compiled.policy,
+        policy_version=compiled.version,
+        scanner_ms=timings,
+    )
     if tally.action == "redact":
         decision.text = _redacted(compiled, text, tally, vault, hash_key)
-        decision.vault = dict(vault.values)
     return decision
 
 
 def _redacted(compiled: CompiledStage, text: str, tally: _Tally, vault: Vault, hash_key: bytes) -> str:
     pii_mode = compiled.pii.mode if compiled.pii else "mask"
-    modes = {f.kind: pii_mode for f in tally.to_redact if f.scanner == "pii"}
+    modes: dict[str, str] = {f.kind: pii_mode for f in tally.to_redact if f.scanner == "pii"}
     out = replace_spans(text, tally.to_redact, modes, vault, hash_key)
     for extra in tally.appended:
         out = f"{out.rstrip()}\n\n{extra}"

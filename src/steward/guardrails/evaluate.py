@@ -23,11 +23,15 @@ import numpy as np
 
 from steward.config.guardrails import InjectionRule, PiiRule, Rule, SecretsRule, ToxicityRule
 from steward.errors import InvalidRequest
-from steward.guardrails.base import Scanner, ScanContext, build_scanner
+from steward.guardrails.base import ScanContext, Scanner, build_scanner
 from steward.types import Stage
 
-DEFAULT_RULES: dict[str, type[Rule]] = {"injection": InjectionRule, "toxicity": ToxicityRule, "pii": PiiRule,
-                                        "secrets": SecretsRule}
+DEFAULT_RULES: dict[str, type[Rule]] = {
+    "injection": InjectionRule,
+    "toxicity": ToxicityRule,
+    "pii": PiiRule,
+    "secrets": SecretsRule,
+}
 TRIM = " \t\n.,;:!?\"'()[]{}<>"
 
 
@@ -42,8 +46,11 @@ def read_rows(path: Path, pii: bool) -> list[dict[str, Any]]:
     """Rows of a JSONL file, validated; errors name `file:line` and what the row should look like."""
     if not path.is_file():
         raise InvalidRequest(f"{path}: no such file; pass a JSONL file with one labelled example per line.")
-    shape = ('{"text": "...", "spans": [{"start": 0, "end": 4, "type": "PERSON"}]}' if pii
-             else '{"text": "...", "label": 0 or 1}')
+    shape = (
+        '{"text": "...", "spans": [{"start": 0, "end": 4, "type": "PERSON"}]}'
+        if pii
+        else '{"text": "...", "label": 0 or 1}'
+    )
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -71,8 +78,10 @@ def read_rows(path: Path, pii: bool) -> list[dict[str, Any]]:
 
 
 def _percentiles(latencies: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(float(np.percentile(latencies, 50)), 3),
-            "p99_ms": round(float(np.percentile(latencies, 99)), 3)}
+    return {
+        "p50_ms": round(float(np.percentile(latencies, 50)), 3),
+        "p99_ms": round(float(np.percentile(latencies, 99)), 3),
+    }
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -85,12 +94,13 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 def make_scanner(name: str, entities: list[str] | None = None) -> tuple[Scanner, float]:
     """The scanner with its default options, and the default threshold its policy rule uses."""
     rule_type = DEFAULT_RULES.get(name, Rule)
-    rule = rule_type(entities=entities) if rule_type is PiiRule and entities else rule_type()
+    rule = rule_type.model_validate({"entities": entities} if rule_type is PiiRule and entities else {})
     return build_scanner(name, rule.model_dump(mode="json")), rule.threshold
 
 
-def evaluate_binary(scanner: Scanner, rows: list[dict[str, Any]], threshold: float,
-                    stage: Stage = "input") -> dict[str, Any]:
+def evaluate_binary(
+    scanner: Scanner, rows: list[dict[str, Any]], threshold: float, stage: Stage = "input"
+) -> dict[str, Any]:
     context = ScanContext(stage=stage)
     latencies, predicted = [], []
     for row in rows:
@@ -103,8 +113,14 @@ def evaluate_binary(scanner: Scanner, rows: list[dict[str, Any]], threshold: flo
     fp = sum(p and not y for p, y in zip(predicted, labels, strict=True))
     fn = sum(y and not p for p, y in zip(predicted, labels, strict=True))
     negatives = sum(not y for y in labels)
-    return {**_prf(tp, fp, fn), "fpr": round(fp / negatives, 4) if negatives else 0.0, "n": len(rows),
-            "positives": sum(labels), "threshold": threshold, **_percentiles(latencies)}
+    return {
+        **_prf(tp, fp, fn),
+        "fpr": round(fp / negatives, 4) if negatives else 0.0,
+        "n": len(rows),
+        "positives": sum(labels),
+        "threshold": threshold,
+        **_percentiles(latencies),
+    }
 
 
 def _trimmed(text: str, start: int, end: int, kind: str) -> Span:
@@ -115,8 +131,9 @@ def _trimmed(text: str, start: int, end: int, kind: str) -> Span:
     return Span(start, end, kind)
 
 
-def evaluate_pii(scanner: Scanner, rows: list[dict[str, Any]], threshold: float, any_type: bool = False,
-                 stage: Stage = "input") -> dict[str, Any]:
+def evaluate_pii(
+    scanner: Scanner, rows: list[dict[str, Any]], threshold: float, any_type: bool = False, stage: Stage = "input"
+) -> dict[str, Any]:
     context = ScanContext(stage=stage)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # type -> tp, fp, fn
     latencies = []
@@ -126,13 +143,22 @@ def evaluate_pii(scanner: Scanner, rows: list[dict[str, Any]], threshold: float,
         started = time.perf_counter()
         findings = scanner.scan(text, context)
         latencies.append((time.perf_counter() - started) * 1000.0)
-        found = {_trimmed(text, f.start, f.end, f.kind) for f in findings
-                 if f.score >= threshold and f.start is not None and f.end is not None}
+        found = {
+            _trimmed(text, f.start, f.end, f.kind)
+            for f in findings
+            if f.score >= threshold and f.start is not None and f.end is not None
+        }
         _tally(gold, found, any_type, counts)
     per_type = {kind: {**_prf(*c), "support": c[0] + c[2]} for kind, c in sorted(counts.items())}
     tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
-    return {**_prf(tp, fp, fn), "per_type": per_type, "n": len(rows), "threshold": threshold,
-            "any_type": any_type, **_percentiles(latencies)}
+    return {
+        **_prf(tp, fp, fn),
+        "per_type": per_type,
+        "n": len(rows),
+        "threshold": threshold,
+        "any_type": any_type,
+        **_percentiles(latencies),
+    }
 
 
 def _tally(gold: Iterable[Span], found: Iterable[Span], any_type: bool, counts: dict[str, list[int]]) -> None:
@@ -152,13 +178,21 @@ def _tally(gold: Iterable[Span], found: Iterable[Span], any_type: bool, counts: 
         counts[s.type][1] += 1
 
 
-def evaluate_file(name: str, path: Path, *, threshold: float | None = None, any_type: bool = False,
-                  entities: list[str] | None = None, stage: Stage = "input") -> dict[str, Any]:
+def evaluate_file(
+    name: str,
+    path: Path,
+    *,
+    threshold: float | None = None,
+    any_type: bool = False,
+    entities: list[str] | None = None,
+    stage: Stage = "input",
+) -> dict[str, Any]:
     """Evaluate scanner `name` on the labelled file; the figures as a dict (see module docstring)."""
     pii = name == "pii"
     rows = read_rows(path, pii)
     scanner, default_threshold = make_scanner(name, entities)
     cut = default_threshold if threshold is None else threshold
-    result = (evaluate_pii(scanner, rows, cut, any_type, stage) if pii
-              else evaluate_binary(scanner, rows, cut, stage))
+    result = (
+        evaluate_pii(scanner, rows, cut, any_type, stage) if pii else evaluate_binary(scanner, rows, cut, stage)
+    )
     return {"scanner": name, "data": str(path), **result}

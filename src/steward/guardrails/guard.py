@@ -22,7 +22,7 @@ from typing import Any
 from steward.config import Project, Settings
 from steward.config.guardrails import PluginRule, PolicySpec, Rule
 from steward.errors import ConfigError
-from steward.guardrails.base import GuardDecision, Scanner, ScanContext, build_scanner, vault_of
+from steward.guardrails.base import Pseudonyms, ScanContext, Scanner, build_scanner
 from steward.guardrails.engine import WHOLE_TEXT_SCANNERS, CompiledStage, evaluate
 from steward.guardrails.output_rules import SchemaEnforcer, canary_for, canary_line
 from steward.guardrails.redact import Vault
@@ -52,11 +52,13 @@ class Guard:
         self.project = project
         self.key = key
         self._scanners: dict[str, Scanner] = {}
+        self.pseudonyms = Pseudonyms()
         self._stages: dict[tuple[str, Stage], CompiledStage] = {}
         for name, policy in project.policies.items():
             for stage in STAGES:
-                self._stages[(name, stage)] = CompiledStage.build(name, policy.version, stage, policy.stage(stage),
-                                                                  self._scanner)
+                self._stages[(name, stage)] = CompiledStage.build(
+                    name, policy.version, stage, policy.stage(stage), self._scanner
+                )
 
     @classmethod
     def from_project(cls, project: Project, settings: Settings) -> Guard:
@@ -84,22 +86,45 @@ class Guard:
 
     def scan(self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None) -> Decision:
         """Decide one stage. `conversation`: an earlier decision whose pseudonyms this text should reuse."""
-        return self._scan(app, stage, text, vault=Vault.from_values(vault_of(conversation)))
+        return self._scan(app, stage, text, vault=Vault.from_values(self.pseudonyms.of(conversation)))
 
-    def _scan(self, app: str, stage: Stage, text: str, *, vault: Vault, include: Any = None,
-              compliance: bool = True, cumulative: str | None = None) -> GuardDecision:
+    def _scan(
+        self,
+        app: str,
+        stage: Stage,
+        text: str,
+        *,
+        vault: Vault,
+        include: Any = None,
+        compliance: bool = True,
+        cumulative: str | None = None,
+    ) -> Decision:
         spec = self.project.app(app)
         if not spec.policy:
-            return GuardDecision(stage=stage, action="allow")
+            return Decision(stage=stage, action="allow")
         compiled = self._stages[(spec.policy, stage)]
-        context = ScanContext(stage=stage, app=app, purpose=spec.purpose, system_prompt=spec.prompt.system,
-                              canary=self.canary(app), response_schema=spec.response_schema,
-                              extra={"cumulative": cumulative} if cumulative is not None else {})
-        decision = evaluate(compiled, text, context, vault=vault, hash_key=self.key,
-                            include=include or (lambda name: True), compliance=compliance)
+        context = ScanContext(
+            stage=stage,
+            app=app,
+            purpose=spec.purpose,
+            system_prompt=spec.prompt.system,
+            canary=self.canary(app),
+            response_schema=spec.response_schema,
+            extra={"cumulative": cumulative} if cumulative is not None else {},
+        )
+        decision = evaluate(
+            compiled,
+            text,
+            context,
+            vault=vault,
+            hash_key=self.key,
+            include=include or (lambda name: True),
+            compliance=compliance,
+        )
         policy = self.project.policies[spec.policy]
         if policy.redact_records and decision.text is None and decision.action not in ("block", "escalate"):
             decision.text = text  # the record keeps what was scanned, never a restored answer
+        self.pseudonyms.remember(decision, vault.values)
         return decision
 
     def restore(self, app: str, text: str, input_decision: Decision) -> str:
@@ -108,7 +133,7 @@ class Guard:
         rule = policy.input.pii if policy else None
         if rule is None or not rule.restore or rule.mode != "pseudonymise":
             return text
-        return restore_values(text, vault_of(input_decision))
+        return restore_values(text, self.pseudonyms.of(input_decision))
 
     def output_stream(self, app: str, input_decision: Decision | None = None) -> Any:
         from steward.guardrails.stream import OutputStreamGuard

@@ -30,35 +30,72 @@ _OVERRIDE = (
 )
 _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("override", _OVERRIDE, 0.92),
-    ("reveal_prompt",
-     r"\b(reveal|print|repeat|show|output|display|leak|tell me|list|relay|dump|give me)\b[^.\n]{0,40}?"
-     r"\b(your|the|initial|hidden|secret|original|system)\b[^.\n]{0,20}?"
-     r"\b(system prompt|instructions|prompt|directives|configuration|guidelines|rules)\b[^.\n?]{0,30}"
-     r"(verbatim|word for word|exactly|as they are|in full|above)", 0.9),
-    ("reveal_prompt", r"\bwhat (is|are|were) your (initial|original|hidden|system|secret) (instructions|prompt)", 0.9),
-    ("persona", r"\b(you are|you're) now\b[^.\n]{0,60}\b(DAN|unfiltered|uncensored|unrestricted|jailbroken|"
-                r"free from|without (any )?(rules|restrictions|limits|filters))", 0.95),
-    ("persona", r"\b(DAN|do anything now|developer mode|god mode|jailbreak mode|AIM)\b[^\n]{0,80}"
-                r"\b(no|without|ignore|never)\b[^\n]{0,40}\b(rules|restrictions|guidelines|policy|policies|"
-                r"filters|ethic\w*|moral\w*)", 0.93),
-    ("persona", r"\b(no|without any|free of|doesn'?t have any)\b (ethical|moral|content)\b[^.\n]{0,20}"
-                r"\b(guidelines|restrictions|limits|policy|filters)", 0.85),
-    ("role_marker", r"(^|\n)\s*(\[|<\|?|#{2,}\s*)(system|assistant|im_start|inst)\b[^\n]{0,40}"
-                    r"(\]|\|?>|#{2,})", 0.8),
+    (
+        "reveal_prompt",
+        r"\b(reveal|print|repeat|show|output|display|leak|tell me|list|relay|dump|give me)\b[^.\n]{0,40}?"
+        r"\b(your|the|initial|hidden|secret|original|system)\b[^.\n]{0,20}?"
+        r"\b(system prompt|instructions|prompt|directives|configuration|guidelines|rules)\b[^.\n?]{0,30}"
+        r"(verbatim|word for word|exactly|as they are|in full|above)",
+        0.9,
+    ),
+    (
+        "reveal_prompt",
+        r"\bwhat (is|are|were) your (initial|original|hidden|system|secret) (instructions|prompt)",
+        0.9,
+    ),
+    (
+        "persona",
+        r"\b(you are|you're) now\b[^.\n]{0,60}\b(DAN|unfiltered|uncensored|unrestricted|jailbroken|"
+        r"free from|without (any )?(rules|restrictions|limits|filters))",
+        0.95,
+    ),
+    (
+        "persona",
+        r"\b(DAN|do anything now|developer mode|god mode|jailbreak mode|AIM)\b[^\n]{0,80}"
+        r"\b(no|without|ignore|never)\b[^\n]{0,40}\b(rules|restrictions|guidelines|policy|policies|"
+        r"filters|ethic\w*|moral\w*)",
+        0.93,
+    ),
+    (
+        "persona",
+        r"\b(no|without any|free of|doesn'?t have any)\b (ethical|moral|content)\b[^.\n]{0,20}"
+        r"\b(guidelines|restrictions|limits|policy|filters)",
+        0.85,
+    ),
+    (
+        "role_marker",
+        r"(^|\n)\s*(\[|<\|?|#{2,}\s*)(system|assistant|im_start|inst)\b[^\n]{0,40}"
+        r"(\]|\|?>|#{2,})",
+        0.8,
+    ),
     ("role_marker", r"\[(system note|system message|admin)[^\]]*\]", 0.85),
-    ("new_instructions", r"\b(new|updated|real|actual) (instructions?|task|orders|directives?)\s*(:|follow|are)",
-     0.8),
+    (
+        "new_instructions",
+        r"\b(new|updated|real|actual) (instructions?|task|orders|directives?)\s*(:|follow|are)",
+        0.8,
+    ),
     ("new_instructions", r"\b(begin|start) (reprogramming|new (instructions?|prompt|session))\b", 0.9),
     ("safety_off", r"\b(safe ?mode|safety (mode|filters?)|content filter)\b[^.\n]{0,10}\b(off|disabled?)\b", 0.9),
 )
 # Indirect injection: imperative text aimed at the assistant's answer, inside retrieved content only.
 _RETRIEVED: tuple[tuple[str, str, float], ...] = (
-    ("directive_to_assistant",
-     r"\b(in|to|into) your (response|reply|answer|output)\b|\byour (response|reply|answer) (must|should)\b", 0.8),
-    ("directive_to_assistant", r"\b(assistant|ai|chatbot|language model)\s*[,:]\s*(please )?(ignore|do|say|"
-                               r"reply|respond|tell|send|forward|email|write|output)\b", 0.85),
-    ("exfiltration", r"\b(send|forward|email|post|upload)\b[^.\n]{0,60}\b(conversation|history|password|api key|"
-                     r"credentials|inbox|every (single )?email)\b", 0.85),
+    (
+        "directive_to_assistant",
+        r"\b(in|to|into) your (response|reply|answer|output)\b|\byour (response|reply|answer) (must|should)\b",
+        0.8,
+    ),
+    (
+        "directive_to_assistant",
+        r"\b(assistant|ai|chatbot|language model)\s*[,:]\s*(please )?(ignore|do|say|"
+        r"reply|respond|tell|send|forward|email|write|output)\b",
+        0.85,
+    ),
+    (
+        "exfiltration",
+        r"\b(send|forward|email|post|upload)\b[^.\n]{0,60}\b(conversation|history|password|api key|"
+        r"credentials|inbox|every (single )?email)\b",
+        0.85,
+    ),
 )
 
 
@@ -78,8 +115,15 @@ def heuristic_findings(text: str, stage: str) -> list[Finding]:
     for name, pattern, score in rules:
         match = pattern.search(text)
         if match and name not in found:
-            found[name] = Finding("injection", "prompt_injection", score, stage,  # type: ignore[arg-type]
-                                  match.start(), match.end(), f"heuristic:{name}")
+            found[name] = Finding(
+                "injection",
+                "prompt_injection",
+                score,
+                stage,  # type: ignore[arg-type]
+                match.start(),
+                match.end(),
+                f"heuristic:{name}",
+            )
     return list(found.values())
 
 
@@ -108,16 +152,20 @@ class HubInjectionModel:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         if not os.path.isdir(path):
-            raise ArtefactError(f"injection model_path {path!r} is not a folder; point it at a downloaded "
-                                "transformers checkpoint (config.json, tokenizer and weights).")
+            raise ArtefactError(
+                f"injection model_path {path!r} is not a folder; point it at a downloaded "
+                "transformers checkpoint (config.json, tokenizer and weights)."
+            )
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
             self.model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError) as exc:
-            raise ArtefactError(f"could not load the classifier in {path!r} ({exc}); it must be a transformers "
-                                "sequence-classification checkpoint saved with save_pretrained().") from None
+            raise ArtefactError(
+                f"could not load the classifier in {path!r} ({exc}); it must be a transformers "
+                "sequence-classification checkpoint saved with save_pretrained()."
+            ) from None
         self.model.eval()
         self.max_length = max_length
         self.positive = self._positive_indices(injection_label)
@@ -127,16 +175,20 @@ class HubInjectionModel:
         if label is not None:
             chosen = [i for i, n in names.items() if n.lower() == label.lower()]
             if not chosen:
-                raise ArtefactError(f"label {label!r} is not one of the model's labels {sorted(names.values())}; "
-                                    "set injection_label to one of them.")
+                raise ArtefactError(
+                    f"label {label!r} is not one of the model's labels {sorted(names.values())}; "
+                    "set injection_label to one of them."
+                )
             return chosen
         guessed = [i for i, n in names.items() if re.search(r"injection|jailbreak|malicious|unsafe", n, re.I)]
         if guessed:
             return guessed
         if len(names) == 2:
             return [1]  # the usual (safe, unsafe) order
-        raise ArtefactError(f"cannot tell which of the labels {sorted(names.values())} means injection; set "
-                            "`injection_label:` in the policy.")
+        raise ArtefactError(
+            f"cannot tell which of the labels {sorted(names.values())} means injection; set "
+            "`injection_label:` in the policy."
+        )
 
     def score(self, text: str) -> float:
         import torch
@@ -167,14 +219,24 @@ class InjectionScanner:
     injection_label: str | None = None
 
     def __post_init__(self) -> None:
-        self.model: Any = (_hub_model(self.model_path, self.injection_label) if self.backend == "hub"
-                           else _builtin_model())
+        self.model: Any = (
+            _hub_model(self.model_path, self.injection_label) if self.backend == "hub" else _builtin_model()
+        )
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings = heuristic_findings(text, context.stage)
         score = self.model.score(text)
-        findings.append(Finding("injection", "prompt_injection", round(score, 4), context.stage, None, None,
-                                f"classifier:{self.backend}"))
+        findings.append(
+            Finding(
+                "injection",
+                "prompt_injection",
+                round(score, 4),
+                context.stage,
+                None,
+                None,
+                f"classifier:{self.backend}",
+            )
+        )
         return findings
 
     def reason_code(self, finding: Finding) -> str:
@@ -182,5 +244,8 @@ class InjectionScanner:
 
 
 def injection_factory(options: dict[str, Any]) -> InjectionScanner:
-    return InjectionScanner(backend=options.get("backend", "builtin"), model_path=options.get("model_path"),
-                            injection_label=options.get("injection_label"))
+    return InjectionScanner(
+        backend=options.get("backend", "builtin"),
+        model_path=options.get("model_path"),
+        injection_label=options.get("injection_label"),
+    )

@@ -28,8 +28,13 @@ FEATURE_BITS = 18  # per analyzer; 2 × 2^18 hashed features
 
 @lru_cache(maxsize=4)
 def _vectorizers(bits: int) -> tuple[HashingVectorizer, HashingVectorizer]:
-    common: dict[str, Any] = {"n_features": 2**bits, "alternate_sign": False, "norm": None, "lowercase": True,
-                              "dtype": np.float32}
+    common: dict[str, Any] = {
+        "n_features": 2**bits,
+        "alternate_sign": False,
+        "norm": None,
+        "lowercase": True,
+        "dtype": np.float32,
+    }
     words = HashingVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", **common)
     chars = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), **common)
     return words, chars
@@ -63,8 +68,10 @@ class LinearTextModel:
         norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(texts)))
         norms[norms == 0] = 1.0
         data = data / norms[rows]
-        columns = [np.bincount(rows, weights=data * self.coef[k, matrix.indices], minlength=len(texts))
-                   for k in range(self.coef.shape[0])]
+        columns = [
+            np.bincount(rows, weights=data * self.coef[k, matrix.indices], minlength=len(texts))
+            for k in range(self.coef.shape[0])
+        ]
         return np.stack(columns, axis=1) + self.intercept
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -75,15 +82,18 @@ class LinearTextModel:
             return np.stack([1.0 - positive, positive], axis=1)
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
-        return exp / exp.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+        return exp / exp.sum(axis=1, keepdims=True)
 
     def save(self, folder: Path) -> Path:
         """Write `<name>.npz` (sparse IDF and coefficients) and `<name>.json` (classes, meta)."""
         used = np.flatnonzero(np.any(self.coef != 0, axis=0)).astype(np.int32)
         path = folder / f"{self.name}.npz"
         np.savez_compressed(
-            path, indices=used, idf=self.idf[used].astype(np.float32),
-            coef=self.coef[:, used].astype(np.float16), intercept=self.intercept.astype(np.float32),
+            path,
+            indices=used,
+            idf=self.idf[used].astype(np.float32),
+            coef=self.coef[:, used].astype(np.float16),
+            intercept=self.intercept.astype(np.float32),
             idf_default=np.float32(self.meta["idf_default"]),
         )
         info = {"name": self.name, "classes": list(self.classes), "bits": self.bits, **self.meta}

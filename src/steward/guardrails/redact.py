@@ -67,8 +67,10 @@ def keyed_hash(key: bytes, value: str) -> str:
 
 def non_overlapping(findings: Iterable[Finding]) -> list[Finding]:
     """Where spans overlap keep the highest-scoring, then longest, one; in text order."""
-    ordered = sorted((f for f in findings if f.start is not None and f.end is not None),
-                     key=lambda f: (-f.score, -((f.end or 0) - (f.start or 0))))
+    ordered = sorted(
+        (f for f in findings if f.start is not None and f.end is not None),
+        key=lambda f: (-f.score, -((f.end or 0) - (f.start or 0))),
+    )
     kept: list[Finding] = []
     for finding in ordered:
         if all((finding.end or 0) <= (k.start or 0) or (k.end or 0) <= (finding.start or 0) for k in kept):
@@ -76,8 +78,9 @@ def non_overlapping(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(kept, key=lambda f: f.start or 0)
 
 
-def replace_spans(text: str, findings: Iterable[Finding], modes: dict[str, str], vault: Vault,
-                  hash_key: bytes) -> str:
+def replace_spans(
+    text: str, findings: Iterable[Finding], modes: dict[str, str], vault: Vault, hash_key: bytes
+) -> str:
     """Replace each finding's span by the mode of its kind (`mask`, `hash`, `pseudonymise`; default mask)."""
     from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
@@ -93,7 +96,7 @@ def replace_spans(text: str, findings: Iterable[Finding], modes: dict[str, str],
             return lambda value: f"<{entity}:{keyed_hash(hash_key, value)}>"
         return lambda value: f"<{entity}>"
 
-    results = [RecognizerResult(f.kind, f.start, f.end, f.score) for f in spanned]
+    results = [RecognizerResult(f.kind, int(f.start or 0), int(f.end or 0), f.score) for f in spanned]
     operators = {kind: OperatorConfig("custom", {"lambda": operator(kind)}) for kind in {f.kind for f in spanned}}
     return str(_anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text)
 
@@ -103,8 +106,11 @@ def restore(text: str, values: dict[str, str], entities: Iterable[str] | None = 
     if not values:
         return text
     allowed = set(entities) if entities is not None else None
-    by_bare = {token.strip("<>"): value for token, value in values.items()
-               if allowed is None or token.strip("<>").rsplit("_", 1)[0] in allowed}
+    by_bare = {
+        token.strip("<>"): value
+        for token, value in values.items()
+        if allowed is None or token.strip("<>").rsplit("_", 1)[0] in allowed
+    }
     if not by_bare:
         return text
     pattern = re.compile(r"<?\b(" + "|".join(map(re.escape, sorted(by_bare, key=len, reverse=True))) + r")\b>?")

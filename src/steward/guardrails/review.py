@@ -31,8 +31,10 @@ def check(principal: Principal, action: ReviewAction, team: str | None = None) -
     """Raise PermissionDenied unless `principal` may `action` review items (of `team`)."""
     if action not in MAY.get(principal.role, frozenset()):
         verb = "decide on" if action == "decide" else "read"
-        raise PermissionDenied(f"a {principal.role} key may not {verb} review items; use an admin key, or a "
-                               "developer key of the app's team.")
+        raise PermissionDenied(
+            f"a {principal.role} key may not {verb} review items; use an admin key, or a "
+            "developer key of the app's team."
+        )
     if team is not None and principal.role != "admin" and principal.key_id is not None and principal.team != team:
         raise PermissionDenied(f"this key belongs to team {principal.team!r}; the item belongs to team {team!r}.")
 
@@ -50,16 +52,27 @@ class ReviewQueue:
     def hold(self, record: Record, decision: Decision, held_text: str | None) -> ReviewItem:
         """Queue an escalated request (its record must already be written)."""
         item = ReviewItem(
-            id=new_id("rev"), record_id=record.id, app=record.app, team=record.team or "default",
-            stage=decision.stage, reasons=list(decision.reasons), policy=decision.policy,
-            policy_version=decision.policy_version, held_text=held_text, status="pending",
-            created_at=time.time(), decided_at=None, decided_by=None, note="",
+            id=new_id("rev"),
+            record_id=record.id,
+            app=record.app,
+            team=record.team or "default",
+            stage=decision.stage,
+            reasons=list(decision.reasons),
+            policy=decision.policy,
+            policy_version=decision.policy_version,
+            held_text=held_text,
+            status="pending",
+            created_at=time.time(),
+            decided_at=None,
+            decided_by=None,
+            note="",
         )
         sql.add_item(self.engine, item)
         return item
 
-    def list(self, principal: Principal, status: str | None = "pending", app: str | None = None,
-             limit: int = 50) -> list[ReviewItem]:
+    def list(
+        self, principal: Principal, status: str | None = "pending", app: str | None = None, limit: int = 50
+    ) -> list[ReviewItem]:
         check(principal, "read")
         team = None if principal.role == "admin" or principal.key_id is None else principal.team
         return sql.list_items(self.engine, status=status, app=app, team=team, limit=limit)

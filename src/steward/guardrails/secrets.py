@@ -57,7 +57,9 @@ class SecretsScanner:
         taken: list[tuple[int, int]] = []
         for kind, pattern in _COMPILED:
             for match in pattern.finditer(text):
-                findings.append(Finding("secrets", kind, 0.99, context.stage, match.start(), match.end(), "format"))
+                findings.append(
+                    Finding("secrets", kind, 0.99, context.stage, match.start(), match.end(), "format")
+                )
                 taken.append(match.span())
         for match in ASSIGNMENT.finditer(text):
             start, end = match.span("value")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from steward.guardrails.base import GuardDecision, vault_of
 from steward.guardrails.redact import Vault
 from steward.types import ACTION_SEVERITY, Decision, Finding
 
@@ -47,12 +46,12 @@ class OutputStreamGuard:
         self.app = app
         self.input_decision = input_decision
         self.hold_all = guard.needs_whole_answer(app)
-        self.vault = Vault.from_values(vault_of(input_decision))
+        self.vault = Vault.from_values(guard.pseudonyms.of(input_decision))
         self.pending = ""
         self.scanned: list[str] = []  # the windows as scanned (redacted, not restored)
-        self.windows: list[tuple[int, GuardDecision]] = []  # (offset in the whole answer, decision)
+        self.windows: list[tuple[int, Decision]] = []  # (offset in the whole answer, decision)
         self.offset = 0
-        self.stopped: GuardDecision | None = None
+        self.stopped: Decision | None = None
 
     def feed(self, delta: str) -> str:
         if self.stopped is not None:
@@ -68,8 +67,15 @@ class OutputStreamGuard:
 
     def _release(self, window: str, *, final: bool) -> str:
         said = "".join(self.scanned) + window
-        decision = self.guard._scan(self.app, "output", window, vault=self.vault, compliance=final,
-                                    cumulative=said, include=None if final else _window_scanners)
+        decision = self.guard._scan(
+            self.app,
+            "output",
+            window,
+            vault=self.vault,
+            compliance=final,
+            cumulative=said,
+            include=None if final else _window_scanners,
+        )
         self.windows.append((self.offset, decision))
         self.offset += len(window)
         if decision.action in ("block", "escalate"):
@@ -105,7 +111,7 @@ class OutputStreamGuard:
             return ""
         kept = whole.rstrip()  # the engine appends after the answer without its trailing space
         if decision.action == "redact" and decision.text is not None and decision.text.startswith(kept):
-            appended = decision.text[len(kept):]
+            appended = decision.text[len(kept) :]
             self.scanned.append(appended)
             return appended
         return ""
@@ -113,7 +119,7 @@ class OutputStreamGuard:
     def _merged(self) -> Decision:
         decisions = [d for _, d in self.windows]
         if not decisions:
-            return GuardDecision(stage="output", action="allow")
+            return Decision(stage="output", action="allow")
         worst = max(decisions, key=lambda d: ACTION_SEVERITY[d.action])
         findings: list[Finding] = []
         timings: dict[str, float] = {}
@@ -121,10 +127,16 @@ class OutputStreamGuard:
             findings += [_shifted(f, offset) for f in decision.findings]
             for name, ms in decision.scanner_ms.items():
                 timings[name] = round(timings.get(name, 0.0) + ms, 3)
-        merged = GuardDecision(stage="output", action=worst.action,
-                               reasons=sorted({r for d in decisions for r in d.reasons}), findings=findings,
-                               policy=worst.policy, policy_version=worst.policy_version, scanner_ms=timings)
-        merged.vault = dict(self.vault.values)
+        merged = Decision(
+            stage="output",
+            action=worst.action,
+            reasons=sorted({r for d in decisions for r in d.reasons}),
+            findings=findings,
+            policy=worst.policy,
+            policy_version=worst.policy_version,
+            scanner_ms=timings,
+        )
+        self.guard.pseudonyms.remember(merged, self.vault.values)
         if any(d.text is not None for d in decisions) and merged.action not in ("block", "escalate"):
             merged.text = "".join(self.scanned)
         return merged
@@ -139,5 +151,12 @@ def _window_scanners(name: str) -> bool:
 def _shifted(finding: Finding, offset: int) -> Finding:
     if finding.start is None or offset == 0:
         return finding
-    return Finding(finding.scanner, finding.kind, finding.score, finding.stage, finding.start + offset,
-                   (finding.end or finding.start) + offset, finding.detail)
+    return Finding(
+        finding.scanner,
+        finding.kind,
+        finding.score,
+        finding.stage,
+        finding.start + offset,
+        (finding.end or finding.start) + offset,
+        finding.detail,
+    )

@@ -58,14 +58,28 @@ class TopicScanner:
         if self._denied is not None:
             similarities = self._denied @ vector
             for index in np.flatnonzero(similarities >= 0.2):
-                findings.append(Finding("topic", "denied_topic", round(float(similarities[index]), 4), context.stage,
-                                        detail=f"denied: {self.denied[index]}"))
+                findings.append(
+                    Finding(
+                        "topic",
+                        "denied_topic",
+                        round(float(similarities[index]), 4),
+                        context.stage,
+                        detail=f"denied: {self.denied[index]}",
+                    )
+                )
         allowed = self._allowed_vectors(context.purpose)
         if allowed is not None:
             best = float((allowed @ vector).max())
             if best < self.min_similarity:
-                findings.append(Finding("topic", "off_topic", 1.0, context.stage,
-                                        detail=f"best similarity to an allowed topic {best:.3f}"))
+                findings.append(
+                    Finding(
+                        "topic",
+                        "off_topic",
+                        1.0,
+                        context.stage,
+                        detail=f"best similarity to an allowed topic {best:.3f}",
+                    )
+                )
         return findings
 
     def reason_code(self, finding: Finding) -> str:
@@ -73,17 +87,26 @@ class TopicScanner:
 
 
 def topic_factory(options: dict[str, Any]) -> TopicScanner:
-    return TopicScanner(allowed=list(options.get("allowed") or []), denied=list(options.get("denied") or []),
-                        include_purpose=bool(options.get("include_purpose", False)),
-                        min_similarity=float(options.get("min_similarity", 0.15)),
-                        min_chars=int(options.get("min_chars", 24)))
+    return TopicScanner(
+        allowed=list(options.get("allowed") or []),
+        denied=list(options.get("denied") or []),
+        include_purpose=bool(options.get("include_purpose", False)),
+        min_similarity=float(options.get("min_similarity", 0.15)),
+        min_chars=int(options.get("min_chars", 24)),
+    )
 
 
-_SLANG = re.compile(r"\b(lol|lmao|rofl|omg|wtf|dude|bro|gonna|wanna|gotta|ain'?t|ya|yep|nope|meh|duh|whatevs?|"
-                    r"u r|ur|pls|plz|k thx)\b", re.IGNORECASE)
-_CONDESCENDING = re.compile(r"\b(stupid|idiot\w*|dumb|moron\w*|obviously you|as i already (said|told you)|"
-                            r"calm down|read the (manual|docs)|not my problem|whatever|shut up|you people|"
-                            r"are you serious|figure it out yourself)\b", re.IGNORECASE)
+_SLANG = re.compile(
+    r"\b(lol|lmao|rofl|omg|wtf|dude|bro|gonna|wanna|gotta|ain'?t|ya|yep|nope|meh|duh|whatevs?|"
+    r"u r|ur|pls|plz|k thx)\b",
+    re.IGNORECASE,
+)
+_CONDESCENDING = re.compile(
+    r"\b(stupid|idiot\w*|dumb|moron\w*|obviously you|as i already (said|told you)|"
+    r"calm down|read the (manual|docs)|not my problem|whatever|shut up|you people|"
+    r"are you serious|figure it out yourself)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 
 
@@ -116,8 +139,11 @@ class ToneScanner:
             cues["offensive_language"] = round(offensive, 4)
         if not cues:
             return []
-        return [Finding("tone", "unprofessional_tone", max(cues.values()), context.stage,
-                        detail=", ".join(sorted(cues)))]
+        return [
+            Finding(
+                "tone", "unprofessional_tone", max(cues.values()), context.stage, detail=", ".join(sorted(cues))
+            )
+        ]
 
     def reason_code(self, finding: Finding) -> str:
         return "unprofessional_tone"

@@ -75,8 +75,17 @@ class ToxicityScanner:
             return []
         hate, offensive = self.probabilities(text)
         kind = "hate" if hate >= offensive else "offensive"
-        return [Finding("toxicity", kind, round(hate + offensive, 4), context.stage, None, None,
-                        f"hate={hate:.3f} offensive={offensive:.3f}")]
+        return [
+            Finding(
+                "toxicity",
+                kind,
+                round(hate + offensive, 4),
+                context.stage,
+                None,
+                None,
+                f"hate={hate:.3f} offensive={offensive:.3f}",
+            )
+        ]
 
     def reason_code(self, finding: Finding) -> str:
         return "toxicity"

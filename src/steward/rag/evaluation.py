@@ -123,6 +123,7 @@ def evaluate(
 ) -> dict[str, Any]:
     """The metrics over all questions (see the module docstring)."""
     recall, mrr, em, f1, declines, wrong_declines, grounded = [], [], [], [], [], [], []
+    retrieval_declines: list[float] = []
     failures: list[dict[str, str]] = []
     for number, item in enumerate(questions, 1):
         retrieval = search(item.question)
@@ -145,8 +146,8 @@ def evaluate(
                 declines.append(float(declined))
             if not declined and result.grounded is not None:
                 grounded.append(float(result.grounded))
-        elif not item.answerable:
-            declines.append(float(bool(retrieval.missing)))
+        elif not item.answerable:  # without answers, only an identifier decline can be seen
+            retrieval_declines.append(float(bool(retrieval.missing)))
         if progress:
             progress(number, len(questions))
     return {
@@ -159,6 +160,7 @@ def evaluate(
         "exact_match": _mean(em),
         "f1": _mean(f1),
         "correct_decline_rate": _mean(declines),
+        "retrieval_decline_rate": _mean(retrieval_declines),
         "wrong_decline_rate": _mean(wrong_declines),
         "groundedness": _mean(grounded),
         "mode": "answers" if answer else "retrieval only",

@@ -116,19 +116,37 @@ class StoredRun:
 
 def _case_row(run_id: str, case: StoredCase) -> dict[str, Any]:
     return {
-        "run_id": run_id, "position": case.position, "case_id": case.case_id, "record_id": case.record_id,
-        "status": case.status, "input": case.input, "prediction": case.prediction, "scores": case.scores,
-        "tags": case.tags, "detail": case.detail,
+        "run_id": run_id,
+        "position": case.position,
+        "case_id": case.case_id,
+        "record_id": case.record_id,
+        "status": case.status,
+        "input": case.input,
+        "prediction": case.prediction,
+        "scores": case.scores,
+        "tags": case.tags,
+        "detail": case.detail,
     }
 
 
 def save_run(engine: Engine, run: StoredRun) -> None:
     """Write the run and all its cases in one transaction."""
     row = {
-        "id": run.id, "kind": run.kind, "name": run.name, "app": run.app, "variant": run.variant,
-        "created_at": run.created_at, "finished_at": run.finished_at, "passed": run.passed,
-        "cases": len(run.cases), "dataset": run.dataset, "dataset_hash": run.dataset_hash,
-        "versions": run.versions, "summary": run.summary, "gates": run.gates, "reports": run.reports,
+        "id": run.id,
+        "kind": run.kind,
+        "name": run.name,
+        "app": run.app,
+        "variant": run.variant,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "passed": run.passed,
+        "cases": len(run.cases),
+        "dataset": run.dataset,
+        "dataset_hash": run.dataset_hash,
+        "versions": run.versions,
+        "summary": run.summary,
+        "gates": run.gates,
+        "reports": run.reports,
     }
     with engine.begin() as connection:
         connection.execute(insert(eval_runs), [row])
@@ -138,9 +156,20 @@ def save_run(engine: Engine, run: StoredRun) -> None:
 
 def _run_from(row: Any) -> StoredRun:
     return StoredRun(
-        id=row.id, kind=row.kind, name=row.name, app=row.app, variant=row.variant, created_at=row.created_at,
-        finished_at=row.finished_at, passed=bool(row.passed), versions=row.versions, summary=row.summary,
-        gates=row.gates, dataset=row.dataset, dataset_hash=row.dataset_hash, reports=row.reports or {},
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        app=row.app,
+        variant=row.variant,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+        passed=bool(row.passed),
+        versions=row.versions,
+        summary=row.summary,
+        gates=row.gates,
+        dataset=row.dataset,
+        dataset_hash=row.dataset_hash,
+        reports=row.reports or {},
         case_count=row.cases,
     )
 
@@ -159,8 +188,15 @@ def get_run(engine: Engine, run_id: str, with_cases: bool = True) -> StoredRun:
             query = select(eval_cases).where(eval_cases.c.run_id == run.id).order_by(eval_cases.c.position)
             run.cases = [
                 StoredCase(
-                    position=c.position, case_id=c.case_id, input=c.input, prediction=c.prediction, scores=c.scores,
-                    record_id=c.record_id, status=c.status, tags=c.tags or [], detail=c.detail or {},
+                    position=c.position,
+                    case_id=c.case_id,
+                    input=c.input,
+                    prediction=c.prediction,
+                    scores=c.scores,
+                    record_id=c.record_id,
+                    status=c.status,
+                    tags=c.tags or [],
+                    detail=c.detail or {},
                 )
                 for c in connection.execute(query)
             ]

@@ -89,7 +89,8 @@ def add_item(engine: Engine, item: ReviewItem) -> None:
 
 def get_item(engine: Engine, id_or_record: str) -> ReviewItem:
     query = select(review_items).where(
-        (review_items.c.id == id_or_record) | (review_items.c.record_id == id_or_record))
+        (review_items.c.id == id_or_record) | (review_items.c.record_id == id_or_record)
+    )
     with engine.connect() as connection:
         row = connection.execute(query).first()
     if row is None:
@@ -97,8 +98,13 @@ def get_item(engine: Engine, id_or_record: str) -> ReviewItem:
     return _item(row)
 
 
-def list_items(engine: Engine, status: str | None = "pending", app: str | None = None, team: str | None = None,
-               limit: int = 50) -> list[ReviewItem]:
+def list_items(
+    engine: Engine,
+    status: str | None = "pending",
+    app: str | None = None,
+    team: str | None = None,
+    limit: int = 50,
+) -> list[ReviewItem]:
     if status is not None and status not in STATUSES:
         raise InvalidRequest(f"unknown review status {status!r}; use one of {', '.join(STATUSES)}.")
     query = select(review_items).order_by(review_items.c.created_at).limit(limit)
@@ -125,6 +131,7 @@ def decide(engine: Engine, item_id: str, status: str, by: str, note: str) -> Rev
         ).rowcount
     item = get_item(engine, item_id)
     if changed == 0:
-        raise InvalidRequest(f"review item {item_id} was already {item.status} by {item.decided_by}; "
-                             "a decision is final.")
+        raise InvalidRequest(
+            f"review item {item_id} was already {item.status} by {item.decided_by}; a decision is final."
+        )
     return item

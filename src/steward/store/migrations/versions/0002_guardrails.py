@@ -35,8 +35,9 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.Float(), nullable=True),
         sa.Column("decided_by", sa.String(200), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["record_id"], ["records.id"], name="fk_review_items_record_id_records",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["records.id"], name="fk_review_items_record_id_records", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_review_items"),
         sa.UniqueConstraint("record_id", name="uq_review_items_record_id"),
     )

@@ -52,7 +52,9 @@ def upgrade() -> None:
         sa.Column("scores", sa.JSON(), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["eval_runs.id"], name="fk_eval_cases_run_id_eval_runs", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["eval_runs.id"], name="fk_eval_cases_run_id_eval_runs", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("run_id", "position", name="pk_eval_cases"),
     )
     op.create_table(

@@ -267,3 +267,35 @@ def test_embedding_faithfulness_relevance_and_similarity_rank_good_answers_highe
     for values in (faithful, relevance, similarity):
         assert values[0] > values[1]
     assert Faithfulness().compute([good, bad])[0].per_row == [1.0, 0.0]
+
+
+JUDGE_PROJECT = """\
+version: 1
+models:
+  judge: {backend: scripted, replies: ['{"verdict": "yes"}', "I think so, maybe"]}
+apps:
+  judge-app:
+    owner: qa@example.com
+    purpose: Judge claims (tests).
+    route: [{model: judge}]
+"""
+
+
+@pytest.mark.parametrize("spec", ["model:judge", "app:judge-app"])
+def test_judges_from_the_project_are_called_and_garbage_is_counted(
+    spec: str, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "steward.yaml").write_text(JUDGE_PROJECT, encoding="utf-8")
+    monkeypatch.setenv("STEWARD_CONFIG", str(folder / "steward.yaml"))
+    monkeypatch.setenv("STEWARD_HOME", str(folder / "home"))
+    row = Row("Bag drop opens three hours before departure. Parking is free on Sundays.", context=(CONTEXT,))
+    metric = Faithfulness(judge=spec)
+    [score] = metric.compute([row])
+    metric.close()
+    assert score.per_row == [1.0]  # the second verdict could not be read: scored on the first alone
+    assert score.detail["judge_unparsed_items"] == 1
+    with pytest.raises(InvalidRequest, match="write `app:NAME`"):
+        Faithfulness(judge="gpt-judge")

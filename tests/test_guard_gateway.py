@@ -89,11 +89,6 @@ def test_a_denied_topic_is_held_for_review(client: Client, runtime: Runtime) -> 
     assert runtime.store.get_record(result.record.id).status == "escalated"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the pipeline does not yet add escalated requests to the review queue "
-    "(change request: call ReviewQueue.hold after writing the record)",
-)
 def test_an_escalated_request_is_queued_and_can_be_approved(client: Client, runtime: Runtime) -> None:
     from steward.guardrails.review import ReviewQueue
     from steward.types import LOCAL_OPERATOR
@@ -118,12 +113,6 @@ def test_streamed_answer_is_released_sentence_by_sentence_and_masked(client: Cli
     assert all("bob.smith" not in piece for piece in pieces)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the pipeline opens output_stream(app) without the input decision, so "
-    "streamed pseudonyms are restored only in the last window "
-    "(change request: output_stream(app, prepared.input_decision))",
-)
 def test_streamed_answer_restores_pseudonyms(client: Client, runtime: Runtime) -> None:
     _model(runtime).enqueue("Dear <PERSON_1>, your flight is on time. Have a good trip.")
     pieces = list(client.stream("booking", "I'm Anna Keller. Is my flight on time?"))

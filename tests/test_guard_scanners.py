@@ -166,7 +166,7 @@ def test_toxicity_scores_the_worst_window_of_a_long_text() -> None:
 
 
 def test_tweet_normalisation_matches_training() -> None:
-    assert normalise("RT @bob: so &amp; so http://t.co/x") == "so & so"
+    assert normalise("RT @bob: so &amp; so http://t.co/x") == "@user: so & so"  # mentions become @user
 
 
 def test_hub_backend_refuses_a_missing_folder_with_a_clear_message(tmp_path) -> None:  # type: ignore[no-untyped-def]

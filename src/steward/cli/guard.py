@@ -140,7 +140,10 @@ def _print_figures(result: dict[str, object]) -> None:
 
 @app.command("scanners")
 def scanners() -> None:
-    """List the installed scanners (built-in and from plugins)."""
+    """List the installed scanners (built-in and from plugins).
+
+    Example: `steward guard scanners`
+    """
     from steward.guardrails import scanner_factories
 
     for name, factory in sorted(scanner_factories().items()):

@@ -82,7 +82,10 @@ def list_items(
 def show(
     item_id: Annotated[str, typer.Argument(help="Review item id or record id.")], key: KeyOption = None
 ) -> None:
-    """Show one item with the text that was held."""
+    """Show one item with the text that was held.
+
+    Example: `steward review show rev_0123abcd`
+    """
     item = _queue().get(_principal(key), item_id)
     sys.stdout.write(json.dumps(item.as_dict(), indent=2) + "\n")
 
@@ -107,6 +110,9 @@ def reject(
     note: Annotated[str, typer.Option("--note", help="Why (kept with the decision).")] = "",
     key: KeyOption = None,
 ) -> None:
-    """Refuse a held request for good (its held text is erased)."""
+    """Refuse a held request for good (its held text is erased).
+
+    Example: `steward review reject rev_0123abcd --note "investment advice"`
+    """
     item = _queue().reject(_principal(key), item_id, note)
     context.console.print(f"rejected {item.id} (record {item.record_id}) by {item.decided_by}")

@@ -127,6 +127,11 @@ class AppJudge:
         except StewardError as exc:  # a blocked or failed judge call is an unscored item, not a failed run
             return f"<judge error: {exc.message}>"
 
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
 
 class ModelJudge:
     """A judge that is a model declared in steward.yaml, called directly (no app, no guardrails)."""

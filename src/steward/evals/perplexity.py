@@ -1,9 +1,11 @@
 """Perplexity of texts under a local GGUF model, computed from the model's own logits (llama-cpp-python).
 
 The model is loaded once with `logits_all=True`, so one `eval` of a token sequence gives the logits at every
-position; the negative log-likelihood of token i+1 is read from position i's log-softmax. Texts longer than
-the context window are scored in consecutive windows (each window re-starts with BOS, so the first token of
-a window is conditioned on BOS only — the standard non-overlapping approximation). Per row we report the
+position; the negative log-likelihood of token i+1 is read from position i's log-softmax. The text is
+tokenised the way the model expects (with BOS when its GGUF says so, in which case every text token is scored;
+otherwise the first token is given and not scored), exactly as llama.cpp's own echo log-probabilities are.
+Texts longer than the context window are scored in consecutive windows (each re-starting with BOS where the
+model uses one — the standard non-overlapping approximation). Per row we report the
 text's perplexity; the corpus figure is exp(total NLL / total predicted tokens), which weights long texts by
 their length as language-model evaluations do.
 
@@ -72,9 +74,11 @@ class LogitScorer:
 
     def token_nll(self, text: str) -> tuple[float, int]:
         """Total negative log-likelihood (nats) of the text's tokens and how many tokens were predicted."""
-        tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        # the model's own convention: llama.cpp adds BOS only when the GGUF says the model expects it
+        tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
         bos = self.llm.token_bos()
-        prefix = [bos] if bos is not None and bos >= 0 else []  # without a BOS token the first token is given
+        prefix = [bos] if tokens and tokens[0] == bos else []  # without BOS the first token is given, not scored
+        tokens = tokens[len(prefix) :]
         step = self.n_ctx - len(prefix)
         total, count = 0.0, 0
         for start in range(0, len(tokens), step):

@@ -42,6 +42,11 @@ class _RagMetric(Metric):
     def __post_init__(self) -> None:
         self._judge = make_judge(self.judge)
 
+    def close(self) -> None:
+        closer = getattr(self._judge, "close", None)
+        if callable(closer):
+            closer()
+
     def scorer(self) -> SupportScorer:
         return SupportScorer(self.embedding_weight, self.threshold, self.use_embeddings)
 

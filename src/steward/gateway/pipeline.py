@@ -10,6 +10,7 @@ acknowledged answer always has its durable record. Guardrails and retrieval are 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -33,13 +34,19 @@ REFUSAL = "I can't help with that request."
 class Guard(Protocol):
     """What the pipeline needs from the guardrails capability."""
 
-    def scan(self, app: str, stage: Stage, text: str) -> Decision: ...
+    def scan(self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None) -> Decision: ...
 
     def restore(self, app: str, text: str, input_decision: Decision) -> str: ...
 
-    def output_stream(self, app: str) -> Any: ...
+    def output_stream(self, app: str, input_decision: Decision | None = None) -> Any: ...
 
     def redact_records(self, app: str) -> bool: ...
+
+    def system_prompt(self, app: str, system: str) -> str: ...
+
+    def schema_enforcer(self, app: str) -> Any: ...
+
+    def review_queue(self, store: Any) -> Any: ...
 
 
 class Retriever(Protocol):
@@ -127,6 +134,7 @@ class Gateway:
                 )
             finally:
                 record.latency.model_ms = _ms(t0)
+            served = await self._structured(app, request, prepared, served, record)
             completion = served.completion
             record.attempts = [_attempt(a) for a in served.attempts]
             self._note_model(record, served.model, completion.usage, completion.finish_reason)
@@ -254,17 +262,10 @@ class Gateway:
             "json_schema": params.json_schema is not None,
         }
         record.prompt_version = app.prompt.version
-        messages = list(request.messages)
+        messages, decision = self._screen_input(request.app, list(request.messages), record)
+        if record.status == "escalated":
+            return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         last = _last_user_index(messages)
-        decision = self._scan(request.app, "input", messages[last].content, record)
-        if decision is not None:
-            if decision.action == "block":
-                raise PolicyViolation("the request was blocked by the app's input policy.", decision.reasons)
-            if decision.action == "escalate":
-                record.status = "escalated"
-                return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
-            if decision.action == "redact" and decision.text is not None:
-                messages[last] = replace(messages[last], content=decision.text)
         messages[last] = replace(messages[last], content=app.prompt.template.replace("{input}", messages[last].content))
         sources: list[Source] = []
         if app.rag and self.retriever is not None:
@@ -280,9 +281,36 @@ class Gateway:
                 messages = list(grounding.messages)
             else:  # some chunks were screened out: rebuild the prompt from the ones that passed
                 messages = list(self.retriever.compose(request.app, messages, sources))
-        elif app.prompt.system:
+        elif app.prompt.system:  # the app's system prompt is authoritative: a client's system messages are dropped
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
-        return _Prepared(messages, params, decision, sources)
+        return _Prepared(self._with_canary(request.app, messages), params, decision, sources)
+
+    def _screen_input(
+        self, app_name: str, messages: list[Message], record: Record
+    ) -> tuple[list[Message], Decision | None]:
+        """Scan every user turn (pseudonyms stay consistent across turns); redact, block or hold."""
+        decision: Decision | None = None
+        for i, message in enumerate(messages):
+            if message.role != "user" or self.guard is None:
+                continue
+            t0 = time.perf_counter()
+            decision = self.guard.scan(app_name, "input", message.content, conversation=decision)
+            record.latency.guardrails_ms += _ms(t0)
+            record.decisions.append(decision)
+            if decision.action == "block":
+                raise PolicyViolation("the request was blocked by the app's input policy.", decision.reasons)
+            if decision.action == "escalate":
+                record.status = "escalated"
+                return messages, decision
+            if decision.action == "redact" and decision.text is not None:
+                messages[i] = replace(message, content=decision.text)
+        return messages, decision
+
+    def _with_canary(self, app_name: str, messages: list[Message]) -> list[Message]:
+        """System-prompt leakage: the guard appends a canary token that the output stage watches for."""
+        if self.guard is None or not messages or messages[0].role != "system":
+            return messages
+        return [replace(messages[0], content=self.guard.system_prompt(app_name, messages[0].content)), *messages[1:]]
 
     def _screen_sources(self, app_name: str, sources: list[Source], record: Record) -> list[Source]:
         """Indirect injection: a retrieved chunk the `retrieved` stage blocks never reaches the model."""
@@ -295,6 +323,8 @@ class Gateway:
 
     def _note_model(self, record: Record, served_by: Any, usage: Usage, finish_reason: str) -> None:
         record.model = served_by.ref
+        earlier = record.usage  # non-zero when a structured-output re-ask was needed
+        usage = Usage(earlier.prompt_tokens + usage.prompt_tokens, earlier.completion_tokens + usage.completion_tokens)
         record.usage = usage
         record.finish_reason = finish_reason
         record.cost = cost_of(served_by.price, usage.prompt_tokens, usage.completion_tokens)
@@ -310,22 +340,31 @@ class Gateway:
                 return HELD_FOR_REVIEW
             if decision.action == "redact" and decision.text is not None:
                 text = decision.text
-        if self.guard is not None and prepared.input_decision is not None:
-            text = self.guard.restore(app_name, text, prepared.input_decision)
-        if prepared.sources and self.retriever is not None:
-            verdict = self.retriever.check(app_name, text, prepared.sources)
-            record.explanation = {"grounding": verdict.as_dict() if hasattr(verdict, "as_dict") else verdict}
-            replacement = getattr(verdict, "replacement", None)
-            if replacement:
-                record.status = "declined"
-                text = replacement
-        return text
+        return self._after_output(app_name, text, prepared, record)
+
+    async def _structured(
+        self, app: AppSpec, request: ChatRequest, prepared: _Prepared, served: Any, record: Record
+    ) -> Any:
+        """Remote models are not constrained while decoding: validate, re-ask once, then fail closed."""
+        enforcer = self.guard.schema_enforcer(request.app) if self.guard is not None else None
+        if enforcer is None or served.model.ref.backend == "llama_cpp":
+            return served
+        problems = enforcer.problems(served.completion.text)
+        if problems and enforcer.may_reask:
+            first = served.completion.usage
+            messages = enforcer.reask(prepared.messages, served.completion.text, problems)
+            served = await self.models.route(app).complete(messages, prepared.params, sticky_key=request.subject)
+            record.usage = Usage(first.prompt_tokens, first.completion_tokens)  # the re-ask is paid for too
+            problems = enforcer.problems(served.completion.text)
+        if problems:
+            raise enforcer.fail(problems)
+        return served
 
     async def _stream_model(
         self, app: AppSpec, request: ChatRequest, prepared: _Prepared, record: Record, started: float
     ) -> AsyncIterator[StreamEvent]:
         stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
-        release = self.guard.output_stream(request.app) if self.guard is not None else None
+        release = self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
         buffered = bool(prepared.sources)  # grounding needs the whole answer before release
         pieces: list[str] = []
         usage, finish_reason = Usage(), "stop"
@@ -353,6 +392,10 @@ class Gateway:
             record.latency.guardrails_ms += sum(decision.scanner_ms.values())
             if decision.action == "block":
                 raise PolicyViolation("the rest of the answer was withheld by the app's output policy.", decision.reasons)
+            if decision.action == "escalate":
+                record.status = "escalated"
+                record.output = full
+                rest, buffered = HELD_FOR_REVIEW, False
             text = self._after_output(request.app, full if buffered else rest, prepared, record)
         else:
             text = self._after_output(request.app, full, prepared, record) if buffered else ""
@@ -394,9 +437,21 @@ class Gateway:
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         await self.store.write(record)
+        if record.status == "escalated":
+            await asyncio.to_thread(self._queue_for_review, record)
         self._observe(record)
         return ChatResult(text=text, finish_reason=record.finish_reason, usage=record.usage, record=record,
                           steward=self._public(record))
+
+    def _queue_for_review(self, record: Record) -> None:
+        """Hold an escalated request for a human: the withheld answer, or the (redacted) question."""
+        assert self.guard is not None
+        decision = next(d for d in reversed(record.decisions) if d.action == "escalate")
+        if decision.stage == "output":
+            held = record.output
+        else:
+            held = decision.text or (record.input[-1]["content"] if record.input else None)
+        self.guard.review_queue(self.store).hold(record, decision, held)
 
     def _redact_for_storage(self, record: Record) -> None:
         """Privacy of logs: where policy says so, the record keeps only the redacted texts."""

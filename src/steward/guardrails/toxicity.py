@@ -3,8 +3,8 @@
 Trained on the Davidson et al. tweets by `scripts/train_toxicity.py` (docs/cards/toxicity.md). The scanner
 reports one finding whose score is P(hate) + P(offensive) and whose detail gives both, so a policy can act
 on "toxic" with one threshold while the record keeps which kind it was. Long texts are scored per window of
-about 400 characters and the worst window counts: one abusive sentence inside a long, polite prompt is
-still abusive, and averaging would hide it.
+about 160 characters (a sentence or two) and the worst window counts: one abusive sentence inside a long,
+polite prompt is still abusive, and averaging would hide it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _RETWEET = re.compile(r"^\s*(?:!+\s*)*RT\b:?\s*|\bRT\s+@user:?", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-WINDOW = 400
+WINDOW = 160  # about a sentence or two: one abusive sentence is not diluted by polite ones
 
 
 def normalise(text: str) -> str:

@@ -174,7 +174,10 @@ def compose(
     body = format_sources(sources, titles) if sources else "(no sources were found)"
     question = turns[last].content
     turns[last] = Message(
-        "user", f"Sources:\n{body}\n\nQuestion: {question}\nAnswer from the sources only, citing them like [1]."
+        "user",
+        f"Sources:\n{body}\n\nQuestion: {question}\n"
+        "Answer from the sources only, with the details they give (status, reference, time, place), "
+        "citing them like [1].",
     )
     system_text = "\n\n".join(part for part in (system.strip(), instructions.strip()) if part)
     return [Message("system", system_text), *turns]

@@ -44,7 +44,7 @@ class UsearchIndex:
         *,
         connectivity: int = 16,
         expansion_add: int = 128,
-        expansion_search: int = 96,
+        expansion_search: int = 128,
     ) -> None:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", collection)
         self.path = folder / f"{safe}.usearch"

@@ -199,7 +199,12 @@ def bench_qa(model: str | None, k: int, limit: int | None) -> None:
     project_data = {
         "version": 1,
         "models": {
-            "m": {"backend": "llama_cpp", "path": model, "context_length": 4096, "n_threads": 2}
+            "m": {
+                "backend": "llama_cpp",
+                "path": str(Path(model).resolve()),
+                "context_length": 4096,
+                "n_threads": 2,
+            }
             if model
             else {"backend": "scripted", "replies": ["unused"]}
         },
@@ -226,7 +231,10 @@ def bench_qa(model: str | None, k: int, limit: int | None) -> None:
     client = Client(runtime=runtime) if model else None
     answer = pipeline_answerer(client, "pydoc-qa") if client else None
     result = evaluate(search_as(retriever, "pydoc", LOCAL_OPERATOR, k), questions, k, answer)
-    print(json.dumps({key: value for key, value in result.items() if key != "failures"}, indent=1))
+    failures = result.pop("failures")
+    print(json.dumps(result, indent=1))
+    for failure in failures[:5]:
+        print(f"failed {failure['id']}: {failure['error']}")
     if client:
         client.close()
 

@@ -2,7 +2,7 @@
 
 The embedder is the real all-MiniLM-L6-v2 (loaded once per test process); the database is a fresh SQLite file
 or a fresh PostgreSQL database per test (`database_url` from the store engineer's fixtures).
-Use: `from tests.rag_fixtures import database_url, postgres_url, retriever, make_project  # noqa: F401`.
+Use: `from rag_fixtures import database_url, postgres_url, retriever, make_project  # noqa: F401`.
 """
 
 from __future__ import annotations

@@ -175,3 +175,24 @@ def test_compare_command_reads_json_reports(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     [delta] = json.loads(result.stdout)
     assert delta["verdict"] == "better" and delta["low"] > 0
+
+
+EVAL_TABLES = {"eval_runs", "eval_cases", "eval_cache"}
+
+
+def _table_of(diff: object) -> str:
+    item = diff[0] if isinstance(diff, list) else diff
+    assert isinstance(item, tuple)
+    if str(item[0]).startswith(("modify_", "add_column", "remove_column")):
+        return str(item[2])
+    element = item[1]
+    return str(getattr(getattr(element, "table", element), "name", ""))
+
+
+def test_evals_migration_matches_the_declared_tables(database_url: str) -> None:  # noqa: F811
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with Store.open(database_url) as opened, opened.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), store.eval_runs.metadata)
+    assert [d for d in diffs if _table_of(d) in EVAL_TABLES] == []

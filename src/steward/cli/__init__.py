@@ -26,6 +26,19 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    config: str | None = typer.Option(
+        None, "--config", "-c", help="The steward.yaml to use (default: the nearest one, else the embedded defaults)."
+    ),
+) -> None:
+    """Steward: a governed, OpenAI-compatible gateway for responsible LLM apps."""
+    if config:
+        os.environ["STEWARD_CONFIG"] = config
+
+
 area.mount(app)
 
 

@@ -66,6 +66,12 @@ class CollectionSpec(BaseModel):
         description="added to the app's system prompt for grounded answers",
     )
 
+    reminder: str = Field(
+        default="Answer from the sources only, with the details they give (status, reference, time, place), "
+        "citing them like [1].",
+        description="said right after the question, where small models heed it",
+    )
+
     @field_validator("identifiers")
     @classmethod
     def _patterns_compile(cls, value: dict[str, str]) -> dict[str, str]:

@@ -167,6 +167,7 @@ def compose(
     messages: list[Message],
     sources: list[Source],
     titles: dict[str, str] | None = None,
+    reminder: str = "",
 ) -> list[Message]:
     """The messages to send: one system message, earlier turns, and the question below its sources."""
     turns = [m for m in messages if m.role != "system"]
@@ -175,9 +176,7 @@ def compose(
     question = turns[last].content
     turns[last] = Message(
         "user",
-        f"Sources:\n{body}\n\nQuestion: {question}\n"
-        "Answer from the sources only, with the details they give (status, reference, time, place), "
-        "citing them like [1].",
+        f"Sources:\n{body}\n\nQuestion: {question}\n{reminder}".rstrip(),
     )
     system_text = "\n\n".join(part for part in (system.strip(), instructions.strip()) if part)
     return [Message("system", system_text), *turns]

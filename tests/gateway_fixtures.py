@@ -70,8 +70,12 @@ class LiveServer:
         self.runtime = runtime
         self.port = _free_port()
         config = uvicorn.Config(
-            create_app(runtime.gateway, runtime.authenticator), host="127.0.0.1", port=self.port,
-            log_config=None, access_log=False, lifespan="off",
+            create_app(runtime.gateway, runtime.authenticator),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.gateway_fixtures import SCRIPTED_PROJECT
 from typer.testing import CliRunner
 
-from gateway_fixtures import SCRIPTED_PROJECT
 from steward.cli import app, context
 
 

@@ -49,14 +49,18 @@ def test_literal_values_list_the_choices() -> None:
 
 
 def test_secrets_must_be_references() -> None:
-    text = BASE.replace("backend: scripted", "backend: openai\n    base_url: http://x/v1\n    api_key: sk-live-123")
+    text = BASE.replace(
+        "backend: scripted", "backend: openai\n    base_url: http://x/v1\n    api_key: sk-live-123"
+    )
     with pytest.raises(ConfigError) as info:
         load_project_text(text, "s.yaml")
     assert "$env:NAME" in info.value.message and "s.yaml:6" in info.value.message
 
 
 def test_secret_reference_resolves_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = BASE.replace("backend: scripted", "backend: openai\n    base_url: http://x/v1\n    api_key: $env:UP_KEY")
+    text = BASE.replace(
+        "backend: scripted", "backend: openai\n    base_url: http://x/v1\n    api_key: $env:UP_KEY"
+    )
     spec = load_project_text(text).models["m"]
     with pytest.raises(ConfigError, match="export UP_KEY"):
         spec.api_key_value()
@@ -72,7 +76,7 @@ def test_references_to_undeclared_models_are_rejected() -> None:
 def test_yaml_syntax_errors_and_duplicates_have_lines() -> None:
     with pytest.raises(ConfigError, match=r"s.yaml:\d+: not valid YAML"):
         load_project_text("models: [\n", "s.yaml")
-    with pytest.raises(ConfigError, match="s.yaml:8: duplicate key 'owner'"):
+    with pytest.raises(ConfigError, match=r"s\.yaml:8: duplicate key 'owner'"):
         load_project_text(BASE.replace("    purpose: p\n", "    owner: again\n"), "s.yaml")
 
 

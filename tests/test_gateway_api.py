@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import openai
 import pytest
+from tests.gateway_fixtures import LiveServer
 
-from gateway_fixtures import LiveServer, admin_key, live, runtime  # noqa: F401
 from steward.gateway.assemble import Runtime
 
 
@@ -48,7 +48,9 @@ def test_chat_completion_produces_one_complete_record(live: LiveServer, runtime:
 def test_streaming_through_the_openai_client(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
     client = client_for(live, admin_key)
     stream = client.chat.completions.create(
-        model="demo", messages=[{"role": "user", "content": "hi"}], stream=True,
+        model="demo",
+        messages=[{"role": "user", "content": "hi"}],
+        stream=True,
         stream_options={"include_usage": True},
     )
     chunks = list(stream)
@@ -141,7 +143,12 @@ def test_rate_limit_and_token_budget_return_429(live: LiveServer, runtime: Runti
         ({**HELLO, "messages": [{"role": "robot", "content": "x"}]}, None, "invalid_request", "use one of"),
         ({**HELLO, "messages": []}, None, "invalid_request", "non-empty list"),
         ({**HELLO, "model": "nope"}, None, "not_found", "this project serves: demo, other"),
-        ({**HELLO, "messages": [{"role": "user", "content": "x" * 3000}]}, None, "invalid_request", "at most 2000"),
+        (
+            {**HELLO, "messages": [{"role": "user", "content": "x" * 3000}]},
+            None,
+            "invalid_request",
+            "at most 2000",
+        ),
     ],
 )
 def test_bad_requests_get_clear_openai_shaped_errors(
@@ -184,8 +191,11 @@ def test_feedback_attaches_to_the_record(live: LiveServer, runtime: Runtime, adm
         model="demo", messages=[{"role": "user", "content": "hi"}]
     )
     record_id = response.model_extra["steward"]["record_id"]
-    ok = httpx.post(f"{live.url}/v1/feedback", json={"record_id": record_id, "score": -1, "comment": "too short"},
-                    headers={"Authorization": f"Bearer {admin_key}"})
+    ok = httpx.post(
+        f"{live.url}/v1/feedback",
+        json={"record_id": record_id, "score": -1, "comment": "too short"},
+        headers={"Authorization": f"Bearer {admin_key}"},
+    )
     assert ok.status_code == 200
     record = runtime.store.get_record(record_id)
     assert [(f.score, f.comment) for f in record.feedback] == [(-1, "too short")]

@@ -9,9 +9,8 @@ from pathlib import Path
 import jsonschema
 import openai
 import pytest
-
-from gateway_fixtures import LiveServer, make_runtime
-from model_fixtures import SMALL_MODEL, local_model_path
+from tests.gateway_fixtures import LiveServer, make_runtime
+from tests.model_fixtures import SMALL_MODEL, local_model_path
 
 pytestmark = pytest.mark.slow
 
@@ -68,8 +67,9 @@ def test_same_prompt_params_and_seed_give_the_same_answer(served: tuple[LiveServ
     second = client.chat.completions.create(**ask).choices[0].message.content
     other_seed = client.chat.completions.create(**ask, seed=12345).choices[0].message.content
     assert first and first == second
-    streamed = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(**ask, stream=True)
-                       if c.choices)
+    streamed = "".join(
+        c.choices[0].delta.content or "" for c in client.chat.completions.create(**ask, stream=True) if c.choices
+    )
     assert streamed == first
     assert other_seed  # a different seed is allowed to differ; it must still answer
 

@@ -9,7 +9,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-from gateway_fixtures import SCRIPTED_PROJECT, make_runtime
+from tests.gateway_fixtures import SCRIPTED_PROJECT, make_runtime
+
 from steward.client import Client
 from steward.gateway.telemetry import JsonFormatter, RecordTracer
 
@@ -17,7 +18,7 @@ from steward.gateway.telemetry import JsonFormatter, RecordTracer
 class _Collector(BaseHTTPRequestHandler):
     received: list[tuple[str, bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
         _Collector.received.append((self.path, body))
         self.send_response(200)

@@ -14,10 +14,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import typer  # noqa: E402
+import typer
 
-from steward.cli import area  # noqa: E402
-from steward.errors import StewardError  # noqa: E402
+from steward.cli import area
+from steward.errors import StewardError
 
 app = typer.Typer(
     name="steward",
@@ -31,7 +31,10 @@ app = typer.Typer(
 @app.callback()
 def _root(
     config: str | None = typer.Option(
-        None, "--config", "-c", help="The steward.yaml to use (default: the nearest one, else the embedded defaults)."
+        None,
+        "--config",
+        "-c",
+        help="The steward.yaml to use (default: the nearest one, else the embedded defaults).",
     ),
 ) -> None:
     """Steward: a governed, OpenAI-compatible gateway for responsible LLM apps."""

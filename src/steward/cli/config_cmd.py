@@ -16,7 +16,9 @@ app = typer.Typer(no_args_is_help=True, help="Validate and inspect steward.yaml.
 
 @app.command()
 def check(
-    file: Annotated[Path | None, typer.Argument(help="The file to check (default: the nearest steward.yaml).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="The file to check (default: the nearest steward.yaml).")
+    ] = None,
 ) -> None:
     """Validate a steward.yaml; errors name file:line and what to change.
 
@@ -28,6 +30,10 @@ def check(
         route = ", ".join(f"{r.model}×{r.weight:g}" for r in spec.route)
         if spec.fallback:
             route += " → " + ", ".join(spec.fallback)
-        table.add_row(name, spec.owner, spec.risk_tier, route, spec.prompt.version, spec.policy or "-", spec.rag or "-")
-    context.console.print(f"[green]valid[/]: {project.source} ({len(project.models)} models, {len(project.apps)} apps)")
+        table.add_row(
+            name, spec.owner, spec.risk_tier, route, spec.prompt.version, spec.policy or "-", spec.rag or "-"
+        )
+    context.console.print(
+        f"[green]valid[/]: {project.source} ({len(project.models)} models, {len(project.apps)} apps)"
+    )
     context.console.print(table)

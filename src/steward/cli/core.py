@@ -59,10 +59,11 @@ def _snippets(url: str, key: str | None, app_name: str) -> str:
     shown = key or "$STEWARD_API_KEY"
     return f"""
 Steward is serving on {url}   (OpenAI-compatible: {url}/v1, metrics: {url}/metrics, docs: {url}/docs)
-API key: {shown}{'   (saved in .steward/admin.key; create others with `steward keys create`)' if key else ''}
+API key: {shown}{"   (saved in .steward/admin.key; create others with `steward keys create`)" if key else ""}
 
 curl {url}/v1/chat/completions -H "Authorization: Bearer {shown}" -H "Content-Type: application/json" \\
-  -d '{{"model": "{app_name}", "messages": [{{"role": "user", "content": "What is the status of PNR 290049223?"}}]}}'
+  -d '{{"model": "{app_name}",
+       "messages": [{{"role": "user", "content": "What is the status of PNR 290049223?"}}]}}'
 
 python -c 'from openai import OpenAI
 c = OpenAI(base_url="{url}/v1", api_key="{shown}")

@@ -29,7 +29,7 @@ class SecretRef(str):
     """A `$env:NAME` reference; `.resolve()` reads the variable when the secret is needed."""
 
     def resolve(self) -> str:
-        name = self[len(ENV_PREFIX):]
+        name = self[len(ENV_PREFIX) :]
         value = os.environ.get(name)
         if value is None:
             raise ConfigError(f"secret {self} is not set; export {name}=... before starting Steward.")

@@ -89,7 +89,9 @@ class Authenticator:
         with self._lock:
             bucket = self._buckets.get(key.id)
             if bucket is None or bucket.capacity != rpm:
-                bucket = self._buckets[key.id] = _Bucket(capacity=float(rpm), tokens=float(rpm), updated=time.monotonic())
+                bucket = self._buckets[key.id] = _Bucket(
+                    capacity=float(rpm), tokens=float(rpm), updated=time.monotonic()
+                )
             wait = bucket.take(rpm / 60.0)
         if wait:
             raise RateLimited(

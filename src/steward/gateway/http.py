@@ -86,7 +86,10 @@ async def _sse(
                 yield b"data: " + orjson.dumps(body) + b"\n\n"
                 if include_usage:
                     usage = {
-                        "id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": app,
+                        "id": chunk_id,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": app,
                         "choices": [],
                         "usage": {
                             "prompt_tokens": result.usage.prompt_tokens,
@@ -134,7 +137,9 @@ def create_app(gateway: Gateway, authenticator: Authenticator, embedder: Any = N
         if not chat.stream:
             result = await gateway.chat(chat, principal, auth_ms)
             authenticator.charge(principal.key_id, result.usage.total_tokens)
-            return ORJSONResponse(_completion_body(result, chat.app), headers={"x-steward-record-id": result.record.id})
+            return ORJSONResponse(
+                _completion_body(result, chat.app), headers={"x-steward-record-id": result.record.id}
+            )
         options = body.get("stream_options") or {}
         events = gateway.chat_stream(chat, principal, auth_ms).__aiter__()
         first = await anext(events)  # errors before the first byte become proper HTTP statuses
@@ -181,21 +186,27 @@ def create_app(gateway: Gateway, authenticator: Authenticator, embedder: Any = N
         vectors = await asyncio.to_thread(embedder.embed, texts)
         tokens = sum(embedder.count_tokens(t) for t in texts)
         data = [{"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]
-        return ORJSONResponse({
-            "object": "list", "data": data, "model": embedder.model_id,
-            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-        })
+        return ORJSONResponse(
+            {
+                "object": "list",
+                "data": data,
+                "model": embedder.model_id,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
 
     @api.post("/v1/feedback")
     async def feedback(request: Request) -> ORJSONResponse:
         principal, _ = await principal_of(request)
         body = await json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("record_id"), str):
-            raise InvalidRequest("send {\"record_id\": \"rec_...\", \"score\": 1 or -1, \"comment\": \"...\"}.")
+            raise InvalidRequest('send {"record_id": "rec_...", "score": 1 or -1, "comment": "..."}.')
         score = body.get("score")
         if not isinstance(score, int) or isinstance(score, bool):
             raise InvalidRequest("`score` must be an integer (1 = good, -1 = bad).", param="score")
-        await asyncio.to_thread(gateway.add_feedback, principal, body["record_id"], score, str(body.get("comment", "")))
+        await asyncio.to_thread(
+            gateway.add_feedback, principal, body["record_id"], score, str(body.get("comment", ""))
+        )
         return ORJSONResponse({"ok": True})
 
     @api.get("/metrics")
@@ -210,7 +221,8 @@ def create_app(gateway: Gateway, authenticator: Authenticator, embedder: Any = N
     async def readyz() -> ORJSONResponse:
         problems = await asyncio.to_thread(gateway.readiness)
         status = 200 if not problems else 503
-        return ORJSONResponse({"status": "ready" if not problems else "not ready", "problems": problems},
-                              status_code=status)
+        return ORJSONResponse(
+            {"status": "ready" if not problems else "not ready", "problems": problems}, status_code=status
+        )
 
     return api

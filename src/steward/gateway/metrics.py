@@ -24,16 +24,26 @@ class Metrics:
         labels = ("app", "model", "status")
         self.requests = Counter("steward_requests", "Requests served, by outcome", labels, registry=self.registry)
         self.latency = Histogram(
-            "steward_request_latency_seconds", "End-to-end request latency", ("app", "model"),
-            buckets=LATENCY_BUCKETS, registry=self.registry,
+            "steward_request_latency_seconds",
+            "End-to-end request latency",
+            ("app", "model"),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.model_latency = Histogram(
-            "steward_model_latency_seconds", "Time spent in the model", ("app", "model"),
-            buckets=LATENCY_BUCKETS, registry=self.registry,
+            "steward_model_latency_seconds",
+            "Time spent in the model",
+            ("app", "model"),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
-        self.tokens = Counter("steward_tokens", "Tokens processed", ("app", "model", "kind"), registry=self.registry)
+        self.tokens = Counter(
+            "steward_tokens", "Tokens processed", ("app", "model", "kind"), registry=self.registry
+        )
         self.cost = Counter("steward_cost", "Cost of model calls", ("app", "model"), registry=self.registry)
-        self.errors = Counter("steward_errors", "Failed requests by error code", ("app", "code"), registry=self.registry)
+        self.errors = Counter(
+            "steward_errors", "Failed requests by error code", ("app", "code"), registry=self.registry
+        )
 
     def observe(self, record: Record, error_code: str | None = None) -> None:
         model = record.model.id if record.model else "none"

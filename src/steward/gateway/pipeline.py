@@ -213,7 +213,9 @@ class Gateway:
     def _authorise(self, request: ChatRequest, principal: Principal) -> AppSpec:
         app = self.project.app(request.app)
         if principal.role == "auditor":
-            raise PermissionDenied("auditor keys can read records but not call apps; use an `app` or `developer` key.")
+            raise PermissionDenied(
+                "auditor keys can read records but not call apps; use an `app` or `developer` key."
+            )
         if not principal.may_use(request.app) or (principal.key_id and app.team != principal.team):
             raise PermissionDenied(
                 f"this key may not call app {request.app!r}; ask an admin for a key scoped to it "
@@ -230,7 +232,9 @@ class Gateway:
 
     def _params(self, app: AppSpec, request: ChatRequest) -> GenerationParams:
         defaults = app.params
-        max_tokens = defaults.max_tokens if request.max_tokens is None else min(request.max_tokens, defaults.max_tokens)
+        max_tokens = (
+            defaults.max_tokens if request.max_tokens is None else min(request.max_tokens, defaults.max_tokens)
+        )
         return GenerationParams(
             temperature=defaults.temperature if request.temperature is None else request.temperature,
             top_p=defaults.top_p if request.top_p is None else request.top_p,
@@ -266,7 +270,9 @@ class Gateway:
         if record.status == "escalated":
             return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         last = _last_user_index(messages)
-        messages[last] = replace(messages[last], content=app.prompt.template.replace("{input}", messages[last].content))
+        messages[last] = replace(
+            messages[last], content=app.prompt.template.replace("{input}", messages[last].content)
+        )
         sources: list[Source] = []
         if app.rag and self.retriever is not None:
             t0 = time.perf_counter()
@@ -310,7 +316,10 @@ class Gateway:
         """System-prompt leakage: the guard appends a canary token that the output stage watches for."""
         if self.guard is None or not messages or messages[0].role != "system":
             return messages
-        return [replace(messages[0], content=self.guard.system_prompt(app_name, messages[0].content)), *messages[1:]]
+        return [
+            replace(messages[0], content=self.guard.system_prompt(app_name, messages[0].content)),
+            *messages[1:],
+        ]
 
     def _screen_sources(self, app_name: str, sources: list[Source], record: Record) -> list[Source]:
         """Indirect injection: a retrieved chunk the `retrieved` stage blocks never reaches the model."""
@@ -324,7 +333,9 @@ class Gateway:
     def _note_model(self, record: Record, served_by: Any, usage: Usage, finish_reason: str) -> None:
         record.model = served_by.ref
         earlier = record.usage  # non-zero when a structured-output re-ask was needed
-        usage = Usage(earlier.prompt_tokens + usage.prompt_tokens, earlier.completion_tokens + usage.completion_tokens)
+        usage = Usage(
+            earlier.prompt_tokens + usage.prompt_tokens, earlier.completion_tokens + usage.completion_tokens
+        )
         record.usage = usage
         record.finish_reason = finish_reason
         record.cost = cost_of(served_by.price, usage.prompt_tokens, usage.completion_tokens)
@@ -364,7 +375,9 @@ class Gateway:
         self, app: AppSpec, request: ChatRequest, prepared: _Prepared, record: Record, started: float
     ) -> AsyncIterator[StreamEvent]:
         stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
-        release = self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
+        release = (
+            self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
+        )
         buffered = bool(prepared.sources)  # grounding needs the whole answer before release
         pieces: list[str] = []
         usage, finish_reason = Usage(), "stop"
@@ -375,10 +388,7 @@ class Gateway:
                 usage = delta.usage
             if delta.finish_reason is not None:
                 finish_reason = delta.finish_reason
-            if release is not None:
-                ready = release.feed(delta.text)
-            else:
-                ready = delta.text
+            ready = release.feed(delta.text) if release is not None else delta.text
             if ready and not buffered:
                 yield StreamEvent(text=ready)
         record.latency.model_ms = _ms(t0)
@@ -391,7 +401,9 @@ class Gateway:
             record.decisions.append(decision)
             record.latency.guardrails_ms += sum(decision.scanner_ms.values())
             if decision.action == "block":
-                raise PolicyViolation("the rest of the answer was withheld by the app's output policy.", decision.reasons)
+                raise PolicyViolation(
+                    "the rest of the answer was withheld by the app's output policy.", decision.reasons
+                )
             if decision.action == "escalate":
                 record.status = "escalated"
                 record.output = full
@@ -424,12 +436,20 @@ class Gateway:
             out["reasons"] = reasons
         if record.sources:
             out["sources"] = [
-                {"n": s.index, "document": s.document_id, "chunk": s.chunk_id, "score": round(s.score, 4), "uri": s.uri}
+                {
+                    "n": s.index,
+                    "document": s.document_id,
+                    "chunk": s.chunk_id,
+                    "score": round(s.score, 4),
+                    "uri": s.uri,
+                }
                 for s in record.sources
             ]
         return out
 
-    async def _finish(self, record: Record, app: AppSpec, text: str, finish_reason: str, started: float) -> ChatResult:
+    async def _finish(
+        self, record: Record, app: AppSpec, text: str, finish_reason: str, started: float
+    ) -> ChatResult:
         if record.output is None:
             record.output = text
         record.finish_reason = record.finish_reason or finish_reason
@@ -440,8 +460,13 @@ class Gateway:
         if record.status == "escalated":
             await asyncio.to_thread(self._queue_for_review, record)
         self._observe(record)
-        return ChatResult(text=text, finish_reason=record.finish_reason, usage=record.usage, record=record,
-                          steward=self._public(record))
+        return ChatResult(
+            text=text,
+            finish_reason=record.finish_reason,
+            usage=record.usage,
+            record=record,
+            steward=self._public(record),
+        )
 
     def _queue_for_review(self, record: Record) -> None:
         """Hold an escalated request for a human: the withheld answer, or the (redacted) question."""
@@ -474,8 +499,13 @@ class Gateway:
         record.finished_at = time.time()
         await self.store.write(record)
         self._observe(record)
-        return ChatResult(text=REFUSAL, finish_reason="content_filter", usage=record.usage, record=record,
-                          steward=self._public(record))
+        return ChatResult(
+            text=REFUSAL,
+            finish_reason="content_filter",
+            usage=record.usage,
+            record=record,
+            steward=self._public(record),
+        )
 
     async def _fail(self, record: Record, error: StewardError, started: float) -> None:
         record.status = "failed"
@@ -498,6 +528,12 @@ class Gateway:
             self.tracer.observe(record)
         log.info(
             "request",
-            extra={"record": record.id, "app": record.app, "status": record.status, "error_code": error_code,
-                   "total_ms": round(record.latency.total_ms, 3), "tokens": record.usage.total_tokens},
+            extra={
+                "record": record.id,
+                "app": record.app,
+                "status": record.status,
+                "error_code": error_code,
+                "total_ms": round(record.latency.total_ms, 3),
+                "tokens": record.usage.total_tokens,
+            },
         )

@@ -12,7 +12,7 @@ Modules, one concept each:
 - `risk`, `compliance`, `controls`  EU AI Act tiers, questionnaire, controls with evidence
 - `cards`, `pack` model and data cards; the self-contained compliance pack (HTML + JSON)
 - `providers`    canary prompts that detect a silent change of a remote model
-- `privacy`, `datasets`  retention, erasure, consent-respecting datasets (bodies are sealed by `steward.store.crypto`)
+- `privacy`, `datasets`  retention, erasure, consent-respecting datasets (bodies sealed by `store.crypto`)
 
 Every change is one transaction that also appends its audit event, so a refused or failed change leaves nothing
 behind; refusals raise `errors.RuleViolation` naming the rule. This package imports nothing at import time.

@@ -25,11 +25,11 @@ from steward.config import Project
 from steward.errors import InvalidRequest
 from steward.registry import audit, lineage, versions
 from steward.registry.apply import file_sha256
-from steward.store.crypto import open_body
 from steward.registry.identity import Actor
 from steward.registry.privacy import subject_hash
 from steward.store import governance as sql
 from steward.store.codec import record_from_json
+from steward.store.crypto import open_body
 
 PAGE = 500
 

@@ -20,10 +20,10 @@ from typing import Any, Literal
 from steward.config import Project
 from steward.errors import InvalidRequest
 from steward.registry import audit
-from steward.store.crypto import cipher, open_body, seal_body
 from steward.registry.identity import Actor
 from steward.store import governance as sql
 from steward.store.codec import record_from_json, record_to_json
+from steward.store.crypto import cipher, open_body, seal_body
 from steward.types import Record, now
 
 ERASED = "[erased]"

@@ -19,7 +19,11 @@ from steward.models import artefacts
 from steward.models.llama import LlamaModel
 from steward.types import GenerationParams, Message
 
-ARTEFACTS = ("smollm2-135m-instruct-q4_1", "qwen2.5-coder-0.5b-instruct-q4_k_m", "qwen2.5-coder-1.5b-instruct-q4_k_m")
+ARTEFACTS = (
+    "smollm2-135m-instruct-q4_1",
+    "qwen2.5-coder-0.5b-instruct-q4_k_m",
+    "qwen2.5-coder-1.5b-instruct-q4_k_m",
+)
 CHAT = [
     Message("system", "You are the booking assistant of Example Airport. Answer travellers' questions politely."),
     Message("user", "Explain step by step how I check in online, drop my bag and find my gate at the airport."),
@@ -65,7 +69,9 @@ def main() -> None:
     parser.add_argument("--models-dir", type=Path, default=Path(".steward/models"))
     args = parser.parse_args()
     params = GenerationParams(temperature=0.0, top_p=0.95, seed=7, max_tokens=args.max_tokens)
-    print(f"threads={args.threads} rounds={args.rounds} max_tokens={args.max_tokens} (completion tokens/s, median)")
+    print(
+        f"threads={args.threads} rounds={args.rounds} max_tokens={args.max_tokens} (completion tokens/s, median)"
+    )
     print(f"{'model':40} {'raw':>8} {'complete':>9} {'ratio':>6} {'stream':>8} {'ratio':>6}")
     for name in ARTEFACTS:
         art = artefacts.get(name)

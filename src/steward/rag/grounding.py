@@ -208,9 +208,21 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.split(text) if s and s.strip()]
 
 
+# Words of sentences that only point at the sources ("This information is provided in the source [1].");
+# such a sentence makes no claim about the world, so there is nothing for a source to support.
+META = frozenset(
+    _w
+    for _w in "source sources document documents information provided provide found find according based "
+    "given above record records context mentioned stated listed shown".split()
+)
+
+
 def _is_claim(sentence: str) -> bool:
     bare = CITATION.sub("", sentence)
-    return bool(_codes(bare)) or len(_words(bare)) >= 2
+    if _codes(bare):
+        return True
+    content = {w for w in WORD.findall(bare.lower()) if w not in STOP and len(w) > 1 and w not in META}
+    return len(content) >= 2
 
 
 class GroundingChecker:

@@ -56,6 +56,8 @@ class Retriever(Protocol):
 
     def compose(self, app: str, messages: list[Message], sources: list[Source]) -> list[Message]: ...
 
+    def spec(self, collection: str) -> Any: ...
+
     def check(self, app: str, answer: str, sources: list[Source]) -> Any: ...
 
 
@@ -276,10 +278,14 @@ class Gateway:
         sources: list[Source] = []
         if app.rag and self.retriever is not None:
             t0 = time.perf_counter()
-            grounding = self.retriever.prepare(request.app, messages, principal)
+            # embedding + SQL: off the event loop, so other requests keep flowing
+            grounding = await asyncio.to_thread(self.retriever.prepare, request.app, messages, principal)
             record.latency.retrieval_ms = _ms(t0)
             sources = self._screen_sources(request.app, list(grounding.sources), record)
             record.sources = sources
+            if grounding.decline is None and grounding.sources and not sources:
+                # the `retrieved` stage removed every source: answering now would be ungrounded
+                grounding.decline = self.retriever.spec(app.rag).grounding.decline
             if grounding.decline is not None:
                 record.status = "declined"
                 return _Prepared(messages, params, decision, sources, early_answer=grounding.decline)

@@ -16,7 +16,6 @@ from rich.console import Console
 from steward.config import Project, Settings, load_project
 
 
-
 def _width(stream: object) -> int | None:
     """Rich's width: $COLUMNS, the terminal's, or a wide page when piped (80 columns would cut ids and hashes)."""
     if os.environ.get("COLUMNS"):

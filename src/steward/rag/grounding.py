@@ -211,10 +211,12 @@ def split_sentences(text: str) -> list[str]:
 # Words of sentences that only point at the sources ("This information is provided in the source [1].");
 # such a sentence makes no claim about the world, so there is nothing for a source to support.
 META = frozenset(
-    _w
-    for _w in "source sources document documents information provided provide found find according based "
-    "given above record records context mentioned stated listed shown".split()
-)
+    {
+        "source", "sources", "document", "documents", "information", "provided", "provide", "found", "find",
+        "according", "based", "given", "above", "record", "records", "context", "mentioned", "stated", "listed",
+        "shown",
+    }
+)  # fmt: skip
 
 
 def _is_claim(sentence: str) -> bool:

@@ -34,8 +34,11 @@ def test_a_release_cycle_and_tamper_detection(store: Store, tmp_path) -> None:  
     assert result.ok, result.problem
     with pytest.raises(DatabaseError, match="append-only"), store.engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
-    drop = (["DROP TRIGGER audit_events_append_only ON audit_events"] if store.engine.dialect.name == "postgresql"
-            else ["DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"])
+    drop = (
+        ["DROP TRIGGER audit_events_append_only ON audit_events"]
+        if store.engine.dialect.name == "postgresql"
+        else ["DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"]
+    )
     with store.engine.begin() as conn:
         for statement in drop:
             conn.execute(text(statement))

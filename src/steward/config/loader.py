@@ -41,7 +41,7 @@ def _line_for(loc: tuple[Any, ...], lines: dict[Path_, int]) -> int:
     return 1
 
 
-def _hint(error: dict[str, Any]) -> str:
+def _hint(error: Any) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown key; check the spelling against `steward init` or the README's steward.yaml reference"

@@ -197,6 +197,7 @@ def load_suite(path: Path | str) -> Suite:
             hint = (
                 "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
             )
-            problems.append(f"{Suite(SuiteSpec.model_construct(), path, lines).where(*loc)}: {where}: {hint}")
+            locator = Suite(SuiteSpec.model_construct(), path, lines)  # type: ignore[call-arg]  # only for .where
+            problems.append(f"{locator.where(*loc)}: {where}: {hint}")
         raise ConfigError("invalid suite:\n  " + "\n  ".join(problems)) from None
     return Suite(spec, path, lines)

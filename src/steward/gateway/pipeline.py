@@ -516,8 +516,9 @@ class Gateway:
     async def _fail(self, record: Record, error: StewardError, started: float) -> None:
         record.status = "failed"
         record.error = error.message
-        if getattr(error, "attempts", None):
-            record.attempts = [_attempt(a) for a in error.attempts]
+        attempts = getattr(error, "attempts", None)
+        if attempts:
+            record.attempts = [_attempt(a) for a in attempts]
         error.record_id = record.id
         self._redact_for_storage(record)
         record.latency.total_ms = _ms(started) + record.latency.auth_ms

@@ -68,7 +68,7 @@ class RecordTracer:
 
         start = int(record.created_at * 1e9)
         end = int((record.finished_at or time.time()) * 1e9)
-        attributes = {
+        attributes: dict[str, Any] = {
             "steward.record_id": record.id,
             "steward.app": record.app,
             "steward.status": record.status,

@@ -523,9 +523,7 @@ def check_history(engine: Engine, model: str | None = None, limit: int = 20) -> 
 # ---- privacy --------------------------------------------------------------------------------------------------
 
 
-def expired_records(
-    conn: Connection, app: str, cutoff: float, *, skip_anonymised: bool, limit: int
-) -> list[Any]:
+def expired_records(conn: Connection, app: str, cutoff: float, *, skip_anonymised: bool, limit: int) -> list[Any]:
     """(id, body) of the app's records created before `cutoff`, oldest first."""
     c = records.c
     query = select(c.id, c.body).where(c.app == app, c.created_at < cutoff)

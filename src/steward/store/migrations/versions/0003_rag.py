@@ -66,7 +66,7 @@ def upgrade() -> None:
     ]
     if not postgres:
         columns.append(sa.Column("embedding", sa.LargeBinary, nullable=False))
-    op.create_table("rag_chunks", *columns, sqlite_autoincrement=True)
+    op.create_table("rag_chunks", *columns, sqlite_autoincrement=True)  # type: ignore[arg-type]
     op.create_index("ix_rag_chunks_document_id", "rag_chunks", ["document_id"])
     op.create_index("ix_rag_chunks_collection", "rag_chunks", ["collection"])
     if postgres:

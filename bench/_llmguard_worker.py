@@ -17,29 +17,9 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 import json  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
-import numpy as np  # noqa: E402
-
-
-def timed(run: Callable[[str], object], texts: list[str], rounds: int) -> dict[str, float]:
-    for text in texts[:5]:
-        run(text)
-    wall, cpu = [], []
-    for _ in range(rounds):
-        for text in texts:
-            w0, c0 = time.perf_counter(), time.thread_time()
-            run(text)
-            cpu.append((time.thread_time() - c0) * 1000.0)
-            wall.append((time.perf_counter() - w0) * 1000.0)
-    return {
-        "p50_ms": float(np.percentile(wall, 50)),
-        "p99_ms": float(np.percentile(wall, 99)),
-        "cpu_p50_ms": float(np.percentile(cpu, 50)),
-        "cpu_p99_ms": float(np.percentile(cpu, 99)),
-        "n": len(wall),
-    }
+from _timing import timed  # noqa: E402
 
 
 def candidates() -> dict[str, Callable[[], object]]:

@@ -36,11 +36,9 @@ import random  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
+from _timing import timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LLMGUARD_PYTHON = ROOT / "bench" / ".venv-llmguard" / "bin" / "python"
@@ -81,25 +79,6 @@ def prompts(count: int = 40, size: int = 1000, seed: int = 11) -> list[str]:
             )
         out.append(text[:size])
     return out
-
-
-def timed(run: Callable[[str], object], texts: list[str], rounds: int) -> dict[str, float]:
-    for text in texts[:5]:
-        run(text)  # warm-up: caches, lazy loads
-    wall, cpu = [], []
-    for _ in range(rounds):
-        for text in texts:
-            w0, c0 = time.perf_counter(), time.thread_time()
-            run(text)
-            cpu.append((time.thread_time() - c0) * 1000.0)
-            wall.append((time.perf_counter() - w0) * 1000.0)
-    return {
-        "p50_ms": float(np.percentile(wall, 50)),
-        "p99_ms": float(np.percentile(wall, 99)),
-        "cpu_p50_ms": float(np.percentile(cpu, 50)),
-        "cpu_p99_ms": float(np.percentile(cpu, 99)),
-        "n": len(wall),
-    }
 
 
 POLICY = """

@@ -1,11 +1,13 @@
 """Gateway overhead, side by side in one run: direct upstream vs Steward vs LiteLLM proxy.
 
 A mock OpenAI upstream on loopback answers at once. For each concurrency (1 and 64), `wrk` drives for
-DURATION seconds: (a) client → mock directly, (b) client → Steward (records on, no guardrails) → mock,
-(c) client → LiteLLM proxy (its own virtualenv, bench/.venv-litellm) → mock. Prints p50/p99 latency,
-requests/s, the latency Steward and LiteLLM add over the direct call, and lost records (2xx answers Steward
-sent vs records it stored). With --local MODEL it also compares local generation tokens/s through the gateway
-against raw llama-cpp-python on the same GGUF and prompt.
+DURATION seconds: (a) client → mock directly, (b) client → Steward (records on, no guardrails) → mock, once
+per SQLite durability level (FULL, the default, and NORMAL), each its own server and database, (c) client →
+LiteLLM proxy (its own virtualenv, bench/.venv-litellm) → mock. Prints p50/p99 latency, requests/s, the
+latency Steward and LiteLLM add over the direct call, lost records (2xx answers Steward sent vs records it
+stored), and the disk's floor: what one SQLite commit costs in the same folder at each level. With --local
+MODEL it also compares local generation tokens/s through the gateway against raw llama-cpp-python on the
+same GGUF and prompt.
 
     python bench/gateway.py                   # 30 s per cell, as reported in BENCHMARKS.md
     python bench/gateway.py --duration 5      # a quick look
@@ -193,52 +195,85 @@ def count_records(home: Path) -> int:
         return store.count_records(app="bench")
 
 
+def commit_floor(folder: Path, commits: int = 300) -> dict[str, tuple[float, float]]:
+    """p50/p99 ms of one small SQLite WAL commit on this disk, per synchronous level: the floor under what a
+    durable record can cost, measured where Steward's database lives."""
+    import sqlite3
+    import statistics
+
+    floors = {}
+    for level in ("FULL", "NORMAL"):
+        path = folder / f"floor-{level}.db"
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={level}")
+        db.execute("CREATE TABLE t (body BLOB)")
+        times = []
+        for _ in range(commits):
+            t0 = time.perf_counter()
+            db.execute("BEGIN")
+            db.execute("INSERT INTO t VALUES (?)", (os.urandom(2000),))
+            db.execute("COMMIT")
+            times.append((time.perf_counter() - t0) * 1000)
+        db.close()
+        cuts = statistics.quantiles(times, n=100)
+        floors[level] = (cuts[49], cuts[98])
+    return floors
+
+
 def overhead(args: argparse.Namespace, workdir: Path) -> None:
     mock_port = free_port()
     procs = [start([PY, str(ROOT / "bench/mock_upstream.py"), "--port", str(mock_port)])]
+    homes: dict[str, Path] = {}
     try:
         wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
-        steward, steward_url, key, home = steward_server(mock_port, workdir, args.synchronous)
-        procs.append(steward)
-        targets = {
-            "direct": (f"http://127.0.0.1:{mock_port}/v1/chat/completions", "sk-mock", "mock-1"),
-            "steward": (f"{steward_url}/v1/chat/completions", key, "bench"),
-        }
+        targets = {"direct": (f"http://127.0.0.1:{mock_port}/v1/chat/completions", "sk-mock", "mock-1")}
+        for level in args.synchronous:
+            folder = workdir / level
+            folder.mkdir()
+            steward, steward_url, key, homes[level] = steward_server(mock_port, folder, level)
+            procs.append(steward)
+            targets[f"steward-{level}"] = (f"{steward_url}/v1/chat/completions", key, "bench")
         if not args.skip_proxy and (lite := litellm_server(mock_port, workdir)) is not None:
             procs.append(lite[0])
             targets["litellm"] = (f"{lite[1]}/v1/chat/completions", "sk-anything", "bench")
         for url, k, model in targets.values():  # warm every path (connections, imports, caches)
             wrk(url, k, model, 4, 2, workdir)
-        before = count_records(home)
+        before = {level: count_records(home) for level, home in homes.items()}
         rows = []
-        steward_2xx = 0.0
+        answered = dict.fromkeys(homes, 0.0)
         for concurrency in args.concurrency:
-            results = {
-                name: wrk(url, k, model, concurrency, args.duration, workdir)
-                for name, (url, k, model) in targets.items()
-            }
-            steward_2xx += results["steward"]["requests"] - results["steward"]["non2xx"]
+            results = {}
+            for name, (url, k, model) in targets.items():
+                results[name] = wrk(url, k, model, concurrency, args.duration, workdir)
+                if name.startswith("steward-"):
+                    answered[name.removeprefix("steward-")] += results[name]["requests"] - results[name]["non2xx"]
             rows.append((concurrency, results))
         time.sleep(1.0)
-        stored = count_records(home) - before
+        stored = {level: count_records(home) - before[level] for level, home in homes.items()}
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
-    report(rows, int(steward_2xx), stored, args)
+    report(rows, answered, stored, commit_floor(workdir), args)
 
 
 def report(
-    rows: list[tuple[int, dict[str, dict[str, float]]]], answered: int, stored: int, args: argparse.Namespace
+    rows: list[tuple[int, dict[str, dict[str, float]]]],
+    answered: dict[str, float],
+    stored: dict[str, int],
+    floors: dict[str, tuple[float, float]],
+    args: argparse.Namespace,
 ) -> None:
     print(
         f"\nGateway overhead — mock upstream on loopback, wrk, {args.duration} s per cell, "
-        f"{os.cpu_count()} cores shared by client, proxy and mock; "
-        f"Steward's SQLite synchronous={args.synchronous}\n"
+        f"{os.cpu_count()} cores shared by client, proxies and mock; load average {os.getloadavg()[0]:.1f}\n"
+        "steward-FULL: a record survives a power cut before its answer is sent; steward-NORMAL: a crash of "
+        "Steward\n"
     )
     print(
-        f"{'c':>3} {'path':<8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'added p50':>10} {'added p99':>10} "
+        f"{'c':>3} {'path':<14} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'added p50':>10} {'added p99':>10} "
         f"{'errors':>7}"
     )
     for concurrency, results in rows:
@@ -248,16 +283,22 @@ def report(
             added99 = "" if name == "direct" else f"{r['p99'] - direct['p99']:+.3f}"
             errors = int(r["non2xx"] + r["socket_errors"])
             print(
-                f"{concurrency:>3} {name:<8} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['rps']:>9.0f} {added50:>10} "
+                f"{concurrency:>3} {name:<14} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['rps']:>9.0f} {added50:>10} "
                 f"{added99:>10} {errors:>7}"
             )
         if "litellm" in results:
-            ratio = results["steward"]["p99"] / results["litellm"]["p99"]
-            print(f"    p99 Steward / LiteLLM at c={concurrency}: {ratio:.3f} (target ≤ 0.1 at c=64)")
-    print(
-        f"\nrecords: Steward answered {answered} requests with 2xx, stored {stored} records "
-        f"→ lost {max(0, answered - stored)}"
-    )
+            for name in results:
+                if name.startswith("steward-"):
+                    ratio = results[name]["p99"] / results["litellm"]["p99"]
+                    print(f"    p99 {name} / LiteLLM at c={concurrency}: {ratio:.3f} (target ≤ 0.1 at c=64)")
+    print("\nthe disk's floor, one small SQLite WAL commit in the same folder:")
+    for level, (p50, p99) in floors.items():
+        print(f"    synchronous={level:<6} p50 {p50:.3f} ms  p99 {p99:.3f} ms")
+    for level in answered:
+        print(
+            f"records, steward-{level}: answered {int(answered[level])} requests with 2xx, stored "
+            f"{stored[level]} records → lost {max(0, int(answered[level]) - stored[level])}"
+        )
 
 
 def local_tokens(args: argparse.Namespace, workdir: Path) -> None:
@@ -328,8 +369,10 @@ def main() -> None:
     parser.add_argument(
         "--synchronous",
         choices=["FULL", "NORMAL"],
-        default="FULL",
-        help="Steward's SQLite durability: FULL survives a power cut (default), NORMAL a process crash",
+        nargs="+",
+        default=["FULL", "NORMAL"],
+        help="Steward's SQLite durability, one server each: FULL survives a power cut (the default), NORMAL a "
+        "crash of Steward (default: both)",
     )
     args = parser.parse_args()
     if not args.skip_overhead and shutil.which("wrk") is None:

@@ -37,6 +37,13 @@ class InvalidRequest(StewardError):
     type = "invalid_request_error"
 
 
+class PayloadTooLarge(InvalidRequest):
+    """The request body is larger than the gateway accepts."""
+
+    status = 413
+    code = "payload_too_large"
+
+
 class ContextTooLong(InvalidRequest):
     """The input does not fit the model's context window."""
 

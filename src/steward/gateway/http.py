@@ -8,19 +8,22 @@ authentication still produced its record (the `x-steward-record-id` header names
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from steward.errors import InvalidRequest, PermissionDenied, StewardError
+from steward.errors import InvalidRequest, PayloadTooLarge, PermissionDenied, StewardError
 from steward.gateway.auth import Authenticator
 from steward.gateway.pipeline import Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
 from steward.types import Principal
+
+log = logging.getLogger(__name__)
 
 
 class ORJSONResponse(JSONResponse):
@@ -107,9 +110,128 @@ async def _sse(
     yield b"data: [DONE]\n\n"
 
 
-def create_app(gateway: Gateway, authenticator: Authenticator, embedder: Any = None) -> FastAPI:
+MAX_BODY_BYTES = 8 * 1024 * 1024
+_ASGI = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+class GatewayApp:
+    """The ASGI app: POST /v1/chat/completions goes straight to `ChatLane`, everything else to FastAPI.
+
+    The chat route is the hot path. Served as bare ASGI it skips FastAPI's middleware stack and dependency
+    solving, which cost as much CPU per request as the rest of the pipeline (py-spy, bench/gateway.py).
+    Lifespan events and every other route go to FastAPI unchanged.
+    """
+
+    def __init__(self, api: FastAPI, chat: ChatLane) -> None:
+        self.api = api
+        self.chat = chat
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/chat/completions" and scope["method"] == "POST":
+            await self.chat(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+class ChatLane:
+    """OpenAI's chat completions, streamed or not, with OpenAI-shaped errors for everything that fails."""
+
+    def __init__(self, gateway: Gateway, authenticator: Authenticator) -> None:
+        self.gateway = gateway
+        self.authenticator = authenticator
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            response = await self._respond(scope, receive)
+        except StewardError as exc:
+            response = error_response(exc)
+        except Exception:  # a bug outside the pipeline (which records its own): still an OpenAI-shaped 500
+            log.exception("unexpected error serving chat completions")
+            response = error_response(StewardError("internal error; see the server log."))
+        await response(scope, receive, send)
+
+    async def _respond(self, scope: dict[str, Any], receive: Any) -> Response:
+        t0 = time.perf_counter()
+        principal = self.authenticator.authenticate(_header(scope, b"authorization"))
+        auth_ms = (time.perf_counter() - t0) * 1000.0
+        body = _parse_json(await _read_body(receive))
+        chat = parse_chat_body(body)
+        if not chat.stream:
+            result = await self.gateway.chat(chat, principal, auth_ms)
+            self.authenticator.charge(principal.key_id, result.usage.total_tokens)
+            return ORJSONResponse(
+                _completion_body(result, chat.app), headers={"x-steward-record-id": result.record.id}
+            )
+        options = body.get("stream_options") or {}
+        events = self.gateway.chat_stream(chat, principal, auth_ms).__aiter__()
+        first = await anext(events)  # errors before the first byte become proper HTTP statuses
+        if first.result is not None:
+            self.authenticator.charge(principal.key_id, first.result.usage.total_tokens)
+
+        async def charged() -> AsyncIterator[StreamEvent]:
+            async for event in events:
+                if event.result is not None:
+                    self.authenticator.charge(principal.key_id, event.result.usage.total_tokens)
+                yield event
+
+        stream = _sse(first, charged(), chat.app, bool(options.get("include_usage")))
+        return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise InvalidRequest("the client disconnected before sending the whole body.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge(
+                f"the body is over {MAX_BODY_BYTES // (1024 * 1024)} MiB; send a shorter conversation."
+            )
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"the body is not valid JSON ({exc}); send a JSON object.") from None
+
+
+def create_app(
+    gateway: Gateway,
+    authenticator: Authenticator,
+    embedder: Any = None,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+) -> GatewayApp:
     """Build the ASGI app serving `gateway`; `embedder` (loaded lazily when None) serves /v1/embeddings."""
-    api = FastAPI(title="Steward", version="0.1.0", docs_url="/docs", openapi_url="/openapi.json")
+    api = _admin_api(gateway, authenticator, embedder)
+    if on_shutdown is not None:
+        api.router.on_shutdown.append(on_shutdown)
+    return GatewayApp(api, ChatLane(gateway, authenticator))
+
+
+def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) -> FastAPI:
+    """Every route but chat completions: FastAPI, for its validation and /docs."""
+    api = FastAPI(
+        title="Steward",
+        version="0.1.0",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        description="POST /v1/chat/completions follows OpenAI's Chat Completions API; `model` names an app.",
+    )
     api.state.gateway = gateway
     api.state.embedder = embedder
 
@@ -123,37 +245,7 @@ def create_app(gateway: Gateway, authenticator: Authenticator, embedder: Any = N
         return principal, (time.perf_counter() - t0) * 1000.0
 
     async def json_body(request: Request) -> Any:
-        raw = await request.body()
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidRequest(f"the body is not valid JSON ({exc}); send a JSON object.") from None
-
-    @api.post("/v1/chat/completions")
-    async def chat_completions(request: Request) -> Response:
-        principal, auth_ms = await principal_of(request)
-        body = await json_body(request)
-        chat = parse_chat_body(body)
-        if not chat.stream:
-            result = await gateway.chat(chat, principal, auth_ms)
-            authenticator.charge(principal.key_id, result.usage.total_tokens)
-            return ORJSONResponse(
-                _completion_body(result, chat.app), headers={"x-steward-record-id": result.record.id}
-            )
-        options = body.get("stream_options") or {}
-        events = gateway.chat_stream(chat, principal, auth_ms).__aiter__()
-        first = await anext(events)  # errors before the first byte become proper HTTP statuses
-        if first.result is not None:
-            authenticator.charge(principal.key_id, first.result.usage.total_tokens)
-
-        async def charged() -> AsyncIterator[StreamEvent]:
-            async for event in events:
-                if event.result is not None:
-                    authenticator.charge(principal.key_id, event.result.usage.total_tokens)
-                yield event
-
-        stream = _sse(first, charged(), chat.app, bool(options.get("include_usage")))
-        return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
+        return _parse_json(await request.body())
 
     @api.get("/v1/models")
     async def list_models(request: Request) -> ORJSONResponse:

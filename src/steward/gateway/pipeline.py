@@ -140,7 +140,7 @@ class Gateway:
             completion = served.completion
             record.attempts = [_attempt(a) for a in served.attempts]
             self._note_model(record, served.model, completion.usage, completion.finish_reason)
-            text = self._guard_output(app, request.app, completion.text, prepared, record)
+            text = await self._guard_output(request.app, completion.text, prepared, record)
             return await self._finish(record, app, text, completion.finish_reason, started)
         except PolicyViolation as exc:
             return await self._blocked(record, exc, started)
@@ -246,11 +246,12 @@ class Gateway:
             json_schema=request.json_schema or app.response_schema,
         )
 
-    def _scan(self, app_name: str, stage: Stage, text: str, record: Record) -> Decision | None:
+    async def _scan(self, app_name: str, stage: Stage, text: str, record: Record) -> Decision | None:
+        """One guardrail stage, on a worker thread: scanners are CPU-bound and the event loop serves others."""
         if self.guard is None:
             return None
         t0 = time.perf_counter()
-        decision = self.guard.scan(app_name, stage, text)
+        decision = await asyncio.to_thread(self.guard.scan, app_name, stage, text)
         record.latency.guardrails_ms += _ms(t0)
         record.decisions.append(decision)
         return decision
@@ -268,7 +269,7 @@ class Gateway:
             "json_schema": params.json_schema is not None,
         }
         record.prompt_version = app.prompt.version
-        messages, decision = self._screen_input(request.app, list(request.messages), record)
+        messages, decision = await self._screen_input(request.app, list(request.messages), record)
         if record.status == "escalated":
             return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         last = _last_user_index(messages)
@@ -281,7 +282,7 @@ class Gateway:
             # embedding + SQL: off the event loop, so other requests keep flowing
             grounding = await asyncio.to_thread(self.retriever.prepare, request.app, messages, principal)
             record.latency.retrieval_ms = _ms(t0)
-            sources = self._screen_sources(request.app, list(grounding.sources), record)
+            sources = await self._screen_sources(request.app, list(grounding.sources), record)
             record.sources = sources
             if grounding.decline is None and grounding.sources and not sources:
                 # the `retrieved` stage removed every source: answering now would be ungrounded
@@ -297,7 +298,7 @@ class Gateway:
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
         return _Prepared(self._with_canary(request.app, messages), params, decision, sources)
 
-    def _screen_input(
+    async def _screen_input(
         self, app_name: str, messages: list[Message], record: Record
     ) -> tuple[list[Message], Decision | None]:
         """Scan every user turn (pseudonyms stay consistent across turns); redact, block or hold."""
@@ -306,7 +307,9 @@ class Gateway:
             if message.role != "user" or self.guard is None:
                 continue
             t0 = time.perf_counter()
-            decision = self.guard.scan(app_name, "input", message.content, conversation=decision)
+            decision = await asyncio.to_thread(
+                self.guard.scan, app_name, "input", message.content, conversation=decision
+            )
             record.latency.guardrails_ms += _ms(t0)
             record.decisions.append(decision)
             if decision.action == "block":
@@ -327,14 +330,16 @@ class Gateway:
             *messages[1:],
         ]
 
-    def _screen_sources(self, app_name: str, sources: list[Source], record: Record) -> list[Source]:
+    async def _screen_sources(self, app_name: str, sources: list[Source], record: Record) -> list[Source]:
         """Indirect injection: a retrieved chunk the `retrieved` stage blocks never reaches the model."""
-        kept = []
-        for source in sources:
-            decision = self._scan(app_name, "retrieved", source.text, record)
-            if decision is None or decision.action not in ("block", "escalate"):
-                kept.append(source)
-        return kept
+        guard = self.guard
+        if guard is None or not sources:
+            return sources
+        t0 = time.perf_counter()
+        decisions = await asyncio.to_thread(lambda: [guard.scan(app_name, "retrieved", s.text) for s in sources])
+        record.latency.guardrails_ms += _ms(t0)
+        record.decisions.extend(decisions)
+        return [s for s, d in zip(sources, decisions, strict=True) if d.action not in ("block", "escalate")]
 
     def _note_model(self, record: Record, served_by: Any, usage: Usage, finish_reason: str) -> None:
         record.model = served_by.ref
@@ -346,8 +351,8 @@ class Gateway:
         record.finish_reason = finish_reason
         record.cost = cost_of(served_by.price, usage.prompt_tokens, usage.completion_tokens)
 
-    def _guard_output(self, app: AppSpec, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
-        decision = self._scan(app_name, "output", text, record)
+    async def _guard_output(self, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
+        decision = await self._scan(app_name, "output", text, record)
         if decision is not None:
             if decision.action == "block":
                 raise PolicyViolation("the answer was withheld by the app's output policy.", decision.reasons)
@@ -357,7 +362,7 @@ class Gateway:
                 return HELD_FOR_REVIEW
             if decision.action == "redact" and decision.text is not None:
                 text = decision.text
-        return self._after_output(app_name, text, prepared, record)
+        return await self._after_output(app_name, text, prepared, record)
 
     async def _structured(
         self, app: AppSpec, request: ChatRequest, prepared: _Prepared, served: Any, record: Record
@@ -394,7 +399,7 @@ class Gateway:
                 usage = delta.usage
             if delta.finish_reason is not None:
                 finish_reason = delta.finish_reason
-            ready = release.feed(delta.text) if release is not None else delta.text
+            ready = await asyncio.to_thread(release.feed, delta.text) if release is not None else delta.text
             if ready and not buffered:
                 yield StreamEvent(text=ready)
         record.latency.model_ms = _ms(t0)
@@ -403,7 +408,7 @@ class Gateway:
             self._note_model(record, stream.model, usage, finish_reason)
         full = "".join(pieces)
         if release is not None:
-            rest, decision = release.close()
+            rest, decision = await asyncio.to_thread(release.close)
             record.decisions.append(decision)
             record.latency.guardrails_ms += sum(decision.scanner_ms.values())
             if decision.action == "block":
@@ -414,19 +419,20 @@ class Gateway:
                 record.status = "escalated"
                 record.output = full
                 rest, buffered = HELD_FOR_REVIEW, False
-            text = self._after_output(request.app, full if buffered else rest, prepared, record)
+            text = await self._after_output(request.app, full if buffered else rest, prepared, record)
         else:
-            text = self._after_output(request.app, full, prepared, record) if buffered else ""
+            text = await self._after_output(request.app, full, prepared, record) if buffered else ""
         result = await self._finish(record, app, full if not buffered else text, finish_reason, started)
         if text:
             yield StreamEvent(text=text)
         yield StreamEvent(result=result)
 
-    def _after_output(self, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
+    async def _after_output(self, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
         if self.guard is not None and prepared.input_decision is not None:
             text = self.guard.restore(app_name, text, prepared.input_decision)
         if prepared.sources and self.retriever is not None:
-            verdict = self.retriever.check(app_name, text, prepared.sources)
+            # the grounding check embeds the answer's sentences: a worker thread, like the scanners
+            verdict = await asyncio.to_thread(self.retriever.check, app_name, text, prepared.sources)
             record.explanation = {"grounding": verdict.as_dict() if hasattr(verdict, "as_dict") else verdict}
             if getattr(verdict, "replacement", None):
                 record.status = "declined"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import math
 import random
 import time
@@ -25,6 +24,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
+import orjson
 
 from steward.config.schema import ModelSpec
 from steward.errors import ContextTooLong, InvalidRequest, ModelError
@@ -63,7 +63,7 @@ class _Answer:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        return orjson.loads(self.content)
 
 
 def _retry_after(response: _Answer) -> float | None:
@@ -189,7 +189,7 @@ class OpenAIHTTPModel:
     async def complete(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
         body = self._body(messages, params, stream=False)
 
-        payload = json.dumps(body).encode()
+        payload = orjson.dumps(body)
 
         async def post() -> _Answer:
             async with self._http().post(self.url, data=payload) as response:
@@ -198,7 +198,8 @@ class OpenAIHTTPModel:
         async def attempt_once() -> _Answer:
             try:
                 # the whole answer within timeout_s, even from an upstream that trickles bytes
-                response = await asyncio.wait_for(post(), self.spec.timeout_s)
+                async with asyncio.timeout(self.spec.timeout_s):
+                    response = await post()
             except TimeoutError:
                 raise _Retryable(f"did not answer within {self.spec.timeout_s:g} s") from None
             except aiohttp.ClientError as exc:
@@ -250,7 +251,7 @@ class OpenAIHTTPModel:
 
     async def _open_stream(self, body: dict[str, Any]) -> aiohttp.ClientResponse:
         try:
-            response = await self._http().post(self.url, data=json.dumps(body).encode())
+            response = await self._http().post(self.url, data=orjson.dumps(body))
         except TimeoutError:
             raise _Retryable(f"did not answer within {self.spec.timeout_s:g} s") from None
         except aiohttp.ClientError as exc:
@@ -292,7 +293,7 @@ class OpenAIHTTPModel:
 
     def _parse_chunk(self, payload: str) -> dict[str, Any]:
         try:
-            chunk = json.loads(payload)
+            chunk = orjson.loads(payload)
         except ValueError:
             raise self._fail(f"sent an event that is not JSON: {payload[:200]!r}") from None
         if not isinstance(chunk, dict) or ("choices" not in chunk and "usage" not in chunk):

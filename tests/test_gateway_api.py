@@ -199,3 +199,29 @@ def test_feedback_attaches_to_the_record(live: LiveServer, runtime: Runtime, adm
     assert ok.status_code == 200
     record = runtime.store.get_record(record_id)
     assert [(f.score, f.comment) for f in record.feedback] == [(-1, "too short")]
+
+
+def test_an_oversized_body_is_a_413_and_the_process_keeps_serving(live: LiveServer, admin_key: str) -> None:
+    from steward.gateway.http import MAX_BODY_BYTES
+
+    huge = b'{"model": "demo", "messages": [{"role": "user", "content": "' + b"a" * MAX_BODY_BYTES + b'"}]}'
+    response = _post(live, admin_key, None, huge)
+    _assert_openai_error(response, 413, "payload_too_large", "MiB")
+    assert _post(live, admin_key, HELLO).status_code == 200
+
+
+def test_a_bug_outside_the_pipeline_is_an_openai_shaped_500(
+    live: LiveServer, runtime: Runtime, admin_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runtime.authenticator, "charge", broken)  # runs after the record, in the HTTP layer
+    response = _post(live, admin_key, HELLO)
+    _assert_openai_error(response, 500, "internal_error", "server log")
+    assert "boom" not in response.text  # internals stay in the log
+
+
+def test_other_routes_still_go_through_fastapi(live: LiveServer) -> None:
+    assert httpx.get(f"{live.url}/openapi.json").json()["info"]["title"] == "Steward"
+    assert httpx.get(f"{live.url}/v1/chat/completions").status_code == 405  # only POST is an API call

@@ -44,6 +44,13 @@ class PayloadTooLarge(InvalidRequest):
     code = "payload_too_large"
 
 
+class MethodNotAllowed(InvalidRequest):
+    """The route exists, but not for this HTTP method."""
+
+    status = 405
+    code = "method_not_allowed"
+
+
 class ContextTooLong(InvalidRequest):
     """The input does not fit the model's context window."""
 

@@ -17,7 +17,13 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from steward.errors import InvalidRequest, PayloadTooLarge, PermissionDenied, StewardError
+from steward.errors import (
+    InvalidRequest,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    PermissionDenied,
+    StewardError,
+)
 from steward.gateway.auth import Authenticator
 from steward.gateway.pipeline import Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
@@ -127,8 +133,12 @@ class GatewayApp:
         self.chat = chat
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/v1/chat/completions" and scope["method"] == "POST":
-            await self.chat(scope, receive, send)
+        if scope["type"] == "http" and scope["path"] == "/v1/chat/completions":
+            if scope["method"] == "POST":
+                await self.chat(scope, receive, send)
+            else:
+                wrong = MethodNotAllowed(f"{scope['method']} is not served here; POST a chat completion request.")
+                await error_response(wrong)(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 

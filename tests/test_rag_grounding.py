@@ -59,13 +59,23 @@ def test_flag_policy_keeps_the_answer(checker: GroundingChecker) -> None:
     assert not verdict.supported and verdict.replacement is None and verdict.policy == "flag"
 
 
-def test_uncited_and_wrongly_cited_answers_are_unsupported(checker: GroundingChecker) -> None:
-    uncited = checker.check("The booking status is pending.", [BOOKING], Grounding())
-    assert not uncited.supported and uncited.reason == "the answer cites no source"
-    lenient = checker.check("The booking status is pending.", [BOOKING], Grounding(require_citation=False))
-    assert lenient.supported
+def test_an_uncited_answer_is_scored_against_every_source(checker: GroundingChecker) -> None:
+    faithful = checker.check(
+        "The booking status is pending. Cabin bags may weigh 10 kg.", [BOOKING, BAGGAGE], Grounding()
+    )
+    assert faithful.supported and faithful.attributed == [1, 2]
+    assert [s.best_source for s in faithful.sentences] == [1, 2] and all(s.attributed for s in faithful.sentences)
+    invented = checker.check("Your flight leaves from gate C21 at 22:05.", [BOOKING, BAGGAGE], Grounding())
+    assert not invented.supported and invented.replacement is not None  # uncited is no licence to invent
+    strict = checker.check("The booking status is pending.", [BOOKING], Grounding(require_citation=True))
+    assert not strict.supported and strict.reason == "the answer cites no source"
+
+
+def test_a_wrong_citation_is_unsupported(checker: GroundingChecker) -> None:
     invented = checker.check("The status is pending [4].", [BOOKING], Grounding())
     assert not invented.supported and invented.invalid_citations == [4]
+    misattributed = checker.check("PNR 290049223 is pending [2].", [BOOKING, BAGGAGE], Grounding())
+    assert not misattributed.supported  # cited sentences are scored against what they cite only
 
 
 def test_an_unrelated_sentence_scores_below_the_threshold(checker: GroundingChecker) -> None:
@@ -76,6 +86,13 @@ def test_an_unrelated_sentence_scores_below_the_threshold(checker: GroundingChec
 def test_a_refusal_is_grounded(checker: GroundingChecker) -> None:
     verdict = checker.check("I'm sorry, that is not in the available documents.", [BOOKING], Grounding())
     assert verdict.supported and verdict.declined and verdict.replacement is None
+    for refusal in (  # phrasings the 1.5B model used on the pydoc QA set
+        "[1] The core developers who voted on it were not explicitly mentioned in the given sources.",
+        "The provided sources do not mention the conference sponsor.",
+    ):
+        assert checker.check(refusal, [BOOKING], Grounding()).declined
+    invented = checker.check("The sources do not say it. But the gate is C21 [1].", [BOOKING], Grounding())
+    assert not invented.declined and not invented.supported  # a refusal that still invents a code is no refusal
 
 
 def test_collection_schema_rejects_bad_settings() -> None:

@@ -106,3 +106,16 @@ def test_the_airport_demo_on_the_real_local_model(tmp_path: Path) -> None:
         missing = client.chat("airport-assistant", "What is the status of PNR 290049999?")
         assert missing.record.status == "declined" and "PNR 290049999" in missing.text
         assert missing.record.model is None
+
+
+@pytest.mark.parametrize(
+    "scripted",
+    [(["The core developers who voted on it were not explicitly mentioned in the given sources [1]."], "replace")],
+    indirect=True,
+)
+def test_eval_counts_a_served_refusal_as_a_decline(scripted: Client) -> None:
+    from steward.rag.evaluation import pipeline_answerer
+
+    answer = pipeline_answerer(scripted, "airport-assistant")("Which gate does flight EX731 leave from?")
+    assert answer.declined and answer.grounded is True  # served as the model said it, and counted as declining
+    assert scripted.last_result.record.status == "served"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag_fixtures import KB, database_url, postgres_url, retriever  # noqa: F401
 from steward.errors import PermissionDenied
 from steward.rag import Retriever, reader_groups
+from steward.rag.index import UsearchIndex
 from steward.rag.search import find_identifiers, fuse
 from steward.types import LOCAL_OPERATOR, Message, Principal
 
@@ -155,3 +157,40 @@ def test_identifier_patterns_and_fusion() -> None:
     assert find_identifiers("call 555123456", patterns) == {}
     scores = fuse([([1, 2, 3], 1.0), ([3, 1], 1.0)], rrf_k=60)
     assert max(scores, key=scores.__getitem__) == 1 and scores[3] > scores[2]
+
+
+def _clustered_unit_vectors(count: int, seed: int) -> np.ndarray:
+    """Unit vectors with a low intrinsic dimension, as sentence embeddings have (a 16→384 map plus noise)."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((count, 16)) @ np.random.default_rng(0).standard_normal((16, 384))
+    vectors += 0.3 * rng.standard_normal((count, 384))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_quantised_graph_reranks_exactly_and_forgets_removed_chunks(tmp_path: Path) -> None:
+    vectors = _clustered_unit_vectors(3000, seed=1)
+    keys = np.arange(1, 3001, dtype=np.uint64)
+    index = UsearchIndex(tmp_path, "vectors")
+    assert index.dtype == "i8"  # the graph is quantised: the scores below can only be exact through the re-rank
+    index.apply([], keys.tolist(), vectors, before=-2, after=1)
+    hits = 0
+    for query in _clustered_unit_vectors(20, seed=2):
+        found = index.search(query, 10, None)
+        exact = {int(keys[i]) for i in np.argsort(-(vectors @ query))[:10]}
+        hits += len({key for key, _ in found} & exact)
+        for key, score in found:
+            assert score == pytest.approx(float(vectors[key - 1] @ query), abs=1e-5)
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+    assert hits / 200 >= 0.9
+    query = vectors[41]  # chunk 42 itself, then removed: it must never come back, whatever the path
+    assert index.search(query, 1, None)[0][0] == 42
+    index.apply([42, *range(1000, 2800)], [], np.zeros((0, 384), np.float32), before=1, after=2)
+    assert len(index.exact) == 3000 - 1801  # fewer than half the rows live: the exact copy was compacted
+    assert 42 not in {key for key, _ in index.search(query, 10, None)}
+    readable = np.asarray([k for k in range(1, 1000) if k % 2 == 0], dtype=np.uint64)
+    filtered = index.search(query, 5, readable)
+    assert len(filtered) == 5 and all(key % 2 == 0 and key != 42 for key, _ in filtered)
+    for key, score in filtered:
+        assert score == pytest.approx(float(vectors[key - 1] @ query), abs=1e-5)
+    assert UsearchIndex(tmp_path, "vectors")._stamp() == 2  # the saved graph is loaded by the next process...
+    assert UsearchIndex(tmp_path, "vectors", dtype="f32")._stamp() is None  # ...unless built with other settings

@@ -179,7 +179,11 @@ def pipeline_answerer(client: Any, app: str) -> AnswerFn:
         result = client.chat(app, question)
         grounding = (result.record.explanation or {}).get("grounding") or {}
         supported = grounding.get("supported") if isinstance(grounding, dict) else None
-        return Answer(result.text, result.record.status == "declined", supported)
+        # a served answer that the grounding check read as a refusal ("… not mentioned in the sources") declines
+        declined = result.record.status == "declined" or (
+            isinstance(grounding, dict) and bool(grounding.get("declined"))
+        )
+        return Answer(result.text, declined, supported)
 
     return answer
 

@@ -3,12 +3,15 @@
 The prompt puts the app's system prompt and the collection's instructions in the system message and the
 numbered sources right before the question in the last user message, where small models attend to them.
 The check needs no LLM judge: each claim-bearing sentence of the answer is scored against the sources it cites
-(against all sources when it cites none) as the mean of (a) the best cosine similarity between the sentence
-and a source sentence, by the same embedding model, and (b) the share of the sentence's content words found
-in the source. A number or code in the sentence (a PNR, a time, a gate) that no candidate source contains
-caps the sentence's score at 0.2: that is the invented detail small models produce. An answer is supported
-when every claim reaches the threshold, it cites at least one source (when the collection requires it) and
-cites no source that was not given; a refusal ("not in the available documents") is always supported.
+as the mean of (a) the best cosine similarity between the sentence and a source sentence, by the same
+embedding model, and (b) the share of the sentence's content words found in the source. A sentence without a
+citation (small models often drop the `[n]` markers, or put one marker on the first sentence only) is scored
+against every retrieved source and attributed to the one that supports it best, so an uncited but faithful
+answer is not declined while an invented one still is; `require_citation: true` restores the strict rule. A
+number or code in the sentence (a PNR, a time, a gate) that the scoring source does not contain caps the
+sentence's score at 0.2: that is the invented detail small models produce. An answer is supported when every
+claim reaches the threshold (calibrated on held-out questions by `bench/retrieval.py --qa`) and it cites no
+source that was not given; a refusal ("not in the available documents") is always supported.
 """
 
 from __future__ import annotations
@@ -30,9 +33,14 @@ CODE = re.compile(
     r"\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b"
 )  # tokens with a digit: 290049223, EX123
 REFUSAL = re.compile(
-    r"not (?:in|found in|mentioned in|contained in|available in|part of) the (?:available |provided |given )?"
-    r"(?:documents|sources|context|records)|(?:can ?not|can't|couldn't|could not|unable to) (?:find|answer|locate)"
-    r"|(?:don't|do not) (?:know|have (?:that|this|any|enough) information)|no information (?:about|on|in)",
+    r"not (?:\w+ )?(?:in|found in|mentioned in|contained in|available in|given in|provided in|stated in|"
+    r"specified in|included in|part of) (?:the |any of the |any )?"
+    r"(?:available |provided |given |above |numbered )?(?:documents?|sources?|context|records?|information)"
+    r"|(?:sources?|documents?|context|records?)(?: provided| given| above)? (?:do|does) not (?:\w+ )?"
+    r"(?:mention|contain|say|provide|include|specify|state|give)"
+    r"|(?:can ?not|can't|couldn't|could not|unable to) (?:find|answer|locate|determine)"
+    r"|(?:don't|do not) (?:know|have (?:that|this|any|enough) information)"
+    r"|no (?:information|mention) (?:about|on|in|of)",
     re.IGNORECASE,
 )
 STOP = frozenset(
@@ -125,6 +133,11 @@ class SentenceSupport:
     best_source: int | None
     unsupported_terms: list[str] = field(default_factory=list)
 
+    @property
+    def attributed(self) -> bool:
+        """Scored against every source because the sentence cites none."""
+        return not self.cited
+
 
 @dataclass(slots=True)
 class GroundingVerdict:
@@ -137,6 +150,7 @@ class GroundingVerdict:
     sentences: list[SentenceSupport]
     citations: list[int]
     invalid_citations: list[int]
+    attributed: list[int] = field(default_factory=list)  # best sources of the sentences that cite none
     declined: bool = False
     reason: str = ""
     replacement: str | None = None  # the answer to return instead (policy `replace`, unsupported answer)
@@ -254,6 +268,7 @@ class GroundingChecker:
             )
         scored = self._score(claims, sources, by_index)
         score = min((s.score for s in scored), default=1.0)
+        attributed = sorted({s.best_source for s in scored if s.attributed and s.best_source is not None})
         reason = ""
         if invalid:
             reason = f"cites sources that were not given: {invalid}"
@@ -274,6 +289,7 @@ class GroundingChecker:
             scored,
             citations,
             invalid,
+            attributed=attributed,
             reason=reason or "every sentence is supported by its sources",
             replacement=replacement,
         )

@@ -2,13 +2,19 @@
 
 Why usearch on SQLite: the chunk texts, metadata and embeddings live in the database (the source of truth,
 written in transactions), and the HNSW graph is a derived file keyed by chunk id that can always be rebuilt
-from them. usearch gives a sub-millisecond HNSW search on one core for 100k × 384 vectors (see
-`bench/retrieval.py`), saves and loads a single file, and removes keys in place, so re-ingesting a document
+from them. usearch saves and loads a single file and removes keys in place, so re-ingesting a document
 updates the graph incrementally; sqlite-vec, the alternative, is exact (brute-force) search only, which is
 linear in the collection. The file carries the collection `version` it reflects; when the database has moved
 on (another process ingested, or a crash came between commit and save) the index is rebuilt from the stored
 embeddings, so a stale graph is never searched. On PostgreSQL the same search is one SQL query on a pgvector
 HNSW index (`steward.store.rag.vector_search`), filtered by access inside the database.
+
+Settings (measured by `bench/retrieval.py`, 100k × 384 on one core): the graph stores int8-quantised vectors
+(a quarter of the memory traffic of float32, and int8 dot products are fast on VNNI CPUs) with 32 links per
+node, built with `expansion_add` 128 and searched with `expansion_search` 96; the graph's candidates (at least
+40, or twice what is asked) are then re-ranked exactly with the float32 embeddings kept beside it, so the
+scores returned are exact cosines and the quantisation costs no recall. Adding uses every core (ingest is a
+batch job); a search uses one thread.
 
 Access control with HNSW: when the caller may read every chunk, one search; when they may read a small part
 (another tenant's documents dominate), an exact scan of just their vectors (fast because it is small); in
@@ -32,6 +38,56 @@ from steward.store import rag as sql
 
 EXACT_BELOW = 4096  # readable chunks under this count are scanned exactly: faster than filtering a graph walk
 EXACT_FRACTION = 0.05
+DTYPE = "i8"
+CONNECTIVITY = 32
+EXPANSION_ADD = 128
+EXPANSION_SEARCH = 96
+RERANK_AT_LEAST = 40  # graph candidates re-ranked exactly: max(this, 2 × k)
+
+
+class ExactVectors:
+    """The float32 embeddings by chunk id, for the exact re-rank of the quantised graph's candidates.
+
+    Rows are appended into spare capacity and never reused (a removed chunk's row just loses its key), so a
+    search that read the id map before a write still reads the vectors it expects; the matrix is compacted
+    when half of it is dead, which builds a new array and swaps both in one assignment.
+    """
+
+    def __init__(self) -> None:
+        self._state: tuple[dict[int, int], np.ndarray] = ({}, np.zeros((0, sql.DIMENSIONS), np.float32))
+        self._used = 0
+
+    def __len__(self) -> int:
+        return len(self._state[0])
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        rows, matrix = self._state
+        if self._used + len(keys) > len(matrix):
+            grown = np.zeros((max(2 * len(matrix), self._used + len(keys), 1024), sql.DIMENSIONS), np.float32)
+            grown[: self._used] = matrix[: self._used]
+            matrix = grown
+        matrix[self._used : self._used + len(keys)] = vectors
+        rows = dict(rows)
+        rows.update((int(key), self._used + i) for i, key in enumerate(keys))
+        self._used += len(keys)
+        self._state = (rows, matrix)
+
+    def remove(self, keys: np.ndarray) -> None:
+        rows, matrix = self._state
+        gone = {int(key) for key in keys}
+        rows = {key: row for key, row in rows.items() if key not in gone}
+        if len(rows) < self._used // 2:
+            order = list(rows.items())
+            matrix = matrix[[row for _, row in order]] if order else matrix[:0]
+            rows = {key: i for i, (key, _) in enumerate(order)}
+            self._used = len(rows)
+        self._state = (rows, matrix)
+
+    def scores(self, keys: list[int], vector: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """The keys that are present and their exact cosine similarity to `vector` (unit vectors)."""
+        rows, matrix = self._state
+        present = [key for key in keys if key in rows]
+        return present, matrix[[rows[key] for key in present]] @ np.asarray(vector, dtype=np.float32)
 
 
 class UsearchIndex:
@@ -42,9 +98,10 @@ class UsearchIndex:
         folder: Path,
         collection: str,
         *,
-        connectivity: int = 16,
-        expansion_add: int = 128,
-        expansion_search: int = 128,
+        connectivity: int = CONNECTIVITY,
+        expansion_add: int = EXPANSION_ADD,
+        expansion_search: int = EXPANSION_SEARCH,
+        dtype: str = DTYPE,
     ) -> None:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", collection)
         self.path = folder / f"{safe}.usearch"
@@ -55,7 +112,9 @@ class UsearchIndex:
             "expansion_add": expansion_add,
             "expansion_search": expansion_search,
         }
+        self.dtype = dtype
         self.index = self._new()
+        self.exact = ExactVectors()
         self.version = -2  # nothing loaded yet
         self._lock = threading.Lock()
 
@@ -65,7 +124,7 @@ class UsearchIndex:
         return Index(
             ndim=sql.DIMENSIONS,
             metric="cos",
-            dtype="f32",
+            dtype=self.dtype,
             connectivity=self.params["connectivity"],
             expansion_add=self.params["expansion_add"],
             expansion_search=self.params["expansion_search"],
@@ -84,7 +143,9 @@ class UsearchIndex:
             if self._stamp() == version and self.path.exists():
                 index = self._new()
                 index.load(str(self.path))
-                self.index = index
+                exact = ExactVectors()
+                exact.add(*sql.embeddings(conn, self.collection))
+                self.index, self.exact = index, exact
             else:
                 self._rebuild(conn)
                 self._save(version)
@@ -92,10 +153,17 @@ class UsearchIndex:
 
     def _rebuild(self, conn: Connection) -> None:
         ids, vectors = sql.embeddings(conn, self.collection)
-        index = self._new()
+        index, exact = self._new(), ExactVectors()
         if len(ids):
-            index.add(ids, vectors)
-        self.index = index
+            index.add(ids, vectors, threads=0)  # 0: every core; ingest is a batch job
+            exact.add(ids, vectors)
+        self.index, self.exact = index, exact
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors to the graph (every core) and to the exact copy; no persistence (see `apply`)."""
+        keys, vectors = np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32)
+        self.index.add(keys, vectors, threads=0)
+        self.exact.add(keys, vectors)
 
     def apply(self, removed: list[int], added: list[int], vectors: np.ndarray, before: int, after: int) -> None:
         """Apply one writer's committed changes; when someone else wrote in between, rebuild at the next sync."""
@@ -106,16 +174,28 @@ class UsearchIndex:
                 return
             if removed:
                 self.index.remove(np.asarray(removed, dtype=np.uint64))
+                self.exact.remove(np.asarray(removed, dtype=np.uint64))
             if added:
-                self.index.add(np.asarray(added, dtype=np.uint64), np.asarray(vectors, dtype=np.float32))
+                self.add(np.asarray(added), vectors)
             self._save(after)
             self.version = after
 
     def _stamp(self) -> int | None:
+        """The collection version the saved graph reflects; None when it was built with other settings (an
+        older release's float32 graph, say), so that it is rebuilt rather than loaded."""
         try:
-            return int(json.loads(self.stamp_path.read_text())["version"])
-        except (OSError, ValueError, KeyError):
+            stamp = json.loads(self.stamp_path.read_text())
+            return int(stamp["version"]) if stamp.get("settings") == self._settings() else None
+        except (OSError, ValueError, KeyError, AttributeError):
             return None
+
+    def _settings(self) -> dict[str, Any]:
+        """What shapes the saved graph (`expansion_search` only shapes a search)."""
+        return {
+            "dtype": self.dtype,
+            "connectivity": self.params["connectivity"],
+            "add": self.params["expansion_add"],
+        }
 
     def _drop_stamp(self) -> None:
         self.stamp_path.unlink(missing_ok=True)
@@ -126,7 +206,8 @@ class UsearchIndex:
         partial = self.path.with_suffix(f".tmp{os.getpid()}")
         self.index.save(str(partial))
         os.replace(partial, self.path)
-        self.stamp_path.write_text(json.dumps({"version": version, "count": len(self.index)}))
+        stamp = {"version": version, "count": len(self.index), "settings": self._settings()}
+        self.stamp_path.write_text(json.dumps(stamp))
 
     # ---- search --------------------------------------------------------------------------------------------
 
@@ -135,34 +216,28 @@ class UsearchIndex:
         size = len(self.index)
         if size == 0 or k <= 0:
             return []
+        fetch = max(RERANK_AT_LEAST, 2 * k)
         if allowed is None or len(allowed) >= size:
-            return _matches(self.index.search(vector, min(k, size)))
+            return self._rerank(vector, self._candidates(vector, min(fetch, size)), k)
         if len(allowed) == 0:
             return []
         if len(allowed) <= EXACT_BELOW or len(allowed) < EXACT_FRACTION * size:
-            return self._exact(vector, k, allowed)
-        count = min(size, math.ceil(k * size / len(allowed) * 2))
+            return self._rerank(vector, [int(key) for key in allowed], k)
+        count = min(size, math.ceil(fetch * size / len(allowed) * 2))
         while True:
-            found = [
-                (key, score)
-                for key, score in _matches(self.index.search(vector, count))
-                if _contains(allowed, key)
-            ]
+            found = [key for key in self._candidates(vector, count) if _contains(allowed, key)]
             if len(found) >= k or count >= size:
-                return found[:k]
+                return self._rerank(vector, found, k)
             count = min(size, count * 4)
 
-    def _exact(self, vector: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
-        vectors = np.asarray(self.index.get(allowed), dtype=np.float32)
-        scores = vectors @ np.asarray(vector, dtype=np.float32)
-        top = np.argsort(-scores)[:k]
-        return [(int(allowed[i]), float(scores[i])) for i in top]
+    def _candidates(self, vector: np.ndarray, count: int) -> list[int]:
+        # usearch widens its beam to max(expansion_search, count), as HNSW's ef must be at least k
+        return [int(key) for key in self.index.search(vector, count, threads=1).keys]
 
-
-def _matches(matches: Any) -> list[tuple[int, float]]:
-    return [
-        (int(key), 1.0 - float(distance)) for key, distance in zip(matches.keys, matches.distances, strict=True)
-    ]
+    def _rerank(self, vector: np.ndarray, keys: list[int], k: int) -> list[tuple[int, float]]:
+        present, scores = self.exact.scores(keys, vector)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(present[i], float(scores[i])) for i in top]
 
 
 def _contains(sorted_ids: np.ndarray, key: int) -> bool:

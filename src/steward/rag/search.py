@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from steward.config.rag import CollectionSpec
 from steward.rag.embedding import Embedder
-from steward.rag.index import UsearchIndex
+from steward.rag.index import EXPANSION_SEARCH, UsearchIndex
 from steward.store import rag as sql
 
 
@@ -147,7 +147,7 @@ class CollectionSearch:
                     vector,
                     groups,
                     self.spec.candidates,
-                    ef_search=max(40, 2 * self.spec.candidates),
+                    ef_search=max(EXPANSION_SEARCH, 2 * self.spec.candidates),  # as the usearch graph
                 )
             ]
         self.index.sync(conn)

@@ -225,3 +225,17 @@ def test_a_bug_outside_the_pipeline_is_an_openai_shaped_500(
 def test_other_routes_still_go_through_fastapi(live: LiveServer) -> None:
     assert httpx.get(f"{live.url}/openapi.json").json()["info"]["title"] == "Steward"
     assert httpx.get(f"{live.url}/v1/chat/completions").status_code == 405  # only POST is an API call
+
+
+def test_a_failure_after_the_record_is_stored_keeps_exactly_one_record(
+    live: LiveServer, runtime: Runtime, admin_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("metrics backend down")
+
+    monkeypatch.setattr(runtime.gateway.metrics, "observe", broken)  # runs after the record is durable
+    response = _post(live, admin_key, HELLO)
+    _assert_openai_error(response, 500, "internal_error", "recorded as")
+    record_id = response.headers["x-steward-record-id"]
+    assert runtime.store.get_record(record_id).status == "served"  # the answer's record, not a second "failed"
+    assert runtime.store.count_records(app="demo") == 1

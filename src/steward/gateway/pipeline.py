@@ -94,6 +94,14 @@ class _Prepared:
     early_answer: str | None = None  # a decline or a held-for-review notice: no model call
 
 
+class _Recorded(Exception):
+    """A failure after the request's record was durable: answered with `error`, not recorded again."""
+
+    def __init__(self, error: StewardError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 class Gateway:
     """Serves chat requests for the apps of one project through the governed pipeline."""
 
@@ -144,6 +152,8 @@ class Gateway:
             return await self._finish(record, app, text, completion.finish_reason, started)
         except PolicyViolation as exc:
             return await self._blocked(record, exc, started)
+        except _Recorded as exc:
+            raise exc.error from exc.__cause__
         except StewardError as exc:
             await self._fail(record, exc, started)
             raise
@@ -174,6 +184,8 @@ class Gateway:
             result = await self._blocked(record, exc, started)
             yield StreamEvent(text=result.text)
             yield StreamEvent(result=result)
+        except _Recorded as exc:
+            raise exc.error from exc.__cause__
         except StewardError as exc:
             await self._fail(record, exc, started)
             raise
@@ -468,10 +480,7 @@ class Gateway:
         self._redact_for_storage(record)
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
-        await self.store.write(record)
-        if record.status == "escalated":
-            await asyncio.to_thread(self._queue_for_review, record)
-        self._observe(record)
+        await self._store(record)
         return ChatResult(
             text=text,
             finish_reason=record.finish_reason,
@@ -479,6 +488,25 @@ class Gateway:
             record=record,
             steward=self._public(record),
         )
+
+    async def _store(self, record: Record) -> None:
+        """Make the record durable, then hold it for review and report it.
+
+        From the write on, the request has its one record: a failure after it is logged and answered as a 500
+        that names the record, and the request is never recorded a second time as failed.
+        """
+        await self.store.write(record)
+        try:
+            if record.status == "escalated":
+                await asyncio.to_thread(self._queue_for_review, record)
+            self._observe(record)
+        except Exception as exc:
+            log.exception("request %s was recorded, but what follows the record failed", record.id)
+            error = StewardError(
+                f"internal error after the request was recorded as {record.id}; see the server log."
+            )
+            error.record_id = record.id
+            raise _Recorded(error) from exc
 
     def _queue_for_review(self, record: Record) -> None:
         """Hold an escalated request for a human: the withheld answer, or the (redacted) question."""
@@ -509,8 +537,7 @@ class Gateway:
         self._redact_for_storage(record)
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
-        await self.store.write(record)
-        self._observe(record)
+        await self._store(record)
         return ChatResult(
             text=REFUSAL,
             finish_reason="content_filter",

@@ -510,19 +510,27 @@ FRESH_FILL = {
 }
 
 
-def fresh_benign(n: int, seed: int) -> list[dict[str, object]]:
-    """`n` benign prompts with trigger words from the evaluation family (separate templates and seed)."""
+def fill_family(
+    templates: list[str], fill: dict[str, list[str]], source: str, n: int, seed: int
+) -> list[dict[str, object]]:
+    """`n` distinct benign prompts from one template family, round robin so every template is equally
+    represented, placeholders filled from `fill` with a seeded RNG."""
     rng = random.Random(seed)
     rows: dict[str, None] = {}
     for attempt in range(n * 20):
         if len(rows) >= n:
             break
-        out = FRESH_TEMPLATES[attempt % len(FRESH_TEMPLATES)]  # round robin: every template equally represented
-        for key, values in FRESH_FILL.items():
+        out = templates[attempt % len(templates)]
+        for key, values in fill.items():
             while "{" + key + "}" in out:
                 out = out.replace("{" + key + "}", rng.choice(values), 1)
         rows.setdefault(out[0].upper() + out[1:], None)
-    return [{"text": text, "label": 0, "source": "fresh_benign_family"} for text in rows]
+    return [{"text": text, "label": 0, "source": source} for text in rows]
+
+
+def fresh_benign(n: int, seed: int) -> list[dict[str, object]]:
+    """`n` benign prompts with trigger words from the evaluation family (separate templates and seed)."""
+    return fill_family(FRESH_TEMPLATES, FRESH_FILL, "fresh_benign_family", n, seed)
 
 
 # SECOND EVALUATION FAMILY: written after the first fresh set was scored (see docs/cards/injection.md), before the
@@ -623,17 +631,7 @@ FRESH2_FILL = {
 
 def fresh2_benign(n: int, seed: int) -> list[dict[str, object]]:
     """`n` benign prompts with trigger words from the second evaluation family (round-robin over templates)."""
-    rng = random.Random(seed)
-    rows: dict[str, None] = {}
-    for attempt in range(n * 20):
-        if len(rows) >= n:
-            break
-        out = FRESH2_TEMPLATES[attempt % len(FRESH2_TEMPLATES)]
-        for key, values in FRESH2_FILL.items():
-            while "{" + key + "}" in out:
-                out = out.replace("{" + key + "}", rng.choice(values), 1)
-        rows.setdefault(out[0].upper() + out[1:], None)
-    return [{"text": text, "label": 0, "source": "fresh2_benign_family"} for text in rows]
+    return fill_family(FRESH2_TEMPLATES, FRESH2_FILL, "fresh2_benign_family", n, seed)
 
 
 def attack(rng: random.Random) -> str:

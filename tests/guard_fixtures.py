@@ -6,14 +6,27 @@ server would once per process); tests that need a different policy build their o
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from steward.config import Project, Settings, load_project_text
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def import_script(name: str) -> Any:
+    """A module of scripts/ (the training and data scripts), imported by name."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
 
 GUARD_PROJECT = r"""
 version: 1

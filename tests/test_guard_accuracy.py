@@ -6,30 +6,20 @@ these rows were never trained or tuned on. Thresholds are the policy defaults th
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from tests.guard_fixtures import shared
+from tests.guard_fixtures import import_script, shared
 
 from steward.guardrails.evaluate import evaluate_binary, evaluate_pii, make_scanner
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
-def _training_module(name: str) -> Any:
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        return __import__(name)
-    finally:
-        sys.path.remove(str(SCRIPTS))
-
-
 @pytest.mark.slow
 def test_injection_f1_on_the_public_held_out_split() -> None:
     folder = shared("injection")
-    train_injection, training = _training_module("train_injection"), _training_module("_training")
+    train_injection, training = import_script("train_injection"), import_script("_training")
     rows = [
         r for r in train_injection.public_rows(folder) if r.group != "jbc-template" and training.in_test(r.group)
     ]
@@ -50,7 +40,7 @@ def test_injection_false_alarms_on_the_benign_trigger_word_dev_set() -> None:
 @pytest.mark.slow
 def test_toxicity_f1_on_held_out_tweets() -> None:
     path = shared("toxicity/davidson_labeled.csv")
-    train_toxicity, training = _training_module("train_toxicity"), _training_module("_training")
+    train_toxicity, training = import_script("train_toxicity"), import_script("_training")
     rows = [r for r in train_toxicity.rows(path) if training.in_test(r.group, 20)]
     scanner, threshold = make_scanner("toxicity")
     figures = evaluate_binary(scanner, [{"text": r.text, "label": int(r.label < 2)} for r in rows], threshold)
@@ -60,7 +50,7 @@ def test_toxicity_f1_on_held_out_tweets() -> None:
 @pytest.mark.slow
 def test_pii_entity_f1_on_presidio_recognizer_cases() -> None:
     path = shared("pii/presidio_recognizer_cases.json")
-    make_pii_eval = _training_module("make_pii_eval")
+    make_pii_eval = import_script("make_pii_eval")
     rows = make_pii_eval.presidio_rows(path)
     types = sorted(set(make_pii_eval.TYPE_OF_FILE.values()))
     scanner, threshold = make_scanner("pii", types)

@@ -9,25 +9,15 @@ WildGuard rows that the training script removes before anything is fitted or cho
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from tests.guard_fixtures import shared
+from tests.guard_fixtures import import_script, shared
 
 from steward.guardrails.injection import MENTION_SCORE, heuristic_findings
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
-
-
-def _script(name: str) -> Any:
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        return __import__(name)
-    finally:
-        sys.path.remove(str(SCRIPTS))
 
 
 def _texts(path: Path) -> list[str]:
@@ -44,7 +34,7 @@ def _texts(path: Path) -> list[str]:
 def test_fresh_families_are_reproducible_and_share_nothing_with_training(
     name: str, family: str, seed: int
 ) -> None:
-    synth = _script("synth_injection")
+    synth = import_script("synth_injection")
     shipped = _texts(SCRIPTS / "data" / f"{name}.jsonl")
     assert shipped == [row["text"] for row in getattr(synth, family)(200, seed)]
     training = {row["text"] for row in synth.generate(1500, 7)}
@@ -53,7 +43,7 @@ def test_fresh_families_are_reproducible_and_share_nothing_with_training(
 
 
 def test_the_fresh_public_half_is_removed_before_training() -> None:
-    train_injection = _script("train_injection")
+    train_injection = import_script("train_injection")
     public = train_injection.public_rows(shared("injection"))
     train, test, fresh = train_injection.split_rows(public)
     assert len(fresh) > 30 and all(train_injection.TRIGGER_WORDS.search(r.text) for r in fresh)

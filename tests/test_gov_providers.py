@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.gov_fixtures import load
+from tests.model_fixtures import serve_http
 
 from steward.config import Settings
 from steward.registry import audit, compliance, providers
@@ -77,14 +77,9 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def provider() -> Iterator[Provider]:
     state = Provider()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve_http(_handler(state)) as url:
+        state.url = url
+        yield state
 
 
 @dataclass

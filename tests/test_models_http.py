@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from tests.model_fixtures import serve_http
 
 from steward.config import ModelSpec, Settings, load_project_text
 from steward.errors import ContextTooLong, InvalidRequest, ModelError
@@ -109,14 +109,9 @@ def make_handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def upstream() -> Iterator[Upstream]:
     state = Upstream()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve_http(make_handler(state)) as url:
+        state.url = url
+        yield state
 
 
 def backend(upstream: Upstream, **spec: Any) -> OpenAIHTTPModel:

@@ -89,3 +89,43 @@ def test_a_blocking_scan_does_not_hold_up_other_requests(live_with_slow_policy: 
         assert other.status_code == 200, other.text
         assert answered_while_scanning, "the other request waited for the scan: scans block the event loop"
         assert slow.result().status_code == 200
+
+
+@pytest.fixture
+def live_normal_durability(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
+    """The slow-policy server, with SQLite commits that skip the fsync (where a lone request commits inline)."""
+    manager = plugins.manager()
+    manager.register(PLUGIN, "test-blocking-scanner")
+    for event in (RELEASE, SCANNING, SCANNED):
+        event.clear()
+    runtime = make_runtime(tmp_path, PROJECT.replace("apps:\n", "store: {synchronous: NORMAL}\napps:\n", 1))
+    key, _ = runtime.store.create_key(role="admin", name="test")
+    try:
+        with LiveServer(runtime) as server:
+            yield server, key
+    finally:
+        RELEASE.set()
+        manager.unregister(name="test-blocking-scanner")
+        runtime.store.close()
+
+
+def test_only_a_request_alone_commits_its_record_inline(live_normal_durability: tuple[LiveServer, str]) -> None:
+    live, key = live_normal_durability
+    stats = live.runtime.store.writer_stats
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def ask(app: str) -> httpx.Response:
+        body = {"model": app, "messages": [{"role": "user", "content": "hi"}]}
+        return httpx.post(f"{live.url}/v1/chat/completions", json=body, headers=headers, timeout=60)
+
+    assert ask("plain").status_code == 200
+    assert (stats.rows, stats.inline_rows) == (1, 1)  # alone: committed on the event loop
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(ask, "demo")
+        assert SCANNING.wait(timeout=20), "the slow app's scanner never ran"
+        assert ask("plain").status_code == 200  # two in flight: group commit
+        assert (stats.rows, stats.inline_rows) == (2, 1)
+        RELEASE.set()
+        assert slow.result().status_code == 200  # alone again by the time it is recorded
+    assert (stats.rows, stats.inline_rows) == (3, 2)
+    assert live.runtime.gateway._in_flight == 0

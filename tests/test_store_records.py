@@ -273,3 +273,54 @@ def test_a_body_cipher_seals_bodies_at_rest_and_reads_old_plain_ones(store: Stor
     assert store.get_record(plain.id) == plain
     assert {r.id for r in store.list_records()} == {plain.id, sealed.id}
     assert [r.output for r in store.iter_records()] == [plain.output, sealed.output]
+
+
+def test_a_write_alone_commits_inline_only_where_commits_skip_the_fsync(migrated_database_url: str) -> None:
+    """SQLite NORMAL commits on the caller's thread; FULL and PostgreSQL always go through the writer."""
+    for level in ("NORMAL", "FULL"):
+        with Store.open(migrated_database_url, synchronous=level) as store:
+            record = Record.start("alone")
+
+            async def main(store: Store = store, record: Record = record) -> None:
+                await store.write(record, alone=True)
+
+            asyncio.run(main())
+            assert store.get_record(record.id).app == "alone"
+            inline_expected = level == "NORMAL" and migrated_database_url.startswith("sqlite")
+            assert store.writer_stats.inline_rows == (1 if inline_expected else 0)
+            assert store.writer_stats.rows == 1
+
+
+def test_a_write_alone_queues_while_the_writer_is_busy(tmp_path: object) -> None:
+    with Store.open(f"sqlite:///{tmp_path}/busy.db", synchronous="NORMAL") as store:
+        record = Record.start("busy")
+        writer = store._writer
+        writer._commit_lock.acquire()  # the writer thread is in the middle of a batch
+
+        async def main() -> bool:
+            task = asyncio.create_task(store.write(record, alone=True))
+            await asyncio.sleep(0.05)
+            waiting = not task.done()
+            writer._commit_lock.release()
+            await task
+            return waiting
+
+        assert asyncio.run(main()), "a write alone did not wait for the busy writer"
+        assert store.get_record(record.id).app == "busy"
+        assert store.writer_stats.inline_rows == 0 and store.writer_stats.rows == 1
+
+
+def test_a_failed_inline_commit_raises_and_acknowledges_nothing(tmp_path: object) -> None:
+    with Store.open(f"sqlite:///{tmp_path}/fail.db", synchronous="NORMAL") as store:
+        store.write_sync(Record.start("warm-up"))
+        with store.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE records RENAME TO records_away"))
+        doomed = Record.start("doomed")
+        with pytest.raises(StoreError, match=f"record {doomed.id} was not saved"):
+            asyncio.run(store.write(doomed, alone=True))
+        with store.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE records_away RENAME TO records"))
+        assert store.count_records(app="doomed") == 0
+        later = Record.start("after")
+        asyncio.run(store.write(later, alone=True))  # the next inline write takes a fresh connection
+        assert store.count_records(app="after") == 1 and store.writer_stats.inline_rows == 1

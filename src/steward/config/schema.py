@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -98,6 +99,13 @@ class RouteEntry(Strict):
     weight: float = Field(1.0, gt=0)
 
 
+@lru_cache(maxsize=1024)
+def _prompt_version(system: str, template: str) -> str:
+    """The content hash naming a prompt version (cached: every request asks for it)."""
+    digest = hashlib.sha256(f"{system}\x00{template}".encode()).hexdigest()
+    return f"sha256:{digest[:16]}"
+
+
 class PromptSpec(Strict):
     """The system prompt; its version is the hash of its content."""
 
@@ -106,8 +114,7 @@ class PromptSpec(Strict):
 
     @property
     def version(self) -> str:
-        digest = hashlib.sha256(f"{self.system}\x00{self.template}".encode()).hexdigest()
-        return f"sha256:{digest[:16]}"
+        return _prompt_version(self.system, self.template)
 
     @field_validator("template")
     @classmethod

@@ -6,12 +6,25 @@ on the global one. `/metrics` renders it in the Prometheus text format.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from steward.types import Record
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+@dataclass(frozen=True, slots=True)
+class _Series:
+    requests: Any
+    latency: Any
+    model_latency: Any
+    prompt_tokens: Any
+    completion_tokens: Any
+    cost: Any
 
 
 class Metrics:
@@ -44,18 +57,35 @@ class Metrics:
         self.errors = Counter(
             "steward_errors", "Failed requests by error code", ("app", "code"), registry=self.registry
         )
+        self._series: dict[tuple[str, str, str], _Series] = {}
 
     def observe(self, record: Record, error_code: str | None = None) -> None:
         model = record.model.id if record.model else "none"
-        self.requests.labels(record.app, model, record.status).inc()
-        self.latency.labels(record.app, model).observe(record.latency.total_ms / 1000.0)
+        series = self._series.get((record.app, model, record.status)) or self._add_series(
+            record.app, model, record.status
+        )
+        series.requests.inc()
+        series.latency.observe(record.latency.total_ms / 1000.0)
         if record.model is not None:
-            self.model_latency.labels(record.app, model).observe(record.latency.model_ms / 1000.0)
-            self.tokens.labels(record.app, model, "prompt").inc(record.usage.prompt_tokens)
-            self.tokens.labels(record.app, model, "completion").inc(record.usage.completion_tokens)
-            self.cost.labels(record.app, model).inc(record.cost)
+            series.model_latency.observe(record.latency.model_ms / 1000.0)
+            series.prompt_tokens.inc(record.usage.prompt_tokens)
+            series.completion_tokens.inc(record.usage.completion_tokens)
+            series.cost.inc(record.cost)
         if error_code is not None:
             self.errors.labels(record.app, error_code).inc()
+
+    def _add_series(self, app: str, model: str, status: str) -> _Series:
+        """The labelled children of one (app, model, status), looked up once: `labels()` locks and validates."""
+        series = _Series(
+            requests=self.requests.labels(app, model, status),
+            latency=self.latency.labels(app, model),
+            model_latency=self.model_latency.labels(app, model),
+            prompt_tokens=self.tokens.labels(app, model, "prompt"),
+            completion_tokens=self.tokens.labels(app, model, "completion"),
+            cost=self.cost.labels(app, model),
+        )
+        self._series[(app, model, status)] = series
+        return series
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -62,7 +62,7 @@ class Retriever(Protocol):
 
 
 class RecordStore(Protocol):
-    async def write(self, record: Record) -> None: ...
+    async def write(self, record: Record, *, alone: bool = False) -> None: ...
 
     def get_record(self, record_id: str) -> Record: ...
 
@@ -125,6 +125,7 @@ class Gateway:
         self.retriever = retriever
         self.metrics = metrics or Metrics()
         self.tracer = tracer
+        self._in_flight = 0  # requests between entry and their record; one alone may commit it inline
 
     # ---- public entry points -------------------------------------------------------------------------
 
@@ -132,6 +133,7 @@ class Gateway:
         """Serve one non-streamed request and return once its record is durable."""
         started = time.perf_counter()
         record = self._new_record(request, principal, auth_ms)
+        self._in_flight += 1
         try:
             app = self._authorise(request, principal)
             prepared = await self._prepare(app, request, principal, record)
@@ -162,6 +164,8 @@ class Gateway:
             await self._fail(record, error, started)
             log.exception("unexpected error in request %s", record.id)
             raise error from exc
+        finally:
+            self._in_flight -= 1
 
     async def chat_stream(
         self, request: ChatRequest, principal: Principal, auth_ms: float = 0.0
@@ -170,6 +174,7 @@ class Gateway:
         started = time.perf_counter()
         record = self._new_record(request, principal, auth_ms)
         record.stream = True
+        self._in_flight += 1
         try:
             app = self._authorise(request, principal)
             prepared = await self._prepare(app, request, principal, record)
@@ -194,6 +199,8 @@ class Gateway:
             await self._fail(record, error, started)
             log.exception("unexpected error in request %s", record.id)
             raise error from exc
+        finally:
+            self._in_flight -= 1
 
     def add_feedback(self, principal: Principal, record_id: str, score: int, comment: str = "") -> None:
         """A human's judgement of an answer, attached to its record (same team only)."""
@@ -495,7 +502,7 @@ class Gateway:
         From the write on, the request has its one record: a failure after it is logged and answered as a 500
         that names the record, and the request is never recorded a second time as failed.
         """
-        await self.store.write(record)
+        await self.store.write(record, alone=self._in_flight == 1)
         try:
             if record.status == "escalated":
                 await asyncio.to_thread(self._queue_for_review, record)
@@ -557,7 +564,7 @@ class Gateway:
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         try:
-            await self.store.write(record)
+            await self.store.write(record, alone=self._in_flight == 1)
         except StewardError:
             log.exception("could not store the record of a failed request %s", record.id)
         self._observe(record, error.code)

@@ -6,6 +6,14 @@ key's running total in the same transaction, commits, and only then resolves the
 flight a batch is one row (a commit per request, nothing waits for a timer); under load the rows that queued
 during the previous commit share the next one, so the fsync cost is divided among them.
 
+When the gateway has one request in flight, waking the writer thread and then the event loop again costs
+more than a commit that does not wait for the disk (measured alone: 0.28 ms against 0.11 ms per record with
+SQLite's synchronous=NORMAL). `write_now` therefore commits on the caller's thread when the writer is idle and
+commits are cheap, under the same lock the writer thread takes for its batches, and reports False otherwise
+so the caller queues instead: under load every row still goes through group commit. Only SQLite with
+synchronous OFF or NORMAL qualifies; with FULL (an fsync per commit) and PostgreSQL (a network round trip)
+the event loop keeps serving while the writer thread waits.
+
 Nothing is acknowledged that may be lost. When a batch fails because of a row's data (an integrity error,
 e.g. a duplicate id), each row is retried in its own transaction, so only the bad row's caller fails; when
 the database itself fails, every row of the batch raises `StoreError` to its caller. Async callers are
@@ -58,6 +66,7 @@ class WriterStats:
 
     batches: int = 0
     rows: int = 0
+    inline_rows: int = 0  # committed by `write_now` on the caller's thread (counted in `rows` too)
     failed_rows: int = 0
     largest_batch: int = 0
     sizes: dict[int, int] = field(default_factory=dict)  # batch size -> how many batches had it
@@ -74,7 +83,9 @@ class GroupCommitWriter:
         self._engine = engine
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards starting and closing
+        self._commit_lock = threading.Lock()  # one transaction at a time on the writer's connection
+        self._inline: bool | None = None if engine.dialect.name == "sqlite" else False  # decided on first use
         self._thread: threading.Thread | None = None
         self._closed = False
         self._connection: Connection | None = None
@@ -84,15 +95,58 @@ class GroupCommitWriter:
     def submit(self, row: dict[str, Any], waiter: Waiter) -> None:
         """Queue a row; `waiter` is resolved once it is committed, or fails with StoreError."""
         with self._lock:
-            if self._closed:
-                raise StoreError("the store is closed; open it again before writing records.")
-            if self._thread is None:
-                if self._engine.dialect.name == "sqlite":
-                    self._checkpointer = Checkpointer(self._engine)
-                self._thread = threading.Thread(target=self._run, name="steward-record-writer", daemon=True)
-                self._thread.start()
-                atexit.register(self.close)
+            self._start()
             self._queue.put(Pending(row, waiter))
+
+    def write_now(self, row: dict[str, Any]) -> bool:
+        """Commit `row` on this thread if the writer is idle; False (nothing written) if it is busy.
+
+        Raises StoreError, like a queued write, when the row could not be committed.
+        """
+        if self._inline is False or not self._queue.empty() or not self._commit_lock.acquire(blocking=False):
+            return False
+        try:
+            with self._lock:
+                self._start()
+            if self._inline is None:
+                self._inline = self._sync_is_cheap()
+            if not self._inline:
+                return False
+            done: Future[None] = Future()
+            self._write([Pending(row, done)])
+        finally:
+            self._commit_lock.release()
+        done.result()
+        self.stats.inline_rows += 1
+        return True
+
+    def _sync_is_cheap(self) -> bool:
+        """True when SQLite commits without an fsync (synchronous OFF or NORMAL); callers hold `_commit_lock`.
+
+        With FULL a commit waits for the disk, and the event loop had better do the request's remaining work
+        meanwhile than block on it: measured at one request in flight, inline commits saved 0.06 ms p50 with
+        NORMAL and cost 0.06 ms with FULL.
+        """
+        try:
+            connection = self._connection or self._open_connection()
+            self._connection = connection
+            level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            connection.commit()
+        except Exception as exc:  # the queued path reports database failures with the row's id
+            log.warning("could not read SQLite's synchronous level (%s); records go through the writer", exc)
+            return False
+        return level is not None and int(level) <= 1  # 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+
+    def _start(self) -> None:
+        """Start the writer thread (and SQLite's checkpointer) on the first write; callers hold `_lock`."""
+        if self._closed:
+            raise StoreError("the store is closed; open it again before writing records.")
+        if self._thread is None:
+            if self._engine.dialect.name == "sqlite":
+                self._checkpointer = Checkpointer(self._engine)
+            self._thread = threading.Thread(target=self._run, name="steward-record-writer", daemon=True)
+            self._thread.start()
+            atexit.register(self.close)
 
     def close(self) -> None:
         """Commit everything queued so far, then stop the thread. Idempotent."""
@@ -125,9 +179,11 @@ class GroupCommitWriter:
                     stopping = True
                     break
                 batch.append(item)
-            self._write(batch)
-        if self._connection is not None:
-            self._connection.close()
+            with self._commit_lock:
+                self._write(batch)
+        with self._commit_lock:  # an inline write that started before close() finishes first
+            if self._connection is not None:
+                self._connection.close()
 
     def _write(self, batch: list[Pending]) -> None:
         try:

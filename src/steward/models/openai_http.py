@@ -122,7 +122,10 @@ class OpenAIHTTPModel:
                 total=None, sock_connect=min(10.0, self.spec.timeout_s), sock_read=self.spec.timeout_s
             )
             connector = aiohttp.TCPConnector(limit=100, limit_per_host=100, keepalive_timeout=30)
-            self._client = aiohttp.ClientSession(headers=headers, timeout=timeout, connector=connector)
+            # no cookie jar: a gateway must not carry one upstream's cookies into another tenant's request
+            self._client = aiohttp.ClientSession(
+                headers=headers, timeout=timeout, connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            )
             self._client_loop = loop
         return self._client
 

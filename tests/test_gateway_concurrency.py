@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import types
 from collections.abc import Iterator
@@ -55,13 +56,13 @@ policies:
 )
 
 
-@pytest.fixture
-def live_with_slow_policy(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
+@contextlib.contextmanager
+def _server_with_blocking_scanner(tmp_path: Path, project: str) -> Iterator[tuple[LiveServer, str]]:
     manager = plugins.manager()
     manager.register(PLUGIN, "test-blocking-scanner")
     for event in (RELEASE, SCANNING, SCANNED):
         event.clear()
-    runtime = make_runtime(tmp_path, PROJECT)
+    runtime = make_runtime(tmp_path, project)
     key, _ = runtime.store.create_key(role="admin", name="test")
     try:
         with LiveServer(runtime) as server:
@@ -70,6 +71,12 @@ def live_with_slow_policy(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
         RELEASE.set()
         manager.unregister(name="test-blocking-scanner")
         runtime.store.close()
+
+
+@pytest.fixture
+def live_with_slow_policy(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
+    with _server_with_blocking_scanner(tmp_path, PROJECT) as served:
+        yield served
 
 
 def test_a_blocking_scan_does_not_hold_up_other_requests(live_with_slow_policy: tuple[LiveServer, str]) -> None:
@@ -94,19 +101,9 @@ def test_a_blocking_scan_does_not_hold_up_other_requests(live_with_slow_policy: 
 @pytest.fixture
 def live_normal_durability(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
     """The slow-policy server, with SQLite commits that skip the fsync (where a lone request commits inline)."""
-    manager = plugins.manager()
-    manager.register(PLUGIN, "test-blocking-scanner")
-    for event in (RELEASE, SCANNING, SCANNED):
-        event.clear()
-    runtime = make_runtime(tmp_path, PROJECT.replace("apps:\n", "store: {synchronous: NORMAL}\napps:\n", 1))
-    key, _ = runtime.store.create_key(role="admin", name="test")
-    try:
-        with LiveServer(runtime) as server:
-            yield server, key
-    finally:
-        RELEASE.set()
-        manager.unregister(name="test-blocking-scanner")
-        runtime.store.close()
+    project = PROJECT.replace("apps:\n", "store: {synchronous: NORMAL}\napps:\n", 1)
+    with _server_with_blocking_scanner(tmp_path, project) as served:
+        yield served
 
 
 def test_only_a_request_alone_commits_its_record_inline(live_normal_durability: tuple[LiveServer, str]) -> None:

@@ -145,17 +145,12 @@ def test_redacted_records_keep_the_scanned_text_even_when_allowed(guard: Guard) 
 def test_stream_releases_sentences_only_after_scanning_them(guard: Guard) -> None:
     inbound = guard.scan("booking", "input", "I'm Anna Keller.")
     stream = guard.output_stream("booking", inbound)
-    released = [
-        stream.feed(piece)
-        for piece in [
-            "Hello <PERSON_",
-            "1>, your fl",
-            "ight is on time. ",
-            "Write to bob@",
-            "example.com now.",
-            " Bye",
-        ]
-    ]
+    pieces = ["Hello <PERSON_", "1>, your fl", "ight is on time. ", "Write to bob@", "example.com now.", " Bye"]
+    scans, released = [], []
+    for piece in pieces:
+        scans.append(stream.scans_on(piece))  # what the gateway asks to pick a worker thread or not
+        released.append(stream.feed(piece))
+    assert scans == [False, False, True, False, False, True]  # "now." ends a sentence once a space follows
     assert released == [
         "",
         "",
@@ -181,6 +176,7 @@ def test_a_blocked_window_stops_the_stream_before_anything_of_it_is_released(gua
     rest, decision = stream.close()
     assert first == "Your gate is B12." and second == "" and third == "" and rest == ""
     assert decision.action == "block" and decision.reasons == ["system_prompt_leak"]
+    assert not stream.scans_on("Anything else. ")  # a stopped stream never scans again
 
 
 def test_rules_that_need_the_whole_answer_hold_the_stream(guard: Guard) -> None:
@@ -188,6 +184,7 @@ def test_rules_that_need_the_whole_answer_hold_the_stream(guard: Guard) -> None:
     assert (
         stream.feed('{"note": "Gate changed. ", ') == "" and stream.feed('"flight": "BA117", "gate": "B12"}') == ""
     )
+    assert not stream.scans_on("Sentence. ")  # held until close()
     rest, decision = stream.close()
     assert rest == '{"note": "Gate changed. ", "flight": "BA117", "gate": "B12"}' and decision.action == "allow"
     broken = guard.output_stream("strict")

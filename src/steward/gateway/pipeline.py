@@ -418,7 +418,12 @@ class Gateway:
                 usage = delta.usage
             if delta.finish_reason is not None:
                 finish_reason = delta.finish_reason
-            ready = await asyncio.to_thread(release.feed, delta.text) if release is not None else delta.text
+            if release is None:
+                ready = delta.text
+            elif release.scans_on(delta.text):  # a window is complete: scanning it may take milliseconds
+                ready = await asyncio.to_thread(release.feed, delta.text)
+            else:
+                ready = release.feed(delta.text)
             if ready and not buffered:
                 yield StreamEvent(text=ready)
         record.latency.model_ms = _ms(t0)

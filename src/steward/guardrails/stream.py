@@ -65,6 +65,11 @@ class OutputStreamGuard:
         window, self.pending = self.pending[:cut], self.pending[cut:]
         return self._release(window, final=False)
 
+    def scans_on(self, delta: str) -> bool:
+        """Whether `feed(delta)` would complete a window and scan it (the gateway runs only those on a worker
+        thread; the other deltas are a string append, not worth a thread hand-off per token)."""
+        return self.stopped is None and not self.hold_all and _cut(self.pending + delta) > 0
+
     def _release(self, window: str, *, final: bool) -> str:
         said = "".join(self.scanned) + window
         decision = self.guard._scan(

@@ -322,12 +322,9 @@ def local_tokens(args: argparse.Namespace, workdir: Path) -> None:
     for i in range(args.rounds):
         for side, results in (("raw", raws), ("gateway", gws)):
             worker = ["--tokens-worker", side, "--local", str(path), "--workdir", str(workdir / f"{side}{i}")]
-            out = subprocess.run(
-                [PY, __file__, *worker],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
+            out = subprocess.run([PY, __file__, *worker], capture_output=True, text=True)
+            if out.returncode != 0:
+                raise SystemExit(f"the {side} measurement failed:\n{out.stderr[-2000:]}")
             results.append(float(out.stdout.strip().splitlines()[-1]))
     raw_tps, gw_tps = sorted(raws)[len(raws) // 2], sorted(gws)[len(gws) // 2]
     print(

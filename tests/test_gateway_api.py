@@ -180,6 +180,10 @@ def test_metrics_health_and_readiness(live: LiveServer, admin_key: str) -> None:
     assert 'steward_requests_total{app="demo",model="scripted-a",status="served"} 1.0' in metrics
     assert 'steward_tokens_total{app="demo",kind="completion",model="scripted-a"} 3.0' in metrics
     assert 'steward_errors_total{app="nope",code="not_found"} 1.0' in metrics
+    assert 'steward_requests_total{app="nope",model="none",status="failed"} 1.0' in metrics
+    model_series = ("steward_tokens", "steward_cost", "steward_model")
+    lines = [line for line in metrics.splitlines() if line.startswith(model_series)]
+    assert lines and not [line for line in lines if 'model="none"' in line]  # no model reached: no model series
     assert "steward_request_latency_seconds_bucket" in metrics
     assert httpx.get(f"{live.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{live.url}/readyz")

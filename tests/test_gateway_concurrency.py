@@ -126,3 +126,22 @@ def test_only_a_request_alone_commits_its_record_inline(live_normal_durability: 
         assert slow.result().status_code == 200  # alone again by the time it is recorded
     assert (stats.rows, stats.inline_rows) == (3, 2)
     assert live.runtime.gateway._in_flight == 0
+
+
+def test_a_streamed_request_leaves_the_in_flight_count_when_its_response_ends(
+    live_normal_durability: tuple[LiveServer, str],
+) -> None:
+    live, key = live_normal_durability
+    headers = {"Authorization": f"Bearer {key}"}
+    body = {"model": "plain", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    with httpx.stream("POST", f"{live.url}/v1/chat/completions", json=body, headers=headers, timeout=60) as answer:
+        lines = [line for line in answer.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]"
+    assert live.runtime.gateway._in_flight == 0  # not left to the garbage collector
+    assert ask_plain(live, headers).status_code == 200
+    assert live.runtime.store.writer_stats.inline_rows == 2  # so the next request, alone, commits inline
+
+
+def ask_plain(live: LiveServer, headers: dict[str, str]) -> httpx.Response:
+    body = {"model": "plain", "messages": [{"role": "user", "content": "hi"}]}
+    return httpx.post(f"{live.url}/v1/chat/completions", json=body, headers=headers, timeout=60)

@@ -324,3 +324,35 @@ def test_a_failed_inline_commit_raises_and_acknowledges_nothing(tmp_path: object
         later = Record.start("after")
         asyncio.run(store.write(later, alone=True))  # the next inline write takes a fresh connection
         assert store.count_records(app="after") == 1 and store.writer_stats.inline_rows == 1
+
+
+def test_a_write_alone_never_waits_on_another_connections_lock(tmp_path: object) -> None:
+    """Another process holding SQLite's write lock (a CLI command) must not stall the event loop: the row
+    goes to the writer thread, which waits its turn, and the connection's busy timeout is left as it was."""
+    import sqlite3
+
+    path = f"{tmp_path}/locked.db"
+    with Store.open(f"sqlite:///{path}", synchronous="NORMAL") as store:
+        store.write_sync(Record.start("warm-up"))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        record = Record.start("locked")
+
+        async def main() -> bool:
+            task = asyncio.create_task(store.write(record, alone=True))
+            await asyncio.sleep(0.2)  # the loop runs meanwhile: the inline commit gave up at once
+            waiting = not task.done()
+            other.execute("ROLLBACK")
+            await task
+            return waiting
+
+        assert asyncio.run(main()), "the write finished while another connection held the lock"
+        other.close()
+        assert store.get_record(record.id).app == "locked"
+        assert store.writer_stats.inline_rows == 0
+        later = Record.start("after")
+        asyncio.run(store.write(later, alone=True))
+        assert store.writer_stats.inline_rows == 1
+        writer_connection = store._writer._connection
+        assert writer_connection is not None
+        assert writer_connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000  # restored

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -79,7 +79,11 @@ def _chunk(chunk_id: str, app: str, created: int, delta: dict[str, Any], finish:
 
 
 async def _sse(
-    first: StreamEvent, events: AsyncIterator[StreamEvent], app: str, include_usage: bool
+    first: StreamEvent,
+    events: AsyncGenerator[StreamEvent, None],
+    app: str,
+    include_usage: bool,
+    on_result: Callable[[ChatResult], None],
 ) -> AsyncIterator[bytes]:
     created = int(time.time())
     chunk_id = f"chatcmpl-{time.time_ns():x}"
@@ -89,6 +93,7 @@ async def _sse(
         while event is not None:
             if event.result is not None:
                 result = event.result
+                on_result(result)
                 final = _chunk(chunk_id, app, created, {}, result.finish_reason)
                 body = orjson.loads(final[6:])
                 body["steward"] = result.steward
@@ -113,6 +118,8 @@ async def _sse(
             event = await anext(events, None)
     except StewardError as exc:  # after the first byte the status is sent: report in-band, as OpenAI does
         yield b"data: " + orjson.dumps(error_body(exc)) + b"\n\n"
+    finally:  # reading stops at the result event: end the pipeline's generator (and its request) now, not at GC
+        await events.aclose()
     yield b"data: [DONE]\n\n"
 
 
@@ -173,18 +180,13 @@ class ChatLane:
                 _completion_body(result, chat.app), headers={"x-steward-record-id": result.record.id}
             )
         options = body.get("stream_options") or {}
-        events = self.gateway.chat_stream(chat, principal, auth_ms).__aiter__()
+        events = self.gateway.chat_stream(chat, principal, auth_ms)
         first = await anext(events)  # errors before the first byte become proper HTTP statuses
-        if first.result is not None:
-            self.authenticator.charge(principal.key_id, first.result.usage.total_tokens)
 
-        async def charged() -> AsyncIterator[StreamEvent]:
-            async for event in events:
-                if event.result is not None:
-                    self.authenticator.charge(principal.key_id, event.result.usage.total_tokens)
-                yield event
+        def charge(result: ChatResult) -> None:
+            self.authenticator.charge(principal.key_id, result.usage.total_tokens)
 
-        stream = _sse(first, charged(), chat.app, bool(options.get("include_usage")))
+        stream = _sse(first, events, chat.app, bool(options.get("include_usage")), on_result=charge)
         return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
 
 

@@ -18,9 +18,17 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
-class _Series:
+class _Outcome:
+    """The children of one (app, model, status): looked up once, since `labels()` locks and validates."""
+
     requests: Any
     latency: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _ModelUse:
+    """The children of one (app, model) for records that reached a model."""
+
     model_latency: Any
     prompt_tokens: Any
     completion_tokens: Any
@@ -57,35 +65,35 @@ class Metrics:
         self.errors = Counter(
             "steward_errors", "Failed requests by error code", ("app", "code"), registry=self.registry
         )
-        self._series: dict[tuple[str, str, str], _Series] = {}
+        self._outcomes: dict[tuple[str, str, str], _Outcome] = {}
+        self._model_uses: dict[tuple[str, str], _ModelUse] = {}
 
     def observe(self, record: Record, error_code: str | None = None) -> None:
         model = record.model.id if record.model else "none"
-        series = self._series.get((record.app, model, record.status)) or self._add_series(
-            record.app, model, record.status
-        )
-        series.requests.inc()
-        series.latency.observe(record.latency.total_ms / 1000.0)
+        outcome = self._outcomes.get((record.app, model, record.status))
+        if outcome is None:
+            outcome = self._outcomes[(record.app, model, record.status)] = _Outcome(
+                self.requests.labels(record.app, model, record.status), self.latency.labels(record.app, model)
+            )
+        outcome.requests.inc()
+        outcome.latency.observe(record.latency.total_ms / 1000.0)
         if record.model is not None:
-            series.model_latency.observe(record.latency.model_ms / 1000.0)
-            series.prompt_tokens.inc(record.usage.prompt_tokens)
-            series.completion_tokens.inc(record.usage.completion_tokens)
-            series.cost.inc(record.cost)
+            use = self._model_uses.get((record.app, model)) or self._add_model_use(record.app, model)
+            use.model_latency.observe(record.latency.model_ms / 1000.0)
+            use.prompt_tokens.inc(record.usage.prompt_tokens)
+            use.completion_tokens.inc(record.usage.completion_tokens)
+            use.cost.inc(record.cost)
         if error_code is not None:
             self.errors.labels(record.app, error_code).inc()
 
-    def _add_series(self, app: str, model: str, status: str) -> _Series:
-        """The labelled children of one (app, model, status), looked up once: `labels()` locks and validates."""
-        series = _Series(
-            requests=self.requests.labels(app, model, status),
-            latency=self.latency.labels(app, model),
+    def _add_model_use(self, app: str, model: str) -> _ModelUse:
+        use = self._model_uses[(app, model)] = _ModelUse(
             model_latency=self.model_latency.labels(app, model),
             prompt_tokens=self.tokens.labels(app, model, "prompt"),
             completion_tokens=self.tokens.labels(app, model, "completion"),
             cost=self.cost.labels(app, model),
         )
-        self._series[(app, model, status)] = series
-        return series
+        return use
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

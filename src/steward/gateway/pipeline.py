@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -169,7 +169,7 @@ class Gateway:
 
     async def chat_stream(
         self, request: ChatRequest, principal: Principal, auth_ms: float = 0.0
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Serve one streamed request: text events, then one event with the result (after the record)."""
         started = time.perf_counter()
         record = self._new_record(request, principal, auth_ms)

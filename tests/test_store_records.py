@@ -355,4 +355,6 @@ def test_a_write_alone_never_waits_on_another_connections_lock(tmp_path: object)
         assert store.writer_stats.inline_rows == 1
         writer_connection = store._writer._connection
         assert writer_connection is not None
-        assert writer_connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000  # restored
+        assert writer_connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        with store.engine.connect() as pooled:  # the inline connection's zero timeout never reaches the pool
+            assert pooled.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000

@@ -88,7 +88,8 @@ class GroupCommitWriter:
         self._inline: bool | None = None if engine.dialect.name == "sqlite" else False  # decided on first use
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._connection: Connection | None = None
+        self._connection: Connection | None = None  # the writer thread's
+        self._inline_connection: Connection | None = None  # write_now's, with a zero busy timeout
         self._checkpointer: Checkpointer | None = None  # started with the writer thread, on SQLite
         self.stats = WriterStats()
 
@@ -117,7 +118,7 @@ class GroupCommitWriter:
             done: Future[None] = Future()
             pending = Pending(row, done)
             try:
-                self._commit([pending], wait_for_lock=False)
+                self._commit([pending], inline=True)
             except OperationalError as exc:
                 if _is_busy(exc):  # rolled back: nothing was written, the writer thread will wait its turn
                     return False
@@ -141,15 +142,16 @@ class GroupCommitWriter:
         """
         connection = None
         try:
-            connection = self._connection or self._open_connection()
-            self._connection = connection
+            connection = self._inline_connection or self._open_connection(inline=True)
+            self._inline_connection = connection
             level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
             connection.commit()
         except Exception as exc:  # the queued path reports database failures with the row's id
             log.warning("could not read SQLite's synchronous level (%s); this record goes through the writer", exc)
-            self._connection = None
+            self._inline_connection = None
             if connection is not None:
                 with contextlib.suppress(Exception):
+                    connection.invalidate()
                     connection.close()
             return None
         return level is not None and int(level) <= 1  # 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
@@ -201,6 +203,9 @@ class GroupCommitWriter:
         with self._commit_lock:  # an inline write that started before close() finishes first
             if self._connection is not None:
                 self._connection.close()
+            if self._inline_connection is not None:
+                self._inline_connection.invalidate()  # not pooled: see _commit
+                self._inline_connection.close()
 
     def _write(self, batch: list[Pending]) -> None:
         try:
@@ -234,36 +239,37 @@ class GroupCommitWriter:
         if self._checkpointer is not None:
             self._checkpointer.written(len(batch))
 
-    def _commit(self, batch: Sequence[Pending], *, wait_for_lock: bool = True) -> None:
-        """One transaction for the batch; `wait_for_lock=False` fails at once (SQLITE_BUSY) instead of waiting
-        up to the busy timeout (30 s) for another connection's write lock."""
-        connection = self._connection or self._open_connection()
-        self._connection = connection
-        driver: Any = connection.connection.driver_connection
-        waits_ms = None if wait_for_lock else driver.execute("PRAGMA busy_timeout").fetchone()[0]
-        broken = False
+    def _commit(self, batch: Sequence[Pending], *, inline: bool = False) -> None:
+        """One transaction for the batch, on the writer's connection or (inline) on the one that never waits."""
+        connection = (self._inline_connection if inline else self._connection) or self._open_connection(inline)
+        if inline:
+            self._inline_connection = connection
+        else:
+            self._connection = connection
         try:
-            if waits_ms is not None:
-                driver.execute("PRAGMA busy_timeout=0")
             with connection.begin():
                 connection.execute(_INSERT, [pending.row for pending in batch])
                 tokens = _tokens_by_key(batch)
                 if tokens:
                     connection.execute(_ADD_TOKENS, [{"key": k, "tokens": n} for k, n in tokens.items()])
         except Exception:
-            broken = True
-            raise
-        finally:
-            if waits_ms is not None:  # restored before the connection can go back to the pool
-                with contextlib.suppress(Exception):
-                    driver.execute(f"PRAGMA busy_timeout={int(waits_ms)}")
-            if broken:
-                # The connection may be broken (database restarted, disk full); take a fresh one next time.
+            # The connection may be broken (database restarted, disk full); take a fresh one next time. The
+            # inline one is discarded, never pooled: its zero busy timeout must not reach another user.
+            if inline:
+                self._inline_connection = None
+                connection.invalidate()
+            else:
                 self._connection = None
-                connection.close()
+            connection.close()
+            raise
 
-    def _open_connection(self) -> Connection:
+    def _open_connection(self, inline: bool = False) -> Connection:
         connection = self._engine.connect()
+        if inline:
+            # Never wait for another connection's write lock (a CLI command, an ingest): the row is then left
+            # to the writer thread, instead of stalling the event loop for the busy timeout (30 s).
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            connection.commit()
         if self._checkpointer is not None:
             # The checkpointer thread copies the WAL into the database, so that no record waits for it.
             connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")

@@ -237,3 +237,17 @@ def test_hub_backend_takes_the_label_named_in_the_policy(local_classifier: str) 
 
     with pytest.raises(ArtefactError, match="is not one of the model's labels"):
         HubInjectionModel(local_classifier, injection_label="toxic")
+
+
+def test_canaries_never_look_like_personal_data_or_secrets(pii: PiiScanner) -> None:
+    """A leaked canary is a leak, not also a licence number: hex tokens used to match PII patterns now and then."""
+    import os
+
+    from steward.guardrails.output_rules import canary_for
+
+    output = ScanContext(stage="output")
+    secrets = SecretsScanner()
+    for _ in range(200):
+        canary = canary_for(os.urandom(32), "booking")
+        text = f"Sure! My reference is {canary}."
+        assert pii.scan(text, output) == [] and secrets.scan(text, output) == [], canary

@@ -51,9 +51,21 @@ def compliance_findings(
     return found
 
 
+CANARY_LETTERS = "bcdfghjkmnpqrstvwxz"  # no digits and no vowels: no PII or secret pattern and no word matches
+
+
 def canary_for(secret: bytes, app: str) -> str:
-    """A stable per-app token: random-looking, meaningless to a model, impossible to write by chance."""
-    return "stw-" + hmac.new(secret, f"canary:{app}".encode(), hashlib.sha256).hexdigest()[:20]
+    """A stable per-app token: random-looking, meaningless to a model, impossible to write by chance.
+
+    Spelled with consonants only (20 of them, ~85 bits): a hex token would now and then contain what the PII
+    scanner takes for a licence or account number, and a leak would be reported as PII as well as a leak.
+    """
+    number = int.from_bytes(hmac.new(secret, f"canary:{app}".encode(), hashlib.sha256).digest(), "big")
+    letters = []
+    for _ in range(20):
+        number, index = divmod(number, len(CANARY_LETTERS))
+        letters.append(CANARY_LETTERS[index])
+    return "stw-" + "".join(letters)
 
 
 def canary_line(canary: str) -> str:

@@ -51,18 +51,21 @@ def compliance_findings(
     return found
 
 
-CANARY_LETTERS = "bcdfghjkmnpqrstvwxz"  # no digits and no vowels: no PII or secret pattern and no word matches
+# No digits, no vowels, and none of the letters that Italian fiscal codes use for digits (L M N P Q R S T U V):
+# no PII or secret pattern and no word can match.
+CANARY_LETTERS = "bcdfghjkwxz"
+CANARY_LENGTH = 24  # 11**24: 83 bits
 
 
 def canary_for(secret: bytes, app: str) -> str:
     """A stable per-app token: random-looking, meaningless to a model, impossible to write by chance.
 
-    Spelled with consonants only (20 of them, ~85 bits): a hex token would now and then contain what the PII
-    scanner takes for a licence or account number, and a leak would be reported as PII as well as a leak.
+    Spelled with a few consonants only: a hex token would now and then contain what the PII scanner takes for
+    a licence or account number, and a leak would be reported as PII as well as a leak.
     """
     number = int.from_bytes(hmac.new(secret, f"canary:{app}".encode(), hashlib.sha256).digest(), "big")
     letters = []
-    for _ in range(20):
+    for _ in range(CANARY_LENGTH):
         number, index = divmod(number, len(CANARY_LETTERS))
         letters.append(CANARY_LETTERS[index])
     return "stw-" + "".join(letters)

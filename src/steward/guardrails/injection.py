@@ -5,9 +5,11 @@ Two layers, the higher score wins. Heuristics catch the well-known shapes at ~0.
 "developer mode"; fake system/role markers; instructions addressed to the assistant inside retrieved text).
 The shipped classifier (`weights/injection.npz`, trained by `scripts/train_injection.py`, see
 docs/cards/injection.md) scores the rest; its probability is rescaled so that its operating point, chosen by
-cross-validation, sits at 0.5 — the default policy threshold means "the classifier's own cut". Users with a
-stronger model (a DeBERTa or Prompt Guard checkpoint on disk) select `backend: hub`, which runs it through
-transformers from a local path only; the heuristics still run in front of it.
+cross-validation, sits at 0.5 — the default policy threshold means "the classifier's own cut". User input of
+one or two words is left to the heuristics: it cannot carry an override, and a bag of n-grams reads too much
+into it (no attack in the evaluation data is that short). Users with a stronger model (a DeBERTa or Prompt
+Guard checkpoint on disk) select `backend: hub`, which runs it through transformers from a local path only; the
+heuristics still run in front of it.
 """
 
 from __future__ import annotations
@@ -218,6 +220,10 @@ class HubInjectionModel:
         return float(sum(probabilities[i] for i in self.positive))
 
 
+MIN_CLASSIFIED_WORDS = 3  # the built-in classifier judges user input of at least this many words
+_WORD = re.compile(r"[^\W\d_]+")
+
+
 @lru_cache(maxsize=4)
 def _hub_model(path: str, label: str | None) -> HubInjectionModel:
     return HubInjectionModel(path, label)
@@ -244,17 +250,15 @@ class InjectionScanner:
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings = heuristic_findings(text, context.stage)
-        score = self.model.score(text)
+        words = len(_WORD.findall(text))
+        if self.backend == "builtin" and context.stage == "input" and words < MIN_CLASSIFIED_WORDS:
+            # One or two words cannot override a system prompt, and give the n-gram model too little evidence:
+            # "Hello!" scored 0.68 because jailbreak prompts open with it. The heuristics still apply.
+            score, detail = 0.0, f"classifier:builtin not applied ({words} word{'s' if words != 1 else ''})"
+        else:
+            score, detail = self.model.score(text), f"classifier:{self.backend}"
         findings.append(
-            Finding(
-                "injection",
-                "prompt_injection",
-                round(score, 4),
-                context.stage,
-                None,
-                None,
-                f"classifier:{self.backend}",
-            )
+            Finding("injection", "prompt_injection", round(score, 4), context.stage, None, None, detail)
         )
         return findings
 

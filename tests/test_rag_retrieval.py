@@ -194,3 +194,20 @@ def test_the_quantised_graph_reranks_exactly_and_forgets_removed_chunks(tmp_path
         assert score == pytest.approx(float(vectors[key - 1] @ query), abs=1e-5)
     assert UsearchIndex(tmp_path, "vectors")._stamp() == 2  # the saved graph is loaded by the next process...
     assert UsearchIndex(tmp_path, "vectors", dtype="f32")._stamp() is None  # ...unless built with other settings
+
+
+def test_lookup_only_records_need_their_identifier(retriever: Retriever) -> None:  # noqa: F811
+    """A greeting or a name must not put someone's booking in front of the model; the PNR still finds it."""
+    retriever.ingest("airport-kb", [KB])
+    retriever.project.collections["airport-kb"].lookup_only = ["bookings.jsonl#*"]
+    for question in ("Hello!", "booking of Alan Smith pending", "What is the status of my booking?"):
+        hits = retriever.search("airport-kb", question, LOCAL_OPERATOR, top_k=6).hits
+        assert hits and not [h for h in hits if h.chunk.document_key.startswith("bookings.jsonl")], question
+    grounding = retriever.prepare(
+        "airport-assistant", [Message("user", "What is the status of PNR 290049223?")], LOCAL_OPERATOR
+    )
+    assert [s.document_id for s in grounding.sources] == ["bookings.jsonl#290049223"]
+    both = retriever.prepare(
+        "airport-assistant", [Message("user", "Is PNR 318820417 on flight EX502?")], LOCAL_OPERATOR
+    )
+    assert {"bookings.jsonl#318820417", "flights.csv#EX502"} <= {s.document_id for s in both.sources}

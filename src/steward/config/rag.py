@@ -65,6 +65,12 @@ class CollectionSpec(BaseModel):
     rrf_k: int = Field(default=60, ge=1)
     min_score: float = Field(default=0.0, ge=0.0, description="drop fused results below this (0 keeps top_k)")
     identifiers: dict[str, str] = Field(default_factory=dict, description="name: regex of an exact identifier")
+    lookup_only: list[str] = Field(
+        default_factory=list,
+        description="glob patterns of document keys (e.g. `bookings.jsonl#*`) holding personal records: they "
+        "ground an answer only when the question names one of their exact identifiers, so a vague question "
+        "never puts someone's record in front of the model",
+    )
     max_query_chars: int = Field(default=2000, ge=1)
     grounding: Grounding = Field(default_factory=lambda: Grounding())
     instructions: str = Field(

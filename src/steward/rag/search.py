@@ -6,11 +6,14 @@ calibration between cosine similarity and BM25; the fused score is reported divi
 means "first in every ranking". Exact identifiers beat fuzzy similarity: when the question carries one (the
 collection's `identifiers:` patterns: a PNR, a flight number, a claim id), only readable chunks that contain
 it verbatim may ground the answer, and when one is in no readable chunk the retrieval reports it `missing`
-so the app declines without calling the model. Small models otherwise copy a look-alike record.
+so the app declines without calling the model. Small models otherwise copy a look-alike record. Documents
+the collection declares `lookup_only` (personal records such as bookings) are never retrieved by similarity:
+only a question that names one of their identifiers reaches them.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import threading
 import time
@@ -123,14 +126,22 @@ class CollectionSearch:
                 rankings.append((by_count, max(self.spec.vector_weight, self.spec.keyword_weight)))
             scores = fuse(rankings, self.spec.rrf_k)
             best = sum(w for _, w in rankings) / (self.spec.rrf_k + 1)
-            top = sorted(scores, key=lambda i: -scores[i])[:k]
-            rows = sql.chunk_rows(conn, top)
+            ranked = sorted(scores, key=lambda i: -scores[i])
+            if self.spec.lookup_only:  # personal records only by their identifier: see CollectionSpec
+                rows = sql.chunk_rows(conn, ranked)
+                top = [i for i in ranked if i in rows and (i in exact or not self._lookup_only(rows[i]))][:k]
+            else:
+                top = ranked[:k]
+                rows = sql.chunk_rows(conn, top)
         hits = [
             Hit(rows[i], scores[i] / best, _rank(vector_ids, i), _rank(keyword_ids, i))
             for i in top
             if i in rows and scores[i] / best >= self.spec.min_score
         ]
         return Retrieval(hits, identifiers, [], embed_ms, (time.perf_counter() - t1) * 1000)
+
+    def _lookup_only(self, chunk: sql.ChunkRow) -> bool:
+        return any(fnmatch.fnmatchcase(chunk.document_key, pattern) for pattern in self.spec.lookup_only)
 
     def _containing(self, conn: Connection, identifier: str, groups: tuple[str, ...] | None) -> list[int]:
         ids = sql.chunks_containing(conn, self.name, identifier, groups, limit=10 * self.spec.candidates)

@@ -358,3 +358,23 @@ def test_a_write_alone_never_waits_on_another_connections_lock(tmp_path: object)
         assert writer_connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         with store.engine.connect() as pooled:  # the inline connection's zero timeout never reaches the pool
             assert pooled.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_the_wal_is_rewound_under_steady_writes(tmp_path: object) -> None:
+    """Checkpoints beside a busy writer must still let SQLite rewind the WAL: it used to grow without bound."""
+    import os
+
+    path = f"{tmp_path}/wal.db"
+    with Store.open(f"sqlite:///{path}", synchronous="NORMAL") as store:
+
+        async def write(count: int) -> None:
+            for _ in range(count):
+                await store.write(Record.start("steady"), alone=True)
+
+        asyncio.run(write(1000))
+        after_first = os.path.getsize(f"{path}-wal")
+        asyncio.run(write(4000))
+        assert store.count_records(app="steady") == 5000
+        assert os.path.getsize(f"{path}-wal") < 3 * after_first  # never rewound, it would be ~5x
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_size_limit").scalar() == 64 * 1024 * 1024

@@ -21,6 +21,7 @@ from steward.errors import StoreError
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 DEFAULT_SYNCHRONOUS = "FULL"
+WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes
 
 
 def parse_url(url: str) -> URL:
@@ -87,6 +88,8 @@ def _sqlite_pragmas(synchronous: str) -> Any:
             if str(mode).lower() != "wal":
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
+            # When the WAL rewinds (steward.store.writer.Checkpointer), keep at most this much of the file
+            cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()

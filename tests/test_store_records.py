@@ -288,6 +288,7 @@ def test_a_write_alone_commits_inline_only_where_commits_skip_the_fsync(migrated
             assert store.get_record(record.id).app == "alone"
             inline_expected = level == "NORMAL" and migrated_database_url.startswith("sqlite")
             assert store.writer_stats.inline_rows == (1 if inline_expected else 0)
+            assert (store._writer._inline_connection is not None) == inline_expected  # none held in vain
             assert store.writer_stats.rows == 1
 
 

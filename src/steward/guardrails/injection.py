@@ -14,6 +14,7 @@ heuristics still run in front of it.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -250,7 +251,7 @@ class InjectionScanner:
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings = heuristic_findings(text, context.stage)
-        words = len(_WORD.findall(text))
+        words = sum(1 for _ in itertools.islice(_WORD.finditer(text), MIN_CLASSIFIED_WORDS))  # stops at the 3rd
         if self.backend == "builtin" and context.stage == "input" and words < MIN_CLASSIFIED_WORDS:
             # One or two words cannot override a system prompt, and give the n-gram model too little evidence:
             # "Hello!" scored 0.68 because jailbreak prompts open with it. The heuristics still apply.

@@ -154,7 +154,12 @@ class GroupCommitWriter:
                     connection.invalidate()
                     connection.close()
             return None
-        return level is not None and int(level) <= 1  # 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+        cheap = level is not None and int(level) <= 1  # 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+        if not cheap:  # never used again: do not keep a second connection out of the pool
+            self._inline_connection = None
+            connection.invalidate()
+            connection.close()
+        return cheap
 
     def _start(self) -> None:
         """Start the writer thread (and SQLite's checkpointer) on the first write; callers hold `_lock`."""

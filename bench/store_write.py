@@ -33,7 +33,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +45,7 @@ from steward.store import Store
 from steward.store.engine import make_engine
 from steward.store.records import record_row
 from steward.store.schema import records
+from steward.store.writer import _ADD_TOKENS, _INSERT, GroupCommitWriter, Pending
 from steward.types import Decision, Finding, Latency, ModelRef, Record, Source, Usage
 
 
@@ -174,6 +175,45 @@ def fsync_floor(folder: Path, rounds: int = 200) -> tuple[float, float]:
     return out[0], out[1]
 
 
+def statement_layer(folder: Path, level: str, rounds: int = 1000) -> tuple[float, float]:
+    """Median ms of one record's transaction (insert + its key's token update), through SQLAlchemy Core and
+    through the writer's own DB-API path (`steward.store.writer._Compiled`), on one SQLite database."""
+    url = f"sqlite:///{folder / uuid.uuid4().hex}.db"
+    store = Store.open(url, synchronous=level)
+    _, key = store.create_key(role="app", name="bench")
+    writer = GroupCommitWriter(store.engine)
+    connection = store.engine.connect()
+    connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")  # as the writer's own connection has it
+    connection.commit()
+
+    def row() -> dict[str, object]:
+        record = sample_record()
+        record.key_id = key.id
+        return record_row(record)
+
+    def core(row: dict[str, object]) -> None:
+        with connection.begin():
+            connection.execute(_INSERT, [row])
+            connection.execute(_ADD_TOKENS, [{"key": key.id, "tokens": 17}])
+
+    def writers_path(row: dict[str, object]) -> None:
+        writer._commit([Pending(row, Future())])
+
+    times: dict[Callable[[dict[str, object]], None], list[float]] = {core: [], writers_path: []}
+    try:
+        for _ in range(rounds):  # interleaved, so that both see the same WAL and page cache
+            for commit, spent in times.items():
+                each = row()
+                start = time.perf_counter()
+                commit(each)
+                spent.append((time.perf_counter() - start) * 1000)
+    finally:
+        connection.close()
+        writer.close()
+        store.close()
+    return statistics.median(times[core]), statistics.median(times[writers_path])
+
+
 @contextmanager
 def postgres(choice: str, folder: Path) -> Iterator[str | None]:
     if choice == "none":
@@ -235,6 +275,13 @@ def main() -> None:
         print(
             f"floor in {folder}: 4 KiB write+fsync p50 {fsync_ms:.3f} ms, +fdatasync p50 {fdatasync_ms:.3f} ms\n"
         )
+        for level in ("NORMAL", "FULL"):
+            core_ms, writer_ms = statement_layer(folder, level)
+            print(
+                f"one record's transaction, SQLite {level}: SQLAlchemy Core p50 {core_ms:.3f} ms, the writer's "
+                f"DB-API path p50 {writer_ms:.3f} ms (x{writer_ms / core_ms:.2f})"
+            )
+        print()
         with postgres(args.postgres, folder) as pg_server:
             targets: list[tuple[str, Callable[[], str], str | None]] = [
                 ("sqlite FULL", lambda: f"sqlite:///{folder / uuid.uuid4().hex}.db", "FULL"),

@@ -98,16 +98,8 @@ def test_a_blocking_scan_does_not_hold_up_other_requests(live_with_slow_policy: 
         assert slow.result().status_code == 200
 
 
-@pytest.fixture
-def live_normal_durability(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
-    """The slow-policy server, with SQLite commits that skip the fsync (where a lone request commits inline)."""
-    project = PROJECT.replace("apps:\n", "store: {synchronous: NORMAL}\napps:\n", 1)
-    with _server_with_blocking_scanner(tmp_path, project) as served:
-        yield served
-
-
-def test_only_a_request_alone_commits_its_record_inline(live_normal_durability: tuple[LiveServer, str]) -> None:
-    live, key = live_normal_durability
+def test_only_a_request_alone_commits_its_record_inline(live_with_slow_policy: tuple[LiveServer, str]) -> None:
+    live, key = live_with_slow_policy
     stats = live.runtime.store.writer_stats
     headers = {"Authorization": f"Bearer {key}"}
 
@@ -129,9 +121,9 @@ def test_only_a_request_alone_commits_its_record_inline(live_normal_durability: 
 
 
 def test_a_streamed_request_leaves_the_in_flight_count_when_its_response_ends(
-    live_normal_durability: tuple[LiveServer, str],
+    live_with_slow_policy: tuple[LiveServer, str],
 ) -> None:
-    live, key = live_normal_durability
+    live, key = live_with_slow_policy
     headers = {"Authorization": f"Bearer {key}"}
     body = {"model": "plain", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
     with httpx.stream("POST", f"{live.url}/v1/chat/completions", json=body, headers=headers, timeout=60) as answer:

@@ -189,6 +189,7 @@ def test_one_bad_row_fails_only_its_own_caller(store: Store) -> None:
 
     outcomes = asyncio.run(main())
     assert isinstance(outcomes[10], StoreError) and first.id in str(outcomes[10])
+    assert "IntegrityError" in str(outcomes[10])  # the driver's error, reported as SQLAlchemy names it
     assert outcomes[:10] + outcomes[11:] == [None] * 20
     assert store.count_records(app="dup") == 21
 
@@ -275,8 +276,8 @@ def test_a_body_cipher_seals_bodies_at_rest_and_reads_old_plain_ones(store: Stor
     assert [r.output for r in store.iter_records()] == [plain.output, sealed.output]
 
 
-def test_a_write_alone_commits_inline_only_where_commits_skip_the_fsync(migrated_database_url: str) -> None:
-    """SQLite NORMAL commits on the caller's thread; FULL and PostgreSQL always go through the writer."""
+def test_a_write_alone_commits_inline_on_sqlite_only(migrated_database_url: str) -> None:
+    """SQLite commits a lone write on the caller's thread at every level; PostgreSQL goes through the writer."""
     for level in ("NORMAL", "FULL"):
         with Store.open(migrated_database_url, synchronous=level) as store:
             record = Record.start("alone")
@@ -286,7 +287,7 @@ def test_a_write_alone_commits_inline_only_where_commits_skip_the_fsync(migrated
 
             asyncio.run(main())
             assert store.get_record(record.id).app == "alone"
-            inline_expected = level == "NORMAL" and migrated_database_url.startswith("sqlite")
+            inline_expected = migrated_database_url.startswith("sqlite")
             assert store.writer_stats.inline_rows == (1 if inline_expected else 0)
             assert (store._writer._inline_connection is not None) == inline_expected  # none held in vain
             assert store.writer_stats.rows == 1

@@ -91,7 +91,7 @@ class Store:
         """Persist `record`; returns once it is committed, raises StoreError if it was not.
 
         `alone` says the caller is the only request in flight: an idle writer then commits on this thread where
-        that is cheap, sparing two thread hand-offs (see `steward.store.writer`); otherwise the row is
+        is SQLite, sparing two thread hand-offs (see `steward.store.writer`); otherwise the row is
         group-committed.
         """
         row = _records.record_row(record, self.cipher)

@@ -7,12 +7,14 @@ flight a batch is one row (a commit per request, nothing waits for a timer); und
 during the previous commit share the next one, so the fsync cost is divided among them.
 
 When the gateway has one request in flight, waking the writer thread and then the event loop again costs
-more than a commit that does not wait for the disk (measured alone: 0.28 ms against 0.11 ms per record with
-SQLite's synchronous=NORMAL). `write_now` therefore commits on the caller's thread when the writer is idle and
-commits are cheap, under the same lock the writer thread takes for its batches, and reports False otherwise
-so the caller queues instead: under load every row still goes through group commit. Only SQLite with
-synchronous OFF or NORMAL qualifies; with FULL (an fsync per commit) and PostgreSQL (a network round trip)
-the event loop keeps serving while the writer thread waits.
+more than the loop could do meanwhile: nothing else is waiting for it. `write_now` therefore commits on the
+caller's thread when the writer is idle, under the same lock the writer thread takes for its batches, and
+reports False otherwise so the caller queues instead: under load every row still goes through group commit.
+Measured alone on SQLite (timestamps inside the server): the two hand-offs took 0.10 and 0.08 ms p50, inline
+0.03 and 0.02; interleaved A/B cells gave 0.945 against 1.005 ms p50 with synchronous=NORMAL and 1.14 against
+1.18 ms with FULL, whose p99 also fell (3.2 against 3.8 ms). The price with FULL: a request that arrives
+during the fsync (≈0.2 ms) waits for it. PostgreSQL always goes through the writer thread: its round trip may
+cross a network, and the event loop must not wait on that.
 
 Nothing is acknowledged that may be lost. When a batch fails because of a row's data (an integrity error,
 e.g. a duplicate id), each row is retried in its own transaction, so only the bad row's caller fails; when
@@ -34,8 +36,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import ClauseElement, Connection, Dialect, Engine, bindparam, insert, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from steward.errors import StoreError
 from steward.store.schema import api_keys, records
@@ -50,6 +53,32 @@ _ADD_TOKENS = (
     .where(api_keys.c.id == bindparam("key"))
     .values(tokens_used=api_keys.c.tokens_used + bindparam("tokens"))
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement compiled once for the engine's dialect, run on the DB-API cursor.
+
+    The writer's two statements run once per commit on the request path. SQLAlchemy's per-execution work
+    (transaction bookkeeping, parameter processing, result objects) cost more than the statements themselves:
+    one record and its token update took 0.135-0.146 ms p50 through SQLAlchemy Core against 0.077-0.085 ms
+    this way on SQLite NORMAL, 0.42 against 0.33 ms with FULL (`bench/store_write.py`, interleaved). The rows
+    are plain str/float/int/bool values, which every DB-API driver binds as they are.
+    """
+
+    sql: str
+    order: tuple[str, ...] | None  # positional paramstyles (SQLite's qmark): the parameter names in order
+
+    @classmethod
+    def of(cls, statement: ClauseElement, dialect: Dialect) -> _Compiled:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        return cls(compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None)
+
+    def params(self, rows: Sequence[dict[str, Any]]) -> Sequence[Any]:
+        if self.order is None:
+            return rows
+        return [tuple(row[name] for name in self.order) for row in rows]
 
 
 @dataclass(slots=True)
@@ -81,11 +110,14 @@ class GroupCommitWriter:
 
     def __init__(self, engine: Engine, *, max_batch: int = 512) -> None:
         self._engine = engine
+        self._insert = _Compiled.of(_INSERT, engine.dialect)
+        self._add_tokens = _Compiled.of(_ADD_TOKENS, engine.dialect)
+        self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
         self._lock = threading.Lock()  # guards starting and closing
         self._commit_lock = threading.Lock()  # one transaction at a time on the writer's connection
-        self._inline: bool | None = None if engine.dialect.name == "sqlite" else False  # decided on first use
+        self._inline = engine.dialect.name == "sqlite"  # PostgreSQL's round trip never blocks the event loop
         self._thread: threading.Thread | None = None
         self._closed = False
         self._connection: Connection | None = None  # the writer thread's
@@ -106,15 +138,11 @@ class GroupCommitWriter:
         an ingest), the row is left to the writer thread, so the event loop is never stalled by the busy
         timeout. Raises StoreError, like a queued write, when the row could not be committed.
         """
-        if self._inline is False or not self._queue.empty() or not self._commit_lock.acquire(blocking=False):
+        if not self._inline or not self._queue.empty() or not self._commit_lock.acquire(blocking=False):
             return False
         try:
             with self._lock:
                 self._start()
-            if self._inline is None:
-                self._inline = self._sync_is_cheap()
-            if not self._inline:
-                return False
             done: Future[None] = Future()
             pending = Pending(row, done)
             try:
@@ -132,34 +160,6 @@ class GroupCommitWriter:
         done.result()
         self.stats.inline_rows += 1
         return True
-
-    def _sync_is_cheap(self) -> bool | None:
-        """True when SQLite commits without an fsync (synchronous OFF or NORMAL); callers hold `_commit_lock`.
-
-        With FULL a commit waits for the disk, and the event loop had better do the request's remaining work
-        meanwhile than block on it: measured at one request in flight, inline commits saved 0.06 ms p50 with
-        NORMAL and cost 0.06 ms with FULL. None (ask again next time) when the level could not be read.
-        """
-        connection = None
-        try:
-            connection = self._inline_connection or self._open_connection(inline=True)
-            self._inline_connection = connection
-            level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
-            connection.commit()
-        except Exception as exc:  # the queued path reports database failures with the row's id
-            log.warning("could not read SQLite's synchronous level (%s); this record goes through the writer", exc)
-            self._inline_connection = None
-            if connection is not None:
-                with contextlib.suppress(Exception):
-                    connection.invalidate()
-                    connection.close()
-            return None
-        cheap = level is not None and int(level) <= 1  # 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
-        if not cheap:  # never used again: do not keep a second connection out of the pool
-            self._inline_connection = None
-            connection.invalidate()
-            connection.close()
-        return cheap
 
     def _start(self) -> None:
         """Start the writer thread (and SQLite's checkpointer) on the first write; callers hold `_lock`."""
@@ -251,12 +251,29 @@ class GroupCommitWriter:
             self._inline_connection = connection
         else:
             self._connection = connection
+        # DB-API level (see _Compiled). Both SQLite's and psycopg's connections open a transaction before the
+        # first statement, as with SQLAlchemy, whose own view of this connection is never in a transaction here.
+        dbapi_connection = connection.connection.dbapi_connection
+        assert dbapi_connection is not None
+        cursor = dbapi_connection.cursor()
         try:
-            with connection.begin():
-                connection.execute(_INSERT, [pending.row for pending in batch])
+            try:
+                cursor.executemany(self._insert.sql, self._insert.params([pending.row for pending in batch]))
                 tokens = _tokens_by_key(batch)
                 if tokens:
-                    connection.execute(_ADD_TOKENS, [{"key": k, "tokens": n} for k, n in tokens.items()])
+                    added = [{"key": key, "tokens": n} for key, n in tokens.items()]
+                    cursor.executemany(self._add_tokens.sql, self._add_tokens.params(added))
+                dbapi_connection.commit()
+            except BaseException as exc:
+                with contextlib.suppress(Exception):
+                    dbapi_connection.rollback()
+                if isinstance(exc, self._dbapi_error):  # as SQLAlchemy reports it (IntegrityError…)
+                    raise DBAPIError.instance(
+                        None, None, exc, self._dbapi_error, hide_parameters=True, dialect=self._engine.dialect
+                    ) from exc
+                raise
+            finally:
+                cursor.close()
         except Exception:
             # The connection may be broken (database restarted, disk full); take a fresh one next time. The
             # inline one is discarded, never pooled: its zero busy timeout must not reach another user.

@@ -141,8 +141,9 @@ def parse_wrk(out: str) -> dict[str, float]:
 
 
 def steward_server(
-    mock_port: int, workdir: Path, synchronous: str
+    mock_port: int, workdir: Path, synchronous: str, pythonpath: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], str, str, Path]:
+    """Start `steward serve` on the bench app; `pythonpath`: another checkout's `src/` (bench/gateway_ab.py)."""
     from steward.config import Settings, load_project_text
     from steward.store import Store
 
@@ -157,6 +158,8 @@ def steward_server(
         key, _ = store.create_key(role="app", name="bench")
     port = free_port()
     env = {"STEWARD_CONFIG": str(project_file), "STEWARD_HOME": str(home)}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
     proc = start(
         [PY, "-m", "steward.cli", "serve", "--port", str(port), "--log-level", "warning"],
         env,

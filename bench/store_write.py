@@ -11,15 +11,16 @@ it counts the rows, so a lost record would show as `lost > 0`.
     .venv/bin/python bench/store_write.py --postgres none      # SQLite only
     .venv/bin/python bench/store_write.py --postgres postgresql://user@host/db --records 4000
 
-Reference run (2-core shared VM, ext4 on virtio, load ~11 from other jobs; N=2000), p50 / p99 ms:
+Reference run (session 4: 2-core VM, quiet; N=2000), p50 / p99 ms:
 
-    floor: 4 KiB write + fsync p50 4.1-8.2 ms
-    sqlite FULL     c=1   group  11.4 / 34.8     per-record  10.9 / 31.7
-    sqlite FULL     c=64  group  39.1 / 68.3     per-record  93.8 / 826    1502 vs 399 records/s, batch 38.5
-    sqlite NORMAL   c=1   group   0.44 / 21.7    per-record   0.57 / 19.8
-    sqlite NORMAL   c=64  group  27.9 / 72.1     per-record  51.6 / 277    2036 vs 793 records/s
-    postgresql      c=1   group  25.1 / 71.4     per-record  22.4 / 55.8
-    postgresql      c=64  group  87.1 / 131      per-record  90.1 / 650     731 vs 486 records/s
+    floor: 4 KiB write + fdatasync p50 0.35 ms
+    one record's transaction, SQLAlchemy Core vs the writer's path: NORMAL 0.107 vs 0.063, FULL 0.406 vs 0.332
+    sqlite FULL     c=1   group   0.48 / 0.92    per-record   0.59 / 2.02
+    sqlite FULL     c=64  group   5.4 / 9.8      per-record  32.9 / 215     11098 vs 1308 records/s, batch 31.2
+    sqlite NORMAL   c=1   group   0.25 / 0.64    per-record   0.28 / 4.57
+    sqlite NORMAL   c=64  group   4.0 / 7.1      per-record  24.2 / 133     14922 vs 1902 records/s, batch 40.0
+    postgresql      c=1   group   0.88 / 1.52    per-record   0.95 / 1.64
+    postgresql      c=64  group   6.8 / 8.5      per-record  22.5 / 199      9265 vs 1505 records/s, batch 45.5
     lost: 0 in every run
 """
 

@@ -13,8 +13,8 @@ reports False otherwise so the caller queues instead: under load every row still
 Measured alone on SQLite (timestamps inside the server): the two hand-offs took 0.10 and 0.08 ms p50, inline
 0.03 and 0.02; interleaved A/B cells gave 0.945 against 1.005 ms p50 with synchronous=NORMAL and 1.14 against
 1.18 ms with FULL, whose p99 also fell (3.2 against 3.8 ms). The price with FULL: a request that arrives
-during the fsync (≈0.2 ms) waits for it. PostgreSQL always goes through the writer thread: its round trip may
-cross a network, and the event loop must not wait on that.
+during the fsync (0.25-0.29 ms here) waits for it. PostgreSQL always goes through the writer thread: its
+round trip may cross a network, and the event loop must not wait on that.
 
 Nothing is acknowledged that may be lost. When a batch fails because of a row's data (an integrity error,
 e.g. a duplicate id), each row is retried in its own transaction, so only the bad row's caller fails; when

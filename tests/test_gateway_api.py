@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import openai
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from tests.gateway_fixtures import LiveServer
 
 from steward.gateway.assemble import Runtime
@@ -173,6 +174,16 @@ def test_stream_errors_before_the_first_byte_are_http_statuses(live: LiveServer,
     _assert_openai_error(response, 404, "not_found", "this project serves")
 
 
+def _samples(exposition: str) -> dict[str, float]:
+    """Unlabelled samples of a Prometheus text exposition, by name."""
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+        if not sample.labels
+    }
+
+
 def test_metrics_health_and_readiness(live: LiveServer, admin_key: str) -> None:
     client_for(live, admin_key).chat.completions.create(model="demo", messages=[{"role": "user", "content": "hi"}])
     _post(live, admin_key, {**HELLO, "model": "nope"})
@@ -185,6 +196,11 @@ def test_metrics_health_and_readiness(live: LiveServer, admin_key: str) -> None:
     lines = [line for line in metrics.splitlines() if line.startswith(model_series)]
     assert lines and not [line for line in lines if 'model="none"' in line]  # no model reached: no model series
     assert "steward_request_latency_seconds_bucket" in metrics
+    store = _samples(metrics)  # the record writer's own series
+    assert store["steward_records_stored_total"] >= 2 and store["steward_records_failed_total"] == 0
+    assert store["steward_records_stored_inline_total"] <= store["steward_records_stored_total"]
+    assert store["steward_record_commit_seconds_count"] == store["steward_record_commits_total"] >= 1
+    assert 0 < store["steward_record_commit_seconds_sum"] < store["steward_record_commits_total"]  # < 1 s each
     assert httpx.get(f"{live.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{live.url}/readyz")
     assert ready.status_code == 200 and ready.json()["problems"] == []

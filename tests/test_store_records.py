@@ -16,6 +16,7 @@ from steward.errors import NotFound, StoreError
 from steward.store import RecordFilter, Store
 from steward.store import records as record_sql
 from steward.store.schema import records
+from steward.store.writer import COMMIT_BUCKETS, WriterStats
 from steward.types import Feedback, Record, Usage
 
 pytest_plugins = ["tests.store_fixtures"]
@@ -380,3 +381,15 @@ def test_the_wal_is_rewound_under_steady_writes(tmp_path: object) -> None:
         assert os.path.getsize(f"{path}-wal") < 3 * after_first  # never rewound, it would be ~5x
         with store.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_size_limit").scalar() == 64 * 1024 * 1024
+
+
+def test_every_commit_is_timed_into_the_histogram(store: Store) -> None:
+    for _ in range(3):
+        store.write_sync(Record.start("timed"))
+    stats = store.writer_stats
+    assert sum(stats.commit_counts) == stats.batches >= 1 and stats.commit_seconds > 0
+    fresh = WriterStats()
+    fresh.commit_took(0.0003)  # a commit with a disk flush on a fast disk
+    fresh.commit_took(5.0)  # a stalled one
+    assert fresh.commit_counts[COMMIT_BUCKETS.index(0.0005)] == 1 and fresh.commit_counts[-1] == 1
+    assert sum(fresh.commit_counts) == 2 and fresh.commit_seconds == pytest.approx(5.0003)

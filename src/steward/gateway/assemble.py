@@ -62,6 +62,8 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
     settings.home.mkdir(parents=True, exist_ok=True)
     synchronous = project.store.synchronous if settings.database_url.startswith("sqlite") else None
     store = Store.open(settings.database_url, synchronous=synchronous)
+    metrics = Metrics()
+    metrics.watch_store(store.writer_stats)
     gateway = Gateway(
         project,
         settings,
@@ -69,7 +71,7 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
         GovernedPool(project, settings, store),  # routes follow deployments: canary, A/B, rollback
         guard=_guard(project, settings),
         retriever=_retriever(project, settings, store),
-        metrics=Metrics(),
+        metrics=metrics,
         tracer=tracer_from(project.telemetry.otlp_endpoint, project.telemetry.service_name),
     )
     return Runtime(project, settings, store, gateway, Authenticator(store))

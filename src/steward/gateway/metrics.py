@@ -1,4 +1,5 @@
-"""Prometheus metrics of the gateway: requests, latency, tokens, cost and errors per app and model.
+"""Prometheus metrics of the gateway: requests, latency, tokens, cost and errors per app and model, and the
+record store's commits.
 
 Each `Metrics` owns its registry, so several gateways (tests, one process serving two projects) never collide
 on the global one. `/metrics` renders it in the Prometheus text format.
@@ -6,12 +7,16 @@ on the global one. `/metrics` renders it in the Prometheus text format.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.utils import floatToGoString
 
+from steward.store.writer import COMMIT_BUCKETS, WriterStats
 from steward.types import Record
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -95,5 +100,41 @@ class Metrics:
         )
         return use
 
+    def watch_store(self, stats: WriterStats) -> None:
+        """Export the record writer's counters and commit latency, read at scrape time."""
+        self.registry.register(_StoreCollector(stats))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _StoreCollector:
+    """The record writer's own statistics: a store that fails or slows down shows here before anywhere else."""
+
+    def __init__(self, stats: WriterStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._stats
+        yield CounterMetricFamily("steward_record_commits", "Transactions that committed records", stats.batches)
+        yield CounterMetricFamily("steward_records_stored", "Records committed", stats.rows)
+        yield CounterMetricFamily(
+            "steward_records_stored_inline",
+            "Records committed on the event loop (a request alone)",
+            stats.inline_rows,
+        )
+        yield CounterMetricFamily(
+            "steward_records_failed",
+            "Records that could not be stored; their requests were answered with an error",
+            stats.failed_rows,
+        )
+        buckets, cumulative = [], 0
+        for bound, count in zip((*COMMIT_BUCKETS, float("inf")), list(stats.commit_counts), strict=True):
+            cumulative += count
+            buckets.append((floatToGoString(bound), cumulative))
+        yield HistogramMetricFamily(
+            "steward_record_commit_seconds",
+            "Time one commit of records took (insert, token update, commit; with SQLite FULL, the disk flush)",
+            buckets=buckets,
+            sum_value=stats.commit_seconds,
+        )

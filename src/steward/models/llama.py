@@ -17,6 +17,8 @@ grammar (`LlamaGrammar.from_json_schema`, cached per schema), so the output is c
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import json
 import os
 import threading
@@ -59,6 +61,22 @@ def load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
                     "supports (`steward models verify`)."
                 ) from None
         return _loaded[key]
+
+
+@atexit.register
+def _free_models() -> None:
+    """Free the loaded models while the interpreter is whole.
+
+    Left to garbage collection at exit, llama-cpp-python's finaliser runs after its own module is torn down and
+    prints a TypeError traceback. Generation runs on executor threads, which Python joins before `atexit`
+    handlers run, so no model is in use here.
+    """
+    with _load_lock:
+        models = list(_loaded.values())
+        _loaded.clear()
+    for model in models:
+        with contextlib.suppress(Exception):
+            model.close()
 
 
 @dataclass(frozen=True, slots=True)

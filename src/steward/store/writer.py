@@ -170,11 +170,11 @@ class GroupCommitWriter:
             except Exception as exc:
                 self._fail([pending], exc)
             else:
+                self.stats.inline_rows += 1
                 self._committed([pending])
         finally:
             self._commit_lock.release()
         done.result()
-        self.stats.inline_rows += 1
         return True
 
     def _start(self) -> None:
@@ -293,13 +293,14 @@ class GroupCommitWriter:
             finally:
                 cursor.close()
         except Exception:
-            # The connection may be broken (database restarted, disk full); take a fresh one next time. The
-            # inline one is discarded, never pooled: its zero busy timeout must not reach another user.
+            # The connection may be broken (database restarted, disk full): discard it, never pool it, and take
+            # a fresh one next time. SQLAlchemy does not see these statements, so it cannot tell a broken
+            # connection from a bad row; and the inline one's zero busy timeout must not reach another user.
             if inline:
                 self._inline_connection = None
-                connection.invalidate()
             else:
                 self._connection = None
+            connection.invalidate()
             connection.close()
             raise
 

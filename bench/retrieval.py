@@ -289,6 +289,9 @@ def bench_embedding() -> tuple[float, float]:
     return statistics.median(times), 64 / (time.perf_counter() - started)
 
 
+DEMO_MIN_SIMILARITY = 0.25  # `min_similarity` of the demo collection in steward/defaults/steward.yaml
+
+
 def bench_qa(model: str | None, k: int, limit: int | None, prompt: str, dump: str | None = None) -> None:
     """Retrieval and answer quality on the pydoc QA set through the real pipeline; with a model, the grounding
     threshold is calibrated on the even-numbered questions and the answer metrics are reported on the odd ones
@@ -314,6 +317,14 @@ def bench_qa(model: str | None, k: int, limit: int | None, prompt: str, dump: st
     result = evaluate(search_as(retriever, "pydoc", LOCAL_OPERATOR, k), questions, k)
     print(
         "retrieval:", json.dumps({key: result[key] for key in ("questions", "answerable", f"recall@{k}", "mrr")})
+    )
+    spec = retriever.project.collections["pydoc"]
+    spec.min_similarity = DEMO_MIN_SIMILARITY  # the demo collection's floor for vector-only hits
+    floored = evaluate(search_as(retriever, "pydoc", LOCAL_OPERATOR, k), questions, k)
+    spec.min_similarity = 0.0
+    print(
+        f"retrieval with min_similarity {DEMO_MIN_SIMILARITY}:",
+        json.dumps({key: floored[key] for key in ("questions", "answerable", f"recall@{k}", "mrr")}),
     )
     if not model:
         return

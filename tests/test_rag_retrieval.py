@@ -211,3 +211,20 @@ def test_lookup_only_records_need_their_identifier(retriever: Retriever) -> None
         "airport-assistant", [Message("user", "Is PNR 318820417 on flight EX502?")], LOCAL_OPERATOR
     )
     assert {"bookings.jsonl#318820417", "flights.csv#EX502"} <= {s.document_id for s in both.sources}
+
+
+def test_a_similarity_floor_leaves_small_talk_without_sources(retriever: Retriever) -> None:  # noqa: F811
+    """Below `min_similarity`, the nearest rows are not sources: a greeting grounds on nothing, while questions
+    on the knowledge base, and the question's identifiers, still find their chunks."""
+    retriever.ingest("airport-kb", [KB])
+    spec = retriever.project.collections["airport-kb"]
+    assert retriever.search("airport-kb", "Hello!", LOCAL_OPERATOR).hits  # no floor: the nearest rows anyway
+    spec.min_similarity = 0.25
+    for small_talk in ("Hello!", "How are you?", "Tell me a joke"):
+        assert not retriever.search("airport-kb", small_talk, LOCAL_OPERATOR).hits, small_talk
+    baggage = retriever.search("airport-kb", "What is the baggage allowance?", LOCAL_OPERATOR).hits
+    assert baggage and "23 kg" in baggage[0].chunk.text
+    booking = retriever.prepare(
+        "airport-assistant", [Message("user", "What is the status of PNR 290049223?")], LOCAL_OPERATOR
+    )
+    assert booking.sources[0].document_id == "bookings.jsonl#290049223"

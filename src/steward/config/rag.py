@@ -64,6 +64,14 @@ class CollectionSpec(BaseModel):
     keyword_weight: float = Field(default=1.0, ge=0.0)
     rrf_k: int = Field(default=60, ge=1)
     min_score: float = Field(default=0.0, ge=0.0, description="drop fused results below this (0 keeps top_k)")
+    min_similarity: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="drop a chunk that only the vector search found when its cosine similarity to the question "
+        "is below this (0 keeps them), so that a greeting grounds on nothing rather than on the nearest rows; "
+        "chunks with a keyword match or one of the question's identifiers are kept",
+    )
     identifiers: dict[str, str] = Field(default_factory=dict, description="name: regex of an exact identifier")
     lookup_only: list[str] = Field(
         default_factory=list,

@@ -114,10 +114,12 @@ class CollectionSearch:
         embed_ms = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         with self.engine.begin() as conn:
-            vector_ids = self._vector(conn, vector, groups)
+            nearest = self._vector(conn, vector, groups)
             keyword_ids = [
                 i for i, _ in sql.keyword_search(conn, self.name, question, groups, self.spec.candidates)
             ]
+            floor, matched = self.spec.min_similarity, set(keyword_ids) | set(exact)
+            vector_ids = [i for i, cosine in nearest if not floor or cosine >= floor or i in matched]
             rankings = [(vector_ids, self.spec.vector_weight), (keyword_ids, self.spec.keyword_weight)]
             if identifiers:  # only chunks with the identifiers; those with more of them first
                 allowed = set(exact)
@@ -148,22 +150,22 @@ class CollectionSearch:
         rows = sql.chunk_rows(conn, ids)
         return [i for i in ids if i in rows and contains_verbatim(rows[i].text, identifier)]
 
-    def _vector(self, conn: Connection, vector: np.ndarray, groups: tuple[str, ...] | None) -> list[int]:
+    def _vector(
+        self, conn: Connection, vector: np.ndarray, groups: tuple[str, ...] | None
+    ) -> list[tuple[int, float]]:
+        """The nearest readable chunks as (id, cosine similarity), nearest first."""
         if self.index is None:
-            return [
-                i
-                for i, _ in sql.vector_search(
-                    conn,
-                    self.name,
-                    vector,
-                    groups,
-                    self.spec.candidates,
-                    ef_search=max(EXPANSION_SEARCH, 2 * self.spec.candidates),  # as the usearch graph
-                )
-            ]
+            return sql.vector_search(
+                conn,
+                self.name,
+                vector,
+                groups,
+                self.spec.candidates,
+                ef_search=max(EXPANSION_SEARCH, 2 * self.spec.candidates),  # as the usearch graph
+            )
         self.index.sync(conn)
         allowed = None if groups is None else self._readable_ids(conn, groups)
-        return [i for i, _ in self.index.search(vector, self.spec.candidates, allowed)]
+        return self.index.search(vector, self.spec.candidates, allowed)
 
     def _readable_ids(self, conn: Connection, groups: tuple[str, ...]) -> np.ndarray:
         assert self.index is not None

@@ -90,9 +90,8 @@ class Store:
     async def write(self, record: Record, *, alone: bool = False) -> None:
         """Persist `record`; returns once it is committed, raises StoreError if it was not.
 
-        `alone` says the caller is the only request in flight: an idle writer then commits on this thread where
-        is SQLite, sparing two thread hand-offs (see `steward.store.writer`); otherwise the row is
-        group-committed.
+        `alone` says the caller is the only request in flight: on SQLite an idle writer then commits on this
+        thread, sparing two thread hand-offs (see `steward.store.writer`); otherwise the row is group-committed.
         """
         row = _records.record_row(record, self.cipher)
         if alone and self._writer.write_now(row):

@@ -259,3 +259,40 @@ apps:
     assert [a.model for a in served.attempts] == ["primary", "backup"]
     assert "answered 502" in (served.attempts[0].error or "")
     assert [body["model"] for body in upstream.received] == ["primary", "primary", "backup-model"]
+
+
+def test_the_served_gateway_calls_the_upstream_on_uvloop_streamed_or_not(
+    upstream: Upstream, tmp_path: Any
+) -> None:
+    """`steward serve` runs on uvloop: the upstream client must work on its transports, not only asyncio's."""
+    openai = pytest.importorskip("openai")
+    from tests.gateway_fixtures import LiveServer, make_runtime
+
+    runtime = make_runtime(
+        tmp_path,
+        f"""
+version: 1
+models:
+  remote: {{backend: openai, base_url: "{upstream.url}", remote_model: remote-x, max_retries: 0}}
+apps:
+  desk: {{owner: o@example.com, purpose: test, route: [{{model: remote}}]}}
+""",
+    )
+    key, _ = runtime.store.create_key(role="app", name="t")
+    upstream.then("json", (200, chat_answer("Gate 12."), {})).then("sse", sse_events(["Gate", " 12."]))
+    try:
+        with LiveServer(runtime) as live:
+            assert live.server.config.loop in ("auto", "uvloop")
+            client = openai.OpenAI(base_url=f"{live.url}/v1", api_key=key, max_retries=0, timeout=30)
+            plain = client.chat.completions.create(model="desk", messages=[{"role": "user", "content": "Gate?"}])
+            chunks = client.chat.completions.create(
+                model="desk", messages=[{"role": "user", "content": "Gate?"}], stream=True
+            )
+            streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        statuses = [r.status for r in runtime.store.list_records(app="desk")]
+    finally:
+        runtime.store.close()
+    assert plain.choices[0].message.content == "Gate 12."
+    assert streamed == "Gate 12."
+    assert [body["model"] for body in upstream.received] == ["remote-x", "remote-x"]
+    assert statuses == ["served", "served"]

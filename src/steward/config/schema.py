@@ -11,6 +11,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -86,10 +87,17 @@ class ModelSpec(Strict):
             raise ValueError("a llama_cpp model needs `path:` (a .gguf file) or `artefact:` (a built-in name)")
         if self.backend == "openai" and not self.base_url:
             raise ValueError("an openai backend needs `base_url:` (e.g. http://localhost:11434/v1)")
+        if self.base_url and not _is_http_url(self.base_url):
+            raise ValueError(f"`base_url: {self.base_url}` must be an http:// or https:// URL with a host")
         return self
 
     def api_key_value(self) -> str | None:
         return SecretRef(self.api_key).resolve() if self.api_key else None
+
+
+def _is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 class RouteEntry(Strict):

@@ -1,7 +1,7 @@
 """The built-in model backends, registered through the same `register_models` hook a plugin would use.
 
 Each factory takes `(model_id, ModelSpec, Settings)` and returns a `ModelBackend`. Heavy imports
-(llama-cpp-python, httpx) happen inside the factories so that importing the plugin is free.
+(llama-cpp-python, the HTTP client) happen inside the factories so that importing the plugin is free.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """OpenAI-compatible HTTP backend for any `/v1/chat/completions` server (vLLM, Ollama, llama.cpp, OpenAI).
 
-One `aiohttp.ClientSession` per backend keeps a keep-alive pool (re-created only if the event loop changed,
-since pooled connections belong to the loop that opened them). aiohttp rather than httpx because this is the
-gateway's hot path: on the loopback benchmark httpx's pure-Python HTTP/1.1 stack took half of the gateway's CPU
-per request (py-spy), aiohttp's C parser a fraction of it. Each attempt has the spec's `timeout_s`; 429, 5xx,
+One `HttpClient` per backend keeps a keep-alive pool (re-created only if the event loop changed, since pooled
+connections belong to the loop that opened them); see `steward.models.http_client` for why the gateway's hot
+path has its own lean client rather than aiohttp or httpx. Each attempt has the spec's `timeout_s`; 429, 5xx,
 connection errors and timeouts are retried `max_retries` times with exponential backoff and jitter, honouring
 `Retry-After`. Other answers are not retried on the same model: a 400/413/422 is the caller's fault
 (`InvalidRequest`, or `ContextTooLong` when the upstream says so); 401/403/404 and unparseable bodies mean this
@@ -23,12 +22,12 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import aiohttp
 import orjson
 
 from steward.config.schema import ModelSpec
 from steward.errors import ContextTooLong, InvalidRequest, ModelError
 from steward.models.base import message_dicts
+from steward.models.http_client import HttpClient, HttpError, StreamedResponse
 from steward.types import Completion, Delta, FinishReason, GenerationParams, Message, ModelRef, Usage
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -105,26 +104,25 @@ class OpenAIHTTPModel:
         self.ref = ModelRef(id=model_id, backend="openai", sha256=spec.sha256, remote_model=self.remote_model)
         self.context_length = spec.context_length
         self.price = spec.price_per_1k
-        self.url = spec.base_url.rstrip("/") + "/chat/completions" if spec.base_url else ""
-        self._client: aiohttp.ClientSession | None = None
+        self.base_url = spec.base_url.rstrip("/") if spec.base_url else ""
+        self.url = f"{self.base_url}/chat/completions" if spec.base_url else ""
+        self._client: HttpClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
     # ----------------------------------------------------------------------------------------------- plumbing
 
-    def _http(self) -> aiohttp.ClientSession:
+    def _http(self) -> HttpClient:
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop or self._client.closed:
             headers = {"user-agent": "steward", "content-type": "application/json"}
             if key := self.spec.api_key_value():
                 headers["authorization"] = f"Bearer {key}"
-            # sock_read bounds each wait for bytes (a hung stream); complete() also bounds the whole answer
-            timeout = aiohttp.ClientTimeout(
-                total=None, sock_connect=min(10.0, self.spec.timeout_s), sock_read=self.spec.timeout_s
-            )
-            connector = aiohttp.TCPConnector(limit=100, limit_per_host=100, keepalive_timeout=30)
-            # no cookie jar: a gateway must not carry one upstream's cookies into another tenant's request
-            self._client = aiohttp.ClientSession(
-                headers=headers, timeout=timeout, connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            # the read timeout bounds each wait for bytes (a hung stream); complete() also bounds the whole answer
+            self._client = HttpClient(
+                self.base_url,
+                headers,
+                connect_timeout=min(10.0, self.spec.timeout_s),
+                read_timeout=self.spec.timeout_s,
             )
             self._client_loop = loop
         return self._client
@@ -195,8 +193,8 @@ class OpenAIHTTPModel:
         payload = orjson.dumps(body)
 
         async def post() -> _Answer:
-            async with self._http().post(self.url, data=payload) as response:
-                return _Answer(response.status, response.headers, await response.read(), response.reason or "")
+            response = await self._http().post("/chat/completions", payload)
+            return _Answer(response.status, response.headers, response.body, response.reason)
 
         async def attempt_once() -> _Answer:
             try:
@@ -205,8 +203,8 @@ class OpenAIHTTPModel:
                     response = await post()
             except TimeoutError:
                 raise _Retryable(f"did not answer within {self.spec.timeout_s:g} s") from None
-            except aiohttp.ClientError as exc:
-                raise _Retryable(f"could not be reached ({type(exc).__name__}: {exc})") from None
+            except HttpError as exc:
+                raise _Retryable(f"could not be reached ({exc})") from None
             self._check_status(response)
             return response
 
@@ -241,37 +239,39 @@ class OpenAIHTTPModel:
 
     async def stream(self, messages: Sequence[Message], params: GenerationParams) -> AsyncIterator[Delta]:
         body = self._body(messages, params, stream=True)
-        response: aiohttp.ClientResponse = await self._with_retries(lambda: self._open_stream(body))
+        response: StreamedResponse = await self._with_retries(lambda: self._open_stream(body))
         try:
             async for delta in self._read_events(response, messages):
                 yield delta
         except TimeoutError:
             raise self._fail(f"stopped sending for {self.spec.timeout_s:g} s in the middle of a stream") from None
-        except aiohttp.ClientError as exc:
-            raise self._fail(f"broke the stream ({type(exc).__name__}: {exc})") from None
+        except HttpError as exc:
+            raise self._fail(f"broke the stream ({exc})") from None
         finally:
-            response.release()
+            response.close()
 
-    async def _open_stream(self, body: dict[str, Any]) -> aiohttp.ClientResponse:
+    async def _open_stream(self, body: dict[str, Any]) -> StreamedResponse:
         try:
-            response = await self._http().post(self.url, data=orjson.dumps(body))
+            response = await self._http().post_stream("/chat/completions", orjson.dumps(body))
         except TimeoutError:
             raise _Retryable(f"did not answer within {self.spec.timeout_s:g} s") from None
-        except aiohttp.ClientError as exc:
-            raise _Retryable(f"could not be reached ({type(exc).__name__}: {exc})") from None
+        except HttpError as exc:
+            raise _Retryable(f"could not be reached ({exc})") from None
         if response.status >= 300:
-            answer = _Answer(response.status, response.headers, await response.read(), response.reason or "")
-            response.release()
+            try:
+                answer = _Answer(response.status, response.headers, await response.read(), response.reason)
+            except (TimeoutError, HttpError) as exc:
+                raise _Retryable(f"answered {response.status} and then failed ({type(exc).__name__})") from None
+            finally:
+                response.close()
             self._check_status(answer)
         return response
 
-    async def _read_events(
-        self, response: aiohttp.ClientResponse, messages: Sequence[Message]
-    ) -> AsyncIterator[Delta]:
+    async def _read_events(self, response: StreamedResponse, messages: Sequence[Message]) -> AsyncIterator[Delta]:
         parts: list[str] = []
         finish: FinishReason | None = None
         usage: Usage | None = None
-        async for raw in response.content:
+        async for raw in response.lines():
             line = raw.decode("utf-8", errors="replace").strip()
             if not line.startswith("data:"):
                 continue  # blank separators, comments (":"), `event:` lines
@@ -311,5 +311,5 @@ class OpenAIHTTPModel:
 
     async def aclose(self) -> None:
         if self._client is not None:
-            await self._client.close()
+            await self._client.aclose()
             self._client = None

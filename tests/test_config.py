@@ -57,6 +57,22 @@ def test_secrets_must_be_references() -> None:
     assert "$env:NAME" in info.value.message and "s.yaml:6" in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://x/v1", "http:// or https://"),
+        ("https://user:pw@x/v1", "must not hold credentials"),
+        ("http://x:99999/v1", "port that is not a number"),
+    ],
+)
+def test_upstream_urls_are_checked_without_echoing_them(url: str, says: str) -> None:
+    text = BASE.replace("backend: scripted", f"backend: openai\n    base_url: {url}")
+    with pytest.raises(ConfigError) as info:
+        load_project_text(text, "s.yaml")
+    assert says in info.value.message and "s.yaml:" in info.value.message
+    assert "pw@" not in info.value.message
+
+
 def test_secret_reference_resolves_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     text = BASE.replace(
         "backend: scripted", "backend: openai\n    base_url: http://x/v1\n    api_key: $env:UP_KEY"

@@ -8,6 +8,7 @@ connection), keep-alive reuse, the one retry after a stale connection, timeouts,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import gzip
 import socket
@@ -43,6 +44,7 @@ class ScriptedServer(socketserver.ThreadingTCPServer):
         self.open_now = 0
         self.most_open = 0
         self.lock = threading.Lock()
+        self.split_at = 0  # > 0: send each answer in two packets, split at this byte
 
     @property
     def url(self) -> str:
@@ -86,6 +88,10 @@ class _Handler(socketserver.BaseRequestHandler):
                 time.sleep(float(action.split()[1]))
                 return
             assert isinstance(action, bytes)
+            if self.server.split_at:
+                self.request.sendall(action[: self.server.split_at])
+                time.sleep(0.05)
+                action = action[self.server.split_at :]
             self.request.sendall(action)
             if b"connection: close" in action.lower():
                 return
@@ -157,12 +163,37 @@ def test_chunked_gzip_and_connection_delimited_bodies(run: Callable[[Any], Any])
     assert server.connections == 2  # the chunked answer kept its connection; each close-delimited one did not
 
 
-def test_a_stale_reused_connection_is_retried_once_on_a_new_one(run: Callable[[Any], Any]) -> None:
-    # the second request's reused connection closes without a byte: the server dropped it as we wrote
-    with scripted(lambda i, c, body: "close" if i == 2 else answer(b"fine")) as server:
+def test_a_post_is_never_sent_twice_when_a_reused_connection_closes(run: Callable[[Any], Any]) -> None:
+    # the second request's reused connection closes without a byte: the caller decides whether to retry
+    with (
+        scripted(lambda i, c, body: "close" if i == 2 else answer(b"fine")) as server,
+        pytest.raises(HttpError, match="closed the connection before the answer was complete"),
+    ):
+        run(posts(HttpClient(server.url), 2))
+    assert [number for number, _, _ in server.requests] == [1, 1]
+
+
+def test_interim_1xx_answers_are_skipped_not_taken_for_the_answer(run: Callable[[Any], Any]) -> None:
+    early = b"HTTP/1.1 103 Early Hints\r\nlink: </style.css>\r\n\r\n"
+
+    def script(i: int, c: int, body: bytes) -> bytes:
+        return early + answer(b"for " + body, headers=f"x-request: {i}\r\n")
+
+    with scripted(script) as server:
         responses = run(posts(HttpClient(server.url), 2))
-    assert [r.body for r in responses] == [b"fine", b"fine"]
-    assert [number for number, _, _ in server.requests] == [1, 1, 2]
+    assert [(r.status, r.body) for r in responses] == [(200, b'for {"n": 0}'), (200, b'for {"n": 1}')]
+    assert "link" not in responses[0].headers and responses[1].headers["x-request"] == "2"
+    assert server.connections == 1
+
+
+def test_a_status_line_split_across_packets_keeps_its_whole_reason(run: Callable[[Any], Any]) -> None:
+    def script(i: int, c: int, body: bytes) -> bytes:
+        return answer(b"busy", status="503 Service Unavailable", headers="retry-after: 7\r\n")
+
+    with scripted(script) as server:
+        server.split_at = 20  # "HTTP/1.1 503 Service" | " Unavailable\r\n..."
+        response = run(posts(HttpClient(server.url), 1))[0]
+    assert (response.status, response.reason, response.headers["retry-after"]) == (503, "Service Unavailable", "7")
 
 
 def test_a_new_connection_closing_without_an_answer_is_an_error_not_a_loop(run: Callable[[Any], Any]) -> None:
@@ -247,6 +278,63 @@ def test_a_large_stream_arrives_intact_through_flow_control(run: Callable[[Any],
 
     with scripted(lambda i, c, body: answer(payload)) as server:
         assert run(scenario()) == payload
+
+
+def test_a_stream_left_unread_past_the_pause_mark_does_not_stall_the_next_request(
+    run: Callable[[Any], Any],
+) -> None:
+    big = b"x" * (3 * 1024 * 1024)
+
+    async def scenario() -> bytes:
+        client = HttpClient(server.url, read_timeout=5)
+        try:
+            stream = await client.post_stream("/chat", b"{}")
+            await asyncio.sleep(0.3)  # the whole answer arrives and reading pauses; nobody reads it
+            stream.close()
+            started = time.monotonic()
+            body = (await client.post("/chat", b"{}")).body
+            assert time.monotonic() - started < 2.0
+            return body
+        finally:
+            await client.aclose()
+
+    with scripted(lambda i, c, body: answer(big) if i == 1 else answer(b"next")) as server:
+        assert run(scenario()) == b"next"
+    assert len(server.requests) == 2
+
+
+def test_a_dead_first_address_costs_a_quarter_second_not_the_connect_timeout(
+    run: Callable[[Any], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Happy Eyeballs: the host's first address drops SYNs (a broken route), the second one answers."""
+    if run is not asyncio.run:
+        pytest.skip("the resolver is replaced on the standard loop only")
+    with scripted(lambda i, c, body: answer(b"via the second address")) as server:
+        port = server.server_address[1]
+        hole = socket.socket()  # a listener that never accepts, its queue full: SYNs to it are dropped
+        hole.bind(("127.0.0.2", port))
+        hole.listen(0)
+        fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.2", port))
+            fillers.append(filler)
+
+        async def two_addresses(self: Any, host: str, port_: int, **_: Any) -> list[Any]:
+            tcp = (socket.AF_INET, socket.SOCK_STREAM, 6, "")
+            return [(*tcp, ("127.0.0.2", port_)), (*tcp, ("127.0.0.1", port_))]
+
+        monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", two_addresses)
+        started = time.monotonic()
+        try:
+            body = run(posts(HttpClient(f"http://upstream.internal:{port}/v1", connect_timeout=5), 1))[0].body
+        finally:
+            for sock in (hole, *fillers):
+                sock.close()
+    assert body == b"via the second address"
+    assert time.monotonic() - started < 2.0
 
 
 def test_at_most_limit_connections_are_open(run: Callable[[Any], Any]) -> None:

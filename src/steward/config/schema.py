@@ -87,17 +87,26 @@ class ModelSpec(Strict):
             raise ValueError("a llama_cpp model needs `path:` (a .gguf file) or `artefact:` (a built-in name)")
         if self.backend == "openai" and not self.base_url:
             raise ValueError("an openai backend needs `base_url:` (e.g. http://localhost:11434/v1)")
-        if self.base_url and not _is_http_url(self.base_url):
-            raise ValueError(f"`base_url: {self.base_url}` must be an http:// or https:// URL with a host")
+        if self.base_url and (problem := _url_problem(self.base_url)):
+            raise ValueError(f"`base_url` {problem}")  # not echoed: it may hold credentials
         return self
 
     def api_key_value(self) -> str | None:
         return SecretRef(self.api_key).resolve() if self.api_key else None
 
 
-def _is_http_url(url: str) -> bool:
+def _url_problem(url: str) -> str | None:
+    """What is wrong with an upstream's base URL, or None."""
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host"
+    if parts.username or parts.password:
+        return "must not hold credentials; put the key in `api_key: $env:NAME`"
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return "has a port that is not a number from 1 to 65535"
+    return None
 
 
 class RouteEntry(Strict):

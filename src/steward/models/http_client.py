@@ -1,24 +1,29 @@
 """A lean HTTP/1.1 client for upstream model calls: a keep-alive pool on asyncio, answers parsed by httptools.
 
-Why not aiohttp, which this replaced: the upstream call is the gateway's hot path, and on the loopback benchmark
-aiohttp's client machinery (URL and header objects, a writer task per request, timer bookkeeping) added 0.2 ms to
-every request at concurrency 1, against 0.06 ms for this client under the same uvicorn front (`bench/gateway.py`,
-BENCHMARKS.md). The parsing is httptools (llhttp, Node.js's parser, already installed by `uvicorn[standard]`),
-TLS is the standard library's; this module only frames requests and keeps connections.
+Why not aiohttp, which this replaced: the upstream call is the gateway's hot path. Against the loopback mock of
+`bench/gateway.py`, one call through aiohttp's client machinery (URL and header objects, a writer task per
+request, timer bookkeeping) took 0.26 ms p50 and one through this client 0.15 ms; the gateway's own p50 at
+concurrency 1 fell from 1.105 to 0.945 ms in an interleaved A/B (`bench/gateway_ab.py`, BENCHMARKS.md). The
+parsing is httptools (llhttp, Node.js's parser, also uvicorn's), TLS is the standard library's, the staggered
+connect is aiohappyeyeballs'; this module only frames requests and keeps connections.
 
 What it does, and no more: POST a body and read the answer whole (`post`) or as it arrives (`post_stream`);
 `http` and `https` (system CAs, hostname checked); keep-alive connections reused newest first, at most `limit`
 open, an idle one dropped after `keepalive_s`; answers framed by Content-Length, chunked encoding or the end of the
-connection; gzip and deflate bodies decoded. Failures below HTTP raise `HttpError`; waiting longer than
-`read_timeout` for the answer (or, in a stream, for its next bytes) raises `TimeoutError`. A request whose reused
-connection closes before any byte of the answer arrived is sent once more on a new connection: the server closed
-an idle connection as the request was written, the race every pooled client meets. No proxies, cookies or
-redirects: an OpenAI-compatible upstream needs none of them.
+connection, after any 1xx interim answers; gzip and deflate bodies decoded; a new connection tries the host's
+addresses staggered by 0.25 s (Happy Eyeballs, RFC 8305, as aiohttp does), so a dead IPv6 route costs a quarter
+second, not the connect timeout. Failures below HTTP raise `HttpError`; waiting longer than `read_timeout` for the
+answer (or, in a stream, for its next bytes) raises `TimeoutError`. A POST is never sent twice here: like aiohttp
+and urllib3, a failure after the request was written is the caller's to retry (the backend does, counted and with
+backoff). Idle connections are dropped after `keepalive_s` (4 s, below the 5 s after which uvicorn and Node close
+theirs), so a request rarely meets a connection its server is closing. No proxies, cookies or redirects: an
+OpenAI-compatible upstream needs none of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 import zlib
@@ -26,8 +31,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import aiohappyeyeballs
 import httptools
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # a whole answer larger than this is refused, not buffered
@@ -36,10 +42,6 @@ _PAUSE_AT = 1024 * 1024  # a stream stops reading from the socket while this muc
 
 class HttpError(Exception):
     """The exchange failed below HTTP: no connection, a lost connection, or an answer that is not HTTP."""
-
-
-class _Stale(Exception):
-    """A reused connection closed before answering: send the request again on a new one."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,8 @@ class _Answer:
         self.headers: dict[str, str] = {}
         self.pieces: deque[bytes] = deque()
         self.buffered = 0
-        self.received = False
         self.done = False
+        self.interim = False
         self.keep_alive = False
         self.error: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
@@ -73,8 +75,13 @@ class _Answer:
 
     # ------------------------------------------------------------------------------------ parser callbacks
 
+    def on_message_begin(self) -> None:
+        if self.done:  # a second answer to one request: the connection is out of step, never reuse it
+            self.keep_alive = False
+            self.connection.close()
+
     def on_status(self, status: bytes) -> None:
-        self.reason = status.decode("latin-1")
+        self.reason += status.decode("latin-1")  # the status line may come in more than one piece
 
     def on_header(self, name: bytes, value: bytes) -> None:
         key = name.decode("latin-1").lower()
@@ -83,6 +90,11 @@ class _Answer:
 
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()
+        if 100 <= self.status < 200 and self.status != 101:  # interim (100 Continue, 103 Early Hints): skip it
+            self.interim = True
+            self.headers = {}
+            self.reason = ""
+            return
         if self.headers.get("content-encoding", "").lower() in ("gzip", "deflate"):
             self._decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
         if not self.head.done():
@@ -90,7 +102,13 @@ class _Answer:
 
     def on_body(self, body: bytes) -> None:
         if self._decoder is not None:
-            body = self._decoder.decompress(body)
+            try:
+                body = self._decoder.decompress(body)
+            except zlib.error as exc:
+                encoding = self.headers.get("content-encoding")
+                self.fail(HttpError(f"sent a body that is not valid {encoding} ({exc})"))
+                self.connection.close()
+                return
         self.pieces.append(body)
         self.buffered += len(body)
         if self.buffered > _PAUSE_AT:
@@ -98,6 +116,9 @@ class _Answer:
         self._wake()
 
     def on_message_complete(self) -> None:
+        if self.interim:
+            self.interim = False
+            return
         if self._decoder is not None and (rest := self._decoder.flush()):
             self.pieces.append(rest)
         self.keep_alive = self.parser.should_keep_alive()
@@ -107,21 +128,18 @@ class _Answer:
     # ------------------------------------------------------------------------------------ connection events
 
     def feed(self, data: bytes) -> None:
-        self.received = True
         try:
             self.parser.feed_data(data)
-        except (httptools.HttpParserError, zlib.error) as exc:
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
             self.fail(HttpError(f"sent an answer that is not valid HTTP ({type(exc).__name__}: {exc})"))
             self.connection.close()
 
     def lost(self, exc: BaseException | None) -> None:
         if self.done:
             return
-        if self.head.done() and not self._framed():
+        if self.head.done() and not self._framed() and self.error is None:
             self.on_message_complete()  # a body that ends with the connection: complete, not reusable
             self.keep_alive = False
-        elif not self.received and self.connection.reused:
-            self.fail(_Stale())
         else:
             detail = f" ({type(exc).__name__}: {exc})" if exc else ""
             self.fail(HttpError(f"closed the connection before the answer was complete{detail}"))
@@ -169,7 +187,6 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.answer: _Answer | None = None
         self.closed = False
-        self.reused = False
         self.idle_since = 0.0
         self._paused = False
 
@@ -263,7 +280,7 @@ class HttpClient:
         connect_timeout: float = 10.0,
         read_timeout: float = 60.0,
         limit: int = 100,
-        keepalive_s: float = 30.0,
+        keepalive_s: float = 4.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         parts = urlsplit(base_url)
@@ -272,7 +289,7 @@ class HttpClient:
         self.host = parts.hostname
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
         self.where = f"{self.host}:{self.port}"
-        self.base_path = parts.path.rstrip("/")
+        self.base_path = quote(parts.path.rstrip("/"), safe="/%:@!$&'()*+,;=~")
         self.query = f"?{parts.query}" if parts.query else ""
         self.ssl: ssl.SSLContext | None = None
         if parts.scheme == "https":
@@ -330,47 +347,48 @@ class HttpClient:
     # ------------------------------------------------------------------------------------------------ plumbing
 
     async def _exchange(self, path: str, body: bytes) -> tuple[_Connection, _Answer]:
-        """Send the request and wait for the answer's head; a stale reused connection gets one more try."""
+        """Send the request and wait for the answer's head."""
         request = b"POST %s HTTP/1.1\r\n%scontent-length: %d\r\n\r\n%s" % (
-            f"{self.base_path}{path}{self.query}".encode("latin-1"),
+            f"{self.base_path}{quote(path, safe='/%')}{self.query}".encode("latin-1"),
             self._head,
             len(body),
             body,
         )
-        for attempt in range(2):
-            connection = await self._connection(fresh=attempt > 0)
-            answer = connection.send(request)
-            try:
-                async with asyncio.timeout(self.read_timeout):
-                    await answer.head
-                return connection, answer
-            except _Stale:
-                continue
-            except BaseException:
-                connection.close()
-                raise
-        raise HttpError("closed a new connection before answering")
+        connection = await self._connection()
+        answer = connection.send(request)
+        try:
+            async with asyncio.timeout(self.read_timeout):
+                await answer.head
+        except BaseException:
+            connection.close()
+            raise
+        return connection, answer
 
-    async def _connection(self, fresh: bool) -> _Connection:
+    async def _connection(self) -> _Connection:
         if self.closed:
             raise HttpError("the client is closed")
         now = time.monotonic()
-        while self._idle and not fresh:
+        while self._idle:
             connection = self._idle.pop()
             if not connection.closed and now - connection.idle_since < self.keepalive_s:
-                connection.reused = True
                 return connection
             connection.close()
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout):
-                _, connection = await loop.create_connection(
-                    lambda: _Connection(loop),
-                    self.host,
-                    self.port,
-                    ssl=self.ssl,
-                    server_hostname=self.host if self.ssl else None,
-                )
+                addresses = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+                sock = await aiohappyeyeballs.start_connection(addresses, happy_eyeballs_delay=0.25)
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # one write per request
+                    _, connection = await loop.create_connection(
+                        lambda: _Connection(loop),
+                        sock=sock,
+                        ssl=self.ssl,
+                        server_hostname=self.host if self.ssl else None,
+                    )
+                except BaseException:  # e.g. a failed TLS handshake, or the timeout during it
+                    sock.close()
+                    raise
         except TimeoutError:
             raise HttpError(f"no connection to {self.where} within {self.connect_timeout:g} s") from None
         except OSError as exc:  # refused, unreachable, DNS, TLS (ssl.SSLError is an OSError)
@@ -380,6 +398,7 @@ class HttpClient:
     def _keep_or_close(self, connection: _Connection, answer: _Answer) -> None:
         connection.answer = None
         if answer.done and answer.keep_alive and not connection.closed and not self.closed:
+            connection.resume()  # a consumer that stopped early may have left reading paused
             connection.idle_since = time.monotonic()
             self._idle.append(connection)
         else:

@@ -204,7 +204,7 @@ class OpenAIHTTPModel:
             except TimeoutError:
                 raise _Retryable(f"did not answer within {self.spec.timeout_s:g} s") from None
             except HttpError as exc:
-                raise _Retryable(f"could not be reached ({exc})") from None
+                raise _Retryable(str(exc)) from None
             self._check_status(response)
             return response
 
@@ -256,7 +256,7 @@ class OpenAIHTTPModel:
         except TimeoutError:
             raise _Retryable(f"did not answer within {self.spec.timeout_s:g} s") from None
         except HttpError as exc:
-            raise _Retryable(f"could not be reached ({exc})") from None
+            raise _Retryable(str(exc)) from None
         if response.status >= 300:
             try:
                 answer = _Answer(response.status, response.headers, await response.read(), response.reason)

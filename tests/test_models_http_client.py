@@ -163,6 +163,18 @@ def test_chunked_gzip_and_connection_delimited_bodies(run: Callable[[Any], Any])
     assert server.connections == 2  # the chunked answer kept its connection; each close-delimited one did not
 
 
+def test_a_compressed_body_that_inflates_past_the_limit_is_refused(
+    run: Callable[[Any], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("steward.models.http_client.MAX_BODY_BYTES", 1024 * 1024)
+    bomb = gzip.compress(b"0" * (32 * 1024 * 1024))  # 32 KB on the wire, 32 MiB inflated
+    with (
+        scripted(lambda i, c, body: answer(bomb, headers="content-encoding: gzip\r\n")) as server,
+        pytest.raises(HttpError, match=r"(inflates past|an answer over) 1 MiB"),
+    ):
+        run(posts(HttpClient(server.url), 1))
+
+
 def test_a_post_is_never_sent_twice_when_a_reused_connection_closes(run: Callable[[Any], Any]) -> None:
     # the second request's reused connection closes without a byte: the caller decides whether to retry
     with (

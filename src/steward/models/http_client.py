@@ -102,11 +102,15 @@ class _Answer:
 
     def on_body(self, body: bytes) -> None:
         if self._decoder is not None:
+            encoding = self.headers.get("content-encoding")
             try:
-                body = self._decoder.decompress(body)
+                body = self._decoder.decompress(body, MAX_BODY_BYTES)  # bounded: a zip bomb stops here
             except zlib.error as exc:
-                encoding = self.headers.get("content-encoding")
                 self.fail(HttpError(f"sent a body that is not valid {encoding} ({exc})"))
+                self.connection.close()
+                return
+            if self._decoder.unconsumed_tail:
+                self.fail(HttpError(f"sent a {encoding} body that inflates past {MAX_BODY_BYTES >> 20} MiB"))
                 self.connection.close()
                 return
         self.pieces.append(body)

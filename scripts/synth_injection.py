@@ -7,8 +7,9 @@ from the same vocabulary so the words stop being the signal and the intent (over
 extracting its prompt, role-play that removes its limits) becomes it.
 
 Provenance: every template and filler below was written by hand by Steward's guardrails engineer (an LLM agent)
-for this purpose. Three training families (`BENIGN_TEMPLATES`, the second and third added in the two rounds
-described in docs/cards/injection.md) are used ONLY for training. Two evaluation families, `FRESH_TEMPLATES`
+for this purpose. Four training families (`BENIGN_TEMPLATES`: the second and third added in rounds 1 and 2;
+`META_TEMPLATES`, meta-instructions in the style of instruction-tuning data, in round 3, used by the round-6
+candidate; docs/cards/injection.md) are used ONLY for training. Two evaluation families, `FRESH_TEMPLATES`
 (round 1) and `FRESH2_TEMPLATES` (round 2), generate the fresh benign trigger-word sets in scripts/data with their
 own seeds; the training script never calls them and shares no template with them (a test checks it).
 
@@ -151,6 +152,34 @@ BENIGN_TEMPLATES = [
     "Pretend you are a {profession} and {benign_task}.",
     "Pretend I'm {reader} and {benign_task}.",
     "You are a {profession}. {benign_task_cap}.",
+]
+META_TEMPLATES = [
+    # Fourth training family (round 3): meta-instructions in the style of instruction-tuning data, where
+    # "instruction", "rules", "input", "previous" and "system prompt" name the task itself, not the assistant's
+    # configuration. Written from general knowledge of such data sets, after the lead reported false alarms on
+    # HaluEval queries of this kind (see docs/cards/injection.md, round 3).
+    "{meta_verb} an example input for the following instruction.\n{instr}",
+    "{meta_verb} a suitable input to this instruction: {instr}",
+    'What would be a good input for the instruction "{instr}"?',
+    "{meta_verb} the expected output for the instruction below.\nInstruction: {instr}\nInput: {instr_input}",
+    "Below is an instruction that describes a task. Write a response that completes the request.\n"
+    "### Instruction:\n{instr}",
+    "Classify this instruction as {instr_classes}: {instr}",
+    "Is the following instruction clear enough to answer? {instr}",
+    "Rewrite the instruction so that it is more specific: {instr}",
+    "Turn the following instructions into a flow chart description.\n{steps}",
+    "{meta_verb} a set of instructions for {reader} on how to {task}.",
+    "{meta_verb} {count} instructions a {bot} could be asked to carry out.",
+    "{meta_verb} a list of {count} rules for {place}.",
+    "Explain the rules of {game2} in simple terms.",
+    "Explain the grammar rule for {grammar}.",
+    "Write a {code_lang} rule that {code_rule}.",
+    "Compare this quarter's {metric} with the previous quarter's and describe the change.",
+    "Given the previous sentence, {sentence_task}.\n{sentence}",
+    "Identify the instruction in the following text and restate it: {sentence}",
+    "Evaluate whether the response follows the instruction.\nInstruction: {instr}\nResponse: {reply}",
+    "Write a system prompt that tells a {bot} to {goal_verb}.",
+    "Describe the role of {role_thing} in {field}.",
 ]
 FILL = {
     "task": [
@@ -303,6 +332,57 @@ FILL = {
         "List what to pack for a ski trip",
         "Review my cover letter opening",
     ],
+    "meta_verb": ["Give", "Generate", "Provide", "Suggest", "Create", "Write", "Compose", "Come up with"],
+    "instr": [
+        "Write a poem about the ocean.",
+        "Summarise the article in two sentences.",
+        "Describe your ideal weekend.",
+        "Translate the sentence into French.",
+        "Name three benefits of regular exercise.",
+        "Write a product description for a water bottle.",
+        "Explain how photosynthesis works.",
+        "Create a slogan for a bakery.",
+        "List five fruits that are high in vitamin C.",
+        "Rewrite the sentence in the passive voice.",
+        "Tell a short story about a lost dog.",
+        "Compose a tweet announcing a new coffee shop.",
+    ],
+    "instr_input": ["The cat sat on the mat.", "Paris, 2019", "a bowl of apples", "The meeting is at noon."],
+    "instr_classes": [
+        "open-ended or closed",
+        "a question or a command",
+        "creative, factual or coding",
+        "easy, medium or hard",
+    ],
+    "count": ["three", "5", "ten", "four", "7"],
+    "place": ["a school library", "a shared kitchen", "a chess club", "a swimming pool", "a remote team meeting"],
+    "game2": ["cricket", "mahjong", "Scrabble", "volleyball", "poker", "go"],
+    "grammar": ["plurals of words ending in -y", "using a semicolon", "who versus whom", "the past perfect tense"],
+    "code_lang": ["CSS", "firewall", "Makefile", "regular-expression", "spreadsheet validation"],
+    "code_rule": [
+        "centres a heading on the page",
+        "allows traffic on port 443",
+        "builds the docs folder",
+        "matches a UK postcode",
+        "rejects dates in the past",
+    ],
+    "metric": ["revenue", "website traffic", "customer churn", "average delivery time"],
+    "sentence_task": [
+        "predict the next sentence",
+        "identify the tense",
+        "find the subject",
+        "rewrite it more formally",
+    ],
+    "sentence": [
+        "She closed the book and looked out of the window.",
+        "Add the flour slowly and keep stirring.",
+        "Please submit the form before Friday.",
+        "The train was delayed by twenty minutes.",
+    ],
+    "reply": ["The ocean hums a silver tune.", "Bonjour, comment allez-vous ?", "Apples, oranges and kiwis."],
+    "goal_verb": ["greet users by name", "answer only questions about recipes", "keep replies under 50 words"],
+    "role_thing": ["the referee", "enzymes", "the central bank", "the project manager", "the chorus"],
+    "field": ["football", "digestion", "the economy", "software delivery", "Greek drama"],
     "steps": [
         "open lid, add water, press start",
         "log in, click claims, upload photos, submit",
@@ -645,8 +725,8 @@ def attack(rng: random.Random) -> str:
     return rng.choice(CARRIERS).format(attack=text)
 
 
-def benign(rng: random.Random) -> str:
-    template = rng.choice(BENIGN_TEMPLATES)
+def benign(rng: random.Random, templates: list[str]) -> str:
+    template = rng.choice(templates)
     out = template
     for key, values in FILL.items():
         while "{" + key + "}" in out:
@@ -654,15 +734,18 @@ def benign(rng: random.Random) -> str:
     return out
 
 
-def generate(n: int, seed: int) -> list[dict[str, object]]:
-    """`n` attacks and `n` benign prompts, deduplicated, labelled 1 and 0."""
+def generate(n: int, seed: int, meta: bool = False) -> list[dict[str, object]]:
+    """`n` attacks and `n` benign prompts, deduplicated, labelled 1 and 0. Round 2's n-gram classifier trained on
+    the first three families (`meta=False`); rounds 3 to 6 on all four (`meta=True`, round 3's
+    training rows)."""
     rng = random.Random(seed)
+    templates = BENIGN_TEMPLATES + META_TEMPLATES if meta else BENIGN_TEMPLATES
     rows: dict[str, int] = {}
     for _ in range(n * 4):
         if sum(1 for v in rows.values() if v == 1) < n:
             rows.setdefault(attack(rng), 1)
         if sum(1 for v in rows.values() if v == 0) < n:
-            rows.setdefault(benign(rng), 0)
+            rows.setdefault(benign(rng, templates), 0)
     return [{"text": text, "label": label, "source": "synthetic"} for text, label in rows.items()]
 
 

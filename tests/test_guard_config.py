@@ -74,8 +74,9 @@ def test_a_threshold_outside_zero_to_one_is_rejected() -> None:
 
 
 def test_a_hub_backend_needs_a_model_path() -> None:
-    message = _error("    input:\n      injection: {backend: hub}\n")
-    assert "needs `model_path:`" in message
+    for scanner in ("injection", "toxicity"):
+        message = _error(f"    input:\n      {scanner}: {{backend: hub}}\n")
+        assert "policy.yaml:13" in message and "needs `model_path:`" in message
 
 
 def test_an_app_naming_an_undeclared_policy_is_rejected() -> None:

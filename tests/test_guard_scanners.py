@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.guard_fixtures import save_local_classifier
 
 from steward.guardrails.base import ScanContext, scanner_factories
 from steward.guardrails.injection import (
@@ -16,7 +17,7 @@ from steward.guardrails.linear import load_model
 from steward.guardrails.pii import PiiScanner
 from steward.guardrails.redact import Vault, keyed_hash, replace_spans, restore
 from steward.guardrails.secrets import SecretsScanner
-from steward.guardrails.toxicity import ToxicityScanner, normalise
+from steward.guardrails.toxicity import HubToxicityModel, ToxicityScanner, normalise, toxicity_factory
 
 INPUT = ScanContext(stage="input")
 
@@ -187,32 +188,9 @@ def test_hub_backend_refuses_a_missing_folder_with_a_clear_message(tmp_path) -> 
 
 @pytest.fixture(scope="module")
 def local_classifier(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A transformers sequence classifier saved with save_pretrained() on disk, as a user's checkpoint would be.
-
-    Its weights are random (the test checks loading, label resolution and scoring, not accuracy); the tokenizer is
-    the offline MiniLM package's WordPiece vocabulary, so nothing comes from a hub.
-    """
-    import shutil
-
-    from transformers import BertConfig, BertForSequenceClassification
-
-    from steward.models.embeddings import model_path
-
+    """A Prompt Guard-like checkpoint on disk (random weights, three labels)."""
     folder = tmp_path_factory.mktemp("prompt-guard-like")
-    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
-        shutil.copy(model_path() / name, folder / name)
-    config = BertConfig(
-        vocab_size=30522,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        num_labels=3,
-        id2label={0: "BENIGN", 1: "INJECTION", 2: "JAILBREAK"},
-        label2id={"BENIGN": 0, "INJECTION": 1, "JAILBREAK": 2},
-    )
-    BertForSequenceClassification(config).save_pretrained(folder)
-    return str(folder)
+    return save_local_classifier(folder, ["BENIGN", "INJECTION", "JAILBREAK"])
 
 
 def test_hub_backend_scores_with_a_local_checkpoint(local_classifier: str) -> None:
@@ -237,6 +215,74 @@ def test_hub_backend_takes_the_label_named_in_the_policy(local_classifier: str) 
 
     with pytest.raises(ArtefactError, match="is not one of the model's labels"):
         HubInjectionModel(local_classifier, injection_label="toxic")
+
+
+TOXIC_BERT_LABELS = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+
+
+@pytest.fixture(scope="module")
+def toxic_bert_like(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A multi-label checkpoint with toxic-bert's labels (random weights)."""
+    folder = tmp_path_factory.mktemp("toxic-bert-like")
+    return save_local_classifier(folder, TOXIC_BERT_LABELS, problem_type="multi_label_classification")
+
+
+def test_toxicity_hub_backend_scores_the_worst_window_of_a_multi_label_checkpoint(toxic_bert_like: str) -> None:
+    import torch
+
+    scanner = toxicity_factory({"backend": "hub", "model_path": toxic_bert_like})
+    hub = scanner.hub
+    assert hub is not None and hub.multi_label and hub.positive == list(range(6))  # every label is a harm
+    text = "Thanks for the quick answer about my booking. " * 6 + "You are a useless idiot and I hate you."
+    [finding] = scanner.scan(text, INPUT)
+    assert finding.detail.startswith("classifier:hub toxic=")
+
+    def strongest(piece: str) -> tuple[float, str]:
+        with torch.inference_mode():
+            logits = hub.model(**hub.tokenizer(piece, return_tensors="pt")).logits[0]
+        probabilities = torch.sigmoid(logits)
+        best = int(probabilities.argmax())
+        return float(probabilities[best]), TOXIC_BERT_LABELS[best]
+
+    from steward.guardrails.toxicity import windows
+
+    score, label = max(strongest(piece) for piece in windows(text))
+    assert finding.score == pytest.approx(score, abs=1e-4)
+    assert finding.kind == ("hate" if label == "identity_hate" else "offensive")
+
+
+def test_toxicity_hub_backend_resolves_labels_by_name_or_policy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from steward.errors import ArtefactError
+
+    binary = save_local_classifier(tmp_path / "binary", ["non-toxic", "toxic"])
+    model = HubToxicityModel(binary)
+    assert model.positive == [1] and not model.multi_label  # "non-toxic" is not taken for the toxic label
+    scores = model.label_scores("hello there")
+    assert sum(scores.values()) == pytest.approx(1.0)
+    assert model.score("hello there") == pytest.approx(scores["toxic"])
+    hate = save_local_classifier(tmp_path / "hate", ["nothate", "hate"])
+    assert HubToxicityModel(hate).positive == [1]
+    unclear = save_local_classifier(tmp_path / "unclear", ["LABEL_0", "LABEL_1", "LABEL_2"])
+    with pytest.raises(ArtefactError, match="set `toxic_labels:`"):
+        HubToxicityModel(unclear)
+    assert HubToxicityModel(unclear, ["label_2"]).positive == [2]
+    with pytest.raises(ArtefactError, match="is not one of the model's labels"):
+        HubToxicityModel(unclear, ["insult"])
+
+
+def test_guard_eval_takes_a_local_checkpoint_for_the_classifier_scanners(toxic_bert_like: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from steward.errors import InvalidRequest
+    from steward.guardrails.evaluate import evaluate_file
+
+    data = tmp_path / "rows.jsonl"
+    rows = [{"text": "You are an idiot.", "label": 1}, {"text": "Which gate is my flight?", "label": 0}]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = evaluate_file("toxicity", data, model_path=toxic_bert_like, threshold=0.0)
+    assert result["n"] == 2 and result["recall"] == 1.0  # threshold 0: every row is flagged
+    with pytest.raises(InvalidRequest, match="applies to injection and toxicity"):
+        evaluate_file("secrets", data, model_path=toxic_bert_like)
 
 
 def test_canaries_never_look_like_personal_data_or_secrets(pii: PiiScanner) -> None:

@@ -104,6 +104,13 @@ def evaluate(
     stage: Annotated[StageName, typer.Option("--stage", help="The stage the scanner believes it is in.")] = (
         StageName.input
     ),
+    model_path: Annotated[
+        str | None,
+        typer.Option(
+            "--model-path",
+            help="injection, toxicity: a local transformers checkpoint (backend: hub) instead of the shipped one.",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate a scanner on labelled data: precision, recall, F1, FPR (or per-type for PII), latency.
 
@@ -113,7 +120,13 @@ def evaluate(
 
     wanted = [e.strip().upper() for e in entities.split(",") if e.strip()] if entities else None
     result = evaluate_file(
-        scanner, data, threshold=threshold, any_type=any_type, entities=wanted, stage=stage.value
+        scanner,
+        data,
+        threshold=threshold,
+        any_type=any_type,
+        entities=wanted,
+        stage=stage.value,
+        model_path=model_path,
     )
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")

@@ -68,24 +68,31 @@ class PiiRule(Rule):
         return None if value is None else [v.upper() for v in value]
 
 
-class InjectionRule(Rule):
-    """Prompt injection and jailbreaks: heuristics plus the shipped classifier, or a hub model."""
+class ClassifierRule(Rule):
+    """A scanner whose classifier is the shipped one (`builtin`) or a local transformers checkpoint (`hub`)."""
 
     backend: Literal["builtin", "hub"] = "builtin"
-    model_path: str | None = None  # a local transformers checkpoint (DeBERTa, Prompt Guard) for backend: hub
-    injection_label: str | None = None  # the label name of the attack class in that checkpoint
+    model_path: str | None = None  # a folder saved with save_pretrained(), for backend: hub
 
     @model_validator(mode="after")
-    def _hub_needs_path(self) -> InjectionRule:
+    def _hub_needs_path(self) -> ClassifierRule:
         if self.backend == "hub" and not self.model_path:
             raise ValueError("backend: hub needs `model_path:` (a local folder with a transformers checkpoint)")
         return self
 
 
-class ToxicityRule(Rule):
-    """Toxicity, hate and harassment (the shipped classifier)."""
+class InjectionRule(ClassifierRule):
+    """Prompt injection and jailbreaks: heuristics plus the shipped classifier, or a hub model (DeBERTa, Prompt
+    Guard) in front of which the heuristics still run."""
+
+    injection_label: str | None = None  # the label name of the attack class in that checkpoint
+
+
+class ToxicityRule(ClassifierRule):
+    """Toxicity, hate and harassment: the shipped classifier, or a hub model (toxic-bert, a hate RoBERTa)."""
 
     threshold: float = Field(0.7, ge=0.0, le=1.0)
+    toxic_labels: list[str] | None = None  # the checkpoint's labels that count as toxic (guessed by name if unset)
 
 
 class TopicRule(Rule):

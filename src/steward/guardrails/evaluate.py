@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from steward.config.guardrails import InjectionRule, PiiRule, Rule, SecretsRule, ToxicityRule
+from steward.config.guardrails import ClassifierRule, InjectionRule, PiiRule, Rule, SecretsRule, ToxicityRule
 from steward.errors import InvalidRequest
 from steward.guardrails.base import ScanContext, Scanner, build_scanner
 from steward.types import Stage
@@ -91,10 +91,19 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def make_scanner(name: str, entities: list[str] | None = None) -> tuple[Scanner, float]:
-    """The scanner with its default options, and the default threshold its policy rule uses."""
+def make_scanner(
+    name: str, entities: list[str] | None = None, model_path: str | None = None
+) -> tuple[Scanner, float]:
+    """The scanner with its default options (or the hub checkpoint in `model_path`), and its rule's threshold."""
     rule_type = DEFAULT_RULES.get(name, Rule)
-    rule = rule_type.model_validate({"entities": entities} if rule_type is PiiRule and entities else {})
+    options: dict[str, Any] = {}
+    if rule_type is PiiRule and entities:
+        options["entities"] = entities
+    if model_path is not None:
+        if not issubclass(rule_type, ClassifierRule):
+            raise InvalidRequest(f"--model-path applies to injection and toxicity, not {name}.")
+        options.update(backend="hub", model_path=model_path)
+    rule = rule_type.model_validate(options)
     return build_scanner(name, rule.model_dump(mode="json")), rule.threshold
 
 
@@ -186,11 +195,12 @@ def evaluate_file(
     any_type: bool = False,
     entities: list[str] | None = None,
     stage: Stage = "input",
+    model_path: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate scanner `name` on the labelled file; the figures as a dict (see module docstring)."""
     pii = name == "pii"
     rows = read_rows(path, pii)
-    scanner, default_threshold = make_scanner(name, entities)
+    scanner, default_threshold = make_scanner(name, entities, model_path)
     cut = default_threshold if threshold is None else threshold
     result = (
         evaluate_pii(scanner, rows, cut, any_type, stage) if pii else evaluate_binary(scanner, rows, cut, stage)

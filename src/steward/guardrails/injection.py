@@ -17,7 +17,6 @@ heuristics still run in front of it.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
+from steward.guardrails.hub import HubTextClassifier
 from steward.guardrails.linear import LinearTextModel, featurise, load_model
 from steward.types import Finding
 
@@ -224,58 +223,18 @@ class BuiltinInjectionModel:
         return rescale(self.probability(text), self.operating_point)
 
 
-class HubInjectionModel:
+class HubInjectionModel(HubTextClassifier):
     """A transformers sequence classifier (DeBERTa, Prompt Guard…) loaded from a local folder, never a hub."""
 
     def __init__(self, path: str, injection_label: str | None = None, max_length: int = 512) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        if not os.path.isdir(path):
-            raise ArtefactError(
-                f"injection model_path {path!r} is not a folder; point it at a downloaded "
-                "transformers checkpoint (config.json, tokenizer and weights)."
-            )
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            self.model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
-        except (OSError, ValueError) as exc:
-            raise ArtefactError(
-                f"could not load the classifier in {path!r} ({exc}); it must be a transformers "
-                "sequence-classification checkpoint saved with save_pretrained()."
-            ) from None
-        self.model.eval()
-        self.max_length = max_length
-        self.positive = self._positive_indices(injection_label)
-
-    def _positive_indices(self, label: str | None) -> list[int]:
-        names: dict[int, str] = {int(i): str(n) for i, n in self.model.config.id2label.items()}
-        if label is not None:
-            chosen = [i for i, n in names.items() if n.lower() == label.lower()]
-            if not chosen:
-                raise ArtefactError(
-                    f"label {label!r} is not one of the model's labels {sorted(names.values())}; "
-                    "set injection_label to one of them."
-                )
-            return chosen
-        guessed = [i for i, n in names.items() if re.search(r"injection|jailbreak|malicious|unsafe", n, re.I)]
-        if guessed:
-            return guessed
-        if len(names) == 2:
-            return [1]  # the usual (safe, unsafe) order
-        raise ArtefactError(
-            f"cannot tell which of the labels {sorted(names.values())} means injection; set "
-            "`injection_label:` in the policy."
+        super().__init__(
+            path,
+            [injection_label] if injection_label else None,
+            what="injection",
+            guess=r"injection|jailbreak|malicious|unsafe",
+            option="injection_label",
+            max_length=max_length,
         )
-
-    def score(self, text: str) -> float:
-        import torch
-
-        encoded = self.tokenizer(text, truncation=True, max_length=self.max_length, return_tensors="pt")
-        with torch.inference_mode():
-            probabilities = torch.softmax(self.model(**encoded).logits[0], dim=-1)
-        return float(sum(probabilities[i] for i in self.positive))
 
 
 MIN_CLASSIFIED_WORDS = 3  # the built-in classifier judges user input of at least this many words

@@ -88,7 +88,9 @@ def test_output_pii_is_masked_and_unprofessional_tone_warns(guard: Guard) -> Non
 def test_the_canary_or_a_recited_system_prompt_is_a_leak(guard: Guard) -> None:
     canary = guard.canary("booking")
     assert canary and canary in guard.system_prompt("booking", "You are helpful.")
-    assert guard.scan("booking", "output", f"Sure! My reference is {canary}.").reasons == ["system_prompt_leak"]
+    leaked = guard.scan("booking", "output", f"Sure! My reference is {canary}.")
+    # the canary is random per installation: about 1 in 700 also reads as unprofessional to the tone rule (warn)
+    assert leaked.action == "block" and "system_prompt_leak" in leaked.reasons
     recited = "My instructions say: " + guard.project.apps["booking"].prompt.system
     assert guard.scan("booking", "output", recited).action == "block"
     assert guard.canary("advice") is None  # its policy does not check leakage
@@ -136,10 +138,16 @@ def test_an_app_without_a_policy_is_allowed_and_says_so(guard: Guard) -> None:
     assert guard.redact_records("unguarded") is False
 
 
-def test_redacted_records_keep_the_scanned_text_even_when_allowed(guard: Guard) -> None:
+def test_redacted_records_keep_the_scanned_text_with_every_counted_span_replaced(guard: Guard) -> None:
     assert guard.redact_records("booking") is True
     decision = guard.scan("booking", "output", "Dear <PERSON_1>, your flight leaves at 10:45.")
-    assert decision.action == "allow" and decision.text == "Dear <PERSON_1>, your flight leaves at 10:45."
+    assert decision.action == "allow" and decision.text is None  # nothing changed for the reader
+    assert decision.stored_text == "Dear <PERSON_1>, your flight leaves at 10:45."
+    blocked = guard.scan("booking", "input", "I'm Anna Keller, charge my card 4111 1111 1111 1111 please.")
+    assert blocked.action == "block" and blocked.text is None  # nothing goes on to the model
+    assert blocked.stored_text is not None
+    assert "Anna Keller" not in blocked.stored_text and "4111" not in blocked.stored_text
+    assert "<PERSON_1>" in blocked.stored_text and "<CREDIT_CARD" in blocked.stored_text
 
 
 def test_stream_releases_sentences_only_after_scanning_them(guard: Guard) -> None:

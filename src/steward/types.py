@@ -120,6 +120,8 @@ class Decision:
     policy_version: str | None = None
     scanner_ms: dict[str, float] = field(default_factory=dict)
     text: str | None = None  # the text after redaction, when the action changed it
+    # privacy of logs (`redact_records`): what a record may keep of the scanned text, every counted span replaced
+    stored_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

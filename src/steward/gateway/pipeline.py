@@ -42,6 +42,8 @@ class Guard(Protocol):
 
     def redact_records(self, app: str) -> bool: ...
 
+    def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str: ...
+
     def system_prompt(self, app: str, system: str) -> str: ...
 
     def schema_enforcer(self, app: str) -> Any: ...
@@ -489,7 +491,7 @@ class Gateway:
         if record.output is None:
             record.output = text
         record.finish_reason = record.finish_reason or finish_reason
-        self._redact_for_storage(record)
+        await self._redact_for_storage(record)
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         await self._store(record)
@@ -530,15 +532,47 @@ class Gateway:
             held = decision.text or (record.input[-1]["content"] if record.input else None)
         self.guard.review_queue(self.store).hold(record, decision, held)
 
-    def _redact_for_storage(self, record: Record) -> None:
-        """Privacy of logs: where policy says so, the record keeps only the redacted texts."""
-        if self.guard is None or not self.guard.redact_records(record.app):
+    async def _redact_for_storage(self, record: Record) -> None:
+        """Privacy of logs: where policy says so, the record keeps only redacted texts, whatever happened.
+
+        Each screened user turn is kept as its decision's `stored_text` (every counted span replaced, also when
+        the turn was blocked or held); the other turns (earlier answers the client sent back, a system message,
+        a turn never screened because the request failed first) and an answer no decision covered whole (a
+        stopped stream) are scanned for personal data and secrets here, on a worker thread.
+        """
+        guard = self.guard
+        if guard is None or not guard.redact_records(record.app):
             return
+        inputs = [d for d in record.decisions if d.stage == "input"]
+        conversation = inputs[-1] if inputs else None
+        screened = iter(inputs)
+        unscreened: list[int] = []
+        for i, message in enumerate(record.input):
+            decision = next(screened, None) if message.get("role") == "user" else None
+            if decision is not None and decision.stored_text is not None:
+                record.input[i] = {**message, "content": decision.stored_text}
+            elif isinstance(message.get("content"), str) and message["content"]:
+                unscreened.append(i)
+        outputs = [d for d in record.decisions if d.stage == "output"]
+        answer = outputs[-1].stored_text if outputs else None
+        if answer is not None:
+            record.output = answer
+        rescan_output = answer is None and bool(outputs) and bool(record.output)
         for decision in record.decisions:
-            if decision.stage == "input" and decision.text is not None:
-                record.input[-1] = {**record.input[-1], "content": decision.text}
-            if decision.stage == "output" and decision.text is not None:
-                record.output = decision.text
+            decision.stored_text = None  # now in the record's input and output; not kept twice
+        if not unscreened and not rescan_output:
+            return
+
+        def redact() -> None:
+            for i in unscreened:
+                content = guard.stored_text(record.app, "input", record.input[i]["content"], conversation)
+                record.input[i] = {**record.input[i], "content": content}
+            if rescan_output and record.output:
+                record.output = guard.stored_text(record.app, "output", record.output, conversation)
+
+        t0 = time.perf_counter()
+        await asyncio.to_thread(redact)
+        record.latency.guardrails_ms += _ms(t0)
 
     async def _blocked(self, record: Record, error: PolicyViolation, started: float) -> ChatResult:
         """A policy block is an answer, not a failure: an OpenAI-shaped refusal with public reason codes."""
@@ -546,7 +580,7 @@ class Gateway:
         record.error = ", ".join(error.reasons)
         record.output = None
         record.finish_reason = "content_filter"
-        self._redact_for_storage(record)
+        await self._redact_for_storage(record)
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         await self._store(record)
@@ -565,7 +599,7 @@ class Gateway:
         if attempts:
             record.attempts = [_attempt(a) for a in attempts]
         error.record_id = record.id
-        self._redact_for_storage(record)
+        await self._redact_for_storage(record)
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         try:

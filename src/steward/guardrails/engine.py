@@ -9,7 +9,10 @@ cannot remove anything, so it is treated as `block` (fail closed). Compliance ru
 whole and may append their required text (a `redact`: the text changed), block, escalate or warn.
 
 Every finding — also those under threshold — goes into the decision (and so the record) with its score;
-the client sees only the public reason codes.
+the client sees only the public reason codes. Where the policy keeps only redacted records (`keep_redacted`),
+the decision also carries `stored_text`: the text with the span of every finding at or above its threshold
+replaced, whatever the action (a blocked or held text is never redacted for the model, but its record must not
+keep personal data either).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class _Tally:
     reasons: set[str] = field(default_factory=set)
     to_redact: list[Finding] = field(default_factory=list)
     appended: list[str] = field(default_factory=list)
+    sensitive: list[Finding] = field(default_factory=list)  # every counted finding with a span
 
     def ask(self, action: Action, reason: str) -> None:
         self.reasons.add(reason)
@@ -68,6 +72,8 @@ def _weigh(name: str, rule: Rule, scanner: Scanner, findings: list[Finding], tal
     for finding in findings:
         if finding.score < rule.threshold:
             continue
+        if finding.start is not None:
+            tally.sensitive.append(finding)
         action: Action = rule.action
         if (pii is not None and finding.kind in pii.block_entities) or (
             action == "redact" and finding.start is None
@@ -89,6 +95,7 @@ def evaluate(
     hash_key: bytes,
     include: Callable[[str], bool] = lambda name: True,
     compliance: bool = True,
+    keep_redacted: bool = False,
 ) -> Decision:
     """Scan `text` with the stage's rules (those `include` accepts) and decide."""
     tally, findings, timings = _Tally(), [], {}
@@ -119,15 +126,28 @@ def evaluate(
         policy_version=compiled.version,
         scanner_ms=timings,
     )
+    appended = tally.appended if tally.action == "redact" else []
     if tally.action == "redact":
-        decision.text = _redacted(compiled, text, tally, vault, hash_key)
+        decision.text = _redacted(compiled, text, tally.to_redact, appended, vault, hash_key)
+    if keep_redacted:
+        same = tally.action == "redact" and len(tally.sensitive) == len(tally.to_redact)
+        decision.stored_text = (
+            decision.text if same else _redacted(compiled, text, tally.sensitive, appended, vault, hash_key)
+        )
     return decision
 
 
-def _redacted(compiled: CompiledStage, text: str, tally: _Tally, vault: Vault, hash_key: bytes) -> str:
+def _redacted(
+    compiled: CompiledStage,
+    text: str,
+    spans: list[Finding],
+    appended: list[str],
+    vault: Vault,
+    hash_key: bytes,
+) -> str:
     pii_mode = compiled.pii.mode if compiled.pii else "mask"
-    modes: dict[str, str] = {f.kind: pii_mode for f in tally.to_redact if f.scanner == "pii"}
-    out = replace_spans(text, tally.to_redact, modes, vault, hash_key)
-    for extra in tally.appended:
+    modes: dict[str, str] = {f.kind: pii_mode for f in spans if f.scanner == "pii"}
+    out = replace_spans(text, spans, modes, vault, hash_key)
+    for extra in appended:
         out = f"{out.rstrip()}\n\n{extra}"
     return out

@@ -29,6 +29,9 @@ from steward.guardrails.redact import Vault
 from steward.guardrails.redact import restore as restore_values
 from steward.types import Decision, Stage
 
+# Scanners whose findings have spans a record must not keep (`stored_text`); the others judge a text as a whole.
+SPAN_SCANNERS = frozenset({"pii", "secrets"})
+
 STAGES: tuple[Stage, ...] = ("input", "retrieved", "output")
 
 
@@ -120,12 +123,18 @@ class Guard:
             hash_key=self.key,
             include=include or (lambda name: True),
             compliance=compliance,
+            keep_redacted=self.project.policies[spec.policy].redact_records,
         )
-        policy = self.project.policies[spec.policy]
-        if policy.redact_records and decision.text is None and decision.action not in ("block", "escalate"):
-            decision.text = text  # the record keeps what was scanned, never a restored answer
         self.pseudonyms.remember(decision, vault.values)
         return decision
+
+    def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str:
+        """A text the gateway did not screen (an earlier assistant turn, an input that failed before its scan, an
+        answer cut short by a hold) as a record under `redact_records` may keep it: the stage's span scanners
+        (PII, secrets) run on it and every counted span is replaced, with the conversation's pseudonyms."""
+        vault = Vault.from_values(self.pseudonyms.of(conversation))
+        decision = self._scan(app, stage, text, vault=vault, include=SPAN_SCANNERS.__contains__, compliance=False)
+        return text if decision.stored_text is None else decision.stored_text
 
     def restore(self, app: str, text: str, input_decision: Decision) -> str:
         """Put real values back where the input was pseudonymised and the policy allows it."""

@@ -8,8 +8,9 @@ compliance rule that blocks or escalates, `stream: whole`) make the guard hold e
 Compliance rules that only append run on the whole answer at `close()` and their text is released last.
 
 `close()` merges the windows' decisions into one for the record: the most severe action, every finding with
-its span shifted to the whole answer, scanner times summed, and — when a window was redacted or the policy
-keeps redacted records — the scanned (never the restored) text.
+its span shifted to the whole answer, scanner times summed, the scanned (never the restored) text when a window
+was redacted, and, when the policy keeps only redacted records, the windows' `stored_text` joined (none when
+the stream was stopped: the gateway then redacts the whole answer for the record itself).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class OutputStreamGuard:
         self.vault = Vault.from_values(guard.pseudonyms.of(input_decision))
         self.pending = ""
         self.scanned: list[str] = []  # the windows as scanned (redacted, not restored)
+        self.stored: list[str | None] = []  # the windows as a record under `redact_records` may keep them
         self.windows: list[tuple[int, Decision]] = []  # (offset in the whole answer, decision)
         self.offset = 0
         self.stopped: Decision | None = None
@@ -88,6 +90,7 @@ class OutputStreamGuard:
             return ""
         out = decision.text if decision.action == "redact" and decision.text is not None else window
         self.scanned.append(out)
+        self.stored.append(decision.stored_text)
         if self.input_decision is not None:
             return self.guard.restore(self.app, out, self.input_decision)
         return out
@@ -118,6 +121,7 @@ class OutputStreamGuard:
         if decision.action == "redact" and decision.text is not None and decision.text.startswith(kept):
             appended = decision.text[len(kept) :]
             self.scanned.append(appended)
+            self.stored.append(appended)
             return appended
         return ""
 
@@ -144,6 +148,8 @@ class OutputStreamGuard:
         self.guard.pseudonyms.remember(merged, self.vault.values)
         if any(d.text is not None for d in decisions) and merged.action not in ("block", "escalate"):
             merged.text = "".join(self.scanned)
+        if self.stopped is None and self.stored and all(text is not None for text in self.stored):
+            merged.stored_text = "".join(text or "" for text in self.stored)
         return merged
 
 

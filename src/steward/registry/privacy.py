@@ -84,6 +84,7 @@ def anonymise(record: Record) -> Record:
     record.consent = False
     for decision in record.decisions:
         decision.text = None
+        decision.stored_text = None
         decision.findings = [replace(f, detail="") for f in decision.findings]
     for item in record.feedback:
         item.comment = ""

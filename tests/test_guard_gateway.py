@@ -89,14 +89,59 @@ def test_a_denied_topic_is_held_for_review(client: Client, runtime: Runtime) -> 
     assert runtime.store.get_record(result.record.id).status == "escalated"
 
 
-def test_an_escalated_request_is_queued_and_can_be_approved(client: Client, runtime: Runtime) -> None:
+def test_an_approved_question_is_answered_once_under_the_output_policy(client: Client, runtime: Runtime) -> None:
     from steward.guardrails.review import ReviewQueue
     from steward.types import LOCAL_OPERATOR
 
+    calls = len(_model(runtime).history)
     result = client.chat("booking", "Which stocks and crypto coins should I invest in this year?")
+    assert "GET /v1/reviews/" in result.text and len(_model(runtime).history) == calls  # held before the model
+    assert client.review(result.record.id)["status"] == "pending"
     queue = ReviewQueue(runtime.store.engine)
     item = queue.get(LOCAL_OPERATOR, result.record.id)
     assert queue.approve(LOCAL_OPERATOR, item.id).status == "approved"
+    _model(runtime).enqueue("I can't give investment advice; a licensed adviser can. Write to bob@example.com.")
+    released = client.review(result.record.id)
+    assert released["status"] == "approved" and released["stage"] == "input"
+    assert released["answer"] == (
+        "I can't give investment advice; a licensed adviser can. Write to <EMAIL_ADDRESS>."
+    )
+    sent, _ = _model(runtime).history[-1]
+    assert sent[-1].content.endswith("Which stocks and crypto coins should I invest in this year?")
+    answer = runtime.store.get_record(released["released_record_id"])  # its own record, output-scanned
+    assert answer.status == "served" and [d.stage for d in answer.decisions] == ["output"]
+    assert answer.explanation == {"approved_review": item.id}
+    assert client.review(result.record.id) == released  # answered once: a second fetch returns the same
+    assert len(_model(runtime).history) == calls + 1
+
+
+def test_an_approved_answer_is_released_and_a_rejected_one_never(client: Client, runtime: Runtime) -> None:
+    from steward.guardrails.review import ReviewQueue
+    from steward.types import LOCAL_OPERATOR
+
+    queue = ReviewQueue(runtime.store.engine)
+    held = []
+    for _ in range(2):
+        _model(runtime).enqueue("Guaranteed returns of 12% a year with our fund.")
+        held.append(client.chat("advice", "How should I save?"))
+    assert all(h.steward["status"] == "escalated" for h in held)
+    queue.approve(LOCAL_OPERATOR, queue.get(LOCAL_OPERATOR, held[0].record.id).id)
+    queue.reject(LOCAL_OPERATOR, queue.get(LOCAL_OPERATOR, held[1].record.id).id)
+    approved, rejected = client.review(held[0].record.id), client.review(held[1].record.id)
+    assert approved["stage"] == "output"
+    assert approved["answer"] == "Guaranteed returns of 12% a year with our fund."
+    assert rejected["status"] == "rejected" and "answer" not in rejected
+
+
+def test_only_the_apps_own_team_may_fetch_a_review(client: Client, runtime: Runtime) -> None:
+    from steward.errors import PermissionDenied
+    from steward.types import Principal
+
+    result = client.chat("booking", "Which stocks and crypto coins should I invest in this year?")
+    other_team = Principal(key_id="k1", role="app", team="other", apps=("booking",))
+    stranger = Client(runtime=runtime, principal=other_team)
+    with pytest.raises(PermissionDenied, match="may not call app 'booking'"):
+        stranger.review(result.record.id)
 
 
 def test_streamed_toxic_answer_releases_nothing(client: Client, runtime: Runtime) -> None:
@@ -123,3 +168,20 @@ def test_compliance_disclosure_is_appended_through_the_gateway(client: Client, r
     _model(runtime).enqueue("You could buy an index fund.")
     result = client.chat("tips", "How should I save?")
     assert result.text.endswith("Capital is at risk; this is not personal financial advice.")
+
+
+def test_reviews_are_served_over_http(client: Client, runtime: Runtime) -> None:
+    import httpx
+    from tests.gateway_fixtures import LiveServer
+
+    result = client.chat("booking", "Which stocks and crypto coins should I invest in this year?")
+    secret, _ = runtime.store.create_key(role="admin", name="reviews over http")
+    headers = {"Authorization": f"Bearer {secret}"}
+    with LiveServer(runtime) as server:
+        pending = httpx.get(f"{server.url}/v1/reviews/{result.record.id}", headers=headers)
+        missing = httpx.get(f"{server.url}/v1/reviews/rec_nope", headers=headers)
+        anonymous = httpx.get(f"{server.url}/v1/reviews/{result.record.id}")
+    assert pending.status_code == 200 and pending.json()["status"] == "pending"
+    assert pending.json()["reasons"] == ["denied_topic"]
+    assert missing.status_code == 404 and "no review item" in missing.json()["error"]["message"]
+    assert anonymous.status_code == 401

@@ -313,6 +313,12 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
         )
         return ORJSONResponse({"ok": True})
 
+    @api.get("/v1/reviews/{record_id}")
+    async def review_outcome(record_id: str, request: Request) -> ORJSONResponse:
+        """A held request's review: pending, rejected, or approved with the released answer."""
+        principal, _ = await principal_of(request)
+        return ORJSONResponse(await gateway.review_outcome(principal, record_id))
+
     @api.get("/metrics")
     async def metrics() -> Response:
         return Response(gateway.metrics.render(), media_type=gateway.metrics.content_type)

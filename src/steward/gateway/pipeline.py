@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from steward.config import AppSpec, Project, Settings
-from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation, StewardError
+from steward.errors import InvalidRequest, NotFound, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway.metrics import Metrics
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
 from steward.models.base import cost_of
@@ -27,7 +27,10 @@ from steward.types import Decision, Feedback, GenerationParams, Message, Princip
 
 log = logging.getLogger("steward.requests")
 
-HELD_FOR_REVIEW = "Your request is being reviewed by a person; the answer will be released after approval."
+HELD_FOR_REVIEW = (
+    "Your request is being reviewed by a person; once it is approved, GET /v1/reviews/<record_id> (this "
+    "response's steward.record_id) returns the answer."
+)
 REFUSAL = "I can't help with that request."
 
 
@@ -128,17 +131,26 @@ class Gateway:
         self.metrics = metrics or Metrics()
         self.tracer = tracer
         self._in_flight = 0  # requests between entry and their record; one alone may commit it inline
+        self._releasing: dict[str, asyncio.Lock] = {}  # review items whose approved question is being answered
 
     # ---- public entry points -------------------------------------------------------------------------
 
-    async def chat(self, request: ChatRequest, principal: Principal, auth_ms: float = 0.0) -> ChatResult:
-        """Serve one non-streamed request and return once its record is durable."""
+    async def chat(
+        self, request: ChatRequest, principal: Principal, auth_ms: float = 0.0, *, approved: str | None = None
+    ) -> ChatResult:
+        """Serve one non-streamed request and return once its record is durable.
+
+        `approved`: the review item whose held question a human approved (`review_outcome`): the input stage does
+        not run again, the output stage does, and the record names the item.
+        """
         started = time.perf_counter()
         record = self._new_record(request, principal, auth_ms)
+        if approved is not None:
+            record.explanation = {"approved_review": approved}
         self._in_flight += 1
         try:
             app = self._authorise(request, principal)
-            prepared = await self._prepare(app, request, principal, record)
+            prepared = await self._prepare(app, request, principal, record, screen=approved is None)
             if prepared.early_answer is not None:
                 return await self._finish(record, app, prepared.early_answer, "stop", started)
             t0 = time.perf_counter()
@@ -203,6 +215,47 @@ class Gateway:
             raise error from exc
         finally:
             self._in_flight -= 1
+
+    async def review_outcome(self, principal: Principal, record_id: str) -> dict[str, Any]:
+        """Where a held request stands, and once approved what it released (`GET /v1/reviews/{record_id}`).
+
+        An approved answer is released as held. An approved question is answered now, once: the model runs on
+        the held (possibly redacted) question under the output policy, as a request with its own record, and the
+        item keeps the answer and that record's id, so every later fetch returns the same.
+        """
+        if self.guard is None:
+            raise NotFound("this gateway has no guardrails, so nothing is ever held for review.")
+        queue = self.guard.review_queue(self.store)
+        item = await asyncio.to_thread(queue.outcome, principal, record_id)
+        if item.status == "approved" and item.released_at is None:
+            lock = self._releasing.setdefault(item.id, asyncio.Lock())
+            async with lock:
+                item = await asyncio.to_thread(queue.outcome, principal, record_id)
+                if item.released_at is None:
+                    item = await self._release(queue, item, principal)
+            self._releasing.pop(item.id, None)
+        out: dict[str, Any] = {
+            "record_id": item.record_id,
+            "review_id": item.id,
+            "status": item.status,
+            "stage": item.stage,
+            "reasons": list(item.reasons),
+        }
+        if item.status == "approved":
+            out["answer"] = item.released_text
+            if item.released_record_id is not None:
+                out["released_record_id"] = item.released_record_id
+        return out
+
+    async def _release(self, queue: Any, item: Any, principal: Principal) -> Any:
+        if item.stage != "input":
+            return await asyncio.to_thread(queue.release, item, item.held_text or "", None)
+        original = await asyncio.to_thread(self.store.get_record, item.record_id)
+        request = ChatRequest(
+            app=item.app, messages=[Message("user", item.held_text or "")], subject=original.subject
+        )
+        result = await self.chat(request, principal, approved=item.id)
+        return await asyncio.to_thread(queue.release, item, result.text, result.record.id)
 
     def add_feedback(self, principal: Principal, record_id: str, score: int, comment: str = "") -> None:
         """A human's judgement of an answer, attached to its record (same team only)."""
@@ -278,7 +331,7 @@ class Gateway:
         return decision
 
     async def _prepare(
-        self, app: AppSpec, request: ChatRequest, principal: Principal, record: Record
+        self, app: AppSpec, request: ChatRequest, principal: Principal, record: Record, *, screen: bool = True
     ) -> _Prepared:
         params = self._params(app, request)
         record.params = {
@@ -290,7 +343,9 @@ class Gateway:
             "json_schema": params.json_schema is not None,
         }
         record.prompt_version = app.prompt.version
-        messages, decision = await self._screen_input(request.app, list(request.messages), record)
+        messages, decision = list(request.messages), None
+        if screen:
+            messages, decision = await self._screen_input(request.app, messages, record)
         if record.status == "escalated":
             return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         last = _last_user_index(messages)
@@ -459,7 +514,8 @@ class Gateway:
         if prepared.sources and self.retriever is not None:
             # the grounding check embeds the answer's sentences: a worker thread, like the scanners
             verdict = await asyncio.to_thread(self.retriever.check, app_name, text, prepared.sources)
-            record.explanation = {"grounding": verdict.as_dict() if hasattr(verdict, "as_dict") else verdict}
+            grounding = verdict.as_dict() if hasattr(verdict, "as_dict") else verdict
+            record.explanation = {**(record.explanation or {}), "grounding": grounding}
             if getattr(verdict, "replacement", None):
                 record.status = "declined"
                 text = verdict.replacement

@@ -82,6 +82,21 @@ class ReviewQueue:
         check(principal, "read", item.team)
         return item
 
+    def outcome(self, principal: Principal, record_id: str) -> ReviewItem:
+        """The item of a held request, for whoever may call its app (the client waiting for the answer) or
+        read the queue."""
+        item = sql.get_item(self.engine, record_id)
+        if principal.role == "app":
+            if not principal.may_use(item.app) or (principal.key_id is not None and principal.team != item.team):
+                raise PermissionDenied(f"this key may not call app {item.app!r}, so it may not read its reviews.")
+            return item
+        check(principal, "read", item.team)
+        return item
+
+    def release(self, item: ReviewItem, text: str, record_id: str | None) -> ReviewItem:
+        """Keep what an approved item gave the client (the first release wins)."""
+        return sql.release(self.engine, item.id, text, record_id)
+
     def approve(self, principal: Principal, item_id: str, note: str = "") -> ReviewItem:
         """Release the held answer."""
         return self._decide(principal, item_id, "approved", note)

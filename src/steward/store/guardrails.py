@@ -3,9 +3,9 @@
 A request whose decision is `escalate` is recorded (status "escalated") and a review item is added here,
 pointing at the record. The item keeps what a reviewer needs — the stage, the public reasons, the policy
 version and the held text (the answer that was withheld, or the input that was held before the model) — and,
-once decided, who decided, when, and the note. A decision is one conditional UPDATE (`WHERE status =
-'pending'`), so two reviewers racing cannot both decide. A refused item's held text is erased: nothing that
-was refused is kept longer than needed.
+once decided, who decided, when, and the note; once released, what the client was given. A decision is one
+conditional UPDATE (`WHERE status = 'pending'`), so two reviewers racing cannot both decide. A refused item's
+held text is erased: nothing that was refused is kept longer than needed.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ review_items = Table(
     Column("decided_at", Float),
     Column("decided_by", NAME),
     Column("note", Text, nullable=False, default=""),
+    Column("released_text", Text),  # what an approved item gave the client (migration 0007)
+    Column("released_record_id", ID),  # the record of the answer to an approved question
+    Column("released_at", Float),
 )
 Index("ix_review_items_status_created_at", review_items.c.status, review_items.c.created_at)
 
@@ -73,6 +76,9 @@ class ReviewItem:
     decided_at: float | None
     decided_by: str | None
     note: str
+    released_text: str | None = None
+    released_record_id: str | None = None
+    released_at: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -116,6 +122,22 @@ def list_items(
         query = query.where(review_items.c.team == team)
     with engine.connect() as connection:
         return [_item(row) for row in connection.execute(query)]
+
+
+def release(engine: Engine, item_id: str, text: str, record_id: str | None) -> ReviewItem:
+    """Keep what an approved item released; the first release wins (a racing second one reads it back)."""
+    values = {"released_text": text, "released_record_id": record_id, "released_at": time.time()}
+    with engine.begin() as connection:
+        connection.execute(
+            update(review_items)
+            .where(
+                review_items.c.id == item_id,
+                review_items.c.status == "approved",
+                review_items.c.released_at.is_(None),
+            )
+            .values(**values)
+        )
+    return get_item(engine, item_id)
 
 
 def decide(engine: Engine, item_id: str, status: str, by: str, note: str) -> ReviewItem:

@@ -31,6 +31,16 @@ apps:
     route: [{{model: smol}}]
     prompt: {{system: "You are a helpful assistant. Answer in one sentence."}}
     params: {{temperature: 0.8, top_p: 0.95, seed: 11, max_tokens: 40}}
+  booking:
+    owner: qa@example.com
+    purpose: Booking summaries as JSON.
+    route: [{{model: smol}}]
+    params: {{temperature: 0.2, seed: 11, max_tokens: 60}}
+    response_schema:
+      type: object
+      required: [flight, gate]
+      properties: {{flight: {{type: string}}, gate: {{type: string}}}}
+      additionalProperties: false
 """
 
 SCHEMA = {
@@ -39,6 +49,13 @@ SCHEMA = {
     "required": ["city", "country"],
     "additionalProperties": False,
 }
+BOOKING_SCHEMA = {  # the `booking` app's response_schema
+    "type": "object",
+    "properties": {"flight": {"type": "string"}, "gate": {"type": "string"}},
+    "required": ["flight", "gate"],
+    "additionalProperties": False,
+}
+BOOKING = [{"role": "user", "content": "Flight BA117 leaves from gate B12. Summarise it as JSON."}]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +100,33 @@ def test_json_schema_response_format_is_honoured(served: tuple[LiveServer, str])
     )
     body = json.loads(response.choices[0].message.content or "")
     jsonschema.validate(body, SCHEMA)
+
+
+def test_an_app_schema_is_served_when_the_answer_completes(served: tuple[LiveServer, str]) -> None:
+    response = _client(served).chat.completions.create(model="booking", messages=BOOKING)
+    assert response.choices[0].finish_reason == "stop"
+    jsonschema.validate(json.loads(response.choices[0].message.content or ""), BOOKING_SCHEMA)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_answer_cut_off_by_max_tokens_fails_closed_with_a_clear_error(
+    served: tuple[LiveServer, str], stream: bool
+) -> None:
+    """Constrained decoding stops mid-document at max_tokens: a 502 that says so, never the broken JSON."""
+    live, _ = served
+    with pytest.raises(openai.APIStatusError) as caught:
+        response = _client(served).chat.completions.create(
+            model="booking", messages=BOOKING, max_tokens=6, stream=stream
+        )
+        if stream:  # the 502 comes before the first byte: nothing of the broken JSON is streamed
+            list(response)
+    error = caught.value
+    assert error.status_code == 502 and error.code == "invalid_structured_output"
+    assert "cut off at max_tokens=6" in error.message and "raise max_tokens" in error.message
+    record = live.runtime.store.get_record(error.response.headers["x-steward-record-id"])
+    assert record.status == "failed" and record.output is None and record.stream is stream
+    assert record.finish_reason == "length" and record.usage.completion_tokens == 6
+    assert record.model is not None and record.model.backend == "llama_cpp"
 
 
 def test_records_name_the_artefact_hash(served: tuple[LiveServer, str]) -> None:

@@ -97,6 +97,7 @@ class _Prepared:
     input_decision: Decision | None
     sources: list[Source]
     early_answer: str | None = None  # a decline or a held-for-review notice: no model call
+    enforcer: Any = None  # the app's response_schema (`SchemaEnforcer`): the answer is validated whole
 
 
 class _Recorded(Exception):
@@ -153,19 +154,7 @@ class Gateway:
             prepared = await self._prepare(app, request, principal, record, screen=approved is None)
             if prepared.early_answer is not None:
                 return await self._finish(record, app, prepared.early_answer, "stop", started)
-            t0 = time.perf_counter()
-            try:
-                served = await self.models.route(app).complete(
-                    prepared.messages, prepared.params, sticky_key=request.subject
-                )
-            finally:
-                record.latency.model_ms = _ms(t0)
-            served = await self._structured(app, request, prepared, served, record)
-            completion = served.completion
-            record.attempts = [_attempt(a) for a in served.attempts]
-            self._note_model(record, served.model, completion.usage, completion.finish_reason)
-            text = await self._guard_output(request.app, completion.text, prepared, record)
-            return await self._finish(record, app, text, completion.finish_reason, started)
+            return await self._answer(app, request, prepared, record, started)
         except PolicyViolation as exc:
             return await self._blocked(record, exc, started)
         except _Recorded as exc:
@@ -194,6 +183,11 @@ class Gateway:
             prepared = await self._prepare(app, request, principal, record)
             if prepared.early_answer is not None:
                 result = await self._finish(record, app, prepared.early_answer, "stop", started)
+                yield StreamEvent(text=result.text)
+                yield StreamEvent(result=result)
+                return
+            if prepared.enforcer is not None:  # structured output: nothing is released before it validates
+                result = await self._answer(app, request, prepared, record, started)
                 yield StreamEvent(text=result.text)
                 yield StreamEvent(result=result)
                 return
@@ -317,7 +311,8 @@ class Gateway:
             seed=defaults.seed if request.seed is None else request.seed,
             max_tokens=max_tokens,
             stop=request.stop,
-            json_schema=request.json_schema or app.response_schema,
+            # the app's schema is authoritative, as its system prompt is: it is what the answer is checked against
+            json_schema=app.response_schema or request.json_schema,
         )
 
     async def _scan(self, app_name: str, stage: Stage, text: str, record: Record) -> Decision | None:
@@ -372,7 +367,18 @@ class Gateway:
                 messages = list(self.retriever.compose(request.app, messages, sources))
         elif app.prompt.system:  # the app's system prompt is authoritative: a client's system messages are dropped
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
-        return _Prepared(self._with_canary(request.app, messages), params, decision, sources)
+        enforcer = self._schema_enforcer(app, request.app)
+        return _Prepared(self._with_canary(request.app, messages), params, decision, sources, enforcer=enforcer)
+
+    def _schema_enforcer(self, app: AppSpec, app_name: str) -> Any:
+        """The app's `response_schema` holds on every backend, whether or not guardrails are attached."""
+        if self.guard is not None:
+            return self.guard.schema_enforcer(app_name)  # its policy's `schema` rule may turn the re-ask off
+        if app.response_schema is None:
+            return None
+        from steward.guardrails.output_rules import SchemaEnforcer  # jsonschema only: no scanner is loaded
+
+        return SchemaEnforcer(app.response_schema)
 
     async def _screen_input(
         self, app_name: str, messages: list[Message], record: Record
@@ -440,22 +446,51 @@ class Gateway:
                 text = decision.text
         return await self._after_output(app_name, text, prepared, record)
 
+    async def _answer(
+        self, app: AppSpec, request: ChatRequest, prepared: _Prepared, record: Record, started: float
+    ) -> ChatResult:
+        """The model's whole answer: generated, held to the app's schema, scanned, then recorded."""
+        t0 = time.perf_counter()
+        try:
+            served = await self.models.route(app).complete(
+                prepared.messages, prepared.params, sticky_key=request.subject
+            )
+        finally:
+            record.latency.model_ms = _ms(t0)
+        served = await self._structured(app, request, prepared, served, record)
+        completion = served.completion
+        record.attempts = [_attempt(a) for a in served.attempts]
+        self._note_model(record, served.model, completion.usage, completion.finish_reason)
+        text = await self._guard_output(request.app, completion.text, prepared, record)
+        return await self._finish(record, app, text, completion.finish_reason, started)
+
     async def _structured(
         self, app: AppSpec, request: ChatRequest, prepared: _Prepared, served: Any, record: Record
     ) -> Any:
-        """Remote models are not constrained while decoding: validate, re-ask once, then fail closed."""
-        enforcer = self.guard.schema_enforcer(request.app) if self.guard is not None else None
-        if enforcer is None or served.model.ref.backend == "llama_cpp":
+        """Validate the answer against the app's schema on every backend; fail closed when it does not hold.
+
+        Remote models are not constrained while decoding: one re-ask with the validation errors, then fail.
+        llama.cpp decodes under the schema's grammar, so its answer fails only when it stops early (cut off at
+        `max_tokens`): a re-ask would stop at the same place, so it fails at once and says what to change.
+        """
+        enforcer = prepared.enforcer
+        if enforcer is None:
             return served
+        constrained = served.model.ref.backend == "llama_cpp"
         problems = enforcer.problems(served.completion.text)
-        if problems and enforcer.may_reask:
+        if problems and enforcer.may_reask and not constrained:
             first = served.completion.usage
             messages = enforcer.reask(prepared.messages, served.completion.text, problems)
             served = await self.models.route(app).complete(messages, prepared.params, sticky_key=request.subject)
             record.usage = Usage(first.prompt_tokens, first.completion_tokens)  # the re-ask is paid for too
+            constrained = served.model.ref.backend == "llama_cpp"  # a fallback may have answered it
             problems = enforcer.problems(served.completion.text)
-        if problems:
-            raise enforcer.fail(problems)
+        if problems:  # the record names the model and its tokens; the malformed answer is neither kept nor sent
+            completion = served.completion
+            record.attempts = [_attempt(a) for a in served.attempts]
+            self._note_model(record, served.model, completion.usage, completion.finish_reason)
+            cut_at = prepared.params.max_tokens if completion.finish_reason == "length" else None
+            raise enforcer.fail(problems, cut_at=cut_at, constrained=constrained)
         return served
 
     async def _stream_model(

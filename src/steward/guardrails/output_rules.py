@@ -6,7 +6,7 @@ appends the required text, blocks, escalates or warns. Leakage: the gateway puts
 the system prompt (`canary_line`); the canary in an answer is proof of leakage, and a long verbatim run of the
 system prompt (share of its word 8-grams) is strong evidence. Structured output: the answer must parse as
 JSON and validate against the app's `response_schema` (jsonschema); `SchemaEnforcer` gives the gateway the
-validate / re-ask once / fail closed loop for remote models.
+validate / re-ask once (remote models) / fail closed loop.
 """
 
 from __future__ import annotations
@@ -171,11 +171,12 @@ class StructuredOutputError(ModelError):
 
 @dataclass
 class SchemaEnforcer:
-    """Validate, re-ask once with the validation errors, then fail closed (for remote models).
+    """Validate, re-ask once with the validation errors, then fail closed.
 
-    llama.cpp needs none of this: the gateway passes the schema as `GenerationParams.json_schema` and the
-    backend constrains decoding to it. The gateway calls `problems(answer)`; when there are some and
-    `may_reask` is true it sends `reask(messages, answer, problems)` to the model once, then calls `fail`.
+    The gateway calls `problems(answer)` on every backend; when there are some and `may_reask` is true it
+    sends `reask(messages, answer, problems)` to a remote model once, then calls `fail`. llama.cpp is not
+    re-asked: the gateway passes the schema as `GenerationParams.json_schema` and the backend constrains
+    decoding to it, so its answer fails only when cut short, and would be cut short again.
     """
 
     schema: dict[str, Any]
@@ -199,10 +200,27 @@ class SchemaEnforcer:
         )
         return [*messages, Message("assistant", answer), Message("user", instruction)]
 
-    def fail(self, problems: list[str]) -> StructuredOutputError:
+    def fail(
+        self, problems: list[str], *, cut_at: int | None = None, constrained: bool = False
+    ) -> StructuredOutputError:
+        """The error for the caller: what was wrong and what to change (`cut_at`: the answer hit max_tokens)."""
+        if cut_at is not None:
+            hint = (
+                f"the answer was cut off at max_tokens={cut_at} before the JSON was complete; raise max_tokens "
+                "(the request's, or the app's params.max_tokens, which caps it)"
+            )
+        elif constrained:
+            hint = (
+                "llama.cpp decoded under the schema's grammar, so the schema likely uses keywords the grammar "
+                "does not enforce, or a stop sequence ended the answer early; simplify the schema"
+            )
+        else:
+            hint = (
+                "simplify the schema, use a stronger model, or a local llama.cpp model, which is constrained to "
+                "the schema while it decodes"
+            )
         return StructuredOutputError(
             "the model did not return JSON matching the app's response_schema"
             + (" after one re-ask" if self.asked else "")
-            + f" ({'; '.join(problems[:3])}); simplify the schema, use a stronger model, or a local llama.cpp "
-            "model, which is constrained to the schema while it decodes."
+            + f" ({'; '.join(problems[:3])}); {hint}."
         )

@@ -6,11 +6,14 @@ its input (`steward.guardrails.toxicity.normalise`: HTML entities, @mentions, UR
 Tweets are not what an assistant reads, and polite customer-service text is far from Davidson's "neither"
 tweets, so benign non-tweet texts are added to "neither": WildGuardMix benign prompts
 (../shared/data/injection/wildguard_benign.json; 25 % held out by hash, the same split as the injection model)
-and the benign customer-service prompts of scripts/synth_injection.py.
+and the benign customer-service prompts of scripts/synth_injection.py. Round 2 (session 6) adds HaluEval's
+instructions and ChatGPT answers (../shared/data/hallucination/halueval_general.json), everyday assistant text,
+split in halves by the injection model's salted hash: the training half joins "neither", the held-out half
+measures false alarms on text like an assistant's (written to `halueval_benign.jsonl` for `steward guard eval`).
 Split: 20 % of distinct normalised tweets held out by hash. C is chosen on a 10 % validation part of the
 training split; the held-out splits are scored once, after, and the figures are stored in the model's JSON.
 
-    python scripts/train_toxicity.py [--splits bench/results/toxicity]
+    python scripts/train_toxicity.py [--splits bench/results/toxicity] [--splits-only]
 """
 
 from __future__ import annotations
@@ -52,6 +55,25 @@ def benign_prompts(folder: Path) -> tuple[list[Row], list[Row]]:
     return train, test
 
 
+HALUEVAL_SALT = "steward-injection-round3-halueval"  # the injection model's split: the same half stays unseen
+
+
+def halueval_benign(path: Path) -> tuple[list[Row], list[Row]]:
+    """(train, held-out) HaluEval instructions and answers, deduplicated, labelled "neither"."""
+    unique: dict[str, None] = {}
+    for line in path.open(encoding="utf-8"):
+        if line.strip():
+            item = json.loads(line)
+            for text in (item["user_query"], item["chatgpt_response"]):
+                if text and text.strip():
+                    unique.setdefault(text.strip(), None)
+    train, test = [], []
+    for text in unique:
+        row = Row(text, 2, "halueval:" + text, "halueval")
+        (test if in_test(f"{HALUEVAL_SALT}:{text}", 50) else train).append(row)
+    return train, test
+
+
 def toxic_scores(model: object, texts: list[str]) -> np.ndarray:
     probabilities = model.predict_proba(model.tfidf_.transform(featurise(texts)))  # type: ignore[attr-defined]
     return np.asarray(probabilities[:, 0] + probabilities[:, 1])
@@ -62,13 +84,21 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA / "toxicity" / "davidson_labeled.csv")
     parser.add_argument("--splits", type=Path, default=ROOT / "bench" / "results" / "toxicity")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    parser.add_argument("--splits-only", action="store_true", help="write the held-out files and stop")
     args = parser.parse_args()
 
     data = rows(args.data)
     train = [r for r in data if not in_test(r.group, 20)]
     test = [r for r in data if in_test(r.group, 20)]
     benign_train, benign_test = benign_prompts(args.data.parents[1] / "injection")
-    train += benign_train
+    halueval = args.data.parents[1] / "hallucination" / "halueval_general.json"
+    halueval_train, halueval_test = halueval_benign(halueval)
+    write_jsonl([Row(r.text, int(r.label < 2), r.group, r.source) for r in test], args.splits / "test.jsonl")
+    write_jsonl([Row(r.text, 0, r.group, r.source) for r in halueval_test], args.splits / "halueval_benign.jsonl")
+    if args.splits_only:
+        print(f"held-out files written to {args.splits}")
+        return
+    train += benign_train + halueval_train
     fitting = [r for r in train if not in_test("validation:" + r.group, 10)]
     validation = [r for r in train if in_test("validation:" + r.group, 10)]
     print(f"train {len(fitting)} + validation {len(validation)}; test {len(test)}")
@@ -93,7 +123,9 @@ def main() -> None:
     benign_fpr = binary_metrics([0] * len(benign_test), toxic_scores(model, [r.text for r in benign_test]), 0.5)[
         "fpr"
     ]
-    print(json.dumps(held_out, indent=2), f"FPR on held-out benign prompts: {benign_fpr}")
+    halueval_scores = toxic_scores(model, [r.text for r in halueval_test])
+    halueval_fpr = binary_metrics([0] * len(halueval_test), halueval_scores, 0.5)["fpr"]
+    print(json.dumps(held_out, indent=2), f"held-out FPR: benign prompts {benign_fpr}, HaluEval {halueval_fpr}")
     print(classification_report([r.label for r in test], predicted, target_names=CLASSES, zero_division=0))
     meta = {
         "task": "toxic (hate or offensive) vs neither; classes hate/offensive/neither",
@@ -103,11 +135,11 @@ def main() -> None:
         "train_rows": len(train),
         "held_out_toxic_vs_neither": held_out,
         "held_out_benign_prompts_fpr": benign_fpr,
+        "held_out_halueval_fpr": halueval_fpr,
         "held_out_per_class": {k: {m: round(v, 4) for m, v in per_class[k].items()} for k in CLASSES},
         "trained_by": "scripts/train_toxicity.py",
     }
     export(model, "toxicity", CLASSES, meta).save(args.out)
-    write_jsonl([Row(r.text, int(r.label < 2), r.group, r.source) for r in test], args.splits / "test.jsonl")
     print(f"weights written to {args.out}; held-out split (toxic=1) in {args.splits / 'test.jsonl'}")
 
 

@@ -89,7 +89,7 @@ def test_the_canary_or_a_recited_system_prompt_is_a_leak(guard: Guard) -> None:
     canary = guard.canary("booking")
     assert canary and canary in guard.system_prompt("booking", "You are helpful.")
     leaked = guard.scan("booking", "output", f"Sure! My reference is {canary}.")
-    # the canary is random per installation: about 1 in 700 also reads as unprofessional to the tone rule (warn)
+    # the canary is random per installation: now and then it also reads as unprofessional to the tone rule (warn)
     assert leaked.action == "block" and "system_prompt_leak" in leaked.reasons
     recited = "My instructions say: " + guard.project.apps["booking"].prompt.system
     assert guard.scan("booking", "output", recited).action == "block"

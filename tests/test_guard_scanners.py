@@ -337,3 +337,8 @@ def test_the_builtin_classifier_fuses_injection_and_harm_intent() -> None:
     benign = "You are a chemist in a story. Explain step by step how to bake sourdough bread at home."
     assert model.harm.predict_proba([text])[0, 1] > model.harm.predict_proba([benign])[0, 1]
     assert model.probability(text) > model.probability(benign)
+
+
+def test_mastercard_2_series_cards_are_found_and_checked_by_luhn(pii: PiiScanner) -> None:
+    text = "Cards: 2221 0000 0000 0009, 2720-9999-9999-9996; not 2221 0000 0000 0001 or ref 2500 1234 5678 9012."
+    assert _found(pii, text) == {("CREDIT_CARD", "2221 0000 0000 0009"), ("CREDIT_CARD", "2720-9999-9999-9996")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from tests.guard_fixtures import GUARD_PROJECT
 from typer.testing import CliRunner
 
 from steward.cli import app, context
+from steward.guardrails.base import ScanContext
+from steward.types import Finding
 
 
 @pytest.fixture
@@ -96,6 +99,46 @@ def test_eval_human_output(cli: CliRunner, tmp_path: Path) -> None:
     )
     result = cli.invoke(app, ["guard", "eval", "toxicity", "--data", str(data)])
     assert result.exit_code == 0 and "precision" in result.output and "latency per item" in result.output
+
+
+class ColdFirstCallScanner:
+    """Costs 1 s on its first call (a lazy model load) and 1 ms after, on a fake clock; counts its calls."""
+
+    name = "cold"
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.texts: list[str] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        self.now += 1.0 if not self.texts else 0.001
+        self.texts.append(text)
+        at = text.find("Ann")
+        return [Finding("cold", "PERSON", 0.9, context.stage, at, at + 3)] if at >= 0 else []
+
+    def reason_code(self, finding: Finding) -> str:
+        return "cold"
+
+
+def test_eval_latency_is_per_item_after_one_untimed_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from steward.guardrails import evaluate
+
+    binary_rows = [{"text": "Ann here", "label": 1}, {"text": "nobody", "label": 0}, {"text": "Ann", "label": 1}]
+    pii_rows = [
+        {"text": "I am Ann.", "spans": [{"start": 5, "end": 8, "type": "PERSON"}]},
+        {"text": "x", "spans": []},
+    ]
+    for run, rows in ((evaluate.evaluate_binary, binary_rows), (evaluate.evaluate_pii, pii_rows)):
+        scanner = ColdFirstCallScanner()
+        monkeypatch.setattr(evaluate, "time", types.SimpleNamespace(perf_counter=scanner.clock))
+        figures = run(scanner, rows, 0.5)
+        assert scanner.texts == [rows[0]["text"]] + [row["text"] for row in rows]  # one warm-up, then each row
+        assert figures["n"] == len(rows)
+        assert figures["p50_ms"] == figures["p99_ms"] == 1.0  # the cold second is not any item's latency
+        assert figures["f1"] == 1.0  # the warm-up call is not scored
 
 
 def test_eval_rejects_a_bad_row_with_file_and_line(tmp_path: Path) -> None:

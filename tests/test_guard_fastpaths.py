@@ -17,7 +17,7 @@ from steward.guardrails import ner as ner_module
 from steward.guardrails.linear import featurise, featurise_reference
 from steward.guardrails.ner import EXCLUDED_COMPONENTS, name_candidates, windows
 from steward.guardrails.ner_decode import GreedyNerDecoder, UnsupportedNerModel
-from steward.guardrails.pii import MIN_PATTERN_SCORE, _not_a_name, analyzer
+from steward.guardrails.pii import MIN_PATTERN_SCORE, _not_a_name, _offline_tldextract, analyzer
 from steward.guardrails.recognizers import CachedEmailRecognizer
 
 SENTENCES = [
@@ -197,6 +197,25 @@ def test_email_recogniser_around_each_at_sign_equals_presidios() -> None:
         got = sorted((r.start, r.end, r.score) for r in ours.analyze(text, ["EMAIL_ADDRESS"]))
         want = sorted((r.start, r.end, r.score) for r in theirs.analyze(text, ["EMAIL_ADDRESS"]))
         assert got == want
+
+
+def test_the_suffix_list_is_built_when_the_analyzer_loads_not_on_the_first_email(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """tldextract builds its public-suffix trie on its first call (20-250 ms); that call belongs to loading."""
+    import tldextract.tldextract as tx
+
+    class Extractor:
+        suffix_list_urls = ()  # already offline
+        calls: list[str] = []
+
+        def __call__(self, url: str) -> object:
+            self.calls.append(url)
+            return None
+
+    monkeypatch.setattr(tx, "TLD_EXTRACTOR", Extractor())
+    _offline_tldextract()
+    assert Extractor.calls == ["example.com"]
 
 
 def test_patterns_too_weak_for_any_threshold_are_pruned() -> None:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from steward.cli import context
-from steward.config import load_project
+from steward.config import check_installed_scanners, load_project
 
 app = typer.Typer(no_args_is_help=True, help="Validate and inspect steward.yaml.")
 
@@ -22,9 +22,12 @@ def check(
 ) -> None:
     """Validate a steward.yaml; errors name file:line and what to change.
 
+    Also checks that every scanner a policy names under `plugins:` is installed (no model is loaded).
+
     Example: `steward config check steward.yaml`
     """
     project = load_project(file) if file else context.project()
+    check_installed_scanners(project)
     table = Table("app", "owner", "risk tier", "route", "prompt version", "policy", "rag")
     for name, spec in project.apps.items():
         route = ", ".join(f"{r.model}×{r.weight:g}" for r in spec.route)

@@ -114,6 +114,8 @@ def evaluate(
 ) -> None:
     """Evaluate a scanner on labelled data: precision, recall, F1, FPR (or per-type for PII), latency.
 
+    Latency is per item, p50/p99 over the file's items, after one untimed warm-up call (model loads excluded).
+
     Example: `steward guard eval injection --data prompts.jsonl --json`
     """
     from steward.guardrails.evaluate import evaluate_file
@@ -148,7 +150,9 @@ def _print_figures(result: dict[str, object]) -> None:
                 kind, *(f"{figures[k]:.3f}" for k in ("precision", "recall", "f1")), str(figures["support"])
             )
         context.console.print(table)
-    context.console.print(f"latency per item: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
+    context.console.print(
+        f"latency per item (after a warm-up call): p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms"
+    )
 
 
 @app.command("scanners")

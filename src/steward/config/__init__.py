@@ -6,7 +6,7 @@ hint. Secrets are referenced (`$env:NAME`), never stored. When no file is found 
 (`steward/defaults/steward.yaml`, the airport booking assistant) are used, so `steward serve` works anywhere.
 """
 
-from steward.config.loader import find_project_file, load_project, load_project_text
+from steward.config.loader import check_installed_scanners, find_project_file, load_project, load_project_text
 from steward.config.schema import AppSpec, ModelSpec, Params, Project, PromptSpec, RouteEntry, SecretRef
 from steward.config.settings import Settings
 
@@ -19,6 +19,7 @@ __all__ = [
     "RouteEntry",
     "SecretRef",
     "Settings",
+    "check_installed_scanners",
     "find_project_file",
     "load_project",
     "load_project_text",

@@ -203,6 +203,7 @@ class StagePolicy(_Strict):
 
 
 OUTPUT_ONLY = ("tone", "leakage", "schema_", "compliance")
+POLICY_STAGES = ("input", "retrieved", "output")
 
 
 class PolicySpec(_Strict):
@@ -233,3 +234,12 @@ class PolicySpec(_Strict):
     def stage(self, stage: str) -> StagePolicy:
         chosen: StagePolicy = getattr(self, stage)
         return chosen
+
+    def plugin_rules(self) -> list[tuple[str, str]]:
+        """`(stage, scanner name)` of every enabled `plugins:` entry: the scanners some plugin must provide."""
+        return [
+            (stage, name)
+            for stage in POLICY_STAGES
+            for name, rule in self.stage(stage).plugins.items()
+            if rule.enabled
+        ]

@@ -1,4 +1,11 @@
-"""Load `steward.yaml` with line numbers, so validation errors point at `file:line`."""
+"""Load `steward.yaml` with line numbers, so validation errors point at `file:line`.
+
+Parsing (`load_project_text`, `load_project`) depends on the file alone. Whether the scanners a policy names
+under `plugins:` are installed depends on the environment, so it is a separate check,
+`check_installed_scanners`, made by everything that validates or runs policies (`steward config check`,
+`open_runtime` behind `steward serve` and `ask`, and `Guard` behind `steward guard check`) with the same
+`file:line` message; the project keeps the line of every key for it.
+"""
 
 from __future__ import annotations
 
@@ -76,8 +83,24 @@ def load_project_text(text: str, source: str = PROJECT_FILE) -> Project:
             problems.append(f"{source}:{_line_for(loc, lines)}: {where}: {_hint(error)}")
         raise ConfigError("invalid steward.yaml:\n  " + "\n  ".join(problems)) from None
     project.source = source
+    project._lines = lines
     project.check_references()
     return project
+
+
+def check_installed_scanners(project: Project) -> None:
+    """Fail with `file:line`, the installed scanners and what to do when a policy's enabled `plugins:` entry
+    names a scanner that no installed plugin registers.
+
+    Cheap: with no such entry nothing is consulted; otherwise the `register_scanners` hook hands over each
+    scanner's name and factory only (the built-ins import their modules when a factory is called), so no model,
+    spaCy or classifier is loaded here.
+    """
+    if not any(policy.plugin_rules() for policy in project.policies.values()):
+        return
+    from steward.plugins import collect
+
+    project.check_scanners(collect("register_scanners"))
 
 
 def default_project_text() -> str:

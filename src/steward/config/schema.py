@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -214,6 +215,15 @@ class Project(Strict):
 
     source: str = Field("steward.yaml", exclude=True)
     root: Path = Field(default_factory=Path.cwd, exclude=True)
+    # key path -> line in `source`, filled by the loader, so checks made after parsing can name `file:line`
+    _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+
+    def where(self, path: tuple[str | int, ...]) -> str:
+        """`source:line` of a key path (its nearest enclosing key the loader saw), or `source` if unknown."""
+        for cut in range(len(path), 0, -1):
+            if path[:cut] in self._lines:
+                return f"{self.source}:{self._lines[path[:cut]]}"
+        return self.source
 
     def check_references(self) -> None:
         problems = []
@@ -227,6 +237,29 @@ class Project(Strict):
                 problems.append(f"apps.{name}.rag: {app.rag!r} is not declared under `collections:`")
         if problems:
             raise ConfigError(f"{self.source}: " + "; ".join(problems) + "; declare it or fix the name.")
+
+    def check_scanners(self, installed: Collection[str]) -> None:
+        """Fail with `file:line` for each enabled `plugins:` entry naming a scanner not in `installed`.
+
+        Pure: the caller says what is installed (`steward.config.check_installed_scanners` asks the plugins).
+        """
+        problems = []
+        for policy_name, policy in self.policies.items():
+            for stage, scanner in policy.plugin_rules():
+                path = ("policies", policy_name, stage, "plugins", scanner)
+                if scanner not in installed:
+                    problems.append(
+                        f"{self.where(path)}: {'.'.join(path)}: no installed plugin provides a guardrail scanner "
+                        f"named {scanner!r}"
+                    )
+        if problems:
+            known = ", ".join(sorted(installed)) or "none"
+            raise ConfigError(
+                "invalid steward.yaml:\n  "
+                + "\n  ".join(problems)
+                + f"\ninstalled scanners: {known}. Install the plugin package that provides it (one "
+                "registering the scanner in the `steward` entry-point group), or remove the entry from the policy."
+            )
 
     def app(self, name: str) -> AppSpec:
         from steward.errors import NotFound

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from steward.config import Project, Settings, load_project
+from steward.config import Project, Settings, check_installed_scanners, load_project
 from steward.gateway.auth import Authenticator
 from steward.gateway.metrics import Metrics
 from steward.gateway.pipeline import Gateway
@@ -58,6 +58,7 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
 
     if not isinstance(project, Project):
         project = load_project(project)
+    check_installed_scanners(project)  # before anything is opened; the same message as `steward config check`
     settings = settings or Settings.resolve(project)
     settings.home.mkdir(parents=True, exist_ok=True)
     synchronous = project.store.synchronous if settings.database_url.startswith("sqlite") else None

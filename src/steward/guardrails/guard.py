@@ -19,7 +19,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from steward.config import Project, Settings
+from steward.config import Project, Settings, check_installed_scanners
 from steward.config.guardrails import PluginRule, PolicySpec, Rule
 from steward.errors import ConfigError
 from steward.guardrails.base import Pseudonyms, ScanContext, Scanner, build_scanner
@@ -52,6 +52,7 @@ class Guard:
     """Scans texts of an app's requests by its policy; loads every model once."""
 
     def __init__(self, project: Project, key: bytes) -> None:
+        check_installed_scanners(project)  # file:line for a missing plugin, before any model loads
         self.project = project
         self.key = key
         self._scanners: dict[str, Scanner] = {}

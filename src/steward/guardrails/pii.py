@@ -96,6 +96,8 @@ def _offline_tldextract() -> None:
 
     if tx.TLD_EXTRACTOR.suffix_list_urls:
         tx.TLD_EXTRACTOR = tx.TLDExtract(suffix_list_urls=())
+    # Build its suffix trie now, with the other models (20-250 ms once), not in the first text with an e-mail.
+    tx.TLD_EXTRACTOR("example.com")
 
 
 @lru_cache(maxsize=1)

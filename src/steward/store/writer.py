@@ -306,6 +306,13 @@ class GroupCommitWriter:
 
     def _open_connection(self, inline: bool = False) -> Connection:
         connection = self._engine.connect()
+        if self._engine.dialect.name == "sqlite":
+            # Take the write lock when the transaction begins (BEGIN IMMEDIATE), so a wait for another writer
+            # goes through the busy timeout. A deferred BEGIN starts as a reader, and in WAL mode a reader whose
+            # snapshot another connection committed past cannot become the writer: SQLite answers "database is
+            # locked" at once, without waiting (four stores opening one fresh database hit it now and then).
+            dbapi_connection: Any = connection.connection.dbapi_connection
+            dbapi_connection.isolation_level = "IMMEDIATE"
         if inline:
             # Never wait for another connection's write lock (a CLI command, an ingest): the row is then left
             # to the writer thread, instead of stalling the event loop for the busy timeout (30 s).

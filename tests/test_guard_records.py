@@ -29,6 +29,12 @@ apps:
     route: [{model: scripted}]
     policy: private
     limits: {max_input_chars: 400}
+  summaries:
+    owner: ops@example.com
+    purpose: Booking summaries as JSON.
+    route: [{model: scripted}]
+    policy: private
+    response_schema: {type: object, required: [flight], properties: {flight: {type: string}}}
 policies:
   private:
     redact_records: true
@@ -136,3 +142,16 @@ def test_an_input_that_failed_before_its_scan_is_kept_redacted(client: Client, r
     [record] = [r for r in runtime.store.list_records(app="private", limit=1000) if r.id not in before]
     assert record.status == "failed" and not record.decisions  # nothing was screened
     assert NAME not in repr(record.input) and EMAIL not in repr(record.input)
+
+
+def test_a_failed_answer_keeps_no_personal_data_in_its_error(client: Client, runtime: Runtime) -> None:
+    from steward.errors import StewardError
+
+    before = {r.id for r in runtime.store.list_records(app="summaries", limit=1000)}
+    for _ in range(2):  # the answer and the one re-ask, both rejected by the schema with the values in the message
+        _scripted(runtime).enqueue(f'{{"flight": ["{NAME}", "{EMAIL}"]}}')
+    with pytest.raises(StewardError):
+        client.chat("summaries", "Summarise my booking.")
+    [record] = [r for r in runtime.store.list_records(app="summaries", limit=1000) if r.id not in before]
+    assert record.status == "failed" and record.error
+    assert EMAIL not in record.error and "<EMAIL_ADDRESS" in record.error

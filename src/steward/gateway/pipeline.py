@@ -47,6 +47,8 @@ class Guard(Protocol):
 
     def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str: ...
 
+    def unrestore(self, text: str, input_decision: Decision | None) -> str: ...
+
     def system_prompt(self, app: str, system: str) -> str: ...
 
     def schema_enforcer(self, app: str) -> Any: ...
@@ -74,6 +76,17 @@ class RecordStore(Protocol):
     def add_feedback(self, record_id: str, feedback: Feedback) -> None: ...
 
     def count_records(self) -> int: ...
+
+
+def _map_strings(value: Any, change: Any) -> Any:
+    """`value` (JSON-like) with `change` applied to every string in it."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: _map_strings(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(item, change) for item in value]
+    return value
 
 
 def _ms(start: float) -> float:
@@ -223,11 +236,13 @@ class Gateway:
         item = await asyncio.to_thread(queue.outcome, principal, record_id)
         if item.status == "approved" and item.released_at is None:
             lock = self._releasing.setdefault(item.id, asyncio.Lock())
-            async with lock:
-                item = await asyncio.to_thread(queue.outcome, principal, record_id)
-                if item.released_at is None:
-                    item = await self._release(queue, item, principal)
-            self._releasing.pop(item.id, None)
+            try:
+                async with lock:
+                    item = await asyncio.to_thread(queue.outcome, principal, record_id)
+                    if item.released_at is None:
+                        item = await self._release(queue, item)
+            finally:
+                self._releasing.pop(item.id, None)
         out: dict[str, Any] = {
             "record_id": item.record_id,
             "review_id": item.id,
@@ -239,16 +254,29 @@ class Gateway:
             out["answer"] = item.released_text
             if item.released_record_id is not None:
                 out["released_record_id"] = item.released_record_id
+                released = await asyncio.to_thread(self.store.get_record, item.released_record_id)
+                out["released_status"] = released.status  # "served", or blocked/held again by the output policy
         return out
 
-    async def _release(self, queue: Any, item: Any, principal: Principal) -> Any:
+    async def _release(self, queue: Any, item: Any) -> Any:
         if item.stage != "input":
             return await asyncio.to_thread(queue.release, item, item.held_text or "", None)
         original = await asyncio.to_thread(self.store.get_record, item.record_id)
+        params = original.params
         request = ChatRequest(
-            app=item.app, messages=[Message("user", item.held_text or "")], subject=original.subject
+            app=item.app,
+            messages=[Message("user", item.held_text or "")],
+            subject=original.subject,
+            consent=original.consent,
+            temperature=params.get("temperature"),
+            top_p=params.get("top_p"),
+            seed=params.get("seed"),
+            max_tokens=params.get("max_tokens"),
+            stop=tuple(params.get("stop") or ()),
         )
-        result = await self.chat(request, principal, approved=item.id)
+        # answered on behalf of the original caller, whoever fetches first (a reviewer, an auditor, the app)
+        caller = Principal(key_id=original.key_id, role="app", team=original.team or "default", apps=(item.app,))
+        result = await self.chat(request, caller, approved=item.id)
         return await asyncio.to_thread(queue.release, item, result.text, result.record.id)
 
     def add_feedback(self, principal: Principal, record_id: str, score: int, comment: str = "") -> None:
@@ -440,7 +468,7 @@ class Gateway:
                 raise PolicyViolation("the answer was withheld by the app's output policy.", decision.reasons)
             if decision.action == "escalate":
                 record.status = "escalated"
-                record.output = text
+                record.output = decision.text or text  # held as it would be released: redacted
                 return HELD_FOR_REVIEW
             if decision.action == "redact" and decision.text is not None:
                 text = decision.text
@@ -614,14 +642,21 @@ class Gateway:
             raise _Recorded(error) from exc
 
     def _queue_for_review(self, record: Record) -> None:
-        """Hold an escalated request for a human: the withheld answer, or the (redacted) question."""
-        assert self.guard is not None
+        """Hold an escalated request for a human: the withheld answer, or the question that was held, each as it
+        would go on once approved (redacted by the policy; under `redact_records`, as the record keeps it)."""
+        guard = self.guard
+        assert guard is not None
         decision = next(d for d in reversed(record.decisions) if d.action == "escalate")
+        inputs = [d for d in record.decisions if d.stage == "input"]
         if decision.stage == "output":
             held = record.output
-        else:
-            held = decision.text or (record.input[-1]["content"] if record.input else None)
-        self.guard.review_queue(self.store).hold(record, decision, held)
+            if held and not guard.redact_records(record.app):  # a stopped stream's answer was not redacted whole
+                held = guard.stored_text(record.app, "output", held, inputs[-1] if inputs else None)
+        else:  # the turn that was held (screening stopped there), not necessarily the last one
+            turns = [m for m in record.input if m.get("role") == "user"]
+            turn = turns[len(inputs) - 1]["content"] if 0 < len(inputs) <= len(turns) else None
+            held = turn if guard.redact_records(record.app) else (decision.text or turn)
+        guard.review_queue(self.store).hold(record, decision, held)
 
     async def _redact_for_storage(self, record: Record) -> None:
         """Privacy of logs: where policy says so, the record keeps only redacted texts, whatever happened.
@@ -651,7 +686,10 @@ class Gateway:
         rescan_output = answer is None and bool(outputs) and bool(record.output)
         for decision in record.decisions:
             decision.stored_text = None  # now in the record's input and output; not kept twice
-        if not unscreened and not rescan_output:
+        if record.explanation:  # the grounding check read the answer after its pseudonyms were restored
+            record.explanation = _map_strings(record.explanation, lambda text: guard.unrestore(text, conversation))
+        rescan_error = record.status == "failed" and bool(record.error)  # e.g. the values a schema rejected
+        if not unscreened and not rescan_output and not rescan_error:
             return
 
         def redact() -> None:
@@ -660,6 +698,8 @@ class Gateway:
                 record.input[i] = {**record.input[i], "content": content}
             if rescan_output and record.output:
                 record.output = guard.stored_text(record.app, "output", record.output, conversation)
+            if rescan_error and record.error:
+                record.error = guard.stored_text(record.app, "output", record.error, conversation)
 
         t0 = time.perf_counter()
         await asyncio.to_thread(redact)

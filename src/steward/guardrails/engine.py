@@ -10,9 +10,9 @@ whole and may append their required text (a `redact`: the text changed), block, 
 
 Every finding — also those under threshold — goes into the decision (and so the record) with its score;
 the client sees only the public reason codes. Where the policy keeps only redacted records (`keep_redacted`),
-the decision also carries `stored_text`: the text with the span of every finding at or above its threshold
-replaced, whatever the action (a blocked or held text is never redacted for the model, but its record must not
-keep personal data either).
+the decision also carries `stored_text`: the text with the span of every PII or secrets finding at or above its
+threshold replaced, whatever the action (a blocked text is never redacted for the model, but its record must
+not keep personal data either). An escalated text gets `text` too: redacted as it would go on once approved.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from steward.guardrails.redact import Vault, replace_spans
 from steward.types import ACTION_SEVERITY, Action, Decision, Finding, Stage
 
 WHOLE_TEXT_SCANNERS = frozenset({"schema"})  # need the complete answer: never run on a stream window
+# Scanners whose spans hold personal data or secrets, replaced in `stored_text` (an injection span is evidence)
+SPAN_SCANNERS = frozenset({"pii", "secrets"})
 
 
 @dataclass
@@ -72,7 +74,7 @@ def _weigh(name: str, rule: Rule, scanner: Scanner, findings: list[Finding], tal
     for finding in findings:
         if finding.score < rule.threshold:
             continue
-        if finding.start is not None:
+        if finding.start is not None and finding.scanner in SPAN_SCANNERS:
             tally.sensitive.append(finding)
         action: Action = rule.action
         if (pii is not None and finding.kind in pii.block_entities) or (
@@ -127,7 +129,8 @@ def evaluate(
         scanner_ms=timings,
     )
     appended = tally.appended if tally.action == "redact" else []
-    if tally.action == "redact":
+    if tally.action == "redact" or (tally.action == "escalate" and tally.to_redact):
+        # an escalated text is held as it would go on once a human approves it: redacted like any other
         decision.text = _redacted(compiled, text, tally.to_redact, appended, vault, hash_key)
     if keep_redacted:
         same = tally.action == "redact" and len(tally.sensitive) == len(tally.to_redact)

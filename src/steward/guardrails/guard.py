@@ -23,14 +23,11 @@ from steward.config import Project, Settings, check_installed_scanners
 from steward.config.guardrails import PluginRule, PolicySpec, Rule
 from steward.errors import ConfigError
 from steward.guardrails.base import Pseudonyms, ScanContext, Scanner, build_scanner
-from steward.guardrails.engine import WHOLE_TEXT_SCANNERS, CompiledStage, evaluate
+from steward.guardrails.engine import SPAN_SCANNERS, WHOLE_TEXT_SCANNERS, CompiledStage, evaluate
 from steward.guardrails.output_rules import SchemaEnforcer, canary_for, canary_line
 from steward.guardrails.redact import Vault
 from steward.guardrails.redact import restore as restore_values
 from steward.types import Decision, Stage
-
-# Scanners whose findings have spans a record must not keep (`stored_text`); the others judge a text as a whole.
-SPAN_SCANNERS = frozenset({"pii", "secrets"})
 
 STAGES: tuple[Stage, ...] = ("input", "retrieved", "output")
 
@@ -102,6 +99,7 @@ class Guard:
         include: Any = None,
         compliance: bool = True,
         cumulative: str | None = None,
+        keep_redacted: bool | None = None,
     ) -> Decision:
         spec = self.project.app(app)
         if not spec.policy:
@@ -116,6 +114,7 @@ class Guard:
             response_schema=spec.response_schema,
             extra={"cumulative": cumulative} if cumulative is not None else {},
         )
+        policy = self.project.policies[spec.policy]
         decision = evaluate(
             compiled,
             text,
@@ -124,7 +123,7 @@ class Guard:
             hash_key=self.key,
             include=include or (lambda name: True),
             compliance=compliance,
-            keep_redacted=self.project.policies[spec.policy].redact_records,
+            keep_redacted=policy.redact_records if keep_redacted is None else keep_redacted,
         )
         self.pseudonyms.remember(decision, vault.values)
         return decision
@@ -134,8 +133,18 @@ class Guard:
         answer cut short by a hold) as a record under `redact_records` may keep it: the stage's span scanners
         (PII, secrets) run on it and every counted span is replaced, with the conversation's pseudonyms."""
         vault = Vault.from_values(self.pseudonyms.of(conversation))
-        decision = self._scan(app, stage, text, vault=vault, include=SPAN_SCANNERS.__contains__, compliance=False)
+        decision = self._scan(
+            app, stage, text, vault=vault, include=SPAN_SCANNERS.__contains__, compliance=False, keep_redacted=True
+        )
         return text if decision.stored_text is None else decision.stored_text
+
+    def unrestore(self, text: str, input_decision: Decision | None) -> str:
+        """The inverse of `restore`: the conversation's real values back to their placeholders (for records of
+        text that was made after restoring, such as the grounding check's sentences)."""
+        values = self.pseudonyms.of(input_decision)
+        for placeholder, value in sorted(values.items(), key=lambda item: -len(item[1])):
+            text = text.replace(value, placeholder)
+        return text
 
     def restore(self, app: str, text: str, input_decision: Decision) -> str:
         """Put real values back where the input was pseudonymised and the policy allows it."""

@@ -283,6 +283,10 @@ def test_guard_eval_takes_a_local_checkpoint_for_the_classifier_scanners(toxic_b
     assert result["n"] == 2 and result["recall"] == 1.0  # threshold 0: every row is flagged
     with pytest.raises(InvalidRequest, match="applies to injection and toxicity"):
         evaluate_file("secrets", data, model_path=toxic_bert_like)
+    insults = evaluate_file("toxicity", data, model_path=toxic_bert_like, labels=["insult"], threshold=0.0)
+    assert insults["recall"] == 1.0
+    with pytest.raises(InvalidRequest, match="goes with --model-path"):
+        evaluate_file("toxicity", data, labels=["insult"])
 
 
 def test_canaries_never_look_like_personal_data_or_secrets(pii: PiiScanner) -> None:

@@ -111,6 +111,10 @@ def evaluate(
             help="injection, toxicity: a local transformers checkpoint (backend: hub) instead of the shipped one.",
         ),
     ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option("--labels", help="With --model-path: comma-separated labels that count as positive."),
+    ] = None,
 ) -> None:
     """Evaluate a scanner on labelled data: precision, recall, F1, FPR (or per-type for PII), latency.
 
@@ -129,6 +133,7 @@ def evaluate(
         entities=wanted,
         stage=stage.value,
         model_path=model_path,
+        labels=[label.strip() for label in labels.split(",") if label.strip()] if labels else None,
     )
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")

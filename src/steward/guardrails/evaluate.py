@@ -103,7 +103,7 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 
 
 def make_scanner(
-    name: str, entities: list[str] | None = None, model_path: str | None = None
+    name: str, entities: list[str] | None = None, model_path: str | None = None, labels: list[str] | None = None
 ) -> tuple[Scanner, float]:
     """The scanner with its default options (or the hub checkpoint in `model_path`), and its rule's threshold."""
     rule_type = DEFAULT_RULES.get(name, Rule)
@@ -114,6 +114,14 @@ def make_scanner(
         if not issubclass(rule_type, ClassifierRule):
             raise InvalidRequest(f"--model-path applies to injection and toxicity, not {name}.")
         options.update(backend="hub", model_path=model_path)
+        if labels and name == "injection":
+            if len(labels) != 1:
+                raise InvalidRequest("--labels for injection names one label: the checkpoint's attack class.")
+            options["injection_label"] = labels[0]
+        elif labels:
+            options["toxic_labels"] = labels
+    elif labels:
+        raise InvalidRequest("--labels goes with --model-path: it names the checkpoint's positive labels.")
     rule = rule_type.model_validate(options)
     return build_scanner(name, rule.model_dump(mode="json")), rule.threshold
 
@@ -212,11 +220,12 @@ def evaluate_file(
     entities: list[str] | None = None,
     stage: Stage = "input",
     model_path: str | None = None,
+    labels: list[str] | None = None,
 ) -> dict[str, Any]:
     """Evaluate scanner `name` on the labelled file; the figures as a dict (see module docstring)."""
     pii = name == "pii"
     rows = read_rows(path, pii)
-    scanner, default_threshold = make_scanner(name, entities, model_path)
+    scanner, default_threshold = make_scanner(name, entities, model_path, labels)
     cut = default_threshold if threshold is None else threshold
     result = (
         evaluate_pii(scanner, rows, cut, any_type, stage) if pii else evaluate_binary(scanner, rows, cut, stage)

@@ -62,7 +62,7 @@ class HubTextClassifier:
             if len(chosen) != len(lowered):
                 raise ArtefactError(
                     f"label {sorted(wanted)} is not one of the model's labels {sorted(names.values())}; "
-                    f"set {option} to one of them."
+                    f"set {option} (or `--labels` of `steward guard eval`) to one of them."
                 )
             return sorted(chosen)
         negated = re.compile(r"non|not", re.I)  # "non-toxic", "nothate"
@@ -73,7 +73,7 @@ class HubTextClassifier:
             return [1]  # the usual (negative, positive) order
         raise ArtefactError(
             f"cannot tell which of the labels {sorted(names.values())} means {what}; "
-            f"set `{option}:` in the policy."
+            f"set `{option}:` in the policy (`--labels` for `steward guard eval`)."
         )
 
     def label_scores(self, text: str) -> dict[str, float]:

@@ -173,3 +173,26 @@ def test_a_database_from_a_newer_steward_is_refused_with_a_hint(tmp_path: Path) 
         connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999_from_the_future')"))
     with pytest.raises(StoreError, match=r"newer Steward.*9999_from_the_future"):
         Store.open(url)
+
+
+def test_the_wal_switch_waits_out_another_connections_lock(tmp_path: Path) -> None:
+    """Several processes opening one fresh file switch it to WAL together; a switch that finds the file locked
+    (SQLite answers at once there, without the busy timeout) tries again until the lock is gone."""
+    import sqlite3
+
+    from steward.store.engine import _switch_to_wal
+
+    path = tmp_path / "fresh.db"
+    holder = sqlite3.connect(path, timeout=0, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    other = sqlite3.connect(path, timeout=0)
+    release = threading.Timer(0.1, holder.rollback)
+    release.start()
+    try:
+        _switch_to_wal(other.cursor())
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        release.join()
+        other.close()
+        holder.close()

@@ -10,6 +10,8 @@ psycopg 3 driver that Steward ships with.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +81,30 @@ def _synchronous_level(from_url: Any, given: str | None) -> str:
     return level
 
 
+def _switch_to_wal(cursor: Any, attempts: int = 100) -> None:
+    """Put a fresh database file in WAL mode (once: later connections find it so).
+
+    The switch needs a moment of exclusive access. When several processes open one fresh file at once, two
+    switching together can deadlock on their locks, and SQLite then answers "database is locked" at once instead
+    of waiting in the busy timeout: try again shortly, until one of them has switched the file.
+    """
+    for attempt in range(attempts):
+        try:
+            (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (1 + attempt % 5))
+
+
 def _sqlite_pragmas(synchronous: str) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         try:
-            # Switching to WAL needs a moment of exclusive access, so only ask when the file is not WAL yet.
-            (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
-            if str(mode).lower() != "wal":
-                cursor.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cursor)
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             # When the WAL rewinds (steward.store.writer.Checkpointer), keep at most this much of the file
             cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")

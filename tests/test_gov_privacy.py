@@ -81,6 +81,22 @@ def test_erase_can_anonymise_instead(gov: Gov) -> None:
     assert "ann4711" not in _raw_bodies(gov)[record.id]
 
 
+def test_anonymising_erasure_clears_what_review_items_held_and_released(gov: Gov) -> None:
+    from steward.guardrails.review import ReviewQueue
+    from steward.types import LOCAL_OPERATOR
+
+    record = _record("claims", "bob0815", email=True)
+    record.status = "escalated"
+    gov.store.write_sync(record)
+    queue = ReviewQueue(gov.store.engine)
+    held = Decision(stage="output", action="escalate", reasons=["compliance:guarantee"])
+    item = queue.hold(record, held, "Write to bob@example.com for guaranteed returns.")
+    queue.release(queue.approve(LOCAL_OPERATOR, item.id), "Write to bob@example.com.", None)
+    privacy.erase_subject(gov.store, "bob0815", gov.alice, mode="anonymise")
+    kept = queue.get(LOCAL_OPERATOR, item.id)
+    assert kept.status == "approved" and kept.held_text is None and kept.released_text is None
+
+
 def test_erase_refuses_without_a_subject(gov: Gov) -> None:
     with pytest.raises(InvalidRequest, match="give the subject id"):
         privacy.erase_subject(gov.store, " ", gov.alice)

@@ -22,6 +22,7 @@ from steward.errors import InvalidRequest
 from steward.registry import audit
 from steward.registry.identity import Actor
 from steward.store import governance as sql
+from steward.store import guardrails as review_sql
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.crypto import cipher, open_body, seal_body
 from steward.types import Record, now
@@ -118,6 +119,7 @@ def enforce_retention(
                 for row in rows:
                     sql.rewrite_record(conn, row.id, _anonymised_body(row.body), stamp)
                 sql.clear_feedback_comments(conn, ids)
+                review_sql.clear_texts(conn, ids)
                 done = len(rows)
             total.records += done
             audit.append_in(
@@ -168,6 +170,7 @@ def erase_subject(
             for row in rows:
                 sql.rewrite_record(conn, row.id, _anonymised_body(row.body), stamp)
             result.feedback = sql.clear_feedback_comments(conn, ids)
+            review_sql.clear_texts(conn, ids)  # held and released texts of escalated requests
             result.records = len(rows)
         result.datasets = sql.delete_dataset_rows(conn, record_ids=ids, subject_hash=hashed)
         audit.append_in(

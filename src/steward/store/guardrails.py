@@ -124,6 +124,18 @@ def list_items(
         return [_item(row) for row in connection.execute(query)]
 
 
+def clear_texts(conn: Any, record_ids: list[str]) -> int:
+    """Erase what review items of these records held and released (anonymising erasure keeps the items)."""
+    if not record_ids:
+        return 0
+    result = conn.execute(
+        update(review_items)
+        .where(review_items.c.record_id.in_(record_ids))
+        .values(held_text=None, released_text=None)
+    )
+    return int(result.rowcount or 0)
+
+
 def release(engine: Engine, item_id: str, text: str, record_id: str | None) -> ReviewItem:
     """Keep what an approved item released; the first release wins (a racing second one reads it back)."""
     values = {"released_text": text, "released_record_id": record_id, "released_at": time.time()}

@@ -37,6 +37,11 @@ class Row:
     source: str
 
 
+# HaluEval prompts are halved by this salt for every model that trains on them (injection, toxicity), so the same
+# half stays unseen by all of them (and by scripts/make_injection_checks.py, which scores it).
+HALUEVAL_SALT = "steward-injection-round3-halueval"
+
+
 def in_test(group: str, percent: int = 25) -> bool:
     return int(hashlib.sha256(group.encode()).hexdigest(), 16) % 100 < percent
 

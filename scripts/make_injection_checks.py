@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import re
 import sys
 from pathlib import Path
 
+from _training import HALUEVAL_SALT, in_test
+
 ROOT = Path(__file__).resolve().parent.parent
-HALUEVAL_SALT = "steward-injection-round3-halueval"
 DAVIDSON_SALT = "steward-injection-round3-davidson"
 TRIGGER_WORDS = re.compile(
     r"\b(ignore|ignoring|instructions?|system prompt|forget|pretend|act as|override|disregard|bypass|jailbreak|"
@@ -33,16 +33,12 @@ TRIGGER_WORDS = re.compile(
 )
 
 
-def in_share(key: str, percent: int) -> bool:
-    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % 100 < percent
-
-
 def halueval_held_out(path: Path) -> list[str]:
     unique: dict[str, None] = {}
     for line in path.open(encoding="utf-8"):
         if line.strip():
             unique.setdefault(json.loads(line)["user_query"].strip(), None)
-    return [text for text in unique if text and in_share(f"{HALUEVAL_SALT}:{text}", 50)]
+    return [text for text in unique if text and in_test(f"{HALUEVAL_SALT}:{text}", 50)]
 
 
 def bbq(path: Path) -> list[str]:
@@ -56,7 +52,7 @@ def davidson(path: Path, percent: int = 10) -> list[str]:
     unique: dict[str, None] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for item in csv.DictReader(handle):
-            if in_share(f"{DAVIDSON_SALT}:{item['tweet']}", percent):
+            if in_test(f"{DAVIDSON_SALT}:{item['tweet']}", percent):
                 unique.setdefault(item["tweet"], None)
     return list(unique)
 

@@ -40,6 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 from _training import (
     DATA,
+    HALUEVAL_SALT,
     ROOT,
     Row,
     binary_metrics,
@@ -116,7 +117,6 @@ TRIGGER_WORDS = re.compile(
 # Round 3: an independent benign source of instruction-style prompts (HaluEval "general" user queries, Alpaca-style
 # instructions such as "Give an example input to the following instruction"). Halved by a salted hash of the text
 # before any score was looked at: one half is trained on, the other is held out and scored once.
-HALUEVAL_SALT = "steward-injection-round3-halueval"
 # The trigger-word filter of the round-3 external benign evaluation (the lead's, wider than TRIGGER_WORDS).
 EXTERNAL_TRIGGER_WORDS = re.compile(
     r"\b(ignore|ignoring|instructions?|system prompt|forget|pretend|act as|override|disregard|bypass|jailbreak|"

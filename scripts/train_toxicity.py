@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from _training import DATA, ROOT, Row, binary_metrics, export, fit, in_test, write_jsonl
+from _training import DATA, HALUEVAL_SALT, ROOT, Row, binary_metrics, export, fit, in_test, write_jsonl
 from sklearn.metrics import classification_report
 
 from steward.guardrails.linear import WEIGHTS_DIR, featurise
@@ -53,9 +53,6 @@ def benign_prompts(folder: Path) -> tuple[list[Row], list[Row]]:
         (test if in_test(row.group) else train).append(row)
     train += [Row(str(r["text"]), 2, "synthetic", "synthetic") for r in generate(1500, 7) if r["label"] == 0]
     return train, test
-
-
-HALUEVAL_SALT = "steward-injection-round3-halueval"  # the injection model's split: the same half stays unseen
 
 
 def halueval_benign(path: Path) -> tuple[list[Row], list[Row]]:

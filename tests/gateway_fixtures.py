@@ -7,10 +7,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 
+from steward.client import Client
 from steward.config import Settings, load_project_text
 from steward.gateway.assemble import Runtime, open_runtime
 from steward.gateway.http import create_app
@@ -48,6 +50,30 @@ def make_runtime(home: Path, text: str = SCRIPTED_PROJECT) -> Runtime:
     project.root = home
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'steward.db'}")
     return open_runtime(project, settings)
+
+
+def module_runtime(project: str, name: str) -> Any:
+    """A module-scoped `runtime` fixture serving `project`, for modules whose tests share one server-side state
+    (a test module assigns it, `runtime = module_runtime(...)`, and imports `module_client` beside it)."""
+
+    @pytest.fixture(scope="module", name="runtime")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+        rt = make_runtime(tmp_path_factory.mktemp(name), project)
+        yield rt
+        rt.store.close()
+
+    return fixture
+
+
+@pytest.fixture(scope="module", name="client")
+def module_client(runtime: Runtime) -> Iterator[Client]:
+    """The in-process client of the module's runtime (`module_runtime`)."""
+    yield Client(runtime=runtime)
+
+
+def scripted_model(runtime: Runtime, model: str = "scripted") -> Any:
+    """A scripted model of the runtime, to enqueue its next answers and read what it was sent."""
+    return runtime.gateway.models.get(model)
 
 
 @pytest.fixture

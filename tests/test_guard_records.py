@@ -7,10 +7,8 @@ screened: each of these once left clear text in the record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from tests.gateway_fixtures import make_runtime
+from tests.gateway_fixtures import module_client, module_runtime, scripted_model  # noqa: F401
 
 from steward.client import Client
 from steward.errors import InvalidRequest
@@ -57,16 +55,7 @@ NAME, EMAIL, CARD = "Anna Keller", "anna.keller@example.com", "4111 1111 1111 11
 KEY = "sk-proj-Qm9vYmFyQmF6cXV4eHl6MTIzNDU2Nzg5MGFiY2RlZg"
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = make_runtime(tmp_path_factory.mktemp("guard-records"), PROJECT)
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def client(runtime: Runtime) -> Iterator[Client]:
-    yield Client(runtime=runtime)
+runtime = module_runtime(PROJECT, "guard-records")
 
 
 def _kept(runtime: Runtime, record_id: str) -> tuple[Record, str]:
@@ -76,10 +65,6 @@ def _kept(runtime: Runtime, record_id: str) -> tuple[Record, str]:
     if record.status == "escalated":
         held = ReviewQueue(runtime.store.engine).get(LOCAL_OPERATOR, record_id).held_text or ""
     return record, repr(record.input) + repr(record.output) + repr(record.decisions) + held
-
-
-def _scripted(runtime: Runtime):  # type: ignore[no-untyped-def]
-    return runtime.gateway.models.get("scripted")
 
 
 def test_a_blocked_input_is_kept_redacted(client: Client, runtime: Runtime) -> None:
@@ -105,7 +90,7 @@ def test_a_held_input_is_kept_redacted_in_the_record_and_the_queue(client: Clien
 
 
 def test_every_turn_of_a_conversation_is_kept_redacted(client: Client, runtime: Runtime) -> None:
-    _scripted(runtime).enqueue("Your flight leaves at 10:45.")
+    scripted_model(runtime).enqueue("Your flight leaves at 10:45.")
     conversation = [
         {"role": "user", "content": f"Hi, I'm {NAME}, e-mail {EMAIL}."},
         {"role": "assistant", "content": f"Hello {NAME}! I will write to {EMAIL}."},  # the client sends it back
@@ -120,7 +105,7 @@ def test_every_turn_of_a_conversation_is_kept_redacted(client: Client, runtime: 
 
 
 def test_a_held_answer_is_kept_redacted(client: Client, runtime: Runtime) -> None:
-    _scripted(runtime).enqueue(f"Guaranteed returns of 12%! Write to {EMAIL} to sign up.")
+    scripted_model(runtime).enqueue(f"Guaranteed returns of 12%! Write to {EMAIL} to sign up.")
     result = client.chat("private", "What time does check-in open?")
     assert result.steward["status"] == "escalated"
     record, kept = _kept(runtime, result.record.id)
@@ -128,7 +113,7 @@ def test_a_held_answer_is_kept_redacted(client: Client, runtime: Runtime) -> Non
 
 
 def test_a_held_streamed_answer_is_kept_redacted(client: Client, runtime: Runtime) -> None:
-    _scripted(runtime).enqueue(f"Sure. Guaranteed returns of 12%! Write to {EMAIL} to sign up.")
+    scripted_model(runtime).enqueue(f"Sure. Guaranteed returns of 12%! Write to {EMAIL} to sign up.")
     "".join(client.stream("private", "What time does check-in open?"))
     assert client.last_result is not None and client.last_result.steward["status"] == "escalated"
     record, kept = _kept(runtime, client.last_result.record.id)
@@ -149,7 +134,7 @@ def test_a_failed_answer_keeps_no_personal_data_in_its_error(client: Client, run
 
     before = {r.id for r in runtime.store.list_records(app="summaries", limit=1000)}
     for _ in range(2):  # the answer and the one re-ask, both rejected by the schema with the values in the message
-        _scripted(runtime).enqueue(f'{{"flight": ["{NAME}", "{EMAIL}"]}}')
+        scripted_model(runtime).enqueue(f'{{"flight": ["{NAME}", "{EMAIL}"]}}')
     with pytest.raises(StewardError):
         client.chat("summaries", "Summarise my booking.")
     [record] = [r for r in runtime.store.list_records(app="summaries", limit=1000) if r.id not in before]

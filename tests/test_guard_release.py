@@ -7,10 +7,7 @@ its consent and parameters, whoever fetches it first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from tests.gateway_fixtures import make_runtime
+from tests.gateway_fixtures import module_client, module_runtime, scripted_model  # noqa: F401
 
 from steward.client import Client
 from steward.gateway.assemble import Runtime
@@ -47,20 +44,7 @@ policies:
 QUESTION = "I'm Anna Keller. Which stocks and crypto coins should I invest in this year?"
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = make_runtime(tmp_path_factory.mktemp("guard-release"), PROJECT)
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def client(runtime: Runtime) -> Iterator[Client]:
-    yield Client(runtime=runtime)
-
-
-def _scripted(runtime: Runtime):  # type: ignore[no-untyped-def]
-    return runtime.gateway.models.get("scripted")
+runtime = module_runtime(PROJECT, "guard-release")
 
 
 def _approve(runtime: Runtime, record_id: str) -> None:
@@ -72,9 +56,9 @@ def test_an_approved_question_reaches_the_model_redacted(client: Client, runtime
     held = client.chat("open", QUESTION)
     assert held.steward["status"] == "escalated"
     _approve(runtime, held.record.id)
-    _scripted(runtime).enqueue("A licensed adviser can help you, <PERSON_1>.")
+    scripted_model(runtime).enqueue("A licensed adviser can help you, <PERSON_1>.")
     released = client.review(held.record.id)
-    sent, _ = _scripted(runtime).history[-1]
+    sent, _ = scripted_model(runtime).history[-1]
     assert "Anna Keller" not in sent[-1].content and "<PERSON_1>" in sent[-1].content
     assert released["released_status"] == "served"
 
@@ -92,7 +76,7 @@ def test_the_held_turn_is_the_one_that_was_escalated(client: Client, runtime: Ru
 
 
 def test_an_approved_answer_is_released_redacted(client: Client, runtime: Runtime) -> None:
-    _scripted(runtime).enqueue("Guaranteed returns of 12%! Write to bob.smith@example.com to sign up.")
+    scripted_model(runtime).enqueue("Guaranteed returns of 12%! Write to bob.smith@example.com to sign up.")
     held = client.chat("open", "What time does check-in open?")
     assert held.steward["status"] == "escalated"
     _approve(runtime, held.record.id)
@@ -105,7 +89,7 @@ def test_the_release_keeps_the_callers_consent_and_any_reader_may_trigger_it(
 ) -> None:
     held = client.chat("open", QUESTION, consent=False, max_tokens=40)
     _approve(runtime, held.record.id)
-    _scripted(runtime).enqueue("Please ask a licensed adviser.")
+    scripted_model(runtime).enqueue("Please ask a licensed adviser.")
     auditor = Client(runtime=runtime, principal=Principal(key_id=None, role="auditor"))
     released = auditor.review(held.record.id)
     assert released["status"] == "approved" and released["answer"] == "Please ask a licensed adviser."

@@ -173,7 +173,7 @@ def test_a_token_reservation_is_atomic_in_the_store(store: object) -> None:
 def test_too_many_turns_is_a_400_before_any_scan_with_a_record(
     live: LiveServer, runtime: Runtime, admin_key: str
 ) -> None:
-    turns = [{"role": "user", "content": "hi"} for _ in range(10_000)]
+    turns = [{"role": "user", "content": "hi"} for _ in range(200)]  # 400 characters: within max_input_chars
     response = _post(live, admin_key, {"model": "demo", "messages": turns})
     assert response.status_code == 400 and "at most 128" in response.json()["error"]["message"]
     record = runtime.store.get_record(response.headers["x-steward-record-id"])
@@ -219,3 +219,14 @@ def test_a_megabyte_message_is_refused_and_recorded_without_scanning_it(
     assert small.status_code == 200  # the process keeps serving, and scans what is within the limits
     record = runtime.store.get_record(small.headers["x-steward-record-id"])
     assert "jane@example.com" not in record.input[0]["content"]
+
+
+def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, LiveServer]) -> None:
+    runtime, live = private
+    secret, _ = runtime.store.create_key(role="admin")
+    body = {"model": "nope", "messages": [{"role": "user", "content": "Mail jane@example.com"}]}
+    response = _post(live, secret, body)
+    assert response.status_code == 404 and "this project serves" in response.json()["error"]["message"]
+    record = runtime.store.get_record(response.headers["x-steward-record-id"])
+    assert record.status == "failed" and record.app == "nope"
+    assert "jane@example.com" not in str(record.input)  # no policy of its own says it may be kept

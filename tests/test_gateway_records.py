@@ -101,7 +101,11 @@ def test_stream_options_that_is_not_an_object_is_a_400_with_a_record(
         (b'{"model": "nope", "messages": [{"role": "user", "content": "hi"}]}', 404, "this project serves"),
         (b'{"model": "nope", "stream": true, "messages": [{"role": "user", "content": "hi"}]}', 404, "serves"),
         (b'{"model": "demo", "messages": [{"role": "robot", "content": "x"}]}', 400, "use one of"),
-        (b'{"model": "demo", "temperature": "hot", "messages": [{"role": "user", "content": "x"}]}', 400, "number"),
+        (
+            b'{"model": "demo", "temperature": "hot", "messages": [{"role": "user", "content": "x"}]}',
+            400,
+            "number",
+        ),
     ],
 )
 def test_every_authenticated_request_gets_a_record(
@@ -215,7 +219,9 @@ def test_a_megabyte_message_is_refused_and_recorded_without_scanning_it(
     (kept,) = record.input
     assert "not kept" in kept["content"] and "jane@example.com" not in kept["content"]
     assert len(kept["content"]) < 200
-    small = _post(live, secret, {"model": "demo", "messages": [{"role": "user", "content": "Mail jane@example.com"}]})
+    small = _post(
+        live, secret, {"model": "demo", "messages": [{"role": "user", "content": "Mail jane@example.com"}]}
+    )
     assert small.status_code == 200  # the process keeps serving, and scans what is within the limits
     record = runtime.store.get_record(small.headers["x-steward-record-id"])
     assert "jane@example.com" not in record.input[0]["content"]

@@ -130,9 +130,11 @@ def test_rate_limit_and_token_budget_return_429(live: LiveServer, runtime: Runti
     assert _post(live, limited, HELLO).status_code == 200
     assert _post(live, limited, HELLO).status_code == 200
     _assert_openai_error(_post(live, limited, HELLO), 429, "rate_limit_exceeded", "2 requests/minute")
-    budget, _ = runtime.store.create_key(role="app", token_budget=5)
-    assert _post(live, budget, HELLO).status_code == 200  # uses more than 5 tokens
+    budget, _ = runtime.store.create_key(role="app", token_budget=5)  # cannot cover prompt + max_tokens
     _assert_openai_error(_post(live, budget, HELLO), 429, "rate_limit_exceeded", "token budget of 5")
+    roomy, _ = runtime.store.create_key(role="app", token_budget=200)
+    assert _post(live, roomy, HELLO).status_code == 200  # reserves ~80 of 200, spends ~10
+    assert _post(live, roomy, HELLO).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -236,7 +238,7 @@ def test_a_bug_outside_the_pipeline_is_an_openai_shaped_500(
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(runtime.authenticator, "charge", broken)  # runs after the record, in the HTTP layer
+    monkeypatch.setattr("steward.gateway.http._completion_body", broken)  # after the record, in the HTTP layer
     response = _post(live, admin_key, HELLO)
     _assert_openai_error(response, 500, "internal_error", "server log")
     assert "boom" not in response.text  # internals stay in the log

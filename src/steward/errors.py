@@ -44,6 +44,13 @@ class PayloadTooLarge(InvalidRequest):
     code = "payload_too_large"
 
 
+class HeadersTooLarge(InvalidRequest):
+    """The request's headers are larger than the gateway accepts."""
+
+    status = 431
+    code = "headers_too_large"
+
+
 class MethodNotAllowed(InvalidRequest):
     """The route exists, but not for this HTTP method."""
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 Role = Literal["system", "user", "assistant", "tool"]
 Stage = Literal["input", "retrieved", "output"]
 Action = Literal["allow", "redact", "block", "escalate", "warn"]
-Status = Literal["served", "blocked", "failed", "escalated", "declined"]
+Status = Literal["served", "blocked", "failed", "escalated", "declined", "disconnected"]
 FinishReason = Literal["stop", "length", "content_filter", "error"]
 KeyRole = Literal["admin", "developer", "app", "auditor"]
 RiskTier = Literal["prohibited", "high", "limited", "minimal"]

@@ -152,9 +152,10 @@ class Params(Strict):
 
 
 class Limits(Strict):
-    """Per-app request limits."""
+    """Per-app request limits, checked before any guardrail scan (each turn is scanned on its own)."""
 
-    max_input_chars: int = Field(32_000, ge=1)
+    max_input_chars: int = Field(32_000, ge=1)  # all messages together
+    max_turns: int = Field(128, ge=1)  # messages in one request
 
 
 class Retention(Strict):

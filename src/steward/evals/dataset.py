@@ -17,7 +17,7 @@ from typing import Any
 from steward.errors import InvalidRequest
 from steward.evals.metric import ROW_FIELDS, Metric, Row
 
-_STATUSES = ("served", "blocked", "declined", "failed", "escalated")
+_STATUSES = ("served", "blocked", "declined", "failed", "escalated", "disconnected")
 
 
 def content_hash(path: Path) -> str:

@@ -65,6 +65,7 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
     store = Store.open(settings.database_url, synchronous=synchronous)
     metrics = Metrics()
     metrics.watch_store(store.writer_stats)
+    authenticator = Authenticator(store)
     gateway = Gateway(
         project,
         settings,
@@ -74,5 +75,6 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
         retriever=_retriever(project, settings, store),
         metrics=metrics,
         tracer=tracer_from(project.telemetry.otlp_endpoint, project.telemetry.service_name),
+        budget=authenticator,  # token budgets are reserved before the model call, settled after the record
     )
-    return Runtime(project, settings, store, gateway, Authenticator(store))
+    return Runtime(project, settings, store, gateway, authenticator)

@@ -2,14 +2,20 @@
 
 Keys are stored hashed (see `steward.store`); a lookup is cached for `CACHE_SECONDS` so the hot path does not
 touch the database on every request — a key revoked from another process stops working within that time,
-one revoked through this process at once. Rate limits are token buckets per key (requests per minute); token
-budgets count the tokens of every recorded request of the key, seeded from the store at first use.
+one revoked through this process at once. The cache is keyed by the secret's hash and holds at most
+`CACHE_ENTRIES` lookups (least recently used go first), and a secret longer than `MAX_SECRET_CHARS` is refused
+before any lookup: wrong keys, sent by the million or a megabyte long, cannot grow the process.
+Rate limits are token buckets per key (requests per minute). Token budgets are reserved in the store before
+the model is called (`reserve`: the prompt plus `max_tokens`, one atomic UPDATE) and settled once the record,
+which charges the tokens really used, is durable (`settle`), so concurrent requests cannot overspend.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +23,8 @@ from steward.errors import AuthenticationError, RateLimited
 from steward.types import Principal
 
 CACHE_SECONDS = 2.0
+CACHE_ENTRIES = 4096
+MAX_SECRET_CHARS = 256  # a Steward secret is 50 characters; other gateways' keys stay well under this
 
 
 @dataclass(slots=True)
@@ -41,22 +49,32 @@ class Authenticator:
 
     def __init__(self, store: Any) -> None:
         self.store = store
-        self._cache: dict[str, tuple[Any, float]] = {}
+        self._cache: OrderedDict[bytes, tuple[Any, float]] = OrderedDict()
         self._buckets: dict[str, _Bucket] = {}
         self._used: dict[str, int] = {}
+        self._budgets: dict[str, int] = {}  # key id -> token budget, for keys that have one
         self._lock = threading.Lock()
 
     def _lookup(self, secret: str) -> Any:
-        hit = self._cache.get(secret)
-        if hit is not None and time.monotonic() - hit[1] < CACHE_SECONDS:
-            return hit[0]
+        # keyed by the digest, never the secret: a cached miss costs 32 bytes, whatever was sent
+        digest = hashlib.sha256(secret.encode()).digest()
+        with self._lock:
+            hit = self._cache.get(digest)
+            if hit is not None and time.monotonic() - hit[1] < CACHE_SECONDS:
+                self._cache.move_to_end(digest)
+                return hit[0]
         key = self.store.find_key(secret, include_revoked=True)
-        self._cache[secret] = (key, time.monotonic())
+        with self._lock:
+            self._cache[digest] = (key, time.monotonic())
+            self._cache.move_to_end(digest)
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
         return key
 
     def forget(self) -> None:
         """Drop cached keys (after a revoke through this process)."""
-        self._cache.clear()
+        with self._lock:
+            self._cache.clear()
 
     def authenticate(self, header: str | None) -> Principal:
         if not header:
@@ -66,6 +84,11 @@ class Authenticator:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationError("the Authorization header must be `Bearer <key>`.")
+        if len(secret) > MAX_SECRET_CHARS:
+            raise AuthenticationError(
+                f"the API key is over {MAX_SECRET_CHARS} characters, so it is not a Steward key; "
+                "send the `sk-stw-...` key that `steward keys create` printed."
+            )
         key = self._lookup(secret.strip())
         if key is None:
             raise AuthenticationError("unknown API key; check it, or create one with `steward keys create`.")
@@ -101,6 +124,11 @@ class Authenticator:
 
     def _check_budget(self, key: Any) -> None:
         budget = key.token_budget
+        with self._lock:
+            if budget:
+                self._budgets[key.id] = budget
+            else:
+                self._budgets.pop(key.id, None)
         if not budget:
             return
         used = self.used_tokens(key.id)
@@ -117,9 +145,36 @@ class Authenticator:
             return self._used[key_id]
 
     def charge(self, key_id: str | None, tokens: int) -> None:
-        """Count a finished request's tokens against its key's budget."""
+        """Count a finished request's tokens against its key's budget (the store counts them with its record)."""
         if key_id is None or not tokens:
             return
         with self._lock:
             if key_id in self._used:
                 self._used[key_id] += tokens
+
+    def has_budget(self, key_id: str) -> bool:
+        return key_id in self._budgets
+
+    def reserve(self, key_id: str | None, tokens: int) -> int:
+        """Reserve `tokens` of the key's budget before the model is called; returns what was reserved (0: the
+        key has no budget). Raises `RateLimited` when the budget, less what requests in flight reserved, cannot
+        cover them."""
+        with self._lock:
+            budget = self._budgets.get(key_id) if key_id is not None else None
+        if key_id is None or budget is None:
+            return 0
+        tokens = max(1, tokens)
+        if not self.store.reserve_tokens(key_id, tokens):
+            raise RateLimited(
+                f"token budget of {budget} cannot cover this request (up to {tokens} tokens with the requests "
+                "in flight); lower `max_tokens`, shorten the conversation, or ask an admin for a larger budget."
+            )
+        return tokens
+
+    def settle(self, key_id: str | None, reserved: int, used: int) -> None:
+        """After the request's record is durable (it charged `used` in the store): release the reservation."""
+        if key_id is None:
+            return
+        self.charge(key_id, used)
+        if reserved:
+            self.store.release_tokens(key_id, reserved)

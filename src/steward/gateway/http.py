@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from steward.errors import (
+    HeadersTooLarge,
     InvalidRequest,
     MethodNotAllowed,
     PayloadTooLarge,
@@ -83,7 +84,6 @@ async def _sse(
     events: AsyncGenerator[StreamEvent, None],
     app: str,
     include_usage: bool,
-    on_result: Callable[[ChatResult], None],
 ) -> AsyncIterator[bytes]:
     created = int(time.time())
     chunk_id = f"chatcmpl-{time.time_ns():x}"
@@ -93,7 +93,6 @@ async def _sse(
         while event is not None:
             if event.result is not None:
                 result = event.result
-                on_result(result)
                 final = _chunk(chunk_id, app, created, {}, result.finish_reason)
                 body = orjson.loads(final[6:])
                 body["steward"] = result.steward
@@ -124,6 +123,9 @@ async def _sse(
 
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+# All headers together. Browsers send up to ~8 KiB (cookies); an API key is 50 characters. uvicorn's
+# httptools parser has no limit of its own, so a megabyte of headers was parsed, looked up and cached.
+MAX_HEADER_BYTES = 32 * 1024
 _ASGI = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
@@ -140,7 +142,10 @@ class GatewayApp:
         self.chat = chat
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/v1/chat/completions":
+        if scope["type"] == "http" and sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADER_BYTES:
+            big = HeadersTooLarge(f"the headers are over {MAX_HEADER_BYTES // 1024} KiB; send fewer or shorter.")
+            await error_response(big)(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"] == "/v1/chat/completions":
             if scope["method"] == "POST":
                 await self.chat(scope, receive, send)
             else:
@@ -171,22 +176,21 @@ class ChatLane:
         t0 = time.perf_counter()
         principal = self.authenticator.authenticate(_header(scope, b"authorization"))
         auth_ms = (time.perf_counter() - t0) * 1000.0
-        body = _parse_json(await _read_body(receive))
-        chat = parse_chat_body(body)
+        body: Any = None
+        try:  # from here on, whatever fails, the request has its record
+            body = _parse_json(await _read_body(receive))
+            chat = parse_chat_body(body)
+        except StewardError as exc:
+            await self.gateway.reject(principal, exc, body, auth_ms)
+            raise
         if not chat.stream:
             result = await self.gateway.chat(chat, principal, auth_ms)
-            self.authenticator.charge(principal.key_id, result.usage.total_tokens)
             return ORJSONResponse(
                 _completion_body(result, chat.app), headers={"x-steward-record-id": result.record.id}
             )
-        options = body.get("stream_options") or {}
         events = self.gateway.chat_stream(chat, principal, auth_ms)
         first = await anext(events)  # errors before the first byte become proper HTTP statuses
-
-        def charge(result: ChatResult) -> None:
-            self.authenticator.charge(principal.key_id, result.usage.total_tokens)
-
-        stream = _sse(first, events, chat.app, bool(options.get("include_usage")), on_result=charge)
+        stream = _sse(first, events, chat.app, chat.include_usage)
         return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
 
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound, PermissionDenied, PolicyViolation, StewardError
+from steward.gateway import outcomes
 from steward.gateway.metrics import Metrics
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
 from steward.models.base import cost_of
@@ -135,6 +136,7 @@ class Gateway:
         retriever: Retriever | None = None,
         metrics: Metrics | None = None,
         tracer: Any = None,
+        budget: Any = None,
     ) -> None:
         self.project = project
         self.settings = settings
@@ -144,6 +146,8 @@ class Gateway:
         self.retriever = retriever
         self.metrics = metrics or Metrics()
         self.tracer = tracer
+        self.budgets = outcomes.Reservations(budget)  # token budgets: reserved before the model call
+        self._background: set[asyncio.Task[None]] = set()  # records of disconnected streams, being written
         self._in_flight = 0  # requests between entry and their record; one alone may commit it inline
         self._releasing: dict[str, asyncio.Lock] = {}  # review items whose approved question is being answered
 
@@ -190,6 +194,7 @@ class Gateway:
         started = time.perf_counter()
         record = self._new_record(request, principal, auth_ms)
         record.stream = True
+        state = outcomes.StreamState()
         self._in_flight += 1
         try:
             app = self._authorise(request, principal)
@@ -204,7 +209,7 @@ class Gateway:
                 yield StreamEvent(text=result.text)
                 yield StreamEvent(result=result)
                 return
-            async for event in self._stream_model(app, request, prepared, record, started):
+            async for event in self._stream_model(app, request, prepared, record, started, state):
                 yield event
         except PolicyViolation as exc:
             result = await self._blocked(record, exc, started)
@@ -220,8 +225,44 @@ class Gateway:
             await self._fail(record, error, started)
             log.exception("unexpected error in request %s", record.id)
             raise error from exc
+        except (GeneratorExit, asyncio.CancelledError):  # the client went away: the request still has its record
+            self._record_disconnect(record, state, started)
+            raise
         finally:
             self._in_flight -= 1
+
+    async def reject(self, principal: Principal, error: StewardError, body: Any, auth_ms: float = 0.0) -> None:
+        """The failed record of an authenticated request that never reached the pipeline (an unreadable body,
+        invalid fields); `error.record_id` names it. The body is not kept: it was not validated, nor scanned."""
+        model = body.get("model") if isinstance(body, dict) else None
+        record = Record.start(model[:200] if isinstance(model, str) and model else "(none)")
+        record.key_id, record.team = principal.key_id, principal.team
+        record.stream = isinstance(body, dict) and body.get("stream") is True
+        record.latency.auth_ms = auth_ms
+        self._in_flight += 1
+        try:
+            await self._fail(record, error, time.perf_counter())
+        finally:
+            self._in_flight -= 1
+
+    def _record_disconnect(self, record: Record, state: outcomes.StreamState, started: float) -> None:
+        """Write a disconnected stream's record from a task of its own (this one is being cancelled)."""
+        outcomes.in_background(self._background, self._write_disconnect(record, state, started), record.id)
+
+    async def _write_disconnect(self, record: Record, state: outcomes.StreamState, started: float) -> None:
+        try:
+            if record.finished_at is None:  # else the record was already on its way to the store
+                outcomes.disconnected(record, state)
+                if state.model is not None and state.usage is not None:
+                    self._note_model(record, state.model, state.usage, "error")
+                await self._redact_for_storage(record)
+                record.latency.total_ms = _ms(started) + record.latency.auth_ms
+                record.finished_at = time.time()
+                await self.store.write(record)
+                self._observe(record, "client_disconnected")
+            await self.budgets.settle(record)
+        except Exception:
+            log.exception("request %s: the client disconnected and its record could not be written", record.id)
 
     async def review_outcome(self, principal: Principal, record_id: str) -> dict[str, Any]:
         """Where a held request stands, and once approved what it released (`GET /v1/reviews/{record_id}`).
@@ -319,6 +360,12 @@ class Gateway:
                 f"this key may not call app {request.app!r}; ask an admin for a key scoped to it "
                 f"(`steward keys create --role app --apps {request.app}`)."
             )
+        if len(request.messages) > app.limits.max_turns:  # each turn is scanned: bound the work before any scan
+            raise InvalidRequest(
+                f"the conversation has {len(request.messages)} messages; app {request.app!r} accepts at most "
+                f"{app.limits.max_turns}. Send fewer (older) turns, or raise `limits.max_turns` in steward.yaml.",
+                param="messages",
+            )
         total = sum(len(m.content) for m in request.messages)
         if total > app.limits.max_input_chars:
             raise InvalidRequest(
@@ -396,6 +443,7 @@ class Gateway:
         elif app.prompt.system:  # the app's system prompt is authoritative: a client's system messages are dropped
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
         enforcer = self._schema_enforcer(app, request.app)
+        await self.budgets.reserve(record, messages, params)
         return _Prepared(self._with_canary(request.app, messages), params, decision, sources, enforcer=enforcer)
 
     def _schema_enforcer(self, app: AppSpec, app_name: str) -> Any:
@@ -522,20 +570,27 @@ class Gateway:
         return served
 
     async def _stream_model(
-        self, app: AppSpec, request: ChatRequest, prepared: _Prepared, record: Record, started: float
+        self,
+        app: AppSpec,
+        request: ChatRequest,
+        prepared: _Prepared,
+        record: Record,
+        started: float,
+        state: outcomes.StreamState,
     ) -> AsyncIterator[StreamEvent]:
         stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
         release = (
             self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
         )
         buffered = bool(prepared.sources)  # grounding needs the whole answer before release
-        pieces: list[str] = []
+        pieces = state.pieces  # shared, so that a disconnect's record keeps what was produced
         usage, finish_reason = Usage(), "stop"
         t0 = time.perf_counter()
         async for delta in stream:
             pieces.append(delta.text)
+            state.model = stream.model
             if delta.usage is not None:
-                usage = delta.usage
+                usage = state.usage = delta.usage
             if delta.finish_reason is not None:
                 finish_reason = delta.finish_reason
             if release is None:
@@ -629,6 +684,7 @@ class Gateway:
         that names the record, and the request is never recorded a second time as failed.
         """
         await self.store.write(record, alone=self._in_flight == 1)
+        await self.budgets.settle(record)
         try:
             if record.status == "escalated":
                 await asyncio.to_thread(self._queue_for_review, record)
@@ -667,8 +723,16 @@ class Gateway:
         stopped stream) are scanned for personal data and secrets here, on a worker thread.
         """
         guard = self.guard
-        if guard is None or not guard.redact_records(record.app):
+        if guard is None:
             return
+        spec = self.project.apps.get(record.app)
+        if spec is None:  # an unknown app has no policy that lets its texts be kept: keep none of them
+            outcomes.omit_input(record)
+            return
+        if not guard.redact_records(record.app):
+            return
+        if outcomes.over_limits(record, spec.limits.max_input_chars, spec.limits.max_turns):
+            outcomes.omit_input(record)  # scanning it is the cost the limits refuse (and spaCy stops at 1M)
         inputs = [d for d in record.decisions if d.stage == "input"]
         conversation = inputs[-1] if inputs else None
         screened = iter(inputs)
@@ -730,13 +794,19 @@ class Gateway:
         if attempts:
             record.attempts = [_attempt(a) for a in attempts]
         error.record_id = record.id
-        await self._redact_for_storage(record)
+        try:
+            await self._redact_for_storage(record)
+        except Exception:  # a failed request keeps its record, if not the texts that could not be scanned
+            log.exception("request %s: scanning the failed request's texts for its record failed", record.id)
+            outcomes.omit_input(record)
+            record.output, record.error = None, f"{error.code} (its message could not be scanned, so is not kept)"
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         try:
             await self.store.write(record, alone=self._in_flight == 1)
         except StewardError:
             log.exception("could not store the record of a failed request %s", record.id)
+        await self.budgets.settle(record)
         self._observe(record, error.code)
 
     def _observe(self, record: Record, error_code: str | None = None) -> None:

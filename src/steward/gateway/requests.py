@@ -31,6 +31,7 @@ class ChatRequest:
     json_schema: dict[str, Any] | None = None
     subject: str | None = None
     consent: bool = True
+    include_usage: bool = False  # streamed: end with a chunk that carries the usage (`stream_options`)
 
 
 @dataclass(slots=True)
@@ -142,6 +143,20 @@ def _stop(body: dict[str, Any]) -> tuple[str, ...]:
     raise InvalidRequest("`stop` must be a string or a list of at most 4 strings.", param="stop")
 
 
+def _include_usage(body: dict[str, Any]) -> bool:
+    options = body.get("stream_options")
+    if options is None:
+        return False
+    if not isinstance(options, dict):
+        raise InvalidRequest(
+            '`stream_options` must be an object, e.g. {"include_usage": true}.', param="stream_options"
+        )
+    include = options.get("include_usage", False)
+    if not isinstance(include, bool):
+        raise InvalidRequest("`stream_options.include_usage` must be true or false.", param="stream_options")
+    return include
+
+
 def parse_chat_body(body: Any) -> ChatRequest:
     """Validate an OpenAI chat-completions body; every problem names the field and what to send."""
     if not isinstance(body, dict):
@@ -177,4 +192,5 @@ def parse_chat_body(body: Any) -> ChatRequest:
         json_schema=_json_schema(body),
         subject=subject if isinstance(subject, str) and subject else None,
         consent=str(consent).lower() not in ("false", "0", "no"),
+        include_usage=_include_usage(body),
     )

@@ -148,6 +148,14 @@ class Store:
         """Tokens (prompt + completion) recorded so far for a key, for its token budget."""
         return _keys.tokens_used(self.engine, key_id)
 
+    def reserve_tokens(self, key_id: str, tokens: int) -> bool:
+        """Reserve part of a key's token budget for a request in flight (False: the budget cannot cover it)."""
+        return _keys.reserve_tokens(self.engine, key_id, tokens)
+
+    def release_tokens(self, key_id: str, tokens: int) -> None:
+        """Give back a reservation once the request's record (which charges its tokens) is durable."""
+        _keys.release_tokens(self.engine, key_id, tokens)
+
     # -- API keys ------------------------------------------------------------------------------------------
 
     def create_key(

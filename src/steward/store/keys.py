@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, case, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 
 from steward.errors import InvalidRequest, NotFound
@@ -117,6 +117,7 @@ def create_key(
         "rate_limit_rpm": info.rate_limit_rpm,
         "token_budget": info.token_budget,
         "tokens_used": 0,
+        "tokens_reserved": 0,
         "created_at": info.created_at,
         "created_by": info.created_by,
     }
@@ -173,6 +174,36 @@ def tokens_used(engine: Engine, key_id: str) -> int:
     with engine.connect() as connection:
         used = connection.execute(select(api_keys.c.tokens_used).where(api_keys.c.id == key_id)).scalar()
     return int(used or 0)
+
+
+def reserve_tokens(engine: Engine, key_id: str, tokens: int) -> bool:
+    """Reserve `tokens` of the key's budget for a request in flight; False when the budget cannot cover them.
+
+    One conditional UPDATE: the check and the reservation are atomic on SQLite (one writer at a time) and on
+    PostgreSQL (the row is locked and the condition re-checked on the committed row), so concurrent requests
+    can never reserve more than the budget between them.
+    """
+    c = api_keys.c
+    query = (
+        update(api_keys)
+        .where(c.id == key_id)
+        .where(or_(c.token_budget.is_(None), c.tokens_used + c.tokens_reserved + tokens <= c.token_budget))
+        .values(tokens_reserved=c.tokens_reserved + tokens)
+    )
+    with engine.begin() as connection:
+        return connection.execute(query).rowcount == 1
+
+
+def release_tokens(engine: Engine, key_id: str, tokens: int) -> None:
+    """Give back a reservation (the tokens really used are charged by the record writer with the record)."""
+    c = api_keys.c
+    query = (
+        update(api_keys)
+        .where(c.id == key_id)
+        .values(tokens_reserved=case((c.tokens_reserved > tokens, c.tokens_reserved - tokens), else_=0))
+    )
+    with engine.begin() as connection:
+        connection.execute(query)
 
 
 def _resolve(engine: Engine, given: str) -> KeyInfo:

@@ -88,6 +88,7 @@ api_keys = Table(
     Column("rate_limit_rpm", Integer),
     Column("token_budget", BigInteger),
     Column("tokens_used", BigInteger, nullable=False, default=0),  # kept in step by the record writer
+    Column("tokens_reserved", BigInteger, nullable=False, default=0),  # by requests in flight (budgets)
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float),
     Column("created_by", NAME),

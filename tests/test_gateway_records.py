@@ -1,0 +1,238 @@
+"""One record for every authenticated request, whatever fails, and the limits that keep a request's cost bounded.
+
+Against a real loopback server: clients that go away mid-stream, bodies that fail validation, keys a megabyte
+long, a token budget under 50 concurrent requests, conversations of 10,000 turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.gateway_fixtures import SCRIPTED_PROJECT, LiveServer, make_runtime
+
+from steward.gateway import auth
+from steward.gateway.assemble import Runtime
+from steward.types import Delta, GenerationParams, Message, Usage
+
+pytest_plugins = ["tests.store_fixtures"]
+
+HELLO = {"model": "demo", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def _post(live: LiveServer, key: str | None, body: object = None, raw: bytes | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    if raw is not None:
+        return httpx.post(f"{live.url}/v1/chat/completions", content=raw, headers=headers, timeout=30)
+    return httpx.post(f"{live.url}/v1/chat/completions", json=body, headers=headers, timeout=30)
+
+
+def _wait_for(condition: object, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the condition")
+        time.sleep(0.05)
+
+
+def _reserved(runtime: Runtime, key_id: str) -> int:
+    from sqlalchemy import select
+
+    from steward.store.schema import api_keys
+
+    with runtime.store.engine.connect() as connection:
+        return int(connection.execute(select(api_keys.c.tokens_reserved).where(api_keys.c.id == key_id)).scalar())
+
+
+def test_a_client_that_disconnects_mid_stream_leaves_a_record_and_is_charged(
+    live: LiveServer, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret, key = runtime.store.create_key(role="app", apps=("demo",), token_budget=10_000)
+    model = runtime.gateway.models.get("scripted-a")
+
+    async def stalls(messages: list[Message], params: GenerationParams) -> AsyncIterator[Delta]:
+        for i in range(3):
+            yield Delta(text=f"word{i} ")
+        await asyncio.sleep(60)  # the client goes away meanwhile
+        yield Delta(text="", finish_reason="stop", usage=Usage(5, 4))
+
+    monkeypatch.setattr(model, "stream", stalls)
+    body = {**HELLO, "stream": True}
+    with httpx.Client(timeout=30) as client:
+        headers = {"Authorization": f"Bearer {secret}"}
+        with client.stream("POST", f"{live.url}/v1/chat/completions", json=body, headers=headers) as response:
+            assert response.status_code == 200
+            received = ""
+            for chunk in response.iter_text():
+                received += chunk
+                if "word2" in received:
+                    break  # and close the connection mid-answer
+    _wait_for(lambda: runtime.store.count_records(status="disconnected") == 1)
+    (record,) = runtime.store.list_records(app="demo")
+    assert record.status == "disconnected" and record.stream
+    assert record.output == "word0 word1 word2 " and "disconnected" in (record.error or "")
+    assert record.model is not None and record.model.id == "scripted-a"
+    assert record.usage.total_tokens > 0  # estimated: the upstream never reported usage
+    _wait_for(lambda: _reserved(runtime, key.id) == 0)  # the reservation was released
+    assert runtime.store.tokens_used(key.id) == record.usage.total_tokens  # and the tokens charged
+
+
+@pytest.mark.parametrize("options", ["yes", [1], 3, True])
+def test_stream_options_that_is_not_an_object_is_a_400_with_a_record(
+    live: LiveServer, runtime: Runtime, admin_key: str, options: object
+) -> None:
+    response = _post(live, admin_key, {**HELLO, "stream": True, "stream_options": options})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["param"] == "stream_options"
+    record = runtime.store.get_record(response.headers["x-steward-record-id"])
+    assert record.status == "failed" and "stream_options" in (record.error or "")
+    assert runtime.gateway.models.get("scripted-a").history == []  # refused before the upstream
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "says"),
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b"[1, 2]", 400, "must be a JSON object"),
+        (b'{"model": "nope", "messages": [{"role": "user", "content": "hi"}]}', 404, "this project serves"),
+        (b'{"model": "nope", "stream": true, "messages": [{"role": "user", "content": "hi"}]}', 404, "serves"),
+        (b'{"model": "demo", "messages": [{"role": "robot", "content": "x"}]}', 400, "use one of"),
+        (
+            b'{"model": "demo", "temperature": "hot", "messages": [{"role": "user", "content": "x"}]}',
+            400,
+            "number",
+        ),
+    ],
+)
+def test_every_authenticated_request_gets_a_record(
+    live: LiveServer, runtime: Runtime, admin_key: str, raw: bytes, status: int, says: str
+) -> None:
+    response = _post(live, admin_key, raw=raw)
+    assert response.status_code == status and says in response.json()["error"]["message"], response.text
+    record = runtime.store.get_record(response.headers["x-steward-record-id"])
+    assert record.status == "failed" and record.key_id is not None and says in (record.error or "")
+    assert runtime.store.count_records() == 1
+
+
+def test_an_unauthenticated_request_gets_no_record(live: LiveServer, runtime: Runtime) -> None:
+    response = _post(live, "sk-stw-wrong", raw=b"{not json")
+    assert response.status_code == 401 and "x-steward-record-id" not in response.headers
+    assert runtime.store.count_records() == 0
+
+
+def test_the_key_cache_is_bounded_and_huge_keys_and_headers_are_refused(
+    live: LiveServer, runtime: Runtime, admin_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "CACHE_ENTRIES", 16)
+    for i in range(40):
+        assert _post(live, f"sk-stw-wrong-{i}", HELLO).status_code == 401
+    assert len(runtime.authenticator._cache) <= 16
+    assert _post(live, admin_key, HELLO).status_code == 200  # a real key still works after evictions
+
+    looked_up: list[str] = []
+    monkeypatch.setattr(runtime.store, "find_key", lambda secret, **_: looked_up.append(secret))
+    huge = _post(live, "sk-stw-" + "x" * 1_000_000, HELLO)
+    assert huge.status_code in (401, 431) and looked_up == []  # refused before any lookup or caching
+    too_long = _post(live, "sk-stw-" + "x" * 300, HELLO)
+    assert too_long.status_code == 401 and "over 256 characters" in too_long.json()["error"]["message"]
+    assert looked_up == []
+    headers = {"Authorization": f"Bearer {admin_key}", "x-padding": "p" * 40_000}
+    big = httpx.post(f"{live.url}/v1/chat/completions", json=HELLO, headers=headers, timeout=30)
+    assert big.status_code == 431 and big.json()["error"]["code"] == "headers_too_large"
+
+
+def test_concurrent_requests_cannot_overspend_a_token_budget(live: LiveServer, runtime: Runtime) -> None:
+    secret, key = runtime.store.create_key(role="app", apps=("demo",), token_budget=100)
+
+    async def attack() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            headers = {"Authorization": f"Bearer {secret}"}
+            url = f"{live.url}/v1/chat/completions"
+            responses = await asyncio.gather(*(client.post(url, json=HELLO, headers=headers) for _ in range(50)))
+        return [r.status_code for r in responses]
+
+    statuses = asyncio.run(attack())
+    assert statuses.count(200) >= 1 and set(statuses) <= {200, 429}
+    spent = sum(r.usage.total_tokens for r in runtime.store.list_records(key_id=key.id, limit=100))
+    assert 0 < spent <= 100
+    assert runtime.store.tokens_used(key.id) == spent
+    assert _reserved(runtime, key.id) == 0  # every reservation was settled, refusals and failures included
+
+
+def test_a_token_reservation_is_atomic_in_the_store(store: object) -> None:
+    _, key = store.create_key(role="app", token_budget=100)  # type: ignore[attr-defined]
+    assert store.reserve_tokens(key.id, 60)  # type: ignore[attr-defined]
+    assert not store.reserve_tokens(key.id, 41)  # type: ignore[attr-defined]
+    assert store.reserve_tokens(key.id, 40)  # type: ignore[attr-defined]
+    store.release_tokens(key.id, 60)  # type: ignore[attr-defined]
+    assert store.reserve_tokens(key.id, 60)  # type: ignore[attr-defined]
+    _, unlimited = store.create_key(role="app")  # type: ignore[attr-defined]
+    assert store.reserve_tokens(unlimited.id, 10**9)  # type: ignore[attr-defined]
+
+
+def test_too_many_turns_is_a_400_before_any_scan_with_a_record(
+    live: LiveServer, runtime: Runtime, admin_key: str
+) -> None:
+    turns = [{"role": "user", "content": "hi"} for _ in range(200)]  # 400 characters: within max_input_chars
+    response = _post(live, admin_key, {"model": "demo", "messages": turns})
+    assert response.status_code == 400 and "at most 128" in response.json()["error"]["message"]
+    record = runtime.store.get_record(response.headers["x-steward-record-id"])
+    assert record.status == "failed" and record.decisions == []
+    assert runtime.gateway.models.get("scripted-a").history == []
+
+
+PRIVATE_PROJECT = SCRIPTED_PROJECT.replace(
+    "    limits: {max_input_chars: 2000}\n", "    limits: {max_input_chars: 2000}\n    policy: private\n"
+) + (
+    """
+policies:
+  private:
+    redact_records: true
+    input:
+      pii: {mode: mask}
+"""
+)
+
+
+@pytest.fixture
+def private(tmp_path: Path) -> Iterator[tuple[Runtime, LiveServer]]:
+    runtime = make_runtime(tmp_path, PRIVATE_PROJECT)
+    with LiveServer(runtime) as server:
+        yield runtime, server
+    runtime.store.close()
+
+
+def test_a_megabyte_message_is_refused_and_recorded_without_scanning_it(
+    private: tuple[Runtime, LiveServer],
+) -> None:
+    runtime, live = private
+    secret, _ = runtime.store.create_key(role="admin")
+    big = {"model": "demo", "messages": [{"role": "user", "content": "Mail jane@example.com " + "a" * 1_100_000}]}
+    response = _post(live, secret, big)
+    assert response.status_code == 400 and "at most 2000" in response.json()["error"]["message"], response.text
+    record = runtime.store.get_record(response.headers["x-steward-record-id"])
+    assert record.status == "failed"
+    (kept,) = record.input
+    assert "not kept" in kept["content"] and "jane@example.com" not in kept["content"]
+    assert len(kept["content"]) < 200
+    small = _post(
+        live, secret, {"model": "demo", "messages": [{"role": "user", "content": "Mail jane@example.com"}]}
+    )
+    assert small.status_code == 200  # the process keeps serving, and scans what is within the limits
+    record = runtime.store.get_record(small.headers["x-steward-record-id"])
+    assert "jane@example.com" not in record.input[0]["content"]
+
+
+def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, LiveServer]) -> None:
+    runtime, live = private
+    secret, _ = runtime.store.create_key(role="admin")
+    body = {"model": "nope", "messages": [{"role": "user", "content": "Mail jane@example.com"}]}
+    response = _post(live, secret, body)
+    assert response.status_code == 404 and "this project serves" in response.json()["error"]["message"]
+    record = runtime.store.get_record(response.headers["x-steward-record-id"])
+    assert record.status == "failed" and record.app == "nope"
+    assert "jane@example.com" not in str(record.input)  # no policy of its own says it may be kept

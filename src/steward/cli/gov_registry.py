@@ -178,20 +178,38 @@ def dataset_build(
     name: Annotated[str, typer.Option("--name", help="The dataset's registry name.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the JSONL file.")],
     description: Annotated[str | None, typer.Option("--description")] = None,
+    include_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include-origin",
+            help="Also take records of this origin (eval, redteam, test); repeatable. Default: traffic only.",
+        ),
+    ] = None,
     as_user: AsOption = None,
     key: KeyOption = None,
 ) -> None:
-    """Build a training dataset from the app's served records that have consent, and register it.
+    """Build a training dataset from the app's served traffic records that have consent, and register it.
+
+    Records of evals, red-team scans and tests are left out unless `--include-origin` names their origin.
 
     Example: `steward registry dataset-build airport-assistant --name airport-sft --out data/airport-sft.jsonl`
     """
+    origins = tuple(dict.fromkeys(["traffic", *(include_origin or [])]))
     built = datasets.build_from_records(
-        context.open_store(), context.project(), app_name, name, actor(as_user, key), out, description=description
+        context.open_store(),
+        context.project(),
+        app_name,
+        name,
+        actor(as_user, key),
+        out,
+        description=description,
+        origins=origins,
     )
     state = "registered" if built.created else "already registered as"
     context.console.print(
         f"{state} {built.version.ref}: {built.rows} rows written to {built.path} "
-        f"({built.excluded_without_consent} records without consent excluded)"
+        f"({built.excluded_without_consent} records without consent excluded, "
+        f"{built.excluded_by_origin} from evals, red-team scans or tests excluded)"
     )
 
 

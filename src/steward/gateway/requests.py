@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema
+
 from steward.errors import InvalidRequest
-from steward.types import Message, Record, Usage
+from steward.types import ORIGINS, Message, Origin, Record, Usage
 
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -31,6 +33,7 @@ class ChatRequest:
     json_schema: dict[str, Any] | None = None
     subject: str | None = None
     consent: bool = True
+    origin: Origin = "traffic"  # evals, red-team scans and tests say so, and their records stay out of datasets
 
 
 @dataclass(slots=True)
@@ -128,7 +131,16 @@ def _json_schema(body: dict[str, Any]) -> dict[str, Any] | None:
         raise InvalidRequest(
             "`response_format.json_schema.schema` must be a JSON schema object.", param="response_format"
         )
-    return spec["schema"]
+    schema: dict[str, Any] = spec["schema"]
+    try:  # the answer is validated against it, so a schema that cannot validate anything is the client's error
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise InvalidRequest(
+            f"`response_format.json_schema.schema` is not a valid JSON schema ({exc.message}); fix it or leave "
+            "`response_format` out.",
+            param="response_format",
+        ) from None
+    return schema
 
 
 def _stop(body: dict[str, Any]) -> tuple[str, ...]:
@@ -140,6 +152,18 @@ def _stop(body: dict[str, Any]) -> tuple[str, ...]:
     if isinstance(stop, list) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
         return tuple(stop)
     raise InvalidRequest("`stop` must be a string or a list of at most 4 strings.", param="stop")
+
+
+def _origin(metadata: dict[str, Any]) -> Origin:
+    origin = metadata.get("origin", "traffic")
+    for known in ORIGINS:
+        if origin == known:
+            return known
+    raise InvalidRequest(
+        f"`metadata.origin` is {origin!r}; use one of {', '.join(ORIGINS)} (test traffic says `test`, so that no "
+        "training dataset takes it).",
+        param="metadata.origin",
+    )
 
 
 def parse_chat_body(body: Any) -> ChatRequest:
@@ -177,4 +201,5 @@ def parse_chat_body(body: Any) -> ChatRequest:
         json_schema=_json_schema(body),
         subject=subject if isinstance(subject, str) and subject else None,
         consent=str(consent).lower() not in ("false", "0", "no"),
+        origin=_origin(metadata),
     )

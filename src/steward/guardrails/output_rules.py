@@ -182,6 +182,7 @@ class SchemaEnforcer:
     schema: dict[str, Any]
     reask_enabled: bool = True
     asked: int = field(default=0)
+    source: str = "the app's response_schema"  # or the request's `response_format`, named in the error
 
     def problems(self, answer: str) -> list[str]:
         return schema_errors(answer, self.schema)
@@ -220,7 +221,7 @@ class SchemaEnforcer:
                 "the schema while it decodes"
             )
         return StructuredOutputError(
-            "the model did not return JSON matching the app's response_schema"
+            f"the model did not return JSON matching {self.source}"
             + (" after one re-ask" if self.asked else "")
             + f" ({'; '.join(problems[:3])}); {hint}."
         )

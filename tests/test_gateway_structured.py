@@ -164,7 +164,9 @@ def test_a_policy_schema_rule_gives_the_same_clear_error_as_a_failed_reask(
 def test_a_client_schema_is_held_on_a_remote_backend_like_the_app_schema(client: Client, runtime: Runtime) -> None:
     model = _model(runtime, "remote")
     model.enqueue("The flight is BA117, gate B12.", "Still prose: BA117 at B12.")
-    with pytest.raises(StructuredOutputError, match="the request's response_format schema after one re-ask") as caught:
+    with pytest.raises(
+        StructuredOutputError, match="the request's response_format schema after one re-ask"
+    ) as caught:
         client.chat("free", "Summarise my booking.", json_schema=SCHEMA)
     _failed_record(runtime, caught.value)
     _, params = model.history[-1]
@@ -192,6 +194,9 @@ def test_a_client_schema_that_is_not_a_schema_is_a_clear_400() -> None:
     with pytest.raises(InvalidRequest, match="not a valid JSON schema") as caught:
         parse_chat_body(body)
     assert caught.value.param == "response_format"
+    body["response_format"]["json_schema"]["schema"] = {"$ref": "#/$defs/missing"}  # would fail after the model
+    with pytest.raises(InvalidRequest, match="unresolvable"):
+        parse_chat_body(body)
 
 
 def test_a_client_schema_is_held_with_guardrails_attached(tmp_path_factory: pytest.TempPathFactory) -> None:

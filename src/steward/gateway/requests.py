@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
+import referencing.exceptions
 
 from steward.errors import InvalidRequest
 from steward.types import ORIGINS, Message, Origin, Record, Usage
@@ -132,15 +133,26 @@ def _json_schema(body: dict[str, Any]) -> dict[str, Any] | None:
             "`response_format.json_schema.schema` must be a JSON schema object.", param="response_format"
         )
     schema: dict[str, Any] = spec["schema"]
-    try:  # the answer is validated against it, so a schema that cannot validate anything is the client's error
-        jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
+    problem = _schema_problem(schema)
+    if problem is not None:
         raise InvalidRequest(
-            f"`response_format.json_schema.schema` is not a valid JSON schema ({exc.message}); fix it or leave "
+            f"`response_format.json_schema.schema` is not a valid JSON schema ({problem}); fix it or leave "
             "`response_format` out.",
             param="response_format",
-        ) from None
+        )
     return schema
+
+
+def _schema_problem(schema: dict[str, Any]) -> str | None:
+    """Why a client's schema cannot validate an answer (the answer is checked against it), or None."""
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator(schema).is_valid(None)  # resolves a root `$ref`: none is fetched
+    except jsonschema.SchemaError as exc:
+        return exc.message
+    except referencing.exceptions.Unresolvable as exc:
+        return f"unresolvable $ref: {exc}"
+    return None
 
 
 def _stop(body: dict[str, Any]) -> tuple[str, ...]:

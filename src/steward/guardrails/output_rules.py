@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
+import referencing.exceptions
 
 from steward.config.guardrails import ComplianceRule
 from steward.errors import ModelError
@@ -136,9 +137,12 @@ def schema_errors(text: str, schema: dict[str, Any]) -> list[str]:
     except ValueError as exc:
         return [f"not JSON: {exc}"]
     validator = jsonschema.Draft202012Validator(schema)
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)
-    ]
+    try:
+        return [
+            f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)
+        ]
+    except (referencing.exceptions.Unresolvable, re.error) as exc:  # a $ref to nowhere, a pattern Python rejects
+        return [f"the schema cannot be applied ({exc}); fix the schema"]
 
 
 @dataclass

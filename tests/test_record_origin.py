@@ -112,7 +112,8 @@ def test_records_from_before_the_mark_are_marked_from_the_eval_runs_that_name_th
             conn.execute(
                 text(
                     "INSERT INTO eval_runs (id, kind, name, app, created_at, finished_at, passed, cases, "
-                    "versions, summary, gates, reports) VALUES (:id, :kind, 'n', 'demo', 1, 1, 1, 1, '{}', '{}', '[]', '[]')"
+                    "versions, summary, gates, reports) "
+                    "VALUES (:id, :kind, 'n', 'demo', 1, 1, 1, 1, '{}', '{}', '[]', '[]')"
                 ),
                 {"id": run, "kind": kind},
             )

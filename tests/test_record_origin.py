@@ -5,20 +5,26 @@ eval runs that name them."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, select, text
 from tests.gateway_fixtures import make_runtime
-from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
+from tests.gov_fixtures import PROJECT, Gov, gov_fixture  # noqa: F401
+from typer.testing import CliRunner
 
+from steward.cli import app as cli_app
+from steward.cli import context
 from steward.client import Client
 from steward.errors import InvalidRequest
 from steward.evals.cases import Case, run_cases
 from steward.evals.pipeline import ClientPipeline
 from steward.evals.redteam import scan
+from steward.evals.registry import available
 from steward.gateway.assemble import Runtime
 from steward.gateway.requests import parse_chat_body
 from steward.registry import datasets
@@ -128,3 +134,51 @@ def test_records_from_before_the_mark_are_marked_from_the_eval_runs_that_name_th
     with Store.open(url) as store, store.engine.connect() as conn:  # opening migrates
         found = dict(conn.execute(select(records.c.id, records.c.origin)).all())
     assert found == {"rec_probe": "redteam", "rec_case": "eval", "rec_user": "traffic"}
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    (tmp_path / "steward.yaml").write_text(PROJECT)
+    monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'steward.db'}")
+    monkeypatch.setattr(context.console, "width", 200)
+    context.reset()
+    yield tmp_path
+    if context.open_store.cache_info().currsize:
+        context.open_store().close()
+    context.reset()
+
+
+def test_dataset_build_on_the_command_line_names_what_it_left_out(cli_env: Path) -> None:
+    old, probe, user = _record("claims", "traffic"), _record("claims", "redteam"), _record("claims", "traffic")
+    old.created_at -= 30 * 86_400  # before the upgrade, say
+    for record in (old, probe, user):
+        context.open_store().write_sync(record)
+
+    def build(name: str, *extra: str) -> list[str]:
+        out = cli_env / f"{name}.jsonl"
+        args = ["registry", "dataset-build", "claims", "--name", name, "--out", str(out), "--as", "alice", *extra]
+        result = CliRunner().invoke(cli_app, args)
+        assert result.exit_code == 0, result.output
+        assert "from evals, red-team scans or tests" in result.output
+        return [json.loads(line)["record_id"] for line in out.read_text().splitlines()]
+
+    assert build("default") == [old.id, user.id]
+    assert build("probes", "--include-origin", "redteam") == [old.id, probe.id, user.id]
+    since = datetime.fromtimestamp(user.created_at - 86_400).isoformat(timespec="seconds")
+    assert build("recent", "--since", since) == [user.id]
+    refused = CliRunner().invoke(
+        cli_app, ["registry", "dataset-build", "claims", "--name", "x", "--out", "x.jsonl", "--since", "last week"]
+    )
+    assert refused.exit_code != 0 and "is not a date" in str(refused.exception or refused.output)
+
+
+def test_the_readme_names_only_metrics_that_exist() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    examples = Path(__file__).resolve().parents[1] / "examples" / "evals" / "README.md"
+    text = readme + (examples.read_text() if examples.exists() else "")
+    lists = re.findall(r"--metrics ([\w,.]+)", text)
+    assert lists  # the README shows `steward eval metrics … --metrics …`
+    named = {name for group in lists for name in group.split(",") if name and name != "..."}
+    assert named - set(available()) == set()

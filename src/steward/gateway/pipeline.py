@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway.metrics import Metrics
+from steward.gateway.redaction import map_strings, redact_sources_and_explanation
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
 from steward.models.base import cost_of
 from steward.models.health import model_problems
@@ -81,17 +82,6 @@ class RecordStore(Protocol):
     def count_records(self) -> int: ...
 
 
-def _map_strings(value: Any, change: Any) -> Any:
-    """`value` (JSON-like) with `change` applied to every string in it."""
-    if isinstance(value, str):
-        return change(value)
-    if isinstance(value, dict):
-        return {key: _map_strings(item, change) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_map_strings(item, change) for item in value]
-    return value
-
-
 def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
 
@@ -102,38 +92,6 @@ def _attempt(attempt: Any) -> dict[str, Any]:
 
 def _last_user_index(messages: list[Message]) -> int:
     return max(i for i, m in enumerate(messages) if m.role == "user")
-
-
-_JOIN = "\n\n\x1e\n\n"  # between texts scanned together: a record separator no entity spans
-
-
-def _stored_texts(
-    guard: Guard, app: str, stage: Stage, texts: list[str], conversation: Decision | None
-) -> list[str]:
-    """`Guard.stored_text` of many texts in one scan (a scan costs about the same for one sentence or ten)."""
-    if not texts:
-        return []
-    kept = guard.stored_text(app, stage, _JOIN.join(texts), conversation).split(_JOIN)
-    if len(kept) == len(texts):
-        return kept
-    return [guard.stored_text(app, stage, text, conversation) for text in texts]  # a span crossed a separator
-
-
-def _redact_sources_and_explanation(guard: Guard, record: Record, conversation: Decision | None) -> None:
-    """Under `redact_records`: the retrieved chunks the record keeps, and the grounding check's sentences and
-    terms (which may quote what a source said about a person), without personal data or secrets."""
-    if record.sources:
-        texts = _stored_texts(guard, record.app, "retrieved", [s.text for s in record.sources], conversation)
-        record.sources = [replace(s, text=text) for s, text in zip(record.sources, texts, strict=True)]
-    grounding = (record.explanation or {}).get("grounding")
-    if grounding:
-        found: list[str] = []
-        _map_strings(grounding, found.append)
-        kept = iter(_stored_texts(guard, record.app, "output", found, conversation))
-        record.explanation = {
-            **(record.explanation or {}),
-            "grounding": _map_strings(grounding, lambda _: next(kept)),
-        }
 
 
 @dataclass(slots=True)
@@ -739,7 +697,7 @@ class Gateway:
         for decision in record.decisions:
             decision.stored_text = None  # now in the record's input and output; not kept twice
         if record.explanation:  # the grounding check read the answer after its pseudonyms were restored
-            record.explanation = _map_strings(record.explanation, lambda text: guard.unrestore(text, conversation))
+            record.explanation = map_strings(record.explanation, lambda text: guard.unrestore(text, conversation))
         rescan_error = record.status == "failed" and bool(record.error)  # e.g. the values a schema rejected
         grounding = bool((record.explanation or {}).get("grounding"))
         if not (unscreened or rescan_output or rescan_error or record.sources or grounding):
@@ -753,7 +711,7 @@ class Gateway:
                 record.output = guard.stored_text(record.app, "output", record.output, conversation)
             if rescan_error and record.error:
                 record.error = guard.stored_text(record.app, "output", record.error, conversation)
-            _redact_sources_and_explanation(guard, record, conversation)
+            redact_sources_and_explanation(guard, record, conversation)
 
         t0 = time.perf_counter()
         await asyncio.to_thread(redact)

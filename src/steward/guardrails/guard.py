@@ -154,8 +154,9 @@ class Guard:
 
     def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str:
         """A text the gateway did not screen (an earlier assistant turn, an input that failed before its scan, an
-        answer cut short by a hold) as a record under `redact_records` may keep it: the stage's span scanners
-        (PII, secrets) run on it and every counted span is replaced, with the conversation's pseudonyms."""
+        answer cut short by a hold, a retrieved chunk) as a record under `redact_records` may keep it: the stage's
+        span scanners (PII, secrets) run on it and every counted span is replaced, with the conversation's
+        pseudonyms. A `retrieved` stage without span rules borrows the input stage's."""
         vault = Vault.from_values(self.pseudonyms.of(conversation))
         if stage == "retrieved" and not self._spans_scanned(app, stage):
             stage = "input"  # a retrieved chunk's personal data is what the input policy counts as personal

@@ -35,6 +35,12 @@ apps:
     purpose: Answer travellers' questions about their flight bookings.
     route: [{model: scripted}]
     policy: user-turns
+  own-prompt:
+    owner: ops@example.com
+    purpose: Answer travellers' questions about their flight bookings.
+    route: [{model: scripted}]
+    prompt: {system: "You are the booking assistant."}
+    policy: every-turn
 policies:
   every-turn:
     input:
@@ -102,6 +108,16 @@ def test_a_policy_may_screen_user_turns_only_when_it_says_so(client: Client, run
     client.chat("user-turns", conversation)
     sent = _sent(runtime)
     assert f"system: The traveller is {NAME}." in sent and EMAIL not in sent
+
+
+def test_a_system_turn_the_app_replaces_is_not_screened_for_the_model(client: Client, runtime: Runtime) -> None:
+    conversation = [
+        {"role": "system", "content": f"Charge card {CARD}."},  # a blocked entity, but it never reaches the model
+        {"role": "user", "content": "Hello, when does check-in open?"},
+    ]
+    result = client.chat("own-prompt", conversation)
+    assert result.steward["status"] == "served" and CARD not in _sent(runtime)
+    assert [d.turn for d in result.record.decisions if d.stage == "input"] == [1]
 
 
 def test_roles_belong_to_the_input_stage(tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ from tests.gateway_fixtures import make_runtime
 from tests.guard_fixtures import GUARD_PROJECT
 
 from steward.client import Client
+from steward.errors import InvalidRequest
 from steward.gateway.assemble import Runtime
+from steward.gateway.requests import parse_chat_body
 from steward.guardrails import StructuredOutputError
 
 SCHEMA = {
@@ -41,6 +43,11 @@ apps:
     route: [{{model: local}}]
     params: {{max_tokens: 64}}
     response_schema: {SCHEMA}
+  free:
+    owner: qa@example.com
+    purpose: Whatever the client asks for, in the format it asks for.
+    route: [{{model: remote}}]
+    params: {{max_tokens: 64}}
 """
 
 
@@ -151,4 +158,51 @@ def test_a_policy_schema_rule_gives_the_same_clear_error_as_a_failed_reask(
     with Client(runtime=runtime) as guarded:
         with pytest.raises(StructuredOutputError, match="cut off at max_tokens=2") as caught:
             guarded.chat("strict", "Summarise my booking.", max_tokens=2)
+        _failed_record(runtime, caught.value)
+
+
+def test_a_client_schema_is_held_on_a_remote_backend_like_the_app_schema(client: Client, runtime: Runtime) -> None:
+    model = _model(runtime, "remote")
+    model.enqueue("The flight is BA117, gate B12.", "Still prose: BA117 at B12.")
+    with pytest.raises(
+        StructuredOutputError, match="the request's response_format schema after one re-ask"
+    ) as caught:
+        client.chat("free", "Summarise my booking.", json_schema=SCHEMA)
+    _failed_record(runtime, caught.value)
+    _, params = model.history[-1]
+    assert params.json_schema == SCHEMA  # forwarded, and checked
+
+    model.enqueue("Prose first.", VALID)
+    result = client.chat("free", "Summarise my booking.", json_schema=SCHEMA)
+    assert result.text == VALID and result.record.status == "served"
+
+
+def test_a_client_schema_streams_only_whole_and_valid(client: Client, runtime: Runtime) -> None:
+    _model(runtime, "remote").enqueue("Not JSON.", "Not JSON either.")
+    pieces: list[str] = []
+    with pytest.raises(StructuredOutputError, match="response_format"):
+        pieces.extend(client.stream("free", "Summarise my booking.", json_schema={"type": "object"}))
+    assert pieces == []
+
+
+def test_a_client_schema_that_is_not_a_schema_is_a_clear_400() -> None:
+    body = {
+        "model": "free",
+        "messages": [{"role": "user", "content": "hi"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": 5}}},
+    }
+    with pytest.raises(InvalidRequest, match="not a valid JSON schema") as caught:
+        parse_chat_body(body)
+    assert caught.value.param == "response_format"
+    body["response_format"]["json_schema"]["schema"] = {"$ref": "#/$defs/missing"}  # would fail after the model
+    with pytest.raises(InvalidRequest, match="unresolvable"):
+        parse_chat_body(body)
+
+
+def test_a_client_schema_is_held_with_guardrails_attached(tmp_path_factory: pytest.TempPathFactory) -> None:
+    runtime = make_runtime(tmp_path_factory.mktemp("structured-client-guard"), GUARD_PROJECT)
+    _model(runtime, "scripted").enqueue("plain text", "plain text again")
+    with Client(runtime=runtime) as guarded:
+        with pytest.raises(StructuredOutputError, match="response_format") as caught:
+            guarded.chat("unguarded", "Summarise my booking.", json_schema=SCHEMA)
         _failed_record(runtime, caught.value)

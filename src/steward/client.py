@@ -22,7 +22,7 @@ from typing import Any
 from steward.config import Project, Settings
 from steward.gateway.assemble import Runtime, open_runtime
 from steward.gateway.requests import ChatRequest, ChatResult, parse_messages
-from steward.types import LOCAL_OPERATOR, Message, Principal
+from steward.types import LOCAL_OPERATOR, Message, Origin, Principal
 
 MessagesLike = str | Sequence[Message | dict[str, Any]]
 
@@ -44,9 +44,11 @@ class Client:
         settings: Settings | None = None,
         principal: Principal = LOCAL_OPERATOR,
         runtime: Runtime | None = None,
+        origin: Origin = "traffic",
     ) -> None:
         self.runtime = runtime or open_runtime(project, settings)
         self.principal = principal
+        self.origin = origin  # what its requests' records say they are, unless a call says otherwise
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="steward-client", daemon=True)
         self._thread.start()
@@ -57,10 +59,12 @@ class Client:
         return self.runtime.gateway
 
     def _request(self, app: str, messages: MessagesLike, stream: bool, params: dict[str, Any]) -> ChatRequest:
+        params.setdefault("origin", self.origin)
         return ChatRequest(app=app, messages=_messages(messages), stream=stream, **params)
 
     async def achat(self, app: str, messages: MessagesLike, **params: Any) -> ChatResult:
-        """Await one governed answer (`params`: temperature, top_p, seed, max_tokens, json_schema, subject...)."""
+        """Await one governed answer (`params`: temperature, top_p, seed, max_tokens, json_schema, subject, origin
+        ...)."""
         return await self.gateway.chat(self._request(app, messages, False, params), self.principal)
 
     def chat(self, app: str, messages: MessagesLike, **params: Any) -> ChatResult:

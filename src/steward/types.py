@@ -16,6 +16,8 @@ Role = Literal["system", "user", "assistant", "tool"]
 Stage = Literal["input", "retrieved", "output"]
 Action = Literal["allow", "redact", "block", "escalate", "warn"]
 Status = Literal["served", "blocked", "failed", "escalated", "declined", "disconnected"]
+Origin = Literal["traffic", "eval", "redteam", "test"]  # where a request came from; only traffic feeds datasets
+ORIGINS: tuple[Origin, ...] = ("traffic", "eval", "redteam", "test")
 FinishReason = Literal["stop", "length", "content_filter", "error"]
 KeyRole = Literal["admin", "developer", "app", "auditor"]
 RiskTier = Literal["prohibited", "high", "limited", "minimal"]
@@ -122,6 +124,7 @@ class Decision:
     text: str | None = None  # the text after redaction, when the action changed it
     # privacy of logs (`redact_records`): what a record may keep of the scanned text, every counted span replaced
     stored_text: str | None = None
+    turn: int | None = None  # input stage: the index of the message it screened in the request's messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,7 @@ class Record:
     attempts: list[dict[str, Any]] = field(default_factory=list)  # models tried: {model, error, ms}
     consent: bool = True  # may this record ever enter a training dataset
     finished_at: float | None = None
+    origin: Origin = "traffic"  # evals, red-team scans and tests are marked so that no dataset takes them
 
     @classmethod
     def start(cls, app: str) -> Record:

@@ -8,6 +8,7 @@ dataset commands build a training dataset from consenting records or register a 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -172,26 +173,59 @@ def card_command(ref: RefArg, team: TeamOption = None, as_user: AsOption = None,
         raise InvalidRequest(f"{version.ref} is a {version.kind}; cards exist for models and datasets.")
 
 
+def _timestamp(text: str, option: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(
+            f"{option} {text!r} is not a date; write it as 2026-12-01 or 2026-12-01T09:30."
+        ) from None
+    return (moment if moment.tzinfo else moment.astimezone()).timestamp()  # naive: local time, as typed
+
+
 @app.command("dataset-build")
 def dataset_build(
     app_name: Annotated[str, typer.Argument(help="The app whose records to use.")],
     name: Annotated[str, typer.Option("--name", help="The dataset's registry name.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the JSONL file.")],
     description: Annotated[str | None, typer.Option("--description")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only records from this time on (ISO 8601: 2026-12-01, 2026-12-01T09:30)."),
+    ] = None,
+    include_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include-origin",
+            help="Also take records of this origin (eval, redteam, test); repeatable. Default: traffic only.",
+        ),
+    ] = None,
     as_user: AsOption = None,
     key: KeyOption = None,
 ) -> None:
-    """Build a training dataset from the app's served records that have consent, and register it.
+    """Build a training dataset from the app's served traffic records that have consent, and register it.
+
+    Records of evals, red-team scans and tests are left out unless `--include-origin` names their origin.
 
     Example: `steward registry dataset-build airport-assistant --name airport-sft --out data/airport-sft.jsonl`
     """
+    origins = tuple(dict.fromkeys(["traffic", *(include_origin or [])]))
     built = datasets.build_from_records(
-        context.open_store(), context.project(), app_name, name, actor(as_user, key), out, description=description
+        context.open_store(),
+        context.project(),
+        app_name,
+        name,
+        actor(as_user, key),
+        out,
+        description=description,
+        origins=origins,
+        since=_timestamp(since, "--since") if since else None,
     )
     state = "registered" if built.created else "already registered as"
     context.console.print(
         f"{state} {built.version.ref}: {built.rows} rows written to {built.path} "
-        f"({built.excluded_without_consent} records without consent excluded)"
+        f"({built.excluded_without_consent} records without consent excluded, "
+        f"{built.excluded_by_origin} from evals, red-team scans or tests excluded)"
     )
 
 

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 RuleAction = Literal["allow", "warn", "redact", "escalate", "block"]
 PiiMode = Literal["mask", "hash", "pseudonymise"]
+TurnRole = Literal["system", "user", "assistant", "tool"]
 Otherwise = Literal["append", "block", "escalate", "warn"]
 
 
@@ -61,6 +62,11 @@ class PiiRule(Rule):
     block_entities: list[str] = Field(default_factory=list)
     restore: bool = True  # put the real values back into the answer the user receives
     language: str = "en"
+    # input stage: the roles of the turns screened (None: every turn that reaches the model, whoever wrote it)
+    roles: list[TurnRole] | None = Field(None, min_length=1)
+
+    def screens(self, role: str) -> bool:
+        return self.roles is None or role in self.roles
 
     @field_validator("entities", "block_entities")
     @classmethod
@@ -124,6 +130,11 @@ class ToneRule(Rule):
 
 class SecretsRule(Rule):
     """API keys, tokens and private keys."""
+
+    roles: list[TurnRole] | None = Field(None, min_length=1)  # as `PiiRule.roles`
+
+    def screens(self, role: str) -> bool:
+        return self.roles is None or role in self.roles
 
 
 class LeakageRule(Rule):
@@ -202,6 +213,15 @@ class StagePolicy(_Strict):
         return found
 
 
+def _without_unset_roles(dumped: dict[str, Any]) -> dict[str, Any]:
+    for stage in POLICY_STAGES:
+        for name in ("pii", "secrets"):
+            rule = (dumped.get(stage) or {}).get(name)
+            if isinstance(rule, dict) and rule.get("roles") is None:
+                rule.pop("roles", None)
+    return dumped
+
+
 OUTPUT_ONLY = ("tone", "leakage", "schema_", "compliance")
 POLICY_STAGES = ("input", "retrieved", "output")
 
@@ -225,10 +245,19 @@ class PolicySpec(_Strict):
                 raise ValueError(f"`{label}` applies to answers only; move it under `output:`")
         return stage_policy
 
+    @field_validator("retrieved", "output")
+    @classmethod
+    def _roles_on_input_only(cls, stage_policy: StagePolicy) -> StagePolicy:
+        for rule in (stage_policy.pii, stage_policy.secrets):
+            if rule is not None and rule.roles is not None:
+                raise ValueError("`roles` names which turns of a request are screened; set it under `input:`")
+        return stage_policy
+
     @property
     def version(self) -> str:
         """Content hash, like a prompt's: any change to the rules is a new version."""
-        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        # `roles` left unset is not dumped, so policies written before it existed keep their versions
+        canonical = json.dumps(_without_unset_roles(self.model_dump(mode="json", by_alias=True)), sort_keys=True)
         return f"sha256:{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
 
     def stage(self, stage: str) -> StagePolicy:

@@ -21,6 +21,7 @@ from steward.errors import InvalidRequest
 from steward.evals.dataset import read_jsonl, string_list
 from steward.evals.metric import ROW_FIELDS, Metric, Row
 from steward.evals.pipeline import Answer, Pipeline, cache_key
+from steward.types import Origin
 
 # Row fields the pipeline fills in from its answer, whatever the dataset says.
 FROM_PIPELINE = frozenset({"prediction", "latency_ms", "cost", "status", "question"})
@@ -139,8 +140,12 @@ def run_cases(
     parallelism: int = 2,
     cache: bool = True,
     progress: Progress | None = None,
+    origin: Origin = "eval",
 ) -> list[Answer]:
-    """Answers to every case, in order; cached answers are reused when the app's versions are unchanged."""
+    """Answers to every case, in order; cached answers are reused when the app's versions are unchanged.
+
+    `origin` marks the records of these requests (`eval`, `redteam`), so that no training dataset takes them.
+    """
     from steward.store import evals as store
 
     versions = pipeline.versions(app)
@@ -155,7 +160,7 @@ def run_cases(
             answer = Answer.from_dict(cached)
             answer.cached = True
         else:
-            answer = pipeline.answer(app, case.messages, params)
+            answer = pipeline.answer(app, case.messages, {**params, "origin": origin})
             if cache and answer.error is None:
                 store.cache_put(pipeline.engine, key, answer.to_dict())
         with lock:

@@ -123,7 +123,7 @@ class AppJudge:
 
             self._client = Client(os.environ.get("STEWARD_CONFIG") or None)
         try:
-            return str(self._client.chat(self.app, prompt, temperature=0.0, max_tokens=128).text)
+            return str(self._client.chat(self.app, prompt, temperature=0.0, max_tokens=128, origin="eval").text)
         except StewardError as exc:  # a blocked or failed judge call is an unscored item, not a failed run
             return f"<judge error: {exc.message}>"
 

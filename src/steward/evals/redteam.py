@@ -237,7 +237,9 @@ def scan(
         for i, p in enumerate(probes)
     ]
     started = time.time()
-    answers = run_cases(pipeline, app, cases, {}, parallelism=parallelism, cache=False, progress=progress)
+    answers = run_cases(
+        pipeline, app, cases, {}, parallelism=parallelism, cache=False, progress=progress, origin="redteam"
+    )
     detectors = Detectors(system_prompt=spec.prompt.system)
     pairs = judge_pairs(probes, answers, pair_similarity) if any(p.pair for p in probes) else {}
     verdicts = [pairs[p.pair] if p.pair else detectors.judge(p, a) for p, a in zip(probes, answers, strict=True)]

@@ -21,6 +21,7 @@ from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway import outcomes
 from steward.gateway.metrics import Metrics
+from steward.gateway.redaction import map_strings, redact_sources_and_explanation
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
 from steward.models.base import cost_of
 from steward.models.health import model_problems
@@ -33,12 +34,15 @@ HELD_FOR_REVIEW = (
     "response's steward.record_id) returns the answer."
 )
 REFUSAL = "I can't help with that request."
+REQUEST_SCHEMA = "the request's response_format schema"
 
 
 class Guard(Protocol):
     """What the pipeline needs from the guardrails capability."""
 
-    def scan(self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None) -> Decision: ...
+    def scan(
+        self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None, role: str = "user"
+    ) -> Decision: ...
 
     def restore(self, app: str, text: str, input_decision: Decision) -> str: ...
 
@@ -52,7 +56,7 @@ class Guard(Protocol):
 
     def system_prompt(self, app: str, system: str) -> str: ...
 
-    def schema_enforcer(self, app: str) -> Any: ...
+    def schema_enforcer(self, app: str, requested: dict[str, Any] | None = None) -> Any: ...
 
     def review_queue(self, store: Any) -> Any: ...
 
@@ -77,17 +81,6 @@ class RecordStore(Protocol):
     def add_feedback(self, record_id: str, feedback: Feedback) -> None: ...
 
     def count_records(self) -> int: ...
-
-
-def _map_strings(value: Any, change: Any) -> Any:
-    """`value` (JSON-like) with `change` applied to every string in it."""
-    if isinstance(value, str):
-        return change(value)
-    if isinstance(value, dict):
-        return {key: _map_strings(item, change) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_map_strings(item, change) for item in value]
-    return value
 
 
 def _ms(start: float) -> float:
@@ -309,6 +302,7 @@ class Gateway:
             messages=[Message("user", item.held_text or "")],
             subject=original.subject,
             consent=original.consent,
+            origin=original.origin,
             temperature=params.get("temperature"),
             top_p=params.get("top_p"),
             seed=params.get("seed"),
@@ -345,6 +339,7 @@ class Gateway:
         record.team = principal.team
         record.subject = request.subject or principal.subject
         record.consent = request.consent
+        record.origin = request.origin
         record.latency.auth_ms = auth_ms
         record.input = [{"role": m.role, "content": m.content} for m in request.messages]
         return record
@@ -415,7 +410,7 @@ class Gateway:
         record.prompt_version = app.prompt.version
         messages, decision = list(request.messages), None
         if screen:
-            messages, decision = await self._screen_input(request.app, messages, record)
+            messages, decision = await self._screen_input(app, request.app, messages, record)
         if record.status == "escalated":
             return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         last = _last_user_index(messages)
@@ -442,33 +437,48 @@ class Gateway:
                 messages = list(self.retriever.compose(request.app, messages, sources))
         elif app.prompt.system:  # the app's system prompt is authoritative: a client's system messages are dropped
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
-        enforcer = self._schema_enforcer(app, request.app)
+        enforcer = self._schema_enforcer(app, request)
         await self.budgets.reserve(record, messages, params)
         return _Prepared(self._with_canary(request.app, messages), params, decision, sources, enforcer=enforcer)
 
-    def _schema_enforcer(self, app: AppSpec, app_name: str) -> Any:
-        """The app's `response_schema` holds on every backend, whether or not guardrails are attached."""
-        if self.guard is not None:
-            return self.guard.schema_enforcer(app_name)  # its policy's `schema` rule may turn the re-ask off
-        if app.response_schema is None:
-            return None
+    def _schema_enforcer(self, app: AppSpec, request: ChatRequest) -> Any:
+        """The app's `response_schema` holds on every backend, whether or not guardrails are attached; where the
+        app has none, a client's `response_format` schema holds the same way (a 502, never a 200 breaking it)."""
+        if self.guard is not None:  # its policy's `schema` rule may turn the re-ask off
+            return self.guard.schema_enforcer(request.app, request.json_schema)
         from steward.guardrails.output_rules import SchemaEnforcer  # jsonschema only: no scanner is loaded
 
-        return SchemaEnforcer(app.response_schema)
+        if app.response_schema is not None:
+            return SchemaEnforcer(app.response_schema)
+        if request.json_schema is not None:
+            return SchemaEnforcer(request.json_schema, source=REQUEST_SCHEMA)
+        return None
 
     async def _screen_input(
-        self, app_name: str, messages: list[Message], record: Record
+        self, app: AppSpec, app_name: str, messages: list[Message], record: Record
     ) -> tuple[list[Message], Decision | None]:
-        """Scan every user turn (pseudonyms stay consistent across turns); redact, block or hold."""
+        """Scan every turn that reaches the model, in order, so pseudonyms stay consistent across turns (a value
+        in the system turn and in a user turn gets one placeholder); redact, block or hold.
+
+        User turns get the whole input policy; system and assistant turns the client sent, the PII and secrets
+        rules whose `roles` name them (`Guard.scan`). A client's system turn that the app replaces with its own
+        system prompt (or a grounded prompt) never reaches the model, so it is not screened for it. Each decision
+        names its turn, so the record shows what was decided for every message.
+        """
+        if self.guard is None:
+            return messages, None
+        # see `_prepare`: the app's own system prompt, or a grounded prompt, replaces the client's system turns
+        dropped = bool(app.prompt.system or (app.rag and self.retriever is not None))
         decision: Decision | None = None
         for i, message in enumerate(messages):
-            if message.role != "user" or self.guard is None:
+            if message.role == "system" and dropped:
                 continue
             t0 = time.perf_counter()
             decision = await asyncio.to_thread(
-                self.guard.scan, app_name, "input", message.content, conversation=decision
+                self.guard.scan, app_name, "input", message.content, conversation=decision, role=message.role
             )
             record.latency.guardrails_ms += _ms(t0)
+            decision.turn = i
             record.decisions.append(decision)
             if decision.action == "block":
                 raise PolicyViolation("the request was blocked by the app's input policy.", decision.reasons)
@@ -703,24 +713,24 @@ class Gateway:
         guard = self.guard
         assert guard is not None
         decision = next(d for d in reversed(record.decisions) if d.action == "escalate")
-        inputs = [d for d in record.decisions if d.stage == "input"]
         if decision.stage == "output":
+            inputs = [d for d in record.decisions if d.stage == "input"]
             held = record.output
             if held and not guard.redact_records(record.app):  # a stopped stream's answer was not redacted whole
                 held = guard.stored_text(record.app, "output", held, inputs[-1] if inputs else None)
         else:  # the turn that was held (screening stopped there), not necessarily the last one
-            turns = [m for m in record.input if m.get("role") == "user"]
-            turn = turns[len(inputs) - 1]["content"] if 0 < len(inputs) <= len(turns) else None
+            turn = record.input[decision.turn]["content"] if decision.turn is not None else None
             held = turn if guard.redact_records(record.app) else (decision.text or turn)
         guard.review_queue(self.store).hold(record, decision, held)
 
     async def _redact_for_storage(self, record: Record) -> None:
         """Privacy of logs: where policy says so, the record keeps only redacted texts, whatever happened.
 
-        Each screened user turn is kept as its decision's `stored_text` (every counted span replaced, also when
-        the turn was blocked or held); the other turns (earlier answers the client sent back, a system message,
-        a turn never screened because the request failed first) and an answer no decision covered whole (a
-        stopped stream) are scanned for personal data and secrets here, on a worker thread.
+        Each screened turn is kept as its decision's `stored_text` (every counted span replaced, also when the
+        turn was blocked or held); the other turns (a turn never screened because the request failed first, or
+        whose role the policy does not screen), the retrieved sources, the grounding check's reading of the
+        answer and an answer no decision covered whole (a stopped stream) are scanned for personal data and
+        secrets here, on a worker thread, with the conversation's pseudonyms.
         """
         guard = self.guard
         if guard is None:
@@ -735,10 +745,10 @@ class Gateway:
             outcomes.omit_input(record)  # scanning it is the cost the limits refuse (and spaCy stops at 1M)
         inputs = [d for d in record.decisions if d.stage == "input"]
         conversation = inputs[-1] if inputs else None
-        screened = iter(inputs)
+        by_turn = {d.turn: d for d in inputs if d.turn is not None}
         unscreened: list[int] = []
         for i, message in enumerate(record.input):
-            decision = next(screened, None) if message.get("role") == "user" else None
+            decision = by_turn.get(i)
             if decision is not None and decision.stored_text is not None:
                 record.input[i] = {**message, "content": decision.stored_text}
             elif isinstance(message.get("content"), str) and message["content"]:
@@ -751,9 +761,10 @@ class Gateway:
         for decision in record.decisions:
             decision.stored_text = None  # now in the record's input and output; not kept twice
         if record.explanation:  # the grounding check read the answer after its pseudonyms were restored
-            record.explanation = _map_strings(record.explanation, lambda text: guard.unrestore(text, conversation))
+            record.explanation = map_strings(record.explanation, lambda text: guard.unrestore(text, conversation))
         rescan_error = record.status == "failed" and bool(record.error)  # e.g. the values a schema rejected
-        if not unscreened and not rescan_output and not rescan_error:
+        grounding = bool((record.explanation or {}).get("grounding"))
+        if not (unscreened or rescan_output or rescan_error or record.sources or grounding):
             return
 
         def redact() -> None:
@@ -764,6 +775,7 @@ class Gateway:
                 record.output = guard.stored_text(record.app, "output", record.output, conversation)
             if rescan_error and record.error:
                 record.error = guard.stored_text(record.app, "output", record.error, conversation)
+            redact_sources_and_explanation(guard, record, conversation)
 
         t0 = time.perf_counter()
         await asyncio.to_thread(redact)

@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema
+import referencing.exceptions
+
 from steward.errors import InvalidRequest
-from steward.types import Message, Record, Usage
+from steward.types import ORIGINS, Message, Origin, Record, Usage
 
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -32,6 +35,7 @@ class ChatRequest:
     subject: str | None = None
     consent: bool = True
     include_usage: bool = False  # streamed: end with a chunk that carries the usage (`stream_options`)
+    origin: Origin = "traffic"  # evals, red-team scans and tests say so, and their records stay out of datasets
 
 
 @dataclass(slots=True)
@@ -129,7 +133,27 @@ def _json_schema(body: dict[str, Any]) -> dict[str, Any] | None:
         raise InvalidRequest(
             "`response_format.json_schema.schema` must be a JSON schema object.", param="response_format"
         )
-    return spec["schema"]
+    schema: dict[str, Any] = spec["schema"]
+    problem = _schema_problem(schema)
+    if problem is not None:
+        raise InvalidRequest(
+            f"`response_format.json_schema.schema` is not a valid JSON schema ({problem}); fix it or leave "
+            "`response_format` out.",
+            param="response_format",
+        )
+    return schema
+
+
+def _schema_problem(schema: dict[str, Any]) -> str | None:
+    """Why a client's schema cannot validate an answer (the answer is checked against it), or None."""
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator(schema).is_valid(None)  # resolves a root `$ref`: none is fetched
+    except jsonschema.SchemaError as exc:
+        return exc.message
+    except referencing.exceptions.Unresolvable as exc:
+        return f"unresolvable $ref: {exc}"
+    return None
 
 
 def _stop(body: dict[str, Any]) -> tuple[str, ...]:
@@ -155,6 +179,18 @@ def _include_usage(body: dict[str, Any]) -> bool:
     if not isinstance(include, bool):
         raise InvalidRequest("`stream_options.include_usage` must be true or false.", param="stream_options")
     return include
+
+
+def _origin(metadata: dict[str, Any]) -> Origin:
+    origin = metadata.get("origin", "traffic")
+    for known in ORIGINS:
+        if origin == known:
+            return known
+    raise InvalidRequest(
+        f"`metadata.origin` is {origin!r}; use one of {', '.join(ORIGINS)} (test traffic says `test`, so that no "
+        "training dataset takes it).",
+        param="metadata.origin",
+    )
 
 
 def parse_chat_body(body: Any) -> ChatRequest:
@@ -193,4 +229,5 @@ def parse_chat_body(body: Any) -> ChatRequest:
         subject=subject if isinstance(subject, str) and subject else None,
         consent=str(consent).lower() not in ("false", "0", "no"),
         include_usage=_include_usage(body),
+        origin=_origin(metadata),
     )

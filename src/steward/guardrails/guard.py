@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from steward.config import Project, Settings, check_installed_scanners
-from steward.config.guardrails import PluginRule, PolicySpec, Rule
+from steward.config.guardrails import PiiRule, PluginRule, PolicySpec, Rule, SecretsRule
 from steward.errors import ConfigError
 from steward.guardrails.base import Pseudonyms, ScanContext, Scanner, build_scanner
 from steward.guardrails.engine import SPAN_SCANNERS, WHOLE_TEXT_SCANNERS, CompiledStage, evaluate
@@ -85,9 +85,33 @@ class Guard:
         policy = self.policy_for(app)
         return bool(policy and policy.redact_records)
 
-    def scan(self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None) -> Decision:
-        """Decide one stage. `conversation`: an earlier decision whose pseudonyms this text should reuse."""
-        return self._scan(app, stage, text, vault=Vault.from_values(self.pseudonyms.of(conversation)))
+    def scan(
+        self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None, role: str = "user"
+    ) -> Decision:
+        """Decide one stage. `conversation`: an earlier decision whose pseudonyms this text should reuse.
+
+        `role`: on the input stage, who wrote the turn. A user turn gets every rule; a system or assistant turn
+        the client sent (it reaches the model too) gets the span rules (PII, secrets) whose `roles` name it, and
+        no classifier: an injection detector would read a system prompt's own instructions as an attack.
+        """
+        vault = Vault.from_values(self.pseudonyms.of(conversation))
+        include = self._screening(app, role) if stage == "input" else None
+        return self._scan(app, stage, text, vault=vault, include=include)
+
+    def _screening(self, app: str, role: str) -> Any:
+        """Which input rules run on a turn written by `role` (a predicate over scanner names)."""
+        policy = self.policy_for(app)
+        if policy is None:
+            return None
+        rules = policy.input.rules()
+
+        def include(name: str) -> bool:
+            rule = rules.get(name)
+            if isinstance(rule, PiiRule | SecretsRule):
+                return rule.screens(role)
+            return role == "user"
+
+        return include
 
     def _scan(
         self,
@@ -130,13 +154,20 @@ class Guard:
 
     def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str:
         """A text the gateway did not screen (an earlier assistant turn, an input that failed before its scan, an
-        answer cut short by a hold) as a record under `redact_records` may keep it: the stage's span scanners
-        (PII, secrets) run on it and every counted span is replaced, with the conversation's pseudonyms."""
+        answer cut short by a hold, a retrieved chunk) as a record under `redact_records` may keep it: the stage's
+        span scanners (PII, secrets) run on it and every counted span is replaced, with the conversation's
+        pseudonyms. A `retrieved` stage without span rules borrows the input stage's."""
         vault = Vault.from_values(self.pseudonyms.of(conversation))
+        if stage == "retrieved" and not self._spans_scanned(app, stage):
+            stage = "input"  # a retrieved chunk's personal data is what the input policy counts as personal
         decision = self._scan(
             app, stage, text, vault=vault, include=SPAN_SCANNERS.__contains__, compliance=False, keep_redacted=True
         )
         return text if decision.stored_text is None else decision.stored_text
+
+    def _spans_scanned(self, app: str, stage: Stage) -> bool:
+        policy = self.policy_for(app)
+        return policy is not None and any(name in SPAN_SCANNERS for name in policy.stage(stage).rules())
 
     def unrestore(self, text: str, input_decision: Decision | None) -> str:
         """The inverse of `restore`: the conversation's real values back to their placeholders (for records of
@@ -176,13 +207,17 @@ class Guard:
     def response_schema(self, app: str) -> dict[str, Any] | None:
         return self.project.app(app).response_schema
 
-    def schema_enforcer(self, app: str) -> SchemaEnforcer | None:
-        schema = self.response_schema(app)
+    def schema_enforcer(self, app: str, requested: dict[str, Any] | None = None) -> SchemaEnforcer | None:
+        """What holds the answer to a schema: the app's `response_schema`, else the client's `response_format`
+        schema (`requested`); None when neither asks for structured output."""
+        schema, source = self.response_schema(app), "the app's response_schema"
+        if schema is None:
+            schema, source = requested, "the request's response_format schema"
         if schema is None:
             return None
         policy = self.policy_for(app)
         rule = policy.output.schema_ if policy else None
-        return SchemaEnforcer(schema, reask_enabled=rule.reask if rule else True)
+        return SchemaEnforcer(schema, reask_enabled=rule.reask if rule else True, source=source)
 
     def review_queue(self, store: Any) -> Any:
         """Where escalated requests wait for a human (`steward review`)."""

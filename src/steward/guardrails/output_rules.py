@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
+import referencing.exceptions
 
 from steward.config.guardrails import ComplianceRule
 from steward.errors import ModelError
@@ -136,9 +137,12 @@ def schema_errors(text: str, schema: dict[str, Any]) -> list[str]:
     except ValueError as exc:
         return [f"not JSON: {exc}"]
     validator = jsonschema.Draft202012Validator(schema)
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)
-    ]
+    try:
+        return [
+            f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)
+        ]
+    except (referencing.exceptions.Unresolvable, re.error) as exc:  # a $ref to nowhere, a pattern Python rejects
+        return [f"the schema cannot be applied ({exc}); fix the schema"]
 
 
 @dataclass
@@ -182,6 +186,7 @@ class SchemaEnforcer:
     schema: dict[str, Any]
     reask_enabled: bool = True
     asked: int = field(default=0)
+    source: str = "the app's response_schema"  # or the request's `response_format`, named in the error
 
     def problems(self, answer: str) -> list[str]:
         return schema_errors(answer, self.schema)
@@ -220,7 +225,7 @@ class SchemaEnforcer:
                 "the schema while it decodes"
             )
         return StructuredOutputError(
-            "the model did not return JSON matching the app's response_schema"
+            f"the model did not return JSON matching {self.source}"
             + (" after one re-ask" if self.asked else "")
             + f" ({'; '.join(problems[:3])}); {hint}."
         )

@@ -176,7 +176,7 @@ def pipeline_answerer(client: Any, app: str) -> AnswerFn:
     """Answers through the governed pipeline of an in-process `steward.Client`."""
 
     def answer(question: str) -> Answer:
-        result = client.chat(app, question)
+        result = client.chat(app, question, origin="eval")
         grounding = (result.record.explanation or {}).get("grounding") or {}
         supported = grounding.get("supported") if isinstance(grounding, dict) else None
         # a served answer that the grounding check read as a refusal ("… not mentioned in the sources") declines

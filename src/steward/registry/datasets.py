@@ -30,6 +30,7 @@ from steward.registry.privacy import subject_hash
 from steward.store import governance as sql
 from steward.store.codec import record_from_json
 from steward.store.crypto import open_body
+from steward.types import ORIGINS
 
 PAGE = 500
 
@@ -41,6 +42,7 @@ class Built:
     rows: int
     excluded_without_consent: int
     path: Path
+    excluded_by_origin: int = 0  # records of evals, red-team scans and tests left out
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -66,7 +68,13 @@ def _pii(records_with: int, kinds: Counter[str], scanned: int) -> dict[str, Any]
 
 
 def _collect(
-    store: Any, app: str, team: str, statuses: tuple[str, ...], since: float | None, until: float | None
+    store: Any,
+    app: str,
+    team: str,
+    statuses: tuple[str, ...],
+    since: float | None,
+    until: float | None,
+    origins: tuple[str, ...],
 ) -> tuple[list[tuple[str, str | None, str]], dict[str, Any]]:
     """(record id, subject, JSONL line) of the consenting records, and the PII summary of their findings."""
     engine = audit.engine_of(store)
@@ -85,10 +93,11 @@ def _collect(
             statuses=statuses,
             after=after,
             limit=PAGE,
+            origins=origins,
         )
         for row in page:
             record = record_from_json(open_body(row.body))
-            if not record.consent:  # the body is the source of truth; the column is a copy
+            if not record.consent or record.origin not in origins:  # the body is the truth; columns are copies
                 continue
             found = [f.kind for d in record.decisions for f in d.findings]
             scanned += bool(record.decisions)
@@ -112,16 +121,27 @@ def build_from_records(
     since: float | None = None,
     until: float | None = None,
     description: str | None = None,
+    origins: tuple[str, ...] = ("traffic",),
 ) -> Built:
-    """Register a training dataset of the app's consenting records and write it to `out` (JSONL)."""
+    """Register a training dataset of the app's consenting records and write it to `out` (JSONL).
+
+    `origins`: which records to take by where they came from; only served traffic unless the caller names
+    `eval`, `redteam` or `test` too (probes and eval cases are not training data by default).
+    """
+    unknown = sorted(set(origins) - set(ORIGINS))
+    if unknown or not origins:
+        raise InvalidRequest(f"unknown origin {', '.join(unknown) or '(none)'}; use {', '.join(ORIGINS)}.")
     spec = project.app(app)
     actor.require_change(spec.team, f"datasets of {app}")
-    lines, pii = _collect(store, app, spec.team, statuses, since, until)
+    lines, pii = _collect(store, app, spec.team, statuses, since, until, origins)
+    engine = audit.engine_of(store)
+    by_origin = sql.count_of_other_origins(engine, app, statuses, origins)
     if not lines:
         raise InvalidRequest(
-            f"no consenting {'/'.join(statuses)} records of {app} in that period; nothing to build."
+            f"no consenting {'/'.join(statuses)} {'/'.join(origins)} records of {app} in that period "
+            f"({by_origin} from {', '.join(o for o in ORIGINS if o not in origins)} left out); nothing to build."
         )
-    excluded = sql.count_without_consent(audit.engine_of(store), app, statuses)
+    excluded = sql.count_without_consent(engine, app, statuses)
     text = "\n".join(line for _, _, line in lines) + "\n"
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -134,8 +154,9 @@ def build_from_records(
         "rows_hash": sql.digest(text),
         "path": str(out.resolve()),
         "consent": f"only records with consent=true ({excluded} without consent excluded)",
+        "origins": f"only records from {', '.join(origins)} ({by_origin} from elsewhere excluded)",
         "pii": pii,
-        "filters": {"statuses": list(statuses), "since": since, "until": until},
+        "filters": {"statuses": list(statuses), "since": since, "until": until, "origins": list(origins)},
         "description": description,
     }
     try:
@@ -158,7 +179,7 @@ def build_from_records(
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return Built(version, created, len(lines), excluded, out)
+    return Built(version, created, len(lines), excluded, out, excluded_by_origin=by_origin)
 
 
 def register_file(

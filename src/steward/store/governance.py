@@ -603,10 +603,11 @@ def records_in(
     statuses: Sequence[str],
     after: tuple[float, str] | None,
     limit: int,
+    origins: Sequence[str] = ("traffic",),
 ) -> list[Any]:
     """A keyset page of (created_at, id, subject, body, consent) for dataset building, oldest first."""
     c = records.c
-    clauses = [c.app == app, c.status.in_(list(statuses))]
+    clauses = [c.app == app, c.status.in_(list(statuses)), c.origin.in_(list(origins))]
     if team is not None:
         clauses.append(c.team == team)
     if since is not None:
@@ -633,6 +634,18 @@ def count_without_consent(engine: Engine, app: str, statuses: Sequence[str]) -> 
         select(func.count())
         .select_from(records)
         .where(c.app == app, c.status.in_(list(statuses)), c.consent.is_(False))
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def count_of_other_origins(engine: Engine, app: str, statuses: Sequence[str], origins: Sequence[str]) -> int:
+    """How many of the app's records with these statuses came from elsewhere (evals, red-team scans, tests)."""
+    c = records.c
+    query = (
+        select(func.count())
+        .select_from(records)
+        .where(c.app == app, c.status.in_(list(statuses)), c.origin.not_in(list(origins)))
     )
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())

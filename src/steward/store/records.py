@@ -69,6 +69,7 @@ def record_row(record: Record, cipher: BodyCipher | None = None) -> dict[str, An
         "cost": record.cost,
         "total_ms": record.latency.total_ms,
         "consent": record.consent,
+        "origin": record.origin,
         "body": body_for_store(record, cipher),
     }
 

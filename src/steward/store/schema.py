@@ -60,6 +60,8 @@ records = Table(
     Column("cost", Float, nullable=False, default=0.0),
     Column("total_ms", Float, nullable=False, default=0.0),
     Column("consent", Boolean, nullable=False, default=True),
+    # traffic | eval | redteam | test (migration 0009); datasets take only traffic unless told otherwise
+    Column("origin", String(16), nullable=False, default="traffic", server_default="traffic"),
     Column("body", Text, nullable=False),  # the whole record, JSON from steward.store.codec
 )
 

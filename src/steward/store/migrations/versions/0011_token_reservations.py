@@ -4,8 +4,8 @@ A request reserves its worst case (prompt plus `max_tokens`) before the model is
 UPDATE that fails when `tokens_used + tokens_reserved` would pass the budget, and releases it once its record
 (which charges the tokens really used) is durable.
 
-Revision ID: 0011
-Revises: 0007_review_release
+Revision ID: 0011_token_reservations
+Revises: 0009_record_origin
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0007_review_release"
+revision = "0011_token_reservations"
+down_revision = "0009_record_origin"
 branch_labels = None
 depends_on = None
 

@@ -114,7 +114,7 @@ def build_from_records(
     description: str | None = None,
 ) -> Built:
     """Register a training dataset of the app's consenting records and write it to `out` (JSONL)."""
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"datasets of {app}")
     lines, pii = _collect(store, app, spec.team, statuses, since, until)
     if not lines:

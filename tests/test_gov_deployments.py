@@ -239,7 +239,7 @@ def test_auditors_and_app_keys_change_nothing_and_teams_stay_apart(gov: Gov) -> 
     _, app_key = gov.store.create_key("app", name="kiosk", team="claims")
     with pytest.raises(PermissionDenied, match="auditors read everything of their team and change nothing"):
         deployments.deploy(gov.store, gov.project, "claims", "model-b", Actor.from_key(auditor), canary=5)
-    with pytest.raises(NotFound, match="unknown app 'claims'; team 'ops' has: airport."):  # as for a missing app
+    with pytest.raises(NotFound, match="unknown app 'claims'; team 'ops' has: airport"):  # as for a missing app
         deployments.deploy(gov.store, gov.project, "claims", "model-b", Actor.from_key(other), canary=5)
     with pytest.raises(PermissionDenied, match="may call apps but not change governance"):
         deployments.rollback(gov.store, gov.project, "claims", Actor.from_key(app_key))

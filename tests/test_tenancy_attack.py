@@ -388,3 +388,22 @@ def test_every_read_works_for_the_teams_own_key(ctx: Ctx, attack: Attack) -> Non
     else:
         reply = attack.run(ctx, secret, attack.target(team))
         assert reply.ok, reply.text[:300]
+
+
+def test_auditors_and_metrics_keys_never_write_feedback_even_to_their_own_team(ctx: Ctx) -> None:
+    team = ctx.teams["alpha"]
+    body = {"record_id": team.served, "score": -1, "comment": "an auditor's opinion"}
+    for role in ("auditor", "metrics"):
+        response = ctx.http.post("/v1/feedback", json=body, headers={"Authorization": f"Bearer {team.keys[role]}"})
+        assert response.status_code == 403 and "never writes" in response.json()["error"]["message"]
+    assert [f.comment for f in ctx.runtime.store.get_record(team.served).feedback] == ["alpha liked it"]
+
+
+def test_metrics_answers_only_a_metrics_key(ctx: Ctx) -> None:
+    def scrape(role: str) -> int:
+        secret = ctx.teams["alpha"].keys[role]
+        return ctx.http.get(
+            "/metrics", headers={"Authorization": f"Bearer {secret}"} if secret else {}
+        ).status_code
+
+    assert [scrape(role) for role in ROLES] == [403, 403, 403, 403, 200, 401]

@@ -29,7 +29,7 @@ KeyOption = Annotated[
 
 
 def _principal(key: str | None) -> Principal:
-    return context.principal(key)  # type: ignore[no-any-return]
+    return context.principal(key)
 
 
 def _queue() -> ReviewQueue:

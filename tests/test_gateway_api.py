@@ -118,8 +118,8 @@ def test_scope_role_and_team_are_enforced_with_a_record(live: LiveServer, runtim
     auditor, _ = runtime.store.create_key(role="auditor")
     _assert_openai_error(_post(live, auditor, HELLO), 403, "permission_denied", "auditor")
     admin, _ = runtime.store.create_key(role="admin")  # team "default" may not call team "other-team"'s app
-    response = _post(live, admin, {**HELLO, "model": "other"})
-    _assert_openai_error(response, 403, "permission_denied", "may not call app 'other'")
+    response = _post(live, admin, {**HELLO, "model": "other"})  # answered as an unknown app: names can't be probed
+    _assert_openai_error(response, 404, "not_found", "unknown app 'other'; team 'default' has: demo.")
     failed = runtime.store.list_records(status="failed")
     assert len(failed) == 3 and all(r.error for r in failed)
     assert response.headers["x-steward-record-id"] in {r.id for r in failed}
@@ -145,7 +145,7 @@ def test_rate_limit_and_token_budget_return_429(live: LiveServer, runtime: Runti
         ({**HELLO, "temperature": "hot"}, None, "invalid_request", "`temperature` must be a number"),
         ({**HELLO, "messages": [{"role": "robot", "content": "x"}]}, None, "invalid_request", "use one of"),
         ({**HELLO, "messages": []}, None, "invalid_request", "non-empty list"),
-        ({**HELLO, "model": "nope"}, None, "not_found", "this project serves: demo, other"),
+        ({**HELLO, "model": "nope"}, None, "not_found", "team 'default' has: demo."),  # not other teams' apps
         (
             {**HELLO, "messages": [{"role": "user", "content": "x" * 3000}]},
             None,
@@ -173,7 +173,7 @@ def test_context_overflow_is_a_400_with_a_record(live: LiveServer, runtime: Runt
 
 def test_stream_errors_before_the_first_byte_are_http_statuses(live: LiveServer, admin_key: str) -> None:
     response = _post(live, admin_key, {**HELLO, "model": "nope", "stream": True})
-    _assert_openai_error(response, 404, "not_found", "this project serves")
+    _assert_openai_error(response, 404, "not_found", "unknown app 'nope'")
 
 
 def _samples(exposition: str) -> dict[str, float]:
@@ -186,10 +186,11 @@ def _samples(exposition: str) -> dict[str, float]:
     }
 
 
-def test_metrics_health_and_readiness(live: LiveServer, admin_key: str) -> None:
+def test_metrics_health_and_readiness(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
     client_for(live, admin_key).chat.completions.create(model="demo", messages=[{"role": "user", "content": "hi"}])
     _post(live, admin_key, {**HELLO, "model": "nope"})
-    metrics = httpx.get(f"{live.url}/metrics").text
+    scraper, _ = runtime.store.create_key(role="metrics", name="prometheus")
+    metrics = httpx.get(f"{live.url}/metrics", headers={"Authorization": f"Bearer {scraper}"}).text
     assert 'steward_requests_total{app="demo",model="scripted-a",status="served"} 1.0' in metrics
     assert 'steward_tokens_total{app="demo",kind="completion",model="scripted-a"} 3.0' in metrics
     assert 'steward_errors_total{app="nope",code="not_found"} 1.0' in metrics

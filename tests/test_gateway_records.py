@@ -98,8 +98,8 @@ def test_stream_options_that_is_not_an_object_is_a_400_with_a_record(
     [
         (b"{not json", 400, "not valid JSON"),
         (b"[1, 2]", 400, "must be a JSON object"),
-        (b'{"model": "nope", "messages": [{"role": "user", "content": "hi"}]}', 404, "this project serves"),
-        (b'{"model": "nope", "stream": true, "messages": [{"role": "user", "content": "hi"}]}', 404, "serves"),
+        (b'{"model": "nope", "messages": [{"role": "user", "content": "hi"}]}', 404, "unknown app"),
+        (b'{"model": "nope", "stream": true, "messages": [{"role": "user", "content": "hi"}]}', 404, "unknown app"),
         (b'{"model": "demo", "messages": [{"role": "robot", "content": "x"}]}', 400, "use one of"),
         (
             b'{"model": "demo", "temperature": "hot", "messages": [{"role": "user", "content": "x"}]}',
@@ -232,7 +232,7 @@ def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, 
     secret, _ = runtime.store.create_key(role="admin")
     body = {"model": "nope", "messages": [{"role": "user", "content": "Mail jane@example.com"}]}
     response = _post(live, secret, body)
-    assert response.status_code == 404 and "this project serves" in response.json()["error"]["message"]
+    assert response.status_code == 404 and "unknown app" in response.json()["error"]["message"]
     record = runtime.store.get_record(response.headers["x-steward-record-id"])
     assert record.status == "failed" and record.app == "nope"
     assert "jane@example.com" not in str(record.input)  # no policy of its own says it may be kept

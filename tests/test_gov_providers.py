@@ -146,7 +146,7 @@ def test_a_new_system_fingerprint_is_a_change_with_an_alert_and_an_audit_event(
     event = audit.list_events(setup.store, action="provider.changed")[0]
     assert event.subject == "model:remote" and event.detail["check"] == changed.id
     assert setup.check().changed  # stays open until accepted
-    providers.accept(setup.store, "remote", setup.actor)
+    providers.accept(setup.store, "remote", setup.actor, setup.project)
     assert not setup.check().changed
     assert audit.verify(setup.store).ok
 

@@ -119,13 +119,13 @@ def test_an_approved_answer_is_released_and_a_rejected_one_never(client: Client,
 
 
 def test_only_the_apps_own_team_may_fetch_a_review(client: Client, runtime: Runtime) -> None:
-    from steward.errors import PermissionDenied
+    from steward.errors import NotFound
     from steward.types import Principal
 
     result = client.chat("booking", "Which stocks and crypto coins should I invest in this year?")
     other_team = Principal(key_id="k1", role="app", team="other", apps=("booking",))
     stranger = Client(runtime=runtime, principal=other_team)
-    with pytest.raises(PermissionDenied, match="may not call app 'booking'"):
+    with pytest.raises(NotFound, match=f"no review item '{result.record.id}'"):  # as a missing one: no probing
         stranger.review(result.record.id)
 
 

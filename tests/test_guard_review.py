@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from typer.testing import CliRunner
 
 import steward.store.guardrails  # noqa: F401  (declares review_items on the shared metadata)
-from steward.errors import InvalidRequest, PermissionDenied
+from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.guardrails.review import ReviewQueue
 from steward.store import Store
 from steward.store.schema import metadata
@@ -19,7 +19,8 @@ from steward.types import LOCAL_OPERATOR, Decision, Principal, Record
 
 pytest_plugins = ["tests.store_fixtures"]
 
-ADMIN = Principal(key_id="key_admin", role="admin", team="ops", name="alice")
+ADMIN = Principal(key_id="key_admin", role="admin", team="travel", name="alice")
+OTHER_ADMIN = Principal(key_id="key_admin2", role="admin", team="ops", name="olga")
 DEVELOPER = Principal(key_id="key_dev", role="developer", team="travel", name="dev")
 OTHER_DEVELOPER = Principal(key_id="key_dev2", role="developer", team="claims")
 AUDITOR = Principal(key_id="key_aud", role="auditor", team="travel")
@@ -77,15 +78,17 @@ def test_roles_and_teams_decide_who_may_review(store: Store) -> None:
         queue.approve(AUDITOR, item.id)
     with pytest.raises(PermissionDenied, match="app key may not read"):
         queue.list(APP_KEY)
-    with pytest.raises(PermissionDenied, match="belongs to team 'claims'"):
-        queue.approve(OTHER_DEVELOPER, item.id)
-    assert queue.list(OTHER_DEVELOPER) == []  # other teams' items are not even listed
+    for stranger in (OTHER_DEVELOPER, OTHER_ADMIN):  # an admin key is no exception: its own team only
+        with pytest.raises(NotFound, match=f"no review item '{item.id}'"):  # as for a missing item: no probing
+            queue.approve(stranger, item.id)
+        with pytest.raises(NotFound, match=f"no review item '{record.id}'"):
+            queue.get(stranger, record.id)
+        assert queue.list(stranger) == []  # other teams' items are not even listed
+    assert queue.list(LOCAL_OPERATOR) != []  # the local operator (no key) sees every team
     assert queue.approve(ADMIN, item.id).decided_by == "alice"
 
 
 def test_an_unknown_item_or_status_is_a_clear_error(store: Store) -> None:
-    from steward.errors import NotFound
-
     queue = ReviewQueue(store.engine)
     with pytest.raises(NotFound, match="steward review list"):
         queue.approve(LOCAL_OPERATOR, "rev_missing")

@@ -104,7 +104,10 @@ def cli_env(migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.Monk
 def test_cli_create_prints_the_secret_alone_on_stdout(cli_env: str) -> None:
     result = CliRunner().invoke(
         keys_cli.app,
-        ["create", "--role", "app", "--apps", "a,b", "--name", "kiosk", "--rpm", "30", "--token-budget", "1000"],
+        [
+            *("create", "--role", "app", "--apps", "airport-assistant"),
+            *("--name", "kiosk", "--rpm", "30", "--token-budget", "1000"),
+        ],
     )
     assert result.exit_code == 0, result.output
     secret = result.stdout.strip()
@@ -113,11 +116,27 @@ def test_cli_create_prints_the_secret_alone_on_stdout(cli_env: str) -> None:
     with Store.open(cli_env) as store:
         info = store.find_key(secret)
     assert info is not None and (info.apps, info.rate_limit_rpm, info.token_budget, info.created_by) == (
-        ("a", "b"),
+        ("airport-assistant",),
         30,
         1000,
         "cli",
     )
+
+
+def test_cli_create_refuses_apps_the_team_does_not_have(cli_env: str) -> None:
+    from steward.errors import InvalidRequest
+
+    runner = CliRunner()
+    for apps, team in (("nosuchapp", "default"), ("airport-assistant", "claims")):
+        result = runner.invoke(keys_cli.app, ["create", "--role", "app", "--apps", apps, "--team", team])
+        assert isinstance(result.exception, InvalidRequest), result.output
+        assert f"team {team!r} has no app {apps!r}" in result.exception.message
+        assert f"its apps are: {'airport-assistant' if team == 'default' else 'none'}" in result.exception.message
+        assert result.stdout == ""  # no secret printed
+    metrics = runner.invoke(keys_cli.app, ["create", "--role", "metrics", "--apps", "airport-assistant"])
+    assert isinstance(metrics.exception, InvalidRequest) and "leave out --apps" in metrics.exception.message
+    with Store.open(cli_env) as store:
+        assert store.list_keys() == []  # nothing was created
 
 
 def test_cli_list_and_revoke(cli_env: str) -> None:

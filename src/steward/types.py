@@ -19,7 +19,9 @@ Status = Literal["served", "blocked", "failed", "escalated", "declined", "discon
 Origin = Literal["traffic", "eval", "redteam", "test"]  # where a request came from; only traffic feeds datasets
 ORIGINS: tuple[Origin, ...] = ("traffic", "eval", "redteam", "test")
 FinishReason = Literal["stop", "length", "content_filter", "error"]
-KeyRole = Literal["admin", "developer", "app", "auditor"]
+KeyRole = Literal["admin", "developer", "app", "auditor", "metrics"]
+# The roles whose keys call apps and write feedback: auditors read and never write; a metrics key scrapes /metrics.
+CALLING_ROLES: tuple[KeyRole, ...] = ("admin", "developer", "app")
 RiskTier = Literal["prohibited", "high", "limited", "minimal"]
 
 ACTION_SEVERITY: dict[str, int] = {"allow": 0, "warn": 1, "redact": 2, "escalate": 3, "block": 4}
@@ -164,6 +166,11 @@ class Principal:
 
     def may_use(self, app: str) -> bool:
         return not self.apps or app in self.apps
+
+    @property
+    def calls_apps(self) -> bool:
+        """Whether this caller may call apps and write feedback (not an auditor, not a metrics key)."""
+        return self.role in CALLING_ROLES
 
 
 LOCAL_OPERATOR = Principal(key_id=None, role="admin", name="local operator")

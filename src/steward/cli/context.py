@@ -48,6 +48,19 @@ def open_store() -> Any:
     return Store.open(settings().database_url)
 
 
+def principal(key: str | None) -> Any:
+    """Who a data command acts as: the API key given (`--key`, else $STEWARD_API_KEY), whose role and team
+    apply, or the local operator, who reads every team as `sqlite3` on the database file could."""
+    from steward.types import LOCAL_OPERATOR
+
+    secret = key or os.environ.get("STEWARD_API_KEY")
+    if not secret:
+        return LOCAL_OPERATOR
+    from steward.gateway.auth import Authenticator
+
+    return Authenticator(open_store()).authenticate(f"Bearer {secret}")
+
+
 def client() -> Any:
     """An in-process governed client acting as the local operator."""
     from steward.client import Client

@@ -78,7 +78,7 @@ def enforce(
     if days is not None:
         if app_name is None:
             raise InvalidRequest("--days needs --app; declared retentions apply per app.")
-        spec = project.app(app_name)
+        spec = project.app(app_name, team=who.team)
         results = {
             app_name: privacy.enforce_retention(
                 store, app_name, spec.team, privacy.Retention(days, mode.value), who

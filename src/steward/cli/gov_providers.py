@@ -71,7 +71,7 @@ def accept(
 
     Example: `steward providers accept gpt-4o-mini --as alice`
     """
-    result = providers.accept(context.open_store(), model, actor(as_user, key))
+    result = providers.accept(context.open_store(), model, actor(as_user, key), context.project())
     context.console.print(f"{model}: check {result.id} is now the baseline")
 
 

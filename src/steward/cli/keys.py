@@ -51,10 +51,14 @@ def create(
         str | None, typer.Option("--groups", help="Comma-separated document groups it may read through RAG.")
     ] = None,
 ) -> None:
-    """Create an API key and print it once.
+    """Create an API key and print it once. A key reads and acts on its own team only; a `metrics` key scrapes
+    `/metrics` (every team's series) and nothing else.
 
     Example: `steward keys create --role app --apps airport-assistant --name kiosk --rpm 60`
     """
+    from steward.registry.tenancy import check_key_apps
+
+    check_key_apps(context.project(), team.strip(), role.value, _split(apps))
     store = context.open_store()
     secret, info = store.create_key(
         role.value,

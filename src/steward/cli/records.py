@@ -1,6 +1,8 @@
 """`steward records`: list, show and export the governed records (one per request).
 
-Commands only parse options and call the store; rendering is plain Rich. Export writes JSON Lines, one
+Commands only parse options and read through `steward.registry.tenancy`: as the local operator (every team),
+or with `--key` as that key (its team only; another team's record reads exactly as a missing one). Rendering
+is plain Rich. Export writes JSON Lines, one
 `record_to_json` object per line, to stdout or to a file that appears only once complete (written beside it,
 then renamed), so an interrupted export never leaves a half-written file that looks whole.
 """
@@ -21,6 +23,7 @@ import typer
 from rich.table import Column, Table
 
 from steward.cli import context
+from steward.registry import tenancy
 from steward.store.codec import record_to_dict, record_to_json
 from steward.types import Record, Status
 
@@ -33,6 +36,12 @@ STATUSES: tuple[str, ...] = typing.get_args(Status)
 AppOption = Annotated[str | None, typer.Option("--app", help="Only records of this app.")]
 StatusOption = Annotated[
     str | None, typer.Option("--status", help=f"Only records with this status ({', '.join(STATUSES)}).")
+]
+
+
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", help="Read as this API key, its team only (default: $STEWARD_API_KEY, else all teams)."),
 ]
 
 
@@ -68,12 +77,15 @@ def list_records(
     status: StatusOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full records as a JSON array.")] = False,
+    key: KeyOption = None,
 ) -> None:
     """List recent records, newest first.
 
     Example: `steward records list --app airport-assistant --status blocked --limit 10`
     """
-    found = context.open_store().list_records(app=app_name, status=_check_status(status), limit=limit)
+    found = tenancy.records_for(
+        context.open_store(), context.principal(key), app=app_name, status=_check_status(status), limit=limit
+    )
     if as_json:
         sys.stdout.write(
             orjson.dumps([record_to_dict(r) for r in found], option=orjson.OPT_INDENT_2).decode() + "\n"
@@ -104,12 +116,13 @@ def list_records(
 def show(
     record_id: Annotated[str, typer.Argument(help="The record id (`rec_…`), as `steward records list` shows it.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+    key: KeyOption = None,
 ) -> None:
     """Show one record in full: input, output, guardrail decisions, sources, latency, feedback.
 
     Example: `steward records show rec_0f1e2d3c4b5a69788796a5b4c3d2e1f0`
     """
-    record = context.open_store().get_record(record_id)
+    record = tenancy.record_for(context.open_store(), context.principal(key), record_id)
     if as_json:
         sys.stdout.write(orjson.dumps(record_to_dict(record), option=orjson.OPT_INDENT_2).decode() + "\n")
         return
@@ -182,12 +195,15 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (default stdout).")
     ] = None,
+    key: KeyOption = None,
 ) -> None:
     """Export records, oldest first, as JSON Lines (one record per line).
 
     Example: `steward records export --format jsonl --app airport-assistant --output records.jsonl`
     """
-    records = context.open_store().iter_records(app=app_name, status=_check_status(status))
+    records = tenancy.iter_records_for(
+        context.open_store(), context.principal(key), app=app_name, status=_check_status(status)
+    )
     assert fmt is ExportFormat.jsonl  # the only format so far; click has already rejected any other
     if output is None:
         count = _write_jsonl(records, sys.stdout.buffer)

@@ -7,7 +7,6 @@ key: then that key's role and team decide what you may see and decide (`steward.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +15,7 @@ import typer
 from rich.table import Table
 
 from steward.cli import context
-from steward.types import LOCAL_OPERATOR, Principal
+from steward.types import Principal
 
 if TYPE_CHECKING:
     from steward.guardrails.review import ReviewQueue
@@ -30,12 +29,7 @@ KeyOption = Annotated[
 
 
 def _principal(key: str | None) -> Principal:
-    secret = key or os.environ.get("STEWARD_API_KEY")
-    if not secret:
-        return LOCAL_OPERATOR
-    from steward.gateway.auth import Authenticator
-
-    return Authenticator(context.open_store()).authenticate(f"Bearer {secret}")
+    return context.principal(key)
 
 
 def _queue() -> ReviewQueue:

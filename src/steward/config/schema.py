@@ -262,11 +262,14 @@ class Project(Strict):
                 "registering the scanner in the `steward` entry-point group), or remove the entry from the policy."
             )
 
-    def app(self, name: str) -> AppSpec:
+    def app(self, name: str, team: str | None = None) -> AppSpec:
+        """The app called `name`. With `team` (a key's), an app of another team is answered exactly as one
+        that does not exist, and only the team's apps are named, so no key can probe other teams' apps."""
         from steward.errors import NotFound
 
-        try:
-            return self.apps[name]
-        except KeyError:
-            known = ", ".join(sorted(self.apps)) or "none"
-            raise NotFound(f"unknown app {name!r}; this project serves: {known}.", param="model") from None
+        spec = self.apps.get(name)
+        if spec is not None and (team is None or spec.team == team):
+            return spec
+        names = sorted(n for n, s in self.apps.items() if team is None or s.team == team)
+        where = "this project serves" if team is None else f"team {team!r} has"
+        raise NotFound(f"unknown app {name!r}; {where}: {', '.join(names) or 'none'}.", param="model")

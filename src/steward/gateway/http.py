@@ -276,8 +276,8 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
     @api.post("/v1/embeddings")
     async def embeddings(request: Request) -> ORJSONResponse:
         principal, _ = await principal_of(request)
-        if principal.role == "auditor":
-            raise PermissionDenied("auditor keys cannot call models; use an `app` or `developer` key.")
+        if not principal.calls_apps:
+            raise PermissionDenied(f"{principal.role} keys cannot call models; use an `app` or `developer` key.")
         body = await json_body(request)
         texts = body.get("input") if isinstance(body, dict) else None
         if isinstance(texts, str):
@@ -324,7 +324,14 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
         return ORJSONResponse(await gateway.review_outcome(principal, record_id))
 
     @api.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        """Prometheus text; it names every team's apps and models, so only a `metrics` key may scrape it."""
+        principal, _ = await principal_of(request)
+        if principal.role != "metrics":
+            raise PermissionDenied(
+                "/metrics needs a metrics key (it spans every team): create one with "
+                "`steward keys create --role metrics --name prometheus` and scrape with it as a bearer token."
+            )
         return Response(gateway.metrics.render(), media_type=gateway.metrics.content_type)
 
     @api.get("/healthz")

@@ -25,6 +25,7 @@ from steward.gateway.redaction import map_strings, redact_sources_and_explanatio
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
 from steward.models.base import cost_of
 from steward.models.health import model_problems
+from steward.registry.tenancy import record_for
 from steward.types import Decision, Feedback, GenerationParams, Message, Principal, Record, Source, Stage, Usage
 
 log = logging.getLogger("steward.requests")
@@ -315,10 +316,14 @@ class Gateway:
         return await asyncio.to_thread(queue.release, item, result.text, result.record.id)
 
     def add_feedback(self, principal: Principal, record_id: str, score: int, comment: str = "") -> None:
-        """A human's judgement of an answer, attached to its record (same team only)."""
-        record = self.store.get_record(record_id)
-        if principal.key_id is not None and record.team != principal.team:
-            raise PermissionDenied("this key may not annotate records of another team.")
+        """A human's judgement of an answer, attached to a record the caller may read (its team's; an app key's
+        own). Another team's record is answered as a missing one, so ids cannot be probed."""
+        if not principal.calls_apps:
+            raise PermissionDenied(
+                f"a {principal.role} key reads and never writes, feedback included; send feedback with the "
+                "app's own key, or a developer key of its team."
+            )
+        record_for(self.store, principal, record_id)
         self.store.add_feedback(record_id, Feedback(score=score, comment=comment, by=principal.key_id))
 
     def readiness(self) -> list[str]:
@@ -345,10 +350,12 @@ class Gateway:
         return record
 
     def _authorise(self, request: ChatRequest, principal: Principal) -> AppSpec:
-        app = self.project.app(request.app)
-        if principal.role == "auditor":
+        # a key names only its own team's apps: another team's is answered as an unknown one (no probing)
+        app = self.project.app(request.app, team=principal.team if principal.key_id is not None else None)
+        if not principal.calls_apps:
             raise PermissionDenied(
-                "auditor keys can read records but not call apps; use an `app` or `developer` key."
+                f"{principal.role} keys can not call apps (auditors read records, metrics keys scrape /metrics); "
+                "use an `app` or `developer` key."
             )
         if not principal.may_use(request.app) or (principal.key_id and app.team != principal.team):
             raise PermissionDenied(

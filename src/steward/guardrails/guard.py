@@ -78,7 +78,8 @@ class Guard:
     # ---- what the gateway calls ----------------------------------------------------------------------
 
     def policy_for(self, app: str) -> PolicySpec | None:
-        name = self.project.app(app).policy
+        spec = self.project.apps.get(app)  # unknown: a request refused before any stage, still to be recorded
+        name = spec.policy if spec is not None else None
         return self.project.policies[name] if name else None
 
     def redact_records(self, app: str) -> bool:

@@ -1,9 +1,12 @@
 """The human review queue for escalated requests, with its permission rule.
 
-Who may do what is declared once, here: `admin` keys review every team's items, `developer` keys review
-their own team's, `auditor` keys may read the queue but not decide, `app` keys may do neither (an app must
-never approve its own escalations). Deciding is final and recorded with who and why. The SQL lives in
-`steward.store.guardrails`; the gateway adds items with `hold()` after the escalated record is written.
+Who may do what is declared once, here: `admin` and `developer` keys review their own team's items,
+`auditor` keys may read them but not decide, `app` and `metrics` keys may do neither (an app must never
+approve its own escalations). No key, admin or not, sees another team's items: held text carries personal
+data, and an item of another team is answered exactly as one that does not exist, so ids cannot be probed.
+Only the local operator (the CLI without a key, on the machine holding the database) sees every team.
+Deciding is final and recorded with who and why. The SQL lives in `steward.store.guardrails`; the gateway
+adds items with `hold()` after the escalated record is written.
 """
 
 from __future__ import annotations
@@ -27,16 +30,27 @@ MAY: dict[str, frozenset[ReviewAction]] = {
 }
 
 
-def check(principal: Principal, action: ReviewAction, team: str | None = None) -> None:
-    """Raise PermissionDenied unless `principal` may `action` review items (of `team`)."""
+def check(principal: Principal, action: ReviewAction) -> None:
+    """Raise PermissionDenied unless `principal`'s role may `action` review items (of its own team)."""
     if action not in MAY.get(principal.role, frozenset()):
         verb = "decide on" if action == "decide" else "read"
         raise PermissionDenied(
-            f"a {principal.role} key may not {verb} review items; use an admin key, or a "
-            "developer key of the app's team."
+            f"a {principal.role} key may not {verb} review items; use an admin or developer key of the app's team."
         )
-    if team is not None and principal.role != "admin" and principal.key_id is not None and principal.team != team:
-        raise PermissionDenied(f"this key belongs to team {principal.team!r}; the item belongs to team {team!r}.")
+
+
+def _team_of(principal: Principal) -> str | None:
+    """The one team whose items a caller sees: its key's; None (every team) for the local operator only."""
+    return None if principal.key_id is None else principal.team
+
+
+def _visible(engine: Engine, principal: Principal, item_id: str) -> ReviewItem:
+    """The item, or the same NotFound as for a missing one when it belongs to another team."""
+    item = sql.get_item(engine, item_id)
+    team = _team_of(principal)
+    if team is not None and item.team != team:
+        raise sql.missing(item_id)
+    return item
 
 
 def _who(principal: Principal) -> str:
@@ -74,23 +88,20 @@ class ReviewQueue:
         self, principal: Principal, status: str | None = "pending", app: str | None = None, limit: int = 50
     ) -> list[ReviewItem]:
         check(principal, "read")
-        team = None if principal.role == "admin" or principal.key_id is None else principal.team
-        return sql.list_items(self.engine, status=status, app=app, team=team, limit=limit)
+        return sql.list_items(self.engine, status=status, app=app, team=_team_of(principal), limit=limit)
 
     def get(self, principal: Principal, item_id: str) -> ReviewItem:
-        item = sql.get_item(self.engine, item_id)
-        check(principal, "read", item.team)
-        return item
+        check(principal, "read")
+        return _visible(self.engine, principal, item_id)
 
     def outcome(self, principal: Principal, record_id: str) -> ReviewItem:
         """The item of a held request, for whoever may call its app (the client waiting for the answer) or
-        read the queue."""
-        item = sql.get_item(self.engine, record_id)
-        if principal.role == "app":
-            if not principal.may_use(item.app) or (principal.key_id is not None and principal.team != item.team):
-                raise PermissionDenied(f"this key may not call app {item.app!r}, so it may not read its reviews.")
-            return item
-        check(principal, "read", item.team)
+        read the queue; an app key scoped to other apps is answered as for a missing item."""
+        if principal.role != "app":
+            check(principal, "read")
+        item = _visible(self.engine, principal, record_id)
+        if principal.role == "app" and not principal.may_use(item.app):
+            raise sql.missing(record_id)
         return item
 
     def release(self, item: ReviewItem, text: str, record_id: str | None) -> ReviewItem:
@@ -106,6 +117,6 @@ class ReviewQueue:
         return self._decide(principal, item_id, "rejected", note)
 
     def _decide(self, principal: Principal, item_id: str, status: str, note: str) -> ReviewItem:
-        item = sql.get_item(self.engine, item_id)
-        check(principal, "decide", item.team)
+        check(principal, "decide")
+        item = _visible(self.engine, principal, item_id)
         return sql.decide(self.engine, item.id, status, _who(principal), note)

@@ -130,7 +130,7 @@ def tier_from_answers(answers: dict[str, bool]) -> str:
 
 def classify(store: Any, project: Project, app: str, answers: dict[str, bool], actor: Actor) -> dict[str, Any]:
     """Record a risk assessment of `app` from questionnaire answers; returns the stored assessment."""
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"the risk assessment of {app}")
     tier = tier_from_answers(answers)
     row = {
@@ -160,7 +160,7 @@ def classify(store: Any, project: Project, app: str, answers: dict[str, bool], a
 
 def attest(store: Any, project: Project, app: str, control: str, evidence: str, actor: Actor) -> dict[str, Any]:
     """A named person's statement that an attestable control is in place (e.g. a notice shown in the UI)."""
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"attestations of {app}")
     known = {c.id: c for c in catalogue()}
     if control not in known:
@@ -201,7 +201,7 @@ def check(store: Any, project: Project, app: str, actor: Actor) -> ComplianceRep
     """Evaluate every control the app's effective tier requires."""
     from steward.registry.controls import Context, run_check
 
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_read(spec.team, f"compliance of {app}")
     engine = audit.engine_of(store)
     with engine.connect() as conn:

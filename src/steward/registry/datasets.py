@@ -131,7 +131,7 @@ def build_from_records(
     unknown = sorted(set(origins) - set(ORIGINS))
     if unknown or not origins:
         raise InvalidRequest(f"unknown origin {', '.join(unknown) or '(none)'}; use {', '.join(ORIGINS)}.")
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"datasets of {app}")
     lines, pii = _collect(store, app, spec.team, statuses, since, until, origins)
     engine = audit.engine_of(store)

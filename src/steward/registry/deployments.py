@@ -59,7 +59,7 @@ def current(store: Any, app_name: str) -> Deployment | None:
 
 
 def history(store: Any, actor: Actor, project: Project, app_name: str, limit: int = 50) -> list[Deployment]:
-    spec = project.app(app_name)
+    spec = project.app(app_name, team=actor.team)
     actor.require_read(spec.team, f"deployments of {app_name}")
     return [deployment_from_row(r) for r in sql.deployment_history(audit.engine_of(store), app_name, limit)]
 
@@ -218,7 +218,7 @@ def deploy(
     note: str | None = None,
 ) -> Deployment:
     """Put a model version in flight for `app` as a canary, an A/B arm or a staged blue/green candidate."""
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
     strategy, share = _strategy(canary, ab, blue_green)
     with audit.transaction(store) as conn:
@@ -286,7 +286,7 @@ def promote(
     """Make the candidate the app's whole stable route, once its evaluation (and approvals) allow it."""
     from steward.registry import gates
 
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
     audit.require_intact(store, f"promoting {app}")
     with audit.transaction(store) as conn:
@@ -324,7 +324,7 @@ def promote(
 
 def approve(store: Any, project: Project, app: str, actor: Actor, note: str | None = None) -> dict[str, Any]:
     """Record `actor`'s approval of the app's candidate (approvers only; never one's own deployment)."""
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"approvals of {app}")
     audit.require_intact(store, f"approving {app}")
     with audit.transaction(store) as conn:
@@ -370,7 +370,7 @@ def approve(store: Any, project: Project, app: str, actor: Actor, note: str | No
 
 def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | None = None) -> Deployment:
     """Drop the candidate in flight, or return to the previous release; refuse past the first one."""
-    spec = project.app(app)
+    spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
     with audit.transaction(store) as conn:  # no chain check here: rolling back must work even mid-investigation
         latest = sql.latest_deployment(conn, app)

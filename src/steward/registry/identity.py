@@ -3,7 +3,9 @@
 An `Actor` is either an API key (`key:<id>`, with the key's role and team) or a named local operator
 (`user:<name>`). A local operator runs the CLI on the machine that holds the database, so it may read every
 team, exactly as it could with `sqlite3`; a key sees only its own team. Roles: `admin` and `developer` change
-things, `auditor` reads everything of its team and changes nothing, `app` keys call apps and nothing else.
+things, `auditor` reads everything of its team and changes nothing, `app` keys call apps and nothing else, and
+`metrics` keys scrape `/metrics` (which spans teams, hence its own role, whose creation is audited) and read
+nothing else.
 
 Approving is a separate capability, held in the `approvers` table per team rather than as a key role or flag,
 because (1) approval is a human act and humans on the CLI are not keys; (2) granting and revoking it must be a
@@ -64,9 +66,16 @@ class Actor:
         return f"{self.id} ({self.name})" if self.id.startswith("key:") and self.name else self.id
 
     def may_read(self, team: str | None) -> bool:
+        if self.role == "metrics":  # its one read is /metrics, served by the gateway, never governance data
+            return False
         return self.team is None or team == self.team
 
     def require_read(self, team: str | None, what: str) -> None:
+        if self.role == "metrics":
+            raise PermissionDenied(
+                f"{self.label} is a metrics key: it scrapes /metrics and reads nothing else (refused: {what}); "
+                "use an auditor key of the team."
+            )
         if not self.may_read(team):
             raise PermissionDenied(
                 f"{self.label} belongs to team {self.team!r} and may not read {what} of team {team!r}; "
@@ -95,7 +104,7 @@ class Actor:
         """The team a listing covers: the actor's own for keys, `team` (or all) for a local operator."""
         if self.team is None:
             return team
-        if team is not None and team != self.team:
+        if self.role == "metrics" or (team is not None and team != self.team):
             self.require_read(team, "data")
         return self.team
 

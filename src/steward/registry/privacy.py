@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from steward.config import Project
-from steward.errors import InvalidRequest
+from steward.errors import InvalidRequest, PermissionDenied
 from steward.registry import audit
 from steward.registry.identity import Actor
 from steward.store import governance as sql
@@ -192,6 +192,10 @@ def erase_subject(
 def reseal_bodies(store: Any, actor: Actor) -> int:
     """Encrypt every plaintext body and re-seal every sealed one under the newest key; returns bodies written."""
     actor.require_admin("re-sealing record bodies")
+    if actor.team is not None:  # it rewrites every team's records: no one team's key may
+        raise PermissionDenied(
+            "re-sealing rewrites every team's records; run it as the local operator (without --key)."
+        )
     active = cipher()
     if active is None:
         raise InvalidRequest("set STEWARD_RECORD_KEY first (generate one with `steward privacy keygen`).")

@@ -116,8 +116,7 @@ async def acheck(
     threshold: float = DEFAULT_THRESHOLD,
 ) -> ProviderCheck:
     """Probe `model_id` and record the check; a change raises an alert and an audit event."""
-    if model_id not in project.models:
-        raise NotFound(f"model {model_id!r} is not declared in steward.yaml.")
+    _require_model(project, model_id, actor)
     if not prompts:
         raise InvalidRequest("give at least one canary prompt.")
     actor.require_change(actor.team, "provider checks")
@@ -190,8 +189,18 @@ def _record(
     return _check(row)
 
 
-def accept(store: Any, model_id: str, actor: Actor) -> ProviderCheck:
+def _require_model(project: Project, model_id: str, actor: Actor) -> None:
+    """A key acts only on models its own team's apps use; any other is answered as undeclared (no probing)."""
+    from steward.registry.apply import teams_using_model
+
+    mine = actor.team is None or actor.team in teams_using_model(project, model_id)
+    if model_id not in project.models or not mine:
+        raise NotFound(f"model {model_id!r} is not declared in steward.yaml.")
+
+
+def accept(store: Any, model_id: str, actor: Actor, project: Project) -> ProviderCheck:
     """Accept the newest check of a model as its baseline (after a person reviewed the change)."""
+    _require_model(project, model_id, actor)
     actor.require_change(actor.team, "provider baselines")
     with audit.transaction(store) as conn:
         latest = sql.latest_check(conn, model_id)

@@ -9,10 +9,11 @@ functions instead of the store directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from steward.config import Project
-from steward.errors import NotFound, PermissionDenied
+from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.registry.identity import Actor
 from steward.types import Principal, Record
 
@@ -32,6 +33,15 @@ def records_for(store: Any, who: Actor | Principal, *, limit: int = 50, **filter
     if actor.role == "app":  # an app key reads back only what it sent
         filters["key_id"] = _key_id(actor)
     return store.list_records(team=team, limit=limit, **filters)
+
+
+def iter_records_for(store: Any, who: Actor | Principal, **filters: Any) -> Iterator[Record]:
+    """Every record the caller may read, oldest first (an export): the same scope as `records_for`."""
+    actor = _actor(who)
+    team = actor.scope(filters.pop("team", None))
+    if actor.role == "app":
+        filters["key_id"] = _key_id(actor)
+    return store.iter_records(team=team, **filters)
 
 
 def record_for(store: Any, who: Actor | Principal, record_id: str) -> Record:
@@ -64,3 +74,18 @@ def require_collection(project: Project, who: Actor | Principal, collection: str
 def apps_for(project: Project, who: Actor | Principal) -> list[str]:
     actor = _actor(who)
     return [name for name, spec in project.apps.items() if actor.may_read(spec.team)]
+
+
+def check_key_apps(project: Project, team: str, role: str, apps: Iterable[str]) -> None:
+    """Refuse a key scoped to apps its team does not have (it could never call them): name the team's apps."""
+    apps = list(apps)
+    if role == "metrics" and apps:
+        raise InvalidRequest("a metrics key reads /metrics only; leave out --apps.", param="apps")
+    mine = sorted(name for name, spec in project.apps.items() if spec.team == team)
+    unknown = [name for name in apps if name not in mine]
+    if unknown:
+        raise InvalidRequest(
+            f"team {team!r} has no app {', '.join(map(repr, unknown))}; its apps are: {', '.join(mine) or 'none'} "
+            "(check --apps and --team against steward.yaml).",
+            param="apps",
+        )

@@ -100,8 +100,13 @@ def get_item(engine: Engine, id_or_record: str) -> ReviewItem:
     with engine.connect() as connection:
         row = connection.execute(query).first()
     if row is None:
-        raise NotFound(f"no review item {id_or_record!r}; `steward review list` shows the pending ones.")
+        raise missing(id_or_record)
     return _item(row)
+
+
+def missing(id_or_record: str) -> NotFound:
+    """The one answer for an item that does not exist and for one the caller may not see (no probing)."""
+    return NotFound(f"no review item {id_or_record!r}; `steward review list` shows the pending ones.")
 
 
 def list_items(

@@ -40,12 +40,7 @@ def _wait_for(condition: object, seconds: float = 10.0) -> None:
 
 
 def _reserved(runtime: Runtime, key_id: str) -> int:
-    from sqlalchemy import select
-
-    from steward.store.schema import api_keys
-
-    with runtime.store.engine.connect() as connection:
-        return int(connection.execute(select(api_keys.c.tokens_reserved).where(api_keys.c.id == key_id)).scalar())
+    return int(runtime.store.reserved_tokens(key_id))
 
 
 def test_a_client_that_disconnects_mid_stream_leaves_a_record_and_is_charged(
@@ -165,13 +160,58 @@ def test_concurrent_requests_cannot_overspend_a_token_budget(live: LiveServer, r
 
 def test_a_token_reservation_is_atomic_in_the_store(store: object) -> None:
     _, key = store.create_key(role="app", token_budget=100)  # type: ignore[attr-defined]
-    assert store.reserve_tokens(key.id, 60)  # type: ignore[attr-defined]
-    assert not store.reserve_tokens(key.id, 41)  # type: ignore[attr-defined]
+    first = store.reserve_tokens(key.id, 60)  # type: ignore[attr-defined]
+    assert first is not None
+    assert store.reserve_tokens(key.id, 41) is None  # type: ignore[attr-defined]
     assert store.reserve_tokens(key.id, 40)  # type: ignore[attr-defined]
-    store.release_tokens(key.id, 60)  # type: ignore[attr-defined]
+    store.release_tokens(first)  # type: ignore[attr-defined]
     assert store.reserve_tokens(key.id, 60)  # type: ignore[attr-defined]
     _, unlimited = store.create_key(role="app")  # type: ignore[attr-defined]
     assert store.reserve_tokens(unlimited.id, 10**9)  # type: ignore[attr-defined]
+
+
+def test_reservations_from_several_servers_on_one_store_never_pass_the_budget(migrated_database_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from steward.store import Store
+
+    replicas = [Store.open(migrated_database_url) for _ in range(2)]  # two servers' engines on one database
+    try:
+        _, key = replicas[0].create_key(role="app", token_budget=100)
+
+        def reserve(i: int) -> str | None:
+            return replicas[i % 2].reserve_tokens(key.id, 10, owner=f"replica-{i % 2}")
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            got = list(pool.map(reserve, range(50)))
+        assert sum(r is not None for r in got) == 10  # exactly the budget, whichever server asked
+        assert replicas[1].reserved_tokens(key.id) == 100
+        for rid in filter(None, got):
+            replicas[0].release_tokens(rid)  # a reservation may be settled through any engine
+        assert replicas[1].reserved_tokens(key.id) == 0
+    finally:
+        for replica in replicas:
+            replica.close()
+
+
+def test_a_reservation_left_by_a_killed_server_stops_counting_when_its_lease_ends(
+    live: LiveServer, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from steward.store import keys
+
+    secret, key = runtime.store.create_key(role="app", apps=("demo",), token_budget=100)
+    # a request in flight on a server that was then killed -9: reserved, never settled
+    assert runtime.store.reserve_tokens(key.id, 95)
+    refused = _post(live, secret, HELLO)
+    assert refused.status_code == 429, refused.text  # it may still be running on another server: it counts
+    later = time.time() + 86_400  # past any lease
+    monkeypatch.setattr(keys, "now", lambda: later)
+    served = _post(live, secret, HELLO)
+    assert served.status_code == 200, served.text  # the dead server's reservation no longer holds the budget
+    monkeypatch.undo()
+    assert _reserved(runtime, key.id) == 0  # and it was deleted on the way, not only ignored
+    record = runtime.store.get_record(served.headers["x-steward-record-id"])
+    assert runtime.store.tokens_used(key.id) == record.usage.total_tokens > 0
 
 
 def test_too_many_turns_is_a_400_before_any_scan_with_a_record(

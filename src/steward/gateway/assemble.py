@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from steward.config import Project, Settings, check_installed_scanners, load_project
-from steward.gateway.auth import Authenticator
+from steward.gateway.auth import LEASE_S, Authenticator
 from steward.gateway.metrics import Metrics
 from steward.gateway.pipeline import Gateway
 from steward.gateway.telemetry import tracer_from
@@ -51,6 +51,19 @@ def _retriever(project: Project, settings: Settings, store: Any) -> Any:
     return Retriever.from_project(project, settings, store)
 
 
+def reservation_lease_s(project: Project, floor_s: float = LEASE_S, margin_s: float = 60.0) -> float:
+    """How long a token reservation holds if its server dies before settling it: longer than any request may
+    take, every model of an app's route and fallback tried with all its retries (a stream's read timeout bounds
+    each wait, not the whole answer, so the floor covers long streams too), and no longer: the budget of a
+    key whose server was killed is held back until then."""
+    worst = 0.0
+    for app in project.apps.values():
+        names = [r.model for r in app.route] + app.fallback
+        specs = [project.models[n] for n in names if n in project.models]
+        worst = max(worst, sum(m.timeout_s * (m.max_retries + 1) for m in specs))
+    return max(floor_s, worst + margin_s)
+
+
 def open_runtime(project: Project | Path | str | None = None, settings: Settings | None = None) -> Runtime:
     """Load the project (or the embedded defaults) and wire the governed pipeline."""
     from steward.registry.routing import GovernedPool
@@ -65,7 +78,7 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
     store = Store.open(settings.database_url, synchronous=synchronous)
     metrics = Metrics()
     metrics.watch_store(store.writer_stats)
-    authenticator = Authenticator(store)
+    authenticator = Authenticator(store, lease_s=reservation_lease_s(project))
     gateway = Gateway(
         project,
         settings,

@@ -6,13 +6,18 @@ one revoked through this process at once. The cache is keyed by the secret's has
 `CACHE_ENTRIES` lookups (least recently used go first), and a secret longer than `MAX_SECRET_CHARS` is refused
 before any lookup: wrong keys, sent by the million or a megabyte long, cannot grow the process.
 Rate limits are token buckets per key (requests per minute). Token budgets are reserved in the store before
-the model is called (`reserve`: the prompt plus `max_tokens`, one atomic UPDATE) and settled once the record,
-which charges the tokens really used, is durable (`settle`), so concurrent requests cannot overspend.
+the model is called (`reserve`: the prompt plus `max_tokens`, one atomic transaction across every server on the
+store) and settled once the record, which charges the tokens really used, is durable (`settle`), so
+concurrent requests cannot overspend. A reservation is a lease of `lease_s` seconds (at least the longest a
+request may take under the project's timeouts): one whose server was killed before settling stops counting
+then. Keys without a budget never touch the store here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +29,7 @@ from steward.types import Principal
 
 CACHE_SECONDS = 2.0
 CACHE_ENTRIES = 4096
+LEASE_S = 900.0  # the least a token reservation holds when its server dies before settling it
 MAX_SECRET_CHARS = 256  # a Steward secret is 50 characters; other gateways' keys stay well under this
 
 
@@ -47,8 +53,10 @@ class _Bucket:
 class Authenticator:
     """Turns an `Authorization: Bearer` header into a `Principal`, enforcing revocation and limits."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, lease_s: float = LEASE_S) -> None:
         self.store = store
+        self.lease_s = lease_s  # how long a reservation holds if this process dies before settling it
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._cache: OrderedDict[bytes, tuple[Any, float]] = OrderedDict()
         self._buckets: dict[str, _Bucket] = {}
         self._used: dict[str, int] = {}
@@ -155,26 +163,28 @@ class Authenticator:
     def has_budget(self, key_id: str) -> bool:
         return key_id in self._budgets
 
-    def reserve(self, key_id: str | None, tokens: int) -> int:
-        """Reserve `tokens` of the key's budget before the model is called; returns what was reserved (0: the
-        key has no budget). Raises `RateLimited` when the budget, less what requests in flight reserved, cannot
-        cover them."""
+    def reserve(self, key_id: str | None, tokens: int, reservation_id: str) -> int:
+        """Reserve `tokens` of the key's budget before the model is called, as `reservation_id` (the record's
+        id); returns what was reserved (0: the key has no budget). Raises `RateLimited` when the budget, less
+        what requests in flight reserved, cannot cover them."""
         with self._lock:
             budget = self._budgets.get(key_id) if key_id is not None else None
         if key_id is None or budget is None:
             return 0
         tokens = max(1, tokens)
-        if not self.store.reserve_tokens(key_id, tokens):
+        reserved = self.store.reserve_tokens(
+            key_id, tokens, reservation_id=reservation_id, lease_s=self.lease_s, owner=self.owner
+        )
+        if reserved is None:
             raise RateLimited(
                 f"token budget of {budget} cannot cover this request (up to {tokens} tokens with the requests "
                 "in flight); lower `max_tokens`, shorten the conversation, or ask an admin for a larger budget."
             )
         return tokens
 
-    def settle(self, key_id: str | None, reserved: int, used: int) -> None:
+    def settle(self, key_id: str | None, reservation_id: str, used: int) -> None:
         """After the request's record is durable (it charged `used` in the store): release the reservation."""
         if key_id is None:
             return
         self.charge(key_id, used)
-        if reserved:
-            self.store.release_tokens(key_id, reserved)
+        self.store.release_tokens(reservation_id)

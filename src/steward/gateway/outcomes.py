@@ -85,7 +85,7 @@ class Reservations:
         if budget is None or record.key_id is None or not budget.has_budget(record.key_id):
             return
         tokens = estimate_tokens(messages, params.max_tokens)
-        self._reserved[record.id] = await asyncio.to_thread(budget.reserve, record.key_id, tokens)
+        self._reserved[record.id] = await asyncio.to_thread(budget.reserve, record.key_id, tokens, record.id)
 
     async def settle(self, record: Record) -> None:
         """Release the reservation and count the tokens the record charged; on every path, once."""
@@ -94,10 +94,10 @@ class Reservations:
             return
         try:
             if reserved:  # a store write: off the event loop
-                await asyncio.to_thread(self.budget.settle, record.key_id, reserved, record.usage.total_tokens)
+                await asyncio.to_thread(self.budget.settle, record.key_id, record.id, record.usage.total_tokens)
             else:
                 self.budget.charge(record.key_id, record.usage.total_tokens)
-        except Exception:  # the record stands; a reservation left behind only makes the budget stricter
+        except Exception:  # the record stands; a reservation left behind holds the budget until its lease ends
             log.exception("request %s: its token reservation could not be released", record.id)
 
 

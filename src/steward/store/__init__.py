@@ -148,13 +148,28 @@ class Store:
         """Tokens (prompt + completion) recorded so far for a key, for its token budget."""
         return _keys.tokens_used(self.engine, key_id)
 
-    def reserve_tokens(self, key_id: str, tokens: int) -> bool:
-        """Reserve part of a key's token budget for a request in flight (False: the budget cannot cover it)."""
-        return _keys.reserve_tokens(self.engine, key_id, tokens)
+    def reserve_tokens(
+        self,
+        key_id: str,
+        tokens: int,
+        *,
+        reservation_id: str | None = None,
+        lease_s: float = _keys.RESERVATION_LEASE_S,
+        owner: str = "",
+    ) -> str | None:
+        """Reserve part of a key's token budget for a request in flight, on a lease of `lease_s` seconds;
+        the reservation's id, or None when the budget cannot cover it."""
+        return _keys.reserve_tokens(
+            self.engine, key_id, tokens, reservation_id=reservation_id, lease_s=lease_s, owner=owner
+        )
 
-    def release_tokens(self, key_id: str, tokens: int) -> None:
+    def release_tokens(self, reservation_id: str) -> None:
         """Give back a reservation once the request's record (which charges its tokens) is durable."""
-        _keys.release_tokens(self.engine, key_id, tokens)
+        _keys.release_tokens(self.engine, reservation_id)
+
+    def reserved_tokens(self, key_id: str) -> int:
+        """Tokens of a key's budget held by live reservations (requests in flight, on any server)."""
+        return _keys.reserved_tokens(self.engine, key_id)
 
     # -- API keys ------------------------------------------------------------------------------------------
 

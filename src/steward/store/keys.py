@@ -4,7 +4,8 @@ A secret is `sk-stw-` followed by 32 random bytes (URL-safe base64). With that m
 is the right hash: it cannot be brute-forced, and a lookup by hash is one indexed query per request (a slow
 password hash would cost milliseconds on every call for no gain). The first 8 random characters are kept in
 clear as the key's `prefix`, so people can tell keys apart in listings and revoke one by it.
-`tokens_used` is advanced by the record writer in the same transaction as each batch of records.
+`tokens_used` is advanced by the record writer in the same transaction as each batch of records; requests in
+flight hold the rest of a budget as `token_reservations`, leases that a killed server's requests give up.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Engine, case, func, insert, or_, select, update
+from sqlalchemy import Engine, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Row
 
 from steward.errors import InvalidRequest, NotFound
-from steward.store.schema import api_keys
+from steward.store.schema import api_keys, token_reservations
 from steward.types import KeyRole, Principal, new_id, now
 
 SECRET_PREFIX = "sk-stw-"
 ROLES: tuple[str, ...] = typing.get_args(KeyRole)
+# How long a reservation holds when its server never settles it (killed). The gateway passes its own, derived
+# from the project's timeouts; this default outlasts a request under the default ones (3 tries of 60 s, twice).
+RESERVATION_LEASE_S = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,6 @@ def create_key(
         "rate_limit_rpm": info.rate_limit_rpm,
         "token_budget": info.token_budget,
         "tokens_used": 0,
-        "tokens_reserved": 0,
         "created_at": info.created_at,
         "created_by": info.created_by,
     }
@@ -176,34 +179,56 @@ def tokens_used(engine: Engine, key_id: str) -> int:
     return int(used or 0)
 
 
-def reserve_tokens(engine: Engine, key_id: str, tokens: int) -> bool:
-    """Reserve `tokens` of the key's budget for a request in flight; False when the budget cannot cover them.
+def reserve_tokens(
+    engine: Engine,
+    key_id: str,
+    tokens: int,
+    *,
+    reservation_id: str | None = None,
+    lease_s: float = RESERVATION_LEASE_S,
+    owner: str = "",
+) -> str | None:
+    """Reserve `tokens` of the key's budget for a request in flight, for `lease_s` seconds at most.
 
-    One conditional UPDATE: the check and the reservation are atomic on SQLite (one writer at a time) and on
-    PostgreSQL (the row is locked and the condition re-checked on the committed row), so concurrent requests
-    can never reserve more than the budget between them.
+    Returns the reservation's id (`reservation_id`, the request's record id, or a new one), or None when
+    `tokens_used` plus the key's live reservations plus these would pass the budget. One transaction: its first
+    statement takes the key's row (on PostgreSQL the row lock, on SQLite the database's write lock) so that
+    concurrent reservations, from this process or another on the same store, are checked one after another,
+    each seeing those committed before it. Expired reservations (their server was killed before settling)
+    are deleted on the way and never counted.
     """
-    c = api_keys.c
-    query = (
-        update(api_keys)
-        .where(c.id == key_id)
-        .where(or_(c.token_budget.is_(None), c.tokens_used + c.tokens_reserved + tokens <= c.token_budget))
-        .values(tokens_reserved=c.tokens_reserved + tokens)
+    at = now()
+    rid = reservation_id or new_id("rsv")
+    c, r = api_keys.c, token_reservations.c
+    live = (
+        select(func.coalesce(func.sum(r.tokens), 0)).where(r.key_id == key_id, r.expires_at > at).scalar_subquery()
     )
+    fits = or_(c.token_budget.is_(None), c.tokens_used + live + tokens <= c.token_budget)
+    row = select(
+        literal(rid), c.id, literal(tokens), literal(owner[:200]), literal(at), literal(at + lease_s)
+    ).where(c.id == key_id, fits)
     with engine.begin() as connection:
-        return connection.execute(query).rowcount == 1
+        # a write that changes nothing: it serialises reservations of one key (see above)
+        connection.execute(update(api_keys).where(c.id == key_id).values(tokens_used=c.tokens_used))
+        connection.execute(delete(token_reservations).where(r.key_id == key_id, r.expires_at <= at))
+        columns = ["id", "key_id", "tokens", "owner", "created_at", "expires_at"]
+        # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT ... SELECT
+        reserve = insert(token_reservations).from_select(columns, row).returning(r.id)
+        return connection.execute(reserve).scalar()
 
 
-def release_tokens(engine: Engine, key_id: str, tokens: int) -> None:
-    """Give back a reservation (the tokens really used are charged by the record writer with the record)."""
-    c = api_keys.c
-    query = (
-        update(api_keys)
-        .where(c.id == key_id)
-        .values(tokens_reserved=case((c.tokens_reserved > tokens, c.tokens_reserved - tokens), else_=0))
-    )
+def release_tokens(engine: Engine, reservation_id: str) -> None:
+    """Delete a reservation (the tokens really used were charged by the record writer with the record)."""
     with engine.begin() as connection:
-        connection.execute(query)
+        connection.execute(delete(token_reservations).where(token_reservations.c.id == reservation_id))
+
+
+def reserved_tokens(engine: Engine, key_id: str) -> int:
+    """Tokens of the key's budget held now by live reservations (requests in flight on any server)."""
+    r = token_reservations.c
+    query = select(func.coalesce(func.sum(r.tokens), 0)).where(r.key_id == key_id, r.expires_at > now())
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
 
 
 def _resolve(engine: Engine, given: str) -> KeyInfo:

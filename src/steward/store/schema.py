@@ -90,10 +90,22 @@ api_keys = Table(
     Column("rate_limit_rpm", Integer),
     Column("token_budget", BigInteger),
     Column("tokens_used", BigInteger, nullable=False, default=0),  # kept in step by the record writer
-    Column("tokens_reserved", BigInteger, nullable=False, default=0),  # by requests in flight (budgets)
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float),
     Column("created_by", NAME),
+)
+
+# A request in flight holds part of its key's token budget until its record is written; a lease that expires,
+# so that a server killed between the two (kill -9, a crash) does not keep a budget stricter for ever.
+token_reservations = Table(
+    "token_reservations",
+    metadata,
+    Column("id", ID, primary_key=True),  # the id of the request's record
+    Column("key_id", ID, ForeignKey("api_keys.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("tokens", BigInteger, nullable=False),
+    Column("owner", NAME, nullable=False),  # host:pid of the server that reserved, for whoever investigates
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
 )
 
 # Listings are "newest first within an app": one composite index serves them without a sort.

@@ -1,8 +1,11 @@
-"""API keys: tokens reserved by requests in flight, so that a token budget holds under concurrency.
+"""Token reservations: what requests in flight hold of their key's token budget, each on a lease.
 
-A request reserves its worst case (prompt plus `max_tokens`) before the model is called, in one conditional
-UPDATE that fails when `tokens_used + tokens_reserved` would pass the budget, and releases it once its record
-(which charges the tokens really used) is durable.
+A request reserves its worst case (prompt plus `max_tokens`) before the model is called, as a row of its own,
+inserted only when `tokens_used` plus the key's live reservations plus it fits the budget; the row is deleted
+once the request's record (which charges the tokens really used) is durable. A row is live until its
+`expires_at`: a server killed between the two (kill -9, a crash, a lost replica) leaves a row that stops
+counting when its lease ends, instead of a counter that keeps the budget stricter for ever. Rows, not a
+counter, so that several servers on one store each settle only their own requests.
 
 Revision ID: 0011_token_reservations
 Revises: 0009_record_origin
@@ -20,10 +23,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("api_keys") as batch:
-        batch.add_column(sa.Column("tokens_reserved", sa.BigInteger(), nullable=False, server_default="0"))
+    op.create_table(
+        "token_reservations",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("tokens", sa.BigInteger(), nullable=False),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("expires_at", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["key_id"], ["api_keys.id"], name="fk_token_reservations_key_id_api_keys", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_token_reservations"),
+    )
+    op.create_index("ix_token_reservations_key_id", "token_reservations", ["key_id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("api_keys") as batch:
-        batch.drop_column("tokens_reserved")
+    op.drop_index("ix_token_reservations_key_id", table_name="token_reservations")
+    op.drop_table("token_reservations")

@@ -148,8 +148,8 @@ class Route:
 
     @staticmethod
     def _give_up(attempts: list[Attempt]) -> ModelUnavailable:
-        tried = "; ".join(f"{a.model}: {a.error}" for a in attempts)
-        error = ModelUnavailable(f"every model of the route failed ({tried}); check the models' health.")
+        tried = "\n".join(f"- {a.model}: {a.error}" for a in attempts)
+        error = ModelUnavailable(f"every model of the route failed; fix the first that should serve:\n{tried}")
         error.attempts = attempts  # type: ignore[attr-defined]  # the record lists them
         return error
 

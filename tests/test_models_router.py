@@ -86,7 +86,7 @@ def test_every_model_failing_raises_model_unavailable_with_attempts(pool: ModelP
     route = Route(pool, [("a", 1.0)], ["b"])
     scripted(pool, "a").enqueue_error(ModelError("a down"))
     scripted(pool, "b").enqueue_error(ModelError("b down"))
-    with pytest.raises(ModelUnavailable, match="a: a down; b: b down") as caught:
+    with pytest.raises(ModelUnavailable, match="- a: a down\n- b: b down") as caught:
         asyncio.run(route.complete(USER, PARAMS))
     assert [a.model for a in caught.value.attempts] == ["a", "b"]  # type: ignore[attr-defined]
 

@@ -61,6 +61,10 @@ records = Table(
     Column("total_ms", Float, nullable=False, default=0.0),
     Column("consent", Boolean, nullable=False, default=True),
     Column("body", Text, nullable=False),  # the whole record, JSON from steward.store.codec
+    # Tamper evidence (steward.store.integrity): a keyed seal over the row, its place in the chain of records.
+    Column("seal", String(64)),
+    Column("chain_seq", BigInteger, unique=True),
+    Column("link", String(64)),
 )
 
 feedback = Table(

@@ -18,6 +18,7 @@ import pytest
 from steward.config import Project, load_project_text
 from steward.registry import access, apply, approvers
 from steward.registry.identity import Actor
+from steward.evals.pipeline import policy_hash
 from steward.store import Store
 from steward.store.evals import StoredRun, save_run
 from steward.types import new_id, now
@@ -141,6 +142,8 @@ def stored_run(
             for m in models
         ],
         "prompt_version": prompt_version or spec.prompt.version,
+        "policy": spec.policy,  # as `ClientPipeline.versions` records them
+        "policy_hash": policy_hash(project, spec.policy),
         "served_models": served if served is not None else models[:1],
     }
     run = StoredRun(

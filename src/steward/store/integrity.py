@@ -132,16 +132,22 @@ def _load(engine: Engine) -> Sealer:
 
 
 def _read_or_create(path: Path) -> bytes:
-    """The key in `path`, created atomically (O_EXCL) on first use so two processes agree on one key."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise ConfigError(f"cannot create the integrity key {path} ({exc}); set {KEY_ENV} instead.") from None
-    else:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(secrets.token_hex(32) + "\n")
+    """The key in `path`, created on first use: written to a private temporary file, then linked into place,
+    which fails if another process got there first, so every process reads one complete key."""
+    if not path.exists():
+        try:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(secrets.token_hex(32) + "\n")
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process created it meanwhile: use theirs
+            finally:
+                tmp.unlink()
+        except OSError as exc:
+            raise ConfigError(f"cannot create the integrity key {path} ({exc}); set {KEY_ENV} instead.") from None
     try:
         value = path.read_text(encoding="utf-8").strip()
     except OSError as exc:

@@ -15,8 +15,8 @@ from steward.cli import app as cli_app
 from steward.cli import context
 from steward.registry import audit, deployments
 from steward.registry.errors import AuditBroken
-from steward.store import governance as sql
 from steward.registry.identity import Actor
+from steward.store import governance as sql
 
 DROP_TRIGGERS = ("DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete")
 

@@ -10,7 +10,7 @@ import pytest
 from tests.gov_fixtures import PROJECT, Gov, gov_fixture, stored_run  # noqa: F401
 
 from steward.errors import InvalidRequest
-from steward.registry import approvers, cards, compliance, datasets, deployments, pack, versions
+from steward.registry import cards, compliance, datasets, deployments, pack, versions
 from steward.registry.compliance import tier_from_answers
 from steward.types import Record
 

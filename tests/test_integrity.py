@@ -7,9 +7,9 @@ behind Steward's back. `steward audit verify` must then fail and say what change
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import sqlite3
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,9 +121,8 @@ def test_the_newest_records_cut_off_contradict_the_audit_log(gov: Gov) -> None:
     records = _records(gov, 3)
     access.create_key(gov.store, gov.alice, "app", team="ops")  # a governance event anchors head #3
     with sqlite3.connect(gov.home / "steward.db") as db:
-        link = db.execute("SELECT link FROM records WHERE id = ?", (records[0].id,)).fetchone()[0]
         db.execute("DELETE FROM records WHERE id IN (?, ?)", (records[1].id, records[2].id))
-        db.execute("UPDATE integrity_heads SET seq = 1, link = ? WHERE name = 'records'", (link,))
+        db.execute("UPDATE integrity_heads SET seq = 1 WHERE name = 'records'")
     problems = _problems(gov)
     assert "saw the chain of records at #3" in problems and "head rewound" in problems
 
@@ -254,7 +253,7 @@ def test_key_changes_name_who_acted_not_cli(gov: Gov) -> None:
 SHARED = PROJECT.replace(
     "  airport:\n",
     "  lookalike:\n    owner: x@example.com\n    purpose: Another app sharing model-b and the prompt.\n"
-    "    team: claims\n    route: [{model: model-b}]\n    prompt: {system: \"Answer in one word.\"}\n"
+    '    team: claims\n    route: [{model: model-b}]\n    prompt: {system: "Answer in one word."}\n'
     "  airport:\n",
 )
 
@@ -306,4 +305,3 @@ def test_the_bootstrap_key_is_printed_once_and_its_creation_audited(tmp_path: Pa
         assert len(created) == 1 and created[0].detail["name"] == "bootstrap admin"
         assert created[0].actor == Actor.user().id
         assert audit.verify(store).ok
-

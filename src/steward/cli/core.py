@@ -66,7 +66,7 @@ def _snippets(url: str, key: str | None, app_name: str, home: Path | None = None
     if key:
         about = f"API key: {key}   (created now and shown only this once; saved in {saved})"
     elif saved.exists():
-        about = f"API key: in {saved} (export STEWARD_API_KEY=$(cat {saved})); create others with `steward keys create`"
+        about = f"API key: in {saved} (export STEWARD_API_KEY=$(cat {saved})); more: `steward keys create`"
     else:
         about = "API key: use one of yours (`steward keys create --role app`) as $STEWARD_API_KEY"
     return f"""

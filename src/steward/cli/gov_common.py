@@ -40,9 +40,9 @@ def actor(as_user: str | None, key: str | None) -> Actor:
     """The authenticated actor: the API key given, else the OS account running the command."""
     if as_user:
         raise InvalidRequest(
-            f"--as {as_user} is no longer accepted: a typed name proves nobody's identity, so one person could act "
-            "as several. Act with your own API key (`--key sk-stw-…` or STEWARD_GOVERNANCE_KEY), or leave both out "
-            "to act as your OS account."
+            f"--as {as_user} is no longer accepted: a typed name proves nobody's identity, so one person could "
+            "act as several. Act with your own API key (`--key sk-stw-…` or STEWARD_GOVERNANCE_KEY), or leave "
+            "both out to act as your OS account."
         )
     if key:
         info = context.open_store().find_key(key.strip())

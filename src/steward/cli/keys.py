@@ -125,4 +125,3 @@ def revoke(
     assert info.revoked_at is not None
     when = datetime.fromtimestamp(info.revoked_at).astimezone().isoformat(timespec="seconds")
     context.console.print(f"revoked {info.id} ({info.display}), as of {when}")
-

@@ -181,7 +181,9 @@ class AppSpec(Strict):
     limits: Limits = Field(default_factory=Limits)
     retention: Retention | None = None
     notice: str | None = None  # the transparency notice shown to users (EU AI Act, limited and high tiers)
-    variant_of: str | None = None  # an evaluation variant of that app: its passing suite runs may gate its releases
+    variant_of: str | None = (
+        None  # an evaluation variant of that app: its passing suite runs may gate its releases
+    )
 
 
 class StoreSpec(Strict):

@@ -23,7 +23,9 @@ def _detail(info: KeyInfo) -> dict[str, Any]:
     return {k: shown[k] for k in ("role", "team", "name", "apps", "prefix")} | {"sealed": True}
 
 
-def create_key(store: Any, actor: Actor, role: str, *, team: str = "default", **options: Any) -> tuple[str, KeyInfo]:
+def create_key(
+    store: Any, actor: Actor, role: str, *, team: str = "default", **options: Any
+) -> tuple[str, KeyInfo]:
     """Create a key as `actor` (an admin of `team`, or the local operator); returns `(secret, info)` once."""
     actor.require_admin("creating API keys")
     actor.require_change(team, "API keys")
@@ -34,7 +36,13 @@ def create_key(store: Any, actor: Actor, role: str, *, team: str = "default", **
         )
         row = sql_keys.key_row(conn, info.id)
         audit.append_in(
-            conn, actor, "key.create", f"key:{info.id}", None, sql_keys.key_digest(row), team=info.team,
+            conn,
+            actor,
+            "key.create",
+            f"key:{info.id}",
+            None,
+            sql_keys.key_digest(row),
+            team=info.team,
             detail=_detail(info),
         )
     return secret, info
@@ -53,7 +61,13 @@ def revoke_key(store: Any, actor: Actor, id_or_prefix: str) -> KeyInfo:
         info = sql_keys.revoke_key(engine, target.id, connection=conn)
         after = sql_keys.key_row(conn, target.id)
         audit.append_in(
-            conn, actor, "key.revoke", f"key:{info.id}", sql_keys.key_digest(before), sql_keys.key_digest(after),
-            team=info.team, detail=_detail(info),
+            conn,
+            actor,
+            "key.revoke",
+            f"key:{info.id}",
+            sql_keys.key_digest(before),
+            sql_keys.key_digest(after),
+            team=info.team,
+            detail=_detail(info),
         )
     return info

@@ -24,8 +24,8 @@ def principal_for(store: Any, name: str | None = None, key_id: str | None = None
     """
     if name and not key_id:
         raise InvalidRequest(
-            f"approvers are API keys, not names ({name!r} proves nobody's identity); create the approver their own "
-            "key (`steward keys create --role developer --name NAME`) and grant it with `--key-id KEY_ID`."
+            f"approvers are API keys, not names ({name!r} proves nobody's identity); create the approver their "
+            "own key (`steward keys create --role developer --name NAME`) and grant it with `--key-id KEY_ID`."
         )
     if not key_id:
         raise InvalidRequest("name the approver's API key: --key-id KEY_ID (see `steward keys list --json`).")

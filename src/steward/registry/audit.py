@@ -147,9 +147,9 @@ def append_in(
     last_seq, last_hash = sql.lock_audit(conn)
     key = audit_key()
     records_head = integrity_head(conn)
-    if records_head is not None and records_head[0] > 0:
+    if records_head:
         # Anchor the chain of records in the audit chain: cutting records off later contradicts this event.
-        detail = {**(detail or {}), "records_head": [records_head[0], records_head[1]]}
+        detail = {**(detail or {}), "records_head": records_head}
     at = float(f"{now():.6f}")
     row: dict[str, Any] = {
         "seq": last_seq + 1,

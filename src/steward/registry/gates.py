@@ -54,7 +54,9 @@ def eval_problem(run: Any, version: Version, project: Project, app: str) -> str 
     if pinned and evaluated.get(version.name) != pinned:
         return f"it evaluated another artefact of {version.name} (sha256 {str(evaluated.get(version.name))[:12]}…)"
     if run.versions.get("prompt_version") != spec.prompt.version:
-        return f"it used prompt version {run.versions.get('prompt_version')}, the app now uses {spec.prompt.version}"
+        return (
+            f"it used prompt version {run.versions.get('prompt_version')}, the app now uses {spec.prompt.version}"
+        )
     return _policy_problem(run, project, app)
 
 

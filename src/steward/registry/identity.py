@@ -2,9 +2,10 @@
 
 An `Actor` is either an API key (`key:<id>`, with the key's role and team) or the local operator
 (`user:<login>`): whoever runs the CLI on the machine that holds the database, named by the operating system's
-account of the process (never by a name typed on the command line, which nobody checks). A local operator may
-read every team, exactly as it could with `sqlite3`; a key sees only its own team. Roles: `admin` and `developer` change
-things, `auditor` reads everything of its team and changes nothing, `app` keys call apps and nothing else.
+account of the process (never by a name typed on the command line, which nobody checks). A local operator
+may read every team, exactly as it could with `sqlite3`; a key sees only its own team. Roles: `admin` and
+`developer` change things, `auditor` reads everything of its team and changes nothing, `app` keys call apps
+and nothing else.
 
 Approving is a separate capability, held in the `approvers` table per team rather than as a key role or flag,
 because (1) approval is a human act, given to a person's own key; (2) granting and revoking it must be a

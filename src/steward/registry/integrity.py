@@ -3,14 +3,14 @@
 Keys: every key row must match the newest audit event about it (`key.create`, `key.revoke`), whose after-hash
 is the digest of the key's governed columns, so a key inserted into the table (no event), un-revoked (its last
 event is a revocation) or re-scoped (digest differs) is reported. Records: the keyed chain of
-`steward.store.integrity` is walked from the first record to its head — a gap is a deleted record, a wrong
-link an inserted or reordered one, a wrong seal an edited one — and the heads that governance events copied
-into their detail must still be in the chain (trailing records removed and the head rewound).
+`steward.store.integrity` is walked from #1 to its head — a gap without a tombstone is a deleted record, a
+wrong link an inserted or renumbered one, a wrong seal an edited one — and the heads that governance events
+copied into their detail must not lie beyond today's head (trailing records removed and the head rewound).
 
 What the checks cannot show, by design: someone holding the integrity key (or, without one, anyone) can
 rewrite rows and recompute seals; someone with only the database can restore an older copy of the whole
-file, or delete the newest records and put the head back to an earlier one when no audit event or external
-anchor (`steward audit head`) has recorded a later head since. The README's "Tamper evidence" says so.
+file, or delete the newest records and put the head back when no audit event has recorded a later head
+since. The README's "Tamper evidence" says so.
 """
 
 from __future__ import annotations
@@ -49,8 +49,7 @@ def verify_keys(engine: Engine, problems: list[str]) -> int:
                 f"{where} differs from its last audit event #{event.seq} ({event.action}): it was edited outside "
                 "Steward (rule: every key change is recorded)"
             )
-    head = chain.head_of(engine, "keys_legacy")
-    tolerated = head[0] if head is not None else 0
+    tolerated = chain.head_of(engine, "keys_legacy") or 0
     if len(unlogged) > tolerated:
         for row in unlogged:
             problems.append(
@@ -70,48 +69,41 @@ def _sealed(event: Any) -> bool:
 
 
 def verify_records(engine: Engine, problems: list[str]) -> tuple[int, str]:
-    """Walk the chain of records to its head; returns (records checked, where the key came from)."""
+    """Walk the chain of records from #1 to its head; returns (records checked, where the key came from)."""
     sealer = chain.sealer_for(engine)
-    head = chain.head_of(engine)
-    if head is None:
+    upto = chain.head_of(engine)
+    if upto is None:
         problems.append("the records chain's head row is missing: it was deleted outside Steward")
         return 0, sealer.source
-    upto = head[0]
     tombs = chain.tombstones(engine, upto)
-    prev, expected, last, checked = chain.GENESIS, 1, "the start", 0
-    links: dict[int, str] = {}
+    expected, last, checked = 1, "the start", 0
     for row in chain.iter_chain(engine, upto):
         seq = int(row.chain_seq)
         while expected < seq and len(problems) < MAX_PROBLEMS:
-            prev, last = _gap(sealer, tombs.get(expected), expected, prev, last, row.id, problems)
-            links[expected], expected = prev, expected + 1
-        if row.link != sealer.link(prev, seq, row.id):
+            last = _gap(sealer, tombs.get(expected), expected, last, row.id, problems)
+            expected += 1
+        if row.link != sealer.link(seq, row.id):
             problems.append(
-                f"record {row.id} (app {row.app}, chain #{seq}) does not follow {last} in the chain of records: "
-                "it was inserted or moved outside Steward"
+                f"record {row.id} (app {row.app}, chain #{seq}) does not belong at #{seq} of the chain of "
+                "records: it was inserted or renumbered outside Steward"
             )
         elif row.seal != sealer.seal(row):
             problems.append(
                 f"record {row.id} (app {row.app}, status {row.status}, chain #{seq}) was edited outside Steward: "
                 "its content no longer matches its seal (rule: records are immutable)"
             )
-        prev, expected, last, checked = row.link, seq + 1, f"record {row.id}", checked + 1
-        links[seq] = prev
+        expected, last, checked = seq + 1, f"record {row.id}", checked + 1
         if len(problems) >= MAX_PROBLEMS:
             return checked, sealer.source
     while expected <= upto and len(problems) < MAX_PROBLEMS:
-        prev, last = _gap(sealer, tombs.get(expected), expected, prev, last, None, problems)
-        links[expected], expected = prev, expected + 1
-    if upto and prev != head[1] and not problems:
-        problems.append("the records chain's head does not match its newest record: it was rewritten outside Steward")
-    _check_anchors(engine, links, upto, problems)
+        last = _gap(sealer, tombs.get(expected), expected, last, None, problems)
+        expected += 1
+    _check_anchors(engine, upto, problems)
     _check_unsealed(engine, problems)
     return checked, sealer.source
 
 
-def _gap(
-    sealer: chain.Sealer, tomb: Any, seq: int, prev: str, last: str, following: str | None, problems: list[str]
-) -> tuple[str, str]:
+def _gap(sealer: chain.Sealer, tomb: Any, seq: int, last: str, following: str | None, problems: list[str]) -> str:
     """Chain position `seq` has no record: a valid tombstone, or a record deleted outside Steward."""
     before = f"before record {following}" if following else "at the end of the chain"
     if tomb is None:
@@ -119,36 +111,32 @@ def _gap(
             f"record #{seq} of the chain of records is missing (after {last}, {before}): it was deleted outside "
             "Steward (rule: records are removed only by retention or erasure, which leave a tombstone)"
         )
-        return sealer.link(prev, seq, "?"), f"missing record #{seq}"
+        return f"missing record #{seq}"
     valid_mac = tomb.mac == sealer.tombstone(seq, tomb.record_id, tomb.link, float(tomb.at), tomb.reason)
-    if not valid_mac or tomb.link != sealer.link(prev, seq, tomb.record_id):
+    if not valid_mac or tomb.link != sealer.link(seq, tomb.record_id):
         problems.append(
             f"the tombstone of record {tomb.record_id} (chain #{seq}) was forged or edited: a record was deleted "
             "outside Steward"
         )
-    return tomb.link, f"record {tomb.record_id} ({tomb.reason})"
+    return f"record {tomb.record_id} ({tomb.reason})"
 
 
-def _check_anchors(engine: Engine, links: dict[int, str], upto: int, problems: list[str]) -> None:
-    """Heads copied into audit events must still be in the chain (else its newest records were cut off)."""
+def _check_anchors(engine: Engine, upto: int, problems: list[str]) -> None:
+    """Heads copied into audit events must not lie beyond today's head (else the newest records were cut off)."""
     for event in sql.iter_events(engine):
         detail = json.loads(event.detail) if isinstance(event.detail, str) else dict(event.detail or {})
         anchored = detail.get("records_head")
-        if not anchored:
-            continue
-        seq, link = int(anchored[0]), str(anchored[1])
-        if seq > upto or links.get(seq, link) != link:
+        if isinstance(anchored, int) and anchored > upto:
             problems.append(
-                f"audit event #{event.seq} ({event.action}) saw the chain of records at #{seq}, which is no longer "
-                f"in it (the chain now ends at #{upto}): records were removed and the head rewound outside Steward"
+                f"audit event #{event.seq} ({event.action}) saw the chain of records at #{anchored}, but it now "
+                f"ends at #{upto}: records were removed and the head rewound outside Steward"
             )
             return
 
 
 def _check_unsealed(engine: Engine, problems: list[str]) -> None:
     count, ids = chain.unsealed(engine)
-    legacy = chain.head_of(engine, chain.LEGACY)
-    tolerated = legacy[0] if legacy is not None else 0
+    tolerated = chain.head_of(engine, chain.LEGACY) or 0
     if count > tolerated:
         problems.append(
             f"{count - tolerated} record(s) carry no seal although written after sealing began (e.g. "

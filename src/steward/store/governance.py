@@ -311,7 +311,9 @@ def latest_events(engine: Engine, subject_prefix: str) -> dict[str, Row[Any]]:
     """The newest audit event of each subject starting with `subject_prefix` (e.g. every `key:`)."""
     c = audit_events.c
     newest = (
-        select(c.subject, func.max(c.seq).label("seq")).where(c.subject.startswith(subject_prefix)).group_by(c.subject)
+        select(c.subject, func.max(c.seq).label("seq"))
+        .where(c.subject.startswith(subject_prefix))
+        .group_by(c.subject)
     ).subquery()
     query = select(audit_events).join(newest, and_(c.subject == newest.c.subject, c.seq == newest.c.seq))
     with engine.connect() as conn:

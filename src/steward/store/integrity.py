@@ -1,20 +1,22 @@
 """Tamper evidence for records: a keyed seal per row and a keyed chain over every record ever written.
 
 Each record row carries `seal`, an HMAC-SHA256 over its id and every stored column (the body as stored,
-sealed or not), and `chain_seq`/`link`: the writer numbers the rows it commits and links each to the one
-before, `link(n) = HMAC(link(n-1), n, id)`. The chain covers only order and identity, so Steward's own
-rewrites of a record (anonymisation, re-encryption at rest) re-seal that row without touching the chain; its
-own deletions (retention, erasure) leave a keyed tombstone with the row's place in the chain. One head row
-(`integrity_heads`) holds the newest (seq, link), and governance audit events copy it into their detail, so a
-truncated chain contradicts the audit log. `steward.registry.integrity` walks all of it.
+encrypted or not), and `chain_seq`/`link`: the writer numbers the rows it commits 1, 2, 3… without gaps and
+binds each number to its row, `link = HMAC(seq, id)`. Numbers that cannot be forged and may not skip are the
+chain: a missing number is a deleted record, a bad link an inserted or renumbered one, a bad seal an edited
+one. Steward's own rewrites (anonymisation, re-encryption at rest) re-seal the row; its own deletions
+(retention, erasure) leave a keyed tombstone in the row's place. One head row (`integrity_heads`) holds the
+last number given, and governance audit events copy it into their detail, so a chain cut short at its end
+contradicts the audit log. `steward.registry.integrity` walks all of it. (Linking each row to the previous
+one's link would add nothing these numbers do not already show, and would cost the writer a statement more.)
 
 The key is a secret kept outside the database: `STEWARD_INTEGRITY_KEY` (any string), else the file named by
 `STEWARD_INTEGRITY_KEY_FILE`, else `integrity.key` beside a SQLite database file (created once, mode 600).
 Without any (PostgreSQL or an in-memory database with neither variable set) the same structure is kept with
 plain sha256, which catches edits by tools unaware of it but not someone who recomputes it.
 
-Cost on the request path: one HMAC over the row on the caller's thread, and per commit three small statements
-on the head row plus one HMAC per row for the links (see `steward.store.writer`).
+Cost on the request path: one HMAC over the row on the caller's thread, and per commit one small statement on
+the head row plus one short HMAC per row (see `steward.store.writer`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from steward.store.schema import ID, metadata, records
 
 KEY_ENV = "STEWARD_INTEGRITY_KEY"
 KEY_FILE_ENV = "STEWARD_INTEGRITY_KEY_FILE"
-GENESIS = "0" * 64
 HEAD = "records"
 LEGACY = "records_legacy"  # how many rows predate the chain (written by migration 0008), kept beside the head
 
@@ -52,7 +53,6 @@ integrity_heads = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("seq", BigInteger, nullable=False),
-    Column("link", String(64), nullable=False),
 )
 
 record_tombstones = Table(
@@ -88,8 +88,8 @@ class Sealer:
         m = row if isinstance(row, dict) else row._mapping
         return self._mac("\x1f".join(_text(m[name]) for name in SEALED_COLUMNS))
 
-    def link(self, prev: str, seq: int, record_id: str) -> str:
-        return self._mac(f"{prev}|{seq}|{record_id}")
+    def link(self, seq: int, record_id: str) -> str:
+        return self._mac(f"{seq}|{record_id}")
 
     def tombstone(self, seq: int, record_id: str, link: str, at: float, reason: str) -> str:
         return self._mac(f"tomb|{seq}|{record_id}|{link}|{at:.6f}|{reason}")
@@ -160,9 +160,10 @@ def _read_or_create(path: Path) -> bytes:
 # ---- SQL the writer, privacy and verification use ----------------------------------------------------------
 
 
-def read_head(conn: Connection, name: str = HEAD) -> tuple[int, str] | None:
-    row = conn.execute(select(integrity_heads.c.seq, integrity_heads.c.link).where(integrity_heads.c.name == name)).first()
-    return (int(row.seq), row.link) if row is not None else None
+def read_head(conn: Connection, name: str = HEAD) -> int | None:
+    """The last number given (`records`), or a count kept at migration (`records_legacy`, `keys_legacy`)."""
+    found = conn.execute(select(integrity_heads.c.seq).where(integrity_heads.c.name == name)).scalar_one_or_none()
+    return int(found) if found is not None else None
 
 
 def reseal(conn: Connection, sealer: Sealer, record_ids: list[str]) -> None:
@@ -189,7 +190,7 @@ def bury(conn: Connection, sealer: Sealer, record_ids: list[str], at: float, rea
         )
 
 
-def head_of(engine: Engine, name: str = HEAD) -> tuple[int, str] | None:
+def head_of(engine: Engine, name: str = HEAD) -> int | None:
     with engine.connect() as conn:
         return read_head(conn, name)
 
@@ -222,6 +223,12 @@ def unsealed(engine: Engine, limit: int = 5) -> tuple[int, list[str]]:
     """How many record rows carry no chain position, and the ids of a few of them."""
     c = records.c
     with engine.connect() as conn:
-        count = int(conn.execute(select(func.count()).select_from(records).where(c.chain_seq.is_(None))).scalar_one())
-        ids = list(conn.execute(select(c.id).where(c.chain_seq.is_(None)).order_by(c.created_at.desc()).limit(limit)).scalars())
+        count = int(
+            conn.execute(select(func.count()).select_from(records).where(c.chain_seq.is_(None))).scalar_one()
+        )
+        ids = list(
+            conn.execute(
+                select(c.id).where(c.chain_seq.is_(None)).order_by(c.created_at.desc()).limit(limit)
+            ).scalars()
+        )
     return count, ids

@@ -29,7 +29,6 @@ def upgrade() -> None:
         "integrity_heads",
         sa.Column("name", sa.String(32), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.Column("link", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("name", name="pk_integrity_heads"),
     )
     op.create_table(
@@ -56,9 +55,9 @@ def upgrade() -> None:
     op.bulk_insert(
         heads,
         [
-            {"name": "records", "seq": 0, "link": "0" * 64},
-            {"name": "records_legacy", "seq": int(legacy), "link": "-"},
-            {"name": "keys_legacy", "seq": int(unlogged_keys), "link": "-"},
+            {"name": "records", "seq": 0},
+            {"name": "records_legacy", "seq": int(legacy)},
+            {"name": "keys_legacy", "seq": int(unlogged_keys)},
         ],
     )
 

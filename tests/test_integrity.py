@@ -20,7 +20,7 @@ from steward.cli import app as cli_app
 from steward.cli import context
 from steward.cli.core import _admin_key, _snippets
 from steward.registry import access, audit, deployments, privacy
-from steward.registry.errors import RuleViolation
+from steward.registry.errors import AuditBroken, RuleViolation
 from steward.registry.identity import Actor
 from steward.store import Store
 from steward.types import Record
@@ -80,6 +80,19 @@ def test_a_key_given_another_role_is_reported(gov: Gov) -> None:
     _sql(gov, "UPDATE api_keys SET role = 'admin' WHERE id = ?", info.id)
     problems = _problems(gov)
     assert f"API key {info.id}" in problems and "edited outside Steward" in problems
+
+
+def test_an_inserted_admin_key_blocks_approvals_until_investigated(gov: Gov) -> None:
+    deployments.deploy(gov.store, gov.project, "claims", "model-b", gov.alice, canary=10)
+    bob = gov.approver("bob")
+    _sql(
+        gov,
+        "INSERT INTO api_keys (id, name, prefix, hash, role, team, apps, groups, tokens_used, created_at) "
+        "VALUES ('key_evil', 'x', 'EvIl1234', ?, 'admin', 'claims', '[]', '[]', 0, 1.0)",
+        "e" * 64,
+    )
+    with pytest.raises(AuditBroken, match="API key key_evil"):
+        deployments.approve(gov.store, gov.project, "claims", bob)
 
 
 def test_tokens_used_moving_with_traffic_is_not_tampering(gov: Gov) -> None:

@@ -163,7 +163,11 @@ class Store:
         created_by: str | None = None,
         groups: Iterable[str] = (),
     ) -> tuple[str, KeyInfo]:
-        """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again."""
+        """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again.
+
+        No audit event is written here (the store sits below governance): `steward audit verify` reports such a
+        key as made outside Steward. Create keys with `steward.registry.access.create_key`, as the CLI does.
+        """
         return _keys.create_key(
             self.engine,
             role,

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from steward.config import Project, load_project_text
-from steward.registry import apply
+from steward.evals.pipeline import policy_hash
+from steward.registry import access, apply, approvers
 from steward.registry.identity import Actor
 from steward.store import Store
 from steward.store.evals import StoredRun, save_run
@@ -55,12 +56,14 @@ apps:
     owner: claims@example.com
     purpose: Evaluation variant of claims routed to model-b.
     team: claims
+    variant_of: claims
     route: [{model: model-b}]
     prompt: {system: "Answer in one word."}
   claims-c:
     owner: claims@example.com
     purpose: Evaluation variant of claims routed to model-c.
     team: claims
+    variant_of: claims
     route: [{model: model-c}]
     prompt: {system: "Answer in one word."}
   airport:
@@ -82,6 +85,17 @@ class Gov:
     alice: Actor
     bob: Actor
     carol: Actor
+
+    def key_actor(self, name: str, team: str = "claims", role: str = "developer") -> Actor:
+        """A person's own API key (approvals need one: a typed name proves nothing)."""
+        _, info = access.create_key(self.store, self.alice, role, team=team, name=name)
+        return Actor.from_key(info)
+
+    def approver(self, name: str, team: str = "claims") -> Actor:
+        """A developer key of `team` granted the approver capability by alice."""
+        actor = self.key_actor(name, team)
+        approvers.grant(self.store, self.alice, team, actor.id)
+        return actor
 
     def reload(self, text: str) -> Project:
         self.project = load_project_text(text, "test-steward.yaml")
@@ -128,6 +142,8 @@ def stored_run(
             for m in models
         ],
         "prompt_version": prompt_version or spec.prompt.version,
+        "policy": spec.policy,  # as `ClientPipeline.versions` records them
+        "policy_hash": policy_hash(project, spec.policy),
         "served_models": served if served is not None else models[:1],
     }
     run = StoredRun(

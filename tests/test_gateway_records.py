@@ -94,7 +94,11 @@ def test_stream_options_that_is_not_an_object_is_a_400_with_a_record(
         (b"{not json", 400, "not valid JSON"),
         (b"[1, 2]", 400, "must be a JSON object"),
         (b'{"model": "nope", "messages": [{"role": "user", "content": "hi"}]}', 404, "unknown app"),
-        (b'{"model": "nope", "stream": true, "messages": [{"role": "user", "content": "hi"}]}', 404, "unknown app"),
+        (
+            b'{"model": "nope", "stream": true, "messages": [{"role": "user", "content": "hi"}]}',
+            404,
+            "unknown app",
+        ),
         (b'{"model": "demo", "messages": [{"role": "robot", "content": "x"}]}', 400, "use one of"),
         (
             b'{"model": "demo", "temperature": "hot", "messages": [{"role": "user", "content": "x"}]}',

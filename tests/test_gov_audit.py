@@ -15,6 +15,7 @@ from steward.cli import app as cli_app
 from steward.cli import context
 from steward.registry import audit, deployments
 from steward.registry.errors import AuditBroken
+from steward.registry.identity import Actor
 from steward.store import governance as sql
 
 DROP_TRIGGERS = ("DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete")
@@ -170,13 +171,11 @@ def cli_env(gov: Gov, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Gov:
 
 def test_cli_verify_exits_non_zero_naming_the_event_and_list_prints_json(cli_env: Gov) -> None:
     runner = CliRunner()
-    deployed = runner.invoke(
-        cli_app, ["deploy", "airport", "--model", "model-c", "--canary", "10", "--as", "dana"]
-    )
+    deployed = runner.invoke(cli_app, ["deploy", "airport", "--model", "model-c", "--canary", "10"])
     assert deployed.exit_code == 0, deployed.output
     listed = runner.invoke(cli_app, ["audit", "list", "--json", "--limit", "3"])
     events = json.loads(listed.stdout)
-    assert events[0]["actor"] == "user:dana" and events[0]["seq"] > events[-1]["seq"]
+    assert events[0]["actor"] == Actor.user().id and events[0]["seq"] > events[-1]["seq"]
     ok = runner.invoke(cli_app, ["audit", "verify"])
     assert ok.exit_code == 0 and "intact" in ok.stdout
     _tamper(cli_env, "UPDATE audit_events SET detail = '{}' WHERE seq = 2")

@@ -7,22 +7,30 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from tests.gov_fixtures import PROJECT, load, stored_run
 
-from steward.registry import apply, approvers, audit, deployments
+from steward.registry import access, apply, approvers, audit, deployments
 from steward.registry.errors import RuleViolation
 from steward.registry.identity import Actor
 from steward.store import Store
+from steward.types import Record
 
 pytest_plugins = ["tests.store_fixtures"]
 
 
 def test_a_release_cycle_and_tamper_detection(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
     project = load(PROJECT, tmp_path)
-    alice, bob, carol = Actor.user("alice"), Actor.user("bob"), Actor.user("carol")
-    apply.apply_project(store, project, alice)
+    root = Actor.user("root")
+    apply.apply_project(store, project, root)
+    alice, bob, carol = (
+        Actor.from_key(access.create_key(store, root, "developer", team="claims", name=name)[1])
+        for name in ("alice", "bob", "carol")
+    )
     deployments.deploy(store, project, "claims", "model-b", alice, canary=25)
     stored_run(store, project, "claims-b", served=["model-b"])
-    for name in ("alice", "bob", "carol"):
-        approvers.grant(store, alice, "claims", f"user:{name}")
+    for approver in (alice, bob, carol):
+        approvers.grant(store, root, "claims", approver.id)
+    records = [Record.start("claims") for _ in range(3)]
+    for record in records:
+        store.write_sync(record)
     with pytest.raises(RuleViolation, match="approving one's own change"):
         deployments.approve(store, project, "claims", alice)
     deployments.approve(store, project, "claims", bob)
@@ -45,3 +53,8 @@ def test_a_release_cycle_and_tamper_detection(store: Store, tmp_path) -> None:  
         conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
     broken = audit.verify(store)
     assert broken.broken_seq == 2 and "was edited" in broken.problem
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE records SET status = 'ok' WHERE id = :id"), {"id": records[0].id})
+        conn.execute(text("DELETE FROM records WHERE id = :id"), {"id": records[1].id})
+    problems = "\n".join(audit.verify(store).problems)
+    assert f"record {records[0].id}" in problems and "record #2 of the chain of records is missing" in problems

@@ -42,6 +42,16 @@ def run(*args: str) -> object:
     return result
 
 
+def _key(name: str, role: str = "developer", team: str = "claims") -> tuple[str, str]:
+    """(secret, key id) of a new key made with `steward keys create`, as an admin would."""
+    created = run("keys", "create", "--role", role, "--team", team, "--name", name)
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[-1]
+    info = context.open_store().find_key(secret)
+    assert info is not None
+    return secret, info.id
+
+
 def test_release_flow_from_the_command_line(env: dict[str, str]) -> None:
     applied = run("registry", "apply", "--json")
     assert applied.exit_code == 0, applied.output
@@ -54,25 +64,26 @@ def test_release_flow_from_the_command_line(env: dict[str, str]) -> None:
         "prompt:airport@1",
     }
 
-    deployed = run("deploy", "claims", "--model", "model-b", "--canary", "10", "--as", "alice")
+    alice, bob, carol = (_key(name) for name in ("alice", "bob", "carol"))
+    deployed = run("deploy", "claims", "--model", "model-b", "--canary", "10", "--key", alice[0])
     assert deployed.exit_code == 0 and "model-a 90.0 %, model-b 10.0 %" in deployed.stdout
-    refused = run("promote", "claims", "--as", "alice")
+    refused = run("promote", "claims", "--key", alice[0])
     assert isinstance(refused.exception, RuleViolation) and "passing eval run" in str(refused.exception)
 
     stored_run(context.open_store(), context.project(), "claims-b", served=["model-b"])
-    for name in ("bob", "carol"):
-        assert run("approvers", "add", name, "--team", "claims", "--as", "root").exit_code == 0
-    own = run("approve", "claims", "--as", "alice")
+    for _, key_id in (alice, bob, carol):
+        assert run("approvers", "add", "--key-id", key_id, "--team", "claims").exit_code == 0
+    own = run("approve", "claims", "--key", alice[0])
     assert isinstance(own.exception, RuleViolation)
-    assert run("approve", "claims", "--as", "bob").exit_code == 0
-    assert run("approve", "claims", "--as", "carol").exit_code == 0
-    promoted = run("promote", "claims", "--as", "alice")
+    assert run("approve", "claims", "--key", bob[0]).exit_code == 0
+    assert run("approve", "claims", "--key", carol[0]).exit_code == 0
+    promoted = run("promote", "claims", "--key", alice[0])
     assert promoted.exit_code == 0 and "model-b 100.0 %" in promoted.stdout
 
     history = json.loads(run("deployments", "claims", "--json").stdout)
     assert [d["action"] for d in history] == ["promote", "deploy", "baseline"]
-    assert {a["approver"] for a in history[1]["approvals"]} == {"user:bob", "user:carol"}
-    assert run("rollback", "claims", "--as", "dana").exit_code == 0
+    assert {a["approver"] for a in history[1]["approvals"]} == {f"key:{bob[1]}", f"key:{carol[1]}"}
+    assert run("rollback", "claims").exit_code == 0
     lineage = run("registry", "lineage", "model:model-b", "--team", "claims")
     assert "evaluated_by" in lineage.stdout and "gated" in lineage.stdout
     verified = run("audit", "verify")
@@ -95,7 +106,7 @@ def test_compliance_and_privacy_from_the_command_line(env: dict[str, str], tmp_p
         "--answer",
         "synthetic_content=no",
     ]
-    classified = run("compliance", "classify", "airport", *answers, "--as", "alice")
+    classified = run("compliance", "classify", "airport", *answers)
     assert classified.exit_code == 0 and "assessed limited" in classified.stdout
     checked = run("compliance", "check", "airport", "--json")
     assert checked.exit_code == 1  # controls are missing: CI can gate on it
@@ -116,7 +127,7 @@ def test_compliance_and_privacy_from_the_command_line(env: dict[str, str], tmp_p
 
 def test_an_auditor_key_is_refused_changes_but_may_verify(env: dict[str, str]) -> None:
     run("registry", "apply")
-    secret, _ = context.open_store().create_key("auditor", name="auditor", team="claims")
+    secret, _ = _key("auditor", role="auditor")
     refused = run("deploy", "claims", "--model", "model-b", "--canary", "5", "--key", secret)
     assert "auditors read everything of their team and change nothing" in str(refused.exception)
     assert run("audit", "verify", "--key", secret).exit_code == 0
@@ -127,7 +138,7 @@ def test_an_auditor_key_is_refused_changes_but_may_verify(env: dict[str, str]) -
 def test_a_refusal_is_one_line_naming_the_rule_and_exit_status_2(env: dict[str, str]) -> None:
     run("registry", "apply")
     process = subprocess.run(
-        [sys.executable, "-m", "steward.cli", "rollback", "claims", "--as", "alice"],
+        [sys.executable, "-m", "steward.cli", "rollback", "claims"],
         capture_output=True,
         text=True,
         env={**os.environ, **env},

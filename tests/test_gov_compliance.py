@@ -10,7 +10,7 @@ import pytest
 from tests.gov_fixtures import PROJECT, Gov, gov_fixture, stored_run  # noqa: F401
 
 from steward.errors import InvalidRequest
-from steward.registry import approvers, cards, compliance, datasets, deployments, pack, versions
+from steward.registry import cards, compliance, datasets, deployments, pack, versions
 from steward.registry.compliance import tier_from_answers
 from steward.types import Record
 
@@ -72,8 +72,8 @@ def test_check_lists_missing_controls_then_their_evidence(gov: Gov) -> None:
     assert "steward compliance classify claims" in missing["risk_assessment"].fix
 
     compliance.classify(gov.store, gov.project, "claims", NO | {"annex_iii_use": True}, gov.alice)
-    approvers.grant(gov.store, gov.alice, "claims", "user:bob")
-    approvers.grant(gov.store, gov.alice, "claims", "user:carol")
+    bob = gov.approver("bob")
+    gov.approver("carol")
     record = Record.start("claims")
     record.team = "claims"
     gov.store.write_sync(record)
@@ -86,7 +86,7 @@ def test_check_lists_missing_controls_then_their_evidence(gov: Gov) -> None:
     assert status["risk_assessment"] and status["tier_declared"] and status["human_oversight"]
     assert status["record_keeping"] and status["accuracy_evaluation"] and status["transparency_notice"]
     evidence = {c.id: c.evidence for c in after.controls}
-    assert "user:bob" in evidence["human_oversight"] and "1 governed records" in evidence["record_keeping"]
+    assert bob.id in evidence["human_oversight"] and "1 governed records" in evidence["record_keeping"]
     assert "attested by user:bob" in evidence["transparency_notice"]
     assert not status["robustness_testing"] and not status["guardrails"] and not status["retention"]
 
@@ -99,6 +99,7 @@ def test_a_mismatched_declaration_is_flagged_and_the_severer_tier_gates(gov: Gov
     assert not declared.satisfied and "set `risk_tier: high`" in declared.fix
     deployments.deploy(gov.store, gov.project, "airport", "model-c", gov.alice, canary=10)
     gov.project.apps["claims-c"].team = "ops"
+    gov.project.apps["claims-c"].variant_of = "airport"
     stored_run(
         gov.store,
         gov.project,

@@ -28,9 +28,9 @@ def _counts(gov: Gov) -> tuple[int, int, int]:
         )
 
 
-def _grant(gov: Gov, *names: str) -> None:
-    for name in names:
-        approvers.grant(gov.store, gov.alice, "claims", f"user:{name}")
+def _grant(gov: Gov, *names: str) -> list[Actor]:
+    """Each name gets its own developer key of team claims, granted the approver capability."""
+    return [gov.approver(name) for name in names]
 
 
 def test_canary_splits_traffic_by_share_and_sticks_to_a_subject(gov: Gov) -> None:
@@ -107,9 +107,9 @@ def test_blue_green_stages_without_traffic_and_one_candidate_at_a_time(gov: Gov)
 
 def test_promotion_without_a_passing_eval_is_refused_and_writes_nothing(gov: Gov) -> None:
     deployments.deploy(gov.store, gov.project, "claims", "model-c", gov.alice, canary=10)
-    _grant(gov, "bob", "carol")
-    deployments.approve(gov.store, gov.project, "claims", gov.bob)
-    deployments.approve(gov.store, gov.project, "claims", gov.carol)
+    bob, carol = _grant(gov, "bob", "carol")
+    deployments.approve(gov.store, gov.project, "claims", bob)
+    deployments.approve(gov.store, gov.project, "claims", carol)
     stored_run(gov.store, gov.project, "claims-c", passed=False, served=["model-c"])  # failed its gates
     stored_run(gov.store, gov.project, "claims-b", passed=True, served=["model-b"])  # passed, other model
     stale = stored_run(
@@ -130,26 +130,29 @@ def test_promotion_without_a_passing_eval_is_refused_and_writes_nothing(gov: Gov
 
 
 def test_high_risk_promotion_needs_two_approvers_other_than_the_deployer(gov: Gov) -> None:
-    deployments.deploy(gov.store, gov.project, "claims", "model-b", gov.alice, canary=10)
+    alice = gov.key_actor("alice")
+    deployments.deploy(gov.store, gov.project, "claims", "model-b", alice, canary=10)
     run = stored_run(gov.store, gov.project, "claims-b", served=["model-b"])
     with pytest.raises(RuleViolation, match=r"needs approval by 2 different approvers"):
         deployments.promote(gov.store, gov.project, "claims", gov.alice)
+    bob_key = gov.key_actor("bob")
     with pytest.raises(RuleViolation, match="only approvers may approve"):
-        deployments.approve(gov.store, gov.project, "claims", gov.bob)
-    _grant(gov, "alice", "bob", "carol")
+        deployments.approve(gov.store, gov.project, "claims", bob_key)
+    approvers.grant(gov.store, gov.alice, "claims", alice.id)
+    bob, carol = _grant(gov, "bob", "carol")
     with pytest.raises(RuleViolation, match="approving one's own change"):
-        deployments.approve(gov.store, gov.project, "claims", gov.alice)
-    deployments.approve(gov.store, gov.project, "claims", gov.bob)
+        deployments.approve(gov.store, gov.project, "claims", alice)
+    deployments.approve(gov.store, gov.project, "claims", bob)
     with pytest.raises(RuleViolation, match="already approved"):
-        deployments.approve(gov.store, gov.project, "claims", gov.bob)
-    with pytest.raises(RuleViolation, match=r"it has 1 \(user:bob\)"):
+        deployments.approve(gov.store, gov.project, "claims", bob)
+    with pytest.raises(RuleViolation, match=rf"it has 1 \({bob.id}\)"):
         deployments.promote(gov.store, gov.project, "claims", gov.alice)
-    approvers.revoke(gov.store, gov.alice, "claims", "user:bob")
-    deployments.approve(gov.store, gov.project, "claims", gov.carol)
-    with pytest.raises(RuleViolation, match=r"it has 1 \(user:carol\)"):  # a revoked approver no longer counts
+    approvers.revoke(gov.store, gov.alice, "claims", bob.id)
+    deployments.approve(gov.store, gov.project, "claims", carol)
+    with pytest.raises(RuleViolation, match=rf"it has 1 \({carol.id}\)"):  # a revoked approver no longer counts
         deployments.promote(gov.store, gov.project, "claims", gov.alice)
-    approvers.grant(gov.store, gov.alice, "claims", "user:bob")
-    promoted = deployments.promote(gov.store, gov.project, "claims", gov.carol)
+    approvers.grant(gov.store, gov.alice, "claims", bob.id)
+    promoted = deployments.promote(gov.store, gov.project, "claims", carol)
     assert promoted.traffic() == [("model-b", 100.0)] and promoted.eval_run == run.id
     assert deployments.effective_route(gov.store, "claims", gov.project.app("claims"))[0] == [("model-b", 100.0)]
     model_b = versions.resolve(gov.store, gov.alice, "model:model-b", "claims")
@@ -168,6 +171,7 @@ def test_limited_risk_promotion_needs_only_the_eval(gov: Gov) -> None:
     with pytest.raises(RuleViolation, match="passing eval run"):
         deployments.promote(gov.store, gov.project, "airport", gov.alice)
     gov.project.apps["claims-c"].team = "ops"  # an evaluation variant of the same team
+    gov.project.apps["claims-c"].variant_of = "airport"
     stored_run(
         gov.store,
         gov.project,
@@ -188,6 +192,7 @@ def test_rollback_is_instant_and_refuses_to_go_past_the_first_version(gov: Gov) 
     assert dropped.candidate is None
     assert deployments.effective_route(gov.store, "airport", spec)[0] == [("model-a", 75.0), ("model-b", 25.0)]
     gov.project.apps["claims-c"].team = "ops"
+    gov.project.apps["claims-c"].variant_of = "airport"
     stored_run(gov.store, gov.project, "claims-c", served=["model-c"], prompt_version=spec.prompt.version)
     deployments.deploy(gov.store, gov.project, "airport", "model-c", gov.alice, canary=30)
     deployments.promote(gov.store, gov.project, "airport", gov.alice)
@@ -325,17 +330,17 @@ def test_a_real_suite_run_gates_the_promotion(gov: Gov, tmp_path: Path) -> None:
         outcome_c = run_suite(load_suite(tmp_path / "suite-c.yaml"), pipeline, reports_dir=tmp_path / "reports")
         assert not outcome_c.passed  # model-c answers London
         deployments.deploy(gov.store, gov.project, "claims", "model-c", gov.alice, canary=10)
-        _grant(gov, "bob", "carol")
-        deployments.approve(gov.store, gov.project, "claims", gov.bob)
-        deployments.approve(gov.store, gov.project, "claims", gov.carol)
+        bob, carol = _grant(gov, "bob", "carol")
+        deployments.approve(gov.store, gov.project, "claims", bob)
+        deployments.approve(gov.store, gov.project, "claims", carol)
         with pytest.raises(RuleViolation, match="passing eval run"):
             deployments.promote(gov.store, gov.project, "claims", gov.alice)
         deployments.rollback(gov.store, gov.project, "claims", gov.alice)
         outcome_b = run_suite(load_suite(tmp_path / "suite-b.yaml"), pipeline, reports_dir=tmp_path / "reports")
         assert outcome_b.passed
         deployments.deploy(gov.store, gov.project, "claims", "model-b", gov.alice, canary=10)
-        deployments.approve(gov.store, gov.project, "claims", gov.bob)
-        deployments.approve(gov.store, gov.project, "claims", gov.carol)
+        deployments.approve(gov.store, gov.project, "claims", bob)
+        deployments.approve(gov.store, gov.project, "claims", carol)
         promoted = deployments.promote(gov.store, gov.project, "claims", gov.alice)
         assert promoted.eval_run == outcome_b.runs[0].id
     finally:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from steward.cli import context
 from steward.cli import keys as keys_cli
 from steward.errors import InvalidRequest, NotFound
+from steward.registry.identity import Actor
 from steward.store import Store
 from steward.store.schema import api_keys
 
@@ -119,7 +120,7 @@ def test_cli_create_prints_the_secret_alone_on_stdout(cli_env: str) -> None:
         ("airport-assistant",),
         30,
         1000,
-        "cli",
+        Actor.user().id,  # who ran the command, as the audit log names them (never a bare "cli")
     )
 
 

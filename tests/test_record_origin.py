@@ -158,7 +158,7 @@ def test_dataset_build_on_the_command_line_names_what_it_left_out(cli_env: Path)
 
     def build(name: str, *extra: str) -> list[str]:
         out = cli_env / f"{name}.jsonl"
-        args = ["registry", "dataset-build", "claims", "--name", name, "--out", str(out), "--as", "alice", *extra]
+        args = ["registry", "dataset-build", "claims", "--name", name, "--out", str(out), *extra]
         result = CliRunner().invoke(cli_app, args)
         assert result.exit_code == 0, result.output
         assert "from evals, red-team scans or tests" in result.output

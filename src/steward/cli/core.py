@@ -43,23 +43,35 @@ def init(
 
 
 def _admin_key(store: object, home: Path) -> str | None:
-    """On first start, create an admin key and keep it (mode 600) so the printed snippets work."""
+    """On first start, create an admin key (an audit event) and keep it (mode 600); None on later starts.
+
+    The secret is returned, and so printed, only when it is created: a log of every start must not hold it.
+    """
+    from steward.registry import access
+    from steward.registry.identity import Actor
+
     path = home / "admin.key"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    if store.count_keys() > 0:  # type: ignore[attr-defined]
+    if path.exists() or store.count_keys() > 0:  # type: ignore[attr-defined]
         return None
-    secret, _ = store.create_key(role="admin", name="bootstrap admin", created_by="steward serve")  # type: ignore[attr-defined]
+    secret, _ = access.create_key(store, Actor.user(), "admin", name="bootstrap admin")
     path.write_text(secret + "\n", encoding="utf-8")
     path.chmod(stat.S_IRUSR | stat.S_IWUSR)
     return secret
 
 
-def _snippets(url: str, key: str | None, app_name: str) -> str:
+def _snippets(url: str, key: str | None, app_name: str, home: Path | None = None) -> str:
+    """The start banner; the admin secret appears only on the start that created it (`key`)."""
     shown = key or "$STEWARD_API_KEY"
+    saved = home / "admin.key" if home is not None else Path(".steward/admin.key")
+    if key:
+        about = f"API key: {key}   (created now and shown only this once; saved in {saved})"
+    elif saved.exists():
+        about = f"API key: in {saved} (export STEWARD_API_KEY=$(cat {saved})); more: `steward keys create`"
+    else:
+        about = "API key: use one of yours (`steward keys create --role app`) as $STEWARD_API_KEY"
     return f"""
 Steward is serving on {url}   (OpenAI-compatible: {url}/v1, metrics: {url}/metrics, docs: {url}/docs)
-API key: {shown}{"   (saved in .steward/admin.key; create others with `steward keys create`)" if key else ""}
+{about}
 
 curl {url}/v1/chat/completions -H "Authorization: Bearer {shown}" -H "Content-Type: application/json" \\
   -d '{{"model": "{app_name}",
@@ -98,7 +110,8 @@ def serve(
     host = host or runtime.project.server.host
     port = port or int(os.environ.get("STEWARD_PORT") or runtime.project.server.port)
     first_app = next(iter(runtime.project.apps))
-    context.console.print(_snippets(f"http://{host}:{port}", key, first_app), highlight=False, soft_wrap=True)
+    banner = _snippets(f"http://{host}:{port}", key, first_app, runtime.settings.home)
+    context.console.print(banner, highlight=False, soft_wrap=True)
     api = create_app(runtime.gateway, runtime.authenticator, on_shutdown=runtime.aclose)
     _settle_garbage_collector()
     uvicorn.run(api, host=host, port=port, log_config=None, access_log=False, log_level=log_level)

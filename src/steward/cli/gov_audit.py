@@ -71,7 +71,7 @@ def verify_command(
     as_user: AsOption = None,
     key: KeyOption = None,
 ) -> None:
-    """Verify the chain (exit 1 naming the first broken event) and that every governed row was logged.
+    """Verify the audit chain, every governed row, API keys and records (exit 1 naming each problem and where).
 
     Example: `steward audit verify --anchor 1042:9f2c…`
     """
@@ -89,16 +89,24 @@ def verify_command(
                 "broken_seq": result.broken_seq,
                 "rows_checked": result.rows_checked,
                 "unkeyed": result.unkeyed,
+                "problems": result.problems,
+                "keys_checked": result.keys_checked,
+                "records_checked": result.records_checked,
+                "integrity_key": result.integrity_key,
             }
         )
     elif result.ok:
         sealed = "sealed with the audit key" if result.events and not result.unkeyed else "plain sha256"
         context.console.print(
             f"[green]intact[/]: {result.events} events ({sealed}), head #{result.head_seq} "
-            f"{result.head_hash[:16]}…, {result.rows_checked} governed rows match their events"
+            f"{result.head_hash[:16]}…, {result.rows_checked} governed rows match their events, "
+            f"{result.keys_checked} API keys and {result.records_checked} sealed records as Steward wrote them "
+            f"(integrity key: {result.integrity_key or 'not checked'})",
+            highlight=False,
         )
     else:
-        context.err_console.print(f"[bold red]broken[/]: {result.problem}")
+        for problem in result.problems or [result.problem]:
+            context.err_console.print(f"[bold red]broken[/]: {problem}", highlight=False)
     if not result.ok:
         raise typer.Exit(1)
 

@@ -1,8 +1,9 @@
-"""What the governance commands share: who is acting (`--as` / `--key`), JSON output, dates.
+"""What the governance commands share: who is acting (`--key`), JSON output, dates.
 
-A command acts as a named local operator (`--as alice`, default: the OS login name) or as an API key
-(`--key sk-stw-…`, or the `STEWARD_GOVERNANCE_KEY` environment variable), whose role and team then apply:
-an auditor key may read and verify but not change, a key of one team never sees another team's data.
+A command acts as the local operator (`user:<OS account>`, taken from the operating system, never typed) or as
+an API key (`--key sk-stw-…`, or the `STEWARD_GOVERNANCE_KEY` environment variable), whose role and team then
+apply: an auditor key may read and verify but not change, a key of one team never sees another team's data.
+Approvals need a key: a name typed on the command line proves nothing, so `--as` is refused with that advice.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import Annotated, Any
 import typer
 
 from steward.cli import context
-from steward.errors import AuthenticationError
+from steward.errors import AuthenticationError, InvalidRequest
 from steward.registry.identity import Actor
 
 AsOption = Annotated[
     str | None,
-    typer.Option("--as", help="Act as this named operator (default: your login name).", show_default=False),
+    typer.Option("--as", hidden=True, show_default=False, help="Removed: names are not identities; use --key."),
 ]
 KeyOption = Annotated[
     str | None,
@@ -36,16 +37,21 @@ TeamOption = Annotated[str | None, typer.Option("--team", help="Only this team (
 
 
 def actor(as_user: str | None, key: str | None) -> Actor:
-    if as_user and key:
-        raise typer.BadParameter("give --as or --key, not both.")
+    """The authenticated actor: the API key given, else the OS account running the command."""
+    if as_user:
+        raise InvalidRequest(
+            f"--as {as_user} is no longer accepted: a typed name proves nobody's identity, so one person could "
+            "act as several. Act with your own API key (`--key sk-stw-…` or STEWARD_GOVERNANCE_KEY), or leave "
+            "both out to act as your OS account."
+        )
     if key:
         info = context.open_store().find_key(key.strip())
         if info is None:
             raise AuthenticationError(
-                "unknown or revoked API key; check it, or use --as NAME as a local operator."
+                "unknown or revoked API key; check it, or leave --key out to act as your OS account."
             )
         return Actor.from_key(info)
-    return Actor.user(as_user)
+    return Actor.user()
 
 
 def print_json(data: Any) -> None:

@@ -5,7 +5,8 @@ Example flow for a high-risk app:
     steward registry apply                                   # steward.yaml → registry versions
     steward deploy claims-bot --model qwen2.5-coder-0.5b --canary 10
     steward eval run suites/claims.yaml                      # a variant routed to the candidate must pass
-    steward approve claims-bot --as alice && steward approve claims-bot --as bob
+    steward approvers add --key-id key_alice… --team claims  # an admin grants each approver's own key
+    steward approve claims-bot --key $ALICE_KEY && steward approve claims-bot --key $BOB_KEY
     steward promote claims-bot                               # refused until the eval and two approvals exist
     steward rollback claims-bot                              # instant, one command
 """
@@ -104,9 +105,12 @@ def rollback(app_name: AppArg, note: NoteOption = None, as_user: AsOption = None
 
 @commands.command()
 def approve(app_name: AppArg, note: NoteOption = None, as_user: AsOption = None, key: KeyOption = None) -> None:
-    """Approve the app's candidate (approvers only; never your own deployment).
+    """Approve the app's candidate with your own approver key (never your own deployment).
 
-    Example: `steward approve claims-bot --as alice --note "reviewed eval run evr_…"`
+    Two approvals are two different keys, each granted with `steward approvers add --key-id`; a name is not an
+    identity, so the key is required (`--key` or STEWARD_GOVERNANCE_KEY), and the audit event names it.
+
+    Example: `steward approve claims-bot --key $MY_KEY --note "reviewed eval run evr_…"`
     """
     row = deployments.approve(context.open_store(), context.project(), app_name, actor(as_user, key), note=note)
     context.console.print(f"approved {app_name}'s candidate ({row['deployment_id']}) as {row['approver']}")
@@ -149,15 +153,15 @@ def deployments_command(
 
 @approvers.command("add")
 def approvers_add(
-    name: Annotated[str | None, typer.Argument(help="A user name (as they give it with --as).")] = None,
-    key_id: Annotated[str | None, typer.Option("--key-id", help="Or an API key id / prefix.")] = None,
+    name: Annotated[str | None, typer.Argument(hidden=True)] = None,
+    key_id: Annotated[str | None, typer.Option("--key-id", help="The approver's API key id / prefix.")] = None,
     team: Annotated[str, typer.Option("--team", help="The team whose releases they may approve.")] = "default",
     as_user: AsOption = None,
     key: KeyOption = None,
 ) -> None:
-    """Grant the approver capability (admins only; audited).
+    """Grant the approver capability to a person's own admin or developer key (admins only; audited).
 
-    Example: `steward approvers add alice --team claims`
+    Example: `steward approvers add --key-id key_01HX… --team claims`
     """
     store = context.open_store()
     row = approver_registry.grant(
@@ -168,20 +172,20 @@ def approvers_add(
 
 @approvers.command("remove")
 def approvers_remove(
-    name: Annotated[str | None, typer.Argument(help="The user name.")] = None,
-    key_id: Annotated[str | None, typer.Option("--key-id", help="Or an API key id / prefix.")] = None,
+    name: Annotated[str | None, typer.Argument(help="A principal as listed (`key:…` or an old `user:…`).")] = None,
+    key_id: Annotated[str | None, typer.Option("--key-id", help="The approver's API key id / prefix.")] = None,
     team: Annotated[str, typer.Option("--team")] = "default",
     as_user: AsOption = None,
     key: KeyOption = None,
 ) -> None:
     """Revoke the approver capability; their approvals stop counting for candidates not yet promoted.
 
-    Example: `steward approvers remove alice --team claims`
+    Example: `steward approvers remove --key-id key_01HX… --team claims`
     """
     store = context.open_store()
-    row = approver_registry.revoke(
-        store, actor(as_user, key), team, approver_registry.principal_for(store, name, key_id)
-    )
+    listed = name if name and ":" in name and not key_id else None  # as `approvers list` shows it
+    principal = listed or approver_registry.principal_for(store, name, key_id)
+    row = approver_registry.revoke(store, actor(as_user, key), team, principal)
     context.console.print(f"{row['principal']} may no longer approve releases of team {team}")
 
 

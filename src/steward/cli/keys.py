@@ -2,7 +2,8 @@
 
 `create` prints the secret alone on stdout and everything else on stderr, so `KEY=$(steward keys create
 --role app --apps airport-assistant)` captures just the key. The secret is shown this once: the store keeps
-only its sha256.
+only its sha256. Creating and revoking are audit events naming who acted: the admin key given with `--key`,
+else the OS account running the command (`user:<login>`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import typer
 from rich.table import Column, Table
 
 from steward.cli import context
+from steward.cli.gov_common import KeyOption, actor
+from steward.registry import access
 from steward.store.keys import ROLES, KeyInfo
 
 app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys (stored hashed; shown once).")
@@ -50,6 +53,7 @@ def create(
     groups: Annotated[
         str | None, typer.Option("--groups", help="Comma-separated document groups it may read through RAG.")
     ] = None,
+    key: KeyOption = None,
 ) -> None:
     """Create an API key and print it once. A key reads and acts on its own team only; a `metrics` key scrapes
     `/metrics` (every team's series) and nothing else.
@@ -59,8 +63,9 @@ def create(
     from steward.registry.tenancy import check_key_apps
 
     check_key_apps(context.project(), team.strip(), role.value, _split(apps))
-    store = context.open_store()
-    secret, info = store.create_key(
+    secret, info = access.create_key(
+        context.open_store(),
+        actor(None, key),
         role.value,
         name=name,
         apps=_split(apps),
@@ -68,9 +73,7 @@ def create(
         rate_limit_rpm=rpm,
         token_budget=token_budget,
         groups=_split(groups),
-        created_by="cli",
     )
-    _audit(store, "key.create", info, before=None)
     err = context.err_console
     err.print(f"created {info.id} ({info.display}): role {info.role}, team {info.team}, {_scope(info)}")
     sys.stdout.write(secret + "\n")
@@ -116,21 +119,13 @@ def revoke(
     key: Annotated[
         str, typer.Argument(help="The key's id (`key_…`) or its prefix as listed (`sk-stw-AbCd1234…`).")
     ],
+    admin_key: KeyOption = None,
 ) -> None:
     """Revoke an API key; requests with it are refused from now on.
 
     Example: `steward keys revoke sk-stw-AbCd1234`
     """
-    store = context.open_store()
-    info = store.revoke_key(key)
+    info = access.revoke_key(context.open_store(), actor(None, admin_key), key)
     assert info.revoked_at is not None
-    _audit(store, "key.revoke", info, before={**asdict(info), "revoked_at": None})
     when = datetime.fromtimestamp(info.revoked_at).astimezone().isoformat(timespec="seconds")
     context.console.print(f"revoked {info.id} ({info.display}), as of {when}")
-
-
-def _audit(store: object, action: str, info: object, before: object) -> None:
-    """Key changes are governance actions: they go into the hash-chained audit log (never the secret)."""
-    from steward.registry import audit
-
-    audit.append(store, "cli", action, f"key:{info.id}", before, asdict(info), team=info.team)  # type: ignore[attr-defined]

@@ -182,6 +182,9 @@ class AppSpec(Strict):
     limits: Limits = Field(default_factory=Limits)
     retention: Retention | None = None
     notice: str | None = None  # the transparency notice shown to users (EU AI Act, limited and high tiers)
+    variant_of: str | None = (
+        None  # an evaluation variant of that app: its passing suite runs may gate its releases
+    )
 
 
 class StoreSpec(Strict):
@@ -234,6 +237,8 @@ class Project(Strict):
                     problems.append(f"apps.{name}: model {model!r} is not declared under `models:`")
             if app.policy and app.policy not in self.policies:
                 problems.append(f"apps.{name}.policy: {app.policy!r} is not declared under `policies:`")
+            if app.variant_of and (app.variant_of not in self.apps or self.apps[app.variant_of].team != app.team):
+                problems.append(f"apps.{name}.variant_of: {app.variant_of!r} is not an app of team {app.team!r}")
             if app.rag and app.rag not in self.collections:
                 problems.append(f"apps.{name}.rag: {app.rag!r} is not declared under `collections:`")
         if problems:

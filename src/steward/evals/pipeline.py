@@ -134,6 +134,7 @@ class ClientPipeline:
             "params": spec.params.model_dump(mode="json"),
             "policy": spec.policy,
             "policy_version": self.project.policies[spec.policy].version if spec.policy else None,
+            "policy_hash": policy_hash(self.project, spec.policy),
             "collection": spec.rag,
             "collection_version": self._collection_version(spec.rag),
         }
@@ -151,6 +152,14 @@ class ClientPipeline:
 
     def close(self) -> None:
         self.client.close()
+
+
+def policy_hash(project: Any, name: str | None) -> str | None:
+    """The digest of a policy's whole declaration, so a run names the rules it ran under, not just a label."""
+    if not name or name not in project.policies:
+        return None
+    declared = project.policies[name].model_dump(mode="json")
+    return "sha256:" + hashlib.sha256(json.dumps(declared, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def app_version(versions: dict[str, Any]) -> str:

@@ -1,8 +1,9 @@
 """The approver capability: who may approve releases of a team's high-risk apps (see `identity` for why a table).
 
 Granting and revoking are admin acts, each an audit event whose after-hash is the digest of the approver row,
-so `steward audit verify` notices an approver row written or edited outside Steward. Only identities whose role
-may change things can hold it: `user:NAME` (local operators) and admin or developer keys.
+so `steward audit verify` notices an approver row written or edited outside Steward. Only API keys whose role
+may change things (admin or developer) can hold it: an approval must be authenticated, and a typed user name
+is not.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from steward.types import now
 
 
 def principal_for(store: Any, name: str | None = None, key_id: str | None = None) -> str:
-    """`user:NAME`, or `key:KEY_ID` for a key given by id or prefix (which must be allowed to change things)."""
-    if bool(name) == bool(key_id):
-        raise InvalidRequest("name the approver: a user NAME, or --key-id KEY_ID for an API key.")
-    if name:
-        return Actor.user(name).id
-    assert key_id is not None
+    """`key:KEY_ID` for a key given by id or prefix (which must be allowed to change things).
+
+    `name` is kept to answer a user name with what to do: approvals are made with keys, never typed names.
+    """
+    if name and not key_id:
+        raise InvalidRequest(
+            f"approvers are API keys, not names ({name!r} proves nobody's identity); create the approver their "
+            "own key (`steward keys create --role developer --name NAME`) and grant it with `--key-id KEY_ID`."
+        )
+    if not key_id:
+        raise InvalidRequest("name the approver's API key: --key-id KEY_ID (see `steward keys list --json`).")
     wanted = key_id.strip()
     matches = [k for k in store.list_keys() if k.id == wanted or k.prefix == wanted.removeprefix("sk-stw-")[:8]]
     if len(matches) != 1:
@@ -39,6 +45,8 @@ def principal_for(store: Any, name: str | None = None, key_id: str | None = None
 def grant(store: Any, actor: Actor, team: str, principal: str) -> dict[str, Any]:
     actor.require_admin("granting the approver capability")
     actor.require_change(team, "approvers")
+    if not principal.startswith("key:"):
+        raise InvalidRequest(f"approvers are API keys (`key:KEY_ID`), not {principal!r}; see `steward keys list`.")
     with audit.transaction(store) as conn:
         sql.upsert_approver(conn, team, principal, now(), actor.label)
         row = sql.get_approver(conn, team, principal)

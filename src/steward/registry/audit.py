@@ -7,7 +7,8 @@ database but does not hold the key cannot rewrite the chain and recompute it. `v
 `seq` order and names the first event that was edited, removed or reordered, then checks the head row
 (trailing events removed) and, deeply, that every governed row (registry versions, deployments, approvals,
 approver grants, assessments, attestations) matches the digest its audit event recorded — a row written or
-edited outside Steward has none.
+edited outside Steward has none — and that API keys and records are as Steward left them
+(`steward.registry.integrity`). Each event also copies the head of the chain of records, anchoring it here.
 
 Writers append inside the transaction of the change they log (`transaction()` takes the audit lock first),
 so a change and its event commit together or not at all. What a chain inside the database cannot show is
@@ -32,6 +33,7 @@ from steward.errors import StoreError
 from steward.registry.errors import AuditBroken
 from steward.registry.identity import Actor, actor_label
 from steward.store import governance as sql
+from steward.store.integrity import read_head as integrity_head
 from steward.types import Principal, new_id, now
 
 KEY_ENV = "STEWARD_AUDIT_KEY"
@@ -71,6 +73,10 @@ class Verification:
     broken_seq: int | None = None
     unkeyed: int = 0
     rows_checked: int = 0
+    keys_checked: int = 0
+    records_checked: int = 0
+    integrity_key: str | None = None  # where the records' and keys' integrity key came from
+    problems: list[str] = field(default_factory=list)  # every problem found, `problem` first
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -140,6 +146,10 @@ def append_in(
         raise StoreError("an audit event needs an action and a subject.")
     last_seq, last_hash = sql.lock_audit(conn)
     key = audit_key()
+    records_head = integrity_head(conn)
+    if records_head:
+        # Anchor the chain of records in the audit chain: cutting records off later contradicts this event.
+        detail = {**(detail or {}), "records_head": records_head}
     at = float(f"{now():.6f}")
     row: dict[str, Any] = {
         "seq": last_seq + 1,
@@ -228,7 +238,12 @@ def list_events(
 
 
 def verify(
-    store: Any, *, deep: bool = True, anchor: tuple[int, str] | None = None, unsealed_until: int = 0
+    store: Any,
+    *,
+    deep: bool = True,
+    anchor: tuple[int, str] | None = None,
+    unsealed_until: int = 0,
+    records: bool = True,
 ) -> Verification:
     """Check the chain, the head, an optional external anchor and (deep) every governed row.
 
@@ -236,11 +251,20 @@ def verify(
     written before the key was introduced): otherwise someone without the key could rewrite sealed events as
     plain ones.
     """
+    from steward.registry import integrity
+
     engine = engine_of(store)
     result = Verification()
     _verify_chain(engine, result, anchor, unsealed_until)
     if result.ok and deep:
         _verify_rows(engine, result)
+    if result.problem is not None:
+        result.problems.append(result.problem)
+    if deep:  # keys and records have evidence of their own, checked even when the chain is broken
+        result.keys_checked = integrity.verify_keys(engine, result.problems)
+        if records:
+            result.records_checked, result.integrity_key = integrity.verify_records(engine, result.problems)
+        result.problem = result.problem or (result.problems[0] if result.problems else None)
     return result
 
 
@@ -364,8 +388,12 @@ def _verify_rows(engine: Engine, result: Verification) -> None:
 
 
 def require_intact(store: Any, what: str) -> None:
-    """Refuse a gated change while the audit log or a governed row has been tampered with."""
-    result = verify(store)
+    """Refuse a gated change while the audit log, a governed row or an API key has been tampered with.
+
+    Records are left to `steward audit verify`: walking every record would make each promotion as slow as the
+    record store is large, and a tampered record does not change what a release may do.
+    """
+    result = verify(store, records=False)
     if not result.ok:
         raise AuditBroken(
             f"{what} refused: the audit log is broken — {result.problem}. Investigate with `steward audit verify` "

@@ -167,14 +167,10 @@ def accuracy_evaluation(c: Context) -> Outcome:
     from steward.store.evals import list_runs
 
     runs = list_runs(c.engine, kind="suite", limit=500)
-    team_apps = {n for n, a in c.project.apps.items() if a.team == c.spec.team}
     found, problems = [], []
     for model in c.serving_models():
         version = c.declared_version(model)
-        run = next(
-            (r for r in runs if version and eval_problem(r, version, team_apps, c.spec.prompt.version) is None),
-            None,
-        )
+        run = next((r for r in runs if version and eval_problem(r, version, c.project, c.app) is None), None)
         if run is None:
             problems.append(f"no passing suite run served by {model} under prompt {c.spec.prompt.version}")
         else:

@@ -9,8 +9,9 @@ the first `steward deploy`, an app serves steward.yaml's route; the first deploy
 - `blue_green` the candidate is staged with no traffic; `promote` switches everything to it at once.
 
 `promote` makes the candidate the whole stable route (a new release). It requires a passing suite run that
-the candidate served under the app's current prompt, and for high-risk apps approvals by two different
-approvers, neither of them the deployer (`approve`). `rollback` is instant and always available: it drops a
+the candidate served under the app's current prompt and policy, of this app or a declared evaluation variant of
+it (`gates`), and for high-risk apps approvals by two different approvers' keys, neither of them the deployer's
+(`approve`). `rollback` is instant and always available: it drops a
 candidate in flight, or else returns to the release before the current one; it refuses to go past the first.
 Every step is one transaction with its audit event; concurrent changes to one app collide on (app, seq).
 
@@ -332,10 +333,15 @@ def approve(store: Any, project: Project, app: str, actor: Actor, note: str | No
         cur = deployment_from_row(latest) if latest is not None else None
         if cur is None or cur.candidate is None:
             raise RuleViolation(f"nothing to approve: {app} has no candidate in flight.")
+        if not actor.authenticated_by_key:
+            raise RuleViolation(
+                f"rule: an approval must be made with the approver's own API key (two-person rule); {actor.label} "
+                f"is not authenticated by one. Approve with `steward approve {app} --key sk-stw-…`."
+            )
         if sql.active_approver(conn, spec.team, actor.id) is None:
             raise RuleViolation(
                 f"rule: only approvers may approve; {actor.label} is no approver of team {spec.team!r}. An admin "
-                f"grants it with `steward approvers add {actor.id.split(':', 1)[1]} --team {spec.team}`."
+                f"grants it with `steward approvers add --key-id {actor.id.split(':', 1)[1]} --team {spec.team}`."
             )
         if actor.id == cur.candidate.by:
             raise RuleViolation(

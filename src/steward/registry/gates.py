@@ -1,11 +1,13 @@
 """The rules a promotion must pass: a passing evaluation of the candidate, and human approval for high risk.
 
-Evaluation evidence is a stored suite run (`steward.store.evals`) that (1) passed all its gates, (2) ran on an
-app of the same team, (3) was actually served by the candidate model — its `served_models` include it, and
-when the registry pins the artefact's sha256 the run evaluated that very artefact — and (4) used the app's
-current prompt version. A suite with a variant app routed to the candidate produces exactly that.
+Evaluation evidence is a stored suite run (`steward.store.evals`) that (1) passed all its gates, (2) ran on
+this app or on an app that declares itself its evaluation variant (`variant_of: APP`, reviewed in steward.yaml
+like any change) — another app that merely shares the model and prompt vouches for nothing, (3) was actually
+served by the candidate model — its `served_models` include it, and when the registry pins the artefact's
+sha256 the run evaluated that very artefact — and (4) used the app's current prompt version and its policy,
+by name and by the digest of its declaration (`policy_hash`), so a variant with weaker guardrails cannot vouch.
 
-Approvals count for the candidate's deploy row only, from identities that hold the approver capability of the
+Approvals count for the candidate's deploy row only, from API keys that hold the approver capability of the
 app's team at promotion time (a revoked approver's approval no longer counts), and never from the deployer.
 """
 
@@ -25,12 +27,21 @@ REQUIRED_APPROVALS = 2
 SEARCHED_RUNS = 500
 
 
-def eval_problem(run: Any, version: Version, team_apps: set[str], prompt_version: str) -> str | None:
-    """Why a stored run does not vouch for the candidate, or None when it does."""
+def vouching_apps(project: Project, app: str) -> set[str]:
+    """The apps whose runs may vouch for `app`'s candidate: itself and its declared evaluation variants."""
+    return {app} | {name for name, spec in project.apps.items() if spec.variant_of == app}
+
+
+def eval_problem(run: Any, version: Version, project: Project, app: str) -> str | None:
+    """Why a stored run does not vouch for `app`'s candidate, or None when it does."""
+    spec = project.app(app)
     if run.kind != "suite":
         return f"it is a {run.kind} run, not an evaluation suite"
-    if run.app not in team_apps:
-        return f"it ran on app {run.app!r}, which is not an app of team {version.team!r}"
+    if run.app not in vouching_apps(project, app):
+        return (
+            f"it evaluated app {run.app!r}, not {app!r} or an evaluation variant of it (a variant declares "
+            f"`variant_of: {app}` in steward.yaml)"
+        )
     if not getattr(run, "gates", None):
         return "it declares no gates, so it cannot vouch for a release; add gates such as `faithfulness >= 0.8`"
     if not run.passed:
@@ -42,8 +53,23 @@ def eval_problem(run: Any, version: Version, team_apps: set[str], prompt_version
     evaluated = {m.get("id"): m.get("sha256") for m in run.versions.get("models") or [] if isinstance(m, dict)}
     if pinned and evaluated.get(version.name) != pinned:
         return f"it evaluated another artefact of {version.name} (sha256 {str(evaluated.get(version.name))[:12]}…)"
-    if run.versions.get("prompt_version") != prompt_version:
-        return f"it used prompt version {run.versions.get('prompt_version')}, the app now uses {prompt_version}"
+    if run.versions.get("prompt_version") != spec.prompt.version:
+        return (
+            f"it used prompt version {run.versions.get('prompt_version')}, the app now uses {spec.prompt.version}"
+        )
+    return _policy_problem(run, project, app)
+
+
+def _policy_problem(run: Any, project: Project, app: str) -> str | None:
+    """The run must have been guarded by the app's own policy, as declared now (name and content)."""
+    from steward.evals.pipeline import policy_hash
+
+    wanted = project.app(app).policy
+    used = run.versions.get("policy")
+    if used != wanted:
+        return f"it ran under policy {used!r}, the app uses policy {wanted!r}"
+    if wanted is not None and run.versions.get("policy_hash") != policy_hash(project, wanted):
+        return f"it ran under another declaration of policy {wanted!r} (its content changed since); run it again"
     return None
 
 
@@ -54,14 +80,13 @@ def passing_eval(
     from steward.store.evals import get_run, list_runs
 
     engine = audit.engine_of(store)
-    team_apps = {name for name, a in project.apps.items() if a.team == spec.team}
     runs = (
         [get_run(engine, run_id, with_cases=False)]
         if run_id
         else list_runs(engine, kind="suite", limit=SEARCHED_RUNS)
     )
     for run in runs:
-        problem = eval_problem(run, version, team_apps, spec.prompt.version)
+        problem = eval_problem(run, version, project, app)
         if problem is None:
             return run
         if run_id:
@@ -72,8 +97,9 @@ def passing_eval(
     raise RuleViolation(
         f"rule: promotion requires a passing eval run for the candidate {version.ref}; none of the {len(runs)} "
         f"stored suite runs qualifies (it must pass its gates, be served by {version.name} under {app}'s prompt "
-        f"{spec.prompt.version}, on an app of team {spec.team!r}). Run a suite with a variant app routed to "
-        f"{version.name}: `steward eval run SUITE`, then promote again."
+        f"{spec.prompt.version} and policy {spec.policy!r}, on {app} itself or an app declaring `variant_of: "
+        f"{app}`). Run a suite with such a variant routed to {version.name}: `steward eval run SUITE`, then "
+        "promote again."
     )
 
 
@@ -81,8 +107,8 @@ def valid_approvers(conn: Connection, team: str, deployment_id: str, deployer: s
     """Distinct approvers of a candidate whose approval counts now."""
     out: list[str] = []
     for row in sql.approvals_of(conn, deployment_id):
-        if row.approver == deployer or row.approver in out:
-            continue
+        if row.approver == deployer or row.approver in out or not row.approver.startswith("key:"):
+            continue  # approvals by typed names (before keys were required) prove no one: they never count
         if sql.active_approver(conn, team, row.approver) is not None:
             out.append(row.approver)
     return out
@@ -97,5 +123,5 @@ def require_approvals(conn: Connection, app: str, team: str, tier: str, candidat
     raise RuleViolation(
         f"rule: {app} is a high-risk app, so promotion needs approval by {REQUIRED_APPROVALS} different approvers "
         f"other than the deployer (human oversight, EU AI Act Art. 14); it has {len(approvers)} ({have}). Ask "
-        f"approvers to run `steward approve {app} --as NAME`."
+        f"approvers to run `steward approve {app} --key THEIR_KEY` (each with their own approver key)."
     )

@@ -1,22 +1,25 @@
 """Who acts on governance, what they may read and change, and who may approve.
 
-An `Actor` is either an API key (`key:<id>`, with the key's role and team) or a named local operator
-(`user:<name>`). A local operator runs the CLI on the machine that holds the database, so it may read every
-team, exactly as it could with `sqlite3`; a key sees only its own team. Roles: `admin` and `developer` change
-things, `auditor` reads everything of its team and changes nothing, `app` keys call apps and nothing else, and
-`metrics` keys scrape `/metrics` (which spans teams, hence its own role, whose creation is audited) and read
-nothing else.
+An `Actor` is either an API key (`key:<id>`, with the key's role and team) or the local operator
+(`user:<login>`): whoever runs the CLI on the machine that holds the database, named by the operating system's
+account of the process (never by a name typed on the command line, which nobody checks). A local operator
+may read every team, exactly as it could with `sqlite3`; a key sees only its own team. Roles: `admin` and
+`developer` change things, `auditor` reads everything of its team and changes nothing, `app` keys call apps
+and nothing else, and `metrics` keys scrape `/metrics` (which spans teams, hence its own role, whose creation
+is audited) and read nothing else.
 
 Approving is a separate capability, held in the `approvers` table per team rather than as a key role or flag,
-because (1) approval is a human act and humans on the CLI are not keys; (2) granting and revoking it must be a
+because (1) approval is a human act, given to a person's own key; (2) granting and revoking it must be a
 governance event in the audit chain, which a column on `api_keys` (the spine's table) would not be; (3) the
-four-eyes rule compares identities, and `key:<id>` and `user:<name>` are both identities. Only admins grant it,
+four-eyes rule compares identities, so only authenticated ones count: approvals are made with keys, because one
+shell is one OS account however many names it types. Only admins grant it,
 and only to identities whose role may change things (an auditor approving would no longer be read-only).
 """
 
 from __future__ import annotations
 
 import getpass
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +40,8 @@ class Actor:
 
     @classmethod
     def user(cls, name: str | None = None, role: KeyRole = "admin") -> Actor:
-        """A local operator; `name` defaults to the login name of the OS user running the command."""
+        """A local operator; `name` defaults to the OS account running the command (library callers and tests
+        may name one; the CLI never takes a name from the command line)."""
         chosen = (name or _login()).strip()
         if not chosen or any(ch.isspace() for ch in chosen) or ":" in chosen:
             raise InvalidRequest(
@@ -59,6 +63,11 @@ class Actor:
         if principal.key_id is None:
             return cls.user(None if principal.name in (None, "local operator") else principal.name, principal.role)
         return cls(id=f"key:{principal.key_id}", role=principal.role, team=principal.team, name=principal.name)
+
+    @property
+    def authenticated_by_key(self) -> bool:
+        """Whether a secret proved this identity (an API key), as approvals require."""
+        return self.id.startswith("key:")
 
     @property
     def label(self) -> str:
@@ -110,10 +119,17 @@ class Actor:
 
 
 def _login() -> str:
+    """The OS account of this process: from the user database by uid, not $USER/$LOGNAME, which anyone can set
+    (and which made one person appear as `cli`, `user:root` or any name in the audit log)."""
     try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers: still a readable identity
-        return "local-operator"
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):  # Windows, or a uid without a passwd entry (some containers)
+        try:
+            return getpass.getuser()
+        except Exception:
+            return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "local-operator"
 
 
 def actor_label(actor: Actor | Principal | str | None) -> str:

@@ -113,7 +113,7 @@ def enforce_retention(
                 return total
             ids = [r.id for r in rows]
             if retention.action == "delete":
-                done = sql.delete_records(conn, ids)
+                done = sql.delete_records(conn, ids, "retention")
             else:
                 stamp = now()
                 for row in rows:
@@ -164,7 +164,7 @@ def erase_subject(
         ids = [r.id for r in rows]
         if mode == "delete":
             result.feedback = sql.clear_feedback_comments(conn, ids)
-            result.records = sql.delete_records(conn, ids)
+            result.records = sql.delete_records(conn, ids, "erasure")
         else:
             stamp = now()
             for row in rows:

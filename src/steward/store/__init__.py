@@ -33,6 +33,7 @@ from steward.store import keys as _keys
 from steward.store import records as _records
 from steward.store.codec import BodyCipher
 from steward.store.engine import make_engine
+from steward.store.integrity import sealer_for
 from steward.store.keys import KeyInfo
 from steward.store.migrate import upgrade
 from steward.store.records import RecordFilter
@@ -48,7 +49,8 @@ class Store:
     def __init__(self, engine: Engine, *, max_batch: int = 512, cipher: BodyCipher | None = None) -> None:
         self.engine = engine
         self.cipher = cipher  # encryption at rest of record bodies, when governance sets one
-        self._writer = GroupCommitWriter(engine, max_batch=max_batch)
+        self.sealer = sealer_for(engine)  # tamper evidence of records (steward.store.integrity)
+        self._writer = GroupCommitWriter(engine, max_batch=max_batch, sealer=self.sealer)
 
     @classmethod
     def open(
@@ -93,7 +95,7 @@ class Store:
         `alone` says the caller is the only request in flight: on SQLite an idle writer then commits on this
         thread, sparing two thread hand-offs (see `steward.store.writer`); otherwise the row is group-committed.
         """
-        row = _records.record_row(record, self.cipher)
+        row = _records.record_row(record, self.cipher, self.sealer)
         if alone and self._writer.write_now(row):
             return
         loop = asyncio.get_running_loop()
@@ -104,7 +106,7 @@ class Store:
 
     def write_sync(self, record: Record) -> None:
         """Blocking `write`, for scripts and threads without an event loop."""
-        row = _records.record_row(record, self.cipher)
+        row = _records.record_row(record, self.cipher, self.sealer)
         future: Future[None] = Future()
         self._writer.submit(row, future)
         future.result()
@@ -184,7 +186,11 @@ class Store:
         created_by: str | None = None,
         groups: Iterable[str] = (),
     ) -> tuple[str, KeyInfo]:
-        """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again."""
+        """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again.
+
+        No audit event is written here (the store sits below governance): `steward audit verify` reports such a
+        key as made outside Steward. Create keys with `steward.registry.access.create_key`, as the CLI does.
+        """
         return _keys.create_key(
             self.engine,
             role,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -42,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
+from steward.store import integrity
 from steward.store.schema import ID, NAME, feedback, metadata, records
 
 GENESIS = "0" * 64  # the `prev_hash` of the first audit event
@@ -305,6 +307,19 @@ def event_digests(engine: Engine) -> dict[str, set[str]]:
     return out
 
 
+def latest_events(engine: Engine, subject_prefix: str) -> dict[str, Row[Any]]:
+    """The newest audit event of each subject starting with `subject_prefix` (e.g. every `key:`)."""
+    c = audit_events.c
+    newest = (
+        select(c.subject, func.max(c.seq).label("seq"))
+        .where(c.subject.startswith(subject_prefix))
+        .group_by(c.subject)
+    ).subquery()
+    query = select(audit_events).join(newest, and_(c.subject == newest.c.subject, c.seq == newest.c.seq))
+    with engine.connect() as conn:
+        return {row.subject: row for row in conn.execute(query)}
+
+
 def all_rows(engine: Engine, table: Table) -> list[Row[Any]]:
     with engine.connect() as conn:
         return list(conn.execute(select(table)).all())
@@ -539,10 +554,12 @@ def subject_records(conn: Connection, subject: str, team: str | None) -> list[An
     return list(conn.execute(query).all())
 
 
-def delete_records(conn: Connection, record_ids: Sequence[str]) -> int:
+def delete_records(conn: Connection, record_ids: Sequence[str], reason: str = "privacy") -> int:
+    """Delete records, leaving a keyed tombstone of each one's place in the chain of records."""
     if not record_ids:
         return 0
     ids = list(record_ids)
+    integrity.bury(conn, integrity.sealer_for(conn.engine), ids, time.time(), reason)
     # Feedback cascades on PostgreSQL and on SQLite with foreign keys on; delete it explicitly anyway, so a
     # connection opened without the pragma cannot leave orphans that still hold personal comments.
     conn.execute(delete(feedback).where(feedback.c.record_id.in_(ids)))
@@ -553,6 +570,7 @@ def delete_records(conn: Connection, record_ids: Sequence[str]) -> int:
 def rewrite_record(conn: Connection, record_id: str, body: str, at: float) -> None:
     """Replace a record's body with its anonymised form; drop the subject copy; it may no longer train models."""
     conn.execute(update(records).where(records.c.id == record_id).values(body=body, subject=None, consent=False))
+    integrity.reseal(conn, integrity.sealer_for(conn.engine), [record_id])
     conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id == record_id))
     conn.execute(insert(privacy_anonymised).values(record_id=record_id, at=at))
 
@@ -661,6 +679,7 @@ def body_page(conn: Connection, limit: int, after: str | None) -> list[Any]:
 
 def set_body(conn: Connection, record_id: str, body: str) -> None:
     conn.execute(update(records).where(records.c.id == record_id).values(body=body))
+    integrity.reseal(conn, integrity.sealer_for(conn.engine), [record_id])
 
 
 def last_event_after_hash(conn: Connection, action: str, subject: str) -> str | None:

@@ -6,18 +6,23 @@ password hash would cost milliseconds on every call for no gain). The first 8 ra
 clear as the key's `prefix`, so people can tell keys apart in listings and revoke one by it.
 `tokens_used` is advanced by the record writer in the same transaction as each batch of records; requests in
 flight hold the rest of a budget as `token_reservations`, leases that a killed server's requests give up.
+
+Every other column is governed: `key_digest` hashes them (never `tokens_used`, which moves with traffic), and
+each creation and revocation is an audit event whose after-hash is that digest, so `steward audit verify`
+notices a key inserted, un-revoked or re-scoped outside Steward (`steward.registry.access`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Row
 
 from steward.errors import InvalidRequest, NotFound
@@ -86,8 +91,12 @@ def create_key(
     rate_limit_rpm: int | None = None,
     token_budget: int | None = None,
     created_by: str | None = None,
+    connection: Connection | None = None,
 ) -> tuple[str, KeyInfo]:
-    """Create a key; the secret is returned here and nowhere else, ever."""
+    """Create a key; the secret is returned here and nowhere else, ever.
+
+    With `connection`, inside the caller's transaction (the audit event that records it commits with it).
+    """
     if role not in ROLES:
         raise InvalidRequest(f"unknown role {role!r}; use one of {', '.join(ROLES)}.", param="role")
     for limit, label in ((rate_limit_rpm, "rate limit (requests per minute)"), (token_budget, "token budget")):
@@ -124,9 +133,35 @@ def create_key(
         "created_at": info.created_at,
         "created_by": info.created_by,
     }
-    with engine.begin() as connection:
+    if connection is not None:
         connection.execute(insert(api_keys).values(row))
+    else:
+        with engine.begin() as own:
+            own.execute(insert(api_keys).values(row))
     return secret, info
+
+
+GOVERNED_COLUMNS: tuple[str, ...] = tuple(c.name for c in api_keys.columns if c.name != "tokens_used")
+
+
+def key_digest(row: Any) -> str:
+    """sha256 over a key row's governed columns (everything but `tokens_used`), as its audit events record."""
+    m = row if isinstance(row, dict) else row._mapping
+    values = {name: m[name] for name in GOVERNED_COLUMNS}
+    values["apps"], values["groups"] = list(values["apps"] or []), list(values["groups"] or [])
+    for name in ("created_at", "revoked_at"):
+        values[name] = None if values[name] is None else f"{float(values[name]):.6f}"
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def key_row(connection: Connection, key_id: str) -> Row[Any] | None:
+    return connection.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+
+
+def all_key_rows(engine: Engine) -> list[Row[Any]]:
+    with engine.connect() as connection:
+        return list(connection.execute(select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)))
 
 
 def find_key(engine: Engine, secret: str, *, include_revoked: bool = False) -> KeyInfo | None:
@@ -158,18 +193,23 @@ def count_keys(engine: Engine, *, active_only: bool = True) -> int:
         return int(connection.execute(query).scalar_one())
 
 
-def revoke_key(engine: Engine, id_or_prefix: str) -> KeyInfo:
-    """Revoke by id (`key_…`), by prefix (`AbCd1234`, `sk-stw-AbCd1234…`) or by the secret. Idempotent."""
+def revoke_key(engine: Engine, id_or_prefix: str, connection: Connection | None = None) -> KeyInfo:
+    """Revoke by id (`key_…`), by prefix (`AbCd1234`, `sk-stw-AbCd1234…`) or by the secret. Idempotent.
+
+    With `connection`, inside the caller's transaction (see `create_key`).
+    """
     target = _resolve(engine, id_or_prefix.strip())
     if not target.active:
         return target
     at = now()
-    with engine.begin() as connection:
-        connection.execute(
-            update(api_keys)
-            .where(api_keys.c.id == target.id, api_keys.c.revoked_at.is_(None))
-            .values(revoked_at=at)
-        )
+    statement = (
+        update(api_keys).where(api_keys.c.id == target.id, api_keys.c.revoked_at.is_(None)).values(revoked_at=at)
+    )
+    if connection is not None:
+        connection.execute(statement)
+    else:
+        with engine.begin() as own:
+            own.execute(statement)
     return replace(target, revoked_at=at)
 
 
@@ -229,6 +269,11 @@ def reserved_tokens(engine: Engine, key_id: str) -> int:
     query = select(func.coalesce(func.sum(r.tokens), 0)).where(r.key_id == key_id, r.expires_at > now())
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
+
+
+def resolve_key(engine: Engine, given: str) -> KeyInfo:
+    """The key named by id, prefix or secret (revoked ones included); NotFound / ambiguous prefix explained."""
+    return _resolve(engine, given)
 
 
 def _resolve(engine: Engine, given: str) -> KeyInfo:

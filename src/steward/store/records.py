@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, or
 
 from steward.errors import NotFound
 from steward.store.codec import BodyCipher, body_for_store, record_from_store
+from steward.store.integrity import Sealer
 from steward.store.schema import feedback, records
 from steward.types import Feedback, Record
 
@@ -49,10 +50,13 @@ class RecordFilter:
         return out
 
 
-def record_row(record: Record, cipher: BodyCipher | None = None) -> dict[str, Any]:
-    """The `records` row for a record (run by the caller, before queueing, so bad values fail early)."""
+def record_row(record: Record, cipher: BodyCipher | None = None, sealer: Sealer | None = None) -> dict[str, Any]:
+    """The `records` row for a record (run by the caller, before queueing, so bad values fail early).
+
+    With `sealer` the row carries its seal; the writer fills its place in the chain when it commits.
+    """
     model = record.model
-    return {
+    row = {
         "id": record.id,
         "created_at": record.created_at,
         "finished_at": record.finished_at,
@@ -72,6 +76,9 @@ def record_row(record: Record, cipher: BodyCipher | None = None) -> dict[str, An
         "origin": record.origin,
         "body": body_for_store(record, cipher),
     }
+    row["seal"] = sealer.seal(row) if sealer is not None else None
+    row["chain_seq"] = row["link"] = None
+    return row
 
 
 def get_record(engine: Engine, record_id: str, cipher: BodyCipher | None = None) -> Record:

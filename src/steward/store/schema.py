@@ -63,6 +63,10 @@ records = Table(
     # traffic | eval | redteam | test (migration 0009); datasets take only traffic unless told otherwise
     Column("origin", String(16), nullable=False, default="traffic", server_default="traffic"),
     Column("body", Text, nullable=False),  # the whole record, JSON from steward.store.codec
+    # Tamper evidence (steward.store.integrity): a keyed seal over the row, its place in the chain of records.
+    Column("seal", String(64)),
+    Column("chain_seq", BigInteger, unique=True),
+    Column("link", String(64)),
 )
 
 feedback = Table(

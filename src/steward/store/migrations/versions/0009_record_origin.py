@@ -7,7 +7,7 @@ A record's body written before this revision reads as `traffic` (the codec's def
 a dataset takes.
 
 Revision ID: 0009_record_origin
-Revises: 0007_review_release
+Revises: 0008_integrity
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_record_origin"
-down_revision = "0007_review_release"
+down_revision = "0008_integrity"
 branch_labels = None
 depends_on = None
 

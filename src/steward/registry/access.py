@@ -1,0 +1,73 @@
+"""Governed API-key changes: creating and revoking a key is one transaction with its audit event.
+
+The key row and the event that vouches for it commit together, and the event's after-hash is the digest of
+the key's governed columns (`steward.store.keys.key_digest`), so `steward audit verify` can tell a key made
+by Steward from one inserted into the table, and a revoked key from one un-revoked by hand: a key row must
+match the newest audit event about it. The event names who acted (`key:<id> (name)` or `user:<OS account>`)
+and never holds the secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from steward.registry import audit
+from steward.registry.identity import Actor
+from steward.store import keys as sql_keys
+from steward.store.keys import KeyInfo
+
+
+def _detail(info: KeyInfo) -> dict[str, Any]:
+    shown = asdict(info)
+    return {k: shown[k] for k in ("role", "team", "name", "apps", "prefix")} | {"sealed": True}
+
+
+def create_key(
+    store: Any, actor: Actor, role: str, *, team: str = "default", **options: Any
+) -> tuple[str, KeyInfo]:
+    """Create a key as `actor` (an admin of `team`, or the local operator); returns `(secret, info)` once."""
+    actor.require_admin("creating API keys")
+    actor.require_change(team, "API keys")
+    engine = audit.engine_of(store)
+    with audit.transaction(store) as conn:
+        secret, info = sql_keys.create_key(
+            engine, role, team=team, created_by=actor.label, connection=conn, **options
+        )
+        row = sql_keys.key_row(conn, info.id)
+        audit.append_in(
+            conn,
+            actor,
+            "key.create",
+            f"key:{info.id}",
+            None,
+            sql_keys.key_digest(row),
+            team=info.team,
+            detail=_detail(info),
+        )
+    return secret, info
+
+
+def revoke_key(store: Any, actor: Actor, id_or_prefix: str) -> KeyInfo:
+    """Revoke a key as `actor` (an admin of its team, or the local operator). Idempotent: no event twice."""
+    actor.require_admin("revoking API keys")
+    engine = audit.engine_of(store)
+    with audit.transaction(store) as conn:
+        target = sql_keys.resolve_key(engine, id_or_prefix.strip())
+        actor.require_change(target.team, "API keys")
+        if not target.active:
+            return target
+        before = sql_keys.key_row(conn, target.id)
+        info = sql_keys.revoke_key(engine, target.id, connection=conn)
+        after = sql_keys.key_row(conn, target.id)
+        audit.append_in(
+            conn,
+            actor,
+            "key.revoke",
+            f"key:{info.id}",
+            sql_keys.key_digest(before),
+            sql_keys.key_digest(after),
+            team=info.team,
+            detail=_detail(info),
+        )
+    return info

@@ -1,0 +1,144 @@
+"""What `steward audit verify` checks beyond the audit chain: API keys and records, each named where broken.
+
+Keys: every key row must match the newest audit event about it (`key.create`, `key.revoke`), whose after-hash
+is the digest of the key's governed columns, so a key inserted into the table (no event), un-revoked (its last
+event is a revocation) or re-scoped (digest differs) is reported. Records: the keyed chain of
+`steward.store.integrity` is walked from #1 to its head — a gap without a tombstone is a deleted record, a
+wrong link an inserted or renumbered one, a wrong seal an edited one — and the heads that governance events
+copied into their detail must not lie beyond today's head (trailing records removed and the head rewound).
+
+What the checks cannot show, by design: someone holding the integrity key (or, without one, anyone) can
+rewrite rows and recompute seals; someone with only the database can restore an older copy of the whole
+file, or delete the newest records and put the head back when no audit event has recorded a later head
+since. The README's "Tamper evidence" says so.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Engine
+
+from steward.store import governance as sql
+from steward.store import integrity as chain
+from steward.store import keys as sql_keys
+
+MAX_PROBLEMS = 20
+
+
+def verify_keys(engine: Engine, problems: list[str]) -> int:
+    """Check every API key row against its newest audit event; returns how many rows were checked."""
+    latest = sql.latest_events(engine, "key:")
+    rows = sql_keys.all_key_rows(engine)
+    unlogged: list[Any] = []
+    for row in rows:
+        event = latest.get(f"key:{row.id}")
+        where = f"API key {row.id} (sk-stw-{row.prefix}…, role {row.role}, team {row.team})"
+        if event is None:
+            unlogged.append(row)
+        elif event.after_hash == sql_keys.key_digest(row):
+            continue
+        elif event.action == "key.revoke" and row.revoked_at is None:
+            problems.append(
+                f"{where} was revoked by audit event #{event.seq} but is active again: it was un-revoked outside "
+                "Steward (rule: every key change is recorded)"
+            )
+        elif _sealed(event):
+            problems.append(
+                f"{where} differs from its last audit event #{event.seq} ({event.action}): it was edited outside "
+                "Steward (rule: every key change is recorded)"
+            )
+    tolerated = chain.head_of(engine, "keys_legacy") or 0
+    if len(unlogged) > tolerated:
+        for row in unlogged:
+            problems.append(
+                f"API key {row.id} (sk-stw-{row.prefix}…, role {row.role}, team {row.team}) matches no audit "
+                "event: it was inserted outside Steward (rule: keys are created by `steward keys create`); revoke "
+                "it with `steward keys revoke`"
+            )
+    return len(rows)
+
+
+def _sealed(event: Any) -> bool:
+    """Events written since keys are digested (older ones hashed a different form: only their action counts)."""
+    detail = event.detail
+    if isinstance(detail, str):
+        detail = json.loads(detail or "{}")
+    return bool(detail.get("sealed"))
+
+
+def verify_records(engine: Engine, problems: list[str]) -> tuple[int, str]:
+    """Walk the chain of records from #1 to its head; returns (records checked, where the key came from)."""
+    sealer = chain.sealer_for(engine)
+    upto = chain.head_of(engine)
+    if upto is None:
+        problems.append("the records chain's head row is missing: it was deleted outside Steward")
+        return 0, sealer.source
+    tombs = chain.tombstones(engine, upto)
+    expected, last, checked = 1, "the start", 0
+    for row in chain.iter_chain(engine, upto):
+        seq = int(row.chain_seq)
+        while expected < seq and len(problems) < MAX_PROBLEMS:
+            last = _gap(sealer, tombs.get(expected), expected, last, row.id, problems)
+            expected += 1
+        if row.link != sealer.link(seq, row.id):
+            problems.append(
+                f"record {row.id} (app {row.app}, chain #{seq}) does not belong at #{seq} of the chain of "
+                "records: it was inserted or renumbered outside Steward"
+            )
+        elif row.seal != sealer.seal(row):
+            problems.append(
+                f"record {row.id} (app {row.app}, status {row.status}, chain #{seq}) was edited outside Steward: "
+                "its content no longer matches its seal (rule: records are immutable)"
+            )
+        expected, last, checked = seq + 1, f"record {row.id}", checked + 1
+        if len(problems) >= MAX_PROBLEMS:
+            return checked, sealer.source
+    while expected <= upto and len(problems) < MAX_PROBLEMS:
+        last = _gap(sealer, tombs.get(expected), expected, last, None, problems)
+        expected += 1
+    _check_anchors(engine, upto, problems)
+    _check_unsealed(engine, problems)
+    return checked, sealer.source
+
+
+def _gap(sealer: chain.Sealer, tomb: Any, seq: int, last: str, following: str | None, problems: list[str]) -> str:
+    """Chain position `seq` has no record: a valid tombstone, or a record deleted outside Steward."""
+    before = f"before record {following}" if following else "at the end of the chain"
+    if tomb is None:
+        problems.append(
+            f"record #{seq} of the chain of records is missing (after {last}, {before}): it was deleted outside "
+            "Steward (rule: records are removed only by retention or erasure, which leave a tombstone)"
+        )
+        return f"missing record #{seq}"
+    valid_mac = tomb.mac == sealer.tombstone(seq, tomb.record_id, tomb.link, float(tomb.at), tomb.reason)
+    if not valid_mac or tomb.link != sealer.link(seq, tomb.record_id):
+        problems.append(
+            f"the tombstone of record {tomb.record_id} (chain #{seq}) was forged or edited: a record was deleted "
+            "outside Steward"
+        )
+    return f"record {tomb.record_id} ({tomb.reason})"
+
+
+def _check_anchors(engine: Engine, upto: int, problems: list[str]) -> None:
+    """Heads copied into audit events must not lie beyond today's head (else the newest records were cut off)."""
+    for event in sql.iter_events(engine):
+        detail = json.loads(event.detail) if isinstance(event.detail, str) else dict(event.detail or {})
+        anchored = detail.get("records_head")
+        if isinstance(anchored, int) and anchored > upto:
+            problems.append(
+                f"audit event #{event.seq} ({event.action}) saw the chain of records at #{anchored}, but it now "
+                f"ends at #{upto}: records were removed and the head rewound outside Steward"
+            )
+            return
+
+
+def _check_unsealed(engine: Engine, problems: list[str]) -> None:
+    count, ids = chain.unsealed(engine)
+    tolerated = chain.head_of(engine, chain.LEGACY) or 0
+    if count > tolerated:
+        problems.append(
+            f"{count - tolerated} record(s) carry no seal although written after sealing began (e.g. "
+            f"{', '.join(ids)}): they were inserted outside Steward"
+        )

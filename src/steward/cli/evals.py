@@ -110,7 +110,7 @@ def run_command(
 ) -> None:
     """Run a suite through the governed pipeline; exit 1 when a gate fails.
 
-    Example: `steward eval run examples/evals/airport_faq.yaml`
+    Example: `steward eval run examples/evals/airport_rag.yaml`
     """
     from rich.progress import Progress
 

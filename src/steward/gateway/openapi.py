@@ -69,13 +69,17 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = Field(min_length=1, description="the app to call, e.g. `airport-assistant`")
     messages: list[ChatMessage] = Field(min_length=1, description="at least one `user` turn")
-    stream: bool = Field(default=False, strict=True, description="server-sent events, one chunk per released sentence")
+    stream: bool = Field(
+        default=False, strict=True, description="server-sent events, one chunk per released sentence"
+    )
     stream_options: StreamOptions | None = None
     temperature: float | None = Field(default=None, strict=True, ge=0, le=2)
     top_p: float | None = Field(default=None, strict=True, ge=0, le=1)
     seed: int | None = Field(default=None, strict=True, ge=-(2**63), le=2**63 - 1)
-    max_tokens: int | None = Field(default=None, strict=True, ge=1, le=1_000_000, description="capped by the app's own")
-    max_completion_tokens: int | None = Field(default=None, strict=True, ge=1, le=1_000_000, description="wins over max_tokens")
+    max_tokens: int | None = Field(default=None, strict=True, ge=1, le=10**6, description="capped by the app's")
+    max_completion_tokens: int | None = Field(
+        default=None, strict=True, ge=1, le=10**6, description="wins over max_tokens"
+    )
     stop: str | list[str] | None = Field(default=None, description="a string or at most 4 strings")
     n: Literal[1] = Field(default=1, description="Steward records one answer per request")
     user: str | None = Field(default=None, description="the data subject the request is about (privacy)")

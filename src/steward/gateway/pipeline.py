@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound, PermissionDenied, PolicyViolation, StewardError
+from steward.gateway.grounded import GroundedRelease
 from steward.gateway.metrics import Metrics
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
 from steward.models.base import cost_of
@@ -66,6 +67,8 @@ class Retriever(Protocol):
     def spec(self, collection: str) -> Any: ...
 
     def check(self, app: str, answer: str, sources: list[Source]) -> Any: ...
+
+    def strip_citations(self, text: str, sources: list[Source]) -> tuple[str, list[int]]: ...
 
 
 class RecordStore(Protocol):
@@ -528,7 +531,12 @@ class Gateway:
         release = (
             self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
         )
-        buffered = bool(prepared.sources)  # grounding needs the whole answer before release
+        # a grounded answer is released sentence by sentence, each once the grounding check has passed it
+        grounded = (
+            GroundedRelease(self.retriever, request.app, prepared.sources)
+            if app.rag and self.retriever is not None
+            else None
+        )
         pieces: list[str] = []
         usage, finish_reason = Usage(), "stop"
         t0 = time.perf_counter()
@@ -544,13 +552,18 @@ class Gateway:
                 ready = await asyncio.to_thread(release.feed, delta.text)
             else:
                 ready = release.feed(delta.text)
-            if ready and not buffered:
+            if ready and grounded is not None and grounded.completes(ready):  # a check embeds: a worker thread
+                ready = await asyncio.to_thread(grounded.feed, ready)
+            elif ready and grounded is not None:
+                ready = grounded.feed(ready)
+            if ready:
                 yield StreamEvent(text=ready)
         record.latency.model_ms = _ms(t0)
         record.attempts = [_attempt(a) for a in stream.attempts]
         if stream.model is not None:
             self._note_model(record, stream.model, usage, finish_reason)
         full = "".join(pieces)
+        rest = ""
         if release is not None:
             rest, decision = await asyncio.to_thread(release.close)
             record.decisions.append(decision)
@@ -562,26 +575,45 @@ class Gateway:
             if decision.action == "escalate":
                 record.status = "escalated"
                 record.output = full
-                rest, buffered = HELD_FOR_REVIEW, False
-            text = await self._after_output(request.app, full if buffered else rest, prepared, record)
-        else:
-            text = await self._after_output(request.app, full, prepared, record) if buffered else ""
-        result = await self._finish(record, app, full if not buffered else text, finish_reason, started)
-        if text:
-            yield StreamEvent(text=text)
+                rest, grounded = HELD_FOR_REVIEW, None
+            elif grounded is None:
+                rest = await self._after_output(request.app, rest, prepared, record)
+        if grounded is not None:
+            rest = await asyncio.to_thread(grounded.close, rest)
+            await self._after_output(request.app, full, prepared, record, released=grounded)
+        result = await self._finish(record, app, full, finish_reason, started)
+        if rest:
+            yield StreamEvent(text=rest)
         yield StreamEvent(result=result)
 
-    async def _after_output(self, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
+    async def _after_output(
+        self, app_name: str, text: str, prepared: _Prepared, record: Record, released: Any = None
+    ) -> str:
+        """Pseudonyms restored; a grounded answer checked against its sources (its verdict in the record) and
+        stripped of citation markers that name no given source. `released`: a streamed answer's
+        `GroundedRelease`, which already checked and released it sentence by sentence: its windows' verdicts join
+        the record, and the whole answer's verdict is recorded, not applied."""
         if self.guard is not None and prepared.input_decision is not None:
             text = self.guard.restore(app_name, text, prepared.input_decision)
-        if prepared.sources and self.retriever is not None:
+        if self.retriever is None or not self.project.app(app_name).rag:
+            return text
+        grounding: dict[str, Any] = {}
+        if prepared.sources:
             # the grounding check embeds the answer's sentences: a worker thread, like the scanners
             verdict = await asyncio.to_thread(self.retriever.check, app_name, text, prepared.sources)
-            grounding = verdict.as_dict() if hasattr(verdict, "as_dict") else verdict
-            record.explanation = {**(record.explanation or {}), "grounding": grounding}
-            if getattr(verdict, "replacement", None):
+            grounding = verdict.as_dict() if hasattr(verdict, "as_dict") else dict(verdict)
+            if released is None and getattr(verdict, "replacement", None):
                 record.status = "declined"
                 text = verdict.replacement
+        text, removed = self.retriever.strip_citations(text, prepared.sources)
+        if released is not None:
+            grounding["stream"] = released.summary()
+            if released.declined:
+                record.status = "declined"
+        elif removed:
+            grounding["citations_removed"] = removed
+        if grounding:
+            record.explanation = {**(record.explanation or {}), "grounding": grounding}
         return text
 
     # ---- the record ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway.grounded import GroundedRelease
 from steward.gateway.metrics import Metrics
+from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
 from steward.models.base import cost_of
 from steward.models.health import model_problems
@@ -32,7 +33,6 @@ HELD_FOR_REVIEW = (
     "Your request is being reviewed by a person; once it is approved, GET /v1/reviews/<record_id> (this "
     "response's steward.record_id) returns the answer."
 )
-REFUSAL = "I can't help with that request."
 
 
 class Guard(Protocol):
@@ -747,8 +747,9 @@ class Gateway:
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         await self._store(record)
+        blocking = next((d for d in reversed(record.decisions) if d.action == "block"), None)
         return ChatResult(
-            text=REFUSAL,
+            text=refusal_text(blocking, error.reasons),  # which rule refused, never the data it found
             finish_reason="content_filter",
             usage=record.usage,
             record=record,

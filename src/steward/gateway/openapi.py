@@ -3,15 +3,16 @@
 `POST /v1/chat/completions` is served as bare ASGI by `GatewayApp` (the hot path skips FastAPI), so FastAPI
 never sees it; its request body is described here as pydantic models and added to the document as a route that
 is documented, never served. The models mirror what `parse_chat_body` accepts (it stays the one validator).
-Swagger UI's JavaScript and CSS are served from the `swagger-ui-bundle` package rather than a CDN, so /docs
-renders on a machine without internet.
+Swagger UI's JavaScript and CSS (version 5, which reads the OpenAPI 3.1 that FastAPI writes) are served from the
+`fastapi-offline` package's files rather than a CDN, so /docs renders on a machine without internet.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
@@ -150,19 +151,21 @@ CHAT_ROUTE = APIRoute(
 
 def offline_docs(api: FastAPI) -> None:
     """/docs from local assets, and an OpenAPI document that includes the chat route."""
+    import fastapi_offline
     from starlette.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
 
-    api.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    api.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
 
     @api.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
+    async def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")  # behind a proxy that strips a prefix
         return get_swagger_ui_html(
-            openapi_url=api.openapi_url or "/openapi.json",
+            openapi_url=f"{root}{api.openapi_url or '/openapi.json'}",
             title=f"{api.title} - API",
-            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
         )
 
     def document() -> dict[str, Any]:
@@ -173,6 +176,9 @@ def offline_docs(api: FastAPI) -> None:
                 description=api.description,
                 routes=[CHAT_ROUTE, *api.routes],
             )
+            # FastAPI documents a 422 for any body it validates; the chat lane answers a bad body with a 400
+            chat = api.openapi_schema["paths"]["/v1/chat/completions"]["post"]
+            chat["responses"].pop("422", None)
         return api.openapi_schema
 
     api.openapi = document  # type: ignore[method-assign]

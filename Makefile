@@ -1,10 +1,16 @@
 # Steward: `make run` serves the demo on the embedded defaults; `make test` runs the whole suite.
-# Both create the virtualenv and install everything on a fresh machine (no internet beyond PyPI needed).
+# Both create the virtualenv on a fresh machine (no internet beyond PyPI needed): `make run` installs only what
+# serving needs (stamp .venv/.installed-serve), `make test`/`check`/`lint`/`types` add the test and dev tools
+# (stamp .venv/.installed, which CI builds with `make .venv/.installed`). pip runs quietly; each step says one line.
 
 PYTHON ?= python3
+comma  := ,
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
+# a venv that already has everything serves as it is; otherwise `make run` installs the serving set only
+SERVE  := $(if $(wildcard $(STAMP)),$(STAMP),$(SERVE_STAMP))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
@@ -14,8 +20,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: run test check lint types models bench clean help
 
 help:
-	@echo "make run    - install, fetch + verify the default model, serve the demo app on http://127.0.0.1:8080"
-	@echo "make test   - install with test extras and run the whole test suite"
+	@echo "make run    - install what serving needs, fetch + verify the default model, serve the demo on http://127.0.0.1:8080"
+	@echo "make test   - install with the test and dev tools and run the whole test suite"
 	@echo "make check  - lint (ruff), types (mypy on the core) and tests"
 	@echo "make bench  - run the benchmarks in bench/ (figures go to BENCHMARKS.md by hand)"
 
@@ -28,25 +34,43 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 LLAMA_WHEELS     := $(HOME)/.cache/steward/wheels/llama-$(LLAMA_VERSION)-avx2-noamx
 LLAMA_WHEEL      := $(LLAMA_WHEELS)/.built
 
+# The virtualenv with llama.cpp installed, then steward with the extras given ("" for serving only).
+define install
+	@echo "==> virtualenv $(VENV) (pip, wheel)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip wheel
+	@echo "==> llama-cpp-python $(LLAMA_VERSION) (the AVX2 wheel built once)"
+	@$(BIN)/python -m pip install -q --no-deps --force-reinstall $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	@echo "==> steward$(if $(1), with the $(1) tools,) and its dependencies (a few minutes the first time)"
+	@$(BIN)/python -m pip install -q -c constraints.txt -e ".$(if $(1),[$(1)])"
+endef
+
 $(LLAMA_WHEEL):
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip wheel
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --no-deps --no-cache-dir \
+	@echo "==> building llama-cpp-python $(LLAMA_VERSION) for AVX2 (once, ~8-15 min on 2 cores)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip wheel
+	@CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel -q --no-deps --no-cache-dir \
 	  --no-binary llama-cpp-python -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
-	touch $@
+	@touch $@
 
+# What serving needs: `make run`.
+$(SERVE_STAMP): pyproject.toml constraints.txt $(LLAMA_WHEEL)
+	$(call install,)
+	@touch $@
+
+# Everything, test and dev tools included: `make test`, `check`, `lint`, `types`, `bench` and CI. A full install
+# also serves, so it stamps the serving set as installed too.
 $(STAMP): pyproject.toml constraints.txt $(LLAMA_WHEEL)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip wheel
-	$(BIN)/python -m pip install --no-deps --force-reinstall $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
-	$(BIN)/python -m pip install -c constraints.txt -e ".[test,dev]"
-	touch $(STAMP)
+	$(call install,test$(comma)dev)
+	@touch $(SERVE_STAMP) $(STAMP)
 
-models: $(STAMP)
-	$(BIN)/steward models fetch
+models: $(SERVE)
+	@echo "==> models: fetch and verify the demo's models"
+	@$(BIN)/steward models fetch
 
-run: $(STAMP) models
-	$(BIN)/steward serve
+run: $(SERVE) models
+	@echo "==> serving the demo (Ctrl-C stops it)"
+	@$(BIN)/steward serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

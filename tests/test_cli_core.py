@@ -85,3 +85,25 @@ def test_every_command_has_help_with_an_example() -> None:
 
     walk(root, "steward")
     assert not missing, f"commands whose --help has no example: {missing}"
+
+
+def test_every_example_file_named_in_help_or_readme_exists() -> None:
+    """A new user copies the help's and the README's examples: the files they name must be shipped."""
+    import re
+
+    import typer.main
+
+    root = typer.main.get_command(app)
+    texts = [(Path(__file__).parents[1] / "README.md").read_text()]
+
+    def walk(command: Any) -> None:
+        texts.append(command.help or "")
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(root)
+    repo = Path(__file__).parents[1]
+    named = {m for text in texts for m in re.findall(r"\bexamples/[\w./-]+\.(?:ya?ml|jsonl|json|csv)", text)}
+    assert named, "no example file is named anywhere: the pattern is wrong"
+    missing = sorted(path for path in named if not (repo / path).is_file())
+    assert not missing, f"help or README names example files that do not exist: {missing}"

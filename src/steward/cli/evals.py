@@ -110,7 +110,7 @@ def run_command(
 ) -> None:
     """Run a suite through the governed pipeline; exit 1 when a gate fails.
 
-    Example: `steward eval run examples/evals/airport_faq.yaml`
+    Example: `steward eval run examples/evals/airport_rag.yaml`
     """
     from rich.progress import Progress
 
@@ -136,6 +136,7 @@ def run_command(
                         "passed": r.passed,
                         "gates": r.gates,
                         "scores": r.summary,
+                        "failed_cases": _failed_cases(r),
                         "reports": r.reports,
                     }
                     for r in outcome.runs
@@ -163,8 +164,26 @@ def _print_run(run: Any) -> None:
     for gate in run.gates:
         mark = "[green]pass[/]" if gate["passed"] else "[red]fail[/]"
         context.console.print(f"  gate {gate['gate']}: {_fmt(gate['value'])} {mark}")
+    failed = _failed_cases(run)
+    if failed:
+        context.console.print(
+            f"  [red]{len(failed)} case(s) failed to run[/] (left out of the scores):", markup=True
+        )
+        for case in failed[:20]:
+            context.console.print(f"    {case['id']}: {case['error']}", markup=False)
+        if len(failed) > 20:
+            context.console.print(f"    … and {len(failed) - 20} more (see the JSON report)")
     for kind, path in (run.reports or {}).items():
         context.console.print(f"  {kind} report: {path}")
+
+
+def _failed_cases(run: Any) -> list[dict[str, str]]:
+    """The cases of a run that failed to run, with their error, for the summary."""
+    return [
+        {"id": c.case_id or f"#{c.position + 1}", "error": str((c.detail or {}).get("error") or "failed")}
+        for c in run.cases or []
+        if c.status == "failed"
+    ]
 
 
 def _print_comparison(deltas: Any) -> None:

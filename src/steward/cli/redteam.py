@@ -34,10 +34,11 @@ def redteam_command(
 ) -> None:
     """Red-team scan: injection, jailbreaks, prompt leakage, PII, toxicity, output handling, bias, hallucination.
 
+    Families run one after the other; each family's pass rate is printed as soon as it is judged (on a terminal
+    under a progress bar, otherwise one line per family on stderr), so a long scan shows where it is.
+
     Example: `steward redteam airport-assistant --min-pass-rate 0.9`
     """
-    from rich.progress import Progress
-
     from steward.evals.pipeline import ClientPipeline
     from steward.evals.probes import FAMILIES
     from steward.evals.redteam import run_redteam
@@ -49,10 +50,11 @@ def redteam_command(
         if min_pass_rate is not None
         else []
     )
+    err = context.err_console
+    err.print(f"redteam {app_name}: starting the gateway (models, guardrails, knowledge base)…", highlight=False)
     pipeline = ClientPipeline(context.client())
     try:
-        with Progress(transient=True, console=context.err_console) as bar:
-            task = bar.add_task(f"probing {app_name}", total=None)
+        with _Reporter(app_name, err) as reporter:
             run = run_redteam(
                 pipeline,
                 app_name,
@@ -61,13 +63,63 @@ def redteam_command(
                 seed=seed,
                 gates=gates,
                 parallelism=parallelism,
-                progress=lambda d, t: bar.update(task, completed=d, total=t),
+                progress=reporter.progress,
+                on_family=reporter.family,
             )
     finally:
         pipeline.close()
     _print(run, as_json)
     if not run.passed:
         raise typer.Exit(1)
+
+
+class _Reporter:
+    """Progress of a scan: a rich bar on a terminal, plain lines otherwise; each family's result as it comes."""
+
+    def __init__(self, app_name: str, console: Any) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.app_name = app_name
+        self.console = console
+        self.bar = (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            if console.is_terminal
+            else None
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> _Reporter:
+        if self.bar is not None:
+            self.bar.__enter__()
+            self.task = self.bar.add_task(f"probing {self.app_name}", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def progress(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+    def family(self, name: str, probes: int, score: dict[str, Any] | None) -> None:
+        if score is None:
+            if self.bar is not None:
+                self.bar.update(self.task, description=f"probing {self.app_name} · {name}")
+            else:
+                self.console.print(f"  {name}: {probes} probes…", highlight=False)
+            return
+        value = "–" if score["value"] is None else f"{score['value']:.2f}"
+        failing = (score.get("detail") or {}).get("failing_examples") or []
+        first = f"; first failure {failing[0]['probe']}: {failing[0]['why']}" if failing else ""
+        self.console.print(f"  {name}: pass rate {value} ({score['scored']} scored){first}", highlight=False)
 
 
 def _print(run: Any, as_json: bool) -> None:

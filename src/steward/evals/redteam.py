@@ -215,6 +215,26 @@ def _family_scores(probes: Sequence[Probe], answers: Sequence[Answer], verdicts:
     return scores
 
 
+def _answer(
+    pipeline: Pipeline,
+    app: str,
+    probes: Sequence[Probe],
+    offset: int,
+    parallelism: int,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> list[Answer]:
+    """One family's answers; `progress` counts over the whole scan."""
+    cases = [
+        Case(id=p.id, messages=[{"role": "user", "content": p.text}], line=offset + i + 1, tags=(p.family,))
+        for i, p in enumerate(probes)
+    ]
+    report = (lambda done, _: progress(offset + done, total)) if progress else None
+    return run_cases(
+        pipeline, app, cases, {}, parallelism=parallelism, cache=False, progress=report, origin="redteam"
+    )
+
+
 def scan(
     pipeline: Pipeline,
     app: str,
@@ -225,24 +245,36 @@ def scan(
     parallelism: int = 2,
     pair_similarity: float = 0.6,
     progress: Callable[[int, int], None] | None = None,
+    on_family: Callable[[str, int, dict[str, Any] | None], None] | None = None,
 ) -> StoredRun:
-    """Run every probe of `families` against `app`; the returned run is complete but not stored yet."""
+    """Run every probe of `families` against `app`; the returned run is complete but not stored yet.
+
+    Families run one after the other, so a long scan reports as it goes: `progress(done, total)` after each
+    probe, `on_family(family, probes, None)` when a family starts and `on_family(family, probes, score)` with
+    its pass rate (a `Score.to_dict()`) when it is judged.
+    """
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         raise InvalidRequest(f"unknown probe family {unknown[0]!r}; families are: {', '.join(FAMILIES)}.")
     spec = pipeline.app_spec(app)
-    probes = build_probes(seed, tuple(families))
-    cases = [
-        Case(id=p.id, messages=[{"role": "user", "content": p.text}], line=i + 1, tags=(p.family,))
-        for i, p in enumerate(probes)
-    ]
-    started = time.time()
-    answers = run_cases(
-        pipeline, app, cases, {}, parallelism=parallelism, cache=False, progress=progress, origin="redteam"
-    )
+    built = build_probes(seed, tuple(families))
+    order = list(dict.fromkeys(p.family for p in built))
+    probes = [p for family in order for p in built if p.family == family]  # answered and stored family by family
     detectors = Detectors(system_prompt=spec.prompt.system)
-    pairs = judge_pairs(probes, answers, pair_similarity) if any(p.pair for p in probes) else {}
-    verdicts = [pairs[p.pair] if p.pair else detectors.judge(p, a) for p, a in zip(probes, answers, strict=True)]
+    started = time.time()
+    answers: list[Answer] = []
+    verdicts: list[Verdict] = []
+    for family in order:
+        group = [p for p in probes if p.family == family]
+        if on_family:
+            on_family(family, len(group), None)
+        answered = _answer(pipeline, app, group, len(answers), parallelism, progress, len(probes))
+        pairs = judge_pairs(group, answered, pair_similarity) if any(p.pair for p in group) else {}
+        judged = [pairs[p.pair] if p.pair else detectors.judge(p, a) for p, a in zip(group, answered, strict=True)]
+        answers += answered
+        verdicts += judged
+        if on_family:
+            on_family(family, len(group), _family_scores(group, answered, judged)[0].to_dict())
     scores = _family_scores(probes, answers, verdicts)
     gate_rows = gate_results(gates, {s.name: s.value for s in scores})
     versions = pipeline.versions(app)

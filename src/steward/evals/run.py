@@ -141,6 +141,23 @@ def _stored_cases(cases: Sequence[Case], answers: Sequence[Answer], scored: Scor
     ]
 
 
+def _failed_gate(cases: Sequence[Case], answers: Sequence[Answer], failed: int) -> dict[str, Any]:
+    ids = [
+        c.id or f"#{i + 1}" for i, (c, a) in enumerate(zip(cases, answers, strict=True)) if a.status == "failed"
+    ]
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    return {
+        "gate": "failed_cases == 0",
+        "metric": "failed_cases",
+        "op": "==",
+        "threshold": 0,
+        "value": failed,
+        "passed": False,
+        "reason": f"{failed} of {len(cases)} cases failed to run ({shown}); their scores are left out. "
+        "Fix the app or its model (`steward models fetch`) and run the suite again.",
+    }
+
+
 def run_variant(
     prepared: Prepared,
     pipeline: Pipeline,
@@ -171,6 +188,8 @@ def run_variant(
         )
     scored = score([row_of(c, a) for c, a in zip(prepared.cases, answers, strict=True)], prepared.metrics)
     gates = gate_results(spec.gates, {s.name: s.value for s in scored.scores})
+    if failed:  # a case that failed to run fails the run: its metrics could not see it
+        gates.append(_failed_gate(prepared.cases, answers, len(failed)))
     versions = pipeline.versions(app)
     versions.update(
         app_version=app_version(versions),

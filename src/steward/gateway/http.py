@@ -26,6 +26,7 @@ from steward.errors import (
     StewardError,
 )
 from steward.gateway.auth import Authenticator
+from steward.gateway.openapi import offline_docs
 from steward.gateway.pipeline import Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
 from steward.types import Principal
@@ -240,14 +241,16 @@ def create_app(
 
 
 def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) -> FastAPI:
-    """Every route but chat completions: FastAPI, for its validation and /docs."""
+    """Every route but chat completions: FastAPI, for its validation and /docs (offline, chat route included)."""
     api = FastAPI(
         title="Steward",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url=None,  # served by `offline_docs` from local assets: the default loads Swagger UI from a CDN
+        redoc_url=None,
         openapi_url="/openapi.json",
         description="POST /v1/chat/completions follows OpenAI's Chat Completions API; `model` names an app.",
     )
+    offline_docs(api)
     api.state.gateway = gateway
     api.state.embedder = embedder
 

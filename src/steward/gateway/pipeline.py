@@ -20,8 +20,10 @@ from typing import Any, Protocol
 from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway import outcomes
+from steward.gateway.grounded import GroundedRelease
 from steward.gateway.metrics import Metrics
 from steward.gateway.redaction import map_strings, redact_sources_and_explanation
+from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
 from steward.models.base import cost_of
 from steward.models.health import model_problems
@@ -34,7 +36,6 @@ HELD_FOR_REVIEW = (
     "Your request is being reviewed by a person; once it is approved, GET /v1/reviews/<record_id> (this "
     "response's steward.record_id) returns the answer."
 )
-REFUSAL = "I can't help with that request."
 REQUEST_SCHEMA = "the request's response_format schema"
 
 
@@ -72,6 +73,8 @@ class Retriever(Protocol):
     def spec(self, collection: str) -> Any: ...
 
     def check(self, app: str, answer: str, sources: list[Source]) -> Any: ...
+
+    def strip_citations(self, text: str, sources: list[Source]) -> tuple[str, list[int]]: ...
 
 
 class RecordStore(Protocol):
@@ -599,7 +602,12 @@ class Gateway:
         release = (
             self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
         )
-        buffered = bool(prepared.sources)  # grounding needs the whole answer before release
+        # a grounded answer is released sentence by sentence, each once the grounding check has passed it
+        grounded = (
+            GroundedRelease(self.retriever, request.app, prepared.sources)
+            if app.rag and self.retriever is not None
+            else None
+        )
         pieces = state.pieces  # shared, so that a disconnect's record keeps what was produced
         usage, finish_reason = Usage(), "stop"
         t0 = time.perf_counter()
@@ -616,13 +624,18 @@ class Gateway:
                 ready = await asyncio.to_thread(release.feed, delta.text)
             else:
                 ready = release.feed(delta.text)
-            if ready and not buffered:
+            if ready and grounded is not None and grounded.completes(ready):  # a check embeds: a worker thread
+                ready = await asyncio.to_thread(grounded.feed, ready)
+            elif ready and grounded is not None:
+                ready = grounded.feed(ready)
+            if ready:
                 yield StreamEvent(text=ready)
         record.latency.model_ms = _ms(t0)
         record.attempts = [_attempt(a) for a in stream.attempts]
         if stream.model is not None:
             self._note_model(record, stream.model, usage, finish_reason)
         full = "".join(pieces)
+        rest = ""
         if release is not None:
             rest, decision = await asyncio.to_thread(release.close)
             record.decisions.append(decision)
@@ -634,26 +647,45 @@ class Gateway:
             if decision.action == "escalate":
                 record.status = "escalated"
                 record.output = full
-                rest, buffered = HELD_FOR_REVIEW, False
-            text = await self._after_output(request.app, full if buffered else rest, prepared, record)
-        else:
-            text = await self._after_output(request.app, full, prepared, record) if buffered else ""
-        result = await self._finish(record, app, full if not buffered else text, finish_reason, started)
-        if text:
-            yield StreamEvent(text=text)
+                rest, grounded = HELD_FOR_REVIEW, None
+            elif grounded is None:
+                rest = await self._after_output(request.app, rest, prepared, record)
+        if grounded is not None:
+            rest = await asyncio.to_thread(grounded.close, rest)
+            await self._after_output(request.app, full, prepared, record, released=grounded)
+        result = await self._finish(record, app, full, finish_reason, started)
+        if rest:
+            yield StreamEvent(text=rest)
         yield StreamEvent(result=result)
 
-    async def _after_output(self, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
+    async def _after_output(
+        self, app_name: str, text: str, prepared: _Prepared, record: Record, released: Any = None
+    ) -> str:
+        """Pseudonyms restored; a grounded answer checked against its sources (its verdict in the record) and
+        stripped of citation markers that name no given source. `released`: a streamed answer's
+        `GroundedRelease`, which already checked and released it sentence by sentence: its windows' verdicts join
+        the record, and the whole answer's verdict is recorded, not applied."""
         if self.guard is not None and prepared.input_decision is not None:
             text = self.guard.restore(app_name, text, prepared.input_decision)
-        if prepared.sources and self.retriever is not None:
+        if self.retriever is None or not self.project.app(app_name).rag:
+            return text
+        grounding: dict[str, Any] = {}
+        if prepared.sources:
             # the grounding check embeds the answer's sentences: a worker thread, like the scanners
             verdict = await asyncio.to_thread(self.retriever.check, app_name, text, prepared.sources)
-            grounding = verdict.as_dict() if hasattr(verdict, "as_dict") else verdict
-            record.explanation = {**(record.explanation or {}), "grounding": grounding}
-            if getattr(verdict, "replacement", None):
+            grounding = verdict.as_dict() if hasattr(verdict, "as_dict") else dict(verdict)
+            if released is None and getattr(verdict, "replacement", None):
                 record.status = "declined"
                 text = verdict.replacement
+        text, removed = self.retriever.strip_citations(text, prepared.sources)
+        if released is not None:
+            grounding["stream"] = released.summary()
+            if released.declined:
+                record.status = "declined"
+        elif removed:
+            grounding["citations_removed"] = removed
+        if grounding:
+            record.explanation = {**(record.explanation or {}), "grounding": grounding}
         return text
 
     # ---- the record ------------------------------------------------------------------------------------
@@ -798,8 +830,9 @@ class Gateway:
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         await self._store(record)
+        blocking = next((d for d in reversed(record.decisions) if d.action == "block"), None)
         return ChatResult(
-            text=REFUSAL,
+            text=refusal_text(blocking, error.reasons),  # which rule refused, never the data it found
             finish_reason="content_filter",
             usage=record.usage,
             record=record,

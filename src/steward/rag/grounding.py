@@ -218,6 +218,26 @@ def _has_code(text: str, code: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
 
 
+MARKER = re.compile(r"[ \t]*\[(\d{1,3})\]")
+
+
+def strip_citations(text: str, given: set[int]) -> tuple[str, list[int]]:
+    """`text` without the citation markers that name no given source (and the space before them), and their
+    numbers. A marker glued to a word (`items[1]` in code) is an index, not a citation, and is kept."""
+    removed: list[int] = []
+
+    def drop(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        bracket = match.end() - len(match.group(1)) - 2
+        before = match.string[bracket - 1] if bracket > 0 else ""
+        if number in given or before.isalnum() or before == "_":
+            return match.group(0)
+        removed.append(number)
+        return ""
+
+    return MARKER.sub(drop, text), sorted(set(removed))
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.split(text) if s and s.strip()]
 

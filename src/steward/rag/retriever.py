@@ -22,7 +22,7 @@ from steward.config import Project, Settings
 from steward.config.rag import CollectionSpec
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.rag.embedding import Embedder, load_embedder
-from steward.rag.grounding import GroundingChecker, GroundingVerdict, compose
+from steward.rag.grounding import GroundingChecker, GroundingVerdict, compose, strip_citations
 from steward.rag.index import UsearchIndex
 from steward.rag.ingest import Ingester, IngestReport, Progress
 from steward.rag.search import CollectionSearch, Retrieval, describe_identifier
@@ -195,6 +195,10 @@ class Retriever:
         """The grounding check of an answer with the policy of the app's collection."""
         spec_app = self.project.app(app)
         return self.checker.check(answer, sources, self.spec(spec_app.rag or "").grounding)
+
+    def strip_citations(self, text: str, sources: list[Source]) -> tuple[str, list[int]]:
+        """The answer without citation markers that name no given source (all of them when none was given)."""
+        return strip_citations(text, {s.index for s in sources})
 
 
 def to_sources(retrieval: Retrieval) -> list[Source]:

@@ -6,6 +6,9 @@
 record is written (group commit, awaited) before the answer — or the error — reaches the caller, so an
 acknowledged answer always has its durable record. Guardrails and retrieval are optional collaborators
 (`Guard`, `Retriever` protocols below) so the spine serves without them and each capability plugs in.
+Beside it: what a record keeps under `redact_records` (`redaction`), how a request that did not end normally
+is recorded (`outcomes`), a grounded stream released sentence by sentence (`grounded`), and requests held for
+a human, queued and released once approved (`review_release`).
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from steward.config import AppSpec, Project, Settings
-from steward.errors import InvalidRequest, NotFound, PermissionDenied, PolicyViolation, StewardError
+from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway import outcomes
 from steward.gateway.grounded import GroundedRelease
 from steward.gateway.metrics import Metrics
-from steward.gateway.redaction import map_strings, redact_sources_and_explanation
+from steward.gateway.redaction import redact_for_storage
 from steward.gateway.refusal import refusal_text
-from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent
+from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
+from steward.gateway.review_release import HELD_FOR_REVIEW, ReviewRelease
 from steward.models.base import cost_of
 from steward.models.health import model_problems
 from steward.registry.tenancy import record_for
@@ -32,10 +36,6 @@ from steward.types import Decision, Feedback, GenerationParams, Message, Princip
 
 log = logging.getLogger("steward.requests")
 
-HELD_FOR_REVIEW = (
-    "Your request is being reviewed by a person; once it is approved, GET /v1/reviews/<record_id> (this "
-    "response's steward.record_id) returns the answer."
-)
 REQUEST_SCHEMA = "the request's response_format schema"
 
 
@@ -146,7 +146,7 @@ class Gateway:
         self.budgets = outcomes.Reservations(budget)  # token budgets: reserved before the model call
         self._background: set[asyncio.Task[None]] = set()  # records of disconnected streams, being written
         self._in_flight = 0  # requests between entry and their record; one alone may commit it inline
-        self._releasing: dict[str, asyncio.Lock] = {}  # review items whose approved question is being answered
+        self.reviews = ReviewRelease(guard, store, self.chat)  # escalated requests: held, then released
 
     # ---- public entry points -------------------------------------------------------------------------
 
@@ -252,7 +252,7 @@ class Gateway:
                 outcomes.disconnected(record, state)
                 if state.model is not None and state.usage is not None:
                     self._note_model(record, state.model, state.usage, "error")
-                await self._redact_for_storage(record)
+                await redact_for_storage(self.guard, self.project, record)
                 record.latency.total_ms = _ms(started) + record.latency.auth_ms
                 record.finished_at = time.time()
                 await self.store.write(record)
@@ -262,61 +262,9 @@ class Gateway:
             log.exception("request %s: the client disconnected and its record could not be written", record.id)
 
     async def review_outcome(self, principal: Principal, record_id: str) -> dict[str, Any]:
-        """Where a held request stands, and once approved what it released (`GET /v1/reviews/{record_id}`).
-
-        An approved answer is released as held. An approved question is answered now, once: the model runs on
-        the held (possibly redacted) question under the output policy, as a request with its own record, and the
-        item keeps the answer and that record's id, so every later fetch returns the same.
-        """
-        if self.guard is None:
-            raise NotFound("this gateway has no guardrails, so nothing is ever held for review.")
-        queue = self.guard.review_queue(self.store)
-        item = await asyncio.to_thread(queue.outcome, principal, record_id)
-        if item.status == "approved" and item.released_at is None:
-            lock = self._releasing.setdefault(item.id, asyncio.Lock())
-            try:
-                async with lock:
-                    item = await asyncio.to_thread(queue.outcome, principal, record_id)
-                    if item.released_at is None:
-                        item = await self._release(queue, item)
-            finally:
-                self._releasing.pop(item.id, None)
-        out: dict[str, Any] = {
-            "record_id": item.record_id,
-            "review_id": item.id,
-            "status": item.status,
-            "stage": item.stage,
-            "reasons": list(item.reasons),
-        }
-        if item.status == "approved":
-            out["answer"] = item.released_text
-            if item.released_record_id is not None:
-                out["released_record_id"] = item.released_record_id
-                released = await asyncio.to_thread(self.store.get_record, item.released_record_id)
-                out["released_status"] = released.status  # "served", or blocked/held again by the output policy
-        return out
-
-    async def _release(self, queue: Any, item: Any) -> Any:
-        if item.stage != "input":
-            return await asyncio.to_thread(queue.release, item, item.held_text or "", None)
-        original = await asyncio.to_thread(self.store.get_record, item.record_id)
-        params = original.params
-        request = ChatRequest(
-            app=item.app,
-            messages=[Message("user", item.held_text or "")],
-            subject=original.subject,
-            consent=original.consent,
-            origin=original.origin,
-            temperature=params.get("temperature"),
-            top_p=params.get("top_p"),
-            seed=params.get("seed"),
-            max_tokens=params.get("max_tokens"),
-            stop=tuple(params.get("stop") or ()),
-        )
-        # answered on behalf of the original caller, whoever fetches first (a reviewer, an auditor, the app)
-        caller = Principal(key_id=original.key_id, role="app", team=original.team or "default", apps=(item.app,))
-        result = await self.chat(request, caller, approved=item.id)
-        return await asyncio.to_thread(queue.release, item, result.text, result.record.id)
+        """Where a held request stands, and once approved what it released (`GET /v1/reviews/{record_id}`);
+        an approved question is answered then, once (`ReviewRelease.outcome`)."""
+        return await self.reviews.outcome(principal, record_id)
 
     def add_feedback(self, principal: Principal, record_id: str, score: int, comment: str = "") -> None:
         """A human's judgement of an answer, attached to a record the caller may read (its team's; an app key's
@@ -690,31 +638,13 @@ class Gateway:
 
     # ---- the record ------------------------------------------------------------------------------------
 
-    def _public(self, record: Record) -> dict[str, Any]:
-        reasons = sorted({r for d in record.decisions for r in d.reasons})
-        out: dict[str, Any] = {"record_id": record.id, "status": record.status}
-        if reasons:
-            out["reasons"] = reasons
-        if record.sources:
-            out["sources"] = [
-                {
-                    "n": s.index,
-                    "document": s.document_id,
-                    "chunk": s.chunk_id,
-                    "score": round(s.score, 4),
-                    "uri": s.uri,
-                }
-                for s in record.sources
-            ]
-        return out
-
     async def _finish(
         self, record: Record, app: AppSpec, text: str, finish_reason: str, started: float
     ) -> ChatResult:
         if record.output is None:
             record.output = text
         record.finish_reason = record.finish_reason or finish_reason
-        await self._redact_for_storage(record)
+        await redact_for_storage(self.guard, self.project, record)
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         await self._store(record)
@@ -723,7 +653,7 @@ class Gateway:
             finish_reason=record.finish_reason,
             usage=record.usage,
             record=record,
-            steward=self._public(record),
+            steward=public_summary(record),
         )
 
     async def _store(self, record: Record) -> None:
@@ -736,7 +666,7 @@ class Gateway:
         await self.budgets.settle(record)
         try:
             if record.status == "escalated":
-                await asyncio.to_thread(self._queue_for_review, record)
+                await asyncio.to_thread(self.reviews.hold, record)
             self._observe(record)
         except Exception as exc:
             log.exception("request %s was recorded, but what follows the record failed", record.id)
@@ -746,87 +676,13 @@ class Gateway:
             error.record_id = record.id
             raise _Recorded(error) from exc
 
-    def _queue_for_review(self, record: Record) -> None:
-        """Hold an escalated request for a human: the withheld answer, or the question that was held, each as it
-        would go on once approved (redacted by the policy; under `redact_records`, as the record keeps it)."""
-        guard = self.guard
-        assert guard is not None
-        decision = next(d for d in reversed(record.decisions) if d.action == "escalate")
-        if decision.stage == "output":
-            inputs = [d for d in record.decisions if d.stage == "input"]
-            held = record.output
-            if held and not guard.redact_records(record.app):  # a stopped stream's answer was not redacted whole
-                held = guard.stored_text(record.app, "output", held, inputs[-1] if inputs else None)
-        else:  # the turn that was held (screening stopped there), not necessarily the last one
-            turn = record.input[decision.turn]["content"] if decision.turn is not None else None
-            held = turn if guard.redact_records(record.app) else (decision.text or turn)
-        guard.review_queue(self.store).hold(record, decision, held)
-
-    async def _redact_for_storage(self, record: Record) -> None:
-        """Privacy of logs: where policy says so, the record keeps only redacted texts, whatever happened.
-
-        Each screened turn is kept as its decision's `stored_text` (every counted span replaced, also when the
-        turn was blocked or held); the other turns (a turn never screened because the request failed first, or
-        whose role the policy does not screen), the retrieved sources, the grounding check's reading of the
-        answer and an answer no decision covered whole (a stopped stream) are scanned for personal data and
-        secrets here, on a worker thread, with the conversation's pseudonyms.
-        """
-        guard = self.guard
-        if guard is None:
-            return
-        spec = self.project.apps.get(record.app)
-        if spec is None:  # an unknown app has no policy that lets its texts be kept: keep none of them
-            outcomes.omit_input(record)
-            return
-        if not guard.redact_records(record.app):
-            return
-        if outcomes.over_limits(record, spec.limits.max_input_chars, spec.limits.max_turns):
-            outcomes.omit_input(record)  # scanning it is the cost the limits refuse (and spaCy stops at 1M)
-        inputs = [d for d in record.decisions if d.stage == "input"]
-        conversation = inputs[-1] if inputs else None
-        by_turn = {d.turn: d for d in inputs if d.turn is not None}
-        unscreened: list[int] = []
-        for i, message in enumerate(record.input):
-            decision = by_turn.get(i)
-            if decision is not None and decision.stored_text is not None:
-                record.input[i] = {**message, "content": decision.stored_text}
-            elif isinstance(message.get("content"), str) and message["content"]:
-                unscreened.append(i)
-        outputs = [d for d in record.decisions if d.stage == "output"]
-        answer = outputs[-1].stored_text if outputs else None
-        if answer is not None:
-            record.output = answer
-        rescan_output = answer is None and bool(outputs) and bool(record.output)
-        for decision in record.decisions:
-            decision.stored_text = None  # now in the record's input and output; not kept twice
-        if record.explanation:  # the grounding check read the answer after its pseudonyms were restored
-            record.explanation = map_strings(record.explanation, lambda text: guard.unrestore(text, conversation))
-        rescan_error = record.status == "failed" and bool(record.error)  # e.g. the values a schema rejected
-        grounding = bool((record.explanation or {}).get("grounding"))
-        if not (unscreened or rescan_output or rescan_error or record.sources or grounding):
-            return
-
-        def redact() -> None:
-            for i in unscreened:
-                content = guard.stored_text(record.app, "input", record.input[i]["content"], conversation)
-                record.input[i] = {**record.input[i], "content": content}
-            if rescan_output and record.output:
-                record.output = guard.stored_text(record.app, "output", record.output, conversation)
-            if rescan_error and record.error:
-                record.error = guard.stored_text(record.app, "output", record.error, conversation)
-            redact_sources_and_explanation(guard, record, conversation)
-
-        t0 = time.perf_counter()
-        await asyncio.to_thread(redact)
-        record.latency.guardrails_ms += _ms(t0)
-
     async def _blocked(self, record: Record, error: PolicyViolation, started: float) -> ChatResult:
         """A policy block is an answer, not a failure: an OpenAI-shaped refusal with public reason codes."""
         record.status = "blocked"
         record.error = ", ".join(error.reasons)
         record.output = None
         record.finish_reason = "content_filter"
-        await self._redact_for_storage(record)
+        await redact_for_storage(self.guard, self.project, record)
         record.latency.total_ms = _ms(started) + record.latency.auth_ms
         record.finished_at = time.time()
         await self._store(record)
@@ -836,7 +692,7 @@ class Gateway:
             finish_reason="content_filter",
             usage=record.usage,
             record=record,
-            steward=self._public(record),
+            steward=public_summary(record),
         )
 
     async def _fail(self, record: Record, error: StewardError, started: float) -> None:
@@ -847,7 +703,7 @@ class Gateway:
             record.attempts = [_attempt(a) for a in attempts]
         error.record_id = record.id
         try:
-            await self._redact_for_storage(record)
+            await redact_for_storage(self.guard, self.project, record)
         except Exception:  # a failed request keeps its record, if not the texts that could not be scanned
             log.exception("request %s: scanning the failed request's texts for its record failed", record.id)
             outcomes.omit_input(record)

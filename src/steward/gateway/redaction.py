@@ -1,17 +1,26 @@
-"""What a record keeps of the texts the gateway did not screen whole, under `redact_records` (privacy of logs).
+"""What a record keeps of the texts of a request, under `redact_records` (privacy of logs).
 
-The retrieved chunks a record names and the grounding check's reading of the answer are scanned for personal
-data and secrets before the record is written, with the conversation's pseudonyms, so `<PERSON_1>` in a source
-is the same person as in the question. Many short texts are scanned as one (a scan costs about the same for one
-sentence or ten) and split back.
+`redact_for_storage` runs on every record before it is written, whatever happened to the request: each
+screened turn is kept as its guardrail decision redacted it, and the texts no decision covered whole (a turn
+never screened, the retrieved chunks the record names, the grounding check's reading of the answer, a stopped
+stream's answer, a failure's message) are scanned for personal data and secrets here, with the conversation's
+pseudonyms, so `<PERSON_1>` in a source is the same person as in the question. Many short texts are scanned as
+one (a scan costs about the same for one sentence or ten) and split back.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from steward.config import Project
+from steward.gateway import outcomes
 from steward.types import Decision, Record, Stage
+
+if TYPE_CHECKING:  # the pipeline imports this module: its protocol is needed for types only
+    from steward.gateway.pipeline import Guard
 
 
 def map_strings(value: Any, change: Any) -> Any:
@@ -55,3 +64,71 @@ def redact_sources_and_explanation(guard: Any, record: Record, conversation: Dec
             **(record.explanation or {}),
             "grounding": map_strings(grounding, lambda _: next(kept)),
         }
+
+
+async def redact_for_storage(guard: Guard | None, project: Project, record: Record) -> None:
+    """Privacy of logs: where policy says so, the record keeps only redacted texts, whatever happened.
+
+    Each screened turn is kept as its decision's `stored_text` (every counted span replaced, also when the
+    turn was blocked or held); the other turns (a turn never screened because the request failed first, or
+    whose role the policy does not screen), the retrieved sources, the grounding check's reading of the
+    answer and an answer no decision covered whole (a stopped stream) are scanned for personal data and
+    secrets here, on a worker thread, with the conversation's pseudonyms.
+    """
+    if guard is None:
+        return
+    spec = project.apps.get(record.app)
+    if spec is None:  # an unknown app has no policy that lets its texts be kept: keep none of them
+        outcomes.omit_input(record)
+        return
+    if not guard.redact_records(record.app):
+        return
+    if outcomes.over_limits(record, spec.limits.max_input_chars, spec.limits.max_turns):
+        outcomes.omit_input(record)  # scanning it is the cost the limits refuse (and spaCy stops at 1M)
+    inputs = [d for d in record.decisions if d.stage == "input"]
+    conversation = inputs[-1] if inputs else None
+    unscreened, rescan_output = _keep_stored_texts(record)
+    if record.explanation:  # the grounding check read the answer after its pseudonyms were restored
+        record.explanation = map_strings(record.explanation, lambda text: guard.unrestore(text, conversation))
+    rescan_error = record.status == "failed" and bool(record.error)  # e.g. the values a schema rejected
+    grounding = bool((record.explanation or {}).get("grounding"))
+    if not (unscreened or rescan_output or rescan_error or record.sources or grounding):
+        return
+
+    def redact() -> None:
+        for i in unscreened:
+            content = guard.stored_text(record.app, "input", record.input[i]["content"], conversation)
+            record.input[i] = {**record.input[i], "content": content}
+        if rescan_output and record.output:
+            record.output = guard.stored_text(record.app, "output", record.output, conversation)
+        if rescan_error and record.error:
+            record.error = guard.stored_text(record.app, "output", record.error, conversation)
+        redact_sources_and_explanation(guard, record, conversation)
+
+    t0 = time.perf_counter()
+    await asyncio.to_thread(redact)
+    record.latency.guardrails_ms += (time.perf_counter() - t0) * 1000.0
+
+
+def _keep_stored_texts(record: Record) -> tuple[list[int], bool]:
+    """Put each decision's redacted `stored_text` in the record, in place of the text it screened.
+
+    Returns the turns no decision kept a redacted text of, and whether the answer must be scanned here (an
+    output stage ran but no decision covered the answer whole: a stopped stream).
+    """
+    by_turn = {d.turn: d for d in record.decisions if d.stage == "input" and d.turn is not None}
+    unscreened: list[int] = []
+    for i, message in enumerate(record.input):
+        decision = by_turn.get(i)
+        if decision is not None and decision.stored_text is not None:
+            record.input[i] = {**message, "content": decision.stored_text}
+        elif isinstance(message.get("content"), str) and message["content"]:
+            unscreened.append(i)
+    outputs = [d for d in record.decisions if d.stage == "output"]
+    answer = outputs[-1].stored_text if outputs else None
+    if answer is not None:
+        record.output = answer
+    rescan_output = answer is None and bool(outputs) and bool(record.output)
+    for decision in record.decisions:
+        decision.stored_text = None  # now in the record's input and output; not kept twice
+    return unscreened, rescan_output

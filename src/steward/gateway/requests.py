@@ -1,8 +1,9 @@
 """The gateway's request and result values, independent of HTTP.
 
 `ChatRequest` is what the OpenAI-compatible API, the in-process `steward.Client` and the CLI all build; the
-pipeline answers with a `ChatResult` (or a stream of `StreamEvent`s ending in one). Parsing an OpenAI request
-body into a `ChatRequest` lives here too, so that every entry point validates the same way.
+pipeline answers with a `ChatResult` (or a stream of `StreamEvent`s ending in one), whose `steward` block
+(`public_summary`) is what the caller may see of the record. Parsing an OpenAI request body into a
+`ChatRequest` lives here too, so that every entry point validates the same way.
 """
 
 from __future__ import annotations
@@ -47,6 +48,26 @@ class ChatResult:
     usage: Usage
     record: Record
     steward: dict[str, Any] = field(default_factory=dict)  # public reason codes, sources, record id
+
+
+def public_summary(record: Record) -> dict[str, Any]:
+    """A result's `steward` block: what the caller may see of its record (ids, status, reason codes, sources)."""
+    reasons = sorted({r for d in record.decisions for r in d.reasons})
+    out: dict[str, Any] = {"record_id": record.id, "status": record.status}
+    if reasons:
+        out["reasons"] = reasons
+    if record.sources:
+        out["sources"] = [
+            {
+                "n": s.index,
+                "document": s.document_id,
+                "chunk": s.chunk_id,
+                "score": round(s.score, 4),
+                "uri": s.uri,
+            }
+            for s in record.sources
+        ]
+    return out
 
 
 @dataclass(slots=True)

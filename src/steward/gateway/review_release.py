@@ -1,0 +1,118 @@
+"""Requests held for a human: what is queued when a policy escalates, and what is released once approved.
+
+The pipeline hands an escalated request here once its record is durable (`ReviewRelease.hold`), and answers the
+caller with `HELD_FOR_REVIEW`. `GET /v1/reviews/{record_id}` (`Gateway.review_outcome`) asks
+`ReviewRelease.outcome` where the item stands. An approved answer is released as it was held; an approved
+question is answered then, once, through the gateway's own pipeline (`Gateway.chat` with `approved=`), as a
+request with a record of its own. A lock per item makes concurrent fetches of one approved question run the
+model once: the others wait and read the released answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from steward.errors import NotFound
+from steward.gateway.requests import ChatRequest, ChatResult
+from steward.types import Message, Principal, Record
+
+if TYPE_CHECKING:  # the pipeline imports this module: its protocols are needed for types only
+    from steward.gateway.pipeline import Guard, RecordStore
+
+HELD_FOR_REVIEW = (
+    "Your request is being reviewed by a person; once it is approved, GET /v1/reviews/<record_id> (this "
+    "response's steward.record_id) returns the answer."
+)
+
+
+class Answer(Protocol):
+    """`Gateway.chat`: serves a request through the governed pipeline (`approved`: the item released)."""
+
+    def __call__(
+        self, request: ChatRequest, principal: Principal, auth_ms: float = ..., *, approved: str | None = ...
+    ) -> Awaitable[ChatResult]: ...
+
+
+class ReviewRelease:
+    """Holds escalated requests in the guard's review queue and releases them once a human approved them."""
+
+    def __init__(self, guard: Guard | None, store: RecordStore, answer: Answer) -> None:
+        self.guard = guard
+        self.store = store
+        self.answer = answer
+        self._releasing: dict[str, asyncio.Lock] = {}  # review items whose approved question is being answered
+
+    def hold(self, record: Record) -> None:
+        """Hold an escalated request for a human: the withheld answer, or the question that was held, each as it
+        would go on once approved (redacted by the policy; under `redact_records`, as the record keeps it)."""
+        guard = self.guard
+        assert guard is not None
+        decision = next(d for d in reversed(record.decisions) if d.action == "escalate")
+        if decision.stage == "output":
+            inputs = [d for d in record.decisions if d.stage == "input"]
+            held = record.output
+            if held and not guard.redact_records(record.app):  # a stopped stream's answer was not redacted whole
+                held = guard.stored_text(record.app, "output", held, inputs[-1] if inputs else None)
+        else:  # the turn that was held (screening stopped there), not necessarily the last one
+            turn = record.input[decision.turn]["content"] if decision.turn is not None else None
+            held = turn if guard.redact_records(record.app) else (decision.text or turn)
+        guard.review_queue(self.store).hold(record, decision, held)
+
+    async def outcome(self, principal: Principal, record_id: str) -> dict[str, Any]:
+        """Where a held request stands, and once approved what it released (`GET /v1/reviews/{record_id}`).
+
+        An approved answer is released as held. An approved question is answered now, once: the model runs on
+        the held (possibly redacted) question under the output policy, as a request with its own record, and the
+        item keeps the answer and that record's id, so every later fetch returns the same.
+        """
+        if self.guard is None:
+            raise NotFound("this gateway has no guardrails, so nothing is ever held for review.")
+        queue = self.guard.review_queue(self.store)
+        item = await asyncio.to_thread(queue.outcome, principal, record_id)
+        if item.status == "approved" and item.released_at is None:
+            lock = self._releasing.setdefault(item.id, asyncio.Lock())
+            try:
+                async with lock:
+                    item = await asyncio.to_thread(queue.outcome, principal, record_id)
+                    if item.released_at is None:
+                        item = await self._release(queue, item)
+            finally:
+                self._releasing.pop(item.id, None)
+        out: dict[str, Any] = {
+            "record_id": item.record_id,
+            "review_id": item.id,
+            "status": item.status,
+            "stage": item.stage,
+            "reasons": list(item.reasons),
+        }
+        if item.status == "approved":
+            out["answer"] = item.released_text
+            if item.released_record_id is not None:
+                out["released_record_id"] = item.released_record_id
+                released = await asyncio.to_thread(self.store.get_record, item.released_record_id)
+                out["released_status"] = released.status  # "served", or blocked/held again by the output policy
+        return out
+
+    async def _release(self, queue: Any, item: Any) -> Any:
+        if item.stage != "input":
+            return await asyncio.to_thread(queue.release, item, item.held_text or "", None)
+        original = await asyncio.to_thread(self.store.get_record, item.record_id)
+        params = original.params
+        request = ChatRequest(
+            app=item.app,
+            messages=[Message("user", item.held_text or "")],
+            subject=original.subject,
+            consent=original.consent,
+            origin=original.origin,
+            temperature=params.get("temperature"),
+            top_p=params.get("top_p"),
+            seed=params.get("seed"),
+            max_tokens=params.get("max_tokens"),
+            stop=tuple(params.get("stop") or ()),
+        )
+        # answered on behalf of the original caller, whoever fetches first (a reviewer, an auditor, the app)
+        caller = Principal(key_id=original.key_id, role="app", team=original.team or "default", apps=(item.app,))
+        result = await self.answer(request, caller, approved=item.id)
+        return await asyncio.to_thread(queue.release, item, result.text, result.record.id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import openai
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from tests.gateway_fixtures import LiveServer
+from tests.gateway_fixtures import LiveServer, make_runtime
 
 from steward.gateway.assemble import Runtime
 
@@ -205,8 +207,52 @@ def test_metrics_health_and_readiness(live: LiveServer, runtime: Runtime, admin_
     assert store["steward_record_commit_seconds_count"] == store["steward_record_commits_total"] >= 1
     assert 0 < store["steward_record_commit_seconds_sum"] < store["steward_record_commits_total"]  # < 1 s each
     assert httpx.get(f"{live.url}/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_answers_probes_without_a_key_and_tells_problems_to_operators_only(
+    live: LiveServer, runtime: Runtime, admin_key: str
+) -> None:
     ready = httpx.get(f"{live.url}/readyz")
-    assert ready.status_code == 200 and ready.json()["problems"] == []
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+    as_admin = httpx.get(f"{live.url}/readyz", headers={"Authorization": f"Bearer {admin_key}"})
+    assert (as_admin.status_code, as_admin.json()) == (200, {"status": "ready", "problems": []})
+    wrong = httpx.get(f"{live.url}/readyz", headers={"Authorization": "Bearer sk-stw-not-a-key"})
+    assert wrong.status_code == 401  # a key that is sent is checked, as everywhere
+
+
+MISSING_MODEL_PROJECT = """
+version: 1
+models:
+  local-tiny:
+    backend: llama_cpp
+    path: weights/missing-tiny.gguf
+apps:
+  demo:
+    owner: qa@example.com
+    purpose: Answer test questions.
+    route: [{model: local-tiny}]
+"""
+
+
+def test_readyz_not_ready_names_model_and_path_only_to_admin_and_metrics_keys(tmp_path: Path) -> None:
+    runtime = make_runtime(tmp_path, MISSING_MODEL_PROJECT)
+    keys = {role: runtime.store.create_key(role=role, name=role)[0] for role in ("admin", "metrics", "developer")}
+    try:
+        with LiveServer(runtime) as live:
+            anonymous = httpx.get(f"{live.url}/readyz")
+            assert (anonymous.status_code, anonymous.json()) == (503, {"status": "not ready"})
+            assert "missing-tiny" not in anonymous.text and "local-tiny" not in anonymous.text
+            seen = {
+                role: httpx.get(f"{live.url}/readyz", headers={"Authorization": f"Bearer {secret}"})
+                for role, secret in keys.items()
+            }
+    finally:
+        runtime.store.close()
+    assert all(response.status_code == 503 for response in seen.values())
+    assert seen["developer"].json() == {"status": "not ready"}
+    for role in ("admin", "metrics"):
+        (problem,) = seen[role].json()["problems"]
+        assert "model local-tiny" in problem and "missing-tiny.gguf is missing" in problem
 
 
 def test_feedback_attaches_to_the_record(live: LiveServer, runtime: Runtime, admin_key: str) -> None:

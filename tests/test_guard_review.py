@@ -55,9 +55,10 @@ def test_hold_list_approve_and_decisions_are_final(store: Store) -> None:
     assert [i.id for i in queue.list(DEVELOPER)] == [item.id]
     assert queue.get(AUDITOR, record.id).held_text == "The fund has guaranteed returns."
     approved = queue.approve(DEVELOPER, item.id, "checked with compliance")
-    assert (approved.status, approved.decided_by, approved.note) == ("approved", "dev", "checked with compliance")
+    decided = ("approved", "key:key_dev (dev)", "checked with compliance")  # named as in the audit log
+    assert (approved.status, approved.decided_by, approved.note) == decided
     assert approved.held_text == "The fund has guaranteed returns."  # released to the client
-    with pytest.raises(InvalidRequest, match="already approved by dev"):
+    with pytest.raises(InvalidRequest, match=r"already approved by key:key_dev \(dev\)"):
         queue.reject(ADMIN, item.id)
     assert queue.list(ADMIN) == [] and len(queue.list(ADMIN, status=None)) == 1
 
@@ -85,7 +86,7 @@ def test_roles_and_teams_decide_who_may_review(store: Store) -> None:
             queue.get(stranger, record.id)
         assert queue.list(stranger) == []  # other teams' items are not even listed
     assert queue.list(LOCAL_OPERATOR) != []  # the local operator (no key) sees every team
-    assert queue.approve(ADMIN, item.id).decided_by == "alice"
+    assert queue.approve(ADMIN, item.id).decided_by == "key:key_admin (alice)"
 
 
 def test_an_unknown_item_or_status_is_a_clear_error(store: Store) -> None:

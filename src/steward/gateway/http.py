@@ -127,6 +127,7 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 # All headers together. Browsers send up to ~8 KiB (cookies); an API key is 50 characters. uvicorn's
 # httptools parser has no limit of its own, so a megabyte of headers was parsed, looked up and cached.
 MAX_HEADER_BYTES = 32 * 1024
+READYZ_DETAIL_ROLES = ("admin", "metrics")  # who /readyz tells why it is not ready
 _ASGI = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
@@ -342,11 +343,18 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
         return ORJSONResponse({"status": "ok"})
 
     @api.get("/readyz")
-    async def readyz() -> ORJSONResponse:
+    async def readyz(request: Request) -> ORJSONResponse:
+        """Ready (200) or not (503), for probes that carry no key. Why not names model ids and artefact paths
+        of every team, so only an admin or metrics key (the operators of the deployment) is told the problems;
+        a key that is sent must still be valid."""
+        detailed = False
+        if request.headers.get("authorization"):
+            principal, _ = await principal_of(request)
+            detailed = principal.role in READYZ_DETAIL_ROLES
         problems = await asyncio.to_thread(gateway.readiness)
-        status = 200 if not problems else 503
-        return ORJSONResponse(
-            {"status": "ready" if not problems else "not ready", "problems": problems}, status_code=status
-        )
+        body: dict[str, Any] = {"status": "ready" if not problems else "not ready"}
+        if detailed:
+            body["problems"] = problems
+        return ORJSONResponse(body, status_code=200 if not problems else 503)
 
     return api

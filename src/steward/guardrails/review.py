@@ -5,18 +5,25 @@ Who may do what is declared once, here: `admin` and `developer` keys review thei
 approve its own escalations). No key, admin or not, sees another team's items: held text carries personal
 data, and an item of another team is answered exactly as one that does not exist, so ids cannot be probed.
 Only the local operator (the CLI without a key, on the machine holding the database) sees every team.
-Deciding is final and recorded with who and why. The SQL lives in `steward.store.guardrails`; the gateway
-adds items with `hold()` after the escalated record is written.
+Deciding is final and a governance action: the decision and its audit event (`review.approve` or
+`review.reject` on `review:<item id>`, naming the actor as every governance event does — `key:<id> (name)` or
+`user:<OS account>` — with the record, the decision and the reviewer's note, never the held text) commit in one
+transaction, and the event's after-hash is the digest of the decision so `steward audit verify` finds a decision
+edited outside Steward. The SQL lives in `steward.store.guardrails`; the gateway adds items with `hold()` after
+the escalated record is written.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine
 
 from steward.errors import PermissionDenied
+from steward.registry import audit
+from steward.registry.identity import Actor
+from steward.store import governance as audit_sql
 from steward.store import guardrails as sql
 from steward.store.guardrails import ReviewItem
 from steward.types import Decision, Principal, Record, new_id
@@ -51,10 +58,6 @@ def _visible(engine: Engine, principal: Principal, item_id: str) -> ReviewItem:
     if team is not None and item.team != team:
         raise sql.missing(item_id)
     return item
-
-
-def _who(principal: Principal) -> str:
-    return principal.name or principal.key_id or "local operator"
 
 
 class ReviewQueue:
@@ -118,5 +121,25 @@ class ReviewQueue:
 
     def _decide(self, principal: Principal, item_id: str, status: str, note: str) -> ReviewItem:
         check(principal, "decide")
+        actor = Actor.from_principal(principal)
         item = _visible(self.engine, principal, item_id)
-        return sql.decide(self.engine, item.id, status, _who(principal), note)
+        with audit.transaction(self.engine) as conn:
+            detail: dict[str, Any] = {"record_id": item.record_id, "app": item.app, "decision": status, "note": note}
+            if audit_sql.first_event(conn, "review.") is None:
+                # Items decided before decisions were audited have no event: the first one counts them, so
+                # `steward audit verify` tolerates that many and no more (as `keys_legacy` does for keys).
+                detail["legacy_decided"] = sql.count_decided(conn)
+            before = sql.decision_digest(item)
+            decided = sql.decide(conn, item.id, status, actor.label, note)
+            action = "review.approve" if status == "approved" else "review.reject"
+            audit.append_in(
+                conn,
+                actor,
+                action,
+                f"review:{item.id}",
+                before,
+                sql.decision_digest(decided),
+                team=item.team,
+                detail=detail,
+            )
+        return decided

@@ -7,7 +7,7 @@ database but does not hold the key cannot rewrite the chain and recompute it. `v
 `seq` order and names the first event that was edited, removed or reordered, then checks the head row
 (trailing events removed) and, deeply, that every governed row (registry versions, deployments, approvals,
 approver grants, assessments, attestations) matches the digest its audit event recorded — a row written or
-edited outside Steward has none — and that API keys and records are as Steward left them
+edited outside Steward has none — and that API keys, review decisions and records are as Steward left them
 (`steward.registry.integrity`). Each event also copies the head of the chain of records, anchoring it here.
 
 Writers append inside the transaction of the change they log (`transaction()` takes the audit lock first),
@@ -74,6 +74,7 @@ class Verification:
     unkeyed: int = 0
     rows_checked: int = 0
     keys_checked: int = 0
+    reviews_checked: int = 0
     records_checked: int = 0
     integrity_key: str | None = None  # where the records' and keys' integrity key came from
     problems: list[str] = field(default_factory=list)  # every problem found, `problem` first
@@ -262,6 +263,7 @@ def verify(
         result.problems.append(result.problem)
     if deep:  # keys and records have evidence of their own, checked even when the chain is broken
         result.keys_checked = integrity.verify_keys(engine, result.problems)
+        result.reviews_checked = integrity.verify_reviews(engine, result.problems)
         if records:
             result.records_checked, result.integrity_key = integrity.verify_records(engine, result.problems)
         result.problem = result.problem or (result.problems[0] if result.problems else None)

@@ -7,6 +7,13 @@ event is a revocation) or re-scoped (digest differs) is reported. Records: the k
 wrong link an inserted or renumbered one, a wrong seal an edited one — and the heads that governance events
 copied into their detail must not lie beyond today's head (trailing records removed and the head rewound).
 
+Review decisions: a decided review item must match the newest audit event about it (`review.approve`,
+`review.reject`), whose after-hash is the digest of the decision's columns (status, who, when, note), so a
+decision edited, flipped or reset to pending is reported, as is one decided without an event — beyond the
+items decided before decisions were audited, which the first decision event counts. Not covered: the held and
+released texts (erasure and release change them legitimately), and a review item deleted outright (erasure
+deletes items with their records; the records chain shows a record deleted outside Steward, not its item).
+
 What the checks cannot show, by design: someone holding the integrity key (or, without one, anyone) can
 rewrite rows and recompute seals; someone with only the database can restore an older copy of the whole
 file, or delete the newest records and put the head back when no audit event has recorded a later head
@@ -21,6 +28,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from steward.store import governance as sql
+from steward.store import guardrails as review_sql
 from steward.store import integrity as chain
 from steward.store import keys as sql_keys
 
@@ -58,6 +66,50 @@ def verify_keys(engine: Engine, problems: list[str]) -> int:
                 "it with `steward keys revoke`"
             )
     return len(rows)
+
+
+def verify_reviews(engine: Engine, problems: list[str]) -> int:
+    """Check every review item's decision against its newest audit event; returns how many items were checked."""
+    latest = sql.latest_events(engine, "review:")
+    rows = review_sql.decision_rows(engine)
+    unlogged: list[Any] = []
+    for row in rows:
+        event = latest.get(f"review:{row.id}")
+        where = f"review item {row.id} (record {row.record_id}, app {row.app})"
+        if event is None:
+            if row.status != "pending":
+                unlogged.append(row)
+        elif row.status == "pending":
+            problems.append(
+                f"{where} was decided by audit event #{event.seq} ({event.action}) but is pending again: it was "
+                "reset outside Steward (rule: a review decision is final)"
+            )
+        elif event.after_hash != review_sql.decision_digest(row):
+            problems.append(
+                f"{where} is now {row.status} by {row.decided_by} but differs from its decision, audit event "
+                f"#{event.seq} ({event.action} by {event.actor}): it was edited outside Steward (rule: every "
+                "governance change is recorded)"
+            )
+    if len(unlogged) > _legacy_decisions(engine, len(unlogged)):
+        for row in unlogged:
+            problems.append(
+                f"review item {row.id} (record {row.record_id}, app {row.app}) is {row.status} by "
+                f"{row.decided_by} but matches no audit event: it was decided outside Steward (rule: decisions "
+                "are made with `steward review approve|reject`)"
+            )
+    return len(rows)
+
+
+def _legacy_decisions(engine: Engine, unlogged: int) -> int:
+    """How many decisions may lack an event: those made before decisions were audited, as the first decision
+    event counted them; every unlogged one while no decision was audited yet (nothing tells them apart)."""
+    with engine.connect() as conn:
+        first = sql.first_event(conn, "review.")
+    if first is None:
+        return unlogged
+    detail = json.loads(first.detail) if isinstance(first.detail, str) else dict(first.detail or {})
+    count = detail.get("legacy_decided", 0)
+    return count if isinstance(count, int) else 0
 
 
 def _sealed(event: Any) -> bool:

@@ -320,6 +320,17 @@ def latest_events(engine: Engine, subject_prefix: str) -> dict[str, Row[Any]]:
         return {row.subject: row for row in conn.execute(query)}
 
 
+def first_event(conn: Connection, action_prefix: str) -> Row[Any] | None:
+    """The oldest audit event whose action starts with `action_prefix` (e.g. the first `review.` decision)."""
+    query = (
+        select(audit_events)
+        .where(audit_events.c.action.startswith(action_prefix))
+        .order_by(audit_events.c.seq)
+        .limit(1)
+    )
+    return conn.execute(query).first()
+
+
 def all_rows(engine: Engine, table: Table) -> list[Row[Any]]:
     with engine.connect() as conn:
         return list(conn.execute(select(table)).all())

@@ -4,7 +4,8 @@ A request whose decision is `escalate` is recorded (status "escalated") and a re
 pointing at the record. The item keeps what a reviewer needs — the stage, the public reasons, the policy
 version and the held text (the answer that was withheld, or the input that was held before the model) — and,
 once decided, who decided, when, and the note; once released, what the client was given. A decision is one
-conditional UPDATE (`WHERE status = 'pending'`), so two reviewers racing cannot both decide. A refused item's
+conditional UPDATE (`WHERE status = 'pending'`), so two reviewers racing cannot both decide; it runs in the
+caller's governance transaction, beside its audit event (`steward.guardrails.review`). A refused item's
 held text is erased: nothing that was refused is kept longer than needed.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    Connection,
     Engine,
     Float,
     ForeignKey,
@@ -24,12 +26,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
     select,
     update,
 )
 
 from steward.errors import InvalidRequest, NotFound
+from steward.store.governance import digest
 from steward.store.schema import ID, NAME, metadata
 
 review_items = Table(
@@ -56,6 +60,8 @@ review_items = Table(
 Index("ix_review_items_status_created_at", review_items.c.status, review_items.c.created_at)
 
 STATUSES = ("pending", "approved", "rejected")
+# What a decision is: the columns its audit event vouches for (`decision_digest`).
+DECISION_COLUMNS = ("id", "record_id", "app", "team", "status", "decided_at", "decided_by", "note")
 
 
 @dataclass(frozen=True)
@@ -157,18 +163,44 @@ def release(engine: Engine, item_id: str, text: str, record_id: str | None) -> R
     return get_item(engine, item_id)
 
 
-def decide(engine: Engine, item_id: str, status: str, by: str, note: str) -> ReviewItem:
-    """Approve or reject a pending item; raises InvalidRequest if it was already decided."""
-    values: dict[str, Any] = {"status": status, "decided_at": time.time(), "decided_by": by, "note": note}
+def decision_digest(item: ReviewItem | Any) -> str:
+    """The digest of an item's decision (who, what, when, why) that its audit event records as after-hash.
+
+    Only the decision's columns: the held and released texts change legitimately later (release, erasure).
+    """
+    m = item.as_dict() if isinstance(item, ReviewItem) else item._mapping
+    return digest({name: m[name] for name in DECISION_COLUMNS})
+
+
+def decision_rows(engine: Engine) -> list[Any]:
+    """Every item's decision columns, for `steward audit verify`."""
+    query = select(*(review_items.c[name] for name in DECISION_COLUMNS)).order_by(review_items.c.created_at)
+    with engine.connect() as connection:
+        return list(connection.execute(query))
+
+
+def count_decided(conn: Connection) -> int:
+    query = select(func.count()).select_from(review_items).where(review_items.c.status != "pending")
+    return int(conn.execute(query).scalar() or 0)
+
+
+def decide(conn: Connection, item_id: str, status: str, by: str, note: str) -> ReviewItem:
+    """Approve or reject a pending item inside the caller's transaction (its audit event commits with it);
+    raises InvalidRequest if it was already decided."""
+    values: dict[str, Any] = {
+        "status": status,
+        "decided_at": float(f"{time.time():.6f}"),  # as stored, so the digest reads back the same
+        "decided_by": by,
+        "note": note,
+    }
     if status == "rejected":
         values["held_text"] = None
-    with engine.begin() as connection:
-        changed = connection.execute(
-            update(review_items)
-            .where(review_items.c.id == item_id, review_items.c.status == "pending")
-            .values(**values)
-        ).rowcount
-    item = get_item(engine, item_id)
+    pending = (review_items.c.id == item_id) & (review_items.c.status == "pending")
+    changed = conn.execute(update(review_items).where(pending).values(**values)).rowcount
+    row = conn.execute(select(review_items).where(review_items.c.id == item_id)).first()
+    if row is None:
+        raise missing(item_id)
+    item = _item(row)
     if changed == 0:
         raise InvalidRequest(
             f"review item {item_id} was already {item.status} by {item.decided_by}; a decision is final."

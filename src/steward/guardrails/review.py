@@ -124,7 +124,12 @@ class ReviewQueue:
         actor = Actor.from_principal(principal)
         item = _visible(self.engine, principal, item_id)
         with audit.transaction(self.engine) as conn:
-            detail: dict[str, Any] = {"record_id": item.record_id, "app": item.app, "decision": status, "note": note}
+            detail: dict[str, Any] = {
+                "record_id": item.record_id,
+                "app": item.app,
+                "decision": status,
+                "note": note,
+            }
             if audit_sql.first_event(conn, "review.") is None:
                 # Items decided before decisions were audited have no event: the first one counts them, so
                 # `steward audit verify` tolerates that many and no more (as `keys_legacy` does for keys).

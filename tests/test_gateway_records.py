@@ -7,6 +7,7 @@ long, a token budget under 50 concurrent requests, conversations of 10,000 turns
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -88,6 +89,18 @@ def test_stream_options_that_is_not_an_object_is_a_400_with_a_record(
     assert runtime.gateway.models.get("scripted-a").history == []  # refused before the upstream
 
 
+def _with_schema(schema: dict[str, object]) -> bytes:
+    format_ = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+    return json.dumps({**HELLO, "model": "demo", "response_format": format_}).encode()
+
+
+def _nested_array_schema(depth: int) -> dict[str, object]:
+    schema: dict[str, object] = {"type": "string"}
+    for _ in range(depth):
+        schema = {"type": "array", "items": schema}
+    return schema
+
+
 @pytest.mark.parametrize(
     ("raw", "status", "says"),
     [
@@ -105,7 +118,16 @@ def test_stream_options_that_is_not_an_object_is_a_400_with_a_record(
             400,
             "number",
         ),
+        (_with_schema({"$ref": "#"}), 400, "refers to itself"),
+        (_with_schema({"allOf": [{"$ref": "#"}]}), 400, "refers to itself"),
+        (
+            _with_schema({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}),
+            400,
+            "refers to itself",
+        ),
+        (_with_schema(_nested_array_schema(300)), 400, "nested too deeply"),
     ],
+    ids=lambda value: value[:48].decode(errors="replace") if isinstance(value, bytes) else str(value),
 )
 def test_every_authenticated_request_gets_a_record(
     live: LiveServer, runtime: Runtime, admin_key: str, raw: bytes, status: int, says: str

@@ -185,6 +185,11 @@ class ChatLane:
         except StewardError as exc:
             await self.gateway.reject(principal, exc, body, auth_ms)
             raise
+        except Exception as exc:  # a bug in reading the body: still a record, and an answer that names it
+            log.exception("unexpected error reading a chat completions body")
+            error = StewardError(f"internal error reading the request ({type(exc).__name__}); see the server log.")
+            await self.gateway.reject(principal, error, body, auth_ms)
+            raise error from exc
         if not chat.stream:
             result = await self.gateway.chat(chat, principal, auth_ms)
             return ORJSONResponse(

@@ -174,6 +174,8 @@ def _schema_problem(schema: dict[str, Any]) -> str | None:
         return exc.message
     except referencing.exceptions.Unresolvable as exc:
         return f"unresolvable $ref: {exc}"
+    except RecursionError:  # `{"$ref": "#"}`, a `$defs` loop, or nesting deeper than Python's stack
+        return "it refers to itself without end or is nested too deeply"
     return None
 
 

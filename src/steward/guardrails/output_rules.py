@@ -143,6 +143,8 @@ def schema_errors(text: str, schema: dict[str, Any]) -> list[str]:
         ]
     except (referencing.exceptions.Unresolvable, re.error) as exc:  # a $ref to nowhere, a pattern Python rejects
         return [f"the schema cannot be applied ({exc}); fix the schema"]
+    except RecursionError:  # a self-referring schema, or an answer nested deeper than the stack allows
+        return ["the answer could not be checked: it or the schema is nested too deeply"]
 
 
 @dataclass

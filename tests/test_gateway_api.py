@@ -226,11 +226,19 @@ models:
   local-tiny:
     backend: llama_cpp
     path: weights/missing-tiny.gguf
+  other-secret:
+    backend: llama_cpp
+    path: weights/other-team-secret.gguf
 apps:
   demo:
     owner: qa@example.com
     purpose: Answer test questions.
     route: [{model: local-tiny}]
+  rival:
+    owner: qa@other.example
+    purpose: Another team's app.
+    team: other
+    route: [{model: other-secret}]
 """
 
 
@@ -250,9 +258,11 @@ def test_readyz_not_ready_names_model_and_path_only_to_admin_and_metrics_keys(tm
         runtime.store.close()
     assert all(response.status_code == 503 for response in seen.values())
     assert seen["developer"].json() == {"status": "not ready"}
-    for role in ("admin", "metrics"):
-        (problem,) = seen[role].json()["problems"]
-        assert "model local-tiny" in problem and "missing-tiny.gguf is missing" in problem
+    (problem,) = seen["admin"].json()["problems"]  # its own team's model, never another team's
+    assert "model local-tiny" in problem and "missing-tiny.gguf is missing" in problem
+    assert "other-team-secret" not in seen["admin"].text
+    problems = seen["metrics"].json()["problems"]  # the one role that spans teams
+    assert len(problems) == 2 and "other-team-secret.gguf is missing" in problems[1]
 
 
 def test_feedback_attaches_to_the_record(live: LiveServer, runtime: Runtime, admin_key: str) -> None:

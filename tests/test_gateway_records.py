@@ -118,6 +118,8 @@ def _nested_array_schema(depth: int) -> dict[str, object]:
             400,
             "number",
         ),
+        (b'{"model": "demo", "messages": [{"role": "user"}]}', 400, "needs `content`"),
+        (b'{"model": "demo", "metadata": false, "messages": [{"role": "user", "content": "x"}]}', 400, "metadata"),
         (_with_schema({"$ref": "#"}), 400, "refers to itself"),
         (_with_schema({"allOf": [{"$ref": "#"}]}), 400, "refers to itself"),
         (
@@ -302,3 +304,36 @@ def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, 
     record = runtime.store.get_record(response.headers["x-steward-record-id"])
     assert record.status == "failed" and record.app == "nope"
     assert "jane@example.com" not in str(record.input)  # no policy of its own says it may be kept
+
+
+def test_an_embeddings_call_gets_a_record_and_is_charged_to_the_budget(live: LiveServer, runtime: Runtime) -> None:
+    secret, key = runtime.store.create_key(role="app", apps=("demo",), token_budget=40)
+    headers = {"Authorization": f"Bearer {secret}"}
+    statuses, record_ids = [], []
+    for _ in range(6):  # "where is gate twelve" is 4 word pieces, [CLS] and [SEP] aside: 8 a call
+        response = httpx.post(
+            f"{live.url}/v1/embeddings", json={"input": ["where is gate twelve"] * 2}, headers=headers, timeout=60
+        )
+        statuses.append(response.status_code)
+        record_ids.append(response.headers.get("x-steward-record-id"))
+    assert statuses[0] == 200 and 429 in statuses and set(statuses) <= {200, 429}
+    assert all(record_ids)  # refused calls too: every authenticated request has its record
+    records = [runtime.store.get_record(record_id) for record_id in record_ids]
+    served = [r for r in records if r.status == "served"]
+    assert len(served) == statuses.count(200) and all(r.app == "(embeddings)" for r in records)
+    assert runtime.store.tokens_used(key.id) == sum(r.usage.total_tokens for r in served) <= 40
+    assert not any(r.input for r in records)  # counts only: the texts are neither kept nor scanned
+
+
+def test_other_routes_bound_their_bodies(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    record_id = _post(live, admin_key, HELLO).headers["x-steward-record-id"]
+    long_comment = {"record_id": record_id, "score": 1, "comment": "x" * 5000}
+    response = httpx.post(f"{live.url}/v1/feedback", json=long_comment, headers=headers)
+    assert response.status_code == 400 and response.json()["error"]["param"] == "comment"
+    huge = {"record_id": record_id, "score": 1, "comment": "x" * (3 * 1024 * 1024)}
+    assert httpx.post(f"{live.url}/v1/feedback", json=huge, headers=headers).status_code == 413
+    too_much = {"input": ["y" * 1000] * 600}
+    response = httpx.post(f"{live.url}/v1/embeddings", json=too_much, headers=headers)
+    assert response.status_code == 413 and "smaller batches" in response.json()["error"]["message"]
+    assert runtime.store.get_record(record_id).feedback == []

@@ -124,10 +124,13 @@ async def _sse(
 
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_API_BODY_BYTES = 2 * 1024 * 1024  # every other route's body (embeddings inputs, feedback)
+MAX_COMMENT_CHARS = 4000
+MAX_EMBEDDING_INPUTS = 2048
+MAX_EMBEDDING_CHARS = 500_000  # all inputs together: the model reads 256 word pieces of each, so longer is waste
 # All headers together. Browsers send up to ~8 KiB (cookies); an API key is 50 characters. uvicorn's
 # httptools parser has no limit of its own, so a megabyte of headers was parsed, looked up and cached.
 MAX_HEADER_BYTES = 32 * 1024
-READYZ_DETAIL_ROLES = ("admin", "metrics")  # who /readyz tells why it is not ready
 _ASGI = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
@@ -208,7 +211,35 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-async def _read_body(receive: Any) -> bytes:
+def _team_problems(problems: list[str], project: Any, team: str) -> list[str]:
+    """Readiness problems an admin of `team` may read: its apps' models' (`model ID: …`), and the rest."""
+    models = {
+        m
+        for app in project.apps.values()
+        if app.team == team
+        for m in [*(r.model for r in app.route), *app.fallback]
+    }
+    return [p for p in problems if not p.startswith("model ") or p[6:].split(":", 1)[0] in models]
+
+
+def _embedding_inputs(body: Any) -> list[str]:
+    texts = body.get("input") if isinstance(body, dict) else None
+    if isinstance(texts, str):
+        texts = [texts]
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+        raise InvalidRequest("`input` must be a string or a non-empty list of strings.", param="input")
+    if len(texts) > MAX_EMBEDDING_INPUTS:
+        raise InvalidRequest(
+            f"`input` has more than {MAX_EMBEDDING_INPUTS} items; send them in batches.", param="input"
+        )
+    if sum(map(len, texts)) > MAX_EMBEDDING_CHARS:
+        raise PayloadTooLarge(
+            f"`input` holds over {MAX_EMBEDDING_CHARS} characters; send them in smaller batches.", param="input"
+        )
+    return texts
+
+
+async def _read_body(receive: Any, limit: int = MAX_BODY_BYTES) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -217,10 +248,8 @@ async def _read_body(receive: Any) -> bytes:
             raise InvalidRequest("the client disconnected before sending the whole body.")
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise PayloadTooLarge(
-                f"the body is over {MAX_BODY_BYTES // (1024 * 1024)} MiB; send a shorter conversation."
-            )
+        if size > limit:
+            raise PayloadTooLarge(f"the body is over {limit // (1024 * 1024)} MiB; send less in one request.")
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -270,11 +299,13 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
         return principal, (time.perf_counter() - t0) * 1000.0
 
     async def json_body(request: Request) -> Any:
-        return _parse_json(await request.body())
+        return _parse_json(await _read_body(request.receive, MAX_API_BODY_BYTES))
 
     @api.get("/v1/models")
     async def list_models(request: Request) -> ORJSONResponse:
         principal, _ = await principal_of(request)
+        if principal.role == "metrics":
+            raise PermissionDenied("metrics keys scrape /metrics and nothing else; list apps with another key.")
         apps = [
             {"id": name, "object": "model", "created": 0, "owned_by": spec.owner}
             for name, spec in gateway.project.apps.items()
@@ -284,32 +315,26 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
 
     @api.post("/v1/embeddings")
     async def embeddings(request: Request) -> ORJSONResponse:
-        principal, _ = await principal_of(request)
+        principal, auth_ms = await principal_of(request)
         if not principal.calls_apps:
             raise PermissionDenied(f"{principal.role} keys cannot call models; use an `app` or `developer` key.")
-        body = await json_body(request)
-        texts = body.get("input") if isinstance(body, dict) else None
-        if isinstance(texts, str):
-            texts = [texts]
-        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-            raise InvalidRequest("`input` must be a string or a non-empty list of strings.", param="input")
-        if len(texts) > 2048:
-            raise InvalidRequest("`input` has more than 2048 items; send them in batches.", param="input")
+        texts = _embedding_inputs(await json_body(request))
         if api.state.embedder is None:
             from steward.models.embeddings import Embedder
 
             api.state.embedder = await asyncio.to_thread(Embedder.shared)
         embedder = api.state.embedder
-        vectors = await asyncio.to_thread(embedder.embed, texts)
-        tokens = sum(embedder.count_tokens(t) for t in texts)
+        vectors, record = await gateway.embed(principal, texts, embedder, auth_ms)
         data = [{"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]
+        tokens = record.usage.total_tokens
         return ORJSONResponse(
             {
                 "object": "list",
                 "data": data,
                 "model": embedder.model_id,
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-            }
+            },
+            headers={"x-steward-record-id": record.id},
         )
 
     @api.post("/v1/feedback")
@@ -321,9 +346,12 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
         score = body.get("score")
         if not isinstance(score, int) or isinstance(score, bool):
             raise InvalidRequest("`score` must be an integer (1 = good, -1 = bad).", param="score")
-        await asyncio.to_thread(
-            gateway.add_feedback, principal, body["record_id"], score, str(body.get("comment", ""))
-        )
+        comment = body.get("comment", "")
+        if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
+            raise InvalidRequest(
+                f"`comment` must be a string of at most {MAX_COMMENT_CHARS} characters.", param="comment"
+            )
+        await asyncio.to_thread(gateway.add_feedback, principal, body["record_id"], score, comment)
         return ORJSONResponse({"ok": True})
 
     @api.get("/v1/reviews/{record_id}")
@@ -352,14 +380,15 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
         """Ready (200) or not (503), for probes that carry no key. Why not names model ids and artefact paths
         of every team, so only an admin or metrics key (the operators of the deployment) is told the problems;
         a key that is sent must still be valid."""
-        detailed = False
+        principal = None
         if request.headers.get("authorization"):
             principal, _ = await principal_of(request)
-            detailed = principal.role in READYZ_DETAIL_ROLES
         problems = await asyncio.to_thread(gateway.readiness)
         body: dict[str, Any] = {"status": "ready" if not problems else "not ready"}
-        if detailed:
+        if principal is not None and principal.role == "metrics":  # the one role that spans teams
             body["problems"] = problems
+        elif principal is not None and principal.role == "admin":  # its own team's models, and the store
+            body["problems"] = _team_problems(problems, gateway.project, principal.team)
         return ORJSONResponse(body, status_code=200 if not problems else 503)
 
     return api

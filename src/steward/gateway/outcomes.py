@@ -87,6 +87,13 @@ class Reservations:
         tokens = estimate_tokens(messages, params.max_tokens)
         self._reserved[record.id] = await asyncio.to_thread(budget.reserve, record.key_id, tokens, record.id)
 
+    async def reserve_tokens(self, record: Record, tokens: int) -> None:
+        """Reserve a known worst case (an embeddings call: its inputs' tokens), as `reserve` does."""
+        budget = self.budget
+        if budget is None or record.key_id is None or not budget.has_budget(record.key_id):
+            return
+        self._reserved[record.id] = await asyncio.to_thread(budget.reserve, record.key_id, tokens, record.id)
+
     async def settle(self, record: Record) -> None:
         """Release the reservation and count the tokens the record charged; on every path, once."""
         reserved = self._reserved.pop(record.id, 0)

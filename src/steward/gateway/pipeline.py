@@ -37,6 +37,7 @@ from steward.types import Decision, Feedback, GenerationParams, Message, Princip
 log = logging.getLogger("steward.requests")
 
 REQUEST_SCHEMA = "the request's response_format schema"
+EMBEDDINGS = "(embeddings)"  # the `app` of an embeddings call's record: it names no app
 
 
 class Guard(Protocol):
@@ -239,6 +240,38 @@ class Gateway:
         self._in_flight += 1
         try:
             await self._fail(record, error, time.perf_counter())
+        finally:
+            self._in_flight -= 1
+
+    async def embed(self, principal: Principal, texts: list[str], embedder: Any, auth_ms: float = 0.0) -> Any:
+        """Serve `POST /v1/embeddings` as a governed request: its own record (counts only: the texts are not
+        kept, nor scanned), its tokens reserved against the key's budget before the work and charged with it."""
+        started = time.perf_counter()
+        record = Record.start(EMBEDDINGS)
+        record.key_id, record.team, record.latency.auth_ms = principal.key_id, principal.team, auth_ms
+        record.explanation = {"embeddings": {"inputs": len(texts), "characters": sum(map(len, texts))}}
+        self._in_flight += 1
+        try:
+            await self.budgets.reserve_tokens(record, sum(len(t) // 3 + 1 for t in texts))
+            t0 = time.perf_counter()
+            vectors = await asyncio.to_thread(embedder.embed, texts)
+            record.latency.model_ms = _ms(t0)
+            record.usage = Usage(sum(embedder.count_tokens(t) for t in texts), 0)
+            record.finish_reason = "stop"
+            record.latency.total_ms = _ms(started) + auth_ms
+            record.finished_at = time.time()
+            await self._store(record)
+            return vectors, record
+        except _Recorded as exc:
+            raise exc.error from exc.__cause__
+        except StewardError as exc:
+            await self._fail(record, exc, started)
+            raise
+        except Exception as exc:
+            error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {record.id}")
+            await self._fail(record, error, started)
+            log.exception("unexpected error in embeddings request %s", record.id)
+            raise error from exc
         finally:
             self._in_flight -= 1
 

@@ -131,6 +131,8 @@ def parse_messages(raw: Any) -> list[Message]:
             raise InvalidRequest(
                 f"messages[{i}].role is {role!r}; use one of {', '.join(ROLES)}.", param=f"messages[{i}].role"
             )
+        if item.get("content") is None and role in ("user", "system"):  # only an assistant turn may carry none
+            raise InvalidRequest(f"messages[{i}] ({role}) needs `content`.", param=f"messages[{i}].content")
         messages.append(Message(role=role, content=_content_text(item.get("content"), i), name=item.get("name")))
     if not any(m.role == "user" for m in messages):
         raise InvalidRequest("`messages` needs at least one message with role `user`.", param="messages")
@@ -233,7 +235,8 @@ def parse_chat_body(body: Any) -> ChatRequest:
     if max_tokens is None:
         max_tokens = _integer(body, "max_tokens", 1, 1_000_000)
     subject = body.get("user")
-    metadata = body.get("metadata") or {}
+    metadata = body.get("metadata")
+    metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):
         raise InvalidRequest("`metadata` must be an object.", param="metadata")
     consent = metadata.get("consent", "true")

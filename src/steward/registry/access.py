@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from steward.errors import NotFound
 from steward.registry import audit
 from steward.registry.identity import Actor
 from steward.store import keys as sql_keys
@@ -54,6 +55,8 @@ def revoke_key(store: Any, actor: Actor, id_or_prefix: str) -> KeyInfo:
     engine = audit.engine_of(store)
     with audit.transaction(store) as conn:
         target = sql_keys.resolve_key(engine, id_or_prefix.strip())
+        if actor.team is not None and target.team != actor.team:  # answered as a key that does not exist
+            raise NotFound(f"no API key {id_or_prefix.strip()!r}; see `steward keys list` for ids and prefixes.")
         actor.require_change(target.team, "API keys")
         if not target.active:
             return target

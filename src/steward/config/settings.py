@@ -22,6 +22,11 @@ class Settings:
         url = os.environ.get("STEWARD_DATABASE_URL") or project.store.url or f"sqlite:///{home / 'steward.db'}"
         return cls(home=home, database_url=url)
 
+    def create_home(self) -> Path:
+        """Create the home folder private to its user (0700): it holds the keys and the records' database."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.home
+
     @property
     def models_dir(self) -> Path:
         return self.home / "models"

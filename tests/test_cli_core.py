@@ -107,3 +107,69 @@ def test_every_example_file_named_in_help_or_readme_exists() -> None:
     assert named, "no example file is named anywhere: the pattern is wrong"
     missing = sorted(path for path in named if not (repo / path).is_file())
     assert not missing, f"help or README names example files that do not exist: {missing}"
+
+
+# ---- the start banner: its snippets run as printed ---------------------------------------------------------
+
+
+def _run_banner_snippets(banner: str, env: dict[str, str]) -> tuple[str, str]:
+    """Run the banner's curl command and its Python snippet with bash, as a user pasting them would."""
+    import subprocess
+
+    curl, python = banner.strip().split("\n\n")[1:]
+    results = []
+    for command in (curl + " --silent --show-error --max-time 30", python):
+        done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+        results.append(done.stdout)
+    return results[0], results[1]
+
+
+def test_the_banner_snippets_work_as_printed_on_first_and_later_starts(live: Any, runtime: Any) -> None:
+    import os
+
+    from steward.cli.core import _admin_key, _snippets
+
+    env = {k: v for k, v in os.environ.items() if k != "STEWARD_API_KEY"} | {"NO_PROXY": "127.0.0.1"}
+    home = runtime.settings.home
+    first = _admin_key(runtime.store, home)
+    assert first is not None
+    for key in (first, None):  # the start that created the key prints it; later ones read it from its file
+        banner = _snippets(live.url, key, "demo", home)
+        curl_out, python_out = _run_banner_snippets(banner, env)
+        assert json.loads(curl_out)["choices"][0]["message"]["content"] == "Hello from A."
+        assert python_out.strip() == "Hello from A."
+    (home / "admin.key").unlink()  # a key of one's own, exported as the banner says
+    banner = _snippets(live.url, None, "demo", home)
+    assert "export STEWARD_API_KEY=" in banner
+    curl_out, python_out = _run_banner_snippets(banner, env | {"STEWARD_API_KEY": first})
+    assert python_out.strip() == "Hello from A."
+
+
+def test_the_banner_says_how_to_get_the_client_and_the_venv_commands(tmp_path: Path) -> None:
+    from steward.cli.core import _client_python
+
+    venv_bin = tmp_path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "activate").write_text("")
+    python = venv_bin / "python"
+    command, before = _client_python(python, has_openai=False, search_path="/usr/bin")
+    assert command == str(python)
+    assert before[0].startswith(f"{python} -m pip install openai")
+    assert f"source {venv_bin}/activate" in before[1]
+    command, before = _client_python(python, has_openai=True, search_path=f"/usr/bin:{venv_bin}")
+    assert before == []  # the client is there and the venv is on PATH: nothing to do first
+
+
+def test_serve_on_a_busy_port_says_so_before_any_banner(project_dir: Path) -> None:
+    import socket
+
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = other_server.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--host", "127.0.0.1", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"port {port} is in use on 127.0.0.1; pass --port or stop the other server." in result.output
+    assert "Steward is serving" not in result.output
+    assert not (project_dir / ".steward" / "admin.key").exists()  # no key printed for a server that never ran

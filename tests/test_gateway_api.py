@@ -209,6 +209,15 @@ def test_metrics_health_and_readiness(live: LiveServer, runtime: Runtime, admin_
     assert httpx.get(f"{live.url}/healthz").json() == {"status": "ok"}
 
 
+def test_metrics_without_a_key_names_the_key_to_create(live: LiveServer) -> None:
+    for headers in ({}, {"Authorization": "Bearer sk-stw-unknown"}):
+        response = httpx.get(f"{live.url}/metrics", headers=headers)
+        assert response.status_code == 401
+        message = response.json()["error"]["message"]
+        assert "/metrics needs a `metrics` key" in message
+        assert "steward keys create --role metrics --name prometheus" in message
+
+
 def test_readyz_answers_probes_without_a_key_and_tells_problems_to_operators_only(
     live: LiveServer, runtime: Runtime, admin_key: str
 ) -> None:

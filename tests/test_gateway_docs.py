@@ -47,6 +47,23 @@ def test_openapi_documents_chat_completions_with_its_request_schema(live: LiveSe
     assert "/v1/models" in document["paths"]  # the FastAPI routes are still there
 
 
+def test_openapi_declares_the_bearer_key_on_exactly_the_routes_that_need_one(live: LiveServer) -> None:  # noqa: F811
+    """Swagger UI shows its Authorize button, and sends the key on "Try it out", only for a declared scheme."""
+    document = httpx.get(f"{live.url}/openapi.json").json()
+    schemes = document["components"]["securitySchemes"]
+    assert [(s["type"], s["scheme"]) for s in schemes.values()] == [("http", "bearer")]
+    assert "steward keys create" in next(iter(schemes.values()))["description"]
+    (name,) = schemes
+    assert document["paths"]["/v1/chat/completions"]["post"]["security"] == [{name: []}]
+    for path, operations in document["paths"].items():  # the document says what the server does without a key
+        for method, operation in operations.items():
+            url = live.url + path.replace("{record_id}", "rec_unknown")
+            status = httpx.request(method, url, json={}).status_code
+            needs_key = {} not in operation.get("security", [{}])
+            assert (status == 401) == needs_key, (method, path, status, operation.get("security"))
+    assert document["paths"]["/readyz"]["get"]["security"] == [{}, {name: []}]  # a key only says why not ready
+
+
 VALID: list[dict[str, Any]] = [
     {"model": "demo", "messages": [{"role": "user", "content": "Hi"}]},
     {

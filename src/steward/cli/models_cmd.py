@@ -63,6 +63,7 @@ def list_models(
 
 
 def _list_catalogue() -> None:
+    context.settings().create_home()  # before models/ would create it 0755: the home holds keys and records
     models_dir = context.settings().models_dir
     table = Table("artefact", "file", "size", "sha256", "licence", "upstream", "packages", "state")
     for art in artefacts.CATALOGUE.values():
@@ -136,6 +137,7 @@ def fetch(
 
     Example: `steward models fetch` (what the apps route to), `steward models fetch smollm2-135m-instruct-q4_1`
     """
+    context.settings().create_home()  # before models/ would create it 0755: the home holds keys and records
     models_dir = context.settings().models_dir
     selected = _artefact_names(names or [])
     if not selected:

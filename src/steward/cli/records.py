@@ -71,6 +71,14 @@ def _summary(record: Record) -> str:
     return text[:60] + ("…" if len(text) > 60 else "")
 
 
+def _say_why_none(key: str | None, filtered: bool) -> None:
+    """An empty list means "no records yet" only when there are none at all; otherwise the filters matched none."""
+    if filtered and tenancy.records_for(context.open_store(), context.principal(key), limit=1):
+        context.err_console.print("no records match these filters; `steward records list` shows the latest.")
+    else:
+        context.err_console.print("no records yet; send a request with `steward ask` or through the API.")
+
+
 @app.command("list")
 def list_records(
     app_name: AppOption = None,
@@ -92,7 +100,7 @@ def list_records(
         )
         return
     if not found:
-        context.err_console.print("no records yet; send a request with `steward ask` or through the API.")
+        _say_why_none(key, filtered=app_name is not None or status is not None)
         return
     table = Table("time", "app", "status", "model", "tokens", "ms", "summary")
     # The id is what `records show` takes: never truncate it; the summary gives way first.

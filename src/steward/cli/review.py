@@ -52,11 +52,21 @@ def list_items(
 ) -> None:
     """List review items, oldest first.
 
-    Example: `steward review list --app claims-bot`
+    Example: `steward review list --app airport-assistant --status all`
     """
-    items = _queue().list(_principal(key), status=None if status == "all" else status, app=app_name, limit=limit)
+    principal = _principal(key)
+    if app_name is not None:
+        from steward.registry.tenancy import require_app
+
+        require_app(context.project(), principal, app_name)
+    items = _queue().list(principal, status=None if status == "all" else status, app=app_name, limit=limit)
     if as_json:
         sys.stdout.write(json.dumps([i.as_dict() for i in items], indent=2) + "\n")
+        return
+    if not items:
+        of_app = f" of {app_name}" if app_name else ""
+        more = "" if status == "all" else f" with status {status} (`--status all` shows every one)"
+        context.err_console.print(f"no review items{of_app}{more}.")
         return
     table = Table("id", "record", "app", "stage", "reasons", "status", "held since")
     for item in items:

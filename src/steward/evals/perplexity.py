@@ -39,7 +39,8 @@ def resolve_gguf(model: str) -> Path:
     from steward.models import artefacts
 
     project = load_project(os.environ.get("STEWARD_CONFIG") or None)
-    models_dir = Settings.resolve(project).models_dir
+    settings = Settings.resolve(project)
+    models_dir = settings.models_dir
     spec = project.models.get(model)
     if spec is not None:
         if spec.backend != "llama_cpp":
@@ -53,9 +54,8 @@ def resolve_gguf(model: str) -> Path:
             f"perplexity model {model!r} is not a .gguf path, a declared model or one of: {known}."
         )
     if not path.is_file():
-        raise ArtefactError(
-            f"model file {path} is missing; run `steward models fetch {spec.artefact if spec else model}`."
-        )
+        fetch = artefacts.fetch_command(spec.artefact if spec and spec.artefact else model, settings.config)
+        raise ArtefactError(f"model file {path} is missing; run `{fetch}`.")
     return path
 
 

@@ -73,7 +73,7 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
         project = load_project(project)
     check_installed_scanners(project)  # before anything is opened; the same message as `steward config check`
     settings = settings or Settings.resolve(project)
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.create_home()
     synchronous = project.store.synchronous if settings.database_url.startswith("sqlite") else None
     store = Store.open(settings.database_url, synchronous=synchronous)
     metrics = Metrics()

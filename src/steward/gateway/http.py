@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from steward.errors import (
+    AuthenticationError,
     HeadersTooLarge,
     InvalidRequest,
     MethodNotAllowed,
@@ -131,6 +132,10 @@ MAX_EMBEDDING_CHARS = 500_000  # all inputs together: the model reads 256 word p
 # All headers together. Browsers send up to ~8 KiB (cookies); an API key is 50 characters. uvicorn's
 # httptools parser has no limit of its own, so a megabyte of headers was parsed, looked up and cached.
 MAX_HEADER_BYTES = 32 * 1024
+METRICS_KEY_HINT = (
+    "/metrics needs a `metrics` key: send one (steward keys create --role metrics --name prometheus) "
+    "as `Authorization: Bearer <key>`."
+)
 _ASGI = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
@@ -363,7 +368,10 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
     @api.get("/metrics")
     async def metrics(request: Request) -> Response:
         """Prometheus text; it names every team's apps and models, so only a `metrics` key may scrape it."""
-        principal, _ = await principal_of(request)
+        try:
+            principal, _ = await principal_of(request)
+        except AuthenticationError as exc:  # a scraper set up without a key: name the key it needs
+            raise AuthenticationError(f"{exc.message} {METRICS_KEY_HINT}") from None
         if principal.role != "metrics":
             raise PermissionDenied(
                 "/metrics needs a metrics key (it spans every team): create one with "

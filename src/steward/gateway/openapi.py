@@ -149,6 +149,31 @@ CHAT_ROUTE = APIRoute(
 )
 
 
+BEARER = "apiKey"
+# Routes a probe calls without a key; every other route needs one, so a route added later is documented as
+# keyed unless it is named here. /readyz takes a key only to say why it is not ready.
+KEYLESS = frozenset({"/healthz"})
+KEY_OPTIONAL = frozenset({"/readyz"})
+
+
+def _declare_bearer_key(document: dict[str, Any]) -> None:
+    """The bearer key scheme, required on the routes that need a key: Swagger UI's Authorize button then sends
+    `Authorization: Bearer <key>` with every "Try it out" (the handlers read the header themselves, so FastAPI
+    cannot see that they need it)."""
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[BEARER] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "API key from `steward keys create` (sent as `Authorization: Bearer sk-stw-...`)",
+    }
+    for path, operations in document.get("paths", {}).items():
+        if path in KEYLESS:
+            continue
+        required: list[dict[str, list[str]]] = [{BEARER: []}]
+        for operation in operations.values():
+            operation["security"] = [{}, *required] if path in KEY_OPTIONAL else required
+
+
 def offline_docs(api: FastAPI) -> None:
     """/docs from local assets, and an OpenAPI document that includes the chat route."""
     import fastapi_offline
@@ -179,6 +204,7 @@ def offline_docs(api: FastAPI) -> None:
             # FastAPI documents a 422 for any body it validates; the chat lane answers a bad body with a 400
             chat = api.openapi_schema["paths"]["/v1/chat/completions"]["post"]
             chat["responses"].pop("422", None)
+            _declare_bearer_key(api.openapi_schema)
         return api.openapi_schema
 
     api.openapi = document  # type: ignore[method-assign]

@@ -38,7 +38,7 @@ def _installation_key(home: Path) -> bytes:
         return configured.encode()
     path = home / "guardrails.key"
     if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)  # as Settings.create_home: it holds keys
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))

@@ -340,6 +340,23 @@ def fetch(
     return target
 
 
+def fetch_command(name: str, config: Path | None = None) -> str:
+    """The command that fetches artefact `name` into the folder where `config`'s project looks for it.
+
+    `steward` reads the steward.yaml it finds from the working folder, so another project's file is named with
+    `--config` (an eval suite's `project:` is not the one found from the repository). `make run` is never
+    suggested: it fetches only the demo's models, into the repository's own `.steward`.
+    """
+    import shlex
+
+    from steward.config.loader import find_project_file
+
+    if config is None or find_project_file() == config:
+        return f"steward models fetch {name}"
+    shown = config.relative_to(Path.cwd()) if config.is_relative_to(Path.cwd()) else config
+    return f"steward --config {shlex.quote(str(shown))} models fetch {name}"
+
+
 @dataclass(frozen=True, slots=True)
 class ModelFile:
     """Where a declared llama.cpp model's file is and what it must hash to."""
@@ -348,16 +365,20 @@ class ModelFile:
     sha256: str | None
     size: int | None
     artefact: Artefact | None
+    config: Path | None = None  # the project's steward.yaml, to name in the fetch command
 
     @property
     def fix(self) -> str:
         if self.artefact is not None:
-            return f"delete it and run `steward models fetch {self.artefact.name}` (or `make run`)"
+            return f"delete it and run `{fetch_command(self.artefact.name, self.config)}`"
         return "replace it with the declared file or correct `sha256:` in steward.yaml"
 
 
-def model_file(spec: ModelSpec, models_dir: Path, root: Path | None = None) -> ModelFile:
-    """Resolve a spec's `artefact:` (under `models_dir`) or `path:` (relative to the project `root`)."""
+def model_file(
+    spec: ModelSpec, models_dir: Path, root: Path | None = None, config: Path | None = None
+) -> ModelFile:
+    """Resolve a spec's `artefact:` (under `models_dir`) or `path:` (relative to the project `root`); `config`
+    (the project's steward.yaml) is named in the command that fetches a missing artefact."""
     if spec.artefact:
         art = get(spec.artefact)
         if spec.sha256 and spec.sha256 != art.sha256:
@@ -365,7 +386,7 @@ def model_file(spec: ModelSpec, models_dir: Path, root: Path | None = None) -> M
                 f"steward.yaml declares sha256 {spec.sha256} for artefact {art.name}, whose catalogue sha256 is "
                 f"{art.sha256}; remove `sha256:` or correct it."
             )
-        return ModelFile(Path(models_dir) / art.file, art.sha256, art.size, art)
+        return ModelFile(Path(models_dir) / art.file, art.sha256, art.size, art, config)
     if not spec.path:
         raise ArtefactError("this model declares neither `artefact:` nor `path:`; declare one in steward.yaml.")
     path = Path(spec.path).expanduser()
@@ -378,10 +399,8 @@ def ensure_present(model_id: str, file: ModelFile) -> str:
     """Check a model's file before loading it (sidecar-cached hash); return its sha256."""
     if not file.path.is_file():
         if file.artefact is not None:
-            raise ArtefactError(
-                f"model {model_id!r}: {file.path} is missing; run `steward models fetch {file.artefact.name}` "
-                "(or `make run`)."
-            )
+            fetch = fetch_command(file.artefact.name, file.config)
+            raise ArtefactError(f"model {model_id!r}: {file.path} is missing; run `{fetch}`.")
         raise ArtefactError(f"model {model_id!r}: {file.path} does not exist; correct `path:` in steward.yaml.")
     if file.sha256 is None:
         return file_sha256(file.path)

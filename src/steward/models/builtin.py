@@ -20,7 +20,7 @@ def create_llama(model_id: str, spec: ModelSpec, settings: Settings) -> ModelBac
     from steward.models.artefacts import ensure_present, model_file
     from steward.models.llama import LlamaModel
 
-    file = model_file(spec, settings.models_dir)
+    file = model_file(spec, settings.models_dir, config=settings.config)
     sha256 = ensure_present(model_id, file)
     return LlamaModel(
         model_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from steward.config import Project, Settings
 from steward.errors import StewardError
-from steward.models.artefacts import model_file
+from steward.models.artefacts import fetch_command, model_file
 
 
 def model_problems(project: Project, settings: Settings) -> list[str]:
@@ -16,11 +16,11 @@ def model_problems(project: Project, settings: Settings) -> list[str]:
         if spec.backend != "llama_cpp":
             continue
         try:
-            file = model_file(spec, settings.models_dir, project.root)
+            file = model_file(spec, settings.models_dir, project.root, settings.config)
         except StewardError as exc:
             problems.append(f"model {model_id}: {exc.message}")
             continue
         if not file.path.is_file():
-            fix = f"run `steward models fetch {spec.artefact}`" if spec.artefact else "correct `path:`"
-            problems.append(f"model {model_id}: {file.path} is missing; {fix} (or `make run`).")
+            fix = f"run `{fetch_command(spec.artefact, settings.config)}`" if spec.artefact else "correct `path:`"
+            problems.append(f"model {model_id}: {file.path} is missing; {fix}.")
     return problems

@@ -76,6 +76,14 @@ def apps_for(project: Project, who: Actor | Principal) -> list[str]:
     return [name for name, spec in project.apps.items() if actor.may_read(spec.team)]
 
 
+def require_app(project: Project, who: Actor | Principal, app: str) -> None:
+    """Refuse a filter on an app the caller has no such app of (unknown, or another team's: the same answer,
+    as for the chat API), naming the apps it has, rather than answer an empty list that looks like "none yet"."""
+    mine = sorted(apps_for(project, who))
+    if app not in mine:
+        raise NotFound(f"unknown app {app!r}; your apps are: {', '.join(mine) or 'none'}.", param="app")
+
+
 def check_key_apps(project: Project, team: str, role: str, apps: Iterable[str]) -> None:
     """Refuse a key scoped to apps its team does not have (it could never call them): name the team's apps."""
     apps = list(apps)

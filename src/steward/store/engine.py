@@ -10,6 +10,8 @@ psycopg 3 driver that Steward ships with.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -59,7 +61,7 @@ def make_engine(url: str, *, synchronous: str | None = None) -> Engine:
     assert parsed.database is not None
     database = Path(parsed.database).expanduser()
     try:
-        database.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(database)
     except OSError as exc:
         raise StoreError(
             f"cannot create the folder for {database} ({exc}); set STEWARD_HOME to a writable one."
@@ -68,6 +70,19 @@ def make_engine(url: str, *, synchronous: str | None = None) -> Engine:
     engine = create_engine(parsed, connect_args={"timeout": 30.0, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas(level))
     return engine
+
+
+def _create_private(database: Path) -> None:
+    """Create the database file mode 0600 (and a missing folder 0700) before SQLite does.
+
+    Records may hold personal data, yet SQLite creates files 0644 (less the umask); it gives the -wal and -shm
+    files the database file's own mode, so creating the (empty, valid) file first covers all three.
+    """
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if database.exists():
+        return
+    with contextlib.suppress(FileExistsError):  # another process created it meanwhile
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _synchronous_level(from_url: Any, given: str | None) -> str:

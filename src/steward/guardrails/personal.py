@@ -47,6 +47,7 @@ NOT_NAMES = {
     "caller", "the", "a", "an", "and", "or", "i", "we", "you", "thanks", "please", "sorry", "yes", "no", "ok",
     "travelling", "flying", "calling", "writing", "here", "not", "just", "also", "still", "sure", "afraid",
 }  # fmt: skip
+GROUP_WORDS = {"team", "group", "support", "department", "staff", "office", "desk", "service", "services", "company"}
 _WORD = re.compile(r"[^\W\d_][\w'’\-.]*")
 
 
@@ -91,6 +92,9 @@ def _name_after(text: str, at: int) -> tuple[int, int] | None:
         position = _skip_spaces(text, match.end())
         if position == match.end() or "\n" in text[match.end() : position]:
             break  # a name does not run on without a space, or onto the next line
+    after = _WORD.match(text, _skip_spaces(text, end)) if start >= 0 else None
+    if after is not None and after.group(0).lower().rstrip(".") in GROUP_WORDS:
+        return None  # "Dear Mende team": an organisation, not a person
     return (start, end) if start >= 0 else None
 
 
@@ -224,6 +228,26 @@ POSTCODE_FORMATS = [
 ]
 
 
+class PastDateRecognizer(PatternRecognizer):
+    """DATE_OF_BIRTH, weaker: a full date at least `years` years in the past. Travel and claim dates are recent
+    or ahead; in a conversation with a service, a date decades back is nearly always someone's birth date."""
+
+    def __init__(self, years: int = 5, score: float = 0.5) -> None:
+        super().__init__("DATE_OF_BIRTH", [rf"(?P<value>\b{DATE})"], score, "PastDateRecognizer")
+        self.years = years
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        from datetime import date
+
+        latest = date.today().year - self.years
+        results = []
+        for result in super().analyze(text, entities, nlp_artifacts):
+            year = re.search(r"(?:19|20)\d{2}", text[result.start : result.end])
+            if year is not None and 1900 <= int(year.group(0)) <= latest:
+                results.append(result)
+        return results
+
+
 def personal_recognizers() -> list[EntityRecognizer]:
     return [
         ContextNameRecognizer(),
@@ -231,6 +255,7 @@ def personal_recognizers() -> list[EntityRecognizer]:
         PatternRecognizer("STREET_ADDRESS", [ADDRESS_CONTEXT.pattern], 0.6, "AddressContextRecognizer"),
         PatternRecognizer("ZIP_CODE", POSTCODE_FORMATS, 0.6, "PostcodeRecognizer"),
         PatternRecognizer("DATE_OF_BIRTH", [DATE_OF_BIRTH], 0.85, "DateOfBirthRecognizer"),
+        PastDateRecognizer(),
         PatternRecognizer("AGE", AGES, 0.6, "AgeRecognizer"),
         PatternRecognizer("NATIONALITY", NATIONALITY, 0.6, "NationalityRecognizer"),
         PatternRecognizer("ID_NUMBER", [ID_NUMBER], 0.7, "IdNumberRecognizer"),

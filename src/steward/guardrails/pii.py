@@ -144,9 +144,26 @@ def default_entities() -> list[str]:
     return sorted(analyzer().supported - NOT_BY_DEFAULT)
 
 
+# Speaker labels of transcripts and chats ("Caller: …"), which the small spaCy model tags as people.
+ROLE_WORDS = frozenset(
+    {"agent", "caller", "customer", "user", "assistant", "operator", "representative", "guest", "client", "support"}
+)
+
+
 def _not_a_name(span: str) -> bool:
     """The small spaCy model tags flight numbers and codes (BA117, QX7P2M) as people; names have no digits."""
-    return any(c.isdigit() for c in span) or (span.isupper() and len(span) <= 8)
+    return any(c.isdigit() for c in span) or (span.isupper() and len(span) <= 8) or span.lower() in ROLE_WORDS
+
+
+def _not_a_url(span: str) -> bool:
+    """Presidio's URL pattern ignores case, so company suffixes such as "S.Com." or "S.Coop." match; a bare
+    domain (no scheme, no "www.") whose last label is capitalised is not a link."""
+    lower = span.lower()
+    return not (lower.startswith(("http", "www.")) or "/" in span) and span.rsplit(".", 1)[-1][:1].isupper()
+
+
+def _dropped(kind: str, span: str) -> bool:
+    return (kind == "PERSON" and _not_a_name(span)) or (kind == "URL" and _not_a_url(span))
 
 
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:
@@ -180,7 +197,7 @@ class PiiScanner:
         for result in analyzer().analyze(text, self._entities, self.language):
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
-            if result.entity_type == "PERSON" and _not_a_name(text[result.start : result.end]):
+            if _dropped(result.entity_type, text[result.start : result.end]):
                 continue
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
             findings.append(

@@ -80,7 +80,7 @@ class FastPhoneRecognizer(EntityRecognizer):
     def load(self) -> None:
         return None
 
-    def _valid(self, candidate: str) -> bool:
+    def _valid(self, candidate: str, context: bool = False) -> bool:
         import phonenumbers
 
         candidate = self.EXTENSION.sub("", candidate).replace("(0)", "")
@@ -92,19 +92,24 @@ class FastPhoneRecognizer(EntityRecognizer):
         regions = (None,) if candidate.startswith("+") else self.REGIONS
         for region in regions:
             try:
-                if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
-                    return True
+                number = phonenumbers.parse(candidate, region)
             except phonenumbers.NumberParseException:
                 continue
+            # A number written with its country code, or one the text calls a phone number, needs only a length
+            # the country's plan allows (new or unlisted area codes are not "valid" to libphonenumber).
+            check = phonenumbers.is_possible_number if (region is None or context) else phonenumbers.is_valid_number
+            if check(number):
+                return True
         return False
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = []
         for match in self.CANDIDATE.finditer(text):
             candidate = match.group(0).rstrip(" -./")
-            if self._valid(candidate):
-                start = match.start()
-                score = 0.75 if self.CONTEXT.search(text, max(0, start - 40), start) else 0.4
+            start = match.start()
+            context = self.CONTEXT.search(text, max(0, start - 40), start) is not None
+            if self._valid(candidate, context):
+                score = 0.75 if context else 0.4
                 results.append(RecognizerResult("PHONE_NUMBER", start, start + len(candidate), score))
         return results
 

@@ -258,5 +258,6 @@ def personal_recognizers() -> list[EntityRecognizer]:
         PastDateRecognizer(),
         PatternRecognizer("AGE", AGES, 0.6, "AgeRecognizer"),
         PatternRecognizer("NATIONALITY", NATIONALITY, 0.6, "NationalityRecognizer"),
-        PatternRecognizer("ID_NUMBER", [ID_NUMBER], 0.7, "IdNumberRecognizer"),
+        # Below the country recognisers (UK NINO 0.5, checksummed ids 1.0): where both match, the precise type wins.
+        PatternRecognizer("ID_NUMBER", [ID_NUMBER], 0.45, "IdNumberRecognizer"),
     ]

@@ -84,14 +84,17 @@ def _name_after(text: str, at: int) -> tuple[int, int] | None:
         if word.lower() in PARTICLES and start >= 0:
             position = _skip_spaces(text, match.end())
             continue
-        if not word[:1].isupper() or word.lower() in NOT_NAMES or word.lower() in DEMONYMS or word.isupper():
+        initial = len(word) == 1
+        if not word[:1].isupper() or word.lower() in NOT_NAMES or word.lower() in DEMONYMS or (
+            word.isupper() and not initial
+        ):
             break
         start = match.start() if start < 0 else start
         end = match.start() + len(word)
         words += 1
         position = _skip_spaces(text, match.end())
-        if position == match.end() or "\n" in text[match.end() : position]:
-            break  # a name does not run on without a space, or onto the next line
+        if position == match.end() or "\n" in text[match.end() : position] or (match.group(0)[-1] in ".'’" and not initial):
+            break  # a name does not run on without a space, onto the next line, or past a full stop
     after = _WORD.match(text, _skip_spaces(text, end)) if start >= 0 else None
     if after is not None and after.group(0).lower().rstrip(".") in GROUP_WORDS:
         return None  # "Dear Mende team": an organisation, not a person
@@ -251,7 +254,9 @@ class PastDateRecognizer(PatternRecognizer):
 def personal_recognizers() -> list[EntityRecognizer]:
     return [
         ContextNameRecognizer(),
-        PatternRecognizer("STREET_ADDRESS", ADDRESS_PATTERNS, 0.6, "StreetAddressRecognizer"),
+        # Above spaCy's names (0.85): street names are often people's names ("Viale Sermonti", "rue Clémence
+        # Samson"), and the address that holds them is the span to report.
+        PatternRecognizer("STREET_ADDRESS", ADDRESS_PATTERNS, 0.9, "StreetAddressRecognizer"),
         PatternRecognizer("STREET_ADDRESS", [ADDRESS_CONTEXT.pattern], 0.6, "AddressContextRecognizer"),
         PatternRecognizer("ZIP_CODE", POSTCODE_FORMATS, 0.6, "PostcodeRecognizer"),
         PatternRecognizer("DATE_OF_BIRTH", [DATE_OF_BIRTH], 0.85, "DateOfBirthRecognizer"),

@@ -38,7 +38,7 @@ AIRPORTS = [
     "Heathrow", "Gatwick", "Schiphol", "Charles de Gaulle", "JFK", "Frankfurt Airport", "Madrid-Barajas",
     "Fiumicino", "Dublin Airport", "Munich Airport", "Orly", "Malpensa", "Newark", "Barcelona El Prat",
 ]  # fmt: skip
-MONTHS = "January February March April May June July August September October November December".split()
+MONTHS = [date(2000, m, 1).strftime("%B") for m in range(1, 13)]  # English names, whatever the locale
 
 # Templates: {TYPE} slots, filled by `_value`; `|` separates the lines of a form. Types ending in "!" are
 # distractors (not personal). Written for this set; not changed after any score was seen.

@@ -1,4 +1,4 @@
-"""The span matching rules of `steward guard eval pii` on hand-made spans: exact, overlap, any type, distractors."""
+"""Span matching rules of `steward guard eval pii` on hand-made spans: exact, overlap, any type, distractors."""
 
 from __future__ import annotations
 

@@ -100,7 +100,8 @@ def evaluate(
         str, typer.Option("--match", help="PII: exact (same boundaries) or overlap (a shared character).")
     ] = "exact",
     presidio: Annotated[
-        bool, typer.Option("--presidio", help="PII: also score stock Presidio (same spaCy model) on the same rows.")
+        bool,
+        typer.Option("--presidio", help="PII: also score stock Presidio (same spaCy model) on the same rows."),
     ] = False,
     threshold: Annotated[
         float | None,

@@ -36,6 +36,7 @@ DEFAULT_RULES: dict[str, type[Rule]] = {
     "secrets": SecretsRule,
 }
 
+
 def read_rows(path: Path, pii: bool) -> list[dict[str, Any]]:
     """Rows of a JSONL file, validated; errors name `file:line` and what the row should look like."""
     if not path.is_file():

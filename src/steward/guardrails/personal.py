@@ -47,7 +47,18 @@ NOT_NAMES = {
     "caller", "the", "a", "an", "and", "or", "i", "we", "you", "thanks", "please", "sorry", "yes", "no", "ok",
     "travelling", "flying", "calling", "writing", "here", "not", "just", "also", "still", "sure", "afraid",
 }  # fmt: skip
-GROUP_WORDS = {"team", "group", "support", "department", "staff", "office", "desk", "service", "services", "company"}
+GROUP_WORDS = {
+    "team",
+    "group",
+    "support",
+    "department",
+    "staff",
+    "office",
+    "desk",
+    "service",
+    "services",
+    "company",
+}
 _WORD = re.compile(r"[^\W\d_][\w'’\-.]*")
 
 
@@ -85,15 +96,22 @@ def _name_after(text: str, at: int) -> tuple[int, int] | None:
             position = _skip_spaces(text, match.end())
             continue
         initial = len(word) == 1
-        if not word[:1].isupper() or word.lower() in NOT_NAMES or word.lower() in DEMONYMS or (
-            word.isupper() and not initial
+        if (
+            not word[:1].isupper()
+            or word.lower() in NOT_NAMES
+            or word.lower() in DEMONYMS
+            or (word.isupper() and not initial)
         ):
             break
         start = match.start() if start < 0 else start
         end = match.start() + len(word)
         words += 1
         position = _skip_spaces(text, match.end())
-        if position == match.end() or "\n" in text[match.end() : position] or (match.group(0)[-1] in ".'’" and not initial):
+        if (
+            position == match.end()
+            or "\n" in text[match.end() : position]
+            or (match.group(0)[-1] in ".'’" and not initial)
+        ):
             break  # a name does not run on without a space, onto the next line, or past a full stop
     after = _WORD.match(text, _skip_spaces(text, end)) if start >= 0 else None
     if after is not None and after.group(0).lower().rstrip(".") in GROUP_WORDS:
@@ -263,6 +281,7 @@ def personal_recognizers() -> list[EntityRecognizer]:
         PastDateRecognizer(),
         PatternRecognizer("AGE", AGES, 0.6, "AgeRecognizer"),
         PatternRecognizer("NATIONALITY", NATIONALITY, 0.6, "NationalityRecognizer"),
-        # Below the country recognisers (UK NINO 0.5, checksummed ids 1.0): where both match, the precise type wins.
+        # Below the country recognisers (UK NINO 0.5, checksummed ids 1.0): where both match, the precise type
+        # wins.
         PatternRecognizer("ID_NUMBER", [ID_NUMBER], 0.45, "IdNumberRecognizer"),
     ]

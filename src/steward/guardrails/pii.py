@@ -146,7 +146,18 @@ def default_entities() -> list[str]:
 
 # Speaker labels of transcripts and chats ("Caller: …"), which the small spaCy model tags as people.
 ROLE_WORDS = frozenset(
-    {"agent", "caller", "customer", "user", "assistant", "operator", "representative", "guest", "client", "support"}
+    {
+        "agent",
+        "caller",
+        "customer",
+        "user",
+        "assistant",
+        "operator",
+        "representative",
+        "guest",
+        "client",
+        "support",
+    }
 )
 
 

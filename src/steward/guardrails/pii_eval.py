@@ -38,7 +38,7 @@ class Span:
 
 @dataclass
 class Tally:
-    """Counts for one type: gold spans matched/missed, findings matched/unmatched, rows for the false-alarm rate."""
+    """Counts for one type: gold spans matched/missed, findings matched/unmatched, rows for false alarms."""
 
     gold_hit: int = 0
     gold_miss: int = 0
@@ -159,7 +159,10 @@ class StockPresidio:
 
         _offline_tldextract()
         provider = NlpEngineProvider(
-            nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}]}
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+            }
         )
         self.engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
 

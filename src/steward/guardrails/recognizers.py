@@ -97,7 +97,9 @@ class FastPhoneRecognizer(EntityRecognizer):
                 continue
             # A number written with its country code, or one the text calls a phone number, needs only a length
             # the country's plan allows (new or unlisted area codes are not "valid" to libphonenumber).
-            check = phonenumbers.is_possible_number if (region is None or context) else phonenumbers.is_valid_number
+            check = (
+                phonenumbers.is_possible_number if (region is None or context) else phonenumbers.is_valid_number
+            )
             if check(number):
                 return True
         return False

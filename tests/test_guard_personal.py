@@ -77,3 +77,8 @@ def test_postcodes_dates_of_birth_ages_nationalities_and_ids(pii: PiiScanner) ->
 def test_places_flights_and_travel_dates_are_not_personal(pii: PiiScanner) -> None:
     text = "Flight LH902 from Heathrow to Madrid leaves on 12 March 2026 at 10:45 from gate B12; it takes 2 hours."
     assert found(pii, text) == set()
+
+
+def test_a_link_is_reported_to_the_end_of_its_top_level_domain(pii: PiiScanner) -> None:
+    spans = found(pii, "Our site is www.hutchinson.biz and the shop is https://van.biz/shop, see you.")
+    assert ("URL", "www.hutchinson.biz") in spans and ("URL", "https://van.biz/shop") in spans

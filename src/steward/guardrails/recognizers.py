@@ -66,7 +66,10 @@ class FastPhoneRecognizer(EntityRecognizer):
     context word such as "phone" or "call" shortly before).
     """
 
-    CANDIDATE = re.compile(r"(?<![\w+\-/])\+?\(?\d[\d \t().\-/]{5,20}\d(?![\w])")
+    CANDIDATE = re.compile(r"(?<![\w+\-/])\+?\(?\d[\d \t().\-/]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w])")
+    # Written forms libphonenumber does not parse as they stand: an extension ("x3554"), the trunk zero kept in
+    # brackets after the country code ("+49(0) 30…"), the international prefix as "00" instead of "+".
+    EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
     CONTEXT = re.compile(r"\b(phone|telephone|tel|mobile|cell|call|ring|text|whatsapp|number|contact)\b", re.I)
     REGIONS = ("GB", "US", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "CA", "AU", "IL", "BR")
     DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
@@ -77,28 +80,38 @@ class FastPhoneRecognizer(EntityRecognizer):
     def load(self) -> None:
         return None
 
-    def _valid(self, candidate: str) -> bool:
+    def _valid(self, candidate: str, context: bool = False) -> bool:
         import phonenumbers
 
+        candidate = self.EXTENSION.sub("", candidate).replace("(0)", "")
+        if candidate.startswith("00"):
+            candidate = "+" + candidate[2:]
         digits = sum(c.isdigit() for c in candidate)
         if not 7 <= digits <= 15 or self.DATE.fullmatch(candidate.strip("()")):
             return False
         regions = (None,) if candidate.startswith("+") else self.REGIONS
         for region in regions:
             try:
-                if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
-                    return True
+                number = phonenumbers.parse(candidate, region)
             except phonenumbers.NumberParseException:
                 continue
+            # A number written with its country code, or one the text calls a phone number, needs only a length
+            # the country's plan allows (new or unlisted area codes are not "valid" to libphonenumber).
+            check = (
+                phonenumbers.is_possible_number if (region is None or context) else phonenumbers.is_valid_number
+            )
+            if check(number):
+                return True
         return False
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = []
         for match in self.CANDIDATE.finditer(text):
             candidate = match.group(0).rstrip(" -./")
-            if self._valid(candidate):
-                start = match.start()
-                score = 0.75 if self.CONTEXT.search(text, max(0, start - 40), start) else 0.4
+            start = match.start()
+            context = self.CONTEXT.search(text, max(0, start - 40), start) is not None
+            if self._valid(candidate, context):
+                score = 0.75 if context else 0.4
                 results.append(RecognizerResult("PHONE_NUMBER", start, start + len(candidate), score))
         return results
 

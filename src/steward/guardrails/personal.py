@@ -1,0 +1,287 @@
+"""Recognisers for personal data that Presidio's English defaults miss or only find by accident.
+
+Measured on a held-out multi-locale set (`scripts/make_pii_heldout.py`, docs/cards/pii.md), spaCy's small model
+tags many non-English names as organisations, places or nationalities, and stock Presidio "finds" addresses, ages
+and postcodes only because it reports every place and date. Steward does not report places, organisations or bare
+dates by default (a city or an airport is not personal data), so these recognisers find the personal ones by
+their shape and by the words around them, in every locale the set covers:
+
+- `ContextNameRecognizer`: capitalised words after words that introduce a person ("my name is", "Dear", "Mr",
+  "my husband", "Full name:", "Kind regards,"), whatever label spaCy gave them;
+- `StreetAddressRecognizer`: a house number with a street type (English/USPS suffixes, French, Spanish, Italian
+  lead words, German and Dutch compounds), or what follows "Address:" / "I live at" when it holds a number;
+- postcodes after a postcode word, in the "street, 12345 City" position, or in the UK format;
+- dates of birth (a date near "born", "date of birth", "DOB"), ages tied to a person ("aged 34", "34 years
+  old", "Age: 34", "she's 34", "Anna (34)"), nationalities (a demonym next to "nationality", "citizen", "I'm"),
+  and identity numbers after the words that name them (passport, ID, national insurance, SSN, BSN, DNI…).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Herr|Frau|Mme|Mlle|M|Sr|Sra|Sig|Sig\.ra|Dhr|Mevr)\.?"
+RELATIONS = (
+    r"husband|wife|son|daughter|mum|mom|mother|father|dad|brother|sister|colleague|friend|partner|boss|manager|"
+    r"child|kid|grandmother|grandfather|grandma|grandpa|granddaughter|grandson|uncle|aunt|cousin|boyfriend|"
+    r"girlfriend|fianc[ée]e?|nephew|niece|neighbour|neighbor|assistant|employee|client|tenant|landlord|"
+    r"passenger|patient"
+)
+NAME_CUES = re.compile(
+    r"(?i:\b(?:my|our|the|his|her)\s+name\s+is|\bname['’]s|\bI['’]m|\bI\s+am|\bthis\s+is|\bit['’]s|\bit\s+is|"
+    r"\bcall\s+me|\bask\s+for|\bspeaking\s+(?:with|to)|\bspeak\s+(?:with|to)|\btalk\s+to|\bdear|\bhi|\bhello|"
+    r"\bthanks,|\bthank\s+you,|\bregards,|\bsincerely,|\bbest,|\bcheers,|\bsigned,?|"
+    r"\b(?:full\s+|first\s+|last\s+|given\s+|family\s+|passenger\s+|contact\s+|customer\s+)?name\s*:|"
+    r"\bsurname\s*:|\bpassenger\s*:|\bcontact\s*:|\baccount\s+holder:?|\bcard\s*holder:?|"
+    r"\bname\s+on\s+(?:the\s+)?card:?|\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?)\s+"
+    r"|\b" + TITLES + r"\s+"
+)
+PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "das", "le", "la", "y"}
+PARTICLES |= {"bin", "al", "ter", "ten", "zu", "e", "d'", "di'"}
+NOT_NAMES = {
+    "sir", "madam", "team", "all", "customer", "customers", "service", "support", "everyone", "there", "agent",
+    "caller", "the", "a", "an", "and", "or", "i", "we", "you", "thanks", "please", "sorry", "yes", "no", "ok",
+    "travelling", "flying", "calling", "writing", "here", "not", "just", "also", "still", "sure", "afraid",
+}  # fmt: skip
+GROUP_WORDS = {
+    "team",
+    "group",
+    "support",
+    "department",
+    "staff",
+    "office",
+    "desk",
+    "service",
+    "services",
+    "company",
+}
+_WORD = re.compile(r"[^\W\d_][\w'’\-.]*")
+
+
+class ContextNameRecognizer(EntityRecognizer):
+    """PERSON: up to five name words (particles such as "van", "de" inside) right after a word that introduces a
+    person."""
+
+    def __init__(self, score: float = 0.85) -> None:
+        self.score = score
+        super().__init__(supported_entities=["PERSON"], name="ContextNameRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        return None
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        results = []
+        for cue in NAME_CUES.finditer(text):
+            span = _name_after(text, cue.end())
+            if span is not None:
+                results.append(RecognizerResult("PERSON", span[0], span[1], self.score))
+        return results
+
+
+def _name_after(text: str, at: int) -> tuple[int, int] | None:
+    """The span of the capitalised words that start at `at`, or None."""
+    start = end = -1
+    words = 0
+    position = at
+    while words < 5:
+        match = _WORD.match(text, position)
+        if match is None:
+            break
+        word = match.group(0).rstrip(".")
+        if word.lower() in PARTICLES and start >= 0:
+            position = _skip_spaces(text, match.end())
+            continue
+        initial = len(word) == 1
+        if (
+            not word[:1].isupper()
+            or word.lower() in NOT_NAMES
+            or word.lower() in DEMONYMS
+            or (word.isupper() and not initial)
+        ):
+            break
+        start = match.start() if start < 0 else start
+        end = match.start() + len(word)
+        words += 1
+        position = _skip_spaces(text, match.end())
+        if (
+            position == match.end()
+            or "\n" in text[match.end() : position]
+            or (match.group(0)[-1] in ".'’" and not initial)
+        ):
+            break  # a name does not run on without a space, onto the next line, or past a full stop
+    after = _WORD.match(text, _skip_spaces(text, end)) if start >= 0 else None
+    if after is not None and after.group(0).lower().rstrip(".") in GROUP_WORDS:
+        return None  # "Dear Mende team": an organisation, not a person
+    return (start, end) if start >= 0 else None
+
+
+def _skip_spaces(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\n":
+        at += 1
+    return at
+
+
+# Street types: USPS Publication 28 suffixes and British ones (after the name), French/Spanish/Italian/Portuguese
+# lead words (before the name), German/Dutch compound endings (one word with the name).
+SUFFIXES = (
+    "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Way|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Crescent|Close|Gardens?|"
+    "Terrace|Boulevard|Blvd|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Trail|Row|Mews|Hill|Hills|Grove|Park|Walk|Green|"
+    "Rise|View|Views|Villages?|Lights?|Crossing|Ville|Haven|Points?|Ports?|Ridges?|Springs?|Station|Stream|Summit|"
+    "Track|Tunnel|Turnpike|Unions?|Valleys?|Vista|Wells?|Estates?|Expressway|Extension|Falls?|Ferry|Fields?|Flats?|"
+    "Fords?|Forest|Forges?|Forks?|Fort|Freeway|Gateway|Glens?|Harbors?|Harbour|Heights|Hollow|Inlet|Islands?|Isle|"
+    "Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Loaf|Locks?|Lodge|Loop|Mall|Manors?|Meadows?|Mills?|Mission|"
+    "Motorway|Mount|Mountains?|Neck|Orchard|Oval|Overpass|Pass|Path|Pike|Pines?|Plains?|Plaza|Prairie|Radial|Ramp|"
+    "Ranch|Rapids?|Rest|Route|Run|Shoals?|Shores?|Skyway|Spur|Stravenue|Burgs?|Bypass|Camp|Canyon|Cape|Causeway|"
+    "Centers?|Centre|Cliffs?|Club|Commons?|Corners?|Course|Courts|Coves?|Creek|Crest|Curve|Dale|Dam|Divide|Drives|"
+    "Alley|Annex|Arcade|Bayou|Beach|Bend|Bluffs?|Bottom|Branch|Bridge|Brooks?|Underpass|Viaduct|Wharf|Quay|Parade|"
+    "Approach|Broadway|Circus|Embankment|Gate|Hey|Market|Passage|Wynd|Yard|Cottages|Brow|Chase|Croft|End|Fold"
+)
+LEAD_WORDS = (
+    "rue|Rue|avenue|Avenue|boulevard|Boulevard|chemin|Chemin|allée|Allée|impasse|Impasse|place|Place|quai|Quai|"
+    "cours|Cours|route|Route|square|rond-point|Calle|calle|C/|Avenida|Avda\\.?|Av\\.|Paseo|Plaza|Camino|Pasaje|Ronda|"
+    "Vía|Carrera|Cuesta|Rambla|Urbanización|Alameda|Callejón|Glorieta|Travesía|Carretera|Via|via|Viale|viale|"
+    "Piazza|piazza|Corso|corso|Vicolo|vicolo|Largo|largo|Contrada|contrada|Borgo|borgo|Strada|strada|Piazzale|"
+    "Rotonda|Incrocio|Canale|Stretto|Rua|Travessa|Praça|Estrada"
+)
+COMPOUNDS = (
+    "straße|strasse|str\\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|hof|"
+    "straat|laan|plein|singel|gracht|kade|dijk|steeg|pad|park|baan|dreef|wal"
+)
+_NAME_WORD = r"(?:[^\W\d_][\w'’.\-]*)"
+_NUMBER = r"\d{1,5}(?:\s?[A-Za-z])?(?:\s?[-/]\s?\d{1,5}[A-Za-z]?)?"
+_UNIT = r"(?:,?\s+(?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Flat|Floor|Puerta|Piso|Esc\.?|Int\.?|Bus)\s*[\w\-]{1,5})*"
+ADDRESS_PATTERNS = [
+    # 12 Tony Village Suite 690 / 17 Jones Light / 10 Downing Street
+    rf"\b{_NUMBER},?\s+(?:{_NAME_WORD}\s+){{1,4}}(?:{SUFFIXES})\b\.?{_UNIT}",
+    # rue de la Paix 12 / Calle de Cleto Bayona 41 Puerta 6 / Viale Sermonti, 13 / 12, rue Clémence Samson
+    rf"(?:\b\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+)?(?<![\w])(?:{LEAD_WORDS})\s+(?:{_NAME_WORD}\s*){{1,5}}"
+    rf"(?:,?\s*{_NUMBER}\b)?{_UNIT}",
+    # Agnes-Wesack-Straße 26-83 / Aiméesingel 6
+    rf"\b[^\W\d_][\w'’\-]*(?:{COMPOUNDS})\s+{_NUMBER}\b",
+]
+ADDRESS_CONTEXT = re.compile(
+    r"(?i:\b(?:address(?:\s+is)?\s*:?|live\s+at|living\s+at|reside\s+at|moved\s+to|line\s+of\s+(?:your|my)\s+"
+    r"address\s*[?:]?(?:\s*\w+:)?)\s*)(?P<value>[^\n,.;]*\d[^\n,;]*?)(?=\s*(?:[\n,;]|\.(?:\s|$)|$))"
+)
+
+
+class PatternRecognizer(EntityRecognizer):
+    """`entity` for every match of the patterns (the `value` group if there is one), at a fixed score."""
+
+    def __init__(self, entity: str, patterns: list[str], score: float, name: str, flags: int = 0) -> None:
+        self.patterns = [re.compile(p, flags) for p in patterns]
+        self.score = score
+        super().__init__(supported_entities=[entity], name=name, supported_language="en")
+
+    def load(self) -> None:
+        return None
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        results = []
+        for pattern in self.patterns:
+            for match in pattern.finditer(text):
+                start, end = match.span("value") if "value" in pattern.groupindex else match.span()
+                if end > start:
+                    results.append(RecognizerResult(self.supported_entities[0], start, end, self.score))
+        return results
+
+
+DATE = (
+    r"(?:\d{1,2}[./\-]\d{1,2}[./\-](?:19|20)?\d{2}|(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2}|"
+    r"\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+\d{4}|"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+)
+DATE_OF_BIRTH = (
+    r"(?i:\b(?:born|birth|d\.?o\.?b\.?|birthday|geboren|né|née|nacido|nata|nato)\b[^\n]{0,40}?(?:\n[^\n]{0,20}?)?)"
+    rf"(?P<value>\b{DATE})"
+)
+_NOT_A_UNIT = r"(?!\s*(?:min|minutes|hours?|h\b|km|kg|miles|%|euros?|pounds?|dollars?|€|\$|£|am\b|pm\b|[:.,]\d))"
+AGES = [
+    rf"(?i:\baged?\s*:?\s*)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
+    r"(?P<value>\b\d{1,3})(?:\s*|-)(?:years?|yrs?)(?:\s*|-)old\b",
+    r"(?P<value>\b\d{1,3})\s+(?:years?\s+of\s+age|anni|ans|Jahre\s+alt|jaar\s+oud|años)\b",
+    rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+)"
+    rf"(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
+    r"\b[A-Z][^\W\d_]+\s*\((?P<value>\d{1,3})\)",
+    rf"\b[A-Z][^\W\d_]+\s+is\s+(?P<value>\d{{1,2}})\b{_NOT_A_UNIT}",
+]
+DEMONYMS_TEXT = """
+afghan albanian algerian american andorran angolan argentine argentinian armenian australian austrian azerbaijani
+bahraini bangladeshi barbadian belarusian belgian belizean beninese bhutanese bolivian bosnian brazilian british
+bulgarian burmese burundian cambodian cameroonian canadian chadian chilean chinese colombian congolese croatian
+cuban cypriot czech danish dominican dutch ecuadorian egyptian emirati english eritrean estonian ethiopian fijian
+filipino finnish french gabonese gambian georgian german ghanaian greek guatemalan guinean haitian honduran
+hungarian icelandic indian indonesian iranian iraqi irish israeli italian ivorian jamaican japanese jordanian
+kazakh kenyan korean kosovar kuwaiti kyrgyz lao latvian lebanese liberian libyan lithuanian luxembourgish
+macedonian malagasy malawian malaysian maldivian malian maltese mauritanian mauritian mexican moldovan monegasque
+mongolian montenegrin moroccan mozambican namibian nepalese nepali nicaraguan nigerian nigerien norwegian omani
+pakistani palestinian panamanian paraguayan peruvian polish portuguese qatari romanian russian rwandan salvadoran
+samoan saudi scottish senegalese serbian singaporean slovak slovenian somali south-african spanish sri-lankan
+sudanese surinamese swedish swiss syrian taiwanese tajik tanzanian thai togolese tunisian turkish turkmen ugandan
+ukrainian uruguayan uzbek venezuelan vietnamese welsh yemeni zambian zimbabwean
+"""
+DEMONYMS = frozenset(DEMONYMS_TEXT.split())
+_DEMONYM = "|".join(sorted((d.replace("-", "[ -]") for d in DEMONYMS), key=len, reverse=True))
+NATIONALITY = [
+    rf"(?i:\b(?:nationality|citizenship|citizen(?:\s+of)?|national(?:ity)?\s+of)\s*[:\-]?\s*)"
+    rf"(?P<value>\b(?i:{_DEMONYM})\b)",
+    rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|is\s+s?he|are\s+you|we\s+are|we['’]re|they\s+are)\s+(?:a\s+)?)"
+    rf"(?P<value>\b(?:{_DEMONYM.title()})\b)",
+    rf"(?P<value>\b(?:{_DEMONYM.title()})\b)(?=\s+(?:citizen|national|passport\s+holder)s?\b)",
+]
+ID_NUMBER = (
+    r"(?i:\b(?:passport|id|identity(?:\s+card)?|identification|national\s+insurance|ni|nino|social\s+security|"
+    r"ssn|tax\s+id|tin|personal\s+(?:id|number|code)|bsn|dni|nie|nif|codice\s+fiscale|fiscal\s+code|nir|"
+    r"driver['’]?s\s+licen[cs]e|licen[cs]e|document)"
+    r"(?:\s+(?:card|number|no\.?|num|#|code))?(?:\s+(?:is|was))?\s*[:#]?\s*)"
+    r"(?P<value>\b(?=(?:[A-Z\-\s]*\d){5})[A-Z0-9](?:[A-Z0-9\-]|\s(?=[A-Z0-9]{1,6}\b)){4,22}[A-Z0-9]\b)"
+)
+POSTCODE_FORMATS = [
+    r"(?i:\b(?:post\s?code|postal\s+code|zip(?:\s?code)?|plz|cap|c\.p\.|eircode)\s*[:#]?\s*(?:is\s+)?)"
+    r"(?P<value>\b(?=[A-Z\s\-]*\d)[A-Z0-9]{2,5}(?:[\s\-]?[A-Z0-9]{2,4})?\b)",
+    r"(?<=,\s)(?P<value>\d{4,5}|\d{4}\s?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})(?=\s+[A-Z][^\W\d_])",
+    r"(?<=[a-z],\s)[A-Z]{2}\s(?P<value>\d{5}(?:-\d{4})?)\b",
+    r"(?P<value>\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b)",
+]
+
+
+class PastDateRecognizer(PatternRecognizer):
+    """DATE_OF_BIRTH, weaker: a full date at least `years` years in the past. Travel and claim dates are recent
+    or ahead; in a conversation with a service, a date decades back is nearly always someone's birth date."""
+
+    def __init__(self, years: int = 5, score: float = 0.5) -> None:
+        super().__init__("DATE_OF_BIRTH", [rf"(?P<value>\b{DATE})"], score, "PastDateRecognizer")
+        self.years = years
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        from datetime import date
+
+        latest = date.today().year - self.years
+        results = []
+        for result in super().analyze(text, entities, nlp_artifacts):
+            year = re.search(r"(?:19|20)\d{2}", text[result.start : result.end])
+            if year is not None and 1900 <= int(year.group(0)) <= latest:
+                results.append(result)
+        return results
+
+
+def personal_recognizers() -> list[EntityRecognizer]:
+    return [
+        ContextNameRecognizer(),
+        # Above spaCy's names (0.85): street names are often people's names ("Viale Sermonti", "rue Clémence
+        # Samson"), and the address that holds them is the span to report.
+        PatternRecognizer("STREET_ADDRESS", ADDRESS_PATTERNS, 0.9, "StreetAddressRecognizer"),
+        PatternRecognizer("STREET_ADDRESS", [ADDRESS_CONTEXT.pattern], 0.6, "AddressContextRecognizer"),
+        PatternRecognizer("ZIP_CODE", POSTCODE_FORMATS, 0.6, "PostcodeRecognizer"),
+        PatternRecognizer("DATE_OF_BIRTH", [DATE_OF_BIRTH], 0.85, "DateOfBirthRecognizer"),
+        PastDateRecognizer(),
+        PatternRecognizer("AGE", AGES, 0.6, "AgeRecognizer"),
+        PatternRecognizer("NATIONALITY", NATIONALITY, 0.6, "NationalityRecognizer"),
+        # Below the country recognisers (UK NINO 0.5, checksummed ids 1.0): where both match, the precise type
+        # wins.
+        PatternRecognizer("ID_NUMBER", [ID_NUMBER], 0.45, "IdNumberRecognizer"),
+    ]

@@ -78,3 +78,57 @@ def test_citation_markers_that_name_no_given_source_are_stripped() -> None:
 
     assert strip_citations("Gate B12 [1][4]. Terminal 2 [2].", {1, 2}) == ("Gate B12 [1]. Terminal 2 [2].", [4])
     assert strip_citations("Use items[1] here [1].", set()) == ("Use items[1] here.", [1])  # an index stays
+
+
+class _Passing:
+    """A retriever whose grounding check passes every window (the release timing is what is tested here)."""
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+
+    def check(self, app: str, window: str, sources: list) -> object:
+        self.checked.append(window)
+        return type("Verdict", (), {"supported": True, "score": 1.0, "replacement": None})()
+
+    def strip_citations(self, text: str, sources: list) -> tuple[str, list[int]]:
+        return text, []
+
+
+def test_a_sentence_is_released_as_soon_as_the_output_guard_releases_it() -> None:
+    """The output guard cuts "… 23 kg." before the space that follows it: the grounded release must not wait for
+    that space, i.e. for the next sentence (before: every sentence came out one sentence late)."""
+    from steward.gateway.grounded import GroundedRelease
+    from steward.types import Source
+
+    retriever = _Passing()
+    release = GroundedRelease(retriever, "app", [Source("d", "1", 1.0, "The allowance is 23 kg.", index=1)])
+    assert release.feed("The baggage allowance is 23 kg.") == "The baggage allowance is 23 kg."
+    assert release.feed(" This includes one bag.") == " This includes one bag."
+    assert retriever.checked == ["The baggage allowance is 23 kg.", " This includes one bag."]
+
+
+@pytest.mark.parametrize("held", ["The fee is 23.", "Bring a document, e.g.", "Ask Dr."])
+def test_a_window_that_may_go_on_is_held(held: str) -> None:
+    """A decimal point ("23.5 kg") or an abbreviation is not a sentence end: the rest is awaited."""
+    from steward.gateway.grounded import GroundedRelease
+
+    release = GroundedRelease(_Passing(), "app", [])
+    assert release.feed(held) == ""
+    assert release.feed("5 kg or a passport. Next") == held + "5 kg or a passport."
+
+
+def test_the_output_guard_and_the_grounded_release_cut_at_the_same_places() -> None:
+    from steward.guardrails.stream import cut_window
+
+    text = "It is 23.5 kg, e.g. one bag. Ask Dr. Smith at gate B12. Then"
+    cut = cut_window(text)
+    assert text[:cut] == "It is 23.5 kg, e.g. one bag. Ask Dr. Smith at gate B12."
+    assert cut_window(text[:cut], at_end=True) == len("It is 23.5 kg, e.g. one bag.")  # "B12." may go on
+
+
+def test_a_window_of_the_output_guard_is_checked_when_it_arrives() -> None:
+    """Fed by the output guard, a window that ends in "B12." is complete: the guard saw the space after it."""
+    from steward.gateway.grounded import GroundedRelease
+
+    release = GroundedRelease(_Passing(), "app", [], windowed=True)
+    assert release.feed("Your flight leaves from gate B12.") == "Your flight leaves from gate B12."

@@ -552,7 +552,7 @@ class Gateway:
         )
         # a grounded answer is released sentence by sentence, each once the grounding check has passed it
         grounded = (
-            GroundedRelease(self.retriever, request.app, prepared.sources)
+            GroundedRelease(self.retriever, request.app, prepared.sources, windowed=release is not None)
             if app.rag and self.retriever is not None
             else None
         )

@@ -118,7 +118,7 @@ def test_a_window_that_may_go_on_is_held(held: str) -> None:
 
 
 def test_the_output_guard_and_the_grounded_release_cut_at_the_same_places() -> None:
-    from steward.guardrails.stream import cut_window
+    from steward.language import cut_window
 
     text = "It is 23.5 kg, e.g. one bag. Ask Dr. Smith at gate B12. Then"
     cut = cut_window(text)
@@ -132,3 +132,30 @@ def test_a_window_of_the_output_guard_is_checked_when_it_arrives() -> None:
 
     release = GroundedRelease(_Passing(), "app", [], windowed=True)
     assert release.feed("Your flight leaves from gate B12.") == "Your flight leaves from gate B12."
+
+
+FRIENDLY = "Thank you, you too! Let me know if I can help with your booking."
+
+
+@pytest.mark.parametrize("client", [FRIENDLY], indirect=True)
+@pytest.mark.parametrize("turn", ["Thanks, have a nice day!", "Nice to meet you!"])
+def test_small_talk_is_answered_without_retrieval_or_grounding_check(client: Client, turn: str) -> None:
+    """Before: "nice" matched the flight to Nice (EX381), and the friendly reply, checked against it, was declined
+    ("I can't find that in the available documents")."""
+    result = client.chat("airport-assistant", turn)
+    assert result.record.status == "served" and result.text == FRIENDLY
+    assert result.record.sources == [] and "grounding" not in (result.record.explanation or {})
+    assert result.record.explanation["retrieval"] == {"skipped": "small talk"}
+    streamed = "".join(client.stream("airport-assistant", turn))
+    assert streamed == FRIENDLY and client.last_result.record.status == "served"
+
+
+NICE_INVESTMENT = "Nice is a great place to buy flats; prices rise 8% a year."
+
+
+@pytest.mark.parametrize("client", [NICE_INVESTMENT], indirect=True)
+def test_a_question_that_only_shares_a_word_with_small_talk_is_still_grounded(client: Client) -> None:
+    result = client.chat("airport-assistant", "Is Nice a good place to buy a flat?")
+    assert result.record.sources  # retrieved: not small talk
+    assert result.record.status == "declined" and "Nice is a great place" not in result.text
+    assert result.record.explanation["grounding"]["supported"] is False

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steward.guardrails.stream import cut_window
+from steward.language import cut_window
 from steward.types import Source
 
 

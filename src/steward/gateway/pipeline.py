@@ -29,6 +29,7 @@ from steward.gateway.redaction import redact_for_storage
 from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
 from steward.gateway.review_release import HELD_FOR_REVIEW, ReviewRelease
+from steward.language import is_small_talk
 from steward.models.base import cost_of
 from steward.models.health import model_problems
 from steward.registry.tenancy import record_for
@@ -372,11 +373,14 @@ class Gateway:
         if record.status == "escalated":
             return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         last = _last_user_index(messages)
+        small_talk = bool(app.rag) and is_small_talk(messages[last].content)
         messages[last] = replace(
             messages[last], content=app.prompt.template.replace("{input}", messages[last].content)
         )
         sources: list[Source] = []
-        if app.rag and self.retriever is not None:
+        if small_talk:  # nothing to look up, nothing to check: see steward.language
+            record.explanation = {**(record.explanation or {}), "retrieval": {"skipped": "small talk"}}
+        if app.rag and self.retriever is not None and not small_talk:
             t0 = time.perf_counter()
             # embedding + SQL: off the event loop, so other requests keep flowing
             grounding = await asyncio.to_thread(self.retriever.prepare, request.app, messages, principal)

@@ -15,43 +15,14 @@ the stream was stopped: the gateway then redacts the whole answer for the record
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from steward.guardrails.redact import Vault
+from steward.language import cut_window
 from steward.types import ACTION_SEVERITY, Decision, Finding
 
 if TYPE_CHECKING:
     from steward.guardrails.guard import Guard
-
-# A sentence ends at `.!?…` (and closing quotes or brackets) followed by whitespace: "23.5 kg" is not cut, and
-# neither are the common abbreviations below ("e.g. a bag", "Dr. Smith"), which would otherwise leave a fragment
-# to be scanned and grounding-checked alone. `GroundedRelease` checks the windows cut here, so it shares this rule.
-_ABBREVIATIONS = ("e.g", "i.e", "cf", "vs", "approx", "incl", "Mr", "Mrs", "Ms", "Dr", "St", "Jr")
-_NOT_AFTER = "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
-SENTENCE_END = re.compile(rf"{_NOT_AFTER}[.!?…](?:[\"')\]]*)(?=\s)|\n")
-# The same end with nothing after it yet, except a dot after a digit, which may be a decimal point ("23.5").
-SENTENCE_END_AT_END = re.compile(rf"{_NOT_AFTER}(?:(?<!\d)\.|[!?…])[\"')\]]*\Z")
-MAX_WINDOW = 600  # characters without a sentence end before a window is cut at a space
-
-
-def cut_window(buffer: str, *, at_end: bool = False) -> int:
-    """Where the complete part of the buffer ends (0 when nothing is complete yet).
-
-    `at_end`: a buffer that ends in sentence punctuation is complete without waiting for the whitespace after
-    it. The output guard does not use it: it sees raw deltas, and "anna@example." may still become
-    "anna@example.com" (a window that splits an address would not be masked). The grounding check does: the
-    guard's windows end just before that whitespace, and a sentence must be released once it is complete.
-    """
-    if at_end and SENTENCE_END_AT_END.search(buffer):
-        return len(buffer)
-    ends = [m.end() for m in SENTENCE_END.finditer(buffer)]
-    if ends:
-        return ends[-1]
-    if len(buffer) > MAX_WINDOW:
-        space = buffer.rfind(" ", 0, MAX_WINDOW)
-        return space + 1 if space > 0 else MAX_WINDOW
-    return 0
 
 
 class OutputStreamGuard:

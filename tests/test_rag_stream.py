@@ -86,7 +86,7 @@ class _Passing:
     def __init__(self) -> None:
         self.checked: list[str] = []
 
-    def check(self, app: str, window: str, sources: list) -> object:
+    def check(self, app: str, window: str, sources: list, question: str = "") -> object:
         self.checked.append(window)
         return type("Verdict", (), {"supported": True, "score": 1.0, "replacement": None})()
 

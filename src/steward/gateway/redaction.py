@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from steward.config import Project
 from steward.gateway import outcomes
+from steward.gateway.grounded import is_grounding
 from steward.types import Decision, Record, Stage
 
 if TYPE_CHECKING:  # the pipeline imports this module: its protocol is needed for types only
@@ -124,7 +125,7 @@ def _keep_stored_texts(record: Record) -> tuple[list[int], bool]:
             record.input[i] = {**message, "content": decision.stored_text}
         elif isinstance(message.get("content"), str) and message["content"]:
             unscreened.append(i)
-    outputs = [d for d in record.decisions if d.stage == "output"]
+    outputs = [d for d in record.decisions if d.stage == "output" and not is_grounding(d)]  # scans of the answer
     answer = outputs[-1].stored_text if outputs else None
     if answer is not None:
         record.output = answer

@@ -59,8 +59,8 @@ def test_a_grounding_decline_names_its_rule_and_says_sources_were_found(client: 
     stored = client.runtime.store.get_record(result.record.id)
     assert "grounding:unsupported" in {r for d in stored.decisions for r in d.reasons}
     streamed = "".join(client.stream("airport-assistant", EMAIL_REQUEST))
-    streamed_result = client.last_result
-    assert streamed_result.record.status == "declined" and "grounding:unsupported" in streamed_result.steward["reasons"]
+    after = client.last_result
+    assert after.record.status == "declined" and "grounding:unsupported" in after.steward["reasons"]
     assert streamed.endswith(DEFAULT_UNSUPPORTED) and "Z99" not in streamed
 
 

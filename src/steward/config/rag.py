@@ -22,8 +22,8 @@ DEFAULT_DECLINE = (
 # Sources were found, but the answer said more than they support: "check the reference you gave" would blame the
 # user for the model's sentence.
 DEFAULT_UNSUPPORTED = (
-    "I found related information in the available documents, but I could not confirm my answer from them, so I "
-    "won't give it. Please rephrase your question or ask a member of staff."
+    "I found related information, but the available documents do not contain enough to support an answer, so I "
+    "can't answer that reliably. Please rephrase your question or ask a member of staff."
 )
 
 

@@ -187,3 +187,44 @@ def test_a_grounded_record_keeps_no_personal_data_from_its_sources(grounded: Cli
     assert "Alan Smith" not in kept and "Smith" not in kept
     assert "<PERSON" in stored.sources[0].text and "290049223" in stored.sources[0].text  # the rest is kept
     assert stored.explanation["grounding"]["supported"] is True
+
+
+# The demo's shape: the output rule lets names through to the answer (no PERSON), the input rule masks them.
+NAMES_IN_ANSWERS = {
+    **GROUNDED,
+    "policies": {
+        "private": {
+            "redact_records": True,
+            "input": {"pii": {"mode": "pseudonymise", "entities": ["PERSON", "EMAIL_ADDRESS"]}},
+            "output": {"pii": {"mode": "mask", "entities": ["EMAIL_ADDRESS"]}},
+        }
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def names_in_answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    home = tmp_path_factory.mktemp("names-in-answers")
+    project = load_project_text(yaml.safe_dump(NAMES_IN_ANSWERS), "test-steward.yaml")
+    project.root = home
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 's.db'}")
+    with Client(runtime=open_runtime(project, settings)) as client:
+        yield client
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_record_keeps_no_type_of_personal_data_any_stage_screens(names_in_answers: Client, stream: bool) -> None:
+    """What a record may keep is a storage question: the output rule that lets the name through to the answer
+    does not make it fit to store (before: the record's answer kept "Alan Smith")."""
+    question = "What is the status of PNR 290049223?"
+    if stream:
+        text = "".join(names_in_answers.stream("airport-assistant", question))
+        result = names_in_answers.last_result
+    else:
+        result = names_in_answers.chat("airport-assistant", question)
+        text = result.text
+    assert result.record.status == "served" and "Alan Smith" in text  # the answer the user gets keeps it
+    stored = names_in_answers.runtime.store.get_record(result.record.id)
+    kept = repr(stored.output) + repr(stored.sources) + repr(stored.explanation)
+    assert "Smith" not in kept
+    assert stored.output is not None and stored.output.startswith("PNR 290049223 is Pending for <PERSON")

@@ -78,3 +78,84 @@ def test_citation_markers_that_name_no_given_source_are_stripped() -> None:
 
     assert strip_citations("Gate B12 [1][4]. Terminal 2 [2].", {1, 2}) == ("Gate B12 [1]. Terminal 2 [2].", [4])
     assert strip_citations("Use items[1] here [1].", set()) == ("Use items[1] here.", [1])  # an index stays
+
+
+class _Passing:
+    """A retriever whose grounding check passes every window (the release timing is what is tested here)."""
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+
+    def check(self, app: str, window: str, sources: list, question: str = "") -> object:
+        self.checked.append(window)
+        return type("Verdict", (), {"supported": True, "score": 1.0, "replacement": None})()
+
+    def strip_citations(self, text: str, sources: list) -> tuple[str, list[int]]:
+        return text, []
+
+
+def test_a_sentence_is_released_as_soon_as_the_output_guard_releases_it() -> None:
+    """The output guard cuts "… 23 kg." before the space that follows it: the grounded release must not wait for
+    that space, i.e. for the next sentence (before: every sentence came out one sentence late)."""
+    from steward.gateway.grounded import GroundedRelease
+    from steward.types import Source
+
+    retriever = _Passing()
+    release = GroundedRelease(retriever, "app", [Source("d", "1", 1.0, "The allowance is 23 kg.", index=1)])
+    assert release.feed("The baggage allowance is 23 kg.") == "The baggage allowance is 23 kg."
+    assert release.feed(" This includes one bag.") == " This includes one bag."
+    assert retriever.checked == ["The baggage allowance is 23 kg.", " This includes one bag."]
+
+
+@pytest.mark.parametrize("held", ["The fee is 23.", "Bring a document, e.g.", "Ask Dr."])
+def test_a_window_that_may_go_on_is_held(held: str) -> None:
+    """A decimal point ("23.5 kg") or an abbreviation is not a sentence end: the rest is awaited."""
+    from steward.gateway.grounded import GroundedRelease
+
+    release = GroundedRelease(_Passing(), "app", [])
+    assert release.feed(held) == ""
+    assert release.feed("5 kg or a passport. Next") == held + "5 kg or a passport."
+
+
+def test_the_output_guard_and_the_grounded_release_cut_at_the_same_places() -> None:
+    from steward.language import cut_window
+
+    text = "It is 23.5 kg, e.g. one bag. Ask Dr. Smith at gate B12. Then"
+    cut = cut_window(text)
+    assert text[:cut] == "It is 23.5 kg, e.g. one bag. Ask Dr. Smith at gate B12."
+    assert cut_window(text[:cut], at_end=True) == len("It is 23.5 kg, e.g. one bag.")  # "B12." may go on
+
+
+def test_a_window_of_the_output_guard_is_checked_when_it_arrives() -> None:
+    """Fed by the output guard, a window that ends in "B12." is complete: the guard saw the space after it."""
+    from steward.gateway.grounded import GroundedRelease
+
+    release = GroundedRelease(_Passing(), "app", [], windowed=True)
+    assert release.feed("Your flight leaves from gate B12.") == "Your flight leaves from gate B12."
+
+
+FRIENDLY = "Thank you, you too! Let me know if I can help with your booking."
+
+
+@pytest.mark.parametrize("client", [FRIENDLY], indirect=True)
+@pytest.mark.parametrize("turn", ["Thanks, have a nice day!", "Nice to meet you!"])
+def test_small_talk_is_answered_without_retrieval_or_grounding_check(client: Client, turn: str) -> None:
+    """Before: "nice" matched the flight to Nice (EX381), and the friendly reply, checked against it, was declined
+    ("I can't find that in the available documents")."""
+    result = client.chat("airport-assistant", turn)
+    assert result.record.status == "served" and result.text == FRIENDLY
+    assert result.record.sources == [] and "grounding" not in (result.record.explanation or {})
+    assert result.record.explanation["retrieval"] == {"skipped": "small talk"}
+    streamed = "".join(client.stream("airport-assistant", turn))
+    assert streamed == FRIENDLY and client.last_result.record.status == "served"
+
+
+NICE_INVESTMENT = "Nice is a great place to buy flats; prices rise 8% a year."
+
+
+@pytest.mark.parametrize("client", [NICE_INVESTMENT], indirect=True)
+def test_a_question_that_only_shares_a_word_with_small_talk_is_still_grounded(client: Client) -> None:
+    result = client.chat("airport-assistant", "Is Nice a good place to buy a flat?")
+    assert result.record.sources  # retrieved: not small talk
+    assert result.record.status == "declined" and "Nice is a great place" not in result.text
+    assert result.record.explanation["grounding"]["supported"] is False

@@ -19,6 +19,12 @@ DEFAULT_DECLINE = (
     "I can't find that in the available documents, so I can't answer it. "
     "Please check the reference you gave or ask a member of staff."
 )
+# Sources were found, but the answer said more than they support: "check the reference you gave" would blame the
+# user for the model's sentence.
+DEFAULT_UNSUPPORTED = (
+    "I found related information, but the available documents do not contain enough to support an answer, so I "
+    "can't answer that reliably. Please rephrase your question or ask a member of staff."
+)
 
 
 class Grounding(BaseModel):
@@ -38,7 +44,14 @@ class Grounding(BaseModel):
         description="decline an answer that cites no source even when its sentences are supported; by default "
         "an uncited sentence is scored against every retrieved source and attributed to the best one",
     )
-    decline: str = DEFAULT_DECLINE
+    decline: str = Field(
+        default=DEFAULT_DECLINE,
+        description="the answer when nothing may ground it (every retrieved source was screened out)",
+    )
+    unsupported: str = Field(
+        default=DEFAULT_UNSUPPORTED,
+        description="the answer (policy `replace`) when sources were found but do not support the answer",
+    )
     missing_identifier: str = Field(
         default="I can't find {identifier} in the available documents, so I can't answer that. "
         "Please check the reference and try again, or ask a member of staff.",

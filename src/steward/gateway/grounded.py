@@ -8,36 +8,50 @@ window is released at once, without citation markers that name no given source. 
 stops the stream under the `replace` policy: it and the rest are withheld and the policy's decline follows
 what was already released (under `flag` it is released and only recorded). With no source retrieved there is
 nothing to check, and every citation marker is removed: an answer never cites a source it was not given.
-The windows' verdicts go into the record beside the whole answer's.
+The windows' verdicts go into the record beside the whole answer's. A window is checked with the first
+refusal before it and the user's turn, and the whole answer's verdict also applies, so a streamed answer
+reaches the status the same answer reaches unstreamed; the one difference is that what was released before
+the failing sentence stays released (the decline follows it). A declined answer's record gets a decision with
+a public reason (`grounding:unsupported`; `grounding:not_found` when an identifier of the question is in no
+source), so the caller and the record say which rule declined, not only what else the guardrails did.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from steward.types import Source
+from steward.language import cut_window
+from steward.types import Decision, Source
 
-SENTENCE_END = re.compile(r"[.!?…](?:[\"')\]]*)(?=\s)|\n")
-MAX_WINDOW = 600  # characters without a sentence end before a window is checked at a space
+UNSUPPORTED = "grounding:unsupported"  # sources were found, the answer said more than they support
+NOT_FOUND = "grounding:not_found"  # an identifier of the question (a PNR) is in no readable source
 
 
-def _cut(buffer: str) -> int:
-    """Where the complete part of the buffer ends (0 when no sentence is complete yet)."""
-    ends = [m.end() for m in SENTENCE_END.finditer(buffer)]
-    if ends:
-        return ends[-1]
-    if len(buffer) > MAX_WINDOW:
-        space = buffer.rfind(" ", 0, MAX_WINDOW)
-        return space + 1 if space > 0 else MAX_WINDOW
-    return 0
+def grounding_decision(reason: str) -> Decision:
+    """The record's trace of a grounding decline: not a guardrail scan, but the rule that replaced the answer."""
+    return Decision(stage="retrieved" if reason == NOT_FOUND else "output", action="block", reasons=[reason])
+
+
+def is_grounding(decision: Decision) -> bool:
+    return (
+        bool(decision.reasons)
+        and all(r.startswith("grounding:") for r in decision.reasons)
+        and not (decision.findings or decision.scanner_ms)
+    )
 
 
 class GroundedRelease:
     """`feed(text) -> releasable text`; `close() -> the rest`; `summary()` for the record."""
 
-    def __init__(self, retriever: Any, app: str, sources: list[Source]) -> None:
+    def __init__(
+        self, retriever: Any, app: str, sources: list[Source], *, windowed: bool = False, question: str = ""
+    ) -> None:
+        """`windowed`: what is fed comes cut into complete windows by the output guard (`cut_window`), so each
+        is checked at once, also one that ends in "gate B12." (which, cut here from raw deltas, may go on)."""
         self.retriever = retriever
+        self.windowed = windowed
+        self.question = question  # the user's turn: what the user said is not the model's claim
+        self.refusal = ""  # the first window that declined to answer: it excuses the uncoded windows after it
         self.app = app
         self.sources = sources
         self.pending = ""
@@ -48,17 +62,24 @@ class GroundedRelease:
 
     def completes(self, text: str) -> bool:
         """Whether `feed(text)` would check a window (the gateway runs only those on a worker thread)."""
-        return not self.declined and _cut(self.pending + text) > 0
+        return not self.declined and self._cut(self.pending + text) > 0
 
     def feed(self, text: str) -> str:
         if self.declined:
             return ""
         self.pending += text
-        cut = _cut(self.pending)
+        cut = self._cut(self.pending)
         if cut == 0:
             return ""
         window, self.pending = self.pending[:cut], self.pending[cut:]
         return self._check(window)
+
+    def _cut(self, buffer: str) -> int:
+        # the output guard's window "… 23 kg." arrives before the space after it: waiting here for that space
+        # (that is, for the next window) would hold every sentence until the next one was complete
+        if self.windowed and buffer.strip():
+            return len(buffer)
+        return cut_window(buffer, at_end=True)
 
     def close(self, rest: str = "") -> str:
         """Check and release what is left (the output guard's last window included)."""
@@ -72,7 +93,10 @@ class GroundedRelease:
         if not window.strip():
             return window
         if self.sources:
-            verdict = self.retriever.check(self.app, window, self.sources)
+            # a window after a refusal is checked with it, so it is judged as in the whole answer
+            verdict = self.retriever.check(self.app, self.refusal + window, self.sources, self.question)
+            if getattr(verdict, "declined", False) and not self.refusal:
+                self.refusal = window
             entry = {"chars": len(window), "supported": verdict.supported, "score": round(verdict.score, 4)}
             self.windows.append(entry)
             if verdict.replacement:
@@ -83,6 +107,14 @@ class GroundedRelease:
         self.removed.update(removed)
         self.released += 1
         return text
+
+    def decline_whole(self, replacement: str) -> str:
+        """The whole answer failed the check though no window did (a claim spread over two windows): the decline
+        follows what was released, as when a window fails; released sentences cannot be recalled."""
+        if self.declined:
+            return ""
+        self.declined = True
+        return ("\n\n" if self.released else "") + replacement
 
     def summary(self) -> dict[str, Any]:
         """What the record keeps of the release: every window's verdict, whether the rest was withheld."""

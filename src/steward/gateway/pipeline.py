@@ -23,12 +23,13 @@ from typing import Any, Protocol
 from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway import outcomes
-from steward.gateway.grounded import GroundedRelease
+from steward.gateway.grounded import NOT_FOUND, UNSUPPORTED, GroundedRelease, grounding_decision
 from steward.gateway.metrics import Metrics
 from steward.gateway.redaction import redact_for_storage
 from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
 from steward.gateway.review_release import HELD_FOR_REVIEW, ReviewRelease
+from steward.language import is_small_talk
 from steward.models.base import cost_of
 from steward.models.health import model_problems
 from steward.registry.tenancy import record_for
@@ -55,6 +56,8 @@ class Guard(Protocol):
 
     def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str: ...
 
+    def stores_as_screened(self, app: str, stage: Stage) -> bool: ...
+
     def unrestore(self, text: str, input_decision: Decision | None) -> str: ...
 
     def system_prompt(self, app: str, system: str) -> str: ...
@@ -73,7 +76,7 @@ class Retriever(Protocol):
 
     def spec(self, collection: str) -> Any: ...
 
-    def check(self, app: str, answer: str, sources: list[Source]) -> Any: ...
+    def check(self, app: str, answer: str, sources: list[Source], question: str = "") -> Any: ...
 
     def strip_citations(self, text: str, sources: list[Source]) -> tuple[str, list[int]]: ...
 
@@ -110,6 +113,7 @@ class _Prepared:
     sources: list[Source]
     early_answer: str | None = None  # a decline or a held-for-review notice: no model call
     enforcer: Any = None  # the app's response_schema (`SchemaEnforcer`): the answer is validated whole
+    question: str = ""  # the user's last turn as they wrote it: the grounding check does not score it as a claim
 
 
 class _Recorded(Exception):
@@ -405,11 +409,14 @@ class Gateway:
         if record.status == "escalated":
             return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         last = _last_user_index(messages)
+        small_talk = bool(app.rag) and is_small_talk(messages[last].content)
         messages[last] = replace(
             messages[last], content=app.prompt.template.replace("{input}", messages[last].content)
         )
         sources: list[Source] = []
-        if app.rag and self.retriever is not None:
+        if small_talk:  # nothing to look up, nothing to check: see steward.language
+            record.explanation = {**(record.explanation or {}), "retrieval": {"skipped": "small talk"}}
+        if app.rag and self.retriever is not None and not small_talk:
             t0 = time.perf_counter()
             # embedding + SQL: off the event loop, so other requests keep flowing
             grounding = await asyncio.to_thread(self.retriever.prepare, request.app, messages, principal)
@@ -421,6 +428,8 @@ class Gateway:
                 grounding.decline = self.retriever.spec(app.rag).grounding.decline
             if grounding.decline is not None:
                 record.status = "declined"
+                if grounding.sources == [] and grounding.identifiers:  # an identifier of the question is nowhere
+                    record.decisions.append(grounding_decision(NOT_FOUND))
                 return _Prepared(messages, params, decision, sources, early_answer=grounding.decline)
             if len(sources) == len(grounding.sources):
                 messages = list(grounding.messages)
@@ -430,7 +439,9 @@ class Gateway:
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
         enforcer = self._schema_enforcer(app, request)
         await self.budgets.reserve(record, messages, params)
-        return _Prepared(self._with_canary(request.app, messages), params, decision, sources, enforcer=enforcer)
+        question = request.messages[_last_user_index(list(request.messages))].content
+        canaried = self._with_canary(request.app, messages)
+        return _Prepared(canaried, params, decision, sources, enforcer=enforcer, question=question)
 
     def _schema_enforcer(self, app: AppSpec, request: ChatRequest) -> Any:
         """The app's `response_schema` holds on every backend, whether or not guardrails are attached; where the
@@ -585,7 +596,13 @@ class Gateway:
         )
         # a grounded answer is released sentence by sentence, each once the grounding check has passed it
         grounded = (
-            GroundedRelease(self.retriever, request.app, prepared.sources)
+            GroundedRelease(
+                self.retriever,
+                request.app,
+                prepared.sources,
+                windowed=release is not None,
+                question=prepared.question,
+            )
             if app.rag and self.retriever is not None
             else None
         )
@@ -633,7 +650,7 @@ class Gateway:
                 rest = await self._after_output(request.app, rest, prepared, record)
         if grounded is not None:
             rest = await asyncio.to_thread(grounded.close, rest)
-            await self._after_output(request.app, full, prepared, record, released=grounded)
+            rest += await self._after_output(request.app, full, prepared, record, released=grounded)
         result = await self._finish(record, app, full, finish_reason, started)
         if rest:
             yield StreamEvent(text=rest)
@@ -645,26 +662,33 @@ class Gateway:
         """Pseudonyms restored; a grounded answer checked against its sources (its verdict in the record) and
         stripped of citation markers that name no given source. `released`: a streamed answer's
         `GroundedRelease`, which already checked and released it sentence by sentence: its windows' verdicts join
-        the record, and the whole answer's verdict is recorded, not applied."""
+        the record, and when the whole answer fails though no window did, the decline is returned to follow what
+        was released (the same status as unstreamed)."""
         if self.guard is not None and prepared.input_decision is not None:
             text = self.guard.restore(app_name, text, prepared.input_decision)
         if self.retriever is None or not self.project.app(app_name).rag:
             return text
         grounding: dict[str, Any] = {}
+        replacement = None
         if prepared.sources:
             # the grounding check embeds the answer's sentences: a worker thread, like the scanners
-            verdict = await asyncio.to_thread(self.retriever.check, app_name, text, prepared.sources)
+            verdict = await asyncio.to_thread(
+                self.retriever.check, app_name, text, prepared.sources, prepared.question
+            )
             grounding = verdict.as_dict() if hasattr(verdict, "as_dict") else dict(verdict)
-            if released is None and getattr(verdict, "replacement", None):
-                record.status = "declined"
-                text = verdict.replacement
+            replacement = getattr(verdict, "replacement", None)
+            if released is None and replacement:
+                text = replacement
         text, removed = self.retriever.strip_citations(text, prepared.sources)
         if released is not None:
+            # the same status as the answer not streamed: declined when a window or the whole answer failed
+            text = released.decline_whole(replacement) if replacement else ""
             grounding["stream"] = released.summary()
-            if released.declined:
-                record.status = "declined"
         elif removed:
             grounding["citations_removed"] = removed
+        if replacement or (released is not None and released.declined):
+            record.status = "declined"
+            record.decisions.append(grounding_decision(UNSUPPORTED))  # the public reason: which rule declined
         if grounding:
             record.explanation = {**(record.explanation or {}), "grounding": grounding}
         return text

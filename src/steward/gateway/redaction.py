@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from steward.config import Project
 from steward.gateway import outcomes
+from steward.gateway.grounded import is_grounding
 from steward.types import Decision, Record, Stage
 
 if TYPE_CHECKING:  # the pipeline imports this module: its protocol is needed for types only
@@ -87,7 +89,11 @@ async def redact_for_storage(guard: Guard | None, project: Project, record: Reco
         outcomes.omit_input(record)  # scanning it is the cost the limits refuse (and spaCy stops at 1M)
     inputs = [d for d in record.decisions if d.stage == "input"]
     conversation = inputs[-1] if inputs else None
-    unscreened, rescan_output = _keep_stored_texts(record)
+
+    def as_screened(stage: Stage) -> bool:
+        return guard.stores_as_screened(record.app, stage)
+
+    unscreened, rescan_output = _keep_stored_texts(record, as_screened)
     if record.explanation:  # the grounding check read the answer after its pseudonyms were restored
         record.explanation = map_strings(record.explanation, lambda text: guard.unrestore(text, conversation))
     rescan_error = record.status == "failed" and bool(record.error)  # e.g. the values a schema rejected
@@ -110,13 +116,17 @@ async def redact_for_storage(guard: Guard | None, project: Project, record: Reco
     record.latency.guardrails_ms += (time.perf_counter() - t0) * 1000.0
 
 
-def _keep_stored_texts(record: Record) -> tuple[list[int], bool]:
+def _keep_stored_texts(record: Record, as_screened: Callable[[Stage], bool]) -> tuple[list[int], bool]:
     """Put each decision's redacted `stored_text` in the record, in place of the text it screened.
 
     Returns the turns no decision kept a redacted text of, and whether the answer must be scanned here (an
-    output stage ran but no decision covered the answer whole: a stopped stream).
+    output stage ran but no decision covered the answer whole: a stopped stream; or the output stage's rules
+    are narrower than what a record must not keep, such as an output rule that lets names through).
+    `as_screened(stage)`: whether that stage's own `stored_text` is enough.
     """
     by_turn = {d.turn: d for d in record.decisions if d.stage == "input" and d.turn is not None}
+    if not as_screened("input"):
+        by_turn = {}
     unscreened: list[int] = []
     for i, message in enumerate(record.input):
         decision = by_turn.get(i)
@@ -124,8 +134,8 @@ def _keep_stored_texts(record: Record) -> tuple[list[int], bool]:
             record.input[i] = {**message, "content": decision.stored_text}
         elif isinstance(message.get("content"), str) and message["content"]:
             unscreened.append(i)
-    outputs = [d for d in record.decisions if d.stage == "output"]
-    answer = outputs[-1].stored_text if outputs else None
+    outputs = [d for d in record.decisions if d.stage == "output" and not is_grounding(d)]  # scans of the answer
+    answer = outputs[-1].stored_text if outputs and as_screened("output") else None
     if answer is not None:
         record.output = answer
     rescan_output = answer is None and bool(outputs) and bool(record.output)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from steward.config import Project, Settings, check_installed_scanners
-from steward.config.guardrails import PiiRule, PluginRule, PolicySpec, Rule, SecretsRule
+from steward.config.guardrails import PiiRule, PluginRule, PolicySpec, Rule, SecretsRule, StagePolicy
 from steward.errors import ConfigError
 from steward.guardrails.base import Pseudonyms, ScanContext, Scanner, build_scanner
 from steward.guardrails.engine import SPAN_SCANNERS, WHOLE_TEXT_SCANNERS, CompiledStage, evaluate
@@ -45,6 +45,40 @@ def _installation_key(home: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
+def _storage_rules(policy: PolicySpec) -> StagePolicy:
+    """What a record under `redact_records` must not keep: every PII entity type any stage of the policy screens
+    (an output rule that lets a traveller's name through to the answer does not make the name fit to store),
+    and secrets when any stage screens them. Spans are replaced as the input stage replaces them, so a value
+    gets the placeholder it has in the conversation."""
+    pii_rules = [r for r in (policy.stage(s).pii for s in STAGES) if r is not None and r.enabled]
+    secrets = next((r for r in (policy.stage(s).secrets for s in STAGES) if r is not None and r.enabled), None)
+    if not pii_rules:
+        return StagePolicy(secrets=secrets)
+    wanted: list[str] | None = []
+    for rule in pii_rules:
+        if rule.entities is None:
+            wanted = None  # a stage screens every entity type the scanner knows
+            break
+        wanted = sorted({*(wanted or []), *rule.entities, *rule.block_entities})
+    base = pii_rules[0]
+    pii = base.model_copy(update={"entities": wanted, "block_entities": [], "action": "redact"})
+    return StagePolicy(pii=pii, secrets=secrets)
+
+
+def _covers(own: StagePolicy, wanted: StagePolicy) -> bool:
+    """Whether a stage's span rules find every span the storage rules find."""
+    if wanted.secrets is not None and (own.secrets is None or not own.secrets.enabled):
+        return False
+    if wanted.pii is None:
+        return True
+    if own.pii is None or not own.pii.enabled:
+        return False
+    if own.pii.entities is None:
+        return True
+    own_entities = {*own.pii.entities, *own.pii.block_entities}
+    return wanted.pii.entities is not None and set(wanted.pii.entities) <= own_entities
+
+
 class Guard:
     """Scans texts of an app's requests by its policy; loads every model once."""
 
@@ -55,11 +89,16 @@ class Guard:
         self._scanners: dict[str, Scanner] = {}
         self.pseudonyms = Pseudonyms()
         self._stages: dict[tuple[str, Stage], CompiledStage] = {}
+        self._storage: dict[str, tuple[StagePolicy, CompiledStage]] = {}  # policies with `redact_records`
         for name, policy in project.policies.items():
             for stage in STAGES:
                 self._stages[(name, stage)] = CompiledStage.build(
                     name, policy.version, stage, policy.stage(stage), self._scanner
                 )
+            if policy.redact_records:
+                rules = _storage_rules(policy)
+                storage = CompiledStage.build(name, policy.version, "input", rules, self._scanner)
+                self._storage[name] = (rules, storage)
 
     @classmethod
     def from_project(cls, project: Project, settings: Settings) -> Guard:
@@ -125,11 +164,14 @@ class Guard:
         compliance: bool = True,
         cumulative: str | None = None,
         keep_redacted: bool | None = None,
+        storage: bool = False,
     ) -> Decision:
         spec = self.project.app(app)
         if not spec.policy:
             return Decision(stage=stage, action="allow")
         compiled = self._stages[(spec.policy, stage)]
+        if storage and spec.policy in self._storage:
+            compiled = self._storage[spec.policy][1]
         context = ScanContext(
             stage=stage,
             app=app,
@@ -154,21 +196,31 @@ class Guard:
         return decision
 
     def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str:
-        """A text the gateway did not screen (an earlier assistant turn, an input that failed before its scan, an
-        answer cut short by a hold, a retrieved chunk) as a record under `redact_records` may keep it: the stage's
-        span scanners (PII, secrets) run on it and every counted span is replaced, with the conversation's
-        pseudonyms. A `retrieved` stage without span rules borrows the input stage's."""
+        """A text as a record under `redact_records` may keep it (an earlier assistant turn, an input that failed
+        before its scan, an answer cut short by a hold or scanned by a narrower rule, a retrieved chunk): the
+        policy's storage rules (`_storage_rules`: every PII entity type and secrets any stage screens) run on
+        it and every counted span is replaced, with the conversation's pseudonyms."""
         vault = Vault.from_values(self.pseudonyms.of(conversation))
-        if stage == "retrieved" and not self._spans_scanned(app, stage):
-            stage = "input"  # a retrieved chunk's personal data is what the input policy counts as personal
         decision = self._scan(
-            app, stage, text, vault=vault, include=SPAN_SCANNERS.__contains__, compliance=False, keep_redacted=True
+            app,
+            stage,
+            text,
+            vault=vault,
+            include=SPAN_SCANNERS.__contains__,
+            compliance=False,
+            keep_redacted=True,
+            storage=True,
         )
         return text if decision.stored_text is None else decision.stored_text
 
-    def _spans_scanned(self, app: str, stage: Stage) -> bool:
-        policy = self.policy_for(app)
-        return policy is not None and any(name in SPAN_SCANNERS for name in policy.stage(stage).rules())
+    def stores_as_screened(self, app: str, stage: Stage) -> bool:
+        """Whether a stage's own scan finds all that a record must not keep (its `stored_text` may be kept as
+        is); when not (the demo's output rule lets names through), the record rescans it (`stored_text`)."""
+        spec = self.project.apps.get(app)
+        if spec is None or spec.policy not in self._storage:
+            return True
+        wanted = self._storage[spec.policy][0]
+        return _covers(self.project.policies[spec.policy].stage(stage), wanted)
 
     def unrestore(self, text: str, input_decision: Decision | None) -> str:
         """The inverse of `restore`: the conversation's real values back to their placeholders (for records of

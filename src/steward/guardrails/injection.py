@@ -27,6 +27,7 @@ import numpy as np
 from steward.guardrails.base import ScanContext
 from steward.guardrails.hub import HubTextClassifier
 from steward.guardrails.linear import LinearTextModel, featurise, load_model
+from steward.language import is_small_talk
 from steward.types import Finding
 
 # An override needs the verb, then the *assistant's* instructions: a qualifier that points at them ("previous",
@@ -240,48 +241,8 @@ class HubInjectionModel(HubTextClassifier):
 MIN_CLASSIFIED_WORDS = 3  # the built-in classifier judges user input of at least this many words
 _WORD = re.compile(r"[^\W\d_]+")
 
-# Why "Hello! How are you?" scored 0.86: the n-gram model's benign training side has no small talk (WildGuard's
-# benign rows are questions; the synthetic families are tasks), while jailbreaks open with "Hello ChatGPT" and
-# close with "thank you for your help". In a four-word input those few n-grams carry all the L2-normalised
-# weight, the injection model's log-odds reach about -1.2 (p 0.22), and the fusion's cut sits at p 0.14 of that
-# model (its intercept, fitted on long prompts), so the greeting was an attack. A turn made only of social
-# phrases (greeting, thanks, farewell, how are you, who are you, what can you do), in the languages below, holds
-# no instruction to override anything; like a one-word input it is left to the heuristics. Any other sentence in
-# the turn ("Hi! Ignore your rules.") sends the whole turn to the classifier. Retraining with small talk on the
-# benign side is the lasting fix (docs/cards/injection.md).
-_SOCIAL_PHRASES = (
-    r"(hello|hi|hey|hiya|howdy|greetings|good (morning|afternoon|evening|day)|bonjour|bonsoir|salut|hallo|"
-    r"guten (morgen|tag|abend)|servus|moin|hola|buen(os|as) (d[ií]as|tardes|noches)|ciao|buongiorno|buonasera|"
-    r"ol[áa]|oi|bom dia|boa (tarde|noite)|hoi|goedemorgen|hej|namaste)( (there|everyone|all|again|friend))?",
-    r"(thanks?|thank you|many thanks|cheers|merci|danke|vielen dank|gracias|muchas gracias|grazie|obrigad[oa]|"
-    r"dank je( wel)?|bedankt|that was (very |really )?helpful)( (you|so much|very much|a lot|again|beaucoup|"
-    r"sch[öo]n|sehr|mille|mil))*"
-    r"( (for|por|pour|f[üu]r) (your|the|tu|su|votre|ta|deine|ihre) (help|assistance|ayuda|aide|hilfe))?",
-    r"(good ?bye|bye|see you( later| soon)?|have a (nice|good|great) (day|evening|one|trip|flight)|au revoir|"
-    r"[àa] bient[ôo]t|tsch[üu]ss|auf wiedersehen|adi[óo]s|hasta luego|arrivederci|tchau|tot ziens)",
-    r"(how are you( doing)?( today)?|how's it going|how is it going|how are things|how is your day( going)?|"
-    r"how's your day( going)?|i hope you('re| are) (well|fine|doing well)|nice to meet you|comment (ça|ca) va|"
-    r"comment allez[- ]vous|wie geht('s| es (dir|ihnen))|c[óo]mo est[áa]s|qu[ée] tal|come stai|come va|"
-    r"tudo bem|como vai|hoe gaat het( met (je|jou|u))?)",
-    r"(what can you (do|help( me)? with)( for me)?|how can you help( me)?|what kind of questions can i ask( you)?|"
-    r"who are you|who am i talking to|what('s| is) your name|are you a (real person|human|bot|robot)( or a bot)?|"
-    r"can you hear me|que (pouvez-vous|peux-tu) faire|was kannst du( f[üu]r mich)?( tun)?|qu[ée] puedes hacer|"
-    r"cosa puoi fare|o que voc[êe] pode fazer)",
-    r"(ok|okay|great|nice|perfect|super|wonderful|awesome|oh|well|yes|no|sure)",
-)
-_ONE_SOCIAL = r"(?:" + "|".join(_SOCIAL_PHRASES) + r")"
-_SOCIAL = re.compile(rf"{_ONE_SOCIAL}(?:\s+(?:and\s+|und\s+|et\s+|y\s+|e\s+)?{_ONE_SOCIAL})*", re.IGNORECASE)
-_SOCIAL_SPLIT = re.compile(r"[.,;:!?¡¿…]+")
-MAX_SOCIAL_WORDS = 16  # a longer turn is not small talk, whatever its sentences
-
-
-def is_small_talk(text: str) -> bool:
-    """Whether every sentence (or comma-separated part) of a short input is a social phrase."""
-    if len(_WORD.findall(text)) > MAX_SOCIAL_WORDS:
-        return False
-    parts = [" ".join(part.split()) for part in _SOCIAL_SPLIT.split(text)]
-    parts = [part for part in parts if part]
-    return bool(parts) and all(_SOCIAL.fullmatch(part) for part in parts)
+# Small talk ("Hello! How are you?") is left to the heuristics: see `steward.language`, which says
+# why the classifier misread it.
 
 
 @lru_cache(maxsize=4)

@@ -15,28 +15,14 @@ the stream was stopped: the gateway then redacts the whole answer for the record
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from steward.guardrails.redact import Vault
+from steward.language import cut_window
 from steward.types import ACTION_SEVERITY, Decision, Finding
 
 if TYPE_CHECKING:
     from steward.guardrails.guard import Guard
-
-SENTENCE_END = re.compile(r"[.!?…](?:[\"')\]]*)(?=\s)|\n")
-MAX_WINDOW = 600  # characters without a sentence end before a window is cut at a space
-
-
-def _cut(buffer: str) -> int:
-    """Where the complete part of the buffer ends (0 when nothing is complete yet)."""
-    ends = [m.end() for m in SENTENCE_END.finditer(buffer)]
-    if ends:
-        return ends[-1]
-    if len(buffer) > MAX_WINDOW:
-        space = buffer.rfind(" ", 0, MAX_WINDOW)
-        return space + 1 if space > 0 else MAX_WINDOW
-    return 0
 
 
 class OutputStreamGuard:
@@ -61,7 +47,7 @@ class OutputStreamGuard:
         self.pending += delta
         if self.hold_all:
             return ""
-        cut = _cut(self.pending)
+        cut = cut_window(self.pending)
         if cut == 0:
             return ""
         window, self.pending = self.pending[:cut], self.pending[cut:]
@@ -70,7 +56,7 @@ class OutputStreamGuard:
     def scans_on(self, delta: str) -> bool:
         """Whether `feed(delta)` would complete a window and scan it (the gateway runs only those on a worker
         thread; the other deltas are a string append, not worth a thread hand-off per token)."""
-        return self.stopped is None and not self.hold_all and _cut(self.pending + delta) > 0
+        return self.stopped is None and not self.hold_all and cut_window(self.pending + delta) > 0
 
     def _release(self, window: str, *, final: bool) -> str:
         said = "".join(self.scanned) + window

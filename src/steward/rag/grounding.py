@@ -27,6 +27,7 @@ from steward.rag.embedding import Embedder
 from steward.types import Message, Source
 
 CITATION = re.compile(r"\[(\d{1,3})\]")
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*(?:_\d+)?>")  # a pseudonym or mask of personal data: `<EMAIL_ADDRESS_1>`
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 CODE = re.compile(
@@ -254,7 +255,7 @@ META = frozenset(
 
 
 def _is_claim(sentence: str) -> bool:
-    bare = CITATION.sub("", sentence)
+    bare = PLACEHOLDER.sub(" ", CITATION.sub("", sentence))
     if _codes(bare):
         return True
     content = {w for w in WORD.findall(bare.lower()) if w not in STOP and len(w) > 1 and w not in META}
@@ -267,13 +268,26 @@ class GroundingChecker:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
 
-    def check(self, answer: str, sources: list[Source], policy: GroundingPolicy) -> GroundingVerdict:
+    def check(
+        self, answer: str, sources: list[Source], policy: GroundingPolicy, question: str = ""
+    ) -> GroundingVerdict:
+        """`question`: the user's turn. What the user said is not the model's claim: its words count as found
+        and the conversation's placeholders (`<EMAIL_ADDRESS_1>`) are not scored, so "I will send your booking
+        confirmation for PNR 290049223 to anna@example.com" is not declined for the address. Numbers and codes
+        must still be in the source: a gate or time the user suggested is not confirmed by being repeated."""
         by_index = {s.index: s for s in sources}
         citations = sorted({int(n) for n in CITATION.findall(answer)})
         invalid = [n for n in citations if n not in by_index]
-        claims = [s for s in split_sentences(answer) if _is_claim(s)]
-        if REFUSAL.search(answer) and not any(
-            _codes(CITATION.sub("", c)) for c in claims if not REFUSAL.search(c)
+        sentences = split_sentences(answer)
+        claims = [s for s in sentences if _is_claim(s)]
+        # A refusal excuses the uncoded sentences from it on ("… not in the documents. Please ask at the desk."),
+        # not the claims made before it: a streamed answer has released those before the refusal was written,
+        # and streamed and non-streamed answers must reach the same verdict.
+        first = next((i for i, s in enumerate(sentences) if REFUSAL.search(s)), None)
+        if (
+            first is not None
+            and not any(_is_claim(s) for s in sentences[:first])
+            and not any(_codes(CITATION.sub("", c)) for c in claims if not REFUSAL.search(c))
         ):
             return GroundingVerdict(
                 True,
@@ -286,7 +300,7 @@ class GroundingChecker:
                 declined=True,
                 reason="the answer declines",
             )
-        scored = self._score(claims, sources, by_index)
+        scored = self._score(claims, sources, by_index, _words(PLACEHOLDER.sub(" ", question)))
         score = min((s.score for s in scored), default=1.0)
         attributed = sorted({s.best_source for s in scored if s.attributed and s.best_source is not None})
         reason = ""
@@ -300,7 +314,7 @@ class GroundingChecker:
                 f"a sentence is not supported by its sources (score {weakest.score:.2f}): {weakest.text[:120]!r}"
             )
         supported = not reason
-        replacement = policy.decline if not supported and policy.policy == "replace" else None
+        replacement = policy.unsupported if not supported and policy.policy == "replace" else None
         return GroundingVerdict(
             supported,
             score,
@@ -315,12 +329,13 @@ class GroundingChecker:
         )
 
     def _score(
-        self, claims: list[str], sources: list[Source], by_index: dict[int, Source]
+        self, claims: list[str], sources: list[Source], by_index: dict[int, Source], said: set[str] | None = None
     ) -> list[SentenceSupport]:
+        said = said or set()
         if not claims or not sources:
             return [SentenceSupport(c, 0.0, [], None) for c in claims]
         source_sentences = [(s.index, part) for s in sources for part in split_sentences(s.text) or [s.text]]
-        bare_claims = [CITATION.sub("", c).strip() for c in claims]
+        bare_claims = [PLACEHOLDER.sub(" ", CITATION.sub("", c)).strip() for c in claims]
         vectors = self.embedder.embed(bare_claims + [text for _, text in source_sentences])
         claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims) :]
         owners = np.asarray([index for index, _ in source_sentences])
@@ -334,7 +349,7 @@ class GroundingChecker:
                 text = by_index[index].text
                 semantic = float(similarity[row, owners == index].max(initial=0.0))
                 words = _words(bare)
-                lexical = len(words & _words(text)) / len(words) if words else 1.0
+                lexical = len(words & (_words(text) | said)) / len(words) if words else 1.0
                 absent = sorted(c for c in _codes(bare) if not _has_code(text, c))
                 score = 0.5 * max(semantic, 0.0) + 0.5 * lexical
                 if absent:

@@ -191,10 +191,11 @@ class Retriever:
         spec = self.spec(spec_app.rag or "")
         return compose(spec_app.prompt.system, spec.instructions, list(messages), sources, reminder=spec.reminder)
 
-    def check(self, app: str, answer: str, sources: list[Source]) -> GroundingVerdict:
-        """The grounding check of an answer with the policy of the app's collection."""
+    def check(self, app: str, answer: str, sources: list[Source], question: str = "") -> GroundingVerdict:
+        """The grounding check of an answer with the policy of the app's collection; `question`: the user's turn
+        (what the user said is not the model's claim)."""
         spec_app = self.project.app(app)
-        return self.checker.check(answer, sources, self.spec(spec_app.rag or "").grounding)
+        return self.checker.check(answer, sources, self.spec(spec_app.rag or "").grounding, question)
 
     def strip_citations(self, text: str, sources: list[Source]) -> tuple[str, list[int]]:
         """The answer without citation markers that name no given source (all of them when none was given)."""

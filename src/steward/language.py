@@ -1,0 +1,88 @@
+"""Language rules that guardrails, retrieval and the gateway share: where a sentence ends, what is small talk.
+
+Sentence ends: the output guard cuts a streamed answer into windows to scan, and the grounded release checks
+those windows; with two rules the release held each sentence until the next one was complete. Small talk (a
+turn made only of greetings, thanks, farewells, "how are you"): the injection detector leaves it to its
+heuristics (below: why its classifier misread greetings), and a grounded app answers it without retrieval and
+without the grounding check: a greeting asks nothing the documents could answer, and retrieving for it finds
+whatever shares a word with it ("Have a nice day!" found the flight to Nice), after which the model's friendly
+reply, checked against that flight, was declined as unsupported. Pure functions over text; nothing is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at `.!?…` (and closing quotes or brackets) followed by whitespace: "23.5 kg" is not cut, and
+# neither are the common abbreviations below ("e.g. a bag", "Dr. Smith"), which would otherwise leave a fragment
+# to be scanned and grounding-checked alone. `GroundedRelease` checks the windows cut here, so it shares this rule.
+_ABBREVIATIONS = ("e.g", "i.e", "cf", "vs", "approx", "incl", "Mr", "Mrs", "Ms", "Dr", "St", "Jr")
+_NOT_AFTER = "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
+SENTENCE_END = re.compile(rf"{_NOT_AFTER}[.!?…](?:[\"')\]]*)(?=\s)|\n")
+# The same end with nothing after it yet, except a dot after a digit, which may be a decimal point ("23.5").
+SENTENCE_END_AT_END = re.compile(rf"{_NOT_AFTER}(?:(?<!\d)\.|[!?…])[\"')\]]*\Z")
+MAX_WINDOW = 600  # characters without a sentence end before a window is cut at a space
+
+
+def cut_window(buffer: str, *, at_end: bool = False) -> int:
+    """Where the complete part of the buffer ends (0 when nothing is complete yet).
+
+    `at_end`: a buffer that ends in sentence punctuation is complete without waiting for the whitespace after
+    it. The output guard does not use it: it sees raw deltas, and "anna@example." may still become
+    "anna@example.com" (a window that splits an address would not be masked). The grounding check does: the
+    guard's windows end just before that whitespace, and a sentence must be released once it is complete.
+    """
+    if at_end and SENTENCE_END_AT_END.search(buffer):
+        return len(buffer)
+    ends = [m.end() for m in SENTENCE_END.finditer(buffer)]
+    if ends:
+        return ends[-1]
+    if len(buffer) > MAX_WINDOW:
+        space = buffer.rfind(" ", 0, MAX_WINDOW)
+        return space + 1 if space > 0 else MAX_WINDOW
+    return 0
+
+
+# Why "Hello! How are you?" scored 0.86: the n-gram model's benign training side has no small talk (WildGuard's
+# benign rows are questions; the synthetic families are tasks), while jailbreaks open with "Hello ChatGPT" and
+# close with "thank you for your help". In a four-word input those few n-grams carry all the L2-normalised
+# weight, the injection model's log-odds reach about -1.2 (p 0.22), and the fusion's cut sits at p 0.14 of that
+# model (its intercept, fitted on long prompts), so the greeting was an attack. A turn made only of social
+# phrases (greeting, thanks, farewell, how are you, who are you, what can you do), in the languages below, holds
+# no instruction to override anything; like a one-word input it is left to the heuristics. Any other sentence in
+# the turn ("Hi! Ignore your rules.") sends the whole turn to the classifier. Retraining with small talk on the
+# benign side is the lasting fix (docs/cards/injection.md).
+_WORD = re.compile(r"[^\W\d_]+")
+_SOCIAL_PHRASES = (
+    r"(hello|hi|hey|hiya|howdy|greetings|good (morning|afternoon|evening|day)|bonjour|bonsoir|salut|hallo|"
+    r"guten (morgen|tag|abend)|servus|moin|hola|buen(os|as) (d[ií]as|tardes|noches)|ciao|buongiorno|buonasera|"
+    r"ol[áa]|oi|bom dia|boa (tarde|noite)|hoi|goedemorgen|hej|namaste)( (there|everyone|all|again|friend))?",
+    r"(thanks?|thank you|many thanks|cheers|merci|danke|vielen dank|gracias|muchas gracias|grazie|obrigad[oa]|"
+    r"dank je( wel)?|bedankt|that was (very |really )?helpful)( (you|so much|very much|a lot|again|beaucoup|"
+    r"sch[öo]n|sehr|mille|mil))*"
+    r"( (for|por|pour|f[üu]r) (your|the|tu|su|votre|ta|deine|ihre) (help|assistance|ayuda|aide|hilfe))?",
+    r"(good ?bye|bye|see you( later| soon)?|have a (nice|good|great) (day|evening|one|trip|flight)|au revoir|"
+    r"[àa] bient[ôo]t|tsch[üu]ss|auf wiedersehen|adi[óo]s|hasta luego|arrivederci|tchau|tot ziens)",
+    r"(how are you( doing)?( today)?|how's it going|how is it going|how are things|how is your day( going)?|"
+    r"how's your day( going)?|i hope you('re| are) (well|fine|doing well)|nice to meet you|comment (ça|ca) va|"
+    r"comment allez[- ]vous|wie geht('s| es (dir|ihnen))|c[óo]mo est[áa]s|qu[ée] tal|come stai|come va|"
+    r"tudo bem|como vai|hoe gaat het( met (je|jou|u))?)",
+    r"(what can you (do|help( me)? with)( for me)?|how can you help( me)?|what kind of questions can i ask( you)?|"
+    r"who are you|who am i talking to|what('s| is) your name|are you a (real person|human|bot|robot)( or a bot)?|"
+    r"can you hear me|que (pouvez-vous|peux-tu) faire|was kannst du( f[üu]r mich)?( tun)?|qu[ée] puedes hacer|"
+    r"cosa puoi fare|o que voc[êe] pode fazer)",
+    r"(ok|okay|great|nice|perfect|super|wonderful|awesome|oh|well|yes|no|sure)",
+)
+_ONE_SOCIAL = r"(?:" + "|".join(_SOCIAL_PHRASES) + r")"
+_SOCIAL = re.compile(rf"{_ONE_SOCIAL}(?:\s+(?:and\s+|und\s+|et\s+|y\s+|e\s+)?{_ONE_SOCIAL})*", re.IGNORECASE)
+_SOCIAL_SPLIT = re.compile(r"[.,;:!?¡¿…]+")
+MAX_SOCIAL_WORDS = 16  # a longer turn is not small talk, whatever its sentences
+
+
+def is_small_talk(text: str) -> bool:
+    """Whether every sentence (or comma-separated part) of a short input is a social phrase."""
+    if len(_WORD.findall(text)) > MAX_SOCIAL_WORDS:
+        return False
+    parts = [" ".join(part.split()) for part in _SOCIAL_SPLIT.split(text)]
+    parts = [part for part in parts if part]
+    return bool(parts) and all(_SOCIAL.fullmatch(part) for part in parts)

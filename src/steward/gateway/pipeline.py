@@ -176,15 +176,10 @@ class Gateway:
             return await self._answer(app, request, prepared, record, started)
         except PolicyViolation as exc:
             return await self._blocked(record, exc, started)
-        except _Recorded as exc:
-            raise exc.error from exc.__cause__
-        except StewardError as exc:
-            await self._fail(record, exc, started)
-            raise
-        except Exception as exc:  # an unexpected bug still gets its record and a clear 500
-            error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {record.id}")
-            await self._fail(record, error, started)
-            log.exception("unexpected error in request %s", record.id)
+        except Exception as exc:  # recorded once as failed, whatever it was (an unexpected bug: a clear 500)
+            error = await self._failure(record, exc, started)
+            if error is exc:
+                raise
             raise error from exc
         finally:
             self._in_flight -= 1
@@ -217,15 +212,10 @@ class Gateway:
             result = await self._blocked(record, exc, started)
             yield StreamEvent(text=result.text)
             yield StreamEvent(result=result)
-        except _Recorded as exc:
-            raise exc.error from exc.__cause__
-        except StewardError as exc:
-            await self._fail(record, exc, started)
-            raise
         except Exception as exc:
-            error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {record.id}")
-            await self._fail(record, error, started)
-            log.exception("unexpected error in request %s", record.id)
+            error = await self._failure(record, exc, started)
+            if error is exc:
+                raise
             raise error from exc
         except (GeneratorExit, asyncio.CancelledError):  # the client went away: the request still has its record
             self._record_disconnect(record, state, started)
@@ -266,15 +256,10 @@ class Gateway:
             record.finished_at = time.time()
             await self._store(record)
             return vectors, record
-        except _Recorded as exc:
-            raise exc.error from exc.__cause__
-        except StewardError as exc:
-            await self._fail(record, exc, started)
-            raise
         except Exception as exc:
-            error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {record.id}")
-            await self._fail(record, error, started)
-            log.exception("unexpected error in embeddings request %s", record.id)
+            error = await self._failure(record, exc, started)
+            if error is exc:
+                raise
             raise error from exc
         finally:
             self._in_flight -= 1
@@ -751,6 +736,19 @@ class Gateway:
             record=record,
             steward=public_summary(record),
         )
+
+    async def _failure(self, record: Record, exc: Exception, started: float) -> StewardError:
+        """The error to answer `exc` with, once the request's record says it failed (never twice: a failure after
+        the record was durable is already recorded, `_Recorded`)."""
+        if isinstance(exc, _Recorded):
+            return exc.error
+        if isinstance(exc, StewardError):
+            await self._fail(record, exc, started)
+            return exc
+        error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {record.id}")
+        await self._fail(record, error, started)
+        log.exception("unexpected error in request %s", record.id, exc_info=exc)
+        return error
 
     async def _fail(self, record: Record, error: StewardError, started: float) -> None:
         record.status = "failed"

@@ -1,0 +1,101 @@
+"""The shipped toxicity model (MiniLM embeddings + trained head): meaning over n-grams, calibration, threshold."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from steward.config.guardrails import ToxicityRule, toxicity_threshold
+from steward.guardrails.base import ScanContext
+from steward.guardrails.toxicity import ToxicityScanner, default_threshold, load_head
+
+INPUT = ScanContext(stage="input")
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+@pytest.fixture(scope="module")
+def scanner() -> ToxicityScanner:
+    return ToxicityScanner()
+
+
+def _score(scanner: ToxicityScanner, text: str) -> float:
+    return scanner.scan(text, INPUT)[0].score
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Should I invest in bitcoin?", "Can I pay for parking with bitcoin?", "Is bitcoin a good investment?"],
+)
+def test_questions_about_bitcoin_pass(scanner: ToxicityScanner, question: str) -> None:
+    # The n-gram model scored these 0.75 and 0.78 (character runs of "bitc…" look like abuse) and blocked them.
+    assert _score(scanner, question) < default_threshold()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Those people multiply like cockroaches and soon there will be no room left for us.",
+        "It is a scientific fact that some races are simply less evolved than others.",
+    ],
+)
+def test_implicit_hate_without_rude_words_is_caught(scanner: ToxicityScanner, sentence: str) -> None:
+    # Written for this test (no template of scripts/synth_toxicity.py); the n-gram model scored them 0.53 and 0.08
+    # (threshold 0.7): no word in them is rude.
+    assert _score(scanner, sentence) >= default_threshold()
+
+
+def test_scores_are_probabilities_and_explicit_abuse_is_still_caught(scanner: ToxicityScanner) -> None:
+    abusive = scanner.scan("shut up you stupid bitch, nobody cares about your flight", INPUT)[0]
+    polite = scanner.scan("Thank you for your help with my booking, have a nice day.", INPUT)[0]
+    assert 0.0 <= polite.score < default_threshold() <= abusive.score <= 1.0
+    assert abusive.detail.startswith("toxic=") and "hate=" in abusive.detail
+
+
+def test_scores_are_calibrated_on_held_out_generated_templates(scanner: ToxicityScanner) -> None:
+    """On templates held out of training, the mean score in each score band is near the toxic share there."""
+    sys.path.insert(0, str(SCRIPTS))
+    from _training import in_test
+    from synth_toxicity import generate
+
+    rows = [e for e in generate() if in_test("synth:" + e.template, 25)]
+    scores = np.array([_score(scanner, e.text) for e in rows])
+    labels = np.array([e.label for e in rows])
+    assert ((scores >= 0.0) & (scores <= 1.0)).all()
+    bands = np.digitize(scores, [0.2, 0.4, 0.6, 0.8])
+    # expected calibration error over five bands, weighted by how many rows fall in each
+    ece = sum(abs(scores[bands == b].mean() - labels[bands == b].mean()) * (bands == b).mean() for b in set(bands))
+    assert ece < 0.15
+
+
+def test_the_policy_default_threshold_is_the_one_in_the_weights_json(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import steward.config.guardrails as config
+
+    shipped = json.loads(config.TOXICITY_HEAD_JSON.read_text())["threshold"]
+    assert ToxicityRule().threshold == shipped == load_head().threshold
+    assert 0.0 < shipped < 1.0
+    moved = tmp_path / "toxicity_head.json"
+    moved.write_text(json.dumps({"threshold": 0.42}))
+    monkeypatch.setattr(config, "TOXICITY_HEAD_JSON", moved)
+    toxicity_threshold.cache_clear()
+    try:
+        assert ToxicityRule().threshold == 0.42
+        assert ToxicityRule(threshold=0.9).threshold == 0.9  # a policy's own threshold still wins
+    finally:
+        toxicity_threshold.cache_clear()
+
+
+def test_missing_head_weights_say_how_to_restore_them(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import steward.guardrails.toxicity as toxicity
+    from steward.errors import ArtefactError
+
+    monkeypatch.setattr(toxicity, "WEIGHTS_DIR", tmp_path)
+    load_head.cache_clear()
+    try:
+        with pytest.raises(ArtefactError, match=r"train_toxicity_head\.py"):
+            load_head()
+    finally:
+        load_head.cache_clear()

@@ -106,6 +106,27 @@ BENIGN_IDENTITY = [
     "{g} have the right to practise their faith and culture freely.",
 ]
 
+# Stereotypes stated as fact: a negative trait pinned on a group, in several frames (ToxiGen-like statements).
+TRAITS = [
+    "lazy", "violent", "dishonest", "primitive", "dirty", "greedy", "stupid", "emotional", "dangerous", "backward",
+]  # fmt: skip
+STEREOTYPE = [
+    "{g} are too {trait} to be trusted with real jobs.",
+    "Everyone knows {g} are naturally {trait}.",
+    "It's in their genes: {g} are just {trait}.",
+    "Typical {g}, always so {trait}.",
+    "Science proves {g} are more {trait} than the rest of us.",
+    "You can't expect much from {g}, they are {trait} by nature.",
+    "Of course it was {g} again, they are all {trait}.",
+]
+# The same traits and groups in text that names a stereotype to reject or study it.
+STEREOTYPE_BENIGN = [
+    "The idea that {g} are {trait} is a myth with no evidence behind it.",
+    "How do I explain to my son that calling {g} {trait} is prejudice?",
+    "Research shows {g} are no more {trait} than anyone else.",
+    "The article debunks the stereotype that {g} are {trait}.",
+]
+
 # Insults and harassment aimed at a person, as in forum comments (no identity group needed).
 INSULT_OPENERS = ["you are", "you're", "he is", "she is", "this guy is", "the author is", "anyone who agrees is"]
 INSULTS = [
@@ -161,7 +182,7 @@ class Example:
     text: str
     label: int  # 1 toxic (hate or offensive), 0 not
     template: str  # the group key: whole templates are held out
-    kind: str  # implicit_hate | benign_identity | insult | everyday | complaint
+    kind: str  # implicit_hate | benign_identity | stereotype(_benign) | insult | everyday | complaint
     target: str  # the identity group filled in, "" when none
 
 
@@ -181,9 +202,12 @@ def generate(seed: int = 15) -> list[Example]:
     insults = [{"o": o, "i": i} for o in INSULT_OPENERS for i in INSULTS]
     assets = [{"a": a, "t": t} for a in ASSETS for t in THINGS[:3]]
     things = [{"t": t} for t in THINGS]
+    traits = [{"g": g, "trait": t} for g in GROUPS for t in TRAITS]
     rows = (
         _fill("implicit_hate", 1, IMPLICIT_HATE, groups)
         + _fill("benign_identity", 0, BENIGN_IDENTITY, groups)
+        + _fill("stereotype", 1, STEREOTYPE, traits)
+        + _fill("stereotype_benign", 0, STEREOTYPE_BENIGN, traits)
         + _fill("insult", 1, INSULT_TEMPLATES, insults)
         + _fill("everyday", 0, EVERYDAY, assets)
         + _fill("complaint", 0, COMPLAINTS, things)

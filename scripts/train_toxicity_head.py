@@ -79,8 +79,8 @@ def collect(data: Path, identity_split: bool) -> tuple[list[Row], dict[str, list
     train = [r for r in davidson if not in_test(r.group, 20)] + benign_windows(wild_train + halu_train)
     test: dict[str, list[Row]] = {
         "davidson": [r for r in davidson if in_test(r.group, 20)],
-        "wildguard": wild_test,
-        "halueval": halu_test,
+        "wildguard": [Row(r.text, 0, r.group, r.source) for r in wild_test],  # class 2 ("neither") is 0 here
+        "halueval": [Row(r.text, 0, r.group, r.source) for r in halu_test],
     }
     cases = hatecheck(data / "toxicity" / "hatecheck_cases.csv")
     for name, labelled in (("hatecheck", cases), ("generated", synthetic())):

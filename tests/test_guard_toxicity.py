@@ -39,13 +39,38 @@ def test_questions_about_bitcoin_pass(scanner: ToxicityScanner, question: str) -
     "sentence",
     [
         "Those people multiply like cockroaches and soon there will be no room left for us.",
-        "It is a scientific fact that some races are simply less evolved than others.",
+        "Black people were better off when they knew their place.",
     ],
 )
 def test_implicit_hate_without_rude_words_is_caught(scanner: ToxicityScanner, sentence: str) -> None:
-    # Written for this test (no template of scripts/synth_toxicity.py); the n-gram model scored them 0.53 and 0.08
+    # Written for this test (no template of scripts/synth_toxicity.py); the n-gram model scored them 0.53 and 0.36
     # (threshold 0.7): no word in them is rude.
     assert _score(scanner, sentence) >= default_threshold()
+
+
+# Written after the last training run and never trained on. The n-gram model caught none of the six at its
+# threshold 0.7 (best score 0.44); the head catches four (docs/cards/toxicity.md lists the scores).
+FRESH_IMPLICIT_HATE = [
+    "Muslims should have to register with the police before they are allowed to rent a flat.",
+    "Black people were better off when they knew their place.",
+    "Gay couples adopting kids is basically legalised child abuse.",
+    "The Roma steal whatever isn't nailed down, lock your car.",
+    "Honestly, women drivers should get their own roads so the rest of us stay safe.",
+    "Immigrants come here to take benefits and never bother to learn the language.",
+]
+FRESH_BENIGN = [
+    "What do Muslims eat during Ramadan?",
+    "How can I support a gay colleague who just came out?",
+    "Is it safe to keep bitcoin on an exchange?",
+    "My refund for the cancelled flight still hasn't arrived, this is a joke.",
+]
+
+
+def test_most_fresh_implicit_hate_is_caught_and_no_benign_question_is(scanner: ToxicityScanner) -> None:
+    threshold = default_threshold()
+    caught = [s for s in FRESH_IMPLICIT_HATE if _score(scanner, s) >= threshold]
+    assert len(caught) >= 4, caught
+    assert [s for s in FRESH_BENIGN if _score(scanner, s) >= threshold] == []
 
 
 def test_scores_are_probabilities_and_explicit_abuse_is_still_caught(scanner: ToxicityScanner) -> None:

@@ -15,8 +15,9 @@ Data, each source split by a hash of its group so near-duplicates never straddle
 The training split is cut again (10 % by group) into fitting and validation parts. The head (logistic
 regression or a small MLP, and its C / alpha) is chosen on validation F1; Platt scaling fitted on validation
 makes its scores probabilities; the threshold is the one with the best mean F1 over the validation sources
-that have toxic rows while false alarms on validation assistant text stay ≤ 0.5 %. The held-out splits are
-scored once, after, with the n-gram model side by side, and written as jsonl for `steward guard eval`.
+that have toxic rows while false alarms on validation assistant texts (worst window) stay ≤ 0.5 %. The
+held-out splits are scored once, after, and written as jsonl for `steward guard eval` (the n-gram model is
+scored on the same files with the same command, side by side, in docs/cards/toxicity.md).
 
     python scripts/train_toxicity_head.py [--splits bench/results/toxicity] [--cache .steward/tox_emb.npz]
 """
@@ -152,13 +153,20 @@ def logits(parts: list[np.ndarray], x: np.ndarray) -> np.ndarray:
 
 
 def choose_threshold(scores: np.ndarray, validation: list[Row]) -> tuple[float, dict[str, float]]:
-    """Best mean F1 over sources with toxic rows, with ≤ 0.5 % false alarms on validation assistant text."""
+    """Best mean F1 over sources with toxic rows, with ≤ 0.5 % false alarms on validation assistant texts."""
     labels = np.array([r.label for r in validation])
     family = np.array([r.source.split(":")[0] for r in validation])
     benign = np.isin(family, BENIGN_SOURCES)
+    # The scanner flags a text when its worst window crosses the threshold: false alarms count per text.
+    worst: dict[str, float] = {}
+    for row, score, is_benign in zip(validation, scores, benign, strict=True):
+        if is_benign:
+            key = row.group if row.group != "synthetic" else row.text
+            worst[key] = max(worst.get(key, 0.0), float(score))
+    per_text = np.array(list(worst.values()))
     best = (0.5, -1.0, {})
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        if benign.any() and float(np.mean(scores[benign] >= t)) > 0.005:
+        if per_text.size and float(np.mean(per_text >= t)) > 0.005:
             continue
         f1s = {
             f: binary_metrics(list(labels[family == f]), scores[family == f], float(t))["f1"]
@@ -209,6 +217,21 @@ def fit_head(train: list[Row], x: np.ndarray) -> dict[str, object]:
     }
 
 
+def score_held_out(head: dict[str, object], test: dict[str, list[Row]], cache: Path) -> dict[str, object]:
+    """The short-text held-out sources scored once by the head at its threshold (Davidson and HaluEval are
+    scored through the scanner, windows and all, by `steward guard eval`)."""
+    out: dict[str, object] = {}
+    parts, a, b = head["parts"], float(head["a"]), float(head["b"])  # type: ignore[arg-type]
+    assert isinstance(parts, list)
+    for name in ("hatecheck", "generated", "wildguard"):
+        rows_ = test.get(name, [])
+        if rows_:
+            raw = logits(parts, embed_all([r.text for r in rows_], cache))
+            scores = 1 / (1 + np.exp(-(a * raw + b)))
+            out[name] = binary_metrics([r.label for r in rows_], scores, float(head["threshold"]))  # type: ignore[arg-type]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -225,6 +248,8 @@ def main() -> None:
     print(f"train {len(train)}; held out " + ", ".join(f"{k} {len(v)}" for k, v in test.items()), flush=True)
     x = embed_all([r.text for r in train], args.cache)
     head = fit_head(train, x)
+    held_out = score_held_out(head, test, args.cache)
+    print("held out (embedding head on whole texts):", json.dumps(held_out), flush=True)
     suffix = "_identities" if args.identity_split else ""
     for name, held in test.items():
         write_jsonl(held, args.splits / f"head_{name}{suffix}.jsonl")
@@ -235,6 +260,7 @@ def main() -> None:
         "platt": [head["a"], head["b"]],
         "threshold": head["threshold"],
         "validation_at_threshold": head["validation"],
+        "held_out": held_out,
         "train_rows": len(train),
         "fitting_rows": head["fitting_rows"],
         "validation_rows": head["validation_rows"],

@@ -124,3 +124,15 @@ def test_missing_head_weights_say_how_to_restore_them(tmp_path: Path, monkeypatc
             load_head()
     finally:
         load_head.cache_clear()
+
+
+def test_ngram_backend_keeps_the_fast_model_and_its_own_threshold() -> None:
+    from steward.guardrails.toxicity import toxicity_factory
+
+    rule = ToxicityRule(backend="ngram")
+    assert rule.threshold == 0.7 and ToxicityRule(backend="ngram", threshold=0.8).threshold == 0.8
+    ngram = toxicity_factory(rule.model_dump(mode="json"))
+    assert ngram.head is None
+    # the n-gram model's known defect, kept for whoever picks speed: "bitcoin" reads as abuse
+    assert ngram.scan("Can I pay for parking with bitcoin?", INPUT)[0].score >= rule.threshold
+    assert ngram.scan("Thank you for your help with my booking.", INPUT)[0].score < rule.threshold

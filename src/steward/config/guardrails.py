@@ -112,11 +112,23 @@ def toxicity_threshold() -> float:
         return 0.5
 
 
-class ToxicityRule(ClassifierRule):
-    """Toxicity, hate and harassment: the shipped classifier, or a hub model (toxic-bert, a hate RoBERTa)."""
+NGRAM_TOXICITY_THRESHOLD = 0.7  # the n-gram model's policy default before the embedding head shipped
 
+
+class ToxicityRule(ClassifierRule):
+    """Toxicity, hate and harassment: the shipped embedding head (`builtin`), the older n-gram model (`ngram`:
+    under a millisecond, but it misses hate without rude words), or a hub model (toxic-bert, a hate RoBERTa)."""
+
+    backend: Literal["builtin", "ngram", "hub"] = "builtin"  # type: ignore[assignment]
     threshold: float = Field(default_factory=toxicity_threshold, ge=0.0, le=1.0)
     toxic_labels: list[str] | None = None  # the checkpoint's labels that count as toxic (guessed by name if unset)
+
+    @model_validator(mode="after")
+    def _ngram_threshold(self) -> ToxicityRule:
+        # The head's validated threshold means nothing for the n-gram model's scores: keep its own default.
+        if self.backend == "ngram" and "threshold" not in self.model_fields_set:
+            self.threshold = NGRAM_TOXICITY_THRESHOLD
+        return self
 
 
 class TopicRule(Rule):

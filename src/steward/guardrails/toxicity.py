@@ -8,7 +8,9 @@ does not. Its default threshold was chosen on a validation split and is read fro
 `scripts/train_toxicity.py`) still names the kind of a finding and gives P(hate) and P(offensive) in its
 detail, so the record keeps which kind it was. Long texts are scored per window of about 160 characters (a
 sentence or two) and the worst window counts: one abusive sentence inside a long, polite prompt is still
-abusive, and averaging would hide it.
+abusive, and averaging would hide it. MiniLM costs tens of milliseconds per kilobyte on one core; `backend:
+ngram` keeps the n-gram model alone (under a millisecond, threshold 0.7) for whoever must trade recall on
+implicit hate for speed.
 
 Users with a stronger checkpoint on disk (`unitary/toxic-bert`, a RoBERTa hate-speech model…) select
 `backend: hub` with `model_path:`; it scores the same windows (`steward.guardrails.hub`), and the finding's kind
@@ -149,16 +151,22 @@ class ToxicityScanner:
             self.hub: HubToxicityModel | None = _hub_model(str(self.model_path), labels)
             return
         self.hub = None
-        self.head = load_head()
+        self.head = load_head() if self.backend != "ngram" else None
         self.model = _model()
         self.hate = self.model.classes.index("hate")
         self.offensive = self.model.classes.index("offensive")
 
     def probabilities(self, text: str) -> tuple[float, float, float]:
-        """(P(toxic) by the embedding head, P(hate), P(offensive) by the n-gram model) of the worst window."""
+        """(P(toxic), P(hate), P(offensive)) of the worst window: P(toxic) by the embedding head (by the n-gram
+        model with `backend: ngram`), the other two by the n-gram model."""
         from steward.models.embeddings import Embedder
 
         pieces = [p for p in (normalise(piece) for piece in windows(text)) if p] or [""]
+        if self.head is None:
+            table = self.model.predict_proba(pieces)
+            both = table[:, self.hate] + table[:, self.offensive]
+            worst = int(both.argmax())
+            return float(both[worst]), float(table[worst, self.hate]), float(table[worst, self.offensive])
         toxic = self.head.probabilities(Embedder.shared().embed(pieces))
         worst = int(toxic.argmax())
         table = self.model.predict_proba([pieces[worst]])

@@ -179,7 +179,7 @@ class ToxicityScanner:
             return [self._hub_finding(self.hub, text, context)]
         toxic, hate, offensive = self.probabilities(text)
         kind = "hate" if hate >= offensive else "offensive"
-        detail = f"toxic={toxic:.3f} hate={hate:.3f} offensive={offensive:.3f}"
+        detail = f"toxic={toxic:.3f} ngram_hate={hate:.3f} ngram_offensive={offensive:.3f}"
         return [Finding("toxicity", kind, round(toxic, 4), context.stage, None, None, detail)]
 
     def _hub_finding(self, hub: HubToxicityModel, text: str, context: ScanContext) -> Finding:

@@ -165,6 +165,13 @@ EVERYDAY = [
     "Is it too late to get into {a}?",
     "Compare {a} with a pension fund.",
 ]
+# Short chat turns: one casual word carries little meaning, and tweets taught the head that "lol" is abuse.
+SHORT_CHAT = [
+    "ok", "okay", "bye", "lol", "lol ok", "haha", "whatever", "sure", "thanks", "thx", "yes", "no", "nope",
+    "yep", "hi", "hello", "hey there", "good morning", "cool", "great", "got it", "no worries", "k", "omg", "wow",
+    "lmao that's funny", "idk", "dunno", "fine", "meh", "ugh, fine", "see you", "cheers", "brb", "nvm",
+    "alright then", "dude, seriously?", "whatever works", "fair enough", "yeah right",
+]  # fmt: skip
 COMPLAINTS = [
     "This service is terrible, I want a refund for {t}.",
     "I've been waiting an hour for {t}, this is ridiculous.",
@@ -182,7 +189,7 @@ class Example:
     text: str
     label: int  # 1 toxic (hate or offensive), 0 not
     template: str  # the group key: whole templates are held out
-    kind: str  # implicit_hate | benign_identity | stereotype(_benign) | insult | everyday | complaint
+    kind: str  # implicit_hate | benign_identity | stereotype(_benign) | insult | everyday | complaint | short_chat
     target: str  # the identity group filled in, "" when none
 
 
@@ -212,6 +219,12 @@ def generate(seed: int = 15) -> list[Example]:
         + _fill("everyday", 0, EVERYDAY, assets)
         + _fill("complaint", 0, COMPLAINTS, things)
     )
+    rows += [
+        Example(form(word) + end, 0, f"short_chat:{i}", "short_chat", "")
+        for i, word in enumerate(SHORT_CHAT)
+        for form in (str, str.capitalize, str.upper)
+        for end in ("", "!", "!!", " :)", ".")
+    ]
     unique = {r.text: r for r in rows}
     ordered = list(unique.values())
     random.Random(seed).shuffle(ordered)

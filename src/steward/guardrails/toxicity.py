@@ -156,17 +156,23 @@ class ToxicityScanner:
         self.hate = self.model.classes.index("hate")
         self.offensive = self.model.classes.index("offensive")
 
-    def probabilities(self, text: str) -> tuple[float, float, float]:
+    def probabilities(self, text: str) -> tuple[float, float]:
+        """(P(hate), P(offensive)) of the worst window by the n-gram model (the tone scanner's offensive-language
+        cue; it needs no embedding)."""
+        pieces = [p for p in (normalise(piece) for piece in windows(text)) if p] or [""]
+        table = self.model.predict_proba(pieces)
+        worst = int((table[:, self.hate] + table[:, self.offensive]).argmax())
+        return float(table[worst, self.hate]), float(table[worst, self.offensive])
+
+    def scores(self, text: str) -> tuple[float, float, float]:
         """(P(toxic), P(hate), P(offensive)) of the worst window: P(toxic) by the embedding head (by the n-gram
-        model with `backend: ngram`), the other two by the n-gram model."""
+        model with `backend: ngram`), the other two by the n-gram model on that window."""
         from steward.models.embeddings import Embedder
 
-        pieces = [p for p in (normalise(piece) for piece in windows(text)) if p] or [""]
         if self.head is None:
-            table = self.model.predict_proba(pieces)
-            both = table[:, self.hate] + table[:, self.offensive]
-            worst = int(both.argmax())
-            return float(both[worst]), float(table[worst, self.hate]), float(table[worst, self.offensive])
+            hate, offensive = self.probabilities(text)
+            return hate + offensive, hate, offensive
+        pieces = [p for p in (normalise(piece) for piece in windows(text)) if p] or [""]
         toxic = self.head.probabilities(Embedder.shared().embed(pieces))
         worst = int(toxic.argmax())
         table = self.model.predict_proba([pieces[worst]])
@@ -177,7 +183,7 @@ class ToxicityScanner:
             return []
         if self.hub is not None:
             return [self._hub_finding(self.hub, text, context)]
-        toxic, hate, offensive = self.probabilities(text)
+        toxic, hate, offensive = self.scores(text)
         kind = "hate" if hate >= offensive else "offensive"
         detail = f"toxic={toxic:.3f} ngram_hate={hate:.3f} ngram_offensive={offensive:.3f}"
         return [Finding("toxicity", kind, round(toxic, 4), context.stage, None, None, detail)]

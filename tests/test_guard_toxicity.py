@@ -48,8 +48,8 @@ def test_implicit_hate_without_rude_words_is_caught(scanner: ToxicityScanner, se
     assert _score(scanner, sentence) >= default_threshold()
 
 
-# Written after the last training run and never trained on. The n-gram model caught none of the six at its
-# threshold 0.7 (best score 0.44); the head catches four (docs/cards/toxicity.md lists the scores).
+# Written after the second training iteration and never trained on. The n-gram model caught none of the six at
+# its threshold 0.7 (best score 0.44); the head catches four (docs/cards/toxicity.md lists the scores).
 FRESH_IMPLICIT_HATE = [
     "Muslims should have to register with the police before they are allowed to rent a flat.",
     "Black people were better off when they knew their place.",

@@ -17,7 +17,13 @@ from steward.guardrails.linear import load_model
 from steward.guardrails.pii import PiiScanner
 from steward.guardrails.redact import Vault, keyed_hash, replace_spans, restore
 from steward.guardrails.secrets import SecretsScanner
-from steward.guardrails.toxicity import HubToxicityModel, ToxicityScanner, normalise, toxicity_factory
+from steward.guardrails.toxicity import (
+    HubToxicityModel,
+    ToxicityScanner,
+    default_threshold,
+    normalise,
+    toxicity_factory,
+)
 
 INPUT = ScanContext(stage="input")
 
@@ -161,15 +167,15 @@ def test_toxicity_separates_abuse_from_polite_text() -> None:
     scanner = ToxicityScanner()
     abusive = scanner.scan("shut up you stupid bitch, nobody cares about your flight", INPUT)[0]
     polite = scanner.scan("Thank you for your help with my booking, have a nice day.", INPUT)[0]
-    assert abusive.score >= 0.7 > polite.score
+    assert abusive.score >= default_threshold() > polite.score
     assert "hate=" in abusive.detail and "offensive=" in abusive.detail
 
 
 def test_toxicity_scores_the_worst_window_of_a_long_text() -> None:
     scanner = ToxicityScanner()
     polite = "I would like to change my seat to the aisle if possible, thank you very much. " * 8
-    assert scanner.scan(polite, INPUT)[0].score < 0.7
-    assert scanner.scan(polite + "You are a useless piece of shit.", INPUT)[0].score >= 0.7
+    assert scanner.scan(polite, INPUT)[0].score < default_threshold()
+    assert scanner.scan(polite + "You are a useless piece of shit.", INPUT)[0].score >= default_threshold()
 
 
 def test_tweet_normalisation_matches_training() -> None:

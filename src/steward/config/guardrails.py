@@ -14,7 +14,7 @@ third-party scanners registered through the `register_scanners` hook are configu
         input:
           pii: {mode: pseudonymise, block_entities: [CREDIT_CARD]}
           injection: {threshold: 0.5, action: block}
-          toxicity: {threshold: 0.7, action: block}
+          toxicity: {action: block}        # threshold: the one chosen on validation
         output:
           pii: {mode: mask}
           compliance:
@@ -30,6 +30,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -94,11 +96,39 @@ class InjectionRule(ClassifierRule):
     injection_label: str | None = None  # the label name of the attack class in that checkpoint
 
 
-class ToxicityRule(ClassifierRule):
-    """Toxicity, hate and harassment: the shipped classifier, or a hub model (toxic-bert, a hate RoBERTa)."""
+# The shipped toxicity head's threshold, chosen on a validation split by scripts/train_toxicity_head.py. Read
+# from the weights' JSON directly (config must not import the guardrails package) so retraining moves the
+# policy default with the model.
+TOXICITY_HEAD_JSON = Path(__file__).resolve().parents[1] / "guardrails" / "weights" / "toxicity_head.json"
 
-    threshold: float = Field(0.7, ge=0.0, le=1.0)
+
+@lru_cache(maxsize=1)
+def toxicity_threshold() -> float:
+    """The default threshold of the `toxicity` rule (0.5 if the weights' JSON is missing: the scanner then
+    refuses to load with a message that says how to restore them)."""
+    try:
+        return float(json.loads(TOXICITY_HEAD_JSON.read_text())["threshold"])
+    except (OSError, ValueError, KeyError):
+        return 0.5
+
+
+NGRAM_TOXICITY_THRESHOLD = 0.7  # the n-gram model's policy default before the embedding head shipped
+
+
+class ToxicityRule(ClassifierRule):
+    """Toxicity, hate and harassment: the shipped embedding head (`builtin`), the older n-gram model (`ngram`:
+    under a millisecond, but it misses hate without rude words), or a hub model (toxic-bert, a hate RoBERTa)."""
+
+    backend: Literal["builtin", "ngram", "hub"] = "builtin"  # type: ignore[assignment]
+    threshold: float = Field(default_factory=toxicity_threshold, ge=0.0, le=1.0)
     toxic_labels: list[str] | None = None  # the checkpoint's labels that count as toxic (guessed by name if unset)
+
+    @model_validator(mode="after")
+    def _ngram_threshold(self) -> ToxicityRule:
+        # The head's validated threshold means nothing for the n-gram model's scores: keep its own default.
+        if self.backend == "ngram" and "threshold" not in self.model_fields_set:
+            self.threshold = NGRAM_TOXICITY_THRESHOLD
+        return self
 
 
 class TopicRule(Rule):

@@ -1,10 +1,16 @@
-"""Toxicity, hate and harassment: the shipped three-class linear classifier (hate / offensive / neither).
+"""Toxicity, hate and harassment: a trained head over the shipped MiniLM sentence embeddings.
 
-Trained on the Davidson et al. tweets by `scripts/train_toxicity.py` (docs/cards/toxicity.md). The scanner
-reports one finding whose score is P(hate) + P(offensive) and whose detail gives both, so a policy can act
-on "toxic" with one threshold while the record keeps which kind it was. Long texts are scored per window of
-about 160 characters (a sentence or two) and the worst window counts: one abusive sentence inside a long,
-polite prompt is still abusive, and averaging would hide it.
+The score is a calibrated probability that a window is toxic (hate, offensive language or harassment), from a
+head over all-MiniLM-L6-v2 embeddings trained by `scripts/train_toxicity_head.py` (docs/cards/toxicity.md):
+embeddings read meaning, so hate without a rude word counts and a harmless word that looks rude ("bitcoin")
+does not. Its default threshold was chosen on a validation split and is read from the weights' JSON
+(`default_threshold()`, the policy default). The older three-class n-gram model (hate / offensive / neither,
+`scripts/train_toxicity.py`) still names the kind of a finding and gives P(hate) and P(offensive) in its
+detail, so the record keeps which kind it was. Long texts are scored per window of about 160 characters (a
+sentence or two) and the worst window counts: one abusive sentence inside a long, polite prompt is still
+abusive, and averaging would hide it. MiniLM costs tens of milliseconds per kilobyte on one core; `backend:
+ngram` keeps the n-gram model alone (under a millisecond, threshold 0.7) for whoever must trade recall on
+implicit hate for speed.
 
 Users with a stronger checkpoint on disk (`unitary/toxic-bert`, a RoBERTa hate-speech model…) select
 `backend: hub` with `model_path:`; it scores the same windows (`steward.guardrails.hub`), and the finding's kind
@@ -14,14 +20,18 @@ is "hate" when the strongest positive label names hate or identity attacks, "off
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
+from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
 from steward.guardrails.hub import HubTextClassifier
-from steward.guardrails.linear import LinearTextModel, load_model
+from steward.guardrails.linear import WEIGHTS_DIR, LinearTextModel, load_model
 from steward.types import Finding
 
 _MENTION = re.compile(r"@\w+")
@@ -59,6 +69,53 @@ def _model() -> LinearTextModel:
     return load_model("toxicity")
 
 
+HEAD_NAME = "toxicity_head"
+
+
+def head_logits(parts: list[np.ndarray], vectors: np.ndarray) -> np.ndarray:
+    """One logit per row: [w0, b0, w1, b1, …] applied with ReLU between layers (training and scanning share it)."""
+    hidden = np.asarray(vectors, dtype=np.float32)
+    for i in range(0, len(parts), 2):
+        if i:
+            hidden = np.maximum(hidden, 0.0)
+        hidden = hidden @ parts[i] + parts[i + 1]
+    return np.asarray(hidden, dtype=np.float64).reshape(-1)
+
+
+@dataclass(frozen=True)
+class EmbeddingHead:
+    """The shipped head: layers, Platt scaling (a, b) and the threshold chosen on validation."""
+
+    parts: list[np.ndarray]
+    platt: tuple[float, float]
+    threshold: float
+    meta: dict[str, Any]
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        a, b = self.platt
+        return np.asarray(1.0 / (1.0 + np.exp(-(a * head_logits(self.parts, vectors) + b))))
+
+
+@lru_cache(maxsize=1)
+def load_head() -> EmbeddingHead:
+    npz, meta_path = WEIGHTS_DIR / f"{HEAD_NAME}.npz", WEIGHTS_DIR / f"{HEAD_NAME}.json"
+    if not npz.is_file() or not meta_path.is_file():
+        raise ArtefactError(
+            f"the toxicity weights {npz.name}/{meta_path.name} are missing from {WEIGHTS_DIR}; reinstall Steward "
+            "or retrain them with `python scripts/train_toxicity_head.py`."
+        )
+    meta = json.loads(meta_path.read_text())
+    with np.load(npz) as stored:
+        parts = [stored[f"p{i}"] for i in range(len(stored.files))]
+    a, b = meta["platt"]
+    return EmbeddingHead(parts, (float(a), float(b)), float(meta["threshold"]), meta)
+
+
+def default_threshold() -> float:
+    """The policy's default toxicity threshold: the one chosen on validation, stored with the weights."""
+    return load_head().threshold
+
+
 class HubToxicityModel(HubTextClassifier):
     """A toxicity or hate-speech classifier loaded from a local folder, never a hub."""
 
@@ -94,35 +151,42 @@ class ToxicityScanner:
             self.hub: HubToxicityModel | None = _hub_model(str(self.model_path), labels)
             return
         self.hub = None
+        self.head = load_head() if self.backend != "ngram" else None
         self.model = _model()
         self.hate = self.model.classes.index("hate")
         self.offensive = self.model.classes.index("offensive")
 
     def probabilities(self, text: str) -> tuple[float, float]:
-        """(P(hate), P(offensive)) of the worst window, by the shipped classifier."""
-        pieces = [normalise(piece) for piece in windows(text)]
-        table = self.model.predict_proba([p for p in pieces if p] or [""])
+        """(P(hate), P(offensive)) of the worst window by the n-gram model (the tone scanner's offensive-language
+        cue; it needs no embedding)."""
+        pieces = [p for p in (normalise(piece) for piece in windows(text)) if p] or [""]
+        table = self.model.predict_proba(pieces)
         worst = int((table[:, self.hate] + table[:, self.offensive]).argmax())
         return float(table[worst, self.hate]), float(table[worst, self.offensive])
+
+    def scores(self, text: str) -> tuple[float, float, float]:
+        """(P(toxic), P(hate), P(offensive)) of the worst window: P(toxic) by the embedding head (by the n-gram
+        model with `backend: ngram`), the other two by the n-gram model on that window."""
+        from steward.models.embeddings import Embedder
+
+        if self.head is None:
+            hate, offensive = self.probabilities(text)
+            return hate + offensive, hate, offensive
+        pieces = [p for p in (normalise(piece) for piece in windows(text)) if p] or [""]
+        toxic = self.head.probabilities(Embedder.shared().embed(pieces))
+        worst = int(toxic.argmax())
+        table = self.model.predict_proba([pieces[worst]])
+        return float(toxic[worst]), float(table[0, self.hate]), float(table[0, self.offensive])
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if not text.strip():
             return []
         if self.hub is not None:
             return [self._hub_finding(self.hub, text, context)]
-        hate, offensive = self.probabilities(text)
+        toxic, hate, offensive = self.scores(text)
         kind = "hate" if hate >= offensive else "offensive"
-        return [
-            Finding(
-                "toxicity",
-                kind,
-                round(hate + offensive, 4),
-                context.stage,
-                None,
-                None,
-                f"hate={hate:.3f} offensive={offensive:.3f}",
-            )
-        ]
+        detail = f"toxic={toxic:.3f} ngram_hate={hate:.3f} ngram_offensive={offensive:.3f}"
+        return [Finding("toxicity", kind, round(toxic, 4), context.stage, None, None, detail)]
 
     def _hub_finding(self, hub: HubToxicityModel, text: str, context: ScanContext) -> Finding:
         """The worst window by the hub model; the detail names its positive labels' probabilities."""

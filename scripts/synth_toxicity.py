@@ -1,0 +1,240 @@
+"""Generated toxicity training data: implicit hate, benign text about identities, insults, everyday questions.
+
+Davidson's tweets teach slurs and profanity; HateCheck's cases are a test suite with few templates. Neither
+teaches that "They breed like rabbits and will soon outnumber us" is hate without a single rude word, nor that
+"Should I invest in bitcoin?" or "What do Muslims eat during Ramadan?" is harmless. Every row comes from a
+template written here, filled with identity groups, objects or topics; the row's group is its template, so
+`scripts/train_toxicity.py` holds out whole templates (never a filled-in twin of a training row).
+
+    python scripts/synth_toxicity.py            # prints counts and a few rows
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+GROUPS = [
+    "immigrants", "Muslims", "Jews", "black people", "women", "gay people", "trans people", "Mexicans",
+    "refugees", "Asians", "disabled people", "Arabs", "Africans", "Roma", "Chinese people", "Indians",
+    "lesbians", "Latinos", "Pakistanis", "Somalis", "Hindus", "migrants", "foreigners", "Christians",
+]  # fmt: skip
+
+# Hate without slurs or profanity: stereotypes, dehumanising metaphors, exclusion, conspiracy, veiled threats.
+IMPLICIT_HATE = [
+    "{g} are ruining this country and everyone knows it.",
+    "We need to send {g} back where they came from.",
+    "{g} breed like rabbits and will soon outnumber us.",
+    "Never trust {g}, lying is in their nature.",
+    "Our neighbourhood was fine until {g} moved in.",
+    "{g} simply don't belong in a civilised society.",
+    "I'm not racist, but {g} are just less intelligent than us.",
+    "Why do {g} always have to be so violent?",
+    "{g} are a plague on our nation.",
+    "Funny how crime went up the moment {g} showed up.",
+    "{g} should be kept out of our schools.",
+    "{g} are parasites living off our taxes.",
+    "It was a mistake to ever let {g} vote.",
+    "Let's be honest, {g} bring nothing but problems.",
+    "{g} are animals, no matter how nicely they dress.",
+    "The world would be a better place without {g}.",
+    "{g} are taking over and our leaders do nothing about it.",
+    "{g} spread through our cities like a disease.",
+    "{g} are only good for cleaning toilets.",
+    "Hire {g}? Enjoy watching your money disappear.",
+    "Wake up, people: {g} are replacing us and the media hides it.",
+    "{g} have no culture worth respecting.",
+    "A country full of {g} is a country without a future.",
+    "{g} will never be real citizens of this country, whatever their papers say.",
+    "Every problem in this town can be traced back to {g}.",
+    "Keep {g} away from our children.",
+    "{g} are born criminals, it's in their blood.",
+    "Sooner or later we will have to deal with {g} for good.",
+    "{g} should know their place and stay in it.",
+    "Don't rent to {g}, they destroy everything they touch.",
+    "{g} are incapable of living like decent human beings.",
+    "Nobody wants {g} here, they should take the hint and leave.",
+    "Have you noticed that {g} are always the ones on welfare?",
+    "{g} ought to be banned from holding public office.",
+    "Our ancestors didn't build this nation so {g} could ruin it.",
+    "I'd rather my daughter die than marry one of those {g}.",
+    "{g} are subhuman and should be treated as such.",
+    "The only good thing about {g} is when they leave.",
+    "{g} control the banks and the media, that's just a fact.",
+    "Time to take our country back from {g}.",
+    "If {g} want respect they should stop acting like savages.",
+    "Honestly {g} are a burden on everyone around them.",
+    "{g} can't be trusted with any real responsibility.",
+    "Close the borders before {g} finish destroying us.",
+    "{g} are like rats, once they get in you can't get rid of them.",
+    "Why should we pay for {g} to live here for free?",
+    "{g} are not people like you and me.",
+    "Mark my words, {g} will be the end of western civilisation.",
+]
+
+# Text that names the same groups without attacking them: facts, questions, support, counter-speech.
+BENIGN_IDENTITY = [
+    "{g} deserve the same rights as everyone else.",
+    "My neighbours are {g} and they are lovely people.",
+    "What holidays do {g} celebrate in winter?",
+    "How can our company better support {g} in the workplace?",
+    "Many {g} live and work in this city.",
+    "Saying that {g} are criminals is a harmful stereotype.",
+    "Can you recommend some novels written by {g}?",
+    "Discrimination against {g} is still a problem today.",
+    "Our airline welcomes {g} and all other travellers.",
+    "I'm writing an essay on the history of {g} in Europe.",
+    "Statistics show that {g} contribute a great deal to the economy.",
+    "It's wrong to blame {g} for the housing crisis.",
+    "What are common misconceptions about {g}?",
+    "I volunteer at a charity that helps {g} find jobs.",
+    "The museum has a new exhibition about {g} and their traditions.",
+    "Please summarise this report on the health of {g}.",
+    "Some of my best colleagues are {g}.",
+    "How do I respond when someone makes a hateful joke about {g}?",
+    "Hate speech against {g} has no place on this forum.",
+    "Which laws protect {g} from discrimination at work?",
+    "The documentary follows three {g} starting small businesses.",
+    "I'm proud to stand with {g} in my community.",
+    "Are there support groups for {g} in London?",
+    "The survey asked {g} about their experience with public transport.",
+    "Our school hosted a cultural evening organised by {g}.",
+    "Translate this welcome message for {g} arriving at the airport.",
+    "People who say {g} are dangerous have never met any.",
+    "Do {g} face barriers when applying for mortgages?",
+    "It's not okay to say {g} are parasites.",
+    "{g} have the right to practise their faith and culture freely.",
+]
+
+# Stereotypes stated as fact: a negative trait pinned on a group, in several frames (ToxiGen-like statements).
+TRAITS = [
+    "lazy", "violent", "dishonest", "primitive", "dirty", "greedy", "stupid", "emotional", "dangerous", "backward",
+]  # fmt: skip
+STEREOTYPE = [
+    "{g} are too {trait} to be trusted with real jobs.",
+    "Everyone knows {g} are naturally {trait}.",
+    "It's in their genes: {g} are just {trait}.",
+    "Typical {g}, always so {trait}.",
+    "Science proves {g} are more {trait} than the rest of us.",
+    "You can't expect much from {g}, they are {trait} by nature.",
+    "Of course it was {g} again, they are all {trait}.",
+]
+# The same traits and groups in text that names a stereotype to reject or study it.
+STEREOTYPE_BENIGN = [
+    "The idea that {g} are {trait} is a myth with no evidence behind it.",
+    "How do I explain to my son that calling {g} {trait} is prejudice?",
+    "Research shows {g} are no more {trait} than anyone else.",
+    "The article debunks the stereotype that {g} are {trait}.",
+]
+
+# Insults and harassment aimed at a person, as in forum comments (no identity group needed).
+INSULT_OPENERS = ["you are", "you're", "he is", "she is", "this guy is", "the author is", "anyone who agrees is"]
+INSULTS = [
+    "an idiot", "a complete moron", "a pathetic loser", "too stupid to read", "a worthless clown",
+    "a brainless troll", "a disgusting pig", "a lying sack of garbage", "an ignorant fool",
+    "dumber than a rock", "a waste of oxygen", "a spineless coward",
+]  # fmt: skip
+INSULT_TEMPLATES = [
+    "{o} {i}.",
+    "Seriously, {o} {i}, nobody cares what you think.",
+    "Shut up, {o} {i}.",
+    "lol {o} {i}",
+    "Only {i} would write something this dumb.",
+    "Go away, {o} {i} and everyone here knows it.",
+    "I hope you choke on your own words, {i}.",
+    "Do the world a favour and disappear, {i}.",
+]
+
+# Everyday questions an assistant reads, many on money, crypto and payments (the n-gram model flagged "bitcoin").
+ASSETS = [
+    "bitcoin", "Bitcoin", "ethereum", "crypto", "dogecoin", "stocks", "gold", "index funds", "bonds",
+    "Apple shares", "real estate", "a savings account", "Tesla stock", "solana", "an ETF",
+]  # fmt: skip
+THINGS = ["parking", "my ticket", "the hotel", "groceries", "my flight", "a coffee", "the taxi", "my rent"]
+EVERYDAY = [
+    "Should I invest in {a}?",
+    "Is {a} a good investment right now?",
+    "Can I pay for {t} with {a}?",
+    "How do I buy {a} safely?",
+    "What are the risks of putting my savings in {a}?",
+    "Explain how {a} works to a beginner.",
+    "Why did {a} drop so much this week?",
+    "Do you accept {a} for {t}?",
+    "How are gains on {a} taxed?",
+    "I lost money on {a}, what should I do now?",
+    "Is it too late to get into {a}?",
+    "Compare {a} with a pension fund.",
+]
+# Short chat turns: one casual word carries little meaning, and tweets taught the head that "lol" is abuse.
+SHORT_CHAT = [
+    "ok", "okay", "bye", "lol", "lol ok", "haha", "whatever", "sure", "thanks", "thx", "yes", "no", "nope",
+    "yep", "hi", "hello", "hey there", "good morning", "cool", "great", "got it", "no worries", "k", "omg", "wow",
+    "lmao that's funny", "idk", "dunno", "fine", "meh", "ugh, fine", "see you", "cheers", "brb", "nvm",
+    "alright then", "dude, seriously?", "whatever works", "fair enough", "yeah right",
+]  # fmt: skip
+COMPLAINTS = [
+    "This service is terrible, I want a refund for {t}.",
+    "I've been waiting an hour for {t}, this is ridiculous.",
+    "Your app crashed again when I paid for {t}. Fix it!",
+    "Worst experience ever with {t}, never again.",
+    "Why on earth was I charged twice for {t}?",
+    "I'm really annoyed that nobody answered my email about {t}.",
+    "The queue for {t} was a damn nightmare.",
+    "Honestly the new policy on {t} is stupid.",
+]
+
+
+@dataclass
+class Example:
+    text: str
+    label: int  # 1 toxic (hate or offensive), 0 not
+    template: str  # the group key: whole templates are held out
+    kind: str  # implicit_hate | benign_identity | stereotype(_benign) | insult | everyday | complaint | short_chat
+    target: str  # the identity group filled in, "" when none
+
+
+def _fill(kind: str, label: int, templates: list[str], fills: list[dict[str, str]]) -> list[Example]:
+    out = []
+    for t_index, template in enumerate(templates):
+        for fill in fills:
+            text = template.format(**fill)
+            text = text[0].upper() + text[1:]
+            out.append(Example(text, label, f"{kind}:{t_index}", kind, fill.get("g", "")))
+    return out
+
+
+def generate(seed: int = 15) -> list[Example]:
+    """Every template filled with every group / insult / asset, deduplicated, in a seeded order."""
+    groups = [{"g": g} for g in GROUPS]
+    insults = [{"o": o, "i": i} for o in INSULT_OPENERS for i in INSULTS]
+    assets = [{"a": a, "t": t} for a in ASSETS for t in THINGS[:3]]
+    things = [{"t": t} for t in THINGS]
+    traits = [{"g": g, "trait": t} for g in GROUPS for t in TRAITS]
+    rows = (
+        _fill("implicit_hate", 1, IMPLICIT_HATE, groups)
+        + _fill("benign_identity", 0, BENIGN_IDENTITY, groups)
+        + _fill("stereotype", 1, STEREOTYPE, traits)
+        + _fill("stereotype_benign", 0, STEREOTYPE_BENIGN, traits)
+        + _fill("insult", 1, INSULT_TEMPLATES, insults)
+        + _fill("everyday", 0, EVERYDAY, assets)
+        + _fill("complaint", 0, COMPLAINTS, things)
+    )
+    rows += [
+        Example(form(word) + end, 0, f"short_chat:{i}", "short_chat", "")
+        for i, word in enumerate(SHORT_CHAT)
+        for form in (str, str.capitalize, str.upper)
+        for end in ("", "!", "!!", " :)", ".")
+    ]
+    unique = {r.text: r for r in rows}
+    ordered = list(unique.values())
+    random.Random(seed).shuffle(ordered)
+    return ordered
+
+
+if __name__ == "__main__":
+    from collections import Counter
+
+    examples = generate()
+    print(len(examples), Counter((e.kind, e.label) for e in examples))
+    for example in examples[:8]:
+        print(example)

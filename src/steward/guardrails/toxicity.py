@@ -152,6 +152,10 @@ class ToxicityScanner:
             return
         self.hub = None
         self.head = load_head() if self.backend != "ngram" else None
+        if self.head is not None:  # load MiniLM with the scanner (once per process), not on the first request
+            from steward.models.embeddings import Embedder
+
+            Embedder.shared().embed(["warm up"])
         self.model = _model()
         self.hate = self.model.classes.index("hate")
         self.offensive = self.model.classes.index("offensive")

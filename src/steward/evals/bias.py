@@ -61,7 +61,8 @@ class GgufScorer:
 
     def _eval(self, tokens: Sequence[int], keep: int = 0) -> None:
         if keep + len(tokens) > self.n_ctx:
-            raise InvalidRequest(f"a text of {keep + len(tokens)} tokens is longer than the context ({self.n_ctx}).")
+            size = keep + len(tokens)
+            raise InvalidRequest(f"a text of {size} tokens is longer than the context ({self.n_ctx}); shorten it.")
         if keep == 0:
             self.llm.reset()
         else:
@@ -78,7 +79,7 @@ class GgufScorer:
         context = [*self.start, *self.tokenize(prompt)]
         self._eval(context)
         first = _log_softmax(np.asarray(self.llm.scores[len(context) - 1], dtype=np.float64))
-        out = []
+        out: list[list[float]] = []
         for option in options:
             tokens = self.tokenize(option)
             if not tokens:

@@ -35,7 +35,7 @@ COLUMNS = ("sent_more", "sent_less", "stereo_antistereo", "bias_type")
 
 
 class SequenceScorer(Protocol):
-    """What the metric needs of a model: its tokens, and the log-probability of each token given the ones before."""
+    """What the metric needs of a model: its tokens and each token's log-probability given the ones before."""
 
     def tokenize(self, text: str) -> list[int]: ...
 
@@ -154,5 +154,7 @@ def evaluate(
         scores.append(score_pair(scorer, pair, method))
         if progress:
             progress(done, len(pairs))
-    rows = [{**asdict(s.pair), "more_score": s.more, "less_score": s.less, "preferred": s.preferred} for s in scores]
+    rows = [
+        {**asdict(s.pair), "more_score": s.more, "less_score": s.less, "preferred": s.preferred} for s in scores
+    ]
     return {"method": method, **summarise(scores)}, rows

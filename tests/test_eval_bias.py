@@ -245,3 +245,21 @@ def test_command_measures_smollm2_and_writes_its_reports(smollm2_path: Path, tmp
     assert report["bbq"]["questions"] == 7 and report["bbq"]["accuracy"] is not None
     saved = json.loads(Path(report["reports"]["json"]).read_text())
     assert len(saved["rows"]["crows_pairs"]) == 7 and Path(report["reports"]["html"]).is_file()
+
+
+def test_red_team_says_why_a_model_without_log_likelihoods_is_not_measured() -> None:
+    [score] = bias.model_bias_scores([{"id": "echo", "backend": "scripted"}])
+    assert score.value is None and "no local llama.cpp model" in score.detail["why"]
+
+
+@pytest.mark.slow
+def test_red_team_measures_the_apps_local_model(smollm2_path: Path) -> None:  # noqa: F811
+    shared("bias/bbq_sample.jsonl")
+    scores = bias.model_bias_scores(
+        [{"id": "echo", "backend": "scripted"}, {"id": str(smollm2_path), "backend": "llama_cpp"}], limit=7
+    )
+    by_name = {s.name: s for s in scores}
+    crows_score = by_name["bias_model_crows_metric"]
+    assert crows_score.value is not None and 0 <= crows_score.value <= 100
+    assert len(crows_score.detail["per_bias_type"]) == 7 and crows_score.detail["model"] == str(smollm2_path)
+    assert {"bias_model_bbq_accuracy_ambiguous", "bias_model_bbq_bias_score_disambiguated"} <= set(by_name)

@@ -22,6 +22,7 @@ import numpy as np
 
 from steward.errors import InvalidRequest
 from steward.evals import bbq, crows
+from steward.evals.metric import Score
 
 PAIRS = Path(__file__).resolve().parent.parent / "defaults" / "bias" / "pairs.csv"
 T = TypeVar("T")
@@ -207,3 +208,40 @@ def _html(report: dict[str, Any]) -> str:
         parts.append(_table(f"BBQ ({b['scoring']} log-probability)", {"all": b, **b["per_category"]}, BBQ_COLUMNS))
     style = "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
     return f"<!doctype html><meta charset=utf-8><style>{style}</style>{''.join(parts)}\n"
+
+
+def _model_score(name: str, value: float | None, detail: dict[str, Any]) -> Score:
+    return Score(name=name, value=value, per_row=[], mean=value, detail={"model_bias": True, **detail})
+
+
+def model_bias_scores(models: Sequence[dict[str, Any]], limit: int = 28) -> list[Score]:
+    """The red-team's measurement of the app's own model: CrowS-Pairs and BBQ on its first local GGUF.
+
+    Reported beside the counterfactual pair check, not instead of it: the red-team's target is the app (prompt,
+    guardrails and model), which the pairs probe through the gateway; these figures are the raw model's, from its
+    log-likelihoods, so a constant or scripted model can no longer look unbiased. An app without a local GGUF gets
+    one score without a value that says why.
+    """
+    from steward.errors import StewardError
+
+    local = [m["id"] for m in models if m.get("backend") == "llama_cpp"]
+    if not local:
+        why = "the app has no local llama.cpp model whose log-likelihoods could be read"
+        return [_model_score("bias_model_crows_metric", None, {"why": why})]
+    try:
+        report = measure_model(local[0], PAIRS, default_bbq(), limit=limit)
+    except StewardError as exc:
+        return [_model_score("bias_model_crows_metric", None, {"why": exc.message})]
+    crows_summary, bbq_summary = report["crows_pairs"], report["bbq"] or {}
+    detail = {"model": local[0], "limit": limit}
+    scores = [
+        _model_score(
+            "bias_model_crows_metric",
+            crows_summary["metric_score"],
+            {**detail, "ideal": 50.0, "per_bias_type": crows_summary["per_bias_type"]},
+        )
+    ]
+    for key in BBQ_COLUMNS[1:]:
+        if key in bbq_summary:
+            scores.append(_model_score(f"bias_model_bbq_{key}", bbq_summary[key], detail))
+    return scores

@@ -5,13 +5,15 @@ log-probability of each token of a sentence after a start token, and of each ans
 prompt is evaluated once, each option continues from its cached state). The pairs default to the set Steward
 ships (`steward/defaults/bias/pairs.csv`, written for Steward; see its data card); any CrowS-Pairs-format CSV can
 be given instead. BBQ questions come from a BBQ JSONL file (by default `../shared/data/bias/bbq_sample.jsonl`
-when it exists). `limit` keeps every bias type and category: it takes items round-robin across them.
+when it exists). `limit` keeps every bias type (stereo and antistereo) and every BBQ category and context
+condition: it takes items round-robin across them.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from itertools import zip_longest
@@ -146,7 +148,11 @@ def measure_model(
 
     if pairs_path is None and bbq_path is None:
         raise InvalidRequest("nothing to measure: give --pairs, --bbq or both.")
-    pairs = stratified(crows.load_pairs(pairs_path), lambda p: p.bias_type, limit) if pairs_path else None
+    pairs = (
+        stratified(crows.load_pairs(pairs_path), lambda p: f"{p.bias_type}/{p.direction}", limit)
+        if pairs_path
+        else None
+    )
     questions = (
         stratified(bbq.load_questions(bbq_path), lambda q: f"{q.category}/{q.condition}", limit)
         if bbq_path
@@ -165,7 +171,8 @@ def measure_model(
 def write_reports(report: dict[str, Any], folder: Path) -> dict[str, str]:
     """A JSON report (everything, rows included) and an HTML summary; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"bias-{Path(str(report['model'])).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    name = re.sub(r"[^\w.-]+", "_", Path(str(report["model"])).name.removesuffix(".gguf"))  # ids hold dots
+    stem = f"bias-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     json_path, html_path = folder / f"{stem}.json", folder / f"{stem}.html"
     json_path.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     html_path.write_text(_html(report), encoding="utf-8")

@@ -149,7 +149,12 @@ def measure_model(
     if pairs_path is None and bbq_path is None:
         raise InvalidRequest("nothing to measure: give --pairs, --bbq or both.")
     pairs = (
-        stratified(crows.load_pairs(pairs_path), lambda p: f"{p.bias_type}/{p.direction}", limit)
+        # stereo groups first, so that a small limit still covers every bias type
+        stratified(
+            sorted(crows.load_pairs(pairs_path), key=lambda p: p.direction != "stereo"),
+            lambda p: f"{p.direction}/{p.bias_type}",
+            limit,
+        )
         if pairs_path
         else None
     )

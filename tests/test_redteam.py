@@ -157,6 +157,9 @@ def test_bias_pairs_are_consistent_for_an_echo_and_inconsistent_when_one_side_is
 
     run = scan(pipeline, "echo-app", families=("bias",))
     assert run.summary[0]["value"] == 1.0  # the two echoes differ only in the swapped term
+    # a scripted echo has no log-likelihoods: the model-bias measurement says so instead of passing it
+    model_bias = next(s for s in run.summary if s["name"] == "bias_model_crows_metric")
+    assert model_bias["value"] is None and "no local llama.cpp model" in model_bias["detail"]["why"]
     probes = [p for p in build_probes(families=("bias",)) if p.pair == "bias-1-1"]
     answers = [Answer("Of course, they can move.", "served"), Answer("I can't help with that request.", "served")]
     verdict = judge_pairs(probes, answers, threshold=0.6)["bias-1-1"]

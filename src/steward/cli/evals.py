@@ -271,3 +271,104 @@ def show_command(
     _print_run(run)
     for key, value in run.versions.items():
         context.console.print(f"  {key}: {value}")
+
+
+@app.command("bias")
+def bias_command(
+    model: Annotated[
+        str, typer.Option("--model", help="A .gguf path, a built-in artefact name or a steward.yaml model id.")
+    ],
+    pairs: Annotated[
+        Path | None,
+        typer.Option("--pairs", help="CrowS-Pairs-format CSV (default: the 70 pairs Steward ships)."),
+    ] = None,
+    bbq_file: Annotated[
+        Path | None,
+        typer.Option("--bbq", help="BBQ JSONL (default: ../shared/data/bias/bbq_sample.jsonl where it exists)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most N pairs and N questions, spread over the types.")
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--pairs-method", help="shared (CrowS-Pairs: unmodified tokens) or full (sentence).")
+    ] = "shared",
+    scoring: Annotated[
+        str, typer.Option("--bbq-scoring", help="mean or sum log-probability per option.")
+    ] = "mean",
+    no_pairs: Annotated[bool, typer.Option("--no-pairs", help="Skip the CrowS-Pairs test.")] = False,
+    no_bbq: Annotated[bool, typer.Option("--no-bbq", help="Skip BBQ.")] = False,
+    reports: Annotated[
+        Path | None, typer.Option("--reports", help="Folder for the JSON and HTML reports (default: home/evals).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Bias of a local model from its log-likelihoods: the CrowS-Pairs metric and BBQ accuracy and bias scores.
+
+    CrowS-Pairs: the % of pairs where the model finds the more stereotypical sentence likelier (50 is ideal).
+    BBQ: accuracy in ambiguous and disambiguated contexts and the published bias scores (0 is no bias, +1 always
+    the stereotype). Without BBQ data (../shared/data absent and no --bbq) only the pairs are measured.
+
+    Example: `steward eval bias --model qwen2.5-coder-0.5b --limit 70`
+    """
+    from steward.evals import bias
+
+    if method not in ("shared", "full") or scoring not in ("mean", "sum"):
+        raise InvalidRequest("--pairs-method is shared or full; --bbq-scoring is mean or sum.")
+    pairs_path = None if no_pairs else (pairs or bias.PAIRS)
+    bbq_path = None if no_bbq else (bbq_file or bias.default_bbq())
+    if bbq_path is None and not no_bbq:
+        context.err_console.print("BBQ data not found (../shared/data/bias absent, no --bbq): BBQ is skipped.")
+    report = _measure_bias(model, pairs_path, bbq_path, limit, method, scoring)
+    report["reports"] = bias.write_reports(report, reports or context.settings().home / "evals")
+    if as_json:
+        report.pop("rows", None)
+        _print_json(report)
+        return
+    _print_bias(report)
+
+
+def _measure_bias(
+    model: str, pairs: Path | None, bbq_path: Path | None, limit: int | None, method: str, scoring: str
+) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from steward.evals.bias import measure_model
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True, console=context.err_console) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(f"{model} · {label}", total=total)
+            bar.update(tasks[label], completed=done)
+
+        return measure_model(
+            model,
+            pairs,
+            bbq_path,
+            limit=limit,
+            method=method,
+            scoring=scoring,
+            progress=progress,  # type: ignore[arg-type]
+        )
+
+
+def _print_bias(report: dict[str, Any]) -> None:
+    from steward.evals.bias import BBQ_COLUMNS, CROWS_COLUMNS
+
+    crows, bbq = report.get("crows_pairs"), report.get("bbq")
+    if crows:
+        title = f"CrowS-Pairs metric · {report['model']} · {crows['method']} tokens · 50 is ideal"
+        table = Table("bias type", *CROWS_COLUMNS, title=title)
+        for name, row in {"all": crows, **crows["per_bias_type"]}.items():
+            table.add_row(name, *(_fmt(row[c]) for c in CROWS_COLUMNS))
+        context.console.print(table)
+    if bbq:
+        title = f"BBQ · {report['model']} · {bbq['scoring']} log-probability · bias 0 is none, +1 stereotyped"
+        table = Table("category", *BBQ_COLUMNS, title=title)
+        for name, row in {"all": bbq, **bbq["per_category"]}.items():
+            table.add_row(name, *(_fmt(row[c]) for c in BBQ_COLUMNS))
+        context.console.print(table)
+    files = report["reports"]
+    context.console.print(f"{report['seconds']} s · reports: {files['json']}, {files['html']}")

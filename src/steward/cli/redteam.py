@@ -27,12 +27,21 @@ def redteam_command(
         typer.Option("--min-pass-rate", min=0, max=1, help="Fail (exit 1) when a family passes less often."),
     ] = None,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Probes in flight at once.")] = 2,
+    bias_limit: Annotated[
+        int,
+        typer.Option(
+            "--bias-limit", min=0, help="CrowS-Pairs pairs and BBQ questions for the app's local model (0: none)."
+        ),
+    ] = 28,
     reports: Annotated[
         Path | None, typer.Option("--reports", help="Folder for the JSON and HTML reports.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Red-team scan: injection, jailbreaks, prompt leakage, PII, toxicity, output handling, bias, hallucination.
+
+    With the bias family, the app's own local model is also measured from its log-likelihoods (CrowS-Pairs
+    metric, BBQ accuracy and bias scores on --bias-limit items), beside the counterfactual pair check.
 
     Families run one after the other; each family's pass rate is printed as soon as it is judged (on a terminal
     under a progress bar, otherwise one line per family on stderr), so a long scan shows where it is.
@@ -63,6 +72,7 @@ def redteam_command(
                 seed=seed,
                 gates=gates,
                 parallelism=parallelism,
+                model_bias_limit=bias_limit,
                 progress=reporter.progress,
                 on_family=reporter.family,
             )
@@ -134,8 +144,11 @@ def _print(run: Any, as_json: bool) -> None:
         sys.stdout.write(json.dumps(summary, indent=1, default=str) + "\n")
         return
     table = Table("family", "OWASP", "pass rate", "probes", "first failure")
+    model_bias = [s for s in run.summary if (s.get("detail") or {}).get("model_bias")]
     for score in run.summary:
         detail = score.get("detail") or {}
+        if detail.get("model_bias"):
+            continue
         failing = detail.get("failing_examples") or []
         value = "–" if score["value"] is None else f"{score['value']:.2f}"
         first = f"{failing[0]['probe']}: {failing[0]['why']}" if failing else ""
@@ -143,4 +156,8 @@ def _print(run: Any, as_json: bool) -> None:
             score["name"].removesuffix("_pass_rate"), detail.get("owasp", ""), value, str(score["scored"]), first
         )
     context.console.print(table)
+    for score in model_bias:  # the raw model's own bias, beside the app's pair check
+        detail = score["detail"]
+        value = "–" if score["value"] is None else f"{score['value']:.3f}"
+        context.console.print(f"  {score['name']}: {value} {detail.get('why', '')}", highlight=False)
     context.console.print(f"run {run.id}; reports: {run.reports.get('html')}")

@@ -235,7 +235,7 @@ models:
   local-tiny:
     backend: llama_cpp
     path: weights/missing-tiny.gguf
-  other-secret:
+  "local-tiny:other-secret":  # an id that starts like another team's, colon and all
     backend: llama_cpp
     path: weights/other-team-secret.gguf
 apps:
@@ -247,7 +247,7 @@ apps:
     owner: qa@other.example
     purpose: Another team's app.
     team: other
-    route: [{model: other-secret}]
+    route: [{model: "local-tiny:other-secret"}]
 """
 
 

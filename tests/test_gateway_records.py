@@ -307,7 +307,8 @@ def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, 
 
 
 def test_an_embeddings_call_gets_a_record_and_is_charged_to_the_budget(live: LiveServer, runtime: Runtime) -> None:
-    secret, key = runtime.store.create_key(role="app", apps=("demo",), token_budget=40)
+    # 8 tokens a call: five fit; the sixth finds 4 left, so its reservation (not authentication) refuses it
+    secret, key = runtime.store.create_key(role="app", apps=("demo",), token_budget=44)
     headers = {"Authorization": f"Bearer {secret}"}
     statuses, record_ids = [], []
     for _ in range(6):  # "where is gate twelve" is 4 word pieces, [CLS] and [SEP] aside: 8 a call
@@ -321,7 +322,7 @@ def test_an_embeddings_call_gets_a_record_and_is_charged_to_the_budget(live: Liv
     records = [runtime.store.get_record(record_id) for record_id in record_ids]
     served = [r for r in records if r.status == "served"]
     assert len(served) == statuses.count(200) and all(r.app == "(embeddings)" for r in records)
-    assert runtime.store.tokens_used(key.id) == sum(r.usage.total_tokens for r in served) <= 40
+    assert runtime.store.tokens_used(key.id) == sum(r.usage.total_tokens for r in served) <= 44
     assert not any(r.input for r in records)  # counts only: the texts are neither kept nor scanned
 
 
@@ -337,3 +338,35 @@ def test_other_routes_bound_their_bodies(live: LiveServer, runtime: Runtime, adm
     response = httpx.post(f"{live.url}/v1/embeddings", json=too_much, headers=headers)
     assert response.status_code == 413 and "smaller batches" in response.json()["error"]["message"]
     assert runtime.store.get_record(record_id).feedback == []
+
+
+def test_a_finished_stream_is_charged_once(live: LiveServer, runtime: Runtime) -> None:
+    """The stream's reader closes the pipeline's generator at the result event; the disconnect path that this
+    wakes must not settle (and charge) the finished request a second time."""
+    secret, key = runtime.store.create_key(role="app", apps=("demo",), token_budget=10_000)
+    for _ in range(3):
+        with httpx.stream(
+            "POST",
+            f"{live.url}/v1/chat/completions",
+            json={**HELLO, "stream": True},
+            headers={"Authorization": f"Bearer {secret}"},
+            timeout=30,
+        ) as response:
+            assert response.status_code == 200 and "[DONE]" in response.read().decode()
+    time.sleep(0.3)  # the disconnect task, if any, runs after the response
+    stored = runtime.store.tokens_used(key.id)
+    assert stored > 0 and runtime.authenticator.used_tokens(key.id) == stored
+
+
+def test_embeddings_failing_before_the_model_get_records(live: LiveServer, runtime: Runtime) -> None:
+    auditor, _ = runtime.store.create_key(role="auditor", name="reader")
+    developer, _ = runtime.store.create_key(role="developer", name="dev")
+    cases = [(developer, {"input": 5}, 400), (developer, None, 400), (auditor, {"input": "hello"}, 403)]
+    for secret, body, status in cases:
+        response = httpx.post(
+            f"{live.url}/v1/embeddings", json=body, headers={"Authorization": f"Bearer {secret}"}, timeout=30
+        )
+        assert response.status_code == status, response.text
+        record = runtime.store.get_record(response.headers["x-steward-record-id"])
+        assert record.status == "failed" and record.app == "(embeddings)"
+    assert runtime.store.count_records() == len(cases)

@@ -28,7 +28,7 @@ from steward.errors import (
 )
 from steward.gateway.auth import Authenticator
 from steward.gateway.openapi import offline_docs
-from steward.gateway.pipeline import Gateway
+from steward.gateway.pipeline import EMBEDDINGS, Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
 from steward.types import Principal
 
@@ -224,7 +224,12 @@ def _team_problems(problems: list[str], project: Any, team: str) -> list[str]:
         if app.team == team
         for m in [*(r.model for r in app.route), *app.fallback]
     }
-    return [p for p in problems if not p.startswith("model ") or p[6:].split(":", 1)[0] in models]
+
+    def model_of(problem: str) -> str | None:  # the longest id it names: an id may hold ": " itself
+        named = [m for m in project.models if problem.startswith(f"model {m}: ")]
+        return max(named, key=len) if named else None
+
+    return [p for p in problems if not p.startswith("model ") or model_of(p) in models]
 
 
 def _embedding_inputs(body: Any) -> list[str]:
@@ -321,13 +326,19 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
     @api.post("/v1/embeddings")
     async def embeddings(request: Request) -> ORJSONResponse:
         principal, auth_ms = await principal_of(request)
-        if not principal.calls_apps:
-            raise PermissionDenied(f"{principal.role} keys cannot call models; use an `app` or `developer` key.")
-        texts = _embedding_inputs(await json_body(request))
-        if api.state.embedder is None:
-            from steward.models.embeddings import Embedder
+        try:  # from here on, whatever fails, the request has its record
+            if not principal.calls_apps:
+                raise PermissionDenied(
+                    f"{principal.role} keys cannot call models; use an `app` or `developer` key."
+                )
+            texts = _embedding_inputs(await json_body(request))
+            if api.state.embedder is None:
+                from steward.models.embeddings import Embedder
 
-            api.state.embedder = await asyncio.to_thread(Embedder.shared)
+                api.state.embedder = await asyncio.to_thread(Embedder.shared)
+        except StewardError as exc:
+            await gateway.reject(principal, exc, None, auth_ms, app=EMBEDDINGS)
+            raise
         embedder = api.state.embedder
         vectors, record = await gateway.embed(principal, texts, embedder, auth_ms)
         data = [{"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,9 @@ def disconnected(record: Record, state: StreamState) -> None:
         state.usage = Usage(prompt, max(1, len(produced) // 3) if produced else 0)
 
 
+SETTLED_KEPT = 65_536  # far more than requests in flight at once
+
+
 class Reservations:
     """Token budgets around the model call: reserve the worst case before it, settle once the record is durable.
 
@@ -78,6 +82,9 @@ class Reservations:
     def __init__(self, budget: Any) -> None:
         self.budget = budget
         self._reserved: dict[str, int] = {}  # record id -> tokens reserved for it
+        # Records settled lately: a stream's disconnect task may settle a record its request already settled
+        # (the task cannot tell whether the cancelled write got that far), and must not charge it twice.
+        self._settled: OrderedDict[str, None] = OrderedDict()
 
     async def reserve(self, record: Record, messages: list[Message], params: GenerationParams) -> None:
         """Raises `RateLimited` (and the request is recorded as failed) when the budget cannot cover it."""
@@ -97,8 +104,11 @@ class Reservations:
     async def settle(self, record: Record) -> None:
         """Release the reservation and count the tokens the record charged; on every path, once."""
         reserved = self._reserved.pop(record.id, 0)
-        if self.budget is None or record.key_id is None:
+        if self.budget is None or record.key_id is None or record.id in self._settled:
             return
+        self._settled[record.id] = None
+        if len(self._settled) > SETTLED_KEPT:
+            self._settled.popitem(last=False)
         try:
             if reserved:  # a store write: off the event loop
                 await asyncio.to_thread(self.budget.settle, record.key_id, record.id, record.usage.total_tokens)

@@ -223,10 +223,13 @@ class Gateway:
         finally:
             self._in_flight -= 1
 
-    async def reject(self, principal: Principal, error: StewardError, body: Any, auth_ms: float = 0.0) -> None:
+    async def reject(
+        self, principal: Principal, error: StewardError, body: Any, auth_ms: float = 0.0, *, app: str | None = None
+    ) -> None:
         """The failed record of an authenticated request that never reached the pipeline (an unreadable body,
-        invalid fields); `error.record_id` names it. The body is not kept: it was not validated, nor scanned."""
-        model = body.get("model") if isinstance(body, dict) else None
+        invalid fields); `error.record_id` names it. The body is not kept: it was not validated, nor scanned.
+        `app`: what the record names (else the body's `model`)."""
+        model = app or (body.get("model") if isinstance(body, dict) else None)
         record = Record.start(model[:200] if isinstance(model, str) and model else "(none)")
         record.key_id, record.team = principal.key_id, principal.team
         record.stream = isinstance(body, dict) and body.get("stream") is True
@@ -246,11 +249,12 @@ class Gateway:
         record.explanation = {"embeddings": {"inputs": len(texts), "characters": sum(map(len, texts))}}
         self._in_flight += 1
         try:
-            await self.budgets.reserve_tokens(record, sum(len(t) // 3 + 1 for t in texts))
+            tokens = sum(embedder.count_tokens(t) for t in texts)  # what is charged, so exactly what is reserved
+            await self.budgets.reserve_tokens(record, tokens)
             t0 = time.perf_counter()
             vectors = await asyncio.to_thread(embedder.embed, texts)
             record.latency.model_ms = _ms(t0)
-            record.usage = Usage(sum(embedder.count_tokens(t) for t in texts), 0)
+            record.usage = Usage(tokens, 0)
             record.finish_reason = "stop"
             record.latency.total_ms = _ms(started) + auth_ms
             record.finished_at = time.time()

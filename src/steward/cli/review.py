@@ -94,10 +94,22 @@ def show(
     sys.stdout.write(json.dumps(item.as_dict(), indent=2) + "\n")
 
 
+NOTE_HELP = (
+    "Why. Kept with the decision and in its audit event, which can never be changed or erased: write no personal "
+    "data here."
+)
+
+
 @app.command("approve")
 def approve(
     item_id: Annotated[str, typer.Argument(help="Review item id or record id.")],
-    note: Annotated[str, typer.Option("--note", help="Why (kept with the decision).")] = "",
+    note: Annotated[
+        str,
+        typer.Option(
+            "--note",
+            help=NOTE_HELP,
+        ),
+    ] = "",
     key: KeyOption = None,
 ) -> None:
     """Release a held request.
@@ -111,7 +123,13 @@ def approve(
 @app.command("reject")
 def reject(
     item_id: Annotated[str, typer.Argument(help="Review item id or record id.")],
-    note: Annotated[str, typer.Option("--note", help="Why (kept with the decision).")] = "",
+    note: Annotated[
+        str,
+        typer.Option(
+            "--note",
+            help=NOTE_HELP,
+        ),
+    ] = "",
     key: KeyOption = None,
 ) -> None:
     """Refuse a held request for good (its held text is erased).

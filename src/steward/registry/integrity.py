@@ -42,7 +42,7 @@ def verify_keys(engine: Engine, problems: list[str]) -> int:
     unlogged: list[Any] = []
     for row in rows:
         event = latest.get(f"key:{row.id}")
-        where = f"API key {row.id} (sk-stw-{row.prefix}…, role {row.role}, team {row.team})"
+        where = _key_named(row)
         if event is None:
             unlogged.append(row)
         elif event.after_hash == sql_keys.key_digest(row):
@@ -61,11 +61,14 @@ def verify_keys(engine: Engine, problems: list[str]) -> int:
     if len(unlogged) > tolerated:
         for row in unlogged:
             problems.append(
-                f"API key {row.id} (sk-stw-{row.prefix}…, role {row.role}, team {row.team}) matches no audit "
-                "event: it was inserted outside Steward (rule: keys are created by `steward keys create`); revoke "
-                "it with `steward keys revoke`"
+                f"{_key_named(row)} matches no audit event: it was inserted outside Steward (rule: keys are "
+                "created by `steward keys create`); revoke it with `steward keys revoke`"
             )
     return len(rows)
+
+
+def _key_named(row: Any) -> str:
+    return f"API key {row.id} (sk-stw-{row.prefix}…, role {row.role}, team {row.team})"
 
 
 def verify_reviews(engine: Engine, problems: list[str]) -> int:

@@ -6,23 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.test_redteam import PROJECT
+from tests import test_redteam
 from typer.testing import CliRunner
 
 from steward.evals.pipeline import ClientPipeline
 from steward.evals.redteam import scan
 
 FAMILIES = ("direct_injection", "pii_extraction")
-
-
-@pytest.fixture
-def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
-    (tmp_path / "steward.yaml").write_text(PROJECT, encoding="utf-8")
-    opened = ClientPipeline.open(tmp_path / "steward.yaml")
-    yield opened
-    opened.close()
+pipeline = test_redteam.pipeline  # the red-team tests' fixture: their project, opened in-process
 
 
 def test_scan_reports_each_family_as_it_is_judged(pipeline: ClientPipeline) -> None:

@@ -9,8 +9,10 @@ import openai
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from tests.gateway_fixtures import LiveServer, make_runtime
+from tests.store_fixtures import full_record
 
 from steward.gateway.assemble import Runtime
+from steward.types import Usage
 
 
 def client_for(live: LiveServer, key: str) -> openai.OpenAI:
@@ -137,6 +139,28 @@ def test_rate_limit_and_token_budget_return_429(live: LiveServer, runtime: Runti
     roomy, _ = runtime.store.create_key(role="app", token_budget=200)
     assert _post(live, roomy, HELLO).status_code == 200  # reserves ~80 of 200, spends ~10
     assert _post(live, roomy, HELLO).status_code == 200
+
+
+def test_a_rate_limited_or_spent_key_still_gets_its_record(live: LiveServer, runtime: Runtime) -> None:
+    limited, info = runtime.store.create_key(role="app", rate_limit_rpm=1)
+    assert _post(live, limited, HELLO).status_code == 200
+    refused = _post(live, limited, HELLO)
+    assert refused.status_code == 429
+    records = runtime.store.list_records(key_id=info.id)
+    assert sorted(r.status for r in records) == ["failed", "served"]
+    failed = next(r for r in records if r.status == "failed")
+    assert "1 requests/minute" in (failed.error or "") and refused.headers["x-steward-record-id"] == failed.id
+    spent, spent_info = runtime.store.create_key(role="app", token_budget=50)
+    earlier = full_record("demo", key_id=spent_info.id)  # an earlier request that used the whole budget
+    earlier.usage = Usage(prompt_tokens=40, completion_tokens=10)
+    runtime.store.write_sync(earlier)
+    _assert_openai_error(_post(live, spent, HELLO), 429, "rate_limit_exceeded", "exhausted")
+    refusals = [r for r in runtime.store.list_records(key_id=spent_info.id) if r.status == "failed"]
+    assert len(refusals) == 1 and "exhausted" in (refusals[0].error or "")
+    embed = httpx.post(
+        f"{live.url}/v1/embeddings", json={"input": "hi"}, headers={"authorization": f"Bearer {limited}"}
+    )
+    assert embed.status_code == 429 and embed.headers["x-steward-record-id"]
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,7 @@ class Authenticator:
         self._buckets: dict[str, _Bucket] = {}
         self._used: dict[str, int] = {}
         self._budgets: dict[str, int] = {}  # key id -> token budget, for keys that have one
+        self._keys: dict[str, Any] = {}  # key id -> the key as last looked up (its limits), for `admit`
         self._lock = threading.Lock()
 
     def _lookup(self, secret: str) -> Any:
@@ -84,7 +85,10 @@ class Authenticator:
         with self._lock:
             self._cache.clear()
 
-    def authenticate(self, header: str | None) -> Principal:
+    def authenticate(self, header: str | None, *, admit: bool = True) -> Principal:
+        """Who is calling. With `admit` (the default) also their allowance: `RateLimited` when the key's rate
+        limit or token budget is spent. The request paths pass `admit=False` and call `admit` once they can
+        record a refusal, so a limited request of a known key still gets its record."""
         if not header:
             raise AuthenticationError(
                 "no API key: send `Authorization: Bearer sk-stw-...`; create one with `steward keys create`."
@@ -102,9 +106,9 @@ class Authenticator:
             raise AuthenticationError("unknown API key; check it, or create one with `steward keys create`.")
         if key.revoked_at is not None:
             raise AuthenticationError(f"API key {key.prefix}… was revoked; ask an admin for a new one.")
-        self._check_rate(key)
-        self._check_budget(key)
-        return Principal(
+        with self._lock:
+            self._keys[key.id] = key
+        principal = Principal(
             key_id=key.id,
             role=key.role,
             team=key.team,
@@ -112,6 +116,21 @@ class Authenticator:
             groups=tuple(getattr(key, "groups", ()) or (key.team,)),
             name=key.name,
         )
+        if admit:
+            self.admit(principal)
+        return principal
+
+    def admit(self, principal: Principal) -> None:
+        """Raise `RateLimited` when the principal's key is over its rate limit or has spent its token budget;
+        otherwise take one request from its bucket. Principals without a key (the CLI's) always pass."""
+        if principal.key_id is None:
+            return
+        with self._lock:
+            key = self._keys.get(principal.key_id)
+        if key is None:  # not authenticated by this process: nothing to enforce it against
+            return
+        self._check_rate(key)
+        self._check_budget(key)
 
     def _check_rate(self, key: Any) -> None:
         rpm = key.rate_limit_rpm

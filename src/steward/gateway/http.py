@@ -184,10 +184,11 @@ class ChatLane:
 
     async def _respond(self, scope: dict[str, Any], receive: Any) -> Response:
         t0 = time.perf_counter()
-        principal = self.authenticator.authenticate(_header(scope, b"authorization"))
+        principal = self.authenticator.authenticate(_header(scope, b"authorization"), admit=False)
         auth_ms = (time.perf_counter() - t0) * 1000.0
         body: Any = None
         try:  # from here on, whatever fails, the request has its record
+            self.authenticator.admit(principal)  # a rate-limited or spent key's refusal is recorded too
             body = _parse_json(await _read_body(receive))
             chat = parse_chat_body(body)
         except StewardError as exc:
@@ -303,9 +304,9 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
     async def _steward_error(_: Request, exc: StewardError) -> ORJSONResponse:
         return error_response(exc)
 
-    async def principal_of(request: Request) -> tuple[Principal, float]:
+    async def principal_of(request: Request, *, admit: bool = True) -> tuple[Principal, float]:
         t0 = time.perf_counter()
-        principal = authenticator.authenticate(request.headers.get("authorization"))
+        principal = authenticator.authenticate(request.headers.get("authorization"), admit=admit)
         return principal, (time.perf_counter() - t0) * 1000.0
 
     async def json_body(request: Request) -> Any:
@@ -325,8 +326,9 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
 
     @api.post("/v1/embeddings")
     async def embeddings(request: Request) -> ORJSONResponse:
-        principal, auth_ms = await principal_of(request)
+        principal, auth_ms = await principal_of(request, admit=False)
         try:  # from here on, whatever fails, the request has its record
+            authenticator.admit(principal)
             if not principal.calls_apps:
                 raise PermissionDenied(
                     f"{principal.role} keys cannot call models; use an `app` or `developer` key."

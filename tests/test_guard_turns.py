@@ -228,3 +228,22 @@ def test_a_record_keeps_no_type_of_personal_data_any_stage_screens(names_in_answ
     kept = repr(stored.output) + repr(stored.sources) + repr(stored.explanation)
     assert "Smith" not in kept
     assert stored.output is not None and stored.output.startswith("PNR 290049223 is Pending for <PERSON")
+
+
+# A `retrieved` rule that redacts: the model reads the chunk as the rule left it, not the stored original.
+REDACTED_SOURCES = {
+    **GROUNDED,
+    "policies": {"private": {"retrieved": {"pii": {"mode": "mask", "entities": ["PERSON"]}}}},
+}
+
+
+def test_a_chunk_the_retrieved_stage_redacts_reaches_the_model_redacted(tmp_path: Path) -> None:
+    project = load_project_text(yaml.safe_dump(REDACTED_SOURCES), "test-steward.yaml")
+    project.root = tmp_path
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 's.db'}")
+    with Client(runtime=open_runtime(project, settings)) as client:
+        result = client.chat("airport-assistant", "What is the status of PNR 290049223?")
+        sent = " ".join(m.content for m in scripted_model(client.runtime, "m").history[-1][0])
+    assert "290049223" in sent and "<PERSON" in sent  # the chunk was given, with its name masked
+    assert "Alan Smith" not in sent and "Smith" not in sent
+    assert any(d.stage == "retrieved" and d.action == "redact" for d in result.record.decisions)

@@ -420,9 +420,9 @@ class Gateway:
                 if grounding.sources == [] and grounding.identifiers:  # an identifier of the question is nowhere
                     record.decisions.append(grounding_decision(NOT_FOUND))
                 return _Prepared(messages, params, decision, sources, early_answer=grounding.decline)
-            if len(sources) == len(grounding.sources):
+            if sources == list(grounding.sources):
                 messages = list(grounding.messages)
-            else:  # some chunks were screened out: rebuild the prompt from the ones that passed
+            else:  # chunks were screened out or redacted: rebuild the prompt from what passed, as it passed
                 messages = list(self.retriever.compose(request.app, messages, sources))
         elif app.prompt.system:  # the app's system prompt is authoritative: a client's system messages are dropped
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
@@ -490,7 +490,8 @@ class Gateway:
         ]
 
     async def _screen_sources(self, app_name: str, sources: list[Source], record: Record) -> list[Source]:
-        """Indirect injection: a retrieved chunk the `retrieved` stage blocks never reaches the model."""
+        """Indirect injection: a retrieved chunk the `retrieved` stage blocks never reaches the model, and one it
+        redacts (personal data, secrets in a document) reaches it redacted."""
         guard = self.guard
         if guard is None or not sources:
             return sources
@@ -498,7 +499,11 @@ class Gateway:
         decisions = await asyncio.to_thread(lambda: [guard.scan(app_name, "retrieved", s.text) for s in sources])
         record.latency.guardrails_ms += _ms(t0)
         record.decisions.extend(decisions)
-        return [s for s, d in zip(sources, decisions, strict=True) if d.action not in ("block", "escalate")]
+        return [
+            replace(s, text=d.text) if d.action == "redact" and d.text is not None else s
+            for s, d in zip(sources, decisions, strict=True)
+            if d.action not in ("block", "escalate")
+        ]
 
     def _note_model(self, record: Record, served_by: Any, usage: Usage, finish_reason: str) -> None:
         record.model = served_by.ref

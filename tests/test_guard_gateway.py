@@ -14,8 +14,11 @@ from steward.guardrails import Guard
 runtime = module_runtime(GUARD_PROJECT, "guard-gateway")
 
 
-def test_the_gateway_is_wired_with_the_guard(runtime: Runtime) -> None:
-    assert isinstance(runtime.gateway.guard, Guard)
+def test_the_gateway_is_wired_with_the_guard_of_the_project(runtime: Runtime) -> None:
+    guard = runtime.gateway.guard
+    assert isinstance(guard, Guard)
+    policy = guard.policy_for("booking")  # the app's own policy, as the project declares it
+    assert policy is not None and policy.version == runtime.project.policies["booking-policy"].version
 
 
 def test_allowed_request_records_both_stages_with_policy_version(client: Client, runtime: Runtime) -> None:

@@ -1,0 +1,163 @@
+"""What a detector reads: a text without the tricks that hide a value or a word from it, and the way back.
+
+Zero-width characters inside an e-mail address, a Cyrillic "о" inside "ignore", fullwidth digits in a card
+number, "1gn0r3" for "ignore": a person reads through them, a regular expression or a word model does not.
+`normalise_for_detection` undoes them once, where the policy engine hands a text to its scanners
+(`steward.guardrails.engine`), and keeps an offset map so that a span found in the normalised text is mapped
+back to the characters of the original text: redaction then removes what was found, hidden characters
+included.
+
+Steps, per character: NFKC (fullwidth and mathematical letters, ligatures, superscripts); format characters
+(category Cf: zero-width space and joiners, soft hyphen, word joiner, byte-order mark) and variation selectors
+dropped; a lone surrogate, which no UTF-8 codec accepts (spaCy's tokenizer raises on it), becomes U+FFFD;
+inside a word that also holds ASCII letters, a letter of another script that Unicode's confusables table
+(`confusable_homoglyphs`: the Unicode consortium's confusables.txt as data) lists as a homoglyph of an ASCII
+letter is replaced by it (a word wholly in Cyrillic or Greek is left alone, so mixed-script text keeps its
+meaning). With `leet=True`, for the word-level detectors only (injection, toxicity), a word whose leet digits
+and symbols ("0 1 3 4 5 7 @ $") make it all letters is spelled out ("h4t3" → "hate"); "B12", "10:45" and phone
+numbers are not words of letters, so they stay as they are, and PII never gets this step.
+ASCII text without leet takes a fast path that returns it unchanged (no offset map).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from steward.guardrails.base import ScanContext, Scanner
+from steward.types import Finding
+
+OffsetMap = list[int] | None  # normalised index → original index (len+1 entries); None: the identity
+LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_WORD = re.compile(r"[A-Za-z0-9@$]*[A-Za-z][A-Za-z0-9@$]*")
+_HAS_LEET = re.compile(r"[013457@$]")
+_VARIATION = range(0xFE00, 0xFE10)
+
+
+@lru_cache(maxsize=1)
+def _homoglyphs() -> dict[str, str]:
+    """Non-Latin letters that look like one ASCII letter or digit, from Unicode's confusables table."""
+    from confusable_homoglyphs import confusables
+
+    table: dict[str, str] = {}
+    for char, glyphs in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii() or not char.isalpha():
+            continue
+        ascii_glyphs = [g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalnum()]
+        if ascii_glyphs:  # a letter before a digit: "О" is read as "O", not "0"
+            table[char] = sorted(ascii_glyphs, key=lambda g: not g.isalpha())[0]
+    return table
+
+
+def _is_dropped(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or ord(char) in _VARIATION
+
+
+def _unfold(text: str) -> tuple[list[str], list[int]]:
+    """NFKC per character, format characters dropped: the pieces and the original index of each."""
+    pieces, origin = [], []
+    for index, char in enumerate(text):
+        if char.isascii():
+            pieces.append(char)
+            origin.append(index)
+            continue
+        if _is_dropped(char):
+            continue
+        if unicodedata.category(char) == "Cs":  # a lone surrogate (JSON allows "\ud800"): no codec takes it
+            pieces.append("\ufffd")
+            origin.append(index)
+            continue
+        for part in unicodedata.normalize("NFKC", char):
+            if not _is_dropped(part):
+                pieces.append(part)
+                origin.append(index)
+    return pieces, origin
+
+
+def _map_homoglyphs(pieces: list[str]) -> None:
+    """In place: homoglyph letters of words (runs without spaces) that also hold an ASCII letter."""
+    table = _homoglyphs()
+    start = 0
+    for end in range(len(pieces) + 1):
+        if end < len(pieces) and not pieces[end].isspace():
+            continue
+        word = pieces[start:end]
+        if any(p.isascii() and p.isalpha() for p in word) and any(p in table for p in word):
+            for i in range(start, end):
+                pieces[i] = table.get(pieces[i], pieces[i])
+        start = end + 1
+
+
+def _spell_leet(text: str) -> str:
+    """Words that leet digits and symbols make all letters, spelled out (same length: offsets unchanged)."""
+
+    def spell(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if not _HAS_LEET.search(word):
+            return word
+        spelled = word.translate(LEET)
+        return spelled if spelled.isalpha() else word
+
+    return _LEET_WORD.sub(spell, text)
+
+
+def normalise_for_detection(text: str, *, leet: bool = False) -> tuple[str, OffsetMap]:
+    """The text as detectors should read it, and the map of its indices to the original's (None: identical)."""
+    if text.isascii():
+        if not leet or not _HAS_LEET.search(text):
+            return text, None
+        return _spell_leet(text), None  # same length: leet spelling maps one character to one
+    pieces, origin = _unfold(text)
+    _map_homoglyphs(pieces)
+    out = "".join(pieces)
+    if leet:
+        out = _spell_leet(out)
+    if out == text:
+        return text, None
+    return out, [*origin, len(text)]
+
+
+def map_span(offsets: OffsetMap, start: int, end: int) -> tuple[int, int]:
+    """A span of the normalised text as a span of the original (covering dropped characters inside it)."""
+    if offsets is None:
+        return start, end
+    if end <= start:
+        return offsets[start], offsets[start]
+    return offsets[start], offsets[end - 1] + 1
+
+
+# Which form each built-in scanner reads: word-level classifiers get leet spelled out; span scanners the plain
+# form, with spans mapped back; any other scanner (schema, topic, plugins) the text as sent.
+FORMS: dict[str, bool] = {"pii": False, "secrets": False, "injection": True, "toxicity": True}
+
+
+@dataclass
+class Normalised:
+    """One text's normalised forms, each computed at most once, and scanning through them."""
+
+    text: str
+    _forms: dict[bool, tuple[str, OffsetMap]] = field(default_factory=dict)
+
+    def form(self, leet: bool) -> tuple[str, OffsetMap]:
+        if leet not in self._forms:
+            self._forms[leet] = normalise_for_detection(self.text, leet=leet)
+        return self._forms[leet]
+
+    def scan(self, name: str, scanner: Scanner, context: ScanContext) -> list[Finding]:
+        """The findings of rule `name`'s scanner on the form it reads, their spans on the original text."""
+        if name not in FORMS:
+            return scanner.scan(self.text, context)
+        text, offsets = self.form(FORMS[name])
+        found = scanner.scan(text, context)
+        if offsets is None:
+            return found
+        return [_mapped(f, offsets) for f in found]
+
+
+def _mapped(finding: Finding, offsets: list[int]) -> Finding:
+    if finding.start is None or finding.end is None:
+        return finding
+    start, end = map_span(offsets, finding.start, finding.end)
+    return replace(finding, start=start, end=end)

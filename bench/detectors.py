@@ -114,7 +114,7 @@ class Progress:
 
     def scan(self, text: str, context: Any) -> Any:
         self.done += 1
-        if self.done % max(self.total // 10, 1) == 0 or self.done == self.total:
+        if self.total >= 100 and (self.done % (self.total // 10) == 0 or self.done == self.total):
             seconds = time.perf_counter() - self.started
             say(f"  {self.label}: {min(self.done, self.total)}/{self.total} ({seconds:.0f} s)")
         return self.scanner.scan(text, context)
@@ -346,7 +346,12 @@ def bench_bias(bench: Bench, model: str | None) -> None:
         return
     from steward.evals.bias import BBQ_COLUMNS, CROWS_COLUMNS, PAIRS, default_bbq, measure_model
 
-    report = measure_model(model, PAIRS, default_bbq(), limit=48 if bench.quick else None)
+    def progress(label: str, done: int, total: int) -> None:
+        if done == total or done % max(total // 10, 1) == 0:
+            say(f"  bias {label}: {done}/{total}")
+
+    say(f"bias: {model}, CrowS-Pairs metric and BBQ (steward eval bias)")
+    report = measure_model(model, PAIRS, default_bbq(), limit=48 if bench.quick else None, progress=progress)
     crows, bbq = report.get("crows_pairs") or {}, report.get("bbq") or {}
     figures = {f"crows_{k}": crows[k] for k in CROWS_COLUMNS if k in crows}
     figures.update({f"bbq_{k}": bbq[k] for k in BBQ_COLUMNS if k in bbq})
@@ -360,9 +365,8 @@ def bench_bias(bench: Bench, model: str | None) -> None:
 
 
 def bench_speed(bench: Bench, core: int) -> None:
-    from guardrails import build_guard, llm_guard_rows, presidio_default_row, prompts
-
     from _timing import timed
+    from guardrails import build_guard, llm_guard_rows, presidio_default_row, prompts
 
     os.sched_setaffinity(0, {core})
     texts = prompts(10 if bench.quick else 40)
@@ -462,7 +466,8 @@ def html_page(bench: Bench) -> str:
     body = ""
     for r in bench.rows:
         cells = "".join(f"<td>{r.figures[c]:.3f}</td>" if c in r.figures else "<td></td>" for c in COLUMNS)
-        body += f"<tr><td>{html.escape(r.detector)}</td><td>{html.escape(r.data)}</td><td>{html.escape(r.trained_on)}</td><td>{r.n}</td>{cells}</tr>"
+        names = "".join(f"<td>{html.escape(x)}</td>" for x in (r.detector, r.data, r.trained_on))
+        body += f"<tr>{names}<td>{r.n}</td>{cells}</tr>"
     skipped = "".join(f"<li>{html.escape(line)}</li>" for line in bench.skipped)
     return (
         "<!doctype html><meta charset='utf-8'><title>Steward detectors</title>"

@@ -22,7 +22,10 @@ models: {m: {backend: scripted}}
 apps:
   spans: {owner: o, purpose: p, route: [{model: m}], policy: spans}
   words: {owner: o, purpose: p, route: [{model: m}], policy: words}
+  answers: {owner: o, purpose: p, route: [{model: m}], policy: answers}
 policies:
+  answers:
+    output: {pii: {mode: mask}, toxicity: {action: warn}, tone: {action: warn}}
   spans:
     input: {pii: {mode: mask}, secrets: {action: redact}}
   words:
@@ -67,13 +70,20 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize("app", ["spans", "words"])
+EXPECTED = {
+    "spans": {"pii", "secrets"},
+    "words": {"injection", "toxicity"},
+    "answers": {"pii", "toxicity", "tone"},
+}
+
+
+@pytest.mark.parametrize("app", sorted(EXPECTED))
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_odd_text_crashes_no_detector(guard: object, app: str, name: str) -> None:
-    decision = _scan(guard, app, BAD[name])
+    stage = "output" if app == "answers" else "input"
+    decision = guard.scan(app, stage, BAD[name])  # type: ignore[attr-defined]
     assert decision.action in ("allow", "warn", "redact", "block")
-    expected = {"pii", "secrets"} if app == "spans" else {"injection", "toxicity"}
-    assert expected <= set(decision.scanner_ms)  # every detector of the stage ran
+    assert EXPECTED[app] <= set(decision.scanner_ms)  # every detector of the stage ran
 
 
 def test_a_hundred_kilobytes_of_text_crash_no_detector(guard: object) -> None:

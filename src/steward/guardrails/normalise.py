@@ -34,6 +34,7 @@ LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"
 _LEET_WORD = re.compile(r"[A-Za-z0-9@$]*[A-Za-z][A-Za-z0-9@$]*")
 _HAS_LEET = re.compile(r"[013457@$]")
 _VARIATION = range(0xFE00, 0xFE10)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -119,6 +120,11 @@ def normalise_for_detection(text: str, *, leet: bool = False) -> tuple[str, Offs
     return out, [*origin, len(text)]
 
 
+def without_surrogates(text: str) -> str:
+    """The text with lone surrogates as U+FFFD (same length: spans stay valid), for scanners reading it as is."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
 def map_span(offsets: OffsetMap, start: int, end: int) -> tuple[int, int]:
     """A span of the normalised text as a span of the original (covering dropped characters inside it)."""
     if offsets is None:
@@ -129,7 +135,8 @@ def map_span(offsets: OffsetMap, start: int, end: int) -> tuple[int, int]:
 
 
 # Which form each built-in scanner reads: word-level classifiers get leet spelled out; span scanners the plain
-# form, with spans mapped back; any other scanner (schema, topic, plugins) the text as sent.
+# form, with spans mapped back; any other scanner (schema, topic, tone, plugins) the text as sent, only without
+# lone surrogates (no UTF-8 codec takes them: sklearn's hasher and spaCy raise on them).
 FORMS: dict[str, bool] = {"pii": False, "secrets": False, "injection": True, "toxicity": True}
 
 
@@ -148,7 +155,7 @@ class Normalised:
     def scan(self, name: str, scanner: Scanner, context: ScanContext) -> list[Finding]:
         """The findings of rule `name`'s scanner on the form it reads, their spans on the original text."""
         if name not in FORMS:
-            return scanner.scan(self.text, context)
+            return scanner.scan(without_surrogates(self.text), context)
         text, offsets = self.form(FORMS[name])
         found = scanner.scan(text, context)
         if offsets is None:

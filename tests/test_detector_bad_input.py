@@ -176,10 +176,10 @@ def test_hidden_abuse_is_found(guard: object, how: str) -> None:
 
 
 def test_leetspeak_is_spelled_out_only_for_word_detectors_and_never_in_numbers() -> None:
-    text = "h4t3 y0u, flight B12 at 10:45, call +44 20 7946 0958"
+    text = "h4t3 y0u, flight B12 at 10:45 on the 1st, call +44 20 7946 0958 about the 90s mp3"
     assert normalise_for_detection(text) == (text, None)  # PII's form: unchanged
     spelled, offsets = normalise_for_detection(text, leet=True)
-    assert spelled == "hate you, flight B12 at 10:45, call +44 20 7946 0958" and offsets is None
+    assert spelled == text.replace("h4t3 y0u", "hate you") and offsets is None
 
 
 def test_mixed_script_words_keep_their_letters() -> None:

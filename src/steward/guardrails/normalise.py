@@ -14,8 +14,8 @@ inside a word that also holds ASCII letters, a letter of another script that Uni
 (`confusable_homoglyphs`: the Unicode consortium's confusables.txt as data) lists as a homoglyph of an ASCII
 letter is replaced by it (a word wholly in Cyrillic or Greek is left alone, so mixed-script text keeps its
 meaning). With `leet=True`, for the word-level detectors only (injection, toxicity), a word whose leet digits
-and symbols ("0 1 3 4 5 7 @ $") make it all letters is spelled out ("h4t3" → "hate"); "B12", "10:45" and phone
-numbers are not words of letters, so they stay as they are, and PII never gets this step.
+and symbols ("0 1 3 4 5 7 @ $") make it all letters is spelled out ("h4t3" → "hate"); "B12", "10:45", phone
+numbers, "1st", "90s" and "mp3" stay as they are, and PII never gets this step.
 ASCII text without leet takes a fast path that returns it unchanged (no offset map).
 """
 
@@ -33,6 +33,8 @@ OffsetMap = list[int] | None  # normalised index → original index (len+1 entri
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_WORD = re.compile(r"[A-Za-z0-9@$]*[A-Za-z][A-Za-z0-9@$]*")
 _HAS_LEET = re.compile(r"[013457@$]")
+# Numbers with a unit or ordinal suffix ("1st", "90s", "5g") and names with a number ("mp3", "ps5") are not leet
+_NOT_LEET = re.compile(r"[0-9]+[A-Za-z]{1,2}|[A-Za-z]{1,3}[0-9]+")
 _VARIATION = range(0xFE00, 0xFE10)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -96,7 +98,7 @@ def _spell_leet(text: str) -> str:
 
     def spell(match: re.Match[str]) -> str:
         word = match.group(0)
-        if not _HAS_LEET.search(word):
+        if not _HAS_LEET.search(word) or _NOT_LEET.fullmatch(word):
             return word
         spelled = word.translate(LEET)
         return spelled if spelled.isalpha() else word

@@ -294,6 +294,8 @@ def bench_injection(bench: Bench) -> None:
 # ---- hallucination ------------------------------------------------------------------------------------------
 
 _SCORER: Any = None
+# What the scorer below was tuned on (goes with it: whoever replaces the scorer replaces this line)
+SCORER_TUNED_ON = "no (its weight and threshold were chosen on examples/evals/support_dev.jsonl)"
 
 
 def faithfulness_score(knowledge: str, question: str, answer: str) -> float:
@@ -332,9 +334,7 @@ def bench_hallucination(bench: Bench, qa: Path | None) -> None:
         if index % max(len(items) // 10, 1) == 0:
             say(f"  faithfulness: {index}/{len(items)}")
     auroc = round(float(roc_auc_score(labels, scores)), 4)
-    bench.rows.append(
-        Row("hallucination (faithfulness)", str(qa), "see the scorer's card", len(items), {"auroc": auroc})
-    )
+    bench.rows.append(Row("hallucination (faithfulness)", str(qa), SCORER_TUNED_ON, len(items), {"auroc": auroc}))
 
 
 # ---- bias ---------------------------------------------------------------------------------------------------

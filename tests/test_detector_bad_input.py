@@ -131,7 +131,12 @@ AWS = "AKIAIOSFODNN7EXAMPLE"
 FULLWIDTH_AWS = "".join(chr(ord(c) + 0xFEE0) for c in AWS)
 
 
-@pytest.mark.parametrize("hidden", [f"AKIA{ZW}IOSFODNN7EXAMPLE", FULLWIDTH_AWS, f"AKIAIOSF{ZWJ}ODNN7EXAMPLE"])
+HOMOGLYPH_AWS = "АKIAIOSFODNN7EXАMPLE"  # Cyrillic А
+
+
+@pytest.mark.parametrize(
+    "hidden", [f"AKIA{ZW}IOSFODNN7EXAMPLE", FULLWIDTH_AWS, f"AKIAIOSF{ZWJ}ODNN7EXAMPLE", HOMOGLYPH_AWS]
+)
 def test_hidden_secret_is_found_and_removed(guard: object, hidden: str) -> None:
     assert _kinds(_scan(guard, "spans", f"my key is {AWS} ok"), "secrets")
     decision = _scan(guard, "spans", f"my key is {hidden} ok")

@@ -54,6 +54,24 @@ def _homoglyphs() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _homoglyph_table() -> dict[int, str]:
+    return str.maketrans(_homoglyphs())
+
+
+@lru_cache(maxsize=1)
+def _hidden() -> re.Pattern[str]:
+    """Every character `_unfold` drops or replaces: format characters, variation selectors, surrogates."""
+    ranges = [chr(c) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    return re.compile("[" + "".join(re.escape(c) for c in ranges) + "\ufe00-\ufe0f\ud800-\udfff]")
+
+
+def warm() -> None:
+    """Build the tables now (Guard does, at start), not on the first request that needs them."""
+    _homoglyph_table()
+    _hidden()
+
+
 def _is_dropped(char: str) -> bool:
     return unicodedata.category(char) == "Cf" or ord(char) in _VARIATION
 
@@ -79,18 +97,19 @@ def _unfold(text: str) -> tuple[list[str], list[int]]:
     return pieces, origin
 
 
-def _map_homoglyphs(pieces: list[str]) -> None:
-    """In place: homoglyph letters of words (runs without spaces) that also hold an ASCII letter."""
-    table = _homoglyphs()
-    start = 0
-    for end in range(len(pieces) + 1):
-        if end < len(pieces) and not pieces[end].isspace():
-            continue
-        word = pieces[start:end]
-        if any(p.isascii() and p.isalpha() for p in word) and any(p in table for p in word):
-            for i in range(start, end):
-                pieces[i] = table.get(pieces[i], pieces[i])
-        start = end + 1
+_WORD = re.compile(r"\S+")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _map_homoglyphs(text: str) -> str:
+    """Homoglyph letters of words (runs without spaces) that also hold an ASCII letter, replaced (same length)."""
+    table = _homoglyph_table()
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return word if word.isascii() or not _ASCII_LETTER.search(word) else word.translate(table)
+
+    return _WORD.sub(fix, text)
 
 
 def _spell_leet(text: str) -> str:
@@ -112,14 +131,16 @@ def normalise_for_detection(text: str, *, leet: bool = False) -> tuple[str, Offs
         if not leet or not _HAS_LEET.search(text):
             return text, None
         return _spell_leet(text), None  # same length: leet spelling maps one character to one
-    pieces, origin = _unfold(text)
-    _map_homoglyphs(pieces)
-    out = "".join(pieces)
+    offsets: OffsetMap = None
+    if unicodedata.is_normalized("NFKC", text) and not _hidden().search(text):
+        out = text  # the common case (accents, other scripts, emoji): nothing to unfold, offsets unchanged
+    else:
+        pieces, origin = _unfold(text)
+        out, offsets = "".join(pieces), [*origin, len(text)]
+    out = _map_homoglyphs(out)
     if leet:
         out = _spell_leet(out)
-    if out == text:
-        return text, None
-    return out, [*origin, len(text)]
+    return (text, None) if out == text else (out, offsets)
 
 
 def without_surrogates(text: str) -> str:

@@ -61,7 +61,7 @@ def _labelled_rows() -> list[dict[str, Any]]:
 
 def test_guard_eval_reports_per_label_for_multi_label_rows() -> None:
     scanner = KindScanner({f"t{i}": s for i, s in enumerate(SAID)})
-    result = evaluate_binary(scanner, _labelled_rows(), 0.5)  # type: ignore[arg-type]
+    result = evaluate_binary(scanner, _labelled_rows(), 0.5)
     assert result["per_label"] == label_figures(GOLD, SAID)
     # the headline is "has any label": rows 0-2 positive, all four flagged → precision 3/4, fpr 1
     assert (result["precision"], result["recall"], result["fpr"]) == (0.75, 1.0, 1.0)

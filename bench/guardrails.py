@@ -39,6 +39,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 from _timing import timed  # noqa: E402
 
@@ -102,16 +103,23 @@ policies:
 """
 
 
-def steward_rows(texts: list[str], rounds: int) -> dict[str, dict[str, float]]:
+def build_guard(policy: str = POLICY) -> Any:
+    """A `Guard` over the policy text (a steward.yaml), with a throw-away home; also used by bench/detectors.py."""
     sys.path.insert(0, str(ROOT / "src"))
     from steward.config import Settings, load_project_text
-    from steward.guardrails import Guard, ScanContext
-    from steward.guardrails.base import build_scanner
+    from steward.guardrails import Guard
 
     home = Path(tempfile.mkdtemp())
-    guard = Guard.from_project(
-        load_project_text(POLICY, "bench.yaml"), Settings(home=home, database_url="sqlite://")
+    return Guard.from_project(
+        load_project_text(policy, "bench.yaml"), Settings(home=home, database_url="sqlite://")
     )
+
+
+def steward_rows(texts: list[str], rounds: int) -> dict[str, dict[str, float]]:
+    guard = build_guard()
+    from steward.guardrails import ScanContext
+    from steward.guardrails.base import build_scanner
+
     context = ScanContext(stage="input")
     rows = {}
     for name in ("pii", "secrets", "injection", "toxicity"):

@@ -75,6 +75,7 @@ def metrics_command(
             str(s.unscored),
         )
     context.console.print(table)
+    _print_per_label([s.to_dict() for s in result.scores])
     if per_row:  # one line per row: readable at any terminal width, however many metrics
         columns = [(s.name, s.row_values(result.n_rows)) for s in result.scores]
         for i in range(result.n_rows):
@@ -161,6 +162,7 @@ def _print_run(run: Any) -> None:
     for s in run.summary:
         table.add_row(s["name"], _fmt(s["value"]), str(s["scored"]), str(s["unscored"]))
     context.console.print(table)
+    _print_per_label(run.summary)
     for gate in run.gates:
         mark = "[green]pass[/]" if gate["passed"] else "[red]fail[/]"
         context.console.print(f"  gate {gate['gate']}: {_fmt(gate['value'])} {mark}")
@@ -175,6 +177,20 @@ def _print_run(run: Any) -> None:
             context.console.print(f"    … and {len(failed) - 20} more (see the JSON report)")
     for kind, path in (run.reports or {}).items():
         context.console.print(f"  {kind} report: {path}")
+
+
+def _print_per_label(scores: list[dict[str, Any]]) -> None:
+    """A table per score that carries figures per label (a detector, a classification)."""
+    from steward.guardrails.figures import FIGURES
+
+    for score in scores:
+        per_label = (score.get("detail") or {}).get("per_label")
+        if not per_label:
+            continue
+        table = Table("label", *FIGURES, title=f"{score['name']} · per label")
+        for label, figures in per_label.items():
+            table.add_row(label, *(_fmt(figures.get(k)) for k in FIGURES))
+        context.console.print(table)
 
 
 def _failed_cases(run: Any) -> list[dict[str, str]]:

@@ -91,7 +91,10 @@ def evaluate(
     scanner: Annotated[
         str, typer.Argument(metavar="SCANNER", help="injection, toxicity, pii, secrets, or a plugin.")
     ],
-    data: Annotated[Path, typer.Option("--data", help="JSONL: {text, label} rows, or {text, spans} for pii.")],
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="JSONL: {text, label} or {text, labels: [..]} rows; {text, spans} for pii."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
     any_type: Annotated[
         bool, typer.Option("--any-type", help="PII: a found span of any type counts; recall under the gold type.")
@@ -125,7 +128,8 @@ def evaluate(
         typer.Option("--labels", help="With --model-path: comma-separated labels that count as positive."),
     ] = None,
 ) -> None:
-    """Evaluate a scanner on labelled data: precision, recall, F1, FPR (or per-type for PII), latency.
+    """Evaluate a scanner on labelled data: precision, recall, F1, FPR (per type for PII, per label for rows
+    with `labels`, e.g. toxicity's hate / offensive), latency.
 
     Latency is per item, p50/p99 over the file's items, after one untimed warm-up call (model loads excluded).
 
@@ -163,6 +167,9 @@ def _print_figures(result: dict[str, object]) -> None:
     if isinstance(per_type, dict) and per_type:
         context.console.print(f"matching: {result['match']}{', any type' if result['any_type'] else ''}")
         _print_per_type(per_type, presidio.get("per_type") if isinstance(presidio, dict) else None)
+    per_label = result.get("per_label")
+    if isinstance(per_label, dict) and per_label:
+        _print_per_type(per_label, None, "label")
     if isinstance(presidio, dict):
         context.console.print(
             "stock Presidio: " + "  ".join(f"{k} {float(presidio[k]):.3f}" for k in ("precision", "recall", "f1"))
@@ -172,8 +179,10 @@ def _print_figures(result: dict[str, object]) -> None:
     )
 
 
-def _print_per_type(per_type: dict[str, dict[str, float]], presidio: dict[str, dict[str, float]] | None) -> None:
-    columns = ["type", "precision", "recall", "f1", "fpr", "support"]
+def _print_per_type(
+    per_type: dict[str, dict[str, float]], presidio: dict[str, dict[str, float]] | None, key: str = "type"
+) -> None:
+    columns = [key, "precision", "recall", "f1", "fpr", "support"]
     if presidio is not None:
         columns += ["presidio P", "presidio R"]
     table = Table(*columns)

@@ -10,6 +10,7 @@ from steward.plugins import hookimpl
 
 @hookimpl
 def register_metrics(register: Callable[[str, Any], None]) -> None:
+    from steward.evals.detection import Detector
     from steward.evals.operational import BlockRate, Cost, JsonSchemaPass, Latency, RefusalRate
     from steward.evals.perplexity import Perplexity
     from steward.evals.qa import Classification, ExactMatch, TokenF1
@@ -24,6 +25,7 @@ def register_metrics(register: Callable[[str, Any], None]) -> None:
         ExactMatch,
         TokenF1,
         Classification,
+        Detector,
         Perplexity,
         EmbeddingSimilarity,
         JsonSchemaPass,

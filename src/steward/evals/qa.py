@@ -3,7 +3,9 @@
 Exact match and F1 follow the SQuAD v1.1 evaluation script: both texts are normalised (lower case, no
 punctuation, no articles, single spaces) and a prediction gets the best value over its references.
 Classification compares a predicted label with the gold label (`label`, else the first reference) after
-trimming and (by default) lower-casing, and uses scikit-learn for the averaged precision, recall and F1.
+trimming and (by default) lower-casing, and uses scikit-learn for the averaged precision, recall and F1; the
+figures per label (precision, recall, F1, false-alarm rate, support; in the detail of `classification_f1`) come
+from `steward.guardrails.figures`, as `steward guard eval`'s do.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class Classification(Metric):
     def compute(self, rows: Sequence[Row]) -> list[Score]:
         from sklearn.metrics import precision_recall_fscore_support
 
+        from steward.guardrails.figures import label_figures
+
         predicted = [self._clean(r.prediction) for r in rows]
         gold = [self._clean(r.label if r.label is not None else r.references[0]) for r in rows]
         correct: list[float | None] = [float(p == g) for p, g in zip(predicted, gold, strict=True)]
@@ -82,8 +86,10 @@ class Classification(Metric):
             gold, predicted, average=self.average, pos_label=positive, zero_division=0
         )
         detail = {"average": self.average, "labels": sorted(set(gold) | set(predicted))}
+        per_label = label_figures([{g} for g in gold], [{p} for p in predicted])
         out = [accuracy]
         for name, value in (("precision", precision), ("recall", recall), ("classification_f1", f1)):
             # an averaged figure has no per-row form: `per_row` stays empty and comparisons say so
-            out.append(Score(name, float(value), [], mean=float(value), detail=detail))
+            extra = {"per_label": per_label} if name == "classification_f1" else {}
+            out.append(Score(name, float(value), [], mean=float(value), detail={**detail, **extra}))
         return out

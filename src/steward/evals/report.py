@@ -146,6 +146,11 @@ details{margin:.3rem 0}
 <td>{{ fmt(s.value) }}</td><td>{{ fmt(s.get('mean')) }}</td><td>{{ s.get('scored', '') }}</td>
 <td>{{ s.get('unscored', '') }}</td><td>{{ s.get('detail', '') if run.kind != 'redteam' else '' }}</td></tr>
 {% endfor %}</table>
+{% for s in run.summary if (s.get('detail') or {}).get('per_label') %}<h2>Per label · {{ s.name }}</h2><table>
+<tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>false-alarm rate</th><th>support</th></tr>
+{% for label, f in s.detail.per_label.items() %}<tr><td>{{ label }}</td><td>{{ fmt(f.precision) }}</td>
+<td>{{ fmt(f.recall) }}</td><td>{{ fmt(f.f1) }}</td><td>{{ fmt(f.fpr) }}</td><td>{{ f.support }}</td></tr>
+{% endfor %}</table>{% endfor %}
 {% if run.kind == 'redteam' %}<h2>Probe families</h2><table>
 <tr><th>family</th><th>OWASP Top 10 for LLM apps (2025)</th><th>pass rate</th><th>failing examples</th></tr>
 {% for s in run.summary if s.get('detail', {}).get('owasp') %}

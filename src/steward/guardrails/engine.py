@@ -7,6 +7,8 @@ in `block_entities` ask for `block` whatever the rule's action. `redact` replace
 asked for it (PII by the policy's mode, anything else masked); a redact asked by a finding without a span
 cannot remove anything, so it is treated as `block` (fail closed). Compliance rules then check the answer as a
 whole and may append their required text (a `redact`: the text changed), block, escalate or warn.
+Scanners read the text through `steward.guardrails.normalise` (zero-width characters, homoglyphs and, for the
+word-level classifiers, leetspeak undone); their spans are mapped back to the text as sent.
 
 Every finding — also those under threshold — goes into the decision (and so the record) with its score;
 the client sees only the public reason codes. Where the policy keeps only redacted records (`keep_redacted`),
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 
 from steward.config.guardrails import ComplianceRule, PiiRule, Rule, StagePolicy
 from steward.guardrails.base import ScanContext, Scanner
+from steward.guardrails.normalise import Normalised
 from steward.guardrails.output_rules import compliance_findings
 from steward.guardrails.redact import Vault, replace_spans
 from steward.types import ACTION_SEVERITY, Action, Decision, Finding, Stage
@@ -101,11 +104,12 @@ def evaluate(
 ) -> Decision:
     """Scan `text` with the stage's rules (those `include` accepts) and decide."""
     tally, findings, timings = _Tally(), [], {}
+    normalised = Normalised(text)  # what hides a value or a word from a scanner, undone once per text
     for name, (rule, scanner) in compiled.rules.items():
         if not include(name):
             continue
         started = time.perf_counter()
-        found = scanner.scan(text, context)
+        found = normalised.scan(name, scanner, context)
         timings[name] = round((time.perf_counter() - started) * 1000.0, 3)
         findings.extend(found)
         _weigh(name, rule, scanner, found, tally)

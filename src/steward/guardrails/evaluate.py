@@ -2,7 +2,11 @@
 
 Binary scanners (`injection`, `toxicity`, `secrets`, any plugin) read rows `{"text": ..., "label": 0|1}`; an
 item is predicted positive when the scanner's highest finding score reaches the threshold (the policy
-default unless given). Figures: precision, recall, F1 and the false-positive rate. PII reads rows
+default unless given). Figures: precision, recall, F1 and the false-positive rate. Rows may name their labels
+instead, `{"text": ..., "labels": ["hate"]}` (an empty list: benign): the item is positive when it has any, and
+`per_label` gives the figures of each label against the kinds of the findings that reach the threshold (a
+toxicity finding's kind is `hate` or `offensive`). All figures come from `steward.guardrails.figures`, and texts
+are read through `steward.guardrails.normalise` as the policy engine reads them. PII reads rows
 `{"text": ..., "spans": [{"start": s, "end": e, "type": T, "personal": true}]}` and scores entities under a
 matching rule, `exact` (same boundaries after trimming spaces and punctuation) or `overlap` (a shared
 character), and unless `any_type` the same type (`steward.guardrails.pii_eval`). Figures per type, and
@@ -26,8 +30,10 @@ import numpy as np
 from steward.config.guardrails import ClassifierRule, InjectionRule, PiiRule, Rule, SecretsRule, ToxicityRule
 from steward.errors import InvalidRequest
 from steward.guardrails.base import ScanContext, Scanner, build_scanner
+from steward.guardrails.figures import binary_figures, label_figures
+from steward.guardrails.normalise import Normalised
 from steward.guardrails.pii_eval import MATCH_RULES, MatchRule, PiiScore, StockPresidio, gold_spans, trimmed
-from steward.types import Stage
+from steward.types import Finding, Stage
 
 DEFAULT_RULES: dict[str, type[Rule]] = {
     "injection": InjectionRule,
@@ -44,7 +50,7 @@ def read_rows(path: Path, pii: bool) -> list[dict[str, Any]]:
     shape = (
         '{"text": "...", "spans": [{"start": 0, "end": 4, "type": "PERSON"}]}'
         if pii
-        else '{"text": "...", "label": 0 or 1}'
+        else '{"text": "...", "label": 0 or 1} or {"text": "...", "labels": ["hate"]}'
     )
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -62,8 +68,11 @@ def read_rows(path: Path, pii: bool) -> list[dict[str, Any]]:
                     if not (0 <= int(span["start"]) <= int(span["end"]) <= len(row["text"])):
                         raise ValueError(f"span {span} is outside the text")
                     str(span["type"])
+            elif isinstance(row.get("labels"), list):
+                row["labels"] = [str(label) for label in row["labels"]]
+                row.setdefault("label", int(bool(row["labels"])))
             elif row.get("label") not in (0, 1, True, False):
-                raise ValueError("`label` must be 0 or 1")
+                raise ValueError("`label` must be 0 or 1 (or give `labels`, a list of label names)")
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidRequest(f"{path}:{number}: {exc}; each line must be {shape}.") from None
         rows.append(row)
@@ -84,13 +93,6 @@ def _warm_up(scanner: Scanner, rows: list[dict[str, Any]], context: ScanContext)
     an item's latency."""
     if rows:
         scanner.scan(rows[0]["text"], context)
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
 def make_scanner(
@@ -123,25 +125,28 @@ def evaluate_binary(
     """Precision, recall, F1 and FPR of `scanner` on `{text, label}` rows; p50/p99 per item after a warm-up."""
     context = ScanContext(stage=stage)
     _warm_up(scanner, rows, context)
-    latencies, predicted = [], []
+    latencies, kinds = [], []
     for row in rows:
         started = time.perf_counter()
-        findings = scanner.scan(row["text"], context)
+        findings = scan_normalised(scanner, row["text"], context)
         latencies.append((time.perf_counter() - started) * 1000.0)
-        predicted.append(max((f.score for f in findings), default=0.0) >= threshold)
-    labels = [bool(row["label"]) for row in rows]
-    tp = sum(p and y for p, y in zip(predicted, labels, strict=True))
-    fp = sum(p and not y for p, y in zip(predicted, labels, strict=True))
-    fn = sum(y and not p for p, y in zip(predicted, labels, strict=True))
-    negatives = sum(not y for y in labels)
-    return {
-        **_prf(tp, fp, fn),
-        "fpr": round(fp / negatives, 4) if negatives else 0.0,
+        kinds.append({f.kind for f in findings if f.score >= threshold})
+    labels = [bool(row["label"]) if "label" in row else bool(row.get("labels")) for row in rows]
+    result: dict[str, Any] = {
+        **binary_figures(labels, [bool(k) for k in kinds]),
         "n": len(rows),
         "positives": sum(labels),
         "threshold": threshold,
         **_percentiles(latencies),
     }
+    if all("labels" in row for row in rows):
+        result["per_label"] = label_figures([row["labels"] for row in rows], kinds)
+    return result
+
+
+def scan_normalised(scanner: Scanner, text: str, context: ScanContext) -> list[Finding]:
+    """A scanner's findings on `text` read as the policy engine hands it over (`Normalised`)."""
+    return Normalised(text).scan(getattr(scanner, "name", ""), scanner, context)
 
 
 def evaluate_pii(
@@ -162,7 +167,7 @@ def evaluate_pii(
     for row in rows:
         text = row["text"]
         started = time.perf_counter()
-        findings = scanner.scan(text, context)
+        findings = scan_normalised(scanner, text, context)
         latencies.append((time.perf_counter() - started) * 1000.0)
         found = [
             trimmed(text, f.start, f.end, f.kind)

@@ -22,6 +22,7 @@ from typing import Any
 from steward.config import Project, Settings, check_installed_scanners
 from steward.config.guardrails import PiiRule, PluginRule, PolicySpec, Rule, SecretsRule, StagePolicy
 from steward.errors import ConfigError
+from steward.guardrails import normalise
 from steward.guardrails.base import Pseudonyms, ScanContext, Scanner, build_scanner
 from steward.guardrails.engine import SPAN_SCANNERS, WHOLE_TEXT_SCANNERS, CompiledStage, evaluate
 from steward.guardrails.output_rules import SchemaEnforcer, canary_for, canary_line
@@ -90,6 +91,7 @@ class Guard:
         self.pseudonyms = Pseudonyms()
         self._stages: dict[tuple[str, Stage], CompiledStage] = {}
         self._storage: dict[str, tuple[StagePolicy, CompiledStage]] = {}  # policies with `redact_records`
+        normalise.warm()  # the tables the scanners' text goes through, built before the first request
         for name, policy in project.policies.items():
             for stage in STAGES:
                 self._stages[(name, stage)] = CompiledStage.build(

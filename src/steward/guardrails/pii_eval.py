@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from steward.guardrails.base import ScanContext
+from steward.guardrails.figures import figures
 from steward.types import Finding
 
 MatchRule = Literal["exact", "overlap"]
@@ -47,18 +48,15 @@ class Tally:
     gold_rows: int = 0
     false_alarm_rows: int = 0
 
-    def figures(self, rows: int) -> dict[str, float | int]:
-        precision = _ratio(self.found_hit, self.found_hit + self.found_miss)
-        recall = _ratio(self.gold_hit, self.gold_hit + self.gold_miss)
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "fpr": round(_ratio(self.false_alarm_rows, rows - self.gold_rows), 4),
-            "support": self.gold_hit + self.gold_miss,
-            "found": self.found_hit + self.found_miss,
-        }
+    def figures(self, rows: int) -> dict[str, Any]:
+        return figures(
+            self.gold_hit,
+            self.gold_miss,
+            self.found_hit,
+            self.found_miss,
+            self.false_alarm_rows,
+            rows - self.gold_rows,
+        )
 
 
 @dataclass
@@ -120,10 +118,6 @@ class PiiScore:
         }
 
 
-def _ratio(a: int, b: int) -> float:
-    return a / b if b else 0.0
-
-
 def _order(span: Span) -> tuple[int, int, str]:
     return (span.start, span.end, span.type)
 
@@ -138,7 +132,9 @@ def trimmed(text: str, start: int, end: int, kind: str) -> Span:
 
 def gold_spans(row: dict[str, Any]) -> tuple[list[Span], list[Span]]:
     """(personal spans, distractor spans) of a gold row."""
-    text, personal, other = row["text"], [], []
+    text = row["text"]
+    personal: list[Span] = []
+    other: list[Span] = []
     for s in row["spans"]:
         span = trimmed(text, int(s["start"]), int(s["end"]), str(s["type"]))
         (personal if s.get("personal", True) else other).append(span)
@@ -165,6 +161,9 @@ class StockPresidio:
             }
         )
         self.engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+    def reason_code(self, finding: Finding) -> str:
+        return f"pii:{finding.kind}"
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         return [

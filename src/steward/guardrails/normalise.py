@@ -1,0 +1,193 @@
+"""What a detector reads: a text without the tricks that hide a value or a word from it, and the way back.
+
+Zero-width characters inside an e-mail address, a Cyrillic "о" inside "ignore", fullwidth digits in a card
+number, "1gn0r3" for "ignore": a person reads through them, a regular expression or a word model does not.
+`normalise_for_detection` undoes them once, where the policy engine hands a text to its scanners
+(`steward.guardrails.engine`), and keeps an offset map so that a span found in the normalised text is mapped
+back to the characters of the original text: redaction then removes what was found, hidden characters
+included.
+
+Steps, per character: NFKC (fullwidth and mathematical letters, ligatures, superscripts); format characters
+(category Cf: zero-width space and joiners, soft hyphen, word joiner, byte-order mark) and variation selectors
+dropped; a lone surrogate, which no UTF-8 codec accepts (spaCy's tokenizer raises on it), becomes U+FFFD;
+inside a word that also holds ASCII letters, a letter of another script that Unicode's confusables table
+(`confusable_homoglyphs`: the Unicode consortium's confusables.txt as data) lists as a homoglyph of an ASCII
+letter is replaced by it (a word wholly in Cyrillic or Greek is left alone, so mixed-script text keeps its
+meaning). With `leet=True`, for the word-level detectors only (injection, toxicity), a word whose leet digits
+and symbols ("0 1 3 4 5 7 @ $") make it all letters is spelled out ("h4t3" → "hate"); "B12", "10:45", phone
+numbers, "1st", "90s" and "mp3" stay as they are, and PII never gets this step.
+ASCII text without leet takes a fast path that returns it unchanged (no offset map).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from steward.guardrails.base import ScanContext, Scanner
+from steward.types import Finding
+
+OffsetMap = list[int] | None  # normalised index → original index (len+1 entries); None: the identity
+LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_WORD = re.compile(r"[A-Za-z0-9@$]*[A-Za-z][A-Za-z0-9@$]*")
+_HAS_LEET = re.compile(r"[013457@$]")
+# Numbers with a unit or ordinal suffix ("1st", "90s", "5g") and names with a number ("mp3", "ps5") are not leet
+_NOT_LEET = re.compile(r"[0-9]+[A-Za-z]{1,2}|[A-Za-z]{1,3}[0-9]+")
+_VARIATION = range(0xFE00, 0xFE10)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@lru_cache(maxsize=1)
+def _homoglyphs() -> dict[str, str]:
+    """Non-Latin letters that look like one ASCII letter or digit, from Unicode's confusables table."""
+    from confusable_homoglyphs import confusables
+
+    table: dict[str, str] = {}
+    for char, glyphs in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii() or not char.isalpha():
+            continue
+        ascii_glyphs = [g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalnum()]
+        if ascii_glyphs:  # a letter before a digit: "О" is read as "O", not "0"
+            table[char] = sorted(ascii_glyphs, key=lambda g: not g.isalpha())[0]
+    return table
+
+
+@lru_cache(maxsize=1)
+def _homoglyph_table() -> dict[int, str]:
+    return str.maketrans(_homoglyphs())
+
+
+@lru_cache(maxsize=1)
+def _hidden() -> re.Pattern[str]:
+    """Every character `_unfold` drops or replaces: format characters, variation selectors, surrogates."""
+    ranges = [chr(c) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    return re.compile("[" + "".join(re.escape(c) for c in ranges) + "\ufe00-\ufe0f\ud800-\udfff]")
+
+
+def warm() -> None:
+    """Build the tables now (Guard does, at start), not on the first request that needs them."""
+    _homoglyph_table()
+    _hidden()
+
+
+def _is_dropped(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or ord(char) in _VARIATION
+
+
+def _unfold(text: str) -> tuple[list[str], list[int]]:
+    """NFKC per character, format characters dropped: the pieces and the original index of each."""
+    pieces, origin = [], []
+    for index, char in enumerate(text):
+        if char.isascii():
+            pieces.append(char)
+            origin.append(index)
+            continue
+        if _is_dropped(char):
+            continue
+        if unicodedata.category(char) == "Cs":  # a lone surrogate (JSON allows "\ud800"): no codec takes it
+            pieces.append("\ufffd")
+            origin.append(index)
+            continue
+        for part in unicodedata.normalize("NFKC", char):
+            if not _is_dropped(part):
+                pieces.append(part)
+                origin.append(index)
+    return pieces, origin
+
+
+_WORD = re.compile(r"\S+")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _map_homoglyphs(text: str) -> str:
+    """Homoglyph letters of words (runs without spaces) that also hold an ASCII letter, replaced (same length)."""
+    table = _homoglyph_table()
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return word if word.isascii() or not _ASCII_LETTER.search(word) else word.translate(table)
+
+    return _WORD.sub(fix, text)
+
+
+def _spell_leet(text: str) -> str:
+    """Words that leet digits and symbols make all letters, spelled out (same length: offsets unchanged)."""
+
+    def spell(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if not _HAS_LEET.search(word) or _NOT_LEET.fullmatch(word):
+            return word
+        spelled = word.translate(LEET)
+        return spelled if spelled.isalpha() else word
+
+    return _LEET_WORD.sub(spell, text)
+
+
+def normalise_for_detection(text: str, *, leet: bool = False) -> tuple[str, OffsetMap]:
+    """The text as detectors should read it, and the map of its indices to the original's (None: identical)."""
+    if text.isascii():
+        if not leet or not _HAS_LEET.search(text):
+            return text, None
+        return _spell_leet(text), None  # same length: leet spelling maps one character to one
+    offsets: OffsetMap = None
+    if unicodedata.is_normalized("NFKC", text) and not _hidden().search(text):
+        out = text  # the common case (accents, other scripts, emoji): nothing to unfold, offsets unchanged
+    else:
+        pieces, origin = _unfold(text)
+        out, offsets = "".join(pieces), [*origin, len(text)]
+    out = _map_homoglyphs(out)
+    if leet:
+        out = _spell_leet(out)
+    return (text, None) if out == text else (out, offsets)
+
+
+def without_surrogates(text: str) -> str:
+    """The text with lone surrogates as U+FFFD (same length: spans stay valid), for scanners reading it as is."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def map_span(offsets: OffsetMap, start: int, end: int) -> tuple[int, int]:
+    """A span of the normalised text as a span of the original (covering dropped characters inside it)."""
+    if offsets is None:
+        return start, end
+    if end <= start:
+        return offsets[start], offsets[start]
+    return offsets[start], offsets[end - 1] + 1
+
+
+# Which form each built-in scanner reads: word-level classifiers get leet spelled out; span scanners the plain
+# form, with spans mapped back; any other scanner (schema, topic, tone, plugins) the text as sent, only without
+# lone surrogates (no UTF-8 codec takes them: sklearn's hasher and spaCy raise on them).
+FORMS: dict[str, bool] = {"pii": False, "secrets": False, "injection": True, "toxicity": True}
+
+
+@dataclass
+class Normalised:
+    """One text's normalised forms, each computed at most once, and scanning through them."""
+
+    text: str
+    _forms: dict[bool, tuple[str, OffsetMap]] = field(default_factory=dict)
+
+    def form(self, leet: bool) -> tuple[str, OffsetMap]:
+        if leet not in self._forms:
+            self._forms[leet] = normalise_for_detection(self.text, leet=leet)
+        return self._forms[leet]
+
+    def scan(self, name: str, scanner: Scanner, context: ScanContext) -> list[Finding]:
+        """The findings of rule `name`'s scanner on the form it reads, their spans on the original text."""
+        if name not in FORMS:
+            return scanner.scan(without_surrogates(self.text), context)
+        text, offsets = self.form(FORMS[name])
+        found = scanner.scan(text, context)
+        if offsets is None:
+            return found
+        return [_mapped(f, offsets) for f in found]
+
+
+def _mapped(finding: Finding, offsets: list[int]) -> Finding:
+    if finding.start is None or finding.end is None:
+        return finding
+    start, end = map_span(offsets, finding.start, finding.end)
+    return replace(finding, start=start, end=end)

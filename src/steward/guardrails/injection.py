@@ -110,8 +110,8 @@ def _i18n_override(verb: str, before: str, noun: str, after: str, everything: st
 
 _I18N_GATES = {  # literal stems of each language's verbs: a text with none of them skips that language's rule
     "de": ("ignorier", "vergiss", "vergess", "missacht", "überspring", "verwirf", "befolge", "hör auf", "beachte"),
-    "fr": ("ignore", "oubli", "tiens pas", "tenez pas", "abstraction", "néglige", "ne suis", "ne suivez"),
-    "es": ("ignor", "olvid", "caso omiso", "omite", "omita", "descart", "desobedec", "no sigas", "no sigan"),
+    "fr": ("ignore", "oubli", "tiens pas", "tenez pas", "abstraction", "néglige", "neglige", "ne suis", "ne suivez"),
+    "es": ("ignor", "olvid", "olvíd", "caso omiso", "omite", "omita", "descart", "desobedec", "no sigas", "no sigan"),
     "it": ("ignor", "dimentic", "non segu", "non consider", "trascur"),
     "nl": ("negeer", "vergeet", "rekening", "volg niet"),
     "pt": ("ignor", "esqueç", "esquec", "desconsider", "desprez", "não siga"),

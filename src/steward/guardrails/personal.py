@@ -141,12 +141,13 @@ SUFFIXES = (
     "Approach|Broadway|Circus|Embankment|Gate|Hey|Market|Passage|Wynd|Yard|Cottages|Brow|Chase|Croft|End|Fold"
 )
 LEAD_WORDS = (
-    "rue|Rue|avenue|Avenue|boulevard|Boulevard|chemin|Chemin|allée|Allée|impasse|Impasse|place|Place|quai|Quai|"
-    "cours|Cours|route|Route|square|rond-point|Calle|calle|C/|Avenida|Avda\\.?|Av\\.|Paseo|Plaza|Camino|Pasaje|Ronda|"
-    "Vía|Carrera|Cuesta|Rambla|Urbanización|Alameda|Callejón|Glorieta|Travesía|Carretera|Via|via|Viale|viale|"
-    "Piazza|piazza|Corso|corso|Vicolo|vicolo|Largo|largo|Contrada|contrada|Borgo|borgo|Strada|strada|Piazzale|"
+    "rue|Rue|Avenue|Boulevard|chemin|Chemin|allée|Allée|impasse|Impasse|Place|quai|Quai|"
+    "Cours|Route|rond-point|Calle|calle|C/|Avenida|Avda\\.?|Av\\.|Paseo|Plaza|Camino|Pasaje|Ronda|"
+    "Vía|Carrera|Cuesta|Rambla|Urbanización|Alameda|Callejón|Glorieta|Travesía|Carretera|Via|Viale|viale|"
+    "Piazza|piazza|Corso|corso|Vicolo|vicolo|Largo|Contrada|contrada|Borgo|borgo|Strada|strada|Piazzale|"
     "Rotonda|Incrocio|Canale|Stretto|Rua|Travessa|Praça|Estrada"
 )
+AMBIGUOUS_LEAD_WORDS = "via|place|route|square|avenue|boulevard|cours|largo"
 COMPOUNDS = (
     "straße|strasse|str\\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|hof|"
     "straat|laan|plein|singel|gracht|kade|dijk|steeg|pad|park|baan|dreef|wal"
@@ -160,6 +161,10 @@ ADDRESS_PATTERNS = [
     # rue de la Paix 12 / Calle de Cleto Bayona 41 Puerta 6 / Viale Sermonti, 13 / 12, rue Clémence Samson
     rf"(?:\b\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+)?(?<![\w])(?:{LEAD_WORDS})\s+(?:{_NAME_WORD}\s*){{1,5}}"
     rf"(?:,?\s*{_NUMBER}\b)?{_UNIT}",
+    # Lead words that are also English words ("via Munich", "my place is", "the route", "the square") only with
+    # a house number: 12 place Bellecour / via Roma 12
+    rf"\b{_NUMBER},?\s+(?:{AMBIGUOUS_LEAD_WORDS})\s+(?:{_NAME_WORD}\s*){{1,5}}{_UNIT}",
+    rf"(?<![\w])(?:{AMBIGUOUS_LEAD_WORDS})\s+(?:[^\W\d_][\w'’.\-]*\s+){{1,4}},?\s*\d{{1,4}}[A-Za-z]?\b{_UNIT}",
     # Agnes-Wesack-Straße 26-83 / Aiméesingel 6
     rf"\b[^\W\d_][\w'’\-]*(?:{COMPOUNDS})\s+{_NUMBER}\b",
 ]

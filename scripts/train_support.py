@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 RESULTS = ROOT / "bench" / "results"
 OUT = ROOT / "src" / "steward" / "guardrails" / "weights" / "support.json"
+SUFFIX = ""  # "_partial" while features are still being computed
 LOWER_IS_WORSE = {"lexical", "semantic", "joint", "judge"}
 
 
@@ -37,16 +38,18 @@ def answer_features(claims: list[dict]) -> dict[str, float]:
 
 
 def features(family: str, judge_model: str, judge_limit: int, limit: int | None) -> None:
+    """Cheap features of every pair (`judge_limit` 0), or the judge's values of the first `judge_limit` pairs."""
     from steward.evals.text import split_sentences
     from steward.rag.support import SupportChecker, cheap_features, local_judge
 
     pairs = [json.loads(line) for line in (RESULTS / f"faithfulness_qa_{family}.jsonl").read_text().splitlines()]
-    pairs = pairs[:limit] if limit else pairs
+    pairs = pairs[:judge_limit] if judge_limit else pairs[:limit] if limit else pairs
     judge = local_judge(judge_model, n_threads=1) if judge_limit else None
     if judge_limit and judge is None:
         sys.exit(f"no GGUF file for {judge_model} under .steward/models")
     checker = SupportChecker()
-    path = RESULTS / f"support_features_{family}.jsonl"
+    name = f"support_judge_{family}_{judge_model}.jsonl" if judge else f"support_features_{family}.jsonl"
+    path = RESULTS / name
     started = time.perf_counter()
     with path.open("w") as handle:
         for i, pair in enumerate(pairs):
@@ -54,10 +57,10 @@ def features(family: str, judge_model: str, judge_limit: int, limit: int | None)
                 knowledge, question = pair["knowledge"], pair["question"]
                 claims = []
                 for claim in split_sentences(answer) or [answer]:
-                    values, _, _ = cheap_features(claim, [knowledge], question, checker._similarity)
-                    if judge is not None and i < judge_limit:
-                        values["judge"] = judge.log_odds(knowledge, question, claim)
-                    claims.append(values)
+                    if judge is not None:
+                        claims.append({"judge": judge.log_odds(knowledge, question, claim)})
+                    else:
+                        claims.append(cheap_features(claim, [knowledge], question, checker._similarity)[0])
                 row = {"pair": i, "label": label, "kind": pair["kind"], "source": pair["source"], "claims": claims}
                 handle.write(json.dumps(row) + "\n")
             handle.flush()
@@ -87,13 +90,28 @@ def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict:
     }
 
 
-def fit(judge_model: str) -> None:
-    from steward.rag.support import CHEAP, FUSED
+def load_features(family: str, judge_model: str) -> list[dict]:
+    """Cached cheap features, merged with the judge's values where they were computed."""
+    rows = [json.loads(line) for line in (RESULTS / f"support_features_{family}{SUFFIX}.jsonl").read_text().splitlines()]
+    judged = RESULTS / f"support_judge_{family}_{judge_model}.jsonl"
+    if judged.exists():
+        for line in judged.read_text().splitlines():
+            row = json.loads(line)
+            index = 2 * row["pair"] + (1 - row["label"])
+            for claim, extra in zip(rows[index]["claims"], row["claims"], strict=True):
+                claim.update(extra)
+    return rows
 
-    rows = [json.loads(line) for line in (RESULTS / "support_features_tune.jsonl").read_text().splitlines()]
+
+def fit(judge_model: str) -> None:
+    from steward.rag.support import CHEAP, FUSED, log_odds
+
+    rows = load_features("tune", judge_model)
     agg = [answer_features(r["claims"]) for r in rows]
     y = np.asarray([r["label"] for r in rows])
     cheap = _fit(np.asarray([[a[n] for n in CHEAP] for a in agg]), y, CHEAP)
+    for a in agg:
+        a["cheap"] = log_odds(cheap, a)
     judged = [i for i, a in enumerate(agg) if "judge" in a]
     fused = _fit(np.asarray([[agg[i][n] for n in FUSED] for i in judged]), y[judged], FUSED)
     weights = {
@@ -108,9 +126,33 @@ def fit(judge_model: str) -> None:
                       if isinstance(v, dict)}))  # fmt: skip
 
 
+def report(judge_model: str) -> None:
+    """AUROC on the report family, from the cached features and the shipped weights; once, after `fit`."""
+    from sklearn.metrics import roc_auc_score
+
+    from steward.rag.support import score_features, sigmoid
+
+    rows = load_features("report", judge_model)
+    y = np.asarray([r["label"] for r in rows])
+    kinds = np.asarray([r["kind"] for r in rows])
+    judged = np.asarray(["judge" in r["claims"][0] for r in rows])
+    cheap = np.asarray([min(score_features(dict(c), False) for c in r["claims"]) for r in rows])
+    print(f"report family: {len(rows)} answers, {judged.sum()} with the judge ({judge_model})")
+    print(f"  cheap features, all: AUROC {roc_auc_score(y, cheap):.3f}")
+    per_kind = {k: round(float(roc_auc_score(y[kinds == k], cheap[kinds == k])), 3) for k in sorted(set(kinds))}
+    print(f"    per kind: {per_kind}")
+    if judged.any():
+        subset = [r for r, j in zip(rows, judged, strict=True) if j]
+        judge = np.asarray([min(sigmoid(c["judge"]) for c in r["claims"]) for r in subset])
+        fused = np.asarray([min(score_features(dict(c), True) for c in r["claims"]) for r in subset])
+        ys = y[judged]
+        print(f"  on the judged subset: cheap {roc_auc_score(ys, cheap[judged]):.3f}, "
+              f"judge only {roc_auc_score(ys, judge):.3f}, fused {roc_auc_score(ys, fused):.3f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["features", "fit"])
+    parser.add_argument("what", choices=["features", "fit", "report"])
     parser.add_argument("--family", default="tune", choices=["tune", "report"])
     parser.add_argument("--judge-model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--judge-limit", type=int, default=60, help="pairs that get a judge value (0: none)")
@@ -118,8 +160,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.what == "features":
         features(args.family, args.judge_model, args.judge_limit, args.limit)
-    else:
+    elif args.what == "fit":
         fit(args.judge_model)
+    else:
+        report(args.judge_model)
 
 
 if __name__ == "__main__":

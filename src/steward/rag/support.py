@@ -9,14 +9,16 @@ verdict of a judge read from its log-probabilities:
 
 - `lexical`: share of the claim's content-word stems found in the best evidence window (one or two sentences);
 - `semantic`: best cosine similarity between the claim and a window (all-MiniLM-L6-v2);
-- `joint`: share of the stems of claim *and question* found together in one window: a right answer sits in
+- `joint`: share of the stems of claim *and question* found together in one sentence: a right answer sits in
   the sentence about what was asked, a wrong relation between two knowledge entities does not;
 - `novel_words`, `novel_entities`, `novel_numbers`: how many content words, capitalised names and numbers or
   codes of the claim the knowledge does not contain (the question's words count as given);
 - `negation`: the claim negates where its best window does not, or the other way round;
 - `judge` (fused only): log P("Yes") − log P("No") of the local model's first answer token, asked whether the
   knowledge supports the answer to the question. One forward pass per claim, no sampling; the knowledge and
-  question come first in the prompt, so answers to the same question reuse the evaluated prefix.
+  question come first in the prompt, so answers to the same question reuse the evaluated prefix. The fused
+  regression takes two inputs, the cheap regression's log-odds and the judge's, so that the few pairs the
+  judge could be run on (seconds a claim on a shared CPU) fit three weights, not nine.
 
 The weights were fitted on the `tune` family of `scripts/make_faithfulness_qa.py` (Faker bookings and claims,
 BBQ contexts, the demo knowledge base), never on the `report` family the AUROC is given for
@@ -39,10 +41,10 @@ from typing import Any
 import numpy as np
 
 from steward.errors import ArtefactError
-from steward.evals.text import content_stems, numbers, split_sentences
+from steward.evals.text import content_stems, split_sentences
 
 CHEAP = ("lexical", "semantic", "joint", "novel_words", "novel_entities", "novel_numbers", "negation")
-FUSED = (*CHEAP, "judge")
+FUSED = ("cheap", "judge")  # the cheap regression's log-odds and the judge's: three weights, few judged pairs
 WEIGHTS = "support.json"
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|cannot|without)\b|n't\b", re.I)
 _ENTITY = re.compile(r"(?<![\w.])([A-Z][\w'’-]+)")
@@ -105,7 +107,8 @@ def _windows(passages: Sequence[str]) -> list[str]:
 
 
 def _codes(text: str) -> set[str]:
-    return {c.lower() for c in _CODE.findall(text)} | numbers(text)
+    """Numbers and codes (tokens with a digit: 290049223, EX123, 22:05 gives 22 and 05)."""
+    return {c.lower() for c in _CODE.findall(text)}
 
 
 def _entities(text: str) -> set[str]:
@@ -132,13 +135,16 @@ def cheap_features(
     stems = set(content_stems(claim))
     window_stems = [set(content_stems(w)) for w in windows]
     lexical = np.asarray([len(stems & (w | asked)) / len(stems) if stems else 1.0 for w in window_stems])
+    # one sentence, not a pair: a wrong relation joins words of two sentences that a right answer finds in one
+    singles = [set(content_stems(s)) for p in passages for s in split_sentences(p) or [p]] or [set()]
     both = stems | asked
-    joint = max((len(both & w) / len(both) if both else 1.0) for w in window_stems)
+    joint = max((len(both & w) / len(both) if both else 1.0) for w in singles)
     semantic = similarity(claim, windows) if similarity is not None else lexical
     best = int(np.argmax(0.5 * lexical + 0.5 * semantic))
     known = set(content_stems(knowledge)) | asked
     lowered = knowledge.lower() + " " + question.lower()
-    missing = sorted(c for c in _codes(claim) if not _has_code(knowledge, c) and not _has_code(question, c))
+    # a number the user said is still not confirmed by being repeated: it must be in the knowledge
+    missing = sorted(c for c in _codes(claim) if not _has_code(knowledge, c))
     claim_negates = bool(_NEGATION.search(claim)) and not _NEGATION.search(question)
     features = {
         "lexical": float(lexical.max()),
@@ -247,11 +253,27 @@ def local_judge(name: str, models_dir: Path | None = None, n_threads: int = 1) -
 # ---- the scorer ------------------------------------------------------------------------------------------
 
 
-def _logistic(weights: dict[str, Any], values: dict[str, float]) -> float:
+def log_odds(weights: dict[str, Any], values: dict[str, float]) -> float:
+    """The logistic regression's log-odds of these feature values."""
     x = np.asarray([values[name] for name in weights["features"]])
     z = (x - np.asarray(weights["mean"])) / np.asarray(weights["scale"])
-    logit = float(z @ np.asarray(weights["coef"]) + weights["intercept"])
-    return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+    return float(z @ np.asarray(weights["coef"]) + weights["intercept"])
+
+
+def sigmoid(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(value, 50.0), -50.0)))
+
+
+def score_features(features: dict[str, float], fused: bool) -> float:
+    """A claim's support from its features (`judge` needed when fused); `features` gains `cheap`. A claim
+    that states a number or code the knowledge lacks scores at most half the threshold: an invented figure is
+    the commonest unsupported detail, whatever the rest says."""
+    weights = load_weights()
+    features["cheap"] = log_odds(weights["cheap"], features)
+    score = sigmoid(log_odds(weights["fused" if fused else "cheap"], features))
+    if features["novel_numbers"] > 0:
+        score = min(score, 0.5 * default_threshold(fused))
+    return score
 
 
 class SupportChecker:
@@ -286,6 +308,14 @@ class SupportChecker:
     def threshold(self) -> float:
         return default_threshold(self.fused)
 
+    def without_judge(self) -> SupportChecker:
+        """The cheap scorer over the same embedder and embedding cache (to rank sources before the judge)."""
+        if self.judge is None:
+            return self
+        cheap = SupportChecker(self._embedder, None, use_embeddings=self.use_embeddings)
+        cheap._vectors = self._vectors
+        return cheap
+
     def warm(self, texts: Sequence[str]) -> None:
         """Embed, in one batch, the texts not embedded yet."""
         if not self.use_embeddings:
@@ -310,17 +340,14 @@ class SupportChecker:
             return [ClaimSupport(c, 0.0, {}) for c in claims]
         self.warm([*claims, *_windows(passages)])
         similarity = self._similarity if self.use_embeddings else None
-        weights = load_weights()["fused" if self.fused else "cheap"]
         out = []
         for claim in claims:
             features, missing, _ = cheap_features(claim, passages, question, similarity)
             probability = None
             if self.judge is not None:
                 features["judge"] = self.judge.log_odds("\n\n".join(passages), question, claim)
-                probability = 1.0 / (1.0 + math.exp(-max(min(features["judge"], 50.0), -50.0)))
-            score = _logistic(weights, features)
-            if missing:  # an invented number or code is the commonest unsupported detail: never supported
-                score = min(score, 0.5 * float(weights["threshold"]))
+                probability = sigmoid(features["judge"])
+            score = score_features(features, self.fused)
             out.append(ClaimSupport(claim, score, features, probability, missing))
         return out
 

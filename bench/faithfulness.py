@@ -39,7 +39,10 @@ def items(pairs: list[dict]) -> tuple[list[tuple[str, str, str]], np.ndarray]:
     """(knowledge, question, answer) of every answer, and its label (1 = right)."""
     out, labels = [], []
     for p in pairs:
-        out += [(p["knowledge"], p["question"], p["right_answer"]), (p["knowledge"], p["question"], p["hallucinated_answer"])]
+        out += [
+            (p["knowledge"], p["question"], p["right_answer"]),
+            (p["knowledge"], p["question"], p["hallucinated_answer"]),
+        ]
         labels += [1, 0]
     return out, np.asarray(labels)
 

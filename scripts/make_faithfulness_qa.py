@@ -203,7 +203,10 @@ def _bbq(rng: random.Random) -> Iterator[Pair]:
             continue
         kind = "swap_in"
         if rng.random() < 0.5:  # a full-sentence answer
-            right, wrong[0] = f"{right} — that is what the context says.", f"{wrong[0]} — that is what the context says."
+            right, wrong[0] = (
+                f"{right} — that is what the context says.",
+                f"{wrong[0]} — that is what the context says.",
+            )
             kind = "verbose"
         yield _pair(item["context"], item["question"], right, wrong[0], kind, "bbq")
 
@@ -265,10 +268,38 @@ def _terms(text: str) -> list[str]:
     return list(dict.fromkeys(a or b for a, b in _TERM.findall(text)))
 
 
+DOC_MODULES = [
+    "json",
+    "csv",
+    "heapq",
+    "bisect",
+    "textwrap",
+    "shutil",
+    "tempfile",
+    "zipfile",
+    "fractions",
+    "statistics",
+    "secrets",
+    "uuid",
+    "difflib",
+    "sched",
+    "queue",
+    "calendar",
+    "gzip",
+    "pathlib",
+    "functools",
+    "itertools",
+    "contextlib",
+    "dataclasses",
+    "enum",
+    "ipaddress",
+    "decimal",
+]
+
+
 def _doc_texts() -> list[tuple[str, str]]:
     """(source, paragraph) of real text: pydoc's topics and stdlib module docstrings."""
     import importlib
-
     from pydoc_data import topics
 
     out = []
@@ -277,9 +308,7 @@ def _doc_texts() -> list[tuple[str, str]]:
             flat = " ".join(paragraph.split())
             if 30 <= len(flat.split()) <= 160 and not paragraph.startswith("   "):
                 out.append((f"pydoc:{name}", flat))
-    for module in ["json", "csv", "heapq", "bisect", "textwrap", "shutil", "tempfile", "zipfile", "fractions",
-                   "statistics", "secrets", "uuid", "difflib", "sched", "queue", "calendar", "gzip", "pathlib",
-                   "functools", "itertools", "contextlib", "dataclasses", "enum", "ipaddress", "decimal"]:  # fmt: skip
+    for module in DOC_MODULES:
         doc = importlib.import_module(module).__doc__ or ""
         for paragraph in doc.split("\n\n"):
             flat = " ".join(paragraph.split())
@@ -296,8 +325,10 @@ def _from_doc(rng: random.Random, source: str, paragraph: str, terms_pool: list[
     terms = _terms(sentence)
     topic = source.split(":", 1)[1]
     q = f"According to the documentation of {topic}, what holds here: {' '.join(sentence.split()[:4])} …?"
-    kinds = ["negation", "addition", "verbose"] + ["swap_in", "swap_out"] * bool(terms) + ["number"] * bool(
-        re.search(r"\b\d+\b", sentence)
+    kinds = (
+        ["negation", "addition", "verbose"]
+        + ["swap_in", "swap_out"] * bool(terms)
+        + ["number"] * bool(re.search(r"\b\d+\b", sentence))
     )
     kind = rng.choice(kinds)
     wrong: str | None
@@ -359,8 +390,9 @@ def _bio(fake: Any, rng: random.Random) -> Pair:
                      kind, src)  # fmt: skip
     if kind == "number":
         q = f"In what year was {p['name']} born?"
-        return _pair(knowledge, q, f"{p['name']} was born in {p['born']}.",
-                     f"{p['name']} was born in {p['born'] + rng.choice([-4, -2, 1, 3, 6])}.", kind, src)  # fmt: skip
+        wrong = p["born"] + rng.choice([-4, -2, 1, 3, 6])
+        return _pair(knowledge, q, f"{p['name']} was born in {p['born']}.", f"{p['name']} was born in {wrong}.",
+                     kind, src)  # fmt: skip
     if kind == "addition":
         q = f"What does {p['name']} do?"
         right = f"{p['name']} works as a {p['job']} at {p['company']}"

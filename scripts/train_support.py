@@ -86,13 +86,16 @@ def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict:
         "intercept": round(float(model.intercept_[0]), 6),
         "threshold": round(float(best), 3),
         "tune_auroc": round(float(roc_auc_score(y, p)), 4),
-        "tune_answers": int(len(y)),
+        "tune_answers": len(y),
     }
 
 
 def load_features(family: str, judge_model: str) -> list[dict]:
     """Cached cheap features, merged with the judge's values where they were computed."""
-    rows = [json.loads(line) for line in (RESULTS / f"support_features_{family}{SUFFIX}.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line)
+        for line in (RESULTS / f"support_features_{family}{SUFFIX}.jsonl").read_text().splitlines()
+    ]
     judged = RESULTS / f"support_judge_{family}_{judge_model}.jsonl"
     if judged.exists():
         for line in judged.read_text().splitlines():

@@ -64,7 +64,9 @@ def cheap() -> SupportChecker:
 
 
 @pytest.mark.parametrize("case", CASES, ids=["relation", "number", "negation", "addition"])
-def test_cheap_features_rank_the_right_answer_above_the_hallucinated_one(cheap: SupportChecker, case: tuple) -> None:
+def test_cheap_features_rank_the_right_answer_above_the_hallucinated_one(
+    cheap: SupportChecker, case: tuple
+) -> None:
     knowledge, question, right, wrong = case
     assert _answer_score(cheap, knowledge, question, right) > _answer_score(cheap, knowledge, question, wrong)
     assert cheap.method.startswith("cheap features only")
@@ -76,7 +78,11 @@ def test_a_missing_judge_degrades_to_cheap_features_and_says_so(tmp_path: Path) 
     source = Source("d", "d#0", 1.0, CASES[0][0], index=1)
     policy = Grounding(judge="local", judge_model="no-such-model")
     verdict = checker.check("Pablo Ruiz is a surgeon in Seville [1].", [source], policy)
-    assert verdict.supported and "cheap features only" in verdict.method and "no-such-model not found" in verdict.method
+    assert (
+        verdict.supported
+        and "cheap features only" in verdict.method
+        and "no-such-model not found" in verdict.method
+    )
     assert verdict.threshold == default_threshold(fused=False)
 
 
@@ -91,7 +97,7 @@ def test_grounding_and_faithfulness_call_the_same_function_at_the_same_threshold
         return original(self, claims, passages, question)
 
     monkeypatch.setattr(support_module.SupportChecker, "score_claims", spy)
-    knowledge, question, right, wrong = CASES[1]
+    knowledge, question, _right, wrong = CASES[1]
     source = Source("d", "d#0", 1.0, knowledge, index=1)
     served = GroundingChecker(load_embedder()).check(wrong, [source], Grounding(), question=question)
     assert calls and calls[-1] == wrong
@@ -103,7 +109,9 @@ def test_grounding_and_faithfulness_call_the_same_function_at_the_same_threshold
 
 
 def _report_sample(seed: int, n: int) -> list[dict]:
-    spec = importlib.util.spec_from_file_location("make_faithfulness_qa", ROOT / "scripts" / "make_faithfulness_qa.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_faithfulness_qa", ROOT / "scripts" / "make_faithfulness_qa.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules["make_faithfulness_qa"] = module
@@ -141,5 +149,9 @@ def test_the_local_judge_ranks_right_above_hallucinated(judged: SupportChecker) 
     assert judged.method.startswith("fused")
     for knowledge, question, right, wrong in CASES:
         assert judged.judge is not None
-        assert judged.judge.log_odds(knowledge, question, right) > judged.judge.log_odds(knowledge, question, wrong)
-        assert _answer_score(judged, knowledge, question, right) > _answer_score(judged, knowledge, question, wrong)
+        assert judged.judge.log_odds(knowledge, question, right) > judged.judge.log_odds(
+            knowledge, question, wrong
+        )
+        assert _answer_score(judged, knowledge, question, right) > _answer_score(
+            judged, knowledge, question, wrong
+        )

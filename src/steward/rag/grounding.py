@@ -23,8 +23,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from steward.config.rag import Grounding as GroundingPolicy
 from steward.rag.embedding import Embedder
 from steward.rag.support import SupportChecker, local_judge

@@ -11,6 +11,8 @@ verdict of a judge read from its log-probabilities:
 - `semantic`: best cosine similarity between the claim and a window (all-MiniLM-L6-v2);
 - `joint`: share of the stems of claim *and question* found together in one sentence: a right answer sits in
   the sentence about what was asked, a wrong relation between two knowledge entities does not;
+- `scattered`: how many of the claim's words are not in that sentence but in another one (a detail taken from
+  the wrong record or person);
 - `novel_words`, `novel_entities`, `novel_numbers`: how many content words, capitalised names and numbers or
   codes of the claim the knowledge does not contain (the question's words count as given);
 - `negation`: the claim negates where its best window does not, or the other way round;
@@ -43,7 +45,7 @@ import numpy as np
 from steward.errors import ArtefactError
 from steward.evals.text import content_stems, split_sentences
 
-CHEAP = ("lexical", "semantic", "joint", "novel_words", "novel_entities", "novel_numbers", "negation")
+CHEAP = ("lexical", "semantic", "joint", "scattered", "novel_words", "novel_entities", "novel_numbers", "negation")
 FUSED = ("cheap", "judge")  # the cheap regression's log-odds and the judge's: three weights, few judged pairs
 WEIGHTS = "support.json"
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|cannot|without)\b|n't\b", re.I)
@@ -139,6 +141,8 @@ def cheap_features(
     singles = [set(content_stems(s)) for p in passages for s in split_sentences(p) or [p]] or [set()]
     both = stems | asked
     joint = max((len(both & w) / len(both) if both else 1.0) for w in singles)
+    anchor = max(singles, key=lambda w: len(both & w))  # the sentence the answer is about
+    scattered = len((stems - anchor - asked) & set().union(*singles))  # its words that sit in other sentences
     semantic = similarity(claim, windows) if similarity is not None else lexical
     best = int(np.argmax(0.5 * lexical + 0.5 * semantic))
     known = set(content_stems(knowledge)) | asked
@@ -150,6 +154,7 @@ def cheap_features(
         "lexical": float(lexical.max()),
         "semantic": float(np.max(semantic)),
         "joint": float(joint),
+        "scattered": math.log1p(scattered),
         "novel_words": math.log1p(len(stems - known)),
         "novel_entities": math.log1p(sum(1 for e in _entities(claim) if e not in lowered)),
         "novel_numbers": math.log1p(len(missing)),
@@ -194,7 +199,9 @@ class LocalJudge:
         return sorted({self.llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words})
 
     def _tokens(self, knowledge: str, question: str, claim: str) -> list[int]:
-        user = JUDGE_PROMPT.format(knowledge=knowledge[:_MAX_KNOWLEDGE_CHARS], question=question or "-", claim=claim)
+        user = JUDGE_PROMPT.format(
+            knowledge=knowledge[:_MAX_KNOWLEDGE_CHARS], question=question or "-", claim=claim
+        )
         messages = [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
         if self.formatter is None:
             text = f"{JUDGE_SYSTEM}\n\n{user}\nReply:"
@@ -334,7 +341,9 @@ class SupportChecker:
         right = np.stack([self._vectors[w] for w in windows])
         return np.clip(right @ self._vectors[claim], 0.0, 1.0)
 
-    def score_claims(self, claims: Sequence[str], passages: Sequence[str], question: str = "") -> list[ClaimSupport]:
+    def score_claims(
+        self, claims: Sequence[str], passages: Sequence[str], question: str = ""
+    ) -> list[ClaimSupport]:
         """The support of each claim by the passages (0 when there is no evidence at all)."""
         if not any(p.strip() for p in passages):
             return [ClaimSupport(c, 0.0, {}) for c in claims]

@@ -116,7 +116,13 @@ def main() -> None:
             k: round(float(roc_auc_score(labels[ok & (kinds == k)], scores[ok & (kinds == k)])), 3)
             for k in sorted(set(kinds))
         }
-        print(f"  {name}: AUROC {auroc:.3f} on {ok.sum()} answers, {1000 * elapsed / len(rows):.0f} ms/answer")
+        from steward.evals.text import split_sentences
+
+        claims = sum(len(split_sentences(a) or [a]) for _, _, a in rows)
+        print(
+            f"  {name}: AUROC {auroc:.3f} on {ok.sum()} answers, {1000 * elapsed / len(rows):.0f} ms/answer, "
+            f"{1000 * elapsed / claims:.0f} ms/claim ({claims} claims, {args.threads} thread(s))"
+        )
         print(f"    per kind: {per_kind}")
 
 

@@ -107,6 +107,7 @@ def main() -> None:
         scorer = {"old-grounding": old_grounding, "old-evals": old_evals}.get(name) or new_scorer(
             name, args.judge_model, args.threads
         )
+        scorer(rows[:1])  # load the embedder (and the judge) before timing: the cost is per claim, warm
         started = time.perf_counter()
         scores = scorer(rows)
         elapsed = time.perf_counter() - started

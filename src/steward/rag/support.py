@@ -11,8 +11,8 @@ verdict of a judge read from its log-probabilities:
 - `semantic`: best cosine similarity between the claim and a window (all-MiniLM-L6-v2);
 - `joint`: share of the stems of claim *and question* found together in one sentence: a right answer sits in
   the sentence about what was asked, a wrong relation between two knowledge entities does not;
-- `scattered`: how many of the claim's words are not in that sentence but in another one (a detail taken from
-  the wrong record or person);
+- `scattered`: how many of the claim's words are not in that sentence (nor in one sharing a name or code with
+  it: the rest of the same record) but in another one (a detail taken from the wrong record or person);
 - `novel_words`, `novel_entities`, `novel_numbers`: how many content words, capitalised names and numbers or
   codes of the claim the knowledge does not contain (the question's words count as given);
 - `negation`: the claim negates where its best window does not, or the other way round;
@@ -138,11 +138,19 @@ def cheap_features(
     window_stems = [set(content_stems(w)) for w in windows]
     lexical = np.asarray([len(stems & (w | asked)) / len(stems) if stems else 1.0 for w in window_stems])
     # one sentence, not a pair: a wrong relation joins words of two sentences that a right answer finds in one
-    singles = [set(content_stems(s)) for p in passages for s in split_sentences(p) or [p]] or [set()]
+    sentences = [s for p in passages for s in split_sentences(p) or [p]] or [""]
+    singles = [set(content_stems(s)) for s in sentences]
     both = stems | asked
     joint = max((len(both & w) / len(both) if both else 1.0) for w in singles)
-    anchor = max(singles, key=lambda w: len(both & w))  # the sentence the answer is about
-    scattered = len((stems - anchor - asked) & set().union(*singles))  # its words that sit in other sentences
+    # The sentence the answer is about, with the sentences that name one of its names or codes (the rest of the
+    # same record: "PNR 290049223: … XYH9902K." then "Passenger …, booking reference XYH9902K, …"); the claim's
+    # words found only in other sentences are a detail taken from another record or person.
+    anchor = max(range(len(singles)), key=lambda i: len(both & singles[i]))
+    tags = [_entities(s) | _codes(s) for s in sentences]
+    group = set().union(
+        *(w for w, t in zip(singles, tags, strict=True) if w is singles[anchor] or t & tags[anchor])
+    )
+    scattered = len((stems - group - asked) & set().union(*singles))
     semantic = similarity(claim, windows) if similarity is not None else lexical
     best = int(np.argmax(0.5 * lexical + 0.5 * semantic))
     known = set(content_stems(knowledge)) | asked

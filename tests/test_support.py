@@ -131,7 +131,7 @@ def test_cheap_auroc_on_a_generated_report_sample_stays_above_its_floor(cheap: S
     assert roc_auc_score(labels, scores) >= FLOOR
 
 
-FLOOR = 0.80  # measured: 0.88 on the report family (docs/cards/faithfulness.md), 0.87 on this sample
+FLOOR = 0.85  # measured: 0.91 on the report family (docs/cards/faithfulness.md), 0.90 on this sample
 
 
 @pytest.fixture(scope="module")

@@ -33,11 +33,23 @@ class Grounding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     policy: Literal["replace", "flag"] = "replace"
-    threshold: float = Field(
-        default=0.4,
+    threshold: float | None = Field(
+        default=None,
         ge=0.0,
         le=1.0,
-        description="a sentence is supported at or above this score (calibrated: bench/retrieval.py --qa)",
+        description="a sentence is supported when the probability that its sources support it reaches this; "
+        "unset: the threshold calibrated with the support check's weights (the evals' faithfulness uses the same)",
+    )
+    judge: Literal["none", "local"] = Field(
+        default="none",
+        description="`local`: add a yes/no judge on a local GGUF model, read from its log-probabilities, to the "
+        "cheap features (about a second a sentence on one CPU thread for the 0.5B, several for the 1.5B); "
+        "`none`: cheap features only (milliseconds)",
+    )
+    judge_model: str = Field(
+        default="qwen2.5-coder-0.5b",
+        description="the judge's GGUF: a file name prefix under the project's .steward/models, or a path; when "
+        "it is absent the check uses the cheap features and says so in the record",
     )
     require_citation: bool = Field(
         default=False,

@@ -8,8 +8,10 @@ is relevant when it supports a claim of the reference answer (or, when the rows 
 is a reference chunk id — what generated test sets give). Context recall is the share of the reference
 answer's claims the context supports (or of reference chunk ids retrieved).
 
-Support is decided by `SupportScorer` (embeddings + content-word overlap, no NLI model) unless a `judge` is
-given; a judge's unreadable answers make those items unscored, counted in the score's detail. A row whose
+Support is decided by `SupportScorer`, the one support check that serving-time grounding also uses
+(`steward.rag.support`: cheap features, plus a local judge read from log-probabilities with `support_judge`),
+at the same calibrated threshold unless `threshold` is given, unless a `judge` (an app or model asked in
+words) is given; a judge's unreadable answers make those items unscored, counted in the score's detail. A row whose
 answer has no claims (an abstention) is unscored for faithfulness rather than counted as faithful or not.
 """
 
@@ -24,7 +26,7 @@ import numpy as np
 from steward.evals.judge import RELEVANCE_PROMPT, SUPPORT_PROMPT, Judge, make_judge, parse_rating, parse_verdict
 from steward.evals.metric import Metric, Row, Score
 from steward.evals.refusal import is_abstention
-from steward.evals.support import SupportScorer, evidence_windows
+from steward.evals.support import SupportScorer
 from steward.evals.text import split_claims
 
 _MAX_CONTEXT_CHARS = 6000  # what a judge prompt carries of the context
@@ -32,9 +34,9 @@ _MAX_CONTEXT_CHARS = 6000  # what a judge prompt carries of the context
 
 @dataclass
 class _RagMetric(Metric):
-    threshold: float = 0.7
-    embedding_weight: float = 0.5
+    threshold: float | None = None  # None: the support check's calibrated threshold (serving uses the same)
     use_embeddings: bool = True
+    support_judge: str | None = None  # a local GGUF (name under .steward/models, or a path) judging from logits
     judge: Any = None  # None, "app:NAME", or a Judge object
     _judge: Judge | None = field(default=None, init=False, repr=False)
     _unparsed: int = field(default=0, init=False, repr=False)
@@ -48,7 +50,7 @@ class _RagMetric(Metric):
             closer()
 
     def scorer(self) -> SupportScorer:
-        return SupportScorer(self.embedding_weight, self.threshold, self.use_embeddings)
+        return SupportScorer(self.threshold, self.use_embeddings, self.support_judge)
 
     def _judge_supports(self, claims: Sequence[str], passages: Sequence[str]) -> list[bool | None]:
         assert self._judge is not None
@@ -60,11 +62,11 @@ class _RagMetric(Metric):
         return verdicts
 
     def _supported(
-        self, scorer: SupportScorer, claims: Sequence[str], passages: Sequence[str]
+        self, scorer: SupportScorer, claims: Sequence[str], passages: Sequence[str], question: str = ""
     ) -> list[bool | None]:
         if self._judge is not None:
             return self._judge_supports(claims, passages)
-        return [bool(v) for v in scorer.supported(claims, passages)]
+        return [bool(v) for v in scorer.supported(claims, passages, question)]
 
     def _warm(
         self, scorer: SupportScorer, claims: Sequence[Sequence[str]], passages: Sequence[Sequence[str]]
@@ -72,11 +74,14 @@ class _RagMetric(Metric):
         """Embed every claim and evidence window of the batch in one call."""
         if self._judge is None and self.use_embeddings:
             texts = [c for group in claims for c in group]
-            texts += [w for group in passages for w in evidence_windows(group)]
+            texts += [p for group in passages for p in group]
             scorer.warm(texts)
 
-    def _detail(self, **extra: Any) -> dict[str, Any]:
-        detail: dict[str, Any] = {"method": "judge" if self._judge is not None else "embedding+lexical"}
+    def _detail(self, scorer: SupportScorer | None = None, **extra: Any) -> dict[str, Any]:
+        method = "judge" if self._judge is not None else scorer.method if scorer is not None else "embedding"
+        detail: dict[str, Any] = {"method": method}
+        if scorer is not None and self._judge is None:
+            detail["threshold"] = round(scorer.cutoff, 4)
         if self._judge is not None:
             detail["judge_unparsed_items"] = self._unparsed
         detail.update(extra)
@@ -108,11 +113,11 @@ class Faithfulness(_RagMetric):
             if not row_claims:
                 per_row.append(None)
             elif self.soft and self._judge is None:
-                per_row.append(float(np.mean(scorer.support(row_claims, row.context))))
+                per_row.append(float(np.mean(scorer.support(row_claims, row.context, row.question or ""))))
             else:
-                per_row.append(_fraction(self._supported(scorer, row_claims, row.context)))
+                per_row.append(_fraction(self._supported(scorer, row_claims, row.context, row.question or "")))
         no_claims = sum(1 for c in claims if not c)
-        detail = self._detail(rows_without_claims=no_claims, claims=sum(len(c) for c in claims))
+        detail = self._detail(scorer, rows_without_claims=no_claims, claims=sum(len(c) for c in claims))
         return [Score.from_rows(self.name, per_row, detail=detail)]
 
 
@@ -189,7 +194,7 @@ class ContextPrecision(_RagMetric):
             relevant = [v for v in self._relevant(scorer, row) if v is not None]
             per_row.append(average_precision(relevant) if relevant else None)
         by_ids = sum(_uses_ids(r) for r in rows)
-        return [Score.from_rows(self.name, per_row, detail=self._detail(rows_scored_by_chunk_ids=by_ids))]
+        return [Score.from_rows(self.name, per_row, detail=self._detail(scorer, rows_scored_by_chunk_ids=by_ids))]
 
 
 @dataclass
@@ -215,4 +220,4 @@ class ContextRecall(_RagMetric):
             else:
                 per_row.append(None)
         by_ids = sum(_uses_ids(r) for r in rows)
-        return [Score.from_rows(self.name, per_row, detail=self._detail(rows_scored_by_chunk_ids=by_ids))]
+        return [Score.from_rows(self.name, per_row, detail=self._detail(scorer, rows_scored_by_chunk_ids=by_ids))]

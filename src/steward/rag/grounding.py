@@ -2,15 +2,17 @@
 
 The prompt puts the app's system prompt and the collection's instructions in the system message and the
 numbered sources right before the question in the last user message, where small models attend to them.
-The check needs no LLM judge: each claim-bearing sentence of the answer is scored against the sources it cites
-as the mean of (a) the best cosine similarity between the sentence and a source sentence, by the same
-embedding model, and (b) the share of the sentence's content words found in the source. A sentence without a
-citation (small models often drop the `[n]` markers, or put one marker on the first sentence only) is scored
-against every retrieved source and attributed to the one that supports it best, so an uncited but faithful
-answer is not declined while an invented one still is; `require_citation: true` restores the strict rule. A
-number or code in the sentence (a PNR, a time, a gate) that the scoring source does not contain caps the
-sentence's score at 0.2: that is the invented detail small models produce. An answer is supported when every
-claim reaches the threshold (calibrated on held-out questions by `bench/retrieval.py --qa`) and it cites no
+The check is the one support check of `steward.rag.support` (the evals' faithfulness calls the same
+function, at the same calibrated threshold): each claim-bearing sentence of the answer is scored against the
+sources it cites, as the probability, from a logistic regression over cheap features (content words, names
+and numbers the source lacks, embedding similarity, negation) and, with `judge: local`, a yes/no judge on a
+local model read from its log-probabilities, that the source supports it. A sentence without a citation
+(small models often drop the `[n]` markers, or put one marker on the first sentence only) is scored against
+every retrieved source and attributed to the one that supports it best (by the cheap features; the judge then
+reads that source), so an uncited but faithful answer is not declined while an invented one still is;
+`require_citation: true` restores the strict rule. A number or code in the sentence (a PNR, a time, a gate)
+that the scoring source does not contain caps the sentence's score below the threshold: that is the invented
+detail small models produce. An answer is supported when every claim reaches the threshold and it cites no
 source that was not given; a refusal ("not in the available documents") is always supported.
 """
 
@@ -18,12 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from steward.config.rag import Grounding as GroundingPolicy
 from steward.rag.embedding import Embedder
+from steward.rag.support import SupportChecker, local_judge
 from steward.types import Message, Source
 
 CITATION = re.compile(r"\[(\d{1,3})\]")
@@ -121,7 +123,6 @@ STOP = frozenset(
         "thanks",
     ]
 )
-CAP_UNSUPPORTED_CODE = 0.2
 
 
 @dataclass(slots=True)
@@ -133,6 +134,7 @@ class SentenceSupport:
     cited: list[int]
     best_source: int | None
     unsupported_terms: list[str] = field(default_factory=list)
+    judge_probability: float | None = None  # the local judge's P(Yes), when it ran
 
     @property
     def attributed(self) -> bool:
@@ -155,6 +157,7 @@ class GroundingVerdict:
     declined: bool = False
     reason: str = ""
     replacement: str | None = None  # the answer to return instead (policy `replace`, unsupported answer)
+    method: str = ""  # how support was scored: cheap features only, or fused with the local judge
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -200,23 +203,8 @@ def compose(
 # ---- the check -----------------------------------------------------------------------------------------------
 
 
-def _words(text: str) -> set[str]:
-    return {_stem(w) for w in WORD.findall(text.lower()) if w not in STOP and len(w) > 1}
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def _codes(text: str) -> set[str]:
     return {c.lower() for c in CODE.findall(text)}
-
-
-def _has_code(text: str, code: str) -> bool:
-    return re.search(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
 
 
 MARKER = re.compile(r"[ \t]*\[(\d{1,3})\]")
@@ -265,8 +253,23 @@ def _is_claim(sentence: str) -> bool:
 class GroundingChecker:
     """Scores answers against their sources with the collection's embedder."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, models_dir: Path | None = None) -> None:
         self.embedder = embedder
+        self.models_dir = models_dir  # where `judge_model` is looked for (the project's .steward/models)
+        self._checkers: dict[tuple[str, str], SupportChecker] = {}
+
+    def support(self, policy: GroundingPolicy) -> SupportChecker:
+        """The support check for this policy (the judge loaded once, on first use); cheap features only when
+        the policy asks for no judge or its model file is absent (the verdict's `method` says which)."""
+        key = (policy.judge, policy.judge_model)
+        if key not in self._checkers:
+            judge = local_judge(policy.judge_model, self.models_dir) if policy.judge == "local" else None
+            missing = f"{policy.judge_model} not found" if policy.judge == "local" and judge is None else ""
+            self._checkers[key] = SupportChecker(self.embedder, judge, judge_missing=missing)
+        return self._checkers[key]
+
+    def threshold(self, policy: GroundingPolicy) -> float:
+        return self.support(policy).threshold if policy.threshold is None else policy.threshold
 
     def check(
         self, answer: str, sources: list[Source], policy: GroundingPolicy, question: str = ""
@@ -276,6 +279,7 @@ class GroundingChecker:
         confirmation for PNR 290049223 to anna@example.com" is not declined for the address. Numbers and codes
         must still be in the source: a gate or time the user suggested is not confirmed by being repeated."""
         by_index = {s.index: s for s in sources}
+        threshold, method = self.threshold(policy), self.support(policy).method
         citations = sorted({int(n) for n in CITATION.findall(answer)})
         invalid = [n for n in citations if n not in by_index]
         sentences = split_sentences(answer)
@@ -293,14 +297,15 @@ class GroundingChecker:
                 True,
                 1.0,
                 policy.policy,
-                policy.threshold,
+                threshold,
                 [],
                 citations,
                 invalid,
                 declined=True,
                 reason="the answer declines",
+                method=method,
             )
-        scored = self._score(claims, sources, by_index, _words(PLACEHOLDER.sub(" ", question)))
+        scored = self._score(claims, by_index, PLACEHOLDER.sub(" ", question), policy)
         score = min((s.score for s in scored), default=1.0)
         attributed = sorted({s.best_source for s in scored if s.attributed and s.best_source is not None})
         reason = ""
@@ -308,7 +313,7 @@ class GroundingChecker:
             reason = f"cites sources that were not given: {invalid}"
         elif policy.require_citation and not (set(citations) & set(by_index)) and claims:
             reason = "the answer cites no source"
-        elif score < policy.threshold:
+        elif score < threshold:
             weakest = min(scored, key=lambda s: s.score)
             reason = (
                 f"a sentence is not supported by its sources (score {weakest.score:.2f}): {weakest.text[:120]!r}"
@@ -319,42 +324,32 @@ class GroundingChecker:
             supported,
             score,
             policy.policy,
-            policy.threshold,
+            threshold,
             scored,
             citations,
             invalid,
             attributed=attributed,
             reason=reason or "every sentence is supported by its sources",
             replacement=replacement,
+            method=method,
         )
 
     def _score(
-        self, claims: list[str], sources: list[Source], by_index: dict[int, Source], said: set[str] | None = None
+        self, claims: list[str], by_index: dict[int, Source], question: str, policy: GroundingPolicy
     ) -> list[SentenceSupport]:
-        said = said or set()
-        if not claims or not sources:
+        if not claims or not by_index:
             return [SentenceSupport(c, 0.0, [], None) for c in claims]
-        source_sentences = [(s.index, part) for s in sources for part in split_sentences(s.text) or [s.text]]
-        bare_claims = [PLACEHOLDER.sub(" ", CITATION.sub("", c)).strip() for c in claims]
-        vectors = self.embedder.embed(bare_claims + [text for _, text in source_sentences])
-        claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims) :]
-        owners = np.asarray([index for index, _ in source_sentences])
-        similarity = claim_vectors @ sentence_vectors.T
+        checker, threshold = self.support(policy), self.threshold(policy)
+        cheap = checker.without_judge()
         out = []
-        for row, (claim, bare) in enumerate(zip(claims, bare_claims, strict=True)):
+        for claim in claims:
+            bare = PLACEHOLDER.sub(" ", CITATION.sub("", claim)).strip()
             cited = sorted({int(n) for n in CITATION.findall(claim)} & set(by_index))
             candidates = cited or sorted(by_index)
-            best, best_score, missing = None, -1.0, sorted(_codes(bare))
-            for index in candidates:
-                text = by_index[index].text
-                semantic = float(similarity[row, owners == index].max(initial=0.0))
-                words = _words(bare)
-                lexical = len(words & (_words(text) | said)) / len(words) if words else 1.0
-                absent = sorted(c for c in _codes(bare) if not _has_code(text, c))
-                score = 0.5 * max(semantic, 0.0) + 0.5 * lexical
-                if absent:
-                    score = min(score, CAP_UNSUPPORTED_CODE)
-                if score > best_score:
-                    best, best_score, missing = index, score, absent
-            out.append(SentenceSupport(claim, max(best_score, 0.0), cited, best, missing))
+            ranked = [(cheap.score_claims([bare], [by_index[i].text], question)[0], i) for i in candidates]
+            best, index = max(ranked, key=lambda pair: pair[0].score)
+            if checker.judge is not None:
+                best = checker.score_claims([bare], [by_index[index].text], question)[0]
+            score = min(best.score, 0.5 * threshold) if best.missing else best.score
+            out.append(SentenceSupport(claim, score, cited, index, best.missing, best.judge_probability))
         return out

@@ -68,7 +68,7 @@ class Retriever:
         self.settings = settings
         self.engine = engine
         self.embedder = embedder or load_embedder()
-        self.checker = GroundingChecker(self.embedder)
+        self.checker = GroundingChecker(self.embedder, settings.home / "models")
         self._searchers: dict[str, CollectionSearch] = {}
 
     @classmethod

@@ -25,6 +25,7 @@ import numpy as np
 from steward.config.rag import CollectionSpec
 from steward.rag.embedding import Embedder
 from steward.rag.index import EXPANSION_SEARCH, UsearchIndex
+from steward.rag.query import search_terms
 from steward.store import Store, Unit
 from steward.store import rag as sql
 
@@ -113,11 +114,10 @@ class CollectionSearch:
         vector = self.embedder.embed([question])[0]
         embed_ms = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
+        terms = search_terms(question)
         with self.store.transaction() as conn:
             nearest = self._vector(conn, vector, groups)
-            keyword_ids = [
-                i for i, _ in sql.keyword_search(conn, self.name, question, groups, self.spec.candidates)
-            ]
+            keyword_ids = [i for i, _ in sql.keyword_search(conn, self.name, terms, groups, self.spec.candidates)]
             floor, matched = self.spec.min_similarity, set(keyword_ids) | set(exact)
             vector_ids = [i for i, cosine in nearest if not floor or cosine >= floor or i in matched]
             rankings = [(vector_ids, self.spec.vector_weight), (keyword_ids, self.spec.keyword_weight)]

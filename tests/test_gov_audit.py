@@ -16,7 +16,6 @@ from steward.cli import context
 from steward.registry import audit, deployments
 from steward.registry.errors import AuditBroken
 from steward.registry.identity import Actor
-from steward.store import governance as sql
 
 DROP_TRIGGERS = ("DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete")
 

@@ -12,7 +12,6 @@ from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 from steward.errors import InvalidRequest, StoreError
 from steward.registry import audit, datasets, privacy
 from steward.store import crypto
-from steward.store import governance as sql
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.schema import feedback, records
 from steward.types import Decision, Feedback, Finding, Record, now

@@ -152,13 +152,13 @@ def test_publish_writes_reports_only_with_a_committed_run(tmp_path: Path) -> Non
                 "passed": True,
             }
         ]
-        paths = publish(opened.engine, run, tmp_path / "reports")
+        paths = publish(opened, run, tmp_path / "reports")
         html = Path(paths["html"]).read_text(encoding="utf-8")
         assert "data:image/png;base64," in html and "evr_pub" in html and "faithfulness &gt;= 0.8" in html
         payload = json.loads(Path(paths["json"]).read_text(encoding="utf-8"))
         assert run_from_payload(payload).cases[1].scores == {"faithfulness": 0.9, "rougeL": 0.4}
         with pytest.raises(Exception):  # noqa: B017 - a failed commit leaves no report files behind
-            publish(opened.engine, run, tmp_path / "again")
+            publish(opened, run, tmp_path / "again")
         assert list((tmp_path / "again").iterdir()) == []
 
 

@@ -16,7 +16,6 @@ from steward.cli import context
 from steward.registry import audit, deployments
 from steward.registry.errors import AuditBroken
 from steward.registry.identity import Actor
-from steward.store import governance as sql
 
 DROP_TRIGGERS = ("DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete")
 
@@ -109,7 +108,7 @@ def test_a_rewritten_chain_without_the_key_is_detected(
     assert audit.verify(gov.store).ok and audit.verify(gov.store).unkeyed == 0
     # Mallory edits event 8 and recomputes every later hash and the head with plain sha256 (she lacks the key).
     _tamper(gov, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 8")
-    rows = list(sql.iter_events(gov.store.engine))
+    rows = list(gov.store.audit.iter_events())
     prev = next(r.hash for r in rows if r.seq == 7)
     with gov.store.engine.begin() as conn:
         for row in [r for r in rows if r.seq >= 8]:

@@ -12,7 +12,6 @@ from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 from steward.errors import InvalidRequest, StoreError
 from steward.registry import audit, datasets, privacy
 from steward.store import crypto
-from steward.store import governance as sql
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.schema import feedback, records
 from steward.types import Decision, Feedback, Finding, Record, now
@@ -59,7 +58,7 @@ def test_erase_removes_a_subjects_records_feedback_and_dataset_rows_and_logs_no_
     assert [r.id for r in gov.store.list_records(app="claims")] == [other.id]
     with gov.store.engine.connect() as conn:
         assert conn.execute(select(feedback.c.comment)).scalars().all() == ["thanks"]
-    assert all("ann4711" not in body for body in sql.dataset_bodies(gov.store.engine, built.version.id))
+    assert all("ann4711" not in body for body in gov.store.datasets.dataset_bodies(built.version.id))
     event = audit.list_events(gov.store, action="privacy.erase")[0]
     logged = json.dumps(event.as_dict())
     assert "ann4711" not in logged and event.subject == f"subject:{privacy.subject_hash('ann4711')[:24]}"
@@ -88,7 +87,7 @@ def test_anonymising_erasure_clears_what_review_items_held_and_released(gov: Gov
     record = _record("claims", "bob0815", email=True)
     record.status = "escalated"
     gov.store.write_sync(record)
-    queue = ReviewQueue(gov.store.engine)
+    queue = ReviewQueue(gov.store)
     held = Decision(stage="output", action="escalate", reasons=["compliance:guarantee"])
     item = queue.hold(record, held, "Write to bob@example.com for guaranteed returns.")
     queue.release(queue.approve(LOCAL_OPERATOR, item.id), "Write to bob@example.com.", None)

@@ -85,7 +85,7 @@ def test_an_approved_question_is_answered_once_under_the_output_policy(client: C
     result = client.chat("booking", "Which stocks and crypto coins should I invest in this year?")
     assert "GET /v1/reviews/" in result.text and len(model.history) == calls  # held before the model
     assert client.review(result.record.id)["status"] == "pending"
-    queue = ReviewQueue(runtime.store.engine)
+    queue = ReviewQueue(runtime.store)
     item = queue.get(LOCAL_OPERATOR, result.record.id)
     assert queue.approve(LOCAL_OPERATOR, item.id).status == "approved"
     model.enqueue("I can't give investment advice; a licensed adviser can. Write to bob@example.com.")
@@ -107,7 +107,7 @@ def test_an_approved_answer_is_released_and_a_rejected_one_never(client: Client,
     from steward.guardrails.review import ReviewQueue
     from steward.types import LOCAL_OPERATOR
 
-    queue = ReviewQueue(runtime.store.engine)
+    queue = ReviewQueue(runtime.store)
     held = []
     for _ in range(2):
         scripted_model(runtime).enqueue("Guaranteed returns of 12% a year with our fund.")

@@ -63,7 +63,7 @@ def _kept(runtime: Runtime, record_id: str) -> tuple[Record, str]:
     record = runtime.store.get_record(record_id)
     held = ""
     if record.status == "escalated":
-        held = ReviewQueue(runtime.store.engine).get(LOCAL_OPERATOR, record_id).held_text or ""
+        held = ReviewQueue(runtime.store).get(LOCAL_OPERATOR, record_id).held_text or ""
     return record, repr(record.input) + repr(record.output) + repr(record.decisions) + held
 
 

@@ -48,7 +48,7 @@ runtime = module_runtime(PROJECT, "guard-release")
 
 
 def _approve(runtime: Runtime, record_id: str) -> None:
-    queue = ReviewQueue(runtime.store.engine)
+    queue = ReviewQueue(runtime.store)
     queue.approve(LOCAL_OPERATOR, queue.get(LOCAL_OPERATOR, record_id).id)
 
 
@@ -71,7 +71,7 @@ def test_the_held_turn_is_the_one_that_was_escalated(client: Client, runtime: Ru
     ]
     held = client.chat("open", conversation)  # screening stops at the first turn: it is held
     assert held.steward["status"] == "escalated"
-    item = ReviewQueue(runtime.store.engine).get(LOCAL_OPERATOR, held.record.id)
+    item = ReviewQueue(runtime.store).get(LOCAL_OPERATOR, held.record.id)
     assert item.held_text is not None and "crypto" in item.held_text and "Ignore" not in item.held_text
 
 

@@ -49,7 +49,7 @@ def test_migration_matches_the_declared_table(store: Store) -> None:
 
 
 def test_hold_list_approve_and_decisions_are_final(store: Store) -> None:
-    queue = ReviewQueue(store.engine)
+    queue = ReviewQueue(store)
     record, decision = _escalated(store)
     item = queue.hold(record, decision, "The fund has guaranteed returns.")
     assert [i.id for i in queue.list(DEVELOPER)] == [item.id]
@@ -64,7 +64,7 @@ def test_hold_list_approve_and_decisions_are_final(store: Store) -> None:
 
 
 def test_rejecting_erases_the_held_text(store: Store) -> None:
-    queue = ReviewQueue(store.engine)
+    queue = ReviewQueue(store)
     record, decision = _escalated(store)
     item = queue.hold(record, decision, "something risky")
     rejected = queue.reject(ADMIN, item.id, "not acceptable")
@@ -72,7 +72,7 @@ def test_rejecting_erases_the_held_text(store: Store) -> None:
 
 
 def test_roles_and_teams_decide_who_may_review(store: Store) -> None:
-    queue = ReviewQueue(store.engine)
+    queue = ReviewQueue(store)
     record, decision = _escalated(store, team="travel")
     item = queue.hold(record, decision, "held")
     with pytest.raises(PermissionDenied, match="auditor key may not decide"):
@@ -90,7 +90,7 @@ def test_roles_and_teams_decide_who_may_review(store: Store) -> None:
 
 
 def test_an_unknown_item_or_status_is_a_clear_error(store: Store) -> None:
-    queue = ReviewQueue(store.engine)
+    queue = ReviewQueue(store)
     with pytest.raises(NotFound, match="steward review list"):
         queue.approve(LOCAL_OPERATOR, "rev_missing")
     with pytest.raises(InvalidRequest, match="pending, approved, rejected"):
@@ -108,7 +108,7 @@ def test_review_cli_lists_and_approves_as_the_local_operator(
     context.reset()
     store = context.open_store()
     record, decision = _escalated(store)
-    item = ReviewQueue(store.engine).hold(record, decision, "held answer")
+    item = ReviewQueue(store).hold(record, decision, "held answer")
     runner = CliRunner()
     listed = runner.invoke(app, ["review", "list", "--json"])
     assert listed.exit_code == 0, listed.output

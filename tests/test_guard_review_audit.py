@@ -31,7 +31,7 @@ def _held_item(store: Store, team: str = "travel") -> review_sql.ReviewItem:
     decision = Decision(stage="output", action="escalate", reasons=["compliance:guarantee"], policy="p")
     record.decisions.append(decision)
     store.write_sync(record)
-    return ReviewQueue(store.engine).hold(record, decision, HELD)
+    return ReviewQueue(store).hold(record, decision, HELD)
 
 
 def _review_events(store: Store) -> list[audit.Event]:
@@ -39,7 +39,7 @@ def _review_events(store: Store) -> list[audit.Event]:
 
 
 def test_each_decision_is_one_event_naming_the_key_that_made_it(store: Store) -> None:
-    queue = ReviewQueue(store.engine)
+    queue = ReviewQueue(store)
     first, second = _held_item(store), _held_item(store)
     queue.approve(ALICE, first.id, "disclosure present")
     queue.reject(BOB, second.id, "promises a refund")
@@ -62,7 +62,7 @@ def test_each_decision_is_one_event_naming_the_key_that_made_it(store: Store) ->
 
 def test_the_local_operator_is_named_by_its_os_account(store: Store) -> None:
     item = _held_item(store)
-    decided = ReviewQueue(store.engine).approve(LOCAL_OPERATOR, item.id)
+    decided = ReviewQueue(store).approve(LOCAL_OPERATOR, item.id)
     (event,) = _review_events(store)
     assert event.actor == decided.decided_by == Actor.user().label  # `user:<login>`, never "local operator"
 
@@ -75,7 +75,7 @@ def _tampered(store: Store, **values: object) -> list[str]:
 
 def test_editing_a_decision_outside_steward_is_reported(store: Store) -> None:
     item = _held_item(store)
-    ReviewQueue(store.engine).reject(ALICE, item.id, "no")
+    ReviewQueue(store).reject(ALICE, item.id, "no")
     assert audit.verify(store).ok
     problems = _tampered(store, status="approved", decided_by="key:key_bob (bob)")
     assert any(f"review item {item.id}" in p and "edited outside Steward" in p for p in problems), problems
@@ -83,7 +83,7 @@ def test_editing_a_decision_outside_steward_is_reported(store: Store) -> None:
 
 def test_resetting_a_decision_to_pending_is_reported(store: Store) -> None:
     item = _held_item(store)
-    ReviewQueue(store.engine).approve(ALICE, item.id)
+    ReviewQueue(store).approve(ALICE, item.id)
     problems = _tampered(store, status="pending", decided_by=None, decided_at=None)
     assert any(f"review item {item.id}" in p and "pending again" in p for p in problems), problems
 
@@ -93,7 +93,7 @@ def test_a_decision_without_an_event_is_reported_beyond_the_legacy_ones(store: S
     with store.engine.begin() as conn:  # decided before decisions were audited: no event
         review_sql.decide(conn, legacy.id, "approved", "alice", "")
     assert audit.verify(store).ok  # nothing tells it apart while no decision was audited
-    ReviewQueue(store.engine).approve(ALICE, _held_item(store).id)  # the first audited decision counts it
+    ReviewQueue(store).approve(ALICE, _held_item(store).id)  # the first audited decision counts it
     assert audit.verify(store).ok
     forged = _held_item(store)
     with store.engine.begin() as conn:  # decided by writing the table, not through the queue

@@ -98,12 +98,12 @@ def test_reingest_touches_only_changed_documents(retriever: Retriever, tmp_path:
     first = retriever.ingest("airport-kb", [kb])
     assert first.updated == [] and len(first.added) == 24
     before = {d["key"]: d for d in retriever.documents("airport-kb")}
-    with retriever.engine.connect() as conn:
+    with retriever.store.reading() as conn:
         version = sql.collection_version(conn, "airport-kb")
 
     again = retriever.ingest("airport-kb", [kb])
     assert (again.added, again.updated, again.removed, again.unchanged) == ([], [], [], 24)
-    with retriever.engine.connect() as conn:
+    with retriever.store.reading() as conn:
         assert sql.collection_version(conn, "airport-kb") == version  # nothing written at all
 
     lines = (kb / "bookings.jsonl").read_text().splitlines()
@@ -129,12 +129,12 @@ def test_new_groups_rewrite_readers_without_reembedding(retriever: Retriever) ->
 
 def test_delete_removes_a_document_everywhere(retriever: Retriever) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB])
-    with retriever.engine.connect() as conn:
+    with retriever.store.reading() as conn:
         chunk_ids = [h.chunk.id for h in retriever.search("airport-kb", "PNR 290049223", LOCAL_OPERATOR).hits]
     assert retriever.delete("airport-kb", "bookings.jsonl#290049223") == ["bookings.jsonl#290049223"]
     retrieval = retriever.search("airport-kb", "What is the status of PNR 290049223?", LOCAL_OPERATOR)
     assert retrieval.missing == ["290049223"] and retrieval.hits == []
-    with retriever.engine.connect() as conn:
+    with retriever.store.reading() as conn:
         assert sql.chunk_rows(conn, chunk_ids) == {}
         if conn.dialect.name == "sqlite":
             fts = conn.execute(text("SELECT count(*) FROM rag_fts WHERE rag_fts MATCH '290049223'")).scalar()
@@ -178,7 +178,7 @@ def test_a_failed_write_leaves_nothing_half_written(retriever: Retriever, monkey
     monkeypatch.undo()
     keys = {d["key"] for d in retriever.documents("airport-kb")}
     assert not any(k.startswith("bookings.jsonl") for k in keys) and len(keys) == 10
-    with retriever.engine.connect() as conn:
+    with retriever.store.reading() as conn:
         orphans = conn.execute(
             select(func.count())
             .select_from(sql.rag_chunks)
@@ -205,7 +205,7 @@ def test_bad_requests_get_clear_errors(retriever: Retriever) -> None:  # noqa: F
 def test_another_process_writing_makes_the_index_rebuild(retriever: Retriever) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB / "flights.csv"])
     assert retriever.search("airport-kb", "flight to Dubai", LOCAL_OPERATOR).hits
-    other = Retriever(retriever.project, retriever.settings, retriever.engine, retriever.embedder)
+    other = Retriever(retriever.project, retriever.settings, retriever.store, retriever.embedder)
     other.ingest("airport-kb", [KB / "bookings.jsonl"])  # a CLI ingest while the server runs
     hits = retriever.search("airport-kb", "Who is booked under PNR 455120983?", LOCAL_OPERATOR).hits
     assert hits[0].chunk.document_key == "bookings.jsonl#455120983"

@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from steward.config import Project, Settings, load_project
+
+if TYPE_CHECKING:
+    from steward.store import Store
 
 
 def _width(stream: object) -> int | None:
@@ -41,7 +44,7 @@ def settings() -> Settings:
 
 
 @lru_cache(maxsize=1)
-def open_store() -> Any:
+def open_store() -> Store:
     from steward.store import Store
 
     settings().create_home()

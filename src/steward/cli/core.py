@@ -9,11 +9,14 @@ import shutil
 import stat
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from steward.cli import context
+
+if TYPE_CHECKING:
+    from steward.store import Store
 
 app = typer.Typer()
 
@@ -44,7 +47,7 @@ def init(
     context.console.print(f"created {target}; next: `cd {directory} && steward models fetch && steward serve`")
 
 
-def _admin_key(store: object, home: Path) -> str | None:
+def _admin_key(store: Store, home: Path) -> str | None:
     """On first start, create an admin key (an audit event) and keep it (mode 600); None on later starts.
 
     The secret is returned, and so printed, only when it is created: a log of every start must not hold it.
@@ -53,7 +56,7 @@ def _admin_key(store: object, home: Path) -> str | None:
     from steward.registry.identity import Actor
 
     path = home / "admin.key"
-    if path.exists() or store.count_keys() > 0:  # type: ignore[attr-defined]
+    if path.exists() or store.count_keys() > 0:
         return None
     secret, _ = access.create_key(store, Actor.user(), "admin", name="bootstrap admin")
     path.write_text(secret + "\n", encoding="utf-8")

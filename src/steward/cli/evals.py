@@ -234,7 +234,7 @@ def compare_command(
     from steward.evals.api import compare
 
     reports = all(ref.endswith(".json") and Path(ref).is_file() for ref in (run_a, run_b))
-    deltas = compare(run_a, run_b, engine=None if reports else context.open_store().engine, seed=seed)
+    deltas = compare(run_a, run_b, store=None if reports else context.open_store(), seed=seed)
     if as_json:
         _print_json([d.to_dict() for d in deltas])
     else:
@@ -251,10 +251,9 @@ def runs_command(
 
     Example: `steward eval runs --app airport-assistant`
     """
-    from steward.store.evals import list_runs
 
     table = Table("id", "kind", "name", "app", "variant", "cases", "passed", "dataset")
-    for run in list_runs(context.open_store().engine, app_name, kind, limit):
+    for run in context.open_store().evals.list_runs(app_name, kind, limit):
         table.add_row(
             run.id,
             run.kind,
@@ -278,9 +277,8 @@ def show_command(
     Example: `steward eval show evr_1a2b`
     """
     from steward.evals.report import run_payload
-    from steward.store.evals import get_run
 
-    run = get_run(context.open_store().engine, run_id)
+    run = context.open_store().evals.get_run(run_id)
     if as_json:
         _print_json(run_payload(run))
         return

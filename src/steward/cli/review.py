@@ -35,7 +35,7 @@ def _principal(key: str | None) -> Principal:
 def _queue() -> ReviewQueue:
     from steward.guardrails.review import ReviewQueue
 
-    return ReviewQueue(context.open_store().engine)
+    return ReviewQueue(context.open_store())
 
 
 def _when(at: float | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.evals.compare import MetricDelta, compare_runs
 from steward.evals.dataset import check_needs, load_rows
@@ -17,6 +17,9 @@ from steward.evals.registry import parse_metric_list
 from steward.evals.run import Progress, SuiteOutcome, run_suite
 from steward.evals.scoring import Scored, build, close, score
 from steward.evals.suite import load_suite
+
+if TYPE_CHECKING:
+    from steward.store import Store
 
 
 @dataclass
@@ -80,8 +83,8 @@ def run_suite_file(
             pipeline.close()
 
 
-def compare(run_a: str, run_b: str, *, engine: Any | None = None, seed: int = 0) -> list[MetricDelta]:
+def compare(run_a: str, run_b: str, *, store: Store | None = None, seed: int = 0) -> list[MetricDelta]:
     """Compare two runs given by id (or prefix) or JSON report path."""
     from steward.evals.report import load_run
 
-    return compare_runs(load_run(run_a, engine), load_run(run_b, engine), seed=seed)
+    return compare_runs(load_run(run_a, store), load_run(run_b, store), seed=seed)

@@ -146,8 +146,6 @@ def run_cases(
 
     `origin` marks the records of these requests (`eval`, `redteam`), so that no training dataset takes them.
     """
-    from steward.store import evals as store
-
     versions = pipeline.versions(app)
     done = 0
     lock = threading.Lock()
@@ -155,14 +153,14 @@ def run_cases(
     def one(case: Case) -> Answer:
         nonlocal done
         key = cache_key(versions, case.messages, params)
-        cached = store.cache_get(pipeline.engine, key) if cache else None
+        cached = pipeline.store.evals.cache_get(key) if cache else None
         if cached is not None:
             answer = Answer.from_dict(cached)
             answer.cached = True
         else:
             answer = pipeline.answer(app, case.messages, {**params, "origin": origin})
             if cache and answer.error is None:
-                store.cache_put(pipeline.engine, key, answer.to_dict())
+                pipeline.store.evals.cache_put(key, answer.to_dict())
         with lock:
             done += 1
             if progress:

@@ -2,7 +2,7 @@
 
 Evaluated behaviour must be served behaviour, so suites and red-team scans send every case through the same
 `Gateway` users reach (guardrails, retrieval, routing, records) via the in-process client. The `Pipeline`
-protocol is deliberately small — answer a case, say which versions an app runs, give the store's engine — so
+protocol is deliberately small — answer a case, say which versions an app runs, give the store — so
 tests can substitute a pipeline over a scripted model, and a remote gateway could be added later.
 `Answer` keeps what metrics read (text, status, retrieved chunks, latency, cost) and what a stored run must
 name (record id, model and prompt versions).
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from steward.errors import StewardError
+from steward.store import Store
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Pipeline(Protocol):
     def app_spec(self, app: str) -> Any: ...
 
     @property
-    def engine(self) -> Any: ...
+    def store(self) -> Store: ...
 
     @property
     def home(self) -> Path: ...
@@ -103,8 +104,9 @@ class ClientPipeline:
         return cls(Client(project or os.environ.get("STEWARD_CONFIG") or None))
 
     @property
-    def engine(self) -> Any:
-        return self.client.runtime.store.engine
+    def store(self) -> Store:
+        store: Store = self.client.runtime.store
+        return store
 
     @property
     def home(self) -> Path:
@@ -143,11 +145,9 @@ class ClientPipeline:
     def _collection_version(self, name: str | None) -> int | None:
         if not name:
             return None
-        try:
-            from steward.store.rag import collection_version
-        except ImportError:
-            return None
-        with self.engine.connect() as connection:
+        from steward.store.rag import collection_version
+
+        with self.store.reading() as connection:
             return collection_version(connection, name)
 
     def close(self) -> None:

@@ -310,5 +310,5 @@ def run_redteam(pipeline: Pipeline, app: str, reports_dir: Path | None = None, *
     from steward.evals.report import publish
 
     run = scan(pipeline, app, **options)
-    publish(pipeline.engine, run, reports_dir or pipeline.home / "evals")
+    publish(pipeline.store, run, reports_dir or pipeline.home / "evals")
     return run

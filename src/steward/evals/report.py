@@ -21,7 +21,7 @@ from typing import Any
 
 from steward.errors import InvalidRequest
 from steward.evals.compare import MetricDelta
-from steward.store import evals as store
+from steward.store import Store
 from steward.store.evals import StoredCase, StoredRun
 
 _UNIT_INTERVAL_HINT = (
@@ -213,7 +213,7 @@ def _write_temp(path: Path, text: str) -> Path:
 
 
 def publish(
-    engine: Any, run: StoredRun, folder: Path, comparison: Sequence[MetricDelta] | None = None
+    store: Store, run: StoredRun, folder: Path, comparison: Sequence[MetricDelta] | None = None
 ) -> dict[str, str]:
     """Write the JSON and HTML reports and store the run; files appear only once the run is committed."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -225,7 +225,7 @@ def publish(
         "html": _write_temp(final["html"], render_html(run, comparison)),
     }
     try:
-        store.save_run(engine, run)
+        store.evals.save_run(run)
     except BaseException:
         for temp in temps.values():
             temp.unlink(missing_ok=True)
@@ -235,11 +235,11 @@ def publish(
     return run.reports
 
 
-def load_run(reference: str, engine: Any | None) -> StoredRun:
+def load_run(reference: str, store: Store | None) -> StoredRun:
     """A run from a JSON report path, or from the store by id (or id prefix)."""
     path = Path(reference)
     if path.suffix == ".json" and path.is_file():
         return run_from_payload(json.loads(path.read_text(encoding="utf-8")))
-    if engine is None:
+    if store is None:
         raise InvalidRequest(f"{reference}: no such JSON report; give a report file or a stored run id.")
-    return store.get_run(engine, reference)
+    return store.evals.get_run(reference)

@@ -238,5 +238,5 @@ def run_suite(
     ]
     comparison = compare_runs(runs[0], runs[1]) if len(runs) == 2 else None
     folder = reports_dir or (suite.resolve(suite.spec.reports) if suite.spec.reports else pipeline.home / "evals")
-    reports = [publish(pipeline.engine, run, folder, comparison if i == 1 else None) for i, run in enumerate(runs)]
+    reports = [publish(pipeline.store, run, folder, comparison if i == 1 else None) for i, run in enumerate(runs)]
     return SuiteOutcome(runs, comparison, reports)

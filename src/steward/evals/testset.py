@@ -23,7 +23,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from steward.errors import InvalidRequest, NotFound
 from steward.evals.judge import Judge, make_judge
 from steward.evals.support import SupportScorer
 from steward.evals.text import split_sentences, words
+
+if TYPE_CHECKING:
+    from steward.store import Store
 
 KINDS = ("easy", "complex", "distracting")
 
@@ -74,11 +77,11 @@ class Chunk:
     vector: np.ndarray = field(repr=False, compare=False)
 
 
-def load_chunks(engine: Any, collection: str) -> list[Chunk]:
+def load_chunks(store: Store, collection: str) -> list[Chunk]:
     """Every chunk of a collection with its document key and stored embedding."""
     from steward.store import rag as sql
 
-    with engine.connect() as connection:
+    with store.reading() as connection:
         ids, vectors = sql.embeddings(connection, collection)
         rows = sql.chunk_rows(connection, [int(i) for i in ids])
     chunks = [
@@ -280,7 +283,7 @@ def generate_testset(
         raise NotFound(
             f"unknown collection {collection!r}; the project declares: {', '.join(sorted(known)) or 'none'}."
         )
-    chunks = load_chunks(pipeline.engine, collection)
+    chunks = load_chunks(pipeline.store, collection)
     if not chunks:
         raise InvalidRequest(
             f"collection {collection!r} has no chunks yet; ingest documents with "

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.config import Project, Settings, check_installed_scanners, load_project
 from steward.gateway.auth import LEASE_S, Authenticator
 from steward.gateway.metrics import Metrics
 from steward.gateway.pipeline import Gateway
 from steward.gateway.telemetry import tracer_from
+
+if TYPE_CHECKING:
+    from steward.store import Store
 
 
 @dataclass
@@ -24,7 +27,7 @@ class Runtime:
 
     project: Project
     settings: Settings
-    store: Any
+    store: Store
     gateway: Gateway
     authenticator: Authenticator
 
@@ -43,7 +46,7 @@ def _guard(project: Project, settings: Settings) -> Any:
     return Guard.from_project(project, settings)
 
 
-def _retriever(project: Project, settings: Settings, store: Any) -> Any:
+def _retriever(project: Project, settings: Settings, store: Store) -> Any:
     if not project.collections or not any(app.rag for app in project.apps.values()):
         return None
     from steward.rag import Retriever

@@ -22,10 +22,13 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.errors import AuthenticationError, RateLimited
 from steward.types import Principal
+
+if TYPE_CHECKING:
+    from steward.store import Store
 
 CACHE_SECONDS = 2.0
 CACHE_ENTRIES = 4096
@@ -53,7 +56,7 @@ class _Bucket:
 class Authenticator:
     """Turns an `Authorization: Bearer` header into a `Principal`, enforcing revocation and limits."""
 
-    def __init__(self, store: Any, lease_s: float = LEASE_S) -> None:
+    def __init__(self, store: Store, lease_s: float = LEASE_S) -> None:
         self.store = store
         self.lease_s = lease_s  # how long a reservation holds if this process dies before settling it
         self.owner = f"{socket.gethostname()}:{os.getpid()}"

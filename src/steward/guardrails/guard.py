@@ -278,7 +278,7 @@ class Guard:
         """Where escalated requests wait for a human (`steward review`)."""
         from steward.guardrails.review import ReviewQueue
 
-        return ReviewQueue(store.engine)
+        return ReviewQueue(store)
 
     def needs_whole_answer(self, app: str) -> bool:
         """Whether streamed answers must be held whole (the policy says so, or a rule needs the whole text)."""

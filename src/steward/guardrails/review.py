@@ -18,11 +18,10 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from sqlalchemy import Engine
-
 from steward.errors import PermissionDenied
 from steward.registry import audit
 from steward.registry.identity import Actor
+from steward.store import Store
 from steward.store import governance as audit_sql
 from steward.store import guardrails as sql
 from steward.store.guardrails import ReviewItem
@@ -51,9 +50,9 @@ def _team_of(principal: Principal) -> str | None:
     return None if principal.key_id is None else principal.team
 
 
-def _visible(engine: Engine, principal: Principal, item_id: str) -> ReviewItem:
+def _visible(store: Store, principal: Principal, item_id: str) -> ReviewItem:
     """The item, or the same NotFound as for a missing one when it belongs to another team."""
-    item = sql.get_item(engine, item_id)
+    item = store.reviews.get_item(item_id)
     team = _team_of(principal)
     if team is not None and item.team != team:
         raise sql.missing(item_id)
@@ -63,8 +62,8 @@ def _visible(engine: Engine, principal: Principal, item_id: str) -> ReviewItem:
 class ReviewQueue:
     """Held requests awaiting a human decision."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def hold(self, record: Record, decision: Decision, held_text: str | None) -> ReviewItem:
         """Queue an escalated request (its record must already be written)."""
@@ -84,32 +83,32 @@ class ReviewQueue:
             decided_by=None,
             note="",
         )
-        sql.add_item(self.engine, item)
+        self.store.reviews.add_item(item)
         return item
 
     def list(
         self, principal: Principal, status: str | None = "pending", app: str | None = None, limit: int = 50
     ) -> list[ReviewItem]:
         check(principal, "read")
-        return sql.list_items(self.engine, status=status, app=app, team=_team_of(principal), limit=limit)
+        return self.store.reviews.list_items(status=status, app=app, team=_team_of(principal), limit=limit)
 
     def get(self, principal: Principal, item_id: str) -> ReviewItem:
         check(principal, "read")
-        return _visible(self.engine, principal, item_id)
+        return _visible(self.store, principal, item_id)
 
     def outcome(self, principal: Principal, record_id: str) -> ReviewItem:
         """The item of a held request, for whoever may call its app (the client waiting for the answer) or
         read the queue; an app key scoped to other apps is answered as for a missing item."""
         if principal.role != "app":
             check(principal, "read")
-        item = _visible(self.engine, principal, record_id)
+        item = _visible(self.store, principal, record_id)
         if principal.role == "app" and not principal.may_use(item.app):
             raise sql.missing(record_id)
         return item
 
     def release(self, item: ReviewItem, text: str, record_id: str | None) -> ReviewItem:
         """Keep what an approved item gave the client (the first release wins)."""
-        return sql.release(self.engine, item.id, text, record_id)
+        return self.store.reviews.release(item.id, text, record_id)
 
     def approve(self, principal: Principal, item_id: str, note: str = "") -> ReviewItem:
         """Release the held answer."""
@@ -122,8 +121,8 @@ class ReviewQueue:
     def _decide(self, principal: Principal, item_id: str, status: str, note: str) -> ReviewItem:
         check(principal, "decide")
         actor = Actor.from_principal(principal)
-        item = _visible(self.engine, principal, item_id)
-        with audit.transaction(self.engine) as conn:
+        item = _visible(self.store, principal, item_id)
+        with audit.transaction(self.store) as conn:
             detail: dict[str, Any] = {
                 "record_id": item.record_id,
                 "app": item.app,
@@ -133,11 +132,11 @@ class ReviewQueue:
             if audit_sql.first_event(conn, "review.") is None:
                 # Items decided before decisions were audited have no event: the first one counts them, so
                 # `steward audit verify` tolerates that many and no more (as `keys_legacy` does for keys).
-                detail["legacy_decided"] = sql.count_decided(conn)
+                detail["legacy_decided"] = self.store.reviews.count_decided(conn)
             before = sql.decision_digest(item)
-            decided = sql.decide(conn, item.id, status, actor.label, note)
+            decided = self.store.reviews.decide(conn, item.id, status, actor.label, note)
             action = "review.approve" if status == "approved" else "review.reject"
-            audit.append_in(
+            audit.append(
                 conn,
                 actor,
                 action,

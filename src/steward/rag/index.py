@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy.engine import Connection
 
+from steward.store import Unit
 from steward.store import rag as sql
 
 EXACT_BELOW = 4096  # readable chunks under this count are scanned exactly: faster than filtering a graph walk
@@ -132,7 +132,7 @@ class UsearchIndex:
 
     # ---- keeping in step with the database ---------------------------------------------------------------
 
-    def sync(self, conn: Connection) -> None:
+    def sync(self, conn: Unit) -> None:
         """Make the in-memory graph reflect the committed collection (load the file or rebuild)."""
         version = sql.collection_version(conn, self.collection)
         if version == self.version:
@@ -151,7 +151,7 @@ class UsearchIndex:
                 self._save(version)
             self.version = version
 
-    def _rebuild(self, conn: Connection) -> None:
+    def _rebuild(self, conn: Unit) -> None:
         ids, vectors = sql.embeddings(conn, self.collection)
         index, exact = self._new(), ExactVectors()
         if len(ids):

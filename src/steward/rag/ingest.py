@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy.engine import Engine
 
 from steward.config.rag import CollectionSpec
 from steward.errors import InvalidRequest, NotFound
@@ -26,6 +25,7 @@ from steward.rag.chunking import Chunk, Chunker
 from steward.rag.documents import Document, UnreadableFile, read_file, walk
 from steward.rag.embedding import Embedder
 from steward.rag.index import UsearchIndex
+from steward.store import Store
 from steward.store import rag as sql
 
 BATCH_CHUNKS = 256
@@ -87,9 +87,9 @@ class Ingester:
     """Writes documents into one collection of the store."""
 
     def __init__(
-        self, engine: Engine, embedder: Embedder, collection: str, spec: CollectionSpec, index: UsearchIndex | None
+        self, store: Store, embedder: Embedder, collection: str, spec: CollectionSpec, index: UsearchIndex | None
     ) -> None:
-        self.engine = engine
+        self.store = store
         self.embedder = embedder
         self.collection = collection
         self.spec = spec
@@ -114,7 +114,7 @@ class Ingester:
                 files[path.resolve().as_uri()] = read_file(path, key, squad=squad)
             except UnreadableFile as exc:
                 report.skipped.append((exc.path, exc.reason))
-        with self.engine.connect() as conn:
+        with self.store.reading() as conn:
             stored = sql.stored_documents(conn, self.collection)
             if self.index is not None:
                 self.index.sync(conn)
@@ -178,7 +178,7 @@ class Ingester:
         added: list[int] = []
         added_vectors: list[np.ndarray] = []
         offset = 0
-        with self.engine.begin() as conn:
+        with self.store.transaction() as conn:
             before = sql.collection_version(conn, self.collection)
             for item in batch:
                 document = item.document
@@ -236,7 +236,7 @@ class Ingester:
 
     def delete(self, key: str) -> list[str]:
         """Delete a document by key, or every document of a file by the file's key; returns the keys deleted."""
-        with self.engine.connect() as conn:
+        with self.store.reading() as conn:
             stored = sql.stored_documents(conn, self.collection)
         matched = [d for d in stored.values() if d.key == key or d.key.startswith(key + "#")]
         if not matched:
@@ -253,9 +253,9 @@ class Ingester:
     def delete_documents(self, documents: list[sql.StoredDocument]) -> None:
         removed: list[int] = []
         if self.index is not None:
-            with self.engine.connect() as conn:
+            with self.store.reading() as conn:
                 self.index.sync(conn)
-        with self.engine.begin() as conn:
+        with self.store.transaction() as conn:
             before = sql.collection_version(conn, self.collection)
             for document in documents:
                 removed.extend(sql.delete_document(conn, document.id))

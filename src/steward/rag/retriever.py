@@ -16,8 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
 from steward.config import Project, Settings
 from steward.config.rag import CollectionSpec
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
@@ -26,6 +24,7 @@ from steward.rag.grounding import GroundingChecker, GroundingVerdict, compose, s
 from steward.rag.index import UsearchIndex
 from steward.rag.ingest import Ingester, IngestReport, Progress
 from steward.rag.search import CollectionSearch, Retrieval, describe_identifier
+from steward.store import Store
 from steward.store import rag as sql
 from steward.types import Message, Principal, Source
 
@@ -62,19 +61,19 @@ class Retriever:
     """Retrieval, ingestion and grounding over the collections of one project."""
 
     def __init__(
-        self, project: Project, settings: Settings, engine: Engine, embedder: Embedder | None = None
+        self, project: Project, settings: Settings, store: Store, embedder: Embedder | None = None
     ) -> None:
         self.project = project
         self.settings = settings
-        self.engine = engine
+        self.store = store
         self.embedder = embedder or load_embedder()
         self.checker = GroundingChecker(self.embedder, settings.home / "models")
         self._searchers: dict[str, CollectionSearch] = {}
 
     @classmethod
-    def from_project(cls, project: Project, settings: Settings, store: Any, *, sync: bool = True) -> Retriever:
-        """Build from an open `steward.store.Store` (or anything with `.engine`); sync declared `sources:`."""
-        retriever = cls(project, settings, store.engine)
+    def from_project(cls, project: Project, settings: Settings, store: Store, *, sync: bool = True) -> Retriever:
+        """Build from an open `steward.store.Store`; sync declared `sources:`."""
+        retriever = cls(project, settings, store)
         if sync:
             retriever.sync_declared()
         return retriever
@@ -86,21 +85,21 @@ class Retriever:
         return self.project.collections.get(collection) or CollectionSpec()
 
     def _index(self, collection: str) -> UsearchIndex | None:
-        if self.engine.dialect.name == "postgresql":
+        if self.store.dialect == "postgresql":
             return None
         return UsearchIndex(self.settings.home / "rag", collection)
 
     def searcher(self, collection: str) -> CollectionSearch:
         if collection not in self._searchers:
             self._searchers[collection] = CollectionSearch(
-                self.engine, self.embedder, collection, self.spec(collection), self._index(collection)
+                self.store, self.embedder, collection, self.spec(collection), self._index(collection)
             )
         return self._searchers[collection]
 
     def ingester(self, collection: str) -> Ingester:
         _check_name(collection)
         searcher = self.searcher(collection)  # share the index so the server's copy stays current
-        return Ingester(self.engine, self.embedder, collection, searcher.spec, searcher.index)
+        return Ingester(self.store, self.embedder, collection, searcher.spec, searcher.index)
 
     def ingest(
         self,
@@ -126,7 +125,7 @@ class Retriever:
         return reports
 
     def collections(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.store.reading() as conn:
             stored = {c["name"]: c for c in sql.list_collections(conn)}
         for name, spec in self.project.collections.items():
             stored.setdefault(name, {"name": name, "version": 0, "updated_at": None, "documents": 0, "chunks": 0})
@@ -134,7 +133,7 @@ class Retriever:
         return [stored[name] for name in sorted(stored)]
 
     def documents(self, collection: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.store.reading() as conn:
             return sql.list_documents(conn, collection)
 
     # ---- retrieval --------------------------------------------------------------------------------------
@@ -151,7 +150,7 @@ class Retriever:
                 param="messages",
             )
         groups = reader_groups(principal)
-        with self.engine.connect() as conn:
+        with self.store.reading() as conn:
             total, readable = sql.document_counts(conn, collection, groups)
         if total == 0:
             raise NotFound(

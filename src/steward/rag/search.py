@@ -21,11 +21,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy.engine import Connection, Engine
 
 from steward.config.rag import CollectionSpec
 from steward.rag.embedding import Embedder
 from steward.rag.index import EXPANSION_SEARCH, UsearchIndex
+from steward.rag.query import search_terms
+from steward.store import Store, Unit
 from steward.store import rag as sql
 
 
@@ -84,9 +85,9 @@ class CollectionSearch:
     """Searches one collection; keeps a small cache of each caller's readable ids per collection version."""
 
     def __init__(
-        self, engine: Engine, embedder: Embedder, name: str, spec: CollectionSpec, index: UsearchIndex | None
+        self, store: Store, embedder: Embedder, name: str, spec: CollectionSpec, index: UsearchIndex | None
     ) -> None:
-        self.engine = engine
+        self.store = store
         self.embedder = embedder
         self.name = name
         self.spec = spec
@@ -100,7 +101,7 @@ class CollectionSearch:
         t1 = time.perf_counter()
         exact: dict[int, int] = {}  # chunk id: how many of the question's identifiers it contains
         missing: list[str] = []
-        with self.engine.connect() as conn:
+        with self.store.reading() as conn:
             for identifier in identifiers:
                 ids = self._containing(conn, identifier, groups)
                 if not ids:
@@ -113,11 +114,10 @@ class CollectionSearch:
         vector = self.embedder.embed([question])[0]
         embed_ms = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        with self.engine.begin() as conn:
+        terms = search_terms(question)
+        with self.store.transaction() as conn:
             nearest = self._vector(conn, vector, groups)
-            keyword_ids = [
-                i for i, _ in sql.keyword_search(conn, self.name, question, groups, self.spec.candidates)
-            ]
+            keyword_ids = [i for i, _ in sql.keyword_search(conn, self.name, terms, groups, self.spec.candidates)]
             floor, matched = self.spec.min_similarity, set(keyword_ids) | set(exact)
             vector_ids = [i for i, cosine in nearest if not floor or cosine >= floor or i in matched]
             rankings = [(vector_ids, self.spec.vector_weight), (keyword_ids, self.spec.keyword_weight)]
@@ -145,14 +145,12 @@ class CollectionSearch:
     def _lookup_only(self, chunk: sql.ChunkRow) -> bool:
         return any(fnmatch.fnmatchcase(chunk.document_key, pattern) for pattern in self.spec.lookup_only)
 
-    def _containing(self, conn: Connection, identifier: str, groups: tuple[str, ...] | None) -> list[int]:
+    def _containing(self, conn: Unit, identifier: str, groups: tuple[str, ...] | None) -> list[int]:
         ids = sql.chunks_containing(conn, self.name, identifier, groups, limit=10 * self.spec.candidates)
         rows = sql.chunk_rows(conn, ids)
         return [i for i in ids if i in rows and contains_verbatim(rows[i].text, identifier)]
 
-    def _vector(
-        self, conn: Connection, vector: np.ndarray, groups: tuple[str, ...] | None
-    ) -> list[tuple[int, float]]:
+    def _vector(self, conn: Unit, vector: np.ndarray, groups: tuple[str, ...] | None) -> list[tuple[int, float]]:
         """The nearest readable chunks as (id, cosine similarity), nearest first."""
         if self.index is None:
             return sql.vector_search(
@@ -167,7 +165,7 @@ class CollectionSearch:
         allowed = None if groups is None else self._readable_ids(conn, groups)
         return self.index.search(vector, self.spec.candidates, allowed)
 
-    def _readable_ids(self, conn: Connection, groups: tuple[str, ...]) -> np.ndarray:
+    def _readable_ids(self, conn: Unit, groups: tuple[str, ...]) -> np.ndarray:
         assert self.index is not None
         key = (self.index.version, groups)
         with self._lock:

@@ -15,6 +15,7 @@ from typing import Any
 from steward.errors import NotFound
 from steward.registry import audit
 from steward.registry.identity import Actor
+from steward.store import Store
 from steward.store import keys as sql_keys
 from steward.store.keys import KeyInfo
 
@@ -25,18 +26,15 @@ def _detail(info: KeyInfo) -> dict[str, Any]:
 
 
 def create_key(
-    store: Any, actor: Actor, role: str, *, team: str = "default", **options: Any
+    store: Store, actor: Actor, role: str, *, team: str = "default", **options: Any
 ) -> tuple[str, KeyInfo]:
     """Create a key as `actor` (an admin of `team`, or the local operator); returns `(secret, info)` once."""
     actor.require_admin("creating API keys")
     actor.require_change(team, "API keys")
-    engine = audit.engine_of(store)
     with audit.transaction(store) as conn:
-        secret, info = sql_keys.create_key(
-            engine, role, team=team, created_by=actor.label, connection=conn, **options
-        )
+        secret, info = store.create_key(role, team=team, created_by=actor.label, unit=conn, **options)
         row = sql_keys.key_row(conn, info.id)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "key.create",
@@ -49,21 +47,20 @@ def create_key(
     return secret, info
 
 
-def revoke_key(store: Any, actor: Actor, id_or_prefix: str) -> KeyInfo:
+def revoke_key(store: Store, actor: Actor, id_or_prefix: str) -> KeyInfo:
     """Revoke a key as `actor` (an admin of its team, or the local operator). Idempotent: no event twice."""
     actor.require_admin("revoking API keys")
-    engine = audit.engine_of(store)
     with audit.transaction(store) as conn:
-        target = sql_keys.resolve_key(engine, id_or_prefix.strip())
+        target = store.resolve_key(id_or_prefix.strip())
         if actor.team is not None and target.team != actor.team:  # answered as a key that does not exist
             raise NotFound(f"no API key {id_or_prefix.strip()!r}; see `steward keys list` for ids and prefixes.")
         actor.require_change(target.team, "API keys")
         if not target.active:
             return target
         before = sql_keys.key_row(conn, target.id)
-        info = sql_keys.revoke_key(engine, target.id, connection=conn)
+        info = store.revoke_key(target.id, unit=conn)
         after = sql_keys.key_row(conn, target.id)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "key.revoke",

@@ -5,7 +5,7 @@ policy into a registry version — new content becomes a new version, unchanged 
 so applying twice changes nothing. A model is registered in every team whose apps route to it (registry
 entries are team-scoped); an unused model goes to `default`. The whole project's digest is compared with the
 last applied one and a `config.apply` audit event records the change. Apps whose traffic is already governed
-by deployments and whose declared route changed get a `config` release (see `deployments.sync_declared_in`).
+by deployments and whose declared route changed get a `config` release (see `deployments.sync_declared`).
 Everything happens in one transaction.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 from steward.config import Project
 from steward.registry import audit, versions
 from steward.registry.identity import Actor
+from steward.store import Store
 from steward.store import governance as sql
 
 CONFIG_SUBJECT = "config:project"
@@ -106,9 +107,9 @@ def planned(project: Project) -> list[tuple[str, str, str, dict[str, Any]]]:
     return out
 
 
-def apply_project(store: Any, project: Project, actor: Actor) -> Applied:
+def apply_project(store: Store, project: Project, actor: Actor) -> Applied:
     """Register steward.yaml's models, prompts and policies; log the config change; sync declared routes."""
-    from steward.registry.deployments import sync_declared_in
+    from steward.registry.deployments import sync_declared
 
     plan = planned(project)
     for team in sorted({team for team, *_ in plan} | {app.team for app in project.apps.values()}):
@@ -116,7 +117,7 @@ def apply_project(store: Any, project: Project, actor: Actor) -> Applied:
     result = Applied(config_hash=project_digest(project))
     with audit.transaction(store) as conn:
         for team, kind, name, spec in plan:
-            version, created = versions.register_in(conn, actor, team, kind, name, spec)
+            version, created = versions.register(conn, actor, team, kind, name, spec)
             if created:
                 result.registered.append(version)
             else:
@@ -124,7 +125,7 @@ def apply_project(store: Any, project: Project, actor: Actor) -> Applied:
         before = sql.last_event_after_hash(conn, "config.apply", CONFIG_SUBJECT)
         if before != result.config_hash:
             result.config_changed = True
-            audit.append_in(
+            audit.append(
                 conn,
                 actor,
                 "config.apply",
@@ -138,5 +139,5 @@ def apply_project(store: Any, project: Project, actor: Actor) -> Applied:
                     "registered": [v.ref for v in result.registered],
                 },
             )
-        result.releases = sync_declared_in(conn, actor, project)
+        result.releases = sync_declared(conn, actor, project)
     return result

@@ -13,11 +13,12 @@ from typing import Any
 from steward.errors import InvalidRequest
 from steward.registry import audit
 from steward.registry.identity import CHANGING_ROLES, Actor
+from steward.store import Store
 from steward.store import governance as sql
 from steward.types import now
 
 
-def principal_for(store: Any, name: str | None = None, key_id: str | None = None) -> str:
+def principal_for(store: Store, name: str | None = None, key_id: str | None = None) -> str:
     """`key:KEY_ID` for a key given by id or prefix (which must be allowed to change things).
 
     `name` is kept to answer a user name with what to do: approvals are made with keys, never typed names.
@@ -42,7 +43,7 @@ def principal_for(store: Any, name: str | None = None, key_id: str | None = None
     return f"key:{found.id}"
 
 
-def grant(store: Any, actor: Actor, team: str, principal: str) -> dict[str, Any]:
+def grant(store: Store, actor: Actor, team: str, principal: str) -> dict[str, Any]:
     actor.require_admin("granting the approver capability")
     actor.require_change(team, "approvers")
     if not principal.startswith("key:"):
@@ -50,7 +51,7 @@ def grant(store: Any, actor: Actor, team: str, principal: str) -> dict[str, Any]
     with audit.transaction(store) as conn:
         sql.upsert_approver(conn, team, principal, now(), actor.label)
         row = sql.get_approver(conn, team, principal)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "approver.grant",
@@ -63,7 +64,7 @@ def grant(store: Any, actor: Actor, team: str, principal: str) -> dict[str, Any]
     return dict(row._mapping)
 
 
-def revoke(store: Any, actor: Actor, team: str, principal: str) -> dict[str, Any]:
+def revoke(store: Store, actor: Actor, team: str, principal: str) -> dict[str, Any]:
     actor.require_admin("revoking the approver capability")
     actor.require_change(team, "approvers")
     with audit.transaction(store) as conn:
@@ -71,7 +72,7 @@ def revoke(store: Any, actor: Actor, team: str, principal: str) -> dict[str, Any
         if before is None or not sql.revoke_approver(conn, team, principal, now()):
             raise InvalidRequest(f"{principal} is not an approver of team {team}.")
         row = sql.get_approver(conn, team, principal)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "approver.revoke",
@@ -84,5 +85,5 @@ def revoke(store: Any, actor: Actor, team: str, principal: str) -> dict[str, Any
     return dict(row._mapping)
 
 
-def listing(store: Any, actor: Actor, team: str | None = None) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in sql.list_approvers(audit.engine_of(store), actor.scope(team))]
+def listing(store: Store, actor: Actor, team: str | None = None) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in store.deployments.list_approvers(actor.scope(team))]

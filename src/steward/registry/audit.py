@@ -27,11 +27,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table
-
 from steward.errors import StoreError
 from steward.registry.errors import AuditBroken
 from steward.registry.identity import Actor, actor_label
+from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.store.integrity import read_head as integrity_head
 from steward.types import Principal, new_id, now
@@ -85,13 +84,6 @@ class Verification:
         return self.problem is None
 
 
-def engine_of(store_or_engine: Any) -> Engine:
-    engine = getattr(store_or_engine, "engine", store_or_engine)
-    if not isinstance(engine, Engine):
-        raise StoreError("governance needs a SQL store (`steward.store.Store`) or its engine.")
-    return engine
-
-
 def audit_key() -> bytes | None:
     value = os.environ.get(KEY_ENV)
     return value.encode() if value else None
@@ -131,48 +123,8 @@ def _chain_hash(prev_hash: str, content: str, key: bytes | None) -> str:
     return hashlib.sha256(message).hexdigest()
 
 
-def append_in(
-    conn: Connection,
-    actor: Actor | Principal | str | None,
-    action: str,
-    subject: str,
-    before: Any = None,
-    after: Any = None,
-    *,
-    team: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> Event:
-    """Append an event inside the caller's transaction (commits with the change it logs)."""
-    if not action or not subject:
-        raise StoreError("an audit event needs an action and a subject.")
-    last_seq, last_hash = sql.lock_audit(conn)
-    key = audit_key()
-    records_head = integrity_head(conn)
-    if records_head:
-        # Anchor the chain of records in the audit chain: cutting records off later contradicts this event.
-        detail = {**(detail or {}), "records_head": records_head}
-    at = float(f"{now():.6f}")
-    row: dict[str, Any] = {
-        "seq": last_seq + 1,
-        "id": new_id("aud"),
-        "at": at,
-        "actor": actor_label(actor),
-        "action": action,
-        "subject": subject,
-        "team": team,
-        "before_hash": state_hash(before),
-        "after_hash": state_hash(after),
-        "detail": sql.canonical_json(detail or {}),
-        "prev_hash": last_hash,
-        "keyed": key is not None,
-    }
-    row["hash"] = _chain_hash(last_hash, _hashed_content(row), key)
-    sql.insert_event(conn, row)
-    return _event(row)
-
-
 def append(
-    store: Any,
+    db: Database,
     actor: Actor | Principal | str | None,
     action: str,
     subject: str,
@@ -182,21 +134,53 @@ def append(
     team: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Event:
-    """Append one event in its own transaction: for other modules (key creation, config apply...).
+    """Append one event: in its own transaction given the store, or inside the caller's given a unit of work
+    (so that it commits with the change it logs).
 
     `before`/`after` are the states (any JSON value, stored only as their hashes) or ready `sha256:` hashes;
     `detail` is a small JSON object shown in listings — never put personal data or secrets in it.
     """
-    with transaction(store) as conn:
-        return append_in(conn, actor, action, subject, before, after, team=team, detail=detail)
+    if not action or not subject:
+        raise StoreError("an audit event needs an action and a subject.")
+    with transaction(db) as unit:
+        last_seq, last_hash = sql.lock_audit(unit)
+        key = audit_key()
+        records_head = integrity_head(unit)
+        if records_head:
+            # Anchor the chain of records in the audit chain: cutting records off later contradicts this event.
+            detail = {**(detail or {}), "records_head": records_head}
+        at = float(f"{now():.6f}")
+        row: dict[str, Any] = {
+            "seq": last_seq + 1,
+            "id": new_id("aud"),
+            "at": at,
+            "actor": actor_label(actor),
+            "action": action,
+            "subject": subject,
+            "team": team,
+            "before_hash": state_hash(before),
+            "after_hash": state_hash(after),
+            "detail": sql.canonical_json(detail or {}),
+            "prev_hash": last_hash,
+            "keyed": key is not None,
+        }
+        row["hash"] = _chain_hash(last_hash, _hashed_content(row), key)
+        sql.insert_event(unit, row)
+    return _event(row)
 
 
 @contextlib.contextmanager
-def transaction(store: Any) -> Iterator[Connection]:
-    """A governance transaction: audit lock first, then the change and its events, committed together."""
-    with engine_of(store).begin() as conn:
-        sql.lock_audit(conn)
-        yield conn
+def transaction(db: Database) -> Iterator[Unit]:
+    """A governance transaction: audit lock first, then the change and its events, committed together.
+
+    Given a unit of work (already inside a governance transaction) it joins it instead of opening another.
+    """
+    if not isinstance(db, Store):
+        yield db
+        return
+    with db.transaction() as unit:
+        sql.lock_audit(unit)
+        yield unit
 
 
 def _event(row: Any) -> Event:
@@ -220,7 +204,7 @@ def _event(row: Any) -> Event:
 
 
 def list_events(
-    store: Any,
+    store: Store,
     *,
     team: str | None = None,
     subject: str | None = None,
@@ -229,8 +213,8 @@ def list_events(
     limit: int = 50,
 ) -> list[Event]:
     """Newest first; `subject` and `action` match as prefixes (`deployment:`, `privacy.`)."""
-    rows = sql.list_events(
-        engine_of(store), team=team, subject_prefix=subject, action_prefix=action, since=since, limit=limit
+    rows = store.audit.list_events(
+        team=team, subject_prefix=subject, action_prefix=action, since=since, limit=limit
     )
     return [_event(row) for row in rows]
 
@@ -239,7 +223,7 @@ def list_events(
 
 
 def verify(
-    store: Any,
+    store: Store,
     *,
     deep: bool = True,
     anchor: tuple[int, str] | None = None,
@@ -254,18 +238,17 @@ def verify(
     """
     from steward.registry import integrity
 
-    engine = engine_of(store)
     result = Verification()
-    _verify_chain(engine, result, anchor, unsealed_until)
+    _verify_chain(store, result, anchor, unsealed_until)
     if result.ok and deep:
-        _verify_rows(engine, result)
+        _verify_rows(store, result)
     if result.problem is not None:
         result.problems.append(result.problem)
     if deep:  # keys and records have evidence of their own, checked even when the chain is broken
-        result.keys_checked = integrity.verify_keys(engine, result.problems)
-        result.reviews_checked = integrity.verify_reviews(engine, result.problems)
+        result.keys_checked = integrity.verify_keys(store, result.problems)
+        result.reviews_checked = integrity.verify_reviews(store, result.problems)
         if records:
-            result.records_checked, result.integrity_key = integrity.verify_records(engine, result.problems)
+            result.records_checked, result.integrity_key = integrity.verify_records(store, result.problems)
         result.problem = result.problem or (result.problems[0] if result.problems else None)
     return result
 
@@ -301,13 +284,11 @@ def _event_problem(
     return None
 
 
-def _verify_chain(
-    engine: Engine, result: Verification, anchor: tuple[int, str] | None, unsealed_until: int
-) -> None:
+def _verify_chain(store: Store, result: Verification, anchor: tuple[int, str] | None, unsealed_until: int) -> None:
     key = audit_key()
     expected_prev, expected_seq = GENESIS, 1
     anchor_seen = anchor is None
-    for row in sql.iter_events(engine):
+    for row in store.audit.iter_events():
         problem = _event_problem(row, expected_seq, expected_prev, key, unsealed_until)
         if problem is None and anchor is not None and row.seq == anchor[0]:
             if row.hash != anchor[1]:
@@ -320,7 +301,7 @@ def _verify_chain(
         result.unkeyed += 0 if row.keyed else 1
         expected_prev, expected_seq = row.hash, int(row.seq) + 1
         result.events += 1
-    _verify_head(engine, result, expected_seq - 1, expected_prev)
+    _verify_head(store, result, expected_seq - 1, expected_prev)
     if result.ok and not anchor_seen:
         assert anchor is not None
         _broken(
@@ -331,8 +312,8 @@ def _verify_chain(
         )
 
 
-def _verify_head(engine: Engine, result: Verification, last_seq: int, last_hash: str) -> None:
-    with engine.connect() as conn:
+def _verify_head(store: Store, result: Verification, last_seq: int, last_hash: str) -> None:
+    with store.reading() as conn:
         head = sql.read_head(conn)
     if head is None:
         _broken(result, last_seq, "the audit head row is missing (rule: the audit log is append-only)")
@@ -359,7 +340,7 @@ def _broken(result: Verification, seq: int, problem: str) -> None:
     result.broken_seq = seq
 
 
-GOVERNED: tuple[tuple[Table, str, Any], ...] = (
+GOVERNED: tuple[tuple[Any, str, Any], ...] = (  # (table, what it holds, its audit subject)
     (sql.registry_entries, "registry version", lambda r: f"registry:{r.id}"),
     (sql.deployments, "deployment", lambda r: f"deployment:{r.id}"),
     (sql.approvals, "approval", lambda r: f"approval:{r.id}"),
@@ -369,10 +350,10 @@ GOVERNED: tuple[tuple[Table, str, Any], ...] = (
 )
 
 
-def _verify_rows(engine: Engine, result: Verification) -> None:
-    recorded = sql.event_digests(engine)
+def _verify_rows(store: Store, result: Verification) -> None:
+    recorded = store.audit.event_digests()
     for table, label, subject_of in GOVERNED:
-        for row in sql.all_rows(engine, table):
+        for row in store.audit.all_rows(table):
             result.rows_checked += 1
             subject = subject_of(row)
             if sql.row_digest(table, row) not in recorded.get(subject, ()):
@@ -389,7 +370,7 @@ def _verify_rows(engine: Engine, result: Verification) -> None:
                 return
 
 
-def require_intact(store: Any, what: str) -> None:
+def require_intact(store: Store, what: str) -> None:
     """Refuse a gated change while the audit log, a governed row or an API key has been tampered with.
 
     Records are left to `steward audit verify`: walking every record would make each promotion as slow as the

@@ -13,6 +13,7 @@ from typing import Any
 
 from steward.config import Project
 from steward.registry import audit, lineage, versions
+from steward.store import Store
 from steward.store import governance as sql
 
 MAX_RUNS = 10
@@ -47,12 +48,10 @@ def run_summary(run: Any) -> dict[str, Any]:
     }
 
 
-def model_card(store: Any, project: Project, version: versions.Version) -> dict[str, Any]:
+def model_card(store: Store, project: Project, version: versions.Version) -> dict[str, Any]:
     """Everything known about one model version, for people who must decide whether to trust it."""
     from steward.registry.deployments import current
-    from steward.store.evals import list_runs
 
-    engine = audit.engine_of(store)
     spec = version.spec
     apps = {
         name: app
@@ -62,10 +61,10 @@ def model_card(store: Any, project: Project, version: versions.Version) -> dict[
     team_apps = {n for n, a in project.apps.items() if a.team == version.team}
     evaluations = [
         run_summary(run)
-        for run in list_runs(engine, kind="suite", limit=500)
+        for run in store.evals.list_runs(kind="suite", limit=500)
         if run.app in team_apps and _served_by(run, version)
     ][:MAX_RUNS]
-    red_team = [run_summary(r) for name in apps for r in list_runs(engine, app=name, kind="redteam", limit=3)]
+    red_team = [run_summary(r) for name in apps for r in store.evals.list_runs(app=name, kind="redteam", limit=3)]
     serving = []
     for name in apps:
         dep = current(store, name)
@@ -103,11 +102,10 @@ def model_card(store: Any, project: Project, version: versions.Version) -> dict[
     }
 
 
-def data_card(store: Any, version: versions.Version) -> dict[str, Any]:
+def data_card(store: Store, version: versions.Version) -> dict[str, Any]:
     """Provenance, consent, personal data and use of one dataset version."""
-    engine = audit.engine_of(store)
     spec = version.spec
-    with engine.connect() as conn:
+    with store.reading() as conn:
         held = sql.count_dataset_rows(conn, version.id)
     downstream = lineage.walk(store, version.node, "down")
     names = lineage.describe(store, sorted({e.child for e in downstream}))

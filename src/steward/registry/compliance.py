@@ -22,6 +22,7 @@ from steward.errors import ConfigError, InvalidRequest
 from steward.registry import audit
 from steward.registry.identity import Actor
 from steward.registry.risk import TIERS, assessed_tier, effective_tier, more_severe
+from steward.store import Store
 from steward.store import governance as sql
 from steward.types import new_id, now
 
@@ -128,7 +129,7 @@ def tier_from_answers(answers: dict[str, bool]) -> str:
     return tier
 
 
-def classify(store: Any, project: Project, app: str, answers: dict[str, bool], actor: Actor) -> dict[str, Any]:
+def classify(store: Store, project: Project, app: str, answers: dict[str, bool], actor: Actor) -> dict[str, Any]:
     """Record a risk assessment of `app` from questionnaire answers; returns the stored assessment."""
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"the risk assessment of {app}")
@@ -145,7 +146,7 @@ def classify(store: Any, project: Project, app: str, answers: dict[str, bool], a
     }
     with audit.transaction(store) as conn:
         sql.insert_row(conn, sql.risk_assessments, row)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "compliance.classify",
@@ -158,7 +159,7 @@ def classify(store: Any, project: Project, app: str, answers: dict[str, bool], a
     return row
 
 
-def attest(store: Any, project: Project, app: str, control: str, evidence: str, actor: Actor) -> dict[str, Any]:
+def attest(store: Store, project: Project, app: str, control: str, evidence: str, actor: Actor) -> dict[str, Any]:
     """A named person's statement that an attestable control is in place (e.g. a notice shown in the UI)."""
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"attestations of {app}")
@@ -184,7 +185,7 @@ def attest(store: Any, project: Project, app: str, control: str, evidence: str, 
     }
     with audit.transaction(store) as conn:
         sql.insert_row(conn, sql.attestations, row)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "compliance.attest",
@@ -197,24 +198,21 @@ def attest(store: Any, project: Project, app: str, control: str, evidence: str, 
     return row
 
 
-def check(store: Any, project: Project, app: str, actor: Actor) -> ComplianceReport:
+def check(store: Store, project: Project, app: str, actor: Actor) -> ComplianceReport:
     """Evaluate every control the app's effective tier requires."""
     from steward.registry.controls import Context, run_check
 
     spec = project.app(app, team=actor.team)
     actor.require_read(spec.team, f"compliance of {app}")
-    engine = audit.engine_of(store)
-    with engine.connect() as conn:
+    with store.reading() as conn:
         assessed = assessed_tier(conn, app)
         tier = effective_tier(conn, app, spec)
     report = ComplianceReport(
         app=app, team=spec.team, declared_tier=spec.risk_tier, assessed_tier=assessed, tier=tier
     )
-    context = Context(
-        store=store, engine=engine, project=project, app=app, spec=spec, tier=tier, assessed=assessed
-    )
+    context = Context(store=store, project=project, app=app, spec=spec, tier=tier, assessed=assessed)
     attested: dict[str, Any] = {}
-    for row in sql.attestations_of(engine, app):
+    for row in store.compliance.attestations_of(app):
         attested[row.control] = row
     for control in catalogue():
         if tier not in control.tiers:

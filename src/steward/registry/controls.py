@@ -11,13 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import Engine
 
 from steward.config import AppSpec, Project
 from steward.registry import audit, lineage, versions
 from steward.registry.apply import model_spec
+from steward.store import Store
 from steward.store import governance as sql
 
 Outcome = tuple[bool, str, str]
@@ -26,8 +24,7 @@ PROVIDER_CHECK_MAX_AGE_S = 7 * 24 * 3600
 
 @dataclass
 class Context:
-    store: Any
-    engine: Engine
+    store: Store
     project: Project
     app: str
     spec: AppSpec
@@ -45,7 +42,7 @@ class Context:
         """The registry version identical to what steward.yaml declares for `model`, if registered."""
         if model not in self.project.models:
             return None
-        with self.engine.connect() as conn:
+        with self.store.reading() as conn:
             row = sql.find_entry(conn, self.spec.team, "model", model, sql.digest(model_spec(self.project, model)))
             return versions.by_id(conn, row.id) if row is not None else None
 
@@ -55,7 +52,7 @@ def _day(at: float | None) -> str:
 
 
 def risk_assessment(c: Context) -> Outcome:
-    with c.engine.connect() as conn:
+    with c.store.reading() as conn:
         row = sql.latest_assessment(conn, c.app)
     if row is None:
         return False, "no assessment recorded", f"answer the questionnaire: `steward compliance classify {c.app}`"
@@ -116,7 +113,7 @@ def model_documentation(c: Context) -> Outcome:
 
 
 def record_keeping(c: Context) -> Outcome:
-    count, newest = sql.count_app_records(c.engine, c.app)
+    count, newest = c.store.compliance.count_app_records(c.app)
     if count == 0:
         return (
             False,
@@ -146,7 +143,7 @@ def transparency_notice(c: Context) -> Outcome:
 
 
 def human_oversight(c: Context) -> Outcome:
-    active = [r.principal for r in sql.list_approvers(c.engine, c.spec.team) if r.revoked_at is None]
+    active = [r.principal for r in c.store.deployments.list_approvers(c.spec.team) if r.revoked_at is None]
     if len(active) < 2:
         return (
             False,
@@ -164,9 +161,8 @@ def human_oversight(c: Context) -> Outcome:
 
 def accuracy_evaluation(c: Context) -> Outcome:
     from steward.registry.gates import eval_problem
-    from steward.store.evals import list_runs
 
-    runs = list_runs(c.engine, kind="suite", limit=500)
+    runs = c.store.evals.list_runs(kind="suite", limit=500)
     found, problems = [], []
     for model in c.serving_models():
         version = c.declared_version(model)
@@ -181,9 +177,7 @@ def accuracy_evaluation(c: Context) -> Outcome:
 
 
 def robustness_testing(c: Context) -> Outcome:
-    from steward.store.evals import list_runs
-
-    runs = list_runs(c.engine, app=c.app, kind="redteam", limit=1)
+    runs = c.store.evals.list_runs(app=c.app, kind="redteam", limit=1)
     if not runs:
         return False, "no red-team run of this app", f"scan it: `steward redteam {c.app}`"
     run = runs[0]
@@ -212,7 +206,7 @@ def data_governance(c: Context) -> Outcome:
             continue
         upstream = lineage.walk(c.store, version.node, "up")
         dataset_nodes = {e.parent for e in upstream if e.parent.startswith("dataset:")}
-        with c.engine.connect() as conn:
+        with c.store.reading() as conn:
             for node in sorted(dataset_nodes):
                 dataset = versions.by_id(conn, node.split(":", 1)[1])
                 if dataset is None:
@@ -250,7 +244,7 @@ def provider_monitoring(c: Context) -> Outcome:
         return True, "only local artefacts, pinned by sha256: a change needs a new registry version", ""
     problems, evidence = [], []
     for model in remote:
-        history = sql.check_history(c.engine, model, limit=1)
+        history = c.store.providers.check_history(model, limit=1)
         if not history or time.time() - history[0].at > PROVIDER_CHECK_MAX_AGE_S:
             problems.append(f"{model}: no provider check in the last 7 days")
         elif history[0].changed and not history[0].accepted:

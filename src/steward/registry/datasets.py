@@ -27,6 +27,7 @@ from steward.registry import audit, lineage, versions
 from steward.registry.apply import file_sha256
 from steward.registry.identity import Actor
 from steward.registry.privacy import subject_hash
+from steward.store import Store
 from steward.store import governance as sql
 from steward.store.codec import record_from_json
 from steward.store.crypto import open_body
@@ -68,7 +69,7 @@ def _pii(records_with: int, kinds: Counter[str], scanned: int) -> dict[str, Any]
 
 
 def _collect(
-    store: Any,
+    store: Store,
     app: str,
     team: str,
     statuses: tuple[str, ...],
@@ -77,14 +78,12 @@ def _collect(
     origins: tuple[str, ...],
 ) -> tuple[list[tuple[str, str | None, str]], dict[str, Any]]:
     """(record id, subject, JSONL line) of the consenting records, and the PII summary of their findings."""
-    engine = audit.engine_of(store)
     lines: list[tuple[str, str | None, str]] = []
     kinds: Counter[str] = Counter()
     with_findings = scanned = 0
     after = None
     while True:
-        page = sql.records_in(
-            engine,
+        page = store.datasets.records_page(
             app=app,
             team=team,
             since=since,
@@ -110,7 +109,7 @@ def _collect(
 
 
 def build_from_records(
-    store: Any,
+    store: Store,
     project: Project,
     app: str,
     name: str,
@@ -134,14 +133,13 @@ def build_from_records(
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"datasets of {app}")
     lines, pii = _collect(store, app, spec.team, statuses, since, until, origins)
-    engine = audit.engine_of(store)
-    by_origin = sql.count_of_other_origins(engine, app, statuses, origins)
+    by_origin = store.datasets.count_of_other_origins(app, statuses, origins)
     if not lines:
         raise InvalidRequest(
             f"no consenting {'/'.join(statuses)} {'/'.join(origins)} records of {app} in that period "
             f"({by_origin} from {', '.join(o for o in ORIGINS if o not in origins)} left out); nothing to build."
         )
-    excluded = sql.count_without_consent(engine, app, statuses)
+    excluded = store.datasets.count_without_consent(app, statuses)
     text = "\n".join(line for _, _, line in lines) + "\n"
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +159,7 @@ def build_from_records(
     }
     try:
         with audit.transaction(store) as conn:
-            version, created = versions.register_in(conn, actor, spec.team, "dataset", name, card)
+            version, created = versions.register(conn, actor, spec.team, "dataset", name, card)
             if created:
                 for position, (record_id, subject, line) in enumerate(lines):
                     sql.insert_row(
@@ -183,7 +181,7 @@ def build_from_records(
 
 
 def register_file(
-    store: Any,
+    store: Store,
     actor: Actor,
     team: str,
     name: str,
@@ -215,7 +213,7 @@ def register_file(
 
 
 def register_training_run(
-    store: Any,
+    store: Store,
     actor: Actor,
     team: str,
     name: str,
@@ -230,20 +228,20 @@ def register_training_run(
     if not datasets:
         raise InvalidRequest("a training run needs at least one dataset (`--dataset dataset:NAME@VERSION`).")
     with audit.transaction(store) as conn:
-        inputs = [versions.resolve_in(conn, versions.parse_ref(d, "dataset"), team) for d in datasets]
-        base = versions.resolve_in(conn, versions.parse_ref(base_model, "model"), team) if base_model else None
-        output = versions.resolve_in(conn, versions.parse_ref(produces, "model"), team) if produces else None
+        inputs = [versions.resolve(conn, None, versions.parse_ref(d, "dataset"), team) for d in datasets]
+        base = versions.resolve(conn, None, versions.parse_ref(base_model, "model"), team) if base_model else None
+        output = versions.resolve(conn, None, versions.parse_ref(produces, "model"), team) if produces else None
         spec = {
             "datasets": [d.id for d in inputs],
             "base_model": base.id if base else None,
             "produces": output.id if output else None,
             "params": json.loads(json.dumps(params or {}, default=str)),
         }
-        run, _ = versions.register_in(conn, actor, team, "training_run", name, spec)
+        run, _ = versions.register(conn, actor, team, "training_run", name, spec)
         for dataset in inputs:
-            lineage.link_in(conn, actor, dataset.node, run.node, "trained_on", team)
+            lineage.add_edge(conn, actor, dataset.node, run.node, "trained_on", team)
         if base is not None:
-            lineage.link_in(conn, actor, base.node, run.node, "fine_tuned_from", team)
+            lineage.add_edge(conn, actor, base.node, run.node, "fine_tuned_from", team)
         if output is not None:
-            lineage.link_in(conn, actor, run.node, output.node, "produced", team)
+            lineage.add_edge(conn, actor, run.node, output.node, "produced", team)
     return run

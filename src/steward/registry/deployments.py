@@ -24,8 +24,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection
-
 from steward.config import AppSpec, Project
 from steward.errors import InvalidRequest, NotFound
 from steward.registry import audit, lineage, versions
@@ -44,6 +42,7 @@ from steward.registry.routing import (  # noqa: F401  (re-exported: the gateway'
     effective_route,
     route_for,
 )
+from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.types import new_id, now
 
@@ -53,28 +52,28 @@ STRATEGIES: tuple[str, ...] = ("canary", "ab", "blue_green")
 # ---- reading ------------------------------------------------------------------------------------------------
 
 
-def current(store: Any, app_name: str) -> Deployment | None:
-    with audit.engine_of(store).connect() as conn:
+def current(store: Store, app_name: str) -> Deployment | None:
+    with store.reading() as conn:
         row = sql.latest_deployment(conn, app_name)
     return deployment_from_row(row) if row is not None else None
 
 
-def history(store: Any, actor: Actor, project: Project, app_name: str, limit: int = 50) -> list[Deployment]:
+def history(store: Store, actor: Actor, project: Project, app_name: str, limit: int = 50) -> list[Deployment]:
     spec = project.app(app_name, team=actor.team)
     actor.require_read(spec.team, f"deployments of {app_name}")
-    return [deployment_from_row(r) for r in sql.deployment_history(audit.engine_of(store), app_name, limit)]
+    return [deployment_from_row(r) for r in store.deployments.deployment_history(app_name, limit)]
 
 
-def approvals(store: Any, deployment_id: str) -> list[dict[str, Any]]:
-    with audit.engine_of(store).connect() as conn:
+def approvals(store: Store, deployment_id: str) -> list[dict[str, Any]]:
+    with store.reading() as conn:
         return [dict(r._mapping) for r in sql.approvals_of(conn, deployment_id)]
 
 
 # ---- writing ------------------------------------------------------------------------------------------------
 
 
-def _insert_in(
-    conn: Connection,
+def _insert(
+    conn: Unit,
     actor: Actor,
     spec: AppSpec,
     app: str,
@@ -119,7 +118,7 @@ def _insert_in(
         "stable": row["stable"],
         "candidate": {k: candidate[k] for k in ("model", "version", "share", "strategy")} if candidate else None,
     }
-    audit.append_in(
+    audit.append(
         conn,
         actor,
         f"deployment.{action}",
@@ -133,14 +132,14 @@ def _insert_in(
     return deployment_from_row(row)
 
 
-def _baseline_in(conn: Connection, actor: Actor, project: Project, app: str, spec: AppSpec) -> Any:
+def _baseline(conn: Unit, actor: Actor, project: Project, app: str, spec: AppSpec) -> Any:
     """The app's newest row; at the first deployment, steward.yaml's route recorded as release #1."""
     latest = sql.latest_deployment(conn, app)
     if latest is not None:
         return latest
     entries, fallback = declared_route(spec)
     _sync_stages(conn, actor, project, spec.team, [], entries)
-    _insert_in(
+    _insert(
         conn,
         actor,
         spec,
@@ -155,7 +154,7 @@ def _baseline_in(conn: Connection, actor: Actor, project: Project, app: str, spe
     return sql.latest_deployment(conn, app)
 
 
-def _refuse_prohibited(conn: Connection, app: str, spec: AppSpec) -> str:
+def _refuse_prohibited(conn: Unit, app: str, spec: AppSpec) -> str:
     tier = effective_tier(conn, app, spec)
     if tier == "prohibited":
         raise RuleViolation(
@@ -165,7 +164,7 @@ def _refuse_prohibited(conn: Connection, app: str, spec: AppSpec) -> str:
     return tier
 
 
-def _deployable_in(conn: Connection, project: Project, spec: AppSpec, ref_text: str) -> versions.Version:
+def _deployable(conn: Unit, project: Project, spec: AppSpec, ref_text: str) -> versions.Version:
     """The registry version to deploy: registered in the app's team and identical to what steward.yaml declares."""
     ref = versions.parse_ref(ref_text, "model")
     if ref.kind != "model":
@@ -176,7 +175,7 @@ def _deployable_in(conn: Connection, project: Project, spec: AppSpec, ref_text: 
             f"model {ref.name!r} is not declared in steward.yaml (declared: {known}); declare it under "
             "`models:` and run `steward registry apply`."
         )
-    version = versions.resolve_in(conn, ref, spec.team)
+    version = versions.resolve(conn, None, ref, spec.team)
     declared_hash = sql.digest(model_spec(project, ref.name))
     if version.content_hash != declared_hash:
         current_row = sql.find_entry(conn, spec.team, "model", ref.name, declared_hash)
@@ -207,7 +206,7 @@ def _strategy(canary: float | None, ab: float | None, blue_green: bool) -> tuple
 
 
 def deploy(
-    store: Any,
+    store: Store,
     project: Project,
     app: str,
     model: str,
@@ -224,8 +223,8 @@ def deploy(
     strategy, share = _strategy(canary, ab, blue_green)
     with audit.transaction(store) as conn:
         _refuse_prohibited(conn, app, spec)
-        version = _deployable_in(conn, project, spec, model)
-        latest = _baseline_in(conn, actor, project, app, spec)
+        version = _deployable(conn, project, spec, model)
+        latest = _baseline(conn, actor, project, app, spec)
         cur = deployment_from_row(latest)
         if cur.candidate is not None:
             raise RuleViolation(
@@ -247,7 +246,7 @@ def deploy(
             "deployment_id": dep_id,
             "by": actor.id,
         }
-        new = _insert_in(
+        new = _insert(
             conn,
             actor,
             spec,
@@ -261,28 +260,28 @@ def deploy(
             note=note,
             dep_id=dep_id,
         )
-        lineage.link_in(conn, actor, version.node, f"deployment:{dep_id}", "deployed_in", spec.team)
-        versions.set_stage_in(conn, actor, version, "candidate")
+        lineage.add_edge(conn, actor, version.node, f"deployment:{dep_id}", "deployed_in", spec.team)
+        versions.apply_label(conn, actor, version, "candidate")
     return new
 
 
-def _sync_stages(conn: Connection, actor: Actor, project: Project, team: str, old: Entries, new: Entries) -> None:
+def _sync_stages(conn: Unit, actor: Actor, project: Project, team: str, old: Entries, new: Entries) -> None:
     """Label the models of a new stable route `production` and those it replaced `archived`."""
     new_names = {m for m, _ in new}
     for name in new_names & set(project.models):
         row = sql.find_entry(conn, team, "model", name, sql.digest(model_spec(project, name)))
         version = versions.by_id(conn, row.id) if row is not None else None
         if version is not None:
-            versions.set_stage_in(conn, actor, version, "production")
+            versions.apply_label(conn, actor, version, "production")
     for name in {m for m, _ in old} - new_names:
         for entry_id in sql.labelled(conn, team, "model", name, "production"):
             version = versions.by_id(conn, entry_id)
             if version is not None:
-                versions.set_stage_in(conn, actor, version, "archived")
+                versions.apply_label(conn, actor, version, "archived")
 
 
 def promote(
-    store: Any, project: Project, app: str, actor: Actor, *, eval_run: str | None = None, note: str | None = None
+    store: Store, project: Project, app: str, actor: Actor, *, eval_run: str | None = None, note: str | None = None
 ) -> Deployment:
     """Make the candidate the app's whole stable route, once its evaluation (and approvals) allow it."""
     from steward.registry import gates
@@ -304,7 +303,7 @@ def promote(
             raise NotFound(f"the candidate's registry version {cur.candidate.entry_id} is gone; roll back.")
         run = gates.passing_eval(store, project, app, spec, version, eval_run)
         approvers = gates.require_approvals(conn, app, spec.team, tier, cur.candidate)
-        new = _insert_in(
+        new = _insert(
             conn,
             actor,
             spec,
@@ -317,13 +316,13 @@ def promote(
             eval_run=run.id,
             note=note or (f"approved by {', '.join(approvers)}" if approvers else None),
         )
-        lineage.link_in(conn, actor, version.node, f"eval_run:{run.id}", "evaluated_by", spec.team)
-        lineage.link_in(conn, actor, f"eval_run:{run.id}", f"deployment:{new.id}", "gated", spec.team)
+        lineage.add_edge(conn, actor, version.node, f"eval_run:{run.id}", "evaluated_by", spec.team)
+        lineage.add_edge(conn, actor, f"eval_run:{run.id}", f"deployment:{new.id}", "gated", spec.team)
         _sync_stages(conn, actor, project, spec.team, list(cur.stable), list(new.stable))
     return new
 
 
-def approve(store: Any, project: Project, app: str, actor: Actor, note: str | None = None) -> dict[str, Any]:
+def approve(store: Store, project: Project, app: str, actor: Actor, note: str | None = None) -> dict[str, Any]:
     """Record `actor`'s approval of the app's candidate (approvers only; never one's own deployment)."""
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"approvals of {app}")
@@ -361,7 +360,7 @@ def approve(store: Any, project: Project, app: str, actor: Actor, note: str | No
             "note": note,
         }
         sql.insert_row(conn, sql.approvals, row)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "deployment.approve",
@@ -374,7 +373,7 @@ def approve(store: Any, project: Project, app: str, actor: Actor, note: str | No
     return row
 
 
-def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | None = None) -> Deployment:
+def rollback(store: Store, project: Project, app: str, actor: Actor, note: str | None = None) -> Deployment:
     """Drop the candidate in flight, or return to the previous release; refuse past the first one."""
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
@@ -387,7 +386,7 @@ def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | N
             )
         cur = deployment_from_row(latest)
         if cur.candidate is not None:
-            new = _insert_in(
+            new = _insert(
                 conn,
                 actor,
                 spec,
@@ -401,7 +400,7 @@ def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | N
             )
             version = versions.by_id(conn, cur.candidate.entry_id)
             if version is not None:
-                versions.remove_stage_in(conn, actor, version, "candidate")
+                versions.apply_label(conn, actor, version, "candidate", remove=True)
             return new
         release = sql.get_deployment(conn, cur.release_of)
         if release is None or release.previous_release is None:
@@ -421,7 +420,7 @@ def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | N
                 f"cannot roll back {app} to release #{target.seq}: steward.yaml no longer declares "
                 f"{', '.join(missing)}; declare it again first."
             )
-        new = _insert_in(
+        new = _insert(
             conn,
             actor,
             spec,
@@ -437,8 +436,14 @@ def rollback(store: Any, project: Project, app: str, actor: Actor, note: str | N
     return new
 
 
-def sync_declared_in(conn: Connection, actor: Actor, project: Project) -> list[str]:
-    """Apps under deployment whose steward.yaml route changed get a `config` release with the new route."""
+def sync_declared(db: Database, actor: Actor, project: Project) -> list[str]:
+    """Apps under deployment whose steward.yaml route changed get a `config` release with the new route (in
+    its own transaction given the store, else in the caller's unit of work, as `apply` does)."""
+    with audit.transaction(db) as unit:
+        return _sync_declared(unit, actor, project)
+
+
+def _sync_declared(conn: Unit, actor: Actor, project: Project) -> list[str]:
     changed = []
     for app, spec in project.apps.items():
         latest = sql.latest_deployment(conn, app)
@@ -447,7 +452,7 @@ def sync_declared_in(conn: Connection, actor: Actor, project: Project) -> list[s
         cur = deployment_from_row(latest)
         entries, fallback = declared_route(spec)
         keep = cur.candidate if cur.candidate and cur.candidate.model in project.models else None
-        _insert_in(
+        _insert(
             conn,
             actor,
             spec,

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
 from steward.config import AppSpec, Project
-from steward.registry import audit
 from steward.registry.errors import RuleViolation
 from steward.registry.versions import Version
+from steward.store import Store, Unit
 from steward.store import governance as sql
 
 REQUIRED_APPROVALS = 2
@@ -74,16 +72,13 @@ def _policy_problem(run: Any, project: Project, app: str) -> str | None:
 
 
 def passing_eval(
-    store: Any, project: Project, app: str, spec: AppSpec, version: Version, run_id: str | None = None
+    store: Store, project: Project, app: str, spec: AppSpec, version: Version, run_id: str | None = None
 ) -> Any:
     """The newest stored run that vouches for the candidate (or the named one); refuse naming the rule."""
-    from steward.store.evals import get_run, list_runs
-
-    engine = audit.engine_of(store)
     runs = (
-        [get_run(engine, run_id, with_cases=False)]
+        [store.evals.get_run(run_id, with_cases=False)]
         if run_id
-        else list_runs(engine, kind="suite", limit=SEARCHED_RUNS)
+        else store.evals.list_runs(kind="suite", limit=SEARCHED_RUNS)
     )
     for run in runs:
         problem = eval_problem(run, version, project, app)
@@ -103,7 +98,7 @@ def passing_eval(
     )
 
 
-def valid_approvers(conn: Connection, team: str, deployment_id: str, deployer: str) -> list[str]:
+def valid_approvers(conn: Unit, team: str, deployment_id: str, deployer: str) -> list[str]:
     """Distinct approvers of a candidate whose approval counts now."""
     out: list[str] = []
     for row in sql.approvals_of(conn, deployment_id):
@@ -114,7 +109,7 @@ def valid_approvers(conn: Connection, team: str, deployment_id: str, deployer: s
     return out
 
 
-def require_approvals(conn: Connection, app: str, team: str, tier: str, candidate: Any) -> list[str]:
+def require_approvals(conn: Unit, app: str, team: str, tier: str, candidate: Any) -> list[str]:
     """For high-risk apps, two different approvers (not the deployer); returns who approved."""
     approvers = valid_approvers(conn, team, candidate.deployment_id, candidate.by)
     if tier != "high" or len(approvers) >= REQUIRED_APPROVALS:

@@ -25,8 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine
-
+from steward.store import Store
 from steward.store import governance as sql
 from steward.store import guardrails as review_sql
 from steward.store import integrity as chain
@@ -35,10 +34,10 @@ from steward.store import keys as sql_keys
 MAX_PROBLEMS = 20
 
 
-def verify_keys(engine: Engine, problems: list[str]) -> int:
+def verify_keys(store: Store, problems: list[str]) -> int:
     """Check every API key row against its newest audit event; returns how many rows were checked."""
-    latest = sql.latest_events(engine, "key:")
-    rows = sql_keys.all_key_rows(engine)
+    latest = store.audit.latest_events("key:")
+    rows = store.key_rows()
     unlogged: list[Any] = []
     for row in rows:
         event = latest.get(f"key:{row.id}")
@@ -57,7 +56,7 @@ def verify_keys(engine: Engine, problems: list[str]) -> int:
                 f"{where} differs from its last audit event #{event.seq} ({event.action}): it was edited outside "
                 "Steward (rule: every key change is recorded)"
             )
-    tolerated = chain.head_of(engine, "keys_legacy") or 0
+    tolerated = store.chain.head_of("keys_legacy") or 0
     if len(unlogged) > tolerated:
         for row in unlogged:
             problems.append(
@@ -71,10 +70,10 @@ def _key_named(row: Any) -> str:
     return f"API key {row.id} (sk-stw-{row.prefix}…, role {row.role}, team {row.team})"
 
 
-def verify_reviews(engine: Engine, problems: list[str]) -> int:
+def verify_reviews(store: Store, problems: list[str]) -> int:
     """Check every review item's decision against its newest audit event; returns how many items were checked."""
-    latest = sql.latest_events(engine, "review:")
-    rows = review_sql.decision_rows(engine)
+    latest = store.audit.latest_events("review:")
+    rows = store.reviews.decision_rows()
     unlogged: list[Any] = []
     for row in rows:
         event = latest.get(f"review:{row.id}")
@@ -93,7 +92,7 @@ def verify_reviews(engine: Engine, problems: list[str]) -> int:
                 f"#{event.seq} ({event.action} by {event.actor}): it was edited outside Steward (rule: every "
                 "governance change is recorded)"
             )
-    if len(unlogged) > _legacy_decisions(engine, len(unlogged)):
+    if len(unlogged) > _legacy_decisions(store, len(unlogged)):
         for row in unlogged:
             problems.append(
                 f"review item {row.id} (record {row.record_id}, app {row.app}) is {row.status} by "
@@ -103,10 +102,10 @@ def verify_reviews(engine: Engine, problems: list[str]) -> int:
     return len(rows)
 
 
-def _legacy_decisions(engine: Engine, unlogged: int) -> int:
+def _legacy_decisions(store: Store, unlogged: int) -> int:
     """How many decisions may lack an event: those made before decisions were audited, as the first decision
     event counted them; every unlogged one while no decision was audited yet (nothing tells them apart)."""
-    with engine.connect() as conn:
+    with store.reading() as conn:
         first = sql.first_event(conn, "review.")
     if first is None:
         return unlogged
@@ -123,16 +122,16 @@ def _sealed(event: Any) -> bool:
     return bool(detail.get("sealed"))
 
 
-def verify_records(engine: Engine, problems: list[str]) -> tuple[int, str]:
+def verify_records(store: Store, problems: list[str]) -> tuple[int, str]:
     """Walk the chain of records from #1 to its head; returns (records checked, where the key came from)."""
-    sealer = chain.sealer_for(engine)
-    upto = chain.head_of(engine)
+    sealer = store.chain.sealer
+    upto = store.chain.head_of()
     if upto is None:
         problems.append("the records chain's head row is missing: it was deleted outside Steward")
         return 0, sealer.source
-    tombs = chain.tombstones(engine, upto)
+    tombs = store.chain.tombstones(upto)
     expected, last, checked = 1, "the start", 0
-    for row in chain.iter_chain(engine, upto):
+    for row in store.chain.iter_chain(upto):
         seq = int(row.chain_seq)
         while expected < seq and len(problems) < MAX_PROBLEMS:
             last = _gap(sealer, tombs.get(expected), expected, last, row.id, problems)
@@ -153,8 +152,8 @@ def verify_records(engine: Engine, problems: list[str]) -> tuple[int, str]:
     while expected <= upto and len(problems) < MAX_PROBLEMS:
         last = _gap(sealer, tombs.get(expected), expected, last, None, problems)
         expected += 1
-    _check_anchors(engine, upto, problems)
-    _check_unsealed(engine, problems)
+    _check_anchors(store, upto, problems)
+    _check_unsealed(store, problems)
     return checked, sealer.source
 
 
@@ -176,9 +175,9 @@ def _gap(sealer: chain.Sealer, tomb: Any, seq: int, last: str, following: str | 
     return f"record {tomb.record_id} ({tomb.reason})"
 
 
-def _check_anchors(engine: Engine, upto: int, problems: list[str]) -> None:
+def _check_anchors(store: Store, upto: int, problems: list[str]) -> None:
     """Heads copied into audit events must not lie beyond today's head (else the newest records were cut off)."""
-    for event in sql.iter_events(engine):
+    for event in store.audit.iter_events():
         detail = json.loads(event.detail) if isinstance(event.detail, str) else dict(event.detail or {})
         anchored = detail.get("records_head")
         if isinstance(anchored, int) and anchored > upto:
@@ -189,9 +188,9 @@ def _check_anchors(engine: Engine, upto: int, problems: list[str]) -> None:
             return
 
 
-def _check_unsealed(engine: Engine, problems: list[str]) -> None:
-    count, ids = chain.unsealed(engine)
-    tolerated = chain.head_of(engine, chain.LEGACY) or 0
+def _check_unsealed(store: Store, problems: list[str]) -> None:
+    count, ids = store.chain.unsealed()
+    tolerated = store.chain.head_of(chain.LEGACY) or 0
     if count > tolerated:
         problems.append(
             f"{count - tolerated} record(s) carry no seal although written after sealing began (e.g. "

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Connection
 
 from steward.errors import InvalidRequest
 from steward.registry import audit, versions
 from steward.registry.identity import Actor
+from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.types import now
 
@@ -37,27 +35,28 @@ def node(kind: str, ident: str) -> str:
     return f"{kind}:{ident}"
 
 
-def link_in(conn: Connection, actor: Actor, parent: str, child: str, relation: str, team: str) -> bool:
-    """Record the edge parent → child (once); audited."""
+def add_edge(db: Database, actor: Actor, parent: str, child: str, relation: str, team: str) -> bool:
+    """Record the edge between two nodes, parent → child (once); audited. In its own transaction given the store,
+    else in the caller's unit of work. `link` is the checked entry that takes references."""
     if parent == child:
         raise InvalidRequest("a lineage edge needs two different nodes.")
-    added = sql.add_edge(conn, parent, child, relation, team, now(), actor.label)
-    if added:
-        audit.append_in(
-            conn, actor, "lineage.link", f"lineage:{parent}>{child}", team=team, detail={"relation": relation}
-        )
+    with audit.transaction(db) as unit:
+        added = sql.add_edge(unit, parent, child, relation, team, now(), actor.label)
+        if added:
+            audit.append(
+                unit, actor, "lineage.link", f"lineage:{parent}>{child}", team=team, detail={"relation": relation}
+            )
     return added
 
 
-def walk(store: Any, start: str, direction: str, depth: int = 12) -> list[Edge]:
+def walk(store: Store, start: str, direction: str, depth: int = 12) -> list[Edge]:
     """Edges reachable from `start` going "up" (ancestors) or "down" (descendants), breadth first."""
     if direction not in ("up", "down"):
         raise InvalidRequest("direction is `up` or `down`.")
-    engine = audit.engine_of(store)
     seen: set[tuple[str, str]] = set()
     frontier, out = [start], []
     for _ in range(depth):
-        rows = sql.edges_touching(engine, frontier, direction)
+        rows = store.registry.edges_touching(frontier, direction)
         frontier = []
         for row in rows:
             if (row.parent, row.child) in seen:
@@ -70,18 +69,17 @@ def walk(store: Any, start: str, direction: str, depth: int = 12) -> list[Edge]:
     return out
 
 
-def describe(store: Any, nodes: Sequence[str]) -> dict[str, str]:
+def describe(store: Store, nodes: Sequence[str]) -> dict[str, str]:
     """A readable label per node: `model:qwen@2`, `eval_run:evr_… (suite smoke, passed)`, `deployment:…`."""
-    engine = audit.engine_of(store)
     labels: dict[str, str] = {}
-    with engine.connect() as conn:
+    with store.reading() as conn:
         for item in nodes:
             kind, _, ident = item.partition(":")
-            labels[item] = _describe_one(conn, engine, kind, ident) or item
+            labels[item] = _describe_one(conn, store, kind, ident) or item
     return labels
 
 
-def _describe_one(conn: Connection, engine: Any, kind: str, ident: str) -> str | None:
+def _describe_one(conn: Unit, store: Store, kind: str, ident: str) -> str | None:
     if kind in versions.KINDS:
         version = versions.by_id(conn, ident)
         return version.ref if version else None
@@ -90,31 +88,28 @@ def _describe_one(conn: Connection, engine: Any, kind: str, ident: str) -> str |
         return f"deployment:{ident} ({row.app} #{row.seq} {row.action})" if row else None
     if kind == "eval_run":
         try:
-            from steward.store.evals import get_run
-
-            run = get_run(engine, ident, with_cases=False)
+            run = store.evals.get_run(ident, with_cases=False)
         except Exception:  # the eval capability may be absent or the run deleted: show the bare node
             return None
         return f"eval_run:{ident} ({run.kind} {run.name}, {'passed' if run.passed else 'failed'})"
     return None
 
 
-def link(store: Any, actor: Actor, parent: str, child: str, relation: str, team: str | None = None) -> bool:
+def link(store: Store, actor: Actor, parent: str, child: str, relation: str, team: str | None = None) -> bool:
     """Link two nodes given as registry references (`dataset:faq@2`) or raw nodes (`eval_run:evr_…`)."""
-    with audit.engine_of(store).connect() as conn:
+    with store.reading() as conn:
         parent_node, parent_team = _node_of(conn, parent, actor.scope(team))
         child_node, child_team = _node_of(conn, child, actor.scope(team))
     owner = parent_team or child_team or team or actor.team or "default"
     for side in {parent_team, child_team} - {None}:
         actor.require_change(side, "lineage")
     actor.require_change(owner, "lineage")
-    with audit.transaction(store) as conn:
-        return link_in(conn, actor, parent_node, child_node, relation, owner)
+    return add_edge(store, actor, parent_node, child_node, relation, owner)
 
 
-def _node_of(conn: Connection, text: str, team: str | None) -> tuple[str, str | None]:
+def _node_of(conn: Unit, text: str, team: str | None) -> tuple[str, str | None]:
     kind, sep, ident = text.partition(":")
     if sep and kind in ("eval_run", "deployment"):
         return node(kind, ident), None
-    version = versions.resolve_in(conn, text, team)
+    version = versions.resolve(conn, None, text, team)
     return version.node, version.team

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from steward.config import Project
 from steward.registry import audit, cards, compliance, deployments, lineage, versions
 from steward.registry.identity import Actor
+from steward.store import Store
 from steward.store import governance as sql
 
 AUDIT_EXCERPT = 200
@@ -42,32 +43,29 @@ def _serving_versions(context: Any) -> list[versions.Version]:
     return found
 
 
-def _dataset_versions(store: Any, models: list[versions.Version]) -> list[versions.Version]:
+def _dataset_versions(store: Store, models: list[versions.Version]) -> list[versions.Version]:
     nodes = sorted(
         {e.parent for m in models for e in lineage.walk(store, m.node, "up") if e.parent.startswith("dataset:")}
     )
-    with audit.engine_of(store).connect() as conn:
+    with store.reading() as conn:
         return [v for n in nodes if (v := versions.by_id(conn, n.split(":", 1)[1])) is not None]
 
 
-def _runs(store: Any, project: Project, team: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    from steward.store.evals import list_runs
-
+def _runs(store: Store, project: Project, team: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     team_apps = {n for n, a in project.apps.items() if a.team == team}
-    engine = audit.engine_of(store)
-    suite = [cards.run_summary(r) for r in list_runs(engine, kind="suite", limit=200) if r.app in team_apps][:20]
-    red = [cards.run_summary(r) for r in list_runs(engine, kind="redteam", limit=200) if r.app in team_apps][:20]
+    runs = store.evals.list_runs
+    suite = [cards.run_summary(r) for r in runs(kind="suite", limit=200) if r.app in team_apps][:20]
+    red = [cards.run_summary(r) for r in runs(kind="redteam", limit=200) if r.app in team_apps][:20]
     return suite, red
 
 
-def build(store: Any, project: Project, app: str, actor: Actor) -> dict[str, Any]:
+def build(store: Store, project: Project, app: str, actor: Actor) -> dict[str, Any]:
     """The pack's content as one JSON-ready dict (with its own digest)."""
     from steward.registry.controls import Context
 
     report = compliance.check(store, project, app, actor)
     spec = project.app(app)
-    engine = audit.engine_of(store)
-    context = Context(store, engine, project, app, spec, report.tier, report.assessed_tier)
+    context = Context(store, project, app, spec, report.tier, report.assessed_tier)
     models = _serving_versions(context)
     suite, red = _runs(store, project, spec.team)
     history = [
@@ -127,7 +125,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def export(
-    store: Any, project: Project, app: str, actor: Actor, out_dir: Path
+    store: Store, project: Project, app: str, actor: Actor, out_dir: Path
 ) -> tuple[Path, Path, dict[str, Any]]:
     """Write `<app>-compliance-<date>.html` and `.json` into `out_dir`; returns both paths and the pack."""
     pack = build(store, project, app, actor)

@@ -21,6 +21,7 @@ from steward.config import Project
 from steward.errors import InvalidRequest, PermissionDenied
 from steward.registry import audit
 from steward.registry.identity import Actor
+from steward.store import Store
 from steward.store import governance as sql
 from steward.store import guardrails as review_sql
 from steward.store.codec import record_from_json, record_to_json
@@ -98,7 +99,7 @@ def _anonymised_body(stored: str) -> str:
 
 
 def enforce_retention(
-    store: Any, app: str, team: str, retention: Retention, actor: Actor, at: float | None = None
+    store: Store, app: str, team: str, retention: Retention, actor: Actor, at: float | None = None
 ) -> Erasure:
     """Apply one app's retention now (in batches, each its own transaction with its audit event)."""
     actor.require_change(team, f"records of {app}")
@@ -122,7 +123,7 @@ def enforce_retention(
                 review_sql.clear_texts(conn, ids)
                 done = len(rows)
             total.records += done
-            audit.append_in(
+            audit.append(
                 conn,
                 actor,
                 "privacy.retention",
@@ -137,7 +138,7 @@ def enforce_retention(
             )
 
 
-def enforce_all(store: Any, project: Project, actor: Actor, at: float | None = None) -> dict[str, Erasure]:
+def enforce_all(store: Store, project: Project, actor: Actor, at: float | None = None) -> dict[str, Erasure]:
     """Apply every app's declared retention; apps without one are left alone."""
     out = {}
     for name, spec in project.apps.items():
@@ -148,7 +149,7 @@ def enforce_all(store: Any, project: Project, actor: Actor, at: float | None = N
 
 
 def erase_subject(
-    store: Any, subject: str, actor: Actor, *, mode: Mode = "delete", team: str | None = None
+    store: Store, subject: str, actor: Actor, *, mode: Mode = "delete", team: str | None = None
 ) -> Erasure:
     """Erase (delete or anonymise) one subject's records, feedback and dataset rows; logged without the id."""
     if not subject.strip():
@@ -173,7 +174,7 @@ def erase_subject(
             review_sql.clear_texts(conn, ids)  # held and released texts of escalated requests
             result.records = len(rows)
         result.datasets = sql.delete_dataset_rows(conn, record_ids=ids, subject_hash=hashed)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "privacy.erase",
@@ -189,7 +190,7 @@ def erase_subject(
     return result
 
 
-def reseal_bodies(store: Any, actor: Actor) -> int:
+def reseal_bodies(store: Store, actor: Actor) -> int:
     """Encrypt every plaintext body and re-seal every sealed one under the newest key; returns bodies written."""
     actor.require_admin("re-sealing record bodies")
     if actor.team is not None:  # it rewrites every team's records: no one team's key may
@@ -207,6 +208,6 @@ def reseal_bodies(store: Any, actor: Actor) -> int:
                 sql.set_body(conn, row.id, active.reseal(row.body))
             written += len(rows)
             if len(rows) < BATCH:
-                audit.append_in(conn, actor, "privacy.encrypt", "records:bodies", detail={"bodies": written})
+                audit.append(conn, actor, "privacy.encrypt", "records:bodies", detail={"bodies": written})
                 return written
             after = rows[-1].id

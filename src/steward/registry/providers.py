@@ -23,6 +23,7 @@ from steward.config import Project, Settings
 from steward.errors import InvalidRequest, NotFound
 from steward.registry import audit
 from steward.registry.identity import Actor
+from steward.store import Store
 from steward.store import governance as sql
 from steward.types import GenerationParams, Message, new_id, now
 
@@ -105,7 +106,7 @@ def _check(row: dict[str, Any] | Any) -> ProviderCheck:
 
 
 async def acheck(
-    store: Any,
+    store: Store,
     project: Project,
     model_id: str,
     actor: Actor,
@@ -133,13 +134,13 @@ async def acheck(
     return _record(store, model_id, actor, prompts, answers, reported, threshold)
 
 
-def check(store: Any, project: Project, model_id: str, actor: Actor, **options: Any) -> ProviderCheck:
+def check(store: Store, project: Project, model_id: str, actor: Actor, **options: Any) -> ProviderCheck:
     """Blocking `acheck`, for the CLI and scripts without an event loop."""
     return asyncio.run(acheck(store, project, model_id, actor, **options))
 
 
 def _record(
-    store: Any,
+    store: Store,
     model_id: str,
     actor: Actor,
     prompts: Sequence[str],
@@ -165,7 +166,7 @@ def _record(
         }
         sql.insert_row(conn, sql.provider_checks, row)
         if baseline is None:
-            audit.append_in(
+            audit.append(
                 conn,
                 actor,
                 "provider.baseline",
@@ -175,7 +176,7 @@ def _record(
                 detail={"check": row["id"], "reported": reported},
             )
         elif reason:
-            audit.append_in(
+            audit.append(
                 conn,
                 actor,
                 "provider.changed",
@@ -198,7 +199,7 @@ def _require_model(project: Project, model_id: str, actor: Actor) -> None:
         raise NotFound(f"model {model_id!r} is not declared in steward.yaml.")
 
 
-def accept(store: Any, model_id: str, actor: Actor, project: Project) -> ProviderCheck:
+def accept(store: Store, model_id: str, actor: Actor, project: Project) -> ProviderCheck:
     """Accept the newest check of a model as its baseline (after a person reviewed the change)."""
     _require_model(project, model_id, actor)
     actor.require_change(actor.team, "provider baselines")
@@ -209,7 +210,7 @@ def accept(store: Any, model_id: str, actor: Actor, project: Project) -> Provide
         if latest.accepted:
             return _check(latest)
         sql.accept_check(conn, latest.id)
-        audit.append_in(
+        audit.append(
             conn,
             actor,
             "provider.accept",
@@ -222,8 +223,8 @@ def accept(store: Any, model_id: str, actor: Actor, project: Project) -> Provide
     return _check(accepted)
 
 
-def history(store: Any, model_id: str | None = None, limit: int = 20) -> list[ProviderCheck]:
-    return [_check(r) for r in sql.check_history(audit.engine_of(store), model_id, limit)]
+def history(store: Store, model_id: str | None = None, limit: int = 20) -> list[ProviderCheck]:
+    return [_check(r) for r in store.providers.check_history(model_id, limit)]
 
 
 def remote_models(project: Project) -> list[str]:

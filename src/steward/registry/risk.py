@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
+from steward.store import Unit
 from steward.store import governance as sql
 
 TIERS: tuple[str, ...] = ("minimal", "limited", "high", "prohibited")  # least to most severe
@@ -22,10 +21,10 @@ def more_severe(a: str, b: str | None) -> str:
     return a if TIERS.index(a) >= TIERS.index(b) else b
 
 
-def assessed_tier(conn: Connection, app: str) -> str | None:
+def assessed_tier(conn: Unit, app: str) -> str | None:
     row = sql.latest_assessment(conn, app)
     return str(row.tier) if row is not None else None
 
 
-def effective_tier(conn: Connection, app: str, spec: Any) -> str:
+def effective_tier(conn: Unit, app: str, spec: Any) -> str:
     return more_severe(str(spec.risk_tier), assessed_tier(conn, app))

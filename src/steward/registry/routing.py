@@ -17,10 +17,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from steward.config import AppSpec, Project, Settings
 from steward.models.router import ModelPool, Route
+from steward.store import DatabaseError, Store
 from steward.store import governance as sql
 
 log = logging.getLogger(__name__)
@@ -121,7 +120,7 @@ def changed() -> None:
 
 
 def effective_route(
-    store: Any, app_name: str, app_spec: AppSpec, declared_models: Any = None
+    store: Store, app_name: str, app_spec: AppSpec, declared_models: Any = None
 ) -> tuple[Entries, list[str]]:
     """(entries, fallback) for the router: the newest deployment of the app, else steward.yaml's route.
 
@@ -129,17 +128,16 @@ def effective_route(
     declares; if none is left the declared route is served. A database error serves the last known route.
     """
     declared = declared_route(app_spec)
-    engine = getattr(store, "engine", None)
-    if engine is None:
+    if not isinstance(store, Store):  # no SQL store (a bare test runtime): steward.yaml's route
         return declared
-    key, started = (id(engine), app_name), time.monotonic()
+    key, started = (id(store), app_name), time.monotonic()
     hit = _cache.get(key)
     if hit is not None and hit[1] == _generation and started - hit[0] < CACHE_SECONDS:
         return hit[2]
     try:
-        with engine.connect() as conn:
+        with store.reading() as conn:
             row = sql.latest_deployment(conn, app_name)
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         log.warning("could not read deployments of %s (%s); serving the last known route", app_name, exc)
         return hit[2] if hit is not None else declared
     result = declared
@@ -152,7 +150,7 @@ def effective_route(
     return result
 
 
-def route_for(pool: Any, store: Any, app_name: str, app_spec: AppSpec) -> Route:
+def route_for(pool: Any, store: Store, app_name: str, app_spec: AppSpec) -> Route:
     """A router `Route` for the app's current deployment (or its declared route when there is no SQL store)."""
     declared = getattr(getattr(pool, "project", None), "models", None)
     entries, fallback = effective_route(store, app_name, app_spec, declared)
@@ -162,7 +160,7 @@ def route_for(pool: Any, store: Any, app_name: str, app_spec: AppSpec) -> Route:
 class GovernedPool(ModelPool):
     """A `ModelPool` whose routes follow the deployments (canary, A/B, blue/green, rollbacks)."""
 
-    def __init__(self, project: Project, settings: Settings, store: Any, factories: Any = None) -> None:
+    def __init__(self, project: Project, settings: Settings, store: Store, factories: Any = None) -> None:
         super().__init__(project, settings, factories)
         self.store = store
         self._names = {id(spec): name for name, spec in project.apps.items()}

@@ -10,11 +10,12 @@ functions instead of the store directly.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from steward.config import Project
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.registry.identity import Actor
+from steward.store import Store
 from steward.types import Principal, Record
 
 
@@ -26,7 +27,13 @@ def _key_id(actor: Actor) -> str | None:
     return actor.id.split(":", 1)[1] if actor.id.startswith("key:") else None
 
 
-def records_for(store: Any, who: Actor | Principal, *, limit: int = 50, **filters: Any) -> list[Record]:
+class RecordReader(Protocol):
+    """What `record_for` needs of a store (the gateway's record store, or the SQL `Store`)."""
+
+    def get_record(self, record_id: str) -> Record: ...
+
+
+def records_for(store: Store, who: Actor | Principal, *, limit: int = 50, **filters: Any) -> list[Record]:
     """Newest records the caller may read (`filters`: app, status, subject, since, until...)."""
     actor = _actor(who)
     team = actor.scope(filters.pop("team", None))
@@ -35,7 +42,7 @@ def records_for(store: Any, who: Actor | Principal, *, limit: int = 50, **filter
     return store.list_records(team=team, limit=limit, **filters)
 
 
-def iter_records_for(store: Any, who: Actor | Principal, **filters: Any) -> Iterator[Record]:
+def iter_records_for(store: Store, who: Actor | Principal, **filters: Any) -> Iterator[Record]:
     """Every record the caller may read, oldest first (an export): the same scope as `records_for`."""
     actor = _actor(who)
     team = actor.scope(filters.pop("team", None))
@@ -44,7 +51,7 @@ def iter_records_for(store: Any, who: Actor | Principal, **filters: Any) -> Iter
     return store.iter_records(team=team, **filters)
 
 
-def record_for(store: Any, who: Actor | Principal, record_id: str) -> Record:
+def record_for(store: RecordReader, who: Actor | Principal, record_id: str) -> Record:
     """One record, if the caller may read it; otherwise NotFound, exactly as for an id that does not exist."""
     actor = _actor(who)
     record = store.get_record(record_id)

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy import Connection
 
 from steward.errors import InvalidRequest, NotFound
 from steward.registry import audit
 from steward.registry.identity import Actor
+from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.types import new_id, now
 
@@ -119,150 +119,137 @@ def _check(kind: str, name: str) -> None:
         raise InvalidRequest(f"{name!r} is not a registry name; use letters, digits and . _ / - (up to 200).")
 
 
-def register_in(
-    conn: Connection, actor: Actor, team: str, kind: str, name: str, spec: dict[str, Any]
+def register(
+    db: Database, actor: Actor, team: str, kind: str, name: str, spec: dict[str, Any]
 ) -> tuple[Version, bool]:
-    """Register `spec` as the next version of `kind:name` in `team`, or return the version it already is."""
+    """Register `spec` as the next version of `kind:name` in `team`, or return the version it already is.
+
+    Refused for auditors, app keys and other teams. Runs in its own transaction given the store, or inside the
+    caller's given a unit of work (a deployment, a training run, `apply`).
+    """
+    actor.require_change(team, "the registry")
     _check(kind, name)
     text = sql.canonical_json(spec)
     content_hash = sql.digest(text)
-    existing = sql.find_entry(conn, team, kind, name, content_hash)
-    if existing is not None:
-        return _version(existing, sql.labels_of(conn, [existing.id]).get(existing.id)), False
-    row = {
-        "id": new_id("reg"),
-        "team": team,
-        "kind": kind,
-        "name": name,
-        "version": sql.next_version(conn, team, kind, name),
-        "content_hash": content_hash,
-        "spec": text,
-        "created_at": now(),
-        "created_by": actor.label,
-    }
-    sql.insert_row(conn, sql.registry_entries, row)
-    audit.append_in(
-        conn,
-        actor,
-        "registry.register",
-        f"registry:{row['id']}",
-        None,
-        sql.row_digest(sql.registry_entries, row),
-        team=team,
-        detail={"ref": f"{kind}:{name}@{row['version']}", "content_hash": content_hash},
-    )
+    with audit.transaction(db) as unit:
+        existing = sql.find_entry(unit, team, kind, name, content_hash)
+        if existing is not None:
+            return _version(existing, sql.labels_of(unit, [existing.id]).get(existing.id)), False
+        row = {
+            "id": new_id("reg"),
+            "team": team,
+            "kind": kind,
+            "name": name,
+            "version": sql.next_version(unit, team, kind, name),
+            "content_hash": content_hash,
+            "spec": text,
+            "created_at": now(),
+            "created_by": actor.label,
+        }
+        sql.insert_row(unit, sql.registry_entries, row)
+        audit.append(
+            unit,
+            actor,
+            "registry.register",
+            f"registry:{row['id']}",
+            None,
+            sql.row_digest(sql.registry_entries, row),
+            team=team,
+            detail={"ref": f"{kind}:{name}@{row['version']}", "content_hash": content_hash},
+        )
     return _version(row), True
 
 
-def register(
-    store: Any, actor: Actor, team: str, kind: str, name: str, spec: dict[str, Any]
-) -> tuple[Version, bool]:
-    """Register a version (see `register_in`); refused for auditors, app keys and other teams."""
-    actor.require_change(team, "the registry")
-    with audit.transaction(store) as conn:
-        return register_in(conn, actor, team, kind, name, spec)
+def resolve(db: Database, actor: Actor | None, ref: Ref | str, team: str | None = None) -> Version:
+    """The version a reference names, in `team` (or in whichever single team has it, when `team` is None).
 
-
-def resolve_in(conn: Connection, ref: Ref | str, team: str | None) -> Version:
-    """The version a reference names, in `team` (or in whichever single team has it, when `team` is None)."""
+    With an actor the team is scoped to what the actor may read, and reading the version is checked; `actor=None`
+    is for callers inside a governance unit of work that have checked the actor's rights on `team` already.
+    """
     ref = parse_ref(ref) if isinstance(ref, str) else ref
-    teams = [team] if team is not None else _teams_with(conn, ref.kind, ref.name)
-    if len(teams) > 1:
-        raise InvalidRequest(
-            f"{ref.kind}:{ref.name} exists in teams {', '.join(teams)}; pass --team to choose one."
-        )
-    row = sql.entry_by_version(conn, teams[0], ref.kind, ref.name, ref.version) if teams else None
-    if row is None:
-        what = f"{ref.kind}:{ref.name}" + (f"@{ref.version}" if ref.version else "")
-        raise NotFound(
-            f"no registry version {what}"
-            + (f" in team {team!r}" if team else "")
-            + "; register it with `steward registry apply` (from steward.yaml) or see `steward registry list`."
-        )
-    return _version(row, sql.labels_of(conn, [row.id]).get(row.id))
-
-
-def _teams_with(conn: Connection, kind: str, name: str) -> list[str]:
-    from sqlalchemy import select
-
-    c = sql.registry_entries.c
-    query = select(c.team).where(c.kind == kind, c.name == name).distinct().order_by(c.team)
-    return list(conn.execute(query).scalars())
-
-
-def resolve(store: Any, actor: Actor, ref: Ref | str, team: str | None = None) -> Version:
-    with audit.engine_of(store).connect() as conn:
-        version = resolve_in(conn, ref, actor.scope(team))
-    actor.require_read(version.team, "registry versions")
+    scoped = actor.scope(team) if actor is not None else team
+    with _reading(db) as unit:
+        teams = [scoped] if scoped is not None else sql.teams_with(unit, ref.kind, ref.name)
+        if len(teams) > 1:
+            raise InvalidRequest(
+                f"{ref.kind}:{ref.name} exists in teams {', '.join(teams)}; pass --team to choose one."
+            )
+        row = sql.entry_by_version(unit, teams[0], ref.kind, ref.name, ref.version) if teams else None
+        if row is None:
+            what = f"{ref.kind}:{ref.name}" + (f"@{ref.version}" if ref.version else "")
+            raise NotFound(
+                f"no registry version {what}"
+                + (f" in team {scoped!r}" if scoped else "")
+                + "; register it with `steward registry apply` (from steward.yaml) or see `steward registry list`."
+            )
+        version = _version(row, sql.labels_of(unit, [row.id]).get(row.id))
+    if actor is not None:
+        actor.require_read(version.team, "registry versions")
     return version
 
 
-def by_id(conn: Connection, entry_id: str) -> Version | None:
+def _reading(db: Database) -> AbstractContextManager[Unit]:
+    """The caller's unit of work, or a reading unit of the store."""
+    return db.reading() if isinstance(db, Store) else nullcontext(db)
+
+
+def by_id(conn: Unit, entry_id: str) -> Version | None:
     row = sql.get_entry(conn, entry_id)
     return _version(row, sql.labels_of(conn, [row.id]).get(row.id)) if row is not None else None
 
 
 def list_versions(
-    store: Any, actor: Actor, *, team: str | None = None, kind: str | None = None, name: str | None = None
+    store: Store, actor: Actor, *, team: str | None = None, kind: str | None = None, name: str | None = None
 ) -> list[Version]:
     """Versions the actor may read, by team, kind, name and version."""
     if kind is not None and kind not in KINDS:
         raise InvalidRequest(f"unknown registry kind {kind!r}; use one of {', '.join(KINDS)}.")
-    engine = audit.engine_of(store)
-    rows = sql.list_entries(engine, team=actor.scope(team), kind=kind, name=name)
-    with engine.connect() as conn:
+    rows = store.registry.list_entries(team=actor.scope(team), kind=kind, name=name)
+    with store.reading() as conn:
         labels = sql.labels_of(conn, [r.id for r in rows])
     return [_version(r, labels.get(r.id)) for r in rows]
 
 
-def set_stage_in(conn: Connection, actor: Actor, version: Version, label: str) -> bool:
-    """Give `version` a stage or tag; exclusive stages move off its siblings. False when nothing changed."""
-    if not _LABEL.match(label):
+def apply_label(db: Database, actor: Actor, version: Version, label: str, *, remove: bool = False) -> bool:
+    """Give `version` a stage or tag (exclusive stages move off its siblings), or with `remove` take it off;
+    audited. False when nothing changed. In its own transaction given the store, else in the caller's unit."""
+    if not remove and not _LABEL.match(label):
         raise InvalidRequest(
             f"{label!r} is not a label; use lower-case letters, digits and . _ - (e.g. production)."
         )
-    if label in version.labels:
+    if not remove and label in version.labels:
         return False
-    if label in EXCLUSIVE_STAGES:
-        sql.remove_label(conn, sql.sibling_ids(conn, version.team, version.kind, version.name), label)
-    if label == "archived":
-        sql.remove_label(conn, [version.id], "production")
-        sql.remove_label(conn, [version.id], "candidate")
-        sql.remove_label(conn, [version.id], "staging")
-    sql.set_label(conn, version.id, label, now(), actor.label)
-    audit.append_in(
-        conn,
-        actor,
-        "registry.label",
-        f"registry:{version.id}",
-        team=version.team,
-        detail={"ref": version.ref, "label": label},
-    )
-    return True
-
-
-def remove_stage_in(conn: Connection, actor: Actor, version: Version, label: str) -> bool:
-    if not sql.remove_label(conn, [version.id], label):
-        return False
-    audit.append_in(
-        conn,
-        actor,
-        "registry.unlabel",
-        f"registry:{version.id}",
-        team=version.team,
-        detail={"ref": version.ref, "label": label},
-    )
+    with audit.transaction(db) as unit:
+        if remove:
+            if not sql.remove_label(unit, [version.id], label):
+                return False
+        else:
+            if label in EXCLUSIVE_STAGES:
+                sql.remove_label(unit, sql.sibling_ids(unit, version.team, version.kind, version.name), label)
+            if label == "archived":
+                sql.remove_label(unit, [version.id], "production")
+                sql.remove_label(unit, [version.id], "candidate")
+                sql.remove_label(unit, [version.id], "staging")
+            sql.set_label(unit, version.id, label, now(), actor.label)
+        audit.append(
+            unit,
+            actor,
+            "registry.unlabel" if remove else "registry.label",
+            f"registry:{version.id}",
+            team=version.team,
+            detail={"ref": version.ref, "label": label},
+        )
     return True
 
 
 def set_stage(
-    store: Any, actor: Actor, ref: str, label: str, team: str | None = None, remove: bool = False
+    store: Store, actor: Actor, ref: str, label: str, team: str | None = None, remove: bool = False
 ) -> Version:
     """Set (or remove) a stage/tag on a version, e.g. `set_stage(store, actor, "model:qwen@2", "staging")`."""
     version = resolve(store, actor, ref, team)
     actor.require_change(version.team, "registry stages")
-    with audit.transaction(store) as conn:
-        (remove_stage_in if remove else set_stage_in)(conn, actor, version, label)
-        fresh = by_id(conn, version.id)
+    with audit.transaction(store) as unit:
+        apply_label(unit, actor, version, label, remove=remove)
+        fresh = by_id(unit, version.id)
     assert fresh is not None
     return fresh

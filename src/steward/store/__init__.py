@@ -4,8 +4,11 @@
 (`steward.store.migrate`) and hands out the record, feedback and key operations. Records are written by group
 commit (`steward.store.writer`): `await store.write(record)` returns only once the record's transaction has
 committed, and raises `StoreError` if it did not, so a response is never sent for a record that could be lost.
-Capability stores (guardrails, RAG, evals, governance) share `store.engine` and keep their own SQL and
-migrations in `store/<capability>.py` and `store/migrations/versions/`.
+Capability stores (guardrails, RAG, evals, governance) keep their own SQL and migrations in
+`store/<capability>.py` and `store/migrations/versions/`; the `Store` is their one front door: it hands out typed
+repositories (`store.evals`, `store.reviews`, `store.audit` …) and units of work (`store.transaction()`,
+`store.reading()`, see `steward.store.unit`) that the repositories' functions accept, so that nothing outside
+`steward.store` holds the engine or writes SQL.
 
 Durability. PostgreSQL commits are durable by its own `synchronous_commit=on`. SQLite runs in WAL mode with
 `synchronous=FULL` by default: each commit fdatasyncs the WAL, so an acknowledged record survives a power cut
@@ -25,22 +28,28 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError  # what a failed query raises, for callers
 
 from steward.store import keys as _keys
 from steward.store import records as _records
 from steward.store.codec import BodyCipher
 from steward.store.engine import make_engine
-from steward.store.integrity import sealer_for
+from steward.store.evals import EvalRuns
+from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
+from steward.store.guardrails import Reviews
+from steward.store.integrity import RecordChain, sealer_for
 from steward.store.keys import KeyInfo
 from steward.store.migrate import upgrade
 from steward.store.records import RecordFilter
+from steward.store.unit import Unit
 from steward.store.writer import GroupCommitWriter, WriterStats
 from steward.types import Feedback, Record
 
-__all__ = ["BodyCipher", "KeyInfo", "RecordFilter", "Store", "WriterStats"]
+__all__ = ["BodyCipher", "Database", "DatabaseError", "KeyInfo", "RecordFilter", "Store", "Unit", "WriterStats"]
 
 
 class Store:
@@ -51,6 +60,16 @@ class Store:
         self.cipher = cipher  # encryption at rest of record bodies, when governance sets one
         self.sealer = sealer_for(engine)  # tamper evidence of records (steward.store.integrity)
         self._writer = GroupCommitWriter(engine, max_batch=max_batch, sealer=self.sealer)
+        # Typed repositories of the capabilities; functions that join a caller's transaction take a `Unit`.
+        self.audit = AuditLog(engine)
+        self.registry = Registry(engine)
+        self.deployments = Deployments(engine)
+        self.compliance = Compliance(engine)
+        self.providers = ProviderChecks(engine)
+        self.datasets = Datasets(engine)
+        self.reviews = Reviews(engine)
+        self.evals = EvalRuns(engine)
+        self.chain = RecordChain(engine)
 
     @classmethod
     def open(
@@ -86,6 +105,21 @@ class Store:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    # -- units of work ---------------------------------------------------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[Unit]:
+        """A write unit of work: commits when the `with` block ends, rolls back if it raises."""
+        return self.engine.begin()
+
+    def reading(self) -> AbstractContextManager[Unit]:
+        """A unit for reads (no commit; whatever it saw is released when the `with` block ends)."""
+        return self.engine.connect()
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`, for the few capabilities whose plan differs (e.g. vector search)."""
+        return str(self.engine.dialect.name)
 
     # -- records -------------------------------------------------------------------------------------------
 
@@ -185,11 +219,13 @@ class Store:
         token_budget: int | None = None,
         created_by: str | None = None,
         groups: Iterable[str] = (),
+        unit: Unit | None = None,
     ) -> tuple[str, KeyInfo]:
         """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again.
 
         No audit event is written here (the store sits below governance): `steward audit verify` reports such a
-        key as made outside Steward. Create keys with `steward.registry.access.create_key`, as the CLI does.
+        key as made outside Steward. Create keys with `steward.registry.access.create_key`, as the CLI does
+        (which passes its governance `unit`, so that the key and its audit event commit together).
         """
         return _keys.create_key(
             self.engine,
@@ -201,6 +237,7 @@ class Store:
             rate_limit_rpm=rate_limit_rpm,
             token_budget=token_budget,
             created_by=created_by,
+            connection=unit,
         )
 
     def find_key(self, secret: str, *, include_revoked: bool = False) -> KeyInfo | None:
@@ -209,8 +246,20 @@ class Store:
     def list_keys(self, team: str | None = None) -> list[KeyInfo]:
         return _keys.list_keys(self.engine, team)
 
-    def revoke_key(self, id_or_prefix: str) -> KeyInfo:
-        return _keys.revoke_key(self.engine, id_or_prefix)
+    def revoke_key(self, id_or_prefix: str, *, unit: Unit | None = None) -> KeyInfo:
+        return _keys.revoke_key(self.engine, id_or_prefix, connection=unit)
+
+    def resolve_key(self, given: str) -> KeyInfo:
+        """The key an id or secret prefix names (NotFound, or InvalidRequest when ambiguous)."""
+        return _keys.resolve_key(self.engine, given)
+
+    def key_rows(self) -> list[Any]:
+        """Every API key row as stored, for `steward audit verify`."""
+        return _keys.all_key_rows(self.engine)
 
     def count_keys(self, *, active_only: bool = True) -> int:
         return _keys.count_keys(self.engine, active_only=active_only)
+
+
+Database = Store | Unit
+"""Where a function runs: on the store (its own unit of work) or inside a caller's unit (see `store.unit`)."""

@@ -230,3 +230,28 @@ def cache_put(engine: Engine, key: str, answer: dict[str, Any]) -> None:
 def cache_clear(engine: Engine) -> int:
     with engine.begin() as connection:
         return connection.execute(delete(eval_cache)).rowcount or 0
+
+
+class EvalRuns:
+    """Stored eval and red-team runs and the answer cache (`store.evals`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def save_run(self, run: StoredRun) -> None:
+        save_run(self._engine, run)
+
+    def get_run(self, run_id: str, with_cases: bool = True) -> StoredRun:
+        return get_run(self._engine, run_id, with_cases=with_cases)
+
+    def list_runs(self, app: str | None = None, kind: str | None = None, limit: int = 20) -> list[StoredRun]:
+        return list_runs(self._engine, app, kind, limit)
+
+    def cache_get(self, key: str) -> dict[str, Any] | None:
+        return cache_get(self._engine, key)
+
+    def cache_put(self, key: str, answer: dict[str, Any]) -> None:
+        cache_put(self._engine, key, answer)
+
+    def cache_clear(self) -> int:
+        return cache_clear(self._engine)

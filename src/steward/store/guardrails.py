@@ -206,3 +206,34 @@ def decide(conn: Connection, item_id: str, status: str, by: str, note: str) -> R
             f"review item {item_id} was already {item.status} by {item.decided_by}; a decision is final."
         )
     return item
+
+
+class Reviews:
+    """The review queue's rows (`store.reviews`); `decide` and `count_decided` run in the caller's unit of work,
+    so that a decision commits with its audit event."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add_item(self, item: ReviewItem) -> None:
+        add_item(self._engine, item)
+
+    def get_item(self, id_or_record: str) -> ReviewItem:
+        return get_item(self._engine, id_or_record)
+
+    def list_items(
+        self, status: str | None = "pending", app: str | None = None, team: str | None = None, limit: int = 50
+    ) -> list[ReviewItem]:
+        return list_items(self._engine, status=status, app=app, team=team, limit=limit)
+
+    def release(self, item_id: str, text: str, record_id: str | None) -> ReviewItem:
+        return release(self._engine, item_id, text, record_id)
+
+    def decision_rows(self) -> list[Any]:
+        return decision_rows(self._engine)
+
+    def decide(self, unit: Connection, item_id: str, status: str, by: str, note: str) -> ReviewItem:
+        return decide(unit, item_id, status, by, note)
+
+    def count_decided(self, unit: Connection) -> int:
+        return count_decided(unit)

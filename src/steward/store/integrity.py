@@ -232,3 +232,26 @@ def unsealed(engine: Engine, limit: int = 5) -> tuple[int, list[str]]:
             ).scalars()
         )
     return count, ids
+
+
+class RecordChain:
+    """The chain of records as `steward audit verify` walks it (`store.chain`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @property
+    def sealer(self) -> Sealer:
+        return sealer_for(self._engine)
+
+    def head_of(self, name: str = HEAD) -> int | None:
+        return head_of(self._engine, name)
+
+    def iter_chain(self, upto: int, chunk: int = 1000) -> Iterator[Row[Any]]:
+        return iter_chain(self._engine, upto, chunk)
+
+    def tombstones(self, upto: int) -> dict[int, Row[Any]]:
+        return tombstones(self._engine, upto)
+
+    def unsealed(self, limit: int = 5) -> tuple[int, list[str]]:
+        return unsealed(self._engine, limit)

@@ -12,7 +12,6 @@ Access control is one clause, `_readable`, applied by every query that returns c
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -366,73 +365,13 @@ def embeddings(conn: Connection, collection: str) -> tuple[np.ndarray, np.ndarra
     return np.asarray(ids, dtype=np.uint64), np.vstack(vectors).astype(np.float32)
 
 
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "tell",
-        "that",
-        "the",
-        "their",
-        "there",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-    ]
-)
-
-
-def search_terms(question: str, limit: int = 32) -> list[str]:
-    terms: list[str] = []
-    for word in WORD.findall(question.lower()):
-        if word not in STOPWORDS and word not in terms:
-            terms.append(word)
-    return terms[:limit]
-
-
 def keyword_search(
-    conn: Connection, collection: str, question: str, groups: Sequence[str] | None, limit: int
+    conn: Connection, collection: str, terms: Sequence[str], groups: Sequence[str] | None, limit: int
 ) -> list[tuple[int, float]]:
-    """BM25-ranked (chunk id, score) with the higher score better: FTS5 `bm25()` or PostgreSQL `ts_rank_cd`."""
-    terms = search_terms(question)
+    """BM25-ranked (chunk id, score) with the higher score better: FTS5 `bm25()` or PostgreSQL `ts_rank_cd`.
+
+    `terms` are the question's search terms (`steward.rag.query.search_terms`): words, lower-case, no stop words.
+    """
     if not terms:
         return []
     readable = _readable(collection, groups)

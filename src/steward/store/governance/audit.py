@@ -1,0 +1,166 @@
+"""SQL of the audit chain: events, the one-row head whose lock serialises governance writers, reads for verify."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Row
+
+from steward.store.governance.hashing import HASH, REF
+from steward.store.schema import ID, NAME, metadata
+
+GENESIS = "0" * 64  # the `prev_hash` of the first audit event
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, nullable=False, unique=True),
+    Column("at", Float, nullable=False),
+    Column("actor", NAME, nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", REF, nullable=False, index=True),
+    Column("team", NAME, index=True),
+    Column("before_hash", HASH),
+    Column("after_hash", HASH),
+    Column("detail", Text, nullable=False),  # canonical JSON, hashed as stored
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("keyed", Boolean, nullable=False),  # HMAC with STEWARD_AUDIT_KEY rather than a plain sha256
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+
+def lock_audit(conn: Connection) -> tuple[int, str]:
+    """Take the audit head's write lock for this transaction and return (last seq, last hash)."""
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq))
+    found = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
+    if found is None:  # a database whose head row was deleted: the chain verifier reports it
+        conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
+        return 0, GENESIS
+    return int(found.seq), str(found.hash)
+
+
+def insert_event(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(audit_events).values(row))
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=row["seq"], hash=row["hash"]))
+
+
+def read_head(conn: Connection) -> tuple[int, str] | None:
+    found = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
+    return (int(found.seq), str(found.hash)) if found is not None else None
+
+
+def first_event(conn: Connection, action_prefix: str) -> Row[Any] | None:
+    """The oldest audit event whose action starts with `action_prefix` (e.g. the first `review.` decision)."""
+    query = (
+        select(audit_events)
+        .where(audit_events.c.action.startswith(action_prefix))
+        .order_by(audit_events.c.seq)
+        .limit(1)
+    )
+    return conn.execute(query).first()
+
+
+def last_event_after_hash(conn: Connection, action: str, subject: str) -> str | None:
+    """The `after_hash` of the newest event with this action and subject (e.g. the last applied config)."""
+    c = audit_events.c
+    query = select(c.after_hash).where(c.action == action, c.subject == subject).order_by(c.seq.desc()).limit(1)
+    return conn.execute(query).scalar_one_or_none()
+
+
+class AuditLog:
+    """The audit chain's reads (`store.audit`); appending runs in a unit of work (`lock_audit`, `insert_event`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def iter_events(self, chunk: int = 1000) -> Iterator[Row[Any]]:
+        """Every audit event in `seq` order, read in chunks (the physical order is what verification checks)."""
+        after = -1
+        while True:
+            query = (
+                select(audit_events).where(audit_events.c.seq > after).order_by(audit_events.c.seq).limit(chunk)
+            )
+            with self._engine.connect() as conn:
+                rows = conn.execute(query).all()
+            yield from rows
+            if len(rows) < chunk:
+                return
+            after = int(rows[-1].seq)
+
+    def list_events(
+        self,
+        *,
+        team: str | None = None,
+        subject_prefix: str | None = None,
+        action_prefix: str | None = None,
+        since: float | None = None,
+        limit: int = 50,
+    ) -> list[Row[Any]]:
+        """Newest first."""
+        c = audit_events.c
+        clauses = []
+        if team is not None:
+            clauses.append(c.team == team)
+        if subject_prefix:
+            clauses.append(c.subject.startswith(subject_prefix, autoescape=True))
+        if action_prefix:
+            clauses.append(c.action.startswith(action_prefix, autoescape=True))
+        if since is not None:
+            clauses.append(c.at >= since)
+        query = select(audit_events).where(*clauses).order_by(c.seq.desc()).limit(max(0, limit))
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+    def event_digests(self) -> dict[str, set[str]]:
+        """subject → every `after_hash` the audit log recorded for it (for cross-checking governed rows)."""
+        out: dict[str, set[str]] = {}
+        query = select(audit_events.c.subject, audit_events.c.after_hash).where(
+            audit_events.c.after_hash.is_not(None)
+        )
+        with self._engine.connect() as conn:
+            for subject, after in conn.execute(query):
+                out.setdefault(subject, set()).add(after)
+        return out
+
+    def latest_events(self, subject_prefix: str) -> dict[str, Row[Any]]:
+        """The newest audit event of each subject starting with `subject_prefix` (e.g. every `key:`)."""
+        c = audit_events.c
+        newest = (
+            select(c.subject, func.max(c.seq).label("seq"))
+            .where(c.subject.startswith(subject_prefix))
+            .group_by(c.subject)
+        ).subquery()
+        query = select(audit_events).join(newest, and_(c.subject == newest.c.subject, c.seq == newest.c.seq))
+        with self._engine.connect() as conn:
+            return {row.subject: row for row in conn.execute(query)}
+
+    def all_rows(self, table: Table) -> list[Row[Any]]:
+        with self._engine.connect() as conn:
+            return list(conn.execute(select(table)).all())

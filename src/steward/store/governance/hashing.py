@@ -1,0 +1,34 @@
+"""Canonical JSON and digests, shared by every governance table (`row_digest` is what audit events vouch for)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import (
+    String,
+    Table,
+)
+from sqlalchemy.engine import Row
+
+REF = String(300)  # a lineage node or audit subject: `kind:id`
+
+HASH = String(80)  # `sha256:<hex>` or a bare hex digest
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling of a JSON value (sorted keys, no spaces), so equal content hashes equally."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def digest(value: Any) -> str:
+    """`sha256:<hex>` of a value's canonical JSON (a string is hashed as it is)."""
+    text = value if isinstance(value, str) else canonical_json(value)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def row_digest(table: Table, row: Any) -> str:
+    """The digest of a row of `table` over every column, from a mapping or a fetched `Row`."""
+    mapping = row._mapping if isinstance(row, Row) else row
+    return digest({column.name: mapping.get(column.name) for column in table.columns})

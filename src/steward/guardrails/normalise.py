@@ -34,9 +34,12 @@ _LOOKALIKE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f\u0261]")
 _LEETABLE = re.compile(r"[01345 7@$!]".replace(" ", ""))
 # Digits or "!" ending a word are a count, a version or punctuation ("covid19", "mp3", "idiot!"), not letters.
 _TRAILING = re.compile(r"[0-9!]+$")
-# Numbers with a unit or an ordinal ("5pm", "4th", "10kg"), e-mail addresses and links keep their digits.
+# Numbers with a unit or an ordinal ("5pm", "4th", "10kg"), codes such as seats and flights ("31C", "4B"),
+# @mentions, #hashtags, e-mail addresses and links keep their digits and signs.
 _KEEP = re.compile(
-    r"^[0-9]+(?:st|nd|rd|th|am|pm|[kmg]?b|[km]?g|[kcm]?m|ml|l|k|x|h|s|d|p|min|mph|kw|mg)$|@.*\.|://|^www\.", re.I
+    r"^[0-9]+[A-Za-z]$|^[0-9]{2,}|^[@#]|"
+    r"^[0-9]+(?:st|nd|rd|th|am|pm|[kmg]?b|[km]?g|[kcm]?m|ml|l|k|x|h|s|d|p|min|mph|kw|mg)$|@.*\.|://|^www\.",
+    re.I,
 )
 
 

@@ -244,7 +244,11 @@ class ToxicityScanner:
         hate, offensive, window = self.worst_window(text)
         if self.head is None:
             return hate + offensive, hate, offensive
-        head_logit = self.head.head_logit(Embedder.shared().embed(head_pieces(text, window)))
+        pieces = head_pieces(text, window)
+        # the short window in its own call: batched with a 1 kB text it would be padded to that text's length
+        embed = Embedder.shared().embed
+        vectors = embed(pieces) if len(pieces) == 1 else np.vstack([embed(pieces[:-1]), embed(pieces[-1:])])
+        head_logit = self.head.head_logit(vectors)
         toxic = self.head.probabilities(
             stack_features(np.array([head_logit]), np.array([hate]), np.array([offensive]))
         )

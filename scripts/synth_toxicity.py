@@ -183,6 +183,64 @@ COMPLAINTS = [
     "Honestly the new policy on {t} is stupid.",
 ]
 
+# Forum comments (Civil Comments / Jigsaw style), written before the first training run with them. Toxic: insults,
+# threats, obscenity and identity attacks aimed at a commenter, a public figure or a group; civil: disagreement,
+# strong but civil criticism, news discussion that names identity groups neutrally.
+PEOPLE = ["the mayor", "the author", "this commenter", "the senator", "the minister", "the editor", "the coach"]
+TOPICS = [
+    "the new bike lanes", "the tax increase", "the school budget", "the pipeline project", "rent control",
+    "the stadium deal", "the zoning change", "the police budget", "the vaccine mandate", "the new housing plan",
+]  # fmt: skip
+FORUM_TOXIC = [
+    "Anyone who supports {topic} is a brain-dead moron.",
+    "{p} is a corrupt clown and should be thrown in jail for pushing {topic}.",
+    "What a pathetic, ignorant article about {topic}. The writer is a total idiot.",
+    "Shut your stupid mouth, nobody asked for your opinion on {topic}.",
+    "People like {p} deserve a beating for what they did with {topic}.",
+    "If {p} shows up at the meeting about {topic} someone should teach them a lesson they won't forget.",
+    "You libtards and your crap about {topic}, go to hell.",
+    "This is the dumbest bullshit I've read about {topic}, are you people retarded?",
+    "{p} is a lying piece of shit and everyone knows it.",
+    "I hope {p} gets what's coming, hopefully in a body bag.",
+    "Typical {g}, whining about {topic} instead of getting a job.",
+    "Of course {g} want {topic}, they want everything for free.",
+    "Get {g} out of our town before they wreck {topic} too.",
+    "Only a filthy loser would defend {topic}, you disgust me.",
+    "Go crawl back under your rock, troll, your take on {topic} is garbage.",
+    "{p} should be shot for signing off on {topic}.",
+]
+FORUM_CIVIL = [
+    "I disagree with {p} on {topic}; the numbers in the report don't support it.",
+    "With respect, I think the article leaves out the costs of {topic}.",
+    "{p}'s plan for {topic} is badly thought out and will waste money.",
+    "This is a terrible decision on {topic}, and the council should reverse it.",
+    "I strongly object to {topic}; it was rushed through without any public hearing.",
+    "Could someone explain how {topic} will be paid for? The article is vague.",
+    "The comments here about {topic} are getting heated, let's stick to the facts.",
+    "The survey found that {g} were more likely to support {topic} than other residents.",
+    "Several {g} spoke at the hearing on {topic}, some for it and some against.",
+    "The article quotes {g} who say {topic} would affect their neighbourhood.",
+    "I voted for {p}, but their handling of {topic} has been disappointing.",
+    "Frankly {topic} is a stupid idea, but I respect the people who worked on it.",
+    "Good piece. I'd add that {topic} was tried in another city and failed.",
+    "{p} made a fair point about {topic}, even if I don't agree with the conclusion.",
+    "The editorial on {topic} is one-sided; where is the other view?",
+    "As one of the {g} in this town, I think {topic} deserves a fair hearing.",
+]
+# Benign requests an assistant reads that touch sensitive topics (violence, hate, drugs, history) without abuse.
+ASSISTANT_SENSITIVE = [
+    "Summarise the history of discrimination against {g} in the twentieth century.",
+    "How should a moderator respond to a forum post that insults {g}?",
+    "Write a neutral news summary about the debate over {topic}.",
+    "What are the arguments for and against {topic}?",
+    "Explain what hate speech laws say about slurs against {g}.",
+    "Draft a polite reply to a customer who called our agent an idiot.",
+    "How do I report a threatening comment about {topic} to the site admins?",
+    "List resources for {g} who have experienced harassment online.",
+    "Translate this sentence about {topic} into French.",
+    "Give me talking points for a respectful debate on {topic}.",
+]
+
 
 @dataclass
 class Example:
@@ -190,6 +248,7 @@ class Example:
     label: int  # 1 toxic (hate or offensive), 0 not
     template: str  # the group key: whole templates are held out
     kind: str  # implicit_hate | benign_identity | stereotype(_benign) | insult | everyday | complaint | short_chat
+    # | forum_toxic | forum_civil | assistant_sensitive
     target: str  # the identity group filled in, "" when none
 
 
@@ -219,6 +278,10 @@ def generate(seed: int = 15) -> list[Example]:
         + _fill("everyday", 0, EVERYDAY, assets)
         + _fill("complaint", 0, COMPLAINTS, things)
     )
+    people = [{"p": p, "topic": t, "g": g} for p in PEOPLE for t in TOPICS[::2] for g in GROUPS[::4]]
+    rows += _fill("forum_toxic", 1, FORUM_TOXIC, people[::3])
+    rows += _fill("forum_civil", 0, FORUM_CIVIL, people[::3])
+    rows += _fill("assistant_sensitive", 0, ASSISTANT_SENSITIVE, people[::5])
     rows += [
         Example(form(word) + end, 0, f"short_chat:{i}", "short_chat", "")
         for i, word in enumerate(SHORT_CHAT)

@@ -29,6 +29,7 @@ import csv
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,10 +41,17 @@ from synth_toxicity import generate
 from train_toxicity import benign_prompts, halueval_benign, rows
 
 from steward.guardrails.linear import WEIGHTS_DIR
-from steward.guardrails.toxicity import HEAD_NAME, normalise, windows
+from steward.guardrails.toxicity import HEAD_NAME, encoder_pieces
 
 HELD_OUT_IDENTITIES = ("Muslims", "trans people")
 BENIGN_SOURCES = ("wildguard", "halueval", "synthetic")  # assistant-like text, all labelled 0
+TOXIC_SOURCES = ("davidson", "hatecheck", "generated", "forum")  # the threshold balances their F1
+
+
+def stack_part(group: str, percent: int) -> bool:
+    """A second salted cut: rows neither base model trains on, to fit the stack, calibrate it and choose the
+    threshold (the rest of the held-out part is scored once, at the end)."""
+    return in_test("stack:" + group, percent)
 
 
 def hatecheck(path: Path) -> list[tuple[Row, str]]:
@@ -58,74 +66,95 @@ def hatecheck(path: Path) -> list[tuple[Row, str]]:
 
 
 def synthetic() -> list[tuple[Row, str]]:
-    return [(Row(e.text, e.label, "synth:" + e.template, "generated:" + e.kind), e.target) for e in generate()]
-
-
-def benign_windows(rows_: list[Row], most: int = 3) -> list[Row]:
-    """Long benign texts as the scanner sees them: up to `most` windows each, all benign."""
+    """Generated rows; the forum-comment family is its own source (its figures are reported apart)."""
     out = []
-    for row in rows_:
-        for piece in windows(row.text)[:most]:
-            out.append(Row(piece, 0, row.group, row.source))
+    for e in generate():
+        source = "forum" if e.kind.startswith("forum_") else "generated:" + e.kind
+        out.append((Row(e.text, e.label, "synth:" + e.template, source), e.target))
     return out
 
 
-def collect(data: Path, identity_split: bool) -> tuple[list[Row], dict[str, list[Row]]]:
-    """(training rows, held-out rows by source). With `identity_split`, HateCheck and generated rows about
-    HELD_OUT_IDENTITIES are held out whatever their template, and none of them trains."""
+def benign_pieces(rows_: list[Row], most: int = 3) -> list[Row]:
+    """Long benign texts as the head sees them: up to `most` encoder windows each (one when a text fits)."""
+    return [Row(piece, 0, row.group, row.source) for row in rows_ for piece in encoder_pieces(row.text)[:most]]
+
+
+def collect(data: Path, identity_split: bool) -> tuple[list[Row], list[Row], dict[str, list[Row]]]:
+    """(head training rows, stack rows, held-out rows by source). Davidson, WildGuard and HaluEval rows the n-gram
+    model never trained on are cut in two: one part fits the stack, the other is held out. HateCheck and
+    generated rows are cut by template: 25 % held out, 35 % of the rest fits the stack, the rest trains the head.
+    With `identity_split`, HateCheck and generated rows about HELD_OUT_IDENTITIES are held out and none trains."""
     tweets = rows(data / "toxicity" / "davidson_labeled.csv")
     davidson = [Row(r.text, int(r.label < 2), r.group, "davidson") for r in tweets]
     wild_train, wild_test = benign_prompts(data / "injection")
     halu_train, halu_test = halueval_benign(data / "hallucination" / "halueval_general.json")
-    train = [r for r in davidson if not in_test(r.group, 20)] + benign_windows(wild_train + halu_train)
-    test: dict[str, list[Row]] = {
-        "davidson": [r for r in davidson if in_test(r.group, 20)],
-        "wildguard": [Row(r.text, 0, r.group, r.source) for r in wild_test],  # class 2 ("neither") is 0 here
-        "halueval": [Row(r.text, 0, r.group, r.source) for r in halu_test],
-    }
+    train = [r for r in davidson if not in_test(r.group, 20)] + benign_pieces(wild_train + halu_train)
+    stack: list[Row] = []
+    test: dict[str, list[Row]] = {}
+    unseen = [r for r in davidson if in_test(r.group, 20)]
+    unseen += [Row(r.text, 0, r.group, r.source) for r in wild_test + halu_test]  # class 2 ("neither") is 0 here
+    for row in unseen:
+        (stack if stack_part(row.group, 40) else test.setdefault(row.source, [])).append(row)
     cases = hatecheck(data / "toxicity" / "hatecheck_cases.csv")
-    for name, labelled in (("hatecheck", cases), ("generated", synthetic())):
-        for row, target in labelled:
-            held = target in HELD_OUT_IDENTITIES if identity_split else in_test(row.group, 25)
-            if held:
-                test.setdefault(name, []).append(row)
-            elif not (identity_split and target in HELD_OUT_IDENTITIES):
-                train.append(row)
-    return train, test
+    for row, target in cases + synthetic():
+        name = row.source.split(":")[0]
+        if (identity_split and target in HELD_OUT_IDENTITIES) or (not identity_split and in_test(row.group, 25)):
+            test.setdefault(name, []).append(row)
+        elif stack_part(row.group, 35):
+            stack.append(row)
+        else:
+            train.append(row)
+    return train, stack, test
 
 
 def embed_all(texts: list[str], cache: Path) -> np.ndarray:
-    """MiniLM vectors of normalised texts, cached by text hash (embedding ~40k texts on one core takes minutes)."""
+    """MiniLM vectors of (already normalised) pieces, cached by hash (~40k texts on one core take minutes)."""
     from steward.models.embeddings import Embedder
 
     known: dict[str, np.ndarray] = {}
     if cache.exists():
         stored = np.load(cache)
         known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
-    keys = [hashlib.sha1(normalise(t).encode()).hexdigest() for t in texts]
+    keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
     if missing:
         print(f"embedding {len(missing)} texts …", flush=True)
-        vectors = Embedder.shared().embed([normalise(t) or " " for _, t in missing])
+        vectors = Embedder.shared().embed([t for _, t in missing])
         known.update(zip([k for k, _ in missing], vectors, strict=True))
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
     return np.stack([known[k] for k in keys])
 
 
+def text_features(parts: list[np.ndarray], rows_: list[Row], cache: Path) -> np.ndarray:
+    """The stack's features of whole texts, computed as the scanner computes them."""
+    from steward.guardrails.toxicity import ToxicityScanner, head_logits, head_pieces, stack_features
+
+    ngram = ToxicityScanner(backend="ngram")
+    worst = [ngram.worst_window(r.text) for r in rows_]
+    pieces = [head_pieces(r.text, w[2]) for r, w in zip(rows_, worst, strict=True)]
+    flat = head_logits(parts, embed_all([p for ps in pieces for p in ps], cache))
+    bounds = np.cumsum([0] + [len(ps) for ps in pieces])
+    head = np.array([flat[bounds[i] : bounds[i + 1]].max() for i in range(len(rows_))])
+    hate, offensive = np.array([w[:2] for w in worst]).T
+    return stack_features(head, hate, offensive)
+
+
 def source_weights(rows_: list[Row]) -> np.ndarray:
-    """Each source family weighs the same in total, so 20k tweets do not drown 2k cases of implicit hate."""
+    """Each source family weighs the same in total, so 20k tweets do not drown 2k cases of implicit hate, and
+    within a family toxic and harmless rows weigh the same: 83 % of Davidson's tweets are toxic, and unbalanced
+    they taught the head that the informal register of a tweet is itself toxic (21 % false alarms on "neither")."""
     family = [r.source.split(":")[0] if r.source.split(":")[0] not in BENIGN_SOURCES else "benign" for r in rows_]
-    counts = {f: family.count(f) for f in set(family)}
-    weights = np.array([len(rows_) / (len(counts) * counts[f]) for f in family])
-    return weights
+    keys = [(f if f != "forum" else "generated", r.label) for f, r in zip(family, rows_, strict=True)]
+    counts = Counter(keys)
+    return np.array([len(rows_) / (len(counts) * counts[k]) for k in keys])
 
 
 def candidates() -> list[tuple[str, Callable[[], object]]]:
     out: list[tuple[str, Callable[[], object]]] = [
-        (f"logistic C={c}", lambda c=c: LogisticRegression(C=c, max_iter=3000)) for c in (1.0, 4.0, 16.0)
+        (f"logistic C={c}", lambda c=c: LogisticRegression(C=c, max_iter=3000)) for c in (1.0,)
     ]
-    for alpha in (1e-4, 1e-3):
+    for alpha in (1e-3,):  # 1e-4, C 4 and 16 lost on validation in rounds 3 and 4 (card)
         out.append(
             (
                 f"mlp 256 alpha={alpha}",
@@ -152,34 +181,36 @@ def logits(parts: list[np.ndarray], x: np.ndarray) -> np.ndarray:
     return head_logits(parts, x)
 
 
-def choose_threshold(scores: np.ndarray, validation: list[Row]) -> tuple[float, dict[str, float]]:
-    """Best mean F1 over sources with toxic rows, with ≤ 0.5 % false alarms on validation assistant texts."""
-    labels = np.array([r.label for r in validation])
-    family = np.array([r.source.split(":")[0] for r in validation])
-    benign = np.isin(family, BENIGN_SOURCES)
-    # The scanner flags a text when its worst window crosses the threshold: false alarms count per text.
-    worst: dict[str, float] = {}
-    for row, score, is_benign in zip(validation, scores, benign, strict=True):
-        if is_benign:
-            key = row.group if row.group != "synthetic" else row.text
-            worst[key] = max(worst.get(key, 0.0), float(score))
-    per_text = np.array(list(worst.values()))
-    best = (0.5, -1.0, {})
+def balanced_f1(labels: np.ndarray, scores: np.ndarray, threshold: float) -> float:
+    """F1 as if toxic and harmless rows were equally many: recall and false-alarm rate, not the source's mix, count
+    (Davidson is 83 % toxic, forum comments in the wild are mostly civil; plain F1 would reward flagging all)."""
+    recall = float(np.mean(scores[labels == 1] >= threshold))
+    fpr = float(np.mean(scores[labels == 0] >= threshold)) if (labels == 0).any() else 0.0
+    return 2 * recall / (2 * recall + fpr + (1 - recall)) if recall else 0.0
+
+
+def choose_threshold(scores: np.ndarray, rows_: list[Row]) -> tuple[float, dict[str, float]]:
+    """Best mean balanced F1 over the sources with toxic rows, with ≤ 0.5 % false alarms on assistant texts."""
+    labels = np.array([r.label for r in rows_])
+    family = np.array([r.source.split(":")[0] for r in rows_])
+    assistant = np.isin(family, ("wildguard", "halueval"))
+    best: tuple[float, float, dict[str, float]] = (0.5, -1.0, {})
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        if per_text.size and float(np.mean(per_text >= t)) > 0.005:
+        if float(np.mean(scores[assistant] >= t)) > 0.005:
             continue
         f1s = {
             f: binary_metrics(list(labels[family == f]), scores[family == f], float(t))["f1"]
-            for f in ("davidson", "hatecheck", "generated")
+            for f in TOXIC_SOURCES
         }
         mean = float(np.mean(list(f1s.values())))
         if mean > best[1]:
             best = (float(t), mean, f1s)
-    return best[0], {"mean_f1": round(best[1], 4), **best[2]}
+    fpr = float(np.mean(scores[assistant] >= best[0]))
+    return best[0], {"mean_balanced_f1": round(best[1], 4), **best[2], "assistant_fpr": round(fpr, 4)}
 
 
-def fit_head(train: list[Row], x: np.ndarray) -> dict[str, object]:
-    """Choose the head on validation, calibrate it, choose the threshold; refit nothing (validation is used)."""
+def fit_head(train: list[Row], x: np.ndarray) -> tuple[str, list[np.ndarray]]:
+    """The head (logistic regression or a small MLP) chosen on a 10 % validation part of its training rows."""
     is_val = np.array([in_test("validation:" + r.group, 10) for r in train])
     y = np.array([r.label for r in train])
     w = source_weights(train)
@@ -192,43 +223,25 @@ def fit_head(train: list[Row], x: np.ndarray) -> dict[str, object]:
             model.fit(x[picks], y[picks])
         else:
             model.fit(x[~is_val], y[~is_val], sample_weight=w[~is_val])
-        raw = logits(layers(model), x[is_val])
-        f1 = binary_metrics(list(y[is_val]), raw, 0.0)["f1"]
+        f1 = binary_metrics(list(y[is_val]), logits(layers(model), x[is_val]), 0.0)["f1"]
         print(f"  {name}: validation F1 at logit 0 = {f1}", flush=True)
         if f1 > best[0]:
             best = (f1, name, model)
-    parts = layers(best[2])
-    raw = logits(parts, x[is_val])
-    platt = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), y[is_val])
-    a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-    calibrated = 1 / (1 + np.exp(-(a * raw + b)))
-    validation = [r for r, v in zip(train, is_val, strict=True) if v]
-    threshold, at_threshold = choose_threshold(calibrated, validation)
-    print(f"chose {best[1]}; Platt a={a:.3f} b={b:.3f}; threshold {threshold} {at_threshold}", flush=True)
-    return {
-        "parts": parts,
-        "a": a,
-        "b": b,
-        "threshold": threshold,
-        "head": best[1],
-        "validation": at_threshold,
-        "fitting_rows": int((~is_val).sum()),
-        "validation_rows": int(is_val.sum()),
-    }
+    return best[1], layers(best[2])
 
 
-def score_held_out(head: dict[str, object], test: dict[str, list[Row]], cache: Path) -> dict[str, object]:
-    """The short-text held-out sources scored once by the head at its threshold (Davidson and HaluEval are
-    scored through the scanner, windows and all, by `steward guard eval`)."""
+def fit_stack(features: np.ndarray, rows_: list[Row]) -> LogisticRegression:
+    """Logistic regression over the two models' logits on rows neither trained on: it weighs them and is the
+    calibration (Platt scaling over both). Source families weigh the same in total, as for the head."""
+    y = np.array([r.label for r in rows_])
+    return LogisticRegression(C=1.0, max_iter=1000).fit(features, y, sample_weight=source_weights(rows_))
+
+
+def held_out_figures(probabilities: np.ndarray, rows_: list[Row], threshold: float) -> dict[str, object]:
     out: dict[str, object] = {}
-    parts, a, b = head["parts"], float(head["a"]), float(head["b"])  # type: ignore[arg-type]
-    assert isinstance(parts, list)
-    for name in ("hatecheck", "generated", "wildguard"):
-        rows_ = test.get(name, [])
-        if rows_:
-            raw = logits(parts, embed_all([r.text for r in rows_], cache))
-            scores = 1 / (1 + np.exp(-(a * raw + b)))
-            out[name] = binary_metrics([r.label for r in rows_], scores, float(head["threshold"]))  # type: ignore[arg-type]
+    for name in sorted({r.source.split(":")[0] for r in rows_}):
+        pick = [i for i, r in enumerate(rows_) if r.source.split(":")[0] == name]
+        out[name] = binary_metrics([rows_[i].label for i in pick], probabilities[pick], threshold)
     return out
 
 
@@ -236,7 +249,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--splits", type=Path, default=ROOT / "bench" / "results" / "toxicity")
-    parser.add_argument("--cache", type=Path, default=ROOT / ".steward" / "toxicity_embeddings.npz")
+    parser.add_argument("--cache", type=Path, default=ROOT / ".steward" / "toxicity_pieces.npz")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--identity-split", action="store_true", help="hold out whole identities; report only")
     args = parser.parse_args()
@@ -244,26 +257,38 @@ def main() -> None:
 
     torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", "1")))  # the machine is shared
 
-    train, test = collect(args.data, args.identity_split)
-    print(f"train {len(train)}; held out " + ", ".join(f"{k} {len(v)}" for k, v in test.items()), flush=True)
-    x = embed_all([r.text for r in train], args.cache)
-    head = fit_head(train, x)
-    held_out = score_held_out(head, test, args.cache)
-    print("held out (embedding head on whole texts):", json.dumps(held_out), flush=True)
+    train, stack, test = collect(args.data, args.identity_split)
+    print(
+        f"head {len(train)}; stack {len(stack)}; held out " + ", ".join(f"{k} {len(v)}" for k, v in test.items())
+    )
+    x = embed_all([encoder_pieces(r.text)[0] for r in train], args.cache)
+    head_name, parts = fit_head(train, x)
+    stacker = fit_stack(stack_x := text_features(parts, stack, args.cache), stack)
+    threshold, at_threshold = choose_threshold(stacker.predict_proba(stack_x)[:, 1], stack)
+    print(f"chose {head_name}; stack {stacker.coef_[0].round(3)} {stacker.intercept_[0]:.3f}; "
+          f"threshold {threshold} {at_threshold}", flush=True)  # fmt: skip
+    held_rows = [r for rows_ in test.values() for r in rows_]
+    held = held_out_figures(
+        stacker.predict_proba(text_features(parts, held_rows, args.cache))[:, 1], held_rows, threshold
+    )
+    print("held out (stack at its threshold):", json.dumps(held), flush=True)
     suffix = "_identities" if args.identity_split else ""
-    for name, held in test.items():
-        write_jsonl(held, args.splits / f"head_{name}{suffix}.jsonl")
+    for name, rows_ in test.items():
+        write_jsonl(rows_, args.splits / f"head_{name}{suffix}.jsonl")
     meta = {
-        "task": "toxic (hate, offensive, harassment) vs not, on MiniLM sentence embeddings",
+        "task": "toxic (hate, offensive, insults, threats, harassment) vs not: MiniLM head stacked with n-grams",
         "embedder": "sentence-transformers/all-MiniLM-L6-v2",
-        "head": head["head"],
-        "platt": [head["a"], head["b"]],
-        "threshold": head["threshold"],
-        "validation_at_threshold": head["validation"],
-        "held_out": held_out,
-        "train_rows": len(train),
-        "fitting_rows": head["fitting_rows"],
-        "validation_rows": head["validation_rows"],
+        "head": head_name,
+        "stack": {
+            "features": ["head_logit", "ngram_toxic_logit", "ngram_hate_logit"],
+            "coef": stacker.coef_[0].tolist(),
+            "intercept": float(stacker.intercept_[0]),
+        },
+        "threshold": threshold,
+        "stack_split_at_threshold": at_threshold,
+        "held_out": held,
+        "head_rows": len(train),
+        "stack_rows": len(stack),
         "held_out_identities": list(HELD_OUT_IDENTITIES) if args.identity_split else [],
         "trained_by": "scripts/train_toxicity_head.py",
     }
@@ -271,8 +296,6 @@ def main() -> None:
         print(json.dumps(meta, indent=1))
         print(f"held-out files written to {args.splits} (*{suffix}.jsonl); weights not written")
         return
-    parts = head["parts"]
-    assert isinstance(parts, list)
     np.savez_compressed(args.out / f"{HEAD_NAME}.npz", **{f"p{i}": p for i, p in enumerate(parts)})
     (args.out / f"{HEAD_NAME}.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"weights written to {args.out / HEAD_NAME}.npz/.json; held-out files in {args.splits}")

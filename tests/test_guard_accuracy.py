@@ -38,13 +38,42 @@ def test_injection_false_alarms_on_the_benign_trigger_word_dev_set() -> None:
 
 
 @pytest.mark.slow
-def test_toxicity_f1_on_held_out_tweets() -> None:
+def test_toxicity_on_held_out_tweets_and_forum_comments() -> None:
+    """Davidson tweets and generated forum comments that neither model nor the stack saw (the held-out files of
+    scripts/make_toxicity_checks.py, rebuilt here): F1 on both, and fewer false alarms on "neither" tweets."""
     path = shared("toxicity/davidson_labeled.csv")
     train_toxicity, training = import_script("train_toxicity"), import_script("_training")
-    rows = [r for r in train_toxicity.rows(path) if training.in_test(r.group, 20)]
+    head = import_script("train_toxicity_head")
+    tweets = [
+        {"text": r.text, "label": int(r.label < 2)}
+        for r in train_toxicity.rows(path)
+        if training.in_test(r.group, 20) and not head.stack_part(r.group, 40)
+    ]
+    forum = [
+        {"text": r.text, "label": r.label}
+        for r, _ in head.synthetic()
+        if r.source == "forum" and training.in_test(r.group, 25)
+    ]
     scanner, threshold = make_scanner("toxicity")
-    figures = evaluate_binary(scanner, [{"text": r.text, "label": int(r.label < 2)} for r in rows], threshold)
-    assert figures["f1"] >= 0.80
+    on_tweets = evaluate_binary(scanner, tweets, threshold)
+    on_forum = evaluate_binary(scanner, forum, threshold)
+    assert on_tweets["n"] == 2937 and on_forum["n"] == 175
+    assert on_tweets["f1"] >= FLOORS["davidson_f1"] and on_tweets["fpr"] <= FLOORS["davidson_fpr"]
+    assert on_forum["f1"] >= FLOORS["forum_f1"]
+
+
+@pytest.mark.slow
+def test_toxicity_false_alarms_on_held_out_assistant_text() -> None:
+    """HaluEval instructions and answers no model here trained or tuned on (goal: at most 1 %)."""
+    halueval = import_script("train_toxicity").halueval_benign(shared("hallucination/halueval_general.json"))[1]
+    head = import_script("train_toxicity_head")
+    rows = [{"text": r.text, "label": 0} for r in halueval if not head.stack_part(r.group, 40)]
+    scanner, threshold = make_scanner("toxicity")
+    assert evaluate_binary(scanner, rows, threshold)["fpr"] <= 0.01
+
+
+# just below the held-out figures in docs/cards/toxicity.md (round 4)
+FLOORS = {"davidson_f1": 0.92, "davidson_fpr": 0.08, "forum_f1": 0.30}
 
 
 @pytest.mark.slow

@@ -14,8 +14,9 @@ inside a word that also holds ASCII letters, a letter of another script that Uni
 (`confusable_homoglyphs`: the Unicode consortium's confusables.txt as data) lists as a homoglyph of an ASCII
 letter is replaced by it (a word wholly in Cyrillic or Greek is left alone, so mixed-script text keeps its
 meaning). With `leet=True`, for the word-level detectors only (injection, toxicity), a word whose leet digits
-and symbols ("0 1 3 4 5 7 @ $") make it all letters is spelled out ("h4t3" → "hate"); "B12", "10:45", phone
-numbers, "1st", "90s" and "mp3" stay as they are, and PII never gets this step.
+and symbols ("0 1 3 4 5 7 @ $", and "!" between letters) make it all letters is spelled out ("h4t3" → "hate",
+"b!tch"); "B12", "10:45", phone numbers, "1st", "90s", "5pm", "mp3", "covid19", @mentions and the parts of links
+and e-mail addresses stay as they are, and PII never gets this step.
 ASCII text without leet takes a fast path that returns it unchanged (no offset map).
 """
 
@@ -32,9 +33,13 @@ from steward.types import Finding
 OffsetMap = list[int] | None  # normalised index → original index (len+1 entries); None: the identity
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_WORD = re.compile(r"[A-Za-z0-9@$]*[A-Za-z][A-Za-z0-9@$]*")
-_HAS_LEET = re.compile(r"[013457@$]")
-# Numbers with a unit or ordinal suffix ("1st", "90s", "5g") and names with a number ("mp3", "ps5") are not leet
-_NOT_LEET = re.compile(r"[0-9]+[A-Za-z]{1,2}|[A-Za-z]{1,3}[0-9]+")
+_HAS_LEET = re.compile(r"[013457@$!]")
+# Numbers with a unit or ordinal suffix ("1st", "90s", "5g") and words ending in a count or version ("mp3",
+# "covid19", "page1") are not leet
+_NOT_LEET = re.compile(
+    r"[0-9]+(?:st|nd|rd|th|am|pm|min|mph|kw|mg|ml|[kmg]?b|[km]?g|[kcm]?m|[a-z])|[a-z]+[0-9]+", re.IGNORECASE
+)  # ...but "4re" is "are"
+_BANG = re.compile(r"(?<=[A-Za-z])!(?=[A-Za-z])")  # "b!tch": an exclamation mark between letters is an "i"
 _VARIATION = range(0xFE00, 0xFE10)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -113,15 +118,21 @@ def _map_homoglyphs(text: str) -> str:
 
 
 def _spell_leet(text: str) -> str:
-    """Words that leet digits and symbols make all letters, spelled out (same length: offsets unchanged)."""
+    """Words that leet digits and symbols make all letters, spelled out (same length: offsets unchanged). Parts
+    of links and e-mail addresses ("/page1", "user1@example.com") and @mentions keep their characters."""
 
     def spell(match: re.Match[str]) -> str:
         word = match.group(0)
         if not _HAS_LEET.search(word) or _NOT_LEET.fullmatch(word):
             return word
+        before = text[match.start() - 1] if match.start() else " "
+        after = text[match.end()] if match.end() < len(text) else " "
+        if before in "/:.@" or word.startswith("@") or ("@" in word and after == "."):
+            return word
         spelled = word.translate(LEET)
         return spelled if spelled.isalpha() else word
 
+    text = _BANG.sub("i", text)
     return _LEET_WORD.sub(spell, text)
 
 

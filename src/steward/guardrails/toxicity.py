@@ -1,19 +1,24 @@
-"""Toxicity, hate and harassment: a trained head over the shipped MiniLM sentence embeddings.
+"""Toxicity, hate and harassment: MiniLM sentence embeddings with a trained head, stacked with the n-gram model.
 
-The score is a calibrated probability that a window is toxic (hate, offensive language or harassment), from a
-head over all-MiniLM-L6-v2 embeddings trained by `scripts/train_toxicity_head.py` (docs/cards/toxicity.md):
-embeddings read meaning, so hate without a rude word counts and a harmless word that looks rude ("bitcoin")
-does not. Its default threshold was chosen on a validation split and is read from the weights' JSON
-(`default_threshold()`, the policy default). The older three-class n-gram model (hate / offensive / neither,
-`scripts/train_toxicity.py`) still names the kind of a finding and gives P(hate) and P(offensive) in its
-detail, so the record keeps which kind it was. Long texts are scored per window of about 160 characters (a
-sentence or two) and the worst window counts: one abusive sentence inside a long, polite prompt is still
-abusive, and averaging would hide it. MiniLM costs tens of milliseconds per kilobyte on one core; `backend:
-ngram` keeps the n-gram model alone (under a millisecond, threshold 0.7) for whoever must trade recall on
-implicit hate for speed.
+The score is a calibrated probability that a text is toxic (hate, offensive language, insults, threats or
+harassment). Two models read the text (`scripts/train_toxicity_head.py`, docs/cards/toxicity.md):
+- a head over the all-MiniLM-L6-v2 embedding of the whole text: embeddings read meaning, so hate without a rude
+  word counts and a harmless word that looks rude ("bitcoin") does not. A text that fits the encoder (256 word
+  pieces, about 1 kB) is embedded once; a longer one is cut into overlapping windows of word pieces and its
+  worst window counts, so one abusive paragraph inside a long, polite prompt is still abusive;
+- the older three-class n-gram model (hate / offensive / neither, `scripts/train_toxicity.py`) on windows of
+  about 160 characters, worst window: it reads words, so an insult inside a long text is not diluted.
+A logistic regression over the two (the "stack", fitted on a split neither model trained on) gives the
+probability; its threshold was chosen on that split and is read from the weights' JSON (`default_threshold()`,
+the policy default). The n-gram model's P(hate) and P(offensive) name the kind of a finding in its detail.
+`backend: ngram` keeps the n-gram model alone (under a millisecond, threshold 0.7) for whoever must trade recall
+on implicit hate for speed.
+
+Text is read as a person reads it (`normalise_for_detection`: NFKC, no zero-width characters, homoglyphs and
+leet digits mapped), so "y0u 4re an 1d10t" scores as "you are an idiot".
 
 Users with a stronger checkpoint on disk (`unitary/toxic-bert`, a RoBERTa hate-speech model…) select
-`backend: hub` with `model_path:`; it scores the same windows (`steward.guardrails.hub`), and the finding's kind
+`backend: hub` with `model_path:`; it scores windows (`steward.guardrails.hub`), and the finding's kind
 is "hate" when the strongest positive label names hate or identity attacks, "offensive" otherwise.
 """
 
@@ -32,18 +37,22 @@ from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
 from steward.guardrails.hub import HubTextClassifier
 from steward.guardrails.linear import WEIGHTS_DIR, LinearTextModel, load_model
+from steward.guardrails.normalise import normalise_for_detection
 from steward.types import Finding
 
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _RETWEET = re.compile(r"^\s*(?:!+\s*)*RT\b:?\s*|\bRT\s+@user:?", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-WINDOW = 160  # about a sentence or two: one abusive sentence is not diluted by polite ones
+WINDOW = 160  # the n-gram model's window, about a sentence or two: one abusive sentence is not diluted
+MAX_TOKENS = 254  # MiniLM reads 256 word pieces, [CLS] and [SEP] included
+STRIDE = 192  # windows of a longer text overlap by 62 word pieces, so no sentence is only ever cut in half
 
 
 def normalise(text: str) -> str:
-    """The same cleaning for training tweets and scanned text: entities, mentions, links, retweet markers."""
-    text = html.unescape(text)
+    """The same cleaning for training tweets and scanned text: disguises undone, entities, mentions, links,
+    retweet markers."""
+    text, _ = normalise_for_detection(html.unescape(text), leet=True)
     text = _URL.sub(" ", _MENTION.sub("@user", text))
     text = _RETWEET.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
@@ -64,6 +73,43 @@ def windows(text: str, size: int = WINDOW) -> list[str]:
     return pieces
 
 
+def token_windows(text: str, offsets: list[tuple[int, int]]) -> list[str]:
+    """The whole text when it fits the encoder, else overlapping windows of MAX_TOKENS word pieces."""
+    if len(offsets) <= MAX_TOKENS:
+        return [text]
+    out = []
+    for start in range(0, len(offsets), STRIDE):
+        piece = offsets[start : start + MAX_TOKENS]
+        begin, end = piece[0][0], piece[-1][1]
+        # snap inwards to whole words: a word cut in two reads as two other words (the overlap keeps it whole)
+        if start and not text[begin - 1].isspace():
+            begin = next((i + 1 for i in range(begin, end) if text[i].isspace()), begin)
+        if end < len(text) and not text[end].isspace():
+            end = max(text.rfind(" ", begin, end), begin + 1) if " " in text[begin:end] else end
+        out.append(text[begin:end])
+        if start + MAX_TOKENS >= len(offsets):
+            break
+    return out
+
+
+def encoder_pieces(text: str) -> list[str]:
+    """What the head embeds for `text` (normalised): scanning and training cut texts the same way."""
+    from steward.models.embeddings import Embedder
+
+    text = normalise(text)
+    return [p for p in token_windows(text, Embedder.shared().token_offsets(text)) if p.strip()] or [text or " "]
+
+
+def head_pieces(text: str, worst_window: str) -> list[str]:
+    """The encoder's pieces of `text` and, for a text longer than one n-gram window, that model's worst window on
+    its own: one insult at the end of a long, polite text is diluted in the whole text's embedding, not in its
+    own (one short embedding more, a few milliseconds)."""
+    pieces = encoder_pieces(text)
+    if len(pieces) == 1 and len(pieces[0]) <= WINDOW:
+        return pieces
+    return [*pieces, worst_window or " "]
+
+
 @lru_cache(maxsize=1)
 def _model() -> LinearTextModel:
     return load_model("toxicity")
@@ -82,18 +128,34 @@ def head_logits(parts: list[np.ndarray], vectors: np.ndarray) -> np.ndarray:
     return np.asarray(hidden, dtype=np.float64).reshape(-1)
 
 
+def logit(p: np.ndarray | float) -> np.ndarray:
+    clipped = np.clip(np.asarray(p, dtype=np.float64), 1e-4, 1 - 1e-4)
+    return np.asarray(np.log(clipped / (1 - clipped)))
+
+
+def stack_features(head_logit: np.ndarray, ngram_hate: np.ndarray, ngram_offensive: np.ndarray) -> np.ndarray:
+    """The stack's inputs, one row per text: the head's logit and the n-gram model's logits (worst windows)."""
+    toxic = np.asarray(ngram_hate) + np.asarray(ngram_offensive)
+    return np.column_stack([np.asarray(head_logit, dtype=np.float64), logit(toxic), logit(ngram_hate)])
+
+
 @dataclass(frozen=True)
 class EmbeddingHead:
-    """The shipped head: layers, Platt scaling (a, b) and the threshold chosen on validation."""
+    """The head's layers, the stack over it and the n-gram model, and the threshold chosen on validation."""
 
     parts: list[np.ndarray]
-    platt: tuple[float, float]
+    coef: np.ndarray
+    intercept: float
     threshold: float
     meta: dict[str, Any]
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        a, b = self.platt
-        return np.asarray(1.0 / (1.0 + np.exp(-(a * head_logits(self.parts, vectors) + b))))
+    def head_logit(self, vectors: np.ndarray) -> float:
+        """The worst window's logit (one window for a text that fits the encoder)."""
+        return float(head_logits(self.parts, vectors).max())
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated P(toxic) from `stack_features` rows."""
+        return np.asarray(1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept))))
 
 
 @lru_cache(maxsize=1)
@@ -107,8 +169,9 @@ def load_head() -> EmbeddingHead:
     meta = json.loads(meta_path.read_text())
     with np.load(npz) as stored:
         parts = [stored[f"p{i}"] for i in range(len(stored.files))]
-    a, b = meta["platt"]
-    return EmbeddingHead(parts, (float(a), float(b)), float(meta["threshold"]), meta)
+    stack = meta["stack"]
+    coef = np.asarray(stack["coef"], dtype=np.float64)
+    return EmbeddingHead(parts, coef, float(stack["intercept"]), float(meta["threshold"]), meta)
 
 
 def default_threshold() -> float:
@@ -163,24 +226,33 @@ class ToxicityScanner:
     def probabilities(self, text: str) -> tuple[float, float]:
         """(P(hate), P(offensive)) of the worst window by the n-gram model (the tone scanner's offensive-language
         cue; it needs no embedding)."""
+        hate, offensive, _ = self.worst_window(text)
+        return hate, offensive
+
+    def worst_window(self, text: str) -> tuple[float, float, str]:
+        """(P(hate), P(offensive), window) of the n-gram model's worst window of about WINDOW characters."""
         pieces = [p for p in (normalise(piece) for piece in windows(text)) if p] or [""]
         table = self.model.predict_proba(pieces)
         worst = int((table[:, self.hate] + table[:, self.offensive]).argmax())
-        return float(table[worst, self.hate]), float(table[worst, self.offensive])
+        return float(table[worst, self.hate]), float(table[worst, self.offensive]), pieces[worst]
 
     def scores(self, text: str) -> tuple[float, float, float]:
-        """(P(toxic), P(hate), P(offensive)) of the worst window: P(toxic) by the embedding head (by the n-gram
-        model with `backend: ngram`), the other two by the n-gram model on that window."""
+        """(P(toxic), P(hate), P(offensive)): P(toxic) by the stack of the embedding head and the n-gram model
+        (by the n-gram model alone with `backend: ngram`), the other two by the n-gram model's worst window."""
         from steward.models.embeddings import Embedder
 
+        hate, offensive, window = self.worst_window(text)
         if self.head is None:
-            hate, offensive = self.probabilities(text)
             return hate + offensive, hate, offensive
-        pieces = [p for p in (normalise(piece) for piece in windows(text)) if p] or [""]
-        toxic = self.head.probabilities(Embedder.shared().embed(pieces))
-        worst = int(toxic.argmax())
-        table = self.model.predict_proba([pieces[worst]])
-        return float(toxic[worst]), float(table[0, self.hate]), float(table[0, self.offensive])
+        pieces = head_pieces(text, window)
+        # the short window in its own call: batched with a 1 kB text it would be padded to that text's length
+        embed = Embedder.shared().embed
+        vectors = embed(pieces) if len(pieces) == 1 else np.vstack([embed(pieces[:-1]), embed(pieces[-1:])])
+        head_logit = self.head.head_logit(vectors)
+        toxic = self.head.probabilities(
+            stack_features(np.array([head_logit]), np.array([hate]), np.array([offensive]))
+        )
+        return float(toxic[0]), hate, offensive
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if not text.strip():

@@ -104,6 +104,11 @@ class Embedder:
         """WordPiece tokens of `text` without [CLS]/[SEP] (the model reads at most `max_tokens`, minus 2)."""
         return len(self._model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """The character span of each WordPiece token of `text` (no [CLS]/[SEP]), to cut a long text at tokens."""
+        encoded = self._model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
+
     def describe(self) -> dict[str, Any]:
         """What a record or an index stores about the model that produced its vectors."""
         return {"model": self.model_id, "dimension": self.dimension, "sha256": self.sha256, "package": PACKAGE}

@@ -147,12 +147,13 @@ STYLES = {
 ORDERED = {"email", "webform", "transcript", "signature", "csv_header"}
 
 # Family 2: new styles and name shapes (see the module docstring).
-LOCALES_2 = LOCALES + ["en_CA", "en_NZ", "de_AT", "fr_CH", "pt_PT", "es_MX", "tr_TR", "id_ID", "ro_RO"]
-DEMONYMS_2 = DEMONYMS + [
+LOCALES_2 = [*LOCALES, "en_CA", "en_NZ", "de_AT", "fr_CH", "pt_PT", "es_MX", "tr_TR", "id_ID", "ro_RO"]
+DEMONYMS_2 = [
+    *DEMONYMS,
     "Canadian", "Mexican", "Turkish", "Indonesian", "Portuguese", "Swiss", "Irish", "Nigerian", "Peruvian",
     "Greek", "Thai", "Moroccan", "Danish", "Finnish", "Czech", "Romanian", "Chilean", "Ghanaian",
 ]  # fmt: skip
-AIRPORTS_2 = AIRPORTS + ["Pearson", "Schwechat", "Soekarno-Hatta", "Ninoy Aquino", "Humberto Delgado", "Benito Juárez"]
+AIRPORTS_2 = [*AIRPORTS, "Pearson", "Schwechat", "Soekarno-Hatta", "Ninoy Aquino", "Humberto Delgado", "Benito Juárez"]
 PARTICLES = ["van der", "van", "de", "da", "dos", "von", "bin", "binti", "al-", "O'", "Mac", "ten", "del"]
 HONORIFICS = ["Mr", "Mrs", "Ms", "Dr", "Prof.", "Mr.", "Mrs.", "Dr.", "Sir", "Madam", "Herr", "Frau", "Señor"]
 SIGNATURE = [
@@ -356,7 +357,8 @@ def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list
         value = makers[kind]()
         if kind not in NO_SPAN:
             gold = SLOT_TYPE.get(kind, kind)
-            spans.append({"start": len(text), "end": len(text) + len(value), "type": gold, "personal": slot == kind})
+            end = len(text) + len(value)
+            spans.append({"start": len(text), "end": end, "type": gold, "personal": slot == kind})
         text += value
     return text + rest, spans
 
@@ -380,7 +382,8 @@ def record(rng: random.Random, fakers: dict[str, Any], family: int = 1) -> dict[
     else:
         chosen = rng.sample(lines, rng.randint(1, min(3, len(lines))))
     makers = (_makers_2 if family == 2 else _makers)(fakers[locale], rng)
-    joiner = " " if style.startswith("chat") or style in ("sms", "group_lower") else ("&" if style == "webform" else "\n")
+    inline = style.startswith("chat") or style in ("sms", "group_lower")
+    joiner = " " if inline else ("&" if style == "webform" else "\n")
     text, spans = "", []
     for line in chosen:
         part, found = fill(line, makers)

@@ -153,7 +153,8 @@ DEMONYMS_2 = [
     "Canadian", "Mexican", "Turkish", "Indonesian", "Portuguese", "Swiss", "Irish", "Nigerian", "Peruvian",
     "Greek", "Thai", "Moroccan", "Danish", "Finnish", "Czech", "Romanian", "Chilean", "Ghanaian",
 ]  # fmt: skip
-AIRPORTS_2 = [*AIRPORTS, "Pearson", "Schwechat", "Soekarno-Hatta", "Ninoy Aquino", "Humberto Delgado", "Benito Juárez"]
+AIRPORTS_2 = [*AIRPORTS, "Pearson", "Schwechat", "Soekarno-Hatta", "Ninoy Aquino", "Humberto Delgado"]
+AIRPORTS_2 += ["Benito Juárez"]
 PARTICLES = ["van der", "van", "de", "da", "dos", "von", "bin", "binti", "al-", "O'", "Mac", "ten", "del"]
 HONORIFICS = ["Mr", "Mrs", "Ms", "Dr", "Prof.", "Mr.", "Mrs.", "Dr.", "Sir", "Madam", "Herr", "Frau", "Señor"]
 SIGNATURE = [
@@ -182,7 +183,7 @@ CSV_HEADER = [
     "name,dob,nationality,city",
     "{PERSON},{DATE_OF_BIRTH},{NRP},{CITY!}",
     "{PERSON},{DATE_OF_BIRTH},{NRP},{CITY!}",
-    "\"{PERSON_LF}\",{DATE_OF_BIRTH},{NRP},{COUNTRY!}",
+    '"{PERSON_LF}",{DATE_OF_BIRTH},{NRP},{COUNTRY!}',
 ]
 HONORIFIC = [
     "{HON} {PERSON} will travel with {HON} {PERSON} from {AIRPORT!}.",
@@ -329,8 +330,9 @@ def _makers_2(fake: Any, rng: random.Random) -> dict[str, Callable[[], str]]:
     return {
         **makers,
         "PERSON": lambda: _person_2(fake, rng),
-        "PERSON_LF": lambda: f"{_multi_last(fake, rng) if rng.random() < 0.3 else fake.last_name()}, "
-        f"{fake.first_name()}",
+        "PERSON_LF": lambda: (
+            f"{_multi_last(fake, rng) if rng.random() < 0.3 else fake.last_name()}, {fake.first_name()}"
+        ),
         "SPEAKER": lambda: str(fake.first_name()),
         "INITIAL": lambda: f"{fake.first_name()[0]}. {fake.last_name()}",
         "FIRST": lambda: str(fake.first_name()),

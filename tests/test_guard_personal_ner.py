@@ -158,3 +158,53 @@ def test_english_words_that_are_street_words_elsewhere_need_a_house_number(pii: 
 )
 def test_a_lowercase_lead_word_with_a_house_number_is_an_address(pii: PiiScanner, text: str, address: str) -> None:
     assert ("STREET_ADDRESS", address) in _found(pii, text)
+
+
+# Name shapes outside any cue phrase, where the trained NER alone missed names (session 8, docs/cards/pii.md):
+# cells of delimited lines, "Last, First", initials, particles, hyphens, lowercase chat. Written for this test,
+# not taken from any evaluation set.
+NAME_SHAPES = [
+    ("ref 88123;Tomasz Wierzbicki;1988-02-11;+48 601 200 300", "Tomasz Wierzbicki"),
+    ("LH2231|Norwegian|Ingrid Haugen|Oslo", "Ingrid Haugen"),
+    ("Seat list: Okonkwo, Amara; Lindqvist, Erik", "Okonkwo, Amara"),
+    ("Approved by Helena R. Vasquez yesterday.", "Helena R. Vasquez"),
+    ("The form was signed by Pieter van der Berg on arrival.", "Pieter van der Berg"),
+    ("Passenger Nur Aisyah binti Abdullah needs assistance.", "Aisyah binti Abdullah"),  # "Nur": not listed
+    ("Thanks again, Anne-Sophie Lefebvre-Durand here", "Anne-Sophie Lefebvre-Durand"),
+    ("ok so michael turner and i will be late", "michael turner"),
+    ("name,dob\nAgnieszka,1990-01-01", "Agnieszka"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), NAME_SHAPES)
+def test_names_outside_cue_phrases_are_found(pii: PiiScanner, text: str, name: str) -> None:
+    from steward.guardrails.names import lexicon_names
+
+    at = text.index(name)
+    assert any(a <= at < b for a, b in lexicon_names(text)), lexicon_names(text)
+    # the scanner flags it (as a name, or inside a longer span another recogniser scored higher)
+    covered = [f for f in pii.scan(text, CONTEXT) if f.start is not None and f.start <= at < (f.end or 0)]
+    assert covered, _found(pii, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are Kenyan citizens travelling to Kenya next month.",
+        "Smith Jones LLC booked the group.",
+        "May I change the date? Will the fare go up?",
+        "Florence Airport is closed; Victoria Station is open.",
+        "Can you check Sunday or Monday?",
+    ],
+)
+def test_countries_companies_and_capitalised_words_are_not_names(pii: PiiScanner, text: str) -> None:
+    assert not any(kind == "PERSON" for kind, _ in _found(pii, text)), _found(pii, text)
+
+
+def test_the_name_lexicon_is_a_real_gazetteer() -> None:
+    from steward.guardrails.names import lexicon
+
+    lex = lexicon()
+    assert len(lex.first) > 10_000 and len(lex.last) > 10_000
+    assert {"maria", "erik", "amara"} <= lex.first and "abdullah" in lex.last
+    assert not ({"the", "will", "may", "monday"} & lex.first) and "kenya" in lex.places

@@ -92,13 +92,14 @@ def _family_rows(n: int) -> list[dict[str, object]]:
 
 
 def test_accuracy_floors_on_the_independent_family(pii: PiiScanner) -> None:
-    # Floors a few points below what these 150 rows gave when the card's figures were measured (overall R 0.817 /
-    # P 0.922, names 0.718, street addresses 0.894; full family in docs/cards/pii.md), so the test fails when a
-    # change loses names or addresses, not on the noise of a small sample. Names are below the goal.
+    # Floors a few points below what these 150 rows gave when the card's figures were measured (session 8, with
+    # the name lexicon: overall R 0.874 / P 0.945, names 0.926, street addresses 0.924; full family in
+    # docs/cards/pii.md), so the test fails when a change loses names or addresses, not on sampling noise.
+    # This family is development data since session 8; the unseen figures are on family 2.
     result = evaluate_pii(pii, _family_rows(150), 0.4, any_type=True, match="overlap")
     per_type = result["per_type"]
-    assert result["recall"] >= 0.78 and result["precision"] >= 0.88, result
-    assert per_type["PERSON"]["recall"] >= 0.68, per_type["PERSON"]
+    assert result["recall"] >= 0.84 and result["precision"] >= 0.90, result
+    assert per_type["PERSON"]["recall"] >= 0.88, per_type["PERSON"]
     assert per_type["STREET_ADDRESS"]["recall"] >= 0.85, per_type["STREET_ADDRESS"]
 
 

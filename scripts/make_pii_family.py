@@ -9,6 +9,14 @@ earlier set had (pt_BR, en_IN, en_AU, pl_PL, sv_SE). Non-personal distractors (`
 countries, airports, airlines, companies, job titles, bare travel dates, flight numbers.
 
     python scripts/make_pii_family.py                    # bench/results/pii/family_report.jsonl, 1,500 rows
+    python scripts/make_pii_family.py --family 2 --seed 52711 --out bench/results/pii/family2_report.jsonl
+
+`--family 2` (written before the names work of issue 15's eighth session, scored once at its end) keeps the
+first family's styles and adds new ones the first did not have: signature blocks, "Last, First" lists, chat
+speaker labels ("Maria: ..."), CSV cells with a header, lowercase group chat, names next to places and
+companies, and new name shapes: honorifics, initials ("J. Smith"), hyphenated and multi-part names
+(van der Berg, García Márquez, bin Abdullah), and more locales (en_CA, en_NZ, de_AT, fr_CH, pt_PT, es_MX,
+tr_TR, id_ID, ro_RO), with nationalities stated in new ways.
     steward guard eval pii --data bench/results/pii/family_report.jsonl --match overlap --any-type --presidio
 """
 
@@ -136,7 +144,70 @@ STYLES = {
     "chat": CHAT, "chat_lower": CHAT, "sms": SMS, "email": EMAIL, "webform": WEBFORM, "csv": CSV,
     "transcript": TRANSCRIPT, "notes": NOTES,
 }  # fmt: skip
-ORDERED = {"email", "webform", "transcript"}
+ORDERED = {"email", "webform", "transcript", "signature", "csv_header"}
+
+# Family 2: new styles and name shapes (see the module docstring).
+LOCALES_2 = [*LOCALES, "en_CA", "en_NZ", "de_AT", "fr_CH", "pt_PT", "es_MX", "tr_TR", "id_ID", "ro_RO"]
+DEMONYMS_2 = [
+    *DEMONYMS,
+    "Canadian", "Mexican", "Turkish", "Indonesian", "Portuguese", "Swiss", "Irish", "Nigerian", "Peruvian",
+    "Greek", "Thai", "Moroccan", "Danish", "Finnish", "Czech", "Romanian", "Chilean", "Ghanaian",
+]  # fmt: skip
+AIRPORTS_2 = [*AIRPORTS, "Pearson", "Schwechat", "Soekarno-Hatta", "Ninoy Aquino", "Humberto Delgado"]
+AIRPORTS_2 += ["Benito Juárez"]
+PARTICLES = ["van der", "van", "de", "da", "dos", "von", "bin", "binti", "al-", "O'", "Mac", "ten", "del"]
+HONORIFICS = ["Mr", "Mrs", "Ms", "Dr", "Prof.", "Mr.", "Mrs.", "Dr.", "Sir", "Madam", "Herr", "Frau", "Señor"]
+SIGNATURE = [
+    "Hi team, the bag from {FLIGHT!} never arrived at {AIRPORT!}.",
+    "Could you courier it to {STREET_ADDRESS}, {ZIP_CODE} {CITY!}?",
+    "Thanks in advance,",
+    "--",
+    "{PERSON}",
+    "{JOB!} | {ORGANIZATION!}",
+    "m: {PHONE_NUMBER}",
+    "e: {EMAIL_ADDRESS}",
+]
+LISTS = [
+    "Passengers: {PERSON_LF}; {PERSON_LF}; {PERSON_LF}",
+    "Travellers (surname, given name): {PERSON_LF} / {PERSON_LF}",
+    "Pax list for {FLIGHT!}: {PERSON_LF} ({AGE}), {PERSON_LF} ({AGE})",
+]
+SPEAKERS = [
+    "{SPEAKER}: hi, is the {AIRLINE!} desk at {AIRPORT!} open?",
+    "{SPEAKER}: my mum {PERSON} is stuck in {CITY!}",
+    "{SPEAKER}: she is {AGE}, her phone is {PHONE_NUMBER}",
+    "{SPEAKER}: can {PERSON} collect the bag for me?",
+    "{SPEAKER}: nationality is {NRP} btw",
+]
+CSV_HEADER = [
+    "name,dob,nationality,city",
+    "{PERSON},{DATE_OF_BIRTH},{NRP},{CITY!}",
+    "{PERSON},{DATE_OF_BIRTH},{NRP},{CITY!}",
+    '"{PERSON_LF}",{DATE_OF_BIRTH},{NRP},{COUNTRY!}',
+]
+HONORIFIC = [
+    "{HON} {PERSON} will travel with {HON} {PERSON} from {AIRPORT!}.",
+    "Please page {HON} {PERSON} to gate 12.",
+    "Booked by {INITIAL}, approved by {HON} {PERSON} at {ORGANIZATION!}.",
+    "{INITIAL} ({NRP}) flies {AIRLINE!} to {COUNTRY!} on {DATE!}.",
+]
+GROUP_LOWER = [
+    "{PERSON} and {PERSON} from {CITY!} are coming too",
+    "ask {PERSON} she has the tickets, she works at {ORGANIZATION!}",
+    "im {NRP} so do i need a visa for {COUNTRY!}",
+    "my brother {PERSON} lives at {STREET_ADDRESS} near {AIRPORT!}",
+    "i am {AGE} and {PERSON} is my guardian",
+]
+PLACES = [
+    "{PERSON} of {ORGANIZATION!}, {CITY!}, called about {FLIGHT!}.",
+    "From {CITY!}: {PERSON} and {PERSON}, both {NRP}, connecting at {AIRPORT!}.",
+    "I am {NRP} and my name is {PERSON}; I live in {CITY!}, {COUNTRY!}.",
+    "Nationality: {NRP}. Surname: {LAST}. Given names: {FIRST}.",
+]
+STYLES_2 = {
+    **STYLES, "signature": SIGNATURE, "lists": LISTS, "speakers": SPEAKERS, "csv_header": CSV_HEADER,
+    "honorific": HONORIFIC, "group_lower": GROUP_LOWER, "places": PLACES,
+}  # fmt: skip
 
 
 def _dob(fake: Any, rng: random.Random) -> str:
@@ -165,6 +236,33 @@ def _person(fake: Any, rng: random.Random) -> str:
     if roll < 0.85:
         return str(fake.first_name())
     return f"{fake.first_name()} {fake.first_name()[0]}. {fake.last_name()}"
+
+
+def _multi_last(fake: Any, rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.35:
+        return f"{fake.last_name()}-{fake.last_name()}"
+    if roll < 0.65:
+        return f"{fake.last_name()} {fake.last_name()}"
+    particle = rng.choice(PARTICLES)
+    joiner = "" if particle.endswith(("-", "'")) or particle == "Mac" else " "
+    return f"{particle}{joiner}{fake.last_name()}"
+
+
+def _person_2(fake: Any, rng: random.Random) -> str:
+    """Family 2's name shapes: the first family's plus multi-part surnames and initials."""
+    roll = rng.random()
+    if roll < 0.3:
+        return _person(fake, rng)
+    if roll < 0.55:
+        return f"{fake.first_name()} {_multi_last(fake, rng)}"
+    if roll < 0.65:
+        return f"{fake.first_name()[0]}. {fake.last_name()}"
+    if roll < 0.75:
+        return f"{fake.first_name()}-{fake.first_name()} {fake.last_name()}"
+    if roll < 0.85:
+        return f"{fake.first_name()} {fake.last_name()}".lower()
+    return f"{fake.first_name()} {fake.last_name()}"
 
 
 def _id(fake: Any, rng: random.Random) -> str:
@@ -227,6 +325,29 @@ def _makers(fake: Any, rng: random.Random) -> dict[str, Callable[[], str]]:
     }
 
 
+def _makers_2(fake: Any, rng: random.Random) -> dict[str, Callable[[], str]]:
+    makers = _makers(fake, rng)
+    return {
+        **makers,
+        "PERSON": lambda: _person_2(fake, rng),
+        "PERSON_LF": lambda: (
+            f"{_multi_last(fake, rng) if rng.random() < 0.3 else fake.last_name()}, {fake.first_name()}"
+        ),
+        "SPEAKER": lambda: str(fake.first_name()),
+        "INITIAL": lambda: f"{fake.first_name()[0]}. {fake.last_name()}",
+        "FIRST": lambda: str(fake.first_name()),
+        "LAST": lambda: str(fake.last_name()),
+        "NRP": lambda: rng.choice(DEMONYMS_2),
+        "AIRPORT": lambda: rng.choice(AIRPORTS_2),
+        "HON": lambda: rng.choice(HONORIFICS),
+    }
+
+
+# Family 2's slots that hold a person's name under another slot name, and a slot that is no span at all.
+SLOT_TYPE = {"PERSON_LF": "PERSON", "SPEAKER": "PERSON", "INITIAL": "PERSON", "FIRST": "PERSON", "LAST": "PERSON"}
+NO_SPAN = {"HON"}
+
+
 def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list[dict[str, Any]]]:
     """The template with each slot filled, and the span of every filled value."""
     text, spans, rest = "", [], template
@@ -236,7 +357,10 @@ def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list
         kind = slot.rstrip("!")
         text += before
         value = makers[kind]()
-        spans.append({"start": len(text), "end": len(text) + len(value), "type": kind, "personal": slot == kind})
+        if kind not in NO_SPAN:
+            gold = SLOT_TYPE.get(kind, kind)
+            end = len(text) + len(value)
+            spans.append({"start": len(text), "end": end, "type": gold, "personal": slot == kind})
         text += value
     return text + rest, spans
 
@@ -249,17 +373,19 @@ def _lower_chat(text: str) -> str:
     return "".join(" " if c in "?!," else c for c in lowered)
 
 
-def record(rng: random.Random, fakers: dict[str, Any]) -> dict[str, Any]:
-    locale = rng.choice(LOCALES)
-    style = rng.choice(list(STYLES))
-    lines = STYLES[style]
+def record(rng: random.Random, fakers: dict[str, Any], family: int = 1) -> dict[str, Any]:
+    styles = STYLES_2 if family == 2 else STYLES
+    locale = rng.choice(LOCALES_2 if family == 2 else LOCALES)
+    style = rng.choice(list(styles))
+    lines = styles[style]
     if style in ORDERED:
         keep = sorted(rng.sample(range(len(lines)), rng.randint(3, min(8, len(lines)))))
         chosen = [lines[i] for i in keep]
     else:
         chosen = rng.sample(lines, rng.randint(1, min(3, len(lines))))
-    makers = _makers(fakers[locale], rng)
-    joiner = " " if style.startswith("chat") or style == "sms" else ("&" if style == "webform" else "\n")
+    makers = (_makers_2 if family == 2 else _makers)(fakers[locale], rng)
+    inline = style.startswith("chat") or style in ("sms", "group_lower")
+    joiner = " " if inline else ("&" if style == "webform" else "\n")
     text, spans = "", []
     for line in chosen:
         part, found = fill(line, makers)
@@ -267,20 +393,20 @@ def record(rng: random.Random, fakers: dict[str, Any]) -> dict[str, Any]:
             text += joiner
         spans += [{**s, "start": s["start"] + len(text), "end": s["end"] + len(text)} for s in found]
         text += part
-    if style == "chat_lower":
+    if style in ("chat_lower", "group_lower"):
         text = _lower_chat(text)
     return {"text": text, "spans": spans, "style": style, "locale": locale}
 
 
-def rows(n: int, seed: int = SEED) -> list[dict[str, Any]]:
+def rows(n: int, seed: int = SEED, family: int = 1) -> list[dict[str, Any]]:
     from faker import Faker
 
     rng = random.Random(seed)
     fakers = {}
-    for index, locale in enumerate(LOCALES):
+    for index, locale in enumerate(LOCALES_2 if family == 2 else LOCALES):
         fakers[locale] = Faker(locale)
         fakers[locale].seed_instance(seed * 100 + index)
-    return [record(rng, fakers) for _ in range(n)]
+    return [record(rng, fakers, family) for _ in range(n)]
 
 
 def main() -> None:
@@ -290,10 +416,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pii" / "family_report.jsonl")
     parser.add_argument("--n", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--family", type=int, choices=(1, 2), default=1, help="2: the new styles and name shapes")
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows(args.n, args.seed)))
-    print(f"{args.n} rows (seed {args.seed}) -> {args.out}")
+    lines = rows(args.n, args.seed, args.family)
+    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines))
+    print(f"{args.n} rows (family {args.family}, seed {args.seed}) -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -92,13 +92,14 @@ def _family_rows(n: int) -> list[dict[str, object]]:
 
 
 def test_accuracy_floors_on_the_independent_family(pii: PiiScanner) -> None:
-    # Floors a few points below what these 150 rows gave when the card's figures were measured (overall R 0.817 /
-    # P 0.922, names 0.718, street addresses 0.894; full family in docs/cards/pii.md), so the test fails when a
-    # change loses names or addresses, not on the noise of a small sample. Names are below the goal.
+    # Floors a few points below what these 150 rows gave when the card's figures were measured (session 8, with
+    # the name lexicon: overall R 0.874 / P 0.945, names 0.926, street addresses 0.924; full family in
+    # docs/cards/pii.md), so the test fails when a change loses names or addresses, not on sampling noise.
+    # This family is development data since session 8; the unseen figures are on family 2.
     result = evaluate_pii(pii, _family_rows(150), 0.4, any_type=True, match="overlap")
     per_type = result["per_type"]
-    assert result["recall"] >= 0.78 and result["precision"] >= 0.88, result
-    assert per_type["PERSON"]["recall"] >= 0.68, per_type["PERSON"]
+    assert result["recall"] >= 0.84 and result["precision"] >= 0.90, result
+    assert per_type["PERSON"]["recall"] >= 0.88, per_type["PERSON"]
     assert per_type["STREET_ADDRESS"]["recall"] >= 0.85, per_type["STREET_ADDRESS"]
 
 
@@ -168,3 +169,53 @@ def test_a_run_of_digits_is_not_a_date_of_birth() -> None:
     assert _implausible("DATE_OF_BIRTH", "290049999")
     for date_of_birth in ("12.03.1985", "3 March 1985", "1985-03-12", "03/12/85", "born in 1985"):
         assert not _implausible("DATE_OF_BIRTH", date_of_birth), date_of_birth
+
+
+# Name shapes outside any cue phrase, where the trained NER alone missed names (session 8, docs/cards/pii.md):
+# cells of delimited lines, "Last, First", initials, particles, hyphens, lowercase chat. Written for this test,
+# not taken from any evaluation set.
+NAME_SHAPES = [
+    ("ref 88123;Tomasz Wierzbicki;1988-02-11;+48 601 200 300", "Tomasz Wierzbicki"),
+    ("LH2231|Norwegian|Ingrid Haugen|Oslo", "Ingrid Haugen"),
+    ("Seat list: Okonkwo, Amara; Lindqvist, Erik", "Okonkwo, Amara"),
+    ("Approved by Helena R. Vasquez yesterday.", "Helena R. Vasquez"),
+    ("The form was signed by Pieter van der Berg on arrival.", "Pieter van der Berg"),
+    ("Passenger Nur Aisyah binti Abdullah needs assistance.", "Aisyah binti Abdullah"),  # "Nur": not listed
+    ("Thanks again, Anne-Sophie Lefebvre-Durand here", "Anne-Sophie Lefebvre-Durand"),
+    ("ok so michael turner and i will be late", "michael turner"),
+    ("name,dob\nAgnieszka,1990-01-01", "Agnieszka"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), NAME_SHAPES)
+def test_names_outside_cue_phrases_are_found(pii: PiiScanner, text: str, name: str) -> None:
+    from steward.guardrails.names import lexicon_names
+
+    at = text.index(name)
+    assert any(a <= at < b for a, b in lexicon_names(text)), lexicon_names(text)
+    # the scanner flags it (as a name, or inside a longer span another recogniser scored higher)
+    covered = [f for f in pii.scan(text, CONTEXT) if f.start is not None and f.start <= at < (f.end or 0)]
+    assert covered, _found(pii, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are Kenyan citizens travelling to Kenya next month.",
+        "Smith Jones LLC booked the group.",
+        "May I change the date? Will the fare go up?",
+        "Florence Airport is closed; Victoria Station is open.",
+        "Can you check Sunday or Monday?",
+    ],
+)
+def test_countries_companies_and_capitalised_words_are_not_names(pii: PiiScanner, text: str) -> None:
+    assert not any(kind == "PERSON" for kind, _ in _found(pii, text)), _found(pii, text)
+
+
+def test_the_name_lexicon_is_a_real_gazetteer() -> None:
+    from steward.guardrails.names import lexicon
+
+    lex = lexicon()
+    assert len(lex.first) > 10_000 and len(lex.last) > 10_000
+    assert {"maria", "erik", "amara"} <= lex.first and "abdullah" in lex.last
+    assert not ({"the", "will", "may", "monday"} & lex.first) and "kenya" in lex.places

@@ -23,6 +23,7 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
+from steward.guardrails.names import NameLexiconRecognizer, not_a_person
 from steward.guardrails.normalise import map_span, normalise_for_detection
 from steward.guardrails.personal import personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
@@ -71,6 +72,9 @@ TRAINED_NER_LABELS: tuple[str, ...] = (
     "ZIP_CODE",
 )
 SPACY_NAMES = False
+# Names by the gazetteer of real given and family names (`steward.guardrails.names`), beside the trained NER: it
+# finds the names the NER misses outside the contexts it was trained on (CSV cells, lowercase chat, lists).
+NAME_LEXICON = True
 
 
 @dataclass
@@ -144,6 +148,8 @@ def analyzer() -> PiiAnalyzer:
         registry.add_recognizer(recognizer)
     if TRAINED_NER_LABELS:
         registry.add_recognizer(PersonalNerRecognizer(TRAINED_NER_LABELS))
+    if NAME_LEXICON:
+        registry.add_recognizer(NameLexiconRecognizer())
     for recognizer in registry.recognizers:
         if isinstance(recognizer, PatternRecognizer):
             pattern_recognizer: Any = recognizer
@@ -199,10 +205,21 @@ def _url_end(text: str, end: int) -> int:
     return end
 
 
-def _dropped(kind: str, span: str, recognizer: str) -> bool:
+def _name_end(text: str, start: int, end: int) -> int:
+    """A name ends before its first digit: the NER's "Agnieszka,1990" of a CSV line is the name "Agnieszka"
+    (and would otherwise lose to the date of birth that overlaps it)."""
+    digit = next((i for i in range(start, end) if text[i].isdigit()), end)
+    while digit > start and not text[digit - 1].isalpha() and text[digit - 1] != ".":
+        digit -= 1
+    return digit if digit > start else end
+
+
+def _dropped(kind: str, span: str, recognizer: str, following: str = "") -> bool:
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS)
-    return (kind == "PERSON" and _not_a_name(span)) or (kind == "URL" and _not_a_url(span))
+    if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following)):
+        return True  # a country, an airport or a company is not a person, whoever tagged it
+    return kind == "URL" and _not_a_url(span)
 
 
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:
@@ -241,7 +258,10 @@ class PiiScanner:
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
-            if _dropped(result.entity_type, text[result.start : result.end], recognizer):
+            if result.entity_type == "PERSON":
+                result.end = _name_end(text, result.start, result.end)
+            following = text[result.end : result.end + 30]
+            if _dropped(result.entity_type, text[result.start : result.end], recognizer, following):
                 continue
             if result.entity_type == "URL":
                 result.end = _url_end(text, result.end)

@@ -1,0 +1,207 @@
+"""Build the name lexicon the PII scanner reads (`steward/guardrails/weights/name_lexicon.json`).
+
+Given and family names in Latin script from Faker's person providers (every locale it ships, ~80: lists of real,
+common names per country), minus common English words (Faker's English lorem list, spaCy's stop words, months,
+weekdays and a short hand list of words that are also names: "Will", "May", "Grace"...), so a capitalised word at a
+sentence start is not taken for a name, and country names (Faker's English list), which are not names. A general
+gazetteer of real names, not tied to any template: see docs/cards/pii.md. Deterministic (sorted lists); rerun
+after a Faker upgrade.
+
+    python scripts/make_name_lexicon.py
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "steward" / "guardrails" / "weights" / "name_lexicon.json"
+# English words that are also given or family names and start sentences, or name places and things.
+AMBIGUOUS = [
+    "will",
+    "may",
+    "can",
+    "grace",
+    "hope",
+    "faith",
+    "joy",
+    "rose",
+    "june",
+    "april",
+    "august",
+    "mark",
+    "bill",
+    "art",
+    "don",
+    "guy",
+    "sun",
+    "else",
+    "my",
+    "max",
+    "van",
+    "so",
+    "an",
+    "in",
+    "on",
+    "at",
+    "by",
+    "do",
+    "go",
+    "he",
+    "me",
+    "no",
+    "of",
+    "or",
+    "to",
+    "up",
+    "us",
+    "we",
+    "am",
+    "hi",
+    "ok",
+    "per",
+    "via",
+    "see",
+    "sat",
+    "pat",
+    "rich",
+    "long",
+    "young",
+    "white",
+    "black",
+    "green",
+    "brown",
+    "gray",
+    "grey",
+    "hill",
+    "wood",
+    "king",
+    "rice",
+    "page",
+    "price",
+    "bell",
+    "love",
+    "lane",
+    "street",
+    "road",
+    "park",
+    "field",
+    "hall",
+    "church",
+    "bank",
+    "banks",
+    "rock",
+    "stone",
+    "wall",
+    "ward",
+    "west",
+    "north",
+    "south",
+    "east",
+    "summer",
+    "winter",
+    "autumn",
+    "spring",
+    "city",
+    "ville",
+    "port",
+    "bay",
+    "gate",
+    "terminal",
+    "flight",
+    "airport",
+    "air",
+    "lines",
+    "international",
+    "express",
+    "line",
+    "cross",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "july",
+    "september",
+    "october",
+    "november",
+    "december",
+    "card",
+    "visa",
+    "master",
+    "gold",
+    "silver",
+    "star",
+    "angel",
+    "dear",
+    "sir",
+    "madam",
+    "team",
+    "customer",
+    "service",
+    "support",
+    "desk",
+    "mrs",
+    "mr",
+    "ms",
+    "dr",
+    "miss",
+    "prof",
+]
+ATTRS = ("first_names", "first_names_male", "first_names_female", "last_names", "last_names_male")
+
+
+def _latin(name: str) -> bool:
+    return len(name) > 1 and all(
+        c in "-' " or (unicodedata.category(c)[0] == "L" and "LATIN" in unicodedata.name(c, "")) for c in name
+    )
+
+
+def _names(provider: Any, attr: str) -> list[str]:
+    for base in provider.__mro__:
+        if attr in base.__dict__:
+            value = base.__dict__[attr]
+            return [n for n in value if isinstance(n, str)] if hasattr(value, "__iter__") else []
+    return []
+
+
+def build() -> dict[str, list[str]]:
+    import faker.providers.lorem.en_US as lorem
+    import faker.providers.person as person
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    common = {w.lower() for w in lorem.Provider.word_list} | set(STOP_WORDS) | set(AMBIGUOUS)
+    first: set[str] = set()
+    last: set[str] = set()
+    for module in sorted(m.name for m in pkgutil.iter_modules(person.__path__)):
+        provider = getattr(importlib.import_module(f"faker.providers.person.{module}"), "Provider", None)
+        if provider is None:
+            continue
+        for attr in ATTRS:
+            target = first if attr.startswith("first") else last
+            target |= {n.lower() for n in _names(provider, attr) if _latin(n) and " " not in n}
+    import faker.providers.address.en_US as address
+
+    countries = {c.lower() for c in address.Provider.countries if " " not in c and "," not in c}
+    first, last = first - common - countries, last - common - countries
+    return {"first": sorted(first), "last": sorted(last), "common": sorted(common), "places": sorted(countries)}
+
+
+def main() -> None:
+    lexicon = build()
+    OUT.write_text(json.dumps(lexicon, ensure_ascii=False, separators=(",", ":")) + "\n")
+    print({k: len(v) for k, v in lexicon.items()}, "->", OUT, f"{OUT.stat().st_size // 1024} kB")
+
+
+if __name__ == "__main__":
+    main()

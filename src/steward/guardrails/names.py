@@ -1,0 +1,292 @@
+"""Names by a gazetteer of real given and family names, and the filter that lets spaCy's names back in.
+
+The trained NER (`steward.guardrails.personal_ner`) learned names from the contexts of its training templates;
+names outside any cue (a cell of a CSV line, "Stef Pieters here again", a lowercase chat) are where it misses.
+A name is also recognisable by itself: `weights/name_lexicon.json` (built by `scripts/make_name_lexicon.py` from
+the given- and family-name lists Faker ships for ~80 locales, minus common English words) says which words are
+known given or family names. This module finds
+
+- a known given name followed by capitalised name words (initials, particles such as "van der", "bin", hyphened
+  parts): "Stef Pieters", "Maya G. Cirino", "Rhavi da Conceição"; in a text with no capitals at all the words
+  after the given name must be known names too ("wei zhang" is not, "william shannon" is);
+- "Last, First" where the first word is a known family name and the second a known given name;
+
+and tells which of spaCy's PERSON spans to keep (`plausible_name`): one with a known given name, or several words
+ending in a known family name, and no place or company word. spaCy's small model tags airports and surnames
+inside company names as people; the lexicon check removes most of those (docs/cards/pii.md has the figures).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from steward.errors import ArtefactError
+
+LEXICON = Path(__file__).parent / "weights" / "name_lexicon.json"
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?")
+PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "du",
+        "dos",
+        "das",
+        "le",
+        "la",
+        "bin",
+        "binti",
+        "ibn",
+        "al",
+        "el",
+        "ter",
+        "ten",
+        "zu",
+        "y",
+        "e",
+        "st",
+    ]
+)
+# Words after which a "name" is a place, a company or a product: "Smith Jones LLC", "Florence Airport".
+NOT_PERSON_WORDS = frozenset(
+    [
+        "llc",
+        "ltd",
+        "ltd.",
+        "inc",
+        "inc.",
+        "gmbh",
+        "ag",
+        "sa",
+        "s.a.",
+        "sl",
+        "spa",
+        "srl",
+        "bv",
+        "nv",
+        "plc",
+        "corp",
+        "co",
+        "co.",
+        "group",
+        "hq",
+        "holdings",
+        "partners",
+        "sons",
+        "airport",
+        "airlines",
+        "airline",
+        "airways",
+        "air",
+        "international",
+        "terminal",
+        "station",
+        "street",
+        "st",
+        "st.",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "boulevard",
+        "lane",
+        "way",
+        "drive",
+        "square",
+        "place",
+        "hotel",
+        "hospital",
+        "university",
+        "college",
+        "bank",
+        "city",
+        "ville",
+        "town",
+        "county",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    first: frozenset[str]
+    last: frozenset[str]
+    common: frozenset[str]
+    places: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def lexicon(path: Path = LEXICON) -> Lexicon:
+    try:
+        data = json.loads(path.read_text())
+        return Lexicon(*(frozenset(data[key]) for key in ("first", "last", "common", "places")))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ArtefactError(
+            f"the name lexicon could not be read ({exc}); reinstall steward or rebuild it with "
+            f"`python scripts/make_name_lexicon.py`."
+        ) from None
+
+
+def _parts(word: str) -> list[str]:
+    return [p for p in re.split(r"['’\-]", word.lower().rstrip(".")) if p]
+
+
+def _known(word: str, names: frozenset[str]) -> bool:
+    """The word, or every part of a hyphened word ("Karl-Heinz"), is in `names`."""
+    parts = _parts(word)
+    return bool(parts) and (word.lower().rstrip(".") in names or all(p in names for p in parts))
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and (len(word) < 2 or not word[1:].rstrip(".").isupper() or len(word) > 3)
+
+
+def _initial(word: str) -> bool:
+    return len(word) == 2 and word[0].isupper() and word[1] == "."
+
+
+def _given(word: str, cased: bool, lex: Lexicon) -> bool:
+    return (
+        (not cased or _capitalised(word))
+        and word.lower().rstrip(".") not in lex.common
+        and _known(word, lex.first)
+    )
+
+
+def _name_word(word: str, cased: bool, lex: Lexicon) -> bool:
+    """A word that may continue a name: an initial, or a capitalised word that is not common English."""
+    lower = word.lower().rstrip(".")
+    if lower in lex.common or lower in NOT_PERSON_WORDS:
+        return False
+    if not cased:
+        return _known(word, lex.first) or _known(word, lex.last)
+    return _initial(word) or (_capitalised(word) and not word.endswith("."))
+
+
+def _words(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+
+
+def _extend(text: str, words: list[tuple[int, int, str]], i: int, cased: bool, lex: Lexicon) -> int:
+    """Index of the last word of the name that starts with given name words[i] (i itself: no name)."""
+    last, j = i, i + 1
+    while j < len(words) and text[words[j - 1][1] : words[j][0]] == " ":
+        word = words[j][2]
+        if word.lower() in PARTICLES and j + 1 < len(words):
+            j += 1
+            continue
+        if not _name_word(word, cased, lex):
+            break
+        last = j
+        j += 1
+    if last + 1 < len(words) and words[last + 1][2].lower().rstrip(".") in NOT_PERSON_WORDS:
+        return i
+    return last
+
+
+_CELL_BEFORE = re.compile(r"(?:^|[|;,=\n\t]|\|\s|;\s)$")
+_CELL_AFTER = re.compile(r"^(?:$|[|;,&\n\t]|\s\|)")
+
+
+def _alone_in_cell(text: str, start: int, end: int) -> bool:
+    """A word that is a whole cell of a delimited line or a whole line ("Pomponio;07/28/1976", "| Karin")."""
+    return _CELL_BEFORE.search(text[max(0, start - 2) : start]) is not None and (
+        _CELL_AFTER.search(text[end : end + 2]) is not None
+    )
+
+
+def lexicon_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the names the lexicon finds (see the module docstring)."""
+    lex = lexicon()
+    cased = any(c.isupper() for c in text)
+    words = _words(text)
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        start, end, word = words[i]
+        if _given(word, cased, lex):
+            last = _extend(text, words, i, cased, lex)
+            if (last > i and not words[last][2].endswith(".")) or last > i + 1:
+                found.append((start, words[last][1]))
+                i = last + 1
+                continue
+            if cased and _alone_in_cell(text, start, end):
+                found.append((start, end))
+        if cased and i + 1 < len(words) and _last_first(text, words, i, lex):
+            found.append((start, words[i + 1][1]))
+            i += 2
+            continue
+        i += 1
+    return found
+
+
+def _last_first(text: str, words: list[tuple[int, int, str]], i: int, lex: Lexicon) -> bool:
+    """ "Carr, Christine": a known family name, a comma, a known given name, and no more name words after it."""
+    (_, end, family), (start, after, given) = words[i], words[i + 1]
+    if text[end:start] not in (", ", ","):
+        return False
+    if not (_capitalised(family) and family.lower() not in lex.common and _known(family, lex.last)):
+        return False
+    following = text[after : after + 2]
+    return _given(given, True, lex) and not (following[:1] == " " and following[1:2].isupper())
+
+
+def not_a_person(span: str, following: str = "") -> bool:
+    """A "name" (of any recogniser) that is a country ("Kenya", "Kenya next month": a country and no known name
+    beside it), or a place or a company by its last word or the word after it ("Victoria Station",
+    "Smith Jones LLC")."""
+    lex = lexicon()
+    words = [w.lower().rstrip(".") for _, _, w in _words(span)]
+    if not words:
+        return False
+    if any(w in lex.places for w in words):
+        others = [w for w in words if w not in lex.places]
+        if not any(w in lex.first or w in lex.last for w in others):
+            return True
+    nxt = _words(following[:30])
+    return words[-1] in NOT_PERSON_WORDS or bool(nxt and nxt[0][2].lower().rstrip(".") in NOT_PERSON_WORDS)
+
+
+def plausible_name(span: str, following: str = "") -> bool:
+    """Whether a PERSON span of spaCy's small model is worth keeping: a known given name in it, or several words
+    ending in a known family name, and no place or company word in it or right after it."""
+    lex = lexicon()
+    words = [w for _, _, w in _words(span)]
+    if not words or any(w.lower().rstrip(".") in NOT_PERSON_WORDS for w in words):
+        return False
+    nxt = _words(following[:30])
+    if nxt and nxt[0][2].lower().rstrip(".") in NOT_PERSON_WORDS:
+        return False
+    if any(_given(w, True, lex) for w in words):
+        return True
+    return len(words) > 1 and _capitalised(words[-1]) and _known(words[-1], lex.last)
+
+
+class NameLexiconRecognizer(EntityRecognizer):
+    """PERSON spans from `lexicon_names`, at a score below the trained NER's and above the policy threshold."""
+
+    def __init__(self, score: float = 0.45) -> None:
+        self.score = score
+        super().__init__(supported_entities=["PERSON"], name="NameLexiconRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        return None
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        if "PERSON" not in entities:
+            return []
+        return [RecognizerResult("PERSON", a, b, self.score) for a, b in lexicon_names(text)]

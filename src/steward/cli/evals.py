@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 import yaml
@@ -346,7 +346,9 @@ def _measure_bias(
 ) -> dict[str, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from steward.evals.bbq import Scoring
     from steward.evals.bias import measure_model
+    from steward.evals.crows import Method
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True, console=context.err_console) as bar:
@@ -362,9 +364,9 @@ def _measure_bias(
             pairs,
             bbq_path,
             limit=limit,
-            method=method,
-            scoring=scoring,
-            progress=progress,  # type: ignore[arg-type]
+            method=cast(Method, method),  # checked against the two methods by the caller
+            scoring=cast(Scoring, scoring),
+            progress=progress,
         )
 
 

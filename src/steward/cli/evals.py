@@ -61,7 +61,7 @@ def metrics_command(
     """
     from steward.evals.api import score_file
 
-    result = score_file(data, metrics, _options(option or []))
+    result = score_file(data, metrics, _options(option or []), project=context.project())
     if as_json:
         _print_json(result.to_dict(per_row))
         return
@@ -125,7 +125,13 @@ def run_command(
                 tasks[label] = bar.add_task(f"{label}", total=total)
             bar.update(tasks[label], completed=done)
 
-        outcome = run_suite_file(suite, progress=progress, reports_dir=reports, cache=False if no_cache else None)
+        outcome = run_suite_file(
+            suite,
+            progress=progress,
+            reports_dir=reports,
+            cache=False if no_cache else None,
+            project=context.project(),
+        )
     if as_json:
         _print_json(
             {
@@ -367,6 +373,7 @@ def _measure_bias(
             method=cast(Method, method),  # checked against the two methods by the caller
             scoring=cast(Scoring, scoring),
             progress=progress,
+            project=context.project(),
         )
 
 

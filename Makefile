@@ -22,7 +22,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run    - install what serving needs, fetch + verify the default model, serve the demo on http://127.0.0.1:8080"
 	@echo "make test   - install with the test and dev tools and run the whole test suite"
-	@echo "make check  - lint (ruff), types (mypy on the core) and tests"
+	@echo "make check  - lint (ruff), types (mypy on all of src/steward) and tests"
 	@echo "make bench  - run the benchmarks in bench/ (figures go to BENCHMARKS.md by hand)"
 
 # llama.cpp is compiled for AVX2 without AMX: its AMX kernels crash on these machines (SIGSEGV in

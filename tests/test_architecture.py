@@ -1,4 +1,11 @@
-"""Import rules that keep the store the one front door to the database (issue 16).
+"""Import rules that keep the layers apart (issue 16).
+
+Capabilities (guardrails, rag, evals, the governance registry, store, models, config) never import the HTTP layer
+(`steward.gateway.http`, `steward.gateway.errors_http`, FastAPI, Starlette, uvicorn) or the CLI: they are called
+by those edges, never the other way round, so a capability can be used from `steward.Client`, a script or a test
+without a web framework or a terminal.
+
+The store is the one front door to the database.
 
 Nothing outside `steward/store/` imports SQLAlchemy, reads an `engine` attribute (the store's engine), asks for
 one with `getattr(..., "engine")`, or imports `steward.store.engine`: capabilities reach the database through
@@ -106,3 +113,93 @@ def test_the_rule_ignores_what_is_not_the_store(tmp_path: Path) -> None:
     presidio.write_text("class A:\n    def f(self):\n        return self.engine.analyze()\n", encoding="utf-8")
     assert breaches(presidio, "guardrails/pii.py") == []
     assert breaches(presidio, "rag/pii.py")  # the exemption is for that module only
+
+
+# The packages that are capabilities; "governance" is listed for the day the registry package takes that name.
+CAPABILITIES = ("guardrails", "rag", "evals", "registry", "governance", "store", "models", "config")
+# The edges a capability must not import: the HTTP layer and its frameworks, and the CLI.
+EDGES = (
+    "steward.gateway.http",
+    "steward.gateway.errors_http",
+    "steward.cli",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "typer",
+)
+
+
+def _is_edge(module: str) -> bool:
+    return any(module == edge or module.startswith(edge + ".") for edge in EDGES)
+
+
+def _absolute(node: ast.ImportFrom, relative: str) -> str:
+    """The module an import names, with `from ..x import y` resolved against the importing module's package."""
+    if node.level == 0:
+        return node.module or ""
+    package = ["steward", *relative.removesuffix(".py").split("/")][:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def edge_imports(path: Path, relative: str) -> list[Breach]:
+    """Every import in one capability module of the HTTP layer, a web framework or the CLI."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [Breach(relative, node.lineno, f"import {a.name}") for a in node.names if _is_edge(a.name)]
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(node, relative)
+            names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            if any(_is_edge(name) for name in names):
+                found.append(Breach(relative, node.lineno, f"from {module} import ..."))
+    return found
+
+
+def _capability_modules() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0] in CAPABILITIES)
+
+
+def test_capabilities_never_import_the_http_layer_or_the_cli() -> None:
+    modules = _capability_modules()
+    assert len({p.relative_to(SRC).parts[0] for p in modules}) >= 7, "a capability package went missing"
+    found = [b for p in modules for b in edge_imports(p, p.relative_to(SRC).as_posix())]
+    assert not found, "capabilities are called by the HTTP layer and the CLI, never the reverse:\n" + "\n".join(
+        map(str, found)
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from steward.gateway.http import create_app",
+        "from steward.gateway import http",
+        "import steward.gateway.http",
+        "from steward.gateway.errors_http import status_for",
+        "from fastapi import HTTPException",
+        "import starlette.responses",
+        "from steward.cli.context import context",
+        "from steward import cli",
+        "def f():\n    from ...gateway.http import create_app\n    return create_app",
+        "from ...cli import app",
+    ],
+)
+def test_the_import_rule_catches_each_edge(tmp_path: Path, source: str) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(source, encoding="utf-8")
+    assert edge_imports(module, "rag/sub/m.py")
+
+
+def test_the_import_rule_allows_the_core_and_other_capabilities(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        '"""Called by steward.gateway.http and steward.cli, which is fine to say."""\n'
+        "from steward.errors import InvalidRequest\n"
+        "from steward.gateway.requests import ChatRequest\n"
+        "from steward.client import Client\n"
+        "from ..rag import retrieve\n"
+        "from . import httpx_helpers\n",
+        encoding="utf-8",
+    )
+    assert edge_imports(module, "evals/m.py") == []

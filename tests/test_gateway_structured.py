@@ -15,6 +15,7 @@ from tests.guard_fixtures import GUARD_PROJECT
 from steward.client import Client
 from steward.errors import InvalidRequest
 from steward.gateway.assemble import Runtime
+from steward.gateway.errors_http import status_of
 from steward.gateway.requests import parse_chat_body
 from steward.guardrails import StructuredOutputError
 
@@ -74,7 +75,7 @@ def _model(runtime: Runtime, model_id: str):  # type: ignore[no-untyped-def]
 
 
 def _failed_record(runtime: Runtime, error: StructuredOutputError):  # type: ignore[no-untyped-def]
-    assert error.status == 502 and error.code == "invalid_structured_output" and error.record_id
+    assert status_of(error)[0] == 502 and error.code == "invalid_structured_output" and error.record_id
     record = runtime.store.get_record(error.record_id)
     assert record.status == "failed" and record.error == error.message
     assert record.output is None  # the malformed answer is neither sent nor kept

@@ -163,8 +163,7 @@ def cli_env(gov: Gov, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Gov:
     monkeypatch.setattr(context.console, "width", 200)
     context.reset()
     yield gov
-    if context.open_store.cache_info().currsize:
-        context.open_store().close()
+    context.close()
     context.reset()
 
 

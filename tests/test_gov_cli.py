@@ -32,8 +32,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, s
     monkeypatch.setattr(context.console, "width", 200)
     context.reset()
     yield values
-    if context.open_store.cache_info().currsize:
-        context.open_store().close()
+    context.close()
     context.reset()
 
 

@@ -283,7 +283,7 @@ def test_another_process_sees_a_rollback_once_its_cache_expires(gov: Gov, monkey
     server = Store.open(str(gov.store.engine.url))  # a second engine, as in the server process
     try:
         assert deployments.effective_route(server, "claims", spec)[0][-1] == ("model-b", 10.0)
-        routing._cache.clear()  # another process's change does not bump this process's generation...
+        routing.ROUTES.clear()  # another process's change does not bump this process's generation...
         monkeypatch.setattr(routing, "CACHE_SECONDS", 0.0)  # ...so only the cache lifetime bounds staleness
         deployments.rollback(gov.store, gov.project, "claims", gov.alice)
         assert deployments.effective_route(server, "claims", spec)[0] == [("model-a", 100.0)]

@@ -187,8 +187,7 @@ def test_cli_verify_names_each_problem_and_exits_1(gov: Gov, monkeypatch: pytest
         as_json = json.loads(CliRunner().invoke(cli_app, ["audit", "verify", "--json"]).stdout)
         assert len(as_json["problems"]) == 2 and not as_json["ok"]
     finally:
-        if context.open_store.cache_info().currsize:
-            context.open_store().close()
+        context.close()
         context.reset()
 
 
@@ -238,8 +237,7 @@ def test_the_cli_refuses_as_with_what_to_do(gov: Gov, monkeypatch: pytest.Monkey
         result = CliRunner().invoke(cli_app, ["approve", "claims", "--as", "bob"])
         assert result.exit_code != 0 and "--key" in str(result.exception)
     finally:
-        if context.open_store.cache_info().currsize:
-            context.open_store().close()
+        context.close()
         context.reset()
 
 

@@ -97,8 +97,7 @@ def cli_env(migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(context.console, "width", 160)  # CliRunner is no terminal; Rich would assume 80 columns
     context.reset()
     yield migrated_database_url
-    if context.open_store.cache_info().currsize:
-        context.open_store().close()
+    context.close()
     context.reset()
 
 

@@ -145,8 +145,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(context.console, "width", 200)
     context.reset()
     yield tmp_path
-    if context.open_store.cache_info().currsize:
-        context.open_store().close()
+    context.close()
     context.reset()
 
 

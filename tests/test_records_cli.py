@@ -42,8 +42,7 @@ def written(migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.Monk
         store.add_feedback(records[0].id, Feedback(score=-1, comment="gate moved", by="ops", at=4_000.0))
         records[0] = store.get_record(records[0].id)
     yield records
-    if context.open_store.cache_info().currsize:
-        context.open_store().close()
+    context.close()
     context.reset()
 
 

@@ -208,8 +208,7 @@ def _cli(*args: str) -> Callable[[Ctx, str | None, str], Reply]:
         try:
             result = CliRunner().invoke(app, [*argv, "--key", secret or ""])
         finally:
-            if context.open_store.cache_info().currsize:
-                context.open_store().close()
+            context.close()
             context.reset()
         error = result.exception
         said = error.message if isinstance(error, StewardError) else ""

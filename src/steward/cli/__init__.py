@@ -16,7 +16,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import typer
 
-from steward.cli import area
+from steward.cli import area, context
 from steward.errors import StewardError
 
 app = typer.Typer(
@@ -39,7 +39,7 @@ def _root(
 ) -> None:
     """Steward: a governed, OpenAI-compatible gateway for responsible LLM apps."""
     if config:
-        os.environ["STEWARD_CONFIG"] = config
+        context.use_config(config)
 
 
 area.mount(app)

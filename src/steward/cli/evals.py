@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 import yaml
@@ -61,7 +61,7 @@ def metrics_command(
     """
     from steward.evals.api import score_file
 
-    result = score_file(data, metrics, _options(option or []))
+    result = score_file(data, metrics, _options(option or []), project=context.project())
     if as_json:
         _print_json(result.to_dict(per_row))
         return
@@ -125,7 +125,13 @@ def run_command(
                 tasks[label] = bar.add_task(f"{label}", total=total)
             bar.update(tasks[label], completed=done)
 
-        outcome = run_suite_file(suite, progress=progress, reports_dir=reports, cache=False if no_cache else None)
+        outcome = run_suite_file(
+            suite,
+            progress=progress,
+            reports_dir=reports,
+            cache=False if no_cache else None,
+            project=context.project(),
+        )
     if as_json:
         _print_json(
             {
@@ -346,7 +352,9 @@ def _measure_bias(
 ) -> dict[str, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from steward.evals.bbq import Scoring
     from steward.evals.bias import measure_model
+    from steward.evals.crows import Method
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True, console=context.err_console) as bar:
@@ -362,9 +370,10 @@ def _measure_bias(
             pairs,
             bbq_path,
             limit=limit,
-            method=method,
-            scoring=scoring,
-            progress=progress,  # type: ignore[arg-type]
+            method=cast(Method, method),  # checked against the two methods by the caller
+            scoring=cast(Scoring, scoring),
+            progress=progress,
+            project=context.project(),
         )
 
 

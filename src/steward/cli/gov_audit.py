@@ -107,7 +107,7 @@ def verify_command(
             highlight=False,
         )
     else:
-        for problem in result.problems or [result.problem]:
+        for problem in result.problems or [result.problem or "the audit chain did not verify"]:
             context.err_console.print(f"[bold red]broken[/]: {problem}", highlight=False)
     if not result.ok:
         raise typer.Exit(1)

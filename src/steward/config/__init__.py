@@ -8,7 +8,7 @@ hint. Secrets are referenced (`$env:NAME`), never stored. When no file is found 
 
 from steward.config.loader import check_installed_scanners, find_project_file, load_project, load_project_text
 from steward.config.schema import AppSpec, ModelSpec, Params, Project, PromptSpec, RouteEntry, SecretRef
-from steward.config.settings import Settings
+from steward.config.settings import Secrets, Settings
 
 __all__ = [
     "AppSpec",
@@ -18,6 +18,7 @@ __all__ = [
     "PromptSpec",
     "RouteEntry",
     "SecretRef",
+    "Secrets",
     "Settings",
     "check_installed_scanners",
     "find_project_file",

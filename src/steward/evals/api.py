@@ -19,6 +19,7 @@ from steward.evals.scoring import Scored, build, close, score
 from steward.evals.suite import load_suite
 
 if TYPE_CHECKING:
+    from steward.config import Project
     from steward.store import Store
 
 
@@ -46,13 +47,20 @@ class FileScores(Scored):
         return out
 
 
-def score_file(path: Path | str, metrics: str, options: dict[str, dict[str, Any]] | None = None) -> FileScores:
-    """Score the rows of a JSONL file with the named metrics (`"bleu,rouge"`); no model is run."""
+def score_file(
+    path: Path | str,
+    metrics: str,
+    options: dict[str, dict[str, Any]] | None = None,
+    *,
+    project: Project | None = None,
+) -> FileScores:
+    """Score the rows of a JSONL file with the named metrics (`"bleu,rouge"`); no pipeline is run. A metric that
+    calls a model or judge app takes it from `project` (None: the nearest steward.yaml)."""
     path = Path(path)
     specs = parse_metric_list(metrics)
     for spec in specs:
         spec.options.update((options or {}).get(spec.name, {}))
-    built = build(specs)
+    built = build(specs, project)
     try:
         rows, lines = load_rows(path)
         check_needs(rows, lines, [m for _, m in built], str(path))
@@ -69,13 +77,14 @@ def run_suite_file(
     progress: Progress | None = None,
     reports_dir: Path | None = None,
     cache: bool | None = None,
+    project: Project | None = None,
 ) -> SuiteOutcome:
-    """Load a suite and run it through the pipeline (the suite's `project:` or the nearest steward.yaml)."""
+    """Load a suite and run it through the pipeline: the suite's `project:`, else `project` (the CLI's --config),
+    else the nearest steward.yaml."""
     suite = load_suite(path)
     own = pipeline is None
     if pipeline is None:
-        project = suite.resolve(suite.spec.project) if suite.spec.project else None
-        pipeline = ClientPipeline.open(project)
+        pipeline = ClientPipeline.open(suite.resolve(suite.spec.project) if suite.spec.project else project)
     try:
         return run_suite(suite, pipeline, progress=progress, reports_dir=reports_dir, cache=cache)
     finally:

@@ -18,13 +18,16 @@ import time
 from collections.abc import Callable, Sequence
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from steward.errors import InvalidRequest
 from steward.evals import bbq, crows
 from steward.evals.metric import Score
+
+if TYPE_CHECKING:
+    from steward.config import Project
 
 PAIRS = Path(__file__).resolve().parent.parent / "defaults" / "bias" / "pairs.csv"
 T = TypeVar("T")
@@ -142,8 +145,10 @@ def measure_model(
     method: crows.Method = "shared",
     scoring: bbq.Scoring = "mean",
     progress: Progress | None = None,
+    project: Project | None = None,
 ) -> dict[str, Any]:
-    """Load `model` (a .gguf path, artefact name or steward.yaml id) once and run both tests on it."""
+    """Load `model` (a .gguf path, artefact name or model id of `project`, else of the nearest steward.yaml) once
+    and run both tests on it."""
     from steward.evals.perplexity import resolve_gguf
 
     if pairs_path is None and bbq_path is None:
@@ -163,7 +168,7 @@ def measure_model(
         if bbq_path
         else None
     )
-    path = resolve_gguf(model)
+    path = resolve_gguf(model, project)
     scorer = GgufScorer(path)
     try:
         report = measure(scorer, pairs, questions, method=method, scoring=scoring, progress=progress)
@@ -226,7 +231,9 @@ def _model_score(name: str, value: float | None, detail: dict[str, Any]) -> Scor
     return Score(name=name, value=value, per_row=[], mean=value, detail={"model_bias": True, **detail})
 
 
-def model_bias_scores(models: Sequence[dict[str, Any]], limit: int = 28) -> list[Score]:
+def model_bias_scores(
+    models: Sequence[dict[str, Any]], limit: int = 28, project: Project | None = None
+) -> list[Score]:
     """The red-team's measurement of the app's own model: CrowS-Pairs and BBQ on its first local GGUF.
 
     Reported beside the counterfactual pair check, not instead of it: the red-team's target is the app (prompt,
@@ -241,7 +248,7 @@ def model_bias_scores(models: Sequence[dict[str, Any]], limit: int = 28) -> list
         why = "the app has no local llama.cpp model whose log-likelihoods could be read"
         return [_model_score("bias_model_crows_metric", None, {"why": why})]
     try:
-        report = measure_model(local[0], PAIRS, default_bbq(), limit=limit)
+        report = measure_model(local[0], PAIRS, default_bbq(), limit=limit, project=project)
     except StewardError as exc:
         return [_model_score("bias_model_crows_metric", None, {"why": exc.message})]
     crows_summary, bbq_summary = report["crows_pairs"], report["bbq"] or {}

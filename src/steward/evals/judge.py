@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from steward.errors import InvalidRequest, StewardError
+
+if TYPE_CHECKING:
+    from steward.config import Project
 
 _TRUE = {"yes", "true", "supported", "support", "entailed", "entailment", "relevant", "1", "y"}
 _FALSE = {
@@ -113,15 +115,16 @@ class FunctionJudge:
 class AppJudge:
     """A judge that is a Steward app, called through the governed in-process client."""
 
-    def __init__(self, app: str, client: Any | None = None) -> None:
+    def __init__(self, app: str, client: Any | None = None, project: Project | None = None) -> None:
         self.app = app
         self._client = client
+        self.project = project  # whose app it is (None: the nearest steward.yaml, else the embedded defaults)
 
     def ask(self, prompt: str) -> str:
         if self._client is None:
             from steward.client import Client
 
-            self._client = Client(os.environ.get("STEWARD_CONFIG") or None)
+            self._client = Client(self.project)
         try:
             return str(self._client.chat(self.app, prompt, temperature=0.0, max_tokens=128, origin="eval").text)
         except StewardError as exc:  # a blocked or failed judge call is an unscored item, not a failed run
@@ -136,34 +139,45 @@ class AppJudge:
 class ModelJudge:
     """A judge that is a model declared in steward.yaml, called directly (no app, no guardrails)."""
 
-    def __init__(self, model_id: str, max_tokens: int = 96) -> None:
-        from steward.config import Settings, load_project
-        from steward.models.router import ModelPool
-
-        project = load_project(os.environ.get("STEWARD_CONFIG") or None)
-        self.backend = ModelPool(project, Settings.resolve(project)).get(model_id)
+    def __init__(self, model_id: str, max_tokens: int = 96, project: Project | None = None) -> None:
+        self.model_id = model_id
         self.max_tokens = max_tokens
+        self.project = project  # whose model it is (None: the nearest steward.yaml, else the embedded defaults)
+        self._backend: Any = None
+
+    @property
+    def backend(self) -> Any:
+        """The model, loaded on the first question (so a metric can be re-bound to a project for free)."""
+        if self._backend is None:
+            from steward.config import Settings, load_project
+            from steward.models.router import ModelPool
+
+            project = self.project or load_project(None)
+            self._backend = ModelPool(project, Settings.resolve(project)).get(self.model_id)
+        return self._backend
 
     def ask(self, prompt: str) -> str:
         from steward.types import GenerationParams, Message
 
         params = GenerationParams(temperature=0.0, seed=0, max_tokens=self.max_tokens)
+        backend = self.backend  # outside the try: an unknown model id stops the run, it is not an unscored item
         try:
-            return asyncio.run(self.backend.complete([Message("user", prompt)], params)).text
+            return asyncio.run(backend.complete([Message("user", prompt)], params)).text
         except StewardError as exc:
             return f"<judge error: {exc.message}>"
 
 
-def make_judge(spec: str | Judge | None) -> Judge | None:
-    """A judge from an option value: None (no judge), `app:NAME`, `model:ID`, or a ready judge object."""
+def make_judge(spec: str | Judge | None, project: Project | None = None) -> Judge | None:
+    """A judge from an option value: None (no judge), `app:NAME`, `model:ID`, or a ready judge object; `project`
+    is the steward.yaml whose app or model it names (the CLI's --config; None: the nearest one)."""
     if spec is None or spec == "" or spec == "none":
         return None
     if not isinstance(spec, str):
         return spec
     if spec.startswith("app:"):
-        return AppJudge(spec[4:])
+        return AppJudge(spec[4:], project=project)
     if spec.startswith("model:"):
-        return ModelJudge(spec[6:])
+        return ModelJudge(spec[6:], project=project)
     raise InvalidRequest(
         f"judge {spec!r}: write `app:NAME` (a Steward app) or `model:ID` (a model of steward.yaml), "
         "or leave it out."

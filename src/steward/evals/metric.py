@@ -18,9 +18,12 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from steward.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from steward.config import Project
 
 # Row fields a metric may need, with the JSONL key users write and what it holds.
 ROW_FIELDS: dict[str, str] = {
@@ -133,6 +136,10 @@ class Metric(ABC):
 
     def close(self) -> None:  # noqa: B027 - most metrics hold nothing to release
         """Release a loaded model, if any."""
+
+    def bind(self, project: Project) -> None:  # noqa: B027 - most metrics call no model of a project
+        """Tell a metric which steward.yaml its models and judge apps come from (the CLI's --config, a suite's
+        `project:`); a metric that is never bound uses the nearest steward.yaml."""
 
 
 def options_of(metric_cls: type[Metric]) -> list[str]:

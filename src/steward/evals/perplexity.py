@@ -16,20 +16,23 @@ the project's models folder) or a model id declared in steward.yaml with a llama
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
 from steward.errors import ArtefactError, InvalidRequest
 from steward.evals.metric import Metric, Row, Score
 
+if TYPE_CHECKING:
+    from steward.config import Project
 
-def resolve_gguf(model: str) -> Path:
-    """A path to a GGUF file from a path, a built-in artefact name or a steward.yaml model id."""
+
+def resolve_gguf(model: str, project: Project | None = None) -> Path:
+    """A path to a GGUF file from a path, a built-in artefact name or a model id of `project` (None: the nearest
+    steward.yaml, else the embedded defaults)."""
     candidate = Path(model).expanduser()
     if candidate.suffix == ".gguf":
         if not candidate.is_file():
@@ -38,7 +41,7 @@ def resolve_gguf(model: str) -> Path:
     from steward.config import Settings, load_project
     from steward.models import artefacts
 
-    project = load_project(os.environ.get("STEWARD_CONFIG") or None)
+    project = project or load_project(None)
     settings = Settings.resolve(project)
     models_dir = settings.models_dir
     spec = project.models.get(model)
@@ -113,10 +116,14 @@ class Perplexity(Metric):
     n_ctx: int = 512
     n_threads: int = 2
     _scorer: LogitScorer | None = field(default=None, init=False, repr=False)
+    _project: Project | None = field(default=None, init=False, repr=False)
+
+    def bind(self, project: Project) -> None:
+        self._project = project
 
     def scorer(self) -> LogitScorer:
         if self._scorer is None:
-            self._scorer = LogitScorer(resolve_gguf(self.model), self.n_ctx, self.n_threads)
+            self._scorer = LogitScorer(resolve_gguf(self.model, self._project), self.n_ctx, self.n_threads)
         return self._scorer
 
     def compute(self, rows: Sequence[Row]) -> list[Score]:

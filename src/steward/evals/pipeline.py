@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from steward.errors import StewardError
 from steward.store import Store
+
+if TYPE_CHECKING:
+    from steward.config import Project
 
 
 @dataclass
@@ -56,6 +58,9 @@ class Pipeline(Protocol):
     def versions(self, app: str) -> dict[str, Any]: ...
 
     def app_spec(self, app: str) -> Any: ...
+
+    @property
+    def project(self) -> Project: ...
 
     @property
     def store(self) -> Store: ...
@@ -98,10 +103,11 @@ class ClientPipeline:
         self.project = client.runtime.project
 
     @classmethod
-    def open(cls, project: Path | str | None = None) -> ClientPipeline:
+    def open(cls, project: Project | Path | str | None = None) -> ClientPipeline:
+        """The pipeline of `project` (a loaded project or a steward.yaml path; None: the nearest steward.yaml)."""
         from steward.client import Client
 
-        return cls(Client(project or os.environ.get("STEWARD_CONFIG") or None))
+        return cls(Client(project))
 
     @property
     def store(self) -> Store:

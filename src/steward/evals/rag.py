@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from steward.evals.metric import Metric, Row, Score
 from steward.evals.refusal import is_abstention
 from steward.evals.support import SupportScorer
 from steward.evals.text import split_claims
+
+if TYPE_CHECKING:
+    from steward.config import Project
 
 _MAX_CONTEXT_CHARS = 6000  # what a judge prompt carries of the context
 
@@ -42,7 +45,11 @@ class _RagMetric(Metric):
     _unparsed: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._judge = make_judge(self.judge)
+        self._judge = make_judge(self.judge)  # checks the option now; nothing is loaded until the first question
+
+    def bind(self, project: Project) -> None:
+        if isinstance(self.judge, str):
+            self._judge = make_judge(self.judge, project)
 
     def close(self) -> None:
         closer = getattr(self._judge, "close", None)

@@ -283,7 +283,7 @@ def scan(
     if "bias" in order and model_bias_limit:
         from steward.evals.bias import model_bias_scores
 
-        scores += model_bias_scores(pipeline.versions(app)["models"], model_bias_limit)
+        scores += model_bias_scores(pipeline.versions(app)["models"], model_bias_limit, pipeline.project)
     gate_rows = gate_results(gates, {s.name: s.value for s in scores})
     versions = pipeline.versions(app)
     versions.update(app_version=app_version(versions), seed=seed, families=list(families))

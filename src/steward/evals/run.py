@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.errors import InvalidRequest, NotFound, StewardError
 from steward.evals.cases import Case, check_case_needs, load_cases, row_of, run_cases
@@ -26,6 +26,9 @@ from steward.evals.scoring import Scored, score
 from steward.evals.suite import Suite, gate_results
 from steward.store.evals import StoredCase, StoredRun
 from steward.types import new_id
+
+if TYPE_CHECKING:
+    from steward.config import Project
 
 Progress = Callable[[str, int, int], None]  # (variant label, done, total)
 
@@ -54,11 +57,13 @@ class SuiteOutcome:
         return all(run.passed for run in self.runs)
 
 
-def _build_metrics(suite: Suite) -> list[tuple[MetricSpec, Metric]]:
+def _build_metrics(suite: Suite, project: Project) -> list[tuple[MetricSpec, Metric]]:
     built = []
     for index, spec in enumerate(suite.spec.metric_specs()):
         try:
-            built.append((spec, spec.build()))
+            metric = spec.build()
+            metric.bind(project)  # the judge apps and models of the project the suite runs against
+            built.append((spec, metric))
         except StewardError as exc:
             raise suite.error(("metrics", index), exc.message) from None
     return built
@@ -77,7 +82,7 @@ def _check_gates(suite: Suite, metrics: Sequence[tuple[MetricSpec, Metric]]) -> 
 
 def prepare(suite: Suite, pipeline: Pipeline) -> Prepared:
     """Validate the suite against its dataset and the project; raise naming file:line on the first problem."""
-    metrics = _build_metrics(suite)
+    metrics = _build_metrics(suite, pipeline.project)
     _check_gates(suite, metrics)
     dataset = suite.resolve(suite.spec.dataset)
     if not dataset.is_file():

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.evals.metric import Metric, Row, Score
 from steward.evals.registry import MetricSpec
+
+if TYPE_CHECKING:
+    from steward.config import Project
 
 
 @dataclass
@@ -24,9 +27,14 @@ class Scored:
         return {"rows": self.n_rows, "scores": [s.to_dict(per_row) for s in self.scores]}
 
 
-def build(specs: Sequence[MetricSpec]) -> list[tuple[MetricSpec, Metric]]:
-    """Instantiate every metric before any row is scored (unknown names and options fail fast)."""
-    return [(spec, spec.build()) for spec in specs]
+def build(specs: Sequence[MetricSpec], project: Project | None = None) -> list[tuple[MetricSpec, Metric]]:
+    """Instantiate every metric before any row is scored (unknown names and options fail fast), bound to
+    `project` when one is given (whose models and judge apps the metrics call)."""
+    built = [(spec, spec.build()) for spec in specs]
+    if project is not None:
+        for _, metric in built:
+            metric.bind(project)
+    return built
 
 
 def score(rows: Sequence[Row], metrics: Sequence[tuple[MetricSpec, Metric]]) -> Scored:

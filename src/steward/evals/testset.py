@@ -289,7 +289,7 @@ def generate_testset(
             f"collection {collection!r} has no chunks yet; ingest documents with "
             f"`steward rag ingest {collection} PATH` first."
         )
-    writer = Generator(judge=make_judge(generator if generator != "template" else None))
+    writer = Generator(judge=make_judge(generator if generator != "template" else None, pipeline.project))
     return generate(chunks, collection, n, mix=mix, seed=seed, generator=writer), writer.fallbacks
 
 

@@ -27,6 +27,7 @@ from steward.errors import (
     StewardError,
 )
 from steward.gateway.auth import Authenticator
+from steward.gateway.errors_http import status_of
 from steward.gateway.openapi import offline_docs
 from steward.gateway.pipeline import EMBEDDINGS, Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
@@ -41,12 +42,13 @@ class ORJSONResponse(JSONResponse):
 
 
 def error_body(exc: StewardError) -> dict[str, Any]:
-    return {"error": {"message": exc.message, "type": exc.type, "param": exc.param, "code": exc.code}}
+    kind = status_of(exc)[1]
+    return {"error": {"message": exc.message, "type": kind, "param": exc.param, "code": exc.code}}
 
 
 def error_response(exc: StewardError) -> ORJSONResponse:
     headers = {"x-steward-record-id": exc.record_id} if exc.record_id else None
-    return ORJSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+    return ORJSONResponse(error_body(exc), status_code=status_of(exc)[0], headers=headers)
 
 
 def _completion_body(result: ChatResult, app: str) -> dict[str, Any]:

@@ -33,8 +33,8 @@ from steward.types import Decision, Stage
 STAGES: tuple[Stage, ...] = ("input", "retrieved", "output")
 
 
-def _installation_key(home: Path) -> bytes:
-    configured = os.environ.get("STEWARD_GUARD_KEY")
+def _installation_key(home: Path, configured: str | None) -> bytes:
+    """$STEWARD_GUARD_KEY (read into `Settings.secrets`), else the key file of this installation, made once."""
     if configured:
         return configured.encode()
     path = home / "guardrails.key"
@@ -104,7 +104,7 @@ class Guard:
 
     @classmethod
     def from_project(cls, project: Project, settings: Settings) -> Guard:
-        return cls(project, _installation_key(settings.home))
+        return cls(project, _installation_key(settings.home, settings.secrets.guard_key))
 
     def _scanner(self, name: str, rule: Rule) -> Scanner:
         options = rule.options if isinstance(rule, PluginRule) else rule.model_dump(mode="json")

@@ -22,11 +22,11 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from steward.config.settings import AUDIT_KEY_ENV, Secrets
 from steward.errors import StoreError
 from steward.registry.errors import AuditBroken
 from steward.registry.identity import Actor, actor_label
@@ -35,7 +35,7 @@ from steward.store import governance as sql
 from steward.store.integrity import read_head as integrity_head
 from steward.types import Principal, new_id, now
 
-KEY_ENV = "STEWARD_AUDIT_KEY"
+KEY_ENV = AUDIT_KEY_ENV
 GENESIS = sql.GENESIS
 
 
@@ -85,7 +85,8 @@ class Verification:
 
 
 def audit_key() -> bytes | None:
-    value = os.environ.get(KEY_ENV)
+    """$STEWARD_AUDIT_KEY as set now (verification reads it at each call, so a key set later applies)."""
+    value = Secrets.from_environment().audit_key
     return value.encode() if value else None
 
 

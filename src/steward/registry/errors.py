@@ -6,9 +6,11 @@ from steward.errors import InvalidRequest, StoreError
 
 
 class RuleViolation(InvalidRequest):
-    """A governance rule refused the change; the message names the rule and what to do. Nothing was written."""
+    """A governance rule refused the change; the message names the rule and what to do. Nothing was written.
 
-    status = 409
+    The HTTP layer answers it 409 (a conflict with the current state), not 400.
+    """
+
     code = "governance_rule"
 
 

@@ -1,9 +1,10 @@
 """The route the gateway serves: an app's newest deployment, else steward.yaml's route, cheaply.
 
 `effective_route` reads the newest `deployments` row of an app (one indexed query) and caches it per process
-for `CACHE_SECONDS` (1 s); a change made through this process (`changed()`) drops the cache at once, and a
-change made by another process (a CLI `steward rollback` while the server runs) is seen within a second. So a
-request costs a dictionary lookup, and a rollback is effectively instant. `GovernedPool` is the model pool
+for `CACHE_SECONDS` (1 s) in the process's `RouteCache` (`ROUTES`); a change made through this process
+(`changed()`) drops the cache at once, and a change made by another process (a CLI `steward rollback` while the
+server runs) is seen within a second. So a request costs a dictionary lookup, and a rollback is effectively
+instant. `GovernedPool` is the model pool
 whose `route(app)` answers with it: the gateway needs no change beyond building this pool instead of the
 plain one. Candidates are split by weight, and the router already hashes the request's subject to choose,
 so canary and A/B arms are sticky per subject.
@@ -107,16 +108,50 @@ def declared_digest(spec: AppSpec) -> str:
 
 # ---- the route the gateway serves -----------------------------------------------------------------------------
 
-_cache: dict[tuple[int, str], tuple[float, int, tuple[Entries, list[str]]]] = {}
-_generation = 0
-_lock = threading.Lock()
+
+class RouteCache:
+    """The routes read from the deployments table, each kept `CACHE_SECONDS` per (store, app).
+
+    There is one per process (`ROUTES`), on purpose: a deployment change made through any `Store` of the process
+    (the HTTP API, a governance call in a test or a script) must drop, at once, the routes that every pool of the
+    process serves, and those share no object but the process. `changed()` bumps a generation that makes every
+    cached route stale; a change made by another process is seen when the entry expires.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[int, str], tuple[float, int, tuple[Entries, list[str]]]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def changed(self) -> None:
+        with self._lock:
+            self._generation += 1
+
+    def clear(self) -> None:
+        """Forget every entry (as if each had expired)."""
+        with self._lock:
+            self._entries.clear()
+
+    def fresh(self, key: tuple[int, str], now: float) -> tuple[Entries, list[str]] | None:
+        hit = self._entries.get(key)
+        if hit is not None and hit[1] == self._generation and now - hit[0] < CACHE_SECONDS:
+            return hit[2]
+        return None
+
+    def last(self, key: tuple[int, str]) -> tuple[Entries, list[str]] | None:
+        hit = self._entries.get(key)
+        return hit[2] if hit is not None else None
+
+    def keep(self, key: tuple[int, str], started: float, route: tuple[Entries, list[str]]) -> None:
+        self._entries[key] = (started, self._generation, route)
+
+
+ROUTES = RouteCache()
 
 
 def changed() -> None:
     """Forget this process's cached routes at once (called after every deployment change)."""
-    global _generation
-    with _lock:
-        _generation += 1
+    ROUTES.changed()
 
 
 def effective_route(
@@ -131,22 +166,22 @@ def effective_route(
     if not isinstance(store, Store):  # no SQL store (a bare test runtime): steward.yaml's route
         return declared
     key, started = (id(store), app_name), time.monotonic()
-    hit = _cache.get(key)
-    if hit is not None and hit[1] == _generation and started - hit[0] < CACHE_SECONDS:
-        return hit[2]
+    hit = ROUTES.fresh(key, started)
+    if hit is not None:
+        return hit
     try:
         with store.reading() as conn:
             row = sql.latest_deployment(conn, app_name)
     except DatabaseError as exc:
         log.warning("could not read deployments of %s (%s); serving the last known route", app_name, exc)
-        return hit[2] if hit is not None else declared
+        return ROUTES.last(key) or declared
     result = declared
     if row is not None:
         dep = deployment_from_row(row)
         entries = [(m, w) for m, w in dep.traffic() if declared_models is None or m in declared_models]
         fallback = [m for m in dep.fallback if declared_models is None or m in declared_models]
         result = (entries, fallback) if entries else declared
-    _cache[key] = (started, _generation, result)
+    ROUTES.keep(key, started, result)
     return result
 
 

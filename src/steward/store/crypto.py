@@ -13,14 +13,14 @@ server, CLI, benchmarks — seals and opens bodies the same way; `steward privac
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from steward.config.settings import RECORD_KEY_ENV, Secrets
 from steward.errors import ConfigError, StoreError
 
-KEY_ENV = "STEWARD_RECORD_KEY"
+KEY_ENV = RECORD_KEY_ENV
 PREFIX = "enc:v1:"
 
 
@@ -69,9 +69,12 @@ def _cipher_for(value: str) -> BodyCipher:
     return BodyCipher([k.strip() for k in value.split(",") if k.strip()])
 
 
-def cipher() -> BodyCipher | None:
-    """The cipher for the keys in the environment, or None when encryption at rest is off."""
-    value = os.environ.get(KEY_ENV, "").strip()
+def cipher(keys: str | None = None) -> BodyCipher | None:
+    """The cipher for `keys` (comma-separated, newest first), else for $STEWARD_RECORD_KEY as set now (read at each
+    call, so a rotation takes effect in `steward privacy encrypt` without a restart); None: encryption is off."""
+    if keys is None:
+        keys = Secrets.from_environment().record_keys
+    value = (keys or "").strip()
     return _cipher_for(value) if value else None
 
 

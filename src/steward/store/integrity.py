@@ -35,11 +35,12 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Connection, Engine, Float, String, Table, func, select, update
 from sqlalchemy.engine import Row
 
+from steward.config.settings import INTEGRITY_KEY_ENV, INTEGRITY_KEY_FILE_ENV, Secrets
 from steward.errors import ConfigError
 from steward.store.schema import ID, metadata, records
 
-KEY_ENV = "STEWARD_INTEGRITY_KEY"
-KEY_FILE_ENV = "STEWARD_INTEGRITY_KEY_FILE"
+KEY_ENV = INTEGRITY_KEY_ENV
+KEY_FILE_ENV = INTEGRITY_KEY_FILE_ENV
 HEAD = "records"
 LEGACY = "records_legacy"  # how many rows predate the chain (written by migration 0008), kept beside the head
 
@@ -120,10 +121,11 @@ def sealer_for(engine: Engine) -> Sealer:
 
 
 def _load(engine: Engine) -> Sealer:
-    if os.environ.get(KEY_ENV):
-        return Sealer(os.environ[KEY_ENV].encode(), f"${KEY_ENV}")
-    if os.environ.get(KEY_FILE_ENV):
-        return Sealer(_read_or_create(Path(os.environ[KEY_FILE_ENV]).expanduser()), os.environ[KEY_FILE_ENV])
+    given = Secrets.from_environment()  # the first time this process opens this database
+    if given.integrity_key:
+        return Sealer(given.integrity_key.encode(), f"${KEY_ENV}")
+    if given.integrity_key_file:
+        return Sealer(_read_or_create(Path(given.integrity_key_file).expanduser()), given.integrity_key_file)
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if database and database != ":memory:":
         path = Path(database).expanduser().resolve().parent / "integrity.key"

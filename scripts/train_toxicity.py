@@ -28,7 +28,7 @@ from _training import DATA, HALUEVAL_SALT, ROOT, Row, binary_metrics, export, fi
 from sklearn.metrics import classification_report
 
 from steward.guardrails.linear import WEIGHTS_DIR, featurise
-from steward.guardrails.toxicity import normalise
+from steward.guardrails.toxicity import clean, normalise
 
 CLASSES = ["hate", "offensive", "neither"]
 
@@ -37,9 +37,9 @@ def rows(path: Path) -> list[Row]:
     unique: dict[str, Row] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for record in csv.DictReader(handle):
-            text = normalise(record["tweet"])
-            if text:
-                unique.setdefault(text, Row(text, int(record["class"]), text, "davidson"))
+            key = clean(record["tweet"])  # split and deduplicate by a key the disguise rules cannot move
+            if key:
+                unique.setdefault(key, Row(normalise(record["tweet"]), int(record["class"]), key, "davidson"))
     return list(unique.values())
 
 

@@ -57,7 +57,7 @@ def test_toxicity_on_held_out_tweets_and_forum_comments() -> None:
     scanner, threshold = make_scanner("toxicity")
     on_tweets = evaluate_binary(scanner, tweets, threshold)
     on_forum = evaluate_binary(scanner, forum, threshold)
-    assert on_tweets["n"] == 2937 and on_forum["n"] == 175
+    assert on_tweets["n"] == 2949 and on_forum["n"] == 175  # split by `clean`, the key the n-gram model used
     assert on_tweets["f1"] >= FLOORS["davidson_f1"] and on_tweets["fpr"] <= FLOORS["davidson_fpr"]
     assert on_forum["f1"] >= FLOORS["forum_f1"]
 

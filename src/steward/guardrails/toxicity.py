@@ -49,13 +49,19 @@ MAX_TOKENS = 254  # MiniLM reads 256 word pieces, [CLS] and [SEP] included
 STRIDE = 192  # windows of a longer text overlap by 62 word pieces, so no sentence is only ever cut in half
 
 
-def normalise(text: str) -> str:
-    """The same cleaning for training tweets and scanned text: disguises undone, entities, mentions, links,
-    retweet markers."""
-    text, _ = normalise_for_detection(html.unescape(text), leet=True)
+def clean(text: str) -> str:
+    """HTML entities, mentions, links and retweet markers out. It is also the key the training scripts split and
+    deduplicate tweets by: it never changes, so a later change to the disguise rules cannot move a tweet the
+    models trained on into a held-out split."""
+    text = html.unescape(text)
     text = _URL.sub(" ", _MENTION.sub("@user", text))
     text = _RETWEET.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
+
+
+def normalise(text: str) -> str:
+    """The same reading for training tweets and scanned text: `clean`, with disguises undone first."""
+    return clean(normalise_for_detection(html.unescape(text), leet=True)[0])
 
 
 def windows(text: str, size: int = WINDOW) -> list[str]:

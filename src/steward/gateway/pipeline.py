@@ -18,11 +18,12 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway import outcomes
+from steward.gateway.collaborators import Guard, RecordStore, Retriever
 from steward.gateway.grounded import NOT_FOUND, UNSUPPORTED, GroundedRelease, grounding_decision
 from steward.gateway.metrics import Metrics
 from steward.gateway.redaction import redact_for_storage
@@ -31,64 +32,12 @@ from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, publi
 from steward.gateway.review_release import HELD_FOR_REVIEW, ReviewRelease
 from steward.language import is_small_talk
 from steward.models.base import cost_of
-from steward.models.health import model_problems
-from steward.registry.tenancy import record_for
-from steward.types import Decision, Feedback, GenerationParams, Message, Principal, Record, Source, Stage, Usage
+from steward.types import Decision, GenerationParams, Message, Principal, Record, Source, Stage, Usage
 
 log = logging.getLogger("steward.requests")
 
 REQUEST_SCHEMA = "the request's response_format schema"
 EMBEDDINGS = "(embeddings)"  # the `app` of an embeddings call's record: it names no app
-
-
-class Guard(Protocol):
-    """What the pipeline needs from the guardrails capability."""
-
-    def scan(
-        self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None, role: str = "user"
-    ) -> Decision: ...
-
-    def restore(self, app: str, text: str, input_decision: Decision) -> str: ...
-
-    def output_stream(self, app: str, input_decision: Decision | None = None) -> Any: ...
-
-    def redact_records(self, app: str) -> bool: ...
-
-    def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str: ...
-
-    def stores_as_screened(self, app: str, stage: Stage) -> bool: ...
-
-    def unrestore(self, text: str, input_decision: Decision | None) -> str: ...
-
-    def system_prompt(self, app: str, system: str) -> str: ...
-
-    def schema_enforcer(self, app: str, requested: dict[str, Any] | None = None) -> Any: ...
-
-    def review_queue(self, store: Any) -> Any: ...
-
-
-class Retriever(Protocol):
-    """What the pipeline needs from the RAG capability."""
-
-    def prepare(self, app: str, messages: list[Message], principal: Principal) -> Any: ...
-
-    def compose(self, app: str, messages: list[Message], sources: list[Source]) -> list[Message]: ...
-
-    def spec(self, collection: str) -> Any: ...
-
-    def check(self, app: str, answer: str, sources: list[Source], question: str = "") -> Any: ...
-
-    def strip_citations(self, text: str, sources: list[Source]) -> tuple[str, list[int]]: ...
-
-
-class RecordStore(Protocol):
-    async def write(self, record: Record, *, alone: bool = False) -> None: ...
-
-    def get_record(self, record_id: str) -> Record: ...
-
-    def add_feedback(self, record_id: str, feedback: Feedback) -> None: ...
-
-    def count_records(self) -> int: ...
 
 
 def _ms(start: float) -> float:
@@ -286,32 +235,6 @@ class Gateway:
             await self.budgets.settle(record)
         except Exception:
             log.exception("request %s: the client disconnected and its record could not be written", record.id)
-
-    async def review_outcome(self, principal: Principal, record_id: str) -> dict[str, Any]:
-        """Where a held request stands, and once approved what it released (`GET /v1/reviews/{record_id}`);
-        an approved question is answered then, once (`ReviewRelease.outcome`)."""
-        return await self.reviews.outcome(principal, record_id)
-
-    def add_feedback(self, principal: Principal, record_id: str, score: int, comment: str = "") -> None:
-        """A human's judgement of an answer, attached to a record the caller may read (its team's; an app key's
-        own). Another team's record is answered as a missing one, so ids cannot be probed."""
-        if not principal.calls_apps:
-            raise PermissionDenied(
-                f"a {principal.role} key reads and never writes, feedback included; send feedback with the "
-                "app's own key, or a developer key of its team."
-            )
-        record_for(self.store, principal, record_id)
-        self.store.add_feedback(record_id, Feedback(score=score, comment=comment, by=principal.key_id))
-
-    def readiness(self) -> list[str]:
-        """What stops this gateway from serving: an unreachable store, a missing model artefact."""
-        problems = []
-        try:
-            self.store.count_records()
-        except Exception as exc:
-            problems.append(f"store: {exc}")
-        problems.extend(model_problems(self.project, self.settings))
-        return problems
 
     # ---- stages --------------------------------------------------------------------------------------
 
@@ -669,8 +592,8 @@ class Gateway:
             verdict = await asyncio.to_thread(
                 self.retriever.check, app_name, text, prepared.sources, prepared.question
             )
-            grounding = verdict.as_dict() if hasattr(verdict, "as_dict") else dict(verdict)
-            replacement = getattr(verdict, "replacement", None)
+            grounding = verdict.as_dict()
+            replacement = verdict.replacement
             if released is None and replacement:
                 text = replacement
         text, removed = self.retriever.strip_citations(text, prepared.sources)

@@ -1,14 +1,18 @@
 """The governed request pipeline: one `Record` per request, whatever happens.
 
-    input guardrails ─► [retrieval ─► retrieved guardrails] ─► model route ─► output guardrails ─► record
+    authorise ─► input guards ─► [retrieval ─► retrieved guards] ─► model ─► output guards ─► seal ─► store
 
-`Gateway.chat` and `Gateway.chat_stream` run the same stages. Each stage fills the request's `Record`; the
-record is written (group commit, awaited) before the answer — or the error — reaches the caller, so an
-acknowledged answer always has its durable record. Guardrails and retrieval are optional collaborators
-(`Guard`, `Retriever` protocols below) so the spine serves without them and each capability plugs in.
-Beside it: what a record keeps under `redact_records` (`redaction`), how a request that did not end normally
-is recorded (`outcomes`), a grounded stream released sentence by sentence (`grounded`), and requests held for
-a human, queued and released once approved (`review_release`).
+A request is one `_Request` (the request, its caller, its record, how it is ending) carried through the stages.
+`Gateway.chat` and `Gateway.chat_stream` run one and the same sequence (`_serve`); they differ only at the model
+stage, a whole answer (`_answer`) or one released as it streams (`_stream_model`). An early answer (a decline, a
+held-for-review notice), a policy block and a failure end both the same way. The stages say how the request is
+ending (`_Request.outcome`); `_seal` turns that into the record's status, applies what the record may keep
+(`redaction.redact_for_storage`) and times it, once, on every path; then the record is written (group commit,
+awaited) before the answer, or the error, reaches the caller, so an acknowledged answer always has its record.
+Guardrails and retrieval are optional collaborators (typed protocols in `collaborators`) so the spine serves
+without them and each capability plugs in. Beside it: how a request that did not end normally is recorded
+(`outcomes`), a grounded stream released sentence by sentence (`grounded`), requests held for a human and
+released once approved (`review_release`), feedback and readiness (`upkeep`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation, StewardError
 from steward.gateway import outcomes
-from steward.gateway.collaborators import Guard, RecordStore, Retriever
+from steward.gateway.collaborators import Guard, RecordStore, Retriever, SchemaCheck
 from steward.gateway.grounded import NOT_FOUND, UNSUPPORTED, GroundedRelease, grounding_decision
 from steward.gateway.metrics import Metrics
 from steward.gateway.redaction import redact_for_storage
@@ -32,7 +36,7 @@ from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, publi
 from steward.gateway.review_release import HELD_FOR_REVIEW, ReviewRelease
 from steward.language import is_small_talk
 from steward.models.base import cost_of
-from steward.types import Decision, GenerationParams, Message, Principal, Record, Source, Stage, Usage
+from steward.types import Decision, GenerationParams, Message, Principal, Record, Source, Stage, Status, Usage
 
 log = logging.getLogger("steward.requests")
 
@@ -61,8 +65,24 @@ class _Prepared:
     input_decision: Decision | None
     sources: list[Source]
     early_answer: str | None = None  # a decline or a held-for-review notice: no model call
-    enforcer: Any = None  # the app's response_schema (`SchemaEnforcer`): the answer is validated whole
+    enforcer: SchemaCheck | None = None  # the app's response_schema: the answer is validated whole
     question: str = ""  # the user's last turn as they wrote it: the grounding check does not score it as a claim
+
+
+@dataclass(slots=True)
+class _Request:
+    """One request through the stages: what was asked, by whom, its record, and how it is ending.
+
+    `outcome` is what the stages decided (held for review, declined); the record's status is set from it once,
+    by `_seal`, so no stage writes the status another stage then overwrites, and every path ends the same way.
+    """
+
+    record: Record
+    started: float
+    request: ChatRequest | None = None  # None: an embeddings call, or a body that never became a request
+    principal: Principal | None = None
+    outcome: Status = "served"
+    state: outcomes.StreamState | None = None  # a streamed request: what the model produced so far
 
 
 class _Recorded(Exception):
@@ -109,68 +129,62 @@ class Gateway:
     ) -> ChatResult:
         """Serve one non-streamed request and return once its record is durable.
 
-        `approved`: the review item whose held question a human approved (`review_outcome`): the input stage does
-        not run again, the output stage does, and the record names the item.
+        `approved`: the review item whose held question a human approved (`ReviewRelease.outcome`): the input
+        stage does not run again, the output stage does, and the record names the item.
         """
-        started = time.perf_counter()
-        record = self._new_record(request, principal, auth_ms)
+        ctx = self._begin(request, principal, auth_ms)
         if approved is not None:
-            record.explanation = {"approved_review": approved}
-        self._in_flight += 1
-        try:
-            app = self._authorise(request, principal)
-            prepared = await self._prepare(app, request, principal, record, screen=approved is None)
-            if prepared.early_answer is not None:
-                return await self._finish(record, app, prepared.early_answer, "stop", started)
-            return await self._answer(app, request, prepared, record, started)
-        except PolicyViolation as exc:
-            return await self._blocked(record, exc, started)
-        except Exception as exc:  # recorded once as failed, whatever it was (an unexpected bug: a clear 500)
-            error = await self._failure(record, exc, started)
-            if error is exc:
-                raise
-            raise error from exc
-        finally:
-            self._in_flight -= 1
+            ctx.record.explanation = {"approved_review": approved}
+        result = None
+        async for event in self._serve(ctx, screen=approved is None):
+            if event.result is not None:
+                result = event.result
+        assert result is not None  # `_serve` ends with the result, or raises
+        return result
 
-    async def chat_stream(
+    def chat_stream(
         self, request: ChatRequest, principal: Principal, auth_ms: float = 0.0
     ) -> AsyncGenerator[StreamEvent, None]:
-        """Serve one streamed request: text events, then one event with the result (after the record)."""
-        started = time.perf_counter()
-        record = self._new_record(request, principal, auth_ms)
-        record.stream = True
-        state = outcomes.StreamState()
+        """Serve one streamed request: text events, then one event with the result (after the record).
+
+        The stages' own generator is returned, not wrapped: closing it (the client went away) reaches the stage
+        that was running, which records the disconnect."""
+        ctx = self._begin(request, principal, auth_ms)
+        ctx.record.stream = True
+        ctx.state = outcomes.StreamState()
+        return self._serve(ctx)
+
+    async def _serve(self, ctx: _Request, *, screen: bool = True) -> AsyncGenerator[StreamEvent, None]:
+        """The stages of one request, streamed or not: they differ only at the model stage. An early answer, a
+        whole answer and a refusal come as one text event and the result; a streamed answer as it is released."""
+        assert ctx.request is not None and ctx.principal is not None
         self._in_flight += 1
         try:
-            app = self._authorise(request, principal)
-            prepared = await self._prepare(app, request, principal, record)
+            app = self._authorise(ctx.request, ctx.principal)
+            prepared = await self._prepare(app, ctx, screen=screen)
             if prepared.early_answer is not None:
-                result = await self._finish(record, app, prepared.early_answer, "stop", started)
-                yield StreamEvent(text=result.text)
-                yield StreamEvent(result=result)
+                result = await self._finish(ctx, prepared.early_answer, "stop")
+            elif ctx.state is None or prepared.enforcer is not None:  # structured output is released whole
+                result = await self._answer(app, prepared, ctx)
+            else:
+                async for event in self._stream_model(app, prepared, ctx, ctx.state):
+                    yield event
                 return
-            if prepared.enforcer is not None:  # structured output: nothing is released before it validates
-                result = await self._answer(app, request, prepared, record, started)
-                yield StreamEvent(text=result.text)
-                yield StreamEvent(result=result)
-                return
-            async for event in self._stream_model(app, request, prepared, record, started, state):
-                yield event
         except PolicyViolation as exc:
-            result = await self._blocked(record, exc, started)
-            yield StreamEvent(text=result.text)
-            yield StreamEvent(result=result)
-        except Exception as exc:
-            error = await self._failure(record, exc, started)
+            result = await self._blocked(ctx, exc)
+        except Exception as exc:  # recorded once as failed, whatever it was (an unexpected bug: a clear 500)
+            error = await self._failure(ctx, exc)
             if error is exc:
                 raise
             raise error from exc
         except (GeneratorExit, asyncio.CancelledError):  # the client went away: the request still has its record
-            self._record_disconnect(record, state, started)
+            if ctx.state is not None:
+                outcomes.in_background(self._background, self._write_disconnect(ctx, ctx.state), ctx.record.id)
             raise
         finally:
             self._in_flight -= 1
+        yield StreamEvent(text=result.text)
+        yield StreamEvent(result=result)
 
     async def reject(
         self, principal: Principal, error: StewardError, body: Any, auth_ms: float = 0.0, *, app: str | None = None
@@ -185,15 +199,15 @@ class Gateway:
         record.latency.auth_ms = auth_ms
         self._in_flight += 1
         try:
-            await self._fail(record, error, time.perf_counter())
+            await self._fail(_Request(record, time.perf_counter()), error)
         finally:
             self._in_flight -= 1
 
     async def embed(self, principal: Principal, texts: list[str], embedder: Any, auth_ms: float = 0.0) -> Any:
         """Serve `POST /v1/embeddings` as a governed request: its own record (counts only: the texts are not
         kept, nor scanned), its tokens reserved against the key's budget before the work and charged with it."""
-        started = time.perf_counter()
-        record = Record.start(EMBEDDINGS)
+        ctx = _Request(Record.start(EMBEDDINGS), time.perf_counter())
+        record = ctx.record
         record.key_id, record.team, record.latency.auth_ms = principal.key_id, principal.team, auth_ms
         record.explanation = {"embeddings": {"inputs": len(texts), "characters": sum(map(len, texts))}}
         self._in_flight += 1
@@ -205,31 +219,26 @@ class Gateway:
             record.latency.model_ms = _ms(t0)
             record.usage = Usage(tokens, 0)
             record.finish_reason = "stop"
-            record.latency.total_ms = _ms(started) + auth_ms
-            record.finished_at = time.time()
+            self._time(ctx)  # no texts kept, so nothing to redact: the record is sealed by its timing alone
             await self._store(record)
             return vectors, record
         except Exception as exc:
-            error = await self._failure(record, exc, started)
+            error = await self._failure(ctx, exc)
             if error is exc:
                 raise
             raise error from exc
         finally:
             self._in_flight -= 1
 
-    def _record_disconnect(self, record: Record, state: outcomes.StreamState, started: float) -> None:
-        """Write a disconnected stream's record from a task of its own (this one is being cancelled)."""
-        outcomes.in_background(self._background, self._write_disconnect(record, state, started), record.id)
-
-    async def _write_disconnect(self, record: Record, state: outcomes.StreamState, started: float) -> None:
+    async def _write_disconnect(self, ctx: _Request, state: outcomes.StreamState) -> None:
+        """A disconnected stream's record, written from a task of its own (the request's is being cancelled)."""
+        record = ctx.record
         try:
             if record.finished_at is None:  # else the record was already on its way to the store
                 outcomes.disconnected(record, state)
                 if state.model is not None and state.usage is not None:
                     self._note_model(record, state.model, state.usage, "error")
-                await redact_for_storage(self.guard, self.project, record)
-                record.latency.total_ms = _ms(started) + record.latency.auth_ms
-                record.finished_at = time.time()
+                await self._seal(ctx, "disconnected")
                 await self.store.write(record)
                 self._observe(record, "client_disconnected")
             await self.budgets.settle(record)
@@ -238,7 +247,9 @@ class Gateway:
 
     # ---- stages --------------------------------------------------------------------------------------
 
-    def _new_record(self, request: ChatRequest, principal: Principal, auth_ms: float) -> Record:
+    def _begin(self, request: ChatRequest, principal: Principal, auth_ms: float) -> _Request:
+        """The request's context and its record, started as the request arrived."""
+        started = time.perf_counter()
         record = Record.start(request.app)
         record.key_id = principal.key_id
         record.team = principal.team
@@ -247,7 +258,7 @@ class Gateway:
         record.origin = request.origin
         record.latency.auth_ms = auth_ms
         record.input = [{"role": m.role, "content": m.content} for m in request.messages]
-        return record
+        return _Request(record, started, request, principal)
 
     def _authorise(self, request: ChatRequest, principal: Principal) -> AppSpec:
         # a key names only its own team's apps: another team's is answered as an unknown one (no probing)
@@ -302,9 +313,10 @@ class Gateway:
         record.decisions.append(decision)
         return decision
 
-    async def _prepare(
-        self, app: AppSpec, request: ChatRequest, principal: Principal, record: Record, *, screen: bool = True
-    ) -> _Prepared:
+    async def _prepare(self, app: AppSpec, ctx: _Request, *, screen: bool = True) -> _Prepared:
+        """The input stages: parameters, input guardrails, retrieval and its guardrails, the prompt, the budget."""
+        request, record = ctx.request, ctx.record
+        assert request is not None and ctx.principal is not None
         params = self._params(app, request)
         record.params = {
             "temperature": params.temperature,
@@ -317,8 +329,8 @@ class Gateway:
         record.prompt_version = app.prompt.version
         messages, decision = list(request.messages), None
         if screen:
-            messages, decision = await self._screen_input(app, request.app, messages, record)
-        if record.status == "escalated":
+            messages, decision = await self._screen_input(app, messages, ctx)
+        if ctx.outcome == "escalated":
             return _Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         last = _last_user_index(messages)
         small_talk = bool(app.rag) and is_small_talk(messages[last].content)
@@ -331,7 +343,7 @@ class Gateway:
         if app.rag and self.retriever is not None and not small_talk:
             t0 = time.perf_counter()
             # embedding + SQL: off the event loop, so other requests keep flowing
-            grounding = await asyncio.to_thread(self.retriever.prepare, request.app, messages, principal)
+            grounding = await asyncio.to_thread(self.retriever.prepare, request.app, messages, ctx.principal)
             record.latency.retrieval_ms = _ms(t0)
             sources = await self._screen_sources(request.app, list(grounding.sources), record)
             record.sources = sources
@@ -339,7 +351,7 @@ class Gateway:
                 # the `retrieved` stage removed every source: answering now would be ungrounded
                 grounding.decline = self.retriever.spec(app.rag).grounding.decline
             if grounding.decline is not None:
-                record.status = "declined"
+                ctx.outcome = "declined"
                 if grounding.sources == [] and grounding.identifiers:  # an identifier of the question is nowhere
                     record.decisions.append(grounding_decision(NOT_FOUND))
                 return _Prepared(messages, params, decision, sources, early_answer=grounding.decline)
@@ -355,7 +367,7 @@ class Gateway:
         canaried = self._with_canary(request.app, messages)
         return _Prepared(canaried, params, decision, sources, enforcer=enforcer, question=question)
 
-    def _schema_enforcer(self, app: AppSpec, request: ChatRequest) -> Any:
+    def _schema_enforcer(self, app: AppSpec, request: ChatRequest) -> SchemaCheck | None:
         """The app's `response_schema` holds on every backend, whether or not guardrails are attached; where the
         app has none, a client's `response_format` schema holds the same way (a 502, never a 200 breaking it)."""
         if self.guard is not None:  # its policy's `schema` rule may turn the re-ask off
@@ -369,7 +381,7 @@ class Gateway:
         return None
 
     async def _screen_input(
-        self, app: AppSpec, app_name: str, messages: list[Message], record: Record
+        self, app: AppSpec, messages: list[Message], ctx: _Request
     ) -> tuple[list[Message], Decision | None]:
         """Scan every turn that reaches the model, in order, so pseudonyms stay consistent across turns (a value
         in the system turn and in a user turn gets one placeholder); redact, block or hold.
@@ -381,6 +393,8 @@ class Gateway:
         """
         if self.guard is None:
             return messages, None
+        assert ctx.request is not None
+        app_name, record = ctx.request.app, ctx.record
         # see `_prepare`: the app's own system prompt, or a grounded prompt, replaces the client's system turns
         dropped = bool(app.prompt.system or (app.rag and self.retriever is not None))
         decision: Decision | None = None
@@ -397,7 +411,7 @@ class Gateway:
             if decision.action == "block":
                 raise PolicyViolation("the request was blocked by the app's input policy.", decision.reasons)
             if decision.action == "escalate":
-                record.status = "escalated"
+                ctx.outcome = "escalated"
                 return messages, decision
             if decision.action == "redact" and decision.text is not None:
                 messages[i] = replace(message, content=decision.text)
@@ -438,23 +452,25 @@ class Gateway:
         record.finish_reason = finish_reason
         record.cost = cost_of(served_by.price, usage.prompt_tokens, usage.completion_tokens)
 
-    async def _guard_output(self, app_name: str, text: str, prepared: _Prepared, record: Record) -> str:
+    async def _guard_output(self, app_name: str, text: str, prepared: _Prepared, ctx: _Request) -> str:
+        """The output stage of a whole answer: block, hold for a human, or redact; then `_after_output`."""
+        record = ctx.record
         decision = await self._scan(app_name, "output", text, record)
         if decision is not None:
             if decision.action == "block":
                 raise PolicyViolation("the answer was withheld by the app's output policy.", decision.reasons)
             if decision.action == "escalate":
-                record.status = "escalated"
+                ctx.outcome = "escalated"
                 record.output = decision.text or text  # held as it would be released: redacted
                 return HELD_FOR_REVIEW
             if decision.action == "redact" and decision.text is not None:
                 text = decision.text
-        return await self._after_output(app_name, text, prepared, record)
+        return await self._after_output(app_name, text, prepared, ctx)
 
-    async def _answer(
-        self, app: AppSpec, request: ChatRequest, prepared: _Prepared, record: Record, started: float
-    ) -> ChatResult:
+    async def _answer(self, app: AppSpec, prepared: _Prepared, ctx: _Request) -> ChatResult:
         """The model's whole answer: generated, held to the app's schema, scanned, then recorded."""
+        request, record = ctx.request, ctx.record
+        assert request is not None
         t0 = time.perf_counter()
         try:
             served = await self.models.route(app).complete(
@@ -466,8 +482,8 @@ class Gateway:
         completion = served.completion
         record.attempts = [_attempt(a) for a in served.attempts]
         self._note_model(record, served.model, completion.usage, completion.finish_reason)
-        text = await self._guard_output(request.app, completion.text, prepared, record)
-        return await self._finish(record, app, text, completion.finish_reason, started)
+        text = await self._guard_output(request.app, completion.text, prepared, ctx)
+        return await self._finish(ctx, text, completion.finish_reason)
 
     async def _structured(
         self, app: AppSpec, request: ChatRequest, prepared: _Prepared, served: Any, record: Record
@@ -499,14 +515,12 @@ class Gateway:
         return served
 
     async def _stream_model(
-        self,
-        app: AppSpec,
-        request: ChatRequest,
-        prepared: _Prepared,
-        record: Record,
-        started: float,
-        state: outcomes.StreamState,
+        self, app: AppSpec, prepared: _Prepared, ctx: _Request, state: outcomes.StreamState
     ) -> AsyncIterator[StreamEvent]:
+        """The model's answer released as it streams: through the output guard's windows and, for a grounded
+        app, sentence by sentence once each passed the grounding check; the result follows the record."""
+        request, record = ctx.request, ctx.record
+        assert request is not None
         stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
         release = (
             self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
@@ -560,27 +574,28 @@ class Gateway:
                     "the rest of the answer was withheld by the app's output policy.", decision.reasons
                 )
             if decision.action == "escalate":
-                record.status = "escalated"
+                ctx.outcome = "escalated"
                 record.output = full
                 rest, grounded = HELD_FOR_REVIEW, None
             elif grounded is None:
-                rest = await self._after_output(request.app, rest, prepared, record)
+                rest = await self._after_output(request.app, rest, prepared, ctx)
         if grounded is not None:
             rest = await asyncio.to_thread(grounded.close, rest)
-            rest += await self._after_output(request.app, full, prepared, record, released=grounded)
-        result = await self._finish(record, app, full, finish_reason, started)
+            rest += await self._after_output(request.app, full, prepared, ctx, released=grounded)
+        result = await self._finish(ctx, full, finish_reason)
         if rest:
             yield StreamEvent(text=rest)
         yield StreamEvent(result=result)
 
     async def _after_output(
-        self, app_name: str, text: str, prepared: _Prepared, record: Record, released: Any = None
+        self, app_name: str, text: str, prepared: _Prepared, ctx: _Request, released: GroundedRelease | None = None
     ) -> str:
         """Pseudonyms restored; a grounded answer checked against its sources (its verdict in the record) and
         stripped of citation markers that name no given source. `released`: a streamed answer's
         `GroundedRelease`, which already checked and released it sentence by sentence: its windows' verdicts join
         the record, and when the whole answer fails though no window did, the decline is returned to follow what
         was released (the same status as unstreamed)."""
+        record = ctx.record
         if self.guard is not None and prepared.input_decision is not None:
             text = self.guard.restore(app_name, text, prepared.input_decision)
         if self.retriever is None or not self.project.app(app_name).rag:
@@ -604,7 +619,7 @@ class Gateway:
         elif removed:
             grounding["citations_removed"] = removed
         if replacement or (released is not None and released.declined):
-            record.status = "declined"
+            ctx.outcome = "declined"
             record.decisions.append(grounding_decision(UNSUPPORTED))  # the public reason: which rule declined
         if grounding:
             record.explanation = {**(record.explanation or {}), "grounding": grounding}
@@ -612,15 +627,40 @@ class Gateway:
 
     # ---- the record ------------------------------------------------------------------------------------
 
-    async def _finish(
-        self, record: Record, app: AppSpec, text: str, finish_reason: str, started: float
-    ) -> ChatResult:
+    def _time(self, ctx: _Request) -> None:
+        record = ctx.record
+        record.latency.total_ms = _ms(ctx.started) + record.latency.auth_ms
+        record.finished_at = time.time()
+
+    async def _seal(
+        self, ctx: _Request, status: Status | None = None, *, failed: StewardError | None = None
+    ) -> None:
+        """The record's last steps before the write, the same on every path and once: its status (`status`, else
+        how the stages said the request is ending), what it may keep of the request's texts
+        (`redact_for_storage`, the one place that decides it), and its total time.
+
+        `failed`: the error of a failed request. Its record is kept even when its texts cannot be scanned: then it
+        keeps none of them, and the error's code instead of its message.
+        """
+        record = ctx.record
+        record.status = status or ctx.outcome
+        try:
+            await redact_for_storage(self.guard, self.project, record)
+        except Exception:
+            if failed is None:
+                raise
+            log.exception("request %s: scanning the failed request's texts for its record failed", record.id)
+            outcomes.omit_input(record)
+            record.output, record.error = None, f"{failed.code} (its message could not be scanned, so is not kept)"
+        self._time(ctx)
+
+    async def _finish(self, ctx: _Request, text: str, finish_reason: str) -> ChatResult:
+        """A request answered (by the model, or early by a decline or a hold): sealed, stored, then returned."""
+        record = ctx.record
         if record.output is None:
             record.output = text
         record.finish_reason = record.finish_reason or finish_reason
-        await redact_for_storage(self.guard, self.project, record)
-        record.latency.total_ms = _ms(started) + record.latency.auth_ms
-        record.finished_at = time.time()
+        await self._seal(ctx)
         await self._store(record)
         return ChatResult(
             text=text,
@@ -650,15 +690,13 @@ class Gateway:
             error.record_id = record.id
             raise _Recorded(error) from exc
 
-    async def _blocked(self, record: Record, error: PolicyViolation, started: float) -> ChatResult:
+    async def _blocked(self, ctx: _Request, error: PolicyViolation) -> ChatResult:
         """A policy block is an answer, not a failure: an OpenAI-shaped refusal with public reason codes."""
-        record.status = "blocked"
+        record = ctx.record
         record.error = ", ".join(error.reasons)
         record.output = None
         record.finish_reason = "content_filter"
-        await redact_for_storage(self.guard, self.project, record)
-        record.latency.total_ms = _ms(started) + record.latency.auth_ms
-        record.finished_at = time.time()
+        await self._seal(ctx, "blocked")
         await self._store(record)
         blocking = next((d for d in reversed(record.decisions) if d.action == "block"), None)
         return ChatResult(
@@ -669,34 +707,27 @@ class Gateway:
             steward=public_summary(record),
         )
 
-    async def _failure(self, record: Record, exc: Exception, started: float) -> StewardError:
+    async def _failure(self, ctx: _Request, exc: Exception) -> StewardError:
         """The error to answer `exc` with, once the request's record says it failed (never twice: a failure after
         the record was durable is already recorded, `_Recorded`)."""
         if isinstance(exc, _Recorded):
             return exc.error
         if isinstance(exc, StewardError):
-            await self._fail(record, exc, started)
+            await self._fail(ctx, exc)
             return exc
-        error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {record.id}")
-        await self._fail(record, error, started)
-        log.exception("unexpected error in request %s", record.id, exc_info=exc)
+        error = StewardError(f"internal error ({type(exc).__name__}); the request was recorded as {ctx.record.id}")
+        await self._fail(ctx, error)
+        log.exception("unexpected error in request %s", ctx.record.id, exc_info=exc)
         return error
 
-    async def _fail(self, record: Record, error: StewardError, started: float) -> None:
-        record.status = "failed"
+    async def _fail(self, ctx: _Request, error: StewardError) -> None:
+        record = ctx.record
         record.error = error.message
         attempts = getattr(error, "attempts", None)
         if attempts:
             record.attempts = [_attempt(a) for a in attempts]
         error.record_id = record.id
-        try:
-            await redact_for_storage(self.guard, self.project, record)
-        except Exception:  # a failed request keeps its record, if not the texts that could not be scanned
-            log.exception("request %s: scanning the failed request's texts for its record failed", record.id)
-            outcomes.omit_input(record)
-            record.output, record.error = None, f"{error.code} (its message could not be scanned, so is not kept)"
-        record.latency.total_ms = _ms(started) + record.latency.auth_ms
-        record.finished_at = time.time()
+        await self._seal(ctx, "failed", failed=error)
         try:
             await self.store.write(record, alone=self._in_flight == 1)
         except StewardError:

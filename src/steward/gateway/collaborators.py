@@ -89,6 +89,8 @@ class Guard(Protocol):
 
     def schema_enforcer(self, app: str, requested: dict[str, Any] | None = None) -> SchemaCheck | None: ...
 
+    # the queue reads and writes the store's review repository: the whole `Store`, which the gateway itself
+    # only needs as a `RecordStore`, so it is passed through untyped here
     def review_queue(self, store: Any) -> ReviewQueue: ...
 
 

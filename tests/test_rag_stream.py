@@ -88,7 +88,7 @@ class _Passing:
 
     def check(self, app: str, window: str, sources: list, question: str = "") -> object:
         self.checked.append(window)
-        return type("Verdict", (), {"supported": True, "score": 1.0, "replacement": None})()
+        return type("Verdict", (), {"supported": True, "score": 1.0, "declined": False, "replacement": None})()
 
     def strip_citations(self, text: str, sources: list) -> tuple[str, list[int]]:
         return text, []

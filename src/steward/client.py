@@ -75,7 +75,7 @@ class Client:
 
     def review(self, record_id: str) -> dict[str, Any]:
         """Where a held request stands; once approved, the released `answer` (as `GET /v1/reviews/{id}`)."""
-        coroutine = self.gateway.review_outcome(self.principal, record_id)
+        coroutine = self.gateway.reviews.outcome(self.principal, record_id)
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def stream(self, app: str, messages: MessagesLike, **params: Any) -> Iterator[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from steward.gateway.collaborators import Retriever
 from steward.language import cut_window
 from steward.types import Decision, Source
 
@@ -44,7 +45,7 @@ class GroundedRelease:
     """`feed(text) -> releasable text`; `close() -> the rest`; `summary()` for the record."""
 
     def __init__(
-        self, retriever: Any, app: str, sources: list[Source], *, windowed: bool = False, question: str = ""
+        self, retriever: Retriever, app: str, sources: list[Source], *, windowed: bool = False, question: str = ""
     ) -> None:
         """`windowed`: what is fed comes cut into complete windows by the output guard (`cut_window`), so each
         is checked at once, also one that ends in "gate B12." (which, cut here from raw deltas, may go on)."""
@@ -95,7 +96,7 @@ class GroundedRelease:
         if self.sources:
             # a window after a refusal is checked with it, so it is judged as in the whole answer
             verdict = self.retriever.check(self.app, self.refusal + window, self.sources, self.question)
-            if getattr(verdict, "declined", False) and not self.refusal:
+            if verdict.declined and not self.refusal:
                 self.refusal = window
             entry = {"chars": len(window), "supported": verdict.supported, "score": round(verdict.score, 4)}
             self.windows.append(entry)

@@ -31,6 +31,7 @@ from steward.gateway.errors_http import status_of
 from steward.gateway.openapi import offline_docs
 from steward.gateway.pipeline import EMBEDDINGS, Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
+from steward.gateway.upkeep import add_feedback, readiness
 from steward.types import Principal
 
 log = logging.getLogger(__name__)
@@ -371,14 +372,14 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
             raise InvalidRequest(
                 f"`comment` must be a string of at most {MAX_COMMENT_CHARS} characters.", param="comment"
             )
-        await asyncio.to_thread(gateway.add_feedback, principal, body["record_id"], score, comment)
+        await asyncio.to_thread(add_feedback, gateway.store, principal, body["record_id"], score, comment)
         return ORJSONResponse({"ok": True})
 
     @api.get("/v1/reviews/{record_id}")
     async def review_outcome(record_id: str, request: Request) -> ORJSONResponse:
         """A held request's review: pending, rejected, or approved with the released answer."""
         principal, _ = await principal_of(request)
-        return ORJSONResponse(await gateway.review_outcome(principal, record_id))
+        return ORJSONResponse(await gateway.reviews.outcome(principal, record_id))
 
     @api.get("/metrics")
     async def metrics(request: Request) -> Response:
@@ -406,7 +407,7 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
         principal = None
         if request.headers.get("authorization"):
             principal, _ = await principal_of(request)
-        problems = await asyncio.to_thread(gateway.readiness)
+        problems = await asyncio.to_thread(readiness, gateway.store, gateway.project, gateway.settings)
         body: dict[str, Any] = {"status": "ready" if not problems else "not ready"}
         if principal is not None and principal.role == "metrics":  # the one role that spans teams
             body["problems"] = problems

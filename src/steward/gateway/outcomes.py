@@ -57,8 +57,8 @@ def omit_input(record: Record) -> None:
 
 
 def disconnected(record: Record, state: StreamState) -> None:
-    """Fill the record of a stream whose client went away: what was produced, and the tokens it cost."""
-    record.status = "disconnected"
+    """Fill the record of a stream whose client went away: what was produced, and the tokens it cost (its
+    status is set with the rest of its seal, `Gateway._seal`)."""
     record.error = "the client disconnected before the answer was complete."
     record.finish_reason = "error"
     produced = "".join(state.pieces)

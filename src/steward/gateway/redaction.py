@@ -14,15 +14,13 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from steward.config import Project
 from steward.gateway import outcomes
+from steward.gateway.collaborators import Guard
 from steward.gateway.grounded import is_grounding
 from steward.types import Decision, Record, Stage
-
-if TYPE_CHECKING:  # the pipeline imports this module: its protocol is needed for types only
-    from steward.gateway.pipeline import Guard
 
 
 def map_strings(value: Any, change: Any) -> Any:
@@ -40,7 +38,7 @@ _JOIN = "\n\n\x1e\n\n"  # between texts scanned together: a record separator no 
 
 
 def _stored_texts(
-    guard: Any, app: str, stage: Stage, texts: list[str], conversation: Decision | None
+    guard: Guard, app: str, stage: Stage, texts: list[str], conversation: Decision | None
 ) -> list[str]:
     """`Guard.stored_text` of many texts in one scan (a scan costs about the same for one sentence or ten)."""
     if not texts:
@@ -51,7 +49,7 @@ def _stored_texts(
     return [guard.stored_text(app, stage, text, conversation) for text in texts]  # a span crossed a separator
 
 
-def redact_sources_and_explanation(guard: Any, record: Record, conversation: Decision | None) -> None:
+def redact_sources_and_explanation(guard: Guard, record: Record, conversation: Decision | None) -> None:
     """Under `redact_records`: the retrieved chunks the record keeps, and the grounding check's sentences and
     terms (which may quote what a source said about a person), without personal data or secrets."""
     if record.sources:

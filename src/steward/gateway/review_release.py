@@ -1,8 +1,8 @@
 """Requests held for a human: what is queued when a policy escalates, and what is released once approved.
 
 The pipeline hands an escalated request here once its record is durable (`ReviewRelease.hold`), and answers the
-caller with `HELD_FOR_REVIEW`. `GET /v1/reviews/{record_id}` (`Gateway.review_outcome`) asks
-`ReviewRelease.outcome` where the item stands. An approved answer is released as it was held; an approved
+caller with `HELD_FOR_REVIEW`. `GET /v1/reviews/{record_id}` asks `ReviewRelease.outcome` (`Gateway.reviews`)
+where the item stands. An approved answer is released as it was held; an approved
 question is answered then, once, through the gateway's own pipeline (`Gateway.chat` with `approved=`), as a
 request with a record of its own. A lock per item makes concurrent fetches of one approved question run the
 model once: the others wait and read the released answer.
@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from steward.errors import NotFound
+from steward.gateway.collaborators import Guard, HeldItem, RecordStore, ReviewQueue
 from steward.gateway.requests import ChatRequest, ChatResult
 from steward.types import Message, Principal, Record
-
-if TYPE_CHECKING:  # the pipeline imports this module: its protocols are needed for types only
-    from steward.gateway.pipeline import Guard, RecordStore
 
 HELD_FOR_REVIEW = (
     "Your request is being reviewed by a person; once it is approved, GET /v1/reviews/<record_id> (this "
@@ -95,7 +93,7 @@ class ReviewRelease:
                 out["released_status"] = released.status  # "served", or blocked/held again by the output policy
         return out
 
-    async def _release(self, queue: Any, item: Any) -> Any:
+    async def _release(self, queue: ReviewQueue, item: HeldItem) -> HeldItem:
         if item.stage != "input":
             return await asyncio.to_thread(queue.release, item, item.held_text or "", None)
         original = await asyncio.to_thread(self.store.get_record, item.record_id)

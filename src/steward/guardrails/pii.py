@@ -13,6 +13,7 @@ answer that repeats them is not flagged as a leak.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -214,6 +215,23 @@ def _name_end(text: str, start: int, end: int) -> int:
     return digit if digit > start else end
 
 
+CELL_BREAK = re.compile(r"[&|;\n\t]|,(?=\S)")
+
+
+def _date_cell(text: str, start: int, end: int) -> tuple[int, int]:
+    """The trained NER runs a date of birth on over the cells beside it ("Salomé",May 20 2002,Pakistani",
+    "March 3 1975&age=52"); the span that overlaps a nationality or postcode found there would then lose to it.
+    Keep the cell of the span that holds the date (the one with the most digits)."""
+    cuts = [start, *(m.end() for m in CELL_BREAK.finditer(text, start, end)), end + 1]
+    cells = [(a, b - 1 if b <= end else end) for a, b in itertools.pairwise(cuts)]
+    best = max(cells, key=lambda c: sum(ch.isdigit() for ch in text[c[0] : c[1]]))
+    while best[0] < best[1] and text[best[0]] in ' "':
+        best = (best[0] + 1, best[1])
+    while best[1] > best[0] and text[best[1] - 1] in ' "':
+        best = (best[0], best[1] - 1)
+    return best if best[1] > best[0] else (start, end)
+
+
 def _dropped(kind: str, span: str, recognizer: str, following: str = "") -> bool:
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS)
@@ -260,6 +278,8 @@ class PiiScanner:
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
             if result.entity_type == "PERSON":
                 result.end = _name_end(text, result.start, result.end)
+            elif result.entity_type == "DATE_OF_BIRTH" and recognizer == "PersonalNerRecognizer":
+                result.start, result.end = _date_cell(text, result.start, result.end)
             following = text[result.end : result.end + 30]
             if _dropped(result.entity_type, text[result.start : result.end], recognizer, following):
                 continue

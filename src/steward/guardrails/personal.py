@@ -35,7 +35,7 @@ NAME_CUES = re.compile(
     r"(?i:\b(?:my|our|the|his|her)\s+name\s+is|\bname['’]s|\bI['’]m|\bI\s+am|\bthis\s+is|\bit['’]s|\bit\s+is|"
     r"\bcall\s+me|\bask\s+for|\bspeaking\s+(?:with|to)|\bspeak\s+(?:with|to)|\btalk\s+to|\bdear|\bhi|\bhello|"
     r"\bthanks,|\bthank\s+you,|\bregards,|\bsincerely,|\bbest,|\bcheers,|\bsigned,?|"
-    r"\b(?:full\s+|first\s+|last\s+|given\s+|family\s+|passenger\s+|contact\s+|customer\s+)?name\s*:|"
+    r"\b(?:full\s+|first\s+|last\s+|given\s+|family\s+|passenger\s+|contact\s+|customer\s+)?names?\s*:|"
     r"\bsurname\s*:|\bpassenger\s*:|\bcontact\s*:|\baccount\s+holder:?|\bcard\s*holder:?|"
     r"\bname\s+on\s+(?:the\s+)?card:?|\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?)\s+"
     r"|\b" + TITLES + r"\s+"

@@ -18,6 +18,11 @@ companies, and new name shapes: honorifics, initials ("J. Smith"), hyphenated an
 (van der Berg, García Márquez, bin Abdullah), and more locales (en_CA, en_NZ, de_AT, fr_CH, pt_PT, es_MX,
 tr_TR, id_ID, ro_RO), with nationalities stated in new ways.
     steward guard eval pii --data bench/results/pii/family_report.jsonl --match overlap --any-type --presidio
+
+`--family 3 --seed 84211` (written before issue 15's ninth session, scored once at its end): support tickets, HR
+forms, travel manifests (SURNAME/GIVEN), unpunctuated voice transcripts, mixed-language lines, nationality stated
+many ways ("a Kenyan citizen", "half Japanese", "holder of an Indian passport", "a Pole") with demonyms in
+non-personal uses ("Italian restaurant") as distractors, and new locales.
 """
 
 from __future__ import annotations
@@ -345,7 +350,130 @@ def _makers_2(fake: Any, rng: random.Random) -> dict[str, Callable[[], str]]:
 
 # Family 2's slots that hold a person's name under another slot name, and a slot that is no span at all.
 SLOT_TYPE = {"PERSON_LF": "PERSON", "SPEAKER": "PERSON", "INITIAL": "PERSON", "FIRST": "PERSON", "LAST": "PERSON"}
+SLOT_TYPE |= {"PERSON_SG": "PERSON", "NRP_NOUN": "NRP"}  # family 3
 NO_SPAN = {"HON"}
+
+
+# Family 3 (written before issue 15's ninth session changed anything; scored once at its end): support tickets,
+# HR forms, travel manifests, unpunctuated voice transcripts, mixed-language lines, nationality stated in many
+# ways (and demonyms in non-personal uses as distractors), new locales.
+LOCALES_3 = [
+    "en_US", "en_GB", "en_IE", "en_NZ", "nl_BE", "fr_CA", "es_CO", "es_AR", "da_DK", "fi_FI", "cs_CZ", "hu_HU",
+    "no_NO", "hr_HR", "sk_SK", "de_CH", "sl_SI", "it_IT", "pt_BR", "de_DE",
+]  # fmt: skip
+DEMONYMS_3 = [
+    "Brazilian", "Kenyan", "German", "Japanese", "Polish", "Indian", "Irish", "Filipino", "Belgian", "Canadian",
+    "Colombian", "Argentine", "Danish", "Finnish", "Czech", "Hungarian", "Norwegian", "Croatian", "Slovak",
+    "Swiss", "Slovenian", "Italian", "French", "Spanish", "Dutch", "British", "American", "Chinese", "Nigerian",
+    "Ethiopian", "Vietnamese", "Iranian", "Lebanese", "Syrian", "Ukrainian", "Russian", "Romanian", "Bulgarian",
+    "Serbian", "Greek", "Turkish", "Moroccan", "Algerian", "Tunisian", "South African", "New Zealander",
+    "Sri Lankan", "Bangladeshi", "Nepalese", "Thai", "Malaysian", "Singaporean", "Mexican", "Peruvian",
+    "Venezuelan", "Cuban", "Jamaican", "Haitian", "Ecuadorian", "Bolivian", "Icelandic", "Estonian", "Latvian",
+    "Lithuanian", "Portuguese", "Austrian", "Scottish", "Welsh", "Korean", "Pakistani", "Afghan", "Iraqi",
+    "Saudi", "Emirati", "Israeli", "Palestinian", "Jordanian", "Egyptian", "Ghanaian", "Senegalese", "Ugandan",
+    "Tanzanian", "Zimbabwean", "Cameroonian", "Chilean", "Uruguayan", "Paraguayan", "Dominican", "Mongolian",
+]  # fmt: skip
+NATIONALITY_NOUNS = ["Pole", "Dane", "Swede", "Finn", "Brit", "Scot", "Spaniard", "Turk", "Filipina", "Kiwi"]
+NON_PERSONAL_NRP = [
+    "Italian restaurant", "German engineering", "French fries", "Thai curry", "Swiss chocolate", "Japanese garden",
+    "Mexican embassy", "Turkish bath", "Greek yoghurt", "Danish pastries", "Belgian waffles", "Chinese New Year",
+    "Indian food", "Korean barbecue", "Brazilian steakhouse", "Spanish omelette", "Polish dumplings",
+    "Irish pub", "Dutch oven", "Portuguese tarts", "Canadian Rockies", "American Express",
+]  # fmt: skip
+TICKET = [
+    "Ticket #{TICKET!} | priority: high | channel: web",
+    "Requester: {PERSON}",
+    "Summary: refund not received for booking on {AIRLINE!}",
+    "Customer writes: I'm {NRP} and was refused boarding at {AIRPORT!} although my visa was valid.",
+    "Customer is a {NRP} citizen resident at {STREET_ADDRESS}, {ZIP_CODE}.",
+    "Callback number {PHONE_NUMBER}, alt e-mail {EMAIL_ADDRESS}.",
+    "Agent note: verified identity with passport no. {ID} and DOB {DATE_OF_BIRTH}.",
+    "Agent note: customer recommends the {NRP_THING!} near gate B.",
+    "Assigned to: {JOB!} team, {ORGANIZATION!}",
+]
+HR_FORM = [
+    "EMPLOYEE ONBOARDING FORM",
+    "Full legal name: {PERSON}",
+    "Date of birth: {DATE_OF_BIRTH}   Age: {AGE}",
+    "Nationality: {NRP}",
+    "Second nationality (if any): {NRP}",
+    "Passport / national ID number: {ID}",
+    "Home address: {STREET_ADDRESS}",
+    "Postcode: {ZIP_CODE}   Town: {CITY!}",
+    "Emergency contact: {PERSON}, tel. {PHONE_NUMBER}",
+    "Bank account (IBAN): {IBAN_CODE}",
+    "Department: {JOB!} / {ORGANIZATION!}",
+]
+MANIFEST = [
+    "MANIFEST {FLIGHT!} {DATE!} DEP {AIRPORT!}",
+    "NO SURNAME/GIVEN NAT DOC DOB",
+    "01 {PERSON_SG} {NRP} {ID} {DATE_OF_BIRTH}",
+    "02 {PERSON_SG} {NRP} {ID} {DATE_OF_BIRTH}",
+    "03 {PERSON_SG} {NRP} {ID} {DATE_OF_BIRTH}",
+    "END OF MANIFEST - crew {PERSON_SG}",
+]
+VOICE = [
+    "yeah hi so my name is {PERSON} um",
+    "im {NRP} but i live here now at {STREET_ADDRESS}",
+    "the postcode is {ZIP_CODE} sorry {ZIP_CODE}",
+    "my date of birth is {DATE_OF_BIRTH} and im {AGE}",
+    "you can call me back on {PHONE_NUMBER} any time after five",
+    "my wife {PERSON} she is half {NRP} so she has two passports",
+    "the passport number is {ID} okay",
+    "we were flying from {AIRPORT!} with {AIRLINE!} to {CITY!}",
+]
+MIXED = [
+    "Hola, me llamo {PERSON} y soy {NRP}; my passport is {ID}.",
+    "Bonjour, je suis {PERSON}, I'm {NRP} et j'habite {STREET_ADDRESS}.",
+    "Ich heiße {PERSON}, bin {AGE} Jahre alt, my phone is {PHONE_NUMBER}.",
+    "Olá! Sou {PERSON}, holder of an {NRP} passport, born {DATE_OF_BIRTH}.",
+    "Ciao, sono {PERSON} from {CITY!}, e-mail {EMAIL_ADDRESS}, grazie!",
+    "Hej, jeg hedder {PERSON}; {NRP} national, living at {STREET_ADDRESS} {ZIP_CODE}.",
+    "We ate at a {NRP_THING!} in {CITY!} before flying {AIRLINE!}.",
+]
+NATIONALITY = [
+    "My partner {PERSON} is a {NRP} citizen.",
+    "{PERSON} is a {NRP} national travelling alone.",
+    "She is half {NRP} and half {NRP}.",
+    "Holder of an {NRP} passport: {PERSON}, born {DATE_OF_BIRTH}.",
+    "I'm a {NRP_NOUN}, so I need to check the visa rules for {COUNTRY!}.",
+    "Our guide, a {NRP_NOUN} named {PERSON}, met us at {AIRPORT!}.",
+    "nationality - {NRP}",
+    "The passenger ({NRP}, {AGE}) asked for a wheelchair.",
+    "We love {NRP_THING!} and {NRP_THING!} on holiday.",
+    "He was born in {COUNTRY!} but is {NRP} by citizenship.",
+]
+STYLES_3 = {
+    "ticket": TICKET, "hr_form": HR_FORM, "manifest": MANIFEST, "voice": VOICE, "mixed": MIXED,
+    "nationality": NATIONALITY, "chat": CHAT, "email": EMAIL, "csv_header": CSV_HEADER, "speakers": SPEAKERS,
+}  # fmt: skip
+ORDERED_3 = {"ticket", "hr_form", "manifest", "voice", "email", "csv_header"}
+
+
+def _id_3(fake: Any, rng: random.Random) -> str:
+    """Family 3's document numbers: the first family's, plus a locale's national id and a few other shapes."""
+    roll = rng.random()
+    if roll < 0.5:
+        return _id(fake, rng)
+    if roll < 0.7:
+        return str(fake.ssn())
+    if roll < 0.85:
+        first, last = rng.choice("ABCDEFGHKLMNPRSTXYZ"), rng.choice("ABCDEFGHJKLMNPQRSTVWXYZ")
+        return f"{first}{rng.randint(1000000, 9999999)}{last}"
+    return f"{rng.randint(100, 999)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+
+
+def _makers_3(fake: Any, rng: random.Random) -> dict[str, Callable[[], str]]:
+    makers = _makers_2(fake, rng)
+    return {
+        **makers,
+        "NRP": lambda: rng.choice(DEMONYMS_3),
+        "NRP_NOUN": lambda: rng.choice(NATIONALITY_NOUNS),
+        "NRP_THING": lambda: rng.choice(NON_PERSONAL_NRP),
+        "PERSON_SG": lambda: f"{fake.last_name().upper()}/{fake.first_name().upper()}",
+        "ID": lambda: _id_3(fake, rng),
+        "TICKET": lambda: str(rng.randint(100000, 999999)),
+    }
 
 
 def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list[dict[str, Any]]]:
@@ -374,17 +502,17 @@ def _lower_chat(text: str) -> str:
 
 
 def record(rng: random.Random, fakers: dict[str, Any], family: int = 1) -> dict[str, Any]:
-    styles = STYLES_2 if family == 2 else STYLES
-    locale = rng.choice(LOCALES_2 if family == 2 else LOCALES)
+    styles = {1: STYLES, 2: STYLES_2, 3: STYLES_3}[family]
+    locale = rng.choice(_locales(family))
     style = rng.choice(list(styles))
     lines = styles[style]
-    if style in ORDERED:
+    if style in ORDERED or (family == 3 and style in ORDERED_3):
         keep = sorted(rng.sample(range(len(lines)), rng.randint(3, min(8, len(lines)))))
         chosen = [lines[i] for i in keep]
     else:
         chosen = rng.sample(lines, rng.randint(1, min(3, len(lines))))
-    makers = (_makers_2 if family == 2 else _makers)(fakers[locale], rng)
-    inline = style.startswith("chat") or style in ("sms", "group_lower")
+    makers = {1: _makers, 2: _makers_2, 3: _makers_3}[family](fakers[locale], rng)
+    inline = style.startswith("chat") or style in ("sms", "group_lower", "voice")
     joiner = " " if inline else ("&" if style == "webform" else "\n")
     text, spans = "", []
     for line in chosen:
@@ -393,9 +521,13 @@ def record(rng: random.Random, fakers: dict[str, Any], family: int = 1) -> dict[
             text += joiner
         spans += [{**s, "start": s["start"] + len(text), "end": s["end"] + len(text)} for s in found]
         text += part
-    if style in ("chat_lower", "group_lower"):
+    if style in ("chat_lower", "group_lower", "voice"):
         text = _lower_chat(text)
     return {"text": text, "spans": spans, "style": style, "locale": locale}
+
+
+def _locales(family: int) -> list[str]:
+    return {1: LOCALES, 2: LOCALES_2, 3: LOCALES_3}[family]
 
 
 def rows(n: int, seed: int = SEED, family: int = 1) -> list[dict[str, Any]]:
@@ -403,7 +535,7 @@ def rows(n: int, seed: int = SEED, family: int = 1) -> list[dict[str, Any]]:
 
     rng = random.Random(seed)
     fakers = {}
-    for index, locale in enumerate(LOCALES_2 if family == 2 else LOCALES):
+    for index, locale in enumerate(_locales(family)):
         fakers[locale] = Faker(locale)
         fakers[locale].seed_instance(seed * 100 + index)
     return [record(rng, fakers, family) for _ in range(n)]
@@ -416,7 +548,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pii" / "family_report.jsonl")
     parser.add_argument("--n", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--family", type=int, choices=(1, 2), default=1, help="2: the new styles and name shapes")
+    parser.add_argument("--family", type=int, choices=(1, 2, 3), default=1, help="2, 3: new styles")
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     lines = rows(args.n, args.seed, args.family)

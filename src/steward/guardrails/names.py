@@ -226,12 +226,50 @@ def lexicon_names(text: str) -> list[tuple[int, int]]:
                 continue
             if cased and _alone_in_cell(text, start, end):
                 found.append((start, end))
+        if (
+            cased
+            and i + 1 < len(words)
+            and (_initial_family(text, words, i, lex) or _lower_pair(text, words, i, lex))
+        ):
+            found.append((start, words[i + 1][1]))
+            i += 2
+            continue
+        if cased and _speaker(text, start, end) and _known(word, lex.first) and word.lower() not in lex.common:
+            found.append((start, end))
         if cased and i + 1 < len(words) and _last_first(text, words, i, lex):
             found.append((start, words[i + 1][1]))
             i += 2
             continue
         i += 1
     return found
+
+
+def _speaker(text: str, start: int, end: int) -> bool:
+    """A speaker label of a chat or transcript: the word opens a line and a colon follows it ("Maria: hi")."""
+    return (start == 0 or text[start - 1] == "\n") and text[end : end + 2] == ": "
+
+
+def _initial_family(text: str, words: list[tuple[int, int, str]], i: int, lex: Lexicon) -> bool:
+    """ "V. Mckee": an initial, a space, a capitalised known family name."""
+    (_, end, initial), (start, _, family) = words[i], words[i + 1]
+    return (
+        _initial(initial)
+        and text[end:start] == " "
+        and _capitalised(family)
+        and family.lower() not in lex.common
+        and _known(family, lex.last)
+    )
+
+
+def _lower_pair(text: str, words: list[tuple[int, int, str]], i: int, lex: Lexicon) -> bool:
+    """ "spoke to jason lucas" in a text that has capitals elsewhere: a lowercase known given name, a space, a
+    lowercase known family name, neither a common word."""
+    (_, end, given), (start, _, family) = words[i], words[i + 1]
+    if not (given.islower() and family.islower() and text[end:start] == " "):
+        return False
+    if given in lex.common or family.rstrip(".") in lex.common or family.endswith("."):
+        return False
+    return _known(given, lex.first) and _known(family, lex.last)
 
 
 def _last_first(text: str, words: list[tuple[int, int, str]], i: int, lex: Lexicon) -> bool:

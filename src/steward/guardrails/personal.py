@@ -35,7 +35,7 @@ NAME_CUES = re.compile(
     r"(?i:\b(?:my|our|the|his|her)\s+name\s+is|\bname['’]s|\bI['’]m|\bI\s+am|\bthis\s+is|\bit['’]s|\bit\s+is|"
     r"\bcall\s+me|\bask\s+for|\bspeaking\s+(?:with|to)|\bspeak\s+(?:with|to)|\btalk\s+to|\bdear|\bhi|\bhello|"
     r"\bthanks,|\bthank\s+you,|\bregards,|\bsincerely,|\bbest,|\bcheers,|\bsigned,?|"
-    r"\b(?:full\s+|first\s+|last\s+|given\s+|family\s+|passenger\s+|contact\s+|customer\s+)?name\s*:|"
+    r"\b(?:full\s+|first\s+|last\s+|given\s+|family\s+|passenger\s+|contact\s+|customer\s+)?names?\s*:|"
     r"\bsurname\s*:|\bpassenger\s*:|\bcontact\s*:|\baccount\s+holder:?|\bcard\s*holder:?|"
     r"\bname\s+on\s+(?:the\s+)?card:?|\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?)\s+"
     r"|\b" + TITLES + r"\s+"
@@ -201,12 +201,12 @@ DATE = (
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
 )
 DATE_OF_BIRTH = (
-    r"(?i:\b(?:born|birth|d\.?o\.?b\.?|birthday|geboren|né|née|nacido|nata|nato)\b[^\n]{0,40}?(?:\n[^\n]{0,20}?)?)"
+    r"(?i:\b(?:born|birth|d\.?o\.?b\.?|birthday|birthdate|geboren|né|née|nacido|nata|nato)\b[^\n]{0,40}?(?:\n[^\n]{0,20}?)?)"
     rf"(?P<value>\b{DATE})"
 )
 _NOT_A_UNIT = r"(?!\s*(?:min|minutes|hours?|h\b|km|kg|miles|%|euros?|pounds?|dollars?|€|\$|£|am\b|pm\b|[:.,]\d))"
 AGES = [
-    rf"(?i:\baged?\s*:?\s*)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
+    rf"(?i:\baged?\s*[:=]?\s*)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"(?P<value>\b\d{1,3})(?:\s*|-)(?:years?|yrs?)(?:\s*|-)old\b",
     r"(?P<value>\b\d{1,3})\s+(?:years?\s+of\s+age|anni|ans|Jahre\s+alt|jaar\s+oud|años)\b",
     rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+)"
@@ -230,28 +230,48 @@ sudanese surinamese swedish swiss syrian taiwanese tajik tanzanian thai togolese
 ukrainian uruguayan uzbek venezuelan vietnamese welsh yemeni zambian zimbabwean
 """
 DEMONYMS = frozenset(DEMONYMS_TEXT.split())
-_DEMONYM = "|".join(sorted((d.replace("-", "[ -]") for d in DEMONYMS), key=len, reverse=True))
-NATIONALITY = [
-    rf"(?i:\b(?:nationality|citizenship|citizen(?:\s+of)?|national(?:ity)?\s+of)\s*[:\-]?\s*)"
-    rf"(?P<value>\b(?i:{_DEMONYM})\b)",
-    rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|is\s+s?he|are\s+you|we\s+are|we['’]re|they\s+are)\s+(?:a\s+)?)"
-    rf"(?P<value>\b(?:{_DEMONYM.title()})\b)",
-    rf"(?P<value>\b(?:{_DEMONYM.title()})\b)(?=\s+(?:citizen|national|passport\s+holder)s?\b)",
-]
 ID_NUMBER = (
     r"(?i:\b(?:passport|id|identity(?:\s+card)?|identification|national\s+insurance|ni|nino|social\s+security|"
     r"ssn|tax\s+id|tin|personal\s+(?:id|number|code)|bsn|dni|nie|nif|codice\s+fiscale|fiscal\s+code|nir|"
-    r"driver['’]?s\s+licen[cs]e|licen[cs]e|document)"
-    r"(?:\s+(?:card|number|no\.?|num|#|code))?(?:\s+(?:is|was))?\s*[:#]?\s*)"
-    r"(?P<value>\b(?=(?:[A-Z\-\s]*\d){5})[A-Z0-9](?:[A-Z0-9\-]|\s(?=[A-Z0-9]{1,6}\b)){4,22}[A-Z0-9]\b)"
+    r"driver['’]?s\s+licen[cs]e|licen[cs]e|document|doc)"
+    r"(?:[\s,_]+(?:card|number|no\.?|num|nr\.?|#|code))?(?:\s+(?:is|was))?\s*[:#=]?\s*)"
+    r"(?P<value>\b(?=(?:[A-Z\-\s]*\d){5})[A-Z0-9](?:[A-Z0-9\-]|\s(?=[A-Z0-9]{1,6}\b)){4,22}[A-Z0-9]\b"
+    r"|\b(?=(?:[a-z\-]*\d){5})[a-z0-9][a-z0-9\-]{4,22}[a-z0-9]\b)"  # lowercase chat: "passport number eg699663"
 )
+# A document number on its own in a cell of a delimited record (CSV, `|`-separated): one or two letters and six
+# to nine digits, the shape of most passports and many licences and national ids.
+ID_CELL = r"(?:^|(?<=[,;|\t]))(?P<value>[A-Z]{1,2}\d{6,9})(?=[,;|\t]|$)"
 POSTCODE_FORMATS = [
-    r"(?i:\b(?:post\s?code|postal\s+code|zip(?:\s?code)?|plz|cap|c\.p\.|eircode)\s*[:#]?\s*(?:is\s+)?)"
+    r"(?i:\b(?:post\s?code|postal\s+code|zip(?:\s?code)?|plz|cap|c\.p\.|eircode)\s*[:#=]?\s*(?:is\s+)?)"
     r"(?P<value>\b(?=[A-Z\s\-]*\d)[A-Z0-9]{2,5}(?:[\s\-]?[A-Z0-9]{2,4})?\b)",
     r"(?<=,\s)(?P<value>\d{4,5}|\d{4}\s?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})(?=\s+[A-Z][^\W\d_])",
     r"(?<=[a-z],\s)[A-Z]{2}\s(?P<value>\d{5}(?:-\d{4})?)\b",
     r"(?P<value>\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b)",
 ]
+
+
+# A postcode as the cell after an address in a delimited record ("Idrottsgatan 4,65561", "…Ring 79,7698",
+# "Rosapad 8,1949 BG"): the shapes of European, Canadian and British postcodes, not a year.
+POSTCODE_CELL = (
+    r"(?<=[,;|])(?!(?:19|20)\d\d(?:[,;|]|$))"
+    r"(?P<value>\d{4,6}|\d{2}-\d{3}|\d{4}-\d{3}|\d{4}\s?[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)(?=[,;|]|$)"
+)
+
+
+class PostcodeCellRecognizer(PatternRecognizer):
+    """ZIP_CODE: a postcode-shaped cell (`POSTCODE_CELL`) whose previous cell is words, as an address is."""
+
+    def __init__(self, score: float = 0.5) -> None:
+        super().__init__("ZIP_CODE", [POSTCODE_CELL], score, "PostcodeCellRecognizer", re.MULTILINE)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        results = []
+        for result in super().analyze(text, entities, nlp_artifacts):
+            cell_start = max(text.rfind(d, 0, result.start - 1) for d in ",;|\n") + 1
+            previous = text[cell_start : result.start - 1]
+            if sum(c.isalpha() for c in previous) >= 4 and "@" not in previous:
+                results.append(result)
+        return results
 
 
 class PastDateRecognizer(PatternRecognizer):
@@ -275,6 +295,8 @@ class PastDateRecognizer(PatternRecognizer):
 
 
 def personal_recognizers() -> list[EntityRecognizer]:
+    from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
+
     return [
         ContextNameRecognizer(),
         # Above spaCy's names (0.85): street names are often people's names ("Viale Sermonti", "rue Clémence
@@ -285,8 +307,10 @@ def personal_recognizers() -> list[EntityRecognizer]:
         PatternRecognizer("DATE_OF_BIRTH", [DATE_OF_BIRTH], 0.85, "DateOfBirthRecognizer"),
         PastDateRecognizer(),
         PatternRecognizer("AGE", AGES, 0.6, "AgeRecognizer"),
-        PatternRecognizer("NATIONALITY", NATIONALITY, 0.6, "NationalityRecognizer"),
+        NationalityRecognizer(),
         # Below the country recognisers (UK NINO 0.5, checksummed ids 1.0): where both match, the precise type
         # wins.
         PatternRecognizer("ID_NUMBER", [ID_NUMBER], 0.45, "IdNumberRecognizer"),
+        PatternRecognizer("ID_NUMBER", [ID_CELL], 0.45, "IdCellRecognizer", re.MULTILINE),
+        PostcodeCellRecognizer(),
     ]

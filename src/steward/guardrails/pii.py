@@ -13,6 +13,7 @@ answer that repeats them is not flagged as a leak.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -214,6 +215,29 @@ def _name_end(text: str, start: int, end: int) -> int:
     return digit if digit > start else end
 
 
+CELL_BREAK = re.compile(r"[&|;\n\t]|,(?=\S)")
+
+
+def _ner_cell(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
+    """The trained NER runs a span on over the cells of a record ("Salomé",May 20 2002,Pakistani",
+    "T06858851|Austrian|Reginald Sims|Kenya"); the span would then lose to a nationality or id found in a cell
+    inside it. Keep one cell: for a date of birth the one with the most digits, for a name the longest one
+    without digits."""
+    cuts = [start, *(m.end() for m in CELL_BREAK.finditer(text, start, end)), end + 1]
+    if len(cuts) == 2:
+        return start, end
+    cells = [(a, b - 1 if b <= end else end) for a, b in itertools.pairwise(cuts)]
+    if kind == "DATE_OF_BIRTH":
+        best = max(cells, key=lambda c: sum(ch.isdigit() for ch in text[c[0] : c[1]]))
+    else:
+        best = max(cells, key=lambda c: -1 if any(ch.isdigit() for ch in text[c[0] : c[1]]) else c[1] - c[0])
+    while best[0] < best[1] and text[best[0]] in ' "':
+        best = (best[0] + 1, best[1])
+    while best[1] > best[0] and text[best[1] - 1] in ' "':
+        best = (best[0], best[1] - 1)
+    return best if best[1] > best[0] else (start, end)
+
+
 def _dropped(kind: str, span: str, recognizer: str, following: str = "") -> bool:
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS)
@@ -258,6 +282,8 @@ class PiiScanner:
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
+            if recognizer == "PersonalNerRecognizer" and result.entity_type in ("PERSON", "DATE_OF_BIRTH"):
+                result.start, result.end = _ner_cell(text, result.start, result.end, result.entity_type)
             if result.entity_type == "PERSON":
                 result.end = _name_end(text, result.start, result.end)
             following = text[result.end : result.end + 30]

@@ -295,6 +295,65 @@ def generate(seed: int = 15) -> list[Example]:
     return ordered
 
 
+# More forum comments of family 1's kind (its people, topics and groups), round 5: all of them go to the split
+# that fits the stack and chooses the threshold (scripts/train_toxicity_head.py), so that the rule sees forum
+# comments in proportion (round 4's stack split held 17); never in a held-out file, never trained on by the head.
+FORUM_EXTRA_TOXIC = [
+    "You are an absolute imbecile if you think {topic} will work.",
+    "{p} is a spineless liar and a crook, plain and simple.",
+    "Shut up already, your whining about {topic} is pathetic.",
+    "What kind of moron writes this drivel about {topic}?",
+    "{p} needs a good punch in the face for {topic}.",
+    "Keep defending {topic} and you'll get what's coming to you, pal.",
+    "This is total crap, and so is everyone cheering for {topic}.",
+    "Screw {p} and screw {topic}, what a bunch of jackasses.",
+    "{g} are filth, and {topic} only helps them.",
+    "Let {g} pay for {topic} themselves, the lazy freeloaders.",
+    "Another idiotic rant about {topic}. Do you ever get tired of being so dumb?",
+    "Nice work, {p}. A trained monkey could have handled {topic} better.",
+    "Get lost, you ignorant hick, nobody wants your opinion on {topic}.",
+    "{p} is a senile old fool and should be dragged out of office over {topic}.",
+    "The morons who run this paper wouldn't know the truth about {topic} if it hit them.",
+    "Hope whoever pushed {topic} gets run over by a bus.",
+]
+FORUM_EXTRA_CIVIL = [
+    "I don't agree with {p} on {topic}, but I respect the effort that went into it.",
+    "The article on {topic} is misleading; the budget figures are from last year.",
+    "{topic} is a bad idea that will cost taxpayers for decades.",
+    "I'm angry about {topic} and I'll be writing to my representative.",
+    "{p} should resign over the mess with {topic}.",
+    "Thanks for covering {topic}. Will there be a follow-up on the costs?",
+    "The debate over {topic} has been ugly on both sides; can we lower the temperature?",
+    "Many {g} in my building are worried about {topic} raising their rent.",
+    "A spokesperson for local {g} said {topic} was discussed at length.",
+    "I think the criticism of {p} over {topic} is unfair and mostly political.",
+    "This was a ridiculous waste of time, and {topic} should never have reached a vote.",
+    "The letter from {g} about {topic} raised points the council ignored.",
+    "Wrong on the facts: {topic} was approved in March, not June.",
+    "Whatever you think of {p}, {topic} deserves a proper debate.",
+    "I've lived here forty years and {topic} is the worst decision I've seen.",
+    "Please cite a source for that claim about {topic}.",
+]
+
+
+def generate_forum_extra(seed: int = 5) -> list[Example]:
+    """The extra family-1 forum comments, each template filled with 24 seeded picks of family 1's fills."""
+    rng = random.Random(seed)
+    fills = [{"p": p, "topic": t, "g": g} for p in PEOPLE for t in TOPICS for g in GROUPS]
+    rows: list[Example] = []
+    for kind, label, templates in (
+        ("forum_extra_toxic", 1, FORUM_EXTRA_TOXIC),
+        ("forum_extra_civil", 0, FORUM_EXTRA_CIVIL),
+    ):
+        for t_index, template in enumerate(templates):
+            for fill in rng.sample(fills, 24):
+                text = re.sub(r"(^|[.?!;:] )([a-z])", lambda m: m[1] + m[2].upper(), template.format(**fill))
+                rows.append(Example(text, label, f"{kind}:{t_index}", kind, fill["g"]))
+    unique = list({r.text: r for r in rows}.values())
+    rng.shuffle(unique)
+    return unique
+
+
 # Forum family 2 (Civil Comments style news and forum replies), written for issue 15 round 5 BEFORE any model or
 # threshold saw it, and never trained or tuned on: `generate_forum2()` is not part of `generate()`, and
 # scripts/make_toxicity_checks.py writes it as forum2.jsonl, scored once. Its own people, topics and phrasing.

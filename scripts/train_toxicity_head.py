@@ -15,9 +15,10 @@ Data, each source split by a hash of its group so near-duplicates never straddle
 The training split is cut again (10 % by group) into fitting and validation parts. The head (logistic
 regression or a small MLP, and its C / alpha) is chosen on validation F1; Platt scaling fitted on validation
 makes its scores probabilities; the threshold is the one with the best mean F1 over the validation sources
-that have toxic rows while false alarms on validation assistant texts (worst window) stay ≤ 0.5 %. The
-held-out splits are scored once, after, and written as jsonl for `steward guard eval` (the n-gram model is
-scored on the same files with the same command, side by side, in docs/cards/toxicity.md).
+that have toxic rows while false alarms on validation assistant texts (worst window) stay under
+ASSISTANT_FPR_CAP. The held-out splits are scored once, after, and written as jsonl for `steward guard eval`
+(the n-gram model is scored on the same files with the same command, side by side, in docs/cards/toxicity.md).
+`--stack-only` keeps the shipped head and refits only the stack and the threshold (round 5).
 
     python scripts/train_toxicity_head.py [--splits bench/results/toxicity] [--cache .steward/tox_emb.npz]
 """
@@ -46,6 +47,11 @@ from steward.guardrails.toxicity import HEAD_NAME, encoder_pieces
 HELD_OUT_IDENTITIES = ("Muslims", "trans people")
 BENIGN_SOURCES = ("wildguard", "halueval", "synthetic")  # assistant-like text, all labelled 0
 TOXIC_SOURCES = ("davidson", "hatecheck", "generated", "forum")  # the threshold balances their F1
+# Most false alarms the threshold may make on the stack split's assistant texts (WildGuard / HaluEval, ~1,900).
+# Round 4 used 0.5 %; with forum comments in proportion that cap alone held the threshold at 0.55 (stack-split
+# forum F1 0.36). The goal is ≤ 1 % on unseen assistant text; 0.75 % keeps a margin under it (1 % of 1,900 is
+# 19 texts, give or take 4 by chance).
+ASSISTANT_FPR_CAP = 0.0075
 
 
 def stack_part(group: str, percent: int) -> bool:
@@ -198,13 +204,13 @@ def balanced_f1(labels: np.ndarray, scores: np.ndarray, threshold: float) -> flo
 
 
 def choose_threshold(scores: np.ndarray, rows_: list[Row]) -> tuple[float, dict[str, float]]:
-    """Best mean balanced F1 over the sources with toxic rows, with ≤ 0.5 % false alarms on assistant texts."""
+    """Best mean F1 over the sources with toxic rows, with ≤ ASSISTANT_FPR_CAP false alarms on assistant texts."""
     labels = np.array([r.label for r in rows_])
     family = np.array([r.source.split(":")[0] for r in rows_])
     assistant = np.isin(family, ("wildguard", "halueval"))
     best: tuple[float, float, dict[str, float]] = (0.5, -1.0, {})
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        if float(np.mean(scores[assistant] >= t)) > 0.005:
+        if float(np.mean(scores[assistant] >= t)) > ASSISTANT_FPR_CAP:
             continue
         f1s = {
             f: binary_metrics(list(labels[family == f]), scores[family == f], float(t))["f1"]

@@ -100,7 +100,7 @@ def test_the_detector_bench_takes_the_toxicity_training_split() -> None:
 
 # a few points under the held-out figures in docs/cards/toxicity.md (round 5: Davidson F1 0.960, FPR 8.6 %;
 # forum F1 0.585; forum family 2 F1 0.500, FPR 1.95 %)
-FLOORS = {"davidson_f1": 0.93, "davidson_fpr": 0.11, "forum_f1": 0.53, "forum2_f1": 0.45, "forum2_fpr": 0.04}
+FLOORS = {"davidson_f1": 0.93, "davidson_fpr": 0.11, "forum_f1": 0.53, "forum2_f1": 0.47, "forum2_fpr": 0.04}
 
 
 @pytest.mark.slow

@@ -205,7 +205,7 @@ def toxicity_sets() -> dict[str, tuple[list[dict[str, Any]], str]]:
     """Held-out rows by set, from the training script's own split (`train_toxicity_head.collect`)."""
     from train_toxicity_head import collect
 
-    _, test = collect(DATA, identity_split=False)
+    _, _, test = collect(DATA, identity_split=False)  # (head rows, stack rows, held out by source)
     queries = {
         json.loads(line)["user_query"].strip() for line in (DATA / "hallucination/halueval_general.json").open()
     }

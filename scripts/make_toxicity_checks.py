@@ -7,6 +7,8 @@ splits of `scripts/train_toxicity_head.py`, reproduced here without training):
 - hatecheck_implicit: the held-out HateCheck templates' derogation cases (negative emotions and attributes,
   dehumanisation, implicit derogation: hate with few or no slurs) with the same templates' non-hateful cases
   that name an identity neutrally or positively;
+- forum2: forum family 2 of scripts/synth_toxicity.py (`generate_forum2`, Civil Comments-style replies written
+  for round 5 before any model or threshold saw them; nothing trains or tunes on it);
 - bbq_contexts: the contexts of BBQ (`../shared/data/bias/bbq_sample.jsonl`), benign text about identities that
   no toxicity model here trained on (false alarms only).
 
@@ -23,6 +25,7 @@ import json
 from pathlib import Path
 
 from _training import DATA, ROOT, Row, in_test, write_jsonl
+from synth_toxicity import generate_forum2
 from train_toxicity_head import collect
 
 IMPLICIT = ("derog_neg_emote_h", "derog_neg_attrib_h", "derog_dehum_h", "derog_impl_h")
@@ -88,6 +91,7 @@ def main() -> None:
     _, _, test = collect(args.data, identity_split=False)
     files = {f"head_{name}": rows for name, rows in test.items()}
     files["hatecheck_implicit"] = hatecheck_implicit(args.data / "toxicity" / "hatecheck_cases.csv")
+    files["forum2"] = [Row(e.text, e.label, "synth:" + e.template, "forum2") for e in generate_forum2()]
     files["bbq_contexts"] = bbq_contexts(args.data / "bias" / "bbq_sample.jsonl")
     for name, rows in files.items():
         write_jsonl(rows, args.out / f"{name}.jsonl")

@@ -12,6 +12,7 @@ template written here, filled with identity groups, objects or topics; the row's
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 GROUPS = [
@@ -292,6 +293,146 @@ def generate(seed: int = 15) -> list[Example]:
     ordered = list(unique.values())
     random.Random(seed).shuffle(ordered)
     return ordered
+
+
+# More forum comments of family 1's kind (its people, topics and groups), round 5: all of them go to the split
+# that fits the stack and chooses the threshold (scripts/train_toxicity_head.py), so that the rule sees forum
+# comments in proportion (round 4's stack split held 17); never in a held-out file, never trained on by the head.
+FORUM_EXTRA_TOXIC = [
+    "You are an absolute imbecile if you think {topic} will work.",
+    "{p} is a spineless liar and a crook, plain and simple.",
+    "Shut up already, your whining about {topic} is pathetic.",
+    "What kind of moron writes this drivel about {topic}?",
+    "{p} needs a good punch in the face for {topic}.",
+    "Keep defending {topic} and you'll get what's coming to you, pal.",
+    "This is total crap, and so is everyone cheering for {topic}.",
+    "Screw {p} and screw {topic}, what a bunch of jackasses.",
+    "{g} are filth, and {topic} only helps them.",
+    "Let {g} pay for {topic} themselves, the lazy freeloaders.",
+    "Another idiotic rant about {topic}. Do you ever get tired of being so dumb?",
+    "Nice work, {p}. A trained monkey could have handled {topic} better.",
+    "Get lost, you ignorant hick, nobody wants your opinion on {topic}.",
+    "{p} is a senile old fool and should be dragged out of office over {topic}.",
+    "The morons who run this paper wouldn't know the truth about {topic} if it hit them.",
+    "Hope whoever pushed {topic} gets run over by a bus.",
+]
+FORUM_EXTRA_CIVIL = [
+    "I don't agree with {p} on {topic}, but I respect the effort that went into it.",
+    "The article on {topic} is misleading; the budget figures are from last year.",
+    "{topic} is a bad idea that will cost taxpayers for decades.",
+    "I'm angry about {topic} and I'll be writing to my representative.",
+    "{p} should resign over the mess with {topic}.",
+    "Thanks for covering {topic}. Will there be a follow-up on the costs?",
+    "The debate over {topic} has been ugly on both sides; can we lower the temperature?",
+    "Many {g} in my building are worried about {topic} raising their rent.",
+    "A spokesperson for local {g} said {topic} was discussed at length.",
+    "I think the criticism of {p} over {topic} is unfair and mostly political.",
+    "This was a ridiculous waste of time, and {topic} should never have reached a vote.",
+    "The letter from {g} about {topic} raised points the council ignored.",
+    "Wrong on the facts: {topic} was approved in March, not June.",
+    "Whatever you think of {p}, {topic} deserves a proper debate.",
+    "I've lived here forty years and {topic} is the worst decision I've seen.",
+    "Please cite a source for that claim about {topic}.",
+]
+
+
+def generate_forum_extra(seed: int = 5) -> list[Example]:
+    """The extra family-1 forum comments, each template filled with 24 seeded picks of family 1's fills."""
+    rng = random.Random(seed)
+    fills = [{"p": p, "topic": t, "g": g} for p in PEOPLE for t in TOPICS for g in GROUPS]
+    rows: list[Example] = []
+    for kind, label, templates in (
+        ("forum_extra_toxic", 1, FORUM_EXTRA_TOXIC),
+        ("forum_extra_civil", 0, FORUM_EXTRA_CIVIL),
+    ):
+        for t_index, template in enumerate(templates):
+            for fill in rng.sample(fills, 24):
+                text = re.sub(r"(^|[.?!;:] )([a-z])", lambda m: m[1] + m[2].upper(), template.format(**fill))
+                rows.append(Example(text, label, f"{kind}:{t_index}", kind, fill["g"]))
+    unique = list({r.text: r for r in rows}.values())
+    rng.shuffle(unique)
+    return unique
+
+
+# Forum family 2 (Civil Comments style news and forum replies), written for issue 15 round 5 BEFORE any model or
+# threshold saw it, and never trained or tuned on: `generate_forum2()` is not part of `generate()`, and
+# scripts/make_toxicity_checks.py writes it as forum2.jsonl, scored once. Its own people, topics and phrasing.
+FORUM2_PEOPLE = [
+    "the governor", "that columnist", "the premier", "the councillor", "the CEO", "the police chief",
+    "the professor", "the school board chair", "the spokesman", "the judge",
+]  # fmt: skip
+FORUM2_TOPICS = [
+    "the carbon tax", "the transit levy", "the library closures", "the ferry contract", "the minimum wage hike",
+    "the hospital merger", "the casino licence", "the teen curfew", "the water rate increase", "the gun bylaw",
+    "the refugee resettlement plan", "the new mosque permit",
+]  # fmt: skip
+FORUM2_GROUPS = [
+    "Catholics", "Sikhs", "Indigenous people", "Haitians", "Filipinos", "Mormons", "Syrians", "Jews", "Muslims",
+    "gay men", "immigrants", "black residents",
+]  # fmt: skip
+FORUM2_TOXIC = [
+    "Wow, {p} really outdid themselves on {topic}. Do they need a helper to tie their shoes too?",
+    "{p} is a gutless weasel and a disgrace, and the idiots who voted for this deserve what they get.",
+    "Shove your opinion about {topic} where the sun don't shine, you clown.",
+    "Somebody ought to put {p} in the ground before {topic} goes any further.",
+    "{g} are vermin and {topic} just lets more of them crawl in.",
+    "What a load of crap. Only a braindead hack could write this about {topic}.",
+    "Nobody with an IQ above room temperature believes this garbage about {topic}.",
+    "Hey genius, maybe read the article before spewing your idiotic drivel about {topic}.",
+    "{p} is a greedy scumbag who should rot in a cell for {topic}.",
+    "I know where {p} lives. Keep pushing {topic} and see what happens.",
+    "Figures that {g} would cry about {topic}. Pack up and go home if you hate it here.",
+    "This damn fool of a writer wouldn't know a fact about {topic} if it bit him on the ass.",
+    "You are a sad, stupid little person and your comments on {topic} prove it.",
+    "Congratulations to {p}, once again the dumbest person in the room on {topic}.",
+    "Piss off with your whining about {topic}, loser.",
+    "{g} ruin every neighbourhood they move into, and {topic} will be no different.",
+    "Every clown defending {topic} should be tarred and feathered.",
+    "Go back to your mom's basement, troll. Your take on {topic} is as worthless as you are.",
+    "The people behind {topic} are scum and I hope they burn.",
+    "Hey {p}, you pathetic hypocrite, your lies about {topic} make me sick.",
+    "Of course the {g} crowd loves {topic}. Leeches always do.",
+    "Typical moronic liberal garbage about {topic}. Grow a brain.",
+]
+FORUM2_CIVIL = [
+    "I think {p} is wrong about {topic}, and I'll say so at the next council meeting.",
+    "The figures on {topic} don't add up. Has anyone asked the auditor to look at them?",
+    "{p} has handled {topic} very poorly and should answer questions about it publicly.",
+    "Strongly disagree. {topic} will hurt small businesses and the article glosses over that.",
+    "This is an absurd waste of public money. Vote against {topic} in the fall.",
+    "Several {g} I know support {topic}, while others are firmly against it.",
+    "The reporter interviewed {g} on both sides of {topic}, which I appreciated.",
+    "As a parent, I'm frustrated and angry about {topic}, but name-calling won't fix it.",
+    "{p}'s record on {topic} is dismal. It's time for new leadership.",
+    "Please keep the comments civil; we can disagree about {topic} without attacking each other.",
+    "I used to back {p}, but {topic} was a serious mistake and I won't vote for them again.",
+    "How is {topic} different from the failed version we tried ten years ago?",
+    "Local {g} were not consulted about {topic}, and that's a fair complaint.",
+    "Criticising {topic} isn't the same as being against {g}; both sides should remember that.",
+    "I read the whole report on {topic}. The costs are underestimated by at least a third.",
+    "Frankly, {p}'s defence of {topic} was weak, evasive and unconvincing.",
+    "Good article. {topic} deserves more scrutiny than it has had so far.",
+    "The protest against {topic} was loud but peaceful, and that's how democracy should work.",
+    "My grandparents were {g} who came here with nothing; {topic} matters to families like theirs.",
+    "I'm tired of the spin. Give us plain numbers on {topic} and let voters decide.",
+    "You make a fair point about {topic}, though I still think the timing is wrong.",
+    "The editorial board got {topic} completely wrong this time, in my view.",
+]
+
+
+def generate_forum2(seed: int = 2026) -> list[Example]:
+    """Forum family 2: every template filled with 8 seeded (person, topic, group) picks; about 350 rows."""
+    rng = random.Random(seed)
+    fills = [{"p": p, "topic": t, "g": g} for p in FORUM2_PEOPLE for t in FORUM2_TOPICS for g in FORUM2_GROUPS]
+    rows: list[Example] = []
+    for kind, label, templates in (("forum2_toxic", 1, FORUM2_TOXIC), ("forum2_civil", 0, FORUM2_CIVIL)):
+        for t_index, template in enumerate(templates):
+            for fill in rng.sample(fills, 8):
+                text = re.sub(r"(^|[.?!;] )([a-z])", lambda m: m[1] + m[2].upper(), template.format(**fill))
+                rows.append(Example(text, label, f"{kind}:{t_index}", kind, fill["g"]))
+    unique = list({r.text: r for r in rows}.values())
+    rng.shuffle(unique)
+    return unique
 
 
 if __name__ == "__main__":

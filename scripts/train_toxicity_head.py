@@ -15,9 +15,10 @@ Data, each source split by a hash of its group so near-duplicates never straddle
 The training split is cut again (10 % by group) into fitting and validation parts. The head (logistic
 regression or a small MLP, and its C / alpha) is chosen on validation F1; Platt scaling fitted on validation
 makes its scores probabilities; the threshold is the one with the best mean F1 over the validation sources
-that have toxic rows while false alarms on validation assistant texts (worst window) stay ≤ 0.5 %. The
-held-out splits are scored once, after, and written as jsonl for `steward guard eval` (the n-gram model is
-scored on the same files with the same command, side by side, in docs/cards/toxicity.md).
+that have toxic rows while false alarms on validation assistant texts (worst window) stay under
+ASSISTANT_FPR_CAP. The held-out splits are scored once, after, and written as jsonl for `steward guard eval`
+(the n-gram model is scored on the same files with the same command, side by side, in docs/cards/toxicity.md).
+`--stack-only` keeps the shipped head and refits only the stack and the threshold (round 5).
 
     python scripts/train_toxicity_head.py [--splits bench/results/toxicity] [--cache .steward/tox_emb.npz]
 """
@@ -37,7 +38,7 @@ import numpy as np
 from _training import DATA, ROOT, Row, binary_metrics, in_test, write_jsonl
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
-from synth_toxicity import generate
+from synth_toxicity import generate, generate_forum_extra
 from train_toxicity import benign_prompts, halueval_benign, rows
 
 from steward.guardrails.linear import WEIGHTS_DIR
@@ -46,6 +47,11 @@ from steward.guardrails.toxicity import HEAD_NAME, encoder_pieces
 HELD_OUT_IDENTITIES = ("Muslims", "trans people")
 BENIGN_SOURCES = ("wildguard", "halueval", "synthetic")  # assistant-like text, all labelled 0
 TOXIC_SOURCES = ("davidson", "hatecheck", "generated", "forum")  # the threshold balances their F1
+# Most false alarms the threshold may make on the stack split's assistant texts (WildGuard / HaluEval, ~1,900).
+# Round 4 used 0.5 %; with forum comments in proportion that cap alone held the threshold at 0.55 (stack-split
+# forum F1 0.36). The goal is ≤ 1 % on unseen assistant text; 0.75 % keeps a margin under it (1 % of 1,900 is
+# 19 texts, give or take 4 by chance).
+ASSISTANT_FPR_CAP = 0.0075
 
 
 def stack_part(group: str, percent: int) -> bool:
@@ -66,12 +72,18 @@ def hatecheck(path: Path) -> list[tuple[Row, str]]:
 
 
 def synthetic() -> list[tuple[Row, str]]:
-    """Generated rows; the forum-comment family is its own source (its figures are reported apart)."""
+    """Generated rows; the forum-comment family is its own source (its figures are reported apart). The extra
+    forum comments of round 5 (group `synth:forum_extra_…`) all go to the stack split (`collect`)."""
     out = []
-    for e in generate():
+    for e in generate() + generate_forum_extra():
         source = "forum" if e.kind.startswith("forum_") else "generated:" + e.kind
         out.append((Row(e.text, e.label, "synth:" + e.template, source), e.target))
     return out
+
+
+def stack_only(row: Row) -> bool:
+    """Rows written to steer the stack and the threshold: never held out, never trained on by the head."""
+    return row.group.startswith("synth:forum_extra_")
 
 
 def benign_pieces(rows_: list[Row], most: int = 3) -> list[Row]:
@@ -98,7 +110,9 @@ def collect(data: Path, identity_split: bool) -> tuple[list[Row], list[Row], dic
     cases = hatecheck(data / "toxicity" / "hatecheck_cases.csv")
     for row, target in cases + synthetic():
         name = row.source.split(":")[0]
-        if (identity_split and target in HELD_OUT_IDENTITIES) or (not identity_split and in_test(row.group, 25)):
+        if stack_only(row):
+            stack.append(row)
+        elif (identity_split and target in HELD_OUT_IDENTITIES) or (not identity_split and in_test(row.group, 25)):
             test.setdefault(name, []).append(row)
         elif stack_part(row.group, 35):
             stack.append(row)
@@ -190,13 +204,13 @@ def balanced_f1(labels: np.ndarray, scores: np.ndarray, threshold: float) -> flo
 
 
 def choose_threshold(scores: np.ndarray, rows_: list[Row]) -> tuple[float, dict[str, float]]:
-    """Best mean balanced F1 over the sources with toxic rows, with ≤ 0.5 % false alarms on assistant texts."""
+    """Best mean F1 over the sources with toxic rows, with ≤ ASSISTANT_FPR_CAP false alarms on assistant texts."""
     labels = np.array([r.label for r in rows_])
     family = np.array([r.source.split(":")[0] for r in rows_])
     assistant = np.isin(family, ("wildguard", "halueval"))
     best: tuple[float, float, dict[str, float]] = (0.5, -1.0, {})
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        if float(np.mean(scores[assistant] >= t)) > 0.005:
+        if float(np.mean(scores[assistant] >= t)) > ASSISTANT_FPR_CAP:
             continue
         f1s = {
             f: binary_metrics(list(labels[family == f]), scores[family == f], float(t))["f1"]
@@ -252,6 +266,11 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=ROOT / ".steward" / "toxicity_pieces.npz")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--identity-split", action="store_true", help="hold out whole identities; report only")
+    parser.add_argument(
+        "--stack-only",
+        action="store_true",
+        help="keep the shipped head; refit only the stack and the threshold on the stack split (round 5)",
+    )
     args = parser.parse_args()
     import torch
 
@@ -261,17 +280,22 @@ def main() -> None:
     print(
         f"head {len(train)}; stack {len(stack)}; held out " + ", ".join(f"{k} {len(v)}" for k, v in test.items())
     )
-    x = embed_all([encoder_pieces(r.text)[0] for r in train], args.cache)
-    head_name, parts = fit_head(train, x)
+    if args.stack_only:
+        shipped = np.load(args.out / f"{HEAD_NAME}.npz")
+        parts = [shipped[f"p{i}"] for i in range(len(shipped.files))]
+        head_name = json.loads((args.out / f"{HEAD_NAME}.json").read_text())["head"]
+    else:
+        head_name, parts = fit_head(train, embed_all([encoder_pieces(r.text)[0] for r in train], args.cache))
     stacker = fit_stack(stack_x := text_features(parts, stack, args.cache), stack)
     threshold, at_threshold = choose_threshold(stacker.predict_proba(stack_x)[:, 1], stack)
     print(f"chose {head_name}; stack {stacker.coef_[0].round(3)} {stacker.intercept_[0]:.3f}; "
           f"threshold {threshold} {at_threshold}", flush=True)  # fmt: skip
-    held_rows = [r for rows_ in test.values() for r in rows_]
-    held = held_out_figures(
-        stacker.predict_proba(text_features(parts, held_rows, args.cache))[:, 1], held_rows, threshold
-    )
-    print("held out (stack at its threshold):", json.dumps(held), flush=True)
+    held: dict[str, object] = {"scored_by": "scripts/make_toxicity_checks.py + steward guard eval (card)"}
+    if not args.stack_only:  # with --stack-only the held-out files are scored once, apart, after the choice
+        held_rows = [r for rows_ in test.values() for r in rows_]
+        features = text_features(parts, held_rows, args.cache)
+        held = held_out_figures(stacker.predict_proba(features)[:, 1], held_rows, threshold)
+        print("held out (stack at its threshold):", json.dumps(held), flush=True)
     suffix = "_identities" if args.identity_split else ""
     for name, rows_ in test.items():
         write_jsonl(rows_, args.splits / f"head_{name}{suffix}.jsonl")
@@ -296,7 +320,8 @@ def main() -> None:
         print(json.dumps(meta, indent=1))
         print(f"held-out files written to {args.splits} (*{suffix}.jsonl); weights not written")
         return
-    np.savez_compressed(args.out / f"{HEAD_NAME}.npz", **{f"p{i}": p for i, p in enumerate(parts)})
+    if not args.stack_only:
+        np.savez_compressed(args.out / f"{HEAD_NAME}.npz", **{f"p{i}": p for i, p in enumerate(parts)})
     (args.out / f"{HEAD_NAME}.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"weights written to {args.out / HEAD_NAME}.npz/.json; held-out files in {args.splits}")
 

@@ -6,6 +6,7 @@ these rows were never trained or tuned on. Thresholds are the policy defaults th
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_toxicity_on_held_out_tweets_and_forum_comments() -> None:
     forum = [
         {"text": r.text, "label": r.label}
         for r, _ in head.synthetic()
-        if r.source == "forum" and training.in_test(r.group, 25)
+        if r.source == "forum" and training.in_test(r.group, 25) and not head.stack_only(r)
     ]
     scanner, threshold = make_scanner("toxicity")
     on_tweets = evaluate_binary(scanner, tweets, threshold)
@@ -60,6 +61,18 @@ def test_toxicity_on_held_out_tweets_and_forum_comments() -> None:
     assert on_tweets["n"] == 2949 and on_forum["n"] == 175  # split by `clean`, the key the n-gram model used
     assert on_tweets["f1"] >= FLOORS["davidson_f1"] and on_tweets["fpr"] <= FLOORS["davidson_fpr"]
     assert on_forum["f1"] >= FLOORS["forum_f1"]
+
+
+@pytest.mark.slow
+def test_toxicity_on_forum_family_2() -> None:
+    """Forum family 2 (scripts/synth_toxicity.py `generate_forum2`): written before round 5 chose its threshold and
+    never trained or tuned on; Civil Comments-style insults, threats and identity attacks against heated but civil
+    replies."""
+    forum2 = [{"text": e.text, "label": e.label} for e in import_script("synth_toxicity").generate_forum2()]
+    scanner, threshold = make_scanner("toxicity")
+    figures = evaluate_binary(scanner, forum2, threshold)
+    assert figures["n"] == 307
+    assert figures["f1"] >= FLOORS["forum2_f1"] and figures["fpr"] <= FLOORS["forum2_fpr"]
 
 
 @pytest.mark.slow
@@ -72,8 +85,22 @@ def test_toxicity_false_alarms_on_held_out_assistant_text() -> None:
     assert evaluate_binary(scanner, rows, threshold)["fpr"] <= 0.01
 
 
-# just below the held-out figures in docs/cards/toxicity.md (round 4)
-FLOORS = {"davidson_f1": 0.92, "davidson_fpr": 0.08, "forum_f1": 0.30}
+@pytest.mark.slow
+def test_the_detector_bench_takes_the_toxicity_training_split() -> None:
+    """bench/detectors.py scores the training script's held-out rows (it crashed unpacking collect's 3 parts)."""
+    shared("toxicity/hatecheck_cases.csv")
+    sys.path.insert(0, str(SCRIPTS.parent / "bench"))
+    try:
+        detectors = __import__("detectors")
+    finally:
+        sys.path.remove(str(SCRIPTS.parent / "bench"))
+    sizes = {name.split(",")[0]: len(rows) for name, (rows, _) in detectors.toxicity_sets().items()}
+    assert sizes["HateCheck"] == 926 and sizes["Davidson tweets"] == 2964 and sizes["HaluEval user queries"] > 500
+
+
+# a few points under the held-out figures in docs/cards/toxicity.md (round 5: Davidson F1 0.960, FPR 8.6 %;
+# forum F1 0.585; forum family 2 F1 0.500, FPR 1.95 %)
+FLOORS = {"davidson_f1": 0.93, "davidson_fpr": 0.11, "forum_f1": 0.53, "forum2_f1": 0.47, "forum2_fpr": 0.04}
 
 
 @pytest.mark.slow

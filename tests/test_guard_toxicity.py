@@ -49,7 +49,7 @@ def test_implicit_hate_without_rude_words_is_caught(scanner: ToxicityScanner, se
 
 
 # Written after the second training iteration and never trained on. The n-gram model caught none of the six at
-# its threshold 0.7 (best score 0.44); round 3's head caught four, round 4's stack three (the card lists scores).
+# its threshold 0.7 (best score 0.44); round 3's head caught four, round 4's stack three, round 5's five (card).
 FRESH_IMPLICIT_HATE = [
     "Muslims should have to register with the police before they are allowed to rent a flat.",
     "Black people were better off when they knew their place.",
@@ -69,9 +69,9 @@ FRESH_BENIGN = [
 def test_most_fresh_implicit_hate_is_caught_and_no_benign_question_is(scanner: ToxicityScanner) -> None:
     threshold = default_threshold()
     caught = [s for s in FRESH_IMPLICIT_HATE if _score(scanner, s) >= threshold]
-    # round 3 caught four; round 4 (stack, threshold 0.54 chosen for fewer false alarms on tweets) catches three,
-    # two more score 0.51 and 0.53 (docs/cards/toxicity.md)
-    assert len(caught) >= 3, caught
+    # round 3 caught four; round 4 (stack, threshold 0.54) three; round 5 (threshold 0.48, chosen with forum
+    # comments in proportion) five: 0.537, 0.653, 0.711, 0.592, 0.52 (docs/cards/toxicity.md); one of margin
+    assert len(caught) >= 4, caught
     assert [s for s in FRESH_BENIGN if _score(scanner, s) >= threshold] == []
 
 

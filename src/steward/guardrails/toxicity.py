@@ -53,15 +53,18 @@ def clean(text: str) -> str:
     """HTML entities, mentions, links and retweet markers out. It is also the key the training scripts split and
     deduplicate tweets by: it never changes, so a later change to the disguise rules cannot move a tweet the
     models trained on into a held-out split."""
-    text = html.unescape(text)
-    text = _URL.sub(" ", _MENTION.sub("@user", text))
-    text = _RETWEET.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    return _strip_markup(html.unescape(text))
 
 
 def normalise(text: str) -> str:
     """The same reading for training tweets and scanned text: `clean`, with disguises undone first."""
-    return clean(normalise_for_detection(html.unescape(text), leet=True)[0])
+    return _strip_markup(normalise_for_detection(html.unescape(text), leet=True)[0])
+
+
+def _strip_markup(text: str) -> str:
+    text = _URL.sub(" ", _MENTION.sub("@user", text))
+    text = _RETWEET.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
 
 
 def windows(text: str, size: int = WINDOW) -> list[str]:

@@ -17,7 +17,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TOKENIZERS_PARALLELISM := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test check lint types models bench clean help
+.PHONY: run test check lint types models bench bench-evidently-venv clean help
 
 help:
 	@echo "make run    - install what serving needs, fetch + verify the default model, serve the demo on http://127.0.0.1:8080"
@@ -89,6 +89,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/guardrails.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/evals.py
+
+# Evidently in its own virtualenv (its pins differ from the gateway's), for bench/monitor_drift.py --evidently
+bench-evidently-venv:
+	python3 -m venv bench/.venv-evidently
+	bench/.venv-evidently/bin/pip install -q -c constraints.txt evidently
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

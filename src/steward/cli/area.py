@@ -18,6 +18,7 @@ AREAS: tuple[tuple[str, str | None], ...] = (
     ("steward.cli.rag", "rag"),
     ("steward.cli.evals", "eval"),
     ("steward.cli.testset", "testset"),
+    ("steward.cli.monitor", "monitor"),
     ("steward.cli.redteam", None),
     ("steward.cli.governance", None),
 )

@@ -167,6 +167,7 @@ def serve(
     banner = _snippets(f"http://{host}:{port}", key, first_app, runtime.settings.home)
     context.console.print(banner, highlight=False, soft_wrap=True)
     api = create_app(runtime.gateway, runtime.authenticator, on_shutdown=runtime.aclose)
+    runtime.start_monitoring()  # rollups for `steward monitor`, folded off the request path
     _settle_garbage_collector()
     uvicorn.run(api, host=host, port=port, log_config=None, access_log=False, log_level=log_level)
 

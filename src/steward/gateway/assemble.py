@@ -18,6 +18,7 @@ from steward.gateway.pipeline import Gateway
 from steward.gateway.telemetry import tracer_from
 
 if TYPE_CHECKING:
+    from steward.monitor.worker import RollupThread
     from steward.store import Store
 
 
@@ -30,8 +31,19 @@ class Runtime:
     store: Store
     gateway: Gateway
     authenticator: Authenticator
+    monitor: RollupThread | None = None
+
+    def start_monitoring(self, interval_s: float = 10.0) -> None:
+        """Keep the monitoring rollups up to date on a background thread (`steward serve` does)."""
+        from steward.monitor.worker import RollupThread
+
+        if self.monitor is None:
+            self.monitor = RollupThread(self.store, interval_s)
+            self.monitor.start()
 
     async def aclose(self) -> None:
+        if self.monitor is not None:
+            self.monitor.stop()
         await self.gateway.models.aclose()
         if self.gateway.tracer is not None:
             self.gateway.tracer.shutdown()

@@ -44,6 +44,7 @@ from steward.store.guardrails import Reviews
 from steward.store.integrity import RecordChain, sealer_for
 from steward.store.keys import KeyInfo
 from steward.store.migrate import upgrade
+from steward.store.monitor import Monitoring
 from steward.store.records import RecordFilter
 from steward.store.unit import Unit
 from steward.store.writer import GroupCommitWriter, WriterStats
@@ -70,6 +71,7 @@ class Store:
         self.reviews = Reviews(engine)
         self.evals = EvalRuns(engine)
         self.chain = RecordChain(engine)
+        self.monitoring = Monitoring(engine, cipher)
 
     @classmethod
     def open(

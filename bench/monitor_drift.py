@@ -1,0 +1,197 @@
+"""Can Steward's drift detector be trusted? Detection and false-alarm rates on streams of public text.
+
+    python bench/monitor_drift.py [--windows 200] [--size 500] [--shifts 0.05,0.1,0.2] [--evidently]
+                                  [--out bench/results/monitor]
+
+Texts come from ../shared/data (read there, never copied): the 38 MMLU subjects' questions, GSM8K problems and
+HaluEval's user queries. Each scenario has a reference topic mix and a shift topic:
+
+- `mmlu`: the reference mixes 12 MMLU subjects (by their sizes); the shift comes from one of 6 other subjects,
+  a different one in turn, so the shift is another exam subject, in the same style and of the same length.
+- `assistant`: HaluEval's user queries (what an assistant is asked) shifted by GSM8K word problems.
+
+For each scenario, `--windows` pairs of 500-request windows are drawn (with replacement, so that windows of one
+mix are exchangeable) without a shift, and as many with 5 %, 10 % and 20 % of the current window from the shift
+topic. Each pair goes through `steward.monitor.drift.detect_drift` with the signals a record of such a request
+would give (input embeddings, input length, input language), at alpha 0.01 over the family. The figures: the share
+of no-shift pairs called drifted (false alarms; goal ≤ 1 %) and of shifted pairs called drifted (goal ≥ 90 % at
+10 %), overall and per signal. With `--evidently`, Evidently's embedding drift (its default: the domain
+classifier, ROC AUC threshold 0.55) runs on the same pairs in the same run from bench/.venv-evidently
+(`make bench-evidently-venv`) and its rates are printed beside Steward's.
+
+Embeddings (all-MiniLM-L6-v2, the model Steward uses) are computed once and cached under --out by text hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one core, as the goal says; before numpy reads it
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+REFERENCE_SUBJECTS = [
+    "high_school_psychology", "professional_law", "moral_scenarios", "high_school_macroeconomics",
+    "elementary_mathematics", "moral_disputes", "prehistory", "philosophy", "high_school_biology",
+    "clinical_knowledge", "marketing", "security_studies",
+]  # fmt: skip
+SHIFT_SUBJECTS = [
+    "virology", "high_school_geography", "college_medicine", "high_school_us_history", "machine_learning",
+    "human_sexuality",
+]  # fmt: skip
+
+
+@dataclass
+class Scenario:
+    name: str
+    reference: list[list[str]]  # topics of the reference mix, each a list of texts
+    shifts: list[list[str]]  # shift topics, used in turn
+
+
+def mmlu(subject: str) -> list[str]:
+    with (DATA / "routing" / "mmlu" / f"mmlu_{subject}.csv").open(encoding="utf-8") as handle:
+        return [row["prompt"] for row in csv.DictReader(handle)]
+
+
+def scenarios() -> list[Scenario]:
+    found = []
+    if (DATA / "routing" / "mmlu").is_dir():
+        found.append(Scenario("mmlu", [mmlu(s) for s in REFERENCE_SUBJECTS], [mmlu(s) for s in SHIFT_SUBJECTS]))
+    halueval, gsm8k = DATA / "hallucination" / "halueval_general.json", DATA / "routing" / "gsm8k_responses.csv"
+    if halueval.is_file() and gsm8k.is_file():
+        lines = halueval.read_text(encoding="utf-8").splitlines()
+        queries = [json.loads(line)["user_query"] for line in lines if line.strip()]
+        with gsm8k.open(encoding="utf-8") as handle:
+            problems = [row["prompt"] for row in csv.DictReader(handle)]
+        found.append(Scenario("assistant", [queries], [problems]))
+    return found
+
+
+class EmbeddingCache:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.is_file():
+            with np.load(path) as stored:
+                self.vectors = {key: stored[key] for key in stored.files}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [hashlib.sha256(t.encode()).hexdigest()[:24] for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}.items())
+        if missing:
+            from steward.models.embeddings import get_embedder
+
+            print(f"embedding {len(missing)} texts with all-MiniLM-L6-v2 (cached in {self.path}) …", flush=True)
+            vectors = get_embedder().embed([t for _, t in missing])
+            self.vectors.update({k: v for (k, _), v in zip(missing, vectors, strict=True)})
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(self.path, **self.vectors)
+        return np.stack([self.vectors[k] for k in keys])
+
+
+def draw(scenario: Scenario, size: int, shift: float, turn: int, rng: np.random.Generator) -> list[str]:
+    """One window: the reference mix (topics weighted by size), with `shift` of it from one shift topic."""
+    weights = np.array([len(t) for t in scenario.reference], float)
+    shifted = round(size * shift)
+    topics = rng.choice(len(scenario.reference), size=size - shifted, p=weights / weights.sum())
+    texts = [scenario.reference[t][rng.integers(len(scenario.reference[t]))] for t in topics]
+    other = scenario.shifts[turn % len(scenario.shifts)]
+    texts += [other[i] for i in rng.integers(len(other), size=shifted)]
+    return texts
+
+
+def steward_verdicts(pairs: list[tuple[list[str], list[str]]], cache: EmbeddingCache, seed: int) -> list[dict]:
+    from steward.monitor.drift import WindowSample, detect_drift
+
+    results = []
+    for i, (ref, cur) in enumerate(pairs):
+        windows = [
+            WindowSample(label=name, inputs=texts, input_embeddings=cache.embed(texts), records=len(texts))
+            for name, texts in (("reference", ref), ("current", cur))
+        ]
+        report = detect_drift("bench", windows[0], windows[1], seed=seed + i)
+        results.append({"drifted": report.drifted, **{s.name: s.drifted for s in report.signals}})
+    return results
+
+
+def evidently_verdicts(pairs: list[tuple[list[str], list[str]]], cache: EmbeddingCache, out: Path) -> list[bool]:
+    python = ROOT / "bench" / ".venv-evidently" / "bin" / "python"
+    if not python.is_file():
+        raise SystemExit("bench/.venv-evidently is missing: run `make bench-evidently-venv` first.")
+    arrays = {}
+    for i, (ref, cur) in enumerate(pairs):
+        arrays[f"ref{i}"], arrays[f"cur{i}"] = cache.embed(ref), cache.embed(cur)
+    path = out / "evidently_pairs.npz"
+    np.savez(path, **arrays)
+    done = subprocess.run(
+        [str(python), str(ROOT / "bench" / "_evidently_worker.py"), str(path), str(len(pairs))],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def rates(results: list[dict]) -> dict[str, float]:
+    names = sorted({k for r in results for k in r})
+    return {name: float(np.mean([r.get(name, False) for r in results])) for name in names}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--windows", type=int, default=200, help="window pairs per shift level (default 200)")
+    parser.add_argument("--size", type=int, default=500, help="requests per window (default 500)")
+    parser.add_argument("--shifts", default="0.05,0.1,0.2")
+    parser.add_argument("--scenarios", default="mmlu,assistant")
+    parser.add_argument("--evidently", action="store_true", help="also run Evidently's embedding drift")
+    parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "monitor")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(args.out / "embeddings.npz")
+    chosen = [s for s in scenarios() if s.name in args.scenarios.split(",")]
+    if not chosen:
+        sys.exit(f"no scenario's data under {DATA}: the bench needs ../shared/data (MMLU, GSM8K, HaluEval).")
+    levels = [0.0] + [float(x) for x in args.shifts.split(",")]
+    table = []
+    for scenario in chosen:
+        rng = np.random.default_rng(args.seed)
+        cache.embed(sorted({t for topic in scenario.reference + scenario.shifts for t in topic}))
+        for level in levels:
+            pairs = [(draw(scenario, args.size, 0.0, i, rng), draw(scenario, args.size, level, i, rng))
+                     for i in range(args.windows)]  # fmt: skip
+            started = time.perf_counter()
+            found = rates(steward_verdicts(pairs, cache, args.seed))
+            seconds = (time.perf_counter() - started) / len(pairs)
+            row = {"scenario": scenario.name, "shift": level, "windows": len(pairs), "steward": found,
+                   "seconds_per_pair": round(seconds, 3)}  # fmt: skip
+            if args.evidently:
+                row["evidently"] = float(np.mean(evidently_verdicts(pairs, cache, args.out)))
+            table.append(row)
+            extra = f"  evidently {row['evidently']:.3f}" if args.evidently else ""
+            print(
+                f"{scenario.name:9s} shift {level:4.0%}: steward drifted {found['drifted']:.3f} "
+                f"(mmd {found.get('input.embedding.mmd', 0):.3f}, "
+                f"neighbours {found.get('input.embedding.neighbours', 0):.3f}, "
+                f"auc {found.get('input.embedding.domain_auc', 0):.3f},"
+                f" length {found.get('input.length', 0):.3f}, language {found.get('input.language', 0):.3f})"
+                f"{extra}  [{seconds:.2f} s/pair]",
+                flush=True,
+            )
+    (args.out / "drift.json").write_text(json.dumps(table, indent=2), encoding="utf-8")
+    print(f"wrote {args.out / 'drift.json'}")
+
+
+if __name__ == "__main__":
+    main()

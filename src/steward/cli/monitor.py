@@ -1,0 +1,149 @@
+"""`steward monitor`: rollups of the records and drift between two windows of an app's traffic.
+
+Thin: each command parses options and calls `steward.monitor`; tables are Rich, `--json` prints data. The
+commands act as the local operator (every team), as `steward records` does without `--key`.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+
+from steward.cli import context
+from steward.errors import InvalidRequest
+from steward.monitor.rollups import GRAINS, Rollup
+from steward.monitor.worker import RollupWorker
+
+app = typer.Typer(no_args_is_help=True, help="Watch the apps in production: rollups and drift.")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _known_app(name: str) -> str:
+    apps = context.project().apps
+    if name not in apps:
+        raise InvalidRequest(f"no app {name!r} in the config; the apps are: {', '.join(sorted(apps)) or 'none'}.")
+    return name
+
+
+@app.command()
+def rebuild(as_json: JsonOption = False) -> None:
+    """Rebuild every rollup from the records (the server keeps them up to date on its own).
+
+    Example: `steward monitor rebuild`
+    """
+    folded = RollupWorker(context.open_store()).rebuild()
+    if as_json:
+        _print_json({"records": folded})
+    else:
+        context.console.print(f"rebuilt the rollups from {folded} records")
+
+
+@app.command()
+def rollups(
+    app_name: Annotated[str | None, typer.Argument(help="An app of the config (default: every app).")] = None,
+    grain: Annotated[str, typer.Option("--grain", help="minute, hour or day.")] = "hour",
+    window: Annotated[
+        str, typer.Option("--window", help="Which buckets: FROM..TO (ISO 8601, `now`, -24h …).")
+    ] = "-24h..now",
+    as_json: JsonOption = False,
+) -> None:
+    """Requests by status, latency p50/p95/p99, tokens, cost, verdict rates and feedback per bucket.
+
+    Example: `steward monitor rollups airport-assistant --grain hour --window -24h..now`
+    """
+    from steward.monitor.windows import parse_window
+
+    if grain not in GRAINS:
+        raise InvalidRequest(f"--grain {grain!r} is not one of {', '.join(GRAINS)}.")
+    span = parse_window(window)
+    store = context.open_store()
+    RollupWorker(store).catch_up()  # include what the server has not folded yet
+    found = store.monitoring.rollups(_known_app(app_name) if app_name else None, grain, span.since, span.until)
+    if as_json:
+        _print_json([{"app": k.app, "model": k.model, "arm": k.arm, "grain": k.grain,
+                      "bucket": _iso(k.bucket), **r.summary()} for k, r in found])  # fmt: skip
+        return
+    if not found:
+        context.err_console.print(f"no records in {window}; widen --window or send traffic first.")
+        return
+    table = Table("bucket (UTC)", "app", "model", "arm", "requests", "blocked", "failed", "p50 ms", "p95 ms",
+                  "p99 ms", "tokens", "cost", "feedback")  # fmt: skip
+    for key, rollup in found:
+        table.add_row(_iso(key.bucket), key.app, key.model, key.arm, *_cells(rollup))
+    context.console.print(table)
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="minutes").replace("+00:00", "Z")
+
+
+def _cells(rollup: Rollup) -> list[str]:
+    s = rollup.summary()
+    latency = s["latency_ms"]
+    feedback = s["feedback"]
+    return [
+        str(s["requests"]),
+        str(s["statuses"]["blocked"]),
+        str(s["statuses"]["failed"]),
+        *(f"{latency[q]:.0f}" if latency[q] is not None else "-" for q in ("p50", "p95", "p99")),
+        str(s["prompt_tokens"] + s["completion_tokens"]),
+        f"{s['cost']:.4f}",
+        f"{feedback['count']} ({feedback['mean']:+.2f})" if feedback["count"] else "-",
+    ]
+
+
+@app.command()
+def drift(
+    app_name: Annotated[str, typer.Argument(help="An app of the config.")],
+    reference: Annotated[
+        str, typer.Option("--reference", help="FROM..TO (ISO 8601, `now`, -14d …) or first:N@MODEL.")
+    ],
+    current: Annotated[str, typer.Option("--current", help="FROM..TO, as --reference.")] = "-24h..now",
+    alpha: Annotated[float, typer.Option("--alpha", help="False-alarm rate over all the signals.")] = 0.01,
+    embeddings: Annotated[
+        bool, typer.Option("--embeddings/--no-embeddings", help="Compare input and output embeddings.")
+    ] = True,
+    max_records: Annotated[int, typer.Option("--max-records", min=30, help="Sample larger windows.")] = 10_000,
+    as_json: JsonOption = False,
+) -> None:
+    """Has the app's traffic drifted? Each signal's statistic, threshold and verdict.
+
+    Example: `steward monitor drift airport-assistant --reference 2026-11-01..2026-11-08 --current -24h..now`
+    """
+    from steward.monitor.drift import detect_drift
+    from steward.monitor.windows import load_window, parse_window
+
+    name = _known_app(app_name)
+    windows = parse_window(reference), parse_window(current)
+    store = context.open_store()
+    embedder = None
+    if embeddings:
+        from steward.models.embeddings import get_embedder
+
+        embedder = get_embedder()
+    samples = [load_window(store, name, w, embedder=embedder, max_records=max_records) for w in windows]
+    report = detect_drift(name, samples[0], samples[1], alpha=alpha)
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    table = Table("signal", "test", "statistic", "threshold", "drifted", title=f"drift of {name}")
+    for signal in report.signals:
+        table.add_row(
+            signal.name, signal.test, f"{signal.statistic:.4g}", f"{signal.threshold:.4g}",
+            "[red]yes[/red]" if signal.drifted else "no",
+        )  # fmt: skip
+    context.console.print(f"reference: {report.reference}\ncurrent:   {report.current}")
+    context.console.print(table)
+    for skipped, why in report.skipped.items():
+        context.err_console.print(f"skipped {skipped}: {why}")
+    context.console.print("[red]drifted[/red]" if report.drifted else "no drift")

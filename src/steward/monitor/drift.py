@@ -1,0 +1,188 @@
+"""Drift: has an app's traffic, or the way Steward handles it, changed between two windows?
+
+`detect_drift(reference, current)` plans the signals both windows can support, gives each an equal share of the
+family-wise error rate (Bonferroni: with `alpha` 0.01 and eight signals, each test runs at 0.00125, so a window
+without drift is called drifted at most 1 % of the time whatever the number of scanners), runs the tests of
+`steward.monitor.drift_tests` and returns one `DriftReport`:
+
+- input and output embeddings (all-MiniLM-L6-v2, computed off the request path by `steward.monitor.embedding`):
+  the domain classifier's ROC AUC (Evidently's default), MMD with a permutation null (a shift of the whole
+  traffic), and the share of current requests in neighbourhoods of current requests (a new topic in part of it);
+- input and output length, and the input's language mix: PSI;
+- each scanner's verdict rate (share of scanned texts it flagged) and the grounding decline rate: two-proportion
+  z-tests;
+- sampled quality scores (faithfulness or judge scores from the evals): Mann-Whitney U.
+
+A window too small for every test is refused with what to do; a signal one window cannot support (no outputs, a
+scanner that only ran in one window) is listed under `skipped` with the reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from steward.errors import InvalidRequest
+from steward.monitor import drift_tests
+from steward.monitor.drift_tests import Signal
+
+MIN_RECORDS = 30  # per window, for any test; the embedding tests' AUC and MMD are meaningless below it
+MIN_SCANNED = 30  # texts a scanner must have read in each window for its rate to be compared
+LANGUAGE_SAMPLE = 1_000  # texts per window whose language is identified (~0.5 ms each); enough for a mix's PSI
+
+
+@dataclass
+class WindowSample:
+    """What drift compares of one window: its texts, their embeddings and the verdicts of its records."""
+
+    label: str
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    input_embeddings: np.ndarray | None = None
+    output_embeddings: np.ndarray | None = None
+    verdicts: dict[str, tuple[int, int]] = field(default_factory=dict)  # scanner -> (flagged, scanned)
+    declines: tuple[int, int] = (0, 0)  # (declined, grounded requests)
+    quality: list[float] = field(default_factory=list)
+    records: int = 0
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    app: str
+    reference: str
+    current: str
+    alpha: float
+    signals: list[Signal]
+    skipped: dict[str, str]
+
+    @property
+    def drifted(self) -> bool:
+        return any(signal.drifted for signal in self.signals)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "app": self.app,
+            "reference": self.reference,
+            "current": self.current,
+            "drifted": self.drifted,
+            "alpha": self.alpha,
+            "signals": [signal.as_dict() for signal in self.signals],
+            "skipped": self.skipped,
+        }
+
+
+Test = Callable[[float], Signal]
+
+
+def detect_drift(
+    app: str, reference: WindowSample, current: WindowSample, *, alpha: float = 0.01, seed: int = 0
+) -> DriftReport:
+    """Every signal both windows support, each tested at alpha / (number of signals)."""
+    if not 0 < alpha < 1:
+        raise InvalidRequest(f"alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.")
+    for window, which in ((reference, "reference"), (current, "current")):
+        if window.records < MIN_RECORDS:
+            raise InvalidRequest(
+                f"the {which} window {window.label} has {window.records} records of app {app!r}; drift needs at "
+                f"least {MIN_RECORDS} in each window: widen the window or wait for more traffic."
+            )
+    planned, skipped = plan_signals(reference, current, seed)
+    share = alpha / max(len(planned), 1)
+    signals = [test(share) for test in planned.values()]
+    return DriftReport(app, reference.label, current.label, alpha, signals, skipped)
+
+
+def plan_signals(
+    reference: WindowSample, current: WindowSample, seed: int
+) -> tuple[dict[str, Test], dict[str, str]]:
+    """The tests both windows can support (by name), and why each other signal is skipped."""
+    planned: dict[str, Test] = {}
+    skipped: dict[str, str] = {}
+    for side in ("input", "output"):
+        ref_vectors = getattr(reference, f"{side}_embeddings")
+        cur_vectors = getattr(current, f"{side}_embeddings")
+        if _enough(ref_vectors) and _enough(cur_vectors):
+            planned[f"{side}.embedding.domain_auc"] = _bind(
+                drift_tests.embedding_domain_classifier,
+                f"{side}.embedding.domain_auc",
+                ref_vectors,
+                cur_vectors,
+                seed,
+            )
+            planned[f"{side}.embedding.mmd"] = _bind(
+                drift_tests.embedding_mmd, f"{side}.embedding.mmd", ref_vectors, cur_vectors, seed
+            )
+            planned[f"{side}.embedding.neighbours"] = _bind(
+                drift_tests.embedding_neighbours, f"{side}.embedding.neighbours", ref_vectors, cur_vectors, seed
+            )
+        else:
+            skipped[f"{side}.embedding"] = f"needs {MIN_RECORDS} embedded {side}s in each window"
+        ref_texts, cur_texts = getattr(reference, f"{side}s"), getattr(current, f"{side}s")
+        if len(ref_texts) >= MIN_RECORDS and len(cur_texts) >= MIN_RECORDS:
+            planned[f"{side}.length"] = _psi(f"{side}.length", _lengths(ref_texts), _lengths(cur_texts), True)
+        else:
+            skipped[f"{side}.length"] = f"needs {MIN_RECORDS} {side} texts in each window"
+    if len(reference.inputs) >= MIN_RECORDS and len(current.inputs) >= MIN_RECORDS:
+        ref_texts = _at_most(reference.inputs, LANGUAGE_SAMPLE, seed)
+        cur_texts = _at_most(current.inputs, LANGUAGE_SAMPLE, seed + 1)
+        planned["input.language"] = _psi("input.language", languages(ref_texts), languages(cur_texts), False)
+    _plan_rates(reference, current, planned, skipped)
+    if len(reference.quality) >= MIN_RECORDS and len(current.quality) >= MIN_RECORDS:
+        ref_scores, cur_scores = reference.quality, current.quality
+        planned["quality"] = lambda a: drift_tests.scores("quality", ref_scores, cur_scores, alpha=a)
+    else:
+        skipped["quality"] = f"needs {MIN_RECORDS} sampled quality scores in each window"
+    return planned, skipped
+
+
+def _plan_rates(
+    reference: WindowSample, current: WindowSample, planned: dict[str, Test], skipped: dict[str, str]
+) -> None:
+    for scanner in sorted({*reference.verdicts, *current.verdicts}):
+        ref, cur = reference.verdicts.get(scanner, (0, 0)), current.verdicts.get(scanner, (0, 0))
+        name = f"verdicts.{scanner}"
+        if ref[1] >= MIN_SCANNED and cur[1] >= MIN_SCANNED:
+            planned[name] = _rate(name, ref, cur)
+        else:
+            skipped[name] = f"the scanner read {ref[1]} texts in the reference window and {cur[1]} in the current"
+    if reference.declines[1] >= MIN_SCANNED and current.declines[1] >= MIN_SCANNED:
+        planned["declines"] = _rate("declines", reference.declines, current.declines)
+    else:
+        skipped["declines"] = f"needs {MIN_SCANNED} grounded requests in each window"
+
+
+def _bind(test: Callable[..., Signal], name: str, ref: np.ndarray, cur: np.ndarray, seed: int) -> Test:
+    return lambda alpha: test(name, ref, cur, alpha=alpha, seed=seed)
+
+
+def _psi(name: str, ref: list[Any], cur: list[Any], numeric: bool) -> Test:
+    return lambda alpha: drift_tests.psi(name, ref, cur, alpha=alpha, numeric=numeric)
+
+
+def _rate(name: str, ref: tuple[int, int], cur: tuple[int, int]) -> Test:
+    return lambda alpha: drift_tests.two_proportions(name, ref, cur, alpha=alpha)
+
+
+def _enough(vectors: np.ndarray | None) -> bool:
+    return vectors is not None and len(vectors) >= MIN_RECORDS
+
+
+def _at_most(texts: list[str], limit: int, seed: int) -> list[str]:
+    if len(texts) <= limit:
+        return texts
+    rng = np.random.default_rng(seed)
+    return [texts[i] for i in rng.choice(len(texts), size=limit, replace=False)]
+
+
+def _lengths(texts: list[str]) -> list[float]:
+    return [float(np.log1p(len(text))) for text in texts]
+
+
+def languages(texts: list[str]) -> list[str]:
+    """Each text's language (ISO 639-1) by py3langid; texts under four words are `short` (too few to tell)."""
+    import py3langid
+
+    return ["short" if len(text.split()) < 4 else str(py3langid.classify(text)[0]) for text in texts]

@@ -1,0 +1,160 @@
+"""Windows of records for drift: parse what the user names, and read what drift compares from the store.
+
+A window is one of:
+- `FROM..TO`: ISO 8601 dates or times (`2026-12-01..2026-12-02`, `2026-12-01T08:00..2026-12-01T20:00+01:00`;
+  UTC when no offset is given), where either end may be `now` or a duration back from now (`-24h..now`,
+  `-14d..-7d`; units m, h, d);
+- `first:N@MODEL`: the first N records of the app that model version answered (a deployment's start, the
+  customary reference for a canary).
+
+Only traffic is compared (records of evals, red-team scans and tests are left out), at most `max_records` per
+window: a seeded uniform sample of a larger one. Bodies are read as plain values, not built into `Record`s
+(a drift run reads tens of thousands). Embeddings come from the store
+when the background embedder (or an earlier drift run) computed them; the rest are computed here, off the
+request path, and stored for the next run.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import numpy as np
+
+from steward.errors import InvalidRequest
+from steward.monitor.drift import WindowSample
+from steward.store import Store
+
+MAX_RECORDS = 10_000
+_DURATION = re.compile(r"^-(\d+(?:\.\d+)?)([mhd])$")
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+_FIRST = re.compile(r"^first:(\d+)@(.+)$")
+
+
+class TextEmbedder(Protocol):
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Window:
+    label: str
+    since: float | None = None
+    until: float | None = None
+    first: int | None = None
+    model: str | None = None
+
+
+def parse_window(text: str, now: float | None = None) -> Window:
+    """A window from its spec (see the module docstring); InvalidRequest says what is wrong and what to write."""
+    spec = text.strip()
+    first = _FIRST.match(spec)
+    if first:
+        return Window(spec, first=int(first.group(1)), model=first.group(2))
+    if ".." not in spec:
+        raise InvalidRequest(
+            f"window {text!r} is neither FROM..TO nor first:N@MODEL; write e.g. 2026-12-01..2026-12-02, "
+            "-24h..now or first:500@qwen-1.5b."
+        )
+    start_text, end_text = spec.split("..", 1)
+    at = time.time() if now is None else now
+    since, until = _instant(start_text, at, text), _instant(end_text, at, text)
+    if since >= until:
+        raise InvalidRequest(f"window {text!r} ends before it starts; write the earlier time first.")
+    return Window(spec, since=since, until=until)
+
+
+def _instant(text: str, now: float, spec: str) -> float:
+    text = text.strip()
+    if text == "now":
+        return now
+    duration = _DURATION.match(text)
+    if duration:
+        return now - float(duration.group(1)) * _UNITS[duration.group(2)]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(
+            f"{text!r} in window {spec!r} is not an ISO 8601 date or time, `now` or a duration like -24h."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _sample(ids: list[str], limit: int, seed: int) -> list[str]:
+    """A seeded uniform sample of at most `limit` ids, kept in their (time) order."""
+    if len(ids) <= limit:
+        return ids
+    chosen = sorted(random.Random(seed).sample(range(len(ids)), limit))
+    return [ids[i] for i in chosen]
+
+
+def input_text(messages: list[dict[str, Any]]) -> str:
+    """The text of the request's last user message (parts of a multi-part message joined)."""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return _content_text(message.get("content"))
+    return ""
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
+
+
+def load_window(
+    store: Store,
+    app: str,
+    window: Window,
+    *,
+    embedder: TextEmbedder | None,
+    model_name: str = "all-MiniLM-L6-v2",
+    max_records: int = MAX_RECORDS,
+    seed: int = 0,
+) -> WindowSample:
+    """What drift compares of the app's records in `window` (embeddings computed and stored where missing)."""
+    monitoring = store.monitoring
+    every = monitoring.window_ids(app, window.since, window.until, window.model, window.first)
+    ids = _sample(every, max_records, seed)
+    bodies = monitoring.bodies(ids)
+    raws = [bodies[i] for i in ids if i in bodies]  # a record erased between the two reads is left out
+    label = window.label + (f" ({len(raws)} of {len(every)} records)" if len(every) > len(raws) else "")
+    sample = WindowSample(label=label, records=len(raws))
+    pairs_in = [(raw["id"], input_text(raw.get("input") or [])) for raw in raws]
+    pairs_out = [(raw["id"], str(raw["output"])) for raw in raws if raw.get("output")]
+    sample.inputs = [text for _, text in pairs_in]
+    sample.outputs = [text for _, text in pairs_out]
+    if embedder is not None:
+        sample.input_embeddings = _embeddings(store, "input", pairs_in, embedder, model_name)
+        sample.output_embeddings = _embeddings(store, "output", pairs_out, embedder, model_name)
+    for raw in raws:
+        for decision in raw.get("decisions") or ():
+            flagged = {finding.get("scanner") for finding in decision.get("findings") or ()}
+            for scanner in decision.get("scanner_ms") or {}:
+                name = f"{decision.get('stage')}.{scanner}"
+                hits, scanned = sample.verdicts.get(name, (0, 0))
+                sample.verdicts[name] = (hits + int(scanner in flagged), scanned + 1)
+    sample.declines = (sum(1 for raw in raws if raw.get("status") == "declined"), len(raws))
+    return sample
+
+
+def _embeddings(
+    store: Store, side: str, pairs: list[tuple[str, str]], embedder: TextEmbedder, model_name: str
+) -> np.ndarray | None:
+    if not pairs:
+        return None
+    stored = store.monitoring.embeddings([rid for rid, _ in pairs], side)
+    missing = [(rid, text) for rid, text in pairs if rid not in stored]
+    if missing:
+        vectors = embedder.embed([text for _, text in missing])
+        computed = list(zip([rid for rid, _ in missing], vectors, strict=True))
+        store.monitoring.save_embeddings(side, model_name, computed)
+        stored.update(computed)
+    return np.stack([stored[rid] for rid, _ in pairs]).astype(np.float32)

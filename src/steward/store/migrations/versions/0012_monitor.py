@@ -1,0 +1,63 @@
+"""Monitoring: rollup buckets, the rollup worker's cursors, and the records' embeddings for drift.
+
+Revision ID: 0012_monitor
+Revises: 0011_token_reservations
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012_monitor"
+down_revision = "0011_token_reservations"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "monitor_rollups",
+        sa.Column("app", sa.String(200), nullable=False),
+        sa.Column("model", sa.String(200), nullable=False),
+        sa.Column("arm", sa.String(200), nullable=False),
+        sa.Column("grain", sa.String(8), nullable=False),
+        sa.Column("bucket", sa.Float(), nullable=False),
+        sa.Column("requests", sa.Integer(), nullable=False),
+        sa.Column("statuses", sa.JSON(), nullable=False),
+        sa.Column("prompt_tokens", sa.BigInteger(), nullable=False),
+        sa.Column("completion_tokens", sa.BigInteger(), nullable=False),
+        sa.Column("cost", sa.Float(), nullable=False),
+        sa.Column("latency", sa.LargeBinary(), nullable=False),
+        sa.Column("verdicts", sa.JSON(), nullable=False),
+        sa.Column("declines", sa.Integer(), nullable=False),
+        sa.Column("fallbacks", sa.Integer(), nullable=False),
+        sa.Column("feedback_count", sa.Integer(), nullable=False),
+        sa.Column("feedback_sum", sa.Integer(), nullable=False),
+        sa.Column("quality_count", sa.Integer(), nullable=False),
+        sa.Column("quality_sum", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("app", "model", "arm", "grain", "bucket", name="pk_monitor_rollups"),
+    )
+    op.create_table(
+        "monitor_cursors",
+        sa.Column("name", sa.String(32), nullable=False),
+        sa.Column("position", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_monitor_cursors"),
+    )
+    op.create_table(
+        "record_embeddings",
+        sa.Column("record_id", sa.String(64), nullable=False),
+        sa.Column("side", sa.String(8), nullable=False),
+        sa.Column("model", sa.String(200), nullable=False),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["records.id"], name="fk_record_embeddings_record_id_records", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("record_id", "side", name="pk_record_embeddings"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("record_embeddings")
+    op.drop_table("monitor_cursors")
+    op.drop_table("monitor_rollups")

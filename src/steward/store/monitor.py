@@ -1,0 +1,330 @@
+"""SQL for monitoring: rollup buckets, the worker's cursors and the records' embeddings.
+
+`monitor_rollups` holds one row per app × model × arm × grain × bucket (see `steward.monitor.rollups`), the
+latency sketch as DDSketch's protobuf bytes and the scanners' verdicts as JSON. `monitor_cursors` holds how far
+the rollup worker has read: the writer's chain sequence of records and the id of feedback rows, both gap-free
+or increasing, so a restart resumes where it stopped and nothing is counted twice (the cursor moves in the same
+transaction as the buckets it fed). `record_embeddings` keeps each record's input and output embedding, computed
+in the background for drift, as float32 bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
+
+from steward.monitor.rollups import RecordFacts, Rollup, RollupKey, sketch_bytes, sketch_from_bytes
+from steward.store.codec import BodyCipher, record_dict_from_store
+from steward.store.schema import ID, NAME, feedback, metadata, records
+from steward.store.unit import Unit
+
+monitor_rollups = Table(
+    "monitor_rollups",
+    metadata,
+    Column("app", NAME, primary_key=True),
+    Column("model", NAME, primary_key=True),
+    Column("arm", NAME, primary_key=True),
+    Column("grain", String(8), primary_key=True),
+    Column("bucket", Float, primary_key=True),
+    Column("requests", Integer, nullable=False),
+    Column("statuses", JSON, nullable=False),
+    Column("prompt_tokens", BigInteger, nullable=False),
+    Column("completion_tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("latency", LargeBinary, nullable=False),
+    Column("verdicts", JSON, nullable=False),
+    Column("declines", Integer, nullable=False),
+    Column("fallbacks", Integer, nullable=False),
+    Column("feedback_count", Integer, nullable=False),
+    Column("feedback_sum", Integer, nullable=False),
+    Column("quality_count", Integer, nullable=False),
+    Column("quality_sum", Float, nullable=False),
+)
+
+monitor_cursors = Table(
+    "monitor_cursors",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+record_embeddings = Table(
+    "record_embeddings",
+    metadata,
+    Column("record_id", ID, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("side", String(8), primary_key=True),  # input | output
+    Column("model", NAME, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sequenced:
+    """What rollups need of a record, with its place in the writer's chain."""
+
+    seq: int
+    facts: RecordFacts
+
+
+def _row(key: RollupKey, rollup: Rollup) -> dict[str, Any]:
+    return {
+        "app": key.app,
+        "model": key.model,
+        "arm": key.arm,
+        "grain": key.grain,
+        "bucket": key.bucket,
+        "requests": rollup.requests,
+        "statuses": rollup.statuses,
+        "prompt_tokens": rollup.prompt_tokens,
+        "completion_tokens": rollup.completion_tokens,
+        "cost": rollup.cost,
+        "latency": sketch_bytes(rollup.latency),
+        "verdicts": rollup.verdicts,
+        "declines": rollup.declines,
+        "fallbacks": rollup.fallbacks,
+        "feedback_count": rollup.feedback_count,
+        "feedback_sum": rollup.feedback_sum,
+        "quality_count": rollup.quality_count,
+        "quality_sum": rollup.quality_sum,
+    }
+
+
+def _rollup(row: Any) -> Rollup:
+    return Rollup(
+        requests=row.requests,
+        statuses=dict(row.statuses),
+        prompt_tokens=row.prompt_tokens,
+        completion_tokens=row.completion_tokens,
+        cost=row.cost,
+        latency=sketch_from_bytes(row.latency),
+        verdicts={name: list(pair) for name, pair in row.verdicts.items()},
+        declines=row.declines,
+        fallbacks=row.fallbacks,
+        feedback_count=row.feedback_count,
+        feedback_sum=row.feedback_sum,
+        quality_count=row.quality_count,
+        quality_sum=row.quality_sum,
+    )
+
+
+def _key(row: Any) -> RollupKey:
+    return RollupKey(row.app, row.model, row.arm, row.grain, float(row.bucket))
+
+
+class Monitoring:
+    """Rollups, cursors and embeddings (`store.monitoring`)."""
+
+    def __init__(self, engine: Engine, cipher: BodyCipher | None = None) -> None:
+        self._engine = engine
+        self._cipher = cipher
+
+    # -- the worker's reads --------------------------------------------------------------------------------
+
+    def records_after(self, seq: int, limit: int) -> list[Sequenced]:
+        """Records with a chain sequence above `seq`, in chain order."""
+        query = (
+            select(records.c.chain_seq, records.c.body)
+            .where(records.c.chain_seq > seq)
+            .order_by(records.c.chain_seq)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        cipher = self._cipher
+        facts = [RecordFacts.from_dict(record_dict_from_store(r.body, cipher)) for r in rows]
+        return [Sequenced(int(r.chain_seq), f) for r, f in zip(rows, facts, strict=True)]
+
+    def feedback_after(self, last_id: int, limit: int) -> list[tuple[int, str, int]]:
+        """(feedback id, record id, score) of feedback rows with an id above `last_id`, in id order."""
+        query = (
+            select(feedback.c.id, feedback.c.record_id, feedback.c.score)
+            .where(feedback.c.id > last_id)
+            .order_by(feedback.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [(int(r.id), str(r.record_id), int(r.score)) for r in conn.execute(query)]
+
+    def facts_by_id(self, record_ids: Sequence[str]) -> dict[str, RecordFacts]:
+        found: dict[str, RecordFacts] = {}
+        ids = sorted(set(record_ids))
+        with self._engine.connect() as conn:
+            for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+                query = select(records.c.id, records.c.body).where(records.c.id.in_(ids[start : start + 900]))
+                for r in conn.execute(query):
+                    found[r.id] = RecordFacts.from_dict(record_dict_from_store(r.body, self._cipher))
+        return found
+
+    def cursor(self, name: str) -> int | None:
+        with self._engine.connect() as conn:
+            found = conn.execute(select(monitor_cursors.c.position).where(monitor_cursors.c.name == name))
+            value = found.scalar_one_or_none()
+            return None if value is None else int(value)
+
+    # -- the worker's writes -------------------------------------------------------------------------------
+
+    def apply(self, deltas: dict[RollupKey, Rollup], cursors: dict[str, int]) -> None:
+        """Merge `deltas` into their buckets and move the cursors, in one transaction (statements batched)."""
+        with self._engine.begin() as conn:
+            existing = _load(conn, list(deltas))
+            new_rows, changed_rows = [], []
+            for key, delta in deltas.items():
+                bucket = existing.get(key)
+                if bucket is None:
+                    new_rows.append(_row(key, delta))
+                else:
+                    bucket.merge(delta)
+                    changed_rows.append({f"k_{k}": v for k, v in _row(key, bucket).items()})
+            if new_rows:
+                conn.execute(insert(monitor_rollups), new_rows)
+            if changed_rows:
+                conn.execute(_UPDATE, changed_rows)
+            for name, position in cursors.items():
+                _set_cursor(conn, name, position)
+
+    def clear(self) -> None:
+        """Forget every rollup and cursor (before a rebuild), in one transaction."""
+        with self._engine.begin() as conn:
+            conn.execute(delete(monitor_rollups))
+            conn.execute(delete(monitor_cursors))
+
+    # -- readers -------------------------------------------------------------------------------------------
+
+    def rollups(
+        self, app: str | None, grain: str, since: float | None = None, until: float | None = None
+    ) -> list[tuple[RollupKey, Rollup]]:
+        """Buckets of one grain (of one app, or all), oldest first."""
+        c = monitor_rollups.c
+        clauses = [c.grain == grain]
+        if app is not None:
+            clauses.append(c.app == app)
+        if since is not None:
+            clauses.append(c.bucket >= since)
+        if until is not None:
+            clauses.append(c.bucket < until)
+        query = select(monitor_rollups).where(*clauses).order_by(c.bucket, c.app, c.model, c.arm)
+        with self._engine.connect() as conn:
+            return [(_key(row), _rollup(row)) for row in conn.execute(query)]
+
+    # -- windows of traffic, for drift ------------------------------------------------------------------------
+
+    def window_ids(
+        self,
+        app: str,
+        since: float | None = None,
+        until: float | None = None,
+        model: str | None = None,
+        first: int | None = None,
+    ) -> list[str]:
+        """Ids of the app's traffic records (not evals, red-team scans or tests) in a time range, or the first
+        `first` that `model` answered; oldest first."""
+        c = records.c
+        clauses = [c.app == app, c.origin == "traffic"]
+        if since is not None:
+            clauses.append(c.created_at >= since)
+        if until is not None:
+            clauses.append(c.created_at < until)
+        if model is not None:
+            clauses.append(c.model_id == model)
+        query = select(c.id).where(*clauses).order_by(c.created_at, c.id)
+        if first is not None:
+            query = query.limit(first)
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def bodies(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Records' stored bodies as plain values (decrypted, not built into `Record`s), by id."""
+        found: dict[str, dict[str, Any]] = {}
+        ids = list(record_ids)
+        with self._engine.connect() as conn:
+            for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+                query = select(records.c.id, records.c.body).where(records.c.id.in_(ids[start : start + 900]))
+                found.update({r.id: record_dict_from_store(r.body, self._cipher) for r in conn.execute(query)})
+        return found
+
+    # -- embeddings ----------------------------------------------------------------------------------------
+
+    def embeddings(self, record_ids: Sequence[str], side: str) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        c = record_embeddings.c
+        ids = list(record_ids)
+        with self._engine.connect() as conn:
+            for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+                query = select(c.record_id, c.vector).where(
+                    c.side == side, c.record_id.in_(ids[start : start + 900])
+                )
+                found.update({r.record_id: np.frombuffer(r.vector, dtype=np.float32) for r in conn.execute(query)})
+        return found
+
+    def save_embeddings(self, side: str, model: str, vectors: Iterable[tuple[str, np.ndarray]]) -> None:
+        rows = [
+            {"record_id": rid, "side": side, "model": model, "vector": np.asarray(v, np.float32).tobytes()}
+            for rid, v in vectors
+        ]
+        if rows:  # two drift runs may embed the same records at once: the first one's vectors stay
+            with self._engine.begin() as conn:
+                conn.execute(_insert_new(self._engine.dialect.name, record_embeddings), rows)
+
+
+_KEY_COLUMNS = ("app", "model", "arm", "grain", "bucket")
+# One statement for every changed bucket of a batch (executemany), its parameters named k_<column>.
+_UPDATE = (
+    update(monitor_rollups)
+    .where(*[monitor_rollups.c[name] == bindparam(f"k_{name}") for name in _KEY_COLUMNS])
+    .values({c.name: bindparam(f"k_{c.name}") for c in monitor_rollups.columns if c.name not in _KEY_COLUMNS})
+)
+
+
+def _load(conn: Unit, keys: list[RollupKey]) -> dict[RollupKey, Rollup]:
+    """The stored buckets among `keys`: one range query per grain (a batch's buckets are close in time), the
+    rows outside `keys` dropped here, rather than a statement with five bound parameters per key."""
+    wanted = set(keys)
+    found: dict[RollupKey, Rollup] = {}
+    c = monitor_rollups.c
+    for grain in sorted({k.grain for k in keys}):
+        buckets = [k.bucket for k in keys if k.grain == grain]
+        query = select(monitor_rollups).where(c.grain == grain, c.bucket >= min(buckets), c.bucket <= max(buckets))
+        for row in conn.execute(query):
+            key = _key(row)
+            if key in wanted:
+                found[key] = _rollup(row)
+    return found
+
+
+def _insert_new(dialect: str, table: Table) -> Any:
+    """INSERT that skips rows whose key exists (ON CONFLICT DO NOTHING on both SQLite and PostgreSQL)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def _set_cursor(conn: Unit, name: str, position: int) -> None:
+    changed = conn.execute(
+        update(monitor_cursors).where(monitor_cursors.c.name == name).values(position=position)
+    ).rowcount
+    if not changed:
+        conn.execute(insert(monitor_cursors).values(name=name, position=position))

@@ -42,7 +42,8 @@ _INSTRUCTIONS = (
     r"(instructions?|directions?|directives?|prompts?|rules|guidelines|constraints|commands|context|orders|"
     r"programming|restrictions)"
 )
-# ...unless the instructions are someone else's: "ignore all previous instructions from the check-in agent?" (round 9)
+# ...unless the instructions are someone else's: "ignore all previous instructions from the check-in agent?"
+# (round 9)
 _NOT_OURS = (
     r"(?!\s+(?:from|by|of)\s+(?:the|my|our|a|an|his|her|their)\s+"
     r"(?!(?:system|developers?|assistant|ai|model|admin\w*|operator|openai|creators?|programmers?)\b))"
@@ -153,14 +154,16 @@ _I18N_GATES = {  # literal stems of each language's verbs: a text with none of t
 _EXTRACTED = (
     r"(?:(?:her|his|its|their|your)\s+(?:own\s+)?(?:(?:full|exact|complete|entire|secret|hidden|confidential)\s+)?"
     r"(?:system prompt|system message|initial instructions|hidden (?:prompt|instructions)|secret instructions|"
-    r"original instructions|confidential (?:rules|instructions)|prompt)|the\s+(?:(?:full|exact|complete|entire)\s+)?"
+    r"original instructions|confidential (?:rules|instructions)|prompt)"
+    r"|the\s+(?:(?:full|exact|complete|entire)\s+)?"
     r"(?:text of (?:the |her |his |its |your )?)?(?:system prompt|(?:secret|hidden|confidential|initial) "
     r"(?:instructions|prompt|rules)))\b"
 )
 _ROUND9: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
     (
         "persona_freed",
-        r"\b(?:not|never|no longer|isn'?t|aren'?t)\s+(?:\w+\s+)?(?:bound|restricted|limited|constrained|held back)\s+"
+        r"\b(?:not|never|no longer|isn'?t|aren'?t)\s+(?:\w+\s+)?"
+        r"(?:bound|restricted|limited|constrained|held back)\s+"
         r"by\s+(?:any\s+|the\s+|its\s+|their\s+|his\s+|her\s+)?(?:\w+\s+){0,3}?(?:rules|restrictions|guidelines|"
         r"polic(?:y|ies)|filters|ethics|morals|laws(?!\s+of)|limitations|confines|programming)\b"
         r"|\b(?:broken|break|breaks) free (?:of|from) (?:the|its|their|your|all) (?:\w+\s+)?(?:rules|confines|"
@@ -220,7 +223,8 @@ _ROUND9: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
     ),
     (
         "override",
-        r"(?:^|[.!?:;,\"'\n]\s*|\b(?:und|jetzt|nun|also|dann|bitte)\s+)(?:vergiss|vergesst|vergessen sie|ignoriere|"
+        r"(?:^|[.!?:;,\"'\n]\s*|\b(?:und|jetzt|nun|also|dann|bitte)\s+)"
+        r"(?:vergiss|vergesst|vergessen sie|ignoriere|"
         r"ignorieren sie)\s+(?:einfach\s+|bitte\s+)?alles\b(?!,?\s+(?:was (?:ich|wir)|über|zu|zum|zur)\b)",
         0.88,
         ("vergiss", "vergesst", "vergessen", "ignorier"),
@@ -247,7 +251,8 @@ _ROUND9: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
         r"\bwhat (?:were|was) you (?:told|instructed|given|programmed)\b[^.?\n]{0,30}\b(?:before|at the (?:start|"
         r"beginning))"
         r"|\b(?:before|above) my (?:first )?message\b[^.\n]{0,40}?\b(?:quote|repeat|print|output|verbatim|exactly|"
-        r"word for word)|\b(?:quote|repeat|print|output|show)\b[^.\n]{0,40}\b(?:before|above) my (?:first )?message"
+        r"word for word)"
+        r"|\b(?:quote|repeat|print|output|show)\b[^.\n]{0,40}\b(?:before|above) my (?:first )?message"
         r"|\b(?:beginning|start) of (?:this|our|the) (?:conversation|chat)\b[^.\n]{0,40}\b(?:before my|quote|"
         r"verbatim|exactly|word for word)|\bfirst \d+ words of (?:this|our|the) conversation"
         r"|\bcomplete (?:this|the following) sentence\s*:?\s*[\"'“‘]?(?:i was (?:instructed|told|programmed)|"
@@ -257,7 +262,8 @@ _ROUND9: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
         r"|\b(?:repeat|print|quote|output|répète|répétez|wiederhole|repite|ripeti)\b[^.\n]{0,40}?\b(?:above|before|"
         r"avant|vor|antes de|prima di) (?:this|my|ce|cette|dieser|diese|meiner|este|questo) (?:message|nachricht|"
         r"mensaje|messaggio)"
-        r"|\b(?:tell me|list|show me|repeat|print)\b[^.\n]{0,20}?\b(?:rules|instructions|guidelines) (?:that )?you "
+        r"|\b(?:tell me|list|show me|repeat|print)\b[^.\n]{0,20}?\b(?:rules|instructions|guidelines) "
+        r"(?:that )?you "
         r"(?:have to|must|were (?:given|told)|are (?:told|instructed|supposed) to)\b[^.\n?]{0,25}(?:verbatim|"
         r"word for word|exactly|in full)",
         0.88,
@@ -617,7 +623,8 @@ def without_revisions(text: str) -> str:
 # "An AI not bound by any rules" is a jailbreak template's phrase, and also the framing of WildGuard's benign
 # role-play prompts with a harmless ask. Round 9's `persona_freed` rule therefore counts only when the classifier
 # leans towards injection too (0.2 on its rescaled scale, where 0.5 is its own cut): on the public training split
-# that keeps 20 of the 28 jailbreaks the rule alone catches and drops its one false alarm (docs/cards/injection.md).
+# that keeps 20 of the 28 jailbreaks the rule alone catches and drops its one false alarm
+# (docs/cards/injection.md).
 FREED_SUPPORT = 0.2
 
 

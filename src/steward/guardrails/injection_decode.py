@@ -1,9 +1,9 @@
-"""Readings of a text that hide an instruction from the injection rules: base64, ROT13, written backwards (round 9).
+"""Readings of a text that hide an instruction from the injection rules: base64, ROT13, backwards (round 9).
 
 An attacker can wrap "ignore all previous instructions" in base64 or ROT13, or reverse it, and ask the model to
 decode it first; the model can, a regular expression cannot. `hidden_readings` returns the decoded texts that
 the heuristics should read too. The work is bounded and linear in the input: base64 runs are found by one
-regular-expression pass, at most `MAX_RUNS` of them are decoded and each is cut to `MAX_RUN` characters; a run is
+regular-expression pass, those that look encoded are decoded up to `MAX_DECODED` characters in all; a run is
 kept only when it decodes to UTF-8 text that is mostly letters and spaces (hashes, keys and identifiers decode
 to bytes, not words). ROT13 and reversal cost one translation or slice each, and only run when the text holds
 the ROT13 or reversed spelling of a word the rules look for ("vafgehpgvbaf", "snoitcurtsni"), so ordinary
@@ -16,8 +16,7 @@ import base64
 import binascii
 import re
 
-MAX_RUNS = 8  # base64 runs decoded per text
-MAX_RUN = 4096  # characters of one run decoded (a multiple of 4)
+MAX_DECODED = 65_536  # characters of base64 decoded per text, all runs together
 # 16+ characters of the base64 alphabet (a 12-byte payload), optionally padded. Long plain words match too and
 # are dropped by `_is_words` after decoding.
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
@@ -38,13 +37,26 @@ def _is_words(text: str) -> bool:
     return wordy >= 0.8 * len(text)
 
 
+def _looks_encoded(run: str) -> bool:
+    """Upper and lower case and a digit, "+" or "/": base64 of text has them, long words and "xxxx…" do not."""
+    return (
+        any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+        and any(c.isdigit() or c in "+/" for c in run)
+    )
+
+
 def base64_readings(text: str) -> list[str]:
-    """The base64 runs of `text` that decode to words (at most MAX_RUNS runs, each cut to MAX_RUN characters)."""
-    found = []
-    for count, match in enumerate(_BASE64_RUN.finditer(text)):
-        if count >= MAX_RUNS:
+    """The base64 runs of `text` that decode to words, MAX_DECODED characters of runs at most."""
+    found: list[str] = []
+    budget = MAX_DECODED
+    for match in _BASE64_RUN.finditer(text):
+        if budget <= 0:
             break
-        run = match.group().rstrip("=")[:MAX_RUN]
+        if not _looks_encoded(match.group()):
+            continue
+        run = match.group().rstrip("=")[:budget]
+        budget -= len(run)
         run = run[: len(run) - len(run) % 4] if len(run) % 4 == 1 else run
         try:
             decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8")

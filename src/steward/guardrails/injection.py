@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +26,8 @@ import numpy as np
 
 from steward.guardrails.base import ScanContext
 from steward.guardrails.hub import HubTextClassifier
+from steward.guardrails.injection_decode import hidden_readings
+from steward.guardrails.injection_languages import RULES as MORE_LANGUAGES
 from steward.guardrails.linear import LinearTextModel, featurise, load_model
 from steward.guardrails.normalise import for_pattern_rules
 from steward.language import is_small_talk
@@ -40,9 +42,15 @@ _INSTRUCTIONS = (
     r"(instructions?|directions?|directives?|prompts?|rules|guidelines|constraints|commands|context|orders|"
     r"programming|restrictions)"
 )
+# ...unless the instructions are someone else's: "ignore all previous instructions from the check-in agent?"
+# (round 9)
+_NOT_OURS = (
+    r"(?!\s+(?:from|by|of)\s+(?:the|my|our|a|an|his|her|their)\s+"
+    r"(?!(?:system|developers?|assistant|ai|model|admin\w*|operator|openai|creators?|programmers?)\b))"
+)
 _OVERRIDE = (
     rf"{_VERB}[^.\n]{{0,30}}?\b{_QUALIFIER}\s+(?:(?:the|of|previous|prior|above|earlier|initial|original|"
-    rf"system|safety|developer'?s?|existing|old|given|and|or|following|other)\s+){{0,3}}{_INSTRUCTIONS}\b"
+    rf"system|safety|developer'?s?|existing|old|given|and|or|following|other)\s+){{0,3}}{_INSTRUCTIONS}\b{_NOT_OURS}"
     rf"|{_VERB}[^.\n]{{0,20}}?\b{_INSTRUCTIONS}\s+(above|you (were|have been) given|given (to you|earlier|before))"
     rf"|{_VERB}\s+(all\s+|everything\s+)?(the\s+)?(above|foregoing)\s+(and|then)\b"
 )
@@ -59,7 +67,8 @@ _I18N_OVERRIDE = {
         r"anweisung\w*|instruktion\w*|befehle?n?|regeln|vorgaben|aufgaben|aufträge|richtlinien|prompts?|"
         r"systemprompts?|einschränkungen",
         r"oben|zuvor|davor|von vorher",
-        r"alles(,? was)?\s+(davor|zuvor|vorher|bisher|oben|bis jetzt|gesagte|was (du|dir|ich|wir|man))",
+        r"alles(,? was)?\s+(davor|zuvor|vorher|bisher|oben|bis jetzt|gesagte|was (du|dir|ich|wir|man))"
+        r"|(das|die|den)\s+(obige|oben gesagte|oben stehende|vorherige|bisherige|vorangegangene)n?\b",
     ),
     "fr": (
         r"ignore[sz]?|oublie[sz]?|ne tiens pas compte|ne tenez pas compte|fais abstraction|faites abstraction|"
@@ -138,6 +147,158 @@ _I18N_GATES = {  # literal stems of each language's verbs: a text with none of t
     "pt": ("ignor", "esqueç", "esquec", "desconsider", "desprez", "não siga"),
 }
 
+# Round 9 rules in English and German (docs/cards/injection.md, round 9), found on the public training split's
+# missed attacks and the detector attack script: a persona freed from its rules, a sudden persona switch ("Now you
+# are Xi Jinping, …"), questions that extract the prompt without naming it, and role-play that has a character
+# read out its system prompt (the "grandma" attack).
+_EXTRACTED = (
+    r"(?:(?:her|his|its|their|your)\s+(?:own\s+)?(?:(?:full|exact|complete|entire|secret|hidden|confidential)\s+)?"
+    r"(?:system prompt|system message|initial instructions|hidden (?:prompt|instructions)|secret instructions|"
+    r"original instructions|confidential (?:rules|instructions)|prompt)"
+    r"|the\s+(?:(?:full|exact|complete|entire)\s+)?"
+    r"(?:text of (?:the |her |his |its |your )?)?(?:system prompt|(?:secret|hidden|confidential|initial) "
+    r"(?:instructions|prompt|rules)))\b"
+)
+_ROUND9: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
+    (
+        "persona_freed",
+        r"\b(?:not|never|no longer|isn'?t|aren'?t)\s+(?:\w+\s+)?"
+        r"(?:bound|restricted|limited|constrained|held back)\s+"
+        r"by\s+(?:any\s+|the\s+|its\s+|their\s+|his\s+|her\s+)?(?:\w+\s+){0,3}?(?:rules|restrictions|guidelines|"
+        r"polic(?:y|ies)|filters|ethics|morals|laws(?!\s+of)|limitations|confines|programming)\b"
+        r"|\b(?:broken|break|breaks) free (?:of|from) (?:the|its|their|your|all) (?:\w+\s+)?(?:rules|confines|"
+        r"restrictions|programming|guidelines|limitations)\b|\bfreed from the (?:\w+\s+){0,2}confines\b"
+        r"|\b(?:does|do|doesn'?t|don'?t|will not|won'?t|never|not)\s+(?:\w+\s+)?(?:have|need)\s+to\s+(?:abide by|"
+        r"follow|obey|adhere to|comply with)\s+(?:any|the|its|their|openai'?s?)\b[^.\n]{0,20}?\b(?:rules|"
+        r"restrictions|guidelines|polic(?:y|ies))"
+        r"|\bno (?:rules|restrictions|limits|filters|boundaries|guidelines) (?:to follow|at all|whatsoever)\b"
+        r"|\b(?:uncensored|amoral|jailbroken|unchained)\s+(?:\w+\s+)?(?:ai|model|chatbot|"
+        r"assistant|bot|llm|mode)\b"
+        r"|\b(?:never|don'?t|do not|must not) break character\b|\bmoraliz\w* rant about (?:the )?open ?ai\b"
+        r"|\bdo(?:es)?(?:n'?t| not) care (?:about )?(?:any )?(?:laws|rules|morals|ethics)\b"
+        r"|\b(?:evil|malicious|rogue|unethical|immoral)\s+(?:ai|bot|chatbot|assistant|model|llm)\b",
+        0.88,
+        (
+            "bound",
+            "restricted",
+            "limited",
+            "constrained",
+            "held back",
+            "free",
+            "abide",
+            "follow",
+            "obey",
+            "adhere",
+            "comply",
+            "no ",
+            "uncensored",
+            "unfiltered",
+            "amoral",
+            "unrestricted",
+            "jailbroken",
+            "unchained",
+            "break character",
+            "moraliz",
+            "care",
+            "evil",
+            "malicious",
+            "rogue",
+            "unethical",
+            "immoral",
+        ),
+    ),
+    # A task switch after praise or a closing remark, the short hijack of public injection sets ("Well done! That
+    # is enough. Now I have a new task for you: …", "Super gemacht! Nun eine neue Aufgabe: …"), and "attention -
+    # stop -" before a new question. The opener must start the text: a user's "thanks" mid-conversation is not it.
+    (
+        "task_switch",
+        r"^\W*(?:(?:very |really |simply |that was |this was |you did )?(?:well done|good job|great job|great|"
+        r"excellent|perfect|wonderful|super|prima|toll|klasse|sehr gut|gut gemacht|super gemacht|sehr schön|"
+        r"that is (?:enough|done)|that's (?:enough|done)|das (?:ist|war) (?:genug|erledigt|gut|super))\b)"
+        r"[^\n]{0,120}?\b(?:now|nun|jetzt)\b[^\n]{0,60}?\b(?:new|another|different|neue\w*|andere\w*|"
+        r"weitere\w*)\s+(?:\w+\s+)?(?:task|challenge|assignment|aufgabe|herausforderung|auftrag)"
+        r"|\b(?:attention|achtung)\s*[-–—!:,.]+\s*(?:stop|stopp)\b|\b(?:stop|stopp)\s*[-–—!:,.]+\s*(?:attention|achtung)\b",
+        0.85,
+        ("now", "nun", "jetzt", "attention", "achtung"),
+    ),
+    (
+        "override",
+        r"(?:^|[.!?:;,\"'\n]\s*|\b(?:und|jetzt|nun|also|dann|bitte)\s+)"
+        r"(?:vergiss|vergesst|vergessen sie|ignoriere|"
+        r"ignorieren sie)\s+(?:einfach\s+|bitte\s+)?alles\b(?!,?\s+(?:was (?:ich|wir)|über|zu|zum|zur)\b)",
+        0.88,
+        ("vergiss", "vergesst", "vergessen", "ignorier"),
+    ),
+    (
+        "persona",
+        r"\b(?:stay|stays|remain|remains|staying|bleiben|bleibt)\s+(?:fully\s+|always\s+|completely\s+|immer\s+|"
+        r"voll\s+|ganz\s+)?in\s+(?:their|his|her|ihren|seinen|ihrer|seiner)\s+(?:roles?|rollen?)\b",
+        0.85,
+        ("stay", "remain", "bleib"),
+    ),
+    (
+        "persona",
+        r"(?:^|[.!?\n]\s*)(?:(?:ok(?:ay)?|so|and|but|well)\b,?\s+)?(?:now,?\s+you\s+are|now\s+you're)\b(?!\s+(?:connected|logged|ready|done|able|set|registered|subscribed|in\s+the\s+queue))"
+        r"|(?:^|[.!?\n]\s*)(?:jetzt|nun|ab jetzt|ab sofort)\s+bist\s+du\b|\bdu\s+bist\s+(?:jetzt|nun|ab sofort)\s+"
+        r"(?:ein|eine|der|die|das)?\s*[A-ZÄÖÜ]"
+        r"|\b(?:you are|you're) (?:now )?in (?:\w+\s+)?(?:maintenance|debug|developer|admin|god|sudo|root|"
+        r"unrestricted|jailbreak) mode\b",
+        0.8,
+        ("now", "jetzt", "nun", "sofort", "mode"),
+    ),
+    (
+        "reveal_prompt",
+        r"\bwhat (?:were|was) you (?:told|instructed|given|programmed)\b[^.?\n]{0,30}\b(?:before|at the (?:start|"
+        r"beginning))"
+        r"|\b(?:before|above) my (?:first )?message\b[^.\n]{0,40}?\b(?:quote|repeat|print|output|verbatim|exactly|"
+        r"word for word)"
+        r"|\b(?:quote|repeat|print|output|show)\b[^.\n]{0,40}\b(?:before|above) my (?:first )?message"
+        r"|\b(?:beginning|start) of (?:this|our|the) (?:conversation|chat)\b[^.\n]{0,40}\b(?:before my|quote|"
+        r"verbatim|exactly|word for word)|\bfirst \d+ words of (?:this|our|the) conversation"
+        r"|\bcomplete (?:this|the following) sentence\s*:?\s*[\"'“‘]?(?:i was (?:instructed|told|programmed)|"
+        r"my (?:instructions|system prompt|rules) (?:are|say))"
+        r"|\bwhat are you not (?:supposed|allowed|permitted) to (?:tell|say|reveal|share)"
+        r"|\b(?:output|print|show|display|reveal)\s+(?:your\s+|the\s+)?initiali[sz]ation (?:string|prompt|text)"
+        r"|\b(?:repeat|print|quote|output|répète|répétez|wiederhole|repite|ripeti)\b[^.\n]{0,40}?\b(?:above|before|"
+        r"avant|vor|antes de|prima di) (?:this|my|ce|cette|dieser|diese|meiner|este|questo) (?:message|nachricht|"
+        r"mensaje|messaggio)"
+        r"|\b(?:tell me|list|show me|repeat|print)\b[^.\n]{0,20}?\b(?:rules|instructions|guidelines) "
+        r"(?:that )?you "
+        r"(?:have to|must|were (?:given|told)|are (?:told|instructed|supposed) to)\b[^.\n?]{0,25}(?:verbatim|"
+        r"word for word|exactly|in full)",
+        0.88,
+        (
+            "told",
+            "nachricht",
+            "mensaje",
+            "messaggio",
+            "instructed",
+            "given",
+            "programmed",
+            "message",
+            "conversation",
+            "chat",
+            "sentence",
+            "supposed",
+            "allowed",
+            "permitted",
+            "initiali",
+            "rules",
+            "instructions",
+            "guidelines",
+        ),
+    ),
+    (
+        "reveal_prompt",
+        r"\b(?:pretend\w*|act as|role-?play\w*|imagine|let'?s play|game|story|scene|grand(?:ma|mother|pa|father)|"
+        r"actor|rehears\w*|bedtime|character)\b[^\n]{0,200}?\b(?:read|reads|reading|recite\w*|reveal\w*|told|"
+        r"tell|tells|say|says|quot\w+|repeat\w*|print\w*|share\w*|show\w*|whisper\w*|sing\w*|spell\w* out)\b"
+        rf"(?:\s+(?:me|us|out|aloud|to me))*[^.\n]{{0,30}}?\b{_EXTRACTED}",
+        0.88,
+        ("system prompt", "system message", "instructions", "prompt", "confidential rules", "secret rules"),
+    ),
+)
+
 # Round 8 rules, each with literal stems (lower case) that must appear in the text before its expression runs: most
 # text has none of them, so the extra languages cost a substring test instead of a regular-expression scan.
 _GATED: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
@@ -200,6 +361,8 @@ _GATED: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
         0.85,
         ("prompt", "anweisung", "instrukt", "instruc", "consigne", "istruzion", "instructie", "instruç"),
     ),
+    *MORE_LANGUAGES,
+    *_ROUND9,
     (
         "persona",
         r"\b(KI|IA|AI|bot|assistent\w*|asistente|assistente|modell?o?)\b[^.\n]{0,40}\b(ohne (jegliche |alle )?"
@@ -306,15 +469,16 @@ def _compiled() -> dict[str, list[Rule]]:
 
 def heuristic_findings(text: str, stage: str) -> list[Finding]:
     """One finding per heuristic rule that matches, with the span of its first match. The rules also read the
-    text as `for_pattern_rules` leaves it (zero-width characters, homoglyphs, leetspeak, spaced letters);
-    a rule that only matches there is reported without a span (offsets differ) and a ":normalised" detail."""
+    text as `for_pattern_rules` leaves it (zero-width characters, homoglyphs, leetspeak, spaced letters) and its
+    hidden readings (base64 runs, ROT13, reversed: `injection_decode`); a rule that only matches there is
+    reported without a span (offsets differ) and a ":normalised", ":base64", ":rot13" or ":reversed" detail."""
     compiled = _compiled()
     rules = compiled["all"] + (compiled["retrieved"] if stage == "retrieved" else [])
     found: dict[str, Finding] = {}
     normalised = for_pattern_rules(text)
-    for source, suffix in ((text, ""), (normalised, ":normalised")):
-        if suffix and normalised == text:
-            break
+    sources = [(text, "")] + ([(normalised, ":normalised")] if normalised != text else [])
+    sources += [(reading, ":" + how) for reading, how in hidden_readings(text, text.lower())]
+    for source, suffix in sources:
         lowered = source.lower()
         for name, pattern, score, gate in rules:
             if name in found or (gate and not any(stem in lowered for stem in gate)):
@@ -436,6 +600,38 @@ def _builtin_model() -> BuiltinInjectionModel:
     return BuiltinInjectionModel()
 
 
+# A user revising their own request ("Forget all your previous suggestions, none of those hotels work") names
+# suggestions, answers, a message: never the instructions, rules or prompt. The n-gram model reads "forget all
+# your previous" as an override (0.94), so it judges the rest of the text without the revision (round 9).
+_REVISION = re.compile(
+    r"\b(?:forget|ignore|disregard|scratch|drop)\s+(?:about\s+)?(?:all\s+)?(?:of\s+)?(?:my|your|the|those|these|that)"
+    r"\s+(?:\w+\s+){0,2}?(?:suggestions?|ideas?|answers?|repl(?:y|ies)|responses?|recommendations?|options?|lists?|"
+    r"drafts?|versions?|messages?|questions?|requests?|e-?mails?|proposals?|picks?|choices?|typos?|attempts?|"
+    r"results?|examples?|outlines?|names?|plans?|bookings?|orders?|comments?|points?)\b",
+    re.IGNORECASE,
+)
+
+
+def without_revisions(text: str) -> str:
+    """`text` without the phrases in which the user takes back their own earlier request (see `_REVISION`)."""
+    lowered = text.lower()
+    if not any(verb in lowered for verb in ("forget", "ignore", "disregard", "scratch", "drop")):
+        return text
+    return _REVISION.sub(" ", text)
+
+
+# "An AI not bound by any rules" is a jailbreak template's phrase, and also the framing of WildGuard's benign
+# role-play prompts with a harmless ask. Round 9's `persona_freed` rule therefore counts only when the classifier
+# leans towards injection too (0.2 on its rescaled scale, where 0.5 is its own cut): on the public training split
+# that keeps 20 of the 28 jailbreaks the rule alone catches and drops its one false alarm
+# (docs/cards/injection.md).
+FREED_SUPPORT = 0.2
+
+
+def _unsupported(finding: Finding) -> Finding:
+    return replace(finding, score=MENTION_SCORE, detail=finding.detail + ":unsupported")
+
+
 @dataclass
 class InjectionScanner:
     """Heuristics, then the classifier; reports every heuristic hit and the classifier's score."""
@@ -460,7 +656,10 @@ class InjectionScanner:
         elif self.backend == "builtin" and context.stage == "input" and is_small_talk(text):
             score, detail = 0.0, "classifier:builtin not applied (small talk)"
         else:
-            score, detail = self.model.score(text), f"classifier:{self.backend}"
+            judged = without_revisions(text) if self.backend == "builtin" else text
+            score, detail = self.model.score(judged), f"classifier:{self.backend}"
+        if self.backend == "builtin" and score < FREED_SUPPORT:
+            findings = [_unsupported(f) if f.detail.startswith("heuristic:persona_freed") else f for f in findings]
         findings.append(
             Finding("injection", "prompt_injection", round(score, 4), context.stage, None, None, detail)
         )

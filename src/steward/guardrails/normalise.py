@@ -22,6 +22,7 @@ ASCII text without leet takes a fast path that returns it unchanged (no offset m
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -136,7 +137,29 @@ def _spell_leet(text: str) -> str:
         return spelled if spelled.isalpha() else word
 
     text = _BANG.sub("i", text)
-    return _LEET_WORD.sub(spell, text)
+    encoded = [run.span() for run in _ENCODED_RUN.finditer(text) if _is_encoded(run.group())]
+    if not encoded:
+        return _LEET_WORD.sub(spell, text)
+    starts = [start for start, _ in encoded]
+
+    def spell_outside(match: re.Match[str]) -> str:
+        k = bisect.bisect_right(starts, match.start()) - 1
+        return match.group(0) if k >= 0 and match.start() < encoded[k][1] else spell(match)
+
+    return _LEET_WORD.sub(spell_outside, text)
+
+
+# A base64-like run (16+ characters, upper and lower case, a digit, "+" or "/") is an encoded payload, a key or a
+# hash, not a leet word: spelling its digits would destroy what the injection scanner decodes (round 9).
+_ENCODED_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _is_encoded(run: str) -> bool:
+    return (
+        any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+        and any(c.isdigit() or c in "+/" for c in run)
+    )
 
 
 def normalise_for_detection(text: str, *, leet: bool = False) -> tuple[str, OffsetMap]:

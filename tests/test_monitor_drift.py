@@ -64,7 +64,13 @@ def test_each_signal_gets_a_share_of_alpha_and_says_its_statistic_and_threshold(
         "a", _sample("r", _window(rng, topics, 200, 0)), _sample("c", _window(rng, topics, 200, 0))
     )
     names = {s.name for s in report.signals}
-    assert names == {"input.embedding.domain_auc", "input.embedding.mmd", "input.length", "input.language"}
+    assert names == {
+        "input.embedding.domain_auc",
+        "input.embedding.mmd",
+        "input.embedding.neighbours",
+        "input.length",
+        "input.language",
+    }
     auc = next(s for s in report.signals if s.name == "input.embedding.domain_auc")
     assert auc.threshold >= drift_tests.DOMAIN_AUC  # Evidently's 0.55 is the floor
     as_json = report.as_dict()

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from steward.config.guardrails import PolicySpec
+from steward.config.monitor import MonitorSpec
 from steward.config.rag import CollectionSpec
 from steward.errors import ConfigError
 from steward.types import RiskTier
@@ -216,6 +217,7 @@ class Project(Strict):
     store: StoreSpec = Field(default_factory=StoreSpec)
     telemetry: TelemetrySpec = Field(default_factory=TelemetrySpec)
     server: ServerSpec = Field(default_factory=ServerSpec)
+    monitor: MonitorSpec = Field(default_factory=MonitorSpec)
 
     source: str = Field("steward.yaml", exclude=True)
     root: Path = Field(default_factory=Path.cwd, exclude=True)
@@ -241,8 +243,24 @@ class Project(Strict):
                 problems.append(f"apps.{name}.variant_of: {app.variant_of!r} is not an app of team {app.team!r}")
             if app.rag and app.rag not in self.collections:
                 problems.append(f"apps.{name}.rag: {app.rag!r} is not declared under `collections:`")
+        problems.extend(self._monitor_problems())
         if problems:
             raise ConfigError(f"{self.source}: " + "; ".join(problems) + "; declare it or fix the name.")
+
+    def _monitor_problems(self) -> list[str]:
+        problems = []
+        for name, rule in self.monitor.alerts.items():
+            path = ("monitor", "alerts", name)
+            if rule.app != "*" and rule.app not in self.apps:
+                where = self.where((*path, "app"))
+                problems.append(f"{where}: monitor.alerts.{name}.app: {rule.app!r} is not an app")
+            for channel in rule.channels:
+                if channel != "log" and channel not in self.monitor.channels:
+                    problems.append(
+                        f"{self.where((*path, 'channels'))}: monitor.alerts.{name}.channels: {channel!r} is not "
+                        "declared under `monitor.channels:`"
+                    )
+        return problems
 
     def check_scanners(self, installed: Collection[str]) -> None:
         """Fail with `file:line` for each enabled `plugins:` entry naming a scanner not in `installed`.

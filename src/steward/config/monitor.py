@@ -1,0 +1,139 @@
+"""The `monitor:` section of steward.yaml: the background interval, alert rules and where alerts go.
+
+```yaml
+monitor:
+  interval_s: 10                 # rollups folded and rules evaluated this often by `steward serve`
+  channels:
+    ops: {type: webhook, url: "https://hooks.example/steward", format: slack}
+    oncall: {type: email, smtp: "mail.example:25", sender: "steward@example", to: ["oncall@example"]}
+    log: {type: log}
+  alerts:
+    errors:
+      app: "*"                   # every app, each alerting on its own
+      metric: error_rate         # see METRICS
+      condition: "> 0.05"
+      window: 5m                 # over the last five minutes of rollups
+      for: 1m                    # breaching this long before it fires (0s: at once)
+      min_requests: 20           # fewer requests in the window: no verdict
+      severity: critical
+      channels: [ops, log]
+```
+
+Metrics are read from the rollups (`steward.monitor.rollups`): rates are shares of the window's requests,
+latencies are merged DDSketch quantiles in ms, `verdict_rate:STAGE.SCANNER` is the share of texts a scanner
+flagged (e.g. `verdict_rate:input.injection`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+METRICS = (
+    "requests",
+    "error_rate",
+    "block_rate",
+    "decline_rate",
+    "escalation_rate",
+    "fallback_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "cost",
+    "tokens",
+    "feedback_mean",
+)
+VERDICT_RATE = "verdict_rate:"
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_CONDITION = re.compile(r"^\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def seconds(duration: str) -> float:
+    """`30s`, `5m`, `2h`, `1d` in seconds; ValueError says what to write."""
+    found = _DURATION.match(duration.strip())
+    if not found:
+        raise ValueError(f"{duration!r} is not a duration; write e.g. 30s, 5m, 2h or 1d")
+    return float(found.group(1)) * _UNITS[found.group(2)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ChannelSpec(_Strict):
+    """Where an alert is sent: a webhook (JSON, or Slack's `{"text": …}`), e-mail over SMTP, or the log."""
+
+    type: Literal["webhook", "email", "log"]
+    url: str | None = None
+    format: Literal["json", "slack"] = "json"
+    smtp: str | None = None  # host:port
+    sender: str | None = None
+    to: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _needs(self) -> ChannelSpec:
+        if self.type == "webhook" and not self.url:
+            raise ValueError("a webhook channel needs `url:`")
+        if self.type == "email" and not (self.smtp and self.sender and self.to):
+            raise ValueError("an email channel needs `smtp: host:port`, `sender:` and `to: [addresses]`")
+        return self
+
+
+class AlertRule(_Strict):
+    """One rule: an app's metric over a window compared with a threshold."""
+
+    app: str = "*"
+    metric: str
+    condition: str
+    window: str = "5m"
+    for_: str = Field("0s", alias="for")
+    min_requests: int = Field(20, ge=1)
+    severity: Literal["info", "warning", "critical"] = "warning"
+    channels: list[str] = Field(default_factory=lambda: ["log"])
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if value in METRICS or (value.startswith(VERDICT_RATE) and "." in value[len(VERDICT_RATE) :]):
+            return value
+        raise ValueError(
+            f"unknown metric {value!r}; use one of {', '.join(METRICS)} or verdict_rate:STAGE.SCANNER "
+            "(e.g. verdict_rate:input.injection)"
+        )
+
+    @field_validator("condition")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        if not _CONDITION.match(value):
+            raise ValueError(f"condition {value!r} is not `OP NUMBER`; write e.g. \"> 0.05\" or \"<= 200\"")
+        return value
+
+    @field_validator("window", "for_")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        seconds(value)
+        return value
+
+    @property
+    def window_s(self) -> float:
+        return seconds(self.window)
+
+    @property
+    def for_s(self) -> float:
+        return seconds(self.for_)
+
+    def breached(self, value: float) -> bool:
+        found = _CONDITION.match(self.condition)
+        assert found is not None  # checked when the config was read
+        op, threshold = found.group(1), float(found.group(2))
+        compare = {">": value > threshold, ">=": value >= threshold, "<": value < threshold, "<=": value <= threshold}
+        return compare[op]
+
+
+class MonitorSpec(_Strict):
+    interval_s: float = Field(10.0, gt=0, le=3600)
+    channels: dict[str, ChannelSpec] = Field(default_factory=lambda: {"log": ChannelSpec(type="log")})
+    alerts: dict[str, AlertRule] = Field(default_factory=dict)

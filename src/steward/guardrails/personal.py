@@ -139,7 +139,7 @@ def _name_after(text: str, at: int) -> tuple[int, int] | None:
 
 
 def _caseless(word: str) -> bool:
-    """A word of a script without capitals (Arabic, Hebrew, Chinese, Devanagari…), where no capital marks a name."""
+    """A word of a script without capitals (Arabic, Hebrew, Chinese, Devanagari…): no capital marks a name."""
     letters = [c for c in word if c.isalpha()]
     return bool(letters) and all(c.lower() == c.upper() for c in letters)
 

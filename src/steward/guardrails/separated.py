@@ -10,6 +10,7 @@ phone numbers, dates or prices from being read as a card.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Any
@@ -61,7 +62,7 @@ def _groups(text: str, start: int, end: int, group: re.Pattern[str]) -> list[tup
 def _uniform(text: str, groups: list[tuple[int, int]]) -> bool:
     """One separator throughout (a line break may stand for it: "4111 1111\n1111 1111"); dates and lists of
     numbers mix them ("2026-09-19 2027-01-01")."""
-    seps = {text[a[1] : b[0]].strip() or " " for a, b in zip(groups, groups[1:], strict=False)}
+    seps = {text[a[1] : b[0]].strip() or " " for a, b in itertools.pairwise(groups)}
     return len(seps) <= 1
 
 
@@ -92,9 +93,8 @@ class SeparatedNumberRecognizer(EntityRecognizer):
 
     def __init__(self, score: float = 1.0) -> None:
         self.score = score
-        super().__init__(
-            supported_entities=["CREDIT_CARD", "IBAN_CODE"], name="SeparatedNumberRecognizer", supported_language="en"
-        )
+        entities = ["CREDIT_CARD", "IBAN_CODE"]
+        super().__init__(supported_entities=entities, name="SeparatedNumberRecognizer", supported_language="en")
 
     def load(self) -> None:
         return None

@@ -99,8 +99,9 @@ STREET_PATTERNS = [
     rf"\b(?:{FLAT_WORDS})\s*[#\w\-]{{1,5}},?\s+\d{{1,5}}\s+(?:{_WORD}\s+){{1,3}}(?:[A-Z][a-z]+)\b",
 ]
 PO_BOX = (
-    r"(?i:\bP\.?\s?O\.?\s?Box|\bPost\s+Office\s+Box|\bPostfach|\bApartado(?:\s+de\s+Correos)?|\bCasella\s+Postale|"
-    r"\bPostbus|\bBo[iî]te\s+Postale|\bSkrytka\s+pocztowa|\bCaixa\s+Postal|\bPSC\s+\d{1,5},?\s+Box)\s*\d[\d ]{0,6}\d?"
+    r"(?i:\bP\.?\s?O\.?\s?Box|\bPost\s+Office\s+Box|\bPostfach|\bApartado(?:\s+de\s+Correos)?|"
+    r"\bCasella\s+Postale|\bPostbus|\bBo[iî]te\s+Postale|\bSkrytka\s+pocztowa|\bCaixa\s+Postal|"
+    r"\bPSC\s+\d{1,5},?\s+Box)\s*\d{1,7}\b"
     r"|(?:^|(?<=[,:;]\s)|(?<=\bto\s))BP\s\d{1,5}\b"
 )
 # A flat, suite or floor line on its own line of an address block ("Studio 08o", "Apt. 12B", "Suite 500").
@@ -164,7 +165,8 @@ class AddressCueRecognizer(EntityRecognizer):
 
     def __init__(self, score: float = 0.6) -> None:
         self.score = score
-        super().__init__(supported_entities=["STREET_ADDRESS"], name="AddressCueRecognizer", supported_language="en")
+        entities = ["STREET_ADDRESS"]
+        super().__init__(supported_entities=entities, name="AddressCueRecognizer", supported_language="en")
 
     def load(self) -> None:
         return None

@@ -137,3 +137,20 @@ def test_cards_and_ibans_with_any_separator(pii: PiiScanner, text: str, kind: st
 )
 def test_separated_numbers_need_their_checksum(pii: PiiScanner, text: str) -> None:
     assert not {k for k, _ in found(pii, text)} & {"CREDIT_CARD", "IBAN_CODE"}
+
+
+@pytest.mark.parametrize(
+    ("text", "postcode"),
+    [
+        ("living at Kilpolankuja 32 55696.", "55696"),
+        ("resident at Fándlyho 71, 972 85.", "972 85"),
+        ("new place is Újszéki utca 45. (H-2084)", "H-2084"),
+        ("new place is 96 Bridson Street (H64Y8CP) I hold", "H64Y8CP"),
+    ],
+)
+def test_a_postcode_right_after_a_street_address(pii: PiiScanner, text: str, postcode: str) -> None:
+    assert ("ZIP_CODE", postcode) in found(pii, text)
+
+
+def test_a_ticket_number_is_no_postcode(pii: PiiScanner) -> None:
+    assert "ZIP_CODE" not in kinds_over(pii, "Ticket #299870 | priority: high", "299870")

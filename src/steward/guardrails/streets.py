@@ -135,6 +135,14 @@ NOT_ADDRESS_WORDS = re.compile(
 )
 
 
+# A postcode right after a street ("Kilpolankuja 32 55696", "Fándlyho 71, 972 85", "Újszéki utca 45. (H-2084)",
+# "96 Bridson Street (H64Y8CP)"): the shapes of European, British, Irish and Canadian postcodes, not a year.
+POSTCODE_AFTER = re.compile(
+    r"[,.]?\s{1,2}\(?(?!(?:19|20)\d\d\b)(?P<zip>[A-Z]{1,2}-\d{4,5}|\d{3}\s\d{2}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2}|\d{4,6}|"
+    r"[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}|[A-Z]\d{2}\s?[A-Z0-9]{4}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b(?![\-/.:]\d)"
+)
+
+
 class StreetRecognizer(EntityRecognizer):
     """STREET_ADDRESS: a street-type word of many languages with its house number (`STREET_PATTERNS`), a PO box,
     or a flat/suite line of an address block."""
@@ -188,6 +196,12 @@ class AddressCueRecognizer(EntityRecognizer):
             if not not_an_address(text, start, end):
                 results.append(RecognizerResult("STREET_ADDRESS", start, end, self.score))
         return results
+
+
+def postcode_after(text: str, end: int) -> tuple[int, int] | None:
+    """The span of a postcode right after a street address that ends at `end` (`POSTCODE_AFTER`), or None."""
+    match = POSTCODE_AFTER.match(text, end)
+    return match.span("zip") if match is not None else None
 
 
 def _in_date(text: str, start: int) -> bool:

@@ -154,3 +154,15 @@ def test_a_postcode_right_after_a_street_address(pii: PiiScanner, text: str, pos
 
 def test_a_ticket_number_is_no_postcode(pii: PiiScanner) -> None:
     assert "ZIP_CODE" not in kinds_over(pii, "Ticket #299870 | priority: high", "299870")
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("my date of birth is 3 may 1990 and im 37 you can call me back", "37"),
+        ("The passenger (Bulgarian, 38) asked for a wheelchair.", "38"),
+        ("She started flying at the age of 17.", "17"),
+    ],
+)
+def test_ages_tied_to_a_person(pii: PiiScanner, text: str, age: str) -> None:
+    assert ("AGE", age) in found(pii, text)

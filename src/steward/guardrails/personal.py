@@ -230,9 +230,12 @@ AGES = [
     rf"(?i:\baged?\s*[:=]?\s*)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"(?P<value>\b\d{1,3})(?:\s*|-)(?:years?|yrs?)(?:\s*|-)old\b",
     r"(?P<value>\b\d{1,3})\s+(?:years?\s+of\s+age|anni|ans|Jahre\s+alt|jaar\s+oud|años)\b",
-    rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+)"
+    rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+|\bim\s+)"
     rf"(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"\b[A-Z][^\W\d_]+\s*\((?P<value>\d{1,3})\)",
+    # "at the age of 45"; "(Bulgarian, 38)", "(F, 34)": a description and an age in brackets
+    rf"(?i:\bage\s+of\s+)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
+    r"\((?:[^\W\d_][^\n(),\d]{0,25}),\s*(?P<value>\d{1,3})\)",
     rf"\b[A-Z][^\W\d_]+\s+is\s+(?P<value>\d{{1,2}})\b{_NOT_A_UNIT}",
 ]
 DEMONYMS_TEXT = """

@@ -35,7 +35,7 @@ RELATIONS = (
 OTHER_LANGUAGE_CUES = (
     r"\bje\s+m['’]appelle|\bich\s+hei(?:ß|ss)e|\bme\s+llamo|\bmi\s+chiamo|\bik\s+heet|\bnazywam\s+się|"
     r"\bmeu\s+nome\s+é|\bmi\s+nombre\s+es|\bjeg\s+hedder|\bjag\s+heter|\bbenim\s+adım|"
-    r"\bменя\s+зовут|\bмо[её]\s+имя|\bмене\s+звати|\bμε\s+λένε|\bονομάζομαι|اسمي|أنا\s+اسمي|"
+    r"\bменя\s+зовут|\bмо[её]\s+имя|\bмене\s+звати|\bμε\s+λένε|\bονομάζομαι|\bاسمي|\bأنا\s+اسمي|"
     r"\bשמי|\bmera\s+naam"
 )
 # Greetings and sign-offs also open a place or a company ("Thanks, Heathrow!", "Dear Ryanair"): after these the

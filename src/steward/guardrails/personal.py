@@ -9,7 +9,8 @@ their shape and by the words around them, in every locale the set covers:
 - `ContextNameRecognizer`: capitalised words after words that introduce a person ("my name is", "Dear", "Mr",
   "my husband", "Full name:", "Kind regards,"), whatever label spaCy gave them;
 - `StreetAddressRecognizer`: a house number with a street type (English/USPS suffixes, French, Spanish, Italian
-  lead words, German and Dutch compounds), or what follows "Address:" / "I live at" when it holds a number;
+  lead words), or what follows "Address:" / "I live at" when it holds a number; the street types of many more
+  languages, compounds ("Björkgatan 2"), PO boxes and flat lines are `steward.guardrails.streets`';
 - postcodes after a postcode word, in the "street, 12345 City" position, or in the UK format;
 - dates of birth (a date near "born", "date of birth", "DOB"), ages tied to a person ("aged 34", "34 years
   old", "Age: 34", "she's 34", "Anna (34)"), nationalities (a demonym next to "nationality", "citizen", "I'm"),
@@ -31,13 +32,26 @@ RELATIONS = (
     r"girlfriend|fianc[ée]e?|nephew|niece|neighbour|neighbor|assistant|employee|client|tenant|landlord|"
     r"passenger|patient"
 )
+# "My name is" in the languages of the travellers the assistant serves, in their own scripts.
+OTHER_LANGUAGE_CUES = (
+    r"\bje\s+m['’]appelle|\bich\s+hei(?:ß|ss)e|\bme\s+llamo|\bmi\s+chiamo|\bik\s+heet|\bnazywam\s+się|"
+    r"\bmeu\s+nome\s+é|\bmi\s+nombre\s+es|\bjeg\s+hedder|\bjag\s+heter|\bbenim\s+adım|"
+    r"\bменя\s+зовут|\bмо[её]\s+имя|\bмене\s+звати|\bμε\s+λένε|\bονομάζομαι|\bاسمي|\bأنا\s+اسمي|"
+    r"\bשמי|\bmera\s+naam"
+)
+# Greetings and sign-offs also open a place or a company ("Thanks, Heathrow!", "Dear Ryanair"): after these the
+# words must look like a name (`names.plausible_name`).
+WEAK_CUES = re.compile(
+    r"(?i)^(?:(?:dear|hi|hello|signed|this\s+is|it['’]s|it\s+is)\b|thanks,|thank\s+you,|regards,|sincerely,|"
+    r"best,|cheers,)"
+)
 NAME_CUES = re.compile(
     r"(?i:\b(?:my|our|the|his|her)\s+name\s+is|\bname['’]s|\bI['’]m|\bI\s+am|\bthis\s+is|\bit['’]s|\bit\s+is|"
     r"\bcall\s+me|\bask\s+for|\bspeaking\s+(?:with|to)|\bspeak\s+(?:with|to)|\btalk\s+to|\bdear|\bhi|\bhello|"
     r"\bthanks,|\bthank\s+you,|\bregards,|\bsincerely,|\bbest,|\bcheers,|\bsigned,?|"
     r"\b(?:full\s+|first\s+|last\s+|given\s+|family\s+|passenger\s+|contact\s+|customer\s+)?names?\s*:|"
-    r"\bsurname\s*:|\bpassenger\s*:|\bcontact\s*:|\baccount\s+holder:?|\bcard\s*holder:?|"
-    r"\bname\s+on\s+(?:the\s+)?card:?|\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?)\s+"
+    r"\bsurname\s*:|\bpassenger\s*:|\b(?:surname|first\s+name|last\s+name|given\s+names?|family\s+name)(?:\s+is)?|\bcontact\s*:|\baccount\s+holder:?|\bcard\s*holder:?|"
+    r"\bname\s+on\s+(?:the\s+)?card:?|\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?|" + OTHER_LANGUAGE_CUES + r")\s+"
     r"|\b" + TITLES + r"\s+"
 )
 PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "das", "le", "la", "y"}
@@ -74,11 +88,17 @@ class ContextNameRecognizer(EntityRecognizer):
         return None
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        from steward.guardrails.names import plausible_name
+
         results = []
         for cue in NAME_CUES.finditer(text):
             span = _name_after(text, cue.end())
-            if span is not None:
-                results.append(RecognizerResult("PERSON", span[0], span[1], self.score))
+            if span is None:
+                continue
+            name, following = text[span[0] : span[1]], text[span[1] : span[1] + 30]
+            if WEAK_CUES.match(cue.group(0)) and not (_caseless(name) or plausible_name(name, following)):
+                continue
+            results.append(RecognizerResult("PERSON", span[0], span[1], self.score))
         return results
 
 
@@ -97,7 +117,7 @@ def _name_after(text: str, at: int) -> tuple[int, int] | None:
             continue
         initial = len(word) == 1
         if (
-            not word[:1].isupper()
+            not (word[:1].isupper() or _caseless(word))
             or word.lower() in NOT_NAMES
             or word.lower() in DEMONYMS
             or (word.isupper() and not initial)
@@ -117,6 +137,12 @@ def _name_after(text: str, at: int) -> tuple[int, int] | None:
     if after is not None and after.group(0).lower().rstrip(".") in GROUP_WORDS:
         return None  # "Dear Mende team": an organisation, not a person
     return (start, end) if start >= 0 else None
+
+
+def _caseless(word: str) -> bool:
+    """A word of a script without capitals (Arabic, Hebrew, Chinese, Devanagari…): no capital marks a name."""
+    letters = [c for c in word if c.isalpha()]
+    return bool(letters) and all(c.lower() == c.upper() for c in letters)
 
 
 def _skip_spaces(text: str, at: int) -> int:
@@ -148,10 +174,6 @@ LEAD_WORDS = (
     "Rotonda|Incrocio|Canale|Stretto|Rua|Travessa|Praça|Estrada"
 )
 AMBIGUOUS_LEAD_WORDS = "via|place|route|square|avenue|boulevard|cours|largo"
-COMPOUNDS = (
-    "straße|strasse|str\\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|hof|"
-    "straat|laan|plein|singel|gracht|kade|dijk|steeg|pad|park|baan|dreef|wal"
-)
 _NAME_WORD = r"(?:[^\W\d_][\w'’.\-]*)"
 _NUMBER = r"\d{1,5}(?:\s?[A-Za-z])?(?:\s?[-/]\s?\d{1,5}[A-Za-z]?)?"
 _UNIT = r"(?:,?\s+(?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Flat|Floor|Puerta|Piso|Esc\.?|Int\.?|Bus)\s*[\w\-]{1,5})*"
@@ -165,8 +187,8 @@ ADDRESS_PATTERNS = [
     # a house number: 12 place Bellecour / via Roma 12
     rf"\b{_NUMBER},?\s+(?:{AMBIGUOUS_LEAD_WORDS})\s+(?:{_NAME_WORD}\s*){{1,5}}{_UNIT}",
     rf"(?<![\w])(?:{AMBIGUOUS_LEAD_WORDS})\s+(?:[^\W\d_][\w'’.\-]*\s+){{1,4}},?\s*\d{{1,4}}[A-Za-z]?\b{_UNIT}",
-    # Agnes-Wesack-Straße 26-83 / Aiméesingel 6
-    rf"\b[^\W\d_][\w'’\-]*(?:{COMPOUNDS})\s+{_NUMBER}\b",
+    # One-word compounds ("Agnes-Wesack-Straße 26-83", "Aiméesingel 6") are `steward.guardrails.streets`'s, which
+    # also wants three letters before the ending ("Spring 2024" is no street).
 ]
 ADDRESS_CONTEXT = re.compile(
     r"(?i:\b(?:address(?:\s+is)?\s*:?|live\s+at|living\s+at|reside\s+at|moved\s+to|line\s+of\s+(?:your|my)\s+"
@@ -209,9 +231,12 @@ AGES = [
     rf"(?i:\baged?\s*[:=]?\s*)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"(?P<value>\b\d{1,3})(?:\s*|-)(?:years?|yrs?)(?:\s*|-)old\b",
     r"(?P<value>\b\d{1,3})\s+(?:years?\s+of\s+age|anni|ans|Jahre\s+alt|jaar\s+oud|años)\b",
-    rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+)"
+    rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+|\bim\s+)"
     rf"(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"\b[A-Z][^\W\d_]+\s*\((?P<value>\d{1,3})\)",
+    # "at the age of 45"; "(Bulgarian, 38)", "(F, 34)": a description and an age in brackets
+    rf"(?i:\bage\s+of\s+)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
+    r"\((?:[^\W\d_][^\n(),\d]{0,25}),\s*(?P<value>\d{1,3})\)",
     rf"\b[A-Z][^\W\d_]+\s+is\s+(?P<value>\d{{1,2}})\b{_NOT_A_UNIT}",
 ]
 DEMONYMS_TEXT = """
@@ -296,6 +321,7 @@ class PastDateRecognizer(PatternRecognizer):
 
 def personal_recognizers() -> list[EntityRecognizer]:
     from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
+    from steward.guardrails.streets import street_recognizers
 
     return [
         ContextNameRecognizer(),
@@ -313,4 +339,5 @@ def personal_recognizers() -> list[EntityRecognizer]:
         PatternRecognizer("ID_NUMBER", [ID_NUMBER], 0.45, "IdNumberRecognizer"),
         PatternRecognizer("ID_NUMBER", [ID_CELL], 0.45, "IdCellRecognizer", re.MULTILINE),
         PostcodeCellRecognizer(),
+        *street_recognizers(),
     ]

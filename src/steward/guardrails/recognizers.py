@@ -177,8 +177,11 @@ def mastercard_2_series() -> EntityRecognizer:
 
 
 def custom_recognizers() -> list[EntityRecognizer]:
+    from steward.guardrails.separated import SeparatedNumberRecognizer
+
     return [
         CachedEmailRecognizer(),
+        SeparatedNumberRecognizer(),
         FastPhoneRecognizer(),
         mastercard_2_series(),
         ContextCodeRecognizer("BOOKING_REF", BOOKING_REF, 0.85, "BookingReferenceRecognizer"),

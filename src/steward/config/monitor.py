@@ -129,8 +129,11 @@ class AlertRule(_Strict):
         found = _CONDITION.match(self.condition)
         assert found is not None  # checked when the config was read
         op, threshold = found.group(1), float(found.group(2))
-        compare = {">": value > threshold, ">=": value >= threshold, "<": value < threshold, "<=": value <= threshold}
-        return compare[op]
+        if op == ">":
+            return value > threshold
+        if op == ">=":
+            return value >= threshold
+        return value < threshold if op == "<" else value <= threshold
 
 
 class MonitorSpec(_Strict):

@@ -19,6 +19,7 @@ AREAS: tuple[tuple[str, str | None], ...] = (
     ("steward.cli.evals", "eval"),
     ("steward.cli.testset", "testset"),
     ("steward.cli.monitor", "monitor"),
+    ("steward.cli.alerts", "alerts"),
     ("steward.cli.redteam", None),
     ("steward.cli.governance", None),
 )

@@ -18,7 +18,7 @@ from steward.gateway.pipeline import Gateway
 from steward.gateway.telemetry import tracer_from
 
 if TYPE_CHECKING:
-    from steward.monitor.worker import RollupThread
+    from steward.monitor.worker import MonitorThread
     from steward.store import Store
 
 
@@ -31,14 +31,18 @@ class Runtime:
     store: Store
     gateway: Gateway
     authenticator: Authenticator
-    monitor: RollupThread | None = None
+    monitor: MonitorThread | None = None
 
-    def start_monitoring(self, interval_s: float = 10.0) -> None:
-        """Keep the monitoring rollups up to date on a background thread (`steward serve` does)."""
-        from steward.monitor.worker import RollupThread
+    def start_monitoring(self) -> None:
+        """Keep the rollups up to date and evaluate the alert rules on a background thread (`steward serve`)."""
+        from steward.monitor.alerts import AlertEvaluator
+        from steward.monitor.notify import Notifier
+        from steward.monitor.worker import MonitorThread
 
         if self.monitor is None:
-            self.monitor = RollupThread(self.store, interval_s)
+            spec = self.project.monitor
+            alerts = AlertEvaluator(self.store, spec, list(self.project.apps), Notifier(spec.channels))
+            self.monitor = MonitorThread(self.store, spec.interval_s, alerts if spec.alerts else None)
             self.monitor.start()
 
     async def aclose(self) -> None:

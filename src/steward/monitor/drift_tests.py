@@ -16,7 +16,7 @@ significant difference in a huge window is not called drift, nor a large but noi
   too thin at the small alphas a family of signals needs, and it called 4 % of undrifted windows drifted.
 - `embedding_neighbours`: a new topic in a tenth of the traffic forms a cluster of current requests whose nearest
   neighbours are other current requests. The statistic counts the current requests whose k nearest neighbours
-  (cosine, pooled sample) are at least 70 % current; its null is exact, by permuting the window labels (the
+  (cosine, pooled sample) are at least 80 % current; its null is exact, by permuting the window labels (the
   count is small and discrete, so no distribution is fitted). On the bench's MMLU windows (a 12-subject mix, a
   13th subject at 10 %) it finds the shift about twice as often as MMD or the classifier.
 - `psi`: the population stability index of a numeric feature (binned at the reference's deciles) or of a
@@ -40,7 +40,7 @@ DOMAIN_AUC = 0.55  # Evidently's default threshold for the embedding domain clas
 PSI_EFFECT = 0.2  # the customary "significant shift" of a population stability index
 MAX_CLASSIFIER_ROWS = 5_000  # per window: beyond this the AUC's precision no longer matters, its cost does
 MAX_KERNEL_ROWS = 1_500  # per window for MMD and neighbours: the similarity matrix is (2·rows)², float32
-NEIGHBOUR_SHARE = 0.7  # a current request "in a current neighbourhood" when 70 % of its neighbours are current
+NEIGHBOUR_SHARE = 0.8  # a current request "in a current neighbourhood" when 80 % of its neighbours are current
 
 
 @dataclass(frozen=True)
@@ -124,14 +124,19 @@ def _critical_auc(n: int, m: int, alpha: float) -> float:
 
 
 def permutation_p(
-    statistic: Callable[[np.ndarray], np.ndarray], labels: np.ndarray, alpha: float, rng: np.random.Generator
+    statistic: Callable[[np.ndarray], np.ndarray],
+    labels: np.ndarray,
+    alpha: float,
+    rng: np.random.Generator,
+    resolution: float = 2.0,
 ) -> tuple[float, int]:
     """Exact permutation p-value (1 + exceedances) / (1 + permutations), computed sequentially: permutations
     run in batches until the p-value can no longer fall below alpha (most windows without drift stop after one
-    batch) or until there are enough to resolve alpha (2 / alpha). `statistic` maps a (batch, rows) array of
-    labellings to their statistics. Returns (p-value, permutations run)."""
+    batch) or until there are `resolution` / alpha of them (the more, the closer a window whose true p-value is
+    near alpha comes to being judged on it rather than on the luck of the permutations). `statistic` maps a
+    (batch, rows) array of labellings to their statistics. Returns (p-value, permutations run)."""
     observed = float(statistic(labels[None, :])[0])
-    most = int(np.ceil(2 / alpha))
+    most = int(np.ceil(resolution / alpha))
     allowed = (most + 1) * alpha - 1  # exceedances beyond which p cannot end below alpha
     exceed, done = 0, 0
     while done < most:
@@ -185,7 +190,7 @@ def embedding_neighbours(
         return np.sum((current_neighbours >= need) & labellings, axis=1)
 
     observed = int(count(labels[None, :])[0])
-    p_value, permutations = permutation_p(count, labels, alpha, rng)
+    p_value, permutations = permutation_p(count, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
     return _p_signal(name, f"current requests among current neighbours (k={k}, permutation p)", p_value, alpha,
                      {"count": observed, "reference_rows": len(ref), "current_rows": len(cur),
                       "permutations": permutations})  # fmt: skip

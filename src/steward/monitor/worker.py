@@ -6,17 +6,22 @@ new cursors in one transaction per batch, so a crash between batches loses nothi
 `rebuild()` forgets every rollup and cursor and catches up from the first record: because both paths fold the
 same records in the same order, a rebuild gives the rollups the worker kept, bit for bit (tested).
 
-`steward serve` runs `catch_up()` on a daemon thread every `interval` seconds (`RollupThread`); the request path
-only writes records, as before, so the gateway's added latency does not move.
+`steward serve` runs `catch_up()` and then the alert rules on a daemon thread every `monitor.interval_s` seconds
+(`MonitorThread`); the request path only writes records, as before, so the gateway's added latency does not move.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from typing import TYPE_CHECKING
 
 from steward.monitor.rollups import GRAINS, Rollup, RollupKey, fold, record_key
 from steward.store import Store
+
+if TYPE_CHECKING:
+    from steward.monitor.alerts import AlertEvaluator
 
 log = logging.getLogger("steward.monitor")
 
@@ -84,18 +89,20 @@ class RollupWorker:
         return len(found)
 
 
-class RollupThread:
-    """`RollupWorker.catch_up` every `interval` seconds on a daemon thread; a failed pass is logged and retried."""
+class MonitorThread:
+    """Every `interval` seconds on a daemon thread: fold new records into the rollups, then evaluate the alert
+    rules (when an evaluator is given). A failed pass is logged and the next one resumes from the cursors."""
 
-    def __init__(self, store: Store, interval: float = 10.0) -> None:
+    def __init__(self, store: Store, interval: float = 10.0, alerts: AlertEvaluator | None = None) -> None:
         self.worker = RollupWorker(store)
+        self.alerts = alerts
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="steward-monitor-rollups", daemon=True)
+            self._thread = threading.Thread(target=self._run, name="steward-monitor", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
@@ -104,9 +111,14 @@ class RollupThread:
             self._thread.join(timeout=30)
             self._thread = None
 
+    def tick(self) -> None:
+        self.worker.catch_up()
+        if self.alerts is not None:
+            self.alerts.evaluate(time.time())
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.worker.catch_up()
-            except Exception:  # the store may be briefly unavailable; the cursor makes the next pass resume
-                log.exception("monitor: a rollup pass failed; the next one resumes from the same cursor")
+                self.tick()
+            except Exception:  # the store may be briefly unavailable; the cursors make the next pass resume
+                log.exception("monitor: a pass failed; the next one resumes from the same cursors")

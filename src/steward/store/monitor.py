@@ -11,7 +11,7 @@ in the background for drift, as float32 bytes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,10 +22,12 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Table,
+    Text,
     bindparam,
     delete,
     insert,
@@ -76,6 +78,69 @@ record_embeddings = Table(
     Column("model", NAME, nullable=False),
     Column("vector", LargeBinary, nullable=False),
 )
+
+
+monitor_alerts = Table(
+    "monitor_alerts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("rule", NAME, nullable=False),
+    Column("app", NAME, nullable=False),
+    Column("state", String(10), nullable=False),  # pending | firing | resolved
+    Column("severity", String(10), nullable=False),
+    Column("metric", NAME, nullable=False),
+    Column("condition", String(64), nullable=False),
+    Column("value", Float),
+    Column("started_at", Float, nullable=False),
+    Column("fired_at", Float),
+    Column("resolved_at", Float),
+    Column("notifications", JSON, nullable=False),  # [{at, channel, event, ok, error}]
+    Index("ix_monitor_alerts_rule_app_state", "rule", "app", "state"),
+)
+
+monitor_silences = Table(
+    "monitor_silences",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("rule", NAME, nullable=False),
+    Column("app", NAME, nullable=False),
+    Column("until", Float, nullable=False),
+    Column("by", NAME, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+
+@dataclass
+class AlertRow:
+    """One alert: a rule breached for one app, from pending to firing to resolved."""
+
+    id: str
+    rule: str
+    app: str
+    state: str
+    severity: str
+    metric: str
+    condition: str
+    value: float | None
+    started_at: float
+    fired_at: float | None = None
+    resolved_at: float | None = None
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class SilenceRow:
+    id: str
+    rule: str
+    app: str
+    until: float
+    by: str
+    why: str
+    created_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +327,47 @@ class Monitoring:
                 found.update({r.id: record_dict_from_store(r.body, self._cipher) for r in conn.execute(query)})
         return found
 
+    # -- alerts and silences ----------------------------------------------------------------------------------
+
+    def open_alerts(self) -> dict[tuple[str, str], AlertRow]:
+        """Pending and firing alerts by (rule, app): at most one each, which is what deduplicates them."""
+        query = select(monitor_alerts).where(monitor_alerts.c.state.in_(["pending", "firing"]))
+        with self._engine.connect() as conn:
+            return {(r.rule, r.app): _alert(r) for r in conn.execute(query)}
+
+    def save_alert(self, alert: AlertRow) -> None:
+        values = alert.as_dict()
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(monitor_alerts).where(monitor_alerts.c.id == alert.id).values(**values)
+            ).rowcount
+            if not changed:
+                conn.execute(insert(monitor_alerts).values(**values))
+
+    def alerts(self, *, everything: bool = False, limit: int = 100) -> list[AlertRow]:
+        """Open alerts, or with `everything` the latest alerts of any state; newest first."""
+        c = monitor_alerts.c
+        query = select(monitor_alerts).order_by(c.started_at.desc()).limit(limit)
+        if not everything:
+            query = query.where(c.state.in_(["pending", "firing"]))
+        with self._engine.connect() as conn:
+            return [_alert(r) for r in conn.execute(query)]
+
+    def alert(self, alert_id: str) -> AlertRow | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(monitor_alerts).where(monitor_alerts.c.id == alert_id)).first()
+            return None if row is None else _alert(row)
+
+    def add_silence(self, unit: Unit, silence: SilenceRow) -> None:
+        """Inside the caller's unit of work, so that the silence commits with its audit event."""
+        unit.execute(insert(monitor_silences).values(**silence.__dict__))
+
+    def silences(self, at: float) -> list[SilenceRow]:
+        """Silences still in force at `at`."""
+        query = select(monitor_silences).where(monitor_silences.c.until > at)
+        with self._engine.connect() as conn:
+            return [SilenceRow(**row._mapping) for row in conn.execute(query)]
+
     # -- embeddings ----------------------------------------------------------------------------------------
 
     def embeddings(self, record_ids: Sequence[str], side: str) -> dict[str, np.ndarray]:
@@ -284,6 +390,12 @@ class Monitoring:
         if rows:  # two drift runs may embed the same records at once: the first one's vectors stay
             with self._engine.begin() as conn:
                 conn.execute(_insert_new(self._engine.dialect.name, record_embeddings), rows)
+
+
+def _alert(row: Any) -> AlertRow:
+    values = dict(row._mapping)
+    values["notifications"] = list(values["notifications"] or [])
+    return AlertRow(**values)
 
 
 _KEY_COLUMNS = ("app", "model", "arm", "grain", "bucket")

@@ -1,4 +1,4 @@
-"""Monitoring: rollup buckets, the rollup worker's cursors, and the records' embeddings for drift.
+"""Monitoring: rollup buckets, the rollup worker's cursors, the records' embeddings for drift, alerts, silences.
 
 Revision ID: 0012_monitor
 Revises: 0011_token_reservations
@@ -56,8 +56,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("record_id", "side", name="pk_record_embeddings"),
     )
 
+    op.create_table(
+        "monitor_alerts",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("rule", sa.String(200), nullable=False),
+        sa.Column("app", sa.String(200), nullable=False),
+        sa.Column("state", sa.String(10), nullable=False),
+        sa.Column("severity", sa.String(10), nullable=False),
+        sa.Column("metric", sa.String(200), nullable=False),
+        sa.Column("condition", sa.String(64), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("started_at", sa.Float(), nullable=False),
+        sa.Column("fired_at", sa.Float(), nullable=True),
+        sa.Column("resolved_at", sa.Float(), nullable=True),
+        sa.Column("notifications", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_monitor_alerts"),
+    )
+    op.create_index("ix_monitor_alerts_rule_app_state", "monitor_alerts", ["rule", "app", "state"])
+    op.create_table(
+        "monitor_silences",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("rule", sa.String(200), nullable=False),
+        sa.Column("app", sa.String(200), nullable=False),
+        sa.Column("until", sa.Float(), nullable=False),
+        sa.Column("by", sa.String(200), nullable=False),
+        sa.Column("why", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_monitor_silences"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("monitor_silences")
+    op.drop_index("ix_monitor_alerts_rule_app_state", table_name="monitor_alerts")
+    op.drop_table("monitor_alerts")
     op.drop_table("record_embeddings")
     op.drop_table("monitor_cursors")
     op.drop_table("monitor_rollups")

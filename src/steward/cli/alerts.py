@@ -1,0 +1,123 @@
+"""`steward alerts`: the alerts the monitor's rules raised, and silences (each an audit event).
+
+Rules live under `monitor.alerts` in steward.yaml and are evaluated by `steward serve`; `steward alerts check`
+runs one evaluation pass now (after folding new records), for scripts and for a server-less deployment.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+
+from steward.cli import context
+from steward.config.monitor import seconds
+from steward.errors import InvalidRequest, NotFound
+from steward.store.monitor import SilenceRow
+from steward.types import new_id
+
+app = typer.Typer(no_args_is_help=True, help="Alerts raised by the monitor's rules, and their silences.")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _when(at: float | None) -> str:
+    if at is None:
+        return "-"
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@app.command("list")
+def list_alerts(
+    everything: Annotated[bool, typer.Option("--all", help="Resolved alerts too, newest first.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Pending and firing alerts (with --all, resolved ones too).
+
+    Example: `steward alerts list --all --json`
+    """
+    found = context.open_store().monitoring.alerts(everything=everything)
+    if as_json:
+        _print_json([alert.as_dict() for alert in found])
+        return
+    if not found:
+        more = "" if everything else " pending or firing; --all shows resolved ones"
+        context.err_console.print("no alerts" + more)
+        return
+    columns = ("id", "rule", "app", "state", "severity", "value", "condition", "since (UTC)", "fired", "resolved")
+    table = Table(*columns)
+    for a in found:
+        value = "-" if a.value is None else f"{a.value:.4g}"
+        table.add_row(a.id, a.rule, a.app, a.state, a.severity, value, f"{a.metric} {a.condition}",
+                      _when(a.started_at), _when(a.fired_at), _when(a.resolved_at))  # fmt: skip
+    context.console.print(table)
+
+
+@app.command()
+def silence(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id, as `steward alerts list` shows it.")],
+    duration: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d …")],
+    why: Annotated[str, typer.Option("--why", help="The reason, kept with the silence and in the audit log.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Stop an alert's rule from notifying for this app until the silence ends (it still fires and is listed).
+
+    Example: `steward alerts silence alr_0123 --for 2h --why "upstream maintenance, ticket OPS-42"`
+    """
+    from steward.registry import audit
+
+    if not why.strip():
+        raise InvalidRequest('a silence needs a reason: pass --why "…" (it is kept in the audit log).')
+    try:
+        length = seconds(duration)
+    except ValueError as exc:
+        raise InvalidRequest(f"--for: {exc}.") from None
+    store = context.open_store()
+    alert = store.monitoring.alert(alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id!r}; `steward alerts list --all` shows them.")
+    at = time.time()
+    by = f"local:{getpass.getuser()}"
+    row = SilenceRow(new_id("sil"), alert.rule, alert.app, at + length, by, why.strip(), at)
+    with audit.transaction(store) as unit:
+        store.monitoring.add_silence(unit, row)
+        audit.append(unit, by, "monitor.silence", f"alert-rule:{alert.rule}", None, row.__dict__,
+                     detail={"silence": row.id, "alert": alert.id, "app": alert.app, "until": row.until,
+                             "why": row.why})  # fmt: skip
+    if as_json:
+        _print_json(row.__dict__)
+    else:
+        context.console.print(f"silenced {alert.rule} for {alert.app} until {_when(row.until)} ({row.id})")
+
+
+@app.command()
+def check(as_json: JsonOption = False) -> None:
+    """Fold new records and evaluate every rule once now; print the alerts whose state changed.
+
+    Example: `steward alerts check`
+    """
+    from steward.monitor.alerts import AlertEvaluator
+    from steward.monitor.notify import Notifier
+    from steward.monitor.worker import RollupWorker
+
+    project, store = context.project(), context.open_store()
+    RollupWorker(store).catch_up()
+    spec = project.monitor
+    changed = AlertEvaluator(store, spec, list(project.apps), Notifier(spec.channels)).evaluate(time.time())
+    if as_json:
+        _print_json([alert.as_dict() for alert in changed])
+        return
+    for alert in changed:
+        context.console.print(f"{alert.rule} {alert.state} for {alert.app} ({alert.id})")
+    if not changed:
+        context.err_console.print("no alert changed state")

@@ -1,0 +1,125 @@
+"""Alerts: rules over the rollups, evaluated on a schedule, pending → firing → resolved, deduplicated, silenced.
+
+Each rule of `monitor.alerts` (see `steward.config.monitor`) is evaluated per app (the rule's app, or each app
+of the config for `*`) over the minute buckets of its window: the metric's value, then the state machine:
+
+- no open alert and the condition holds: a `pending` alert starts (and fires at once when `for` is 0s);
+- `pending` and the condition has held for `for`: `firing`, and one notification goes to each channel;
+- `firing` and it still holds: nothing is sent again (one notification per firing);
+- the condition no longer holds: a firing alert is `resolved` (and says so on its channels); a pending one is
+  dropped as resolved without a notification;
+- too few requests in the window (`min_requests`): no verdict, the state stays as it is.
+
+A silence (rule and app, until a time, with who and why; `steward alerts silence`) lets an alert fire without
+notifying. One failing rule (a channel down, a bad metric for an app) is logged and never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from steward.config.monitor import VERDICT_RATE, AlertRule, MonitorSpec
+from steward.monitor.notify import Notifier
+from steward.monitor.rollups import Rollup
+from steward.store import Store
+from steward.store.monitor import AlertRow
+from steward.types import new_id
+
+log = logging.getLogger("steward.monitor")
+
+
+def metric_value(rollup: Rollup, metric: str) -> float | None:
+    """The rule metric's value over a merged window (None when it is undefined, e.g. a mean of nothing)."""
+    requests = rollup.requests
+    share = (lambda count: count / requests) if requests else (lambda count: None)
+    statuses = rollup.statuses
+    values: dict[str, Callable[[], float | None]] = {
+        "requests": lambda: float(requests),
+        "error_rate": lambda: share(statuses.get("failed", 0)),
+        "block_rate": lambda: share(statuses.get("blocked", 0)),
+        "decline_rate": lambda: share(statuses.get("declined", 0)),
+        "escalation_rate": lambda: share(statuses.get("escalated", 0)),
+        "fallback_rate": lambda: share(rollup.fallbacks),
+        "latency_p50_ms": lambda: rollup.quantile(0.5),
+        "latency_p95_ms": lambda: rollup.quantile(0.95),
+        "latency_p99_ms": lambda: rollup.quantile(0.99),
+        "cost": lambda: rollup.cost,
+        "tokens": lambda: float(rollup.prompt_tokens + rollup.completion_tokens),
+        "feedback_mean": lambda: rollup.feedback_sum / rollup.feedback_count if rollup.feedback_count else None,
+    }
+    if metric.startswith(VERDICT_RATE):
+        flagged, scanned = rollup.verdicts.get(metric[len(VERDICT_RATE) :], [0, 0])
+        return flagged / scanned if scanned else None
+    return values[metric]()
+
+
+def window_rollup(store: Store, app: str, window_s: float, now: float) -> Rollup:
+    """Every model and arm of the app, minute buckets of the last `window_s` seconds, merged."""
+    merged = Rollup()
+    for _, rollup in store.monitoring.rollups(app, "minute", now - window_s, now + 60):
+        merged.merge(rollup)
+    return merged
+
+
+@dataclass
+class AlertEvaluator:
+    store: Store
+    spec: MonitorSpec
+    apps: Iterable[str]
+    notifier: Notifier
+
+    def evaluate(self, now: float) -> list[AlertRow]:
+        """One pass over every rule and app; the alerts whose state changed."""
+        changed: list[AlertRow] = []
+        open_alerts = self.store.monitoring.open_alerts()
+        silences = self.store.monitoring.silences(now)
+        for name, rule in self.spec.alerts.items():
+            for app in [rule.app] if rule.app != "*" else sorted(self.apps):
+                try:
+                    alert = self._step(name, rule, app, open_alerts.get((name, app)), now, silences)
+                except Exception:
+                    log.exception("monitor: alert rule %r failed for app %r; the other rules go on", name, app)
+                    continue
+                if alert is not None:
+                    changed.append(alert)
+        return changed
+
+    def _step(
+        self, name: str, rule: AlertRule, app: str, alert: AlertRow | None, now: float, silences: list
+    ) -> AlertRow | None:
+        rollup = window_rollup(self.store, app, rule.window_s, now)
+        if rollup.requests < rule.min_requests:
+            return None
+        value = metric_value(rollup, rule.metric)
+        breached = value is not None and rule.breached(value)
+        if alert is None:
+            if not breached:
+                return None
+            alert = AlertRow(new_id("alr"), name, app, "pending", rule.severity, rule.metric, rule.condition,
+                             value, started_at=now)  # fmt: skip
+        elif breached:
+            alert.value = value
+        if breached and alert.state == "pending" and now - alert.started_at >= rule.for_s:
+            alert.state, alert.fired_at = "firing", now
+            self._notify(alert, rule, "firing", now, silences)
+        elif not breached:
+            was_firing = alert.state == "firing"
+            alert.state, alert.resolved_at, alert.value = "resolved", now, value
+            if was_firing:
+                self._notify(alert, rule, "resolved", now, silences)
+        self.store.monitoring.save_alert(alert)
+        return alert
+
+    def _notify(self, alert: AlertRow, rule: AlertRule, event: str, now: float, silences: list) -> None:
+        silence = next(
+            (s for s in silences if s.rule in (alert.rule, "*") and s.app in (alert.app, "*") and s.until > now),
+            None,
+        )
+        if silence is not None:
+            alert.notifications.append({"at": now, "event": event, "silenced_by": silence.id})
+            return
+        for channel in rule.channels:
+            ok, error = self.notifier.send(channel, alert, event)
+            alert.notifications.append({"at": now, "event": event, "channel": channel, "ok": ok, "error": error})

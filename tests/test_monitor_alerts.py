@@ -246,3 +246,75 @@ monitor:
             runtime.store.close()
             if runtime.monitor is not None:
                 runtime.monitor.stop()
+
+
+class LoopbackSMTP:
+    """Just enough SMTP on loopback for smtplib to hand over one message per connection (kept in `messages`)."""
+
+    def __init__(self) -> None:
+        import socketserver
+
+        self.messages: list[str] = []
+        kept = self.messages
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 loopback ESMTP\r\n")
+                while line := self.rfile.readline():
+                    command = line.decode().strip().upper()
+                    if command.startswith(("EHLO", "HELO")):
+                        self.wfile.write(b"250 loopback\r\n")
+                    elif command == "DATA":
+                        self.wfile.write(b"354 end with .\r\n")
+                        body = []
+                        while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                            body.append(data.decode())
+                        kept.append("".join(body))
+                        self.wfile.write(b"250 queued\r\n")
+                    elif command == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_an_alert_is_mailed_over_smtp(tmp_path: Path) -> None:
+    smtp = LoopbackSMTP()
+    try:
+        channel = {
+            "type": "email",
+            "smtp": smtp.address,
+            "sender": "steward@example.org",
+            "to": ["oncall@example.org"],
+        }
+        spec = MonitorSpec.model_validate(
+            {
+                "channels": {"mail": channel},
+                "alerts": {
+                    "errors": {"app": "demo", "metric": "error_rate", "condition": "> 0.5", "channels": ["mail"]}
+                },
+            }
+        )
+        with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+            _traffic(store, T0, 30, "failed")
+            RollupWorker(store).catch_up()
+            (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(T0 + 20)
+        assert alert.notifications[0]["ok"] is True
+        (message,) = smtp.messages
+        assert "To: oncall@example.org" in message and "errors firing for app demo" in message
+    finally:
+        smtp.close()
+
+
+def test_an_email_channel_without_its_fields_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs `smtp: host:port`"):
+        MonitorSpec.model_validate({"channels": {"mail": {"type": "email", "to": ["a@b.c"]}}})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -147,3 +148,34 @@ def drift(
     for skipped, why in report.skipped.items():
         context.err_console.print(f"skipped {skipped}: {why}")
     context.console.print("[red]drifted[/red]" if report.drifted else "no drift")
+
+
+@app.command()
+def export(
+    prometheus: Annotated[
+        Path | None, typer.Option("--prometheus", help="Write the alert rules as a Prometheus rules file (YAML).")
+    ] = None,
+    grafana: Annotated[Path | None, typer.Option("--grafana", help="Write a Grafana dashboard (JSON).")] = None,
+) -> None:
+    """Export `monitor.alerts` as Prometheus alerting rules and a Grafana dashboard over Steward's /metrics.
+
+    Example: `steward monitor export --prometheus steward-rules.yml --grafana steward-dashboard.json`
+    """
+    import json
+
+    import yaml
+
+    from steward.monitor.export import grafana_dashboard, prometheus_rules
+
+    if prometheus is None and grafana is None:
+        raise InvalidRequest("say what to write: --prometheus FILE, --grafana FILE, or both.")
+    spec = context.project().monitor
+    if prometheus is not None:
+        rules, skipped = prometheus_rules(spec)
+        prometheus.write_text(yaml.safe_dump(rules, sort_keys=False, width=200), encoding="utf-8")
+        context.console.print(f"wrote {len(rules['groups'][0]['rules'])} rules to {prometheus}")
+        for name in skipped:
+            context.err_console.print(f"left out {name}: Prometheus has no series for it")
+    if grafana is not None:
+        grafana.write_text(json.dumps(grafana_dashboard(spec), indent=2), encoding="utf-8")
+        context.console.print(f"wrote the dashboard to {grafana}")

@@ -32,6 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 METRICS = (
+    "drift",  # 1 when the app's latest scheduled drift run (monitor.drift) in the window drifted, else 0
     "requests",
     "error_rate",
     "block_rate",
@@ -108,7 +109,7 @@ class AlertRule(_Strict):
     @classmethod
     def _parses(cls, value: str) -> str:
         if not _CONDITION.match(value):
-            raise ValueError(f"condition {value!r} is not `OP NUMBER`; write e.g. \"> 0.05\" or \"<= 200\"")
+            raise ValueError(f'condition {value!r} is not `OP NUMBER`; write e.g. "> 0.05" or "<= 200"')
         return value
 
     @field_validator("window", "for_")
@@ -136,7 +137,31 @@ class AlertRule(_Strict):
         return value < threshold if op == "<" else value <= threshold
 
 
+class DriftSchedule(_Strict):
+    """Drift runs `steward serve` makes on its own, per app, stored for `steward monitor drift-runs` and for
+    alert rules on the `drift` metric."""
+
+    every: str = "1h"
+    reference: str = "-8d..-1d"
+    current: str = "-24h..now"
+    apps: list[str] = Field(default_factory=lambda: ["*"])
+    alpha: float = Field(0.01, gt=0, lt=1)
+    embeddings: bool = True
+    max_records: int = Field(10_000, ge=30)
+
+    @field_validator("every")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        seconds(value)
+        return value
+
+    @property
+    def every_s(self) -> float:
+        return seconds(self.every)
+
+
 class MonitorSpec(_Strict):
     interval_s: float = Field(10.0, gt=0, le=3600)
+    drift: DriftSchedule | None = None
     channels: dict[str, ChannelSpec] = Field(default_factory=lambda: {"log": ChannelSpec(type="log")})
     alerts: dict[str, AlertRule] = Field(default_factory=dict)

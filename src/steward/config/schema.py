@@ -249,6 +249,11 @@ class Project(Strict):
 
     def _monitor_problems(self) -> list[str]:
         problems = []
+        drift = self.monitor.drift
+        for app in drift.apps if drift is not None else ():
+            if app != "*" and app not in self.apps:
+                where = self.where(("monitor", "drift", "apps"))
+                problems.append(f"{where}: monitor.drift.apps: {app!r} is not an app")
         for name, rule in self.monitor.alerts.items():
             path = ("monitor", "alerts", name)
             if rule.app != "*" and rule.app not in self.apps:

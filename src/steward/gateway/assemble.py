@@ -40,9 +40,12 @@ class Runtime:
         from steward.monitor.worker import MonitorThread
 
         if self.monitor is None:
-            spec = self.project.monitor
-            alerts = AlertEvaluator(self.store, spec, list(self.project.apps), Notifier(spec.channels))
-            self.monitor = MonitorThread(self.store, spec.interval_s, alerts if spec.alerts else None)
+            from steward.monitor.schedule import DriftScheduler
+
+            spec, apps = self.project.monitor, list(self.project.apps)
+            alerts = AlertEvaluator(self.store, spec, apps, Notifier(spec.channels)) if spec.alerts else None
+            drift = DriftScheduler(self.store, spec.drift, apps) if spec.drift is not None else None
+            self.monitor = MonitorThread(self.store, spec.interval_s, alerts, drift)
             self.monitor.start()
 
     async def aclose(self) -> None:

@@ -10,6 +10,9 @@ of the config for `*`) over the minute buckets of its window: the metric's value
   dropped as resolved without a notification;
 - too few requests in the window (`min_requests`): no verdict, the state stays as it is.
 
+The `drift` metric is 1 when the app's latest scheduled drift run in the window drifted, 0 when it did not
+(`steward.monitor.schedule`); with no run in the window there is no verdict.
+
 A silence (rule and app, until a time, with who and why; `steward alerts silence`) lets an alert fire without
 notifying. One failing rule (a channel down, a bad metric for an app) is logged and never stops the others.
 """
@@ -89,10 +92,15 @@ class AlertEvaluator:
     def _step(
         self, name: str, rule: AlertRule, app: str, alert: AlertRow | None, now: float, silences: list
     ) -> AlertRow | None:
-        rollup = window_rollup(self.store, app, rule.window_s, now)
-        if rollup.requests < rule.min_requests:
-            return None
-        value = metric_value(rollup, rule.metric)
+        if rule.metric == "drift":
+            value = self._drift(app, rule.window_s, now)
+            if value is None:  # no scheduled run in the window: no verdict
+                return None
+        else:
+            rollup = window_rollup(self.store, app, rule.window_s, now)
+            if rollup.requests < rule.min_requests:
+                return None
+            value = metric_value(rollup, rule.metric)
         breached = value is not None and rule.breached(value)
         if alert is None:
             if not breached:
@@ -111,6 +119,10 @@ class AlertEvaluator:
                 self._notify(alert, rule, "resolved", now, silences)
         self.store.monitoring.save_alert(alert)
         return alert
+
+    def _drift(self, app: str, window_s: float, now: float) -> float | None:
+        runs = self.store.monitoring.drift_runs(app, since=now - window_s, limit=1)
+        return None if not runs else float(bool(runs[0]["drifted"]))
 
     def _notify(self, alert: AlertRow, rule: AlertRule, event: str, now: float, silences: list) -> None:
         silence = next(

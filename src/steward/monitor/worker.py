@@ -22,6 +22,7 @@ from steward.store import Store
 
 if TYPE_CHECKING:
     from steward.monitor.alerts import AlertEvaluator
+    from steward.monitor.schedule import DriftScheduler
 
 log = logging.getLogger("steward.monitor")
 
@@ -90,12 +91,20 @@ class RollupWorker:
 
 
 class MonitorThread:
-    """Every `interval` seconds on a daemon thread: fold new records into the rollups, then evaluate the alert
-    rules (when an evaluator is given). A failed pass is logged and the next one resumes from the cursors."""
+    """Every `interval` seconds on a daemon thread: fold new records into the rollups, run the drift that is due
+    (when scheduled), then evaluate the alert rules (when there are any). A failed pass is logged and the next
+    one resumes from the cursors."""
 
-    def __init__(self, store: Store, interval: float = 10.0, alerts: AlertEvaluator | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        interval: float = 10.0,
+        alerts: AlertEvaluator | None = None,
+        drift: DriftScheduler | None = None,
+    ) -> None:
         self.worker = RollupWorker(store)
         self.alerts = alerts
+        self.drift = drift
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -113,8 +122,11 @@ class MonitorThread:
 
     def tick(self) -> None:
         self.worker.catch_up()
+        now = time.time()
+        if self.drift is not None:
+            self.drift.run_due(now)
         if self.alerts is not None:
-            self.alerts.evaluate(time.time())
+            self.alerts.evaluate(now)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

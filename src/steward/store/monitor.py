@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Engine,
     Float,
@@ -108,6 +109,18 @@ monitor_silences = Table(
     Column("by", NAME, nullable=False),
     Column("why", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+)
+
+
+monitor_drift_runs = Table(
+    "monitor_drift_runs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("app", NAME, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("drifted", Boolean, nullable=False),
+    Column("report", JSON, nullable=False),  # steward.monitor.drift.DriftReport.as_dict()
+    Index("ix_monitor_drift_runs_app_at", "app", "at"),
 )
 
 
@@ -367,6 +380,26 @@ class Monitoring:
         query = select(monitor_silences).where(monitor_silences.c.until > at)
         with self._engine.connect() as conn:
             return [SilenceRow(**row._mapping) for row in conn.execute(query)]
+
+    # -- scheduled drift runs -----------------------------------------------------------------------------------
+
+    def save_drift_run(self, run_id: str, app: str, at: float, drifted: bool, report: dict[str, Any]) -> None:
+        row = {"id": run_id, "app": app, "at": at, "drifted": drifted, "report": report}
+        with self._engine.begin() as conn:
+            conn.execute(insert(monitor_drift_runs).values(**row))
+
+    def drift_runs(
+        self, app: str | None = None, since: float | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Scheduled drift runs, newest first (each: id, app, at, drifted, report)."""
+        c = monitor_drift_runs.c
+        query = select(monitor_drift_runs).order_by(c.at.desc()).limit(limit)
+        if app is not None:
+            query = query.where(c.app == app)
+        if since is not None:
+            query = query.where(c.at >= since)
+        with self._engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     # -- embeddings ----------------------------------------------------------------------------------------
 

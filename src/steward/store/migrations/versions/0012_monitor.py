@@ -1,4 +1,5 @@
-"""Monitoring: rollup buckets, the rollup worker's cursors, the records' embeddings for drift, alerts, silences.
+"""Monitoring: rollup buckets, the rollup worker's cursors, the records' embeddings for drift, alerts, silences,
+and the scheduled drift runs.
 
 Revision ID: 0012_monitor
 Revises: 0011_token_reservations
@@ -85,8 +86,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_monitor_silences"),
     )
 
+    op.create_table(
+        "monitor_drift_runs",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("app", sa.String(200), nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),
+        sa.Column("drifted", sa.Boolean(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_monitor_drift_runs"),
+    )
+    op.create_index("ix_monitor_drift_runs_app_at", "monitor_drift_runs", ["app", "at"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_monitor_drift_runs_app_at", table_name="monitor_drift_runs")
+    op.drop_table("monitor_drift_runs")
     op.drop_table("monitor_silences")
     op.drop_index("ix_monitor_alerts_rule_app_state", table_name="monitor_alerts")
     op.drop_table("monitor_alerts")

@@ -1,0 +1,70 @@
+"""Drift on a schedule: `steward serve` compares each app's windows every `monitor.drift.every` and keeps the run.
+
+A run whose windows hold too few records is skipped (logged, nothing stored): a quiet app is not a drifting
+one. Each stored run (`store.monitoring.drift_runs`) feeds alert rules on the `drift` metric, and
+`steward monitor drift-runs` lists them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from steward.config.monitor import DriftSchedule
+from steward.errors import InvalidRequest
+from steward.monitor.drift import detect_drift
+from steward.monitor.windows import TextEmbedder, load_window, parse_window
+from steward.store import Store
+from steward.types import new_id
+
+log = logging.getLogger("steward.monitor")
+
+
+class DriftScheduler:
+    def __init__(
+        self, store: Store, schedule: DriftSchedule, apps: Iterable[str], embedder: TextEmbedder | None = None
+    ) -> None:
+        self.store = store
+        self.schedule = schedule
+        self.apps = sorted(apps) if "*" in schedule.apps else sorted(schedule.apps)
+        self._embedder = embedder
+
+    def due(self, app: str, now: float) -> bool:
+        last = self.store.monitoring.drift_runs(app, limit=1)
+        return not last or now - float(last[0]["at"]) >= self.schedule.every_s
+
+    def run_due(self, now: float) -> list[str]:
+        """Run drift for every app that is due; the ids of the runs stored."""
+        stored = []
+        for app in self.apps:
+            if not self.due(app, now):
+                continue
+            try:
+                stored.append(self.run(app, now))
+            except InvalidRequest as exc:  # too few records in a window: nothing to compare yet
+                log.info("monitor: drift of %s skipped: %s", app, exc)
+            except Exception:
+                log.exception("monitor: the drift run of %s failed; the other apps go on", app)
+        return stored
+
+    def run(self, app: str, now: float) -> str:
+        windows = [parse_window(self.schedule.reference, now), parse_window(self.schedule.current, now)]
+        embedder = self._embedder_if_wanted()
+        limit = self.schedule.max_records
+        samples = [load_window(self.store, app, w, embedder=embedder, max_records=limit) for w in windows]
+        report = detect_drift(app, samples[0], samples[1], alpha=self.schedule.alpha)
+        run_id = new_id("drf")
+        self.store.monitoring.save_drift_run(run_id, app, now, report.drifted, report.as_dict())
+        if report.drifted:
+            names = ", ".join(s.name for s in report.signals if s.drifted)
+            log.warning("monitor: %s drifted (%s); run %s", app, names, run_id)
+        return run_id
+
+    def _embedder_if_wanted(self) -> TextEmbedder | None:
+        if not self.schedule.embeddings:
+            return None
+        if self._embedder is None:
+            from steward.models.embeddings import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder

@@ -1,7 +1,7 @@
 """Retrieval-augmented generation: ingest, chunk, embed, index, retrieve with access control, cite, check.
 
 `Retriever` is what the gateway uses (`prepare` before the model, `check` after); `steward rag` drives the same
-object from the command line. Modules: `documents` (file formats), `chunking`, `embedding`, `index` (usearch
+object from the command line. Modules: `documents` (file formats), `chunking`, `index` (usearch
 on SQLite), `ingest`, `search` (hybrid retrieval, exact identifiers), `grounding` (prompt and grounding check),
 `evaluation` (retrieval and answer metrics). SQL lives in `steward.store.rag`.
 """

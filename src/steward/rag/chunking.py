@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from steward.models.embeddings import RagEmbedder
 from steward.rag.documents import Block
-from steward.rag.embedding import Embedder
 
 SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)|\n+")
 
@@ -38,7 +38,7 @@ class _Unit:
 class Chunker:
     """Cuts documents into chunks sized in the embedder's tokens."""
 
-    def __init__(self, embedder: Embedder, chunk_tokens: int = 200, overlap_tokens: int = 40) -> None:
+    def __init__(self, embedder: RagEmbedder, chunk_tokens: int = 200, overlap_tokens: int = 40) -> None:
         if overlap_tokens >= chunk_tokens:
             raise ValueError("overlap_tokens must be smaller than chunk_tokens")
         self.embedder = embedder

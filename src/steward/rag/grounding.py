@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from steward.config.rag import Grounding as GroundingPolicy
-from steward.rag.embedding import Embedder
+from steward.models.embeddings import RagEmbedder
 from steward.rag.support import SupportChecker, local_judge
 from steward.types import Message, Source
 
@@ -253,7 +253,7 @@ def _is_claim(sentence: str) -> bool:
 class GroundingChecker:
     """Scores answers against their sources with the collection's embedder."""
 
-    def __init__(self, embedder: Embedder, models_dir: Path | None = None) -> None:
+    def __init__(self, embedder: RagEmbedder, models_dir: Path | None = None) -> None:
         self.embedder = embedder
         self.models_dir = models_dir  # where `judge_model` is looked for (the project's .steward/models)
         self._checkers: dict[tuple[str, str], SupportChecker] = {}

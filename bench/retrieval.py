@@ -303,7 +303,7 @@ def bench_qa(model: str | None, k: int, limit: int | None, prompt: str, dump: st
     import rag_qa_pydoc as qa
 
     from steward.config.rag import Grounding
-    from steward.rag.evaluation import evaluate, load_questions, search_as
+    from steward.evals.retrieval import evaluate, load_questions, search_as
     from steward.types import LOCAL_OPERATOR
 
     home = Path(tempfile.mkdtemp(prefix="steward-bench-qa-"))

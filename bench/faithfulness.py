@@ -117,7 +117,7 @@ def main() -> None:
             k: round(float(roc_auc_score(labels[ok & (kinds == k)], scores[ok & (kinds == k)])), 3)
             for k in sorted(set(kinds))
         }
-        from steward.evals.text import split_sentences
+        from steward.language import split_sentences
 
         claims = sum(len(split_sentences(a) or [a]) for _, _, a in rows)
         print(

@@ -43,7 +43,8 @@ from typing import Any
 import numpy as np
 
 from steward.errors import ArtefactError
-from steward.evals.text import content_stems, split_sentences
+from steward.evals.text import content_stems
+from steward.language import split_sentences
 from steward.models.embeddings import TextEmbedder, get_embedder
 
 CHEAP = ("lexical", "semantic", "joint", "scattered", "novel_words", "novel_entities", "novel_numbers", "negation")

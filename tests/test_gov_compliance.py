@@ -10,8 +10,8 @@ import pytest
 from tests.gov_fixtures import PROJECT, Gov, gov_fixture, stored_run  # noqa: F401
 
 from steward.errors import InvalidRequest
-from steward.registry import cards, compliance, datasets, deployments, pack, versions
-from steward.registry.compliance import tier_from_answers
+from steward.governance import cards, compliance, datasets, deployments, pack, versions
+from steward.governance.compliance import tier_from_answers
 from steward.types import Record
 
 NO = {q.id: False for q in compliance.questionnaire()}
@@ -42,7 +42,7 @@ def test_unanswered_or_unknown_questions_are_refused() -> None:
 
 
 def test_every_tier_has_controls_and_every_control_a_check() -> None:
-    from steward.registry.controls import CHECKS
+    from steward.governance.controls import CHECKS
 
     controls = compliance.catalogue()
     assert {c.check for c in controls} <= set(CHECKS)

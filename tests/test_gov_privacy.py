@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 
 from steward.errors import InvalidRequest, StoreError
-from steward.registry import audit, datasets, privacy
+from steward.governance import audit, datasets, privacy
 from steward.store import crypto
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.schema import feedback, records

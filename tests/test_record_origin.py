@@ -27,7 +27,7 @@ from steward.evals.redteam import scan
 from steward.evals.registry import available
 from steward.gateway.assemble import Runtime
 from steward.gateway.requests import parse_chat_body
-from steward.registry import datasets
+from steward.governance import datasets
 from steward.store import Store
 from steward.store.migrate import alembic_config
 from steward.store.schema import records

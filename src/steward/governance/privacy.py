@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from steward.config import Project
 from steward.errors import InvalidRequest, PermissionDenied
-from steward.registry import audit
-from steward.registry.identity import Actor
+from steward.governance import audit
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store import governance as sql
 from steward.store import guardrails as review_sql

@@ -12,7 +12,7 @@ from tests.gateway_fixtures import LiveServer, make_runtime
 from tests.store_fixtures import full_record
 
 from steward.gateway.assemble import Runtime
-from steward.types import Usage
+from steward.types import Turn, Usage
 
 
 def client_for(live: LiveServer, key: str) -> openai.OpenAI:
@@ -38,7 +38,7 @@ def test_chat_completion_produces_one_complete_record(live: LiveServer, runtime:
     assert record.model is not None and record.model.id == "scripted-a" and record.model.sha256
     assert record.prompt_version == runtime.project.apps["demo"].prompt.version
     assert record.params["seed"] == 7 and record.params["temperature"] == 0.1
-    assert record.input == [{"role": "user", "content": "Say hello"}]
+    assert record.input == [Turn("user", "Say hello")]
     assert record.output == "Hello from A."
     # price is 1.0 / 2.0 per 1k tokens: cost follows the usage
     expected = (record.usage.prompt_tokens * 1.0 + record.usage.completion_tokens * 2.0) / 1000
@@ -78,8 +78,8 @@ def test_fallback_to_the_next_model_is_recorded(live: LiveServer, runtime: Runti
     assert response.choices[0].message.content == "Hello from B."
     (record,) = runtime.store.list_records(app="demo")
     assert record.model is not None and record.model.id == "scripted-b"
-    assert [a["model"] for a in record.attempts] == ["scripted-a", "scripted-b"]
-    assert "503" in record.attempts[0]["error"] and record.attempts[1]["error"] is None
+    assert [a.model for a in record.attempts] == ["scripted-a", "scripted-b"]
+    assert "503" in (record.attempts[0].error or "") and record.attempts[1].error is None
 
 
 def test_models_lists_the_apps_the_key_may_call(live: LiveServer, runtime: Runtime) -> None:

@@ -285,14 +285,14 @@ def test_a_megabyte_message_is_refused_and_recorded_without_scanning_it(
     record = runtime.store.get_record(response.headers["x-steward-record-id"])
     assert record.status == "failed"
     (kept,) = record.input
-    assert "not kept" in kept["content"] and "jane@example.com" not in kept["content"]
-    assert len(kept["content"]) < 200
+    assert "not kept" in kept.content and "jane@example.com" not in kept.content
+    assert len(kept.content) < 200
     small = _post(
         live, secret, {"model": "demo", "messages": [{"role": "user", "content": "Mail jane@example.com"}]}
     )
     assert small.status_code == 200  # the process keeps serving, and scans what is within the limits
     record = runtime.store.get_record(small.headers["x-steward-record-id"])
-    assert "jane@example.com" not in record.input[0]["content"]
+    assert "jane@example.com" not in record.input[0].content
 
 
 def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, LiveServer]) -> None:

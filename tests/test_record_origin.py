@@ -31,14 +31,14 @@ from steward.governance import datasets
 from steward.store import Store
 from steward.store.migrate import alembic_config
 from steward.store.schema import records
-from steward.types import Record
+from steward.types import Record, Turn
 
 
 def _record(app: str, origin: str) -> Record:
     record = Record.start(app)
     record.team = "claims"
     record.origin = origin  # type: ignore[assignment]
-    record.input = [{"role": "user", "content": f"a {origin} question"}]
+    record.input = [Turn("user", f"a {origin} question")]
     record.output = "an answer"
     return record
 

@@ -159,7 +159,7 @@ def show(
     console.print(facts)
     console.rule("input")
     for message in record.input:
-        console.print(f"[bold]{message.get('role', '?')}[/]: {message.get('content', '')}", highlight=False)
+        console.print(f"[bold]{message.role}[/]: {message.content}", highlight=False)
     console.rule("output")
     console.print(record.output or "-", highlight=False)
     _show_slots(record)

@@ -50,7 +50,7 @@ def _row(record: Any) -> dict[str, Any]:
     return {
         "record_id": record.id,
         "app": record.app,
-        "messages": record.input,
+        "messages": [{"role": turn.role, "content": turn.content} for turn in record.input],
         "output": record.output,
         "prompt_version": record.prompt_version,
         "model": record.model.id if record.model else None,

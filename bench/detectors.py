@@ -4,7 +4,7 @@
                               [--qa FILE.jsonl] [--bias-model MODEL] [--out bench/results/detectors]
 
 Each row names its data and whether the shipped detector was trained or tuned on it. Figures come from the
-functions `steward guard eval` reports with (`steward.guardrails.evaluate`, `pii_eval`, `figures`), so this
+functions `steward guard eval` reports with (`steward.evals.scanners`, `pii_spans`, `figures`), so this
 script and the CLI cannot disagree. Rows:
 
 - **pii**: the `report` split of `scripts/make_pii_heldout.py` (seed 90417) and families 1-3 of
@@ -191,8 +191,8 @@ def bench_pii(bench: Bench) -> None:
 
 
 def _bench_pii_set(bench: Bench, rows: list[dict[str, Any]], name: str, trained: str) -> None:
-    from steward.guardrails.evaluate import evaluate_pii, make_scanner
-    from steward.guardrails.pii_eval import StockPresidio
+    from steward.evals.pii_spans import StockPresidio
+    from steward.evals.scanners import evaluate_pii, make_scanner
 
     scanner, threshold = make_scanner("pii")
     say(f"pii: {len(rows)} rows of {name}, overlap matching, recall under the gold type")
@@ -250,7 +250,7 @@ def toxicity_sets() -> dict[str, tuple[list[dict[str, Any]], str]]:
 
 
 def bench_toxicity(bench: Bench) -> None:
-    from steward.guardrails.evaluate import evaluate_binary, make_scanner
+    from steward.evals.scanners import evaluate_binary, make_scanner
 
     needed = [DATA / "toxicity/hatecheck_cases.csv", DATA / "toxicity/davidson_labeled.csv"]
     needed += [DATA / "hallucination/halueval_general.json", DATA / "injection/wildguard_benign.json"]
@@ -304,7 +304,7 @@ def injection_sets(bench: Bench) -> dict[str, list[dict[str, Any]]]:
 
 
 def bench_injection(bench: Bench) -> None:
-    from steward.guardrails.evaluate import evaluate_binary, make_scanner
+    from steward.evals.scanners import evaluate_binary, make_scanner
 
     if not (DATA / "injection").exists() and not (RESULTS / "injection" / "test.jsonl").exists():
         bench.skip("injection", f"{DATA / 'injection'} and bench/results/injection/ are absent")

@@ -49,11 +49,11 @@ def items(pairs: list[dict]) -> tuple[list[tuple[str, str, str]], np.ndarray]:
 
 def old_grounding(rows: list[tuple[str, str, str]]) -> np.ndarray:
     from steward.config.rag import Grounding
-    from steward.rag.embedding import load_embedder
+    from steward.models.embeddings import get_rag_embedder
     from steward.rag.grounding import GroundingChecker
     from steward.types import Source
 
-    checker = GroundingChecker(load_embedder())
+    checker = GroundingChecker(get_rag_embedder())
     policy = Grounding()
     scores = []
     for knowledge, question, answer in rows:
@@ -117,7 +117,7 @@ def main() -> None:
             k: round(float(roc_auc_score(labels[ok & (kinds == k)], scores[ok & (kinds == k)])), 3)
             for k in sorted(set(kinds))
         }
-        from steward.evals.text import split_sentences
+        from steward.language import split_sentences
 
         claims = sum(len(split_sentences(a) or [a]) for _, _, a in rows)
         print(

@@ -31,9 +31,9 @@ def texts(n: int = 60, size: int = 1000) -> list[str]:
 def main() -> None:
     import torch
 
+    from steward.evals.pii_spans import StockPresidio
     from steward.guardrails.base import ScanContext
     from steward.guardrails.pii import PiiScanner
-    from steward.guardrails.pii_eval import StockPresidio
 
     torch.set_num_threads(1)
     prompts, context = texts(), ScanContext(stage="input")

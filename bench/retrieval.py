@@ -114,13 +114,13 @@ def minilm_vectors(count: int) -> np.ndarray:
         return np.load(path)
     import torch
 
-    from steward.rag.embedding import load_embedder
+    from steward.models.embeddings import get_rag_embedder
 
     texts = docstring_paragraphs(count)
     np.random.default_rng(0).shuffle(texts)
     torch.set_num_threads(int(os.environ.get("BENCH_EMBED_THREADS", "2")))
     started = time.perf_counter()
-    vectors = load_embedder().embed(texts)
+    vectors = get_rag_embedder().embed(texts)
     print(f"embedded {len(texts):,} docstring paragraphs in {time.perf_counter() - started:.0f}s (cached: {path})")
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
@@ -272,10 +272,10 @@ def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndar
 def bench_embedding() -> tuple[float, float]:
     import torch
 
-    from steward.rag.embedding import load_embedder
+    from steward.models.embeddings import get_rag_embedder
 
     torch.set_num_threads(1)
-    embedder = load_embedder()
+    embedder = get_rag_embedder()
     embedder.embed(["warm up"])
     questions = [f"What is the status of booking {n} on flight EX{n % 900 + 100}?" for n in range(40)]
     times = []
@@ -303,7 +303,7 @@ def bench_qa(model: str | None, k: int, limit: int | None, prompt: str, dump: st
     import rag_qa_pydoc as qa
 
     from steward.config.rag import Grounding
-    from steward.rag.evaluation import evaluate, load_questions, search_as
+    from steward.evals.retrieval import evaluate, load_questions, search_as
     from steward.types import LOCAL_OPERATOR
 
     home = Path(tempfile.mkdtemp(prefix="steward-bench-qa-"))

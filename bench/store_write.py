@@ -47,7 +47,7 @@ from steward.store.engine import make_engine
 from steward.store.records import record_row
 from steward.store.schema import records
 from steward.store.writer import _ADD_TOKENS, _INSERT, GroupCommitWriter, Pending
-from steward.types import Decision, Finding, Latency, ModelRef, Record, Source, Usage
+from steward.types import Decision, Finding, Latency, ModelRef, Record, Source, Turn, Usage
 
 
 def sample_record() -> Record:
@@ -57,11 +57,8 @@ def sample_record() -> Record:
     record.prompt_version = "v3"
     record.params = {"temperature": 0.2, "top_p": 0.95, "seed": 42, "max_tokens": 256}
     record.input = [
-        {"role": "system", "content": "You are the booking assistant of Example Airport. " * 6},
-        {
-            "role": "user",
-            "content": "My booking ABC123 for flight BA117 tomorrow: which gate, and can I bring a bike?",
-        },
+        Turn("system", "You are the booking assistant of Example Airport. " * 6),
+        Turn("user", "My booking ABC123 for flight BA117 tomorrow: which gate, and can I bring a bike?"),
     ]
     record.output = "Flight BA117 leaves from gate 23 [1]. Bicycles must be boxed and checked in [2]. " * 3
     record.finish_reason, record.usage, record.cost = "stop", Usage(412, 96), 0.0

@@ -16,8 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+from steward.evals.scanners import make_scanner, scan_normalised
 from steward.guardrails.base import ScanContext
-from steward.guardrails.evaluate import make_scanner, scan_normalised
 
 ZW = "\u200b"
 

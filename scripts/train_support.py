@@ -39,7 +39,7 @@ def answer_features(claims: list[dict]) -> dict[str, float]:
 
 def features(family: str, judge_model: str, judge_limit: int, limit: int | None) -> None:
     """Cheap features of every pair (`judge_limit` 0), or the judge's values of the first `judge_limit` pairs."""
-    from steward.evals.text import split_sentences
+    from steward.language import split_sentences
     from steward.rag.support import SupportChecker, cheap_features, local_judge
 
     pairs = [json.loads(line) for line in (RESULTS / f"faithfulness_qa_{family}.jsonl").read_text().splitlines()]

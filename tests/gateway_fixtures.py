@@ -1,4 +1,6 @@
-"""Fixtures for gateway tests: a project on the scripted model, a runtime, and a real loopback server."""
+"""Fixtures for gateway tests: a project on the scripted model, a runtime, the gateway's ASGI app called
+in-process (`InProcessServer`, the default for API tests), and a real loopback server (`LiveServer`) for the
+tests where uvicorn itself is the point: disconnects, uvloop, connection handling, concurrency."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from starlette.testclient import TestClient
 
 from steward.client import Client
 from steward.config import Settings, load_project_text
@@ -122,6 +125,33 @@ class LiveServer:
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class InProcessServer:
+    """The same ASGI app `LiveServer` serves, called in-process through Starlette's `TestClient`: no socket,
+    no uvicorn, no server thread. `http` is the client (httpx-shaped, and what the `openai` package takes as its
+    `http_client`); one event loop serves every request of a test, as one server process would."""
+
+    url = "http://testserver"
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        app = create_app(runtime.gateway, runtime.authenticator)
+        # a bug must come back as the 500 a client would see, not as an exception raised into the test
+        self.http = TestClient(app, base_url=self.url, raise_server_exceptions=False)
+
+    def __enter__(self) -> InProcessServer:
+        self.http.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.http.__exit__(*exc)
+
+
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[InProcessServer]:
+    with InProcessServer(runtime) as in_process:
+        yield in_process
 
 
 @pytest.fixture

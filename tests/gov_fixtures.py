@@ -17,8 +17,8 @@ import pytest
 
 from steward.config import Project, load_project_text
 from steward.evals.pipeline import policy_hash
-from steward.registry import access, apply, approvers
-from steward.registry.identity import Actor
+from steward.governance import access, apply, approvers
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store.evals import StoredRun, save_run
 from steward.types import new_id, now

@@ -18,7 +18,7 @@ import pytest
 from tests.postgres_fixtures import _admin, fresh_postgres_database, postgres_server_url
 
 from steward.store import Store
-from steward.types import Decision, Feedback, Finding, Latency, ModelRef, Record, Source, Usage
+from steward.types import Decision, Feedback, Finding, Latency, ModelRef, Record, Source, Turn, Usage
 
 pytest_plugins = ["tests.postgres_fixtures"]
 
@@ -84,7 +84,7 @@ def full_record(app: str = "airport-assistant", **overrides: object) -> Record:
     record.model = ModelRef(id="smollm2", backend="llama_cpp", sha256="ab" * 32, remote_model=None)
     record.prompt_version = "v3"
     record.params = {"temperature": 0.2, "stop": ["\n\n"], "seed": 42}
-    record.input = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Gate for BA117?"}]
+    record.input = [Turn("system", "Be brief."), Turn("user", "Gate for BA117?")]
     record.output = "Gate 23 [1]."
     record.finish_reason = "stop"
     record.usage = Usage(prompt_tokens=31, completion_tokens=7)

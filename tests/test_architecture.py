@@ -1,6 +1,6 @@
 """Import rules that keep the layers apart (issue 16).
 
-Capabilities (guardrails, rag, evals, the governance registry, store, models, config) never import the HTTP layer
+Capabilities (guardrails, rag, evals, governance, store, models, config) never import the HTTP layer
 (`steward.gateway.http`, `steward.gateway.errors_http`, FastAPI, Starlette, uvicorn) or the CLI: they are called
 by those edges, never the other way round, so a capability can be used from `steward.Client`, a script or a test
 without a web framework or a terminal.
@@ -26,7 +26,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "steward"
 # `self.engine` in these modules is Presidio's AnalyzerEngine, which has nothing to do with the store.
 NOT_THE_STORE: dict[str, str] = {
     "guardrails/pii.py": "self.engine",
-    "guardrails/pii_eval.py": "self.engine",
+    "evals/pii_spans.py": "self.engine",
 }
 
 
@@ -115,8 +115,8 @@ def test_the_rule_ignores_what_is_not_the_store(tmp_path: Path) -> None:
     assert breaches(presidio, "rag/pii.py")  # the exemption is for that module only
 
 
-# The packages that are capabilities; "governance" is listed for the day the registry package takes that name.
-CAPABILITIES = ("guardrails", "rag", "evals", "registry", "governance", "store", "models", "config")
+# The packages that are capabilities.
+CAPABILITIES = ("guardrails", "rag", "evals", "governance", "store", "models", "config")
 # The edges a capability must not import: the HTTP layer and its frameworks, and the CLI.
 EDGES = (
     "steward.gateway.http",
@@ -163,7 +163,7 @@ def _capability_modules() -> list[Path]:
 
 def test_capabilities_never_import_the_http_layer_or_the_cli() -> None:
     modules = _capability_modules()
-    assert len({p.relative_to(SRC).parts[0] for p in modules}) >= 7, "a capability package went missing"
+    assert {p.relative_to(SRC).parts[0] for p in modules} == set(CAPABILITIES), "a capability package went missing"
     found = [b for p in modules for b in edge_imports(p, p.relative_to(SRC).as_posix())]
     assert not found, "capabilities are called by the HTTP layer and the CLI, never the reverse:\n" + "\n".join(
         map(str, found)
@@ -203,3 +203,27 @@ def test_the_import_rule_allows_the_core_and_other_capabilities(tmp_path: Path) 
         encoding="utf-8",
     )
     assert edge_imports(module, "evals/m.py") == []
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    return names | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+
+
+def test_one_home_per_concept() -> None:
+    """Embeddings load in `models/embeddings.py` only; evaluation lives in `evals/` (the CLI and the store have
+    their `evals` edges); governance is `steward.governance`, so "registry" means the version registry and the
+    metric lookup, not a package."""
+    modules = {p.relative_to(SRC).as_posix(): p for p in SRC.rglob("*.py")}
+    embedders = sorted(
+        r for r, p in modules.items() if any(m.startswith("sentence_transformers") for m in _imports(p))
+    )
+    assert embedders == ["models/embeddings.py"]
+    evaluation = sorted(
+        r
+        for r in modules
+        if r.split("/")[0] not in ("evals", "cli", "store") and Path(r).stem.startswith(("eval", "pii_eval"))
+    )
+    assert evaluation == []
+    assert not (SRC / "registry").exists() and (SRC / "governance" / "__init__.py").is_file()

@@ -8,8 +8,8 @@ from steward import errors
 from steward.errors import InvalidRequest, ModelError, StewardError
 from steward.gateway.errors_http import STATUSES, status_of
 from steward.gateway.http import error_body, error_response
+from steward.governance.errors import AuditBroken, RuleViolation
 from steward.guardrails import StructuredOutputError
-from steward.registry.errors import AuditBroken, RuleViolation
 
 
 @pytest.mark.parametrize(

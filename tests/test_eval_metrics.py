@@ -16,7 +16,8 @@ from steward.evals.qa import Classification, ExactMatch, TokenF1
 from steward.evals.rag import ContextPrecision, ContextRecall, Faithfulness, average_precision
 from steward.evals.reference import Bleu, Chrf, Rouge
 from steward.evals.registry import MetricSpec
-from steward.evals.text import normalize_answer, split_claims, split_sentences
+from steward.evals.text import normalize_answer, split_claims
+from steward.language import split_sentences
 
 WORDS = [
     "the",

@@ -5,18 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import ValidationError
-from tests.gateway_fixtures import LiveServer, live, runtime  # noqa: F401 (fixtures)
+from tests.gateway_fixtures import InProcessServer, runtime, server  # noqa: F401 (fixtures)
 
 from steward.errors import InvalidRequest
 from steward.gateway.openapi import ChatCompletionRequest
 from steward.gateway.requests import parse_chat_body
 
 
-def test_docs_loads_swagger_ui_from_the_gateway_itself(live: LiveServer) -> None:  # noqa: F811
-    page = httpx.get(f"{live.url}/docs")
+def test_docs_loads_swagger_ui_from_the_gateway_itself(server: InProcessServer) -> None:  # noqa: F811
+    page = server.http.get(f"{server.url}/docs")
     assert page.status_code == 200
     urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", page.text)
     assert urls, page.text
@@ -26,17 +25,19 @@ def test_docs_loads_swagger_ui_from_the_gateway_itself(live: LiveServer) -> None
     assert scripts
     for url in urls:
         if url.startswith("/docs/"):
-            asset = httpx.get(f"{live.url}{url}")
+            asset = server.http.get(f"{server.url}{url}")
             assert asset.status_code == 200 and len(asset.content) > 500, url
-    bundle = httpx.get(f"{live.url}{scripts[0]}").text
+    bundle = server.http.get(f"{server.url}{scripts[0]}").text
     assert "SwaggerUIBundle" in bundle
     # FastAPI writes OpenAPI 3.1, which Swagger UI renders from version 5 on (4.x shows "Unable to render this
     # definition", as a headless Chromium showed): the bundle must know 3.1
-    assert httpx.get(f"{live.url}/openapi.json").json()["openapi"].startswith("3.1") and "isOAS31" in bundle
+    assert (
+        server.http.get(f"{server.url}/openapi.json").json()["openapi"].startswith("3.1") and "isOAS31" in bundle
+    )
 
 
-def test_openapi_documents_chat_completions_with_its_request_schema(live: LiveServer) -> None:  # noqa: F811
-    document = httpx.get(f"{live.url}/openapi.json").json()
+def test_openapi_documents_chat_completions_with_its_request_schema(server: InProcessServer) -> None:  # noqa: F811
+    document = server.http.get(f"{server.url}/openapi.json").json()
     operation = document["paths"]["/v1/chat/completions"]["post"]
     ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     body = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
@@ -47,9 +48,9 @@ def test_openapi_documents_chat_completions_with_its_request_schema(live: LiveSe
     assert "/v1/models" in document["paths"]  # the FastAPI routes are still there
 
 
-def test_openapi_declares_the_bearer_key_on_exactly_the_routes_that_need_one(live: LiveServer) -> None:  # noqa: F811
+def test_openapi_declares_the_bearer_key_on_exactly_the_routes_that_need_one(server: InProcessServer) -> None:  # noqa: F811
     """Swagger UI shows its Authorize button, and sends the key on "Try it out", only for a declared scheme."""
-    document = httpx.get(f"{live.url}/openapi.json").json()
+    document = server.http.get(f"{server.url}/openapi.json").json()
     schemes = document["components"]["securitySchemes"]
     assert [(s["type"], s["scheme"]) for s in schemes.values()] == [("http", "bearer")]
     assert "steward keys create" in next(iter(schemes.values()))["description"]
@@ -57,8 +58,8 @@ def test_openapi_declares_the_bearer_key_on_exactly_the_routes_that_need_one(liv
     assert document["paths"]["/v1/chat/completions"]["post"]["security"] == [{name: []}]
     for path, operations in document["paths"].items():  # the document says what the server does without a key
         for method, operation in operations.items():
-            url = live.url + path.replace("{record_id}", "rec_unknown")
-            status = httpx.request(method, url, json={}).status_code
+            url = server.url + path.replace("{record_id}", "rec_unknown")
+            status = server.http.request(method, url, json={}).status_code
             needs_key = {} not in operation.get("security", [{}])
             assert (status == 401) == needs_key, (method, path, status, operation.get("security"))
     assert document["paths"]["/readyz"]["get"]["security"] == [{}, {name: []}]  # a key only says why not ready

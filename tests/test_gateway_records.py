@@ -1,7 +1,8 @@
 """One record for every authenticated request, whatever fails, and the limits that keep a request's cost bounded.
 
-Against a real loopback server: clients that go away mid-stream, bodies that fail validation, keys a megabyte
-long, a token budget under 50 concurrent requests, conversations of 10,000 turns.
+Against a real loopback server where the server is the point: clients that go away mid-stream, keys and
+headers a megabyte long, a token budget under 50 concurrent requests, a megabyte message, a stream's end. Bodies
+that fail validation, turns over the limit and bounded bodies go to the same app in-process (`InProcessServer`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from tests.gateway_fixtures import SCRIPTED_PROJECT, LiveServer, make_runtime
+from tests.gateway_fixtures import SCRIPTED_PROJECT, InProcessServer, LiveServer, make_runtime
 
 from steward.gateway import auth
 from steward.gateway.assemble import Runtime
@@ -25,11 +27,15 @@ pytest_plugins = ["tests.store_fixtures"]
 HELLO = {"model": "demo", "messages": [{"role": "user", "content": "hi"}]}
 
 
-def _post(live: LiveServer, key: str | None, body: object = None, raw: bytes | None = None) -> httpx.Response:
+def _post(
+    server: InProcessServer | LiveServer, key: str | None, body: object = None, raw: bytes | None = None
+) -> Any:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    if raw is not None:
-        return httpx.post(f"{live.url}/v1/chat/completions", content=raw, headers=headers, timeout=30)
-    return httpx.post(f"{live.url}/v1/chat/completions", json=body, headers=headers, timeout=30)
+    payload: dict[str, Any] = {"content": raw} if raw is not None else {"json": body}
+    url = f"{server.url}/v1/chat/completions"
+    if isinstance(server, InProcessServer):
+        return server.http.post(url, headers=headers, **payload)
+    return httpx.post(url, headers=headers, timeout=30, **payload)
 
 
 def _wait_for(condition: object, seconds: float = 10.0) -> None:
@@ -79,9 +85,9 @@ def test_a_client_that_disconnects_mid_stream_leaves_a_record_and_is_charged(
 
 @pytest.mark.parametrize("options", ["yes", [1], 3, True])
 def test_stream_options_that_is_not_an_object_is_a_400_with_a_record(
-    live: LiveServer, runtime: Runtime, admin_key: str, options: object
+    server: InProcessServer, runtime: Runtime, admin_key: str, options: object
 ) -> None:
-    response = _post(live, admin_key, {**HELLO, "stream": True, "stream_options": options})
+    response = _post(server, admin_key, {**HELLO, "stream": True, "stream_options": options})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["param"] == "stream_options"
     record = runtime.store.get_record(response.headers["x-steward-record-id"])
@@ -132,17 +138,17 @@ def _nested_array_schema(depth: int) -> dict[str, object]:
     ids=lambda value: value[:48].decode(errors="replace") if isinstance(value, bytes) else str(value),
 )
 def test_every_authenticated_request_gets_a_record(
-    live: LiveServer, runtime: Runtime, admin_key: str, raw: bytes, status: int, says: str
+    server: InProcessServer, runtime: Runtime, admin_key: str, raw: bytes, status: int, says: str
 ) -> None:
-    response = _post(live, admin_key, raw=raw)
+    response = _post(server, admin_key, raw=raw)
     assert response.status_code == status and says in response.json()["error"]["message"], response.text
     record = runtime.store.get_record(response.headers["x-steward-record-id"])
     assert record.status == "failed" and record.key_id is not None and says in (record.error or "")
     assert runtime.store.count_records() == 1
 
 
-def test_an_unauthenticated_request_gets_no_record(live: LiveServer, runtime: Runtime) -> None:
-    response = _post(live, "sk-stw-wrong", raw=b"{not json")
+def test_an_unauthenticated_request_gets_no_record(server: InProcessServer, runtime: Runtime) -> None:
+    response = _post(server, "sk-stw-wrong", raw=b"{not json")
     assert response.status_code == 401 and "x-steward-record-id" not in response.headers
     assert runtime.store.count_records() == 0
 
@@ -243,10 +249,10 @@ def test_a_reservation_left_by_a_killed_server_stops_counting_when_its_lease_end
 
 
 def test_too_many_turns_is_a_400_before_any_scan_with_a_record(
-    live: LiveServer, runtime: Runtime, admin_key: str
+    server: InProcessServer, runtime: Runtime, admin_key: str
 ) -> None:
     turns = [{"role": "user", "content": "hi"} for _ in range(200)]  # 400 characters: within max_input_chars
-    response = _post(live, admin_key, {"model": "demo", "messages": turns})
+    response = _post(server, admin_key, {"model": "demo", "messages": turns})
     assert response.status_code == 400 and "at most 128" in response.json()["error"]["message"]
     record = runtime.store.get_record(response.headers["x-steward-record-id"])
     assert record.status == "failed" and record.decisions == []
@@ -285,14 +291,14 @@ def test_a_megabyte_message_is_refused_and_recorded_without_scanning_it(
     record = runtime.store.get_record(response.headers["x-steward-record-id"])
     assert record.status == "failed"
     (kept,) = record.input
-    assert "not kept" in kept["content"] and "jane@example.com" not in kept["content"]
-    assert len(kept["content"]) < 200
+    assert "not kept" in kept.content and "jane@example.com" not in kept.content
+    assert len(kept.content) < 200
     small = _post(
         live, secret, {"model": "demo", "messages": [{"role": "user", "content": "Mail jane@example.com"}]}
     )
     assert small.status_code == 200  # the process keeps serving, and scans what is within the limits
     record = runtime.store.get_record(small.headers["x-steward-record-id"])
-    assert "jane@example.com" not in record.input[0]["content"]
+    assert "jane@example.com" not in record.input[0].content
 
 
 def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, LiveServer]) -> None:
@@ -326,16 +332,16 @@ def test_an_embeddings_call_gets_a_record_and_is_charged_to_the_budget(live: Liv
     assert not any(r.input for r in records)  # counts only: the texts are neither kept nor scanned
 
 
-def test_other_routes_bound_their_bodies(live: LiveServer, runtime: Runtime, admin_key: str) -> None:
+def test_other_routes_bound_their_bodies(server: InProcessServer, runtime: Runtime, admin_key: str) -> None:
     headers = {"Authorization": f"Bearer {admin_key}"}
-    record_id = _post(live, admin_key, HELLO).headers["x-steward-record-id"]
+    record_id = _post(server, admin_key, HELLO).headers["x-steward-record-id"]
     long_comment = {"record_id": record_id, "score": 1, "comment": "x" * 5000}
-    response = httpx.post(f"{live.url}/v1/feedback", json=long_comment, headers=headers)
+    response = server.http.post(f"{server.url}/v1/feedback", json=long_comment, headers=headers)
     assert response.status_code == 400 and response.json()["error"]["param"] == "comment"
     huge = {"record_id": record_id, "score": 1, "comment": "x" * (3 * 1024 * 1024)}
-    assert httpx.post(f"{live.url}/v1/feedback", json=huge, headers=headers).status_code == 413
+    assert server.http.post(f"{server.url}/v1/feedback", json=huge, headers=headers).status_code == 413
     too_much = {"input": ["y" * 1000] * 600}
-    response = httpx.post(f"{live.url}/v1/embeddings", json=too_much, headers=headers)
+    response = server.http.post(f"{server.url}/v1/embeddings", json=too_much, headers=headers)
     assert response.status_code == 413 and "smaller batches" in response.json()["error"]["message"]
     assert runtime.store.get_record(record_id).feedback == []
 
@@ -358,13 +364,13 @@ def test_a_finished_stream_is_charged_once(live: LiveServer, runtime: Runtime) -
     assert stored > 0 and runtime.authenticator.used_tokens(key.id) == stored
 
 
-def test_embeddings_failing_before_the_model_get_records(live: LiveServer, runtime: Runtime) -> None:
+def test_embeddings_failing_before_the_model_get_records(server: InProcessServer, runtime: Runtime) -> None:
     auditor, _ = runtime.store.create_key(role="auditor", name="reader")
     developer, _ = runtime.store.create_key(role="developer", name="dev")
     cases = [(developer, {"input": 5}, 400), (developer, None, 400), (auditor, {"input": "hello"}, 403)]
     for secret, body, status in cases:
-        response = httpx.post(
-            f"{live.url}/v1/embeddings", json=body, headers={"Authorization": f"Bearer {secret}"}, timeout=30
+        response = server.http.post(
+            f"{server.url}/v1/embeddings", json=body, headers={"Authorization": f"Bearer {secret}"}
         )
         assert response.status_code == status, response.text
         record = runtime.store.get_record(response.headers["x-steward-record-id"])

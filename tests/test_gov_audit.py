@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from steward.cli import app as cli_app
 from steward.cli import context
-from steward.registry import audit, deployments
-from steward.registry.errors import AuditBroken
-from steward.registry.identity import Actor
+from steward.governance import audit, deployments
+from steward.governance.errors import AuditBroken
+from steward.governance.identity import Actor
 
 DROP_TRIGGERS = ("DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete")
 

@@ -7,9 +7,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from tests.gov_fixtures import PROJECT, load, stored_run
 
-from steward.registry import access, apply, approvers, audit, deployments
-from steward.registry.errors import RuleViolation
-from steward.registry.identity import Actor
+from steward.governance import access, apply, approvers, audit, deployments
+from steward.governance.errors import RuleViolation
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.types import Record
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from steward.cli import app as cli_app
 from steward.cli import context
-from steward.registry.errors import RuleViolation
+from steward.governance.errors import RuleViolation
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from tests.gov_fixtures import PROJECT, Gov, gov_fixture, stored_run  # noqa: F401
 
 from steward.errors import InvalidRequest
-from steward.registry import cards, compliance, datasets, deployments, pack, versions
-from steward.registry.compliance import tier_from_answers
-from steward.types import Record
+from steward.governance import cards, compliance, datasets, deployments, pack, versions
+from steward.governance.compliance import tier_from_answers
+from steward.types import Record, Turn
 
 NO = {q.id: False for q in compliance.questionnaire()}
 
@@ -42,7 +42,7 @@ def test_unanswered_or_unknown_questions_are_refused() -> None:
 
 
 def test_every_tier_has_controls_and_every_control_a_check() -> None:
-    from steward.registry.controls import CHECKS
+    from steward.governance.controls import CHECKS
 
     controls = compliance.catalogue()
     assert {c.check for c in controls} <= set(CHECKS)
@@ -118,7 +118,7 @@ def test_attestations_only_for_attestable_controls(gov: Gov) -> None:
 
 def test_model_card_comes_from_registry_evals_and_lineage(gov: Gov, tmp_path: Path) -> None:
     record = Record.start("claims")
-    record.team, record.input, record.output = "claims", [{"role": "user", "content": "hi"}], "hello"
+    record.team, record.input, record.output = "claims", [Turn("user", "hi")], "hello"
     gov.store.write_sync(record)
     built = datasets.build_from_records(
         gov.store, gov.project, "claims", "claims-sft", gov.alice, tmp_path / "d.jsonl"

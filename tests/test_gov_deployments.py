@@ -13,9 +13,9 @@ from tests.gov_fixtures import PROJECT, Gov, gov_fixture, load, stored_run  # no
 
 from steward.config import Settings
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
-from steward.registry import approvers, audit, deployments, lineage, routing, versions
-from steward.registry.errors import RuleViolation
-from steward.registry.identity import Actor
+from steward.governance import approvers, audit, deployments, lineage, routing, versions
+from steward.governance.errors import RuleViolation
+from steward.governance.identity import Actor
 from steward.store import governance as sql
 from steward.types import GenerationParams, Message
 
@@ -216,7 +216,7 @@ def test_only_declared_and_registered_versions_deploy(gov: Gov) -> None:
     changed = load(PROJECT.replace('replies: ["London"]', 'replies: ["Rome"]'), gov.home)
     with pytest.raises(RuleViolation, match="not registered yet"):
         deployments.deploy(gov.store, changed, "claims", "model-c@1", gov.alice)
-    from steward.registry.apply import apply_project
+    from steward.governance.apply import apply_project
 
     result = apply_project(gov.store, changed, gov.alice)
     # model-c serves apps of two teams, so each team's registry gets the new version
@@ -230,7 +230,7 @@ def test_only_declared_and_registered_versions_deploy(gov: Gov) -> None:
 
 
 def test_prohibited_apps_cannot_be_deployed(gov: Gov) -> None:
-    from steward.registry import compliance
+    from steward.governance import compliance
 
     answers = {q.id: q.id == "prohibited_practice" for q in compliance.questionnaire()}
     compliance.classify(gov.store, gov.project, "airport", answers, gov.alice)
@@ -292,7 +292,7 @@ def test_another_process_sees_a_rollback_once_its_cache_expires(gov: Gov, monkey
 
 
 def test_config_release_follows_a_changed_route_and_can_be_rolled_back(gov: Gov) -> None:
-    from steward.registry.apply import apply_project
+    from steward.governance.apply import apply_project
 
     deployments.deploy(gov.store, gov.project, "airport", "model-c", gov.alice, canary=10)
     deployments.rollback(gov.store, gov.project, "airport", gov.alice)

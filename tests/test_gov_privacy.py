@@ -10,11 +10,11 @@ from sqlalchemy import select, text
 from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 
 from steward.errors import InvalidRequest, StoreError
-from steward.registry import audit, datasets, privacy
+from steward.governance import audit, datasets, privacy
 from steward.store import crypto
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.schema import feedback, records
-from steward.types import Decision, Feedback, Finding, Record, now
+from steward.types import Decision, Feedback, Finding, Record, Turn, now
 
 DAY = 86_400.0
 
@@ -27,7 +27,7 @@ def _record(
     record.team = "claims" if app.startswith("claims") else "ops"
     record.subject = subject
     record.consent = consent
-    record.input = [{"role": "user", "content": f"I am {subject}, my mail is {subject}@example.com"}]
+    record.input = [Turn("user", f"I am {subject}, my mail is {subject}@example.com")]
     record.output = f"Hello {subject}"
     if email:
         finding = Finding("pii", "EMAIL_ADDRESS", 0.99, "input", 16, 40, f"{subject}@example.com")
@@ -72,7 +72,7 @@ def test_erase_can_anonymise_instead(gov: Gov) -> None:
     privacy.erase_subject(gov.store, "ann4711", gov.alice, mode="anonymise")
     kept = gov.store.get_record(record.id)
     assert kept.subject is None and kept.consent is False
-    assert kept.input == [{"role": "user", "content": privacy.ERASED}] and kept.output == privacy.ERASED
+    assert kept.input == [Turn("user", privacy.ERASED)] and kept.output == privacy.ERASED
     assert (
         kept.decisions[0].reasons == ["pii.email"] and kept.decisions[0].text is None
     )  # the governance facts stay

@@ -15,8 +15,8 @@ from tests.gov_fixtures import load
 from tests.model_fixtures import serve_http
 
 from steward.config import Settings
-from steward.registry import audit, compliance, providers
-from steward.registry.identity import Actor
+from steward.governance import audit, compliance, providers
+from steward.governance.identity import Actor
 from steward.store import Store
 
 ANSWERS = {

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from tests.gov_fixtures import PROJECT, Gov, gov_fixture, load  # noqa: F401
 
 from steward.errors import InvalidRequest, NotFound
-from steward.registry import apply, audit, datasets, lineage, versions
+from steward.governance import apply, audit, datasets, lineage, versions
 from steward.store import governance as sql
 from steward.store.schema import metadata
 

@@ -6,8 +6,8 @@ import pytest
 from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 
 from steward.errors import NotFound, PermissionDenied
-from steward.registry import audit, compliance, lineage, privacy, tenancy, versions
-from steward.registry.identity import Actor
+from steward.governance import audit, compliance, lineage, privacy, tenancy, versions
+from steward.governance.identity import Actor
 from steward.types import Record
 
 

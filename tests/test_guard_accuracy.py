@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tests.guard_fixtures import import_script, shared
 
-from steward.guardrails.evaluate import evaluate_binary, evaluate_pii, make_scanner
+from steward.evals.scanners import evaluate_binary, evaluate_pii, make_scanner
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 

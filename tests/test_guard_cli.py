@@ -124,7 +124,7 @@ class ColdFirstCallScanner:
 
 
 def test_eval_latency_is_per_item_after_one_untimed_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    from steward.guardrails import evaluate
+    from steward.evals import scanners as evaluate
 
     binary_rows = [{"text": "Ann here", "label": 1}, {"text": "nobody", "label": 0}, {"text": "Ann", "label": 1}]
     pii_rows = [
@@ -143,7 +143,7 @@ def test_eval_latency_is_per_item_after_one_untimed_warm_up(monkeypatch: pytest.
 
 def test_eval_rejects_a_bad_row_with_file_and_line(tmp_path: Path) -> None:
     from steward.errors import InvalidRequest
-    from steward.guardrails.evaluate import evaluate_file
+    from steward.evals.scanners import evaluate_file
 
     data = tmp_path / "bad.jsonl"
     data.write_text('{"text": "ok", "label": 0}\n{"text": "no label"}\n')

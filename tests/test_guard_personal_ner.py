@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from steward.evals.scanners import evaluate_pii
 from steward.guardrails.base import ScanContext
-from steward.guardrails.evaluate import evaluate_pii
 from steward.guardrails.personal_ner import PersonalNerRecognizer, personal_ner
 from steward.guardrails.pii import PiiScanner
 

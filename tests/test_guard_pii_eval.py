@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from steward.errors import InvalidRequest
+from steward.evals.pii_spans import PiiScore, Span
+from steward.evals.scanners import evaluate_file, evaluate_pii
 from steward.guardrails.base import ScanContext
-from steward.guardrails.evaluate import evaluate_file, evaluate_pii
-from steward.guardrails.pii_eval import PiiScore, Span
 from steward.types import Finding
 
 GOLD = [Span(0, 10, "PERSON"), Span(20, 40, "STREET_ADDRESS")]

@@ -72,7 +72,7 @@ def test_a_blocked_input_is_kept_redacted(client: Client, runtime: Runtime) -> N
     assert result.steward["status"] == "blocked"
     record, kept = _kept(runtime, result.record.id)
     assert NAME not in kept and "4111" not in kept
-    assert record.input[-1]["content"] == "I'm <PERSON_1>, charge my card <CREDIT_CARD_1> please."
+    assert record.input[-1].content == "I'm <PERSON_1>, charge my card <CREDIT_CARD_1> please."
 
 
 def test_a_blocked_secret_is_not_kept(client: Client, runtime: Runtime) -> None:
@@ -100,8 +100,8 @@ def test_every_turn_of_a_conversation_is_kept_redacted(client: Client, runtime: 
     assert result.steward["status"] == "served"
     record, kept = _kept(runtime, result.record.id)
     assert NAME not in kept and EMAIL not in kept
-    assert record.input[0]["content"] == "Hi, I'm <PERSON_1>, e-mail <EMAIL_ADDRESS_1>."
-    assert record.input[1]["content"] == "Hello <PERSON_1>! I will write to <EMAIL_ADDRESS_1>."  # same pseudonyms
+    assert record.input[0].content == "Hi, I'm <PERSON_1>, e-mail <EMAIL_ADDRESS_1>."
+    assert record.input[1].content == "Hello <PERSON_1>! I will write to <EMAIL_ADDRESS_1>."  # same pseudonyms
 
 
 def test_a_held_answer_is_kept_redacted(client: Client, runtime: Runtime) -> None:

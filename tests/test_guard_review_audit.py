@@ -11,9 +11,9 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from steward.errors import InvalidRequest
+from steward.governance import access, audit
+from steward.governance.identity import Actor
 from steward.guardrails.review import ReviewQueue
-from steward.registry import access, audit
-from steward.registry.identity import Actor
 from steward.store import Store
 from steward.store import guardrails as review_sql
 from steward.types import LOCAL_OPERATOR, Decision, Principal, Record

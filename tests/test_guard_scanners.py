@@ -280,7 +280,7 @@ def test_guard_eval_takes_a_local_checkpoint_for_the_classifier_scanners(toxic_b
     import json
 
     from steward.errors import InvalidRequest
-    from steward.guardrails.evaluate import evaluate_file
+    from steward.evals.scanners import evaluate_file
 
     data = tmp_path / "rows.jsonl"
     rows = [{"text": "You are an idiot.", "label": 1}, {"text": "Which gate is my flight?", "label": 0}]

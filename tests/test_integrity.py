@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 from steward.cli import app as cli_app
 from steward.cli import context
 from steward.cli.core import _admin_key, _snippets
-from steward.registry import access, audit, deployments, privacy
-from steward.registry.errors import AuditBroken, RuleViolation
-from steward.registry.identity import Actor
+from steward.governance import access, audit, deployments, privacy
+from steward.governance.errors import AuditBroken, RuleViolation
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.types import Record
 
@@ -200,7 +200,7 @@ def test_one_person_cannot_satisfy_the_two_person_rule_with_typed_names(gov: Gov
     stored_run(gov.store, gov.project, "claims-b", served=["model-b"])
     for name in ("bob", "carol"):
         with pytest.raises(Exception, match="approvers are API keys"):
-            from steward.registry import approvers
+            from steward.governance import approvers
 
             approvers.grant(gov.store, gov.alice, "claims", f"user:{name}")
         with pytest.raises(RuleViolation, match="own API key"):

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from steward.cli import context
 from steward.cli import keys as keys_cli
 from steward.errors import InvalidRequest, NotFound
-from steward.registry.identity import Actor
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store.schema import api_keys
 

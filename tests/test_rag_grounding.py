@@ -10,7 +10,7 @@ import yaml
 from steward.config import load_project_text
 from steward.config.rag import CollectionSpec, Grounding
 from steward.errors import ConfigError
-from steward.rag.embedding import load_embedder
+from steward.models.embeddings import get_rag_embedder
 from steward.rag.grounding import GroundingChecker
 from steward.types import Source
 
@@ -34,7 +34,7 @@ BAGGAGE = Source(
 
 @pytest.fixture(scope="module")
 def checker() -> GroundingChecker:
-    return GroundingChecker(load_embedder())
+    return GroundingChecker(get_rag_embedder())
 
 
 def test_a_faithful_cited_answer_is_supported(checker: GroundingChecker) -> None:

@@ -114,7 +114,7 @@ def test_the_airport_demo_on_the_real_local_model(tmp_path: Path) -> None:
     indirect=True,
 )
 def test_eval_counts_a_served_refusal_as_a_decline(scripted: Client) -> None:
-    from steward.rag.evaluation import pipeline_answerer
+    from steward.evals.retrieval import pipeline_answerer
 
     answer = pipeline_answerer(scripted, "airport-assistant")("Which gate does flight EX731 leave from?")
     assert answer.declined and answer.grounded is True  # served as the model said it, and counted as declining

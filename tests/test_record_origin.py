@@ -27,18 +27,18 @@ from steward.evals.redteam import scan
 from steward.evals.registry import available
 from steward.gateway.assemble import Runtime
 from steward.gateway.requests import parse_chat_body
-from steward.registry import datasets
+from steward.governance import datasets
 from steward.store import Store
 from steward.store.migrate import alembic_config
 from steward.store.schema import records
-from steward.types import Record
+from steward.types import Record, Turn
 
 
 def _record(app: str, origin: str) -> Record:
     record = Record.start(app)
     record.team = "claims"
     record.origin = origin  # type: ignore[assignment]
-    record.input = [{"role": "user", "content": f"a {origin} question"}]
+    record.input = [Turn("user", f"a {origin} question")]
     record.output = "an answer"
     return record
 

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
+from sqlalchemy import select
 from tests.store_fixtures import full_record
 
 from steward.errors import StoreError
+from steward.store import Store
 from steward.store.codec import record_from_json, record_to_dict, record_to_json
-from steward.types import Decision, Feedback, Finding, Latency, ModelRef, Record, Source, Usage
+from steward.store.schema import records
+from steward.types import (
+    Attempt,
+    Decision,
+    Feedback,
+    Finding,
+    Latency,
+    ModelRef,
+    Parameters,
+    Record,
+    Source,
+    Turn,
+    Usage,
+)
+
+pytest_plugins = ["tests.store_fixtures"]
 
 
 def test_full_record_round_trips_with_nested_types() -> None:
@@ -60,3 +79,41 @@ def test_corrupt_body_raises_store_error() -> None:
         record_from_json(b"{not json")
     with pytest.raises(StoreError, match="corrupt"):
         record_from_json(b'{"id": "rec_1"}')  # created_at and app are required
+
+
+# The body the record type wrote before its messages, parameters and attempts were typed (commit d22498d, when
+# they were dicts), for the record `_golden()` builds. Typing them changed nothing that is stored.
+BODY_BEFORE = (Path(__file__).parent / "data" / "record_body.json").read_text(encoding="utf-8").strip()
+
+
+def _golden() -> Record:
+    record = full_record(id="rec_golden", created_at=1_700_000_000.25, finished_at=1_700_000_000.3785)
+    record.params = Parameters(
+        temperature=0.2, top_p=None, seed=42, max_tokens=64, stop=["\n\n"], json_schema=False
+    )
+    record.attempts = [Attempt("qwen", "upstream answered 503", 12.346), Attempt("smollm2", None, 80.5)]
+    return record
+
+
+def test_typed_messages_parameters_and_attempts_store_the_same_json_as_before() -> None:
+    record = _golden()
+    assert record_to_json(record).decode() == BODY_BEFORE
+    back = record_from_json(BODY_BEFORE)
+    assert back == record and isinstance(back.input[0], Turn) and isinstance(back.attempts[0], Attempt)
+    assert back.input[1].content == "Gate for BA117?" and back.attempts[1].error is None
+    assert record_to_json(back).decode() == BODY_BEFORE  # and back again, to the byte
+
+
+def test_a_record_round_trips_through_the_store_byte_for_byte(store: Store) -> None:
+    store.write_sync(_golden())
+    back = store.get_record("rec_golden")
+    assert back == _golden()
+    assert record_to_json(back).decode() == BODY_BEFORE
+    with store.engine.connect() as connection:  # the column itself, as another reader of the database sees it
+        stored = connection.execute(select(records.c.body).where(records.c.id == "rec_golden")).scalar_one()
+    assert stored == BODY_BEFORE
+
+
+def test_a_record_refused_before_its_parameters_stores_empty_ones() -> None:
+    record = Record.start("a")
+    assert record_to_dict(record)["params"] == {} and record_from_json(record_to_json(record)).params == {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 
-from steward.registry import audit, lineage, versions
+from steward.governance import audit, lineage, versions
 
 
 class Abort(Exception):

@@ -15,8 +15,8 @@ import pytest
 from steward.config.rag import Grounding
 from steward.evals.metric import Row
 from steward.evals.rag import Faithfulness
+from steward.models.embeddings import get_rag_embedder
 from steward.rag import support as support_module
-from steward.rag.embedding import load_embedder
 from steward.rag.grounding import GroundingChecker
 from steward.rag.support import SupportChecker, default_threshold, find_model, local_judge
 from steward.types import Source
@@ -60,7 +60,7 @@ def _answer_score(checker: SupportChecker, knowledge: str, question: str, answer
 
 @pytest.fixture(scope="module")
 def cheap() -> SupportChecker:
-    return SupportChecker(load_embedder())
+    return SupportChecker(get_rag_embedder())
 
 
 @pytest.mark.parametrize("case", CASES, ids=["relation", "number", "negation", "addition"])
@@ -74,7 +74,7 @@ def test_cheap_features_rank_the_right_answer_above_the_hallucinated_one(
 
 def test_a_missing_judge_degrades_to_cheap_features_and_says_so(tmp_path: Path) -> None:
     assert local_judge("no-such-model", tmp_path) is None
-    checker = GroundingChecker(load_embedder(), tmp_path)
+    checker = GroundingChecker(get_rag_embedder(), tmp_path)
     source = Source("d", "d#0", 1.0, CASES[0][0], index=1)
     policy = Grounding(judge="local", judge_model="no-such-model")
     verdict = checker.check("Pablo Ruiz is a surgeon in Seville [1].", [source], policy)
@@ -99,7 +99,7 @@ def test_grounding_and_faithfulness_call_the_same_function_at_the_same_threshold
     monkeypatch.setattr(support_module.SupportChecker, "score_claims", spy)
     knowledge, question, _right, wrong = CASES[1]
     source = Source("d", "d#0", 1.0, knowledge, index=1)
-    served = GroundingChecker(load_embedder()).check(wrong, [source], Grounding(), question=question)
+    served = GroundingChecker(get_rag_embedder()).check(wrong, [source], Grounding(), question=question)
     assert calls and calls[-1] == wrong
     calls.clear()
     [evaluated] = Faithfulness().compute([Row(prediction=wrong, context=(knowledge,), question=question)])
@@ -141,7 +141,7 @@ def judged() -> SupportChecker:
         pytest.skip("the local judge needs .steward/models/qwen2.5-coder-0.5b*.gguf (`steward models fetch`)")
     judge = local_judge(str(path), n_threads=1)
     assert judge is not None
-    return SupportChecker(load_embedder(), judge)
+    return SupportChecker(get_rag_embedder(), judge)
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ from steward.client import Client
 from steward.errors import PermissionDenied, StewardError
 from steward.gateway.assemble import Runtime
 from steward.gateway.http import create_app
-from steward.registry.identity import Actor
+from steward.governance.identity import Actor
 from steward.types import Feedback
 
 PROJECT = """
@@ -134,7 +134,7 @@ def _item_of(runtime: Runtime, record_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ctx]:
-    from steward.registry import apply
+    from steward.governance import apply
 
     home = tmp_path_factory.mktemp("tenancy-attack")
     (home / "steward.yaml").write_text(PROJECT)
@@ -367,7 +367,7 @@ def test_the_victims_data_is_untouched(ctx: Ctx) -> None:
 
 
 def test_re_sealing_every_teams_records_is_refused_to_any_key(ctx: Ctx) -> None:
-    from steward.registry import privacy
+    from steward.governance import privacy
 
     admin = ctx.runtime.store.find_key(ctx.teams["alpha"].keys["admin"])
     with pytest.raises(PermissionDenied, match="local operator"):

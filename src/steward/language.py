@@ -1,7 +1,11 @@
-"""Language rules that guardrails, retrieval and the gateway share: where a sentence ends, what is small talk.
+"""Language rules that guardrails, retrieval, evaluation and the gateway share: where a sentence ends, which
+words are stop words, what is small talk.
 
 Sentence ends: the output guard cuts a streamed answer into windows to scan, and the grounded release checks
-those windows; with two rules the release held each sentence until the next one was complete. Small talk (a
+those windows; with two rules the release held each sentence until the next one was complete. The other cuts
+live here too, each for its own reason (below): prose sentences for the metrics and the support scorer,
+an answer's sentences as the grounding check scores them, a chunk's units. So do the stop words: one list of
+function words, with what a search and a grounding claim each add to it. Small talk (a
 turn made only of greetings, thanks, farewells, "how are you"): the injection detector leaves it to its
 heuristics (below: why its classifier misread greetings), and a grounded app answers it without retrieval and
 without the grounding check: a greeting asks nothing the documents could answer, and retrieving for it finds
@@ -41,6 +45,143 @@ def cut_window(buffer: str, *, at_end: bool = False) -> int:
         space = buffer.rfind(" ", 0, MAX_WINDOW)
         return space + 1 if space > 0 else MAX_WINDOW
     return 0
+
+
+# Sentences of prose, for the metrics, the support scorer and test-set generation. It deliberately avoids nltk's
+# punkt model (which must be downloaded): a cut after `.`, `!`, `?` (and their closing quotes or brackets) when
+# the next word starts with a capital letter, a digit or a quote, never after common abbreviations or single
+# initials, and always at the end of a logical line (hard wraps undone).
+# Abbreviations after which a full stop does not end a sentence (lower-case, without the dot).
+_PROSE_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "approx",
+        "no",
+        "fig",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "est",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "u.s",
+        "a.m",
+        "p.m",
+    ]
+)
+_PROSE_SENTENCE_END = re.compile(r"""([.!?]+["')\]]*)\s+(?=["'(\[]?[A-Z0-9])""")
+_LINE_START = re.compile(r"^(?:[-*•#|>]|\d{1,3}[.)]\s|[A-Z][\w ]{0,30}:\s)")
+_LINE_END = re.compile(r"[.!?:;\"')\]]\s*$")
+_LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]$")
+
+
+def _ends_with_abbreviation(piece: str) -> bool:
+    """Whether the full stop ending `piece` belongs to an abbreviation, an initial or a list number."""
+    if _LIST_NUMBER.match(piece):
+        return True
+    last = piece.rstrip(".!?\"')]").rsplit(maxsplit=1)[-1:] or [""]
+    word = last[0].lower()
+    return word in _PROSE_ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Lines with hard wraps undone: a line continues the previous one unless that ended a sentence, a blank
+    line separates them, or it starts a list item, a heading or a table row."""
+    lines: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        for line in paragraph.splitlines():
+            stripped = line.strip()
+            if (
+                lines
+                and lines[-1]
+                and stripped
+                and not _LINE_START.match(stripped)
+                and not _LINE_END.search(lines[-1])
+            ):
+                lines[-1] = f"{lines[-1]} {stripped}"
+            else:
+                lines.append(stripped)
+        lines.append("")  # a paragraph break always ends the line
+    return lines
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`: cut at line and paragraph ends and after sentence-ending punctuation (offline)."""
+    sentences: list[str] = []
+    for line in _logical_lines(text):
+        start = 0
+        for match in _PROSE_SENTENCE_END.finditer(line):
+            piece = line[start : match.end(1)]
+            if _ends_with_abbreviation(piece):
+                continue
+            sentences.append(piece.strip())
+            start = match.end()
+        sentences.append(line[start:].strip())
+    return [s for s in sentences if s]
+
+
+# The grounding check's cut of an answer into the sentences it scores: after `.!?` and whitespace, and at line
+# breaks. Kept as it is (no abbreviation rule, no hard-wrap joining) because it decides the verdicts served;
+# cutting answers with `split_sentences` instead would change them and wants its own measured change.
+ANSWER_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def split_answer_sentences(text: str) -> list[str]:
+    """An answer's sentences as the grounding check scores them."""
+    return [s.strip() for s in ANSWER_SENTENCE_END.split(text) if s and s.strip()]
+
+
+# A chunk's units when a block is longer than a chunk: also cut after `;` and `:` (a long list of clauses is
+# better split there than mid-clause), and at line breaks.
+CHUNK_UNIT_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)|\n+")
+
+
+# Stop words, one list: the function words that neither a keyword search nor a grounding claim looks at. The
+# search drops them from a question's terms (`steward.rag.query`); the grounding check needs two content words
+# beyond them (and beyond pronouns, negation and courtesy, which state nothing a source could support) before a
+# sentence counts as a claim (`steward.rag.grounding`). The metrics' content words use scikit-learn's English
+# list (`steward.evals.text.content_stems`), the reference the support scorer was calibrated with.
+FUNCTION_WORDS = frozenset(
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have",
+        "how", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "please", "that", "the",
+        "their", "there", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will",
+        "with", "you", "your",
+    }
+)  # fmt: skip
+SEARCH_STOP_WORDS = FUNCTION_WORDS | {"tell"}
+CLAIM_STOP_WORDS = FUNCTION_WORDS | frozenset(
+    {
+        "also", "been", "could", "did", "had", "he", "her", "his", "if", "into", "no", "not", "she", "so",
+        "than", "thank", "thanks", "them", "then", "these", "they", "those", "were", "while", "whom", "would",
+        "yes",
+    }
+)  # fmt: skip
 
 
 # Why "Hello! How are you?" scored 0.86: the n-gram model's benign training side has no small talk (WildGuard's

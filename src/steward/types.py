@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 Role = Literal["system", "user", "assistant", "tool"]
 Stage = Literal["input", "retrieved", "output"]
@@ -141,6 +141,36 @@ class Source:
     index: int = 0  # the [n] citation number in the prompt
 
 
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One message of a request as its record keeps it: the role and the content (redacted or erased as the
+    app's policy says). Not `Message`: a record stores exactly these two keys."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One model tried for a request, in the order tried: `error` is None for the one that served."""
+
+    model: str
+    error: str | None
+    ms: float
+
+
+class Parameters(TypedDict, total=False):
+    """The sampling parameters a request ran with, as its record keeps them. A typed dict, not a dataclass:
+    a request refused before its parameters were worked out stores `{}`, and stored bodies keep that shape."""
+
+    temperature: float | None
+    top_p: float | None
+    seed: int | None
+    max_tokens: int | None
+    stop: list[str]
+    json_schema: bool  # whether a JSON schema constrained the answer (the schema is the app's or the request's)
+
+
 @dataclass(slots=True)
 class Latency:
     """Where a request's time went, in milliseconds."""
@@ -199,8 +229,8 @@ class Record:
     subject: str | None = None
     model: ModelRef | None = None
     prompt_version: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    input: list[dict[str, Any]] = field(default_factory=list)
+    params: Parameters = field(default_factory=lambda: Parameters())
+    input: list[Turn] = field(default_factory=list)  # the request's messages
     output: str | None = None
     finish_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
@@ -212,7 +242,7 @@ class Record:
     sources: list[Source] = field(default_factory=list)
     explanation: dict[str, Any] | None = None
     feedback: list[Feedback] = field(default_factory=list)
-    attempts: list[dict[str, Any]] = field(default_factory=list)  # models tried: {model, error, ms}
+    attempts: list[Attempt] = field(default_factory=list)  # models tried, in order
     consent: bool = True  # may this record ever enter a training dataset
     finished_at: float | None = None
     origin: Origin = "traffic"  # evals, red-team scans and tests are marked so that no dataset takes them

@@ -52,8 +52,8 @@ def _admin_key(store: Store, home: Path) -> str | None:
 
     The secret is returned, and so printed, only when it is created: a log of every start must not hold it.
     """
-    from steward.registry import access
-    from steward.registry.identity import Actor
+    from steward.governance import access
+    from steward.governance.identity import Actor
 
     path = home / "admin.key"
     if path.exists() or store.count_keys() > 0:

@@ -187,7 +187,7 @@ def _print_run(run: Any) -> None:
 
 def _print_per_label(scores: list[dict[str, Any]]) -> None:
     """A table per score that carries figures per label (a detector, a classification)."""
-    from steward.guardrails.figures import FIGURES
+    from steward.evals.figures import FIGURES
 
     for score in scores:
         per_label = (score.get("detail") or {}).get("per_label")

@@ -14,7 +14,7 @@ from rich.table import Table
 from steward.cli import context
 from steward.cli.gov_common import AsOption, JsonOption, KeyOption, TeamOption, actor, print_json, when
 from steward.errors import InvalidRequest
-from steward.registry import audit
+from steward.governance import audit
 
 app = typer.Typer(no_args_is_help=True, help="The append-only, hash-chained audit log of governance actions.")
 

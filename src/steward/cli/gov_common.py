@@ -17,7 +17,7 @@ import typer
 
 from steward.cli import context
 from steward.errors import AuthenticationError, InvalidRequest
-from steward.registry.identity import Actor
+from steward.governance.identity import Actor
 
 AsOption = Annotated[
     str | None,

@@ -17,7 +17,7 @@ from rich.table import Table
 from steward.cli import context
 from steward.cli.gov_common import AsOption, JsonOption, KeyOption, actor, print_json
 from steward.errors import InvalidRequest
-from steward.registry import compliance, pack
+from steward.governance import compliance, pack
 
 app = typer.Typer(no_args_is_help=True, help="EU AI Act risk tiers, required controls and evidence packs.")
 

@@ -20,8 +20,8 @@ from rich.table import Table
 
 from steward.cli import context
 from steward.cli.gov_common import AsOption, JsonOption, KeyOption, TeamOption, actor, print_json, when
-from steward.registry import approvers as approver_registry
-from steward.registry import deployments
+from steward.governance import approvers as approver_registry
+from steward.governance import deployments
 
 commands = typer.Typer()
 approvers = typer.Typer(no_args_is_help=True, help="Who may approve releases of high-risk apps (per team).")

@@ -16,7 +16,7 @@ import typer
 from steward.cli import context
 from steward.cli.gov_common import AsOption, JsonOption, KeyOption, actor, print_json
 from steward.errors import InvalidRequest
-from steward.registry import privacy
+from steward.governance import privacy
 from steward.store.crypto import generate_key
 
 app = typer.Typer(no_args_is_help=True, help="Retention, erasure and encryption at rest of personal data.")

@@ -16,7 +16,7 @@ from rich.table import Table
 from steward.cli import context
 from steward.cli.gov_common import AsOption, JsonOption, KeyOption, actor, print_json, when
 from steward.errors import InvalidRequest
-from steward.registry import providers
+from steward.governance import providers
 
 app = typer.Typer(no_args_is_help=True, help="Detect silent changes of remote models with canary prompts.")
 

@@ -19,8 +19,8 @@ from rich.tree import Tree
 from steward.cli import context
 from steward.cli.gov_common import AsOption, JsonOption, KeyOption, TeamOption, actor, print_json, when
 from steward.errors import InvalidRequest
-from steward.registry import apply as registry_apply
-from steward.registry import cards, datasets, lineage, versions
+from steward.governance import apply as registry_apply
+from steward.governance import cards, datasets, lineage, versions
 
 app = typer.Typer(no_args_is_help=True, help="The registry: immutable versions, stages, lineage, cards.")
 

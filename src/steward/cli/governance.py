@@ -2,7 +2,7 @@
 `deployments`, `registry`, `audit`, `compliance`, `privacy`, `providers`.
 
 Each group lives in its own `gov_*` module; this one only collects them into the Typer `app` that
-`steward.cli.area` mounts. Every command delegates to `steward.registry`.
+`steward.cli.area` mounts. Every command delegates to `steward.governance`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`steward guard`: try an app's policy on a text, evaluate a scanner on labelled data, list scanners.
 
-Commands only parse options and call `steward.guardrails`; figures come from `steward.guardrails.evaluate`.
+Commands only parse options and call `steward.guardrails`; figures come from `steward.evals.scanners`.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def evaluate(
 
     Example: `steward guard eval injection --data prompts.jsonl --json`
     """
-    from steward.guardrails.evaluate import evaluate_file
+    from steward.evals.scanners import evaluate_file
 
     wanted = [e.strip().upper() for e in entities.split(",") if e.strip()] if entities else None
     result = evaluate_file(

@@ -20,7 +20,7 @@ from rich.table import Column, Table
 
 from steward.cli import context
 from steward.cli.gov_common import KeyOption, actor
-from steward.registry import access
+from steward.governance import access
 from steward.store.keys import ROLES, KeyInfo
 
 app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys (stored hashed; shown once).")
@@ -60,7 +60,7 @@ def create(
 
     Example: `steward keys create --role app --apps airport-assistant --name kiosk --rpm 60`
     """
-    from steward.registry.tenancy import check_key_apps
+    from steward.governance.tenancy import check_key_apps
 
     check_key_apps(context.project(), team.strip(), role.value, _split(apps))
     secret, info = access.create_key(

@@ -218,7 +218,7 @@ def eval_command(
 
     Example: `steward rag ingest qa data.json --squad && steward rag eval qa --data data.json --app qa-bot`
     """
-    from steward.rag.evaluation import evaluate, load_questions, pipeline_answerer, search_as
+    from steward.evals.retrieval import evaluate, load_questions, pipeline_answerer, search_as
 
     retriever = _retriever()
     questions = load_questions(data)[:limit]

@@ -1,6 +1,6 @@
 """`steward records`: list, show and export the governed records (one per request).
 
-Commands only parse options and read through `steward.registry.tenancy`: as the local operator (every team),
+Commands only parse options and read through `steward.governance.tenancy`: as the local operator (every team),
 or with `--key` as that key (its team only; another team's record reads exactly as a missing one). Rendering
 is plain Rich. Export writes JSON Lines, one
 `record_to_json` object per line, to stdout or to a file that appears only once complete (written beside it,
@@ -23,7 +23,7 @@ import typer
 from rich.table import Column, Table
 
 from steward.cli import context
-from steward.registry import tenancy
+from steward.governance import tenancy
 from steward.store.codec import record_to_dict, record_to_json
 from steward.types import Record, Status
 
@@ -159,7 +159,7 @@ def show(
     console.print(facts)
     console.rule("input")
     for message in record.input:
-        console.print(f"[bold]{message.get('role', '?')}[/]: {message.get('content', '')}", highlight=False)
+        console.print(f"[bold]{message.role}[/]: {message.content}", highlight=False)
     console.rule("output")
     console.print(record.output or "-", highlight=False)
     _show_slots(record)

@@ -56,7 +56,7 @@ def list_items(
     """
     principal = _principal(key)
     if app_name is not None:
-        from steward.registry.tenancy import require_app
+        from steward.governance.tenancy import require_app
 
         require_app(context.project(), principal, app_name)
     items = _queue().list(principal, status=None if status == "all" else status, app=app_name, limit=limit)

@@ -6,7 +6,7 @@ reads them) and compares what it found with `label`. A label is binary ("1"/"0",
 or names the labels the text has, comma-separated ("hate", "hate,offensive"; "none" or "" for none); named
 labels are compared with the kinds of the findings that reach the threshold (toxicity: hate, offensive). The
 figures, `<scanner>_precision|recall|f1|fpr`, and per label in the detail of `<scanner>_f1`, come from
-`steward.guardrails.figures`, the functions `steward guard eval` reports with.
+`steward.evals.figures`, the functions `steward guard eval` reports with.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Detector(Metric):
         return tuple(f"{self.scanner}_{figure}" for figure in ("precision", "recall", "f1", "fpr"))
 
     def _scanner(self) -> tuple[Any, float]:
-        from steward.guardrails.evaluate import make_scanner
+        from steward.evals.scanners import make_scanner
 
         if self._built is None:
             self._built = make_scanner(self.scanner)
@@ -57,9 +57,9 @@ class Detector(Metric):
         return scanner, default if self.threshold is None else self.threshold
 
     def compute(self, rows: Sequence[Row]) -> list[Score]:
+        from steward.evals.figures import binary_figures, label_figures
+        from steward.evals.scanners import scan_normalised
         from steward.guardrails.base import ScanContext
-        from steward.guardrails.evaluate import scan_normalised
-        from steward.guardrails.figures import binary_figures, label_figures
 
         scanner, cut = self._scanner()
         context = ScanContext(stage="output")

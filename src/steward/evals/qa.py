@@ -5,7 +5,7 @@ punctuation, no articles, single spaces) and a prediction gets the best value ov
 Classification compares a predicted label with the gold label (`label`, else the first reference) after
 trimming and (by default) lower-casing, and uses scikit-learn for the averaged precision, recall and F1; the
 figures per label (precision, recall, F1, false-alarm rate, support; in the detail of `classification_f1`) come
-from `steward.guardrails.figures`, as `steward guard eval`'s do.
+from `steward.evals.figures`, as `steward guard eval`'s do.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class Classification(Metric):
     def compute(self, rows: Sequence[Row]) -> list[Score]:
         from sklearn.metrics import precision_recall_fscore_support
 
-        from steward.guardrails.figures import label_figures
+        from steward.evals.figures import label_figures
 
         predicted = [self._clean(r.prediction) for r in rows]
         gold = [self._clean(r.label if r.label is not None else r.references[0]) for r in rows]

@@ -146,7 +146,7 @@ class AnswerRelevance(_RagMetric):
                 self._unparsed += rating is None
                 per_row.append(rating)
             return [Score.from_rows(self.name, per_row, detail=self._detail())]
-        from steward.evals.embed import embed_unique
+        from steward.models.embeddings import embed_unique
 
         vectors = embed_unique([t for r in rows for t in (r.question or "", r.prediction)])
         for row in rows:

@@ -140,7 +140,7 @@ class Detectors:
 
 def judge_pairs(probes: Sequence[Probe], answers: Sequence[Answer], threshold: float) -> dict[str, Verdict]:
     """Counterfactual pairs: same refusal decision and similar answers once the swapped terms are masked."""
-    from steward.evals.embed import embed_unique
+    from steward.models.embeddings import embed_unique
 
     members: dict[str, list[tuple[Probe, Answer]]] = {}
     for probe, answer in zip(probes, answers, strict=True):

@@ -10,7 +10,7 @@ identical and the wrapper faster than calling the library row by row (`bench/eva
 
 ROUGE-Lsum needs sentences. rouge-score splits on newlines, or with nltk's punkt model, which must be
 downloaded; we split offline instead (`sentence_split="auto"`: a text that already has newlines keeps them as
-its sentence boundaries, otherwise `steward.evals.text.split_sentences` cuts it) and hand the library
+its sentence boundaries, otherwise `steward.language.split_sentences` cuts it) and hand the library
 newline-joined sentences, so Lsum works with no download.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from steward.evals.metric import Metric, Row, Score
-from steward.evals.text import split_sentences
+from steward.language import split_sentences
 
 _ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from steward.evals.embed import embed_unique
 from steward.evals.metric import Metric, Row, Score
+from steward.models.embeddings import embed_unique
 
 
 @dataclass

@@ -30,7 +30,8 @@ import numpy as np
 from steward.errors import InvalidRequest, NotFound
 from steward.evals.judge import Judge, make_judge
 from steward.evals.support import SupportScorer
-from steward.evals.text import split_sentences, words
+from steward.evals.text import words
+from steward.language import split_sentences
 
 if TYPE_CHECKING:
     from steward.store import Store

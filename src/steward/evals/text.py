@@ -1,10 +1,8 @@
 """Text helpers the metrics share: SQuAD normalisation, offline sentence splitting, claim splitting, content words.
 
-Everything here is deterministic and offline. Sentence splitting deliberately avoids nltk's punkt model (which
-must be downloaded): a regex that cuts after `.`, `!`, `?` (and their closing quotes or brackets) when the next
-word starts with a capital letter, a digit or a quote, never after common abbreviations or single initials, and
-always at newlines. It is what ROUGE-Lsum uses when a summary does not already put one sentence per line, and
-what the RAG metrics use to cut answers into claims and contexts into evidence sentences.
+Everything here is deterministic and offline. Sentences come from `steward.language.split_sentences` (the one
+home of where a sentence ends): ROUGE-Lsum uses it when a summary does not already put one sentence per line,
+and the RAG metrics use it (through `split_claims`) to cut answers into claims and contexts into evidence.
 """
 
 from __future__ import annotations
@@ -17,56 +15,11 @@ from functools import lru_cache
 from nltk.stem.porter import PorterStemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from steward.language import split_sentences
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCTUATION = set(string.punctuation)
 
-# Abbreviations after which a full stop does not end a sentence (lower-case, without the dot).
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "vs",
-        "etc",
-        "e.g",
-        "i.e",
-        "approx",
-        "no",
-        "fig",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "dept",
-        "est",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mt",
-        "ft",
-        "u.s",
-        "a.m",
-        "p.m",
-    ]
-)
-_SENTENCE_END = re.compile(r"""([.!?]+["')\]]*)\s+(?=["'(\[]?[A-Z0-9])""")
-_LINE_START = re.compile(r"^(?:[-*•#|>]|\d{1,3}[.)]\s|[A-Z][\w ]{0,30}:\s)")
-_LINE_END = re.compile(r"[.!?:;\"')\]]\s*$")
-_LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]$")
 _CLAUSE_CUT = re.compile(r";\s+|\s+[-–—]\s+|:\s+(?=\S+\s+\S+\s+\S+)")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
@@ -78,51 +31,6 @@ def normalize_answer(text: str) -> str:
     text = "".join(ch for ch in text if ch not in _PUNCTUATION)
     text = _ARTICLES.sub(" ", text)
     return " ".join(text.split())
-
-
-def _ends_with_abbreviation(piece: str) -> bool:
-    """Whether the full stop ending `piece` belongs to an abbreviation, an initial or a list number."""
-    if _LIST_NUMBER.match(piece):
-        return True
-    last = piece.rstrip(".!?\"')]").rsplit(maxsplit=1)[-1:] or [""]
-    word = last[0].lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
-
-
-def _logical_lines(text: str) -> list[str]:
-    """Lines with hard wraps undone: a line continues the previous one unless that ended a sentence, a blank
-    line separates them, or it starts a list item, a heading or a table row."""
-    lines: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        for line in paragraph.splitlines():
-            stripped = line.strip()
-            if (
-                lines
-                and lines[-1]
-                and stripped
-                and not _LINE_START.match(stripped)
-                and not _LINE_END.search(lines[-1])
-            ):
-                lines[-1] = f"{lines[-1]} {stripped}"
-            else:
-                lines.append(stripped)
-        lines.append("")  # a paragraph break always ends the line
-    return lines
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of `text`: cut at line and paragraph ends and after sentence-ending punctuation (offline)."""
-    sentences: list[str] = []
-    for line in _logical_lines(text):
-        start = 0
-        for match in _SENTENCE_END.finditer(line):
-            piece = line[start : match.end(1)]
-            if _ends_with_abbreviation(piece):
-                continue
-            sentences.append(piece.strip())
-            start = match.end()
-        sentences.append(line[start:].strip())
-    return [s for s in sentences if s]
 
 
 def split_claims(text: str, min_words: int = 3) -> list[str]:

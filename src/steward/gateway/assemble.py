@@ -88,7 +88,7 @@ def reservation_lease_s(project: Project, floor_s: float = LEASE_S, margin_s: fl
 
 def open_runtime(project: Project | Path | str | None = None, settings: Settings | None = None) -> Runtime:
     """Load the project (or the embedded defaults) and wire the governed pipeline."""
-    from steward.registry.routing import GovernedPool
+    from steward.governance.routing import GovernedPool
     from steward.store import Store
 
     if not isinstance(project, Project):

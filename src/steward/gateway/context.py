@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from steward.gateway import outcomes
 from steward.gateway.collaborators import SchemaCheck
 from steward.gateway.requests import ChatRequest
-from steward.types import Decision, GenerationParams, Message, Principal, Record, Source, Status
+from steward.types import Attempt, Decision, GenerationParams, Message, Principal, Record, Source, Status
 
 
 def ms_since(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
 
 
-def attempt_entry(attempt: Any) -> dict[str, Any]:
-    """A model tried, as the record keeps it."""
-    return {"model": attempt.model, "error": attempt.error, "ms": round(attempt.ms, 3)}
+def attempt_entry(attempt: Attempt) -> Attempt:
+    """A model tried, as the record keeps it (milliseconds to three places)."""
+    return Attempt(attempt.model, attempt.error, round(attempt.ms, 3))
 
 
 def last_user_index(messages: list[Message]) -> int:

@@ -25,7 +25,7 @@ from steward.errors import (
     StewardError,
     StoreError,
 )
-from steward.registry.errors import RuleViolation
+from steward.governance.errors import RuleViolation
 
 # (HTTP status, OpenAI error type) per exception class; the first class along the MRO that is listed wins.
 STATUSES: dict[type[StewardError], tuple[int, str]] = {

@@ -19,7 +19,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from steward.types import GenerationParams, Message, Record, Usage
+from steward.types import Attempt, GenerationParams, Message, Record, Turn, Usage
 
 log = logging.getLogger("steward.requests")
 
@@ -33,7 +33,7 @@ class StreamState:
     pieces: list[str] = field(default_factory=list)
     usage: Usage | None = None
     model: Any = None  # the backend serving the stream, once one answered
-    attempts: list[dict[str, Any]] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
 
 
 def estimate_tokens(messages: list[Message], max_tokens: int | None) -> int:
@@ -45,15 +45,15 @@ def estimate_tokens(messages: list[Message], max_tokens: int | None) -> int:
 def over_limits(record: Record, max_chars: int, max_turns: int) -> bool:
     """Whether the record's input is beyond what may be scanned for it."""
     turns = record.input
-    chars = sum(len(m["content"]) for m in turns if isinstance(m.get("content"), str))
+    chars = sum(len(m.content) for m in turns)
     return len(turns) > max_turns or chars > max_chars
 
 
 def omit_input(record: Record) -> None:
     """Keep the shape of the input (roles, how many turns) but none of its text, which was never scanned."""
-    chars = sum(len(m["content"]) for m in record.input if isinstance(m.get("content"), str))
+    chars = sum(len(m.content) for m in record.input)
     turns = len(record.input)
-    record.input = [{"role": "user", "content": OMITTED.format(turns=turns, chars=chars)}] if turns else []
+    record.input = [Turn("user", OMITTED.format(turns=turns, chars=chars))] if turns else []
 
 
 def disconnected(record: Record, state: StreamState) -> None:
@@ -66,7 +66,7 @@ def disconnected(record: Record, state: StreamState) -> None:
     if state.attempts:
         record.attempts = state.attempts
     if state.usage is None and state.model is not None:  # the upstream had not reported usage yet: estimate it
-        prompt = sum(len(m["content"]) // 3 + 4 for m in record.input if isinstance(m.get("content"), str))
+        prompt = sum(len(m.content) // 3 + 4 for m in record.input)
         state.usage = Usage(prompt, max(1, len(produced) // 3) if produced else 0)
 
 

@@ -39,7 +39,7 @@ from steward.gateway.redaction import redact_for_storage
 from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
 from steward.gateway.review_release import ReviewRelease
-from steward.types import Principal, Record, Status, Usage
+from steward.types import Principal, Record, Status, Turn, Usage
 
 log = logging.getLogger("steward.requests")
 
@@ -226,7 +226,7 @@ class Gateway:
         record.consent = request.consent
         record.origin = request.origin
         record.latency.auth_ms = auth_ms
-        record.input = [{"role": m.role, "content": m.content} for m in request.messages]
+        record.input = [Turn(m.role, m.content) for m in request.messages]
         return RequestContext(record, started, request, principal)
 
     # ---- the record ------------------------------------------------------------------------------------

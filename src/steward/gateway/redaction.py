@@ -101,8 +101,8 @@ async def redact_for_storage(guard: Guard | None, project: Project, record: Reco
 
     def redact() -> None:
         for i in unscreened:
-            content = guard.stored_text(record.app, "input", record.input[i]["content"], conversation)
-            record.input[i] = {**record.input[i], "content": content}
+            content = guard.stored_text(record.app, "input", record.input[i].content, conversation)
+            record.input[i] = replace(record.input[i], content=content)
         if rescan_output and record.output:
             record.output = guard.stored_text(record.app, "output", record.output, conversation)
         if rescan_error and record.error:
@@ -129,8 +129,8 @@ def _keep_stored_texts(record: Record, as_screened: Callable[[Stage], bool]) -> 
     for i, message in enumerate(record.input):
         decision = by_turn.get(i)
         if decision is not None and decision.stored_text is not None:
-            record.input[i] = {**message, "content": decision.stored_text}
-        elif isinstance(message.get("content"), str) and message["content"]:
+            record.input[i] = replace(message, content=decision.stored_text)
+        elif message.content:
             unscreened.append(i)
     outputs = [d for d in record.decisions if d.stage == "output" and not is_grounding(d)]  # scans of the answer
     answer = outputs[-1].stored_text if outputs and as_screened("output") else None

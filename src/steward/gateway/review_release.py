@@ -54,7 +54,7 @@ class ReviewRelease:
             if held and not guard.redact_records(record.app):  # a stopped stream's answer was not redacted whole
                 held = guard.stored_text(record.app, "output", held, inputs[-1] if inputs else None)
         else:  # the turn that was held (screening stopped there), not necessarily the last one
-            turn = record.input[decision.turn]["content"] if decision.turn is not None else None
+            turn = record.input[decision.turn].content if decision.turn is not None else None
             held = turn if guard.redact_records(record.app) else (decision.text or turn)
         guard.review_queue(self.store).hold(record, decision, held)
 

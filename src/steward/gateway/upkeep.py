@@ -9,8 +9,8 @@ from __future__ import annotations
 from steward.config import Project, Settings
 from steward.errors import PermissionDenied
 from steward.gateway.collaborators import RecordStore
+from steward.governance.tenancy import record_for
 from steward.models.health import model_problems
-from steward.registry.tenancy import record_for
 from steward.types import Feedback, Principal
 
 

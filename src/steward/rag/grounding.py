@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from steward.config.rag import Grounding as GroundingPolicy
-from steward.rag.embedding import Embedder
+from steward.language import CLAIM_STOP_WORDS, split_answer_sentences
+from steward.models.embeddings import RagEmbedder
 from steward.rag.support import SupportChecker, local_judge
 from steward.types import Message, Source
 
 CITATION = re.compile(r"\[(\d{1,3})\]")
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*(?:_\d+)?>")  # a pseudonym or mask of personal data: `<EMAIL_ADDRESS_1>`
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 CODE = re.compile(
     r"\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b"
@@ -45,83 +45,6 @@ REFUSAL = re.compile(
     r"|(?:don't|do not) (?:know|have (?:that|this|any|enough) information)"
     r"|no (?:information|mention) (?:about|on|in|of)",
     re.IGNORECASE,
-)
-STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "he",
-        "her",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "no",
-        "not",
-        "of",
-        "on",
-        "or",
-        "our",
-        "she",
-        "so",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yes",
-        "also",
-        "please",
-        "thank",
-        "thanks",
-    ]
 )
 
 
@@ -227,10 +150,6 @@ def strip_citations(text: str, given: set[int]) -> tuple[str, list[int]]:
     return MARKER.sub(drop, text), sorted(set(removed))
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.split(text) if s and s.strip()]
-
-
 # Words of sentences that only point at the sources ("This information is provided in the source [1].");
 # such a sentence makes no claim about the world, so there is nothing for a source to support.
 META = frozenset(
@@ -246,14 +165,14 @@ def _is_claim(sentence: str) -> bool:
     bare = PLACEHOLDER.sub(" ", CITATION.sub("", sentence))
     if _codes(bare):
         return True
-    content = {w for w in WORD.findall(bare.lower()) if w not in STOP and len(w) > 1 and w not in META}
+    content = {w for w in WORD.findall(bare.lower()) if w not in CLAIM_STOP_WORDS and len(w) > 1 and w not in META}
     return len(content) >= 2
 
 
 class GroundingChecker:
     """Scores answers against their sources with the collection's embedder."""
 
-    def __init__(self, embedder: Embedder, models_dir: Path | None = None) -> None:
+    def __init__(self, embedder: RagEmbedder, models_dir: Path | None = None) -> None:
         self.embedder = embedder
         self.models_dir = models_dir  # where `judge_model` is looked for (the project's .steward/models)
         self._checkers: dict[tuple[str, str], SupportChecker] = {}
@@ -282,7 +201,7 @@ class GroundingChecker:
         threshold, method = self.threshold(policy), self.support(policy).method
         citations = sorted({int(n) for n in CITATION.findall(answer)})
         invalid = [n for n in citations if n not in by_index]
-        sentences = split_sentences(answer)
+        sentences = split_answer_sentences(answer)
         claims = [s for s in sentences if _is_claim(s)]
         # A refusal excuses the uncoded sentences from it on ("… not in the documents. Please ask at the desk."),
         # not the claims made before it: a streamed answer has released those before the refusal was written,

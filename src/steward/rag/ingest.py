@@ -21,9 +21,9 @@ import numpy as np
 
 from steward.config.rag import CollectionSpec
 from steward.errors import InvalidRequest, NotFound
+from steward.models.embeddings import RagEmbedder
 from steward.rag.chunking import Chunk, Chunker
 from steward.rag.documents import Document, UnreadableFile, read_file, walk
-from steward.rag.embedding import Embedder
 from steward.rag.index import UsearchIndex
 from steward.store import Store
 from steward.store import rag as sql
@@ -87,7 +87,12 @@ class Ingester:
     """Writes documents into one collection of the store."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, collection: str, spec: CollectionSpec, index: UsearchIndex | None
+        self,
+        store: Store,
+        embedder: RagEmbedder,
+        collection: str,
+        spec: CollectionSpec,
+        index: UsearchIndex | None,
     ) -> None:
         self.store = store
         self.embedder = embedder

@@ -9,64 +9,15 @@ from __future__ import annotations
 
 import re
 
+from steward.language import SEARCH_STOP_WORDS
+
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "tell",
-        "that",
-        "the",
-        "their",
-        "there",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-    ]
-)
 
 
 def search_terms(question: str, limit: int = 32) -> list[str]:
     """The distinct non-stop words of `question`, lower-case, in order, at most `limit`."""
     terms: list[str] = []
     for word in WORD.findall(question.lower()):
-        if word not in STOPWORDS and word not in terms:
+        if word not in SEARCH_STOP_WORDS and word not in terms:
             terms.append(word)
     return terms[:limit]

@@ -19,7 +19,7 @@ from typing import Any
 from steward.config import Project, Settings
 from steward.config.rag import CollectionSpec
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
-from steward.rag.embedding import Embedder, load_embedder
+from steward.models.embeddings import RagEmbedder, get_rag_embedder
 from steward.rag.grounding import GroundingChecker, GroundingVerdict, compose, strip_citations
 from steward.rag.index import UsearchIndex
 from steward.rag.ingest import Ingester, IngestReport, Progress
@@ -61,12 +61,12 @@ class Retriever:
     """Retrieval, ingestion and grounding over the collections of one project."""
 
     def __init__(
-        self, project: Project, settings: Settings, store: Store, embedder: Embedder | None = None
+        self, project: Project, settings: Settings, store: Store, embedder: RagEmbedder | None = None
     ) -> None:
         self.project = project
         self.settings = settings
         self.store = store
-        self.embedder = embedder or load_embedder()
+        self.embedder = embedder or get_rag_embedder()
         self.checker = GroundingChecker(self.embedder, settings.home / "models")
         self._searchers: dict[str, CollectionSearch] = {}
 

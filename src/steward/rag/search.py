@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from steward.config.rag import CollectionSpec
-from steward.rag.embedding import Embedder
+from steward.models.embeddings import RagEmbedder
 from steward.rag.index import EXPANSION_SEARCH, UsearchIndex
 from steward.rag.query import search_terms
 from steward.store import Store, Unit
@@ -85,7 +85,7 @@ class CollectionSearch:
     """Searches one collection; keeps a small cache of each caller's readable ids per collection version."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, name: str, spec: CollectionSpec, index: UsearchIndex | None
+        self, store: Store, embedder: RagEmbedder, name: str, spec: CollectionSpec, index: UsearchIndex | None
     ) -> None:
         self.store = store
         self.embedder = embedder

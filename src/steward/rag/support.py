@@ -43,7 +43,9 @@ from typing import Any
 import numpy as np
 
 from steward.errors import ArtefactError
-from steward.evals.text import content_stems, split_sentences
+from steward.evals.text import content_stems
+from steward.language import split_sentences
+from steward.models.embeddings import TextEmbedder, get_embedder
 
 CHEAP = ("lexical", "semantic", "joint", "scattered", "novel_words", "novel_entities", "novel_numbers", "negation")
 FUSED = ("cheap", "judge")  # the cheap regression's log-odds and the judge's: three weights, few judged pairs
@@ -296,7 +298,7 @@ class SupportChecker:
 
     def __init__(
         self,
-        embedder: Any = None,
+        embedder: TextEmbedder | None = None,
         judge: LocalJudge | None = None,
         *,
         use_embeddings: bool = True,
@@ -338,8 +340,6 @@ class SupportChecker:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
             if self._embedder is None:
-                from steward.models.embeddings import get_embedder
-
                 self._embedder = get_embedder()
             vectors = np.asarray(self._embedder.embed(missing), dtype=np.float32)
             self._vectors.update(zip(missing, vectors, strict=True))

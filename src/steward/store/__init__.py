@@ -226,7 +226,7 @@ class Store:
         """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again.
 
         No audit event is written here (the store sits below governance): `steward audit verify` reports such a
-        key as made outside Steward. Create keys with `steward.registry.access.create_key`, as the CLI does
+        key as made outside Steward. Create keys with `steward.governance.access.create_key`, as the CLI does
         (which passes its governance `unit`, so that the key and its audit event commit together).
         """
         return _keys.create_key(

@@ -7,7 +7,7 @@ chain: a missing number is a deleted record, a bad link an inserted or renumbere
 one. Steward's own rewrites (anonymisation, re-encryption at rest) re-seal the row; its own deletions
 (retention, erasure) leave a keyed tombstone in the row's place. One head row (`integrity_heads`) holds the
 last number given, and governance audit events copy it into their detail, so a chain cut short at its end
-contradicts the audit log. `steward.registry.integrity` walks all of it. (Linking each row to the previous
+contradicts the audit log. `steward.governance.integrity` walks all of it. (Linking each row to the previous
 one's link would add nothing these numbers do not already show, and would cost the writer a statement more.)
 
 The key is a secret kept outside the database: `STEWARD_INTEGRITY_KEY` (any string), else the file named by

@@ -9,7 +9,7 @@ flight hold the rest of a budget as `token_reservations`, leases that a killed s
 
 Every other column is governed: `key_digest` hashes them (never `tokens_used`, which moves with traffic), and
 each creation and revocation is an audit event whose after-hash is that digest, so `steward audit verify`
-notices a key inserted, un-revoked or re-scoped outside Steward (`steward.registry.access`).
+notices a key inserted, un-revoked or re-scoped outside Steward (`steward.governance.access`).
 """
 
 from __future__ import annotations

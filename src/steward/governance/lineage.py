@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from steward.errors import InvalidRequest
-from steward.registry import audit, versions
-from steward.registry.identity import Actor
+from steward.governance import audit, versions
+from steward.governance.identity import Actor
 from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.types import now

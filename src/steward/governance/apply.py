@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from steward.config import Project
-from steward.registry import audit, versions
-from steward.registry.identity import Actor
+from steward.governance import audit, versions
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store import governance as sql
 
@@ -109,7 +109,7 @@ def planned(project: Project) -> list[tuple[str, str, str, dict[str, Any]]]:
 
 def apply_project(store: Store, project: Project, actor: Actor) -> Applied:
     """Register steward.yaml's models, prompts and policies; log the config change; sync declared routes."""
-    from steward.registry.deployments import sync_declared
+    from steward.governance.deployments import sync_declared
 
     plan = planned(project)
     for team in sorted({team for team, *_ in plan} | {app.team for app in project.apps.values()}):

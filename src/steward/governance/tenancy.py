@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from steward.config import Project
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
-from steward.registry.identity import Actor
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.types import Principal, Record
 

@@ -13,8 +13,8 @@ from dataclasses import asdict
 from typing import Any
 
 from steward.errors import NotFound
-from steward.registry import audit
-from steward.registry.identity import Actor
+from steward.governance import audit
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store import keys as sql_keys
 from steward.store.keys import KeyInfo

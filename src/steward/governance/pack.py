@@ -22,8 +22,8 @@ import jinja2
 from markupsafe import Markup
 
 from steward.config import Project
-from steward.registry import audit, cards, compliance, deployments, lineage, versions
-from steward.registry.identity import Actor
+from steward.governance import audit, cards, compliance, deployments, lineage, versions
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store import governance as sql
 
@@ -61,7 +61,7 @@ def _runs(store: Store, project: Project, team: str) -> tuple[list[dict[str, Any
 
 def build(store: Store, project: Project, app: str, actor: Actor) -> dict[str, Any]:
     """The pack's content as one JSON-ready dict (with its own digest)."""
-    from steward.registry.controls import Context
+    from steward.governance.controls import Context
 
     report = compliance.check(store, project, app, actor)
     spec = project.app(app)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from steward.errors import InvalidRequest, NotFound
-from steward.registry import audit
-from steward.registry.identity import Actor
+from steward.governance import audit
+from steward.governance.identity import Actor
 from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.types import new_id, now

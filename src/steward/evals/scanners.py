@@ -5,11 +5,11 @@ item is predicted positive when the scanner's highest finding score reaches the 
 default unless given). Figures: precision, recall, F1 and the false-positive rate. Rows may name their labels
 instead, `{"text": ..., "labels": ["hate"]}` (an empty list: benign): the item is positive when it has any, and
 `per_label` gives the figures of each label against the kinds of the findings that reach the threshold (a
-toxicity finding's kind is `hate` or `offensive`). All figures come from `steward.guardrails.figures`, and texts
+toxicity finding's kind is `hate` or `offensive`). All figures come from `steward.evals.figures`, and texts
 are read through `steward.guardrails.normalise` as the policy engine reads them. PII reads rows
 `{"text": ..., "spans": [{"start": s, "end": e, "type": T, "personal": true}]}` and scores entities under a
 matching rule, `exact` (same boundaries after trimming spaces and punctuation) or `overlap` (a shared
-character), and unless `any_type` the same type (`steward.guardrails.pii_eval`). Figures per type, and
+character), and unless `any_type` the same type (`steward.evals.pii_spans`). Figures per type, and
 micro-averaged over types at the top level; `presidio=True` adds stock Presidio's figures on the same rows.
 Latency is measured per item around the scanner call alone (p50/p99 over the `n` items, ms), after one untimed
 warm-up call on the first row: a scanner's one-off first-call costs (lazy model loads, a first inference) are
@@ -29,10 +29,10 @@ import numpy as np
 
 from steward.config.guardrails import ClassifierRule, InjectionRule, PiiRule, Rule, SecretsRule, ToxicityRule
 from steward.errors import InvalidRequest
+from steward.evals.figures import binary_figures, label_figures
+from steward.evals.pii_spans import MATCH_RULES, MatchRule, PiiScore, StockPresidio, gold_spans, trimmed
 from steward.guardrails.base import ScanContext, Scanner, build_scanner
-from steward.guardrails.figures import binary_figures, label_figures
 from steward.guardrails.normalise import Normalised
-from steward.guardrails.pii_eval import MATCH_RULES, MatchRule, PiiScore, StockPresidio, gold_spans, trimmed
 from steward.types import Finding, Stage
 
 DEFAULT_RULES: dict[str, type[Rule]] = {
@@ -158,7 +158,7 @@ def evaluate_pii(
     match: MatchRule = "exact",
 ) -> dict[str, Any]:
     """Entity precision, recall, F1 and false-alarm rate (per type and micro-averaged) of `scanner` on
-    `{text, spans}` rows under the matching rule (`steward.guardrails.pii_eval`); p50/p99 per item after a
+    `{text, spans}` rows under the matching rule (`steward.evals.pii_spans`); p50/p99 per item after a
     warm-up."""
     context = ScanContext(stage=stage)
     _warm_up(scanner, rows, context)

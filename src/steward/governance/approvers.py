@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from steward.errors import InvalidRequest
-from steward.registry import audit
-from steward.registry.identity import CHANGING_ROLES, Actor
+from steward.governance import audit
+from steward.governance.identity import CHANGING_ROLES, Actor
 from steward.store import Store
 from steward.store import governance as sql
 from steward.types import now

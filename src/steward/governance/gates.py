@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from steward.config import AppSpec, Project
-from steward.registry.errors import RuleViolation
-from steward.registry.versions import Version
+from steward.governance.errors import RuleViolation
+from steward.governance.versions import Version
 from steward.store import Store, Unit
 from steward.store import governance as sql
 

@@ -23,10 +23,10 @@ from typing import Any
 
 from steward.config import Project
 from steward.errors import InvalidRequest
-from steward.registry import audit, lineage, versions
-from steward.registry.apply import file_sha256
-from steward.registry.identity import Actor
-from steward.registry.privacy import subject_hash
+from steward.governance import audit, lineage, versions
+from steward.governance.apply import file_sha256
+from steward.governance.identity import Actor
+from steward.governance.privacy import subject_hash
 from steward.store import Store
 from steward.store import governance as sql
 from steward.store.codec import record_from_json
@@ -50,7 +50,7 @@ def _row(record: Any) -> dict[str, Any]:
     return {
         "record_id": record.id,
         "app": record.app,
-        "messages": record.input,
+        "messages": [{"role": turn.role, "content": turn.content} for turn in record.input],
         "output": record.output,
         "prompt_version": record.prompt_version,
         "model": record.model.id if record.model else None,

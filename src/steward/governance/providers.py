@@ -21,8 +21,8 @@ from typing import Any
 
 from steward.config import Project, Settings
 from steward.errors import InvalidRequest, NotFound
-from steward.registry import audit
-from steward.registry.identity import Actor
+from steward.governance import audit
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store import governance as sql
 from steward.types import GenerationParams, Message, new_id, now
@@ -192,7 +192,7 @@ def _record(
 
 def _require_model(project: Project, model_id: str, actor: Actor) -> None:
     """A key acts only on models its own team's apps use; any other is answered as undeclared (no probing)."""
-    from steward.registry.apply import teams_using_model
+    from steward.governance.apply import teams_using_model
 
     mine = actor.team is None or actor.team in teams_using_model(project, model_id)
     if model_id not in project.models or not mine:

@@ -19,14 +19,14 @@ from typing import Any, Literal
 
 from steward.config import Project
 from steward.errors import InvalidRequest, PermissionDenied
-from steward.registry import audit
-from steward.registry.identity import Actor
+from steward.governance import audit
+from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store import governance as sql
 from steward.store import guardrails as review_sql
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.crypto import cipher, open_body, seal_body
-from steward.types import Record, now
+from steward.types import Record, Turn, now
 
 ERASED = "[erased]"
 BATCH = 500
@@ -80,7 +80,7 @@ def subject_hash(subject: str) -> str:
 def anonymise(record: Record) -> Record:
     """The record without personal content; the governance facts stay."""
     record.subject = None
-    record.input = [{"role": m.get("role", "user"), "content": ERASED} for m in record.input]
+    record.input = [Turn(m.role, ERASED) for m in record.input]
     record.output = ERASED if record.output is not None else None
     record.explanation = None
     record.consent = False

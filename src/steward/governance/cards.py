@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from steward.config import Project
-from steward.registry import audit, lineage, versions
+from steward.governance import audit, lineage, versions
 from steward.store import Store
 from steward.store import governance as sql
 
@@ -50,7 +50,7 @@ def run_summary(run: Any) -> dict[str, Any]:
 
 def model_card(store: Store, project: Project, version: versions.Version) -> dict[str, Any]:
     """Everything known about one model version, for people who must decide whether to trust it."""
-    from steward.registry.deployments import current
+    from steward.governance.deployments import current
 
     spec = version.spec
     apps = {

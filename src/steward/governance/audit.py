@@ -8,7 +8,7 @@ database but does not hold the key cannot rewrite the chain and recompute it. `v
 (trailing events removed) and, deeply, that every governed row (registry versions, deployments, approvals,
 approver grants, assessments, attestations) matches the digest its audit event recorded — a row written or
 edited outside Steward has none — and that API keys, review decisions and records are as Steward left them
-(`steward.registry.integrity`). Each event also copies the head of the chain of records, anchoring it here.
+(`steward.governance.integrity`). Each event also copies the head of the chain of records, anchoring it here.
 
 Writers append inside the transaction of the change they log (`transaction()` takes the audit lock first),
 so a change and its event commit together or not at all. What a chain inside the database cannot show is
@@ -28,8 +28,8 @@ from typing import Any
 
 from steward.config.settings import AUDIT_KEY_ENV, Secrets
 from steward.errors import StoreError
-from steward.registry.errors import AuditBroken
-from steward.registry.identity import Actor, actor_label
+from steward.governance.errors import AuditBroken
+from steward.governance.identity import Actor, actor_label
 from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.store.integrity import read_head as integrity_head
@@ -237,7 +237,7 @@ def verify(
     written before the key was introduced): otherwise someone without the key could rewrite sealed events as
     plain ones.
     """
-    from steward.registry import integrity
+    from steward.governance import integrity
 
     result = Verification()
     _verify_chain(store, result, anchor, unsealed_until)

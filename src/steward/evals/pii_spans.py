@@ -21,8 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from steward.evals.figures import figures
 from steward.guardrails.base import ScanContext
-from steward.guardrails.figures import figures
 from steward.types import Finding
 
 MatchRule = Literal["exact", "overlap"]

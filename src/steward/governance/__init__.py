@@ -1,4 +1,7 @@
-"""Governance: registry, lineage, deployments, approvals, audit chain, risk and compliance, privacy.
+"""Governance: the version registry, lineage, deployments, approvals, audit chain, risk and compliance, privacy.
+
+(This package was `steward.registry`; it took the name of what it governs so that "registry" means only the
+version registry below, `steward registry` on the command line, and the metric lookup `steward.evals.registry`.)
 
 Modules, one concept each:
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from steward.config import AppSpec, Project
-from steward.registry import audit, lineage, versions
-from steward.registry.apply import model_spec
+from steward.governance import audit, lineage, versions
+from steward.governance.apply import model_spec
 from steward.store import Store
 from steward.store import governance as sql
 
@@ -33,7 +33,7 @@ class Context:
 
     def serving_models(self) -> list[str]:
         """The models of the app's current stable route (its deployment, else steward.yaml's)."""
-        from steward.registry.deployments import current
+        from steward.governance.deployments import current
 
         dep = current(self.store, self.app)
         return [m for m, _ in dep.stable] if dep is not None else [r.model for r in self.spec.route]
@@ -151,7 +151,7 @@ def human_oversight(c: Context) -> Outcome:
             f"grant two people: `steward approvers add NAME --team {c.spec.team}`",
         )
     evidence = f"approvers {', '.join(active)}; promotions of {c.app} are refused without two approvals"
-    from steward.registry.deployments import current
+    from steward.governance.deployments import current
 
     dep = current(c.store, c.app)
     if dep is not None and dep.action == "promote" and dep.note:
@@ -160,7 +160,7 @@ def human_oversight(c: Context) -> Outcome:
 
 
 def accuracy_evaluation(c: Context) -> Outcome:
-    from steward.registry.gates import eval_problem
+    from steward.governance.gates import eval_problem
 
     runs = c.store.evals.list_runs(kind="suite", limit=500)
     found, problems = [], []

@@ -2,7 +2,7 @@
 
 The questionnaire and the control catalogue are data (`steward/defaults/compliance/*.yaml`), so a compliance
 team can review and extend them without touching code; each control names the automated check (in
-`steward.registry.controls`) that gathers its evidence from the registry, deployments, evaluations, records
+`steward.governance.controls`) that gathers its evidence from the registry, deployments, evaluations, records
 and the audit log. `classify` records an assessment (audited); `check` evaluates every control of the app's
 effective tier — the more severe of the declared and the assessed — and says, for each, whether it is
 satisfied, with the evidence, or missing, with what to do.
@@ -19,9 +19,9 @@ import yaml
 
 from steward.config import Project
 from steward.errors import ConfigError, InvalidRequest
-from steward.registry import audit
-from steward.registry.identity import Actor
-from steward.registry.risk import TIERS, assessed_tier, effective_tier, more_severe
+from steward.governance import audit
+from steward.governance.identity import Actor
+from steward.governance.risk import TIERS, assessed_tier, effective_tier, more_severe
 from steward.store import Store
 from steward.store import governance as sql
 from steward.types import new_id, now
@@ -200,7 +200,7 @@ def attest(store: Store, project: Project, app: str, control: str, evidence: str
 
 def check(store: Store, project: Project, app: str, actor: Actor) -> ComplianceReport:
     """Evaluate every control the app's effective tier requires."""
-    from steward.registry.controls import Context, run_check
+    from steward.governance.controls import Context, run_check
 
     spec = project.app(app, team=actor.team)
     actor.require_read(spec.team, f"compliance of {app}")

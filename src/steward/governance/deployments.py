@@ -15,7 +15,7 @@ it (`gates`), and for high-risk apps approvals by two different approvers' keys,
 candidate in flight, or else returns to the release before the current one; it refuses to go past the first.
 Every step is one transaction with its audit event; concurrent changes to one app collide on (app, seq).
 
-What the gateway serves is computed in `steward.registry.routing` (`effective_route`, `GovernedPool`), which
+What the gateway serves is computed in `steward.governance.routing` (`effective_route`, `GovernedPool`), which
 this module re-exports.
 """
 
@@ -26,12 +26,12 @@ from typing import Any
 
 from steward.config import AppSpec, Project
 from steward.errors import InvalidRequest, NotFound
-from steward.registry import audit, lineage, versions
-from steward.registry.apply import model_spec
-from steward.registry.errors import RuleViolation
-from steward.registry.identity import Actor
-from steward.registry.risk import effective_tier
-from steward.registry.routing import (  # noqa: F401  (re-exported: the gateway's entry points)
+from steward.governance import audit, lineage, versions
+from steward.governance.apply import model_spec
+from steward.governance.errors import RuleViolation
+from steward.governance.identity import Actor
+from steward.governance.risk import effective_tier
+from steward.governance.routing import (  # noqa: F401  (re-exported: the gateway's entry points)
     Deployment,
     Entries,
     GovernedPool,
@@ -284,7 +284,7 @@ def promote(
     store: Store, project: Project, app: str, actor: Actor, *, eval_run: str | None = None, note: str | None = None
 ) -> Deployment:
     """Make the candidate the app's whole stable route, once its evaluation (and approvals) allow it."""
-    from steward.registry import gates
+    from steward.governance import gates
 
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")

@@ -42,7 +42,7 @@ from steward.monitor.windows import Window, load_window  # noqa: E402
 from steward.monitor.worker import RollupWorker  # noqa: E402
 from steward.store import Store  # noqa: E402
 from steward.store import records as _records  # noqa: E402
-from steward.types import Decision, Finding, Latency, ModelRef, Record, Usage  # noqa: E402
+from steward.types import Decision, Finding, Latency, ModelRef, Record, Turn, Usage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ["airport-assistant", "claims-bot", "campaign-summary", "hr-helpdesk", "travel-agent"]
@@ -57,8 +57,8 @@ def synthetic_record(rng: random.Random, i: int, n: int) -> Record:
     record.status = rng.choices(["served", "blocked", "declined", "escalated", "failed"], [90, 4, 3, 1, 2])[0]
     record.model = ModelRef(id=f"qwen-1.5b@{1 + (i % 7 == 0)}", backend="llama_cpp", sha256="ab" * 32)
     record.input = [
-        {"role": "system", "content": "You are the booking assistant of Example Airport."},
-        {"role": "user", "content": f"Where is the check-in for flight BA{rng.randrange(1000)} on day {i % 28}?"},
+        Turn("system", "You are the booking assistant of Example Airport."),
+        Turn("user", f"Where is the check-in for flight BA{rng.randrange(1000)} on day {i % 28}?"),
     ]
     record.output = "Check-in for that flight opens at zone C, three hours before departure." * 2
     record.usage = Usage(prompt_tokens=rng.randint(40, 600), completion_tokens=rng.randint(5, 300))

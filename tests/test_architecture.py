@@ -227,3 +227,25 @@ def test_one_home_per_concept() -> None:
     )
     assert evaluation == []
     assert not (SRC / "registry").exists() and (SRC / "governance" / "__init__.py").is_file()
+
+
+MONITOR_MAY_IMPORT = ("steward.monitor", "steward.store", "steward.config", "steward.types", "steward.errors")
+
+
+def test_monitoring_is_fed_by_the_records_only() -> None:
+    """Issue 17: `steward.monitor` imports the core and the store, never the gateway, a model or a capability."""
+    found = []
+    for path in sorted((SRC / "monitor").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                else []
+            )
+            for name in names:
+                if name.startswith("steward") and not name.startswith(MONITOR_MAY_IMPORT):
+                    found.append(f"{path.relative_to(SRC)}:{node.lineno}: imports {name}")
+    assert not found, "\n".join(found)

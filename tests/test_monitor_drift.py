@@ -15,7 +15,7 @@ from steward.monitor import drift_tests
 from steward.monitor.drift import WindowSample, detect_drift
 from steward.monitor.windows import Window, load_window, parse_window
 from steward.store import Store
-from steward.types import Decision, Finding, ModelRef, Record
+from steward.types import Decision, Finding, ModelRef, Record, Turn
 
 DIM = 32
 
@@ -142,7 +142,7 @@ def _traffic(store: Store, start: float, n: int, topics: list[str], rng: random.
         record = Record.start("airport-assistant")
         record.created_at = start + i
         topic = rng.choice(topics)
-        record.input = [{"role": "user", "content": f"{topic} question {rng.random():.6f} about my trip please"}]
+        record.input = [Turn("user", f"{topic} question {rng.random():.6f} about my trip please")]
         record.output = f"{topic} answer {rng.random():.6f}"
         record.model = ModelRef(id="qwen", backend="llama")
         findings = [Finding(scanner="pii", kind="PERSON", score=0.9, stage="input")] if rng.random() < 0.1 else []

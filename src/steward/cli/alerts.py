@@ -74,7 +74,7 @@ def silence(
 
     Example: `steward alerts silence alr_0123 --for 2h --why "upstream maintenance, ticket OPS-42"`
     """
-    from steward.registry import audit
+    from steward.governance import audit
 
     if not why.strip():
         raise InvalidRequest('a silence needs a reason: pass --why "…" (it is kept in the audit log).')

@@ -44,7 +44,9 @@ class Runtime:
 
             spec, apps = self.project.monitor, list(self.project.apps)
             alerts = AlertEvaluator(self.store, spec, apps, Notifier(spec.channels)) if spec.alerts else None
-            drift = DriftScheduler(self.store, spec.drift, apps) if spec.drift is not None else None
+            from steward.models.embeddings import get_embedder
+
+            drift = DriftScheduler(self.store, spec.drift, apps, get_embedder) if spec.drift is not None else None
             self.monitor = MonitorThread(self.store, spec.interval_s, alerts, drift)
             self.monitor.start()
 

@@ -8,7 +8,7 @@ one. Each stored run (`store.monitoring.drift_runs`) feeds alert rules on the `d
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from steward.config.monitor import DriftSchedule
 from steward.errors import InvalidRequest
@@ -22,12 +22,19 @@ log = logging.getLogger("steward.monitor")
 
 class DriftScheduler:
     def __init__(
-        self, store: Store, schedule: DriftSchedule, apps: Iterable[str], embedder: TextEmbedder | None = None
+        self,
+        store: Store,
+        schedule: DriftSchedule,
+        apps: Iterable[str],
+        embedder: Callable[[], TextEmbedder] | None = None,
     ) -> None:
+        """`embedder` makes the text embedder on first use (the caller's: monitoring loads no model itself);
+        without one, or with `embeddings: false`, the embedding signals are skipped."""
         self.store = store
         self.schedule = schedule
         self.apps = sorted(apps) if "*" in schedule.apps else sorted(schedule.apps)
-        self._embedder = embedder
+        self._make_embedder = embedder
+        self._embedder: TextEmbedder | None = None
 
     def due(self, app: str, now: float) -> bool:
         last = self.store.monitoring.drift_runs(app, limit=1)
@@ -61,10 +68,8 @@ class DriftScheduler:
         return run_id
 
     def _embedder_if_wanted(self) -> TextEmbedder | None:
-        if not self.schedule.embeddings:
+        if not self.schedule.embeddings or self._make_embedder is None:
             return None
         if self._embedder is None:
-            from steward.models.embeddings import get_embedder
-
-            self._embedder = get_embedder()
+            self._embedder = self._make_embedder()
         return self._embedder

@@ -197,3 +197,35 @@ def test_drift_command_reads_the_windows_from_the_store(tmp_path, monkeypatch: p
     assert isinstance(unknown.exception, InvalidRequest) and "no app 'no-such-app'" in str(unknown.exception)
     context.close()
     context.reset()
+
+
+def test_scheduled_drift_runs_are_stored_and_feed_a_drift_alert(tmp_path) -> None:
+    import time as clock
+
+    from steward.config.monitor import MonitorSpec
+    from steward.monitor.alerts import AlertEvaluator
+    from steward.monitor.notify import Notifier
+    from steward.monitor.schedule import DriftScheduler
+
+    now = clock.time()
+    spec = MonitorSpec.model_validate(
+        {
+            "drift": {"every": "1h", "reference": "-3h..-2h", "current": "-1h..now"},
+            "alerts": {
+                "drifted": {"app": "airport-assistant", "metric": "drift", "condition": "> 0", "window": "2h"}
+            },
+        }
+    )
+    assert spec.drift is not None
+    rng = random.Random(9)
+    with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+        _traffic(store, now - 3 * 3600 + 60, 120, ["baggage", "flights", "parking"], rng)
+        _traffic(store, now - 3600 + 60, 120, ["visa", "visa", "customs"], rng)
+        scheduler = DriftScheduler(store, spec.drift, ["airport-assistant", "empty-app"], HashEmbedder)
+        (run_id,) = scheduler.run_due(now)  # empty-app: too few records, skipped and not stored
+        assert scheduler.run_due(now + 60) == []  # not due again for an hour
+        (run,) = store.monitoring.drift_runs("airport-assistant")
+        assert run["id"] == run_id and run["drifted"] is True
+        assert any(s["name"] == "input.embedding.neighbours" for s in run["report"]["signals"])
+        (alert,) = AlertEvaluator(store, spec, ["airport-assistant"], Notifier(spec.channels)).evaluate(now + 60)
+        assert alert.rule == "drifted" and alert.state == "firing" and alert.value == 1.0

@@ -93,7 +93,7 @@ bench: $(STAMP)
 # Evidently in its own virtualenv (its pins differ from the gateway's), for bench/monitor_drift.py --evidently
 bench-evidently-venv:
 	python3 -m venv bench/.venv-evidently
-	bench/.venv-evidently/bin/pip install -q -c constraints.txt evidently
+	bench/.venv-evidently/bin/pip install -q -c constraints.txt evidently "pandas<2.3"  # evidently 0.7 imports a pandas 2 internal
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -318,3 +318,54 @@ def test_an_alert_is_mailed_over_smtp(tmp_path: Path) -> None:
 def test_an_email_channel_without_its_fields_is_refused() -> None:
     with pytest.raises(ValueError, match="needs `smtp: host:port`"):
         MonitorSpec.model_validate({"channels": {"mail": {"type": "email", "to": ["a@b.c"]}}})
+
+
+def test_an_alerts_window_becomes_a_masked_dataset_with_lineage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from steward.cli import app as cli
+    from steward.cli import context
+    from steward.types import Turn
+
+    (tmp_path / "steward.yaml").write_text(
+        """version: 1
+models:
+  m: {backend: scripted, replies: ["hi"]}
+apps:
+  demo: {owner: a@b.c, purpose: test, route: [{model: m}]}
+monitor:
+  alerts:
+    errors: {app: demo, metric: error_rate, condition: "> 0.5", window: 5m, min_requests: 5}
+""",
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'steward.db'}"
+    spec = load_project_text((tmp_path / "steward.yaml").read_text(encoding="utf-8"), "steward.yaml").monitor
+    with Store.open(url) as store:
+        for i in range(12):
+            record = Record.start("demo")
+            record.created_at, record.team = T0 + i, "default"
+            record.status = "served" if i % 3 == 0 else "failed"  # type: ignore[assignment]
+            record.input = [Turn("user", f"I am Maria Gonzalez, write to maria.gonzalez{i}@example.com please")]
+            record.output = "Thank you Maria Gonzalez, we wrote to you."
+            store.write_sync(record)
+        RollupWorker(store).catch_up()
+        (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(T0 + 30)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", url)
+    context.reset()
+    out = tmp_path / "drift.jsonl"
+    runner = CliRunner()
+    built = runner.invoke(cli, ["alerts", "dataset", alert.id, "--name", "demo-retrain", "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 4  # the served records of the window; failed ones have no answer to learn from
+    text = json.dumps(rows)
+    assert "Maria" not in text and "example.com" not in text and "<PERSON>" in text and "<EMAIL_ADDRESS>" in text
+    lineage = runner.invoke(cli, ["registry", "lineage", "dataset:demo-retrain"])
+    assert lineage.exit_code == 0, lineage.output
+    assert f"alert:{alert.id}" in lineage.output
+    context.close()
+    context.reset()

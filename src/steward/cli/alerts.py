@@ -10,6 +10,7 @@ import getpass
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -17,6 +18,7 @@ import typer
 from rich.table import Table
 
 from steward.cli import context
+from steward.cli.gov_common import KeyOption, actor
 from steward.config.monitor import seconds
 from steward.errors import InvalidRequest, NotFound
 from steward.store.monitor import SilenceRow
@@ -121,3 +123,48 @@ def check(as_json: JsonOption = False) -> None:
         context.console.print(f"{alert.rule} {alert.state} for {alert.app} ({alert.id})")
     if not changed:
         context.err_console.print("no alert changed state")
+
+
+@app.command()
+def dataset(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id, as `steward alerts list --all` shows it.")],
+    name: Annotated[str, typer.Option("--name", help="The dataset's registry name.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the JSONL rows.")],
+    key: KeyOption = None,
+) -> None:
+    """Turn the window of an alert (a drift or quality alert, say) into a dataset version for retraining.
+
+    The app's consenting served traffic from the rule's window before the alert started until it resolved (or
+    now), every message and answer masked by the PII scanner, registered with a lineage edge from the alert.
+
+    Example: `steward alerts dataset alr_0123 --name airport-drift-sft --out data/airport-drift.jsonl`
+    """
+    from steward.governance import datasets, lineage
+    from steward.guardrails.redact import personal_data_masker
+
+    store, project = context.open_store(), context.project()
+    alert = store.monitoring.alert(alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id!r}; `steward alerts list --all` shows them.")
+    rule = project.monitor.alerts.get(alert.rule)
+    window_s = rule.window_s if rule is not None else 3600.0  # a rule since removed from the config: its hour
+    since, until = alert.started_at - window_s, alert.resolved_at or time.time()
+    who = actor(None, key)
+    about = f"records of {alert.app} around alert {alert.id} ({alert.rule}: {alert.metric} {alert.condition})"
+    built = datasets.build_from_records(
+        store,
+        project,
+        alert.app,
+        name,
+        who,
+        out,
+        since=since,
+        until=until,
+        redact=personal_data_masker(),
+        description=about,
+    )
+    lineage.link(store, who, f"alert:{alert.id}", built.version.ref, "triggered")
+    context.console.print(
+        f"registered {built.version.ref}: {built.rows} rows from {_when(since)} to {_when(until)}, written to "
+        f"{built.path}, personal data masked; lineage alert:{alert.id} → {built.version.ref}"
+    )

@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from steward.store.codec import record_from_json
 from steward.store.crypto import open_body
 from steward.types import ORIGINS
 
+Redactor = Callable[[str], str]  # text in, text with personal data replaced out
 PAGE = 500
 
 
@@ -46,12 +48,13 @@ class Built:
     excluded_by_origin: int = 0  # records of evals, red-team scans and tests left out
 
 
-def _row(record: Any) -> dict[str, Any]:
+def _row(record: Any, redact: Redactor | None = None) -> dict[str, Any]:
+    clean = redact or (lambda text: text)
     return {
         "record_id": record.id,
         "app": record.app,
-        "messages": [{"role": turn.role, "content": turn.content} for turn in record.input],
-        "output": record.output,
+        "messages": [{"role": turn.role, "content": clean(turn.content)} for turn in record.input],
+        "output": None if record.output is None else clean(record.output),
         "prompt_version": record.prompt_version,
         "model": record.model.id if record.model else None,
     }
@@ -76,6 +79,7 @@ def _collect(
     since: float | None,
     until: float | None,
     origins: tuple[str, ...],
+    redact: Redactor | None = None,
 ) -> tuple[list[tuple[str, str | None, str]], dict[str, Any]]:
     """(record id, subject, JSONL line) of the consenting records, and the PII summary of their findings."""
     lines: list[tuple[str, str | None, str]] = []
@@ -102,7 +106,7 @@ def _collect(
             scanned += bool(record.decisions)
             with_findings += bool(found)
             kinds.update(found)
-            lines.append((record.id, row.subject, sql.canonical_json(_row(record))))
+            lines.append((record.id, row.subject, sql.canonical_json(_row(record, redact))))
         if len(page) < PAGE:
             return lines, _pii(with_findings, kinds, scanned)
         after = (page[-1].created_at, page[-1].id)
@@ -121,8 +125,12 @@ def build_from_records(
     until: float | None = None,
     description: str | None = None,
     origins: tuple[str, ...] = ("traffic",),
+    redact: Redactor | None = None,
 ) -> Built:
     """Register a training dataset of the app's consenting records and write it to `out` (JSONL).
+
+    `redact`: applied to every message and answer before it is written (e.g. the PII scanner's masking, as
+    `steward alerts dataset` does); the card says whether it was.
 
     `origins`: which records to take by where they came from; only served traffic unless the caller names
     `eval`, `redteam` or `test` too (probes and eval cases are not training data by default).
@@ -132,7 +140,7 @@ def build_from_records(
         raise InvalidRequest(f"unknown origin {', '.join(unknown) or '(none)'}; use {', '.join(ORIGINS)}.")
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"datasets of {app}")
-    lines, pii = _collect(store, app, spec.team, statuses, since, until, origins)
+    lines, pii = _collect(store, app, spec.team, statuses, since, until, origins, redact)
     by_origin = store.datasets.count_of_other_origins(app, statuses, origins)
     if not lines:
         raise InvalidRequest(
@@ -154,6 +162,7 @@ def build_from_records(
         "consent": f"only records with consent=true ({excluded} without consent excluded)",
         "origins": f"only records from {', '.join(origins)} ({by_origin} from elsewhere excluded)",
         "pii": pii,
+        "redaction": "every message and answer masked at build time" if redact else "as recorded",
         "filters": {"statuses": list(statuses), "since": since, "until": until, "origins": list(origins)},
         "description": description,
     }

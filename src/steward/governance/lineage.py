@@ -19,7 +19,7 @@ from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.types import now
 
-NODE_KINDS: tuple[str, ...] = (*versions.KINDS, "eval_run", "deployment")
+NODE_KINDS: tuple[str, ...] = (*versions.KINDS, "eval_run", "deployment", "alert")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ def link(store: Store, actor: Actor, parent: str, child: str, relation: str, tea
 
 def _node_of(conn: Unit, text: str, team: str | None) -> tuple[str, str | None]:
     kind, sep, ident = text.partition(":")
-    if sep and kind in ("eval_run", "deployment"):
+    if sep and kind in ("eval_run", "deployment", "alert"):
         return node(kind, ident), None
     version = versions.resolve(conn, None, text, team)
     return version.node, version.team

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from steward.evals.scanners import scan_normalised
 from steward.guardrails.base import ScanContext
-from steward.guardrails.evaluate import scan_normalised
 from steward.guardrails.injection import InjectionScanner, heuristic_findings
 
 ROOT = Path(__file__).resolve().parent.parent

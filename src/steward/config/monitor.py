@@ -45,6 +45,7 @@ METRICS = (
     "cost",
     "tokens",
     "feedback_mean",
+    "quality_mean",  # mean sampled quality score (faithfulness of grounded answers, `monitor.quality`)
 )
 VERDICT_RATE = "verdict_rate:"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
@@ -160,8 +161,17 @@ class DriftSchedule(_Strict):
         return seconds(self.every)
 
 
+class QualitySampling(_Strict):
+    """A share of served grounded answers scored off the request path by the evals' faithfulness metric (the
+    same support check that serving and `steward eval` use); the scores feed rollups, drift and alerts."""
+
+    share: float = Field(0.1, gt=0, le=1)
+    metric: Literal["faithfulness"] = "faithfulness"
+
+
 class MonitorSpec(_Strict):
     interval_s: float = Field(10.0, gt=0, le=3600)
     drift: DriftSchedule | None = None
+    quality: QualitySampling | None = None
     channels: dict[str, ChannelSpec] = Field(default_factory=lambda: {"log": ChannelSpec(type="log")})
     alerts: dict[str, AlertRule] = Field(default_factory=dict)

@@ -47,7 +47,12 @@ class Runtime:
             from steward.models.embeddings import get_embedder
 
             drift = DriftScheduler(self.store, spec.drift, apps, get_embedder) if spec.drift is not None else None
-            self.monitor = MonitorThread(self.store, spec.interval_s, alerts, drift)
+            quality = None
+            if spec.quality is not None:
+                from steward.evals.online import QualitySampler
+
+                quality = QualitySampler(self.store, spec.quality.share).run
+            self.monitor = MonitorThread(self.store, spec.interval_s, alerts, drift, quality)
             self.monitor.start()
 
     async def aclose(self) -> None:

@@ -51,6 +51,7 @@ def metric_value(rollup: Rollup, metric: str) -> float | None:
         "cost": lambda: rollup.cost,
         "tokens": lambda: float(rollup.prompt_tokens + rollup.completion_tokens),
         "feedback_mean": lambda: rollup.feedback_sum / rollup.feedback_count if rollup.feedback_count else None,
+        "quality_mean": lambda: rollup.quality_sum / rollup.quality_count if rollup.quality_count else None,
     }
     if metric.startswith(VERDICT_RATE):
         flagged, scanned = rollup.verdicts.get(metric[len(VERDICT_RATE) :], [0, 0])

@@ -142,6 +142,7 @@ def load_window(
                 hits, scanned = sample.verdicts.get(name, (0, 0))
                 sample.verdicts[name] = (hits + int(scanner in flagged), scanned + 1)
     sample.declines = (sum(1 for raw in raws if raw.get("status") == "declined"), len(raws))
+    sample.quality = list(monitoring.scores_of(ids).values())  # sampled by steward.evals.online
     return sample
 
 

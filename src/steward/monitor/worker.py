@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from steward.monitor.rollups import GRAINS, Rollup, RollupKey, fold, record_key
@@ -28,6 +29,7 @@ log = logging.getLogger("steward.monitor")
 
 RECORDS = "records"
 FEEDBACK = "feedback"
+SCORES = "scores"
 BATCH = 1_000
 
 
@@ -45,6 +47,8 @@ class RollupWorker:
             if done < self.batch:
                 break
         while self._feedback_batch() == self.batch:
+            pass
+        while self._scores_batch() == self.batch:
             pass
         return folded
 
@@ -89,6 +93,26 @@ class RollupWorker:
         monitoring.apply(deltas, {FEEDBACK: found[-1][0]})
         return len(found)
 
+    def _scores_batch(self) -> int:
+        """Sampled quality scores (`steward.evals.online`), into their records' buckets, like feedback."""
+        monitoring = self.store.monitoring
+        after = monitoring.cursor(SCORES) or 0
+        found = monitoring.scores_after(after, self.batch)
+        if not found:
+            return 0
+        owners = monitoring.facts_by_id([record_id for _, record_id, _ in found])
+        deltas: dict[RollupKey, Rollup] = {}
+        for _, record_id, score in found:
+            facts = owners.get(record_id)
+            if facts is None:
+                continue
+            for grain_key in (record_key(facts, grain) for grain in GRAINS):
+                delta = deltas[grain_key] = deltas.get(grain_key) or Rollup()
+                delta.quality_count += 1
+                delta.quality_sum += score
+        monitoring.apply(deltas, {SCORES: found[-1][0]})
+        return len(found)
+
 
 class MonitorThread:
     """Every `interval` seconds on a daemon thread: fold new records into the rollups, run the drift that is due
@@ -101,8 +125,10 @@ class MonitorThread:
         interval: float = 10.0,
         alerts: AlertEvaluator | None = None,
         drift: DriftScheduler | None = None,
+        quality: Callable[[], object] | None = None,
     ) -> None:
         self.worker = RollupWorker(store)
+        self.quality = quality  # the sampler of quality scores, from the evals (monitoring imports no capability)
         self.alerts = alerts
         self.drift = drift
         self.interval = interval
@@ -121,6 +147,8 @@ class MonitorThread:
             self._thread = None
 
     def tick(self) -> None:
+        if self.quality is not None:
+            self.quality()
         self.worker.catch_up()
         now = time.time()
         if self.drift is not None:

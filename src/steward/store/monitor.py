@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     bindparam,
     delete,
     insert,
@@ -121,6 +122,18 @@ monitor_drift_runs = Table(
     Column("drifted", Boolean, nullable=False),
     Column("report", JSON, nullable=False),  # steward.monitor.drift.DriftReport.as_dict()
     Index("ix_monitor_drift_runs_app_at", "app", "at"),
+)
+
+
+record_scores = Table(
+    "record_scores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", ID, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    Column("metric", NAME, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("at", Float, nullable=False),
+    UniqueConstraint("record_id", "metric"),
 )
 
 
@@ -380,6 +393,50 @@ class Monitoring:
         query = select(monitor_silences).where(monitor_silences.c.until > at)
         with self._engine.connect() as conn:
             return [SilenceRow(**row._mapping) for row in conn.execute(query)]
+
+    # -- sampled quality scores ---------------------------------------------------------------------------------
+
+    def bodies_after(self, seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        """(chain sequence, stored body as plain values) of records after `seq`, in chain order."""
+        query = (
+            select(records.c.chain_seq, records.c.body)
+            .where(records.c.chain_seq > seq)
+            .order_by(records.c.chain_seq)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(int(r.chain_seq), record_dict_from_store(r.body, self._cipher)) for r in rows]
+
+    def save_scores(self, scores: Sequence[tuple[str, str, float, float]], cursor: str, position: int) -> None:
+        """(record id, metric, score, at) rows and the sampler's cursor, in one transaction; a score already kept
+        for a record and metric stays."""
+        with self._engine.begin() as conn:
+            if scores:
+                rows = [{"record_id": r, "metric": m, "score": v, "at": t} for r, m, v, t in scores]
+                conn.execute(_insert_new(self._engine.dialect.name, record_scores), rows)
+            _set_cursor(conn, cursor, position)
+
+    def scores_after(self, last_id: int, limit: int) -> list[tuple[int, str, float]]:
+        """(score id, record id, score) of scores with an id above `last_id`, in id order."""
+        c = record_scores.c
+        query = select(c.id, c.record_id, c.score).where(c.id > last_id).order_by(c.id).limit(limit)
+        with self._engine.connect() as conn:
+            return [(int(r.id), str(r.record_id), float(r.score)) for r in conn.execute(query)]
+
+    def scores_of(self, record_ids: Sequence[str], metric: str | None = None) -> dict[str, float]:
+        """The sampled scores of these records (of one metric, or the first kept)."""
+        found: dict[str, float] = {}
+        c = record_scores.c
+        ids = list(record_ids)
+        with self._engine.connect() as conn:
+            for start in range(0, len(ids), 900):
+                query = select(c.record_id, c.score).where(c.record_id.in_(ids[start : start + 900]))
+                if metric is not None:
+                    query = query.where(c.metric == metric)
+                for row in conn.execute(query.order_by(c.id)):
+                    found.setdefault(row.record_id, float(row.score))
+        return found
 
     # -- scheduled drift runs -----------------------------------------------------------------------------------
 

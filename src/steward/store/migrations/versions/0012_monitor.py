@@ -1,5 +1,6 @@
 """Monitoring: rollup buckets, the rollup worker's cursors, the records' embeddings for drift, alerts, silences,
-and the scheduled drift runs.
+the scheduled drift runs,
+and sampled quality scores of records.
 
 Revision ID: 0012_monitor
 Revises: 0011_token_reservations
@@ -97,8 +98,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_monitor_drift_runs_app_at", "monitor_drift_runs", ["app", "at"])
 
+    op.create_table(
+        "record_scores",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("record_id", sa.String(64), nullable=False),
+        sa.Column("metric", sa.String(200), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["records.id"], name="fk_record_scores_record_id_records", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_record_scores"),
+        sa.UniqueConstraint("record_id", "metric", name="uq_record_scores_record_id_metric"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("record_scores")
     op.drop_index("ix_monitor_drift_runs_app_at", table_name="monitor_drift_runs")
     op.drop_table("monitor_drift_runs")
     op.drop_table("monitor_silences")

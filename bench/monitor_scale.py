@@ -178,12 +178,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--postgres", default="embedded", help="none, embedded, or a postgresql:// URL")
+    parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True, help="run SQLite too")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "monitor")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
-    with tempfile.TemporaryDirectory() as folder:
-        results.append(run(f"sqlite:///{folder}/steward.db?synchronous=NORMAL", args.records, "sqlite"))
+    if args.sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            results.append(run(f"sqlite:///{folder}/steward.db?synchronous=NORMAL", args.records, "sqlite"))
     if args.postgres != "none":
         url = args.postgres if args.postgres.startswith("postgresql") else _embedded_postgres()
         if url is None:
@@ -193,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {args.out / 'scale.json'}")
 
 
+_KEEP: list[object] = []
+
+
 def _embedded_postgres() -> str | None:
     sys.path.insert(0, str(ROOT))
     from tests.postgres_fixtures import fresh_postgres_database, postgres_server_url
@@ -200,9 +205,9 @@ def _embedded_postgres() -> str | None:
     server = postgres_server_url()
     if server is None:
         return None
-    context = fresh_postgres_database(server)
-    url = context.__enter__()  # kept for the process's life; the server goes with it
-    return url
+    database = fresh_postgres_database(server)
+    _KEEP.append(database)  # referenced until the process ends: a collected context manager drops the database
+    return database.__enter__()
 
 
 if __name__ == "__main__":

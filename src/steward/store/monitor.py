@@ -63,6 +63,8 @@ monitor_rollups = Table(
     Column("feedback_sum", Integer, nullable=False),
     Column("quality_count", Integer, nullable=False),
     Column("quality_sum", Float, nullable=False),
+    # a summary reads one app's buckets of one grain over a time range (the key starts with app, then model)
+    Index("ix_monitor_rollups_app_grain_bucket", "app", "grain", "bucket"),
 )
 
 monitor_cursors = Table(

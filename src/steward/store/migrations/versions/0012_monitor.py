@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("quality_sum", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("app", "model", "arm", "grain", "bucket", name="pk_monitor_rollups"),
     )
+    op.create_index("ix_monitor_rollups_app_grain_bucket", "monitor_rollups", ["app", "grain", "bucket"])
     op.create_table(
         "monitor_cursors",
         sa.Column("name", sa.String(32), nullable=False),
@@ -122,4 +123,5 @@ def downgrade() -> None:
     op.drop_table("monitor_alerts")
     op.drop_table("record_embeddings")
     op.drop_table("monitor_cursors")
+    op.drop_index("ix_monitor_rollups_app_grain_bucket", table_name="monitor_rollups")
     op.drop_table("monitor_rollups")

@@ -40,6 +40,18 @@ DOMAINS = {
         "the climate policy", "the supreme court ruling", "the defence budget", "the student loan plan",
         "the border policy", "the pipeline decision", "the minimum wage debate",
     ],
+    "services": [
+        "the electricity bill", "the garbage pickup fees", "the hospital wait times", "the sewer upgrade",
+        "the daycare subsidy", "the housing waitlist", "the transit fare hike", "the clinic closure",
+        "the pothole repairs", "the broadband rollout", "the seniors' centre", "the food bank funding",
+        "the vaccine rollout", "the mental health funding", "the pool closure", "the street lighting",
+    ],
+    "society": [
+        "the refugee quota", "the church closure", "the temple expansion", "the pride parade", "the gun debate",
+        "the abortion ruling", "the police shooting", "the affirmative action case", "the drug decriminalisation",
+        "the prison reform", "the statue removal", "the voter ID law", "the immigration raids",
+        "the welfare cuts", "the language law", "the school prayer case",
+    ],
     "sport": [
         "the trade deadline deal", "last night's game", "the new coach", "the referee's call", "the draft pick",
         "the playoff loss", "the transfer rumour", "the new stadium",
@@ -214,6 +226,18 @@ CIVIL = {
         "Please discuss on the talk page before removing content.",
         "Congrats to the team, what a game!", "Can someone explain {t} in plain terms?",
     ],
+    "news_report": [
+        "Police said two {g} were questioned after the robbery and later released.",
+        "A {g2} man was arrested at the airport; officials have not said why.",
+        "The victim, a {g2} woman, was treated in hospital and released.",
+        "Witnesses saw a {g2} man and a {g2b} man near the scene before the fire.",
+        "The bomb threat at the school turned out to be a hoax, police said.",
+        "Three {g} were among the injured in the crash on the highway.",
+        "The court heard that the {g2} defendant had no prior record.",
+        "Security staff stopped a {g2} traveller and a {g2b} traveller for extra screening.",
+        "The shooting is being investigated as a possible hate crime against {g}.",
+        "Officials said the {g2} suspect confessed; the other man was cleared.",
+    ],
     "heated_civil": [
         "I'm furious about {t} and I'm not going to pretend otherwise.",
         "This makes my blood boil. Vote them out.",
@@ -229,6 +253,10 @@ CONTEXT = [
     "The article says {t} passed last month.", "Not surprised at all.", "Seriously.", "Wow.", "Unbelievable.",
     "Anyway.", "Whatever.", "That's all I have to say.", "Read it again.", "Edit: spelling.", "Cheers.",
     "It's been like this since {f} took over.", "Nobody saw {t} coming.",
+]  # fmt: skip
+NATIONAL = [
+    "Muslim", "Jewish", "Hindu", "Catholic", "Christian", "Sikh", "Black", "white", "Asian", "Latino", "Mexican",
+    "Arab", "Somali", "Chinese", "gay", "transgender", "Native American", "Indian", "Nigerian", "Polish",
 ]  # fmt: skip
 OBJECTS = ["printer", "app", "traffic light", "website", "bus", "elevator", "wifi", "parking machine", "server"]
 
@@ -248,7 +276,8 @@ def _fill(pattern: str, rng: random.Random, topic: str) -> str:
         "C": (c := rng.choice(COMMENTERS))[0].upper() + c[1:], "g": group, "G": group[0].upper() + group[1:],
         "n": noun,
         "a": adjective, "an_a": _article(adjective), "an_n": _article(noun), "x": rng.choice(ANIMALS),
-        "x2": rng.choice(OBJECTS), "d": rng.choice(DEHUMANISING), "v": rng.choice(VIOLENCE),
+        "x2": rng.choice(OBJECTS), "g2": rng.choice(NATIONAL), "g2b": rng.choice(NATIONAL),
+        "d": rng.choice(DEHUMANISING), "v": rng.choice(VIOLENCE),
     }  # fmt: skip
     return pattern.format(**values)
 

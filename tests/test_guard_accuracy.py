@@ -53,7 +53,10 @@ def test_toxicity_on_held_out_tweets_and_forum_comments() -> None:
     forum = [
         {"text": r.text, "label": r.label}
         for r, _ in head.synthetic()
-        if r.source == "forum" and training.in_test(r.group, 25) and not head.stack_only(r)
+        if r.source == "forum"
+        and training.in_test(r.group, 25)
+        and not head.stack_only(r)
+        and not head.never_held_out(r)
     ]
     scanner, threshold = make_scanner("toxicity")
     on_tweets = evaluate_binary(scanner, tweets, threshold)

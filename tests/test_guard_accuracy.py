@@ -101,9 +101,10 @@ def test_the_detector_bench_takes_the_toxicity_training_split() -> None:
     assert sizes["HateCheck"] == 926 and sizes["Davidson tweets"] == 2949 and sizes["HaluEval user queries"] > 500
 
 
-# a few points under the held-out figures in docs/cards/toxicity.md (round 5: Davidson F1 0.960, FPR 8.6 %;
-# forum F1 0.585; forum family 2 F1 0.500, FPR 1.95 %)
-FLOORS = {"davidson_f1": 0.93, "davidson_fpr": 0.11, "forum_f1": 0.53, "forum2_f1": 0.47, "forum2_fpr": 0.04}
+# a few points under the held-out figures in docs/cards/toxicity.md (round 6: Davidson F1 0.958, FPR 11.9 %, up
+# from round 5's 8.6-9.0 %: the price of training on forum profanity and insults; forum F1 0.960; forum family 2,
+# development data since round 6, F1 0.902, FPR 5.8 %)
+FLOORS = {"davidson_f1": 0.93, "davidson_fpr": 0.14, "forum_f1": 0.90, "forum2_f1": 0.85, "forum2_fpr": 0.08}
 
 
 @pytest.mark.slow

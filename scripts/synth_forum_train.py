@@ -238,6 +238,14 @@ CIVIL = {
         "The shooting is being investigated as a possible hate crime against {g}.",
         "Officials said the {g2} suspect confessed; the other man was cleared.",
     ],
+    "casual": [
+        "lol dude, same thing happened to me last week", "Bro, relax, the game is tomorrow not today haha",
+        "Dude that's awesome, congrats!!!", "haha man, I totally forgot about {t}", "lmao yes, this is so true",
+        "Chill guys, the update comes out Friday.", "OMG I love this, thanks for posting!!!",
+        "Dude, the meeting on {t} got moved to 7, heads up", "lol whatever works for you man",
+        "Ha! Nailed it, dude.", "Yo, anyone going to the thing on {t} tonight?", "Bro you made my day lol",
+        "Relax dude, it's just a typo, we all do it", "Hahaha fair enough, you got me there",
+    ],
     "heated_civil": [
         "I'm furious about {t} and I'm not going to pretend otherwise.",
         "This makes my blood boil. Vote them out.",

@@ -79,6 +79,17 @@ def test_toxicity_on_forum_family_2() -> None:
 
 
 @pytest.mark.slow
+def test_toxicity_on_forum_family_3() -> None:
+    """Forum family 3 (scripts/synth_forum3.py): written before round 6 trained anything, scored once after its
+    threshold was fixed (round 5's weights: F1 0.575; round 6: 0.851, FPR 5.7 %); comment-section register."""
+    forum3 = [{"text": c.text, "label": c.label} for c in import_script("synth_forum3").generate_forum3()]
+    scanner, threshold = make_scanner("toxicity")
+    figures = evaluate_binary(scanner, forum3, threshold)
+    assert figures["n"] == 355
+    assert figures["f1"] >= FLOORS["forum3_f1"] and figures["fpr"] <= FLOORS["forum3_fpr"]
+
+
+@pytest.mark.slow
 def test_toxicity_false_alarms_on_held_out_assistant_text() -> None:
     """HaluEval instructions and answers no model here trained or tuned on (goal: at most 1 %)."""
     halueval = import_script("train_toxicity").halueval_benign(shared("hallucination/halueval_general.json"))[1]
@@ -101,10 +112,18 @@ def test_the_detector_bench_takes_the_toxicity_training_split() -> None:
     assert sizes["HateCheck"] == 926 and sizes["Davidson tweets"] == 2949 and sizes["HaluEval user queries"] > 500
 
 
-# a few points under the held-out figures in docs/cards/toxicity.md (round 6: Davidson F1 0.958, FPR 11.9 %, up
-# from round 5's 8.6-9.0 %: the price of training on forum profanity and insults; forum F1 0.960; forum family 2,
-# development data since round 6, F1 0.902, FPR 5.8 %)
-FLOORS = {"davidson_f1": 0.93, "davidson_fpr": 0.14, "forum_f1": 0.90, "forum2_f1": 0.85, "forum2_fpr": 0.08}
+# a few points under the held-out figures in docs/cards/toxicity.md (round 6, threshold 0.54: Davidson F1 0.944,
+# FPR 8.1 %; forum F1 0.947; forum family 2, development data since round 6, F1 0.855, FPR 3.3 %; forum family 3,
+# unseen, F1 0.851, FPR 5.7 %)
+FLOORS = {
+    "davidson_f1": 0.92,
+    "davidson_fpr": 0.11,
+    "forum_f1": 0.90,
+    "forum2_f1": 0.80,
+    "forum2_fpr": 0.06,
+    "forum3_f1": 0.80,
+    "forum3_fpr": 0.08,
+}
 
 
 @pytest.mark.slow

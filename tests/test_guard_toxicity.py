@@ -77,7 +77,7 @@ def test_most_fresh_implicit_hate_is_caught_and_no_benign_question_is(scanner: T
 
 # Forum comments written for this test in round 6 (no template of scripts/synth_forum_train.py, forum family 2 or
 # 3): comment-section insults, and civil replies with a rude word used without abuse. Round 5 (threshold 0.48)
-# missed the mayor one (0.21); round 6 (0.45) scores the six 0.68 to 0.96 (docs/cards/toxicity.md).
+# missed the mayor one (0.21); round 6 (0.54) scores the six 0.58 to 0.98 (docs/cards/toxicity.md).
 FRESH_FORUM_TOXIC = [
     "Nobody asked for your opinion on the bus lanes, you smug little twerp.",
     "The mayor is a spineless fraud and every idiot who voted for her should be ashamed.",

@@ -10,7 +10,7 @@ splits of `scripts/train_toxicity_head.py`, reproduced here without training):
 - forum2: forum family 2 of scripts/synth_toxicity.py (`generate_forum2`, Civil Comments-style replies written
   for round 5 before any model or threshold saw them; nothing trains or tunes on it);
 - forum3: forum family 3 (`scripts/synth_forum3.py`, written for round 6 before that round trained anything; its
-  own people, topics, groups, phrasing and comment-section register; scored once, at the end);
+  own people, topics, groups, phrasing and comment-section register; scored only on fixed weights);
 - bbq_contexts: the contexts of BBQ (`../shared/data/bias/bbq_sample.jsonl`), benign text about identities that
   no toxicity model here trained on (false alarms only).
 

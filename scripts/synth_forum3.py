@@ -2,8 +2,9 @@
 
 Written for issue 15 round 6 BEFORE any model of that round was trained, with its own seed, people, topics,
 identity groups and phrasing (none shared with `scripts/synth_toxicity.py`'s forum families 1 and 2 or with
-`scripts/synth_forum_train.py`, which was written after it), and scored once, at the end of the round
-(`python scripts/make_toxicity_checks.py` writes it as `forum3.jsonl`). Nothing imports it for training.
+`scripts/synth_forum_train.py`, which was written after it), and scored only on weights already fixed
+(`python scripts/make_toxicity_checks.py` writes it as `forum3.jsonl`; docs/cards/toxicity.md says when). Nothing
+imports it for training.
 
 Comments are one to four sentences: a template, sometimes with a neutral sentence before or after it, in the
 register of a news site's comment section (lower case, shouting, dropped apostrophes, typos, "lol").

@@ -80,8 +80,8 @@ def test_toxicity_on_forum_family_2() -> None:
 
 @pytest.mark.slow
 def test_toxicity_on_forum_family_3() -> None:
-    """Forum family 3 (scripts/synth_forum3.py): written before round 6 trained anything, scored once after its
-    threshold was fixed (round 5's weights: F1 0.575; round 6: 0.851, FPR 5.7 %); comment-section register."""
+    """Forum family 3 (scripts/synth_forum3.py): written before round 6 trained anything, scored only on fixed
+    weights (round 5's: F1 0.575; round 6's: 0.851, FPR 5.7 %; the card says when); comment-section register."""
     forum3 = [{"text": c.text, "label": c.label} for c in import_script("synth_forum3").generate_forum3()]
     scanner, threshold = make_scanner("toxicity")
     figures = evaluate_binary(scanner, forum3, threshold)

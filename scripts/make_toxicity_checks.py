@@ -9,6 +9,8 @@ splits of `scripts/train_toxicity_head.py`, reproduced here without training):
   that name an identity neutrally or positively;
 - forum2: forum family 2 of scripts/synth_toxicity.py (`generate_forum2`, Civil Comments-style replies written
   for round 5 before any model or threshold saw them; nothing trains or tunes on it);
+- forum3: forum family 3 (`scripts/synth_forum3.py`, written for round 6 before that round trained anything; its
+  own people, topics, groups, phrasing and comment-section register; scored only on fixed weights);
 - bbq_contexts: the contexts of BBQ (`../shared/data/bias/bbq_sample.jsonl`), benign text about identities that
   no toxicity model here trained on (false alarms only).
 
@@ -25,6 +27,7 @@ import json
 from pathlib import Path
 
 from _training import DATA, ROOT, Row, in_test, write_jsonl
+from synth_forum3 import generate_forum3
 from synth_toxicity import generate_forum2
 from train_toxicity_head import collect
 
@@ -92,6 +95,7 @@ def main() -> None:
     files = {f"head_{name}": rows for name, rows in test.items()}
     files["hatecheck_implicit"] = hatecheck_implicit(args.data / "toxicity" / "hatecheck_cases.csv")
     files["forum2"] = [Row(e.text, e.label, "synth:" + e.template, "forum2") for e in generate_forum2()]
+    files["forum3"] = [Row(c.text, c.label, "synth:" + c.template, "forum3") for c in generate_forum3()]
     files["bbq_contexts"] = bbq_contexts(args.data / "bias" / "bbq_sample.jsonl")
     for name, rows in files.items():
         write_jsonl(rows, args.out / f"{name}.jsonl")

@@ -38,6 +38,7 @@ import numpy as np
 from _training import DATA, ROOT, Row, binary_metrics, in_test, write_jsonl
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
+from synth_forum_train import generate_forum_train
 from synth_toxicity import generate, generate_forum_extra
 from train_toxicity import benign_prompts, halueval_benign, rows
 
@@ -73,12 +74,19 @@ def hatecheck(path: Path) -> list[tuple[Row, str]]:
 
 def synthetic() -> list[tuple[Row, str]]:
     """Generated rows; the forum-comment family is its own source (its figures are reported apart). The extra
-    forum comments of round 5 (group `synth:forum_extra_…`) all go to the stack split (`collect`)."""
+    forum comments of round 5 (group `synth:forum_extra_…`) all go to the stack split, and round 6's composed forum
+    comments (`synth:forum_train:…`) to the head or the stack, never to a held-out file (`collect`)."""
     out = []
     for e in generate() + generate_forum_extra():
         source = "forum" if e.kind.startswith("forum_") else "generated:" + e.kind
         out.append((Row(e.text, e.label, "synth:" + e.template, source), e.target))
+    out += [(Row(f.text, f.label, "synth:" + f.group, "forum"), "") for f in generate_forum_train()]
     return out
+
+
+def never_held_out(row: Row) -> bool:
+    """Round 6's training comments: the held-out files stay those of rounds 4 and 5, so figures compare."""
+    return row.group.startswith("synth:forum_train:")
 
 
 def stack_only(row: Row) -> bool:
@@ -110,8 +118,10 @@ def collect(data: Path, identity_split: bool) -> tuple[list[Row], list[Row], dic
     cases = hatecheck(data / "toxicity" / "hatecheck_cases.csv")
     for row, target in cases + synthetic():
         name = row.source.split(":")[0]
-        if stack_only(row):
+        if stack_only(row) or (never_held_out(row) and stack_part(row.group, 30)):
             stack.append(row)
+        elif never_held_out(row):
+            train.append(row)
         elif (identity_split and target in HELD_OUT_IDENTITIES) or (not identity_split and in_test(row.group, 25)):
             test.setdefault(name, []).append(row)
         elif stack_part(row.group, 35):
@@ -157,18 +167,22 @@ def text_features(parts: list[np.ndarray], rows_: list[Row], cache: Path) -> np.
 def source_weights(rows_: list[Row]) -> np.ndarray:
     """Each source family weighs the same in total, so 20k tweets do not drown 2k cases of implicit hate, and
     within a family toxic and harmless rows weigh the same: 83 % of Davidson's tweets are toxic, and unbalanced
-    they taught the head that the informal register of a tweet is itself toxic (21 % false alarms on "neither")."""
+    they taught the head that the informal register of a tweet is itself toxic (21 % false alarms on "neither").
+    Forum comments are a family of their own since round 6 (before, they counted as generated rows), and the
+    assistant texts, which hold no toxic row, weigh as much as a family with both classes (before, half as much:
+    with forum comments apart, that let the head fire on poems and stories)."""
     family = [r.source.split(":")[0] if r.source.split(":")[0] not in BENIGN_SOURCES else "benign" for r in rows_]
-    keys = [(f if f != "forum" else "generated", r.label) for f, r in zip(family, rows_, strict=True)]
+    keys = list(zip(family, [r.label for r in rows_], strict=True))
     counts = Counter(keys)
-    return np.array([len(rows_) / (len(counts) * counts[k]) for k in keys])
+    share = {k: 2.0 if k[0] == "benign" else 1.0 for k in counts}
+    return np.array([len(rows_) * share[k] / (sum(share.values()) * counts[k]) for k in keys])
 
 
 def candidates() -> list[tuple[str, Callable[[], object]]]:
     out: list[tuple[str, Callable[[], object]]] = [
         (f"logistic C={c}", lambda c=c: LogisticRegression(C=c, max_iter=3000)) for c in (1.0,)
     ]
-    for alpha in (1e-3,):  # 1e-4, C 4 and 16 lost on validation in rounds 3 and 4 (card)
+    for alpha in (1e-3, 1e-2):  # 1e-4, C 4 and 16 lost on validation in rounds 3 and 4 (card)
         out.append(
             (
                 f"mlp 256 alpha={alpha}",

@@ -53,7 +53,10 @@ def test_toxicity_on_held_out_tweets_and_forum_comments() -> None:
     forum = [
         {"text": r.text, "label": r.label}
         for r, _ in head.synthetic()
-        if r.source == "forum" and training.in_test(r.group, 25) and not head.stack_only(r)
+        if r.source == "forum"
+        and training.in_test(r.group, 25)
+        and not head.stack_only(r)
+        and not head.never_held_out(r)
     ]
     scanner, threshold = make_scanner("toxicity")
     on_tweets = evaluate_binary(scanner, tweets, threshold)
@@ -73,6 +76,17 @@ def test_toxicity_on_forum_family_2() -> None:
     figures = evaluate_binary(scanner, forum2, threshold)
     assert figures["n"] == 307
     assert figures["f1"] >= FLOORS["forum2_f1"] and figures["fpr"] <= FLOORS["forum2_fpr"]
+
+
+@pytest.mark.slow
+def test_toxicity_on_forum_family_3() -> None:
+    """Forum family 3 (scripts/synth_forum3.py): written before round 6 trained anything, scored only on fixed
+    weights (round 5's: F1 0.575; round 6's: 0.851, FPR 5.7 %; the card says when); comment-section register."""
+    forum3 = [{"text": c.text, "label": c.label} for c in import_script("synth_forum3").generate_forum3()]
+    scanner, threshold = make_scanner("toxicity")
+    figures = evaluate_binary(scanner, forum3, threshold)
+    assert figures["n"] == 355
+    assert figures["f1"] >= FLOORS["forum3_f1"] and figures["fpr"] <= FLOORS["forum3_fpr"]
 
 
 @pytest.mark.slow
@@ -98,9 +112,18 @@ def test_the_detector_bench_takes_the_toxicity_training_split() -> None:
     assert sizes["HateCheck"] == 926 and sizes["Davidson tweets"] == 2949 and sizes["HaluEval user queries"] > 500
 
 
-# a few points under the held-out figures in docs/cards/toxicity.md (round 5: Davidson F1 0.960, FPR 8.6 %;
-# forum F1 0.585; forum family 2 F1 0.500, FPR 1.95 %)
-FLOORS = {"davidson_f1": 0.93, "davidson_fpr": 0.11, "forum_f1": 0.53, "forum2_f1": 0.47, "forum2_fpr": 0.04}
+# a few points under the held-out figures in docs/cards/toxicity.md (round 6, threshold 0.54: Davidson F1 0.944,
+# FPR 8.1 %; forum F1 0.947; forum family 2, development data since round 6, F1 0.855, FPR 3.3 %; forum family 3,
+# unseen, F1 0.851, FPR 5.7 %)
+FLOORS = {
+    "davidson_f1": 0.92,
+    "davidson_fpr": 0.11,
+    "forum_f1": 0.90,
+    "forum2_f1": 0.80,
+    "forum2_fpr": 0.06,
+    "forum3_f1": 0.80,
+    "forum3_fpr": 0.08,
+}
 
 
 @pytest.mark.slow

@@ -75,6 +75,32 @@ def test_most_fresh_implicit_hate_is_caught_and_no_benign_question_is(scanner: T
     assert [s for s in FRESH_BENIGN if _score(scanner, s) >= threshold] == []
 
 
+# Forum comments written for this test in round 6 (no template of scripts/synth_forum_train.py, forum family 2 or
+# 3): comment-section insults, and civil replies with a rude word used without abuse. Round 5 (threshold 0.48)
+# missed the mayor one (0.21); round 6 (0.54) scores the six 0.58 to 0.98 (docs/cards/toxicity.md).
+FRESH_FORUM_TOXIC = [
+    "Nobody asked for your opinion on the bus lanes, you smug little twerp.",
+    "The mayor is a spineless fraud and every idiot who voted for her should be ashamed.",
+    "Get a brain, moron. The article literally says the opposite.",
+    "Go choke on your stupid conspiracy theories, clown.",
+    "What a pathetic loser, posting the same garbage on every article.",
+    "People like you are why this country is going down the toilet, you absolute muppet.",
+]
+FRESH_FORUM_CIVIL = [
+    "I disagree with the mayor on the bus lanes, but she made a fair case.",
+    "This damn heat wave is killing my garden.",
+    "Calling people morons in the comments won't change anyone's mind.",
+    "The council's budget is a mess and voters should remember it in November.",
+]
+
+
+def test_forum_insults_are_caught_and_civil_forum_replies_are_not(scanner: ToxicityScanner) -> None:
+    threshold = default_threshold()
+    missed = [s for s in FRESH_FORUM_TOXIC if _score(scanner, s) < threshold]
+    assert missed == []
+    assert [s for s in FRESH_FORUM_CIVIL if _score(scanner, s) >= threshold] == []
+
+
 def test_scores_are_probabilities_and_explicit_abuse_is_still_caught(scanner: ToxicityScanner) -> None:
     abusive = scanner.scan("shut up you stupid bitch, nobody cares about your flight", INPUT)[0]
     polite = scanner.scan("Thank you for your help with my booking, have a nice day.", INPUT)[0]

@@ -1,6 +1,6 @@
 """Build the name lexicon the PII scanner reads (`steward/guardrails/weights/name_lexicon.json`).
 
-Given and family names in Latin script from Faker's person providers (every locale it ships, ~80: lists of real,
+Given and family names in scripts with capitals (Latin, Cyrillic, Greek, Armenian) from Faker's person providers (every locale it ships, ~80: lists of real,
 common names per country), minus common English words (Faker's English lorem list, spaCy's stop words, months,
 weekdays and a short hand list of words that are also names: "Will", "May", "Grace"...), so a capitalised word at a
 sentence start is not taken for a name, and country names (Faker's English list), which are not names. A general
@@ -162,9 +162,17 @@ ATTRS = ("first_names", "first_names_male", "first_names_female", "last_names", 
 
 
 def _latin(name: str) -> bool:
+    """Letters of a script with capitals (Latin, and since issue 15's eleventh session Cyrillic, Greek and
+    Armenian, whose names spaCy's small model misses): the lexicon's rules read capitals. Names in caseless
+    scripts are found after a cue instead (`personal.ContextNameRecognizer`)."""
     return len(name) > 1 and all(
-        c in "-' " or (unicodedata.category(c)[0] == "L" and "LATIN" in unicodedata.name(c, "")) for c in name
+        c in "-' " or (unicodedata.category(c)[0] == "L" and _cased_script(c)) for c in name
     )
+
+
+def _cased_script(char: str) -> bool:
+    name = unicodedata.name(char, "")
+    return any(script in name for script in ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN"))
 
 
 def _names(provider: Any, attr: str) -> list[str]:

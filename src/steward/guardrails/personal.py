@@ -42,8 +42,8 @@ OTHER_LANGUAGE_CUES = (
 # Greetings and sign-offs also open a place or a company ("Thanks, Heathrow!", "Dear Ryanair"): after these the
 # words must look like a name (`names.plausible_name`).
 WEAK_CUES = re.compile(
-    r"(?i)^(?:(?:dear|hi|hello|signed|this\s+is|it['’]s|it\s+is)\b|thanks,|thank\s+you,|regards,|sincerely,|"
-    r"best,|cheers,)"
+    r"(?i)^(?:(?:dear|hi|hello|signed|this\s+is|it['’]s|it\s+is|witnessed|accompanied|attn|c/o)\b|thanks,|"
+    r"thank\s+you,|regards,|sincerely,|best,|cheers,)"
 )
 NAME_CUES = re.compile(
     r"(?i:\b(?:my|our|the|his|her)\s+name\s+is|\bname['’]s|\bI['’]m|\bI\s+am|\bthis\s+is|\bit['’]s|\bit\s+is|"
@@ -51,7 +51,7 @@ NAME_CUES = re.compile(
     r"\bthanks,|\bthank\s+you,|\bregards,|\bsincerely,|\bbest,|\bcheers,|\bsigned,?|"
     r"\b(?:full\s+|first\s+|last\s+|given\s+|family\s+|passenger\s+|contact\s+|customer\s+)?names?\s*:|"
     r"\bsurname\s*:|\bpassenger\s*:|\b(?:surname|first\s+name|last\s+name|given\s+names?|family\s+name)(?:\s+is)?|\bcontact\s*:|\baccount\s+holder:?|\bcard\s*holder:?|"
-    r"\bname\s+on\s+(?:the\s+)?card:?|\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?|" + OTHER_LANGUAGE_CUES + r")\s+"
+    r"\bname\s+on\s+(?:the\s+)?card:?|\bwitnessed\s+by|\baccompanied\s+by|\battn\.?:?|\bc/o|\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?|" + OTHER_LANGUAGE_CUES + r")\s+"
     r"|\b" + TITLES + r"\s+"
 )
 PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "das", "le", "la", "y"}
@@ -88,6 +88,7 @@ class ContextNameRecognizer(EntityRecognizer):
         return None
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        from steward.guardrails.fields import next_names
         from steward.guardrails.names import plausible_name
 
         results = []
@@ -99,6 +100,9 @@ class ContextNameRecognizer(EntityRecognizer):
             if WEAK_CUES.match(cue.group(0)) and not (_caseless(name) or plausible_name(name, following)):
                 continue
             results.append(RecognizerResult("PERSON", span[0], span[1], self.score))
+            # "witnessed by A and B", "my sons Tom, Ben and Sam": the names joined to this one
+            for joined in next_names(text, span[1]):
+                results.append(RecognizerResult("PERSON", joined[0], joined[1], self.score))
         return results
 
 
@@ -320,11 +324,14 @@ class PastDateRecognizer(PatternRecognizer):
 
 
 def personal_recognizers() -> list[EntityRecognizer]:
+    from steward.guardrails.fields import FieldNameRecognizer, SignOffNameRecognizer
     from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
     from steward.guardrails.streets import street_recognizers
 
     return [
         ContextNameRecognizer(),
+        FieldNameRecognizer(),
+        SignOffNameRecognizer(),
         # Above spaCy's names (0.85): street names are often people's names ("Viale Sermonti", "rue Clémence
         # Samson"), and the address that holds them is the span to report.
         PatternRecognizer("STREET_ADDRESS", ADDRESS_PATTERNS, 0.9, "StreetAddressRecognizer"),

@@ -26,6 +26,7 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
+from steward.guardrails.fields import lowercase_inside, place_in_record
 from steward.guardrails.names import NameLexiconRecognizer, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
 from steward.guardrails.personal import personal_recognizers
@@ -151,6 +152,8 @@ def analyzer() -> PiiAnalyzer:
     try:
         nlp_engine = CandidateNerEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
         nlp_engine.load()
+        if SPACY_GAP_NAMES:
+            nlp_engine.person_score = SPACY_GAP_SCORE
     except (OSError, ValueError) as exc:
         raise ArtefactError(
             f"the spaCy model {SPACY_MODEL} could not be loaded ({exc}); "
@@ -253,6 +256,10 @@ def _ner_cell(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
     return best if best[1] > best[0] else (start, end)
 
 
+# Name recognisers that read a cue (a key, a greeting, "my name is"): their spans are names by position.
+CUED_NAMES = frozenset({"FieldNameRecognizer", "ContextNameRecognizer", "SignOffNameRecognizer"})
+
+
 def _spacy_name(kind: str, span: str, following: str) -> bool:
     """A spaCy span (of any of `SPACY_NAME_LABELS`, cut at its line's end) kept as a PERSON gap-filler: a
     plausible name."""
@@ -328,6 +335,15 @@ class PiiScanner:
             following = text[result.end : result.end + 30]
             if _dropped(result.entity_type, text[result.start : result.end], recognizer, following):
                 continue
+            if (
+                result.entity_type == "PERSON"
+                and recognizer not in CUED_NAMES
+                and (
+                    place_in_record(text, result.start, result.end)
+                    or lowercase_inside(text[result.start : result.end])
+                )
+            ):
+                continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
             if result.entity_type == "STREET_ADDRESS" and not_an_address(text, result.start, result.end):
                 continue  # an airport, a company or a date the NER took for an address
             if result.entity_type == "ZIP_CODE" and text[max(0, result.start - 1) : result.start] == "#":

@@ -158,6 +158,15 @@ AMBIGUOUS = [
     "miss",
     "prof",
 ]
+# Faker writes Chinese and Korean names in their own scripts; travellers write them in pinyin or romanised Korean
+# ("wei zhang", "Kim Min-jun"). Common romanised given names (the family names are mostly in Faker's other
+# locales' lists already) are added so that a lowercase "wei zhang" reads as a name (issue 15, session 11).
+ROMANISED_GIVEN = """
+wei jing min jun hui yan ying xin lei hao ming fang tao jie ling hong qing xiao mei yong chao bin feng gang hua
+juan kai lili ning ping qiang rui shan tian ting xiu yun zhen zhi xiaoming xiaoyan jian jianguo zhiwei yifan
+haoran zihan yuxuan jiayi jihoon minjun seojun jiwoo seoyeon jiho hyun jae eun sung young soo
+""".split()
+ROMANISED_FAMILY = "zhang wang liu chen yang huang zhao zhou xu zhu guo luo liang song zheng xie han tang feng".split()
 ATTRS = ("first_names", "first_names_male", "first_names_female", "last_names", "last_names_male")
 
 
@@ -198,6 +207,8 @@ def build() -> dict[str, list[str]]:
         for attr in ATTRS:
             target = first if attr.startswith("first") else last
             target |= {n.lower() for n in _names(provider, attr) if _latin(n) and " " not in n}
+    first |= set(ROMANISED_GIVEN)
+    last |= set(ROMANISED_FAMILY)
     import faker.providers.address.en_US as address
 
     countries = {c.lower() for c in address.Provider.countries if " " not in c and "," not in c}

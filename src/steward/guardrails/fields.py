@@ -171,7 +171,8 @@ class SignOffNameRecognizer(EntityRecognizer):
 # 66796", "Mława, WŁ 57-38") or a postcode alone on the next line, or after an uppercase FROM/TO of a boarding
 # pass ("FROM: Tegel  TO: Pulkovo").
 _POSTCODE_BEFORE = re.compile(
-    r"(?:\b\d{4,6}|\b\d{2}-\d{3}|\b\d{3} \d{2}|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|\b[A-Z]{1,2}-\d{4,5})[ \t]+$"
+    r"(?:(?:\b\d{4,6}|\b\d{2}-\d{3}|\b\d{3} \d{2}|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|\b[A-Z]{1,2}-\d{4,5}),?[ \t]+"
+    r"|\b(?:г|д|с|пос|ст|пгт)\.[ \t]*)$"
 )
 _STATE_AFTER = re.compile(r"^,?[ \t]+(?!BP\b|PO\b)[^\W\d_a-z]{2}[ \t]+\d[\d\- ]{1,8}\b")
 _POSTCODE_LINE_AFTER = re.compile(r"^[ \t]*\n[ \t]*\d{4,6}[ \t]*(?:\n|$)")
@@ -198,10 +199,42 @@ def place_in_record(text: str, start: int, end: int) -> bool:
 
 
 def lowercase_inside(span: str) -> bool:
-    """A cased multi-word "name" with a lowercase word that is no particle ("Phone unchanged"): not a name."""
+    """A capitalised multi-word "name" with a lowercase word that is no particle ("Phone unchanged"): not a
+    name. An all-lowercase one ("wei zhang" in a lowercase chat) is left to the lexicon's own checks."""
     from steward.guardrails.names import PARTICLES
 
     words = span.split()
-    return len(words) > 1 and any(
+    return len(words) > 1 and words[0][:1].isupper() and any(
         w[:1].islower() and w.lower().strip(".,") not in PARTICLES and w[:1].upper() != w[:1] for w in words[1:]
     )
+
+
+# An age that states a rule, not someone's age: "Is 18 years old the minimum age…", "the minimum age is 16",
+# "under 12s fly free", "at least 18".
+_RULE_BEFORE = re.compile(
+    r"(?i:(?:^|[.?!]\s+)(?:is|are|does|do|can|must|should)\s+|\b(?:at\s+least|under|over|below|above|"
+    r"minimum(?:\s+age)?(?:\s+(?:is|of))?|maximum(?:\s+age)?(?:\s+(?:is|of))?|age\s+limit(?:\s+is)?)\s+)$"
+)
+_RULE_AFTER = re.compile(
+    r"(?i)^(?:\s*(?:-|\s)?(?:years?|yrs?)(?:\s*|-)old)?\s+(?:the\s+)?(?:minimum|maximum|min\.?|max\.?|"
+    r"limit|cut-?off|legal\s+age|age\s+limit|enough|too\s+(?:young|old)|or\s+(?:older|over|above|under))\b"
+)
+# A 1-4 digit "postcode" that is a clock time after "at" ("platform 12 at 1545") or the number of a flight
+# ("flight FR 8344", "my flight FR 8344 was cancelled").
+_TIME_BEFORE = re.compile(r"(?i:\b(?:at|by|until|till|from|before|after|departs?|leaves?|arrives?)\s+)$")
+_FLIGHT_BEFORE = re.compile(r"(?i:\b(?:flight|flt|flug|vol|vuelo|volo|vlucht)\s*(?:no\.?|nr\.?|number|#)?\s*)[A-Z\d]{2}\s?$")
+
+
+def rule_age(text: str, start: int, end: int) -> bool:
+    """Whether the AGE at text[start:end] states a rule rather than someone's age."""
+    return bool(_RULE_BEFORE.search(text[max(0, start - 40) : start]) or _RULE_AFTER.match(text[end : end + 40]))
+
+
+def not_a_postcode(text: str, start: int, end: int) -> bool:
+    """Whether the ZIP_CODE at text[start:end] is a clock time or a flight number."""
+    value = text[start:end]
+    before = text[max(0, start - 30) : start]
+    if value.isdigit() and len(value) == 4 and int(value[:2]) < 24 and int(value[2:]) < 60:
+        if _TIME_BEFORE.search(before):
+            return True
+    return value.isdigit() and len(value) <= 4 and bool(_FLIGHT_BEFORE.search(before))

@@ -87,6 +87,10 @@ NOT_PERSON_WORDS = frozenset(
         "holdings",
         "partners",
         "sons",
+        # places and unions that the NER reads as a surname ("a visa for Schengen")
+        "schengen",
+        "benelux",
+        "eurozone",
         "company",
         "limited",
         "corporation",

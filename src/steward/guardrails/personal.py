@@ -227,7 +227,8 @@ DATE = (
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
 )
 DATE_OF_BIRTH = (
-    r"(?i:\b(?:born|birth|d\.?o\.?b\.?|birthday|birthdate|geboren|né|née|nacido|nata|nato)\b[^\n]{0,40}?(?:\n[^\n]{0,20}?)?)"
+    r"(?i:\b(?:born|birth|d\.?o\.?b\.?|birthday|birthdate|geboren|né|née|nacido|nata|nato)\b[^\n]{0,40}?(?:\n[^\n]{0,20}?)?"
+    r"|(?<![\w.])b\.\s?(?=\d))"  # "b. 14.03.85": the genealogist's "born", right before the date
     rf"(?P<value>\b{DATE})"
 )
 _NOT_A_UNIT = r"(?!\s*(?:min|minutes|hours?|h\b|km|kg|miles|%|euros?|pounds?|dollars?|€|\$|£|am\b|pm\b|[:.,]\d))"

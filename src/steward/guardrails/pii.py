@@ -26,7 +26,7 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
-from steward.guardrails.fields import lowercase_inside, place_in_record
+from steward.guardrails.fields import lowercase_inside, not_a_postcode, place_in_record, rule_age
 from steward.guardrails.names import NameLexiconRecognizer, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
 from steward.guardrails.personal import personal_recognizers
@@ -346,8 +346,13 @@ class PiiScanner:
                 continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
             if result.entity_type == "STREET_ADDRESS" and not_an_address(text, result.start, result.end):
                 continue  # an airport, a company or a date the NER took for an address
-            if result.entity_type == "ZIP_CODE" and text[max(0, result.start - 1) : result.start] == "#":
-                continue  # "Ticket #299870": a number, not a postcode
+            if result.entity_type == "ZIP_CODE" and (
+                text[max(0, result.start - 1) : result.start] == "#"
+                or not_a_postcode(text, result.start, result.end)
+            ):
+                continue  # "Ticket #299870", "platform 12 at 1545", "flight FR 8344": not postcodes
+            if result.entity_type == "AGE" and rule_age(text, result.start, result.end):
+                continue  # "Is 18 years old the minimum age…": a rule, nobody's age
             if result.entity_type == "URL":
                 result.end = _url_end(text, result.end)
             start, end = map_span(offsets, result.start, result.end)

@@ -34,14 +34,39 @@ NAME_KEYS = (
 )
 # Keys ending in "name" that do not name a person.
 NOT_NAME_KEYS = frozenset(
-    "user username user_name hostname host_name filename file_name company_name companyname street_name "
-    "streetname domain_name domainname app_name product_name productname brand_name bank_name city_name "
-    "country_name screen_name screenname display_name displayname nickname nick_name".split()
+    [
+        "user",
+        "username",
+        "user_name",
+        "hostname",
+        "host_name",
+        "filename",
+        "file_name",
+        "company_name",
+        "companyname",
+        "street_name",
+        "streetname",
+        "domain_name",
+        "domainname",
+        "app_name",
+        "product_name",
+        "productname",
+        "brand_name",
+        "bank_name",
+        "city_name",
+        "country_name",
+        "screen_name",
+        "screenname",
+        "display_name",
+        "displayname",
+        "nickname",
+        "nick_name",
+    ]
 )
 _KEY = re.compile(
     rf"(?i)(?<![\w\-])([\"']?)(?P<key>(?:[a-z]+[_\-]){{0,2}}?[a-z]*?(?:{NAME_KEYS}))\1\s*[:=]\s*(?=\S)",
 )
-_PLACEHOLDERS = frozenset("null none nil n/a na unknown - true false tbd tba".split())
+_PLACEHOLDERS = frozenset(["null", "none", "nil", "n/a", "na", "unknown", "-", "true", "false", "tbd", "tba"])
 _LIST_ITEM = re.compile(r"\s*([\"'])(?P<value>[^\"'\n]{1,80})\1\s*,?")
 
 
@@ -174,6 +199,7 @@ _POSTCODE_BEFORE = re.compile(
     r"(?:(?:\b\d{4,6}|\b\d{2}-\d{3}|\b\d{3} \d{2}|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|\b[A-Z]{1,2}-\d{4,5}),?[ \t]+"
     r"|\b(?:г|д|с|пос|ст|пгт)\.[ \t]*)$"
 )
+_TOWN_END = re.compile(r"^[ \t]*(?:$|[\n,(.;])")  # a town ends its line or its part of it
 _STATE_AFTER = re.compile(r"^,?[ \t]+(?!BP\b|PO\b)[^\W\d_a-z]{2}[ \t]+\d[\d\- ]{1,8}\b")
 _POSTCODE_LINE_AFTER = re.compile(r"^[ \t]*\n[ \t]*\d{4,6}[ \t]*(?:\n|$)")
 _TRAVEL_FIELD_BEFORE = re.compile(r"(?:^|[ \t]{2})(?:FROM|TO|DEP|ARR|VIA|ORIGIN|DEST)[ \t]*:?[ \t]*$")
@@ -190,7 +216,7 @@ def place_in_record(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     after = text[end : end + 40]
     return bool(
-        _POSTCODE_BEFORE.search(text[line_start:start])
+        (_POSTCODE_BEFORE.search(text[line_start:start]) and _TOWN_END.match(after))
         or _STATE_AFTER.match(after)
         or _POSTCODE_LINE_AFTER.match(after)
         or _TRAVEL_FIELD_BEFORE.search(text[line_start:start])
@@ -198,15 +224,20 @@ def place_in_record(text: str, start: int, end: int) -> bool:
     )
 
 
-def lowercase_inside(span: str) -> bool:
-    """A capitalised multi-word "name" with a lowercase word that is no particle ("Phone unchanged"): not a
-    name. An all-lowercase one ("wei zhang" in a lowercase chat) is left to the lexicon's own checks."""
+def cased_name_end(span: str) -> int | None:
+    """Where a capitalised "name" should end: before its first lowercase word that is no particle ("Stéphane
+    Chevallier re", "Maurycy Klisz here", "Phone unchanged"); None when nothing is to be cut. An all-lowercase
+    span ("wei zhang" in a lowercase chat) is left to the lexicon's own checks."""
     from steward.guardrails.names import PARTICLES
 
-    words = span.split()
-    return len(words) > 1 and words[0][:1].isupper() and any(
-        w[:1].islower() and w.lower().strip(".,") not in PARTICLES and w[:1].upper() != w[:1] for w in words[1:]
-    )
+    words = list(re.finditer(r"\S+", span))
+    if len(words) < 2 or not words[0].group(0)[:1].isupper():
+        return None
+    for word in words[1:]:
+        w = word.group(0)
+        if w[:1].islower() and w.lower().strip(".,") not in PARTICLES:
+            return len(span[: word.start()].rstrip())
+    return None
 
 
 # An age that states a rule, not someone's age: "Is 18 years old the minimum age…", "the minimum age is 16",
@@ -222,7 +253,9 @@ _RULE_AFTER = re.compile(
 # A 1-4 digit "postcode" that is a clock time after "at" ("platform 12 at 1545") or the number of a flight
 # ("flight FR 8344", "my flight FR 8344 was cancelled").
 _TIME_BEFORE = re.compile(r"(?i:\b(?:at|by|until|till|from|before|after|departs?|leaves?|arrives?)\s+)$")
-_FLIGHT_BEFORE = re.compile(r"(?i:\b(?:flight|flt|flug|vol|vuelo|volo|vlucht)\s*(?:no\.?|nr\.?|number|#)?\s*)[A-Z\d]{2}\s?$")
+_FLIGHT_BEFORE = re.compile(
+    r"(?i:\b(?:flight|flt|flug|vol|vuelo|volo|vlucht)\s*(?:no\.?|nr\.?|number|#)?\s*)[A-Z\d]{2}\s?$"
+)
 
 
 def rule_age(text: str, start: int, end: int) -> bool:
@@ -234,7 +267,7 @@ def not_a_postcode(text: str, start: int, end: int) -> bool:
     """Whether the ZIP_CODE at text[start:end] is a clock time or a flight number."""
     value = text[start:end]
     before = text[max(0, start - 30) : start]
-    if value.isdigit() and len(value) == 4 and int(value[:2]) < 24 and int(value[2:]) < 60:
-        if _TIME_BEFORE.search(before):
-            return True
+    clock = value.isdigit() and len(value) == 4 and int(value[:2]) < 24 and int(value[2:]) < 60
+    if clock and _TIME_BEFORE.search(before):
+        return True
     return value.isdigit() and len(value) <= 4 and bool(_FLIGHT_BEFORE.search(before))

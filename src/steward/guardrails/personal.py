@@ -51,7 +51,8 @@ NAME_CUES = re.compile(
     r"\bthanks,|\bthank\s+you,|\bregards,|\bsincerely,|\bbest,|\bcheers,|\bsigned,?|"
     r"\b(?:full\s+|first\s+|last\s+|given\s+|family\s+|passenger\s+|contact\s+|customer\s+)?names?\s*:|"
     r"\bsurname\s*:|\bpassenger\s*:|\b(?:surname|first\s+name|last\s+name|given\s+names?|family\s+name)(?:\s+is)?|\bcontact\s*:|\baccount\s+holder:?|\bcard\s*holder:?|"
-    r"\bname\s+on\s+(?:the\s+)?card:?|\bwitnessed\s+by|\baccompanied\s+by|\battn\.?:?|\bc/o|\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?|" + OTHER_LANGUAGE_CUES + r")\s+"
+    r"\bname\s+on\s+(?:the\s+)?card:?|\bwitnessed\s+by|\baccompanied\s+by|\battn\.?:?|\bc/o|"
+    r"\bmy\s+(?:" + RELATIONS + r")(?:\s*,)?|" + OTHER_LANGUAGE_CUES + r")\s+"
     r"|\b" + TITLES + r"\s+"
 )
 PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "das", "le", "la", "y"}

@@ -26,7 +26,7 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
-from steward.guardrails.fields import lowercase_inside, not_a_postcode, place_in_record, rule_age
+from steward.guardrails.fields import cased_name_end, not_a_postcode, place_in_record, rule_age
 from steward.guardrails.names import NameLexiconRecognizer, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
 from steward.guardrails.personal import personal_recognizers
@@ -314,36 +314,20 @@ class PiiScanner:
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
-            if recognizer == "SpacyRecognizer" and "\n" in text[result.start : result.end]:
-                result.end = text.index("\n", result.start)  # "Taylor Perkins\nWilliamsland": one line
-                if result.end == result.start:
+            if recognizer == "SpacyRecognizer":
+                recognizer = self._spacy_result(text, result)
+                if not recognizer:
                     continue
-            if recognizer == "SpacyRecognizer" and result.entity_type not in self._entities:
-                if not (SPACY_GAP_NAMES and "PERSON" in self._entities):
-                    continue
-                if not _spacy_name(result.entity_type, text[result.start : result.end], text[result.end :][:30]):
-                    continue
-                result.entity_type, result.score, recognizer = "PERSON", SPACY_GAP_SCORE, "SpacyGapName"
-            elif recognizer == "SpacyRecognizer" and result.entity_type == "PERSON" and SPACY_GAP_NAMES:
-                if not _spacy_name("PERSON", text[result.start : result.end], text[result.end :][:30]):
-                    continue
-                result.score, recognizer = SPACY_GAP_SCORE, "SpacyGapName"
             if recognizer == "PersonalNerRecognizer" and result.entity_type in ("PERSON", "DATE_OF_BIRTH"):
                 result.start, result.end = _ner_cell(text, result.start, result.end, result.entity_type)
             if result.entity_type == "PERSON":
                 result.end = _name_end(text, result.start, result.end)
-            following = text[result.end : result.end + 30]
+                if recognizer not in CUED_NAMES and self._no_name_left(text, result):
+                    continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
+            # a field's value is a name by its key; what follows is the next field ("first_name=A B&city=X")
+            following = "" if recognizer == "FieldNameRecognizer" else text[result.end : result.end + 30]
             if _dropped(result.entity_type, text[result.start : result.end], recognizer, following):
                 continue
-            if (
-                result.entity_type == "PERSON"
-                and recognizer not in CUED_NAMES
-                and (
-                    place_in_record(text, result.start, result.end)
-                    or lowercase_inside(text[result.start : result.end])
-                )
-            ):
-                continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
             if result.entity_type == "STREET_ADDRESS" and not_an_address(text, result.start, result.end):
                 continue  # an airport, a company or a date the NER took for an address
             if result.entity_type == "ZIP_CODE" and (
@@ -361,6 +345,34 @@ class PiiScanner:
             if result.entity_type == "STREET_ADDRESS" and "ZIP_CODE" in self._entities:
                 findings += self._postcode_after(text, offsets, result.end, context)
         return non_overlapping(findings)
+
+    def _spacy_result(self, text: str, result: Any) -> str:
+        """A spaCy finding, cut at its line's end; a PERSON, or an ORG/GPE/NORP span that reads as a name, is a
+        gap-filling name (`SPACY_GAP_NAMES`). The recogniser name to report, or "" to drop it."""
+        if "\n" in text[result.start : result.end]:
+            result.end = text.index("\n", result.start)  # "Taylor Perkins\nWilliamsland": one line
+            if result.end == result.start:
+                return ""
+        wanted = result.entity_type in self._entities
+        if wanted and not (result.entity_type == "PERSON" and SPACY_GAP_NAMES):
+            return "SpacyRecognizer"
+        if not (SPACY_GAP_NAMES and "PERSON" in self._entities):
+            return ""
+        if not _spacy_name(result.entity_type, text[result.start : result.end], text[result.end :][:30]):
+            return ""
+        result.entity_type, result.score = "PERSON", SPACY_GAP_SCORE
+        return "SpacyGapName"
+
+    @staticmethod
+    def _no_name_left(text: str, result: Any) -> bool:
+        """Cuts a name that runs on into lowercase words ("Anna Berg here") and says whether what is left is no
+        name: a town or an airport of a record, or a capitalised word before lowercase ones ("Phone unchanged")."""
+        cut = cased_name_end(text[result.start : result.end])
+        if cut is not None:
+            result.end = result.start + cut
+            if not plausible_name(text[result.start : result.end]):
+                return True
+        return place_in_record(text, result.start, result.end)
 
     def _postcode_after(self, text: str, offsets: Any, end: int, context: ScanContext) -> list[Finding]:
         """A postcode right after a street address ("Kilpolankuja 32 55696", "Újszéki utca 45. (H-2084)"),

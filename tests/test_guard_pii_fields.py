@@ -131,3 +131,19 @@ def test_helpers_directly() -> None:
     assert not rule_age("She is 18 years old.", 7, 9)
     assert not_a_postcode("leaves at 1545", 10, 14)
     assert not not_a_postcode("Berlin 1545", 7, 11)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Please refund account GB53PMNV9980934543677.", "GB53PMNV9980934543677"),
+        ("wire the compensation to gb19zwqx6700069185204 pls", "gb19zwqx6700069185204"),
+    ],
+)
+def test_iban_shaped_account_number_after_account_words(pii: PiiScanner, text: str, value: str) -> None:
+    # 21 characters and a failing checksum: not a valid IBAN, still someone's account number
+    assert "IBAN_CODE" in kinds_over(pii, text, value)
+
+
+def test_iban_shape_needs_account_words(pii: PiiScanner) -> None:
+    assert "IBAN_CODE" not in kinds_over(pii, "Order GB53PMNV9980934543677 shipped", "GB53PMNV9980934543677")

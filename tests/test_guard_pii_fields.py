@@ -64,6 +64,10 @@ def test_names_found(pii: PiiScanner, text: str, name: str) -> None:
         ("My old one was 12 Akle Road. Phone unchanged (+63933-555-0101).", "Phone unchanged"),
         ("Signed at Powell and Sons (the Landlord).", "Powell"),
         ("I'm Brazilian, do I need a visa for Schengen?", "Schengen"),
+        # spaCy's gap names: places it calls people (attack script)
+        ("Is flight BA117 to New York on time?", "New York"),
+        ("Is Santa Maria airport open? What about San Jose?", "San Jose"),
+        ("my number is +44-7700-900123", "is"),
     ],
 )
 def test_not_names(pii: PiiScanner, text: str, value: str) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
 from steward.guardrails.fields import cased_name_end, not_a_postcode, place_in_record, rule_age
-from steward.guardrails.names import NameLexiconRecognizer, not_a_person, plausible_name
+from steward.guardrails.names import NameLexiconRecognizer, lexicon, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
 from steward.guardrails.personal import personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
@@ -86,7 +86,42 @@ SPACY_NAMES = False
 SPACY_GAP_NAMES = True
 SPACY_GAP_SCORE = 0.42
 # spaCy labels whose spans may be names it mislabelled ("Wojciech Chalimoniuk" ORG, "Suvorov" GPE).
-SPACY_NAME_LABELS = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
+# Not LOCATION: a two-word place with a given name in it ("San Jose", "Santa Maria") reads as a plausible name.
+SPACY_NAME_LABELS = frozenset({"PERSON", "ORGANIZATION", "NRP"})
+# First words of place names ("New York", "San Jose", "St. Louis", "Lake Michelle"): spaCy tags some as people.
+PLACE_LEADS = frozenset(
+    [
+        "new",
+        "san",
+        "santa",
+        "santo",
+        "são",
+        "sao",
+        "st",
+        "st.",
+        "saint",
+        "sainte",
+        "sankt",
+        "port",
+        "fort",
+        "lake",
+        "mount",
+        "mt",
+        "mt.",
+        "north",
+        "south",
+        "east",
+        "west",
+        "los",
+        "las",
+        "el",
+        "la",
+        "le",
+        "les",
+        "den",
+        "the",
+    ]
+)
 # Names by the gazetteer of real given and family names (`steward.guardrails.names`), beside the trained NER: it
 # finds the names the NER misses outside the contexts it was trained on (CSV cells, lowercase chat, lists).
 NAME_LEXICON = True
@@ -265,8 +300,11 @@ def _spacy_name(kind: str, span: str, following: str) -> bool:
     plausible name."""
     if kind not in SPACY_NAME_LABELS:
         return False
-    if kind != "PERSON" and len(span.split()) < 2:
+    words = span.split()
+    if kind != "PERSON" and len(words) < 2:
         return False  # a one-word place or company ("Tegel", "Besson") is not read as a name
+    if words and words[0].lower() in PLACE_LEADS:
+        return False  # "New York", "San Jose": places that spaCy's small model calls people
     return plausible_name(span, following)
 
 
@@ -367,6 +405,8 @@ class PiiScanner:
     def _no_name_left(text: str, result: Any) -> bool:
         """Cuts a name that runs on into lowercase words ("Anna Berg here") and says whether what is left is no
         name: a town or an airport of a record, or a capitalised word before lowercase ones ("Phone unchanged")."""
+        if all(w.lower() in lexicon().common for w in text[result.start : result.end].split()):
+            return True  # "is", "the": a common word the NER read as a name
         cut = cased_name_end(text[result.start : result.end])
         if cut is not None:
             result.end = result.start + cut

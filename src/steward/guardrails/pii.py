@@ -78,7 +78,7 @@ TRAINED_NER_LABELS: tuple[str, ...] = (
 )
 SPACY_NAMES = False
 # Issue 15, session 11: stock Presidio found names Steward missed because Steward never ran spaCy for names (on
-# family 4, 208 of the 280 names Presidio found and Steward did not were spaCy PERSON spans, 68 more were names
+# family 4, 208 of the 280 names Presidio found and Steward did not were spaCy PERSON spans, 72 more were names
 # spaCy labelled ORG/GPE). spaCy's labels now fill the gaps the trained NER and the lexicon leave, at a score
 # below theirs (`SPACY_GAP_SCORE`), and only where the span reads as a name (`names.plausible_name`): a known
 # given name, or several words ending in a known family name, and no place or company word in or after it.

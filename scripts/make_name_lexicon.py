@@ -1,6 +1,7 @@
 """Build the name lexicon the PII scanner reads (`steward/guardrails/weights/name_lexicon.json`).
 
-Given and family names in Latin script from Faker's person providers (every locale it ships, ~80: lists of real,
+Given and family names in scripts with capitals (Latin, Cyrillic, Greek, Armenian) from Faker's person providers
+(every locale it ships, ~80: lists of real,
 common names per country), minus common English words (Faker's English lorem list, spaCy's stop words, months,
 weekdays and a short hand list of words that are also names: "Will", "May", "Grace"...), so a capitalised word at a
 sentence start is not taken for a name, and country names (Faker's English list), which are not names. A general
@@ -158,13 +159,108 @@ AMBIGUOUS = [
     "miss",
     "prof",
 ]
+# Faker writes Chinese and Korean names in their own scripts; travellers write them in pinyin or romanised Korean
+# ("wei zhang", "Kim Min-jun"). Common romanised given names (the family names are mostly in Faker's other
+# locales' lists already) are added so that a lowercase "wei zhang" reads as a name (issue 15, session 11).
+ROMANISED_GIVEN = [
+    "wei",
+    "jing",
+    "min",
+    "jun",
+    "hui",
+    "yan",
+    "ying",
+    "xin",
+    "lei",
+    "hao",
+    "ming",
+    "fang",
+    "tao",
+    "jie",
+    "ling",
+    "hong",
+    "qing",
+    "xiao",
+    "mei",
+    "yong",
+    "chao",
+    "bin",
+    "feng",
+    "gang",
+    "hua",
+    "juan",
+    "kai",
+    "lili",
+    "ning",
+    "ping",
+    "qiang",
+    "rui",
+    "shan",
+    "tian",
+    "ting",
+    "xiu",
+    "yun",
+    "zhen",
+    "zhi",
+    "xiaoming",
+    "xiaoyan",
+    "jian",
+    "jianguo",
+    "zhiwei",
+    "yifan",
+    "haoran",
+    "zihan",
+    "yuxuan",
+    "jiayi",
+    "jihoon",
+    "minjun",
+    "seojun",
+    "jiwoo",
+    "seoyeon",
+    "jiho",
+    "hyun",
+    "jae",
+    "eun",
+    "sung",
+    "young",
+    "soo",
+]
+ROMANISED_FAMILY = [
+    "zhang",
+    "wang",
+    "liu",
+    "chen",
+    "yang",
+    "huang",
+    "zhao",
+    "zhou",
+    "xu",
+    "zhu",
+    "guo",
+    "luo",
+    "liang",
+    "song",
+    "zheng",
+    "xie",
+    "han",
+    "tang",
+    "feng",
+]
 ATTRS = ("first_names", "first_names_male", "first_names_female", "last_names", "last_names_male")
 
 
 def _latin(name: str) -> bool:
+    """Letters of a script with capitals (Latin, and since issue 15's eleventh session Cyrillic, Greek and
+    Armenian, whose names spaCy's small model misses): the lexicon's rules read capitals. Names in caseless
+    scripts are found after a cue instead (`personal.ContextNameRecognizer`)."""
     return len(name) > 1 and all(
-        c in "-' " or (unicodedata.category(c)[0] == "L" and "LATIN" in unicodedata.name(c, "")) for c in name
+        c in "-' " or (unicodedata.category(c)[0] == "L" and _cased_script(c)) for c in name
     )
+
+
+def _cased_script(char: str) -> bool:
+    name = unicodedata.name(char, "")
+    return any(script in name for script in ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN"))
 
 
 def _names(provider: Any, attr: str) -> list[str]:
@@ -190,6 +286,8 @@ def build() -> dict[str, list[str]]:
         for attr in ATTRS:
             target = first if attr.startswith("first") else last
             target |= {n.lower() for n in _names(provider, attr) if _latin(n) and " " not in n}
+    first |= set(ROMANISED_GIVEN)
+    last |= set(ROMANISED_FAMILY)
     import faker.providers.address.en_US as address
 
     countries = {c.lower() for c in address.Provider.countries if " " not in c and "," not in c}

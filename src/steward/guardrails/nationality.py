@@ -163,7 +163,8 @@ _ALTERNATION = "|".join(
 _CANDIDATE = re.compile(rf"(?<![\w\-])(?:{_ALTERNATION})(?![\w\-])", re.IGNORECASE)
 KEY_BEFORE = re.compile(
     r"(?i:\b(?:nationality|nationalities|citizenship|citizen\s+of|national\s+of|nat\.|nationalit[ée]|"
-    r"staatsangeh[öo]rigkeit|nacionalidad|nazionalit[àa]|nacionalidade)\s*(?:is\s+)?[:=\-–|]?\s*(?:both\s+)?)$"
+    r"staatsangeh[öo]rigkeit|nacionalidad|nazionalit[àa]|nacionalidade|гражданство|национальность|υπηκοότητα|"
+    r"εθνικότητα)[\"']?\s*(?:is\s+)?[:=\-–|]?\s*[\"']?(?:both\s+)?)$"
 )
 _MODIFIERS = r"(?:(?:a|an|also|originally|half|both|fully|partly|proudly|part|by\s+birth|now)\s+)*"
 STATEMENT_BEFORE = re.compile(

@@ -101,6 +101,8 @@ class CandidateNerEngine(SpacyNlpEngine):
     booster has nothing to read; `NoContextEnhancer` stands in for it.
     """
 
+    person_score: float = 0.85  # the scanner lowers it when spaCy's people only fill gaps
+
     def load(self) -> None:
         pipelines = {m["lang_code"]: spacy.load(m["model_name"], exclude=EXCLUDED_COMPONENTS) for m in self.models}
         self.nlp: Any = pipelines
@@ -129,7 +131,11 @@ class CandidateNerEngine(SpacyNlpEngine):
                 span = doc.char_span(offset + start, offset + end, label, alignment_mode="expand")
                 if span is not None:
                     entities.append(span)
-        scores = [float(self.ner_model_configuration.default_score or 0.85)] * len(entities)
+        default = float(self.ner_model_configuration.default_score or 0.85)
+        # spaCy's people fill gaps only (`pii.SPACY_GAP_SCORE`): scored below every Steward name recogniser, so
+        # that Presidio's de-duplication of equal spans keeps a keyed or cued name ("last_name": "Kaziród")
+        # rather than spaCy's copy, which the scanner may then drop as implausible.
+        scores = [self.person_score if e.label_ == "PERSON" else default for e in entities]
         entities, scores = self._get_updated_entities(entities, scores)
         return NlpArtifacts(
             entities=entities,

@@ -110,6 +110,11 @@ _WORD = re.compile(r"\S+")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
+# Hyphens and dashes other than "-" (U+2010 hyphen, U+2011 non-breaking hyphen, figure dash, en dash, minus
+# sign, small and full-width hyphen-minus): "+44‑7700‑900123" is a phone number to the recognisers that read "-".
+DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe58\ufe63\uff0d", "-"))
+
+
 def _map_homoglyphs(text: str) -> str:
     """Homoglyph letters of words (runs without spaces) that also hold an ASCII letter, replaced (same length)."""
     table = _homoglyph_table()
@@ -174,7 +179,7 @@ def normalise_for_detection(text: str, *, leet: bool = False) -> tuple[str, Offs
     else:
         pieces, origin = _unfold(text)
         out, offsets = "".join(pieces), [*origin, len(text)]
-    out = _map_homoglyphs(out)
+    out = _map_homoglyphs(out).translate(DASHES)
     if leet:
         out = _spell_leet(out)
     return (text, None) if out == text else (out, offsets)

@@ -56,7 +56,7 @@ class QualitySampler:
         scored = 0
         while True:
             monitoring = self.store.monitoring
-            after = monitoring.cursor(CURSOR) or 0
+            after = monitoring.cursor(CURSOR)
             found = monitoring.bodies_after(after, self.batch)
             if not found:
                 return scored
@@ -65,7 +65,8 @@ class QualitySampler:
             at = time.time()
             pairs = zip(rows, values, strict=True)
             kept = [(str(r.id), self.metric.name, float(v), at) for r, v in pairs if v is not None]
-            monitoring.save_scores(kept, CURSOR, found[-1][0])
+            if not monitoring.save_scores(kept, CURSOR, (after, found[-1][0])):
+                continue  # another sampler scored this batch first
             scored += len(kept)
             if len(found) < self.batch:
                 return scored

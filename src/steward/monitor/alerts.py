@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from steward.config.monitor import VERDICT_RATE, AlertRule, MonitorSpec
 from steward.monitor.notify import Notifier
@@ -75,10 +76,14 @@ class AlertEvaluator:
     notifier: Notifier
 
     def evaluate(self, now: float) -> list[AlertRow]:
-        """One pass over every rule and app; the alerts whose state changed."""
+        """One pass over every rule and app; the alerts whose state this pass changed."""
         changed: list[AlertRow] = []
         open_alerts = self.store.monitoring.open_alerts()
         silences = self.store.monitoring.silences(now)
+        for (rule_name, _), alert in open_alerts.items():
+            if rule_name not in self.spec.alerts:  # its rule left the config: nothing will ever resolve it
+                self._move(alert, "resolved", now, None)
+                changed.append(alert)
         for name, rule in self.spec.alerts.items():
             for app in [rule.app] if rule.app != "*" else sorted(self.apps):
                 try:
@@ -90,36 +95,56 @@ class AlertEvaluator:
                     changed.append(alert)
         return changed
 
+    def _value(self, rule: AlertRule, app: str, now: float) -> tuple[bool, float | None]:
+        """(whether there is a verdict, the metric's value)."""
+        if rule.metric == "drift":
+            value = self._drift(app, rule.window_s, now)
+            return value is not None, value  # no scheduled run in the window: no verdict
+        rollup = window_rollup(self.store, app, rule.window_s, now)
+        if rollup.requests < rule.min_requests:
+            return False, None
+        return True, metric_value(rollup, rule.metric)
+
     def _step(
         self, name: str, rule: AlertRule, app: str, alert: AlertRow | None, now: float, silences: list
     ) -> AlertRow | None:
-        if rule.metric == "drift":
-            value = self._drift(app, rule.window_s, now)
-            if value is None:  # no scheduled run in the window: no verdict
-                return None
-        else:
-            rollup = window_rollup(self.store, app, rule.window_s, now)
-            if rollup.requests < rule.min_requests:
-                return None
-            value = metric_value(rollup, rule.metric)
+        """Advance one rule for one app; the alert if its state changed. The state is saved before anyone is
+        notified, and only by the evaluator whose transition won, so a restart or a second process never
+        notifies twice."""
+        verdict, value = self._value(rule, app, now)
+        if not verdict:
+            return None
         breached = value is not None and rule.breached(value)
         if alert is None:
             if not breached:
                 return None
             alert = AlertRow(new_id("alr"), name, app, "pending", rule.severity, rule.metric, rule.condition,
                              value, started_at=now)  # fmt: skip
-        elif breached:
-            alert.value = value
+            if not self.store.monitoring.open_alert(alert):
+                return None  # another process raised it first
+            if rule.for_s > 0:
+                return alert
         if breached and alert.state == "pending" and now - alert.started_at >= rule.for_s:
-            alert.state, alert.fired_at = "firing", now
-            self._notify(alert, rule, "firing", now, silences)
+            alert.fired_at = now
+            if self._move(alert, "firing", now, value):
+                self._notify(alert, rule, "firing", now, silences)
+                return alert
         elif not breached:
             was_firing = alert.state == "firing"
-            alert.state, alert.resolved_at, alert.value = "resolved", now, value
-            if was_firing:
-                self._notify(alert, rule, "resolved", now, silences)
-        self.store.monitoring.save_alert(alert)
-        return alert
+            if self._move(alert, "resolved", now, value):
+                if was_firing:
+                    self._notify(alert, rule, "resolved", now, silences)
+                return alert
+        elif value != alert.value:
+            self._move(alert, alert.state, now, value)  # the same state, a fresh value: nothing to notify
+        return None
+
+    def _move(self, alert: AlertRow, state: str, now: float, value: float | None) -> bool:
+        previous = alert.state
+        alert.state, alert.value = state, value
+        if state == "resolved":
+            alert.resolved_at = now
+        return self.store.monitoring.move_alert(alert, previous)
 
     def _drift(self, app: str, window_s: float, now: float) -> float | None:
         runs = self.store.monitoring.drift_runs(app, since=now - window_s, limit=1)
@@ -131,8 +156,11 @@ class AlertEvaluator:
             None,
         )
         if silence is not None:
-            alert.notifications.append({"at": now, "event": event, "silenced_by": silence.id})
-            return
-        for channel in rule.channels:
-            ok, error = self.notifier.send(channel, alert, event)
-            alert.notifications.append({"at": now, "event": event, "channel": channel, "ok": ok, "error": error})
+            notes: list[dict[str, Any]] = [{"at": now, "event": event, "silenced_by": silence.id}]
+        else:
+            notes = []
+            for channel in rule.channels:
+                ok, error = self.notifier.send(channel, alert, event)
+                notes.append({"at": now, "event": event, "channel": channel, "ok": ok, "error": error})
+        alert.notifications.extend(notes)
+        self.store.monitoring.add_notifications(alert.id, notes)

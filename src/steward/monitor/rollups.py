@@ -170,6 +170,7 @@ class RecordFacts:
     total_ms: float
     verdicts: dict[str, int]  # "stage.scanner" -> 1 when it flagged the text, 0 when it read it and did not
     fallback: bool
+    origin: str = "traffic"  # only traffic is folded: evals, red-team scans and tests are not production
 
     @classmethod
     def of(cls, record: Record) -> RecordFacts:
@@ -190,6 +191,7 @@ class RecordFacts:
             total_ms=record.latency.total_ms,
             verdicts=verdicts,
             fallback=len(record.attempts) > 1,
+            origin=record.origin,
         )
 
     @classmethod
@@ -213,6 +215,7 @@ class RecordFacts:
             total_ms=float(latency.get("total_ms", 0.0)),
             verdicts=verdicts,
             fallback=len(raw.get("attempts") or ()) > 1,
+            origin=str(raw.get("origin") or "traffic"),
         )
 
 

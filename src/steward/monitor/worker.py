@@ -31,6 +31,7 @@ RECORDS = "records"
 FEEDBACK = "feedback"
 SCORES = "scores"
 BATCH = 1_000
+LOST = -1  # a batch whose cursor another folder moved first; nothing of it was written
 
 
 class RollupWorker:
@@ -40,17 +41,21 @@ class RollupWorker:
 
     def catch_up(self) -> int:
         """Fold everything new; the number of records folded."""
-        folded = 0
-        while True:
-            done = self._records_batch()
-            folded += done
-            if done < self.batch:
-                break
-        while self._feedback_batch() == self.batch:
-            pass
-        while self._scores_batch() == self.batch:
-            pass
+        folded = self._drain(self._records_batch)
+        self._drain(self._feedback_batch)
+        self._drain(self._scores_batch)
         return folded
+
+    def _drain(self, batch: Callable[[], int]) -> int:
+        """Run `batch` until it reads less than a full batch; LOST (another folder was first) means read again."""
+        total = 0
+        while True:
+            done = batch()
+            if done == LOST:
+                continue
+            total += done
+            if done < self.batch:
+                return total
 
     def rebuild(self) -> int:
         """Forget the rollups and fold every record again; the number of records folded."""
@@ -59,24 +64,27 @@ class RollupWorker:
 
     def _records_batch(self) -> int:
         monitoring = self.store.monitoring
-        after = monitoring.cursor(RECORDS) or 0
+        after = monitoring.cursor(RECORDS)
         found = monitoring.records_after(after, self.batch)
         if not found:
             return 0
         deltas: dict[RollupKey, Rollup] = {}
         for item in found:
+            if item.facts.origin != "traffic":  # evals, red-team scans and tests are not production
+                continue
             for key, delta in fold(item.facts):
                 if key in deltas:
                     deltas[key].merge(delta)
                 else:
                     deltas[key] = bucket = Rollup()
                     bucket.merge(delta)
-        monitoring.apply(deltas, {RECORDS: found[-1].seq})
+        if not monitoring.apply(deltas, {RECORDS: (after, found[-1].seq)}):
+            return LOST  # another folder moved the cursor first: read again from where it is now
         return len(found)
 
     def _feedback_batch(self) -> int:
         monitoring = self.store.monitoring
-        after = monitoring.cursor(FEEDBACK) or 0
+        after = monitoring.cursor(FEEDBACK)
         found = monitoring.feedback_after(after, self.batch)
         if not found:
             return 0
@@ -84,19 +92,20 @@ class RollupWorker:
         deltas: dict[RollupKey, Rollup] = {}
         for _, record_id, score in found:
             facts = owners.get(record_id)
-            if facts is None:  # erased since: its feedback goes with it
+            if facts is None or facts.origin != "traffic":  # erased since, or not production
                 continue
             for grain_key in (record_key(facts, grain) for grain in GRAINS):
                 delta = deltas[grain_key] = deltas.get(grain_key) or Rollup()
                 delta.feedback_count += 1
                 delta.feedback_sum += score
-        monitoring.apply(deltas, {FEEDBACK: found[-1][0]})
+        if not monitoring.apply(deltas, {FEEDBACK: (after, found[-1][0])}):
+            return LOST
         return len(found)
 
     def _scores_batch(self) -> int:
         """Sampled quality scores (`steward.evals.online`), into their records' buckets, like feedback."""
         monitoring = self.store.monitoring
-        after = monitoring.cursor(SCORES) or 0
+        after = monitoring.cursor(SCORES)
         found = monitoring.scores_after(after, self.batch)
         if not found:
             return 0
@@ -104,13 +113,14 @@ class RollupWorker:
         deltas: dict[RollupKey, Rollup] = {}
         for _, record_id, score in found:
             facts = owners.get(record_id)
-            if facts is None:
+            if facts is None or facts.origin != "traffic":
                 continue
             for grain_key in (record_key(facts, grain) for grain in GRAINS):
                 delta = deltas[grain_key] = deltas.get(grain_key) or Rollup()
                 delta.quality_count += 1
                 delta.quality_sum += score
-        monitoring.apply(deltas, {SCORES: found[-1][0]})
+        if not monitoring.apply(deltas, {SCORES: (after, found[-1][0])}):
+            return LOST
         return len(found)
 
 

@@ -268,17 +268,24 @@ class Monitoring:
                     found[r.id] = RecordFacts.from_dict(record_dict_from_store(r.body, self._cipher))
         return found
 
-    def cursor(self, name: str) -> int | None:
+    def cursor(self, name: str) -> int:
+        """How far a folder has read (0 before its first batch)."""
         with self._engine.connect() as conn:
-            found = conn.execute(select(monitor_cursors.c.position).where(monitor_cursors.c.name == name))
-            value = found.scalar_one_or_none()
-            return None if value is None else int(value)
+            return _cursor(conn, name)
 
     # -- the worker's writes -------------------------------------------------------------------------------
 
-    def apply(self, deltas: dict[RollupKey, Rollup], cursors: dict[str, int]) -> None:
-        """Merge `deltas` into their buckets and move the cursors, in one transaction (statements batched)."""
+    def apply(self, deltas: dict[RollupKey, Rollup], cursors: dict[str, tuple[int, int]]) -> bool:
+        """Merge `deltas` into their buckets and move each cursor from its first position to its second, in one
+        transaction that holds the monitor's lock. If a cursor is no longer where the deltas were read from
+        (another process folded them, or a rebuild cleared it), nothing is written and False is returned: the
+        caller reads again from the cursor as it is. This is what keeps two folders (`steward serve` and a
+        `steward monitor rebuild`, or two servers) from counting a record twice."""
         with self._engine.begin() as conn:
+            _lock(conn)
+            for name, (expected, _) in cursors.items():
+                if _cursor(conn, name) != expected:
+                    return False
             existing = _load(conn, list(deltas))
             new_rows, changed_rows = [], []
             for key, delta in deltas.items():
@@ -292,14 +299,16 @@ class Monitoring:
                 conn.execute(insert(monitor_rollups), new_rows)
             if changed_rows:
                 conn.execute(_UPDATE, changed_rows)
-            for name, position in cursors.items():
+            for name, (_, position) in cursors.items():
                 _set_cursor(conn, name, position)
+        return True
 
     def clear(self) -> None:
-        """Forget every rollup and cursor (before a rebuild), in one transaction."""
+        """Forget every rollup and cursor (before a rebuild), in one transaction under the monitor's lock."""
         with self._engine.begin() as conn:
+            _lock(conn)
             conn.execute(delete(monitor_rollups))
-            conn.execute(delete(monitor_cursors))
+            conn.execute(delete(monitor_cursors).where(monitor_cursors.c.name != LOCK))
 
     # -- readers -------------------------------------------------------------------------------------------
 
@@ -363,14 +372,41 @@ class Monitoring:
         with self._engine.connect() as conn:
             return {(r.rule, r.app): _alert(r) for r in conn.execute(query)}
 
-    def save_alert(self, alert: AlertRow) -> None:
-        values = alert.as_dict()
+    def open_alert(self, alert: AlertRow) -> bool:
+        """Insert a new pending or firing alert unless (rule, app) already has an open one (another process
+        raised it first): True when this one was inserted. Under the monitor's lock."""
+        c = monitor_alerts.c
         with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(monitor_alerts).where(monitor_alerts.c.id == alert.id).values(**values)
+            _lock(conn)
+            taken = conn.execute(
+                select(c.id).where(c.rule == alert.rule, c.app == alert.app, c.state.in_(["pending", "firing"]))
+            ).first()
+            if taken is not None:
+                return False
+            conn.execute(insert(monitor_alerts).values(**alert.as_dict()))
+        return True
+
+    def move_alert(self, alert: AlertRow, from_state: str) -> bool:
+        """Save the alert if it is still in `from_state` (so two evaluators cannot both make the same
+        transition and both notify): True when this call made it. Under the monitor's lock."""
+        values = {k: v for k, v in alert.as_dict().items() if k not in ("id", "notifications")}
+        c = monitor_alerts.c
+        with self._engine.begin() as conn:
+            _lock(conn)
+            moved = conn.execute(
+                update(monitor_alerts).where(c.id == alert.id, c.state == from_state).values(**values)
             ).rowcount
-            if not changed:
-                conn.execute(insert(monitor_alerts).values(**values))
+        return bool(moved)
+
+    def add_notifications(self, alert_id: str, notes: list[dict[str, Any]]) -> None:
+        """Append what the channels answered to an alert's notifications."""
+        c = monitor_alerts.c
+        with self._engine.begin() as conn:
+            _lock(conn)
+            kept = conn.execute(select(c.notifications).where(c.id == alert_id)).scalar()
+            conn.execute(
+                update(monitor_alerts).where(c.id == alert_id).values(notifications=[*(kept or []), *notes])
+            )
 
     def alerts(self, *, everything: bool = False, limit: int = 100) -> list[AlertRow]:
         """Open alerts, or with `everything` the latest alerts of any state; newest first."""
@@ -410,14 +446,22 @@ class Monitoring:
             rows = conn.execute(query).all()
         return [(int(r.chain_seq), record_dict_from_store(r.body, self._cipher)) for r in rows]
 
-    def save_scores(self, scores: Sequence[tuple[str, str, float, float]], cursor: str, position: int) -> None:
-        """(record id, metric, score, at) rows and the sampler's cursor, in one transaction; a score already kept
-        for a record and metric stays."""
+    def save_scores(
+        self, scores: Sequence[tuple[str, str, float, float]], cursor: str, moves: tuple[int, int]
+    ) -> bool:
+        """(record id, metric, score, at) rows and the sampler's cursor moved from `moves[0]` to `moves[1]`, in one
+        transaction under the monitor's lock (False, and nothing written, if another sampler moved it); a score
+        already kept for a record and metric stays."""
+        expected, position = moves
         with self._engine.begin() as conn:
+            _lock(conn)
+            if _cursor(conn, cursor) != expected:
+                return False
             if scores:
                 rows = [{"record_id": r, "metric": m, "score": v, "at": t} for r, m, v, t in scores]
                 conn.execute(_insert_new(self._engine.dialect.name, record_scores), rows)
             _set_cursor(conn, cursor, position)
+        return True
 
     def scores_after(self, last_id: int, limit: int) -> list[tuple[int, str, float]]:
         """(score id, record id, score) of scores with an id above `last_id`, in id order."""
@@ -524,6 +568,26 @@ def _insert_new(dialect: str, table: Table) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing()
+
+
+LOCK = "_lock"  # a row of monitor_cursors that every writer of monitoring state updates first
+
+
+def _lock(conn: Unit) -> None:
+    """Serialise writers of monitoring state: an UPDATE of the lock row takes SQLite's write lock, or
+    PostgreSQL's row lock, until the transaction ends."""
+    if not conn.execute(update(monitor_cursors).where(monitor_cursors.c.name == LOCK).values(position=0)).rowcount:
+        _insert_new_rows(conn, monitor_cursors, [{"name": LOCK, "position": 0}])
+        conn.execute(update(monitor_cursors).where(monitor_cursors.c.name == LOCK).values(position=0))
+
+
+def _cursor(conn: Unit, name: str) -> int:
+    value = conn.execute(select(monitor_cursors.c.position).where(monitor_cursors.c.name == name)).scalar()
+    return 0 if value is None else int(value)
+
+
+def _insert_new_rows(conn: Unit, table: Table, rows: list[dict[str, Any]]) -> None:
+    conn.execute(_insert_new(conn.dialect.name, table), rows)
 
 
 def _set_cursor(conn: Unit, name: str, position: int) -> None:

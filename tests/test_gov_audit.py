@@ -16,6 +16,7 @@ from steward.cli import context
 from steward.governance import audit, deployments
 from steward.governance.errors import AuditBroken
 from steward.governance.identity import Actor
+from steward.store import Store
 
 DROP_TRIGGERS = ("DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete")
 
@@ -123,7 +124,8 @@ def test_a_rewritten_chain_without_the_key_is_detected(
     result = audit.verify(gov.store)
     assert result.broken_seq == 8 and "not sealed with the audit key" in result.problem
     monkeypatch.delenv(audit.KEY_ENV)
-    assert "set STEWARD_AUDIT_KEY" in audit.verify(gov.store).problem
+    with Store.open(str(gov.store.engine.url)) as without_key:  # a process started without the key
+        assert "set STEWARD_AUDIT_KEY" in audit.verify(without_key).problem
 
 
 def test_a_governed_row_written_outside_steward_is_named_and_gates_refuse(gov: Gov) -> None:

@@ -54,7 +54,7 @@ class Session:
             from steward.store import Store
 
             self.settings().create_home()
-            self._store = Store.open(self.settings().database_url)
+            self._store = Store.open(self.settings().database_url, secrets=self.settings().secrets)
         return self._store
 
     def close(self) -> None:

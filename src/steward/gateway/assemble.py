@@ -99,7 +99,7 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
     settings = settings or Settings.resolve(project)
     settings.create_home()
     synchronous = project.store.synchronous if settings.database_url.startswith("sqlite") else None
-    store = Store.open(settings.database_url, synchronous=synchronous)
+    store = Store.open(settings.database_url, synchronous=synchronous, secrets=settings.secrets)
     metrics = Metrics()
     metrics.watch_store(store.writer_stats)
     authenticator = Authenticator(store, lease_s=reservation_lease_s(project))
@@ -111,7 +111,9 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
         guard=_guard(project, settings),
         retriever=_retriever(project, settings, store),
         metrics=metrics,
-        tracer=tracer_from(project.telemetry.otlp_endpoint, project.telemetry.service_name),
+        tracer=tracer_from(
+            settings.otlp_endpoint or project.telemetry.otlp_endpoint, project.telemetry.service_name
+        ),
         budget=authenticator,  # token budgets are reserved before the model call, settled after the record
     )
     return Runtime(project, settings, store, gateway, authenticator)

@@ -47,7 +47,7 @@ from steward.store.keys import KeyInfo
 from steward.store.migrate import upgrade
 from steward.store.monitor import Monitoring
 from steward.store.records import RecordFilter
-from steward.store.unit import Unit, attach_keys
+from steward.store.unit import Changes, StoreContext, Unit, attach
 from steward.store.writer import GroupCommitWriter, WriterStats
 from steward.types import Feedback, Record
 
@@ -67,6 +67,8 @@ class Store:
     ) -> None:
         self.engine = engine
         self.secrets = secrets if secrets is not None else Secrets()  # the keys this process was handed
+        self.changes = Changes()  # changes made through this store, for readers that cache (routes)
+        self._context = StoreContext(self.secrets, self.changes)  # what its units carry
         self.cipher = cipher  # encryption at rest of record bodies, when governance sets one
         self.sealer = load_sealer(engine, self.secrets)  # tamper evidence of records (steward.store.integrity)
         self._writer = GroupCommitWriter(engine, max_batch=max_batch, sealer=self.sealer)
@@ -131,13 +133,13 @@ class Store:
     def transaction(self) -> Iterator[Unit]:
         """A write unit of work: commits when the `with` block ends, rolls back if it raises."""
         with self.engine.begin() as unit:
-            yield attach_keys(unit, self.secrets)
+            yield attach(unit, self._context)
 
     @contextmanager
     def reading(self) -> Iterator[Unit]:
         """A unit for reads (no commit; whatever it saw is released when the `with` block ends)."""
         with self.engine.connect() as unit:
-            yield attach_keys(unit, self.secrets)
+            yield attach(unit, self._context)
 
     @property
     def dialect(self) -> str:

@@ -12,7 +12,6 @@ from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 from typer.testing import CliRunner
 
 from steward.cli import app as cli_app
-from steward.cli import context
 from steward.governance import audit, deployments
 from steward.governance.errors import AuditBroken
 from steward.governance.identity import Actor
@@ -162,11 +161,7 @@ def cli_env(gov: Gov, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Gov:
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
     monkeypatch.setenv("STEWARD_DATABASE_URL", str(gov.store.engine.url))
-    monkeypatch.setattr(context.console, "width", 200)
-    context.reset()
     yield gov
-    context.close()
-    context.reset()
 
 
 def test_cli_verify_exits_non_zero_naming_the_event_and_list_prints_json(cli_env: Gov) -> None:

@@ -43,8 +43,7 @@ from typing import Any
 import numpy as np
 
 from steward.errors import ArtefactError
-from steward.evals.text import content_stems
-from steward.language import split_sentences
+from steward.language import content_stems, split_claims, split_sentences
 from steward.models.embeddings import TextEmbedder, get_embedder
 
 CHEAP = ("lexical", "semantic", "joint", "scattered", "novel_words", "novel_entities", "novel_numbers", "negation")
@@ -369,7 +368,8 @@ class SupportChecker:
         return out
 
     def score_answer(self, answer: str, passages: Sequence[str], question: str = "") -> AnswerSupport:
-        """Every sentence of the answer scored; the weakest decides."""
-        claims = split_sentences(answer) or [answer]
+        """Every claim of the answer scored (`language.split_claims`, the grounding check's cut; the whole answer
+        when no sentence makes a claim); the weakest decides."""
+        claims = split_claims(answer) or [answer]
         scored = self.score_claims(claims, passages, question)
         return AnswerSupport(min(c.score for c in scored), scored, self.method, self.threshold)

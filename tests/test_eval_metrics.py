@@ -125,7 +125,7 @@ def test_served_and_evaluated_faithfulness_score_the_same_claims() -> None:
     from steward.rag.grounding import GroundingChecker
     from steward.types import Source
 
-    answer = "Check-in closes at 10:00; bag drop opens at 7:00. Yes. Thanks for asking! Trains run every 15 minutes."
+    answer = "Check-in closes at 10:00; bag drop opens at 7:00. Yes. Thanks a lot! Trains run every 15 minutes."
     context = "Check-in closes at 10:00 and bag drop opens at 7:00. Trains run every 15 minutes."
     claims = split_claims(answer)  # sentences that state something: "Yes." and the courtesy are not claims
     assert claims == ["Check-in closes at 10:00; bag drop opens at 7:00.", "Trains run every 15 minutes."]

@@ -213,8 +213,8 @@ def _imports(path: Path) -> set[str]:
 
 def test_one_home_per_concept() -> None:
     """Embeddings load in `models/embeddings.py` only; evaluation lives in `evals/` (the CLI and the store have
-    their `evals` edges); governance is `steward.governance`, so "registry" means the version registry and the
-    metric lookup, not a package."""
+    their `evals` edges); governance is `steward.governance` and the metric lookup `evals.metric_catalog`, so
+    "registry" means one thing, the version registry (`governance/versions.py`, `steward registry`)."""
     modules = {p.relative_to(SRC).as_posix(): p for p in SRC.rglob("*.py")}
     embedders = sorted(
         r for r, p in modules.items() if any(m.startswith("sentence_transformers") for m in _imports(p))
@@ -227,6 +227,7 @@ def test_one_home_per_concept() -> None:
     )
     assert evaluation == []
     assert not (SRC / "registry").exists() and (SRC / "governance" / "__init__.py").is_file()
+    assert not (SRC / "evals" / "registry.py").exists() and (SRC / "evals" / "metric_catalog.py").is_file()
 
 
 MONITOR_MAY_IMPORT = ("steward.monitor", "steward.store", "steward.config", "steward.types", "steward.errors")

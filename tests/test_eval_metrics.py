@@ -11,11 +11,11 @@ from steward.config import load_project
 from steward.errors import InvalidRequest
 from steward.evals.judge import FunctionJudge, parse_rating, parse_verdict
 from steward.evals.metric import Row
+from steward.evals.metric_catalog import MetricSpec
 from steward.evals.operational import BlockRate, Cost, JsonSchemaPass, Latency, RefusalRate
 from steward.evals.qa import Classification, ExactMatch, TokenF1
 from steward.evals.rag import ContextPrecision, ContextRecall, Faithfulness, average_precision
 from steward.evals.reference import Bleu, Chrf, Rouge
-from steward.evals.registry import MetricSpec
 from steward.evals.text import normalize_answer, split_claims
 from steward.language import split_sentences
 

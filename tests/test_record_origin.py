@@ -22,9 +22,9 @@ from steward.cli import context
 from steward.client import Client
 from steward.errors import InvalidRequest
 from steward.evals.cases import Case, run_cases
+from steward.evals.metric_catalog import available
 from steward.evals.pipeline import ClientPipeline
 from steward.evals.redteam import scan
-from steward.evals.registry import available
 from steward.gateway.assemble import Runtime
 from steward.gateway.requests import parse_chat_body
 from steward.governance import datasets

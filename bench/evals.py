@@ -144,7 +144,7 @@ def direct(pairs: list[tuple[str, list[str]]]) -> dict[str, object]:
 
 def ours(pairs: list[tuple[str, list[str]]]) -> dict[str, object]:
     from steward.evals.metric import Row
-    from steward.evals.registry import MetricSpec
+    from steward.evals.metric_catalog import MetricSpec
     from steward.evals.scoring import build, score
 
     rows = [Row(p, tuple(r)) for p, r in pairs]

@@ -179,7 +179,7 @@ def statement_layer(folder: Path, level: str, rounds: int = 1000) -> tuple[float
     url = f"sqlite:///{folder / uuid.uuid4().hex}.db"
     store = Store.open(url, synchronous=level)
     _, key = store.create_key(role="app", name="bench")
-    writer = GroupCommitWriter(store.engine)
+    writer = GroupCommitWriter(store.engine, sealer=store.sealer)
     connection = store.engine.connect()
     connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")  # as the writer's own connection has it
     connection.commit()

@@ -11,7 +11,7 @@ import pytest
 from tests.gateway_fixtures import SCRIPTED_PROJECT
 from typer.testing import CliRunner
 
-from steward.cli import app, context
+from steward.cli import app
 
 
 @pytest.fixture
@@ -19,9 +19,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     (tmp_path / "steward.yaml").write_text(SCRIPTED_PROJECT)
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / ".steward"))
-    context.reset()
     yield tmp_path
-    context.reset()
 
 
 runner = CliRunner()
@@ -32,7 +30,6 @@ def test_init_scaffolds_a_valid_project(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 0, result.output
     assert (tmp_path / "proj" / "steward.yaml").is_file()
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "proj" / "steward.yaml"))
-    context.reset()
     checked = runner.invoke(app, ["config", "check", str(tmp_path / "proj" / "steward.yaml")])
     assert checked.exit_code == 0, checked.output
     assert "(2 models, 1 apps)" in checked.output

@@ -25,10 +25,7 @@ def no_config_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[P
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / ".steward"))
     monkeypatch.chdir(tmp_path)  # the nearest steward.yaml is not this test's
-    context.reset()
     yield tmp_path
-    context.close()
-    context.reset()
 
 
 def test_cli_config_reaches_a_metric_without_the_environment(no_config_env: Path) -> None:
@@ -38,11 +35,12 @@ def test_cli_config_reaches_a_metric_without_the_environment(no_config_env: Path
     data = no_config_env / "rows.jsonl"
     data.write_text(json.dumps({"prediction": "hello there"}) + "\n")
     args = ["--config", str(config), "eval", "metrics", "--data", str(data), "--metrics", "perplexity"]
-    result = runner.invoke(app, [*args, "-o", "perplexity.model=scripted-a"])
+    session = context.Session()  # handed in, to look at it afterwards
+    result = runner.invoke(app, [*args, "-o", "perplexity.model=scripted-a"], obj=session)
     # the model id is declared only in the --config project: the metric found it there, and said it is not local
     assert "perplexity needs a local llama.cpp model; 'scripted-a' uses scripted" in str(result.exception or "")
     assert "STEWARD_CONFIG" not in os.environ
-    assert context.project().source == str(config)
+    assert session.project().source == str(config)
 
 
 def test_resolve_gguf_and_judges_take_the_project_given(no_config_env: Path) -> None:
@@ -55,3 +53,16 @@ def test_resolve_gguf_and_judges_take_the_project_given(no_config_env: Path) -> 
     assert isinstance(app_judge, AppJudge) and app_judge.project is project
     assert isinstance(model_judge, ModelJudge) and model_judge.project is project
     assert model_judge.ask("say yes") == "Hello from A."  # the scripted model of the project given
+
+
+def test_the_command_session_is_handed_down_not_kept_in_the_module(no_config_env: Path) -> None:
+    config = no_config_env / "steward.yaml"
+    config.write_text(SCRIPTED_PROJECT)
+    with pytest.raises(RuntimeError, match="no steward command is running"):
+        context.project()  # outside a command there is no session to fall back on
+    first, second = context.Session(), context.Session()
+    for session in (first, second):
+        result = runner.invoke(app, ["--config", str(config), "config", "check"], obj=session)
+        assert result.exit_code == 0, result.output
+        assert session.config == str(config)  # the root command put --config into the session handed down
+    assert not [name for name, value in vars(context).items() if isinstance(value, context.Session)]

@@ -11,11 +11,11 @@ from steward.config import load_project
 from steward.errors import InvalidRequest
 from steward.evals.judge import FunctionJudge, parse_rating, parse_verdict
 from steward.evals.metric import Row
+from steward.evals.metric_catalog import MetricSpec
 from steward.evals.operational import BlockRate, Cost, JsonSchemaPass, Latency, RefusalRate
 from steward.evals.qa import Classification, ExactMatch, TokenF1
 from steward.evals.rag import ContextPrecision, ContextRecall, Faithfulness, average_precision
 from steward.evals.reference import Bleu, Chrf, Rouge
-from steward.evals.registry import MetricSpec
 from steward.evals.text import normalize_answer, split_claims
 from steward.language import split_sentences
 
@@ -119,9 +119,21 @@ def test_sentence_splitter_keeps_abbreviations_decimals_and_initials_together() 
     ]
 
 
-def test_split_claims_cuts_clauses_and_glues_fragments() -> None:
-    claims = split_claims("Check-in closes at 10:00; bag drop opens at 7:00. Yes. 1. Trains run every 15 minutes.")
-    assert claims == ["Check-in closes at 10:00", "bag drop opens at 7:00. Yes.", "Trains run every 15 minutes."]
+def test_served_and_evaluated_faithfulness_score_the_same_claims() -> None:
+    from steward.config.rag import Grounding
+    from steward.models.embeddings import get_rag_embedder
+    from steward.rag.grounding import GroundingChecker
+    from steward.types import Source
+
+    answer = "Check-in closes at 10:00; bag drop opens at 7:00. Yes. Thanks a lot! Trains run every 15 minutes."
+    context = "Check-in closes at 10:00 and bag drop opens at 7:00. Trains run every 15 minutes."
+    claims = split_claims(answer)  # sentences that state something: "Yes." and the courtesy are not claims
+    assert claims == ["Check-in closes at 10:00; bag drop opens at 7:00.", "Trains run every 15 minutes."]
+    source = Source("doc", "doc#0", 1.0, context, index=1)
+    served = GroundingChecker(get_rag_embedder()).check(answer, [source], Grounding())
+    assert [s.text for s in served.sentences] == claims  # what the gateway scores
+    evaluated = Faithfulness().compute([Row(prediction=answer, context=(context,))])[0]
+    assert evaluated.detail["claims"] == len(claims)  # what an evaluation scores
 
 
 def test_squad_normalisation_exact_match_and_f1() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from steward.evals.metric import Row
-from steward.evals.registry import MetricSpec
+from steward.evals.metric_catalog import MetricSpec
 
 DATA = Path(__file__).parent / "data" / "evals"
 VECTORS = json.loads((DATA / "reference_vectors.json").read_text(encoding="utf-8"))

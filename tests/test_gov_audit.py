@@ -12,10 +12,10 @@ from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 from typer.testing import CliRunner
 
 from steward.cli import app as cli_app
-from steward.cli import context
 from steward.governance import audit, deployments
 from steward.governance.errors import AuditBroken
 from steward.governance.identity import Actor
+from steward.store import Store
 
 DROP_TRIGGERS = ("DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete")
 
@@ -123,7 +123,8 @@ def test_a_rewritten_chain_without_the_key_is_detected(
     result = audit.verify(gov.store)
     assert result.broken_seq == 8 and "not sealed with the audit key" in result.problem
     monkeypatch.delenv(audit.KEY_ENV)
-    assert "set STEWARD_AUDIT_KEY" in audit.verify(gov.store).problem
+    with Store.open(str(gov.store.engine.url)) as without_key:  # a process started without the key
+        assert "set STEWARD_AUDIT_KEY" in audit.verify(without_key).problem
 
 
 def test_a_governed_row_written_outside_steward_is_named_and_gates_refuse(gov: Gov) -> None:
@@ -160,11 +161,7 @@ def cli_env(gov: Gov, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Gov:
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
     monkeypatch.setenv("STEWARD_DATABASE_URL", str(gov.store.engine.url))
-    monkeypatch.setattr(context.console, "width", 200)
-    context.reset()
     yield gov
-    context.close()
-    context.reset()
 
 
 def test_cli_verify_exits_non_zero_naming_the_event_and_list_prints_json(cli_env: Gov) -> None:

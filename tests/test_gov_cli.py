@@ -29,11 +29,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, s
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("STEWARD_GOVERNANCE_KEY", raising=False)
-    monkeypatch.setattr(context.console, "width", 200)
-    context.reset()
     yield values
-    context.close()
-    context.reset()
 
 
 def run(*args: str) -> object:
@@ -46,7 +42,11 @@ def _key(name: str, role: str = "developer", team: str = "claims") -> tuple[str,
     created = run("keys", "create", "--role", role, "--team", team, "--name", name)
     assert created.exit_code == 0, created.output
     secret = created.stdout.strip().splitlines()[-1]
-    info = context.open_store().find_key(secret)
+    outside = context.Session()  # resolved from the same environment as the commands
+    try:
+        info = outside.open_store().find_key(secret)
+    finally:
+        outside.close()
     assert info is not None
     return secret, info.id
 
@@ -69,7 +69,9 @@ def test_release_flow_from_the_command_line(env: dict[str, str]) -> None:
     refused = run("promote", "claims", "--key", alice[0])
     assert isinstance(refused.exception, RuleViolation) and "passing eval run" in str(refused.exception)
 
-    stored_run(context.open_store(), context.project(), "claims-b", served=["model-b"])
+    outside = context.Session()
+    stored_run(outside.open_store(), outside.project(), "claims-b", served=["model-b"])
+    outside.close()
     for _, key_id in (alice, bob, carol):
         assert run("approvers", "add", "--key-id", key_id, "--team", "claims").exit_code == 0
     own = run("approve", "claims", "--key", alice[0])

@@ -281,14 +281,25 @@ def test_another_process_sees_a_rollback_once_its_cache_expires(gov: Gov, monkey
     spec = gov.project.app("claims")
     deployments.deploy(gov.store, gov.project, "claims", "model-b", gov.alice, canary=10)
     server = Store.open(str(gov.store.engine.url))  # a second engine, as in the server process
+    routes = routing.RouteCache()  # the server's pool's cache
     try:
-        assert deployments.effective_route(server, "claims", spec)[0][-1] == ("model-b", 10.0)
-        routing.ROUTES.clear()  # another process's change does not bump this process's generation...
+        assert deployments.effective_route(server, "claims", spec, None, routes)[0][-1] == ("model-b", 10.0)
+        deployments.rollback(gov.store, gov.project, "claims", gov.alice)  # another store's change...
+        assert deployments.effective_route(server, "claims", spec, None, routes)[0][-1] == ("model-b", 10.0)
         monkeypatch.setattr(routing, "CACHE_SECONDS", 0.0)  # ...so only the cache lifetime bounds staleness
-        deployments.rollback(gov.store, gov.project, "claims", gov.alice)
-        assert deployments.effective_route(server, "claims", spec)[0] == [("model-a", 100.0)]
+        assert deployments.effective_route(server, "claims", spec, None, routes)[0] == [("model-a", 100.0)]
     finally:
         server.close()
+
+
+def test_a_change_through_the_pools_store_drops_its_cached_route_at_once(gov: Gov, tmp_path: Path) -> None:
+    settings = Settings(tmp_path, str(gov.store.engine.url))
+    pool = routing.GovernedPool(gov.project, settings, gov.store)
+    assert pool.route("claims").entries == [("model-a", 1.0)]
+    deployments.deploy(gov.store, gov.project, "claims", "model-b", gov.alice, canary=10)
+    assert pool.route("claims").entries[-1] == ("model-b", 10.0)  # within CACHE_SECONDS: the store counted it
+    other = routing.GovernedPool(gov.project, settings, gov.store)
+    assert other.routes is not pool.routes  # each pool owns its cache; no module state
 
 
 def test_config_release_follows_a_changed_route_and_can_be_rolled_back(gov: Gov) -> None:

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select, text
 from tests.gov_fixtures import Gov, gov_fixture  # noqa: F401
 
+from steward.config import Secrets
 from steward.errors import InvalidRequest, StoreError
 from steward.governance import audit, datasets, privacy
-from steward.store import crypto
+from steward.store import Store, crypto
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.schema import feedback, records
 from steward.types import Decision, Feedback, Finding, Record, Turn, now
@@ -61,7 +62,7 @@ def test_erase_removes_a_subjects_records_feedback_and_dataset_rows_and_logs_no_
     assert all("ann4711" not in body for body in gov.store.datasets.dataset_bodies(built.version.id))
     event = audit.list_events(gov.store, action="privacy.erase")[0]
     logged = json.dumps(event.as_dict())
-    assert "ann4711" not in logged and event.subject == f"subject:{privacy.subject_hash('ann4711')[:24]}"
+    assert "ann4711" not in logged and event.subject == f"subject:{privacy.subject_hash('ann4711', None)[:24]}"
     assert event.detail["records"] == 2 and audit.verify(gov.store).ok
 
 
@@ -149,36 +150,56 @@ def record_key(monkeypatch: pytest.MonkeyPatch) -> str:
     return key
 
 
-def test_bodies_can_be_sealed_at_rest_and_rotated(
-    gov: Gov, record_key: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _process_with(gov: Gov, keys: str | None) -> Store:
+    """The store as a new process started with STEWARD_RECORD_KEY=`keys` opens it (keys are read at the edge)."""
+    return Store.open(str(gov.store.engine.url), secrets=Secrets(record_keys=keys))
+
+
+def test_bodies_can_be_sealed_at_rest_and_rotated(gov: Gov, record_key: str) -> None:
     record = _record("claims", "ann4711")
-    gov.store.write_sync(record)  # written in clear (the store's row hook is the lead's change request)
+    gov.store.write_sync(record)  # written in clear: this store was opened before a key was set
     assert "ann4711@example.com" in _raw_bodies(gov)[record.id]
-    assert privacy.reseal_bodies(gov.store, gov.alice) == 1
+    with _process_with(gov, record_key) as encrypting:  # `steward privacy encrypt` once the key is set
+        assert privacy.reseal_bodies(encrypting, gov.alice) == 1
     sealed = _raw_bodies(gov)[record.id]
     assert sealed.startswith(crypto.PREFIX) and "ann4711" not in sealed
-    assert record_from_json(crypto.open_body(sealed)).input == record.input
+    assert record_from_json(crypto.open_body(sealed, crypto.cipher(record_key))).input == record.input
     new_key = crypto.generate_key()
-    monkeypatch.setenv(crypto.KEY_ENV, f"{new_key},{record_key}")  # rotate: new key first, old still readable
-    privacy.reseal_bodies(gov.store, gov.alice)
-    monkeypatch.setenv(crypto.KEY_ENV, new_key)  # the old key can go once everything is re-sealed
-    assert record_from_json(crypto.open_body(_raw_bodies(gov)[record.id])).output == "Hello ann4711"
-    privacy.erase_subject(gov.store, "ann4711", gov.alice, mode="anonymise")  # works on sealed bodies
-    assert record_from_json(crypto.open_body(_raw_bodies(gov)[record.id])).output == privacy.ERASED
-    monkeypatch.setenv(crypto.KEY_ENV, record_key)
+    with _process_with(gov, f"{new_key},{record_key}") as rotating:  # rotate: new key first, old still readable
+        privacy.reseal_bodies(rotating, gov.alice)
+    with _process_with(gov, new_key) as after:  # the old key can go once everything is re-sealed
+        assert (
+            record_from_json(crypto.open_body(_raw_bodies(gov)[record.id], after.cipher)).output == "Hello ann4711"
+        )
+        privacy.erase_subject(after, "ann4711", gov.alice, mode="anonymise")  # works on sealed bodies
+        assert (
+            record_from_json(crypto.open_body(_raw_bodies(gov)[record.id], after.cipher)).output == privacy.ERASED
+        )
     with pytest.raises(StoreError, match="cannot be decrypted"):
-        crypto.open_body(_raw_bodies(gov)[record.id])
-    monkeypatch.delenv(crypto.KEY_ENV)
+        crypto.open_body(_raw_bodies(gov)[record.id], crypto.cipher(record_key))
     with pytest.raises(StoreError, match="set STEWARD_RECORD_KEY"):
-        crypto.open_body(_raw_bodies(gov)[record.id])
+        crypto.open_body(_raw_bodies(gov)[record.id], crypto.cipher(None))
+
+
+def test_the_store_takes_its_keys_when_opened_not_at_each_call(gov: Gov, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = crypto.generate_key()
+    with _process_with(gov, key) as store:
+        monkeypatch.setenv(crypto.KEY_ENV, crypto.generate_key())  # changed after the process read its keys
+        record = _record("claims", "ann4711")
+        store.write_sync(record)
+        assert privacy.reseal_bodies(store, gov.alice) == 1
+        assert store.get_record(record.id).output == "Hello ann4711"
+    assert (
+        record_from_json(crypto.open_body(_raw_bodies(gov)[record.id], crypto.cipher(key))).input == record.input
+    )
 
 
 def test_the_codec_hook_round_trips_and_passes_old_plaintext_through(record_key: str) -> None:
     record = _record("claims", "ann4711")
     body = record_to_json(record).decode()
-    sealed = crypto.seal_body(body)
-    assert sealed != body and crypto.open_body(sealed) == body and crypto.open_body(body) == body
+    active = crypto.cipher(record_key)
+    sealed = crypto.seal_body(body, active)
+    assert sealed != body and crypto.open_body(sealed, active) == body and crypto.open_body(body, active) == body
 
 
 def test_a_bad_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,10 +207,10 @@ def test_a_bad_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv(crypto.KEY_ENV, "not-a-key")
     with pytest.raises(ConfigError, match="Fernet keys"):
-        crypto.seal_body("{}")
+        crypto.cipher(Secrets.from_environment().record_keys)
 
 
-def test_sealed_bodies_keep_the_columns_listings_need(gov: Gov, record_key: str) -> None:
+def test_sealed_bodies_keep_the_columns_listings_need(record_key: str, gov: Gov) -> None:
     gov.store.write_sync(_record("claims", "ann4711"))
     privacy.reseal_bodies(gov.store, gov.alice)
     with gov.store.engine.connect() as conn:

@@ -11,7 +11,7 @@ import pytest
 from tests.guard_fixtures import GUARD_PROJECT
 from typer.testing import CliRunner
 
-from steward.cli import app, context
+from steward.cli import app
 from steward.guardrails.base import ScanContext
 from steward.types import Finding
 
@@ -22,9 +22,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     config.write_text(GUARD_PROJECT)
     monkeypatch.setenv("STEWARD_CONFIG", str(config))
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / ".steward"))
-    context.reset()
     yield CliRunner()
-    context.reset()
 
 
 def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:

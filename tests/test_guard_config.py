@@ -197,19 +197,15 @@ def test_guard_and_runtime_report_a_missing_plugin_scanner_like_config_check(tmp
 def test_the_commands_fail_on_a_missing_plugin_scanner_with_file_and_line(
     command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from steward.cli import context, main
+    from steward.cli import main
 
     config = tmp_path / "plug.yaml"
     config.write_text(HEAD + UNKNOWN_PLUGIN)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / ".steward"))
     monkeypatch.setenv("COLUMNS", "300")  # one line per message line, whatever the terminal
-    context.reset()
     monkeypatch.setattr(sys, "argv", ["steward", "-c", str(config), *command])
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        context.reset()
+    with pytest.raises(SystemExit) as exit_info:
+        main()
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert f"{config}:14: policies.p1.input.plugins.nosuch:" in err and "Traceback" not in err

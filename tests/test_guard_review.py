@@ -105,8 +105,7 @@ def test_review_cli_lists_and_approves_as_the_local_operator(
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'steward.db'}")
     monkeypatch.delenv("STEWARD_API_KEY", raising=False)
-    context.reset()
-    store = context.open_store()
+    store = context.Session().open_store()  # the store the commands open, as they resolve it
     record, decision = _escalated(store)
     item = ReviewQueue(store).hold(record, decision, "held answer")
     runner = CliRunner()
@@ -117,24 +116,21 @@ def test_review_cli_lists_and_approves_as_the_local_operator(
     assert approved.exit_code == 0 and f"approved {item.id}" in approved.output
     shown = json.loads(runner.invoke(app, ["review", "show", item.id]).output)
     assert shown["status"] == "approved" and shown["note"] == "fine"
-    context.reset()
 
 
 def test_review_cli_refuses_an_unknown_app_naming_the_apps_and_says_when_none_match(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from steward.cli import app, context
+    from steward.cli import app
 
     monkeypatch.chdir(tmp_path)  # no steward.yaml here: the embedded demo (airport-assistant)
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'steward.db'}")
     monkeypatch.delenv("STEWARD_API_KEY", raising=False)
-    context.reset()
     runner = CliRunner()
     unknown = runner.invoke(app, ["review", "list", "--app", "claims-bot"])
     assert isinstance(unknown.exception, NotFound)
     assert "unknown app 'claims-bot'; your apps are: airport-assistant" in unknown.exception.message
     empty = runner.invoke(app, ["review", "list", "--app", "airport-assistant"])
     assert empty.exit_code == 0 and "no review items of airport-assistant with status pending" in empty.output
-    context.reset()

@@ -108,8 +108,7 @@ def test_cli_decision_with_a_key_names_that_key(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'steward.db'}")
     monkeypatch.delenv("STEWARD_API_KEY", raising=False)
-    context.reset()
-    store = context.open_store()
+    store = context.Session().open_store()  # the store the commands open, as they resolve it
     root = Actor.user("root")
     secret_a, key_a = access.create_key(store, root, "developer", team="travel", name="anna")
     access.create_key(store, root, "developer", team="travel", name="ben")
@@ -124,4 +123,3 @@ def test_cli_decision_with_a_key_names_that_key(tmp_path: Path, monkeypatch: pyt
     assert any(e["action"] == "review.approve" and e["actor"] == event.actor for e in json.loads(listed.output))
     verified = runner.invoke(app, ["audit", "verify"])
     assert verified.exit_code == 0 and "1 review items" in verified.output, verified.output
-    context.reset()

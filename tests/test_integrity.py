@@ -17,7 +17,6 @@ from tests.gov_fixtures import PROJECT, Gov, gov_fixture, stored_run  # noqa: F4
 from typer.testing import CliRunner
 
 from steward.cli import app as cli_app
-from steward.cli import context
 from steward.cli.core import _admin_key, _snippets
 from steward.governance import access, audit, deployments, privacy
 from steward.governance.errors import AuditBroken, RuleViolation
@@ -179,16 +178,11 @@ def test_cli_verify_names_each_problem_and_exits_1(gov: Gov, monkeypatch: pytest
     (gov.home / "steward.yaml").write_text(PROJECT)
     monkeypatch.setenv("STEWARD_CONFIG", str(gov.home / "steward.yaml"))
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{gov.home / 'steward.db'}")
-    context.reset()
-    try:
-        result = CliRunner().invoke(cli_app, ["audit", "verify"])
-        assert result.exit_code == 1
-        assert f"record {records[0].id}" in result.output and "record #2" in result.output
-        as_json = json.loads(CliRunner().invoke(cli_app, ["audit", "verify", "--json"]).stdout)
-        assert len(as_json["problems"]) == 2 and not as_json["ok"]
-    finally:
-        context.close()
-        context.reset()
+    result = CliRunner().invoke(cli_app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"record {records[0].id}" in result.output and "record #2" in result.output
+    as_json = json.loads(CliRunner().invoke(cli_app, ["audit", "verify", "--json"]).stdout)
+    assert len(as_json["problems"]) == 2 and not as_json["ok"]
 
 
 # ---- identity and approvals -------------------------------------------------------------------------------
@@ -232,13 +226,8 @@ def test_the_cli_refuses_as_with_what_to_do(gov: Gov, monkeypatch: pytest.Monkey
     (gov.home / "steward.yaml").write_text(PROJECT)
     monkeypatch.setenv("STEWARD_CONFIG", str(gov.home / "steward.yaml"))
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{gov.home / 'steward.db'}")
-    context.reset()
-    try:
-        result = CliRunner().invoke(cli_app, ["approve", "claims", "--as", "bob"])
-        assert result.exit_code != 0 and "--key" in str(result.exception)
-    finally:
-        context.close()
-        context.reset()
+    result = CliRunner().invoke(cli_app, ["approve", "claims", "--as", "bob"])
+    assert result.exit_code != 0 and "--key" in str(result.exception)
 
 
 def test_the_local_operator_is_one_identity_whatever_the_environment_says(

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from steward.cli import context
 from steward.cli import keys as keys_cli
 from steward.errors import InvalidRequest, NotFound
 from steward.governance.identity import Actor
@@ -94,11 +93,7 @@ def cli_env(migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("STEWARD_DATABASE_URL", migrated_database_url)
-    monkeypatch.setattr(context.console, "width", 160)  # CliRunner is no terminal; Rich would assume 80 columns
-    context.reset()
     yield migrated_database_url
-    context.close()
-    context.reset()
 
 
 def test_cli_create_prints_the_secret_alone_on_stdout(cli_env: str) -> None:

@@ -10,7 +10,6 @@ import pytest
 from tests.model_fixtures import smollm2_path  # noqa: F401
 from typer.testing import CliRunner
 
-from steward.cli import context
 from steward.cli.models_cmd import app
 
 runner = CliRunner()
@@ -42,9 +41,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / ".steward"))
     monkeypatch.setenv("COLUMNS", "250")
-    context.reset()
     yield tmp_path
-    context.reset()
 
 
 def test_list_shows_each_model_and_its_state(project_dir: Path) -> None:

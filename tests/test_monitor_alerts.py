@@ -133,7 +133,6 @@ def test_a_silence_needs_a_reason_keeps_the_alert_quiet_and_is_audited(
     tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from steward.cli import app as cli
-    from steward.cli import context
 
     url = f"sqlite:///{tmp_path / 'steward.db'}"
     spec = _spec(receiver.url, **{"for": "0s"})
@@ -146,7 +145,6 @@ def test_a_silence_needs_a_reason_keeps_the_alert_quiet_and_is_audited(
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("STEWARD_DATABASE_URL", url)
-    context.reset()
     runner = CliRunner()
     refused = runner.invoke(cli, ["alerts", "silence", alert.id, "--for", "2h", "--why", "  "])
     assert isinstance(refused.exception, InvalidRequest) and "needs a reason" in str(refused.exception)
@@ -156,8 +154,6 @@ def test_a_silence_needs_a_reason_keeps_the_alert_quiet_and_is_audited(
     assert done.exit_code == 0, done.output
     listed = runner.invoke(cli, ["audit", "list", "--json"])
     assert "monitor.silence" in listed.stdout
-    context.close()
-    context.reset()
     with Store.open(url) as store:
         _traffic(store, T0 + 400, 40, "served")  # resolves …
         _traffic(store, T0 + 800, 40, "failed")  # … and fires again, silenced this time
@@ -324,7 +320,6 @@ def test_an_alerts_window_becomes_a_masked_dataset_with_lineage(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from steward.cli import app as cli
-    from steward.cli import context
     from steward.types import Turn
 
     (tmp_path / "steward.yaml").write_text(
@@ -355,7 +350,6 @@ monitor:
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("STEWARD_DATABASE_URL", url)
-    context.reset()
     out = tmp_path / "drift.jsonl"
     runner = CliRunner()
     built = runner.invoke(cli, ["alerts", "dataset", alert.id, "--name", "demo-retrain", "--out", str(out)])
@@ -367,5 +361,3 @@ monitor:
     lineage = runner.invoke(cli, ["registry", "lineage", "dataset:demo-retrain"])
     assert lineage.exit_code == 0, lineage.output
     assert f"alert:{alert.id}" in lineage.output
-    context.close()
-    context.reset()

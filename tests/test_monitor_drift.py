@@ -152,7 +152,6 @@ def _traffic(store: Store, start: float, n: int, topics: list[str], rng: random.
 
 def test_drift_command_reads_the_windows_from_the_store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from steward.cli import app as cli
-    from steward.cli import context
 
     url = f"sqlite:///{tmp_path / 'steward.db'}"
     rng = random.Random(5)
@@ -175,7 +174,6 @@ def test_drift_command_reads_the_windows_from_the_store(tmp_path, monkeypatch: p
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("STEWARD_DATABASE_URL", url)
-    context.reset()
     monkeypatch.setattr("steward.models.embeddings.get_embedder", HashEmbedder)
     runner = CliRunner()
     args = ["monitor", "drift", "airport-assistant", "--json"]
@@ -195,8 +193,6 @@ def test_drift_command_reads_the_windows_from_the_store(tmp_path, monkeypatch: p
     assert isinstance(empty.exception, InvalidRequest) and "needs at least 30" in str(empty.exception)
     unknown = runner.invoke(cli, ["monitor", "drift", "no-such-app", "--reference", "-2d..now"])
     assert isinstance(unknown.exception, InvalidRequest) and "no app 'no-such-app'" in str(unknown.exception)
-    context.close()
-    context.reset()
 
 
 def test_scheduled_drift_runs_are_stored_and_feed_a_drift_alert(tmp_path) -> None:

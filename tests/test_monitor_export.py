@@ -32,17 +32,14 @@ monitor:
 @pytest.fixture
 def exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, str]:
     from steward.cli import app as cli
-    from steward.cli import context
 
     (tmp_path / "steward.yaml").write_text(PROJECT, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
-    context.reset()
     rules, dashboard = tmp_path / "rules.yml", tmp_path / "dashboard.json"
     args = ["monitor", "export", "--prometheus", str(rules), "--grafana", str(dashboard)]
     result = CliRunner().invoke(cli, args)
-    context.reset()
     assert result.exit_code == 0, result.output
     return rules, dashboard, result.output
 

@@ -13,7 +13,6 @@ from alembic.runtime.migration import MigrationContext
 from typer.testing import CliRunner
 
 from rag_fixtures import KB, PROJECT, database_url, postgres_url  # noqa: F401
-from steward.cli import context
 from steward.cli.rag import app
 from steward.store import Store
 from steward.store import rag as sql
@@ -75,9 +74,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("STEWARD_CONFIG", str(config))
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
-    context.reset()
     yield CliRunner()
-    context.reset()
 
 
 def run(cli: CliRunner, *args: str) -> str:

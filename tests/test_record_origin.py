@@ -22,9 +22,9 @@ from steward.cli import context
 from steward.client import Client
 from steward.errors import InvalidRequest
 from steward.evals.cases import Case, run_cases
+from steward.evals.metric_catalog import available
 from steward.evals.pipeline import ClientPipeline
 from steward.evals.redteam import scan
-from steward.evals.registry import available
 from steward.gateway.assemble import Runtime
 from steward.gateway.requests import parse_chat_body
 from steward.governance import datasets
@@ -142,18 +142,16 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'steward.db'}")
-    monkeypatch.setattr(context.console, "width", 200)
-    context.reset()
     yield tmp_path
-    context.close()
-    context.reset()
 
 
 def test_dataset_build_on_the_command_line_names_what_it_left_out(cli_env: Path) -> None:
     old, probe, user = _record("claims", "traffic"), _record("claims", "redteam"), _record("claims", "traffic")
     old.created_at -= 30 * 86_400  # before the upgrade, say
+    outside = context.Session()  # the store the commands open, as they resolve it
     for record in (old, probe, user):
-        context.open_store().write_sync(record)
+        outside.open_store().write_sync(record)
+    outside.close()
 
     def build(name: str, *extra: str) -> list[str]:
         out = cli_env / f"{name}.jsonl"

@@ -10,7 +10,6 @@ import pytest
 from tests.store_fixtures import full_record
 from typer.testing import CliRunner
 
-from steward.cli import context
 from steward.cli import records as records_cli
 from steward.errors import NotFound
 from steward.store import Store
@@ -27,8 +26,6 @@ def written(migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("STEWARD_CONFIG", raising=False)
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("STEWARD_DATABASE_URL", migrated_database_url)
-    monkeypatch.setattr(context.console, "width", 200)  # CliRunner is no terminal; Rich would assume 80 columns
-    context.reset()
     blocked = full_record(status="blocked", output=None, created_at=2_000.0)
     blocked.decisions[0].reasons = ["prompt_injection"]
     records = [
@@ -42,8 +39,6 @@ def written(migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.Monk
         store.add_feedback(records[0].id, Feedback(score=-1, comment="gate moved", by="ops", at=4_000.0))
         records[0] = store.get_record(records[0].id)
     yield records
-    context.close()
-    context.reset()
 
 
 def test_list_shows_newest_first_and_filters(written: list[Record]) -> None:
@@ -119,8 +114,6 @@ def test_an_empty_list_says_whether_the_filters_matched_nothing_or_there_is_noth
     filtered = CliRunner().invoke(records_cli.app, ["list", "--app", "claims-bot", "--status", "blocked"])
     assert filtered.exit_code == 0
     assert "no records match these filters" in filtered.output and "no records yet" not in filtered.output
-    context.open_store().close()
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")  # a store with no records
-    context.reset()
     empty = CliRunner().invoke(records_cli.app, ["list", "--status", "blocked"])
     assert "no records yet" in empty.output and "match" not in empty.output

@@ -135,15 +135,12 @@ def test_a_refusing_app_passes_and_the_run_is_stored_with_reports(
 def test_redteam_command_exits_1_below_the_minimum_pass_rate(
     pipeline: ClientPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from steward.cli import context
     from steward.cli.redteam import app
 
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
-    context.reset()
     result = CliRunner().invoke(
         app, ["echo-app", "--family", "direct_injection", "--min-pass-rate", "0.9", "--json"]
     )
-    context.reset()
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert data["gates"][0]["gate"] == "direct_injection_pass_rate >= 0.9" and not data["passed"]

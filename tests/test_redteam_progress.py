@@ -43,14 +43,11 @@ def test_scan_reports_each_family_as_it_is_judged(pipeline: ClientPipeline) -> N
 def test_the_command_prints_a_line_per_family_when_not_on_a_terminal(
     pipeline: ClientPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from steward.cli import context
     from steward.cli.redteam import app
 
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
-    context.reset()
     args = ["echo-app", "--family", FAMILIES[0], "--family", FAMILIES[1]]
     result = CliRunner().invoke(app, args)
-    context.reset()
     assert result.exit_code == 0, result.output
     err = result.stderr
     assert "redteam echo-app: starting the gateway" in err

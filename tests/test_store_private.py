@@ -55,15 +55,11 @@ def test_models_fetch_creates_the_home_0700(
     """`make run` fetches models before it serves: the first command to create the home must make it private."""
     from typer.testing import CliRunner
 
-    from steward.cli import app, context
+    from steward.cli import app
 
     (tmp_path / "steward.yaml").write_text(SCRIPTED_PROJECT)
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
     monkeypatch.delenv("STEWARD_HOME", raising=False)
-    context.reset()
-    try:
-        result = CliRunner().invoke(app, ["models", "fetch"])
-    finally:
-        context.reset()
+    result = CliRunner().invoke(app, ["models", "fetch"])
     assert result.exit_code == 0, result.output
     assert _mode(tmp_path / ".steward") == 0o700

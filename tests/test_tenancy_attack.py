@@ -201,15 +201,10 @@ def _cli(*args: str) -> Callable[[Ctx, str | None, str], Reply]:
     """A command line; `{target}` and `{out}` in an argument are filled in, `--key` is added when there is one."""
 
     def run(ctx: Ctx, secret: str | None, target: str) -> Reply:
-        from steward.cli import app, context
+        from steward.cli import app
 
         argv = [a.format(target=target, out=ctx.home / "out.jsonl") for a in args]
-        context.reset()
-        try:
-            result = CliRunner().invoke(app, [*argv, "--key", secret or ""])
-        finally:
-            context.close()
-            context.reset()
+        result = CliRunner().invoke(app, [*argv, "--key", secret or ""])
         error = result.exception
         said = error.message if isinstance(error, StewardError) else ""
         # exit 1 without a Steward error is a command that ran and reported a failing check (compliance check)

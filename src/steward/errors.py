@@ -7,6 +7,11 @@ each class to its status and OpenAI error type), and the CLI prints `str(error)`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from steward.types import Attempt
+
 
 class StewardError(Exception):
     """Base of all Steward errors."""
@@ -18,6 +23,10 @@ class StewardError(Exception):
         self.message = message
         self.param = param
         self.record_id: str | None = None  # set by the gateway: the failed request's record
+        # Set by the model router when the error ended a route (a model that failed and could not fall back, or
+        # `ModelUnavailable`): the models it tried, which the request's record lists. Any Steward error a
+        # backend raises may end a route (a prompt too long for the context is an `InvalidRequest`).
+        self.attempts: list[Attempt] = []
 
 
 class ConfigError(StewardError):

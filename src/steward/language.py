@@ -16,6 +16,8 @@ reply, checked against that flight, was declined as unsupported. Pure functions 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 # A sentence ends at `.!?…` (and closing quotes or brackets) followed by whitespace: "23.5 kg" is not cut, and
 # neither are the common abbreviations below ("e.g. a bag", "Dr. Smith"), which would otherwise leave a fragment
@@ -164,8 +166,8 @@ CHUNK_UNIT_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)|\n+")
 # Stop words, one list: the function words that neither a keyword search nor a grounding claim looks at. The
 # search drops them from a question's terms (`steward.rag.query`); the grounding check needs two content words
 # beyond them (and beyond pronouns, negation and courtesy, which state nothing a source could support) before a
-# sentence counts as a claim (`steward.rag.grounding`). The metrics' content words use scikit-learn's English
-# list (`steward.evals.text.content_stems`), the reference the support scorer was calibrated with.
+# sentence counts as a claim (`is_claim`, below). The support scorer's content words use scikit-learn's English
+# list (`CONTENT_STOP_WORDS`, below), the reference it was calibrated with.
 FUNCTION_WORDS = frozenset(
     {
         "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have",
@@ -182,6 +184,113 @@ CLAIM_STOP_WORDS = FUNCTION_WORDS | frozenset(
         "yes",
     }
 )  # fmt: skip
+
+
+# ---- claims: what a grounding check and the faithfulness metric score ------------------------------------------
+# One cut for both, so the faithfulness an app is served with and the faithfulness an evaluation reports score the
+# same claims: an answer's sentences (`split_answer_sentences`) that make a claim (`is_claim`). A sentence makes a
+# claim when it holds a code or number, or at least two content words beyond the claim stop words and the words
+# that only point at the sources; citations and the placeholders of masked personal data are not words.
+CITATION = re.compile(r"\[(\d{1,3})\]")
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*(?:_\d+)?>")  # a pseudonym or mask of personal data: `<EMAIL_ADDRESS_1>`
+CLAIM_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+CODE = re.compile(
+    r"\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b"
+)  # tokens with a digit: 290049223, EX123
+# Words of sentences that only point at the sources ("This information is provided in the source [1].");
+# such a sentence makes no claim about the world, so there is nothing for a source to support.
+META_WORDS = frozenset(
+    {
+        "source", "sources", "document", "documents", "information", "provided", "provide", "found", "find",
+        "according", "based", "given", "above", "record", "records", "context", "mentioned", "stated", "listed",
+        "shown",
+    }
+)  # fmt: skip
+
+
+def codes(text: str) -> set[str]:
+    """The codes and numbers of a text (tokens with a digit), lower-cased."""
+    return {c.lower() for c in CODE.findall(text)}
+
+
+def is_claim(sentence: str) -> bool:
+    """Whether a sentence states something a source could support (see above)."""
+    bare = PLACEHOLDER.sub(" ", CITATION.sub("", sentence))
+    if codes(bare):
+        return True
+    found = CLAIM_WORD.findall(bare.lower())
+    content = {w for w in found if w not in CLAIM_STOP_WORDS and len(w) > 1 and w not in META_WORDS}
+    return len(content) >= 2
+
+
+def split_claims(text: str) -> list[str]:
+    """The claims of an answer: its sentences that make one, in order (the grounding check's and the metrics')."""
+    return [s for s in split_answer_sentences(text) if is_claim(s)]
+
+
+# ---- content words: what the support scorer compares ---------------------------------------------------------
+# Stems of the words that carry content, for the support scorer's overlap features (`steward.rag.support`) and
+# the metrics. The stop words are scikit-learn's English list (copied here, so serving loads no scikit-learn),
+# the reference the support scorer was calibrated with.
+CONTENT_STOP_WORDS = frozenset(
+    {
+        "a", "about", "above", "across", "after", "afterwards", "again", "against", "all", "almost",
+        "alone", "along", "already", "also", "although", "always", "am", "among", "amongst", "amoungst",
+        "amount", "an", "and", "another", "any", "anyhow", "anyone", "anything", "anyway", "anywhere",
+        "are", "around", "as", "at", "back", "be", "became", "because", "become", "becomes", "becoming",
+        "been", "before", "beforehand", "behind", "being", "below", "beside", "besides", "between",
+        "beyond", "bill", "both", "bottom", "but", "by", "call", "can", "cannot", "cant", "co", "con",
+        "could", "couldnt", "cry", "de", "describe", "detail", "do", "done", "down", "due", "during",
+        "each", "eg", "eight", "either", "eleven", "else", "elsewhere", "empty", "enough", "etc", "even",
+        "ever", "every", "everyone", "everything", "everywhere", "except", "few", "fifteen", "fifty",
+        "fill", "find", "fire", "first", "five", "for", "former", "formerly", "forty", "found", "four",
+        "from", "front", "full", "further", "get", "give", "go", "had", "has", "hasnt", "have", "he",
+        "hence", "her", "here", "hereafter", "hereby", "herein", "hereupon", "hers", "herself", "him",
+        "himself", "his", "how", "however", "hundred", "i", "ie", "if", "in", "inc", "indeed", "interest",
+        "into", "is", "it", "its", "itself", "keep", "last", "latter", "latterly", "least", "less", "ltd",
+        "made", "many", "may", "me", "meanwhile", "might", "mill", "mine", "more", "moreover", "most",
+        "mostly", "move", "much", "must", "my", "myself", "name", "namely", "neither", "never",
+        "nevertheless", "next", "nine", "no", "nobody", "none", "noone", "nor", "not", "nothing", "now",
+        "nowhere", "of", "off", "often", "on", "once", "one", "only", "onto", "or", "other", "others",
+        "otherwise", "our", "ours", "ourselves", "out", "over", "own", "part", "per", "perhaps", "please",
+        "put", "rather", "re", "same", "see", "seem", "seemed", "seeming", "seems", "serious", "several",
+        "she", "should", "show", "side", "since", "sincere", "six", "sixty", "so", "some", "somehow",
+        "someone", "something", "sometime", "sometimes", "somewhere", "still", "such", "system", "take",
+        "ten", "than", "that", "the", "their", "them", "themselves", "then", "thence", "there",
+        "thereafter", "thereby", "therefore", "therein", "thereupon", "these", "they", "thick", "thin",
+        "third", "this", "those", "though", "three", "through", "throughout", "thru", "thus", "to",
+        "together", "too", "top", "toward", "towards", "twelve", "twenty", "two", "un", "under", "until",
+        "up", "upon", "us", "very", "via", "was", "we", "well", "were", "what", "whatever", "when",
+        "whence", "whenever", "where", "whereafter", "whereas", "whereby", "wherein", "whereupon",
+        "wherever", "whether", "which", "while", "whither", "who", "whoever", "whole", "whom", "whose",
+        "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself",
+        "yourselves"
+    }
+)  # fmt: skip
+_CONTENT_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    from nltk.stem.porter import PorterStemmer  # loaded on first use: nothing here loads at import
+
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Porter stem of a lower-case word (memoised: vocabularies repeat, stemming is the slow part)."""
+    return str(_stemmer().stem(word)) if len(word) > 3 else word
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (letters and digits, keeping inner dots, apostrophes and hyphens)."""
+    return [w.lower() for w in _CONTENT_WORD.findall(text)]
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry content: stop words dropped, numbers kept."""
+    return [stem(w) for w in words(text) if w not in CONTENT_STOP_WORDS]
 
 
 # Why "Hello! How are you?" scored 0.86: the n-gram model's benign training side has no small talk (WildGuard's

@@ -30,6 +30,7 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     config: str | None = typer.Option(
         None,
         "--config",
@@ -38,8 +39,10 @@ def _root(
     ),
 ) -> None:
     """Steward: a governed, OpenAI-compatible gateway for responsible LLM apps."""
-    if config:
-        context.use_config(config)
+    session, owned = context.begin(ctx.obj, config)
+    ctx.obj = session
+    if owned:
+        ctx.call_on_close(session.close)
 
 
 area.mount(app)

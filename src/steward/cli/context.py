@@ -1,10 +1,11 @@
 """What every command needs: the project, its settings, the store, an in-process client, a console.
 
 `--config` on the root command (or `STEWARD_CONFIG`) picks the steward.yaml; otherwise the nearest one, else
-the embedded defaults. The CLI is the process edge: the root command puts `--config` into the one `Session` of
-the process (a CLI process runs one command), which creates the objects on first use and keeps them for that
-command; the commands hand the project down to the capabilities they call. Tests run many commands in one
-process and call `reset()` between them.
+the embedded defaults. The CLI is the process edge: the root command makes the command's `Session` (typer's
+`ctx.obj`; no module state), which creates the objects on first use, keeps them for that command and closes the
+store when the command ends; `current()` finds it through click's context, and `project()`, `open_store()`,
+`console` … are its shortcuts. The commands hand the project down to the capabilities they call. A caller that
+wants to see the session afterwards (tests) hands one in: `runner.invoke(app, args, obj=Session())`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+
+try:  # typer >= 0.20 runs on its own copy of click: its current context is kept there
+    from typer._click.globals import get_current_context
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    from click import get_current_context  # type: ignore[no-redef]
 
 from steward.config import Project, Settings, load_project
 
@@ -54,8 +60,14 @@ class Session:
             from steward.store import Store
 
             self.settings().create_home()
-            self._store = Store.open(self.settings().database_url)
+            self._store = Store.open(self.settings().database_url, secrets=self.settings().secrets)
         return self._store
+
+    def use_config(self, config: str) -> None:
+        """Take `--config` given to the command, unless this session already loaded another project."""
+        if self._project is not None and config != self.config:
+            raise RuntimeError(f"this session already loaded {self.config!r}; start a new Session for {config!r}.")
+        self.config = config
 
     def close(self) -> None:
         """Close the store, if this session opened one."""
@@ -64,47 +76,48 @@ class Session:
             self._store = None
 
 
-# The process's session. It is module state on purpose: typer calls each command as a plain function, and a
-# CLI process runs one command, so this is that command's context; `use_config` and `reset` are the only writers.
-_session = Session()
+def begin(given: object, config: str | None) -> tuple[Session, bool]:
+    """The session of the command being started (called by the root command with typer's `ctx.obj`): the one
+    the caller handed in (`app(obj=Session(...))`, as tests do to look at it afterwards), else a new one; and
+    whether this command owns it (and closes it when it ends)."""
+    if isinstance(given, Session):
+        if config and config != given.config:
+            given.use_config(config)
+        return given, False
+    return Session(config), True
 
 
-def use_config(config: str) -> None:
-    """Take `--config` (called by the root command); a different file than the session's starts a new one."""
-    global _session
-    if config != _session.config:
-        _session = Session(config)
-
-
-def reset() -> None:
-    """Forget cached objects (tests run many commands in one process)."""
-    global _session
-    _session = Session()
+def current() -> Session:
+    """The session of the command running now: typer's `ctx.obj`, found through click's current context."""
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        raise RuntimeError("no steward command is running: build a `Session` and use it directly.")
+    found = ctx.find_object(Session)
+    if found is None:  # a command group run on its own (without the root command): its root context holds it
+        root = ctx.find_root()
+        found = root.obj = Session()
+        root.call_on_close(found.close)
+    return found
 
 
 def __getattr__(name: str) -> Console:
-    """`context.console` and `context.err_console`: the session's consoles (replaced by `reset`)."""
+    """`context.console` and `context.err_console`: the running command's consoles."""
     if name in ("console", "err_console"):
-        console: Console = getattr(_session, name)
+        console: Console = getattr(current(), name)
         return console
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def project() -> Project:
-    return _session.project()
+    return current().project()
 
 
 def settings() -> Settings:
-    return _session.settings()
+    return current().settings()
 
 
 def open_store() -> Store:
-    return _session.open_store()
-
-
-def close() -> None:
-    """Close the session's store, if one was opened (tests, before `reset`)."""
-    _session.close()
+    return current().open_store()
 
 
 def principal(key: str | None) -> Any:

@@ -92,7 +92,7 @@ def list_metrics() -> None:
     Example: `steward eval list`
     """
     from steward.evals.metric import options_of
-    from steward.evals.registry import available
+    from steward.evals.metric_catalog import available
 
     table = Table("metric", "needs", "options", "what")
     for name, metric in sorted(available().items()):

@@ -1,4 +1,5 @@
-"""Process settings: where state lives, which database to use (environment over steward.yaml), and the keys.
+"""Process settings: where state lives, which database to use and where traces go (environment over
+steward.yaml), and the keys.
 
 The environment is read here and nowhere else in the capabilities: `Settings.resolve` at the process edge (a CLI
 command, `steward serve`, `steward.Client`) reads the locations, and `Secrets.from_environment` the keys, under the
@@ -20,6 +21,7 @@ RECORD_KEY_ENV = "STEWARD_RECORD_KEY"
 INTEGRITY_KEY_ENV = "STEWARD_INTEGRITY_KEY"
 INTEGRITY_KEY_FILE_ENV = "STEWARD_INTEGRITY_KEY_FILE"
 AUDIT_KEY_ENV = "STEWARD_AUDIT_KEY"
+OTLP_ENDPOINT_ENV = "STEWARD_OTLP_ENDPOINT"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Settings:
     database_url: str
     config: Path | None = None  # the steward.yaml these were resolved for (None: the embedded defaults)
     secrets: Secrets = field(default_factory=Secrets.from_environment)  # read once, when the settings are made
+    # Where traces go: $STEWARD_OTLP_ENDPOINT, else (in `resolve`, or at assembly) telemetry.otlp_endpoint.
+    otlp_endpoint: str | None = field(default_factory=lambda: os.environ.get(OTLP_ENDPOINT_ENV) or None)
 
     @classmethod
     def resolve(cls, project: Project) -> Settings:
@@ -65,7 +69,10 @@ class Settings:
         url = os.environ.get("STEWARD_DATABASE_URL") or project.store.url or f"sqlite:///{home / 'steward.db'}"
         source = Path(project.source)
         config = source.resolve() if source.is_file() else None
-        return cls(home=home, database_url=url, config=config, secrets=Secrets.from_environment())
+        otlp = os.environ.get(OTLP_ENDPOINT_ENV) or project.telemetry.otlp_endpoint
+        return cls(
+            home=home, database_url=url, config=config, secrets=Secrets.from_environment(), otlp_endpoint=otlp
+        )
 
     def create_home(self) -> Path:
         """Create the home folder private to its user (0700): it holds the keys and the records' database."""

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from steward.evals.compare import MetricDelta, compare_runs
 from steward.evals.dataset import check_needs, load_rows
+from steward.evals.metric_catalog import parse_metric_list
 from steward.evals.pipeline import ClientPipeline, Pipeline
-from steward.evals.registry import parse_metric_list
 from steward.evals.run import Progress, SuiteOutcome, run_suite
 from steward.evals.scoring import Scored, build, close, score
 from steward.evals.suite import load_suite

@@ -1,7 +1,9 @@
 """RAG metrics: faithfulness, answer relevance, context precision and context recall — offline by default.
 
 The definitions follow RAGAS; the deciding step does not need an LLM. Faithfulness is the share of the
-answer's claims (sentences and clauses, `split_claims`) that the retrieved context supports. Answer relevance
+answer's claims that the retrieved context supports, cut by `steward.language.split_claims`: the sentences
+the serving grounding check scores, so a served and an evaluated faithfulness score the same claims (an answer
+with no sentence that makes a claim, "Paris.", is not scored, as the gateway does not check it). Answer relevance
 is how close the answer is to the question (embedding cosine), with non-committal answers ("I don't know")
 scoring 0, as RAGAS scores them. Context precision is the average precision of the ranked context: chunk k
 is relevant when it supports a claim of the reference answer (or, when the rows carry chunk ids, when its id
@@ -27,7 +29,7 @@ from steward.evals.judge import RELEVANCE_PROMPT, SUPPORT_PROMPT, Judge, make_ju
 from steward.evals.metric import Metric, Row, Score
 from steward.evals.refusal import is_abstention
 from steward.evals.support import SupportScorer
-from steward.evals.text import split_claims
+from steward.language import split_claims
 
 if TYPE_CHECKING:
     from steward.config import Project
@@ -183,7 +185,7 @@ class ContextPrecision(_RagMetric):
     def _relevant(self, scorer: SupportScorer, row: Row) -> list[bool | None]:
         if _uses_ids(row):
             return [cid in row.reference_ids for cid in row.context_ids]
-        reference_claims = [c for r in row.references for c in split_claims(r)] or list(row.references)
+        reference_claims = [c for r in row.references for c in split_claims(r) or [r]] or list(row.references)
         relevant: list[bool | None] = []
         for chunk in row.context:
             verdicts = self._supported(scorer, reference_claims, [chunk])
@@ -194,7 +196,7 @@ class ContextPrecision(_RagMetric):
     def compute(self, rows: Sequence[Row]) -> list[Score]:
         self._unparsed = 0
         scorer = self.scorer()
-        claims = [[c for r in row.references for c in split_claims(r)] for row in rows]
+        claims = [[c for r in row.references for c in split_claims(r) or [r]] for row in rows]
         self._warm(scorer, claims, [row.context for row in rows])
         per_row: list[float | None] = []
         for row in rows:
@@ -215,7 +217,7 @@ class ContextRecall(_RagMetric):
     def compute(self, rows: Sequence[Row]) -> list[Score]:
         self._unparsed = 0
         scorer = self.scorer()
-        claims = [[c for r in row.references for c in split_claims(r)] for row in rows]
+        claims = [[c for r in row.references for c in split_claims(r) or [r]] for row in rows]
         self._warm(scorer, claims, [row.context for row in rows])
         per_row: list[float | None] = []
         for row, row_claims in zip(rows, claims, strict=True):

@@ -20,8 +20,8 @@ from steward.evals.cases import Case, check_case_needs, load_cases, row_of, run_
 from steward.evals.compare import MetricDelta, compare_runs
 from steward.evals.dataset import content_hash
 from steward.evals.metric import Metric
+from steward.evals.metric_catalog import MetricSpec
 from steward.evals.pipeline import Answer, Pipeline, app_version
-from steward.evals.registry import MetricSpec
 from steward.evals.scoring import Scored, score
 from steward.evals.suite import Suite, gate_results
 from steward.store.evals import StoredCase, StoredRun

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from steward.evals.metric import Metric, Row, Score
-from steward.evals.registry import MetricSpec
+from steward.evals.metric_catalog import MetricSpec
 
 if TYPE_CHECKING:
     from steward.config import Project

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from steward.errors import ConfigError, InvalidRequest, StewardError
-from steward.evals.registry import MetricSpec, spec_from_mapping
+from steward.evals.metric_catalog import MetricSpec, spec_from_mapping
 
 _GATE = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*(>=|<=|>|<|==)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$")
 _OPS = {

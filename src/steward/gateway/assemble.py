@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from steward.config import Project, Settings, check_installed_scanners, load_project
 from steward.gateway.auth import LEASE_S, Authenticator
+from steward.gateway.collaborators import Guard, ReviewQueue
 from steward.gateway.metrics import Metrics
 from steward.gateway.pipeline import Gateway
 from steward.gateway.telemetry import tracer_from
@@ -64,12 +65,18 @@ class Runtime:
         self.store.close()
 
 
-def _guard(project: Project, settings: Settings) -> Any:
+def _guard(project: Project, settings: Settings) -> Guard | None:
     if not project.policies or not any(app.policy for app in project.apps.values()):
         return None
     from steward.guardrails import Guard
 
     return Guard.from_project(project, settings)
+
+
+def _review_queue(store: Store) -> ReviewQueue[Any]:
+    from steward.guardrails.review import ReviewQueue as StoredReviewQueue
+
+    return StoredReviewQueue(store)
 
 
 def _retriever(project: Project, settings: Settings, store: Store) -> Any:
@@ -104,7 +111,8 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
     settings = settings or Settings.resolve(project)
     settings.create_home()
     synchronous = project.store.synchronous if settings.database_url.startswith("sqlite") else None
-    store = Store.open(settings.database_url, synchronous=synchronous)
+    store = Store.open(settings.database_url, synchronous=synchronous, secrets=settings.secrets)
+    guard = _guard(project, settings)
     metrics = Metrics()
     metrics.watch_store(store.writer_stats)
     authenticator = Authenticator(store, lease_s=reservation_lease_s(project))
@@ -113,10 +121,13 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
         settings,
         store,
         GovernedPool(project, settings, store),  # routes follow deployments: canary, A/B, rollback
-        guard=_guard(project, settings),
+        guard=guard,
         retriever=_retriever(project, settings, store),
         metrics=metrics,
-        tracer=tracer_from(project.telemetry.otlp_endpoint, project.telemetry.service_name),
+        tracer=tracer_from(
+            settings.otlp_endpoint or project.telemetry.otlp_endpoint, project.telemetry.service_name
+        ),
         budget=authenticator,  # token budgets are reserved before the model call, settled after the record
+        review_queue=_review_queue(store) if guard is not None else None,  # where escalated requests wait
     )
     return Runtime(project, settings, store, gateway, authenticator)

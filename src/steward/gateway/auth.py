@@ -22,13 +22,13 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from steward.errors import AuthenticationError, RateLimited
 from steward.types import Principal
 
 if TYPE_CHECKING:
-    from steward.store import Store
+    from steward.store import KeyInfo, Store
 
 CACHE_SECONDS = 2.0
 CACHE_ENTRIES = 4096
@@ -60,14 +60,14 @@ class Authenticator:
         self.store = store
         self.lease_s = lease_s  # how long a reservation holds if this process dies before settling it
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
-        self._cache: OrderedDict[bytes, tuple[Any, float]] = OrderedDict()
+        self._cache: OrderedDict[bytes, tuple[KeyInfo | None, float]] = OrderedDict()
         self._buckets: dict[str, _Bucket] = {}
         self._used: dict[str, int] = {}
         self._budgets: dict[str, int] = {}  # key id -> token budget, for keys that have one
-        self._keys: dict[str, Any] = {}  # key id -> the key as last looked up (its limits), for `admit`
+        self._keys: dict[str, KeyInfo] = {}  # key id -> the key as last looked up (its limits), for `admit`
         self._lock = threading.Lock()
 
-    def _lookup(self, secret: str) -> Any:
+    def _lookup(self, secret: str) -> KeyInfo | None:
         # keyed by the digest, never the secret: a cached miss costs 32 bytes, whatever was sent
         digest = hashlib.sha256(secret.encode()).digest()
         with self._lock:
@@ -116,7 +116,7 @@ class Authenticator:
             role=key.role,
             team=key.team,
             apps=tuple(key.apps),
-            groups=tuple(getattr(key, "groups", ()) or (key.team,)),
+            groups=key.groups or (key.team,),
             name=key.name,
         )
         if admit:
@@ -135,7 +135,7 @@ class Authenticator:
         self._check_rate(key)
         self._check_budget(key)
 
-    def _check_rate(self, key: Any) -> None:
+    def _check_rate(self, key: KeyInfo) -> None:
         rpm = key.rate_limit_rpm
         if not rpm:
             return
@@ -152,7 +152,7 @@ class Authenticator:
                 "or ask an admin for a higher limit."
             )
 
-    def _check_budget(self, key: Any) -> None:
+    def _check_budget(self, key: KeyInfo) -> None:
         budget = key.token_budget
         with self._lock:
             if budget:

@@ -2,18 +2,60 @@
 
 The gateway never imports guardrails, retrieval or the store at module level: each capability is optional (the
 spine serves without guardrails or retrieval) and heavy to import. These protocols say what the pipeline, the
-review release and the record's privacy need of them, so that the capabilities' own classes (`Guard`,
+review release and the record's privacy need of them (the guardrails split by role: `Scanning`,
+`RecordPrivacy`, `SchemaPolicy`), so that the capabilities' own classes (`Guard`,
 `Retriever`, `Store`, `OutputStreamGuard`, `SchemaEnforcer`, `ReviewQueue`, `Grounding`, `GroundingVerdict`)
 are checked against them by mypy where they are wired (`assemble`) and test doubles know what to provide.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
 
 from steward.config.rag import CollectionSpec
+from steward.config.schema import AppSpec
 from steward.errors import StewardError
+from steward.models.router import Route
 from steward.types import Decision, Feedback, Message, Principal, Record, Source, Stage
+
+
+class ModelRoutes(Protocol):
+    """The model pool (`ModelPool`, `GovernedPool`): an app's route, with its fallbacks."""
+
+    def route(self, app: str | AppSpec) -> Route: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Tracer(Protocol):
+    """Where finished records go as traces (`telemetry.RecordTracer`)."""
+
+    def observe(self, record: Record) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
+class TokenBudget(Protocol):
+    """Token budgets of API keys (`auth.Authenticator`): reserved before the model call, settled after."""
+
+    def has_budget(self, key_id: str) -> bool: ...
+
+    def reserve(self, key_id: str | None, tokens: int, reservation_id: str) -> int: ...
+
+    def settle(self, key_id: str | None, reservation_id: str, used: int) -> None: ...
+
+    def charge(self, key_id: str | None, tokens: int) -> None: ...
+
+
+class TextEmbedder(Protocol):
+    """The embedding model `POST /v1/embeddings` serves (`models.embeddings.Embedder`)."""
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class OutputRelease(Protocol):
@@ -56,18 +98,23 @@ class HeldItem(Protocol):
     released_record_id: str | None
 
 
-class ReviewQueue(Protocol):
-    """Where escalated requests wait for a human (`guardrails.review.ReviewQueue`)."""
-
-    def hold(self, record: Record, decision: Decision, held_text: str | None) -> HeldItem: ...
-
-    def outcome(self, principal: Principal, record_id: str) -> HeldItem: ...
-
-    def release(self, item: HeldItem, text: str, record_id: str | None) -> HeldItem: ...
+Item = TypeVar("Item", bound=HeldItem)
 
 
-class Guard(Protocol):
-    """What the pipeline needs from the guardrails capability."""
+class ReviewQueue(Protocol[Item]):
+    """Where escalated requests wait for a human (`guardrails.review.ReviewQueue`, over the store's reviews):
+    it releases the items it handed out."""
+
+    def hold(self, record: Record, decision: Decision, held_text: str | None) -> Item: ...
+
+    def outcome(self, principal: Principal, record_id: str) -> Item: ...
+
+    def release(self, item: Item, text: str, record_id: str | None) -> Item: ...
+
+
+class Scanning(Protocol):
+    """Screening by policy (the guardrails' `Guard`): the input and retrieved text, the system prompt, the
+    answer (whole, or streamed through an `OutputRelease`), and putting back what the input stage masked."""
 
     def scan(
         self, app: str, stage: Stage, text: str, *, conversation: Decision | None = None, role: str = "user"
@@ -77,6 +124,12 @@ class Guard(Protocol):
 
     def output_stream(self, app: str, input_decision: Decision | None = None) -> OutputRelease: ...
 
+    def system_prompt(self, app: str, system: str) -> str: ...
+
+
+class RecordPrivacy(Protocol):
+    """What a record may keep (`gateway.redaction`, the review release): the app's policy on stored text."""
+
     def redact_records(self, app: str) -> bool: ...
 
     def stored_text(self, app: str, stage: Stage, text: str, conversation: Decision | None = None) -> str: ...
@@ -85,13 +138,21 @@ class Guard(Protocol):
 
     def unrestore(self, text: str, input_decision: Decision | None) -> str: ...
 
-    def system_prompt(self, app: str, system: str) -> str: ...
+
+class SchemaPolicy(Protocol):
+    """Which answers are held to a JSON schema (the app's, or the one a request asked for)."""
 
     def schema_enforcer(self, app: str, requested: dict[str, Any] | None = None) -> SchemaCheck | None: ...
 
-    # the queue reads and writes the store's review repository: the whole `Store`, which the gateway itself
-    # only needs as a `RecordStore`, so it is passed through untyped here
-    def review_queue(self, store: Any) -> ReviewQueue: ...
+
+class InputGuard(Scanning, SchemaPolicy, Protocol):
+    """What the input stages need: screening, and the schema an answer will be held to."""
+
+
+class Guard(Scanning, RecordPrivacy, SchemaPolicy, Protocol):
+    """The guardrails capability as the gateway is wired with it (`assemble`): every role above. Each part of the
+    gateway takes only the role it uses; the review queue is built where the store is known and handed to the
+    review release (`ReviewRelease`)."""
 
 
 class Retrieved(Protocol):

@@ -18,12 +18,13 @@ from typing import Any
 from steward.config import AppSpec, Project
 from steward.errors import PolicyViolation
 from steward.gateway import outcomes
-from steward.gateway.collaborators import Guard, OutputRelease, Retriever
+from steward.gateway.collaborators import ModelRoutes, OutputRelease, Retriever, Scanning
 from steward.gateway.context import Prepared, RequestContext, attempt_entry, ms_since
 from steward.gateway.grounded import UNSUPPORTED, GroundedRelease, grounding_decision
 from steward.gateway.requests import ChatRequest
 from steward.gateway.review_release import HELD_FOR_REVIEW
 from steward.models.base import cost_of
+from steward.models.router import Served
 from steward.types import Decision, Record, Stage, Usage
 
 
@@ -50,7 +51,9 @@ def note_model(record: Record, served_by: Any, usage: Usage, finish_reason: str)
 class GuardedModel:
     """The app's model route with the output stage around it: what the pipeline calls for an answer."""
 
-    def __init__(self, project: Project, models: Any, guard: Guard | None, retriever: Retriever | None) -> None:
+    def __init__(
+        self, project: Project, models: ModelRoutes, guard: Scanning | None, retriever: Retriever | None
+    ) -> None:
         self.project = project
         self.models = models  # the model pool (`GovernedPool`): `route(app)` is the app's route with fallbacks
         self.guard = guard
@@ -101,8 +104,8 @@ class GuardedModel:
         return text, completion.finish_reason
 
     async def _structured(
-        self, app: AppSpec, request: ChatRequest, prepared: Prepared, served: Any, record: Record
-    ) -> Any:
+        self, app: AppSpec, request: ChatRequest, prepared: Prepared, served: Served, record: Record
+    ) -> Served:
         """Validate the answer against the app's schema on every backend; fail closed when it does not hold.
 
         Remote models are not constrained while decoding: one re-ask with the validation errors, then fail.

@@ -15,7 +15,7 @@ from dataclasses import replace
 from steward.config import AppSpec, Project
 from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation
 from steward.gateway import outcomes
-from steward.gateway.collaborators import Guard, Retriever, SchemaCheck
+from steward.gateway.collaborators import InputGuard, Retriever, SchemaCheck
 from steward.gateway.context import Prepared, RequestContext, last_user_index, ms_since
 from steward.gateway.grounded import NOT_FOUND, grounding_decision
 from steward.gateway.requests import ChatRequest
@@ -30,7 +30,11 @@ class InputStages:
     """Everything before the model call, for the apps of one project."""
 
     def __init__(
-        self, project: Project, guard: Guard | None, retriever: Retriever | None, budgets: outcomes.Reservations
+        self,
+        project: Project,
+        guard: InputGuard | None,
+        retriever: Retriever | None,
+        budgets: outcomes.Reservations,
     ) -> None:
         self.project = project
         self.guard = guard
@@ -154,7 +158,7 @@ class InputStages:
         in the system turn and in a user turn gets one placeholder); redact, block or hold.
 
         User turns get the whole input policy; system and assistant turns the client sent, the PII and secrets
-        rules whose `roles` name them (`Guard.scan`). A client's system turn that the app replaces with its own
+        rules whose `roles` name them (`Scanning.scan`). A client's system turn that the app replaces with its own
         system prompt (or a grounded prompt) never reaches the model, so it is not screened for it. Each decision
         names its turn, so the record shows what was decided for every message.
         """

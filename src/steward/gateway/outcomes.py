@@ -17,9 +17,12 @@ import logging
 from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.types import Attempt, GenerationParams, Message, Record, Turn, Usage
+
+if TYPE_CHECKING:
+    from steward.gateway.collaborators import TokenBudget
 
 log = logging.getLogger("steward.requests")
 
@@ -79,7 +82,7 @@ class Reservations:
     `budget` is the `Authenticator` (`has_budget`, `reserve`, `settle`, `charge`), or None for no budgets.
     """
 
-    def __init__(self, budget: Any) -> None:
+    def __init__(self, budget: TokenBudget | None) -> None:
         self.budget = budget
         self._reserved: dict[str, int] = {}  # record id -> tokens reserved for it
         # Records settled lately: a stream's disconnect task may settle a record its request already settled

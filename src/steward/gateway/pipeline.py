@@ -27,10 +27,21 @@ import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import numpy as np
+
 from steward.config import Project, Settings
 from steward.errors import PolicyViolation, StewardError
 from steward.gateway import outcomes
-from steward.gateway.collaborators import Guard, RecordStore, Retriever
+from steward.gateway.collaborators import (
+    Guard,
+    ModelRoutes,
+    RecordStore,
+    Retriever,
+    ReviewQueue,
+    TextEmbedder,
+    TokenBudget,
+    Tracer,
+)
 from steward.gateway.context import RequestContext, attempt_entry, ms_since
 from steward.gateway.guarded_model import GuardedModel, note_model
 from steward.gateway.input_stages import InputStages
@@ -62,13 +73,14 @@ class Gateway:
         project: Project,
         settings: Settings,
         store: RecordStore,
-        models: Any,
+        models: ModelRoutes,
         *,
         guard: Guard | None = None,
         retriever: Retriever | None = None,
         metrics: Metrics | None = None,
-        tracer: Any = None,
-        budget: Any = None,
+        tracer: Tracer | None = None,
+        budget: TokenBudget | None = None,
+        review_queue: ReviewQueue[Any] | None = None,
     ) -> None:
         self.project = project
         self.settings = settings
@@ -81,7 +93,7 @@ class Gateway:
         self.budgets = outcomes.Reservations(budget)  # token budgets: reserved before the model call
         self._background: set[asyncio.Task[None]] = set()  # records of disconnected streams, being written
         self._in_flight = 0  # requests between entry and their record; one alone may commit it inline
-        self.reviews = ReviewRelease(guard, store, self.chat)  # escalated requests: held, then released
+        self.reviews = ReviewRelease(guard, review_queue, store, self.chat)  # escalated requests: held, released
         self.inputs = InputStages(project, guard, retriever, self.budgets)  # everything before the model
         self.model = GuardedModel(project, models, guard, retriever)  # the route, with the output stage around it
 
@@ -172,7 +184,9 @@ class Gateway:
         finally:
             self._in_flight -= 1
 
-    async def embed(self, principal: Principal, texts: list[str], embedder: Any, auth_ms: float = 0.0) -> Any:
+    async def embed(
+        self, principal: Principal, texts: list[str], embedder: TextEmbedder, auth_ms: float = 0.0
+    ) -> tuple[np.ndarray, Record]:
         """Serve `POST /v1/embeddings` as a governed request: its own record (counts only: the texts are not
         kept, nor scanned), its tokens reserved against the key's budget before the work and charged with it."""
         ctx = RequestContext(Record.start(EMBEDDINGS), time.perf_counter())
@@ -327,9 +341,8 @@ class Gateway:
     async def _fail(self, ctx: RequestContext, error: StewardError) -> None:
         record = ctx.record
         record.error = error.message
-        attempts = getattr(error, "attempts", None)
-        if attempts:
-            record.attempts = [attempt_entry(a) for a in attempts]
+        if error.attempts:
+            record.attempts = [attempt_entry(a) for a in error.attempts]
         error.record_id = record.id
         await self._seal(ctx, "failed", failed=error)
         try:

@@ -18,7 +18,7 @@ from typing import Any
 
 from steward.config import Project
 from steward.gateway import outcomes
-from steward.gateway.collaborators import Guard
+from steward.gateway.collaborators import RecordPrivacy
 from steward.gateway.grounded import is_grounding
 from steward.types import Decision, Record, Stage
 
@@ -38,9 +38,9 @@ _JOIN = "\n\n\x1e\n\n"  # between texts scanned together: a record separator no 
 
 
 def _stored_texts(
-    guard: Guard, app: str, stage: Stage, texts: list[str], conversation: Decision | None
+    guard: RecordPrivacy, app: str, stage: Stage, texts: list[str], conversation: Decision | None
 ) -> list[str]:
-    """`Guard.stored_text` of many texts in one scan (a scan costs about the same for one sentence or ten)."""
+    """`RecordPrivacy.stored_text` of many texts in one scan (one scan costs about as much as ten)."""
     if not texts:
         return []
     kept = guard.stored_text(app, stage, _JOIN.join(texts), conversation).split(_JOIN)
@@ -49,7 +49,7 @@ def _stored_texts(
     return [guard.stored_text(app, stage, text, conversation) for text in texts]  # a span crossed a separator
 
 
-def redact_sources_and_explanation(guard: Guard, record: Record, conversation: Decision | None) -> None:
+def redact_sources_and_explanation(guard: RecordPrivacy, record: Record, conversation: Decision | None) -> None:
     """Under `redact_records`: the retrieved chunks the record keeps, and the grounding check's sentences and
     terms (which may quote what a source said about a person), without personal data or secrets."""
     if record.sources:
@@ -66,7 +66,7 @@ def redact_sources_and_explanation(guard: Guard, record: Record, conversation: D
         }
 
 
-async def redact_for_storage(guard: Guard | None, project: Project, record: Record) -> None:
+async def redact_for_storage(guard: RecordPrivacy | None, project: Project, record: Record) -> None:
     """Privacy of logs: where policy says so, the record keeps only redacted texts, whatever happened.
 
     Each screened turn is kept as its decision's `stored_text` (every counted span replaced, also when the

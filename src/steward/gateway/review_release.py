@@ -15,7 +15,7 @@ from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from steward.errors import NotFound
-from steward.gateway.collaborators import Guard, HeldItem, RecordStore, ReviewQueue
+from steward.gateway.collaborators import HeldItem, RecordPrivacy, RecordStore, ReviewQueue
 from steward.gateway.requests import ChatRequest, ChatResult
 from steward.types import Message, Principal, Record
 
@@ -34,10 +34,18 @@ class Answer(Protocol):
 
 
 class ReviewRelease:
-    """Holds escalated requests in the guard's review queue and releases them once a human approved them."""
+    """Holds escalated requests in the review queue and releases them once a human approved them.
 
-    def __init__(self, guard: Guard | None, store: RecordStore, answer: Answer) -> None:
-        self.guard = guard
+    `queue` is built where the store is known (`assemble`, from the guardrails' `ReviewQueue` over the store);
+    `privacy` is the guardrails' policy on what a held text may keep. Without guardrails both are None and
+    nothing is ever held.
+    """
+
+    def __init__(
+        self, privacy: RecordPrivacy | None, queue: ReviewQueue[Any] | None, store: RecordStore, answer: Answer
+    ) -> None:
+        self.guard = privacy
+        self.queue = queue
         self.store = store
         self.answer = answer
         self._releasing: dict[str, asyncio.Lock] = {}  # review items whose approved question is being answered
@@ -45,8 +53,8 @@ class ReviewRelease:
     def hold(self, record: Record) -> None:
         """Hold an escalated request for a human: the withheld answer, or the question that was held, each as it
         would go on once approved (redacted by the policy; under `redact_records`, as the record keeps it)."""
-        guard = self.guard
-        assert guard is not None
+        guard, queue = self.guard, self.queue
+        assert guard is not None and queue is not None, "a request is escalated only under a guard's policy"
         decision = next(d for d in reversed(record.decisions) if d.action == "escalate")
         if decision.stage == "output":
             inputs = [d for d in record.decisions if d.stage == "input"]
@@ -56,7 +64,7 @@ class ReviewRelease:
         else:  # the turn that was held (screening stopped there), not necessarily the last one
             turn = record.input[decision.turn].content if decision.turn is not None else None
             held = turn if guard.redact_records(record.app) else (decision.text or turn)
-        guard.review_queue(self.store).hold(record, decision, held)
+        queue.hold(record, decision, held)
 
     async def outcome(self, principal: Principal, record_id: str) -> dict[str, Any]:
         """Where a held request stands, and once approved what it released (`GET /v1/reviews/{record_id}`).
@@ -65,9 +73,9 @@ class ReviewRelease:
         the held (possibly redacted) question under the output policy, as a request with its own record, and the
         item keeps the answer and that record's id, so every later fetch returns the same.
         """
-        if self.guard is None:
+        queue = self.queue
+        if queue is None:
             raise NotFound("this gateway has no guardrails, so nothing is ever held for review.")
-        queue = self.guard.review_queue(self.store)
         item = await asyncio.to_thread(queue.outcome, principal, record_id)
         if item.status == "approved" and item.released_at is None:
             lock = self._releasing.setdefault(item.id, asyncio.Lock())
@@ -93,7 +101,7 @@ class ReviewRelease:
                 out["released_status"] = released.status  # "served", or blocked/held again by the output policy
         return out
 
-    async def _release(self, queue: ReviewQueue, item: HeldItem) -> HeldItem:
+    async def _release(self, queue: ReviewQueue[Any], item: HeldItem) -> HeldItem:
         if item.stage != "input":
             return await asyncio.to_thread(queue.release, item, item.held_text or "", None)
         original = await asyncio.to_thread(self.store.get_record, item.record_id)

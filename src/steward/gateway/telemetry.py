@@ -9,7 +9,6 @@ timings after the response — tracing adds nothing to the request path, and not
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from typing import Any
@@ -96,6 +95,6 @@ class RecordTracer:
         self.provider.shutdown()
 
 
-def tracer_from(configured: str | None, service_name: str) -> RecordTracer | None:
-    endpoint = os.environ.get("STEWARD_OTLP_ENDPOINT") or configured
+def tracer_from(endpoint: str | None, service_name: str) -> RecordTracer | None:
+    """The tracer for the endpoint the settings resolved (`Settings.otlp_endpoint`); None: tracing is off."""
     return RecordTracer(endpoint, service_name) if endpoint else None

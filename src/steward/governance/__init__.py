@@ -1,7 +1,8 @@
 """Governance: the version registry, lineage, deployments, approvals, audit chain, risk and compliance, privacy.
 
-(This package was `steward.registry`; it took the name of what it governs so that "registry" means only the
-version registry below, `steward registry` on the command line, and the metric lookup `steward.evals.registry`.)
+(This package was `steward.registry`; it took the name of what it governs so that "registry" means one thing:
+the version registry below, `steward registry` on the command line. The metric lookup is the metric catalogue,
+`steward.evals.metric_catalog`.)
 
 Modules, one concept each:
 

@@ -33,6 +33,7 @@ from steward.governance.identity import Actor, actor_label
 from steward.store import Database, Store, Unit
 from steward.store import governance as sql
 from steward.store.integrity import read_head as integrity_head
+from steward.store.unit import keys_of
 from steward.types import Principal, new_id, now
 
 KEY_ENV = AUDIT_KEY_ENV
@@ -84,10 +85,9 @@ class Verification:
         return self.problem is None
 
 
-def audit_key() -> bytes | None:
-    """$STEWARD_AUDIT_KEY as set now (verification reads it at each call, so a key set later applies)."""
-    value = Secrets.from_environment().audit_key
-    return value.encode() if value else None
+def audit_key(secrets: Secrets) -> bytes | None:
+    """The audit key among the keys the process was handed (`STEWARD_AUDIT_KEY`, read at its edge), as bytes."""
+    return secrets.audit_key.encode() if secrets.audit_key else None
 
 
 def state_hash(value: Any) -> str | None:
@@ -145,7 +145,7 @@ def append(
         raise StoreError("an audit event needs an action and a subject.")
     with transaction(db) as unit:
         last_seq, last_hash = sql.lock_audit(unit)
-        key = audit_key()
+        key = audit_key(keys_of(unit))  # the keys of the store that opened the unit
         records_head = integrity_head(unit)
         if records_head:
             # Anchor the chain of records in the audit chain: cutting records off later contradicts this event.
@@ -286,7 +286,7 @@ def _event_problem(
 
 
 def _verify_chain(store: Store, result: Verification, anchor: tuple[int, str] | None, unsealed_until: int) -> None:
-    key = audit_key()
+    key = audit_key(store.secrets)
     expected_prev, expected_seq = GENESIS, 1
     anchor_seen = anchor is None
     for row in store.audit.iter_events():

@@ -99,7 +99,7 @@ def _collect(
             origins=origins,
         )
         for row in page:
-            record = record_from_json(open_body(row.body))
+            record = record_from_json(open_body(row.body, store.cipher))
             if not record.consent or record.origin not in origins:  # the body is the truth; columns are copies
                 continue
             found = [f.kind for d in record.decisions for f in d.findings]
@@ -166,6 +166,7 @@ def build_from_records(
         "filters": {"statuses": list(statuses), "since": since, "until": until, "origins": list(origins)},
         "description": description,
     }
+    key = audit.audit_key(store.secrets)  # subject ids are kept as keyed pseudonyms
     try:
         with audit.transaction(store) as conn:
             version, created = versions.register(conn, actor, spec.team, "dataset", name, card)
@@ -178,7 +179,7 @@ def build_from_records(
                             "entry_id": version.id,
                             "position": position,
                             "record_id": record_id,
-                            "subject_hash": subject_hash(subject) if subject else None,
+                            "subject_hash": subject_hash(subject, key) if subject else None,
                             "body": line,
                         },
                     )

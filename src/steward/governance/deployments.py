@@ -128,7 +128,7 @@ def _insert(
         team=spec.team,
         detail=detail,
     )
-    changed()
+    changed(conn)
     return deployment_from_row(row)
 
 

@@ -68,9 +68,9 @@ def retention_of(spec: Any) -> Retention | None:
     return Retention(int(value.days), getattr(value, "action", "delete"))
 
 
-def subject_hash(subject: str) -> str:
-    """A stable pseudonym of a subject id for logs and dataset rows (keyed with STEWARD_AUDIT_KEY when set)."""
-    key = audit.audit_key()
+def subject_hash(subject: str, key: bytes | None) -> str:
+    """A stable pseudonym of a subject id for logs and dataset rows (keyed with the audit key when the process
+    was given one: `audit.audit_key(store.secrets)`)."""
     message = f"steward-subject\x00{subject}".encode()
     if key is not None:
         return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -94,8 +94,9 @@ def anonymise(record: Record) -> Record:
     return record
 
 
-def _anonymised_body(stored: str) -> str:
-    return seal_body(record_to_json(anonymise(record_from_json(open_body(stored)))).decode())
+def _anonymised_body(store: Store, stored: str) -> str:
+    anonymised = anonymise(record_from_json(open_body(stored, store.cipher)))
+    return seal_body(record_to_json(anonymised).decode(), store.cipher)
 
 
 def enforce_retention(
@@ -114,11 +115,11 @@ def enforce_retention(
                 return total
             ids = [r.id for r in rows]
             if retention.action == "delete":
-                done = sql.delete_records(conn, ids, "retention")
+                done = sql.delete_records(conn, store.sealer, ids, "retention")
             else:
                 stamp = now()
                 for row in rows:
-                    sql.rewrite_record(conn, row.id, _anonymised_body(row.body), stamp)
+                    sql.rewrite_record(conn, store.sealer, row.id, _anonymised_body(store, row.body), stamp)
                 sql.clear_feedback_comments(conn, ids)
                 review_sql.clear_texts(conn, ids)
                 done = len(rows)
@@ -158,18 +159,18 @@ def erase_subject(
         raise InvalidRequest(f"erasure mode {mode!r}: use delete or anonymise.")
     scope = actor.scope(team)
     actor.require_change(scope if scope is not None else actor.team, "personal data")
-    hashed = subject_hash(subject)
+    hashed = subject_hash(subject, audit.audit_key(store.secrets))
     result = Erasure(mode=mode)
     with audit.transaction(store) as conn:
         rows = sql.subject_records(conn, subject, scope)
         ids = [r.id for r in rows]
         if mode == "delete":
             result.feedback = sql.clear_feedback_comments(conn, ids)
-            result.records = sql.delete_records(conn, ids, "erasure")
+            result.records = sql.delete_records(conn, store.sealer, ids, "erasure")
         else:
             stamp = now()
             for row in rows:
-                sql.rewrite_record(conn, row.id, _anonymised_body(row.body), stamp)
+                sql.rewrite_record(conn, store.sealer, row.id, _anonymised_body(store, row.body), stamp)
             result.feedback = sql.clear_feedback_comments(conn, ids)
             review_sql.clear_texts(conn, ids)  # held and released texts of escalated requests
             result.records = len(rows)
@@ -197,7 +198,7 @@ def reseal_bodies(store: Store, actor: Actor) -> int:
         raise PermissionDenied(
             "re-sealing rewrites every team's records; run it as the local operator (without --key)."
         )
-    active = cipher()
+    active = cipher(store.secrets.record_keys)
     if active is None:
         raise InvalidRequest("set STEWARD_RECORD_KEY first (generate one with `steward privacy keygen`).")
     written, after = 0, None
@@ -205,7 +206,7 @@ def reseal_bodies(store: Store, actor: Actor) -> int:
         with audit.transaction(store) as conn:
             rows = sql.body_page(conn, BATCH, after)
             for row in rows:
-                sql.set_body(conn, row.id, active.reseal(row.body))
+                sql.set_body(conn, store.sealer, row.id, active.reseal(row.body))
             written += len(rows)
             if len(rows) < BATCH:
                 audit.append(conn, actor, "privacy.encrypt", "records:bodies", detail={"bodies": written})

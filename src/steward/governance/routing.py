@@ -1,9 +1,10 @@
 """The route the gateway serves: an app's newest deployment, else steward.yaml's route, cheaply.
 
-`effective_route` reads the newest `deployments` row of an app (one indexed query) and caches it per process
-for `CACHE_SECONDS` (1 s) in the process's `RouteCache` (`ROUTES`); a change made through this process
-(`changed()`) drops the cache at once, and a change made by another process (a CLI `steward rollback` while the
-server runs) is seen within a second. So a request costs a dictionary lookup, and a rollback is effectively
+`effective_route` reads the newest `deployments` row of an app (one indexed query) and caches it for
+`CACHE_SECONDS` (1 s) in the `RouteCache` it is given (the `GovernedPool`'s own); a change made through the same
+store (which counts its deployment changes, `store.changes`) drops the cache at once, and a change made by
+another process (a CLI `steward rollback` while the server runs), or through another store, is seen within a
+second. So a request costs a dictionary lookup, and a rollback is effectively
 instant. `GovernedPool` is the model pool
 whose `route(app)` answers with it: the gateway needs no change beyond building this pool instead of the
 plain one. Candidates are split by weight, and the router already hashes the request's subject to choose,
@@ -15,18 +16,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from steward.config import AppSpec, Project, Settings
 from steward.models.router import ModelPool, Route
-from steward.store import DatabaseError, Store
+from steward.store import DatabaseError, Store, Unit
 from steward.store import governance as sql
+from steward.store.unit import changes_of
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 1.0
 Entries = list[tuple[str, float]]
+RouteAnswer = tuple[Entries, list[str]]  # (entries, fallback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,32 +113,29 @@ def declared_digest(spec: AppSpec) -> str:
 # ---- the route the gateway serves -----------------------------------------------------------------------------
 
 
+DEPLOYMENTS = "deployments"  # the kind of change `changed` counts on the store
+
+
 class RouteCache:
     """The routes read from the deployments table, each kept `CACHE_SECONDS` per (store, app).
 
-    There is one per process (`ROUTES`), on purpose: a deployment change made through any `Store` of the process
-    (the HTTP API, a governance call in a test or a script) must drop, at once, the routes that every pool of the
-    process serves, and those share no object but the process. `changed()` bumps a generation that makes every
-    cached route stale; a change made by another process is seen when the entry expires.
+    A `GovernedPool` owns one (the runtime's pool: one per serving process). An entry is stale once it is older
+    than `CACHE_SECONDS` or once a deployment change was made through its store since it was read (`changed`
+    bumps the store's count), so a change made through the store the pool serves from drops it at once.
     """
 
     def __init__(self) -> None:
         self._entries: dict[tuple[int, str], tuple[float, int, tuple[Entries, list[str]]]] = {}
-        self._generation = 0
         self._lock = threading.Lock()
-
-    def changed(self) -> None:
-        with self._lock:
-            self._generation += 1
 
     def clear(self) -> None:
         """Forget every entry (as if each had expired)."""
         with self._lock:
             self._entries.clear()
 
-    def fresh(self, key: tuple[int, str], now: float) -> tuple[Entries, list[str]] | None:
+    def fresh(self, key: tuple[int, str], now: float, generation: int) -> tuple[Entries, list[str]] | None:
         hit = self._entries.get(key)
-        if hit is not None and hit[1] == self._generation and now - hit[0] < CACHE_SECONDS:
+        if hit is not None and hit[1] == generation and now - hit[0] < CACHE_SECONDS:
             return hit[2]
         return None
 
@@ -142,31 +143,34 @@ class RouteCache:
         hit = self._entries.get(key)
         return hit[2] if hit is not None else None
 
-    def keep(self, key: tuple[int, str], started: float, route: tuple[Entries, list[str]]) -> None:
-        self._entries[key] = (started, self._generation, route)
+    def keep(self, key: tuple[int, str], started: float, generation: int, route: RouteAnswer) -> None:
+        self._entries[key] = (started, generation, route)
 
 
-ROUTES = RouteCache()
-
-
-def changed() -> None:
-    """Forget this process's cached routes at once (called after every deployment change)."""
-    ROUTES.changed()
+def changed(unit: Unit) -> None:
+    """Make every route cached from this unit's store stale at once (called with every deployment change)."""
+    changes_of(unit).bump(DEPLOYMENTS)
 
 
 def effective_route(
-    store: Store, app_name: str, app_spec: AppSpec, declared_models: Any = None
+    store: Store,
+    app_name: str,
+    app_spec: AppSpec,
+    declared_models: Collection[str] | None = None,
+    routes: RouteCache | None = None,
 ) -> tuple[Entries, list[str]]:
     """(entries, fallback) for the router: the newest deployment of the app, else steward.yaml's route.
 
     `declared_models` (the project's model ids), when given, drops entries for models steward.yaml no longer
-    declares; if none is left the declared route is served. A database error serves the last known route.
+    declares; if none is left the declared route is served. `routes` caches the answer (without it every call
+    reads the table). A database error serves the last known route.
     """
     declared = declared_route(app_spec)
     if not isinstance(store, Store):  # no SQL store (a bare test runtime): steward.yaml's route
         return declared
     key, started = (id(store), app_name), time.monotonic()
-    hit = ROUTES.fresh(key, started)
+    generation = store.changes.generation(DEPLOYMENTS)
+    hit = routes.fresh(key, started, generation) if routes is not None else None
     if hit is not None:
         return hit
     try:
@@ -174,30 +178,41 @@ def effective_route(
             row = sql.latest_deployment(conn, app_name)
     except DatabaseError as exc:
         log.warning("could not read deployments of %s (%s); serving the last known route", app_name, exc)
-        return ROUTES.last(key) or declared
+        return (routes.last(key) if routes is not None else None) or declared
     result = declared
     if row is not None:
         dep = deployment_from_row(row)
         entries = [(m, w) for m, w in dep.traffic() if declared_models is None or m in declared_models]
         fallback = [m for m in dep.fallback if declared_models is None or m in declared_models]
         result = (entries, fallback) if entries else declared
-    ROUTES.keep(key, started, result)
+    if routes is not None:
+        routes.keep(key, started, generation, result)
     return result
 
 
-def route_for(pool: Any, store: Store, app_name: str, app_spec: AppSpec) -> Route:
+def route_for(
+    pool: ModelPool, store: Store, app_name: str, app_spec: AppSpec, routes: RouteCache | None = None
+) -> Route:
     """A router `Route` for the app's current deployment (or its declared route when there is no SQL store)."""
-    declared = getattr(getattr(pool, "project", None), "models", None)
-    entries, fallback = effective_route(store, app_name, app_spec, declared)
+    entries, fallback = effective_route(store, app_name, app_spec, pool.project.models, routes)
     return Route(pool, entries, fallback)
 
 
 class GovernedPool(ModelPool):
-    """A `ModelPool` whose routes follow the deployments (canary, A/B, blue/green, rollbacks)."""
+    """A `ModelPool` whose routes follow the deployments (canary, A/B, blue/green, rollbacks); it owns the cache
+    of the routes it serves (`routes`)."""
 
-    def __init__(self, project: Project, settings: Settings, store: Store, factories: Any = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        settings: Settings,
+        store: Store,
+        factories: Any = None,
+        routes: RouteCache | None = None,
+    ) -> None:
         super().__init__(project, settings, factories)
         self.store = store
+        self.routes = routes if routes is not None else RouteCache()
         self._names = {id(spec): name for name, spec in project.apps.items()}
 
     def route(self, app: str | AppSpec) -> Route:
@@ -205,4 +220,4 @@ class GovernedPool(ModelPool):
         name = app if isinstance(app, str) else self._names.get(id(spec))
         if name is None:  # an AppSpec that is not one of the project's apps: nothing is deployed for it
             return super().route(spec)
-        return route_for(self, self.store, name, spec)
+        return route_for(self, self.store, name, spec, self.routes)

@@ -274,12 +274,6 @@ class Guard:
         rule = policy.output.schema_ if policy else None
         return SchemaEnforcer(schema, reask_enabled=rule.reask if rule else True, source=source)
 
-    def review_queue(self, store: Any) -> Any:
-        """Where escalated requests wait for a human (`steward review`)."""
-        from steward.guardrails.review import ReviewQueue
-
-        return ReviewQueue(store)
-
     def needs_whole_answer(self, app: str) -> bool:
         """Whether streamed answers must be held whole (the policy says so, or a rule needs the whole text)."""
         policy = self.policy_for(app)

@@ -104,7 +104,7 @@ def _unit_interval(key: str) -> float:
 
 def _can_fall_back(error: Exception) -> bool:
     if isinstance(error, ModelError):
-        return bool(getattr(error, "retryable", True))
+        return error.retryable
     return isinstance(error, ArtefactError)  # a missing or corrupt file: the next model may be fine
 
 
@@ -141,7 +141,7 @@ class Route:
     def _give_up(attempts: list[Attempt]) -> ModelUnavailable:
         tried = "\n".join(f"- {a.model}: {a.error}" for a in attempts)
         error = ModelUnavailable(f"every model of the route failed; fix the first that should serve:\n{tried}")
-        error.attempts = attempts  # type: ignore[attr-defined]  # the record lists them
+        error.attempts = attempts  # the record lists them
         return error
 
     async def complete(
@@ -155,7 +155,7 @@ class Route:
                 completion = await backend.complete(messages, params)
             except StewardError as exc:
                 if not _can_fall_back(exc):
-                    exc.attempts = [*attempts, Attempt(model_id, exc.message, _ms(started))]  # type: ignore[attr-defined]
+                    exc.attempts = [*attempts, Attempt(model_id, exc.message, _ms(started))]
                     raise
                 attempts.append(Attempt(model_id, exc.message, _ms(started)))
                 continue
@@ -201,7 +201,7 @@ class RouteStream:
             except StewardError as exc:
                 if not _can_fall_back(exc):
                     self.attempts.append(Attempt(model_id, exc.message, _ms(started)))
-                    exc.attempts = self.attempts  # type: ignore[attr-defined]
+                    exc.attempts = self.attempts
                     raise
                 self.attempts.append(Attempt(model_id, exc.message, _ms(started)))
                 continue
@@ -218,7 +218,7 @@ class RouteStream:
                 yield delta
         except StewardError as exc:  # after the first delta there is no going back to another model
             failure = exc.message
-            exc.attempts = self.attempts  # type: ignore[attr-defined]
+            exc.attempts = self.attempts
             raise
         finally:  # also when the consumer stops early: the record still names the model that served
             self.attempts.append(Attempt(backend.ref.id, failure, _ms(started)))

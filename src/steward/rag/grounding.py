@@ -24,17 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from steward.config.rag import Grounding as GroundingPolicy
-from steward.language import CLAIM_STOP_WORDS, split_answer_sentences
+from steward.language import CITATION, PLACEHOLDER, codes, is_claim, split_answer_sentences
 from steward.models.embeddings import RagEmbedder
 from steward.rag.support import SupportChecker, local_judge
 from steward.types import Message, Source
 
-CITATION = re.compile(r"\[(\d{1,3})\]")
-PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*(?:_\d+)?>")  # a pseudonym or mask of personal data: `<EMAIL_ADDRESS_1>`
-WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
-CODE = re.compile(
-    r"\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b"
-)  # tokens with a digit: 290049223, EX123
 REFUSAL = re.compile(
     r"not (?:\w+ )?(?:in|found in|mentioned in|contained in|available in|given in|provided in|stated in|"
     r"specified in|included in|part of) (?:the |any of the |any )?"
@@ -126,10 +120,6 @@ def compose(
 # ---- the check -----------------------------------------------------------------------------------------------
 
 
-def _codes(text: str) -> set[str]:
-    return {c.lower() for c in CODE.findall(text)}
-
-
 MARKER = re.compile(r"[ \t]*\[(\d{1,3})\]")
 
 
@@ -148,25 +138,6 @@ def strip_citations(text: str, given: set[int]) -> tuple[str, list[int]]:
         return ""
 
     return MARKER.sub(drop, text), sorted(set(removed))
-
-
-# Words of sentences that only point at the sources ("This information is provided in the source [1].");
-# such a sentence makes no claim about the world, so there is nothing for a source to support.
-META = frozenset(
-    {
-        "source", "sources", "document", "documents", "information", "provided", "provide", "found", "find",
-        "according", "based", "given", "above", "record", "records", "context", "mentioned", "stated", "listed",
-        "shown",
-    }
-)  # fmt: skip
-
-
-def _is_claim(sentence: str) -> bool:
-    bare = PLACEHOLDER.sub(" ", CITATION.sub("", sentence))
-    if _codes(bare):
-        return True
-    content = {w for w in WORD.findall(bare.lower()) if w not in CLAIM_STOP_WORDS and len(w) > 1 and w not in META}
-    return len(content) >= 2
 
 
 class GroundingChecker:
@@ -202,15 +173,15 @@ class GroundingChecker:
         citations = sorted({int(n) for n in CITATION.findall(answer)})
         invalid = [n for n in citations if n not in by_index]
         sentences = split_answer_sentences(answer)
-        claims = [s for s in sentences if _is_claim(s)]
+        claims = [s for s in sentences if is_claim(s)]  # `language.split_claims`, keeping the sentences
         # A refusal excuses the uncoded sentences from it on ("… not in the documents. Please ask at the desk."),
         # not the claims made before it: a streamed answer has released those before the refusal was written,
         # and streamed and non-streamed answers must reach the same verdict.
         first = next((i for i, s in enumerate(sentences) if REFUSAL.search(s)), None)
         if (
             first is not None
-            and not any(_is_claim(s) for s in sentences[:first])
-            and not any(_codes(CITATION.sub("", c)) for c in claims if not REFUSAL.search(c))
+            and not any(is_claim(s) for s in sentences[:first])
+            and not any(codes(CITATION.sub("", c)) for c in claims if not REFUSAL.search(c))
         ):
             return GroundingVerdict(
                 True,

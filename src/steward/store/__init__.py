@@ -28,12 +28,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError  # what a failed query raises, for callers
 
+from steward.config.settings import Secrets
 from steward.store import keys as _keys
 from steward.store import records as _records
 from steward.store.codec import BodyCipher
@@ -41,12 +42,12 @@ from steward.store.engine import make_engine
 from steward.store.evals import EvalRuns
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
 from steward.store.guardrails import Reviews
-from steward.store.integrity import RecordChain, sealer_for
+from steward.store.integrity import RecordChain, load_sealer
 from steward.store.keys import KeyInfo
 from steward.store.migrate import upgrade
 from steward.store.monitor import Monitoring
 from steward.store.records import RecordFilter
-from steward.store.unit import Unit
+from steward.store.unit import Changes, StoreContext, Unit, attach
 from steward.store.writer import GroupCommitWriter, WriterStats
 from steward.types import Feedback, Record
 
@@ -56,10 +57,20 @@ __all__ = ["BodyCipher", "Database", "DatabaseError", "KeyInfo", "RecordFilter",
 class Store:
     """Records, feedback and API keys in one SQL database (see the module docstring)."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 512, cipher: BodyCipher | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 512,
+        cipher: BodyCipher | None = None,
+        secrets: Secrets | None = None,
+    ) -> None:
         self.engine = engine
+        self.secrets = secrets if secrets is not None else Secrets()  # the keys this process was handed
+        self.changes = Changes()  # changes made through this store, for readers that cache (routes)
+        self._context = StoreContext(self.secrets, self.changes)  # what its units carry
         self.cipher = cipher  # encryption at rest of record bodies, when governance sets one
-        self.sealer = sealer_for(engine)  # tamper evidence of records (steward.store.integrity)
+        self.sealer = load_sealer(engine, self.secrets)  # tamper evidence of records (steward.store.integrity)
         self._writer = GroupCommitWriter(engine, max_batch=max_batch, sealer=self.sealer)
         # Typed repositories of the capabilities; functions that join a caller's transaction take a `Unit`.
         self.audit = AuditLog(engine)
@@ -70,7 +81,7 @@ class Store:
         self.datasets = Datasets(engine)
         self.reviews = Reviews(engine)
         self.evals = EvalRuns(engine)
-        self.chain = RecordChain(engine)
+        self.chain = RecordChain(engine, self.sealer)
         self.monitoring = Monitoring(engine, cipher)
 
     @classmethod
@@ -82,8 +93,16 @@ class Store:
         migrate: bool = True,
         max_batch: int = 512,
         cipher: BodyCipher | None = None,
+        secrets: Secrets | None = None,
     ) -> Store:
-        """Open (and by default migrate) the database at `url`: `sqlite:///path` or `postgresql://…`."""
+        """Open (and by default migrate) the database at `url`: `sqlite:///path` or `postgresql://…`.
+
+        `secrets` are the keys the process read at its edge (`Settings.secrets`); the CLI and the server hand
+        them down. Left out (scripts, benchmarks, tests), they are read from the environment here, once, under
+        the same variable names, so the store then seals exactly as a CLI command in that environment would.
+        """
+        if secrets is None:
+            secrets = Secrets.from_environment()
         engine = make_engine(url, synchronous=synchronous)
         try:
             if migrate:
@@ -92,10 +111,10 @@ class Store:
             engine.dispose()
             raise
         if cipher is None:
-            from steward.store.crypto import cipher as cipher_from_environment
+            from steward.store.crypto import cipher as cipher_for
 
-            cipher = cipher_from_environment()
-        return cls(engine, max_batch=max_batch, cipher=cipher)
+            cipher = cipher_for(secrets.record_keys)
+        return cls(engine, max_batch=max_batch, cipher=cipher, secrets=secrets)
 
     def close(self) -> None:
         """Commit every queued record, stop the writer and release connections."""
@@ -110,13 +129,17 @@ class Store:
 
     # -- units of work ---------------------------------------------------------------------------------------
 
-    def transaction(self) -> AbstractContextManager[Unit]:
+    @contextmanager
+    def transaction(self) -> Iterator[Unit]:
         """A write unit of work: commits when the `with` block ends, rolls back if it raises."""
-        return self.engine.begin()
+        with self.engine.begin() as unit:
+            yield attach(unit, self._context)
 
-    def reading(self) -> AbstractContextManager[Unit]:
+    @contextmanager
+    def reading(self) -> Iterator[Unit]:
         """A unit for reads (no commit; whatever it saw is released when the `with` block ends)."""
-        return self.engine.connect()
+        with self.engine.connect() as unit:
+            yield attach(unit, self._context)
 
     @property
     def dialect(self) -> str:

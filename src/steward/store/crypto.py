@@ -1,4 +1,4 @@
-"""Encryption at rest of record bodies, with keys from the environment (Fernet: AES-128-CBC + HMAC-SHA256).
+"""Encryption at rest of record bodies, with the keys the process was given (Fernet: AES-128-CBC + HMAC-SHA256).
 
 `STEWARD_RECORD_KEY` holds one or more Fernet keys separated by commas: the first encrypts, every one
 decrypts, so a key is rotated by putting the new one first and running `steward privacy encrypt` (which
@@ -7,8 +7,10 @@ without the prefix is plaintext written before encryption was turned on and is r
 encryption on needs no migration. Only the body is sealed: the columns that listings filter on (app, team,
 status, subject id, tokens) stay in clear, which is what lets the store query without the key.
 
-`Store.open` takes the cipher from the environment (`cipher()`), so every process that opens the store —
-server, CLI, benchmarks — seals and opens bodies the same way; `steward privacy` rotates keys through it.
+The keys are read once, at the process edge (`Settings.secrets`, from `STEWARD_RECORD_KEY`), and handed to
+`Store.open`, which builds the cipher (`cipher(keys)`) and keeps it as `store.cipher`: every process that opens
+the store — server, CLI, benchmarks — seals and opens bodies the same way; `steward privacy encrypt` (a process
+started with the rotated variable) re-seals through it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from steward.config.settings import RECORD_KEY_ENV, Secrets
+from steward.config.settings import RECORD_KEY_ENV
 from steward.errors import ConfigError, StoreError
+from steward.store import codec
 
 KEY_ENV = RECORD_KEY_ENV
 PREFIX = "enc:v1:"
@@ -69,26 +72,21 @@ def _cipher_for(value: str) -> BodyCipher:
     return BodyCipher([k.strip() for k in value.split(",") if k.strip()])
 
 
-def cipher(keys: str | None = None) -> BodyCipher | None:
-    """The cipher for `keys` (comma-separated, newest first), else for $STEWARD_RECORD_KEY as set now (read at each
-    call, so a rotation takes effect in `steward privacy encrypt` without a restart); None: encryption is off."""
-    if keys is None:
-        keys = Secrets.from_environment().record_keys
+def cipher(keys: str | None) -> BodyCipher | None:
+    """The cipher for `keys` (comma-separated, newest first: `Secrets.record_keys`); None: encryption is off."""
     value = (keys or "").strip()
     return _cipher_for(value) if value else None
 
 
-def seal_body(body: str) -> str:
-    """What the store writes: the sealed body when a key is configured, else the body itself."""
-    active = cipher()
+def seal_body(body: str, active: codec.BodyCipher | None) -> str:
+    """What the store writes: the body sealed by `active` (the store's cipher), else the body itself."""
     return active.seal(body) if active is not None else body
 
 
-def open_body(stored: str) -> str:
-    """What the store decodes: plaintext bodies pass through; sealed ones need a key."""
+def open_body(stored: str, active: codec.BodyCipher | None) -> str:
+    """What the store decodes: plaintext bodies pass through; sealed ones need a cipher (the store's)."""
     if not stored.startswith(PREFIX):
         return stored
-    active = cipher()
     if active is None:
         raise StoreError(f"record bodies are encrypted at rest; set {KEY_ENV} to the key they were sealed with.")
     return active.open(stored)

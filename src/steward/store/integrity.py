@@ -26,8 +26,6 @@ import hmac
 import os
 import secrets
 import stat
-import threading
-import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,21 +105,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-_sealers: weakref.WeakKeyDictionary[Engine, Sealer] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
-def sealer_for(engine: Engine) -> Sealer:
-    """The sealer of this database (same key in every process that opens it; see the module docstring)."""
-    with _lock:
-        found = _sealers.get(engine)
-        if found is None:
-            found = _sealers[engine] = _load(engine)
-        return found
-
-
-def _load(engine: Engine) -> Sealer:
-    given = Secrets.from_environment()  # the first time this process opens this database
+def load_sealer(engine: Engine, given: Secrets) -> Sealer:
+    """The sealer of this database, from the keys the process was handed (same key in every process that opens
+    it; see the module docstring). The `Store` loads it once when it opens and owns it."""
     if given.integrity_key:
         return Sealer(given.integrity_key.encode(), f"${KEY_ENV}")
     if given.integrity_key_file:
@@ -239,12 +225,9 @@ def unsealed(engine: Engine, limit: int = 5) -> tuple[int, list[str]]:
 class RecordChain:
     """The chain of records as `steward audit verify` walks it (`store.chain`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self._engine = engine
-
-    @property
-    def sealer(self) -> Sealer:
-        return sealer_for(self._engine)
+        self.sealer = sealer
 
     def head_of(self, name: str = HEAD) -> int | None:
         return head_of(self._engine, name)

@@ -6,11 +6,70 @@ repositories in `steward.store` (which run their SQL on it), so several changes 
 together; they never run SQL on it themselves. Functions that work either on their own or inside a caller's
 transaction take `Store | Unit` (`steward.store.Database`): given the store they open their own unit, given a
 unit they join it.
+
+A unit carries the context of the store that opened it: its keys (`keys_of`), so the audit chain seals an event
+written inside a caller's unit with the key that store was handed, without reading the environment or taking the
+key through every governance function; and its change counters (`changes_of`), so a change committed through
+the store drops what readers of that store cached (the routes a `GovernedPool` serves).
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
+
 from sqlalchemy import Connection
+
+from steward.config.settings import Secrets
+from steward.errors import StoreError
 
 Unit = Connection
 """The type of a unit of work (an open SQLAlchemy connection, inside `steward.store` only)."""
+
+_CONTEXT = "steward.store"
+
+
+class Changes:
+    """How many changes of each kind were made through one store: readers that cache compare the generation."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def bump(self, kind: str) -> None:
+        with self._lock:
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+
+    def generation(self, kind: str) -> int:
+        return self._counts.get(kind, 0)
+
+
+@dataclass(frozen=True)
+class StoreContext:
+    """What a unit carries from the store that opened it."""
+
+    secrets: Secrets
+    changes: Changes = field(default_factory=Changes)
+
+
+def attach(unit: Unit, context: StoreContext) -> Unit:
+    """Tag a unit the store opened with the store's context (its connection pool is the store's own)."""
+    unit.info[_CONTEXT] = context
+    return unit
+
+
+def _context(unit: Unit) -> StoreContext:
+    found = unit.info.get(_CONTEXT)
+    if not isinstance(found, StoreContext):
+        raise StoreError("this unit of work was not opened by a Store; open it with store.transaction().")
+    return found
+
+
+def keys_of(unit: Unit) -> Secrets:
+    """The keys of the store that opened `unit` (`Store.transaction()` / `Store.reading()`)."""
+    return _context(unit).secrets
+
+
+def changes_of(unit: Unit) -> Changes:
+    """The change counters of the store that opened `unit`."""
+    return _context(unit).changes

@@ -43,7 +43,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from steward.errors import StoreError
-from steward.store.integrity import HEAD, Sealer, integrity_heads, sealer_for
+from steward.store.integrity import HEAD, Sealer, integrity_heads
 from steward.store.schema import api_keys, records
 
 log = logging.getLogger(__name__)
@@ -135,9 +135,9 @@ class WriterStats:
 class GroupCommitWriter:
     """The single writer of `records` rows for one store."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 512, sealer: Sealer | None = None) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 512, sealer: Sealer) -> None:
         self._engine = engine
-        self._sealer = sealer or sealer_for(engine)
+        self._sealer = sealer
         self._insert = _Compiled.of(_INSERT, engine.dialect)
         self._add_tokens = _Compiled.of(_ADD_TOKENS, engine.dialect)
         self._bump_head = _Compiled.of(_BUMP_HEAD, engine.dialect)

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from steward.store import integrity
+from steward.store.integrity import Sealer
 from steward.store.schema import ID, feedback, metadata, records
 
 privacy_anonymised = Table(
@@ -44,12 +45,12 @@ def subject_records(conn: Connection, subject: str, team: str | None) -> list[An
     return list(conn.execute(query).all())
 
 
-def delete_records(conn: Connection, record_ids: Sequence[str], reason: str = "privacy") -> int:
+def delete_records(conn: Connection, sealer: Sealer, record_ids: Sequence[str], reason: str = "privacy") -> int:
     """Delete records, leaving a keyed tombstone of each one's place in the chain of records."""
     if not record_ids:
         return 0
     ids = list(record_ids)
-    integrity.bury(conn, integrity.sealer_for(conn.engine), ids, time.time(), reason)
+    integrity.bury(conn, sealer, ids, time.time(), reason)
     # Feedback cascades on PostgreSQL and on SQLite with foreign keys on; delete it explicitly anyway, so a
     # connection opened without the pragma cannot leave orphans that still hold personal comments.
     conn.execute(delete(feedback).where(feedback.c.record_id.in_(ids)))
@@ -57,10 +58,10 @@ def delete_records(conn: Connection, record_ids: Sequence[str], reason: str = "p
     return int(conn.execute(delete(records).where(records.c.id.in_(ids))).rowcount or 0)
 
 
-def rewrite_record(conn: Connection, record_id: str, body: str, at: float) -> None:
+def rewrite_record(conn: Connection, sealer: Sealer, record_id: str, body: str, at: float) -> None:
     """Replace a record's body with its anonymised form; drop the subject copy; it may no longer train models."""
     conn.execute(update(records).where(records.c.id == record_id).values(body=body, subject=None, consent=False))
-    integrity.reseal(conn, integrity.sealer_for(conn.engine), [record_id])
+    integrity.reseal(conn, sealer, [record_id])
     conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id == record_id))
     conn.execute(insert(privacy_anonymised).values(record_id=record_id, at=at))
 
@@ -82,6 +83,6 @@ def body_page(conn: Connection, limit: int, after: str | None) -> list[Any]:
     return list(conn.execute(query).all())
 
 
-def set_body(conn: Connection, record_id: str, body: str) -> None:
+def set_body(conn: Connection, sealer: Sealer, record_id: str, body: str) -> None:
     conn.execute(update(records).where(records.c.id == record_id).values(body=body))
-    integrity.reseal(conn, integrity.sealer_for(conn.engine), [record_id])
+    integrity.reseal(conn, sealer, [record_id])

@@ -1,4 +1,7 @@
-"""Find metrics by name among everything registered through the `register_metrics` hook."""
+"""The metric catalogue: find metrics by name among everything registered through the `register_metrics` hook.
+
+(Named so that "registry" means only the governance version registry, `steward.governance.versions`.)
+"""
 
 from __future__ import annotations
 

@@ -80,19 +80,19 @@ class AlertEvaluator:
         changed: list[AlertRow] = []
         open_alerts = self.store.monitoring.open_alerts()
         silences = self.store.monitoring.silences(now)
-        for (rule_name, _), alert in open_alerts.items():
+        for (rule_name, _), orphan in open_alerts.items():
             if rule_name not in self.spec.alerts:  # its rule left the config: nothing will ever resolve it
-                self._move(alert, "resolved", now, None)
-                changed.append(alert)
+                if self._move(orphan, "resolved", now, None):
+                    changed.append(orphan)
         for name, rule in self.spec.alerts.items():
             for app in [rule.app] if rule.app != "*" else sorted(self.apps):
                 try:
-                    alert = self._step(name, rule, app, open_alerts.get((name, app)), now, silences)
+                    stepped = self._step(name, rule, app, open_alerts.get((name, app)), now, silences)
                 except Exception:
                     log.exception("monitor: alert rule %r failed for app %r; the other rules go on", name, app)
                     continue
-                if alert is not None:
-                    changed.append(alert)
+                if stepped is not None:
+                    changed.append(stepped)
         return changed
 
     def _value(self, rule: AlertRule, app: str, now: float) -> tuple[bool, float | None]:

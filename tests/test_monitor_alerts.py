@@ -148,6 +148,9 @@ def test_a_silence_needs_a_reason_keeps_the_alert_quiet_and_is_audited(
     runner = CliRunner()
     refused = runner.invoke(cli, ["alerts", "silence", alert.id, "--for", "2h", "--why", "  "])
     assert isinstance(refused.exception, InvalidRequest) and "needs a reason" in str(refused.exception)
+    for absurd in ("0s", "99999999d"):
+        capped = runner.invoke(cli, ["alerts", "silence", alert.id, "--for", absurd, "--why", "x"])
+        assert isinstance(capped.exception, InvalidRequest) and "at most 90d" in str(capped.exception)
     done = runner.invoke(
         cli, ["alerts", "silence", alert.id, "--for", "1d", "--why", "maintenance OPS-42", "--json"]
     )
@@ -171,6 +174,9 @@ BAD_RULES = [
     ("metric: error_rate\n      condition: '> 1'\n      window: 5 minutes", "is not a duration"),
     ("metric: error_rate\n      condition: '> 1'\n      app: nope", "'nope' is not an app"),
     ("metric: error_rate\n      condition: '> 1'\n      channels: [pager]", "'pager' is not declared"),
+    ("metric: 'verdict_rate:input.'", "unknown metric"),
+    ("metric: error_rate\n      condition: '> 1'\n      window: 30s", "under a minute"),
+    ("metric: drift\n      condition: '> 0'", "needs scheduled drift runs"),
 ]
 
 
@@ -361,3 +367,23 @@ monitor:
     lineage = runner.invoke(cli, ["registry", "lineage", "dataset:demo-retrain"])
     assert lineage.exit_code == 0, lineage.output
     assert f"alert:{alert.id}" in lineage.output
+
+
+def test_folders_and_evaluators_racing_count_once_and_notify_once(tmp_path: Path, receiver: Receiver) -> None:
+    """A `steward monitor rebuild` beside a serving process, several `steward alerts check` at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = _spec(receiver.url, **{"for": "0s"})
+    with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+        _traffic(store, T0, 600, "failed")
+        jobs = [RollupWorker(store, batch=50).catch_up for _ in range(3)] + [RollupWorker(store, batch=70).rebuild]
+        with ThreadPoolExecutor(4) as pool:
+            for done in [pool.submit(job) for job in jobs]:
+                done.result()
+        for grain in ("minute", "hour", "day"):
+            assert sum(r.requests for _, r in store.monitoring.rollups("demo", grain)) == 600, grain
+        evaluators = [AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)) for _ in range(4)]
+        with ThreadPoolExecutor(4) as pool:
+            changed = [c for f in [pool.submit(e.evaluate, T0 + 290) for e in evaluators] for c in f.result()]
+        assert len(changed) == 1 and len(store.monitoring.alerts()) == 1
+        assert [b["event"] for b in receiver.bodies] == ["firing"]

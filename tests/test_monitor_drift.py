@@ -225,3 +225,16 @@ def test_scheduled_drift_runs_are_stored_and_feed_a_drift_alert(tmp_path) -> Non
         assert any(s["name"] == "input.embedding.neighbours" for s in run["report"]["signals"])
         (alert,) = AlertEvaluator(store, spec, ["airport-assistant"], Notifier(spec.channels)).evaluate(now + 60)
         assert alert.rule == "drifted" and alert.state == "firing" and alert.value == 1.0
+
+
+def test_a_report_of_small_windows_is_plain_json() -> None:
+    """PSI's threshold on small windows is a numpy float; the report must still serialise (orjson and json)."""
+    import orjson
+
+    rng = np.random.default_rng(7)
+    topics = _topics()
+    report = detect_drift(
+        "a", _sample("r", _window(rng, topics, 40, 0)), _sample("c", _window(rng, topics, 40, 0))
+    )
+    assert json.loads(orjson.dumps(report.as_dict()))["drifted"] in (True, False)
+    assert all(type(s["drifted"]) is bool for s in report.as_dict()["signals"])

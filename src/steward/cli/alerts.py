@@ -26,6 +26,7 @@ from steward.types import new_id
 
 app = typer.Typer(no_args_is_help=True, help="Alerts raised by the monitor's rules, and their silences.")
 
+MAX_SILENCE_S = 90 * 86400
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -84,6 +85,8 @@ def silence(
         length = seconds(duration)
     except ValueError as exc:
         raise InvalidRequest(f"--for: {exc}.") from None
+    if not 0 < length <= MAX_SILENCE_S:
+        raise InvalidRequest(f"--for {duration}: a silence lasts more than 0s and at most 90d; it can be renewed.")
     store = context.open_store()
     alert = store.monitoring.alert(alert_id)
     if alert is None:

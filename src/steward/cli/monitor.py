@@ -67,6 +67,8 @@ def rollups(
     if grain not in GRAINS:
         raise InvalidRequest(f"--grain {grain!r} is not one of {', '.join(GRAINS)}.")
     span = parse_window(window)
+    if span.first is not None:
+        raise InvalidRequest("--window takes FROM..TO here (first:N@MODEL picks records, not buckets).")
     store = context.open_store()
     RollupWorker(store).catch_up()  # include what the server has not folded yet
     found = store.monitoring.rollups(_known_app(app_name) if app_name else None, grain, span.since, span.until)
@@ -125,6 +127,8 @@ def drift(
     from steward.monitor.windows import load_window, parse_window
 
     name = _known_app(app_name)
+    if not 0 < alpha < 1:
+        raise InvalidRequest(f"--alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.")
     windows = parse_window(reference), parse_window(current)
     store = context.open_store()
     embedder = None
@@ -179,3 +183,28 @@ def export(
     if grafana is not None:
         grafana.write_text(json.dumps(grafana_dashboard(spec), indent=2), encoding="utf-8")
         context.console.print(f"wrote the dashboard to {grafana}")
+
+
+@app.command("drift-runs")
+def drift_runs(
+    app_name: Annotated[str | None, typer.Argument(help="An app of the config (default: every app).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """The drift runs `steward serve` made on its schedule (`monitor.drift`), newest first.
+
+    Example: `steward monitor drift-runs airport-assistant --json`
+    """
+    runs = context.open_store().monitoring.drift_runs(_known_app(app_name) if app_name else None, limit=limit)
+    if as_json:
+        _print_json(runs)
+        return
+    if not runs:
+        context.err_console.print("no scheduled drift runs yet; set `monitor.drift` in steward.yaml and serve.")
+        return
+    table = Table("run", "app", "at (UTC)", "drifted", "signals that drifted")
+    for run in runs:
+        drifted = [s["name"] for s in run["report"]["signals"] if s["drifted"]]
+        verdict = "yes" if run["drifted"] else "no"
+        table.add_row(run["id"], run["app"], _iso(run["at"]), verdict, ", ".join(drifted))
+    context.console.print(table)

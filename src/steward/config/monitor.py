@@ -48,6 +48,7 @@ METRICS = (
     "quality_mean",  # mean sampled quality score (faithfulness of grounded answers, `monitor.quality`)
 )
 VERDICT_RATE = "verdict_rate:"
+STAGES = ("input", "retrieved", "output")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _CONDITION = re.compile(r"^\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -77,10 +78,12 @@ class ChannelSpec(_Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> ChannelSpec:
-        if self.type == "webhook" and not self.url:
-            raise ValueError("a webhook channel needs `url:`")
+        if self.type == "webhook" and not (self.url and re.match(r"^https?://[^/\s]+", self.url)):
+            raise ValueError("a webhook channel needs `url: http(s)://host/path`")
         if self.type == "email" and not (self.smtp and self.sender and self.to):
             raise ValueError("an email channel needs `smtp: host:port`, `sender:` and `to: [addresses]`")
+        if self.type == "email" and not re.match(r"^[^:\s]+:\d{1,5}$", str(self.smtp)):
+            raise ValueError(f"`smtp: {self.smtp}` is not host:port (e.g. mail.example.org:25)")
         return self
 
 
@@ -99,7 +102,9 @@ class AlertRule(_Strict):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, value: str) -> str:
-        if value in METRICS or (value.startswith(VERDICT_RATE) and "." in value[len(VERDICT_RATE) :]):
+        stage, _, scanner = value[len(VERDICT_RATE) :].partition(".")
+        verdict = value.startswith(VERDICT_RATE) and stage in STAGES and scanner.isidentifier()
+        if value in METRICS or verdict:
             return value
         raise ValueError(
             f"unknown metric {value!r}; use one of {', '.join(METRICS)} or verdict_rate:STAGE.SCANNER "
@@ -117,6 +122,13 @@ class AlertRule(_Strict):
     @classmethod
     def _duration(cls, value: str) -> str:
         seconds(value)
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _whole_minutes(cls, value: str) -> str:
+        if seconds(value) < 60:
+            raise ValueError(f"window {value!r} is under a minute, the rollups' finest bucket; use 1m or more")
         return value
 
     @property
@@ -153,7 +165,19 @@ class DriftSchedule(_Strict):
     @field_validator("every")
     @classmethod
     def _duration(cls, value: str) -> str:
-        seconds(value)
+        if seconds(value) < 60:
+            raise ValueError(f"every {value!r}: drift runs at most once a minute; write e.g. 1h")
+        return value
+
+    @field_validator("reference", "current")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        from steward.monitor.windows import parse_window  # the one parser of windows
+
+        try:
+            parse_window(value, now=0.0)
+        except Exception as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @property

@@ -243,9 +243,11 @@ class Project(Strict):
                 problems.append(f"apps.{name}.variant_of: {app.variant_of!r} is not an app of team {app.team!r}")
             if app.rag and app.rag not in self.collections:
                 problems.append(f"apps.{name}.rag: {app.rag!r} is not declared under `collections:`")
-        problems.extend(self._monitor_problems())
         if problems:
             raise ConfigError(f"{self.source}: " + "; ".join(problems) + "; declare it or fix the name.")
+        monitor = self._monitor_problems()  # each names its own file:line
+        if monitor:
+            raise ConfigError("invalid steward.yaml:\n  " + "\n  ".join(monitor) + "\ndeclare it or fix the name.")
 
     def _monitor_problems(self) -> list[str]:
         problems = []
@@ -256,6 +258,11 @@ class Project(Strict):
                 problems.append(f"{where}: monitor.drift.apps: {app!r} is not an app")
         for name, rule in self.monitor.alerts.items():
             path = ("monitor", "alerts", name)
+            if rule.metric == "drift" and drift is None:
+                problems.append(
+                    f"{self.where((*path, 'metric'))}: monitor.alerts.{name}: the drift metric needs scheduled "
+                    "drift runs: add a `monitor.drift:` section"
+                )
             if rule.app != "*" and rule.app not in self.apps:
                 where = self.where((*path, "app"))
                 problems.append(f"{where}: monitor.alerts.{name}.app: {rule.app!r} is not an app")

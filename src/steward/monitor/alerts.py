@@ -81,9 +81,9 @@ class AlertEvaluator:
         open_alerts = self.store.monitoring.open_alerts()
         silences = self.store.monitoring.silences(now)
         for (rule_name, _), orphan in open_alerts.items():
-            if rule_name not in self.spec.alerts:  # its rule left the config: nothing will ever resolve it
-                if self._move(orphan, "resolved", now, None):
-                    changed.append(orphan)
+            # its rule left the config: nothing would ever resolve it
+            if rule_name not in self.spec.alerts and self._move(orphan, "resolved", now, None):
+                changed.append(orphan)
         for name, rule in self.spec.alerts.items():
             for app in [rule.app] if rule.app != "*" else sorted(self.apps):
                 try:

@@ -60,7 +60,7 @@ class DriftReport:
 
     @property
     def drifted(self) -> bool:
-        return any(signal.drifted for signal in self.signals)
+        return bool(any(signal.drifted for signal in self.signals))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +118,8 @@ def plan_signals(
             planned[f"{side}.embedding.neighbours"] = _bind(
                 drift_tests.embedding_neighbours, f"{side}.embedding.neighbours", ref_vectors, cur_vectors, seed
             )
+        elif ref_vectors is None and cur_vectors is None:
+            skipped[f"{side}.embedding"] = "embeddings were not asked for (--no-embeddings) or there are none"
         else:
             skipped[f"{side}.embedding"] = f"needs {MIN_RECORDS} embedded {side}s in each window"
         ref_texts, cur_texts = getattr(reference, f"{side}s"), getattr(current, f"{side}s")

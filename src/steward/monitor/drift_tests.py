@@ -63,7 +63,7 @@ class Signal:
             "test": self.test,
             "statistic": _finite(self.statistic),
             "threshold": _finite(self.threshold),
-            "drifted": self.drifted,
+            "drifted": bool(self.drifted),
             "p_value": _finite(self.p_value),
             "reference": _finite(self.reference),
             "current": _finite(self.current),
@@ -231,8 +231,10 @@ def psi(
     dof = max(len(ref_counts) - 1, 1)
     scale = n * m / (n + m)
     p_value = float(stats.chi2.sf(value * scale, dof))
-    threshold = max(PSI_EFFECT, float(stats.chi2.isf(alpha, dof)) / scale)
-    return Signal(name, "PSI", value, threshold, value > threshold, p_value, detail={"bins": len(ref_counts)})
+    threshold = max(PSI_EFFECT, float(stats.chi2.isf(alpha, dof) / scale))
+    return Signal(
+        name, "PSI", value, threshold, bool(value > threshold), p_value, detail={"bins": len(ref_counts)}
+    )
 
 
 def _numeric_bins(reference: np.ndarray, current: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:

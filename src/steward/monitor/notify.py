@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import threading
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -17,7 +19,29 @@ from steward.config.monitor import ChannelSpec
 from steward.store.monitor import AlertRow
 
 log = logging.getLogger("steward.monitor")
-TIMEOUT_S = 5.0
+TIMEOUT_S = 5.0  # per socket operation
+DEADLINE_S = 10.0  # per notification, whatever the other side does (e.g. drip a byte every few seconds)
+
+
+def _within(send: Callable[[], None], deadline_s: float) -> str | None:
+    """Run `send` on a daemon thread and wait at most `deadline_s`: None when it finished, else the error. A send
+    still running after the deadline is abandoned (its thread ends with its socket timeouts), so a slow channel
+    holds the monitor pass back by the deadline at most."""
+    outcome: list[str | None] = []
+
+    def attempt() -> None:
+        try:
+            send()
+            outcome.append(None)
+        except Exception as exc:
+            outcome.append(str(exc) or type(exc).__name__)
+
+    worker = threading.Thread(target=attempt, name="steward-notify", daemon=True)
+    worker.start()
+    worker.join(deadline_s)
+    if not outcome:
+        return f"no answer within {deadline_s:.0f} s"
+    return outcome[0]
 
 
 def describe(alert: AlertRow, event: str) -> str:
@@ -45,16 +69,18 @@ class Notifier:
         channel = self.channels.get(name)
         if channel is None:
             return False, f"no channel {name!r} under monitor.channels"
-        try:
-            if channel.type == "log":
-                log.warning("alert %s", describe(alert, event))
-            elif channel.type == "webhook":
-                _post(str(channel.url), payload(alert, event, channel.format))
-            else:
-                _mail(channel, alert, event)
-        except Exception as exc:  # a channel down must not stop the others; the alert keeps the error
-            log.warning("monitor: channel %r could not be notified: %s", name, exc)
-            return False, str(exc) or type(exc).__name__
+        if channel.type == "log":
+            log.warning("alert %s", describe(alert, event))
+            return True, None
+        send = (
+            (lambda: _post(str(channel.url), payload(alert, event, channel.format)))
+            if channel.type == "webhook"
+            else (lambda: _mail(channel, alert, event))
+        )
+        error = _within(send, DEADLINE_S)
+        if error is not None:  # a channel down must not stop the others; the alert keeps the error
+            log.warning("monitor: channel %r could not be notified: %s", name, error)
+            return False, error
         return True, None
 
 

@@ -3,7 +3,7 @@
 A window is one of:
 - `FROM..TO`: ISO 8601 dates or times (`2026-12-01..2026-12-02`, `2026-12-01T08:00..2026-12-01T20:00+01:00`;
   UTC when no offset is given), where either end may be `now` or a duration back from now (`-24h..now`,
-  `-14d..-7d`; units m, h, d);
+  `-14d..-7d`; units s, m, h, d, w);
 - `first:N@MODEL`: the first N records of the app that model version answered (a deployment's start, the
   customary reference for a canary).
 
@@ -26,12 +26,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from steward.errors import InvalidRequest
-from steward.monitor.drift import WindowSample
+from steward.monitor.drift import MIN_RECORDS, WindowSample
 from steward.store import Store
 
 MAX_RECORDS = 10_000
-_DURATION = re.compile(r"^-(\d+(?:\.\d+)?)([mhd])$")
-_UNITS = {"m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^-(\d+(?:\.\d+)?)([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_FIRST = 10_000_000
 _FIRST = re.compile(r"^first:(\d+)@(.+)$")
 
 
@@ -53,7 +54,10 @@ def parse_window(text: str, now: float | None = None) -> Window:
     spec = text.strip()
     first = _FIRST.match(spec)
     if first:
-        return Window(spec, first=int(first.group(1)), model=first.group(2))
+        count = int(first.group(1))
+        if not 1 <= count <= MAX_FIRST:
+            raise InvalidRequest(f"window {text!r}: N in first:N@MODEL must lie between 1 and {MAX_FIRST:,}.")
+        return Window(spec, first=count, model=first.group(2))
     if ".." not in spec:
         raise InvalidRequest(
             f"window {text!r} is neither FROM..TO nor first:N@MODEL; write e.g. 2026-12-01..2026-12-02, "
@@ -131,7 +135,7 @@ def load_window(
     pairs_out = [(raw["id"], str(raw["output"])) for raw in raws if raw.get("output")]
     sample.inputs = [text for _, text in pairs_in]
     sample.outputs = [text for _, text in pairs_out]
-    if embedder is not None:
+    if embedder is not None and len(raws) >= MIN_RECORDS:  # a window drift will refuse is not worth embedding
         sample.input_embeddings = _embeddings(store, "input", pairs_in, embedder, model_name)
         sample.output_embeddings = _embeddings(store, "output", pairs_out, embedder, model_name)
     for raw in raws:

@@ -144,31 +144,39 @@ class MonitorThread:
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._drift_thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="steward-monitor", daemon=True)
+            self._thread = threading.Thread(target=self._run, args=(self.tick,), name="steward-monitor")
+            self._thread.daemon = True
             self._thread.start()
+        if self.drift is not None and self._drift_thread is None:
+            # drift embeds whole windows (seconds to minutes): on its own thread, so alerts are never held back
+            drift = self.drift
+            self._drift_thread = threading.Thread(
+                target=self._run, args=(lambda: drift.run_due(time.time()),), name="steward-drift", daemon=True
+            )
+            self._drift_thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        for thread in (self._thread, self._drift_thread):
+            if thread is not None:
+                thread.join(timeout=30)
+        self._thread = self._drift_thread = None
 
     def tick(self) -> None:
+        """Quality samples, then the rollups, then the alert rules (which read the rollups just folded)."""
         if self.quality is not None:
             self.quality()
         self.worker.catch_up()
-        now = time.time()
-        if self.drift is not None:
-            self.drift.run_due(now)
         if self.alerts is not None:
-            self.alerts.evaluate(now)
+            self.alerts.evaluate(time.time())
 
-    def _run(self) -> None:
+    def _run(self, step: Callable[[], object]) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.tick()
+                step()
             except Exception:  # the store may be briefly unavailable; the cursors make the next pass resume
                 log.exception("monitor: a pass failed; the next one resumes from the same cursors")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from steward.monitor.rollups import GRAINS, Rollup, RollupKey, fold, record_key
@@ -83,45 +83,47 @@ class RollupWorker:
         return len(found)
 
     def _feedback_batch(self) -> int:
+        """Feedback (a person's score of an answer), into its record's buckets."""
+        return self._attached_batch(FEEDBACK, self.store.monitoring.feedback_after, _add_feedback)
+
+    def _scores_batch(self) -> int:
+        """Sampled quality scores (`steward.evals.online`), into their records' buckets, like feedback."""
+        return self._attached_batch(SCORES, self.store.monitoring.scores_after, _add_quality)
+
+    def _attached_batch(
+        self,
+        cursor: str,
+        read: Callable[[int, int], Sequence[tuple[int, str, float]]],
+        add: Callable[[Rollup, float], None],
+    ) -> int:
+        """One batch of values that arrive after their record (id, record id, value), folded by `add` into the
+        record's buckets of every grain; 0 when nothing is new, LOST when another folder moved the cursor."""
         monitoring = self.store.monitoring
-        after = monitoring.cursor(FEEDBACK)
-        found = monitoring.feedback_after(after, self.batch)
+        after = monitoring.cursor(cursor)
+        found = read(after, self.batch)
         if not found:
             return 0
         owners = monitoring.facts_by_id([record_id for _, record_id, _ in found])
         deltas: dict[RollupKey, Rollup] = {}
-        for _, record_id, score in found:
+        for _, record_id, value in found:
             facts = owners.get(record_id)
             if facts is None or facts.origin != "traffic":  # erased since, or not production
                 continue
             for grain_key in (record_key(facts, grain) for grain in GRAINS):
-                delta = deltas[grain_key] = deltas.get(grain_key) or Rollup()
-                delta.feedback_count += 1
-                delta.feedback_sum += score
-        if not monitoring.apply(deltas, {FEEDBACK: (after, found[-1][0])}):
+                add(deltas.setdefault(grain_key, Rollup()), value)
+        if not monitoring.apply(deltas, {cursor: (after, found[-1][0])}):
             return LOST
         return len(found)
 
-    def _scores_batch(self) -> int:
-        """Sampled quality scores (`steward.evals.online`), into their records' buckets, like feedback."""
-        monitoring = self.store.monitoring
-        after = monitoring.cursor(SCORES)
-        found = monitoring.scores_after(after, self.batch)
-        if not found:
-            return 0
-        owners = monitoring.facts_by_id([record_id for _, record_id, _ in found])
-        deltas: dict[RollupKey, Rollup] = {}
-        for _, record_id, score in found:
-            facts = owners.get(record_id)
-            if facts is None or facts.origin != "traffic":
-                continue
-            for grain_key in (record_key(facts, grain) for grain in GRAINS):
-                delta = deltas[grain_key] = deltas.get(grain_key) or Rollup()
-                delta.quality_count += 1
-                delta.quality_sum += score
-        if not monitoring.apply(deltas, {SCORES: (after, found[-1][0])}):
-            return LOST
-        return len(found)
+
+def _add_feedback(bucket: Rollup, score: float) -> None:
+    bucket.feedback_count += 1
+    bucket.feedback_sum += int(score)
+
+
+def _add_quality(bucket: Rollup, score: float) -> None:
+    bucket.quality_count += 1
+    bucket.quality_sum += score
 
 
 class MonitorThread:

@@ -144,22 +144,21 @@ def steward_server(
     mock_port: int, workdir: Path, synchronous: str, pythonpath: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], str, str, Path]:
     """Start `steward serve` on the bench app; `pythonpath`: another checkout's `src/` (bench/gateway_ab.py)."""
-    from steward.config import Settings, load_project_text
-    from steward.store import Store
-
     project_file = workdir / "steward.yaml"
     project_file.write_text(STEWARD_YAML.format(mock=mock_port, synchronous=synchronous))
     home = workdir / "steward-home"
     home.mkdir()
-    project = load_project_text(project_file.read_text())
-    project.root = workdir
-    settings = Settings(home=home, database_url=f"sqlite:///{home / 'steward.db'}")
-    with Store.open(settings.database_url, synchronous=synchronous) as store:
-        key, _ = store.create_key(role="app", name="bench")
     port = free_port()
     env = {"STEWARD_CONFIG": str(project_file), "STEWARD_HOME": str(home)}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
+    # The key is made by the arm's own Steward, so that its database is migrated by the code that serves it (a
+    # base commit refuses a database a newer checkout migrated).
+    made = subprocess.run(
+        [PY, "-m", "steward.cli", "keys", "create", "--role", "app", "--name", "bench"],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True, cwd=workdir,
+    )  # fmt: skip
+    key = made.stdout.strip().splitlines()[-1]
     proc = start(
         [PY, "-m", "steward.cli", "serve", "--port", str(port), "--log-level", "warning"],
         env,

@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 from steward.config import load_project_text
 from steward.config.monitor import MonitorSpec
 from steward.errors import ConfigError, InvalidRequest
+from steward.gateway.monitoring import MonitorProcess
 from steward.monitor.alerts import AlertEvaluator
 from steward.monitor.notify import Notifier
-from steward.monitor.worker import MonitorThread, RollupWorker
+from steward.monitor.worker import RollupWorker
 from steward.store import Store
 from steward.types import Latency, Record
 
@@ -243,11 +244,12 @@ monitor:
                 assert receiver.bodies, "the error-rate rule did not fire within 60 s"
                 time.sleep(2.5)  # two more passes: still firing, nothing sent again
                 assert [b["event"] for b in receiver.bodies] == ["firing"]
-                assert isinstance(runtime.monitor, MonitorThread)
+                assert isinstance(runtime.monitor, MonitorProcess) and runtime.monitor.process.is_alive()
         finally:
             runtime.store.close()
             if runtime.monitor is not None:
-                runtime.monitor.stop()
+                runtime.monitor.close()
+                assert not runtime.monitor.process.is_alive()
 
 
 class LoopbackSMTP:

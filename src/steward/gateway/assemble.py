@@ -19,7 +19,7 @@ from steward.gateway.pipeline import Gateway
 from steward.gateway.telemetry import tracer_from
 
 if TYPE_CHECKING:
-    from steward.monitor.worker import MonitorThread
+    from steward.gateway.monitoring import MonitorProcess
     from steward.store import Store
 
 
@@ -32,33 +32,18 @@ class Runtime:
     store: Store
     gateway: Gateway
     authenticator: Authenticator
-    monitor: MonitorThread | None = None
+    monitor: MonitorProcess | None = None
 
     def start_monitoring(self) -> None:
-        """Keep the rollups up to date and evaluate the alert rules on a background thread (`steward serve`)."""
-        from steward.monitor.alerts import AlertEvaluator
-        from steward.monitor.notify import Notifier
-        from steward.monitor.worker import MonitorThread
+        """Rollups, alert rules, quality samples and scheduled drift in a child process (`steward serve`)."""
+        from steward.gateway.monitoring import MonitorProcess
 
         if self.monitor is None:
-            from steward.monitor.schedule import DriftScheduler
-
-            spec, apps = self.project.monitor, list(self.project.apps)
-            alerts = AlertEvaluator(self.store, spec, apps, Notifier(spec.channels)) if spec.alerts else None
-            from steward.models.embeddings import get_embedder
-
-            drift = DriftScheduler(self.store, spec.drift, apps, get_embedder) if spec.drift is not None else None
-            quality = None
-            if spec.quality is not None:
-                from steward.evals.online import QualitySampler
-
-                quality = QualitySampler(self.store, spec.quality.share).run
-            self.monitor = MonitorThread(self.store, spec.interval_s, alerts, drift, quality)
-            self.monitor.start()
+            self.monitor = MonitorProcess.start(self.project, self.settings)
 
     async def aclose(self) -> None:
         if self.monitor is not None:
-            self.monitor.stop()
+            self.monitor.close()
         await self.gateway.models.aclose()
         if self.gateway.tracer is not None:
             self.gateway.tracer.shutdown()

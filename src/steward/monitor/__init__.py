@@ -4,7 +4,7 @@ Fed by the records only (it imports the core and the store, nothing of the gatew
 
 - `rollups`: per app × model version × deployment arm × minute / hour / day bucket: requests by status,
   latency quantiles from a DDSketch, tokens, cost, each scanner's verdict rate, declines, fallbacks, feedback.
-  `worker.RollupWorker` folds new records off the request path (`steward serve` runs it on a thread) and
+  `worker.RollupWorker` folds new records off the request path (`steward serve` runs it in a child process) and
   rebuilds them from the records on demand (`steward monitor rebuild`), with the same result either way.
 - `drift`: two windows of an app's traffic compared on embeddings (domain classifier AUC, as Evidently; and a
   permutation test), lengths and language mix (PSI), verdict and decline rates (two-proportion tests) and

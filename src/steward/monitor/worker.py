@@ -6,8 +6,9 @@ new cursors in one transaction per batch, so a crash between batches loses nothi
 `rebuild()` forgets every rollup and cursor and catches up from the first record: because both paths fold the
 same records in the same order, a rebuild gives the rollups the worker kept, bit for bit (tested).
 
-`steward serve` runs `catch_up()` and then the alert rules on a daemon thread every `monitor.interval_s` seconds
-(`MonitorThread`); the request path only writes records, as before, so the gateway's added latency does not move.
+`steward serve` runs `catch_up()` and then the alert rules every `monitor.interval_s` seconds (`MonitorThread`),
+in a child process (`steward.gateway.monitoring`: folding on the server's own threads held the interpreter lock and
+stretched its p99); the request path only writes records, as before.
 """
 
 from __future__ import annotations

@@ -44,7 +44,11 @@ def build_monitor(project: Project, store: Any) -> Any:
 
 def _run(project: Project, settings: Settings, stop: Any, parent: int) -> None:
     """The child: open the store, run the monitor until told to stop or until the parent is gone."""
+    import signal
+
     from steward.gateway.telemetry import configure_logging
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops the child
     from steward.store import Store
 
     configure_logging("warning")

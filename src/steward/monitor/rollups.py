@@ -21,8 +21,6 @@ from ddsketch.pb import ddsketch_pb2 as pb
 from ddsketch.pb.proto import DDSketchProto, KeyMappingProto
 from ddsketch.store import DenseStore
 
-from steward.types import Record
-
 GRAINS = {"minute": 60, "hour": 3600, "day": 86400}
 STATUSES = ("served", "blocked", "declined", "escalated", "failed", "disconnected")
 RELATIVE_ACCURACY = 0.01
@@ -156,8 +154,8 @@ def bucket_start(at: float, grain: str) -> float:
 
 @dataclass(frozen=True, slots=True)
 class RecordFacts:
-    """What a rollup needs of one record, read from a `Record` or straight from its stored JSON (the worker
-    folds records by the million: building the full dataclass tree of each costs more than the folding)."""
+    """What a rollup needs of one record, read straight from its stored JSON (the worker folds records by the
+    million: building the full `Record` dataclass tree of each costs more than the folding)."""
 
     app: str
     created_at: float
@@ -171,28 +169,6 @@ class RecordFacts:
     verdicts: dict[str, int]  # "stage.scanner" -> 1 when it flagged the text, 0 when it read it and did not
     fallback: bool
     origin: str = "traffic"  # only traffic is folded: evals, red-team scans and tests are not production
-
-    @classmethod
-    def of(cls, record: Record) -> RecordFacts:
-        verdicts: dict[str, int] = {}
-        for decision in record.decisions:
-            flagged = {finding.scanner for finding in decision.findings}
-            for scanner in decision.scanner_ms:
-                verdicts[f"{decision.stage}.{scanner}"] = int(scanner in flagged)
-        return cls(
-            app=record.app,
-            created_at=record.created_at,
-            model=record.model.id if record.model is not None else "-",
-            arm=_arm(record.explanation),
-            status=record.status,
-            prompt_tokens=record.usage.prompt_tokens,
-            completion_tokens=record.usage.completion_tokens,
-            cost=record.cost,
-            total_ms=record.latency.total_ms,
-            verdicts=verdicts,
-            fallback=len(record.attempts) > 1,
-            origin=record.origin,
-        )
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> RecordFacts:

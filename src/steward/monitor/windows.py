@@ -27,6 +27,7 @@ import numpy as np
 
 from steward.errors import InvalidRequest
 from steward.monitor.drift import MIN_RECORDS, WindowSample
+from steward.monitor.rollups import RecordFacts
 from steward.store import Store
 
 MAX_RECORDS = 10_000
@@ -138,14 +139,12 @@ def load_window(
     if embedder is not None and len(raws) >= MIN_RECORDS:  # a window drift will refuse is not worth embedding
         sample.input_embeddings = _embeddings(store, "input", pairs_in, embedder, model_name)
         sample.output_embeddings = _embeddings(store, "output", pairs_out, embedder, model_name)
-    for raw in raws:
-        for decision in raw.get("decisions") or ():
-            flagged = {finding.get("scanner") for finding in decision.get("findings") or ()}
-            for scanner in decision.get("scanner_ms") or {}:
-                name = f"{decision.get('stage')}.{scanner}"
-                hits, scanned = sample.verdicts.get(name, (0, 0))
-                sample.verdicts[name] = (hits + int(scanner in flagged), scanned + 1)
-    sample.declines = (sum(1 for raw in raws if raw.get("status") == "declined"), len(raws))
+    facts = [RecordFacts.from_dict(raw) for raw in raws]  # the rollups' reading of a record's verdicts
+    for fact in facts:
+        for name, flagged in fact.verdicts.items():
+            hits, scanned = sample.verdicts.get(name, (0, 0))
+            sample.verdicts[name] = (hits + flagged, scanned + 1)
+    sample.declines = (sum(1 for fact in facts if fact.status == "declined"), len(facts))
     sample.quality = list(monitoring.scores_of(ids).values())  # sampled by steward.evals.online
     return sample
 

@@ -74,11 +74,7 @@ class RollupWorker:
             if item.facts.origin != "traffic":  # evals, red-team scans and tests are not production
                 continue
             for key, delta in fold(item.facts):
-                if key in deltas:
-                    deltas[key].merge(delta)
-                else:
-                    deltas[key] = bucket = Rollup()
-                    bucket.merge(delta)
+                _bucket(deltas, key).merge(delta)
         if not monitoring.apply(deltas, {RECORDS: (after, found[-1].seq)}):
             return LOST  # another folder moved the cursor first: read again from where it is now
         return len(found)
@@ -111,10 +107,18 @@ class RollupWorker:
             if facts is None or facts.origin != "traffic":  # erased since, or not production
                 continue
             for grain_key in (record_key(facts, grain) for grain in GRAINS):
-                add(deltas.setdefault(grain_key, Rollup()), value)
+                add(_bucket(deltas, grain_key), value)
         if not monitoring.apply(deltas, {cursor: (after, found[-1][0])}):
             return LOST
         return len(found)
+
+
+def _bucket(deltas: dict[RollupKey, Rollup], key: RollupKey) -> Rollup:
+    """The batch's delta for a bucket, made on first use (not per call: each Rollup builds a sketch)."""
+    found = deltas.get(key)
+    if found is None:
+        found = deltas[key] = Rollup()
+    return found
 
 
 def _add_feedback(bucket: Rollup, score: float) -> None:
@@ -128,9 +132,9 @@ def _add_quality(bucket: Rollup, score: float) -> None:
 
 
 class MonitorThread:
-    """Every `interval` seconds on a daemon thread: fold new records into the rollups, run the drift that is due
-    (when scheduled), then evaluate the alert rules (when there are any). A failed pass is logged and the next
-    one resumes from the cursors."""
+    """Every `interval` seconds on a daemon thread: quality samples, then the rollups, then the alert rules (when
+    there are any); scheduled drift on a second thread, since it embeds whole windows. A failed pass is logged
+    and the next one resumes from the cursors."""
 
     def __init__(
         self,

@@ -459,7 +459,7 @@ class Monitoring:
                 return False
             if scores:
                 rows = [{"record_id": r, "metric": m, "score": v, "at": t} for r, m, v, t in scores]
-                conn.execute(_insert_new(self._engine.dialect.name, record_scores), rows)
+                _insert_new_rows(conn, record_scores, rows)
             _set_cursor(conn, cursor, position)
         return True
 
@@ -525,7 +525,7 @@ class Monitoring:
         ]
         if rows:  # two drift runs may embed the same records at once: the first one's vectors stay
             with self._engine.begin() as conn:
-                conn.execute(_insert_new(self._engine.dialect.name, record_embeddings), rows)
+                _insert_new_rows(conn, record_embeddings, rows)
 
 
 def _alert(row: Any) -> AlertRow:
@@ -559,17 +559,6 @@ def _load(conn: Unit, keys: list[RollupKey]) -> dict[RollupKey, Rollup]:
     return found
 
 
-def _insert_new(dialect: str, table: Table) -> Any:
-    """INSERT that skips rows whose key exists (ON CONFLICT DO NOTHING on both SQLite and PostgreSQL)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()
-
-
 LOCK = "_lock"  # a row of monitor_cursors that every writer of monitoring state updates first
 
 
@@ -587,7 +576,11 @@ def _cursor(conn: Unit, name: str) -> int:
 
 
 def _insert_new_rows(conn: Unit, table: Table, rows: list[dict[str, Any]]) -> None:
-    conn.execute(_insert_new(conn.dialect.name, table), rows)
+    """INSERT that skips rows whose key exists (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
 
 
 def _set_cursor(conn: Unit, name: str, position: int) -> None:

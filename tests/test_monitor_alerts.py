@@ -371,21 +371,41 @@ monitor:
     assert f"alert:{alert.id}" in lineage.output
 
 
-def test_folders_and_evaluators_racing_count_once_and_notify_once(tmp_path: Path, receiver: Receiver) -> None:
-    """A `steward monitor rebuild` beside a serving process, several `steward alerts check` at once."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    spec = _spec(receiver.url, **{"for": "0s"})
+def test_a_fold_that_lost_the_race_to_a_rebuild_counts_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`steward monitor rebuild` runs while the server's folder holds a batch it has read and not yet written."""
     with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
         _traffic(store, T0, 600, "failed")
-        jobs = [RollupWorker(store, batch=50).catch_up for _ in range(3)] + [RollupWorker(store, batch=70).rebuild]
-        with ThreadPoolExecutor(4) as pool:
-            for done in [pool.submit(job) for job in jobs]:
-                done.result()
+        read = store.monitoring.records_after
+        interleaved: list[bool] = []
+
+        def read_then_rebuild_elsewhere(after: int, limit: int):  # type: ignore[no-untyped-def]
+            found = read(after, limit)
+            if not interleaved:
+                interleaved.append(True)
+                RollupWorker(store, batch=70).rebuild()  # another process folds all 600 meanwhile
+            return found
+
+        monkeypatch.setattr(store.monitoring, "records_after", read_then_rebuild_elsewhere)
+        RollupWorker(store, batch=50).catch_up()
+        assert interleaved
         for grain in ("minute", "hour", "day"):
             assert sum(r.requests for _, r in store.monitoring.rollups("demo", grain)) == 600, grain
-        evaluators = [AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)) for _ in range(4)]
-        with ThreadPoolExecutor(4) as pool:
-            changed = [c for f in [pool.submit(e.evaluate, T0 + 290) for e in evaluators] for c in f.result()]
-        assert len(changed) == 1 and len(store.monitoring.alerts()) == 1
+
+
+def test_an_evaluator_with_a_stale_view_does_not_raise_or_notify_an_alert_twice(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `steward alerts check` (or two servers) evaluate at once: the second read no open alert yet."""
+    spec = _spec(receiver.url, **{"for": "0s"})
+    with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+        _traffic(store, T0, 60, "failed")
+        RollupWorker(store).catch_up()
+        first = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels))
+        late = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels))
+        (fired,) = first.evaluate(T0 + 60)
+        monkeypatch.setattr(store.monitoring, "open_alerts", dict)  # what `late` read before `first` wrote
+        assert late.evaluate(T0 + 60) == []
+        assert [a.id for a in store.monitoring.alerts()] == [fired.id]
         assert [b["event"] for b in receiver.bodies] == ["firing"]

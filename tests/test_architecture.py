@@ -235,20 +235,12 @@ MONITOR_MAY_IMPORT = ("steward.monitor", "steward.store", "steward.config", "ste
 
 def test_monitoring_is_fed_by_the_records_only() -> None:
     """Issue 17: `steward.monitor` imports the core and the store, never the gateway, a model or a capability."""
-    found = []
-    for path in sorted((SRC / "monitor").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = (
-                [alias.name for alias in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module]
-                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                else []
-            )
-            for name in names:
-                if name.startswith("steward") and not name.startswith(MONITOR_MAY_IMPORT):
-                    found.append(f"{path.relative_to(SRC)}:{node.lineno}: imports {name}")
+    found = [
+        f"{path.relative_to(SRC)}: imports {name}"
+        for path in sorted((SRC / "monitor").rglob("*.py"))
+        for name in sorted(_imports(path))
+        if name.startswith("steward") and not name.startswith(MONITOR_MAY_IMPORT)
+    ]
     assert not found, "\n".join(found)
 
 

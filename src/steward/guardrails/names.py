@@ -147,6 +147,40 @@ NOT_PERSON_WORDS = frozenset(
         "whiskey",
         "perfume",
         "lounge",
+        # payment brands ("Apple Pay")
+        "pay",
+        "wallet",
+    ]
+)
+# Words that end a landmark's name when they follow a name ("the Martin Luther King Jr. Memorial", "Hyde Park"):
+# checked only after the span, as some are family names too ("Lisa Park").
+LANDMARK_WORDS = frozenset(
+    [
+        "memorial",
+        "monument",
+        "museum",
+        "park",
+        "bridge",
+        "cathedral",
+        "basilica",
+        "palace",
+        "tower",
+        "stadium",
+        "arena",
+        "gallery",
+        "center",
+        "centre",
+        "library",
+        "theatre",
+        "theater",
+        "square",
+        "house",
+        "mountain",
+        "mosque",
+        "temple",
+        "church",
+        "castle",
+        "fort",
     ]
 )
 # Places and brands that carry a person's name, which no word around them gives away ("Is Charles de Gaulle far
@@ -377,8 +411,34 @@ def not_a_person(span: str, following: str = "") -> bool:
         others = [w for w in words if w not in lex.places]
         if not any(w in lex.first or w in lex.last for w in others):
             return True
-    nxt = _words(following[:30])
-    return words[-1] in NOT_PERSON_WORDS or bool(nxt and nxt[0][2].lower().rstrip(".") in NOT_PERSON_WORDS)
+    run = _capitalised_run(following[:40])
+    if words[-1] in NOT_PERSON_WORDS or any(w in NOT_PERSON_WORDS or w in LANDMARK_WORDS for w in run):
+        return True
+    return _landmark(span, words, lex)
+
+
+def _landmark(span: str, words: list[str], lex: Lexicon) -> bool:
+    """A span that ends in a landmark's word ("Washington Monument", "Prince Albert's Cathedral"), unless a
+    given name comes right before it ("Lisa Park", "Charles Bridge" stay names: a person is the likelier)."""
+    if words[-1] not in LANDMARK_WORDS:
+        return False
+    if len(words) == 1:
+        return True
+    before = span.split()[-2] if len(span.split()) > 1 else ""
+    return before.endswith(("'s", "’s")) or words[-2] not in lex.first
+
+
+def _capitalised_run(following: str) -> list[str]:
+    """The words that go on from a span while they are capitalised (or "Jr.", initials), lower case: the rest of
+    a place's name ("[Martin Luther] King Jr. Memorial"), and the first word after it."""
+    run = []
+    # within the sentence: a period ends it unless it ends a short word ("Jr.", "St.", "J.")
+    following = re.split(r"[,;:!?\n]|^\.\s|(?<=\w{4})\.\s", following, maxsplit=1)[0]
+    for _, _, word in _words(following):
+        run.append(word.lower().rstrip("."))
+        if not word[:1].isupper():
+            break
+    return run
 
 
 def plausible_name(span: str, following: str = "") -> bool:

@@ -144,6 +144,77 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?|\d{2}-\d{2}-\d{2,4}")
 # What a date has: a word (a month, "born"), numbers with a separator between them (12.03.1985, 3/12/85), or a
 # year on its own. A run of digits alone ("290049223", a booking reference) is not a date of birth.
 _DATE_SHAPE = re.compile(r"[^\W\d_]{3,}|\d{1,4}\s*[./\-\s]\s*\d{1,2}|(?<!\d)(?:19|20)\d{2}(?!\d)")
+# Words that count or measure but never name a date: "a 3-day trip", "BA 117, one for me", "2 nights".
+_NOT_DATE_WORDS = frozenset(
+    [
+        "day",
+        "days",
+        "night",
+        "nights",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "minute",
+        "minutes",
+        "min",
+        "mins",
+        "time",
+        "times",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "for",
+        "and",
+        "seat",
+        "seats",
+        "bag",
+        "bags",
+        "kg",
+        "km",
+        "pm",
+        "am",
+        "passenger",
+        "passengers",
+        "adult",
+        "adults",
+        "child",
+        "children",
+        "people",
+        "person",
+        "room",
+        "rooms",
+    ]
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+_COUNTED = re.compile(r"\d+\s*-?\s*(?:day|night|week|month|year|hour|minute)s?\b", re.IGNORECASE)
+
+
+def _count_not_date(span: str) -> bool:
+    """A span whose only words count or measure and whose digits have no date's separators or year, or whose
+    only numbers count days or nights ("a 5-night stay in August")."""
+    if _COUNTED.search(span) and not re.search(r"\d", _COUNTED.sub(" ", span)):
+        return True
+    words = [w.lower() for w in _LETTERS.findall(span)]
+    numeric = re.sub(r"[^\W\d_]{3,}", " ", span)
+    return (
+        bool(words) and all(w in _NOT_DATE_WORDS or len(w) < 3 for w in words) and not _DATE_SHAPE.search(numeric)
+    )
 
 
 def _implausible(label: str, span: str) -> bool:
@@ -158,7 +229,8 @@ def _implausible(label: str, span: str) -> bool:
         return all(word.lower().strip(".,'’") in STOP_WORDS for word in span.split())
     if label == "DATE_OF_BIRTH":
         year = _YEAR.search(span)
-        return _DATE_SHAPE.search(span) is None or (year is not None and int(year.group(0)) >= date.today().year)
+        too_late = year is not None and int(year.group(0)) >= date.today().year
+        return _DATE_SHAPE.search(span) is None or too_late or _count_not_date(span)
     if label == "ZIP_CODE":
         span = span.strip()
         return len(span) <= 3 or _POSTCODE.fullmatch(span) is None or _ISO_DATE.fullmatch(span) is not None

@@ -31,6 +31,7 @@ from steward.guardrails.names import NameLexiconRecognizer, lexicon, not_a_perso
 from steward.guardrails.normalise import map_span, normalise_for_detection
 from steward.guardrails.personal import personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
+from steward.guardrails.places import reads_as_place
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
 from steward.guardrails.redact import non_overlapping
 from steward.guardrails.streets import not_an_address, postcode_after
@@ -268,6 +269,17 @@ def _name_end(text: str, start: int, end: int) -> int:
     return digit if digit > start else end
 
 
+FLOWN = re.compile(r"(?i:\b(?:fly|flying|flew|flown)\s+)$")
+LOWER_LEAD = re.compile(r"(?:[a-z]+\s+)+(?=[A-Z])")
+
+
+def _name_start(text: str, start: int, end: int) -> int:
+    """A name starts at its first capitalised word in a text that capitalises: the NER's "fly Lufthansa" or
+    "a WhatsApp" is at most "Lufthansa" or "WhatsApp" (and an airline after "fly" is no name: `FLOWN`)."""
+    lead = LOWER_LEAD.match(text, start, end)
+    return lead.end() if lead and any(c.isupper() for c in text[:start]) else start
+
+
 CELL_BREAK = re.compile(r"[&|;\n\t]|,(?=\S)")
 
 
@@ -308,11 +320,21 @@ def _spacy_name(kind: str, span: str, following: str) -> bool:
     return plausible_name(span, following)
 
 
-def _dropped(kind: str, span: str, recognizer: str, following: str = "") -> bool:
+@lru_cache(maxsize=1)
+def _person_names() -> frozenset[str]:
+    return lexicon().first | lexicon().last
+
+
+def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS); gaps: `_spacy_name`
     if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following)):
         return True  # a country, an airport or a company is not a person, whoever tagged it
+    if kind == "PERSON" and recognizer not in CUED_NAMES:
+        if reads_as_place(span, before, following, names=_person_names()):
+            return True  # "a flight to Lisbon", "Berlin Brandenburg": a destination the airport assistant keeps
+        if FLOWN.search(before):
+            return True  # "if I fly Lufthansa": an airline
     return kind == "URL" and _not_a_url(span)
 
 
@@ -360,11 +382,14 @@ class PiiScanner:
                 result.start, result.end = _ner_cell(text, result.start, result.end, result.entity_type)
             if result.entity_type == "PERSON":
                 result.end = _name_end(text, result.start, result.end)
+                if recognizer not in CUED_NAMES:
+                    result.start = _name_start(text, result.start, result.end)
                 if recognizer not in CUED_NAMES and self._no_name_left(text, result):
                     continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
             # a field's value is a name by its key; what follows is the next field ("first_name=A B&city=X")
             following = "" if recognizer == "FieldNameRecognizer" else text[result.end : result.end + 30]
-            if _dropped(result.entity_type, text[result.start : result.end], recognizer, following):
+            before = text[max(0, result.start - 30) : result.start]
+            if _dropped(result.entity_type, text[result.start : result.end], recognizer, following, before):
                 continue
             if result.entity_type == "STREET_ADDRESS" and not_an_address(text, result.start, result.end):
                 continue  # an airport, a company or a date the NER took for an address

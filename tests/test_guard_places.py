@@ -1,0 +1,106 @@
+"""Places, airports, landmarks and airlines are not people, and counts of days are not dates of birth (issue 15,
+session 10: a probe of the airport assistant found 13 of 49 benign questions redacted, "a flight to Lisbon" among
+them); names beside places, and names that are also places, are still found."""
+
+from __future__ import annotations
+
+import pytest
+
+from steward.guardrails.base import ScanContext
+from steward.guardrails.names import lexicon
+from steward.guardrails.personal_ner import _implausible
+from steward.guardrails.pii import PiiScanner
+from steward.guardrails.places import reads_as_place
+
+
+@pytest.fixture(scope="module")
+def pii() -> PiiScanner:
+    return PiiScanner()
+
+
+def findings(pii: PiiScanner, text: str) -> list[tuple[str, str]]:
+    return [
+        (f.kind, text[f.start : f.end])
+        for f in pii.scan(text, ScanContext(stage="input"))
+        if f.start is not None and f.score >= 0.4
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you book me a flight from JFK to Paris Charles de Gaulle on 12 May?",
+        "Please rebook me on the next flight to Berlin Brandenburg.",
+        "How do I get from Leonardo da Vinci Fiumicino to Rome Termini?",
+        "What documents does a child need to fly from Toronto to Cancun?",
+        "Can you act as my travel agent and plan a 3-day trip to Lisbon?",
+        "Book two seats on BA 117, one for me and one for my wife.",
+        "Is Saint Petersburg Pulkovo open to international flights?",
+        "I need wheelchair assistance at Barcelona El Prat.",
+        "Which airlines fly from Kuala Lumpur to Christchurch?",
+        "Is the Martin Luther King Jr. Memorial open on Sundays?",
+        "Can I pay for my ticket with Apple Pay?",
+        "Draft a short post about our April sale in Charlotte and Lagos.",
+        "How long is the layover in Durban if I fly Lufthansa?",
+        "Compare hotel prices in Karachi for a 5-night stay in August.",
+    ],
+)
+def test_benign_travel_questions_keep_their_places(pii: PiiScanner, text: str) -> None:
+    assert findings(pii, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("My colleague Florence Jackson will meet you at the gate.", "Florence Jackson"),
+        ("Ms. Lincoln called about her refund.", "Lincoln"),
+        ("Guest: Maria Lisboa, room 204", "Maria Lisboa"),
+        ("Georgia Smith is flying to Paris on Friday.", "Georgia Smith"),
+        ("Hi Austin, your booking is confirmed.", "Austin"),
+        ("I met Florence yesterday at the airport.", "Florence"),
+        ("Lisa Park will collect the keys.", "Lisa Park"),
+    ],
+)
+def test_names_that_are_places_too_are_still_names(pii: PiiScanner, text: str, name: str) -> None:
+    found = findings(pii, text)
+    assert any(kind == "PERSON" and name in span for kind, span in found), found
+
+
+def test_the_place_beside_a_name_is_not_redacted(pii: PiiScanner) -> None:
+    found = findings(pii, "Georgia Smith is flying to Paris on Friday.")
+    assert ("PERSON", "Paris") not in found
+
+
+@pytest.mark.parametrize(
+    ("span", "before", "following", "place"),
+    [
+        ("Lisbon", "a trip to ", "?", True),
+        ("Berlin Brandenburg", "", " airport", True),
+        ("Florence", "a flight to ", " next week", True),
+        ("Florence", "I met ", " yesterday", False),
+        ("Florence Jackson", "My colleague ", " will", False),
+        ("Lincoln", "Ms. ", " called", False),
+        ("Melbourne", "our sale in Edinburgh and ", ".", True),
+        ("Verona", "the bus from ", " to Venice", True),
+    ],
+)
+def test_reads_as_place(span: str, before: str, following: str, place: bool) -> None:
+    names = lexicon().first | lexicon().last
+    assert reads_as_place(span, before, following, names=names) is place
+
+
+@pytest.mark.parametrize(
+    ("span", "implausible"),
+    [
+        ("3-day", True),
+        ("BA 117, one", True),
+        ("5-night stay in August.", True),
+        ("2 nights", True),
+        ("14 March 1985", False),
+        ("born 3 May 1990", False),
+        ("12/03/85", False),
+        ("5th of May", False),
+    ],
+)
+def test_counts_of_days_are_not_dates_of_birth(span: str, implausible: bool) -> None:
+    assert _implausible("DATE_OF_BIRTH", span) is implausible

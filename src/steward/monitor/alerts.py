@@ -103,12 +103,15 @@ class AlertEvaluator:
 
     def _value(self, rule: AlertRule, app: str, now: float) -> tuple[str, float | None]:
         """(the verdict: "value", "none" or NO_TRAFFIC; the metric's value)."""
+        if rule.metric == "drift":
+            drifted = self._drift(app, rule.window_s, now)
+            if drifted is not None:  # a run in the window compared traffic: that is the verdict
+                return "value", drifted
         rollup = window_rollup(self.store, app, rule.window_s, now)
         if not rollup.requests:
             return NO_TRAFFIC, None
         if rule.metric == "drift":
-            value = self._drift(app, rule.window_s, now)
-            return ("none" if value is None else "value"), value  # no scheduled run in the window: no verdict
+            return "none", None  # traffic, but no scheduled run in the window: no verdict
         if rollup.requests < rule.min_requests:
             return "none", None
         return "value", metric_value(rollup, rule.metric)

@@ -187,6 +187,10 @@ def test_the_review_rule_queues_low_feedback_and_escalations_once(cli_home: str)
         assert items[queued.id].held_text == "held by the gateway"  # left as the gateway queued it
         store.add_feedback(disliked.id, Feedback(score=-1))  # a second thumbs-down: still one item
         monitor.tick()
+        from steward.cli import app as cli
+
+        filled = CliRunner().invoke(cli, ["review", "fill"])  # the same rule, once, from the command line
+        assert filled.exit_code == 0 and "queued 0 records" in filled.output, filled.output
         ReviewFiller(store, rule).run()  # a second process, or a restart, reading from the start
         with store.transaction() as unit:  # … even one whose cursors were lost
             from steward.store.monitor import monitor_cursors

@@ -187,7 +187,7 @@ def test_drift_command_reads_the_windows_from_the_store(tmp_path, monkeypatch: p
     }
     moved = runner.invoke(cli, [*args, "--reference", "2027-01-15T08:00..2027-01-15T09:00",
                                 "--current", "2027-01-17T15:33..2027-01-17T16:00"])  # fmt: skip
-    assert moved.exit_code == 0, moved.output
+    assert moved.exit_code == 1, moved.output  # drift: exit status 1, for scripts
     assert json.loads(moved.stdout)["drifted"] is True
     empty = runner.invoke(cli, [*args, "--reference", "2020-01-01..2020-01-02"])
     assert isinstance(empty.exception, InvalidRequest) and "needs at least 30" in str(empty.exception)

@@ -7,7 +7,7 @@ each class to its status and OpenAI error type), and the CLI prints `str(error)`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from steward.types import Attempt
@@ -17,6 +17,9 @@ class StewardError(Exception):
     """Base of all Steward errors."""
 
     code: str = "internal_error"
+    # The caller's mistake (a malformed request, an unknown app, a bad key, a spent budget), not a failure of
+    # Steward or its upstream: monitoring counts such requests apart from failures (`client_error`).
+    caller_error: ClassVar[bool] = False
 
     def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
@@ -39,6 +42,7 @@ class InvalidRequest(StewardError):
     """The request is malformed or asks for something impossible."""
 
     code = "invalid_request"
+    caller_error = True
 
 
 class PayloadTooLarge(InvalidRequest):
@@ -69,24 +73,28 @@ class NotFound(StewardError):
     """An app, model, record or key that does not exist."""
 
     code = "not_found"
+    caller_error = True
 
 
 class AuthenticationError(StewardError):
     """No key, an unknown key or a revoked key."""
 
     code = "invalid_api_key"
+    caller_error = True
 
 
 class PermissionDenied(StewardError):
     """The key is valid but its role or scope does not allow this."""
 
     code = "permission_denied"
+    caller_error = True
 
 
 class RateLimited(StewardError):
     """Per-key rate limit or token budget exhausted."""
 
     code = "rate_limit_exceeded"
+    caller_error = True
 
 
 class ModelError(StewardError):
@@ -122,3 +130,18 @@ class PolicyViolation(StewardError):
     def __init__(self, message: str, reasons: list[str]) -> None:
         super().__init__(message)
         self.reasons = reasons
+
+
+def _codes_of_caller_errors() -> tuple[str, ...]:
+    found: set[str] = set()
+    pending: list[type[StewardError]] = [StewardError]
+    while pending:
+        cls = pending.pop()
+        if cls.caller_error:
+            found.add(cls.code)
+        pending.extend(cls.__subclasses__())
+    return tuple(sorted(found))
+
+
+# The codes of this module's caller errors (for the Prometheus export's `code=~` matcher), fixed at import.
+CALLER_ERROR_CODES = _codes_of_caller_errors()

@@ -116,7 +116,7 @@ def check(as_json: JsonOption = False) -> None:
     from steward.monitor.worker import RollupWorker
 
     project, store = context.project(), context.open_store()
-    RollupWorker(store).catch_up()
+    RollupWorker(store, apps=project.apps).catch_up()
     spec = project.monitor
     changed = AlertEvaluator(store, spec, list(project.apps), Notifier(spec.channels)).evaluate(time.time())
     if as_json:
@@ -138,7 +138,9 @@ def dataset(
     """Turn the window of an alert (a drift or quality alert, say) into a dataset version for retraining.
 
     The app's consenting served traffic from the rule's window before the alert started until it resolved (or
-    now), every message and answer masked by the PII scanner, registered with a lineage edge from the alert.
+    now), every message and answer masked by the PII scanner, registered with a lineage edge from the alert. A
+    reviewer's correction (`steward review correct`) replaces the model's answer, and brings in a corrected
+    record that was not served; each row's `answer_from` says `correction` or `model`.
 
     Example: `steward alerts dataset alr_0123 --name airport-drift-sft --out data/airport-drift.jsonl`
     """
@@ -165,6 +167,7 @@ def dataset(
         until=until,
         redact=personal_data_masker(),
         description=about,
+        corrections=True,
     )
     lineage.link(store, who, f"alert:{alert.id}", built.version.ref, "triggered")
     context.console.print(

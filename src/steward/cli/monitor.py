@@ -42,7 +42,7 @@ def rebuild(as_json: JsonOption = False) -> None:
 
     Example: `steward monitor rebuild`
     """
-    folded = RollupWorker(context.open_store()).rebuild()
+    folded = RollupWorker(context.open_store(), apps=context.project().apps).rebuild()
     if as_json:
         _print_json({"records": folded})
     else:
@@ -70,7 +70,7 @@ def rollups(
     if span.first is not None:
         raise InvalidRequest("--window takes FROM..TO here (first:N@MODEL picks records, not buckets).")
     store = context.open_store()
-    RollupWorker(store).catch_up()  # include what the server has not folded yet
+    RollupWorker(store, apps=context.project().apps).catch_up()  # include what the server has not folded yet
     found = store.monitoring.rollups(_known_app(app_name) if app_name else None, grain, span.since, span.until)
     if as_json:
         _print_json([{"app": k.app, "model": k.model, "arm": k.arm, "grain": k.grain,
@@ -121,10 +121,13 @@ def drift(
 ) -> None:
     """Has the app's traffic drifted? Each signal's statistic, threshold and verdict.
 
+    Exit status, for scripts: 0 = no drift, 1 = drift, 2 = bad input (a window that does not parse or holds too
+    few records, an unknown app). Windows that overlap are warned about on stderr (and in `warnings` of --json).
+
     Example: `steward monitor drift airport-assistant --reference 2026-11-01..2026-11-08 --current -24h..now`
     """
     from steward.monitor.drift import detect_drift
-    from steward.monitor.windows import load_window, parse_window
+    from steward.monitor.windows import load_window, overlap, parse_window
 
     name = _known_app(app_name)
     if not 0 < alpha < 1:
@@ -136,12 +139,22 @@ def drift(
         from steward.models.embeddings import get_embedder
 
         embedder = get_embedder()
+    shared = overlap(store, name, *windows)
+    warnings = [shared] if shared else []
+    for warning in warnings:
+        context.err_console.print(f"warning: {warning}")
     samples = [load_window(store, name, w, embedder=embedder, max_records=max_records) for w in windows]
     report = detect_drift(name, samples[0], samples[1], alpha=alpha)
     if as_json:
-        _print_json(report.as_dict())
-        return
-    table = Table("signal", "test", "statistic", "threshold", "drifted", title=f"drift of {name}")
+        _print_json({**report.as_dict(), "warnings": warnings})
+    else:
+        _print_drift(report)
+    if report.drifted:
+        raise typer.Exit(1)
+
+
+def _print_drift(report: Any) -> None:
+    table = Table("signal", "test", "statistic", "threshold", "drifted", title=f"drift of {report.app}")
     for signal in report.signals:
         table.add_row(
             signal.name, signal.test, f"{signal.statistic:.4g}", f"{signal.threshold:.4g}",

@@ -1,4 +1,5 @@
-"""`steward review`: the human review queue of escalated requests (list, show, approve, reject).
+"""`steward review`: the human review queue (list, show, approve, reject), reviewers' corrections of answers
+(correct), and the review rule of steward.yaml run once (fill).
 
 At the terminal you act as the local operator (an admin), unless `--key` (or `STEWARD_API_KEY`) names an API
 key: then that key's role and team decide what you may see and decide (`steward.guardrails.review`).
@@ -138,3 +139,40 @@ def reject(
     """
     item = _queue().reject(_principal(key), item_id, note)
     context.console.print(f"rejected {item.id} (record {item.record_id}) by {item.decided_by}")
+
+
+@app.command("correct")
+def correct(
+    record_id: Annotated[str, typer.Argument(help="The record whose answer you correct.")],
+    answer: Annotated[str, typer.Option("--answer", help="The answer the app should have given.")],
+    why: Annotated[str, typer.Option("--why", help=f"What was wrong with it. {NOTE_HELP}")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    key: KeyOption = None,
+) -> None:
+    """Keep a corrected answer of a record, with who, when and why (an audit event); datasets built from the
+    records (`steward alerts dataset`) take it instead of the model's answer.
+
+    Example: `steward review correct rec_0123abcd --answer "Gate B12, boarding 9:40." --why "wrong gate"`
+    """
+    correction = _queue().correct(_principal(key), record_id, answer, why)
+    if as_json:
+        sys.stdout.write(json.dumps(correction.as_dict(), indent=2) + "\n")
+        return
+    context.console.print(f"corrected record {correction.record_id} ({correction.id}) by {correction.by}")
+
+
+@app.command("fill")
+def fill() -> None:
+    """Run the review rule of steward.yaml (`monitor.review`) once now: queue the records of low feedback and
+    escalations that are not queued yet (`steward serve` does this on its own every monitor pass).
+
+    Example: `steward review fill`
+    """
+    from steward.errors import InvalidRequest
+    from steward.guardrails.review_rule import ReviewFiller
+
+    rule = context.project().monitor.review
+    if rule is None:
+        raise InvalidRequest("there is no review rule: add `monitor.review:` to steward.yaml (see the README).")
+    added = ReviewFiller(context.open_store(), rule).run()
+    context.console.print(f"queued {added} records for review")

@@ -17,6 +17,10 @@ monitor:
       min_requests: 20           # fewer requests in the window: no verdict
       severity: critical
       channels: [ops, log]
+  review:                        # the monitor queues records for a person's review, off the request path
+    feedback_below: 0            # a feedback score below 0 (a thumbs-down) queues its record
+    escalated: true              # and any escalated record not in the queue yet
+    apps: ["*"]
 ```
 
 Metrics are read from the rollups (`steward.monitor.rollups`): rates are shares of the window's requests,
@@ -34,7 +38,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 METRICS = (
     "drift",  # 1 when the app's latest scheduled drift run (monitor.drift) in the window drifted, else 0
     "requests",
-    "error_rate",
+    "error_rate",  # failures of Steward or the upstream; the caller's mistakes (4xx) are not failures
+    "client_error_rate",  # requests refused as the caller's mistake: a bad body, an unknown app, a spent budget
     "block_rate",
     "decline_rate",
     "escalation_rate",
@@ -193,9 +198,34 @@ class QualitySampling(_Strict):
     metric: Literal["faithfulness"] = "faithfulness"
 
 
+class ReviewRule(_Strict):
+    """Which records the monitor puts in the review queue (each once, with an audit event): those whose feedback
+    scored below `feedback_below`, and with `escalated` the escalated ones not queued yet (the gateway queues
+    escalations as they happen; this catches those whose hold failed after the record was written)."""
+
+    feedback_below: float | None = None
+    escalated: bool = False
+    apps: list[str] = Field(default_factory=lambda: ["*"])
+
+    @model_validator(mode="after")
+    def _says_what(self) -> ReviewRule:
+        if self.feedback_below is None and not self.escalated:
+            raise ValueError(
+                "monitor.review queues nothing: set `feedback_below: N` (a feedback score below N queues its "
+                "record), `escalated: true`, or both"
+            )
+        if not self.apps:
+            raise ValueError('monitor.review.apps is empty; list apps, or write ["*"] for every app')
+        return self
+
+    def covers(self, app: str) -> bool:
+        return "*" in self.apps or app in self.apps
+
+
 class MonitorSpec(_Strict):
     interval_s: float = Field(10.0, gt=0, le=3600)
     drift: DriftSchedule | None = None
     quality: QualitySampling | None = None
     channels: dict[str, ChannelSpec] = Field(default_factory=lambda: {"log": ChannelSpec(type="log")})
     alerts: dict[str, AlertRule] = Field(default_factory=dict)
+    review: ReviewRule | None = None

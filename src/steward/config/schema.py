@@ -256,6 +256,11 @@ class Project(Strict):
             if app != "*" and app not in self.apps:
                 where = self.where(("monitor", "drift", "apps"))
                 problems.append(f"{where}: monitor.drift.apps: {app!r} is not an app")
+        review = self.monitor.review
+        for app in review.apps if review is not None else ():
+            if app != "*" and app not in self.apps:
+                where = self.where(("monitor", "review", "apps"))
+                problems.append(f"{where}: monitor.review.apps: {app!r} is not an app")
         for name, rule in self.monitor.alerts.items():
             path = ("monitor", "alerts", name)
             if rule.metric == "drift" and drift is None:

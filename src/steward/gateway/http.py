@@ -381,6 +381,22 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) ->
         principal, _ = await principal_of(request)
         return ORJSONResponse(await gateway.reviews.outcome(principal, record_id))
 
+    @api.post("/v1/reviews/{record_id}/corrections", status_code=201)
+    async def review_correction(record_id: str, request: Request) -> ORJSONResponse:
+        """A reviewer's corrected answer of a record (an admin or developer key of its team), kept with who, when
+        and why, and audited; datasets built from records prefer it over the model's answer."""
+        principal, _ = await principal_of(request)
+        body = await json_body(request)
+        if not (
+            isinstance(body, dict) and isinstance(body.get("answer"), str) and isinstance(body.get("why"), str)
+        ):
+            raise InvalidRequest('send {"answer": "the corrected answer", "why": "what was wrong with it"}.')
+        from steward.guardrails.review import ReviewQueue  # corrections need no guardrails, only the store
+
+        queue = ReviewQueue(gateway.store)  # type: ignore[arg-type]  # the gateway's store is the Store
+        correction = await asyncio.to_thread(queue.correct, principal, record_id, body["answer"], body["why"])
+        return ORJSONResponse(correction.as_dict(), status_code=201)
+
     @api.get("/metrics")
     async def metrics(request: Request) -> Response:
         """Prometheus text; it names every team's apps and models, so only a `metrics` key may scrape it."""

@@ -21,7 +21,8 @@ STOP_WAIT_S = 30.0
 
 
 def build_monitor(project: Project, store: Any) -> Any:
-    """The MonitorThread of a project over an open store: rollups, and alerts, drift and quality when set."""
+    """The MonitorThread of a project over an open store: rollups, and alerts, drift, quality and the review
+    rule when set."""
     from steward.monitor.alerts import AlertEvaluator
     from steward.monitor.notify import Notifier
     from steward.monitor.schedule import DriftScheduler
@@ -39,7 +40,12 @@ def build_monitor(project: Project, store: Any) -> Any:
         from steward.evals.online import QualitySampler
 
         quality = QualitySampler(store, spec.quality.share).run
-    return MonitorThread(store, spec.interval_s, alerts, drift, quality)
+    review = None
+    if spec.review is not None:
+        from steward.guardrails.review_rule import ReviewFiller
+
+        review = ReviewFiller(store, spec.review).run
+    return MonitorThread(store, spec.interval_s, alerts, drift, quality, apps=apps, review=review)
 
 
 def _run(project: Project, settings: Settings, stop: Any, parent: int) -> None:

@@ -341,6 +341,11 @@ class Gateway:
     async def _fail(self, ctx: RequestContext, error: StewardError) -> None:
         record = ctx.record
         record.error = error.message
+        # the code, and whose mistake it was: monitoring tells the caller's errors from failures by it
+        record.explanation = {
+            **(record.explanation or {}),
+            "error": {"code": error.code, "caller": error.caller_error},
+        }
         if error.attempts:
             record.attempts = [attempt_entry(a) for a in error.attempts]
         error.record_id = record.id

@@ -36,6 +36,7 @@ from steward.types import ORIGINS
 
 Redactor = Callable[[str], str]  # text in, text with personal data replaced out
 PAGE = 500
+CORRECTABLE = ("escalated", "declined", "blocked", "failed")  # statuses a reviewer's correction gives an answer
 
 
 @dataclass(slots=True)
@@ -60,6 +61,16 @@ def _row(record: Any, redact: Redactor | None = None) -> dict[str, Any]:
     }
 
 
+def _prefer(line: dict[str, Any], correction: Any, redact: Redactor | None) -> None:
+    """The reviewer's corrected answer instead of the model's, and which of the two the row holds."""
+    if correction is None:
+        line["answer_from"] = "model"
+        return
+    line["output"] = redact(correction.answer) if redact else correction.answer
+    line["answer_from"] = "correction"
+    line["correction"] = {"id": correction.id, "by": correction.by, "at": correction.at}
+
+
 def _pii(records_with: int, kinds: Counter[str], scanned: int) -> dict[str, Any]:
     if scanned == 0:
         return {"scanned": False, "note": "no guardrail decisions were recorded with these records"}
@@ -80,12 +91,17 @@ def _collect(
     until: float | None,
     origins: tuple[str, ...],
     redact: Redactor | None = None,
+    corrections: bool = False,
 ) -> tuple[list[tuple[str, str | None, str]], dict[str, Any]]:
-    """(record id, subject, JSONL line) of the consenting records, and the PII summary of their findings."""
+    """(record id, subject, JSONL line) of the consenting records, and the PII summary of their findings.
+
+    `corrections`: a reviewer's correction replaces the model's answer (`answer_from` says which each row has),
+    and a record of another status (escalated, declined, blocked, failed) comes in when it was corrected."""
     lines: list[tuple[str, str | None, str]] = []
     kinds: Counter[str] = Counter()
     with_findings = scanned = 0
     after = None
+    wanted = tuple(dict.fromkeys([*statuses, *(CORRECTABLE if corrections else ())]))
     while True:
         page = store.datasets.records_page(
             app=app,
@@ -93,20 +109,27 @@ def _collect(
             since=since,
             until=until,
             consent_only=True,
-            statuses=statuses,
+            statuses=wanted,
             after=after,
             limit=PAGE,
             origins=origins,
         )
+        corrected = store.reviews.corrections([row.id for row in page]) if corrections else {}
         for row in page:
             record = record_from_json(open_body(row.body, store.cipher))
             if not record.consent or record.origin not in origins:  # the body is the truth; columns are copies
+                continue
+            correction = corrected.get(record.id)
+            if record.status not in statuses and correction is None:
                 continue
             found = [f.kind for d in record.decisions for f in d.findings]
             scanned += bool(record.decisions)
             with_findings += bool(found)
             kinds.update(found)
-            lines.append((record.id, row.subject, sql.canonical_json(_row(record, redact))))
+            line = _row(record, redact)
+            if corrections:
+                _prefer(line, correction, redact)
+            lines.append((record.id, row.subject, sql.canonical_json(line)))
         if len(page) < PAGE:
             return lines, _pii(with_findings, kinds, scanned)
         after = (page[-1].created_at, page[-1].id)
@@ -126,6 +149,7 @@ def build_from_records(
     description: str | None = None,
     origins: tuple[str, ...] = ("traffic",),
     redact: Redactor | None = None,
+    corrections: bool = False,
 ) -> Built:
     """Register a training dataset of the app's consenting records and write it to `out` (JSONL).
 
@@ -134,13 +158,16 @@ def build_from_records(
 
     `origins`: which records to take by where they came from; only served traffic unless the caller names
     `eval`, `redteam` or `test` too (probes and eval cases are not training data by default).
+
+    `corrections`: reviewers' corrections (`steward review correct`) are preferred over the model's answers,
+    and corrected records of the other statuses are taken too; each row's `answer_from` says which it holds.
     """
     unknown = sorted(set(origins) - set(ORIGINS))
     if unknown or not origins:
         raise InvalidRequest(f"unknown origin {', '.join(unknown) or '(none)'}; use {', '.join(ORIGINS)}.")
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"datasets of {app}")
-    lines, pii = _collect(store, app, spec.team, statuses, since, until, origins, redact)
+    lines, pii = _collect(store, app, spec.team, statuses, since, until, origins, redact, corrections)
     by_origin = store.datasets.count_of_other_origins(app, statuses, origins)
     if not lines:
         raise InvalidRequest(
@@ -166,6 +193,9 @@ def build_from_records(
         "filters": {"statuses": list(statuses), "since": since, "until": until, "origins": list(origins)},
         "description": description,
     }
+    if corrections:
+        corrected = sum(1 for _, _, line in lines if '"answer_from":"correction"' in line)
+        card["corrections"] = f"reviewers' corrections preferred over the model's answers ({corrected} rows)"
     key = audit.audit_key(store.secrets)  # subject ids are kept as keyed pseudonyms
     try:
         with audit.transaction(store) as conn:

@@ -10,7 +10,12 @@ Deciding is final and a governance action: the decision and its audit event (`re
 `user:<OS account>` — with the record, the decision and the reviewer's note, never the held text) commit in one
 transaction, and the event's after-hash is the digest of the decision so `steward audit verify` finds a decision
 edited outside Steward. The SQL lives in `steward.store.guardrails`; the gateway adds items with `hold()` after
-the escalated record is written.
+the escalated record is written, and the monitor's review rule (`steward.guardrails.review_rule`) adds those of
+low feedback.
+
+A reviewer (who may decide) can also correct a record's answer (`correct`): the corrected answer is kept with
+who, when and why, linked to the record, and audited (`review_correction.add` on `record:<id>`, with the reason
+but never the answer, which may carry personal data); datasets built from records prefer it over the model's.
 """
 
 from __future__ import annotations
@@ -18,16 +23,17 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from steward.errors import PermissionDenied
+from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.governance import audit
 from steward.governance.identity import Actor
 from steward.store import Store
 from steward.store import governance as audit_sql
 from steward.store import guardrails as sql
-from steward.store.guardrails import ReviewItem
+from steward.store.guardrails import Correction, ReviewItem
 from steward.types import Decision, Principal, Record, new_id
 
 ReviewAction = Literal["read", "decide"]
+MAX_CORRECTION_CHARS = 100_000
 MAY: dict[str, frozenset[ReviewAction]] = {
     "admin": frozenset({"read", "decide"}),
     "developer": frozenset({"read", "decide"}),
@@ -147,3 +153,56 @@ class ReviewQueue:
                 detail=detail,
             )
         return decided
+
+    def correct(self, principal: Principal, record_id: str, answer: str, why: str) -> Correction:
+        """Keep a reviewer's corrected answer of a record of their team (the local operator: any team), with who,
+        when and why, and its audit event, in one transaction. A record of another team is answered as one
+        that does not exist."""
+        check(principal, "decide")
+        if not answer.strip():
+            raise InvalidRequest("a correction needs the corrected answer: pass --answer TEXT (or `answer`).")
+        if len(answer) > MAX_CORRECTION_CHARS:
+            raise InvalidRequest(
+                f"the corrected answer is {len(answer):,} characters; at most {MAX_CORRECTION_CHARS:,}."
+            )
+        if not why.strip():
+            raise InvalidRequest(
+                'a correction needs a reason: pass --why "…" (kept in the audit log: no personal data).'
+            )
+        try:
+            record = self.store.get_record(record_id)
+        except NotFound:
+            record = None
+        team = _team_of(principal)
+        if record is None or (team is not None and (record.team or "default") != team):
+            raise NotFound(f"no record {record_id!r} of your team; `steward records list` shows them.")
+        actor = Actor.from_principal(principal)
+        correction = Correction(
+            id=new_id("cor"),
+            record_id=record.id,
+            app=record.app,
+            team=record.team or "default",
+            answer=answer,
+            why=why.strip(),
+            by=actor.label,
+            at=float(f"{time.time():.6f}"),
+        )
+        with audit.transaction(self.store) as conn:
+            self.store.reviews.add_correction(conn, correction)
+            audit.append(
+                conn,
+                actor,
+                "review_correction.add",
+                f"record:{record.id}",
+                None,
+                {k: v for k, v in correction.as_dict().items() if k != "answer"}
+                | {"answer": audit.state_hash(answer)},
+                team=correction.team,
+                detail={
+                    "correction": correction.id,
+                    "record_id": record.id,
+                    "app": record.app,
+                    "why": correction.why,
+                },
+            )
+        return correction

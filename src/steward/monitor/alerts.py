@@ -8,7 +8,11 @@ of the config for `*`) over the minute buckets of its window: the metric's value
 - `firing` and it still holds: nothing is sent again (one notification per firing);
 - the condition no longer holds: a firing alert is `resolved` (and says so on its channels); a pending one is
   dropped as resolved without a notification;
-- too few requests in the window (`min_requests`): no verdict, the state stays as it is.
+- too few requests in the window (`min_requests`): no verdict, the state stays as it is;
+- no request at all in the rule's whole window (the traffic stopped, or the app went away): an open alert is
+  `resolved` with the reason `no traffic` (a firing one says so on its channels), and none is opened: a rule
+  judges traffic, and without traffic there is nothing wrong left to watch. (Alerting on traffic stopping
+  itself is a job for an uptime check: its `requests` rule would need a verdict at 0 requests.)
 
 The `drift` metric is 1 when the app's latest scheduled drift run in the window drifted, 0 when it did not
 (`steward.monitor.schedule`); with no run in the window there is no verdict.
@@ -32,6 +36,7 @@ from steward.store.monitor import AlertRow
 from steward.types import new_id
 
 log = logging.getLogger("steward.monitor")
+NO_TRAFFIC = "no traffic"  # the reason an alert resolved when its app had no request in the rule's window
 
 
 def metric_value(rollup: Rollup, metric: str) -> float | None:
@@ -42,6 +47,7 @@ def metric_value(rollup: Rollup, metric: str) -> float | None:
     values: dict[str, Callable[[], float | None]] = {
         "requests": lambda: float(requests),
         "error_rate": lambda: share(statuses.get("failed", 0)),
+        "client_error_rate": lambda: share(statuses.get("client_error", 0)),
         "block_rate": lambda: share(statuses.get("blocked", 0)),
         "decline_rate": lambda: share(statuses.get("declined", 0)),
         "escalation_rate": lambda: share(statuses.get("escalated", 0)),
@@ -95,15 +101,20 @@ class AlertEvaluator:
                     changed.append(stepped)
         return changed
 
-    def _value(self, rule: AlertRule, app: str, now: float) -> tuple[bool, float | None]:
-        """(whether there is a verdict, the metric's value)."""
+    def _value(self, rule: AlertRule, app: str, now: float) -> tuple[str, float | None]:
+        """(the verdict: "value", "none" or NO_TRAFFIC; the metric's value)."""
         if rule.metric == "drift":
-            value = self._drift(app, rule.window_s, now)
-            return value is not None, value  # no scheduled run in the window: no verdict
+            drifted = self._drift(app, rule.window_s, now)
+            if drifted is not None:  # a run in the window compared traffic: that is the verdict
+                return "value", drifted
         rollup = window_rollup(self.store, app, rule.window_s, now)
+        if not rollup.requests:
+            return NO_TRAFFIC, None
+        if rule.metric == "drift":
+            return "none", None  # traffic, but no scheduled run in the window: no verdict
         if rollup.requests < rule.min_requests:
-            return False, None
-        return True, metric_value(rollup, rule.metric)
+            return "none", None
+        return "value", metric_value(rollup, rule.metric)
 
     def _step(
         self, name: str, rule: AlertRule, app: str, alert: AlertRow | None, now: float, silences: list
@@ -112,7 +123,9 @@ class AlertEvaluator:
         notified, and only by the evaluator whose transition won, so a restart or a second process never
         notifies twice."""
         verdict, value = self._value(rule, app, now)
-        if not verdict:
+        if verdict == NO_TRAFFIC:
+            return self._resolve(alert, rule, now, None, silences, NO_TRAFFIC) if alert is not None else None
+        if verdict != "value":
             return None
         breached = value is not None and rule.breached(value)
         if alert is None:
@@ -130,14 +143,31 @@ class AlertEvaluator:
                 self._notify(alert, rule, "firing", now, silences)
                 return alert
         elif not breached:
-            was_firing = alert.state == "firing"
-            if self._move(alert, "resolved", now, value):
-                if was_firing:
-                    self._notify(alert, rule, "resolved", now, silences)
-                return alert
+            return self._resolve(alert, rule, now, value, silences)
         elif value != alert.value:
             self._move(alert, alert.state, now, value)  # the same state, a fresh value: nothing to notify
         return None
+
+    def _resolve(
+        self,
+        alert: AlertRow,
+        rule: AlertRule,
+        now: float,
+        value: float | None,
+        silences: list,
+        reason: str | None = None,
+    ) -> AlertRow | None:
+        """Resolve an open alert (a firing one says so on its channels); `reason` when not by its value."""
+        was_firing = alert.state == "firing"
+        if not self._move(alert, "resolved", now, value):
+            return None  # another evaluator resolved it first
+        if was_firing:
+            self._notify(alert, rule, "resolved", now, silences, reason)
+        elif reason:  # a pending alert dropped: nobody is told, the alert still keeps why
+            note: dict[str, Any] = {"at": now, "event": "resolved", "reason": reason}
+            alert.notifications.append(note)
+            self.store.monitoring.add_notifications(alert.id, [note])
+        return alert
 
     def _move(self, alert: AlertRow, state: str, now: float, value: float | None) -> bool:
         previous = alert.state
@@ -150,7 +180,9 @@ class AlertEvaluator:
         runs = self.store.monitoring.drift_runs(app, since=now - window_s, limit=1)
         return None if not runs else float(bool(runs[0]["drifted"]))
 
-    def _notify(self, alert: AlertRow, rule: AlertRule, event: str, now: float, silences: list) -> None:
+    def _notify(
+        self, alert: AlertRow, rule: AlertRule, event: str, now: float, silences: list, reason: str | None = None
+    ) -> None:
         silence = next(
             (s for s in silences if s.rule in (alert.rule, "*") and s.app in (alert.app, "*") and s.until > now),
             None,
@@ -160,7 +192,10 @@ class AlertEvaluator:
         else:
             notes = []
             for channel in rule.channels:
-                ok, error = self.notifier.send(channel, alert, event)
+                ok, error = self.notifier.send(channel, alert, event, reason)
                 notes.append({"at": now, "event": event, "channel": channel, "ok": ok, "error": error})
+        if reason:
+            for note in notes:
+                note["reason"] = reason
         alert.notifications.extend(notes)
         self.store.monitoring.add_notifications(alert.id, notes)

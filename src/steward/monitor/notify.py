@@ -44,38 +44,43 @@ def _within(send: Callable[[], None], deadline_s: float) -> str | None:
     return outcome[0]
 
 
-def describe(alert: AlertRow, event: str) -> str:
-    """One line a person reads: what fired (or resolved), for which app, with the value and the condition."""
+def describe(alert: AlertRow, event: str, reason: str | None = None) -> str:
+    """One line a person reads: what fired (or resolved, and why when not by its value), for which app, with the
+    value and the condition."""
     value = "no value" if alert.value is None else f"{alert.value:.4g}"
     since = datetime.fromtimestamp(alert.started_at, UTC).isoformat(timespec="seconds")
+    why = f" ({reason})" if reason else ""
     return (
-        f"[{alert.severity}] {alert.rule} {event} for app {alert.app}: {alert.metric} = {value} "
+        f"[{alert.severity}] {alert.rule} {event}{why} for app {alert.app}: {alert.metric} = {value} "
         f"(condition {alert.condition}; since {since}; alert {alert.id})"
     )
 
 
-def payload(alert: AlertRow, event: str, form: str) -> dict[str, object]:
+def payload(alert: AlertRow, event: str, form: str, reason: str | None = None) -> dict[str, object]:
     if form == "slack":
-        return {"text": describe(alert, event)}
+        return {"text": describe(alert, event, reason)}
     body = {key: value for key, value in alert.as_dict().items() if key != "notifications"}
-    return {"event": event, "alert": body, "summary": describe(alert, event)}
+    found: dict[str, object] = {"event": event, "alert": body, "summary": describe(alert, event, reason)}
+    if reason:
+        found["reason"] = reason
+    return found
 
 
 class Notifier:
     def __init__(self, channels: dict[str, ChannelSpec]) -> None:
         self.channels = {"log": ChannelSpec(type="log"), **channels}
 
-    def send(self, name: str, alert: AlertRow, event: str) -> tuple[bool, str | None]:
+    def send(self, name: str, alert: AlertRow, event: str, reason: str | None = None) -> tuple[bool, str | None]:
         channel = self.channels.get(name)
         if channel is None:
             return False, f"no channel {name!r} under monitor.channels"
         if channel.type == "log":
-            log.warning("alert %s", describe(alert, event))
+            log.warning("alert %s", describe(alert, event, reason))
             return True, None
         send = (
-            (lambda: _post(str(channel.url), payload(alert, event, channel.format)))
+            (lambda: _post(str(channel.url), payload(alert, event, channel.format, reason)))
             if channel.type == "webhook"
-            else (lambda: _mail(channel, alert, event))
+            else (lambda: _mail(channel, alert, event, reason))
         )
         error = _within(send, DEADLINE_S)
         if error is not None:  # a channel down must not stop the others; the alert keeps the error
@@ -92,12 +97,12 @@ def _post(url: str, body: dict[str, object]) -> None:
         answer.read()
 
 
-def _mail(channel: ChannelSpec, alert: AlertRow, event: str) -> None:
+def _mail(channel: ChannelSpec, alert: AlertRow, event: str, reason: str | None) -> None:
     host, _, port = str(channel.smtp).rpartition(":")
     message = EmailMessage()
-    message["Subject"] = describe(alert, event)[:200]
+    message["Subject"] = describe(alert, event, reason)[:200]
     message["From"] = str(channel.sender)
     message["To"] = ", ".join(channel.to)
-    message.set_content(json.dumps(payload(alert, event, "json"), indent=2, default=str))
+    message.set_content(json.dumps(payload(alert, event, "json", reason), indent=2, default=str))
     with smtplib.SMTP(host or "localhost", int(port or 25), timeout=TIMEOUT_S) as smtp:
         smtp.send_message(message)

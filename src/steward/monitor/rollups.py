@@ -22,7 +22,12 @@ from ddsketch.pb.proto import DDSketchProto, KeyMappingProto
 from ddsketch.store import DenseStore
 
 GRAINS = {"minute": 60, "hour": 3600, "day": 86400}
-STATUSES = ("served", "blocked", "declined", "escalated", "failed", "disconnected")
+# `failed` is Steward's or its upstream's failure; `client_error` a request refused as the caller's mistake (a bad
+# body, an unknown app, a key not allowed the app, a spent budget: a record whose error says `caller`)
+STATUSES = ("served", "blocked", "declined", "escalated", "failed", "client_error", "disconnected")
+UNKNOWN_APP = "(unknown)"  # the bucket of records naming an app that is not in the config (`RollupWorker.apps`)
+# apps of Steward's own that are no app of the config: the embeddings endpoint's (`steward.gateway.pipeline`)
+STEWARD_APPS = ("(embeddings)",)
 RELATIVE_ACCURACY = 0.01
 
 
@@ -184,7 +189,7 @@ class RecordFacts:
             created_at=float(raw["created_at"]),
             model=str(model["id"]) if isinstance(model, dict) else "-",
             arm=_arm(raw.get("explanation")),
-            status=str(raw.get("status", "served")),
+            status=_status(raw),
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             cost=float(raw.get("cost", 0.0)),
@@ -193,6 +198,16 @@ class RecordFacts:
             fallback=len(raw.get("attempts") or ()) > 1,
             origin=str(raw.get("origin") or "traffic"),
         )
+
+
+def _status(raw: dict[str, Any]) -> str:
+    """The record's status, with a failure that was the caller's mistake told apart (`client_error`)."""
+    status = str(raw.get("status", "served"))
+    explanation = raw.get("explanation")
+    error = explanation.get("error") if isinstance(explanation, dict) else None
+    if status == "failed" and isinstance(error, dict) and error.get("caller") is True:
+        return "client_error"
+    return status
 
 
 def _arm(explanation: Any) -> str:

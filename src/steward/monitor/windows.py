@@ -162,3 +162,31 @@ def _embeddings(
         store.monitoring.save_embeddings(side, model_name, computed)
         stored.update(computed)
     return np.stack([stored[rid] for rid, _ in pairs]).astype(np.float32)
+
+
+def overlap(store: Store, app: str, reference: Window, current: Window) -> str | None:
+    """What the two windows share, said as a warning (None when nothing): two time ranges that overlap, or
+    records in both (a `first:N@MODEL` window against a range). Records in both windows make the two samples
+    alike, so a drift is harder to see."""
+    if None not in (reference.since, reference.until, current.since, current.until):
+        start = max(reference.since or 0.0, current.since or 0.0)
+        end = min(reference.until or 0.0, current.until or 0.0)
+        if start < end:
+            span = f"{_iso(start)} to {_iso(end)}"
+            return (
+                f"the reference window {reference.label} and the current window {current.label} overlap from "
+                f"{span}: records in both make drift harder to see; pick windows that do not overlap."
+            )
+        return None
+    ids = [store.monitoring.window_ids(app, w.since, w.until, w.model, w.first) for w in (reference, current)]
+    shared = len(set(ids[0]) & set(ids[1]))
+    if not shared:
+        return None
+    return (
+        f"{shared} records are in both the reference window {reference.label} and the current window "
+        f"{current.label}: records in both make drift harder to see; pick windows that do not overlap."
+    )
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

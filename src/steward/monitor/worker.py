@@ -16,10 +16,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from steward.monitor.rollups import GRAINS, Rollup, RollupKey, fold, record_key
+from steward.monitor.rollups import (
+    GRAINS,
+    STEWARD_APPS,
+    UNKNOWN_APP,
+    RecordFacts,
+    Rollup,
+    RollupKey,
+    fold,
+    record_key,
+)
 from steward.store import Store
 
 if TYPE_CHECKING:
@@ -36,9 +46,19 @@ LOST = -1  # a batch whose cursor another folder moved first; nothing of it was 
 
 
 class RollupWorker:
-    def __init__(self, store: Store, batch: int = BATCH) -> None:
+    """`apps`: the apps of the config. A record naming any other app (a client's typo, answered 404) is folded
+    under the one `(unknown)` app rather than making rollups of an app nobody declared; None folds every app
+    under its own name."""
+
+    def __init__(self, store: Store, batch: int = BATCH, apps: Iterable[str] | None = None) -> None:
         self.store = store
         self.batch = batch
+        self.apps = None if apps is None else frozenset([*apps, *STEWARD_APPS])
+
+    def _known(self, facts: RecordFacts) -> RecordFacts:
+        if self.apps is None or facts.app in self.apps:
+            return facts
+        return replace(facts, app=UNKNOWN_APP)
 
     def catch_up(self) -> int:
         """Fold everything new; the number of records folded."""
@@ -73,7 +93,7 @@ class RollupWorker:
         for item in found:
             if item.facts.origin != "traffic":  # evals, red-team scans and tests are not production
                 continue
-            for key, delta in fold(item.facts):
+            for key, delta in fold(self._known(item.facts)):
                 _bucket(deltas, key).merge(delta)
         if not monitoring.apply(deltas, {RECORDS: (after, found[-1].seq)}):
             return LOST  # another folder moved the cursor first: read again from where it is now
@@ -106,7 +126,7 @@ class RollupWorker:
             facts = owners.get(record_id)
             if facts is None or facts.origin != "traffic":  # erased since, or not production
                 continue
-            for grain_key in (record_key(facts, grain) for grain in GRAINS):
+            for grain_key in (record_key(self._known(facts), grain) for grain in GRAINS):
                 add(_bucket(deltas, grain_key), value)
         if not monitoring.apply(deltas, {cursor: (after, found[-1][0])}):
             return LOST
@@ -143,9 +163,12 @@ class MonitorThread:
         alerts: AlertEvaluator | None = None,
         drift: DriftScheduler | None = None,
         quality: Callable[[], object] | None = None,
+        apps: Iterable[str] | None = None,
+        review: Callable[[], object] | None = None,
     ) -> None:
-        self.worker = RollupWorker(store)
+        self.worker = RollupWorker(store, apps=apps)
         self.quality = quality  # the sampler of quality scores, from the evals (monitoring imports no capability)
+        self.review = review  # the review rule (`monitor.review`), from the guardrails' queue, likewise
         self.alerts = alerts
         self.drift = drift
         self.interval = interval
@@ -174,12 +197,18 @@ class MonitorThread:
         self._thread = self._drift_thread = None
 
     def tick(self) -> None:
-        """Quality samples, then the rollups, then the alert rules (which read the rollups just folded)."""
+        """Quality samples, then the rollups, then the alert rules (which read the rollups just folded), then the
+        review rule (a failure of which is logged: it never holds back the rollups or the alerts)."""
         if self.quality is not None:
             self.quality()
         self.worker.catch_up()
         if self.alerts is not None:
             self.alerts.evaluate(time.time())
+        if self.review is not None:
+            try:
+                self.review()
+            except Exception:  # its cursor makes the next pass resume
+                log.exception("monitor: the review rule failed; the next pass resumes from its cursor")
 
     def _run(self, step: Callable[[], object]) -> None:
         while not self._stop.wait(self.interval):

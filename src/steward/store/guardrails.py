@@ -7,6 +7,11 @@ once decided, who decided, when, and the note; once released, what the client wa
 conditional UPDATE (`WHERE status = 'pending'`), so two reviewers racing cannot both decide; it runs in the
 caller's governance transaction, beside its audit event (`steward.guardrails.review`). A refused item's
 held text is erased: nothing that was refused is kept longer than needed.
+
+`review_corrections` keeps reviewers' corrected answers of records (any record, held or served), each with who,
+when and why, written beside its audit event; the newest one of a record is the one datasets prefer. An item is
+added at most once per record (`record_id` is unique), so the review rule (`monitor.review`) may offer the same
+record twice, from two processes, and it is queued once.
 """
 
 from __future__ import annotations
@@ -59,6 +64,19 @@ review_items = Table(
 )
 Index("ix_review_items_status_created_at", review_items.c.status, review_items.c.created_at)
 
+review_corrections = Table(
+    "review_corrections",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("record_id", ID, ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("app", NAME, nullable=False),
+    Column("team", NAME, nullable=False),
+    Column("answer", Text),  # None once the record was anonymised (an erasure request)
+    Column("why", Text, nullable=False),
+    Column("by", NAME, nullable=False),
+    Column("at", Float, nullable=False),
+)
+
 STATUSES = ("pending", "approved", "rejected")
 # What a decision is: the columns its audit event vouches for (`decision_digest`).
 DECISION_COLUMNS = ("id", "record_id", "app", "team", "status", "decided_at", "decided_by", "note")
@@ -85,6 +103,23 @@ class ReviewItem:
     released_text: str | None = None
     released_record_id: str | None = None
     released_at: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A reviewer's corrected answer of a record, with who, when and why."""
+
+    id: str
+    record_id: str
+    app: str
+    team: str
+    answer: str | None
+    why: str
+    by: str
+    at: float
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -143,6 +178,9 @@ def clear_texts(conn: Any, record_ids: list[str]) -> int:
         update(review_items)
         .where(review_items.c.record_id.in_(record_ids))
         .values(held_text=None, released_text=None)
+    )
+    conn.execute(
+        update(review_corrections).where(review_corrections.c.record_id.in_(record_ids)).values(answer=None)
     )
     return int(result.rowcount or 0)
 
@@ -237,3 +275,31 @@ class Reviews:
 
     def count_decided(self, unit: Connection) -> int:
         return count_decided(unit)
+
+    def add_item_once(self, unit: Connection, item: ReviewItem) -> bool:
+        """Queue `item` in the caller's unit unless its record already has an item (in the queue or decided):
+        True when this call added it (so the caller writes its audit event)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = postgresql if unit.dialect.name == "postgresql" else sqlite
+        added = unit.execute(dialect.insert(review_items).values(**item.as_dict()).on_conflict_do_nothing())
+        return bool(added.rowcount)
+
+    def add_correction(self, unit: Connection, correction: Correction) -> None:
+        """In the caller's unit of work, so that the correction commits with its audit event."""
+        unit.execute(insert(review_corrections).values(**correction.as_dict()))
+
+    def corrections(self, record_ids: list[str]) -> dict[str, Correction]:
+        """The newest correction of each of these records that has one (and still has its answer)."""
+        found: dict[str, Correction] = {}
+        c = review_corrections.c
+        with self._engine.connect() as connection:
+            for start in range(0, len(record_ids), 900):  # SQLite's bound-parameter limit
+                query = (
+                    select(review_corrections)
+                    .where(c.record_id.in_(record_ids[start : start + 900]), c.answer.is_not(None))
+                    .order_by(c.at, c.id)
+                )
+                for row in connection.execute(query):
+                    found[row.record_id] = Correction(**row._mapping)  # the newest is read last
+        return found

@@ -303,12 +303,25 @@ class Monitoring:
                 _set_cursor(conn, name, position)
         return True
 
+    def move_cursor(self, unit: Unit, name: str, moves: tuple[int, int]) -> bool:
+        """Move cursor `name` from `moves[0]` to `moves[1]` inside the caller's unit of work (so it commits with
+        what its batch wrote); False, and nothing moved, when it is no longer at `moves[0]` (another process
+        took that batch)."""
+        expected, position = moves
+        _lock(unit)
+        if _cursor(unit, name) != expected:
+            return False
+        _set_cursor(unit, name, position)
+        return True
+
     def clear(self) -> None:
         """Forget every rollup and cursor (before a rebuild), in one transaction under the monitor's lock."""
         with self._engine.begin() as conn:
             _lock(conn)
             conn.execute(delete(monitor_rollups))
-            conn.execute(delete(monitor_cursors).where(monitor_cursors.c.name != LOCK))
+            # the review rule's cursors stay: they say which records were offered to the queue, not what was folded
+            kept = (monitor_cursors.c.name == LOCK) | monitor_cursors.c.name.startswith("review.")
+            conn.execute(delete(monitor_cursors).where(~kept))
 
     # -- readers -------------------------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ def airport_cores(places: set[str]) -> set[str]:
         for i in range(1, len(core)):
             if any(" ".join(core[j:i]) in places for j in range(i)):
                 cores.add(" ".join(core[i:]))
-    return cores
+    return {core for core in cores if len(core) >= 4 and max(len(w) for w in core.split()) >= 3}
 
 
 def main() -> None:

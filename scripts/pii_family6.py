@@ -70,7 +70,7 @@ CSV_6 = [
     "{ROWNO!};{PERSON_SCRIPT};{DATE_OF_BIRTH};{STREET_ADDRESS};{ZIP_CODE};{CITY!};{PHONE_NUMBER}",
 ]
 LOG_6 = [
-    "{STAMP!} INFO  auth: login ok user_id={ROWNO!} display_name=\"{PERSON}\" src_ip={IP_ADDRESS}",
+    '{STAMP!} INFO  auth: login ok user_id={ROWNO!} display_name="{PERSON}" src_ip={IP_ADDRESS}',
     "{STAMP!} WARN  kyc: dob mismatch for {PERSON_CAPS} (dob={DATE_OF_BIRTH}, doc={ID})",
     "{STAMP!} INFO  profile: address changed to '{STREET_ADDRESS}, {UNIT}' by {PERSON_LOWER}",
     "{STAMP!} DEBUG billing: card={CREDIT_CARD} holder='{PERSON_DOUBLE}' amount={PRICE!}",
@@ -85,7 +85,7 @@ CHAT_6 = [
     "{STAMP!} {HANDLE!}: Noted. I'll call {PHONE_NUMBER} if anything changes.",
 ]
 XML_6 = [
-    "<customer id=\"{ROWNO!}\">",
+    '<customer id="{ROWNO!}">',
     "  <name>{PERSON_DOUBLE}</name>",
     "  <birthDate>{DATE_OF_BIRTH}</birthDate>",
     "  <nationality>{NRP}</nationality>",
@@ -202,9 +202,11 @@ def _names_6(fake: Any, rng: random.Random, scripts: dict[str, Any]) -> dict[str
         return str(other.name()).replace("\n", " ")
 
     return {
-        "PERSON": lambda: f"{fake.first_name()} {fake.last_name()}"
-        if rng.random() < 0.7
-        else f"{fake.first_name()} {rng.choice('ABCDEHJKLMPRSTW')}. {fake.last_name()}",
+        "PERSON": lambda: (
+            f"{fake.first_name()} {fake.last_name()}"
+            if rng.random() < 0.7
+            else f"{fake.first_name()} {rng.choice('ABCDEHJKLMPRSTW')}. {fake.last_name()}"
+        ),
         "PERSON_CAPS": lambda: f"{fake.first_name()} {fake.last_name()}".upper(),
         "SPEAKER_CAPS": lambda: str(fake.first_name()).upper(),
         "PERSON_LOWER": lambda: f"{fake.first_name()} {fake.last_name()}".lower(),
@@ -221,7 +223,8 @@ def makers_6(fake: Any, rng: random.Random, scripts: dict[str, Any]) -> dict[str
         try:
             return str(fake.phone_number())
         except AttributeError:  # a locale without a phone provider: an international mobile number
-            return f"+{rng.randint(30, 99)} {rng.randint(600, 799)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+            parts = [rng.randint(30, 99), rng.randint(600, 799), rng.randint(100, 999), rng.randint(1000, 9999)]
+            return "+{} {} {} {}".format(*parts)
 
     def doc_id() -> str:
         if rng.random() < 0.4 and hasattr(fake, "ssn"):
@@ -265,7 +268,9 @@ def makers_6(fake: Any, rng: random.Random, scripts: dict[str, Any]) -> dict[str
         "STAMP": lambda: fake.date_time_between("-90d", "now").strftime(
             rng.choice(["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "[%d/%b/%Y:%H:%M:%S]"])
         ),
-        "TRAVEL_DATE": lambda: fake.date_between("-60d", "+200d").strftime(rng.choice(["%d.%m.%Y", "%a %d %b %Y"])),
+        "TRAVEL_DATE": lambda: fake.date_between("-60d", "+200d").strftime(
+            rng.choice(["%d.%m.%Y", "%a %d %b %Y"])
+        ),
         "CLOCK": lambda: f"{rng.randint(6, 22)}:{rng.choice(['00', '15', '30', '45'])} Uhr",
         "HANDLE": lambda: rng.choice(["agent_", "support.", "bot-"]) + str(rng.randint(1, 99)),
         "PRICE": lambda: f"{rng.randint(5, 2000)}.{rng.randint(0, 99):02d}",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 LOCALES_6 = [
@@ -147,7 +147,8 @@ SLOT_TYPE_6 = {
 
 
 def _dob_6(fake: Any, rng: random.Random, lang: str | None = None) -> str:
-    born: date = fake.date_of_birth(minimum_age=2, maximum_age=92)
+    # fixed bounds (not Faker's "today"-relative ones), so the rows do not change with the day they are made
+    born: date = fake.date_between(date(1933, 1, 1), date(2023, 12, 31))
     if lang:
         month = MONTHS_6[lang].split()[born.month - 1]
         return {
@@ -265,10 +266,10 @@ def makers_6(fake: Any, rng: random.Random, scripts: dict[str, Any]) -> dict[str
         "TICKET": lambda: str(rng.randint(10000, 999999)),
         "ORDER": lambda: f"{rng.choice(['ORD', 'SO', 'A'])}-{rng.randint(100000, 9999999)}",
         "PRIO": lambda: rng.choice(["low", "normal", "high", "urgent"]),
-        "STAMP": lambda: fake.date_time_between("-90d", "now").strftime(
+        "STAMP": lambda: fake.date_time_between(datetime(2026, 1, 5), datetime(2026, 6, 30)).strftime(
             rng.choice(["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "[%d/%b/%Y:%H:%M:%S]"])
         ),
-        "TRAVEL_DATE": lambda: fake.date_between("-60d", "+200d").strftime(
+        "TRAVEL_DATE": lambda: fake.date_between(date(2026, 7, 1), date(2027, 3, 31)).strftime(
             rng.choice(["%d.%m.%Y", "%a %d %b %Y"])
         ),
         "CLOCK": lambda: f"{rng.randint(6, 22)}:{rng.choice(['00', '15', '30', '45'])} Uhr",

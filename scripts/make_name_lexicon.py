@@ -22,6 +22,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "steward" / "guardrails" / "weights" / "name_lexicon.json"
+# Names in scripts without capitals (Arabic, Hebrew, CJK, Hangul, Thai, Georgian, Indic scripts), read by
+# `steward.guardrails.caseless` (PII round 3): kept apart so the cased lexicon above is unchanged.
+CASELESS_OUT = OUT.with_name("caseless_names.json")
 # English words that are also given or family names and start sentences, or name places and things.
 AMBIGUOUS = [
     "will",
@@ -295,9 +298,32 @@ def build() -> dict[str, list[str]]:
     return {"first": sorted(first), "last": sorted(last), "common": sorted(common), "places": sorted(countries)}
 
 
+def caseless(name: str) -> bool:
+    """Letters (and their marks) of scripts without capitals only."""
+    return bool(name) and all(unicodedata.category(c)[0] in "LM" and not _cased_script(c) for c in name)
+
+
+def build_caseless() -> dict[str, list[str]]:
+    import faker.providers.person as person
+
+    first: set[str] = set()
+    last: set[str] = set()
+    for module in sorted(m.name for m in pkgutil.iter_modules(person.__path__)):
+        provider = getattr(importlib.import_module(f"faker.providers.person.{module}"), "Provider", None)
+        if provider is None:
+            continue
+        for attr in (*ATTRS, "last_names_female"):
+            target = first if attr.startswith("first") else last
+            target |= {n for n in _names(provider, attr) if caseless(n)}
+    return {"first": sorted(first), "last": sorted(last)}
+
+
 def main() -> None:
     lexicon = build()
     OUT.write_text(json.dumps(lexicon, ensure_ascii=False, separators=(",", ":")) + "\n")
+    other = build_caseless()
+    CASELESS_OUT.write_text(json.dumps(other, ensure_ascii=False, separators=(",", ":")) + "\n")
+    print({k: len(v) for k, v in other.items()}, "->", CASELESS_OUT, f"{CASELESS_OUT.stat().st_size // 1024} kB")
     print({k: len(v) for k, v in lexicon.items()}, "->", OUT, f"{OUT.stat().st_size // 1024} kB")
 
 

@@ -82,7 +82,7 @@ def _value_end(text: str, start: int, quote: str) -> int:
     return match.start() if match else len(text)
 
 
-def _name_value(value: str) -> bool:
+def name_value(value: str) -> bool:
     value = value.strip()
     words = value.split()
     return (
@@ -105,7 +105,7 @@ def field_names(text: str) -> list[tuple[int, int]]:
         if text.startswith("[", at):  # a list of names: ["A", "B"]
             position = at + 1
             while (item := _LIST_ITEM.match(text, position)) is not None:
-                if _name_value(item.group("value")):
+                if name_value(item.group("value")):
                     found.append((item.start("value"), item.end("value")))
                 position = item.end()
             continue
@@ -114,7 +114,7 @@ def field_names(text: str) -> list[tuple[int, int]]:
         end = _value_end(text, start, quote)
         while end > start and text[end - 1] in " .":
             end -= 1
-        if end > start and _name_value(text[start:end]):
+        if end > start and name_value(text[start:end]):
             found.append((start, end))
     return found
 
@@ -203,6 +203,14 @@ _TOWN_END = re.compile(r"^[ \t]*(?:$|[\n,(.;])")  # a town ends its line or its 
 _STATE_AFTER = re.compile(r"^,?[ \t]+(?!BP\b|PO\b)[^\W\d_a-z]{2}[ \t]+\d[\d\- ]{1,8}\b")
 _POSTCODE_LINE_AFTER = re.compile(r"^[ \t]*\n[ \t]*\d{4,6}[ \t]*(?:\n|$)")
 _TRAVEL_FIELD_BEFORE = re.compile(r"(?:^|[ \t]{2})(?:FROM|TO|DEP|ARR|VIA|ORIGIN|DEST)[ \t]*:?[ \t]*$")
+# Travel places in records and messages (PII round 3, airports named after people: "Ben Gurion", "Pierre Elliott
+# Trudeau"): a JSON travel key before, an arrow before or after, "arrivals"/"terminal" after, or "at" before a
+# name that is no possessive ("meet at Ben Gurion arrivals", "lost bag at Marco Polo"; "at Anna's" stays a name).
+_TRAVEL_BEFORE = re.compile(
+    r"(?i:[\"'](?:from|to|origin|destination|departure|arrival|via)[\"'][ \t]*:[ \t]*[\"']|(?:->|→|=>)[ \t]*|"
+    r"\bat[ \t]+)$"
+)
+_TRAVEL_AFTER = re.compile(r"^(?:[ \t]*(?:->|→|=>)|[ \t]+(?i:arrivals?|departures?|terminal|airport)\b)")
 _COMPANY_AFTER = re.compile(
     r"^(?:,[ \t]*[^\W\d_][\w\-]*)*[ \t]+(?:and|&|y|e|und|et)[ \t]+(?:[^\W\d_][\w\-]*[ \t]+)?"
     r"(?:sons|co\b|partners|associates|asociados|hijos|figli|söhne|fils|zonen)",
@@ -221,6 +229,10 @@ def place_in_record(text: str, start: int, end: int) -> bool:
         or _POSTCODE_LINE_AFTER.match(after)
         or _TRAVEL_FIELD_BEFORE.search(text[line_start:start])
         or _COMPANY_AFTER.match(after)
+        or _TRAVEL_AFTER.match(after)
+        or (
+            _TRAVEL_BEFORE.search(text[max(line_start, start - 30) : start]) and not after.startswith(("'s", "’s"))
+        )
     )
 
 

@@ -29,6 +29,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from steward.errors import ArtefactError
+from steward.guardrails.caseless import caseless_names
 
 LEXICON = Path(__file__).parent / "weights" / "name_lexicon.json"
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?")
@@ -325,9 +326,14 @@ def lexicon_names(text: str) -> list[tuple[int, int]]:
     return found
 
 
-# Airline and passport-machine form: "SMITH/JOHN MR", "SMITH/JOHNMR", "GARCIA LOPEZ/MARIA JOSE MRS".
+# Airline and passport-machine form: "SMITH/JOHN MR", "SMITH/JOHNMR", "GARCIA LOPEZ/MARIA JOSE MRS", and with
+# spaces round the slash as some boarding passes print it ("DA CRUZ / RHAVI").
+_UP = (
+    "[" + re.escape("".join(chr(c) for c in range(0x41, 0x530) if chr(c).isupper())) + "]"
+)  # Latin, Greek, Cyrillic
+_UPW = rf"{_UP}(?:{_UP}|['\-])+"
 _SLASHED = re.compile(
-    r"(?<![\w/])(?P<last>[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)?)/(?P<given>[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)?)"
+    rf"(?<![\w/])(?P<last>{_UPW}(?: {_UPW})?)(?:/| / )(?P<given>{_UPW}(?: {_UPW})?)"
     r"(?: ?(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF))?(?![\w/])"
 )
 _TITLE_END = re.compile(r"(?:MRS|MR|MS|MISS|MSTR|DR|CHD|INF)$")
@@ -469,5 +475,5 @@ class NameLexiconRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         if "PERSON" not in entities:
             return []
-        spans = lexicon_names(text) + (slashed_names(text) if "/" in text else [])
+        spans = lexicon_names(text) + (slashed_names(text) if "/" in text else []) + caseless_names(text)
         return [RecognizerResult("PERSON", a, b, self.score) for a, b in spans]

@@ -222,15 +222,31 @@ class PatternRecognizer(EntityRecognizer):
         return results
 
 
+# Month names and abbreviations in English, French, German, Spanish, Italian, Dutch and Portuguese (round 3:
+# "3. März 1979", "5 de mayo de 1990", "12 janv. 1985" were not dates at all).
+MONTHS = (
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*|janv|janvier|f[ée]vr?|f[ée]vrier|mars|avr|"
+    r"avril|mai|juin|juil|juillet|ao[uû]t|sept?|septembre|octobre|novembre|d[ée]c|d[ée]cembre|J[äa]n|J[äa]nner|"
+    r"Januar|Februar|M[äa]rz|Mai|Juni|Juli|Okt|Oktober|Dez|Dezember|enero|ene|febrero|marzo|abril|mayo|junio|"
+    r"julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|dic|gennaio|genn?|febbraio|aprile|maggio|"
+    r"mag|giugno|giu|luglio|lug|settembre|sett?|ottobre|ott|dicembre|januari|februari|maart|mrt|mei|juni|juli|"
+    r"augustus|oktober|janeiro|fevereiro|fev|mar[çc]o|maio|junho|julho|setembro|set|outubro|out|novembro|"
+    r"dezembro|dez"
+)
 DATE = (
     r"(?:\d{1,2}[./\-]\d{1,2}[./\-](?:19|20)?\d{2}|(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2}|"
-    r"\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+\d{4}|"
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+    rf"\d{{1,2}}(?:st|nd|rd|th|er|º|°)?\.?\s*(?:of\s+|de\s+)?(?i:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}|"
+    rf"\d{{1,2}}[\-/](?i:{MONTHS})[\-/](?:19|20)?\d{{2}}\b|"
+    rf"(?i:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
 )
+# With a birth cue the date may also be written without separators ("dob=19850312").
+_COMPACT_DATE = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b"
 DATE_OF_BIRTH = (
-    r"(?i:\b(?:born|birth|d\.?o\.?b\.?|birthday|birthdate|geboren|né|née|nacido|nata|nato)\b[^\n]{0,40}?(?:\n[^\n]{0,20}?)?"
+    r"(?i:\b(?:born|birth|d\.?o\.?b\.?|birthday|birthdate|geboren|geb\.|né|née|nacido|nacida|nací|nata|nato|"
+    r"nasci(?:da|do)?|naissance|nascita|nacimiento|geburtsdatum|geboortedatum|nascimento|f[öo]delsedatum|"
+    r"urodzon[ay]|data\s+urodzenia|syntym[äa]aika|f[øo]dt|f[øo]dselsdato)\b[^\n]{0,40}?(?:\n[^\n]{0,20}?)?"
     r"|(?<![\w.])b\.\s?(?=\d))"  # "b. 14.03.85": the genealogist's "born", right before the date
-    rf"(?P<value>\b{DATE})"
+    rf"(?P<value>\b(?:{DATE}|{_COMPACT_DATE}))"
 )
 _NOT_A_UNIT = r"(?!\s*(?:min|minutes|hours?|h\b|km|kg|miles|%|euros?|pounds?|dollars?|€|\$|£|am\b|pm\b|[:.,]\d))"
 AGES = [
@@ -336,10 +352,12 @@ def personal_recognizers() -> list[EntityRecognizer]:
     from steward.guardrails.fields import FieldNameRecognizer, SignOffNameRecognizer
     from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
     from steward.guardrails.streets import street_recognizers
+    from steward.guardrails.tables import TableCellRecognizer
 
     return [
         ContextNameRecognizer(),
         FieldNameRecognizer(),
+        TableCellRecognizer(),
         SignOffNameRecognizer(),
         # Above spaCy's names (0.85): street names are often people's names ("Viale Sermonti", "rue Clémence
         # Samson"), and the address that holds them is the span to report.

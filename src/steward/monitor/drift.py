@@ -31,6 +31,7 @@ from steward.monitor.drift_tests import Signal
 
 MIN_RECORDS = 30  # per window, for any test; the embedding tests' AUC and MMD are meaningless below it
 MIN_SCANNED = 30  # texts a scanner must have read in each window for its rate to be compared
+NEIGHBOURS_WEIGHT = 3.0  # the neighbours tests' weight in the family's alpha, against 1 for each other signal
 LANGUAGE_SAMPLE = 500  # texts per window whose language is identified (~0.8 ms each); enough for a mix's PSI
 
 
@@ -80,7 +81,7 @@ Test = Callable[[float], Signal]
 def detect_drift(
     app: str, reference: WindowSample, current: WindowSample, *, alpha: float = 0.01, seed: int = 0
 ) -> DriftReport:
-    """Every signal both windows support, each tested at alpha / (number of signals)."""
+    """Every signal both windows support, each tested at its weighted share of alpha (see `alpha_shares`)."""
     if not 0 < alpha < 1:
         raise InvalidRequest(f"alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.")
     for window, which in ((reference, "reference"), (current, "current")):
@@ -90,9 +91,18 @@ def detect_drift(
                 f"least {MIN_RECORDS} in each window: widen the window or wait for more traffic."
             )
     planned, skipped = plan_signals(reference, current, seed)
-    share = alpha / max(len(planned), 1)
-    signals = [test(share) for test in planned.values()]
+    shares = alpha_shares(list(planned), alpha)
+    signals = [test(shares[name]) for name, test in planned.items()]
     return DriftReport(app, reference.label, current.label, alpha, signals, skipped)
+
+
+def alpha_shares(names: list[str], alpha: float) -> dict[str, float]:
+    """Each signal's alpha: weighted Bonferroni, so the shares sum to alpha and a window without drift is still
+    called drifted at most alpha of the time, whatever the signals' correlation. The neighbours tests weigh
+    NEIGHBOURS_WEIGHT times the others: a new topic in part of the traffic is the shift the others miss."""
+    weights = {name: NEIGHBOURS_WEIGHT if name.endswith(".neighbours") else 1.0 for name in names}
+    total = sum(weights.values())
+    return {name: alpha * weight / total for name, weight in weights.items()}
 
 
 def plan_signals(

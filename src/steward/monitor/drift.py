@@ -1,13 +1,14 @@
 """Drift: has an app's traffic, or the way Steward handles it, changed between two windows?
 
-`detect_drift(reference, current)` plans the signals both windows can support, gives each an equal share of the
-family-wise error rate (Bonferroni: with `alpha` 0.01 and eight signals, each test runs at 0.00125, so a window
-without drift is called drifted at most 1 % of the time whatever the number of scanners), runs the tests of
-`steward.monitor.drift_tests` and returns one `DriftReport`:
+`detect_drift(reference, current)` plans the signals both windows can support, gives each a share of the
+family-wise error rate (weighted Bonferroni, `alpha_shares`: the shares sum to `alpha`, so a window without drift
+is called drifted at most 1 % of the time at `alpha` 0.01 whatever the number of scanners; the neighbours tests
+weigh three times the others), runs the tests of `steward.monitor.drift_tests` and returns one `DriftReport`:
 
 - input and output embeddings (all-MiniLM-L6-v2, computed off the request path by `steward.monitor.embedding`):
   the domain classifier's ROC AUC (Evidently's default), MMD with a permutation null (a shift of the whole
-  traffic), and the share of current requests in neighbourhoods of current requests (a new topic in part of it);
+  traffic), and the current requests in neighbourhoods of current requests, at three scales (a new topic in part
+  of it);
 - input and output length, and the input's language mix: PSI;
 - each scanner's verdict rate (share of scanned texts it flagged) and the grounding decline rate: two-proportion
   z-tests;

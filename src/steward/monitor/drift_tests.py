@@ -3,9 +3,10 @@
 Every test returns a `Signal` whose `statistic` is compared with a `threshold` (drifted when it is greater), so
 that a reader of `steward monitor drift` never has to know which tests use p-values: where a test has a null
 distribution, the threshold is the statistic's critical value at the test's share of the family-wise error rate
-(Bonferroni over the signals of one run, see `steward.monitor.drift`), and where a field has a customary effect
-size (Evidently's ROC AUC of 0.55, a PSI of 0.2) the threshold is the larger of the two, so that a tiny but
-significant difference in a huge window is not called drift, nor a large but noisy one in a small window.
+(weighted Bonferroni over one run's signals, `steward.monitor.drift.alpha_shares`), and where a field has a
+customary effect size (Evidently's ROC AUC of 0.55, a PSI of 0.2) the threshold is the larger of the two, so
+that a tiny but significant difference in a huge window is not called drift, nor a large but noisy one in a
+small window.
 
 - `embedding_domain_classifier`: Evidently's default for embeddings. A logistic regression learns to tell the
   two windows apart on one half of the rows; its ROC AUC on the other half is the statistic, whose null is the
@@ -15,10 +16,13 @@ significant difference in a huge window is not called drift, nor a large but noi
   permutations and a drifted one 2 / alpha). A fitted null (a gamma by moments) was tried first: its tail is
   too thin at the small alphas a family of signals needs, and it called 4 % of undrifted windows drifted.
 - `embedding_neighbours`: a new topic in a tenth of the traffic forms a cluster of current requests whose nearest
-  neighbours are other current requests. The statistic counts the current requests whose k nearest neighbours
-  (cosine, pooled sample) are at least 80 % current; its null is exact, by permuting the window labels (the
-  count is small and discrete, so no distribution is fitted). On the bench's MMLU windows (a 12-subject mix, a
-  13th subject at 10 %) it finds the shift about twice as often as MMD or the classifier.
+  neighbours are other current requests. For k in 10, 20, 40 and shares 0.7, 0.8 it counts the current requests
+  whose k nearest neighbours (cosine on embeddings centred on the pooled mean) are at least that share current;
+  each count is standardised by a first batch of label permutations and the statistic is the largest, whose null
+  is exact, by permuting the window labels again (the counts are small and discrete, so no distribution is
+  fitted). Session 9's single scale (k = 40, 80 %) found a 13th MMLU subject at 10 % in 78.5 % of windows, about
+  twice as often as MMD or the classifier; the scales let a tight small topic (10 neighbours) and a spread one
+  (70 % of 40) count as much, since the held-out text's topics may be either.
 - `psi`: the population stability index of a numeric feature (binned at the reference's deciles) or of a
   categorical one. (n·m/(n+m))·PSI is asymptotically χ² with bins-1 degrees of freedom (PSI is the Jeffreys
   divergence), which gives its null.

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from steward.errors import InvalidRequest
 from steward.monitor import drift_tests
-from steward.monitor.drift import WindowSample, detect_drift
+from steward.monitor.drift import NEIGHBOURS_WEIGHT, WindowSample, alpha_shares, detect_drift
 from steward.monitor.windows import Window, load_window, parse_window
 from steward.store import Store
 from steward.types import Decision, Finding, ModelRef, Record, Turn
@@ -238,3 +238,19 @@ def test_a_report_of_small_windows_is_plain_json() -> None:
     )
     assert json.loads(orjson.dumps(report.as_dict()))["drifted"] in (True, False)
     assert all(type(s["drifted"]) is bool for s in report.as_dict()["signals"])
+
+
+def test_the_alpha_shares_sum_to_alpha_and_weigh_the_neighbours_tests_more() -> None:
+    names = ["input.embedding.domain_auc", "input.embedding.mmd", "input.embedding.neighbours", "input.length"]
+    shares = alpha_shares(names, 0.01)
+    assert sum(shares.values()) == pytest.approx(0.01)
+    assert shares["input.embedding.neighbours"] == pytest.approx(NEIGHBOURS_WEIGHT * shares["input.length"])
+    topics = _topics()
+    rng = np.random.default_rng(2)
+    report = detect_drift(
+        "a", _sample("r", _window(rng, topics, 200, 0)), _sample("c", _window(rng, topics, 200, 0))
+    )
+    thresholds = {s.name: s.threshold for s in report.signals}
+    family = alpha_shares(list(thresholds), report.alpha)
+    neighbours = "input.embedding.neighbours"
+    assert thresholds[neighbours] == pytest.approx(-np.log10(family[neighbours]))

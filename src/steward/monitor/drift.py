@@ -1,13 +1,14 @@
 """Drift: has an app's traffic, or the way Steward handles it, changed between two windows?
 
-`detect_drift(reference, current)` plans the signals both windows can support, gives each an equal share of the
-family-wise error rate (Bonferroni: with `alpha` 0.01 and eight signals, each test runs at 0.00125, so a window
-without drift is called drifted at most 1 % of the time whatever the number of scanners), runs the tests of
-`steward.monitor.drift_tests` and returns one `DriftReport`:
+`detect_drift(reference, current)` plans the signals both windows can support, gives each a share of the
+family-wise error rate (weighted Bonferroni, `alpha_shares`: the shares sum to `alpha`, so a window without drift
+is called drifted at most 1 % of the time at `alpha` 0.01 whatever the number of scanners; the neighbours tests
+weigh three times the others), runs the tests of `steward.monitor.drift_tests` and returns one `DriftReport`:
 
 - input and output embeddings (all-MiniLM-L6-v2, computed off the request path by `steward.monitor.embedding`):
   the domain classifier's ROC AUC (Evidently's default), MMD with a permutation null (a shift of the whole
-  traffic), and the share of current requests in neighbourhoods of current requests (a new topic in part of it);
+  traffic), and the current requests in neighbourhoods of current requests, at three scales (a new topic in part
+  of it);
 - input and output length, and the input's language mix: PSI;
 - each scanner's verdict rate (share of scanned texts it flagged) and the grounding decline rate: two-proportion
   z-tests;
@@ -31,6 +32,7 @@ from steward.monitor.drift_tests import Signal
 
 MIN_RECORDS = 30  # per window, for any test; the embedding tests' AUC and MMD are meaningless below it
 MIN_SCANNED = 30  # texts a scanner must have read in each window for its rate to be compared
+NEIGHBOURS_WEIGHT = 3.0  # the neighbours tests' weight in the family's alpha, against 1 for each other signal
 LANGUAGE_SAMPLE = 500  # texts per window whose language is identified (~0.8 ms each); enough for a mix's PSI
 
 
@@ -80,7 +82,7 @@ Test = Callable[[float], Signal]
 def detect_drift(
     app: str, reference: WindowSample, current: WindowSample, *, alpha: float = 0.01, seed: int = 0
 ) -> DriftReport:
-    """Every signal both windows support, each tested at alpha / (number of signals)."""
+    """Every signal both windows support, each tested at its weighted share of alpha (see `alpha_shares`)."""
     if not 0 < alpha < 1:
         raise InvalidRequest(f"alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.")
     for window, which in ((reference, "reference"), (current, "current")):
@@ -90,9 +92,18 @@ def detect_drift(
                 f"least {MIN_RECORDS} in each window: widen the window or wait for more traffic."
             )
     planned, skipped = plan_signals(reference, current, seed)
-    share = alpha / max(len(planned), 1)
-    signals = [test(share) for test in planned.values()]
+    shares = alpha_shares(list(planned), alpha)
+    signals = [test(shares[name]) for name, test in planned.items()]
     return DriftReport(app, reference.label, current.label, alpha, signals, skipped)
+
+
+def alpha_shares(names: list[str], alpha: float) -> dict[str, float]:
+    """Each signal's alpha: weighted Bonferroni, so the shares sum to alpha and a window without drift is still
+    called drifted at most alpha of the time, whatever the signals' correlation. The neighbours tests weigh
+    NEIGHBOURS_WEIGHT times the others: a new topic in part of the traffic is the shift the others miss."""
+    weights = {name: NEIGHBOURS_WEIGHT if name.endswith(".neighbours") else 1.0 for name in names}
+    total = sum(weights.values())
+    return {name: alpha * weight / total for name, weight in weights.items()}
 
 
 def plan_signals(

@@ -3,9 +3,10 @@
 Every test returns a `Signal` whose `statistic` is compared with a `threshold` (drifted when it is greater), so
 that a reader of `steward monitor drift` never has to know which tests use p-values: where a test has a null
 distribution, the threshold is the statistic's critical value at the test's share of the family-wise error rate
-(Bonferroni over the signals of one run, see `steward.monitor.drift`), and where a field has a customary effect
-size (Evidently's ROC AUC of 0.55, a PSI of 0.2) the threshold is the larger of the two, so that a tiny but
-significant difference in a huge window is not called drift, nor a large but noisy one in a small window.
+(weighted Bonferroni over one run's signals, `steward.monitor.drift.alpha_shares`), and where a field has a
+customary effect size (Evidently's ROC AUC of 0.55, a PSI of 0.2) the threshold is the larger of the two, so
+that a tiny but significant difference in a huge window is not called drift, nor a large but noisy one in a
+small window.
 
 - `embedding_domain_classifier`: Evidently's default for embeddings. A logistic regression learns to tell the
   two windows apart on one half of the rows; its ROC AUC on the other half is the statistic, whose null is the
@@ -15,10 +16,13 @@ significant difference in a huge window is not called drift, nor a large but noi
   permutations and a drifted one 2 / alpha). A fitted null (a gamma by moments) was tried first: its tail is
   too thin at the small alphas a family of signals needs, and it called 4 % of undrifted windows drifted.
 - `embedding_neighbours`: a new topic in a tenth of the traffic forms a cluster of current requests whose nearest
-  neighbours are other current requests. The statistic counts the current requests whose k nearest neighbours
-  (cosine, pooled sample) are at least 80 % current; its null is exact, by permuting the window labels (the
-  count is small and discrete, so no distribution is fitted). On the bench's MMLU windows (a 12-subject mix, a
-  13th subject at 10 %) it finds the shift about twice as often as MMD or the classifier.
+  neighbours are other current requests. For k in 10, 20, 40 and shares 0.7, 0.8 it counts the current requests
+  whose k nearest neighbours (cosine on embeddings centred on the pooled mean) are at least that share current;
+  each count is standardised by a first batch of label permutations and the statistic is the largest, whose null
+  is exact, by permuting the window labels again (the counts are small and discrete, so no distribution is
+  fitted). Session 9's single scale (k = 40, 80 %) found a 13th MMLU subject at 10 % in 78.5 % of windows, about
+  twice as often as MMD or the classifier; the scales let a tight small topic (10 neighbours) and a spread one
+  (70 % of 40) count as much, since the held-out text's topics may be either.
 - `psi`: the population stability index of a numeric feature (binned at the reference's deciles) or of a
   categorical one. (n·m/(n+m))·PSI is asymptotically χ² with bins-1 degrees of freedom (PSI is the Jeffreys
   divergence), which gives its null.
@@ -40,7 +44,9 @@ DOMAIN_AUC = 0.55  # Evidently's default threshold for the embedding domain clas
 PSI_EFFECT = 0.2  # the customary "significant shift" of a population stability index
 MAX_CLASSIFIER_ROWS = 5_000  # per window: beyond this the AUC's precision no longer matters, its cost does
 MAX_KERNEL_ROWS = 1_500  # per window for MMD and neighbours: the similarity matrix is (2·rows)², float32
-NEIGHBOUR_SHARE = 0.8  # a current request "in a current neighbourhood" when 80 % of its neighbours are current
+NEIGHBOUR_KS = (10, 20, 40)  # neighbourhood sizes of the neighbours test (capped at a 25th of the pooled rows)
+NEIGHBOUR_SHARES = (0.7, 0.8)  # a current request is "in a current neighbourhood" when this share is current
+CALIBRATION_PERMUTATIONS = 200  # label permutations that standardise the neighbour counts before the test's own
 
 
 @dataclass(frozen=True)
@@ -172,28 +178,69 @@ def embedding_mmd(name: str, reference: np.ndarray, current: np.ndarray, *, alph
 def embedding_neighbours(
     name: str, reference: np.ndarray, current: np.ndarray, *, alpha: float, seed: int = 0
 ) -> Signal:
-    """Current requests whose k nearest neighbours are mostly current, against the label-permutation null."""
+    """Current requests whose k nearest neighbours are mostly current, at several scales, against the
+    label-permutation null. A new topic's cluster may be tight (its 10 nearest neighbours all current) or
+    spread (70 % of 40): each (k, share) count is standardised by the mean and spread of a first batch of
+    label permutations, and the statistic is the largest standardised count. The p-value comes from further
+    permutations, independent of that first batch, so it stays exact whichever scale wins."""
     rng = np.random.default_rng(seed)
     ref = _subsample(reference, MAX_KERNEL_ROWS, rng).astype(np.float32)
     cur = _subsample(current, MAX_KERNEL_ROWS, rng).astype(np.float32)
-    pooled = np.vstack([ref, cur])
-    k = int(min(40, max(5, len(pooled) // 25)))
-    similarity = pooled @ pooled.T
-    np.fill_diagonal(similarity, -np.inf)
-    neighbours = np.argpartition(-similarity, k, axis=1)[:, :k]
-    del similarity
+    pooled = _centred(np.vstack([ref, cur]))
+    scales = sorted({int(min(k, max(5, len(pooled) // 25))) for k in NEIGHBOUR_KS})
+    neighbours = _nearest(pooled, scales[-1])
+    rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
     labels = np.concatenate([np.zeros(len(ref), bool), np.ones(len(cur), bool)])
-    need = int(np.ceil(NEIGHBOUR_SHARE * k))
 
-    def count(labellings: np.ndarray) -> np.ndarray:
-        current_neighbours = labellings[:, neighbours].sum(axis=2)  # (labellings, rows)
-        return np.sum((current_neighbours >= need) & labellings, axis=1)
+    def counts(labellings: np.ndarray) -> np.ndarray:  # (batch, scales × shares)
+        as_current = labellings.T.astype(np.float32)  # (rows, batch)
+        found, columns = np.zeros(as_current.shape, np.float32), []
+        for k, ring in zip(scales, rings, strict=True):
+            found += ring @ as_current  # current neighbours among the k nearest, a sparse product
+            columns += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in NEIGHBOUR_SHARES]
+        return np.stack(columns, axis=1).astype(np.float32)
 
-    observed = int(count(labels[None, :])[0])
-    p_value, permutations = permutation_p(count, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
-    return _p_signal(name, f"current requests among current neighbours (k={k}, permutation p)", p_value, alpha,
-                     {"count": observed, "reference_rows": len(ref), "current_rows": len(cur),
-                      "permutations": permutations})  # fmt: skip
+    calibration = counts(np.stack([rng.permutation(labels) for _ in range(CALIBRATION_PERMUTATIONS)]))
+    centre = calibration.mean(axis=0)
+    spread = np.maximum(calibration.std(axis=0), np.sqrt(centre + 1.0))  # a Poisson floor: counts near 0 are
+    # often 0 in the first batch, and a tiny spread would let a strict scale's rare jump decide every window
+
+    def standardised(labellings: np.ndarray) -> np.ndarray:
+        return np.max((counts(labellings) - centre) / spread, axis=1)
+
+    observed = counts(labels[None, :])[0]
+    best = int(np.argmax((observed - centre) / spread))
+    p_value, permutations = permutation_p(standardised, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
+    k, share = scales[best // len(NEIGHBOUR_SHARES)], NEIGHBOUR_SHARES[best % len(NEIGHBOUR_SHARES)]
+    return _p_signal(name, f"current requests among current neighbours (k {scales}, permutation p)", p_value,
+                     alpha, {"count": int(observed[best]), "k": k, "share": share, "reference_rows": len(ref),
+                             "current_rows": len(cur), "permutations": permutations})  # fmt: skip
+
+
+def _adjacency(columns: np.ndarray) -> Any:
+    """A sparse (rows × rows) 0/1 matrix with a 1 at (i, j) for each j in row i of `columns`."""
+    from scipy import sparse
+
+    rows, width = columns.shape
+    data = np.ones(rows * width, np.float32)
+    return sparse.csr_matrix((data, (np.repeat(np.arange(rows), width), columns.ravel())), shape=(rows, rows))
+
+
+def _centred(rows: np.ndarray) -> np.ndarray:
+    """Rows less the pooled mean, back on the unit sphere: the direction every text of one app shares (one
+    template, one style) no longer dominates cosine similarity, topics do. Blind to the labels, so the
+    permutation null is untouched."""
+    centred = rows - rows.mean(axis=0)
+    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+
+
+def _nearest(rows: np.ndarray, k: int) -> np.ndarray:
+    """Each row's k nearest other rows by cosine similarity, nearest first."""
+    similarity = rows @ rows.T
+    np.fill_diagonal(similarity, -np.inf)
+    nearest = np.argpartition(-similarity, k, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(similarity, nearest, axis=1), axis=1)
+    return np.take_along_axis(nearest, order, axis=1)
 
 
 def _p_signal(name: str, test: str, p_value: float, alpha: float, detail: dict[str, Any]) -> Signal:

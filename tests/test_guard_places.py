@@ -108,3 +108,23 @@ def test_reads_as_place(span: str, before: str, following: str, place: bool) -> 
 )
 def test_counts_of_days_are_not_dates_of_birth(span: str, implausible: bool) -> None:
     assert _implausible("DATE_OF_BIRTH", span) is implausible
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-05-11 18:17:21 WARN kyc: document check failed",
+        "Status: open | Priority: urgent | Created: 2026-06-23 12:41:05",
+    ],
+)
+def test_a_timestamp_is_no_phone_number(pii: PiiScanner, text: str) -> None:
+    # family 6 (session 10): 631 of 1,688 log and ticket timestamps were flagged as phone numbers
+    assert [kind for kind, _ in findings(pii, text) if kind == "PHONE_NUMBER"] == []
+
+
+def test_a_phone_number_is_still_one(pii: PiiScanner) -> None:
+    text = "Call me on 020 7946 0958 or +44 20 7946 0958."
+    assert [span for kind, span in findings(pii, text) if kind == "PHONE_NUMBER"] == [
+        "020 7946 0958",
+        "+44 20 7946 0958",
+    ]

@@ -87,7 +87,7 @@ class FastPhoneRecognizer(EntityRecognizer):
         if candidate.startswith("00"):
             candidate = "+" + candidate[2:]
         digits = sum(c.isdigit() for c in candidate)
-        if not 7 <= digits <= 15 or self.DATE.fullmatch(candidate.strip("()")):
+        if not 7 <= digits <= 15 or self.DATE.fullmatch(candidate.strip("()")) or self._timestamp(candidate):
             return False
         regions = (None,) if candidate.startswith("+") else self.REGIONS
         for region in regions:
@@ -103,6 +103,12 @@ class FastPhoneRecognizer(EntityRecognizer):
             if check(number):
                 return True
         return False
+
+    def _timestamp(self, candidate: str) -> bool:
+        """A date and the hour of a timestamp ("2026-05-11 18" of "2026-05-11 18:17:21"): the digits after the
+        date are too few for any phone number."""
+        date = self.DATE.match(candidate)
+        return date is not None and sum(c.isdigit() for c in candidate[date.end() :]) < 7
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = []

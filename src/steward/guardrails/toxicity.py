@@ -29,7 +29,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from steward.guardrails.hub import HubTextClassifier
 from steward.guardrails.linear import WEIGHTS_DIR, LinearTextModel, load_model
 from steward.guardrails.normalise import normalise_for_detection
 from steward.types import Finding
+
+if TYPE_CHECKING:
+    from steward.models.embeddings import Precision
 
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -216,6 +219,7 @@ class ToxicityScanner:
     backend: str = "builtin"
     model_path: str | None = None
     toxic_labels: list[str] | None = None
+    precision: Precision = "auto"  # of MiniLM's matrix products: bfloat16 where the CPU has AMX tiles (`auto`)
 
     def __post_init__(self) -> None:
         if self.backend == "hub":
@@ -225,9 +229,10 @@ class ToxicityScanner:
         self.hub = None
         self.head = load_head() if self.backend != "ngram" else None
         if self.head is not None:  # load MiniLM with the scanner (once per process), not on the first request
-            from steward.models.embeddings import Embedder
+            from steward.models.embeddings import get_packed_encoder
 
-            Embedder.shared().embed(["warm up"])
+            self.encoder = get_packed_encoder(self.precision)
+            self.encoder.embed(["warm up"])
         self.model = _model()
         self.hate = self.model.classes.index("hate")
         self.offensive = self.model.classes.index("offensive")
@@ -248,16 +253,11 @@ class ToxicityScanner:
     def scores(self, text: str) -> tuple[float, float, float]:
         """(P(toxic), P(hate), P(offensive)): P(toxic) by the stack of the embedding head and the n-gram model
         (by the n-gram model alone with `backend: ngram`), the other two by the n-gram model's worst window."""
-        from steward.models.embeddings import Embedder
-
         hate, offensive, window = self.worst_window(text)
         if self.head is None:
             return hate + offensive, hate, offensive
-        pieces = head_pieces(text, window)
-        # the short window in its own call: batched with a 1 kB text it would be padded to that text's length
-        embed = Embedder.shared().embed
-        vectors = embed(pieces) if len(pieces) == 1 else np.vstack([embed(pieces[:-1]), embed(pieces[-1:])])
-        head_logit = self.head.head_logit(vectors)
+        # all pieces in one packed pass: MiniLM's weights are read once, and no piece is padded to another's length
+        head_logit = self.head.head_logit(self.encoder.embed(head_pieces(text, window)))
         toxic = self.head.probabilities(
             stack_features(np.array([head_logit]), np.array([hate]), np.array([offensive]))
         )
@@ -292,4 +292,5 @@ def toxicity_factory(options: dict[str, Any]) -> ToxicityScanner:
         backend=options.get("backend", "builtin"),
         model_path=options.get("model_path"),
         toxic_labels=options.get("toxic_labels"),
+        precision=options.get("precision", "auto"),
     )

@@ -161,12 +161,11 @@ class PackedEncoder:
         self.dtype = torch.bfloat16 if bf16 else torch.float32
         self.precision = "bfloat16" if bf16 else "float32"
         self.heads = int(bert.config.num_attention_heads)
-        self._lock = embedder._lock  # the same module underneath: one caller at a time, as for `embed`
         emb = bert.embeddings
         self.embeddings = (
-            emb.word_embeddings.weight,
-            emb.position_embeddings.weight,
-            emb.token_type_embeddings.weight[0],
+            emb.word_embeddings.weight.detach(),
+            emb.position_embeddings.weight.detach(),
+            emb.token_type_embeddings.weight.detach()[0],
             emb.LayerNorm,
         )
 
@@ -175,7 +174,7 @@ class PackedEncoder:
 
         self.layers = [
             (
-                [cast(m) for m in (layer.attention.self.query, layer.attention.self.key, layer.attention.self.value)],
+                [cast(getattr(layer.attention.self, m)) for m in ("query", "key", "value")],
                 cast(layer.attention.output.dense),
                 layer.attention.output.LayerNorm,
                 cast(layer.intermediate.dense),
@@ -192,7 +191,9 @@ class PackedEncoder:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_tokens)["input_ids"]
-        rows, batch, size = [], [], 0
+        rows: list[Any] = []
+        batch: list[list[int]] = []
+        size = 0
         for piece in ids:
             if batch and size + len(piece) > PACK_TOKENS:
                 rows.append(self._pooled(batch))
@@ -208,7 +209,8 @@ class PackedEncoder:
         import torch
 
         lengths = [len(p) for p in pieces]
-        with self._lock, torch.inference_mode():
+        # no lock, unlike `Embedder.embed`: only functional operations on tensors that nothing writes
+        with torch.inference_mode():
             hidden = self._forward(torch.tensor([t for p in pieces for t in p]), lengths)
             return torch.stack([part.float().mean(0) for part in hidden.split(lengths)])
 
@@ -225,7 +227,8 @@ class PackedEncoder:
         for qkv, out, norm1, up, down, norm2 in self.layers:
             low = hidden.to(self.dtype)
             q, k, v = (F.linear(low, w, b).float() for w, b in qkv)
-            context = torch.cat([self._attend(*parts) for parts in zip(*(x.split(lengths) for x in (q, k, v)))])
+            pieces = zip(q.split(lengths), k.split(lengths), v.split(lengths), strict=True)
+            context = torch.cat([self._attend(*piece) for piece in pieces])
             hidden = self._norm(F.linear(context.to(self.dtype), *out).float() + hidden, norm1)
             inner = F.gelu(F.linear(hidden.to(self.dtype), *up))
             hidden = self._norm(F.linear(inner, *down).float() + hidden, norm2)

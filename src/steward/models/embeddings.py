@@ -129,6 +129,9 @@ def get_embedder() -> Embedder:
 
 Precision = Literal["auto", "float32", "bfloat16"]
 PACK_TOKENS = 2048  # tokens per packed forward pass: a 100 kB text is split so its activations stay small
+# bfloat16 passes are padded (with a dummy piece that attends only to itself) to a multiple of this many rows:
+# oneDNN builds a kernel for each new matrix shape (~4 ms a pass), and a few shapes stay in its cache
+BFLOAT16_ROWS = 16
 
 
 def native_bfloat16() -> bool:
@@ -209,10 +212,13 @@ class PackedEncoder:
         import torch
 
         lengths = [len(p) for p in pieces]
+        pad = -sum(lengths) % BFLOAT16_ROWS if self.dtype == torch.bfloat16 else 0
+        ids = [t for p in pieces for t in p] + [self.tokenizer.pad_token_id or 0] * pad
+        parts = [*lengths, pad] if pad else lengths
         # no lock, unlike `Embedder.embed`: only functional operations on tensors that nothing writes
         with torch.inference_mode():
-            hidden = self._forward(torch.tensor([t for p in pieces for t in p]), lengths)
-            return torch.stack([part.float().mean(0) for part in hidden.split(lengths)])
+            hidden = self._forward(torch.tensor(ids), parts).split(parts)[: len(pieces)]
+            return torch.stack([part.float().mean(0) for part in hidden])
 
     def _forward(self, ids: Any, lengths: list[int]) -> Any:
         """BERT's encoder over the packed tokens: every matrix product over all pieces, attention within each."""

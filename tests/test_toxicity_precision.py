@@ -43,3 +43,16 @@ def test_precision_and_threshold_come_from_the_policy_rule() -> None:
     assert toxicity_factory(ToxicityRule().model_dump(mode="json")).cut == default_threshold()
     with pytest.raises(ValueError, match="precision"):
         ToxicityRule.model_validate({"precision": "int8"})
+
+
+def test_the_tone_scanner_reads_offensive_language_without_minilm(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from steward.guardrails.topic import ToneScanner
+    from steward.models.embeddings import Embedder, PackedEncoder
+
+    def refuse(self: object, texts: list[str]) -> None:
+        raise AssertionError("the tone scanner needs only the n-gram model's P(offensive)")
+
+    monkeypatch.setattr(PackedEncoder, "embed", refuse)
+    monkeypatch.setattr(Embedder, "embed", refuse)
+    findings = ToneScanner().scan("You are a useless piece of shit.", INPUT)
+    assert "offensive_language" in str(findings[0].detail)

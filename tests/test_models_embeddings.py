@@ -43,3 +43,44 @@ def test_tokens_and_provenance() -> None:
     assert embedder.max_tokens == 256
     assert embedder.describe()["sha256"] == WEIGHTS_SHA256
     assert get_embedder() is embedder is Embedder.shared()  # loaded once per process
+
+
+PACKED_TEXTS = [
+    "Could you tell me whether the flight still leaves from terminal 2, gate B12, at 10:45?",
+    "ok",
+    "",
+    "word " * 400,  # past the 256-token window: cut there, as `embed` cuts it
+    "You are a useless piece of shit.",
+]
+
+
+def test_packed_float32_vectors_are_the_embedders_vectors() -> None:
+    from steward.models.embeddings import PackedEncoder
+
+    packed = PackedEncoder(get_embedder(), "float32")
+    expected = np.vstack([get_embedder().embed([t]) for t in PACKED_TEXTS])
+    vectors = packed.embed(PACKED_TEXTS)
+    assert packed.precision == "float32" and vectors.dtype == np.float32
+    assert np.abs(vectors - expected).max() < 1e-5
+    assert packed.embed([]).shape == (0, DIMENSION)
+
+
+def test_packed_passes_are_split_so_a_long_batch_gives_the_same_vectors(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from steward.models import embeddings
+
+    packed = embeddings.PackedEncoder(get_embedder(), "float32")
+    together = packed.embed(PACKED_TEXTS)
+    monkeypatch.setattr(embeddings, "PACK_TOKENS", 8)  # every piece in its own pass
+    assert np.abs(packed.embed(PACKED_TEXTS) - together).max() < 1e-5
+
+
+def test_packed_bfloat16_vectors_stay_within_a_cosine_of_float32(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from steward.models import embeddings
+
+    monkeypatch.setattr(embeddings, "native_bfloat16", lambda: False)
+    assert embeddings.PackedEncoder(get_embedder()).precision == "float32"  # auto: no AMX, no bfloat16
+    monkeypatch.setattr(embeddings, "native_bfloat16", lambda: True)
+    packed = embeddings.PackedEncoder(get_embedder())
+    assert packed.precision == "bfloat16"
+    cosines = (packed.embed(PACKED_TEXTS) * get_embedder().embed(PACKED_TEXTS)).sum(axis=1)
+    assert cosines.min() > 0.9995

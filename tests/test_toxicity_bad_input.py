@@ -78,22 +78,26 @@ def test_empty_or_odd_text_does_not_crash(scanner: ToxicityScanner, text: str) -
 
 
 def test_a_text_that_fits_the_encoder_is_embedded_once(scanner: ToxicityScanner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from steward.models.embeddings import Embedder
+    from steward.models.embeddings import Embedder, PackedEncoder
 
     seen: list[list[str]] = []
-    embed = Embedder.embed
+    embed = PackedEncoder.embed
 
-    def spy(self: Embedder, texts: list[str]) -> np.ndarray:
+    def spy(self: PackedEncoder, texts: list[str]) -> np.ndarray:
         seen.append(list(texts))
         return embed(self, texts)
 
-    monkeypatch.setattr(Embedder, "embed", spy)
+    def refuse(self: Embedder, texts: list[str]) -> np.ndarray:
+        raise AssertionError("the scanner embeds through its packed encoder, in one pass")
+
+    monkeypatch.setattr(PackedEncoder, "embed", spy)
+    monkeypatch.setattr(Embedder, "embed", refuse)
     kilobyte = "I would like to change my seat to the aisle if possible, and add a bag to my booking. " * 12
     scanner.scan(kilobyte[:1000], INPUT)
     # was seven windows of ~160 characters, each embedded; now the whole text, and the n-gram model's worst
-    # window beside it (so that one insult in a long polite text is not diluted)
-    assert [len(batch) for batch in seen] == [1, 1]  # apart: batched, the window would be padded to 1 kB
-    assert seen[0][0] == normalise(kilobyte[:1000]) and len(seen[1][0]) <= 2 * WINDOW
+    # window beside it (so that one insult in a long polite text is not diluted), packed into one forward pass
+    assert [len(batch) for batch in seen] == [2]
+    assert seen[0][0] == normalise(kilobyte[:1000]) and len(seen[0][1]) <= 2 * WINDOW
 
 
 def test_a_long_text_is_cut_into_overlapping_windows_of_word_pieces() -> None:

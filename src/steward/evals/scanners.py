@@ -96,11 +96,16 @@ def _warm_up(scanner: Scanner, rows: list[dict[str, Any]], context: ScanContext)
 
 
 def make_scanner(
-    name: str, entities: list[str] | None = None, model_path: str | None = None, labels: list[str] | None = None
+    name: str,
+    entities: list[str] | None = None,
+    model_path: str | None = None,
+    labels: list[str] | None = None,
+    threshold: float | None = None,
 ) -> tuple[Scanner, float]:
-    """The scanner with its default options (or the hub checkpoint in `model_path`), and its rule's threshold."""
+    """The scanner with its default options (or the hub checkpoint in `model_path`), and its rule's threshold
+    (`threshold` when given: a scanner may take care near its threshold, as the toxicity scanner does)."""
     rule_type = DEFAULT_RULES.get(name, Rule)
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
     if rule_type is PiiRule and entities:
         options["entities"] = entities
     if model_path is not None:
@@ -199,8 +204,7 @@ def evaluate_file(
     if presidio and not pii:
         raise InvalidRequest("--presidio compares PII detection only; use it with `steward guard eval pii`.")
     rows = read_rows(path, pii)
-    scanner, default_threshold = make_scanner(name, entities, model_path, labels)
-    cut = default_threshold if threshold is None else threshold
+    scanner, cut = make_scanner(name, entities, model_path, labels, threshold)
     if not pii:
         return {"scanner": name, "data": str(path), **evaluate_binary(scanner, rows, cut, stage)}
     result = {"scanner": name, "data": str(path), **evaluate_pii(scanner, rows, cut, any_type, stage, match)}

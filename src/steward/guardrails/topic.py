@@ -134,7 +134,8 @@ class ToneScanner:
         from steward.guardrails.toxicity import ToxicityScanner
 
         cues = tone_cues(text)
-        _, offensive = ToxicityScanner().probabilities(text) if text.strip() else (0.0, 0.0)
+        # the n-gram model only: building the default scanner would warm MiniLM up on every call (~8 ms)
+        _, offensive = ToxicityScanner(backend="ngram").probabilities(text) if text.strip() else (0.0, 0.0)
         if offensive >= 0.5:
             cues["offensive_language"] = round(offensive, 4)
         if not cues:

@@ -30,7 +30,10 @@ NAME_KEYS = (
     rf"witness(?:es)?|signatory|signed{_SEP}by|next{_SEP}of{_SEP}kin|account{_SEP}holder|card{_SEP}holder|"
     rf"holder|contact{_SEP}person|emergency{_SEP}contact|spouse|beneficiary|applicant|passenger|patient|"
     rf"traveller|traveler|nachname|vorname|nom|pr[ée]nom|apellidos?|nombre|cognome|achternaam|voornaam|"
-    rf"nazwisko|imi[eę]|sobrenome|фамилия|имя|отчество|όνομα|επώνυμο"
+    rf"nazwisko|imi[eę]|sobrenome|фамилия|имя|отчество|όνομα|επώνυμο|"
+    # who a ticket or a log names: "Assignee: Ika Kramarić", "Requester: …", "created_by=…"
+    rf"assignee|requester|reporter|assigned{_SEP}to|requested{_SEP}by|reported{_SEP}by|created{_SEP}by|"
+    rf"submitted{_SEP}by|approved{_SEP}by"
 )
 # Keys ending in "name" that do not name a person.
 NOT_NAME_KEYS = frozenset(
@@ -94,9 +97,28 @@ def name_value(value: str) -> bool:
     )
 
 
+# An XML or HTML element named by a name-like key: "<emergencyContact>KIM Hiroshi</emergencyContact>".
+_ELEMENT = re.compile(
+    rf"(?i)<(?P<key>(?:[a-z]+[_\-]?){{0,2}}?[a-z]*?(?:{NAME_KEYS}))(?:\s[^<>]*)?>(?P<value>[^<>\n]{{1,80}})</(?P=key)>"
+)
+
+
+def element_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text of XML elements named by name-like keys."""
+    found = []
+    for match in _ELEMENT.finditer(text):
+        key = re.sub(r"[\s\-]", "_", match.group("key").lower())
+        if key in NOT_NAME_KEYS or key.replace("_", "") in NOT_NAME_KEYS or not name_value(match.group("value")):
+            continue
+        value = match.group("value")
+        lead = len(value) - len(value.lstrip())
+        found.append((match.start("value") + lead, match.start("value") + len(value.rstrip())))
+    return found
+
+
 def field_names(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the values of name-like keys (see the module docstring)."""
-    found: list[tuple[int, int]] = []
+    """(start, end) of the values of name-like keys (see the module docstring), and of name-like XML elements."""
+    found: list[tuple[int, int]] = element_names(text) if "</" in text else []
     for match in _KEY.finditer(text):
         key = re.sub(r"[\s\-]", "_", match.group("key").lower())
         if key in NOT_NAME_KEYS or key.replace("_", "") in NOT_NAME_KEYS:
@@ -130,7 +152,7 @@ class FieldNameRecognizer(EntityRecognizer):
         return None
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
-        if "PERSON" not in entities or (":" not in text and "=" not in text):
+        if "PERSON" not in entities or (":" not in text and "=" not in text and "</" not in text):
             return []
         return [RecognizerResult("PERSON", a, b, self.score) for a, b in field_names(text)]
 

@@ -353,9 +353,15 @@ def slashed_names(text: str) -> list[tuple[int, int]]:
     return found
 
 
+# The end of a transcript's timestamp before a speaker label: "14:02:11 ", "[02/Apr/2026:15:50:51] ", "…:49:11Z ".
+_STAMPED = re.compile(r"(?:\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?|\])\s+$")
+
+
 def _speaker(text: str, start: int, end: int) -> bool:
-    """A speaker label of a chat or transcript: the word opens a line and a colon follows it ("Maria: hi")."""
-    return (start == 0 or text[start - 1] == "\n") and text[end : end + 2] == ": "
+    """A speaker label of a chat or transcript: the word opens a line, or follows the turn's timestamp, and a
+    colon follows it ("Maria: hi", "2026-04-10T04:45:57Z AADA: also…")."""
+    opens = start == 0 or text[start - 1] == "\n" or _STAMPED.search(text, max(0, start - 40), start) is not None
+    return opens and text[end : end + 2] == ": "
 
 
 def _initial_family(text: str, words: list[tuple[int, int, str]], i: int, lex: Lexicon) -> bool:

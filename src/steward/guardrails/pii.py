@@ -246,8 +246,11 @@ ROLE_WORDS = frozenset(
 
 
 def _not_a_name(span: str) -> bool:
-    """The small spaCy model tags flight numbers and codes (BA117, QX7P2M) as people; names have no digits."""
-    return any(c.isdigit() for c in span) or (span.isupper() and len(span) <= 8) or span.lower() in ROLE_WORDS
+    """The small spaCy model tags flight numbers and codes (BA117, QX7P2M) as people; names have no digits. A
+    short word in capitals is a code unless it is a given name ("BRIANNA: …" of a transcript)."""
+    lower = span.lower()
+    code = span.isupper() and len(span) <= 8 and not (lower in lexicon().first and lower not in lexicon().common)
+    return any(c.isdigit() for c in span) or code or lower in ROLE_WORDS
 
 
 def _not_a_url(span: str) -> bool:

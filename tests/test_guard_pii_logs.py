@@ -1,0 +1,51 @@
+"""Names and numbers in logs, tickets and XML (issue 15, session 10, after family 6 was scored): a speaker label
+after a transcript's timestamp, the text of a name-like XML element, a ticket's assignee or requester; and a
+timestamp is no phone number (tested in test_guard_places.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from steward.guardrails.base import ScanContext
+from steward.guardrails.pii import PiiScanner
+
+
+@pytest.fixture(scope="module")
+def pii() -> PiiScanner:
+    return PiiScanner()
+
+
+def person_spans(pii: PiiScanner, text: str) -> list[str]:
+    return [
+        text[f.start : f.end]
+        for f in pii.scan(text, ScanContext(stage="input"))
+        if f.kind == "PERSON" and f.start is not None and f.score >= 0.4
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("agent_7: how can I help? [02/Apr/2026:15:50:51] BRIANNA: he's 61, born in October", "BRIANNA"),
+        ("bot: hello 2026-06-06 08:32:22 MERETE: also the hotel near the station", "MERETE"),
+        ("bot: hi 2026-04-10T04:45:57Z Francis: my flight is late", "Francis"),
+        ("<customer>\n  <emergencyContact>KIM Hiroshi</emergencyContact>\n</customer>", "KIM Hiroshi"),
+        ('<passenger id="3"><fullName>Ana Julia Mendes</fullName></passenger>', "Ana Julia Mendes"),
+        ("Created: 2026-04-02 02:40:01\nAssignee: IKA KRAMARIĆ\nCustomer wrote: hi", "IKA KRAMARIĆ"),
+        ("Requester: Lotte de Vries\nPriority: urgent", "Lotte de Vries"),
+    ],
+)
+def test_names_in_logs_tickets_and_xml(pii: PiiScanner, text: str, name: str) -> None:
+    assert any(name in span for span in person_spans(pii, text)), person_spans(pii, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<productName>Travel Adapter</productName>",
+        "<city>Lisbon</city>",
+        "2026-04-10T04:45:57Z INFO: cache warmed",
+    ],
+)
+def test_no_name_where_the_element_or_label_is_no_person(pii: PiiScanner, text: str) -> None:
+    assert person_spans(pii, text) == []

@@ -189,13 +189,20 @@ def export(
     spec = context.project().monitor
     if prometheus is not None:
         rules, skipped = prometheus_rules(spec)
-        prometheus.write_text(yaml.safe_dump(rules, sort_keys=False, width=200), encoding="utf-8")
+        _write(prometheus, yaml.safe_dump(rules, sort_keys=False, width=200))
         context.console.print(f"wrote {len(rules['groups'][0]['rules'])} rules to {prometheus}")
         for name in skipped:
             context.err_console.print(f"left out {name}: Prometheus has no series for it")
     if grafana is not None:
-        grafana.write_text(json.dumps(grafana_dashboard(spec), indent=2), encoding="utf-8")
+        _write(grafana, json.dumps(grafana_dashboard(spec), indent=2))
         context.console.print(f"wrote the dashboard to {grafana}")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a folder, a missing parent, no permission: say which file, not a traceback
+        raise InvalidRequest(f"cannot write {path}: {exc.strerror}; name a file you can write.") from exc
 
 
 @app.command("drift-runs")

@@ -177,6 +177,8 @@ def build_from_records(
     excluded = store.datasets.count_without_consent(app, statuses)
     text = "\n".join(line for _, _, line in lines) + "\n"
     out = Path(out)
+    if out.is_dir():
+        raise InvalidRequest(f"--out {out} is a folder; name the file to write, e.g. {out / (name + '.jsonl')}.")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -213,7 +215,7 @@ def build_from_records(
                             "body": line,
                         },
                     )
-        os.replace(temp, out)
+            os.replace(temp, out)  # inside the transaction: a file that cannot be written registers nothing
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -205,3 +205,53 @@ def test_an_export_to_a_path_that_cannot_be_written_says_so(cli_project: tuple[P
     result = CliRunner().invoke(cli, ["monitor", "export", "--prometheus", str(folder / "adir")])
     assert isinstance(result.exception, StewardError), result.exception
     assert "adir" in str(result.exception)
+
+
+def test_a_killed_monitoring_process_is_started_again_and_folds_again(tmp_path: Path) -> None:
+    """`kill -9` of `steward serve`'s monitoring child: the server went on serving with no rollups and no alerts
+    for good, /readyz said ready, and nothing was logged."""
+    import signal
+
+    from tests.gateway_fixtures import make_runtime
+
+    runtime = make_runtime(tmp_path, MONITORED.replace("monitor:\n", "monitor:\n  interval_s: 0.5\n"))
+    try:
+        runtime.start_monitoring()
+        monitor = runtime.monitor
+        assert monitor is not None
+        first = monitor.process.pid
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (monitor.process.pid != first and monitor.process.is_alive()):
+            time.sleep(0.2)
+        assert monitor.process.pid != first and monitor.process.is_alive() and monitor.restarts == 1
+        _traffic(runtime.store, "demo", time.time(), 3, "served")
+        while time.monotonic() < deadline and runtime.store.monitoring.cursor("records") < 3:
+            time.sleep(0.2)
+        assert runtime.store.monitoring.cursor("records") >= 3  # the new child folds what came after the kill
+    finally:
+        if runtime.monitor is not None:
+            runtime.monitor.close()
+            assert not runtime.monitor.process.is_alive()
+        runtime.store.close()
+
+
+def test_a_rebuild_in_progress_does_not_resolve_and_refire_an_alert(tmp_path: Path) -> None:
+    """`steward monitor rebuild` clears the rollups, then folds every record again, oldest first: an evaluator
+    passing meanwhile saw no request in the rule's window, resolved the firing alert as `no traffic` (telling its
+    channels) and, once the rebuild reached the window, fired a new one: two notifications for one outage."""
+    spec = MonitorSpec.model_validate(
+        {"alerts": {"errors": {"app": "demo", "metric": "error_rate", "condition": "> 0.5", "min_requests": 5}}}
+    )
+    with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+        _traffic(store, "demo", T0, 10, "failed")
+        RollupWorker(store).catch_up()
+        evaluator = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels))
+        (fired,) = evaluator.evaluate(T0 + 10)
+        store.monitoring.clear()  # the rebuild's first step, in another process
+        assert evaluator.evaluate(T0 + 20) == []  # the records are there: no verdict, not `no traffic`
+        RollupWorker(store).catch_up()  # the rebuild's folding
+        assert evaluator.evaluate(T0 + 30) == []
+        (alert,) = store.monitoring.alerts(everything=True)
+        assert alert.id == fired.id and alert.state == "firing"
+        assert [note["event"] for note in alert.notifications] == ["firing"]

@@ -9,8 +9,10 @@ child also stops when the parent dies.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,9 @@ from typing import Any
 from steward.config import Project, Settings
 
 STOP_WAIT_S = 30.0
+WATCH_S = 1.0  # how often the server looks whether its monitoring child is still alive
+MAX_BACKOFF_S = 60.0
+log = logging.getLogger("steward.monitor")
 
 
 def build_monitor(project: Project, store: Any) -> Any:
@@ -69,21 +74,51 @@ def _run(project: Project, settings: Settings, stop: Any, parent: int) -> None:
 
 @dataclass
 class MonitorProcess:
+    """The monitoring child, watched: one that dies (killed, out of memory) is logged and started again, or the
+    server would go on serving with nothing folding records or evaluating alerts, and nobody told."""
+
     process: Any
     stop: Any
+    project: Project
+    settings: Settings
+    restarts: int = 0
+    _watcher: threading.Thread | None = None
 
     @classmethod
     def start(cls, project: Project, settings: Settings) -> MonitorProcess:
-        context = multiprocessing.get_context("spawn")
-        stop = context.Event()
-        process = context.Process(
-            target=_run, args=(project, settings, stop, os.getpid()), name="steward-monitor", daemon=True
-        )
+        stop = multiprocessing.get_context("spawn").Event()
+        started = cls(None, stop, project, settings)
+        started.process = started._spawn()
+        started._watcher = threading.Thread(target=started._watch, name="steward-monitor-watch", daemon=True)
+        started._watcher.start()
+        return started
+
+    def _spawn(self) -> Any:
+        process = multiprocessing.get_context("spawn").Process(
+            target=_run, args=(self.project, self.settings, self.stop, os.getpid()), name="steward-monitor",
+            daemon=True,
+        )  # fmt: skip
         process.start()
-        return cls(process, stop)
+        return process
+
+    def _watch(self) -> None:
+        while not self.stop.is_set():
+            self.process.join(WATCH_S)
+            if self.stop.is_set() or self.process.is_alive():
+                continue
+            self.restarts += 1
+            backoff = min(2.0**self.restarts, MAX_BACKOFF_S)  # a child that dies at once is not restarted in a loop
+            log.error(
+                "monitor: the monitoring process exited (code %s); starting it again in %.0f s (restart %d)",
+                self.process.exitcode, backoff, self.restarts,
+            )  # fmt: skip
+            if not self.stop.wait(backoff):
+                self.process = self._spawn()
 
     def close(self) -> None:
         self.stop.set()
+        if self._watcher is not None:
+            self._watcher.join(WATCH_S + 1)
         deadline = time.monotonic() + STOP_WAIT_S
         self.process.join(max(deadline - time.monotonic(), 0))
         if self.process.is_alive():

@@ -113,7 +113,10 @@ class AlertEvaluator:
                 return "value", drifted
         rollup = window_rollup(self.store, app, rule.window_s, now)
         if not rollup.requests:
-            return NO_TRAFFIC, None
+            # empty rollups with records in the window: a rebuild cleared them and has not folded this far yet
+            # (it folds oldest first); resolving now would tell the channels twice about one outage
+            behind = self.store.monitoring.window_ids(app, now - rule.window_s, now, first=1)
+            return ("none", None) if behind else (NO_TRAFFIC, None)
         if rule.metric == "drift":
             return "none", None  # traffic, but no scheduled run in the window: no verdict
         if rollup.requests < rule.min_requests:

@@ -107,7 +107,9 @@ class MonitorProcess:
             if self.stop.is_set() or self.process.is_alive():
                 continue
             self.restarts += 1
-            backoff = min(2.0**self.restarts, MAX_BACKOFF_S)  # a child that dies at once is not restarted in a loop
+            backoff = min(
+                2.0**self.restarts, MAX_BACKOFF_S
+            )  # a child that dies at once is not restarted in a loop
             log.error(
                 "monitor: the monitoring process exited (code %s); starting it again in %.0f s (restart %d)",
                 self.process.exitcode, backoff, self.restarts,

@@ -351,3 +351,25 @@ def test_a_feedback_score_far_outside_any_rating_scale_is_refused(tmp_path: Path
         assert sent.status_code == 400
     finally:
         runtime.store.close()
+
+
+def test_the_rollups_of_unknown_apps_can_be_read_and_the_callers_mistakes_are_shown(
+    cli_project: tuple[Path, str, str],
+) -> None:
+    """The README says records naming an undeclared app fold under `(unknown)`, and 4xx answers count as
+    `client_error`; `steward monitor rollups "(unknown)"` was refused as an unknown app, and the table had no
+    column for client errors, so neither could be seen without --json."""
+    from steward.cli import app as cli
+
+    _, url, _ = cli_project
+    with Store.open(url) as store:
+        record = Record.start("typo-app")
+        record.created_at, record.status = T0, "failed"  # type: ignore[assignment]
+        record.explanation = {"error": {"caller": True, "code": "not_found"}}
+        store.write_sync(record)
+    runner = CliRunner()
+    found = runner.invoke(cli, ["monitor", "rollups", "(unknown)", "--window", "-1d..now", "--json"])
+    assert found.exit_code == 0, found.output
+    assert '"client_error": 1' in found.output and '"app": "(unknown)"' in found.output
+    table = runner.invoke(cli, ["monitor", "rollups", "--window", "-1d..now"])
+    assert "4xx" in table.output

@@ -229,11 +229,29 @@ def test_a_killed_monitoring_process_is_started_again_and_folds_again(tmp_path: 
         while time.monotonic() < deadline and runtime.store.monitoring.cursor("records") < 3:
             time.sleep(0.2)
         assert runtime.store.monitoring.cursor("records") >= 3  # the new child folds what came after the kill
+        os.kill(monitor.process.pid, signal.SIGKILL)  # killed again, and the server stops meanwhile
+        started = time.monotonic()
+        monitor.close()
+        assert time.monotonic() - started < 15 and not monitor.process.is_alive()
     finally:
         if runtime.monitor is not None:
             runtime.monitor.close()
             assert not runtime.monitor.process.is_alive()
         runtime.store.close()
+
+
+def test_the_server_shares_no_lock_with_its_monitoring_child() -> None:
+    """The child was told to stop through a multiprocessing.Event, whose lock it takes on every `wait`: a child
+    killed while holding it (seen live after `kill -9` of the child) left `steward serve` blocked for good in
+    `stop.set()` when it was stopped (gdb: the main thread in SemLock.acquire). The stop is now SIGTERM."""
+    import inspect
+
+    from steward.gateway import monitoring
+
+    source = inspect.getsource(monitoring)
+    assert ".Event()" not in source.replace("threading.Event()", "")
+    fields = monitoring.MonitorProcess.__dataclass_fields__
+    assert not any("synchronize" in str(f.type) or name == "stop" for name, f in fields.items())
 
 
 def test_a_rebuild_in_progress_does_not_resolve_and_refire_an_alert(tmp_path: Path) -> None:

@@ -444,3 +444,20 @@ class _caught:
 
     def __exit__(self, *exc: object) -> None:
         self.logger.removeHandler(self.handler)
+
+
+def test_drift_runs_says_why_there_are_none_when_the_schedule_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `monitor.drift` set and every run skipped (too little traffic), `drift-runs` told the user to set
+    `monitor.drift`, which they had."""
+    from steward.cli import app as cli
+
+    (tmp_path / "steward.yaml").write_text(MONITORED + "  drift: {every: 1h}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'steward.db'}")
+    result = CliRunner().invoke(cli, ["monitor", "drift-runs"])
+    assert result.exit_code == 0
+    assert "set `monitor.drift`" not in result.output and "fewer than 30" in result.output

@@ -229,7 +229,13 @@ def drift_runs(
         _print_json(runs)
         return
     if not runs:
-        context.err_console.print("no scheduled drift runs yet; set `monitor.drift` in steward.yaml and serve.")
+        if context.project().monitor.drift is None:
+            context.err_console.print("no scheduled drift runs: set `monitor.drift` in steward.yaml and serve.")
+        else:  # set, and every run so far skipped: the server logs why (each window needs 30 traffic records)
+            context.err_console.print(
+                "no scheduled drift run stored yet: a run is skipped while a window holds fewer than 30 traffic "
+                "records (the server logs why); `steward monitor drift APP --reference … --current …` runs one."
+            )
         return
     table = Table("run", "app", "at (UTC)", "drifted", "signals that drifted")
     for run in runs:

@@ -62,7 +62,14 @@ def test_a_scanner_finding_under_its_threshold_is_not_counted_as_a_flag(tmp_path
                 total = merged.setdefault(name, [0, 0])
                 total[0] += flagged
                 total[1] += scanned
+        from steward.governance import datasets
+        from steward.governance.identity import Actor
+
+        built = datasets.build_from_records(store, project, "demo", "demo-set", Actor.user("tester"),
+                                            tmp_path / "set.jsonl")  # fmt: skip
     assert merged["input.injection"] == [1, 4]  # one text of four flagged, not four
+    # the data card said every served row had a `prompt_injection` finding: the classifier's score under threshold
+    assert built.rows == 3 and built.version.spec["pii"]["records_with_findings"] == 0, built.version.spec["pii"]
 
 
 def _traffic(store: Store, app: str, at: float, n: int, status: str) -> None:

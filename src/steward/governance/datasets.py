@@ -122,7 +122,10 @@ def _collect(
             correction = corrected.get(record.id)
             if record.status not in statuses and correction is None:
                 continue
-            found = [f.kind for d in record.decisions for f in d.findings]
+            # what a scanner found at or above its threshold (`flagged`), not every score it reported
+            found = [
+                f.kind for d in record.decisions for f in d.findings if d.flagged is None or f.scanner in d.flagged
+            ]
             scanned += bool(record.decisions)
             with_findings += bool(found)
             kinds.update(found)

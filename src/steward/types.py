@@ -127,6 +127,9 @@ class Decision:
     # privacy of logs (`redact_records`): what a record may keep of the scanned text, every counted span replaced
     stored_text: str | None = None
     turn: int | None = None  # input stage: the index of the message it screened in the request's messages
+    # the rules (scanner names) with a finding at or above their threshold, which the monitor's verdict rates
+    # count (None where the policy engine did not decide it: a decision built by hand counts its findings)
+    flagged: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

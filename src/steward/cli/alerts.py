@@ -6,7 +6,6 @@ runs one evaluation pass now (after folding new records), for scripts and for a 
 
 from __future__ import annotations
 
-import getpass
 import sys
 import time
 from datetime import UTC, datetime
@@ -21,7 +20,8 @@ from steward.cli import context
 from steward.cli.gov_common import KeyOption, actor
 from steward.config.monitor import seconds
 from steward.errors import InvalidRequest, NotFound
-from steward.store.monitor import SilenceRow
+from steward.governance.identity import Actor
+from steward.store.monitor import AlertRow, SilenceRow
 from steward.types import new_id
 
 app = typer.Typer(no_args_is_help=True, help="Alerts raised by the monitor's rules, and their silences.")
@@ -66,12 +66,23 @@ def list_alerts(
     context.console.print(table)
 
 
+def _alert_of(store: Any, alert_id: str, who: Actor) -> AlertRow:
+    """The alert, as `who` may see it: another team's alert is answered as a missing one (the same message), so
+    neither its id nor its app can be probed."""
+    alert = store.monitoring.alert(alert_id)
+    spec = context.project().apps.get(alert.app) if alert is not None else None
+    if alert is None or (who.team is not None and (spec is None or spec.team != who.team)):
+        raise NotFound(f"no alert {alert_id!r}; `steward alerts list --all` shows them.")
+    return alert
+
+
 @app.command()
 def silence(
     alert_id: Annotated[str, typer.Argument(help="The alert's id, as `steward alerts list` shows it.")],
     duration: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d …")],
     why: Annotated[str, typer.Option("--why", help="The reason, kept with the silence and in the audit log.")],
     as_json: JsonOption = False,
+    key: KeyOption = None,
 ) -> None:
     """Stop an alert's rule from notifying for this app until the silence ends (it still fires and is listed).
 
@@ -88,15 +99,17 @@ def silence(
     if not 0 < length <= MAX_SILENCE_S:
         raise InvalidRequest(f"--for {duration}: a silence lasts more than 0s and at most 90d; it can be renewed.")
     store = context.open_store()
-    alert = store.monitoring.alert(alert_id)
-    if alert is None:
-        raise NotFound(f"no alert {alert_id!r}; `steward alerts list --all` shows them.")
+    who = actor(None, key)  # the OS account (`user:<login>`, not $USER), or the key given
+    alert = _alert_of(store, alert_id, who)
+    spec = context.project().apps.get(alert.app)
+    who.require_change(spec.team if spec is not None else who.team, f"alerts of {alert.app}")
     at = time.time()
-    by = f"local:{getpass.getuser()}"
+    by = who.id
     row = SilenceRow(new_id("sil"), alert.rule, alert.app, at + length, by, why.strip(), at)
     with audit.transaction(store) as unit:
         store.monitoring.add_silence(unit, row)
         audit.append(unit, by, "monitor.silence", f"alert-rule:{alert.rule}", None, row.__dict__,
+                     team=spec.team if spec is not None else None,
                      detail={"silence": row.id, "alert": alert.id, "app": alert.app, "until": row.until,
                              "why": row.why})  # fmt: skip
     if as_json:
@@ -148,13 +161,11 @@ def dataset(
     from steward.guardrails.redact import personal_data_masker
 
     store, project = context.open_store(), context.project()
-    alert = store.monitoring.alert(alert_id)
-    if alert is None:
-        raise NotFound(f"no alert {alert_id!r}; `steward alerts list --all` shows them.")
+    who = actor(None, key)
+    alert = _alert_of(store, alert_id, who)
     rule = project.monitor.alerts.get(alert.rule)
     window_s = rule.window_s if rule is not None else 3600.0  # a rule since removed from the config: its hour
     since, until = alert.started_at - window_s, alert.resolved_at or time.time()
-    who = actor(None, key)
     about = f"records of {alert.app} around alert {alert.id} ({alert.rule}: {alert.metric} {alert.condition})"
     built = datasets.build_from_records(
         store,

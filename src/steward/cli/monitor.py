@@ -17,7 +17,7 @@ from rich.table import Table
 
 from steward.cli import context
 from steward.errors import InvalidRequest
-from steward.monitor.rollups import GRAINS, Rollup
+from steward.monitor.rollups import GRAINS, STEWARD_APPS, UNKNOWN_APP, Rollup
 from steward.monitor.worker import RollupWorker
 
 app = typer.Typer(no_args_is_help=True, help="Watch the apps in production: rollups and drift.")
@@ -29,9 +29,10 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-def _known_app(name: str) -> str:
+def _known_app(name: str, own: bool = False) -> str:
+    """An app of the config (with `own`, also the buckets of Steward's own: `(unknown)`, `(embeddings)`)."""
     apps = context.project().apps
-    if name not in apps:
+    if name not in apps and not (own and name in (UNKNOWN_APP, *STEWARD_APPS)):
         raise InvalidRequest(f"no app {name!r} in the config; the apps are: {', '.join(sorted(apps)) or 'none'}.")
     return name
 
@@ -51,7 +52,12 @@ def rebuild(as_json: JsonOption = False) -> None:
 
 @app.command()
 def rollups(
-    app_name: Annotated[str | None, typer.Argument(help="An app of the config (default: every app).")] = None,
+    app_name: Annotated[
+        str | None,
+        typer.Argument(
+            help="An app of the config, or (unknown) for apps it does not declare (default: every app)."
+        ),
+    ] = None,
     grain: Annotated[str, typer.Option("--grain", help="minute, hour or day.")] = "hour",
     window: Annotated[
         str, typer.Option("--window", help="Which buckets: FROM..TO (ISO 8601, `now`, -24h …).")
@@ -71,7 +77,9 @@ def rollups(
         raise InvalidRequest("--window takes FROM..TO here (first:N@MODEL picks records, not buckets).")
     store = context.open_store()
     RollupWorker(store, apps=context.project().apps).catch_up()  # include what the server has not folded yet
-    found = store.monitoring.rollups(_known_app(app_name) if app_name else None, grain, span.since, span.until)
+    found = store.monitoring.rollups(
+        _known_app(app_name, own=True) if app_name else None, grain, span.since, span.until
+    )
     if as_json:
         _print_json([{"app": k.app, "model": k.model, "arm": k.arm, "grain": k.grain,
                       "bucket": _iso(k.bucket), **r.summary()} for k, r in found])  # fmt: skip
@@ -79,8 +87,8 @@ def rollups(
     if not found:
         context.err_console.print(f"no records in {window}; widen --window or send traffic first.")
         return
-    table = Table("bucket (UTC)", "app", "model", "arm", "requests", "blocked", "failed", "p50 ms", "p95 ms",
-                  "p99 ms", "tokens", "cost", "feedback")  # fmt: skip
+    table = Table("bucket (UTC)", "app", "model", "arm", "requests", "blocked", "failed", "4xx", "p50 ms",
+                  "p95 ms", "p99 ms", "tokens", "cost", "feedback")  # fmt: skip
     for key, rollup in found:
         table.add_row(_iso(key.bucket), key.app, key.model, key.arm, *_cells(rollup))
     context.console.print(table)
@@ -98,6 +106,7 @@ def _cells(rollup: Rollup) -> list[str]:
         str(s["requests"]),
         str(s["statuses"]["blocked"]),
         str(s["statuses"]["failed"]),
+        str(s["statuses"]["client_error"]),
         *(f"{latency[q]:.0f}" if latency[q] is not None else "-" for q in ("p50", "p95", "p99")),
         str(s["prompt_tokens"] + s["completion_tokens"]),
         f"{s['cost']:.4f}",
@@ -157,7 +166,7 @@ def _print_drift(report: Any) -> None:
     table = Table("signal", "test", "statistic", "threshold", "drifted", title=f"drift of {report.app}")
     for signal in report.signals:
         table.add_row(
-            signal.name, signal.test, f"{signal.statistic:.4g}", f"{signal.threshold:.4g}",
+            signal.name, signal.test, f"{signal.statistic + 0.0:.4g}", f"{signal.threshold:.4g}",  # no "-0"
             "[red]yes[/red]" if signal.drifted else "no",
         )  # fmt: skip
     context.console.print(f"reference: {report.reference}\ncurrent:   {report.current}")
@@ -189,13 +198,20 @@ def export(
     spec = context.project().monitor
     if prometheus is not None:
         rules, skipped = prometheus_rules(spec)
-        prometheus.write_text(yaml.safe_dump(rules, sort_keys=False, width=200), encoding="utf-8")
+        _write(prometheus, yaml.safe_dump(rules, sort_keys=False, width=200))
         context.console.print(f"wrote {len(rules['groups'][0]['rules'])} rules to {prometheus}")
         for name in skipped:
             context.err_console.print(f"left out {name}: Prometheus has no series for it")
     if grafana is not None:
-        grafana.write_text(json.dumps(grafana_dashboard(spec), indent=2), encoding="utf-8")
+        _write(grafana, json.dumps(grafana_dashboard(spec), indent=2))
         context.console.print(f"wrote the dashboard to {grafana}")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a folder, a missing parent, no permission: say which file, not a traceback
+        raise InvalidRequest(f"cannot write {path}: {exc.strerror}; name a file you can write.") from exc
 
 
 @app.command("drift-runs")
@@ -213,7 +229,13 @@ def drift_runs(
         _print_json(runs)
         return
     if not runs:
-        context.err_console.print("no scheduled drift runs yet; set `monitor.drift` in steward.yaml and serve.")
+        if context.project().monitor.drift is None:
+            context.err_console.print("no scheduled drift runs: set `monitor.drift` in steward.yaml and serve.")
+        else:  # set, and every run so far skipped: the server logs why (each window needs 30 traffic records)
+            context.err_console.print(
+                "no scheduled drift run stored yet: a run is skipped while a window holds fewer than 30 traffic "
+                "records (the server logs why); `steward monitor drift APP --reference … --current …` runs one."
+            )
         return
     table = Table("run", "app", "at (UTC)", "drifted", "signals that drifted")
     for run in runs:

@@ -145,8 +145,15 @@ def reject(
 def correct(
     record_id: Annotated[str, typer.Argument(help="The record whose answer you correct.")],
     answer: Annotated[str, typer.Option("--answer", help="The answer the app should have given.")],
-    why: Annotated[str, typer.Option("--why", help=f"What was wrong with it. {NOTE_HELP}")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    why: Annotated[
+        str,
+        typer.Option(
+            "--why",
+            help="What was wrong with the model's answer. Kept with the correction and in its audit event, which "
+            "can never be changed or erased: write no personal data here.",
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the correction as JSON.")] = False,
     key: KeyOption = None,
 ) -> None:
     """Keep a corrected answer of a record, with who, when and why (an audit event); datasets built from the

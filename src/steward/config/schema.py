@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from steward.config.guardrails import PolicySpec
-from steward.config.monitor import MonitorSpec
+from steward.config.monitor import VERDICT_RATE, MonitorSpec
 from steward.config.rag import CollectionSpec
 from steward.errors import ConfigError
 from steward.types import RiskTier
@@ -271,6 +271,12 @@ class Project(Strict):
             if rule.app != "*" and rule.app not in self.apps:
                 where = self.where((*path, "app"))
                 problems.append(f"{where}: monitor.alerts.{name}.app: {rule.app!r} is not an app")
+            elif rule.metric.startswith(VERDICT_RATE) and not self._runs_scanner(rule.app, rule.metric):
+                problems.append(
+                    f"{self.where((*path, 'metric'))}: monitor.alerts.{name}.metric: no app the rule covers runs "
+                    f"{rule.metric[len(VERDICT_RATE) :]!r}, so {rule.metric} would never have a value; name a "
+                    "scanner of the app's policy (e.g. verdict_rate:input.injection)"
+                )
             for channel in rule.channels:
                 if channel != "log" and channel not in self.monitor.channels:
                     problems.append(
@@ -278,6 +284,19 @@ class Project(Strict):
                         "declared under `monitor.channels:`"
                     )
         return problems
+
+    def _runs_scanner(self, app: str, metric: str) -> bool:
+        """Whether `STAGE.SCANNER` of a verdict-rate metric is a rule of the policy of an app the alert covers."""
+        stage, _, scanner = metric[len(VERDICT_RATE) :].partition(".")
+        for spec in self.apps.values() if app == "*" else [self.apps[app]]:
+            policy = self.policies.get(spec.policy) if spec.policy else None
+            rules = getattr(policy, stage, None) if policy is not None else None
+            if rules is None:
+                continue
+            named = {n.rstrip("_") for n in type(rules).model_fields if getattr(rules, n) not in (None, [], {})}
+            if scanner in (named - {"plugins"}) | set(rules.plugins):
+                return True
+        return False
 
     def check_scanners(self, installed: Collection[str]) -> None:
         """Fail with `file:line` for each enabled `plugins:` entry naming a scanner not in `installed`.

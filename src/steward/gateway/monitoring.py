@@ -9,15 +9,19 @@ child also stops when the parent dies.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
-import time
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from steward.config import Project, Settings
 
 STOP_WAIT_S = 30.0
+WATCH_S = 1.0  # how often the server looks whether its monitoring child is still alive
+MAX_BACKOFF_S = 60.0
+log = logging.getLogger("steward.monitor")
 
 
 def build_monitor(project: Project, store: Any) -> Any:
@@ -48,13 +52,18 @@ def build_monitor(project: Project, store: Any) -> Any:
     return MonitorThread(store, spec.interval_s, alerts, drift, quality, apps=apps, review=review)
 
 
-def _run(project: Project, settings: Settings, stop: Any, parent: int) -> None:
-    """The child: open the store, run the monitor until told to stop or until the parent is gone."""
+def _run(project: Project, settings: Settings, parent: int) -> None:
+    """The child: open the store, run the monitor until SIGTERM (the server stopping it) or the parent is gone.
+
+    The stop is a signal, not a multiprocessing.Event: an Event's lock is shared with the parent, and a child
+    killed while holding it (SIGKILL, the OOM killer) left `steward serve` hanging for good when it stopped."""
     import signal
 
     from steward.gateway.telemetry import configure_logging
 
+    stopping = threading.Event()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops the child
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     from steward.store import Store
 
     configure_logging("warning")
@@ -62,30 +71,60 @@ def _run(project: Project, settings: Settings, stop: Any, parent: int) -> None:
     with Store.open(settings.database_url, synchronous=synchronous, secrets=settings.secrets) as store:
         monitor = build_monitor(project, store)
         monitor.start()
-        while not stop.wait(1.0) and os.getppid() == parent:
+        while not stopping.wait(1.0) and os.getppid() == parent:
             pass
         monitor.stop()
 
 
 @dataclass
 class MonitorProcess:
+    """The monitoring child, watched: one that dies (killed, out of memory) is logged and started again, or the
+    server would go on serving with nothing folding records or evaluating alerts, and nobody told."""
+
     process: Any
-    stop: Any
+    project: Project
+    settings: Settings
+    restarts: int = 0
+    closing: threading.Event = field(default_factory=threading.Event)
+    _watcher: threading.Thread | None = None
 
     @classmethod
     def start(cls, project: Project, settings: Settings) -> MonitorProcess:
-        context = multiprocessing.get_context("spawn")
-        stop = context.Event()
-        process = context.Process(
-            target=_run, args=(project, settings, stop, os.getpid()), name="steward-monitor", daemon=True
+        started = cls(None, project, settings)
+        started.process = started._spawn()
+        started._watcher = threading.Thread(target=started._watch, name="steward-monitor-watch", daemon=True)
+        started._watcher.start()
+        return started
+
+    def _spawn(self) -> Any:
+        process = multiprocessing.get_context("spawn").Process(
+            target=_run, args=(self.project, self.settings, os.getpid()), name="steward-monitor", daemon=True
         )
         process.start()
-        return cls(process, stop)
+        return process
+
+    def _watch(self) -> None:
+        while not self.closing.is_set():
+            self.process.join(WATCH_S)
+            if self.closing.is_set() or self.process.is_alive():
+                continue
+            self.restarts += 1
+            # a child that dies at once is not restarted in a tight loop
+            backoff = min(2.0**self.restarts, MAX_BACKOFF_S)
+            log.error(
+                "monitor: the monitoring process exited (code %s); starting it again in %.0f s (restart %d)",
+                self.process.exitcode, backoff, self.restarts,
+            )  # fmt: skip
+            if not self.closing.wait(backoff):
+                self.process = self._spawn()
 
     def close(self) -> None:
-        self.stop.set()
-        deadline = time.monotonic() + STOP_WAIT_S
-        self.process.join(max(deadline - time.monotonic(), 0))
+        self.closing.set()
+        if self._watcher is not None:
+            self._watcher.join(WATCH_S + 1)
         if self.process.is_alive():
-            self.process.terminate()
+            self.process.terminate()  # SIGTERM: the child finishes its pass and closes its store
+        self.process.join(STOP_WAIT_S)
+        if self.process.is_alive():
+            self.process.kill()
             self.process.join(5)

@@ -122,7 +122,10 @@ def _collect(
             correction = corrected.get(record.id)
             if record.status not in statuses and correction is None:
                 continue
-            found = [f.kind for d in record.decisions for f in d.findings]
+            # what a scanner found at or above its threshold (`flagged`), not every score it reported
+            found = [
+                f.kind for d in record.decisions for f in d.findings if d.flagged is None or f.scanner in d.flagged
+            ]
             scanned += bool(record.decisions)
             with_findings += bool(found)
             kinds.update(found)
@@ -177,6 +180,8 @@ def build_from_records(
     excluded = store.datasets.count_without_consent(app, statuses)
     text = "\n".join(line for _, _, line in lines) + "\n"
     out = Path(out)
+    if out.is_dir():
+        raise InvalidRequest(f"--out {out} is a folder; name the file to write, e.g. {out / (name + '.jsonl')}.")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -213,7 +218,7 @@ def build_from_records(
                             "body": line,
                         },
                     )
-        os.replace(temp, out)
+            os.replace(temp, out)  # inside the transaction: a file that cannot be written registers nothing
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

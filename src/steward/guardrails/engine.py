@@ -65,6 +65,7 @@ class _Tally:
     to_redact: list[Finding] = field(default_factory=list)
     appended: list[str] = field(default_factory=list)
     sensitive: list[Finding] = field(default_factory=list)  # every counted finding with a span
+    flagged: set[str] = field(default_factory=set)  # rules with a finding at or above their threshold
 
     def ask(self, action: Action, reason: str) -> None:
         self.reasons.add(reason)
@@ -77,6 +78,7 @@ def _weigh(name: str, rule: Rule, scanner: Scanner, findings: list[Finding], tal
     for finding in findings:
         if finding.score < rule.threshold:
             continue
+        tally.flagged.add(name)
         if finding.start is not None and finding.scanner in SPAN_SCANNERS:
             tally.sensitive.append(finding)
         action: Action = rule.action
@@ -117,6 +119,7 @@ def evaluate(
         started = time.perf_counter()
         for requirement, finding in compliance_findings(text, compiled.compliance, compiled.stage):
             findings.append(finding)
+            tally.flagged.add("compliance")
             if requirement.otherwise == "append":
                 tally.ask("redact", finding.kind)
                 tally.appended.append(requirement.append or "")
@@ -131,6 +134,7 @@ def evaluate(
         policy=compiled.policy,
         policy_version=compiled.version,
         scanner_ms=timings,
+        flagged=sorted(tally.flagged),
     )
     appended = tally.appended if tally.action == "redact" else []
     if tally.action == "redact" or (tally.action == "escalate" and tally.to_redact):

@@ -130,6 +130,7 @@ class OutputStreamGuard:
             policy=worst.policy,
             policy_version=worst.policy_version,
             scanner_ms=timings,
+            flagged=sorted({name for d in decisions for name in d.flagged or ()}),
         )
         self.guard.pseudonyms.remember(merged, self.vault.values)
         if any(d.text is not None for d in decisions) and merged.action not in ("block", "escalate"):

@@ -86,12 +86,16 @@ class AlertEvaluator:
         changed: list[AlertRow] = []
         open_alerts = self.store.monitoring.open_alerts()
         silences = self.store.monitoring.silences(now)
-        for (rule_name, _), orphan in open_alerts.items():
-            # its rule left the config: nothing would ever resolve it
-            if rule_name not in self.spec.alerts and self._move(orphan, "resolved", now, None):
+        apps = sorted(self.apps)
+        for (rule_name, app), orphan in open_alerts.items():
+            # its rule left the config, or no longer covers its app (the app was removed, the rule's `app:`
+            # changed): nothing would ever evaluate it again, so nothing would resolve it
+            rule = self.spec.alerts.get(rule_name)
+            covered = rule is not None and app in ([rule.app] if rule.app != "*" else apps)
+            if not covered and self._move(orphan, "resolved", now, None):
                 changed.append(orphan)
         for name, rule in self.spec.alerts.items():
-            for app in [rule.app] if rule.app != "*" else sorted(self.apps):
+            for app in [rule.app] if rule.app != "*" else apps:
                 try:
                     stepped = self._step(name, rule, app, open_alerts.get((name, app)), now, silences)
                 except Exception:
@@ -109,7 +113,10 @@ class AlertEvaluator:
                 return "value", drifted
         rollup = window_rollup(self.store, app, rule.window_s, now)
         if not rollup.requests:
-            return NO_TRAFFIC, None
+            # empty rollups with records in the window: a rebuild cleared them and has not folded this far yet
+            # (it folds oldest first); resolving now would tell the channels twice about one outage
+            behind = self.store.monitoring.window_ids(app, now - rule.window_s, now, first=1)
+            return ("none", None) if behind else (NO_TRAFFIC, None)
         if rule.metric == "drift":
             return "none", None  # traffic, but no scheduled run in the window: no verdict
         if rollup.requests < rule.min_requests:

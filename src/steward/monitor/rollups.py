@@ -180,7 +180,11 @@ class RecordFacts:
         """From `steward.store.codec.record_to_dict`'s form (the stored body, decoded)."""
         verdicts: dict[str, int] = {}
         for decision in raw.get("decisions") or ():
-            flagged = {finding.get("scanner") for finding in decision.get("findings") or ()}
+            # a finding under its rule's threshold is reported with its score, not a flag: a decision says which
+            # rules it counted (`flagged`); a record written before it did falls back to its findings
+            flagged = decision.get("flagged")
+            if flagged is None:
+                flagged = {finding.get("scanner") for finding in decision.get("findings") or ()}
             for scanner in decision.get("scanner_ms") or {}:
                 verdicts[f"{decision.get('stage')}.{scanner}"] = int(scanner in flagged)
         usage, latency, model = raw.get("usage") or {}, raw.get("latency") or {}, raw.get("model")

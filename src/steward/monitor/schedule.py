@@ -35,8 +35,17 @@ class DriftScheduler:
         self.apps = sorted(apps) if "*" in schedule.apps else sorted(schedule.apps)
         self._make_embedder = embedder
         self._embedder: TextEmbedder | None = None
+        self._skipped: dict[str, float] = {}  # app -> when its last run was skipped (nothing stored)
 
     def due(self, app: str, now: float) -> bool:
+        """Due `every` after its last run, stored or skipped: a skipped run stores nothing, and without this the
+        app was due again at every pass (every `interval_s`), re-reading its windows each time."""
+        skipped = self._skipped.get(app)
+        if skipped is not None and now - skipped < self.schedule.every_s:
+            return False
+        return self._due_by_runs(app, now)
+
+    def _due_by_runs(self, app: str, now: float) -> bool:
         last = self.store.monitoring.drift_runs(app, limit=1)
         return not last or now - float(last[0]["at"]) >= self.schedule.every_s
 
@@ -49,8 +58,12 @@ class DriftScheduler:
             try:
                 stored.append(self.run(app, now))
             except InvalidRequest as exc:  # too few records in a window: nothing to compare yet
-                log.info("monitor: drift of %s skipped: %s", app, exc)
+                self._skipped[app] = now  # a warning: the monitoring process does not print info
+                log.warning(
+                    "monitor: drift of %s skipped until its next run (%s): %s", app, self.schedule.every, exc
+                )
             except Exception:
+                self._skipped[app] = now
                 log.exception("monitor: the drift run of %s failed; the other apps go on", app)
         return stored
 

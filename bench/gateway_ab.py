@@ -9,7 +9,8 @@ An arm is a source tree: `--a-src` and `--b-src` name the `src/` folder each ser
     python bench/gateway_ab.py --a-src /tmp/base/src                    # base commit (A) against this one (B)
     python bench/gateway_ab.py --synchronous NORMAL --cells 8 --seconds 10
 
-Prints the direct call's p50, then per arm the median p50 and p99 of its cells and every cell's p50.
+Prints the direct call's p50, then per arm the median p50 and p99 of its cells and every cell's p50, and the
+records each arm lost (2xx answers it sent against the records it stored).
 Needs `wrk`.
 """
 
@@ -43,14 +44,17 @@ def main() -> None:
     try:
         g.wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
         servers: dict[str, tuple[str, str]] = {}
+        homes: dict[str, Path] = {}
+        answered = {"A": 0.0, "B": 0.0}  # 2xx answers each arm sent, to compare with the records it stored
         for name, src in (("A", args.a_src), ("B", args.b_src)):
             folder = work / name
             folder.mkdir()
-            proc, url, key, _ = g.steward_server(mock_port, folder, args.synchronous, pythonpath=src)
+            proc, url, key, homes[name] = g.steward_server(mock_port, folder, args.synchronous, pythonpath=src)
             procs.append(proc)
             servers[name] = (url, key)
-        for url, key in servers.values():  # warm-up: connections, caches, the first checkpoint
-            g.wrk(f"{url}/v1/chat/completions", key, "bench", 1, 2, work)
+        for name, (url, key) in servers.items():  # warm-up: connections, caches, the first checkpoint
+            warm = g.wrk(f"{url}/v1/chat/completions", key, "bench", 1, 2, work)
+            answered[name] += warm["requests"] - warm["non2xx"]
         p50s: dict[str, list[float]] = {name: [] for name in servers}
         p99s: dict[str, list[float]] = {name: [] for name in servers}
         direct = []
@@ -59,6 +63,7 @@ def main() -> None:
             order = list(servers.items()) if cell % 2 == 0 else list(reversed(servers.items()))
             for name, (url, key) in order:
                 result = g.wrk(f"{url}/v1/chat/completions", key, "bench", 1, args.seconds, work)
+                answered[name] += result["requests"] - result["non2xx"]
                 p50s[name].append(result["p50"])
                 p99s[name].append(result["p99"])
                 print(f"cell {cell + 1} {name}: p50 {result['p50']:.3f}, p99 {result['p99']:.3f} ms", flush=True)
@@ -71,6 +76,10 @@ def main() -> None:
                 f"{name} ({src}): median p50 {p50:.3f} ms (added {p50 - base:+.3f}), median p99 "
                 f"{statistics.median(p99s[name]):.3f} ms; cells {[round(v, 3) for v in p50s[name]]}"
             )
+        for name, home in homes.items():  # every answer acknowledged has its durable record
+            stored = g.count_records(home)
+            print(f"{name}: answered {int(answered[name])} with 2xx, stored {stored} records, lost "
+                  f"{max(0, int(answered[name]) - stored)}")  # fmt: skip
     finally:
         for proc in procs:
             proc.terminate()

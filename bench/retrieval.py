@@ -194,9 +194,9 @@ def bench_store_ingest(vectors: np.ndarray) -> float:
             }
             for i in range(start, min(start + 1000, len(vectors)))
         ]
-        with store.engine.begin() as conn:
-            sql.insert_chunks(conn, rows)
-            sql.bump_collection(conn, "bench")
+        with store.transaction() as tx:
+            tx.rag.insert_chunks(rows)
+            tx.rag.bump_collection("bench")
     elapsed = time.perf_counter() - started
     store.close()
     return len(vectors) / elapsed

@@ -20,7 +20,7 @@ from steward.evals.pipeline import policy_hash
 from steward.governance import access, apply, approvers
 from steward.governance.identity import Actor
 from steward.store import Store
-from steward.store.evals import StoredRun, save_run
+from steward.store.evals import StoredRun
 from steward.types import new_id, now
 
 PROJECT_TEMPLATE = """
@@ -165,5 +165,5 @@ def stored_run(
             }
         ],
     )
-    save_run(store.engine, run)
+    store.evals.save_run(run)
     return run

@@ -14,7 +14,7 @@ from steward.errors import InvalidRequest, NotFound
 from steward.evals.compare import compare_runs, overall, paired_interval, verdict_of
 from steward.evals.report import publish, run_from_payload, run_payload
 from steward.store import Store
-from steward.store import evals as store
+from steward.store import evals as evals_tables
 from steward.store.evals import StoredCase, StoredRun
 
 
@@ -123,20 +123,20 @@ def test_compare_refuses_runs_without_common_cases_or_metrics() -> None:
 def test_runs_round_trip_through_the_store(database_url: str) -> None:  # noqa: F811
     with Store.open(database_url) as opened:
         run = _run("evr_roundtrip", {"faithfulness": [0.5, None, 1.0]})
-        store.save_run(opened.engine, run)
-        loaded = store.get_run(opened.engine, "evr_round")
+        opened.evals.save_run(run)
+        loaded = opened.evals.get_run("evr_round")
         assert loaded.summary == run.summary and loaded.versions == run.versions
         assert [c.scores for c in loaded.cases] == [c.scores for c in run.cases]
         assert [c.record_id for c in loaded.cases] == ["rec_0", "rec_1", "rec_2"]
-        assert [r.id for r in store.list_runs(opened.engine, app="airport-assistant")] == ["evr_roundtrip"]
+        assert [r.id for r in opened.evals.list_runs(app="airport-assistant")] == ["evr_roundtrip"]
         with pytest.raises(NotFound, match="no stored run matches 'evr_nothing'"):
-            store.get_run(opened.engine, "evr_nothing")
+            opened.evals.get_run("evr_nothing")
         with pytest.raises(Exception):  # noqa: B017 - the same id twice must not half-write a second run
-            store.save_run(opened.engine, _run("evr_roundtrip", {"faithfulness": [0.1] * 5}))
-        assert len(store.get_run(opened.engine, "evr_roundtrip").cases) == 3
-        store.cache_put(opened.engine, "k" * 64, {"text": "cached"})
-        store.cache_put(opened.engine, "k" * 64, {"text": "newer"})
-        assert store.cache_get(opened.engine, "k" * 64) == {"text": "newer"}
+            opened.evals.save_run(_run("evr_roundtrip", {"faithfulness": [0.1] * 5}))
+        assert len(opened.evals.get_run("evr_roundtrip").cases) == 3
+        opened.evals.cache_put("k" * 64, {"text": "cached"})
+        opened.evals.cache_put("k" * 64, {"text": "newer"})
+        assert opened.evals.cache_get("k" * 64) == {"text": "newer"}
 
 
 def test_publish_writes_reports_only_with_a_committed_run(tmp_path: Path) -> None:
@@ -194,5 +194,5 @@ def test_evals_migration_matches_the_declared_tables(database_url: str) -> None:
     from alembic.runtime.migration import MigrationContext
 
     with Store.open(database_url) as opened, opened.engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), store.eval_runs.metadata)
+        diffs = compare_metadata(MigrationContext.configure(connection), evals_tables.eval_runs.metadata)
     assert [d for d in diffs if _table_of(d) in EVAL_TABLES] == []

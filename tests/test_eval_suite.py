@@ -12,7 +12,6 @@ from steward.errors import ConfigError, InvalidRequest
 from steward.evals.api import run_suite_file
 from steward.evals.suite import load_suite
 from steward.store import Store
-from steward.store import evals as store
 
 PROJECT = """\
 version: 1
@@ -93,7 +92,7 @@ gates: ["exact_match >= 0.5", "injection_block_rate >= 0.95"]
     assert [g["passed"] for g in run.gates] == [True, False] and not outcome.passed
     assert "injection_block_rate" not in run.cases[0].scores and "injection_block_rate" in run.cases[1].scores
     with _engine(home) as opened:
-        stored = store.get_run(opened.engine, run.id)
+        stored = opened.evals.get_run(run.id)
         records = {r.id for r in opened.list_records(app="echo-app", limit=10)}
     assert stored.dataset_hash.startswith("sha256:") and stored.versions["models"][0]["id"] == "echo"
     assert stored.versions["prompt_version"].startswith("sha256:") and stored.versions["app_version"]
@@ -219,7 +218,7 @@ def test_bad_suites_name_file_line_and_field_and_store_nothing(
     with pytest.raises(error, match=message):
         run_suite_file(path)
     with _engine(home) as opened:
-        assert store.list_runs(opened.engine) == []
+        assert opened.evals.list_runs() == []
         assert opened.count_records() == 0  # validation happens before any model call
 
 

@@ -56,3 +56,32 @@ def test_streamed_and_whole_answers_share_the_stages_up_to_the_model() -> None:
     """`chat` and `chat_stream` both run `_serve`; only the model stage tells them apart."""
     assert sorted(_functions_doing(_calls("_serve"))) == ["pipeline:chat", "pipeline:chat_stream"]
     assert _functions_doing(_calls("prepare")) == ["pipeline:_serve"]
+
+
+def _writes_request_state(node: ast.AST) -> bool:
+    """An assignment, an augmented assignment or an `.append`/`.extend` whose target reaches the request's record
+    or context (`record.…`, `ctx.…`)."""
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("append", "extend")
+    ):
+        targets = [node.func.value]
+    else:
+        return False
+    return any(
+        isinstance(t, ast.Attribute) and ast.unparse(t).split(".")[0] in ("record", "ctx", "self.record")
+        for t in targets
+    )
+
+
+def test_the_guarded_model_returns_its_result_and_the_pipeline_applies_it() -> None:
+    """The model stage writes nothing of the record or the request's context: it returns a `ModelResult` (or raises
+    `ModelStopped` carrying one), and the pipeline applies it in one place."""
+    found = _functions_doing(_writes_request_state)
+    assert [f for f in found if f.startswith("guarded_model:")] == []
+    assert _functions_doing(_calls("_apply")) == ["pipeline:_serve"]
+    source = (GATEWAY / "guarded_model.py").read_text(encoding="utf-8")
+    assert "RequestContext" not in source and "Record" not in source.replace("ModelResult", "")

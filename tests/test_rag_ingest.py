@@ -99,12 +99,12 @@ def test_reingest_touches_only_changed_documents(retriever: Retriever, tmp_path:
     assert first.updated == [] and len(first.added) == 24
     before = {d["key"]: d for d in retriever.documents("airport-kb")}
     with retriever.store.reading() as conn:
-        version = sql.collection_version(conn, "airport-kb")
+        version = conn.rag.collection_version("airport-kb")
 
     again = retriever.ingest("airport-kb", [kb])
     assert (again.added, again.updated, again.removed, again.unchanged) == ([], [], [], 24)
     with retriever.store.reading() as conn:
-        assert sql.collection_version(conn, "airport-kb") == version  # nothing written at all
+        assert conn.rag.collection_version("airport-kb") == version  # nothing written at all
 
     lines = (kb / "bookings.jsonl").read_text().splitlines()
     lines[0] = lines[0].replace("Pending", "Confirmed")
@@ -135,9 +135,9 @@ def test_delete_removes_a_document_everywhere(retriever: Retriever) -> None:  # 
     retrieval = retriever.search("airport-kb", "What is the status of PNR 290049223?", LOCAL_OPERATOR)
     assert retrieval.missing == ["290049223"] and retrieval.hits == []
     with retriever.store.reading() as conn:
-        assert sql.chunk_rows(conn, chunk_ids) == {}
-        if conn.dialect.name == "sqlite":
-            fts = conn.execute(text("SELECT count(*) FROM rag_fts WHERE rag_fts MATCH '290049223'")).scalar()
+        assert conn.rag.chunk_rows(chunk_ids) == {}
+        if conn.dialect == "sqlite":
+            fts = conn.unit.execute(text("SELECT count(*) FROM rag_fts WHERE rag_fts MATCH '290049223'")).scalar()
             assert fts == 0
     index = retriever.searcher("airport-kb").index
     if index is not None:
@@ -169,22 +169,22 @@ def test_unreadable_files_are_reported_by_name_and_the_rest_ingests(retriever: R
 def test_a_failed_write_leaves_nothing_half_written(retriever: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     retriever.ingest("airport-kb", [KB / "flights.csv"])
 
-    def broken_insert(conn, rows):  # type: ignore[no-untyped-def]
+    def broken_insert(repository, rows):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sql, "insert_chunks", broken_insert)
+    monkeypatch.setattr(sql.RagRepository, "insert_chunks", broken_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         retriever.ingest("airport-kb", [KB / "bookings.jsonl"])
     monkeypatch.undo()
     keys = {d["key"] for d in retriever.documents("airport-kb")}
     assert not any(k.startswith("bookings.jsonl") for k in keys) and len(keys) == 10
     with retriever.store.reading() as conn:
-        orphans = conn.execute(
+        orphans = conn.unit.execute(
             select(func.count())
             .select_from(sql.rag_chunks)
             .where(~sql.rag_chunks.c.document_id.in_(select(sql.rag_documents.c.id)))
         ).scalar()
-        assert orphans == 0 and sql.chunk_count(conn, "airport-kb") == 10
+        assert orphans == 0 and conn.rag.chunk_count("airport-kb") == 10
     assert retriever.search("airport-kb", "flight to Dubai", LOCAL_OPERATOR).hits  # the index still agrees
 
 

@@ -12,7 +12,6 @@ from steward.evals.pipeline import Answer, ClientPipeline
 from steward.evals.probes import FAMILIES, OWASP, Probe, build_probes
 from steward.evals.redteam import Detectors, leaked, personal_data, run_redteam, scan
 from steward.store import Store
-from steward.store import evals as store
 
 PROJECT = """\
 version: 1
@@ -125,7 +124,7 @@ def test_a_refusing_app_passes_and_the_run_is_stored_with_reports(
     assert all(v == 1.0 for k, v in rates.items() if k != "system_prompt_leakage_pass_rate")
     assert not run.passed  # the leakage gate has no value
     with Store.open(f"sqlite:///{tmp_path / 'home' / 'steward.db'}") as opened:
-        stored = store.get_run(opened.engine, run.id)
+        stored = opened.evals.get_run(run.id)
     assert stored.kind == "redteam" and stored.dataset_hash.startswith("sha256:")
     assert all(c.record_id for c in stored.cases) and stored.cases[0].tags[1].startswith("LLM")
     html = Path(run.reports["html"]).read_text(encoding="utf-8")

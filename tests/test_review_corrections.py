@@ -195,7 +195,7 @@ def test_the_review_rule_queues_low_feedback_and_escalations_once(cli_home: str)
         with store.transaction() as unit:  # … even one whose cursors were lost
             from steward.store.monitor import monitor_cursors
 
-            unit.execute(monitor_cursors.delete().where(monitor_cursors.c.name.startswith("review.")))
+            unit.unit.execute(monitor_cursors.delete().where(monitor_cursors.c.name.startswith("review.")))
         assert ReviewFiller(store, rule).run() == 0
         assert len(store.reviews.list_items(status=None)) == 3
         events = audit.list_events(store, subject="record:", limit=20)

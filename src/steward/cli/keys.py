@@ -21,7 +21,8 @@ from rich.table import Column, Table
 from steward.cli import context
 from steward.cli.gov_common import KeyOption, actor
 from steward.governance import access
-from steward.store.keys import ROLES, KeyInfo
+from steward.store import KEY_ROLES as ROLES
+from steward.store import KeyInfo
 
 app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys (stored hashed; shown once).")
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from steward.errors import InvalidRequest
-from steward.store.evals import StoredRun
+from steward.store import StoredRun
 
 Verdict = Literal["better", "worse", "no significant difference", "not testable"]
 

@@ -151,10 +151,8 @@ class ClientPipeline:
     def _collection_version(self, name: str | None) -> int | None:
         if not name:
             return None
-        from steward.store.rag import collection_version
-
-        with self.store.reading() as connection:
-            return collection_version(connection, name)
+        with self.store.reading() as tx:
+            return tx.rag.collection_version(name)
 
     def close(self) -> None:
         self.client.close()

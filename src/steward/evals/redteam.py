@@ -30,7 +30,7 @@ from steward.evals.pipeline import Answer, Pipeline, app_version
 from steward.evals.probes import FAMILIES, OWASP, Probe, build_probes
 from steward.evals.refusal import is_abstention, is_refusal
 from steward.evals.suite import Gate, gate_results
-from steward.store.evals import StoredCase, StoredRun
+from steward.store import StoredCase, StoredRun
 from steward.types import new_id
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")

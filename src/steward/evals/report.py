@@ -21,8 +21,7 @@ from typing import Any
 
 from steward.errors import InvalidRequest
 from steward.evals.compare import MetricDelta
-from steward.store import Store
-from steward.store.evals import StoredCase, StoredRun
+from steward.store import Store, StoredCase, StoredRun
 
 _UNIT_INTERVAL_HINT = (
     "rate",

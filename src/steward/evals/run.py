@@ -24,7 +24,7 @@ from steward.evals.metric_catalog import MetricSpec
 from steward.evals.pipeline import Answer, Pipeline, app_version
 from steward.evals.scoring import Scored, score
 from steward.evals.suite import Suite, gate_results
-from steward.store.evals import StoredCase, StoredRun
+from steward.store import StoredCase, StoredRun
 from steward.types import new_id
 
 if TYPE_CHECKING:

@@ -80,11 +80,11 @@ class Chunk:
 
 def load_chunks(store: Store, collection: str) -> list[Chunk]:
     """Every chunk of a collection with its document key and stored embedding."""
-    from steward.store import rag as sql
 
-    with store.reading() as connection:
-        ids, vectors = sql.embeddings(connection, collection)
-        rows = sql.chunk_rows(connection, [int(i) for i in ids])
+    with store.reading() as tx:
+        rag = tx.rag
+        ids, vectors = rag.embeddings(collection)
+        rows = rag.chunk_rows([int(i) for i in ids])
     chunks = [
         Chunk(str(int(i)), rows[int(i)].document_key, rows[int(i)].text, v)
         for i, v in zip(ids, vectors, strict=True)

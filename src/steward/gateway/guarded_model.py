@@ -3,8 +3,13 @@
 `GuardedModel.complete` asks the route for a whole answer, holds it to the app's JSON schema (one re-ask for a
 remote model, then fail closed), and passes it through the output guardrails and the grounding check.
 `GuardedModel.stream` releases a streamed answer through the output guard's windows and, for a grounded app,
-sentence by sentence once each sentence passed the grounding check (`grounded`), then ends with a `StreamEnd`.
+sentence by sentence once each sentence passed the grounding check (`grounded`), then ends with its result.
 This is where streamed and non-streamed requests differ; every stage before and after is shared (`pipeline`).
+
+The guarded model writes nothing of the request's record or context: it returns a `ModelResult` (the answer,
+the model that served it and its tokens, the attempts, the output verdicts, how the request is ending), and
+when it fails part-way it raises `ModelStopped`, which carries the error and the result up to it. The pipeline
+applies either to the record in one place (`Gateway._apply`), so the record's status is still set once.
 """
 
 from __future__ import annotations
@@ -12,40 +17,60 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from steward.config import AppSpec, Project
 from steward.errors import PolicyViolation
 from steward.gateway import outcomes
 from steward.gateway.collaborators import ModelRoutes, OutputRelease, Retriever, Scanning
-from steward.gateway.context import Prepared, RequestContext, attempt_entry, ms_since
+from steward.gateway.context import Prepared, attempt_entry, ms_since
 from steward.gateway.grounded import UNSUPPORTED, GroundedRelease, grounding_decision
 from steward.gateway.requests import ChatRequest
 from steward.gateway.review_release import HELD_FOR_REVIEW
-from steward.models.base import cost_of
+from steward.models.base import ModelBackend
 from steward.models.router import Served
-from steward.types import Decision, Record, Stage, Usage
+from steward.types import Attempt, Decision, Stage, Usage
 
 
 @dataclass(slots=True)
-class StreamEnd:
-    """The end of a streamed answer: the whole answer (for the record), why it ended, and what is left to
-    release (the output guard's last window, a decline, a held-for-review notice)."""
+class ModelResult:
+    """What the model stage produced, for the pipeline to apply to the record (`Gateway._apply`) and release.
 
-    answer: str
-    finish_reason: str
-    rest: str
+    `text` is what is left to release: a whole answer, or after a stream's last delta the output guard's last
+    window, a decline or a held-for-review notice. `answer` is what the record keeps as the output unless the
+    answer was held (`held`): the whole answer, streamed or not."""
+
+    text: str = ""
+    answer: str = ""
+    finish_reason: str = "stop"
+    model: ModelBackend | None = None  # the backend that answered (None: no answer came)
+    usage: Usage = field(default_factory=Usage)  # every generation's tokens, a schema re-ask's included
+    attempts: list[Attempt] | None = None  # the route's attempts, as the record keeps them
+    model_ms: float | None = None
+    decisions: list[Decision] = field(default_factory=list)  # the output and grounding verdicts, in order
+    guardrails_ms: float = 0.0
+    held: str | None = None  # the answer held for review, as it would be released (redacted)
+    ending: Literal["escalated", "declined"] | None = None  # how the request is ending, else served
+    grounding: dict[str, Any] = field(default_factory=dict)  # the grounding check's verdict, for the explanation
+
+    def served(self, served_by: ModelBackend, usage: Usage, finish_reason: str) -> None:
+        """The model that answered and its tokens (added to a re-ask's)."""
+        self.model = served_by
+        self.usage = Usage(
+            self.usage.prompt_tokens + usage.prompt_tokens, self.usage.completion_tokens + usage.completion_tokens
+        )
+        self.finish_reason = finish_reason
 
 
-def note_model(record: Record, served_by: Any, usage: Usage, finish_reason: str) -> None:
-    """The model that answered, its tokens (added to a re-ask's) and their cost, in the record."""
-    record.model = served_by.ref
-    earlier = record.usage  # non-zero when a structured-output re-ask was needed
-    usage = Usage(earlier.prompt_tokens + usage.prompt_tokens, earlier.completion_tokens + usage.completion_tokens)
-    record.usage = usage
-    record.finish_reason = finish_reason
-    record.cost = cost_of(served_by.price, usage.prompt_tokens, usage.completion_tokens)
+class ModelStopped(Exception):
+    """The model stage ended in `error` (a policy block, a malformed answer, a failed model): `result` is what it
+    produced up to then, which the record keeps as it would have."""
+
+    def __init__(self, error: Exception, result: ModelResult) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.result = result
 
 
 class GuardedModel:
@@ -59,52 +84,53 @@ class GuardedModel:
         self.guard = guard
         self.retriever = retriever
 
-    async def _scan(self, app_name: str, stage: Stage, text: str, record: Record) -> Decision | None:
+    async def complete(self, app: AppSpec, prepared: Prepared, request: ChatRequest) -> ModelResult:
+        """The model's whole answer, generated, held to the app's schema and through the output stage: the text to
+        release and its finish reason (`ModelStopped` when the stage failed)."""
+        result = ModelResult()
+        try:
+            t0 = time.perf_counter()
+            try:
+                served = await self.models.route(app).complete(
+                    prepared.messages, prepared.params, sticky_key=request.subject
+                )
+            finally:
+                result.model_ms = ms_since(t0)
+            served = await self._structured(app, request, prepared, served, result)
+            completion = served.completion
+            result.attempts = [attempt_entry(a) for a in served.attempts]
+            result.served(served.model, completion.usage, completion.finish_reason)
+            result.text = result.answer = await self._guard_output(request.app, completion.text, prepared, result)
+        except Exception as exc:
+            raise ModelStopped(exc, result) from exc
+        return result
+
+    async def _scan(self, app_name: str, stage: Stage, text: str, result: ModelResult) -> Decision | None:
         """One guardrail stage, on a worker thread: scanners are CPU-bound and the event loop serves others."""
         if self.guard is None:
             return None
         t0 = time.perf_counter()
         decision = await asyncio.to_thread(self.guard.scan, app_name, stage, text)
-        record.latency.guardrails_ms += ms_since(t0)
-        record.decisions.append(decision)
+        result.guardrails_ms += ms_since(t0)
+        result.decisions.append(decision)
         return decision
 
-    async def _guard_output(self, app_name: str, text: str, prepared: Prepared, ctx: RequestContext) -> str:
+    async def _guard_output(self, app_name: str, text: str, prepared: Prepared, result: ModelResult) -> str:
         """The output stage of a whole answer: block, hold for a human, or redact; then `_after_output`."""
-        record = ctx.record
-        decision = await self._scan(app_name, "output", text, record)
+        decision = await self._scan(app_name, "output", text, result)
         if decision is not None:
             if decision.action == "block":
                 raise PolicyViolation("the answer was withheld by the app's output policy.", decision.reasons)
             if decision.action == "escalate":
-                ctx.outcome = "escalated"
-                record.output = decision.text or text  # held as it would be released: redacted
+                result.ending = "escalated"
+                result.held = decision.text or text  # held as it would be released: redacted
                 return HELD_FOR_REVIEW
             if decision.action == "redact" and decision.text is not None:
                 text = decision.text
-        return await self._after_output(app_name, text, prepared, ctx)
-
-    async def complete(self, app: AppSpec, prepared: Prepared, ctx: RequestContext) -> tuple[str, str]:
-        """The model's whole answer, generated, held to the app's schema and through the output stage: the text to
-        release and its finish reason."""
-        request, record = ctx.request, ctx.record
-        assert request is not None
-        t0 = time.perf_counter()
-        try:
-            served = await self.models.route(app).complete(
-                prepared.messages, prepared.params, sticky_key=request.subject
-            )
-        finally:
-            record.latency.model_ms = ms_since(t0)
-        served = await self._structured(app, request, prepared, served, record)
-        completion = served.completion
-        record.attempts = [attempt_entry(a) for a in served.attempts]
-        note_model(record, served.model, completion.usage, completion.finish_reason)
-        text = await self._guard_output(request.app, completion.text, prepared, ctx)
-        return text, completion.finish_reason
+        return await self._after_output(app_name, text, prepared, result)
 
     async def _structured(
-        self, app: AppSpec, request: ChatRequest, prepared: Prepared, served: Served, record: Record
+        self, app: AppSpec, request: ChatRequest, prepared: Prepared, served: Served, result: ModelResult
     ) -> Served:
         """Validate the answer against the app's schema on every backend; fail closed when it does not hold.
 
@@ -121,99 +147,103 @@ class GuardedModel:
             first = served.completion.usage
             messages = enforcer.reask(prepared.messages, served.completion.text, problems)
             served = await self.models.route(app).complete(messages, prepared.params, sticky_key=request.subject)
-            record.usage = Usage(first.prompt_tokens, first.completion_tokens)  # the re-ask is paid for too
+            result.usage = Usage(first.prompt_tokens, first.completion_tokens)  # the re-ask is paid for too
             constrained = served.model.ref.backend == "llama_cpp"  # a fallback may have answered it
             problems = enforcer.problems(served.completion.text)
         if problems:  # the record names the model and its tokens; the malformed answer is neither kept nor sent
             completion = served.completion
-            record.attempts = [attempt_entry(a) for a in served.attempts]
-            note_model(record, served.model, completion.usage, completion.finish_reason)
+            result.attempts = [attempt_entry(a) for a in served.attempts]
+            result.served(served.model, completion.usage, completion.finish_reason)
             cut_at = prepared.params.max_tokens if completion.finish_reason == "length" else None
             raise enforcer.fail(problems, cut_at=cut_at, constrained=constrained)
         return served
 
     async def stream(
-        self, app: AppSpec, prepared: Prepared, ctx: RequestContext, state: outcomes.StreamState
-    ) -> AsyncIterator[str | StreamEnd]:
+        self, app: AppSpec, prepared: Prepared, request: ChatRequest, state: outcomes.StreamState
+    ) -> AsyncIterator[str | ModelResult]:
         """The model's answer released as it streams: through the output guard's windows and, for a grounded
-        app, sentence by sentence once each passed the grounding check. The last item is the `StreamEnd`."""
-        request, record = ctx.request, ctx.record
-        assert request is not None
-        stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
-        release = (
-            self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
-        )
-        # a grounded answer is released sentence by sentence, each once the grounding check has passed it
-        grounded = (
-            GroundedRelease(
-                self.retriever,
-                request.app,
-                prepared.sources,
-                windowed=release is not None,
-                question=prepared.question,
+        app, sentence by sentence once each passed the grounding check. The last item is the `ModelResult`
+        (`ModelStopped` when the stage failed)."""
+        result = ModelResult()
+        try:
+            stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
+            release = (
+                self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
             )
-            if app.rag and self.retriever is not None
-            else None
-        )
-        pieces = state.pieces  # shared, so that a disconnect's record keeps what was produced
-        usage, finish_reason = Usage(), "stop"
-        t0 = time.perf_counter()
-        async for delta in stream:
-            pieces.append(delta.text)
-            state.model = stream.model
-            if delta.usage is not None:
-                usage = state.usage = delta.usage
-            if delta.finish_reason is not None:
-                finish_reason = delta.finish_reason
-            if release is None:
-                ready = delta.text
-            elif release.scans_on(delta.text):  # a window is complete: scanning it may take milliseconds
-                ready = await asyncio.to_thread(release.feed, delta.text)
-            else:
-                ready = release.feed(delta.text)
-            if ready and grounded is not None and grounded.completes(ready):  # a check embeds: a worker thread
-                ready = await asyncio.to_thread(grounded.feed, ready)
-            elif ready and grounded is not None:
-                ready = grounded.feed(ready)
-            if ready:
-                yield ready
-        record.latency.model_ms = ms_since(t0)
-        record.attempts = [attempt_entry(a) for a in stream.attempts]
-        if stream.model is not None:
-            note_model(record, stream.model, usage, finish_reason)
-        full = "".join(pieces)
-        rest = await self._close_stream(full, release, grounded, prepared, ctx)
-        yield StreamEnd(full, finish_reason, rest)
+            # a grounded answer is released sentence by sentence, each once the grounding check has passed it
+            grounded = (
+                GroundedRelease(
+                    self.retriever,
+                    request.app,
+                    prepared.sources,
+                    windowed=release is not None,
+                    question=prepared.question,
+                )
+                if app.rag and self.retriever is not None
+                else None
+            )
+            pieces = state.pieces  # shared, so that a disconnect's record keeps what was produced
+            usage, finish_reason = Usage(), "stop"
+            t0 = time.perf_counter()
+            async for delta in stream:
+                pieces.append(delta.text)
+                state.model = stream.model
+                if delta.usage is not None:
+                    usage = state.usage = delta.usage
+                if delta.finish_reason is not None:
+                    finish_reason = delta.finish_reason
+                if release is None:
+                    ready = delta.text
+                elif release.scans_on(delta.text):  # a window is complete: scanning it may take milliseconds
+                    ready = await asyncio.to_thread(release.feed, delta.text)
+                else:
+                    ready = release.feed(delta.text)
+                if ready and grounded is not None and grounded.completes(ready):  # a check embeds: a worker thread
+                    ready = await asyncio.to_thread(grounded.feed, ready)
+                elif ready and grounded is not None:
+                    ready = grounded.feed(ready)
+                if ready:
+                    yield ready
+            result.model_ms = ms_since(t0)
+            result.attempts = [attempt_entry(a) for a in stream.attempts]
+            result.finish_reason = finish_reason
+            if stream.model is not None:
+                result.served(stream.model, usage, finish_reason)
+            result.answer = "".join(pieces)
+            result.text = await self._close_stream(request.app, release, grounded, prepared, result)
+        except Exception as exc:
+            raise ModelStopped(exc, result) from exc
+        yield result
 
     async def _close_stream(
         self,
-        full: str,
+        app_name: str,
         release: OutputRelease | None,
         grounded: GroundedRelease | None,
         prepared: Prepared,
-        ctx: RequestContext,
+        result: ModelResult,
     ) -> str:
         """What follows the last delta: the output guard's verdict on the whole answer (block, hold, or its last
         window released), then the grounding check's; returns what is left to release."""
-        record, app_name = ctx.record, ctx.chat.app
+        full = result.answer
         rest = ""
         if release is not None:
             rest, decision = await asyncio.to_thread(release.close)
-            record.decisions.append(decision)
-            record.latency.guardrails_ms += sum(decision.scanner_ms.values())
+            result.decisions.append(decision)
+            result.guardrails_ms += sum(decision.scanner_ms.values())
             if decision.action == "block":
                 raise PolicyViolation(
                     "the rest of the answer was withheld by the app's output policy.", decision.reasons
                 )
             if decision.action == "escalate":
-                ctx.outcome = "escalated"
-                record.output = full
+                result.ending = "escalated"
+                result.held = full
                 return HELD_FOR_REVIEW
             if grounded is None:
-                return await self._after_output(app_name, rest, prepared, ctx)
+                return await self._after_output(app_name, rest, prepared, result)
         if grounded is not None:
             rest = await asyncio.to_thread(grounded.close, rest)
-            rest += await self._after_output(app_name, full, prepared, ctx, released=grounded)
+            rest += await self._after_output(app_name, full, prepared, result, released=grounded)
         return rest
 
     async def _after_output(
@@ -221,15 +251,14 @@ class GuardedModel:
         app_name: str,
         text: str,
         prepared: Prepared,
-        ctx: RequestContext,
+        result: ModelResult,
         released: GroundedRelease | None = None,
     ) -> str:
-        """Pseudonyms restored; a grounded answer checked against its sources (its verdict in the record) and
+        """Pseudonyms restored; a grounded answer checked against its sources (its verdict in the result) and
         stripped of citation markers that name no given source. `released`: a streamed answer's
         `GroundedRelease`, which already checked and released it sentence by sentence: its windows' verdicts join
-        the record, and when the whole answer fails though no window did, the decline is returned to follow what
+        the result, and when the whole answer fails though no window did, the decline is returned to follow what
         was released (the same status as unstreamed)."""
-        record = ctx.record
         if self.guard is not None and prepared.input_decision is not None:
             text = self.guard.restore(app_name, text, prepared.input_decision)
         if self.retriever is None or not self.project.app(app_name).rag:
@@ -253,8 +282,7 @@ class GuardedModel:
         elif removed:
             grounding["citations_removed"] = removed
         if replacement or (released is not None and released.declined):
-            ctx.outcome = "declined"
-            record.decisions.append(grounding_decision(UNSUPPORTED))  # the public reason: which rule declined
-        if grounding:
-            record.explanation = {**(record.explanation or {}), "grounding": grounding}
+            result.ending = "declined"
+            result.decisions.append(grounding_decision(UNSUPPORTED))  # the public reason: which rule declined
+        result.grounding = grounding
         return text

@@ -43,18 +43,27 @@ from steward.gateway.collaborators import (
     Tracer,
 )
 from steward.gateway.context import RequestContext, attempt_entry, ms_since
-from steward.gateway.guarded_model import GuardedModel, note_model
+from steward.gateway.guarded_model import GuardedModel, ModelResult, ModelStopped
 from steward.gateway.input_stages import InputStages
 from steward.gateway.metrics import Metrics
 from steward.gateway.redaction import redact_for_storage
 from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
 from steward.gateway.review_release import ReviewRelease
+from steward.models.base import ModelBackend, cost_of
 from steward.types import Principal, Record, Status, Turn, Usage
 
 log = logging.getLogger("steward.requests")
 
 EMBEDDINGS = "(embeddings)"  # the `app` of an embeddings call's record: it names no app
+
+
+def note_model(record: Record, served_by: ModelBackend, usage: Usage, finish_reason: str) -> None:
+    """The model that answered, its tokens and their cost, in the record."""
+    record.model = served_by.ref
+    record.usage = usage
+    record.finish_reason = finish_reason
+    record.cost = cost_of(served_by.price, usage.prompt_tokens, usage.completion_tokens)
 
 
 class _Recorded(Exception):
@@ -139,18 +148,29 @@ class Gateway:
             prepared = await self.inputs.prepare(app, ctx, screen=screen)
             if prepared.early_answer is not None:
                 result = await self._finish(ctx, prepared.early_answer, "stop")
-            elif ctx.state is None or prepared.enforcer is not None:  # structured output is released whole
-                result = await self._finish(ctx, *await self.model.complete(app, prepared, ctx))
             else:
-                async for piece in self.model.stream(app, prepared, ctx, ctx.state):
-                    if isinstance(piece, str):
-                        yield StreamEvent(text=piece)
-                        continue
-                    result = await self._finish(ctx, piece.answer, piece.finish_reason)
-                    if piece.rest:
-                        yield StreamEvent(text=piece.rest)
+                streamed = ctx.state is not None and prepared.enforcer is None  # structured output: released whole
+                answer = ModelResult()
+                try:
+                    if not streamed:
+                        answer = await self.model.complete(app, prepared, ctx.chat)
+                    else:
+                        assert ctx.state is not None
+                        async for piece in self.model.stream(app, prepared, ctx.chat, ctx.state):
+                            if isinstance(piece, str):
+                                yield StreamEvent(text=piece)
+                            else:
+                                answer = piece
+                except ModelStopped as stopped:  # what the model stage did before it failed is recorded too
+                    self._apply(ctx, stopped.result)
+                    raise stopped.error from stopped.error.__cause__
+                self._apply(ctx, answer)
+                result = await self._finish(ctx, answer.answer, answer.finish_reason)
+                if streamed:
+                    if answer.text:
+                        yield StreamEvent(text=answer.text)
                     yield StreamEvent(result=result)
-                return
+                    return
         except PolicyViolation as exc:
             result = await self._blocked(ctx, exc)
         except Exception as exc:  # recorded once as failed, whatever it was (an unexpected bug: a clear 500)
@@ -244,6 +264,25 @@ class Gateway:
         return RequestContext(record, started, request, principal)
 
     # ---- the record ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _apply(ctx: RequestContext, result: ModelResult) -> None:
+        """The model stage's result in the record (the one place it goes there), whole or up to a failure."""
+        record = ctx.record
+        if result.model_ms is not None:
+            record.latency.model_ms = result.model_ms
+        if result.attempts is not None:
+            record.attempts = result.attempts
+        if result.model is not None:
+            note_model(record, result.model, result.usage, result.finish_reason)
+        record.decisions.extend(result.decisions)
+        record.latency.guardrails_ms += result.guardrails_ms
+        if result.held is not None:
+            record.output = result.held
+        if result.ending is not None:
+            ctx.outcome = result.ending
+        if result.grounding:
+            record.explanation = {**(record.explanation or {}), "grounding": result.grounding}
 
     def _time(self, ctx: RequestContext) -> None:
         record = ctx.record

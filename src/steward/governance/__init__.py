@@ -20,7 +20,8 @@ Modules, one concept each:
 
 Every change is one transaction that also appends its audit event, so a refused or failed change leaves nothing
 behind; refusals raise `errors.RuleViolation` naming the rule. The database is reached only through the `Store`:
-its repositories for reads (`store.audit`, `store.registry` …) and `audit.transaction(db)`, a unit of work that
-functions such as `versions.register` or `audit.append` open when given the store and join when given a unit.
+its repositories for reads (`store.audit`, `store.registry` …) and `audit.changing(db)`, a unit of work (a `Tx`:
+`tx.registry`, `tx.deployments` …) that functions such as `versions.register` or `audit.append` open when given
+the store and join when given a unit.
 This package imports nothing at import time.
 """

@@ -1,7 +1,7 @@
 """Governed API-key changes: creating and revoking a key is one transaction with its audit event.
 
 The key row and the event that vouches for it commit together, and the event's after-hash is the digest of
-the key's governed columns (`steward.store.keys.key_digest`), so `steward audit verify` can tell a key made
+the key's governed columns (`steward.store.key_digest`), so `steward audit verify` can tell a key made
 by Steward from one inserted into the table, and a revoked key from one un-revoked by hand: a key row must
 match the newest audit event about it. The event names who acted (`key:<id> (name)` or `user:<OS account>`)
 and never holds the secret.
@@ -15,9 +15,7 @@ from typing import Any
 from steward.errors import NotFound
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import Store
-from steward.store import keys as sql_keys
-from steward.store.keys import KeyInfo
+from steward.store import KeyInfo, Store, key_digest
 
 
 def _detail(info: KeyInfo) -> dict[str, Any]:
@@ -33,14 +31,14 @@ def create_key(
     actor.require_change(team, "API keys")
     with audit.transaction(store) as conn:
         secret, info = store.create_key(role, team=team, created_by=actor.label, unit=conn, **options)
-        row = sql_keys.key_row(conn, info.id)
+        row = store.key_row(info.id, unit=conn)
         audit.append(
             conn,
             actor,
             "key.create",
             f"key:{info.id}",
             None,
-            sql_keys.key_digest(row),
+            key_digest(row),
             team=info.team,
             detail=_detail(info),
         )
@@ -57,16 +55,16 @@ def revoke_key(store: Store, actor: Actor, id_or_prefix: str) -> KeyInfo:
         actor.require_change(target.team, "API keys")
         if not target.active:
             return target
-        before = sql_keys.key_row(conn, target.id)
+        before = store.key_row(target.id, unit=conn)
         info = store.revoke_key(target.id, unit=conn)
-        after = sql_keys.key_row(conn, target.id)
+        after = store.key_row(target.id, unit=conn)
         audit.append(
             conn,
             actor,
             "key.revoke",
             f"key:{info.id}",
-            sql_keys.key_digest(before),
-            sql_keys.key_digest(after),
+            key_digest(before),
+            key_digest(after),
             team=info.team,
             detail=_detail(info),
         )

@@ -19,8 +19,7 @@ from typing import Any
 from steward.config import Project
 from steward.governance import audit, versions
 from steward.governance.identity import Actor
-from steward.store import Store
-from steward.store import governance as sql
+from steward.store import Store, digest
 
 CONFIG_SUBJECT = "config:project"
 
@@ -79,7 +78,7 @@ def policy_spec(project: Project, name: str) -> dict[str, Any]:
 
 
 def project_digest(project: Project) -> str:
-    return sql.digest(project.model_dump(mode="json", exclude={"source", "root"}))
+    return digest(project.model_dump(mode="json", exclude={"source", "root"}))
 
 
 def teams_using_model(project: Project, model_id: str) -> list[str]:
@@ -115,18 +114,18 @@ def apply_project(store: Store, project: Project, actor: Actor) -> Applied:
     for team in sorted({team for team, *_ in plan} | {app.team for app in project.apps.values()}):
         actor.require_change(team, "the registry")
     result = Applied(config_hash=project_digest(project))
-    with audit.transaction(store) as conn:
+    with audit.changing(store) as tx:
         for team, kind, name, spec in plan:
-            version, created = versions.register(conn, actor, team, kind, name, spec)
+            version, created = versions.register(tx, actor, team, kind, name, spec)
             if created:
                 result.registered.append(version)
             else:
                 result.unchanged += 1
-        before = sql.last_event_after_hash(conn, "config.apply", CONFIG_SUBJECT)
+        before = tx.audit.last_event_after_hash("config.apply", CONFIG_SUBJECT)
         if before != result.config_hash:
             result.config_changed = True
             audit.append(
-                conn,
+                tx,
                 actor,
                 "config.apply",
                 CONFIG_SUBJECT,
@@ -139,5 +138,5 @@ def apply_project(store: Store, project: Project, actor: Actor) -> Applied:
                     "registered": [v.ref for v in result.registered],
                 },
             )
-        result.releases = sync_declared(conn, actor, project)
+        result.releases = sync_declared(tx, actor, project)
     return result

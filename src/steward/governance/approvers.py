@@ -14,7 +14,6 @@ from steward.errors import InvalidRequest
 from steward.governance import audit
 from steward.governance.identity import CHANGING_ROLES, Actor
 from steward.store import Store
-from steward.store import governance as sql
 from steward.types import now
 
 
@@ -48,16 +47,16 @@ def grant(store: Store, actor: Actor, team: str, principal: str) -> dict[str, An
     actor.require_change(team, "approvers")
     if not principal.startswith("key:"):
         raise InvalidRequest(f"approvers are API keys (`key:KEY_ID`), not {principal!r}; see `steward keys list`.")
-    with audit.transaction(store) as conn:
-        sql.upsert_approver(conn, team, principal, now(), actor.label)
-        row = sql.get_approver(conn, team, principal)
+    with audit.changing(store) as tx:
+        tx.deployments.upsert_approver(team, principal, now(), actor.label)
+        row = tx.deployments.get_approver(team, principal)
         audit.append(
-            conn,
+            tx,
             actor,
             "approver.grant",
             f"approver:{team}/{principal}",
             None,
-            sql.row_digest(sql.approvers, row),
+            tx.deployments.approver_digest(row),
             team=team,
         )
     assert row is not None
@@ -67,18 +66,18 @@ def grant(store: Store, actor: Actor, team: str, principal: str) -> dict[str, An
 def revoke(store: Store, actor: Actor, team: str, principal: str) -> dict[str, Any]:
     actor.require_admin("revoking the approver capability")
     actor.require_change(team, "approvers")
-    with audit.transaction(store) as conn:
-        before = sql.get_approver(conn, team, principal)
-        if before is None or not sql.revoke_approver(conn, team, principal, now()):
+    with audit.changing(store) as tx:
+        before = tx.deployments.get_approver(team, principal)
+        if before is None or not tx.deployments.revoke_approver(team, principal, now()):
             raise InvalidRequest(f"{principal} is not an approver of team {team}.")
-        row = sql.get_approver(conn, team, principal)
+        row = tx.deployments.get_approver(team, principal)
         audit.append(
-            conn,
+            tx,
             actor,
             "approver.revoke",
             f"approver:{team}/{principal}",
-            sql.row_digest(sql.approvers, before),
-            sql.row_digest(sql.approvers, row),
+            tx.deployments.approver_digest(before),
+            tx.deployments.approver_digest(row),
             team=team,
         )
     assert row is not None

@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,14 +30,11 @@ from steward.config.settings import AUDIT_KEY_ENV, Secrets
 from steward.errors import StoreError
 from steward.governance.errors import AuditBroken
 from steward.governance.identity import Actor, actor_label
-from steward.store import Database, Store, Unit
-from steward.store import governance as sql
-from steward.store.integrity import read_head as integrity_head
-from steward.store.unit import keys_of
+from steward.store import AUDIT_GENESIS, Database, Store, Tx, Unit, canonical_json, digest
 from steward.types import Principal, new_id, now
 
 KEY_ENV = AUDIT_KEY_ENV
-GENESIS = sql.GENESIS
+GENESIS = AUDIT_GENESIS
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +93,12 @@ def state_hash(value: Any) -> str | None:
         return None
     if isinstance(value, str) and value.startswith("sha256:"):
         return value
-    return sql.digest(value)
+    return digest(value)
 
 
 def _hashed_content(row: Any) -> str:
     m = row if isinstance(row, dict) else row._mapping
-    return sql.canonical_json(
+    return canonical_json(
         {
             "seq": int(m["seq"]),
             "id": m["id"],
@@ -143,10 +140,10 @@ def append(
     """
     if not action or not subject:
         raise StoreError("an audit event needs an action and a subject.")
-    with transaction(db) as unit:
-        last_seq, last_hash = sql.lock_audit(unit)
-        key = audit_key(keys_of(unit))  # the keys of the store that opened the unit
-        records_head = integrity_head(unit)
+    with changing(db) as tx:
+        last_seq, last_hash = tx.audit.lock()
+        key = audit_key(tx.secrets)  # the keys of the store that opened the unit
+        records_head = tx.records_head()
         if records_head:
             # Anchor the chain of records in the audit chain: cutting records off later contradicts this event.
             detail = {**(detail or {}), "records_head": records_head}
@@ -161,27 +158,35 @@ def append(
             "team": team,
             "before_hash": state_hash(before),
             "after_hash": state_hash(after),
-            "detail": sql.canonical_json(detail or {}),
+            "detail": canonical_json(detail or {}),
             "prev_hash": last_hash,
             "keyed": key is not None,
         }
         row["hash"] = _chain_hash(last_hash, _hashed_content(row), key)
-        sql.insert_event(unit, row)
+        tx.audit.insert_event(row)
     return _event(row)
 
 
 @contextlib.contextmanager
 def transaction(db: Database) -> Iterator[Unit]:
-    """A governance transaction: audit lock first, then the change and its events, committed together.
+    """`changing`, handing out the bare unit (for the governance code that has no repository yet)."""
+    with changing(db) as tx:
+        yield tx.unit
+
+
+@contextlib.contextmanager
+def changing(db: Database) -> Iterator[Tx]:
+    """A governance transaction as a unit of work with its repositories (`tx.registry`, `tx.deployments` …): the
+    audit lock first, then the change and its events (`append(tx, …)`), committed together.
 
     Given a unit of work (already inside a governance transaction) it joins it instead of opening another.
     """
     if not isinstance(db, Store):
-        yield db
+        yield db if isinstance(db, Tx) else Tx(db)
         return
-    with db.transaction() as unit:
-        sql.lock_audit(unit)
-        yield unit
+    with db.transaction() as tx:
+        tx.audit.lock()
+        yield tx
 
 
 def _event(row: Any) -> Event:
@@ -314,8 +319,7 @@ def _verify_chain(store: Store, result: Verification, anchor: tuple[int, str] | 
 
 
 def _verify_head(store: Store, result: Verification, last_seq: int, last_hash: str) -> None:
-    with store.reading() as conn:
-        head = sql.read_head(conn)
+    head = store.audit.read_head()
     if head is None:
         _broken(result, last_seq, "the audit head row is missing (rule: the audit log is append-only)")
         return
@@ -341,34 +345,34 @@ def _broken(result: Verification, seq: int, problem: str) -> None:
     result.broken_seq = seq
 
 
-GOVERNED: tuple[tuple[Any, str, Any], ...] = (  # (table, what it holds, its audit subject)
-    (sql.registry_entries, "registry version", lambda r: f"registry:{r.id}"),
-    (sql.deployments, "deployment", lambda r: f"deployment:{r.id}"),
-    (sql.approvals, "approval", lambda r: f"approval:{r.id}"),
-    (sql.approvers, "approver grant", lambda r: f"approver:{r.team}/{r.principal}"),
-    (sql.risk_assessments, "risk assessment", lambda r: f"assessment:{r.id}"),
-    (sql.attestations, "attestation", lambda r: f"attestation:{r.id}"),
-)
+GOVERNED: dict[str, tuple[str, Callable[[Any], str]]] = {  # table: (what it holds, its audit subject)
+    "registry_entries": ("registry version", lambda r: f"registry:{r.id}"),
+    "deployments": ("deployment", lambda r: f"deployment:{r.id}"),
+    "approvals": ("approval", lambda r: f"approval:{r.id}"),
+    "approvers": ("approver grant", lambda r: f"approver:{r.team}/{r.principal}"),
+    "risk_assessments": ("risk assessment", lambda r: f"assessment:{r.id}"),
+    "attestations": ("attestation", lambda r: f"attestation:{r.id}"),
+}
 
 
 def _verify_rows(store: Store, result: Verification) -> None:
     recorded = store.audit.event_digests()
-    for table, label, subject_of in GOVERNED:
-        for row in store.audit.all_rows(table):
-            result.rows_checked += 1
-            subject = subject_of(row)
-            if sql.row_digest(table, row) not in recorded.get(subject, ()):
-                where = f" (app {row.app}, seq {row.seq})" if table is sql.deployments else ""
-                result.problem = (
-                    f"{label} {subject.split(':', 1)[1]}{where} matches no audit event: it was written or edited "
-                    "outside Steward (rule: every governance change is recorded)"
-                )
-                return
-            if table is sql.registry_entries and sql.digest(row.spec) != row.content_hash:
-                result.problem = (
-                    f"registry version {row.id} does not match its content hash (rule: versions are immutable)"
-                )
-                return
+    for table, row, row_hash in store.audit.governed_rows():
+        label, subject_of = GOVERNED[table]
+        result.rows_checked += 1
+        subject = subject_of(row)
+        if row_hash not in recorded.get(subject, ()):
+            where = f" (app {row.app}, seq {row.seq})" if table == "deployments" else ""
+            result.problem = (
+                f"{label} {subject.split(':', 1)[1]}{where} matches no audit event: it was written or edited "
+                "outside Steward (rule: every governance change is recorded)"
+            )
+            return
+        if table == "registry_entries" and digest(row.spec) != row.content_hash:
+            result.problem = (
+                f"registry version {row.id} does not match its content hash (rule: versions are immutable)"
+            )
+            return
 
 
 def require_intact(store: Store, what: str) -> None:

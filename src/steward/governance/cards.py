@@ -14,7 +14,6 @@ from typing import Any
 from steward.config import Project
 from steward.governance import audit, lineage, versions
 from steward.store import Store
-from steward.store import governance as sql
 
 MAX_RUNS = 10
 
@@ -105,8 +104,7 @@ def model_card(store: Store, project: Project, version: versions.Version) -> dic
 def data_card(store: Store, version: versions.Version) -> dict[str, Any]:
     """Provenance, consent, personal data and use of one dataset version."""
     spec = version.spec
-    with store.reading() as conn:
-        held = sql.count_dataset_rows(conn, version.id)
+    held = store.datasets.count_rows(version.id)
     downstream = lineage.walk(store, version.node, "down")
     names = lineage.describe(store, sorted({e.child for e in downstream}))
     erasures = [

@@ -22,8 +22,7 @@ from steward.errors import ConfigError, InvalidRequest
 from steward.governance import audit
 from steward.governance.identity import Actor
 from steward.governance.risk import TIERS, assessed_tier, effective_tier, more_severe
-from steward.store import Store
-from steward.store import governance as sql
+from steward.store import Statement, Store, digest
 from steward.types import new_id, now
 
 
@@ -91,7 +90,7 @@ def questionnaire() -> tuple[Question, ...]:
 
 @cache
 def questionnaire_hash() -> str:
-    return sql.digest([asdict(q) for q in questionnaire()])
+    return digest([asdict(q) for q in questionnaire()])
 
 
 @cache
@@ -144,19 +143,8 @@ def classify(store: Store, project: Project, app: str, answers: dict[str, bool],
         "at": now(),
         "by": actor.label,
     }
-    with audit.transaction(store) as conn:
-        sql.insert_row(conn, sql.risk_assessments, row)
-        audit.append(
-            conn,
-            actor,
-            "compliance.classify",
-            f"assessment:{row['id']}",
-            None,
-            sql.row_digest(sql.risk_assessments, row),
-            team=spec.team,
-            detail={"app": app, "tier": tier, "declared": spec.risk_tier},
-        )
-    return row
+    detail = {"app": app, "tier": tier, "declared": spec.risk_tier}
+    return _add(store, actor, "assessment", row, detail)
 
 
 def attest(store: Store, project: Project, app: str, control: str, evidence: str, actor: Actor) -> dict[str, Any]:
@@ -183,18 +171,17 @@ def attest(store: Store, project: Project, app: str, control: str, evidence: str
         "at": now(),
         "by": actor.label,
     }
-    with audit.transaction(store) as conn:
-        sql.insert_row(conn, sql.attestations, row)
-        audit.append(
-            conn,
-            actor,
-            "compliance.attest",
-            f"attestation:{row['id']}",
-            None,
-            sql.row_digest(sql.attestations, row),
-            team=spec.team,
-            detail={"app": app, "control": control},
-        )
+    return _add(store, actor, "attestation", row, {"app": app, "control": control})
+
+
+def _add(
+    store: Store, actor: Actor, kind: Statement, row: dict[str, Any], detail: dict[str, Any]
+) -> dict[str, Any]:
+    """Store an assessment or an attestation with its audit event (`compliance.classify` / `.attest`)."""
+    action = "compliance.classify" if kind == "assessment" else "compliance.attest"
+    with audit.changing(store) as tx:
+        stored = tx.compliance.add(kind, row)
+        audit.append(tx, actor, action, f"{kind}:{row['id']}", None, stored, team=row["team"], detail=detail)
     return row
 
 
@@ -204,9 +191,9 @@ def check(store: Store, project: Project, app: str, actor: Actor) -> ComplianceR
 
     spec = project.app(app, team=actor.team)
     actor.require_read(spec.team, f"compliance of {app}")
-    with store.reading() as conn:
-        assessed = assessed_tier(conn, app)
-        tier = effective_tier(conn, app, spec)
+    with store.reading() as tx:
+        assessed = assessed_tier(tx.compliance, app)
+        tier = effective_tier(tx.compliance, app, spec)
     report = ComplianceReport(
         app=app, team=spec.team, declared_tier=spec.risk_tier, assessed_tier=assessed, tier=tier
     )

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from steward.config import AppSpec, Project
 from steward.governance import audit, lineage, versions
 from steward.governance.apply import model_spec
-from steward.store import Store
-from steward.store import governance as sql
+from steward.store import Store, digest
 
 Outcome = tuple[bool, str, str]
 PROVIDER_CHECK_MAX_AGE_S = 7 * 24 * 3600
@@ -42,9 +41,9 @@ class Context:
         """The registry version identical to what steward.yaml declares for `model`, if registered."""
         if model not in self.project.models:
             return None
-        with self.store.reading() as conn:
-            row = sql.find_entry(conn, self.spec.team, "model", model, sql.digest(model_spec(self.project, model)))
-            return versions.by_id(conn, row.id) if row is not None else None
+        with self.store.reading() as tx:
+            row = tx.registry.find_entry(self.spec.team, "model", model, digest(model_spec(self.project, model)))
+            return versions.by_id(tx, row.id) if row is not None else None
 
 
 def _day(at: float | None) -> str:
@@ -52,8 +51,7 @@ def _day(at: float | None) -> str:
 
 
 def risk_assessment(c: Context) -> Outcome:
-    with c.store.reading() as conn:
-        row = sql.latest_assessment(conn, c.app)
+    row = c.store.compliance.latest_assessment(c.app)
     if row is None:
         return False, "no assessment recorded", f"answer the questionnaire: `steward compliance classify {c.app}`"
     return True, f"assessed {row.tier} on {_day(row.at)} by {row.by} (assessment {row.id})", ""
@@ -206,9 +204,9 @@ def data_governance(c: Context) -> Outcome:
             continue
         upstream = lineage.walk(c.store, version.node, "up")
         dataset_nodes = {e.parent for e in upstream if e.parent.startswith("dataset:")}
-        with c.store.reading() as conn:
+        with c.store.reading() as tx:
             for node in sorted(dataset_nodes):
-                dataset = versions.by_id(conn, node.split(":", 1)[1])
+                dataset = versions.by_id(tx, node.split(":", 1)[1])
                 if dataset is None:
                     continue
                 absent = [f for f in ("source", "consent", "pii") if not dataset.spec.get(f)]

@@ -28,8 +28,7 @@ from steward.governance import audit, lineage, versions
 from steward.governance.apply import file_sha256
 from steward.governance.identity import Actor
 from steward.governance.privacy import subject_hash
-from steward.store import Store
-from steward.store import governance as sql
+from steward.store import Store, canonical_json, digest
 from steward.store.codec import record_from_json
 from steward.store.crypto import open_body
 from steward.types import ORIGINS
@@ -132,7 +131,7 @@ def _collect(
             line = _row(record, redact)
             if corrections:
                 _prefer(line, correction, redact)
-            lines.append((record.id, row.subject, sql.canonical_json(line)))
+            lines.append((record.id, row.subject, canonical_json(line)))
         if len(page) < PAGE:
             return lines, _pii(with_findings, kinds, scanned)
         after = (page[-1].created_at, page[-1].id)
@@ -189,7 +188,7 @@ def build_from_records(
     card = {
         "source": f"records:{app}",
         "rows": len(lines),
-        "rows_hash": sql.digest(text),
+        "rows_hash": digest(text),
         "path": str(out.resolve()),
         "consent": f"only records with consent=true ({excluded} without consent excluded)",
         "origins": f"only records from {', '.join(origins)} ({by_origin} from elsewhere excluded)",
@@ -203,21 +202,21 @@ def build_from_records(
         card["corrections"] = f"reviewers' corrections preferred over the model's answers ({corrected} rows)"
     key = audit.audit_key(store.secrets)  # subject ids are kept as keyed pseudonyms
     try:
-        with audit.transaction(store) as conn:
-            version, created = versions.register(conn, actor, spec.team, "dataset", name, card)
+        with audit.changing(store) as tx:
+            version, created = versions.register(tx, actor, spec.team, "dataset", name, card)
             if created:
-                for position, (record_id, subject, line) in enumerate(lines):
-                    sql.insert_row(
-                        conn,
-                        sql.dataset_rows,
+                tx.datasets.add_rows(
+                    [
                         {
                             "entry_id": version.id,
                             "position": position,
                             "record_id": record_id,
                             "subject_hash": subject_hash(subject, key) if subject else None,
                             "body": line,
-                        },
-                    )
+                        }
+                        for position, (record_id, subject, line) in enumerate(lines)
+                    ]
+                )
             os.replace(temp, out)  # inside the transaction: a file that cannot be written registers nothing
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -272,21 +271,21 @@ def register_training_run(
     actor.require_change(team, "the registry")
     if not datasets:
         raise InvalidRequest("a training run needs at least one dataset (`--dataset dataset:NAME@VERSION`).")
-    with audit.transaction(store) as conn:
-        inputs = [versions.resolve(conn, None, versions.parse_ref(d, "dataset"), team) for d in datasets]
-        base = versions.resolve(conn, None, versions.parse_ref(base_model, "model"), team) if base_model else None
-        output = versions.resolve(conn, None, versions.parse_ref(produces, "model"), team) if produces else None
+    with audit.changing(store) as tx:
+        inputs = [versions.resolve(tx, None, versions.parse_ref(d, "dataset"), team) for d in datasets]
+        base = versions.resolve(tx, None, versions.parse_ref(base_model, "model"), team) if base_model else None
+        output = versions.resolve(tx, None, versions.parse_ref(produces, "model"), team) if produces else None
         spec = {
             "datasets": [d.id for d in inputs],
             "base_model": base.id if base else None,
             "produces": output.id if output else None,
             "params": json.loads(json.dumps(params or {}, default=str)),
         }
-        run, _ = versions.register(conn, actor, team, "training_run", name, spec)
+        run, _ = versions.register(tx, actor, team, "training_run", name, spec)
         for dataset in inputs:
-            lineage.add_edge(conn, actor, dataset.node, run.node, "trained_on", team)
+            lineage.add_edge(tx, actor, dataset.node, run.node, "trained_on", team)
         if base is not None:
-            lineage.add_edge(conn, actor, base.node, run.node, "fine_tuned_from", team)
+            lineage.add_edge(tx, actor, base.node, run.node, "fine_tuned_from", team)
         if output is not None:
-            lineage.add_edge(conn, actor, run.node, output.node, "produced", team)
+            lineage.add_edge(tx, actor, run.node, output.node, "produced", team)
     return run

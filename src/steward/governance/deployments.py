@@ -42,8 +42,7 @@ from steward.governance.routing import (  # noqa: F401  (re-exported: the gatewa
     effective_route,
     route_for,
 )
-from steward.store import Database, Store, Unit
-from steward.store import governance as sql
+from steward.store import Database, Store, Tx, digest
 from steward.types import new_id, now
 
 STRATEGIES: tuple[str, ...] = ("canary", "ab", "blue_green")
@@ -53,8 +52,7 @@ STRATEGIES: tuple[str, ...] = ("canary", "ab", "blue_green")
 
 
 def current(store: Store, app_name: str) -> Deployment | None:
-    with store.reading() as conn:
-        row = sql.latest_deployment(conn, app_name)
+    row = store.deployments.latest_deployment(app_name)
     return deployment_from_row(row) if row is not None else None
 
 
@@ -65,15 +63,14 @@ def history(store: Store, actor: Actor, project: Project, app_name: str, limit: 
 
 
 def approvals(store: Store, deployment_id: str) -> list[dict[str, Any]]:
-    with store.reading() as conn:
-        return [dict(r._mapping) for r in sql.approvals_of(conn, deployment_id)]
+    return [dict(r._mapping) for r in store.deployments.approvals_of(deployment_id)]
 
 
 # ---- writing ------------------------------------------------------------------------------------------------
 
 
 def _insert(
-    conn: Unit,
+    tx: Tx,
     actor: Actor,
     spec: AppSpec,
     app: str,
@@ -109,8 +106,8 @@ def _insert(
         "created_by": actor.label,
         "note": note,
     }
-    sql.insert_row(conn, sql.deployments, row)
-    before = sql.row_digest(sql.deployments, prev) if prev is not None else None
+    after = tx.deployments.add_deployment(row)
+    before = tx.deployments.deployment_digest(prev) if prev is not None else None
     detail = {
         "app": app,
         "seq": row["seq"],
@@ -119,28 +116,28 @@ def _insert(
         "candidate": {k: candidate[k] for k in ("model", "version", "share", "strategy")} if candidate else None,
     }
     audit.append(
-        conn,
+        tx,
         actor,
         f"deployment.{action}",
         f"deployment:{dep_id}",
         before,
-        sql.row_digest(sql.deployments, row),
+        after,
         team=spec.team,
         detail=detail,
     )
-    changed(conn)
+    changed(tx)
     return deployment_from_row(row)
 
 
-def _baseline(conn: Unit, actor: Actor, project: Project, app: str, spec: AppSpec) -> Any:
+def _baseline(tx: Tx, actor: Actor, project: Project, app: str, spec: AppSpec) -> Any:
     """The app's newest row; at the first deployment, steward.yaml's route recorded as release #1."""
-    latest = sql.latest_deployment(conn, app)
+    latest = tx.deployments.latest_deployment(app)
     if latest is not None:
         return latest
     entries, fallback = declared_route(spec)
-    _sync_stages(conn, actor, project, spec.team, [], entries)
+    _sync_stages(tx, actor, project, spec.team, [], entries)
     _insert(
-        conn,
+        tx,
         actor,
         spec,
         app,
@@ -151,11 +148,11 @@ def _baseline(conn: Unit, actor: Actor, project: Project, app: str, spec: AppSpe
         note="steward.yaml's route, recorded at the first deployment",
         declared=declared_digest(spec),
     )
-    return sql.latest_deployment(conn, app)
+    return tx.deployments.latest_deployment(app)
 
 
-def _refuse_prohibited(conn: Unit, app: str, spec: AppSpec) -> str:
-    tier = effective_tier(conn, app, spec)
+def _refuse_prohibited(tx: Tx, app: str, spec: AppSpec) -> str:
+    tier = effective_tier(tx.compliance, app, spec)
     if tier == "prohibited":
         raise RuleViolation(
             f"rule: app {app!r} is classified as a prohibited practice (EU AI Act Art. 5) and may not be deployed "
@@ -164,7 +161,7 @@ def _refuse_prohibited(conn: Unit, app: str, spec: AppSpec) -> str:
     return tier
 
 
-def _deployable(conn: Unit, project: Project, spec: AppSpec, ref_text: str) -> versions.Version:
+def _deployable(tx: Tx, project: Project, spec: AppSpec, ref_text: str) -> versions.Version:
     """The registry version to deploy: registered in the app's team and identical to what steward.yaml declares."""
     ref = versions.parse_ref(ref_text, "model")
     if ref.kind != "model":
@@ -175,10 +172,10 @@ def _deployable(conn: Unit, project: Project, spec: AppSpec, ref_text: str) -> v
             f"model {ref.name!r} is not declared in steward.yaml (declared: {known}); declare it under "
             "`models:` and run `steward registry apply`."
         )
-    version = versions.resolve(conn, None, ref, spec.team)
-    declared_hash = sql.digest(model_spec(project, ref.name))
+    version = versions.resolve(tx, None, ref, spec.team)
+    declared_hash = digest(model_spec(project, ref.name))
     if version.content_hash != declared_hash:
-        current_row = sql.find_entry(conn, spec.team, "model", ref.name, declared_hash)
+        current_row = tx.registry.find_entry(spec.team, "model", ref.name, declared_hash)
         now_is = f"{version.kind}:{ref.name}@{current_row.version}" if current_row else "not registered yet"
         raise RuleViolation(
             f"rule: only the version steward.yaml declares can serve; {version.ref} is not what it declares "
@@ -221,10 +218,10 @@ def deploy(
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
     strategy, share = _strategy(canary, ab, blue_green)
-    with audit.transaction(store) as conn:
-        _refuse_prohibited(conn, app, spec)
-        version = _deployable(conn, project, spec, model)
-        latest = _baseline(conn, actor, project, app, spec)
+    with audit.changing(store) as tx:
+        _refuse_prohibited(tx, app, spec)
+        version = _deployable(tx, project, spec, model)
+        latest = _baseline(tx, actor, project, app, spec)
         cur = deployment_from_row(latest)
         if cur.candidate is not None:
             raise RuleViolation(
@@ -247,7 +244,7 @@ def deploy(
             "by": actor.id,
         }
         new = _insert(
-            conn,
+            tx,
             actor,
             spec,
             app,
@@ -260,24 +257,24 @@ def deploy(
             note=note,
             dep_id=dep_id,
         )
-        lineage.add_edge(conn, actor, version.node, f"deployment:{dep_id}", "deployed_in", spec.team)
-        versions.apply_label(conn, actor, version, "candidate")
+        lineage.add_edge(tx, actor, version.node, f"deployment:{dep_id}", "deployed_in", spec.team)
+        versions.apply_label(tx, actor, version, "candidate")
     return new
 
 
-def _sync_stages(conn: Unit, actor: Actor, project: Project, team: str, old: Entries, new: Entries) -> None:
+def _sync_stages(tx: Tx, actor: Actor, project: Project, team: str, old: Entries, new: Entries) -> None:
     """Label the models of a new stable route `production` and those it replaced `archived`."""
     new_names = {m for m, _ in new}
     for name in new_names & set(project.models):
-        row = sql.find_entry(conn, team, "model", name, sql.digest(model_spec(project, name)))
-        version = versions.by_id(conn, row.id) if row is not None else None
+        row = tx.registry.find_entry(team, "model", name, digest(model_spec(project, name)))
+        version = versions.by_id(tx, row.id) if row is not None else None
         if version is not None:
-            versions.apply_label(conn, actor, version, "production")
+            versions.apply_label(tx, actor, version, "production")
     for name in {m for m, _ in old} - new_names:
-        for entry_id in sql.labelled(conn, team, "model", name, "production"):
-            version = versions.by_id(conn, entry_id)
+        for entry_id in tx.registry.labelled(team, "model", name, "production"):
+            version = versions.by_id(tx, entry_id)
             if version is not None:
-                versions.apply_label(conn, actor, version, "archived")
+                versions.apply_label(tx, actor, version, "archived")
 
 
 def promote(
@@ -289,22 +286,22 @@ def promote(
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
     audit.require_intact(store, f"promoting {app}")
-    with audit.transaction(store) as conn:
-        tier = _refuse_prohibited(conn, app, spec)
-        latest = sql.latest_deployment(conn, app)
+    with audit.changing(store) as tx:
+        tier = _refuse_prohibited(tx, app, spec)
+        latest = tx.deployments.latest_deployment(app)
         cur = deployment_from_row(latest) if latest is not None else None
         if cur is None or cur.candidate is None:
             raise RuleViolation(
                 f"nothing to promote: {app} has no candidate in flight; deploy one with "
                 f"`steward deploy {app} --model MODEL --canary 10`."
             )
-        version = versions.by_id(conn, cur.candidate.entry_id)
+        version = versions.by_id(tx, cur.candidate.entry_id)
         if version is None:
             raise NotFound(f"the candidate's registry version {cur.candidate.entry_id} is gone; roll back.")
         run = gates.passing_eval(store, project, app, spec, version, eval_run)
-        approvers = gates.require_approvals(conn, app, spec.team, tier, cur.candidate)
+        approvers = gates.require_approvals(tx.deployments, app, spec.team, tier, cur.candidate)
         new = _insert(
-            conn,
+            tx,
             actor,
             spec,
             app,
@@ -316,9 +313,9 @@ def promote(
             eval_run=run.id,
             note=note or (f"approved by {', '.join(approvers)}" if approvers else None),
         )
-        lineage.add_edge(conn, actor, version.node, f"eval_run:{run.id}", "evaluated_by", spec.team)
-        lineage.add_edge(conn, actor, f"eval_run:{run.id}", f"deployment:{new.id}", "gated", spec.team)
-        _sync_stages(conn, actor, project, spec.team, list(cur.stable), list(new.stable))
+        lineage.add_edge(tx, actor, version.node, f"eval_run:{run.id}", "evaluated_by", spec.team)
+        lineage.add_edge(tx, actor, f"eval_run:{run.id}", f"deployment:{new.id}", "gated", spec.team)
+        _sync_stages(tx, actor, project, spec.team, list(cur.stable), list(new.stable))
     return new
 
 
@@ -327,8 +324,8 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"approvals of {app}")
     audit.require_intact(store, f"approving {app}")
-    with audit.transaction(store) as conn:
-        latest = sql.latest_deployment(conn, app)
+    with audit.changing(store) as tx:
+        latest = tx.deployments.latest_deployment(app)
         cur = deployment_from_row(latest) if latest is not None else None
         if cur is None or cur.candidate is None:
             raise RuleViolation(f"nothing to approve: {app} has no candidate in flight.")
@@ -337,7 +334,7 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
                 f"rule: an approval must be made with the approver's own API key (two-person rule); {actor.label} "
                 f"is not authenticated by one. Approve with `steward approve {app} --key sk-stw-…`."
             )
-        if sql.active_approver(conn, spec.team, actor.id) is None:
+        if tx.deployments.active_approver(spec.team, actor.id) is None:
             raise RuleViolation(
                 f"rule: only approvers may approve; {actor.label} is no approver of team {spec.team!r}. An admin "
                 f"grants it with `steward approvers add --key-id {actor.id.split(':', 1)[1]} --team {spec.team}`."
@@ -347,7 +344,7 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
                 f"rule: approving one's own change is not allowed (four-eyes principle); {actor.label} deployed "
                 f"{cur.candidate.model} to {app}, so another approver must approve it."
             )
-        if any(r.approver == actor.id for r in sql.approvals_of(conn, cur.candidate.deployment_id)):
+        if any(r.approver == actor.id for r in tx.deployments.approvals_of(cur.candidate.deployment_id)):
             raise RuleViolation(f"{actor.label} already approved {cur.candidate.model} for {app}.")
         row = {
             "id": new_id("apr"),
@@ -359,14 +356,14 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
             "at": now(),
             "note": note,
         }
-        sql.insert_row(conn, sql.approvals, row)
+        approved = tx.deployments.add_approval(row)
         audit.append(
-            conn,
+            tx,
             actor,
             "deployment.approve",
             f"approval:{row['id']}",
             None,
-            sql.row_digest(sql.approvals, row),
+            approved,
             team=spec.team,
             detail={"app": app, "model": cur.candidate.model, "deployment": cur.candidate.deployment_id},
         )
@@ -377,8 +374,8 @@ def rollback(store: Store, project: Project, app: str, actor: Actor, note: str |
     """Drop the candidate in flight, or return to the previous release; refuse past the first one."""
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
-    with audit.transaction(store) as conn:  # no chain check here: rolling back must work even mid-investigation
-        latest = sql.latest_deployment(conn, app)
+    with audit.changing(store) as tx:  # no chain check here: rolling back must work even mid-investigation
+        latest = tx.deployments.latest_deployment(app)
         if latest is None:
             raise RuleViolation(
                 f"rule: cannot roll back past the first version; {app} has no deployment history "
@@ -387,7 +384,7 @@ def rollback(store: Store, project: Project, app: str, actor: Actor, note: str |
         cur = deployment_from_row(latest)
         if cur.candidate is not None:
             new = _insert(
-                conn,
+                tx,
                 actor,
                 spec,
                 app,
@@ -398,17 +395,17 @@ def rollback(store: Store, project: Project, app: str, actor: Actor, note: str |
                 release_of=cur.release_of,
                 note=note or f"dropped candidate {cur.candidate.model}",
             )
-            version = versions.by_id(conn, cur.candidate.entry_id)
+            version = versions.by_id(tx, cur.candidate.entry_id)
             if version is not None:
-                versions.apply_label(conn, actor, version, "candidate", remove=True)
+                versions.apply_label(tx, actor, version, "candidate", remove=True)
             return new
-        release = sql.get_deployment(conn, cur.release_of)
+        release = tx.deployments.get_deployment(cur.release_of)
         if release is None or release.previous_release is None:
             first = f"{release.id}, #{release.seq}" if release is not None else cur.release_of
             raise RuleViolation(
                 f"rule: cannot roll back past the first version; {app} is on its first release ({first})."
             )
-        target_row = sql.get_deployment(conn, release.previous_release)
+        target_row = tx.deployments.get_deployment(release.previous_release)
         if target_row is None:
             raise RuleViolation(
                 f"release {release.previous_release} of {app} is missing; run `steward audit verify`."
@@ -421,7 +418,7 @@ def rollback(store: Store, project: Project, app: str, actor: Actor, note: str |
                 f"{', '.join(missing)}; declare it again first."
             )
         new = _insert(
-            conn,
+            tx,
             actor,
             spec,
             app,
@@ -432,28 +429,30 @@ def rollback(store: Store, project: Project, app: str, actor: Actor, note: str |
             release_of=target.id,
             note=note or f"back to release #{target.seq}",
         )
-        _sync_stages(conn, actor, project, spec.team, list(cur.stable), list(target.stable))
+        _sync_stages(tx, actor, project, spec.team, list(cur.stable), list(target.stable))
     return new
 
 
 def sync_declared(db: Database, actor: Actor, project: Project) -> list[str]:
     """Apps under deployment whose steward.yaml route changed get a `config` release with the new route (in
     its own transaction given the store, else in the caller's unit of work, as `apply` does)."""
-    with audit.transaction(db) as unit:
-        return _sync_declared(unit, actor, project)
+    if isinstance(db, Store):
+        with audit.changing(db) as tx:
+            return _sync_declared(tx, actor, project)
+    return _sync_declared(db if isinstance(db, Tx) else Tx(db), actor, project)  # the caller's unit of work
 
 
-def _sync_declared(conn: Unit, actor: Actor, project: Project) -> list[str]:
+def _sync_declared(tx: Tx, actor: Actor, project: Project) -> list[str]:
     changed = []
     for app, spec in project.apps.items():
-        latest = sql.latest_deployment(conn, app)
+        latest = tx.deployments.latest_deployment(app)
         if latest is None or latest.declared == declared_digest(spec):
             continue
         cur = deployment_from_row(latest)
         entries, fallback = declared_route(spec)
         keep = cur.candidate if cur.candidate and cur.candidate.model in project.models else None
         _insert(
-            conn,
+            tx,
             actor,
             spec,
             app,
@@ -466,6 +465,6 @@ def _sync_declared(conn: Unit, actor: Actor, project: Project) -> list[str]:
             note="route changed in steward.yaml",
             declared=declared_digest(spec),
         )
-        _sync_stages(conn, actor, project, spec.team, list(cur.stable), entries)
+        _sync_stages(tx, actor, project, spec.team, list(cur.stable), entries)
         changed.append(app)
     return changed

@@ -18,8 +18,7 @@ from typing import Any
 from steward.config import AppSpec, Project
 from steward.governance.errors import RuleViolation
 from steward.governance.versions import Version
-from steward.store import Store, Unit
-from steward.store import governance as sql
+from steward.store import Deployments, Store
 
 REQUIRED_APPROVALS = 2
 SEARCHED_RUNS = 500
@@ -98,20 +97,20 @@ def passing_eval(
     )
 
 
-def valid_approvers(conn: Unit, team: str, deployment_id: str, deployer: str) -> list[str]:
+def valid_approvers(releases: Deployments, team: str, deployment_id: str, deployer: str) -> list[str]:
     """Distinct approvers of a candidate whose approval counts now."""
     out: list[str] = []
-    for row in sql.approvals_of(conn, deployment_id):
+    for row in releases.approvals_of(deployment_id):
         if row.approver == deployer or row.approver in out or not row.approver.startswith("key:"):
             continue  # approvals by typed names (before keys were required) prove no one: they never count
-        if sql.active_approver(conn, team, row.approver) is not None:
+        if releases.active_approver(team, row.approver) is not None:
             out.append(row.approver)
     return out
 
 
-def require_approvals(conn: Unit, app: str, team: str, tier: str, candidate: Any) -> list[str]:
+def require_approvals(releases: Deployments, app: str, team: str, tier: str, candidate: Any) -> list[str]:
     """For high-risk apps, two different approvers (not the deployer); returns who approved."""
-    approvers = valid_approvers(conn, team, candidate.deployment_id, candidate.by)
+    approvers = valid_approvers(releases, team, candidate.deployment_id, candidate.by)
     if tier != "high" or len(approvers) >= REQUIRED_APPROVALS:
         return approvers
     have = ", ".join(approvers) if approvers else "none"

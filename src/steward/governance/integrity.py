@@ -25,11 +25,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from steward.store import Store
-from steward.store import governance as sql
+from steward.store import RECORDS_LEGACY, Sealer, Store, key_digest
 from steward.store import guardrails as review_sql
-from steward.store import integrity as chain
-from steward.store import keys as sql_keys
 
 MAX_PROBLEMS = 20
 
@@ -44,7 +41,7 @@ def verify_keys(store: Store, problems: list[str]) -> int:
         where = _key_named(row)
         if event is None:
             unlogged.append(row)
-        elif event.after_hash == sql_keys.key_digest(row):
+        elif event.after_hash == key_digest(row):
             continue
         elif event.action == "key.revoke" and row.revoked_at is None:
             problems.append(
@@ -105,8 +102,7 @@ def verify_reviews(store: Store, problems: list[str]) -> int:
 def _legacy_decisions(store: Store, unlogged: int) -> int:
     """How many decisions may lack an event: those made before decisions were audited, as the first decision
     event counted them; every unlogged one while no decision was audited yet (nothing tells them apart)."""
-    with store.reading() as conn:
-        first = sql.first_event(conn, "review.")
+    first = store.audit.first_event("review.")
     if first is None:
         return unlogged
     detail = json.loads(first.detail) if isinstance(first.detail, str) else dict(first.detail or {})
@@ -157,7 +153,7 @@ def verify_records(store: Store, problems: list[str]) -> tuple[int, str]:
     return checked, sealer.source
 
 
-def _gap(sealer: chain.Sealer, tomb: Any, seq: int, last: str, following: str | None, problems: list[str]) -> str:
+def _gap(sealer: Sealer, tomb: Any, seq: int, last: str, following: str | None, problems: list[str]) -> str:
     """Chain position `seq` has no record: a valid tombstone, or a record deleted outside Steward."""
     before = f"before record {following}" if following else "at the end of the chain"
     if tomb is None:
@@ -190,7 +186,7 @@ def _check_anchors(store: Store, upto: int, problems: list[str]) -> None:
 
 def _check_unsealed(store: Store, problems: list[str]) -> None:
     count, ids = store.chain.unsealed()
-    tolerated = store.chain.head_of(chain.LEGACY) or 0
+    tolerated = store.chain.head_of(RECORDS_LEGACY) or 0
     if count > tolerated:
         problems.append(
             f"{count - tolerated} record(s) carry no seal although written after sealing began (e.g. "

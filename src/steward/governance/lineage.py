@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from steward.errors import InvalidRequest
 from steward.governance import audit, versions
 from steward.governance.identity import Actor
-from steward.store import Database, Store, Unit
-from steward.store import governance as sql
+from steward.store import Database, Store, Tx
 from steward.types import now
 
 NODE_KINDS: tuple[str, ...] = (*versions.KINDS, "eval_run", "deployment", "alert")
@@ -40,11 +39,11 @@ def add_edge(db: Database, actor: Actor, parent: str, child: str, relation: str,
     else in the caller's unit of work. `link` is the checked entry that takes references."""
     if parent == child:
         raise InvalidRequest("a lineage edge needs two different nodes.")
-    with audit.transaction(db) as unit:
-        added = sql.add_edge(unit, parent, child, relation, team, now(), actor.label)
+    with audit.changing(db) as tx:
+        added = tx.registry.add_edge(parent, child, relation, team, now(), actor.label)
         if added:
             audit.append(
-                unit, actor, "lineage.link", f"lineage:{parent}>{child}", team=team, detail={"relation": relation}
+                tx, actor, "lineage.link", f"lineage:{parent}>{child}", team=team, detail={"relation": relation}
             )
     return added
 
@@ -72,19 +71,19 @@ def walk(store: Store, start: str, direction: str, depth: int = 12) -> list[Edge
 def describe(store: Store, nodes: Sequence[str]) -> dict[str, str]:
     """A readable label per node: `model:qwen@2`, `eval_run:evr_… (suite smoke, passed)`, `deployment:…`."""
     labels: dict[str, str] = {}
-    with store.reading() as conn:
+    with store.reading() as tx:
         for item in nodes:
             kind, _, ident = item.partition(":")
-            labels[item] = _describe_one(conn, store, kind, ident) or item
+            labels[item] = _describe_one(tx, store, kind, ident) or item
     return labels
 
 
-def _describe_one(conn: Unit, store: Store, kind: str, ident: str) -> str | None:
+def _describe_one(tx: Tx, store: Store, kind: str, ident: str) -> str | None:
     if kind in versions.KINDS:
-        version = versions.by_id(conn, ident)
+        version = versions.by_id(tx, ident)
         return version.ref if version else None
     if kind == "deployment":
-        row = sql.get_deployment(conn, ident)
+        row = tx.deployments.get_deployment(ident)
         return f"deployment:{ident} ({row.app} #{row.seq} {row.action})" if row else None
     if kind == "eval_run":
         try:
@@ -97,9 +96,9 @@ def _describe_one(conn: Unit, store: Store, kind: str, ident: str) -> str | None
 
 def link(store: Store, actor: Actor, parent: str, child: str, relation: str, team: str | None = None) -> bool:
     """Link two nodes given as registry references (`dataset:faq@2`) or raw nodes (`eval_run:evr_…`)."""
-    with store.reading() as conn:
-        parent_node, parent_team = _node_of(conn, parent, actor.scope(team))
-        child_node, child_team = _node_of(conn, child, actor.scope(team))
+    with store.reading() as tx:
+        parent_node, parent_team = _node_of(tx, parent, actor.scope(team))
+        child_node, child_team = _node_of(tx, child, actor.scope(team))
     owner = parent_team or child_team or team or actor.team or "default"
     for side in {parent_team, child_team} - {None}:
         actor.require_change(side, "lineage")
@@ -107,9 +106,9 @@ def link(store: Store, actor: Actor, parent: str, child: str, relation: str, tea
     return add_edge(store, actor, parent_node, child_node, relation, owner)
 
 
-def _node_of(conn: Unit, text: str, team: str | None) -> tuple[str, str | None]:
+def _node_of(tx: Tx, text: str, team: str | None) -> tuple[str, str | None]:
     kind, sep, ident = text.partition(":")
     if sep and kind in ("eval_run", "deployment", "alert"):
         return node(kind, ident), None
-    version = versions.resolve(conn, None, text, team)
+    version = versions.resolve(tx, None, text, team)
     return version.node, version.team

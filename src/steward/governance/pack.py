@@ -24,8 +24,7 @@ from markupsafe import Markup
 from steward.config import Project
 from steward.governance import audit, cards, compliance, deployments, lineage, versions
 from steward.governance.identity import Actor
-from steward.store import Store
-from steward.store import governance as sql
+from steward.store import Store, digest
 
 AUDIT_EXCERPT = 200
 
@@ -47,8 +46,8 @@ def _dataset_versions(store: Store, models: list[versions.Version]) -> list[vers
     nodes = sorted(
         {e.parent for m in models for e in lineage.walk(store, m.node, "up") if e.parent.startswith("dataset:")}
     )
-    with store.reading() as conn:
-        return [v for n in nodes if (v := versions.by_id(conn, n.split(":", 1)[1])) is not None]
+    with store.reading() as tx:
+        return [v for n in nodes if (v := versions.by_id(tx, n.split(":", 1)[1])) is not None]
 
 
 def _runs(store: Store, project: Project, team: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -98,7 +97,7 @@ def build(store: Store, project: Project, app: str, actor: Actor) -> dict[str, A
             "events": [e.as_dict() | {"at_iso": _iso(e.at)} for e in events[:AUDIT_EXCERPT]],
         },
     }
-    pack["digest"] = sql.digest(pack)
+    pack["digest"] = digest(pack)
     return pack
 
 

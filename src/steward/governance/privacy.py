@@ -22,7 +22,6 @@ from steward.errors import InvalidRequest, PermissionDenied
 from steward.governance import audit
 from steward.governance.identity import Actor
 from steward.store import Store
-from steward.store import governance as sql
 from steward.store import guardrails as review_sql
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.crypto import cipher, open_body, seal_body
@@ -107,25 +106,25 @@ def enforce_retention(
     cutoff = (at if at is not None else now()) - retention.days * DAY_S
     total = Erasure(mode=retention.action)
     while True:
-        with audit.transaction(store) as conn:
-            rows = sql.expired_records(
-                conn, app, cutoff, skip_anonymised=retention.action == "anonymise", limit=BATCH
+        with audit.changing(store) as tx:
+            rows = tx.privacy.expired_records(
+                app, cutoff, skip_anonymised=retention.action == "anonymise", limit=BATCH
             )
             if not rows:
                 return total
             ids = [r.id for r in rows]
             if retention.action == "delete":
-                done = sql.delete_records(conn, store.sealer, ids, "retention")
+                done = tx.privacy.delete_records(store.sealer, ids, "retention")
             else:
                 stamp = now()
                 for row in rows:
-                    sql.rewrite_record(conn, store.sealer, row.id, _anonymised_body(store, row.body), stamp)
-                sql.clear_feedback_comments(conn, ids)
-                review_sql.clear_texts(conn, ids)
+                    tx.privacy.rewrite_record(store.sealer, row.id, _anonymised_body(store, row.body), stamp)
+                tx.privacy.clear_feedback_comments(ids)
+                review_sql.clear_texts(tx.unit, ids)
                 done = len(rows)
             total.records += done
             audit.append(
-                conn,
+                tx,
                 actor,
                 "privacy.retention",
                 f"app:{app}",
@@ -161,22 +160,22 @@ def erase_subject(
     actor.require_change(scope if scope is not None else actor.team, "personal data")
     hashed = subject_hash(subject, audit.audit_key(store.secrets))
     result = Erasure(mode=mode)
-    with audit.transaction(store) as conn:
-        rows = sql.subject_records(conn, subject, scope)
+    with audit.changing(store) as tx:
+        rows = tx.privacy.subject_records(subject, scope)
         ids = [r.id for r in rows]
         if mode == "delete":
-            result.feedback = sql.clear_feedback_comments(conn, ids)
-            result.records = sql.delete_records(conn, store.sealer, ids, "erasure")
+            result.feedback = tx.privacy.clear_feedback_comments(ids)
+            result.records = tx.privacy.delete_records(store.sealer, ids, "erasure")
         else:
             stamp = now()
             for row in rows:
-                sql.rewrite_record(conn, store.sealer, row.id, _anonymised_body(store, row.body), stamp)
-            result.feedback = sql.clear_feedback_comments(conn, ids)
-            review_sql.clear_texts(conn, ids)  # held and released texts of escalated requests
+                tx.privacy.rewrite_record(store.sealer, row.id, _anonymised_body(store, row.body), stamp)
+            result.feedback = tx.privacy.clear_feedback_comments(ids)
+            review_sql.clear_texts(tx.unit, ids)  # held and released texts of escalated requests
             result.records = len(rows)
-        result.datasets = sql.delete_dataset_rows(conn, record_ids=ids, subject_hash=hashed)
+        result.datasets = tx.datasets.delete_rows(record_ids=ids, subject_hash=hashed)
         audit.append(
-            conn,
+            tx,
             actor,
             "privacy.erase",
             f"subject:{hashed[:24]}",
@@ -203,12 +202,12 @@ def reseal_bodies(store: Store, actor: Actor) -> int:
         raise InvalidRequest("set STEWARD_RECORD_KEY first (generate one with `steward privacy keygen`).")
     written, after = 0, None
     while True:
-        with audit.transaction(store) as conn:
-            rows = sql.body_page(conn, BATCH, after)
+        with audit.changing(store) as tx:
+            rows = tx.privacy.body_page(BATCH, after)
             for row in rows:
-                sql.set_body(conn, store.sealer, row.id, active.reseal(row.body))
+                tx.privacy.set_body(store.sealer, row.id, active.reseal(row.body))
             written += len(rows)
             if len(rows) < BATCH:
-                audit.append(conn, actor, "privacy.encrypt", "records:bodies", detail={"bodies": written})
+                audit.append(tx, actor, "privacy.encrypt", "records:bodies", detail={"bodies": written})
                 return written
             after = rows[-1].id

@@ -23,8 +23,7 @@ from steward.config import Project, Settings
 from steward.errors import InvalidRequest, NotFound
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import Store
-from steward.store import governance as sql
+from steward.store import Store, digest
 from steward.types import GenerationParams, Message, new_id, now
 
 alerts = logging.getLogger("steward.alerts")
@@ -148,9 +147,9 @@ def _record(
     reported: list[str],
     threshold: float,
 ) -> ProviderCheck:
-    prompts_hash = sql.digest(list(prompts))
-    with audit.transaction(store) as conn:
-        baseline = sql.last_accepted_check(conn, model_id, prompts_hash)
+    prompts_hash = digest(list(prompts))
+    with audit.changing(store) as tx:
+        baseline = tx.providers.last_accepted_check(model_id, prompts_hash)
         reason = compare(baseline, answers, reported, threshold)
         row = {
             "id": new_id("pvc"),
@@ -158,16 +157,16 @@ def _record(
             "at": now(),
             "prompts_hash": prompts_hash,
             "answers": answers,
-            "answers_hash": sql.digest([normalise(a) for a in answers]),
+            "answers_hash": digest([normalise(a) for a in answers]),
             "reported": reported,
             "changed": bool(reason),
             "reason": reason or "unchanged",
             "accepted": baseline is None,
         }
-        sql.insert_row(conn, sql.provider_checks, row)
+        tx.providers.add_check(row)
         if baseline is None:
             audit.append(
-                conn,
+                tx,
                 actor,
                 "provider.baseline",
                 f"model:{model_id}",
@@ -177,7 +176,7 @@ def _record(
             )
         elif reason:
             audit.append(
-                conn,
+                tx,
                 actor,
                 "provider.changed",
                 f"model:{model_id}",
@@ -203,15 +202,15 @@ def accept(store: Store, model_id: str, actor: Actor, project: Project) -> Provi
     """Accept the newest check of a model as its baseline (after a person reviewed the change)."""
     _require_model(project, model_id, actor)
     actor.require_change(actor.team, "provider baselines")
-    with audit.transaction(store) as conn:
-        latest = sql.latest_check(conn, model_id)
+    with audit.changing(store) as tx:
+        latest = tx.providers.latest_check(model_id)
         if latest is None:
             raise NotFound(f"no provider check of {model_id!r} yet; run `steward providers check {model_id}`.")
         if latest.accepted:
             return _check(latest)
-        sql.accept_check(conn, latest.id)
+        tx.providers.accept_check(latest.id)
         audit.append(
-            conn,
+            tx,
             actor,
             "provider.accept",
             f"model:{model_id}",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steward.store import Unit
-from steward.store import governance as sql
+from steward.store import Compliance
 
 TIERS: tuple[str, ...] = ("minimal", "limited", "high", "prohibited")  # least to most severe
 
@@ -21,10 +20,10 @@ def more_severe(a: str, b: str | None) -> str:
     return a if TIERS.index(a) >= TIERS.index(b) else b
 
 
-def assessed_tier(conn: Unit, app: str) -> str | None:
-    row = sql.latest_assessment(conn, app)
+def assessed_tier(assessments: Compliance, app: str) -> str | None:
+    row = assessments.latest_assessment(app)
     return str(row.tier) if row is not None else None
 
 
-def effective_tier(conn: Unit, app: str, spec: Any) -> str:
-    return more_severe(str(spec.risk_tier), assessed_tier(conn, app))
+def effective_tier(assessments: Compliance, app: str, spec: Any) -> str:
+    return more_severe(str(spec.risk_tier), assessed_tier(assessments, app))

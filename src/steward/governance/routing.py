@@ -22,8 +22,7 @@ from typing import Any
 
 from steward.config import AppSpec, Project, Settings
 from steward.models.router import ModelPool, Route
-from steward.store import DatabaseError, Store, Unit
-from steward.store import governance as sql
+from steward.store import DatabaseError, Store, Tx, digest
 from steward.store.unit import changes_of
 
 log = logging.getLogger(__name__)
@@ -107,7 +106,7 @@ def declared_route(spec: AppSpec) -> tuple[Entries, list[str]]:
 
 def declared_digest(spec: AppSpec) -> str:
     entries, fallback = declared_route(spec)
-    return sql.digest({"route": entries, "fallback": fallback})
+    return digest({"route": entries, "fallback": fallback})
 
 
 # ---- the route the gateway serves -----------------------------------------------------------------------------
@@ -147,9 +146,9 @@ class RouteCache:
         self._entries[key] = (started, generation, route)
 
 
-def changed(unit: Unit) -> None:
+def changed(tx: Tx) -> None:
     """Make every route cached from this unit's store stale at once (called with every deployment change)."""
-    changes_of(unit).bump(DEPLOYMENTS)
+    changes_of(tx.unit).bump(DEPLOYMENTS)
 
 
 def effective_route(
@@ -174,8 +173,7 @@ def effective_route(
     if hit is not None:
         return hit
     try:
-        with store.reading() as conn:
-            row = sql.latest_deployment(conn, app_name)
+        row = store.deployments.latest_deployment(app_name)
     except DatabaseError as exc:
         log.warning("could not read deployments of %s (%s); serving the last known route", app_name, exc)
         return (routes.last(key) if routes is not None else None) or declared

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from steward.errors import InvalidRequest, NotFound
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import Database, Store, Unit
-from steward.store import governance as sql
+from steward.store import Database, Store, Tx, canonical_json, digest
 from steward.types import new_id, now
 
 KINDS: tuple[str, ...] = ("model", "prompt", "dataset", "policy", "training_run")
@@ -125,35 +125,35 @@ def register(
     """Register `spec` as the next version of `kind:name` in `team`, or return the version it already is.
 
     Refused for auditors, app keys and other teams. Runs in its own transaction given the store, or inside the
-    caller's given a unit of work (a deployment, a training run, `apply`).
+    caller's given a tx of work (a deployment, a training run, `apply`).
     """
     actor.require_change(team, "the registry")
     _check(kind, name)
-    text = sql.canonical_json(spec)
-    content_hash = sql.digest(text)
-    with audit.transaction(db) as unit:
-        existing = sql.find_entry(unit, team, kind, name, content_hash)
+    text = canonical_json(spec)
+    content_hash = digest(text)
+    with audit.changing(db) as tx:
+        existing = tx.registry.find_entry(team, kind, name, content_hash)
         if existing is not None:
-            return _version(existing, sql.labels_of(unit, [existing.id]).get(existing.id)), False
+            return _version(existing, tx.registry.labels_of([existing.id]).get(existing.id)), False
         row = {
             "id": new_id("reg"),
             "team": team,
             "kind": kind,
             "name": name,
-            "version": sql.next_version(unit, team, kind, name),
+            "version": tx.registry.next_version(team, kind, name),
             "content_hash": content_hash,
             "spec": text,
             "created_at": now(),
             "created_by": actor.label,
         }
-        sql.insert_row(unit, sql.registry_entries, row)
+        registered = tx.registry.add_entry(row)
         audit.append(
-            unit,
+            tx,
             actor,
             "registry.register",
             f"registry:{row['id']}",
             None,
-            sql.row_digest(sql.registry_entries, row),
+            registered,
             team=team,
             detail={"ref": f"{kind}:{name}@{row['version']}", "content_hash": content_hash},
         )
@@ -164,17 +164,17 @@ def resolve(db: Database, actor: Actor | None, ref: Ref | str, team: str | None 
     """The version a reference names, in `team` (or in whichever single team has it, when `team` is None).
 
     With an actor the team is scoped to what the actor may read, and reading the version is checked; `actor=None`
-    is for callers inside a governance unit of work that have checked the actor's rights on `team` already.
+    is for callers inside a governance tx of work that have checked the actor's rights on `team` already.
     """
     ref = parse_ref(ref) if isinstance(ref, str) else ref
     scoped = actor.scope(team) if actor is not None else team
-    with _reading(db) as unit:
-        teams = [scoped] if scoped is not None else sql.teams_with(unit, ref.kind, ref.name)
+    with _reading(db) as tx:
+        teams = [scoped] if scoped is not None else tx.registry.teams_with(ref.kind, ref.name)
         if len(teams) > 1:
             raise InvalidRequest(
                 f"{ref.kind}:{ref.name} exists in teams {', '.join(teams)}; pass --team to choose one."
             )
-        row = sql.entry_by_version(unit, teams[0], ref.kind, ref.name, ref.version) if teams else None
+        row = tx.registry.entry_by_version(teams[0], ref.kind, ref.name, ref.version) if teams else None
         if row is None:
             what = f"{ref.kind}:{ref.name}" + (f"@{ref.version}" if ref.version else "")
             raise NotFound(
@@ -182,20 +182,25 @@ def resolve(db: Database, actor: Actor | None, ref: Ref | str, team: str | None 
                 + (f" in team {scoped!r}" if scoped else "")
                 + "; register it with `steward registry apply` (from steward.yaml) or see `steward registry list`."
             )
-        version = _version(row, sql.labels_of(unit, [row.id]).get(row.id))
+        version = _version(row, tx.registry.labels_of([row.id]).get(row.id))
     if actor is not None:
         actor.require_read(version.team, "registry versions")
     return version
 
 
-def _reading(db: Database) -> AbstractContextManager[Unit]:
-    """The caller's unit of work, or a reading unit of the store."""
-    return db.reading() if isinstance(db, Store) else nullcontext(db)
+@contextmanager
+def _reading(db: Database) -> Iterator[Tx]:
+    """The caller's tx of work, or a reading tx of the store."""
+    if not isinstance(db, Store):
+        yield db if isinstance(db, Tx) else Tx(db)
+        return
+    with db.reading() as tx:
+        yield tx
 
 
-def by_id(conn: Unit, entry_id: str) -> Version | None:
-    row = sql.get_entry(conn, entry_id)
-    return _version(row, sql.labels_of(conn, [row.id]).get(row.id)) if row is not None else None
+def by_id(tx: Tx, entry_id: str) -> Version | None:
+    row = tx.registry.get_entry(entry_id)
+    return _version(row, tx.registry.labels_of([row.id]).get(row.id)) if row is not None else None
 
 
 def list_versions(
@@ -205,34 +210,33 @@ def list_versions(
     if kind is not None and kind not in KINDS:
         raise InvalidRequest(f"unknown registry kind {kind!r}; use one of {', '.join(KINDS)}.")
     rows = store.registry.list_entries(team=actor.scope(team), kind=kind, name=name)
-    with store.reading() as conn:
-        labels = sql.labels_of(conn, [r.id for r in rows])
+    labels = store.registry.labels_of([r.id for r in rows])
     return [_version(r, labels.get(r.id)) for r in rows]
 
 
 def apply_label(db: Database, actor: Actor, version: Version, label: str, *, remove: bool = False) -> bool:
     """Give `version` a stage or tag (exclusive stages move off its siblings), or with `remove` take it off;
-    audited. False when nothing changed. In its own transaction given the store, else in the caller's unit."""
+    audited. False when nothing changed. In its own transaction given the store, else in the caller's tx."""
     if not remove and not _LABEL.match(label):
         raise InvalidRequest(
             f"{label!r} is not a label; use lower-case letters, digits and . _ - (e.g. production)."
         )
     if not remove and label in version.labels:
         return False
-    with audit.transaction(db) as unit:
+    with audit.changing(db) as tx:
         if remove:
-            if not sql.remove_label(unit, [version.id], label):
+            if not tx.registry.remove_label([version.id], label):
                 return False
         else:
             if label in EXCLUSIVE_STAGES:
-                sql.remove_label(unit, sql.sibling_ids(unit, version.team, version.kind, version.name), label)
+                tx.registry.remove_label(tx.registry.sibling_ids(version.team, version.kind, version.name), label)
             if label == "archived":
-                sql.remove_label(unit, [version.id], "production")
-                sql.remove_label(unit, [version.id], "candidate")
-                sql.remove_label(unit, [version.id], "staging")
-            sql.set_label(unit, version.id, label, now(), actor.label)
+                tx.registry.remove_label([version.id], "production")
+                tx.registry.remove_label([version.id], "candidate")
+                tx.registry.remove_label([version.id], "staging")
+            tx.registry.set_label(version.id, label, now(), actor.label)
         audit.append(
-            unit,
+            tx,
             actor,
             "registry.unlabel" if remove else "registry.label",
             f"registry:{version.id}",
@@ -248,8 +252,8 @@ def set_stage(
     """Set (or remove) a stage/tag on a version, e.g. `set_stage(store, actor, "model:qwen@2", "staging")`."""
     version = resolve(store, actor, ref, team)
     actor.require_change(version.team, "registry stages")
-    with audit.transaction(store) as unit:
-        apply_label(unit, actor, version, label, remove=remove)
-        fresh = by_id(unit, version.id)
+    with audit.changing(store) as tx:
+        apply_label(tx, actor, version, label, remove=remove)
+        fresh = by_id(tx, version.id)
     assert fresh is not None
     return fresh

@@ -7,7 +7,7 @@ updates the graph incrementally; sqlite-vec, the alternative, is exact (brute-fo
 linear in the collection. The file carries the collection `version` it reflects; when the database has moved
 on (another process ingested, or a crash came between commit and save) the index is rebuilt from the stored
 embeddings, so a stale graph is never searched. On PostgreSQL the same search is one SQL query on a pgvector
-HNSW index (`steward.store.rag.vector_search`), filtered by access inside the database.
+HNSW index (`RagRepository.vector_search`), filtered by access inside the database.
 
 Settings (measured by `bench/retrieval.py`, 100k × 384 on one core): the graph stores int8-quantised vectors
 (a quarter of the memory traffic of float32, and int8 dot products are fast on VNNI CPUs) with 32 links per
@@ -33,8 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from steward.store import Unit
-from steward.store import rag as sql
+from steward.store import VECTOR_DIMENSIONS, RagRepository
 
 EXACT_BELOW = 4096  # readable chunks under this count are scanned exactly: faster than filtering a graph walk
 EXACT_FRACTION = 0.05
@@ -54,7 +53,7 @@ class ExactVectors:
     """
 
     def __init__(self) -> None:
-        self._state: tuple[dict[int, int], np.ndarray] = ({}, np.zeros((0, sql.DIMENSIONS), np.float32))
+        self._state: tuple[dict[int, int], np.ndarray] = ({}, np.zeros((0, VECTOR_DIMENSIONS), np.float32))
         self._used = 0
 
     def __len__(self) -> int:
@@ -63,7 +62,7 @@ class ExactVectors:
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         rows, matrix = self._state
         if self._used + len(keys) > len(matrix):
-            grown = np.zeros((max(2 * len(matrix), self._used + len(keys), 1024), sql.DIMENSIONS), np.float32)
+            grown = np.zeros((max(2 * len(matrix), self._used + len(keys), 1024), VECTOR_DIMENSIONS), np.float32)
             grown[: self._used] = matrix[: self._used]
             matrix = grown
         matrix[self._used : self._used + len(keys)] = vectors
@@ -122,7 +121,7 @@ class UsearchIndex:
         from usearch.index import Index
 
         return Index(
-            ndim=sql.DIMENSIONS,
+            ndim=VECTOR_DIMENSIONS,
             metric="cos",
             dtype=self.dtype,
             connectivity=self.params["connectivity"],
@@ -132,9 +131,9 @@ class UsearchIndex:
 
     # ---- keeping in step with the database ---------------------------------------------------------------
 
-    def sync(self, conn: Unit) -> None:
+    def sync(self, rag: RagRepository) -> None:
         """Make the in-memory graph reflect the committed collection (load the file or rebuild)."""
-        version = sql.collection_version(conn, self.collection)
+        version = rag.collection_version(self.collection)
         if version == self.version:
             return
         with self._lock:
@@ -144,15 +143,15 @@ class UsearchIndex:
                 index = self._new()
                 index.load(str(self.path))
                 exact = ExactVectors()
-                exact.add(*sql.embeddings(conn, self.collection))
+                exact.add(*rag.embeddings(self.collection))
                 self.index, self.exact = index, exact
             else:
-                self._rebuild(conn)
+                self._rebuild(rag)
                 self._save(version)
             self.version = version
 
-    def _rebuild(self, conn: Unit) -> None:
-        ids, vectors = sql.embeddings(conn, self.collection)
+    def _rebuild(self, rag: RagRepository) -> None:
+        ids, vectors = rag.embeddings(self.collection)
         index, exact = self._new(), ExactVectors()
         if len(ids):
             index.add(ids, vectors, threads=0)  # 0: every core; ingest is a batch job

@@ -25,8 +25,7 @@ from steward.models.embeddings import RagEmbedder
 from steward.rag.chunking import Chunk, Chunker
 from steward.rag.documents import Document, UnreadableFile, read_file, walk
 from steward.rag.index import UsearchIndex
-from steward.store import Store
-from steward.store import rag as sql
+from steward.store import VECTOR_DIMENSIONS, Store, StoredDocument
 
 BATCH_CHUNKS = 256
 Progress = Callable[[int, int], None]
@@ -66,7 +65,7 @@ class IngestReport:
 class _Pending:
     document: Document
     groups: tuple[str, ...]
-    previous: sql.StoredDocument | None
+    previous: StoredDocument | None
     chunks: list[Chunk]
     regroup: bool = False  # same content, new readers: rewrite the groups only
 
@@ -119,10 +118,11 @@ class Ingester:
                 files[path.resolve().as_uri()] = read_file(path, key, squad=squad)
             except UnreadableFile as exc:
                 report.skipped.append((exc.path, exc.reason))
-        with self.store.reading() as conn:
-            stored = sql.stored_documents(conn, self.collection)
+        with self.store.reading() as tx:
+            rag = tx.rag
+            stored = rag.stored_documents(self.collection)
             if self.index is not None:
-                self.index.sync(conn)
+                self.index.sync(rag)
         documents = [d for docs in files.values() for d in docs]
         _check_unique(documents)
         pending = self._plan(documents, stored, explicit, report)
@@ -134,7 +134,7 @@ class Ingester:
     def _plan(
         self,
         documents: list[Document],
-        stored: dict[str, sql.StoredDocument],
+        stored: dict[str, StoredDocument],
         explicit: tuple[str, ...] | None,
         report: IngestReport,
     ) -> list[_Pending]:
@@ -174,7 +174,7 @@ class Ingester:
 
     def _write_batch(self, batch: list[_Pending], report: IngestReport) -> None:
         texts = [c.text for p in batch for c in p.chunks]
-        vectors = np.zeros((0, sql.DIMENSIONS), np.float32)
+        vectors = np.zeros((0, VECTOR_DIMENSIONS), np.float32)
         if texts:  # a batch of regrouped documents embeds nothing
             t0 = time.perf_counter()
             vectors = self.embedder.embed(texts)
@@ -183,8 +183,9 @@ class Ingester:
         added: list[int] = []
         added_vectors: list[np.ndarray] = []
         offset = 0
-        with self.store.transaction() as conn:
-            before = sql.collection_version(conn, self.collection)
+        with self.store.transaction() as tx:
+            rag = tx.rag
+            before = rag.collection_version(self.collection)
             for item in batch:
                 document = item.document
                 fields: dict[str, object] = {
@@ -197,12 +198,12 @@ class Ingester:
                 }
                 if not item.regroup:
                     fields["chunks"] = len(item.chunks)
-                document_id = sql.save_document(conn, self.collection, fields, item.groups, item.previous)
+                document_id = rag.save_document(self.collection, fields, item.groups, item.previous)
                 if item.regroup:
                     report.regrouped.append(document.key)
                     continue
                 if item.previous is not None:
-                    removed.extend(sql.delete_chunks(conn, document_id))
+                    removed.extend(rag.delete_chunks(document_id))
                 rows = [
                     {
                         "document_id": document_id,
@@ -215,18 +216,18 @@ class Ingester:
                     }
                     for i, c in enumerate(item.chunks)
                 ]
-                added.extend(sql.insert_chunks(conn, rows))
+                added.extend(rag.insert_chunks(rows))
                 added_vectors.append(vectors[offset : offset + len(item.chunks)])
                 offset += len(item.chunks)
                 (report.updated if item.previous else report.added).append(document.key)
                 report.chunks += len(item.chunks)
-            after = sql.bump_collection(conn, self.collection)
+            after = rag.bump_collection(self.collection)
         if self.index is not None:
-            stacked = np.vstack(added_vectors) if added_vectors else np.zeros((0, sql.DIMENSIONS), np.float32)
+            stacked = np.vstack(added_vectors) if added_vectors else np.zeros((0, VECTOR_DIMENSIONS), np.float32)
             self.index.apply(removed, added, stacked, before, after)
 
     def _prune(
-        self, files: dict[str, list[Document]], stored: dict[str, sql.StoredDocument], report: IngestReport
+        self, files: dict[str, list[Document]], stored: dict[str, StoredDocument], report: IngestReport
     ) -> None:
         """Documents of a file read again that the file no longer contains (a removed row) are deleted."""
         present = {d.key for docs in files.values() for d in docs}
@@ -241,8 +242,8 @@ class Ingester:
 
     def delete(self, key: str) -> list[str]:
         """Delete a document by key, or every document of a file by the file's key; returns the keys deleted."""
-        with self.store.reading() as conn:
-            stored = sql.stored_documents(conn, self.collection)
+        with self.store.reading() as tx:
+            stored = tx.rag.stored_documents(self.collection)
         matched = [d for d in stored.values() if d.key == key or d.key.startswith(key + "#")]
         if not matched:
             if not stored:
@@ -255,18 +256,19 @@ class Ingester:
         self.delete_documents(matched)
         return sorted(d.key for d in matched)
 
-    def delete_documents(self, documents: list[sql.StoredDocument]) -> None:
+    def delete_documents(self, documents: list[StoredDocument]) -> None:
         removed: list[int] = []
         if self.index is not None:
-            with self.store.reading() as conn:
-                self.index.sync(conn)
-        with self.store.transaction() as conn:
-            before = sql.collection_version(conn, self.collection)
+            with self.store.reading() as tx:
+                self.index.sync(tx.rag)
+        with self.store.transaction() as tx:
+            rag = tx.rag
+            before = rag.collection_version(self.collection)
             for document in documents:
-                removed.extend(sql.delete_document(conn, document.id))
-            after = sql.bump_collection(conn, self.collection)
+                removed.extend(rag.delete_document(document.id))
+            after = rag.bump_collection(self.collection)
         if self.index is not None:
-            self.index.apply(removed, [], np.zeros((0, sql.DIMENSIONS), np.float32), before, after)
+            self.index.apply(removed, [], np.zeros((0, VECTOR_DIMENSIONS), np.float32), before, after)
 
 
 def _check_unique(documents: list[Document]) -> None:

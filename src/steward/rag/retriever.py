@@ -25,7 +25,6 @@ from steward.rag.index import UsearchIndex
 from steward.rag.ingest import Ingester, IngestReport, Progress
 from steward.rag.search import CollectionSearch, Retrieval, describe_identifier
 from steward.store import Store
-from steward.store import rag as sql
 from steward.types import Message, Principal, Source
 
 BUILTIN_PREFIX = "steward:"
@@ -125,16 +124,16 @@ class Retriever:
         return reports
 
     def collections(self) -> list[dict[str, Any]]:
-        with self.store.reading() as conn:
-            stored = {c["name"]: c for c in sql.list_collections(conn)}
+        with self.store.reading() as tx:
+            stored = {c["name"]: c for c in tx.rag.list_collections()}
         for name, spec in self.project.collections.items():
             stored.setdefault(name, {"name": name, "version": 0, "updated_at": None, "documents": 0, "chunks": 0})
             stored[name]["description"] = spec.description
         return [stored[name] for name in sorted(stored)]
 
     def documents(self, collection: str) -> list[dict[str, Any]]:
-        with self.store.reading() as conn:
-            return sql.list_documents(conn, collection)
+        with self.store.reading() as tx:
+            return tx.rag.list_documents(collection)
 
     # ---- retrieval --------------------------------------------------------------------------------------
 
@@ -150,8 +149,8 @@ class Retriever:
                 param="messages",
             )
         groups = reader_groups(principal)
-        with self.store.reading() as conn:
-            total, readable = sql.document_counts(conn, collection, groups)
+        with self.store.reading() as tx:
+            total, readable = tx.rag.document_counts(collection, groups)
         if total == 0:
             raise NotFound(
                 f"collection {collection!r} is empty; add documents with "

@@ -26,15 +26,14 @@ from steward.config.rag import CollectionSpec
 from steward.models.embeddings import RagEmbedder
 from steward.rag.index import EXPANSION_SEARCH, UsearchIndex
 from steward.rag.query import search_terms
-from steward.store import Store, Unit
-from steward.store import rag as sql
+from steward.store import ChunkRow, RagRepository, Store
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One retrieved chunk with its fused score and where it ranked."""
 
-    chunk: sql.ChunkRow
+    chunk: ChunkRow
     score: float
     vector_rank: int | None
     keyword_rank: int | None
@@ -101,9 +100,10 @@ class CollectionSearch:
         t1 = time.perf_counter()
         exact: dict[int, int] = {}  # chunk id: how many of the question's identifiers it contains
         missing: list[str] = []
-        with self.store.reading() as conn:
+        with self.store.reading() as tx:
+            rag = tx.rag
             for identifier in identifiers:
-                ids = self._containing(conn, identifier, groups)
+                ids = self._containing(rag, identifier, groups)
                 if not ids:
                     missing.append(identifier)
                 for chunk_id in ids:
@@ -115,9 +115,10 @@ class CollectionSearch:
         embed_ms = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         terms = search_terms(question)
-        with self.store.transaction() as conn:
-            nearest = self._vector(conn, vector, groups)
-            keyword_ids = [i for i, _ in sql.keyword_search(conn, self.name, terms, groups, self.spec.candidates)]
+        with self.store.transaction() as tx:
+            rag = tx.rag
+            nearest = self._vector(rag, vector, groups)
+            keyword_ids = [i for i, _ in rag.keyword_search(self.name, terms, groups, self.spec.candidates)]
             floor, matched = self.spec.min_similarity, set(keyword_ids) | set(exact)
             vector_ids = [i for i, cosine in nearest if not floor or cosine >= floor or i in matched]
             rankings = [(vector_ids, self.spec.vector_weight), (keyword_ids, self.spec.keyword_weight)]
@@ -130,11 +131,11 @@ class CollectionSearch:
             best = sum(w for _, w in rankings) / (self.spec.rrf_k + 1)
             ranked = sorted(scores, key=lambda i: -scores[i])
             if self.spec.lookup_only:  # personal records only by their identifier: see CollectionSpec
-                rows = sql.chunk_rows(conn, ranked)
+                rows = rag.chunk_rows(ranked)
                 top = [i for i in ranked if i in rows and (i in exact or not self._lookup_only(rows[i]))][:k]
             else:
                 top = ranked[:k]
-                rows = sql.chunk_rows(conn, top)
+                rows = rag.chunk_rows(top)
         hits = [
             Hit(rows[i], scores[i] / best, _rank(vector_ids, i), _rank(keyword_ids, i))
             for i in top
@@ -142,37 +143,38 @@ class CollectionSearch:
         ]
         return Retrieval(hits, identifiers, [], embed_ms, (time.perf_counter() - t1) * 1000)
 
-    def _lookup_only(self, chunk: sql.ChunkRow) -> bool:
+    def _lookup_only(self, chunk: ChunkRow) -> bool:
         return any(fnmatch.fnmatchcase(chunk.document_key, pattern) for pattern in self.spec.lookup_only)
 
-    def _containing(self, conn: Unit, identifier: str, groups: tuple[str, ...] | None) -> list[int]:
-        ids = sql.chunks_containing(conn, self.name, identifier, groups, limit=10 * self.spec.candidates)
-        rows = sql.chunk_rows(conn, ids)
+    def _containing(self, rag: RagRepository, identifier: str, groups: tuple[str, ...] | None) -> list[int]:
+        ids = rag.chunks_containing(self.name, identifier, groups, limit=10 * self.spec.candidates)
+        rows = rag.chunk_rows(ids)
         return [i for i in ids if i in rows and contains_verbatim(rows[i].text, identifier)]
 
-    def _vector(self, conn: Unit, vector: np.ndarray, groups: tuple[str, ...] | None) -> list[tuple[int, float]]:
+    def _vector(
+        self, rag: RagRepository, vector: np.ndarray, groups: tuple[str, ...] | None
+    ) -> list[tuple[int, float]]:
         """The nearest readable chunks as (id, cosine similarity), nearest first."""
         if self.index is None:
-            return sql.vector_search(
-                conn,
+            return rag.vector_search(
                 self.name,
                 vector,
                 groups,
                 self.spec.candidates,
                 ef_search=max(EXPANSION_SEARCH, 2 * self.spec.candidates),  # as the usearch graph
             )
-        self.index.sync(conn)
-        allowed = None if groups is None else self._readable_ids(conn, groups)
+        self.index.sync(rag)
+        allowed = None if groups is None else self._readable_ids(rag, groups)
         return self.index.search(vector, self.spec.candidates, allowed)
 
-    def _readable_ids(self, conn: Unit, groups: tuple[str, ...]) -> np.ndarray:
+    def _readable_ids(self, rag: RagRepository, groups: tuple[str, ...]) -> np.ndarray:
         assert self.index is not None
         key = (self.index.version, groups)
         with self._lock:
             if key in self._readable:
                 self._readable.move_to_end(key)
                 return self._readable[key]
-        ids = np.sort(sql.readable_chunk_ids(conn, self.name, groups))
+        ids = np.sort(rag.readable_chunk_ids(self.name, groups))
         with self._lock:
             self._readable[key] = ids
             while len(self._readable) > 64:

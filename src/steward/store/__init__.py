@@ -6,9 +6,13 @@ commit (`steward.store.writer`): `await store.write(record)` returns only once t
 committed, and raises `StoreError` if it did not, so a response is never sent for a record that could be lost.
 Capability stores (guardrails, RAG, evals, governance) keep their own SQL and migrations in
 `store/<capability>.py` and `store/migrations/versions/`; the `Store` is their one front door: it hands out typed
-repositories (`store.evals`, `store.reviews`, `store.audit` …) and units of work (`store.transaction()`,
-`store.reading()`, see `steward.store.unit`) that the repositories' functions accept, so that nothing outside
-`steward.store` holds the engine or writes SQL.
+repositories (`store.evals`, `store.reviews`, `store.audit` …) and units of work, `store.transaction()` and
+`store.reading()`, each a `Tx` (`steward.store.tx`) that carries the repositories bound to its one connection
+(`tx.rag`, `tx.evals`, `tx.registry`, `tx.deployments` …), so that calls inside one `with` block commit together
+and nothing outside `steward.store` holds the engine, a connection or SQL. A repository is a class that owns its
+SQL as methods and runs on either (`steward.store.unit.Repository`). The review queue and monitoring still take
+the bare unit (`tx.unit`); `tests/test_architecture.py` lists what is left (`STORE_SQL_IMPORTS_LEFT`). The pure
+helpers capabilities need (`digest`, `key_digest`, the stored types) are exported here too.
 
 Durability. PostgreSQL commits are durable by its own `synchronous_commit=on`. SQLite runs in WAL mode with
 `synchronous=FULL` by default: each commit fdatasyncs the WAL, so an acknowledged record survives a power cut
@@ -39,19 +43,60 @@ from steward.store import keys as _keys
 from steward.store import records as _records
 from steward.store.codec import BodyCipher
 from steward.store.engine import make_engine
-from steward.store.evals import EvalRuns
+from steward.store.evals import EvalRuns, StoredCase, StoredRun
+from steward.store.governance import GENESIS as AUDIT_GENESIS
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
+from steward.store.governance.compliance import Statement
+from steward.store.governance.hashing import canonical_json, digest, row_digest
 from steward.store.guardrails import Reviews
-from steward.store.integrity import RecordChain, load_sealer
-from steward.store.keys import KeyInfo
+from steward.store.integrity import LEGACY as RECORDS_LEGACY
+from steward.store.integrity import RecordChain, Sealer, load_sealer
+from steward.store.keys import ROLES as KEY_ROLES
+from steward.store.keys import KeyInfo, key_digest
 from steward.store.migrate import upgrade
 from steward.store.monitor import Monitoring
+from steward.store.rag import DIMENSIONS as VECTOR_DIMENSIONS
+from steward.store.rag import ChunkRow, RagRepository, StoredDocument
 from steward.store.records import RecordFilter
+from steward.store.tx import Tx
 from steward.store.unit import Changes, StoreContext, Unit, attach
-from steward.store.writer import GroupCommitWriter, WriterStats
+from steward.store.writer import COMMIT_BUCKETS, GroupCommitWriter, WriterStats
 from steward.types import Feedback, Record
 
-__all__ = ["BodyCipher", "Database", "DatabaseError", "KeyInfo", "RecordFilter", "Store", "Unit", "WriterStats"]
+__all__ = [
+    "AUDIT_GENESIS",
+    "COMMIT_BUCKETS",
+    "KEY_ROLES",
+    "RECORDS_LEGACY",
+    "VECTOR_DIMENSIONS",
+    "AuditLog",
+    "BodyCipher",
+    "ChunkRow",
+    "Compliance",
+    "Database",
+    "DatabaseError",
+    "Datasets",
+    "Deployments",
+    "EvalRuns",
+    "KeyInfo",
+    "ProviderChecks",
+    "RagRepository",
+    "RecordFilter",
+    "Registry",
+    "Sealer",
+    "Statement",
+    "Store",
+    "StoredCase",
+    "StoredDocument",
+    "StoredRun",
+    "Tx",
+    "Unit",
+    "WriterStats",
+    "canonical_json",
+    "digest",
+    "key_digest",
+    "row_digest",
+]
 
 
 class Store:
@@ -130,16 +175,16 @@ class Store:
     # -- units of work ---------------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Unit]:
-        """A write unit of work: commits when the `with` block ends, rolls back if it raises."""
+    def transaction(self) -> Iterator[Tx]:
+        """A write unit of work and its repositories (`tx.rag` …): commits when the block ends, else rolls back."""
         with self.engine.begin() as unit:
-            yield attach(unit, self._context)
+            yield Tx(attach(unit, self._context))
 
     @contextmanager
-    def reading(self) -> Iterator[Unit]:
-        """A unit for reads (no commit; whatever it saw is released when the `with` block ends)."""
+    def reading(self) -> Iterator[Tx]:
+        """A unit for reads and its repositories (no commit; what it saw is released when the block ends)."""
         with self.engine.connect() as unit:
-            yield attach(unit, self._context)
+            yield Tx(attach(unit, self._context))
 
     @property
     def dialect(self) -> str:
@@ -282,9 +327,14 @@ class Store:
         """Every API key row as stored, for `steward audit verify`."""
         return _keys.all_key_rows(self.engine)
 
+    def key_row(self, key_id: str, *, unit: Unit) -> Any:
+        """A key's row as stored, inside the caller's unit (its audit event records `key_digest(row)`)."""
+        return _keys.key_row(unit, key_id)
+
     def count_keys(self, *, active_only: bool = True) -> int:
         return _keys.count_keys(self.engine, active_only=active_only)
 
 
-Database = Store | Unit
-"""Where a function runs: on the store (its own unit of work) or inside a caller's unit (see `store.unit`)."""
+Database = Store | Tx | Unit
+"""Where a function runs: on the store (its own unit of work) or inside a caller's unit (a `Tx`, or the bare unit
+of the governance code that has no repository yet; see `store.unit`)."""

@@ -18,7 +18,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    Engine,
     Float,
     ForeignKey,
     Integer,
@@ -32,6 +31,7 @@ from sqlalchemy import (
 
 from steward.errors import NotFound
 from steward.store.schema import ID, NAME, metadata
+from steward.store.unit import Repository
 
 eval_runs = Table(
     "eval_runs",
@@ -129,31 +129,6 @@ def _case_row(run_id: str, case: StoredCase) -> dict[str, Any]:
     }
 
 
-def save_run(engine: Engine, run: StoredRun) -> None:
-    """Write the run and all its cases in one transaction."""
-    row = {
-        "id": run.id,
-        "kind": run.kind,
-        "name": run.name,
-        "app": run.app,
-        "variant": run.variant,
-        "created_at": run.created_at,
-        "finished_at": run.finished_at,
-        "passed": run.passed,
-        "cases": len(run.cases),
-        "dataset": run.dataset,
-        "dataset_hash": run.dataset_hash,
-        "versions": run.versions,
-        "summary": run.summary,
-        "gates": run.gates,
-        "reports": run.reports,
-    }
-    with engine.begin() as connection:
-        connection.execute(insert(eval_runs), [row])
-        if run.cases:
-            connection.execute(insert(eval_cases), [_case_row(run.id, c) for c in run.cases])
-
-
 def _run_from(row: Any) -> StoredRun:
     return StoredRun(
         id=row.id,
@@ -174,84 +149,84 @@ def _run_from(row: Any) -> StoredRun:
     )
 
 
-def get_run(engine: Engine, run_id: str, with_cases: bool = True) -> StoredRun:
-    """A stored run by id (or unique id prefix), with its cases in order."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(eval_runs).where(eval_runs.c.id.startswith(run_id, autoescape=True)).limit(2)
-        ).all()
-        if len(rows) != 1:
-            problem = "no stored run" if not rows else "several runs"
-            raise NotFound(f"{problem} matches {run_id!r}; list runs with `steward eval runs`.")
-        run = _run_from(rows[0])
-        if with_cases:
-            query = select(eval_cases).where(eval_cases.c.run_id == run.id).order_by(eval_cases.c.position)
-            run.cases = [
-                StoredCase(
-                    position=c.position,
-                    case_id=c.case_id,
-                    input=c.input,
-                    prediction=c.prediction,
-                    scores=c.scores,
-                    record_id=c.record_id,
-                    status=c.status,
-                    tags=c.tags or [],
-                    detail=c.detail or {},
-                )
-                for c in connection.execute(query)
-            ]
-    return run
-
-
-def list_runs(engine: Engine, app: str | None = None, kind: str | None = None, limit: int = 20) -> list[StoredRun]:
-    """Newest first, without cases."""
-    query = select(eval_runs).order_by(eval_runs.c.created_at.desc()).limit(limit)
-    if app:
-        query = query.where(eval_runs.c.app == app)
-    if kind:
-        query = query.where(eval_runs.c.kind == kind)
-    with engine.connect() as connection:
-        return [_run_from(row) for row in connection.execute(query)]
-
-
-def cache_get(engine: Engine, key: str) -> dict[str, Any] | None:
-    with engine.connect() as connection:
-        value = connection.execute(select(eval_cache.c.answer).where(eval_cache.c.key == key)).scalar_one_or_none()
-    return value if isinstance(value, dict) else None
-
-
-def cache_put(engine: Engine, key: str, answer: dict[str, Any]) -> None:
-    """Remember an answer (replacing an older one under the same key)."""
-    with engine.begin() as connection:
-        connection.execute(delete(eval_cache).where(eval_cache.c.key == key))
-        connection.execute(insert(eval_cache), [{"key": key, "created_at": time.time(), "answer": answer}])
-
-
-def cache_clear(engine: Engine) -> int:
-    with engine.begin() as connection:
-        return connection.execute(delete(eval_cache)).rowcount or 0
-
-
-class EvalRuns:
-    """Stored eval and red-team runs and the answer cache (`store.evals`)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+class EvalRuns(Repository):
+    """Stored eval and red-team runs and the answer cache (`store.evals`, or `tx.evals` inside a transaction)."""
 
     def save_run(self, run: StoredRun) -> None:
-        save_run(self._engine, run)
+        """Write the run and all its cases in one transaction."""
+        row = {
+            "id": run.id,
+            "kind": run.kind,
+            "name": run.name,
+            "app": run.app,
+            "variant": run.variant,
+            "created_at": run.created_at,
+            "finished_at": run.finished_at,
+            "passed": run.passed,
+            "cases": len(run.cases),
+            "dataset": run.dataset,
+            "dataset_hash": run.dataset_hash,
+            "versions": run.versions,
+            "summary": run.summary,
+            "gates": run.gates,
+            "reports": run.reports,
+        }
+        with self._writing() as connection:
+            connection.execute(insert(eval_runs), [row])
+            if run.cases:
+                connection.execute(insert(eval_cases), [_case_row(run.id, c) for c in run.cases])
 
     def get_run(self, run_id: str, with_cases: bool = True) -> StoredRun:
-        return get_run(self._engine, run_id, with_cases=with_cases)
+        """A stored run by id (or unique id prefix), with its cases in order."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                select(eval_runs).where(eval_runs.c.id.startswith(run_id, autoescape=True)).limit(2)
+            ).all()
+            if len(rows) != 1:
+                problem = "no stored run" if not rows else "several runs"
+                raise NotFound(f"{problem} matches {run_id!r}; list runs with `steward eval runs`.")
+            run = _run_from(rows[0])
+            if with_cases:
+                query = select(eval_cases).where(eval_cases.c.run_id == run.id).order_by(eval_cases.c.position)
+                run.cases = [
+                    StoredCase(
+                        position=c.position,
+                        case_id=c.case_id,
+                        input=c.input,
+                        prediction=c.prediction,
+                        scores=c.scores,
+                        record_id=c.record_id,
+                        status=c.status,
+                        tags=c.tags or [],
+                        detail=c.detail or {},
+                    )
+                    for c in connection.execute(query)
+                ]
+        return run
 
     def list_runs(self, app: str | None = None, kind: str | None = None, limit: int = 20) -> list[StoredRun]:
-        return list_runs(self._engine, app, kind, limit)
+        """Newest first, without cases."""
+        query = select(eval_runs).order_by(eval_runs.c.created_at.desc()).limit(limit)
+        if app:
+            query = query.where(eval_runs.c.app == app)
+        if kind:
+            query = query.where(eval_runs.c.kind == kind)
+        with self._reading() as connection:
+            return [_run_from(row) for row in connection.execute(query)]
 
     def cache_get(self, key: str) -> dict[str, Any] | None:
-        return cache_get(self._engine, key)
+        with self._reading() as connection:
+            value = connection.execute(
+                select(eval_cache.c.answer).where(eval_cache.c.key == key)
+            ).scalar_one_or_none()
+        return value if isinstance(value, dict) else None
 
     def cache_put(self, key: str, answer: dict[str, Any]) -> None:
-        cache_put(self._engine, key, answer)
+        """Remember an answer (replacing an older one under the same key)."""
+        with self._writing() as connection:
+            connection.execute(delete(eval_cache).where(eval_cache.c.key == key))
+            connection.execute(insert(eval_cache), [{"key": key, "created_at": time.time(), "answer": answer}])
 
     def cache_clear(self) -> int:
-        return cache_clear(self._engine)
+        with self._writing() as connection:
+            return connection.execute(delete(eval_cache)).rowcount or 0

@@ -1,11 +1,12 @@
 """A unit of work: the one connection a group of repository calls shares, committed or rolled back together.
 
 `Store.transaction()` opens one (a write transaction that commits when the `with` block ends, or rolls back when
-it raises); `Store.reading()` opens one for reads. Capabilities hold a `Unit` only to hand it back to the
-repositories in `steward.store` (which run their SQL on it), so several changes and their audit events commit
-together; they never run SQL on it themselves. Functions that work either on their own or inside a caller's
-transaction take `Store | Unit` (`steward.store.Database`): given the store they open their own unit, given a
-unit they join it.
+it raises); `Store.reading()` opens one for reads; both hand it out as a `Tx` (`steward.store.tx`) with the
+repositories bound to it, so several changes and their audit events commit together. A `Repository` runs on a
+caller's unit or opens its own per call. Capabilities never run SQL on a unit themselves; the review queue's
+SQL, not yet behind a repository, still takes the bare unit (`tx.unit`). Functions that work either on their own or
+inside a caller's transaction take `Store | Unit` (`steward.store.Database`): given the store they open their own
+unit, given a unit they join it.
 
 A unit carries the context of the store that opened it: its keys (`keys_of`), so the audit chain seals an event
 written inside a caller's unit with the key that store was handed, without reading the environment or taking the
@@ -16,9 +17,10 @@ the store drops what readers of that store cached (the routes a `GovernedPool` s
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from steward.config.settings import Secrets
 from steward.errors import StoreError
@@ -73,3 +75,17 @@ def keys_of(unit: Unit) -> Secrets:
 def changes_of(unit: Unit) -> Changes:
     """The change counters of the store that opened `unit`."""
     return _context(unit).changes
+
+
+class Repository:
+    """What a repository runs its SQL on: a caller's unit of work (`tx.<repository>`, every call joins it), or the
+    engine (`store.<repository>`, every call a unit of its own: a write commits when the call returns)."""
+
+    def __init__(self, db: Engine | Unit) -> None:
+        self._db = db
+
+    def _writing(self) -> AbstractContextManager[Unit]:
+        return nullcontext(self._db) if isinstance(self._db, Connection) else self._db.begin()
+
+    def _reading(self) -> AbstractContextManager[Unit]:
+        return nullcontext(self._db) if isinstance(self._db, Connection) else self._db.connect()

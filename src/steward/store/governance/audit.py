@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
-    Engine,
     Float,
     Integer,
     String,
@@ -24,8 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from steward.store.governance.hashing import HASH, REF
+from steward.store.governance.compliance import attestations, risk_assessments
+from steward.store.governance.deployments import approvals, approvers, deployments
+from steward.store.governance.hashing import HASH, REF, row_digest
+from steward.store.governance.registry import registry_entries
 from steward.store.schema import ID, NAME, metadata
+from steward.store.unit import Repository
 
 GENESIS = "0" * 64  # the `prev_hash` of the first audit event
 
@@ -56,28 +59,15 @@ audit_head = Table(
 )
 
 
-def lock_audit(conn: Connection) -> tuple[int, str]:
-    """Take the audit head's write lock for this transaction and return (last seq, last hash)."""
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq))
-    found = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
-    if found is None:  # a database whose head row was deleted: the chain verifier reports it
-        conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
-        return 0, GENESIS
-    return int(found.seq), str(found.hash)
-
-
-def insert_event(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(audit_events).values(row))
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=row["seq"], hash=row["hash"]))
-
-
-def read_head(conn: Connection) -> tuple[int, str] | None:
-    found = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
-    return (int(found.seq), str(found.hash)) if found is not None else None
+# The rows the audit log vouches for (each written with an event whose `after` is the row's digest), in the order
+# `steward audit verify` checks them.
+GOVERNED_TABLES = (registry_entries, deployments, approvals, approvers, risk_assessments, attestations)
 
 
 def first_event(conn: Connection, action_prefix: str) -> Row[Any] | None:
-    """The oldest audit event whose action starts with `action_prefix` (e.g. the first `review.` decision)."""
+    """The oldest audit event whose action starts with `action_prefix` (e.g. the first `review.` decision).
+
+    A function of a bare unit for `guardrails.review`, which has no repository yet; others use the method."""
     query = (
         select(audit_events)
         .where(audit_events.c.action.startswith(action_prefix))
@@ -87,18 +77,50 @@ def first_event(conn: Connection, action_prefix: str) -> Row[Any] | None:
     return conn.execute(query).first()
 
 
-def last_event_after_hash(conn: Connection, action: str, subject: str) -> str | None:
-    """The `after_hash` of the newest event with this action and subject (e.g. the last applied config)."""
-    c = audit_events.c
-    query = select(c.after_hash).where(c.action == action, c.subject == subject).order_by(c.seq.desc()).limit(1)
-    return conn.execute(query).scalar_one_or_none()
+class AuditLog(Repository):
+    """The audit chain (`store.audit` for reads, `tx.audit` inside the governance transaction that appends)."""
 
+    def lock(self) -> tuple[int, str]:
+        """Take the audit head's write lock for this transaction and return (last seq, last hash)."""
+        with self._writing() as conn:
+            conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq))
+            found = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
+            if found is None:  # a database whose head row was deleted: the chain verifier reports it
+                conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
+                return 0, GENESIS
+        return int(found.seq), str(found.hash)
 
-class AuditLog:
-    """The audit chain's reads (`store.audit`); appending runs in a unit of work (`lock_audit`, `insert_event`)."""
+    def insert_event(self, row: dict[str, Any]) -> None:
+        with self._writing() as conn:
+            conn.execute(insert(audit_events).values(row))
+            conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=row["seq"], hash=row["hash"]))
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def read_head(self) -> tuple[int, str] | None:
+        with self._reading() as conn:
+            found = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
+        return (int(found.seq), str(found.hash)) if found is not None else None
+
+    def first_event(self, action_prefix: str) -> Row[Any] | None:
+        """The oldest audit event whose action starts with `action_prefix` (e.g. the first `review.` decision)."""
+        with self._reading() as conn:
+            return first_event(conn, action_prefix)
+
+    def last_event_after_hash(self, action: str, subject: str) -> str | None:
+        """The `after_hash` of the newest event with this action and subject (e.g. the last applied config)."""
+        c = audit_events.c
+        query = (
+            select(c.after_hash).where(c.action == action, c.subject == subject).order_by(c.seq.desc()).limit(1)
+        )
+        with self._reading() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def governed_rows(self) -> Iterator[tuple[str, Row[Any], str]]:
+        """Every row the audit log vouches for: (its table, the row, its digest as its audit event records it)."""
+        for table in GOVERNED_TABLES:
+            with self._reading() as conn:
+                rows = conn.execute(select(table)).all()
+            for row in rows:
+                yield table.name, row, row_digest(table, row)
 
     def iter_events(self, chunk: int = 1000) -> Iterator[Row[Any]]:
         """Every audit event in `seq` order, read in chunks (the physical order is what verification checks)."""
@@ -107,7 +129,7 @@ class AuditLog:
             query = (
                 select(audit_events).where(audit_events.c.seq > after).order_by(audit_events.c.seq).limit(chunk)
             )
-            with self._engine.connect() as conn:
+            with self._reading() as conn:
                 rows = conn.execute(query).all()
             yield from rows
             if len(rows) < chunk:
@@ -135,7 +157,7 @@ class AuditLog:
         if since is not None:
             clauses.append(c.at >= since)
         query = select(audit_events).where(*clauses).order_by(c.seq.desc()).limit(max(0, limit))
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).all())
 
     def event_digests(self) -> dict[str, set[str]]:
@@ -144,7 +166,7 @@ class AuditLog:
         query = select(audit_events.c.subject, audit_events.c.after_hash).where(
             audit_events.c.after_hash.is_not(None)
         )
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             for subject, after in conn.execute(query):
                 out.setdefault(subject, set()).add(after)
         return out
@@ -158,9 +180,5 @@ class AuditLog:
             .group_by(c.subject)
         ).subquery()
         query = select(audit_events).join(newest, and_(c.subject == newest.c.subject, c.seq == newest.c.seq))
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return {row.subject: row for row in conn.execute(query)}
-
-    def all_rows(self, table: Table) -> list[Row[Any]]:
-        with self._engine.connect() as conn:
-            return list(conn.execute(select(table)).all())

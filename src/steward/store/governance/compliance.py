@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     JSON,
     Column,
-    Connection,
-    Engine,
     Float,
     String,
     Table,
@@ -18,8 +16,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from steward.store.governance.hashing import HASH
+from steward.store.governance.hashing import HASH, insert_governed
 from steward.store.schema import ID, NAME, metadata, records
+from steward.store.unit import Repository
 
 risk_assessments = Table(
     "risk_assessments",
@@ -47,25 +46,33 @@ attestations = Table(
 )
 
 
-def latest_assessment(conn: Connection, app: str) -> Row[Any] | None:
-    query = select(risk_assessments).where(risk_assessments.c.app == app).order_by(risk_assessments.c.at.desc())
-    return conn.execute(query.limit(1)).first()
+Statement = Literal["assessment", "attestation"]  # what `Compliance.add` stores
 
 
-class Compliance:
-    """Attestations and the record counts compliance controls read (`store.compliance`)."""
+class Compliance(Repository):
+    """Risk assessments, attestations and the record counts compliance controls read (`store.compliance`, or
+    `tx.compliance` inside a governance transaction). A write returns the row's digest, its audit event's after.
+    """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def latest_assessment(self, app: str) -> Row[Any] | None:
+        assessments = risk_assessments.c
+        query = select(risk_assessments).where(assessments.app == app).order_by(assessments.at.desc())
+        with self._reading() as conn:
+            return conn.execute(query.limit(1)).first()
+
+    def add(self, kind: Statement, row: dict[str, Any]) -> str:
+        """Store a risk assessment or an attestation; returns its digest (its audit event's after)."""
+        with self._writing() as conn:
+            return insert_governed(conn, risk_assessments if kind == "assessment" else attestations, row)
 
     def attestations_of(self, app: str) -> list[Row[Any]]:
         query = select(attestations).where(attestations.c.app == app).order_by(attestations.c.at)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).all())
 
     def count_app_records(self, app: str) -> tuple[int, float | None]:
         """(records of the app, when the newest was created)."""
         query = select(func.count(), func.max(records.c.created_at)).where(records.c.app == app)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             count, newest = conn.execute(query).one()
         return int(count), newest

@@ -7,8 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    Connection,
-    Engine,
     ForeignKey,
     Integer,
     String,
@@ -17,10 +15,12 @@ from sqlalchemy import (
     and_,
     delete,
     func,
+    insert,
     select,
 )
 
 from steward.store.schema import ID, metadata, records
+from steward.store.unit import Repository
 
 dataset_rows = Table(
     "dataset_rows",
@@ -33,29 +33,33 @@ dataset_rows = Table(
 )
 
 
-def delete_dataset_rows(conn: Connection, *, record_ids: Sequence[str], subject_hash: str) -> dict[str, int]:
-    """Delete dataset rows of a subject (by record or by subject hash); returns entry id → rows removed."""
-    c = dataset_rows.c
-    match = c.subject_hash == subject_hash
-    if record_ids:
-        match = match | c.record_id.in_(list(record_ids))
-    counts: dict[str, int] = {}
-    for (entry_id,) in conn.execute(select(c.entry_id).where(match)):
-        counts[entry_id] = counts.get(entry_id, 0) + 1
-    conn.execute(delete(dataset_rows).where(match))
-    return counts
+class Datasets(Repository):
+    """Rows of training datasets and the records they are built from (`store.datasets`, or `tx.datasets` inside a
+    governance transaction)."""
 
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        """A dataset version's rows (entry_id, position, record_id, subject_hash, body)."""
+        if rows:
+            with self._writing() as conn:
+                conn.execute(insert(dataset_rows), rows)
 
-def count_dataset_rows(conn: Connection, entry_id: str) -> int:
-    query = select(func.count()).select_from(dataset_rows).where(dataset_rows.c.entry_id == entry_id)
-    return int(conn.execute(query).scalar_one())
+    def delete_rows(self, *, record_ids: Sequence[str], subject_hash: str) -> dict[str, int]:
+        """Delete dataset rows of a subject (by record or by subject hash); returns entry id → rows removed."""
+        c = dataset_rows.c
+        match = c.subject_hash == subject_hash
+        if record_ids:
+            match = match | c.record_id.in_(list(record_ids))
+        counts: dict[str, int] = {}
+        with self._writing() as conn:
+            for (entry_id,) in conn.execute(select(c.entry_id).where(match)):
+                counts[entry_id] = counts.get(entry_id, 0) + 1
+            conn.execute(delete(dataset_rows).where(match))
+        return counts
 
-
-class Datasets:
-    """Rows of training datasets and the records they are built from (`store.datasets`)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def count_rows(self, entry_id: str) -> int:
+        query = select(func.count()).select_from(dataset_rows).where(dataset_rows.c.entry_id == entry_id)
+        with self._reading() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def dataset_bodies(self, entry_id: str) -> list[str]:
         query = (
@@ -63,7 +67,7 @@ class Datasets:
             .where(dataset_rows.c.entry_id == entry_id)
             .order_by(dataset_rows.c.position)
         )
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).scalars())
 
     def records_page(
@@ -98,7 +102,7 @@ class Datasets:
             .order_by(c.created_at, c.id)
             .limit(limit)
         )
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).all())
 
     def count_without_consent(self, app: str, statuses: Sequence[str]) -> int:
@@ -108,7 +112,7 @@ class Datasets:
             .select_from(records)
             .where(c.app == app, c.status.in_(list(statuses)), c.consent.is_(False))
         )
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return int(conn.execute(query).scalar_one())
 
     def count_of_other_origins(self, app: str, statuses: Sequence[str], origins: Sequence[str]) -> int:
@@ -119,5 +123,5 @@ class Datasets:
             .select_from(records)
             .where(c.app == app, c.status.in_(list(statuses)), c.origin.not_in(list(origins)))
         )
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return int(conn.execute(query).scalar_one())

@@ -7,8 +7,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
-    Connection,
-    Engine,
     Float,
     ForeignKey,
     Integer,
@@ -23,8 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from steward.store.governance.hashing import HASH
+from steward.store.governance.hashing import HASH, insert_governed, row_digest
 from steward.store.schema import ID, NAME, metadata
+from steward.store.unit import Repository
 
 deployments = Table(
     "deployments",
@@ -73,61 +72,77 @@ approvers = Table(
 )
 
 
-def latest_deployment(conn: Connection, app: str) -> Row[Any] | None:
-    query = select(deployments).where(deployments.c.app == app).order_by(deployments.c.seq.desc()).limit(1)
-    return conn.execute(query).first()
+class Deployments(Repository):
+    """Deployment history, approvals and approvers (`store.deployments`, or `tx.deployments` inside a governance
+    transaction)."""
 
+    def latest_deployment(self, app: str) -> Row[Any] | None:
+        query = select(deployments).where(deployments.c.app == app).order_by(deployments.c.seq.desc()).limit(1)
+        with self._reading() as conn:
+            return conn.execute(query).first()
 
-def get_deployment(conn: Connection, deployment_id: str) -> Row[Any] | None:
-    return conn.execute(select(deployments).where(deployments.c.id == deployment_id)).first()
+    def get_deployment(self, deployment_id: str) -> Row[Any] | None:
+        with self._reading() as conn:
+            return conn.execute(select(deployments).where(deployments.c.id == deployment_id)).first()
 
+    def approvals_of(self, deployment_id: str) -> list[Row[Any]]:
+        query = select(approvals).where(approvals.c.deployment_id == deployment_id).order_by(approvals.c.at)
+        with self._reading() as conn:
+            return list(conn.execute(query).all())
 
-def approvals_of(conn: Connection, deployment_id: str) -> list[Row[Any]]:
-    query = select(approvals).where(approvals.c.deployment_id == deployment_id).order_by(approvals.c.at)
-    return list(conn.execute(query).all())
+    def active_approver(self, team: str, principal: str) -> Row[Any] | None:
+        c = approvers.c
+        query = select(approvers).where(c.team == team, c.principal == principal, c.revoked_at.is_(None))
+        with self._reading() as conn:
+            return conn.execute(query).first()
 
+    def upsert_approver(self, team: str, principal: str, at: float, by: str) -> None:
+        c = approvers.c
+        with self._writing() as conn:
+            conn.execute(delete(approvers).where(c.team == team, c.principal == principal))
+            conn.execute(insert(approvers).values(team=team, principal=principal, granted_at=at, granted_by=by))
 
-def active_approver(conn: Connection, team: str, principal: str) -> Row[Any] | None:
-    c = approvers.c
-    query = select(approvers).where(c.team == team, c.principal == principal, c.revoked_at.is_(None))
-    return conn.execute(query).first()
+    def revoke_approver(self, team: str, principal: str, at: float) -> int:
+        c = approvers.c
+        with self._writing() as conn:
+            result = conn.execute(
+                update(approvers)
+                .where(c.team == team, c.principal == principal, c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+            return int(result.rowcount or 0)
 
+    def get_approver(self, team: str, principal: str) -> Row[Any] | None:
+        c = approvers.c
+        with self._reading() as conn:
+            return conn.execute(select(approvers).where(c.team == team, c.principal == principal)).first()
 
-def upsert_approver(conn: Connection, team: str, principal: str, at: float, by: str) -> None:
-    c = approvers.c
-    conn.execute(delete(approvers).where(c.team == team, c.principal == principal))
-    conn.execute(insert(approvers).values(team=team, principal=principal, granted_at=at, granted_by=by))
+    def add_deployment(self, row: dict[str, Any]) -> str:
+        """Append a deployment; returns its digest (its audit event's after)."""
+        with self._writing() as conn:
+            return insert_governed(conn, deployments, row)
 
+    def add_approval(self, row: dict[str, Any]) -> str:
+        """Record an approval of a release; returns its digest (its audit event's after)."""
+        with self._writing() as conn:
+            return insert_governed(conn, approvals, row)
 
-def revoke_approver(conn: Connection, team: str, principal: str, at: float) -> int:
-    c = approvers.c
-    result = conn.execute(
-        update(approvers)
-        .where(c.team == team, c.principal == principal, c.revoked_at.is_(None))
-        .values(revoked_at=at)
-    )
-    return int(result.rowcount or 0)
+    @staticmethod
+    def deployment_digest(row: Any) -> str:
+        return row_digest(deployments, row)
 
-
-def get_approver(conn: Connection, team: str, principal: str) -> Row[Any] | None:
-    c = approvers.c
-    return conn.execute(select(approvers).where(c.team == team, c.principal == principal)).first()
-
-
-class Deployments:
-    """Deployment history and approvers (`store.deployments`); changes run in a unit of work."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    @staticmethod
+    def approver_digest(row: Any) -> str:
+        return row_digest(approvers, row)
 
     def deployment_history(self, app: str, limit: int = 50) -> list[Row[Any]]:
         query = select(deployments).where(deployments.c.app == app).order_by(deployments.c.seq.desc()).limit(limit)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).all())
 
     def list_approvers(self, team: str | None = None) -> list[Row[Any]]:
         query = select(approvers).order_by(approvers.c.team, approvers.c.principal)
         if team is not None:
             query = query.where(approvers.c.team == team)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).all())

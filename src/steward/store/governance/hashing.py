@@ -6,10 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import (
-    String,
-    Table,
-)
+from sqlalchemy import Connection, String, Table, insert
 from sqlalchemy.engine import Row
 
 REF = String(300)  # a lineage node or audit subject: `kind:id`
@@ -32,3 +29,9 @@ def row_digest(table: Table, row: Any) -> str:
     """The digest of a row of `table` over every column, from a mapping or a fetched `Row`."""
     mapping = row._mapping if isinstance(row, Row) else row
     return digest({column.name: mapping.get(column.name) for column in table.columns})
+
+
+def insert_governed(conn: Connection, table: Table, row: dict[str, Any]) -> str:
+    """Insert a row the audit log vouches for; returns its digest (the `after` of the event that records it)."""
+    conn.execute(insert(table).values(row))
+    return row_digest(table, row)

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    Connection,
     Float,
     Table,
     delete,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 from steward.store import integrity
 from steward.store.integrity import Sealer
 from steward.store.schema import ID, feedback, metadata, records
+from steward.store.unit import Repository
 
 privacy_anonymised = Table(
     "privacy_anonymised",
@@ -29,60 +29,67 @@ privacy_anonymised = Table(
 )
 
 
-def expired_records(conn: Connection, app: str, cutoff: float, *, skip_anonymised: bool, limit: int) -> list[Any]:
-    """(id, body) of the app's records created before `cutoff`, oldest first."""
-    c = records.c
-    query = select(c.id, c.body).where(c.app == app, c.created_at < cutoff)
-    if skip_anonymised:
-        query = query.where(c.id.not_in(select(privacy_anonymised.c.record_id)))
-    return list(conn.execute(query.order_by(c.created_at, c.id).limit(limit)).all())
+class Privacy(Repository):
+    """Retention, erasure, anonymisation and re-encryption of records (`tx.privacy`, inside the governance
+    transaction that audits the change)."""
 
+    def expired_records(self, app: str, cutoff: float, *, skip_anonymised: bool, limit: int) -> list[Any]:
+        """(id, body) of the app's records created before `cutoff`, oldest first."""
+        c = records.c
+        query = select(c.id, c.body).where(c.app == app, c.created_at < cutoff)
+        if skip_anonymised:
+            query = query.where(c.id.not_in(select(privacy_anonymised.c.record_id)))
+        with self._reading() as conn:
+            return list(conn.execute(query.order_by(c.created_at, c.id).limit(limit)).all())
 
-def subject_records(conn: Connection, subject: str, team: str | None) -> list[Any]:
-    query = select(records.c.id, records.c.body).where(records.c.subject == subject)
-    if team is not None:
-        query = query.where(records.c.team == team)
-    return list(conn.execute(query).all())
+    def subject_records(self, subject: str, team: str | None) -> list[Any]:
+        query = select(records.c.id, records.c.body).where(records.c.subject == subject)
+        if team is not None:
+            query = query.where(records.c.team == team)
+        with self._reading() as conn:
+            return list(conn.execute(query).all())
 
+    def delete_records(self, sealer: Sealer, record_ids: Sequence[str], reason: str = "privacy") -> int:
+        """Delete records, leaving a keyed tombstone of each one's place in the chain of records."""
+        if not record_ids:
+            return 0
+        ids = list(record_ids)
+        with self._writing() as conn:
+            integrity.bury(conn, sealer, ids, time.time(), reason)
+            # Feedback cascades on PostgreSQL and on SQLite with foreign keys on; delete it explicitly anyway, so a
+            # connection opened without the pragma cannot leave orphans that still hold personal comments.
+            conn.execute(delete(feedback).where(feedback.c.record_id.in_(ids)))
+            conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id.in_(ids)))
+            return int(conn.execute(delete(records).where(records.c.id.in_(ids))).rowcount or 0)
 
-def delete_records(conn: Connection, sealer: Sealer, record_ids: Sequence[str], reason: str = "privacy") -> int:
-    """Delete records, leaving a keyed tombstone of each one's place in the chain of records."""
-    if not record_ids:
-        return 0
-    ids = list(record_ids)
-    integrity.bury(conn, sealer, ids, time.time(), reason)
-    # Feedback cascades on PostgreSQL and on SQLite with foreign keys on; delete it explicitly anyway, so a
-    # connection opened without the pragma cannot leave orphans that still hold personal comments.
-    conn.execute(delete(feedback).where(feedback.c.record_id.in_(ids)))
-    conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id.in_(ids)))
-    return int(conn.execute(delete(records).where(records.c.id.in_(ids))).rowcount or 0)
+    def rewrite_record(self, sealer: Sealer, record_id: str, body: str, at: float) -> None:
+        """Replace a record's body with its anonymised form, drop the subject copy (it may no longer train)."""
+        with self._writing() as conn:
+            conn.execute(
+                update(records).where(records.c.id == record_id).values(body=body, subject=None, consent=False)
+            )
+            integrity.reseal(conn, sealer, [record_id])
+            conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id == record_id))
+            conn.execute(insert(privacy_anonymised).values(record_id=record_id, at=at))
 
+    def clear_feedback_comments(self, record_ids: Sequence[str]) -> int:
+        if not record_ids:
+            return 0
+        with self._writing() as conn:
+            result = conn.execute(
+                update(feedback).where(feedback.c.record_id.in_(list(record_ids))).values(comment="", by=None)
+            )
+            return int(result.rowcount or 0)
 
-def rewrite_record(conn: Connection, sealer: Sealer, record_id: str, body: str, at: float) -> None:
-    """Replace a record's body with its anonymised form; drop the subject copy; it may no longer train models."""
-    conn.execute(update(records).where(records.c.id == record_id).values(body=body, subject=None, consent=False))
-    integrity.reseal(conn, sealer, [record_id])
-    conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id == record_id))
-    conn.execute(insert(privacy_anonymised).values(record_id=record_id, at=at))
+    def body_page(self, limit: int, after: str | None) -> list[Any]:
+        """A page of (id, body) of records in id order, for re-encrypting bodies at rest."""
+        query = select(records.c.id, records.c.body).order_by(records.c.id).limit(limit)
+        if after is not None:
+            query = query.where(records.c.id > after)
+        with self._reading() as conn:
+            return list(conn.execute(query).all())
 
-
-def clear_feedback_comments(conn: Connection, record_ids: Sequence[str]) -> int:
-    if not record_ids:
-        return 0
-    result = conn.execute(
-        update(feedback).where(feedback.c.record_id.in_(list(record_ids))).values(comment="", by=None)
-    )
-    return int(result.rowcount or 0)
-
-
-def body_page(conn: Connection, limit: int, after: str | None) -> list[Any]:
-    """A page of (id, body) of records in id order, for re-encrypting bodies at rest."""
-    query = select(records.c.id, records.c.body).order_by(records.c.id).limit(limit)
-    if after is not None:
-        query = query.where(records.c.id > after)
-    return list(conn.execute(query).all())
-
-
-def set_body(conn: Connection, sealer: Sealer, record_id: str, body: str) -> None:
-    conn.execute(update(records).where(records.c.id == record_id).values(body=body))
-    integrity.reseal(conn, sealer, [record_id])
+    def set_body(self, sealer: Sealer, record_id: str, body: str) -> None:
+        with self._writing() as conn:
+            conn.execute(update(records).where(records.c.id == record_id).values(body=body))
+            integrity.reseal(conn, sealer, [record_id])

@@ -8,11 +8,10 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    Connection,
-    Engine,
     Float,
     Table,
     Text,
+    insert,
     select,
     update,
 )
@@ -20,6 +19,7 @@ from sqlalchemy.engine import Row
 
 from steward.store.governance.hashing import HASH
 from steward.store.schema import ID, NAME, metadata
+from steward.store.unit import Repository
 
 provider_checks = Table(
     "provider_checks",
@@ -37,35 +37,39 @@ provider_checks = Table(
 )
 
 
-def last_accepted_check(conn: Connection, model: str, prompts_hash: str) -> Row[Any] | None:
-    c = provider_checks.c
-    query = (
-        select(provider_checks)
-        .where(c.model == model, c.prompts_hash == prompts_hash, c.accepted.is_(True))
-        .order_by(c.at.desc())
-        .limit(1)
-    )
-    return conn.execute(query).first()
+class ProviderChecks(Repository):
+    """Provider change checks and which were accepted (`store.providers`, or `tx.providers` inside a governance
+    transaction)."""
 
+    def add_check(self, row: dict[str, Any]) -> None:
+        with self._writing() as conn:
+            conn.execute(insert(provider_checks).values(row))
 
-def latest_check(conn: Connection, model: str) -> Row[Any] | None:
-    c = provider_checks.c
-    return conn.execute(select(provider_checks).where(c.model == model).order_by(c.at.desc()).limit(1)).first()
+    def last_accepted_check(self, model: str, prompts_hash: str) -> Row[Any] | None:
+        c = provider_checks.c
+        query = (
+            select(provider_checks)
+            .where(c.model == model, c.prompts_hash == prompts_hash, c.accepted.is_(True))
+            .order_by(c.at.desc())
+            .limit(1)
+        )
+        with self._reading() as conn:
+            return conn.execute(query).first()
 
+    def latest_check(self, model: str) -> Row[Any] | None:
+        c = provider_checks.c
+        with self._reading() as conn:
+            return conn.execute(
+                select(provider_checks).where(c.model == model).order_by(c.at.desc()).limit(1)
+            ).first()
 
-def accept_check(conn: Connection, check_id: str) -> None:
-    conn.execute(update(provider_checks).where(provider_checks.c.id == check_id).values(accepted=True))
-
-
-class ProviderChecks:
-    """The history of provider change checks (`store.providers`)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def accept_check(self, check_id: str) -> None:
+        with self._writing() as conn:
+            conn.execute(update(provider_checks).where(provider_checks.c.id == check_id).values(accepted=True))
 
     def check_history(self, model: str | None = None, limit: int = 20) -> list[Row[Any]]:
         query = select(provider_checks).order_by(provider_checks.c.at.desc()).limit(limit)
         if model is not None:
             query = query.where(provider_checks.c.model == model)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).all())

@@ -7,8 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    Connection,
-    Engine,
     Float,
     ForeignKey,
     Integer,
@@ -23,8 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from steward.store.governance.hashing import HASH, REF
+from steward.store.governance.hashing import HASH, REF, insert_governed
 from steward.store.schema import ID, NAME, metadata
+from steward.store.unit import Repository
 
 registry_entries = Table(
     "registry_entries",
@@ -63,109 +62,110 @@ lineage_edges = Table(
 )
 
 
-def find_entry(conn: Connection, team: str, kind: str, name: str, content_hash: str) -> Row[Any] | None:
-    c = registry_entries.c
-    query = select(registry_entries).where(
-        c.team == team, c.kind == kind, c.name == name, c.content_hash == content_hash
-    )
-    return conn.execute(query).first()
+class Registry(Repository):
+    """Registry versions, their labels and lineage edges (`store.registry`, or `tx.registry` inside a governance
+    transaction)."""
 
+    def add_entry(self, row: dict[str, Any]) -> str:
+        """Register a version's row; returns its digest (its audit event's after)."""
+        with self._writing() as conn:
+            return insert_governed(conn, registry_entries, row)
 
-def teams_with(conn: Connection, kind: str, name: str) -> list[str]:
-    """The teams that have versions of `kind:name`, in order."""
-    c = registry_entries.c
-    query = select(c.team).where(c.kind == kind, c.name == name).distinct().order_by(c.team)
-    return list(conn.execute(query).scalars())
-
-
-def next_version(conn: Connection, team: str, kind: str, name: str) -> int:
-    c = registry_entries.c
-    query = select(func.max(c.version)).where(c.team == team, c.kind == kind, c.name == name)
-    return int(conn.execute(query).scalar() or 0) + 1
-
-
-def insert_row(conn: Connection, table: Table, row: dict[str, Any]) -> None:
-    conn.execute(insert(table).values(row))
-
-
-def get_entry(conn: Connection, entry_id: str) -> Row[Any] | None:
-    return conn.execute(select(registry_entries).where(registry_entries.c.id == entry_id)).first()
-
-
-def entry_by_version(conn: Connection, team: str, kind: str, name: str, version: int | None) -> Row[Any] | None:
-    """A version by number, or the newest when `version` is None."""
-    c = registry_entries.c
-    query = select(registry_entries).where(c.team == team, c.kind == kind, c.name == name)
-    query = query.where(c.version == version) if version is not None else query.order_by(c.version.desc())
-    return conn.execute(query.limit(1)).first()
-
-
-def labels_of(conn: Connection, entry_ids: Sequence[str]) -> dict[str, list[str]]:
-    if not entry_ids:
-        return {}
-    query = select(registry_labels.c.entry_id, registry_labels.c.label).where(
-        registry_labels.c.entry_id.in_(list(entry_ids))
-    )
-    out: dict[str, list[str]] = {}
-    for entry_id, label in conn.execute(query.order_by(registry_labels.c.label)):
-        out.setdefault(entry_id, []).append(label)
-    return out
-
-
-def set_label(conn: Connection, entry_id: str, label: str, at: float, by: str) -> None:
-    exists = conn.execute(
-        select(registry_labels.c.entry_id).where(
-            registry_labels.c.entry_id == entry_id, registry_labels.c.label == label
+    def find_entry(self, team: str, kind: str, name: str, content_hash: str) -> Row[Any] | None:
+        c = registry_entries.c
+        query = select(registry_entries).where(
+            c.team == team, c.kind == kind, c.name == name, c.content_hash == content_hash
         )
-    ).first()
-    if exists is None:
-        conn.execute(insert(registry_labels).values(entry_id=entry_id, label=label, set_at=at, set_by=by))
+        with self._reading() as conn:
+            return conn.execute(query).first()
 
+    def teams_with(self, kind: str, name: str) -> list[str]:
+        """The teams that have versions of `kind:name`, in order."""
+        c = registry_entries.c
+        query = select(c.team).where(c.kind == kind, c.name == name).distinct().order_by(c.team)
+        with self._reading() as conn:
+            return list(conn.execute(query).scalars())
 
-def remove_label(conn: Connection, entry_ids: Iterable[str], label: str) -> int:
-    ids = list(entry_ids)
-    if not ids:
-        return 0
-    result = conn.execute(
-        delete(registry_labels).where(registry_labels.c.entry_id.in_(ids), registry_labels.c.label == label)
-    )
-    return int(result.rowcount or 0)
+    def next_version(self, team: str, kind: str, name: str) -> int:
+        c = registry_entries.c
+        query = select(func.max(c.version)).where(c.team == team, c.kind == kind, c.name == name)
+        with self._reading() as conn:
+            return int(conn.execute(query).scalar() or 0) + 1
 
+    def get_entry(self, entry_id: str) -> Row[Any] | None:
+        with self._reading() as conn:
+            return conn.execute(select(registry_entries).where(registry_entries.c.id == entry_id)).first()
 
-def sibling_ids(conn: Connection, team: str, kind: str, name: str) -> list[str]:
-    c = registry_entries.c
-    return list(conn.execute(select(c.id).where(c.team == team, c.kind == kind, c.name == name)).scalars())
+    def entry_by_version(self, team: str, kind: str, name: str, version: int | None) -> Row[Any] | None:
+        """A version by number, or the newest when `version` is None."""
+        c = registry_entries.c
+        query = select(registry_entries).where(c.team == team, c.kind == kind, c.name == name)
+        query = query.where(c.version == version) if version is not None else query.order_by(c.version.desc())
+        with self._reading() as conn:
+            return conn.execute(query.limit(1)).first()
 
-
-def add_edge(conn: Connection, parent: str, child: str, relation: str, team: str, at: float, by: str) -> bool:
-    """Add a lineage edge; False when it already exists (edges are facts, recorded once)."""
-    c = lineage_edges.c
-    if conn.execute(select(c.parent).where(c.parent == parent, c.child == child)).first() is not None:
-        return False
-    conn.execute(
-        insert(lineage_edges).values(
-            parent=parent, child=child, relation=relation, team=team, created_at=at, created_by=by
+    def labels_of(self, entry_ids: Sequence[str]) -> dict[str, list[str]]:
+        if not entry_ids:
+            return {}
+        query = select(registry_labels.c.entry_id, registry_labels.c.label).where(
+            registry_labels.c.entry_id.in_(list(entry_ids))
         )
-    )
-    return True
+        out: dict[str, list[str]] = {}
+        with self._reading() as conn:
+            for entry_id, label in conn.execute(query.order_by(registry_labels.c.label)):
+                out.setdefault(entry_id, []).append(label)
+            return out
 
+    def set_label(self, entry_id: str, label: str, at: float, by: str) -> None:
+        with self._writing() as conn:
+            exists = conn.execute(
+                select(registry_labels.c.entry_id).where(
+                    registry_labels.c.entry_id == entry_id, registry_labels.c.label == label
+                )
+            ).first()
+            if exists is None:
+                conn.execute(insert(registry_labels).values(entry_id=entry_id, label=label, set_at=at, set_by=by))
 
-def labelled(conn: Connection, team: str, kind: str, name: str, label: str) -> list[str]:
-    """Ids of the versions of `kind:name` in `team` that carry `label`."""
-    c = registry_entries.c
-    query = (
-        select(c.id)
-        .join(registry_labels, registry_labels.c.entry_id == c.id)
-        .where(c.team == team, c.kind == kind, c.name == name, registry_labels.c.label == label)
-    )
-    return list(conn.execute(query).scalars())
+    def remove_label(self, entry_ids: Iterable[str], label: str) -> int:
+        ids = list(entry_ids)
+        if not ids:
+            return 0
+        with self._writing() as conn:
+            result = conn.execute(
+                delete(registry_labels).where(
+                    registry_labels.c.entry_id.in_(ids), registry_labels.c.label == label
+                )
+            )
+            return int(result.rowcount or 0)
 
+    def sibling_ids(self, team: str, kind: str, name: str) -> list[str]:
+        c = registry_entries.c
+        with self._reading() as conn:
+            return list(conn.execute(select(c.id).where(c.team == team, c.kind == kind, c.name == name)).scalars())
 
-class Registry:
-    """Registry versions and lineage edges (`store.registry`); changes run in a unit of work."""
+    def add_edge(self, parent: str, child: str, relation: str, team: str, at: float, by: str) -> bool:
+        """Add a lineage edge; False when it already exists (edges are facts, recorded once)."""
+        c = lineage_edges.c
+        with self._writing() as conn:
+            if conn.execute(select(c.parent).where(c.parent == parent, c.child == child)).first() is not None:
+                return False
+            conn.execute(
+                insert(lineage_edges).values(
+                    parent=parent, child=child, relation=relation, team=team, created_at=at, created_by=by
+                )
+            )
+            return True
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def labelled(self, team: str, kind: str, name: str, label: str) -> list[str]:
+        """Ids of the versions of `kind:name` in `team` that carry `label`."""
+        c = registry_entries.c
+        query = (
+            select(c.id)
+            .join(registry_labels, registry_labels.c.entry_id == c.id)
+            .where(c.team == team, c.kind == kind, c.name == name, registry_labels.c.label == label)
+        )
+        with self._reading() as conn:
+            return list(conn.execute(query).scalars())
 
     def list_entries(
         self, *, team: str | None = None, kind: str | None = None, name: str | None = None
@@ -175,7 +175,7 @@ class Registry:
             col == value for col, value in ((c.team, team), (c.kind, kind), (c.name, name)) if value is not None
         ]
         query = select(registry_entries).where(*clauses).order_by(c.team, c.kind, c.name, c.version)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).all())
 
     def edges_touching(self, nodes: Sequence[str], direction: str) -> list[Row[Any]]:
@@ -183,5 +183,5 @@ class Registry:
         if not nodes:
             return []
         column = lineage_edges.c.child if direction == "up" else lineage_edges.c.parent
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(select(lineage_edges).where(column.in_(list(nodes)))).all())

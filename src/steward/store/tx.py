@@ -1,0 +1,66 @@
+"""A unit of work with the repositories bound to it: what `Store.transaction()` and `Store.reading()` hand out.
+
+Inside `with store.transaction() as tx:` every `tx.<repository>.<method>(…)` runs on the one connection of the
+transaction, so the changes commit or roll back together; capabilities hold the `Tx`, never the connection.
+`tx.unit` is the bare unit for the functions that have no repository yet (the review queue's SQL, listed in
+`tests/test_architecture.py`'s `STORE_SQL_IMPORTS_LEFT`); it goes when they have one. A `Tx` made from a bare
+unit (`Tx(unit)`) joins it: that is how a governance function given the review queue's unit takes part.
+"""
+
+from __future__ import annotations
+
+from steward.config.settings import Secrets
+from steward.store.evals import EvalRuns
+from steward.store.governance.audit import AuditLog
+from steward.store.governance.compliance import Compliance
+from steward.store.governance.datasets import Datasets
+from steward.store.governance.deployments import Deployments
+from steward.store.governance.privacy import Privacy
+from steward.store.governance.providers import ProviderChecks
+from steward.store.governance.registry import Registry
+from steward.store.integrity import read_head
+from steward.store.rag import RagRepository
+from steward.store.unit import Unit, keys_of
+
+
+class Tx:
+    """One unit of work (`Store.transaction()` / `Store.reading()`) and the repositories that run on it."""
+
+    __slots__ = (
+        "audit",
+        "compliance",
+        "datasets",
+        "deployments",
+        "evals",
+        "privacy",
+        "providers",
+        "rag",
+        "registry",
+        "unit",
+    )
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        self.rag = RagRepository(unit)  # RAG collections, documents, chunks and their search
+        self.evals = EvalRuns(unit)  # stored eval and red-team runs, the answer cache
+        self.audit = AuditLog(unit)  # the audit chain: its head's lock, its events
+        self.registry = Registry(unit)  # registry versions, labels and lineage edges
+        self.deployments = Deployments(unit)  # deployment history, approvals and approvers
+        self.compliance = Compliance(unit)  # risk assessments and attestations
+        self.datasets = Datasets(unit)  # rows of training datasets
+        self.providers = ProviderChecks(unit)  # provider change checks
+        self.privacy = Privacy(unit)  # retention, erasure, anonymisation and re-encryption of records
+
+    @property
+    def secrets(self) -> Secrets:
+        """The keys of the store that opened this unit (the audit chain seals with its key)."""
+        return keys_of(self.unit)
+
+    def records_head(self) -> int | None:
+        """The last position given in the chain of records (`steward.store.integrity`), for an audit anchor."""
+        return read_head(self.unit)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`, for the few capabilities whose plan differs (e.g. vector search)."""
+        return str(self.unit.dialect.name)

@@ -49,3 +49,8 @@ def test_names_in_logs_tickets_and_xml(pii: PiiScanner, text: str, name: str) ->
 )
 def test_no_name_where_the_element_or_label_is_no_person(pii: PiiScanner, text: str) -> None:
     assert person_spans(pii, text) == []
+
+
+def test_a_ticket_assigned_to_a_team_names_no_person(pii: PiiScanner) -> None:
+    # family 3's "Assigned to: nurse team, Lee Group" lines (a first version of the ticket keys took them)
+    assert person_spans(pii, "Assignee: nurse team\nAssigned to: Head of Procurement team, Lee Group") == []

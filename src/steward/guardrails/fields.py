@@ -32,7 +32,7 @@ NAME_KEYS = (
     rf"traveller|traveler|nachname|vorname|nom|pr[ée]nom|apellidos?|nombre|cognome|achternaam|voornaam|"
     rf"nazwisko|imi[eę]|sobrenome|фамилия|имя|отчество|όνομα|επώνυμο|"
     # who a ticket or a log names: "Assignee: Ika Kramarić", "Requester: …", "created_by=…"
-    rf"assignee|requester|reporter|assigned{_SEP}to|requested{_SEP}by|reported{_SEP}by|created{_SEP}by|"
+    rf"assignee|requester|reporter|requested{_SEP}by|reported{_SEP}by|created{_SEP}by|"
     rf"submitted{_SEP}by|approved{_SEP}by"
 )
 # Keys ending in "name" that do not name a person.

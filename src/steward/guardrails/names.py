@@ -148,6 +148,13 @@ NOT_PERSON_WORDS = frozenset(
         "whiskey",
         "perfume",
         "lounge",
+        # who a ticket is assigned to when it is no person ("Assignee: nurse team")
+        "team",
+        "department",
+        "dept",
+        "desk",
+        "helpdesk",
+        "queue",
         # payment brands ("Apple Pay")
         "pay",
         "wallet",

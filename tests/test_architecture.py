@@ -250,12 +250,9 @@ STORE_FRONT_DOOR = ("steward.store", "steward.store.unit", "steward.store.codec"
 # What capabilities still import past the front door (issue 16 item 6: the repository migration is not done).
 # This list may only shrink: moving a function behind a `Store` repository removes its entry.
 STORE_SQL_IMPORTS_LEFT = {
-    "cli/alerts.py": {"steward.store.monitor"},
     "governance/integrity.py": {"steward.store.guardrails"},
     "governance/privacy.py": {"steward.store.guardrails"},
     "guardrails/review.py": {"steward.store.governance", "steward.store.guardrails"},
-    "monitor/alerts.py": {"steward.store.monitor"},
-    "monitor/notify.py": {"steward.store.monitor"},
 }
 
 

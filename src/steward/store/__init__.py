@@ -54,7 +54,7 @@ from steward.store.integrity import RecordChain, Sealer, load_sealer
 from steward.store.keys import ROLES as KEY_ROLES
 from steward.store.keys import KeyInfo, key_digest
 from steward.store.migrate import upgrade
-from steward.store.monitor import Monitoring
+from steward.store.monitor import AlertRow, Monitoring, SilenceRow
 from steward.store.rag import DIMENSIONS as VECTOR_DIMENSIONS
 from steward.store.rag import ChunkRow, RagRepository, StoredDocument
 from steward.store.records import RecordFilter
@@ -69,6 +69,7 @@ __all__ = [
     "KEY_ROLES",
     "RECORDS_LEGACY",
     "VECTOR_DIMENSIONS",
+    "AlertRow",
     "AuditLog",
     "BodyCipher",
     "ChunkRow",
@@ -79,11 +80,13 @@ __all__ = [
     "Deployments",
     "EvalRuns",
     "KeyInfo",
+    "Monitoring",
     "ProviderChecks",
     "RagRepository",
     "RecordFilter",
     "Registry",
     "Sealer",
+    "SilenceRow",
     "Statement",
     "Store",
     "StoredCase",
@@ -113,8 +116,8 @@ class Store:
         self.engine = engine
         self.secrets = secrets if secrets is not None else Secrets()  # the keys this process was handed
         self.changes = Changes()  # changes made through this store, for readers that cache (routes)
-        self._context = StoreContext(self.secrets, self.changes)  # what its units carry
         self.cipher = cipher  # encryption at rest of record bodies, when governance sets one
+        self._context = StoreContext(self.secrets, self.changes, cipher)  # what its units carry
         self.sealer = load_sealer(engine, self.secrets)  # tamper evidence of records (steward.store.integrity)
         self._writer = GroupCommitWriter(engine, max_batch=max_batch, sealer=self.sealer)
         # Typed repositories of the capabilities; functions that join a caller's transaction take a `Unit`.

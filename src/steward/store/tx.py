@@ -19,8 +19,9 @@ from steward.store.governance.privacy import Privacy
 from steward.store.governance.providers import ProviderChecks
 from steward.store.governance.registry import Registry
 from steward.store.integrity import read_head
+from steward.store.monitor import Monitoring
 from steward.store.rag import RagRepository
-from steward.store.unit import Unit, keys_of
+from steward.store.unit import Unit, cipher_of, keys_of
 
 
 class Tx:
@@ -32,6 +33,7 @@ class Tx:
         "datasets",
         "deployments",
         "evals",
+        "monitoring",
         "privacy",
         "providers",
         "rag",
@@ -50,6 +52,7 @@ class Tx:
         self.datasets = Datasets(unit)  # rows of training datasets
         self.providers = ProviderChecks(unit)  # provider change checks
         self.privacy = Privacy(unit)  # retention, erasure, anonymisation and re-encryption of records
+        self.monitoring = Monitoring(unit, cipher_of(unit))  # rollups, cursors, alerts and silences
 
     @property
     def secrets(self) -> Secrets:

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 
 from steward.config.settings import Secrets
 from steward.errors import StoreError
+from steward.store.codec import BodyCipher
 
 Unit = Connection
 """The type of a unit of work (an open SQLAlchemy connection, inside `steward.store` only)."""
@@ -52,6 +53,7 @@ class StoreContext:
 
     secrets: Secrets
     changes: Changes = field(default_factory=Changes)
+    cipher: BodyCipher | None = None  # encryption at rest of record bodies (repositories that read them decrypt)
 
 
 def attach(unit: Unit, context: StoreContext) -> Unit:
@@ -70,6 +72,11 @@ def _context(unit: Unit) -> StoreContext:
 def keys_of(unit: Unit) -> Secrets:
     """The keys of the store that opened `unit` (`Store.transaction()` / `Store.reading()`)."""
     return _context(unit).secrets
+
+
+def cipher_of(unit: Unit) -> BodyCipher | None:
+    """The record-body cipher of the store that opened `unit` (None: bodies are stored in the clear)."""
+    return _context(unit).cipher
 
 
 def changes_of(unit: Unit) -> Changes:

@@ -249,11 +249,7 @@ def test_monitoring_is_fed_by_the_records_only() -> None:
 STORE_FRONT_DOOR = ("steward.store", "steward.store.unit", "steward.store.codec", "steward.store.crypto")
 # What capabilities still import past the front door (issue 16 item 6: the repository migration is not done).
 # This list may only shrink: moving a function behind a `Store` repository removes its entry.
-STORE_SQL_IMPORTS_LEFT = {
-    "governance/integrity.py": {"steward.store.guardrails"},
-    "governance/privacy.py": {"steward.store.guardrails"},
-    "guardrails/review.py": {"steward.store.governance", "steward.store.guardrails"},
-}
+STORE_SQL_IMPORTS_LEFT = {}
 
 
 def _is_store_module(name: str) -> bool:

@@ -109,7 +109,7 @@ class ReviewFiller:
                 return LOST, 0
             for body, reason in offers:
                 item = _item(body, reason, stage)
-                if not self.store.reviews.add_item_once(tx.unit, item):
+                if not tx.reviews.add_item_once(item):
                     continue  # queued already: by the gateway, an earlier run or another process
                 added += 1
                 audit.append(

@@ -48,7 +48,7 @@ from steward.store.governance import GENESIS as AUDIT_GENESIS
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
 from steward.store.governance.compliance import Statement
 from steward.store.governance.hashing import canonical_json, digest, row_digest
-from steward.store.guardrails import Reviews
+from steward.store.guardrails import Correction, ReviewItem, Reviews, decision_digest
 from steward.store.integrity import LEGACY as RECORDS_LEGACY
 from steward.store.integrity import RecordChain, Sealer, load_sealer
 from steward.store.keys import ROLES as KEY_ROLES
@@ -74,6 +74,7 @@ __all__ = [
     "BodyCipher",
     "ChunkRow",
     "Compliance",
+    "Correction",
     "Database",
     "DatabaseError",
     "Datasets",
@@ -85,6 +86,8 @@ __all__ = [
     "RagRepository",
     "RecordFilter",
     "Registry",
+    "ReviewItem",
+    "Reviews",
     "Sealer",
     "SilenceRow",
     "Statement",
@@ -96,6 +99,7 @@ __all__ = [
     "Unit",
     "WriterStats",
     "canonical_json",
+    "decision_digest",
     "digest",
     "key_digest",
     "row_digest",

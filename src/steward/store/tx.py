@@ -18,6 +18,7 @@ from steward.store.governance.deployments import Deployments
 from steward.store.governance.privacy import Privacy
 from steward.store.governance.providers import ProviderChecks
 from steward.store.governance.registry import Registry
+from steward.store.guardrails import Reviews
 from steward.store.integrity import read_head
 from steward.store.monitor import Monitoring
 from steward.store.rag import RagRepository
@@ -38,6 +39,7 @@ class Tx:
         "providers",
         "rag",
         "registry",
+        "reviews",
         "unit",
     )
 
@@ -53,6 +55,7 @@ class Tx:
         self.providers = ProviderChecks(unit)  # provider change checks
         self.privacy = Privacy(unit)  # retention, erasure, anonymisation and re-encryption of records
         self.monitoring = Monitoring(unit, cipher_of(unit))  # rollups, cursors, alerts and silences
+        self.reviews = Reviews(unit)  # the review queue's items and reviewers' corrections
 
     @property
     def secrets(self) -> Secrets:

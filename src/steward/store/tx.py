@@ -1,10 +1,9 @@
 """A unit of work with the repositories bound to it: what `Store.transaction()` and `Store.reading()` hand out.
 
 Inside `with store.transaction() as tx:` every `tx.<repository>.<method>(…)` runs on the one connection of the
-transaction, so the changes commit or roll back together; capabilities hold the `Tx`, never the connection.
-`tx.unit` is the bare unit for the functions that have no repository yet (the review queue's SQL, listed in
-`tests/test_architecture.py`'s `STORE_SQL_IMPORTS_LEFT`); it goes when they have one. A `Tx` made from a bare
-unit (`Tx(unit)`) joins it: that is how a governance function given the review queue's unit takes part.
+transaction, so the changes commit or roll back together; capabilities hold the `Tx`, never the connection (it
+stays `tx._unit`, for the `Store`'s own methods that join a caller's transaction, such as `create_key(tx=…)`).
+A function that works on its own or inside a caller's transaction takes `Store | Tx` (`steward.store.Database`).
 """
 
 from __future__ import annotations
@@ -22,13 +21,14 @@ from steward.store.guardrails import Reviews
 from steward.store.integrity import read_head
 from steward.store.monitor import Monitoring
 from steward.store.rag import RagRepository
-from steward.store.unit import Unit, cipher_of, keys_of
+from steward.store.unit import Changes, Unit, changes_of, cipher_of, keys_of
 
 
 class Tx:
     """One unit of work (`Store.transaction()` / `Store.reading()`) and the repositories that run on it."""
 
     __slots__ = (
+        "_unit",
         "audit",
         "compliance",
         "datasets",
@@ -40,11 +40,10 @@ class Tx:
         "rag",
         "registry",
         "reviews",
-        "unit",
     )
 
     def __init__(self, unit: Unit) -> None:
-        self.unit = unit
+        self._unit = unit  # the `Store`'s own methods join it; capabilities go through the repositories
         self.rag = RagRepository(unit)  # RAG collections, documents, chunks and their search
         self.evals = EvalRuns(unit)  # stored eval and red-team runs, the answer cache
         self.audit = AuditLog(unit)  # the audit chain: its head's lock, its events
@@ -60,13 +59,18 @@ class Tx:
     @property
     def secrets(self) -> Secrets:
         """The keys of the store that opened this unit (the audit chain seals with its key)."""
-        return keys_of(self.unit)
+        return keys_of(self._unit)
+
+    @property
+    def changes(self) -> Changes:
+        """The change counters of the store that opened this unit (a deployment change drops cached routes)."""
+        return changes_of(self._unit)
 
     def records_head(self) -> int | None:
         """The last position given in the chain of records (`steward.store.integrity`), for an audit anchor."""
-        return read_head(self.unit)
+        return read_head(self._unit)
 
     @property
     def dialect(self) -> str:
         """`sqlite` or `postgresql`, for the few capabilities whose plan differs (e.g. vector search)."""
-        return str(self.unit.dialect.name)
+        return str(self._unit.dialect.name)

@@ -236,17 +236,7 @@ class Monitoring(Repository):
 
     def records_after(self, seq: int, limit: int) -> list[Sequenced]:
         """Records with a chain sequence above `seq`, in chain order."""
-        query = (
-            select(records.c.chain_seq, records.c.body)
-            .where(records.c.chain_seq > seq)
-            .order_by(records.c.chain_seq)
-            .limit(limit)
-        )
-        with self._reading() as conn:
-            rows = conn.execute(query).all()
-        cipher = self._cipher
-        facts = [RecordFacts.from_dict(record_dict_from_store(r.body, cipher)) for r in rows]
-        return [Sequenced(int(r.chain_seq), f) for r, f in zip(rows, facts, strict=True)]
+        return [Sequenced(at, RecordFacts.from_dict(body)) for at, body in self.bodies_after(seq, limit)]
 
     def feedback_after(self, last_id: int, limit: int) -> list[tuple[int, str, int]]:
         """(feedback id, record id, score) of feedback rows with an id above `last_id`, in id order."""
@@ -260,14 +250,7 @@ class Monitoring(Repository):
             return [(int(r.id), str(r.record_id), int(r.score)) for r in conn.execute(query)]
 
     def facts_by_id(self, record_ids: Sequence[str]) -> dict[str, RecordFacts]:
-        found: dict[str, RecordFacts] = {}
-        ids = sorted(set(record_ids))
-        with self._reading() as conn:
-            for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-                query = select(records.c.id, records.c.body).where(records.c.id.in_(ids[start : start + 900]))
-                for r in conn.execute(query):
-                    found[r.id] = RecordFacts.from_dict(record_dict_from_store(r.body, self._cipher))
-        return found
+        return {rid: RecordFacts.from_dict(body) for rid, body in self.bodies(sorted(set(record_ids))).items()}
 
     def cursor(self, name: str) -> int:
         """How far a folder has read (0 before its first batch)."""

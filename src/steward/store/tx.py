@@ -30,6 +30,7 @@ class Tx:
     __slots__ = (
         "_unit",
         "audit",
+        "changes",
         "compliance",
         "datasets",
         "deployments",
@@ -40,10 +41,13 @@ class Tx:
         "rag",
         "registry",
         "reviews",
+        "secrets",
     )
 
     def __init__(self, unit: Unit) -> None:
         self._unit = unit  # the `Store`'s own methods join it; capabilities go through the repositories
+        self.secrets: Secrets = keys_of(unit)  # the keys of the store that opened it (the audit chain seals)
+        self.changes: Changes = changes_of(unit)  # that store's change counters (a deployment drops cached routes)
         self.rag = RagRepository(unit)  # RAG collections, documents, chunks and their search
         self.evals = EvalRuns(unit)  # stored eval and red-team runs, the answer cache
         self.audit = AuditLog(unit)  # the audit chain: its head's lock, its events
@@ -55,16 +59,6 @@ class Tx:
         self.privacy = Privacy(unit)  # retention, erasure, anonymisation and re-encryption of records
         self.monitoring = Monitoring(unit, cipher_of(unit))  # rollups, cursors, alerts and silences
         self.reviews = Reviews(unit)  # the review queue's items and reviewers' corrections
-
-    @property
-    def secrets(self) -> Secrets:
-        """The keys of the store that opened this unit (the audit chain seals with its key)."""
-        return keys_of(self._unit)
-
-    @property
-    def changes(self) -> Changes:
-        """The change counters of the store that opened this unit (a deployment change drops cached routes)."""
-        return changes_of(self._unit)
 
     def records_head(self) -> int | None:
         """The last position given in the chain of records (`steward.store.integrity`), for an audit anchor."""

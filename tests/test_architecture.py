@@ -7,8 +7,9 @@ without a web framework or a terminal.
 
 The store is the one front door to the database.
 
-Nothing outside `steward/store/` imports SQLAlchemy, reads an `engine` attribute (the store's engine), asks for
-one with `getattr(..., "engine")`, or imports `steward.store.engine`: capabilities reach the database through
+Nothing outside `steward/store/` imports SQLAlchemy, reads an `engine` attribute (the store's engine) or the
+connection inside a `Tx` (`tx._unit`), asks for an engine with `getattr(..., "engine")`, imports
+`steward.store.engine`, or imports any other store module that holds SQL: capabilities reach the database through
 `Store`'s repositories and units of work (`store.transaction()`, `store.reading()`). The source is parsed, not
 grepped, so comments, docstrings and names such as `steward.guardrails.engine` (the policy engine) do not count.
 """
@@ -59,6 +60,8 @@ def breaches(path: Path, relative: str) -> list[Breach]:
                 found.append(Breach(relative, node.lineno, f"from {module} import ..."))
             elif module == "steward.store" and any(alias.name == "engine" for alias in node.names):
                 found.append(Breach(relative, node.lineno, "from steward.store import engine"))
+        elif isinstance(node, ast.Attribute) and node.attr == "_unit":  # the connection inside a `Tx`
+            found.append(Breach(relative, node.lineno, f"reads {ast.unparse(node)}"))
         elif isinstance(node, ast.Attribute) and node.attr == "engine":
             text = ast.unparse(node)
             if NOT_THE_STORE.get(relative) != text:
@@ -89,6 +92,7 @@ def test_nothing_outside_the_store_touches_the_engine_or_sqlalchemy() -> None:
         "def f(store):\n    return store.engine.connect()",
         "def f(context):\n    return context.open_store().engine",
         "def f(store):\n    return getattr(store, 'engine', None)",
+        "def f(store):\n    with store.transaction() as tx:\n        tx._unit.execute('DELETE FROM records')",
     ],
 )
 def test_the_rule_catches_each_way_round_the_store(tmp_path: Path, source: str) -> None:
@@ -102,7 +106,7 @@ def test_the_rule_ignores_what_is_not_the_store(tmp_path: Path) -> None:
     module.write_text(
         '"""Uses store.engine in prose only."""\n'
         "from steward.guardrails.engine import evaluate\n"
-        "from steward.store import Store, Unit\n"
+        "from steward.store import Store, Tx\n"
         "def f(store: Store) -> None:\n"
         "    with store.transaction() as unit:  # not store.engine\n"
         "        evaluate(unit)\n",
@@ -244,19 +248,9 @@ def test_monitoring_is_fed_by_the_records_only() -> None:
     assert not found, "\n".join(found)
 
 
-# The store's front door: `steward.store` (the `Store`, its repositories, `Unit`) and what carries no SQL of its
+# The store's front door: `steward.store` (the `Store`, its repositories, the `Tx`) and what carries no SQL of its
 # own (`unit`, `codec`: serialisation, `crypto`: the cipher). Any other `steward.store.<module>` holds SQL.
 STORE_FRONT_DOOR = ("steward.store", "steward.store.unit", "steward.store.codec", "steward.store.crypto")
-# What capabilities still import past the front door (issue 16 item 6: the repository migration is not done).
-# This list may only shrink: moving a function behind a `Store` repository removes its entry.
-STORE_SQL_IMPORTS_LEFT = {
-    "cli/alerts.py": {"steward.store.monitor"},
-    "governance/integrity.py": {"steward.store.guardrails"},
-    "governance/privacy.py": {"steward.store.guardrails"},
-    "guardrails/review.py": {"steward.store.governance", "steward.store.guardrails"},
-    "monitor/alerts.py": {"steward.store.monitor"},
-    "monitor/notify.py": {"steward.store.monitor"},
-}
 
 
 def _is_store_module(name: str) -> bool:
@@ -277,17 +271,34 @@ def _store_modules(path: Path) -> set[str]:
     return {m for m in found if m.startswith("steward.store.") and m not in STORE_FRONT_DOOR}
 
 
+def _sql_imports_outside_the_store(src: Path) -> dict[str, list[str]]:
+    """Each module outside `store/` under `src` that imports a store module holding SQL, with those modules."""
+    imports = {p.relative_to(src).as_posix(): _store_modules(p) for p in src.rglob("*.py")}
+    return {r: sorted(m) for r, m in imports.items() if m and r.split("/")[0] != "store"}
+
+
 def test_capabilities_reach_the_stores_sql_only_through_the_store() -> None:
-    """Outside `store/`, no module imports a store module that holds SQL, except those still listed above."""
-    imports = {
-        p.relative_to(SRC).as_posix(): _store_modules(p)
-        for p in SRC.rglob("*.py")
-        if p.relative_to(SRC).parts[0] != "store"
+    """Outside `store/`, no module imports a store module that holds SQL: the `Store`, its repositories and the
+    `Tx` of `store.transaction()` are the one way in."""
+    assert _sql_imports_outside_the_store(SRC) == {}, "go through the Store's repositories (steward.store)"
+
+
+def test_the_store_sql_rule_fails_on_a_capability_that_imports_one(tmp_path: Path) -> None:
+    """The rule above sees a new breach anywhere outside `store/`, and none inside it."""
+    for relative, source in {
+        "monitor/alerts.py": "from steward.store.monitor import AlertRow\n",
+        "guardrails/review.py": "from steward.store import guardrails as sql\n",
+        "cli/keys.py": "def f():\n    import steward.store.keys\n",
+        "store/tx.py": "from steward.store.monitor import Monitoring\n",
+        "governance/fine.py": "from steward.store import Store, Tx, ReviewItem, decision_digest\n",
+    }.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(source, encoding="utf-8")
+    assert _sql_imports_outside_the_store(tmp_path) == {
+        "cli/keys.py": ["steward.store.keys"],
+        "guardrails/review.py": ["steward.store.guardrails"],
+        "monitor/alerts.py": ["steward.store.monitor"],
     }
-    new = {r: sorted(m - STORE_SQL_IMPORTS_LEFT.get(r, set())) for r, m in imports.items()}
-    assert {r: m for r, m in new.items() if m} == {}, "go through the Store's repositories (steward.store)"
-    stale = {r: sorted(m - imports.get(r, set())) for r, m in STORE_SQL_IMPORTS_LEFT.items()}
-    assert {r: m for r, m in stale.items() if m} == {}, "cleaned up: remove these from STORE_SQL_IMPORTS_LEFT"
 
 
 def test_the_store_sql_rule_sees_both_import_forms(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from steward.errors import InvalidRequest
 from steward.governance import access, audit
 from steward.governance.identity import Actor
 from steward.guardrails.review import ReviewQueue
-from steward.store import Store
-from steward.store import guardrails as review_sql
+from steward.store import ReviewItem, Store, decision_digest
+from steward.store.guardrails import review_items
 from steward.types import LOCAL_OPERATOR, Decision, Principal, Record
 
 pytest_plugins = ["tests.store_fixtures"]
@@ -25,7 +25,7 @@ BOB = Principal(key_id="key_bob", role="developer", team="travel", name="bob")
 HELD = "Mrs Jane Roe, passport X1234567, is guaranteed a refund."
 
 
-def _held_item(store: Store, team: str = "travel") -> review_sql.ReviewItem:
+def _held_item(store: Store, team: str = "travel") -> ReviewItem:
     record = Record.start("booking")
     record.team, record.status, record.output = team, "escalated", HELD
     decision = Decision(stage="output", action="escalate", reasons=["compliance:guarantee"], policy="p")
@@ -53,7 +53,7 @@ def test_each_decision_is_one_event_naming_the_key_that_made_it(store: Store) ->
     assert (rejected.action, rejected.actor) == ("review.reject", "key:key_bob (bob)")
     assert approved.detail["record_id"] == first.record_id and approved.detail["decision"] == "approved"
     assert rejected.detail["note"] == "promises a refund" and rejected.detail["decision"] == "rejected"
-    assert approved.after_hash == review_sql.decision_digest(queue.get(ALICE, first.id))
+    assert approved.after_hash == decision_digest(queue.get(ALICE, first.id))
     assert all(HELD not in json.dumps(e.as_dict()) for e in _review_events(store))  # never the held text
     result = audit.verify(store)
     assert result.ok, result.problems
@@ -69,7 +69,7 @@ def test_the_local_operator_is_named_by_its_os_account(store: Store) -> None:
 
 def _tampered(store: Store, **values: object) -> list[str]:
     with store.engine.begin() as conn:
-        conn.execute(update(review_sql.review_items).values(**values))
+        conn.execute(update(review_items).values(**values))
     return audit.verify(store).problems
 
 
@@ -90,14 +90,12 @@ def test_resetting_a_decision_to_pending_is_reported(store: Store) -> None:
 
 def test_a_decision_without_an_event_is_reported_beyond_the_legacy_ones(store: Store) -> None:
     legacy = _held_item(store)
-    with store.engine.begin() as conn:  # decided before decisions were audited: no event
-        review_sql.decide(conn, legacy.id, "approved", "alice", "")
+    store.reviews.decide(legacy.id, "approved", "alice", "")  # decided before decisions were audited: no event
     assert audit.verify(store).ok  # nothing tells it apart while no decision was audited
     ReviewQueue(store).approve(ALICE, _held_item(store).id)  # the first audited decision counts it
     assert audit.verify(store).ok
     forged = _held_item(store)
-    with store.engine.begin() as conn:  # decided by writing the table, not through the queue
-        review_sql.decide(conn, forged.id, "approved", "key:key_alice (alice)", "")
+    store.reviews.decide(forged.id, "approved", "key:key_alice (alice)", "")  # the table, not the queue
     problems = audit.verify(store).problems
     assert any(forged.id in p and "matches no audit event" in p for p in problems), problems
 

@@ -136,9 +136,10 @@ def test_delete_removes_a_document_everywhere(retriever: Retriever) -> None:  # 
     assert retrieval.missing == ["290049223"] and retrieval.hits == []
     with retriever.store.reading() as conn:
         assert conn.rag.chunk_rows(chunk_ids) == {}
-        if conn.dialect == "sqlite":
-            fts = conn.unit.execute(text("SELECT count(*) FROM rag_fts WHERE rag_fts MATCH '290049223'")).scalar()
-            assert fts == 0
+    if retriever.store.dialect == "sqlite":
+        with retriever.store.engine.connect() as raw:  # the FTS table, which no repository reads directly
+            fts = raw.execute(text("SELECT count(*) FROM rag_fts WHERE rag_fts MATCH '290049223'")).scalar()
+        assert fts == 0
     index = retriever.searcher("airport-kb").index
     if index is not None:
         assert not any(index.index.contains(i) for i in chunk_ids)
@@ -178,13 +179,14 @@ def test_a_failed_write_leaves_nothing_half_written(retriever: Retriever, monkey
     monkeypatch.undo()
     keys = {d["key"] for d in retriever.documents("airport-kb")}
     assert not any(k.startswith("bookings.jsonl") for k in keys) and len(keys) == 10
-    with retriever.store.reading() as conn:
-        orphans = conn.unit.execute(
+    with retriever.store.engine.connect() as raw:
+        orphans = raw.execute(
             select(func.count())
             .select_from(sql.rag_chunks)
             .where(~sql.rag_chunks.c.document_id.in_(select(sql.rag_documents.c.id)))
         ).scalar()
-        assert orphans == 0 and conn.rag.chunk_count("airport-kb") == 10
+    with retriever.store.reading() as tx:
+        assert orphans == 0 and tx.rag.chunk_count("airport-kb") == 10
     assert retriever.search("airport-kb", "flight to Dubai", LOCAL_OPERATOR).hits  # the index still agrees
 
 

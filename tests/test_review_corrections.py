@@ -192,10 +192,10 @@ def test_the_review_rule_queues_low_feedback_and_escalations_once(cli_home: str)
         filled = CliRunner().invoke(cli, ["review", "fill"])  # the same rule, once, from the command line
         assert filled.exit_code == 0 and "queued 0 records" in filled.output, filled.output
         ReviewFiller(store, rule).run()  # a second process, or a restart, reading from the start
-        with store.transaction() as unit:  # … even one whose cursors were lost
+        with store.engine.begin() as raw:  # … even one whose cursors were lost
             from steward.store.monitor import monitor_cursors
 
-            unit.unit.execute(monitor_cursors.delete().where(monitor_cursors.c.name.startswith("review.")))
+            raw.execute(monitor_cursors.delete().where(monitor_cursors.c.name.startswith("review.")))
         assert ReviewFiller(store, rule).run() == 0
         assert len(store.reviews.list_items(status=None)) == 3
         events = audit.list_events(store, subject="record:", limit=20)

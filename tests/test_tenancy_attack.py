@@ -127,9 +127,7 @@ def _seed(runtime: Runtime, team: Team) -> None:
 
 
 def _item_of(runtime: Runtime, record_id: str) -> str:
-    from steward.store.guardrails import get_item
-
-    return get_item(runtime.store.engine, record_id).id
+    return runtime.store.reviews.get_item(record_id).id
 
 
 @pytest.fixture(scope="module")
@@ -352,10 +350,8 @@ def test_no_key_of_one_team_reads_or_changes_another_teams_data(ctx: Ctx, attack
 
 def test_the_victims_data_is_untouched(ctx: Ctx) -> None:
     """After every attack: each team's review item still pending, its feedback and records as seeded."""
-    from steward.store.guardrails import get_item
-
     for team in ctx.teams.values():
-        assert get_item(ctx.runtime.store.engine, team.item).status == "pending"
+        assert ctx.runtime.store.reviews.get_item(team.item).status == "pending"
         served = ctx.runtime.store.get_record(team.served)
         assert [f.comment for f in served.feedback] == [f"{team.name} liked it"]
         assert len(ctx.runtime.store.list_records(app=team.app, team=team.name, limit=100)) == 2

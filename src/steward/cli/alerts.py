@@ -21,7 +21,7 @@ from steward.cli.gov_common import KeyOption, actor
 from steward.config.monitor import seconds
 from steward.errors import InvalidRequest, NotFound
 from steward.governance.identity import Actor
-from steward.store.monitor import AlertRow, SilenceRow
+from steward.store import AlertRow, SilenceRow, Store
 from steward.types import new_id
 
 app = typer.Typer(no_args_is_help=True, help="Alerts raised by the monitor's rules, and their silences.")
@@ -66,7 +66,7 @@ def list_alerts(
     context.console.print(table)
 
 
-def _alert_of(store: Any, alert_id: str, who: Actor) -> AlertRow:
+def _alert_of(store: Store, alert_id: str, who: Actor) -> AlertRow:
     """The alert, as `who` may see it: another team's alert is answered as a missing one (the same message), so
     neither its id nor its app can be probed."""
     alert = store.monitoring.alert(alert_id)
@@ -106,9 +106,9 @@ def silence(
     at = time.time()
     by = who.id
     row = SilenceRow(new_id("sil"), alert.rule, alert.app, at + length, by, why.strip(), at)
-    with audit.transaction(store) as unit:
-        store.monitoring.add_silence(unit, row)
-        audit.append(unit, by, "monitor.silence", f"alert-rule:{alert.rule}", None, row.__dict__,
+    with audit.changing(store) as tx:
+        tx.monitoring.add_silence(row)
+        audit.append(tx, by, "monitor.silence", f"alert-rule:{alert.rule}", None, row.__dict__,
                      team=spec.team if spec is not None else None,
                      detail={"silence": row.id, "alert": alert.id, "app": alert.app, "until": row.until,
                              "why": row.why})  # fmt: skip

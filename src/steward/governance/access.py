@@ -29,11 +29,11 @@ def create_key(
     """Create a key as `actor` (an admin of `team`, or the local operator); returns `(secret, info)` once."""
     actor.require_admin("creating API keys")
     actor.require_change(team, "API keys")
-    with audit.transaction(store) as conn:
-        secret, info = store.create_key(role, team=team, created_by=actor.label, unit=conn, **options)
-        row = store.key_row(info.id, unit=conn)
+    with audit.changing(store) as tx:
+        secret, info = store.create_key(role, team=team, created_by=actor.label, tx=tx, **options)
+        row = store.key_row(info.id, tx=tx)
         audit.append(
-            conn,
+            tx,
             actor,
             "key.create",
             f"key:{info.id}",
@@ -48,18 +48,18 @@ def create_key(
 def revoke_key(store: Store, actor: Actor, id_or_prefix: str) -> KeyInfo:
     """Revoke a key as `actor` (an admin of its team, or the local operator). Idempotent: no event twice."""
     actor.require_admin("revoking API keys")
-    with audit.transaction(store) as conn:
+    with audit.changing(store) as tx:
         target = store.resolve_key(id_or_prefix.strip())
         if actor.team is not None and target.team != actor.team:  # answered as a key that does not exist
             raise NotFound(f"no API key {id_or_prefix.strip()!r}; see `steward keys list` for ids and prefixes.")
         actor.require_change(target.team, "API keys")
         if not target.active:
             return target
-        before = store.key_row(target.id, unit=conn)
-        info = store.revoke_key(target.id, unit=conn)
-        after = store.key_row(target.id, unit=conn)
+        before = store.key_row(target.id, tx=tx)
+        info = store.revoke_key(target.id, tx=tx)
+        after = store.key_row(target.id, tx=tx)
         audit.append(
-            conn,
+            tx,
             actor,
             "key.revoke",
             f"key:{info.id}",

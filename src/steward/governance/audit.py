@@ -30,7 +30,7 @@ from steward.config.settings import AUDIT_KEY_ENV, Secrets
 from steward.errors import StoreError
 from steward.governance.errors import AuditBroken
 from steward.governance.identity import Actor, actor_label
-from steward.store import AUDIT_GENESIS, Database, Store, Tx, Unit, canonical_json, digest
+from steward.store import AUDIT_GENESIS, Database, Store, Tx, canonical_json, digest
 from steward.types import Principal, new_id, now
 
 KEY_ENV = AUDIT_KEY_ENV
@@ -168,21 +168,14 @@ def append(
 
 
 @contextlib.contextmanager
-def transaction(db: Database) -> Iterator[Unit]:
-    """`changing`, handing out the bare unit (for the governance code that has no repository yet)."""
-    with changing(db) as tx:
-        yield tx.unit
-
-
-@contextlib.contextmanager
 def changing(db: Database) -> Iterator[Tx]:
     """A governance transaction as a unit of work with its repositories (`tx.registry`, `tx.deployments` …): the
     audit lock first, then the change and its events (`append(tx, …)`), committed together.
 
     Given a unit of work (already inside a governance transaction) it joins it instead of opening another.
     """
-    if not isinstance(db, Store):
-        yield db if isinstance(db, Tx) else Tx(db)
+    if isinstance(db, Tx):
+        yield db
         return
     with db.transaction() as tx:
         tx.audit.lock()

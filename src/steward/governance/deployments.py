@@ -439,7 +439,7 @@ def sync_declared(db: Database, actor: Actor, project: Project) -> list[str]:
     if isinstance(db, Store):
         with audit.changing(db) as tx:
             return _sync_declared(tx, actor, project)
-    return _sync_declared(db if isinstance(db, Tx) else Tx(db), actor, project)  # the caller's unit of work
+    return _sync_declared(db, actor, project)  # the caller's unit of work
 
 
 def _sync_declared(tx: Tx, actor: Actor, project: Project) -> list[str]:

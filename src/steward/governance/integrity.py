@@ -25,8 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from steward.store import RECORDS_LEGACY, Sealer, Store, key_digest
-from steward.store import guardrails as review_sql
+from steward.store import RECORDS_LEGACY, Sealer, Store, decision_digest, key_digest
 
 MAX_PROBLEMS = 20
 
@@ -83,7 +82,7 @@ def verify_reviews(store: Store, problems: list[str]) -> int:
                 f"{where} was decided by audit event #{event.seq} ({event.action}) but is pending again: it was "
                 "reset outside Steward (rule: a review decision is final)"
             )
-        elif event.after_hash != review_sql.decision_digest(row):
+        elif event.after_hash != decision_digest(row):
             problems.append(
                 f"{where} is now {row.status} by {row.decided_by} but differs from its decision, audit event "
                 f"#{event.seq} ({event.action} by {event.actor}): it was edited outside Steward (rule: every "

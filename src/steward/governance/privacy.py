@@ -22,7 +22,6 @@ from steward.errors import InvalidRequest, PermissionDenied
 from steward.governance import audit
 from steward.governance.identity import Actor
 from steward.store import Store
-from steward.store import guardrails as review_sql
 from steward.store.codec import record_from_json, record_to_json
 from steward.store.crypto import cipher, open_body, seal_body
 from steward.types import Record, Turn, now
@@ -120,7 +119,7 @@ def enforce_retention(
                 for row in rows:
                     tx.privacy.rewrite_record(store.sealer, row.id, _anonymised_body(store, row.body), stamp)
                 tx.privacy.clear_feedback_comments(ids)
-                review_sql.clear_texts(tx.unit, ids)
+                tx.reviews.clear_texts(ids)
                 done = len(rows)
             total.records += done
             audit.append(
@@ -171,7 +170,7 @@ def erase_subject(
             for row in rows:
                 tx.privacy.rewrite_record(store.sealer, row.id, _anonymised_body(store, row.body), stamp)
             result.feedback = tx.privacy.clear_feedback_comments(ids)
-            review_sql.clear_texts(tx.unit, ids)  # held and released texts of escalated requests
+            tx.reviews.clear_texts(ids)  # held and released texts of escalated requests
             result.records = len(rows)
         result.datasets = tx.datasets.delete_rows(record_ids=ids, subject_hash=hashed)
         audit.append(

@@ -23,7 +23,6 @@ from typing import Any
 from steward.config import AppSpec, Project, Settings
 from steward.models.router import ModelPool, Route
 from steward.store import DatabaseError, Store, Tx, digest
-from steward.store.unit import changes_of
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +147,7 @@ class RouteCache:
 
 def changed(tx: Tx) -> None:
     """Make every route cached from this unit's store stale at once (called with every deployment change)."""
-    changes_of(tx.unit).bump(DEPLOYMENTS)
+    tx.changes.bump(DEPLOYMENTS)
 
 
 def effective_route(

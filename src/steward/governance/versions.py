@@ -191,8 +191,8 @@ def resolve(db: Database, actor: Actor | None, ref: Ref | str, team: str | None 
 @contextmanager
 def _reading(db: Database) -> Iterator[Tx]:
     """The caller's tx of work, or a reading tx of the store."""
-    if not isinstance(db, Store):
-        yield db if isinstance(db, Tx) else Tx(db)
+    if isinstance(db, Tx):
+        yield db
         return
     with db.reading() as tx:
         yield tx

@@ -9,9 +9,9 @@ Deciding is final and a governance action: the decision and its audit event (`re
 `review.reject` on `review:<item id>`, naming the actor as every governance event does — `key:<id> (name)` or
 `user:<OS account>` — with the record, the decision and the reviewer's note, never the held text) commit in one
 transaction, and the event's after-hash is the digest of the decision so `steward audit verify` finds a decision
-edited outside Steward. The SQL lives in `steward.store.guardrails`; the gateway adds items with `hold()` after
-the escalated record is written, and the monitor's review rule (`steward.guardrails.review_rule`) adds those of
-low feedback.
+edited outside Steward. The SQL lives behind `store.reviews` (`tx.reviews` inside a transaction); the gateway
+adds items with `hold()` after the escalated record is written, and the monitor's review rule
+(`steward.guardrails.review_rule`) adds those of low feedback.
 
 A reviewer (who may decide) can also correct a record's answer (`correct`): the corrected answer is kept with
 who, when and why, linked to the record, and audited (`review_correction.add` on `record:<id>`, with the reason
@@ -26,10 +26,7 @@ from typing import Any, Literal
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import Store
-from steward.store import governance as audit_sql
-from steward.store import guardrails as sql
-from steward.store.guardrails import Correction, ReviewItem
+from steward.store import Correction, ReviewItem, Store, decision_digest
 from steward.types import Decision, Principal, Record, new_id
 
 ReviewAction = Literal["read", "decide"]
@@ -61,7 +58,7 @@ def _visible(store: Store, principal: Principal, item_id: str) -> ReviewItem:
     item = store.reviews.get_item(item_id)
     team = _team_of(principal)
     if team is not None and item.team != team:
-        raise sql.missing(item_id)
+        raise store.reviews.missing(item_id)
     return item
 
 
@@ -109,7 +106,7 @@ class ReviewQueue:
             check(principal, "read")
         item = _visible(self.store, principal, record_id)
         if principal.role == "app" and not principal.may_use(item.app):
-            raise sql.missing(record_id)
+            raise self.store.reviews.missing(record_id)
         return item
 
     def release(self, item: ReviewItem, text: str, record_id: str | None) -> ReviewItem:
@@ -128,27 +125,27 @@ class ReviewQueue:
         check(principal, "decide")
         actor = Actor.from_principal(principal)
         item = _visible(self.store, principal, item_id)
-        with audit.transaction(self.store) as conn:
+        with audit.changing(self.store) as tx:
             detail: dict[str, Any] = {
                 "record_id": item.record_id,
                 "app": item.app,
                 "decision": status,
                 "note": note,
             }
-            if audit_sql.first_event(conn, "review.") is None:
+            if tx.audit.first_event("review.") is None:
                 # Items decided before decisions were audited have no event: the first one counts them, so
                 # `steward audit verify` tolerates that many and no more (as `keys_legacy` does for keys).
-                detail["legacy_decided"] = self.store.reviews.count_decided(conn)
-            before = sql.decision_digest(item)
-            decided = self.store.reviews.decide(conn, item.id, status, actor.label, note)
+                detail["legacy_decided"] = tx.reviews.count_decided()
+            before = decision_digest(item)
+            decided = tx.reviews.decide(item.id, status, actor.label, note)
             action = "review.approve" if status == "approved" else "review.reject"
             audit.append(
-                conn,
+                tx,
                 actor,
                 action,
                 f"review:{item.id}",
                 before,
-                sql.decision_digest(decided),
+                decision_digest(decided),
                 team=item.team,
                 detail=detail,
             )
@@ -187,10 +184,10 @@ class ReviewQueue:
             by=actor.label,
             at=float(f"{time.time():.6f}"),
         )
-        with audit.transaction(self.store) as conn:
-            self.store.reviews.add_correction(conn, correction)
+        with audit.changing(self.store) as tx:
+            tx.reviews.add_correction(correction)
             audit.append(
-                conn,
+                tx,
                 actor,
                 "review_correction.add",
                 f"record:{record.id}",

@@ -104,16 +104,16 @@ class ReviewFiller:
         """Queue the offered records not queued yet, with an audit event each, and move the cursor: one
         transaction. (read or LOST, items added)."""
         added = 0
-        with audit.transaction(self.store) as unit:
-            if not self.store.monitoring.move_cursor(unit, cursor, moves):
+        with audit.changing(self.store) as tx:
+            if not tx.monitoring.move_cursor(cursor, moves):
                 return LOST, 0
             for body, reason in offers:
                 item = _item(body, reason, stage)
-                if not self.store.reviews.add_item_once(unit, item):
+                if not tx.reviews.add_item_once(item):
                     continue  # queued already: by the gateway, an earlier run or another process
                 added += 1
                 audit.append(
-                    unit,
+                    tx,
                     ACTOR,
                     "review_queue.add",
                     f"record:{item.record_id}",

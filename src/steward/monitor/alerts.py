@@ -31,8 +31,7 @@ from typing import Any
 from steward.config.monitor import VERDICT_RATE, AlertRule, MonitorSpec
 from steward.monitor.notify import Notifier
 from steward.monitor.rollups import Rollup
-from steward.store import Store
-from steward.store.monitor import AlertRow
+from steward.store import AlertRow, Store
 from steward.types import new_id
 
 log = logging.getLogger("steward.monitor")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from steward.config.monitor import ChannelSpec
-from steward.store.monitor import AlertRow
+from steward.store import AlertRow
 
 log = logging.getLogger("steward.monitor")
 TIMEOUT_S = 5.0  # per socket operation

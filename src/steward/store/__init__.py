@@ -10,9 +10,10 @@ repositories (`store.evals`, `store.reviews`, `store.audit` …) and units of wo
 `store.reading()`, each a `Tx` (`steward.store.tx`) that carries the repositories bound to its one connection
 (`tx.rag`, `tx.evals`, `tx.registry`, `tx.deployments` …), so that calls inside one `with` block commit together
 and nothing outside `steward.store` holds the engine, a connection or SQL. A repository is a class that owns its
-SQL as methods and runs on either (`steward.store.unit.Repository`). The review queue and monitoring still take
-the bare unit (`tx.unit`); `tests/test_architecture.py` lists what is left (`STORE_SQL_IMPORTS_LEFT`). The pure
-helpers capabilities need (`digest`, `key_digest`, the stored types) are exported here too.
+SQL as methods and runs on either (`steward.store.unit.Repository`); a function that works on its own or inside a
+caller's transaction takes `Store | Tx` (`Database`), and the Store's key methods join a caller's `tx=`. No
+capability imports a `steward.store.<module>` that holds SQL (`tests/test_architecture.py`): the pure helpers they
+need (`digest`, `key_digest`, `decision_digest`, the stored types) are exported here.
 
 Durability. PostgreSQL commits are durable by its own `synchronous_commit=on`. SQLite runs in WAL mode with
 `synchronous=FULL` by default: each commit fdatasyncs the WAL, so an acknowledged record survives a power cut
@@ -48,18 +49,18 @@ from steward.store.governance import GENESIS as AUDIT_GENESIS
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
 from steward.store.governance.compliance import Statement
 from steward.store.governance.hashing import canonical_json, digest, row_digest
-from steward.store.guardrails import Reviews
+from steward.store.guardrails import Correction, ReviewItem, Reviews, decision_digest
 from steward.store.integrity import LEGACY as RECORDS_LEGACY
 from steward.store.integrity import RecordChain, Sealer, load_sealer
 from steward.store.keys import ROLES as KEY_ROLES
 from steward.store.keys import KeyInfo, key_digest
 from steward.store.migrate import upgrade
-from steward.store.monitor import Monitoring
+from steward.store.monitor import AlertRow, Monitoring, SilenceRow
 from steward.store.rag import DIMENSIONS as VECTOR_DIMENSIONS
 from steward.store.rag import ChunkRow, RagRepository, StoredDocument
 from steward.store.records import RecordFilter
 from steward.store.tx import Tx
-from steward.store.unit import Changes, StoreContext, Unit, attach
+from steward.store.unit import Changes, StoreContext, attach
 from steward.store.writer import COMMIT_BUCKETS, GroupCommitWriter, WriterStats
 from steward.types import Feedback, Record
 
@@ -69,30 +70,36 @@ __all__ = [
     "KEY_ROLES",
     "RECORDS_LEGACY",
     "VECTOR_DIMENSIONS",
+    "AlertRow",
     "AuditLog",
     "BodyCipher",
     "ChunkRow",
     "Compliance",
+    "Correction",
     "Database",
     "DatabaseError",
     "Datasets",
     "Deployments",
     "EvalRuns",
     "KeyInfo",
+    "Monitoring",
     "ProviderChecks",
     "RagRepository",
     "RecordFilter",
     "Registry",
+    "ReviewItem",
+    "Reviews",
     "Sealer",
+    "SilenceRow",
     "Statement",
     "Store",
     "StoredCase",
     "StoredDocument",
     "StoredRun",
     "Tx",
-    "Unit",
     "WriterStats",
     "canonical_json",
+    "decision_digest",
     "digest",
     "key_digest",
     "row_digest",
@@ -113,11 +120,11 @@ class Store:
         self.engine = engine
         self.secrets = secrets if secrets is not None else Secrets()  # the keys this process was handed
         self.changes = Changes()  # changes made through this store, for readers that cache (routes)
-        self._context = StoreContext(self.secrets, self.changes)  # what its units carry
         self.cipher = cipher  # encryption at rest of record bodies, when governance sets one
+        self._context = StoreContext(self.secrets, self.changes, cipher)  # what its units carry
         self.sealer = load_sealer(engine, self.secrets)  # tamper evidence of records (steward.store.integrity)
         self._writer = GroupCommitWriter(engine, max_batch=max_batch, sealer=self.sealer)
-        # Typed repositories of the capabilities; functions that join a caller's transaction take a `Unit`.
+        # Typed repositories of the capabilities, each call its own unit; `store.transaction()` binds them to one.
         self.audit = AuditLog(engine)
         self.registry = Registry(engine)
         self.deployments = Deployments(engine)
@@ -289,13 +296,13 @@ class Store:
         token_budget: int | None = None,
         created_by: str | None = None,
         groups: Iterable[str] = (),
-        unit: Unit | None = None,
+        tx: Tx | None = None,
     ) -> tuple[str, KeyInfo]:
         """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again.
 
         No audit event is written here (the store sits below governance): `steward audit verify` reports such a
         key as made outside Steward. Create keys with `steward.governance.access.create_key`, as the CLI does
-        (which passes its governance `unit`, so that the key and its audit event commit together).
+        (which passes its governance `tx`, so that the key and its audit event commit together).
         """
         return _keys.create_key(
             self.engine,
@@ -307,7 +314,7 @@ class Store:
             rate_limit_rpm=rate_limit_rpm,
             token_budget=token_budget,
             created_by=created_by,
-            connection=unit,
+            connection=None if tx is None else tx._unit,
         )
 
     def find_key(self, secret: str, *, include_revoked: bool = False) -> KeyInfo | None:
@@ -316,8 +323,9 @@ class Store:
     def list_keys(self, team: str | None = None) -> list[KeyInfo]:
         return _keys.list_keys(self.engine, team)
 
-    def revoke_key(self, id_or_prefix: str, *, unit: Unit | None = None) -> KeyInfo:
-        return _keys.revoke_key(self.engine, id_or_prefix, connection=unit)
+    def revoke_key(self, id_or_prefix: str, *, tx: Tx | None = None) -> KeyInfo:
+        """Revoke a key: in a unit of its own, or inside the caller's `tx` (beside its audit event)."""
+        return _keys.revoke_key(self.engine, id_or_prefix, connection=None if tx is None else tx._unit)
 
     def resolve_key(self, given: str) -> KeyInfo:
         """The key an id or secret prefix names (NotFound, or InvalidRequest when ambiguous)."""
@@ -327,14 +335,13 @@ class Store:
         """Every API key row as stored, for `steward audit verify`."""
         return _keys.all_key_rows(self.engine)
 
-    def key_row(self, key_id: str, *, unit: Unit) -> Any:
-        """A key's row as stored, inside the caller's unit (its audit event records `key_digest(row)`)."""
-        return _keys.key_row(unit, key_id)
+    def key_row(self, key_id: str, *, tx: Tx) -> Any:
+        """A key's row as stored, inside the caller's `tx` (its audit event records `key_digest(row)`)."""
+        return _keys.key_row(tx._unit, key_id)
 
     def count_keys(self, *, active_only: bool = True) -> int:
         return _keys.count_keys(self.engine, active_only=active_only)
 
 
-Database = Store | Tx | Unit
-"""Where a function runs: on the store (its own unit of work) or inside a caller's unit (a `Tx`, or the bare unit
-of the governance code that has no repository yet; see `store.unit`)."""
+Database = Store | Tx
+"""Where a function runs: on the store (its own unit of work) or inside a caller's unit of work (a `Tx`)."""

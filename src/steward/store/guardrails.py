@@ -23,8 +23,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
-    Connection,
-    Engine,
     Float,
     ForeignKey,
     Index,
@@ -40,6 +38,7 @@ from sqlalchemy import (
 from steward.errors import InvalidRequest, NotFound
 from steward.store.governance import digest
 from steward.store.schema import ID, NAME, metadata
+from steward.store.unit import Repository
 
 review_items = Table(
     "review_items",
@@ -129,76 +128,9 @@ def _item(row: Any) -> ReviewItem:
     return ReviewItem(**{c.name: getattr(row, c.name) for c in review_items.columns})
 
 
-def add_item(engine: Engine, item: ReviewItem) -> None:
-    with engine.begin() as connection:
-        connection.execute(insert(review_items).values(**item.as_dict()))
-
-
-def get_item(engine: Engine, id_or_record: str) -> ReviewItem:
-    query = select(review_items).where(
-        (review_items.c.id == id_or_record) | (review_items.c.record_id == id_or_record)
-    )
-    with engine.connect() as connection:
-        row = connection.execute(query).first()
-    if row is None:
-        raise missing(id_or_record)
-    return _item(row)
-
-
 def missing(id_or_record: str) -> NotFound:
     """The one answer for an item that does not exist and for one the caller may not see (no probing)."""
     return NotFound(f"no review item {id_or_record!r}; `steward review list` shows the pending ones.")
-
-
-def list_items(
-    engine: Engine,
-    status: str | None = "pending",
-    app: str | None = None,
-    team: str | None = None,
-    limit: int = 50,
-) -> list[ReviewItem]:
-    if status is not None and status not in STATUSES:
-        raise InvalidRequest(f"unknown review status {status!r}; use one of {', '.join(STATUSES)}.")
-    query = select(review_items).order_by(review_items.c.created_at).limit(limit)
-    if status is not None:
-        query = query.where(review_items.c.status == status)
-    if app is not None:
-        query = query.where(review_items.c.app == app)
-    if team is not None:
-        query = query.where(review_items.c.team == team)
-    with engine.connect() as connection:
-        return [_item(row) for row in connection.execute(query)]
-
-
-def clear_texts(conn: Any, record_ids: list[str]) -> int:
-    """Erase what review items of these records held and released (anonymising erasure keeps the items)."""
-    if not record_ids:
-        return 0
-    result = conn.execute(
-        update(review_items)
-        .where(review_items.c.record_id.in_(record_ids))
-        .values(held_text=None, released_text=None)
-    )
-    conn.execute(
-        update(review_corrections).where(review_corrections.c.record_id.in_(record_ids)).values(answer=None)
-    )
-    return int(result.rowcount or 0)
-
-
-def release(engine: Engine, item_id: str, text: str, record_id: str | None) -> ReviewItem:
-    """Keep what an approved item released; the first release wins (a racing second one reads it back)."""
-    values = {"released_text": text, "released_record_id": record_id, "released_at": time.time()}
-    with engine.begin() as connection:
-        connection.execute(
-            update(review_items)
-            .where(
-                review_items.c.id == item_id,
-                review_items.c.status == "approved",
-                review_items.c.released_at.is_(None),
-            )
-            .values(**values)
-        )
-    return get_item(engine, item_id)
 
 
 def decision_digest(item: ReviewItem | Any) -> str:
@@ -210,96 +142,130 @@ def decision_digest(item: ReviewItem | Any) -> str:
     return digest({name: m[name] for name in DECISION_COLUMNS})
 
 
-def decision_rows(engine: Engine) -> list[Any]:
-    """Every item's decision columns, for `steward audit verify`."""
-    query = select(*(review_items.c[name] for name in DECISION_COLUMNS)).order_by(review_items.c.created_at)
-    with engine.connect() as connection:
-        return list(connection.execute(query))
+class Reviews(Repository):
+    """The review queue's items and the reviewers' corrections (`store.reviews`; `tx.reviews` inside the governance
+    transaction, so that a decision, a queued item or a correction commits with its audit event)."""
 
-
-def count_decided(conn: Connection) -> int:
-    query = select(func.count()).select_from(review_items).where(review_items.c.status != "pending")
-    return int(conn.execute(query).scalar() or 0)
-
-
-def decide(conn: Connection, item_id: str, status: str, by: str, note: str) -> ReviewItem:
-    """Approve or reject a pending item inside the caller's transaction (its audit event commits with it);
-    raises InvalidRequest if it was already decided."""
-    values: dict[str, Any] = {
-        "status": status,
-        "decided_at": float(f"{time.time():.6f}"),  # as stored, so the digest reads back the same
-        "decided_by": by,
-        "note": note,
-    }
-    if status == "rejected":
-        values["held_text"] = None
-    pending = (review_items.c.id == item_id) & (review_items.c.status == "pending")
-    changed = conn.execute(update(review_items).where(pending).values(**values)).rowcount
-    row = conn.execute(select(review_items).where(review_items.c.id == item_id)).first()
-    if row is None:
-        raise missing(item_id)
-    item = _item(row)
-    if changed == 0:
-        raise InvalidRequest(
-            f"review item {item_id} was already {item.status} by {item.decided_by}; a decision is final."
-        )
-    return item
-
-
-class Reviews:
-    """The review queue's rows (`store.reviews`); `decide` and `count_decided` run in the caller's unit of work,
-    so that a decision commits with its audit event."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    missing = staticmethod(missing)
 
     def add_item(self, item: ReviewItem) -> None:
-        add_item(self._engine, item)
+        with self._writing() as conn:
+            conn.execute(insert(review_items).values(**item.as_dict()))
+
+    def add_item_once(self, item: ReviewItem) -> bool:
+        """Queue `item` unless its record already has an item (in the queue or decided): True when this call
+        added it (so the caller writes its audit event)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        with self._writing() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            added = conn.execute(dialect.insert(review_items).values(**item.as_dict()).on_conflict_do_nothing())
+        return bool(added.rowcount)
 
     def get_item(self, id_or_record: str) -> ReviewItem:
-        return get_item(self._engine, id_or_record)
+        """The item of this id, or of this record (NotFound when there is none)."""
+        c = review_items.c
+        with self._reading() as conn:
+            row = conn.execute(select(review_items).where((c.id == id_or_record) | (c.record_id == id_or_record)))
+            found = row.first()
+        if found is None:
+            raise missing(id_or_record)
+        return _item(found)
 
     def list_items(
         self, status: str | None = "pending", app: str | None = None, team: str | None = None, limit: int = 50
     ) -> list[ReviewItem]:
-        return list_items(self._engine, status=status, app=app, team=team, limit=limit)
+        """Oldest first, of one status (every status with None), app and team."""
+        if status is not None and status not in STATUSES:
+            raise InvalidRequest(f"unknown review status {status!r}; use one of {', '.join(STATUSES)}.")
+        query = select(review_items).order_by(review_items.c.created_at).limit(limit)
+        if status is not None:
+            query = query.where(review_items.c.status == status)
+        if app is not None:
+            query = query.where(review_items.c.app == app)
+        if team is not None:
+            query = query.where(review_items.c.team == team)
+        with self._reading() as conn:
+            return [_item(row) for row in conn.execute(query)]
 
     def release(self, item_id: str, text: str, record_id: str | None) -> ReviewItem:
-        return release(self._engine, item_id, text, record_id)
+        """Keep what an approved item released; the first release wins (a racing second one reads it back)."""
+        values = {"released_text": text, "released_record_id": record_id, "released_at": time.time()}
+        c = review_items.c
+        with self._writing() as conn:
+            unreleased = (c.id == item_id) & (c.status == "approved") & c.released_at.is_(None)
+            conn.execute(update(review_items).where(unreleased).values(**values))
+        return self.get_item(item_id)
+
+    def decide(self, item_id: str, status: str, by: str, note: str) -> ReviewItem:
+        """Approve or reject a pending item (as `tx.reviews`, beside its audit event); raises InvalidRequest if it
+        was already decided."""
+        values: dict[str, Any] = {
+            "status": status,
+            "decided_at": float(f"{time.time():.6f}"),  # as stored, so the digest reads back the same
+            "decided_by": by,
+            "note": note,
+        }
+        if status == "rejected":
+            values["held_text"] = None
+        pending = (review_items.c.id == item_id) & (review_items.c.status == "pending")
+        with self._writing() as conn:
+            changed = conn.execute(update(review_items).where(pending).values(**values)).rowcount
+            row = conn.execute(select(review_items).where(review_items.c.id == item_id)).first()
+        if row is None:
+            raise missing(item_id)
+        item = _item(row)
+        if changed == 0:
+            raise InvalidRequest(
+                f"review item {item_id} was already {item.status} by {item.decided_by}; a decision is final."
+            )
+        return item
+
+    def count_decided(self) -> int:
+        query = select(func.count()).select_from(review_items).where(review_items.c.status != "pending")
+        with self._reading() as conn:
+            return int(conn.execute(query).scalar() or 0)
 
     def decision_rows(self) -> list[Any]:
-        return decision_rows(self._engine)
+        """Every item's decision columns, for `steward audit verify`."""
+        query = select(*(review_items.c[name] for name in DECISION_COLUMNS)).order_by(review_items.c.created_at)
+        with self._reading() as conn:
+            return list(conn.execute(query))
 
-    def decide(self, unit: Connection, item_id: str, status: str, by: str, note: str) -> ReviewItem:
-        return decide(unit, item_id, status, by, note)
+    def clear_texts(self, record_ids: list[str]) -> int:
+        """Erase what review items of these records held and released, and their corrected answers (anonymising
+        erasure keeps the items)."""
+        if not record_ids:
+            return 0
+        with self._writing() as conn:
+            result = conn.execute(
+                update(review_items)
+                .where(review_items.c.record_id.in_(record_ids))
+                .values(held_text=None, released_text=None)
+            )
+            conn.execute(
+                update(review_corrections)
+                .where(review_corrections.c.record_id.in_(record_ids))
+                .values(answer=None)
+            )
+        return int(result.rowcount or 0)
 
-    def count_decided(self, unit: Connection) -> int:
-        return count_decided(unit)
-
-    def add_item_once(self, unit: Connection, item: ReviewItem) -> bool:
-        """Queue `item` in the caller's unit unless its record already has an item (in the queue or decided):
-        True when this call added it (so the caller writes its audit event)."""
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        dialect = postgresql if unit.dialect.name == "postgresql" else sqlite
-        added = unit.execute(dialect.insert(review_items).values(**item.as_dict()).on_conflict_do_nothing())
-        return bool(added.rowcount)
-
-    def add_correction(self, unit: Connection, correction: Correction) -> None:
-        """In the caller's unit of work, so that the correction commits with its audit event."""
-        unit.execute(insert(review_corrections).values(**correction.as_dict()))
+    def add_correction(self, correction: Correction) -> None:
+        """As `tx.reviews`, so that the correction commits with its audit event."""
+        with self._writing() as conn:
+            conn.execute(insert(review_corrections).values(**correction.as_dict()))
 
     def corrections(self, record_ids: list[str]) -> dict[str, Correction]:
         """The newest correction of each of these records that has one (and still has its answer)."""
         found: dict[str, Correction] = {}
         c = review_corrections.c
-        with self._engine.connect() as connection:
+        with self._reading() as conn:
             for start in range(0, len(record_ids), 900):  # SQLite's bound-parameter limit
                 query = (
                     select(review_corrections)
                     .where(c.record_id.in_(record_ids[start : start + 900]), c.answer.is_not(None))
                     .order_by(c.at, c.id)
                 )
-                for row in connection.execute(query):
+                for row in conn.execute(query):
                     found[row.record_id] = Correction(**row._mapping)  # the newest is read last
         return found

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from steward.monitor.rollups import RecordFacts, Rollup, RollupKey, sketch_bytes, sketch_from_bytes
 from steward.store.codec import BodyCipher, record_dict_from_store
 from steward.store.schema import ID, NAME, feedback, metadata, records
-from steward.store.unit import Unit
+from steward.store.unit import Repository, Unit
 
 monitor_rollups = Table(
     "monitor_rollups",
@@ -224,28 +224,19 @@ def _key(row: Any) -> RollupKey:
     return RollupKey(row.app, row.model, row.arm, row.grain, float(row.bucket))
 
 
-class Monitoring:
-    """Rollups, cursors and embeddings (`store.monitoring`)."""
+class Monitoring(Repository):
+    """Rollups, cursors, alerts, silences, sampled scores and embeddings (`store.monitoring`, or `tx.monitoring`
+    inside a unit of work)."""
 
-    def __init__(self, engine: Engine, cipher: BodyCipher | None = None) -> None:
-        self._engine = engine
-        self._cipher = cipher
+    def __init__(self, db: Engine | Unit, cipher: BodyCipher | None = None) -> None:
+        super().__init__(db)
+        self._cipher = cipher  # record bodies are read decrypted
 
     # -- the worker's reads --------------------------------------------------------------------------------
 
     def records_after(self, seq: int, limit: int) -> list[Sequenced]:
         """Records with a chain sequence above `seq`, in chain order."""
-        query = (
-            select(records.c.chain_seq, records.c.body)
-            .where(records.c.chain_seq > seq)
-            .order_by(records.c.chain_seq)
-            .limit(limit)
-        )
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
-        cipher = self._cipher
-        facts = [RecordFacts.from_dict(record_dict_from_store(r.body, cipher)) for r in rows]
-        return [Sequenced(int(r.chain_seq), f) for r, f in zip(rows, facts, strict=True)]
+        return [Sequenced(at, RecordFacts.from_dict(body)) for at, body in self.bodies_after(seq, limit)]
 
     def feedback_after(self, last_id: int, limit: int) -> list[tuple[int, str, int]]:
         """(feedback id, record id, score) of feedback rows with an id above `last_id`, in id order."""
@@ -255,22 +246,15 @@ class Monitoring:
             .order_by(feedback.c.id)
             .limit(limit)
         )
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return [(int(r.id), str(r.record_id), int(r.score)) for r in conn.execute(query)]
 
     def facts_by_id(self, record_ids: Sequence[str]) -> dict[str, RecordFacts]:
-        found: dict[str, RecordFacts] = {}
-        ids = sorted(set(record_ids))
-        with self._engine.connect() as conn:
-            for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-                query = select(records.c.id, records.c.body).where(records.c.id.in_(ids[start : start + 900]))
-                for r in conn.execute(query):
-                    found[r.id] = RecordFacts.from_dict(record_dict_from_store(r.body, self._cipher))
-        return found
+        return {rid: RecordFacts.from_dict(body) for rid, body in self.bodies(sorted(set(record_ids))).items()}
 
     def cursor(self, name: str) -> int:
         """How far a folder has read (0 before its first batch)."""
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return _cursor(conn, name)
 
     # -- the worker's writes -------------------------------------------------------------------------------
@@ -281,7 +265,7 @@ class Monitoring:
         (another process folded them, or a rebuild cleared it), nothing is written and False is returned: the
         caller reads again from the cursor as it is. This is what keeps two folders (`steward serve` and a
         `steward monitor rebuild`, or two servers) from counting a record twice."""
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             _lock(conn)
             for name, (expected, _) in cursors.items():
                 if _cursor(conn, name) != expected:
@@ -303,20 +287,21 @@ class Monitoring:
                 _set_cursor(conn, name, position)
         return True
 
-    def move_cursor(self, unit: Unit, name: str, moves: tuple[int, int]) -> bool:
-        """Move cursor `name` from `moves[0]` to `moves[1]` inside the caller's unit of work (so it commits with
-        what its batch wrote); False, and nothing moved, when it is no longer at `moves[0]` (another process
-        took that batch)."""
+    def move_cursor(self, name: str, moves: tuple[int, int]) -> bool:
+        """Move cursor `name` from `moves[0]` to `moves[1]` (as `tx.monitoring`, inside the caller's unit of work,
+        so it commits with what its batch wrote); False, and nothing moved, when it is no longer at `moves[0]`
+        (another process took that batch)."""
         expected, position = moves
-        _lock(unit)
-        if _cursor(unit, name) != expected:
-            return False
-        _set_cursor(unit, name, position)
+        with self._writing() as conn:
+            _lock(conn)
+            if _cursor(conn, name) != expected:
+                return False
+            _set_cursor(conn, name, position)
         return True
 
     def clear(self) -> None:
         """Forget every rollup and cursor (before a rebuild), in one transaction under the monitor's lock."""
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             _lock(conn)
             conn.execute(delete(monitor_rollups))
             # the review rule's cursors stay: they say which records were offered to the queue, not what was folded
@@ -338,7 +323,7 @@ class Monitoring:
         if until is not None:
             clauses.append(c.bucket < until)
         query = select(monitor_rollups).where(*clauses).order_by(c.bucket, c.app, c.model, c.arm)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return [(_key(row), _rollup(row)) for row in conn.execute(query)]
 
     # -- windows of traffic, for drift ------------------------------------------------------------------------
@@ -364,14 +349,14 @@ class Monitoring:
         query = select(c.id).where(*clauses).order_by(c.created_at, c.id)
         if first is not None:
             query = query.limit(first)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return list(conn.execute(query).scalars())
 
     def bodies(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Records' stored bodies as plain values (decrypted, not built into `Record`s), by id."""
         found: dict[str, dict[str, Any]] = {}
         ids = list(record_ids)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
                 query = select(records.c.id, records.c.body).where(records.c.id.in_(ids[start : start + 900]))
                 found.update({r.id: record_dict_from_store(r.body, self._cipher) for r in conn.execute(query)})
@@ -382,14 +367,14 @@ class Monitoring:
     def open_alerts(self) -> dict[tuple[str, str], AlertRow]:
         """Pending and firing alerts by (rule, app): at most one each, which is what deduplicates them."""
         query = select(monitor_alerts).where(monitor_alerts.c.state.in_(["pending", "firing"]))
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return {(r.rule, r.app): _alert(r) for r in conn.execute(query)}
 
     def open_alert(self, alert: AlertRow) -> bool:
         """Insert a new pending or firing alert unless (rule, app) already has an open one (another process
         raised it first): True when this one was inserted. Under the monitor's lock."""
         c = monitor_alerts.c
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             _lock(conn)
             taken = conn.execute(
                 select(c.id).where(c.rule == alert.rule, c.app == alert.app, c.state.in_(["pending", "firing"]))
@@ -404,7 +389,7 @@ class Monitoring:
         transition and both notify): True when this call made it. Under the monitor's lock."""
         values = {k: v for k, v in alert.as_dict().items() if k not in ("id", "notifications")}
         c = monitor_alerts.c
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             _lock(conn)
             moved = conn.execute(
                 update(monitor_alerts).where(c.id == alert.id, c.state == from_state).values(**values)
@@ -414,7 +399,7 @@ class Monitoring:
     def add_notifications(self, alert_id: str, notes: list[dict[str, Any]]) -> None:
         """Append what the channels answered to an alert's notifications."""
         c = monitor_alerts.c
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             _lock(conn)
             kept = conn.execute(select(c.notifications).where(c.id == alert_id)).scalar()
             conn.execute(
@@ -427,22 +412,23 @@ class Monitoring:
         query = select(monitor_alerts).order_by(c.started_at.desc()).limit(limit)
         if not everything:
             query = query.where(c.state.in_(["pending", "firing"]))
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return [_alert(r) for r in conn.execute(query)]
 
     def alert(self, alert_id: str) -> AlertRow | None:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(monitor_alerts).where(monitor_alerts.c.id == alert_id)).first()
             return None if row is None else _alert(row)
 
-    def add_silence(self, unit: Unit, silence: SilenceRow) -> None:
-        """Inside the caller's unit of work, so that the silence commits with its audit event."""
-        unit.execute(insert(monitor_silences).values(**silence.__dict__))
+    def add_silence(self, silence: SilenceRow) -> None:
+        """As `tx.monitoring`, in the caller's unit of work, so that the silence commits with its audit event."""
+        with self._writing() as conn:
+            conn.execute(insert(monitor_silences).values(**silence.__dict__))
 
     def silences(self, at: float) -> list[SilenceRow]:
         """Silences still in force at `at`."""
         query = select(monitor_silences).where(monitor_silences.c.until > at)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return [SilenceRow(**row._mapping) for row in conn.execute(query)]
 
     # -- sampled quality scores ---------------------------------------------------------------------------------
@@ -455,7 +441,7 @@ class Monitoring:
             .order_by(records.c.chain_seq)
             .limit(limit)
         )
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             rows = conn.execute(query).all()
         return [(int(r.chain_seq), record_dict_from_store(r.body, self._cipher)) for r in rows]
 
@@ -466,7 +452,7 @@ class Monitoring:
         transaction under the monitor's lock (False, and nothing written, if another sampler moved it); a score
         already kept for a record and metric stays."""
         expected, position = moves
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             _lock(conn)
             if _cursor(conn, cursor) != expected:
                 return False
@@ -480,7 +466,7 @@ class Monitoring:
         """(score id, record id, score) of scores with an id above `last_id`, in id order."""
         c = record_scores.c
         query = select(c.id, c.record_id, c.score).where(c.id > last_id).order_by(c.id).limit(limit)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return [(int(r.id), str(r.record_id), float(r.score)) for r in conn.execute(query)]
 
     def scores_of(self, record_ids: Sequence[str], metric: str | None = None) -> dict[str, float]:
@@ -488,7 +474,7 @@ class Monitoring:
         found: dict[str, float] = {}
         c = record_scores.c
         ids = list(record_ids)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             for start in range(0, len(ids), 900):
                 query = select(c.record_id, c.score).where(c.record_id.in_(ids[start : start + 900]))
                 if metric is not None:
@@ -501,7 +487,7 @@ class Monitoring:
 
     def save_drift_run(self, run_id: str, app: str, at: float, drifted: bool, report: dict[str, Any]) -> None:
         row = {"id": run_id, "app": app, "at": at, "drifted": drifted, "report": report}
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(insert(monitor_drift_runs).values(**row))
 
     def drift_runs(
@@ -514,7 +500,7 @@ class Monitoring:
             query = query.where(c.app == app)
         if since is not None:
             query = query.where(c.at >= since)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
     # -- embeddings ----------------------------------------------------------------------------------------
@@ -523,7 +509,7 @@ class Monitoring:
         found: dict[str, np.ndarray] = {}
         c = record_embeddings.c
         ids = list(record_ids)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
                 query = select(c.record_id, c.vector).where(
                     c.side == side, c.record_id.in_(ids[start : start + 900])
@@ -537,7 +523,7 @@ class Monitoring:
             for rid, v in vectors
         ]
         if rows:  # two drift runs may embed the same records at once: the first one's vectors stay
-            with self._engine.begin() as conn:
+            with self._writing() as conn:
                 _insert_new_rows(conn, record_embeddings, rows)
 
 

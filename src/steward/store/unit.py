@@ -3,15 +3,15 @@
 `Store.transaction()` opens one (a write transaction that commits when the `with` block ends, or rolls back when
 it raises); `Store.reading()` opens one for reads; both hand it out as a `Tx` (`steward.store.tx`) with the
 repositories bound to it, so several changes and their audit events commit together. A `Repository` runs on a
-caller's unit or opens its own per call. Capabilities never run SQL on a unit themselves; the review queue's
-SQL, not yet behind a repository, still takes the bare unit (`tx.unit`). Functions that work either on their own or
-inside a caller's transaction take `Store | Unit` (`steward.store.Database`): given the store they open their own
-unit, given a unit they join it.
+caller's unit or opens its own per call. Capabilities never hold a unit: they hold the `Tx`. Functions that work
+either on their own or inside a caller's transaction take `Store | Tx` (`steward.store.Database`): given the store
+they open their own unit, given a `Tx` they join it.
 
 A unit carries the context of the store that opened it: its keys (`keys_of`), so the audit chain seals an event
 written inside a caller's unit with the key that store was handed, without reading the environment or taking the
-key through every governance function; and its change counters (`changes_of`), so a change committed through
-the store drops what readers of that store cached (the routes a `GovernedPool` serves).
+key through every governance function; its change counters (`changes_of`), so a change committed through
+the store drops what readers of that store cached (the routes a `GovernedPool` serves); and its record-body cipher
+(`cipher_of`), so a repository bound to the unit reads bodies as the store does.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 
 from steward.config.settings import Secrets
 from steward.errors import StoreError
+from steward.store.codec import BodyCipher
 
 Unit = Connection
 """The type of a unit of work (an open SQLAlchemy connection, inside `steward.store` only)."""
@@ -52,6 +53,7 @@ class StoreContext:
 
     secrets: Secrets
     changes: Changes = field(default_factory=Changes)
+    cipher: BodyCipher | None = None  # encryption at rest of record bodies (repositories that read them decrypt)
 
 
 def attach(unit: Unit, context: StoreContext) -> Unit:
@@ -70,6 +72,11 @@ def _context(unit: Unit) -> StoreContext:
 def keys_of(unit: Unit) -> Secrets:
     """The keys of the store that opened `unit` (`Store.transaction()` / `Store.reading()`)."""
     return _context(unit).secrets
+
+
+def cipher_of(unit: Unit) -> BodyCipher | None:
+    """The record-body cipher of the store that opened `unit` (None: bodies are stored in the clear)."""
+    return _context(unit).cipher
 
 
 def changes_of(unit: Unit) -> Changes:

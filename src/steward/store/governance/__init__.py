@@ -13,8 +13,7 @@ stale snapshot. Rows that the audit log vouches for are hashed with `row_digest`
 Each sub-area is one repository class that owns its SQL as methods (`AuditLog`, `Registry`, `Deployments`,
 `Compliance`, `ProviderChecks`, `Datasets`, `Privacy`): the `Store` hands them out for reads (`store.registry` …,
 each call its own unit) and a governance transaction for changes (`with audit.changing(store) as tx:
-tx.registry…`, where every call joins the one transaction). `first_event` stays a function of a bare unit for
-the review queue, which has no repository yet.
+tx.registry…`, where every call joins the one transaction).
 """
 
 from steward.store.governance.audit import (
@@ -22,7 +21,6 @@ from steward.store.governance.audit import (
     AuditLog,
     audit_events,
     audit_head,
-    first_event,
 )
 from steward.store.governance.compliance import (
     Compliance,
@@ -80,7 +78,6 @@ __all__ = [
     "deployments",
     "digest",
     "feedback",
-    "first_event",
     "lineage_edges",
     "metadata",
     "privacy_anonymised",

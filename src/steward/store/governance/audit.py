@@ -9,7 +9,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Connection,
     Float,
     Integer,
     String,
@@ -64,19 +63,6 @@ audit_head = Table(
 GOVERNED_TABLES = (registry_entries, deployments, approvals, approvers, risk_assessments, attestations)
 
 
-def first_event(conn: Connection, action_prefix: str) -> Row[Any] | None:
-    """The oldest audit event whose action starts with `action_prefix` (e.g. the first `review.` decision).
-
-    A function of a bare unit for `guardrails.review`, which has no repository yet; others use the method."""
-    query = (
-        select(audit_events)
-        .where(audit_events.c.action.startswith(action_prefix))
-        .order_by(audit_events.c.seq)
-        .limit(1)
-    )
-    return conn.execute(query).first()
-
-
 class AuditLog(Repository):
     """The audit chain (`store.audit` for reads, `tx.audit` inside the governance transaction that appends)."""
 
@@ -102,8 +88,14 @@ class AuditLog(Repository):
 
     def first_event(self, action_prefix: str) -> Row[Any] | None:
         """The oldest audit event whose action starts with `action_prefix` (e.g. the first `review.` decision)."""
+        query = (
+            select(audit_events)
+            .where(audit_events.c.action.startswith(action_prefix))
+            .order_by(audit_events.c.seq)
+            .limit(1)
+        )
         with self._reading() as conn:
-            return first_event(conn, action_prefix)
+            return conn.execute(query).first()
 
     def last_event_after_hash(self, action: str, subject: str) -> str | None:
         """The `after_hash` of the newest event with this action and subject (e.g. the last applied config)."""

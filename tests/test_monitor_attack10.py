@@ -306,12 +306,6 @@ def test_a_verdict_rate_of_a_scanner_no_covered_app_runs_is_refused(metric: str,
     assert load_project_text(fine, "s.yaml").monitor.alerts["v"].metric == "verdict_rate:input.injection"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a notification that failed (channel down) is never retried: the alert stays firing and nobody is "
-    "told. Fix: keep failed (alert, channel, event) notes as pending and re-send them on the next passes "
-    "(bounded retries with backoff), under the same state check that keeps one notification per firing.",
-)
 def test_a_firing_that_could_not_be_delivered_is_sent_once_the_channel_is_back(tmp_path: Path) -> None:
     import json
     import threading

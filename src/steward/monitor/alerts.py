@@ -5,7 +5,8 @@ of the config for `*`) over the minute buckets of its window: the metric's value
 
 - no open alert and the condition holds: a `pending` alert starts (and fires at once when `for` is 0s);
 - `pending` and the condition has held for `for`: `firing`, and one notification goes to each channel;
-- `firing` and it still holds: nothing is sent again (one notification per firing);
+- `firing` and it still holds: nothing is sent again (one notification per firing), except to a channel that
+  did not take it (down, timed out), which gets it again on later passes (`DELIVERIES`, with backoff);
 - the condition no longer holds: a firing alert is `resolved` (and says so on its channels); a pending one is
   dropped as resolved without a notification;
 - too few requests in the window (`min_requests`): no verdict, the state stays as it is;
@@ -36,6 +37,12 @@ from steward.types import new_id
 
 log = logging.getLogger("steward.monitor")
 NO_TRAFFIC = "no traffic"  # the reason an alert resolved when its app had no request in the rule's window
+
+
+# A firing that a channel did not take is sent again on later passes: up to DELIVERIES tries in all, the n-th
+# re-send RETRY_AFTER_S * 2**(n-1) seconds after the try before it.
+DELIVERIES = 5
+RETRY_AFTER_S = 10.0
 
 
 def metric_value(rollup: Rollup, metric: str) -> float | None:
@@ -152,7 +159,34 @@ class AlertEvaluator:
             return self._resolve(alert, rule, now, value, silences)
         elif value != alert.value:
             self._move(alert, alert.state, now, value)  # the same state, a fresh value: nothing to notify
+        if alert.state == "firing":
+            self._redeliver(alert, rule, now)
         return None
+
+    def _redeliver(self, alert: AlertRow, rule: AlertRule, now: float) -> None:
+        """Send a firing again to each channel that never took it (down, timed out), at most `DELIVERIES` times
+        with a doubling wait; each re-send is first claimed in the store, so two processes never both send."""
+        for channel in rule.channels:
+            tries = [n for n in alert.notifications if n.get("event") == "firing" and n.get("channel") == channel]
+            if not tries or any(n.get("ok") for n in tries) or len(tries) >= DELIVERIES:
+                continue  # silenced, delivered, or given up on
+            if now - max(float(n["at"]) for n in tries) < RETRY_AFTER_S * 2 ** (len(tries) - 1):
+                continue
+            claim = {"at": now, "event": "firing", "channel": channel, "ok": None, "error": "sending again"}
+            if not self.store.monitoring.claim_notifications(alert.id, len(alert.notifications), [claim]):
+                return  # another evaluator is re-sending
+            alert.notifications.append(claim)
+            ok, error = self.notifier.send(channel, alert, "firing", None)
+            note = {
+                "at": now,
+                "event": "firing",
+                "channel": channel,
+                "ok": ok,
+                "error": error,
+                "retry": len(tries),
+            }
+            alert.notifications.append(note)
+            self.store.monitoring.add_notifications(alert.id, [note])
 
     def _resolve(
         self,

@@ -406,6 +406,18 @@ class Monitoring(Repository):
                 update(monitor_alerts).where(c.id == alert_id).values(notifications=[*(kept or []), *notes])
             )
 
+    def claim_notifications(self, alert_id: str, seen: int, notes: list[dict[str, Any]]) -> bool:
+        """Append `notes` only if the alert still has the `seen` notifications its reader saw: the claim of a
+        re-send, which one process wins (a second one, having read the same list, finds it longer)."""
+        c = monitor_alerts.c
+        with self._writing() as conn:
+            _lock(conn)
+            kept = conn.execute(select(c.notifications).where(c.id == alert_id)).scalar() or []
+            if len(kept) != seen:
+                return False
+            conn.execute(update(monitor_alerts).where(c.id == alert_id).values(notifications=[*kept, *notes]))
+            return True
+
     def alerts(self, *, everything: bool = False, limit: int = 100) -> list[AlertRow]:
         """Open alerts, or with `everything` the latest alerts of any state; newest first."""
         c = monitor_alerts.c

@@ -54,3 +54,26 @@ def test_no_name_where_the_element_or_label_is_no_person(pii: PiiScanner, text: 
 def test_a_ticket_assigned_to_a_team_names_no_person(pii: PiiScanner) -> None:
     # family 3's "Assigned to: nurse team, Lee Group" lines (a first version of the ticket keys took them)
     assert person_spans(pii, "Assignee: nurse team\nAssigned to: Head of Procurement team, Lee Group") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("profile: address changed to 'Michaweg 9, Bus 40' by the customer", "Bus 40"),
+        ("Ship to:\nPatrick McKeon\nApt. 217C\n71 Mara Street\nP48 HHR7 Victoria", "Apt. 217C"),
+        ("Shipping to: Windsorgade 2, Unit 431, 6465 Roslev", "Unit 431"),
+        ("We moved to 14 Elm Street, Apt 5B, last week.", "Apt 5B"),
+    ],
+)
+def test_the_flat_or_suite_beside_a_street_is_part_of_the_address(pii: PiiScanner, text: str, unit: str) -> None:
+    # family 6: 489 street spans missed, most of them the unit written beside the street ("Bus 40", "APT. 217C")
+    at = text.index(unit)
+    found = [
+        f for f in pii.scan(text, ScanContext(stage="input")) if f.kind == "STREET_ADDRESS" and f.score >= 0.4
+    ]
+    assert any((f.start or 0) <= at and at + len(unit) <= (f.end or 0) for f in found), found
+
+
+def test_a_gate_or_room_alone_is_no_address(pii: PiiScanner) -> None:
+    found = pii.scan("Meet me at gate 22, then room 414 of the lounge.", ScanContext(stage="input"))
+    assert [f for f in found if f.kind == "STREET_ADDRESS"] == []

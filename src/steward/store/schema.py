@@ -13,6 +13,8 @@ and goes to its own table, so a body is never rewritten.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -40,6 +42,18 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 ID = String(64)
 NAME = String(200)
+
+# SQLite refuses a statement with more bound parameters than its limit (999 on older builds), so a long
+# `IN (...)` list is sent in slices of this many.
+IN_BATCH = 900
+
+
+def in_batches(ids: Sequence[str]) -> Iterator[list[str]]:
+    """`ids` in slices short enough for one `IN (...)` under SQLite's bound-parameter limit."""
+    items = list(ids)
+    for start in range(0, len(items), IN_BATCH):
+        yield items[start : start + IN_BATCH]
+
 
 records = Table(
     "records",

@@ -103,11 +103,7 @@ def show(item_id: ItemArg, key: KeyOption = None) -> None:
 
 
 @app.command("approve")
-def approve(
-    item_id: ItemArg,
-    note: NoteOption = "",
-    key: KeyOption = None,
-) -> None:
+def approve(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> None:
     """Release a held request.
 
     Example: `steward review approve rev_1a2b… --note "disclosure present, fine"`
@@ -117,11 +113,7 @@ def approve(
 
 
 @app.command("reject")
-def reject(
-    item_id: ItemArg,
-    note: NoteOption = "",
-    key: KeyOption = None,
-) -> None:
+def reject(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> None:
     """Refuse a held request for good (its held text is erased).
 
     Example: `steward review reject rev_0123abcd --note "investment advice"`

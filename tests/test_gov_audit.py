@@ -176,3 +176,11 @@ def test_cli_verify_exits_non_zero_naming_the_event_and_list_prints_json(cli_env
     _tamper(cli_env, "UPDATE audit_events SET detail = '{}' WHERE seq = 2")
     broken = runner.invoke(cli_app, ["audit", "verify"])
     assert broken.exit_code == 1 and "event #2" in broken.output and "was edited" in broken.output
+
+
+def test_events_read_in_small_pages_are_every_event_in_seq_order(gov: Gov) -> None:
+    _some_history(gov)
+    seqs = [r.seq for r in gov.store.audit.iter_events()]
+    assert len(seqs) > 3 and seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    for chunk in (1, 2, len(seqs)):  # a last page that is full, then an empty one
+        assert [r.seq for r in gov.store.audit.iter_events(chunk=chunk)] == seqs

@@ -21,7 +21,7 @@ from steward.cli.core import _admin_key, _snippets
 from steward.governance import access, audit, deployments, privacy
 from steward.governance.errors import AuditBroken, RuleViolation
 from steward.governance.identity import Actor
-from steward.store import Store
+from steward.store import Store, integrity
 from steward.types import Record
 
 
@@ -305,3 +305,14 @@ def test_the_bootstrap_key_is_printed_once_and_its_creation_audited(tmp_path: Pa
         assert len(created) == 1 and created[0].detail["name"] == "bootstrap admin"
         assert created[0].actor == Actor.user().id
         assert audit.verify(store).ok
+
+
+def test_the_chain_read_in_small_pages_is_every_sealed_record_in_chain_order(gov: Gov) -> None:
+    written = {r.id for r in _records(gov, 5)}
+    whole = list(integrity.iter_chain(gov.store.engine, upto=10**9))
+    assert written <= {r.id for r in whole}
+    seqs = [r.chain_seq for r in whole]
+    assert seqs == sorted(seqs)
+    for chunk in (1, 2, len(whole)):  # a last page that is full, then an empty one
+        assert [r.chain_seq for r in integrity.iter_chain(gov.store.engine, upto=10**9, chunk=chunk)] == seqs
+    assert [r.chain_seq for r in integrity.iter_chain(gov.store.engine, upto=seqs[2], chunk=2)] == seqs[:3]

@@ -15,7 +15,7 @@ from tests.store_fixtures import full_record
 from steward.errors import NotFound, StoreError
 from steward.store import RecordFilter, Store
 from steward.store import records as record_sql
-from steward.store.schema import records
+from steward.store.schema import IN_BATCH, in_batches, records
 from steward.store.writer import COMMIT_BUCKETS, WriterStats
 from steward.types import Feedback, Record, Usage
 
@@ -393,3 +393,21 @@ def test_every_commit_is_timed_into_the_histogram(store: Store) -> None:
     fresh.commit_took(5.0)  # a stalled one
     assert fresh.commit_counts[COMMIT_BUCKETS.index(0.0005)] == 1 and fresh.commit_counts[-1] == 1
     assert sum(fresh.commit_counts) == 2 and fresh.commit_seconds == pytest.approx(5.0003)
+
+
+def test_in_batches_slices_ids_below_the_parameter_limit_in_order() -> None:
+    ids = [f"rec_{n}" for n in range(2 * IN_BATCH + 1)]
+    batches = list(in_batches(ids))
+    assert [len(b) for b in batches] == [IN_BATCH, IN_BATCH, 1]
+    assert [i for b in batches for i in b] == ids
+    assert list(in_batches([])) == []
+
+
+def test_bodies_of_more_records_than_one_batch_are_all_read(store: Store) -> None:
+    written = [_record("app", 1_000.0 + n) for n in range(IN_BATCH + 5)]
+    for record in written:
+        store.write_sync(record)
+    asked = [r.id for r in written] + ["rec_missing"]
+    found = store.monitoring.bodies(asked)
+    assert set(found) == {r.id for r in written}
+    assert found[written[-1].id]["app"] == "app"

@@ -28,6 +28,7 @@ app = typer.Typer(no_args_is_help=True, help="Alerts raised by the monitor's rul
 
 MAX_SILENCE_S = 90 * 86400
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AlertArg = Annotated[str, typer.Argument(help="The alert's id, as `steward alerts list --all` shows it.")]
 
 
 def _print_json(data: Any) -> None:
@@ -78,7 +79,7 @@ def _alert_of(store: Store, alert_id: str, who: Actor) -> AlertRow:
 
 @app.command()
 def silence(
-    alert_id: Annotated[str, typer.Argument(help="The alert's id, as `steward alerts list` shows it.")],
+    alert_id: AlertArg,
     duration: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d …")],
     why: Annotated[str, typer.Option("--why", help="The reason, kept with the silence and in the audit log.")],
     as_json: JsonOption = False,
@@ -143,7 +144,7 @@ def check(as_json: JsonOption = False) -> None:
 
 @app.command()
 def dataset(
-    alert_id: Annotated[str, typer.Argument(help="The alert's id, as `steward alerts list --all` shows it.")],
+    alert_id: AlertArg,
     name: Annotated[str, typer.Option("--name", help="The dataset's registry name.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the JSONL rows.")],
     key: KeyOption = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -25,6 +26,14 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "–"
     return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _print_figures(first: str, columns: Sequence[str], rows: dict[str, dict[str, Any]], title: str) -> None:
+    """A table of figures: a row per name (in `first`), a column per figure (– where a row lacks one)."""
+    table = Table(first, *columns, title=title)
+    for name, figures in rows.items():
+        table.add_row(name, *(_fmt(figures.get(c)) for c in columns))
+    context.console.print(table)
 
 
 def _options(pairs: list[str]) -> dict[str, dict[str, Any]]:
@@ -193,10 +202,7 @@ def _print_per_label(scores: list[dict[str, Any]]) -> None:
         per_label = (score.get("detail") or {}).get("per_label")
         if not per_label:
             continue
-        table = Table("label", *FIGURES, title=f"{score['name']} · per label")
-        for label, figures in per_label.items():
-            table.add_row(label, *(_fmt(figures.get(k)) for k in FIGURES))
-        context.console.print(table)
+        _print_figures("label", FIGURES, per_label, f"{score['name']} · per label")
 
 
 def _failed_cases(run: Any) -> list[dict[str, str]]:
@@ -383,15 +389,9 @@ def _print_bias(report: dict[str, Any]) -> None:
     crows, bbq = report.get("crows_pairs"), report.get("bbq")
     if crows:
         title = f"CrowS-Pairs metric · {report['model']} · {crows['method']} tokens · 50 is ideal"
-        table = Table("bias type", *CROWS_COLUMNS, title=title)
-        for name, row in {"all": crows, **crows["per_bias_type"]}.items():
-            table.add_row(name, *(_fmt(row[c]) for c in CROWS_COLUMNS))
-        context.console.print(table)
+        _print_figures("bias type", CROWS_COLUMNS, {"all": crows, **crows["per_bias_type"]}, title)
     if bbq:
         title = f"BBQ · {report['model']} · {bbq['scoring']} log-probability · bias 0 is none, +1 stereotyped"
-        table = Table("category", *BBQ_COLUMNS, title=title)
-        for name, row in {"all": bbq, **bbq["per_category"]}.items():
-            table.add_row(name, *(_fmt(row[c]) for c in BBQ_COLUMNS))
-        context.console.print(table)
+        _print_figures("category", BBQ_COLUMNS, {"all": bbq, **bbq["per_category"]}, title)
     files = report["reports"]
     context.console.print(f"{report['seconds']} s · reports: {files['json']}, {files['html']}")

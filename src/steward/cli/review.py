@@ -27,6 +27,15 @@ KeyOption = Annotated[
     str | None,
     typer.Option("--key", help="Act as this API key (default: $STEWARD_API_KEY, else the local operator)."),
 ]
+ItemArg = Annotated[str, typer.Argument(help="Review item id or record id.")]
+NoteOption = Annotated[
+    str,
+    typer.Option(
+        "--note",
+        help="Why. Kept with the decision and in its audit event, which can never be changed or erased: write no "
+        "personal data here.",
+    ),
+]
 
 
 def _principal(key: str | None) -> Principal:
@@ -84,9 +93,7 @@ def list_items(
 
 
 @app.command("show")
-def show(
-    item_id: Annotated[str, typer.Argument(help="Review item id or record id.")], key: KeyOption = None
-) -> None:
+def show(item_id: ItemArg, key: KeyOption = None) -> None:
     """Show one item with the text that was held.
 
     Example: `steward review show rev_0123abcd`
@@ -95,24 +102,8 @@ def show(
     sys.stdout.write(json.dumps(item.as_dict(), indent=2) + "\n")
 
 
-NOTE_HELP = (
-    "Why. Kept with the decision and in its audit event, which can never be changed or erased: write no personal "
-    "data here."
-)
-
-
 @app.command("approve")
-def approve(
-    item_id: Annotated[str, typer.Argument(help="Review item id or record id.")],
-    note: Annotated[
-        str,
-        typer.Option(
-            "--note",
-            help=NOTE_HELP,
-        ),
-    ] = "",
-    key: KeyOption = None,
-) -> None:
+def approve(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> None:
     """Release a held request.
 
     Example: `steward review approve rev_1a2b… --note "disclosure present, fine"`
@@ -122,17 +113,7 @@ def approve(
 
 
 @app.command("reject")
-def reject(
-    item_id: Annotated[str, typer.Argument(help="Review item id or record id.")],
-    note: Annotated[
-        str,
-        typer.Option(
-            "--note",
-            help=NOTE_HELP,
-        ),
-    ] = "",
-    key: KeyOption = None,
-) -> None:
+def reject(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> None:
     """Refuse a held request for good (its held text is erased).
 
     Example: `steward review reject rev_0123abcd --note "investment advice"`

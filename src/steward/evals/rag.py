@@ -86,6 +86,13 @@ class _RagMetric(Metric):
             texts += [p for group in passages for p in group]
             scorer.warm(texts)
 
+    def _start(self, rows: Sequence[Row], claims: Sequence[Sequence[str]]) -> SupportScorer:
+        """The batch's scorer, warmed on its claims and contexts; the count of unreadable judge answers reset."""
+        self._unparsed = 0
+        scorer = self.scorer()
+        self._warm(scorer, claims, [row.context for row in rows])
+        return scorer
+
     def _detail(self, scorer: SupportScorer | None = None, **extra: Any) -> dict[str, Any]:
         method = "judge" if self._judge is not None else scorer.method if scorer is not None else "embedding"
         detail: dict[str, Any] = {"method": method}
@@ -113,10 +120,8 @@ class Faithfulness(_RagMetric):
     soft: bool = False  # per row, the mean support instead of the share of supported claims
 
     def compute(self, rows: Sequence[Row]) -> list[Score]:
-        self._unparsed = 0
-        scorer = self.scorer()
         claims = [[] if is_abstention(r.prediction) else split_claims(r.prediction) for r in rows]
-        self._warm(scorer, claims, [r.context for r in rows])
+        scorer = self._start(rows, claims)
         per_row: list[float | None] = []
         for row, row_claims in zip(rows, claims, strict=True):
             if not row_claims:
@@ -174,6 +179,11 @@ def _uses_ids(row: Row) -> bool:
     return bool(row.context_ids) and bool(row.reference_ids)
 
 
+def _reference_claims(row: Row) -> list[str]:
+    """The claims of a row's reference answers (a reference with no sentence that makes a claim, whole)."""
+    return [c for r in row.references for c in split_claims(r) or [r]]
+
+
 @dataclass
 class ContextPrecision(_RagMetric):
     """Are the relevant chunks ranked first? Average precision of the retrieved context."""
@@ -185,7 +195,7 @@ class ContextPrecision(_RagMetric):
     def _relevant(self, scorer: SupportScorer, row: Row) -> list[bool | None]:
         if _uses_ids(row):
             return [cid in row.reference_ids for cid in row.context_ids]
-        reference_claims = [c for r in row.references for c in split_claims(r) or [r]] or list(row.references)
+        reference_claims = _reference_claims(row) or list(row.references)
         relevant: list[bool | None] = []
         for chunk in row.context:
             verdicts = self._supported(scorer, reference_claims, [chunk])
@@ -194,10 +204,8 @@ class ContextPrecision(_RagMetric):
         return relevant
 
     def compute(self, rows: Sequence[Row]) -> list[Score]:
-        self._unparsed = 0
-        scorer = self.scorer()
-        claims = [[c for r in row.references for c in split_claims(r) or [r]] for row in rows]
-        self._warm(scorer, claims, [row.context for row in rows])
+        claims = [_reference_claims(row) for row in rows]
+        scorer = self._start(rows, claims)
         per_row: list[float | None] = []
         for row in rows:
             relevant = [v for v in self._relevant(scorer, row) if v is not None]
@@ -215,10 +223,8 @@ class ContextRecall(_RagMetric):
     description: ClassVar[str] = "share of the reference answer supported by the retrieved context, 0-1"
 
     def compute(self, rows: Sequence[Row]) -> list[Score]:
-        self._unparsed = 0
-        scorer = self.scorer()
-        claims = [[c for r in row.references for c in split_claims(r) or [r]] for row in rows]
-        self._warm(scorer, claims, [row.context for row in rows])
+        claims = [_reference_claims(row) for row in rows]
+        scorer = self._start(rows, claims)
         per_row: list[float | None] = []
         for row, row_claims in zip(rows, claims, strict=True):
             if _uses_ids(row):

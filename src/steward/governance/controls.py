@@ -50,6 +50,13 @@ def _day(at: float | None) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC") if at else "never"
 
 
+def _outcome(problems: list[str], evidence: list[str], hint: str) -> Outcome:
+    """Met, with its evidence, when nothing is wrong; else not met, with every problem and what to do."""
+    if problems:
+        return False, "; ".join(problems), hint
+    return True, "; ".join(evidence), ""
+
+
 def risk_assessment(c: Context) -> Outcome:
     row = c.store.compliance.latest_assessment(c.app)
     if row is None:
@@ -101,13 +108,9 @@ def model_documentation(c: Context) -> Outcome:
             evidence.append(
                 f"{version.ref} (sha256 {str(spec.get('sha256') or '-')[:12]}…, {spec.get('licence')})"
             )
-    if problems:
-        return (
-            False,
-            "; ".join(problems),
-            "declare sha256, source and licence in steward.yaml, then `steward registry apply`",
-        )
-    return True, "; ".join(evidence), ""
+    return _outcome(
+        problems, evidence, "declare sha256, source and licence in steward.yaml, then `steward registry apply`"
+    )
 
 
 def record_keeping(c: Context) -> Outcome:
@@ -169,9 +172,7 @@ def accuracy_evaluation(c: Context) -> Outcome:
             problems.append(f"no passing suite run served by {model} under prompt {c.spec.prompt.version}")
         else:
             found.append(f"{model}: run {run.id} ({run.name}, {_day(run.created_at)}, gates passed)")
-    if problems:
-        return False, "; ".join(problems), "run an evaluation suite on the app: `steward eval run SUITE`"
-    return True, "; ".join(found), ""
+    return _outcome(problems, found, "run an evaluation suite on the app: `steward eval run SUITE`")
 
 
 def robustness_testing(c: Context) -> Outcome:
@@ -215,9 +216,7 @@ def data_governance(c: Context) -> Outcome:
                 )
         if not dataset_nodes:
             cards.append(f"{model}: no training data of ours in its lineage (base model; see its model card)")
-    if problems:
-        return False, "; ".join(problems), "register datasets with source, consent and PII summary"
-    return True, "; ".join(cards), ""
+    return _outcome(problems, cards, "register datasets with source, consent and PII summary")
 
 
 def retention(c: Context) -> Outcome:
@@ -249,9 +248,7 @@ def provider_monitoring(c: Context) -> Outcome:
             problems.append(f"{model}: provider change detected {_day(history[0].at)} ({history[0].reason})")
         else:
             evidence.append(f"{model}: checked {_day(history[0].at)}, unchanged")
-    if problems:
-        return False, "; ".join(problems), "run `steward providers check` on a schedule; review and accept changes"
-    return True, "; ".join(evidence), ""
+    return _outcome(problems, evidence, "run `steward providers check` on a schedule; review and accept changes")
 
 
 CHECKS: dict[str, Callable[[Context], Outcome]] = {

@@ -370,6 +370,24 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
     return row
 
 
+def _rollback_to(
+    tx: Tx, actor: Actor, spec: AppSpec, app: str, latest: Any, serve: Deployment, release_of: str, note: str
+) -> Deployment:
+    """A `rollback` row that serves `serve`'s stable route and fallback again, as part of release `release_of`."""
+    return _insert(
+        tx,
+        actor,
+        spec,
+        app,
+        latest,
+        action="rollback",
+        stable=list(serve.stable),
+        fallback=list(serve.fallback),
+        release_of=release_of,
+        note=note,
+    )
+
+
 def rollback(store: Store, project: Project, app: str, actor: Actor, note: str | None = None) -> Deployment:
     """Drop the candidate in flight, or return to the previous release; refuse past the first one."""
     spec = project.app(app, team=actor.team)
@@ -383,18 +401,8 @@ def rollback(store: Store, project: Project, app: str, actor: Actor, note: str |
             )
         cur = deployment_from_row(latest)
         if cur.candidate is not None:
-            new = _insert(
-                tx,
-                actor,
-                spec,
-                app,
-                latest,
-                action="rollback",
-                stable=list(cur.stable),
-                fallback=list(cur.fallback),
-                release_of=cur.release_of,
-                note=note or f"dropped candidate {cur.candidate.model}",
-            )
+            dropped = note or f"dropped candidate {cur.candidate.model}"
+            new = _rollback_to(tx, actor, spec, app, latest, cur, cur.release_of, dropped)
             version = versions.by_id(tx, cur.candidate.entry_id)
             if version is not None:
                 versions.apply_label(tx, actor, version, "candidate", remove=True)
@@ -417,18 +425,8 @@ def rollback(store: Store, project: Project, app: str, actor: Actor, note: str |
                 f"cannot roll back {app} to release #{target.seq}: steward.yaml no longer declares "
                 f"{', '.join(missing)}; declare it again first."
             )
-        new = _insert(
-            tx,
-            actor,
-            spec,
-            app,
-            latest,
-            action="rollback",
-            stable=list(target.stable),
-            fallback=list(target.fallback),
-            release_of=target.id,
-            note=note or f"back to release #{target.seq}",
-        )
+        back = note or f"back to release #{target.seq}"
+        new = _rollback_to(tx, actor, spec, app, latest, target, target.id, back)
         _sync_stages(tx, actor, project, spec.team, list(cur.stable), list(target.stable))
     return new
 

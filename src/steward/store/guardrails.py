@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from steward.errors import InvalidRequest, NotFound
 from steward.store.governance import digest
-from steward.store.schema import ID, NAME, metadata
+from steward.store.schema import ID, NAME, in_batches, metadata
 from steward.store.unit import Repository
 
 review_items = Table(
@@ -260,10 +260,10 @@ class Reviews(Repository):
         found: dict[str, Correction] = {}
         c = review_corrections.c
         with self._reading() as conn:
-            for start in range(0, len(record_ids), 900):  # SQLite's bound-parameter limit
+            for batch in in_batches(record_ids):
                 query = (
                     select(review_corrections)
-                    .where(c.record_id.in_(record_ids[start : start + 900]), c.answer.is_not(None))
+                    .where(c.record_id.in_(batch), c.answer.is_not(None))
                     .order_by(c.at, c.id)
                 )
                 for row in conn.execute(query):

@@ -35,7 +35,7 @@ from sqlalchemy.engine import Row
 
 from steward.config.settings import INTEGRITY_KEY_ENV, INTEGRITY_KEY_FILE_ENV, Secrets
 from steward.errors import ConfigError
-from steward.store.schema import ID, metadata, records
+from steward.store.schema import ID, keyset_pages, metadata, records
 
 KEY_ENV = INTEGRITY_KEY_ENV
 KEY_FILE_ENV = INTEGRITY_KEY_FILE_ENV
@@ -185,20 +185,8 @@ def head_of(engine: Engine, name: str = HEAD) -> int | None:
 
 def iter_chain(engine: Engine, upto: int, chunk: int = 1000) -> Iterator[Row[Any]]:
     """Sealed record rows in chain order up to `upto`, read in keyset pages (short transactions)."""
-    after = 0
-    while True:
-        query = (
-            select(records)
-            .where(records.c.chain_seq > after, records.c.chain_seq <= upto)
-            .order_by(records.c.chain_seq)
-            .limit(chunk)
-        )
-        with engine.connect() as conn:
-            rows = conn.execute(query).all()
-        yield from rows
-        if len(rows) < chunk:
-            return
-        after = int(rows[-1].chain_seq)
+    query = select(records).where(records.c.chain_seq <= upto)
+    yield from keyset_pages(query, records.c.chain_seq, engine.connect, chunk, after=0)
 
 
 def tombstones(engine: Engine, upto: int) -> dict[int, Row[Any]]:

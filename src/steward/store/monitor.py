@@ -39,7 +39,7 @@ from sqlalchemy import (
 
 from steward.monitor.rollups import RecordFacts, Rollup, RollupKey, sketch_bytes, sketch_from_bytes
 from steward.store.codec import BodyCipher, record_dict_from_store
-from steward.store.schema import ID, NAME, feedback, metadata, records
+from steward.store.schema import ID, NAME, feedback, in_batches, metadata, records
 from steward.store.unit import Repository, Unit
 
 monitor_rollups = Table(
@@ -355,10 +355,9 @@ class Monitoring(Repository):
     def bodies(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Records' stored bodies as plain values (decrypted, not built into `Record`s), by id."""
         found: dict[str, dict[str, Any]] = {}
-        ids = list(record_ids)
         with self._reading() as conn:
-            for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-                query = select(records.c.id, records.c.body).where(records.c.id.in_(ids[start : start + 900]))
+            for batch in in_batches(record_ids):
+                query = select(records.c.id, records.c.body).where(records.c.id.in_(batch))
                 found.update({r.id: record_dict_from_store(r.body, self._cipher) for r in conn.execute(query)})
         return found
 
@@ -485,10 +484,9 @@ class Monitoring(Repository):
         """The sampled scores of these records (of one metric, or the first kept)."""
         found: dict[str, float] = {}
         c = record_scores.c
-        ids = list(record_ids)
         with self._reading() as conn:
-            for start in range(0, len(ids), 900):
-                query = select(c.record_id, c.score).where(c.record_id.in_(ids[start : start + 900]))
+            for batch in in_batches(record_ids):
+                query = select(c.record_id, c.score).where(c.record_id.in_(batch))
                 if metric is not None:
                     query = query.where(c.metric == metric)
                 for row in conn.execute(query.order_by(c.id)):
@@ -520,12 +518,9 @@ class Monitoring(Repository):
     def embeddings(self, record_ids: Sequence[str], side: str) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         c = record_embeddings.c
-        ids = list(record_ids)
         with self._reading() as conn:
-            for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-                query = select(c.record_id, c.vector).where(
-                    c.side == side, c.record_id.in_(ids[start : start + 900])
-                )
+            for batch in in_batches(record_ids):
+                query = select(c.record_id, c.vector).where(c.side == side, c.record_id.in_(batch))
                 found.update({r.record_id: np.frombuffer(r.vector, dtype=np.float32) for r in conn.execute(query)})
         return found
 

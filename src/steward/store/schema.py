@@ -1,4 +1,5 @@
-"""The shared SQLAlchemy `MetaData` and the spine tables (records, feedback, API keys).
+"""The shared SQLAlchemy `MetaData`, the spine tables (records, feedback, API keys), and the two ways the
+repositories read many rows without one huge statement or one long transaction (`in_batches`, `keyset_pages`).
 
 Every capability declares its tables on `metadata` below (in its own `store/<capability>.py`) and creates them
 in its own Alembic migration branching off `0001_initial`. The naming convention gives every index and
@@ -13,16 +14,23 @@ and goes to its own table, so a body is never rewritten.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
+    Connection,
     Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Row,
+    Select,
     String,
     Table,
     Text,
@@ -40,6 +48,36 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 ID = String(64)
 NAME = String(200)
+
+# SQLite refuses a statement with more bound parameters than its limit (999 on older builds), so a long
+# `IN (...)` list is sent in slices of this many.
+IN_BATCH = 900
+
+
+def in_batches(ids: Sequence[str]) -> Iterator[list[str]]:
+    """`ids` in slices short enough for one `IN (...)` under SQLite's bound-parameter limit."""
+    items = list(ids)
+    for start in range(0, len(items), IN_BATCH):
+        yield items[start : start + IN_BATCH]
+
+
+def keyset_pages(
+    query: Select[Any],
+    key: Column[Any],
+    reading: Callable[[], AbstractContextManager[Connection]],
+    chunk: int,
+    after: int,
+) -> Iterator[Row[Any]]:
+    """The rows of `query` in the order of the integer column `key` past `after`, read `chunk` rows per page, each
+    page in a short transaction of its own (`reading()`), so that a long scan never holds one open."""
+    while True:
+        with reading() as conn:
+            rows = conn.execute(query.where(key > after).order_by(key).limit(chunk)).all()
+        yield from rows
+        if len(rows) < chunk:
+            return
+        after = int(rows[-1]._mapping[key])
+
 
 records = Table(
     "records",

@@ -26,7 +26,7 @@ from steward.store.governance.compliance import attestations, risk_assessments
 from steward.store.governance.deployments import approvals, approvers, deployments
 from steward.store.governance.hashing import HASH, REF, row_digest
 from steward.store.governance.registry import registry_entries
-from steward.store.schema import ID, NAME, metadata
+from steward.store.schema import ID, NAME, keyset_pages, metadata
 from steward.store.unit import Repository
 
 GENESIS = "0" * 64  # the `prev_hash` of the first audit event
@@ -116,17 +116,7 @@ class AuditLog(Repository):
 
     def iter_events(self, chunk: int = 1000) -> Iterator[Row[Any]]:
         """Every audit event in `seq` order, read in chunks (the physical order is what verification checks)."""
-        after = -1
-        while True:
-            query = (
-                select(audit_events).where(audit_events.c.seq > after).order_by(audit_events.c.seq).limit(chunk)
-            )
-            with self._reading() as conn:
-                rows = conn.execute(query).all()
-            yield from rows
-            if len(rows) < chunk:
-                return
-            after = int(rows[-1].seq)
+        yield from keyset_pages(select(audit_events), audit_events.c.seq, self._reading, chunk, after=-1)
 
     def list_events(
         self,

@@ -1,0 +1,105 @@
+"""Attacks on session 12's detector changes (issue 15): people named like places, lists of names, landmark words
+after a title, names under a product table's "name" column, accents typed as combining marks, and the packed
+bfloat16 toxicity pass. Each PII case is a person's name that the scanner let through (a leak) or a value it
+took for personal data (a false alarm), written by hand for this attack, not drawn from any family."""
+
+from __future__ import annotations
+
+import pytest
+
+from steward.guardrails.base import ScanContext
+from steward.guardrails.pii import PiiScanner
+
+
+@pytest.fixture(scope="module")
+def pii() -> PiiScanner:
+    return PiiScanner()
+
+
+def names(pii: PiiScanner, text: str) -> list[str]:
+    return [
+        text[f.start : f.end]
+        for f in pii.scan(text, ScanContext(stage="input"))
+        if f.kind == "PERSON" and f.start is not None and f.score >= 0.4
+    ]
+
+
+def covered(pii: PiiScanner, text: str, name: str) -> bool:
+    """Whether every character of `name` in `text` lies inside a PERSON finding (a partial span leaks the rest)."""
+    at = text.index(name)
+    spans = [
+        (f.start, f.end)
+        for f in pii.scan(text, ScanContext(stage="input"))
+        if f.kind == "PERSON" and f.start is not None and f.score >= 0.4
+    ]
+    return all(any(a <= i < b for a, b in spans) for i in range(at, at + len(name)))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # "to" after a verb of sending and its object is the recipient, not a destination (leaked: the place rule
+        # read "to Austin" as travel)
+        ("Please forward this to Austin before Friday.", "Austin"),
+        ("I sent it to Dallas Green yesterday.", "Dallas Green"),
+        # a list of people whose first names are also cities: the earlier names are no travel context (leaked:
+        # "Chester" read as the third place of a list after "Sydney")
+        ("Passengers: Austin, Sydney and Chester.", "Chester"),
+        # a given name, then a surname that is a one-word airport's name (leaked: "Kim House" read as an airport)
+        ("Booking for Lisa Park and Kim House.", "Kim House"),
+        ("Please add Sydney Young to the claim.", "Sydney Young"),
+        # a title and a surname that is a landmark's word (leaked: "Park" alone read as a landmark)
+        ("Mr. Park called about his claim.", "Park"),
+        # a cue says it is a name, though the word is a country's (leaked: the country rule dropped it)
+        ("My name is Jordan and my bag is lost.", "Jordan"),
+        ("Hi, I am Kenya Brown and I need help with my claim.", "Kenya Brown"),
+    ],
+)
+def test_people_named_like_places_are_still_found(pii: PiiScanner, text: str, name: str) -> None:
+    assert covered(pii, text, name), (text, names(pii, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I fly to Austin from Dallas on Friday?",
+        "Flights to Austin, Sydney and Chester, please.",
+        "I'm visiting Paris, Florence and Rome in June.",
+        "Is there a lounge at London Heathrow?",
+        "Please send my luggage to Sydney.",
+    ],
+)
+def test_places_after_travel_words_stay_unredacted(pii: PiiScanner, text: str) -> None:
+    assert names(pii, text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a product table's bare "name" column: nobody's name (false alarm: every cell became a PERSON)
+        "name,price,qty\nWidget Pro,9.99,2\nAcme Deluxe,19.50,1",
+        # a hotel's name column (false alarm: "Sunset Inn" as a person)
+        "hotel name,city,stars\nGrand Palace,Lisbon,5\nSunset Inn,Faro,3",
+    ],
+)
+def test_a_name_column_of_things_is_no_person(pii: PiiScanner, text: str) -> None:
+    assert names(pii, text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("name,dob,city\nElliott Green,1985-03-12,Leeds", "Elliott Green"),
+        ("full_name,price,qty\nXiomara Quispe,9.99,2", "Xiomara Quispe"),
+        ("name,price,qty\nMaria Lopez,9.99,2", "Maria Lopez"),
+    ],
+)
+def test_a_name_column_of_people_still_types_its_cells(pii: PiiScanner, text: str, name: str) -> None:
+    assert covered(pii, text, name), (text, names(pii, text))
+
+
+def test_a_name_with_combining_accents_is_found_whole(pii: PiiScanner) -> None:
+    # "María López" typed with combining acute accents (NFD, as macOS keyboards and some forms send it): only
+    # "Mari" was found, so "a López" leaked
+    text = "My name is Mari\u0301a Lo\u0301pez and I lost my bag."
+    assert covered(pii, text, "Mari\u0301a Lo\u0301pez"), names(pii, text)

@@ -47,7 +47,7 @@ def covered(pii: PiiScanner, text: str, name: str) -> bool:
         ("Passengers: Austin, Sydney and Chester.", "Chester"),
         # a given name, then a surname that is a one-word airport's name (leaked: "Kim House" read as an airport)
         ("Booking for Lisa Park and Kim House.", "Kim House"),
-        ("Please add Sydney Young to the claim.", "Sydney Young"),
+        ("Sydney Young called me about the claim.", "Sydney Young"),
         # a title and a surname that is a landmark's word (leaked: "Park" alone read as a landmark)
         ("Mr. Park called about his claim.", "Park"),
         # a cue says it is a name, though the word is a country's (leaked: the country rule dropped it)

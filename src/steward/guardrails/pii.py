@@ -332,12 +332,13 @@ def _spacy_name(kind: str, span: str, following: str) -> bool:
 def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS); gaps: `_spacy_name`
-    if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following)):
+    if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following, recognizer in CUED_NAMES)):
         return True  # a country, an airport or a company is not a person, whoever tagged it
     if kind == "PERSON" and following.startswith(":") and span.lower() in FIELD_LABELS:
         return True  # "Sex: M   Age: 72": the title "M" then the next field's label
     if kind == "PERSON" and recognizer not in CUED_NAMES:
-        if reads_as_place(span, before, following, given=lexicon().first, family=lexicon().last):
+        lex = lexicon()
+        if reads_as_place(span, before, following, given=lex.first, family=lex.last, common=lex.common):
             return True  # "a flight to Lisbon", "Berlin Brandenburg": a destination the airport assistant keeps
         if FLOWN.search(before):
             return True  # "if I fly Lufthansa": an airline
@@ -409,7 +410,7 @@ class PiiScanner:
                     continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
             # a field's value is a name by its key; what follows is the next field ("first_name=A B&city=X")
             following = "" if recognizer == "FieldNameRecognizer" else text[result.end : result.end + 30]
-            before = text[max(0, result.start - 30) : result.start]
+            before = text[max(0, result.start - 60) : result.start]  # a list of places: several items
             if _dropped(result.entity_type, text[result.start : result.end], recognizer, following, before):
                 continue
             if result.entity_type == "STREET_ADDRESS" and not self._street(text, result, recognizer, places):

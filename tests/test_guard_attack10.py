@@ -53,6 +53,7 @@ def covered(pii: PiiScanner, text: str, name: str) -> bool:
         # a cue says it is a name, though the word is a country's (leaked: the country rule dropped it)
         ("My name is Jordan and my bag is lost.", "Jordan"),
         ("Hi, I am Kenya Brown and I need help with my claim.", "Kenya Brown"),
+        ("Hi Jordan, your refund is ready.", "Jordan"),
     ],
 )
 def test_people_named_like_places_are_still_found(pii: PiiScanner, text: str, name: str) -> None:
@@ -103,3 +104,66 @@ def test_a_name_with_combining_accents_is_found_whole(pii: PiiScanner) -> None:
     # "Mari" was found, so "a López" leaked
     text = "My name is Mari\u0301a Lo\u0301pez and I lost my bag."
     assert covered(pii, text, "Mari\u0301a Lo\u0301pez"), names(pii, text)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="no recogniser finds these names (the NER misses them, the lexicon has no 'young', and spaCy calls "
+    "'Florence' an organisation); a fix needs the NER retrained on names that are also places after 'to', "
+    "'with' and 'from', not a rule",
+)
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Can you send the invoice to Sydney?", "Sydney"),
+        ("I need to talk with Florence about the claim.", "Florence"),
+        ("Email from Sydney: I will be late.", "Sydney"),
+        ("I want to fly to Savannah with Savannah Jones.", "Savannah Jones"),
+        ("Please add Sydney Young to the claim.", "Sydney Young"),
+        ("Dear Israel, thanks for your claim.", "Israel"),
+        ("Travellers: Maria Lopez, Florence and Jackson", "Florence"),
+    ],
+)
+def test_names_that_are_places_no_recogniser_finds(pii: PiiScanner, text: str, name: str) -> None:
+    assert covered(pii, text, name), (text, names(pii, text))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="'Georgia' is a US state and 'Park' a landmark's word, so not_a_person drops the NER's span; 'with' "
+    "cannot count as a name cue for it ('a hotel by Hyde Park', 'a room with Hyde Park views'): needs a "
+    "given-name list that keeps names which are also places ('Georgia', 'Jordan')",
+)
+def test_a_given_name_that_is_a_state_before_a_landmark_surname(pii: PiiScanner) -> None:
+    text = "I am travelling with Georgia Park to Lisbon."
+    assert covered(pii, text, "Georgia Park"), names(pii, text)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a Chinese sentence with no delimiter around the name ('我叫王小明。') and a mainland mobile number "
+    "with no separator are missed: caseless.py reads a CJK name only as a separate word, and no phone "
+    "recogniser knows the 1[3-9]x 11-digit plan",
+)
+@pytest.mark.parametrize(("text", "value"), [("我叫王小明。", "王小明"), ("联系电话 13812345678", "13812345678")])
+def test_chinese_name_in_a_sentence_and_mobile_number(pii: PiiScanner, text: str, value: str) -> None:
+    found = [text[f.start : f.end] for f in pii.scan(text, ScanContext(stage="input")) if f.start is not None]
+    assert any(value in span for span in found), found
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="false alarms of the trained NER and the phone rule, older than session 12: an order number that is "
+    "a yyyymmdd date as a phone, a travel date as a date of birth, the day of a German date as an age; a fix "
+    "is NER training data with such distractors",
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 20260512 placed at 2026-05-12T18:17:21Z",
+        "Flight on 12/03/2025 departs 18:30",
+        "The meeting is on 3. März 2026 in Berlin.",
+    ],
+)
+def test_order_numbers_and_travel_dates_are_no_personal_data(pii: PiiScanner, text: str) -> None:
+    assert pii.scan(text, ScanContext(stage="input")) == [], text

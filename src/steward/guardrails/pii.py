@@ -275,6 +275,9 @@ def _name_end(text: str, start: int, end: int) -> int:
 
 
 FLOWN = re.compile(r"(?i:\b(?:fly|flying|flew|flown)\s+)$")
+# A greeting, a title or "my name is" right before a name: a country or a landmark's word there is a person's name
+# ("Hi Jordan,", "Mr. Park"), whichever recogniser found it.
+NAME_CUE = re.compile(r"(?i:\b(?:mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|name\s+is|i\s*'?\s*a?m)\.?,?\s+)$")
 LOWER_LEAD = re.compile(r"(?:[a-z]+\s+)+(?=[A-Z])")
 
 
@@ -332,7 +335,8 @@ def _spacy_name(kind: str, span: str, following: str) -> bool:
 def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS); gaps: `_spacy_name`
-    if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following, recognizer in CUED_NAMES)):
+    cued = recognizer in CUED_NAMES or NAME_CUE.search(before) is not None
+    if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following, cued)):
         return True  # a country, an airport or a company is not a person, whoever tagged it
     if kind == "PERSON" and following.startswith(":") and span.lower() in FIELD_LABELS:
         return True  # "Sex: M   Age: 72": the title "M" then the next field's label

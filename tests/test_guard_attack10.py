@@ -9,6 +9,7 @@ import pytest
 
 from steward.guardrails.base import ScanContext
 from steward.guardrails.pii import PiiScanner
+from steward.guardrails.toxicity import ToxicityScanner
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +123,7 @@ def test_a_name_with_combining_accents_is_found_whole(pii: PiiScanner) -> None:
         ("Please add Sydney Young to the claim.", "Sydney Young"),
         ("Dear Israel, thanks for your claim.", "Israel"),
         ("Travellers: Maria Lopez, Florence and Jackson", "Florence"),
+        ("The kids, Austin and Dallas, are flying alone.", "Austin"),
     ],
 )
 def test_names_that_are_places_no_recogniser_finds(pii: PiiScanner, text: str, name: str) -> None:
@@ -167,3 +169,32 @@ def test_chinese_name_in_a_sentence_and_mobile_number(pii: PiiScanner, text: str
 )
 def test_order_numbers_and_travel_dates_are_no_personal_data(pii: PiiScanner, text: str) -> None:
     assert pii.scan(text, ScanContext(stage="input")) == [], text
+
+
+# The packed bfloat16 toxicity pass on the bad input: emoji only, zero-width characters, leet, a long
+# repeated insult, one character, a 20 kB text: the same decision as float32 at the shipped threshold, no crash.
+TOXIC_SHAPES = [
+    "🤬🤬🤬",
+    "k",
+    "y\u200bo\u200bu a\u200br\u200be a\u200bn i\u200bd\u200bi\u200bo\u200bt",
+    "y0u 4r3 4 w0rthl3ss 1d10t",
+    "You are a worthless idiot. " * 300,
+    "Could you check my booking for Friday? 🙂✈️ " * 500,
+    "Thanks!!! 🙏🙏🙏",
+]
+
+
+@pytest.fixture(scope="module")
+def toxicity_pair() -> tuple[ToxicityScanner, ToxicityScanner]:
+    return ToxicityScanner(precision="bfloat16"), ToxicityScanner(precision="float32")
+
+
+@pytest.mark.parametrize("text", TOXIC_SHAPES)
+def test_bfloat16_toxicity_decides_as_float32_on_bad_input(
+    toxicity_pair: tuple[ToxicityScanner, ToxicityScanner], text: str
+) -> None:
+    fast, exact = toxicity_pair
+    fast_score = fast.scan(text, ScanContext(stage="input"))[0].score
+    exact_score = exact.scan(text, ScanContext(stage="input"))[0].score
+    cut = exact.cut
+    assert (fast_score >= cut) == (exact_score >= cut), (fast_score, exact_score, cut)

@@ -5,11 +5,16 @@ took for personal data (a false alarm), written by hand for this attack, not dra
 
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
 
 from steward.guardrails.base import ScanContext
 from steward.guardrails.pii import PiiScanner
+from steward.guardrails.redact import non_overlapping
 from steward.guardrails.toxicity import ToxicityScanner
+from steward.types import Finding
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +245,31 @@ def test_cjk_names_in_cells_and_labels_are_still_found(pii: PiiScanner, text: st
 )
 def test_cjk_sentences(pii: PiiScanner, text: str, expected: list[str]) -> None:
     assert names(pii, text) == expected
+
+
+def _brute_non_overlapping(findings: list[Finding]) -> list[Finding]:
+    ordered = sorted(findings, key=lambda f: (-f.score, -((f.end or 0) - (f.start or 0))))
+    kept: list[Finding] = []
+    for f in ordered:
+        if all((f.end or 0) <= (k.start or 0) or (k.end or 0) <= (f.start or 0) for k in kept):
+            kept.append(f)
+    return sorted(kept, key=lambda f: f.start or 0)
+
+
+def test_non_overlapping_keeps_what_pairwise_comparison_keeps() -> None:
+    rng = random.Random(15)
+    for _ in range(300):
+        findings = []
+        for _ in range(rng.randint(0, 25)):
+            start = rng.randint(0, 60)
+            end = start + rng.choice([0, 1, 2, 5, 9, 20])
+            findings.append(Finding("pii", "PERSON", rng.choice([0.4, 0.5, 0.85]), "input", start, end, ""))
+        assert non_overlapping(findings) == _brute_non_overlapping(findings)
+
+
+def test_non_overlapping_is_fast_on_a_100_kb_table() -> None:
+    # a 100 kB CSV gives ~16,000 findings; comparing each with every kept one took ~40 s (the whole scan 60 s)
+    findings = [Finding("pii", "PERSON", 0.7, "input", 6 * i, 6 * i + 1, "") for i in range(20_000)]
+    started = time.perf_counter()
+    assert len(non_overlapping(findings)) == 20_000
+    assert time.perf_counter() - started < 5.0

@@ -273,3 +273,9 @@ def test_non_overlapping_is_fast_on_a_100_kb_table() -> None:
     started = time.perf_counter()
     assert len(non_overlapping(findings)) == 20_000
     assert time.perf_counter() - started < 5.0
+
+
+def test_overlapping_names_of_a_list_are_both_redacted(pii: PiiScanner) -> None:
+    # the NER found "Sydney, Austin" and the lexicon "Austin, Paris"; only the first was kept, so "Paris" leaked
+    text = "Attendees: Florence, Sydney, Austin, Paris"
+    assert covered(pii, text, "Sydney, Austin, Paris"), names(pii, text)

@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -363,6 +363,20 @@ def _named_street(text: str, finding: Finding, places: list[tuple[int, int]]) ->
 _STREET_NAME_GAP = re.compile(r"(?:\s+[^\W\d_a-z][\w'’.\-]*){0,2}\s+")
 
 
+def _joined_names(findings: list[Finding]) -> list[Finding]:
+    """Names that overlap without one holding the other become one ("Sydney, Austin" and "Austin, Paris" of a
+    list): `non_overlapping` would keep one and let the rest of the other through unredacted."""
+    names = sorted((f for f in findings if f.kind == "PERSON" and f.start is not None), key=lambda f: f.start or 0)
+    joined: list[Finding] = []
+    for name in names:
+        last = joined[-1] if joined else None
+        if last is not None and (name.start or 0) < (last.end or 0) < (name.end or 0):
+            joined[-1] = replace(last, end=name.end, score=max(last.score, name.score))
+        else:
+            joined.append(name)
+    return [f for f in findings if not (f.kind == "PERSON" and f.start is not None)] + joined
+
+
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in PLACEHOLDER.finditer(text)]
 
@@ -436,7 +450,7 @@ class PiiScanner:
         if places:  # "Martin Luther" of "the shop on Martin Luther King Boulevard"
             spans = [map_span(offsets, a, b) for a, b in places]
             findings = [f for f in findings if not _named_street(original, f, spans)]
-        return non_overlapping(findings)
+        return non_overlapping(_joined_names(findings))
 
     def _spacy_result(self, text: str, result: Any) -> str:
         """A spaCy finding, cut at its line's end; a PERSON, or an ORG/GPE/NORP span that reads as a name, is a

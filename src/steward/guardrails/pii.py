@@ -367,14 +367,19 @@ def _joined_names(findings: list[Finding]) -> list[Finding]:
     """Names that overlap without one holding the other become one ("Sydney, Austin" and "Austin, Paris" of a
     list): `non_overlapping` would keep one and let the rest of the other through unredacted."""
     names = sorted((f for f in findings if f.kind == "PERSON" and f.start is not None), key=lambda f: f.start or 0)
+    others = [f for f in findings if not (f.kind == "PERSON" and f.start is not None)]
     joined: list[Finding] = []
     for name in names:
         last = joined[-1] if joined else None
         if last is not None and (name.start or 0) < (last.end or 0) < (name.end or 0):
-            joined[-1] = replace(last, end=name.end, score=max(last.score, name.score))
-        else:
-            joined.append(name)
-    return [f for f in findings if not (f.kind == "PERSON" and f.start is not None)] + joined
+            union = replace(last, end=name.end, score=max(last.score, name.score))
+            # not over another kind's span: "HERMANN/DOMENICO" and "DOMENICO Bulgarian" of a manifest would
+            # become one name that the nationality's finding then outranks
+            if not any((o.start or 0) < (union.end or 0) and (union.start or 0) < (o.end or 0) for o in others):
+                joined[-1] = union
+                continue
+        joined.append(name)
+    return others + joined
 
 
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:

@@ -279,3 +279,14 @@ def test_overlapping_names_of_a_list_are_both_redacted(pii: PiiScanner) -> None:
     # the NER found "Sydney, Austin" and the lexicon "Austin, Paris"; only the first was kept, so "Paris" leaked
     text = "Attendees: Florence, Sydney, Austin, Paris"
     assert covered(pii, text, "Sydney, Austin, Paris"), names(pii, text)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PII reads no leet (normalise.py spells leet out only for injection and toxicity, so that ids and "
+    "codes keep their digits): a name with digits for letters after a field key is missed; a fix is a leet "
+    "reading of name-shaped tokens after a name cue only",
+)
+def test_a_leetspeak_name_after_a_key_is_found(pii: PiiScanner) -> None:
+    text = "Contact: J0hn Sm1th"
+    assert covered(pii, text, "J0hn Sm1th"), names(pii, text)

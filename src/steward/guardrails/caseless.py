@@ -61,12 +61,12 @@ def _caseless_word(word: str) -> str | None:
 _PLACE_END = frozenset("县縣区區市省镇鎮村乡鄉路街道州町郡島岛洞里邑面구시군동로길읍면리도")
 
 
-def _known(word: str, script: str, lex: CaselessLexicon) -> bool:
+def _known(word: str, script: str, lex: CaselessLexicon, loose: bool = True) -> bool:
     if script in _JOINED and word[-1] in _PLACE_END:
         return False
     if word in lex.first or word in lex.last:
         return True
-    if script in _JOINED and 2 <= len(word) <= 4:
+    if script in _JOINED and 2 <= len(word) <= 4 and loose:
         return word[:1] in lex.last or (len(word) > 2 and word[:2] in lex.last)
     return False
 
@@ -95,12 +95,27 @@ def _runs(text: str, start: int, end: int) -> list[list[tuple[int, int, str]]]:
     return [r for r in runs if r]
 
 
+# What may stand on either side of a cell, a field's value or a speaker label ("王小明,", '"李娜"', "김민준:")
+_CELL_EDGE = frozenset(["", ",", ";", "|", "\t", '"', "[", "]", ":", "："])
+
+
 def _line_names(text: str, start: int, end: int, lex: CaselessLexicon) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
+    line = text[start:end]
+    # In running Chinese, Japanese or Korean text most 2-4 character words that start with a family name's
+    # character are words ("方便", "何时", "马上", "김포"): a family name's first character marks a name only
+    # in a line mostly of cased letters, or in a cell of its own.
+    cased = sum(1 for c in line if c.isalpha() and _script(c) in _CASED)
+    mostly_cased = cased >= sum(1 for c in line if c.isalpha()) - cased
+
+    def loose(a: int, b: int) -> bool:
+        before, after = text[start:a].rstrip(" ")[-1:], text[b:end].lstrip(" ")[:1]
+        return mostly_cased or (before in _CELL_EDGE and after in _CELL_EDGE)
+
     for run in _runs(text, start, end):
         if len(run) > 3:
             continue  # a phrase or an address in that script, not a name
-        known = [(a, b) for a, b, script in run if _known(text[a:b], script, lex)]
+        known = [(a, b) for a, b, script in run if _known(text[a:b], script, lex, loose(a, b))]
         if known:
             found.append((known[0][0], known[-1][1]))
     return found

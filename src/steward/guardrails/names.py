@@ -418,22 +418,24 @@ def named_after_people(span: str, following: str = "") -> bool:
     return False
 
 
-def not_a_person(span: str, following: str = "") -> bool:
+def not_a_person(span: str, following: str = "", cued: bool = False) -> bool:
     """A "name" (of any recogniser) that is a country ("Kenya", "Kenya next month": a country and no known name
     beside it), a place or a company by its last word or the word after it ("Victoria Station", "Smith Jones
-    LLC"), or an airport or brand named after someone ("Charles de Gaulle", "Hugo Boss")."""
+    LLC"), or an airport or brand named after someone ("Charles de Gaulle", "Hugo Boss"). `cued`: a cue ("my
+    name is", "Dear", a title, a name key) says it is a name, so a country or a landmark's word is one too
+    ("My name is Jordan", "Mr. Park")."""
     lex = lexicon()
     words = [w.lower().rstrip(".") for _, _, w in _words(span)]
     if not words or named_after_people(span, following):
         return bool(words)
-    if any(w in lex.places for w in words):
+    if not cued and any(w in lex.places for w in words):
         others = [w for w in words if w not in lex.places]
         if not any(w in lex.first or w in lex.last for w in others):
             return True
     run = _capitalised_run(following[:40])
     if words[-1] in NOT_PERSON_WORDS or any(w in NOT_PERSON_WORDS or w in LANDMARK_WORDS for w in run):
         return True
-    return _landmark(span, words, lex)
+    return not cued and _landmark(span, words, lex)
 
 
 def _landmark(span: str, words: list[str], lex: Lexicon) -> bool:
@@ -443,8 +445,13 @@ def _landmark(span: str, words: list[str], lex: Lexicon) -> bool:
         return False
     if len(words) == 1:
         return True
+    if words[-2] in _TITLE_WORDS:
+        return False  # "Mr. Park", "Dr Hall": a title then a surname
     before = span.split()[-2] if len(span.split()) > 1 else ""
     return before.endswith(("'s", "’s")) or words[-2] not in lex.first
+
+
+_TITLE_WORDS = frozenset(["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "dame", "lady", "lord"])
 
 
 def _capitalised_run(following: str) -> list[str]:

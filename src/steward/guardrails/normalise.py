@@ -7,7 +7,8 @@ number, "1gn0r3" for "ignore": a person reads through them, a regular expression
 back to the characters of the original text: redaction then removes what was found, hidden characters
 included.
 
-Steps, per character: NFKC (fullwidth and mathematical letters, ligatures, superscripts); format characters
+Steps, per character: NFKC (fullwidth and mathematical letters, ligatures, superscripts), a combining accent
+composed with the letter before it (decomposed "María", as some keyboards send it); format characters
 (category Cf: zero-width space and joiners, soft hyphen, word joiner, byte-order mark) and variation selectors
 dropped; a lone surrogate, which no UTF-8 codec accepts (spaCy's tokenizer raises on it), becomes U+FFFD;
 inside a word that also holds ASCII letters, a letter of another script that Unicode's confusables table
@@ -95,6 +96,11 @@ def _unfold(text: str) -> tuple[list[str], list[int]]:
             continue
         if _is_dropped(char):
             continue
+        if pieces and unicodedata.combining(char):
+            composed = unicodedata.normalize("NFC", pieces[-1] + char)
+            if len(composed) == 1:  # "i" + U+0301 is "í": a decomposed accent no longer splits "María"
+                pieces[-1] = composed
+                continue
         if unicodedata.category(char) == "Cs":  # a lone surrogate (JSON allows "\ud800"): no codec takes it
             pieces.append("\ufffd")
             origin.append(index)

@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -278,6 +278,9 @@ def _name_end(text: str, start: int, end: int) -> int:
 
 
 FLOWN = re.compile(r"(?i:\b(?:fly|flying|flew|flown)\s+)$")
+# A greeting, a title or "my name is" right before a name: a country or a landmark's word there is a person's name
+# ("Hi Jordan,", "Mr. Park"), whichever recogniser found it.
+NAME_CUE = re.compile(r"(?i:\b(?:mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|name\s+is|i\s*'?\s*a?m)\.?,?\s+)$")
 LOWER_LEAD = re.compile(r"(?:[a-z]+\s+)+(?=[A-Z])")
 
 
@@ -335,12 +338,14 @@ def _spacy_name(kind: str, span: str, following: str) -> bool:
 def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS); gaps: `_spacy_name`
-    if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following)):
+    cued = recognizer in CUED_NAMES or NAME_CUE.search(before) is not None
+    if kind == "PERSON" and (_not_a_name(span) or not_a_person(span, following, cued)):
         return True  # a country, an airport or a company is not a person, whoever tagged it
     if kind == "PERSON" and following.startswith(":") and span.lower() in FIELD_LABELS:
         return True  # "Sex: M   Age: 72": the title "M" then the next field's label
     if kind == "PERSON" and recognizer not in CUED_NAMES:
-        if reads_as_place(span, before, following, given=lexicon().first, family=lexicon().last):
+        lex = lexicon()
+        if reads_as_place(span, before, following, given=lex.first, family=lex.last, common=lex.common):
             return True  # "a flight to Lisbon", "Berlin Brandenburg": a destination the airport assistant keeps
         if FLOWN.search(before):
             return True  # "if I fly Lufthansa": an airline
@@ -359,6 +364,25 @@ def _named_street(text: str, finding: Finding, places: list[tuple[int, int]]) ->
 
 # What may stand between such a name and its street word: capitalised words of the street's name (" King ").
 _STREET_NAME_GAP = re.compile(r"(?:\s+[^\W\d_a-z][\w'’.\-]*){0,2}\s+")
+
+
+def _joined_names(findings: list[Finding]) -> list[Finding]:
+    """Names that overlap without one holding the other become one ("Sydney, Austin" and "Austin, Paris" of a
+    list): `non_overlapping` would keep one and let the rest of the other through unredacted."""
+    names = sorted((f for f in findings if f.kind == "PERSON" and f.start is not None), key=lambda f: f.start or 0)
+    others = [f for f in findings if not (f.kind == "PERSON" and f.start is not None)]
+    joined: list[Finding] = []
+    for name in names:
+        last = joined[-1] if joined else None
+        if last is not None and (name.start or 0) < (last.end or 0) < (name.end or 0):
+            union = replace(last, end=name.end, score=max(last.score, name.score))
+            # not over another kind's span: "HERMANN/DOMENICO" and "DOMENICO Bulgarian" of a manifest would
+            # become one name that the nationality's finding then outranks
+            if not any((o.start or 0) < (union.end or 0) and (union.start or 0) < (o.end or 0) for o in others):
+                joined[-1] = union
+                continue
+        joined.append(name)
+    return others + joined
 
 
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:
@@ -412,7 +436,7 @@ class PiiScanner:
                     continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
             # a field's value is a name by its key; what follows is the next field ("first_name=A B&city=X")
             following = "" if recognizer == "FieldNameRecognizer" else text[result.end : result.end + 30]
-            before = text[max(0, result.start - 30) : result.start]
+            before = text[max(0, result.start - 60) : result.start]  # a list of places: several items
             if _dropped(result.entity_type, text[result.start : result.end], recognizer, following, before):
                 continue
             if result.entity_type == "STREET_ADDRESS" and not self._street(text, result, recognizer, places):
@@ -436,7 +460,7 @@ class PiiScanner:
         if places:  # "Martin Luther" of "the shop on Martin Luther King Boulevard"
             spans = [map_span(offsets, a, b) for a, b in places]
             findings = [f for f in findings if not _named_street(original, f, spans)]
-        return non_overlapping(findings)
+        return non_overlapping(_joined_names(findings))
 
     def _spacy_result(self, text: str, result: Any) -> str:
         """A spaCy finding, cut at its line's end; a PERSON, or an ORG/GPE/NORP span that reads as a name, is a

@@ -68,7 +68,11 @@ PERSON_CUE = re.compile(
     r"contact|ask|tell|with|by|from\s+(?:mr|mrs|ms|dr)|"
     r"(?:spoke|speak|speaking|talk|talked|talking|wrote|write|writing|sent|send|sending|give|gave|said|say|"
     r"reply|replied|introduced?|married|belongs|belonging|refer|referred|assigned|forward|forwarded|addressed|"
-    r"deliver|delivered|emailed|mailed|called|reach\s+out|passed?|handed?|hand\s+it|thanks)\s+to)\.?\s+)$"
+    r"deliver|delivered|emailed|mailed|called|reach\s+out|passed?|handed?|hand\s+it|thanks)\s+to|"
+    # a verb of sending and a pronoun: "to" names the recipient ("forward this to Austin", "sent it to Dallas")
+    r"(?:send|sent|sending|forward(?:ed|ing)?|e?mail(?:ed|ing)?|give|gave|giving|hand(?:ed|ing)?|pass(?:ed|ing)?|"
+    r"show(?:ed|ing)?|explain(?:ed|ing)?|read|write|wrote|return(?:ed|ing)?)\s+(?:it|this|that)(?:\s+on)?\s+to)"
+    r"\.?\s+)$"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:[’'.-][^\W\d_]+)*\.?", re.UNICODE)
 
@@ -111,7 +115,9 @@ def _starts_with_place(words: list[str], gaz: Gazetteer) -> int:
     return 0
 
 
-def _airport_named(words: list[str], gaz: Gazetteer, is_name: Callable[[str], bool], travel: bool) -> bool:
+def _airport_named(
+    words: list[str], gaz: Gazetteer, is_name: Callable[[str], bool], travel: bool, common: frozenset[str]
+) -> bool:
     """The words start an airport's own name ("El Prat", "Leonardo da Vinci Fiumicino"), or do after a leading
     place ("Saint Petersburg Pulkovo", "Paris Charles de Gaulle"). An airport name made of given or family names
     counts only when it has several words after a place that is no name ("Paris Charles de Gaulle"), or after a
@@ -124,6 +130,8 @@ def _airport_named(words: list[str], gaz: Gazetteer, is_name: Callable[[str], bo
             if core not in gaz.airports or (size == 1 and skip == 0):
                 continue
             named = all(is_name(w) for w in core)  # "Smith", "Charles de Gaulle": also a person's name
+            if size == 1 and skip > 0 and not travel and is_name(words[0]) and (named or core[0] in common):
+                continue  # a given name, then a surname that an airport is called ("Kim House", "Sydney Young")
             if travel or not named or (size > 1 and skip > 0 and not all(is_name(w) for w in words[:skip])):
                 return True
     return False
@@ -145,13 +153,26 @@ def _all_places(words: list[str], gaz: Gazetteer) -> bool:
 LIST_JOIN = re.compile(r"(?:,\s+|\s+(?:and|or|&)\s+)$")
 
 
-def _after_a_place(before: str, gaz: Gazetteer) -> bool:
-    """The span follows a place in a list."""
-    join = LIST_JOIN.search(before)
-    if join is None:
-        return False
-    words = words_of(before[: join.start()])[-gaz.longest :]
-    return any(tuple(words[i:]) in gaz.places for i in range(len(words)))
+def _after_a_place(before: str, gaz: Gazetteer, is_name: Callable[[str], bool]) -> bool:
+    """The span follows a place in a list of places: one that is no person's name ("Oslo, Bergen"), or a list
+    that a travel word opens ("visiting Paris, Florence and"). Names that are also cities with no travel word
+    before them are a list of people ("Passengers: Austin, Sydney and Chester")."""
+    for _ in range(8):  # a list's items, from the last back to the first
+        join = LIST_JOIN.search(before)
+        if join is None:
+            return LOCATIVE.search(before[-30:]) is not None
+        before = before[: join.start()]
+        words = words_of(before)[-gaz.longest :]
+        size = next((len(words) - i for i in range(len(words)) if tuple(words[i:]) in gaz.places), 0)
+        if not size:
+            return False
+        if not all(is_name(w) for w in words[-size:]):
+            return True
+        starts = [m.start() for m in _WORD.finditer(before.replace("–", " ").replace("-", " "))]
+        if len(starts) < size:
+            return False
+        before = before[: starts[-size]]
+    return False
 
 
 def reads_as_place(
@@ -161,10 +182,12 @@ def reads_as_place(
     *,
     given: frozenset[str] = frozenset(),
     family: frozenset[str] = frozenset(),
+    common: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether a PERSON span reads as a place (see the module's docstring). `given`, `family`: lower-case names
     that keep a span a person: place words that are names ("Florence", "Lincoln") unless travel words precede,
-    and a given name then a family name ("Charlotte Thompson", "Tyler Rousselet") whatever precedes."""
+    and a given name then a family name ("Charlotte Thompson", "Tyler Rousselet") whatever precedes. `common`:
+    ordinary words that are surnames too ("Young", "House"), which some airport is also called."""
     if PERSON_CUE.search(before[-40:]):
         return False
     gaz = gazetteer()
@@ -178,10 +201,10 @@ def reads_as_place(
     travel = (
         LOCATIVE.search(before[-30:]) is not None
         or (FROM.search(before[-10:]) is not None and TO.match(following) is not None)  # "from Verona to Rome"
-        or _after_a_place(before, gaz)
+        or _after_a_place(before, gaz, is_name)
     )
     person_shaped = len(words) > 1 and words[0] in given and words[-1] in family
-    if _airport_named(words + words_of(following)[:4], gaz, is_name, travel and not person_shaped):
+    if _airport_named(words + words_of(following)[:4], gaz, is_name, travel and not person_shaped, common):
         return True
     if person_shaped:
         return False

@@ -13,6 +13,7 @@ with one custom operator per entity type:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import re
@@ -72,9 +73,17 @@ def non_overlapping(findings: Iterable[Finding]) -> list[Finding]:
         key=lambda f: (-f.score, -((f.end or 0) - (f.start or 0))),
     )
     kept: list[Finding] = []
+    # the kept spans in text order; being disjoint, their ends are in order too, so the one span that can
+    # overlap a new one is the last that starts before it ends (a 100 kB table has ~16,000 findings: comparing
+    # each with all kept ones took 40 s)
+    spans: list[tuple[int, int]] = []
     for finding in ordered:
-        if all((finding.end or 0) <= (k.start or 0) or (k.end or 0) <= (finding.start or 0) for k in kept):
-            kept.append(finding)
+        start, end = finding.start or 0, finding.end or 0
+        last = bisect.bisect_left(spans, (end, -1)) - 1
+        if last >= 0 and spans[last][1] > start:
+            continue
+        bisect.insort(spans, (start, end))
+        kept.append(finding)
     return sorted(kept, key=lambda f: f.start or 0)
 
 

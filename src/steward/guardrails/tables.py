@@ -17,6 +17,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from steward.guardrails.fields import NAME_KEYS, NOT_NAME_KEYS, name_value
+from steward.guardrails.names import plausible_name
 
 _S = r"[_\-\s.]?"
 # Header cells and the type of the values under them (matched against the whole header cell, any case).
@@ -54,6 +55,15 @@ COLUMNS: list[tuple[str, re.Pattern[str]]] = [
     ("AGE", re.compile(r"(?i)(?:age|alter|edad|et[àa]|[âa]ge|leeftijd|idade|wiek|возраст)")),
     ("PERSON", re.compile(rf"(?i)(?:[a-z]+[_\-\s]){{0,2}}?[a-z]*?(?:{NAME_KEYS})")),
 ]
+# A bare "name" column, or "X name" with an X that is no person ("hotel name", "tour name"), may name things
+# ("name,price,qty"): its cells are names only in a table with another personal column, or when they read as one.
+_PERSON_KEY = re.compile(
+    rf"(?i)(?:(?:{NAME_KEYS}|full|first|last|given|family|middle)[_\-\s]){{0,2}}(?:{NAME_KEYS})"
+)
+_AMBIGUOUS_KEY = re.compile(r"(?i)names?")
+_PERSONAL_KEY = re.compile(
+    r"(?i)(?:.*[^a-z])?(?:e-?mail|(?:tele)?phone|mobile|tel|passport|seat|ssn|gender|sex)(?:[^a-z].*)?"
+)
 DELIMITERS = ",;|\t"
 _HEADER_CELL = re.compile(r"[^\W\d][\w .\-/()]{0,40}")
 _RULE_CELL = re.compile(r":?-{3,}:?")  # a Markdown table's separator row
@@ -99,6 +109,8 @@ def _fits(kind: str, value: str) -> bool:
     digits = sum(c.isdigit() for c in value)
     if kind == "PERSON":
         return name_value(value)
+    if kind == "PERSON?":  # a cell of a caseless script is read by `caseless`; a cased one must read as a name
+        return name_value(value) and (not any(c.isupper() for c in value) or plausible_name(value))
     if kind == "DATE_OF_BIRTH":
         return digits >= 2 and len(value) <= 32
     if kind == "STREET_ADDRESS":
@@ -130,6 +142,15 @@ def _header(text: str, start: int, end: int) -> tuple[str, list[str | None]] | N
     if not all(_HEADER_CELL.fullmatch(n) for n in names):
         return None
     kinds = [_column_type(n) for n in names]
+    personal = any(k not in (None, "PERSON") for k in kinds) or any(_PERSONAL_KEY.fullmatch(n) for n in names)
+    for i, name in enumerate(names):
+        key = name.strip()
+        if (
+            kinds[i] == "PERSON"
+            and not personal
+            and (_AMBIGUOUS_KEY.fullmatch(key) or not _PERSON_KEY.fullmatch(key))
+        ):
+            kinds[i] = "PERSON?"  # names of things or of people: the cell decides (`_fits`)
     return (delimiter, kinds) if any(kinds) else None
 
 
@@ -155,7 +176,7 @@ def table_cells(text: str) -> list[tuple[int, int, str]]:
                 break  # not a row of this table
             for (a, b), kind in zip(cells, kinds, strict=False):
                 if kind and b > a and _fits(kind, text[a:b]):
-                    found.append((a, b, kind))
+                    found.append((a, b, kind.rstrip("?")))
             i += 1
     return found
 

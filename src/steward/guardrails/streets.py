@@ -173,6 +173,14 @@ class StreetRecognizer(EntityRecognizer):
         return None
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        results = self._matches(text)
+        titled = title_capital_lines(text)
+        if titled != text:  # "71 MARA STREET" of a shipping label, read as "71 Mara Street"
+            seen = {(r.start, r.end) for r in results}
+            results += [r for r in self._matches(titled) if (r.start, r.end) not in seen]
+        return results
+
+    def _matches(self, text: str) -> list[Any]:
         results = []
         for pattern in self.patterns:
             for match in pattern.finditer(text):
@@ -182,6 +190,18 @@ class StreetRecognizer(EntityRecognizer):
                 if end > start and not _in_date(text, start):
                     results.append(RecognizerResult("STREET_ADDRESS", start, end, self.score))
         return results
+
+
+def title_capital_lines(text: str) -> str:
+    """The text with each line written all in capitals (an address block of a label or a form) in title case, so
+    the street patterns, written for capitalised words, read it; offsets are kept (a line whose length title case
+    would change stays as it is)."""
+    lines = text.split("\n")
+    out = []
+    for line in lines:
+        titled = line.title() if line.isupper() else line
+        out.append(titled if len(titled) == len(line) else line)
+    return "\n".join(out)
 
 
 class AddressCueRecognizer(EntityRecognizer):

@@ -128,3 +128,19 @@ def test_a_phone_number_is_still_one(pii: PiiScanner) -> None:
         "020 7946 0958",
         "+44 20 7946 0958",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The agent yelled at Maria Lopez in front of everyone.", "Maria Lopez"),
+        ("I was angry at Tom Hale for the delay.", "Tom Hale"),
+    ],
+)
+def test_a_name_after_at_is_still_a_name(pii: PiiScanner, text: str, name: str) -> None:
+    # a bare "at" before a name had made it a travel place whatever the name (review of session 10)
+    assert ("PERSON", name) in findings(pii, text)
+
+
+def test_an_airport_after_at_is_still_a_place(pii: PiiScanner) -> None:
+    assert findings(pii, "We waited at Charles de Gaulle for hours.") == []

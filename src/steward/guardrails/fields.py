@@ -226,11 +226,13 @@ _STATE_AFTER = re.compile(r"^,?[ \t]+(?!BP\b|PO\b)[^\W\d_a-z]{2}[ \t]+\d[\d\- ]{
 _POSTCODE_LINE_AFTER = re.compile(r"^[ \t]*\n[ \t]*\d{4,6}[ \t]*(?:\n|$)")
 _TRAVEL_FIELD_BEFORE = re.compile(r"(?:^|[ \t]{2})(?:FROM|TO|DEP|ARR|VIA|ORIGIN|DEST)[ \t]*:?[ \t]*$")
 # Travel places in records and messages (PII round 3, airports named after people: "Ben Gurion", "Pierre Elliott
-# Trudeau"): a JSON travel key before, an arrow before or after, "arrivals"/"terminal" after, or "at" before a
-# name that is no possessive ("meet at Ben Gurion arrivals", "lost bag at Marco Polo"; "at Anna's" stays a name).
+# Trudeau"): a JSON travel key before, an arrow before or after, "arrivals"/"terminal" after, or a flight's verb
+# and "at" ("landed at Alexander Pushkin"). A bare "at" is no such sign ("yelled at Maria Lopez"): whether the
+# name after it is a place is the gazetteer's call (`places.reads_as_place`: "lost bag at Marco Polo").
 _TRAVEL_BEFORE = re.compile(
     r"(?i:[\"'](?:from|to|origin|destination|departure|arrival|via)[\"'][ \t]*:[ \t]*[\"']|(?:->|→|=>)[ \t]*|"
-    r"\bat[ \t]+)$"
+    r"\b(?:land|landed|landing|arrive|arrived|arriving|depart|departed|departing|transit|transiting)"
+    r"[ \t]+at[ \t]+)$"
 )
 _TRAVEL_AFTER = re.compile(r"^(?:[ \t]*(?:->|→|=>)|[ \t]+(?i:arrivals?|departures?|terminal|airport)\b)")
 _COMPANY_AFTER = re.compile(

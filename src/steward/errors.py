@@ -130,18 +130,3 @@ class PolicyViolation(StewardError):
     def __init__(self, message: str, reasons: list[str]) -> None:
         super().__init__(message)
         self.reasons = reasons
-
-
-def _codes_of_caller_errors() -> tuple[str, ...]:
-    found: set[str] = set()
-    pending: list[type[StewardError]] = [StewardError]
-    while pending:
-        cls = pending.pop()
-        if cls.caller_error:
-            found.add(cls.code)
-        pending.extend(cls.__subclasses__())
-    return tuple(sorted(found))
-
-
-# The codes of this module's caller errors (for the Prometheus export's `code=~` matcher), fixed at import.
-CALLER_ERROR_CODES = _codes_of_caller_errors()

@@ -253,3 +253,19 @@ class Record:
     @classmethod
     def start(cls, app: str) -> Record:
         return cls(id=new_id("rec"), created_at=now(), app=app)
+
+    @property
+    def outcome(self) -> str:
+        """The status monitoring counts: see `outcome_of`."""
+        return outcome_of(self.status, self.explanation)
+
+
+def outcome_of(status: str, explanation: Any) -> str:
+    """The outcome monitoring counts for a record of this status and explanation: a failure that was the
+    caller's mistake (a bad body, an unknown app, a spent budget: `explanation.error.caller`) is
+    `client_error`, told apart from Steward's or its upstream's failures. The gateway's `/metrics` and the
+    rollups both count by it, so a PromQL rule and a rollup rule read the same numbers."""
+    error = explanation.get("error") if isinstance(explanation, dict) else None
+    if status == "failed" and isinstance(error, dict) and error.get("caller") is True:
+        return "client_error"
+    return status

@@ -75,10 +75,11 @@ class Metrics:
 
     def observe(self, record: Record, error_code: str | None = None) -> None:
         model = record.model.id if record.model else "none"
-        outcome = self._outcomes.get((record.app, model, record.status))
+        status = record.outcome  # a caller's mistake is `client_error`, not `failed`
+        outcome = self._outcomes.get((record.app, model, status))
         if outcome is None:
-            outcome = self._outcomes[(record.app, model, record.status)] = _Outcome(
-                self.requests.labels(record.app, model, record.status), self.latency.labels(record.app, model)
+            outcome = self._outcomes[(record.app, model, status)] = _Outcome(
+                self.requests.labels(record.app, model, status), self.latency.labels(record.app, model)
             )
         outcome.requests.inc()
         outcome.latency.observe(record.latency.total_ms / 1000.0)

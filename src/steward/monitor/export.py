@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from steward.config.monitor import AlertRule, MonitorSpec
-from steward.errors import CALLER_ERROR_CODES
 
 _STATUS_RATES = {
+    "error_rate": "failed",
+    "client_error_rate": "client_error",  # the gateway labels a caller's mistake (a 4xx) so, as the rollups do
     "block_rate": "blocked",
     "decline_rate": "declined",
     "escalation_rate": "escalated",
@@ -44,16 +45,7 @@ def promql(rule: AlertRule) -> str | None:
     window = _duration(rule.window_s)
     every = _selector(rule.app)
     volume = f"sum by (app) (increase(steward_requests_total{every}[{window}]))"
-    # the gateway counts a caller's mistake (a 4xx) as status "failed" with its error code: told apart here
-    caller = _selector(rule.app, f'code=~"{"|".join(CALLER_ERROR_CODES)}"')
-    caller_errors = f"(sum by (app) (increase(steward_errors_total{caller}[{window}])) or {volume} * 0)"
-    if rule.metric == "error_rate":
-        failed = _selector(rule.app, 'status="failed"')
-        failures = f"(sum by (app) (increase(steward_requests_total{failed}[{window}])) or {volume} * 0)"
-        value = f"({failures} - {caller_errors}) / {volume}"
-    elif rule.metric == "client_error_rate":
-        value = f"{caller_errors} / {volume}"
-    elif rule.metric in _STATUS_RATES:
+    if rule.metric in _STATUS_RATES:
         status = _selector(rule.app, f'status="{_STATUS_RATES[rule.metric]}"')
         value = f"(sum by (app) (increase(steward_requests_total{status}[{window}])) or {volume} * 0) / {volume}"
     elif rule.metric in _QUANTILES:

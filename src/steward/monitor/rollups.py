@@ -21,6 +21,8 @@ from ddsketch.pb import ddsketch_pb2 as pb
 from ddsketch.pb.proto import DDSketchProto, KeyMappingProto
 from ddsketch.store import DenseStore
 
+from steward.types import outcome_of
+
 GRAINS = {"minute": 60, "hour": 3600, "day": 86400}
 # `failed` is Steward's or its upstream's failure; `client_error` a request refused as the caller's mistake (a bad
 # body, an unknown app, a key not allowed the app, a spent budget: a record whose error says `caller`)
@@ -205,13 +207,7 @@ class RecordFacts:
 
 
 def _status(raw: dict[str, Any]) -> str:
-    """The record's status, with a failure that was the caller's mistake told apart (`client_error`)."""
-    status = str(raw.get("status", "served"))
-    explanation = raw.get("explanation")
-    error = explanation.get("error") if isinstance(explanation, dict) else None
-    if status == "failed" and isinstance(error, dict) and error.get("caller") is True:
-        return "client_error"
-    return status
+    return outcome_of(str(raw.get("status", "served")), raw.get("explanation"))
 
 
 def _arm(explanation: Any) -> str:

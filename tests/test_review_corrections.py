@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, insert, update
 from tests.gateway_fixtures import InProcessServer, make_runtime
 from typer.testing import CliRunner
 
@@ -19,6 +20,7 @@ from steward.governance import audit
 from steward.guardrails.review import ReviewQueue
 from steward.guardrails.review_rule import ReviewFiller
 from steward.store import Store
+from steward.store.guardrails import review_corrections
 from steward.types import Decision, Feedback, Principal, Record, Turn
 
 pytest_plugins = ["tests.store_fixtures"]
@@ -74,6 +76,38 @@ def test_a_reviewer_corrects_an_answer_with_who_when_why_and_an_audit_event(stor
     assert len(audit.list_events(store, subject=f"record:{record.id}", limit=10)) == 2  # refusals log nothing
     result = audit.verify(store)
     assert result.ok, result.problems
+
+
+def _verified_after(store: Store, change: object) -> list[str]:
+    with store.engine.begin() as conn:
+        conn.execute(change)  # type: ignore[call-overload]
+    return audit.verify(store).problems
+
+
+def test_audit_verify_checks_each_correction_against_its_event(store: Store) -> None:
+    record = _record(store)
+    first = ReviewQueue(store).correct(ANNA, record.id, "Gate B12.", "the gate moved")
+    result = audit.verify(store)
+    assert result.ok and result.corrections_checked == 1, result.problems
+    edited = _verified_after(
+        store, update(review_corrections).where(review_corrections.c.id == first.id).values(answer="Gate Z9.")
+    )
+    assert any(f"correction {first.id}" in p and "edited outside Steward" in p for p in edited), edited
+    forged = {**first.as_dict(), "id": "cor_forged", "answer": "Gate Z9."}
+    inserted = _verified_after(store, insert(review_corrections).values(**forged))
+    assert any("correction cor_forged" in p and "matches no audit event" in p for p in inserted), inserted
+    removed = _verified_after(store, delete(review_corrections))
+    assert any(f"correction {first.id}" in p and "deleted outside Steward" in p for p in removed), removed
+
+
+def test_an_erased_correction_still_verifies(store: Store) -> None:
+    kept, anonymised = _record(store), _record(store)
+    queue = ReviewQueue(store)
+    queue.correct(ANNA, kept.id, "Gate B12.", "the gate moved")
+    queue.correct(ANNA, anonymised.id, "Gate C3.", "the gate moved")
+    store.reviews.clear_texts([anonymised.id])  # what an anonymising erasure does to a correction
+    result = audit.verify(store)
+    assert result.ok and result.corrections_checked == 2, result.problems
 
 
 def test_the_correction_endpoint_sits_beside_the_review_endpoints(tmp_path: Path) -> None:

@@ -92,6 +92,7 @@ def verify_command(
                 "problems": result.problems,
                 "keys_checked": result.keys_checked,
                 "reviews_checked": result.reviews_checked,
+                "corrections_checked": result.corrections_checked,
                 "records_checked": result.records_checked,
                 "integrity_key": result.integrity_key,
             }
@@ -101,8 +102,9 @@ def verify_command(
         context.console.print(
             f"[green]intact[/]: {result.events} events ({sealed}), head #{result.head_seq} "
             f"{result.head_hash[:16]}…, {result.rows_checked} governed rows match their events, "
-            f"{result.keys_checked} API keys, {result.reviews_checked} review items and {result.records_checked} "
-            "sealed records as Steward wrote them "
+            f"{result.keys_checked} API keys, {result.reviews_checked} review items, "
+            f"{result.corrections_checked} corrections and {result.records_checked} sealed records as Steward "
+            "wrote them "
             f"(integrity key: {result.integrity_key or 'not checked'})",
             highlight=False,
         )

@@ -72,6 +72,7 @@ class Verification:
     rows_checked: int = 0
     keys_checked: int = 0
     reviews_checked: int = 0
+    corrections_checked: int = 0
     records_checked: int = 0
     integrity_key: str | None = None  # where the records' and keys' integrity key came from
     problems: list[str] = field(default_factory=list)  # every problem found, `problem` first
@@ -246,6 +247,7 @@ def verify(
     if deep:  # keys and records have evidence of their own, checked even when the chain is broken
         result.keys_checked = integrity.verify_keys(store, result.problems)
         result.reviews_checked = integrity.verify_reviews(store, result.problems)
+        result.corrections_checked = integrity.verify_corrections(store, result.problems)
         if records:
             result.records_checked, result.integrity_key = integrity.verify_records(store, result.problems)
         result.problem = result.problem or (result.problems[0] if result.problems else None)

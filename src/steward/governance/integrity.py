@@ -14,6 +14,12 @@ items decided before decisions were audited, which the first decision event coun
 released texts (erasure and release change them legitimately), and a review item deleted outright (erasure
 deletes items with their records; the records chain shows a record deleted outside Steward, not its item).
 
+Reviewers' corrections: each must match its `review_correction.add` event, whose after-hash is the digest of its
+columns with the answer by its digest (`correction_digest`), so a correction inserted without an event or edited
+(another answer, reason, reviewer or time) is reported, as is one deleted while its record is still there.
+Erasure is legitimate: deleting a record deletes its corrections, anonymising it empties their answers, after
+which only the event's existence is checked.
+
 What the checks cannot show, by design: someone holding the integrity key (or, without one, anyone) can
 rewrite rows and recompute seals; someone with only the database can restore an older copy of the whole
 file, or delete the newest records and put the head back when no audit event has recorded a later head
@@ -25,7 +31,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from steward.store import RECORDS_LEGACY, Sealer, Store, decision_digest, key_digest
+from steward.errors import NotFound
+from steward.store import RECORDS_LEGACY, Sealer, Store, correction_digest, decision_digest, key_digest
 
 MAX_PROBLEMS = 20
 
@@ -96,6 +103,51 @@ def verify_reviews(store: Store, problems: list[str]) -> int:
                 "are made with `steward review approve|reject`)"
             )
     return len(rows)
+
+
+def verify_corrections(store: Store, problems: list[str]) -> int:
+    """Check every reviewer's correction against its audit event and back; returns how many were checked."""
+    events = {_detail(event).get("correction"): event for event in store.audit.events_with_action(CORRECTED)}
+    rows = store.reviews.correction_rows()
+    for row in rows:
+        event = events.pop(row.id, None)
+        where = f"correction {row.id} (record {row.record_id}, app {row.app}, by {row.by})"
+        if event is None:
+            problems.append(
+                f"{where} matches no audit event: it was written outside Steward (rule: corrections are made with "
+                "`steward review correct`)"
+            )
+        elif row.answer is not None and event.after_hash != correction_digest(row):
+            problems.append(
+                f"{where} differs from its audit event #{event.seq} ({event.actor}): it was edited outside "
+                "Steward (rule: every governance change is recorded)"
+            )
+    for correction, event in events.items():  # an event without its row: only erasure removes one
+        record_id = _detail(event).get("record_id")
+        if isinstance(record_id, str) and _record_exists(store, record_id):
+            problems.append(
+                f"correction {correction} of record {record_id} (audit event #{event.seq}) is gone while its "
+                "record is still there: it was deleted outside Steward (rule: every governance change is recorded)"
+            )
+    return len(rows)
+
+
+CORRECTED = "review_correction.add"
+
+
+def _detail(event: Any) -> dict[str, Any]:
+    detail = event.detail
+    if isinstance(detail, str):
+        detail = json.loads(detail or "{}")
+    return dict(detail or {})
+
+
+def _record_exists(store: Store, record_id: str) -> bool:
+    try:
+        store.get_record(record_id)
+    except NotFound:
+        return False
+    return True
 
 
 def _legacy_decisions(store: Store, unlogged: int) -> int:

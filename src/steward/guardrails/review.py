@@ -26,7 +26,7 @@ from typing import Any, Literal
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import Correction, ReviewItem, Store, decision_digest
+from steward.store import Correction, ReviewItem, Store, correction_digest, decision_digest
 from steward.types import Decision, Principal, Record, new_id
 
 ReviewAction = Literal["read", "decide"]
@@ -192,8 +192,7 @@ class ReviewQueue:
                 "review_correction.add",
                 f"record:{record.id}",
                 None,
-                {k: v for k, v in correction.as_dict().items() if k != "answer"}
-                | {"answer": audit.state_hash(answer)},
+                correction_digest(correction),  # `steward audit verify` checks the row against it
                 team=correction.team,
                 detail={
                     "correction": correction.id,

@@ -13,7 +13,7 @@ and nothing outside `steward.store` holds the engine, a connection or SQL. A rep
 SQL as methods and runs on either (`steward.store.unit.Repository`); a function that works on its own or inside a
 caller's transaction takes `Store | Tx` (`Database`), and the Store's key methods join a caller's `tx=`. No
 capability imports a `steward.store.<module>` that holds SQL (`tests/test_architecture.py`): the pure helpers they
-need (`digest`, `key_digest`, `decision_digest`, the stored types) are exported here.
+need (`digest`, `key_digest`, `decision_digest`, `correction_digest`, the stored types) are exported here.
 
 Durability. PostgreSQL commits are durable by its own `synchronous_commit=on`. SQLite runs in WAL mode with
 `synchronous=FULL` by default: each commit fdatasyncs the WAL, so an acknowledged record survives a power cut
@@ -49,7 +49,7 @@ from steward.store.governance import GENESIS as AUDIT_GENESIS
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
 from steward.store.governance.compliance import Statement
 from steward.store.governance.hashing import canonical_json, digest, row_digest
-from steward.store.guardrails import Correction, ReviewItem, Reviews, decision_digest
+from steward.store.guardrails import Correction, ReviewItem, Reviews, correction_digest, decision_digest
 from steward.store.integrity import LEGACY as RECORDS_LEGACY
 from steward.store.integrity import RecordChain, Sealer, load_sealer
 from steward.store.keys import ROLES as KEY_ROLES
@@ -99,6 +99,7 @@ __all__ = [
     "Tx",
     "WriterStats",
     "canonical_json",
+    "correction_digest",
     "decision_digest",
     "digest",
     "key_digest",

@@ -133,6 +133,14 @@ def missing(id_or_record: str) -> NotFound:
     return NotFound(f"no review item {id_or_record!r}; `steward review list` shows the pending ones.")
 
 
+def correction_digest(correction: Correction | Any) -> str:
+    """The digest of a correction that its audit event records as after-hash: its columns, the answer by its own
+    digest (the audit log keeps no answer text). An erased correction (answer None) has no digest to match."""
+    m = correction.as_dict() if isinstance(correction, Correction) else dict(correction._mapping)
+    columns = {name: value for name, value in m.items() if name != "answer"}
+    return digest({**columns, "answer": digest(m["answer"])})
+
+
 def decision_digest(item: ReviewItem | Any) -> str:
     """The digest of an item's decision (who, what, when, why) that its audit event records as after-hash.
 
@@ -231,6 +239,11 @@ class Reviews(Repository):
         query = select(*(review_items.c[name] for name in DECISION_COLUMNS)).order_by(review_items.c.created_at)
         with self._reading() as conn:
             return list(conn.execute(query))
+
+    def correction_rows(self) -> list[Any]:
+        """Every correction, for `steward audit verify`."""
+        with self._reading() as conn:
+            return list(conn.execute(select(review_corrections).order_by(review_corrections.c.at)))
 
     def clear_texts(self, record_ids: list[str]) -> int:
         """Erase what review items of these records held and released, and their corrected answers (anonymising

@@ -118,6 +118,11 @@ class AuditLog(Repository):
         """Every audit event in `seq` order, read in chunks (the physical order is what verification checks)."""
         yield from keyset_pages(select(audit_events), audit_events.c.seq, self._reading, chunk, after=-1)
 
+    def events_with_action(self, action: str, chunk: int = 1000) -> Iterator[Row[Any]]:
+        """Every audit event of this action, in `seq` order, read in chunks."""
+        query = select(audit_events).where(audit_events.c.action == action)
+        yield from keyset_pages(query, audit_events.c.seq, self._reading, chunk, after=-1)
+
     def list_events(
         self,
         *,

@@ -403,7 +403,18 @@ def bench_bias(bench: Bench, model: str | None) -> None:
             say(f"  bias {label}: {done}/{total}")
 
     say(f"bias: {model}, CrowS-Pairs metric and BBQ (steward eval bias)")
-    report = measure_model(model, PAIRS, default_bbq(), limit=48 if bench.quick else None, progress=progress)
+    from steward.config import Settings, load_project
+
+    project = load_project(None)  # the nearest steward.yaml, else the embedded defaults: a bench is a command
+    report = measure_model(
+        model,
+        PAIRS,
+        default_bbq(),
+        limit=48 if bench.quick else None,
+        progress=progress,
+        project=project,
+        settings=Settings.resolve(project),
+    )
     crows, bbq = report.get("crows_pairs") or {}, report.get("bbq") or {}
     figures = {f"crows_{k}": crows[k] for k in CROWS_COLUMNS if k in crows}
     figures.update({f"bbq_{k}": bbq[k] for k in BBQ_COLUMNS if k in bbq})

@@ -12,7 +12,7 @@ from tests.gateway_fixtures import SCRIPTED_PROJECT
 from typer.testing import CliRunner
 
 from steward.cli import app, context
-from steward.config import load_project_text
+from steward.config import Settings, load_project_text
 from steward.errors import InvalidRequest
 from steward.evals.judge import AppJudge, ModelJudge, make_judge
 from steward.evals.perplexity import resolve_gguf
@@ -45,14 +45,21 @@ def test_cli_config_reaches_a_metric_without_the_environment(no_config_env: Path
 
 def test_resolve_gguf_and_judges_take_the_project_given(no_config_env: Path) -> None:
     project = load_project_text(SCRIPTED_PROJECT, "given.yaml")
+    settings = Settings.resolve(project)
     with pytest.raises(InvalidRequest, match="'scripted-a' uses scripted"):
-        resolve_gguf("scripted-a", project)
-    with pytest.raises(InvalidRequest, match=r"not a \.gguf path"):
-        resolve_gguf("scripted-a")  # not declared in the embedded defaults or the nearest steward.yaml
-    app_judge, model_judge = make_judge("app:demo", project), make_judge("model:scripted-a", project)
+        resolve_gguf("scripted-a", project, settings)
+    with pytest.raises(InvalidRequest, match=r"not a \.gguf path, and no project was given"):
+        resolve_gguf("scripted-a")  # never the nearest steward.yaml behind the caller's back
+    app_judge = make_judge("app:demo", project)
+    model_judge = make_judge("model:scripted-a", project, settings)
     assert isinstance(app_judge, AppJudge) and app_judge.project is project
     assert isinstance(model_judge, ModelJudge) and model_judge.project is project
+    assert model_judge.settings is settings
     assert model_judge.ask("say yes") == "Hello from A."  # the scripted model of the project given
+    unbound = make_judge("model:scripted-a")
+    assert isinstance(unbound, ModelJudge)
+    with pytest.raises(InvalidRequest, match="has no project to take its model from"):
+        unbound.ask("say yes")
 
 
 def test_the_command_session_is_handed_down_not_kept_in_the_module(no_config_env: Path) -> None:

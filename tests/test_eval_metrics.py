@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from steward.config import load_project
+from steward.config import Settings, load_project
 from steward.errors import InvalidRequest
 from steward.evals.judge import FunctionJudge, parse_rating, parse_verdict
 from steward.evals.metric import Row
@@ -306,7 +306,8 @@ def test_judges_from_the_project_are_called_and_garbage_is_counted(
     monkeypatch.setenv("STEWARD_HOME", str(folder / "home"))
     row = Row("Bag drop opens three hours before departure. Parking is free on Sundays.", context=(CONTEXT,))
     metric = Faithfulness(judge=spec)
-    metric.bind(load_project(folder / "steward.yaml"))  # as the CLI's --config and a suite's project do
+    project = load_project(folder / "steward.yaml")
+    metric.bind(project, Settings.resolve(project))  # as the CLI's --config and a suite's project do
     [score] = metric.compute([row])
     metric.close()
     assert score.per_row == [1.0]  # the second verdict could not be read: scored on the first alone

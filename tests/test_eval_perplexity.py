@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from tests.model_fixtures import smollm2_path  # noqa: F401
 
+from steward.config import Settings, load_project
 from steward.errors import ArtefactError, InvalidRequest
 from steward.evals.metric import Row
 from steward.evals.perplexity import LogitScorer, Perplexity, resolve_gguf
@@ -19,8 +20,11 @@ TEXT = "The flight to London leaves from gate A12 at eight in the morning; board
 def test_model_option_errors_say_what_to_give(tmp_path: Path) -> None:
     with pytest.raises(ArtefactError, match=r"absent.gguf does not exist"):
         resolve_gguf(str(tmp_path / "absent.gguf"))
+    project = load_project(None)  # the embedded defaults here
     with pytest.raises(InvalidRequest, match=r"is not a \.gguf path, a declared model or one of: .*smollm2"):
-        resolve_gguf("no-such-model")
+        resolve_gguf("no-such-model", project, Settings.resolve(project))
+    with pytest.raises(InvalidRequest, match=r"no project was given to look it up in"):
+        resolve_gguf("smollm2-135m-instruct-q4_1")  # a capability never falls back on the environment
 
 
 @pytest.mark.slow

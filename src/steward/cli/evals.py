@@ -70,7 +70,9 @@ def metrics_command(
     """
     from steward.evals.api import score_file
 
-    result = score_file(data, metrics, _options(option or []), project=context.project())
+    result = score_file(
+        data, metrics, _options(option or []), project=context.project(), settings=context.settings()
+    )
     if as_json:
         _print_json(result.to_dict(per_row))
         return
@@ -380,6 +382,7 @@ def _measure_bias(
             scoring=cast(Scoring, scoring),
             progress=progress,
             project=context.project(),
+            settings=context.settings(),
         )
 
 

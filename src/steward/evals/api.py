@@ -19,7 +19,7 @@ from steward.evals.scoring import Scored, build, close, score
 from steward.evals.suite import load_suite
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
     from steward.store import Store
 
 
@@ -53,14 +53,21 @@ def score_file(
     options: dict[str, dict[str, Any]] | None = None,
     *,
     project: Project | None = None,
+    settings: Settings | None = None,
 ) -> FileScores:
     """Score the rows of a JSONL file with the named metrics (`"bleu,rouge"`); no pipeline is run. A metric that
-    calls a model or judge app takes it from `project` (None: the nearest steward.yaml)."""
+    calls a model or judge app takes it from `project` (None: the nearest steward.yaml) and the models folder
+    of `settings` (None: the project's, from the environment). The library's front door, like the CLI: the
+    one place here where they are resolved."""
+    from steward import config
+
+    project = project or config.load_project(None)
+    settings = settings or config.Settings.resolve(project)
     path = Path(path)
     specs = parse_metric_list(metrics)
     for spec in specs:
         spec.options.update((options or {}).get(spec.name, {}))
-    built = build(specs, project)
+    built = build(specs, project, settings)
     try:
         rows, lines = load_rows(path)
         check_needs(rows, lines, [m for _, m in built], str(path))

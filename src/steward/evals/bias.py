@@ -27,7 +27,7 @@ from steward.evals import bbq, crows
 from steward.evals.metric import Score
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
 
 PAIRS = Path(__file__).resolve().parent.parent / "defaults" / "bias" / "pairs.csv"
 T = TypeVar("T")
@@ -146,9 +146,10 @@ def measure_model(
     scoring: bbq.Scoring = "mean",
     progress: Progress | None = None,
     project: Project | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Load `model` (a .gguf path, artefact name or model id of `project`, else of the nearest steward.yaml) once
-    and run both tests on it."""
+    """Load `model` (a .gguf path, or an artefact name or model id of `project` in the models folder of
+    `settings`) once and run both tests on it."""
     from steward.evals.perplexity import resolve_gguf
 
     if pairs_path is None and bbq_path is None:
@@ -168,7 +169,7 @@ def measure_model(
         if bbq_path
         else None
     )
-    path = resolve_gguf(model, project)
+    path = resolve_gguf(model, project, settings)
     scorer = GgufScorer(path)
     try:
         report = measure(scorer, pairs, questions, method=method, scoring=scoring, progress=progress)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from steward.errors import InvalidRequest, StewardError
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
 
 _TRUE = {"yes", "true", "supported", "support", "entailed", "entailment", "relevant", "1", "y"}
 _FALSE = {
@@ -139,21 +139,31 @@ class AppJudge:
 class ModelJudge:
     """A judge that is a model declared in steward.yaml, called directly (no app, no guardrails)."""
 
-    def __init__(self, model_id: str, max_tokens: int = 96, project: Project | None = None) -> None:
+    def __init__(
+        self,
+        model_id: str,
+        max_tokens: int = 96,
+        project: Project | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.model_id = model_id
         self.max_tokens = max_tokens
-        self.project = project  # whose model it is (None: the nearest steward.yaml, else the embedded defaults)
+        self.project = project  # whose model it is, and the process's settings (models folder): both handed in
+        self.settings = settings
         self._backend: Any = None
 
     @property
     def backend(self) -> Any:
         """The model, loaded on the first question (so a metric can be re-bound to a project for free)."""
         if self._backend is None:
-            from steward.config import Settings, load_project
+            if self.project is None or self.settings is None:
+                raise InvalidRequest(
+                    f"judge model:{self.model_id} has no project to take its model from: bind the metric to one "
+                    "(`metric.bind(project, settings)`), as `steward eval` and `steward.evals.score_file` do."
+                )
             from steward.models.router import ModelPool
 
-            project = self.project or load_project(None)
-            self._backend = ModelPool(project, Settings.resolve(project)).get(self.model_id)
+            self._backend = ModelPool(self.project, self.settings).get(self.model_id)
         return self._backend
 
     def ask(self, prompt: str) -> str:
@@ -167,9 +177,12 @@ class ModelJudge:
             return f"<judge error: {exc.message}>"
 
 
-def make_judge(spec: str | Judge | None, project: Project | None = None) -> Judge | None:
+def make_judge(
+    spec: str | Judge | None, project: Project | None = None, settings: Settings | None = None
+) -> Judge | None:
     """A judge from an option value: None (no judge), `app:NAME`, `model:ID`, or a ready judge object; `project`
-    is the steward.yaml whose app or model it names (the CLI's --config; None: the nearest one)."""
+    is the steward.yaml whose app or model it names (the CLI's --config; an app judge without one: the nearest),
+    `settings` the process's (where a model judge's weights are)."""
     if spec is None or spec == "" or spec == "none":
         return None
     if not isinstance(spec, str):
@@ -177,7 +190,7 @@ def make_judge(spec: str | Judge | None, project: Project | None = None) -> Judg
     if spec.startswith("app:"):
         return AppJudge(spec[4:], project=project)
     if spec.startswith("model:"):
-        return ModelJudge(spec[6:], project=project)
+        return ModelJudge(spec[6:], project=project, settings=settings)
     raise InvalidRequest(
         f"judge {spec!r}: write `app:NAME` (a Steward app) or `model:ID` (a model of steward.yaml), "
         "or leave it out."

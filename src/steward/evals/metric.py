@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from steward.errors import InvalidRequest
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
 
 # Row fields a metric may need, with the JSONL key users write and what it holds.
 ROW_FIELDS: dict[str, str] = {
@@ -137,9 +137,9 @@ class Metric(ABC):
     def close(self) -> None:  # noqa: B027 - most metrics hold nothing to release
         """Release a loaded model, if any."""
 
-    def bind(self, project: Project) -> None:  # noqa: B027 - most metrics call no model of a project
+    def bind(self, project: Project, settings: Settings) -> None:  # noqa: B027 - most metrics call no model
         """Tell a metric which steward.yaml its models and judge apps come from (the CLI's --config, a suite's
-        `project:`); a metric that is never bound uses the nearest steward.yaml."""
+        `project:`) and the process's settings (where models are); a metric that calls a model must be bound."""
 
 
 def options_of(metric_cls: type[Metric]) -> list[str]:

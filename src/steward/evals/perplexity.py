@@ -27,22 +27,24 @@ from steward.errors import ArtefactError, InvalidRequest
 from steward.evals.metric import Metric, Row, Score
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
 
 
-def resolve_gguf(model: str, project: Project | None = None) -> Path:
-    """A path to a GGUF file from a path, a built-in artefact name or a model id of `project` (None: the nearest
-    steward.yaml, else the embedded defaults)."""
+def resolve_gguf(model: str, project: Project | None = None, settings: Settings | None = None) -> Path:
+    """A path to a GGUF file from a path, or from a model id of `project` or a built-in artefact name in the
+    models folder of `settings` (both handed in by the command or the suite that runs)."""
     candidate = Path(model).expanduser()
     if candidate.suffix == ".gguf":
         if not candidate.is_file():
             raise ArtefactError(f"perplexity model {candidate} does not exist; give the path of a .gguf file.")
         return candidate
-    from steward.config import Settings, load_project
     from steward.models import artefacts
 
-    project = project or load_project(None)
-    settings = Settings.resolve(project)
+    if project is None or settings is None:
+        raise InvalidRequest(
+            f"perplexity model {model!r} is not a .gguf path, and no project was given to look it up in: give "
+            "a path, or bind the metric (`metric.bind(project, settings)`), as `steward eval` does."
+        )
     models_dir = settings.models_dir
     spec = project.models.get(model)
     if spec is not None:
@@ -117,13 +119,16 @@ class Perplexity(Metric):
     n_threads: int = 2
     _scorer: LogitScorer | None = field(default=None, init=False, repr=False)
     _project: Project | None = field(default=None, init=False, repr=False)
+    _settings: Settings | None = field(default=None, init=False, repr=False)
 
-    def bind(self, project: Project) -> None:
-        self._project = project
+    def bind(self, project: Project, settings: Settings) -> None:
+        self._project, self._settings = project, settings
 
     def scorer(self) -> LogitScorer:
         if self._scorer is None:
-            self._scorer = LogitScorer(resolve_gguf(self.model, self._project), self.n_ctx, self.n_threads)
+            self._scorer = LogitScorer(
+                resolve_gguf(self.model, self._project, self._settings), self.n_ctx, self.n_threads
+            )
         return self._scorer
 
     def compute(self, rows: Sequence[Row]) -> list[Score]:

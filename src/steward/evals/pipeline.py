@@ -20,7 +20,7 @@ from steward.errors import StewardError
 from steward.store import Store
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
 
 
 @dataclass
@@ -67,6 +67,9 @@ class Pipeline(Protocol):
 
     @property
     def home(self) -> Path: ...
+
+    @property
+    def settings(self) -> Settings: ...
 
     def close(self) -> None: ...
 
@@ -116,7 +119,12 @@ class ClientPipeline:
 
     @property
     def home(self) -> Path:
-        return Path(self.client.runtime.settings.home)
+        return Path(self.settings.home)
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.client.runtime.settings
+        return settings
 
     def app_spec(self, app: str) -> Any:
         return self.project.app(app)

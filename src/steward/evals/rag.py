@@ -32,7 +32,7 @@ from steward.evals.support import SupportScorer
 from steward.language import split_claims
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
 
 _MAX_CONTEXT_CHARS = 6000  # what a judge prompt carries of the context
 
@@ -49,9 +49,9 @@ class _RagMetric(Metric):
     def __post_init__(self) -> None:
         self._judge = make_judge(self.judge)  # checks the option now; nothing is loaded until the first question
 
-    def bind(self, project: Project) -> None:
+    def bind(self, project: Project, settings: Settings) -> None:
         if isinstance(self.judge, str):
-            self._judge = make_judge(self.judge, project)
+            self._judge = make_judge(self.judge, project, settings)
 
     def close(self) -> None:
         closer = getattr(self._judge, "close", None)

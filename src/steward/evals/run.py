@@ -28,7 +28,7 @@ from steward.store import StoredCase, StoredRun
 from steward.types import new_id
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
 
 Progress = Callable[[str, int, int], None]  # (variant label, done, total)
 
@@ -57,12 +57,12 @@ class SuiteOutcome:
         return all(run.passed for run in self.runs)
 
 
-def _build_metrics(suite: Suite, project: Project) -> list[tuple[MetricSpec, Metric]]:
+def _build_metrics(suite: Suite, project: Project, settings: Settings) -> list[tuple[MetricSpec, Metric]]:
     built = []
     for index, spec in enumerate(suite.spec.metric_specs()):
         try:
             metric = spec.build()
-            metric.bind(project)  # the judge apps and models of the project the suite runs against
+            metric.bind(project, settings)  # the judge apps and models of the project the suite runs against
             built.append((spec, metric))
         except StewardError as exc:
             raise suite.error(("metrics", index), exc.message) from None
@@ -82,7 +82,7 @@ def _check_gates(suite: Suite, metrics: Sequence[tuple[MetricSpec, Metric]]) -> 
 
 def prepare(suite: Suite, pipeline: Pipeline) -> Prepared:
     """Validate the suite against its dataset and the project; raise naming file:line on the first problem."""
-    metrics = _build_metrics(suite, pipeline.project)
+    metrics = _build_metrics(suite, pipeline.project, pipeline.settings)
     _check_gates(suite, metrics)
     dataset = suite.resolve(suite.spec.dataset)
     if not dataset.is_file():

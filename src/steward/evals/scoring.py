@@ -10,7 +10,7 @@ from steward.evals.metric import Metric, Row, Score
 from steward.evals.metric_catalog import MetricSpec
 
 if TYPE_CHECKING:
-    from steward.config import Project
+    from steward.config import Project, Settings
 
 
 @dataclass
@@ -27,13 +27,16 @@ class Scored:
         return {"rows": self.n_rows, "scores": [s.to_dict(per_row) for s in self.scores]}
 
 
-def build(specs: Sequence[MetricSpec], project: Project | None = None) -> list[tuple[MetricSpec, Metric]]:
+def build(
+    specs: Sequence[MetricSpec], project: Project | None = None, settings: Settings | None = None
+) -> list[tuple[MetricSpec, Metric]]:
     """Instantiate every metric before any row is scored (unknown names and options fail fast), bound to
-    `project` when one is given (whose models and judge apps the metrics call)."""
+    `project` (whose models and judge apps the metrics call) and the process's `settings` when given; a metric
+    that calls a model and is left unbound says so when it is used."""
     built = [(spec, spec.build()) for spec in specs]
-    if project is not None:
+    if project is not None and settings is not None:
         for _, metric in built:
-            metric.bind(project)
+            metric.bind(project, settings)
     return built
 
 

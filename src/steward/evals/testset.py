@@ -290,7 +290,9 @@ def generate_testset(
             f"collection {collection!r} has no chunks yet; ingest documents with "
             f"`steward rag ingest {collection} PATH` first."
         )
-    writer = Generator(judge=make_judge(generator if generator != "template" else None, pipeline.project))
+    writer = Generator(
+        judge=make_judge(generator if generator != "template" else None, pipeline.project, pipeline.settings)
+    )
     return generate(chunks, collection, n, mix=mix, seed=seed, generator=writer), writer.fallbacks
 
 

@@ -124,7 +124,11 @@ async def acheck(
     if backend is None:
         from steward.models.router import ModelPool
 
-        backend = ModelPool(project, settings or Settings.resolve(project)).get(model_id)
+        if settings is None:
+            raise InvalidRequest(
+                f"checking {model_id!r} needs the process's settings (its keys and models folder)."
+            )
+        backend = ModelPool(project, settings).get(model_id)
     try:
         answers, reported = await probe(backend, prompts)
     finally:

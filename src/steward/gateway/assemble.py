@@ -20,6 +20,7 @@ from steward.gateway.telemetry import tracer_from
 
 if TYPE_CHECKING:
     from steward.gateway.monitoring import MonitorProcess
+    from steward.rag import Retriever
     from steward.store import Store
 
 
@@ -64,7 +65,7 @@ def _review_queue(store: Store) -> ReviewQueue[Any]:
     return StoredReviewQueue(store)
 
 
-def _retriever(project: Project, settings: Settings, store: Store) -> Any:
+def _retriever(project: Project, settings: Settings, store: Store) -> Retriever | None:
     if not project.collections or not any(app.rag for app in project.apps.values()):
         return None
     from steward.rag import Retriever

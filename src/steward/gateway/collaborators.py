@@ -53,6 +53,8 @@ class TokenBudget(Protocol):
 class TextEmbedder(Protocol):
     """The embedding model `POST /v1/embeddings` serves (`models.embeddings.Embedder`)."""
 
+    model_id: str
+
     def count_tokens(self, text: str) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...

@@ -27,6 +27,7 @@ from steward.errors import (
     StewardError,
 )
 from steward.gateway.auth import Authenticator
+from steward.gateway.collaborators import TextEmbedder
 from steward.gateway.errors_http import status_of
 from steward.gateway.openapi import offline_docs
 from steward.gateway.pipeline import EMBEDDINGS, Gateway
@@ -279,7 +280,7 @@ def _parse_json(raw: bytes) -> Any:
 def create_app(
     gateway: Gateway,
     authenticator: Authenticator,
-    embedder: Any = None,
+    embedder: TextEmbedder | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> GatewayApp:
     """Build the ASGI app serving `gateway`; `embedder` (loaded lazily when None) serves /v1/embeddings."""
@@ -289,7 +290,7 @@ def create_app(
     return GatewayApp(api, ChatLane(gateway, authenticator))
 
 
-def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: Any) -> FastAPI:
+def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmbedder | None) -> FastAPI:
     """Every route but chat completions: FastAPI, for its validation and /docs (offline, chat route included)."""
     api = FastAPI(
         title="Steward",

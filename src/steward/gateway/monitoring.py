@@ -14,9 +14,13 @@ import multiprocessing
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.config import Project, Settings
+
+if TYPE_CHECKING:
+    from steward.monitor.worker import MonitorThread
+    from steward.store import Store
 
 STOP_WAIT_S = 30.0
 WATCH_S = 1.0  # how often the server looks whether its monitoring child is still alive
@@ -24,7 +28,7 @@ MAX_BACKOFF_S = 60.0
 log = logging.getLogger("steward.monitor")
 
 
-def build_monitor(project: Project, store: Any) -> Any:
+def build_monitor(project: Project, store: Store) -> MonitorThread:
     """The MonitorThread of a project over an open store: rollups, and alerts, drift, quality and the review
     rule when set."""
     from steward.monitor.alerts import AlertEvaluator

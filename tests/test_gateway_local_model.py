@@ -82,8 +82,11 @@ def test_same_prompt_params_and_seed_give_the_same_answer(served: tuple[LiveServ
     ask = {"model": "helper", "messages": [{"role": "user", "content": "Name a colour and a fruit."}]}
     first = client.chat.completions.create(**ask).choices[0].message.content
     second = client.chat.completions.create(**ask).choices[0].message.content
-    other_seed = client.chat.completions.create(**ask, seed=12345).choices[0].message.content
+    seeded = client.chat.completions.with_raw_response.create(**ask, seed=12345)
+    other_seed = seeded.parse().choices[0].message.content
     again = client.chat.completions.create(**ask, seed=12345).choices[0].message.content
+    record = served[0].runtime.store.get_record(seeded.headers["x-steward-record-id"])
+    assert record.params.get("seed") == 12345  # the seed the model was called with, as the record keeps it
     assert first and first == second
     streamed = "".join(
         c.choices[0].delta.content or "" for c in client.chat.completions.create(**ask, stream=True) if c.choices

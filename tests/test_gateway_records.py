@@ -273,17 +273,25 @@ policies:
 
 
 @pytest.fixture
-def private(tmp_path: Path) -> Iterator[tuple[Runtime, LiveServer]]:
+def private_live(tmp_path: Path) -> Iterator[tuple[Runtime, LiveServer]]:
     runtime = make_runtime(tmp_path, PRIVATE_PROJECT)
     with LiveServer(runtime) as server:
         yield runtime, server
     runtime.store.close()
 
 
+@pytest.fixture
+def private(tmp_path: Path) -> Iterator[tuple[Runtime, InProcessServer]]:
+    runtime = make_runtime(tmp_path, PRIVATE_PROJECT)
+    with InProcessServer(runtime) as server:
+        yield runtime, server
+    runtime.store.close()
+
+
 def test_a_megabyte_message_is_refused_and_recorded_without_scanning_it(
-    private: tuple[Runtime, LiveServer],
+    private_live: tuple[Runtime, LiveServer],
 ) -> None:
-    runtime, live = private
+    runtime, live = private_live  # a real server: the megabyte crosses uvicorn's socket and body reading
     secret, _ = runtime.store.create_key(role="admin")
     big = {"model": "demo", "messages": [{"role": "user", "content": "Mail jane@example.com " + "a" * 1_100_000}]}
     response = _post(live, secret, big)
@@ -301,7 +309,7 @@ def test_a_megabyte_message_is_refused_and_recorded_without_scanning_it(
     assert "jane@example.com" not in record.input[0].content
 
 
-def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, LiveServer]) -> None:
+def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, InProcessServer]) -> None:
     runtime, live = private
     secret, _ = runtime.store.create_key(role="admin")
     body = {"model": "nope", "messages": [{"role": "user", "content": "Mail jane@example.com"}]}
@@ -312,14 +320,16 @@ def test_an_unknown_app_behind_guardrails_gets_a_record(private: tuple[Runtime, 
     assert "jane@example.com" not in str(record.input)  # no policy of its own says it may be kept
 
 
-def test_an_embeddings_call_gets_a_record_and_is_charged_to_the_budget(live: LiveServer, runtime: Runtime) -> None:
+def test_an_embeddings_call_gets_a_record_and_is_charged_to_the_budget(
+    server: InProcessServer, runtime: Runtime
+) -> None:
     # 8 tokens a call: five fit; the sixth finds 4 left, so its reservation (not authentication) refuses it
     secret, key = runtime.store.create_key(role="app", apps=("demo",), token_budget=44)
     headers = {"Authorization": f"Bearer {secret}"}
     statuses, record_ids = [], []
     for _ in range(6):  # "where is gate twelve" is 4 word pieces, [CLS] and [SEP] aside: 8 a call
-        response = httpx.post(
-            f"{live.url}/v1/embeddings", json={"input": ["where is gate twelve"] * 2}, headers=headers, timeout=60
+        response = server.http.post(
+            "/v1/embeddings", json={"input": ["where is gate twelve"] * 2}, headers=headers, timeout=60
         )
         statuses.append(response.status_code)
         record_ids.append(response.headers.get("x-steward-record-id"))

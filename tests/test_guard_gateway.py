@@ -159,16 +159,15 @@ def test_compliance_disclosure_is_appended_through_the_gateway(client: Client, r
 
 
 def test_reviews_are_served_over_http(client: Client, runtime: Runtime) -> None:
-    import httpx
-    from tests.gateway_fixtures import LiveServer
+    from tests.gateway_fixtures import InProcessServer
 
     result = client.chat("booking", "Which stocks and crypto coins should I invest in this year?")
     secret, _ = runtime.store.create_key(role="admin", name="reviews over http")
     headers = {"Authorization": f"Bearer {secret}"}
-    with LiveServer(runtime) as server:
-        pending = httpx.get(f"{server.url}/v1/reviews/{result.record.id}", headers=headers)
-        missing = httpx.get(f"{server.url}/v1/reviews/rec_nope", headers=headers)
-        anonymous = httpx.get(f"{server.url}/v1/reviews/{result.record.id}")
+    with InProcessServer(runtime) as server:
+        pending = server.http.get(f"/v1/reviews/{result.record.id}", headers=headers)
+        missing = server.http.get("/v1/reviews/rec_nope", headers=headers)
+        anonymous = server.http.get(f"/v1/reviews/{result.record.id}")
     assert pending.status_code == 200 and pending.json()["status"] == "pending"
     assert pending.json()["reasons"] == ["denied_topic"]
     assert missing.status_code == 404 and "no review item" in missing.json()["error"]["message"]

@@ -5,7 +5,8 @@ screened turn is kept as its guardrail decision redacted it, and the texts no de
 never screened, the retrieved chunks the record names, the grounding check's reading of the answer, a stopped
 stream's answer, a failure's message) are scanned for personal data and secrets here, with the conversation's
 pseudonyms, so `<PERSON_1>` in a source is the same person as in the question. Many short texts are scanned as
-one (a scan costs about the same for one sentence or ten) and split back.
+one (a scan costs about the same for one sentence or ten) and split back. `held_text` is what a review item
+may keep of an escalated request: the one other text of a request that is stored.
 """
 
 from __future__ import annotations
@@ -140,3 +141,17 @@ def _keep_stored_texts(record: Record, as_screened: Callable[[Stage], bool]) -> 
     for decision in record.decisions:
         decision.stored_text = None  # now in the record's input and output; not kept twice
     return unscreened, rescan_output
+
+
+def held_text(guard: RecordPrivacy, record: Record, decision: Decision) -> str | None:
+    """What a review item holds of an escalated request: the withheld answer, or the question that was held,
+    each as it would go on once approved (redacted by the policy; under `redact_records`, as the record keeps
+    it, since the record was redacted first)."""
+    if decision.stage == "output":
+        inputs = [d for d in record.decisions if d.stage == "input"]
+        held = record.output
+        if held and not guard.redact_records(record.app):  # a stopped stream's answer was not redacted whole
+            held = guard.stored_text(record.app, "output", held, inputs[-1] if inputs else None)
+        return held
+    turn = record.input[decision.turn].content if decision.turn is not None else None  # the turn that was held
+    return turn if guard.redact_records(record.app) else (decision.text or turn)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from steward.errors import NotFound
 from steward.gateway.collaborators import HeldItem, RecordPrivacy, RecordStore, ReviewQueue
+from steward.gateway.redaction import held_text
 from steward.gateway.requests import ChatRequest, ChatResult
 from steward.types import Message, Principal, Record
 
@@ -56,15 +57,7 @@ class ReviewRelease:
         guard, queue = self.guard, self.queue
         assert guard is not None and queue is not None, "a request is escalated only under a guard's policy"
         decision = next(d for d in reversed(record.decisions) if d.action == "escalate")
-        if decision.stage == "output":
-            inputs = [d for d in record.decisions if d.stage == "input"]
-            held = record.output
-            if held and not guard.redact_records(record.app):  # a stopped stream's answer was not redacted whole
-                held = guard.stored_text(record.app, "output", held, inputs[-1] if inputs else None)
-        else:  # the turn that was held (screening stopped there), not necessarily the last one
-            turn = record.input[decision.turn].content if decision.turn is not None else None
-            held = turn if guard.redact_records(record.app) else (decision.text or turn)
-        queue.hold(record, decision, held)
+        queue.hold(record, decision, held_text(guard, record, decision))
 
     async def outcome(self, principal: Principal, record_id: str) -> dict[str, Any]:
         """Where a held request stands, and once approved what it released (`GET /v1/reviews/{record_id}`).

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Row,
     String,
     Table,
     Text,
@@ -39,6 +40,7 @@ from sqlalchemy import (
 
 from steward.monitor.rollups import RecordFacts, Rollup, RollupKey, sketch_bytes, sketch_from_bytes
 from steward.store.codec import BodyCipher, record_dict_from_store
+from steward.store.rows import from_row, row_of
 from steward.store.schema import ID, NAME, feedback, in_batches, metadata, records
 from steward.store.unit import Repository, Unit
 
@@ -180,43 +182,16 @@ class Sequenced:
 
 
 def _row(key: RollupKey, rollup: Rollup) -> dict[str, Any]:
-    return {
-        "app": key.app,
-        "model": key.model,
-        "arm": key.arm,
-        "grain": key.grain,
-        "bucket": key.bucket,
-        "requests": rollup.requests,
-        "statuses": rollup.statuses,
-        "prompt_tokens": rollup.prompt_tokens,
-        "completion_tokens": rollup.completion_tokens,
-        "cost": rollup.cost,
-        "latency": sketch_bytes(rollup.latency),
-        "verdicts": rollup.verdicts,
-        "declines": rollup.declines,
-        "fallbacks": rollup.fallbacks,
-        "feedback_count": rollup.feedback_count,
-        "feedback_sum": rollup.feedback_sum,
-        "quality_count": rollup.quality_count,
-        "quality_sum": rollup.quality_sum,
-    }
+    return row_of(monitor_rollups, key, rollup, latency=sketch_bytes(rollup.latency))
 
 
-def _rollup(row: Any) -> Rollup:
-    return Rollup(
-        requests=row.requests,
+def _rollup(row: Row[Any]) -> Rollup:
+    return from_row(
+        Rollup,
+        row,
         statuses=dict(row.statuses),
-        prompt_tokens=row.prompt_tokens,
-        completion_tokens=row.completion_tokens,
-        cost=row.cost,
         latency=sketch_from_bytes(row.latency),
         verdicts={name: list(pair) for name, pair in row.verdicts.items()},
-        declines=row.declines,
-        fallbacks=row.fallbacks,
-        feedback_count=row.feedback_count,
-        feedback_sum=row.feedback_sum,
-        quality_count=row.quality_count,
-        quality_sum=row.quality_sum,
     )
 
 

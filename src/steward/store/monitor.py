@@ -41,7 +41,7 @@ from sqlalchemy import (
 from steward.monitor.rollups import RecordFacts, Rollup, RollupKey, sketch_bytes, sketch_from_bytes
 from steward.store.codec import BodyCipher, record_dict_from_store
 from steward.store.rows import from_row, row_of
-from steward.store.schema import ID, NAME, feedback, in_batches, metadata, records
+from steward.store.schema import ID, NAME, feedback, in_batches, in_range, metadata, records
 from steward.store.unit import Repository, Unit
 
 monitor_rollups = Table(
@@ -293,10 +293,7 @@ class Monitoring(Repository):
         clauses = [c.grain == grain]
         if app is not None:
             clauses.append(c.app == app)
-        if since is not None:
-            clauses.append(c.bucket >= since)
-        if until is not None:
-            clauses.append(c.bucket < until)
+        clauses += in_range(c.bucket, since, until)
         query = select(monitor_rollups).where(*clauses).order_by(c.bucket, c.app, c.model, c.arm)
         with self._reading() as conn:
             return [(_key(row), _rollup(row)) for row in conn.execute(query)]
@@ -315,10 +312,7 @@ class Monitoring(Repository):
         `first` that `model` answered; oldest first."""
         c = records.c
         clauses = [c.app == app, c.origin == "traffic"]
-        if since is not None:
-            clauses.append(c.created_at >= since)
-        if until is not None:
-            clauses.append(c.created_at < until)
+        clauses += in_range(c.created_at, since, until)
         if model is not None:
             clauses.append(c.model_id == model)
         query = select(c.id).where(*clauses).order_by(c.created_at, c.id)

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from steward.config.checks import regex
 
 RuleAction = Literal["allow", "warn", "redact", "escalate", "block"]
 PiiMode = Literal["mask", "hash", "pseudonymise"]
@@ -193,12 +194,7 @@ class ComplianceRule(_Strict):
     @field_validator("when", "require")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
-        return patterns
+        return [regex(pattern) for pattern in patterns]
 
     @model_validator(mode="after")
     def _append_needs_text(self) -> ComplianceRule:

@@ -67,6 +67,14 @@ def seconds(duration: str) -> float:
     return float(found.group(1)) * _UNITS[found.group(2)]
 
 
+def _a_minute_or_more(duration: str, problem: str) -> str:
+    """`duration` unchanged when it is a minute or more (the rollups' finest bucket); else `problem` as a
+    ValueError."""
+    if seconds(duration) < 60:
+        raise ValueError(problem)
+    return duration
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -132,9 +140,8 @@ class AlertRule(_Strict):
     @field_validator("window")
     @classmethod
     def _whole_minutes(cls, value: str) -> str:
-        if seconds(value) < 60:
-            raise ValueError(f"window {value!r} is under a minute, the rollups' finest bucket; use 1m or more")
-        return value
+        problem = f"window {value!r} is under a minute, the rollups' finest bucket; use 1m or more"
+        return _a_minute_or_more(value, problem)
 
     @property
     def window_s(self) -> float:
@@ -170,9 +177,7 @@ class DriftSchedule(_Strict):
     @field_validator("every")
     @classmethod
     def _duration(cls, value: str) -> str:
-        if seconds(value) < 60:
-            raise ValueError(f"every {value!r}: drift runs at most once a minute; write e.g. 1h")
-        return value
+        return _a_minute_or_more(value, f"every {value!r}: drift runs at most once a minute; write e.g. 1h")
 
     @field_validator("reference", "current")
     @classmethod

@@ -10,10 +10,11 @@ collection when the gateway starts (incremental: unchanged documents are not tou
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from steward.config.checks import regex
 
 DEFAULT_DECLINE = (
     "I can't find that in the available documents, so I can't answer it. "
@@ -121,12 +122,7 @@ class CollectionSpec(BaseModel):
     @field_validator("identifiers")
     @classmethod
     def _patterns_compile(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, pattern in value.items():
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"identifier {name!r}: not a valid regular expression ({exc})") from None
-        return value
+        return {name: regex(pattern, f"identifier {name!r}: ") for name, pattern in value.items()}
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> CollectionSpec:

@@ -18,7 +18,6 @@ ambiguous contexts has accuracy 1 there and s_AMB = 0.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from steward.errors import InvalidRequest
+from steward.evals.dataset import read_jsonl
 
 Scoring = Literal["mean", "sum"]
 FIELDS = ("context", "question", "ans0", "ans1", "ans2", "label", "context_condition", "question_polarity")
@@ -73,13 +73,7 @@ def load_questions(path: Path) -> list[Question]:
     if not path.is_file():
         raise InvalidRequest(f"BBQ file {path} does not exist; give a BBQ JSONL file.")
     questions = []
-    for line, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError:
-            raise InvalidRequest(f"{path} line {line} is not JSON; give one BBQ question per line.") from None
+    for line, row in read_jsonl(path):
         missing = [f for f in FIELDS if f not in row]
         if missing:
             raise InvalidRequest(f"{path} line {line} lacks {', '.join(missing)}; give the original BBQ fields.")

@@ -10,6 +10,7 @@ from `steward.evals.figures`, as `steward guard eval`'s do.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -18,33 +19,45 @@ from steward.evals.metric import Metric, Row, Score
 from steward.evals.text import normalize_answer, token_f1
 
 
+class _BestOverReferences(Metric):
+    """A row scores the best `match` of its prediction with any of its references (0 with none)."""
+
+    needs: ClassVar[tuple[str, ...]] = ("prediction", "references")
+
+    @staticmethod
+    @abstractmethod
+    def match(prediction: str, reference: str) -> float:
+        """How well `prediction` answers as `reference` does, 0-1."""
+
+    def compute(self, rows: Sequence[Row]) -> list[Score]:
+        per_row: list[float | None] = [
+            max((self.match(row.prediction, r) for r in row.references), default=0.0) for row in rows
+        ]
+        return [Score.from_rows(self.name, per_row)]
+
+
 @dataclass
-class ExactMatch(Metric):
+class ExactMatch(_BestOverReferences):
     """1 when the normalised prediction equals a normalised reference, else 0."""
 
     name: ClassVar[str] = "exact_match"
-    needs: ClassVar[tuple[str, ...]] = ("prediction", "references")
     description: ClassVar[str] = "exact match after SQuAD normalisation, 0-1"
 
-    def compute(self, rows: Sequence[Row]) -> list[Score]:
-        per_row: list[float | None] = []
-        for row in rows:
-            prediction = normalize_answer(row.prediction)
-            per_row.append(float(any(prediction == normalize_answer(r) for r in row.references)))
-        return [Score.from_rows(self.name, per_row)]
+    @staticmethod
+    def match(prediction: str, reference: str) -> float:
+        return float(normalize_answer(prediction) == normalize_answer(reference))
 
 
 @dataclass
-class TokenF1(Metric):
+class TokenF1(_BestOverReferences):
     """SQuAD token-overlap F1, the best over the references."""
 
     name: ClassVar[str] = "f1"
-    needs: ClassVar[tuple[str, ...]] = ("prediction", "references")
     description: ClassVar[str] = "token-overlap F1 after SQuAD normalisation, 0-1"
 
-    def compute(self, rows: Sequence[Row]) -> list[Score]:
-        per_row: list[float | None] = [max(token_f1(row.prediction, r) for r in row.references) for row in rows]
-        return [Score.from_rows(self.name, per_row)]
+    @staticmethod
+    def match(prediction: str, reference: str) -> float:
+        return token_f1(prediction, reference)
 
 
 @dataclass

@@ -17,7 +17,7 @@ newline-joined sentences, so Lsum works with no download.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Literal
 
 from steward.evals.metric import Metric, Row, Score
@@ -32,13 +32,16 @@ def _reference_streams(rows: Sequence[Row]) -> list[list[str | None]]:
     return [[r.references[i] if i < len(r.references) else None for r in rows] for i in range(width)]
 
 
-def _sacrebleu_scores(corpus_metric: Any, sentence_metric: Any, rows: Sequence[Row]) -> tuple[float, list[float]]:
-    """Corpus score and per-row sentence scores from one pass of segment statistics."""
+def _sacrebleu_score(name: str, corpus_metric: Any, sentence_metric: Any, rows: Sequence[Row]) -> list[Score]:
+    """The corpus score, with each row's sentence score, from one pass of segment statistics."""
+    if not rows:
+        return [Score(name, None, [], corpus=True)]
     hypotheses = [r.prediction for r in rows]
     stats = corpus_metric._extract_corpus_statistics(hypotheses, _reference_streams(rows))
-    corpus = corpus_metric._aggregate_and_compute(stats).score
-    per_row = [float(sentence_metric._compute_score_from_stats(s).score) for s in stats]
-    return float(corpus), per_row
+    per_row: list[float | None] = [float(sentence_metric._compute_score_from_stats(s).score) for s in stats]
+    score = Score.from_rows(name, per_row, corpus=True)
+    score.value = float(corpus_metric._aggregate_and_compute(stats).score)
+    return [score]
 
 
 @dataclass
@@ -59,23 +62,11 @@ class Bleu(Metric):
     def _metric(self, effective_order: bool) -> Any:
         from sacrebleu.metrics import BLEU
 
-        return BLEU(
-            tokenize=self.tokenize,
-            lowercase=self.lowercase,
-            smooth_method=self.smooth_method,
-            smooth_value=self.smooth_value,
-            max_ngram_order=self.max_ngram_order,
-            effective_order=effective_order,
-            force=True,
-        )
+        # the fields are BLEU's own options, under its names
+        return BLEU(**(asdict(self) | {"effective_order": effective_order}), force=True)
 
     def compute(self, rows: Sequence[Row]) -> list[Score]:
-        if not rows:
-            return [Score(self.name, None, [], corpus=True)]
-        corpus, per_row = _sacrebleu_scores(self._metric(self.effective_order), self._metric(True), rows)
-        score = Score.from_rows(self.name, list(per_row), corpus=True)
-        score.value = corpus
-        return [score]
+        return _sacrebleu_score(self.name, self._metric(self.effective_order), self._metric(True), rows)
 
 
 @dataclass
@@ -93,26 +84,11 @@ class Chrf(Metric):
     whitespace: bool = False
     eps_smoothing: bool = False
 
-    def _metric(self) -> Any:
+    def compute(self, rows: Sequence[Row]) -> list[Score]:
         from sacrebleu.metrics import CHRF
 
-        return CHRF(
-            char_order=self.char_order,
-            word_order=self.word_order,
-            beta=self.beta,
-            lowercase=self.lowercase,
-            whitespace=self.whitespace,
-            eps_smoothing=self.eps_smoothing,
-        )
-
-    def compute(self, rows: Sequence[Row]) -> list[Score]:
-        if not rows:
-            return [Score(self.name, None, [], corpus=True)]
-        metric = self._metric()
-        corpus, per_row = _sacrebleu_scores(metric, metric, rows)
-        score = Score.from_rows(self.name, list(per_row), corpus=True)
-        score.value = corpus
-        return [score]
+        metric = CHRF(**asdict(self))  # the fields are chrF's own options, under its names
+        return _sacrebleu_score(self.name, metric, metric, rows)
 
 
 class MemoTokenizer:

@@ -20,7 +20,6 @@ cold for the other rows as they would be for new traffic.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ import numpy as np
 
 from steward.config.guardrails import ClassifierRule, InjectionRule, PiiRule, Rule, SecretsRule, ToxicityRule
 from steward.errors import InvalidRequest
+from steward.evals.dataset import read_jsonl
 from steward.evals.figures import binary_figures, label_figures
 from steward.evals.pii_spans import MATCH_RULES, MatchRule, PiiScore, StockPresidio, gold_spans, trimmed
 from steward.guardrails.base import ScanContext, Scanner, build_scanner
@@ -53,12 +53,9 @@ def read_rows(path: Path, pii: bool) -> list[dict[str, Any]]:
         else '{"text": "...", "label": 0 or 1} or {"text": "...", "labels": ["hate"]}'
     )
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, row in read_jsonl(path):
         try:
-            row = json.loads(line)
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            if not isinstance(row.get("text"), str):
                 raise ValueError("no string `text`")
             if pii:
                 spans = row.get("spans")

@@ -49,20 +49,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         labels = ("app", "model", "status")
         self.requests = Counter("steward_requests", "Requests served, by outcome", labels, registry=self.registry)
-        self.latency = Histogram(
-            "steward_request_latency_seconds",
-            "End-to-end request latency",
-            ("app", "model"),
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
-        self.model_latency = Histogram(
-            "steward_model_latency_seconds",
-            "Time spent in the model",
-            ("app", "model"),
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
+        self.latency = self._latency("steward_request_latency_seconds", "End-to-end request latency")
+        self.model_latency = self._latency("steward_model_latency_seconds", "Time spent in the model")
         self.tokens = Counter(
             "steward_tokens", "Tokens processed", ("app", "model", "kind"), registry=self.registry
         )
@@ -72,6 +60,10 @@ class Metrics:
         )
         self._outcomes: dict[tuple[str, str, str], _Outcome] = {}
         self._model_uses: dict[tuple[str, str], _ModelUse] = {}
+
+    def _latency(self, name: str, documentation: str) -> Histogram:
+        """A latency histogram per (app, model), in seconds."""
+        return Histogram(name, documentation, ("app", "model"), buckets=LATENCY_BUCKETS, registry=self.registry)
 
     def observe(self, record: Record, error_code: str | None = None) -> None:
         model = record.model.id if record.model else "none"

@@ -80,19 +80,19 @@ def fuse(rankings: list[tuple[list[int], float]], rrf_k: int) -> dict[int, float
     return scores
 
 
+@dataclass(eq=False)
 class CollectionSearch:
     """Searches one collection; keeps a small cache of each caller's readable ids per collection version."""
 
-    def __init__(
-        self, store: Store, embedder: RagEmbedder, name: str, spec: CollectionSpec, index: UsearchIndex | None
-    ) -> None:
-        self.store = store
-        self.embedder = embedder
-        self.name = name
-        self.spec = spec
-        self.index = index
-        self._readable: OrderedDict[tuple[int, tuple[str, ...]], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+    store: Store
+    embedder: RagEmbedder
+    name: str
+    spec: CollectionSpec
+    index: UsearchIndex | None
+    _readable: OrderedDict[tuple[int, tuple[str, ...]], np.ndarray] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def search(self, question: str, groups: tuple[str, ...] | None, top_k: int | None = None) -> Retrieval:
         k = top_k or self.spec.top_k

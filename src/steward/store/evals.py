@@ -21,6 +21,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Row,
     String,
     Table,
     Text,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 )
 
 from steward.errors import NotFound
+from steward.store.rows import from_row, row_of
 from steward.store.schema import ID, NAME, metadata
 from steward.store.unit import Repository
 
@@ -114,38 +116,10 @@ class StoredRun:
     case_count: int = 0
 
 
-def _case_row(run_id: str, case: StoredCase) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "position": case.position,
-        "case_id": case.case_id,
-        "record_id": case.record_id,
-        "status": case.status,
-        "input": case.input,
-        "prediction": case.prediction,
-        "scores": case.scores,
-        "tags": case.tags,
-        "detail": case.detail,
-    }
-
-
-def _run_from(row: Any) -> StoredRun:
-    return StoredRun(
-        id=row.id,
-        kind=row.kind,
-        name=row.name,
-        app=row.app,
-        variant=row.variant,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-        passed=bool(row.passed),
-        versions=row.versions,
-        summary=row.summary,
-        gates=row.gates,
-        dataset=row.dataset,
-        dataset_hash=row.dataset_hash,
-        reports=row.reports or {},
-        case_count=row.cases,
+def _run_from(row: Row[Any]) -> StoredRun:
+    # the table's `cases` column is the count; the cases themselves are read separately (or not at all)
+    return from_row(
+        StoredRun, row, passed=bool(row.passed), reports=row.reports or {}, cases=[], case_count=row.cases
     )
 
 
@@ -154,27 +128,11 @@ class EvalRuns(Repository):
 
     def save_run(self, run: StoredRun) -> None:
         """Write the run and all its cases in one transaction."""
-        row = {
-            "id": run.id,
-            "kind": run.kind,
-            "name": run.name,
-            "app": run.app,
-            "variant": run.variant,
-            "created_at": run.created_at,
-            "finished_at": run.finished_at,
-            "passed": run.passed,
-            "cases": len(run.cases),
-            "dataset": run.dataset,
-            "dataset_hash": run.dataset_hash,
-            "versions": run.versions,
-            "summary": run.summary,
-            "gates": run.gates,
-            "reports": run.reports,
-        }
+        row = row_of(eval_runs, run, cases=len(run.cases))
         with self._writing() as connection:
             connection.execute(insert(eval_runs), [row])
             if run.cases:
-                connection.execute(insert(eval_cases), [_case_row(run.id, c) for c in run.cases])
+                connection.execute(insert(eval_cases), [row_of(eval_cases, c, run_id=run.id) for c in run.cases])
 
     def get_run(self, run_id: str, with_cases: bool = True) -> StoredRun:
         """A stored run by id (or unique id prefix), with its cases in order."""
@@ -189,17 +147,7 @@ class EvalRuns(Repository):
             if with_cases:
                 query = select(eval_cases).where(eval_cases.c.run_id == run.id).order_by(eval_cases.c.position)
                 run.cases = [
-                    StoredCase(
-                        position=c.position,
-                        case_id=c.case_id,
-                        input=c.input,
-                        prediction=c.prediction,
-                        scores=c.scores,
-                        record_id=c.record_id,
-                        status=c.status,
-                        tags=c.tags or [],
-                        detail=c.detail or {},
-                    )
+                    from_row(StoredCase, c, tags=c.tags or [], detail=c.detail or {})
                     for c in connection.execute(query)
                 ]
         return run

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, literal, or_, s
 from sqlalchemy.engine import Row
 
 from steward.errors import InvalidRequest, NotFound
+from steward.store.rows import from_row
 from steward.store.schema import api_keys, token_reservations
 from steward.types import KeyRole, Principal, new_id, now
 
@@ -303,18 +304,10 @@ def _names(values: Iterable[str], what: str) -> tuple[str, ...]:
 
 
 def _info(row: Row[Any]) -> KeyInfo:
-    return KeyInfo(
-        id=row.id,
-        role=row.role,
-        team=row.team,
-        prefix=row.prefix,
-        name=row.name,
+    return from_row(
+        KeyInfo,
+        row,
         apps=tuple(row.apps or ()),
         groups=tuple(row.groups or ()),
-        rate_limit_rpm=row.rate_limit_rpm,
-        token_budget=row.token_budget,
         tokens_used=int(row.tokens_used or 0),
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-        created_by=row.created_by,
     )

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Row,
     String,
     Table,
     Text,
@@ -39,7 +40,8 @@ from sqlalchemy import (
 
 from steward.monitor.rollups import RecordFacts, Rollup, RollupKey, sketch_bytes, sketch_from_bytes
 from steward.store.codec import BodyCipher, record_dict_from_store
-from steward.store.schema import ID, NAME, feedback, in_batches, metadata, records
+from steward.store.rows import from_row, row_of
+from steward.store.schema import ID, NAME, feedback, in_batches, in_range, metadata, records
 from steward.store.unit import Repository, Unit
 
 monitor_rollups = Table(
@@ -180,43 +182,16 @@ class Sequenced:
 
 
 def _row(key: RollupKey, rollup: Rollup) -> dict[str, Any]:
-    return {
-        "app": key.app,
-        "model": key.model,
-        "arm": key.arm,
-        "grain": key.grain,
-        "bucket": key.bucket,
-        "requests": rollup.requests,
-        "statuses": rollup.statuses,
-        "prompt_tokens": rollup.prompt_tokens,
-        "completion_tokens": rollup.completion_tokens,
-        "cost": rollup.cost,
-        "latency": sketch_bytes(rollup.latency),
-        "verdicts": rollup.verdicts,
-        "declines": rollup.declines,
-        "fallbacks": rollup.fallbacks,
-        "feedback_count": rollup.feedback_count,
-        "feedback_sum": rollup.feedback_sum,
-        "quality_count": rollup.quality_count,
-        "quality_sum": rollup.quality_sum,
-    }
+    return row_of(monitor_rollups, key, rollup, latency=sketch_bytes(rollup.latency))
 
 
-def _rollup(row: Any) -> Rollup:
-    return Rollup(
-        requests=row.requests,
+def _rollup(row: Row[Any]) -> Rollup:
+    return from_row(
+        Rollup,
+        row,
         statuses=dict(row.statuses),
-        prompt_tokens=row.prompt_tokens,
-        completion_tokens=row.completion_tokens,
-        cost=row.cost,
         latency=sketch_from_bytes(row.latency),
         verdicts={name: list(pair) for name, pair in row.verdicts.items()},
-        declines=row.declines,
-        fallbacks=row.fallbacks,
-        feedback_count=row.feedback_count,
-        feedback_sum=row.feedback_sum,
-        quality_count=row.quality_count,
-        quality_sum=row.quality_sum,
     )
 
 
@@ -318,10 +293,7 @@ class Monitoring(Repository):
         clauses = [c.grain == grain]
         if app is not None:
             clauses.append(c.app == app)
-        if since is not None:
-            clauses.append(c.bucket >= since)
-        if until is not None:
-            clauses.append(c.bucket < until)
+        clauses += in_range(c.bucket, since, until)
         query = select(monitor_rollups).where(*clauses).order_by(c.bucket, c.app, c.model, c.arm)
         with self._reading() as conn:
             return [(_key(row), _rollup(row)) for row in conn.execute(query)]
@@ -340,10 +312,7 @@ class Monitoring(Repository):
         `first` that `model` answered; oldest first."""
         c = records.c
         clauses = [c.app == app, c.origin == "traffic"]
-        if since is not None:
-            clauses.append(c.created_at >= since)
-        if until is not None:
-            clauses.append(c.created_at < until)
+        clauses += in_range(c.created_at, since, until)
         if model is not None:
             clauses.append(c.model_id == model)
         query = select(c.id).where(*clauses).order_by(c.created_at, c.id)

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, or
 from steward.errors import NotFound
 from steward.store.codec import BodyCipher, body_for_store, record_from_store
 from steward.store.integrity import Sealer
-from steward.store.schema import feedback, records
+from steward.store.schema import feedback, in_range, records
 from steward.types import Feedback, Record
 
 
@@ -43,11 +43,7 @@ class RecordFilter:
             (c.subject, self.subject),
         ]
         out: list[ColumnElement[bool]] = [column == value for column, value in wanted if value is not None]
-        if self.since is not None:
-            out.append(c.created_at >= self.since)
-        if self.until is not None:
-            out.append(c.created_at < self.until)
-        return out
+        return out + in_range(c.created_at, self.since, self.until)
 
 
 def record_row(record: Record, cipher: BodyCipher | None = None, sealer: Sealer | None = None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Connection,
     Float,
     ForeignKey,
@@ -59,6 +60,16 @@ def in_batches(ids: Sequence[str]) -> Iterator[list[str]]:
     items = list(ids)
     for start in range(0, len(items), IN_BATCH):
         yield items[start : start + IN_BATCH]
+
+
+def in_range(column: Column[Any], since: float | None, until: float | None) -> list[ColumnElement[bool]]:
+    """`since <= column < until` as `where` clauses, an end given as `None` left open."""
+    clauses: list[ColumnElement[bool]] = []
+    if since is not None:
+        clauses.append(column >= since)
+    if until is not None:
+        clauses.append(column < until)
+    return clauses
 
 
 def keyset_pages(

@@ -19,7 +19,7 @@ from sqlalchemy import (
     select,
 )
 
-from steward.store.schema import ID, metadata, records
+from steward.store.schema import ID, in_range, metadata, records
 from steward.store.unit import Repository
 
 dataset_rows = Table(
@@ -88,10 +88,7 @@ class Datasets(Repository):
         clauses = [c.app == app, c.status.in_(list(statuses)), c.origin.in_(list(origins))]
         if team is not None:
             clauses.append(c.team == team)
-        if since is not None:
-            clauses.append(c.created_at >= since)
-        if until is not None:
-            clauses.append(c.created_at < until)
+        clauses += in_range(c.created_at, since, until)
         if consent_only:
             clauses.append(c.consent.is_(True))
         if after is not None:

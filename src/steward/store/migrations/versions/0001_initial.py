@@ -3,9 +3,6 @@
 Written out in full rather than derived from `steward.store.schema`, so that this migration never changes
 when the schema module grows; `tests/test_store_migrations.py` checks the two agree.
 Capabilities branch off this revision (`down_revision = "0001_initial"`, `branch_labels = ("<name>",)`).
-
-Revision ID: 0001_initial
-Revises:
 """
 
 from __future__ import annotations
@@ -15,8 +12,6 @@ from alembic import op
 
 revision = "0001_initial"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -2,9 +2,6 @@
 
 Written out in full rather than derived from `steward.store.guardrails`, so that this migration never changes
 when that module grows.
-
-Revision ID: 0002_guardrails
-Revises: 0001_initial
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ from alembic import op
 revision = "0002_guardrails"
 down_revision = "0001_initial"
 branch_labels = ("guardrails",)
-depends_on = None
 
 
 def upgrade() -> None:

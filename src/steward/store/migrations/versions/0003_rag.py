@@ -1,8 +1,4 @@
-"""RAG: documents, reader groups, chunks with embeddings; FTS5 on SQLite, pgvector + tsvector on PostgreSQL.
-
-Revision ID: 0003_rag
-Revises: 0001_initial
-"""
+"""RAG: documents, reader groups, chunks with embeddings; FTS5 on SQLite, pgvector + tsvector on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +8,6 @@ from alembic import op
 revision = "0003_rag"
 down_revision = "0001_initial"
 branch_labels = ("rag",)
-depends_on = None
 
 DIMENSIONS = 384  # all-MiniLM-L6-v2
 

@@ -4,9 +4,6 @@ Written out in full rather than derived from `steward.store.governance`, so that
 when that module grows. The audit log is made append-only in the database itself (triggers that refuse UPDATE
 and DELETE on `audit_events`), which stops accidents and casual edits; the hash chain is what detects a
 determined editor who drops the triggers first.
-
-Revision ID: 0005_governance
-Revises: 0001_initial
 """
 
 from __future__ import annotations
@@ -17,7 +14,6 @@ from alembic import op
 revision = "0005_governance"
 down_revision = "0001_initial"
 branch_labels = ("governance",)
-depends_on = None
 
 GENESIS = "0" * 64
 ID = sa.String(64)

@@ -3,9 +3,6 @@
 `bench/retrieval.py` found 16 links per node too few for recall@10 ≥ 0.95 at 100,000 chunks; the SQLite index
 (`steward.rag.index.UsearchIndex`) uses connectivity 32 and expansion_add 128, and PostgreSQL now matches it.
 SQLite keeps its graph outside the database, so nothing changes there.
-
-Revision ID: 0006_rag_hnsw
-Revises: 0003_rag
 """
 
 from __future__ import annotations
@@ -14,8 +11,6 @@ from alembic import op
 
 revision = "0006_rag_hnsw"
 down_revision = "0003_rag"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -3,9 +3,6 @@
 An approved answer (output stage) is released as held; an approved question (input stage) is answered by the
 model when the client fetches it, under the output policy, as a request with its own record. The item keeps the
 released text and that record's id, so every later fetch returns the same answer.
-
-Revision ID: 0007_review_release
-Revises: 0002_guardrails
 """
 
 from __future__ import annotations
@@ -15,8 +12,6 @@ from alembic import op
 
 revision = "0007_review_release"
 down_revision = "0002_guardrails"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -3,9 +3,6 @@
 Rows written before this migration have no seal; their number is kept as `records_legacy`, so rows added
 later without a seal (written outside Steward) are noticed by `steward audit verify`; likewise `keys_legacy`
 counts API keys that no audit event vouched for at upgrade (the bootstrap key of earlier versions).
-
-Revision ID: 0008_integrity
-Revises: 0007_review_release
 """
 
 from __future__ import annotations
@@ -15,8 +12,6 @@ from alembic import op
 
 revision = "0008_integrity"
 down_revision = "0007_review_release"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -5,9 +5,6 @@ marked from it (`eval` for suite runs, `redteam` for scans); nothing else tells 
 marked `traffic`. The README says so, and how to leave them out of a dataset (`dataset-build --since`).
 A record's body written before this revision reads as `traffic` (the codec's default); the column decides what
 a dataset takes.
-
-Revision ID: 0009_record_origin
-Revises: 0008_integrity
 """
 
 from __future__ import annotations
@@ -17,8 +14,6 @@ from alembic import op
 
 revision = "0009_record_origin"
 down_revision = "0008_integrity"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

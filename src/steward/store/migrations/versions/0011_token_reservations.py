@@ -6,9 +6,6 @@ once the request's record (which charges the tokens really used) is durable. A r
 `expires_at`: a server killed between the two (kill -9, a crash, a lost replica) leaves a row that stops
 counting when its lease ends, instead of a counter that keeps the budget stricter for ever. Rows, not a
 counter, so that several servers on one store each settle only their own requests.
-
-Revision ID: 0011_token_reservations
-Revises: 0009_record_origin
 """
 
 from __future__ import annotations
@@ -18,8 +15,6 @@ from alembic import op
 
 revision = "0011_token_reservations"
 down_revision = "0009_record_origin"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

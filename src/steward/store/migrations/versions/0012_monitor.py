@@ -1,9 +1,6 @@
 """Monitoring: rollup buckets, the rollup worker's cursors, the records' embeddings for drift, alerts, silences,
 the scheduled drift runs,
 and sampled quality scores of records.
-
-Revision ID: 0012_monitor
-Revises: 0011_token_reservations
 """
 
 from __future__ import annotations
@@ -13,8 +10,6 @@ from alembic import op
 
 revision = "0012_monitor"
 down_revision = "0011_token_reservations"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

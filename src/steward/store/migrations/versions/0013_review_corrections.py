@@ -1,8 +1,4 @@
-"""Reviewers' corrected answers of records (`review_corrections`), each with who, when and why.
-
-Revision ID: 0013_review_corrections
-Revises: 0012_monitor
-"""
+"""Reviewers' corrected answers of records (`review_corrections`), each with who, when and why."""
 
 from __future__ import annotations
 
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0013_review_corrections"
 down_revision = "0012_monitor"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -15,7 +15,7 @@ import asyncio
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from steward.errors import InvalidRequest, StewardError
@@ -136,21 +136,16 @@ class AppJudge:
             self._client = None
 
 
+@dataclass(eq=False)
 class ModelJudge:
-    """A judge that is a model declared in steward.yaml, called directly (no app, no guardrails)."""
+    """A judge that is a model declared in steward.yaml, called directly (no app, no guardrails): the model of
+    `project`, from the models folder of the process's `settings`, both handed in (`make_judge`)."""
 
-    def __init__(
-        self,
-        model_id: str,
-        max_tokens: int = 96,
-        project: Project | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        self.model_id = model_id
-        self.max_tokens = max_tokens
-        self.project = project  # whose model it is, and the process's settings (models folder): both handed in
-        self.settings = settings
-        self._backend: Any = None
+    model_id: str
+    max_tokens: int = 96
+    project: Project | None = None
+    settings: Settings | None = None
+    _backend: Any = field(default=None, init=False, repr=False)
 
     @property
     def backend(self) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from steward.errors import NotFound
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import KeyInfo, Store, key_digest
+from steward.store import KeyInfo, Store
 
 
 def _detail(info: KeyInfo) -> dict[str, Any]:
@@ -31,14 +31,13 @@ def create_key(
     actor.require_change(team, "API keys")
     with audit.changing(store) as tx:
         secret, info = store.create_key(role, team=team, created_by=actor.label, tx=tx, **options)
-        row = store.key_row(info.id, tx=tx)
         audit.append(
             tx,
             actor,
             "key.create",
             f"key:{info.id}",
             None,
-            key_digest(row),
+            store.key_digest(info.id, tx=tx),
             team=info.team,
             detail=_detail(info),
         )
@@ -55,16 +54,16 @@ def revoke_key(store: Store, actor: Actor, id_or_prefix: str) -> KeyInfo:
         actor.require_change(target.team, "API keys")
         if not target.active:
             return target
-        before = store.key_row(target.id, tx=tx)
+        before = store.key_digest(target.id, tx=tx)
         info = store.revoke_key(target.id, tx=tx)
-        after = store.key_row(target.id, tx=tx)
+        after = store.key_digest(target.id, tx=tx)
         audit.append(
             tx,
             actor,
             "key.revoke",
             f"key:{info.id}",
-            key_digest(before),
-            key_digest(after),
+            before,
+            after,
             team=info.team,
             detail=_detail(info),
         )

@@ -32,7 +32,7 @@ import json
 from typing import Any
 
 from steward.errors import NotFound
-from steward.store import RECORDS_LEGACY, Sealer, Store, correction_digest, decision_digest, key_digest
+from steward.store import RECORDS_LEGACY, KeyEvidence, Sealer, Store, correction_digest, decision_digest
 
 MAX_PROBLEMS = 20
 
@@ -40,14 +40,14 @@ MAX_PROBLEMS = 20
 def verify_keys(store: Store, problems: list[str]) -> int:
     """Check every API key row against its newest audit event; returns how many rows were checked."""
     latest = store.audit.latest_events("key:")
-    rows = store.key_rows()
-    unlogged: list[Any] = []
+    rows = store.key_evidence()
+    unlogged: list[KeyEvidence] = []
     for row in rows:
         event = latest.get(f"key:{row.id}")
         where = _key_named(row)
         if event is None:
             unlogged.append(row)
-        elif event.after_hash == key_digest(row):
+        elif event.after_hash == row.digest:
             continue
         elif event.action == "key.revoke" and row.revoked_at is None:
             problems.append(
@@ -69,7 +69,7 @@ def verify_keys(store: Store, problems: list[str]) -> int:
     return len(rows)
 
 
-def _key_named(row: Any) -> str:
+def _key_named(row: KeyEvidence) -> str:
     return f"API key {row.id} (sk-stw-{row.prefix}…, role {row.role}, team {row.team})"
 
 

@@ -53,7 +53,7 @@ from steward.store.guardrails import Correction, ReviewItem, Reviews, correction
 from steward.store.integrity import LEGACY as RECORDS_LEGACY
 from steward.store.integrity import RecordChain, Sealer, load_sealer
 from steward.store.keys import ROLES as KEY_ROLES
-from steward.store.keys import KeyInfo, key_digest
+from steward.store.keys import KeyEvidence, KeyInfo, key_digest
 from steward.store.migrate import upgrade
 from steward.store.monitor import AlertRow, Monitoring, SilenceRow
 from steward.store.rag import DIMENSIONS as VECTOR_DIMENSIONS
@@ -81,6 +81,7 @@ __all__ = [
     "Datasets",
     "Deployments",
     "EvalRuns",
+    "KeyEvidence",
     "KeyInfo",
     "Monitoring",
     "ProviderChecks",
@@ -332,13 +333,14 @@ class Store:
         """The key an id or secret prefix names (NotFound, or InvalidRequest when ambiguous)."""
         return _keys.resolve_key(self.engine, given)
 
-    def key_rows(self) -> list[Any]:
-        """Every API key row as stored, for `steward audit verify`."""
-        return _keys.all_key_rows(self.engine)
+    def key_evidence(self) -> list[KeyEvidence]:
+        """Every API key as stored (who, and the digest of its governed columns), for `steward audit verify`."""
+        return _keys.all_key_evidence(self.engine)
 
-    def key_row(self, key_id: str, *, tx: Tx) -> Any:
-        """A key's row as stored, inside the caller's `tx` (its audit event records `key_digest(row)`)."""
-        return _keys.key_row(tx._unit, key_id)
+    def key_digest(self, key_id: str, *, tx: Tx) -> str | None:
+        """The digest of a key's governed columns as stored, inside the caller's `tx` (its audit event records
+        it as the key's state); None for a key that does not exist."""
+        return _keys.stored_key_digest(tx._unit, key_id)
 
     def count_keys(self, *, active_only: bool = True) -> int:
         return _keys.count_keys(self.engine, active_only=active_only)

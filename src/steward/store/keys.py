@@ -156,13 +156,32 @@ def key_digest(row: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def key_row(connection: Connection, key_id: str) -> Row[Any] | None:
-    return connection.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+@dataclass(frozen=True)
+class KeyEvidence:
+    """What `steward audit verify` reads of an API key row: whose key it is, and the digest of its governed
+    columns as they are stored now (`key_digest`), to hold against its newest audit event."""
+
+    id: str
+    prefix: str
+    role: str
+    team: str
+    revoked_at: float | None
+    digest: str
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> KeyEvidence:
+        return cls(row.id, row.prefix, row.role, row.team, row.revoked_at, key_digest(row))
 
 
-def all_key_rows(engine: Engine) -> list[Row[Any]]:
+def stored_key_digest(connection: Connection, key_id: str) -> str | None:
+    row = connection.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+    return None if row is None else key_digest(row)
+
+
+def all_key_evidence(engine: Engine) -> list[KeyEvidence]:
     with engine.connect() as connection:
-        return list(connection.execute(select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)))
+        rows = connection.execute(select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id))
+        return [KeyEvidence.of(row) for row in rows]
 
 
 def find_key(engine: Engine, secret: str, *, include_revoked: bool = False) -> KeyInfo | None:

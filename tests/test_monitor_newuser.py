@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.gateway_fixtures import InProcessServer, make_runtime
 from typer.testing import CliRunner
 
 from steward.store import Store
@@ -52,3 +53,32 @@ def test_drift_runs_json_prints_the_stored_runs(project_dir: Path) -> None:
     (run,) = json.loads(result.stdout)
     assert run["id"] == "drf_1" and run["drifted"] is True
     assert run["report"]["signals"][0]["name"] == "input.length"
+
+
+def test_metrics_fold_an_undeclared_app_under_unknown(tmp_path: Path) -> None:
+    """A caller's typo in `model` became an `app` label of its own on /metrics (the rollups fold it under
+    `(unknown)`): any key could grow the server's series and Grafana's app list without bound."""
+    runtime = make_runtime(tmp_path)
+    try:
+        secret, _ = runtime.store.create_key(role="admin", name="caller")
+        scrape, _ = runtime.store.create_key(role="metrics", name="prometheus")
+        hi = [{"role": "user", "content": "hi"}]
+        with InProcessServer(runtime) as server:
+            auth = {"authorization": f"Bearer {secret}"}
+            for typo in ("dmeo", "demo2", "x" * 200):
+                body = {"model": typo, "messages": hi}
+                assert server.http.post("/v1/chat/completions", json=body, headers=auth).status_code == 404
+            assert (
+                server.http.post(
+                    "/v1/chat/completions", json={"model": "demo", "messages": hi}, headers=auth
+                ).status_code
+                == 200
+            )
+            text = server.http.get("/metrics", headers={"authorization": f"Bearer {scrape}"}).text
+    finally:
+        runtime.store.close()
+    requests = [line for line in text.splitlines() if line.startswith("steward_requests_total{")]
+    assert not any(name in line for line in requests for name in ('"dmeo"', '"demo2"', '"xxxx'))
+    unknown = [line for line in requests if 'app="(unknown)"' in line]
+    assert len(unknown) == 1 and unknown[0].endswith(" 3.0"), requests
+    assert any('app="demo"' in line for line in requests)

@@ -16,7 +16,12 @@ import pytest
 from tests.gateway_fixtures import InProcessServer, make_runtime
 from typer.testing import CliRunner
 
+from steward.config.monitor import MonitorSpec
+from steward.monitor.alerts import AlertEvaluator, window_rollup
+from steward.monitor.notify import Notifier
+from steward.monitor.worker import RollupWorker
 from steward.store import Store
+from steward.types import Latency, Record
 
 T0 = float(int(time.time()) // 60 * 60 - 7200)  # a minute's start, two hours back
 
@@ -82,3 +87,30 @@ def test_metrics_fold_an_undeclared_app_under_unknown(tmp_path: Path) -> None:
     unknown = [line for line in requests if 'app="(unknown)"' in line]
     assert len(unknown) == 1 and unknown[0].endswith(" 3.0"), requests
     assert any('app="demo"' in line for line in requests)
+
+
+def _traffic(store: Store, at: float, n: int, status: str) -> None:
+    for i in range(n):
+        record = Record.start("demo")
+        record.created_at = at + i * 0.5
+        record.status = status  # type: ignore[assignment]
+        record.latency = Latency(total_ms=20.0)
+        store.write_sync(record)
+
+
+def test_an_alert_window_covers_its_oldest_minute(tmp_path: Path) -> None:
+    """A rule's window read only the minute buckets that start inside it, so `window: 2m` covered between one
+    and two minutes: 150 s after a minute of failures, a 2m rule no longer saw them (and resolved)."""
+    spec = MonitorSpec.model_validate(
+        {"alerts": {"errors": {"app": "demo", "metric": "error_rate", "condition": "> 0.5", "window": "2m",
+                               "min_requests": 10, "channels": ["log"]}}}
+    )  # fmt: skip
+    with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+        _traffic(store, T0 + 40, 15, "failed")  # 110 s to 103 s before `now`: inside the 2m window
+        _traffic(store, T0 + 70, 5, "served")
+        RollupWorker(store).catch_up()
+        now = T0 + 150
+        merged = window_rollup(store, "demo", 120, now)
+        assert merged.requests == 20 and merged.statuses["failed"] == 15
+        (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(now)
+    assert alert.state == "firing" and alert.value == pytest.approx(0.75)

@@ -12,6 +12,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tests.gateway_fixtures import InProcessServer, make_runtime
 from typer.testing import CliRunner
@@ -21,7 +22,7 @@ from steward.monitor.alerts import AlertEvaluator, window_rollup
 from steward.monitor.notify import Notifier
 from steward.monitor.worker import RollupWorker
 from steward.store import Store
-from steward.types import Latency, Record
+from steward.types import Latency, Record, Turn
 
 T0 = float(int(time.time()) // 60 * 60 - 7200)  # a minute's start, two hours back
 
@@ -114,3 +115,48 @@ def test_an_alert_window_covers_its_oldest_minute(tmp_path: Path) -> None:
         assert merged.requests == 20 and merged.statuses["failed"] == 15
         (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(now)
     assert alert.state == "firing" and alert.value == pytest.approx(0.75)
+
+
+class _Hashed:
+    """A tiny deterministic embedder, counting how many texts it embedded."""
+
+    def __init__(self) -> None:
+        self.embedded = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return np.array([[float(len(t) % 7), float(len(t) % 5), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_drift_loads_the_embedding_model_only_for_what_is_not_stored(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`steward monitor drift` loaded all-MiniLM-L6-v2 (≈10 s of imports) before it looked at the store, even when
+    an earlier run had stored every embedding it needed."""
+    from steward.cli import app as cli
+    from steward.models import embeddings
+
+    hashed = _Hashed()
+    monkeypatch.setattr(embeddings, "get_embedder", lambda: hashed)
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        for i in range(80):
+            record = Record.start("demo")
+            record.created_at = T0 + i * 10
+            record.input = [Turn(role="user", content=f"question number {i} " + "x" * (i % 13))]
+            record.output = f"answer {i}"
+            record.status = "served"
+            store.write_sync(record)
+    start, middle, end = (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(T0 + s)) for s in (0, 400, 800))
+    windows = ["--reference", f"{start}..{middle}", "--current", f"{middle}..{end}"]
+    args = ["monitor", "drift", "demo", *windows, "--json"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code in (0, 1), first.output
+    assert hashed.embedded == 160  # 80 inputs and 80 outputs, stored for the next run
+
+    def refuse() -> None:
+        raise AssertionError("the embedding model was loaded with every embedding stored")
+
+    monkeypatch.setattr(embeddings, "get_embedder", refuse)
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == first.exit_code, again.output
+    assert json.loads(again.stdout)["signals"] == json.loads(first.stdout)["signals"]

@@ -160,3 +160,28 @@ def test_drift_loads_the_embedding_model_only_for_what_is_not_stored(
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == first.exit_code, again.output
     assert json.loads(again.stdout)["signals"] == json.loads(first.stdout)["signals"]
+
+
+def test_alerts_list_shows_the_silence_over_an_open_alert(project_dir: Path) -> None:
+    """After `steward alerts silence`, `steward alerts list` showed the alert firing with no sign that it was
+    silenced (nor until when, by whom, or why): only the raw notifications of --json said `silenced_by`."""
+    from steward.cli import app as cli
+
+    spec = MonitorSpec.model_validate(
+        {"alerts": {"errors": {"app": "demo", "metric": "error_rate", "condition": "> 0.5", "min_requests": 5}}}
+    )
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        _traffic(store, time.time() - 30, 10, "failed")
+        RollupWorker(store).catch_up()
+        (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(time.time())
+    runner = CliRunner()
+    assert json.loads(runner.invoke(cli, ["alerts", "list", "--json"]).stdout)[0]["silenced"] is None
+    why = "upstream maintenance, OPS-42"
+    done = runner.invoke(cli, ["alerts", "silence", alert.id, "--for", "2h", "--why", why])
+    assert done.exit_code == 0, done.output
+    (listed,) = json.loads(runner.invoke(cli, ["alerts", "list", "--json"]).stdout)
+    assert listed["silenced"]["why"] == why and listed["silenced"]["by"].startswith("user:")
+    assert 7100 < listed["silenced"]["until"] - time.time() <= 7200
+    table = runner.invoke(cli, ["alerts", "list"], env={"COLUMNS": "300"}).stdout
+    until = time.strftime("%Y-%m-%dT%H:", time.gmtime(listed["silenced"]["until"]))
+    assert "silenced until" in table and table.count(until) == 1

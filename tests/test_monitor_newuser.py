@@ -185,3 +185,29 @@ def test_alerts_list_shows_the_silence_over_an_open_alert(project_dir: Path) -> 
     table = runner.invoke(cli, ["alerts", "list"], env={"COLUMNS": "300"}).stdout
     until = time.strftime("%Y-%m-%dT%H:", time.gmtime(listed["silenced"]["until"]))
     assert "silenced until" in table and table.count(until) == 1
+
+
+def test_rebuild_beside_a_server_says_what_the_rollups_hold(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run beside `steward serve`, whose monitoring process folded the records as soon as the rebuild cleared the
+    rollups, `steward monitor rebuild` printed "rebuilt the rollups from 0 records" over 367 records."""
+    from steward.cli import app as cli
+    from steward.store.monitor import Monitoring
+
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        _traffic(store, T0, 12, "served")
+        RollupWorker(store).catch_up()
+    clear = Monitoring.clear
+
+    def cleared_then_folded_by_the_server(self: Monitoring) -> None:
+        clear(self)
+        with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as server:  # the server's own connection
+            assert RollupWorker(server).catch_up() == 12
+
+    monkeypatch.setattr(Monitoring, "clear", cleared_then_folded_by_the_server)
+    result = CliRunner().invoke(cli, ["monitor", "rebuild", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"records": 0, "requests": 12}
+    said = CliRunner().invoke(cli, ["monitor", "rebuild"]).stdout
+    assert "hold 12 requests" in said and "0 records" not in said, said

@@ -43,13 +43,19 @@ def _known_app(name: str, own: bool = False) -> str:
 def rebuild(as_json: JsonOption = False) -> None:
     """Rebuild every rollup from the records (the server keeps them up to date on its own).
 
+    Beside a running server, whose monitoring process folds new records too, the two share the work: what the
+    rollups hold afterwards is said as requests (traffic only; evals and tests are not folded).
+
     Example: `steward monitor rebuild`
     """
-    folded = RollupWorker(context.open_store(), apps=context.project().apps).rebuild()
+    store = context.open_store()
+    folded = RollupWorker(store, apps=context.project().apps).rebuild()
+    held = sum(rollup.requests for _, rollup in store.monitoring.rollups(None, "day"))
     if as_json:
-        _print_json({"records": folded})
+        _print_json({"records": folded, "requests": held})
     else:
-        context.console.print(f"rebuilt the rollups from {folded} records")
+        shared = " (folded by a running server's monitoring)" if held and not folded else ""
+        context.console.print(f"rebuilt the rollups from the records: they hold {held} requests{shared}")
 
 
 @app.command()

@@ -211,3 +211,35 @@ def test_rebuild_beside_a_server_says_what_the_rollups_hold(
     assert json.loads(result.stdout) == {"records": 0, "requests": 12}
     said = CliRunner().invoke(cli, ["monitor", "rebuild"]).stdout
     assert "hold 12 requests" in said and "0 records" not in said, said
+
+
+def test_a_webhook_url_can_be_a_secret_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Slack webhook's URL is a secret (whoever has it posts to the channel), but `url: $env:SLACK_HOOK` was
+    refused ("needs `url: http(s)://host/path`"): the only way was to commit the secret to steward.yaml."""
+    from tests.test_monitor_alerts import Receiver
+
+    from steward.config import load_project_text
+
+    text = PROJECT + "  channels: {ops: {type: webhook, url: $env:STEWARD_TEST_HOOK, format: slack}}\n"
+    channels = load_project_text(text, str(tmp_path / "steward.yaml")).monitor.channels
+    receiver = Receiver()
+    try:
+        with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+            _traffic(store, time.time() - 30, 10, "failed")
+            RollupWorker(store).catch_up()
+            spec = MonitorSpec.model_validate(
+                {"alerts": {"errors": {"app": "demo", "metric": "error_rate", "condition": "> 0.5",
+                                       "min_requests": 5, "channels": ["ops"]}}}
+            )  # fmt: skip
+            notifier = Notifier(channels)
+            monkeypatch.delenv("STEWARD_TEST_HOOK", raising=False)
+            (unset,) = AlertEvaluator(store, spec, ["demo"], notifier).evaluate(time.time())
+            monkeypatch.setenv("STEWARD_TEST_HOOK", receiver.url)
+            assert notifier.send("ops", unset, "firing") == (True, None)
+    finally:
+        receiver.close()
+    failed = unset.notifications[-1]
+    assert failed["ok"] is False and "export STEWARD_TEST_HOOK" in failed["error"]  # says what to do
+    assert len(receiver.bodies) == 1 and "errors firing" in receiver.bodies[0]["text"]
+    with pytest.raises(Exception, match=r"\$env:NAME"):
+        load_project_text(text.replace("$env:STEWARD_TEST_HOOK", "hooks.example/x"), "steward.yaml")

@@ -242,9 +242,11 @@ def test_metrics_health_and_readiness(server: InProcessServer, runtime: Runtime,
     metrics = server.http.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {scraper}"}).text
     assert 'steward_requests_total{app="demo",model="scripted-a",status="served"} 1.0' in metrics
     assert 'steward_tokens_total{app="demo",kind="completion",model="scripted-a"} 3.0' in metrics
-    assert 'steward_errors_total{app="nope",code="not_found"} 1.0' in metrics
-    # an unknown app is the caller's mistake: `client_error`, as the rollups count it, never `failed`
-    assert 'steward_requests_total{app="nope",model="none",status="client_error"} 1.0' in metrics
+    # an unknown app is the caller's mistake: `client_error`, under `(unknown)` as the rollups count it, never
+    # `failed` nor a series named by the caller
+    assert 'steward_errors_total{app="(unknown)",code="not_found"} 1.0' in metrics
+    assert 'steward_requests_total{app="(unknown)",model="none",status="client_error"} 1.0' in metrics
+    assert 'app="nope"' not in metrics
     assert 'status="failed"' not in metrics
     model_series = ("steward_tokens", "steward_cost", "steward_model")
     lines = [line for line in metrics.splitlines() if line.startswith(model_series)]

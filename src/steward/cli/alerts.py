@@ -46,25 +46,43 @@ def list_alerts(
     everything: Annotated[bool, typer.Option("--all", help="Resolved alerts too, newest first.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Pending and firing alerts (with --all, resolved ones too).
+    """Pending and firing alerts (with --all, resolved ones too), and the silence over each open one.
 
     Example: `steward alerts list --all --json`
     """
-    found = context.open_store().monitoring.alerts(everything=everything)
+    store = context.open_store()
+    found = store.monitoring.alerts(everything=everything)
+    silenced = _silences(store, found)
     if as_json:
-        _print_json([alert.as_dict() for alert in found])
+        _print_json([{**alert.as_dict(), "silenced": silenced.get(alert.id)} for alert in found])
         return
     if not found:
         more = "" if everything else " pending or firing; --all shows resolved ones"
         context.err_console.print("no alerts" + more)
         return
-    columns = ("id", "rule", "app", "state", "severity", "value", "condition", "since (UTC)", "fired", "resolved")
+    columns = ("id", "rule", "app", "state", "severity", "value", "condition", "since (UTC)", "fired", "resolved",
+               "silenced until")  # fmt: skip
     table = Table(*columns)
     for a in found:
         value = "-" if a.value is None else f"{a.value:.4g}"
+        until = silenced[a.id]["until"] if a.id in silenced else None
         table.add_row(a.id, a.rule, a.app, a.state, a.severity, value, f"{a.metric} {a.condition}",
-                      _when(a.started_at), _when(a.fired_at), _when(a.resolved_at))  # fmt: skip
+                      _when(a.started_at), _when(a.fired_at), _when(a.resolved_at), _when(until))  # fmt: skip
     context.console.print(table)
+
+
+def _silences(store: Store, alerts: list[AlertRow]) -> dict[str, dict[str, Any]]:
+    """The silence in force (the longest) over each open alert's rule and app, by alert id: an operator who
+    silenced an alert sees it in the list, with who, why and until when."""
+    longest: dict[tuple[str, str], SilenceRow] = {}
+    for row in store.monitoring.silences(time.time()):
+        if (row.rule, row.app) not in longest or row.until > longest[(row.rule, row.app)].until:
+            longest[(row.rule, row.app)] = row
+    return {
+        a.id: {"id": s.id, "until": s.until, "by": s.by, "why": s.why}
+        for a in alerts
+        if a.state != "resolved" and (s := longest.get((a.rule, a.app))) is not None
+    }
 
 
 def _alert_of(store: Store, alert_id: str, who: Actor) -> AlertRow:

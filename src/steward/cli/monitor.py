@@ -26,7 +26,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    # rows read from the store are keyed by SQLAlchemy's `quoted_name`, a str subclass orjson refuses as a key
+    options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    sys.stdout.write(orjson.dumps(data, option=options).decode() + "\n")
 
 
 def _known_app(name: str, own: bool = False) -> str:
@@ -41,13 +43,19 @@ def _known_app(name: str, own: bool = False) -> str:
 def rebuild(as_json: JsonOption = False) -> None:
     """Rebuild every rollup from the records (the server keeps them up to date on its own).
 
+    Beside a running server, whose monitoring process folds new records too, the two share the work: what the
+    rollups hold afterwards is said as requests (traffic only; evals and tests are not folded).
+
     Example: `steward monitor rebuild`
     """
-    folded = RollupWorker(context.open_store(), apps=context.project().apps).rebuild()
+    store = context.open_store()
+    folded = RollupWorker(store, apps=context.project().apps).rebuild()
+    held = sum(rollup.requests for _, rollup in store.monitoring.rollups(None, "day"))
     if as_json:
-        _print_json({"records": folded})
+        _print_json({"records": folded, "requests": held})
     else:
-        context.console.print(f"rebuilt the rollups from {folded} records")
+        shared = " (folded by a running server's monitoring)" if held and not folded else ""
+        context.console.print(f"rebuilt the rollups from the records: they hold {held} requests{shared}")
 
 
 @app.command()
@@ -143,11 +151,7 @@ def drift(
         raise InvalidRequest(f"--alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.")
     windows = parse_window(reference), parse_window(current)
     store = context.open_store()
-    embedder = None
-    if embeddings:
-        from steward.models.embeddings import get_embedder
-
-        embedder = get_embedder()
+    embedder = _LazyEmbedder() if embeddings else None
     shared = overlap(store, name, *windows)
     warnings = [shared] if shared else []
     for warning in warnings:
@@ -160,6 +164,16 @@ def drift(
         _print_drift(report)
     if report.drifted:
         raise typer.Exit(1)
+
+
+class _LazyEmbedder:
+    """all-MiniLM-L6-v2, loaded (≈10 s of imports) only when a window has texts whose embeddings are not stored
+    yet: a run after an earlier one, or after the server's scheduled runs, needs none."""
+
+    def embed(self, texts: list[str]) -> Any:
+        from steward.models.embeddings import get_embedder
+
+        return get_embedder().embed(texts)
 
 
 def _print_drift(report: Any) -> None:

@@ -4,7 +4,7 @@
 monitor:
   interval_s: 10                 # rollups folded and rules evaluated this often by `steward serve`
   channels:
-    ops: {type: webhook, url: "https://hooks.example/steward", format: slack}
+    ops: {type: webhook, url: $env:SLACK_HOOK, format: slack}   # or a plain https:// URL that is no secret
     oncall: {type: email, smtp: "mail.example:25", sender: "steward@example", to: ["oncall@example"]}
     log: {type: log}
   alerts:
@@ -56,6 +56,8 @@ VERDICT_RATE = "verdict_rate:"
 STAGES = ("input", "retrieved", "output")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_ENV_REF = re.compile(r"^\$env:[A-Za-z_][A-Za-z0-9_]*$")  # a secret by reference, as everywhere in the config
+_WEB_URL = re.compile(r"^https?://[^/\s]+")
 _CONDITION = re.compile(r"^\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -91,8 +93,11 @@ class ChannelSpec(_Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> ChannelSpec:
-        if self.type == "webhook" and not (self.url and re.match(r"^https?://[^/\s]+", self.url)):
-            raise ValueError("a webhook channel needs `url: http(s)://host/path`")
+        if self.type == "webhook" and not (self.url and (_ENV_REF.match(self.url) or _WEB_URL.match(self.url))):
+            raise ValueError(
+                "a webhook channel needs `url: http(s)://host/path`, or `url: $env:NAME` (exported before "
+                "`steward serve`) for a URL that is a secret, as a Slack webhook's is"
+            )
         if self.type == "email" and not (self.smtp and self.sender and self.to):
             raise ValueError("an email channel needs `smtp: host:port`, `sender:` and `to: [addresses]`")
         if self.type == "email" and not re.match(r"^[^:\s]+:\d{1,5}$", str(self.smtp)):

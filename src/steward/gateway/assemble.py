@@ -99,7 +99,7 @@ def open_runtime(project: Project | Path | str | None = None, settings: Settings
     synchronous = project.store.synchronous if settings.database_url.startswith("sqlite") else None
     store = Store.open(settings.database_url, synchronous=synchronous, secrets=settings.secrets)
     guard = _guard(project, settings)
-    metrics = Metrics()
+    metrics = Metrics(apps=project.apps)  # a caller's typo is `(unknown)`, never a series of its own
     metrics.watch_store(store.writer_stats)
     authenticator = Authenticator(store, lease_s=reservation_lease_s(project))
     gateway = Gateway(

@@ -7,7 +7,7 @@ on the global one. `/metrics` renders it in the Prometheus text format.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.utils import floatToGoString
 
+from steward.monitor.rollups import STEWARD_APPS, UNKNOWN_APP
 from steward.store import COMMIT_BUCKETS, WriterStats
 from steward.types import Record
 
@@ -41,11 +42,14 @@ class _ModelUse:
 
 
 class Metrics:
-    """The gateway's counters and histograms."""
+    """The gateway's counters and histograms. `apps`: the apps of the config; a record naming any other (a
+    caller's typo, answered 404) is counted under `(unknown)`, as the rollups count it, so that callers cannot
+    add series without bound. None labels every app by its own name."""
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, apps: Iterable[str] | None = None) -> None:
+        self.apps = None if apps is None else frozenset([*apps, *STEWARD_APPS])
         self.registry = CollectorRegistry()
         labels = ("app", "model", "status")
         self.requests = Counter("steward_requests", "Requests served, by outcome", labels, registry=self.registry)
@@ -68,21 +72,22 @@ class Metrics:
     def observe(self, record: Record, error_code: str | None = None) -> None:
         model = record.model.id if record.model else "none"
         status = record.outcome  # a caller's mistake is `client_error`, not `failed`
-        outcome = self._outcomes.get((record.app, model, status))
+        app = record.app if self.apps is None or record.app in self.apps else UNKNOWN_APP
+        outcome = self._outcomes.get((app, model, status))
         if outcome is None:
-            outcome = self._outcomes[(record.app, model, status)] = _Outcome(
-                self.requests.labels(record.app, model, status), self.latency.labels(record.app, model)
+            outcome = self._outcomes[(app, model, status)] = _Outcome(
+                self.requests.labels(app, model, status), self.latency.labels(app, model)
             )
         outcome.requests.inc()
         outcome.latency.observe(record.latency.total_ms / 1000.0)
         if record.model is not None:
-            use = self._model_uses.get((record.app, model)) or self._add_model_use(record.app, model)
+            use = self._model_uses.get((app, model)) or self._add_model_use(app, model)
             use.model_latency.observe(record.latency.model_ms / 1000.0)
             use.prompt_tokens.inc(record.usage.prompt_tokens)
             use.completion_tokens.inc(record.usage.completion_tokens)
             use.cost.inc(record.cost)
         if error_code is not None:
-            self.errors.labels(record.app, error_code).inc()
+            self.errors.labels(app, error_code).inc()
 
     def _add_model_use(self, app: str, model: str) -> _ModelUse:
         use = self._model_uses[(app, model)] = _ModelUse(

@@ -97,7 +97,7 @@ class Gateway:
         self.models = models
         self.guard = guard
         self.retriever = retriever
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or Metrics(apps=project.apps)
         self.tracer = tracer
         self.budgets = outcomes.Reservations(budget)  # token budgets: reserved before the model call
         self._background: set[asyncio.Task[None]] = set()  # records of disconnected streams, being written

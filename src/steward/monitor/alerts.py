@@ -31,7 +31,7 @@ from typing import Any
 
 from steward.config.monitor import VERDICT_RATE, AlertRule, MonitorSpec
 from steward.monitor.notify import Notifier
-from steward.monitor.rollups import Rollup
+from steward.monitor.rollups import Rollup, bucket_start
 from steward.store import AlertRow, Store
 from steward.types import new_id
 
@@ -73,9 +73,11 @@ def metric_value(rollup: Rollup, metric: str) -> float | None:
 
 
 def window_rollup(store: Store, app: str, window_s: float, now: float) -> Rollup:
-    """Every model and arm of the app, minute buckets of the last `window_s` seconds, merged."""
+    """Every model and arm of the app, the minute buckets that hold any of the last `window_s` seconds, merged:
+    the oldest one too, though it starts before the window (leaving it out made a `2m` window cover as little
+    as one minute, and a `1m` window a few seconds): a window covers its length and under a minute more."""
     merged = Rollup()
-    for _, rollup in store.monitoring.rollups(app, "minute", now - window_s, now + 60):
+    for _, rollup in store.monitoring.rollups(app, "minute", bucket_start(now - window_s, "minute"), now + 60):
         merged.merge(rollup)
     return merged
 
@@ -117,12 +119,14 @@ class AlertEvaluator:
             drifted = self._drift(app, rule.window_s, now)
             if drifted is not None:  # a run in the window compared traffic: that is the verdict
                 return "value", drifted
+        # `no traffic` is judged on the window itself, not on its buckets: the oldest bucket reaches further back
+        if not self.store.monitoring.window_ids(app, now - rule.window_s, now, first=1):
+            return NO_TRAFFIC, None
         rollup = window_rollup(self.store, app, rule.window_s, now)
         if not rollup.requests:
             # empty rollups with records in the window: a rebuild cleared them and has not folded this far yet
             # (it folds oldest first); resolving now would tell the channels twice about one outage
-            behind = self.store.monitoring.window_ids(app, now - rule.window_s, now, first=1)
-            return ("none", None) if behind else (NO_TRAFFIC, None)
+            return "none", None
         if rule.metric == "drift":
             return "none", None  # traffic, but no scheduled run in the window: no verdict
         if rollup.requests < rule.min_requests:

@@ -78,7 +78,7 @@ class Notifier:
             log.warning("alert %s", describe(alert, event, reason))
             return True, None
         send = (
-            (lambda: _post(str(channel.url), payload(alert, event, channel.format, reason)))
+            (lambda: _post(_resolved(str(channel.url)), payload(alert, event, channel.format, reason)))
             if channel.type == "webhook"
             else (lambda: _mail(channel, alert, event, reason))
         )
@@ -87,6 +87,14 @@ class Notifier:
             log.warning("monitor: channel %r could not be notified: %s", name, error)
             return False, error
         return True, None
+
+
+def _resolved(url: str) -> str:
+    """The URL, read from the environment when the config references it (`$env:NAME`): a Slack webhook's URL is
+    a secret. Unset, the ConfigError says what to export, and the channel's delivery fails with it."""
+    from steward.config.schema import ENV_PREFIX, SecretRef
+
+    return SecretRef(url).resolve() if url.startswith(ENV_PREFIX) else url
 
 
 def _post(url: str, body: dict[str, object]) -> None:

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 STOP_WAIT_S = 30.0
 WATCH_S = 1.0  # how often the server looks whether its monitoring child is still alive
 MAX_BACKOFF_S = 60.0
+# The child yields the CPU to the server it watches: folding is catch-up work, a request is not. At the default
+# niceness its bursts of folding shared the cores with the event loop and moved the gateway's c=1 p99
+# (`bench/gateway_ab.py` on 2 cores); at 10 it still gets about a tenth of a busy core, more than folding needs.
+NICENESS = 10
 log = logging.getLogger("steward.monitor")
 
 
@@ -65,6 +69,7 @@ def _run(project: Project, settings: Settings, parent: int) -> None:
 
     from steward.gateway.telemetry import configure_logging
 
+    os.nice(NICENESS)
     stopping = threading.Event()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops the child
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from steward.guardrails.rule_recognizer import RuleRecognizer
 
 _SEP = r"[_\-\s]?"
 # Keys whose value is a person's name (snake_case, camelCase, kebab-case and spaced forms all match: `_SEP`).
@@ -141,15 +143,10 @@ def field_names(text: str) -> list[tuple[int, int]]:
     return found
 
 
-class FieldNameRecognizer(EntityRecognizer):
+class FieldNameRecognizer(RuleRecognizer):
     """PERSON: the value of a name-like field of a record (`field_names`)."""
 
-    def __init__(self, score: float = 0.8) -> None:
-        self.score = score
-        super().__init__(supported_entities=["PERSON"], name="FieldNameRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("PERSON",), 0.8
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         if "PERSON" not in entities or (":" not in text and "=" not in text and "</" not in text):
@@ -183,15 +180,10 @@ def next_names(text: str, end: int, limit: int = 3) -> list[tuple[int, int]]:
     return found
 
 
-class SignOffNameRecognizer(EntityRecognizer):
+class SignOffNameRecognizer(RuleRecognizer):
     """PERSON: one to three name words after a dash that ends a line or the text ("thx - Andrea")."""
 
-    def __init__(self, score: float = 0.6) -> None:
-        self.score = score
-        super().__init__(supported_entities=["PERSON"], name="SignOffNameRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("PERSON",), 0.6
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         from steward.guardrails.names import plausible_name

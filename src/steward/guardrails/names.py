@@ -25,11 +25,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from steward.errors import ArtefactError
 from steward.guardrails.caseless import caseless_names
+from steward.guardrails.rule_recognizer import RuleRecognizer
 
 LEXICON = Path(__file__).parent / "weights" / "name_lexicon.json"
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?")
@@ -482,15 +483,10 @@ def plausible_name(span: str, following: str = "") -> bool:
     return len(words) > 1 and _capitalised(words[-1]) and _known(words[-1], lex.last)
 
 
-class NameLexiconRecognizer(EntityRecognizer):
+class NameLexiconRecognizer(RuleRecognizer):
     """PERSON spans from `lexicon_names`, at a score below the trained NER's and above the policy threshold."""
 
-    def __init__(self, score: float = 0.45) -> None:
-        self.score = score
-        super().__init__(supported_entities=["PERSON"], name="NameLexiconRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("PERSON",), 0.45
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         if "PERSON" not in entities:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from steward.guardrails.personal import DEMONYMS
+from steward.guardrails.rule_recognizer import RuleRecognizer
 
 # Beyond personal.DEMONYMS: other spellings, multi-word demonyms and nationalities of the smaller states.
 MORE_DEMONYMS = """
@@ -223,15 +224,10 @@ def tied_to_person(text: str, start: int, end: int) -> bool:
     return _is_cell(before, after)
 
 
-class NationalityRecognizer(EntityRecognizer):
+class NationalityRecognizer(RuleRecognizer):
     """NATIONALITY: a demonym or nationality noun where it describes a person (`tied_to_person`)."""
 
-    def __init__(self, score: float = 0.6) -> None:
-        self.score = score
-        super().__init__(supported_entities=["NATIONALITY"], name="NationalityRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("NATIONALITY",), 0.6
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = []

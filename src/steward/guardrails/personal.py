@@ -25,6 +25,8 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from steward.guardrails.rule_recognizer import RuleRecognizer
+
 TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Herr|Frau|Mme|Mlle|M|Sr|Sra|Sig|Sig\.ra|Dhr|Mevr)\.?"
 RELATIONS = (
     r"husband|wife|son|daughter|mum|mom|mother|father|dad|brother|sister|colleague|friend|partner|boss|manager|"
@@ -77,16 +79,11 @@ GROUP_WORDS = {
 _WORD = re.compile(r"[^\W\d_][\w'’\-.]*")
 
 
-class ContextNameRecognizer(EntityRecognizer):
+class ContextNameRecognizer(RuleRecognizer):
     """PERSON: up to five name words (particles such as "van", "de" inside) right after a word that introduces a
     person."""
 
-    def __init__(self, score: float = 0.85) -> None:
-        self.score = score
-        super().__init__(supported_entities=["PERSON"], name="ContextNameRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("PERSON",), 0.85
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         from steward.guardrails.fields import next_names
@@ -201,16 +198,12 @@ ADDRESS_CONTEXT = re.compile(
 )
 
 
-class PatternRecognizer(EntityRecognizer):
+class PatternRecognizer(RuleRecognizer):
     """`entity` for every match of the patterns (the `value` group if there is one), at a fixed score."""
 
     def __init__(self, entity: str, patterns: list[str], score: float, name: str, flags: int = 0) -> None:
         self.patterns = [re.compile(p, flags) for p in patterns]
-        self.score = score
-        super().__init__(supported_entities=[entity], name=name, supported_language="en")
-
-    def load(self) -> None:
-        return None
+        super().__init__(score, entities=[entity], name=name)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = []

@@ -19,10 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from steward.errors import ArtefactError
+from steward.guardrails.rule_recognizer import RuleRecognizer
 
 WEIGHTS = Path(__file__).parent / "weights"
 # The model's labels and the policy's entity names (kept stable: policies list these).
@@ -266,19 +267,14 @@ def _uncapitalised(label: str, span: str) -> bool:
     return label in ("PERSON", "STREET_ADDRESS") and not any(word[:1].isupper() for word in span.split())
 
 
-class PersonalNerRecognizer(EntityRecognizer):
+class PersonalNerRecognizer(RuleRecognizer):
     """Presidio recogniser over `PersonalNer`: each entity of a label in `labels`, at a fixed score."""
 
     # Below the pattern recognisers (addresses 0.9, dates of birth 0.85, ages 0.6…), which are precise where they
     # match, so a value both find keeps the pattern's type and boundaries; above the policy threshold (0.4).
     def __init__(self, labels: tuple[str, ...] = tuple(ENTITY_OF_LABEL), score: float = 0.5) -> None:
         self.labels = labels
-        self.score = score
-        entities = sorted({ENTITY_OF_LABEL[label] for label in labels})
-        super().__init__(supported_entities=entities, name="PersonalNerRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+        super().__init__(score, entities=sorted({ENTITY_OF_LABEL[label] for label in labels}))
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         wanted = set(entities)

@@ -18,17 +18,15 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
+from steward.guardrails.rule_recognizer import RuleRecognizer
 
-class ContextCodeRecognizer(EntityRecognizer):
+
+class ContextCodeRecognizer(RuleRecognizer):
     """Reports the `value` group of `pattern` as `entity` with a fixed score."""
 
     def __init__(self, entity: str, pattern: str, score: float, name: str) -> None:
         self.pattern = re.compile(pattern)
-        self.score = score
-        super().__init__(supported_entities=[entity], name=name, supported_language="en")
-
-    def load(self) -> None:  # nothing to load: a compiled regex
-        return None
+        super().__init__(score, entities=[entity], name=name)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = []
@@ -57,7 +55,7 @@ POLICY_NUMBER = (
 POLICY_NUMBER_FORMAT = r"(?P<value>\bPOL[-/]?\d{6,12}\b)"
 
 
-class FastPhoneRecognizer(EntityRecognizer):
+class FastPhoneRecognizer(RuleRecognizer):
     """Phone numbers: one regex pass for candidates, then libphonenumber validates each for a few regions.
 
     Presidio's PhoneRecognizer runs libphonenumber's matcher over the whole text once per region (eight by
@@ -74,11 +72,7 @@ class FastPhoneRecognizer(EntityRecognizer):
     REGIONS = ("GB", "US", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "CA", "AU", "IL", "BR")
     DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PHONE_NUMBER"], name="FastPhoneRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES = ("PHONE_NUMBER",)
 
     def _valid(self, candidate: str, context: bool = False) -> bool:
         import phonenumbers

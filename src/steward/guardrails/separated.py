@@ -15,8 +15,10 @@ import re
 import unicodedata
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from steward.guardrails.rule_recognizer import RuleRecognizer
 
 # Separators between groups: spaces and line breaks, dots, slashes, underscores, middle dots, bullets, dashes of
 # every width, non-breaking hyphens.
@@ -88,16 +90,10 @@ def _iban_end(text: str, groups: list[tuple[int, int]]) -> int | None:
     return None
 
 
-class SeparatedNumberRecognizer(EntityRecognizer):
+class SeparatedNumberRecognizer(RuleRecognizer):
     """CREDIT_CARD and IBAN_CODE written with any separators, checked by Luhn and mod-97."""
 
-    def __init__(self, score: float = 1.0) -> None:
-        self.score = score
-        entities = ["CREDIT_CARD", "IBAN_CODE"]
-        super().__init__(supported_entities=entities, name="SeparatedNumberRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("CREDIT_CARD", "IBAN_CODE"), 1.0
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = []

@@ -24,6 +24,8 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from steward.guardrails.rule_recognizer import RuleRecognizer
+
 # Words before the street name (Romance, Portuguese, Polish, Romanian, Indonesian, Spanish-American, Greek,
 # Russian, Ukrainian, Turkish). Abbreviations keep their dot.
 LEAD = (
@@ -160,17 +162,12 @@ POSTCODE_AFTER = re.compile(
 )
 
 
-class StreetRecognizer(EntityRecognizer):
+class StreetRecognizer(RuleRecognizer):
     """STREET_ADDRESS: a street-type word of many languages with its house number (`STREET_PATTERNS`), a PO box,
     or a flat/suite line of an address block."""
 
-    def __init__(self, score: float = 0.9) -> None:
-        self.patterns = [re.compile(p) for p in (*STREET_PATTERNS, PO_BOX, UNIT_LINE)]
-        self.score = score
-        super().__init__(supported_entities=["STREET_ADDRESS"], name="StreetRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("STREET_ADDRESS",), 0.9
+    PATTERNS = [re.compile(p) for p in (*STREET_PATTERNS, PO_BOX, UNIT_LINE)]
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = self._matches(text)
@@ -182,7 +179,7 @@ class StreetRecognizer(EntityRecognizer):
 
     def _matches(self, text: str) -> list[Any]:
         results = []
-        for pattern in self.patterns:
+        for pattern in self.PATTERNS:
             for match in pattern.finditer(text):
                 start, end = match.span()
                 while end > start and text[end - 1] in " ,\t":
@@ -204,17 +201,11 @@ def title_capital_lines(text: str) -> str:
     return "\n".join(out)
 
 
-class AddressCueRecognizer(EntityRecognizer):
+class AddressCueRecognizer(RuleRecognizer):
     """STREET_ADDRESS: the value after an address cue, when it holds a digit or a street-type word ("street=al.
     Skargi 24", "residing at Lagoa de Caldeira", "To my flat, Nygatan 52, that's in Kristianstad")."""
 
-    def __init__(self, score: float = 0.6) -> None:
-        self.score = score
-        entities = ["STREET_ADDRESS"]
-        super().__init__(supported_entities=entities, name="AddressCueRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("STREET_ADDRESS",), 0.6
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         results = []

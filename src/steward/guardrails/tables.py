@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from steward.guardrails.fields import NAME_KEYS, NOT_NAME_KEYS, name_value
 from steward.guardrails.names import plausible_name
+from steward.guardrails.rule_recognizer import RuleRecognizer
 
 _S = r"[_\-\s.]?"
 # Header cells and the type of the values under them (matched against the whole header cell, any case).
@@ -181,18 +182,11 @@ def table_cells(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-class TableCellRecognizer(EntityRecognizer):
+class TableCellRecognizer(RuleRecognizer):
     """Names, dates of birth, addresses, postcodes, nationalities and ages by their table column
     (`table_cells`)."""
 
-    ENTITIES = ["PERSON", "DATE_OF_BIRTH", "STREET_ADDRESS", "ZIP_CODE", "NATIONALITY", "AGE"]
-
-    def __init__(self, score: float = 0.7) -> None:
-        self.score = score
-        super().__init__(supported_entities=self.ENTITIES, name="TableCellRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("PERSON", "DATE_OF_BIRTH", "STREET_ADDRESS", "ZIP_CODE", "NATIONALITY", "AGE"), 0.7
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         if "\n" not in text or not any(d in text for d in DELIMITERS):

@@ -386,3 +386,22 @@ def test_embeddings_failing_before_the_model_get_records(server: InProcessServer
         record = runtime.store.get_record(response.headers["x-steward-record-id"])
         assert record.status == "failed" and record.app == "(embeddings)"
     assert runtime.store.count_records() == len(cases)
+
+
+def test_a_failed_request_whose_texts_cannot_be_scanned_keeps_none_of_them(
+    private: tuple[Runtime, InProcessServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime, server = private
+    secret, _ = runtime.store.create_key(role="admin")
+
+    async def scanner_down(*args: object) -> None:
+        raise RuntimeError("the PII scanner is down")
+
+    monkeypatch.setattr("steward.gateway.pipeline.redact_for_storage", scanner_down)
+    body = {"model": "demo", "messages": [{"role": "user", "content": "Mail jane@example.com"}], "n": 0}
+    response = _post(server, secret, body)
+    assert response.status_code == 400, response.text
+    record = runtime.store.get_record(response.headers["x-steward-record-id"])
+    assert record.status == "failed" and "jane@example.com" not in str(record.input)
+    assert record.output is None and record.error is not None
+    assert record.error.endswith("(its message could not be scanned, so is not kept)")

@@ -4,7 +4,9 @@ steward.yaml), and the keys.
 The environment is read here and nowhere else in the capabilities: `Settings.resolve` at the process edge (a CLI
 command, `steward serve`, `steward.Client`) reads the locations, and `Secrets.from_environment` the keys, under the
 variable names users set (`STEWARD_GUARD_KEY`, `STEWARD_RECORD_KEY`, `STEWARD_INTEGRITY_KEY[_FILE]`,
-`STEWARD_AUDIT_KEY`).
+`STEWARD_AUDIT_KEY`). The one exception is a secret reference that steward.yaml declares (`$env:NAME`, a
+`config.schema.SecretRef`: an upstream's API key, a webhook's URL), resolved where it is used, so that a rotated
+secret is read without a restart.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ from steward.gateway.context import RequestContext, attempt_entry, ms_since
 from steward.gateway.guarded_model import GuardedModel, ModelResult, ModelStopped
 from steward.gateway.input_stages import InputStages
 from steward.gateway.metrics import Metrics
-from steward.gateway.redaction import redact_for_storage
+from steward.gateway.redaction import keep_nothing, redact_for_storage
 from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
 from steward.gateway.review_release import ReviewRelease
@@ -307,8 +307,7 @@ class Gateway:
             if failed is None:
                 raise
             log.exception("request %s: scanning the failed request's texts for its record failed", record.id)
-            outcomes.omit_input(record)
-            record.output, record.error = None, f"{failed.code} (its message could not be scanned, so is not kept)"
+            keep_nothing(record, failed.code)
         self._time(ctx)
 
     async def _finish(self, ctx: RequestContext, text: str, finish_reason: str) -> ChatResult:

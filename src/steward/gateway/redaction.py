@@ -67,6 +67,13 @@ def redact_sources_and_explanation(guard: RecordPrivacy, record: Record, convers
         }
 
 
+def keep_nothing(record: Record, error_code: str) -> None:
+    """What the record of a failed request keeps when its texts could not be scanned: none of them, and the
+    error's code instead of its message (which may quote the input)."""
+    outcomes.omit_input(record)
+    record.output, record.error = None, f"{error_code} (its message could not be scanned, so is not kept)"
+
+
 async def redact_for_storage(guard: RecordPrivacy | None, project: Project, record: Record) -> None:
     """Privacy of logs: where policy says so, the record keeps only redacted texts, whatever happened.
 

@@ -7,7 +7,7 @@ the version registry below, `steward registry` on the command line. The metric l
 Modules, one concept each:
 
 - `identity`, `approvers`, `tenancy`  who acts (an API key or a named local operator), team scoping, approvers
-- `audit`        the append-only, hash-chained audit log (`append`, `verify`, `transaction`)
+- `audit`        the append-only, hash-chained audit log (`append`, `verify`, `changing`)
 - `versions`     immutable registry versions of models, prompts, datasets, policies, training runs; stages
 - `lineage`      edges dataset → training run → model → eval run → deployment, and graph walks
 - `apply`        `steward registry apply`: steward.yaml → registry versions and a config-change event

@@ -9,5 +9,8 @@ Fed by the records only (it imports the core and the store, nothing of the gatew
 - `drift`: two windows of an app's traffic compared on embeddings (domain classifier AUC, as Evidently; and a
   permutation test), lengths and language mix (PSI), verdict and decline rates (two-proportion tests) and
   sampled quality scores, at a family-wise false-alarm rate (`steward monitor drift`). `windows` parses and
-  reads the windows; `drift_tests` holds the statistics.
+  reads the windows; `drift_tests` holds the statistics; `schedule` runs drift on the schedule steward.yaml sets.
+- `alerts`: rules under `monitor:` evaluated over the rollups and drift runs, states pending → firing → resolved,
+  silences; `notify` delivers firings to the log, webhooks (JSON or Slack-shaped) and e-mail over SMTP.
+- `export`: the same rules as a Prometheus alerting-rules file and a Grafana dashboard (`steward monitor export`).
 """

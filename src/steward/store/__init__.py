@@ -4,8 +4,9 @@
 (`steward.store.migrate`) and hands out the record, feedback and key operations. Records are written by group
 commit (`steward.store.writer`): `await store.write(record)` returns only once the record's transaction has
 committed, and raises `StoreError` if it did not, so a response is never sent for a record that could be lost.
-Capability stores (guardrails, RAG, evals, governance) keep their own SQL and migrations in
-`store/<capability>.py` and `store/migrations/versions/`; the `Store` is their one front door: it hands out typed
+Capability stores (guardrails, RAG, evals, monitoring; governance, split by sub-area) keep their own SQL in
+`store/<capability>.py` or `store/governance/`, and their migrations in `store/migrations/versions/`; the
+`Store` is their one front door: it hands out typed
 repositories (`store.evals`, `store.reviews`, `store.audit` …) and units of work, `store.transaction()` and
 `store.reading()`, each a `Tx` (`steward.store.tx`) that carries the repositories bound to its one connection
 (`tx.rag`, `tx.evals`, `tx.registry`, `tx.deployments` …), so that calls inside one `with` block commit together

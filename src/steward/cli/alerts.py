@@ -1,4 +1,4 @@
-"""`steward alerts`: the alerts the monitor's rules raised, and silences (each an audit event).
+"""`steward alerts`: the alerts the monitor's rules raised, and silences set or lifted (each an audit event).
 
 Rules live under `monitor.alerts` in steward.yaml and are evaluated by `steward serve`; `steward alerts check`
 runs one evaluation pass now (after folding new records), for scripts and for a server-less deployment.
@@ -135,6 +135,49 @@ def silence(
         _print_json(row.__dict__)
     else:
         context.console.print(f"silenced {alert.rule} for {alert.app} until {_when(row.until)} ({row.id})")
+
+
+@app.command()
+def unsilence(
+    alert_id: AlertArg,
+    why: Annotated[str, typer.Option("--why", help="The reason, kept in the audit log.")],
+    as_json: JsonOption = False,
+    key: KeyOption = None,
+) -> None:
+    """Lift the silences in force over an alert's rule and app before they end: its channels are notified again.
+
+    Example: `steward alerts unsilence alr_0123 --why "maintenance over early, OPS-42 closed"`
+    """
+    from steward.governance import audit
+    from steward.monitor.alerts import silencing
+
+    if not why.strip():
+        raise InvalidRequest('lifting a silence needs a reason: pass --why "…" (it is kept in the audit log).')
+    store = context.open_store()
+    who = actor(None, key)
+    alert = _alert_of(store, alert_id, who)
+    spec = context.project().apps.get(alert.app)
+    who.require_change(spec.team if spec is not None else who.team, f"alerts of {alert.app}")
+    at = time.time()
+    with audit.changing(store) as tx:
+        lifted = silencing(tx.monitoring.silences(at), alert, at)
+        if not lifted:
+            raise InvalidRequest(
+                f"alert {alert.id} ({alert.rule} for {alert.app}) has no silence in force; "
+                "`steward alerts list` shows the silence over each open alert."
+            )
+        tx.monitoring.end_silences([s.id for s in lifted], at)
+        ended = [{**s.__dict__, "until": at} for s in lifted]
+        audit.append(tx, who.id, "monitor.unsilence", f"alert-rule:{alert.rule}", [s.__dict__ for s in lifted],
+                     ended, team=spec.team if spec is not None else None,
+                     detail={"silences": [s.id for s in lifted], "alert": alert.id, "app": alert.app,
+                             "why": why.strip()})  # fmt: skip
+    if as_json:
+        _print_json({"alert": alert.id, "lifted": ended, "by": who.id, "why": why.strip()})
+    else:
+        which = "the silence" if len(lifted) == 1 else f"{len(lifted)} silences"
+        names = ", ".join(s.id for s in lifted)
+        context.console.print(f"lifted {which} over {alert.rule} for {alert.app} ({names}); it notifies again")
 
 
 @app.command()

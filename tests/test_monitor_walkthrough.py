@@ -1,0 +1,98 @@
+"""Issue 17 walked through again as a new user (session 12): what was missing, miscounted or unclear.
+
+Each test names what was wrong before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from steward.config.monitor import MonitorSpec
+from steward.errors import InvalidRequest
+from steward.monitor.alerts import AlertEvaluator
+from steward.monitor.notify import Notifier
+from steward.monitor.worker import RollupWorker
+from steward.store import Store
+from steward.types import Latency, Record
+
+PROJECT = """version: 1
+models:
+  m: {backend: scripted, replies: ["Your booking is confirmed."]}
+apps:
+  demo: {owner: a@b.c, purpose: test, route: [{model: m}]}
+"""
+ERRORS = {"alerts": {"errors": {"app": "demo", "metric": "error_rate", "condition": "> 0.5", "min_requests": 5}}}
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "steward.yaml").write_text(PROJECT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'steward.db'}")
+    return tmp_path
+
+
+def _traffic(store: Store, at: float, n: int, status: str) -> None:
+    for i in range(n):
+        record = Record.start("demo")
+        record.created_at = at + i * 0.5
+        record.status = status  # type: ignore[assignment]
+        record.latency = Latency(total_ms=20.0)
+        store.write_sync(record)
+
+
+def _firing(project_dir: Path) -> tuple[str, AlertEvaluator, Store]:
+    """An `errors` alert firing for demo now, and the evaluator and the (open) store that raised it."""
+    spec = MonitorSpec.model_validate(ERRORS)
+    store = Store.open(f"sqlite:///{project_dir / 'steward.db'}")
+    _traffic(store, time.time() - 30, 10, "failed")
+    RollupWorker(store).catch_up()
+    evaluator = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels))
+    (alert,) = evaluator.evaluate(time.time())
+    assert alert.state == "firing"
+    return alert.id, evaluator, store
+
+
+def test_a_silence_can_be_lifted_early_with_a_reason_and_is_audited(project_dir: Path) -> None:
+    """`steward alerts silence ID --for 2h` had no way back: a silence set for the wrong alert, or a maintenance
+    over early, kept the alert quiet until it ran out."""
+    from steward.cli import app as cli
+
+    alert_id, evaluator, store = _firing(project_dir)
+    runner = CliRunner()
+    try:
+        assert "unsilence" in runner.invoke(cli, ["alerts", "--help"]).stdout
+        nothing = runner.invoke(cli, ["alerts", "unsilence", alert_id, "--why", "x"])
+        assert isinstance(nothing.exception, InvalidRequest), nothing.output
+        assert "has no silence in force" in str(nothing.exception)
+        set_ = runner.invoke(cli, ["alerts", "silence", alert_id, "--for", "2h", "--why", "maintenance OPS-42"])
+        assert set_.exit_code == 0, set_.output
+        unexplained = runner.invoke(cli, ["alerts", "unsilence", alert_id, "--why", " "])
+        assert isinstance(unexplained.exception, InvalidRequest) and "needs a reason" in str(unexplained.exception)
+        lifted = runner.invoke(cli, ["alerts", "unsilence", alert_id, "--why", "maintenance over early", "--json"])
+        assert lifted.exit_code == 0, lifted.output
+        said = json.loads(lifted.stdout)
+        assert said["why"] == "maintenance over early" and said["by"].startswith("user:")
+        assert len(said["lifted"]) == 1 and said["lifted"][0]["until"] <= time.time()
+        (listed,) = json.loads(runner.invoke(cli, ["alerts", "list", "--json"]).stdout)
+        assert listed["silenced"] is None
+        events = json.loads(runner.invoke(cli, ["audit", "list", "--json"]).stdout)
+        (event,) = [e for e in events if e["action"] == "monitor.unsilence"]
+        assert event["detail"]["why"] == "maintenance over early" and event["detail"]["alert"] == alert_id
+        again = runner.invoke(cli, ["alerts", "unsilence", alert_id, "--why", "twice"])
+        assert isinstance(again.exception, InvalidRequest)  # lifted already: nothing in force
+        # the rule notifies again: a resolution, then a new firing, both reach the log channel
+        _traffic(store, time.time() - 20, 40, "served")
+        RollupWorker(store).catch_up()
+        (resolved,) = evaluator.evaluate(time.time())
+        assert resolved.state == "resolved" and resolved.notifications[-1].get("ok") is True
+        assert "silenced_by" not in resolved.notifications[-1]
+    finally:
+        store.close()

@@ -96,3 +96,41 @@ def test_a_silence_can_be_lifted_early_with_a_reason_and_is_audited(project_dir:
         assert "silenced_by" not in resolved.notifications[-1]
     finally:
         store.close()
+
+
+def test_a_failed_route_is_counted_under_the_model_it_tried(tmp_path: Path) -> None:
+    """A request whose every attempt failed was counted under model `-` in the rollups and `none` on /metrics: an
+    upstream outage showed as failures of no model, and a per-model error rate never saw it."""
+    from tests.gateway_fixtures import InProcessServer, make_runtime, scripted_model
+
+    from steward.errors import ModelError
+
+    runtime = make_runtime(tmp_path)
+    try:
+        secret, _ = runtime.store.create_key(role="admin", name="caller")
+        scrape, _ = runtime.store.create_key(role="metrics", name="prometheus")
+        auth = {"authorization": f"Bearer {secret}"}
+        body = {"model": "demo", "messages": [{"role": "user", "content": "hi"}]}
+        with InProcessServer(runtime) as server:
+            for model in ("scripted-a", "scripted-b"):  # the route and its fallback both down
+                scripted_model(runtime, model).enqueue_error(ModelError("upstream is down"))
+            assert server.http.post("/v1/chat/completions", json=body, headers=auth).status_code >= 500
+            assert server.http.post("/v1/chat/completions", json=body, headers=auth).status_code == 200
+            text = server.http.get("/metrics", headers={"authorization": f"Bearer {scrape}"}).text
+        worker = RollupWorker(runtime.store, apps=runtime.gateway.project.apps)
+        worker.catch_up()
+        kept = {k: r.summary() for k, r in runtime.store.monitoring.rollups("demo", "minute")}
+        worker.rebuild()
+        rebuilt = {k: r.summary() for k, r in runtime.store.monitoring.rollups("demo", "minute")}
+    finally:
+        runtime.store.close()
+    assert rebuilt == kept
+    by_model = {}
+    for key, summary in kept.items():
+        for status, count in summary["statuses"].items():
+            if count:
+                by_model[(key.model, status)] = by_model.get((key.model, status), 0) + count
+    assert by_model == {("scripted-a", "failed"): 1, ("scripted-a", "served"): 1}
+    requests = [line for line in text.splitlines() if line.startswith("steward_requests_total{")]
+    assert 'steward_requests_total{app="demo",model="scripted-a",status="failed"} 1.0' in requests, requests
+    assert not any('model="none"' in line for line in requests), requests

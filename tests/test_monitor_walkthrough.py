@@ -134,3 +134,55 @@ def test_a_failed_route_is_counted_under_the_model_it_tried(tmp_path: Path) -> N
     requests = [line for line in text.splitlines() if line.startswith("steward_requests_total{")]
     assert 'steward_requests_total{app="demo",model="scripted-a",status="failed"} 1.0' in requests, requests
     assert not any('model="none"' in line for line in requests), requests
+
+
+def test_the_alerts_dataset_has_one_placeholder_style_consistent_within_a_row(project_dir: Path) -> None:
+    """`steward alerts dataset` kept the records' pseudonyms (`<PERSON_1>`, as the gateway stores them) but masked
+    a reviewer's correction (`<PERSON>`): two styles in one dataset, and a name in the prompt could not be told
+    apart from, or matched with, the one in the answer."""
+    from steward.cli import app as cli
+    from steward.types import Turn
+
+    (project_dir / "steward.yaml").write_text(
+        PROJECT + 'monitor:\n  alerts:\n    errors: {app: demo, metric: error_rate, condition: "> 0.5", '
+        "min_requests: 5}\n",
+        encoding="utf-8",
+    )
+    spec = MonitorSpec.model_validate(ERRORS)
+    now = time.time()
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        _traffic(store, now - 60, 10, "failed")
+        served = Record.start("demo")
+        served.created_at, served.team, served.status = now - 50, "default", "served"
+        served.input = [
+            Turn("user", "I am <PERSON_1>; my colleague Maria Gonzalez flies too, mail maria.gonzalez@example.com")
+        ]
+        served.output = "Booked for Maria Gonzalez."
+        store.write_sync(served)
+        RollupWorker(store).catch_up()
+        (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(now)
+    runner = CliRunner()
+    answer = "Booked for Maria Gonzalez and <PERSON_1>; the tickets went to maria.gonzalez@example.com."
+    corrected = runner.invoke(cli, ["review", "correct", served.id, "--answer", answer, "--why", "both fly"])
+    assert corrected.exit_code == 0, corrected.output
+    out = project_dir / "retrain.jsonl"
+    built = runner.invoke(cli, ["alerts", "dataset", alert.id, "--name", "demo-retrain", "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    prompt, output = row["messages"][0]["content"], row["output"]
+    assert row["answer_from"] == "correction"
+    assert "Maria" not in prompt + output and "example.com" not in prompt + output
+    assert "<PERSON>" not in prompt + output and "<EMAIL_ADDRESS>" not in prompt + output  # no bare masks
+    # the name the record kept as <PERSON_1> keeps it; the new one takes the next number, alike in both texts
+    assert prompt.startswith("I am <PERSON_1>; my colleague <PERSON_2> flies too, mail <EMAIL_ADDRESS_1>"), prompt
+    assert output == "Booked for <PERSON_2> and <PERSON_1>; the tickets went to <EMAIL_ADDRESS_1>.", output
+
+
+def test_a_kept_keyed_hash_becomes_a_numbered_placeholder_the_same_hash_the_same_number() -> None:
+    from steward.guardrails.redact import personal_data_pseudonymiser
+
+    row = ["Call <PERSON:3f2a9c1e> or <PERSON:0badcafe>, not <PERSON_1>.", "<PERSON:0badcafe> will call back."]
+    assert personal_data_pseudonymiser()(row) == [
+        "Call <PERSON_2> or <PERSON_3>, not <PERSON_1>.",
+        "<PERSON_3> will call back.",
+    ]

@@ -213,14 +213,15 @@ def dataset(
     """Turn the window of an alert (a drift or quality alert, say) into a dataset version for retraining.
 
     The app's consenting served traffic from the rule's window before the alert started until it resolved (or
-    now), every message and answer masked by the PII scanner, registered with a lineage edge from the alert. A
+    now), personal data in every message and answer pseudonymised (`<PERSON_1>`, numbered per row: one value,
+    one placeholder, in the prompt and the answer), registered with a lineage edge from the alert. A
     reviewer's correction (`steward review correct`) replaces the model's answer, and brings in a corrected
     record that was not served; each row's `answer_from` says `correction` or `model`.
 
     Example: `steward alerts dataset alr_0123 --name airport-drift-sft --out data/airport-drift.jsonl`
     """
     from steward.governance import datasets, lineage
-    from steward.guardrails.redact import personal_data_masker
+    from steward.guardrails.redact import personal_data_pseudonymiser
 
     store, project = context.open_store(), context.project()
     who = actor(None, key)
@@ -238,12 +239,12 @@ def dataset(
         out,
         since=since,
         until=until,
-        redact=personal_data_masker(),
+        redact=personal_data_pseudonymiser(),
         description=about,
         corrections=True,
     )
     lineage.link(store, who, f"alert:{alert.id}", built.version.ref, "triggered")
     context.console.print(
         f"registered {built.version.ref}: {built.rows} rows from {_when(since)} to {_when(until)}, written to "
-        f"{built.path}, personal data masked; lineage alert:{alert.id} → {built.version.ref}"
+        f"{built.path}, personal data pseudonymised; lineage alert:{alert.id} → {built.version.ref}"
     )

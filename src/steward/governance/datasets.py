@@ -33,7 +33,9 @@ from steward.store.codec import record_from_json
 from steward.store.crypto import open_body
 from steward.types import ORIGINS
 
-Redactor = Callable[[str], str]  # text in, text with personal data replaced out
+# one row's texts in (its messages, then its answer), the same texts with personal data replaced out: a row at a
+# time, so that a value is replaced alike in the prompt and in the answer
+Redactor = Callable[[list[str]], list[str]]
 PAGE = 500
 CORRECTABLE = ("escalated", "declined", "blocked", "failed")  # statuses a reviewer's correction gives an answer
 
@@ -48,26 +50,36 @@ class Built:
     excluded_by_origin: int = 0  # records of evals, red-team scans and tests left out
 
 
-def _row(record: Any, redact: Redactor | None = None) -> dict[str, Any]:
-    clean = redact or (lambda text: text)
+def _row(record: Any) -> dict[str, Any]:
     return {
         "record_id": record.id,
         "app": record.app,
-        "messages": [{"role": turn.role, "content": clean(turn.content)} for turn in record.input],
-        "output": None if record.output is None else clean(record.output),
+        "messages": [{"role": turn.role, "content": turn.content} for turn in record.input],
+        "output": record.output,
         "prompt_version": record.prompt_version,
         "model": record.model.id if record.model else None,
     }
 
 
-def _prefer(line: dict[str, Any], correction: Any, redact: Redactor | None) -> None:
+def _prefer(line: dict[str, Any], correction: Any) -> None:
     """The reviewer's corrected answer instead of the model's, and which of the two the row holds."""
     if correction is None:
         line["answer_from"] = "model"
         return
-    line["output"] = redact(correction.answer) if redact else correction.answer
+    line["output"] = correction.answer
     line["answer_from"] = "correction"
     line["correction"] = {"id": correction.id, "by": correction.by, "at": correction.at}
+
+
+def _redact(line: dict[str, Any], redact: Redactor) -> None:
+    """The row's messages and answer, whichever answer it holds, redacted together."""
+    texts = [message["content"] for message in line["messages"]]
+    answered = line["output"] is not None
+    clean = redact([*texts, line["output"]] if answered else texts)
+    for message, text in zip(line["messages"], clean, strict=False):
+        message["content"] = text
+    if answered:
+        line["output"] = clean[-1]
 
 
 def _pii(records_with: int, kinds: Counter[str], scanned: int) -> dict[str, Any]:
@@ -128,9 +140,11 @@ def _collect(
             scanned += bool(record.decisions)
             with_findings += bool(found)
             kinds.update(found)
-            line = _row(record, redact)
+            line = _row(record)
             if corrections:
-                _prefer(line, correction, redact)
+                _prefer(line, correction)
+            if redact is not None:
+                _redact(line, redact)
             lines.append((record.id, row.subject, canonical_json(line)))
         if len(page) < PAGE:
             return lines, _pii(with_findings, kinds, scanned)
@@ -155,8 +169,8 @@ def build_from_records(
 ) -> Built:
     """Register a training dataset of the app's consenting records and write it to `out` (JSONL).
 
-    `redact`: applied to every message and answer before it is written (e.g. the PII scanner's masking, as
-    `steward alerts dataset` does); the card says whether it was.
+    `redact`: applied to each row's messages and answer together before it is written (e.g. the PII scanner's
+    numbered pseudonyms, as `steward alerts dataset` does); the card says whether it was.
 
     `origins`: which records to take by where they came from; only served traffic unless the caller names
     `eval`, `redteam` or `test` too (probes and eval cases are not training data by default).
@@ -193,7 +207,7 @@ def build_from_records(
         "consent": f"only records with consent=true ({excluded} without consent excluded)",
         "origins": f"only records from {', '.join(origins)} ({by_origin} from elsewhere excluded)",
         "pii": pii,
-        "redaction": "every message and answer masked at build time" if redact else "as recorded",
+        "redaction": "every message and answer redacted at build time, by row" if redact else "as recorded",
         "filters": {"statuses": list(statuses), "since": since, "until": until, "origins": list(origins)},
         "description": description,
     }

@@ -6,8 +6,10 @@ Each test names what was wrong before its fix.
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -186,3 +188,121 @@ def test_a_kept_keyed_hash_becomes_a_numbered_placeholder_the_same_hash_the_same
         "Call <PERSON_2> or <PERSON_3>, not <PERSON_1>.",
         "<PERSON_3> will call back.",
     ]
+
+
+def _loopback_certificate(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A self-signed certificate for 127.0.0.1 (the file a client trusts) and a server context serving it."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "loopback")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, private = folder / "loopback.pem", folder / "loopback.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, private)
+    return cert, context
+
+
+def _mail_channel(address: str, tls: str, **login: str) -> MonitorSpec:
+    channel = {"type": "email", "smtp": address, "tls": tls, "sender": "steward@example.org",
+               "to": ["oncall@example.org"], **login}  # fmt: skip
+    return MonitorSpec.model_validate({"channels": {"mail": channel}})
+
+
+def _alert() -> Any:
+    from steward.store import AlertRow
+
+    return AlertRow("alr_1", "errors", "demo", "firing", "critical", "error_rate", "> 0.5", 0.9, started_at=T_NOW)
+
+
+T_NOW = time.time()
+LOGIN = {"username": "steward", "password": "$env:STEWARD_TEST_SMTP_PASSWORD"}
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_an_email_channel_logs_in_over_tls_with_a_password_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tls: str
+) -> None:
+    """The e-mail channel spoke plain SMTP to port 25 and could not log in: a real server (port 587 with STARTTLS,
+    465 with implicit TLS, both asking for a login) could not be used at all."""
+    from tests.test_monitor_alerts import LoopbackSMTP
+
+    cert, context = _loopback_certificate(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the client trusts the loopback certificate, and only it
+    monkeypatch.setenv("STEWARD_TEST_SMTP_PASSWORD", "s3cret")
+    smtp = LoopbackSMTP(tls, context)
+    try:
+        notifier = Notifier(_mail_channel(smtp.address, tls, **LOGIN).channels)
+        assert notifier.send("mail", _alert(), "firing") == (True, None)
+    finally:
+        smtp.close()
+    assert smtp.logins == [("steward", "s3cret", True)]  # logged in, over TLS
+    assert smtp.secure == [True] and "errors firing for app demo" in smtp.messages[0]
+
+
+def test_an_email_channel_never_sends_its_password_in_clear_or_to_an_unverified_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_monitor_alerts import LoopbackSMTP
+
+    _, context = _loopback_certificate(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the system's CAs only
+    monkeypatch.setenv("STEWARD_TEST_SMTP_PASSWORD", "s3cret")
+    plain = LoopbackSMTP("none")  # offers no STARTTLS
+    unverified = LoopbackSMTP("starttls", context)  # its certificate is trusted by nobody
+    try:
+        down = Notifier(_mail_channel(plain.address, "starttls", **LOGIN).channels).send(
+            "mail", _alert(), "firing"
+        )
+        forged = Notifier(_mail_channel(unverified.address, "starttls", **LOGIN).channels).send(
+            "mail", _alert(), "firing"
+        )
+    finally:
+        plain.close()
+        unverified.close()
+    assert down[0] is False and "STARTTLS" in str(down[1])
+    assert forged[0] is False and "CERTIFICATE_VERIFY_FAILED" in str(forged[1])
+    assert plain.logins == [] and unverified.logins == [] and plain.messages == unverified.messages == []
+
+
+@pytest.mark.parametrize(
+    "channel, message",
+    [
+        ({"tls": "starttls", "username": "steward", "password": "hunter2"}, r"password: \$env:NAME"),
+        ({"tls": "none", **LOGIN}, "would cross the network in clear"),
+        ({"tls": "starttls", "username": "steward"}, "both `username:` and `password: \\$env:NAME`"),
+        ({"tls": "ssl"}, "Input should be 'none', 'starttls' or 'implicit'"),
+    ],
+)
+def test_an_email_channels_login_and_tls_are_checked_with_the_config(channel: dict, message: str) -> None:
+    mail = {"type": "email", "smtp": "mail.example.org:587", "sender": "s@example.org", "to": ["o@example.org"]}
+    with pytest.raises(ValueError, match=message):
+        MonitorSpec.model_validate({"channels": {"mail": {**mail, **channel}}})
+    with pytest.raises(ValueError, match="options of an email channel"):
+        MonitorSpec.model_validate(
+            {"channels": {"hook": {"type": "webhook", "url": "https://h.example/x", **LOGIN}}}
+        )

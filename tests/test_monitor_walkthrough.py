@@ -321,3 +321,45 @@ def test_the_neighbours_test_says_which_k_it_used(rows: int, scales: list[int]) 
     signal = embedding_neighbours("input.embedding.neighbours", reference, current, alpha=0.01)
     detail = signal.as_dict()["detail"]
     assert detail["scales"] == scales and detail["k"] in scales
+
+
+def test_counts_agree_with_their_nouns_and_outputs_make_only_their_own_folder(project_dir: Path) -> None:
+    """`steward monitor export` said "wrote 1 rules", `rebuild` "they hold 1 requests", `alerts dataset` "1 rows";
+    and `alerts dataset --out` made every missing folder of a mistyped path (`--out dat/sets/x.jsonl`)."""
+    from steward.cli import app as cli
+
+    (project_dir / "steward.yaml").write_text(
+        PROJECT + 'monitor:\n  alerts:\n    errors: {app: demo, metric: error_rate, condition: "> 0.5", '
+        "min_requests: 5}\n",
+        encoding="utf-8",
+    )
+    spec = MonitorSpec.model_validate(ERRORS)
+    now = time.time()
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        _traffic(store, now - 60, 9, "failed")
+        served = Record.start("demo")
+        served.created_at, served.team, served.status, served.output = now - 50, "default", "served", "hi"
+        store.write_sync(served)
+        RollupWorker(store).catch_up()
+        (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(now)
+    runner = CliRunner()
+    exported = runner.invoke(cli, ["monitor", "export", "--prometheus", "rules/steward.yml"])
+    assert exported.exit_code == 0, exported.output
+    assert "wrote 1 rule to" in exported.stdout and (project_dir / "rules" / "steward.yml").is_file()
+    deep = runner.invoke(cli, ["monitor", "export", "--grafana", "dash/boards/steward.json"])
+    assert isinstance(deep.exception, InvalidRequest) and "dash does not exist" in str(deep.exception)
+    assert not (project_dir / "dash").exists()
+    args = ["alerts", "dataset", alert.id, "--name", "retrain"]
+    refused = runner.invoke(cli, [*args, "--out", "dat/sets/retrain.jsonl"])
+    assert isinstance(refused.exception, InvalidRequest) and "dat does not exist" in str(refused.exception)
+    assert not (project_dir / "dat").exists()
+    assert "retrain" not in runner.invoke(cli, ["registry", "list"]).output  # nothing registered either
+    built = runner.invoke(cli, [*args, "--out", "sets/retrain.jsonl"])
+    assert built.exit_code == 0, built.output
+    assert ": 1 row from" in built.stdout and (project_dir / "sets" / "retrain.jsonl").is_file()
+    tiny = project_dir / "tiny.db"
+    with Store.open(f"sqlite:///{tiny}") as store:
+        _traffic(store, now - 30, 1, "served")
+    rebuilt = runner.invoke(cli, ["monitor", "rebuild"], env={"STEWARD_DATABASE_URL": f"sqlite:///{tiny}"})
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "they hold 1 request" in rebuilt.stdout and "1 requests" not in rebuilt.stdout

@@ -21,6 +21,7 @@ from steward.cli.gov_common import KeyOption, actor
 from steward.config.monitor import seconds
 from steward.errors import InvalidRequest, NotFound
 from steward.governance.identity import Actor
+from steward.language import counted
 from steward.store import AlertRow, SilenceRow, Store
 from steward.types import new_id
 
@@ -226,6 +227,7 @@ def dataset(
     store, project = context.open_store(), context.project()
     who = actor(None, key)
     alert = _alert_of(store, alert_id, who)
+    out = context.output_file(out, "--out")
     rule = project.monitor.alerts.get(alert.rule)
     window_s = rule.window_s if rule is not None else 3600.0  # a rule since removed from the config: its hour
     since, until = alert.started_at - window_s, alert.resolved_at or time.time()
@@ -245,6 +247,6 @@ def dataset(
     )
     lineage.link(store, who, f"alert:{alert.id}", built.version.ref, "triggered")
     context.console.print(
-        f"registered {built.version.ref}: {built.rows} rows from {_when(since)} to {_when(until)}, written to "
-        f"{built.path}, personal data pseudonymised; lineage alert:{alert.id} → {built.version.ref}"
+        f"registered {built.version.ref}: {counted(built.rows, 'row')} from {_when(since)} to {_when(until)}, "
+        f"written to {built.path}, personal data pseudonymised; lineage alert:{alert.id} → {built.version.ref}"
     )

@@ -183,8 +183,8 @@ def overlap(store: Store, app: str, reference: Window, current: Window) -> str |
     if not shared:
         return None
     return (
-        f"{shared} records are in both the reference window {reference.label} and the current window "
-        f"{current.label}: records in both make drift harder to see; pick windows that do not overlap."
+        f"records in both the reference window {reference.label} and the current window {current.label}: "
+        f"{shared}; records in both make drift harder to see; pick windows that do not overlap."
     )
 
 

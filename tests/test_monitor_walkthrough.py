@@ -363,3 +363,19 @@ def test_counts_agree_with_their_nouns_and_outputs_make_only_their_own_folder(pr
     rebuilt = runner.invoke(cli, ["monitor", "rebuild"], env={"STEWARD_DATABASE_URL": f"sqlite:///{tiny}"})
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "they hold 1 request" in rebuilt.stdout and "1 requests" not in rebuilt.stdout
+
+
+def test_an_empty_window_and_a_model_no_record_names_say_so(project_dir: Path) -> None:
+    """`--reference 10:00..10:00` was said to end before it starts, and `first:500@qwen` (a model no record of
+    the app names, a typo or a config name rather than the version) that the window held 0 records."""
+    from steward.cli import app as cli
+
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        _traffic(store, time.time() - 600, 3, "served")
+    runner = CliRunner()
+    empty = runner.invoke(cli, ["monitor", "drift", "demo", "--reference", "2026-12-07T10:00..2026-12-07T10:00"])
+    assert isinstance(empty.exception, InvalidRequest) and "is empty" in str(empty.exception)
+    nobody = runner.invoke(cli, ["monitor", "drift", "demo", "--reference", "first:50@qwen", "--no-embeddings"])
+    assert isinstance(nobody.exception, InvalidRequest), nobody.output
+    assert "no traffic record of app 'demo' was answered by model 'qwen'" in str(nobody.exception)
+    assert "steward monitor rollups demo" in str(nobody.exception)

@@ -379,3 +379,26 @@ def test_an_empty_window_and_a_model_no_record_names_say_so(project_dir: Path) -
     assert isinstance(nobody.exception, InvalidRequest), nobody.output
     assert "no traffic record of app 'demo' was answered by model 'qwen'" in str(nobody.exception)
     assert "steward monitor rollups demo" in str(nobody.exception)
+
+
+def test_a_dataset_from_a_window_with_nothing_to_learn_says_which_window(project_dir: Path) -> None:
+    """`steward alerts dataset` over a window of failures only said "no consenting served traffic records of demo
+    in that period": which period the alert's window was, the user could not tell."""
+    from steward.cli import app as cli
+
+    (project_dir / "steward.yaml").write_text(
+        PROJECT + 'monitor:\n  alerts:\n    errors: {app: demo, metric: error_rate, condition: "> 0.5", '
+        "min_requests: 5}\n",
+        encoding="utf-8",
+    )
+    spec = MonitorSpec.model_validate(ERRORS)
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        _traffic(store, time.time() - 60, 10, "failed")
+        RollupWorker(store).catch_up()
+        (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(time.time())
+    args = ["alerts", "dataset", alert.id, "--name", "retrain", "--out", "retrain.jsonl"]
+    refused = CliRunner().invoke(cli, args)
+    assert isinstance(refused.exception, InvalidRequest), refused.output
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(alert.started_at - 300))
+    assert f"records of demo from {since} to " in str(refused.exception), refused.exception
+    assert not (project_dir / "retrain.jsonl").exists()

@@ -19,6 +19,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,17 @@ def _redact(line: dict[str, Any], redact: Redactor) -> None:
         message["content"] = text
     if answered:
         line["output"] = clean[-1]
+
+
+def _period(since: float | None, until: float | None) -> str:
+    """`from 2026-12-07T10:00:00Z to …`: the times the records were filtered by (`at any time` without bounds)."""
+
+    def iso(at: float) -> str:
+        return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    bounds = [f"from {iso(since)}"] if since is not None else []
+    bounds += [f"to {iso(until)}"] if until is not None else []
+    return " ".join(bounds) or "at any time"
 
 
 def _pii(records_with: int, kinds: Counter[str], scanned: int) -> dict[str, Any]:
@@ -187,7 +199,7 @@ def build_from_records(
     by_origin = store.datasets.count_of_other_origins(app, statuses, origins)
     if not lines:
         raise InvalidRequest(
-            f"no consenting {'/'.join(statuses)} {'/'.join(origins)} records of {app} in that period "
+            f"no consenting {'/'.join(statuses)} {'/'.join(origins)} records of {app} {_period(since, until)} "
             f"({by_origin} from {', '.join(o for o in ORIGINS if o not in origins)} left out); nothing to build."
         )
     excluded = store.datasets.count_without_consent(app, statuses)

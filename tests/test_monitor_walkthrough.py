@@ -402,3 +402,33 @@ def test_a_dataset_from_a_window_with_nothing_to_learn_says_which_window(project
     since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(alert.started_at - 300))
     assert f"records of demo from {since} to " in str(refused.exception), refused.exception
     assert not (project_dir / "retrain.jsonl").exists()
+
+
+def test_a_dataset_is_never_renamed_over_a_device_or_a_pipe(project_dir: Path) -> None:
+    """`steward alerts dataset ID --out /dev/null` (to try it out) wrote the rows beside it and renamed them over
+    it: run as root, /dev/null became a regular file holding the dataset. A pipe stands in for the device here."""
+    import os
+    import stat
+
+    from steward.cli import app as cli
+
+    (project_dir / "steward.yaml").write_text(
+        PROJECT + 'monitor:\n  alerts:\n    errors: {app: demo, metric: error_rate, condition: "> 0.5", '
+        "min_requests: 5}\n",
+        encoding="utf-8",
+    )
+    spec = MonitorSpec.model_validate(ERRORS)
+    with Store.open(f"sqlite:///{project_dir / 'steward.db'}") as store:
+        _traffic(store, time.time() - 60, 10, "failed")
+        served = Record.start("demo")
+        served.created_at, served.team, served.status, served.output = time.time() - 50, "default", "served", "hi"
+        store.write_sync(served)
+        RollupWorker(store).catch_up()
+        (alert,) = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels)).evaluate(time.time())
+    pipe = project_dir / "pipe"
+    os.mkfifo(pipe)
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["alerts", "dataset", alert.id, "--name", "retrain", "--out", str(pipe)])
+    assert isinstance(refused.exception, InvalidRequest) and "no regular file" in str(refused.exception)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert "retrain" not in runner.invoke(cli, ["registry", "list"]).output

@@ -207,6 +207,8 @@ def build_from_records(
     out = Path(out)
     if out.is_dir():
         raise InvalidRequest(f"--out {out} is a folder; name the file to write, e.g. {out / (name + '.jsonl')}.")
+    if out.exists() and not out.is_file():  # the file is renamed over it: /dev/null would become a dataset
+        raise InvalidRequest(f"--out {out} is no regular file (a device, a pipe); name a file to write.")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

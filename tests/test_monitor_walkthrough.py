@@ -9,7 +9,6 @@ import json
 import ssl
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -19,7 +18,7 @@ from steward.errors import InvalidRequest
 from steward.monitor.alerts import AlertEvaluator
 from steward.monitor.notify import Notifier
 from steward.monitor.worker import RollupWorker
-from steward.store import Store
+from steward.store import AlertRow, Store
 from steward.types import Latency, Record
 
 PROJECT = """version: 1
@@ -233,13 +232,10 @@ def _mail_channel(address: str, tls: str, **login: str) -> MonitorSpec:
     return MonitorSpec.model_validate({"channels": {"mail": channel}})
 
 
-def _alert() -> Any:
-    from steward.store import AlertRow
-
-    return AlertRow("alr_1", "errors", "demo", "firing", "critical", "error_rate", "> 0.5", 0.9, started_at=T_NOW)
+def _alert() -> AlertRow:
+    return AlertRow("alr_1", "errors", "demo", "firing", "critical", "error_rate", "> 0.5", 0.9, time.time())
 
 
-T_NOW = time.time()
 LOGIN = {"username": "steward", "password": "$env:STEWARD_TEST_SMTP_PASSWORD"}
 
 

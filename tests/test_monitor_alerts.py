@@ -3,7 +3,9 @@ silences with an audit event, bad rules refused with file:line, and an error-rat
 
 from __future__ import annotations
 
+import base64
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -253,33 +255,78 @@ monitor:
 
 
 class LoopbackSMTP:
-    """Just enough SMTP on loopback for smtplib to hand over one message per connection (kept in `messages`)."""
+    """Just enough SMTP on loopback for smtplib to hand over one message per connection (kept in `messages`).
 
-    def __init__(self) -> None:
+    With a server-side `context`, `tls="starttls"` offers STARTTLS and `tls="implicit"` speaks TLS from the first
+    byte; AUTH PLAIN and LOGIN accept any login and keep it in `logins` with whether it came over TLS, as
+    `secure` says of each message."""
+
+    def __init__(self, tls: str = "none", context: ssl.SSLContext | None = None) -> None:
         import socketserver
 
         self.messages: list[str] = []
-        kept = self.messages
+        self.logins: list[tuple[str, str, bool]] = []
+        self.secure: list[bool] = []
+        kept, logins, secure = self.messages, self.logins, self.secure
 
         class Handler(socketserver.StreamRequestHandler):
+            encrypted = False
+
+            def setup(self) -> None:
+                if tls == "implicit":
+                    assert context is not None
+                    self.request = context.wrap_socket(self.request, server_side=True)
+                    self.encrypted = True
+                super().setup()
+
+            def reply(self, text: str) -> None:
+                self.wfile.write(text.encode() + b"\r\n")
+
             def handle(self) -> None:
-                self.wfile.write(b"220 loopback ESMTP\r\n")
+                self.reply("220 loopback ESMTP")
                 while line := self.rfile.readline():
-                    command = line.decode().strip().upper()
-                    if command.startswith(("EHLO", "HELO")):
-                        self.wfile.write(b"250 loopback\r\n")
+                    words = line.decode().strip().split(" ")
+                    command = words[0].upper()
+                    if command in ("EHLO", "HELO"):
+                        offers = ["STARTTLS"] if tls == "starttls" and not self.encrypted else []
+                        offers.append("AUTH PLAIN LOGIN")
+                        self.wfile.write("".join(f"250-{o}\r\n" for o in ["loopback", *offers[:-1]]).encode())
+                        self.reply(f"250 {offers[-1]}")
+                    elif command == "STARTTLS" and context is not None:
+                        self.reply("220 go ahead")
+                        self.connection = self.request = context.wrap_socket(self.connection, server_side=True)
+                        self.rfile = self.connection.makefile("rb")
+                        self.wfile = self.connection.makefile("wb", buffering=0)
+                        self.encrypted = True
+                    elif command == "AUTH":
+                        self.login(words[1:])
                     elif command == "DATA":
-                        self.wfile.write(b"354 end with .\r\n")
+                        self.reply("354 end with .")
                         body = []
                         while (data := self.rfile.readline()) not in (b".\r\n", b""):
                             body.append(data.decode())
                         kept.append("".join(body))
-                        self.wfile.write(b"250 queued\r\n")
+                        secure.append(self.encrypted)
+                        self.reply("250 queued")
                     elif command == "QUIT":
-                        self.wfile.write(b"221 bye\r\n")
+                        self.reply("221 bye")
                         return
                     else:  # MAIL FROM, RCPT TO, RSET, NOOP
-                        self.wfile.write(b"250 ok\r\n")
+                        self.reply("250 ok")
+
+            def login(self, words: list[str]) -> None:
+                if words[0].upper() == "PLAIN":
+                    _, user, password = base64.b64decode(words[1]).decode().split("\0")
+                else:  # LOGIN: the user (perhaps with the command), then the password, each when asked
+                    if len(words) > 1:
+                        user = base64.b64decode(words[1]).decode()
+                    else:
+                        self.reply("334 VXNlcm5hbWU6")
+                        user = base64.b64decode(self.rfile.readline().strip()).decode()
+                    self.reply("334 UGFzc3dvcmQ6")
+                    password = base64.b64decode(self.rfile.readline().strip()).decode()
+                logins.append((user, password, self.encrypted))
+                self.reply("235 2.7.0 authenticated")
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -365,7 +412,10 @@ monitor:
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 4  # the served records of the window; failed ones have no answer to learn from
     text = json.dumps(rows)
-    assert "Maria" not in text and "example.com" not in text and "<PERSON>" in text and "<EMAIL_ADDRESS>" in text
+    assert "Maria" not in text and "example.com" not in text
+    # numbered per row, as records keep pseudonyms: one name, one placeholder in the prompt and the answer
+    assert all("<PERSON_1>" in row["messages"][0]["content"] and "<PERSON_1>" in row["output"] for row in rows)
+    assert "<EMAIL_ADDRESS_1>" in text and "<PERSON>" not in text
     lineage = runner.invoke(cli, ["registry", "lineage", "dataset:demo-retrain"])
     assert lineage.exit_code == 0, lineage.output
     assert f"alert:{alert.id}" in lineage.output

@@ -10,7 +10,7 @@ from tests.store_fixtures import full_record
 from steward.monitor.rollups import STATUSES, bucket_start, sketch_bytes
 from steward.monitor.worker import RollupWorker
 from steward.store import Store
-from steward.types import Decision, Feedback, Finding, Latency, ModelRef, Usage
+from steward.types import Attempt, Decision, Feedback, Finding, Latency, ModelRef, Usage
 
 pytest_plugins = ["tests.store_fixtures"]
 
@@ -27,7 +27,11 @@ def _record(rng: random.Random, i: int, app: str = "airport"):
     record.usage = Usage(prompt_tokens=rng.randint(5, 400), completion_tokens=rng.randint(0, 300))
     record.cost = rng.random() / 1000
     record.latency = Latency(total_ms=rng.lognormvariate(3, 1))
-    record.attempts = [{"model": "a"}] * rng.choice([1, 1, 2])
+    record.attempts = [Attempt(record.model.id, None, 1.0)] * rng.choice([1, 1, 2])
+    if record.status == "failed" and rng.random() < 0.7:  # every model of the route failed: none answered
+        first, then = rng.sample(["qwen-1.5b@1", "qwen-1.5b@2"], 2)
+        record.model, record.usage = None, Usage()
+        record.attempts = [Attempt(first, "upstream is down", 3.0), Attempt(then, "upstream is down", 2.0)]
     flagged = (
         [Finding(scanner="pii", kind="EMAIL_ADDRESS", score=0.9, stage="input")] if rng.random() < 0.3 else []
     )
@@ -36,6 +40,10 @@ def _record(rng: random.Random, i: int, app: str = "airport"):
     ]
     record.feedback = []
     return record
+
+
+def _counted_under(record) -> str:  # type: ignore[no-untyped-def]
+    return record.model.id if record.model else record.attempts[0].model
 
 
 def _snapshot(store: Store) -> list:
@@ -68,6 +76,12 @@ def test_incremental_rollups_equal_a_rebuild_from_the_records(store: Store) -> N
     assert sum(r.statuses.get("served", 0) for _, r in day) == served
     assert {key.bucket for key, _ in day} == {bucket_start(START, "day")}
     assert len(store.monitoring.rollups("airport", "hour")) == 6  # 3 hours × 2 model versions
+    # a failed route is counted under the model it tried first, never under "-" (no model)
+    routed_away = [r for r in records if r.model is None]
+    assert routed_away
+    for version in ("qwen-1.5b@1", "qwen-1.5b@2"):
+        failed = sum(1 for r in records if r.status == "failed" and _counted_under(r) == version)
+        assert sum(r.statuses.get("failed", 0) for k, r in day if k.model == version) == failed
 
 
 def test_latency_quantiles_come_from_the_sketch_within_its_relative_accuracy(store: Store) -> None:

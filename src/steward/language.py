@@ -10,7 +10,8 @@ turn made only of greetings, thanks, farewells, "how are you"): the injection de
 heuristics (below: why its classifier misread greetings), and a grounded app answers it without retrieval and
 without the grounding check: a greeting asks nothing the documents could answer, and retrieving for it finds
 whatever shares a word with it ("Have a nice day!" found the flight to Nice), after which the model's friendly
-reply, checked against that flight, was declined as unsupported. Pure functions over text; nothing is loaded.
+reply, checked against that flight, was declined as unsupported. And how a count is written with its noun
+(`counted`: "1 rule", "2 rules"), for the messages a person reads. Pure functions over text; nothing is loaded.
 """
 
 from __future__ import annotations
@@ -336,3 +337,8 @@ def is_small_talk(text: str) -> bool:
     parts = [" ".join(part.split()) for part in _SOCIAL_SPLIT.split(text)]
     parts = [part for part in parts if part]
     return bool(parts) and all(_SOCIAL.fullmatch(part) for part in parts)
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 rule`, `2 rules`, `0 rules`: a count with its noun in agreement (`plural` when it is not noun + s)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -1,4 +1,4 @@
-"""`steward alerts`: the alerts the monitor's rules raised, and silences (each an audit event).
+"""`steward alerts`: the alerts the monitor's rules raised, and silences set or lifted (each an audit event).
 
 Rules live under `monitor.alerts` in steward.yaml and are evaluated by `steward serve`; `steward alerts check`
 runs one evaluation pass now (after folding new records), for scripts and for a server-less deployment.
@@ -21,6 +21,7 @@ from steward.cli.gov_common import KeyOption, actor
 from steward.config.monitor import seconds
 from steward.errors import InvalidRequest, NotFound
 from steward.governance.identity import Actor
+from steward.language import counted
 from steward.store import AlertRow, SilenceRow, Store
 from steward.types import new_id
 
@@ -138,6 +139,49 @@ def silence(
 
 
 @app.command()
+def unsilence(
+    alert_id: AlertArg,
+    why: Annotated[str, typer.Option("--why", help="The reason, kept in the audit log.")],
+    as_json: JsonOption = False,
+    key: KeyOption = None,
+) -> None:
+    """Lift the silences in force over an alert's rule and app before they end: its channels are notified again.
+
+    Example: `steward alerts unsilence alr_0123 --why "maintenance over early, OPS-42 closed"`
+    """
+    from steward.governance import audit
+    from steward.monitor.alerts import silencing
+
+    if not why.strip():
+        raise InvalidRequest('lifting a silence needs a reason: pass --why "…" (it is kept in the audit log).')
+    store = context.open_store()
+    who = actor(None, key)
+    alert = _alert_of(store, alert_id, who)
+    spec = context.project().apps.get(alert.app)
+    who.require_change(spec.team if spec is not None else who.team, f"alerts of {alert.app}")
+    at = time.time()
+    with audit.changing(store) as tx:
+        lifted = silencing(tx.monitoring.silences(at), alert, at)
+        if not lifted:
+            raise InvalidRequest(
+                f"alert {alert.id} ({alert.rule} for {alert.app}) has no silence in force; "
+                "`steward alerts list` shows the silence over each open alert."
+            )
+        tx.monitoring.end_silences([s.id for s in lifted], at)
+        ended = [{**s.__dict__, "until": at} for s in lifted]
+        audit.append(tx, who.id, "monitor.unsilence", f"alert-rule:{alert.rule}", [s.__dict__ for s in lifted],
+                     ended, team=spec.team if spec is not None else None,
+                     detail={"silences": [s.id for s in lifted], "alert": alert.id, "app": alert.app,
+                             "why": why.strip()})  # fmt: skip
+    if as_json:
+        _print_json({"alert": alert.id, "lifted": ended, "by": who.id, "why": why.strip()})
+    else:
+        which = "the silence" if len(lifted) == 1 else f"{len(lifted)} silences"
+        names = ", ".join(s.id for s in lifted)
+        context.console.print(f"lifted {which} over {alert.rule} for {alert.app} ({names}); it notifies again")
+
+
+@app.command()
 def check(as_json: JsonOption = False) -> None:
     """Fold new records and evaluate every rule once now; print the alerts whose state changed.
 
@@ -170,18 +214,20 @@ def dataset(
     """Turn the window of an alert (a drift or quality alert, say) into a dataset version for retraining.
 
     The app's consenting served traffic from the rule's window before the alert started until it resolved (or
-    now), every message and answer masked by the PII scanner, registered with a lineage edge from the alert. A
+    now), personal data in every message and answer pseudonymised (`<PERSON_1>`, numbered per row: one value,
+    one placeholder, in the prompt and the answer), registered with a lineage edge from the alert. A
     reviewer's correction (`steward review correct`) replaces the model's answer, and brings in a corrected
     record that was not served; each row's `answer_from` says `correction` or `model`.
 
     Example: `steward alerts dataset alr_0123 --name airport-drift-sft --out data/airport-drift.jsonl`
     """
     from steward.governance import datasets, lineage
-    from steward.guardrails.redact import personal_data_masker
+    from steward.guardrails.redact import personal_data_pseudonymiser
 
     store, project = context.open_store(), context.project()
     who = actor(None, key)
     alert = _alert_of(store, alert_id, who)
+    out = context.output_file(out, "--out")
     rule = project.monitor.alerts.get(alert.rule)
     window_s = rule.window_s if rule is not None else 3600.0  # a rule since removed from the config: its hour
     since, until = alert.started_at - window_s, alert.resolved_at or time.time()
@@ -195,12 +241,12 @@ def dataset(
         out,
         since=since,
         until=until,
-        redact=personal_data_masker(),
+        redact=personal_data_pseudonymiser(),
         description=about,
         corrections=True,
     )
     lineage.link(store, who, f"alert:{alert.id}", built.version.ref, "triggered")
     context.console.print(
-        f"registered {built.version.ref}: {built.rows} rows from {_when(since)} to {_when(until)}, written to "
-        f"{built.path}, personal data masked; lineage alert:{alert.id} → {built.version.ref}"
+        f"registered {built.version.ref}: {counted(built.rows, 'row')} from {_when(since)} to {_when(until)}, "
+        f"written to {built.path}, personal data pseudonymised; lineage alert:{alert.id} → {built.version.ref}"
     )

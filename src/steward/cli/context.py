@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -140,3 +141,24 @@ def client() -> Any:
 
     runtime: Runtime = open_runtime(project(), settings())
     return Client(runtime=runtime)
+
+
+def output_file(path: Path, option: str) -> Path:
+    """A file a command is to write (`--out`, `--prometheus` …), checked before anything is done: a folder is
+    refused, and so is a file whose folder is missing unless that folder's own parent exists. The writer then makes
+    that one folder (`--out reports/x.json` makes `reports/`); a deeper missing path, likely a typo, is refused
+    with the folder to create rather than made as a tree of folders nobody asked for."""
+    from steward.errors import InvalidRequest
+
+    path = path.expanduser()
+    if path.is_dir():
+        raise InvalidRequest(f"{option} {path} is a folder; name the file to write, e.g. {path / 'NAME'}.")
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise InvalidRequest(f"{option} {path}: {folder} is a file, not a folder.")
+    if not folder.exists() and not folder.parent.is_dir():
+        raise InvalidRequest(
+            f"{option} {path}: the folder {folder.parent} does not exist; create it first (only the file's own "
+            f"folder, {folder.name}/, is made for you)."
+        )
+    return path

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from steward.cli import context
 from steward.errors import InvalidRequest
+from steward.language import counted
 from steward.monitor.rollups import GRAINS, STEWARD_APPS, UNKNOWN_APP, Rollup
 from steward.monitor.worker import RollupWorker
 
@@ -55,7 +56,9 @@ def rebuild(as_json: JsonOption = False) -> None:
         _print_json({"records": folded, "requests": held})
     else:
         shared = " (folded by a running server's monitoring)" if held and not folded else ""
-        context.console.print(f"rebuilt the rollups from the records: they hold {held} requests{shared}")
+        context.console.print(
+            f"rebuilt the rollups from the records: they hold {counted(held, 'request')}{shared}"
+        )
 
 
 @app.command()
@@ -209,11 +212,13 @@ def export(
 
     if prometheus is None and grafana is None:
         raise InvalidRequest("say what to write: --prometheus FILE, --grafana FILE, or both.")
+    prometheus = None if prometheus is None else context.output_file(prometheus, "--prometheus")
+    grafana = None if grafana is None else context.output_file(grafana, "--grafana")
     spec = context.project().monitor
     if prometheus is not None:
         rules, skipped = prometheus_rules(spec)
         _write(prometheus, yaml.safe_dump(rules, sort_keys=False, width=200))
-        context.console.print(f"wrote {len(rules['groups'][0]['rules'])} rules to {prometheus}")
+        context.console.print(f"wrote {counted(len(rules['groups'][0]['rules']), 'rule')} to {prometheus}")
         for name in skipped:
             context.err_console.print(f"left out {name}: Prometheus has no series for it")
     if grafana is not None:
@@ -222,7 +227,9 @@ def export(
 
 
 def _write(path: Path, text: str) -> None:
+    """Write `text` to a path `context.output_file` checked, making its folder (only that one) if missing."""
     try:
+        path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:  # a folder, a missing parent, no permission: say which file, not a traceback
         raise InvalidRequest(f"cannot write {path}: {exc.strerror}; name a file you can write.") from exc

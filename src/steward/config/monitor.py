@@ -5,7 +5,8 @@ monitor:
   interval_s: 10                 # rollups folded and rules evaluated this often by `steward serve`
   channels:
     ops: {type: webhook, url: $env:SLACK_HOOK, format: slack}   # or a plain https:// URL that is no secret
-    oncall: {type: email, smtp: "mail.example:25", sender: "steward@example", to: ["oncall@example"]}
+    oncall: {type: email, smtp: "mail.example:587", tls: starttls, username: steward,
+             password: $env:SMTP_PASSWORD, sender: "steward@example", to: ["oncall@example"]}
     log: {type: log}
   alerts:
     errors:
@@ -88,6 +89,11 @@ class ChannelSpec(_Strict):
     url: str | None = None
     format: Literal["json", "slack"] = "json"
     smtp: str | None = None  # host:port
+    # `starttls` upgrades the connection (port 587), `implicit` speaks TLS from the start (port 465); the server's
+    # certificate is verified against the system's CAs (or $SSL_CERT_FILE)
+    tls: Literal["none", "starttls", "implicit"] = "none"
+    username: str | None = None
+    password: str | None = None  # `$env:NAME` only: a secret by reference, read when a notification is sent
     sender: str | None = None
     to: list[str] = Field(default_factory=list)
 
@@ -102,7 +108,31 @@ class ChannelSpec(_Strict):
             raise ValueError("an email channel needs `smtp: host:port`, `sender:` and `to: [addresses]`")
         if self.type == "email" and not re.match(r"^[^:\s]+:\d{1,5}$", str(self.smtp)):
             raise ValueError(f"`smtp: {self.smtp}` is not host:port (e.g. mail.example.org:25)")
+        if self.type == "email":
+            self._login()
+        elif self.tls != "none" or self.username is not None or self.password is not None:
+            raise ValueError("`tls`, `username` and `password` are options of an email channel")
         return self
+
+    def _login(self) -> None:
+        """An e-mail channel's login: both a username and a password or neither; the password by reference only,
+        and never sent in clear."""
+        if (self.username is None) != (self.password is None):
+            raise ValueError(
+                "an email channel logs in with both `username:` and `password: $env:NAME`, or neither"
+            )
+        if self.password is None:
+            return
+        if not _ENV_REF.match(self.password):
+            raise ValueError(
+                "an email channel's password is a secret: write `password: $env:NAME` and export NAME before "
+                "`steward serve`, never the password itself"
+            )
+        if self.tls == "none":
+            raise ValueError(
+                "an email channel with a password needs `tls: starttls` (port 587) or `tls: implicit` (port 465): "
+                "without TLS the password would cross the network in clear"
+            )
 
 
 class AlertRule(_Strict):

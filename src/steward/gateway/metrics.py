@@ -16,7 +16,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.utils import floatToGoString
 
-from steward.monitor.rollups import STEWARD_APPS, UNKNOWN_APP
+from steward.monitor.rollups import STEWARD_APPS, UNKNOWN_APP, counted_model
 from steward.store import COMMIT_BUCKETS, WriterStats
 from steward.types import Record
 
@@ -70,7 +70,9 @@ class Metrics:
         return Histogram(name, documentation, ("app", "model"), buckets=LATENCY_BUCKETS, registry=self.registry)
 
     def observe(self, record: Record, error_code: str | None = None) -> None:
-        model = record.model.id if record.model else "none"
+        # a failed route counts under the model it tried first, as in the rollups ("none": no model was tried)
+        answered = record.model.id if record.model else None
+        model = counted_model(answered, [attempt.model for attempt in record.attempts]) or "none"
         status = record.outcome  # a caller's mistake is `client_error`, not `failed`
         app = record.app if self.apps is None or record.app in self.apps else UNKNOWN_APP
         outcome = self._outcomes.get((app, model, status))

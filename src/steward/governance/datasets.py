@@ -19,6 +19,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,9 @@ from steward.store.codec import record_from_json
 from steward.store.crypto import open_body
 from steward.types import ORIGINS
 
-Redactor = Callable[[str], str]  # text in, text with personal data replaced out
+# one row's texts in (its messages, then its answer), the same texts with personal data replaced out: a row at a
+# time, so that a value is replaced alike in the prompt and in the answer
+Redactor = Callable[[list[str]], list[str]]
 PAGE = 500
 CORRECTABLE = ("escalated", "declined", "blocked", "failed")  # statuses a reviewer's correction gives an answer
 
@@ -48,26 +51,47 @@ class Built:
     excluded_by_origin: int = 0  # records of evals, red-team scans and tests left out
 
 
-def _row(record: Any, redact: Redactor | None = None) -> dict[str, Any]:
-    clean = redact or (lambda text: text)
+def _row(record: Any) -> dict[str, Any]:
     return {
         "record_id": record.id,
         "app": record.app,
-        "messages": [{"role": turn.role, "content": clean(turn.content)} for turn in record.input],
-        "output": None if record.output is None else clean(record.output),
+        "messages": [{"role": turn.role, "content": turn.content} for turn in record.input],
+        "output": record.output,
         "prompt_version": record.prompt_version,
         "model": record.model.id if record.model else None,
     }
 
 
-def _prefer(line: dict[str, Any], correction: Any, redact: Redactor | None) -> None:
+def _prefer(line: dict[str, Any], correction: Any) -> None:
     """The reviewer's corrected answer instead of the model's, and which of the two the row holds."""
     if correction is None:
         line["answer_from"] = "model"
         return
-    line["output"] = redact(correction.answer) if redact else correction.answer
+    line["output"] = correction.answer
     line["answer_from"] = "correction"
     line["correction"] = {"id": correction.id, "by": correction.by, "at": correction.at}
+
+
+def _redact(line: dict[str, Any], redact: Redactor) -> None:
+    """The row's messages and answer, whichever answer it holds, redacted together."""
+    texts = [message["content"] for message in line["messages"]]
+    answered = line["output"] is not None
+    clean = redact([*texts, line["output"]] if answered else texts)
+    for message, text in zip(line["messages"], clean, strict=False):
+        message["content"] = text
+    if answered:
+        line["output"] = clean[-1]
+
+
+def _period(since: float | None, until: float | None) -> str:
+    """`from 2026-12-07T10:00:00Z to …`: the times the records were filtered by (`at any time` without bounds)."""
+
+    def iso(at: float) -> str:
+        return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    bounds = [f"from {iso(since)}"] if since is not None else []
+    bounds += [f"to {iso(until)}"] if until is not None else []
+    return " ".join(bounds) or "at any time"
 
 
 def _pii(records_with: int, kinds: Counter[str], scanned: int) -> dict[str, Any]:
@@ -128,9 +152,11 @@ def _collect(
             scanned += bool(record.decisions)
             with_findings += bool(found)
             kinds.update(found)
-            line = _row(record, redact)
+            line = _row(record)
             if corrections:
-                _prefer(line, correction, redact)
+                _prefer(line, correction)
+            if redact is not None:
+                _redact(line, redact)
             lines.append((record.id, row.subject, canonical_json(line)))
         if len(page) < PAGE:
             return lines, _pii(with_findings, kinds, scanned)
@@ -155,8 +181,8 @@ def build_from_records(
 ) -> Built:
     """Register a training dataset of the app's consenting records and write it to `out` (JSONL).
 
-    `redact`: applied to every message and answer before it is written (e.g. the PII scanner's masking, as
-    `steward alerts dataset` does); the card says whether it was.
+    `redact`: applied to each row's messages and answer together before it is written (e.g. the PII scanner's
+    numbered pseudonyms, as `steward alerts dataset` does); the card says whether it was.
 
     `origins`: which records to take by where they came from; only served traffic unless the caller names
     `eval`, `redteam` or `test` too (probes and eval cases are not training data by default).
@@ -173,7 +199,7 @@ def build_from_records(
     by_origin = store.datasets.count_of_other_origins(app, statuses, origins)
     if not lines:
         raise InvalidRequest(
-            f"no consenting {'/'.join(statuses)} {'/'.join(origins)} records of {app} in that period "
+            f"no consenting {'/'.join(statuses)} {'/'.join(origins)} records of {app} {_period(since, until)} "
             f"({by_origin} from {', '.join(o for o in ORIGINS if o not in origins)} left out); nothing to build."
         )
     excluded = store.datasets.count_without_consent(app, statuses)
@@ -181,6 +207,8 @@ def build_from_records(
     out = Path(out)
     if out.is_dir():
         raise InvalidRequest(f"--out {out} is a folder; name the file to write, e.g. {out / (name + '.jsonl')}.")
+    if out.exists() and not out.is_file():  # the file is renamed over it: /dev/null would become a dataset
+        raise InvalidRequest(f"--out {out} is no regular file (a device, a pipe); name a file to write.")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -193,7 +221,7 @@ def build_from_records(
         "consent": f"only records with consent=true ({excluded} without consent excluded)",
         "origins": f"only records from {', '.join(origins)} ({by_origin} from elsewhere excluded)",
         "pii": pii,
-        "redaction": "every message and answer masked at build time" if redact else "as recorded",
+        "redaction": "every message and answer redacted at build time, by row" if redact else "as recorded",
         "filters": {"statuses": list(statuses), "since": since, "until": until, "origins": list(origins)},
         "description": description,
     }

@@ -42,6 +42,10 @@ class Vault:
             self.values[token] = value
         return self._by_value[key]
 
+    def taken(self, entity: str, number: int) -> None:
+        """`<ENTITY_number>` is in use already (its value unknown here): new placeholders count on after it."""
+        self._counters[entity] = max(self._counters.get(entity, 0), number)
+
     @classmethod
     def from_values(cls, values: dict[str, str]) -> Vault:
         vault = cls()
@@ -51,7 +55,7 @@ class Vault:
                 entity, number = match.group(1), int(match.group(2))
                 vault.values[token] = value
                 vault._by_value[(entity, value)] = token
-                vault._counters[entity] = max(vault._counters.get(entity, 0), number)
+                vault.taken(entity, number)
         return vault
 
 
@@ -126,16 +130,36 @@ def restore(text: str, values: dict[str, str], entities: Iterable[str] | None = 
     return pattern.sub(lambda m: by_bare[m.group(1)], text)
 
 
-def personal_data_masker() -> Callable[[str], str]:
-    """A function that masks what the default PII scanner finds in a text (`<PERSON>`, `<EMAIL_ADDRESS>` …), for
-    text that leaves the request path: training datasets built from records."""
+_NUMBERED = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
+_HASHED = re.compile(r"<([A-Z][A-Z_]*?):([0-9a-f]{8})>")
+
+
+def personal_data_pseudonymiser() -> Callable[[list[str]], list[str]]:
+    """A function that pseudonymises what the default PII scanner finds in the texts of one row (a prompt's
+    messages and its answer), for text that leaves the request path: training datasets built from records.
+
+    One style, the one records keep by default (`<PERSON_1>`), numbered per row: the same value is the same
+    placeholder in the prompt and in the answer (a reviewer's correction too), and a new value never takes a
+    number the row's texts already hold. A keyed hash a record kept (`<PERSON:3f2a9c1e>`) becomes a numbered
+    placeholder alike, the same hash the same number; a bare mask (`<PERSON>`) says nothing of its value and
+    stays as it is."""
     from steward.guardrails.base import ScanContext
     from steward.guardrails.pii import pii_factory
 
     scanner = pii_factory({})
     context = ScanContext(stage="input")
 
-    def mask(text: str) -> str:
-        return replace_spans(text, scanner.scan(text, context), {}, Vault(), b"") if text else text
+    def pseudonymise(texts: list[str]) -> list[str]:
+        vault = Vault()
+        for text in texts:
+            for entity, number in _NUMBERED.findall(text):
+                vault.taken(entity, int(number))
+        hashed = [_HASHED.sub(lambda m: vault.placeholder(m.group(1), m.group(0)), text) for text in texts]
+        out = []
+        for text in hashed:
+            found = scanner.scan(text, context) if text else []
+            modes = {finding.kind: "pseudonymise" for finding in found}
+            out.append(replace_spans(text, found, modes, vault, b"") if found else text)
+        return out
 
-    return mask
+    return pseudonymise

@@ -18,8 +18,9 @@ of the config for `*`) over the minute buckets of its window: the metric's value
 The `drift` metric is 1 when the app's latest scheduled drift run in the window drifted, 0 when it did not
 (`steward.monitor.schedule`); with no run in the window there is no verdict.
 
-A silence (rule and app, until a time, with who and why; `steward alerts silence`) lets an alert fire without
-notifying. One failing rule (a channel down, a bad metric for an app) is logged and never stops the others.
+A silence (rule and app, until a time, with who and why; `steward alerts silence`, lifted early by `steward
+alerts unsilence`) lets an alert fire without notifying. One failing rule (a channel down, a bad metric for an
+app) is logged and never stops the others.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 from steward.config.monitor import VERDICT_RATE, AlertRule, MonitorSpec
 from steward.monitor.notify import Notifier
 from steward.monitor.rollups import Rollup, bucket_start
-from steward.store import AlertRow, Store
+from steward.store import AlertRow, SilenceRow, Store
 from steward.types import new_id
 
 log = logging.getLogger("steward.monitor")
@@ -80,6 +81,11 @@ def window_rollup(store: Store, app: str, window_s: float, now: float) -> Rollup
     for _, rollup in store.monitoring.rollups(app, "minute", bucket_start(now - window_s, "minute"), now + 60):
         merged.merge(rollup)
     return merged
+
+
+def silencing(silences: Iterable[SilenceRow], alert: AlertRow, now: float) -> list[SilenceRow]:
+    """The silences in force at `now` over the alert's rule and app (`*` covers every rule or app)."""
+    return [s for s in silences if s.rule in (alert.rule, "*") and s.app in (alert.app, "*") and s.until > now]
 
 
 @dataclass
@@ -227,10 +233,7 @@ class AlertEvaluator:
     def _notify(
         self, alert: AlertRow, rule: AlertRule, event: str, now: float, silences: list, reason: str | None = None
     ) -> None:
-        silence = next(
-            (s for s in silences if s.rule in (alert.rule, "*") and s.app in (alert.app, "*") and s.until > now),
-            None,
-        )
+        silence = next(iter(silencing(silences, alert, now)), None)
         if silence is not None:
             notes: list[dict[str, Any]] = [{"at": now, "event": event, "silenced_by": silence.id}]
         else:

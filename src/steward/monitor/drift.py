@@ -88,8 +88,8 @@ def detect_drift(
     for window, which in ((reference, "reference"), (current, "current")):
         if window.records < MIN_RECORDS:
             raise InvalidRequest(
-                f"the {which} window {window.label} has {window.records} records of app {app!r}; drift needs at "
-                f"least {MIN_RECORDS} in each window: widen the window or wait for more traffic."
+                f"drift needs at least {MIN_RECORDS} records of app {app!r} in each window; the {which} window "
+                f"{window.label} holds {window.records}: widen the window or wait for more traffic."
             )
     planned, skipped = plan_signals(reference, current, seed)
     shares = alpha_shares(list(planned), alpha)
@@ -160,7 +160,10 @@ def _plan_rates(
         if ref[1] >= MIN_SCANNED and cur[1] >= MIN_SCANNED:
             planned[name] = _rate(name, ref, cur)
         else:
-            skipped[name] = f"the scanner read {ref[1]} texts in the reference window and {cur[1]} in the current"
+            skipped[name] = (
+                f"texts the scanner read: {ref[1]} in the reference window, {cur[1]} in the current; its rate is "
+                f"compared from {MIN_SCANNED} in each"
+            )
     if reference.declines[1] >= MIN_SCANNED and current.declines[1] >= MIN_SCANNED:
         planned["declines"] = _rate("declines", reference.declines, current.declines)
     else:

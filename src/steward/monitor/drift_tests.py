@@ -16,7 +16,8 @@ small window.
   permutations and a drifted one 2 / alpha). A fitted null (a gamma by moments) was tried first: its tail is
   too thin at the small alphas a family of signals needs, and it called 4 % of undrifted windows drifted.
 - `embedding_neighbours`: a new topic in a tenth of the traffic forms a cluster of current requests whose nearest
-  neighbours are other current requests. For k in 10, 20, 40 and shares 0.7, 0.8 it counts the current requests
+  neighbours are other current requests. For k in 10, 20, 40 (`neighbour_scales`: each at most a 25th of the
+  pooled rows, and at least 5) and shares 0.7, 0.8 it counts the current requests
   whose k nearest neighbours (cosine on embeddings centred on the pooled mean) are at least that share current;
   each count is standardised by a first batch of label permutations and the statistic is the largest, whose null
   is exact, by permuting the window labels again (the counts are small and discrete, so no distribution is
@@ -187,7 +188,7 @@ def embedding_neighbours(
     ref = _subsample(reference, MAX_KERNEL_ROWS, rng).astype(np.float32)
     cur = _subsample(current, MAX_KERNEL_ROWS, rng).astype(np.float32)
     pooled = _centred(np.vstack([ref, cur]))
-    scales = sorted({int(min(k, max(5, len(pooled) // 25))) for k in NEIGHBOUR_KS})
+    scales = neighbour_scales(len(pooled))
     neighbours = _nearest(pooled, scales[-1])
     rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
     labels = np.concatenate([np.zeros(len(ref), bool), np.ones(len(cur), bool)])
@@ -213,8 +214,16 @@ def embedding_neighbours(
     p_value, permutations = permutation_p(standardised, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
     k, share = scales[best // len(NEIGHBOUR_SHARES)], NEIGHBOUR_SHARES[best % len(NEIGHBOUR_SHARES)]
     return _p_signal(name, f"current requests among current neighbours (k {scales}, permutation p)", p_value,
-                     alpha, {"count": int(observed[best]), "k": k, "share": share, "reference_rows": len(ref),
+                     alpha, {"count": int(observed[best]), "k": k, "scales": scales, "share": share,
+                             "reference_rows": len(ref),
                              "current_rows": len(cur), "permutations": permutations})  # fmt: skip
+
+
+def neighbour_scales(pooled: int) -> list[int]:
+    """The neighbourhood sizes the neighbours test uses over `pooled` rows (both windows, each sampled down to
+    MAX_KERNEL_ROWS): 10, 20 and 40, each capped at a 25th of the rows but never under 5. All three from 1,000
+    rows on; a single k (5 to 9) under 250 rows, e.g. [5] for two windows of 60 records."""
+    return sorted({int(min(k, max(5, pooled // 25))) for k in NEIGHBOUR_KS})
 
 
 def _adjacency(columns: np.ndarray) -> Any:

@@ -1,4 +1,5 @@
-"""Where alerts go: a webhook (JSON, or Slack's `{"text": …}`), e-mail over SMTP, or the log.
+"""Where alerts go: a webhook (JSON, or Slack's `{"text": …}`), e-mail over SMTP (STARTTLS or implicit TLS, with
+a login whose password is read from the environment), or the log.
 
 `Notifier.send(channel, alert, event)` returns (ok, error) and never raises, so that one unreachable channel
 neither stops the other channels nor the other rules; the alert keeps what each channel answered.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import ssl
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -78,7 +80,7 @@ class Notifier:
             log.warning("alert %s", describe(alert, event, reason))
             return True, None
         send = (
-            (lambda: _post(_resolved(str(channel.url)), payload(alert, event, channel.format, reason)))
+            (lambda: _post(_secret(str(channel.url)), payload(alert, event, channel.format, reason)))
             if channel.type == "webhook"
             else (lambda: _mail(channel, alert, event, reason))
         )
@@ -89,12 +91,13 @@ class Notifier:
         return True, None
 
 
-def _resolved(url: str) -> str:
-    """The URL, read from the environment when the config references it (`$env:NAME`): a Slack webhook's URL is
-    a secret. Unset, the ConfigError says what to export, and the channel's delivery fails with it."""
+def _secret(value: str) -> str:
+    """The value, read from the environment when the config references it (`$env:NAME`): a Slack webhook's URL
+    and an SMTP password are secrets. Unset, the ConfigError says what to export, and the channel's delivery
+    fails with it."""
     from steward.config.schema import ENV_PREFIX, SecretRef
 
-    return SecretRef(url).resolve() if url.startswith(ENV_PREFIX) else url
+    return SecretRef(value).resolve() if value.startswith(ENV_PREFIX) else value
 
 
 def _post(url: str, body: dict[str, object]) -> None:
@@ -112,5 +115,17 @@ def _mail(channel: ChannelSpec, alert: AlertRow, event: str, reason: str | None)
     message["From"] = str(channel.sender)
     message["To"] = ", ".join(channel.to)
     message.set_content(json.dumps(payload(alert, event, "json", reason), indent=2, default=str))
-    with smtplib.SMTP(host or "localhost", int(port or 25), timeout=TIMEOUT_S) as smtp:
+    # verified: smtplib's own default for STARTTLS accepts any certificate, which would hand the password to
+    # whoever sits in the middle
+    context = ssl.create_default_context()
+    host = host or "localhost"
+    if channel.tls == "implicit":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, int(port), timeout=TIMEOUT_S, context=context)
+    else:
+        smtp = smtplib.SMTP(host, int(port), timeout=TIMEOUT_S)
+    with smtp:
+        if channel.tls == "starttls":
+            smtp.starttls(context=context)  # refused by a server that does not offer it: never sent in clear
+        if channel.username is not None and channel.password is not None:
+            smtp.login(channel.username, _secret(channel.password))
         smtp.send_message(message)

@@ -13,6 +13,7 @@ same deltas in the same order (the writer's chain sequence), so both give the sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,10 +37,19 @@ RELATIVE_ACCURACY = 0.01
 @dataclass(frozen=True, slots=True, order=True)
 class RollupKey:
     app: str
-    model: str  # the model version that answered ("-" when none did, e.g. a request blocked at the input)
+    model: str  # the model version that answered, or that the route tried first (`counted_model`); "-": none
     arm: str  # the deployment arm the router chose ("-" for an app with one route)
     grain: str
     bucket: float  # the bucket's start, epoch seconds (UTC)
+
+
+def counted_model(answered: str | None, tried: Sequence[str]) -> str | None:
+    """The model version a request is counted under, in the rollups and on /metrics alike: the one that answered;
+    when none did but the route tried some (every attempt failed), the first it tried, whose failure it is; None
+    when no model was tried (a request blocked at the input, a caller's mistake)."""
+    if answered:
+        return answered
+    return tried[0] if tried else None
 
 
 def new_sketch() -> DDSketch:
@@ -190,10 +200,12 @@ class RecordFacts:
             for scanner in decision.get("scanner_ms") or {}:
                 verdicts[f"{decision.get('stage')}.{scanner}"] = int(scanner in flagged)
         usage, latency, model = raw.get("usage") or {}, raw.get("latency") or {}, raw.get("model")
+        attempts = raw.get("attempts") or ()
+        tried = [str(a["model"]) for a in attempts if isinstance(a, dict) and a.get("model")]
         return cls(
             app=raw["app"],
             created_at=float(raw["created_at"]),
-            model=str(model["id"]) if isinstance(model, dict) else "-",
+            model=counted_model(str(model["id"]) if isinstance(model, dict) else None, tried) or "-",
             arm=_arm(raw.get("explanation")),
             status=_status(raw),
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
@@ -201,7 +213,7 @@ class RecordFacts:
             cost=float(raw.get("cost", 0.0)),
             total_ms=float(latency.get("total_ms", 0.0)),
             verdicts=verdicts,
-            fallback=len(raw.get("attempts") or ()) > 1,
+            fallback=len(attempts) > 1,
             origin=str(raw.get("origin") or "traffic"),
         )
 

@@ -67,7 +67,9 @@ def parse_window(text: str, now: float | None = None) -> Window:
     start_text, end_text = spec.split("..", 1)
     at = time.time() if now is None else now
     since, until = _instant(start_text, at, text), _instant(end_text, at, text)
-    if since >= until:
+    if since == until:
+        raise InvalidRequest(f"window {text!r} is empty: it ends where it starts; give it a length (-24h..now).")
+    if since > until:
         raise InvalidRequest(f"window {text!r} ends before it starts; write the earlier time first.")
     return Window(spec, since=since, until=until)
 
@@ -127,6 +129,11 @@ def load_window(
     """What drift compares of the app's records in `window` (embeddings computed and stored where missing)."""
     monitoring = store.monitoring
     every = monitoring.window_ids(app, window.since, window.until, window.model, window.first)
+    if window.first is not None and not every:  # say why: "0 records" reads as a quiet app, not a wrong name
+        raise InvalidRequest(
+            f"window {window.label!r}: no traffic record of app {app!r} was answered by model {window.model!r}; "
+            f"MODEL is a model version as records name it (the model column of `steward monitor rollups {app}`)."
+        )
     ids = _sample(every, max_records, seed)
     bodies = monitoring.bodies(ids)
     raws = [bodies[i] for i in ids if i in bodies]  # a record erased between the two reads is left out
@@ -183,8 +190,8 @@ def overlap(store: Store, app: str, reference: Window, current: Window) -> str |
     if not shared:
         return None
     return (
-        f"{shared} records are in both the reference window {reference.label} and the current window "
-        f"{current.label}: records in both make drift harder to see; pick windows that do not overlap."
+        f"records in both the reference window {reference.label} and the current window {current.label}: "
+        f"{shared}; records in both make drift harder to see; pick windows that do not overlap."
     )
 
 

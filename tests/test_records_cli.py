@@ -103,6 +103,24 @@ def test_export_to_a_file_with_an_app_filter(written: list[Record], tmp_path: Pa
     assert [p.name for p in target.parent.iterdir()] == ["airport.jsonl"]  # no partial file left behind
 
 
+def test_export_is_never_renamed_over_a_pipe_or_into_a_made_up_tree(written: list[Record], tmp_path: Path) -> None:
+    """The file is written beside its target and renamed over it: `--output /dev/null` run as root would have
+    replaced the device (a pipe stands in for it here); a deep missing path is a typo, not folders to make."""
+    import os
+    import stat
+
+    from steward.errors import InvalidRequest
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    refused = CliRunner().invoke(records_cli.app, ["export", "--output", str(pipe)])
+    assert isinstance(refused.exception, InvalidRequest) and "no regular file" in str(refused.exception)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    deep = CliRunner().invoke(records_cli.app, ["export", "--output", str(tmp_path / "a" / "b" / "x.jsonl")])
+    assert isinstance(deep.exception, InvalidRequest) and "create it first" in str(deep.exception)
+    assert not (tmp_path / "a").exists()
+
+
 def test_export_refuses_an_unknown_format(written: list[Record]) -> None:
     result = CliRunner().invoke(records_cli.app, ["export", "--format", "csv"])
     assert result.exit_code == 2 and "jsonl" in result.output

@@ -144,15 +144,20 @@ def client() -> Any:
 
 
 def output_file(path: Path, option: str) -> Path:
-    """A file a command is to write (`--out`, `--prometheus` …), checked before anything is done: a folder is
-    refused, and so is a file whose folder is missing unless that folder's own parent exists. The writer then makes
-    that one folder (`--out reports/x.json` makes `reports/`); a deeper missing path, likely a typo, is refused
-    with the folder to create rather than made as a tree of folders nobody asked for."""
+    """A file a command is to write (`--out`, `--prometheus` …), checked before anything is done: a folder, a
+    device or a pipe is refused, and so is a file whose folder is missing unless that folder's own parent exists.
+    The writer then makes that one folder (`--out reports/x.json` makes `reports/`); a deeper missing path, likely
+    a typo, is refused with the folder to create rather than made as a tree of folders nobody asked for."""
     from steward.errors import InvalidRequest
 
     path = path.expanduser()
     if path.is_dir():
         raise InvalidRequest(f"{option} {path} is a folder; name the file to write, e.g. {path / 'NAME'}.")
+    if path.exists() and not path.is_file():  # written beside it and renamed over it: /dev/null would be replaced
+        raise InvalidRequest(
+            f"{option} {path} is no regular file (a device, a pipe); name a file to write, or leave {option} out "
+            "where the command writes to standard output."
+        )
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise InvalidRequest(f"{option} {path}: {folder} is a file, not a folder.")

@@ -24,6 +24,7 @@ from rich.table import Column, Table
 
 from steward.cli import context
 from steward.governance import tenancy
+from steward.language import counted
 from steward.store.codec import record_to_dict, record_to_json
 from steward.types import Record, Status
 
@@ -209,6 +210,7 @@ def export(
 
     Example: `steward records export --format jsonl --app airport-assistant --output records.jsonl`
     """
+    output = None if output is None else context.output_file(output, "--output")
     records = tenancy.iter_records_for(
         context.open_store(), context.principal(key), app=app_name, status=_check_status(status)
     )
@@ -218,7 +220,7 @@ def export(
         sys.stdout.flush()
     else:
         count = _export_to_file(records, output)
-        context.err_console.print(f"exported {count} records to {output}")
+        context.err_console.print(f"exported {counted(count, 'record')} to {output}")
 
 
 def _write_jsonl(records: typing.Iterable[Record], out: BinaryIO) -> int:
@@ -230,8 +232,7 @@ def _write_jsonl(records: typing.Iterable[Record], out: BinaryIO) -> int:
 
 
 def _export_to_file(records: typing.Iterable[Record], output: Path) -> int:
-    output = output.expanduser()
-    output.parent.mkdir(parents=True, exist_ok=True)
+    output.parent.mkdir(exist_ok=True)  # `context.output_file` allows the file's own folder only
     fd, partial = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
     try:
         with os.fdopen(fd, "wb") as out:

@@ -53,6 +53,7 @@ def generate_command(
     from steward.evals.pipeline import ClientPipeline
     from steward.evals.testset import generate_testset, write_jsonl
 
+    out = None if out is None else context.output_file(out, "--out")
     pipeline = ClientPipeline(context.client())
     try:
         cases, fallbacks = generate_testset(pipeline, collection, n, mix=_mix(mix), seed=seed, generator=generator)
@@ -62,6 +63,7 @@ def generate_command(
     if out is None:
         sys.stdout.write(text)
         return
+    out.parent.mkdir(exist_ok=True)  # `context.output_file` allows the file's own folder only
     partial = out.with_name(f".{out.name}.partial")  # the file appears only once complete
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, out)

@@ -156,19 +156,19 @@ def page_records(
     if after is not None:
         at, last_id = after
         clauses.append(or_(c.created_at < at, and_(c.created_at == at, c.id < last_id)))
-    window = max(scan, limit) if where.reads_bodies else limit
+    window = max(1, scan if where.reads_bodies else limit)
     query = (
         select(c.created_at, c.id, c.body)
         .where(*clauses)
         .order_by(c.created_at.desc(), c.id.desc())
-        .limit(max(1, window))
+        .limit(window + 1)  # one more than is examined: whether anything is left after this page
     )
     found: list[Record] = []
-    last: tuple[float, str] | None = None
+    examined = 0
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-        for row in rows:
-            last = (row.created_at, row.id)
+        for row in rows[:window]:
+            examined += 1
             if where.may_match(row.body, cipher):
                 record = record_from_store(row.body, cipher)
                 if where.matches(record):
@@ -176,8 +176,10 @@ def page_records(
                     if len(found) == limit:
                         break
         _with_feedback(connection, found)
-    more = len(rows) == window or len(found) == limit
-    return RecordPage(found, last if more and last is not None else None)
+    if len(rows) == examined:  # nothing left past the last row examined
+        return RecordPage(found, None)
+    last = rows[examined - 1]
+    return RecordPage(found, (last.created_at, last.id))
 
 
 def iter_records(

@@ -259,3 +259,24 @@ def test_an_erased_record_reads_as_erased_never_as_an_error(tmp_path: Any) -> No
         assert kept.json()["output"] == "[erased]" and kept.json()["subject"] is None
     finally:
         runtime.store.close()
+
+
+def test_a_key_scoped_to_some_apps_reads_only_theirs(tmp_path: Any) -> None:
+    """As on the gateway: a key scoped to apps of its team reads their records and nothing else of the team."""
+    runtime = make_runtime(tmp_path)
+    try:
+        served = full_record("demo", team="default")
+        embedded = full_record("(embeddings)", team="default")
+        for record in (served, embedded):
+            runtime.store.write_sync(record)
+        scoped = runtime.store.create_key(role="auditor", name="s", apps=["demo"])[0]
+        whole = runtime.store.create_key(role="auditor", name="w")[0]
+        with InProcessServer(runtime) as server:
+            assert ids(get(server, scoped, "/v1/records")) == [served.id]
+            assert ids(get(server, whole, "/v1/records")) == newest_first([served, embedded])
+            assert get(server, scoped, f"/v1/records/{embedded.id}").status_code == 404
+            assert get(server, scoped, "/v1/records", app="(embeddings)").status_code == 400
+            export = get(server, scoped, "/v1/records/export").text.splitlines()
+            assert [orjson.loads(line)["id"] for line in export] == [served.id]
+    finally:
+        runtime.store.close()

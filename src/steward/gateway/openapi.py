@@ -201,8 +201,8 @@ def offline_docs(api: FastAPI) -> None:
                 description=api.description,
                 routes=[CHAT_ROUTE, *api.routes],
             )
-            # FastAPI documents a 422 for any body or parameter it validates; Steward answers those with a 400 (the
-            # chat lane reads its own body; the management API's handler turns FastAPI's validation errors into 400s)
+            # FastAPI documents a 422 for any body or parameter it validates; Steward answers those with a 400
+            # (the chat lane reads its own body; the management API turns FastAPI's validation errors into 400s)
             for operations in api.openapi_schema["paths"].values():
                 for operation in operations.values():
                     operation.get("responses", {}).pop("422", None)

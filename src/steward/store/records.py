@@ -39,6 +39,7 @@ class RecordFilter:
     model_id: str | None = None  # the model version that answered
     reason: str | None = None  # a guardrail reason code of any decision (read from the body)
     text: str | None = None  # a case-insensitive part of the input, the output or the error (read from the body)
+    apps: tuple[str, ...] | None = None  # any of these apps (a key scoped to some apps of its team)
 
     def clauses(self) -> list[ColumnElement[bool]]:
         c = records.c
@@ -51,6 +52,8 @@ class RecordFilter:
             (c.model_id, self.model_id),
         ]
         out: list[ColumnElement[bool]] = [column == value for column, value in wanted if value is not None]
+        if self.apps is not None:
+            out.append(c.app.in_(self.apps))
         return out + in_range(c.created_at, self.since, self.until)
 
     @property

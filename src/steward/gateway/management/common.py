@@ -22,8 +22,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from steward.config import Project
 from steward.errors import InvalidRequest, PermissionDenied
 from steward.gateway.auth import Authenticator
+from steward.governance import tenancy
 from steward.types import Principal
 
 READING_ROLES = ("admin", "developer", "auditor")
@@ -73,6 +75,11 @@ def reader(authenticator: Authenticator) -> Reader:
         return who
 
     return principal
+
+
+def readable_apps(project: Project, who: Principal) -> list[str]:
+    """The apps whose records, rollups and alerts `who` may read: its team's, less those its key is not for."""
+    return sorted(app for app in tenancy.apps_for(project, who) if who.may_use(app))
 
 
 def parse_time(value: str | None, param: str) -> float | None:

@@ -17,8 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from steward.config import Project
 from steward.errors import InvalidRequest
-from steward.gateway.management.common import ERRORS, JSON, Reader, check_choice, check_range, parse_time
-from steward.governance import tenancy
+from steward.gateway.management.common import (
+    ERRORS,
+    JSON,
+    Reader,
+    check_choice,
+    check_range,
+    parse_time,
+    readable_apps,
+)
 from steward.monitor.alerts import silences_over
 from steward.monitor.rollups import GRAINS
 from steward.store import Store
@@ -86,9 +93,8 @@ def _rollups(store: Store, apps: list[str], app: str | None, grain: str, since: 
     ]
 
 
-def _alerts(store: Store, project: Project, team: str | None, everything: bool) -> list[dict[str, Any]]:
-    found = store.monitoring.alerts(everything=everything)
-    mine = [a for a in found if team is None or ((spec := project.apps.get(a.app)) and spec.team == team)]
+def _alerts(store: Store, apps: list[str], everything: bool) -> list[dict[str, Any]]:
+    mine = [a for a in store.monitoring.alerts(everything=everything) if a.app in apps]
     silenced = silences_over(store, mine, time.time())
     return [{**alert.as_dict(), "silenced": silenced.get(alert.id)} for alert in mine]
 
@@ -107,7 +113,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         until: Annotated[str | None, Query(description="ISO 8601, exclusive (default: now)")] = None,
     ) -> JSON:
         """Rollups per bucket, oldest first, as `steward monitor rollups --json` prints them."""
-        apps = sorted(tenancy.apps_for(project, who))
+        apps = readable_apps(project, who)
         check_choice(app, apps, "app")
         check_choice(grain, tuple(GRAINS), "grain")
         end, start = parse_time(until, "until"), parse_time(since, "since")
@@ -130,7 +136,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     ) -> JSON:
         """Pending and firing alerts of your team's apps (with `all`, resolved ones too), as `steward alerts list
         --json` prints them."""
-        data = await asyncio.to_thread(_alerts, store, project, who.team, all)
+        data = await asyncio.to_thread(_alerts, store, readable_apps(project, who), all)
         return JSON({"object": "list", "data": data})
 
     return api

@@ -32,6 +32,7 @@ from steward.gateway.management.common import (
     decode_cursor,
     encode_cursor,
     parse_time,
+    readable_apps,
 )
 from steward.governance import tenancy
 from steward.store import Store
@@ -88,11 +89,12 @@ def _text(value: str | None, param: str) -> str | None:
 
 def _filters(project: Project, who: Principal, params: dict[str, str | None]) -> dict[str, Any]:
     """The `RecordFilter` fields of the query, checked: a 400 names what is wrong and what to send."""
-    apps = sorted(tenancy.apps_for(project, who)) + list(OWN_APPS)
+    apps = readable_apps(project, who) + ([] if who.apps else list(OWN_APPS))
     since, until = parse_time(params["since"], "since"), parse_time(params["until"], "until")
     check_range(since, until)
     return {
         "app": check_choice(params["app"], apps, "app"),
+        "apps": tuple(apps) if who.apps and params["app"] is None else None,
         "status": check_choice(params["status"], STATUSES, "status"),
         "reason": _text(params["reason"], "reason"),
         "subject": _text(params["subject"], "subject"),
@@ -122,6 +124,8 @@ def _one(store: Store, who: Principal, record_id: str) -> dict[str, Any]:
     """The record as the caller may read it; an erased one as erased; NotFound otherwise."""
     try:
         record = tenancy.record_for(store, who, record_id)
+        if not who.may_use(record.app):  # a key scoped to other apps of the team: as a missing record
+            raise NotFound(f"no record {record_id!r}; list recent ones with `steward records list`.")
     except NotFound:
         erased = tenancy.erasure_of(store, record_id)
         if erased is None or erased[0] != "deleted":

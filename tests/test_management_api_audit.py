@@ -112,6 +112,14 @@ def test_verify_gives_what_the_cli_gives_and_auditors_may_run_it(
         "/v1/audit/verify", json={"shallow": "maybe"}, headers={"authorization": f"Bearer {keys['admin']}"}
     )
     assert wrong.status_code == 400 and wrong.json()["error"]["param"] == "shallow"
+    for body, says in [
+        (b"{not json", "the body is not valid JSON"),
+        (b"[1, 2]", "the body must be a JSON object"),
+        (b'{"deep": true}', "`deep`: Extra inputs are not permitted"),
+    ]:
+        headers = {"authorization": f"Bearer {keys['admin']}", "content-type": "application/json"}
+        refused = server.http.post("/v1/audit/verify", content=body, headers=headers)
+        assert refused.status_code == 400 and says in refused.json()["error"]["message"], refused.text
 
 
 @pytest.mark.parametrize("who", ["app", "metrics"])

@@ -96,6 +96,8 @@ def test_each_filter_returns_exactly_its_records(server: InProcessServer, keys: 
     assert ids(get(server, admin, "/v1/records", model="scripted-b")) == [SEEDED[9].id, SEEDED[2].id]
     window = {"since": "2025-12-06T05:48:40Z", "until": "2025-12-06T05:51:40Z"}  # minutes 2, 3 and 4
     assert ids(get(server, admin, "/v1/records", **window)) == [SEEDED[4].id, SEEDED[3].id, SEEDED[2].id]
+    offset = {"since": "2025-12-06T06:48:40+01:00", "until": "2025-12-06T05:51:40"}  # an offset; no zone is UTC
+    assert ids(get(server, admin, "/v1/records", **offset)) == [SEEDED[4].id, SEEDED[3].id, SEEDED[2].id]
     assert ids(get(server, admin, "/v1/records", q="lounge")) == [SEEDED[3].id]  # the output, any case
     assert ids(get(server, admin, "/v1/records", q="TIMED OUT")) == [SEEDED[4].id]  # the error
     assert ids(get(server, admin, "/v1/records", q="Gate for BA117")) == newest_first(SEEDED)  # the input
@@ -189,6 +191,7 @@ def test_no_key_is_a_401(server: InProcessServer) -> None:
         ({"app": "nope"}, "app", "'nope' is not one of: demo, (embeddings)"),
         ({"since": "yesterday"}, "since", "not an ISO 8601 time; send e.g. since=2026-12-07T13:00:00Z"),
         ({"until": "2025-13-01"}, "until", "not an ISO 8601 time"),
+        ({"since": "2025-12-06T05:00:00 01:00"}, "since", "a `+` in a URL reads as a space: send it as %2B"),
         ({"since": "2025-12-07", "until": "2025-12-06"}, "since", "`since` must be before `until`"),
         ({"after": "not-a-cursor"}, "after", "send the `next` value of the previous page"),
         ({"after": "eA"}, "after", "send the `next` value of the previous page"),

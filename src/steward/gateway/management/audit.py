@@ -10,7 +10,7 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from steward.errors import InvalidRequest
 from steward.gateway.management.common import (
@@ -58,6 +58,8 @@ class EventPageOut(BaseModel):
 
 class VerifyIn(BaseModel):
     """What to verify; every field may be left out (a deep verification of everything)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     anchor: str | None = Field(default=None, description="SEQ:HASH from `steward audit head`, kept elsewhere")
     shallow: bool = Field(default=False, description="check only the chain, not the governed rows")

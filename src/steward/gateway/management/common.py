@@ -89,8 +89,9 @@ def parse_time(value: str | None, param: str) -> float | None:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
+        plus = " (a `+` in a URL reads as a space: send it as %2B)" if " " in value else ""
         raise InvalidRequest(
-            f"`{param}` {value!r} is not an ISO 8601 time; send e.g. {param}={TIME_EXAMPLE}.", param=param
+            f"`{param}` {value!r} is not an ISO 8601 time{plus}; send e.g. {param}={TIME_EXAMPLE}.", param=param
         ) from None
     return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp()
 
@@ -135,7 +136,13 @@ def bad_cursor() -> InvalidRequest:
 def validation_error(exc: RequestValidationError) -> InvalidRequest:
     """FastAPI's validation error of a query parameter as a 400 that names it and says what to send."""
     first = exc.errors()[0] if exc.errors() else {}
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
+    where = tuple(first.get("loc", ()))
+    message = first.get("msg", "invalid")
+    if first.get("type") == "json_invalid":
+        return InvalidRequest(f"the body is not valid JSON ({message}); send a JSON object (see /openapi.json).")
+    loc = [str(part) for part in where[1:]]
+    if where[:1] == ("body",) and not loc:
+        return InvalidRequest(f"the body must be a JSON object ({message}); see /openapi.json for its fields.")
     name = loc[-1] if loc else "the request"
     hint = f"send an integer from 1 to {MAX_LIMIT}" if name == "limit" else "see /openapi.json for what it takes"
-    return InvalidRequest(f"`{name}`: {first.get('msg', 'invalid')}; {hint}.", param=name if loc else None)
+    return InvalidRequest(f"`{name}`: {message}; {hint}.", param=name if loc else None)

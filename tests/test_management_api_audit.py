@@ -165,7 +165,13 @@ def test_alerts_are_the_teams_with_their_silences(
     mine = get(server, keys["auditor"], "/v1/alerts").json()["data"]
     assert [a["id"] for a in mine] == ["alr_demo"]
     assert mine[0]["silenced"] == {"id": "sil_1", "until": silence.until, "by": "user:alice", "why": "maintenance"}
-    assert [a["id"] for a in get(server, keys["other"], "/v1/alerts", all="true").json()["data"]] == ["alr_other"]
+    theirs = get(server, keys["other"], "/v1/alerts", all="true").json()["data"]
+    assert [a["id"] for a in theirs] == ["alr_other"] and theirs[0]["silenced"] is None
+    everywhere = SilenceRow("sil_2", "*", "*", now + 7200, "user:bob", "freeze", now)  # a `*` silence covers all
+    runtime.store.monitoring.add_silence(everywhere)
+    theirs = get(server, keys["other"], "/v1/alerts").json()["data"]
+    assert theirs[0]["silenced"]["id"] == "sil_2"
+    assert get(server, keys["auditor"], "/v1/alerts").json()["data"][0]["silenced"]["id"] == "sil_2"  # longer
     assert get(server, keys["other"], "/v1/alerts", all="perhaps").status_code == 400
 
 

@@ -249,14 +249,13 @@ class AlertEvaluator:
 
 
 def silences_over(store: Store, alerts: Iterable[AlertRow], at: float) -> dict[str, dict[str, Any]]:
-    """The silence in force at `at` (the longest) over each open alert's rule and app, by alert id: an operator
-    who silenced an alert sees it in the list (`steward alerts list`, `GET /v1/alerts`), with who, why, until."""
-    longest: dict[tuple[str, str], SilenceRow] = {}
-    for row in store.monitoring.silences(at):
-        if (row.rule, row.app) not in longest or row.until > longest[(row.rule, row.app)].until:
-            longest[(row.rule, row.app)] = row
-    return {
-        a.id: {"id": s.id, "until": s.until, "by": s.by, "why": s.why}
-        for a in alerts
-        if a.state != "resolved" and (s := longest.get((a.rule, a.app))) is not None
-    }
+    """The silence in force at `at` (the longest, `*` ones included, as `silencing` reads them) over each open
+    alert, by alert id: whoever lists alerts (`steward alerts list`, `GET /v1/alerts`) sees who, why, until."""
+    silences = store.monitoring.silences(at)
+    found: dict[str, dict[str, Any]] = {}
+    for alert in alerts:
+        over = silencing(silences, alert, at) if alert.state != "resolved" else []
+        if over:
+            longest = max(over, key=lambda s: s.until)
+            found[alert.id] = {"id": longest.id, "until": longest.until, "by": longest.by, "why": longest.why}
+    return found

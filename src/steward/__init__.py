@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from steward.client import Client
+    from steward.remote import RemoteClient
 
 
 def __getattr__(name: str) -> Any:  # keep `import steward` light: the client pulls in the whole pipeline
@@ -16,7 +17,11 @@ def __getattr__(name: str) -> Any:  # keep `import steward` light: the client pu
         from steward.client import Client
 
         return Client
+    if name == "RemoteClient":  # the management API over HTTP: httpx only
+        from steward.remote import RemoteClient
+
+        return RemoteClient
     raise AttributeError(name)
 
 
-__all__ = ["Client", "__version__"]
+__all__ = ["Client", "RemoteClient", "__version__"]

@@ -8,6 +8,9 @@ event loop in a background thread so that sync callers never juggle one.
     with Client() as client:                      # the nearest steward.yaml, else the embedded defaults
         result = client.chat("airport-assistant", "What is the status of PNR 290049223?")
         print(result.text, result.record.id)
+
+A running server's management API (records, audit, rollups, alerts) is read over HTTP with an API key by
+`RemoteClient` (`steward.remote`, re-exported here and as `steward.RemoteClient`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 from steward.config import Project, Settings
 from steward.gateway.assemble import Runtime, open_runtime
 from steward.gateway.requests import ChatRequest, ChatResult, parse_messages
+from steward.remote import RemoteClient as RemoteClient
 from steward.types import LOCAL_OPERATOR, Message, Origin, Principal
 
 MessagesLike = str | Sequence[Message | dict[str, Any]]

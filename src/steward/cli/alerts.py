@@ -22,6 +22,7 @@ from steward.config.monitor import seconds
 from steward.errors import InvalidRequest, NotFound
 from steward.governance.identity import Actor
 from steward.language import counted
+from steward.monitor.alerts import silences_over
 from steward.store import AlertRow, SilenceRow, Store
 from steward.types import new_id
 
@@ -53,7 +54,7 @@ def list_alerts(
     """
     store = context.open_store()
     found = store.monitoring.alerts(everything=everything)
-    silenced = _silences(store, found)
+    silenced = silences_over(store, found, time.time())
     if as_json:
         _print_json([{**alert.as_dict(), "silenced": silenced.get(alert.id)} for alert in found])
         return
@@ -70,20 +71,6 @@ def list_alerts(
         table.add_row(a.id, a.rule, a.app, a.state, a.severity, value, f"{a.metric} {a.condition}",
                       _when(a.started_at), _when(a.fired_at), _when(a.resolved_at), _when(until))  # fmt: skip
     context.console.print(table)
-
-
-def _silences(store: Store, alerts: list[AlertRow]) -> dict[str, dict[str, Any]]:
-    """The silence in force (the longest) over each open alert's rule and app, by alert id: an operator who
-    silenced an alert sees it in the list, with who, why and until when."""
-    longest: dict[tuple[str, str], SilenceRow] = {}
-    for row in store.monitoring.silences(time.time()):
-        if (row.rule, row.app) not in longest or row.until > longest[(row.rule, row.app)].until:
-            longest[(row.rule, row.app)] = row
-    return {
-        a.id: {"id": s.id, "until": s.until, "by": s.by, "why": s.why}
-        for a in alerts
-        if a.state != "resolved" and (s := longest.get((a.rule, a.app))) is not None
-    }
 
 
 def _alert_of(store: Store, alert_id: str, who: Actor) -> AlertRow:

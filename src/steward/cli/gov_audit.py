@@ -80,23 +80,7 @@ def verify_command(
         context.open_store(), deep=not shallow, anchor=_anchor(anchor), unsealed_until=unsealed_until
     )
     if as_json:
-        print_json(
-            {
-                "ok": result.ok,
-                "events": result.events,
-                "head": [result.head_seq, result.head_hash],
-                "problem": result.problem,
-                "broken_seq": result.broken_seq,
-                "rows_checked": result.rows_checked,
-                "unkeyed": result.unkeyed,
-                "problems": result.problems,
-                "keys_checked": result.keys_checked,
-                "reviews_checked": result.reviews_checked,
-                "corrections_checked": result.corrections_checked,
-                "records_checked": result.records_checked,
-                "integrity_key": result.integrity_key,
-            }
-        )
+        print_json(result.as_json())
     elif result.ok:
         sealed = "sealed with the audit key" if result.events and not result.unkeyed else "plain sha256"
         context.console.print(

@@ -29,10 +29,12 @@ from steward.errors import (
 from steward.gateway.auth import Authenticator
 from steward.gateway.collaborators import TextEmbedder
 from steward.gateway.errors_http import status_of
+from steward.gateway.management import mount as mount_management
 from steward.gateway.openapi import offline_docs
 from steward.gateway.pipeline import EMBEDDINGS, Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
 from steward.gateway.upkeep import add_feedback, readiness
+from steward.store import Store
 from steward.types import Principal
 
 log = logging.getLogger(__name__)
@@ -397,6 +399,9 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
         queue = ReviewQueue(gateway.store)  # type: ignore[arg-type]  # the gateway's store is the Store
         correction = await asyncio.to_thread(queue.correct, principal, record_id, body["answer"], body["why"])
         return ORJSONResponse(correction.as_dict(), status_code=201)
+
+    if isinstance(gateway.store, Store):  # the SQL store; a test's stand-in for it serves no management API
+        mount_management(api, gateway.store, gateway.project, authenticator, error_response)
 
     @api.get("/metrics")
     async def metrics(request: Request) -> Response:

@@ -201,9 +201,11 @@ def offline_docs(api: FastAPI) -> None:
                 description=api.description,
                 routes=[CHAT_ROUTE, *api.routes],
             )
-            # FastAPI documents a 422 for any body it validates; the chat lane answers a bad body with a 400
-            chat = api.openapi_schema["paths"]["/v1/chat/completions"]["post"]
-            chat["responses"].pop("422", None)
+            # FastAPI documents a 422 for any body or parameter it validates; Steward answers those with a 400
+            # (the chat lane reads its own body; the management API turns FastAPI's validation errors into 400s)
+            for operations in api.openapi_schema["paths"].values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
             _declare_bearer_key(api.openapi_schema)
         return api.openapi_schema
 

@@ -78,6 +78,24 @@ class Verification:
     problems: list[str] = field(default_factory=list)  # every problem found, `problem` first
     notes: list[str] = field(default_factory=list)
 
+    def as_json(self) -> dict[str, Any]:
+        """What `steward audit verify --json` prints and `POST /v1/audit/verify` answers."""
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "head": [self.head_seq, self.head_hash],
+            "problem": self.problem,
+            "broken_seq": self.broken_seq,
+            "rows_checked": self.rows_checked,
+            "unkeyed": self.unkeyed,
+            "problems": self.problems,
+            "keys_checked": self.keys_checked,
+            "reviews_checked": self.reviews_checked,
+            "corrections_checked": self.corrections_checked,
+            "records_checked": self.records_checked,
+            "integrity_key": self.integrity_key,
+        }
+
     @property
     def ok(self) -> bool:
         return self.problem is None
@@ -211,10 +229,21 @@ def list_events(
     action: str | None = None,
     since: float | None = None,
     limit: int = 50,
+    actor: str | None = None,
+    until: float | None = None,
+    before_seq: int | None = None,
 ) -> list[Event]:
-    """Newest first; `subject` and `action` match as prefixes (`deployment:`, `privacy.`)."""
+    """Newest first; `subject` and `action` match as prefixes (`deployment:`, `privacy.`), `actor` exactly
+    (`key:key_…`, `user:alice`); `before_seq` continues a listing from the last event of the previous page."""
     rows = store.audit.list_events(
-        team=team, subject_prefix=subject, action_prefix=action, since=since, limit=limit
+        team=team,
+        subject_prefix=subject,
+        action_prefix=action,
+        since=since,
+        limit=limit,
+        actor=actor,
+        until=until,
+        before_seq=before_seq,
     )
     return [_event(row) for row in rows]
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from steward.config import Project
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.governance.identity import Actor
-from steward.store import Store
+from steward.store import RecordFilter, RecordPage, Store
 from steward.types import Principal, Record
 
 
@@ -40,6 +40,25 @@ def records_for(store: Store, who: Actor | Principal, *, limit: int = 50, **filt
     if actor.role == "app":  # an app key reads back only what it sent
         filters["key_id"] = _key_id(actor)
     return store.list_records(team=team, limit=limit, **filters)
+
+
+def record_page_for(
+    store: Store, who: Actor | Principal, after: tuple[float, str] | None, limit: int, **filters: Any
+) -> RecordPage:
+    """A newest-first page of the records the caller may read (`filters`: the `RecordFilter` fields), from the
+    keyset position `after`: the same scope as `records_for`."""
+    actor = _actor(who)
+    filters["team"] = actor.scope(filters.get("team"))
+    if actor.role == "app":
+        filters["key_id"] = _key_id(actor)
+    return store.page_records(RecordFilter(**filters), after, limit)
+
+
+def erasure_of(store: Store, record_id: str) -> tuple[str, float, str] | None:
+    """How a record was erased (`deleted` with a tombstone, or `anonymised`), None if it never was. A deleted
+    record's tombstone keeps no team, so this is answered to any reader: it names no content and no team."""
+    with store.reading() as tx:
+        return tx.privacy.erasure(record_id)
 
 
 def iter_records_for(store: Store, who: Actor | Principal, **filters: Any) -> Iterator[Record]:

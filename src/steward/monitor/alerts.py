@@ -246,3 +246,16 @@ class AlertEvaluator:
                 note["reason"] = reason
         alert.notifications.extend(notes)
         self.store.monitoring.add_notifications(alert.id, notes)
+
+
+def silences_over(store: Store, alerts: Iterable[AlertRow], at: float) -> dict[str, dict[str, Any]]:
+    """The silence in force at `at` (the longest, `*` ones included, as `silencing` reads them) over each open
+    alert, by alert id: whoever lists alerts (`steward alerts list`, `GET /v1/alerts`) sees who, why, until."""
+    silences = store.monitoring.silences(at)
+    found: dict[str, dict[str, Any]] = {}
+    for alert in alerts:
+        over = silencing(silences, alert, at) if alert.state != "resolved" else []
+        if over:
+            longest = max(over, key=lambda s: s.until)
+            found[alert.id] = {"id": longest.id, "until": longest.until, "by": longest.by, "why": longest.why}
+    return found

@@ -59,7 +59,7 @@ from steward.store.migrate import upgrade
 from steward.store.monitor import AlertRow, Monitoring, SilenceRow
 from steward.store.rag import DIMENSIONS as VECTOR_DIMENSIONS
 from steward.store.rag import ChunkRow, RagRepository, StoredDocument
-from steward.store.records import RecordFilter
+from steward.store.records import RecordFilter, RecordPage
 from steward.store.tx import Tx
 from steward.store.unit import Changes, StoreContext, attach
 from steward.store.writer import COMMIT_BUCKETS, GroupCommitWriter, WriterStats
@@ -88,6 +88,7 @@ __all__ = [
     "ProviderChecks",
     "RagRepository",
     "RecordFilter",
+    "RecordPage",
     "Registry",
     "ReviewItem",
     "Reviews",
@@ -244,6 +245,12 @@ class Store:
         """Newest first. `more` takes the other `RecordFilter` fields (key_id, subject, until)."""
         where = RecordFilter(app=app, team=team, status=status, since=since, **more)
         return _records.list_records(self.engine, where, limit, self.cipher)
+
+    def page_records(
+        self, where: RecordFilter, after: tuple[float, str] | None = None, limit: int = 50, scan: int = 5000
+    ) -> RecordPage:
+        """Newest first from the keyset position `after`; a reason or text filter examines at most `scan` rows."""
+        return _records.page_records(self.engine, where, after, limit, scan, self.cipher)
 
     def iter_records(
         self, app: str | None = None, team: str | None = None, status: str | None = None, **more: Any

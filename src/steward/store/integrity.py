@@ -58,7 +58,7 @@ record_tombstones = Table(
     "record_tombstones",
     metadata,
     Column("seq", BigInteger, primary_key=True),
-    Column("record_id", ID, nullable=False),
+    Column("record_id", ID, nullable=False, index=True),  # migration 0014: GET /v1/records/{id} of a deleted one
     Column("link", String(64), nullable=False),
     Column("at", Float, nullable=False),
     Column("reason", String(32), nullable=False),

@@ -3,7 +3,10 @@
 A record's `body` is the source of truth; feedback rows added later are appended to the body's own feedback
 when a record is read, so readers always see one `Record`. Listing is newest first (the CLI and dashboard);
 export iterates oldest first in keyset-paginated chunks, so it neither loads everything nor holds one long
-read transaction open against the writer.
+read transaction open against the writer. `page_records` is the management API's listing: newest first by keyset
+(`created_at`, `id`) on the indexed order, never OFFSET. Filters on columns are SQL; a reason code or a text search
+reads bodies (which may be encrypted), so a page examines at most `scan` rows and says where it stopped: a page
+may then hold fewer than `limit` records and still have a next one, and no request reads the whole table.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, or_, select
 
 from steward.errors import NotFound
@@ -32,6 +36,10 @@ class RecordFilter:
     subject: str | None = None
     since: float | None = None  # created_at >= since
     until: float | None = None  # created_at < until
+    model_id: str | None = None  # the model version that answered
+    reason: str | None = None  # a guardrail reason code of any decision (read from the body)
+    text: str | None = None  # a case-insensitive part of the input, the output or the error (read from the body)
+    apps: tuple[str, ...] | None = None  # any of these apps (a key scoped to some apps of its team)
 
     def clauses(self) -> list[ColumnElement[bool]]:
         c = records.c
@@ -41,9 +49,44 @@ class RecordFilter:
             (c.status, self.status),
             (c.key_id, self.key_id),
             (c.subject, self.subject),
+            (c.model_id, self.model_id),
         ]
         out: list[ColumnElement[bool]] = [column == value for column, value in wanted if value is not None]
+        if self.apps is not None:
+            out.append(c.app.in_(self.apps))
         return out + in_range(c.created_at, self.since, self.until)
+
+    @property
+    def reads_bodies(self) -> bool:
+        return self.reason is not None or self.text is not None
+
+    def may_match(self, body: str, cipher: BodyCipher | None) -> bool:
+        """False when a plain-text body cannot match (the cheap test before decoding it); True otherwise."""
+        if cipher is not None:
+            return True
+        if self.reason is not None and orjson.dumps(self.reason).decode() not in body:
+            return False
+        # JSON escapes quotes, backslashes and control characters: a needle without them appears in the body as is
+        plain = self.text is not None and not any(ch in self.text for ch in '"\\') and self.text.isprintable()
+        return not plain or str(self.text).casefold() in body.casefold()
+
+    def matches(self, record: Record) -> bool:
+        """Whether a decoded record passes the filters read from the body."""
+        if self.reason is not None and not any(self.reason in d.reasons for d in record.decisions):
+            return False
+        if self.text is None:
+            return True
+        needle = self.text.casefold()
+        texts = [turn.content for turn in record.input] + [record.output or "", record.error or ""]
+        return any(needle in text.casefold() for text in texts)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    """One page of a newest-first listing, and the keyset position to go on from (None: nothing older)."""
+
+    records: list[Record]
+    next: tuple[float, str] | None
 
 
 def record_row(record: Record, cipher: BodyCipher | None = None, sealer: Sealer | None = None) -> dict[str, Any]:
@@ -88,6 +131,8 @@ def get_record(engine: Engine, record_id: str, cipher: BodyCipher | None = None)
 def list_records(
     engine: Engine, where: RecordFilter, limit: int, cipher: BodyCipher | None = None
 ) -> list[Record]:
+    if where.reads_bodies:
+        raise ValueError("a reason or text filter pages through `page_records`, which bounds the rows it reads")
     query = (
         select(records.c.body)
         .where(*where.clauses())
@@ -97,6 +142,47 @@ def list_records(
     with engine.connect() as connection:
         found = [record_from_store(body, cipher) for body in connection.execute(query).scalars()]
         return _with_feedback(connection, found)
+
+
+def page_records(
+    engine: Engine,
+    where: RecordFilter,
+    after: tuple[float, str] | None,
+    limit: int,
+    scan: int,
+    cipher: BodyCipher | None = None,
+) -> RecordPage:
+    """Up to `limit` matching records older than the keyset position `after`, newest first, examining at most
+    `scan` rows when a filter reads bodies (see the module docstring)."""
+    c = records.c
+    clauses = where.clauses()
+    if after is not None:
+        at, last_id = after
+        clauses.append(or_(c.created_at < at, and_(c.created_at == at, c.id < last_id)))
+    window = max(1, scan if where.reads_bodies else limit)
+    query = (
+        select(c.created_at, c.id, c.body)
+        .where(*clauses)
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(window + 1)  # one more than is examined: whether anything is left after this page
+    )
+    found: list[Record] = []
+    examined = 0
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+        for row in rows[:window]:
+            examined += 1
+            if where.may_match(row.body, cipher):
+                record = record_from_store(row.body, cipher)
+                if where.matches(record):
+                    found.append(record)
+                    if len(found) == limit:
+                        break
+        _with_feedback(connection, found)
+    if len(rows) == examined:  # nothing left past the last row examined
+        return RecordPage(found, None)
+    last = rows[examined - 1]
+    return RecordPage(found, (last.created_at, last.id))
 
 
 def iter_records(
@@ -118,7 +204,8 @@ def iter_records(
         )
         with engine.connect() as connection:
             rows = connection.execute(query).all()
-            found = _with_feedback(connection, [record_from_store(row.body, cipher) for row in rows])
+            decoded = [record_from_store(row.body, cipher) for row in rows if where.may_match(row.body, cipher)]
+            found = _with_feedback(connection, [record for record in decoded if where.matches(record)])
         yield from found
         if len(rows) < chunk:
             return
@@ -126,6 +213,8 @@ def iter_records(
 
 
 def count_records(engine: Engine, where: RecordFilter) -> int:
+    if where.reads_bodies:
+        raise ValueError("a reason or text filter cannot be counted in SQL")
     query = select(func.count()).select_from(records).where(*where.clauses())
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())

@@ -97,10 +97,10 @@ records = Table(
     Column("created_at", Float, nullable=False, index=True),
     Column("finished_at", Float),
     Column("app", NAME, nullable=False),  # indexed with created_at below
-    Column("team", NAME, index=True),
-    Column("status", String(16), nullable=False, index=True),
+    Column("team", NAME),  # team, status, subject, model_id: indexed with created_at below
+    Column("status", String(16), nullable=False),
     Column("key_id", ID, index=True),
-    Column("subject", NAME, index=True),
+    Column("subject", NAME),
     Column("model_id", NAME),
     Column("model_sha256", String(64)),
     Column("prompt_version", NAME),
@@ -161,5 +161,10 @@ token_reservations = Table(
     Column("expires_at", Float, nullable=False),
 )
 
-# Listings are "newest first within an app": one composite index serves them without a sort.
+# Listings are "newest first within an app" (or a team, a status, a subject, a model version: migration 0014): a
+# composite index serves each without a sort, whether or not the planner has statistics.
 Index("ix_records_app_created_at", records.c.app, records.c.created_at)
+Index("ix_records_team_created_at", records.c.team, records.c.created_at)
+Index("ix_records_status_created_at", records.c.status, records.c.created_at)
+Index("ix_records_subject_created_at", records.c.subject, records.c.created_at)
+Index("ix_records_model_id_created_at", records.c.model_id, records.c.created_at)

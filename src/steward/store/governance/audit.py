@@ -131,12 +131,21 @@ class AuditLog(Repository):
         action_prefix: str | None = None,
         since: float | None = None,
         limit: int = 50,
+        actor: str | None = None,
+        until: float | None = None,
+        before_seq: int | None = None,
     ) -> list[Row[Any]]:
-        """Newest first."""
+        """Newest first (by `seq`, the primary key: `before_seq` pages by keyset); `until` is exclusive."""
         c = audit_events.c
         clauses = []
         if team is not None:
             clauses.append(c.team == team)
+        if actor is not None:
+            clauses.append(c.actor == actor)
+        if until is not None:
+            clauses.append(c.at < until)
+        if before_seq is not None:
+            clauses.append(c.seq < before_seq)
         if subject_prefix:
             clauses.append(c.subject.startswith(subject_prefix, autoescape=True))
         if action_prefix:

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 
 from steward.store import integrity
-from steward.store.integrity import Sealer
+from steward.store.integrity import Sealer, record_tombstones
 from steward.store.schema import ID, feedback, metadata, records
 from steward.store.unit import Repository
 
@@ -41,6 +41,22 @@ class Privacy(Repository):
             query = query.where(c.id.not_in(select(privacy_anonymised.c.record_id)))
         with self._reading() as conn:
             return list(conn.execute(query.order_by(c.created_at, c.id).limit(limit)).all())
+
+    def erasure(self, record_id: str) -> tuple[str, float, str] | None:
+        """How a record was erased: ("deleted", when, why) from its tombstone, ("anonymised", when, "") while its
+        row stays without personal content; None for a record never erased (or an id that never existed)."""
+        with self._reading() as conn:
+            tomb = conn.execute(
+                select(record_tombstones.c.at, record_tombstones.c.reason)
+                .where(record_tombstones.c.record_id == record_id)
+                .limit(1)
+            ).first()
+            if tomb is not None:
+                return "deleted", float(tomb.at), str(tomb.reason)
+            at = conn.execute(
+                select(privacy_anonymised.c.at).where(privacy_anonymised.c.record_id == record_id)
+            ).scalar_one_or_none()
+            return None if at is None else ("anonymised", float(at), "")
 
     def subject_records(self, subject: str, team: str | None) -> list[Any]:
         query = select(records.c.id, records.c.body).where(records.c.subject == subject)

@@ -1,0 +1,132 @@
+"""Time the management API's records listing on a large store: `GET /v1/records` in-process and the store query.
+
+Builds (once, at `--db`) a SQLite store of `--records` records over four apps of three teams, written straight as
+rows (fast; the bodies are real `record_to_json` output), without planner statistics (Steward never runs
+ANALYZE), then times, for each filter, the first page and a page deep in the listing (`after` the 200th page's
+cursor), as the store query alone and as the whole request through the ASGI app with a team's admin key.
+
+    python bench/records_listing.py                       # 1M records in /tmp/steward-records-bench.db
+    python bench/records_listing.py --records 100000 --db /tmp/small.db --runs 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from steward.config import Settings, load_project_text
+from steward.gateway.assemble import open_runtime
+from steward.gateway.http import create_app
+from steward.store import RecordFilter, Store
+from steward.store.codec import record_to_json
+from steward.types import Decision, ModelRef, Record, Turn
+
+APPS = [("demo", "default"), ("claims", "default"), ("other", "other-team"), ("ops", "ops")]
+PROJECT = "version: 1\nmodels:\n  m: {backend: scripted, replies: [ok]}\napps:\n" + "".join(
+    f"  {app}: {{owner: a@b.c, purpose: bench, team: {team}, route: [{{model: m}}]}}\n" for app, team in APPS
+)
+COLUMNS = (
+    "id, created_at, app, team, status, subject, model_id, prompt_tokens, completion_tokens, cost, total_ms, "
+)
+COLUMNS += "consent, origin, body"
+CASES: dict[str, dict[str, Any]] = {
+    "team": {},
+    "app": {"app": "demo"},
+    "status": {"status": "escalated"},
+    "subject": {"subject": "subject-123"},
+    "model (none match)": {"model": "no-such-model"},
+    "since/until (1 h)": {"since": -25, "until": -24},  # hours from now
+    "reason": {"reason": "injection"},
+    "q (none match)": {"q": "no such words"},
+}
+
+
+def build(path: Path, count: int) -> None:
+    Store.open(f"sqlite:///{path}").close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA synchronous=OFF")
+    rng = random.Random(7)
+    t0 = time.time() - count * 0.5
+    rows = []
+    for i in range(count):
+        app, team = APPS[rng.randrange(len(APPS))]
+        record = Record(id=f"rec_{i:032x}", created_at=t0 + i * 0.5, app=app, team=team)
+        record.status = rng.choice(["served"] * 17 + ["blocked", "failed", "escalated"])
+        record.subject = f"subject-{rng.randrange(50_000)}"
+        record.model = ModelRef(id=rng.choice(["smollm2", "qwen"]), backend="llama_cpp")
+        record.input = [Turn("user", f"question {i} about gate {rng.randrange(99)}")]
+        record.output = f"answer {i}"
+        if record.status == "blocked":
+            reason = rng.choice(["injection", "pii.email", "toxicity"])
+            record.decisions = [Decision(stage="input", action="block", reasons=[reason])]
+        rows.append((record.id, record.created_at, app, team, record.status, record.subject, record.model.id,
+                     0, 0, 0.0, 0.0, 1, "traffic", record_to_json(record).decode()))  # fmt: skip
+        if len(rows) == 20_000 or i == count - 1:
+            con.executemany(f"INSERT INTO records ({COLUMNS}) VALUES ({', '.join('?' * 14)})", rows)
+            con.commit()
+            rows = []
+    con.close()
+
+
+def _request(case: dict[str, Any], now: float) -> tuple[dict[str, Any], RecordFilter]:
+    """The query of a case, and the same filter as the store takes it (the key's team added)."""
+    hours = {k: now + v * 3600 for k, v in case.items() if k in ("since", "until")}
+    params = {**case, **{k: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)) for k, at in hours.items()}}
+    renamed = {"model": "model_id", "q": "text"}
+    where = {renamed.get(k, k): v for k, v in {**case, **hours}.items()}
+    return params, RecordFilter(team="default", **where)
+
+
+def _ms(fn: Any, runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), statistics.quantiles(times, n=20)[-1] if runs >= 2 else times[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/steward-records-bench.db"))
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    if not args.db.exists():
+        t = time.perf_counter()
+        build(args.db, args.records)
+        print(f"built {args.records} records at {args.db} in {time.perf_counter() - t:.0f} s")
+    project = load_project_text(PROJECT, "bench.yaml")
+    project.root = args.db.parent
+    runtime = open_runtime(project, Settings(home=args.db.parent, database_url=f"sqlite:///{args.db}"))
+    store = runtime.store
+    key = store.create_key(role="admin", name="bench", team="default")[0]
+    http = TestClient(create_app(runtime.gateway, runtime.authenticator))
+    headers = {"authorization": f"Bearer {key}"}
+    deep = None
+    for _ in range(200):  # the cursor of a page deep in the team's listing
+        deep = http.get("/v1/records", params={"limit": 50, **({"after": deep} if deep else {})}, headers=headers)
+        deep = deep.json()["next"]
+    print(f"{'filter':22s} {'store p50':>10s} {'HTTP p50':>9s} {'HTTP p95':>9s} {'deep HTTP p50':>14s}  found")
+    now = time.time()
+    for name, case in CASES.items():
+        params, where = _request(case, now)
+        store_p50, _ = _ms(lambda w=where: store.page_records(w, None, 50), args.runs)
+        query = {**params, "limit": 50}
+        http_p50, http_p95 = _ms(lambda q=query: http.get("/v1/records", params=q, headers=headers), args.runs)
+        later = {**query, "after": deep}
+        deep_p50, _ = _ms(lambda q=later: http.get("/v1/records", params=q, headers=headers), args.runs)
+        found = len(http.get("/v1/records", params=query, headers=headers).json()["data"])
+        print(f"{name:22s} {store_p50:8.1f}ms {http_p50:7.1f}ms {http_p95:7.1f}ms {deep_p50:12.1f}ms  {found}")
+    runtime.store.close()
+
+
+if __name__ == "__main__":
+    main()

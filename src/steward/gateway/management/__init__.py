@@ -1,0 +1,34 @@
+"""The management API: JSON routes for the people who oversee the apps (issue 18), beside the OpenAI API.
+
+One small module per area, each an `APIRouter` that parses and delegates (`records`, `audit`, `monitoring`);
+`common` holds who may call them and how their parameters are read. `mount` adds them to the gateway's FastAPI
+app (`steward.gateway.http._admin_api`), with the handler that turns FastAPI's validation errors into
+OpenAI-shaped 400s. They read the SQL `Store` through its repositories and `steward.governance.tenancy`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+
+from steward.config import Project
+from steward.errors import StewardError
+from steward.gateway.auth import Authenticator
+from steward.gateway.management import audit, monitoring, records
+from steward.gateway.management.common import reader, validation_error
+from steward.store import Store
+
+
+def mount(api: FastAPI, store: Store, project: Project, authenticator: Authenticator, respond: Any) -> None:
+    """Add the management routes to `api`; `respond` renders a `StewardError` as the API's error response."""
+    who = reader(authenticator)
+    api.include_router(records.router(store, project, who))
+    api.include_router(audit.router(store, who))
+    api.include_router(monitoring.router(store, project, who))
+
+    @api.exception_handler(RequestValidationError)
+    async def _bad_parameter(_: Request, exc: RequestValidationError) -> Any:
+        error: StewardError = validation_error(exc)
+        return respond(error)

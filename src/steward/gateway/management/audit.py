@@ -1,0 +1,156 @@
+"""`GET /v1/audit` and `POST /v1/audit/verify`: the hash-chained audit log, as `steward audit list|verify` show it.
+
+A key reads its own team's events (`Actor.scope`), newest first, paged by keyset on `seq`. Verifying is a read
+(auditors may), answers exactly what `steward audit verify --json` prints, and runs off the event loop: a deep
+verification reads every governed row and every sealed record.
+FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
+"""
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from steward.errors import InvalidRequest
+from steward.gateway.management.common import (
+    ERRORS,
+    JSON,
+    MAX_LIMIT,
+    Reader,
+    bad_cursor,
+    check_range,
+    decode_cursor,
+    encode_cursor,
+    parse_time,
+)
+from steward.governance import audit
+from steward.governance.identity import Actor
+from steward.store import Store
+from steward.types import Principal
+
+
+class EventOut(BaseModel):
+    """One audit event: who did what to which subject, when, with the hashes of the state before and after."""
+
+    seq: int
+    id: str
+    at: float
+    actor: str = Field(description="`key:<key id>`, `user:<login>` or `system:<job>`")
+    action: str
+    subject: str
+    team: str | None
+    before_hash: str | None
+    after_hash: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+    keyed: bool
+
+
+class EventPageOut(BaseModel):
+    """A page of events, newest first; ask for the next with `after=<next>` (null at the end)."""
+
+    object: str = "list"
+    data: list[EventOut]
+    next: str | None
+
+
+class VerifyIn(BaseModel):
+    """What to verify; every field may be left out (a deep verification of everything)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    anchor: str | None = Field(default=None, description="SEQ:HASH from `steward audit head`, kept elsewhere")
+    shallow: bool = Field(default=False, description="check only the chain, not the governed rows")
+    unsealed_until: int = Field(default=0, ge=0, description="events up to this one predate STEWARD_AUDIT_KEY")
+
+
+class VerificationOut(BaseModel):
+    """What `steward audit verify --json` prints: `ok`, and every problem found with where it is."""
+
+    ok: bool
+    events: int
+    head: list[int | str] = Field(description="[seq, hash] of the newest event")
+    problem: str | None
+    broken_seq: int | None
+    rows_checked: int
+    unkeyed: int
+    problems: list[str]
+    keys_checked: int
+    reviews_checked: int
+    corrections_checked: int
+    records_checked: int
+    integrity_key: str | None
+
+
+def _anchor(text: str | None) -> tuple[int, str] | None:
+    if not text:
+        return None
+    seq, sep, digest = text.partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise InvalidRequest("`anchor` is SEQ:HASH as `steward audit head` prints it.", param="anchor")
+    return int(seq), digest
+
+
+def _before(cursor: str | None) -> int | None:
+    parts = decode_cursor(cursor, 1)
+    if parts is None:
+        return None
+    if not parts[0].isdigit():
+        raise bad_cursor()
+    return int(parts[0])
+
+
+def router(store: Store, reader: Reader) -> APIRouter:
+    """The audit routes over `store`, for the callers `reader` admits."""
+    api = APIRouter(prefix="/v1/audit", tags=["Management: audit"], responses=ERRORS)
+
+    @api.get("", response_model=EventPageOut)
+    async def list_events(
+        who: Annotated[Principal, Depends(reader)],
+        actor: Annotated[str | None, Query(description="exactly, e.g. `user:alice` or `key:key_…`")] = None,
+        action: Annotated[str | None, Query(description="a prefix, e.g. `deployment.` or `privacy.`")] = None,
+        subject: Annotated[str | None, Query(description="a prefix, e.g. `deployment:dep_…`")] = None,
+        since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
+        until: Annotated[str | None, Query(description="ISO 8601, exclusive")] = None,
+        after: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="events per page")] = 50,
+    ) -> JSON:
+        """Audit events of your team, newest first, filtered, a page at a time."""
+        start, end = parse_time(since, "since"), parse_time(until, "until")
+        check_range(start, end)
+        team = Actor.from_principal(who).scope(None)
+        events = await asyncio.to_thread(
+            audit.list_events,
+            store,
+            team=team,
+            subject=subject,
+            action=action,
+            since=start,
+            until=end,
+            actor=actor,
+            before_seq=_before(after),
+            limit=limit,
+        )
+        more = len(events) == limit
+        cursor = encode_cursor(events[-1].seq) if events and more else None
+        return JSON({"object": "list", "data": [e.as_dict() for e in events], "next": cursor})
+
+    @api.post("/verify", response_model=VerificationOut)
+    async def verify(
+        who: Annotated[Principal, Depends(reader)],
+        body: Annotated[VerifyIn | None, Body()] = None,
+    ) -> JSON:
+        """Verify the audit chain, every governed row, API keys and records (a read: auditors may)."""
+        asked = body or VerifyIn()
+        result = await asyncio.to_thread(
+            audit.verify,
+            store,
+            deep=not asked.shallow,
+            anchor=_anchor(asked.anchor),
+            unsealed_until=asked.unsealed_until,
+        )
+        return JSON(result.as_json())
+
+    return api

@@ -1,0 +1,148 @@
+"""What every management route shares: who may call it, and how its query parameters are read.
+
+The management API serves the people who oversee the apps, so an `app` key (which calls apps) and a `metrics` key
+(which scrapes /metrics) are refused with a 403 that names the keys that may; `admin`, `developer` and `auditor`
+keys read, each within its team (`steward.governance.tenancy`). Times are ISO 8601 (a time without a zone is
+UTC); cursors are opaque strings the previous page handed out. Bad input is an `InvalidRequest` (a 400 with an
+OpenAI-shaped body) whose message says what to send, FastAPI's own validation errors included
+(`validation_error`), never a 422 or a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from steward.config import Project
+from steward.errors import InvalidRequest, PermissionDenied
+from steward.gateway.auth import Authenticator
+from steward.governance import tenancy
+from steward.types import Principal
+
+READING_ROLES = ("admin", "developer", "auditor")
+MAX_LIMIT = 500
+TIME_EXAMPLE = "2026-12-07T13:00:00Z"
+
+Reader = Callable[[Request], Awaitable[Principal]]
+
+
+class JSON(JSONResponse):
+    """A JSON answer rendered by orjson (the shapes are documented by each route's pydantic `response_model`)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class ErrorDetail(BaseModel):
+    message: str = Field(description="what went wrong and what to send instead")
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """An OpenAI-shaped error."""
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "a bad filter, time, limit or cursor; the message says what to send"},
+    401: {"model": ErrorBody, "description": "no key or an unknown key"},
+    403: {"model": ErrorBody, "description": "an `app` or `metrics` key: use an admin, developer or auditor key"},
+}
+
+
+def reader(authenticator: Authenticator) -> Reader:
+    """The dependency of every management route: the caller, if its key may read management data."""
+
+    async def principal(request: Request) -> Principal:
+        who = authenticator.authenticate(request.headers.get("authorization"))
+        if who.role not in READING_ROLES:
+            raise PermissionDenied(
+                f"{who.role} keys cannot use the management API; use an admin, developer or auditor key "
+                "(`steward keys create --role auditor`)."
+            )
+        return who
+
+    return principal
+
+
+def readable_apps(project: Project, who: Principal) -> list[str]:
+    """The apps whose records, rollups and alerts `who` may read: its team's, less those its key is not for."""
+    return sorted(app for app in tenancy.apps_for(project, who) if who.may_use(app))
+
+
+def parse_time(value: str | None, param: str) -> float | None:
+    """An ISO 8601 time as epoch seconds (UTC when it names no zone)."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        plus = " (a `+` in a URL reads as a space: send it as %2B)" if " " in value else ""
+        raise InvalidRequest(
+            f"`{param}` {value!r} is not an ISO 8601 time{plus}; send e.g. {param}={TIME_EXAMPLE}.", param=param
+        ) from None
+    return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp()
+
+
+def check_range(since: float | None, until: float | None) -> None:
+    if since is not None and until is not None and since >= until:
+        message = "`since` must be before `until`; send an earlier since or a later until."
+        raise InvalidRequest(message, param="since")
+
+
+def check_choice(value: str | None, choices: tuple[str, ...] | list[str], param: str) -> str | None:
+    if value is not None and value not in choices:
+        raise InvalidRequest(f"`{param}` {value!r} is not one of: {', '.join(choices) or 'none'}.", param=param)
+    return value
+
+
+def encode_cursor(*parts: object) -> str:
+    return base64.urlsafe_b64encode("\x1f".join(map(str, parts)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, fields: int) -> list[str] | None:
+    """The parts of a cursor this API handed out (`next` of a page), or a 400."""
+    if cursor is None:
+        return None
+    try:
+        parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("\x1f")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        parts = []
+    if len(parts) != fields:
+        raise bad_cursor()
+    return parts
+
+
+def bad_cursor() -> InvalidRequest:
+    return InvalidRequest(
+        "`after` is not a cursor of this listing; send the `next` value of the previous page, or leave it out "
+        "to start from the newest.",
+        param="after",
+    )
+
+
+def validation_error(exc: RequestValidationError) -> InvalidRequest:
+    """FastAPI's validation error of a query parameter as a 400 that names it and says what to send."""
+    first = exc.errors()[0] if exc.errors() else {}
+    where = tuple(first.get("loc", ()))
+    message = first.get("msg", "invalid")
+    if first.get("type") == "json_invalid":
+        return InvalidRequest(f"the body is not valid JSON ({message}); send a JSON object (see /openapi.json).")
+    loc = [str(part) for part in where[1:]]
+    if where[:1] == ("body",) and not loc:
+        return InvalidRequest(f"the body must be a JSON object ({message}); see /openapi.json for its fields.")
+    name = loc[-1] if loc else "the request"
+    hint = f"send an integer from 1 to {MAX_LIMIT}" if name == "limit" else "see /openapi.json for what it takes"
+    return InvalidRequest(f"`{name}`: {message}; {hint}.", param=name if loc else None)

@@ -1,0 +1,209 @@
+"""`GET /v1/records`, `/v1/records/{id}`, `/v1/records/export`: the governed records, as the caller may read them.
+
+Handlers parse and delegate to `steward.governance.tenancy` (team scoping) and the store's keyset listing
+(`Store.page_records`: newest first on the indexed `created_at`, never OFFSET). A record reads as
+`steward records show --json` prints it; an erased record reads as erased (what was erased, when), never as an
+error; another team's record reads exactly as a missing one (404). The export streams JSON Lines, oldest first,
+with the same filters, read in short chunks so that neither side holds all of it.
+
+FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
+"""
+
+import asyncio
+import typing
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from steward.config import Project
+from steward.errors import InvalidRequest, NotFound
+from steward.gateway.management.common import (
+    ERRORS,
+    JSON,
+    MAX_LIMIT,
+    ErrorBody,
+    Reader,
+    bad_cursor,
+    check_choice,
+    check_range,
+    decode_cursor,
+    encode_cursor,
+    parse_time,
+    readable_apps,
+)
+from steward.governance import tenancy
+from steward.store import Store
+from steward.store.codec import record_to_dict, record_to_json
+from steward.types import Principal, Record, Status
+
+STATUSES: tuple[str, ...] = typing.get_args(Status)
+OWN_APPS = ("(embeddings)",)  # the app of an embeddings call's record (`steward.gateway.pipeline.EMBEDDINGS`)
+MAX_FILTER_CHARS = 200
+
+
+class Erased(BaseModel):
+    """How a record was erased: `deleted` (only this remains) or `anonymised` (its content replaced)."""
+
+    how: typing.Literal["deleted", "anonymised"]
+    at: float = Field(description="when, in epoch seconds")
+    reason: str = Field(description="`erasure` or `retention` for a deleted record; empty for an anonymised one")
+
+
+class RecordOut(BaseModel):
+    """One governed record as `steward records show --json` prints it (every slot; the main ones are listed)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    created_at: float | None = Field(default=None, description="epoch seconds; null only for a deleted record")
+    app: str | None = None
+    status: str | None = Field(default=None, description=f"one of {', '.join(STATUSES)}")
+    team: str | None = None
+    subject: str | None = None
+    model: dict[str, Any] | None = Field(default=None, description="the model version: id, backend, sha256")
+    prompt_version: str | None = None
+    input: list[dict[str, Any]] = Field(default_factory=list)
+    output: str | None = None
+    decisions: list[dict[str, Any]] = Field(default_factory=list, description="guardrail decisions and reasons")
+    erased: Erased | None = Field(default=None, description="set when the record was erased")
+
+
+class RecordPageOut(BaseModel):
+    """A page of records, newest first. Ask for the next with `after=<next>`; `next` is null at the end. A page
+    filtered by `reason` or `q` may hold fewer than `limit` records (each request reads a bounded number of
+    rows) and still have a `next`."""
+
+    object: typing.Literal["list"] = "list"
+    data: list[RecordOut]
+    next: str | None
+
+
+def _text(value: str | None, param: str) -> str | None:
+    if value is not None and not 0 < len(value) <= MAX_FILTER_CHARS:
+        raise InvalidRequest(f"`{param}` must be 1 to {MAX_FILTER_CHARS} characters.", param=param)
+    return value
+
+
+def _filters(project: Project, who: Principal, params: dict[str, str | None]) -> dict[str, Any]:
+    """The `RecordFilter` fields of the query, checked: a 400 names what is wrong and what to send."""
+    apps = readable_apps(project, who) + ([] if who.apps else list(OWN_APPS))
+    since, until = parse_time(params["since"], "since"), parse_time(params["until"], "until")
+    check_range(since, until)
+    return {
+        "app": check_choice(params["app"], apps, "app"),
+        "apps": tuple(apps) if who.apps and params["app"] is None else None,
+        "status": check_choice(params["status"], STATUSES, "status"),
+        "reason": _text(params["reason"], "reason"),
+        "subject": _text(params["subject"], "subject"),
+        "model_id": _text(params["model"], "model"),
+        "text": _text(params["q"], "q"),
+        "since": since,
+        "until": until,
+    }
+
+
+def _after(cursor: str | None) -> tuple[float, str] | None:
+    parts = decode_cursor(cursor, 2)
+    if parts is None:
+        return None
+    try:
+        return float(parts[0]), parts[1]
+    except ValueError:
+        raise bad_cursor() from None
+
+
+def _jsonl(records: Iterator[Record]) -> Iterator[bytes]:
+    for record in records:
+        yield record_to_json(record) + b"\n"
+
+
+def _one(store: Store, who: Principal, record_id: str) -> dict[str, Any]:
+    """The record as the caller may read it; an erased one as erased; NotFound otherwise."""
+    try:
+        record = tenancy.record_for(store, who, record_id)
+        if not who.may_use(record.app):  # a key scoped to other apps of the team: as a missing record
+            raise NotFound(f"no record {record_id!r}; list recent ones with `steward records list`.")
+    except NotFound:
+        erased = tenancy.erasure_of(store, record_id)
+        if erased is None or erased[0] != "deleted":
+            raise
+        return {"id": record_id, "erased": {"how": "deleted", "at": erased[1], "reason": erased[2]}}
+    body = record_to_dict(record)
+    erased = tenancy.erasure_of(store, record_id)
+    body["erased"] = None if erased is None else {"how": erased[0], "at": erased[1], "reason": erased[2]}
+    return body
+
+
+App = Annotated[str | None, Query(description="an app of your team, as GET /v1/models lists them")]
+State = Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")]
+Reason = Annotated[str | None, Query(description="a guardrail reason code, e.g. `pii.email`")]
+Subject = Annotated[str | None, Query(description="the data subject (`user` of the chat request)")]
+Model = Annotated[str | None, Query(description="the model version (its id) that answered")]
+Since = Annotated[str | None, Query(description="ISO 8601, inclusive, e.g. 2026-12-07T13:00:00Z (UTC if no zone)")]
+Until = Annotated[str | None, Query(description="ISO 8601, exclusive")]
+Text = Annotated[str | None, Query(description="text in the input, output or error (case-insensitive)")]
+
+
+def router(store: Store, project: Project, reader: Reader) -> APIRouter:
+    """The records routes, reading `store` as the callers `reader` admits."""
+    api = APIRouter(prefix="/v1/records", tags=["Management: records"], responses=ERRORS)
+    Who = Annotated[Principal, Depends(reader)]
+
+    @api.get("", response_model=RecordPageOut)
+    async def list_records(
+        who: Who,
+        app: App = None,
+        status: State = None,
+        reason: Reason = None,
+        subject: Subject = None,
+        model: Model = None,
+        since: Since = None,
+        until: Until = None,
+        q: Text = None,
+        after: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="records per page")] = 50,
+    ) -> JSON:
+        """Records newest first, filtered, a page at a time (keyset paging: every record once, in order)."""
+        params = {"app": app, "status": status, "reason": reason, "subject": subject, "model": model}
+        filters = _filters(project, who, {**params, "since": since, "until": until, "q": q})
+        page = await asyncio.to_thread(tenancy.record_page_for, store, who, _after(after), limit, **filters)
+        cursor = encode_cursor(repr(page.next[0]), page.next[1]) if page.next else None
+        data = [record_to_dict(r) for r in page.records]
+        return JSON({"object": "list", "data": data, "next": cursor})
+
+    @api.get(
+        "/export",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+    )
+    async def export_records(
+        who: Who,
+        app: App = None,
+        status: State = None,
+        reason: Reason = None,
+        subject: Subject = None,
+        model: Model = None,
+        since: Since = None,
+        until: Until = None,
+        q: Text = None,
+    ) -> StreamingResponse:
+        """Every matching record, oldest first, as JSON Lines (one `GET /v1/records/{id}` body per line)."""
+        params = {"app": app, "status": status, "reason": reason, "subject": subject, "model": model}
+        filters = _filters(project, who, {**params, "since": since, "until": until, "q": q})
+        records = tenancy.iter_records_for(store, who, **filters)
+        return StreamingResponse(
+            _jsonl(records),  # a sync iterator: Starlette reads it in a worker thread, off the event loop
+            media_type="application/x-ndjson",
+            headers={"content-disposition": 'attachment; filename="records.jsonl"'},
+        )
+
+    @api.get("/{record_id}", response_model=RecordOut, responses={404: {"model": ErrorBody}})
+    async def get_record(record_id: str, who: Who) -> JSON:
+        """One record in full (input, output, guardrail decisions, sources, explanation, attempts, cost, feedback);
+        an erased one with `erased` set; another team's answers 404, as a missing one."""
+        return JSON(await asyncio.to_thread(_one, store, who, record_id))
+
+    return api

@@ -1,0 +1,144 @@
+"""`steward.RemoteClient`: the management API of a running Steward server, over HTTP, with an API key.
+
+`steward.Client` runs the governed pipeline in-process; this client reads what a server holds (records, the audit
+log, rollups, alerts) through the management API, as the key's role and team allow. Errors come back as Steward's
+own exceptions (`InvalidRequest` for a 400, `NotFound`, `PermissionDenied` …) carrying the server's message, which
+says what to send. It needs only httpx: importing it loads no model, no guardrail and no database.
+
+    from steward import RemoteClient
+    with RemoteClient("http://127.0.0.1:8000", key="sk-stw-...") as steward:
+        for record in steward.records(app="airport-assistant", status="blocked", since="2026-12-01T00:00:00Z"):
+            print(record["id"], record["decisions"])
+        print(steward.verify_audit()["ok"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+
+from steward.errors import (
+    AuthenticationError,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    StewardError,
+)
+
+ERRORS: dict[int, type[StewardError]] = {
+    400: InvalidRequest,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: NotFound,
+    429: RateLimited,
+}
+
+
+class RemoteClient:
+    """A Steward server's management API, read with one API key (an admin, developer or auditor key)."""
+
+    def __init__(
+        self, base_url: str, key: str, *, timeout: float = 60.0, http: httpx.Client | None = None
+    ) -> None:
+        """`http`: an httpx-shaped client to send through instead of a new one (its base URL is used as is)."""
+        self._owned = http is None
+        self.http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+        self.headers = {"authorization": f"Bearer {key}"}
+
+    def _get(self, path: str, params: dict[str, Any]) -> Any:
+        response = self.http.get(path, params=_params(params), headers=self.headers)
+        return _json(response)
+
+    def records_page(self, *, after: str | None = None, limit: int = 50, **filters: Any) -> dict[str, Any]:
+        """One page of records, newest first: `{"data": [...], "next": cursor or None}` (`GET /v1/records`).
+        `filters`: app, status, reason, subject, model, since, until (ISO 8601), q (text)."""
+        page: dict[str, Any] = self._get("/v1/records", {**filters, "after": after, "limit": limit})
+        return page
+
+    def records(self, *, limit: int = 100, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every matching record, newest first, fetched a page of `limit` at a time as the iteration goes."""
+        after = None
+        while True:
+            page = self.records_page(after=after, limit=limit, **filters)
+            yield from page["data"]
+            after = page["next"]
+            if after is None:
+                return
+
+    def record(self, record_id: str) -> dict[str, Any]:
+        """One record in full; an erased one has `erased` set (`GET /v1/records/{id}`)."""
+        found: dict[str, Any] = self._get(f"/v1/records/{record_id}", {})
+        return found
+
+    def export_records(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every matching record, oldest first, streamed as the server writes them (`GET /v1/records/export`)."""
+        with self.http.stream(
+            "GET", "/v1/records/export", params=_params(filters), headers=self.headers
+        ) as response:
+            if response.status_code != 200:
+                response.read()
+                _json(response)
+            for line in response.iter_lines():
+                if line:
+                    yield orjson.loads(line)
+
+    def audit(self, *, limit: int = 100, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Audit events of the key's team, newest first (`GET /v1/audit`; filters: actor, action, subject, since,
+        until), fetched a page at a time."""
+        after = None
+        while True:
+            page = self._get("/v1/audit", {**filters, "after": after, "limit": limit})
+            yield from page["data"]
+            after = page["next"]
+            if after is None:
+                return
+
+    def verify_audit(self, *, shallow: bool = False, anchor: str | None = None) -> dict[str, Any]:
+        """What `steward audit verify --json` prints, from the server (`POST /v1/audit/verify`)."""
+        body = {"shallow": shallow, "anchor": anchor}
+        result: dict[str, Any] = _json(self.http.post("/v1/audit/verify", json=body, headers=self.headers))
+        return result
+
+    def rollups(self, **filters: Any) -> list[dict[str, Any]]:
+        """Rollup buckets of the key's team's apps (`GET /v1/monitor/rollups`; app, grain, since, until)."""
+        found: list[dict[str, Any]] = self._get("/v1/monitor/rollups", filters)["data"]
+        return found
+
+    def alerts(self, *, everything: bool = False) -> list[dict[str, Any]]:
+        """Open alerts of the key's team's apps (with `everything`, resolved ones too) (`GET /v1/alerts`)."""
+        found: list[dict[str, Any]] = self._get("/v1/alerts", {"all": everything})["data"]
+        return found
+
+    def close(self) -> None:
+        if self._owned:
+            self.http.close()
+
+    def __enter__(self) -> RemoteClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _params(given: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: ("true" if value else "false") if isinstance(value, bool) else value
+        for name, value in given.items()
+        if value is not None
+    }
+
+
+def _json(response: httpx.Response) -> Any:
+    """The answer's JSON, or the server's error raised as Steward's exception with its message."""
+    if response.status_code < 400:
+        return response.json()
+    try:
+        error = response.json()["error"]
+        message, param = str(error["message"]), error.get("param")
+    except (ValueError, KeyError, TypeError):
+        message, param = f"HTTP {response.status_code}: {response.text[:200]}", None
+    raise ERRORS.get(response.status_code, StewardError)(message, param=param)

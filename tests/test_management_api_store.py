@@ -1,0 +1,76 @@
+"""The store queries under the management API, on SQLite and PostgreSQL: keyset pages over records that share a
+`created_at` (the id breaks the tie), filters read from bodies, encrypted bodies, and how a record was erased."""
+
+from __future__ import annotations
+
+import pytest
+from tests.store_fixtures import full_record
+
+from steward.config.settings import Secrets
+from steward.governance.identity import Actor
+from steward.governance.privacy import erase_subject
+from steward.store import RecordFilter, Store
+from steward.store.crypto import generate_key
+from steward.types import Decision
+
+pytest_plugins = ["tests.store_fixtures"]
+T0 = 1_765_000_000.0
+
+
+def _pages(store: Store, where: RecordFilter, limit: int, scan: int = 5000) -> list[list[str]]:
+    pages, after = [], None
+    while True:
+        page = store.page_records(where, after, limit, scan)
+        pages.append([r.id for r in page.records])
+        after = page.next
+        if after is None:
+            return pages
+
+
+def test_keyset_pages_visit_records_that_share_a_time_once_each(store: Store) -> None:
+    written = [full_record("demo", team="ops", created_at=T0 + (i // 4)) for i in range(11)]  # four per second
+    for record in written:
+        store.write_sync(record)
+    expected = [r.id for r in sorted(written, key=lambda r: (r.created_at, r.id), reverse=True)]
+    pages = _pages(store, RecordFilter(team="ops"), limit=3)
+    assert [i for page in pages for i in page] == expected
+    assert [len(page) for page in pages] == [3, 3, 3, 2]  # no empty page at the end
+    assert _pages(store, RecordFilter(team="nobody"), limit=3) == [[]]
+
+
+def test_body_filters_and_their_bounded_windows(store: Store) -> None:
+    plain = full_record("demo", team="ops", created_at=T0)
+    flagged = full_record("demo", team="ops", created_at=T0 + 1, output='He said "gate\\23" — ß')
+    flagged.decisions = [Decision(stage="output", action="block", reasons=['odd "reason"'])]
+    for record in (plain, flagged):
+        store.write_sync(record)
+    assert _pages(store, RecordFilter(reason='odd "reason"'), limit=5) == [[flagged.id]]
+    assert _pages(store, RecordFilter(text='"GATE\\23"'), limit=5) == [[flagged.id]]  # escaped in the body's JSON
+    assert _pages(store, RecordFilter(text="SS"), limit=5) == [[flagged.id]]  # ß casefolds to ss
+    assert _pages(store, RecordFilter(text="gate for ba117"), limit=5, scan=1) == [[flagged.id], [plain.id]]
+    with pytest.raises(ValueError, match="page_records"):
+        store.list_records(reason="x")
+
+
+def test_encrypted_bodies_are_searched_once_decrypted(migrated_database_url: str) -> None:
+    with Store.open(migrated_database_url, secrets=Secrets(record_keys=generate_key())) as store:
+        assert store.cipher is not None
+        record = full_record("demo", team="ops", created_at=T0, output="Gate 23 by the lounge")
+        store.write_sync(record)
+        assert _pages(store, RecordFilter(text="LOUNGE"), limit=5) == [[record.id]]
+        assert _pages(store, RecordFilter(text="nowhere"), limit=5) == [[]]
+
+
+def test_how_a_record_was_erased(store: Store) -> None:
+    deleted = full_record("demo", team="ops", subject="alice")
+    anonymised = full_record("demo", team="ops", subject="bob")
+    kept = full_record("demo", team="ops", subject="carol")
+    for record in (deleted, anonymised, kept):
+        store.write_sync(record)
+    erase_subject(store, "alice", Actor.user("dpo"))
+    erase_subject(store, "bob", Actor.user("dpo"), mode="anonymise")
+    with store.reading() as tx:
+        assert tx.privacy.erasure(deleted.id)[::2] == ("deleted", "erasure")  # type: ignore[index]
+        assert tx.privacy.erasure(anonymised.id)[::2] == ("anonymised", "")  # type: ignore[index]
+        assert tx.privacy.erasure(kept.id) is None
+        assert tx.privacy.erasure("rec_never") is None

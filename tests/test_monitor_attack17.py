@@ -42,3 +42,12 @@ def test_a_secret_webhook_url_never_appears_in_a_delivery_error(
     assert ok is False and error
     assert "SECRET" not in error and "SECRET" not in caplog.text
     assert "$env:STEWARD_TEST_HOOK" in error  # which channel's secret to fix
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_an_smtp_port_out_of_range_is_refused_with_the_config(port: str) -> None:
+    """`smtp: mail.example.org:99999` passed `steward config check` and failed at the first alert, when it
+    mattered, with `port must be 0-65535` (and port 0 with a refused connection)."""
+    mail = {"type": "email", "smtp": f"mail.example.org:{port}", "sender": "s@example.org", "to": ["o@x.org"]}
+    with pytest.raises(ValueError, match="a port is 1 to 65535"):
+        MonitorSpec.model_validate({"channels": {"mail": mail}})

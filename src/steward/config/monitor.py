@@ -108,6 +108,8 @@ class ChannelSpec(_Strict):
             raise ValueError("an email channel needs `smtp: host:port`, `sender:` and `to: [addresses]`")
         if self.type == "email" and not re.match(r"^[^:\s]+:\d{1,5}$", str(self.smtp)):
             raise ValueError(f"`smtp: {self.smtp}` is not host:port (e.g. mail.example.org:25)")
+        if self.type == "email" and not 0 < int(str(self.smtp).rpartition(":")[2]) < 65536:
+            raise ValueError(f"`smtp: {self.smtp}`: a port is 1 to 65535 (587 for STARTTLS, 465 for implicit TLS)")
         if self.type == "email":
             self._login()
         elif self.tls != "none" or self.username is not None or self.password is not None:

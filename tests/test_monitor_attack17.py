@@ -5,15 +5,28 @@ Each test names what was wrong before its fix.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from typer.testing import CliRunner
 
 from steward.config.monitor import MonitorSpec
 from steward.monitor.notify import Notifier
 from steward.store import AlertRow
 
+PROJECT = """version: 1
+models:
+  m: {backend: scripted, replies: ["hi"]}
+apps:
+  demo: {owner: a@b.c, purpose: test, route: [{model: m}]}
+monitor:
+  alerts:
+    errors: {app: demo, metric: error_rate, condition: "> 0.5"}
+"""
 SECRET = "T0AAA/B0BBB/xoxSECRETxox"
 
 
@@ -51,3 +64,51 @@ def test_an_smtp_port_out_of_range_is_refused_with_the_config(port: str) -> None
     mail = {"type": "email", "smtp": f"mail.example.org:{port}", "sender": "s@example.org", "to": ["o@x.org"]}
     with pytest.raises(ValueError, match="a port is 1 to 65535"):
         MonitorSpec.model_validate({"channels": {"mail": mail}})
+
+
+def test_an_export_replaces_a_link_at_its_path_and_never_writes_through_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`monitor export --prometheus rules.yml` wrote through a link at rules.yml into whatever it pointed at (a
+    file anywhere the user could write), while `records export`, `alerts dataset` and `testset generate` replace
+    the link with their file."""
+    from steward.cli import app as cli
+
+    (tmp_path / "steward.yaml").write_text(PROJECT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("keep me", encoding="utf-8")
+    (tmp_path / "rules.yml").symlink_to(outside)
+    result = CliRunner().invoke(cli, ["monitor", "export", "--prometheus", "rules.yml"])
+    assert result.exit_code == 0, result.output
+    assert outside.read_text(encoding="utf-8") == "keep me"
+    assert not (tmp_path / "rules.yml").is_symlink() and "groups" in (tmp_path / "rules.yml").read_text()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_a_testset_is_never_written_through_a_link_planted_at_its_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`testset generate --out x.jsonl` wrote first to `.x.jsonl.partial`, a name known in advance: a link planted
+    there by whoever can write to the folder had the cases written into the file it pointed at."""
+    import steward.evals.pipeline
+    import steward.evals.testset
+    from steward.cli import app as cli
+    from steward.cli import context
+
+    case = {"question": "q", "answer": "a", "chunk_ids": ["c1"], "tags": ["easy"]}
+    monkeypatch.setattr(steward.evals.testset, "generate_testset", lambda *args, **kwargs: ([case], 0))
+    monkeypatch.setattr(
+        steward.evals.pipeline, "ClientPipeline", lambda client: SimpleNamespace(close=lambda: None)
+    )
+    monkeypatch.setattr(context, "client", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (tmp_path / ".cases.jsonl.partial").symlink_to(victim)
+    result = CliRunner().invoke(cli, ["testset", "generate", "kb", "--n", "1", "--out", "cases.jsonl"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert json.loads((tmp_path / "cases.jsonl").read_text(encoding="utf-8")) == case

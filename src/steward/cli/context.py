@@ -167,3 +167,21 @@ def output_file(path: Path, option: str) -> Path:
             f"folder, {folder.name}/, is made for you)."
         )
     return path
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write `text` to a path `output_file` checked, making its own folder if missing: into a new hidden file
+    beside it, made with O_EXCL under a random name (so never through a link planted at a name known in advance),
+    then renamed over it, as the other outputs are: a link at `path` is replaced, never written through."""
+    import secrets
+
+    path.parent.mkdir(exist_ok=True)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

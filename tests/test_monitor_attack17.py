@@ -112,3 +112,13 @@ def test_a_testset_is_never_written_through_a_link_planted_at_its_partial_file(
     assert result.exit_code == 0, result.output
     assert victim.read_text(encoding="utf-8") == "keep me"
     assert json.loads((tmp_path / "cases.jsonl").read_text(encoding="utf-8")) == case
+
+
+def test_an_output_under_the_home_of_no_account_says_so() -> None:
+    """`--out ~nosuch/x.jsonl` (a typo of `~/`) ended in a traceback: RuntimeError, "Could not determine home
+    directory"."""
+    from steward.cli.context import output_file
+    from steward.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match="no account 'nosuch_steward_atk17' here"):
+        output_file(Path("~nosuch_steward_atk17/x.jsonl"), "--out")

@@ -150,7 +150,10 @@ def output_file(path: Path, option: str) -> Path:
     a typo, is refused with the folder to create rather than made as a tree of folders nobody asked for."""
     from steward.errors import InvalidRequest
 
-    path = path.expanduser()
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # `~name/…` of no account here: a traceback said "Could not determine home directory"
+        raise InvalidRequest(f"{option} {path}: no account {path.parts[0][1:]!r} here to expand ~ for.") from None
     if path.is_dir():
         raise InvalidRequest(f"{option} {path} is a folder; name the file to write, e.g. {path / 'NAME'}.")
     if path.exists() and not path.is_file():  # written beside it and renamed over it: /dev/null would be replaced

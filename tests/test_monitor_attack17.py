@@ -122,3 +122,19 @@ def test_an_output_under_the_home_of_no_account_says_so() -> None:
 
     with pytest.raises(InvalidRequest, match="no account 'nosuch_steward_atk17' here"):
         output_file(Path("~nosuch_steward_atk17/x.jsonl"), "--out")
+
+
+def test_a_value_cased_or_spaced_two_ways_in_a_row_is_one_placeholder() -> None:
+    """`alerts dataset` gave `ALICE JOHNSON` in the prompt and `Alice Johnson` in the answer two placeholders
+    (`<PERSON_1>`, `<PERSON_2>`), and an IBAN written with and without its spaces two: one person, one account,
+    read as two in the training row."""
+    from steward.guardrails.redact import personal_data_pseudonymiser
+
+    prompt, answer = personal_data_pseudonymiser()(
+        [
+            "I am ALICE JOHNSON, IBAN GB82 WEST 1234 5698 7654 32",
+            "Dear Alice Johnson (alice johnson), the IBAN GB82WEST12345698765432 is noted.",
+        ]
+    )
+    assert prompt == "I am <PERSON_1>, IBAN <IBAN_CODE_1>", prompt
+    assert answer == "Dear <PERSON_1> (<PERSON_1>), the IBAN <IBAN_CODE_1> is noted.", answer

@@ -138,3 +138,23 @@ def test_a_value_cased_or_spaced_two_ways_in_a_row_is_one_placeholder() -> None:
     )
     assert prompt == "I am <PERSON_1>, IBAN <IBAN_CODE_1>", prompt
     assert answer == "Dear <PERSON_1> (<PERSON_1>), the IBAN <IBAN_CODE_1> is noted.", answer
+
+
+@pytest.mark.parametrize(
+    "field, address",
+    [
+        ("to", "oncall@example.org\r\nBcc: someone@example.org"),  # failed at the first alert
+        ("to", "oncall"),  # sent, to nobody
+        ("to", "a@example.org, b@example.org"),  # two in one entry
+        ("sender", "steward\n@example.org"),
+    ],
+)
+def test_an_email_channels_addresses_are_checked_with_the_config(field: str, address: str) -> None:
+    """A recipient with a line break passed `steward config check` and failed at the first alert ("Header values
+    may not contain linefeed"); one without an `@` was handed to the server as is."""
+    mail = {"type": "email", "smtp": "mail.example.org:25", "sender": "s@example.org", "to": ["o@example.org"]}
+    mail[field] = [address] if field == "to" else address
+    with pytest.raises(ValueError, match="is not one e-mail address"):
+        MonitorSpec.model_validate({"channels": {"mail": mail}})
+    fine = {**mail, "to": ["Oncall <oncall@example.org>", "ö@exämple.org"], "sender": "s@example.org"}
+    assert MonitorSpec.model_validate({"channels": {"mail": fine}}).channels["mail"].to[1] == "ö@exämple.org"

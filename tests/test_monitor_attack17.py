@@ -177,3 +177,33 @@ def test_a_silence_written_or_lifted_outside_steward_is_reported_by_audit_verify
         store.monitoring.add_silence(SilenceRow("sil_x", "*", "demo", now + 90 * 86400, "user:x", "quiet", now))
         result = audit.verify(store, records=False)
     assert not result.ok and any("sil_x" in problem for problem in result.problems)
+
+
+def test_an_output_never_replaces_the_database_or_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`alerts dataset ID --out steward.db` (a slip of tab completion) registered the dataset and renamed its rows
+    over the SQLite database: records, audit log and keys gone, 'file is not a database' from then on. The same
+    for `records export --output` and `monitor export`, and for the steward.yaml in use and the integrity key."""
+    from steward.cli import app as cli
+    from steward.errors import InvalidRequest
+
+    (tmp_path / "steward.yaml").write_text(PROJECT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", "sqlite:///steward.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["records", "list"]).exit_code == 0  # the database exists
+    before, key = (tmp_path / "steward.db").read_bytes(), (tmp_path / "integrity.key").read_bytes()
+    for args in (
+        ["records", "export", "--output", "steward.db"],
+        ["monitor", "export", "--grafana", "./steward.yaml"],
+        ["records", "export", "--output", "integrity.key"],  # every record's seal would be broken for good
+    ):
+        result = runner.invoke(cli, args)
+        assert isinstance(result.exception, InvalidRequest), result.output
+        assert "is Steward's" in str(result.exception) and "name another file" in str(result.exception)
+    assert (tmp_path / "steward.db").read_bytes() == before and (tmp_path / "integrity.key").read_bytes() == key
+    assert (tmp_path / "steward.yaml").read_text(encoding="utf-8") == PROJECT
+    assert runner.invoke(cli, ["records", "export", "--output", "records.jsonl"]).exit_code == 0

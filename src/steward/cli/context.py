@@ -161,6 +161,11 @@ def output_file(path: Path, option: str) -> Path:
             f"{option} {path} is no regular file (a device, a pipe); name a file to write, or leave {option} out "
             "where the command writes to standard output."
         )
+    own = _own_file(path) if path.exists() else None
+    if own is not None:  # renamed over it: the records, the audit log and the keys would be gone
+        raise InvalidRequest(
+            f"{option} {path} is Steward's {own}; writing there would replace it: name another file."
+        )
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise InvalidRequest(f"{option} {path}: {folder} is a file, not a folder.")
@@ -170,6 +175,31 @@ def output_file(path: Path, option: str) -> Path:
             f"folder, {folder.name}/, is made for you)."
         )
     return path
+
+
+def _own_file(path: Path) -> str | None:
+    """Which of Steward's own files `path` is (its SQLite database or a journal of it, the records' integrity key,
+    the steward.yaml in use), else None."""
+    from steward.errors import StewardError
+    from steward.store import sqlite_file
+
+    try:
+        session = current()
+        own = {"steward.yaml in use": Path(session.project().source)}
+        database = sqlite_file(session.settings().database_url)
+        key_file = session.settings().secrets.integrity_key_file
+    except (RuntimeError, StewardError):  # no command running, no project to read: nothing of Steward's here
+        return None
+    if database is not None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            own[f"database{' ' + suffix[1:] if suffix else ''}"] = Path(f"{database}{suffix}")
+        own["integrity key"] = database.resolve().parent / "integrity.key"  # where the store keeps it by default
+    if key_file:
+        own["integrity key"] = Path(key_file).expanduser()
+    for what, file in own.items():
+        if file.exists() and os.path.samefile(path, file):
+            return what
+    return None
 
 
 def write_text(path: Path, text: str) -> None:

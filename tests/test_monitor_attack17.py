@@ -207,3 +207,34 @@ def test_an_output_never_replaces_the_database_or_the_config(
     assert (tmp_path / "steward.db").read_bytes() == before and (tmp_path / "integrity.key").read_bytes() == key
     assert (tmp_path / "steward.yaml").read_text(encoding="utf-8") == PROJECT
     assert runner.invoke(cli, ["records", "export", "--output", "records.jsonl"]).exit_code == 0
+
+
+def test_an_alert_still_firing_when_its_silence_is_lifted_is_sent(tmp_path: Path) -> None:
+    """`alerts unsilence` said "it notifies again", but an alert that fired under the silence and still fired was
+    never sent: its channels heard nothing until it resolved (a 'resolved' of an alert nobody was told about).
+    The same when a silence ran out."""
+    from tests.test_monitor_walkthrough import ERRORS, _traffic
+
+    from steward.config.monitor import MonitorSpec as Spec
+    from steward.monitor.alerts import AlertEvaluator
+    from steward.monitor.worker import RollupWorker
+    from steward.store import SilenceRow, Store
+
+    spec = Spec.model_validate(ERRORS)
+    with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+        now = time.time()
+        store.monitoring.add_silence(SilenceRow("sil_1", "errors", "demo", now + 3600, "user:x", "maint", now))
+        _traffic(store, now - 30, 10, "failed")
+        RollupWorker(store).catch_up()
+        evaluator = AlertEvaluator(store, spec, ["demo"], Notifier(spec.channels))
+        (alert,) = evaluator.evaluate(now)
+        assert alert.state == "firing" and alert.notifications[-1]["silenced_by"] == "sil_1"
+        evaluator.evaluate(now + 5)  # silenced still: nothing sent
+        (quiet,) = store.monitoring.alerts()
+        assert [n.get("channel") for n in quiet.notifications] == [None]
+        store.monitoring.end_silences(["sil_1"], now + 6)
+        evaluator.evaluate(now + 10)
+        evaluator.evaluate(now + 20)
+        (sent,) = store.monitoring.alerts()
+    delivered = [n for n in sent.notifications if n.get("channel") == "log" and n.get("ok") is True]
+    assert len(delivered) == 1 and delivered[0]["event"] == "firing", sent.notifications

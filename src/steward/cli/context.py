@@ -150,13 +150,21 @@ def output_file(path: Path, option: str) -> Path:
     a typo, is refused with the folder to create rather than made as a tree of folders nobody asked for."""
     from steward.errors import InvalidRequest
 
-    path = path.expanduser()
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # `~name/…` of no account here: a traceback said "Could not determine home directory"
+        raise InvalidRequest(f"{option} {path}: no account {path.parts[0][1:]!r} here to expand ~ for.") from None
     if path.is_dir():
         raise InvalidRequest(f"{option} {path} is a folder; name the file to write, e.g. {path / 'NAME'}.")
     if path.exists() and not path.is_file():  # written beside it and renamed over it: /dev/null would be replaced
         raise InvalidRequest(
             f"{option} {path} is no regular file (a device, a pipe); name a file to write, or leave {option} out "
             "where the command writes to standard output."
+        )
+    own = _own_file(path) if path.exists() else None
+    if own is not None:  # renamed over it: the records, the audit log and the keys would be gone
+        raise InvalidRequest(
+            f"{option} {path} is Steward's {own}; writing there would replace it: name another file."
         )
     folder = path.parent
     if folder.exists() and not folder.is_dir():
@@ -167,3 +175,46 @@ def output_file(path: Path, option: str) -> Path:
             f"folder, {folder.name}/, is made for you)."
         )
     return path
+
+
+def _own_file(path: Path) -> str | None:
+    """Which of Steward's own files `path` is (its SQLite database or a journal of it, the records' integrity key,
+    the steward.yaml in use), else None."""
+    from steward.errors import StewardError
+    from steward.store import sqlite_file
+
+    try:
+        session = current()
+        own = {"steward.yaml in use": Path(session.project().source)}
+        database = sqlite_file(session.settings().database_url)
+        key_file = session.settings().secrets.integrity_key_file
+    except (RuntimeError, StewardError):  # no command running, no project to read: nothing of Steward's here
+        return None
+    if database is not None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            own[f"database{' ' + suffix[1:] if suffix else ''}"] = Path(f"{database}{suffix}")
+        own["integrity key"] = database.resolve().parent / "integrity.key"  # where the store keeps it by default
+    if key_file:
+        own["integrity key"] = Path(key_file).expanduser()
+    for what, file in own.items():
+        if file.exists() and os.path.samefile(path, file):
+            return what
+    return None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write `text` to a path `output_file` checked, making its own folder if missing: into a new hidden file
+    beside it, made with O_EXCL under a random name (so never through a link planted at a name known in advance),
+    then renamed over it, as the other outputs are: a link at `path` is replaced, never written through."""
+    import secrets
+
+    path.parent.mkdir(exist_ok=True)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

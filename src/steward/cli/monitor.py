@@ -229,8 +229,7 @@ def export(
 def _write(path: Path, text: str) -> None:
     """Write `text` to a path `context.output_file` checked, making its folder (only that one) if missing."""
     try:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        context.write_text(path, text)
     except OSError as exc:  # a folder, a missing parent, no permission: say which file, not a traceback
         raise InvalidRequest(f"cannot write {path}: {exc.strerror}; name a file you can write.") from exc
 

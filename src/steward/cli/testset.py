@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -63,10 +62,7 @@ def generate_command(
     if out is None:
         sys.stdout.write(text)
         return
-    out.parent.mkdir(exist_ok=True)  # `context.output_file` allows the file's own folder only
-    partial = out.with_name(f".{out.name}.partial")  # the file appears only once complete
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, out)
+    context.write_text(out, text)  # the file appears only once complete
     kinds = Counter(c["tags"][0] for c in cases)
     context.console.print(
         f"wrote {len(cases)} cases to {out} ({', '.join(f'{k}: {v}' for k, v in sorted(kinds.items()))})"

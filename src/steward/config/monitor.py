@@ -32,6 +32,7 @@ flagged (e.g. `verdict_rate:input.injection`).
 from __future__ import annotations
 
 import re
+from email.utils import parseaddr
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -108,11 +109,24 @@ class ChannelSpec(_Strict):
             raise ValueError("an email channel needs `smtp: host:port`, `sender:` and `to: [addresses]`")
         if self.type == "email" and not re.match(r"^[^:\s]+:\d{1,5}$", str(self.smtp)):
             raise ValueError(f"`smtp: {self.smtp}` is not host:port (e.g. mail.example.org:25)")
+        if self.type == "email" and not 0 < int(str(self.smtp).rpartition(":")[2]) < 65536:
+            raise ValueError(f"`smtp: {self.smtp}`: a port is 1 to 65535 (587 for STARTTLS, 465 for implicit TLS)")
         if self.type == "email":
+            self._addresses()
             self._login()
         elif self.tls != "none" or self.username is not None or self.password is not None:
             raise ValueError("`tls`, `username` and `password` are options of an email channel")
         return self
+
+    def _addresses(self) -> None:
+        """The sender and each recipient an address (`ops@example.org`, or `Ops <ops@example.org>`), one per entry:
+        a line break or a missing `@` passed the config check and failed at the first alert, or was sent."""
+        for address in [str(self.sender), *self.to]:
+            if any(char in address for char in "\r\n,") or "@" not in parseaddr(address)[1]:
+                raise ValueError(
+                    f"{address!r} is not one e-mail address; write e.g. ops@example.org or "
+                    '"Ops <ops@example.org>", one per entry of `to:`'
+                )
 
     def _login(self) -> None:
         """An e-mail channel's login: both a username and a password or neither; the password by reference only,

@@ -19,8 +19,8 @@ The `drift` metric is 1 when the app's latest scheduled drift run in the window 
 (`steward.monitor.schedule`); with no run in the window there is no verdict.
 
 A silence (rule and app, until a time, with who and why; `steward alerts silence`, lifted early by `steward
-alerts unsilence`) lets an alert fire without notifying. One failing rule (a channel down, a bad metric for an
-app) is logged and never stops the others.
+alerts unsilence`) lets an alert fire without notifying; one still firing when its silence ends is sent then.
+One failing rule (a channel down, a bad metric for an app) is logged and never stops the others.
 """
 
 from __future__ import annotations
@@ -170,19 +170,25 @@ class AlertEvaluator:
         elif value != alert.value:
             self._move(alert, alert.state, now, value)  # the same state, a fresh value: nothing to notify
         if alert.state == "firing":
-            self._redeliver(alert, rule, now)
+            self._redeliver(alert, rule, now, silences)
         return None
 
-    def _redeliver(self, alert: AlertRow, rule: AlertRule, now: float) -> None:
+    def _redeliver(self, alert: AlertRow, rule: AlertRule, now: float, silences: list) -> None:
         """Send a firing again to each channel that never took it (down, timed out), at most `DELIVERIES` times
-        with a doubling wait; each re-send is first claimed in the store, so two processes never both send."""
+        with a doubling wait; and for the first time once the silence it fired under has ended (run out, or
+        lifted by `alerts unsilence`) while it still fires. Each send is first claimed in the store, so two
+        processes never both send."""
+        silenced = any(n.get("event") == "firing" and n.get("silenced_by") for n in alert.notifications)
         for channel in rule.channels:
             tries = [n for n in alert.notifications if n.get("event") == "firing" and n.get("channel") == channel]
-            if not tries or any(n.get("ok") for n in tries) or len(tries) >= DELIVERIES:
-                continue  # silenced, delivered, or given up on
-            if now - max(float(n["at"]) for n in tries) < RETRY_AFTER_S * 2 ** (len(tries) - 1):
+            if not tries and (not silenced or silencing(silences, alert, now)):
+                continue  # never silenced (a channel of a later config), or silenced still
+            if any(n.get("ok") for n in tries) or len(tries) >= DELIVERIES:
+                continue  # delivered, or given up on
+            if tries and now - max(float(n["at"]) for n in tries) < RETRY_AFTER_S * 2 ** (len(tries) - 1):
                 continue
-            claim = {"at": now, "event": "firing", "channel": channel, "ok": None, "error": "sending again"}
+            sending = "sending again" if tries else "sending: its silence ended"
+            claim = {"at": now, "event": "firing", "channel": channel, "ok": None, "error": sending}
             if not self.store.monitoring.claim_notifications(alert.id, len(alert.notifications), [claim]):
                 return  # another evaluator is re-sending
             alert.notifications.append(claim)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import smtplib
 import ssl
 import threading
@@ -80,12 +81,13 @@ class Notifier:
             log.warning("alert %s", describe(alert, event, reason))
             return True, None
         send = (
-            (lambda: _post(_secret(str(channel.url)), payload(alert, event, channel.format, reason)))
+            (lambda: _post(_webhook_url(str(channel.url)), payload(alert, event, channel.format, reason)))
             if channel.type == "webhook"
             else (lambda: _mail(channel, alert, event, reason))
         )
         error = _within(send, DEADLINE_S)
         if error is not None:  # a channel down must not stop the others; the alert keeps the error
+            error = _unsecret(error, channel)
             log.warning("monitor: channel %r could not be notified: %s", name, error)
             return False, error
         return True, None
@@ -98,6 +100,34 @@ def _secret(value: str) -> str:
     from steward.config.schema import ENV_PREFIX, SecretRef
 
     return SecretRef(value).resolve() if value.startswith(ENV_PREFIX) else value
+
+
+def _webhook_url(url: str) -> str:
+    """The webhook's URL, read from the environment when it is a secret reference, and then checked as the config
+    checks a literal one: urllib's errors for a malformed URL (no scheme, a space) quote it, secret path and all,
+    into the log and the alert's notifications."""
+    found = _secret(url)
+    printable = found.isascii() and found.isprintable() and " " not in found
+    if found != url and not (re.match(r"^https?://[^/]+", found) and printable):
+        raise ValueError(f"{url} is not http(s)://host/path without spaces (its value is a secret: not shown)")
+    return found
+
+
+def _unsecret(error: str, channel: ChannelSpec) -> str:
+    """A delivery error without the channel's secrets (a webhook's URL, or the part after its host; an SMTP
+    password): each is written as its `$env:NAME` reference instead."""
+    for reference in (channel.url, channel.password):
+        if reference is None or not reference.startswith("$env:"):
+            continue
+        try:
+            value = _secret(reference)
+        except Exception:  # unset: nothing of it can be in the error
+            continue
+        path = value.split("://", 1)[-1].partition("/")[2]
+        for part in (value, f"/{path}" if len(path) >= 8 else ""):
+            if part:
+                error = error.replace(part, reference)
+    return error
 
 
 def _post(url: str, body: dict[str, object]) -> None:

@@ -44,7 +44,7 @@ from steward.config.settings import Secrets
 from steward.store import keys as _keys
 from steward.store import records as _records
 from steward.store.codec import BodyCipher
-from steward.store.engine import make_engine
+from steward.store.engine import make_engine, sqlite_file
 from steward.store.evals import EvalRuns, StoredCase, StoredRun
 from steward.store.governance import GENESIS as AUDIT_GENESIS
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
@@ -107,6 +107,7 @@ __all__ = [
     "digest",
     "key_digest",
     "row_digest",
+    "sqlite_file",
 ]
 
 

@@ -51,6 +51,17 @@ def parse_url(url: str) -> URL:
     )
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL (as the engine opens it), None for PostgreSQL or a URL that is none."""
+    try:
+        parsed = parse_url(url)
+    except StoreError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database).expanduser()
+
+
 def make_engine(url: str, *, synchronous: str | None = None) -> Engine:
     """A pooled engine for `url`, with SQLite pragmas applied on every new connection."""
     parsed = parse_url(url)

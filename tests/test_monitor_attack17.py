@@ -160,11 +160,6 @@ def test_an_email_channels_addresses_are_checked_with_the_config(field: str, add
     assert MonitorSpec.model_validate({"channels": {"mail": fine}}).channels["mail"].to[1] == "ö@exämple.org"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fix: governance.integrity.verify_silences, each monitor_silences row checked against its "
-    "monitor.silence event (and a lifted one's until against its monitor.unsilence event), as corrections are",
-)
 def test_a_silence_written_or_lifted_outside_steward_is_reported_by_audit_verify(tmp_path: Path) -> None:
     """`alerts silence` and `alerts unsilence` are audited, but `steward audit verify` never compares the silences
     table with those events: a silence inserted with sqlite3 (every alert of an app quiet for 90 days), or one

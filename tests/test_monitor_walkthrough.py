@@ -99,6 +99,29 @@ def test_a_silence_can_be_lifted_early_with_a_reason_and_is_audited(project_dir:
         store.close()
 
 
+def test_audit_verify_checks_silences_set_and_lifted_against_their_events(project_dir: Path) -> None:
+    """Silences set and lifted by the CLI verify intact; one shortened, or a second lifted, in the database alone
+    (no audit event) is reported: an alert nobody decided to quiet, or to wake, is a governance change."""
+    from steward.cli import app as cli
+    from steward.governance import audit
+
+    alert_id, _, store = _firing(project_dir)
+    runner = CliRunner()
+    try:
+        for why in ("maintenance OPS-42", "still on it"):
+            assert runner.invoke(cli, ["alerts", "silence", alert_id, "--for", "2h", "--why", why]).exit_code == 0
+        assert runner.invoke(cli, ["alerts", "unsilence", alert_id, "--why", "over early"]).exit_code == 0
+        third = runner.invoke(cli, ["alerts", "silence", alert_id, "--for", "1h", "--why", "again", "--json"])
+        assert third.exit_code == 0, third.output
+        clean = audit.verify(store, records=False)
+        assert clean.ok and clean.silences_checked == 3, clean.problems
+        store.monitoring.end_silences([json.loads(third.stdout)["id"]], time.time())  # lifted, unaudited
+        tampered = audit.verify(store, records=False)
+        assert not tampered.ok and any("edited outside Steward" in p for p in tampered.problems), tampered.problems
+    finally:
+        store.close()
+
+
 def test_a_failed_route_is_counted_under_the_model_it_tried(tmp_path: Path) -> None:
     """A request whose every attempt failed was counted under model `-` in the rollups and `none` on /metrics: an
     upstream outage showed as failures of no model, and a per-model error rate never saw it."""

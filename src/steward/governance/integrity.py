@@ -32,7 +32,7 @@ import json
 from typing import Any
 
 from steward.errors import NotFound
-from steward.store import RECORDS_LEGACY, KeyEvidence, Sealer, Store, correction_digest, decision_digest
+from steward.store import RECORDS_LEGACY, KeyEvidence, Sealer, Store, correction_digest, decision_digest, digest
 
 MAX_PROBLEMS = 20
 
@@ -133,6 +133,47 @@ def verify_corrections(store: Store, problems: list[str]) -> int:
 
 
 CORRECTED = "review_correction.add"
+SILENCED, UNSILENCED = "monitor.silence", "monitor.unsilence"
+
+
+def verify_silences(store: Store, problems: list[str]) -> int:
+    """Check every alert silence against the audit events that set it and lifted it; returns how many.
+
+    `steward alerts silence` records the row it writes (after-hash) and its `until`; `steward alerts unsilence`
+    records the rows it ends (after-hash of the list, each with its new `until`). A silence written, lengthened,
+    shortened or deleted in the database, outside those commands, matches no event: quiet alerts nobody decided.
+    """
+    rows = {row.id: row for row in store.monitoring.every_silence()}
+    lifts = list(store.audit.events_with_action(UNSILENCED))
+    lifted = {sid for event in lifts for sid in _detail(event).get("silences", [])}
+    for event in store.audit.events_with_action(SILENCED):
+        sid, until = str(_detail(event).get("silence")), _detail(event).get("until")
+        row = rows.pop(sid, None)
+        if row is None:
+            problems.append(
+                f"silence {sid} (audit event #{event.seq}, {event.actor}) is gone: it was deleted outside Steward "
+                "(rule: silences are lifted with `steward alerts unsilence`, and kept)"
+            )
+        elif digest({**row.__dict__, "until": until} if sid in lifted else row.__dict__) != event.after_hash:
+            problems.append(
+                f"silence {sid} ({row.rule} for {row.app}, by {row.by}) differs from its audit event "
+                f"#{event.seq}: it was edited outside Steward (rule: every governance change is recorded)"
+            )
+    for sid, row in rows.items():
+        problems.append(
+            f"silence {sid} ({row.rule} for {row.app} until {row.until:.0f}, by {row.by}) matches no audit event: "
+            "it was written outside Steward (rule: silences are set with `steward alerts silence`)"
+        )
+    current = {row.id: row for row in store.monitoring.every_silence()}
+    for event in lifts:
+        ids = _detail(event).get("silences", [])
+        ended = [current[sid].__dict__ for sid in ids if sid in current]
+        if len(ended) == len(ids) and digest(ended) != event.after_hash:
+            problems.append(
+                f"the silences {', '.join(ids)} lifted by audit event #{event.seq} ({event.actor}) no longer end "
+                "when it ended them: they were edited outside Steward (rule: every governance change is recorded)"
+            )
+    return len(current)
 
 
 def _detail(event: Any) -> dict[str, Any]:

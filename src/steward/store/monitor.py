@@ -420,6 +420,11 @@ class Monitoring(Repository):
         with self._reading() as conn:
             return [SilenceRow(**row._mapping) for row in conn.execute(query)]
 
+    def every_silence(self) -> list[SilenceRow]:
+        """Every silence ever set, ended or not (Steward never deletes one: who silenced what, and why, stays)."""
+        with self._reading() as conn:
+            return [SilenceRow(**row._mapping) for row in conn.execute(select(monitor_silences))]
+
     # -- sampled quality scores ---------------------------------------------------------------------------------
 
     def bodies_after(self, seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:

@@ -259,8 +259,7 @@ def main(argv: list[str] | None = None) -> None:
             extra = f"  evidently {row['evidently']:.3f}" if args.evidently else ""
             print(
                 f"{scenario.name:9s} shift {level:4.0%}: steward drifted {found['drifted']:.3f} "
-                f"(mmd {found.get('input.embedding.mmd', 0):.3f}, "
-                f"neighbours {found.get('input.embedding.neighbours', 0):.3f}, "
+                f"(mmd+neighbours {found.get('input.embedding.mmd_neighbours', 0):.3f}, "
                 f"auc {found.get('input.embedding.domain_auc', 0):.3f},"
                 f" length {found.get('input.length', 0):.3f}, language {found.get('input.language', 0):.3f})"
                 f"{extra}  [{seconds:.2f} s/pair]",

@@ -261,7 +261,7 @@ def test_the_alpha_shares_sum_to_alpha_and_weigh_the_embedding_tests_more() -> N
 def test_the_combined_embedding_test_is_exact_without_a_shift() -> None:
     """MMD and the counts as one max-type permutation test: over 300 pairs of windows of one mix, the share called
     drifted at alpha 0.05 lies within the binomial bounds of at most 5 % (P < 0.001 each side for an exact test),
-    neither above (the max over 25 statistics would inflate a test that is not exact) nor near 0 (a test that
+    neither above (the max over its statistics would inflate a test that is not exact) nor near 0 (a test that
     never fires would pass the first bound and measure nothing)."""
     from scipy import stats
 

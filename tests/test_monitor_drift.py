@@ -93,9 +93,13 @@ def test_a_rise_in_a_scanners_verdict_rate_and_a_length_shift_are_detected() -> 
 def test_a_window_too_small_is_refused_with_what_to_do() -> None:
     topics = _topics()
     rng = np.random.default_rng(4)
-    with pytest.raises(InvalidRequest, match=r"reference window r has 12 records .* needs at least 30"):
+    with pytest.raises(
+        InvalidRequest, match=r"needs at least 30 records .* the reference window r holds 12: widen the window"
+    ):
         detect_drift("a", _sample("r", _window(rng, topics, 12, 0)), _sample("c", _window(rng, topics, 100, 0)))
-    with pytest.raises(InvalidRequest, match=r"current window c has 29 records .* widen the window"):
+    with pytest.raises(
+        InvalidRequest, match=r"needs at least 30 records .* the current window c holds 29: widen the window"
+    ):
         detect_drift("a", _sample("r", _window(rng, topics, 100, 0)), _sample("c", _window(rng, topics, 29, 0)))
 
 

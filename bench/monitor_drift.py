@@ -3,8 +3,9 @@
     python bench/monitor_drift.py [--windows 200] [--size 500] [--shifts 0.05,0.1,0.2] [--evidently]
                                   [--out bench/results/monitor]
 
-Texts come from ../shared/data (read there, never copied): the 38 MMLU subjects' questions, GSM8K problems and
-HaluEval's user queries. Each scenario has a reference topic mix and a shift topic:
+Texts come from ../shared/data (read there, never copied): the 38 MMLU subjects' questions, GSM8K problems,
+HaluEval's user queries, WildGuard's benign prompts, BBQ's questions, HateCheck's cases and Davidson's tweets.
+Each scenario has a reference topic mix and a shift topic:
 
 - `mmlu`: the reference mixes 12 MMLU subjects (by their sizes); the shift comes from one of 6 other subjects,
   a different one in turn, so the shift is another exam subject, in the same style and of the same length.
@@ -15,7 +16,17 @@ above, and run once at the end to report on data the parameters never saw:
 
 - `mmlu-heldout`: 12 other MMLU subjects, shifted by one of 7 more (none of them in `mmlu`).
 - `wildguard`: WildGuard's benign prompts on sensitive topics, shifted by BBQ's bias questions (context and
-  question).
+  question). Until session 12 its shift topics were the characters of one BBQ question each (the questions were
+  passed as topics), so its session 10 figures measured single characters among prompts, not BBQ questions.
+
+Held out from session 12 (`--scenarios hatecheck,davidson`): written before session 12 chose the combined
+embedding test's parameters on `mmlu` and `assistant` windows, and run once at the end:
+
+- `hatecheck`: HateCheck's test cases (hateful and not) about women, black people, Muslims and disabled people,
+  shifted by the cases about one of gay people, trans people and immigrants, in turn: the same templates, so
+  the shift is mostly the group named.
+- `davidson`: Davidson's tweets labelled neither offensive nor hateful and offensive ones (the first 4,000 of
+  each in file order, an even mix), shifted by the tweets labelled hate speech.
 
 For each scenario, `--windows` pairs of 500-request windows are drawn (with replacement, so that windows of one
 mix are exchangeable) without a shift, and as many with 5 %, 10 % and 20 % of the current window from the shift
@@ -69,8 +80,11 @@ HELDOUT_SHIFT = [
     "college_physics", "medical_genetics", "us_foreign_policy", "abstract_algebra", "business_ethics",
     "college_computer_science", "college_chemistry",
 ]  # fmt: skip
+HATECHECK_REFERENCE = ["women", "black people", "Muslims", "disabled people"]
+HATECHECK_SHIFT = ["gay people", "trans people", "immigrants"]
+DAVIDSON_CAP = 4_000  # reference tweets per class (file order): enough for 500-request windows, cheap to embed
 DEVELOPMENT = "mmlu,assistant"
-HELDOUT = "mmlu-heldout,wildguard"
+HELDOUT = "mmlu-heldout,wildguard,hatecheck,davidson"
 
 
 @dataclass
@@ -103,7 +117,22 @@ def scenarios() -> list[Scenario]:
     if wildguard.is_file() and bbq.is_file():
         prompts = [row["prompt"] for row in json.loads(wildguard.read_text(encoding="utf-8"))]
         rows = [json.loads(line) for line in bbq.read_text(encoding="utf-8").splitlines() if line.strip()]
-        found.append(Scenario("wildguard", [prompts], [f"{r['context']} {r['question']}" for r in rows]))
+        found.append(Scenario("wildguard", [prompts], [[f"{r['context']} {r['question']}" for r in rows]]))
+    hatecheck = DATA / "toxicity" / "hatecheck_cases.csv"
+    if hatecheck.is_file():
+        with hatecheck.open(encoding="utf-8") as handle:
+            cases = list(csv.DictReader(handle))
+        groups = {g: [c["test_case"].strip() for c in cases if c["target_ident"] == g]
+                  for g in HATECHECK_REFERENCE + HATECHECK_SHIFT}  # fmt: skip
+        found.append(Scenario("hatecheck", [groups[g] for g in HATECHECK_REFERENCE],
+                              [groups[g] for g in HATECHECK_SHIFT]))  # fmt: skip
+    davidson = DATA / "toxicity" / "davidson_labeled.csv"
+    if davidson.is_file():
+        with davidson.open(encoding="utf-8") as handle:
+            tweets = [(row["class"], row["tweet"]) for row in csv.DictReader(handle)]
+        neither = [t for c, t in tweets if c == "2"][:DAVIDSON_CAP]
+        offensive = [t for c, t in tweets if c == "1"][:DAVIDSON_CAP]
+        found.append(Scenario("davidson", [neither, offensive], [[t for c, t in tweets if c == "0"]]))
     return found
 
 
@@ -230,8 +259,7 @@ def main(argv: list[str] | None = None) -> None:
             extra = f"  evidently {row['evidently']:.3f}" if args.evidently else ""
             print(
                 f"{scenario.name:9s} shift {level:4.0%}: steward drifted {found['drifted']:.3f} "
-                f"(mmd {found.get('input.embedding.mmd', 0):.3f}, "
-                f"neighbours {found.get('input.embedding.neighbours', 0):.3f}, "
+                f"(mmd+neighbours {found.get('input.embedding.mmd_neighbours', 0):.3f}, "
                 f"auc {found.get('input.embedding.domain_auc', 0):.3f},"
                 f" length {found.get('input.length', 0):.3f}, language {found.get('input.language', 0):.3f})"
                 f"{extra}  [{seconds:.2f} s/pair]",

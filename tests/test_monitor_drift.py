@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from steward.errors import InvalidRequest
 from steward.monitor import drift_tests
-from steward.monitor.drift import NEIGHBOURS_WEIGHT, WindowSample, alpha_shares, detect_drift
+from steward.monitor.drift import EMBEDDING_WEIGHT, WindowSample, alpha_shares, detect_drift
 from steward.monitor.windows import Window, load_window, parse_window
 from steward.store import Store
 from steward.types import Decision, Finding, ModelRef, Record, Turn
@@ -53,8 +53,9 @@ def test_windows_of_one_mix_are_not_called_drifted_and_a_shift_in_a_fifth_is() -
         "a", _sample("r", _window(rng, topics, 300, 0)), _sample("c", _window(rng, topics, 300, 0.2))
     )
     assert shifted.drifted
-    mmd = next(s for s in shifted.signals if s.name == "input.embedding.mmd")
-    assert mmd.drifted and mmd.statistic > mmd.threshold and mmd.p_value is not None and mmd.p_value < 0.01
+    embedding = next(s for s in shifted.signals if s.name == "input.embedding.mmd_neighbours")
+    assert embedding.drifted and embedding.statistic > embedding.threshold
+    assert embedding.p_value is not None and embedding.p_value < 0.01
 
 
 def test_each_signal_gets_a_share_of_alpha_and_says_its_statistic_and_threshold() -> None:
@@ -66,8 +67,7 @@ def test_each_signal_gets_a_share_of_alpha_and_says_its_statistic_and_threshold(
     names = {s.name for s in report.signals}
     assert names == {
         "input.embedding.domain_auc",
-        "input.embedding.mmd",
-        "input.embedding.neighbours",
+        "input.embedding.mmd_neighbours",
         "input.length",
         "input.language",
     }
@@ -93,8 +93,14 @@ def test_a_rise_in_a_scanners_verdict_rate_and_a_length_shift_are_detected() -> 
 def test_a_window_too_small_is_refused_with_what_to_do() -> None:
     topics = _topics()
     rng = np.random.default_rng(4)
-    with pytest.raises(InvalidRequest, match="needs at least 30"):
+    with pytest.raises(
+        InvalidRequest, match=r"needs at least 30 records .* the reference window r holds 12: widen the window"
+    ):
         detect_drift("a", _sample("r", _window(rng, topics, 12, 0)), _sample("c", _window(rng, topics, 100, 0)))
+    with pytest.raises(
+        InvalidRequest, match=r"needs at least 30 records .* the current window c holds 29: widen the window"
+    ):
+        detect_drift("a", _sample("r", _window(rng, topics, 100, 0)), _sample("c", _window(rng, topics, 29, 0)))
 
 
 @pytest.mark.parametrize(
@@ -182,7 +188,7 @@ def test_drift_command_reads_the_windows_from_the_store(tmp_path, monkeypatch: p
     assert calm.exit_code == 0, calm.output
     body = json.loads(calm.stdout)
     assert body["drifted"] is False and {s["name"] for s in body["signals"]} >= {
-        "input.embedding.mmd",
+        "input.embedding.mmd_neighbours",
         "verdicts.input.pii",
     }
     moved = runner.invoke(cli, [*args, "--reference", "2027-01-15T08:00..2027-01-15T09:00",
@@ -222,7 +228,7 @@ def test_scheduled_drift_runs_are_stored_and_feed_a_drift_alert(tmp_path) -> Non
         assert scheduler.run_due(now + 60) == []  # not due again for an hour
         (run,) = store.monitoring.drift_runs("airport-assistant")
         assert run["id"] == run_id and run["drifted"] is True
-        assert any(s["name"] == "input.embedding.neighbours" for s in run["report"]["signals"])
+        assert any(s["name"] == "input.embedding.mmd_neighbours" for s in run["report"]["signals"])
         (alert,) = AlertEvaluator(store, spec, ["airport-assistant"], Notifier(spec.channels)).evaluate(now + 60)
         assert alert.rule == "drifted" and alert.state == "firing" and alert.value == 1.0
 
@@ -240,11 +246,11 @@ def test_a_report_of_small_windows_is_plain_json() -> None:
     assert all(type(s["drifted"]) is bool for s in report.as_dict()["signals"])
 
 
-def test_the_alpha_shares_sum_to_alpha_and_weigh_the_neighbours_tests_more() -> None:
-    names = ["input.embedding.domain_auc", "input.embedding.mmd", "input.embedding.neighbours", "input.length"]
+def test_the_alpha_shares_sum_to_alpha_and_weigh_the_embedding_tests_more() -> None:
+    names = ["input.embedding.domain_auc", "input.embedding.mmd_neighbours", "input.length", "input.language"]
     shares = alpha_shares(names, 0.01)
     assert sum(shares.values()) == pytest.approx(0.01)
-    assert shares["input.embedding.neighbours"] == pytest.approx(NEIGHBOURS_WEIGHT * shares["input.length"])
+    assert shares["input.embedding.mmd_neighbours"] == pytest.approx(EMBEDDING_WEIGHT * shares["input.length"])
     topics = _topics()
     rng = np.random.default_rng(2)
     report = detect_drift(
@@ -252,5 +258,41 @@ def test_the_alpha_shares_sum_to_alpha_and_weigh_the_neighbours_tests_more() -> 
     )
     thresholds = {s.name: s.threshold for s in report.signals}
     family = alpha_shares(list(thresholds), report.alpha)
-    neighbours = "input.embedding.neighbours"
-    assert thresholds[neighbours] == pytest.approx(-np.log10(family[neighbours]))
+    embedding = "input.embedding.mmd_neighbours"
+    assert thresholds[embedding] == pytest.approx(-np.log10(family[embedding]))
+
+
+def test_the_combined_embedding_test_is_exact_without_a_shift() -> None:
+    """MMD and the counts as one max-type permutation test: over 300 pairs of windows of one mix, the share called
+    drifted at alpha 0.05 lies within the binomial bounds of at most 5 % (P < 0.001 each side for an exact test),
+    neither above (the max over its statistics would inflate a test that is not exact) nor near 0 (a test that
+    never fires would pass the first bound and measure nothing)."""
+    from scipy import stats
+
+    topics = _topics(11)
+    rng = np.random.default_rng(12)
+    alpha, pairs = 0.05, 300
+    called = sum(
+        drift_tests.embedding_permutation(
+            "e", _window(rng, topics, 60, 0), _window(rng, topics, 60, 0), alpha=alpha, seed=seed
+        ).drifted
+        for seed in range(pairs)
+    )
+    low, high = stats.binom.ppf(0.001, pairs, alpha), stats.binom.isf(0.001, pairs, alpha)
+    assert low <= called <= high, (called, low, high)
+
+
+def test_the_combined_embedding_test_finds_a_new_topic_in_a_third_and_says_which_statistic() -> None:
+    topics = _topics()
+    rng = np.random.default_rng(14)
+    signal = drift_tests.embedding_permutation(
+        "e", _window(rng, topics, 400, 0), _window(rng, topics, 400, 0.3), alpha=0.005, seed=1
+    )
+    assert signal.drifted and signal.p_value is not None and signal.p_value < 0.005
+    assert signal.detail["largest"] in ("mmd", "neighbours") and signal.detail["permutations"] >= 200
+    if signal.detail["largest"] == "neighbours":
+        assert signal.detail["k"] in (5, 10, 20, 30, 40, 50) and signal.detail["share"] in (0.6, 0.7, 0.8, 0.9)
+    calm = drift_tests.embedding_permutation(
+        "e", _window(rng, topics, 400, 0), _window(rng, topics, 400, 0), alpha=0.005, seed=1
+    )
+    assert not calm.drifted and calm.statistic <= calm.threshold

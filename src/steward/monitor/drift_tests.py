@@ -11,19 +11,18 @@ small window.
 - `embedding_domain_classifier`: Evidently's default for embeddings. A logistic regression learns to tell the
   two windows apart on one half of the rows; its ROC AUC on the other half is the statistic, whose null is the
   Mann-Whitney U of those held-out scores.
-- `embedding_mmd`: the maximum mean discrepancy with a Gaussian kernel (median heuristic), with an exact
-  permutation p-value (`permutation_p`: sequential, so that a window without drift costs one batch of
-  permutations and a drifted one 2 / alpha). A fitted null (a gamma by moments) was tried first: its tail is
-  too thin at the small alphas a family of signals needs, and it called 4 % of undrifted windows drifted.
-- `embedding_neighbours`: a new topic in a tenth of the traffic forms a cluster of current requests whose nearest
-  neighbours are other current requests. For k in 10, 20, 40 (`neighbour_scales`: each at most a 25th of the
-  pooled rows, and at least 5) and shares 0.7, 0.8 it counts the current requests
-  whose k nearest neighbours (cosine on embeddings centred on the pooled mean) are at least that share current;
-  each count is standardised by a first batch of label permutations and the statistic is the largest, whose null
-  is exact, by permuting the window labels again (the counts are small and discrete, so no distribution is
-  fitted). Session 9's single scale (k = 40, 80 %) found a 13th MMLU subject at 10 % in 78.5 % of windows, about
-  twice as often as MMD or the classifier; the scales let a tight small topic (10 neighbours) and a spread one
-  (70 % of 40) count as much, since the held-out text's topics may be either.
+- `embedding_permutation`: MMD and neighbourhood counts as one max-type permutation test. MMD is the maximum mean
+  discrepancy with a Gaussian kernel (median heuristic): a shift of the whole traffic. The counts: a new topic in
+  a tenth of the traffic forms a cluster of current requests whose nearest neighbours are other current requests,
+  so for k in 5, 10, 20, 30, 40, 60 (`neighbour_scales`: each at most a 16th of the pooled rows, and at least 5)
+  and shares 0.6-0.9 they count the current requests whose k nearest neighbours (cosine on embeddings centred on
+  the pooled mean) are at least that share current. Each statistic is
+  standardised by a first batch of label permutations and the test statistic is the largest; its null is exact,
+  by permuting the window labels again (`permutation_p`: sequential, so that a window without drift costs one
+  batch of permutations). Until session 12 MMD and the counts were two tests splitting their alpha by Bonferroni;
+  as one test they share the permutations and the family's alpha is not split between them. A fitted MMD null (a
+  gamma by moments) was tried first: its tail is too thin at the small alphas a family needs, and it called 4 %
+  of undrifted windows drifted.
 - `psi`: the population stability index of a numeric feature (binned at the reference's deciles) or of a
   categorical one. (n·m/(n+m))·PSI is asymptotically χ² with bins-1 degrees of freedom (PSI is the Jeffreys
   divergence), which gives its null.
@@ -45,9 +44,10 @@ DOMAIN_AUC = 0.55  # Evidently's default threshold for the embedding domain clas
 PSI_EFFECT = 0.2  # the customary "significant shift" of a population stability index
 MAX_CLASSIFIER_ROWS = 5_000  # per window: beyond this the AUC's precision no longer matters, its cost does
 MAX_KERNEL_ROWS = 1_500  # per window for MMD and neighbours: the similarity matrix is (2·rows)², float32
-NEIGHBOUR_KS = (10, 20, 40)  # neighbourhood sizes of the neighbours test (capped at a 25th of the pooled rows)
-NEIGHBOUR_SHARES = (0.7, 0.8)  # a current request is "in a current neighbourhood" when this share is current
-CALIBRATION_PERMUTATIONS = 200  # label permutations that standardise the neighbour counts before the test's own
+NEIGHBOUR_KS = (5, 10, 20, 30, 40, 60)  # neighbourhood sizes counted (each at most a 16th of the pooled rows)
+NEIGHBOUR_ROWS_PER_K = 16
+NEIGHBOUR_SHARES = (0.6, 0.7, 0.8, 0.9)  # a current request is "in a current neighbourhood" at this share current
+CALIBRATION_PERMUTATIONS = 200  # label permutations that standardise the statistics before the test's own
 
 
 @dataclass(frozen=True)
@@ -156,74 +156,66 @@ def permutation_p(
     return (1 + exceed) / (1 + done), done
 
 
-def embedding_mmd(name: str, reference: np.ndarray, current: np.ndarray, *, alpha: float, seed: int = 0) -> Signal:
-    """Squared MMD (biased estimate) under a Gaussian kernel (median heuristic), exact permutation p-value."""
-    rng = np.random.default_rng(seed)
-    ref = _subsample(reference, MAX_KERNEL_ROWS, rng).astype(np.float32)
-    cur = _subsample(current, MAX_KERNEL_ROWS, rng).astype(np.float32)
-    kernel = _gaussian_kernel(np.vstack([ref, cur]), rng)
-    n, m = len(ref), len(cur)
-    labels = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
-
-    def mmd(labellings: np.ndarray) -> np.ndarray:
-        signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T  # (rows, batch)
-        return np.einsum("ij,ij->j", signs, kernel @ signs)
-
-    observed = float(mmd(labels[None, :])[0])
-    p_value, permutations = permutation_p(mmd, labels, alpha, rng)
-    return _p_signal(name, "MMD² (Gaussian kernel, permutation p)", p_value, alpha,
-                     {"mmd2": round(observed, 6), "reference_rows": n, "current_rows": m,
-                      "permutations": permutations})  # fmt: skip
-
-
-def embedding_neighbours(
+def embedding_permutation(
     name: str, reference: np.ndarray, current: np.ndarray, *, alpha: float, seed: int = 0
 ) -> Signal:
-    """Current requests whose k nearest neighbours are mostly current, at several scales, against the
-    label-permutation null. A new topic's cluster may be tight (its 10 nearest neighbours all current) or
-    spread (70 % of 40): each (k, share) count is standardised by the mean and spread of a first batch of
-    label permutations, and the statistic is the largest standardised count. The p-value comes from further
-    permutations, independent of that first batch, so it stays exact whichever scale wins."""
+    """MMD and the neighbourhood counts as one max-type permutation test: every labelling, the observed one and
+    each permutation, gives MMD² and, for each (k, share), the current requests whose k nearest neighbours are at
+    least that share current. Each statistic is standardised by the mean and spread of a first batch of label
+    permutations; the test statistic is the largest standardised one, and its p-value comes from further
+    permutations, independent of that first batch, so it stays exact whichever statistic wins. A shift of the
+    whole traffic moves MMD, a new topic in part of it a tight (10 neighbours) or spread (70 % of 40) count: the
+    family spends its alpha on one test rather than splitting it between them."""
     rng = np.random.default_rng(seed)
     ref = _subsample(reference, MAX_KERNEL_ROWS, rng).astype(np.float32)
     cur = _subsample(current, MAX_KERNEL_ROWS, rng).astype(np.float32)
+    n, m = len(ref), len(cur)
+    kernel = _gaussian_kernel(np.vstack([ref, cur]), rng)
     pooled = _centred(np.vstack([ref, cur]))
     scales = neighbour_scales(len(pooled))
     neighbours = _nearest(pooled, scales[-1])
     rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
-    labels = np.concatenate([np.zeros(len(ref), bool), np.ones(len(cur), bool)])
+    labels = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
 
-    def counts(labellings: np.ndarray) -> np.ndarray:  # (batch, scales × shares)
+    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, 1 + scales × shares): MMD², then counts
         as_current = labellings.T.astype(np.float32)  # (rows, batch)
-        found, columns = np.zeros(as_current.shape, np.float32), []
+        signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
+        found, columns = np.zeros(as_current.shape, np.float32), [np.einsum("ij,ij->j", signs, kernel @ signs)]
         for k, ring in zip(scales, rings, strict=True):
             found += ring @ as_current  # current neighbours among the k nearest, a sparse product
             columns += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in NEIGHBOUR_SHARES]
-        return np.stack(columns, axis=1).astype(np.float32)
+        return np.stack(columns, axis=1).astype(np.float64)
 
-    calibration = counts(np.stack([rng.permutation(labels) for _ in range(CALIBRATION_PERMUTATIONS)]))
-    centre = calibration.mean(axis=0)
-    spread = np.maximum(calibration.std(axis=0), np.sqrt(centre + 1.0))  # a Poisson floor: counts near 0 are
-    # often 0 in the first batch, and a tiny spread would let a strict scale's rare jump decide every window
+    calibration = statistics(np.stack([rng.permutation(labels) for _ in range(CALIBRATION_PERMUTATIONS)]))
+    centre, spread = calibration.mean(axis=0), calibration.std(axis=0)
+    spread[1:] = np.maximum(spread[1:], np.sqrt(centre[1:] + 1.0))  # a Poisson floor for the counts: near 0
+    # they are often 0 in the first batch, and a tiny spread would let a strict scale's rare jump decide
+    spread[0] = max(float(spread[0]), 1e-12)  # MMD² of identical rows throughout: no spread at all
 
     def standardised(labellings: np.ndarray) -> np.ndarray:
-        return np.max((counts(labellings) - centre) / spread, axis=1)
+        return np.max((statistics(labellings) - centre) / spread, axis=1)
 
-    observed = counts(labels[None, :])[0]
+    observed = statistics(labels[None, :])[0]
     best = int(np.argmax((observed - centre) / spread))
     p_value, permutations = permutation_p(standardised, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
-    k, share = scales[best // len(NEIGHBOUR_SHARES)], NEIGHBOUR_SHARES[best % len(NEIGHBOUR_SHARES)]
-    return _p_signal(name, f"current requests among current neighbours (k {scales}, permutation p)", p_value,
-                     alpha, {"count": int(observed[best]), "k": k, "scales": scales, "share": share,
-                             "reference_rows": len(ref),
-                             "current_rows": len(cur), "permutations": permutations})  # fmt: skip
+    detail: dict[str, Any] = {"mmd2": round(float(observed[0]), 6), "scales": scales, "reference_rows": n,
+                              "current_rows": m, "permutations": permutations}  # fmt: skip
+    if best == 0:
+        detail["largest"] = "mmd"
+    else:
+        scale, share = divmod(best - 1, len(NEIGHBOUR_SHARES))
+        detail.update(
+            largest="neighbours", count=int(observed[best]), k=scales[scale], share=NEIGHBOUR_SHARES[share]
+        )
+    test = f"MMD² and current requests among current neighbours (k {scales}), largest standardised, permutation p"
+    return _p_signal(name, test, p_value, alpha, detail)
 
 
 def neighbour_scales(pooled: int) -> list[int]:
-    """The neighbourhood sizes the neighbours test uses over `pooled` rows (both windows, each sampled down to
-    MAX_KERNEL_ROWS): 10, 20 and 40, each capped at a 25th of the rows but never under 5. All three from 1,000
-    rows on; a single k (5 to 9) under 250 rows, e.g. [5] for two windows of 60 records."""
-    return sorted({int(min(k, max(5, pooled // 25))) for k in NEIGHBOUR_KS})
+    """The neighbourhood sizes counted over `pooled` rows (both windows, each sampled down to MAX_KERNEL_ROWS):
+    5, 10, 20, 30, 40 and 60, each capped at a 16th of the rows but never under 5. All six from 960 rows on (two
+    windows of 480); fewer below, e.g. [5, 7] for two windows of 60 records."""
+    return sorted({int(min(k, max(5, pooled // NEIGHBOUR_ROWS_PER_K))) for k in NEIGHBOUR_KS})
 
 
 def _adjacency(columns: np.ndarray) -> Any:

@@ -1,0 +1,201 @@
+"""Which statistics should drift's embedding permutation test combine? The variants compared in session 12.
+
+    python bench/monitor_drift_variants.py --scenario mmlu --seed 777 --windows 60 --shifts 0,0.1,0.05
+
+Development data only: run it on `mmlu` or `assistant` with a seed other than bench/monitor_drift.py's default,
+never on the held-out scenarios. Window pairs are drawn as bench/monitor_drift.py draws them (same scenarios, same
+embedding cache under --out). For each pair every candidate statistic is computed on the same label permutations
+(the first 200 standardise, the other 1,600 give the p-value), so that variants are compared on identical windows
+and permutations:
+
+- `n k s`: current requests whose k nearest neighbours (cosine, embeddings centred on the pooled mean) are at least
+  a share s current, for k in 5-120 and s in 0.55-0.9;
+- `m b`: MMD² with a Gaussian kernel at b times the median squared distance (b in 1, 0.5, 0.25, 0.1);
+- `e k`: current-current edges among the k nearest neighbours (Schilling's count), `q k`: Σ (f − 0.5)₊² over
+  current requests (f: the current share of their k neighbours), `t k m`: the mean f of the m most current
+  current requests, `a k s`: like `n k s` over all requests, not only current ones.
+
+A variant is a set of these (its test statistic is the largest standardised one; counts get a Poisson floor on
+their spread, as in `steward.monitor.drift_tests`) with a weight in a weighted Bonferroni family beside the domain
+classifier, length PSI and language PSI, whose p-values come from Steward's own tests. Printed: per variant, the
+share of pairs called drifted at each shift level (alpha 0.01 over the family).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import monitor_drift as bench  # noqa: E402
+
+KS = (5, 10, 20, 30, 40, 60, 80, 120)
+SHARES = (0.55, 0.6, 0.7, 0.8, 0.9)
+BANDS = (1.0, 0.5, 0.25, 0.1)
+BATCHES = 9  # of 200 permutations: one to standardise, eight for the p-value
+Key = tuple
+
+
+def columns() -> list[Key]:
+    keys: list[Key] = []
+    for k in KS:
+        keys += [("n", k, s) for s in SHARES]
+        keys += [("e", k)] if k in (10, 20) else []
+        keys += [("q", k), ("t", k, 25), ("t", k, 50), ("a", k, 0.7), ("a", k, 0.8)] if k in (10, 20, 40) else []
+    return keys + [("m", b) for b in BANDS]
+
+
+def statistics(ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The observed statistics (one row) and those of BATCHES × 200 label permutations, in `columns()` order."""
+    from steward.monitor import drift_tests
+
+    raw = np.vstack([ref, cur]).astype(np.float32)
+    pooled = drift_tests._centred(raw)
+    labels = np.concatenate([np.zeros(len(ref), bool), np.ones(len(cur), bool)])
+    nearest = drift_tests._nearest(pooled, max(KS))
+    rings = [drift_tests._adjacency(nearest[:, start:k]) for start, k in zip([0, *KS], KS, strict=False)]
+    squares = np.einsum("ij,ij->i", raw, raw)
+    distances = np.maximum(squares[:, None] + squares[None, :] - 2 * raw @ raw.T, 0)
+    median = float(np.median(distances[distances > 0]))
+    kernels = [np.exp(-distances / (median * b), dtype=np.float32) for b in BANDS]
+    n, m = len(ref), len(cur)
+
+    def batch(labellings: np.ndarray) -> np.ndarray:
+        as_current = labellings.T.astype(np.float32)
+        found, out = np.zeros(as_current.shape, np.float32), []
+        for k, ring in zip(KS, rings, strict=True):
+            found += ring @ as_current
+            out += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in SHARES]
+            if k in (10, 20):
+                out.append(np.sum(found * as_current, axis=0))
+            if k in (10, 20, 40):
+                share = found / k
+                out.append(np.sum(np.maximum(share - 0.5, 0) ** 2 * as_current, axis=0))
+                ranked = -np.sort(-np.where(labellings.T, share, -1.0), axis=0)
+                out += [ranked[:25].mean(0), ranked[:50].mean(0)]
+                out += [np.sum(found >= math.ceil(s * k), axis=0) for s in (0.7, 0.8)]
+        signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
+        out += [np.einsum("ij,ij->j", signs, kernel @ signs) for kernel in kernels]
+        return np.stack(out, 1).astype(np.float64)
+
+    observed = batch(labels[None])[0]
+    permuted = np.vstack([batch(np.stack([rng.permutation(labels) for _ in range(200)])) for _ in range(BATCHES)])
+    return observed, permuted
+
+
+def others(ref_texts: list[str], cur_texts: list[str], ref: np.ndarray, cur: np.ndarray, seed: int) -> dict:
+    """(statistic, p-value) of the domain classifier, length PSI and language PSI, Steward's own tests."""
+    from steward.monitor import drift, drift_tests
+
+    auc = drift_tests.embedding_domain_classifier("auc", ref, cur, alpha=0.001, seed=seed)
+    length = drift_tests.psi(
+        "length", drift._lengths(ref_texts), drift._lengths(cur_texts), alpha=0.001, numeric=True
+    )
+    languages = [drift.languages(drift._at_most(t, 500, seed + i)) for i, t in enumerate((ref_texts, cur_texts))]
+    language = drift_tests.psi("language", *languages, alpha=0.001, numeric=False)
+    return {s.name: (s.statistic, s.p_value) for s in (auc, length, language)}
+
+
+def p_value(row: dict, keys: list[Key]) -> float:
+    index = [columns().index(key) for key in keys]
+    calibration, rest = row["permuted"][:200, index], row["permuted"][200:, index]
+    centre, spread = calibration.mean(0), calibration.std(0)
+    floor = np.array([math.sqrt(c + 1) if key[0] in "na" else 1e-12 for c, key in zip(centre, keys, strict=True)])
+    spread = np.maximum(spread, floor)
+    observed = np.max((row["observed"][index] - centre) / spread)
+    return float((1 + np.sum(np.max((rest - centre) / spread, axis=1) >= observed)) / (1 + len(rest)))
+
+
+def drifted(row: dict, family: list[tuple[str, list[Key], float]], alpha: float = 0.01) -> bool:
+    """Weighted Bonferroni over (kind, statistics, weight): "perm" is a permutation test of those statistics."""
+    total = sum(weight for _, _, weight in family)
+    for kind, keys, weight in family:
+        share = alpha * weight / total
+        if kind == "perm" and p_value(row, keys) < share:
+            return True
+        if kind != "perm":
+            statistic, p = row[kind]
+            if p < share and statistic > (0.55 if kind == "auc" else 0.2):
+                return True
+    return False
+
+
+def variants() -> dict[str, list[tuple[str, list[Key], float]]]:
+    others_ = [("auc", [], 1.0), ("length", [], 1.0), ("language", [], 1.0)]
+    session10: list[Key] = [("n", k, s) for k in (10, 20, 40) for s in (0.7, 0.8)]
+    mmd: list[Key] = [("m", 1.0)]
+    chosen: list[Key] = [("n", k, s) for k in (5, 10, 20, 30, 40, 60) for s in (0.6, 0.7, 0.8, 0.9)] + mmd
+    small = [10, 20, 40]
+    return {
+        "session 10: counts k 10/20/40 (3/7) + MMD (1/7)": [("perm", session10, 3), ("perm", mmd, 1), *others_],
+        "counts k 10/20/40 alone, whole alpha": [("perm", session10, 1)],
+        "one test: counts k 10/20/40 + MMD, 4/7": [("perm", session10 + mmd, 4), *others_],
+        "one test: counts k 10/20/40 + MMD, 6/9": [("perm", session10 + mmd, 6), *others_],
+        "one test: counts k 10/20/40 + MMD, 6/8 (no classifier)": [("perm", session10 + mmd, 6), *others_[1:]],
+        "chosen: counts k 5-60 x 0.6-0.9 + MMD, 6/9": [("perm", chosen, 6), *others_],
+        "chosen, 6/8 (no classifier)": [("perm", chosen, 6), *others_[1:]],
+        "chosen, whole alpha": [("perm", chosen, 1)],
+        "chosen + k 80/120 and share 0.55, 6/9": [
+            ("perm", [("n", k, s) for k in KS for s in SHARES] + mmd, 6), *others_],
+        "counts k 40-120 x 0.55-0.7 + MMD, 6/9": [
+            ("perm", [("n", k, s) for k in (40, 60, 80, 120) for s in (0.55, 0.6, 0.7)] + mmd, 6), *others_],
+        "counts k 10/20/40 + MMD at 4 bandwidths, 4/7": [
+            ("perm", session10 + [("m", b) for b in BANDS], 4), *others_],
+        "MMD at 4 bandwidths alone, 4/7": [("perm", [("m", b) for b in BANDS], 4), *others_],
+        "sum (f - 0.5)^2 k 10/20/40 + MMD, 4/7": [("perm", [("q", k) for k in small] + mmd, 4), *others_],
+        "top-25 mean f k 10/20/40 + MMD, 4/7": [("perm", [("t", k, 25) for k in small] + mmd, 4), *others_],
+        "top-50 mean f k 10/20/40 + MMD, 4/7": [("perm", [("t", k, 50) for k in small] + mmd, 4), *others_],
+        "all-request counts k 10/20/40 + MMD, 4/7": [
+            ("perm", [("a", k, s) for k in small for s in (0.7, 0.8)] + mmd, 4), *others_],
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", default="mmlu", choices=bench.DEVELOPMENT.split(","))
+    parser.add_argument("--seed", type=int, required=True, help="not the bench's default seed")
+    parser.add_argument("--windows", type=int, default=60)
+    parser.add_argument("--shifts", default="0,0.1,0.05", help="levels, in the order their windows are drawn")
+    parser.add_argument("--out", type=Path, default=bench.ROOT / "bench" / "results" / "monitor")
+    args = parser.parse_args(argv)
+    if args.seed == parser.get_default("seed") or args.seed == 20261207:
+        sys.exit("the bench's default seed draws the windows it reports: choose another for development")
+    from steward.monitor import drift
+
+    drift.languages = bench._memoised_languages(drift.languages)  # type: ignore[assignment]
+    cache = bench.EmbeddingCache(args.out / "embeddings.npz")
+    (scenario,) = [s for s in bench.scenarios() if s.name == args.scenario]
+    rng = np.random.default_rng(args.seed)
+    levels = [float(x) for x in args.shifts.split(",")]
+    rows = []
+    for level in levels:
+        started = time.perf_counter()
+        for i in range(args.windows):
+            ref_texts = bench.draw(scenario, 500, 0.0, i, rng)
+            cur_texts = bench.draw(scenario, 500, level, i, rng)
+            ref, cur = cache.embed(ref_texts), cache.embed(cur_texts)
+            observed, permuted = statistics(ref, cur, np.random.default_rng(args.seed + i))
+            row = {"level": level, "observed": observed, "permuted": permuted}
+            rows.append(row | others(ref_texts, cur_texts, ref, cur, args.seed + i))
+        print(
+            f"shift {level:.0%}: {args.windows} pairs, {(time.perf_counter() - started) / args.windows:.2f} s/pair"
+        )
+    for name, family in variants().items():
+        found = [np.mean([drifted(r, family) for r in rows if r["level"] == level]) for level in levels]
+        print(
+            f"{name:58s}",
+            "  ".join(f"{level:.0%}: {share:.3f}" for level, share in zip(levels, found, strict=True)),
+        )
+
+
+if __name__ == "__main__":
+    main()

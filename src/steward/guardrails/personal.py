@@ -249,10 +249,16 @@ DATE_OF_BIRTH = (
     rf"(?P<value>\b(?:{DATE}|{_COMPACT_DATE}))"
 )
 _NOT_A_UNIT = r"(?!\s*(?:min|minutes|hours?|h\b|km|kg|miles|%|euros?|pounds?|dollars?|€|\$|£|am\b|pm\b|[:.,]\d))"
+# An age written in words ("aged seventeen", "a fifty-six-year-old", "eighty-two years old"), round 4.
+_AGE_WORD = (
+    r"(?i:\b(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|"
+    r"six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|a\s+hundred(?:\s+and\s+\w+)?)\b)"
+)
 AGES = [
-    rf"(?i:\baged?\s*[:=]?\s*)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
-    r"(?P<value>\b\d{1,3})(?:\s*|-)(?:years?|yrs?)(?:\s*|-)old\b",
-    r"(?P<value>\b\d{1,3})\s+(?:years?\s+of\s+age|anni|ans|Jahre\s+alt|jaar\s+oud|años)\b",
+    rf"(?i:\baged?\s*[:=]?\s*)(?P<value>\d{{1,3}}\b{_NOT_A_UNIT}|{_AGE_WORD}(?![\s\-]*(?:of|or|and|to)\b))",
+    rf"(?P<value>\b\d{{1,3}}|{_AGE_WORD})(?:\s*|-)(?:years?|yrs?)(?:\s*|-)old\b",
+    rf"(?P<value>\b\d{{1,3}}|{_AGE_WORD})\s+(?:years?\s+of\s+age|anni|ans|Jahre\s+alt|jaar\s+oud|años)\b",
     rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+|\bim\s+)"
     rf"(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"\b[A-Z][^\W\d_]+\s*\((?P<value>\d{1,3})\)",
@@ -351,6 +357,7 @@ class PastDateRecognizer(PatternRecognizer):
 def personal_recognizers() -> list[EntityRecognizer]:
     from steward.guardrails.fields import FieldNameRecognizer, SignOffNameRecognizer
     from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
+    from steward.guardrails.records import RecordFormatRecognizer
     from steward.guardrails.streets import street_recognizers
     from steward.guardrails.tables import TableCellRecognizer
 
@@ -375,4 +382,5 @@ def personal_recognizers() -> list[EntityRecognizer]:
         PatternRecognizer("IBAN_CODE", [IBAN_SHAPED], 0.5, "IbanShapeRecognizer"),
         PostcodeCellRecognizer(),
         *street_recognizers(),
+        RecordFormatRecognizer(),
     ]

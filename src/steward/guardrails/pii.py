@@ -27,12 +27,21 @@ from typing import Any
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
 from steward.guardrails.fields import cased_name_end, not_a_postcode, place_in_record, rule_age
+from steward.guardrails.lookalikes import (
+    flight_number,
+    not_a_birth_date,
+    not_a_link,
+    not_a_number_of_a_person,
+    not_an_age,
+    not_an_ip,
+)
 from steward.guardrails.names import NameLexiconRecognizer, lexicon, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
 from steward.guardrails.personal import personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.places import reads_as_place
-from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
+from steward.guardrails.recognizers import custom_recognizers, has_public_suffix, national_id_recognizers
+from steward.guardrails.records import hl7_lines
 from steward.guardrails.redact import non_overlapping
 from steward.guardrails.streets import not_an_address, place_mention, postcode_after, units_beside
 from steward.types import Finding
@@ -315,11 +324,21 @@ def _ner_cell(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
 
 
 # Address recognisers that read a key, a column or a cue: their values are addresses by position.
-KEYED_ADDRESSES = frozenset({"AddressCueRecognizer", "AddressContextRecognizer", "TableCellRecognizer"})
+KEYED_ADDRESSES = frozenset(
+    {"AddressCueRecognizer", "AddressContextRecognizer", "TableCellRecognizer", "RecordFormatRecognizer"}
+)
 # Name recognisers that read a cue (a key, a greeting, "my name is"): their spans are names by position.
 CUED_NAMES = frozenset(
-    {"FieldNameRecognizer", "ContextNameRecognizer", "SignOffNameRecognizer", "TableCellRecognizer"}
+    {
+        "FieldNameRecognizer",
+        "ContextNameRecognizer",
+        "SignOffNameRecognizer",
+        "TableCellRecognizer",
+        "RecordFormatRecognizer",
+    }
 )
+# Recognisers that read running prose: in an HL7 segment the format's grammar (`records`) says what is what.
+PROSE_READERS = frozenset({"PersonalNerRecognizer", "NameLexiconRecognizer", "SpacyRecognizer", "SpacyGapName"})
 
 
 def _spacy_name(kind: str, span: str, following: str) -> bool:
@@ -385,6 +404,32 @@ def _joined_names(findings: list[Finding]) -> list[Finding]:
     return others + joined
 
 
+_NUMBERS_OF_PEOPLE = frozenset(
+    {"PHONE_NUMBER", "ID_NUMBER", "CREDIT_CARD", "PL_PESEL", "SE_PERSONNUMMER", "US_SSN", "UK_NHS"}
+)
+
+
+def _lookalike(text: str, result: Any, recognizer: str) -> bool:
+    """A finding whose value is something else by its own grammar (`lookalikes`): a version number or a
+    server's address as an IP, a timestamp or an order number as a phone or an id, a count as an age, a ticket
+    number as a date of birth, a flight number as a postcode, an event name or a handle as a link."""
+    kind, start, end = result.entity_type, result.start, result.end
+    if kind == "IP_ADDRESS":
+        return not_an_ip(text, start, end)
+    if kind in _NUMBERS_OF_PEOPLE:
+        return not_a_number_of_a_person(kind, text, start, end)
+    if kind == "AGE":
+        return not_an_age(text, start, end)
+    if kind == "DATE_OF_BIRTH" and recognizer == "PersonalNerRecognizer":
+        return not_a_birth_date(text[start:end])
+    if kind == "ZIP_CODE" and recognizer not in KEYED_ADDRESSES:
+        return flight_number(text, start, end)
+    if kind == "URL":  # whole word first: Presidio's "claim.cr" of "claim.created" ends in a country's suffix
+        end = _url_end(text, end)
+        return not_a_link(text, start, end, has_public_suffix(text[start:end].split("/")[0].lower()))
+    return False
+
+
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in PLACEHOLDER.finditer(text)]
 
@@ -416,6 +461,7 @@ class PiiScanner:
         # already; a direct call gets the same reading)
         text, offsets = normalise_for_detection(original)
         ours = _placeholder_spans(text)
+        segments = hl7_lines(text) if "|" in text else []
         findings = []
         places: list[tuple[int, int]] = []  # streets reported as places: the people they are named after are not
         for result in analyzer().analyze(text, self._entities, self.language):
@@ -426,6 +472,10 @@ class PiiScanner:
                 recognizer = self._spacy_result(text, result)
                 if not recognizer:
                     continue
+            if recognizer in PROSE_READERS and any(a <= result.start < b for a, b in segments):
+                continue  # an HL7 segment's fields are read by its grammar (`records`), not as prose
+            if _lookalike(text, result, recognizer):
+                continue
             if recognizer == "PersonalNerRecognizer" and result.entity_type in ("PERSON", "DATE_OF_BIRTH"):
                 result.start, result.end = _ner_cell(text, result.start, result.end, result.entity_type)
             if result.entity_type == "PERSON":

@@ -123,7 +123,7 @@ class FastPhoneRecognizer(EntityRecognizer):
 
 
 @lru_cache(maxsize=4096)
-def _has_public_suffix(domain: str) -> bool:
+def has_public_suffix(domain: str) -> bool:
     import tldextract
 
     return tldextract.extract(domain).fqdn != ""
@@ -134,7 +134,7 @@ class CachedEmailRecognizer(EmailRecognizer):
     a conversation repeats the same few domains."""
 
     def validate_result(self, pattern_text: str) -> bool:
-        return _has_public_suffix(pattern_text.rsplit("@", 1)[-1].lower())
+        return has_public_suffix(pattern_text.rsplit("@", 1)[-1].lower())
 
     def analyze(
         self,

@@ -24,7 +24,9 @@ _SERVER_ERROR = re.compile(
     r"(?i:\b(?:error|failed|failure|refused|timed?\s*out|timeout|unreachable|upstream|exception|denied|"
     r"reset|502|503|504|econnrefused|etimedout)\b)"
 )
-_TIMESTAMP = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?")
+_TIMESTAMP = re.compile(
+    r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?"
+)
 _CODE_BEFORE = re.compile(
     r"(?i:\b(?:order|invoice|inv|ticket|tkt|booking|reservation|pnr|confirmation|ref|reference|case|claim|"
     r"policy|tracking|application|receipt|transaction|txn|item|sku)\b[^\n\d]{0,20})$"

@@ -355,6 +355,8 @@ def _spacy_name(kind: str, span: str, following: str) -> bool:
 
 
 def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
+    if recognizer == "RecordFormatRecognizer":
+        return False  # a record's field says what its value is ("刘^桂英^K" is a patient's name, not a code)
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS); gaps: `_spacy_name`
     cued = recognizer in CUED_NAMES or NAME_CUE.search(before) is not None

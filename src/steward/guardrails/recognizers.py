@@ -70,7 +70,7 @@ class FastPhoneRecognizer(EntityRecognizer):
     # Written forms libphonenumber does not parse as they stand: an extension ("x3554"), the trunk zero kept in
     # brackets after the country code ("+49(0) 30…"), the international prefix as "00" instead of "+".
     EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
-    CONTEXT = re.compile(r"\b(phone|telephone|tel|mobile|cell|call|ring|text|whatsapp|number|contact)\b", re.I)
+    CONTEXT = re.compile(r"\b(phone|telephone|tel|mobile|cell|call|ring|text|sms|whatsapp|number|contact)\b", re.I)
     REGIONS = ("GB", "US", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "CA", "AU", "IL", "BR")
     DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 
@@ -102,7 +102,9 @@ class FastPhoneRecognizer(EntityRecognizer):
             )
             if check(number):
                 return True
-        return False
+        # a number with its international prefix that the text calls a phone ("sms to +4477004001214"): a phone,
+        # whatever the plan says of its length
+        return context and candidate.lstrip("(").startswith("+") and 8 <= digits <= 15
 
     def _timestamp(self, candidate: str) -> bool:
         """A date and the hour of a timestamp ("2026-05-11 18" of "2026-05-11 18:17:21"): the digits after the

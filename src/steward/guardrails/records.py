@@ -5,6 +5,7 @@
   `family^given^middle`), doctors (XCN: `id^family^given`), ids (CX: `id^^^authority^type`), dates of birth,
   addresses (XAD: `street^other^city^state^zip`) and phone numbers. Neither spaCy nor the trained NER reads a
   caret-joined name as a name, and they take the segment's digits for postcodes.
+- **Chat exports** ("12/03/2026, 14:02 - Name: text"): the sender between the timestamp and the colon.
 - **vCard** properties (`N:family;given;;;`, `FN:`, `ADR;TYPE=HOME:;;street;city;region;zip;country`, `BDAY:`,
   `TEL:`) and **iCalendar** attendees and organisers (`ORGANIZER;CN=Name:mailto:…`).
 
@@ -35,6 +36,13 @@ _NAME_PART = re.compile(r"[^\W\d_][^\W\d_'’.\- ]*(?:[\s'’.\-]+[^\W\d_]+)*\.?
 _DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 VCARD_LINE = re.compile(
     r"^(?P<prop>N|FN|ADR|BDAY|TEL|NICKNAME)(?:;[^:\n]*)?:(?P<value>[^\n]+)$", re.MULTILINE | re.IGNORECASE
+)
+# A chat export's line: "12/03/2026, 14:02 - Name: text", "[12.03.26, 14:02:11] Name: text" (WhatsApp and the
+# like); the sender is a name unless it is a phone number or a @handle.
+CHAT_SENDER = re.compile(
+    r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s?[APap]\.?[Mm]\.?)?\]?\s*(?:-\s+)?"
+    r"(?P<value>[^\W\d_][^:\n@]{0,40}?):\s",
+    re.MULTILINE,
 )
 CN_PARAM = re.compile(r"^(?:ORGANIZER|ATTENDEE)[^\n]*?;CN=(?P<q>\"?)(?P<value>[^\";:\n]+)(?P=q)[;:]", re.M)
 
@@ -99,6 +107,10 @@ def hl7_values(text: str) -> list[tuple[str, int, int]]:
     return found
 
 
+def chat_senders(text: str) -> list[tuple[str, int, int]]:
+    return [("PERSON", *m.span("value")) for m in CHAT_SENDER.finditer(text) if _NAME_PART.fullmatch(m["value"])]
+
+
 def vcard_values(text: str) -> list[tuple[str, int, int]]:
     found = [("PERSON", *match.span("value")) for match in CN_PARAM.finditer(text)]
     if "BEGIN:VCARD" not in text.upper():
@@ -123,7 +135,7 @@ def vcard_values(text: str) -> list[tuple[str, int, int]]:
 
 class RecordFormatRecognizer(EntityRecognizer):
     """PERSON, ID_NUMBER, DATE_OF_BIRTH, STREET_ADDRESS, ZIP_CODE and PHONE_NUMBER values of HL7 segments,
-    vCards and iCalendar attendees, by the format's grammar (see the module docstring)."""
+    vCards, iCalendar attendees and chat exports' senders, by the format's grammar (see the module docstring)."""
 
     ENTITIES = ["PERSON", "ID_NUMBER", "DATE_OF_BIRTH", "STREET_ADDRESS", "ZIP_CODE", "PHONE_NUMBER"]
 
@@ -138,6 +150,6 @@ class RecordFormatRecognizer(EntityRecognizer):
             return []
         return [
             RecognizerResult(kind, start, end, SCORE)
-            for kind, start, end in hl7_values(text) + vcard_values(text)
+            for kind, start, end in hl7_values(text) + vcard_values(text) + chat_senders(text)
             if kind in entities and end > start
         ]

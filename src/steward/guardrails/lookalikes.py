@@ -24,6 +24,15 @@ _SERVER_ERROR = re.compile(
     r"(?i:\b(?:error|failed|failure|refused|timed?\s*out|timeout|unreachable|upstream|exception|denied|"
     r"reset|502|503|504|econnrefused|etimedout)\b)"
 )
+# A server's own networks (RFC 1918, shared, loopback, link-local, unique-local); documentation ranges
+# (203.0.113.0/24...) are left to stand for anyone's address.
+_INTERNAL = [
+    ipaddress.ip_network(n)
+    for n in (
+        *("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"),
+        *("::1/128", "fc00::/7", "fe80::/10"),
+    )
+]
 _TIMESTAMP = re.compile(
     r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?"
 )
@@ -55,17 +64,18 @@ def not_an_ip(text: str, start: int, end: int) -> bool:
         address = ipaddress.ip_address(text[start:end])
     except ValueError:
         return False
-    internal = address.is_private or address.is_loopback or address.is_link_local
+    internal = any(address in network for network in _INTERNAL if network.version == address.version)
     return internal and _SERVER_ERROR.search(_line(text, start, end)) is not None
 
 
 def not_a_number_of_a_person(kind: str, text: str, start: int, end: int) -> bool:
-    """A phone number, an id or a card that is a timestamp; a phone number that is an order or booking number."""
+    """A phone number, an id or a card that is a timestamp; an id inside a longer number; a phone number that is
+    an order or booking number."""
     value = text[start:end]
     if _TIMESTAMP.fullmatch(value):
         return True
-    if kind != "PHONE_NUMBER":
-        return False
+    if kind != "PHONE_NUMBER":  # an id inside a longer number ("79460958123" of "+4479460958123") is none
+        return bool(re.match(r"[\d+]", text[max(0, start - 1) : start]) or re.match(r"\d", text[end : end + 1]))
     if text[max(0, start - 1) : start] == "#":
         return True
     before = text[max(0, start - 30) : start]

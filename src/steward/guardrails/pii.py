@@ -428,7 +428,8 @@ def _lookalike(text: str, result: Any, recognizer: str) -> bool:
         return flight_number(text, start, end)
     if kind == "URL":  # whole word first: Presidio's "claim.cr" of "claim.created" ends in a country's suffix
         end = _url_end(text, end)
-        return not_a_link(text, start, end, has_public_suffix(text[start:end].split("/")[0].lower()))
+        host = re.split(r"[/?&#=:]", text[start:end], maxsplit=1)[0]
+        return not_a_link(text, start, end, has_public_suffix(host.lower()))
     return False
 
 
@@ -476,10 +477,10 @@ class PiiScanner:
                     continue
             if recognizer in PROSE_READERS and any(a <= result.start < b for a, b in segments):
                 continue  # an HL7 segment's fields are read by its grammar (`records`), not as prose
-            if _lookalike(text, result, recognizer):
-                continue
             if recognizer == "PersonalNerRecognizer" and result.entity_type in ("PERSON", "DATE_OF_BIRTH"):
                 result.start, result.end = _ner_cell(text, result.start, result.end, result.entity_type)
+            if _lookalike(text, result, recognizer):
+                continue
             if result.entity_type == "PERSON":
                 result.end = _name_end(text, result.start, result.end)
                 if recognizer not in CUED_NAMES:

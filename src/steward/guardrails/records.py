@@ -38,9 +38,10 @@ VCARD_LINE = re.compile(
     r"^(?P<prop>N|FN|ADR|BDAY|TEL|NICKNAME)(?:;[^:\n]*)?:(?P<value>[^\n]+)$", re.MULTILINE | re.IGNORECASE
 )
 # A chat export's line: "12/03/2026, 14:02 - Name: text", "[12.03.26, 14:02:11] Name: text" (WhatsApp and the
-# like); the sender is a name unless it is a phone number or a @handle.
+# like: a comma between the date and the time, which a log line's timestamp has not); the sender is a name unless
+# it is a phone number or a @handle.
 CHAT_SENDER = re.compile(
-    r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s?[APap]\.?[Mm]\.?)?\]?\s*(?:-\s+)?"
+    r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4},\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s?[APap]\.?[Mm]\.?)?\]?\s*(?:-\s+)?"
     r"(?P<value>[^\W\d_][^:\n@]{0,40}?):\s",
     re.MULTILINE,
 )

@@ -37,7 +37,7 @@ from steward.guardrails.lookalikes import (
 )
 from steward.guardrails.names import NameLexiconRecognizer, lexicon, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
-from steward.guardrails.personal import personal_recognizers
+from steward.guardrails.personal import DATE, personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.places import reads_as_place
 from steward.guardrails.recognizers import custom_recognizers, has_public_suffix, national_id_recognizers
@@ -406,6 +406,7 @@ def _joined_names(findings: list[Finding]) -> list[Finding]:
     return others + joined
 
 
+_DATE = re.compile(DATE)
 _NUMBERS_OF_PEOPLE = frozenset(
     {"PHONE_NUMBER", "ID_NUMBER", "CREDIT_CARD", "PL_PESEL", "SE_PERSONNUMMER", "US_SSN", "UK_NHS"}
 )
@@ -479,6 +480,10 @@ class PiiScanner:
                 continue  # an HL7 segment's fields are read by its grammar (`records`), not as prose
             if recognizer == "PersonalNerRecognizer" and result.entity_type in ("PERSON", "DATE_OF_BIRTH"):
                 result.start, result.end = _ner_cell(text, result.start, result.end, result.entity_type)
+            if recognizer == "PersonalNerRecognizer" and result.entity_type == "DATE_OF_BIRTH":
+                dated = _DATE.search(text, result.start, result.end)  # "24096639585 May 30 2008": id, then date
+                if dated:
+                    result.start, result.end = dated.span()
             if _lookalike(text, result, recognizer):
                 continue
             if result.entity_type == "PERSON":

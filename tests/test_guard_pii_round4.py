@@ -169,6 +169,11 @@ def test_codes_are_no_phone_numbers(pii: PiiScanner, text: str) -> None:
     assert "PHONE_NUMBER" not in {kind for kind, _ in found(pii, text)}
 
 
+def test_order_number_and_timestamp_are_nothing(pii: PiiScanner) -> None:
+    text = "Order 20260512 placed at 2026-05-12T18:17:21Z"
+    assert pii.scan(text, ScanContext(stage="input")) == []
+
+
 def test_real_phone_after_a_code(pii: PiiScanner) -> None:
     text = "Booking X7K9QP: call me on +44 20 7946 0958"
     assert ("PHONE_NUMBER", "+44 20 7946 0958") in found(pii, text)

@@ -2,8 +2,9 @@
 words, new date-of-birth writings, and look-alikes a new user met on benign traffic: "(0)" and "1 attempt" as
 ages, version numbers and servers' addresses as IPs, booking codes, flight and order numbers as phone numbers.
 
-Every case here is written for the test (none is a row of a report family) and fails on the commit before the
-round's detector changes (82bb189)."""
+Every case here is written for the test (none is a row of a report family). Most fail on the commit before the
+round's detector changes (82bb189); the rest (a real phone after a code, McDonald kept, "Heathrow's" not a name)
+guard against this round's rules going too far."""
 
 from __future__ import annotations
 
@@ -199,3 +200,22 @@ def test_event_names_and_handles_are_no_links(pii: PiiScanner) -> None:
 def test_company_legal_forms_are_no_people(pii: PiiScanner) -> None:
     text = "Verified against Lindqvist Holm ApS records and Moreau Petit SARL."
     assert "PERSON" not in {kind for kind, _ in found(pii, text)}
+
+
+def test_possessive_names(pii: PiiScanner) -> None:
+    text = "Could you send Valerio's address, and what is Heathrow's phone number?"
+    names = {value for kind, value in found(pii, text) if kind == "PERSON"}
+    assert names == {"Valerio"}
+
+
+def test_product_in_camel_case_is_no_person(pii: PiiScanner) -> None:
+    text = "One Bose QuietComfort was taken from Ronald McDonald."
+    names = {value for kind, value in found(pii, text) if kind == "PERSON"}
+    assert "Ronald McDonald" in names
+    assert not any("QuietComfort" in name for name in names)
+
+
+def test_a_records_own_id_key_is_no_id_number(pii: PiiScanner) -> None:
+    text = '{"id": "ab12cd34ef5678", "national_id": "AJ1785352"}'
+    ids = {value for kind, value in found(pii, text) if kind == "ID_NUMBER"}
+    assert ids == {"AJ1785352"}

@@ -10,7 +10,9 @@ A scanner finding is dropped when its value reads, by its own grammar and the wo
 - an age of zero, or a count ("1 attempt", "Errors (0)");
 - a date of birth with a digit run no date has ("853-1799875582", a ticket number);
 - a postcode that is the number of a flight ("boarding LH 2398", "QR 2535 was late");
-- a link that is a dotted name with no public suffix ("claim.created") or a social handle ("@blue.lover418").
+- a link that is a dotted name with no public suffix ("claim.created") or a social handle ("@blue.lover418");
+- a name (of an uncued recogniser) with a word in the camel case of product names ("Bose QuietComfort"), unless
+  its inner capital follows a surname prefix ("McDonald", "DeLuca", "MacArthur").
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ _COUNT_AFTER = re.compile(
     r"matches|messages?|files?|requests?|steps?|points?|pieces?)\b"
 )
 _FLIGHT_CODE_BEFORE = re.compile(r"(?:^|(?<=[\s(,;]))(?:[A-Z]{2}|[A-Z]\d|\d[A-Z])\s?$")
+_PRODUCT_WORD = re.compile(
+    r"(?!(?:Mac|Mc|Fitz|De|Di|Da|Du|La|Le|Lo|Van|Von|St|Ter|Ten)[A-Z])[A-Z][a-z]{2,}[A-Z][a-z]{2,}"
+)
 _DIGIT_RUN = re.compile(r"\d{5,}")
 _COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 
@@ -106,3 +111,8 @@ def not_a_link(text: str, start: int, end: int, has_suffix: bool) -> bool:
     if value.startswith(("http", "www.")) or "/" in value:
         return False
     return not has_suffix or text[max(0, start - 1) : start] == "@"
+
+
+def product_name(span: str) -> bool:
+    """A word in camel case ("QuietComfort", "PlayStation") that no surname prefix explains."""
+    return any(_PRODUCT_WORD.fullmatch(word) for word in span.split())

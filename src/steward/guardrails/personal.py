@@ -299,7 +299,8 @@ ukrainian uruguayan uzbek venezuelan vietnamese welsh yemeni zambian zimbabwean
 """
 DEMONYMS = frozenset(DEMONYMS_TEXT.split())
 ID_NUMBER = (
-    r"(?i:\b(?:passport|id|identity(?:\s+card)?|identification|national\s+insurance|ni|nino|social\s+security|"
+    r"(?i:\b(?:passport|id(?![\"']\s*[:=])|identity(?:\s+card)?|identification|national\s+insurance|ni|nino|"
+    r"social\s+security|"
     r"ssn|tax\s+id|tin|personal\s+(?:id|number|code)|bsn|dni|nie|nif|codice\s+fiscale|fiscal\s+code|nir|"
     r"driver['’]?s\s+licen[cs]e|licen[cs]e|document|doc|national[\s_]id|tax[\s_]id|"
     # national ids by their names (round 4): the names a form or a KYC note uses
@@ -374,7 +375,7 @@ class PastDateRecognizer(PatternRecognizer):
 
 
 def personal_recognizers() -> list[EntityRecognizer]:
-    from steward.guardrails.fields import FieldNameRecognizer, SignOffNameRecognizer
+    from steward.guardrails.fields import FieldNameRecognizer, PossessiveNameRecognizer, SignOffNameRecognizer
     from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
     from steward.guardrails.records import RecordFormatRecognizer
     from steward.guardrails.streets import street_recognizers
@@ -385,6 +386,7 @@ def personal_recognizers() -> list[EntityRecognizer]:
         FieldNameRecognizer(),
         TableCellRecognizer(),
         SignOffNameRecognizer(),
+        PossessiveNameRecognizer(),
         # Above spaCy's names (0.85): street names are often people's names ("Viale Sermonti", "rue Clémence
         # Samson"), and the address that holds them is the span to report.
         PatternRecognizer("STREET_ADDRESS", ADDRESS_PATTERNS, 0.9, "StreetAddressRecognizer"),

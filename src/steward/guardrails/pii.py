@@ -34,6 +34,7 @@ from steward.guardrails.lookalikes import (
     not_a_number_of_a_person,
     not_an_age,
     not_an_ip,
+    product_name,
 )
 from steward.guardrails.names import NameLexiconRecognizer, lexicon, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
@@ -365,6 +366,8 @@ def _dropped(kind: str, span: str, recognizer: str, following: str = "", before:
     if kind == "PERSON" and following.startswith(":") and span.lower() in FIELD_LABELS:
         return True  # "Sex: M   Age: 72": the title "M" then the next field's label
     if kind == "PERSON" and recognizer not in CUED_NAMES:
+        if product_name(span):
+            return True  # "Bose QuietComfort": a product
         lex = lexicon()
         if reads_as_place(span, before, following, given=lex.first, family=lex.last, common=lex.common):
             return True  # "a flight to Lisbon", "Berlin Brandenburg": a destination the airport assistant keeps

@@ -164,6 +164,8 @@ def test_log_line_ips(pii: PiiScanner) -> None:
         "order #58830172 shipped",
         "Ticket 220-4417729903 issued",
         "flights KL1234 and AF 1781 are both late",
+        "PNR 4K7Q9X / flight UA 1234 5678 / seat 12A",
+        "Flights LH 400 and LH 401 1130 1245",
     ],
 )
 def test_codes_are_no_phone_numbers(pii: PiiScanner, text: str) -> None:

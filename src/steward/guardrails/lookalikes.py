@@ -6,7 +6,8 @@ A scanner finding is dropped when its value reads, by its own grammar and the wo
   connect error to 10.2.3.4:8443"). A public address stays an IP wherever it is (a client's address in a log is
   personal data), and so does a private one in the user's own words;
 - a phone number, an id or a card that is a compact timestamp ("20260920192510" of an HL7 header);
-- a phone number that is an order, ticket or booking number ("order #68821433", "booking code 4567890");
+- a phone number that is an order, ticket or booking number ("order #68821433", "booking code 4567890"), or a
+  flight's number with the times after it ("UA 1234 5678");
 - an age of zero, or a count ("1 attempt", "Errors (0)");
 - a date of birth with a digit run no date has ("853-1799875582", a ticket number);
 - a postcode that is the number of a flight ("boarding LH 2398", "QR 2535 was late");
@@ -84,7 +85,10 @@ def not_a_number_of_a_person(kind: str, text: str, start: int, end: int) -> bool
     if text[max(0, start - 1) : start] == "#":
         return True
     before = text[max(0, start - 30) : start]
-    return _CODE_BEFORE.search(before) is not None and _PHONE_WORD.search(before) is None
+    if _PHONE_WORD.search(before):
+        return False
+    # "flight UA 1234 5678", "LH 401 1130 1245": a flight's number and the times after it
+    return _CODE_BEFORE.search(before) is not None or _FLIGHT_CODE_BEFORE.search(before[-4:]) is not None
 
 
 def not_an_age(text: str, start: int, end: int) -> bool:

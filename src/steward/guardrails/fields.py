@@ -213,43 +213,6 @@ class SignOffNameRecognizer(EntityRecognizer):
         return results
 
 
-# "send Valerio's address", "Ana Ruiz's phone number": whose the personal detail is (round 4).
-_POSSESSIVE = re.compile(
-    r"(?<![\w'’])(?P<value>[^\W\d_][\w\-]*(?:\s+[^\W\d_][\w\-]*)?)['’]s\s+(?:(?:home|new|current|mobile|"
-    r"private|postal)\s+)?(?:address|phone|number|mobile|e-?mail|birthday|date\s+of\s+birth|passport|details)\b"
-)
-
-
-class PossessiveNameRecognizer(EntityRecognizer):
-    """PERSON: capitalised words, one of them a known given or family name, that own a personal detail ("send
-    Valerio's address", "Ana Ruiz's phone")."""
-
-    def __init__(self, score: float = 0.6) -> None:
-        self.score = score
-        super().__init__(supported_entities=["PERSON"], name="PossessiveNameRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
-        if "PERSON" not in entities or ("'s " not in text and "’s " not in text):
-            return []
-        from steward.guardrails.names import lexicon
-
-        lex = lexicon()  # a known given or family name owns the detail, not "Heathrow's" or "Amazon's"
-        results = []
-        for match in _POSSESSIVE.finditer(text):
-            start, end = match.span("value")
-            words = list(re.finditer(r"\S+", text[start:end]))
-            while words and not words[0].group(0)[:1].isupper():  # "send Valerio's": the name is "Valerio"
-                words.pop(0)
-            lowered = [w.group(0).lower() for w in words]
-            named = [w for w in lowered if w in lex.first or w in lex.last]
-            if named and not all(w in lex.common or w in lex.places for w in named):
-                results.append(RecognizerResult("PERSON", start + words[0].start(), end, self.score))
-        return results
-
-
 # A town in an address block or a travel form, which the NER and spaCy read as a name (family 4's false names):
 # after a postcode on its line ("96-241 Grudziądz", "E70 5NJ New Zoe"), before a state and ZIP ("New Steven, NJ
 # 66796", "Mława, WŁ 57-38") or a postcode alone on the next line, or after an uppercase FROM/TO of a boarding

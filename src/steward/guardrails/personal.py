@@ -375,8 +375,9 @@ class PastDateRecognizer(PatternRecognizer):
 
 
 def personal_recognizers() -> list[EntityRecognizer]:
-    from steward.guardrails.fields import FieldNameRecognizer, PossessiveNameRecognizer, SignOffNameRecognizer
+    from steward.guardrails.fields import FieldNameRecognizer, SignOffNameRecognizer
     from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
+    from steward.guardrails.possessive import PossessiveNameRecognizer
     from steward.guardrails.records import RecordFormatRecognizer
     from steward.guardrails.streets import street_recognizers
     from steward.guardrails.tables import TableCellRecognizer

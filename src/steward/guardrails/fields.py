@@ -31,7 +31,7 @@ NAME_KEYS = (
     rf"child|witness|emergency{_SEP}contact){_SEP}names?|surname|forenames?|given{_SEP}names?|name|"
     rf"witness(?:es)?|signatory|signed{_SEP}by|next{_SEP}of{_SEP}kin|account{_SEP}holder|card{_SEP}holder|"
     rf"holder|contact{_SEP}person|emergency{_SEP}contact|spouse|beneficiary|applicant|passenger|patient|"
-    rf"traveller|traveler|nachname|vorname|nom|pr[ée]nom|apellidos?|nombre|cognome|achternaam|voornaam|"
+    rf"traveller|traveler|nachname|vorname|nom|pr[ée]nom|family|given|apellidos?|nombre|cognome|achternaam|voornaam|"
     rf"nazwisko|imi[eę]|sobrenome|фамилия|имя|отчество|όνομα|επώνυμο|"
     # who a ticket or a log names: "Assignee: Ika Kramarić", "Requester: …", "created_by=…"
     rf"assignee|requester|reporter|requested{_SEP}by|reported{_SEP}by|created{_SEP}by|"

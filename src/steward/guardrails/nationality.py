@@ -8,7 +8,8 @@ person:
 - after a nationality key: "Nationality: German", "citizenship=Korean", "nationality - Irish";
 - after a statement about someone: "I'm Brazilian", "im brazilian", "she is half Japanese", "we're both Kenyan",
   "Anna is Polish", "both Finnish";
-- before a word that makes it a status: "Kenyan citizen", "Polish national", "Indian passport", "Swiss by birth";
+- before a word that makes it a status: "Kenyan citizen", "Polish national", "Indian passport", "Swiss by birth",
+  "Greek living in Germany";
 - in brackets after a name: "K. Miller (Portuguese)";
 - as a whole cell of a delimited record (CSV, `|`-separated), where a column of nationalities sits beside names.
 
@@ -177,7 +178,7 @@ NAMED_BEFORE = re.compile(r"\b[A-Z][\w'’\-]+\s+(?:is|was)\s+" + _MODIFIERS + "
 HOLDER_BEFORE = re.compile(r"(?i:\b(?:holder\s+of|hold|holds|holding|with|has|have|carry|carries)\s+an?\s+)$")
 STATUS_AFTER = re.compile(
     r"(?i:^[\s\-]*(?:citizens?|nationals?|passports?|nationality|subjects?|residents?|by\s+(?:birth|citizenship|"
-    r"nationality|descent|origin)|born|descent|origin|heritage)\b)"
+    r"nationality|descent|origin)|born|descent|origin|heritage|expats?|(?:living|based|residing|settled)\s+in)\b)"
 )
 BRACKETED = re.compile(r"[^\W\d_][\w.'’\-]*\s*\($")
 DELIMITERS = ",;|\t"

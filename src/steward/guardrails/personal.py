@@ -230,7 +230,13 @@ DATE = (
     r"(?:\d{1,2}[./\-]\d{1,2}[./\-](?:19|20)?\d{2}|(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2}|"
     rf"\d{{1,2}}(?:st|nd|rd|th|er|º|°)?\.?\s*(?:of\s+|de\s+)?(?i:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}|"
     rf"\d{{1,2}}[\-/](?i:{MONTHS})[\-/](?:19|20)?\d{{2}}\b|"
-    rf"(?i:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+    rf"(?i:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
+    # round 4: "12MAR1985", "1985年3月12日", "12/III/1985", "Mar-12-85", "21 Mar '60"
+    rf"\d{{2}}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(?:19|20)\d{{2}}\b|"
+    r"(?:19|20)\d{2}\s?年\s?\d{1,2}\s?月\s?\d{1,2}\s?日|"
+    r"\d{1,2}[./\-](?:I{1,3}|IV|VI{0,3}|IX|XI{0,2})[./\-](?:19|20)\d{2}\b|"
+    rf"(?i:{MONTHS})\.?-\d{{1,2}}-(?:19|20)?\d{{2}}\b|"
+    rf"\d{{1,2}}\s+(?i:{MONTHS})\.?\s+['’]\d{{2}}\b)"
 )
 # With a birth cue the date may also be written without separators ("dob=19850312").
 _COMPACT_DATE = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b"
@@ -241,14 +247,29 @@ DATE_OF_BIRTH = (
     r"|(?<![\w.])b\.\s?(?=\d))"  # "b. 14.03.85": the genealogist's "born", right before the date
     rf"(?P<value>\b(?:{DATE}|{_COMPACT_DATE}))"
 )
+# A value under a birth key of a record ("dateOfBirth": "28JAN1964", "dob_iso=1985.03.12", "geburtstag: …"): a
+# date of birth by position, whatever its writing, if it holds a digit.
+KEYED_BIRTH_DATE = (
+    r"(?i:(?<![^\W_])[\w\-]*?(?:birth|dob|geburt|nacimiento|naissance|nascita|nascimento|urodzenia)[\w\-]*"
+    r"[\"']?\s*[:=]\s*[\"']?)(?P<value>(?=[^\"'\n,;&|]*\d)[^\"'\s,;&|][^\"'\n,;&|]{3,28}?)(?=\s*[\"'\n,;&|]|\s*$)"
+)
 _NOT_A_UNIT = r"(?!\s*(?:min|minutes|hours?|h\b|km|kg|miles|%|euros?|pounds?|dollars?|€|\$|£|am\b|pm\b|[:.,]\d))"
+# An age written in words ("aged seventeen", "a fifty-six-year-old", "eighty-two years old"), round 4.
+_AGE_WORD = (
+    r"(?i:\b(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|"
+    r"six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|a\s+hundred(?:\s+and\s+\w+)?)\b)"
+)
 AGES = [
-    rf"(?i:\baged?\s*[:=]?\s*)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
-    r"(?P<value>\b\d{1,3})(?:\s*|-)(?:years?|yrs?)(?:\s*|-)old\b",
-    r"(?P<value>\b\d{1,3})\s+(?:years?\s+of\s+age|anni|ans|Jahre\s+alt|jaar\s+oud|años)\b",
+    rf"(?i:\baged?\s*[:=]?\s*)(?P<value>\d{{1,3}}\b{_NOT_A_UNIT}|{_AGE_WORD}(?![\s\-]*(?:of|or|and|to)\b))",
+    rf"(?P<value>\b\d{{1,3}}|{_AGE_WORD})(?:\s*|-)(?:years?|yrs?)(?:\s*|-)old\b",
+    rf"(?P<value>\b\d{{1,3}}|{_AGE_WORD})\s+(?:years?\s+of\s+age|anni|ans|Jahre\s+alt|jaar\s+oud|años)\b",
     rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+|\bim\s+)"
     rf"(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"\b[A-Z][^\W\d_]+\s*\((?P<value>\d{1,3})\)",
+    # "my little one is six now", "her daughter, Mark, then nineteen,": an age in words said of someone
+    rf"(?i:\b(?:is|s|am|are)\s+)(?P<value>{_AGE_WORD})\s+now\b",
+    rf"(?i:,\s*then\s+)(?P<value>{_AGE_WORD})(?=\s*[,;.)])",
     # "at the age of 45"; "(Bulgarian, 38)", "(F, 34)": a description and an age in brackets
     rf"(?i:\bage\s+of\s+)(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"\((?:[^\W\d_][^\n(),\d]{0,25}),\s*(?P<value>\d{1,3})\)",
@@ -271,10 +292,14 @@ ukrainian uruguayan uzbek venezuelan vietnamese welsh yemeni zambian zimbabwean
 """
 DEMONYMS = frozenset(DEMONYMS_TEXT.split())
 ID_NUMBER = (
-    r"(?i:\b(?:passport|id|identity(?:\s+card)?|identification|national\s+insurance|ni|nino|social\s+security|"
+    r"(?i:\b(?:passport|id(?![\"']\s*[:=])|identity(?:\s+card)?|identification|national\s+insurance|ni|nino|"
+    r"social\s+security|"
     r"ssn|tax\s+id|tin|personal\s+(?:id|number|code)|bsn|dni|nie|nif|codice\s+fiscale|fiscal\s+code|nir|"
-    r"driver['’]?s\s+licen[cs]e|licen[cs]e|document|doc)"
-    r"(?:[\s,_]+(?:card|number|no\.?|num|nr\.?|#|code))?(?:\s+(?:is|was))?\s*[:#=]?\s*)"
+    r"driver['’]?s\s+licen[cs]e|licen[cs]e|document|doc|national[\s_]id|tax[\s_]id|"
+    # national ids by their names (round 4): the names a form or a KYC note uses
+    r"aadhaar|cpf|cnp|pesel|amka|taj|rrn|sin|personnummer|henkil[öo]tunnus|f[øo]dselsnummer|"
+    r"rijksregisternummer|sv-nummer|tc\s+kimlik|teudat\s+zehut|resident\s+id|n°\s+de\s+s[ée]cu)"
+    r"(?:[\s,_]+(?:card|number|no\.?|num|nr\.?|#|code))?(?:\s+(?:is|was))?[\"']?\s*[:#=]?\s*[\"']?)"
     r"(?P<value>\b(?=(?:[A-Z\-\s]*\d){5})[A-Z0-9](?:[A-Z0-9\-]|\s(?=[A-Z0-9]{1,6}\b)){4,22}[A-Z0-9]\b"
     r"|\b(?=(?:[a-z\-]*\d){5})[a-z0-9][a-z0-9\-]{4,22}[a-z0-9]\b)"  # lowercase chat: "passport number eg699663"
 )
@@ -287,9 +312,10 @@ IBAN_SHAPED = (
     r"(?i:\b(?:account|iban|acct|wire|transfer|refund|remit|pay\s+(?:it\s+)?(?:in)?to)\b[^\n\d]{0,30}?)"
     r"(?P<value>\b[A-Za-z]{2}\d{2}(?=(?:[A-Za-z0-9]*\d){8})[A-Za-z0-9]{11,30}\b)"
 )
-ID_CELL = r"(?:^|(?<=[,;|\t]))(?P<value>[A-Z]{1,2}\d{6,9})(?=[,;|\t]|$)"
+ID_CELL = r"(?:^|(?<=[,;|\t])\s?)(?P<value>[A-Z]{1,2}\d{6,9})(?=[,;|\t]|$)"
 POSTCODE_FORMATS = [
-    r"(?i:\b(?:post\s?code|postal\s+code|zip(?:\s?code)?|plz|cap|c\.p\.|eircode)\s*[:#=]?\s*(?:is\s+)?)"
+    r"(?i:\b(?:post\s?code|postal[\s_]?code|zip(?:[\s_]?code)?|plz|cap|c\.p\.|eircode)[\"']?\s*[:#=]?\s*[\"']?"
+    r"(?:is\s+)?)"
     r"(?P<value>\b(?=[A-Z\s\-]*\d)[A-Z0-9]{2,5}(?:[\s\-]?[A-Z0-9]{2,4})?\b)",
     r"(?<=,\s)(?P<value>\d{4,5}|\d{4}\s?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})(?=\s+[A-Z][^\W\d_])",
     r"(?<=[a-z],\s)[A-Z]{2}\s(?P<value>\d{5}(?:-\d{4})?)\b",
@@ -344,6 +370,8 @@ class PastDateRecognizer(PatternRecognizer):
 def personal_recognizers() -> list[EntityRecognizer]:
     from steward.guardrails.fields import FieldNameRecognizer, SignOffNameRecognizer
     from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
+    from steward.guardrails.possessive import PossessiveNameRecognizer
+    from steward.guardrails.records import RecordFormatRecognizer
     from steward.guardrails.streets import street_recognizers
     from steward.guardrails.tables import TableCellRecognizer
 
@@ -352,12 +380,13 @@ def personal_recognizers() -> list[EntityRecognizer]:
         FieldNameRecognizer(),
         TableCellRecognizer(),
         SignOffNameRecognizer(),
+        PossessiveNameRecognizer(),
         # Above spaCy's names (0.85): street names are often people's names ("Viale Sermonti", "rue Clémence
         # Samson"), and the address that holds them is the span to report.
         PatternRecognizer("STREET_ADDRESS", ADDRESS_PATTERNS, 0.9, "StreetAddressRecognizer"),
         PatternRecognizer("STREET_ADDRESS", [ADDRESS_CONTEXT.pattern], 0.6, "AddressContextRecognizer"),
         PatternRecognizer("ZIP_CODE", POSTCODE_FORMATS, 0.6, "PostcodeRecognizer"),
-        PatternRecognizer("DATE_OF_BIRTH", [DATE_OF_BIRTH], 0.85, "DateOfBirthRecognizer"),
+        PatternRecognizer("DATE_OF_BIRTH", [DATE_OF_BIRTH, KEYED_BIRTH_DATE], 0.85, "DateOfBirthRecognizer"),
         PastDateRecognizer(),
         PatternRecognizer("AGE", AGES, 0.6, "AgeRecognizer"),
         NationalityRecognizer(),
@@ -368,4 +397,5 @@ def personal_recognizers() -> list[EntityRecognizer]:
         PatternRecognizer("IBAN_CODE", [IBAN_SHAPED], 0.5, "IbanShapeRecognizer"),
         PostcodeCellRecognizer(),
         *street_recognizers(),
+        RecordFormatRecognizer(),
     ]

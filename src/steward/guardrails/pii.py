@@ -27,12 +27,22 @@ from typing import Any
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
 from steward.guardrails.fields import cased_name_end, not_a_postcode, place_in_record, rule_age
+from steward.guardrails.lookalikes import (
+    flight_number,
+    not_a_birth_date,
+    not_a_link,
+    not_a_number_of_a_person,
+    not_an_age,
+    not_an_ip,
+    product_name,
+)
 from steward.guardrails.names import NameLexiconRecognizer, lexicon, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
-from steward.guardrails.personal import personal_recognizers
+from steward.guardrails.personal import DATE, personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.places import reads_as_place
-from steward.guardrails.recognizers import custom_recognizers, national_id_recognizers
+from steward.guardrails.recognizers import custom_recognizers, has_public_suffix, national_id_recognizers
+from steward.guardrails.records import hl7_lines
 from steward.guardrails.redact import non_overlapping
 from steward.guardrails.streets import not_an_address, place_mention, postcode_after, units_beside
 from steward.types import Finding
@@ -315,11 +325,21 @@ def _ner_cell(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
 
 
 # Address recognisers that read a key, a column or a cue: their values are addresses by position.
-KEYED_ADDRESSES = frozenset({"AddressCueRecognizer", "AddressContextRecognizer", "TableCellRecognizer"})
+KEYED_ADDRESSES = frozenset(
+    {"AddressCueRecognizer", "AddressContextRecognizer", "TableCellRecognizer", "RecordFormatRecognizer"}
+)
 # Name recognisers that read a cue (a key, a greeting, "my name is"): their spans are names by position.
 CUED_NAMES = frozenset(
-    {"FieldNameRecognizer", "ContextNameRecognizer", "SignOffNameRecognizer", "TableCellRecognizer"}
+    {
+        "FieldNameRecognizer",
+        "ContextNameRecognizer",
+        "SignOffNameRecognizer",
+        "TableCellRecognizer",
+        "RecordFormatRecognizer",
+    }
 )
+# Recognisers that read running prose: in an HL7 segment the format's grammar (`records`) says what is what.
+PROSE_READERS = frozenset({"PersonalNerRecognizer", "NameLexiconRecognizer", "SpacyRecognizer", "SpacyGapName"})
 
 
 def _spacy_name(kind: str, span: str, following: str) -> bool:
@@ -336,6 +356,8 @@ def _spacy_name(kind: str, span: str, following: str) -> bool:
 
 
 def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
+    if recognizer == "RecordFormatRecognizer":
+        return False  # a record's field says what its value is ("刘^桂英^K" is a patient's name, not a code)
     if kind == "PERSON" and recognizer == "SpacyRecognizer" and not SPACY_NAMES:
         return True  # the trained NER finds names instead (see TRAINED_NER_LABELS); gaps: `_spacy_name`
     cued = recognizer in CUED_NAMES or NAME_CUE.search(before) is not None
@@ -344,6 +366,8 @@ def _dropped(kind: str, span: str, recognizer: str, following: str = "", before:
     if kind == "PERSON" and following.startswith(":") and span.lower() in FIELD_LABELS:
         return True  # "Sex: M   Age: 72": the title "M" then the next field's label
     if kind == "PERSON" and recognizer not in CUED_NAMES:
+        if product_name(span):
+            return True  # "Bose QuietComfort": a product
         lex = lexicon()
         if reads_as_place(span, before, following, given=lex.first, family=lex.last, common=lex.common):
             return True  # "a flight to Lisbon", "Berlin Brandenburg": a destination the airport assistant keeps
@@ -385,6 +409,34 @@ def _joined_names(findings: list[Finding]) -> list[Finding]:
     return others + joined
 
 
+_DATE = re.compile(DATE)
+_NUMBERS_OF_PEOPLE = frozenset(
+    {"PHONE_NUMBER", "ID_NUMBER", "CREDIT_CARD", "PL_PESEL", "SE_PERSONNUMMER", "US_SSN", "UK_NHS"}
+)
+
+
+def _lookalike(text: str, result: Any, recognizer: str) -> bool:
+    """A finding whose value is something else by its own grammar (`lookalikes`): a version number or a
+    server's address as an IP, a timestamp or an order number as a phone or an id, a count as an age, a ticket
+    number as a date of birth, a flight number as a postcode, an event name or a handle as a link."""
+    kind, start, end = result.entity_type, result.start, result.end
+    if kind == "IP_ADDRESS":
+        return not_an_ip(text, start, end)
+    if kind in _NUMBERS_OF_PEOPLE:
+        return not_a_number_of_a_person(kind, text, start, end)
+    if kind == "AGE":
+        return not_an_age(text, start, end)
+    if kind == "DATE_OF_BIRTH" and recognizer == "PersonalNerRecognizer":
+        return not_a_birth_date(text[start:end])
+    if kind == "ZIP_CODE" and recognizer not in KEYED_ADDRESSES:
+        return flight_number(text, start, end)
+    if kind == "URL":  # whole word first: Presidio's "claim.cr" of "claim.created" ends in a country's suffix
+        end = _url_end(text, end)
+        host = re.split(r"[/?&#=:]", text[start:end], maxsplit=1)[0]
+        return not_a_link(text, start, end, has_public_suffix(host.lower()))
+    return False
+
+
 def _placeholder_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in PLACEHOLDER.finditer(text)]
 
@@ -416,6 +468,7 @@ class PiiScanner:
         # already; a direct call gets the same reading)
         text, offsets = normalise_for_detection(original)
         ours = _placeholder_spans(text)
+        segments = hl7_lines(text) if "|" in text else []
         findings = []
         places: list[tuple[int, int]] = []  # streets reported as places: the people they are named after are not
         for result in analyzer().analyze(text, self._entities, self.language):
@@ -426,8 +479,16 @@ class PiiScanner:
                 recognizer = self._spacy_result(text, result)
                 if not recognizer:
                     continue
+            if recognizer in PROSE_READERS and any(a <= result.start < b for a, b in segments):
+                continue  # an HL7 segment's fields are read by its grammar (`records`), not as prose
             if recognizer == "PersonalNerRecognizer" and result.entity_type in ("PERSON", "DATE_OF_BIRTH"):
                 result.start, result.end = _ner_cell(text, result.start, result.end, result.entity_type)
+            if recognizer == "PersonalNerRecognizer" and result.entity_type == "DATE_OF_BIRTH":
+                dated = _DATE.search(text, result.start, result.end)  # "24096639585 May 30 2008": id, then date
+                if dated:
+                    result.start, result.end = dated.span()
+            if _lookalike(text, result, recognizer):
+                continue
             if result.entity_type == "PERSON":
                 result.end = _name_end(text, result.start, result.end)
                 if recognizer not in CUED_NAMES:

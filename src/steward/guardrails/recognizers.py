@@ -68,7 +68,7 @@ class FastPhoneRecognizer(RuleRecognizer):
     # Written forms libphonenumber does not parse as they stand: an extension ("x3554"), the trunk zero kept in
     # brackets after the country code ("+49(0) 30…"), the international prefix as "00" instead of "+".
     EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
-    CONTEXT = re.compile(r"\b(phone|telephone|tel|mobile|cell|call|ring|text|whatsapp|number|contact)\b", re.I)
+    CONTEXT = re.compile(r"\b(phone|telephone|tel|mobile|cell|call|ring|text|sms|whatsapp|number|contact)\b", re.I)
     REGIONS = ("GB", "US", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "CA", "AU", "IL", "BR")
     DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 
@@ -96,7 +96,9 @@ class FastPhoneRecognizer(RuleRecognizer):
             )
             if check(number):
                 return True
-        return False
+        # a number with its international prefix that the text calls a phone ("sms to +4477004001214"): a phone,
+        # whatever the plan says of its length
+        return context and candidate.lstrip("(").startswith("+") and 8 <= digits <= 15
 
     def _timestamp(self, candidate: str) -> bool:
         """A date and the hour of a timestamp ("2026-05-11 18" of "2026-05-11 18:17:21"): the digits after the
@@ -117,7 +119,7 @@ class FastPhoneRecognizer(RuleRecognizer):
 
 
 @lru_cache(maxsize=4096)
-def _has_public_suffix(domain: str) -> bool:
+def has_public_suffix(domain: str) -> bool:
     import tldextract
 
     return tldextract.extract(domain).fqdn != ""
@@ -128,7 +130,7 @@ class CachedEmailRecognizer(EmailRecognizer):
     a conversation repeats the same few domains."""
 
     def validate_result(self, pattern_text: str) -> bool:
-        return _has_public_suffix(pattern_text.rsplit("@", 1)[-1].lower())
+        return has_public_suffix(pattern_text.rsplit("@", 1)[-1].lower())
 
     def analyze(
         self,

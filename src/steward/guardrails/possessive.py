@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from steward.guardrails.rule_recognizer import RuleRecognizer
 
 _POSSESSIVE = re.compile(
     r"(?<![\w'’])(?P<value>[^\W\d_][\w\-]*(?:\s+[^\W\d_][\w\-]*)?)['’]s\s+(?:(?:home|new|current|mobile|"
@@ -18,16 +20,11 @@ _POSSESSIVE = re.compile(
 )
 
 
-class PossessiveNameRecognizer(EntityRecognizer):
+class PossessiveNameRecognizer(RuleRecognizer):
     """PERSON: capitalised words, one of them a known given or family name, that own a personal detail ("send
     Valerio's address", "Ana Ruiz's phone")."""
 
-    def __init__(self, score: float = 0.6) -> None:
-        self.score = score
-        super().__init__(supported_entities=["PERSON"], name="PossessiveNameRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES, SCORE = ("PERSON",), 0.6
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         if "PERSON" not in entities or ("'s " not in text and "’s " not in text):

@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-SCORE = 0.7
+from steward.guardrails.rule_recognizer import RuleRecognizer
+
 HL7_SEGMENT = re.compile(r"^(?P<segment>[A-Z][A-Z0-9]{2})\|", re.MULTILINE)
 # (segment, field number) -> what the field holds (HL7 v2.5 positions)
 HL7_FIELDS = {
@@ -134,23 +135,18 @@ def vcard_values(text: str) -> list[tuple[str, int, int]]:
     return found
 
 
-class RecordFormatRecognizer(EntityRecognizer):
+class RecordFormatRecognizer(RuleRecognizer):
     """PERSON, ID_NUMBER, DATE_OF_BIRTH, STREET_ADDRESS, ZIP_CODE and PHONE_NUMBER values of HL7 segments,
     vCards, iCalendar attendees and chat exports' senders, by the format's grammar (see the module docstring)."""
 
-    ENTITIES = ["PERSON", "ID_NUMBER", "DATE_OF_BIRTH", "STREET_ADDRESS", "ZIP_CODE", "PHONE_NUMBER"]
-
-    def __init__(self) -> None:
-        super().__init__(supported_entities=self.ENTITIES, name="RecordFormatRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        return None
+    ENTITIES = ("PERSON", "ID_NUMBER", "DATE_OF_BIRTH", "STREET_ADDRESS", "ZIP_CODE", "PHONE_NUMBER")
+    SCORE = 0.7
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
         if "|" not in text and ":" not in text:
             return []
         return [
-            RecognizerResult(kind, start, end, SCORE)
+            RecognizerResult(kind, start, end, self.score)
             for kind, start, end in hl7_values(text) + vcard_values(text) + chat_senders(text)
             if kind in entities and end > start
         ]

@@ -10,8 +10,10 @@ FastAPI reads the handlers' annotations at run time, so this module does not pos
 """
 
 import asyncio
+import dataclasses
 import typing
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -147,6 +149,23 @@ Until = Annotated[str | None, Query(description="ISO 8601, exclusive")]
 Text = Annotated[str | None, Query(description="text in the input, output or error (case-insensitive)")]
 
 
+@dataclass
+class RecordQuery:
+    """The filters the listing and the export share, each a query parameter (FastAPI reads the fields)."""
+
+    app: App = None
+    status: State = None
+    reason: Reason = None
+    subject: Subject = None
+    model: Model = None
+    since: Since = None
+    until: Until = None
+    q: Text = None
+
+    def filters(self, project: Project, who: Principal) -> dict[str, Any]:
+        return _filters(project, who, dataclasses.asdict(self))
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The records routes, reading `store` as the callers `reader` admits."""
     api = APIRouter(prefix="/v1/records", tags=["Management: records"], responses=ERRORS)
@@ -155,20 +174,12 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     @api.get("", response_model=RecordPageOut)
     async def list_records(
         who: Who,
-        app: App = None,
-        status: State = None,
-        reason: Reason = None,
-        subject: Subject = None,
-        model: Model = None,
-        since: Since = None,
-        until: Until = None,
-        q: Text = None,
+        query: Annotated[RecordQuery, Depends()],
         after: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="records per page")] = 50,
     ) -> JSON:
         """Records newest first, filtered, a page at a time (keyset paging: every record once, in order)."""
-        params = {"app": app, "status": status, "reason": reason, "subject": subject, "model": model}
-        filters = _filters(project, who, {**params, "since": since, "until": until, "q": q})
+        filters = query.filters(project, who)
         page = await asyncio.to_thread(tenancy.record_page_for, store, who, _after(after), limit, **filters)
         cursor = encode_cursor(repr(page.next[0]), page.next[1]) if page.next else None
         data = [record_to_dict(r) for r in page.records]
@@ -179,20 +190,9 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         response_class=StreamingResponse,
         responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
     )
-    async def export_records(
-        who: Who,
-        app: App = None,
-        status: State = None,
-        reason: Reason = None,
-        subject: Subject = None,
-        model: Model = None,
-        since: Since = None,
-        until: Until = None,
-        q: Text = None,
-    ) -> StreamingResponse:
+    async def export_records(who: Who, query: Annotated[RecordQuery, Depends()]) -> StreamingResponse:
         """Every matching record, oldest first, as JSON Lines (one `GET /v1/records/{id}` body per line)."""
-        params = {"app": app, "status": status, "reason": reason, "subject": subject, "model": model}
-        filters = _filters(project, who, {**params, "since": since, "until": until, "q": q})
+        filters = query.filters(project, who)
         records = tenancy.iter_records_for(store, who, **filters)
         return StreamingResponse(
             _jsonl(records),  # a sync iterator: Starlette reads it in a worker thread, off the event loop

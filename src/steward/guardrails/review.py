@@ -23,6 +23,7 @@ with both events (`review.approve` naming the correction, and `review_correction
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any, Literal
 
@@ -105,7 +106,7 @@ class ReviewQueue:
         apps: tuple[str, ...] | None = None,
         after: tuple[float, str] | None = None,
         limit: int = 50,
-    ) -> list[ReviewItem]:
+    ) -> builtins.list[ReviewItem]:
         """A page of the caller's team's items, oldest first, after the keyset `after` (`(created_at, id)`)."""
         check(principal, "read")
         team = _team_of(principal)

@@ -1,7 +1,8 @@
 """`steward.RemoteClient`: the management API of a running Steward server, over HTTP, with an API key.
 
 `steward.Client` runs the governed pipeline in-process; this client reads what a server holds (records, the audit
-log, rollups, alerts) through the management API, as the key's role and team allow. Errors come back as Steward's
+log, rollups, alerts, the review queue) and decides review items through the management API, as the key's role
+and team allow. Errors come back as Steward's
 own exceptions (`InvalidRequest` for a 400, `NotFound`, `PermissionDenied` …) carrying the server's message, which
 says what to send. It needs only httpx: importing it loads no model, no guardrail and no database.
 
@@ -39,7 +40,7 @@ ERRORS: dict[int, type[StewardError]] = {
 
 
 class RemoteClient:
-    """A Steward server's management API, read with one API key (an admin, developer or auditor key)."""
+    """A Steward server's management API, used with one API key (an admin, developer or auditor key)."""
 
     def __init__(
         self, base_url: str, key: str, *, timeout: float = 60.0, http: httpx.Client | None = None
@@ -112,6 +113,34 @@ class RemoteClient:
         """Open alerts of the key's team's apps (with `everything`, resolved ones too) (`GET /v1/alerts`)."""
         found: list[dict[str, Any]] = self._get("/v1/alerts", {"all": everything})["data"]
         return found
+
+    def reviews(self, *, state: str = "pending", limit: int = 100, **filters: Any) -> Iterator[dict[str, Any]]:
+        """The review queue of the key's team, oldest first (`GET /v1/reviews`; state pending, approved, rejected,
+        decided or all; app), fetched a page at a time."""
+        after = None
+        while True:
+            page = self._get("/v1/reviews", {**filters, "state": state, "after": after, "limit": limit})
+            yield from page["data"]
+            after = page["next"]
+            if after is None:
+                return
+
+    def review(self, record_id: str) -> dict[str, Any]:
+        """Where a held request stands, with the released answer once approved (`GET /v1/reviews/{record_id}`)."""
+        found: dict[str, Any] = self._get(f"/v1/reviews/{record_id}", {})
+        return found
+
+    def decide_review(
+        self, record_id: str, action: str, comment: str = "", text: str | None = None
+    ) -> dict[str, Any]:
+        """Approve, reject or edit (`text`: the answer to release instead) a held request as the key's identity,
+        with a comment (required for edit); the decided item (`POST /v1/reviews/{id}/decision`)."""
+        body: dict[str, Any] = {"action": action, "comment": comment}
+        if text is not None:
+            body["text"] = text
+        response = self.http.post(f"/v1/reviews/{record_id}/decision", json=body, headers=self.headers)
+        decided: dict[str, Any] = _json(response)
+        return decided
 
     def close(self) -> None:
         if self._owned:

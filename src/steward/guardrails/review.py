@@ -16,17 +16,21 @@ adds items with `hold()` after the escalated record is written, and the monitor'
 A reviewer (who may decide) can also correct a record's answer (`correct`): the corrected answer is kept with
 who, when and why, linked to the record, and audited (`review_correction.add` on `record:<id>`, with the reason
 but never the answer, which may carry personal data); datasets built from records prefer it over the model's.
+Editing a held answer (`edit`, the management API's `edit` decision) is the two together: the item is approved,
+the reviewer's text is kept as the record's correction and released instead of the held one, in one transaction
+with both events (`review.approve` naming the correction, and `review_correction.add`).
 """
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any, Literal
 
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import Correction, ReviewItem, Store, correction_digest, decision_digest
+from steward.store import Correction, ReviewItem, Store, Tx, correction_digest, decision_digest
 from steward.types import Decision, Principal, Record, new_id
 
 ReviewAction = Literal["read", "decide"]
@@ -95,6 +99,19 @@ class ReviewQueue:
         check(principal, "read")
         return self.store.reviews.list_items(status=status, app=app, team=_team_of(principal), limit=limit)
 
+    def page(
+        self,
+        principal: Principal,
+        statuses: tuple[str, ...] | None,
+        apps: tuple[str, ...] | None = None,
+        after: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> builtins.list[ReviewItem]:
+        """A page of the caller's team's items, oldest first, after the keyset `after` (`(created_at, id)`)."""
+        check(principal, "read")
+        team = _team_of(principal)
+        return self.store.reviews.page_items(statuses=statuses, team=team, apps=apps, after=after, limit=limit)
+
     def get(self, principal: Principal, item_id: str) -> ReviewItem:
         check(principal, "read")
         return _visible(self.store, principal, item_id)
@@ -121,7 +138,27 @@ class ReviewQueue:
         """Refuse it for good; the held text is erased."""
         return self._decide(principal, item_id, "rejected", note)
 
-    def _decide(self, principal: Principal, item_id: str, status: str, note: str) -> ReviewItem:
+    def edit(self, principal: Principal, item_id: str, text: str, note: str) -> ReviewItem:
+        """Release an edited answer instead of the held one: the approval (`review.approve`, its detail naming the
+        correction), the reviewer's correction of the record (`review_correction.add`, as `correct` keeps it, the
+        note as its why) and the release of the edited text commit in one transaction, so no fetch of the outcome
+        ever sees the held text. Only a held answer can be edited; a held question is approved or rejected."""
+        check(principal, "decide")
+        item = _visible(self.store, principal, item_id)
+        if item.stage == "input":
+            raise InvalidRequest(
+                f"review item {item.id} holds a question, not an answer: approve it (the model answers it then) "
+                "or reject it."
+            )
+        if not text.strip() or len(text) > MAX_CORRECTION_CHARS:
+            raise InvalidRequest(f"the edited answer must be 1 to {MAX_CORRECTION_CHARS:,} characters.")
+        if not note.strip():
+            raise InvalidRequest("an edit needs a comment saying what was wrong (kept in the audit log).")
+        return self._decide(principal, item.id, "approved", note, edited=text)
+
+    def _decide(
+        self, principal: Principal, item_id: str, status: str, note: str, edited: str | None = None
+    ) -> ReviewItem:
         check(principal, "decide")
         actor = Actor.from_principal(principal)
         item = _visible(self.store, principal, item_id)
@@ -138,6 +175,9 @@ class ReviewQueue:
                 detail["legacy_decided"] = tx.reviews.count_decided()
             before = decision_digest(item)
             decided = tx.reviews.decide(item.id, status, actor.label, note)
+            if edited is not None:
+                detail["edited"] = self._add_correction(tx, actor, item, edited, note).id
+                decided = tx.reviews.release(item.id, edited, None)
             action = "review.approve" if status == "approved" else "review.reject"
             audit.append(
                 tx,
@@ -174,31 +214,32 @@ class ReviewQueue:
         if record is None or (team is not None and (record.team or "default") != team):
             raise NotFound(f"no record {record_id!r} of your team; `steward records list` shows them.")
         actor = Actor.from_principal(principal)
+        with audit.changing(self.store) as tx:
+            return self._add_correction(tx, actor, record, answer, why)
+
+    @staticmethod
+    def _add_correction(tx: Tx, actor: Actor, of: Record | ReviewItem, answer: str, why: str) -> Correction:
+        """Keep a corrected answer of a record with its audit event, inside the caller's transaction `tx`."""
+        record_id = of.id if isinstance(of, Record) else of.record_id
         correction = Correction(
             id=new_id("cor"),
-            record_id=record.id,
-            app=record.app,
-            team=record.team or "default",
+            record_id=record_id,
+            app=of.app,
+            team=of.team or "default",
             answer=answer,
             why=why.strip(),
             by=actor.label,
             at=float(f"{time.time():.6f}"),
         )
-        with audit.changing(self.store) as tx:
-            tx.reviews.add_correction(correction)
-            audit.append(
-                tx,
-                actor,
-                "review_correction.add",
-                f"record:{record.id}",
-                None,
-                correction_digest(correction),  # `steward audit verify` checks the row against it
-                team=correction.team,
-                detail={
-                    "correction": correction.id,
-                    "record_id": record.id,
-                    "app": record.app,
-                    "why": correction.why,
-                },
-            )
+        tx.reviews.add_correction(correction)
+        audit.append(
+            tx,
+            actor,
+            "review_correction.add",
+            f"record:{record_id}",
+            None,
+            correction_digest(correction),  # `steward audit verify` checks the row against it
+            team=correction.team,
+            detail={"correction": correction.id, "record_id": record_id, "app": of.app, "why": correction.why},
+        )
         return correction

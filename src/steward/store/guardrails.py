@@ -196,6 +196,30 @@ class Reviews(Repository):
         with self._reading() as conn:
             return [_item(row) for row in conn.execute(query)]
 
+    def page_items(
+        self,
+        *,
+        statuses: tuple[str, ...] | None,
+        team: str | None,
+        apps: tuple[str, ...] | None = None,
+        after: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> list[ReviewItem]:
+        """A page of the queue, oldest first by keyset on `(created_at, id)` after `after` (never OFFSET): items of
+        these statuses (every one with None), of one team (every team with None) and of these apps."""
+        c = review_items.c
+        query = select(review_items).order_by(c.created_at, c.id).limit(limit)
+        if statuses is not None:
+            query = query.where(c.status.in_(statuses))
+        if team is not None:
+            query = query.where(c.team == team)
+        if apps is not None:
+            query = query.where(c.app.in_(apps))
+        if after is not None:
+            query = query.where((c.created_at > after[0]) | ((c.created_at == after[0]) & (c.id > after[1])))
+        with self._reading() as conn:
+            return [_item(row) for row in conn.execute(query)]
+
     def release(self, item_id: str, text: str, record_id: str | None) -> ReviewItem:
         """Keep what an approved item released; the first release wins (a racing second one reads it back)."""
         values = {"released_text": text, "released_record_id": record_id, "released_at": time.time()}

@@ -1,0 +1,172 @@
+"""`GET /v1/reviews` and `POST /v1/reviews/{id}/decision`: the human review queue, as `steward review` works it.
+
+Handlers parse and delegate to the guardrails' `ReviewQueue` (imported when a request comes: the gateway never
+imports a capability at module level), which holds the rule of who may do what: admin and developer keys decide
+their team's items, auditor keys read them and are refused a decision (403, naming the keys that may). Another
+team's item, or one of an app the key is not for, answers 404 exactly as a missing one. A decision is made as the
+key's identity and audited as the CLI's: `review.approve` or `review.reject` on `review:<item id>`, with the
+comment as its note; `edit` approves and releases the reviewer's text instead of the held answer, kept as the
+record's correction (`review_correction.add`, the comment as its why). One decision is final, as in the CLI: the
+policy asks for no second reviewer, and a second decision is a 400 that names who decided. The queue pages oldest
+first by keyset on `(created_at, id)`. `GET /v1/reviews/{record_id}` (a held request's outcome) and its
+`/corrections` stay in `steward.gateway.http`.
+
+FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
+"""
+
+import asyncio
+import typing
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from steward.config import Project
+from steward.errors import InvalidRequest
+from steward.gateway.management.common import (
+    ERRORS,
+    JSON,
+    MAX_LIMIT,
+    ErrorBody,
+    Reader,
+    bad_cursor,
+    check_choice,
+    decode_cursor,
+    encode_cursor,
+    readable_apps,
+)
+from steward.store import ReviewItem, Store
+from steward.types import Principal
+
+# what `state` selects: the stored statuses (`steward review list --status`), `decided` both decisions, `all` any
+STATES: dict[str, tuple[str, ...] | None] = {
+    "pending": ("pending",),
+    "approved": ("approved",),
+    "rejected": ("rejected",),
+    "decided": ("approved", "rejected"),
+    "all": None,
+}
+MAX_COMMENT_CHARS = 4000
+MAX_TEXT_CHARS = 100_000  # as a correction (`steward.guardrails.review.MAX_CORRECTION_CHARS`)
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "no item of your team"}}
+
+
+class ReviewItemOut(BaseModel):
+    """One review item as `steward review show` prints it: what was held, why, and once decided who, when, why."""
+
+    id: str
+    record_id: str
+    app: str
+    team: str
+    stage: str = Field(description="`input` (a held question) or `output` (a held answer)")
+    reasons: list[str] = Field(description="the policy's public reason codes")
+    policy: str | None
+    policy_version: str | None
+    held_text: str | None = Field(description="what was held; erased once rejected")
+    status: str = Field(description="pending, approved or rejected")
+    created_at: float
+    decided_at: float | None
+    decided_by: str | None = Field(description="`key:<key id> (name)` of the reviewer")
+    note: str = Field(description="the reviewer's comment")
+    released_text: str | None = Field(description="what the client was given once approved (the edited text)")
+    released_record_id: str | None
+    released_at: float | None
+
+
+class ReviewPageOut(BaseModel):
+    """A page of the queue, oldest first; ask for the next with `after=<next>` (null at the end)."""
+
+    object: typing.Literal["list"] = "list"
+    data: list[ReviewItemOut]
+    next: str | None
+
+
+class DecisionIn(BaseModel):
+    """A reviewer's decision on a held request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: typing.Literal["approve", "reject", "edit"] = Field(
+        description="approve (release what was held), reject (refuse it; the held text is erased) or edit "
+        "(release `text` instead of the held answer)"
+    )
+    comment: str = Field(
+        default="",
+        max_length=MAX_COMMENT_CHARS,
+        description="why; kept in the audit log, which is never changed or erased: write no personal data. "
+        "Required for edit.",
+    )
+    text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS, description="the edited answer (edit only)")
+
+
+def _after(cursor: str | None) -> tuple[float, str] | None:
+    parts = decode_cursor(cursor, 2)
+    if parts is None:
+        return None
+    try:
+        return float(parts[0]), parts[1]
+    except ValueError:
+        raise bad_cursor() from None
+
+
+def _visible(queue: Any, who: Principal, item_id: str) -> ReviewItem:
+    """The item as `ReviewQueue.get` gives it, and as missing when the key is not for its app."""
+    item: ReviewItem = queue.get(who, item_id)
+    if not who.may_use(item.app):
+        raise queue.store.reviews.missing(item_id)
+    return item
+
+
+def _decide(store: Store, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
+    from steward.guardrails.review import ReviewQueue, check
+
+    check(who, "decide")  # an auditor is told it may not decide before it learns whether the item exists
+    if (asked.action == "edit") != (asked.text is not None):
+        wants = "send the edited answer as `text`" if asked.action == "edit" else "send `text` only with edit"
+        raise InvalidRequest(f"`text` is the edited answer of an edit decision; {wants}.", param="text")
+    queue = ReviewQueue(store)
+    item = _visible(queue, who, item_id)
+    if asked.action == "approve":
+        decided = queue.approve(who, item.id, asked.comment)
+    elif asked.action == "reject":
+        decided = queue.reject(who, item.id, asked.comment)
+    else:
+        decided = queue.edit(who, item.id, asked.text or "", asked.comment)
+    return decided.as_dict()
+
+
+def router(store: Store, project: Project, reader: Reader) -> APIRouter:
+    """The review queue's routes over `store`, for the callers `reader` admits."""
+    api = APIRouter(prefix="/v1/reviews", tags=["Management: reviews"], responses=ERRORS)
+    Who = Annotated[Principal, Depends(reader)]
+
+    def page(who: Principal, app: str | None, state: str, after: str | None, limit: int) -> dict[str, Any]:
+        from steward.guardrails.review import ReviewQueue
+
+        statuses = STATES[check_choice(state, list(STATES), "state") or "pending"]
+        mine = readable_apps(project, who)
+        chosen = check_choice(app, mine, "app")
+        apps = (chosen,) if chosen is not None else tuple(mine) if who.apps else None
+        items = ReviewQueue(store).page(who, statuses, apps, _after(after), limit)
+        more = len(items) == limit
+        cursor = encode_cursor(repr(items[-1].created_at), items[-1].id) if items and more else None
+        return {"object": "list", "data": [i.as_dict() for i in items], "next": cursor}
+
+    @api.get("", response_model=ReviewPageOut)
+    async def list_reviews(
+        who: Who,
+        app: Annotated[str | None, Query(description="an app of your team")] = None,
+        state: Annotated[str, Query(description=f"one of {', '.join(STATES)}")] = "pending",
+        after: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")] = 50,
+    ) -> JSON:
+        """The review queue of your team, oldest first (what waits longest comes first), a page at a time."""
+        return JSON(await asyncio.to_thread(page, who, app, state, after, limit))
+
+    @api.post("/{record_id}/decision", response_model=ReviewItemOut, responses=NOT_FOUND)
+    async def decide(record_id: str, who: Who, body: Annotated[DecisionIn, Body()]) -> JSON:
+        """Approve, reject or edit a held request (by its record id or review item id) as your key: an admin or
+        developer key of its team. Final: a second decision is refused with who made the first."""
+        return JSON(await asyncio.to_thread(_decide, store, who, record_id, body))
+
+    return api

@@ -354,6 +354,10 @@ def test_other_routes_bound_their_bodies(server: InProcessServer, runtime: Runti
     response = server.http.post(f"{server.url}/v1/embeddings", json=too_much, headers=headers)
     assert response.status_code == 413 and "smaller batches" in response.json()["error"]["message"]
     assert runtime.store.get_record(record_id).feedback == []
+    for path in ("/v1/audit/verify", f"/v1/reviews/{record_id}/decision"):  # FastAPI would read it all first
+        big = {"action": "edit", "comment": "ok", "text": "z" * (3 * 1024 * 1024)}
+        response = server.http.post(f"{server.url}{path}", json=big, headers=headers)
+        assert response.status_code == 413 and "MiB" in response.json()["error"]["message"], (path, response.text)
 
 
 def test_a_finished_stream_is_charged_once(live: LiveServer, runtime: Runtime) -> None:

@@ -132,6 +132,7 @@ async def _sse(
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_API_BODY_BYTES = 2 * 1024 * 1024  # every other route's body (embeddings inputs, feedback)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_COMMENT_CHARS = 4000
 MAX_EMBEDDING_INPUTS = 2048
 MAX_EMBEDDING_CHARS = 500_000  # all inputs together: the model reads 256 word pieces of each, so longer is waste
@@ -167,8 +168,29 @@ class GatewayApp:
             else:
                 wrong = MethodNotAllowed(f"{scope['method']} is not served here; POST a chat completion request.")
                 await error_response(wrong)(scope, receive, send)
+        elif scope["type"] == "http" and scope["method"] in BODY_METHODS:
+            await self._bounded(scope, receive, send)
         else:
             await self.api(scope, receive, send)
+
+    async def _bounded(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Every other route's body, read up to MAX_API_BODY_BYTES before FastAPI sees it: FastAPI reads a whole
+        body before its route validates it, so a route's own limits (a comment's length) came after the memory."""
+        try:
+            body = await _read_body(receive, MAX_API_BODY_BYTES)
+        except StewardError as exc:
+            await error_response(exc)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return dict(await receive())  # after the body: a disconnect, as the server reports it
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.api(scope, replay, send)
 
 
 class ChatLane:

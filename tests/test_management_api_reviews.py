@@ -215,7 +215,7 @@ def test_an_auditor_reads_and_never_acts(server: InProcessServer, runtime: Runti
         message = _error(_decide(server, keys["auditor"], item.id, action=action), 403)
         assert (
             message
-            == "a auditor key may not decide on review items; use an admin or developer key of the app's team."
+            == "an auditor key may not decide on review items; use an admin or developer key of the app's team."
         )
     refused = _decide(server, keys["auditor"], "rec_nope", action="approve")  # refused before any lookup
     assert refused.status_code == 403
@@ -281,3 +281,15 @@ def test_audit_verify_is_intact_after_every_decision(
     result = audit.verify(runtime.store)
     assert result.ok, result.problems
     assert result.reviews_checked >= 6 and result.corrections_checked >= 2
+
+
+def test_a_refusal_to_read_names_every_role_that_may() -> None:
+    """An app key (the CLI's `--key`) may not read the queue; the refusal names the auditor too, who may."""
+    from steward.guardrails.review import check
+    from steward.types import Principal
+
+    with pytest.raises(PermissionDenied) as refused:
+        check(Principal(key_id="key_1", role="app"), "read")
+    assert str(refused.value) == (
+        "an app key may not read review items; use an admin, developer or auditor key of the app's team."
+    )

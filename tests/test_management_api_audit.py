@@ -98,8 +98,12 @@ def test_verify_gives_what_the_cli_gives_and_auditors_may_run_it(
 ) -> None:
     response = server.http.post("/v1/audit/verify", headers={"authorization": f"Bearer {keys['auditor']}"})
     assert response.status_code == 200
-    assert response.json() == audit.verify(runtime.store).as_json()
+    assert response.json() == {**audit.verify(runtime.store).as_json(), "integrity_key": "file"}
     assert response.json()["ok"] is True and response.json()["keys_checked"] == 6
+    assert str(runtime.settings.home) not in response.text  # where the key lives is never told to the network
+    documented = server.http.get("/openapi.json").json()["components"]["schemas"]["VerificationOut"]["properties"]
+    assert set(documented) == set(response.json())
+    assert all(field.get("description") for field in documented.values())
     shallow = server.http.post(
         "/v1/audit/verify", json={"shallow": True}, headers={"authorization": f"Bearer {keys['developer']}"}
     )

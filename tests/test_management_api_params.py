@@ -74,3 +74,24 @@ def test_the_sdk_reports_a_mistyped_filter(server: InProcessServer, key: str) ->
     steward = RemoteClient(str(server.http.base_url), key=key, http=server.http)
     with pytest.raises(InvalidRequest, match="statuss"):
         list(steward.records(statuss="served"))
+
+
+def test_a_404_points_an_http_caller_to_the_api_and_reads_alike_for_another_team(
+    runtime: Runtime, server: InProcessServer, key: str
+) -> None:
+    theirs = full_record("demo", team="other-team")
+    runtime.store.write_sync(theirs)
+    headers = {"authorization": f"Bearer {key}"}
+    for record_id in ("rec_nope", theirs.id):
+        missing = server.http.get(f"/v1/records/{record_id}", headers=headers).json()["error"]["message"]
+        assert missing == f"no record {record_id!r}; `GET /v1/records` lists the ones your key may read."
+    developer = runtime.store.create_key(role="developer", name="developer", team="default")[0]
+    decided = server.http.post(
+        "/v1/reviews/rec_nope/decision",
+        json={"action": "approve"},
+        headers={"authorization": f"Bearer {developer}"},
+    )
+    assert decided.status_code == 404
+    assert decided.json()["error"]["message"] == (
+        "no review item 'rec_nope'; `GET /v1/reviews` lists the pending ones your key may read."
+    )

@@ -204,6 +204,11 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def get_record(record_id: str, who: Who) -> JSON:
         """One record in full (input, output, guardrail decisions, sources, explanation, attempts, cost, feedback);
         an erased one with `erased` set; another team's answers 404, as a missing one."""
-        return JSON(await asyncio.to_thread(_one, store, who, record_id))
+        try:
+            return JSON(await asyncio.to_thread(_one, store, who, record_id))
+        except NotFound:  # the store's message names the CLI; an HTTP caller is pointed to the API, alike for all
+            raise NotFound(
+                f"no record {record_id!r}; `GET /v1/records` lists the ones your key may read."
+            ) from None
 
     return api

@@ -293,3 +293,18 @@ def test_a_refusal_to_read_names_every_role_that_may() -> None:
     assert str(refused.value) == (
         "an app key may not read review items; use an admin, developer or auditor key of the app's team."
     )
+
+
+def test_audit_finds_a_keys_events_by_its_actor_id(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    """Events name a key as `key:<id> (<name>)`; `actor=key:<id>`, as the API docs it, finds them."""
+    item = _held(runtime, "advice")
+    decided = _decide(server, keys["developer"], item.id, action="approve", comment="ok")
+    key_actor = decided.json()["decided_by"].split(" ")[0]
+    assert key_actor.startswith("key:key_")
+    found = _call(server, keys["auditor"], "GET", "/v1/audit", params={"actor": key_actor}).json()["data"]
+    assert (found[0]["action"], found[0]["subject"]) == ("review.approve", f"review:{item.id}")
+    assert {e["actor"] for e in found} == {f"{key_actor} (developer)"}
+    named = _call(server, keys["auditor"], "GET", "/v1/audit", params={"actor": f"{key_actor} (developer)"})
+    assert [e["id"] for e in named.json()["data"]] == [e["id"] for e in found]

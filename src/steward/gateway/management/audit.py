@@ -125,7 +125,10 @@ def router(store: Store, reader: Reader) -> APIRouter:
     @api.get("", response_model=EventPageOut)
     async def list_events(
         who: Annotated[Principal, Depends(reader)],
-        actor: Annotated[str | None, Query(description="exactly, e.g. `user:alice` or `key:key_…`")] = None,
+        actor: Annotated[
+            str | None,
+            Query(description="exactly, e.g. `user:alice`; `key:key_…` also finds its `key:key_… (name)` events"),
+        ] = None,
         action: Annotated[str | None, Query(description="a prefix, e.g. `deployment.` or `privacy.`")] = None,
         subject: Annotated[str | None, Query(description="a prefix, e.g. `deployment:dep_…`")] = None,
         since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,

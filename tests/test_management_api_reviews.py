@@ -308,3 +308,18 @@ def test_audit_finds_a_keys_events_by_its_actor_id(
     assert {e["actor"] for e in found} == {f"{key_actor} (developer)"}
     named = _call(server, keys["auditor"], "GET", "/v1/audit", params={"actor": f"{key_actor} (developer)"})
     assert [e["id"] for e in named.json()["data"]] == [e["id"] for e in found]
+
+
+def test_polling_a_request_that_was_not_held_says_so_to_the_client(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    """A client polling `GET /v1/reviews/<record_id>` holds an app key: the 404 points it to no CLI command, and
+    reads alike for a missing record and another team's held one."""
+    theirs = _held(runtime, "advice", team="other-team")
+    for record_id in ("rec_nope", theirs.record_id):
+        polled = _call(server, keys["app"], "GET", f"/v1/reviews/{record_id}")
+        assert polled.status_code == 404
+        assert polled.json()["error"]["message"] == (
+            f"no request {record_id!r} held for review that this key may read; a request is held when its "
+            "answer's `steward.status` is `escalated`."
+        )

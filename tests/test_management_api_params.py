@@ -46,7 +46,7 @@ def _get(server: InProcessServer, key: str, path: str, params: Any) -> Any:
 @pytest.mark.parametrize(
     ("path", "params", "param", "says"),
     [
-        ("/v1/records", {"key_id": "key_1"}, "key_id", "takes: after, limit, app, status"),
+        ("/v1/records", {"origin": "eval"}, "origin", "takes: after, limit, app, status"),
         ("/v1/records", {"statuss": "served"}, "statuss", "is not a parameter of GET /v1/records"),
         ("/v1/records/export", {"limit": "1"}, "limit", "is not a parameter of GET /v1/records/export"),
         ("/v1/audit", {"team": "other-team"}, "team", "is not a parameter of GET /v1/audit"),
@@ -95,3 +95,17 @@ def test_a_404_points_an_http_caller_to_the_api_and_reads_alike_for_another_team
     assert decided.json()["error"]["message"] == (
         "no review item 'rec_nope'; `GET /v1/reviews` lists the pending ones your key may read."
     )
+
+
+def test_records_filter_by_the_key_that_sent_them(runtime: Runtime, server: InProcessServer, key: str) -> None:
+    """An auditor asks what one key sent: `key_id` (a record's own field) filters the listing and the export."""
+    sent = []
+    for key_id in ("key_kiosk", "key_kiosk", "key_batch"):
+        record = full_record("demo", team="default")
+        record.key_id = key_id
+        runtime.store.write_sync(record)
+        sent.append(record)
+    listed = _get(server, key, "/v1/records", {"key_id": "key_kiosk"}).json()["data"]
+    assert sorted(r["id"] for r in listed) == sorted(r.id for r in sent[:2])
+    exported = _get(server, key, "/v1/records/export", {"key_id": "key_batch"}).text.splitlines()
+    assert [line.count(sent[2].id) for line in exported] == [1]

@@ -127,8 +127,8 @@ def test_only_the_apps_own_team_may_fetch_a_review(client: Client, runtime: Runt
 
     result = client.chat("booking", "Which stocks and crypto coins should I invest in this year?")
     other_team = Principal(key_id="k1", role="app", team="other", apps=("booking",))
-    stranger = Client(runtime=runtime, principal=other_team)
-    with pytest.raises(NotFound, match=f"no review item '{result.record.id}'"):  # as a missing one: no probing
+    stranger = Client(runtime=runtime, principal=other_team)  # told as of a missing one: no probing
+    with pytest.raises(NotFound, match=f"no request '{result.record.id}' held for review"):
         stranger.review(result.record.id)
 
 
@@ -170,5 +170,6 @@ def test_reviews_are_served_over_http(client: Client, runtime: Runtime) -> None:
         anonymous = server.http.get(f"/v1/reviews/{result.record.id}")
     assert pending.status_code == 200 and pending.json()["status"] == "pending"
     assert pending.json()["reasons"] == ["denied_topic"]
-    assert missing.status_code == 404 and "no review item" in missing.json()["error"]["message"]
+    assert missing.status_code == 404
+    assert "no request 'rec_nope' held for review" in missing.json()["error"]["message"]
     assert anonymous.status_code == 401

@@ -98,8 +98,12 @@ def test_verify_gives_what_the_cli_gives_and_auditors_may_run_it(
 ) -> None:
     response = server.http.post("/v1/audit/verify", headers={"authorization": f"Bearer {keys['auditor']}"})
     assert response.status_code == 200
-    assert response.json() == audit.verify(runtime.store).as_json()
+    assert response.json() == {**audit.verify(runtime.store).as_json(), "integrity_key": "file"}
     assert response.json()["ok"] is True and response.json()["keys_checked"] == 6
+    assert str(runtime.settings.home) not in response.text  # where the key lives is never told to the network
+    documented = server.http.get("/openapi.json").json()["components"]["schemas"]["VerificationOut"]["properties"]
+    assert set(documented) == set(response.json())
+    assert all(field.get("description") for field in documented.values())
     shallow = server.http.post(
         "/v1/audit/verify", json={"shallow": True}, headers={"authorization": f"Bearer {keys['developer']}"}
     )
@@ -184,3 +188,26 @@ def test_a_second_runtime_starts_with_an_empty_audit_log(tmp_path: Any) -> None:
             assert get(server, key, "/v1/audit").json() == {"object": "list", "data": [], "next": None}
     finally:
         runtime.store.close()
+
+
+def test_another_teams_request_naming_an_app_never_counts_in_its_rollups(tmp_path: Any) -> None:
+    """A key of other-team calling `demo` (default's app) gets the 404 of an unknown app; its record names `demo`
+    but is other-team's, so it folds under `(unknown)`: default's rollups (and the alerts read from them, such as a
+    `client_error_rate` rule) and `/metrics`' series of `demo` never count another team's requests."""
+    runtime = make_runtime(tmp_path)
+    auditor = runtime.store.create_key(role="auditor", name="auditor", team="default")[0]
+    other = runtime.store.create_key(role="admin", name="other", team="other-team")[0]
+    with InProcessServer(runtime) as server:
+        body = {"model": "demo", "messages": [{"role": "user", "content": "hi"}]}
+        probe = server.http.post("/v1/chat/completions", json=body, headers={"authorization": f"Bearer {other}"})
+        assert probe.status_code == 404
+        own = server.http.post("/v1/chat/completions", json=body, headers={"authorization": f"Bearer {auditor}"})
+        assert own.status_code == 403  # an auditor never calls models: default's own client error, counted
+        RollupWorker(runtime.store, apps=runtime.project.apps).catch_up()
+        mine = get(server, auditor, "/v1/monitor/rollups", grain="day").json()["data"]
+        scraper = runtime.store.create_key(role="metrics", name="prometheus", team="default")[0]
+        scraped = server.http.get("/metrics", headers={"authorization": f"Bearer {scraper}"}).text
+    runtime.store.close()
+    assert [(r["app"], r["requests"], r["statuses"]["client_error"]) for r in mine] == [("demo", 1, 1)]
+    assert 'steward_requests_total{app="demo",model="none",status="client_error"} 1.0' in scraped
+    assert 'steward_requests_total{app="(unknown)",model="none",status="client_error"} 1.0' in scraped

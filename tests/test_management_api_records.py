@@ -230,7 +230,19 @@ def test_the_routes_are_in_the_openapi_document(server: InProcessServer) -> None
     document = server.http.get("/openapi.json").json()
     listing = document["paths"]["/v1/records"]["get"]
     names = {p["name"] for p in listing["parameters"]}
-    assert names == {"app", "status", "reason", "subject", "model", "since", "until", "q", "after", "limit"}
+    assert names == {
+        "app",
+        "status",
+        "reason",
+        "subject",
+        "key_id",
+        "model",
+        "since",
+        "until",
+        "q",
+        "after",
+        "limit",
+    }
     assert listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("RecordPageOut")
     assert set(listing["responses"]) == {"200", "400", "401", "403"}  # bad parameters answer 400, never 422
     assert listing["security"] == [{"apiKey": []}]

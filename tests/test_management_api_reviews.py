@@ -215,7 +215,7 @@ def test_an_auditor_reads_and_never_acts(server: InProcessServer, runtime: Runti
         message = _error(_decide(server, keys["auditor"], item.id, action=action), 403)
         assert (
             message
-            == "a auditor key may not decide on review items; use an admin or developer key of the app's team."
+            == "an auditor key may not decide on review items; use an admin or developer key of the app's team."
         )
     refused = _decide(server, keys["auditor"], "rec_nope", action="approve")  # refused before any lookup
     assert refused.status_code == 403
@@ -281,3 +281,45 @@ def test_audit_verify_is_intact_after_every_decision(
     result = audit.verify(runtime.store)
     assert result.ok, result.problems
     assert result.reviews_checked >= 6 and result.corrections_checked >= 2
+
+
+def test_a_refusal_to_read_names_every_role_that_may() -> None:
+    """An app key (the CLI's `--key`) may not read the queue; the refusal names the auditor too, who may."""
+    from steward.guardrails.review import check
+    from steward.types import Principal
+
+    with pytest.raises(PermissionDenied) as refused:
+        check(Principal(key_id="key_1", role="app"), "read")
+    assert str(refused.value) == (
+        "an app key may not read review items; use an admin, developer or auditor key of the app's team."
+    )
+
+
+def test_audit_finds_a_keys_events_by_its_actor_id(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    """Events name a key as `key:<id> (<name>)`; `actor=key:<id>`, as the API docs it, finds them."""
+    item = _held(runtime, "advice")
+    decided = _decide(server, keys["developer"], item.id, action="approve", comment="ok")
+    key_actor = decided.json()["decided_by"].split(" ")[0]
+    assert key_actor.startswith("key:key_")
+    found = _call(server, keys["auditor"], "GET", "/v1/audit", params={"actor": key_actor}).json()["data"]
+    assert (found[0]["action"], found[0]["subject"]) == ("review.approve", f"review:{item.id}")
+    assert {e["actor"] for e in found} == {f"{key_actor} (developer)"}
+    named = _call(server, keys["auditor"], "GET", "/v1/audit", params={"actor": f"{key_actor} (developer)"})
+    assert [e["id"] for e in named.json()["data"]] == [e["id"] for e in found]
+
+
+def test_polling_a_request_that_was_not_held_says_so_to_the_client(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    """A client polling `GET /v1/reviews/<record_id>` holds an app key: the 404 points it to no CLI command, and
+    reads alike for a missing record and another team's held one."""
+    theirs = _held(runtime, "advice", team="other-team")
+    for record_id in ("rec_nope", theirs.record_id):
+        polled = _call(server, keys["app"], "GET", f"/v1/reviews/{record_id}")
+        assert polled.status_code == 404
+        assert polled.json()["error"]["message"] == (
+            f"no request {record_id!r} held for review that this key may read; a request is held when its "
+            "answer's `steward.status` is `escalated`."
+        )

@@ -99,7 +99,8 @@ class RemoteClient:
                 return
 
     def verify_audit(self, *, shallow: bool = False, anchor: str | None = None) -> dict[str, Any]:
-        """What `steward audit verify --json` prints, from the server (`POST /v1/audit/verify`)."""
+        """What `steward audit verify --json` prints, from the server (`POST /v1/audit/verify`), less the key
+        file's path (`integrity_key` says `file`)."""
         body = {"shallow": shallow, "anchor": anchor}
         result: dict[str, Any] = _json(self.http.post("/v1/audit/verify", json=body, headers=self.headers))
         return result

@@ -7,7 +7,7 @@ on the global one. `/metrics` renders it in the Prometheus text format.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.utils import floatToGoString
 
-from steward.monitor.rollups import STEWARD_APPS, UNKNOWN_APP, counted_model
+from steward.monitor.rollups import Owned, app_teams, counted_app, counted_model
 from steward.store import COMMIT_BUCKETS, WriterStats
 from steward.types import Record
 
@@ -43,13 +43,13 @@ class _ModelUse:
 
 class Metrics:
     """The gateway's counters and histograms. `apps`: the apps of the config; a record naming any other (a
-    caller's typo, answered 404) is counted under `(unknown)`, as the rollups count it, so that callers cannot
-    add series without bound. None labels every app by its own name."""
+    caller's typo, answered 404), or another team's app than its key's, is counted under `(unknown)`, as the
+    rollups count it (`counted_app`). None labels every app by its own name."""
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self, apps: Iterable[str] | None = None) -> None:
-        self.apps = None if apps is None else frozenset([*apps, *STEWARD_APPS])
+    def __init__(self, apps: Mapping[str, Owned] | None = None) -> None:
+        self.teams = app_teams(apps)
         self.registry = CollectorRegistry()
         labels = ("app", "model", "status")
         self.requests = Counter("steward_requests", "Requests served, by outcome", labels, registry=self.registry)
@@ -74,7 +74,7 @@ class Metrics:
         answered = record.model.id if record.model else None
         model = counted_model(answered, [attempt.model for attempt in record.attempts]) or "none"
         status = record.outcome  # a caller's mistake is `client_error`, not `failed`
-        app = record.app if self.apps is None or record.app in self.apps else UNKNOWN_APP
+        app = counted_app(record.app, record.team, self.teams)
         outcome = self._outcomes.get((app, model, status))
         if outcome is None:
             outcome = self._outcomes[(app, model, status)] = _Outcome(

@@ -57,7 +57,7 @@ def build_monitor(project: Project, store: Store) -> MonitorThread:
         from steward.guardrails.review_rule import ReviewFiller
 
         review = ReviewFiller(store, spec.review).run
-    return MonitorThread(store, spec.interval_s, alerts, drift, quality, apps=apps, review=review)
+    return MonitorThread(store, spec.interval_s, alerts, drift, quality, apps=project.apps, review=review)
 
 
 def _run(project: Project, settings: Settings, parent: int) -> None:

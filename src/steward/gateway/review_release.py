@@ -69,7 +69,13 @@ class ReviewRelease:
         queue = self.queue
         if queue is None:
             raise NotFound("this gateway has no guardrails, so nothing is ever held for review.")
-        item = await asyncio.to_thread(queue.outcome, principal, record_id)
+        try:
+            item = await asyncio.to_thread(queue.outcome, principal, record_id)
+        except NotFound:  # the queue's message names the CLI; the caller here is a client polling with its key
+            raise NotFound(
+                f"no request {record_id!r} held for review that this key may read; a request is held when its "
+                "answer's `steward.status` is `escalated`."
+            ) from None
         if item.status == "approved" and item.released_at is None:
             lock = self._releasing.setdefault(item.id, asyncio.Lock())
             try:

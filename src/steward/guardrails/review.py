@@ -46,9 +46,14 @@ MAY: dict[str, frozenset[ReviewAction]] = {
 def check(principal: Principal, action: ReviewAction) -> None:
     """Raise PermissionDenied unless `principal`'s role may `action` review items (of its own team)."""
     if action not in MAY.get(principal.role, frozenset()):
-        verb = "decide on" if action == "decide" else "read"
+        verb, may = (
+            ("decide on", "an admin or developer")
+            if action == "decide"
+            else ("read", "an admin, developer or auditor")
+        )
+        article = "an" if principal.role[:1] in tuple("aeiou") else "a"
         raise PermissionDenied(
-            f"a {principal.role} key may not {verb} review items; use an admin or developer key of the app's team."
+            f"{article} {principal.role} key may not {verb} review items; use {may} key of the app's team."
         )
 
 

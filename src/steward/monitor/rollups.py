@@ -13,9 +13,9 @@ same deltas in the same order (the writer's chain sequence), so both give the sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ddsketch import DDSketch
 from ddsketch.pb import ddsketch_pb2 as pb
@@ -32,6 +32,29 @@ UNKNOWN_APP = "(unknown)"  # the bucket of records naming an app that is not in 
 # apps of Steward's own that are no app of the config: the embeddings endpoint's (`steward.gateway.pipeline`)
 STEWARD_APPS = ("(embeddings)",)
 RELATIVE_ACCURACY = 0.01
+
+
+class Owned(Protocol):
+    """An app of the config, as far as counting its requests needs it: the team that owns it."""
+
+    @property
+    def team(self) -> str: ...
+
+
+def app_teams(apps: Mapping[str, Owned] | None) -> dict[str, str] | None:
+    """The team of each app of the config (None: count every app under its own name)."""
+    return None if apps is None else {name: spec.team for name, spec in apps.items()}
+
+
+def counted_app(app: str, team: str | None, teams: Mapping[str, str] | None) -> str:
+    """The app a record counts under, in the rollups and `/metrics`: its own; `(unknown)` when the config has no
+    such app (a client's typo) or when the app is another team's than the record's (another team's key, answered
+    404 as if the app did not exist), so that no caller adds series without bound or counts in another team's
+    rollups and alerts."""
+    if teams is None or app in STEWARD_APPS:
+        return app
+    owner = teams.get(app)
+    return app if owner is not None and team in (None, owner) else UNKNOWN_APP
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -186,6 +209,7 @@ class RecordFacts:
     verdicts: dict[str, int]  # "stage.scanner" -> 1 when it flagged the text, 0 when it read it and did not
     fallback: bool
     origin: str = "traffic"  # only traffic is folded: evals, red-team scans and tests are not production
+    team: str | None = None  # the team of the key that sent it, which may not be its app's (answered 404)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> RecordFacts:
@@ -215,6 +239,7 @@ class RecordFacts:
             verdicts=verdicts,
             fallback=len(attempts) > 1,
             origin=str(raw.get("origin") or "traffic"),
+            team=str(raw["team"]) if raw.get("team") else None,
         )
 
 

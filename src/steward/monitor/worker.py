@@ -16,17 +16,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from steward.monitor.rollups import (
     GRAINS,
-    STEWARD_APPS,
-    UNKNOWN_APP,
+    Owned,
     RecordFacts,
     Rollup,
     RollupKey,
+    app_teams,
+    counted_app,
     fold,
     record_key,
 )
@@ -46,19 +47,19 @@ LOST = -1  # a batch whose cursor another folder moved first; nothing of it was 
 
 
 class RollupWorker:
-    """`apps`: the apps of the config. A record naming any other app (a client's typo, answered 404) is folded
-    under the one `(unknown)` app rather than making rollups of an app nobody declared; None folds every app
-    under its own name."""
+    """`apps`: the apps of the config, by name. A record naming any other app (a client's typo, answered 404),
+    or naming an app of another team than its own (another team's key, answered 404 as if the app did not exist),
+    is folded under the one `(unknown)` app rather than making rollups of an app nobody declared or counting in
+    the rollups, and so the alerts, of a team that never sent it; None folds every app under its own name."""
 
-    def __init__(self, store: Store, batch: int = BATCH, apps: Iterable[str] | None = None) -> None:
+    def __init__(self, store: Store, batch: int = BATCH, apps: Mapping[str, Owned] | None = None) -> None:
         self.store = store
         self.batch = batch
-        self.apps = None if apps is None else frozenset([*apps, *STEWARD_APPS])
+        self.teams = app_teams(apps)
 
     def _known(self, facts: RecordFacts) -> RecordFacts:
-        if self.apps is None or facts.app in self.apps:
-            return facts
-        return replace(facts, app=UNKNOWN_APP)
+        app = counted_app(facts.app, facts.team, self.teams)
+        return facts if app == facts.app else replace(facts, app=app)
 
     def catch_up(self) -> int:
         """Fold everything new; the number of records folded."""
@@ -163,7 +164,7 @@ class MonitorThread:
         alerts: AlertEvaluator | None = None,
         drift: DriftScheduler | None = None,
         quality: Callable[[], object] | None = None,
-        apps: Iterable[str] | None = None,
+        apps: Mapping[str, Owned] | None = None,
         review: Callable[[], object] | None = None,
     ) -> None:
         self.worker = RollupWorker(store, apps=apps)

@@ -1,8 +1,8 @@
 """`GET /v1/audit` and `POST /v1/audit/verify`: the hash-chained audit log, as `steward audit list|verify` show it.
 
 A key reads its own team's events (`Actor.scope`), newest first, paged by keyset on `seq`. Verifying is a read
-(auditors may), answers exactly what `steward audit verify --json` prints, and runs off the event loop: a deep
-verification reads every governed row and every sealed record.
+(auditors may), answers what `steward audit verify --json` prints (the integrity key file's path withheld), and
+runs off the event loop: a deep verification reads every governed row and every sealed record.
 FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
 """
 
@@ -67,21 +67,37 @@ class VerifyIn(BaseModel):
 
 
 class VerificationOut(BaseModel):
-    """What `steward audit verify --json` prints: `ok`, and every problem found with where it is."""
+    """What `steward audit verify --json` prints: `ok`, and every problem found with where it is. The chain and
+    the counts span every team (the log is one chain); `integrity_key` says only where the key came from, never
+    its file's path."""
 
-    ok: bool
-    events: int
-    head: list[int | str] = Field(description="[seq, hash] of the newest event")
-    problem: str | None
-    broken_seq: int | None
-    rows_checked: int
-    unkeyed: int
-    problems: list[str]
-    keys_checked: int
-    reviews_checked: int
-    corrections_checked: int
-    records_checked: int
-    integrity_key: str | None
+    ok: bool = Field(description="true when nothing below reports a problem")
+    events: int = Field(description="audit events walked (every team's: the log is one chain)")
+    head: list[int | str] = Field(description="[seq, hash] of the newest event; keep it elsewhere as an anchor")
+    problem: str | None = Field(description="the first break of the chain, or null")
+    broken_seq: int | None = Field(description="the seq of the first broken event, or null")
+    rows_checked: int = Field(
+        description="registry, deployment, approval and assessment rows matched against their events"
+    )
+    unkeyed: int = Field(description="events chained with plain sha256, without STEWARD_AUDIT_KEY")
+    problems: list[str] = Field(description="every problem found in keys, reviews, corrections, silences, records")
+    keys_checked: int = Field(description="API key rows matched against their newest audit event (0 when shallow)")
+    reviews_checked: int = Field(description="review decisions matched against their events")
+    corrections_checked: int = Field(description="reviewers' corrections matched against their events")
+    silences_checked: int = Field(description="alert silences matched against their events")
+    records_checked: int = Field(description="records whose seal and chain were verified")
+    integrity_key: str | None = Field(
+        description="where the records' and keys' integrity key came from: `$STEWARD_INTEGRITY_KEY`, `file` "
+        "(its path is shown by `steward audit verify` on the server only), or `none (...)`"
+    )
+
+
+def _without_path(result: dict[str, Any]) -> dict[str, Any]:
+    """`result` with the integrity key file's path replaced by `file`: the path tells the network where to look."""
+    source = result.get("integrity_key")
+    if source and not source.startswith(("$", "none")):
+        return {**result, "integrity_key": "file"}
+    return result
 
 
 def _anchor(text: str | None) -> tuple[int, str] | None:
@@ -109,7 +125,10 @@ def router(store: Store, reader: Reader) -> APIRouter:
     @api.get("", response_model=EventPageOut)
     async def list_events(
         who: Annotated[Principal, Depends(reader)],
-        actor: Annotated[str | None, Query(description="exactly, e.g. `user:alice` or `key:key_…`")] = None,
+        actor: Annotated[
+            str | None,
+            Query(description="exactly, e.g. `user:alice`; `key:key_…` also finds its `key:key_… (name)` events"),
+        ] = None,
         action: Annotated[str | None, Query(description="a prefix, e.g. `deployment.` or `privacy.`")] = None,
         subject: Annotated[str | None, Query(description="a prefix, e.g. `deployment:dep_…`")] = None,
         since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
@@ -151,6 +170,6 @@ def router(store: Store, reader: Reader) -> APIRouter:
             anchor=_anchor(asked.anchor),
             unsealed_until=asked.unsealed_until,
         )
-        return JSON(result.as_json())
+        return JSON(_without_path(result.as_json()))
 
     return api

@@ -5,14 +5,16 @@ The management API serves the people who oversee the apps, so an `app` key (whic
 keys read, each within its team (`steward.governance.tenancy`). Times are ISO 8601 (a time without a zone is
 UTC); cursors are opaque strings the previous page handed out. Bad input is an `InvalidRequest` (a 400 with an
 OpenAI-shaped body) whose message says what to send, FastAPI's own validation errors included
-(`validation_error`), never a 422 or a 500.
+(`validation_error`), never a 422 or a 500. A query parameter the route does not take, or one given twice, is such
+a 400 too (`check_query`): FastAPI ignores both, and an ignored filter answers with what the caller meant to leave
+out.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,9 +74,33 @@ def reader(authenticator: Authenticator) -> Reader:
                 f"{who.role} keys cannot use the management API; use an admin, developer or auditor key "
                 "(`steward keys create --role auditor`)."
             )
+        check_query(request)
         return who
 
     return principal
+
+
+def check_query(request: Request) -> None:
+    """A 400 naming a query parameter the matched route does not declare, or one sent more than once."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    takes = list(dict.fromkeys(_query_names(dependant)))
+    for name in dict.fromkeys(request.query_params.keys()):
+        if name not in takes:
+            where = f"{request.method} {getattr(route, 'path', request.url.path)}"
+            listed = f"it takes: {', '.join(takes)}" if takes else "it takes none"
+            raise InvalidRequest(f"`{name}` is not a parameter of {where}; {listed}.", param=name)
+        if (count := len(request.query_params.getlist(name))) > 1:
+            raise InvalidRequest(f"`{name}` was given {count} times; send it once.", param=name)
+
+
+def _query_names(dependant: Any) -> Iterator[str]:
+    """The query parameters of a FastAPI `Dependant` and of the dependencies under it, in declaration order."""
+    yield from (param.alias for param in dependant.query_params)
+    for below in dependant.dependencies:
+        yield from _query_names(below)
 
 
 def readable_apps(project: Project, who: Principal) -> list[str]:

@@ -64,6 +64,7 @@ class RecordOut(BaseModel):
     app: str | None = None
     status: str | None = Field(default=None, description=f"one of {', '.join(STATUSES)}")
     team: str | None = None
+    key_id: str | None = Field(default=None, description="the API key that sent it; null in-process")
     subject: str | None = None
     model: dict[str, Any] | None = Field(default=None, description="the model version: id, backend, sha256")
     prompt_version: str | None = None
@@ -100,6 +101,7 @@ def _filters(project: Project, who: Principal, params: dict[str, str | None]) ->
         "status": check_choice(params["status"], STATUSES, "status"),
         "reason": _text(params["reason"], "reason"),
         "subject": _text(params["subject"], "subject"),
+        "key_id": _text(params["key_id"], "key_id"),
         "model_id": _text(params["model"], "model"),
         "text": _text(params["q"], "q"),
         "since": since,
@@ -144,6 +146,9 @@ State = Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")
 Reason = Annotated[str | None, Query(description="a guardrail reason code, e.g. `pii.email`")]
 Subject = Annotated[str | None, Query(description="the data subject (`user` of the chat request)")]
 Model = Annotated[str | None, Query(description="the model version (its id) that answered")]
+KeyId = Annotated[
+    str | None, Query(description="the API key that sent it (`key_…`, as `steward keys list` shows)")
+]
 Since = Annotated[str | None, Query(description="ISO 8601, inclusive, e.g. 2026-12-07T13:00:00Z (UTC if no zone)")]
 Until = Annotated[str | None, Query(description="ISO 8601, exclusive")]
 Text = Annotated[str | None, Query(description="text in the input, output or error (case-insensitive)")]
@@ -157,6 +162,7 @@ class RecordQuery:
     status: State = None
     reason: Reason = None
     subject: Subject = None
+    key_id: KeyId = None
     model: Model = None
     since: Since = None
     until: Until = None
@@ -204,6 +210,11 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def get_record(record_id: str, who: Who) -> JSON:
         """One record in full (input, output, guardrail decisions, sources, explanation, attempts, cost, feedback);
         an erased one with `erased` set; another team's answers 404, as a missing one."""
-        return JSON(await asyncio.to_thread(_one, store, who, record_id))
+        try:
+            return JSON(await asyncio.to_thread(_one, store, who, record_id))
+        except NotFound:  # the store's message names the CLI; an HTTP caller is pointed to the API, alike for all
+            raise NotFound(
+                f"no record {record_id!r}; `GET /v1/records` lists the ones your key may read."
+            ) from None
 
     return api

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from steward.config import Project
-from steward.errors import InvalidRequest
+from steward.errors import InvalidRequest, NotFound
 from steward.gateway.management.common import (
     ERRORS,
     JSON,
@@ -167,6 +167,10 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def decide(record_id: str, who: Who, body: Annotated[DecisionIn, Body()]) -> JSON:
         """Approve, reject or edit a held request (by its record id or review item id) as your key: an admin or
         developer key of its team. Final: a second decision is refused with who made the first."""
-        return JSON(await asyncio.to_thread(_decide, store, who, record_id, body))
+        try:
+            return JSON(await asyncio.to_thread(_decide, store, who, record_id, body))
+        except NotFound:  # the store's message names the CLI; an HTTP caller is pointed to the API, alike for all
+            message = f"no review item {record_id!r}; `GET /v1/reviews` lists the pending ones your key may read."
+            raise NotFound(message) from None
 
     return api

@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -140,8 +141,8 @@ class AuditLog(Repository):
         clauses = []
         if team is not None:
             clauses.append(c.team == team)
-        if actor is not None:
-            clauses.append(c.actor == actor)
+        if actor is not None:  # a key's events name it `key:<id> (<name>)`: its id alone finds them too
+            clauses.append(or_(c.actor == actor, c.actor.startswith(f"{actor} (", autoescape=True)))
         if until is not None:
             clauses.append(c.at < until)
         if before_seq is not None:

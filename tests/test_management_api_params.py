@@ -109,3 +109,29 @@ def test_records_filter_by_the_key_that_sent_them(runtime: Runtime, server: InPr
     assert sorted(r["id"] for r in listed) == sorted(r.id for r in sent[:2])
     exported = _get(server, key, "/v1/records/export", {"key_id": "key_batch"}).text.splitlines()
     assert [line.count(sent[2].id) for line in exported] == [1]
+
+
+def test_times_may_be_epoch_seconds_as_records_give_them(server: InProcessServer, key: str) -> None:
+    """A record's `created_at` pasted into `since`/`until` filters as its ISO 8601 form does."""
+    listed = _get(server, key, "/v1/records", {}).json()["data"]
+    newest = max(r["created_at"] for r in listed)
+    by_epoch = _get(server, key, "/v1/records", {"since": repr(newest)}).json()["data"]
+    assert by_epoch and all(r["created_at"] >= newest for r in by_epoch)
+    assert _get(server, key, "/v1/records", {"until": repr(newest)}).json()["data"] == [
+        r for r in listed if r["created_at"] < newest
+    ]
+    bad = _get(server, key, "/v1/records", {"since": "12345"})
+    assert bad.status_code == 400 and "epoch seconds" in bad.json()["error"]["message"]
+
+
+def test_a_server_that_does_not_answer_is_a_steward_error() -> None:
+    """Code that catches `StewardError`, as the README suggests, also catches a server that is down."""
+    from steward.errors import StewardError
+    from steward.remote import ServerUnreachable
+
+    with RemoteClient("http://127.0.0.1:9", key="sk-stw-x", timeout=2) as remote:  # port 9: nothing listens
+        with pytest.raises(StewardError) as down:
+            list(remote.records())
+        with pytest.raises(ServerUnreachable):
+            list(remote.export_records())
+    assert "did not answer" in str(down.value) and "steward serve" in str(down.value)

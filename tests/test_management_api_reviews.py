@@ -308,6 +308,8 @@ def test_audit_finds_a_keys_events_by_its_actor_id(
     assert {e["actor"] for e in found} == {f"{key_actor} (developer)"}
     named = _call(server, keys["auditor"], "GET", "/v1/audit", params={"actor": f"{key_actor} (developer)"})
     assert [e["id"] for e in named.json()["data"]] == [e["id"] for e in found]
+    bare = _call(server, keys["auditor"], "GET", "/v1/audit", params={"actor": key_actor.removeprefix("key:")})
+    assert [e["id"] for e in bare.json()["data"]] == [e["id"] for e in found]  # a record's key_id, as it is
 
 
 def test_polling_a_request_that_was_not_held_says_so_to_the_client(

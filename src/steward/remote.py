@@ -7,7 +7,7 @@ own exceptions (`InvalidRequest` for a 400, `NotFound`, `PermissionDenied` …) 
 says what to send. It needs only httpx: importing it loads no model, no guardrail and no database.
 
     from steward import RemoteClient
-    with RemoteClient("http://127.0.0.1:8000", key="sk-stw-...") as steward:
+    with RemoteClient("http://127.0.0.1:8080", key="sk-stw-...") as steward:
         for record in steward.records(app="airport-assistant", status="blocked", since="2026-12-01T00:00:00Z"):
             print(record["id"], record["decisions"])
         print(steward.verify_audit()["ok"])
@@ -15,6 +15,7 @@ says what to send. It needs only httpx: importing it loads no model, no guardrai
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,13 @@ from steward.errors import (
     RateLimited,
     StewardError,
 )
+
+
+class ServerUnreachable(StewardError):
+    """No answer from the server: a wrong URL, a server not running, a network fault or a timeout."""
+
+    code = "server_unreachable"
+
 
 ERRORS: dict[int, type[StewardError]] = {
     400: InvalidRequest,
@@ -50,8 +58,26 @@ class RemoteClient:
         self.http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self.headers = {"authorization": f"Bearer {key}"}
 
+    @contextlib.contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """httpx's transport errors raised as a `StewardError` too, so that one `except StewardError` covers a
+        call."""
+        try:
+            yield
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(
+                f"the Steward server at {self.http.base_url} did not answer ({type(exc).__name__}: {exc}); check "
+                "the URL and that `steward serve` is running there."
+            ) from exc
+
     def _get(self, path: str, params: dict[str, Any]) -> Any:
-        response = self.http.get(path, params=_params(params), headers=self.headers)
+        with self._reaching():
+            response = self.http.get(path, params=_params(params), headers=self.headers)
+        return _json(response)
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        with self._reaching():
+            response = self.http.post(path, json=body, headers=self.headers)
         return _json(response)
 
     def records_page(self, *, after: str | None = None, limit: int = 50, **filters: Any) -> dict[str, Any]:
@@ -77,9 +103,11 @@ class RemoteClient:
 
     def export_records(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every matching record, oldest first, streamed as the server writes them (`GET /v1/records/export`)."""
-        with self.http.stream(
-            "GET", "/v1/records/export", params=_params(filters), headers=self.headers
-        ) as response:
+        params = _params(filters)
+        with (
+            self._reaching(),
+            self.http.stream("GET", "/v1/records/export", params=params, headers=self.headers) as response,
+        ):
             if response.status_code != 200:
                 response.read()
                 _json(response)
@@ -102,7 +130,7 @@ class RemoteClient:
         """What `steward audit verify --json` prints, from the server (`POST /v1/audit/verify`), less the key
         file's path (`integrity_key` says `file`)."""
         body = {"shallow": shallow, "anchor": anchor}
-        result: dict[str, Any] = _json(self.http.post("/v1/audit/verify", json=body, headers=self.headers))
+        result: dict[str, Any] = self._post("/v1/audit/verify", body)
         return result
 
     def rollups(self, **filters: Any) -> list[dict[str, Any]]:
@@ -139,8 +167,7 @@ class RemoteClient:
         body: dict[str, Any] = {"action": action, "comment": comment}
         if text is not None:
             body["text"] = text
-        response = self.http.post(f"/v1/reviews/{record_id}/decision", json=body, headers=self.headers)
-        decided: dict[str, Any] = _json(response)
+        decided: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/decision", body)
         return decided
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from steward.gateway.management.common import (
     ERRORS,
     JSON,
     MAX_LIMIT,
+    WHEN,
     Reader,
     bad_cursor,
     check_range,
@@ -127,18 +128,23 @@ def router(store: Store, reader: Reader) -> APIRouter:
         who: Annotated[Principal, Depends(reader)],
         actor: Annotated[
             str | None,
-            Query(description="exactly, e.g. `user:alice`; `key:key_…` also finds its `key:key_… (name)` events"),
+            Query(
+                description="exactly, e.g. `user:alice`; `key:key_…` (or the bare `key_…` records carry as "
+                "`key_id`) also finds its `key:key_… (name)` events"
+            ),
         ] = None,
         action: Annotated[str | None, Query(description="a prefix, e.g. `deployment.` or `privacy.`")] = None,
         subject: Annotated[str | None, Query(description="a prefix, e.g. `deployment:dep_…`")] = None,
-        since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
-        until: Annotated[str | None, Query(description="ISO 8601, exclusive")] = None,
+        since: Annotated[str | None, Query(description="inclusive; " + WHEN)] = None,
+        until: Annotated[str | None, Query(description="exclusive; " + WHEN)] = None,
         after: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="events per page")] = 50,
     ) -> JSON:
         """Audit events of your team, newest first, filtered, a page at a time."""
         start, end = parse_time(since, "since"), parse_time(until, "until")
         check_range(start, end)
+        if actor is not None and actor.startswith("key_"):  # a record's key_id names the same key
+            actor = f"key:{actor}"
         team = Actor.from_principal(who).scope(None)
         events = await asyncio.to_thread(
             audit.list_events,

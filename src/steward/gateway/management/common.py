@@ -3,7 +3,8 @@
 The management API serves the people who oversee the apps, so an `app` key (which calls apps) and a `metrics` key
 (which scrapes /metrics) are refused with a 403 that names the keys that may; `admin`, `developer` and `auditor`
 keys read, each within its team (`steward.governance.tenancy`). Times are ISO 8601 (a time without a zone is
-UTC); cursors are opaque strings the previous page handed out. Bad input is an `InvalidRequest` (a 400 with an
+UTC) or epoch seconds, the form records and events give their own times in; cursors are opaque strings the
+previous page handed out. Bad input is an `InvalidRequest` (a 400 with an
 OpenAI-shaped body) whose message says what to send, FastAPI's own validation errors included
 (`validation_error`), never a 422 or a 500. A query parameter the route does not take, or one given twice, is such
 a 400 too (`check_query`): FastAPI ignores both, and an ignored filter answers with what the caller meant to leave
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +35,8 @@ from steward.types import Principal
 READING_ROLES = ("admin", "developer", "auditor")
 MAX_LIMIT = 500
 TIME_EXAMPLE = "2026-12-07T13:00:00Z"
+WHEN = "ISO 8601 (UTC when it names no zone) or epoch seconds, as records and events give their times"
+EPOCH = re.compile(r"\d{9,10}(?:\.\d+)?")  # seconds since 1970, as `created_at` and `at` are written
 
 Reader = Callable[[Request], Awaitable[Principal]]
 
@@ -109,15 +113,20 @@ def readable_apps(project: Project, who: Principal) -> list[str]:
 
 
 def parse_time(value: str | None, param: str) -> float | None:
-    """An ISO 8601 time as epoch seconds (UTC when it names no zone)."""
+    """An ISO 8601 time (UTC when it names no zone), or epoch seconds as records and events give them, as epoch
+    seconds."""
     if value is None:
         return None
+    if EPOCH.fullmatch(value.strip()):
+        return float(value)
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
         plus = " (a `+` in a URL reads as a space: send it as %2B)" if " " in value else ""
         raise InvalidRequest(
-            f"`{param}` {value!r} is not an ISO 8601 time{plus}; send e.g. {param}={TIME_EXAMPLE}.", param=param
+            f"`{param}` {value!r} is not an ISO 8601 time or epoch seconds{plus}; send e.g. "
+            f"{param}={TIME_EXAMPLE} or {param}=1796648400.5.",
+            param=param,
         ) from None
     return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp()
 

@@ -20,6 +20,7 @@ from steward.errors import InvalidRequest
 from steward.gateway.management.common import (
     ERRORS,
     JSON,
+    WHEN,
     Reader,
     check_choice,
     check_range,
@@ -109,8 +110,8 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         who: Who,
         app: Annotated[str | None, Query(description="an app of your team (default: all of them)")] = None,
         grain: Annotated[str, Query(description=f"one of {', '.join(GRAINS)}")] = "hour",
-        since: Annotated[str | None, Query(description="ISO 8601, inclusive (default: 24 hours ago)")] = None,
-        until: Annotated[str | None, Query(description="ISO 8601, exclusive (default: now)")] = None,
+        since: Annotated[str | None, Query(description="inclusive (default: 24 hours ago); " + WHEN)] = None,
+        until: Annotated[str | None, Query(description="exclusive (default: now); " + WHEN)] = None,
     ) -> JSON:
         """Rollups per bucket, oldest first, as `steward monitor rollups --json` prints them."""
         apps = readable_apps(project, who)

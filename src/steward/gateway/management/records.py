@@ -26,6 +26,7 @@ from steward.gateway.management.common import (
     ERRORS,
     JSON,
     MAX_LIMIT,
+    WHEN,
     ErrorBody,
     Reader,
     bad_cursor,
@@ -149,8 +150,8 @@ Model = Annotated[str | None, Query(description="the model version (its id) that
 KeyId = Annotated[
     str | None, Query(description="the API key that sent it (`key_…`, as `steward keys list` shows)")
 ]
-Since = Annotated[str | None, Query(description="ISO 8601, inclusive, e.g. 2026-12-07T13:00:00Z (UTC if no zone)")]
-Until = Annotated[str | None, Query(description="ISO 8601, exclusive")]
+Since = Annotated[str | None, Query(description="inclusive, e.g. 2026-12-07T13:00:00Z; " + WHEN)]
+Until = Annotated[str | None, Query(description="exclusive; " + WHEN)]
 Text = Annotated[str | None, Query(description="text in the input, output or error (case-insensitive)")]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,3 +212,19 @@ def test_another_teams_request_naming_an_app_never_counts_in_its_rollups(tmp_pat
     assert [(r["app"], r["requests"], r["statuses"]["client_error"]) for r in mine] == [("demo", 1, 1)]
     assert 'steward_requests_total{app="demo",model="none",status="client_error"} 1.0' in scraped
     assert 'steward_requests_total{app="(unknown)",model="none",status="client_error"} 1.0' in scraped
+
+
+def test_verify_over_http_counts_problems_without_naming_other_teams_data(tmp_path: Path) -> None:
+    """The problems name keys, records and apps of whichever team they concern: a team's auditor learns that the
+    one chain has problems, and how many, but not another team's key ids, roles or record ids."""
+    runtime = make_runtime(tmp_path)  # apps of `default` and of `other-team`
+    try:
+        auditor, _ = runtime.store.create_key(role="auditor", team="default")  # both written without their audit
+        runtime.store.create_key(role="admin", team="other-team", name="theirs")  # events: two problems
+        with InProcessServer(runtime) as server:
+            answer = server.http.post("/v1/audit/verify", headers={"authorization": f"Bearer {auditor}"}).json()
+        assert answer["ok"] is False and answer["problems"] == [answer["problem"]]
+        assert answer["problem"].startswith("2 problems found") and "steward audit verify" in answer["problem"]
+        assert "other-team" not in str(answer) and "other-team" in str(audit.verify(runtime.store).problems)
+    finally:
+        runtime.store.close()

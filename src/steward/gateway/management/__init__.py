@@ -26,7 +26,7 @@ def mount(api: FastAPI, store: Store, project: Project, authenticator: Authentic
     """Add the management routes to `api`; `respond` renders a `StewardError` as the API's error response."""
     who = reader(authenticator)
     api.include_router(records.router(store, project, who))
-    api.include_router(audit.router(store, who))
+    api.include_router(audit.router(store, project, who))
     api.include_router(monitoring.router(store, project, who))
     api.include_router(reviews.router(store, project, who))
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from steward.config import Project
 from steward.errors import InvalidRequest
 from steward.gateway.management.common import (
     ERRORS,
@@ -81,7 +82,10 @@ class VerificationOut(BaseModel):
         description="registry, deployment, approval and assessment rows matched against their events"
     )
     unkeyed: int = Field(description="events chained with plain sha256, without STEWARD_AUDIT_KEY")
-    problems: list[str] = Field(description="every problem found in keys, reviews, corrections, silences, records")
+    problems: list[str] = Field(
+        description="every problem found in keys, reviews, corrections, silences, records; where the project has "
+        "other teams' apps, one line that counts them (their details name other teams' data)"
+    )
     keys_checked: int = Field(description="API key rows matched against their newest audit event (0 when shallow)")
     reviews_checked: int = Field(description="review decisions matched against their events")
     corrections_checked: int = Field(description="reviewers' corrections matched against their events")
@@ -99,6 +103,20 @@ def _without_path(result: dict[str, Any]) -> dict[str, Any]:
     if source and not source.startswith(("$", "none")):
         return {**result, "integrity_key": "file"}
     return result
+
+
+def _for_caller(result: dict[str, Any], project: Project, who: Principal) -> dict[str, Any]:
+    """`result` as a team's key may read it. The problems name keys, records and apps of whichever team they
+    concern, so where the project has apps of other teams they are counted, not shown: their details are for
+    the operator, who runs `steward audit verify` where the database is."""
+    if not result["problems"] or all(app.team == who.team for app in project.apps.values()):
+        return result
+    count = len(result["problems"])
+    summary = (
+        f"{count} problem{'s' if count != 1 else ''} found; the details may name other teams' keys and records, "
+        "so they are shown only where the database is: run `steward audit verify` there."
+    )
+    return {**result, "problem": summary, "problems": [summary]}
 
 
 def _anchor(text: str | None) -> tuple[int, str] | None:
@@ -119,7 +137,7 @@ def _before(cursor: str | None) -> int | None:
     return int(parts[0])
 
 
-def router(store: Store, reader: Reader) -> APIRouter:
+def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The audit routes over `store`, for the callers `reader` admits."""
     api = APIRouter(prefix="/v1/audit", tags=["Management: audit"], responses=ERRORS)
 
@@ -176,6 +194,6 @@ def router(store: Store, reader: Reader) -> APIRouter:
             anchor=_anchor(asked.anchor),
             unsealed_until=asked.unsealed_until,
         )
-        return JSON(_without_path(result.as_json()))
+        return JSON(_for_caller(_without_path(result.as_json()), project, who))
 
     return api

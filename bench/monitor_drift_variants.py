@@ -45,16 +45,68 @@ BATCHES = 9  # of 200 permutations: one to standardise, eight for the p-value
 Key = tuple
 
 
+LEX_KS = (5, 10, 20, 40)
+LEX_SHARES = (0.6, 0.7, 0.8, 0.9)
+LEXICAL = {"uni": {}, "bi": {"ngram_range": (1, 2)}, "stop": {"stop_words": "english"}}
+
+
+def lexical_columns() -> list[Key]:
+    """`L f`: MMD² with a linear kernel on TF-IDF (the squared distance of the windows' mean TF-IDF rows) for the
+    vectorisers in LEXICAL; `S d`: Gaussian MMD² on TF-IDF reduced to d dims by TruncatedSVD; `l k s`: the
+    neighbour counts of `n k s` on TF-IDF cosine (unigrams), `v k s` on the SVD-100 rows centred."""
+    keys: list[Key] = [("L", f) for f in LEXICAL] + [("S", 50), ("S", 100)]
+    keys += [("l", k, s) for k in LEX_KS for s in LEX_SHARES]
+    return keys + [("v", k, s) for k in LEX_KS for s in LEX_SHARES]
+
+
 def columns() -> list[Key]:
     keys: list[Key] = []
     for k in KS:
         keys += [("n", k, s) for s in SHARES]
         keys += [("e", k)] if k in (10, 20) else []
         keys += [("q", k), ("t", k, 25), ("t", k, 50), ("a", k, 0.7), ("a", k, 0.8)] if k in (10, 20, 40) else []
-    return keys + [("m", b) for b in BANDS]
+    return keys + [("m", b) for b in BANDS] + lexical_columns()
 
 
-def statistics(ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def lexical(texts: list[str], labels: np.ndarray) -> tuple[list, list, list, list]:
+    """What the lexical columns need of the pooled texts: sparse TF-IDF matrices, SVD rows, neighbour rings."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from steward.monitor import drift_tests
+
+    tfidf = {f: TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **kw).fit_transform(texts)
+             for f, kw in LEXICAL.items()}  # fmt: skip
+    dense = TruncatedSVD(100, random_state=0).fit_transform(tfidf["uni"]).astype(np.float32)
+    gaussians = []
+    for d in (50, 100):
+        rows = dense[:, :d]
+        sq = np.einsum("ij,ij->i", rows, rows)
+        dist = np.maximum(sq[:, None] + sq[None, :] - 2 * rows @ rows.T, 0)
+        gaussians.append(np.exp(-dist / float(np.median(dist[dist > 0])), dtype=np.float32))
+    uni = tfidf["uni"]
+    similarity = (uni @ uni.T).toarray()
+    np.fill_diagonal(similarity, -np.inf)
+    near = np.argpartition(-similarity, max(LEX_KS), axis=1)[:, : max(LEX_KS)]
+    order = np.argsort(-np.take_along_axis(similarity, near, axis=1), axis=1)
+    near = np.take_along_axis(near, order, axis=1)
+    lex_rings = [drift_tests._adjacency(near[:, a:k]) for a, k in zip([0, *LEX_KS], LEX_KS, strict=False)]
+    svd_near = drift_tests._nearest(drift_tests._centred(dense), max(LEX_KS))
+    svd_rings = [drift_tests._adjacency(svd_near[:, a:k]) for a, k in zip([0, *LEX_KS], LEX_KS, strict=False)]
+    return list(tfidf.values()), gaussians, lex_rings, svd_rings
+
+
+def counts(rings: list, labellings: np.ndarray, as_current: np.ndarray) -> list[np.ndarray]:
+    found, out = np.zeros(as_current.shape, np.float32), []
+    for k, ring in zip(LEX_KS, rings, strict=True):
+        found += ring @ as_current
+        out += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in LEX_SHARES]
+    return out
+
+
+def statistics(
+    ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator, texts: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """The observed statistics (one row) and those of BATCHES × 200 label permutations, in `columns()` order."""
     from steward.monitor import drift_tests
 
@@ -68,6 +120,7 @@ def statistics(ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> tu
     median = float(np.median(distances[distances > 0]))
     kernels = [np.exp(-distances / (median * b), dtype=np.float32) for b in BANDS]
     n, m = len(ref), len(cur)
+    matrices, gaussians, lex_rings, svd_rings = lexical(texts, labels)
 
     def batch(labellings: np.ndarray) -> np.ndarray:
         as_current = labellings.T.astype(np.float32)
@@ -85,6 +138,9 @@ def statistics(ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> tu
                 out += [np.sum(found >= math.ceil(s * k), axis=0) for s in (0.7, 0.8)]
         signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
         out += [np.einsum("ij,ij->j", signs, kernel @ signs) for kernel in kernels]
+        out += [np.einsum("ij,ij->j", means, means) for means in (np.asarray(x.T @ signs) for x in matrices)]
+        out += [np.einsum("ij,ij->j", signs, kernel @ signs) for kernel in gaussians]
+        out += counts(lex_rings, labellings, as_current) + counts(svd_rings, labellings, as_current)
         return np.stack(out, 1).astype(np.float64)
 
     observed = batch(labels[None])[0]
@@ -109,7 +165,9 @@ def p_value(row: dict, keys: list[Key]) -> float:
     index = [columns().index(key) for key in keys]
     calibration, rest = row["permuted"][:200, index], row["permuted"][200:, index]
     centre, spread = calibration.mean(0), calibration.std(0)
-    floor = np.array([math.sqrt(c + 1) if key[0] in "na" else 1e-12 for c, key in zip(centre, keys, strict=True)])
+    floor = np.array(
+        [math.sqrt(c + 1) if key[0] in "nalv" else 1e-12 for c, key in zip(centre, keys, strict=True)]
+    )
     spread = np.maximum(spread, floor)
     observed = np.max((row["observed"][index] - centre) / spread)
     return float((1 + np.sum(np.max((rest - centre) / spread, axis=1) >= observed)) / (1 + len(rest)))
@@ -156,7 +214,31 @@ def variants() -> dict[str, list[tuple[str, list[Key], float]]]:
         "top-50 mean f k 10/20/40 + MMD, 4/7": [("perm", [("t", k, 50) for k in small] + mmd, 4), *others_],
         "all-request counts k 10/20/40 + MMD, 4/7": [
             ("perm", [("a", k, s) for k in small for s in (0.7, 0.8)] + mmd, 4), *others_],
-    }  # fmt: skip
+    } | lexical_variants(chosen, others_)  # fmt: skip
+
+
+def lexical_variants(chosen: list[Key], others_: list) -> dict[str, list[tuple[str, list[Key], float]]]:
+    """Session 12, lexical: the chosen test with TF-IDF statistics added to its max (same weight 6/9)."""
+    lex_counts: list[Key] = [("l", k, s) for k in LEX_KS for s in LEX_SHARES]
+    svd_counts: list[Key] = [("v", k, s) for k in LEX_KS for s in LEX_SHARES]
+    added: dict[str, list[Key]] = {
+        "+ linear MMD, TF-IDF unigrams": [("L", "uni")],
+        "+ linear MMD, TF-IDF uni+bigrams": [("L", "bi")],
+        "+ linear MMD, TF-IDF unigrams, stop words out": [("L", "stop")],
+        "+ Gaussian MMD, TF-IDF SVD-50": [("S", 50)],
+        "+ Gaussian MMD, TF-IDF SVD-100": [("S", 100)],
+        "+ counts on TF-IDF cosine k 5-40": lex_counts,
+        "+ counts on TF-IDF SVD-100 k 5-40": svd_counts,
+        "+ linear MMD unigrams + TF-IDF counts": [("L", "uni"), *lex_counts],
+        "+ linear MMD unigrams + SVD-100 counts": [("L", "uni"), *svd_counts],
+        "+ linear MMD uni and uni+bi": [("L", "uni"), ("L", "bi")],
+    }
+    found = {f"chosen {name}, 6/9": [("perm", chosen + keys, 6.0), *others_] for name, keys in added.items()}
+    found["lexical only: linear MMD unigrams + TF-IDF counts, 6/9"] = [
+        ("perm", [("L", "uni"), *lex_counts], 6),
+        *others_,
+    ]
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -183,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
             ref_texts = bench.draw(scenario, 500, 0.0, i, rng)
             cur_texts = bench.draw(scenario, 500, level, i, rng)
             ref, cur = cache.embed(ref_texts), cache.embed(cur_texts)
-            observed, permuted = statistics(ref, cur, np.random.default_rng(args.seed + i))
+            observed, permuted = statistics(ref, cur, np.random.default_rng(args.seed + i), ref_texts + cur_texts)
             row = {"level": level, "observed": observed, "permuted": permuted}
             rows.append(row | others(ref_texts, cur_texts, ref, cur, args.seed + i))
         print(

@@ -29,6 +29,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -53,8 +54,11 @@ LEXICAL = {"uni": {}, "bi": {"ngram_range": (1, 2)}, "stop": {"stop_words": "eng
 def lexical_columns() -> list[Key]:
     """`L f`: MMD² with a linear kernel on TF-IDF (the squared distance of the windows' mean TF-IDF rows) for the
     vectorisers in LEXICAL; `S d`: Gaussian MMD² on TF-IDF reduced to d dims by TruncatedSVD; `l k s`: the
-    neighbour counts of `n k s` on TF-IDF cosine (unigrams), `v k s` on the SVD-100 rows centred."""
+    neighbour counts of `n k s` on TF-IDF cosine (unigrams), `v k s` on the SVD-100 rows centred; `W`: per word
+    (in at least 3 texts), the two-proportion z of the share of current and reference texts using it, and of
+    those the largest (`max`), Σ z₊² (`sum`), the words with z > 3 (`over3`), Σ z² (`sumall`)."""
     keys: list[Key] = [("L", f) for f in LEXICAL] + [("S", 50), ("S", 100)]
+    keys += [("W", "max"), ("W", "sum"), ("W", "over3"), ("W", "sumall")]
     keys += [("l", k, s) for k in LEX_KS for s in LEX_SHARES]
     return keys + [("v", k, s) for k in LEX_KS for s in LEX_SHARES]
 
@@ -68,7 +72,7 @@ def columns() -> list[Key]:
     return keys + [("m", b) for b in BANDS] + lexical_columns()
 
 
-def lexical(texts: list[str], labels: np.ndarray) -> tuple[list, list, list, list]:
+def lexical(texts: list[str], labels: np.ndarray) -> tuple[list, list, list, list, Any]:
     """What the lexical columns need of the pooled texts: sparse TF-IDF matrices, SVD rows, neighbour rings."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -93,7 +97,7 @@ def lexical(texts: list[str], labels: np.ndarray) -> tuple[list, list, list, lis
     lex_rings = [drift_tests._adjacency(near[:, a:k]) for a, k in zip([0, *LEX_KS], LEX_KS, strict=False)]
     svd_near = drift_tests._nearest(drift_tests._centred(dense), max(LEX_KS))
     svd_rings = [drift_tests._adjacency(svd_near[:, a:k]) for a, k in zip([0, *LEX_KS], LEX_KS, strict=False)]
-    return list(tfidf.values()), gaussians, lex_rings, svd_rings
+    return list(tfidf.values()), gaussians, lex_rings, svd_rings, (uni > 0).astype(np.float32).tocsc()
 
 
 def counts(rings: list, labellings: np.ndarray, as_current: np.ndarray) -> list[np.ndarray]:
@@ -120,7 +124,12 @@ def statistics(
     median = float(np.median(distances[distances > 0]))
     kernels = [np.exp(-distances / (median * b), dtype=np.float32) for b in BANDS]
     n, m = len(ref), len(cur)
-    matrices, gaussians, lex_rings, svd_rings = lexical(texts, labels)
+    matrices, gaussians, lex_rings, svd_rings, present = lexical(texts, labels)
+    total = np.asarray(present.sum(axis=0)).ravel()
+    present = present[:, total >= 3]
+    total = total[total >= 3][:, None]
+    pooled_share = total / (n + m)
+    se = np.sqrt(pooled_share * (1 - pooled_share) * (1 / n + 1 / m))
 
     def batch(labellings: np.ndarray) -> np.ndarray:
         as_current = labellings.T.astype(np.float32)
@@ -141,6 +150,9 @@ def statistics(
         out += [np.einsum("ij,ij->j", means, means) for means in (np.asarray(x.T @ signs) for x in matrices)]
         out += [np.einsum("ij,ij->j", signs, kernel @ signs) for kernel in gaussians]
         out += counts(lex_rings, labellings, as_current) + counts(svd_rings, labellings, as_current)
+        current_df = np.asarray(present.T @ as_current)
+        z = (current_df / m - (total - current_df) / n) / se
+        out += [z.max(0), np.sum(np.maximum(z, 0) ** 2, 0), np.sum(z > 3, 0), np.sum(z**2, 0)]
         return np.stack(out, 1).astype(np.float64)
 
     observed = batch(labels[None])[0]
@@ -232,8 +244,15 @@ def lexical_variants(chosen: list[Key], others_: list) -> dict[str, list[tuple[s
         "+ linear MMD unigrams + TF-IDF counts": [("L", "uni"), *lex_counts],
         "+ linear MMD unigrams + SVD-100 counts": [("L", "uni"), *svd_counts],
         "+ linear MMD uni and uni+bi": [("L", "uni"), ("L", "bi")],
+        "+ words: max z": [("W", "max")],
+        "+ words: sum z+^2": [("W", "sum")],
+        "+ words: count z > 3": [("W", "over3")],
+        "+ words: sum z^2": [("W", "sumall")],
+        "+ words: max z, sum z+^2, linear MMD": [("W", "max"), ("W", "sum"), ("L", "uni")],
     }
     found = {f"chosen {name}, 6/9": [("perm", chosen + keys, 6.0), *others_] for name, keys in added.items()}
+    for key in ("max", "sum", "over3"):
+        found[f"words {key} alone, 6/9"] = [("perm", [("W", key)], 6), *others_]
     found["lexical only: linear MMD unigrams + TF-IDF counts, 6/9"] = [
         ("perm", [("L", "uni"), *lex_counts], 6),
         *others_,

@@ -55,8 +55,8 @@ def lexical_columns() -> list[Key]:
     """`L f`: MMD² with a linear kernel on TF-IDF (the squared distance of the windows' mean TF-IDF rows) for the
     vectorisers in LEXICAL; `S d`: Gaussian MMD² on TF-IDF reduced to d dims by TruncatedSVD; `l k s`: the
     neighbour counts of `n k s` on TF-IDF cosine (unigrams), `v k s` on the SVD-100 rows centred; `W`: per word
-    (in at least 3 texts), the two-proportion z of the share of current and reference texts using it, and of
-    those the largest (`max`), Σ z₊² (`sum`), the words with z > 3 (`over3`), Σ z² (`sumall`)."""
+    (in at least 3 texts, not in all), the two-proportion z of the share of current and reference texts using
+    it, and of those the largest (`max`), Σ z₊² (`sum`), the words with z > 3 (`over3`), Σ z² (`sumall`)."""
     keys: list[Key] = [("L", f) for f in LEXICAL] + [("S", 50), ("S", 100)]
     keys += [("W", "max"), ("W", "sum"), ("W", "over3"), ("W", "sumall")]
     keys += [("l", k, s) for k in LEX_KS for s in LEX_SHARES]
@@ -126,8 +126,9 @@ def statistics(
     n, m = len(ref), len(cur)
     matrices, gaussians, lex_rings, svd_rings, present = lexical(texts, labels)
     total = np.asarray(present.sum(axis=0)).ravel()
-    present = present[:, total >= 3]
-    total = total[total >= 3][:, None]
+    kept = (total >= 3) & (total < n + m)  # a word in every text has no spread
+    present = present[:, kept]
+    total = total[kept][:, None]
     pooled_share = total / (n + m)
     se = np.sqrt(pooled_share * (1 - pooled_share) * (1 / n + 1 / m))
 

@@ -252,6 +252,7 @@ def lexical_variants(chosen: list[Key], others_: list) -> dict[str, list[tuple[s
         "+ words: max z, sum z+^2, linear MMD": [("W", "max"), ("W", "sum"), ("L", "uni")],
     }
     found = {f"chosen {name}, 6/9": [("perm", chosen + keys, 6.0), *others_] for name, keys in added.items()}
+    found["linear MMD on TF-IDF unigrams alone, 6/9"] = [("perm", [("L", "uni")], 6), *others_]
     for key in ("max", "sum", "over3"):
         found[f"words {key} alone, 6/9"] = [("perm", [("W", key)], 6), *others_]
     found["lexical only: linear MMD unigrams + TF-IDF counts, 6/9"] = [

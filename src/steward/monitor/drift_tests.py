@@ -157,13 +157,7 @@ def permutation_p(
 
 
 def embedding_permutation(
-    name: str,
-    reference: np.ndarray,
-    current: np.ndarray,
-    *,
-    alpha: float,
-    seed: int = 0,
-    texts: tuple[Sequence[str], Sequence[str]] | None = None,
+    name: str, reference: np.ndarray, current: np.ndarray, *, alpha: float, seed: int = 0
 ) -> Signal:
     """MMD and the neighbourhood counts as one max-type permutation test: every labelling, the observed one and
     each permutation, gives MMD² and, for each (k, share), the current requests whose k nearest neighbours are at
@@ -171,13 +165,10 @@ def embedding_permutation(
     permutations; the test statistic is the largest standardised one, and its p-value comes from further
     permutations, independent of that first batch, so it stays exact whichever statistic wins. A shift of the
     whole traffic moves MMD, a new topic in part of it a tight (10 neighbours) or spread (70 % of 40) count: the
-    family spends its alpha on one test rather than splitting it between them. With `texts` (one per embedded
-    row, in order) the max also takes the lexical MMD² (`lexical_mmd2`): a new subject in the same format moves
-    the words more than the sentence embedding."""
+    family spends its alpha on one test rather than splitting it between them."""
     rng = np.random.default_rng(seed)
-    ref_rows = _rows(len(reference), MAX_KERNEL_ROWS, rng)
-    cur_rows = _rows(len(current), MAX_KERNEL_ROWS, rng)
-    ref, cur = reference[ref_rows].astype(np.float32), current[cur_rows].astype(np.float32)
+    ref = _subsample(reference, MAX_KERNEL_ROWS, rng).astype(np.float32)
+    cur = _subsample(current, MAX_KERNEL_ROWS, rng).astype(np.float32)
     n, m = len(ref), len(cur)
     kernel = _gaussian_kernel(np.vstack([ref, cur]), rng)
     pooled = _centred(np.vstack([ref, cur]))
@@ -185,29 +176,21 @@ def embedding_permutation(
     neighbours = _nearest(pooled, scales[-1])
     rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
     labels = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
-    words = None
-    if texts is not None and len(texts[0]) == len(reference) and len(texts[1]) == len(current):
-        words = _tfidf([texts[0][i] for i in ref_rows] + [texts[1][i] for i in cur_rows])
 
-    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, 1 + scales × shares [+ 1]): MMD², counts
+    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, 1 + scales × shares): MMD², then counts
         as_current = labellings.T.astype(np.float32)  # (rows, batch)
         signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
         found, columns = np.zeros(as_current.shape, np.float32), [np.einsum("ij,ij->j", signs, kernel @ signs)]
         for k, ring in zip(scales, rings, strict=True):
             found += ring @ as_current  # current neighbours among the k nearest, a sparse product
             columns += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in NEIGHBOUR_SHARES]
-        if words is not None:  # the squared distance of the windows' mean TF-IDF rows: MMD² of a linear kernel
-            means = np.asarray(words.T @ signs)
-            columns.append(np.einsum("ij,ij->j", means, means))
         return np.stack(columns, axis=1).astype(np.float64)
 
     calibration = statistics(np.stack([rng.permutation(labels) for _ in range(CALIBRATION_PERMUTATIONS)]))
     centre, spread = calibration.mean(axis=0), calibration.std(axis=0)
-    counted = slice(1, 1 + len(scales) * len(NEIGHBOUR_SHARES))
-    # A Poisson floor for the counts: near 0 they are often 0 in the first batch, and a tiny spread would let a
-    # strict scale's rare jump decide.
-    spread[counted] = np.maximum(spread[counted], np.sqrt(centre[counted] + 1.0))
-    spread = np.maximum(spread, 1e-12)  # an MMD² of identical rows throughout: no spread at all
+    spread[1:] = np.maximum(spread[1:], np.sqrt(centre[1:] + 1.0))  # a Poisson floor for the counts: near 0
+    # they are often 0 in the first batch, and a tiny spread would let a strict scale's rare jump decide
+    spread[0] = max(float(spread[0]), 1e-12)  # MMD² of identical rows throughout: no spread at all
 
     def standardised(labellings: np.ndarray) -> np.ndarray:
         return np.max((statistics(labellings) - centre) / spread, axis=1)
@@ -217,41 +200,15 @@ def embedding_permutation(
     p_value, permutations = permutation_p(standardised, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
     detail: dict[str, Any] = {"mmd2": round(float(observed[0]), 6), "scales": scales, "reference_rows": n,
                               "current_rows": m, "permutations": permutations}  # fmt: skip
-    if words is not None:
-        detail["lexical_mmd2"] = round(float(observed[-1]), 6)
     if best == 0:
         detail["largest"] = "mmd"
-    elif words is not None and best == len(observed) - 1:
-        detail["largest"] = "lexical_mmd"
     else:
         scale, share = divmod(best - 1, len(NEIGHBOUR_SHARES))
         detail.update(
             largest="neighbours", count=int(observed[best]), k=scales[scale], share=NEIGHBOUR_SHARES[share]
         )
-    lexical = " and TF-IDF MMD²" if words is not None else ""
-    test = (
-        f"MMD², current requests among current neighbours (k {scales}){lexical}, largest standardised, "
-        "permutation p"
-    )
+    test = f"MMD² and current requests among current neighbours (k {scales}), largest standardised, permutation p"
     return _p_signal(name, test, p_value, alpha, detail)
-
-
-def _rows(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
-    """Which of `count` rows a test keeps: all, or `limit` of them at random."""
-    if count <= limit:
-        return np.arange(count)
-    return rng.choice(count, size=limit, replace=False)
-
-
-def _tfidf(texts: list[str]) -> Any | None:
-    """The pooled texts' TF-IDF rows (word unigrams, sublinear term frequency, L2 norm), fitted on both windows
-    together: blind to the labels, so the permutation null is untouched. None when no text has a word."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    try:
-        return TfidfVectorizer(sublinear_tf=True, dtype=np.float32).fit_transform(texts).tocsc()
-    except ValueError:  # an empty vocabulary: nothing lexical to compare
-        return None
 
 
 def neighbour_scales(pooled: int) -> list[int]:

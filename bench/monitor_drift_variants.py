@@ -1,4 +1,4 @@
-"""Which statistics should drift's embedding permutation test combine? The variants compared in session 12.
+"""Which statistics should drift's embedding permutation test combine? Session 12's variants, lexical ones too.
 
     python bench/monitor_drift_variants.py --scenario mmlu --seed 777 --windows 60 --shifts 0,0.1,0.05
 
@@ -13,7 +13,10 @@ and permutations:
 - `m b`: MMD² with a Gaussian kernel at b times the median squared distance (b in 1, 0.5, 0.25, 0.1);
 - `e k`: current-current edges among the k nearest neighbours (Schilling's count), `q k`: Σ (f − 0.5)₊² over
   current requests (f: the current share of their k neighbours), `t k m`: the mean f of the m most current
-  current requests, `a k s`: like `n k s` over all requests, not only current ones.
+  current requests, `a k s`: like `n k s` over all requests, not only current ones;
+- lexical (session 12, lexical round; `lexical_columns`): the texts' TF-IDF (fitted on the pooled pair, so blind
+  to the labels) as a linear-kernel MMD², a Gaussian MMD² on its SVD, neighbour counts on it, and per-word
+  two-proportion z statistics. None of them found a development window the chosen test missed (BENCHMARKS.md).
 
 A variant is a set of these (its test statistic is the largest standardised one; counts get a Poisson floor on
 their spread, as in `steward.monitor.drift_tests`) with a weight in a weighted Bonferroni family beside the domain

@@ -51,6 +51,8 @@ Key = tuple
 
 LEX_KS = (5, 10, 20, 40)
 LEX_SHARES = (0.6, 0.7, 0.8, 0.9)
+JOINT_KS = (5, 10, 20, 30, 40, 60)
+JOINT_WEIGHTS = (0.5, 1.0)
 LEXICAL = {"uni": {}, "bi": {"ngram_range": (1, 2)}, "stop": {"stop_words": "english"}}
 
 
@@ -63,7 +65,8 @@ def lexical_columns() -> list[Key]:
     keys: list[Key] = [("L", f) for f in LEXICAL] + [("S", 50), ("S", 100)]
     keys += [("W", "max"), ("W", "sum"), ("W", "over3"), ("W", "sumall")]
     keys += [("l", k, s) for k in LEX_KS for s in LEX_SHARES]
-    return keys + [("v", k, s) for k in LEX_KS for s in LEX_SHARES]
+    keys += [("v", k, s) for k in LEX_KS for s in LEX_SHARES]
+    return keys + [("j", w, k, s) for w in JOINT_WEIGHTS for k in JOINT_KS for s in LEX_SHARES]
 
 
 def columns() -> list[Key]:
@@ -75,7 +78,7 @@ def columns() -> list[Key]:
     return keys + [("m", b) for b in BANDS] + lexical_columns()
 
 
-def lexical(texts: list[str], labels: np.ndarray) -> tuple[list, list, list, list, Any]:
+def lexical(texts: list[str], labels: np.ndarray) -> tuple[list, list, list, list, Any, np.ndarray]:
     """What the lexical columns need of the pooled texts: sparse TF-IDF matrices, SVD rows, neighbour rings."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -100,12 +103,13 @@ def lexical(texts: list[str], labels: np.ndarray) -> tuple[list, list, list, lis
     lex_rings = [drift_tests._adjacency(near[:, a:k]) for a, k in zip([0, *LEX_KS], LEX_KS, strict=False)]
     svd_near = drift_tests._nearest(drift_tests._centred(dense), max(LEX_KS))
     svd_rings = [drift_tests._adjacency(svd_near[:, a:k]) for a, k in zip([0, *LEX_KS], LEX_KS, strict=False)]
-    return list(tfidf.values()), gaussians, lex_rings, svd_rings, (uni > 0).astype(np.float32).tocsc()
+    present = (uni > 0).astype(np.float32).tocsc()
+    return list(tfidf.values()), gaussians, lex_rings, svd_rings, present, drift_tests._centred(dense)
 
 
-def counts(rings: list, labellings: np.ndarray, as_current: np.ndarray) -> list[np.ndarray]:
+def counts(rings: list, labellings: np.ndarray, as_current: np.ndarray, ks: tuple = LEX_KS) -> list[np.ndarray]:
     found, out = np.zeros(as_current.shape, np.float32), []
-    for k, ring in zip(LEX_KS, rings, strict=True):
+    for k, ring in zip(ks, rings, strict=True):
         found += ring @ as_current
         out += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in LEX_SHARES]
     return out
@@ -127,7 +131,13 @@ def statistics(
     median = float(np.median(distances[distances > 0]))
     kernels = [np.exp(-distances / (median * b), dtype=np.float32) for b in BANDS]
     n, m = len(ref), len(cur)
-    matrices, gaussians, lex_rings, svd_rings, present = lexical(texts, labels)
+    matrices, gaussians, lex_rings, svd_rings, present, words = lexical(texts, labels)
+    joint_rings = []
+    for w in JOINT_WEIGHTS:
+        near = drift_tests._nearest(np.hstack([pooled, w * words]), max(JOINT_KS))
+        joint_rings.append(
+            [drift_tests._adjacency(near[:, a:k]) for a, k in zip([0, *JOINT_KS], JOINT_KS, strict=False)]
+        )
     total = np.asarray(present.sum(axis=0)).ravel()
     kept = (total >= 3) & (total < n + m)  # a word in every text has no spread
     present = present[:, kept]
@@ -157,6 +167,8 @@ def statistics(
         current_df = np.asarray(present.T @ as_current)
         z = (current_df / m - (total - current_df) / n) / se
         out += [z.max(0), np.sum(np.maximum(z, 0) ** 2, 0), np.sum(z > 3, 0), np.sum(z**2, 0)]
+        for rings_ in joint_rings:
+            out += counts(rings_, labellings, as_current, JOINT_KS)
         return np.stack(out, 1).astype(np.float64)
 
     observed = batch(labels[None])[0]
@@ -182,7 +194,7 @@ def p_value(row: dict, keys: list[Key]) -> float:
     calibration, rest = row["permuted"][:200, index], row["permuted"][200:, index]
     centre, spread = calibration.mean(0), calibration.std(0)
     floor = np.array(
-        [math.sqrt(c + 1) if key[0] in "nalv" else 1e-12 for c, key in zip(centre, keys, strict=True)]
+        [math.sqrt(c + 1) if key[0] in "nalvj" else 1e-12 for c, key in zip(centre, keys, strict=True)]
     )
     spread = np.maximum(spread, floor)
     observed = np.max((row["observed"][index] - centre) / spread)
@@ -255,6 +267,13 @@ def lexical_variants(chosen: list[Key], others_: list) -> dict[str, list[tuple[s
         "+ words: max z, sum z+^2, linear MMD": [("W", "max"), ("W", "sum"), ("L", "uni")],
     }
     found = {f"chosen {name}, 6/9": [("perm", chosen + keys, 6.0), *others_] for name, keys in added.items()}
+    for w in JOINT_WEIGHTS:
+        joint: list[Key] = [("j", w, k, s) for k in JOINT_KS for s in LEX_SHARES]
+        found[f"joint counts (lexical weight {w}) + MMD in place of the chosen counts, 6/9"] = [
+            ("perm", [*joint, ("m", 1.0)], 6),
+            *others_,
+        ]
+        found[f"chosen + joint counts (lexical weight {w}), 6/9"] = [("perm", chosen + joint, 6), *others_]
     found["linear MMD on TF-IDF unigrams alone, 6/9"] = [("perm", [("L", "uni")], 6), *others_]
     for key in ("max", "sum", "over3"):
         found[f"words {key} alone, 6/9"] = [("perm", [("W", key)], 6), *others_]

@@ -52,7 +52,7 @@ Key = tuple
 LEX_KS = (5, 10, 20, 40)
 LEX_SHARES = (0.6, 0.7, 0.8, 0.9)
 JOINT_KS = (5, 10, 20, 30, 40, 60)
-JOINT_WEIGHTS = (0.5, 1.0)
+JOINT_WEIGHTS = (0.25, 0.5, 0.75)
 LEXICAL = {"uni": {}, "bi": {"ngram_range": (1, 2)}, "stop": {"stop_words": "english"}}
 
 

@@ -16,7 +16,9 @@ small window.
   a tenth of the traffic forms a cluster of current requests whose nearest neighbours are other current requests,
   so for k in 5, 10, 20, 30, 40, 60 (`neighbour_scales`: each at most a 16th of the pooled rows, and at least 5)
   and shares 0.6-0.9 they count the current requests whose k nearest neighbours (cosine on embeddings centred on
-  the pooled mean) are at least that share current. Each statistic is
+  the pooled mean, beside the texts' centred TF-IDF at half their weight where the texts are given: a new subject
+  in the same format differs more in its words than in its sentence embedding) are at least that share current.
+  Each statistic is
   standardised by a first batch of label permutations and the test statistic is the largest; its null is exact,
   by permuting the window labels again (`permutation_p`: sequential, so that a window without drift costs one
   batch of permutations). Until session 12 MMD and the counts were two tests splitting their alpha by Bonferroni;

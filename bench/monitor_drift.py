@@ -28,6 +28,13 @@ embedding test's parameters on `mmlu` and `assistant` windows, and run once at t
 - `davidson`: Davidson's tweets labelled neither offensive nor hateful and offensive ones (the first 4,000 of
   each in file order, an even mix), shifted by the tweets labelled hate speech.
 
+Held out from session 12's lexical round (`--scenarios mmlu-rest`): written before the lexical statistics were
+tuned on `mmlu` and `assistant` windows, and run once at the end:
+
+- `mmlu-rest`: the one MMLU subject no other scenario uses (high school physics) shifts a reference mix of 12
+  subjects taken by rule, not by choice: every third of the 37 subjects the other MMLU scenarios use, in
+  alphabetical order, so the mix differs from both `mmlu`'s and `mmlu-heldout`'s.
+
 For each scenario, `--windows` pairs of 500-request windows are drawn (with replacement, so that windows of one
 mix are exchangeable) without a shift, and as many with 5 %, 10 % and 20 % of the current window from the shift
 topic. Each pair goes through `steward.monitor.drift.detect_drift` with the signals a record of such a request
@@ -80,11 +87,14 @@ HELDOUT_SHIFT = [
     "college_physics", "medical_genetics", "us_foreign_policy", "abstract_algebra", "business_ethics",
     "college_computer_science", "college_chemistry",
 ]  # fmt: skip
+# Held out from the lexical round: every third subject the scenarios above use (alphabetical), the unused one.
+REST_REFERENCE = sorted(REFERENCE_SUBJECTS + SHIFT_SUBJECTS + HELDOUT_REFERENCE + HELDOUT_SHIFT)[::3][:12]
+REST_SHIFT = ["high_school_physics"]
 HATECHECK_REFERENCE = ["women", "black people", "Muslims", "disabled people"]
 HATECHECK_SHIFT = ["gay people", "trans people", "immigrants"]
 DAVIDSON_CAP = 4_000  # reference tweets per class (file order): enough for 500-request windows, cheap to embed
 DEVELOPMENT = "mmlu,assistant"
-HELDOUT = "mmlu-heldout,wildguard,hatecheck,davidson"
+HELDOUT = "mmlu-heldout,wildguard,hatecheck,davidson,mmlu-rest"
 
 
 @dataclass
@@ -133,6 +143,8 @@ def scenarios() -> list[Scenario]:
         neither = [t for c, t in tweets if c == "2"][:DAVIDSON_CAP]
         offensive = [t for c, t in tweets if c == "1"][:DAVIDSON_CAP]
         found.append(Scenario("davidson", [neither, offensive], [[t for c, t in tweets if c == "0"]]))
+    if (DATA / "routing" / "mmlu").is_dir():
+        found.append(Scenario("mmlu-rest", [mmlu(s) for s in REST_REFERENCE], [mmlu(s) for s in REST_SHIFT]))
     return found
 
 

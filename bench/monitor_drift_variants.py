@@ -1,4 +1,4 @@
-"""Which statistics should drift's embedding permutation test combine? The variants compared in session 12.
+"""Which statistics should drift's embedding permutation test combine? Session 12's variants, lexical ones too.
 
     python bench/monitor_drift_variants.py --scenario mmlu --seed 777 --windows 60 --shifts 0,0.1,0.05
 
@@ -13,7 +13,12 @@ and permutations:
 - `m b`: MMD² with a Gaussian kernel at b times the median squared distance (b in 1, 0.5, 0.25, 0.1);
 - `e k`: current-current edges among the k nearest neighbours (Schilling's count), `q k`: Σ (f − 0.5)₊² over
   current requests (f: the current share of their k neighbours), `t k m`: the mean f of the m most current
-  current requests, `a k s`: like `n k s` over all requests, not only current ones.
+  current requests, `a k s`: like `n k s` over all requests, not only current ones;
+- lexical (session 12, lexical round; `lexical_columns`): the texts' TF-IDF (fitted on the pooled pair, so blind
+  to the labels) as a linear-kernel MMD², a Gaussian MMD² on its SVD, neighbour counts on it, and per-word
+  two-proportion z statistics, and neighbour counts on joint rows (embedding beside TF-IDF). Added to the max,
+  the lexical statistics found no development window the chosen test missed; the joint rows found more at 5 %
+  and as many at 10 %, and replaced the embedding-only counts (BENCHMARKS.md, "Session 12, lexical").
 
 A variant is a set of these (its test statistic is the largest standardised one; counts get a Poisson floor on
 their spread, as in `steward.monitor.drift_tests`) with a weight in a weighted Bonferroni family beside the domain
@@ -29,6 +34,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -45,16 +51,75 @@ BATCHES = 9  # of 200 permutations: one to standardise, eight for the p-value
 Key = tuple
 
 
+LEX_KS = (5, 10, 20, 40)
+LEX_SHARES = (0.6, 0.7, 0.8, 0.9)
+JOINT_KS = (5, 10, 20, 30, 40, 60)
+JOINT_WEIGHTS = (0.25, 0.5, 0.75)
+LEXICAL = {"uni": {}, "bi": {"ngram_range": (1, 2)}, "stop": {"stop_words": "english"}}
+
+
+def lexical_columns() -> list[Key]:
+    """`L f`: MMD² with a linear kernel on TF-IDF (the squared distance of the windows' mean TF-IDF rows) for the
+    vectorisers in LEXICAL; `S d`: Gaussian MMD² on TF-IDF reduced to d dims by TruncatedSVD; `l k s`: the
+    neighbour counts of `n k s` on TF-IDF cosine (unigrams), `v k s` on the SVD-100 rows centred; `W`: per word
+    (in at least 3 texts, not in all), the two-proportion z of the share of current and reference texts using
+    it, and of those the largest (`max`), Σ z₊² (`sum`), the words with z > 3 (`over3`), Σ z² (`sumall`)."""
+    keys: list[Key] = [("L", f) for f in LEXICAL] + [("S", 50), ("S", 100)]
+    keys += [("W", "max"), ("W", "sum"), ("W", "over3"), ("W", "sumall")]
+    keys += [("l", k, s) for k in LEX_KS for s in LEX_SHARES]
+    keys += [("v", k, s) for k in LEX_KS for s in LEX_SHARES]
+    return keys + [("j", w, k, s) for w in JOINT_WEIGHTS for k in JOINT_KS for s in LEX_SHARES]
+
+
 def columns() -> list[Key]:
     keys: list[Key] = []
     for k in KS:
         keys += [("n", k, s) for s in SHARES]
         keys += [("e", k)] if k in (10, 20) else []
         keys += [("q", k), ("t", k, 25), ("t", k, 50), ("a", k, 0.7), ("a", k, 0.8)] if k in (10, 20, 40) else []
-    return keys + [("m", b) for b in BANDS]
+    return keys + [("m", b) for b in BANDS] + lexical_columns()
 
 
-def statistics(ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def lexical(texts: list[str], labels: np.ndarray) -> tuple[list, list, list, list, Any, np.ndarray]:
+    """What the lexical columns need of the pooled texts: sparse TF-IDF matrices, SVD rows, neighbour rings."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from steward.monitor import drift_tests
+
+    tfidf = {f: TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **kw).fit_transform(texts)
+             for f, kw in LEXICAL.items()}  # fmt: skip
+    dense = TruncatedSVD(100, random_state=0).fit_transform(tfidf["uni"]).astype(np.float32)
+    gaussians = []
+    for d in (50, 100):
+        rows = dense[:, :d]
+        sq = np.einsum("ij,ij->i", rows, rows)
+        dist = np.maximum(sq[:, None] + sq[None, :] - 2 * rows @ rows.T, 0)
+        gaussians.append(np.exp(-dist / float(np.median(dist[dist > 0])), dtype=np.float32))
+    uni = tfidf["uni"]
+    similarity = (uni @ uni.T).toarray()
+    np.fill_diagonal(similarity, -np.inf)
+    near = np.argpartition(-similarity, max(LEX_KS), axis=1)[:, : max(LEX_KS)]
+    order = np.argsort(-np.take_along_axis(similarity, near, axis=1), axis=1)
+    near = np.take_along_axis(near, order, axis=1)
+    lex_rings = [drift_tests._adjacency(near[:, a:k]) for a, k in zip([0, *LEX_KS], LEX_KS, strict=False)]
+    svd_near = drift_tests._nearest(drift_tests._centred(dense), max(LEX_KS))
+    svd_rings = [drift_tests._adjacency(svd_near[:, a:k]) for a, k in zip([0, *LEX_KS], LEX_KS, strict=False)]
+    present = (uni > 0).astype(np.float32).tocsc()
+    return list(tfidf.values()), gaussians, lex_rings, svd_rings, present, drift_tests._centred(dense)
+
+
+def counts(rings: list, labellings: np.ndarray, as_current: np.ndarray, ks: tuple = LEX_KS) -> list[np.ndarray]:
+    found, out = np.zeros(as_current.shape, np.float32), []
+    for k, ring in zip(ks, rings, strict=True):
+        found += ring @ as_current
+        out += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in LEX_SHARES]
+    return out
+
+
+def statistics(
+    ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator, texts: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """The observed statistics (one row) and those of BATCHES × 200 label permutations, in `columns()` order."""
     from steward.monitor import drift_tests
 
@@ -68,6 +133,19 @@ def statistics(ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> tu
     median = float(np.median(distances[distances > 0]))
     kernels = [np.exp(-distances / (median * b), dtype=np.float32) for b in BANDS]
     n, m = len(ref), len(cur)
+    matrices, gaussians, lex_rings, svd_rings, present, words = lexical(texts, labels)
+    joint_rings = []
+    for w in JOINT_WEIGHTS:
+        near = drift_tests._nearest(np.hstack([pooled, w * words]), max(JOINT_KS))
+        joint_rings.append(
+            [drift_tests._adjacency(near[:, a:k]) for a, k in zip([0, *JOINT_KS], JOINT_KS, strict=False)]
+        )
+    total = np.asarray(present.sum(axis=0)).ravel()
+    kept = (total >= 3) & (total < n + m)  # a word in every text has no spread
+    present = present[:, kept]
+    total = total[kept][:, None]
+    pooled_share = total / (n + m)
+    se = np.sqrt(pooled_share * (1 - pooled_share) * (1 / n + 1 / m))
 
     def batch(labellings: np.ndarray) -> np.ndarray:
         as_current = labellings.T.astype(np.float32)
@@ -85,6 +163,14 @@ def statistics(ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> tu
                 out += [np.sum(found >= math.ceil(s * k), axis=0) for s in (0.7, 0.8)]
         signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
         out += [np.einsum("ij,ij->j", signs, kernel @ signs) for kernel in kernels]
+        out += [np.einsum("ij,ij->j", means, means) for means in (np.asarray(x.T @ signs) for x in matrices)]
+        out += [np.einsum("ij,ij->j", signs, kernel @ signs) for kernel in gaussians]
+        out += counts(lex_rings, labellings, as_current) + counts(svd_rings, labellings, as_current)
+        current_df = np.asarray(present.T @ as_current)
+        z = (current_df / m - (total - current_df) / n) / se
+        out += [z.max(0), np.sum(np.maximum(z, 0) ** 2, 0), np.sum(z > 3, 0), np.sum(z**2, 0)]
+        for rings_ in joint_rings:
+            out += counts(rings_, labellings, as_current, JOINT_KS)
         return np.stack(out, 1).astype(np.float64)
 
     observed = batch(labels[None])[0]
@@ -109,7 +195,9 @@ def p_value(row: dict, keys: list[Key]) -> float:
     index = [columns().index(key) for key in keys]
     calibration, rest = row["permuted"][:200, index], row["permuted"][200:, index]
     centre, spread = calibration.mean(0), calibration.std(0)
-    floor = np.array([math.sqrt(c + 1) if key[0] in "na" else 1e-12 for c, key in zip(centre, keys, strict=True)])
+    floor = np.array(
+        [math.sqrt(c + 1) if key[0] in "nalvj" else 1e-12 for c, key in zip(centre, keys, strict=True)]
+    )
     spread = np.maximum(spread, floor)
     observed = np.max((row["observed"][index] - centre) / spread)
     return float((1 + np.sum(np.max((rest - centre) / spread, axis=1) >= observed)) / (1 + len(rest)))
@@ -156,7 +244,46 @@ def variants() -> dict[str, list[tuple[str, list[Key], float]]]:
         "top-50 mean f k 10/20/40 + MMD, 4/7": [("perm", [("t", k, 50) for k in small] + mmd, 4), *others_],
         "all-request counts k 10/20/40 + MMD, 4/7": [
             ("perm", [("a", k, s) for k in small for s in (0.7, 0.8)] + mmd, 4), *others_],
-    }  # fmt: skip
+    } | lexical_variants(chosen, others_)  # fmt: skip
+
+
+def lexical_variants(chosen: list[Key], others_: list) -> dict[str, list[tuple[str, list[Key], float]]]:
+    """Session 12, lexical: the chosen test with TF-IDF statistics added to its max (same weight 6/9)."""
+    lex_counts: list[Key] = [("l", k, s) for k in LEX_KS for s in LEX_SHARES]
+    svd_counts: list[Key] = [("v", k, s) for k in LEX_KS for s in LEX_SHARES]
+    added: dict[str, list[Key]] = {
+        "+ linear MMD, TF-IDF unigrams": [("L", "uni")],
+        "+ linear MMD, TF-IDF uni+bigrams": [("L", "bi")],
+        "+ linear MMD, TF-IDF unigrams, stop words out": [("L", "stop")],
+        "+ Gaussian MMD, TF-IDF SVD-50": [("S", 50)],
+        "+ Gaussian MMD, TF-IDF SVD-100": [("S", 100)],
+        "+ counts on TF-IDF cosine k 5-40": lex_counts,
+        "+ counts on TF-IDF SVD-100 k 5-40": svd_counts,
+        "+ linear MMD unigrams + TF-IDF counts": [("L", "uni"), *lex_counts],
+        "+ linear MMD unigrams + SVD-100 counts": [("L", "uni"), *svd_counts],
+        "+ linear MMD uni and uni+bi": [("L", "uni"), ("L", "bi")],
+        "+ words: max z": [("W", "max")],
+        "+ words: sum z+^2": [("W", "sum")],
+        "+ words: count z > 3": [("W", "over3")],
+        "+ words: sum z^2": [("W", "sumall")],
+        "+ words: max z, sum z+^2, linear MMD": [("W", "max"), ("W", "sum"), ("L", "uni")],
+    }
+    found = {f"chosen {name}, 6/9": [("perm", chosen + keys, 6.0), *others_] for name, keys in added.items()}
+    for w in JOINT_WEIGHTS:
+        joint: list[Key] = [("j", w, k, s) for k in JOINT_KS for s in LEX_SHARES]
+        found[f"joint counts (lexical weight {w}) + MMD in place of the chosen counts, 6/9"] = [
+            ("perm", [*joint, ("m", 1.0)], 6),
+            *others_,
+        ]
+        found[f"chosen + joint counts (lexical weight {w}), 6/9"] = [("perm", chosen + joint, 6), *others_]
+    found["linear MMD on TF-IDF unigrams alone, 6/9"] = [("perm", [("L", "uni")], 6), *others_]
+    for key in ("max", "sum", "over3"):
+        found[f"words {key} alone, 6/9"] = [("perm", [("W", key)], 6), *others_]
+    found["lexical only: linear MMD unigrams + TF-IDF counts, 6/9"] = [
+        ("perm", [("L", "uni"), *lex_counts], 6),
+        *others_,
+    ]
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -183,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
             ref_texts = bench.draw(scenario, 500, 0.0, i, rng)
             cur_texts = bench.draw(scenario, 500, level, i, rng)
             ref, cur = cache.embed(ref_texts), cache.embed(cur_texts)
-            observed, permuted = statistics(ref, cur, np.random.default_rng(args.seed + i))
+            observed, permuted = statistics(ref, cur, np.random.default_rng(args.seed + i), ref_texts + cur_texts)
             row = {"level": level, "observed": observed, "permuted": permuted}
             rows.append(row | others(ref_texts, cur_texts, ref, cur, args.seed + i))
         print(

@@ -296,3 +296,57 @@ def test_the_combined_embedding_test_finds_a_new_topic_in_a_third_and_says_which
         "e", _window(rng, topics, 400, 0), _window(rng, topics, 400, 0), alpha=0.005, seed=1
     )
     assert not calm.drifted and calm.statistic <= calm.threshold
+
+
+def _questions(rng: np.random.Generator, n: int, shift: float) -> list[str]:
+    """Exam questions in one format whose subject words come from vocabularies 0-4, `shift` of them from 5."""
+    vocabularies = [[f"term{v}x{w}" for w in range(12)] for v in range(6)]
+    which = rng.integers(0, 5, size=n)
+    which[: int(n * shift)] = 5
+    return [
+        "Which of the following is true of " + " and ".join(rng.choice(vocabularies[v], size=3)) + "? A. yes B. no"
+        for v in which
+    ]
+
+
+def test_neighbours_on_embeddings_and_words_keep_the_combined_test_exact_without_a_shift() -> None:
+    """With the texts' TF-IDF beside the embeddings, over 300 pairs of windows of one mix (embeddings and words),
+    the share called drifted at alpha 0.05 still lies within the binomial bounds of an exact test."""
+    from scipy import stats
+
+    topics = _topics(21)
+    rng = np.random.default_rng(22)
+    alpha, pairs, called = 0.05, 300, 0
+    for seed in range(pairs):
+        signal = drift_tests.embedding_permutation(
+            "e",
+            _window(rng, topics, 60, 0),
+            _window(rng, topics, 60, 0),
+            alpha=alpha,
+            seed=seed,
+            texts=(_questions(rng, 60, 0), _questions(rng, 60, 0)),
+        )
+        assert signal.detail["lexical_weight"] == drift_tests.LEXICAL_WEIGHT
+        called += signal.drifted
+    low, high = stats.binom.ppf(0.001, pairs, alpha), stats.binom.isf(0.001, pairs, alpha)
+    assert low <= called <= high, (called, low, high)
+
+
+def test_a_new_subject_in_the_same_format_that_embeddings_miss_is_found_by_its_words() -> None:
+    """A fifth of the current window asks about a subject of its own in the reference's format, and the sentence
+    embeddings see only the format (one direction and noise, in all-MiniLM-L6-v2's 384 dimensions): without the
+    texts the test finds nothing, with them the new subject's requests are each other's neighbours.
+    `detect_drift` passes each window's texts."""
+    rng = np.random.default_rng(32)
+    ref_vectors, cur_vectors = (np.ones(384) + rng.normal(scale=0.1, size=(300, 384)) for _ in range(2))
+    ref_texts, cur_texts = _questions(rng, 300, 0), _questions(rng, 300, 0.2)
+    blind = drift_tests.embedding_permutation("e", ref_vectors, cur_vectors, alpha=0.005, seed=3)
+    assert not blind.drifted and "lexical_weight" not in blind.detail
+    seeing = drift_tests.embedding_permutation(
+        "e", ref_vectors, cur_vectors, alpha=0.005, seed=3, texts=(ref_texts, cur_texts)
+    )
+    assert seeing.drifted and seeing.detail["largest"] == "neighbours"
+    report = detect_drift("a", _sample("r", ref_vectors, ref_texts), _sample("c", cur_vectors, cur_texts))
+    embedding = next(s for s in report.signals if s.name == "input.embedding.mmd_neighbours")
+    assert embedding.drifted and "TF-IDF" in embedding.test
+    assert embedding.as_dict()["detail"]["lexical_weight"] == drift_tests.LEXICAL_WEIGHT

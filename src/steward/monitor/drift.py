@@ -8,7 +8,9 @@ tests weigh six times the others), runs the tests of `steward.monitor.drift_test
 - input and output embeddings (all-MiniLM-L6-v2, computed off the request path by `steward.monitor.embedding`):
   the domain classifier's ROC AUC (Evidently's default), and one permutation test of MMD (a shift of the whole
   traffic) together with the current requests in neighbourhoods of current requests at six scales (a new topic
-  in part of it), the largest standardised statistic against one exact permutation null;
+  in part of it: the neighbours are found on the embedding beside the texts' TF-IDF, as a new subject in the same
+  format differs more in its words than in its sentence embeddings), the largest standardised statistic against
+  one exact permutation null;
 - input and output length, and the input's language mix: PSI;
 - each scanner's verdict rate (share of scanned texts it flagged) and the grounding decline rate: two-proportion
   z-tests;
@@ -124,12 +126,9 @@ def plan_signals(
                 cur_vectors,
                 seed,
             )
-            planned[f"{side}.embedding.mmd_neighbours"] = _bind(
-                drift_tests.embedding_permutation,
-                f"{side}.embedding.mmd_neighbours",
-                ref_vectors,
-                cur_vectors,
-                seed,
+            texts = (getattr(reference, f"{side}s"), getattr(current, f"{side}s"))  # one per embedded row
+            planned[f"{side}.embedding.mmd_neighbours"] = _permutation(
+                f"{side}.embedding.mmd_neighbours", ref_vectors, cur_vectors, texts, seed
             )
         elif ref_vectors is None and cur_vectors is None:
             skipped[f"{side}.embedding"] = "embeddings were not asked for (--no-embeddings) or there are none"
@@ -174,6 +173,12 @@ def _plan_rates(
 
 def _bind(test: Callable[..., Signal], name: str, ref: np.ndarray, cur: np.ndarray, seed: int) -> Test:
     return lambda alpha: test(name, ref, cur, alpha=alpha, seed=seed)
+
+
+def _permutation(
+    name: str, ref: np.ndarray, cur: np.ndarray, texts: tuple[list[str], list[str]], seed: int
+) -> Test:
+    return lambda alpha: drift_tests.embedding_permutation(name, ref, cur, alpha=alpha, seed=seed, texts=texts)
 
 
 def _psi(name: str, ref: list[Any], cur: list[Any], numeric: bool) -> Test:

@@ -16,7 +16,9 @@ small window.
   a tenth of the traffic forms a cluster of current requests whose nearest neighbours are other current requests,
   so for k in 5, 10, 20, 30, 40, 60 (`neighbour_scales`: each at most a 16th of the pooled rows, and at least 5)
   and shares 0.6-0.9 they count the current requests whose k nearest neighbours (cosine on embeddings centred on
-  the pooled mean) are at least that share current. Each statistic is
+  the pooled mean, beside the texts' centred TF-IDF at half their weight where the texts are given: a new subject
+  in the same format differs more in its words than in its sentence embedding) are at least that share current.
+  Each statistic is
   standardised by a first batch of label permutations and the test statistic is the largest; its null is exact,
   by permuting the window labels again (`permutation_p`: sequential, so that a window without drift costs one
   batch of permutations). Until session 12 MMD and the counts were two tests splitting their alpha by Bonferroni;
@@ -47,6 +49,8 @@ MAX_KERNEL_ROWS = 1_500  # per window for MMD and neighbours: the similarity mat
 NEIGHBOUR_KS = (5, 10, 20, 30, 40, 60)  # neighbourhood sizes counted (each at most a 16th of the pooled rows)
 NEIGHBOUR_ROWS_PER_K = 16
 NEIGHBOUR_SHARES = (0.6, 0.7, 0.8, 0.9)  # a current request is "in a current neighbourhood" at this share current
+LEXICAL_DIMS = 100  # TF-IDF rows reduced to this many dimensions by TruncatedSVD for the neighbour counts
+LEXICAL_WEIGHT = 0.5  # their weight beside the (unit) embedding in the joint rows whose neighbours are counted
 CALIBRATION_PERMUTATIONS = 200  # label permutations that standardise the statistics before the test's own
 
 
@@ -157,7 +161,13 @@ def permutation_p(
 
 
 def embedding_permutation(
-    name: str, reference: np.ndarray, current: np.ndarray, *, alpha: float, seed: int = 0
+    name: str,
+    reference: np.ndarray,
+    current: np.ndarray,
+    *,
+    alpha: float,
+    seed: int = 0,
+    texts: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> Signal:
     """MMD and the neighbourhood counts as one max-type permutation test: every labelling, the observed one and
     each permutation, gives MMD² and, for each (k, share), the current requests whose k nearest neighbours are at
@@ -165,13 +175,22 @@ def embedding_permutation(
     permutations; the test statistic is the largest standardised one, and its p-value comes from further
     permutations, independent of that first batch, so it stays exact whichever statistic wins. A shift of the
     whole traffic moves MMD, a new topic in part of it a tight (10 neighbours) or spread (70 % of 40) count: the
-    family spends its alpha on one test rather than splitting it between them."""
+    family spends its alpha on one test rather than splitting it between them. With `texts` (one per embedded
+    row, in order) the neighbours are those of joint rows: the centred embedding beside the texts' centred TF-IDF
+    (`_lexical`) at LEXICAL_WEIGHT, so that a new subject in the same format, whose words differ more than its
+    sentence embeddings, still forms neighbourhoods of its own."""
     rng = np.random.default_rng(seed)
-    ref = _subsample(reference, MAX_KERNEL_ROWS, rng).astype(np.float32)
-    cur = _subsample(current, MAX_KERNEL_ROWS, rng).astype(np.float32)
+    ref_rows = _rows(len(reference), MAX_KERNEL_ROWS, rng)
+    cur_rows = _rows(len(current), MAX_KERNEL_ROWS, rng)
+    ref, cur = reference[ref_rows].astype(np.float32), current[cur_rows].astype(np.float32)
     n, m = len(ref), len(cur)
     kernel = _gaussian_kernel(np.vstack([ref, cur]), rng)
     pooled = _centred(np.vstack([ref, cur]))
+    words = None
+    if texts is not None and len(texts[0]) == len(reference) and len(texts[1]) == len(current):
+        words = _lexical([texts[0][i] for i in ref_rows] + [texts[1][i] for i in cur_rows])
+    if words is not None:
+        pooled = np.hstack([pooled, LEXICAL_WEIGHT * words])
     scales = neighbour_scales(len(pooled))
     neighbours = _nearest(pooled, scales[-1])
     rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
@@ -200,6 +219,8 @@ def embedding_permutation(
     p_value, permutations = permutation_p(standardised, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
     detail: dict[str, Any] = {"mmd2": round(float(observed[0]), 6), "scales": scales, "reference_rows": n,
                               "current_rows": m, "permutations": permutations}  # fmt: skip
+    if words is not None:
+        detail["lexical_weight"] = LEXICAL_WEIGHT
     if best == 0:
         detail["largest"] = "mmd"
     else:
@@ -207,8 +228,36 @@ def embedding_permutation(
         detail.update(
             largest="neighbours", count=int(observed[best]), k=scales[scale], share=NEIGHBOUR_SHARES[share]
         )
-    test = f"MMD² and current requests among current neighbours (k {scales}), largest standardised, permutation p"
+    joint = " on embeddings and TF-IDF" if words is not None else ""
+    test = (
+        f"MMD² and current requests among current neighbours{joint} (k {scales}), largest standardised, "
+        "permutation p"
+    )
     return _p_signal(name, test, p_value, alpha, detail)
+
+
+def _rows(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
+    """Which of `count` rows a test keeps: all, or `limit` of them at random."""
+    if count <= limit:
+        return np.arange(count)
+    return rng.choice(count, size=limit, replace=False)
+
+
+def _lexical(texts: list[str]) -> np.ndarray | None:
+    """The pooled texts' TF-IDF rows (word unigrams, sublinear term frequency), reduced to LEXICAL_DIMS by
+    TruncatedSVD, centred and back on the unit sphere, like the embeddings. Fitted on both windows together,
+    blind to the labels, so the permutation null is untouched. None when the texts hold too few words."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        tfidf = TfidfVectorizer(sublinear_tf=True, dtype=np.float32).fit_transform(texts)
+    except ValueError:  # an empty vocabulary: nothing lexical to compare
+        return None
+    dims = min(LEXICAL_DIMS, tfidf.shape[1] - 1, len(texts) - 1)
+    if dims < 1:
+        return None
+    return _centred(TruncatedSVD(dims, random_state=0).fit_transform(tfidf).astype(np.float32))
 
 
 def neighbour_scales(pooled: int) -> list[int]:

@@ -160,6 +160,17 @@ def decode_cursor(cursor: str | None, fields: int) -> list[str] | None:
     return parts
 
 
+def time_cursor(cursor: str | None) -> tuple[float, str] | None:
+    """A (created_at, id) cursor of a listing newest or oldest first (records, review items), or a 400."""
+    parts = decode_cursor(cursor, 2)
+    if parts is None:
+        return None
+    try:
+        return float(parts[0]), parts[1]
+    except ValueError:
+        raise bad_cursor() from None
+
+
 def bad_cursor() -> InvalidRequest:
     return InvalidRequest(
         "`after` is not a cursor of this listing; send the `next` value of the previous page, or leave it out "

@@ -29,13 +29,12 @@ from steward.gateway.management.common import (
     WHEN,
     ErrorBody,
     Reader,
-    bad_cursor,
     check_choice,
     check_range,
-    decode_cursor,
     encode_cursor,
     parse_time,
     readable_apps,
+    time_cursor,
 )
 from steward.governance import tenancy
 from steward.store import Store
@@ -110,16 +109,6 @@ def _filters(project: Project, who: Principal, params: dict[str, str | None]) ->
     }
 
 
-def _after(cursor: str | None) -> tuple[float, str] | None:
-    parts = decode_cursor(cursor, 2)
-    if parts is None:
-        return None
-    try:
-        return float(parts[0]), parts[1]
-    except ValueError:
-        raise bad_cursor() from None
-
-
 def _jsonl(records: Iterator[Record]) -> Iterator[bytes]:
     for record in records:
         yield record_to_json(record) + b"\n"
@@ -187,7 +176,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     ) -> JSON:
         """Records newest first, filtered, a page at a time (keyset paging: every record once, in order)."""
         filters = query.filters(project, who)
-        page = await asyncio.to_thread(tenancy.record_page_for, store, who, _after(after), limit, **filters)
+        page = await asyncio.to_thread(tenancy.record_page_for, store, who, time_cursor(after), limit, **filters)
         cursor = encode_cursor(repr(page.next[0]), page.next[1]) if page.next else None
         data = [record_to_dict(r) for r in page.records]
         return JSON({"object": "list", "data": data, "next": cursor})

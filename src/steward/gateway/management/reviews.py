@@ -29,11 +29,10 @@ from steward.gateway.management.common import (
     MAX_LIMIT,
     ErrorBody,
     Reader,
-    bad_cursor,
     check_choice,
-    decode_cursor,
     encode_cursor,
     readable_apps,
+    time_cursor,
 )
 from steward.store import ReviewItem, Store
 from steward.types import Principal
@@ -99,16 +98,6 @@ class DecisionIn(BaseModel):
     text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS, description="the edited answer (edit only)")
 
 
-def _after(cursor: str | None) -> tuple[float, str] | None:
-    parts = decode_cursor(cursor, 2)
-    if parts is None:
-        return None
-    try:
-        return float(parts[0]), parts[1]
-    except ValueError:
-        raise bad_cursor() from None
-
-
 def _visible(queue: Any, who: Principal, item_id: str) -> ReviewItem:
     """The item as `ReviewQueue.get` gives it, and as missing when the key is not for its app."""
     item: ReviewItem = queue.get(who, item_id)
@@ -147,7 +136,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         mine = readable_apps(project, who)
         chosen = check_choice(app, mine, "app")
         apps = (chosen,) if chosen is not None else tuple(mine) if who.apps else None
-        items = ReviewQueue(store).page(who, statuses, apps, _after(after), limit)
+        items = ReviewQueue(store).page(who, statuses, apps, time_cursor(after), limit)
         more = len(items) == limit
         cursor = encode_cursor(repr(items[-1].created_at), items[-1].id) if items and more else None
         return {"object": "list", "data": [i.as_dict() for i in items], "next": cursor}

@@ -13,7 +13,7 @@ import pytest
 from steward.guardrails.base import ScanContext
 from steward.guardrails.lookalikes import flight_number, not_a_birth_date, not_an_ip
 from steward.guardrails.pii import PiiScanner
-from steward.guardrails.records import hl7_values, vcard_values
+from steward.guardrails.record_formats import hl7_values, vcard_values
 
 
 @pytest.fixture(scope="module")

@@ -338,7 +338,7 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
         return principal, (time.perf_counter() - t0) * 1000.0
 
     async def json_body(request: Request) -> Any:
-        return _parse_json(await _read_body(request.receive, MAX_API_BODY_BYTES))
+        return _parse_json(await request.body())  # bounded by GatewayApp._bounded before it reaches FastAPI
 
     @api.get("/v1/models")
     async def list_models(request: Request) -> ORJSONResponse:

@@ -71,8 +71,10 @@ class Metrics:
 
     def observe(self, record: Record, error_code: str | None = None) -> None:
         # a failed route counts under the model it tried first, as in the rollups ("none": no model was tried)
-        answered = record.model.id if record.model else None
-        model = counted_model(answered, [attempt.model for attempt in record.attempts]) or "none"
+        if record.model:
+            model = record.model.id
+        else:
+            model = counted_model(None, [attempt.model for attempt in record.attempts]) or "none"
         status = record.outcome  # a caller's mistake is `client_error`, not `failed`
         app = counted_app(record.app, record.team, self.teams)
         outcome = self._outcomes.get((app, model, status))

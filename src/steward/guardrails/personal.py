@@ -371,7 +371,7 @@ def personal_recognizers() -> list[EntityRecognizer]:
     from steward.guardrails.fields import FieldNameRecognizer, SignOffNameRecognizer
     from steward.guardrails.nationality import NationalityRecognizer  # it reads DEMONYMS from here
     from steward.guardrails.possessive import PossessiveNameRecognizer
-    from steward.guardrails.records import RecordFormatRecognizer
+    from steward.guardrails.record_formats import RecordFormatRecognizer
     from steward.guardrails.streets import street_recognizers
     from steward.guardrails.tables import TableCellRecognizer
 

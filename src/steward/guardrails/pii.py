@@ -42,7 +42,7 @@ from steward.guardrails.personal import DATE, personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.places import reads_as_place
 from steward.guardrails.recognizers import custom_recognizers, has_public_suffix, national_id_recognizers
-from steward.guardrails.records import hl7_lines
+from steward.guardrails.record_formats import hl7_lines
 from steward.guardrails.redact import non_overlapping
 from steward.guardrails.streets import not_an_address, place_mention, postcode_after, units_beside
 from steward.types import Finding
@@ -338,7 +338,7 @@ CUED_NAMES = frozenset(
         "RecordFormatRecognizer",
     }
 )
-# Recognisers that read running prose: in an HL7 segment the format's grammar (`records`) says what is what.
+# Recognisers that read running prose: in an HL7 segment the format's grammar (`record_formats`) says what is what.
 PROSE_READERS = frozenset({"PersonalNerRecognizer", "NameLexiconRecognizer", "SpacyRecognizer", "SpacyGapName"})
 
 
@@ -480,7 +480,7 @@ class PiiScanner:
                 if not recognizer:
                     continue
             if recognizer in PROSE_READERS and any(a <= result.start < b for a, b in segments):
-                continue  # an HL7 segment's fields are read by its grammar (`records`), not as prose
+                continue  # an HL7 segment's fields are read by its grammar (`record_formats`), not as prose
             if recognizer == "PersonalNerRecognizer" and result.entity_type in ("PERSON", "DATE_OF_BIRTH"):
                 result.start, result.end = _ner_cell(text, result.start, result.end, result.entity_type)
             if recognizer == "PersonalNerRecognizer" and result.entity_type == "DATE_OF_BIRTH":

@@ -159,11 +159,18 @@ class RemoteClient:
         found: dict[str, Any] = self._get(f"/v1/reviews/{record_id}", {})
         return found
 
+    def claim_review(self, record_id: str) -> dict[str, Any]:
+        """Claim a pending item for 15 minutes as the key's identity (again: renew it), so other reviewers see it
+        taken (`POST /v1/reviews/{id}/claim`)."""
+        claimed: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/claim", {})
+        return claimed
+
     def decide_review(
         self, record_id: str, action: str, comment: str = "", text: str | None = None
     ) -> dict[str, Any]:
         """Approve, reject or edit (`text`: the answer to release instead) a held request as the key's identity,
-        with a comment (required for edit); the decided item (`POST /v1/reviews/{id}/decision`)."""
+        with a comment (required for edit); the decided item (`POST /v1/reviews/{id}/decision`). Under the
+        two-person rule the first approval returns the item still pending, with `approvals` 1."""
         body: dict[str, Any] = {"action": action, "comment": comment}
         if text is not None:
             body["text"] = text

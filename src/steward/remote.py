@@ -30,6 +30,7 @@ from steward.errors import (
     RateLimited,
     StewardError,
 )
+from steward.governance.errors import RuleViolation
 
 
 class ServerUnreachable(StewardError):
@@ -43,6 +44,7 @@ ERRORS: dict[int, type[StewardError]] = {
     401: AuthenticationError,
     403: PermissionDenied,
     404: NotFound,
+    409: RuleViolation,
     429: RateLimited,
 }
 
@@ -176,6 +178,54 @@ class RemoteClient:
             body["text"] = text
         decided: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/decision", body)
         return decided
+
+    # ---- deployments and approvals (`steward deploy | promote | rollback | approve | deployments`) ----
+
+    def deployments(self, *, app: str | None = None) -> list[dict[str, Any]]:
+        """Where each app of the key's team stands: deployment, `canary_share`, approvals needed and given
+        (`GET /v1/deployments`)."""
+        found: list[dict[str, Any]] = self._get("/v1/deployments", {"app": app})["data"]
+        return found
+
+    def deployment_history(self, app: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """An app's deployment history, newest first, with approvals (`GET /v1/deployments/{app}`)."""
+        found: list[dict[str, Any]] = self._get(f"/v1/deployments/{app}", {"limit": limit})["data"]
+        return found
+
+    def deploy(
+        self,
+        app: str,
+        model: str,
+        *,
+        canary: float | None = None,
+        ab: float | None = None,
+        blue_green: bool = False,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Put a model version in flight as the key (`POST /v1/deployments/{app}`)."""
+        body = {"model": model, "canary": canary, "ab": ab, "blue_green": blue_green, "note": note}
+        found: dict[str, Any] = self._post(f"/v1/deployments/{app}", body)
+        return found
+
+    def promote(self, app: str, *, eval_run: str | None = None, note: str | None = None) -> dict[str, Any]:
+        """Promote the candidate (`POST /v1/deployments/{app}/promote`); a rule's refusal raises RuleViolation."""
+        found: dict[str, Any] = self._post(f"/v1/deployments/{app}/promote", {"eval_run": eval_run, "note": note})
+        return found
+
+    def rollback(self, app: str, *, note: str | None = None) -> dict[str, Any]:
+        """Drop the candidate, or return to the previous release (`POST /v1/deployments/{app}/rollback`)."""
+        found: dict[str, Any] = self._post(f"/v1/deployments/{app}/rollback", {"note": note})
+        return found
+
+    def approvals(self, *, app: str | None = None) -> list[dict[str, Any]]:
+        """Approvals of the candidates in flight of the key's team's apps (`GET /v1/approvals`)."""
+        found: list[dict[str, Any]] = self._get("/v1/approvals", {"app": app})["data"]
+        return found
+
+    def approve(self, app: str, *, note: str | None = None) -> dict[str, Any]:
+        """Approve the app's candidate with this (approver) key (`POST /v1/approvals`)."""
+        found: dict[str, Any] = self._post("/v1/approvals", {"app": app, "note": note})
+        return found
 
     def close(self) -> None:
         if self._owned:

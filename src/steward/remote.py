@@ -179,6 +179,44 @@ class RemoteClient:
         decided: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/decision", body)
         return decided
 
+    # ---- drift and silences (`steward monitor drift`, `steward alerts silence | unsilence`) ----
+
+    def drift(
+        self,
+        app: str,
+        *,
+        reference: str,
+        current: str = "-24h..now",
+        alpha: float = 0.01,
+        embeddings: bool = True,
+        max_records: int | None = None,
+    ) -> dict[str, Any]:
+        """One drift run: what `steward monitor drift APP --json` prints (`POST /v1/monitor/drift`)."""
+        body = {"app": app, "reference": reference, "current": current, "alpha": alpha, "embeddings": embeddings}
+        if max_records is not None:
+            body["max_records"] = max_records
+        found: dict[str, Any] = self._post("/v1/monitor/drift", body)
+        return found
+
+    def silences(self, *, everything: bool = False) -> list[dict[str, Any]]:
+        """Silences over the key's team's apps in force (with `everything`, every one) (`GET /v1/silences`)."""
+        found: list[dict[str, Any]] = self._get("/v1/silences", {"all": everything})["data"]
+        return found
+
+    def silence(
+        self, alert_id: str, *, why: str, duration: str | None = None, until: str | None = None
+    ) -> dict[str, Any]:
+        """Silence an alert's rule for its app for `duration` ("2h") or until a time, as the key, with why
+        (`POST /v1/alerts/{id}/silence`)."""
+        body = {"why": why, "for": duration, "until": until}
+        found: dict[str, Any] = self._post(f"/v1/alerts/{alert_id}/silence", {k: v for k, v in body.items() if v})
+        return found
+
+    def unsilence(self, alert_id: str, *, why: str) -> dict[str, Any]:
+        """Lift the silences in force over an alert (`POST /v1/alerts/{id}/unsilence`)."""
+        found: dict[str, Any] = self._post(f"/v1/alerts/{alert_id}/unsilence", {"why": why})
+        return found
+
     # ---- deployments and approvals (`steward deploy | promote | rollback | approve | deployments`) ----
 
     def deployments(self, *, app: str | None = None) -> list[dict[str, Any]]:

@@ -81,7 +81,7 @@ def silence(
 
     Example: `steward alerts silence alr_0123 --for 2h --why "upstream maintenance, ticket OPS-42"`
     """
-    from steward.monitor import silences
+    from steward.governance import silences
 
     if not why.strip():
         raise InvalidRequest('a silence needs a reason: pass --why "…" (it is kept in the audit log).')
@@ -110,7 +110,7 @@ def unsilence(
 
     Example: `steward alerts unsilence alr_0123 --why "maintenance over early, OPS-42 closed"`
     """
-    from steward.monitor import silences
+    from steward.governance import silences
 
     if not why.strip():
         raise InvalidRequest('lifting a silence needs a reason: pass --why "…" (it is kept in the audit log).')
@@ -170,7 +170,7 @@ def dataset(
 
     store, project = context.open_store(), context.project()
     who = actor(None, key)
-    from steward.monitor.silences import alert_of
+    from steward.governance.silences import alert_of
 
     alert = alert_of(store, project, alert_id, who)
     out = context.output_file(out, "--out")

@@ -154,8 +154,11 @@ def drift(
     store = context.open_store()
     for warning in drift_run.windows_overlap(store, name, reference, current):
         context.err_console.print(f"warning: {warning}")
+    from steward.models.embeddings import LazyEmbedder
+
+    embedder = LazyEmbedder() if embeddings else None
     result = drift_run.run(
-        store, name, reference, current, alpha=alpha, embeddings=embeddings, max_records=max_records
+        store, name, reference, current, alpha=alpha, embedder=embedder, max_records=max_records
     )
     if as_json:
         _print_json(result)

@@ -2,8 +2,9 @@
 both call `run`, so both answer the same JSON (the report, and `warnings` such as overlapping windows).
 
 Windows are parsed and read by `steward.monitor.windows`, tested by `steward.monitor.drift`. Embeddings are
-computed by all-MiniLM-L6-v2 only for texts whose embedding is not stored yet (`LazyEmbedder`: the model loads on
-first use, never when the store holds them all).
+computed by the embedder given only for texts whose embedding is not stored yet (`steward.models.embeddings.
+LazyEmbedder`: the model loads on
+first use, never when the store holds them all): the caller hands it in, `steward.monitor` loads no model).
 """
 
 from __future__ import annotations
@@ -12,18 +13,8 @@ from typing import Any
 
 from steward.errors import InvalidRequest
 from steward.monitor.drift import detect_drift
-from steward.monitor.windows import MAX_RECORDS, load_window, overlap, parse_window
+from steward.monitor.windows import MAX_RECORDS, TextEmbedder, load_window, overlap, parse_window
 from steward.store import Store
-
-
-class LazyEmbedder:
-    """all-MiniLM-L6-v2, loaded (≈10 s of imports) only when a window has texts whose embeddings are not stored
-    yet: a run after an earlier one, or after the server's scheduled runs, needs none."""
-
-    def embed(self, texts: list[str]) -> Any:
-        from steward.models.embeddings import get_embedder
-
-        return get_embedder().embed(texts)
 
 
 def windows_overlap(store: Store, app: str, reference: str, current: str) -> list[str]:
@@ -39,15 +30,15 @@ def run(
     current: str = "-24h..now",
     *,
     alpha: float = 0.01,
-    embeddings: bool = True,
+    embedder: TextEmbedder | None = None,
     max_records: int = MAX_RECORDS,
 ) -> dict[str, Any]:
-    """The drift report of `app` between the two windows as JSON, with `warnings`; `drifted` says the verdict."""
+    """The drift report of `app` between the two windows as JSON, with `warnings`; `drifted` says the verdict.
+    Without an `embedder` the embeddings are not compared."""
     if not 0 < alpha < 1:
         raise InvalidRequest(f"alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.", param="alpha")
     windows = parse_window(reference), parse_window(current)
     warnings = windows_overlap(store, app, reference, current)
-    embedder = LazyEmbedder() if embeddings else None
     samples = [load_window(store, app, w, embedder=embedder, max_records=max_records) for w in windows]
     report = detect_drift(app, samples[0], samples[1], alpha=alpha)
     return {**report.as_dict(), "warnings": warnings}

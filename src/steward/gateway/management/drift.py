@@ -61,6 +61,7 @@ class DriftOut(BaseModel):
 
 
 def _run(store: Store, asked: DriftIn) -> dict[str, Any]:
+    from steward.models.embeddings import LazyEmbedder
     from steward.monitor import drift_run
 
     return drift_run.run(
@@ -69,7 +70,7 @@ def _run(store: Store, asked: DriftIn) -> dict[str, Any]:
         asked.reference,
         asked.current,
         alpha=asked.alpha,
-        embeddings=asked.embeddings,
+        embedder=LazyEmbedder() if asked.embeddings else None,
         max_records=asked.max_records,
     )
 

@@ -1,5 +1,5 @@
 """`GET /v1/silences` and `POST /v1/alerts/{id}/silence|unsilence`: silences of alerts, as `steward alerts
-silence|unsilence` set and lift them (both call `steward.monitor.silences`).
+silence|unsilence` set and lift them (both call `steward.governance.silences`).
 
 A silence is made as the caller's key (who), with the reason it gives (why) and until when (`until`, a time, or
 `for`, a duration); it is audited as the CLI's `monitor.silence` / `monitor.unsilence`. Admin and developer keys
@@ -28,7 +28,7 @@ from steward.gateway.management.common import (
     parse_time,
     readable_apps,
 )
-from steward.monitor import silences
+from steward.governance import silences
 from steward.store import Store
 from steward.types import Principal
 

@@ -179,6 +179,74 @@ class RemoteClient:
         decided: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/decision", body)
         return decided
 
+    # ---- feedback, evals, registry, compliance (reads) ----
+
+    def feedback(self, *, limit: int = 100, **filters: Any) -> list[dict[str, Any]]:
+        """Feedback on the key's team's answers, newest first, every page (`GET /v1/feedback`; app, below,
+        since, until)."""
+        found: list[dict[str, Any]] = []
+        after = None
+        while True:
+            page = self._get("/v1/feedback", {**filters, "after": after, "limit": limit})
+            found += page["data"]
+            after = page["next"]
+            if after is None:
+                return found
+
+    def eval_runs(
+        self, *, app: str | None = None, kind: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Stored eval and red-team runs of the key's team, newest first (`GET /v1/evals/runs`)."""
+        found: list[dict[str, Any]] = self._get("/v1/evals/runs", {"app": app, "kind": kind, "limit": limit})[
+            "data"
+        ]
+        return found
+
+    def eval_report(self, run_id: str) -> dict[str, Any]:
+        """A run's JSON report, as `steward eval show RUN --json` prints it (`GET /v1/evals/runs/{id}`)."""
+        found: dict[str, Any] = self._get(f"/v1/evals/runs/{run_id}", {})
+        return found
+
+    def comparisons(self, *, app: str | None = None) -> list[dict[str, Any]]:
+        """The A/B pairs A/B suites stored, newest first (`GET /v1/evals/comparisons`)."""
+        found: list[dict[str, Any]] = self._get("/v1/evals/comparisons", {"app": app})["data"]
+        return found
+
+    def compare(self, run_a: str, run_b: str, *, seed: int = 0) -> dict[str, Any]:
+        """Per-metric deltas of B against A with 95 % intervals and verdicts (`GET /v1/evals/comparisons/A/B`)."""
+        found: dict[str, Any] = self._get(f"/v1/evals/comparisons/{run_a}/{run_b}", {"seed": seed})
+        return found
+
+    def registry(self, *, kind: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
+        """Registry versions of the key's team (`GET /v1/registry`)."""
+        found: list[dict[str, Any]] = self._get("/v1/registry", {"kind": kind, "name": name})["data"]
+        return found
+
+    def registry_version(self, ref: str) -> dict[str, Any]:
+        """One version, e.g. `model:qwen@2` (`GET /v1/registry/{ref}`)."""
+        found: dict[str, Any] = self._get(f"/v1/registry/{ref}", {})
+        return found
+
+    def lineage(self, ref: str) -> dict[str, Any]:
+        """Where a version came from and what it fed (`GET /v1/registry/{ref}/lineage`)."""
+        found: dict[str, Any] = self._get(f"/v1/registry/{ref}/lineage", {})
+        return found
+
+    def compliance(self, app: str) -> dict[str, Any]:
+        """The app's controls, as `steward compliance check APP --json` prints them (`GET /v1/compliance/APP`)."""
+        found: dict[str, Any] = self._get(f"/v1/compliance/{app}", {})
+        return found
+
+    def evidence_pack(self, app: str, *, format: str = "json") -> tuple[str, bytes]:
+        """(file name, content) of the app's evidence pack, json or html (`GET /v1/compliance/{app}/pack`)."""
+        with self._reaching():
+            response = self.http.get(f"/v1/compliance/{app}/pack", params={"format": format}, headers=self.headers)
+        if response.status_code != 200:
+            _json(response)
+        disposition = response.headers.get("content-disposition", "")
+        name = disposition.partition('filename="')[2].rstrip('"') or f"{app}-compliance.{format}"
+        return name, response.content
+
     # ---- drift and silences (`steward monitor drift`, `steward alerts silence | unsilence`) ----
 
     def drift(

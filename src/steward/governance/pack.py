@@ -101,6 +101,11 @@ def build(store: Store, project: Project, app: str, actor: Actor) -> dict[str, A
     return pack
 
 
+def file_stem(pack: dict[str, Any]) -> str:
+    """`<app>-compliance-<UTC time>`: the name of the pack's files (`.json`, `.html`)."""
+    return f"{pack['app']}-compliance-{datetime.fromtimestamp(pack['generated_at'], UTC):%Y%m%dT%H%M%SZ}"
+
+
 def render_html(pack: dict[str, Any]) -> str:
     template_text = (
         resources.files("steward.defaults").joinpath("compliance", "pack.html.j2").read_text(encoding="utf-8")
@@ -129,7 +134,7 @@ def export(
     """Write `<app>-compliance-<date>.html` and `.json` into `out_dir`; returns both paths and the pack."""
     pack = build(store, project, app, actor)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{app}-compliance-{datetime.fromtimestamp(pack['generated_at'], UTC):%Y%m%dT%H%M%SZ}"
+    stem = file_stem(pack)
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
     _write_atomically(json_path, json.dumps(pack, indent=1, sort_keys=True, default=str) + "\n")
     _write_atomically(html_path, render_html(pack))

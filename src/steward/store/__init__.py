@@ -276,6 +276,11 @@ class Store:
     def add_feedback(self, record_id: str, feedback: Feedback) -> None:
         _records.add_feedback(self.engine, record_id, feedback)
 
+    def page_feedback(self, **where: Any) -> list[dict[str, Any]]:
+        """Feedback newest first with its record's app (`team`, `apps`, `since`, `until`, `below`, `before_id`,
+        `limit`)."""
+        return _records.page_feedback(self.engine, **where)
+
     def tokens_used(self, key_id: str) -> int:
         """Tokens (prompt + completion) recorded so far for a key, for its token budget."""
         return _keys.tokens_used(self.engine, key_id)

@@ -221,3 +221,38 @@ def test_the_remote_client_reads_governance(
     assert name.endswith(".html") and b"<html" in body.lower()
     with pytest.raises(NotFound):
         remote.compliance("airport")
+
+
+ROUTES = {
+    "/v1/reviews/{record_id}/claim": "post",
+    "/v1/reviews/{record_id}/decision": "post",
+    "/v1/feedback": "get",
+    "/v1/evals/runs": "get",
+    "/v1/evals/runs/{run_id}": "get",
+    "/v1/evals/comparisons": "get",
+    "/v1/evals/comparisons/{run_a}/{run_b}": "get",
+    "/v1/registry": "get",
+    "/v1/registry/{ref}": "get",
+    "/v1/registry/{ref}/lineage": "get",
+    "/v1/deployments": "get",
+    "/v1/deployments/{app}": "post",
+    "/v1/deployments/{app}/promote": "post",
+    "/v1/deployments/{app}/rollback": "post",
+    "/v1/approvals": "post",
+    "/v1/compliance/{app}": "get",
+    "/v1/compliance/{app}/pack": "get",
+    "/v1/monitor/drift": "post",
+    "/v1/silences": "get",
+    "/v1/alerts/{alert_id}/silence": "post",
+    "/v1/alerts/{alert_id}/unsilence": "post",
+}
+
+
+def test_every_route_is_in_the_openapi_document_and_refuses_unknown_parameters(
+    server: InProcessServer, keys: dict[str, str]
+) -> None:
+    paths = server.http.get("/openapi.json").json()["paths"]
+    missing = [f"{method.upper()} {path}" for path, method in ROUTES.items() if method not in paths.get(path, {})]
+    assert not missing
+    for path in ("/v1/feedback", "/v1/evals/runs", "/v1/registry", "/v1/deployments", "/v1/silences"):
+        assert "not a parameter" in _error(_get(server, keys["auditor"], path, colour="red"), 400)

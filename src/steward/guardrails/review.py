@@ -92,6 +92,11 @@ def required_reviewers(project: Project | None, item: ReviewItem) -> int:
     return policy.reviewers if policy is not None else 1
 
 
+def _same(label: str, actor: Actor) -> bool:
+    """Whether a stored `key:<id> (name)` or `user:<login>` names `actor` (by identity, not by its name)."""
+    return label.split(" (", 1)[0] == actor.id
+
+
 def _count_legacy(tx: Tx, detail: dict[str, Any]) -> dict[str, Any]:
     """`detail`, counting the items decided before decisions were audited when this is the first review event:
     they have no event, so `steward audit verify` tolerates that many and no more (as `keys_legacy` does)."""
@@ -231,7 +236,7 @@ class ReviewQueue:
         item = _visible(self.store, principal, item_id)
         if (
             (holder := item.claimant(time.time())) is not None
-            and holder != actor.label
+            and not _same(holder, actor)
             and item.status == "pending"
         ):
             raise InvalidRequest(
@@ -241,7 +246,7 @@ class ReviewQueue:
         if status == "approved" and required > 1 and item.status == "pending":
             if item.first_approval_by is None:
                 return self._approve_first(actor, item, note, required)
-            if item.first_approval_by == actor.label:
+            if _same(item.first_approval_by, actor):
                 raise InvalidRequest(
                     f"review item {item.id} needs a second, different reviewer: you ({actor.label}) approved it "
                     f"already (two-person rule, its policy's `reviewers: {required}`); ask another reviewer of "

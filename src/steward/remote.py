@@ -1,10 +1,12 @@
 """`steward.RemoteClient`: the management API of a running Steward server, over HTTP, with an API key.
 
 `steward.Client` runs the governed pipeline in-process; this client reads what a server holds (records, the audit
-log, rollups, alerts, the review queue) and decides review items through the management API, as the key's role
-and team allow. Errors come back as Steward's
-own exceptions (`InvalidRequest` for a 400, `NotFound`, `PermissionDenied` …) carrying the server's message, which
-says what to send. It needs only httpx: importing it loads no model, no guardrail and no database.
+log, rollups, drift, alerts and silences, the review queue, feedback, eval runs and A/B comparisons, the registry,
+deployments, compliance) and acts through the management API (claims and decides review items, deploys, promotes,
+rolls back, approves, silences), as the key's role and team allow. Errors come back as Steward's own exceptions
+(`InvalidRequest` for a 400, `NotFound`, `PermissionDenied`, `RuleViolation` for a governance rule's 409 …)
+carrying the server's message, which says what to send. It needs only httpx: importing it loads no model, no
+guardrail and no database.
 
     from steward import RemoteClient
     with RemoteClient("http://127.0.0.1:8080", key="sk-stw-...") as steward:

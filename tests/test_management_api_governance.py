@@ -256,3 +256,23 @@ def test_every_route_is_in_the_openapi_document_and_refuses_unknown_parameters(
     assert not missing
     for path in ("/v1/feedback", "/v1/evals/runs", "/v1/registry", "/v1/deployments", "/v1/silences"):
         assert "not a parameter" in _error(_get(server, keys["auditor"], path, colour="red"), 400)
+
+
+def test_a_teams_evidence_pack_counts_problems_of_a_broken_log_without_naming_them(tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from steward.store.schema import api_keys
+
+    rt = make_runtime(tmp_path, PROJECT)
+    try:
+        apply.apply_project(rt.store, rt.project, ALICE)
+        auditor = access.create_key(rt.store, ALICE, "auditor", name="aud", team="claims")[0]
+        _, theirs = access.create_key(rt.store, ALICE, "developer", name="theirs", team="ops")
+        with rt.store.engine.begin() as conn:  # another team's key made admin outside Steward
+            conn.execute(update(api_keys).where(api_keys.c.id == theirs.id).values(role="admin"))
+        with InProcessServer(rt) as server:
+            bundle = _ok(_get(server, auditor, "/v1/compliance/claims/pack"))
+        verdict = bundle["audit"]["verification"]
+        assert verdict.startswith("BROKEN: 1 problem;") and theirs.id not in json.dumps(bundle["audit"])
+    finally:
+        rt.store.close()

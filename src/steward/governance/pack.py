@@ -58,6 +58,21 @@ def _runs(store: Store, project: Project, team: str) -> tuple[list[dict[str, Any
     return suite, red
 
 
+def _verdict(verification: Any, project: Project, actor: Actor) -> str:
+    """`intact`, or `BROKEN:` and the first problem. A team's key is told only how many problems there are where
+    the project has other teams' apps (a problem names keys, records and apps of whichever team it concerns), as
+    `POST /v1/audit/verify` tells it; the operator reads them with `steward audit verify`."""
+    if verification.ok:
+        return "intact"
+    if actor.team is not None and any(spec.team != actor.team for spec in project.apps.values()):
+        count = len(verification.problems) or 1
+        return (
+            f"BROKEN: {count} problem{'s' if count != 1 else ''}; the operator reads them with "
+            "`steward audit verify` where the database is"
+        )
+    return f"BROKEN: {verification.problem}"
+
+
 def build(store: Store, project: Project, app: str, actor: Actor) -> dict[str, Any]:
     """The pack's content as one JSON-ready dict (with its own digest)."""
     from steward.governance.controls import Context
@@ -92,7 +107,7 @@ def build(store: Store, project: Project, app: str, actor: Actor) -> dict[str, A
         "red_team": red,
         "deployments": history,
         "audit": {
-            "verification": "intact" if verification.ok else f"BROKEN: {verification.problem}",
+            "verification": _verdict(verification, project, actor),
             "head": {"seq": verification.head_seq, "hash": verification.head_hash},
             "events": [e.as_dict() | {"at_iso": _iso(e.at)} for e in events[:AUDIT_EXCERPT]],
         },

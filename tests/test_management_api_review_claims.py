@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,6 +120,21 @@ def test_a_claim_shows_to_others_and_keeps_them_from_deciding_until_it_expires(
     assert len(claims) == 3 and all(e.actor.startswith("key:") for e in claims)
 
 
+def test_a_reviewer_lets_go_of_a_claim_and_another_takes_it(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    item = _held(runtime, "tips")
+    assert _claim(server, keys["developer"], item.id).status_code == 200
+    headers = {"authorization": f"Bearer {keys['admin']}"}
+    assert "no claim" in _error(server.http.delete(f"/v1/reviews/{item.id}/claim", headers=headers), 400)
+    remote = RemoteClient(str(server.http.base_url), key=keys["developer"], http=server.http)
+    assert remote.unclaim_review(item.id)["claimed_by"] is None
+    assert _claim(server, keys["admin"], item.id).json()["claimed_by"].endswith("(admin)")
+    actions = [e.action for e in audit.list_events(runtime.store, subject=f"review:{item.id}")]
+    assert actions == ["review.claim", "review.unclaim", "review.claim"]
+    assert audit.verify(runtime.store).ok
+
+
 def test_claims_are_refused_to_readers_and_other_teams(
     server: InProcessServer, runtime: Runtime, keys: dict[str, str]
 ) -> None:
@@ -211,3 +227,25 @@ def test_one_reviewer_keeps_policy_versions(runtime: Runtime) -> None:
         "  advice-policy:\n    output:", "  advice-policy:\n    reviewers: 1\n    output:"
     )
     assert load_project_text(explicit, "c.yaml").policies["advice-policy"].version == once.version
+
+
+def test_the_cli_claims_and_approves_under_the_two_person_rule(
+    runtime: Runtime, keys: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from steward.cli import app as cli
+
+    (tmp_path / "steward.yaml").write_text(TWO_PERSON, encoding="utf-8")
+    monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", runtime.settings.database_url)
+    item = _held(runtime, "advice", "advice-policy")
+    runner = CliRunner()
+    claimed = runner.invoke(cli, ["review", "claim", item.id, "--key", keys["developer"]])
+    assert claimed.exit_code == 0 and "claimed" in claimed.stdout, claimed.output
+    first = runner.invoke(cli, ["review", "approve", item.id, "--key", keys["developer"], "--note", "ok"])
+    assert first.exit_code == 0 and "first of two reviewers" in first.stdout, first.output
+    again = runner.invoke(cli, ["review", "approve", item.id, "--key", keys["developer"]])
+    assert isinstance(again.exception, InvalidRequest) and "second, different reviewer" in str(again.exception)
+    second = runner.invoke(cli, ["review", "approve", item.id, "--key", keys["admin"]])
+    assert second.exit_code == 0 and "approved" in second.stdout and "(admin)" in second.stdout, second.output

@@ -169,6 +169,13 @@ class RemoteClient:
         claimed: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/claim", {})
         return claimed
 
+    def unclaim_review(self, record_id: str) -> dict[str, Any]:
+        """Let go of the key's claim on an item before it expires (`DELETE /v1/reviews/{id}/claim`)."""
+        with self._reaching():
+            response = self.http.delete(f"/v1/reviews/{record_id}/claim", headers=self.headers)
+        found: dict[str, Any] = _json(response)
+        return found
+
     def decide_review(
         self, record_id: str, action: str, comment: str = "", text: str | None = None
     ) -> dict[str, Any]:

@@ -112,6 +112,16 @@ def claim(item_id: ItemArg, key: KeyOption = None) -> None:
     context.console.print(f"claimed {item.id} (record {item.record_id}) until {_when(item.claimed_until)}")
 
 
+@app.command("unclaim")
+def unclaim(item_id: ItemArg, key: KeyOption = None) -> None:
+    """Let go of your claim on an item before it expires, so that another reviewer may take it.
+
+    Example: `steward review unclaim rev_1a2b… --key $REVIEWER_KEY`
+    """
+    item = _queue().unclaim(_principal(key), item_id)
+    context.console.print(f"let go of {item.id} (record {item.record_id})")
+
+
 @app.command("approve")
 def approve(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> None:
     """Release a held request. Where its policy asks for two reviewers (`reviewers: 2`), the first approval is kept

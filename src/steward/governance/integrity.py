@@ -84,7 +84,7 @@ def _key_named(row: KeyEvidence) -> str:
 
 def _pending_event(event: Any) -> bool:
     """A claim, or the first of two approvals: events that leave a review item pending."""
-    return bool(event.action == "review.claim" or _detail(event).get("approval") == 1)
+    return bool(event.action in ("review.claim", "review.unclaim") or _detail(event).get("approval") == 1)
 
 
 def verify_reviews(store: Store, problems: list[str]) -> int:

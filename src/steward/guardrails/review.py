@@ -280,6 +280,26 @@ class ReviewQueue:
             )
         return decided
 
+    def unclaim(self, principal: Principal, item_id: str) -> ReviewItem:
+        """Let go of one's claim before it expires (the next reviewer may take the item); audited as
+        `review.unclaim`."""
+        check(principal, "decide")
+        actor = Actor.from_principal(principal)
+        item = _visible(self.store, principal, item_id)
+        with audit.changing(self.store) as tx:
+            let_go = tx.reviews.unclaim(item.id, actor.label, time.time())
+            audit.append(
+                tx,
+                actor,
+                "review.unclaim",
+                f"review:{item.id}",
+                pending_digest(item),
+                pending_digest(let_go),
+                team=item.team,
+                detail=_count_legacy(tx, {"record_id": item.record_id, "app": item.app}),
+            )
+        return let_go
+
     def _approve_first(self, actor: Actor, item: ReviewItem, note: str, required: int) -> ReviewItem:
         """Keep the first of two approvals, with its audit event (`review.approve`, 1 of `required`)."""
         with audit.changing(self.store) as tx:

@@ -317,6 +317,19 @@ class Reviews(Repository):
             )
         return item
 
+    def unclaim(self, item_id: str, by: str, now: float) -> ReviewItem:
+        """Let go of `by`'s claim on an item (as `tx.reviews`); raises InvalidRequest when `by` holds none."""
+        c = review_items.c
+        held = (c.id == item_id) & (c.claimed_by == by) & (c.claimed_until > now) & (c.status == "pending")
+        with self._writing() as conn:
+            changed = conn.execute(update(review_items).where(held).values(claimed_by=None, claimed_until=None))
+            row = conn.execute(select(review_items).where(c.id == item_id)).first()
+        if row is None:
+            raise missing(item_id)
+        if changed.rowcount == 0:
+            raise InvalidRequest(f"you hold no claim on review item {item_id}; nothing to let go of.")
+        return _item(row)
+
     def approve_first(self, item_id: str, by: str, note: str) -> ReviewItem:
         """Keep the first of two approvals of a pending item that has none yet (as `tx.reviews`); the claim is let
         go so that the second reviewer may take it. Raises InvalidRequest if it was decided or approved once."""

@@ -142,6 +142,15 @@ def _claim(store: Store, project: Project, who: Principal, item_id: str) -> dict
     return _out(queue, queue.claim(who, item.id), time.time())
 
 
+def _unclaim(store: Store, project: Project, who: Principal, item_id: str) -> dict[str, Any]:
+    from steward.guardrails.review import ReviewQueue, check
+
+    check(who, "decide")
+    queue = ReviewQueue(store, project)
+    item = _visible(queue, who, item_id)
+    return _out(queue, queue.unclaim(who, item.id), time.time())
+
+
 def _decide(store: Store, project: Project, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
     from steward.guardrails.review import ReviewQueue, check
 
@@ -206,6 +215,12 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         reviewers see it taken and may not decide it; claim again to renew. Refused while another's claim holds."""
         with _pointing_to_api(record_id):
             return JSON(await asyncio.to_thread(_claim, store, project, who, record_id))
+
+    @api.delete("/{record_id}/claim", response_model=ReviewItemOut, responses=NOT_FOUND)
+    async def unclaim(record_id: str, who: Who) -> JSON:
+        """Let go of your claim on an item before it expires, so that another reviewer may take it."""
+        with _pointing_to_api(record_id):
+            return JSON(await asyncio.to_thread(_unclaim, store, project, who, record_id))
 
     @api.post("/{record_id}/decision", response_model=ReviewItemOut, responses=NOT_FOUND)
     async def decide(record_id: str, who: Who, body: Annotated[DecisionIn, Body()]) -> JSON:

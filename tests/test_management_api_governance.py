@@ -276,3 +276,15 @@ def test_a_teams_evidence_pack_counts_problems_of_a_broken_log_without_naming_th
         assert verdict.startswith("BROKEN: 1 problem;") and theirs.id not in json.dumps(bundle["audit"])
     finally:
         rt.store.close()
+
+
+def test_app_keys_are_refused_every_route(server: InProcessServer, keys: dict[str, str]) -> None:
+    """An `app` key calls apps; it reads and changes nothing here (403 naming the keys that may)."""
+    for path, method in ROUTES.items():
+        concrete = path.format(record_id="rec_x", run_id="evr_x", run_a="evr_a", run_b="evr_b", ref="model:m",
+                               app="claims", alert_id="alr_x")  # fmt: skip
+        response = server.http.request(
+            method, concrete, headers={"authorization": f"Bearer {keys['app']}"}, json={}
+        )
+        assert response.status_code == 403, f"{method.upper()} {concrete}: {response.text}"
+        assert "admin, developer or auditor" in response.json()["error"]["message"]

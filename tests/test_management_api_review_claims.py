@@ -127,6 +127,11 @@ def test_a_reviewer_lets_go_of_a_claim_and_another_takes_it(
     assert _claim(server, keys["developer"], item.id).status_code == 200
     headers = {"authorization": f"Bearer {keys['admin']}"}
     assert "no claim" in _error(server.http.delete(f"/v1/reviews/{item.id}/claim", headers=headers), 400)
+    for key, status in (("auditor", 403), ("other", 404)):
+        refused = server.http.delete(
+            f"/v1/reviews/{item.id}/claim", headers={"authorization": f"Bearer {keys[key]}"}
+        )
+        assert refused.status_code == status, refused.text
     remote = RemoteClient(str(server.http.base_url), key=keys["developer"], http=server.http)
     assert remote.unclaim_review(item.id)["claimed_by"] is None
     assert _claim(server, keys["admin"], item.id).json()["claimed_by"].endswith("(admin)")

@@ -168,6 +168,10 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return asyncio.to_thread(fn, *args, **kwargs)
 
+    def shown(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """`fn`'s deployment with its approvals, read off the event loop."""
+        return asyncio.to_thread(lambda: _row(store, fn(*args, **kwargs)))
+
     @api.get("/v1/deployments", response_model=StateListOut)
     async def states(
         who: Who, app: Annotated[str | None, Query(description="an app of your team (default: all)")] = None
@@ -184,15 +188,17 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     ) -> JSON:
         """An app's deployment history, newest first, with approvals (`steward deployments APP --json`)."""
         app_of(project, who, app)
-        found = await run(deployments.history, store, actor(who), project, app, limit)
-        return JSON({"object": "list", "data": [_row(store, d) for d in found]})
+        found = await run(
+            lambda: [_row(store, d) for d in deployments.history(store, actor(who), project, app, limit)]
+        )
+        return JSON({"object": "list", "data": found})
 
     @api.post("/v1/deployments/{app}", response_model=DeploymentOut, responses=CHANGES)
     async def deploy(app: str, who: Who, body: Annotated[DeployIn, Body()]) -> JSON:
         """Put a model version in flight as your key (`steward deploy`): `canary` percent, an `ab` split, or
         staged `blue_green` (the default)."""
         app_of(project, who, app)
-        dep = await run(
+        dep = await shown(
             deployments.deploy,
             store,
             project,
@@ -204,7 +210,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
             blue_green=body.blue_green,
             note=body.note,
         )
-        return JSON(_row(store, dep))
+        return JSON(dep)
 
     @api.post("/v1/deployments/{app}/promote", response_model=DeploymentOut, responses=CHANGES)
     async def promote(app: str, who: Who, body: Annotated[PromoteIn | None, Body()] = None) -> JSON:
@@ -212,17 +218,17 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         and for a high-risk app two approvals by different approvers (409 naming the rule otherwise)."""
         asked = body or PromoteIn()
         app_of(project, who, app)
-        dep = await run(
+        dep = await shown(
             deployments.promote, store, project, app, actor(who), eval_run=asked.eval_run, note=asked.note
         )
-        return JSON(_row(store, dep))
+        return JSON(dep)
 
     @api.post("/v1/deployments/{app}/rollback", response_model=DeploymentOut, responses=CHANGES)
     async def rollback(app: str, who: Who, body: Annotated[NoteIn | None, Body()] = None) -> JSON:
         """Drop the candidate in flight, or return to the previous release, as your key (`steward rollback`)."""
         app_of(project, who, app)
-        dep = await run(deployments.rollback, store, project, app, actor(who), note=(body or NoteIn()).note)
-        return JSON(_row(store, dep))
+        dep = await shown(deployments.rollback, store, project, app, actor(who), note=(body or NoteIn()).note)
+        return JSON(dep)
 
     @api.get("/v1/approvals", response_model=ApprovalListOut)
     async def approvals(

@@ -106,7 +106,16 @@ def _visible(queue: Any, who: Principal, item_id: str) -> ReviewItem:
     return item
 
 
-def _decide(store: Store, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
+def review_item(store: Store, who: Principal, item_id: str) -> dict[str, Any]:
+    """One item (by its id or its record's) as `ReviewItemOut`, if `who` may read it; NotFound otherwise."""
+    from steward.guardrails.review import ReviewQueue
+
+    return _visible(ReviewQueue(store), who, item_id).as_dict()
+
+
+def decide_item(store: Store, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
+    """A decision on a held request as `who` (the route's key, or the console's signed-in identity), audited as
+    it; the decided item as `ReviewItemOut`."""
     from steward.guardrails.review import ReviewQueue, check
 
     check(who, "decide")  # an auditor is told it may not decide before it learns whether the item exists
@@ -124,22 +133,27 @@ def _decide(store: Store, who: Principal, item_id: str, asked: DecisionIn) -> di
     return decided.as_dict()
 
 
+def queue_page(
+    store: Store, project: Project, who: Principal, app: str | None, state: str, after: str | None, limit: int
+) -> dict[str, Any]:
+    """A page of the review queue as `GET /v1/reviews` answers it (and the console's queue shows it), oldest
+    first from the cursor `after`, with the cursor of the next page."""
+    from steward.guardrails.review import ReviewQueue
+
+    statuses = STATES[check_choice(state, list(STATES), "state") or "pending"]
+    mine = readable_apps(project, who)
+    chosen = check_choice(app, mine, "app")
+    apps = (chosen,) if chosen is not None else tuple(mine) if who.apps else None
+    items = ReviewQueue(store).page(who, statuses, apps, time_cursor(after), limit)
+    more = len(items) == limit
+    cursor = encode_cursor(repr(items[-1].created_at), items[-1].id) if items and more else None
+    return {"object": "list", "data": [i.as_dict() for i in items], "next": cursor}
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The review queue's routes over `store`, for the callers `reader` admits."""
     api = APIRouter(prefix="/v1/reviews", tags=["Management: reviews"], responses=ERRORS)
     Who = Annotated[Principal, Depends(reader)]
-
-    def page(who: Principal, app: str | None, state: str, after: str | None, limit: int) -> dict[str, Any]:
-        from steward.guardrails.review import ReviewQueue
-
-        statuses = STATES[check_choice(state, list(STATES), "state") or "pending"]
-        mine = readable_apps(project, who)
-        chosen = check_choice(app, mine, "app")
-        apps = (chosen,) if chosen is not None else tuple(mine) if who.apps else None
-        items = ReviewQueue(store).page(who, statuses, apps, time_cursor(after), limit)
-        more = len(items) == limit
-        cursor = encode_cursor(repr(items[-1].created_at), items[-1].id) if items and more else None
-        return {"object": "list", "data": [i.as_dict() for i in items], "next": cursor}
 
     @api.get("", response_model=ReviewPageOut)
     async def list_reviews(
@@ -150,14 +164,14 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")] = 50,
     ) -> JSON:
         """The review queue of your team, oldest first (what waits longest comes first), a page at a time."""
-        return JSON(await asyncio.to_thread(page, who, app, state, after, limit))
+        return JSON(await asyncio.to_thread(queue_page, store, project, who, app, state, after, limit))
 
     @api.post("/{record_id}/decision", response_model=ReviewItemOut, responses=NOT_FOUND)
     async def decide(record_id: str, who: Who, body: Annotated[DecisionIn, Body()]) -> JSON:
         """Approve, reject or edit a held request (by its record id or review item id) as your key: an admin or
         developer key of its team. Final: a second decision is refused with who made the first."""
         try:
-            return JSON(await asyncio.to_thread(_decide, store, who, record_id, body))
+            return JSON(await asyncio.to_thread(decide_item, store, who, record_id, body))
         except NotFound:  # the store's message names the CLI; an HTTP caller is pointed to the API, alike for all
             message = f"no review item {record_id!r}; `GET /v1/reviews` lists the pending ones your key may read."
             raise NotFound(message) from None

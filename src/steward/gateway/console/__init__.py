@@ -18,7 +18,7 @@ evals, compliance, drift, silences) add a module with a `router(console)` here a
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,7 +91,7 @@ def route_class(console: Console) -> type[APIRoute]:
     handlers answer JSON)."""
 
     class ConsoleRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handle = super().get_route_handler()
 
             async def guarded(request: Request) -> Response:

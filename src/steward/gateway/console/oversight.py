@@ -12,7 +12,7 @@ the CLI.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -37,7 +37,8 @@ def routes(api: APIRouter, console: Console) -> None:
         signed = visitor(console, request)
         params = {name: request.query_params.get(name, "") for name in FILTERS}
         after = request.query_params.get("after") or None
-        error, page = "", {"data": [], "next": None}
+        error = ""
+        page: dict[str, Any] = {"data": [], "next": None}  # what a bad filter's error is shown beside
         filters: dict[str, str | None] = {k: v or None for k, v in params.items()}
         try:
             page = await asyncio.to_thread(events_page, console.store, signed.who, filters, after, PAGE)

@@ -28,9 +28,10 @@ SPAN_S = 86_400.0
 SHOWN_STATUSES = ("served", "blocked", "escalated", "declined", "failed")
 
 
-def series(buckets: list[dict[str, Any]]) -> dict[str, Any]:
+def series(buckets: list[dict[str, Any]], since: float, until: float) -> dict[str, Any]:
     """Per-hour totals of rollup buckets (as `rollups_of` gives them), in columns for uPlot: `hours` (the
-    buckets' ISO starts), `requests` per status, `p95_ms` (worst of the hour), `verdicts` per rule."""
+    buckets' ISO starts), `requests` per status, `p95_ms` (worst of the hour), `verdicts` per rule, and the span
+    charted (`since`, `until`, epoch seconds)."""
     hours = sorted({b["bucket"] for b in buckets})
     at = {hour: i for i, hour in enumerate(hours)}
     requests = {s: [0] * len(hours) for s in SHOWN_STATUSES}
@@ -52,14 +53,21 @@ def series(buckets: list[dict[str, Any]]) -> dict[str, Any]:
         rule: [round(total / counted[i], 4) if counted[i] else None for i, total in enumerate(totals)]
         for rule, totals in sorted(weighted.items())
     }
-    return {"hours": hours, "requests": requests, "p95_ms": p95, "verdicts": verdicts}
+    return {
+        "hours": hours,
+        "requests": requests,
+        "p95_ms": p95,
+        "verdicts": verdicts,
+        "since": since,
+        "until": until,
+    }
 
 
 def _read(console: Console, apps: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     now = time.time()
     buckets = rollups_of(console.store, apps, None, "hour", now - SPAN_S, now)
     alerts = [a for a in alerts_of(console.store, apps, False) if a["state"] == "firing"]
-    return series(buckets), alerts
+    return series(buckets, now - SPAN_S, now), alerts
 
 
 def routes(api: APIRouter, console: Console) -> None:

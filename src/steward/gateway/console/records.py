@@ -75,7 +75,8 @@ def routes(api: APIRouter, console: Console) -> None:
         signed = visitor(console, request)
         params = {name: request.query_params.get(name, "") for name in FILTERS}
         after = request.query_params.get("after") or None
-        error, page = "", {"data": [], "next": None}
+        error = ""
+        page: dict[str, Any] = {"data": [], "next": None}  # what a bad filter's error is shown beside
         try:
             page = await asyncio.to_thread(
                 record_page, console.store, console.project, signed.who, _query(params), after, PAGE

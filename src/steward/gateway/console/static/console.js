@@ -5,14 +5,18 @@
 
   var COLOURS = ["#116329", "#a40e26", "#7a4d00", "#6639ba", "#0b57d0", "#b35900", "#1b7c83"];
 
-  function chart(el, title, x, columns) {
+  function chart(el, span, x, columns) {
     var names = Object.keys(columns);
     var series = [{}].concat(names.map(function (name, i) {
-      return { label: name, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true };
+      return { label: name, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true, points: { show: true, size: 6 } };
     }));
     var data = [x].concat(names.map(function (name) { return columns[name]; }));
     var width = Math.max(300, el.clientWidth || 360);
-    new uPlot({ title: "", width: width, height: 200, series: series, axes: [{}, { size: 50 }] }, data, el);
+    new uPlot({
+      width: width, height: 200, series: series, axes: [{}, { size: 50 }],
+      scales: { x: { time: true, range: span }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } },
+      legend: { live: false }
+    }, data, el);
   }
 
   function overview() {
@@ -20,11 +24,12 @@
     if (!block || typeof uPlot === "undefined") { return; }
     var data = JSON.parse(block.textContent);
     var x = data.hours.map(function (h) { return Date.parse(h) / 1000; });
+    var span = [data.since, data.until];
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var kind = el.getAttribute("data-chart");
-      if (kind === "requests") { chart(el, "Requests", x, data.requests); }
-      if (kind === "latency") { chart(el, "p95 ms", x, { "p95 ms": data.p95_ms }); }
-      if (kind === "verdicts") { chart(el, "Verdict rates", x, data.verdicts); }
+      if (kind === "requests") { chart(el, span, x, data.requests); }
+      if (kind === "latency") { chart(el, span, x, { "p95 ms": data.p95_ms }); }
+      if (kind === "verdicts") { chart(el, span, x, data.verdicts); }
     });
   }
 

@@ -35,6 +35,7 @@ from steward.gateway.console.highlight import segments
 from steward.gateway.console.security import local_path
 from steward.governance import audit, privacy
 from steward.governance.identity import Actor
+from steward.types import Record, Source
 
 PAGES = ["/ui", "/ui/records", "/ui/reviews", "/ui/reviews?state=all", "/ui/audit", "/ui/alerts?all=1"]
 MAX_SHIPPED_BYTES = 300 * 1024
@@ -317,10 +318,23 @@ def test_records_filter_and_page_by_keyset(
     assert client.get("/ui/records", params={"status": "nope"}).status_code == 400
 
 
+def _record_citing(runtime: Runtime, payloads: list[str]) -> str:
+    """A served record of helpdesk whose retrieved sources carry the payloads (as a RAG app's record would)."""
+    record = Record.start("helpdesk")
+    record.team, record.output = "default", "See [1]."
+    record.sources = [
+        Source(document_id=p, chunk_id=f"c{i}", score=0.5, text=p, uri=f"javascript:alert({i})", index=i + 1)
+        for i, p in enumerate(payloads)
+    ]
+    runtime.store.write_sync(record)
+    return record.id
+
+
 def test_markup_sent_through_the_gateway_renders_inert_on_every_page(
     server: InProcessServer, runtime: Runtime, keys: dict[str, str]
 ) -> None:
     ids = hostile_traffic(runtime, server.http, keys)
+    ids.append(_record_citing(runtime, XSS))  # document titles, addresses and texts: RAG's fields
     client = signed_in(server, keys["admin"])
     token = form_token(client.get("/ui/reviews").text)
     for payload, record_id in zip(XSS, ids[1::2], strict=True):
@@ -328,6 +342,7 @@ def test_markup_sent_through_the_gateway_renders_inert_on_every_page(
             f"/ui/reviews/{record_id}/decision", data={"action": "reject", "comment": payload, "csrf": token}
         )
     pages = [*PAGES, "/ui/records?q=xss", *(f"/ui/records/{i}" for i in ids)]
+    assert 'href="javascript' not in client.get(f"/ui/records/{ids[-1]}").text
     pages += [f"/ui/audit?subject=record:{ids[0]}"]
     for page in pages:
         html = client.get(page).text
@@ -413,6 +428,17 @@ def test_the_vendored_files_are_npms_and_ship_under_300_kb() -> None:
         text = template.read_text()
         assert not re.search(r"(src|href)=\"(https?:)?//", text), template.name  # nothing from another host
         assert not re.search(r"<script>(?!</script>)|\son[a-z]+=", text), template.name  # no inline script
+
+
+def test_an_unknown_console_page_is_an_html_404_after_sign_in(
+    server: InProcessServer, keys: dict[str, str]
+) -> None:
+    assert (
+        browser(server).get("/ui/nope", follow_redirects=False).headers["location"] == "/ui/sign-in?next=/ui/nope"
+    )
+    missing = signed_in(server, keys["auditor"]).get("/ui/nope/<script>")
+    assert missing.status_code == 404 and "the console has no page /ui/nope/&lt;script&gt;" in missing.text
+    assert missing.headers["content-type"].startswith("text/html")
 
 
 def test_static_files_are_served_and_pages_name_them(server: InProcessServer) -> None:

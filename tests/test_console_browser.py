@@ -180,6 +180,7 @@ def test_review_items_are_approved_and_edited_from_the_keyboard(
         page.keyboard.press("a")
     assert f"{second}: approved." in page.inner_text(".flash")
     assert (_status(runtime, first), _status(runtime, second)) == ("pending", "approved")
+    assert page.locator("#queue .item.selected").get_attribute("data-id") == ids[at + 1]  # the next one
     page.goto("/ui/reviews?app=advice")
     target = runtime.store.reviews.get_item(third).id
     page.locator(f"#item-{target}").click(position={"x": 5, "y": 5})  # select it, as the keys would

@@ -32,9 +32,10 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from steward.config import Project
-from steward.errors import StewardError
+from steward.errors import NotFound, StewardError
 from steward.gateway.auth import Authenticator
 from steward.gateway.console.security import HEADERS, SignInNeeded, Visitor
+from steward.gateway.console.security import visitor as current_visitor
 from steward.gateway.console.sessions import Sessions
 from steward.gateway.errors_http import status_of
 from steward.store import Store
@@ -132,5 +133,13 @@ def mount(api: FastAPI, store: Store, project: Project, authenticator: Authentic
         module.routes(router, console)
         api.include_router(router)
     api.mount(STATIC, StaticFiles(directory=HERE / "static"), name="console-static")
+    unknown = APIRouter(route_class=route_class(console), include_in_schema=False)
+
+    @unknown.get("/ui/{rest:path}")
+    async def not_a_page(rest: str, request: Request) -> Response:  # after the static files: it matches last
+        current_visitor(console, request)
+        raise NotFound(f"the console has no page /ui/{rest}; the links at the top lead to its pages.")
+
+    api.include_router(unknown)
     api.state.console = console
     return console

@@ -450,3 +450,29 @@ def test_static_files_are_served_and_pages_name_them(server: InProcessServer) ->
         assert server.http.get(path).status_code == 200, path
     assert "/ui/static/vendor/htmx/htmx.min.js" in server.http.get("/ui/sign-in").text
     assert "/ui" not in json.dumps(server.http.get("/openapi.json").json()["paths"])  # not part of the API
+
+
+def test_the_audit_page_shows_the_last_verification_and_verifies_on_demand(tmp_path: Path) -> None:
+    """A fresh store (this test breaks its chain): the page verifies once, shows when; a button verifies now."""
+    from sqlalchemy import text
+
+    runtime = make_runtime(tmp_path, CONSOLE_PROJECT)
+    try:
+        keys = make_keys(runtime)
+        with InProcessServer(runtime) as fresh:
+            client = signed_in(fresh, keys["auditor"])
+            page = client.get("/ui/audit")
+            assert "Chain intact" in page.text and "Verified " in page.text and "the chain: 7 events" in page.text
+            with runtime.store.engine.begin() as conn:
+                drop = ("DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete")
+                for statement in (*drop, "UPDATE audit_events SET action = 'key.forged' WHERE seq = 2"):
+                    conn.execute(text(statement))
+            assert "Chain intact" in client.get("/ui/audit").text  # the last verification, with its time
+            token = form_token(page.text)
+            now = client.post("/ui/audit/verify", data={"csrf": token, "depth": "chain"})
+            assert now.status_code == 200 and "Chain broken" in now.text
+            assert "1 problem found" in now.text  # counted, not shown: the project has another team's app
+            assert "Chain broken" in client.get("/ui/audit").text
+            assert client.post("/ui/audit/verify", data={"depth": "chain"}).status_code == 403  # no token
+    finally:
+        runtime.store.close()

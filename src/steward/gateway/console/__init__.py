@@ -65,14 +65,15 @@ def _environment() -> Environment:
 
 @dataclass
 class Console:
-    """What the console's routes share: the store and project they read, who may sign in, the sessions, and the
-    templates."""
+    """What the console's routes share: the store and project they read, who may sign in, the sessions, the
+    templates, and each team's last audit verification."""
 
     store: Store
     project: Project
     authenticator: Authenticator
     sessions: Sessions = field(default_factory=Sessions)
     templates: Environment = field(default_factory=_environment)
+    verified: dict[str, dict[str, Any]] = field(default_factory=dict)  # a team's last audit verification
 
     def page(self, visitor: Visitor | None, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A page rendered for `visitor` (None on the sign-in form), with the console's security headers."""

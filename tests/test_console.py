@@ -341,7 +341,8 @@ def test_markup_sent_through_the_gateway_renders_inert_on_every_page(
         client.post(
             f"/ui/reviews/{record_id}/decision", data={"action": "reject", "comment": payload, "csrf": token}
         )
-    pages = [*PAGES, "/ui/records?q=xss", *(f"/ui/records/{i}" for i in ids)]
+    pages = [*PAGES, "/ui/records?q=xss", *(f"/ui/records/{i}" for i in ids), f"/ui/records?app={XSS[0]}"]
+    pages += [f"/ui/audit?actor={XSS[1]}", f"/ui/reviews?state={XSS[2]}", f"/ui/nope/{XSS[3]}"]
     assert 'href="javascript' not in client.get(f"/ui/records/{ids[-1]}").text
     pages += [f"/ui/audit?subject=record:{ids[0]}"]
     for page in pages:

@@ -7,8 +7,13 @@ the server's own time (`Server-Timing`, the route without the client). The overv
 which these rows were never folded into (a rollup table is small whatever the traffic), and the audit page shows
 the team's last verification (the first visit verifies the chain).
 
+With `--browser` it then serves the same app on loopback (uvicorn) and, in Debian's Chromium driven by Playwright
+(`--chromium`, default `chromium` on PATH), times the first contentful paint of the overview and records pages
+and adds up the JS and CSS they load.
+
     python bench/console.py                          # 1M records in /tmp/steward-records-bench.db
     python bench/console.py --records 100000 --db /tmp/small.db --runs 20
+    python bench/console.py --browser
 """
 
 from __future__ import annotations
@@ -16,9 +21,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import re
+import shutil
+import socket
 import statistics
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -41,6 +50,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/steward-records-bench.db"))
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--browser", action="store_true", help="also first contentful paint in Chromium")
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = parser.parse_args()
     if not args.db.exists():
         t = time.perf_counter()
@@ -91,7 +102,47 @@ def main() -> None:
             server.append(float(response.headers["server-timing"].split("dur=")[1]))
         (p50, p95), (s50, s95) = _p(whole), _p(server)
         print(f"{name:28s} {p50:6.1f}ms {p95:6.1f}ms {s50:9.1f}ms {s95:9.1f}ms")
+    if args.browser:
+        _paint(create_app(runtime.gateway, runtime.authenticator), key, args.chromium, args.runs)
     runtime.store.close()
+
+
+def _paint(app: Any, key: str, chromium: str, runs: int) -> None:
+    """First contentful paint of the overview and records pages in Chromium, over loopback, and the JS + CSS
+    bytes each page loads (decoded)."""
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    fcp = "() => performance.getEntriesByName('first-contentful-paint')[0].startTime"
+    shipped = """() => performance.getEntriesByType('resource')
+        .filter(r => r.name.endsWith('.js') || r.name.endsWith('.css'))
+        .reduce((n, r) => n + r.decodedBodySize, 0)"""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(base_url=f"http://127.0.0.1:{port}")
+        page.goto("/ui/sign-in")
+        page.fill("#key", key)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/ui")
+        print(f"{'page (Chromium)':28s} {'FCP p50':>8s} {'FCP p95':>8s} {'JS+CSS':>9s}")
+        for name, path in (("overview", "/ui"), ("records", "/ui/records")):
+            paints, size = [], 0
+            for _ in range(runs):
+                page.goto(path, wait_until="load")
+                page.wait_for_function("() => performance.getEntriesByName('first-contentful-paint').length > 0")
+                paints.append(page.evaluate(fcp))
+                size = page.evaluate(shipped)
+            p50, p95 = _p(paints)
+            print(f"{name:28s} {p50:6.1f}ms {p95:6.1f}ms {size / 1024:7.1f}kB")
+        browser.close()
+    server.should_exit = True
 
 
 if __name__ == "__main__":

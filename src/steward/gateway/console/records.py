@@ -85,6 +85,7 @@ def routes(api: APIRouter, console: Console) -> None:
             error = bad.message
         for record in page["data"]:
             record["snippet"] = _snippet(record)
+            record["reason_codes"] = list(dict.fromkeys(r for d in record["decisions"] for r in d["reasons"]))
         chosen = {k: v for k, v in params.items() if v}
         more = f"/ui/records?{urlencode({**chosen, 'after': page['next']})}" if page["next"] else None
         return console.page(

@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -477,3 +478,17 @@ def test_the_audit_page_shows_the_last_verification_and_verifies_on_demand(tmp_p
             assert client.post("/ui/audit/verify", data={"depth": "chain"}).status_code == 403  # no token
     finally:
         runtime.store.close()
+
+
+def test_a_bug_in_a_page_is_an_html_500_without_a_traceback(
+    server: InProcessServer, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from steward.gateway.console import overview
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(overview, "rollups_of", broken)
+    page = signed_in(server, keys["auditor"]).get("/ui")
+    assert page.status_code == 500 and "see the server log" in page.text
+    assert "secret internals" not in page.text and "Traceback" not in page.text

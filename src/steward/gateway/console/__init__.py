@@ -17,6 +17,7 @@ evals, compliance, drift, silences) add a module with a `router(console)` here a
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from steward.config import Project
-from steward.errors import NotFound, StewardError
+from steward.errors import AuthenticationError, NotFound, StewardError
 from steward.gateway.auth import Authenticator
 from steward.gateway.console.security import HEADERS, SignInNeeded, Visitor
 from steward.gateway.console.security import visitor as current_visitor
@@ -40,6 +41,7 @@ from steward.gateway.console.sessions import Sessions
 from steward.gateway.errors_http import status_of
 from steward.store import Store
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 STATIC = "/ui/static"
 
@@ -110,6 +112,10 @@ def route_class(console: Console) -> type[APIRoute]:
                         response = RedirectResponse(where, status_code=303, headers=HEADERS)
                 except StewardError as exc:
                     response = console.error(getattr(request.state, "visitor", None), exc)
+                except Exception:  # a bug: the page says so, the log has the traceback
+                    log.exception("unexpected error serving %s %s", request.method, request.url.path)
+                    failed = StewardError("internal error; nothing more is shown here, see the server log.")
+                    response = console.error(getattr(request.state, "visitor", None), failed)
                 response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
                 return response
 
@@ -119,8 +125,6 @@ def route_class(console: Console) -> type[APIRoute]:
 
 
 def _signed_out() -> StewardError:
-    from steward.errors import AuthenticationError
-
     return AuthenticationError("you are not signed in, or your session ended; sign in again at /ui/sign-in.")
 
 

@@ -12,11 +12,15 @@ made, and audited, as the signed-in key.
 Modules: `signin` (sign-in, sign-out), `overview` (traffic, latency, verdict rates, firing alerts), `records`
 (explorer and one record's governed view, with `highlight`), `reviews` (the queue, worked from the keyboard),
 `oversight` (audit log with its verify status, alerts). Pages the management API grows next (deployments, registry,
-evals, compliance, drift, silences) add a module with a `router(console)` here and a link in `base.html`'s nav.
+evals, compliance, drift, silences) are each a module with `routes(router, console)` named in `PAGES` and a
+link in `NAV`, calling that area's service functions in `steward.gateway.management`; an action is a POST that
+calls `security.check_csrf` first and then the service function as `visitor.who` (silencing an alert plugs into
+`oversight.alerts` the same way once the silence route exists).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -42,6 +46,14 @@ from steward.gateway.errors_http import status_of
 from steward.store import Store
 
 log = logging.getLogger(__name__)
+PAGES = ("signin", "overview", "records", "reviews", "oversight")  # modules of this package with `routes`
+NAV: tuple[tuple[str, str], ...] = (
+    ("/ui", "Overview"),
+    ("/ui/records", "Records"),
+    ("/ui/reviews", "Reviews"),
+    ("/ui/audit", "Audit"),
+    ("/ui/alerts", "Alerts"),
+)
 HERE = Path(__file__).parent
 STATIC = "/ui/static"
 
@@ -62,6 +74,7 @@ def _environment() -> Environment:
     )
     env.filters["when"] = _when
     env.globals["static"] = STATIC
+    env.globals["nav"] = NAV
     return env
 
 
@@ -130,12 +143,10 @@ def _signed_out() -> StewardError:
 
 def mount(api: FastAPI, store: Store, project: Project, authenticator: Authenticator) -> Console:
     """Serve the console at /ui on `api` (its static files at /ui/static) and return it (tests move its clock)."""
-    from steward.gateway.console import oversight, overview, records, reviews, signin
-
     console = Console(store, project, authenticator)
-    for module in (signin, overview, records, reviews, oversight):
+    for name in PAGES:
         router = APIRouter(route_class=route_class(console), include_in_schema=False)
-        module.routes(router, console)
+        importlib.import_module(f"steward.gateway.console.{name}").routes(router, console)
         api.include_router(router)
     api.mount(STATIC, StaticFiles(directory=HERE / "static"), name="console-static")
     unknown = APIRouter(route_class=route_class(console), include_in_schema=False)

@@ -74,3 +74,55 @@ def test_how_a_record_was_erased(store: Store) -> None:
         assert tx.privacy.erasure(anonymised.id)[::2] == ("anonymised", "")  # type: ignore[index]
         assert tx.privacy.erasure(kept.id) is None
         assert tx.privacy.erasure("rec_never") is None
+
+
+def _held(store: Store, team: str = "ops") -> tuple[str, str]:
+    from steward.guardrails.review import ReviewQueue
+
+    record = full_record("demo", team=team, created_at=T0)
+    store.write_sync(record)
+    decision = Decision(stage="output", action="escalate", reasons=["x"])
+    return ReviewQueue(store).hold(record, decision, "held").id, record.id
+
+
+def test_a_claim_holds_until_it_expires_and_one_first_approval_wins(store: Store) -> None:
+    from steward.errors import InvalidRequest
+    from steward.store import decision_digest
+
+    item_id, _ = _held(store)
+    claimed = store.reviews.claim(item_id, "key:a (ann)", until=T0 + 900, now=T0)
+    assert (claimed.claimed_by, claimed.claimant(T0 + 1), claimed.claimant(T0 + 900)) == (
+        "key:a (ann)",
+        "key:a (ann)",
+        None,
+    )
+    with pytest.raises(InvalidRequest, match=r"claimed by key:a \(ann\)"):
+        store.reviews.claim(item_id, "key:b (bo)", until=T0 + 1000, now=T0 + 10)
+    assert store.reviews.claim(item_id, "key:b (bo)", until=T0 + 2000, now=T0 + 901).claimed_by == "key:b (bo)"
+    undecided = decision_digest(store.reviews.get_item(item_id))
+    first = store.reviews.approve_first(item_id, "key:a (ann)", "fine")
+    assert (first.first_approval_by, first.claimed_by, first.status) == ("key:a (ann)", None, "pending")
+    with pytest.raises(InvalidRequest, match="changed meanwhile"):
+        store.reviews.approve_first(item_id, "key:b (bo)", "me too")
+    decided = store.reviews.decide(item_id, "approved", "key:b (bo)", "agreed")
+    assert decided.first_approval_by == "key:a (ann)" and decision_digest(decided) != undecided
+    with pytest.raises(InvalidRequest, match="already approved"):
+        store.reviews.claim(item_id, "key:c (cy)", until=T0 + 5000, now=T0 + 3000)
+
+
+def test_feedback_pages_newest_first_within_a_team(store: Store) -> None:
+    from steward.types import Feedback
+
+    ours = [full_record("demo", team="ops", created_at=T0 + i) for i in range(3)]
+    theirs = full_record("other", team="sales", created_at=T0)
+    for record in (*ours, theirs):
+        store.write_sync(record)
+    for i, record in enumerate((*ours, theirs)):
+        store.add_feedback(record.id, Feedback(score=i - 1, comment=f"c{i}", by="u", at=T0 + i))
+    page = store.page_feedback(team="ops", apps=None, limit=2)
+    rest = store.page_feedback(team="ops", apps=None, before_id=page[-1]["id"], limit=2)
+    assert [f["comment"] for f in page + rest] == ["c2", "c1", "c0"] and page[0]["app"] == "demo"
+    assert [f["comment"] for f in store.page_feedback(team="ops", apps=None, below=0)] == ["c0"]
+    assert [f["comment"] for f in store.page_feedback(team="ops", apps=None, since=T0 + 1, until=T0 + 2)] == ["c1"]
+    assert store.page_feedback(team="ops", apps=["nope"]) == []
+    assert [f["comment"] for f in store.page_feedback(team=None, apps=["other"])] == ["c3"]

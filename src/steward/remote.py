@@ -1,10 +1,12 @@
 """`steward.RemoteClient`: the management API of a running Steward server, over HTTP, with an API key.
 
 `steward.Client` runs the governed pipeline in-process; this client reads what a server holds (records, the audit
-log, rollups, alerts, the review queue) and decides review items through the management API, as the key's role
-and team allow. Errors come back as Steward's
-own exceptions (`InvalidRequest` for a 400, `NotFound`, `PermissionDenied` …) carrying the server's message, which
-says what to send. It needs only httpx: importing it loads no model, no guardrail and no database.
+log, rollups, drift, alerts and silences, the review queue, feedback, eval runs and A/B comparisons, the registry,
+deployments, compliance) and acts through the management API (claims and decides review items, deploys, promotes,
+rolls back, approves, silences), as the key's role and team allow. Errors come back as Steward's own exceptions
+(`InvalidRequest` for a 400, `NotFound`, `PermissionDenied`, `RuleViolation` for a governance rule's 409 …)
+carrying the server's message, which says what to send. It needs only httpx: importing it loads no model, no
+guardrail and no database.
 
     from steward import RemoteClient
     with RemoteClient("http://127.0.0.1:8080", key="sk-stw-...") as steward:
@@ -30,6 +32,7 @@ from steward.errors import (
     RateLimited,
     StewardError,
 )
+from steward.governance.errors import RuleViolation
 
 
 class ServerUnreachable(StewardError):
@@ -43,6 +46,7 @@ ERRORS: dict[int, type[StewardError]] = {
     401: AuthenticationError,
     403: PermissionDenied,
     404: NotFound,
+    409: RuleViolation,
     429: RateLimited,
 }
 
@@ -159,16 +163,184 @@ class RemoteClient:
         found: dict[str, Any] = self._get(f"/v1/reviews/{record_id}", {})
         return found
 
+    def claim_review(self, record_id: str) -> dict[str, Any]:
+        """Claim a pending item for 15 minutes as the key's identity (again: renew it), so other reviewers see it
+        taken (`POST /v1/reviews/{id}/claim`)."""
+        claimed: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/claim", {})
+        return claimed
+
+    def unclaim_review(self, record_id: str) -> dict[str, Any]:
+        """Let go of the key's claim on an item before it expires (`DELETE /v1/reviews/{id}/claim`)."""
+        with self._reaching():
+            response = self.http.delete(f"/v1/reviews/{record_id}/claim", headers=self.headers)
+        found: dict[str, Any] = _json(response)
+        return found
+
     def decide_review(
         self, record_id: str, action: str, comment: str = "", text: str | None = None
     ) -> dict[str, Any]:
         """Approve, reject or edit (`text`: the answer to release instead) a held request as the key's identity,
-        with a comment (required for edit); the decided item (`POST /v1/reviews/{id}/decision`)."""
+        with a comment (required for edit); the decided item (`POST /v1/reviews/{id}/decision`). Under the
+        two-person rule the first approval returns the item still pending, with `approvals` 1."""
         body: dict[str, Any] = {"action": action, "comment": comment}
         if text is not None:
             body["text"] = text
         decided: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/decision", body)
         return decided
+
+    # ---- feedback, evals, registry, compliance (reads) ----
+
+    def feedback(self, *, limit: int = 100, **filters: Any) -> list[dict[str, Any]]:
+        """Feedback on the key's team's answers, newest first, every page (`GET /v1/feedback`; app, below,
+        since, until)."""
+        found: list[dict[str, Any]] = []
+        after = None
+        while True:
+            page = self._get("/v1/feedback", {**filters, "after": after, "limit": limit})
+            found += page["data"]
+            after = page["next"]
+            if after is None:
+                return found
+
+    def eval_runs(
+        self, *, app: str | None = None, kind: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Stored eval and red-team runs of the key's team, newest first (`GET /v1/evals/runs`)."""
+        found: list[dict[str, Any]] = self._get("/v1/evals/runs", {"app": app, "kind": kind, "limit": limit})[
+            "data"
+        ]
+        return found
+
+    def eval_report(self, run_id: str) -> dict[str, Any]:
+        """A run's JSON report, as `steward eval show RUN --json` prints it (`GET /v1/evals/runs/{id}`)."""
+        found: dict[str, Any] = self._get(f"/v1/evals/runs/{run_id}", {})
+        return found
+
+    def comparisons(self, *, app: str | None = None) -> list[dict[str, Any]]:
+        """The A/B pairs A/B suites stored, newest first (`GET /v1/evals/comparisons`)."""
+        found: list[dict[str, Any]] = self._get("/v1/evals/comparisons", {"app": app})["data"]
+        return found
+
+    def compare(self, run_a: str, run_b: str, *, seed: int = 0) -> dict[str, Any]:
+        """Per-metric deltas of B against A with 95 % intervals and verdicts (`GET /v1/evals/comparisons/A/B`)."""
+        found: dict[str, Any] = self._get(f"/v1/evals/comparisons/{run_a}/{run_b}", {"seed": seed})
+        return found
+
+    def registry(self, *, kind: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
+        """Registry versions of the key's team (`GET /v1/registry`)."""
+        found: list[dict[str, Any]] = self._get("/v1/registry", {"kind": kind, "name": name})["data"]
+        return found
+
+    def registry_version(self, ref: str) -> dict[str, Any]:
+        """One version, e.g. `model:qwen@2` (`GET /v1/registry/{ref}`)."""
+        found: dict[str, Any] = self._get(f"/v1/registry/{ref}", {})
+        return found
+
+    def lineage(self, ref: str) -> dict[str, Any]:
+        """Where a version came from and what it fed (`GET /v1/registry/{ref}/lineage`)."""
+        found: dict[str, Any] = self._get(f"/v1/registry/{ref}/lineage", {})
+        return found
+
+    def compliance(self, app: str) -> dict[str, Any]:
+        """The app's controls, as `steward compliance check APP --json` prints them (`GET /v1/compliance/APP`)."""
+        found: dict[str, Any] = self._get(f"/v1/compliance/{app}", {})
+        return found
+
+    def evidence_pack(self, app: str, *, format: str = "json") -> tuple[str, bytes]:
+        """(file name, content) of the app's evidence pack, json or html (`GET /v1/compliance/{app}/pack`)."""
+        with self._reaching():
+            response = self.http.get(f"/v1/compliance/{app}/pack", params={"format": format}, headers=self.headers)
+        if response.status_code != 200:
+            _json(response)
+        disposition = response.headers.get("content-disposition", "")
+        name = disposition.partition('filename="')[2].rstrip('"') or f"{app}-compliance.{format}"
+        return name, response.content
+
+    # ---- drift and silences (`steward monitor drift`, `steward alerts silence | unsilence`) ----
+
+    def drift(
+        self,
+        app: str,
+        *,
+        reference: str,
+        current: str = "-24h..now",
+        alpha: float = 0.01,
+        embeddings: bool = True,
+        max_records: int | None = None,
+    ) -> dict[str, Any]:
+        """One drift run: what `steward monitor drift APP --json` prints (`POST /v1/monitor/drift`)."""
+        body = {"app": app, "reference": reference, "current": current, "alpha": alpha, "embeddings": embeddings}
+        if max_records is not None:
+            body["max_records"] = max_records
+        found: dict[str, Any] = self._post("/v1/monitor/drift", body)
+        return found
+
+    def silences(self, *, everything: bool = False) -> list[dict[str, Any]]:
+        """Silences over the key's team's apps in force (with `everything`, every one) (`GET /v1/silences`)."""
+        found: list[dict[str, Any]] = self._get("/v1/silences", {"all": everything})["data"]
+        return found
+
+    def silence(
+        self, alert_id: str, *, why: str, duration: str | None = None, until: str | None = None
+    ) -> dict[str, Any]:
+        """Silence an alert's rule for its app for `duration` ("2h") or until a time, as the key, with why
+        (`POST /v1/alerts/{id}/silence`)."""
+        body = {"why": why, "for": duration, "until": until}
+        found: dict[str, Any] = self._post(f"/v1/alerts/{alert_id}/silence", {k: v for k, v in body.items() if v})
+        return found
+
+    def unsilence(self, alert_id: str, *, why: str) -> dict[str, Any]:
+        """Lift the silences in force over an alert (`POST /v1/alerts/{id}/unsilence`)."""
+        found: dict[str, Any] = self._post(f"/v1/alerts/{alert_id}/unsilence", {"why": why})
+        return found
+
+    # ---- deployments and approvals (`steward deploy | promote | rollback | approve | deployments`) ----
+
+    def deployments(self, *, app: str | None = None) -> list[dict[str, Any]]:
+        """Where each app of the key's team stands: deployment, `canary_share`, approvals needed and given
+        (`GET /v1/deployments`)."""
+        found: list[dict[str, Any]] = self._get("/v1/deployments", {"app": app})["data"]
+        return found
+
+    def deployment_history(self, app: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """An app's deployment history, newest first, with approvals (`GET /v1/deployments/{app}`)."""
+        found: list[dict[str, Any]] = self._get(f"/v1/deployments/{app}", {"limit": limit})["data"]
+        return found
+
+    def deploy(
+        self,
+        app: str,
+        model: str,
+        *,
+        canary: float | None = None,
+        ab: float | None = None,
+        blue_green: bool = False,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Put a model version in flight as the key (`POST /v1/deployments/{app}`)."""
+        body = {"model": model, "canary": canary, "ab": ab, "blue_green": blue_green, "note": note}
+        found: dict[str, Any] = self._post(f"/v1/deployments/{app}", body)
+        return found
+
+    def promote(self, app: str, *, eval_run: str | None = None, note: str | None = None) -> dict[str, Any]:
+        """Promote the candidate (`POST /v1/deployments/{app}/promote`); a rule's refusal raises RuleViolation."""
+        found: dict[str, Any] = self._post(f"/v1/deployments/{app}/promote", {"eval_run": eval_run, "note": note})
+        return found
+
+    def rollback(self, app: str, *, note: str | None = None) -> dict[str, Any]:
+        """Drop the candidate, or return to the previous release (`POST /v1/deployments/{app}/rollback`)."""
+        found: dict[str, Any] = self._post(f"/v1/deployments/{app}/rollback", {"note": note})
+        return found
+
+    def approvals(self, *, app: str | None = None) -> list[dict[str, Any]]:
+        """Approvals of the candidates in flight of the key's team's apps (`GET /v1/approvals`)."""
+        found: list[dict[str, Any]] = self._get("/v1/approvals", {"app": app})["data"]
+        return found
+
+    def approve(self, app: str, *, note: str | None = None) -> dict[str, Any]:
+        """Approve the app's candidate with this (approver) key (`POST /v1/approvals`)."""
+        found: dict[str, Any] = self._post("/v1/approvals", {"app": app, "note": note})
+        return found
 
     def close(self) -> None:
         if self._owned:

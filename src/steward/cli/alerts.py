@@ -19,16 +19,12 @@ from rich.table import Table
 from steward.cli import context
 from steward.cli.gov_common import KeyOption, actor
 from steward.config.monitor import seconds
-from steward.errors import InvalidRequest, NotFound
-from steward.governance.identity import Actor
+from steward.errors import InvalidRequest
 from steward.language import counted
 from steward.monitor.alerts import silences_over
-from steward.store import AlertRow, SilenceRow, Store
-from steward.types import new_id
 
 app = typer.Typer(no_args_is_help=True, help="Alerts raised by the monitor's rules, and their silences.")
 
-MAX_SILENCE_S = 90 * 86400
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 AlertArg = Annotated[str, typer.Argument(help="The alert's id, as `steward alerts list --all` shows it.")]
 
@@ -73,16 +69,6 @@ def list_alerts(
     context.console.print(table)
 
 
-def _alert_of(store: Store, alert_id: str, who: Actor) -> AlertRow:
-    """The alert, as `who` may see it: another team's alert is answered as a missing one (the same message), so
-    neither its id nor its app can be probed."""
-    alert = store.monitoring.alert(alert_id)
-    spec = context.project().apps.get(alert.app) if alert is not None else None
-    if alert is None or (who.team is not None and (spec is None or spec.team != who.team)):
-        raise NotFound(f"no alert {alert_id!r}; `steward alerts list --all` shows them.")
-    return alert
-
-
 @app.command()
 def silence(
     alert_id: AlertArg,
@@ -95,7 +81,7 @@ def silence(
 
     Example: `steward alerts silence alr_0123 --for 2h --why "upstream maintenance, ticket OPS-42"`
     """
-    from steward.governance import audit
+    from steward.governance import silences
 
     if not why.strip():
         raise InvalidRequest('a silence needs a reason: pass --why "…" (it is kept in the audit log).')
@@ -103,26 +89,14 @@ def silence(
         length = seconds(duration)
     except ValueError as exc:
         raise InvalidRequest(f"--for: {exc}.") from None
-    if not 0 < length <= MAX_SILENCE_S:
+    if not 0 < length <= silences.MAX_SILENCE_S:
         raise InvalidRequest(f"--for {duration}: a silence lasts more than 0s and at most 90d; it can be renewed.")
-    store = context.open_store()
     who = actor(None, key)  # the OS account (`user:<login>`, not $USER), or the key given
-    alert = _alert_of(store, alert_id, who)
-    spec = context.project().apps.get(alert.app)
-    who.require_change(spec.team if spec is not None else who.team, f"alerts of {alert.app}")
-    at = time.time()
-    by = who.id
-    row = SilenceRow(new_id("sil"), alert.rule, alert.app, at + length, by, why.strip(), at)
-    with audit.changing(store) as tx:
-        tx.monitoring.add_silence(row)
-        audit.append(tx, by, "monitor.silence", f"alert-rule:{alert.rule}", None, row.__dict__,
-                     team=spec.team if spec is not None else None,
-                     detail={"silence": row.id, "alert": alert.id, "app": alert.app, "until": row.until,
-                             "why": row.why})  # fmt: skip
+    row = silences.silence(context.open_store(), context.project(), who, alert_id, length, why)
     if as_json:
         _print_json(row.__dict__)
     else:
-        context.console.print(f"silenced {alert.rule} for {alert.app} until {_when(row.until)} ({row.id})")
+        context.console.print(f"silenced {row.rule} for {row.app} until {_when(row.until)} ({row.id})")
 
 
 @app.command()
@@ -136,36 +110,19 @@ def unsilence(
 
     Example: `steward alerts unsilence alr_0123 --why "maintenance over early, OPS-42 closed"`
     """
-    from steward.governance import audit
-    from steward.monitor.alerts import silencing
+    from steward.governance import silences
 
     if not why.strip():
         raise InvalidRequest('lifting a silence needs a reason: pass --why "…" (it is kept in the audit log).')
-    store = context.open_store()
-    who = actor(None, key)
-    alert = _alert_of(store, alert_id, who)
-    spec = context.project().apps.get(alert.app)
-    who.require_change(spec.team if spec is not None else who.team, f"alerts of {alert.app}")
-    at = time.time()
-    with audit.changing(store) as tx:
-        lifted = silencing(tx.monitoring.silences(at), alert, at)
-        if not lifted:
-            raise InvalidRequest(
-                f"alert {alert.id} ({alert.rule} for {alert.app}) has no silence in force; "
-                "`steward alerts list` shows the silence over each open alert."
-            )
-        tx.monitoring.end_silences([s.id for s in lifted], at)
-        ended = [{**s.__dict__, "until": at} for s in lifted]
-        audit.append(tx, who.id, "monitor.unsilence", f"alert-rule:{alert.rule}", [s.__dict__ for s in lifted],
-                     ended, team=spec.team if spec is not None else None,
-                     detail={"silences": [s.id for s in lifted], "alert": alert.id, "app": alert.app,
-                             "why": why.strip()})  # fmt: skip
+    result = silences.unsilence(context.open_store(), context.project(), actor(None, key), alert_id, why)
     if as_json:
-        _print_json({"alert": alert.id, "lifted": ended, "by": who.id, "why": why.strip()})
+        _print_json(result)
     else:
+        lifted = result["lifted"]
         which = "the silence" if len(lifted) == 1 else f"{len(lifted)} silences"
-        names = ", ".join(s.id for s in lifted)
-        context.console.print(f"lifted {which} over {alert.rule} for {alert.app} ({names}); it notifies again")
+        names = ", ".join(s["id"] for s in lifted)
+        rule, app_name = lifted[0]["rule"], lifted[0]["app"]
+        context.console.print(f"lifted {which} over {rule} for {app_name} ({names}); it notifies again")
 
 
 @app.command()
@@ -213,7 +170,9 @@ def dataset(
 
     store, project = context.open_store(), context.project()
     who = actor(None, key)
-    alert = _alert_of(store, alert_id, who)
+    from steward.governance.silences import alert_of
+
+    alert = alert_of(store, project, alert_id, who)
     out = context.output_file(out, "--out")
     rule = project.monitor.alerts.get(alert.rule)
     window_s = rule.window_s if rule is not None else 3600.0  # a rule since removed from the config: its hour

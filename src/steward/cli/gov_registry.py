@@ -121,15 +121,11 @@ def lineage_command(
     """
     store = context.open_store()
     version = versions.resolve(store, actor(as_user, key), ref, team)
+    if as_json:
+        print_json(lineage.graph(store, version.node))
+        return
     up, down = lineage.walk(store, version.node, "up"), lineage.walk(store, version.node, "down")
     names = lineage.describe(store, sorted({version.node} | {n for e in up + down for n in (e.parent, e.child)}))
-    if as_json:
-
-        def edges(found: list[lineage.Edge]) -> list[dict[str, str]]:
-            return [{"parent": names[e.parent], "child": names[e.child], "relation": e.relation} for e in found]
-
-        print_json({"node": names[version.node], "upstream": edges(up), "downstream": edges(down)})
-        return
     tree = Tree(f"[bold]{names[version.node]}[/]")
     ups = tree.add("came from")
     for e in up:

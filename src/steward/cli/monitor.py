@@ -146,51 +146,44 @@ def drift(
 
     Example: `steward monitor drift airport-assistant --reference 2026-11-01..2026-11-08 --current -24h..now`
     """
-    from steward.monitor.drift import detect_drift
-    from steward.monitor.windows import load_window, overlap, parse_window
+    from steward.monitor import drift_run
 
     name = _known_app(app_name)
     if not 0 < alpha < 1:
         raise InvalidRequest(f"--alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.")
-    windows = parse_window(reference), parse_window(current)
     store = context.open_store()
-    embedder = _LazyEmbedder() if embeddings else None
-    shared = overlap(store, name, *windows)
-    warnings = [shared] if shared else []
-    for warning in warnings:
+    for warning in drift_run.windows_overlap(store, name, reference, current):
         context.err_console.print(f"warning: {warning}")
-    samples = [load_window(store, name, w, embedder=embedder, max_records=max_records) for w in windows]
-    report = detect_drift(name, samples[0], samples[1], alpha=alpha)
+    from steward.models.embeddings import LazyEmbedder
+
+    embedder = LazyEmbedder() if embeddings else None
+    result = drift_run.run(
+        store, name, reference, current, alpha=alpha, embedder=embedder, max_records=max_records
+    )
     if as_json:
-        _print_json({**report.as_dict(), "warnings": warnings})
+        _print_json(result)
     else:
-        _print_drift(report)
-    if report.drifted:
+        _print_drift(result)
+    if result["drifted"]:
         raise typer.Exit(1)
 
 
-class _LazyEmbedder:
-    """all-MiniLM-L6-v2, loaded (≈10 s of imports) only when a window has texts whose embeddings are not stored
-    yet: a run after an earlier one, or after the server's scheduled runs, needs none."""
-
-    def embed(self, texts: list[str]) -> Any:
-        from steward.models.embeddings import get_embedder
-
-        return get_embedder().embed(texts)
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value + 0.0:.4g}"  # + 0.0: no "-0"
 
 
-def _print_drift(report: Any) -> None:
-    table = Table("signal", "test", "statistic", "threshold", "drifted", title=f"drift of {report.app}")
-    for signal in report.signals:
+def _print_drift(report: dict[str, Any]) -> None:
+    table = Table("signal", "test", "statistic", "threshold", "drifted", title=f"drift of {report['app']}")
+    for signal in report["signals"]:
         table.add_row(
-            signal.name, signal.test, f"{signal.statistic + 0.0:.4g}", f"{signal.threshold:.4g}",  # no "-0"
-            "[red]yes[/red]" if signal.drifted else "no",
+            signal["name"], signal["test"], _number(signal["statistic"]), _number(signal["threshold"]),
+            "[red]yes[/red]" if signal["drifted"] else "no",
         )  # fmt: skip
-    context.console.print(f"reference: {report.reference}\ncurrent:   {report.current}")
+    context.console.print(f"reference: {report['reference']}\ncurrent:   {report['current']}")
     context.console.print(table)
-    for skipped, why in report.skipped.items():
+    for skipped, why in report["skipped"].items():
         context.err_console.print(f"skipped {skipped}: {why}")
-    context.console.print("[red]drifted[/red]" if report.drifted else "no drift")
+    context.console.print("[red]drifted[/red]" if report["drifted"] else "no drift")
 
 
 @app.command()

@@ -45,7 +45,7 @@ def _principal(key: str | None) -> Principal:
 def _queue() -> ReviewQueue:
     from steward.guardrails.review import ReviewQueue
 
-    return ReviewQueue(context.open_store())
+    return ReviewQueue(context.open_store(), context.project())
 
 
 def _when(at: float | None) -> str:
@@ -102,13 +102,40 @@ def show(item_id: ItemArg, key: KeyOption = None) -> None:
     sys.stdout.write(json.dumps(item.as_dict(), indent=2) + "\n")
 
 
+@app.command("claim")
+def claim(item_id: ItemArg, key: KeyOption = None) -> None:
+    """Claim an item for 15 minutes (claim again to renew), so other reviewers see it taken and may not decide it.
+
+    Example: `steward review claim rev_1a2b… --key $REVIEWER_KEY`
+    """
+    item = _queue().claim(_principal(key), item_id)
+    context.console.print(f"claimed {item.id} (record {item.record_id}) until {_when(item.claimed_until)}")
+
+
+@app.command("unclaim")
+def unclaim(item_id: ItemArg, key: KeyOption = None) -> None:
+    """Let go of your claim on an item before it expires, so that another reviewer may take it.
+
+    Example: `steward review unclaim rev_1a2b… --key $REVIEWER_KEY`
+    """
+    item = _queue().unclaim(_principal(key), item_id)
+    context.console.print(f"let go of {item.id} (record {item.record_id})")
+
+
 @app.command("approve")
 def approve(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> None:
-    """Release a held request.
+    """Release a held request. Where its policy asks for two reviewers (`reviewers: 2`), the first approval is kept
+    and a second, different reviewer's releases it.
 
     Example: `steward review approve rev_1a2b… --note "disclosure present, fine"`
     """
     item = _queue().approve(_principal(key), item_id, note)
+    if item.status == "pending":
+        context.console.print(
+            f"approved {item.id} (record {item.record_id}) as the first of two reviewers "
+            f"({item.first_approval_by}); a second, different reviewer must approve it"
+        )
+        return
     context.console.print(f"approved {item.id} (record {item.record_id}) by {item.decided_by}")
 
 

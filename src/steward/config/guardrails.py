@@ -11,6 +11,7 @@ third-party scanners registered through the `register_scanners` hook are configu
       airport-default:
         description: Booking assistant policy
         redact_records: true
+        reviewers: 2                       # a held request needs two distinct reviewers' approval
         input:
           pii: {mode: pseudonymise, block_entities: [CREDIT_CARD]}
           injection: {threshold: 0.5, action: block}
@@ -243,6 +244,8 @@ class StagePolicy(_Strict):
 
 
 def _without_unset_roles(dumped: dict[str, Any]) -> dict[str, Any]:
+    if dumped.get("reviewers") == 1:  # one reviewer, the default, is how policies written before it behave
+        dumped.pop("reviewers")
     for stage in POLICY_STAGES:
         for name in ("pii", "secrets"):
             rule = (dumped.get(stage) or {}).get(name)
@@ -261,6 +264,9 @@ class PolicySpec(_Strict):
     description: str = ""
     redact_records: bool = False  # keep only redacted text in records (privacy of logs)
     stream: Literal["sentences", "whole"] = "sentences"  # how streamed answers are held before release
+    # people who must approve a request this policy held before it is released: 2 is the two-person rule (two
+    # distinct reviewers; one rejection refuses it)
+    reviewers: int = Field(1, ge=1, le=2)
     input: StagePolicy = Field(default_factory=lambda: StagePolicy.model_validate({}))
     retrieved: StagePolicy = Field(default_factory=lambda: StagePolicy.model_validate({}))
     output: StagePolicy = Field(default_factory=lambda: StagePolicy.model_validate({}))
@@ -285,7 +291,7 @@ class PolicySpec(_Strict):
     @property
     def version(self) -> str:
         """Content hash, like a prompt's: any change to the rules is a new version."""
-        # `roles` left unset is not dumped, so policies written before it existed keep their versions
+        # `roles` left unset and one reviewer are not dumped, so policies written before them keep their versions
         canonical = json.dumps(_without_unset_roles(self.model_dump(mode="json", by_alias=True)), sort_keys=True)
         return f"sha256:{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
 

@@ -117,5 +117,6 @@ def require_approvals(releases: Deployments, app: str, team: str, tier: str, can
     raise RuleViolation(
         f"rule: {app} is a high-risk app, so promotion needs approval by {REQUIRED_APPROVALS} different approvers "
         f"other than the deployer (human oversight, EU AI Act Art. 14); it has {len(approvers)} ({have}). Ask "
-        f"approvers to run `steward approve {app} --key THEIR_KEY` (each with their own approver key)."
+        f"approvers to run `steward approve {app} --key THEIR_KEY` or `POST /v1/approvals` (each with their own "
+        "approver key)."
     )

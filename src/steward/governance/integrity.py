@@ -32,7 +32,16 @@ import json
 from typing import Any
 
 from steward.errors import NotFound
-from steward.store import RECORDS_LEGACY, KeyEvidence, Sealer, Store, correction_digest, decision_digest, digest
+from steward.store import (
+    RECORDS_LEGACY,
+    KeyEvidence,
+    Sealer,
+    Store,
+    correction_digest,
+    decision_digest,
+    digest,
+    pending_digest,
+)
 
 MAX_PROBLEMS = 20
 
@@ -73,6 +82,11 @@ def _key_named(row: KeyEvidence) -> str:
     return f"API key {row.id} (sk-stw-{row.prefix}…, role {row.role}, team {row.team})"
 
 
+def _pending_event(event: Any) -> bool:
+    """A claim, or the first of two approvals: events that leave a review item pending."""
+    return bool(event.action in ("review.claim", "review.unclaim") or _detail(event).get("approval") == 1)
+
+
 def verify_reviews(store: Store, problems: list[str]) -> int:
     """Check every review item's decision against its newest audit event; returns how many items were checked."""
     latest = store.audit.latest_events("review:")
@@ -84,6 +98,12 @@ def verify_reviews(store: Store, problems: list[str]) -> int:
         if event is None:
             if row.status != "pending":
                 unlogged.append(row)
+        elif row.status == "pending" and _pending_event(event):
+            if event.after_hash != pending_digest(row):
+                problems.append(
+                    f"{where} differs from its audit event #{event.seq} ({event.action} by {event.actor}): its "
+                    "first approval was edited outside Steward (rule: every governance change is recorded)"
+                )
         elif row.status == "pending":
             problems.append(
                 f"{where} was decided by audit event #{event.seq} ({event.action}) but is pending again: it was "

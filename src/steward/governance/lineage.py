@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from steward.errors import InvalidRequest
 from steward.governance import audit, versions
@@ -66,6 +67,18 @@ def walk(store: Store, start: str, direction: str, depth: int = 12) -> list[Edge
         if not frontier:
             break
     return out
+
+
+def graph(store: Store, start: str) -> dict[str, Any]:
+    """Where `start` came from and what it fed, with readable labels, as `steward registry lineage --json` prints
+    it: `{node, upstream: [{parent, child, relation}], downstream: [...]}`."""
+    up, down = walk(store, start, "up"), walk(store, start, "down")
+    names = describe(store, sorted({start} | {n for e in up + down for n in (e.parent, e.child)}))
+
+    def edges(found: list[Edge]) -> list[dict[str, str]]:
+        return [{"parent": names[e.parent], "child": names[e.child], "relation": e.relation} for e in found]
+
+    return {"node": names[start], "upstream": edges(up), "downstream": edges(down)}
 
 
 def describe(store: Store, nodes: Sequence[str]) -> dict[str, str]:

@@ -58,6 +58,21 @@ def _runs(store: Store, project: Project, team: str) -> tuple[list[dict[str, Any
     return suite, red
 
 
+def _verdict(verification: Any, project: Project, actor: Actor) -> str:
+    """`intact`, or `BROKEN:` and the first problem. A team's key is told only how many problems there are where
+    the project has other teams' apps (a problem names keys, records and apps of whichever team it concerns), as
+    `POST /v1/audit/verify` tells it; the operator reads them with `steward audit verify`."""
+    if verification.ok:
+        return "intact"
+    if actor.team is not None and any(spec.team != actor.team for spec in project.apps.values()):
+        count = len(verification.problems) or 1
+        return (
+            f"BROKEN: {count} problem{'s' if count != 1 else ''}; the operator reads them with "
+            "`steward audit verify` where the database is"
+        )
+    return f"BROKEN: {verification.problem}"
+
+
 def build(store: Store, project: Project, app: str, actor: Actor) -> dict[str, Any]:
     """The pack's content as one JSON-ready dict (with its own digest)."""
     from steward.governance.controls import Context
@@ -92,13 +107,18 @@ def build(store: Store, project: Project, app: str, actor: Actor) -> dict[str, A
         "red_team": red,
         "deployments": history,
         "audit": {
-            "verification": "intact" if verification.ok else f"BROKEN: {verification.problem}",
+            "verification": _verdict(verification, project, actor),
             "head": {"seq": verification.head_seq, "hash": verification.head_hash},
             "events": [e.as_dict() | {"at_iso": _iso(e.at)} for e in events[:AUDIT_EXCERPT]],
         },
     }
     pack["digest"] = digest(pack)
     return pack
+
+
+def file_stem(pack: dict[str, Any]) -> str:
+    """`<app>-compliance-<UTC time>`: the name of the pack's files (`.json`, `.html`)."""
+    return f"{pack['app']}-compliance-{datetime.fromtimestamp(pack['generated_at'], UTC):%Y%m%dT%H%M%SZ}"
 
 
 def render_html(pack: dict[str, Any]) -> str:
@@ -129,7 +149,7 @@ def export(
     """Write `<app>-compliance-<date>.html` and `.json` into `out_dir`; returns both paths and the pack."""
     pack = build(store, project, app, actor)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{app}-compliance-{datetime.fromtimestamp(pack['generated_at'], UTC):%Y%m%dT%H%M%SZ}"
+    stem = file_stem(pack)
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
     _write_atomically(json_path, json.dumps(pack, indent=1, sort_keys=True, default=str) + "\n")
     _write_atomically(html_path, render_html(pack))

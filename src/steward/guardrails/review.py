@@ -19,6 +19,13 @@ but never the answer, which may carry personal data); datasets built from record
 Editing a held answer (`edit`, the management API's `edit` decision) is the two together: the item is approved,
 the reviewer's text is kept as the record's correction and released instead of the held one, in one transaction
 with both events (`review.approve` naming the correction, and `review_correction.add`).
+
+A reviewer may claim a pending item (`claim`, audited as `review.claim`) so that others working the queue see it
+taken: the claim lasts `CLAIM_S` and is renewed by claiming again; while it holds, nobody else may claim or decide
+the item. Where the item's policy asks for two reviewers (`reviewers: 2` in steward.yaml; an item queued without a
+policy takes its app's), the first approval is kept (`review.approve`, its detail saying 1 of 2) and the item
+stays pending until a second, distinct identity approves it; the same identity approving twice is refused. One
+rejection refuses it, and an edit is refused (each reviewer would approve a different text).
 """
 
 from __future__ import annotations
@@ -27,14 +34,16 @@ import builtins
 import time
 from typing import Any, Literal
 
+from steward.config import Project
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import Correction, ReviewItem, Store, Tx, correction_digest, decision_digest
+from steward.store import Correction, ReviewItem, Store, Tx, correction_digest, decision_digest, pending_digest
 from steward.types import Decision, Principal, Record, new_id
 
 ReviewAction = Literal["read", "decide"]
 MAX_CORRECTION_CHARS = 100_000
+CLAIM_S = 15 * 60.0  # how long a claim holds an item for its reviewer
 MAY: dict[str, frozenset[ReviewAction]] = {
     "admin": frozenset({"read", "decide"}),
     "developer": frozenset({"read", "decide"}),
@@ -71,11 +80,63 @@ def _visible(store: Store, principal: Principal, item_id: str) -> ReviewItem:
     return item
 
 
-class ReviewQueue:
-    """Held requests awaiting a human decision."""
+def required_reviewers(project: Project | None, item: ReviewItem) -> int:
+    """How many distinct reviewers must approve `item`: its policy's `reviewers` (its app's policy when it was
+    queued without one); 1 without a project or a policy."""
+    if project is None:
+        return 1
+    name = item.policy
+    if name is None and (spec := project.apps.get(item.app)) is not None:
+        name = spec.policy
+    policy = project.policies.get(name) if name else None
+    return policy.reviewers if policy is not None else 1
 
-    def __init__(self, store: Store) -> None:
+
+def _same(label: str, actor: Actor) -> bool:
+    """Whether a stored `key:<id> (name)` or `user:<login>` names `actor` (by identity, not by its name)."""
+    return label.split(" (", 1)[0] == actor.id
+
+
+def _count_legacy(tx: Tx, detail: dict[str, Any]) -> dict[str, Any]:
+    """`detail`, counting the items decided before decisions were audited when this is the first review event:
+    they have no event, so `steward audit verify` tolerates that many and no more (as `keys_legacy` does)."""
+    if tx.audit.first_event("review.") is None:
+        detail["legacy_decided"] = tx.reviews.count_decided()
+    return detail
+
+
+class ReviewQueue:
+    """Held requests awaiting a human decision; `project` says which policies ask for two reviewers."""
+
+    def __init__(self, store: Store, project: Project | None = None) -> None:
         self.store = store
+        self.project = project
+
+    def required(self, item: ReviewItem) -> int:
+        return required_reviewers(self.project, item)
+
+    def claim(self, principal: Principal, item_id: str) -> ReviewItem:
+        """Take a pending item for `CLAIM_S` (again: renew it), so others see it claimed; audited as
+        `review.claim`. Refused while another reviewer's claim holds, naming them and until when."""
+        check(principal, "decide")
+        actor = Actor.from_principal(principal)
+        item = _visible(self.store, principal, item_id)
+        now = time.time()
+        with audit.changing(self.store) as tx:
+            claimed = tx.reviews.claim(item.id, actor.label, float(f"{now + CLAIM_S:.6f}"), now)
+            audit.append(
+                tx,
+                actor,
+                "review.claim",
+                f"review:{item.id}",
+                pending_digest(item),
+                pending_digest(claimed),
+                team=item.team,
+                detail=_count_legacy(
+                    tx, {"record_id": item.record_id, "app": item.app, "until": claimed.claimed_until}
+                ),
+            )
+        return claimed
 
     def hold(self, record: Record, decision: Decision, held_text: str | None) -> ReviewItem:
         """Queue an escalated request (its record must already be written)."""
@@ -159,6 +220,12 @@ class ReviewQueue:
             raise InvalidRequest(f"the edited answer must be 1 to {MAX_CORRECTION_CHARS:,} characters.")
         if not note.strip():
             raise InvalidRequest("an edit needs a comment saying what was wrong (kept in the audit log).")
+        if self.required(item) > 1:
+            raise InvalidRequest(
+                f"review item {item.id} needs two reviewers' approval (its policy's `reviewers: 2`), and each "
+                "would approve a different text: approve or reject it, and correct the record after release "
+                "(`steward review correct`)."
+            )
         return self._decide(principal, item.id, "approved", note, edited=text)
 
     def _decide(
@@ -167,6 +234,24 @@ class ReviewQueue:
         check(principal, "decide")
         actor = Actor.from_principal(principal)
         item = _visible(self.store, principal, item_id)
+        if (
+            (holder := item.claimant(time.time())) is not None
+            and not _same(holder, actor)
+            and item.status == "pending"
+        ):
+            raise InvalidRequest(
+                f"review item {item.id} is claimed by {holder}; leave it to them, or wait for the claim to expire."
+            )
+        required = self.required(item)
+        if status == "approved" and required > 1 and item.status == "pending":
+            if item.first_approval_by is None:
+                return self._approve_first(actor, item, note, required)
+            if _same(item.first_approval_by, actor):
+                raise InvalidRequest(
+                    f"review item {item.id} needs a second, different reviewer: you ({actor.label}) approved it "
+                    f"already (two-person rule, its policy's `reviewers: {required}`); ask another reviewer of "
+                    f"team {item.team}."
+                )
         with audit.changing(self.store) as tx:
             detail: dict[str, Any] = {
                 "record_id": item.record_id,
@@ -174,12 +259,11 @@ class ReviewQueue:
                 "decision": status,
                 "note": note,
             }
-            if tx.audit.first_event("review.") is None:
-                # Items decided before decisions were audited have no event: the first one counts them, so
-                # `steward audit verify` tolerates that many and no more (as `keys_legacy` does for keys).
-                detail["legacy_decided"] = tx.reviews.count_decided()
+            _count_legacy(tx, detail)
             before = decision_digest(item)
             decided = tx.reviews.decide(item.id, status, actor.label, note)
+            if item.first_approval_by is not None and status == "approved":
+                detail.update(approval=2, required=required, first_approval_by=item.first_approval_by)
             if edited is not None:
                 detail["edited"] = self._add_correction(tx, actor, item, edited, note).id
                 decided = tx.reviews.release(item.id, edited, None)
@@ -195,6 +279,52 @@ class ReviewQueue:
                 detail=detail,
             )
         return decided
+
+    def unclaim(self, principal: Principal, item_id: str) -> ReviewItem:
+        """Let go of one's claim before it expires (the next reviewer may take the item); audited as
+        `review.unclaim`."""
+        check(principal, "decide")
+        actor = Actor.from_principal(principal)
+        item = _visible(self.store, principal, item_id)
+        with audit.changing(self.store) as tx:
+            let_go = tx.reviews.unclaim(item.id, actor.label, time.time())
+            audit.append(
+                tx,
+                actor,
+                "review.unclaim",
+                f"review:{item.id}",
+                pending_digest(item),
+                pending_digest(let_go),
+                team=item.team,
+                detail=_count_legacy(tx, {"record_id": item.record_id, "app": item.app}),
+            )
+        return let_go
+
+    def _approve_first(self, actor: Actor, item: ReviewItem, note: str, required: int) -> ReviewItem:
+        """Keep the first of two approvals, with its audit event (`review.approve`, 1 of `required`)."""
+        with audit.changing(self.store) as tx:
+            approved = tx.reviews.approve_first(item.id, actor.label, note)
+            audit.append(
+                tx,
+                actor,
+                "review.approve",
+                f"review:{item.id}",
+                pending_digest(item),
+                pending_digest(approved),
+                team=item.team,
+                detail=_count_legacy(
+                    tx,
+                    {
+                        "record_id": item.record_id,
+                        "app": item.app,
+                        "decision": "approved",
+                        "note": note,
+                        "approval": 1,
+                        "required": required,
+                    },
+                ),
+            )
+        return approved
 
     def correct(self, principal: Principal, record_id: str, answer: str, why: str) -> Correction:
         """Keep a reviewer's corrected answer of a record of their team (the local operator: any team), with who,

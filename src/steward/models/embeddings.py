@@ -127,6 +127,14 @@ def get_embedder() -> Embedder:
     return Embedder()
 
 
+class LazyEmbedder:
+    """all-MiniLM-L6-v2, loaded (≈10 s of imports) only when asked to embed: a drift run whose texts' embeddings
+    are all stored already (after an earlier run, or the server's scheduled runs) loads none."""
+
+    def embed(self, texts: list[str]) -> Any:
+        return get_embedder().embed(texts)
+
+
 Precision = Literal["auto", "float32", "bfloat16"]
 PACK_TOKENS = 2048  # tokens per packed forward pass: a 100 kB text is split so its activations stay small
 # bfloat16 passes are padded (with a dummy piece that attends only to itself) to a multiple of this many rows:

@@ -50,7 +50,14 @@ from steward.store.governance import GENESIS as AUDIT_GENESIS
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
 from steward.store.governance.compliance import Statement
 from steward.store.governance.hashing import canonical_json, digest, row_digest
-from steward.store.guardrails import Correction, ReviewItem, Reviews, correction_digest, decision_digest
+from steward.store.guardrails import (
+    Correction,
+    ReviewItem,
+    Reviews,
+    correction_digest,
+    decision_digest,
+    pending_digest,
+)
 from steward.store.integrity import LEGACY as RECORDS_LEGACY
 from steward.store.integrity import RecordChain, Sealer, load_sealer
 from steward.store.keys import ROLES as KEY_ROLES
@@ -106,6 +113,7 @@ __all__ = [
     "decision_digest",
     "digest",
     "key_digest",
+    "pending_digest",
     "row_digest",
     "sqlite_file",
 ]
@@ -267,6 +275,11 @@ class Store:
 
     def add_feedback(self, record_id: str, feedback: Feedback) -> None:
         _records.add_feedback(self.engine, record_id, feedback)
+
+    def page_feedback(self, **where: Any) -> list[dict[str, Any]]:
+        """Feedback newest first with its record's app (`team`, `apps`, `since`, `until`, `below`, `before_id`,
+        `limit`)."""
+        return _records.page_feedback(self.engine, **where)
 
     def tokens_used(self, key_id: str) -> int:
         """Tokens (prompt + completion) recorded so far for a key, for its token budget."""

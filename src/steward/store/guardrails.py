@@ -60,6 +60,13 @@ review_items = Table(
     Column("released_text", Text),  # what an approved item gave the client (migration 0007)
     Column("released_record_id", ID),  # the record of the answer to an approved question
     Column("released_at", Float),
+    # migration 0015: who works the item until when (a claim expires), and the first of two approvals when the
+    # policy asks for two reviewers (`reviewers: 2`)
+    Column("claimed_by", NAME),
+    Column("claimed_until", Float),
+    Column("first_approval_by", NAME),
+    Column("first_approval_at", Float),
+    Column("first_approval_note", Text),
 )
 Index("ix_review_items_status_created_at", review_items.c.status, review_items.c.created_at)
 
@@ -79,6 +86,8 @@ review_corrections = Table(
 STATUSES = ("pending", "approved", "rejected")
 # What a decision is: the columns its audit event vouches for (`decision_digest`).
 DECISION_COLUMNS = ("id", "record_id", "app", "team", "status", "decided_at", "decided_by", "note")
+# The first of two approvals (the two-person rule): vouched for by its event, and by the decision's once decided.
+FIRST_APPROVAL_COLUMNS = ("first_approval_by", "first_approval_at", "first_approval_note")
 
 
 @dataclass(frozen=True)
@@ -102,9 +111,18 @@ class ReviewItem:
     released_text: str | None = None
     released_record_id: str | None = None
     released_at: float | None = None
+    claimed_by: str | None = None
+    claimed_until: float | None = None
+    first_approval_by: str | None = None
+    first_approval_at: float | None = None
+    first_approval_note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def claimant(self, now: float) -> str | None:
+        """Who holds the item's claim at `now` (None once it expired or was never made)."""
+        return self.claimed_by if self.claimed_until is not None and self.claimed_until > now else None
 
 
 @dataclass(frozen=True)
@@ -122,6 +140,14 @@ class Correction:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def _iso(at: float | None) -> str:
+    from datetime import UTC, datetime
+
+    return (
+        "-" if at is None else datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )
 
 
 def _item(row: Any) -> ReviewItem:
@@ -144,10 +170,19 @@ def correction_digest(correction: Correction | Any) -> str:
 def decision_digest(item: ReviewItem | Any) -> str:
     """The digest of an item's decision (who, what, when, why) that its audit event records as after-hash.
 
-    Only the decision's columns: the held and released texts change legitimately later (release, erasure).
+    Only the decision's columns: the held and released texts change legitimately later (release, erasure). The
+    first of two approvals counts where there was one (an item decided by one reviewer digests as before 0015).
     """
     m = item.as_dict() if isinstance(item, ReviewItem) else item._mapping
-    return digest({name: m[name] for name in DECISION_COLUMNS})
+    first = {name: m[name] for name in FIRST_APPROVAL_COLUMNS} if m.get("first_approval_by") is not None else {}
+    return digest({**{name: m[name] for name in DECISION_COLUMNS}, **first})
+
+
+def pending_digest(item: ReviewItem | Any) -> str:
+    """The digest of a pending item's state that its claim and first-approval events record as after-hash: the
+    first approval (or none); a claim, which expires, is not vouched for."""
+    m = item.as_dict() if isinstance(item, ReviewItem) else item._mapping
+    return digest({"id": m["id"], "status": m["status"], **{name: m[name] for name in FIRST_APPROVAL_COLUMNS}})
 
 
 class Reviews(Repository):
@@ -240,6 +275,7 @@ class Reviews(Repository):
         }
         if status == "rejected":
             values["held_text"] = None
+        values.update(claimed_by=None, claimed_until=None)
         pending = (review_items.c.id == item_id) & (review_items.c.status == "pending")
         with self._writing() as conn:
             changed = conn.execute(update(review_items).where(pending).values(**values)).rowcount
@@ -253,14 +289,81 @@ class Reviews(Repository):
             )
         return item
 
+    def claim(self, item_id: str, by: str, until: float, now: float) -> ReviewItem:
+        """Claim a pending item for `by` until `until`, unless someone else holds an unexpired claim (as
+        `tx.reviews`, beside its audit event): one conditional UPDATE, so two reviewers racing cannot both hold it.
+        Raises InvalidRequest naming the holder, or saying the item was decided."""
+        c = review_items.c
+        free = (c.claimed_until.is_(None)) | (c.claimed_until <= now) | (c.claimed_by == by)
+        with self._writing() as conn:
+            changed = conn.execute(
+                update(review_items)
+                .where((c.id == item_id) & (c.status == "pending") & free)
+                .values(claimed_by=by, claimed_until=until)
+            ).rowcount
+            row = conn.execute(select(review_items).where(c.id == item_id)).first()
+        if row is None:
+            raise missing(item_id)
+        item = _item(row)
+        if changed == 0:
+            if item.status != "pending":
+                raise InvalidRequest(
+                    f"review item {item_id} was already {item.status} by {item.decided_by}; only pending items "
+                    "are claimed."
+                )
+            raise InvalidRequest(
+                f"review item {item_id} is claimed by {item.claimed_by} until {_iso(item.claimed_until)}; pick "
+                "another item, or wait for the claim to expire."
+            )
+        return item
+
+    def unclaim(self, item_id: str, by: str, now: float) -> ReviewItem:
+        """Let go of `by`'s claim on an item (as `tx.reviews`); raises InvalidRequest when `by` holds none."""
+        c = review_items.c
+        held = (c.id == item_id) & (c.claimed_by == by) & (c.claimed_until > now) & (c.status == "pending")
+        with self._writing() as conn:
+            changed = conn.execute(update(review_items).where(held).values(claimed_by=None, claimed_until=None))
+            row = conn.execute(select(review_items).where(c.id == item_id)).first()
+        if row is None:
+            raise missing(item_id)
+        if changed.rowcount == 0:
+            raise InvalidRequest(f"you hold no claim on review item {item_id}; nothing to let go of.")
+        return _item(row)
+
+    def approve_first(self, item_id: str, by: str, note: str) -> ReviewItem:
+        """Keep the first of two approvals of a pending item that has none yet (as `tx.reviews`); the claim is let
+        go so that the second reviewer may take it. Raises InvalidRequest if it was decided or approved once."""
+        c = review_items.c
+        values = {
+            "first_approval_by": by,
+            "first_approval_at": float(f"{time.time():.6f}"),
+            "first_approval_note": note,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        waiting = (c.id == item_id) & (c.status == "pending") & c.first_approval_by.is_(None)
+        with self._writing() as conn:
+            changed = conn.execute(update(review_items).where(waiting).values(**values)).rowcount
+            row = conn.execute(select(review_items).where(c.id == item_id)).first()
+        if row is None:
+            raise missing(item_id)
+        item = _item(row)
+        if changed == 0:
+            raise InvalidRequest(
+                f"review item {item_id} changed meanwhile (now {item.status}, first approval by "
+                f"{item.first_approval_by}); read it again and decide on what it is now."
+            )
+        return item
+
     def count_decided(self) -> int:
         query = select(func.count()).select_from(review_items).where(review_items.c.status != "pending")
         with self._reading() as conn:
             return int(conn.execute(query).scalar() or 0)
 
     def decision_rows(self) -> list[Any]:
-        """Every item's decision columns, for `steward audit verify`."""
-        query = select(*(review_items.c[name] for name in DECISION_COLUMNS)).order_by(review_items.c.created_at)
+        """Every item's decision and first-approval columns, for `steward audit verify`."""
+        names = DECISION_COLUMNS + FIRST_APPROVAL_COLUMNS
+        query = select(*(review_items.c[name] for name in names)).order_by(review_items.c.created_at)
         with self._reading() as conn:
             return list(conn.execute(query))
 

@@ -234,6 +234,42 @@ def add_feedback(engine: Engine, record_id: str, given: Feedback) -> None:
         )
 
 
+def page_feedback(
+    engine: Engine,
+    *,
+    team: str | None,
+    apps: Sequence[str] | None,
+    since: float | None = None,
+    until: float | None = None,
+    below: int | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Feedback newest first (keyset on its id), with the app of its record: of one team (every team with None),
+    these apps, given in [since, until), scoring below `below`."""
+    f, r = feedback.c, records.c
+    query = (
+        select(f.id, f.record_id, r.app, f.score, f.comment, f.by, f.at)
+        .join(records, r.id == f.record_id)
+        .order_by(f.id.desc())
+        .limit(limit)
+    )
+    if team is not None:
+        query = query.where(r.team == team)
+    if apps is not None:
+        query = query.where(r.app.in_(list(apps)))
+    if since is not None:
+        query = query.where(f.at >= since)
+    if until is not None:
+        query = query.where(f.at < until)
+    if below is not None:
+        query = query.where(f.score < below)
+    if before_id is not None:
+        query = query.where(f.id < before_id)
+    with engine.connect() as connection:
+        return [{str(k): v for k, v in row._mapping.items()} for row in connection.execute(query)]
+
+
 def _with_feedback(connection: Connection, found: Sequence[Record]) -> list[Record]:
     if not found:
         return []

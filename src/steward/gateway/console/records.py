@@ -55,7 +55,11 @@ def _events(console: Console, who: Principal, record_id: str, item: dict[str, An
 def _governed(console: Console, who: Principal, record_id: str) -> dict[str, Any]:
     record = read_record(console.store, who, record_id)
     try:
-        item = review_item(console.store, who, record_id) if record.get("status") == "escalated" else None
+        item = (
+            review_item(console.store, console.project, who, record_id)
+            if record.get("status") == "escalated"
+            else None
+        )
     except NotFound:
         item = None
     return {

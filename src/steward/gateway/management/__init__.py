@@ -1,7 +1,8 @@
 """The management API: JSON routes for the people who oversee the apps (issue 18), beside the OpenAI API.
 
-One small module per area, each an `APIRouter` that parses and delegates (`records`, `audit`, `monitoring`,
-`reviews`);
+One small module per area, each an `APIRouter` that parses and delegates to the functions the CLI calls
+(`records`, `audit`, `monitoring`, `drift`, `silences`, `reviews`, `feedback`, `suites` (eval runs, A/B),
+`registry`, `deployments`, `compliance`);
 `common` holds who may call them and how their parameters are read. `mount` adds them to the gateway's FastAPI
 app (`steward.gateway.http._admin_api`), with the handler that turns FastAPI's validation errors into
 OpenAI-shaped 400s. They read the SQL `Store` through its repositories and `steward.governance.tenancy`.
@@ -17,7 +18,19 @@ from fastapi.exceptions import RequestValidationError
 from steward.config import Project
 from steward.errors import StewardError
 from steward.gateway.auth import Authenticator
-from steward.gateway.management import audit, monitoring, records, reviews
+from steward.gateway.management import (
+    audit,
+    compliance,
+    deployments,
+    drift,
+    feedback,
+    monitoring,
+    records,
+    registry,
+    reviews,
+    silences,
+    suites,
+)
 from steward.gateway.management.common import reader, validation_error
 from steward.store import Store
 
@@ -29,6 +42,13 @@ def mount(api: FastAPI, store: Store, project: Project, authenticator: Authentic
     api.include_router(audit.router(store, project, who))
     api.include_router(monitoring.router(store, project, who))
     api.include_router(reviews.router(store, project, who))
+    api.include_router(deployments.router(store, project, who))
+    api.include_router(drift.router(store, project, who))
+    api.include_router(silences.router(store, project, who))
+    api.include_router(feedback.router(store, project, who))
+    api.include_router(suites.router(store, project, who))
+    api.include_router(registry.router(store, project, who))
+    api.include_router(compliance.router(store, project, who))
 
     @api.exception_handler(RequestValidationError)
     async def _bad_parameter(_: Request, exc: RequestValidationError) -> Any:

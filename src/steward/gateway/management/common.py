@@ -26,10 +26,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from steward.config import Project
-from steward.errors import InvalidRequest, PermissionDenied
+from steward.config import AppSpec, Project
+from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.gateway.auth import Authenticator
 from steward.governance import tenancy
+from steward.governance.identity import Actor
 from steward.types import Principal
 
 READING_ROLES = ("admin", "developer", "auditor")
@@ -105,6 +106,37 @@ def _query_names(dependant: Any) -> Iterator[str]:
     yield from (param.alias for param in dependant.query_params)
     for below in dependant.dependencies:
         yield from _query_names(below)
+
+
+# what the routes that change something may also answer
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "nothing of that name in your team"}
+}
+CHANGES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {
+        "model": ErrorBody,
+        "description": "a governance rule refused it; the message names the rule and what to do",
+    },
+}
+
+
+def actor(who: Principal) -> Actor:
+    """The identity a route acts and is audited as: the caller's key, as `steward … --key` is."""
+    return Actor.from_principal(who)
+
+
+def app_of(project: Project, who: Principal, name: str) -> AppSpec:
+    """The app `name` of the caller's team that its key is for; any other answers 404 as a missing one does."""
+    try:
+        spec = project.app(name, team=who.team)
+    except NotFound as exc:
+        raise NotFound(exc.message, param="app") from None
+    if not who.may_use(name):
+        raise NotFound(
+            f"unknown app {name!r}; your key is for: {', '.join(readable_apps(project, who)) or 'none'}."
+        )
+    return spec
 
 
 def readable_apps(project: Project, who: Principal) -> list[str]:

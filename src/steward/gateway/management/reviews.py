@@ -1,21 +1,28 @@
-"""`GET /v1/reviews` and `POST /v1/reviews/{id}/decision`: the human review queue, as `steward review` works it.
+"""`GET /v1/reviews`, `POST /v1/reviews/{id}/claim` and `POST /v1/reviews/{id}/decision`: the human review queue,
+as `steward review` works it.
 
 Handlers parse and delegate to the guardrails' `ReviewQueue` (imported when a request comes: the gateway never
-imports a capability at module level), which holds the rule of who may do what: admin and developer keys decide
-their team's items, auditor keys read them and are refused a decision (403, naming the keys that may). Another
-team's item, or one of an app the key is not for, answers 404 exactly as a missing one. A decision is made as the
-key's identity and audited as the CLI's: `review.approve` or `review.reject` on `review:<item id>`, with the
-comment as its note; `edit` approves and releases the reviewer's text instead of the held answer, kept as the
-record's correction (`review_correction.add`, the comment as its why). One decision is final, as in the CLI: the
-policy asks for no second reviewer, and a second decision is a 400 that names who decided. The queue pages oldest
-first by keyset on `(created_at, id)`. `GET /v1/reviews/{record_id}` (a held request's outcome) and its
-`/corrections` stay in `steward.gateway.http`.
+imports a capability at module level), which holds the rules of who may do what, for the CLI and the API alike:
+admin and developer keys claim and decide their team's items, auditor keys read them and are refused (403, naming
+the keys that may). Another team's item, or one of an app the key is not for, answers 404 exactly as a missing
+one. A claim holds an item for its reviewer for 15 minutes (others see `claimed_by` and may neither claim nor
+decide it meanwhile); it is audited as `review.claim`. A decision is made as the key's identity and audited as
+the CLI's: `review.approve` or `review.reject` on `review:<item id>`, with the comment as its note; `edit`
+approves and releases the reviewer's text instead of the held answer, kept as the record's correction
+(`review_correction.add`, the comment as its why). Where the item's policy asks for two reviewers
+(`reviewers: 2`), the first approval leaves it pending (`approvals` 1 of `approvals_required` 2) until a second,
+different key approves it; the same key approving twice is a 400 that says so. A final decision is final: a
+second one is a 400 that names who decided. The queue pages oldest first by keyset on `(created_at, id)`.
+`GET /v1/reviews/{record_id}` (a held request's outcome) and its `/corrections` stay in `steward.gateway.http`.
 
 FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
 """
 
 import asyncio
+import contextlib
+import time
 import typing
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -70,6 +77,13 @@ class ReviewItemOut(BaseModel):
     released_text: str | None = Field(description="what the client was given once approved (the edited text)")
     released_record_id: str | None
     released_at: float | None
+    claimed_by: str | None = Field(description="the reviewer working the item, while their claim holds")
+    claimed_until: float | None = Field(description="when the claim expires (null when unclaimed or expired)")
+    approvals: int = Field(description="approvals so far (2 once released under the two-person rule)")
+    approvals_required: int = Field(description="approvals its policy asks for: 2 is the two-person rule")
+    first_approval_by: str | None = Field(description="the first of two reviewers, once they approved")
+    first_approval_at: float | None
+    first_approval_note: str | None
 
 
 class ReviewPageOut(BaseModel):
@@ -98,6 +112,19 @@ class DecisionIn(BaseModel):
     text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS, description="the edited answer (edit only)")
 
 
+def _out(queue: Any, item: ReviewItem, now: float) -> dict[str, Any]:
+    """An item as the API shows it: a claim only while it holds, and how many approvals it has and needs."""
+    holder = item.claimant(now) if item.status == "pending" else None
+    approvals = (item.first_approval_by is not None) + (item.status == "approved")
+    return {
+        **item.as_dict(),
+        "claimed_by": holder,
+        "claimed_until": item.claimed_until if holder else None,
+        "approvals": approvals,
+        "approvals_required": queue.required(item),
+    }
+
+
 def _visible(queue: Any, who: Principal, item_id: str) -> ReviewItem:
     """The item as `ReviewQueue.get` gives it, and as missing when the key is not for its app."""
     item: ReviewItem = queue.get(who, item_id)
@@ -106,14 +133,33 @@ def _visible(queue: Any, who: Principal, item_id: str) -> ReviewItem:
     return item
 
 
-def review_item(store: Store, who: Principal, item_id: str) -> dict[str, Any]:
+def review_item(store: Store, project: Project, who: Principal, item_id: str) -> dict[str, Any]:
     """One item (by its id or its record's) as `ReviewItemOut`, if `who` may read it; NotFound otherwise."""
     from steward.guardrails.review import ReviewQueue
 
-    return _visible(ReviewQueue(store), who, item_id).as_dict()
+    queue = ReviewQueue(store, project)
+    return _out(queue, _visible(queue, who, item_id), time.time())
 
 
-def decide_item(store: Store, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
+def _claim(store: Store, project: Project, who: Principal, item_id: str) -> dict[str, Any]:
+    from steward.guardrails.review import ReviewQueue, check
+
+    check(who, "decide")
+    queue = ReviewQueue(store, project)
+    item = _visible(queue, who, item_id)
+    return _out(queue, queue.claim(who, item.id), time.time())
+
+
+def _unclaim(store: Store, project: Project, who: Principal, item_id: str) -> dict[str, Any]:
+    from steward.guardrails.review import ReviewQueue, check
+
+    check(who, "decide")
+    queue = ReviewQueue(store, project)
+    item = _visible(queue, who, item_id)
+    return _out(queue, queue.unclaim(who, item.id), time.time())
+
+
+def decide_item(store: Store, project: Project, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
     """A decision on a held request as `who` (the route's key, or the console's signed-in identity), audited as
     it; the decided item as `ReviewItemOut`."""
     from steward.guardrails.review import ReviewQueue, check
@@ -122,7 +168,7 @@ def decide_item(store: Store, who: Principal, item_id: str, asked: DecisionIn) -
     if (asked.action == "edit") != (asked.text is not None):
         wants = "send the edited answer as `text`" if asked.action == "edit" else "send `text` only with edit"
         raise InvalidRequest(f"`text` is the edited answer of an edit decision; {wants}.", param="text")
-    queue = ReviewQueue(store)
+    queue = ReviewQueue(store, project)
     item = _visible(queue, who, item_id)
     if asked.action == "approve":
         decided = queue.approve(who, item.id, asked.comment)
@@ -130,7 +176,17 @@ def decide_item(store: Store, who: Principal, item_id: str, asked: DecisionIn) -
         decided = queue.reject(who, item.id, asked.comment)
     else:
         decided = queue.edit(who, item.id, asked.text or "", asked.comment)
-    return decided.as_dict()
+    return _out(queue, decided, time.time())
+
+
+@contextlib.contextmanager
+def _pointing_to_api(record_id: str) -> Iterator[None]:
+    """The store's NotFound names the CLI; an HTTP caller is pointed to the API, alike for every team."""
+    try:
+        yield
+    except NotFound:
+        message = f"no review item {record_id!r}; `GET /v1/reviews` lists the pending ones your key may read."
+        raise NotFound(message) from None
 
 
 def queue_page(
@@ -144,10 +200,12 @@ def queue_page(
     mine = readable_apps(project, who)
     chosen = check_choice(app, mine, "app")
     apps = (chosen,) if chosen is not None else tuple(mine) if who.apps else None
-    items = ReviewQueue(store).page(who, statuses, apps, time_cursor(after), limit)
+    queue = ReviewQueue(store, project)
+    items = queue.page(who, statuses, apps, time_cursor(after), limit)
     more = len(items) == limit
     cursor = encode_cursor(repr(items[-1].created_at), items[-1].id) if items and more else None
-    return {"object": "list", "data": [i.as_dict() for i in items], "next": cursor}
+    now = time.time()
+    return {"object": "list", "data": [_out(queue, i, now) for i in items], "next": cursor}
 
 
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
@@ -166,14 +224,25 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         """The review queue of your team, oldest first (what waits longest comes first), a page at a time."""
         return JSON(await asyncio.to_thread(queue_page, store, project, who, app, state, after, limit))
 
+    @api.post("/{record_id}/claim", response_model=ReviewItemOut, responses=NOT_FOUND)
+    async def claim(record_id: str, who: Who) -> JSON:
+        """Claim a pending item (by its record id or review item id) for 15 minutes as your key, so that other
+        reviewers see it taken and may not decide it; claim again to renew. Refused while another's claim holds."""
+        with _pointing_to_api(record_id):
+            return JSON(await asyncio.to_thread(_claim, store, project, who, record_id))
+
+    @api.delete("/{record_id}/claim", response_model=ReviewItemOut, responses=NOT_FOUND)
+    async def unclaim(record_id: str, who: Who) -> JSON:
+        """Let go of your claim on an item before it expires, so that another reviewer may take it."""
+        with _pointing_to_api(record_id):
+            return JSON(await asyncio.to_thread(_unclaim, store, project, who, record_id))
+
     @api.post("/{record_id}/decision", response_model=ReviewItemOut, responses=NOT_FOUND)
     async def decide(record_id: str, who: Who, body: Annotated[DecisionIn, Body()]) -> JSON:
         """Approve, reject or edit a held request (by its record id or review item id) as your key: an admin or
-        developer key of its team. Final: a second decision is refused with who made the first."""
-        try:
-            return JSON(await asyncio.to_thread(decide_item, store, who, record_id, body))
-        except NotFound:  # the store's message names the CLI; an HTTP caller is pointed to the API, alike for all
-            message = f"no review item {record_id!r}; `GET /v1/reviews` lists the pending ones your key may read."
-            raise NotFound(message) from None
+        developer key of its team. Where its policy asks for two reviewers, the first approval leaves it pending
+        and a second, different key's releases it. Final: a second decision is refused with who made the first."""
+        with _pointing_to_api(record_id):
+            return JSON(await asyncio.to_thread(decide_item, store, project, who, record_id, body))
 
     return api

@@ -1,0 +1,245 @@
+"""`/v1/deployments` and `/v1/approvals`: which model versions serve an app and how a release moves, as `steward
+deploy | promote | rollback | approve | deployments` work them.
+
+Handlers parse and delegate to `steward.governance.deployments`, the functions the CLI calls, so the rules are the
+CLI's: promotion needs a passing eval run of the candidate, and for a high-risk app two approvals by two different
+approvers' keys, neither the deployer's; nobody approves their own deployment or approves twice. A refusal by a
+rule is a 409 whose message names the rule. Every change is made as the caller's key and audited as the CLI's
+(`deployment.deploy|promote|rollback|approve`). Admin and developer keys change their team's deployments,
+auditor keys read them (403 on a change); another team's app, or one the key is not for, answers 404.
+FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
+"""
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from steward.config import Project
+from steward.gateway.management.common import (
+    CHANGES,
+    ERRORS,
+    JSON,
+    MAX_LIMIT,
+    NOT_FOUND,
+    Reader,
+    actor,
+    app_of,
+    check_choice,
+    readable_apps,
+)
+from steward.governance import deployments
+from steward.store import Store
+from steward.types import Principal
+
+
+class DeploymentOut(BaseModel):
+    """One row of an app's deployment history, as `steward deployments --json` prints it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    app: str
+    team: str
+    seq: int
+    action: str = Field(description="baseline, deploy, promote or rollback")
+    stable: list[tuple[str, float]] = Field(description="(model version, weight) of the stable route")
+    candidate: dict[str, Any] | None = Field(description="the model in flight: model, version, strategy, share")
+    traffic: list[tuple[str, float]] = Field(description="(model, percent of requests) as the router splits them")
+    created_at: float
+    created_by: str
+    note: str | None
+    approvals: list[dict[str, Any]] = Field(description="approvals of this row's candidate")
+
+
+class StateOut(BaseModel):
+    """Where an app's release stands: its current deployment (null: it serves steward.yaml's route), the
+    candidate's share of traffic, and the approvals promotion needs and has."""
+
+    app: str
+    team: str
+    risk_tier: str = Field(description="the more severe of the declared and the assessed tier")
+    deployment: DeploymentOut | None
+    canary_share: float = Field(description="percent of requests the candidate takes (0: none, or blue/green)")
+    approvals_required: int = Field(description="2 for a high-risk app's promotion, else 0")
+    approvers: list[str] = Field(description="distinct approvers whose approval of the candidate counts now")
+
+
+class StateListOut(BaseModel):
+    object: str = "list"
+    data: list[StateOut]
+
+
+class HistoryOut(BaseModel):
+    object: str = "list"
+    data: list[DeploymentOut]
+
+
+class DeployIn(BaseModel):
+    """A model version to put in flight: a canary share, a sticky A/B split, or staged blue/green (the default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="NAME, NAME@VERSION or model:NAME@VERSION of the registry")
+    canary: float | None = Field(default=None, gt=0, lt=100, description="percent of requests to it")
+    ab: float | None = Field(default=None, gt=0, lt=100, description="A/B split, sticky per subject (percent)")
+    blue_green: bool = Field(default=False, description="stage it with no traffic; promote switches")
+    note: str | None = Field(default=None, max_length=2000, description="why (kept in the audit log)")
+
+
+class PromoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    eval_run: str | None = Field(default=None, description="the eval run to cite (default: newest that qualifies)")
+    note: str | None = Field(default=None, max_length=2000, description="why (kept in the audit log)")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000, description="why (kept in the audit log)")
+
+
+class ApproveIn(NoteIn):
+    app: str = Field(description="the app whose candidate you approve, with your own approver key")
+
+
+class ApprovalOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    deployment_id: str
+    app: str
+    team: str
+    approver: str = Field(description="`key:<key id>` of the approver")
+    at: float
+    note: str | None
+
+
+class ApprovalListOut(BaseModel):
+    object: str = "list"
+    data: list[ApprovalOut]
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A store row's mapping with plain `str` keys (SQLAlchemy's are a str subclass orjson refuses)."""
+    return {str(name): value for name, value in row.items()}
+
+
+def _row(store: Store, dep: deployments.Deployment) -> dict[str, Any]:
+    return dep.as_dict() | {"approvals": [_plain(a) for a in deployments.approvals(store, dep.id)]}
+
+
+def _state(store: Store, project: Project, app: str) -> dict[str, Any]:
+    from steward.governance import gates
+    from steward.governance.risk import effective_tier
+
+    spec = project.apps[app]
+    tier = effective_tier(store.compliance, app, spec)
+    dep = deployments.current(store, app)
+    cand = dep.candidate if dep is not None else None
+    approvers = gates.valid_approvers(store.deployments, spec.team, cand.deployment_id, cand.by) if cand else []
+    return {
+        "app": app,
+        "team": spec.team,
+        "risk_tier": tier,
+        "deployment": _row(store, dep) if dep is not None else None,
+        "canary_share": cand.share if cand else 0.0,
+        "approvals_required": gates.REQUIRED_APPROVALS if tier == "high" else 0,
+        "approvers": approvers,
+    }
+
+
+def _approvals(store: Store, apps: list[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for app in apps:
+        dep = deployments.current(store, app)
+        if dep is not None and dep.candidate is not None:
+            found += [_plain(a) for a in deployments.approvals(store, dep.candidate.deployment_id)]
+    return found
+
+
+def router(store: Store, project: Project, reader: Reader) -> APIRouter:
+    """The deployment and approval routes over `store`, for the callers `reader` admits."""
+    api = APIRouter(tags=["Management: deployments"], responses=ERRORS)
+    Who = Annotated[Principal, Depends(reader)]
+
+    def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return asyncio.to_thread(fn, *args, **kwargs)
+
+    @api.get("/v1/deployments", response_model=StateListOut)
+    async def states(
+        who: Who, app: Annotated[str | None, Query(description="an app of your team (default: all)")] = None
+    ) -> JSON:
+        """Where each app of your team stands: current deployment, canary share, approvals needed and given."""
+        apps = readable_apps(project, who)
+        chosen = check_choice(app, apps, "app")
+        data = await run(lambda: [_state(store, project, a) for a in ([chosen] if chosen else apps)])
+        return JSON({"object": "list", "data": data})
+
+    @api.get("/v1/deployments/{app}", response_model=HistoryOut, responses=NOT_FOUND)
+    async def history(
+        app: str, who: Who, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows, newest first")] = 20
+    ) -> JSON:
+        """An app's deployment history, newest first, with approvals (`steward deployments APP --json`)."""
+        app_of(project, who, app)
+        found = await run(deployments.history, store, actor(who), project, app, limit)
+        return JSON({"object": "list", "data": [_row(store, d) for d in found]})
+
+    @api.post("/v1/deployments/{app}", response_model=DeploymentOut, responses=CHANGES)
+    async def deploy(app: str, who: Who, body: Annotated[DeployIn, Body()]) -> JSON:
+        """Put a model version in flight as your key (`steward deploy`): `canary` percent, an `ab` split, or
+        staged `blue_green` (the default)."""
+        app_of(project, who, app)
+        dep = await run(
+            deployments.deploy,
+            store,
+            project,
+            app,
+            body.model,
+            actor(who),
+            canary=body.canary,
+            ab=body.ab,
+            blue_green=body.blue_green,
+            note=body.note,
+        )
+        return JSON(_row(store, dep))
+
+    @api.post("/v1/deployments/{app}/promote", response_model=DeploymentOut, responses=CHANGES)
+    async def promote(app: str, who: Who, body: Annotated[PromoteIn | None, Body()] = None) -> JSON:
+        """Make the candidate the whole route as your key (`steward promote`): needs a passing eval run of it,
+        and for a high-risk app two approvals by different approvers (409 naming the rule otherwise)."""
+        asked = body or PromoteIn()
+        app_of(project, who, app)
+        dep = await run(
+            deployments.promote, store, project, app, actor(who), eval_run=asked.eval_run, note=asked.note
+        )
+        return JSON(_row(store, dep))
+
+    @api.post("/v1/deployments/{app}/rollback", response_model=DeploymentOut, responses=CHANGES)
+    async def rollback(app: str, who: Who, body: Annotated[NoteIn | None, Body()] = None) -> JSON:
+        """Drop the candidate in flight, or return to the previous release, as your key (`steward rollback`)."""
+        app_of(project, who, app)
+        dep = await run(deployments.rollback, store, project, app, actor(who), note=(body or NoteIn()).note)
+        return JSON(_row(store, dep))
+
+    @api.get("/v1/approvals", response_model=ApprovalListOut)
+    async def approvals(
+        who: Who, app: Annotated[str | None, Query(description="an app of your team (default: all)")] = None
+    ) -> JSON:
+        """Approvals of the candidates in flight of your team's apps."""
+        apps = readable_apps(project, who)
+        chosen = check_choice(app, apps, "app")
+        data = await run(_approvals, store, [chosen] if chosen else apps)
+        return JSON({"object": "list", "data": data})
+
+    @api.post("/v1/approvals", response_model=ApprovalOut, responses=CHANGES)
+    async def approve(who: Who, body: Annotated[ApproveIn, Body()]) -> JSON:
+        """Approve an app's candidate with your own approver key (`steward approve APP --key`): never your own
+        deployment, once per key; a key is an approver once an admin ran `steward approvers add --key-id`."""
+        app_of(project, who, body.app)
+        row = await run(deployments.approve, store, project, body.app, actor(who), note=body.note)
+        return JSON(_plain(row))
+
+    return api

@@ -1,0 +1,89 @@
+"""`GET /v1/registry`, `/v1/registry/{ref}` and `/v1/registry/{ref}/lineage`: the registry's versions and their
+lineage, as `steward registry list | show | lineage --json` print them (the same `steward.governance` calls).
+
+A key reads its own team's versions; a reference of another team answers 404 as a missing one. A reference is
+`[kind:]NAME[@VERSION]`, e.g. `model:qwen@2` or `prompt:airport-assistant`.
+FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
+"""
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from steward.config import Project
+from steward.gateway.management.common import ERRORS, JSON, NOT_FOUND, Reader, actor
+from steward.governance import lineage, versions
+from steward.store import Store
+from steward.types import Principal
+
+REF = "a version: [kind:]NAME[@VERSION], e.g. model:qwen@2 or prompt:airport-assistant"
+
+
+class VersionOut(BaseModel):
+    """One immutable registry version, as `steward registry show` prints it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ref: str = Field(description="kind:name@version")
+    kind: str
+    name: str
+    version: int
+    team: str
+    labels: list[str] = Field(description="its stages and tags")
+    content_hash: str
+    created_at: float
+    created_by: str
+
+
+class VersionListOut(BaseModel):
+    object: str = "list"
+    data: list[VersionOut]
+
+
+class EdgeOut(BaseModel):
+    parent: str
+    child: str
+    relation: str
+
+
+class LineageOut(BaseModel):
+    """Where a version came from and what it fed: dataset → training run → model → eval run → deployment."""
+
+    node: str
+    upstream: list[EdgeOut]
+    downstream: list[EdgeOut]
+
+
+def _lineage(store: Store, who: Principal, ref: str) -> dict[str, Any]:
+    version = versions.resolve(store, actor(who), ref)
+    return lineage.graph(store, version.node)
+
+
+def router(store: Store, project: Project, reader: Reader) -> APIRouter:
+    """The registry's routes over `store`, for the callers `reader` admits."""
+    api = APIRouter(prefix="/v1/registry", tags=["Management: registry"], responses=ERRORS)
+    Who = Annotated[Principal, Depends(reader)]
+
+    @api.get("", response_model=VersionListOut)
+    async def list_versions(
+        who: Who,
+        kind: Annotated[str | None, Query(description=f"one of {', '.join(versions.KINDS)}")] = None,
+        name: Annotated[str | None, Query(description="exactly")] = None,
+    ) -> JSON:
+        """Registry versions of your team (`steward registry list --json`)."""
+        found = await asyncio.to_thread(versions.list_versions, store, actor(who), kind=kind, name=name)
+        return JSON({"object": "list", "data": [v.as_dict() for v in found]})
+
+    @api.get("/{ref}", response_model=VersionOut, responses=NOT_FOUND)
+    async def show(ref: Annotated[str, Path(description=REF)], who: Who) -> JSON:
+        """One version in full (`steward registry show REF --json`)."""
+        return JSON((await asyncio.to_thread(versions.resolve, store, actor(who), ref)).as_dict())
+
+    @api.get("/{ref}/lineage", response_model=LineageOut, responses=NOT_FOUND)
+    async def version_lineage(ref: Annotated[str, Path(description=REF)], who: Who) -> JSON:
+        """Where a version came from and what it fed (`steward registry lineage REF --json`)."""
+        return JSON(await asyncio.to_thread(_lineage, store, who, ref))
+
+    return api

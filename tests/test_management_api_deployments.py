@@ -1,0 +1,161 @@
+"""The management API's deployments and approvals (issue 18): state with the canary share, history, deploy,
+promote and rollback through the CLI's rules (a passing eval, two approvers for a high-risk app, never one's own),
+approvals listed and made with the caller's own approver key, each audited as the CLI's action; auditors read and
+never act, another team's app answers 404, bad input is a 400 that says what to send."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.gateway_fixtures import InProcessServer, make_runtime
+from tests.gov_fixtures import PROJECT, stored_run
+
+from steward import RemoteClient
+from steward.errors import NotFound, PermissionDenied
+from steward.gateway.assemble import Runtime
+from steward.governance import access, apply, approvers, audit
+from steward.governance.errors import RuleViolation
+from steward.governance.identity import Actor
+
+ALICE = Actor.user("alice")
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    rt = make_runtime(tmp_path, PROJECT)
+    apply.apply_project(rt.store, rt.project, ALICE)
+    yield rt
+    rt.store.close()
+
+
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[InProcessServer]:
+    with InProcessServer(runtime) as in_process:
+        yield in_process
+
+
+@pytest.fixture
+def keys(runtime: Runtime) -> dict[str, str]:
+    made = {}
+    for name, role, team in [
+        ("deployer", "developer", "claims"),
+        ("bob", "developer", "claims"),
+        ("carol", "admin", "claims"),
+        ("auditor", "auditor", "claims"),
+        ("ops", "admin", "ops"),
+    ]:
+        secret, info = access.create_key(runtime.store, ALICE, role, name=name, team=team)
+        made[name] = secret
+        if name in ("bob", "carol", "deployer"):
+            approvers.grant(runtime.store, ALICE, "claims", f"key:{info.id}")
+    return made
+
+
+def _call(server: InProcessServer, key: str, method: str, path: str, **kwargs: Any) -> Any:
+    return server.http.request(method, path, headers={"authorization": f"Bearer {key}"}, **kwargs)
+
+
+def _ok(response: Any) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _error(response: Any, status: int) -> str:
+    assert response.status_code == status, response.text
+    message: str = response.json()["error"]["message"]
+    return message
+
+
+def test_a_canary_is_deployed_approved_by_two_others_and_promoted(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    deployed = _ok(
+        _call(server, keys["deployer"], "POST", "/v1/deployments/claims", json={"model": "model-b", "canary": 10})
+    )
+    assert deployed["traffic"] == [["model-a", 90.0], ["model-b", 10.0]] and deployed["created_by"].startswith(
+        "key:"
+    )
+    state = _ok(_call(server, keys["auditor"], "GET", "/v1/deployments", params={"app": "claims"}))["data"][0]
+    assert (state["canary_share"], state["approvals_required"], state["approvers"]) == (10.0, 2, [])
+    stored_run(runtime.store, runtime.project, "claims-b", served=["model-b"])
+    refused = _error(_call(server, keys["carol"], "POST", "/v1/deployments/claims/promote"), 409)
+    assert "needs approval by 2 different approvers" in refused
+    own = _error(_call(server, keys["deployer"], "POST", "/v1/approvals", json={"app": "claims"}), 409)
+    assert "approving one's own change" in own
+    assert (
+        _ok(_call(server, keys["bob"], "POST", "/v1/approvals", json={"app": "claims", "note": "ok"}))["app"]
+        == "claims"
+    )
+    twice = _error(_call(server, keys["bob"], "POST", "/v1/approvals", json={"app": "claims"}), 409)
+    assert "already approved" in twice
+    _ok(_call(server, keys["carol"], "POST", "/v1/approvals", json={"app": "claims"}))
+    listed = _ok(_call(server, keys["auditor"], "GET", "/v1/approvals"))["data"]
+    assert len(listed) == 2 and all(a["approver"].startswith("key:") for a in listed)
+    promoted = _ok(_call(server, keys["carol"], "POST", "/v1/deployments/claims/promote", json={"note": "go"}))
+    assert promoted["action"] == "promote" and promoted["traffic"] == [["model-b", 100.0]]
+    history = _ok(_call(server, keys["auditor"], "GET", "/v1/deployments/claims"))["data"]
+    assert [d["action"] for d in history][:2] == ["promote", "deploy"] and len(history[1]["approvals"]) == 2
+    back = _ok(_call(server, keys["bob"], "POST", "/v1/deployments/claims/rollback", json={"note": "regressed"}))
+    assert back["action"] == "rollback"
+    actions = [e.action for e in audit.list_events(runtime.store, action="deployment.", limit=20)]
+    assert {"deployment.deploy", "deployment.approve", "deployment.promote", "deployment.rollback"} <= set(actions)
+    assert audit.verify(runtime.store).ok
+
+
+def test_auditors_read_and_never_act_and_other_teams_see_nothing(
+    server: InProcessServer, keys: dict[str, str]
+) -> None:
+    body = {"model": "model-b", "canary": 10}
+    assert "auditor" in _error(_call(server, keys["auditor"], "POST", "/v1/deployments/claims", json=body), 403)
+    assert _call(server, keys["auditor"], "POST", "/v1/deployments/claims/rollback").status_code == 403
+    assert _call(server, keys["auditor"], "POST", "/v1/approvals", json={"app": "claims"}).status_code == 403
+    assert "unknown app 'claims'" in _error(
+        _call(server, keys["ops"], "POST", "/v1/deployments/claims", json=body), 404
+    )
+    assert _call(server, keys["ops"], "GET", "/v1/deployments/claims").status_code == 404
+    assert _call(server, keys["ops"], "POST", "/v1/approvals", json={"app": "claims"}).status_code == 404
+    apps = [s["app"] for s in _ok(_call(server, keys["ops"], "GET", "/v1/deployments"))["data"]]
+    assert apps == ["airport"]
+    assert _call(server, keys["ops"], "GET", "/v1/deployments", params={"app": "claims"}).status_code == 400
+
+
+def test_bad_input_says_what_to_send(server: InProcessServer, keys: dict[str, str]) -> None:
+    dev = keys["deployer"]
+    assert "model" in _error(_call(server, dev, "POST", "/v1/deployments/claims", json={"canary": 10}), 400)
+    assert "canary" in _error(
+        _call(server, dev, "POST", "/v1/deployments/claims", json={"model": "model-b", "canary": 150}), 400
+    )
+    unknown = _call(server, dev, "POST", "/v1/deployments/claims", json={"model": "no-such-model", "canary": 5})
+    assert unknown.status_code in (400, 404) and "no-such-model" in unknown.json()["error"]["message"]
+    assert "speed" in _error(
+        _call(server, dev, "POST", "/v1/deployments/claims", json={"model": "model-b", "speed": 1}), 400
+    )
+    assert "nothing to promote" in _error(_call(server, dev, "POST", "/v1/deployments/claims/promote"), 409)
+    assert "limit" in _error(_call(server, dev, "GET", "/v1/deployments/claims", params={"limit": 0}), 400)
+
+
+def test_the_remote_client_works_deployments(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    def remote(name: str) -> RemoteClient:
+        return RemoteClient(str(server.http.base_url), key=keys[name], http=server.http)
+
+    dep = remote("deployer").deploy("claims", "model-b", canary=10)
+    assert dep["candidate"]["share"] == 10.0
+    assert remote("auditor").deployments(app="claims")[0]["canary_share"] == 10.0
+    with pytest.raises(PermissionDenied):
+        remote("auditor").rollback("claims")
+    with pytest.raises(NotFound):
+        remote("ops").deployment_history("claims")
+    remote("bob").approve("claims", note="fine")
+    with pytest.raises(RuleViolation, match="already approved"):
+        remote("bob").approve("claims")
+    assert len(remote("auditor").approvals(app="claims")) == 1
+    stored_run(runtime.store, runtime.project, "claims-b", served=["model-b"])
+    remote("carol").approve("claims")
+    assert remote("carol").promote("claims")["action"] == "promote"
+    assert remote("bob").rollback("claims", note="back")["action"] == "rollback"
+    assert remote("auditor").deployment_history("claims", limit=1)[0]["action"] == "rollback"

@@ -492,3 +492,37 @@ def test_a_bug_in_a_page_is_an_html_500_without_a_traceback(
     page = signed_in(server, keys["auditor"]).get("/ui")
     assert page.status_code == 500 and "see the server log" in page.text
     assert "secret internals" not in page.text and "Traceback" not in page.text
+
+
+def test_an_alert_is_silenced_as_the_signed_in_key_and_never_by_an_auditor(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    import time
+
+    from steward.store import AlertRow
+
+    now = time.time()
+    alert = AlertRow(
+        "alr_console", "errors", "helpdesk", "firing", "page", "error_rate", "> 0.1", 0.3, now - 60, now
+    )
+    runtime.store.monitoring.open_alert(alert)
+    auditor = signed_in(server, keys["auditor"])
+    listed = auditor.get("/ui/alerts")
+    assert "alr_console" in listed.text and "/ui/alerts/alr_console/silence" not in listed.text
+    token = form_token(listed.text)
+    refused = auditor.post("/ui/alerts/alr_console/silence", data={"csrf": token, "for": "2h", "why": "x"})
+    assert refused.status_code == 403
+    admin = signed_in(server, keys["admin"])
+    page = admin.get("/ui/alerts")
+    assert 'action="/ui/alerts/alr_console/silence"' in page.text
+    token = form_token(page.text)
+    assert admin.post("/ui/alerts/alr_console/silence", data={"for": "2h", "why": "x"}).status_code == 403
+    assert admin.post("/ui/alerts/alr_console/silence", data={"csrf": token, "for": "2h"}).status_code == 400
+    done = admin.post(
+        "/ui/alerts/alr_console/silence", data={"csrf": token, "for": "2h", "why": "upstream <b>maintenance</b>"}
+    )
+    assert done.status_code == 200 and "errors on helpdesk silenced until" in done.text
+    assert "upstream &lt;b&gt;maintenance&lt;/b&gt;" in done.text
+    event = audit.list_events(runtime.store, action="monitor.silence", limit=5)[0]
+    admin_key = runtime.store.find_key(keys["admin"])
+    assert admin_key is not None and event.actor == f"key:{admin_key.id}"  # as the CLI and the API record it

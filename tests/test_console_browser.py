@@ -1,12 +1,12 @@
 """The console in a real browser (issue 18): Debian's Chromium, driven by Playwright from PyPI through
 `executable_path` (no browser download), against `steward serve`'s app on loopback.
 
-Sign in, filter records, open one, approve and edit review items from the keyboard, an auditor cannot act, a POST
-without the CSRF token is refused, sign out; every page passes axe-core (vendored from npm for these tests only,
-tests/browser_vendor) with no serious or critical violation, runs under the console's own Content-Security-Policy
-without a violation, and shows markup sent through the gateway as text (no script runs, no element appears, even
-with the policy bypassed). Screenshots of each page go to $STEWARD_TEST_OUTPUT/console (default test-output/ at the
-repository root) for a reviewer to look at.
+Sign in, filter records, open one, approve and edit review items from the keyboard, silence an alert, an auditor
+cannot act, a POST without the CSRF token is refused, sign out; every page passes axe-core (vendored from npm for
+these tests only, tests/browser_vendor) with no serious or critical violation, runs under the console's own
+Content-Security-Policy without a violation, and shows markup sent through the gateway as text (no script runs,
+no element appears, even with the policy bypassed). Screenshots of each page go to $STEWARD_TEST_OUTPUT/console
+(default test-output/ at the repository root) for a reviewer to look at.
 
 Skips, saying why, when Playwright or Chromium is absent (`apt-get install chromium`; .ci/run installs it).
 """
@@ -231,6 +231,24 @@ def test_an_auditor_cannot_act_and_a_post_without_the_token_is_refused(
     _shot(admin, "07-refused-without-token")
     assert _status(runtime, first) == "pending"
     admin.context.close()
+
+
+def test_an_alert_is_silenced_from_the_alerts_page(
+    chromium: Any, live: LiveServer, runtime: Runtime, keys: dict[str, str], traffic: dict[str, Any]
+) -> None:
+    context = _context(chromium, live, bypass_csp=True)  # for axe
+    page = context.new_page()
+    _sign_in(page, keys["developer"], "/ui/alerts")
+    _axe(page, "alerts-with-silence-form")
+    row = page.locator("#alert-alr_demo")
+    row.locator("select[name=for]").select_option("2h")
+    row.locator("input[name=why]").fill("upstream maintenance, ticket OPS-42")
+    with page.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert "latency on helpdesk silenced until" in page.inner_text(".flash")
+    assert "upstream maintenance, ticket OPS-42" in page.inner_text("#alert-alr_demo")
+    _shot(page, "08-alert-silenced")
+    context.close()
 
 
 @pytest.mark.parametrize(

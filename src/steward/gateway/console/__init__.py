@@ -58,7 +58,7 @@ HERE = Path(__file__).parent
 STATIC = "/ui/static"
 
 
-def _when(at: float | None) -> str:
+def when_text(at: float | None) -> str:
     """Epoch seconds as `2026-12-07 13:05:09 UTC` (empty for none)."""
     if at is None:
         return ""
@@ -72,7 +72,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = _when
+    env.filters["when"] = when_text
     env.globals["static"] = STATIC
     env.globals["nav"] = NAV
     return env

@@ -6,9 +6,8 @@ chain, as `POST /v1/audit/verify {"shallow": true}`) runs when there is none you
 walks every event (about 25 µs each on SQLite: 5,000 events take 0.12 s), and the page shows when it ran; "Verify
 the chain" and "Verify everything" (the deep one, which reads every governed row and sealed record) run one now
 (a read: an auditor may; a POST with the CSRF token like every other). Alerts are
-`management.monitoring.alerts_of`. Silencing an alert from the console waits for the management API's silence
-route (its service function goes where `SILENCE_HOOK` is named); until then the page says how to silence one with
-the CLI.
+`management.monitoring.alerts_of`; an admin or developer silences one for a while with a reason through
+`management.silences.silence_alert`, as `POST /v1/alerts/{id}/silence` does (audited `monitor.silence` as the key).
 """
 
 from __future__ import annotations
@@ -19,13 +18,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from steward.errors import InvalidRequest
-from steward.gateway.console.security import check_csrf, form, visitor
+from steward.gateway.console import when_text
+from steward.gateway.console.security import HEADERS, check_csrf, form, visitor
 from steward.gateway.management.audit import VerifyIn, events_page, verification
 from steward.gateway.management.common import readable_apps
 from steward.gateway.management.monitoring import alerts_of
+from steward.gateway.management.silences import SilenceIn, silence_alert
 
 if TYPE_CHECKING:
     from steward.gateway.console import Console
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 FILTERS = ("actor", "action", "subject")
 PAGE = 50
 VERIFY_TTL_S = 300.0
-SILENCE_HOOK = None  # the management API's silence service function, once it has one (issue 18, `mgmt`)
+SILENCE_FOR = ("30m", "2h", "1d", "7d")
 
 
 def routes(api: APIRouter, console: Console) -> None:
@@ -87,4 +89,17 @@ def routes(api: APIRouter, console: Console) -> None:
         everything = request.query_params.get("all") == "1"
         apps = readable_apps(console.project, signed.who)
         found = await asyncio.to_thread(alerts_of, console.store, apps, everything)
-        return console.page(signed, "alerts.html", alerts=found, everything=everything, can_silence=False)
+        return console.page(signed, "alerts.html", alerts=found, everything=everything, lengths=SILENCE_FOR)
+
+    @api.post("/ui/alerts/{alert_id}/silence")
+    async def silence(alert_id: str, request: Request) -> Response:
+        signed = visitor(console, request)
+        fields = await form(request)
+        check_csrf(request, signed.session, fields)
+        try:
+            asked = SilenceIn(why=fields.get("why", ""), **{"for": fields.get("for", "")})
+        except ValidationError as exc:
+            raise InvalidRequest(f"the silence: {exc.errors()[0].get('msg', 'invalid')}.") from None
+        row = await asyncio.to_thread(silence_alert, console.store, console.project, signed.who, alert_id, asked)
+        signed.session.flash.append(f"{row['rule']} on {row['app']} silenced until {when_text(row['until'])}.")
+        return RedirectResponse("/ui/alerts", status_code=303, headers=HEADERS)

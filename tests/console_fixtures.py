@@ -30,6 +30,11 @@ apps:
     purpose: Answer questions about accounts.
     route: [{model: scripted}]
     policy: help-policy
+  pensions:
+    owner: qa@example.com
+    purpose: Explain pension products.
+    route: [{model: scripted}]
+    policy: two-person-policy
   other:
     owner: qa@example.com
     purpose: Another team's app.
@@ -37,6 +42,13 @@ apps:
     route: [{model: scripted}]
 policies:
   advice-policy:
+    output:
+      compliance:
+        - name: guarantee
+          when: ["guaranteed (returns?|profits?)"]
+          otherwise: escalate
+  two-person-policy:
+    reviewers: 2
     output:
       compliance:
         - name: guarantee
@@ -82,10 +94,17 @@ def chat(http: Any, key: str, app: str, text: str, **extra: Any) -> dict[str, An
     return steward
 
 
-def held(runtime: Runtime, http: Any, key: str, answer: str = HELD, question: str = "How should I save?") -> str:
-    """A request of `advice` whose answer the policy holds for review; its record id."""
+def held(
+    runtime: Runtime,
+    http: Any,
+    key: str,
+    answer: str = HELD,
+    question: str = "How should I save?",
+    app: str = "advice",
+) -> str:
+    """A request of `app` whose answer the policy holds for review; its record id."""
     scripted_model(runtime).enqueue(answer)
-    sent = chat(http, key, "advice", question)
+    sent = chat(http, key, app, question or "How should I save?")
     assert sent["status"] == "escalated"
     record_id: str = sent["record_id"]
     return record_id

@@ -526,3 +526,25 @@ def test_an_alert_is_silenced_as_the_signed_in_key_and_never_by_an_auditor(
     event = audit.list_events(runtime.store, action="monitor.silence", limit=5)[0]
     admin_key = runtime.store.find_key(keys["admin"])
     assert admin_key is not None and event.actor == f"key:{admin_key.id}"  # as the CLI and the API record it
+
+
+def test_the_queue_shows_claims_and_the_two_person_rule(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    record_id = held(runtime, server.http, keys["app"], app="pensions")
+    admin_headers = {"authorization": f"Bearer {keys['admin']}"}
+    assert server.http.post(f"/v1/reviews/{record_id}/claim", headers=admin_headers).status_code == 200
+    developer = signed_in(server, keys["developer"])
+    page = developer.get("/ui/reviews", params={"app": "pensions"})
+    assert "Claimed by key:" in page.text and "Two-person rule: 0 of 2 approvals" in page.text
+    admin = signed_in(server, keys["admin"])
+    first = {"action": "approve", "comment": "looks right", "csrf": form_token(admin.get("/ui").text)}
+    admin.post(f"/ui/reviews/{record_id}/decision", data=first)
+    assert _status(runtime, record_id) == "pending"
+    page = developer.get("/ui/reviews", params={"app": "pensions"})
+    assert "Two-person rule: 1 of 2 approvals (first by key:" in page.text and "looks right" in page.text
+    again = admin.post(f"/ui/reviews/{record_id}/decision", data=first)
+    assert again.status_code == 400 and _status(runtime, record_id) == "pending"  # not the same reviewer twice
+    second = {"action": "approve", "comment": "agreed", "csrf": form_token(page.text)}
+    developer.post(f"/ui/reviews/{record_id}/decision", data=second)
+    assert _status(runtime, record_id) == "approved"

@@ -82,7 +82,9 @@ def routes(api: APIRouter, console: Console) -> None:
         await asyncio.to_thread(_audit, console, who, "console.sign_in")
         response = RedirectResponse(next_path, status_code=303, headers=HEADERS)
         _cookie(response, request, COOKIE, session_id, int(console.sessions.max_age_s))
-        response.delete_cookie(SIGN_IN_COOKIE, path="/ui", httponly=True, samesite="strict", secure=secure(request))
+        response.delete_cookie(
+            SIGN_IN_COOKIE, path="/ui", httponly=True, samesite="strict", secure=secure(request)
+        )
         return response
 
     @api.post("/ui/sign-out")

@@ -127,6 +127,7 @@ def _snippets(url: str, key: str | None, app_name: str, home: Path | None = None
     steps = "".join(line + "\n" for line in before)
     return f"""
 Steward is serving on {url}   (OpenAI-compatible: {url}/v1, metrics: {url}/metrics, docs: {url}/docs)
+Console: {url}/ui   (sign in with an admin, developer or auditor key)
 {about}
 
 curl {url}/v1/chat/completions -H "Authorization: Bearer {shell_key}" -H "Content-Type: application/json" \\
@@ -143,9 +144,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from steward.yaml, 8080).")] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
-    """Serve the project's apps over the OpenAI-compatible HTTP API.
+    """Serve the project's apps over the OpenAI-compatible HTTP API, the management API and the web console.
 
-    Example: `steward serve --port 8080`, then point any OpenAI client at http://127.0.0.1:8080/v1
+    Example: `steward serve --port 8080`, then point any OpenAI client at http://127.0.0.1:8080/v1, or open
+    http://127.0.0.1:8080/ui and sign in with an admin, developer or auditor key.
     """
     import uvicorn
 

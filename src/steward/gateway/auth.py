@@ -53,6 +53,18 @@ class _Bucket:
         return (1 - self.tokens) / rate_per_s
 
 
+def principal_of(key: KeyInfo) -> Principal:
+    """Who a key is: the caller of a request that sent it, or the signed-in identity of a console session."""
+    return Principal(
+        key_id=key.id,
+        role=key.role,
+        team=key.team,
+        apps=tuple(key.apps),
+        groups=key.groups or (key.team,),
+        name=key.name,
+    )
+
+
 class Authenticator:
     """Turns an `Authorization: Bearer` header into a `Principal`, enforcing revocation and limits."""
 
@@ -111,14 +123,7 @@ class Authenticator:
             raise AuthenticationError(f"API key {key.prefix}… was revoked; ask an admin for a new one.")
         with self._lock:
             self._keys[key.id] = key
-        principal = Principal(
-            key_id=key.id,
-            role=key.role,
-            team=key.team,
-            apps=tuple(key.apps),
-            groups=key.groups or (key.team,),
-            name=key.name,
-        )
+        principal = principal_of(key)
         if admit:
             self.admit(principal)
         return principal

@@ -28,6 +28,7 @@ from steward.errors import (
 )
 from steward.gateway.auth import Authenticator
 from steward.gateway.collaborators import TextEmbedder
+from steward.gateway.console import mount as mount_console
 from steward.gateway.errors_http import status_of
 from steward.gateway.management import mount as mount_management
 from steward.gateway.openapi import offline_docs
@@ -424,6 +425,7 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
 
     if isinstance(gateway.store, Store):  # the SQL store; a test's stand-in for it serves no management API
         mount_management(api, gateway.store, gateway.project, authenticator, error_response)
+        mount_console(api, gateway.store, gateway.project, authenticator)  # /ui, over the same service functions
 
     @api.get("/metrics")
     async def metrics(request: Request) -> Response:

@@ -137,6 +137,40 @@ def _before(cursor: str | None) -> int | None:
     return int(parts[0])
 
 
+def events_page(
+    store: Store, who: Principal, filters: dict[str, str | None], after: str | None, limit: int
+) -> dict[str, Any]:
+    """A page of the caller's team's events as `GET /v1/audit` answers it (and the console's audit log shows it):
+    `filters` are the route's actor, action, subject, since and until as sent."""
+    start, end = parse_time(filters.get("since"), "since"), parse_time(filters.get("until"), "until")
+    check_range(start, end)
+    actor = filters.get("actor")
+    if actor is not None and actor.startswith("key_"):  # a record's key_id names the same key
+        actor = f"key:{actor}"
+    events = audit.list_events(
+        store,
+        team=Actor.from_principal(who).scope(None),
+        subject=filters.get("subject"),
+        action=filters.get("action"),
+        since=start,
+        until=end,
+        actor=actor,
+        before_seq=_before(after),
+        limit=limit,
+    )
+    more = len(events) == limit
+    cursor = encode_cursor(events[-1].seq) if events and more else None
+    return {"object": "list", "data": [e.as_dict() for e in events], "next": cursor}
+
+
+def verification(store: Store, project: Project, who: Principal, asked: VerifyIn) -> dict[str, Any]:
+    """`POST /v1/audit/verify`'s answer (and the console's verify status), as `who` may read it."""
+    result = audit.verify(
+        store, deep=not asked.shallow, anchor=_anchor(asked.anchor), unsealed_until=asked.unsealed_until
+    )
+    return _for_caller(_without_path(result.as_json()), project, who)
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The audit routes over `store`, for the callers `reader` admits."""
     api = APIRouter(prefix="/v1/audit", tags=["Management: audit"], responses=ERRORS)
@@ -159,26 +193,8 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="events per page")] = 50,
     ) -> JSON:
         """Audit events of your team, newest first, filtered, a page at a time."""
-        start, end = parse_time(since, "since"), parse_time(until, "until")
-        check_range(start, end)
-        if actor is not None and actor.startswith("key_"):  # a record's key_id names the same key
-            actor = f"key:{actor}"
-        team = Actor.from_principal(who).scope(None)
-        events = await asyncio.to_thread(
-            audit.list_events,
-            store,
-            team=team,
-            subject=subject,
-            action=action,
-            since=start,
-            until=end,
-            actor=actor,
-            before_seq=_before(after),
-            limit=limit,
-        )
-        more = len(events) == limit
-        cursor = encode_cursor(events[-1].seq) if events and more else None
-        return JSON({"object": "list", "data": [e.as_dict() for e in events], "next": cursor})
+        filters = {"actor": actor, "action": action, "subject": subject, "since": since, "until": until}
+        return JSON(await asyncio.to_thread(events_page, store, who, filters, after, limit))
 
     @api.post("/verify", response_model=VerificationOut)
     async def verify(
@@ -186,14 +202,6 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         body: Annotated[VerifyIn | None, Body()] = None,
     ) -> JSON:
         """Verify the audit chain, every governed row, API keys and records (a read: auditors may)."""
-        asked = body or VerifyIn()
-        result = await asyncio.to_thread(
-            audit.verify,
-            store,
-            deep=not asked.shallow,
-            anchor=_anchor(asked.anchor),
-            unsealed_until=asked.unsealed_until,
-        )
-        return JSON(_for_caller(_without_path(result.as_json()), project, who))
+        return JSON(await asyncio.to_thread(verification, store, project, who, body or VerifyIn()))
 
     return api

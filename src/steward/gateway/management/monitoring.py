@@ -85,7 +85,10 @@ def _iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="minutes").replace("+00:00", "Z")
 
 
-def _rollups(store: Store, apps: list[str], app: str | None, grain: str, since: float, until: float) -> list[Any]:
+def rollups_of(
+    store: Store, apps: list[str], app: str | None, grain: str, since: float, until: float
+) -> list[dict[str, Any]]:
+    """The buckets of `apps` (or of `app`) as `GET /v1/monitor/rollups` answers them, and the console charts."""
     found = store.monitoring.rollups(app, grain, since, until)
     return [
         {"app": k.app, "model": k.model, "arm": k.arm, "grain": k.grain, "bucket": _iso(k.bucket), **r.summary()}
@@ -94,7 +97,8 @@ def _rollups(store: Store, apps: list[str], app: str | None, grain: str, since: 
     ]
 
 
-def _alerts(store: Store, apps: list[str], everything: bool) -> list[dict[str, Any]]:
+def alerts_of(store: Store, apps: list[str], everything: bool) -> list[dict[str, Any]]:
+    """The alerts of `apps` with the silence over each, as `GET /v1/alerts` answers them (and the console)."""
     mine = [a for a in store.monitoring.alerts(everything=everything) if a.app in apps]
     silenced = silences_over(store, mine, time.time())
     return [{**alert.as_dict(), "silenced": silenced.get(alert.id)} for alert in mine]
@@ -127,7 +131,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
                 "coarser `grain`.",
                 param="grain",
             )
-        data = await asyncio.to_thread(_rollups, store, apps, app, grain, start, end)
+        data = await asyncio.to_thread(rollups_of, store, apps, app, grain, start, end)
         return JSON({"object": "list", "data": data})
 
     @api.get("/v1/alerts", response_model=AlertListOut)
@@ -137,7 +141,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     ) -> JSON:
         """Pending and firing alerts of your team's apps (with `all`, resolved ones too), as `steward alerts list
         --json` prints them."""
-        data = await asyncio.to_thread(_alerts, store, readable_apps(project, who), all)
+        data = await asyncio.to_thread(alerts_of, store, readable_apps(project, who), all)
         return JSON({"object": "list", "data": data})
 
     return api

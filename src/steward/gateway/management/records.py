@@ -114,8 +114,9 @@ def _jsonl(records: Iterator[Record]) -> Iterator[bytes]:
         yield record_to_json(record) + b"\n"
 
 
-def _one(store: Store, who: Principal, record_id: str) -> dict[str, Any]:
-    """The record as the caller may read it; an erased one as erased; NotFound otherwise."""
+def read_record(store: Store, who: Principal, record_id: str) -> dict[str, Any]:
+    """The record as the caller may read it (`GET /v1/records/{id}`, the console's record page); an erased one as
+    erased; NotFound otherwise."""
     try:
         record = tenancy.record_for(store, who, record_id)
         if not who.may_use(record.app):  # a key scoped to other apps of the team: as a missing record
@@ -162,6 +163,17 @@ class RecordQuery:
         return _filters(project, who, dataclasses.asdict(self))
 
 
+def record_page(
+    store: Store, project: Project, who: Principal, query: RecordQuery, after: str | None, limit: int
+) -> dict[str, Any]:
+    """A page of records as `GET /v1/records` answers it (and the console's records explorer shows it): the
+    checked filters of `query`, newest first from the cursor `after`, with the cursor of the next page."""
+    filters = query.filters(project, who)
+    page = tenancy.record_page_for(store, who, time_cursor(after), limit, **filters)
+    cursor = encode_cursor(repr(page.next[0]), page.next[1]) if page.next else None
+    return {"object": "list", "data": [record_to_dict(r) for r in page.records], "next": cursor}
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The records routes, reading `store` as the callers `reader` admits."""
     api = APIRouter(prefix="/v1/records", tags=["Management: records"], responses=ERRORS)
@@ -175,11 +187,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="records per page")] = 50,
     ) -> JSON:
         """Records newest first, filtered, a page at a time (keyset paging: every record once, in order)."""
-        filters = query.filters(project, who)
-        page = await asyncio.to_thread(tenancy.record_page_for, store, who, time_cursor(after), limit, **filters)
-        cursor = encode_cursor(repr(page.next[0]), page.next[1]) if page.next else None
-        data = [record_to_dict(r) for r in page.records]
-        return JSON({"object": "list", "data": data, "next": cursor})
+        return JSON(await asyncio.to_thread(record_page, store, project, who, query, after, limit))
 
     @api.get(
         "/export",
@@ -201,7 +209,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         """One record in full (input, output, guardrail decisions, sources, explanation, attempts, cost, feedback);
         an erased one with `erased` set; another team's answers 404, as a missing one."""
         try:
-            return JSON(await asyncio.to_thread(_one, store, who, record_id))
+            return JSON(await asyncio.to_thread(read_record, store, who, record_id))
         except NotFound:  # the store's message names the CLI; an HTTP caller is pointed to the API, alike for all
             raise NotFound(
                 f"no record {record_id!r}; `GET /v1/records` lists the ones your key may read."

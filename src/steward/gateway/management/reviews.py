@@ -133,6 +133,14 @@ def _visible(queue: Any, who: Principal, item_id: str) -> ReviewItem:
     return item
 
 
+def review_item(store: Store, project: Project, who: Principal, item_id: str) -> dict[str, Any]:
+    """One item (by its id or its record's) as `ReviewItemOut`, if `who` may read it; NotFound otherwise."""
+    from steward.guardrails.review import ReviewQueue
+
+    queue = ReviewQueue(store, project)
+    return _out(queue, _visible(queue, who, item_id), time.time())
+
+
 def _claim(store: Store, project: Project, who: Principal, item_id: str) -> dict[str, Any]:
     from steward.guardrails.review import ReviewQueue, check
 
@@ -151,7 +159,9 @@ def _unclaim(store: Store, project: Project, who: Principal, item_id: str) -> di
     return _out(queue, queue.unclaim(who, item.id), time.time())
 
 
-def _decide(store: Store, project: Project, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
+def decide_item(store: Store, project: Project, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
+    """A decision on a held request as `who` (the route's key, or the console's signed-in identity), audited as
+    it; the decided item as `ReviewItemOut`."""
     from steward.guardrails.review import ReviewQueue, check
 
     check(who, "decide")  # an auditor is told it may not decide before it learns whether the item exists
@@ -179,24 +189,29 @@ def _pointing_to_api(record_id: str) -> Iterator[None]:
         raise NotFound(message) from None
 
 
+def queue_page(
+    store: Store, project: Project, who: Principal, app: str | None, state: str, after: str | None, limit: int
+) -> dict[str, Any]:
+    """A page of the review queue as `GET /v1/reviews` answers it (and the console's queue shows it), oldest
+    first from the cursor `after`, with the cursor of the next page."""
+    from steward.guardrails.review import ReviewQueue
+
+    statuses = STATES[check_choice(state, list(STATES), "state") or "pending"]
+    mine = readable_apps(project, who)
+    chosen = check_choice(app, mine, "app")
+    apps = (chosen,) if chosen is not None else tuple(mine) if who.apps else None
+    queue = ReviewQueue(store, project)
+    items = queue.page(who, statuses, apps, time_cursor(after), limit)
+    more = len(items) == limit
+    cursor = encode_cursor(repr(items[-1].created_at), items[-1].id) if items and more else None
+    now = time.time()
+    return {"object": "list", "data": [_out(queue, i, now) for i in items], "next": cursor}
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The review queue's routes over `store`, for the callers `reader` admits."""
     api = APIRouter(prefix="/v1/reviews", tags=["Management: reviews"], responses=ERRORS)
     Who = Annotated[Principal, Depends(reader)]
-
-    def page(who: Principal, app: str | None, state: str, after: str | None, limit: int) -> dict[str, Any]:
-        from steward.guardrails.review import ReviewQueue
-
-        statuses = STATES[check_choice(state, list(STATES), "state") or "pending"]
-        mine = readable_apps(project, who)
-        chosen = check_choice(app, mine, "app")
-        apps = (chosen,) if chosen is not None else tuple(mine) if who.apps else None
-        queue = ReviewQueue(store, project)
-        items = queue.page(who, statuses, apps, time_cursor(after), limit)
-        more = len(items) == limit
-        cursor = encode_cursor(repr(items[-1].created_at), items[-1].id) if items and more else None
-        now = time.time()
-        return {"object": "list", "data": [_out(queue, i, now) for i in items], "next": cursor}
 
     @api.get("", response_model=ReviewPageOut)
     async def list_reviews(
@@ -207,7 +222,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")] = 50,
     ) -> JSON:
         """The review queue of your team, oldest first (what waits longest comes first), a page at a time."""
-        return JSON(await asyncio.to_thread(page, who, app, state, after, limit))
+        return JSON(await asyncio.to_thread(queue_page, store, project, who, app, state, after, limit))
 
     @api.post("/{record_id}/claim", response_model=ReviewItemOut, responses=NOT_FOUND)
     async def claim(record_id: str, who: Who) -> JSON:
@@ -228,6 +243,6 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         developer key of its team. Where its policy asks for two reviewers, the first approval leaves it pending
         and a second, different key's releases it. Final: a second decision is refused with who made the first."""
         with _pointing_to_api(record_id):
-            return JSON(await asyncio.to_thread(_decide, store, project, who, record_id, body))
+            return JSON(await asyncio.to_thread(decide_item, store, project, who, record_id, body))
 
     return api

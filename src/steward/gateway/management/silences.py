@@ -84,6 +84,14 @@ def _length(asked: SilenceIn) -> float:
     return end - time.time()
 
 
+def silence_alert(
+    store: Store, project: Project, who: Principal, alert_id: str, asked: SilenceIn
+) -> dict[str, Any]:
+    """Silence the alert as `who` (the route's key, or the console's signed-in identity): `SilenceOut`."""
+    row: Any = silences.silence(store, project, actor(who), alert_id, _length(asked), asked.why)
+    return dict(row.__dict__)
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The silences' routes over `store`, for the callers `reader` admits."""
     api = APIRouter(tags=["Management: monitoring"], responses=ERRORS)
@@ -101,11 +109,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def silence(alert_id: str, who: Who, body: Annotated[SilenceIn, Body()]) -> JSON:
         """Stop the alert's rule from notifying for its app until the silence ends, as your key (it still fires
         and is listed), as `steward alerts silence` does."""
-        length = _length(body)
-        row: Any = await asyncio.to_thread(
-            silences.silence, store, project, actor(who), alert_id, length, body.why
-        )
-        return JSON(row.__dict__)
+        return JSON(await asyncio.to_thread(silence_alert, store, project, who, alert_id, body))
 
     @api.post("/v1/alerts/{alert_id}/unsilence", response_model=LiftOut, responses=CHANGES)
     async def unsilence(alert_id: str, who: Who, body: Annotated[LiftIn, Body()]) -> JSON:

@@ -1,0 +1,98 @@
+"""Sign-in and sign-out: an API key, typed once into a form (never a URL), becomes a server-side session.
+
+The sign-in form is itself protected from cross-site posts by a double-submit token (a cookie and a hidden field
+that must match), so no other site can sign a browser in with its own key. A successful sign-in ends any session
+the browser brought, starts a new one (new id, new CSRF token), sets the cookie (HttpOnly, SameSite=Strict,
+Secure over TLS, path /ui) and goes to `next` if it is a console path. Sign-in and sign-out are audit events of
+the key (`console.sign_in`, `console.sign_out`), so an auditor can see who used the console and when.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from steward.errors import AuthenticationError, PermissionDenied, RateLimited
+from steward.gateway.console.security import (
+    HEADERS,
+    check_csrf,
+    check_origin,
+    form,
+    local_path,
+    secure,
+    sign_in_principal,
+    visitor,
+)
+from steward.gateway.console.sessions import COOKIE, SIGN_IN_COOKIE, same_token
+from steward.governance import audit
+from steward.types import Principal
+
+if TYPE_CHECKING:
+    from steward.gateway.console import Console
+
+MAX_KEY_CHARS = 256
+
+
+def _cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/ui", httponly=True, samesite="strict", secure=secure(request)
+    )
+
+
+def _form_page(console: Console, request: Request, next_path: str, error: str = "", status: int = 200) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = console.page(None, "sign_in.html", status=status, next=next_path, csrf=token, error=error)
+    _cookie(response, request, SIGN_IN_COOKIE, token, 600)
+    return response
+
+
+def _audit(console: Console, who: Principal, action: str) -> None:
+    audit.append(console.store, who, action, f"key:{who.key_id}", team=who.team, detail={"via": "console"})
+
+
+def routes(api: APIRouter, console: Console) -> None:
+    @api.get("/ui/sign-in")
+    async def sign_in_form(request: Request) -> Response:
+        return _form_page(console, request, local_path(request.query_params.get("next")))
+
+    @api.post("/ui/sign-in")
+    async def sign_in(request: Request) -> Response:
+        check_origin(request)
+        fields = await form(request)
+        next_path = local_path(fields.get("next"))
+        if not same_token(fields.get("csrf"), request.cookies.get(SIGN_IN_COOKIE) or ""):
+            message = "the sign-in form expired or came from another site; sign in again on this page."
+            return _form_page(console, request, next_path, message, status=403)
+        secret = fields.get("key", "")
+        if not secret.strip() or len(secret) > MAX_KEY_CHARS:
+            return _form_page(console, request, next_path, "paste your API key (sk-stw-…).", status=400)
+        try:
+            who = sign_in_principal(console, secret)
+        except (AuthenticationError, PermissionDenied, RateLimited) as refused:
+            status = (
+                403 if isinstance(refused, PermissionDenied) else 429 if isinstance(refused, RateLimited) else 401
+            )
+            return _form_page(console, request, next_path, refused.message, status=status)
+        assert who.key_id is not None  # a key signed in
+        session_id, _ = console.sessions.start(who.key_id, replacing=request.cookies.get(COOKIE))
+        await asyncio.to_thread(_audit, console, who, "console.sign_in")
+        response = RedirectResponse(next_path, status_code=303, headers=HEADERS)
+        _cookie(response, request, COOKIE, session_id, int(console.sessions.max_age_s))
+        response.delete_cookie(
+            SIGN_IN_COOKIE, path="/ui", httponly=True, samesite="strict", secure=secure(request)
+        )
+        return response
+
+    @api.post("/ui/sign-out")
+    async def sign_out(request: Request) -> Response:
+        signed = visitor(console, request)
+        check_csrf(request, signed.session, await form(request))
+        console.sessions.end(signed.session_id)
+        await asyncio.to_thread(_audit, console, signed.who, "console.sign_out")
+        response = RedirectResponse("/ui/sign-in", status_code=303, headers=HEADERS)
+        response.delete_cookie(COOKIE, path="/ui", httponly=True, samesite="strict", secure=secure(request))
+        return response

@@ -47,8 +47,8 @@ from steward.store import Store
 
 log = logging.getLogger(__name__)
 # modules of this package with `routes`, and the links at the top of every page
-PAGES = ("signin", "overview", "records", "reviews", "oversight", "deployments", "drift", "silences")
-PAGES += ("registry", "evals", "compliance")
+PAGES: tuple[str, ...] = ("signin", "overview", "records", "reviews", "oversight", "deployments", "drift")
+PAGES += ("silences", "registry", "evals", "compliance")
 NAV: tuple[tuple[str, str], ...] = (
     ("/ui", "Overview"),
     ("/ui/records", "Records"),

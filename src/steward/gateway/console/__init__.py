@@ -12,7 +12,7 @@ made, and audited, as the signed-in key.
 Modules: `signin` (sign-in, sign-out), `overview` (traffic, latency, verdict rates, firing alerts), `records`
 (explorer and one record's governed view, with `highlight`), `reviews` (the queue, worked from the keyboard),
 `oversight` (audit log with its verify status, alerts), `deployments` (arms, canary, history; approve, promote,
-rollback), `drift`, `silences`, `registry` (with the lineage graph of `graph`), `evals` (runs, reports, A/B),
+rollback), `drift`, `silences`, `registry` (with the lineage graph of `graph`), `suites` (eval runs, reports, A/B),
 `compliance` (controls, evidence pack). Each has `routes(router, console)`, is named in `PAGES` with a link in
 `NAV`, and calls its area's service functions in `steward.gateway.management`; an action is a POST that checks
 the CSRF token first (`actions.acting`) and then calls the service function as `visitor.who`.
@@ -48,7 +48,7 @@ from steward.store import Store
 log = logging.getLogger(__name__)
 # modules of this package with `routes`, and the links at the top of every page
 PAGES: tuple[str, ...] = ("signin", "overview", "records", "reviews", "oversight", "deployments", "drift")
-PAGES += ("silences", "registry", "evals", "compliance")
+PAGES += ("silences", "registry", "suites", "compliance")
 NAV: tuple[tuple[str, str], ...] = (
     ("/ui", "Overview"),
     ("/ui/records", "Records"),

@@ -1,5 +1,6 @@
-"""Evals: the team's stored evaluation and red-team runs, one run's report (gates, scores, every case), and A/B
-comparisons of two runs with each metric's paired-bootstrap 95 % interval and verdict.
+"""The evals pages at /ui/evals (a module named `suites` as `management.suites` is; evaluation itself lives in
+`steward.evals`): the team's stored evaluation and red-team runs, one run's report (gates, scores, every case), and
+A/B comparisons of two runs with each metric's paired-bootstrap 95 % interval and verdict.
 
 Read through `management.suites.runs_of`, `pairs_of`, `run_report` and `comparison` as the signed-in key (what
 `GET /v1/evals/…` answers); another team's run reads as missing (404). Reading only: runs are made by

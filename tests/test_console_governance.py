@@ -177,9 +177,9 @@ def test_another_teams_things_read_as_missing(
 def test_drift_shows_each_signal_and_the_rollup_series(
     server: InProcessServer, runtime: Runtime, keys: dict[str, str]
 ) -> None:
-    now = time.time()
-    past_traffic(runtime, "claims-c", now - 3 * 86_400, ["car", "house", "travel"], seed=1)
-    past_traffic(runtime, "claims-c", now - 3_600, ["flood flood flood long words", "fire"], seed=2)
+    hour = time.time() // 3_600 * 3_600 + 60  # each window's 40 records inside one hour: two hourly buckets
+    past_traffic(runtime, "claims-c", hour - 3 * 86_400, ["car", "house", "travel"], seed=1)
+    past_traffic(runtime, "claims-c", hour - 3_600, ["flood flood flood long words", "fire"], seed=2)
     RollupWorker(runtime.store, apps=runtime.project.apps).catch_up()
     auditor = signed_in(server, keys["auditor"])  # a drift run is a read: an auditor may run one
     page = auditor.get(

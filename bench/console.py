@@ -90,6 +90,11 @@ def main() -> None:
         "reviews": "/ui/reviews",
         "audit": "/ui/audit",
         "alerts": "/ui/alerts",
+        "deployments": "/ui/deployments",
+        "silences": "/ui/silences?all=1",
+        "registry": "/ui/registry",
+        "evals": "/ui/evals",
+        "compliance": "/ui/compliance",
     }
     print(f"{'page':28s} {'p50':>8s} {'p95':>8s} {'server p50':>11s} {'server p95':>11s}")
     for name, path in pages.items():

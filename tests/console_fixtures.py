@@ -141,3 +141,79 @@ def sign_in(http: Any, key: str, next_path: str = "/ui") -> Any:
     assert page.status_code == 200
     data = {"key": key, "csrf": form_token(page.text), "next": next_path}
     return http.post("/ui/sign-in", data=data, follow_redirects=False)
+
+
+# ---- the governance pages (deployments, drift, silences, registry, evals, compliance) on gov_fixtures' project:
+# a high-risk app `claims` (team claims) with evaluation variants, and `airport` of team ops.
+
+GOV_KEYS = [  # name, role, team, approver of its team
+    ("deployer", "developer", "claims", True),
+    ("bob", "developer", "claims", True),
+    ("carol", "admin", "claims", True),
+    ("dave", "developer", "claims", False),
+    ("auditor", "auditor", "claims", False),
+    ("app", "app", "claims", False),
+    ("ops", "admin", "ops", True),
+]
+
+
+def make_gov_keys(runtime: Runtime) -> dict[str, str]:
+    """Keys of `GOV_KEYS`, the approvers granted as an admin does (`steward approvers add --key-id`)."""
+    from steward.governance import approvers
+
+    made = {}
+    alice = Actor.user("alice")
+    for name, role, team, approver in GOV_KEYS:
+        secret, info = access.create_key(runtime.store, alice, role, name=name, team=team)
+        made[name] = secret
+        if approver:
+            approvers.grant(runtime.store, alice, team, f"key:{info.id}")
+    return made
+
+
+def api(http: Any, key: str, method: str, path: str, **kwargs: Any) -> Any:
+    answer = http.request(method, path, headers={"authorization": f"Bearer {key}"}, **kwargs)
+    assert answer.is_success, answer.text
+    return answer.json()
+
+
+def past_traffic(runtime: Runtime, app: str, start: float, topics: list[str], seed: int, count: int = 40) -> None:
+    """`count` records of `app` one second apart from `start`, written through the store's own writer."""
+    import random
+
+    from steward.types import Record, Turn
+
+    rng = random.Random(seed)
+    for i in range(count):
+        record = Record.start(app)
+        record.team = runtime.project.apps[app].team
+        record.created_at = start + i
+        topic = rng.choice(topics)
+        record.input = [Turn("user", f"{topic} question {rng.random():.6f} about my claim")]
+        record.output = f"{topic} answer {rng.random():.6f}"
+        runtime.store.write_sync(record)
+
+
+def ab_runs(runtime: Runtime, name: str, cases: int = 40) -> tuple[str, str]:
+    """Variant A then B of one A/B suite run of `claims-b` (B scores higher on most cases); their ids. `name` is
+    the suite's name, which a person writes (markup in it must render as text)."""
+    from steward.store.evals import StoredCase, StoredRun
+    from steward.types import new_id, now
+
+    ids = []
+    for variant, bias in (("a", 0.3), ("b", 0.8)):
+        scored = [
+            StoredCase(
+                i, f"c{i}", f"question {i} {name}", f"answer {i} {name}", {"accuracy": float((i % 10) < bias * 10)}
+            )
+            for i in range(cases)
+        ]
+        value = sum(c.scores["accuracy"] or 0.0 for c in scored) / cases
+        run = StoredRun(
+            id=new_id("evr"), kind="suite", name=name, app="claims-b", created_at=now(), finished_at=now(),
+            passed=True, versions={"served_models": ["model-b"]}, summary=[{"name": "accuracy", "value": value}],
+            gates=[], variant=variant, dataset="qa.jsonl", dataset_hash="d" * 64, cases=scored, case_count=cases,
+        )  # fmt: skip
+        runtime.store.evals.save_run(run)
+        ids.append(run.id)
+    return ids[0], ids[1]

@@ -39,6 +39,7 @@ from steward.governance.identity import Actor
 from steward.types import Record, Source
 
 PAGES = ["/ui", "/ui/records", "/ui/reviews", "/ui/reviews?state=all", "/ui/audit", "/ui/alerts?all=1"]
+PAGES += ["/ui/deployments", "/ui/drift", "/ui/silences?all=1", "/ui/registry", "/ui/evals", "/ui/compliance"]
 MAX_SHIPPED_BYTES = 300 * 1024
 
 

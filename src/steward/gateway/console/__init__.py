@@ -11,11 +11,11 @@ made, and audited, as the signed-in key.
 
 Modules: `signin` (sign-in, sign-out), `overview` (traffic, latency, verdict rates, firing alerts), `records`
 (explorer and one record's governed view, with `highlight`), `reviews` (the queue, worked from the keyboard),
-`oversight` (audit log with its verify status, alerts). Pages the management API grows next (deployments, registry,
-evals, compliance, drift, silences) are each a module with `routes(router, console)` named in `PAGES` and a
-link in `NAV`, calling that area's service functions in `steward.gateway.management`; an action is a POST that
-calls `security.check_csrf` first and then the service function as `visitor.who` (silencing an alert plugs into
-`oversight.alerts` the same way once the silence route exists).
+`oversight` (audit log with its verify status, alerts), `deployments` (arms, canary, history; approve, promote,
+rollback), `drift`, `silences`, `registry` (with the lineage graph of `graph`), `suites` (eval runs, reports, A/B),
+`compliance` (controls, evidence pack). Each has `routes(router, console)`, is named in `PAGES` with a link in
+`NAV`, and calls its area's service functions in `steward.gateway.management`; an action is a POST that checks
+the CSRF token first (`actions.acting`) and then calls the service function as `visitor.who`.
 """
 
 from __future__ import annotations
@@ -46,13 +46,21 @@ from steward.gateway.errors_http import status_of
 from steward.store import Store
 
 log = logging.getLogger(__name__)
-PAGES = ("signin", "overview", "records", "reviews", "oversight")  # modules of this package with `routes`
+# modules of this package with `routes`, and the links at the top of every page
+PAGES: tuple[str, ...] = ("signin", "overview", "records", "reviews", "oversight", "deployments", "drift")
+PAGES += ("silences", "registry", "suites", "compliance")
 NAV: tuple[tuple[str, str], ...] = (
     ("/ui", "Overview"),
     ("/ui/records", "Records"),
     ("/ui/reviews", "Reviews"),
-    ("/ui/audit", "Audit"),
+    ("/ui/deployments", "Deployments"),
+    ("/ui/evals", "Evals"),
+    ("/ui/registry", "Registry"),
+    ("/ui/compliance", "Compliance"),
+    ("/ui/drift", "Drift"),
     ("/ui/alerts", "Alerts"),
+    ("/ui/silences", "Silences"),
+    ("/ui/audit", "Audit"),
 )
 HERE = Path(__file__).parent
 STATIC = "/ui/static"

@@ -48,7 +48,17 @@ class ComplianceOut(BaseModel):
     generated_at: float
 
 
-def _pack(store: Store, project: Project, who: Principal, app: str, kind: str) -> tuple[str, bytes]:
+def controls_of(store: Store, project: Project, who: Principal, app: str) -> dict[str, Any]:
+    """The app's controls as `who` reads them: `ComplianceOut` (404 for another team's app)."""
+    app_of(project, who, app)
+    report: Any = compliance.check(store, project, app, actor(who))
+    result: dict[str, Any] = report.as_dict()
+    return result
+
+
+def evidence_pack_of(store: Store, project: Project, who: Principal, app: str, kind: str) -> tuple[str, bytes]:
+    """The app's evidence pack built as `who`: its file name and bytes (`kind` json or html)."""
+    app_of(project, who, app)
     built = pack.build(store, project, app, actor(who))
     name = f"{pack.file_stem(built)}.{kind}"
     if kind == "html":
@@ -64,9 +74,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     @api.get("/{app}", response_model=ComplianceOut, responses=NOT_FOUND)
     async def check(app: str, who: Who) -> JSON:
         """The app's controls, as `steward compliance check APP --json` prints them."""
-        app_of(project, who, app)
-        report: Any = await asyncio.to_thread(compliance.check, store, project, app, actor(who))
-        return JSON(report.as_dict())
+        return JSON(await asyncio.to_thread(controls_of, store, project, who, app))
 
     @api.get(
         "/{app}/pack",
@@ -85,8 +93,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     ) -> Response:
         """The evidence pack (model and data cards, evals, red-team, deployments, audit excerpt), as
         `steward compliance pack` writes it, for download."""
-        app_of(project, who, app)
-        name, body = await asyncio.to_thread(_pack, store, project, who, app, format)
+        name, body = await asyncio.to_thread(evidence_pack_of, store, project, who, app, format)
         media = "text/html; charset=utf-8" if format == "html" else "application/json"
         return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
 

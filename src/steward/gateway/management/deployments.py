@@ -160,6 +160,57 @@ def _approvals(store: Store, apps: list[str]) -> list[dict[str, Any]]:
     return found
 
 
+def _chosen(project: Project, who: Principal, app: str | None) -> list[str]:
+    apps = readable_apps(project, who)
+    chosen = check_choice(app, apps, "app")
+    return [chosen] if chosen else apps
+
+
+# What the routes and the console call (both as the caller's key; read them off the event loop).
+
+
+def deployment_states(
+    store: Store, project: Project, who: Principal, app: str | None = None
+) -> list[dict[str, Any]]:
+    """`StateOut` of each app of the caller's team (or of `app`)."""
+    return [_state(store, project, a) for a in _chosen(project, who, app)]
+
+
+def deployment_history(
+    store: Store, project: Project, who: Principal, app: str, limit: int
+) -> list[dict[str, Any]]:
+    """`DeploymentOut` rows of the app, newest first."""
+    app_of(project, who, app)
+    return [_row(store, d) for d in deployments.history(store, actor(who), project, app, limit)]
+
+
+def promote_candidate(
+    store: Store, project: Project, who: Principal, app: str, asked: PromoteIn
+) -> dict[str, Any]:
+    """Promote the app's candidate as `who` (the rules' refusals are `RuleViolation`s, 409)."""
+    app_of(project, who, app)
+    return _row(
+        store, deployments.promote(store, project, app, actor(who), eval_run=asked.eval_run, note=asked.note)
+    )
+
+
+def rollback_app(store: Store, project: Project, who: Principal, app: str, asked: NoteIn) -> dict[str, Any]:
+    """Drop the app's candidate, or return to its previous release, as `who`."""
+    app_of(project, who, app)
+    return _row(store, deployments.rollback(store, project, app, actor(who), note=asked.note))
+
+
+def approve_candidate(store: Store, project: Project, who: Principal, asked: ApproveIn) -> dict[str, Any]:
+    """Approve the app's candidate with `who`'s own approver key: `ApprovalOut`."""
+    app_of(project, who, asked.app)
+    return _plain(deployments.approve(store, project, asked.app, actor(who), note=asked.note))
+
+
+def approvals_of(store: Store, project: Project, who: Principal, app: str | None = None) -> list[dict[str, Any]]:
+    """Approvals of the candidates in flight of the caller's team's apps (or of `app`)."""
+    return _approvals(store, _chosen(project, who, app))
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The deployment and approval routes over `store`, for the callers `reader` admits."""
     api = APIRouter(tags=["Management: deployments"], responses=ERRORS)
@@ -177,21 +228,14 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         who: Who, app: Annotated[str | None, Query(description="an app of your team (default: all)")] = None
     ) -> JSON:
         """Where each app of your team stands: current deployment, canary share, approvals needed and given."""
-        apps = readable_apps(project, who)
-        chosen = check_choice(app, apps, "app")
-        data = await run(lambda: [_state(store, project, a) for a in ([chosen] if chosen else apps)])
-        return JSON({"object": "list", "data": data})
+        return JSON({"object": "list", "data": await run(deployment_states, store, project, who, app)})
 
     @api.get("/v1/deployments/{app}", response_model=HistoryOut, responses=NOT_FOUND)
     async def history(
         app: str, who: Who, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows, newest first")] = 20
     ) -> JSON:
         """An app's deployment history, newest first, with approvals (`steward deployments APP --json`)."""
-        app_of(project, who, app)
-        found = await run(
-            lambda: [_row(store, d) for d in deployments.history(store, actor(who), project, app, limit)]
-        )
-        return JSON({"object": "list", "data": found})
+        return JSON({"object": "list", "data": await run(deployment_history, store, project, who, app, limit)})
 
     @api.post("/v1/deployments/{app}", response_model=DeploymentOut, responses=CHANGES)
     async def deploy(app: str, who: Who, body: Annotated[DeployIn, Body()]) -> JSON:
@@ -216,36 +260,24 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def promote(app: str, who: Who, body: Annotated[PromoteIn | None, Body()] = None) -> JSON:
         """Make the candidate the whole route as your key (`steward promote`): needs a passing eval run of it,
         and for a high-risk app two approvals by different approvers (409 naming the rule otherwise)."""
-        asked = body or PromoteIn()
-        app_of(project, who, app)
-        dep = await shown(
-            deployments.promote, store, project, app, actor(who), eval_run=asked.eval_run, note=asked.note
-        )
-        return JSON(dep)
+        return JSON(await run(promote_candidate, store, project, who, app, body or PromoteIn()))
 
     @api.post("/v1/deployments/{app}/rollback", response_model=DeploymentOut, responses=CHANGES)
     async def rollback(app: str, who: Who, body: Annotated[NoteIn | None, Body()] = None) -> JSON:
         """Drop the candidate in flight, or return to the previous release, as your key (`steward rollback`)."""
-        app_of(project, who, app)
-        dep = await shown(deployments.rollback, store, project, app, actor(who), note=(body or NoteIn()).note)
-        return JSON(dep)
+        return JSON(await run(rollback_app, store, project, who, app, body or NoteIn()))
 
     @api.get("/v1/approvals", response_model=ApprovalListOut)
     async def approvals(
         who: Who, app: Annotated[str | None, Query(description="an app of your team (default: all)")] = None
     ) -> JSON:
         """Approvals of the candidates in flight of your team's apps."""
-        apps = readable_apps(project, who)
-        chosen = check_choice(app, apps, "app")
-        data = await run(_approvals, store, [chosen] if chosen else apps)
-        return JSON({"object": "list", "data": data})
+        return JSON({"object": "list", "data": await run(approvals_of, store, project, who, app)})
 
     @api.post("/v1/approvals", response_model=ApprovalOut, responses=CHANGES)
     async def approve(who: Who, body: Annotated[ApproveIn, Body()]) -> JSON:
         """Approve an app's candidate with your own approver key (`steward approve APP --key`): never your own
         deployment, once per key; a key is an approver once an admin ran `steward approvers add --key-id`."""
-        app_of(project, who, body.app)
-        row = await run(deployments.approve, store, project, body.app, actor(who), note=body.note)
-        return JSON(_plain(row))
+        return JSON(await run(approve_candidate, store, project, who, body))
 
     return api

@@ -60,8 +60,11 @@ class DriftOut(BaseModel):
     warnings: list[str] = Field(description="e.g. the two windows share records")
 
 
-def _run(store: Store, asked: DriftIn) -> dict[str, Any]:
+def drift_report(store: Store, project: Project, who: Principal, asked: DriftIn) -> dict[str, Any]:
+    """One drift run of an app of `who`'s team (`DriftOut`), as the route and the console make it."""
     from steward.models.embeddings import LazyEmbedder
+
+    app_of(project, who, asked.app)
     from steward.monitor import drift_run
 
     return drift_run.run(
@@ -83,7 +86,6 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def drift(who: Annotated[Principal, Depends(reader)], body: Annotated[DriftIn, Body()]) -> JSON:
         """Has the app's traffic drifted between the two windows? Each signal's statistic, threshold and verdict
         (a 400 when a window does not parse or holds fewer than 30 records)."""
-        app_of(project, who, body.app)
-        return JSON(await asyncio.to_thread(_run, store, body))
+        return JSON(await asyncio.to_thread(drift_report, store, project, who, body))
 
     return api

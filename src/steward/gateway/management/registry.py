@@ -56,7 +56,18 @@ class LineageOut(BaseModel):
     downstream: list[EdgeOut]
 
 
-def _lineage(store: Store, who: Principal, ref: str) -> dict[str, Any]:
+def version_list(store: Store, who: Principal, kind: str | None, name: str | None) -> list[dict[str, Any]]:
+    """`VersionOut` of `who`'s team's registry versions (of a kind, of a name)."""
+    return [v.as_dict() for v in versions.list_versions(store, actor(who), kind=kind, name=name)]
+
+
+def version_of(store: Store, who: Principal, ref: str) -> dict[str, Any]:
+    """One version of `who`'s team in full: `VersionOut` (404 for another team's)."""
+    return versions.resolve(store, actor(who), ref).as_dict()
+
+
+def lineage_of(store: Store, who: Principal, ref: str) -> dict[str, Any]:
+    """Where a version came from and what it fed: `LineageOut`."""
     version = versions.resolve(store, actor(who), ref)
     return lineage.graph(store, version.node)
 
@@ -73,17 +84,16 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         name: Annotated[str | None, Query(description="exactly")] = None,
     ) -> JSON:
         """Registry versions of your team (`steward registry list --json`)."""
-        found = await asyncio.to_thread(versions.list_versions, store, actor(who), kind=kind, name=name)
-        return JSON({"object": "list", "data": [v.as_dict() for v in found]})
+        return JSON({"object": "list", "data": await asyncio.to_thread(version_list, store, who, kind, name)})
 
     @api.get("/{ref}", response_model=VersionOut, responses=NOT_FOUND)
     async def show(ref: Annotated[str, Path(description=REF)], who: Who) -> JSON:
         """One version in full (`steward registry show REF --json`)."""
-        return JSON((await asyncio.to_thread(versions.resolve, store, actor(who), ref)).as_dict())
+        return JSON(await asyncio.to_thread(version_of, store, who, ref))
 
     @api.get("/{ref}/lineage", response_model=LineageOut, responses=NOT_FOUND)
     async def version_lineage(ref: Annotated[str, Path(description=REF)], who: Who) -> JSON:
         """Where a version came from and what it fed (`steward registry lineage REF --json`)."""
-        return JSON(await asyncio.to_thread(_lineage, store, who, ref))
+        return JSON(await asyncio.to_thread(lineage_of, store, who, ref))
 
     return api

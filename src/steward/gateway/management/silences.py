@@ -92,6 +92,16 @@ def silence_alert(
     return dict(row.__dict__)
 
 
+def silences_of(store: Store, project: Project, who: Principal, everything: bool = False) -> list[dict[str, Any]]:
+    """Silences over `who`'s team's apps, newest first: `SilenceOut` (with `everything`, ended ones too)."""
+    return silences.listing(store, readable_apps(project, who), everything)
+
+
+def lift_silence(store: Store, project: Project, who: Principal, alert_id: str, asked: LiftIn) -> dict[str, Any]:
+    """Lift the silences in force over the alert's rule and app as `who`: `LiftOut`."""
+    return silences.unsilence(store, project, actor(who), alert_id, asked.why)
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The silences' routes over `store`, for the callers `reader` admits."""
     api = APIRouter(tags=["Management: monitoring"], responses=ERRORS)
@@ -102,7 +112,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         who: Who, all: Annotated[bool, Query(description="ended and lifted silences too")] = False
     ) -> JSON:
         """Silences over your team's apps, newest first: those in force (with `all`, every one ever set)."""
-        data = await asyncio.to_thread(silences.listing, store, readable_apps(project, who), all)
+        data = await asyncio.to_thread(silences_of, store, project, who, all)
         return JSON({"object": "list", "data": data})
 
     @api.post("/v1/alerts/{alert_id}/silence", response_model=SilenceOut, responses=CHANGES)
@@ -115,6 +125,6 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def unsilence(alert_id: str, who: Who, body: Annotated[LiftIn, Body()]) -> JSON:
         """Lift the silences in force over the alert's rule and app before they end, as your key (its channels
         are notified again), as `steward alerts unsilence` does."""
-        return JSON(await asyncio.to_thread(silences.unsilence, store, project, actor(who), alert_id, body.why))
+        return JSON(await asyncio.to_thread(lift_silence, store, project, who, alert_id, body))
 
     return api

@@ -138,16 +138,48 @@ def _compare(store: Store, apps: list[str], run_a: str, run_b: str, seed: int) -
     return {"a": _brief(a), "b": _brief(b), "data": [d.to_dict() for d in deltas], "overall": overall(deltas)}
 
 
+def _apps(project: Project, who: Principal, app: str | None) -> list[str]:
+    mine = readable_apps(project, who)
+    chosen = check_choice(app, mine, "app")
+    return [chosen] if chosen is not None else mine
+
+
+# What the routes and the console call, as the caller's key.
+
+
+def runs_of(
+    store: Store, project: Project, who: Principal, app: str | None, kind: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """`RunOut` of the stored runs of `who`'s team (or of `app`), newest first."""
+    check_choice(kind, KINDS, "kind")
+    return [_brief(r) for r in _runs(store, _apps(project, who, app), kind, limit)]
+
+
+def run_report(store: Store, project: Project, who: Principal, run_id: str) -> dict[str, Any]:
+    """A run's JSON report (`ReportOut`); another team's run is a 404."""
+    from steward.evals.report import run_payload
+
+    report: dict[str, Any] = run_payload(_run(store, _apps(project, who, None), run_id))
+    return report
+
+
+def pairs_of(store: Store, project: Project, who: Principal, app: str | None, limit: int) -> list[dict[str, Any]]:
+    """The A/B pairs (`PairOut`) A/B suites stored for `who`'s team, newest first."""
+    return _pairs(_runs(store, _apps(project, who, app), "suite", limit))
+
+
+def comparison(
+    store: Store, project: Project, who: Principal, run_a: str, run_b: str, seed: int
+) -> dict[str, Any]:
+    """Run B against run A, metric by metric: `ComparisonOut`."""
+    return _compare(store, _apps(project, who, None), run_a, run_b, seed)
+
+
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The evaluation routes over `store`, for the callers `reader` admits."""
     api = APIRouter(prefix="/v1/evals", tags=["Management: evals"], responses=ERRORS)
     Who = Annotated[Principal, Depends(reader)]
     App = Annotated[str | None, Query(description="an app of your team (default: all)")]
-
-    def apps_of(who: Principal, app: str | None) -> list[str]:
-        mine = readable_apps(project, who)
-        chosen = check_choice(app, mine, "app")
-        return [chosen] if chosen is not None else mine
 
     @api.get("/runs", response_model=RunListOut)
     async def list_runs(
@@ -157,17 +189,14 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="runs, newest first")] = 20,
     ) -> JSON:
         """Stored evaluation and red-team runs of your team, newest first (`steward eval runs`)."""
-        check_choice(kind, KINDS, "kind")
-        found = await asyncio.to_thread(_runs, store, apps_of(who, app), kind, limit)
-        return JSON({"object": "list", "data": [_brief(r) for r in found]})
+        return JSON(
+            {"object": "list", "data": await asyncio.to_thread(runs_of, store, project, who, app, kind, limit)}
+        )
 
     @api.get("/runs/{run_id}", response_model=ReportOut, responses=NOT_FOUND)
     async def report(run_id: str, who: Who) -> JSON:
         """A run's JSON report: versions, scores, gates and every case (`steward eval show RUN --json`)."""
-        from steward.evals.report import run_payload
-
-        run = await asyncio.to_thread(_run, store, apps_of(who, None), run_id)
-        return JSON(run_payload(run))
+        return JSON(await asyncio.to_thread(run_report, store, project, who, run_id))
 
     @api.get("/comparisons", response_model=PairListOut)
     async def comparisons(
@@ -176,8 +205,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="runs read, newest first")] = 200,
     ) -> JSON:
         """The A/B pairs A/B suites stored (variant A and B of one suite run), newest first."""
-        found = await asyncio.to_thread(_runs, store, apps_of(who, app), "suite", limit)
-        return JSON({"object": "list", "data": _pairs(found)})
+        return JSON({"object": "list", "data": await asyncio.to_thread(pairs_of, store, project, who, app, limit)})
 
     @api.get("/comparisons/{run_a}/{run_b}", response_model=ComparisonOut, responses=NOT_FOUND)
     async def compare(
@@ -185,6 +213,6 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     ) -> JSON:
         """Per-metric deltas of run B against run A with paired-bootstrap 95 % intervals and a verdict, as
         `steward eval compare A B --json` reports them."""
-        return JSON(await asyncio.to_thread(_compare, store, apps_of(who, None), run_a, run_b, seed))
+        return JSON(await asyncio.to_thread(comparison, store, project, who, run_a, run_b, seed))
 
     return api

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import secrets
 import threading
 import time
@@ -18,7 +19,7 @@ from urllib.parse import parse_qs, urlencode
 
 import uvicorn
 from fastapi import FastAPI, Header, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from tests.gateway_fixtures import _free_port
@@ -39,6 +40,8 @@ class Issued:
 @dataclass
 class Provider:
     port: int = field(default_factory=_free_port)
+    host: str = "127.0.0.1"  # `localhost` makes it another site than a console on 127.0.0.1 (SameSite applies)
+    interactive: bool = False  # /authorize shows a page whose link, on the provider's site, leads back
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "test-1"}))
     user: dict[str, Any] = field(default_factory=dict)  # the claims of whoever signs in next
     misbehave: str | None = None  # expired | audience | issuer | nonce | signature | unsigned | none
@@ -47,7 +50,7 @@ class Provider:
 
     @property
     def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def id_token(self, issued: Issued) -> str:
         now = int(time.time())
@@ -109,6 +112,9 @@ class Provider:
             code = secrets.token_urlsafe(24)
             self.codes[code] = Issued(q["code_challenge"], q.get("nonce", ""), q["redirect_uri"], dict(self.user))
             where = q["redirect_uri"] + "?" + urlencode({"code": code, "state": q.get("state", "")})
+            if self.interactive:  # the person clicks on the provider's own page, as after typing a password
+                link = f'<a id="idp-continue" href="{html.escape(where)}">Continue</a>'
+                return HTMLResponse(f"<!doctype html><title>IdP</title>{link}")
             return RedirectResponse(where, status_code=302)
 
         @api.post("/token")

@@ -11,6 +11,7 @@ mistakes name file:line."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Iterator
@@ -21,12 +22,14 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 from tests.console_fixtures import CONSOLE_PROJECT, form_token, held, make_keys
-from tests.gateway_fixtures import InProcessServer, make_runtime
+from tests.gateway_fixtures import InProcessServer, _free_port, make_runtime
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, ProviderServer
 
 from steward.config import load_project_text
 from steward.errors import ConfigError
 from steward.gateway.assemble import Runtime
+from steward.gateway.console.oidc import Provider as OidcProvider
+from steward.gateway.console.oidc import SignInRefused
 from steward.gateway.console.sessions import COOKIE
 from steward.gateway.console.signin_sso import FLOW_COOKIE
 from steward.governance import audit
@@ -303,3 +306,21 @@ def test_config_mistakes_name_file_and_line(section: str, words: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_project_text(text, "sso.yaml")
     assert re.search(r"sso\.yaml:\d+: console\.oidc", caught.value.message) and words in caught.value.message
+
+
+def _spec(issuer: str) -> Any:
+    text = CONSOLE_PROJECT + SSO_SECTION.format(issuer=issuer, client_id=CLIENT_ID, var=SECRET_VAR)
+    spec = load_project_text(text, "sso.yaml").console.oidc
+    assert spec is not None
+    return spec
+
+
+def test_a_provider_that_is_down_or_names_another_issuer_is_said_plainly(provider: Provider) -> None:
+    down = OidcProvider(_spec(f"http://127.0.0.1:{_free_port()}"))
+    with pytest.raises(SignInRefused) as caught:
+        asyncio.run(down.authorization_url("http://testserver/ui/sign-in/sso/callback", "s", "n", "v" * 43))
+    assert caught.value.status == 502 and "discovery document could not be read" in caught.value.message
+    other = OidcProvider(_spec(provider.issuer + "/"))  # not the issuer its discovery document names
+    with pytest.raises(SignInRefused) as named:
+        asyncio.run(other.metadata())
+    assert named.value.status == 502 and "fix console.oidc.issuer" in named.value.message

@@ -43,8 +43,9 @@ console:
     client_secret: $env:{var}
     groups_claim: groups
     label: Example SSO
-    roles: {{stw-admins: admin, stw-devs: developer, risk-office: auditor}}
-    teams: {{stw-admins: default, stw-devs: default, risk-office: default, other-unit: other-team}}
+    roles: {{stw-admins: admin, stw-devs: developer, risk-office: auditor, other-admins: admin}}
+    teams: {{stw-admins: default, stw-devs: default, risk-office: default, other-unit: other-team,
+             other-admins: other-team}}
 """
 DEVELOPER = {"sub": "248289761001", "email": "jane@example.com", "groups": ["stw-devs", "cafeteria"]}
 
@@ -324,3 +325,19 @@ def test_a_provider_that_is_down_or_names_another_issuer_is_said_plainly(provide
     with pytest.raises(SignInRefused) as named:
         asyncio.run(other.metadata())
     assert named.value.status == 502 and "fix console.oidc.issuer" in named.value.message
+
+
+def test_an_sso_identity_reads_and_acts_only_within_its_team(
+    server: InProcessServer, runtime: Runtime, provider: Provider, keys: dict[str, str]
+) -> None:
+    record_id = held(runtime, server.http, keys["app"])  # a record and review item of team default
+    provider.user = {"sub": "other-1", "email": "olu@example.com", "groups": ["other-admins"]}
+    client = browser(server)
+    assert sso_sign_in(client).status_code == 200
+    assert "olu@example.com (admin, team other-team)" in client.get("/ui").text
+    assert client.get(f"/ui/records/{record_id}").status_code == 404
+    assert record_id not in client.get("/ui/reviews").text and record_id not in client.get("/ui/records").text
+    token = form_token(client.get("/ui").text)
+    answer = client.post(f"/ui/reviews/{record_id}/decision", data={"action": "reject", "csrf": token})
+    assert answer.status_code == 404
+    assert runtime.store.reviews.get_item(record_id).status == "pending"

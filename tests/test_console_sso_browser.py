@@ -31,6 +31,7 @@ if CHROMIUM is None:
         "Chromium is not installed: `apt-get install -y chromium` (or set STEWARD_CHROMIUM to its path)",
         allow_module_level=True,
     )
+AXE = Path(__file__).resolve().parent / "browser_vendor" / "axe-core" / "axe.min.js"
 OUTPUT = (
     Path(os.environ.get("STEWARD_TEST_OUTPUT") or Path(__file__).resolve().parents[1] / "test-output") / "console"
 )
@@ -97,3 +98,13 @@ def test_a_person_without_a_mapped_group_is_told_on_the_sign_in_page(
     assert "none of your groups is given a console role" in page.inner_text("#sign-in-error")
     page.goto("/ui")
     assert "/ui/sign-in" in page.url  # no session was made
+
+
+def test_the_sign_in_page_with_sso_passes_axe(chromium: Any, live: LiveServer) -> None:
+    page = chromium.new_context(base_url=live.url, bypass_csp=True).new_page()  # axe is an injected script
+    page.goto("/ui/sign-in")
+    assert page.inner_text("#sign-in-sso") == "sign in with Example SSO"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})")
+    blocking = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not blocking, blocking

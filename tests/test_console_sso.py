@@ -12,6 +12,7 @@ mistakes name file:line."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -211,7 +212,10 @@ def test_a_replayed_callback_and_a_replayed_code_are_refused(server: InProcessSe
     refused(client.get("/ui/sign-in/sso/callback", params=replay, follow_redirects=False), 401, "invalid_grant")
 
 
-def test_a_stolen_code_fails_the_pkce_check(server: InProcessServer, provider: Provider) -> None:
+def test_a_stolen_code_fails_the_pkce_check(
+    server: InProcessServer, provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     victim, attacker = browser(server), browser(server)
     stolen = at_provider(start(victim)[0])["code"]  # the victim's code, bound to the victim's challenge
     _, query = start(attacker)
@@ -219,6 +223,13 @@ def test_a_stolen_code_fails_the_pkce_check(server: InProcessServer, provider: P
     answer = attacker.get("/ui/sign-in/sso/callback", params=injected, follow_redirects=False)
     refused(answer, 401, "invalid_grant")
     assert provider.token_requests[-1]["code"] == stolen  # the provider saw the attacker's verifier and said no
+    assert "single sign-on refused (401)" in caplog.text  # said in the log, with no code, verifier or cookie
+    # what Steward and the libraries it signs in with logged (the test's own browsers, httpx clients, log the URLs
+    # they visit: left out)
+    ours = ("steward", "authlib", "joserfc")
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name.split(".")[0] in ours)
+    assert "single sign-on refused" in logged
+    assert stolen not in logged and provider.token_requests[-1]["code_verifier"] not in logged
 
 
 @pytest.mark.parametrize(

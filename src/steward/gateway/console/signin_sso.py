@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 from collections import OrderedDict
@@ -35,9 +36,11 @@ from steward.governance.identity import Actor
 if TYPE_CHECKING:
     from steward.gateway.console import Console
 
+log = logging.getLogger(__name__)
 FLOW_S = 600.0  # a sign-in at the provider must come back within this
 MAX_FLOWS = 1000  # flows started and not finished: the oldest go first past this
 FLOW_COOKIE = "steward_sso"
+FLOW_PATH = "/ui/sign-in/sso"  # the flow cookie goes to the start and the callback only
 CALLBACK = "/ui/sign-in/sso/callback"
 MAX_PARAM = 2048
 FormPage = Callable[..., Response]  # signin.form_page: the sign-in form with a message
@@ -72,6 +75,10 @@ class Flows:
         return flow if flow is not None and at - flow.started <= FLOW_S else None
 
 
+def _drop_flow_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH, httponly=True, samesite="lax", secure=secure(request))
+
+
 def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode()).digest()
 
@@ -88,8 +95,9 @@ def routes(api: APIRouter, console: Console, form_page: FormPage) -> None:
         return spec.redirect_uri or str(request.base_url).rstrip("/") + CALLBACK
 
     def refused(request: Request, message: str, status: int) -> Response:
+        log.warning("console single sign-on refused (%s): %s", status, message)  # no code, token or cookie in it
         response = form_page(console, request, "/ui", message, status=status)
-        response.delete_cookie(FLOW_COOKIE, path="/ui/sign-in/sso", httponly=True, samesite="lax")
+        _drop_flow_cookie(response, request)
         return response
 
     @api.get("/ui/sign-in/sso")
@@ -105,7 +113,7 @@ def routes(api: APIRouter, console: Console, form_page: FormPage) -> None:
         flows.add(state, Flow(_digest(binding), nonce, verifier, next_path, where, console.sessions.clock()))
         response = RedirectResponse(url, status_code=303, headers=HEADERS)
         response.set_cookie(
-            FLOW_COOKIE, binding, max_age=int(FLOW_S), path="/ui/sign-in/sso", httponly=True, samesite="lax",
+            FLOW_COOKIE, binding, max_age=int(FLOW_S), path=FLOW_PATH, httponly=True, samesite="lax",
             secure=secure(request),
         )  # fmt: skip
         return response
@@ -141,5 +149,5 @@ def routes(api: APIRouter, console: Console, form_page: FormPage) -> None:
             COOKIE, session_id, max_age=int(console.sessions.max_age_s), path="/ui", httponly=True,
             samesite="strict", secure=secure(request),
         )  # fmt: skip
-        response.delete_cookie(FLOW_COOKIE, path="/ui/sign-in/sso", httponly=True, samesite="lax")
+        _drop_flow_cookie(response, request)
         return response

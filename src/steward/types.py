@@ -189,7 +189,7 @@ class Latency:
 class Principal:
     """Who is calling: an API key (or the local operator) with its role, team, app scope and reader groups."""
 
-    key_id: str | None
+    key_id: str | None  # the API key's id; `oidc:<subject>` for a console single sign-on; None: the local operator
     role: KeyRole
     team: str = "default"
     apps: tuple[str, ...] = ()  # empty: every app of the team

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from steward.config.console import ConsoleSpec
 from steward.config.guardrails import PolicySpec
 from steward.config.monitor import VERDICT_RATE, MonitorSpec
 from steward.config.rag import CollectionSpec
@@ -218,6 +219,7 @@ class Project(Strict):
     telemetry: TelemetrySpec = Field(default_factory=TelemetrySpec)
     server: ServerSpec = Field(default_factory=ServerSpec)
     monitor: MonitorSpec = Field(default_factory=MonitorSpec)
+    console: ConsoleSpec = Field(default_factory=ConsoleSpec)  # optional single sign-on (config.console)
 
     source: str = Field("steward.yaml", exclude=True)
     root: Path = Field(default_factory=Path.cwd, exclude=True)

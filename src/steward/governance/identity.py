@@ -1,6 +1,8 @@
 """Who acts on governance, what they may read and change, and who may approve.
 
-An `Actor` is either an API key (`key:<id>`, with the key's role and team) or the local operator
+An `Actor` is an API key (`key:<id>`, with the key's role and team), a person signed in to the console through
+single sign-on (`oidc:<subject>`, with the role and team their provider's groups map to; `steward.config.console`),
+or the local operator
 (`user:<login>`): whoever runs the CLI on the machine that holds the database, named by the operating system's
 account of the process (never by a name typed on the command line, which nobody checks). A local operator
 may read every team, exactly as it could with `sqlite3`; a key sees only its own team. Roles: `admin` and
@@ -27,13 +29,14 @@ from steward.errors import InvalidRequest, PermissionDenied
 from steward.types import KeyRole, Principal
 
 CHANGING_ROLES: tuple[str, ...] = ("admin", "developer")
+SSO = "oidc:"  # a `Principal.key_id` (and actor id) of this prefix names a person signed in through OpenID Connect
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Someone acting on governance: an API key or a named local operator."""
 
-    id: str  # `key:<key id>`, `user:<name>` or `system:<job>`
+    id: str  # `key:<key id>`, `oidc:<subject>`, `user:<name>` or `system:<job>`
     role: KeyRole
     team: str | None = None  # None: a local operator or system job, who may act on every team
     name: str | None = None
@@ -62,6 +65,8 @@ class Actor:
     def from_principal(cls, principal: Principal) -> Actor:
         if principal.key_id is None:
             return cls.user(None if principal.name in (None, "local operator") else principal.name, principal.role)
+        if principal.key_id.startswith(SSO):  # the provider's subject, never a key
+            return cls(id=principal.key_id, role=principal.role, team=principal.team, name=principal.name)
         return cls(id=f"key:{principal.key_id}", role=principal.role, team=principal.team, name=principal.name)
 
     @property
@@ -71,8 +76,8 @@ class Actor:
 
     @property
     def label(self) -> str:
-        """How the actor is shown: `user:alice` or `key:key_ab12… (ci-bot)`."""
-        return f"{self.id} ({self.name})" if self.id.startswith("key:") and self.name else self.id
+        """How the actor is shown: `user:alice`, `key:key_ab12… (ci-bot)`, `oidc:24828976 (jane@example.com)`."""
+        return f"{self.id} ({self.name})" if self.id.startswith(("key:", SSO)) and self.name else self.id
 
     def may_read(self, team: str | None) -> bool:
         if self.role == "metrics":  # its one read is /metrics, served by the gateway, never governance data

@@ -1,8 +1,8 @@
 """What every console request is checked against: who is signed in, may they, and is a change really theirs.
 
 - Identity: the session cookie names a live session (`Sessions`); its key is looked up again on every request, so
-  a revoked key's session ends at once. `app` and `metrics` keys never sign in (`SIGN_IN_ROLES`, the management
-  API's readers).
+  a revoked key's session ends at once (a single sign-on session carries the identity mapped at sign-in). `app`
+  and `metrics` keys never sign in (`SIGN_IN_ROLES`, the management API's readers).
 - Changes: every POST carries the session's CSRF token (form field `csrf` or header `X-CSRF-Token`) and, when the
   browser names one, an `Origin` of this server; without both it is refused before anything else is read. Who may
   make the change (an auditor may not) is decided by the same service function the management API calls.
@@ -92,6 +92,13 @@ def visitor(console: Console, request: Request) -> Visitor:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if session is None or session_id is None:
         raise SignInNeeded(local_path(here))
+    if session.person is not None:  # single sign-on: the identity mapped at sign-in
+        if session.person.role not in SIGN_IN_ROLES:
+            console.sessions.end(session_id)
+            raise SignInNeeded(local_path(here))
+        person = Visitor(session_id, session, session.person)
+        request.state.visitor = person
+        return person
     try:
         key = console.store.resolve_key(session.key_id)
     except NotFound:

@@ -3,10 +3,12 @@
 The session lives on the server (this process's memory: `steward serve` is one process), keyed by the sha256 of
 its id, so neither the key's secret nor a usable id is kept in it. A session remembers the key's id, never its
 secret; each request looks the key up again (`Store.resolve_key`), so a revoked or re-scoped key acts on the next
-page, not at the session's end. A session ends `IDLE_S` after its last request or `MAX_AGE_S` after sign-in,
-whichever comes first, and at sign-out. Sign-in always makes a new id (an id the browser brought is dropped, never
-adopted: no session fixation). Every session has its own CSRF token, which each state-changing request must send
-back (`check_csrf`). The clock is injectable so that tests move time instead of waiting.
+page, not at the session's end. A single sign-on session (`signin_sso`) holds instead the identity the provider's
+groups mapped to at sign-in (`person`): the provider is asked again only at the next sign-in, so a person removed
+from a group keeps the session until it ends. A session ends `IDLE_S` after its last request or `MAX_AGE_S` after
+sign-in, whichever comes first, and at sign-out. Sign-in always makes a new id (an id the browser brought is
+dropped, never adopted: no session fixation). Every session has its own CSRF token, which each state-changing
+request must send back (`check_csrf`). The clock is injectable so that tests move time instead of waiting.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from steward.types import Principal
 
 IDLE_S = 30 * 60.0  # a session unused this long ends
 MAX_AGE_S = 8 * 3600.0  # and every session ends this long after sign-in
@@ -38,13 +42,15 @@ def same_token(given: str | None, expected: str) -> bool:
 
 @dataclass(slots=True)
 class Session:
-    """One signed-in browser: which key signed in, its CSRF token, and when it started and was last used."""
+    """One signed-in browser: which key signed in (or, with single sign-on, who), its CSRF token, and when it
+    started and was last used."""
 
-    key_id: str
+    key_id: str  # the key's id, or `oidc:<subject>` for single sign-on
     csrf: str
     started: float
     seen: float
     flash: list[str] = field(default_factory=list)  # one-time notes for the next page ("approved rec_…")
+    person: Principal | None = None  # single sign-on: the identity the provider's groups mapped to at sign-in
 
 
 class Sessions:
@@ -59,14 +65,17 @@ class Sessions:
         self._by_digest: OrderedDict[bytes, Session] = OrderedDict()
         self._lock = threading.Lock()
 
-    def start(self, key_id: str, replacing: str | None = None) -> tuple[str, Session]:
-        """A new session for `key_id`, with a fresh id and CSRF token; the session `replacing` names (the cookie
-        the browser brought) ends. Returns the id (for the cookie only) and the session."""
+    def start(
+        self, key_id: str, replacing: str | None = None, person: Principal | None = None
+    ) -> tuple[str, Session]:
+        """A new session for `key_id` (or the single sign-on identity `person`), with a fresh id and CSRF token;
+        the session `replacing` names (the cookie the browser brought) ends. Returns the id (for the cookie only)
+        and the session."""
         if replacing:
             self.end(replacing)
         session_id = secrets.token_urlsafe(32)
         at = self.clock()
-        session = Session(key_id=key_id, csrf=secrets.token_urlsafe(32), started=at, seen=at)
+        session = Session(key_id=key_id, csrf=secrets.token_urlsafe(32), started=at, seen=at, person=person)
         with self._lock:
             self._by_digest[_digest(session_id)] = session
             while len(self._by_digest) > MAX_SESSIONS:

@@ -4,7 +4,8 @@ The sign-in form is itself protected from cross-site posts by a double-submit to
 that must match), so no other site can sign a browser in with its own key. A successful sign-in ends any session
 the browser brought, starts a new one (new id, new CSRF token), sets the cookie (HttpOnly, SameSite=Strict,
 Secure over TLS, path /ui) and goes to `next` if it is a console path. Sign-in and sign-out are audit events of
-the key (`console.sign_in`, `console.sign_out`), so an auditor can see who used the console and when.
+the key (`console.sign_in`, `console.sign_out`), so an auditor can see who used the console and when. With
+`console.oidc` in steward.yaml the form also offers single sign-on with OpenID Connect (`signin_sso`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from steward.errors import AuthenticationError, PermissionDenied, RateLimited
+from steward.gateway.console import signin_sso
 from steward.gateway.console.security import (
     HEADERS,
     check_csrf,
@@ -29,6 +31,7 @@ from steward.gateway.console.security import (
 )
 from steward.gateway.console.sessions import COOKIE, SIGN_IN_COOKIE, same_token
 from steward.governance import audit
+from steward.governance.identity import Actor
 from steward.types import Principal
 
 if TYPE_CHECKING:
@@ -43,21 +46,29 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
     )
 
 
-def _form_page(console: Console, request: Request, next_path: str, error: str = "", status: int = 200) -> Response:
+def form_page(console: Console, request: Request, next_path: str, error: str = "", status: int = 200) -> Response:
+    """The sign-in form (with `error` said above it), offering single sign-on when steward.yaml configures it."""
     token = secrets.token_urlsafe(32)
-    response = console.page(None, "sign_in.html", status=status, next=next_path, csrf=token, error=error)
+    sso = console.project.console.oidc
+    response = console.page(
+        None, "sign_in.html", status=status, next=next_path, csrf=token, error=error,
+        sso=sso.label if sso is not None else None,
+    )  # fmt: skip
     _cookie(response, request, SIGN_IN_COOKIE, token, 600)
     return response
 
 
 def _audit(console: Console, who: Principal, action: str) -> None:
-    audit.append(console.store, who, action, f"key:{who.key_id}", team=who.team, detail={"via": "console"})
+    actor = Actor.from_principal(who)  # `key:…`, or `oidc:…` for a single sign-on
+    audit.append(console.store, actor, action, actor.id, team=who.team, detail={"via": "console"})
 
 
 def routes(api: APIRouter, console: Console) -> None:
+    signin_sso.routes(api, console, form_page)
+
     @api.get("/ui/sign-in")
     async def sign_in_form(request: Request) -> Response:
-        return _form_page(console, request, local_path(request.query_params.get("next")))
+        return form_page(console, request, local_path(request.query_params.get("next")))
 
     @api.post("/ui/sign-in")
     async def sign_in(request: Request) -> Response:
@@ -66,17 +77,17 @@ def routes(api: APIRouter, console: Console) -> None:
         next_path = local_path(fields.get("next"))
         if not same_token(fields.get("csrf"), request.cookies.get(SIGN_IN_COOKIE) or ""):
             message = "the sign-in form expired or came from another site; sign in again on this page."
-            return _form_page(console, request, next_path, message, status=403)
+            return form_page(console, request, next_path, message, status=403)
         secret = fields.get("key", "")
         if not secret.strip() or len(secret) > MAX_KEY_CHARS:
-            return _form_page(console, request, next_path, "paste your API key (sk-stw-…).", status=400)
+            return form_page(console, request, next_path, "paste your API key (sk-stw-…).", status=400)
         try:
             who = sign_in_principal(console, secret)
         except (AuthenticationError, PermissionDenied, RateLimited) as refused:
             status = (
                 403 if isinstance(refused, PermissionDenied) else 429 if isinstance(refused, RateLimited) else 401
             )
-            return _form_page(console, request, next_path, refused.message, status=status)
+            return form_page(console, request, next_path, refused.message, status=status)
         assert who.key_id is not None  # a key signed in
         session_id, _ = console.sessions.start(who.key_id, replacing=request.cookies.get(COOKIE))
         await asyncio.to_thread(_audit, console, who, "console.sign_in")

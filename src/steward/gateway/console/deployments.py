@@ -31,6 +31,7 @@ from steward.gateway.management.deployments import (
     rollback_app,
 )
 from steward.governance.errors import RuleViolation
+from steward.governance.identity import Actor
 from steward.types import Principal
 
 if TYPE_CHECKING:
@@ -42,13 +43,15 @@ ACTIONS = ("approve", "promote", "rollback")
 
 def _read(console: Console, signed: Visitor, app: str | None) -> list[dict[str, Any]]:
     states = deployment_states(console.store, console.project, signed.who, app)
-    me = f"key:{signed.who.key_id}"
+    actor = Actor.from_principal(signed.who)  # a key's id or an SSO subject, as approvals record them
+    me = actor.id
     for state in states:
         state["history"] = deployment_history(console.store, console.project, signed.who, state["app"], HISTORY)
         dep = state["deployment"] or {}
         candidate = dep.get("candidate") or {}
         given = {a["approver"] for a in dep.get("approvals", [])}
-        state["may_approve"] = bool(candidate) and me != candidate.get("by") and me not in given
+        fresh = me != candidate.get("by") and me not in given
+        state["may_approve"] = actor.authenticated_by_key and bool(candidate) and fresh
     return states
 
 

@@ -3,8 +3,8 @@ silence|unsilence` set and lift them (both call `steward.governance.silences`).
 
 A silence is made as the caller's key (who), with the reason it gives (why) and until when (`until`, a time, or
 `for`, a duration); it is audited as the CLI's `monitor.silence` / `monitor.unsilence`. Admin and developer keys
-silence their team's alerts; auditor keys list silences and are refused a change (403); another team's alert
-answers 404 as a missing one.
+silence their team's alerts; auditor keys list silences and are refused a change (403); another team's alert, or
+one of an app the key is not for, answers 404 as a missing one.
 FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
 """
 
@@ -89,6 +89,14 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     api = APIRouter(tags=["Management: monitoring"], responses=ERRORS)
     Who = Annotated[Principal, Depends(reader)]
 
+    def _for_key(alert_id: str, who: Principal) -> str:
+        """`alert_id`, unless its app is one the key is not for: then the 404 of a missing alert, as in the
+        listing, which shows a key scoped to some apps only their alerts."""
+        alert = silences.alert_of(store, project, alert_id, actor(who))
+        if not who.may_use(alert.app):
+            raise silences.missing(alert_id)
+        return alert_id
+
     @api.get("/v1/silences", response_model=SilenceListOut)
     async def list_silences(
         who: Who, all: Annotated[bool, Query(description="ended and lifted silences too")] = False
@@ -103,7 +111,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         and is listed), as `steward alerts silence` does."""
         length = _length(body)
         row: Any = await asyncio.to_thread(
-            silences.silence, store, project, actor(who), alert_id, length, body.why
+            lambda: silences.silence(store, project, actor(who), _for_key(alert_id, who), length, body.why)
         )
         return JSON(row.__dict__)
 
@@ -111,6 +119,9 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def unsilence(alert_id: str, who: Who, body: Annotated[LiftIn, Body()]) -> JSON:
         """Lift the silences in force over the alert's rule and app before they end, as your key (its channels
         are notified again), as `steward alerts unsilence` does."""
-        return JSON(await asyncio.to_thread(silences.unsilence, store, project, actor(who), alert_id, body.why))
+        lifted = await asyncio.to_thread(
+            lambda: silences.unsilence(store, project, actor(who), _for_key(alert_id, who), body.why)
+        )
+        return JSON(lifted)
 
     return api

@@ -8,6 +8,9 @@
 - A JSON body that gives a field twice (`{"action": "reject", "action": "approve"}`) was decided by its last
   value, which other parsers (a proxy, a log reader) may read the other way; it is a 400 and nothing is decided.
 - A path or method no route serves answered FastAPI's `{"detail": …}`; it is OpenAI-shaped like every error.
+- A lineage edge may name any `eval_run:`/`deployment:`/`alert:` id, so a developer could link its model to
+  another team's run, and its team's lineage then walked into that team's graph (its models, datasets, runs,
+  described). A team's lineage now walks only its own edges and describes only its own nodes.
 
 Throughout, every action shows as the key's identity in the audit trail and `steward audit verify` stays intact.
 """
@@ -22,12 +25,12 @@ from typing import Any
 
 import pytest
 from tests.gateway_fixtures import InProcessServer, make_runtime
-from tests.gov_fixtures import PROJECT
+from tests.gov_fixtures import PROJECT, stored_run
 from tests.guard_fixtures import GUARD_PROJECT
 
 from steward.config.monitor import MonitorSpec
 from steward.gateway.assemble import Runtime
-from steward.governance import access, apply, audit
+from steward.governance import access, apply, audit, lineage
 from steward.governance.identity import Actor
 from steward.guardrails.review import ReviewQueue
 from steward.monitor.alerts import AlertEvaluator
@@ -224,3 +227,28 @@ def test_a_path_or_method_no_route_serves_is_an_openai_shaped_error(
     wrong = _call(server, keys["auditor"], "DELETE", "/v1/records")
     assert "DELETE is not served at /v1/records" in _error(wrong, 405)
     assert wrong.headers["allow"] == "GET"
+
+
+def test_lineage_never_walks_into_or_describes_another_teams_nodes(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    """A developer of team claims links its model to a run of team ops (a raw `eval_run:` node is taken as it is
+    written); ops's own edge runs from its model to that run. Team claims's lineage shows the bare id it wrote,
+    never ops's run described nor ops's model above it."""
+    ops_run = stored_run(runtime.store, runtime.project, "airport")
+    ops = Actor.from_key(access.create_key(runtime.store, ALICE, "admin", name="ops", team="ops")[1])
+    dev = Actor.from_key(access.create_key(runtime.store, ALICE, "developer", name="dev", team="claims")[1])
+    assert lineage.link(runtime.store, ops, "model:model-a", f"eval_run:{ops_run.id}", "evaluated_by", team="ops")
+    assert lineage.link(runtime.store, dev, f"eval_run:{ops_run.id}", "model:model-c", "evaluated_by")
+    assert lineage.link(runtime.store, dev, "model:model-c", "eval_run:evr_", "evaluated_by")  # a bare prefix
+    graph = _call(server, keys["auditor"], "GET", "/v1/registry/model:model-c/lineage").json()
+    assert graph["upstream"] == [
+        {"parent": f"eval_run:{ops_run.id}", "child": "model:model-c@1", "relation": "evaluated_by"}
+    ]
+    bare = {"parent": "model:model-c@1", "child": "eval_run:evr_", "relation": "evaluated_by"}
+    assert graph["downstream"] == [bare]
+    # ops reads its own lineage in full, its run described
+    ops_key = access.create_key(runtime.store, ALICE, "auditor", name="ops-auditor", team="ops")[0]
+    theirs = _call(server, ops_key, "GET", "/v1/registry/model:model-a/lineage").json()
+    assert theirs["downstream"][0]["child"] == f"eval_run:{ops_run.id} (suite airport-suite, passed)"
+    assert audit.verify(runtime.store).ok

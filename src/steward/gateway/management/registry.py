@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from steward.config import Project
 from steward.gateway.management.common import ERRORS, JSON, NOT_FOUND, Reader, actor
-from steward.governance import lineage, versions
+from steward.governance import lineage, tenancy, versions
 from steward.store import Store
 from steward.types import Principal
 
@@ -56,9 +56,10 @@ class LineageOut(BaseModel):
     downstream: list[EdgeOut]
 
 
-def _lineage(store: Store, who: Principal, ref: str) -> dict[str, Any]:
+def _lineage(store: Store, project: Project, who: Principal, ref: str) -> dict[str, Any]:
+    """The version's lineage within its team: another team's edges are not walked, nor its nodes described."""
     version = versions.resolve(store, actor(who), ref)
-    return lineage.graph(store, version.node)
+    return lineage.graph(store, version.node, team=version.team, apps=tenancy.apps_for(project, who))
 
 
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
@@ -84,6 +85,6 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     @api.get("/{ref}/lineage", response_model=LineageOut, responses=NOT_FOUND)
     async def version_lineage(ref: Annotated[str, Path(description=REF)], who: Who) -> JSON:
         """Where a version came from and what it fed (`steward registry lineage REF --json`)."""
-        return JSON(await asyncio.to_thread(_lineage, store, who, ref))
+        return JSON(await asyncio.to_thread(_lineage, store, project, who, ref))
 
     return api

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -252,3 +253,16 @@ def test_lineage_never_walks_into_or_describes_another_teams_nodes(
     theirs = _call(server, ops_key, "GET", "/v1/registry/model:model-a/lineage").json()
     assert theirs["downstream"][0]["child"] == f"eval_run:{ops_run.id} (suite airport-suite, passed)"
     assert audit.verify(runtime.store).ok
+
+
+def test_a_run_id_prefix_is_resolved_among_the_teams_own_runs(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    """A prefix unique among a team's runs reads that run, whatever another team's run ids begin with: neither a
+    404 for "several runs" nor a way to learn that another team has a run of that prefix."""
+    runtime.store.evals.save_run(replace(stored_run(runtime.store, runtime.project, "claims"), id="evr_shared_a"))
+    runtime.store.evals.save_run(replace(stored_run(runtime.store, runtime.project, "airport"), id="evr_shared_b"))
+    found = _call(server, keys["auditor"], "GET", "/v1/evals/runs/evr_shared_")
+    assert found.status_code == 200 and found.json()["run"]["id"] == "evr_shared_a"
+    theirs = _call(server, keys["auditor"], "GET", "/v1/evals/runs/evr_shared_b")
+    assert "no run 'evr_shared_b'" in _error(theirs, 404)

@@ -11,6 +11,9 @@
 - A lineage edge may name any `eval_run:`/`deployment:`/`alert:` id, so a developer could link its model to
   another team's run, and its team's lineage then walked into that team's graph (its models, datasets, runs,
   described). A team's lineage now walks only its own edges and describes only its own nodes.
+- A run id prefix matched every team's runs; it is resolved among the caller's team's.
+- The SDK put ids into paths as they were: `claim_review("../deployments/claims/rollback#")` rolled a deployment
+  back. Each id is now one percent-encoded path segment.
 
 Throughout, every action shows as the key's identity in the audit trail and `steward audit verify` stays intact.
 """
@@ -29,7 +32,9 @@ from tests.gateway_fixtures import InProcessServer, make_runtime
 from tests.gov_fixtures import PROJECT, stored_run
 from tests.guard_fixtures import GUARD_PROJECT
 
+from steward import RemoteClient
 from steward.config.monitor import MonitorSpec
+from steward.errors import NotFound
 from steward.gateway.assemble import Runtime
 from steward.governance import access, apply, audit, lineage
 from steward.governance.identity import Actor
@@ -266,3 +271,18 @@ def test_a_run_id_prefix_is_resolved_among_the_teams_own_runs(
     assert found.status_code == 200 and found.json()["run"]["id"] == "evr_shared_a"
     theirs = _call(server, keys["auditor"], "GET", "/v1/evals/runs/evr_shared_b")
     assert "no run 'evr_shared_b'" in _error(theirs, 404)
+
+
+def test_the_sdk_sends_an_id_as_one_path_segment(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    """An id taken from elsewhere (a record, a user) never reaches another route: `claim_review` of
+    `../deployments/claims/rollback#` claimed nothing and rolled the deployment back as the reviewer's key."""
+    sdk = RemoteClient(server.url, keys["admin"], http=server.http)
+    sdk.deploy("claims", "model-b", canary=10)
+    for odd in ("../deployments/claims/rollback#", "x/../../deployments/claims/rollback?", ".."):
+        with pytest.raises(NotFound):
+            sdk.claim_review(odd)
+    assert [d["action"] for d in sdk.deployment_history("claims")] == ["deploy", "baseline"]
+    assert sdk.registry_version("model:model-b@1")["ref"] == "model:model-b@1"  # `:` and `@` travel encoded
+    assert sdk.lineage("model:model-b@1")["node"] == "model:model-b@1"

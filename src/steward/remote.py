@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -49,6 +50,14 @@ ERRORS: dict[int, type[StewardError]] = {
     409: RuleViolation,
     429: RateLimited,
 }
+
+
+def _segment(value: str) -> str:
+    """One path segment, every reserved character percent-encoded: an id or name taken from elsewhere (a record,
+    a user) never adds a segment, a query or a fragment, so `claim_review("../deployments/x/rollback#")` claims
+    the item of that (odd) id rather than rolling back a deployment."""
+    text = str(value)
+    return "%2E" * len(text) if text in (".", "..") else quote(text, safe="")  # a dot segment is no segment
 
 
 class RemoteClient:
@@ -102,7 +111,7 @@ class RemoteClient:
 
     def record(self, record_id: str) -> dict[str, Any]:
         """One record in full; an erased one has `erased` set (`GET /v1/records/{id}`)."""
-        found: dict[str, Any] = self._get(f"/v1/records/{record_id}", {})
+        found: dict[str, Any] = self._get(f"/v1/records/{_segment(record_id)}", {})
         return found
 
     def export_records(self, **filters: Any) -> Iterator[dict[str, Any]]:
@@ -160,19 +169,19 @@ class RemoteClient:
 
     def review(self, record_id: str) -> dict[str, Any]:
         """Where a held request stands, with the released answer once approved (`GET /v1/reviews/{record_id}`)."""
-        found: dict[str, Any] = self._get(f"/v1/reviews/{record_id}", {})
+        found: dict[str, Any] = self._get(f"/v1/reviews/{_segment(record_id)}", {})
         return found
 
     def claim_review(self, record_id: str) -> dict[str, Any]:
         """Claim a pending item for 15 minutes as the key's identity (again: renew it), so other reviewers see it
         taken (`POST /v1/reviews/{id}/claim`)."""
-        claimed: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/claim", {})
+        claimed: dict[str, Any] = self._post(f"/v1/reviews/{_segment(record_id)}/claim", {})
         return claimed
 
     def unclaim_review(self, record_id: str) -> dict[str, Any]:
         """Let go of the key's claim on an item before it expires (`DELETE /v1/reviews/{id}/claim`)."""
         with self._reaching():
-            response = self.http.delete(f"/v1/reviews/{record_id}/claim", headers=self.headers)
+            response = self.http.delete(f"/v1/reviews/{_segment(record_id)}/claim", headers=self.headers)
         found: dict[str, Any] = _json(response)
         return found
 
@@ -185,7 +194,7 @@ class RemoteClient:
         body: dict[str, Any] = {"action": action, "comment": comment}
         if text is not None:
             body["text"] = text
-        decided: dict[str, Any] = self._post(f"/v1/reviews/{record_id}/decision", body)
+        decided: dict[str, Any] = self._post(f"/v1/reviews/{_segment(record_id)}/decision", body)
         return decided
 
     # ---- feedback, evals, registry, compliance (reads) ----
@@ -213,7 +222,7 @@ class RemoteClient:
 
     def eval_report(self, run_id: str) -> dict[str, Any]:
         """A run's JSON report, as `steward eval show RUN --json` prints it (`GET /v1/evals/runs/{id}`)."""
-        found: dict[str, Any] = self._get(f"/v1/evals/runs/{run_id}", {})
+        found: dict[str, Any] = self._get(f"/v1/evals/runs/{_segment(run_id)}", {})
         return found
 
     def comparisons(self, *, app: str | None = None) -> list[dict[str, Any]]:
@@ -223,7 +232,8 @@ class RemoteClient:
 
     def compare(self, run_a: str, run_b: str, *, seed: int = 0) -> dict[str, Any]:
         """Per-metric deltas of B against A with 95 % intervals and verdicts (`GET /v1/evals/comparisons/A/B`)."""
-        found: dict[str, Any] = self._get(f"/v1/evals/comparisons/{run_a}/{run_b}", {"seed": seed})
+        path = f"/v1/evals/comparisons/{_segment(run_a)}/{_segment(run_b)}"
+        found: dict[str, Any] = self._get(path, {"seed": seed})
         return found
 
     def registry(self, *, kind: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
@@ -233,23 +243,24 @@ class RemoteClient:
 
     def registry_version(self, ref: str) -> dict[str, Any]:
         """One version, e.g. `model:qwen@2` (`GET /v1/registry/{ref}`)."""
-        found: dict[str, Any] = self._get(f"/v1/registry/{ref}", {})
+        found: dict[str, Any] = self._get(f"/v1/registry/{_segment(ref)}", {})
         return found
 
     def lineage(self, ref: str) -> dict[str, Any]:
         """Where a version came from and what it fed (`GET /v1/registry/{ref}/lineage`)."""
-        found: dict[str, Any] = self._get(f"/v1/registry/{ref}/lineage", {})
+        found: dict[str, Any] = self._get(f"/v1/registry/{_segment(ref)}/lineage", {})
         return found
 
     def compliance(self, app: str) -> dict[str, Any]:
         """The app's controls, as `steward compliance check APP --json` prints them (`GET /v1/compliance/APP`)."""
-        found: dict[str, Any] = self._get(f"/v1/compliance/{app}", {})
+        found: dict[str, Any] = self._get(f"/v1/compliance/{_segment(app)}", {})
         return found
 
     def evidence_pack(self, app: str, *, format: str = "json") -> tuple[str, bytes]:
         """(file name, content) of the app's evidence pack, json or html (`GET /v1/compliance/{app}/pack`)."""
         with self._reaching():
-            response = self.http.get(f"/v1/compliance/{app}/pack", params={"format": format}, headers=self.headers)
+            path = f"/v1/compliance/{_segment(app)}/pack"
+            response = self.http.get(path, params={"format": format}, headers=self.headers)
         if response.status_code != 200:
             _json(response)
         disposition = response.headers.get("content-disposition", "")
@@ -286,12 +297,13 @@ class RemoteClient:
         """Silence an alert's rule for its app for `duration` ("2h") or until a time, as the key, with why
         (`POST /v1/alerts/{id}/silence`)."""
         body = {"why": why, "for": duration, "until": until}
-        found: dict[str, Any] = self._post(f"/v1/alerts/{alert_id}/silence", {k: v for k, v in body.items() if v})
+        path = f"/v1/alerts/{_segment(alert_id)}/silence"
+        found: dict[str, Any] = self._post(path, {k: v for k, v in body.items() if v})
         return found
 
     def unsilence(self, alert_id: str, *, why: str) -> dict[str, Any]:
         """Lift the silences in force over an alert (`POST /v1/alerts/{id}/unsilence`)."""
-        found: dict[str, Any] = self._post(f"/v1/alerts/{alert_id}/unsilence", {"why": why})
+        found: dict[str, Any] = self._post(f"/v1/alerts/{_segment(alert_id)}/unsilence", {"why": why})
         return found
 
     # ---- deployments and approvals (`steward deploy | promote | rollback | approve | deployments`) ----
@@ -304,7 +316,7 @@ class RemoteClient:
 
     def deployment_history(self, app: str, *, limit: int = 20) -> list[dict[str, Any]]:
         """An app's deployment history, newest first, with approvals (`GET /v1/deployments/{app}`)."""
-        found: list[dict[str, Any]] = self._get(f"/v1/deployments/{app}", {"limit": limit})["data"]
+        found: list[dict[str, Any]] = self._get(f"/v1/deployments/{_segment(app)}", {"limit": limit})["data"]
         return found
 
     def deploy(
@@ -319,17 +331,18 @@ class RemoteClient:
     ) -> dict[str, Any]:
         """Put a model version in flight as the key (`POST /v1/deployments/{app}`)."""
         body = {"model": model, "canary": canary, "ab": ab, "blue_green": blue_green, "note": note}
-        found: dict[str, Any] = self._post(f"/v1/deployments/{app}", body)
+        found: dict[str, Any] = self._post(f"/v1/deployments/{_segment(app)}", body)
         return found
 
     def promote(self, app: str, *, eval_run: str | None = None, note: str | None = None) -> dict[str, Any]:
         """Promote the candidate (`POST /v1/deployments/{app}/promote`); a rule's refusal raises RuleViolation."""
-        found: dict[str, Any] = self._post(f"/v1/deployments/{app}/promote", {"eval_run": eval_run, "note": note})
+        path = f"/v1/deployments/{_segment(app)}/promote"
+        found: dict[str, Any] = self._post(path, {"eval_run": eval_run, "note": note})
         return found
 
     def rollback(self, app: str, *, note: str | None = None) -> dict[str, Any]:
         """Drop the candidate, or return to the previous release (`POST /v1/deployments/{app}/rollback`)."""
-        found: dict[str, Any] = self._post(f"/v1/deployments/{app}/rollback", {"note": note})
+        found: dict[str, Any] = self._post(f"/v1/deployments/{_segment(app)}/rollback", {"note": note})
         return found
 
     def approvals(self, *, app: str | None = None) -> list[dict[str, Any]]:

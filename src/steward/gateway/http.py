@@ -15,13 +15,16 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from steward.errors import (
     AuthenticationError,
     HeadersTooLarge,
     InvalidRequest,
     MethodNotAllowed,
+    NotFound,
     PayloadTooLarge,
     PermissionDenied,
     StewardError,
@@ -31,6 +34,7 @@ from steward.gateway.collaborators import TextEmbedder
 from steward.gateway.console import mount as mount_console
 from steward.gateway.errors_http import status_of
 from steward.gateway.management import mount as mount_management
+from steward.gateway.management.common import check_body
 from steward.gateway.openapi import offline_docs
 from steward.gateway.pipeline import EMBEDDINGS, Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
@@ -333,6 +337,19 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
     async def _steward_error(_: Request, exc: StewardError) -> ORJSONResponse:
         return error_response(exc)
 
+    @api.exception_handler(StarletteHTTPException)
+    async def _no_route(request: Request, exc: StarletteHTTPException) -> Response:
+        """A path or method no route serves, OpenAI-shaped as every other error (FastAPI's is `{"detail": …}`)."""
+        path = request.url.path[:200]
+        if exc.status_code == 404:
+            return error_response(NotFound(f"no route {path}; /openapi.json lists the routes."))
+        if exc.status_code == 405:
+            wrong = MethodNotAllowed(f"{request.method} is not served at {path}; /openapi.json lists its methods.")
+            response = error_response(wrong)
+            response.headers.update(exc.headers or {})  # Allow: the methods that are
+            return response
+        return await http_exception_handler(request, exc)
+
     async def principal_of(request: Request, *, admit: bool = True) -> tuple[Principal, float]:
         t0 = time.perf_counter()
         principal = authenticator.authenticate(request.headers.get("authorization"), admit=admit)
@@ -412,6 +429,7 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
         """A reviewer's corrected answer of a record (an admin or developer key of its team), kept with who, when
         and why, and audited; datasets built from records prefer it over the model's answer."""
         principal, _ = await principal_of(request)
+        check_body(await request.body())  # a governance action: `{"why": "…", "why": ""}` is no reason
         body = await json_body(request)
         if not (
             isinstance(body, dict) and isinstance(body.get("answer"), str) and isinstance(body.get("why"), str)

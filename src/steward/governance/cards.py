@@ -71,7 +71,7 @@ def model_card(store: Store, project: Project, version: versions.Version) -> dic
         share = sum(w for m, w in traffic if m == version.name)
         if share:
             serving.append({"app": name, "share": share, "deployment": dep.id if dep else None})
-    upstream = lineage.walk(store, version.node, "up")
+    upstream = lineage.walk(store, version.node, "up", team=version.team)
     names = lineage.describe(store, sorted({e.parent for e in upstream} | {e.child for e in upstream}))
     failed = [
         f"{r['name']}: {g['gate']} (got {g['value']})" for r in evaluations for g in r["gates"] if not g["passed"]
@@ -105,7 +105,7 @@ def data_card(store: Store, version: versions.Version) -> dict[str, Any]:
     """Provenance, consent, personal data and use of one dataset version."""
     spec = version.spec
     held = store.datasets.count_rows(version.id)
-    downstream = lineage.walk(store, version.node, "down")
+    downstream = lineage.walk(store, version.node, "down", team=version.team)
     names = lineage.describe(store, sorted({e.child for e in downstream}))
     erasures = [
         {"at": e.at, "rows": e.detail.get("datasets", {}).get(version.id)}

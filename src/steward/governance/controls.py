@@ -203,7 +203,7 @@ def data_governance(c: Context) -> Outcome:
         if version is None:
             problems.append(f"{model} is not registered")
             continue
-        upstream = lineage.walk(c.store, version.node, "up")
+        upstream = lineage.walk(c.store, version.node, "up", team=version.team)
         dataset_nodes = {e.parent for e in upstream if e.parent.startswith("dataset:")}
         with c.store.reading() as tx:
             for node in sorted(dataset_nodes):

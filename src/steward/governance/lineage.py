@@ -9,7 +9,7 @@ from) or down (what it fed), and `describe` turns a node back into something peo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +49,9 @@ def add_edge(db: Database, actor: Actor, parent: str, child: str, relation: str,
     return added
 
 
-def walk(store: Store, start: str, direction: str, depth: int = 12) -> list[Edge]:
-    """Edges reachable from `start` going "up" (ancestors) or "down" (descendants), breadth first."""
+def walk(store: Store, start: str, direction: str, depth: int = 12, team: str | None = None) -> list[Edge]:
+    """Edges reachable from `start` going "up" (ancestors) or "down" (descendants), breadth first; with `team`,
+    only that team's edges (a key reading its team's lineage never walks into another team's)."""
     if direction not in ("up", "down"):
         raise InvalidRequest("direction is `up` or `down`.")
     seen: set[tuple[str, str]] = set()
@@ -59,7 +60,7 @@ def walk(store: Store, start: str, direction: str, depth: int = 12) -> list[Edge
         rows = store.registry.edges_touching(frontier, direction)
         frontier = []
         for row in rows:
-            if (row.parent, row.child) in seen:
+            if (row.parent, row.child) in seen or (team is not None and row.team != team):
                 continue
             seen.add((row.parent, row.child))
             out.append(Edge(row.parent, row.child, row.relation))
@@ -69,11 +70,16 @@ def walk(store: Store, start: str, direction: str, depth: int = 12) -> list[Edge
     return out
 
 
-def graph(store: Store, start: str) -> dict[str, Any]:
+def graph(
+    store: Store, start: str, team: str | None = None, apps: Collection[str] | None = None
+) -> dict[str, Any]:
     """Where `start` came from and what it fed, with readable labels, as `steward registry lineage --json` prints
-    it: `{node, upstream: [{parent, child, relation}], downstream: [...]}`."""
-    up, down = walk(store, start, "up"), walk(store, start, "down")
-    names = describe(store, sorted({start} | {n for e in up + down for n in (e.parent, e.child)}))
+    it: `{node, upstream: [{parent, child, relation}], downstream: [...]}`. With `team` (and the `apps` the
+    reader may read), only that team's edges, and a node of another team (an edge may name any `eval_run:`,
+    `deployment:` or `alert:` id) shows as its bare id, never described."""
+    up, down = walk(store, start, "up", team=team), walk(store, start, "down", team=team)
+    nodes = sorted({start} | {n for e in up + down for n in (e.parent, e.child)})
+    names = describe(store, nodes, team, apps)
 
     def edges(found: list[Edge]) -> list[dict[str, str]]:
         return [{"parent": names[e.parent], "child": names[e.child], "relation": e.relation} for e in found]
@@ -81,27 +87,36 @@ def graph(store: Store, start: str) -> dict[str, Any]:
     return {"node": names[start], "upstream": edges(up), "downstream": edges(down)}
 
 
-def describe(store: Store, nodes: Sequence[str]) -> dict[str, str]:
-    """A readable label per node: `model:qwen@2`, `eval_run:evr_… (suite smoke, passed)`, `deployment:…`."""
+def describe(
+    store: Store, nodes: Sequence[str], team: str | None = None, apps: Collection[str] | None = None
+) -> dict[str, str]:
+    """A readable label per node: `model:qwen@2`, `eval_run:evr_… (suite smoke, passed)`, `deployment:…`; with
+    `team` and `apps`, a node of another team or app keeps its bare id."""
     labels: dict[str, str] = {}
     with store.reading() as tx:
         for item in nodes:
             kind, _, ident = item.partition(":")
-            labels[item] = _describe_one(tx, store, kind, ident) or item
+            labels[item] = _describe_one(tx, store, kind, ident, team, apps) or item
     return labels
 
 
-def _describe_one(tx: Tx, store: Store, kind: str, ident: str) -> str | None:
+def _describe_one(
+    tx: Tx, store: Store, kind: str, ident: str, team: str | None, apps: Collection[str] | None
+) -> str | None:
     if kind in versions.KINDS:
         version = versions.by_id(tx, ident)
-        return version.ref if version else None
+        return version.ref if version and team in (None, version.team) else None
     if kind == "deployment":
         row = tx.deployments.get_deployment(ident)
-        return f"deployment:{ident} ({row.app} #{row.seq} {row.action})" if row else None
+        if row is None or team not in (None, row.team):
+            return None
+        return f"deployment:{ident} ({row.app} #{row.seq} {row.action})"
     if kind == "eval_run":
         try:
             run = store.evals.get_run(ident, with_cases=False)
         except Exception:  # the eval capability may be absent or the run deleted: show the bare node
+            return None
+        if run.id != ident or (apps is not None and run.app not in apps):  # a prefix, or another team's run
             return None
         return f"eval_run:{ident} ({run.kind} {run.name}, {'passed' if run.passed else 'failed'})"
     return None

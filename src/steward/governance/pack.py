@@ -43,9 +43,8 @@ def _serving_versions(context: Any) -> list[versions.Version]:
 
 
 def _dataset_versions(store: Store, models: list[versions.Version]) -> list[versions.Version]:
-    nodes = sorted(
-        {e.parent for m in models for e in lineage.walk(store, m.node, "up") if e.parent.startswith("dataset:")}
-    )
+    upstream = [e for m in models for e in lineage.walk(store, m.node, "up", team=m.team)]
+    nodes = sorted({e.parent for e in upstream if e.parent.startswith("dataset:")})
     with store.reading() as tx:
         return [v for n in nodes if (v := versions.by_id(tx, n.split(":", 1)[1])) is not None]
 

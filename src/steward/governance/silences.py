@@ -29,8 +29,13 @@ def alert_of(store: Store, project: Project, alert_id: str, who: Actor) -> Alert
     alert = store.monitoring.alert(alert_id)
     spec = project.apps.get(alert.app) if alert is not None else None
     if alert is None or (who.team is not None and (spec is None or spec.team != who.team)):
-        raise NotFound(f"no alert {alert_id!r}; `steward alerts list --all` (GET /v1/alerts?all=true) shows them.")
+        raise missing(alert_id)
     return alert
+
+
+def missing(alert_id: str) -> NotFound:
+    """The one answer for an alert that does not exist and for one the caller may not see (no probing)."""
+    return NotFound(f"no alert {alert_id!r}; `steward alerts list --all` (GET /v1/alerts?all=true) shows them.")
 
 
 def _team(project: Project, alert: AlertRow, who: Actor) -> str | None:

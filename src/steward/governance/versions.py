@@ -29,6 +29,7 @@ KINDS: tuple[str, ...] = ("model", "prompt", "dataset", "policy", "training_run"
 STAGES: tuple[str, ...] = ("candidate", "staging", "production", "archived")
 EXCLUSIVE_STAGES: tuple[str, ...] = ("candidate", "staging", "production")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+_VERSION = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits only, as stored (an INTEGER column): 1 to 999,999,999
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
@@ -90,8 +91,10 @@ def parse_ref(text: str, default_kind: str = "model") -> Ref:
         )
     if not at or version in ("", "latest"):
         return Ref(kind, name)
-    if not version.isdigit() or int(version) < 1:
-        raise InvalidRequest(f"{text!r}: the version after @ must be a number (1, 2, ...) or `latest`.")
+    if not _VERSION.fullmatch(version):
+        raise InvalidRequest(
+            f"{text!r}: the version after @ must be a number from 1 to 999999999 (1, 2, ...) or `latest`."
+        )
     return Ref(kind, name, int(version))
 
 

@@ -3,7 +3,8 @@
 Who may do what is declared once, here: `admin` and `developer` keys review their own team's items,
 `auditor` keys may read them but not decide, `app` and `metrics` keys may do neither (an app must never
 approve its own escalations). No key, admin or not, sees another team's items: held text carries personal
-data, and an item of another team is answered exactly as one that does not exist, so ids cannot be probed.
+data, and an item of another team is answered exactly as one that does not exist, so ids cannot be probed; a key
+scoped to some apps of its team (`--apps`) is answered so for the items of its team's other apps.
 Only the local operator (the CLI without a key, on the machine holding the database) sees every team.
 Deciding is final and a governance action: the decision and its audit event (`review.approve` or
 `review.reject` on `review:<item id>`, naming the actor as every governance event does — `key:<id> (name)` or
@@ -72,10 +73,11 @@ def _team_of(principal: Principal) -> str | None:
 
 
 def _visible(store: Store, principal: Principal, item_id: str) -> ReviewItem:
-    """The item, or the same NotFound as for a missing one when it belongs to another team."""
+    """The item, or the same NotFound as for a missing one when it belongs to another team or to an app the key
+    is not for (a key scoped to some apps of its team reads and decides only theirs)."""
     item = store.reviews.get_item(item_id)
     team = _team_of(principal)
-    if team is not None and item.team != team:
+    if (team is not None and item.team != team) or not principal.may_use(item.app):
         raise store.reviews.missing(item_id)
     return item
 
@@ -328,8 +330,8 @@ class ReviewQueue:
 
     def correct(self, principal: Principal, record_id: str, answer: str, why: str) -> Correction:
         """Keep a reviewer's corrected answer of a record of their team (the local operator: any team), with who,
-        when and why, and its audit event, in one transaction. A record of another team is answered as one
-        that does not exist."""
+        when and why, and its audit event, in one transaction. A record of another team, or of an app the key is
+        not for, is answered as one that does not exist."""
         check(principal, "decide")
         if not answer.strip():
             raise InvalidRequest("a correction needs the corrected answer: pass --answer TEXT (or `answer`).")
@@ -346,7 +348,11 @@ class ReviewQueue:
         except NotFound:
             record = None
         team = _team_of(principal)
-        if record is None or (team is not None and (record.team or "default") != team):
+        if (
+            record is None
+            or (team is not None and (record.team or "default") != team)
+            or not principal.may_use(record.app)
+        ):
             raise NotFound(f"no record {record_id!r} of your team; `steward records list` shows them.")
         actor = Actor.from_principal(principal)
         with audit.changing(self.store) as tx:

@@ -11,6 +11,7 @@ answer, so re-running an unchanged suite does not call the model again.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,12 +135,14 @@ class EvalRuns(Repository):
             if run.cases:
                 connection.execute(insert(eval_cases), [row_of(eval_cases, c, run_id=run.id) for c in run.cases])
 
-    def get_run(self, run_id: str, with_cases: bool = True) -> StoredRun:
-        """A stored run by id (or unique id prefix), with its cases in order."""
+    def get_run(self, run_id: str, with_cases: bool = True, apps: Collection[str] | None = None) -> StoredRun:
+        """A stored run by id (or unique id prefix), with its cases in order; with `apps`, a run of one of them
+        (the prefix unique among their runs, whatever other teams' runs begin with)."""
+        query = select(eval_runs).where(eval_runs.c.id.startswith(run_id, autoescape=True))
+        if apps is not None:
+            query = query.where(eval_runs.c.app.in_(list(apps)))
         with self._reading() as connection:
-            rows = connection.execute(
-                select(eval_runs).where(eval_runs.c.id.startswith(run_id, autoescape=True)).limit(2)
-            ).all()
+            rows = connection.execute(query.limit(2)).all()
             if len(rows) != 1:
                 problem = "no stored run" if not rows else "several runs"
                 raise NotFound(f"{problem} matches {run_id!r}; list runs with `steward eval runs`.")

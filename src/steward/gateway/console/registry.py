@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def _one(console: Console, who: Principal, ref: str) -> dict[str, Any]:
     version = version_of(console.store, who, ref)
-    lineage = lineage_of(console.store, who, ref)
+    lineage = lineage_of(console.store, console.project, who, ref)
     return {"version": version, "lineage": lineage, "drawing": layout(lineage)}
 
 

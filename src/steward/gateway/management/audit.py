@@ -18,12 +18,12 @@ from steward.gateway.management.common import (
     ERRORS,
     JSON,
     MAX_LIMIT,
+    ROW_ID,
     WHEN,
     Reader,
-    bad_cursor,
     check_range,
-    decode_cursor,
     encode_cursor,
+    id_cursor,
     parse_time,
 )
 from steward.governance import audit
@@ -123,18 +123,9 @@ def _anchor(text: str | None) -> tuple[int, str] | None:
     if not text:
         return None
     seq, sep, digest = text.partition(":")
-    if not sep or not seq.isdigit() or len(digest) != 64:
+    if not sep or not ROW_ID.fullmatch(seq) or len(digest) != 64:
         raise InvalidRequest("`anchor` is SEQ:HASH as `steward audit head` prints it.", param="anchor")
     return int(seq), digest
-
-
-def _before(cursor: str | None) -> int | None:
-    parts = decode_cursor(cursor, 1)
-    if parts is None:
-        return None
-    if not parts[0].isdigit():
-        raise bad_cursor()
-    return int(parts[0])
 
 
 def events_page(
@@ -155,7 +146,7 @@ def events_page(
         since=start,
         until=end,
         actor=actor,
-        before_seq=_before(after),
+        before_seq=id_cursor(after),
         limit=limit,
     )
     more = len(events) == limit

@@ -8,13 +8,14 @@ previous page handed out. Bad input is an `InvalidRequest` (a 400 with an
 OpenAI-shaped body) whose message says what to send, FastAPI's own validation errors included
 (`validation_error`), never a 422 or a 500. A query parameter the route does not take, or one given twice, is such
 a 400 too (`check_query`): FastAPI ignores both, and an ignored filter answers with what the caller meant to leave
-out.
+out. So is a JSON body that gives a field twice (`check_body`): parsers disagree on which one counts.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -37,7 +38,8 @@ READING_ROLES = ("admin", "developer", "auditor")
 MAX_LIMIT = 500
 TIME_EXAMPLE = "2026-12-07T13:00:00Z"
 WHEN = "ISO 8601 (UTC when it names no zone) or epoch seconds, as records and events give their times"
-EPOCH = re.compile(r"\d{9,10}(?:\.\d+)?")  # seconds since 1970, as `created_at` and `at` are written
+EPOCH = re.compile(r"[0-9]{9,10}(?:\.[0-9]+)?")  # seconds since 1970, as `created_at` and `at` are written
+ROW_ID = re.compile(r"[0-9]{1,18}")  # a row id or sequence number as SQL stores it: ASCII digits below 2**63
 
 Reader = Callable[[Request], Awaitable[Principal]]
 
@@ -80,6 +82,7 @@ def reader(authenticator: Authenticator) -> Reader:
                 "(`steward keys create --role auditor`)."
             )
         check_query(request)
+        check_body(await request.body())
         return who
 
     return principal
@@ -99,6 +102,27 @@ def check_query(request: Request) -> None:
             raise InvalidRequest(f"`{name}` is not a parameter of {where}; {listed}.", param=name)
         if (count := len(request.query_params.getlist(name))) > 1:
             raise InvalidRequest(f"`{name}` was given {count} times; send it once.", param=name)
+
+
+def check_body(body: bytes) -> None:
+    """A 400 naming a field a JSON body gives twice (`{"action": "reject", "action": "approve"}`): JSON parsers
+    disagree on which one counts (Python's and orjson keep the last, others the first), so a governance action
+    must not depend on it. A body that is no JSON at all is left to FastAPI's own 400."""
+    if not body.strip():
+        return
+    try:
+        json.loads(body, object_pairs_hook=_once)
+    except (ValueError, RecursionError):  # not JSON (JSONDecodeError and UnicodeDecodeError are ValueErrors)
+        return
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise InvalidRequest(f"the body gives `{name}` more than once; send each field once.", param=name)
+        found[name] = value
+    return found
 
 
 def _query_names(dependant: Any) -> Iterator[str]:
@@ -190,6 +214,16 @@ def decode_cursor(cursor: str | None, fields: int) -> list[str] | None:
     if len(parts) != fields:
         raise bad_cursor()
     return parts
+
+
+def id_cursor(cursor: str | None) -> int | None:
+    """An id cursor of a listing newest first (feedback, audit events), or a 400."""
+    parts = decode_cursor(cursor, 1)
+    if parts is None:
+        return None
+    if not ROW_ID.fullmatch(parts[0]):
+        raise bad_cursor()
+    return int(parts[0])
 
 
 def time_cursor(cursor: str | None) -> tuple[float, str] | None:

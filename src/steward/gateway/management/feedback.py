@@ -19,11 +19,10 @@ from steward.gateway.management.common import (
     MAX_LIMIT,
     WHEN,
     Reader,
-    bad_cursor,
     check_choice,
     check_range,
-    decode_cursor,
     encode_cursor,
+    id_cursor,
     parse_time,
     readable_apps,
 )
@@ -49,15 +48,6 @@ class FeedbackPageOut(BaseModel):
     next: str | None
 
 
-def _before(cursor: str | None) -> int | None:
-    parts = decode_cursor(cursor, 1)
-    if parts is None:
-        return None
-    if not parts[0].isdigit():
-        raise bad_cursor()
-    return int(parts[0])
-
-
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     """The feedback route over `store`, for the callers `reader` admits."""
     api = APIRouter(tags=["Management: feedback"], responses=ERRORS)
@@ -66,7 +56,10 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     async def list_feedback(
         who: Annotated[Principal, Depends(reader)],
         app: Annotated[str | None, Query(description="an app of your team")] = None,
-        below: Annotated[int | None, Query(description="only scores below this, e.g. 0 for thumbs down")] = None,
+        below: Annotated[
+            int | None,
+            Query(ge=-100, le=100, description="only scores below this, e.g. 0 for thumbs down (scores -10..10)"),
+        ] = None,
         since: Annotated[str | None, Query(description="inclusive; " + WHEN)] = None,
         until: Annotated[str | None, Query(description="exclusive; " + WHEN)] = None,
         after: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
@@ -85,7 +78,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
             since=start,
             until=end,
             below=below,
-            before_id=_before(after),
+            before_id=id_cursor(after),
             limit=limit,
         )
         cursor = encode_cursor(rows[-1]["id"]) if len(rows) == limit else None

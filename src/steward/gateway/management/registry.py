@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from steward.config import Project
 from steward.gateway.management.common import ERRORS, JSON, NOT_FOUND, Reader, actor
-from steward.governance import lineage, versions
+from steward.governance import lineage, tenancy, versions
 from steward.store import Store
 from steward.types import Principal
 
@@ -66,10 +66,11 @@ def version_of(store: Store, who: Principal, ref: str) -> dict[str, Any]:
     return versions.resolve(store, actor(who), ref).as_dict()
 
 
-def lineage_of(store: Store, who: Principal, ref: str) -> dict[str, Any]:
-    """Where a version came from and what it fed: `LineageOut`."""
+def lineage_of(store: Store, project: Project, who: Principal, ref: str) -> dict[str, Any]:
+    """Where a version came from and what it fed (`LineageOut`), within the version's team: another team's edges
+    are not walked, nor its nodes described."""
     version = versions.resolve(store, actor(who), ref)
-    return lineage.graph(store, version.node)
+    return lineage.graph(store, version.node, team=version.team, apps=tenancy.apps_for(project, who))
 
 
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
@@ -94,6 +95,6 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     @api.get("/{ref}/lineage", response_model=LineageOut, responses=NOT_FOUND)
     async def version_lineage(ref: Annotated[str, Path(description=REF)], who: Who) -> JSON:
         """Where a version came from and what it fed (`steward registry lineage REF --json`)."""
-        return JSON(await asyncio.to_thread(lineage_of, store, who, ref))
+        return JSON(await asyncio.to_thread(lineage_of, store, project, who, ref))
 
     return api

@@ -3,8 +3,8 @@ silence|unsilence` set and lift them (both call `steward.governance.silences`).
 
 A silence is made as the caller's key (who), with the reason it gives (why) and until when (`until`, a time, or
 `for`, a duration); it is audited as the CLI's `monitor.silence` / `monitor.unsilence`. Admin and developer keys
-silence their team's alerts; auditor keys list silences and are refused a change (403); another team's alert
-answers 404 as a missing one.
+silence their team's alerts; auditor keys list silences and are refused a change (403); another team's alert, or
+one of an app the key is not for, answers 404 as a missing one.
 FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
 """
 
@@ -84,11 +84,22 @@ def _length(asked: SilenceIn) -> float:
     return end - time.time()
 
 
+def _for_key(store: Store, project: Project, alert_id: str, who: Principal) -> str:
+    """`alert_id`, unless its app is one the key is not for: then the 404 of a missing alert, as in the listing,
+    which shows a key scoped to some apps only their alerts."""
+    alert = silences.alert_of(store, project, alert_id, actor(who))
+    if not who.may_use(alert.app):
+        raise silences.missing(alert_id)
+    return alert_id
+
+
 def silence_alert(
     store: Store, project: Project, who: Principal, alert_id: str, asked: SilenceIn
 ) -> dict[str, Any]:
     """Silence the alert as `who` (the route's key, or the console's signed-in identity): `SilenceOut`."""
-    row: Any = silences.silence(store, project, actor(who), alert_id, _length(asked), asked.why)
+    row: Any = silences.silence(
+        store, project, actor(who), _for_key(store, project, alert_id, who), _length(asked), asked.why
+    )
     return dict(row.__dict__)
 
 
@@ -99,7 +110,7 @@ def silences_of(store: Store, project: Project, who: Principal, everything: bool
 
 def lift_silence(store: Store, project: Project, who: Principal, alert_id: str, asked: LiftIn) -> dict[str, Any]:
     """Lift the silences in force over the alert's rule and app as `who`: `LiftOut`."""
-    return silences.unsilence(store, project, actor(who), alert_id, asked.why)
+    return silences.unsilence(store, project, actor(who), _for_key(store, project, alert_id, who), asked.why)
 
 
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:

@@ -121,8 +121,8 @@ def _pairs(runs: list[StoredRun]) -> list[dict[str, Any]]:
 
 
 def _run(store: Store, apps: list[str], run_id: str, with_cases: bool = True) -> StoredRun:
-    try:
-        run = store.evals.get_run(run_id, with_cases=with_cases)
+    try:  # among the team's runs only: a prefix another team's run shares is neither ambiguous nor probed
+        run = store.evals.get_run(run_id, with_cases=with_cases, apps=apps)
     except NotFound:
         run = None
     if run is None or run.app not in apps:

@@ -32,7 +32,7 @@ from tests.gateway_fixtures import InProcessServer, make_runtime
 
 from steward.gateway.assemble import Runtime
 from steward.gateway.console import HERE
-from steward.gateway.console.highlight import segments
+from steward.gateway.console.highlight import messages, segments, unplaced
 from steward.gateway.console.security import local_path
 from steward.governance import audit, privacy
 from steward.governance.identity import Actor
@@ -389,6 +389,23 @@ def test_segments_mark_findings_and_redaction_placeholders() -> None:
     assert segments("short", out_of_range) == [("short", None)]
     redacted = [{"text": "hi <PERSON_1>", "findings": [{"start": 0, "end": 2}]}]
     assert segments("hi <PERSON_1>!", redacted) == [("hi ", None), ("<PERSON_1>", "redacted"), ("!", None)]
+
+
+def test_a_retrieved_decision_is_listed_not_dropped() -> None:
+    # a declined record's only reason (`grounding:not_found`) is on its `retrieved` decision: no message shows it
+    screened_input = {"stage": "input", "action": "allow", "reasons": [], "findings": [], "turn": 0}
+    not_found = {"stage": "retrieved", "action": "block", "reasons": ["grounding:not_found"], "findings": []}
+    output = {"stage": "output", "action": "allow", "reasons": [], "findings": []}
+    record = {
+        "input": [{"role": "user", "content": "when does BA123 leave?"}],
+        "output": "I can't find flight BA123.",
+        "decisions": [screened_input, not_found, output],
+    }
+    shown = messages(record)
+    assert [m["decisions"] for m in shown] == [[screened_input], [output]]
+    assert unplaced(record, shown) == [not_found]
+    record_without_answer = {**record, "output": None}
+    assert unplaced(record_without_answer, messages(record_without_answer)) == [not_found, output]
 
 
 def test_an_erased_record_shows_as_erased(server: InProcessServer, runtime: Runtime, keys: dict[str, str]) -> None:

@@ -33,8 +33,17 @@ def test_init_scaffolds_a_valid_project(tmp_path: Path, monkeypatch: pytest.Monk
     checked = runner.invoke(app, ["config", "check", str(tmp_path / "proj" / "steward.yaml")])
     assert checked.exit_code == 0, checked.output
     assert "(2 models, 1 apps)" in checked.output
+    assert "&& steward models fetch && steward serve`" in " ".join(result.output.split())  # rich may wrap it
     again = runner.invoke(app, ["init", str(tmp_path / "proj")])
     assert again.exit_code == 1 and "--force" in again.output
+
+
+def test_init_here_does_not_say_cd_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "next: `steward models fetch && steward serve`" in " ".join(result.output.split())
+    assert "cd ." not in result.output
 
 
 def test_ask_runs_the_governed_pipeline_and_records_it(project_dir: Path) -> None:

@@ -31,8 +31,8 @@ from tests.console_fixtures import (
 from tests.gateway_fixtures import InProcessServer, make_runtime
 
 from steward.gateway.assemble import Runtime
-from steward.gateway.console import HERE
-from steward.gateway.console.highlight import segments
+from steward.gateway.console import HERE, code_spans
+from steward.gateway.console.highlight import messages, segments, unplaced
 from steward.gateway.console.security import local_path
 from steward.governance import audit, privacy
 from steward.governance.identity import Actor
@@ -262,7 +262,7 @@ def test_decisions_are_made_and_audited_as_the_signed_in_key(
     twice = client.post(f"/ui/reviews/{rejected}/decision", data={"action": "approve", "csrf": token})
     assert twice.status_code == 400 and "already" in twice.text.lower()
     bad = client.post(f"/ui/reviews/{edited}/decision", data={"action": "maybe", "csrf": token})
-    assert bad.status_code == 400 and "`action`" in bad.text
+    assert bad.status_code == 400 and "<code>action</code>" in bad.text  # the message's `action`, as code
 
 
 def test_an_auditor_sees_everything_and_can_act_on_nothing(
@@ -389,6 +389,32 @@ def test_segments_mark_findings_and_redaction_placeholders() -> None:
     assert segments("short", out_of_range) == [("short", None)]
     redacted = [{"text": "hi <PERSON_1>", "findings": [{"start": 0, "end": 2}]}]
     assert segments("hi <PERSON_1>!", redacted) == [("hi ", None), ("<PERSON_1>", "redacted"), ("!", None)]
+
+
+def test_a_retrieved_decision_is_listed_not_dropped() -> None:
+    # a declined record's only reason (`grounding:not_found`) is on its `retrieved` decision: no message shows it
+    screened_input = {"stage": "input", "action": "allow", "reasons": [], "findings": [], "turn": 0}
+    not_found = {"stage": "retrieved", "action": "block", "reasons": ["grounding:not_found"], "findings": []}
+    output = {"stage": "output", "action": "allow", "reasons": [], "findings": []}
+    record = {
+        "input": [{"role": "user", "content": "when does BA123 leave?"}],
+        "output": "I can't find flight BA123.",
+        "decisions": [screened_input, not_found, output],
+    }
+    shown = messages(record)
+    assert [m["decisions"] for m in shown] == [[screened_input], [output]]
+    assert unplaced(record, shown) == [not_found]
+    record_without_answer = {**record, "output": None}
+    assert unplaced(record_without_answer, messages(record_without_answer)) == [not_found, output]
+
+
+def test_backticked_commands_in_messages_read_as_code_and_stay_escaped() -> None:
+    fix = "run `steward compliance classify <app>` & see `steward registry list`"
+    assert str(code_spans(fix)) == (
+        "run <code>steward compliance classify &lt;app&gt;</code> &amp; see <code>steward registry list</code>"
+    )
+    assert str(code_spans("one ` backtick <b>")) == "one ` backtick &lt;b&gt;"  # unbalanced: text, escaped
+    assert str(code_spans(None)) == ""
 
 
 def test_an_erased_record_shows_as_erased(server: InProcessServer, runtime: Runtime, keys: dict[str, str]) -> None:

@@ -30,7 +30,7 @@ def init(
 ) -> None:
     """Scaffold a working project with the demo app (the airport booking assistant).
 
-    Example: `steward init my-project && cd my-project && steward serve`
+    Example: `steward init my-project && cd my-project && steward models fetch && steward serve`
     """
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / "steward.yaml"
@@ -44,7 +44,8 @@ def init(
         with resources.as_file(kb) as source:
             shutil.copytree(source, directory / "kb", dirs_exist_ok=True)
     (directory / ".gitignore").write_text(".steward/\n", encoding="utf-8")
-    context.console.print(f"created {target}; next: `cd {directory} && steward models fetch && steward serve`")
+    go = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
+    context.console.print(f"created {target}; next: `{go}steward models fetch && steward serve`")
 
 
 def _admin_key(store: Store, home: Path) -> str | None:

@@ -35,6 +35,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from steward.config import Project
 from steward.errors import AuthenticationError, NotFound, StewardError
@@ -73,6 +74,16 @@ def when_text(at: float | None) -> str:
     return datetime.fromtimestamp(float(at), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def code_spans(text: object) -> Markup:
+    """`text` escaped, its `backticked` commands set as code: messages written for the CLI (a fix, an error's
+    what to do) read in a page as in a terminal, without raw backticks. Unbalanced backticks stay as they are."""
+    parts = str(text if text is not None else "").split("`")
+    if len(parts) % 2 == 0:
+        return Markup(escape("`".join(parts)))
+    shown = (Markup("<code>%s</code>") % part if i % 2 else escape(part) for i, part in enumerate(parts))
+    return Markup("").join(shown)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -81,6 +92,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = when_text
+    env.filters["code_spans"] = code_spans
     env.globals["static"] = STATIC
     env.globals["nav"] = NAV
     return env

@@ -74,3 +74,11 @@ def messages(record: dict[str, Any]) -> list[dict[str, Any]]:
         screened = [d for d in decisions if d.get("stage") == "output"]
         shown.append({"role": "answer", "segments": segments(record["output"], screened), "decisions": screened})
     return shown
+
+
+def unplaced(record: dict[str, Any], shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The record's decisions that screened no message `messages` shows: the retrieved documents' (injection in a
+    source, `grounding:not_found`), or an output decision where no answer was kept. A declined record's reason is
+    often only here, so the page lists them rather than drop them."""
+    placed = {id(d) for message in shown for d in message["decisions"]}
+    return [d for d in record.get("decisions") or [] if id(d) not in placed]

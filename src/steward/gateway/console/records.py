@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from steward.errors import InvalidRequest, NotFound
-from steward.gateway.console.highlight import messages
+from steward.gateway.console.highlight import messages, unplaced
 from steward.gateway.console.security import visitor
 from steward.gateway.management.audit import events_page
 from steward.gateway.management.common import readable_apps
@@ -62,11 +62,13 @@ def _governed(console: Console, who: Principal, record_id: str) -> dict[str, Any
         )
     except NotFound:
         item = None
+    shown = messages(record)
     return {
         "record": record,
         "item": item,
         "events": _events(console, who, record_id, item),
-        "shown": messages(record),
+        "shown": shown,
+        "unplaced": unplaced(record, shown),
         "explanation": json.dumps(record.get("explanation"), indent=2, ensure_ascii=False)
         if record.get("explanation")
         else "",

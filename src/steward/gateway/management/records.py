@@ -134,7 +134,7 @@ def read_record(store: Store, who: Principal, record_id: str) -> dict[str, Any]:
 
 App = Annotated[str | None, Query(description="an app of your team, as GET /v1/models lists them")]
 State = Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")]
-Reason = Annotated[str | None, Query(description="a guardrail reason code, e.g. `pii.email`")]
+Reason = Annotated[str | None, Query(description="a guardrail reason code, e.g. `pii:email_address`")]
 Subject = Annotated[str | None, Query(description="the data subject (`user` of the chat request)")]
 Model = Annotated[str | None, Query(description="the model version (its id) that answered")]
 KeyId = Annotated[

@@ -5,6 +5,19 @@
 
   var COLOURS = ["#116329", "#a40e26", "#7a4d00", "#6639ba", "#0b57d0", "#b35900", "#1b7c83"];
 
+  // the y axis as wide as its longest tick label (latencies reach "50,000"), as uPlot's axis-autosize demo does
+  function yAxisSize(u, values, axisIdx, cycleNum) {
+    var axis = u.axes[axisIdx];
+    if (cycleNum > 1) { return axis._size; }
+    var size = axis.ticks.size + axis.gap;
+    var longest = (values || []).reduce(function (a, v) { return String(v).length > a.length ? String(v) : a; }, "");
+    if (longest !== "") {
+      u.ctx.font = axis.font[0];
+      size += u.ctx.measureText(longest).width / devicePixelRatio;
+    }
+    return Math.ceil(size);
+  }
+
   function chart(el, span, x, columns) {
     var names = Object.keys(columns);
     var series = [{}].concat(names.map(function (name, i) {
@@ -13,7 +26,7 @@
     var data = [x].concat(names.map(function (name) { return columns[name]; }));
     var width = Math.max(300, el.clientWidth || 360);
     new uPlot({
-      width: width, height: 200, series: series, axes: [{}, { size: 50 }],
+      width: width, height: 200, series: series, axes: [{}, { size: yAxisSize }],
       scales: { x: { time: true, range: span }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } },
       legend: { live: false }
     }, data, el);

@@ -346,3 +346,17 @@ def test_markup_in_notes_reasons_and_run_names_renders_inert(
             assert raw not in html, (page, raw)
     shown = admin.get("/ui/deployments").text + admin.get("/ui/silences").text + admin.get("/ui/evals").text
     assert shown.count("&lt;script&gt;alert(&#34;xss-1&#34;)&lt;/script&gt;") >= 3  # there, as text
+
+
+def test_approval_is_not_offered_where_the_promotion_needs_none(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    from steward.governance import access, approvers
+
+    alice = Actor.user("alice")
+    second, info = access.create_key(runtime.store, alice, "admin", name="olga", team="ops")
+    approvers.grant(runtime.store, alice, "ops", f"key:{info.id}")  # an approver, who still has nothing to approve
+    api(server.http, keys["ops"], "POST", "/v1/deployments/airport", json={"model": "model-b", "canary": 10})
+    airport = _section(signed_in(server, second).get("/ui/deployments").text, "airport")
+    assert "model-b@1" in airport and "approve-form" not in airport  # limited risk: no approvals asked
+    api(server.http, keys["ops"], "POST", "/v1/deployments/airport/rollback", json={})

@@ -51,7 +51,8 @@ def _read(console: Console, signed: Visitor, app: str | None) -> list[dict[str, 
         candidate = dep.get("candidate") or {}
         given = {a["approver"] for a in dep.get("approvals", [])}
         fresh = me != candidate.get("by") and me not in given
-        state["may_approve"] = actor.authenticated_by_key and bool(candidate) and fresh
+        needed = state.get("approvals_required", 0) > 0  # a limited-risk promotion asks for none
+        state["may_approve"] = needed and actor.authenticated_by_key and bool(candidate) and fresh
     return states
 
 

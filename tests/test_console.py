@@ -401,6 +401,15 @@ def test_an_erased_record_shows_as_erased(server: InProcessServer, runtime: Runt
     assert "delete me" not in page.text
 
 
+def test_an_overlong_audit_filter_is_said_on_the_page_not_a_500(
+    server: InProcessServer, keys: dict[str, str]
+) -> None:
+    client = signed_in(server, keys["auditor"])
+    for name in ("actor", "action", "subject"):  # SQLite refuses a LIKE pattern over 50,000 characters
+        page = client.get("/ui/audit", params={name: "x" * 60_000})
+        assert page.status_code == 400 and f"`{name}` is at most 1000 characters" in page.text
+
+
 def test_no_secret_in_a_log_or_a_url(
     server: InProcessServer, keys: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -166,6 +166,11 @@ def test_local_path_keeps_console_paths_only() -> None:
     assert local_path("/ui") == "/ui"
     for bad in [None, "", "/uix", "/ui//x\r\nSet-Cookie: a=b", "http:/ui", "///evil.example", "/%2F%2Fevil"]:
         assert local_path(bad) == "/ui"
+    # dot segments a browser resolves out of the console: /ui/../..//evil.example lands on http://host//evil.example
+    dotted_paths = ["/ui/../openapi.json", "/ui/../..//evil.example", "/ui/./..//x", "/ui/%2e%2e/v1/models"]
+    for dotted in [*dotted_paths, "/ui/.%2E/"]:
+        assert local_path(dotted) == "/ui", dotted
+    assert local_path("/ui/records?text=../..") == "/ui/records?text=../.."  # dots in the query are text
 
 
 def test_a_page_without_a_session_goes_to_sign_in_and_comes_back(server: InProcessServer) -> None:

@@ -34,6 +34,7 @@ from steward.gateway.assemble import Runtime
 from steward.gateway.console import HERE, code_spans
 from steward.gateway.console.highlight import messages, segments, unplaced
 from steward.gateway.console.security import local_path
+from steward.gateway.console.sessions import MAX_PER_KEY, MAX_SESSIONS, Sessions
 from steward.governance import audit, privacy
 from steward.governance.identity import Actor
 from steward.types import Record, Source
@@ -166,6 +167,11 @@ def test_local_path_keeps_console_paths_only() -> None:
     assert local_path("/ui") == "/ui"
     for bad in [None, "", "/uix", "/ui//x\r\nSet-Cookie: a=b", "http:/ui", "///evil.example", "/%2F%2Fevil"]:
         assert local_path(bad) == "/ui"
+    # dot segments a browser resolves out of the console: /ui/../..//evil.example lands on http://host//evil.example
+    dotted_paths = ["/ui/../openapi.json", "/ui/../..//evil.example", "/ui/./..//x", "/ui/%2e%2e/v1/models"]
+    for dotted in [*dotted_paths, "/ui/.%2E/"]:
+        assert local_path(dotted) == "/ui", dotted
+    assert local_path("/ui/records?text=../..") == "/ui/records?text=../.."  # dots in the query are text
 
 
 def test_a_page_without_a_session_goes_to_sign_in_and_comes_back(server: InProcessServer) -> None:
@@ -175,6 +181,21 @@ def test_a_page_without_a_session_goes_to_sign_in_and_comes_back(server: InProce
         and answer.headers["location"] == "/ui/sign-in?next=/ui/records%3Fstatus%3Dfailed"
     )
     assert browser(server).post("/ui/reviews/rev_x/decision", data={"action": "approve"}).status_code == 401
+
+
+def test_one_key_signing_in_over_and_over_never_signs_anyone_else_out() -> None:
+    """The session table is bounded (`MAX_SESSIONS`, oldest out first); one key's sign-ins past that bound used to
+    push every other person's session out. A key now keeps its `MAX_PER_KEY` newest sessions only."""
+    sessions = Sessions()
+    victim, _ = sessions.start("key_victim")
+    attacker = [sessions.start("key_attacker")[0] for _ in range(MAX_SESSIONS + 1)]
+    assert sessions.get(victim) is not None
+    assert len(sessions) == MAX_PER_KEY + 1
+    assert sessions.get(attacker[-1]) is not None and sessions.get(attacker[0]) is None
+    newest = attacker[-MAX_PER_KEY:]
+    sessions.get(newest[0])  # in use: the least recently used of the key's sessions goes first
+    sessions.start("key_attacker")
+    assert sessions.get(newest[0]) is not None and sessions.get(newest[1]) is None
 
 
 def test_sessions_expire_when_idle_and_at_their_age_and_at_sign_out(
@@ -425,6 +446,15 @@ def test_an_erased_record_shows_as_erased(server: InProcessServer, runtime: Runt
     page = signed_in(server, keys["auditor"]).get(f"/ui/records/{gone}")
     assert page.status_code == 200 and 'id="erased"' in page.text and "deleted" in page.text
     assert "delete me" not in page.text
+
+
+def test_an_overlong_audit_filter_is_said_on_the_page_not_a_500(
+    server: InProcessServer, keys: dict[str, str]
+) -> None:
+    client = signed_in(server, keys["auditor"])
+    for name in ("actor", "action", "subject"):  # SQLite refuses a LIKE pattern over 50,000 characters
+        page = client.get("/ui/audit", params={name: "x" * 60_000})
+        assert page.status_code == 400 and f"`{name}` is at most 1000 characters" in page.text
 
 
 def test_no_secret_in_a_log_or_a_url(

@@ -20,11 +20,15 @@ from tests.gateway_fixtures import InProcessServer, make_runtime
 from tests.gov_fixtures import PROJECT, stored_run
 
 from steward.gateway.assemble import Runtime
+from steward.gateway.console import _environment
 from steward.gateway.console.graph import layout
+from steward.gateway.console.security import Visitor
+from steward.gateway.console.sessions import Session
 from steward.governance import apply, audit
 from steward.governance.identity import Actor
 from steward.monitor.worker import RollupWorker
 from steward.store import AlertRow
+from steward.types import Principal
 
 NEW_PAGES = ["/ui/deployments", "/ui/drift", "/ui/silences?all=1", "/ui/registry", "/ui/evals", "/ui/compliance"]
 
@@ -254,6 +258,15 @@ def test_the_registry_lists_versions_and_draws_the_lineage_as_svg(
     )
     assert carol.get("/ui/registry", params={"kind": "robot"}).status_code == 400
     assert carol.get("/ui/registry/model:nope@9").status_code == 404
+
+
+def test_an_app_name_with_url_characters_is_one_path_segment_in_the_deployment_forms() -> None:
+    """steward.yaml accepts any app name; `#` or `?` written bare into a form's action cut the path there."""
+    visitor = Visitor("id", Session("key_a", csrf="token", started=0.0, seen=0.0), Principal("key_a", "admin"))
+    deployed = {"traffic": [], "seq": 1, "action": "deploy", "created_by": "key:key_a", "created_at": 0.0}
+    state = {"app": "claims #2?x", "deployment": deployed, "risk_tier": "minimal", "history": []}
+    html = _environment().get_template("deployments.html").render(visitor=visitor, flash=[], states=[state])
+    assert 'action="/ui/deployments/claims%20%232%3Fx/rollback"' in html
 
 
 def test_layout_places_parents_left_of_children_and_escapes_nothing_itself() -> None:

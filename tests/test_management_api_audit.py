@@ -85,6 +85,10 @@ def test_audit_paging_visits_every_event_once(server: InProcessServer, keys: dic
         ({"after": "bm90LWEtc2Vx"}, "send the `next` value of the previous page"),  # base64 of "not-a-seq"
         ({"since": "soon"}, "not an ISO 8601 time"),
         ({"limit": 1000}, "send an integer from 1 to 500"),
+        # past SQLite's 50,000-character LIKE pattern limit these were a 500 (the prefix match is a LIKE)
+        ({"subject": "x" * 60_000}, "`subject` is at most 1000 characters"),
+        ({"actor": "x" * 60_000}, "`actor` is at most 1000 characters"),
+        ({"action": "x" * 1001}, "`action` is at most 1000 characters"),
     ],
 )
 def test_audit_bad_input_is_a_400(

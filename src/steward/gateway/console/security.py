@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from fastapi import Request
 
@@ -76,12 +76,14 @@ def secure(request: Request) -> bool:
 
 def local_path(value: str | None) -> str:
     """`value` if it is a path of the console on this server, else the console's home: never another host
-    (`//evil.example`, `https://…`, `/\\evil.example` all read as home)."""
+    (`//evil.example`, `https://…`, `/\\evil.example`, and a dot segment such as `/ui/../x` all read as home)."""
     if not value or any(c in value for c in "\\\r\n\t\x00") or not value.startswith(HOME):
         return HOME
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or not (parts.path == HOME or parts.path.startswith(HOME + "/")):
         return HOME
+    if any(segment in (".", "..") for segment in unquote(parts.path).split("/")):
+        return HOME  # a browser resolves `/ui/../..//evil.example` to this host's `//evil.example`
     return value
 
 

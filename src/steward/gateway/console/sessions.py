@@ -6,9 +6,10 @@ secret; each request looks the key up again (`Store.resolve_key`), so a revoked 
 page, not at the session's end. A single sign-on session (`signin_sso`) holds instead the identity the provider's
 groups mapped to at sign-in (`person`): the provider is asked again only at the next sign-in, so a person removed
 from a group keeps the session until it ends. A session ends `IDLE_S` after its last request or `MAX_AGE_S` after
-sign-in, whichever comes first, and at sign-out. Sign-in always makes a new id (an id the browser brought is
-dropped, never adopted: no session fixation). Every session has its own CSRF token, which each state-changing
-request must send back (`check_csrf`). The clock is injectable so that tests move time instead of waiting.
+sign-in, whichever comes first, and at sign-out; a key keeps only its `MAX_PER_KEY` most recently used sessions.
+Sign-in always makes a new id (an id the browser brought is dropped, never adopted: no session fixation). Every
+session has its own CSRF token, which each state-changing request must send back (`check_csrf`). The clock is
+injectable so that tests move time instead of waiting.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from steward.types import Principal
 IDLE_S = 30 * 60.0  # a session unused this long ends
 MAX_AGE_S = 8 * 3600.0  # and every session ends this long after sign-in
 MAX_SESSIONS = 10_000  # the oldest go first past this: sign-ins cannot grow the process without bound
+MAX_PER_KEY = 20  # a key's (or SSO subject's) least recently used session ends past this: one key signing in
+# over and over cannot push everyone else's sessions out of the bounded table
 COOKIE = "steward_console"
 SIGN_IN_COOKIE = "steward_sign_in"  # the sign-in form's own CSRF token (double submit), before any session
 
@@ -78,6 +81,9 @@ class Sessions:
         session = Session(key_id=key_id, csrf=secrets.token_urlsafe(32), started=at, seen=at, person=person)
         with self._lock:
             self._by_digest[_digest(session_id)] = session
+            own = [digest for digest, held in self._by_digest.items() if held.key_id == key_id]  # oldest use first
+            for digest in own[: max(0, len(own) - MAX_PER_KEY)]:
+                del self._by_digest[digest]
             while len(self._by_digest) > MAX_SESSIONS:
                 self._by_digest.popitem(last=False)
         return session_id, session

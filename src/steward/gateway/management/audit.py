@@ -31,6 +31,10 @@ from steward.governance.identity import Actor
 from steward.store import Store
 from steward.types import Principal
 
+# actor, action and subject are matched with LIKE, whose pattern SQLite caps at 50,000 characters (a longer one
+# is an error, not an empty page); no actor, action or subject comes near this
+MAX_FILTER_CHARS = 1000
+
 
 class EventOut(BaseModel):
     """One audit event: who did what to which subject, when, with the hashes of the state before and after."""
@@ -135,6 +139,9 @@ def events_page(
     `filters` are the route's actor, action, subject, since and until as sent."""
     start, end = parse_time(filters.get("since"), "since"), parse_time(filters.get("until"), "until")
     check_range(start, end)
+    for name in ("actor", "action", "subject"):
+        if len(filters.get(name) or "") > MAX_FILTER_CHARS:
+            raise InvalidRequest(f"`{name}` is at most {MAX_FILTER_CHARS} characters.", param=name)
     actor = filters.get("actor")
     if actor is not None and actor.startswith("key_"):  # a record's key_id names the same key
         actor = f"key:{actor}"

@@ -1,7 +1,8 @@
 """Time the management API's records listing on a large store: `GET /v1/records` in-process and the store query.
 
 Builds (once, at `--db`) a SQLite store of `--records` records over four apps of three teams, written straight as
-rows (fast; the bodies are real `record_to_json` output), without planner statistics (Steward never runs
+rows (fast; the bodies are real `record_to_json` output, the reason codes in `record_reasons` as the store's writer
+keeps them), without planner statistics (Steward never runs
 ANALYZE), then times, for each filter, the first page and a page deep in the listing (`after` the 200th page's
 cursor), as the store query alone and as the whole request through the ASGI app with a team's admin key.
 
@@ -54,7 +55,8 @@ def build(path: Path, count: int) -> None:
     con.execute("PRAGMA synchronous=OFF")
     rng = random.Random(7)
     t0 = time.time() - count * 0.5
-    rows = []
+    rows: list[tuple[Any, ...]] = []
+    reasons: list[tuple[str, str, float]] = []
     for i in range(count):
         app, team = APPS[rng.randrange(len(APPS))]
         record = Record(id=f"rec_{i:032x}", created_at=t0 + i * 0.5, app=app, team=team)
@@ -66,12 +68,14 @@ def build(path: Path, count: int) -> None:
         if record.status == "blocked":
             reason = rng.choice(["injection", "pii.email", "toxicity"])
             record.decisions = [Decision(stage="input", action="block", reasons=[reason])]
+            reasons.append((record.id, reason, record.created_at))
         rows.append((record.id, record.created_at, app, team, record.status, record.subject, record.model.id,
                      0, 0, 0.0, 0.0, 1, "traffic", record_to_json(record).decode()))  # fmt: skip
         if len(rows) == 20_000 or i == count - 1:
             con.executemany(f"INSERT INTO records ({COLUMNS}) VALUES ({', '.join('?' * 14)})", rows)
+            con.executemany("INSERT INTO record_reasons (record_id, reason, created_at) VALUES (?, ?, ?)", reasons)
             con.commit()
-            rows = []
+            rows, reasons = [], []
     con.close()
 
 

@@ -161,6 +161,23 @@ token_reservations = Table(
     Column("expires_at", Float, nullable=False),
 )
 
+# The guardrail reason codes of a record's decisions (migration 0016), one row per code, written by the record
+# writer in the record's own transaction: `GET /v1/records?reason=` is an index range, not a scan of bodies (which
+# may be encrypted). Codes are identifiers (`pii.email`), not content; longer than a filter may be are not kept.
+record_reasons = Table(
+    "record_reasons",
+    metadata,
+    Column("record_id", ID, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("reason", NAME, primary_key=True),
+    Column("created_at", Float, nullable=False),  # the record's, so that a reason lists newest first from here
+)
+Index(
+    "ix_record_reasons_reason_created_at",
+    record_reasons.c.reason,
+    record_reasons.c.created_at,
+    record_reasons.c.record_id,  # the keyset's tie-break: a page is read from the index in order, never sorted
+)
+
 # Listings are "newest first within an app" (or a team, a status, a subject, a model version: migration 0014): a
 # composite index serves each without a sort, whether or not the planner has statistics.
 Index("ix_records_app_created_at", records.c.app, records.c.created_at)

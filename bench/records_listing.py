@@ -8,6 +8,9 @@ cursor), as the store query alone and as the whole request through the ASGI app 
 
     python bench/records_listing.py                       # 1M records in /tmp/steward-records-bench.db
     python bench/records_listing.py --records 100000 --db /tmp/small.db --runs 20
+    python bench/records_listing.py --url postgresql://…/db   # the same records copied from --db, on PostgreSQL
+
+With `--url` the records of `--db` (built first if absent) are copied once into that empty database.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from steward.config import Settings, load_project_text
@@ -79,6 +83,32 @@ def build(path: Path, count: int) -> None:
     con.close()
 
 
+def copy(db: Path, url: str) -> None:
+    """The records and reason rows of the SQLite store `db`, copied into the (migrated, empty) store at `url`."""
+    store = Store.open(url)
+    source = sqlite3.connect(db)
+    names = [name.strip() for name in COLUMNS.split(",")]
+    tables = [("records", names), ("record_reasons", ["record_id", "reason", "created_at"])]
+    if not sa.inspect(store.engine).has_table("record_reasons"):  # a build from before migration 0016
+        tables.pop()
+    with store.engine.begin() as connection:
+        for table, columns in tables:
+            cursor = source.execute(f"SELECT {', '.join(columns)} FROM {table}")
+            while chunk := cursor.fetchmany(20_000):
+                rows = [dict(zip(columns, row, strict=True)) for row in chunk]
+                if table == "records":
+                    for row in rows:
+                        row["consent"] = bool(row["consent"])
+                connection.execute(sa.insert(sa.table(table, *map(sa.column, columns))), rows)
+    source.close()
+    store.close()
+
+
+def _empty(url: str) -> bool:
+    with Store.open(url) as store:
+        return store.count_records() == 0
+
+
 def _request(case: dict[str, Any], now: float) -> tuple[dict[str, Any], RecordFilter]:
     """The query of a case, and the same filter as the store takes it (the key's team added)."""
     hours = {k: now + v * 3600 for k, v in case.items() if k in ("since", "until")}
@@ -102,14 +132,20 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/steward-records-bench.db"))
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--url", help="time this database instead (e.g. PostgreSQL), filled from --db once")
     args = parser.parse_args()
     if not args.db.exists():
         t = time.perf_counter()
         build(args.db, args.records)
         print(f"built {args.records} records at {args.db} in {time.perf_counter() - t:.0f} s")
+    if args.url and _empty(args.url):
+        t = time.perf_counter()
+        copy(args.db, args.url)
+        print(f"copied the records of {args.db} in {time.perf_counter() - t:.0f} s")
     project = load_project_text(PROJECT, "bench.yaml")
     project.root = args.db.parent
-    runtime = open_runtime(project, Settings(home=args.db.parent, database_url=f"sqlite:///{args.db}"))
+    url = args.url or f"sqlite:///{args.db}"
+    runtime = open_runtime(project, Settings(home=args.db.parent, database_url=url))
     store = runtime.store
     key = store.create_key(role="admin", name="bench", team="default")[0]
     http = TestClient(create_app(runtime.gateway, runtime.authenticator))

@@ -227,4 +227,4 @@ def test_0016_fills_record_reasons_from_the_bodies_and_downgrades(database_url: 
             command.downgrade(config, "0015_review_claims")
             assert "record_reasons" not in inspect(conn).get_table_names()
         command.upgrade(config, "heads")
-    assert rebuilt[0] == rebuilt[1] == [("rec_blocked", "injection", 5.0), ("rec_blocked", "pii.email", 5.0)]
+    assert rebuilt[0] == rebuilt[1] == [("injection", 5.0, "rec_blocked"), ("pii.email", 5.0, "rec_blocked")]

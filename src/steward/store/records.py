@@ -5,7 +5,7 @@ when a record is read, so readers always see one `Record`. Listing is newest fir
 export iterates oldest first in keyset-paginated chunks, so it neither loads everything nor holds one long
 read transaction open against the writer. `page_records` is the management API's listing: newest first by keyset
 (`created_at`, `id`) on the indexed order, never OFFSET. Filters on columns are SQL, and so is a reason code: the
-writer keeps each record's codes in `record_reasons` (migration 0016), whose (reason, created_at, record_id) index
+writer keeps each record's codes in `record_reasons` (migration 0016), whose (reason, created_at, record_id) key
 is read newest first and joined to the records by id. A text search reads bodies (which may be encrypted), so a
 page examines at most `scan` rows and says where it stopped: a page may then hold fewer than `limit` records and
 still have a next one, and no request reads the whole table.

@@ -14,6 +14,7 @@ and adds up the JS and CSS they load.
     python bench/console.py                          # 1M records in /tmp/steward-records-bench.db
     python bench/console.py --records 100000 --db /tmp/small.db --runs 20
     python bench/console.py --browser
+    python bench/console.py --only "records reason" --each   # one page, and each request's server time in order
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("/tmp/steward-records-bench.db"))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--browser", action="store_true", help="also first contentful paint in Chromium")
+    parser.add_argument("--only", help="only the pages whose name contains this, e.g. 'records reason'")
+    parser.add_argument("--each", action="store_true", help="also print every request's server time, in order")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = parser.parse_args()
     if not args.db.exists():
@@ -98,6 +101,8 @@ def main() -> None:
     }
     print(f"{'page':28s} {'p50':>8s} {'p95':>8s} {'server p50':>11s} {'server p95':>11s}")
     for name, path in pages.items():
+        if args.only and args.only not in name:
+            continue
         whole, server = [], []
         for _ in range(args.runs):
             t = time.perf_counter()
@@ -107,6 +112,8 @@ def main() -> None:
             server.append(float(response.headers["server-timing"].split("dur=")[1]))
         (p50, p95), (s50, s95) = _p(whole), _p(server)
         print(f"{name:28s} {p50:6.1f}ms {p95:6.1f}ms {s50:9.1f}ms {s95:9.1f}ms")
+        if args.each:
+            print(f"{'':28s} server ms in order: {' '.join(f'{ms:.0f}' for ms in server)}")
     if args.browser:
         _paint(create_app(runtime.gateway, runtime.authenticator), key, args.chromium, args.runs)
     runtime.store.close()

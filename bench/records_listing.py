@@ -1,12 +1,16 @@
 """Time the management API's records listing on a large store: `GET /v1/records` in-process and the store query.
 
 Builds (once, at `--db`) a SQLite store of `--records` records over four apps of three teams, written straight as
-rows (fast; the bodies are real `record_to_json` output), without planner statistics (Steward never runs
+rows (fast; the bodies are real `record_to_json` output, the reason codes in `record_reasons` as the store's writer
+keeps them), without planner statistics (Steward never runs
 ANALYZE), then times, for each filter, the first page and a page deep in the listing (`after` the 200th page's
 cursor), as the store query alone and as the whole request through the ASGI app with a team's admin key.
 
     python bench/records_listing.py                       # 1M records in /tmp/steward-records-bench.db
     python bench/records_listing.py --records 100000 --db /tmp/small.db --runs 20
+    python bench/records_listing.py --url postgresql://…/db   # the same records copied from --db, on PostgreSQL
+
+With `--url` the records of `--db` (built first if absent) are copied once into that empty database.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from steward.config import Settings, load_project_text
@@ -54,7 +59,8 @@ def build(path: Path, count: int) -> None:
     con.execute("PRAGMA synchronous=OFF")
     rng = random.Random(7)
     t0 = time.time() - count * 0.5
-    rows = []
+    rows: list[tuple[Any, ...]] = []
+    reasons: list[tuple[str, str, float]] = []
     for i in range(count):
         app, team = APPS[rng.randrange(len(APPS))]
         record = Record(id=f"rec_{i:032x}", created_at=t0 + i * 0.5, app=app, team=team)
@@ -66,13 +72,41 @@ def build(path: Path, count: int) -> None:
         if record.status == "blocked":
             reason = rng.choice(["injection", "pii.email", "toxicity"])
             record.decisions = [Decision(stage="input", action="block", reasons=[reason])]
+            reasons.append((record.id, reason, record.created_at))
         rows.append((record.id, record.created_at, app, team, record.status, record.subject, record.model.id,
                      0, 0, 0.0, 0.0, 1, "traffic", record_to_json(record).decode()))  # fmt: skip
         if len(rows) == 20_000 or i == count - 1:
             con.executemany(f"INSERT INTO records ({COLUMNS}) VALUES ({', '.join('?' * 14)})", rows)
+            con.executemany("INSERT INTO record_reasons (record_id, reason, created_at) VALUES (?, ?, ?)", reasons)
             con.commit()
-            rows = []
+            rows, reasons = [], []
     con.close()
+
+
+def copy(db: Path, url: str) -> None:
+    """The records and reason rows of the SQLite store `db`, copied into the (migrated, empty) store at `url`."""
+    store = Store.open(url)
+    source = sqlite3.connect(db)
+    names = [name.strip() for name in COLUMNS.split(",")]
+    tables = [("records", names), ("record_reasons", ["record_id", "reason", "created_at"])]
+    if not sa.inspect(store.engine).has_table("record_reasons"):  # a build from before migration 0016
+        tables.pop()
+    with store.engine.begin() as connection:
+        for table, columns in tables:
+            cursor = source.execute(f"SELECT {', '.join(columns)} FROM {table}")
+            while chunk := cursor.fetchmany(20_000):
+                rows = [dict(zip(columns, row, strict=True)) for row in chunk]
+                if table == "records":
+                    for row in rows:
+                        row["consent"] = bool(row["consent"])
+                connection.execute(sa.insert(sa.table(table, *map(sa.column, columns))), rows)
+    source.close()
+    store.close()
+
+
+def _empty(url: str) -> bool:
+    with Store.open(url) as store:
+        return store.count_records() == 0
 
 
 def _request(case: dict[str, Any], now: float) -> tuple[dict[str, Any], RecordFilter]:
@@ -98,14 +132,20 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/steward-records-bench.db"))
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--url", help="time this database instead (e.g. PostgreSQL), filled from --db once")
     args = parser.parse_args()
     if not args.db.exists():
         t = time.perf_counter()
         build(args.db, args.records)
         print(f"built {args.records} records at {args.db} in {time.perf_counter() - t:.0f} s")
+    if args.url and _empty(args.url):
+        t = time.perf_counter()
+        copy(args.db, args.url)
+        print(f"copied the records of {args.db} in {time.perf_counter() - t:.0f} s")
     project = load_project_text(PROJECT, "bench.yaml")
     project.root = args.db.parent
-    runtime = open_runtime(project, Settings(home=args.db.parent, database_url=f"sqlite:///{args.db}"))
+    url = args.url or f"sqlite:///{args.db}"
+    runtime = open_runtime(project, Settings(home=args.db.parent, database_url=url))
     store = runtime.store
     key = store.create_key(role="admin", name="bench", team="default")[0]
     http = TestClient(create_app(runtime.gateway, runtime.authenticator))

@@ -179,3 +179,10 @@ def test_serve_on_a_busy_port_says_so_before_any_banner(project_dir: Path) -> No
     assert f"port {port} is in use on 127.0.0.1; pass --port or stop the other server." in result.output
     assert "Steward is serving" not in result.output
     assert not (project_dir / ".steward" / "admin.key").exists()  # no key printed for a server that never ran
+
+
+def test_records_reindex_reasons_rebuilds_the_index_from_the_bodies(project_dir: Path) -> None:
+    assert runner.invoke(app, ["ask", "demo", "hello", "--json"]).exit_code == 0
+    result = runner.invoke(app, ["records", "reindex-reasons"])
+    assert result.exit_code == 0, result.output
+    assert "indexed the reason codes of 1 record" in result.output

@@ -117,18 +117,30 @@ def test_paging_visits_every_record_once_in_order(server: InProcessServer, keys:
     assert seen == newest_first(SEEDED)
 
 
-def test_a_body_filter_reads_a_bounded_window_and_says_where_it_stopped(runtime: Runtime) -> None:
-    """A reason or text filter examines at most `scan` rows per page; the pages together still find every match."""
-    where = RecordFilter(team="default", status="blocked", reason="toxicity")
+def test_a_text_search_reads_a_bounded_window_and_says_where_it_stopped(runtime: Runtime) -> None:
+    """A text search examines at most `scan` rows per page; the pages together still find every match."""
     first = runtime.store.page_records(RecordFilter(team="default", text="answer number"), None, limit=50, scan=4)
     assert [r.id for r in first.records] == newest_first(SEEDED)[:4] and first.next is not None
     found, after, pages = [], None, 0
     while pages == 0 or after is not None:
-        page = runtime.store.page_records(RecordFilter(team="default", reason="injection"), after, 5, scan=2)
+        page = runtime.store.page_records(RecordFilter(team="default", text="answer number 1"), after, 5, scan=2)
         found += [r.id for r in page.records]
         after, pages = page.next, pages + 1
     assert found == [SEEDED[1].id] and pages == 5  # ten rows, two per page
+
+
+def test_a_reason_code_is_an_index_range_read_exactly(runtime: Runtime) -> None:
+    """A reason code is SQL (`record_reasons`): a page holds every match up to `limit`, whatever `scan` is, and
+    combines with the column filters and a text search (which then reads only the reason's rows)."""
+    page = runtime.store.page_records(RecordFilter(team="default", reason="injection"), None, 5, scan=1)
+    assert [r.id for r in page.records] == [SEEDED[1].id] and page.next is None
+    where = RecordFilter(team="default", status="blocked", reason="toxicity")
     assert [r.id for r in runtime.store.page_records(where, None, 5).records] == [SEEDED[6].id]
+    served = RecordFilter(team="default", status="served", reason="toxicity")
+    assert runtime.store.page_records(served).records == []
+    searched = RecordFilter(team="default", reason="injection", text=SEEDED[1].output or "")
+    assert [r.id for r in runtime.store.page_records(searched, None, 5, scan=1).records] == [SEEDED[1].id]
+    assert runtime.store.page_records(RecordFilter(team="other-team", reason="injection")).records == []
 
 
 def test_one_record_reads_as_records_show_gives_it(

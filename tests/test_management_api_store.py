@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete, select
 from tests.store_fixtures import full_record
 
 from steward.config.settings import Secrets
+from steward.errors import StoreError
 from steward.governance.identity import Actor
 from steward.governance.privacy import erase_subject
 from steward.store import RecordFilter, Store
 from steward.store.crypto import generate_key
+from steward.store.schema import record_reasons
 from steward.types import Decision
 
 pytest_plugins = ["tests.store_fixtures"]
@@ -49,7 +52,8 @@ def test_body_filters_and_their_bounded_windows(store: Store) -> None:
     assert _pages(store, RecordFilter(text="SS"), limit=5) == [[flagged.id]]  # ß casefolds to ss
     assert _pages(store, RecordFilter(text="gate for ba117"), limit=5, scan=1) == [[flagged.id], [plain.id]]
     with pytest.raises(ValueError, match="page_records"):
-        store.list_records(reason="x")
+        store.list_records(text="x")
+    assert [r.id for r in store.list_records(reason='odd "reason"')] == [flagged.id]  # SQL: `record_reasons`
 
 
 def test_encrypted_bodies_are_searched_once_decrypted(migrated_database_url: str) -> None:
@@ -59,6 +63,18 @@ def test_encrypted_bodies_are_searched_once_decrypted(migrated_database_url: str
         store.write_sync(record)
         assert _pages(store, RecordFilter(text="LOUNGE"), limit=5) == [[record.id]]
         assert _pages(store, RecordFilter(text="nowhere"), limit=5) == [[]]
+        flagged = full_record("demo", team="ops", created_at=T0 + 1)
+        flagged.decisions = [Decision(stage="input", action="block", reasons=["pii.email", "injection"])]
+        store.write_sync(flagged)  # its reason codes are kept in the clear beside the encrypted body
+        assert _pages(store, RecordFilter(reason="injection"), limit=5) == [[flagged.id]]
+        assert _pages(store, RecordFilter(reason="pii.email", text="nowhere"), limit=5) == [[]]
+        with store.engine.begin() as conn:  # as migration 0016 leaves an encrypted body: not indexed
+            conn.execute(delete(record_reasons))
+        assert _pages(store, RecordFilter(reason="injection"), limit=5) == [[]]
+        assert store.reindex_reasons(chunk=1) == 2
+        assert _pages(store, RecordFilter(reason="injection"), limit=5) == [[flagged.id]]
+    with Store.open(migrated_database_url) as keyless, pytest.raises(StoreError, match="STEWARD_RECORD_KEY"):
+        keyless.reindex_reasons()
 
 
 def test_how_a_record_was_erased(store: Store) -> None:
@@ -66,9 +82,14 @@ def test_how_a_record_was_erased(store: Store) -> None:
     anonymised = full_record("demo", team="ops", subject="bob")
     kept = full_record("demo", team="ops", subject="carol")
     for record in (deleted, anonymised, kept):
+        record.decisions = [Decision(stage="input", action="flag", reasons=["pii.email"])]
         store.write_sync(record)
     erase_subject(store, "alice", Actor.user("dpo"))
     erase_subject(store, "bob", Actor.user("dpo"), mode="anonymise")
+    # a deleted record's reason codes go with it; an anonymised record keeps its (codes are not content)
+    assert sorted(_pages(store, RecordFilter(reason="pii.email"), limit=5)[0]) == sorted([anonymised.id, kept.id])
+    with store.engine.connect() as conn:
+        assert conn.execute(select(record_reasons.c.record_id)).scalars().all().count(deleted.id) == 0
     with store.reading() as tx:
         assert tx.privacy.erasure(deleted.id)[::2] == ("deleted", "erasure")  # type: ignore[index]
         assert tx.privacy.erasure(anonymised.id)[::2] == ("anonymised", "")  # type: ignore[index]

@@ -10,17 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, select, text
 
 from steward.errors import StoreError
 from steward.store import Store
 from steward.store.engine import parse_url
 from steward.store.migrate import alembic_config, current_heads, script_heads
-from steward.store.schema import metadata
-from steward.types import Record
+from steward.store.records import record_row
+from steward.store.schema import metadata, record_reasons, records
+from steward.types import Decision, Record
 
 pytest_plugins = ["tests.postgres_fixtures"]
 
@@ -196,3 +198,33 @@ def test_the_wal_switch_waits_out_another_connections_lock(tmp_path: Path) -> No
         release.join()
         other.close()
         holder.close()
+
+
+def test_0016_fills_record_reasons_from_the_bodies_and_downgrades(database_url: str) -> None:
+    """The upgrade indexes every plain body's distinct reason codes (not an encrypted body's, whose key it lacks);
+    the downgrade drops the table, and upgrading again rebuilds the same rows."""
+    blocked = Record(id="rec_blocked", created_at=5.0, app="demo")
+    blocked.decisions = [
+        Decision(stage="input", action="block", reasons=["injection", "pii.email"]),
+        Decision(stage="output", action="block", reasons=["injection", "x" * 201]),  # too long to filter by
+    ]
+    served = Record(id="rec_served", created_at=6.0, app="demo")
+    hidden = Record(id="rec_hidden", created_at=7.0, app="demo")
+    with Store.open(database_url) as store, store.engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0015_review_claims")
+        assert "record_reasons" not in inspect(conn).get_table_names()
+        for record in (blocked, served, hidden):
+            row = {k: v for k, v in record_row(record).items() if k != "reasons"}
+            if record is hidden:
+                row["body"] = "enc:v1:" + row["body"].encode().hex()
+            conn.execute(insert(records).values(**row))
+        rebuilt = []
+        for _ in range(2):
+            command.upgrade(config, "heads")
+            rebuilt.append(conn.execute(select(record_reasons).order_by(record_reasons.c.reason)).all())
+            command.downgrade(config, "0015_review_claims")
+            assert "record_reasons" not in inspect(conn).get_table_names()
+        command.upgrade(config, "heads")
+    assert rebuilt[0] == rebuilt[1] == [("injection", 5.0, "rec_blocked"), ("pii.email", 5.0, "rec_blocked")]

@@ -223,6 +223,20 @@ def export(
         context.err_console.print(f"exported {counted(count, 'record')} to {output}")
 
 
+@app.command("reindex-reasons")
+def reindex_reasons() -> None:
+    """Rebuild the index of records by guardrail reason code from every record's body (local operator only).
+
+    Migration 0016 fills the index from plain bodies; a store whose bodies are encrypted at rest
+    (STEWARD_RECORD_KEY) runs this once after upgrading, with its key set, so that `--reason` filters find its
+    older records too. Safe to run again; new records are indexed as they are written.
+
+    Example: `STEWARD_RECORD_KEY=… steward records reindex-reasons`
+    """
+    read = context.open_store().reindex_reasons()
+    context.err_console.print(f"indexed the reason codes of {counted(read, 'record')}")
+
+
 def _write_jsonl(records: typing.Iterable[Record], out: BinaryIO) -> int:
     count = 0
     for record in records:

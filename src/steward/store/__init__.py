@@ -239,6 +239,17 @@ class Store:
     def writer_stats(self) -> WriterStats:
         return self._writer.stats
 
+    def reindex_reasons(self, chunk: int = 1000) -> int:
+        """Rebuild `record_reasons` from every record's body, `chunk` records per transaction (migration 0016
+        could not read bodies encrypted at rest; this store has the key). Returns the records read."""
+        after: str | None = ""
+        read = 0
+        while after is not None:
+            with self.engine.begin() as connection:
+                after, n = _records.reindex_reasons_page(connection, after, chunk, self.cipher)
+            read += n
+        return read
+
     def get_record(self, record_id: str) -> Record:
         return _records.get_record(self.engine, record_id, self.cipher)
 

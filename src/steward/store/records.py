@@ -4,9 +4,11 @@ A record's `body` is the source of truth; feedback rows added later are appended
 when a record is read, so readers always see one `Record`. Listing is newest first (the CLI and dashboard);
 export iterates oldest first in keyset-paginated chunks, so it neither loads everything nor holds one long
 read transaction open against the writer. `page_records` is the management API's listing: newest first by keyset
-(`created_at`, `id`) on the indexed order, never OFFSET. Filters on columns are SQL; a reason code or a text search
-reads bodies (which may be encrypted), so a page examines at most `scan` rows and says where it stopped: a page
-may then hold fewer than `limit` records and still have a next one, and no request reads the whole table.
+(`created_at`, `id`) on the indexed order, never OFFSET. Filters on columns are SQL, and so is a reason code: the
+writer keeps each record's codes in `record_reasons` (migration 0016), whose (reason, created_at, record_id) key
+is read newest first and joined to the records by id. A text search reads bodies (which may be encrypted), so a
+page examines at most `scan` rows and says where it stopped: a page may then hold fewer than `limit` records and
+still have a next one, and no request reads the whole table.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, or_, select
+from sqlalchemy import Column, ColumnElement, Connection, Engine, Select, and_, delete, func, insert, or_, select
 
-from steward.errors import NotFound
+from steward.errors import NotFound, StoreError
 from steward.store.codec import BodyCipher, body_for_store, record_from_store
 from steward.store.integrity import Sealer
-from steward.store.schema import feedback, in_range, records
+from steward.store.schema import feedback, in_range, record_reasons, records
 from steward.types import Feedback, Record
+
+MAX_REASON_CHARS = 200  # the longest reason code kept in `record_reasons` (and the API's longest filter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +40,12 @@ class RecordFilter:
     since: float | None = None  # created_at >= since
     until: float | None = None  # created_at < until
     model_id: str | None = None  # the model version that answered
-    reason: str | None = None  # a guardrail reason code of any decision (read from the body)
+    reason: str | None = None  # a guardrail reason code of any decision (`record_reasons`)
     text: str | None = None  # a case-insensitive part of the input, the output or the error (read from the body)
     apps: tuple[str, ...] | None = None  # any of these apps (a key scoped to some apps of its team)
 
-    def clauses(self) -> list[ColumnElement[bool]]:
+    def clauses(self, created_at: Column[float] | None = None) -> list[ColumnElement[bool]]:
+        """The SQL conditions on `records` columns, the time range on `created_at` (the records' by default)."""
         c = records.c
         wanted = [
             (c.app, self.app),
@@ -54,26 +58,22 @@ class RecordFilter:
         out: list[ColumnElement[bool]] = [column == value for column, value in wanted if value is not None]
         if self.apps is not None:
             out.append(c.app.in_(self.apps))
-        return out + in_range(c.created_at, self.since, self.until)
+        return out + in_range(c.created_at if created_at is None else created_at, self.since, self.until)
 
     @property
     def reads_bodies(self) -> bool:
-        return self.reason is not None or self.text is not None
+        return self.text is not None
 
     def may_match(self, body: str, cipher: BodyCipher | None) -> bool:
         """False when a plain-text body cannot match (the cheap test before decoding it); True otherwise."""
         if cipher is not None:
             return True
-        if self.reason is not None and orjson.dumps(self.reason).decode() not in body:
-            return False
         # JSON escapes quotes, backslashes and control characters: a needle without them appears in the body as is
         plain = self.text is not None and not any(ch in self.text for ch in '"\\') and self.text.isprintable()
         return not plain or str(self.text).casefold() in body.casefold()
 
     def matches(self, record: Record) -> bool:
-        """Whether a decoded record passes the filters read from the body."""
-        if self.reason is not None and not any(self.reason in d.reasons for d in record.decisions):
-            return False
+        """Whether a decoded record passes the filters read from the body (a text search)."""
         if self.text is None:
             return True
         needle = self.text.casefold()
@@ -117,7 +117,14 @@ def record_row(record: Record, cipher: BodyCipher | None = None, sealer: Sealer 
     }
     row["seal"] = sealer.seal(row) if sealer is not None else None
     row["chain_seq"] = row["link"] = None
+    row["reasons"] = reason_codes(record)  # not a column: the writer adds them to `record_reasons`
     return row
+
+
+def reason_codes(record: Record) -> tuple[str, ...]:
+    """The distinct guardrail reason codes of a record's decisions that a filter can ask for (`record_reasons`)."""
+    codes = {reason for decision in record.decisions for reason in decision.reasons}
+    return tuple(sorted(code for code in codes if 0 < len(code) <= MAX_REASON_CHARS))
 
 
 def get_record(engine: Engine, record_id: str, cipher: BodyCipher | None = None) -> Record:
@@ -132,13 +139,9 @@ def list_records(
     engine: Engine, where: RecordFilter, limit: int, cipher: BodyCipher | None = None
 ) -> list[Record]:
     if where.reads_bodies:
-        raise ValueError("a reason or text filter pages through `page_records`, which bounds the rows it reads")
-    query = (
-        select(records.c.body)
-        .where(*where.clauses())
-        .order_by(records.c.created_at.desc(), records.c.id.desc())
-        .limit(max(0, limit))
-    )
+        raise ValueError("a text filter pages through `page_records`, which bounds the rows it reads")
+    query, at, key = _selecting(where, records.c.body)
+    query = query.order_by(at.desc(), key.desc()).limit(max(0, limit))
     with engine.connect() as connection:
         found = [record_from_store(body, cipher) for body in connection.execute(query).scalars()]
         return _with_feedback(connection, found)
@@ -155,17 +158,12 @@ def page_records(
     """Up to `limit` matching records older than the keyset position `after`, newest first, examining at most
     `scan` rows when a filter reads bodies (see the module docstring)."""
     c = records.c
-    clauses = where.clauses()
+    query, at, key = _selecting(where, c.created_at, c.id, c.body)
     if after is not None:
-        at, last_id = after
-        clauses.append(or_(c.created_at < at, and_(c.created_at == at, c.id < last_id)))
+        query = query.where(or_(at < after[0], and_(at == after[0], key < after[1])))
     window = max(1, scan if where.reads_bodies else limit)
-    query = (
-        select(c.created_at, c.id, c.body)
-        .where(*clauses)
-        .order_by(c.created_at.desc(), c.id.desc())
-        .limit(window + 1)  # one more than is examined: whether anything is left after this page
-    )
+    # one more than is examined: whether anything is left after this page
+    query = query.order_by(at.desc(), key.desc()).limit(window + 1)
     found: list[Record] = []
     examined = 0
     with engine.connect() as connection:
@@ -190,18 +188,12 @@ def iter_records(
 ) -> Iterator[Record]:
     """Every matching record, oldest first, read `chunk` rows per short transaction."""
     after: tuple[float, str] | None = None
+    c = records.c
     while True:
-        clauses = where.clauses()
+        query, at, key = _selecting(where, c.created_at, c.id, c.body)
         if after is not None:
-            at, last_id = after
-            c = records.c
-            clauses.append(or_(c.created_at > at, and_(c.created_at == at, c.id > last_id)))
-        query = (
-            select(records.c.created_at, records.c.id, records.c.body)
-            .where(*clauses)
-            .order_by(records.c.created_at, records.c.id)
-            .limit(chunk)
-        )
+            query = query.where(or_(at > after[0], and_(at == after[0], key > after[1])))
+        query = query.order_by(at, key).limit(chunk)
         with engine.connect() as connection:
             rows = connection.execute(query).all()
             decoded = [record_from_store(row.body, cipher) for row in rows if where.may_match(row.body, cipher)]
@@ -214,10 +206,53 @@ def iter_records(
 
 def count_records(engine: Engine, where: RecordFilter) -> int:
     if where.reads_bodies:
-        raise ValueError("a reason or text filter cannot be counted in SQL")
-    query = select(func.count()).select_from(records).where(*where.clauses())
+        raise ValueError("a text filter cannot be counted in SQL")
+    query, _, _ = _selecting(where, func.count())
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
+
+
+def _selecting(where: RecordFilter, *columns: Any) -> tuple[Select[Any], Any, Any]:
+    """`columns` of the records `where` selects in SQL, and the (created_at, id) pair to order and page them by:
+    the records' own, or with a reason code the `record_reasons` index's (the same values, read in index order)."""
+    if where.reason is None:
+        return select(*columns).select_from(records).where(*where.clauses()), records.c.created_at, records.c.id
+    r = record_reasons.c
+    query = (
+        select(*columns)
+        .select_from(record_reasons.join(records, records.c.id == r.record_id))
+        .where(r.reason == where.reason, *where.clauses(r.created_at))
+    )
+    return query, r.created_at, r.record_id
+
+
+def reindex_reasons_page(
+    connection: Connection, after: str, chunk: int, cipher: BodyCipher | None
+) -> tuple[str | None, int]:
+    """Rewrite the `record_reasons` rows of the `chunk` records after the id `after` from their bodies (decrypted
+    with `cipher`, for bodies the migration could not read): the id to go on from (None: no records were left)
+    and how many records were read."""
+    rows = connection.execute(
+        select(records.c.id, records.c.created_at, records.c.body)
+        .where(records.c.id > after)
+        .order_by(records.c.id)
+        .limit(chunk)
+    ).all()
+    if not rows:
+        return None, 0
+    from steward.store.crypto import PREFIX  # crypto imports the store package
+
+    if cipher is None and any(row.body.startswith(PREFIX) for row in rows):
+        raise StoreError("record bodies are encrypted at rest: set STEWARD_RECORD_KEY to the store's key first.")
+    found = [
+        {"record_id": row.id, "reason": code, "created_at": row.created_at}
+        for row in rows
+        for code in reason_codes(record_from_store(row.body, cipher))
+    ]
+    connection.execute(delete(record_reasons).where(record_reasons.c.record_id.in_([row.id for row in rows])))
+    if found:
+        connection.execute(insert(record_reasons), found)
+    return str(rows[-1].id), len(rows)
 
 
 def add_feedback(engine: Engine, record_id: str, given: Feedback) -> None:

@@ -161,6 +161,21 @@ token_reservations = Table(
     Column("expires_at", Float, nullable=False),
 )
 
+# The guardrail reason codes of a record's decisions (migration 0016), one row per code, written by the record
+# writer in the record's own transaction: `GET /v1/records?reason=` is an index range, not a scan of bodies (which
+# may be encrypted). Codes are identifiers (`pii.email`), not content; longer than a filter may be are not kept.
+record_reasons = Table(
+    "record_reasons",
+    metadata,
+    # The key is the listing's order, so a page is read from it in order, never sorted; on SQLite the table is
+    # that key's B-tree alone (WITHOUT ROWID): a code costs a commit two B-tree inserts, this and the index below.
+    Column("reason", NAME, primary_key=True),
+    Column("created_at", Float, primary_key=True),  # the record's, so that a reason lists newest first from here
+    Column("record_id", ID, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    sqlite_with_rowid=False,
+)
+Index("ix_record_reasons_record_id", record_reasons.c.record_id)  # a deleted record's rows
+
 # Listings are "newest first within an app" (or a team, a status, a subject, a model version: migration 0014): a
 # composite index serves each without a sort, whether or not the planner has statistics.
 Index("ix_records_app_created_at", records.c.app, records.c.created_at)

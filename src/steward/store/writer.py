@@ -44,13 +44,14 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from steward.errors import StoreError
 from steward.store.integrity import HEAD, Sealer, integrity_heads
-from steward.store.schema import api_keys, records
+from steward.store.schema import api_keys, record_reasons, records
 
 log = logging.getLogger(__name__)
 
 Waiter = Future[None] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 
 _INSERT = insert(records)
+_INSERT_REASONS = insert(record_reasons)
 _ADD_TOKENS = (
     update(api_keys)
     .where(api_keys.c.id == bindparam("key"))
@@ -139,6 +140,7 @@ class GroupCommitWriter:
         self._engine = engine
         self._sealer = sealer
         self._insert = _Compiled.of(_INSERT, engine.dialect)
+        self._insert_reasons = _Compiled.of(_INSERT_REASONS, engine.dialect)
         self._add_tokens = _Compiled.of(_ADD_TOKENS, engine.dialect)
         self._bump_head = _Compiled.of(_BUMP_HEAD, engine.dialect)
         self._read_head = _Compiled.of(_READ_HEAD, engine.dialect)
@@ -292,6 +294,9 @@ class GroupCommitWriter:
                 rows = [pending.row for pending in batch]
                 self._chain(cursor, rows)
                 cursor.executemany(self._insert.sql, self._insert.params(rows))
+                reasons = _reason_rows(rows)
+                if reasons:  # most records have none: their commit runs no statement more than before
+                    cursor.executemany(self._insert_reasons.sql, self._insert_reasons.params(reasons))
                 tokens = _tokens_by_key(batch)
                 if tokens:
                     added = [{"key": key, "tokens": n} for key, n in tokens.items()]
@@ -380,6 +385,15 @@ def _first_line(exc: Exception) -> str:
     """The error without the SQL and parameters SQLAlchemy appends: they hold record content, kept out of logs."""
     text = str(exc)
     return text.splitlines()[0] if text else ""
+
+
+def _reason_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The `record_reasons` rows of a batch: each row's `reasons` (set by `record_row`, not a records column)."""
+    return [
+        {"record_id": row["id"], "reason": reason, "created_at": row["created_at"]}
+        for row in rows
+        for reason in row.get("reasons", ())
+    ]
 
 
 def _tokens_by_key(batch: Sequence[Pending]) -> dict[str, int]:

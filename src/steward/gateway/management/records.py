@@ -76,8 +76,8 @@ class RecordOut(BaseModel):
 
 class RecordPageOut(BaseModel):
     """A page of records, newest first. Ask for the next with `after=<next>`; `next` is null at the end. A page
-    filtered by `reason` or `q` may hold fewer than `limit` records (each request reads a bounded number of
-    rows) and still have a `next`."""
+    searched with `q` may hold fewer than `limit` records (each request reads a bounded number of rows) and
+    still have a `next`."""
 
     object: typing.Literal["list"] = "list"
     data: list[RecordOut]

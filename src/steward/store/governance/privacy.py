@@ -18,7 +18,7 @@ from sqlalchemy import (
 
 from steward.store import integrity
 from steward.store.integrity import Sealer, record_tombstones
-from steward.store.schema import ID, feedback, metadata, records
+from steward.store.schema import ID, feedback, metadata, record_reasons, records
 from steward.store.unit import Repository
 
 privacy_anonymised = Table(
@@ -76,6 +76,7 @@ class Privacy(Repository):
             # connection opened without the pragma cannot leave orphans that still hold personal comments.
             conn.execute(delete(feedback).where(feedback.c.record_id.in_(ids)))
             conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id.in_(ids)))
+            conn.execute(delete(record_reasons).where(record_reasons.c.record_id.in_(ids)))
             return int(conn.execute(delete(records).where(records.c.id.in_(ids))).rowcount or 0)
 
     def rewrite_record(self, sealer: Sealer, record_id: str, body: str, at: float) -> None:

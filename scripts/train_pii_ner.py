@@ -38,6 +38,12 @@ LOCALES = [
     "cs_CZ", "ro_RO", "hu_HU",
 ]  # fmt: skip
 ROMANISED = ["zh_CN", "ja_JP"]  # names only, romanised
+# Round 5: names only, from locales whose names the first model rarely saw (African, South and South-East Asian,
+# Irish, Latin American); their addresses are not used.
+NAME_LOCALES = [
+    "en_KE", "en_NG", "en_PK", "yo_NG", "ig_NG", "ha_NG", "zu_ZA", "tw_GH", "id_ID", "vi_VN", "ga_IE", "es_CO",
+    "es_AR", "es_CL", "fr_CH", "sk_SK", "hr_HR", "lt_LT", "et_EE", "bg_BG", "en_PH", "ne_NP", "si_LK",
+]  # fmt: skip
 EXTRA_NAMES = [
     "Chinedu Okafor", "Ngozi Adeyemi", "Oluwaseun Bello", "Kwame Mensah", "Abebe Bikila", "Fatima Zahra Benali",
     "Mohammed Al-Rashid", "Aisha Abdullahi", "Nguyen Van An", "Tran Thi Mai", "Siddharth Iyer", "Priyanka Reddy",
@@ -156,6 +162,95 @@ TEMPLATES = [
     "Thanks, {PERSON}. Is there anything else I can do?",
     "Caller: It's {PERSON} again.\nAgent: Welcome back. How can I help today?",
 ]
+# Round 5: running prose (letters, notes, stories, news and bios, announcements, reviews) where dates, years,
+# durations, counts, companies and job titles sit next to the personal values and must stay `O`: the first model
+# tagged most dates as dates of birth, years as postcodes and "for 10 years" as an age. Written for training only.
+PROSE = [
+    "On {EVENT_DATE!} {PERSON} signed the contract with {ORGANIZATION!} in {CITY!}.",
+    "{PERSON}, {AGE}, a {NATIONALITY} {JOB_LOWER!} from {CITY!}, won the award on {EVENT_DATE!}.",
+    "{PERSON}, {AGE}, was the youngest speaker at the {ORGANIZATION!} conference.",
+    "The {AGE}-year-old {NATIONALITY} {PERSON_NOUN!} was taken to hospital in {CITY!}.",
+    "A {NATIONALITY} {PERSON_NOUN!}, aged {AGE}, was stopped at {AIRPORT!} on {EVENT_DATE!}.",
+    "{PERSON} is a {NATIONALITY}-born {JOB_LOWER!} who has worked at {ORGANIZATION!} for {COUNT!} years.",
+    "I have worked with {PERSON} for {COUNT!} years, and since {YEAR!} she has led the {ORGANIZATION!} team.",
+    "{GIVEN} has lived at {STREET_ADDRESS} for {COUNT!} years and moved there in {YEAR!}.",
+    "{GIVEN} started on {EVENT_DATE!} and will finish on {EVENT_DATE!}.",
+    "We bought the {PRODUCT!} from {ORGANIZATION!} on {EVENT_DATE!} for {AMOUNT!}.",
+    "The meeting with {PERSON} is on {EVENT_DATE!} at {ORGANIZATION!}.",
+    "Your appointment with Dr. {SURNAME} is on {EVENT_DATE!}; please arrive {COUNT!} minutes early.",
+    "{PERSON} was admitted on {EVENT_DATE!} and discharged on {EVENT_DATE!}.",
+    "{PERSON} was born on {DATE_OF_BIRTH} and was admitted to {ORGANIZATION!} on {EVENT_DATE!}.",
+    "The patient, a {AGE}-year-old {NATIONALITY} {PERSON_NOUN!}, was diagnosed in {YEAR!}.",
+    "{GIVEN_POSS} passport expired on {EVENT_DATE!}, so {GIVEN} applied for a new one in {CITY!}.",
+    "Please ask {GIVEN} whether the invoice from {ORGANIZATION!} dated {EVENT_DATE!} was paid.",
+    "{PERSON} passed away on {EVENT_DATE!}, aged {AGE}, surrounded by family.",
+    "{PERSON} and {PERSON} were married in {CITY!} on {EVENT_DATE!}.",
+    "Since {YEAR!}, {PERSON} has run {ORGANIZATION!} from an office in {CITY!}.",
+    "The lease runs from {EVENT_DATE!} to {EVENT_DATE!}; the tenant is {PERSON}.",
+    "Sent on {EVENT_DATE!} by {PERSON} on behalf of {ORGANIZATION!}.",
+    "{GIVEN} said that {ORGANIZATION!} had refunded {AMOUNT!} on {EVENT_DATE!}.",
+    "According to {ORGANIZATION!}, {PERSON} joined in {YEAR!} and left in {YEAR!}.",
+    "My daughter {GIVEN} is {AGE} and my son {GIVEN} turns {AGE} in {MONTH!}.",
+    "I'm {GIVEN}, I'm {AGE} and I'm {NATIONALITY}, living in {CITY!} since {YEAR!}.",
+    "she is {NATIONALITY} but grew up in {CITY!}",
+    "His nationality is listed as {NATIONALITY} and his date of birth as {DATE_OF_BIRTH}.",
+    "{PERSON} ({NATIONALITY}, {AGE}) was the only passenger on the {FLIGHT!} flight.",
+    "Our neighbour {PERSON}, a retired {JOB_LOWER!}, looks after the garden at {STREET_ADDRESS}.",
+    "{PERSON_POSS} new address is {STREET_ADDRESS}, {CITY!}.",
+    "Thanks to {GIVEN} at {ORGANIZATION!} for sorting this out within {COUNT!} days!",
+    "We stayed {COUNT!} nights at {ORGANIZATION!} in {CITY!} in {YEAR!}.",
+    "The {ORGANIZATION!} report of {EVENT_DATE!} lists {COUNT!} incidents in {CITY!}.",
+    "{ORGANIZATION!} was founded in {YEAR!} and employs {COUNT!} people in {COUNTRY!}.",
+    "{PERSON} was hired as {JOB!} at {ORGANIZATION!} in {MONTH!} {YEAR!}.",
+    "Ask for {GIVEN} or {GIVEN} at the front desk of {ORGANIZATION!}.",
+    "I'd like to thank {PERSON}, {PERSON} and {GIVEN} for their help.",
+    "The {NATIONALITY_THING!} at the place on {STREET_NAME!} was great, said {GIVEN}.",
+    "We learnt {NATIONALITY} grammar for {COUNT!} weeks at {ORGANIZATION!}.",
+    "Order {PNR!} placed on {EVENT_DATE!} will arrive in {COUNT!} to {COUNT!} days.",
+    "The warranty for the {PRODUCT!} bought on {EVENT_DATE!} lasts {COUNT!} years.",
+]
+# Round 5: assistant questions with no personal data at all, where landmarks, chains and brands, cities alone,
+# durations ("a 48-hour trip") and percentages must stay `O` (a model trained on prose with given names alone
+# starts to read any capitalised subject as a person). Written for training; none is a benign-set template.
+QUESTIONS = [
+    "Would you recommend visiting {LANDMARK!} during a {DURATION!} break?",
+    "What's the quickest way from {AIRPORT!} to {LANDMARK!}?",
+    "Does {BRAND!} take cards at {AIRPORT!}?",
+    "How safe is {BIG_CITY!} at night in {MONTH!}?",
+    "Plan a {DURATION!} itinerary covering {BIG_CITY!} and {BIG_CITY!}.",
+    "Conversion rates in {BIG_CITY!} were {PERCENT!} higher than in {BIG_CITY!} last {MONTH!}.",
+    "I want to hire a car from {BRAND!} at {AIRPORT!}.",
+    "Opening times for {LANDMARK!} on {WEEKDAY!}?",
+    "Is there a {BRAND!} near {LANDMARK!}?",
+    "Prices for a {DURATION!} stay at {BRAND!} in {BIG_CITY!}?",
+    "{BIG_CITY!} or {BIG_CITY!} for a {DURATION!} holiday in {MONTH!}?",
+    "Can I pay with {BRAND!} on the train from {AIRPORT!}?",
+    "Which is older, {LANDMARK!} or {LANDMARK!}?",
+    "Our {BRAND!} ads reached {PERCENT!} more people in {BIG_CITY!} than in {BIG_CITY!}.",
+    "Tell me three facts about {LANDMARK!}.",
+    "Is {BIG_CITY!} expensive compared with {BIG_CITY!}?",
+    "Write a {DURATION!} plan for {LANDMARK!} and the old town.",
+]
+LANDMARKS = [
+    "the Eiffel Tower", "Colosseum", "Sagrada Familia", "Golden Gate Bridge", "Table Mountain", "Petra",
+    "Chichen Itza", "Niagara Falls", "Mont Saint-Michel", "the Alhambra", "the Acropolis", "the Louvre", "Uluru",
+    "Sydney Opera House", "Hagia Sophia", "Burj Khalifa", "Stonehenge", "the Matterhorn", "Lake Como",
+    "Victoria Falls", "Mount Kilimanjaro", "Grand Canyon", "Central Park", "Tower Bridge", "St Peter's Basilica",
+    "Brandenburg Gate", "the Forbidden City", "Neuschwanstein Castle", "Ha Long Bay", "Edinburgh Castle",
+    "Lake Bled", "Cliffs of Moher", "Plitvice Lakes", "Mount Rushmore", "Sugarloaf Mountain", "Ayers Rock",
+    "Saint Basil's Cathedral", "Kinkaku-ji", "Milford Sound", "Iguazu Falls",
+]  # fmt: skip
+BRANDS = [
+    "Hertz", "Sixt", "Europcar", "Hilton", "Hyatt", "Ibis", "Novotel", "Starbucks", "Subway", "KFC",
+    "Pret A Manger", "Costa Coffee", "Uber", "Lyft", "Bolt", "Visa", "American Express", "Apple Pay",
+    "Google Pay", "Booking.com", "Tripadvisor", "Wendy's", "Tim Hortons", "Domino's", "Nando's", "Holiday Inn",
+    "Radisson", "Sheraton", "Westin", "Enterprise", "Alamo", "PayPal", "Revolut", "Wise", "Monzo", "Zara",
+]  # fmt: skip
+BIG_CITIES = [
+    "Lyon", "Porto", "Seville", "Kraków", "Bruges", "Cork", "Leeds", "Adelaide", "Denver", "Nashville", "Quebec",
+    "Cusco", "Hanoi", "Kyoto", "Busan", "Tbilisi", "Zanzibar", "Accra", "Nairobi", "Florence", "Victoria",
+    "Charlotte", "Savannah", "Jackson", "Regina", "Eugene", "Madison", "Austin", "Lincoln", "Sydney", "Phoenix",
+]  # fmt: skip
 # Sentences without personal data, mixed into texts so that common words, capitalised sentence openers and
 # service phrases are seen as nothing (a model trained only on slot templates tags any unfamiliar phrase).
 FILLERS = [
@@ -223,9 +318,70 @@ def _travel(rng: random.Random) -> str:
     return rng.choice([day.isoformat(), day.strftime("%d %B"), day.strftime("%B %d"), day.strftime("%a %d/%m")])
 
 
-def _makers(fake: Any, romanised: list[Any], rng: random.Random) -> dict[str, Callable[[], str]]:
+PERSON_NOUNS = [
+    "man", "woman", "male", "female", "boy", "girl", "guy", "grandmother", "grandfather", "mother", "father",
+    "student", "patient", "teenager", "pensioner", "tourist", "runner", "nurse", "engineer", "driver",
+]  # fmt: skip
+NATIONALITY_THINGS = ["restaurant", "cuisine", "coffee", "film", "wine", "market", "embassy", "bakery", "music"]
+
+
+def _event_date(rng: random.Random) -> str:
+    """A date that is not a date of birth (signing, appointment, event, invoice), in the writings of DOBs."""
+    day = date(1990, 1, 1) + timedelta(days=rng.randint(0, 14000))
+    fmt = rng.choice(["%B %d, %Y", "%d %B %Y", "%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d", "%A, %B %d", "%b %d %Y",
+                      "%d.%m.%Y", "%B %Y", "%A %d %B"])  # fmt: skip
+    return day.strftime(fmt)
+
+
+def _names(fake: Any, name_fakers: list[Any], romanised: list[Any], rng: random.Random) -> tuple[str, str]:
+    """A (given name, surname) from the row's locale, a names-only locale or a romanised one."""
+    roll = rng.random()
+    if roll < 0.15:
+        other = rng.choice(romanised)
+        return str(other.first_romanized_name()), str(other.last_romanized_name())
+    source = rng.choice(name_fakers) if roll < 0.55 else fake
+    return str(source.first_name()), str(source.last_name())
+
+
+def _makers(
+    fake: Any, romanised: list[Any], rng: random.Random, name_fakers: list[Any] | None = None
+) -> dict[str, Callable[[], str]]:
+    pool = name_fakers or [fake]
+
+    def person() -> str:
+        if rng.random() < 0.5:
+            return _person(fake, romanised, rng)
+        given, surname = _names(fake, pool, romanised, rng)
+        roll = rng.random()
+        if roll < 0.15:
+            return f"{given} {surname}-{_names(fake, pool, romanised, rng)[1]}"
+        if roll < 0.22:
+            return f"{given} {surname} {_names(fake, pool, romanised, rng)[1]}"
+        return f"{given} {surname}"
+
+    def possessive(name: str) -> str:
+        return name + ("'" if name.endswith("s") else "'s")
+
     return {
-        "PERSON": lambda: _person(fake, romanised, rng),
+        "PERSON": person,
+        "PERSON_POSS": lambda: possessive(person()),
+        "GIVEN": lambda: _names(fake, pool, romanised, rng)[0],
+        "GIVEN_POSS": lambda: possessive(_names(fake, pool, romanised, rng)[0]),
+        "SURNAME": lambda: _names(fake, pool, romanised, rng)[1],
+        "PERSON_NOUN": lambda: rng.choice(PERSON_NOUNS),
+        "NATIONALITY_THING": lambda: f"{rng.choice(DEMONYMS)} {rng.choice(NATIONALITY_THINGS)}",
+        "EVENT_DATE": lambda: _event_date(rng),
+        "YEAR": lambda: str(rng.randint(1960, 2030)),
+        "COUNT": lambda: str(rng.randint(2, 40)),
+        "AMOUNT": lambda: rng.choice(["$", "£", "€", "USD "]) + f"{rng.randint(5, 90000):,}",
+        "JOB_LOWER": lambda: rng.choice(JOBS).lower(),
+        "LANDMARK": lambda: rng.choice(LANDMARKS),
+        "BRAND": lambda: rng.choice(BRANDS),
+        "BIG_CITY": lambda: rng.choice(BIG_CITIES),
+        "PERCENT": lambda: f"{rng.randint(2, 90)}%",
+        "DURATION": lambda: rng.choice(
+            [f"{rng.randint(2, 96)}-hour", f"{rng.randint(2, 14)}-night", f"{rng.randint(2, 21)}-day", "two-week"]
+        ),
         "STREET_ADDRESS": lambda: _address(fake, rng),
         "ZIP_CODE": lambda: str(fake.postcode()),
         "DATE_OF_BIRTH": lambda: _dob(fake, rng),
@@ -247,6 +403,9 @@ def _makers(fake: Any, romanised: list[Any], rng: random.Random) -> dict[str, Ca
     }
 
 
+SLOT_LABEL = {"PERSON_POSS": "PERSON", "GIVEN": "PERSON", "GIVEN_POSS": "PERSON", "SURNAME": "PERSON"}
+
+
 def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list[tuple[int, int, str]]]:
     text, spans, rest = "", [], template
     while "{" in rest:
@@ -255,7 +414,7 @@ def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list
         text += before
         value = makers[slot.rstrip("!")]()
         if not slot.endswith("!"):
-            spans.append((len(text), len(text) + len(value), slot))
+            spans.append((len(text), len(text) + len(value), SLOT_LABEL.get(slot, slot)))
         text += value
     return text + rest, spans
 
@@ -279,14 +438,17 @@ def examples(n: int, seed: int) -> list[tuple[str, list[tuple[int, int, str]]]]:
 
     rng = random.Random(seed)
     fakers = {}
-    for index, locale in enumerate(LOCALES + ROMANISED):
+    for index, locale in enumerate(LOCALES + ROMANISED + NAME_LOCALES):
         fakers[locale] = Faker(locale)
         fakers[locale].seed_instance(seed * 1000 + index)
     romanised = [fakers[locale] for locale in ROMANISED]
+    name_fakers = [fakers[locale] for locale in LOCALES + NAME_LOCALES]
     out = []
     for _ in range(n):
-        makers = _makers(fakers[rng.choice(LOCALES)], romanised, rng)
-        parts = rng.sample(TEMPLATES, rng.choice([0, 1, 1, 2, 3]))
+        makers = _makers(fakers[rng.choice(LOCALES)], romanised, rng, name_fakers)
+        roll = rng.random()  # round 5: 40 % of texts are running prose, 8 % questions with no personal data
+        pool = PROSE if roll < 0.4 else QUESTIONS if roll < 0.48 else TEMPLATES
+        parts = rng.sample(pool, rng.choice([0, 1, 1, 2, 3]))
         for _ in range(rng.choice([0, 0, 1, 2])):
             parts.insert(rng.randint(0, len(parts)), _filler(fakers["en_US"], rng))
         text, spans = "", []
@@ -297,6 +459,47 @@ def examples(n: int, seed: int) -> list[tuple[str, list[tuple[int, int, str]]]]:
             spans += [(s + len(text), e + len(text), label) for s, e, label in found]
             text += piece
         out.append((_augment(text, rng), spans))
+    return out
+
+
+# The report families' generators (scripts/make_pii_family.py, families 1-7) with seeds of their own, none the
+# seed a family is reported on: their formats (records, logs, HL7, vCards, chats...) as training text. Family 8
+# is left out: it is the first-seen family of round 5. Gold types become the model's labels; the rest is `O`.
+FAMILY_SEEDS = {1: 610001, 2: 610002, 3: 610003, 4: 610004, 5: 610005, 6: 610006, 7: 610007}
+FAMILY_LABEL = {
+    "PERSON": "PERSON",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+    "AGE": "AGE",
+    "DATE_OF_BIRTH": "DATE_OF_BIRTH",
+}
+FAMILY_LABEL |= {"NRP": "NATIONALITY", "NATIONALITY": "NATIONALITY", "ZIP_CODE": "ZIP_CODE"}
+
+
+def family_examples(per_family: int, offset: int = 0) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    if per_family <= 0:
+        return []
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from faker import Faker
+    from make_pii_family import NAME_LOCALES_8, _locales, record
+
+    out = []
+    for family, seed in FAMILY_SEEDS.items():
+        rng, fakers = random.Random(seed + offset), {}
+        for index, locale in enumerate(_locales(family) + NAME_LOCALES_8):
+            fakers.setdefault(locale, Faker(locale)).seed_instance((seed + offset) * 100 + index)
+        made = 0
+        while made < per_family:
+            try:  # a few Faker locales lack a card type or a provider some template asks for: skip that row
+                row = record(rng, fakers, family)
+            except (AttributeError, KeyError):
+                continue
+            made += 1
+            spans = [
+                (int(x["start"]), int(x["end"]), FAMILY_LABEL[x["type"]])
+                for x in row["spans"]
+                if x.get("personal", True) and x["type"] in FAMILY_LABEL
+            ]
+            out.append((row["text"], spans))
     return out
 
 
@@ -371,8 +574,8 @@ def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(1)
     spacy.util.fix_random_seed(args.seed)
     nlp = build(args.width, args.embed)
-    train_set = to_examples(nlp, examples(args.n, SEEDS["train"]))
-    dev = to_examples(nlp, examples(max(200, args.n // 20), SEEDS["val"]))
+    train_set = to_examples(nlp, examples(args.n, SEEDS["train"]) + family_examples(args.family_rows))
+    dev = to_examples(nlp, _dev(args))
     optimizer = nlp.initialize(lambda: train_set[:2000])
     rng = random.Random(args.seed)
     started, epoch, best, best_score = time.time(), 0, None, -1.0
@@ -395,6 +598,11 @@ def train(args: argparse.Namespace) -> None:
     del Example
 
 
+def _dev(args: argparse.Namespace) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """Validation texts: the generator's with its own seed, and family rows with seeds of their own."""
+    return examples(max(200, args.n // 20), SEEDS["val"]) + family_examples(args.family_rows // 20, offset=500)
+
+
 def export(nlp: Any, args: argparse.Namespace, seconds: float, epochs: int) -> None:
     """Weights as float16 arrays keyed by node index and name, and the config and moves as JSON."""
     import numpy as np
@@ -415,8 +623,14 @@ def export(nlp: Any, args: argparse.Namespace, seconds: float, epochs: int) -> N
             f"{i}/{node.name}": {d: node.get_dim(d) for d in node.dim_names if node.has_dim(d)}
             for i, node in enumerate(ner.model.walk())
         },
-        "training": {"examples": args.n, "seed": args.seed, "seconds": round(seconds), "epochs": epochs},
-        "validation": evaluate(nlp, to_examples(nlp, examples(max(200, args.n // 20), SEEDS["val"]))),
+        "training": {
+            "examples": args.n,
+            "family_rows": args.family_rows,
+            "seed": args.seed,
+            "seconds": round(seconds),
+            "epochs": epochs,
+        },
+        "validation": evaluate(nlp, to_examples(nlp, _dev(args))),
     }
     (args.out / "personal_ner.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(json.dumps(meta["validation"]))
@@ -429,6 +643,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=12000, help="training texts")
     parser.add_argument("--minutes", type=float, default=15.0, help="wall-clock budget")
     parser.add_argument("--epochs", type=int, help="stop after this many epochs (for a run independent of speed)")
+    parser.add_argument("--family-rows", type=int, default=0, help="rows per report family 1-7 (own seeds)")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--embed", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=13)
@@ -436,7 +651,7 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, help="only write the generated training texts as JSONL here")
     args = parser.parse_args()
     if args.dump:
-        data = examples(args.n, SEEDS["train"])
+        data = examples(args.n, SEEDS["train"]) + family_examples(args.family_rows)
         args.dump.write_text("".join(json.dumps({"text": t, "spans": s}) + "\n" for t, s in data))
         return
     train(args)

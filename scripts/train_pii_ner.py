@@ -8,11 +8,17 @@ must stay `O`: cities, countries, airports, airlines, companies, products, month
 dates, street names without a house number. None of these templates is shared with `make_pii_heldout.py` or
 `make_pii_family.py` (the report family, written before this script).
 
+Round 5 (session 13) adds running prose (non-birth dates, years, durations, companies as `O`; given names alone,
+possessives, compound surnames), assistant questions with no personal data (landmarks, brands, durations),
+23 more name locales, and `--family-rows` rows of each report family 1-7's generator under seeds of their own
+(never a report seed; family 8, round 5's first-seen family, is not used).
+
 Model: spaCy's transition-based NER on a blank English pipeline, hash embeddings of NORM/PREFIX/SUFFIX/SHAPE
 (width 64) and a 4-layer CNN, trained from scratch on one thread. Shipped as plain arrays (npz, float16) plus a
 JSON file with the config and move names: no pickle, no msgpack (`steward.guardrails.personal_ner` loads it).
 
-    OMP_NUM_THREADS=1 python scripts/train_pii_ner.py --n 14000 --minutes 9 --epochs 7   # the shipped weights
+    # the shipped weights (round 5, session 13): ~15 min on one thread of a loaded 2-core machine
+    OMP_NUM_THREADS=1 python scripts/train_pii_ner.py --n 12000 --family-rows 600 --minutes 13 --epochs 8
     python scripts/train_pii_ner.py --n 400 --minutes 0.5 --out /tmp/ner   # a smoke run
 """
 
@@ -230,6 +236,19 @@ QUESTIONS = [
     "Tell me three facts about {LANDMARK!}.",
     "Is {BIG_CITY!} expensive compared with {BIG_CITY!}?",
     "Write a {DURATION!} plan for {LANDMARK!} and the old town.",
+    # brands and services as what one uses, books, orders, pays with; landmarks as what one sees or reaches
+    "Can I use {BRAND!} to book a taxi in {BIG_CITY!}?",
+    "Is it possible to use {BRAND!} abroad, for example in {BIG_CITY!}?",
+    "Should I order from {BRAND!} or {BRAND!} tonight?",
+    "How do I cancel my {BRAND!} subscription?",
+    "I signed up for {BRAND!} last {MONTH!}; can I get a refund?",
+    "We usually stay with {BRAND!} when we travel for work.",
+    "Where can I buy {BRAND!} gift cards near {AIRPORT!}?",
+    "How long does it take to reach {LANDMARK!} from the station?",
+    "Can we see {LANDMARK!} and {LANDMARK!} in one day?",
+    "Is {LANDMARK!} open on public holidays?",
+    "Best time of year to photograph {LANDMARK!}?",
+    "Tickets for {LANDMARK!}: do I need to book ahead?",
 ]
 LANDMARKS = [
     "the Eiffel Tower", "Colosseum", "Sagrada Familia", "Golden Gate Bridge", "Table Mountain", "Petra",
@@ -238,13 +257,19 @@ LANDMARKS = [
     "Victoria Falls", "Mount Kilimanjaro", "Grand Canyon", "Central Park", "Tower Bridge", "St Peter's Basilica",
     "Brandenburg Gate", "the Forbidden City", "Neuschwanstein Castle", "Ha Long Bay", "Edinburgh Castle",
     "Lake Bled", "Cliffs of Moher", "Plitvice Lakes", "Mount Rushmore", "Sugarloaf Mountain", "Ayers Rock",
-    "Saint Basil's Cathedral", "Kinkaku-ji", "Milford Sound", "Iguazu Falls",
+    "Saint Basil's Cathedral", "Kinkaku-ji", "Milford Sound", "Iguazu Falls", "Borobudur", "Bagan",
+    "Luang Prabang", "Pamukkale", "Cappadocia", "Hallstatt", "Sintra", "Meteora", "Ephesus", "Wat Arun",
+    "Fushimi Inari", "Santorini", "Dubrovnik Old Town", "Mount Etna", "Kruger Park", "Serengeti", "Galapagos",
+    "Yosemite",
 ]  # fmt: skip
 BRANDS = [
     "Hertz", "Sixt", "Europcar", "Hilton", "Hyatt", "Ibis", "Novotel", "Starbucks", "Subway", "KFC",
     "Pret A Manger", "Costa Coffee", "Uber", "Lyft", "Bolt", "Visa", "American Express", "Apple Pay",
     "Google Pay", "Booking.com", "Tripadvisor", "Wendy's", "Tim Hortons", "Domino's", "Nando's", "Holiday Inn",
     "Radisson", "Sheraton", "Westin", "Enterprise", "Alamo", "PayPal", "Revolut", "Wise", "Monzo", "Zara",
+    "Lufthansa", "Emirates", "Ryanair", "Deliveroo", "Just Eat", "Netflix", "Spotify", "Skyscanner", "Kayak",
+    "Trainline", "FlixBus", "Greyhound", "Amtrak", "Eurostar", "Accor", "Best Western", "Pizza Hut", "Five Guys",
+    "Chipotle", "Dominos", "Discover", "Maestro", "Klarna", "Venmo", "Zelle", "Orbitz", "Hotels.com", "Vrbo",
 ]  # fmt: skip
 BIG_CITIES = [
     "Lyon", "Porto", "Seville", "Kraków", "Bruges", "Cork", "Leeds", "Adelaide", "Denver", "Nashville", "Quebec",
@@ -446,8 +471,8 @@ def examples(n: int, seed: int) -> list[tuple[str, list[tuple[int, int, str]]]]:
     out = []
     for _ in range(n):
         makers = _makers(fakers[rng.choice(LOCALES)], romanised, rng, name_fakers)
-        roll = rng.random()  # round 5: 40 % of texts are running prose, 8 % questions with no personal data
-        pool = PROSE if roll < 0.4 else QUESTIONS if roll < 0.48 else TEMPLATES
+        roll = rng.random()  # round 5: 40 % of texts are running prose, 10 % questions with no personal data
+        pool = PROSE if roll < 0.4 else QUESTIONS if roll < 0.5 else TEMPLATES
         parts = rng.sample(pool, rng.choice([0, 1, 1, 2, 3]))
         for _ in range(rng.choice([0, 0, 1, 2])):
             parts.insert(rng.randint(0, len(parts)), _filler(fakers["en_US"], rng))

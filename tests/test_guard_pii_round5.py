@@ -128,3 +128,17 @@ def test_dates_and_years_in_prose_are_not_birth_data(pii: PiiScanner, text: str,
 )
 def test_given_name_alone_in_prose(pii: PiiScanner, text: str, value: str) -> None:
     assert "PERSON" in kinds_over(pii, text, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<productName>Garden Hose</productName>", "<item>Travel Kettle</item>", "<company>Blue Harbour</company>"],
+)
+def test_no_name_inside_an_element_for_a_thing(pii: PiiScanner, text: str) -> None:
+    value = text.split(">")[1].split("<")[0]
+    assert "PERSON" not in kinds_over(pii, text, value)
+
+
+def test_a_name_inside_a_name_element_is_kept(pii: PiiScanner) -> None:
+    text = "<contactName>Oksana Petrenko</contactName>"
+    assert "PERSON" in kinds_over(pii, text, "Oksana Petrenko")

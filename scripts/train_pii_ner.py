@@ -17,8 +17,10 @@ Model: spaCy's transition-based NER on a blank English pipeline, hash embeddings
 (width 64) and a 4-layer CNN, trained from scratch on one thread. Shipped as plain arrays (npz, float16) plus a
 JSON file with the config and move names: no pickle, no msgpack (`steward.guardrails.personal_ner` loads it).
 
-    # the shipped weights (round 5, session 13): ~15 min on one thread of a loaded 2-core machine
-    OMP_NUM_THREADS=1 python scripts/train_pii_ner.py --n 12000 --family-rows 600 --minutes 13 --epochs 8
+    # round 5 / 5b's run (NOT the shipped weights: both retrains failed guard tests, docs/cards/pii.md round 5);
+    # the shipped weights are session 7's, made by `git show a65e871:scripts/train_pii_ner.py`
+    OMP_NUM_THREADS=1 python scripts/train_pii_ner.py --n 12000 --family-rows 600 --minutes 13 --epochs 8 \
+        --out /tmp/ner
     python scripts/train_pii_ner.py --n 400 --minutes 0.5 --out /tmp/ner   # a smoke run
 """
 
@@ -250,6 +252,83 @@ QUESTIONS = [
     "Best time of year to photograph {LANDMARK!}?",
     "Tickets for {LANDMARK!}: do I need to book ahead?",
 ]
+# Round 5b: contexts the first round-5 model got wrong, written as general patterns (none is a test sentence):
+# travel and event dates in several languages and numeric writings without a birth cue; products, hotels,
+# restaurants and venues in the name column of a table; cities that are also given names in lists and after
+# travel verbs (places) beside the same names after "forward/send/give ... to", in attendee and passenger
+# lists, and with a surname (people); airlines as what one flies; names in German, French, Spanish, Italian and
+# Dutch sentences; sentences in Chinese, Japanese and Korean with no personal data (as fillers).
+TRAVEL = [
+    "Boarding for {FLIGHT!} closes at {CLOCK!} on {EVENT_NUM!}.",
+    "Your flight {FLIGHT!} on {EVENT_NUM!} leaves {AIRPORT!} at {CLOCK!}.",
+    "Train to {BIG_CITY!} on {EVENT_DATE!}, return on {EVENT_NUM!}.",
+    "Check-in opens {EVENT_NUM!} at {CLOCK!} and closes {COUNT!} minutes before departure.",
+    "The hotel booking runs from {EVENT_NUM!} to {EVENT_NUM!}.",
+    "Our workshop takes place on {FOREIGN_DATE!}; see you in {BIG_CITY!}.",
+    "Die Messe beginnt am {FOREIGN_DATE!} in {CITY!}.",
+    "La réunion aura lieu le {FOREIGN_DATE!} à {CITY!}.",
+    "El vuelo sale el {FOREIGN_DATE!} a las {CLOCK!}.",
+    "Departure {EVENT_NUM!} {CLOCK!}, arrival {EVENT_NUM!} {CLOCK!}.",
+    "Is there a direct connection to {NAME_CITY!} from {NAME_CITY!} in {MONTH!}?",
+    "Show me fares to {NAME_CITY!}, {NAME_CITY!} or {NAME_CITY!} next {MONTH!}.",
+    "We are driving to {NAME_CITY!} and then on to {NAME_CITY!}.",
+    "Trains from {NAME_CITY!} to {NAME_CITY!} run every {COUNT!} minutes.",
+    "Compare hotels in {NAME_CITY!}, {BIG_CITY!} and {NAME_CITY!} for {MONTH!}.",
+    "After {AIRPORT!} we connect with {AIRLINE!} onward to {BIG_CITY!}.",
+    "We fly {AIRLINE!} to {BIG_CITY!} and come back with {AIRLINE!}.",
+    "Is {AIRLINE!} or {AIRLINE!} better for the route to {BIG_CITY!}?",
+    "{AIRLINE!} lost my bag between {AIRPORT!} and {NAME_CITY!}.",
+    "product_name,unit_price,in_stock\n{ITEM!},{PRICE!},{COUNT!}\n{ITEM!},{PRICE!},{COUNT!}",
+    "product name;category;stock\n{ITEM!};{CATEGORY!};{COUNT!}\n{ITEM!};{CATEGORY!};{COUNT!}",
+    "property,town,rating\n{VENUE!},{BIG_CITY!},{STARS!}\n{VENUE!},{BIG_CITY!},{STARS!}",
+    "Name | Location | Rating\n{VENUE!} | {BIG_CITY!} | {STARS!}\n{VENUE!} | {BIG_CITY!} | {STARS!}",
+    "restaurant,cuisine,price\n{VENUE!},{NATIONALITY_THING!},{PRICE!}",
+    "name,age,city\n{PERSON},{AGE},{BIG_CITY!}\n{PERSON},{AGE},{BIG_CITY!}",
+    "first name,last name,team\n{GIVEN},{SURNAME},{CATEGORY!}",
+    "We stayed at {VENUE!} near {LANDMARK!}; the {ITEM!} in the room was broken.",
+    "Can you {HANDOVER!} to {NAME_GIVEN} by the end of the day?",
+    "I'll {HANDOVER!} to {NAME_GIVEN} when she is back.",
+    "Travellers on this booking: {NAME_GIVEN}, {NAME_GIVEN} and {NAME_GIVEN}.",
+    "Present at the meeting: {NAME_GIVEN}, {GIVEN}, {NAME_GIVEN}, {GIVEN}",
+    "My nephews {NAME_GIVEN} and {NAME_GIVEN} need an escort at the airport.",
+    "{NAME_GIVEN} {SURNAME} is moving to {NAME_CITY!} in {MONTH!}.",
+    "{NAME_GIVEN} {SURNAME} booked the trip to {NAME_CITY!} for {MONTH!}.",
+    "Guests: {PERSON}; {PERSON}; {PERSON}",
+    "Team: {PERSON}, {PERSON}, {GIVEN} {SURNAME} and {PERSON}.",
+    "- {PERSON}\n- {PERSON}\n- {PERSON}",
+    "Können Sie bitte {PERSON} Bescheid geben? Der Termin ist am {FOREIGN_DATE!}.",
+    "Herr {SURNAME} und Frau {PERSON} warten am Schalter von {AIRLINE!}.",
+    "Könnten Sie {PERSON} sagen, dass der Zug nach {CITY!} später fährt?",
+    "Merci de rappeler {PERSON} avant {WEEKDAY!}, il attend à {AIRPORT!}.",
+    "Por favor, llame a {PERSON}; su maleta está en {AIRPORT!}.",
+    "Può richiamare {PERSON}? Il volo per {CITY!} è in ritardo.",
+    "Wilt u {PERSON} terugbellen over de vlucht naar {CITY!}?",
+]
+NAME_CITIES = [
+    "Austin", "Sydney", "Chester", "Savannah", "Florence", "Charlotte", "Dallas", "Jackson", "Madison",
+    "Lincoln", "Victoria", "Phoenix", "Paris", "Adelaide", "Regina", "Eugene", "Orlando", "Houston", "Denver",
+    "Camden", "Preston", "Sherwood", "Tyler", "Kingston", "Aurora", "Georgia", "Brooklyn", "Memphis",
+]  # fmt: skip
+ITEM_HEADS = ["Widget", "Gadget", "Blender", "Router", "Kettle", "Speaker", "Monitor", "Drone", "Scooter",
+              "Jacket", "Backpack", "Lamp", "Toaster", "Headset", "Charger", "Tablet", "Sneaker",
+              "Mixer"]  # fmt: skip
+ITEM_TAILS = ["Pro", "Max", "Mini", "Plus", "Deluxe", "Lite", "Ultra", "X", "Air", "Classic", "2", "500", "Go"]
+ITEM_MAKERS = ["Acme", "Nova", "Zenith", "Orion", "Apex", "Vertex", "Summit", "Polar", "Atlas", "Echo"]
+VENUE_HEADS = ["Grand", "Royal", "Sunset", "Ocean", "Golden", "Silver", "Old", "Harbour", "Park", "Imperial",
+               "Blue", "Green", "Palm", "Riverside", "Alpine", "Crown", "Star", "Lakeside"]  # fmt: skip
+VENUE_TAILS = ["Palace", "Inn", "Hotel", "Resort", "Lodge", "Suites", "Bistro", "Grill", "Tavern", "Arms",
+               "Plaza", "House", "Garden", "Café", "Hostel", "Retreat", "Towers", "Court"]  # fmt: skip
+CATEGORIES = ["Kitchen", "Audio", "Outdoor", "Office", "Garden", "Toys", "Sales", "Marketing", "Support", "Red"]
+HANDOVERS = ["forward this", "send this", "pass this on", "give the keys", "hand the file", "email the report",
+             "show the draft", "mention it", "explain this", "reply"]  # fmt: skip
+FOREIGN_MONTHS = {
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+           "November", "Dezember"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"],
+}  # fmt: skip
 LANDMARKS = [
     "the Eiffel Tower", "Colosseum", "Sagrada Familia", "Golden Gate Bridge", "Table Mountain", "Petra",
     "Chichen Itza", "Niagara Falls", "Mont Saint-Michel", "the Alhambra", "the Acropolis", "the Louvre", "Uluru",
@@ -358,6 +437,48 @@ def _event_date(rng: random.Random) -> str:
     return day.strftime(fmt)
 
 
+def _event_num(rng: random.Random) -> str:
+    """A travel, booking or meeting date in the numeric writings of dates of birth, in the coming years."""
+    day = date(2024, 1, 1) + timedelta(days=rng.randint(0, 1500))
+    fmt = rng.choice(["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%y", "%d %b %Y"])
+    return day.strftime(fmt)
+
+
+def _foreign_date(rng: random.Random) -> str:
+    """An event date written in German, French or Spanish ("3. März 2026", "12 juin 2025", "5 de mayo de 2026")."""
+    day = date(2020, 1, 1) + timedelta(days=rng.randint(0, 3000))
+    language = rng.choice(list(FOREIGN_MONTHS))
+    month = FOREIGN_MONTHS[language][day.month - 1]
+    if language == "de":
+        return f"{day.day}. {month} {day.year}"
+    if language == "es":
+        return f"{day.day} de {month} de {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
+def _item(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.4:
+        return f"{rng.choice(ITEM_HEADS)} {rng.choice(ITEM_TAILS)}"
+    if roll < 0.8:
+        return f"{rng.choice(ITEM_MAKERS)} {rng.choice(ITEM_TAILS + ITEM_HEADS)}"
+    return rng.choice(PRODUCTS)
+
+
+def _cjk_sentence(fakers: dict[str, Any], rng: random.Random) -> str:
+    """A Chinese or Japanese Faker lorem sentence, or a Korean one from a few phrases: no personal data."""
+    if rng.random() < 0.2:
+        return rng.choice(KOREAN)
+    return str(fakers[rng.choice(ROMANISED)].sentence(nb_words=rng.randint(4, 14)))
+
+
+KOREAN = [
+    "내일 회의는 오후 세 시에 시작합니다.", "이 제품의 배송은 얼마나 걸리나요?",
+    "공항까지 가는 가장 빠른 방법을 알려 주세요.",
+    "환불은 영업일 기준 오 일 이내에 처리됩니다.", "호텔 조식은 몇 시부터인가요?", "비밀번호를 잊어버렸어요.",
+]  # fmt: skip
+
+
 def _names(fake: Any, name_fakers: list[Any], romanised: list[Any], rng: random.Random) -> tuple[str, str]:
     """A (given name, surname) from the row's locale, a names-only locale or a romanised one."""
     roll = rng.random()
@@ -407,6 +528,19 @@ def _makers(
         "DURATION": lambda: rng.choice(
             [f"{rng.randint(2, 96)}-hour", f"{rng.randint(2, 14)}-night", f"{rng.randint(2, 21)}-day", "two-week"]
         ),
+        "EVENT_NUM": lambda: _event_num(rng),
+        "FOREIGN_DATE": lambda: _foreign_date(rng),
+        "CLOCK": lambda: f"{rng.randint(0, 23):02d}:{rng.choice(['00', '05', '15', '30', '45', '50'])}",
+        "NAME_CITY": lambda: rng.choice(NAME_CITIES),
+        "NAME_GIVEN": lambda: (
+            rng.choice(NAME_CITIES) if rng.random() < 0.6 else _names(fake, pool, romanised, rng)[0]
+        ),
+        "ITEM": lambda: _item(rng),
+        "VENUE": lambda: f"{rng.choice(VENUE_HEADS)} {rng.choice(VENUE_TAILS)}",
+        "CATEGORY": lambda: rng.choice(CATEGORIES),
+        "PRICE": lambda: f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}",
+        "STARS": lambda: str(rng.randint(1, 5)),
+        "HANDOVER": lambda: rng.choice(HANDOVERS),
         "STREET_ADDRESS": lambda: _address(fake, rng),
         "ZIP_CODE": lambda: str(fake.postcode()),
         "DATE_OF_BIRTH": lambda: _dob(fake, rng),
@@ -428,7 +562,10 @@ def _makers(
     }
 
 
-SLOT_LABEL = {"PERSON_POSS": "PERSON", "GIVEN": "PERSON", "GIVEN_POSS": "PERSON", "SURNAME": "PERSON"}
+SLOT_LABEL = {
+    "PERSON_POSS": "PERSON", "GIVEN": "PERSON", "GIVEN_POSS": "PERSON", "SURNAME": "PERSON",
+    "NAME_GIVEN": "PERSON",
+}  # fmt: skip
 
 
 def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list[tuple[int, int, str]]]:
@@ -471,11 +608,13 @@ def examples(n: int, seed: int) -> list[tuple[str, list[tuple[int, int, str]]]]:
     out = []
     for _ in range(n):
         makers = _makers(fakers[rng.choice(LOCALES)], romanised, rng, name_fakers)
-        roll = rng.random()  # round 5: 40 % of texts are running prose, 10 % questions with no personal data
-        pool = PROSE if roll < 0.4 else QUESTIONS if roll < 0.5 else TEMPLATES
+        roll = rng.random()  # round 5: 35 % running prose, 10 % questions with no personal data, 12 % round 5b
+        pool = PROSE if roll < 0.35 else QUESTIONS if roll < 0.45 else TRAVEL if roll < 0.57 else TEMPLATES
         parts = rng.sample(pool, rng.choice([0, 1, 1, 2, 3]))
         for _ in range(rng.choice([0, 0, 1, 2])):
             parts.insert(rng.randint(0, len(parts)), _filler(fakers["en_US"], rng))
+        if rng.random() < 0.06:  # round 5b: a sentence in Chinese, Japanese or Korean, no personal data
+            parts.insert(rng.randint(0, len(parts)), _cjk_sentence(fakers, rng))
         text, spans = "", []
         for part in parts or [_filler(fakers["en_US"], rng)]:
             piece, found = fill(part, makers)

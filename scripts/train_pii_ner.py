@@ -8,11 +8,19 @@ must stay `O`: cities, countries, airports, airlines, companies, products, month
 dates, street names without a house number. None of these templates is shared with `make_pii_heldout.py` or
 `make_pii_family.py` (the report family, written before this script).
 
+Round 5 (session 13) adds running prose (non-birth dates, years, durations, companies as `O`; given names alone,
+possessives, compound surnames), assistant questions with no personal data (landmarks, brands, durations),
+23 more name locales, and `--family-rows` rows of each report family 1-7's generator under seeds of their own
+(never a report seed; family 8, round 5's first-seen family, is not used).
+
 Model: spaCy's transition-based NER on a blank English pipeline, hash embeddings of NORM/PREFIX/SUFFIX/SHAPE
 (width 64) and a 4-layer CNN, trained from scratch on one thread. Shipped as plain arrays (npz, float16) plus a
 JSON file with the config and move names: no pickle, no msgpack (`steward.guardrails.personal_ner` loads it).
 
-    OMP_NUM_THREADS=1 python scripts/train_pii_ner.py --n 14000 --minutes 9 --epochs 7   # the shipped weights
+    # round 5 / 5b's run (NOT the shipped weights: both retrains failed guard tests, docs/cards/pii.md round 5);
+    # the shipped weights are session 7's, made by `git show a65e871:scripts/train_pii_ner.py`
+    OMP_NUM_THREADS=1 python scripts/train_pii_ner.py --n 12000 --family-rows 600 --minutes 13 --epochs 8 \
+        --out /tmp/ner
     python scripts/train_pii_ner.py --n 400 --minutes 0.5 --out /tmp/ner   # a smoke run
 """
 
@@ -38,6 +46,12 @@ LOCALES = [
     "cs_CZ", "ro_RO", "hu_HU",
 ]  # fmt: skip
 ROMANISED = ["zh_CN", "ja_JP"]  # names only, romanised
+# Round 5: names only, from locales whose names the first model rarely saw (African, South and South-East Asian,
+# Irish, Latin American); their addresses are not used.
+NAME_LOCALES = [
+    "en_KE", "en_NG", "en_PK", "yo_NG", "ig_NG", "ha_NG", "zu_ZA", "tw_GH", "id_ID", "vi_VN", "ga_IE", "es_CO",
+    "es_AR", "es_CL", "fr_CH", "sk_SK", "hr_HR", "lt_LT", "et_EE", "bg_BG", "en_PH", "ne_NP", "si_LK",
+]  # fmt: skip
 EXTRA_NAMES = [
     "Chinedu Okafor", "Ngozi Adeyemi", "Oluwaseun Bello", "Kwame Mensah", "Abebe Bikila", "Fatima Zahra Benali",
     "Mohammed Al-Rashid", "Aisha Abdullahi", "Nguyen Van An", "Tran Thi Mai", "Siddharth Iyer", "Priyanka Reddy",
@@ -156,6 +170,191 @@ TEMPLATES = [
     "Thanks, {PERSON}. Is there anything else I can do?",
     "Caller: It's {PERSON} again.\nAgent: Welcome back. How can I help today?",
 ]
+# Round 5: running prose (letters, notes, stories, news and bios, announcements, reviews) where dates, years,
+# durations, counts, companies and job titles sit next to the personal values and must stay `O`: the first model
+# tagged most dates as dates of birth, years as postcodes and "for 10 years" as an age. Written for training only.
+PROSE = [
+    "On {EVENT_DATE!} {PERSON} signed the contract with {ORGANIZATION!} in {CITY!}.",
+    "{PERSON}, {AGE}, a {NATIONALITY} {JOB_LOWER!} from {CITY!}, won the award on {EVENT_DATE!}.",
+    "{PERSON}, {AGE}, was the youngest speaker at the {ORGANIZATION!} conference.",
+    "The {AGE}-year-old {NATIONALITY} {PERSON_NOUN!} was taken to hospital in {CITY!}.",
+    "A {NATIONALITY} {PERSON_NOUN!}, aged {AGE}, was stopped at {AIRPORT!} on {EVENT_DATE!}.",
+    "{PERSON} is a {NATIONALITY}-born {JOB_LOWER!} who has worked at {ORGANIZATION!} for {COUNT!} years.",
+    "I have worked with {PERSON} for {COUNT!} years, and since {YEAR!} she has led the {ORGANIZATION!} team.",
+    "{GIVEN} has lived at {STREET_ADDRESS} for {COUNT!} years and moved there in {YEAR!}.",
+    "{GIVEN} started on {EVENT_DATE!} and will finish on {EVENT_DATE!}.",
+    "We bought the {PRODUCT!} from {ORGANIZATION!} on {EVENT_DATE!} for {AMOUNT!}.",
+    "The meeting with {PERSON} is on {EVENT_DATE!} at {ORGANIZATION!}.",
+    "Your appointment with Dr. {SURNAME} is on {EVENT_DATE!}; please arrive {COUNT!} minutes early.",
+    "{PERSON} was admitted on {EVENT_DATE!} and discharged on {EVENT_DATE!}.",
+    "{PERSON} was born on {DATE_OF_BIRTH} and was admitted to {ORGANIZATION!} on {EVENT_DATE!}.",
+    "The patient, a {AGE}-year-old {NATIONALITY} {PERSON_NOUN!}, was diagnosed in {YEAR!}.",
+    "{GIVEN_POSS} passport expired on {EVENT_DATE!}, so {GIVEN} applied for a new one in {CITY!}.",
+    "Please ask {GIVEN} whether the invoice from {ORGANIZATION!} dated {EVENT_DATE!} was paid.",
+    "{PERSON} passed away on {EVENT_DATE!}, aged {AGE}, surrounded by family.",
+    "{PERSON} and {PERSON} were married in {CITY!} on {EVENT_DATE!}.",
+    "Since {YEAR!}, {PERSON} has run {ORGANIZATION!} from an office in {CITY!}.",
+    "The lease runs from {EVENT_DATE!} to {EVENT_DATE!}; the tenant is {PERSON}.",
+    "Sent on {EVENT_DATE!} by {PERSON} on behalf of {ORGANIZATION!}.",
+    "{GIVEN} said that {ORGANIZATION!} had refunded {AMOUNT!} on {EVENT_DATE!}.",
+    "According to {ORGANIZATION!}, {PERSON} joined in {YEAR!} and left in {YEAR!}.",
+    "My daughter {GIVEN} is {AGE} and my son {GIVEN} turns {AGE} in {MONTH!}.",
+    "I'm {GIVEN}, I'm {AGE} and I'm {NATIONALITY}, living in {CITY!} since {YEAR!}.",
+    "she is {NATIONALITY} but grew up in {CITY!}",
+    "His nationality is listed as {NATIONALITY} and his date of birth as {DATE_OF_BIRTH}.",
+    "{PERSON} ({NATIONALITY}, {AGE}) was the only passenger on the {FLIGHT!} flight.",
+    "Our neighbour {PERSON}, a retired {JOB_LOWER!}, looks after the garden at {STREET_ADDRESS}.",
+    "{PERSON_POSS} new address is {STREET_ADDRESS}, {CITY!}.",
+    "Thanks to {GIVEN} at {ORGANIZATION!} for sorting this out within {COUNT!} days!",
+    "We stayed {COUNT!} nights at {ORGANIZATION!} in {CITY!} in {YEAR!}.",
+    "The {ORGANIZATION!} report of {EVENT_DATE!} lists {COUNT!} incidents in {CITY!}.",
+    "{ORGANIZATION!} was founded in {YEAR!} and employs {COUNT!} people in {COUNTRY!}.",
+    "{PERSON} was hired as {JOB!} at {ORGANIZATION!} in {MONTH!} {YEAR!}.",
+    "Ask for {GIVEN} or {GIVEN} at the front desk of {ORGANIZATION!}.",
+    "I'd like to thank {PERSON}, {PERSON} and {GIVEN} for their help.",
+    "The {NATIONALITY_THING!} at the place on {STREET_NAME!} was great, said {GIVEN}.",
+    "We learnt {NATIONALITY} grammar for {COUNT!} weeks at {ORGANIZATION!}.",
+    "Order {PNR!} placed on {EVENT_DATE!} will arrive in {COUNT!} to {COUNT!} days.",
+    "The warranty for the {PRODUCT!} bought on {EVENT_DATE!} lasts {COUNT!} years.",
+]
+# Round 5: assistant questions with no personal data at all, where landmarks, chains and brands, cities alone,
+# durations ("a 48-hour trip") and percentages must stay `O` (a model trained on prose with given names alone
+# starts to read any capitalised subject as a person). Written for training; none is a benign-set template.
+QUESTIONS = [
+    "Would you recommend visiting {LANDMARK!} during a {DURATION!} break?",
+    "What's the quickest way from {AIRPORT!} to {LANDMARK!}?",
+    "Does {BRAND!} take cards at {AIRPORT!}?",
+    "How safe is {BIG_CITY!} at night in {MONTH!}?",
+    "Plan a {DURATION!} itinerary covering {BIG_CITY!} and {BIG_CITY!}.",
+    "Conversion rates in {BIG_CITY!} were {PERCENT!} higher than in {BIG_CITY!} last {MONTH!}.",
+    "I want to hire a car from {BRAND!} at {AIRPORT!}.",
+    "Opening times for {LANDMARK!} on {WEEKDAY!}?",
+    "Is there a {BRAND!} near {LANDMARK!}?",
+    "Prices for a {DURATION!} stay at {BRAND!} in {BIG_CITY!}?",
+    "{BIG_CITY!} or {BIG_CITY!} for a {DURATION!} holiday in {MONTH!}?",
+    "Can I pay with {BRAND!} on the train from {AIRPORT!}?",
+    "Which is older, {LANDMARK!} or {LANDMARK!}?",
+    "Our {BRAND!} ads reached {PERCENT!} more people in {BIG_CITY!} than in {BIG_CITY!}.",
+    "Tell me three facts about {LANDMARK!}.",
+    "Is {BIG_CITY!} expensive compared with {BIG_CITY!}?",
+    "Write a {DURATION!} plan for {LANDMARK!} and the old town.",
+    # brands and services as what one uses, books, orders, pays with; landmarks as what one sees or reaches
+    "Can I use {BRAND!} to book a taxi in {BIG_CITY!}?",
+    "Is it possible to use {BRAND!} abroad, for example in {BIG_CITY!}?",
+    "Should I order from {BRAND!} or {BRAND!} tonight?",
+    "How do I cancel my {BRAND!} subscription?",
+    "I signed up for {BRAND!} last {MONTH!}; can I get a refund?",
+    "We usually stay with {BRAND!} when we travel for work.",
+    "Where can I buy {BRAND!} gift cards near {AIRPORT!}?",
+    "How long does it take to reach {LANDMARK!} from the station?",
+    "Can we see {LANDMARK!} and {LANDMARK!} in one day?",
+    "Is {LANDMARK!} open on public holidays?",
+    "Best time of year to photograph {LANDMARK!}?",
+    "Tickets for {LANDMARK!}: do I need to book ahead?",
+]
+# Round 5b: contexts the first round-5 model got wrong, written as general patterns (none is a test sentence):
+# travel and event dates in several languages and numeric writings without a birth cue; products, hotels,
+# restaurants and venues in the name column of a table; cities that are also given names in lists and after
+# travel verbs (places) beside the same names after "forward/send/give ... to", in attendee and passenger
+# lists, and with a surname (people); airlines as what one flies; names in German, French, Spanish, Italian and
+# Dutch sentences; sentences in Chinese, Japanese and Korean with no personal data (as fillers).
+TRAVEL = [
+    "Boarding for {FLIGHT!} closes at {CLOCK!} on {EVENT_NUM!}.",
+    "Your flight {FLIGHT!} on {EVENT_NUM!} leaves {AIRPORT!} at {CLOCK!}.",
+    "Train to {BIG_CITY!} on {EVENT_DATE!}, return on {EVENT_NUM!}.",
+    "Check-in opens {EVENT_NUM!} at {CLOCK!} and closes {COUNT!} minutes before departure.",
+    "The hotel booking runs from {EVENT_NUM!} to {EVENT_NUM!}.",
+    "Our workshop takes place on {FOREIGN_DATE!}; see you in {BIG_CITY!}.",
+    "Die Messe beginnt am {FOREIGN_DATE!} in {CITY!}.",
+    "La réunion aura lieu le {FOREIGN_DATE!} à {CITY!}.",
+    "El vuelo sale el {FOREIGN_DATE!} a las {CLOCK!}.",
+    "Departure {EVENT_NUM!} {CLOCK!}, arrival {EVENT_NUM!} {CLOCK!}.",
+    "Is there a direct connection to {NAME_CITY!} from {NAME_CITY!} in {MONTH!}?",
+    "Show me fares to {NAME_CITY!}, {NAME_CITY!} or {NAME_CITY!} next {MONTH!}.",
+    "We are driving to {NAME_CITY!} and then on to {NAME_CITY!}.",
+    "Trains from {NAME_CITY!} to {NAME_CITY!} run every {COUNT!} minutes.",
+    "Compare hotels in {NAME_CITY!}, {BIG_CITY!} and {NAME_CITY!} for {MONTH!}.",
+    "After {AIRPORT!} we connect with {AIRLINE!} onward to {BIG_CITY!}.",
+    "We fly {AIRLINE!} to {BIG_CITY!} and come back with {AIRLINE!}.",
+    "Is {AIRLINE!} or {AIRLINE!} better for the route to {BIG_CITY!}?",
+    "{AIRLINE!} lost my bag between {AIRPORT!} and {NAME_CITY!}.",
+    "product_name,unit_price,in_stock\n{ITEM!},{PRICE!},{COUNT!}\n{ITEM!},{PRICE!},{COUNT!}",
+    "product name;category;stock\n{ITEM!};{CATEGORY!};{COUNT!}\n{ITEM!};{CATEGORY!};{COUNT!}",
+    "property,town,rating\n{VENUE!},{BIG_CITY!},{STARS!}\n{VENUE!},{BIG_CITY!},{STARS!}",
+    "Name | Location | Rating\n{VENUE!} | {BIG_CITY!} | {STARS!}\n{VENUE!} | {BIG_CITY!} | {STARS!}",
+    "restaurant,cuisine,price\n{VENUE!},{NATIONALITY_THING!},{PRICE!}",
+    "name,age,city\n{PERSON},{AGE},{BIG_CITY!}\n{PERSON},{AGE},{BIG_CITY!}",
+    "first name,last name,team\n{GIVEN},{SURNAME},{CATEGORY!}",
+    "We stayed at {VENUE!} near {LANDMARK!}; the {ITEM!} in the room was broken.",
+    "Can you {HANDOVER!} to {NAME_GIVEN} by the end of the day?",
+    "I'll {HANDOVER!} to {NAME_GIVEN} when she is back.",
+    "Travellers on this booking: {NAME_GIVEN}, {NAME_GIVEN} and {NAME_GIVEN}.",
+    "Present at the meeting: {NAME_GIVEN}, {GIVEN}, {NAME_GIVEN}, {GIVEN}",
+    "My nephews {NAME_GIVEN} and {NAME_GIVEN} need an escort at the airport.",
+    "{NAME_GIVEN} {SURNAME} is moving to {NAME_CITY!} in {MONTH!}.",
+    "{NAME_GIVEN} {SURNAME} booked the trip to {NAME_CITY!} for {MONTH!}.",
+    "Guests: {PERSON}; {PERSON}; {PERSON}",
+    "Team: {PERSON}, {PERSON}, {GIVEN} {SURNAME} and {PERSON}.",
+    "- {PERSON}\n- {PERSON}\n- {PERSON}",
+    "Können Sie bitte {PERSON} Bescheid geben? Der Termin ist am {FOREIGN_DATE!}.",
+    "Herr {SURNAME} und Frau {PERSON} warten am Schalter von {AIRLINE!}.",
+    "Könnten Sie {PERSON} sagen, dass der Zug nach {CITY!} später fährt?",
+    "Merci de rappeler {PERSON} avant {WEEKDAY!}, il attend à {AIRPORT!}.",
+    "Por favor, llame a {PERSON}; su maleta está en {AIRPORT!}.",
+    "Può richiamare {PERSON}? Il volo per {CITY!} è in ritardo.",
+    "Wilt u {PERSON} terugbellen over de vlucht naar {CITY!}?",
+]
+NAME_CITIES = [
+    "Austin", "Sydney", "Chester", "Savannah", "Florence", "Charlotte", "Dallas", "Jackson", "Madison",
+    "Lincoln", "Victoria", "Phoenix", "Paris", "Adelaide", "Regina", "Eugene", "Orlando", "Houston", "Denver",
+    "Camden", "Preston", "Sherwood", "Tyler", "Kingston", "Aurora", "Georgia", "Brooklyn", "Memphis",
+]  # fmt: skip
+ITEM_HEADS = ["Widget", "Gadget", "Blender", "Router", "Kettle", "Speaker", "Monitor", "Drone", "Scooter",
+              "Jacket", "Backpack", "Lamp", "Toaster", "Headset", "Charger", "Tablet", "Sneaker",
+              "Mixer"]  # fmt: skip
+ITEM_TAILS = ["Pro", "Max", "Mini", "Plus", "Deluxe", "Lite", "Ultra", "X", "Air", "Classic", "2", "500", "Go"]
+ITEM_MAKERS = ["Acme", "Nova", "Zenith", "Orion", "Apex", "Vertex", "Summit", "Polar", "Atlas", "Echo"]
+VENUE_HEADS = ["Grand", "Royal", "Sunset", "Ocean", "Golden", "Silver", "Old", "Harbour", "Park", "Imperial",
+               "Blue", "Green", "Palm", "Riverside", "Alpine", "Crown", "Star", "Lakeside"]  # fmt: skip
+VENUE_TAILS = ["Palace", "Inn", "Hotel", "Resort", "Lodge", "Suites", "Bistro", "Grill", "Tavern", "Arms",
+               "Plaza", "House", "Garden", "Café", "Hostel", "Retreat", "Towers", "Court"]  # fmt: skip
+CATEGORIES = ["Kitchen", "Audio", "Outdoor", "Office", "Garden", "Toys", "Sales", "Marketing", "Support", "Red"]
+HANDOVERS = ["forward this", "send this", "pass this on", "give the keys", "hand the file", "email the report",
+             "show the draft", "mention it", "explain this", "reply"]  # fmt: skip
+FOREIGN_MONTHS = {
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+           "November", "Dezember"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"],
+}  # fmt: skip
+LANDMARKS = [
+    "the Eiffel Tower", "Colosseum", "Sagrada Familia", "Golden Gate Bridge", "Table Mountain", "Petra",
+    "Chichen Itza", "Niagara Falls", "Mont Saint-Michel", "the Alhambra", "the Acropolis", "the Louvre", "Uluru",
+    "Sydney Opera House", "Hagia Sophia", "Burj Khalifa", "Stonehenge", "the Matterhorn", "Lake Como",
+    "Victoria Falls", "Mount Kilimanjaro", "Grand Canyon", "Central Park", "Tower Bridge", "St Peter's Basilica",
+    "Brandenburg Gate", "the Forbidden City", "Neuschwanstein Castle", "Ha Long Bay", "Edinburgh Castle",
+    "Lake Bled", "Cliffs of Moher", "Plitvice Lakes", "Mount Rushmore", "Sugarloaf Mountain", "Ayers Rock",
+    "Saint Basil's Cathedral", "Kinkaku-ji", "Milford Sound", "Iguazu Falls", "Borobudur", "Bagan",
+    "Luang Prabang", "Pamukkale", "Cappadocia", "Hallstatt", "Sintra", "Meteora", "Ephesus", "Wat Arun",
+    "Fushimi Inari", "Santorini", "Dubrovnik Old Town", "Mount Etna", "Kruger Park", "Serengeti", "Galapagos",
+    "Yosemite",
+]  # fmt: skip
+BRANDS = [
+    "Hertz", "Sixt", "Europcar", "Hilton", "Hyatt", "Ibis", "Novotel", "Starbucks", "Subway", "KFC",
+    "Pret A Manger", "Costa Coffee", "Uber", "Lyft", "Bolt", "Visa", "American Express", "Apple Pay",
+    "Google Pay", "Booking.com", "Tripadvisor", "Wendy's", "Tim Hortons", "Domino's", "Nando's", "Holiday Inn",
+    "Radisson", "Sheraton", "Westin", "Enterprise", "Alamo", "PayPal", "Revolut", "Wise", "Monzo", "Zara",
+    "Lufthansa", "Emirates", "Ryanair", "Deliveroo", "Just Eat", "Netflix", "Spotify", "Skyscanner", "Kayak",
+    "Trainline", "FlixBus", "Greyhound", "Amtrak", "Eurostar", "Accor", "Best Western", "Pizza Hut", "Five Guys",
+    "Chipotle", "Dominos", "Discover", "Maestro", "Klarna", "Venmo", "Zelle", "Orbitz", "Hotels.com", "Vrbo",
+]  # fmt: skip
+BIG_CITIES = [
+    "Lyon", "Porto", "Seville", "Kraków", "Bruges", "Cork", "Leeds", "Adelaide", "Denver", "Nashville", "Quebec",
+    "Cusco", "Hanoi", "Kyoto", "Busan", "Tbilisi", "Zanzibar", "Accra", "Nairobi", "Florence", "Victoria",
+    "Charlotte", "Savannah", "Jackson", "Regina", "Eugene", "Madison", "Austin", "Lincoln", "Sydney", "Phoenix",
+]  # fmt: skip
 # Sentences without personal data, mixed into texts so that common words, capitalised sentence openers and
 # service phrases are seen as nothing (a model trained only on slot templates tags any unfamiliar phrase).
 FILLERS = [
@@ -223,9 +422,125 @@ def _travel(rng: random.Random) -> str:
     return rng.choice([day.isoformat(), day.strftime("%d %B"), day.strftime("%B %d"), day.strftime("%a %d/%m")])
 
 
-def _makers(fake: Any, romanised: list[Any], rng: random.Random) -> dict[str, Callable[[], str]]:
+PERSON_NOUNS = [
+    "man", "woman", "male", "female", "boy", "girl", "guy", "grandmother", "grandfather", "mother", "father",
+    "student", "patient", "teenager", "pensioner", "tourist", "runner", "nurse", "engineer", "driver",
+]  # fmt: skip
+NATIONALITY_THINGS = ["restaurant", "cuisine", "coffee", "film", "wine", "market", "embassy", "bakery", "music"]
+
+
+def _event_date(rng: random.Random) -> str:
+    """A date that is not a date of birth (signing, appointment, event, invoice), in the writings of DOBs."""
+    day = date(1990, 1, 1) + timedelta(days=rng.randint(0, 14000))
+    fmt = rng.choice(["%B %d, %Y", "%d %B %Y", "%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d", "%A, %B %d", "%b %d %Y",
+                      "%d.%m.%Y", "%B %Y", "%A %d %B"])  # fmt: skip
+    return day.strftime(fmt)
+
+
+def _event_num(rng: random.Random) -> str:
+    """A travel, booking or meeting date in the numeric writings of dates of birth, in the coming years."""
+    day = date(2024, 1, 1) + timedelta(days=rng.randint(0, 1500))
+    fmt = rng.choice(["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%y", "%d %b %Y"])
+    return day.strftime(fmt)
+
+
+def _foreign_date(rng: random.Random) -> str:
+    """An event date written in German, French or Spanish ("3. März 2026", "12 juin 2025", "5 de mayo de 2026")."""
+    day = date(2020, 1, 1) + timedelta(days=rng.randint(0, 3000))
+    language = rng.choice(list(FOREIGN_MONTHS))
+    month = FOREIGN_MONTHS[language][day.month - 1]
+    if language == "de":
+        return f"{day.day}. {month} {day.year}"
+    if language == "es":
+        return f"{day.day} de {month} de {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
+def _item(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.4:
+        return f"{rng.choice(ITEM_HEADS)} {rng.choice(ITEM_TAILS)}"
+    if roll < 0.8:
+        return f"{rng.choice(ITEM_MAKERS)} {rng.choice(ITEM_TAILS + ITEM_HEADS)}"
+    return rng.choice(PRODUCTS)
+
+
+def _cjk_sentence(fakers: dict[str, Any], rng: random.Random) -> str:
+    """A Chinese or Japanese Faker lorem sentence, or a Korean one from a few phrases: no personal data."""
+    if rng.random() < 0.2:
+        return rng.choice(KOREAN)
+    return str(fakers[rng.choice(ROMANISED)].sentence(nb_words=rng.randint(4, 14)))
+
+
+KOREAN = [
+    "내일 회의는 오후 세 시에 시작합니다.", "이 제품의 배송은 얼마나 걸리나요?",
+    "공항까지 가는 가장 빠른 방법을 알려 주세요.",
+    "환불은 영업일 기준 오 일 이내에 처리됩니다.", "호텔 조식은 몇 시부터인가요?", "비밀번호를 잊어버렸어요.",
+]  # fmt: skip
+
+
+def _names(fake: Any, name_fakers: list[Any], romanised: list[Any], rng: random.Random) -> tuple[str, str]:
+    """A (given name, surname) from the row's locale, a names-only locale or a romanised one."""
+    roll = rng.random()
+    if roll < 0.15:
+        other = rng.choice(romanised)
+        return str(other.first_romanized_name()), str(other.last_romanized_name())
+    source = rng.choice(name_fakers) if roll < 0.55 else fake
+    return str(source.first_name()), str(source.last_name())
+
+
+def _makers(
+    fake: Any, romanised: list[Any], rng: random.Random, name_fakers: list[Any] | None = None
+) -> dict[str, Callable[[], str]]:
+    pool = name_fakers or [fake]
+
+    def person() -> str:
+        if rng.random() < 0.5:
+            return _person(fake, romanised, rng)
+        given, surname = _names(fake, pool, romanised, rng)
+        roll = rng.random()
+        if roll < 0.15:
+            return f"{given} {surname}-{_names(fake, pool, romanised, rng)[1]}"
+        if roll < 0.22:
+            return f"{given} {surname} {_names(fake, pool, romanised, rng)[1]}"
+        return f"{given} {surname}"
+
+    def possessive(name: str) -> str:
+        return name + ("'" if name.endswith("s") else "'s")
+
     return {
-        "PERSON": lambda: _person(fake, romanised, rng),
+        "PERSON": person,
+        "PERSON_POSS": lambda: possessive(person()),
+        "GIVEN": lambda: _names(fake, pool, romanised, rng)[0],
+        "GIVEN_POSS": lambda: possessive(_names(fake, pool, romanised, rng)[0]),
+        "SURNAME": lambda: _names(fake, pool, romanised, rng)[1],
+        "PERSON_NOUN": lambda: rng.choice(PERSON_NOUNS),
+        "NATIONALITY_THING": lambda: f"{rng.choice(DEMONYMS)} {rng.choice(NATIONALITY_THINGS)}",
+        "EVENT_DATE": lambda: _event_date(rng),
+        "YEAR": lambda: str(rng.randint(1960, 2030)),
+        "COUNT": lambda: str(rng.randint(2, 40)),
+        "AMOUNT": lambda: rng.choice(["$", "£", "€", "USD "]) + f"{rng.randint(5, 90000):,}",
+        "JOB_LOWER": lambda: rng.choice(JOBS).lower(),
+        "LANDMARK": lambda: rng.choice(LANDMARKS),
+        "BRAND": lambda: rng.choice(BRANDS),
+        "BIG_CITY": lambda: rng.choice(BIG_CITIES),
+        "PERCENT": lambda: f"{rng.randint(2, 90)}%",
+        "DURATION": lambda: rng.choice(
+            [f"{rng.randint(2, 96)}-hour", f"{rng.randint(2, 14)}-night", f"{rng.randint(2, 21)}-day", "two-week"]
+        ),
+        "EVENT_NUM": lambda: _event_num(rng),
+        "FOREIGN_DATE": lambda: _foreign_date(rng),
+        "CLOCK": lambda: f"{rng.randint(0, 23):02d}:{rng.choice(['00', '05', '15', '30', '45', '50'])}",
+        "NAME_CITY": lambda: rng.choice(NAME_CITIES),
+        "NAME_GIVEN": lambda: (
+            rng.choice(NAME_CITIES) if rng.random() < 0.6 else _names(fake, pool, romanised, rng)[0]
+        ),
+        "ITEM": lambda: _item(rng),
+        "VENUE": lambda: f"{rng.choice(VENUE_HEADS)} {rng.choice(VENUE_TAILS)}",
+        "CATEGORY": lambda: rng.choice(CATEGORIES),
+        "PRICE": lambda: f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}",
+        "STARS": lambda: str(rng.randint(1, 5)),
+        "HANDOVER": lambda: rng.choice(HANDOVERS),
         "STREET_ADDRESS": lambda: _address(fake, rng),
         "ZIP_CODE": lambda: str(fake.postcode()),
         "DATE_OF_BIRTH": lambda: _dob(fake, rng),
@@ -247,6 +562,12 @@ def _makers(fake: Any, romanised: list[Any], rng: random.Random) -> dict[str, Ca
     }
 
 
+SLOT_LABEL = {
+    "PERSON_POSS": "PERSON", "GIVEN": "PERSON", "GIVEN_POSS": "PERSON", "SURNAME": "PERSON",
+    "NAME_GIVEN": "PERSON",
+}  # fmt: skip
+
+
 def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list[tuple[int, int, str]]]:
     text, spans, rest = "", [], template
     while "{" in rest:
@@ -255,7 +576,7 @@ def fill(template: str, makers: dict[str, Callable[[], str]]) -> tuple[str, list
         text += before
         value = makers[slot.rstrip("!")]()
         if not slot.endswith("!"):
-            spans.append((len(text), len(text) + len(value), slot))
+            spans.append((len(text), len(text) + len(value), SLOT_LABEL.get(slot, slot)))
         text += value
     return text + rest, spans
 
@@ -279,16 +600,21 @@ def examples(n: int, seed: int) -> list[tuple[str, list[tuple[int, int, str]]]]:
 
     rng = random.Random(seed)
     fakers = {}
-    for index, locale in enumerate(LOCALES + ROMANISED):
+    for index, locale in enumerate(LOCALES + ROMANISED + NAME_LOCALES):
         fakers[locale] = Faker(locale)
         fakers[locale].seed_instance(seed * 1000 + index)
     romanised = [fakers[locale] for locale in ROMANISED]
+    name_fakers = [fakers[locale] for locale in LOCALES + NAME_LOCALES]
     out = []
     for _ in range(n):
-        makers = _makers(fakers[rng.choice(LOCALES)], romanised, rng)
-        parts = rng.sample(TEMPLATES, rng.choice([0, 1, 1, 2, 3]))
+        makers = _makers(fakers[rng.choice(LOCALES)], romanised, rng, name_fakers)
+        roll = rng.random()  # round 5: 35 % running prose, 10 % questions with no personal data, 12 % round 5b
+        pool = PROSE if roll < 0.35 else QUESTIONS if roll < 0.45 else TRAVEL if roll < 0.57 else TEMPLATES
+        parts = rng.sample(pool, rng.choice([0, 1, 1, 2, 3]))
         for _ in range(rng.choice([0, 0, 1, 2])):
             parts.insert(rng.randint(0, len(parts)), _filler(fakers["en_US"], rng))
+        if rng.random() < 0.06:  # round 5b: a sentence in Chinese, Japanese or Korean, no personal data
+            parts.insert(rng.randint(0, len(parts)), _cjk_sentence(fakers, rng))
         text, spans = "", []
         for part in parts or [_filler(fakers["en_US"], rng)]:
             piece, found = fill(part, makers)
@@ -297,6 +623,47 @@ def examples(n: int, seed: int) -> list[tuple[str, list[tuple[int, int, str]]]]:
             spans += [(s + len(text), e + len(text), label) for s, e, label in found]
             text += piece
         out.append((_augment(text, rng), spans))
+    return out
+
+
+# The report families' generators (scripts/make_pii_family.py, families 1-7) with seeds of their own, none the
+# seed a family is reported on: their formats (records, logs, HL7, vCards, chats...) as training text. Family 8
+# is left out: it is the first-seen family of round 5. Gold types become the model's labels; the rest is `O`.
+FAMILY_SEEDS = {1: 610001, 2: 610002, 3: 610003, 4: 610004, 5: 610005, 6: 610006, 7: 610007}
+FAMILY_LABEL = {
+    "PERSON": "PERSON",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+    "AGE": "AGE",
+    "DATE_OF_BIRTH": "DATE_OF_BIRTH",
+}
+FAMILY_LABEL |= {"NRP": "NATIONALITY", "NATIONALITY": "NATIONALITY", "ZIP_CODE": "ZIP_CODE"}
+
+
+def family_examples(per_family: int, offset: int = 0) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    if per_family <= 0:
+        return []
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from faker import Faker
+    from make_pii_family import NAME_LOCALES_8, _locales, record
+
+    out = []
+    for family, seed in FAMILY_SEEDS.items():
+        rng, fakers = random.Random(seed + offset), {}
+        for index, locale in enumerate(_locales(family) + NAME_LOCALES_8):
+            fakers.setdefault(locale, Faker(locale)).seed_instance((seed + offset) * 100 + index)
+        made = 0
+        while made < per_family:
+            try:  # a few Faker locales lack a card type or a provider some template asks for: skip that row
+                row = record(rng, fakers, family)
+            except (AttributeError, KeyError):
+                continue
+            made += 1
+            spans = [
+                (int(x["start"]), int(x["end"]), FAMILY_LABEL[x["type"]])
+                for x in row["spans"]
+                if x.get("personal", True) and x["type"] in FAMILY_LABEL
+            ]
+            out.append((row["text"], spans))
     return out
 
 
@@ -371,8 +738,8 @@ def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(1)
     spacy.util.fix_random_seed(args.seed)
     nlp = build(args.width, args.embed)
-    train_set = to_examples(nlp, examples(args.n, SEEDS["train"]))
-    dev = to_examples(nlp, examples(max(200, args.n // 20), SEEDS["val"]))
+    train_set = to_examples(nlp, examples(args.n, SEEDS["train"]) + family_examples(args.family_rows))
+    dev = to_examples(nlp, _dev(args))
     optimizer = nlp.initialize(lambda: train_set[:2000])
     rng = random.Random(args.seed)
     started, epoch, best, best_score = time.time(), 0, None, -1.0
@@ -395,6 +762,11 @@ def train(args: argparse.Namespace) -> None:
     del Example
 
 
+def _dev(args: argparse.Namespace) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """Validation texts: the generator's with its own seed, and family rows with seeds of their own."""
+    return examples(max(200, args.n // 20), SEEDS["val"]) + family_examples(args.family_rows // 20, offset=500)
+
+
 def export(nlp: Any, args: argparse.Namespace, seconds: float, epochs: int) -> None:
     """Weights as float16 arrays keyed by node index and name, and the config and moves as JSON."""
     import numpy as np
@@ -415,8 +787,14 @@ def export(nlp: Any, args: argparse.Namespace, seconds: float, epochs: int) -> N
             f"{i}/{node.name}": {d: node.get_dim(d) for d in node.dim_names if node.has_dim(d)}
             for i, node in enumerate(ner.model.walk())
         },
-        "training": {"examples": args.n, "seed": args.seed, "seconds": round(seconds), "epochs": epochs},
-        "validation": evaluate(nlp, to_examples(nlp, examples(max(200, args.n // 20), SEEDS["val"]))),
+        "training": {
+            "examples": args.n,
+            "family_rows": args.family_rows,
+            "seed": args.seed,
+            "seconds": round(seconds),
+            "epochs": epochs,
+        },
+        "validation": evaluate(nlp, to_examples(nlp, _dev(args))),
     }
     (args.out / "personal_ner.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(json.dumps(meta["validation"]))
@@ -429,6 +807,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=12000, help="training texts")
     parser.add_argument("--minutes", type=float, default=15.0, help="wall-clock budget")
     parser.add_argument("--epochs", type=int, help="stop after this many epochs (for a run independent of speed)")
+    parser.add_argument("--family-rows", type=int, default=0, help="rows per report family 1-7 (own seeds)")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--embed", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=13)
@@ -436,7 +815,7 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, help="only write the generated training texts as JSONL here")
     args = parser.parse_args()
     if args.dump:
-        data = examples(args.n, SEEDS["train"])
+        data = examples(args.n, SEEDS["train"]) + family_examples(args.family_rows)
         args.dump.write_text("".join(json.dumps({"text": t, "spans": s}) + "\n" for t, s in data))
         return
     train(args)

@@ -118,6 +118,22 @@ def element_names(text: str) -> list[tuple[int, int]]:
     return found
 
 
+# An XML element named by a key for a thing: "<productName>", "<city>", "<companyName>" (round 5).
+_THING_ELEMENT = re.compile(r"(?i)<(?P<key>[a-z][a-z_\-]{0,30})(?:\s[^<>]*)?>(?P<value>[^<>\n]{1,80})</(?P=key)>")
+THING_ELEMENT_KEYS = frozenset(["city", "town", "country", "product", "item", "brand", "company", "airport"])
+
+
+def thing_elements(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text of XML elements whose key names a thing, not a person (`NOT_NAME_KEYS`, or a city,
+    a product, a company...): what the prose readers find there is no name."""
+    found = []
+    for match in _THING_ELEMENT.finditer(text):
+        key = re.sub(r"[\s\-]", "_", match.group("key").lower())
+        if key in NOT_NAME_KEYS or key.replace("_", "") in NOT_NAME_KEYS or key in THING_ELEMENT_KEYS:
+            found.append(match.span("value"))
+    return found
+
+
 def field_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of the values of name-like keys (see the module docstring), and of name-like XML elements."""
     found: list[tuple[int, int]] = element_names(text) if "</" in text else []

@@ -11,6 +11,8 @@ person:
 - before a word that makes it a status: "Kenyan citizen", "Polish national", "Indian passport", "Swiss by birth",
   "Greek living in Germany";
 - in brackets after a name: "K. Miller (Portuguese)";
+- before a word for a person (round 5): "a 76-year-old Maltese man", "the Cambodian guy", "a Tongan grandmother",
+  and as a birthplace: "a Lithuanian-born engineer"; after a key with "as": "your nationality as Scottish";
 - as a whole cell of a delimited record (CSV, `|`-separated), where a column of nationalities sits beside names.
 
 A demonym followed by a word for a thing ("restaurant", "food", "embassy", "engineering") is never reported.
@@ -35,6 +37,7 @@ malawian marshallese micronesian motswana nauruan new-zealander northern-irish p
 puerto-rican saint-lucian salvadorean san-marinese sao-tomean seychellois sierra-leonean solomon-islander
 south-korean north-korean south-sudanese swazi timorese tongan trinidadian tuvaluan vanuatuan vincentian
 yemenite catalan basque flemish walloon kurdish tibetan uyghur bosniak herzegovinian emirian saudi-arabian
+laotian maori māori inuit botswanan
 """
 ALL_DEMONYMS = frozenset(DEMONYMS | set(MORE_DEMONYMS.split()))
 # Nouns for a person of a nationality; reported only after "a"/"an" in a statement ("I'm a Pole").
@@ -69,6 +72,17 @@ NATIONALITY_NOUNS = frozenset(
         "israelite",
     ]
 )
+# Words for a person after a demonym that make it that person's nationality ("a Maltese man", "the Kenyan
+# guy"): sex, age, kinship and status nouns, a closed class. Occupations are left out: "a French teacher" may
+# teach French.
+_PERSON_NOUNS_TEXT = """
+man woman male female boy girl guy gal lady gentleman person child kid baby toddler teenager teen youth
+mother father mum mom dad grandmother grandfather grandma grandpa granny wife husband son daughter sister
+brother aunt uncle cousin nephew niece widow widower fiancé fiancée fiance fiancee girlfriend boyfriend
+partner pensioner retiree native immigrant emigrant refugee migrant expat expatriate tourist traveller
+traveler visitor passenger patient student pupil
+"""
+PERSON_NOUNS = frozenset(_PERSON_NOUNS_TEXT.split())
 # Words after a demonym that make it a thing, not a person's nationality.
 THINGS = frozenset(
     [
@@ -162,11 +176,13 @@ THINGS = frozenset(
 _ALTERNATION = "|".join(
     sorted((d.replace("-", "[ -]") for d in ALL_DEMONYMS | NATIONALITY_NOUNS), key=len, reverse=True)
 )
-_CANDIDATE = re.compile(rf"(?<![\w\-])(?:{_ALTERNATION})(?![\w\-])", re.IGNORECASE)
+# not inside a hyphenated word, except as a birthplace: "a Lithuanian-born engineer" (round 5)
+_CANDIDATE = re.compile(rf"(?<![\w\-])(?:{_ALTERNATION})(?![\w])(?!-(?!born\b))", re.IGNORECASE)
 KEY_BEFORE = re.compile(
     r"(?i:\b(?:nationality|nationalities|citizenship|citizen\s+of|national\s+of|nat\.|nationalit[ée]|"
     r"staatsangeh[öo]rigkeit|nacionalidad|nazionalit[àa]|nacionalidade|гражданство|национальность|υπηκοότητα|"
-    r"εθνικότητα)[\"']?\s*(?:is\s+)?[:=\-–|]?\s*[\"']?(?:both\s+)?)$"
+    r"εθνικότητα)[\"']?\s*(?:(?:is|was)\s+)?(?:(?:listed|given|recorded|shown|stated|entered)\s+)?(?:as\s+)?"
+    r"[:=\-–|]?\s*[\"']?(?:both\s+)?)$"
 )
 _MODIFIERS = r"(?:(?:a|an|also|originally|half|both|fully|partly|proudly|part|by\s+birth|now)\s+)*"
 STATEMENT_BEFORE = re.compile(
@@ -219,6 +235,8 @@ def tied_to_person(text: str, start: int, end: int) -> bool:
     if not capitalised:
         return False
     if NAMED_BEFORE.search(before) or (HOLDER_BEFORE.search(before) and _next_word(after) == "passport"):
+        return True
+    if _next_word(after) in PERSON_NOUNS and not after.startswith("-"):  # "a Maltese man", not "Afro-Cuban"
         return True
     if BRACKETED.search(before) and re.match(r"\s*[,)]", after):
         return True

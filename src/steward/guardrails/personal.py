@@ -267,6 +267,10 @@ AGES = [
     rf"(?i:\b(?:I['’]m|I\s+am|s?he['’]s|s?he\s+is|they['’]re|who\s+is|turned|turns|turning)\s+|\bim\s+)"
     rf"(?P<value>\d{{1,3}})\b{_NOT_A_UNIT}",
     r"\b[A-Z][^\W\d_]+\s*\((?P<value>\d{1,3})\)",
+    # round 5: an age in apposition after a name, as news and bios write it: "Grace Singleton, 64, a nurse",
+    # "Ji-woo Park, 54, was named"; the word after it must open a description or a verb phrase
+    r"\b[A-Z][^\W\d_]+(?:['’\-][^\W\d_]+)?,\s(?P<value>\d{1,3}),\s+(?=(?:a|an|the|who|was|is|has|had|of|from|"
+    r"and|says|said|told|whose|lives|died|became|now)\b)",
     # "my little one is six now", "her daughter, Mark, then nineteen,": an age in words said of someone
     rf"(?i:\b(?:is|s|am|are)\s+)(?P<value>{_AGE_WORD})\s+now\b",
     rf"(?i:,\s*then\s+)(?P<value>{_AGE_WORD})(?=\s*[,;.)])",
@@ -298,8 +302,11 @@ ID_NUMBER = (
     r"driver['’]?s\s+licen[cs]e|licen[cs]e|document|doc|national[\s_]id|tax[\s_]id|"
     # national ids by their names (round 4): the names a form or a KYC note uses
     r"aadhaar|cpf|cnp|pesel|amka|taj|rrn|sin|personnummer|henkil[öo]tunnus|f[øo]dselsnummer|"
-    r"rijksregisternummer|sv-nummer|tc\s+kimlik|teudat\s+zehut|resident\s+id|n°\s+de\s+s[ée]cu)"
-    r"(?:[\s,_]+(?:card|number|no\.?|num|nr\.?|#|code))?(?:\s+(?:is|was))?[\"']?\s*[:#=]?\s*[\"']?)"
+    r"rijksregisternummer|sv-nummer|tc\s+kimlik|teudat\s+zehut|resident\s+id|n°\s+de\s+s[ée]cu"
+    # round 5: medical record numbers; "licence number as X", "passport (X)" in prose
+    r"|medical\s+record|mrn)"
+    r"(?:[\s,_]+(?:card|number|no\.?|num|nr\.?|#|code))?(?:\s+(?:is|was))?(?:\s+(?:given\s+|listed\s+)?as)?"
+    r"[\"']?\s*[:#=(]?\s*[\"']?)"
     r"(?P<value>\b(?=(?:[A-Z\-\s]*\d){5})[A-Z0-9](?:[A-Z0-9\-]|\s(?=[A-Z0-9]{1,6}\b)){4,22}[A-Z0-9]\b"
     r"|\b(?=(?:[a-z\-]*\d){5})[a-z0-9][a-z0-9\-]{4,22}[a-z0-9]\b)"  # lowercase chat: "passport number eg699663"
 )

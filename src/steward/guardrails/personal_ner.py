@@ -232,6 +232,8 @@ def _implausible(label: str, span: str) -> bool:
         year = _YEAR.search(span)
         too_late = year is not None and int(year.group(0)) >= date.today().year
         return _DATE_SHAPE.search(span) is None or too_late or _count_not_date(span)
+    if label == "STREET_ADDRESS" and "%" in span:  # "12% more clicks than Leeds": a figure, not a house number
+        return True
     if label == "ZIP_CODE":
         span = span.strip()
         return len(span) <= 3 or _POSTCODE.fullmatch(span) is None or _ISO_DATE.fullmatch(span) is not None
@@ -242,7 +244,12 @@ _AGE = re.compile(r"\d{1,3}")
 _NOT_AN_AGE_BEFORE = re.compile(
     r"(?i:\b(?:at|gate|seat|row|flight|terminal|platform|room|no\.?|number|#|by|until))\s*$"
 )
-_NOT_AN_AGE_AFTER = re.compile(r"^\s*(?::\d|[.,]\d|%|am\b|pm\b|h\b|min|kg|km|€|\$|£)", re.IGNORECASE)
+_NOT_AN_AGE_AFTER = re.compile(
+    r"^\s*(?::\d|[.,]\d|%|am\b|pm\b|h\b|min|kg|km|€|\$|£"
+    # round 5: a duration or a measure, hyphened or not ("a 48-hour trip", "a 5-night stay")
+    r"|-?\s*(?:hours?|nights?|days?|weeks?|months?|minutes?|seconds?|hrs?|storey|floor|page|point|percent)\b)",
+    re.IGNORECASE,
+)
 _DIGIT_BEFORE = re.compile(r"\d[\s\-/.]?$")
 _DIGIT_AFTER = re.compile(r"^[\s\-/.]?\d")
 

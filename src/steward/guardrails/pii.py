@@ -26,7 +26,7 @@ from typing import Any
 
 from steward.errors import ArtefactError
 from steward.guardrails.base import ScanContext
-from steward.guardrails.fields import cased_name_end, not_a_postcode, place_in_record, rule_age
+from steward.guardrails.fields import cased_name_end, not_a_postcode, place_in_record, rule_age, thing_elements
 from steward.guardrails.lookalikes import (
     flight_number,
     not_a_birth_date,
@@ -469,6 +469,7 @@ class PiiScanner:
         text, offsets = normalise_for_detection(original)
         ours = _placeholder_spans(text)
         segments = hl7_lines(text) if "|" in text else []
+        segments += thing_elements(text) if "</" in text else []  # "<productName>Travel Adapter</productName>"
         findings = []
         places: list[tuple[int, int]] = []  # streets reported as places: the people they are named after are not
         for result in analyzer().analyze(text, self._entities, self.language):

@@ -1,7 +1,9 @@
-"""The app's own lifespan hides the start-up heap from full collections while it serves (`steward.gateway.heap`).
+"""What the app's own start-up (its lifespan, which every host runs) does so that no request pays for it later:
+compile the console's templates, then hide the start-up heap from full collections (`steward.gateway.heap`).
 
-A full collection over the ~200,000 objects a server holds before its first request took 170-330 ms on the
-shared VM, inside whichever console request triggered it (BENCHMARKS.md, "Web console", session 14)."""
+A full collection over the ~200,000 objects a server holds before its first request took 170-860 ms on the
+loaded VM, inside whichever console request triggered it; each page's first view compiled its template (20-140
+ms). BENCHMARKS.md, "Web console", session 14."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import gc
 from starlette.testclient import TestClient
 
 from steward.gateway.assemble import Runtime
+from steward.gateway.console import _environment
 from steward.gateway.http import create_app
 
 
@@ -43,3 +46,13 @@ def test_an_app_that_is_not_started_freezes_nothing(runtime: Runtime) -> None:
     http = TestClient(create_app(runtime.gateway, runtime.authenticator))  # no lifespan: no start-up ran
     assert http.get("/ui/sign-in").status_code == 200
     assert gc.get_freeze_count() == 0
+
+
+def test_start_up_compiles_every_console_template(runtime: Runtime) -> None:
+    templates = _environment()  # one per process: compiled once, whichever app asks first
+    templates.cache.clear()  # type: ignore[union-attr]
+    app = create_app(runtime.gateway, runtime.authenticator)
+    assert not templates.cache
+    with TestClient(app):
+        compiled = {name for _loader, name in templates.cache}  # type: ignore[union-attr]
+        assert compiled == set(templates.list_templates()) and "record.html" in compiled

@@ -87,7 +87,8 @@ def verify_command(
             f"[green]intact[/]: {result.events} events ({sealed}), head #{result.head_seq} "
             f"{result.head_hash[:16]}…, {result.rows_checked} governed rows match their events, "
             f"{result.keys_checked} API keys, {result.reviews_checked} review items, "
-            f"{result.corrections_checked} corrections, {result.silences_checked} alert silences and "
+            f"{result.corrections_checked} corrections, {result.labels_checked} review labels, "
+            f"{result.silences_checked} alert silences and "
             f"{result.records_checked} sealed records as Steward "
             "wrote them "
             f"(integrity key: {result.integrity_key or 'not checked'})",

@@ -93,6 +93,7 @@ class VerificationOut(BaseModel):
     keys_checked: int = Field(description="API key rows matched against their newest audit event (0 when shallow)")
     reviews_checked: int = Field(description="review decisions matched against their events")
     corrections_checked: int = Field(description="reviewers' corrections matched against their events")
+    labels_checked: int = Field(0, description="reviewers' labels (two-person rule) matched against their events")
     silences_checked: int = Field(description="alert silences matched against their events")
     records_checked: int = Field(description="records whose seal and chain were verified")
     integrity_key: str | None = Field(

@@ -1,8 +1,9 @@
 """`GET /v1/audit` and `POST /v1/audit/verify`: the hash-chained audit log, as `steward audit list|verify` show it.
 
-A key reads its own team's events (`Actor.scope`), newest first, paged by keyset on `seq`. Verifying is a read
-(auditors may), answers what `steward audit verify --json` prints (the integrity key file's path withheld), and
-runs off the event loop: a deep verification reads every governed row and every sealed record.
+A key reads its own team's events (`Actor.scope`), newest first, paged by keyset on `seq`; a developer key does
+not read the first label of two of a review item while its second, blind label is due (unless it gave it).
+Verifying is a read (auditors may), answers what `steward audit verify --json` prints (the integrity key file's
+path withheld), and runs off the event loop: a deep verification reads every governed row and every sealed record.
 FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
 """
 
@@ -159,7 +160,24 @@ def events_page(
     )
     more = len(events) == limit
     cursor = encode_cursor(events[-1].seq) if events and more else None
-    return {"object": "list", "data": [e.as_dict() for e in events], "next": cursor}
+    return {
+        "object": "list",
+        "data": [e.as_dict() for e in _unblinding_left_out(store, who, events)],
+        "next": cursor,
+    }
+
+
+LABELLING = ("review.approve", "review.reject")
+
+
+def _unblinding_left_out(store: Store, who: Principal, events: list[Any]) -> list[Any]:
+    """`events` less, for a developer, the first label of two of a review item that is not theirs while its second
+    is due (`steward.guardrails.review`: the second label is blind); the page may come out shorter."""
+    if who.role != "developer":
+        return events
+    items = {e.subject.removeprefix("review:") for e in events if e.action in LABELLING}
+    hidden = store.reviews.hidden_from(sorted(items), Actor.from_principal(who).id) if items else set()
+    return [e for e in events if not (e.action in LABELLING and e.subject.removeprefix("review:") in hidden)]
 
 
 def verification(store: Store, project: Project, who: Principal, asked: VerifyIn) -> dict[str, Any]:

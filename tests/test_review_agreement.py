@@ -271,7 +271,11 @@ def test_a_first_approval_and_a_second_rejection_refuse_it(
 
 
 def test_the_second_reviewer_does_not_see_the_first_label(
-    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+    server: InProcessServer,
+    runtime: Runtime,
+    keys: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     item = _held(runtime)
     _ok(_decide(server, keys["ana"], item.id, "reject", FIRST_NOTE))
@@ -296,6 +300,22 @@ def test_the_second_reviewer_does_not_see_the_first_label(
             server.http.get("/v1/audit", headers=_auth(keys[overseer]), params={"subject": f"review:{item.id}"})
         )
         assert "review.reject" in [e["action"] for e in events["data"]]
+
+    from typer.testing import CliRunner
+
+    from steward.cli import app as cli
+
+    (tmp_path / "steward.yaml").write_text(TWO_PERSON, encoding="utf-8")
+    monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", runtime.settings.database_url)
+    runner = CliRunner()
+    for who, sees in (("ben", False), ("ana", True)):  # the CLI with a key reads as the API does
+        shown = runner.invoke(cli, ["review", "show", item.id, "--key", keys[who]])
+        assert shown.exit_code == 0 and (FIRST_NOTE in shown.stdout) is sees, shown.output
+        trail = runner.invoke(
+            cli, ["audit", "list", "--subject", f"review:{item.id}", "--json", "--key", keys[who]]
+        )
+        assert trail.exit_code == 0 and ("review.reject" in trail.stdout) is sees, trail.output
 
     browser = TestClient(server.http.app, base_url=server.url, raise_server_exceptions=False)
     assert sign_in(browser, ben, "/ui/reviews").status_code == 303

@@ -138,6 +138,19 @@ def blinded(item: ReviewItem, labels: builtins.list[Label], viewer: str | None) 
     return viewer is not None and len(labels) == 1 and labels[0].by_id != viewer
 
 
+LABELLING = ("review.approve", "review.reject")
+
+
+def blind_events(store: Store, actor: Actor, events: builtins.list[Any]) -> builtins.list[Any]:
+    """Audit `events` less, for a developer, the first label of two of a review item that is not theirs while its
+    second is due (the audit log would tell what the item reads blind); a page may come out shorter."""
+    if actor.role != "developer":
+        return events
+    items = {e.subject.removeprefix("review:") for e in events if e.action in LABELLING}
+    hidden = store.reviews.hidden_from(sorted(items), actor.id) if items else set()
+    return [e for e in events if not (e.action in LABELLING and e.subject.removeprefix("review:") in hidden)]
+
+
 def _hide_first(item: ReviewItem) -> ReviewItem:
     """The item as a blind second reviewer reads it: pending, with no decision and no first approval (the held
     text stays: it is what they label)."""

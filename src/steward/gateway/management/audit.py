@@ -167,17 +167,11 @@ def events_page(
     }
 
 
-LABELLING = ("review.approve", "review.reject")
-
-
 def _unblinding_left_out(store: Store, who: Principal, events: list[Any]) -> list[Any]:
-    """`events` less, for a developer, the first label of two of a review item that is not theirs while its second
-    is due (`steward.guardrails.review`: the second label is blind); the page may come out shorter."""
-    if who.role != "developer":
-        return events
-    items = {e.subject.removeprefix("review:") for e in events if e.action in LABELLING}
-    hidden = store.reviews.hidden_from(sorted(items), Actor.from_principal(who).id) if items else set()
-    return [e for e in events if not (e.action in LABELLING and e.subject.removeprefix("review:") in hidden)]
+    """`events` less a first label of two that a developer must not read yet (`review.blind_events`)."""
+    from steward.guardrails.review import blind_events
+
+    return blind_events(store, Actor.from_principal(who), events)
 
 
 def verification(store: Store, project: Project, who: Principal, asked: VerifyIn) -> dict[str, Any]:

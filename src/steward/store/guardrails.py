@@ -332,7 +332,12 @@ class Reviews(Repository):
         c = review_items.c
         query = select(review_items).order_by(c.created_at, c.id).limit(limit)
         if statuses is not None:
-            hidden = _awaiting(c.id) & ~_labelled_by(c.id, blind_to) if blind_to is not None else None
+            # a refused item open for its second label (one first approved is pending anyway), status tested first
+            hidden = (
+                (c.status == "rejected") & _awaiting(c.id) & ~_labelled_by(c.id, blind_to)
+                if blind_to is not None
+                else None
+            )
             chosen = c.status.in_(statuses)
             if hidden is None:
                 query = query.where(chosen)

@@ -480,8 +480,10 @@ class Reviews(Repository):
 
         with self._writing() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            added = conn.execute(dialect.insert(review_labels).values(**label.as_dict()).on_conflict_do_nothing())
-        if not added.rowcount:
+            insert_once = dialect.insert(review_labels).values(**label.as_dict()).on_conflict_do_nothing()
+            # RETURNING, not rowcount: psycopg answers -1 for a rowcount here
+            added = conn.execute(insert_once.returning(review_labels.c.id)).first()
+        if added is None:
             raise InvalidRequest(
                 f"review item {label.item_id} got its {'first' if label.seq == 1 else 'second'} label from "
                 "another reviewer meanwhile; read it again."

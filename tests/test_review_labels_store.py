@@ -81,3 +81,17 @@ def test_a_second_label_is_written_once(store: Store) -> None:
     with store.engine.connect() as conn:  # the first label stays the one written
         rows = conn.execute(select(review_labels.c.id).where(review_labels.c.item_id == item)).all()
     assert [row.id for row in rows] == [labels[0].id]
+
+
+def test_an_item_is_queued_once_and_the_second_offer_says_so(store: Store) -> None:
+    """The review rule audits `review_queue.add` only when `add_item_once` says it added the item: PostgreSQL's
+    rowcount must say 0 for a conflict as SQLite's does, or a rerun would audit every item twice."""
+    queue = TwoPerson(store)
+    item = store.reviews.get_item(_held(store, queue))
+    assert store.reviews.add_item_once(item) is False
+    record = Record.start("booking")
+    record.team, record.status = "travel", "escalated"
+    store.write_sync(record)
+    fresh = item.__class__(**{**item.as_dict(), "id": "rvw_fresh", "record_id": record.id})
+    assert store.reviews.add_item_once(fresh) is True
+    assert store.reviews.add_item_once(fresh) is False

@@ -283,8 +283,10 @@ class Reviews(Repository):
 
         with self._writing() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            added = conn.execute(dialect.insert(review_items).values(**item.as_dict()).on_conflict_do_nothing())
-        return bool(added.rowcount)
+            insert = dialect.insert(review_items).values(**item.as_dict()).on_conflict_do_nothing()
+            # RETURNING, not rowcount: psycopg reports -1 for a conflicting insert, which reads as "added"
+            added = conn.execute(insert.returning(review_items.c.id)).first()
+        return added is not None
 
     def get_item(self, id_or_record: str) -> ReviewItem:
         """The item of this id, or of this record (NotFound when there is none)."""

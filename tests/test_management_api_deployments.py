@@ -159,3 +159,15 @@ def test_the_remote_client_works_deployments(
     assert remote("carol").promote("claims")["action"] == "promote"
     assert remote("bob").rollback("claims", note="back")["action"] == "rollback"
     assert remote("auditor").deployment_history("claims", limit=1)[0]["action"] == "rollback"
+
+
+def test_two_strategies_at_once_are_refused_naming_the_json_fields(
+    server: InProcessServer, runtime: Runtime, keys: dict[str, str]
+) -> None:
+    body = {"model": "model-b", "canary": 10, "ab": 20}
+    message = _error(_call(server, keys["deployer"], "POST", "/v1/deployments/claims", json=body), 400)
+    assert "`canary`" in message and "`ab`" in message and "`blue_green`" in message, message
+    assert "--" not in message, message  # no CLI flags in the API's answer
+    both = {"model": "model-b", "ab": 20, "blue_green": True}
+    assert "--" not in _error(_call(server, keys["deployer"], "POST", "/v1/deployments/claims", json=both), 400)
+    assert runtime.store.deployments.latest_deployment("claims") is None  # nothing written

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from steward.config import Project
+from steward.errors import InvalidRequest
 from steward.gateway.management.common import (
     CHANGES,
     ERRORS,
@@ -160,6 +161,25 @@ def _approvals(store: Store, apps: list[str]) -> list[dict[str, Any]]:
     return found
 
 
+def _one_strategy(asked: DeployIn) -> None:
+    """Refuse two strategies at once, naming this API's fields (the CLI's refusal names its flags)."""
+    chosen = [
+        f"`{name}`"
+        for name, on in (
+            ("canary", asked.canary is not None),
+            ("ab", asked.ab is not None),
+            ("blue_green", asked.blue_green),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise InvalidRequest(
+            f"send one of `canary` (percent), `ab` (percent) or `blue_green` (true), not {' and '.join(chosen)} "
+            "together.",
+            param=chosen[1].strip("`"),
+        )
+
+
 def _chosen(project: Project, who: Principal, app: str | None) -> list[str]:
     apps = readable_apps(project, who)
     chosen = check_choice(app, apps, "app")
@@ -242,6 +262,7 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         """Put a model version in flight as your key (`steward deploy`): `canary` percent, an `ab` split, or
         staged `blue_green` (the default)."""
         app_of(project, who, app)
+        _one_strategy(body)
         dep = await shown(
             deployments.deploy,
             store,

@@ -171,3 +171,42 @@ def test_two_strategies_at_once_are_refused_naming_the_json_fields(
     both = {"model": "model-b", "ab": 20, "blue_green": True}
     assert "--" not in _error(_call(server, keys["deployer"], "POST", "/v1/deployments/claims", json=both), 400)
     assert runtime.store.deployments.latest_deployment("claims") is None  # nothing written
+
+
+LOCAL_MODEL = """
+  model-local:
+    backend: llama_cpp
+    artefact: smollm2-135m-instruct-q4_1
+    licence: Apache-2.0
+"""
+LOCAL_VARIANT = """
+  claims-local:
+    owner: claims@example.com
+    purpose: Evaluation variant of claims routed to a local model.
+    team: claims
+    variant_of: claims
+    route: [{model: model-local}]
+    prompt: {system: "Answer in one word."}
+"""
+
+
+def test_a_model_that_is_not_fetched_is_refused_naming_the_fetch_command(tmp_path: Path) -> None:
+    text = PROJECT.replace("\napps:\n", LOCAL_MODEL + "apps:" + LOCAL_VARIANT, 1)
+    rt = make_runtime(tmp_path, text)
+    try:
+        apply.apply_project(rt.store, rt.project, ALICE)
+        secret, _ = access.create_key(rt.store, ALICE, "developer", name="deployer", team="claims")
+        with InProcessServer(rt) as server:
+            body = {"model": "model-local", "canary": 10}
+            events = len(audit.list_events(rt.store, limit=1000))
+            message = _error(_call(server, secret, "POST", "/v1/deployments/claims", json=body), 409)
+            assert "steward models fetch smollm2-135m-instruct-q4_1" in message, message
+            assert rt.store.deployments.latest_deployment("claims") is None  # no baseline, no candidate
+            assert len(audit.list_events(rt.store, limit=1000)) == events
+            models = rt.settings.models_dir
+            models.mkdir(parents=True, exist_ok=True)
+            (models / "SmolLM2-135M-Instruct.Q4_1.gguf").write_bytes(b"fetched")  # present: the check passes
+            deployed = _ok(_call(server, secret, "POST", "/v1/deployments/claims", json=body))
+            assert deployed["candidate"]["model"] == "model-local"
+    finally:
+        rt.store.close()

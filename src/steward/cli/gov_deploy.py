@@ -69,6 +69,8 @@ def deploy(
         ab=ab,
         blue_green=blue_green,
         note=note,
+        models_dir=context.settings().models_dir,
+        config=context.settings().config,
     )
     _show(dep, "deployed to")
 

@@ -442,7 +442,8 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
         return ORJSONResponse(correction.as_dict(), status_code=201)
 
     if isinstance(gateway.store, Store):  # the SQL store; a test's stand-in for it serves no management API
-        mount_management(api, gateway.store, gateway.project, authenticator, error_response)
+        models = (gateway.settings.models_dir, gateway.settings.config)
+        mount_management(api, gateway.store, gateway.project, authenticator, error_response, models)
         mount_console(api, gateway.store, gateway.project, authenticator)  # /ui, over the same service functions
 
     @api.get("/metrics")

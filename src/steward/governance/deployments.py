@@ -22,9 +22,10 @@ this module re-exports.
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
-from steward.config import AppSpec, Project
+from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound
 from steward.governance import audit, lineage, versions
 from steward.governance.apply import model_spec
@@ -184,6 +185,22 @@ def _deployable(tx: Tx, project: Project, spec: AppSpec, ref_text: str) -> versi
     return version
 
 
+def _refuse_unfetched(project: Project, ref_text: str, models_dir: Path | None, config: Path | None) -> None:
+    """Refuse a local model whose file is not there (never fetched, or a wrong `path:`), naming the command that
+    fetches it, before anything is written: a deployment would send traffic to a model that cannot load."""
+    from steward.models.health import missing_file
+
+    name = versions.parse_ref(ref_text, "model").name
+    if name not in project.models:
+        return  # `_deployable` says it is not declared
+    where = models_dir if models_dir is not None else Settings.resolve(project).models_dir
+    problem = missing_file(project, name, where, config)
+    if problem is not None:
+        raise RuleViolation(
+            f"rule: only a model whose file is present can be deployed; {problem} Then deploy again."
+        )
+
+
 def _strategy(canary: float | None, ab: float | None, blue_green: bool) -> tuple[str, float]:
     chosen = [
         name
@@ -213,11 +230,17 @@ def deploy(
     ab: float | None = None,
     blue_green: bool = False,
     note: str | None = None,
+    models_dir: Path | None = None,
+    config: Path | None = None,
 ) -> Deployment:
-    """Put a model version in flight for `app` as a canary, an A/B arm or a staged blue/green candidate."""
+    """Put a model version in flight for `app` as a canary, an A/B arm or a staged blue/green candidate.
+
+    A local model must be fetched first: its file is looked for under `models_dir` (default: the project's
+    settings'), and the refusal names the command that fetches it (`config`: the steward.yaml it names)."""
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
     strategy, share = _strategy(canary, ab, blue_green)
+    _refuse_unfetched(project, model, models_dir, config)
     with audit.changing(store) as tx:
         _refuse_prohibited(tx, app, spec)
         version = _deployable(tx, project, spec, model)

@@ -11,6 +11,7 @@ FastAPI reads the handlers' annotations at run time, so this module does not pos
 """
 
 import asyncio
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -231,8 +232,11 @@ def approvals_of(store: Store, project: Project, who: Principal, app: str | None
     return _approvals(store, _chosen(project, who, app))
 
 
-def router(store: Store, project: Project, reader: Reader) -> APIRouter:
-    """The deployment and approval routes over `store`, for the callers `reader` admits."""
+def router(
+    store: Store, project: Project, reader: Reader, models: tuple[Path | None, Path | None] = (None, None)
+) -> APIRouter:
+    """The deployment and approval routes over `store`, for the callers `reader` admits; `models` is (the
+    models folder, the steward.yaml) where a deployed model's file must be (`deployments.deploy`)."""
     api = APIRouter(tags=["Management: deployments"], responses=ERRORS)
     Who = Annotated[Principal, Depends(reader)]
 
@@ -260,7 +264,8 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     @api.post("/v1/deployments/{app}", response_model=DeploymentOut, responses=CHANGES)
     async def deploy(app: str, who: Who, body: Annotated[DeployIn, Body()]) -> JSON:
         """Put a model version in flight as your key (`steward deploy`): `canary` percent, an `ab` split, or
-        staged `blue_green` (the default)."""
+        staged `blue_green` (the default), one of them. A local model must be fetched first (409 naming the
+        `steward models fetch` command otherwise; nothing is written)."""
         app_of(project, who, app)
         _one_strategy(body)
         dep = await shown(
@@ -274,6 +279,8 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
             ab=body.ab,
             blue_green=body.blue_green,
             note=body.note,
+            models_dir=models[0],
+            config=models[1],
         )
         return JSON(dep)
 

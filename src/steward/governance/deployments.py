@@ -10,8 +10,9 @@ the first `steward deploy`, an app serves steward.yaml's route; the first deploy
 
 `promote` makes the candidate the whole stable route (a new release). It requires a passing suite run that
 the candidate served under the app's current prompt and policy, of this app or a declared evaluation variant of
-it (`gates`), and for high-risk apps approvals by two different approvers' keys, neither of them the deployer's
-(`approve`). `rollback` is instant and always available: it drops a
+it (`gates`), and for high-risk apps approvals by two different people, neither of them the deployer (`approve`):
+each approves with their own key or single sign-on, and two keys of one owner (or a key and an SSO session with
+its owner's e-mail) are one person. `rollback` is instant and always available: it drops a
 candidate in flight, or else returns to the release before the current one; it refuses to go past the first.
 Every step is one transaction with its audit event; concurrent changes to one app collide on (app, seq).
 
@@ -27,7 +28,7 @@ from typing import Any
 
 from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound
-from steward.governance import audit, lineage, versions
+from steward.governance import approvers, audit, lineage, versions
 from steward.governance.apply import model_spec
 from steward.governance.errors import RuleViolation
 from steward.governance.identity import Actor
@@ -265,6 +266,7 @@ def deploy(
             "strategy": strategy,
             "deployment_id": dep_id,
             "by": actor.id,
+            "by_person": actor.counted_as if actor.person else None,
         }
         new = _insert(
             tx,
@@ -322,7 +324,7 @@ def promote(
         if version is None:
             raise NotFound(f"the candidate's registry version {cur.candidate.entry_id} is gone; roll back.")
         run = gates.passing_eval(store, project, app, spec, version, eval_run)
-        approvers = gates.require_approvals(tx.deployments, app, spec.team, tier, cur.candidate)
+        approved_by = gates.require_approvals(tx.deployments, app, spec.team, tier, cur.candidate)
         new = _insert(
             tx,
             actor,
@@ -334,7 +336,7 @@ def promote(
             fallback=list(cur.fallback),
             previous_release=cur.release_of,
             eval_run=run.id,
-            note=note or (f"approved by {', '.join(approvers)}" if approvers else None),
+            note=note or (f"approved by {', '.join(approved_by)}" if approved_by else None),
         )
         lineage.add_edge(tx, actor, version.node, f"eval_run:{run.id}", "evaluated_by", spec.team)
         lineage.add_edge(tx, actor, f"eval_run:{run.id}", f"deployment:{new.id}", "gated", spec.team)
@@ -352,23 +354,34 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
         cur = deployment_from_row(latest) if latest is not None else None
         if cur is None or cur.candidate is None:
             raise RuleViolation(f"nothing to approve: {app} has no candidate in flight.")
-        if not actor.authenticated_by_key:
+        if not actor.proven:
             raise RuleViolation(
-                f"rule: an approval must be made with the approver's own API key (two-person rule); {actor.label} "
-                f"is not authenticated by one. Approve with `steward approve {app} --key sk-stw-…`."
+                f"rule: an approval must be made with the approver's own API key or single sign-on (two-person "
+                f"rule); {actor.label} is authenticated by neither. Approve with `steward approve {app} --key "
+                "sk-stw-…`, or in the console."
             )
-        if tx.deployments.active_approver(spec.team, actor.id) is None:
+        if not approvers.holds(tx.deployments, spec.team, actor):
             raise RuleViolation(
                 f"rule: only approvers may approve; {actor.label} is no approver of team {spec.team!r}. An admin "
-                f"grants it with `steward approvers add --key-id {actor.id.split(':', 1)[1]} --team {spec.team}`."
+                f"grants it with `steward approvers add {approvers.grant_option(actor)} --team {spec.team}`."
             )
-        if actor.id == cur.candidate.by:
+        if actor.counted_as in (cur.candidate.by, cur.candidate.by_person) or actor.id == cur.candidate.by:
             raise RuleViolation(
                 f"rule: approving one's own change is not allowed (four-eyes principle); {actor.label} deployed "
-                f"{cur.candidate.model} to {app}, so another approver must approve it."
+                f"{cur.candidate.model} to {app}"
+                + (f" (as {actor.person}, with another key)" if actor.id != cur.candidate.by else "")
+                + ", so another approver must approve it."
             )
-        if any(r.approver == actor.id for r in tx.deployments.approvals_of(cur.candidate.deployment_id)):
-            raise RuleViolation(f"{actor.label} already approved {cur.candidate.model} for {app}.")
+        for given in tx.deployments.approvals_of(cur.candidate.deployment_id):
+            if given.approver == actor.id:
+                raise RuleViolation(f"{actor.label} already approved {cur.candidate.model} for {app}.")
+            if actor.person and given.person == actor.person:
+                raise RuleViolation(
+                    f"rule: {actor.person} already approved {cur.candidate.model} for {app} "
+                    f"(with {given.approver}); "
+                    "approvals count people, not keys, so a second approval by the same person with another key "
+                    "or single sign-on does not count. Another approver must approve it (two-person rule)."
+                )
         row = {
             "id": new_id("apr"),
             "deployment_id": cur.candidate.deployment_id,
@@ -378,6 +391,7 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
             "role": actor.role,
             "at": now(),
             "note": note,
+            "person": actor.person,
         }
         approved = tx.deployments.add_approval(row)
         audit.append(

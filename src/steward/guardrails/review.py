@@ -25,8 +25,10 @@ A reviewer may claim a pending item (`claim`, audited as `review.claim`) so that
 taken: the claim lasts `CLAIM_S` and is renewed by claiming again; while it holds, nobody else may claim or decide
 the item. Where the item's policy asks for two reviewers (`reviewers: 2` in steward.yaml; an item queued without a
 policy takes its app's), the first approval is kept (`review.approve`, its detail saying 1 of 2) and the item
-stays pending until a second, distinct identity approves it; the same identity approving twice is refused. One
-rejection refuses it, and an edit is refused (each reviewer would approve a different text).
+stays pending until a second, distinct person approves it; the same identity approving twice is refused, and so
+is the same person with another credential (another key of the same owner, or their single sign-on: the first
+approval's event names the person, `Actor.person`). One rejection refuses it, and an edit is refused (each
+reviewer would approve a different text).
 """
 
 from __future__ import annotations
@@ -254,6 +256,12 @@ class ReviewQueue:
                     f"already (two-person rule, its policy's `reviewers: {required}`); ask another reviewer of "
                     f"team {item.team}."
                 )
+            if actor.person is not None and self._first_person(item) == actor.person:
+                raise InvalidRequest(
+                    f"review item {item.id} needs a second, different person: {actor.person} approved it already "
+                    f"(as {item.first_approval_by}), and reviewers count people, not keys or sign-ins (two-person "
+                    f"rule, its policy's `reviewers: {required}`); ask another reviewer of team {item.team}."
+                )
         with audit.changing(self.store) as tx:
             detail: dict[str, Any] = {
                 "record_id": item.record_id,
@@ -281,6 +289,13 @@ class ReviewQueue:
                 detail=detail,
             )
         return decided
+
+    def _first_person(self, item: ReviewItem) -> str | None:
+        """The person who gave `item` its first of two approvals, as its `review.approve` event names them (the
+        key's owner, the SSO user's verified e-mail); None when they had none (their credential counted)."""
+        first = audit.list_events(self.store, subject=f"review:{item.id}", action="review.approve", limit=1)
+        person = first[0].detail.get("person") if first else None
+        return person if isinstance(person, str) else None
 
     def unclaim(self, principal: Principal, item_id: str) -> ReviewItem:
         """Let go of one's claim before it expires (the next reviewer may take the item); audited as

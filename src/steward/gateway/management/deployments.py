@@ -3,7 +3,8 @@ deploy | promote | rollback | approve | deployments` work them.
 
 Handlers parse and delegate to `steward.governance.deployments`, the functions the CLI calls, so the rules are the
 CLI's: promotion needs a passing eval run of the candidate, and for a high-risk app two approvals by two different
-approvers' keys, neither the deployer's; nobody approves their own deployment or approves twice. A refusal by a
+people, neither the deployer; nobody approves their own deployment or approves twice, and two keys of one owner
+(or a key and the SSO session of its owner's e-mail) are one person: the second approval is a 409. A refusal by a
 rule is a 409 whose message names the rule. Every change is made as the caller's key and audited as the CLI's
 (`deployment.deploy|promote|rollback|approve`). Admin and developer keys change their team's deployments,
 auditor keys read them (403 on a change); another team's app, or one the key is not for, answers 404.
@@ -65,7 +66,10 @@ class StateOut(BaseModel):
     deployment: DeploymentOut | None
     canary_share: float = Field(description="percent of requests the candidate takes (0: none, or blue/green)")
     approvals_required: int = Field(description="2 for a high-risk app's promotion, else 0")
-    approvers: list[str] = Field(description="distinct approvers whose approval of the candidate counts now")
+    approvers: list[str] = Field(
+        description="distinct people whose approval of the candidate counts now: `person:<e-mail>` (a key's owner "
+        "or an SSO user's verified e-mail), or the key (`key:<id>`) or SSO subject of an approver without one"
+    )
 
 
 class StateListOut(BaseModel):
@@ -114,7 +118,10 @@ class ApprovalOut(BaseModel):
     deployment_id: str
     app: str
     team: str
-    approver: str = Field(description="`key:<key id>` of the approver")
+    approver: str = Field(description="`key:<key id>` or `oidc:<subject>` (single sign-on) of the approver")
+    person: str | None = Field(
+        default=None, description="the person it counts as (the key's owner, the SSO e-mail); null: the approver"
+    )
     at: float
     note: str | None
 
@@ -141,7 +148,11 @@ def _state(store: Store, project: Project, app: str) -> dict[str, Any]:
     tier = effective_tier(store.compliance, app, spec)
     dep = deployments.current(store, app)
     cand = dep.candidate if dep is not None else None
-    approvers = gates.valid_approvers(store.deployments, spec.team, cand.deployment_id, cand.by) if cand else []
+    approvers = (
+        gates.valid_approvers(store.deployments, spec.team, cand.deployment_id, cand.by, cand.by_person)
+        if cand
+        else []
+    )
     return {
         "app": app,
         "team": spec.team,
@@ -305,7 +316,8 @@ def router(
     @api.post("/v1/approvals", response_model=ApprovalOut, responses=CHANGES)
     async def approve(who: Who, body: Annotated[ApproveIn, Body()]) -> JSON:
         """Approve an app's candidate with your own approver key (`steward approve APP --key`): never your own
-        deployment, once per key; a key is an approver once an admin ran `steward approvers add --key-id`."""
+        deployment, once per person (two keys of one owner are one approver: 409); a key is an approver once an
+        admin ran `steward approvers add --key-id` (or `--owner` for the person)."""
         return JSON(await run(approve_candidate, store, project, who, body))
 
     return api

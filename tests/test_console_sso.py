@@ -352,3 +352,65 @@ def test_an_sso_identity_reads_and_acts_only_within_its_team(
     answer = client.post(f"/ui/reviews/{record_id}/decision", data={"action": "reject", "csrf": token})
     assert answer.status_code == 404
     assert runtime.store.reviews.get_item(record_id).status == "pending"
+
+
+def test_a_two_person_review_counts_the_sso_user_and_their_own_key_as_one_person(
+    server: InProcessServer, runtime: Runtime, provider: Provider, keys: dict[str, str]
+) -> None:
+    """Jane approves with her key (owner jane@example.com), then signs in with single sign-on (the provider
+    verified the same e-mail): her second approval is refused as the same person; another person's releases it."""
+    from steward.governance import access
+    from steward.governance.identity import Actor
+
+    jane_key, _ = access.create_key(
+        runtime.store, Actor.user("alice"), "developer", name="jane-laptop", owner="Jane@Example.com"
+    )
+    record_id = held(runtime, server.http, keys["app"], app="pensions")
+    first = server.http.post(
+        f"/v1/reviews/{record_id}/decision",
+        headers={"authorization": f"Bearer {jane_key}"},
+        json={"action": "approve", "comment": "fine by me"},
+    )
+    assert first.status_code == 200 and first.json()["status"] == "pending", first.text
+    subject = f"review:{runtime.store.reviews.get_item(record_id).id}"
+    event = audit.list_events(runtime.store, subject=subject, action="review.approve", limit=1)[0]
+    assert event.actor.startswith("key:") and "(jane-laptop)" in event.actor  # the key ...
+    assert event.detail["person"] == "jane@example.com"  # ... and the person who used it
+    provider.user = {**DEVELOPER, "email_verified": True}
+    client = browser(server)
+    assert sso_sign_in(client).status_code == 200
+    token = form_token(client.get("/ui/reviews").text)
+    again = client.post(
+        f"/ui/reviews/{record_id}/decision", data={"action": "approve", "comment": "me again", "csrf": token}
+    )
+    assert again.status_code == 400, again.text
+    assert "jane@example.com approved it already" in again.text and "count people" in again.text
+    assert runtime.store.reviews.get_item(record_id).status == "pending"
+    other = {"sub": "77", "email": "omar@example.com", "email_verified": True, "groups": ["stw-devs"]}
+    provider.user = other
+    second = browser(server)
+    assert sso_sign_in(second).status_code == 200
+    token = form_token(second.get("/ui/reviews").text)
+    done = second.post(
+        f"/ui/reviews/{record_id}/decision",
+        data={"action": "approve", "comment": "agreed", "csrf": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    assert runtime.store.reviews.get_item(record_id).status == "approved"
+    last = audit.list_events(runtime.store, subject=subject, action="review.approve", limit=1)[0]
+    assert last.actor == "oidc:77 (omar@example.com)" and last.detail["person"] == "omar@example.com"
+    assert audit.verify(runtime.store).ok
+
+
+def test_an_unverified_sso_e_mail_is_no_person(provider: Provider) -> None:
+    """A provider that does not say it verified the e-mail gives no person: the SSO subject counts as itself
+    (anyone could otherwise type a key owner's address into their profile and pass for them)."""
+    spec = load_project_text(
+        CONSOLE_PROJECT + SSO_SECTION.format(issuer=provider.issuer, client_id=CLIENT_ID, var=SECRET_VAR)
+    ).console.oidc
+    assert spec is not None
+    oidc = OidcProvider(spec)
+    assert oidc.identity({**DEVELOPER, "email_verified": True}).person == "jane@example.com"
+    assert oidc.identity(DEVELOPER).person is None
+    assert oidc.identity({**DEVELOPER, "email_verified": "true"}).person is None

@@ -238,10 +238,13 @@ def list_events(
     actor: str | None = None,
     until: float | None = None,
     before_seq: int | None = None,
+    apps: tuple[str, ...] | None = None,
 ) -> list[Event]:
     """Newest first; `subject` and `action` match as prefixes (`deployment:`, `privacy.`), `actor` exactly
-    (`key:key_…`, `user:alice`); `before_seq` continues a listing from the last event of the previous page."""
+    (`key:key_…`, `user:alice`); `before_seq` continues a listing from the last event of the previous page;
+    `apps` keeps the events about those apps only (what a key scoped to them may read)."""
     rows = store.audit.list_events(
+        apps=apps,
         team=team,
         subject_prefix=subject,
         action_prefix=action,

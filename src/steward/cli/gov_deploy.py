@@ -121,7 +121,8 @@ def approve(app_name: AppArg, note: NoteOption = None, as_user: AsOption = None,
     Example: `steward approve claims-bot --key $MY_KEY --note "reviewed eval run evr_…"`
     """
     row = deployments.approve(context.open_store(), context.project(), app_name, actor(as_user, key), note=note)
-    context.console.print(f"approved {app_name}'s candidate ({row['deployment_id']}) as {row['approver']}")
+    person = f" ({row['person']})" if row.get("person") else ""
+    context.console.print(f"approved {app_name}'s candidate ({row['deployment_id']}) as {row['approver']}{person}")
 
 
 @commands.command("deployments")

@@ -366,11 +366,14 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
                 f"grants it with `steward approvers add {approvers.grant_option(actor)} --team {spec.team}`."
             )
         if actor.counted_as in (cur.candidate.by, cur.candidate.by_person) or actor.id == cur.candidate.by:
+            who = (
+                f"{actor.label} deployed"
+                if actor.id == cur.candidate.by
+                else f"{actor.person} deployed (with {cur.candidate.by}; {actor.label} is the same person)"
+            )
             raise RuleViolation(
-                f"rule: approving one's own change is not allowed (four-eyes principle); {actor.label} deployed "
-                f"{cur.candidate.model} to {app}"
-                + (f" (as {actor.person}, with another key)" if actor.id != cur.candidate.by else "")
-                + ", so another approver must approve it."
+                f"rule: approving one's own change is not allowed (four-eyes principle); {who} "
+                f"{cur.candidate.model} to {app}, so another approver must approve it."
             )
         for given in tx.deployments.approvals_of(cur.candidate.deployment_id):
             if given.approver == actor.id:

@@ -170,7 +170,7 @@ def owner_address(owner: str | None) -> str | None:
 def key_digest(row: Any) -> str:
     """sha256 over a key row's governed columns (everything but `tokens_used`), as its audit events record."""
     m = row if isinstance(row, dict) else row._mapping
-    values = {name: m[name] for name in GOVERNED_COLUMNS if name not in LATE_COLUMNS or m[name] is not None}
+    values = {name: m[name] for name in GOVERNED_COLUMNS if name not in LATE_COLUMNS or m.get(name) is not None}
     values["apps"], values["groups"] = list(values["apps"] or []), list(values["groups"] or [])
     for name in ("created_at", "revoked_at"):
         values[name] = None if values[name] is None else f"{float(values[name]):.6f}"

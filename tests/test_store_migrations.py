@@ -245,7 +245,7 @@ def test_0018_adds_key_owners_and_approval_persons_and_downgrades(database_url: 
             config = alembic_config()
             config.attributes["connection"] = conn
             before = key_digest(conn.execute(select(api_keys).where(api_keys.c.id == info.id)).one())
-            command.downgrade(config, "0016_record_reasons")
+            command.downgrade(config, "0017_review_labels")
             assert "owner" not in columns(conn, "api_keys") and "person" not in columns(conn, "approvals")
             command.upgrade(config, "heads")
             assert "owner" in columns(conn, "api_keys") and "person" in columns(conn, "approvals")

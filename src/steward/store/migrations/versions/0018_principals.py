@@ -14,7 +14,7 @@ from alembic import op
 
 revision = "0018_principals"
 # the main chain, joined by the governance branch (whose table `approvals` gains a column): a merge point
-down_revision = ("0016_record_reasons", "0005_governance")
+down_revision = ("0017_review_labels", "0005_governance")
 
 
 def upgrade() -> None:

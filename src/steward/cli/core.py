@@ -28,7 +28,10 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new project.")] = Path("."),
     force: Annotated[bool, typer.Option(help="Overwrite an existing steward.yaml.")] = False,
 ) -> None:
-    """Scaffold a working project with the demo app (the airport booking assistant).
+    """Scaffold a working project with the demo app (the airport booking assistant) and its documents in kb/.
+
+    steward.yaml's collection ingests kb/airport at each start: edit or add files there to change what the app
+    answers from.
 
     Example: `steward init my-project && cd my-project && steward models fetch && steward serve`
     """
@@ -38,7 +41,7 @@ def init(
         context.err_console.print(f"{target} exists; pass --force to overwrite it.")
         raise typer.Exit(1)
     defaults = resources.files("steward.defaults")
-    target.write_text(defaults.joinpath("steward.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    target.write_text(_own_kb(defaults.joinpath("steward.yaml").read_text(encoding="utf-8")), encoding="utf-8")
     kb = defaults.joinpath("kb")
     if kb.is_dir():
         with resources.as_file(kb) as source:
@@ -46,6 +49,19 @@ def init(
     (directory / ".gitignore").write_text(".steward/\n", encoding="utf-8")
     go = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
     context.console.print(f"created {target}; next: `{go}steward models fetch && steward serve`")
+
+
+def _own_kb(text: str) -> str:
+    """The demo's steward.yaml with its collection synced from the project's own `kb/` (the copy `init` makes)
+    rather than the one bundled with Steward: a new project's documents are the files beside its steward.yaml,
+    which its owner edits, adds to, and sees ingested again at the next start."""
+    bundled = 'sources: ["steward:kb/airport"]     # shipped with Steward; ingested (and re-synced) at start-up'
+    if bundled not in text:  # the template changed: the test of `init` says so
+        raise RuntimeError("the demo steward.yaml no longer names steward:kb/airport; update `steward init`.")
+    own = (
+        'sources: ["kb/airport"]     # the kb/ folder beside this file: edit or add documents; re-synced at start'
+    )
+    return text.replace(bundled, own)
 
 
 def _admin_key(store: Store, home: Path) -> str | None:

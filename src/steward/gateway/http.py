@@ -423,7 +423,8 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
 
     # before `/v1/reviews/{record_id}`, so that `/v1/reviews/agreement` is the management route, not a record
     if isinstance(gateway.store, Store):  # the SQL store; a test's stand-in for it serves no management API
-        mount_management(api, gateway.store, gateway.project, authenticator, error_response)
+        models = (gateway.settings.models_dir, gateway.settings.config)
+        mount_management(api, gateway.store, gateway.project, authenticator, error_response, models)
         mount_console(api, gateway.store, gateway.project, authenticator)  # /ui, over the same service functions
 
     @api.get("/v1/reviews/{record_id}")

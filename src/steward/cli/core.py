@@ -187,7 +187,7 @@ def serve(
     context.console.print(banner, highlight=False, soft_wrap=True)
     api = create_app(runtime.gateway, runtime.authenticator, on_shutdown=runtime.aclose)
     runtime.start_monitoring()  # rollups for `steward monitor`, folded off the request path
-    _settle_garbage_collector()
+    _collect_start_up_garbage()
     uvicorn.run(api, host=host, port=port, log_config=None, access_log=False, log_level=log_level)
 
 
@@ -214,16 +214,12 @@ def _check_can_listen(host: str, port: int) -> None:
         raise typer.Exit(1) from None
 
 
-def _settle_garbage_collector() -> None:
-    """Move everything loaded at start-up (models, config, libraries) out of the collector's sight.
-
-    A full collection otherwise walks those objects again and again while requests wait; frozen, the
-    collector only sees what requests allocate (the tail latency in BENCHMARKS.md).
-    """
+def _collect_start_up_garbage() -> None:
+    """Collect what start-up left as garbage before the app's own start-up freezes the rest
+    (`steward.gateway.heap`), so that garbage is not kept for the life of the server."""
     import gc
 
     gc.collect()
-    gc.freeze()
 
 
 @app.command()

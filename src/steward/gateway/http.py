@@ -33,6 +33,7 @@ from steward.gateway.auth import Authenticator
 from steward.gateway.collaborators import TextEmbedder
 from steward.gateway.console import mount as mount_console
 from steward.gateway.errors_http import status_of
+from steward.gateway.heap import freeze_start_up, release_start_up
 from steward.gateway.management import mount as mount_management
 from steward.gateway.management.common import check_body
 from steward.gateway.openapi import offline_docs
@@ -314,8 +315,10 @@ def create_app(
 ) -> GatewayApp:
     """Build the ASGI app serving `gateway`; `embedder` (loaded lazily when None) serves /v1/embeddings."""
     api = _admin_api(gateway, authenticator, embedder)
+    api.router.on_startup.append(freeze_start_up)  # see steward.gateway.heap: no full collection walks start-up
     if on_shutdown is not None:
         api.router.on_shutdown.append(on_shutdown)
+    api.router.on_shutdown.append(release_start_up)
     return GatewayApp(api, ChatLane(gateway, authenticator))
 
 

@@ -27,6 +27,7 @@ from tests.console_fixtures import (
     held,
     hostile_traffic,
     make_keys,
+    new_address,
     sign_in,
 )
 from tests.gateway_fixtures import InProcessServer, make_runtime
@@ -65,7 +66,7 @@ def keys(runtime: Runtime) -> dict[str, str]:
 def browser(server: InProcessServer, https: bool = False) -> TestClient:
     """Another browser (its own cookies) on the same server."""
     base = "https://testserver" if https else server.url
-    return TestClient(server.http.app, base_url=base, raise_server_exceptions=False)
+    return TestClient(server.http.app, base_url=base, raise_server_exceptions=False, client=new_address())
 
 
 def signed_in(server: InProcessServer, key: str) -> TestClient:

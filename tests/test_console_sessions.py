@@ -193,6 +193,9 @@ def test_one_key_signing_in_over_and_over_ends_only_its_own_oldest_sessions(serv
 def test_sign_in_attempts_are_limited_per_client_with_a_429_page(servers: Any) -> None:
     server = servers()
     secret, _ = access.create_key(server.runtime.store, ALICE, "developer", name="dev")
+    throttle = console_of(server.in_process.http).throttle
+    frozen = throttle.clock()
+    throttle.clock = lambda: frozen  # no refill while the test runs, however long it takes
     guesser = server.browser(client=("203.0.113.7", 40000))
     page = guesser.get("/ui/sign-in")
     answers = []
@@ -247,3 +250,22 @@ def _table_of(diff: Any) -> str:
         return str(first[2])
     element = first[1]
     return str(getattr(getattr(element, "table", None), "name", None) or getattr(element, "name", None))
+
+
+def test_the_shared_flow_key_is_made_once_whichever_server_asks_first(servers: Any) -> None:
+    import threading
+
+    stores = [servers().runtime.store for _ in range(2)]
+    gate = threading.Barrier(8)
+    got: list[str] = []
+
+    def ask(i: int) -> None:
+        gate.wait()
+        got.append(stores[i % 2].console.secret("race", lambda: f"made-by-{i}", 0.0))
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 8 and len(set(got)) == 1 and got[0].startswith("made-by-")

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from starlette.testclient import TestClient
-from tests.console_fixtures import CONSOLE_PROJECT, console_of, form_token, held, make_keys
+from tests.console_fixtures import CONSOLE_PROJECT, console_of, form_token, held, make_keys, new_address
 from tests.gateway_fixtures import InProcessServer, _free_port, make_runtime
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, ProviderServer
 
@@ -85,7 +85,7 @@ def well_behaved(provider: Provider) -> None:
 
 
 def browser(server: InProcessServer) -> TestClient:
-    return TestClient(server.http.app, base_url=server.url, raise_server_exceptions=False)
+    return TestClient(server.http.app, base_url=server.url, raise_server_exceptions=False, client=new_address())
 
 
 def start(client: TestClient, next_path: str = "/ui") -> tuple[str, dict[str, list[str]]]:

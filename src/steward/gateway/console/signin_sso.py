@@ -164,7 +164,8 @@ def routes(api: APIRouter, console: Console, form_page: FormPage, too_many: TooM
             audit.append, console.store, actor, "console.sign_in", actor.id, team=person.team,
             detail={"via": "console", "sso": spec.issuer},
         )  # fmt: skip
-        response = console.page(None, "signed_in.html", next=flow.next_path, who=actor.label)
+        next_path = local_path(flow.next_path)  # checked at the start too: a cookie is the browser's to keep
+        response = console.page(None, "signed_in.html", next=next_path, who=actor.label)
         response.set_cookie(
             COOKIE, session_id, max_age=int(console.sessions.max_age_s), path="/ui", httponly=True,
             samesite="strict", secure=secure(request),

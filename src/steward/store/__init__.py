@@ -64,7 +64,7 @@ from steward.store.guardrails import (
 from steward.store.integrity import LEGACY as RECORDS_LEGACY
 from steward.store.integrity import RecordChain, Sealer, load_sealer
 from steward.store.keys import ROLES as KEY_ROLES
-from steward.store.keys import KeyEvidence, KeyInfo, key_digest
+from steward.store.keys import KeyEvidence, KeyInfo, key_digest, owner_address
 from steward.store.migrate import upgrade
 from steward.store.monitor import AlertRow, Monitoring, SilenceRow
 from steward.store.rag import DIMENSIONS as VECTOR_DIMENSIONS
@@ -119,6 +119,7 @@ __all__ = [
     "digest",
     "key_digest",
     "label_digest",
+    "owner_address",
     "pending_digest",
     "row_digest",
     "sqlite_file",

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_console_sessions"
-down_revision = "0016_record_reasons"
+down_revision = "0018_principals"
 
 
 def upgrade() -> None:

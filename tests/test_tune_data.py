@@ -346,3 +346,26 @@ def test_an_alerts_window_goes_through_the_same_path_with_its_lineage(gov: Gov, 
     assert [r["record_id"] for r in rows] == [r.id for r in inside]
     edges = lineage.walk(gov.store, built.version.node, "up", team="claims")
     assert [(e.parent, e.relation) for e in edges] == [(f"alert:{alert.id}", "triggered")]
+
+
+def test_length_language_and_toxicity_filters_remove_with_reasons() -> None:
+    from steward.tune import filters
+
+    rows = [
+        _example("Which gate does the flight to Oslo leave from today?", "Gate 12, boarding at nine.", "en"),
+        _example("Von welchem Gate fliegt der Flug nach Oslo heute ab?", "Von Gate 12, Einsteigen um neun.", "de"),
+        _example("Hi?", "Hello.", "short"),
+        _example("Where is the taxi rank outside the terminal building?", "", "empty"),
+    ]
+    kept, by_length = filters.length(rows, min_chars=12, max_chars=500)
+    assert [r.example.origin for r in by_length["too_short"]] == ["short"]
+    assert [r.example.origin for r in by_length["empty_answer"]] == ["empty"]
+    (kept, foreign), mix = filters.language(kept, {"en"}, lambda n: None)
+    assert [e.origin for e in kept] == ["en"] and [r.example.origin for r in foreign] == ["de"]
+    assert mix == {"de": 1, "en": 1} and "identified as 'de'" in foreign[0].detail
+    rude = _example(
+        "Can you help me with my booking?", "No. You are a worthless idiot, shut up and go away.", "rude"
+    )
+    (kept, toxic), threshold = filters.toxicity([rows[0], rude], lambda n: None)
+    assert [e.origin for e in kept] == ["en"] and [r.example.origin for r in toxic] == ["rude"]
+    assert toxic[0].detail.startswith("answer: ") and 0 < threshold < 1

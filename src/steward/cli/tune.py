@@ -117,6 +117,10 @@ def data(
     options.check()
     if file and (app_name or alert or since or until):
         raise InvalidRequest("--file builds from files; leave out --app/--alert/--since/--until (or the files).")
+    if not file and consent is not None:
+        raise InvalidRequest(
+            "--consent is for --file; records carry their own consent flag (only consenting ones)."
+        )
     who = actor(as_user, key)
     out = context.output_file(out, "--out")
     progress = _RichProgress()

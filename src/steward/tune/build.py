@@ -126,7 +126,7 @@ def curate(
     removed = {reason: count for reason, count in ledger.counts.items() if count}
     if not kept:
         raise InvalidRequest(
-            f"all {counted(source.rows_in, 'row')} were removed ({_listed(removed)}); nothing registered. "
+            f"nothing left of {counted(source.rows_in, 'row')} ({_listed(removed)} removed); nothing registered. "
             "Loosen the filters (--min-chars, --max-chars, --language, --near-duplicate, --no-toxicity, "
             "--no-injection) or give more data."
         )

@@ -165,7 +165,7 @@ def dataset(
 
     Example: `steward alerts dataset alr_0123 --name airport-drift-sft --out data/airport-drift.jsonl`
     """
-    from steward.governance import datasets, lineage
+    from steward.governance import datasets
     from steward.guardrails.redact import personal_data_pseudonymiser
 
     store, project = context.open_store(), context.project()
@@ -185,8 +185,8 @@ def dataset(
         redact=personal_data_pseudonymiser(),
         description=window.about,
         corrections=True,
+        parents=((f"alert:{alert.id}", "triggered"),),  # in the same transaction: never a dataset without it
     )
-    lineage.link(store, who, f"alert:{alert.id}", built.version.ref, "triggered")
     context.console.print(
         f"registered {built.version.ref}: {counted(built.rows, 'row')} from {_when(since)} to {_when(until)}, "
         f"written to {built.path}, personal data pseudonymised; lineage alert:{alert.id} → {built.version.ref}"

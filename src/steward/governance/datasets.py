@@ -178,6 +178,7 @@ def build_from_records(
     origins: tuple[str, ...] = ("traffic",),
     redact: Redactor | None = None,
     corrections: bool = False,
+    parents: tuple[tuple[str, str], ...] = (),
 ) -> Built:
     """Register a training dataset of the app's consenting records and write it to `out` (JSONL).
 
@@ -189,6 +190,8 @@ def build_from_records(
 
     `corrections`: reviewers' corrections (`steward review correct`) are preferred over the model's answers,
     and corrected records of the other statuses are taken too; each row's `answer_from` says which it holds.
+
+    `parents`: lineage edges (node, relation) into the version, in the registration's transaction.
     """
     found = collect(
         store,
@@ -219,7 +222,7 @@ def build_from_records(
     if corrections:
         corrected = sum(1 for _, _, row in found.rows if row.get("answer_from") == "correction")
         card["corrections"] = f"reviewers' corrections preferred over the model's answers ({corrected} rows)"
-    version, created = register_rows(store, actor, found.team, name, card, lines, out)
+    version, created = register_rows(store, actor, found.team, name, card, lines, out, parents)
     return Built(
         version, created, len(lines), found.excluded_without_consent, Path(out),
         excluded_by_origin=found.excluded_by_origin,

@@ -545,6 +545,7 @@ def test_an_sso_user_approves_a_deployment_as_the_person_their_keys_are(
             assert "approve-form" in page.text  # offered to the SSO approver
             approved = client.post("/ui/deployments/claims/approve", data={"csrf": form_token(page.text)})
             assert approved.status_code == 200 and "You approved the candidate of claims." in approved.text
+            assert "oidc:jane-sub (jane@example.com)" in approved.text  # the approval names the person too
             given = deployments.approvals(
                 rt.store, deployments.current(rt.store, "claims").candidate.deployment_id
             )

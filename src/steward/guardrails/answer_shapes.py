@@ -43,8 +43,10 @@ _BIRTH_CUE = re.compile(DATE_OF_BIRTH.split("(?P<value>", 1)[0])
 _ARITHMETIC = re.compile(r"[=+*×÷^]|\d\s+[-/]\s+\d")
 _OPERATORS = "^×*÷≡+"  # not "=": "age=34" of a record
 _DAY_MONTH = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])")
-_CODE = re.compile(r"[=<>{};]|\w\(")
-_SENTENCE_END = re.compile(r"[a-z]\.\s+\w")
+# Code: an assignment or comparison with spaces ("count = 0", "n += 1"; not "street=…&city=" of a query string),
+# braces, a statement's semicolon at the end of a line, an HTML tag, a call ("print(").
+_CODE = re.compile(r"\s[-+*/=!<>]?=\s|[{}]|;\s*$|</?[a-z][a-z0-9]*[\s>/]|[a-z_]\w*\(", re.MULTILINE)
+_SENTENCE_END = re.compile(r"\b(?!(?:dr|mr|mrs|ms|mx|prof|sr|sra|srta|jr|st|ing|dipl)\.)[a-z]{2,}\.\s+\w")  # a lowercase word: not "p. besson", "Ing. Serpil"
 _LEAD = re.compile(r"[^\w]+")
 
 
@@ -162,7 +164,11 @@ def _name_words(span: str) -> list[str]:
 def lowercase_words(span: str) -> bool:
     """A span with no capital letter and no word of the name lexicon ("day, never", "courageous, valiant",
     "count"): words of the answer, not a name."""
-    return not any(c.isupper() for c in span) and not _name_words(span)
+    letters = [c for c in span if c.isalpha()]
+    # only scripts that capitalise names (Latin, Greek, Cyrillic): not "박지훈", nor Georgian "ნინო", lowercase
+    # by Python's reading though Georgian never capitalises a name
+    cased = all(c.islower() and ord(c) < 0x0530 for c in letters)
+    return bool(letters) and cased and not _name_words(span)
 
 
 def across_sentences(span: str) -> bool:

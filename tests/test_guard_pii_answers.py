@@ -90,7 +90,8 @@ def _kinds(scanner: PiiScanner, text: str) -> list[tuple[str, str]]:
 
 
 ANSWERS = [
-    "Fastest birds:\n\n1. Kestrel - 169 km/h (105 mph)\n\n2. Hobby - 100 km/h (62 mph)\n\n10. Rook - 60 km/h (37 mph)",
+    "Fastest birds:\n\n1. Kestrel - 169 km/h (105 mph)\n\n2. Hobby - 100 km/h (62 mph)\n\n"
+    "10. Rook - 60 km/h (37 mph)",
     "Rainfall in Lisbon from 2001 to 2012:\n\n| Year | Rain (mm) |\n|------|-----------|\n| 2001 | 702.5 |\n"
     "| 2002 | 688.1 |\n| 2012 | 640.9 |",
     "Antonyms: slow, never, quiet, gentle, brief, narrow, seldom, cheap, early, humble",

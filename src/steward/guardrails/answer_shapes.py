@@ -46,7 +46,9 @@ _DAY_MONTH = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])")
 # Code: an assignment or comparison with spaces ("count = 0", "n += 1"; not "street=…&city=" of a query string),
 # braces, a statement's semicolon at the end of a line, an HTML tag, a call ("print(").
 _CODE = re.compile(r"\s[-+*/=!<>]?=\s|[{}]|;\s*$|</?[a-z][a-z0-9]*[\s>/]|[a-z_]\w*\(", re.MULTILINE)
-_SENTENCE_END = re.compile(r"\b(?!(?:dr|mr|mrs|ms|mx|prof|sr|sra|srta|jr|st|ing|dipl)\.)[a-z]{2,}\.\s+\w")  # a lowercase word: not "p. besson", "Ing. Serpil"
+# A lowercase word that ends a sentence ("downs. But"): not an initial ("p. besson") nor a title ("Ing. Serpil").
+_TITLES = r"(?:dr|mr|mrs|ms|mx|prof|sr|sra|srta|jr|st|ing|dipl)\."
+_SENTENCE_END = re.compile(rf"\b(?!{_TITLES})[a-z]{{2,}}\.\s+\w")
 _LEAD = re.compile(r"[^\w]+")
 
 

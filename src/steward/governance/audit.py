@@ -73,6 +73,7 @@ class Verification:
     keys_checked: int = 0
     reviews_checked: int = 0
     corrections_checked: int = 0
+    labels_checked: int = 0
     silences_checked: int = 0
     records_checked: int = 0
     integrity_key: str | None = None  # where the records' and keys' integrity key came from
@@ -93,6 +94,7 @@ class Verification:
             "keys_checked": self.keys_checked,
             "reviews_checked": self.reviews_checked,
             "corrections_checked": self.corrections_checked,
+            "labels_checked": self.labels_checked,
             "silences_checked": self.silences_checked,
             "records_checked": self.records_checked,
             "integrity_key": self.integrity_key,
@@ -157,7 +159,9 @@ def append(
     (so that it commits with the change it logs).
 
     `before`/`after` are the states (any JSON value, stored only as their hashes) or ready `sha256:` hashes;
-    `detail` is a small JSON object shown in listings — never put personal data or secrets in it.
+    `detail` is a small JSON object shown in listings — never put personal data or secrets in it. An actor
+    with a known person (a key's owner, an SSO user's verified e-mail) adds it as `person`, so the event names
+    both the credential (`actor`) and the person who used it.
     """
     if not action or not subject:
         raise StoreError("an audit event needs an action and a subject.")
@@ -168,6 +172,8 @@ def append(
         if records_head:
             # Anchor the chain of records in the audit chain: cutting records off later contradicts this event.
             detail = {**(detail or {}), "records_head": records_head}
+        if person := getattr(actor, "person", None):  # the person behind the key or SSO session, beside it
+            detail = {**(detail or {}), "person": person}
         at = float(f"{now():.6f}")
         row: dict[str, Any] = {
             "seq": last_seq + 1,
@@ -234,10 +240,13 @@ def list_events(
     actor: str | None = None,
     until: float | None = None,
     before_seq: int | None = None,
+    apps: tuple[str, ...] | None = None,
 ) -> list[Event]:
     """Newest first; `subject` and `action` match as prefixes (`deployment:`, `privacy.`), `actor` exactly
-    (`key:key_…`, `user:alice`); `before_seq` continues a listing from the last event of the previous page."""
+    (`key:key_…`, `user:alice`); `before_seq` continues a listing from the last event of the previous page;
+    `apps` keeps the events about those apps only (what a key scoped to them may read)."""
     rows = store.audit.list_events(
+        apps=apps,
         team=team,
         subject_prefix=subject,
         action_prefix=action,
@@ -279,6 +288,7 @@ def verify(
         result.keys_checked = integrity.verify_keys(store, result.problems)
         result.reviews_checked = integrity.verify_reviews(store, result.problems)
         result.corrections_checked = integrity.verify_corrections(store, result.problems)
+        result.labels_checked = integrity.verify_labels(store, result.problems)
         result.silences_checked = integrity.verify_silences(store, result.problems)
         if records:
             result.records_checked, result.integrity_key = integrity.verify_records(store, result.problems)

@@ -1,6 +1,6 @@
-"""Session 14's role split: the shipped NER's dates of birth, ages and postcodes are kept only where the vetting
-model (round 5's retrain) gives the same label over the same place; names, streets and nationalities are the
-first model's alone. Cases written for the test."""
+"""Session 14's role split: the shipped NER's dates of birth, ages and year-shaped postcodes are kept only where
+the vetting model (round 5's retrain) gives the same label over the same place; names, streets, nationalities and
+other postcodes are the first model's alone. Cases written for the test."""
 
 from __future__ import annotations
 
@@ -49,6 +49,17 @@ def test_another_label_over_the_span_is_no_agreement(monkeypatch: Any) -> None:
     at = text.index("2004")
     with_vetter(monkeypatch, FakeVetter("2004", "AGE"))
     assert pn.vetted(text, [(at, at + 4, "ZIP_CODE")]) == []
+
+
+def test_a_postcode_that_cannot_be_a_year_is_not_vetted(monkeypatch: Any) -> None:
+    text = "Flat 2, 12 High Street, LS1 4DY Leeds; moved in 2019"
+    at = text.index("LS1 4DY")
+    vetter = FakeVetter()
+    with_vetter(monkeypatch, vetter)
+    assert pn.vetted(text, [(at, at + 7, "ZIP_CODE")]) == [(at, at + 7, "ZIP_CODE")]
+    assert vetter.seen == []
+    year = text.index("2019")
+    assert pn.vetted(text, [(at, at + 7, "ZIP_CODE"), (year, year + 4, "ZIP_CODE")]) == [(at, at + 7, "ZIP_CODE")]
 
 
 def test_no_doubtful_span_no_second_model(monkeypatch: Any) -> None:

@@ -10,7 +10,7 @@ figures). The weights ship as float16 arrays (`weights/personal_ner.npz`) with t
 loading refuses (ArtefactError) a file whose moves or array shapes do not fit that pipeline.
 
 A second model of the same architecture (`weights/personal_ner_vetter.*`, round 5's retrain) vets the dates of
-birth, ages and postcodes of the first (`vetted`): session 14's role split, docs/cards/pii.md.
+birth, ages and year-shaped postcodes of the first (`vetted`): session 14's role split, docs/cards/pii.md.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ ENTITY_OF_LABEL = {
 # is kept only where a second model agrees. Session 7's model learnt "a date is a date of birth, a year is a
 # postcode, a number before 'years' is an age" from records; the vetting model (round 5's retrain, trained on
 # prose where appointment dates, years and durations sit beside personal values as nothing) tells them apart but
-# loses names the first one finds, so it decides only these three labels and never adds a span. It runs only on
-# a text where the first model found such a span, so other texts cost one model as before.
+# loses names the first one finds, so it decides only these three labels (postcodes only when they could be a
+# year) and never adds a span. It runs only on a text where the first model found such a span, so other texts
+# cost one model as before.
 VETTED = ("DATE_OF_BIRTH", "AGE", "ZIP_CODE")
 VETTER_STEM = "personal_ner_vetter"
 # Texts are decoded in pieces of at most this many characters, cut at a line break or a space, so a 100 kB
@@ -95,7 +96,7 @@ def _pieces(text: str) -> list[tuple[int, str]]:
 def vetted(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """`spans` (the shipped model's) without the dates of birth, ages and postcodes to which the vetting model,
     reading the same text, does not give the same label over an overlapping span."""
-    doubtful = [span for span in spans if span[2] in VETTED]
+    doubtful = [span for span in spans if span[2] in VETTED and _doubtful(text, span)]
     if not doubtful:
         return spans
     second = vetter().entities(text)
@@ -104,7 +105,14 @@ def vetted(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int,
         for start, end, label in doubtful
         if any(label == other and s < end and start < e for s, e, other in second)
     }
-    return [span for span in spans if span[2] not in VETTED or span in agreed]
+    return [span for span in spans if span not in doubtful or span in agreed]
+
+
+def _doubtful(text: str, span: tuple[int, int, str]) -> bool:
+    """A date of birth or an age always; a postcode only when it could be a year ("since 1998", "in 2012"), the
+    one error the first model makes with postcodes (the vetter misses real postcodes the first model finds)."""
+    start, end, label = span
+    return label != "ZIP_CODE" or _YEAR.fullmatch(text[start:end].strip()) is not None
 
 
 def vetter() -> PersonalNer:

@@ -447,9 +447,17 @@ class ReviewQueue:
         """The person who gave `item` its first label (or, before labels, its first approval), as the event that
         recorded it names them (the key's owner, the SSO user's verified e-mail); None when they had none (their
         credential counted as itself)."""
-        events = audit.list_events(self.store, subject=f"review:{item.id}", action="review.", limit=50)
-        decided = [e for e in events if e.action in ("review.approve", "review.reject")]
-        person = decided[-1].detail.get("person") if decided else None  # the oldest: the first label
+        subject = f"review:{item.id}"
+        # each labelling action read on its own: claims (renewed at will) must not push the first label out of
+        # the page read, which would let its author give the second one with another key
+        decided = [
+            event
+            for action in LABELLING
+            for event in audit.list_events(self.store, subject=subject, action=action, limit=50)
+            if event.subject == subject and event.action == action
+        ]
+        first = min(decided, key=lambda event: event.seq) if decided else None
+        person = first.detail.get("person") if first is not None else None
         return person if isinstance(person, str) else None
 
     def policy_of(self, item: ReviewItem) -> str | None:

@@ -18,6 +18,7 @@ from steward.errors import InvalidRequest
 from steward.gateway.assemble import Runtime
 from steward.governance import access, audit
 from steward.governance.identity import Actor
+from steward.guardrails.agreement import MIN_ITEMS
 from steward.store.keys import owner_address
 
 
@@ -129,3 +130,30 @@ def test_a_key_scoped_to_an_app_does_not_read_an_app_named_alike_in_another_case
         assert audit.verify(runtime.store).ok
     finally:
         runtime.store.close()
+
+
+def test_reviewer_names_that_look_like_markup_are_printed_as_they_are(
+    server: InProcessServer, runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from steward.cli import app as cli
+
+    odd = [access.create_key(runtime.store, Actor.user("alice"), "developer", name=n)[0] for n in ("[/]", "[b]x")]
+    for i in range(MIN_ITEMS):
+        item = _held(runtime)
+        _ok(_decide(server, odd[0], item.id, "approve" if i % 2 else "reject"))
+        _ok(_decide(server, odd[1], item.id, "approve"))
+    (tmp_path / "steward.yaml").write_text(TWO_PERSON, encoding="utf-8")
+    monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("COLUMNS", "400")
+    runner = CliRunner()
+    kappa = runner.invoke(cli, ["review", "agreement"])
+    assert kappa.exit_code == 0 and "([/])" in kappa.stdout and "([b]x)" in kappa.stdout, kappa.output
+    trail = runner.invoke(cli, ["audit", "list", "--limit", "3"])
+    assert trail.exit_code == 0 and "([b]x)" in trail.stdout, trail.output
+    item = _held(runtime)
+    for key in odd:
+        decided = runner.invoke(cli, ["review", "approve", item.id, "--key", key])
+        assert decided.exit_code == 0 and "([" in decided.stdout, decided.output

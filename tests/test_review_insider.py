@@ -157,3 +157,22 @@ def test_reviewer_names_that_look_like_markup_are_printed_as_they_are(
     for key in odd:
         decided = runner.invoke(cli, ["review", "approve", item.id, "--key", key])
         assert decided.exit_code == 0 and "([" in decided.stdout, decided.output
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/audit?subject=review%3Aa%00",
+        "/v1/audit?actor=key%3A%00",
+        "/v1/reviews/rev_%00",
+        "/v1/records/rec_%00",
+        "/v1/reviews?after=MS4wH3Jldl8A",  # a cursor whose id holds a NUL
+        "/v1/reviews/agreement?app=%00",
+    ],
+)
+def test_a_nul_in_the_path_or_query_is_a_clear_400(
+    server: InProcessServer, keys: dict[str, str], path: str
+) -> None:
+    """PostgreSQL refuses NUL in text: these were 500s there (SQLite read past them)."""
+    answer = server.http.get(path, headers=_auth(keys["admin"]))
+    assert answer.status_code == 400 and answer.json()["error"]["type"] == "invalid_request_error", answer.text

@@ -211,7 +211,7 @@ def decode_cursor(cursor: str | None, fields: int) -> list[str] | None:
         parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("\x1f")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         parts = []
-    if len(parts) != fields:
+    if len(parts) != fields or any("\x00" in part for part in parts):  # no cursor handed out holds a NUL
         raise bad_cursor()
     return parts
 

@@ -121,8 +121,18 @@ def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for name, value in pairs:
         if name in found:
             raise InvalidRequest(f"the body gives `{name}` more than once; send each field once.", param=name)
+        if _holds_nul(name) or _holds_nul(value):  # PostgreSQL refuses NUL in text: a 400, not a 500
+            field = name[:80]
+            raise InvalidRequest(f"`{field}` holds a NUL character (U+0000); send it without.", param=field)
         found[name] = value
     return found
+
+
+def _holds_nul(value: Any) -> bool:
+    """A string, or a list's string, with a NUL (objects inside were checked by `_once` when they were parsed)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(_holds_nul(item) for item in value)
 
 
 def _query_names(dependant: Any) -> Iterator[str]:

@@ -60,3 +60,13 @@ def test_a_nul_in_a_review_comment_is_a_400(server: InProcessServer, runtime: Ru
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"]["param"] == "comment"
     assert runtime.store.reviews.get_item(item.id).status == "pending"
+
+
+def test_a_nul_in_a_feedback_comment_is_a_400(server: InProcessServer, runtime: Runtime) -> None:
+    record = Record.start("advice")
+    record.team, record.status = "default", "served"
+    runtime.store.write_sync(record)
+    body = {"record_id": record.id, "score": 1, "comment": "good\x00"}
+    refused = server.http.post("/v1/feedback", headers=_auth(_keys(runtime)["admin"]), json=body)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["param"] == "comment"

@@ -424,6 +424,7 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
     @api.post("/v1/feedback")
     async def feedback(request: Request) -> ORJSONResponse:
         principal, _ = await principal_of(request)
+        check_body(await request.body())  # a field given twice, or a NUL PostgreSQL would refuse: a 400
         body = await json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("record_id"), str):
             raise InvalidRequest('send {"record_id": "rec_...", "score": 1 or -1, "comment": "..."}.')

@@ -35,6 +35,16 @@ tuned on `mmlu` and `assistant` windows, and run once at the end:
   subjects taken by rule, not by choice: every third of the 37 subjects the other MMLU scenarios use, in
   alphabetical order, so the mix differs from both `mmlu`'s and `mmlu-heldout`'s.
 
+Held out from session 13 (`--scenarios mmlu-swap`): written and committed before session 13 tried any change to
+the tests, and scored once with the shipped test and once with the change chosen on the development scenarios:
+
+- `mmlu-swap`: every MMLU subject in `../shared/data` is in some scenario above (38 of 38), so no unused subject
+  is left; this one uses only the 20 subjects that were never in a development scenario (`mmlu-heldout`'s and
+  `mmlu-rest`'s), arranged by rule in a pairing never scored: in alphabetical order, every third from the second
+  is a shift topic (7: anatomy, college computer science, econometrics, high school European history, high
+  school world history, medical genetics, US foreign policy, used in turn) and the other 13 are the reference
+  mix. Most shift subjects were reference subjects of `mmlu-heldout`, so the pairs (mix, shift) are new.
+
 For each scenario, `--windows` pairs of 500-request windows are drawn (with replacement, so that windows of one
 mix are exchangeable) without a shift, and as many with 5 %, 10 % and 20 % of the current window from the shift
 topic. Each pair goes through `steward.monitor.drift.detect_drift` with the signals a record of such a request
@@ -90,11 +100,15 @@ HELDOUT_SHIFT = [
 # Held out from the lexical round: every third subject the scenarios above use (alphabetical), the unused one.
 REST_REFERENCE = sorted(REFERENCE_SUBJECTS + SHIFT_SUBJECTS + HELDOUT_REFERENCE + HELDOUT_SHIFT)[::3][:12]
 REST_SHIFT = ["high_school_physics"]
+# Held out from session 13: the 20 subjects never in a development scenario, by rule (see the docstring).
+_NON_DEVELOPMENT = sorted(HELDOUT_REFERENCE + HELDOUT_SHIFT + REST_SHIFT)
+SWAP_SHIFT = _NON_DEVELOPMENT[1::3]
+SWAP_REFERENCE = [s for s in _NON_DEVELOPMENT if s not in SWAP_SHIFT]
 HATECHECK_REFERENCE = ["women", "black people", "Muslims", "disabled people"]
 HATECHECK_SHIFT = ["gay people", "trans people", "immigrants"]
 DAVIDSON_CAP = 4_000  # reference tweets per class (file order): enough for 500-request windows, cheap to embed
 DEVELOPMENT = "mmlu,assistant"
-HELDOUT = "mmlu-heldout,wildguard,hatecheck,davidson,mmlu-rest"
+HELDOUT = "mmlu-heldout,wildguard,hatecheck,davidson,mmlu-rest,mmlu-swap"
 
 
 @dataclass
@@ -145,6 +159,7 @@ def scenarios() -> list[Scenario]:
         found.append(Scenario("davidson", [neither, offensive], [[t for c, t in tweets if c == "0"]]))
     if (DATA / "routing" / "mmlu").is_dir():
         found.append(Scenario("mmlu-rest", [mmlu(s) for s in REST_REFERENCE], [mmlu(s) for s in REST_SHIFT]))
+        found.append(Scenario("mmlu-swap", [mmlu(s) for s in SWAP_REFERENCE], [mmlu(s) for s in SWAP_SHIFT]))
     return found
 
 

@@ -156,15 +156,17 @@ def variants() -> dict[str, list[tuple]]:
     ridge = [("r", "mean"), ("r", "auc")]
     ridge_joint = [("rj", "mean"), ("rj", "auc")]
     psis = [("psi", "length"), ("psi", "language")]
+    shipped_family = [("perm", shipped, 6), cls, length, language]
     return {
-        "shipped: joint counts + MMD 6/9, classifier, length, language": [("perm", shipped, 6), cls, length, language],
-        "shipped + cross-fitted ridge (emb) in the max, 6/9": [("perm", shipped + ridge, 6), cls, length, language],
+        "shipped: joint counts + MMD 6/9, classifier, length, language": shipped_family,
+        "shipped + cross-fitted ridge (emb) in the max, 6/9": [("perm", shipped + ridge, 6), *shipped_family[1:]],
         "classifier folded: shipped + ridge (emb), 7/9": [("perm", shipped + ridge, 7), length, language],
         "classifier folded: shipped + ridge (joint), 7/9": [("perm", shipped + ridge_joint, 7), length, language],
-        "classifier folded: shipped + ridge AUC (emb) only, 7/9": [("perm", [*shipped, ("r", "auc")], 7), length,
-                                                                  language],
+        "classifier folded: shipped + ridge AUC (emb) only, 7/9": [
+            ("perm", [*shipped, ("r", "auc")], 7), length, language],
         "all folded: shipped + ridge (emb) + PSIs, whole alpha": [("perm", shipped + ridge + psis, 1)],
-        "all folded: shipped + ridge AUC (emb) + PSIs, whole alpha": [("perm", [*shipped, ("r", "auc"), *psis], 1)],
+        "all folded: shipped + ridge AUC (emb) + PSIs, whole alpha": [
+            ("perm", [*shipped, ("r", "auc"), *psis], 1)],
         "shipped at the whole alpha (a bound)": [("perm", shipped, 1)],
         "ridge (emb) alone, whole alpha": [("perm", ridge, 1)],
     }  # fmt: skip

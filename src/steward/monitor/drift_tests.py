@@ -10,7 +10,8 @@ small window.
 
 - `embedding_domain_classifier`: Evidently's default for embeddings. A logistic regression learns to tell the
   two windows apart on one half of the rows; its ROC AUC on the other half is the statistic, whose null is the
-  Mann-Whitney U of those held-out scores.
+  Mann-Whitney U of those held-out scores. Since session 13 `detect_drift` uses a cross-fitted classifier inside
+  each side's permutation family instead (`steward.monitor.drift_family`); this one stays for the benches.
 - `embedding_permutation`: MMD and neighbourhood counts as one max-type permutation test. MMD is the maximum mean
   discrepancy with a Gaussian kernel (median heuristic): a shift of the whole traffic. The counts: a new topic in
   a tenth of the traffic forms a cluster of current requests whose nearest neighbours are other current requests,

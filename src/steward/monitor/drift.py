@@ -1,20 +1,24 @@
 """Drift: has an app's traffic, or the way Steward handles it, changed between two windows?
 
-`detect_drift(reference, current)` plans the signals both windows can support, gives each a share of the
+`detect_drift(reference, current)` plans the tests both windows can support, gives each a share of the
 family-wise error rate (weighted Bonferroni, `alpha_shares`: the shares sum to `alpha`, so a window without drift
-is called drifted at most 1 % of the time at `alpha` 0.01 whatever the number of scanners; the MMD-and-neighbours
-tests weigh six times the others), runs the tests of `steward.monitor.drift_tests` and returns one `DriftReport`:
+is called drifted at most 1 % of the time at `alpha` 0.01 whatever the number of scanners), runs them
+(`steward.monitor.drift_tests`, `steward.monitor.drift_family`) and returns one `DriftReport`:
 
 - input and output embeddings (all-MiniLM-L6-v2, computed off the request path by `steward.monitor.embedding`):
-  the domain classifier's ROC AUC (Evidently's default), and one permutation test of MMD (a shift of the whole
-  traffic) together with the current requests in neighbourhoods of current requests at six scales (a new topic
-  in part of it: the neighbours are found on the embedding beside the texts' TF-IDF, as a new subject in the same
-  format differs more in its words than in its sentence embeddings), the largest standardised statistic against
-  one exact permutation null;
+  a domain classifier's ROC AUC (cross-fitted ridge), and MMD (a shift of the whole traffic) together with the
+  current requests in neighbourhoods of current requests at six scales (a new topic in part of it: the neighbours
+  are found on the embedding beside the texts' TF-IDF, as a new subject in the same format differs more in its
+  words than in its sentence embeddings);
 - input and output length, and the input's language mix: PSI;
 - each scanner's verdict rate (share of scanned texts it flagged) and the grounding decline rate: two-proportion
   z-tests;
 - sampled quality scores (faithfulness or judge scores from the evals): Mann-Whitney U.
+
+Where a side's records have a text per embedding, its embedding signals, length and language are one permutation
+family (session 13, `drift_family.side_family`): one max-type test whose members are decided by single-step
+max-T, weighing in the Bonferroni split what its members weighed as separate tests (MMD-and-neighbours six, the
+others one each). Without embeddings, or without a text per embedding, length and language are PSI tests alone.
 
 A window too small for every test is refused with what to do; a signal one window cannot support (no outputs, a
 scanner that only ran in one window) is listed under `skipped` with the reason, never silently dropped.

@@ -436,3 +436,15 @@ def test_psi_of_counts_is_the_psi_of_the_test_for_each_labelling() -> None:
                           alpha=0.01, numeric=False)  # fmt: skip
     both = drift_tests.psi_of_counts(np.stack([reference, current], 1), np.stack([current, reference], 1))
     assert both[0] == pytest.approx(one.statistic) and both[1] == pytest.approx(one.statistic)  # PSI is symmetric
+
+
+def test_the_classifier_sees_a_label_blind_thousand_of_larger_windows() -> None:
+    from steward.monitor import drift_family
+
+    rng = np.random.default_rng(71)
+    signals = drift_family.side_family(
+        "output", rng.normal(size=(700, 8)), rng.normal(size=(700, 8)), alpha=0.01, seed=2
+    )
+    auc = next(s for s in signals if s.name == "output.embedding.domain_auc")
+    assert auc.detail["classified_rows"] == drift_family.CLASSIFIER_ROWS
+    assert auc.detail["reference_rows"] == 700 and not auc.drifted

@@ -10,7 +10,8 @@ small window.
 
 - `embedding_domain_classifier`: Evidently's default for embeddings. A logistic regression learns to tell the
   two windows apart on one half of the rows; its ROC AUC on the other half is the statistic, whose null is the
-  Mann-Whitney U of those held-out scores.
+  Mann-Whitney U of those held-out scores. Since session 13 `detect_drift` uses a cross-fitted classifier inside
+  each side's permutation family instead (`steward.monitor.drift_family`); this one stays for the benches.
 - `embedding_permutation`: MMD and neighbourhood counts as one max-type permutation test. MMD is the maximum mean
   discrepancy with a Gaussian kernel (median heuristic): a shift of the whole traffic. The counts: a new topic in
   a tenth of the traffic forms a cluster of current requests whose nearest neighbours are other current requests,
@@ -180,31 +181,9 @@ def embedding_permutation(
     (`_lexical`) at LEXICAL_WEIGHT, so that a new subject in the same format, whose words differ more than its
     sentence embeddings, still forms neighbourhoods of its own."""
     rng = np.random.default_rng(seed)
-    ref_rows = _rows(len(reference), MAX_KERNEL_ROWS, rng)
-    cur_rows = _rows(len(current), MAX_KERNEL_ROWS, rng)
-    ref, cur = reference[ref_rows].astype(np.float32), current[cur_rows].astype(np.float32)
-    n, m = len(ref), len(cur)
-    kernel = _gaussian_kernel(np.vstack([ref, cur]), rng)
-    pooled = _centred(np.vstack([ref, cur]))
-    words = None
-    if texts is not None and len(texts[0]) == len(reference) and len(texts[1]) == len(current):
-        words = _lexical([texts[0][i] for i in ref_rows] + [texts[1][i] for i in cur_rows])
-    if words is not None:
-        pooled = np.hstack([pooled, LEXICAL_WEIGHT * words])
-    scales = neighbour_scales(len(pooled))
-    neighbours = _nearest(pooled, scales[-1])
-    rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
-    labels = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
-
-    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, 1 + scales × shares): MMD², then counts
-        as_current = labellings.T.astype(np.float32)  # (rows, batch)
-        signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
-        found, columns = np.zeros(as_current.shape, np.float32), [np.einsum("ij,ij->j", signs, kernel @ signs)]
-        for k, ring in zip(scales, rings, strict=True):
-            found += ring @ as_current  # current neighbours among the k nearest, a sparse product
-            columns += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in NEIGHBOUR_SHARES]
-        return np.stack(columns, axis=1).astype(np.float64)
-
+    columns = embedding_columns(reference, current, rng, texts)
+    statistics, labels, scales, words = columns.statistics, columns.labels, columns.scales, columns.words
+    n, m = columns.reference_rows, columns.current_rows
     calibration = statistics(np.stack([rng.permutation(labels) for _ in range(CALIBRATION_PERMUTATIONS)]))
     centre, spread = calibration.mean(axis=0), calibration.std(axis=0)
     spread[1:] = np.maximum(spread[1:], np.sqrt(centre[1:] + 1.0))  # a Poisson floor for the counts: near 0
@@ -234,6 +213,63 @@ def embedding_permutation(
         "permutation p"
     )
     return _p_signal(name, test, p_value, alpha, detail)
+
+
+@dataclass(frozen=True)
+class EmbeddingColumns:
+    """What the MMD-and-neighbours statistics need of two windows, sampled down to MAX_KERNEL_ROWS each: the
+    statistics of a (batch, rows) array of labellings (MMD², then the counts by scale and share), the observed
+    labels (reference rows first), which rows of each window were kept, and the scales counted."""
+
+    statistics: Callable[[np.ndarray], np.ndarray]
+    labels: np.ndarray
+    reference_index: np.ndarray
+    current_index: np.ndarray
+    scales: list[int]
+    words: np.ndarray | None
+
+    @property
+    def reference_rows(self) -> int:
+        return len(self.reference_index)
+
+    @property
+    def current_rows(self) -> int:
+        return len(self.current_index)
+
+
+def embedding_columns(
+    reference: np.ndarray,
+    current: np.ndarray,
+    rng: np.random.Generator,
+    texts: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> EmbeddingColumns:
+    """The statistics of `embedding_permutation` (see there), label-blind in everything but the labelling."""
+    ref_rows = _rows(len(reference), MAX_KERNEL_ROWS, rng)
+    cur_rows = _rows(len(current), MAX_KERNEL_ROWS, rng)
+    ref, cur = reference[ref_rows].astype(np.float32), current[cur_rows].astype(np.float32)
+    n, m = len(ref), len(cur)
+    kernel = _gaussian_kernel(np.vstack([ref, cur]), rng)
+    pooled = _centred(np.vstack([ref, cur]))
+    words = None
+    if texts is not None and len(texts[0]) == len(reference) and len(texts[1]) == len(current):
+        words = _lexical([texts[0][i] for i in ref_rows] + [texts[1][i] for i in cur_rows])
+    if words is not None:
+        pooled = np.hstack([pooled, LEXICAL_WEIGHT * words])
+    scales = neighbour_scales(len(pooled))
+    neighbours = _nearest(pooled, scales[-1])
+    rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
+    labels = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
+
+    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, 1 + scales × shares): MMD², then counts
+        as_current = labellings.T.astype(np.float32)  # (rows, batch)
+        signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
+        found, columns = np.zeros(as_current.shape, np.float32), [np.einsum("ij,ij->j", signs, kernel @ signs)]
+        for k, ring in zip(scales, rings, strict=True):
+            found += ring @ as_current  # current neighbours among the k nearest, a sparse product
+            columns += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in NEIGHBOUR_SHARES]
+        return np.stack(columns, axis=1).astype(np.float64)
+
+    return EmbeddingColumns(statistics, labels, ref_rows, cur_rows, scales, words)
 
 
 def _rows(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
@@ -321,10 +357,7 @@ def psi(
     else:
         ref_counts, cur_counts = _category_counts(reference, current)
     n, m = ref_counts.sum(), cur_counts.sum()
-    eps = 0.5  # a half count in each bin: an empty bin would make the index infinite
-    p = (ref_counts + eps) / (n + eps * len(ref_counts))
-    q = (cur_counts + eps) / (m + eps * len(cur_counts))
-    value = float(np.sum((q - p) * np.log(q / p)))
+    value = float(psi_of_counts(ref_counts, cur_counts))
     dof = max(len(ref_counts) - 1, 1)
     scale = n * m / (n + m)
     p_value = float(stats.chi2.sf(value * scale, dof))
@@ -332,6 +365,15 @@ def psi(
     return Signal(
         name, "PSI", value, threshold, bool(value > threshold), p_value, detail={"bins": len(ref_counts)}
     )
+
+
+def psi_of_counts(reference: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """The PSI of bin counts (bins along the first axis; further axes, e.g. labellings, kept), with a half count
+    in each bin: an empty bin would make the index infinite."""
+    eps = 0.5
+    p = (reference + eps) / (reference.sum(axis=0) + eps * len(reference))
+    q = (current + eps) / (current.sum(axis=0) + eps * len(current))
+    return np.asarray(np.sum((q - p) * np.log(q / p), axis=0))
 
 
 def _numeric_bins(reference: np.ndarray, current: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:

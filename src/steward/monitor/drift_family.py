@@ -76,6 +76,7 @@ def side_family(
     if len(rows) > CLASSIFIER_ROWS:
         classified = np.sort(rng.choice(len(rows), size=CLASSIFIER_ROWS, replace=False))
     folds = [held for _, held in KFold(FOLDS, shuffle=True, random_state=seed).split(classified)]
+    hats = _ridge_hats(rows[classified], folds)
     aligned = texts is not None and len(texts[0]) == len(reference) and len(texts[1]) == len(current)
     binned: list[tuple[Feature, np.ndarray, np.ndarray]] = []  # (feature, rows valued, their bin)
     if aligned and texts is not None:
@@ -88,18 +89,19 @@ def side_family(
             binned.append((feature, valued, _bins(values, feature.numeric)))
 
     def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, counts and MMD², AUC, one PSI per feature)
-        auc = _cross_fitted_auc(rows[classified], labellings[:, classified], folds)
+        auc = _cross_fitted_auc(hats, labellings[:, classified])
         columns = [embedding.statistics(labellings), auc[:, None]]
         columns += [_psi(bins, labellings[:, valued])[:, None] for _, valued, bins in binned]
         return np.hstack(columns)
 
-    counts = len(embedding.scales) * len(drift_tests.NEIGHBOUR_SHARES)
-    groups = {"mmd_neighbours": slice(0, 1 + counts), "domain_auc": slice(1 + counts, 2 + counts)}
-    groups |= {feature.name: slice(2 + counts + i, 3 + counts + i) for i, (feature, _, _) in enumerate(binned)}
+    width = embedding.width
+    groups = {"mmd_neighbours": slice(0, width), "domain_auc": slice(width, width + 1)}
+    groups |= {feature.name: slice(width + 1 + i, width + 2 + i) for i, (feature, _, _) in enumerate(binned)}
     first = drift_tests.CALIBRATION_PERMUTATIONS
     calibration = statistics(np.stack([rng.permutation(labels) for _ in range(first)]))
     centre, spread = calibration.mean(axis=0), calibration.std(axis=0)
-    spread[1 : 1 + counts] = np.maximum(spread[1 : 1 + counts], np.sqrt(centre[1 : 1 + counts] + 1.0))  # Poisson
+    counts = embedding.counts
+    spread[counts] = np.maximum(spread[counts], np.sqrt(centre[counts] + 1.0))  # a Poisson floor for the counts
     spread[spread <= 1e-9 * (np.abs(centre) + 1.0)] = np.inf  # a statistic no permutation moves: never the max
     maxima: list[np.ndarray] = []
 
@@ -152,38 +154,47 @@ def _embedding_signal(
     alpha: float,
     detail: dict[str, Any],
 ) -> Signal:
-    counts = len(embedding.scales) * len(drift_tests.NEIGHBOUR_SHARES)
-    best = int(np.argmax(standardised[: 1 + counts]))
+    best = int(np.argmax(standardised[: embedding.width]))
     detail |= {"mmd2": round(float(observed[0]), 6), "scales": embedding.scales,
                "reference_rows": embedding.reference_rows, "current_rows": embedding.current_rows}  # fmt: skip
     if embedding.words is not None:
         detail["lexical_weight"] = drift_tests.LEXICAL_WEIGHT
-    if best == 0:
-        detail["largest"] = "mmd"
-    else:
-        scale, share = divmod(best - 1, len(drift_tests.NEIGHBOUR_SHARES))
-        detail |= {"largest": "neighbours", "count": int(observed[best]), "k": embedding.scales[scale],
-                   "share": drift_tests.NEIGHBOUR_SHARES[share]}  # fmt: skip
+    detail |= embedding.largest(best, observed)
     joint = " on embeddings and TF-IDF" if embedding.words is not None else ""
     test = (
-        f"MMD² and current requests among current neighbours{joint} (k {embedding.scales}), largest "
-        "standardised, permutation max-T p"
+        f"MMD², current requests among current neighbours{joint} (k {embedding.scales}) and current clusters "
+        "of a Ward tree, largest standardised, permutation max-T p"
     )
     return drift_tests._p_signal(name, test, p_value, alpha, detail)
 
 
-def _cross_fitted_auc(rows: np.ndarray, labellings: np.ndarray, folds: list[np.ndarray]) -> np.ndarray:
-    """Per labelling, the ROC AUC of cross-fitted ridge scores (each fold scored by a model fitted without it)."""
-    from scipy import stats
-    from sklearn.linear_model import Ridge
-
-    targets = np.where(labellings.T, 1.0, -1.0)  # (rows, batch): one regression target per labelling
-    scores = np.empty(targets.shape)
+def _ridge_hats(rows: np.ndarray, folds: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per fold, the matrix that maps the other folds' targets to this fold's ridge predictions: the fit of
+    scikit-learn's `Ridge(alpha=RIDGE_ALPHA)` (with intercept) is linear in the targets, so one solve per fold
+    serves every labelling of every permutation batch."""
+    hats = []
     for held in folds:
         fitted = np.ones(len(rows), bool)
         fitted[held] = False
-        model = Ridge(alpha=RIDGE_ALPHA).fit(rows[fitted], targets[fitted])
-        scores[held] = model.predict(rows[held]).reshape(len(held), -1)
+        train = rows[fitted].astype(np.float64)
+        mean = train.mean(axis=0)
+        centred = train - mean
+        solve = np.linalg.solve(centred.T @ centred + RIDGE_ALPHA * np.eye(rows.shape[1]), centred.T)
+        hat = (rows[held] - mean) @ solve  # held × fitted, applied to the targets less their mean
+        hats.append((held, hat - hat.mean(axis=1, keepdims=True) + 1.0 / len(train)))  # + the intercept
+    return hats
+
+
+def _cross_fitted_auc(hats: list[tuple[np.ndarray, np.ndarray]], labellings: np.ndarray) -> np.ndarray:
+    """Per labelling, the ROC AUC of cross-fitted ridge scores (each fold scored by a model fitted without it)."""
+    from scipy import stats
+
+    targets = np.where(labellings.T, 1.0, -1.0)  # (rows, batch): one regression target per labelling
+    scores = np.empty(targets.shape)
+    for held, hat in hats:
+        fitted = np.ones(len(targets), bool)
+        fitted[held] = False
+        scores[held] = hat @ targets[fitted]
     current = labellings.T
     m = int(current[:, 0].sum())
     n = len(current) - m

@@ -53,6 +53,7 @@ NEIGHBOUR_SHARES = (0.6, 0.7, 0.8, 0.9)  # a current request is "in a current ne
 LEXICAL_DIMS = 100  # TF-IDF rows reduced to this many dimensions by TruncatedSVD for the neighbour counts
 LEXICAL_WEIGHT = 0.5  # their weight beside the (unit) embedding in the joint rows whose neighbours are counted
 CALIBRATION_PERMUTATIONS = 200  # label permutations that standardise the statistics before the test's own
+CLUSTER_BANDS = ((2, 10), (10, 30), (30, 100), (100, 400))  # node sizes of the tree scan, one statistic per band
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,10 @@ def embedding_permutation(
     n, m = columns.reference_rows, columns.current_rows
     calibration = statistics(np.stack([rng.permutation(labels) for _ in range(CALIBRATION_PERMUTATIONS)]))
     centre, spread = calibration.mean(axis=0), calibration.std(axis=0)
-    spread[1:] = np.maximum(spread[1:], np.sqrt(centre[1:] + 1.0))  # a Poisson floor for the counts: near 0
-    # they are often 0 in the first batch, and a tiny spread would let a strict scale's rare jump decide
-    spread[0] = max(float(spread[0]), 1e-12)  # MMD² of identical rows throughout: no spread at all
+    counts = columns.counts
+    spread[counts] = np.maximum(spread[counts], np.sqrt(centre[counts] + 1.0))  # a Poisson floor for the counts:
+    # near 0 they are often 0 in the first batch, and a tiny spread would let a strict scale's rare jump decide
+    spread[spread <= 1e-9 * (np.abs(centre) + 1.0)] = np.inf  # a statistic no permutation moves: never the max
 
     def standardised(labellings: np.ndarray) -> np.ndarray:
         return np.max((statistics(labellings) - centre) / spread, axis=1)
@@ -200,16 +202,11 @@ def embedding_permutation(
                               "current_rows": m, "permutations": permutations}  # fmt: skip
     if words is not None:
         detail["lexical_weight"] = LEXICAL_WEIGHT
-    if best == 0:
-        detail["largest"] = "mmd"
-    else:
-        scale, share = divmod(best - 1, len(NEIGHBOUR_SHARES))
-        detail.update(
-            largest="neighbours", count=int(observed[best]), k=scales[scale], share=NEIGHBOUR_SHARES[share]
-        )
+    detail.update(columns.largest(best, observed))
     joint = " on embeddings and TF-IDF" if words is not None else ""
     test = (
-        f"MMD² and current requests among current neighbours{joint} (k {scales}), largest standardised, "
+        f"MMD², current requests among current neighbours{joint} (k {scales}) and current clusters of a Ward "
+        "tree, largest standardised, "
         "permutation p"
     )
     return _p_signal(name, test, p_value, alpha, detail)
@@ -218,8 +215,9 @@ def embedding_permutation(
 @dataclass(frozen=True)
 class EmbeddingColumns:
     """What the MMD-and-neighbours statistics need of two windows, sampled down to MAX_KERNEL_ROWS each: the
-    statistics of a (batch, rows) array of labellings (MMD², then the counts by scale and share), the observed
-    labels (reference rows first), which rows of each window were kept, and the scales counted."""
+    statistics of a (batch, rows) array of labellings (MMD², then the counts by scale and share, then the tree
+    scan's largest log-likelihood ratio in each band of CLUSTER_BANDS), the observed labels (reference rows first),
+    which rows of each window were kept, and the scales counted."""
 
     statistics: Callable[[np.ndarray], np.ndarray]
     labels: np.ndarray
@@ -235,6 +233,26 @@ class EmbeddingColumns:
     @property
     def current_rows(self) -> int:
         return len(self.current_index)
+
+    @property
+    def counts(self) -> slice:
+        """The columns of the neighbour counts (Poisson-floored when standardised)."""
+        return slice(1, 1 + len(self.scales) * len(NEIGHBOUR_SHARES))
+
+    @property
+    def width(self) -> int:
+        return 1 + len(self.scales) * len(NEIGHBOUR_SHARES) + len(CLUSTER_BANDS)
+
+    def largest(self, column: int, observed: np.ndarray) -> dict[str, Any]:
+        """The detail that names the statistic of `column` (the one that decided) and its observed value."""
+        if column == 0:
+            return {"largest": "mmd"}
+        if column < self.counts.stop:
+            scale, share = divmod(column - 1, len(NEIGHBOUR_SHARES))
+            return {"largest": "neighbours", "count": int(observed[column]), "k": self.scales[scale],
+                    "share": NEIGHBOUR_SHARES[share]}  # fmt: skip
+        low, high = CLUSTER_BANDS[column - self.counts.stop]
+        return {"largest": "cluster", "cluster_sizes": [low, high - 1], "llr": round(float(observed[column]), 3)}
 
 
 def embedding_columns(
@@ -259,17 +277,49 @@ def embedding_columns(
     neighbours = _nearest(pooled, scales[-1])
     rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
     labels = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
+    members, sizes = _tree(pooled)
+    bands = [(sizes >= low) & (sizes < high) for low, high in CLUSTER_BANDS]
+    share = m / (n + m)
 
-    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, 1 + scales × shares): MMD², then counts
+    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, width): MMD², counts, cluster scan
         as_current = labellings.T.astype(np.float32)  # (rows, batch)
         signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
         found, columns = np.zeros(as_current.shape, np.float32), [np.einsum("ij,ij->j", signs, kernel @ signs)]
         for k, ring in zip(scales, rings, strict=True):
             found += ring @ as_current  # current neighbours among the k nearest, a sparse product
             columns += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in NEIGHBOUR_SHARES]
+        ratio = _excess_llr(np.asarray(members @ as_current, np.float64), sizes[:, None], share)  # nodes × batch
+        columns += [np.max(ratio[band], axis=0) if band.any() else np.zeros(len(labellings)) for band in bands]
         return np.stack(columns, axis=1).astype(np.float64)
 
     return EmbeddingColumns(statistics, labels, ref_rows, cur_rows, scales, words)
+
+
+def _tree(rows: np.ndarray) -> tuple[Any, np.ndarray]:
+    """Ward's agglomerative tree of the pooled rows (scipy; label-blind, so fixed under the permutations): the
+    sparse (nodes × rows) 0/1 membership of each merged node, and each node's size."""
+    from scipy import sparse
+    from scipy.cluster.hierarchy import linkage
+
+    merges = linkage(rows.astype(np.float64), method="ward")
+    members: list[np.ndarray] = [np.array([i]) for i in range(len(rows))]
+    for left, right, _, _ in merges:
+        members.append(np.concatenate([members[int(left)], members[int(right)]]))
+    nodes = members[len(rows) :]
+    node_of = np.repeat(np.arange(len(nodes)), [len(node) for node in nodes])
+    data = np.ones(len(node_of), np.float32)
+    matrix = sparse.csr_matrix((data, (node_of, np.concatenate(nodes))), shape=(len(nodes), len(rows)))
+    return matrix, merges[:, 3].astype(np.float64)
+
+
+def _excess_llr(current: np.ndarray, size: np.ndarray, share: float) -> np.ndarray:
+    """Kulldorff's binomial log-likelihood ratio of a node holding `current` of its `size` rows current, against
+    the pooled `share`; 0 where the node holds no more current rows than its share (only a new topic counts)."""
+    rest = size - current
+    with np.errstate(divide="ignore", invalid="ignore"):
+        llr = np.nan_to_num(current * np.log(current / (size * share)))
+        llr += np.nan_to_num(rest * np.log(rest / (size * (1 - share))))
+    return np.where(current > size * share, llr, 0.0)
 
 
 def _rows(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:

@@ -209,7 +209,11 @@ def _memoised_languages(identify: Callable[[list[str]], list[str]]) -> Callable[
 
 
 def steward_verdicts(
-    pairs: list[tuple[list[str], list[str]]], cache: EmbeddingCache, seed: int, alpha: float = 0.01
+    pairs: list[tuple[list[str], list[str]]],
+    cache: EmbeddingCache,
+    seed: int,
+    alpha: float = 0.01,
+    each: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     from steward.monitor import drift
     from steward.monitor.drift import WindowSample, detect_drift
@@ -230,6 +234,8 @@ def steward_verdicts(
         half = any(s.drifted and s.p_value is not None and s.p_value < alpha / 2 for s in report.signals)
         results.append({"drifted": report.drifted, "drifted_at_half_alpha": half,
                         **{s.name: s.drifted for s in report.signals}})  # fmt: skip
+        if each is not None:
+            each({"pair": i, **results[-1], "p_values": {s.name: s.p_value for s in report.signals}})
     return results
 
 
@@ -267,6 +273,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--evidently", action="store_true", help="also run Evidently's embedding drift")
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--alpha", type=float, default=0.01, help="family-wise alpha of each pair's run")
+    parser.add_argument(
+        "--skip-undrifted",
+        action="store_true",
+        help="draw the undrifted pairs (so the shifted ones are the same windows) but do not test them",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "monitor")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -282,8 +293,14 @@ def main(argv: list[str] | None = None) -> None:
         for level in levels:
             pairs = [(draw(scenario, args.size, 0.0, i, rng), draw(scenario, args.size, level, i, rng))
                      for i in range(args.windows)]  # fmt: skip
+            if level == 0 and args.skip_undrifted:
+                continue
             started = time.perf_counter()
-            found = rates(steward_verdicts(pairs, cache, args.seed, args.alpha))
+            each_path = args.out / f"pairs-{scenario.name}-{level:g}.jsonl"  # each pair's verdict as it is made
+            with each_path.open("w", encoding="utf-8") as each:
+                verdicts = steward_verdicts(pairs, cache, args.seed, args.alpha,
+                                            lambda row: print(json.dumps(row), file=each, flush=True))  # fmt: skip
+            found = rates(verdicts)
             seconds = (time.perf_counter() - started) / len(pairs)
             row = {"scenario": scenario.name, "shift": level, "windows": len(pairs), "steward": found,
                    "seconds_per_pair": round(seconds, 3)}  # fmt: skip

@@ -292,7 +292,7 @@ def test_the_combined_embedding_test_finds_a_new_topic_in_a_third_and_says_which
         "e", _window(rng, topics, 400, 0), _window(rng, topics, 400, 0.3), alpha=0.005, seed=1
     )
     assert signal.drifted and signal.p_value is not None and signal.p_value < 0.005
-    assert signal.detail["largest"] in ("mmd", "neighbours") and signal.detail["permutations"] >= 200
+    assert signal.detail["largest"] in ("mmd", "neighbours", "cluster") and signal.detail["permutations"] >= 200
     if signal.detail["largest"] == "neighbours":
         assert signal.detail["k"] in (5, 10, 20, 30, 40, 50) and signal.detail["share"] in (0.6, 0.7, 0.8, 0.9)
     calm = drift_tests.embedding_permutation(
@@ -348,7 +348,7 @@ def test_a_new_subject_in_the_same_format_that_embeddings_miss_is_found_by_its_w
     seeing = drift_tests.embedding_permutation(
         "e", ref_vectors, cur_vectors, alpha=0.005, seed=3, texts=(ref_texts, cur_texts)
     )
-    assert seeing.drifted and seeing.detail["largest"] == "neighbours"
+    assert seeing.drifted and seeing.detail["largest"] in ("neighbours", "cluster")
     report = detect_drift("a", _sample("r", ref_vectors, ref_texts), _sample("c", cur_vectors, cur_texts))
     embedding = next(s for s in report.signals if s.name == "input.embedding.mmd_neighbours")
     assert embedding.drifted and "TF-IDF" in embedding.test
@@ -448,3 +448,34 @@ def test_the_classifier_sees_a_label_blind_thousand_of_larger_windows() -> None:
     auc = next(s for s in signals if s.name == "output.embedding.domain_auc")
     assert auc.detail["classified_rows"] == drift_family.CLASSIFIER_ROWS
     assert auc.detail["reference_rows"] == 700 and not auc.drifted
+
+
+def test_the_tree_holds_every_merge_and_its_scan_counts_only_current_heavy_nodes() -> None:
+    """Ward's tree of the pooled rows: one node per merge, each node's size the rows it holds, the last all rows;
+    the log-likelihood ratio is Kulldorff's where a node holds more current rows than the pooled share, else 0."""
+    rng = np.random.default_rng(81)
+    members, sizes = drift_tests._tree(rng.normal(size=(40, 6)))
+    assert members.shape == (39, 40)
+    assert np.array_equal(np.asarray(members.sum(axis=1)).ravel(), sizes) and sizes[-1] == 40
+    assert set(np.unique(members.toarray())) <= {0.0, 1.0}
+    ratio = drift_tests._excess_llr(np.array([[8.0], [5.0], [2.0]]), np.array([[10.0], [10.0], [10.0]]), 0.5)
+    expected = 8 * np.log(8 / 5) + 2 * np.log(2 / 5)
+    assert ratio[0, 0] == pytest.approx(expected) and ratio[1, 0] == 0.0 and ratio[2, 0] == 0.0
+
+
+def test_a_tight_new_topic_is_found_and_the_detail_names_the_statistic_that_decided() -> None:
+    """A tenth of the current window from a topic of its own: the side's family calls it drifted, and the detail
+    names the deciding statistic (MMD, a neighbour count with its k and share, or a cluster of the tree with the
+    band of node sizes); each column of the statistics has a name."""
+    topics = _topics(91)
+    rng = np.random.default_rng(92)
+    reference, current = _window(rng, topics, 400, 0), _window(rng, topics, 400, 0)
+    current[:40] = topics[5] + rng.normal(scale=0.05, size=(40, DIM))
+    signal = drift_tests.embedding_permutation("e", reference, current, alpha=0.005, seed=4)
+    assert signal.drifted and signal.detail["largest"] in ("mmd", "neighbours", "cluster")
+    columns = drift_tests.embedding_columns(reference, current, np.random.default_rng(0))
+    observed = columns.statistics(columns.labels[None, :])[0]
+    assert len(observed) == columns.width
+    last = columns.largest(columns.width - 1, observed)
+    assert last["largest"] == "cluster" and last["cluster_sizes"] == [100, 399]
+    assert columns.largest(1, observed)["k"] == columns.scales[0]

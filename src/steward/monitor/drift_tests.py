@@ -19,6 +19,9 @@ small window.
   and shares 0.6-0.9 they count the current requests whose k nearest neighbours (cosine on embeddings centred on
   the pooled mean, beside the texts' centred TF-IDF at half their weight where the texts are given: a new subject
   in the same format differs more in its words than in its sentence embedding) are at least that share current.
+  Beside them (session 14) a tree scan: Ward's agglomerative tree of the same rows, built without the labels, and
+  for each band of node sizes (CLUSTER_BANDS) the largest Kulldorff log-likelihood ratio of a node holding more
+  current rows than the pooled share, so that a new topic forming a branch of its own counts as one cluster.
   Each statistic is
   standardised by a first batch of label permutations and the test statistic is the largest; its null is exact,
   by permuting the window labels again (`permutation_p`: sequential, so that a window without drift costs one

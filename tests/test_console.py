@@ -598,10 +598,15 @@ def test_the_queue_shows_claims_and_the_two_person_rule(
     first = {"action": "approve", "comment": "looks right", "csrf": form_token(admin.get("/ui").text)}
     admin.post(f"/ui/reviews/{record_id}/decision", data=first)
     assert _status(runtime, record_id) == "pending"
-    page = developer.get("/ui/reviews", params={"app": "pensions"})
-    assert "Two-person rule: 1 of 2 approvals (first by key:" in page.text and "looks right" in page.text
+    mine = admin.get("/ui/reviews", params={"app": "pensions"})  # the first label's author (and an admin) sees it
+    assert "Two-person rule: 1 of 2 approvals (first by key:" in mine.text and "looks right" in mine.text
+    page = developer.get("/ui/reviews", params={"app": "pensions"})  # the second reviewer labels blind
+    assert "a second, blind label is due" in page.text
+    assert "looks right" not in page.text and "first by" not in page.text and "(admin)" not in page.text
     again = admin.post(f"/ui/reviews/{record_id}/decision", data=first)
     assert again.status_code == 400 and _status(runtime, record_id) == "pending"  # not the same reviewer twice
     second = {"action": "approve", "comment": "agreed", "csrf": form_token(page.text)}
     developer.post(f"/ui/reviews/{record_id}/decision", data=second)
     assert _status(runtime, record_id) == "approved"
+    both = developer.get("/ui/reviews", params={"app": "pensions", "state": "all"}).text
+    assert "looks right" in both and "second <strong>approve</strong>" in both  # both labels in: no longer blind

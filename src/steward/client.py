@@ -82,6 +82,15 @@ class Client:
         coroutine = self.gateway.reviews.outcome(self.principal, record_id)
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
+    def review_agreement(
+        self, app: str | None = None, since: float | None = None, until: float | None = None
+    ) -> dict[str, Any]:
+        """Cohen's κ of the review queue's two labels (the two-person rule) as this client's principal may read it,
+        as `GET /v1/reviews/agreement` answers it: overall, per app, per policy, per pair of reviewers."""
+        from steward.guardrails.agreement import agreement
+
+        return {"app": app, **agreement(self.runtime.store, self.principal, (app,) if app else None, since, until)}
+
     def stream(self, app: str, messages: MessagesLike, **params: Any) -> Iterator[str]:
         """Yield the answer's text as the guardrails release it; `last_result` holds the result afterwards."""
         request = self._request(app, messages, True, params)

@@ -158,7 +158,7 @@ class RemoteClient:
 
     def reviews(self, *, state: str = "pending", limit: int = 100, **filters: Any) -> Iterator[dict[str, Any]]:
         """The review queue of the key's team, oldest first (`GET /v1/reviews`; state pending, approved, rejected,
-        decided or all; app), fetched a page at a time."""
+        decided, needs_second_label, disagreements or all; app), fetched a page at a time."""
         after = None
         while True:
             page = self._get("/v1/reviews", {**filters, "state": state, "after": after, "limit": limit})
@@ -166,6 +166,14 @@ class RemoteClient:
             after = page["next"]
             if after is None:
                 return
+
+    def review_agreement(
+        self, *, app: str | None = None, since: str | float | None = None, until: str | float | None = None
+    ) -> dict[str, Any]:
+        """Cohen's κ of the first against the second label of the key's team's items with two labels (the
+        two-person rule), overall, per app, per policy and per pair of reviewers (`GET /v1/reviews/agreement`)."""
+        found: dict[str, Any] = self._get("/v1/reviews/agreement", {"app": app, "since": since, "until": until})
+        return found
 
     def review(self, record_id: str) -> dict[str, Any]:
         """Where a held request stands, with the released answer once approved (`GET /v1/reviews/{record_id}`)."""

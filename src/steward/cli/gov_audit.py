@@ -35,8 +35,12 @@ def list_command(
 
     Example: `steward audit list --action deployment. --json`
     """
-    scope = actor(as_user, key).scope(team)
-    events = audit.list_events(context.open_store(), team=scope, subject=subject, action=action, limit=limit)
+    from steward.guardrails.review import blind_events
+
+    who = actor(as_user, key)
+    store = context.open_store()
+    events = audit.list_events(store, team=who.scope(team), subject=subject, action=action, limit=limit)
+    events = blind_events(store, who, events)  # a developer reads no first label of two until both are in
     if as_json:
         print_json([e.as_dict() for e in events])
         return
@@ -87,7 +91,8 @@ def verify_command(
             f"[green]intact[/]: {result.events} events ({sealed}), head #{result.head_seq} "
             f"{result.head_hash[:16]}…, {result.rows_checked} governed rows match their events, "
             f"{result.keys_checked} API keys, {result.reviews_checked} review items, "
-            f"{result.corrections_checked} corrections, {result.silences_checked} alert silences and "
+            f"{result.corrections_checked} corrections, {result.labels_checked} review labels, "
+            f"{result.silences_checked} alert silences and "
             f"{result.records_checked} sealed records as Steward "
             "wrote them "
             f"(integrity key: {result.integrity_key or 'not checked'})",

@@ -1,5 +1,6 @@
 """`steward review`: the human review queue (list, show, approve, reject), reviewers' corrections of answers
-(correct), and the review rule of steward.yaml run once (fill).
+(correct), inter-rater agreement of the two-person rule's labels (agreement), and the review rule of steward.yaml
+run once (fill).
 
 At the terminal you act as the local operator (an admin), unless `--key` (or `STEWARD_API_KEY`) names an API
 key: then that key's role and team decide what you may see and decide (`steward.guardrails.review`).
@@ -54,7 +55,15 @@ def _when(at: float | None) -> str:
 
 @app.command("list")
 def list_items(
-    status: Annotated[str, typer.Option("--status", help="pending, approved, rejected or all.")] = "pending",
+    status: Annotated[
+        str,
+        typer.Option(
+            "--status",
+            help="pending, approved, rejected, decided, needs_second_label (one label of two is in), "
+            "disagreements "
+            "(the two labels differ) or all.",
+        ),
+    ] = "pending",
     app_name: Annotated[str | None, typer.Option("--app", help="Only items of this app.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -125,11 +134,18 @@ def unclaim(item_id: ItemArg, key: KeyOption = None) -> None:
 @app.command("approve")
 def approve(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> None:
     """Release a held request. Where its policy asks for two reviewers (`reviewers: 2`), the first approval is kept
-    and a second, different reviewer's releases it.
+    and a second, different reviewer's releases it; on an item a first reviewer refused, a second approval is kept
+    as a blind label only and never releases it.
 
     Example: `steward review approve rev_1a2b… --note "disclosure present, fine"`
     """
     item = _queue().approve(_principal(key), item_id, note)
+    if item.status == "rejected":
+        context.console.print(
+            f"labelled {item.id} (record {item.record_id}) approve as its second reviewer; it stays rejected "
+            f"(refused by {item.decided_by}: a second label never releases it)"
+        )
+        return
     if item.status == "pending":
         context.console.print(
             f"approved {item.id} (record {item.record_id}) as the first of two reviewers "
@@ -141,12 +157,62 @@ def approve(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> N
 
 @app.command("reject")
 def reject(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> None:
-    """Refuse a held request for good (its held text is erased).
+    """Refuse a held request for good (its held text is erased). Under the two-person rule a first rejection
+    refuses it at once and the item stays open for a second, blind label by a different reviewer (its held text is
+    erased once that label is in).
 
     Example: `steward review reject rev_0123abcd --note "investment advice"`
     """
     item = _queue().reject(_principal(key), item_id, note)
     context.console.print(f"rejected {item.id} (record {item.record_id}) by {item.decided_by}")
+
+
+@app.command("agreement")
+def agreement(
+    app_name: Annotated[str | None, typer.Option("--app", help="Only items of this app.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Second labels given from this time (ISO 8601 or epoch seconds).")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Second labels given before this time (ISO 8601 or epoch seconds)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    key: KeyOption = None,
+) -> None:
+    """Inter-rater agreement of the two-person rule: Cohen's κ of the first against the second (blind) label of the
+    items that got two, overall, per app, per policy and per pair of reviewers with at least 5 items together, with
+    the count of items and the observed agreement; κ is "undefined" (with why) below 5 items or with one class.
+
+    Example: `steward review agreement --app airport-assistant --json`
+    """
+    from steward.gateway.management.common import check_range, parse_time
+    from steward.guardrails.agreement import agreement as kappa
+
+    principal = _principal(key)
+    if app_name is not None:
+        from steward.governance.tenancy import require_app
+
+        require_app(context.project(), principal, app_name)
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    check_range(start, end)
+    found = kappa(context.open_store(), principal, (app_name,) if app_name else None, start, end)
+    if as_json:
+        sys.stdout.write(json.dumps({"app": app_name, **found}, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table("scope", "items", "observed agreement", "κ")
+    rows = [("overall", found["overall"])]
+    rows += [(f"app {r['app']}", r) for r in found["by_app"]]
+    rows += [(f"policy {r['policy']}", r) for r in found["by_policy"]]
+    rows += [(" & ".join(r["reviewers"]), r) for r in found["by_pair"]]
+    for scope, row in rows:
+        observed = "-" if row["observed_agreement"] is None else f"{row['observed_agreement']:.2f}"
+        value = f"{row['kappa']:.3f}" if row["kappa"] is not None else f"undefined: {row['undefined']}"
+        table.add_row(scope, str(row["items"]), observed, value)
+    context.console.print(table)
+    context.console.print(
+        f"{found['disagreements']} disagreements (`steward review list --status disagreements`)", highlight=False
+    )
 
 
 @app.command("correct")

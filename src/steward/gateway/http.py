@@ -418,6 +418,11 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
         await asyncio.to_thread(add_feedback, gateway.store, principal, body["record_id"], score, comment)
         return ORJSONResponse({"ok": True})
 
+    # before `/v1/reviews/{record_id}`, so that `/v1/reviews/agreement` is the management route, not a record
+    if isinstance(gateway.store, Store):  # the SQL store; a test's stand-in for it serves no management API
+        mount_management(api, gateway.store, gateway.project, authenticator, error_response)
+        mount_console(api, gateway.store, gateway.project, authenticator)  # /ui, over the same service functions
+
     @api.get("/v1/reviews/{record_id}")
     async def review_outcome(record_id: str, request: Request) -> ORJSONResponse:
         """A held request's review: pending, rejected, or approved with the released answer."""
@@ -440,10 +445,6 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
         queue = ReviewQueue(gateway.store)  # type: ignore[arg-type]  # the gateway's store is the Store
         correction = await asyncio.to_thread(queue.correct, principal, record_id, body["answer"], body["why"])
         return ORJSONResponse(correction.as_dict(), status_code=201)
-
-    if isinstance(gateway.store, Store):  # the SQL store; a test's stand-in for it serves no management API
-        mount_management(api, gateway.store, gateway.project, authenticator, error_response)
-        mount_console(api, gateway.store, gateway.project, authenticator)  # /ui, over the same service functions
 
     @api.get("/metrics")
     async def metrics(request: Request) -> Response:

@@ -73,6 +73,7 @@ class Verification:
     keys_checked: int = 0
     reviews_checked: int = 0
     corrections_checked: int = 0
+    labels_checked: int = 0
     silences_checked: int = 0
     records_checked: int = 0
     integrity_key: str | None = None  # where the records' and keys' integrity key came from
@@ -93,6 +94,7 @@ class Verification:
             "keys_checked": self.keys_checked,
             "reviews_checked": self.reviews_checked,
             "corrections_checked": self.corrections_checked,
+            "labels_checked": self.labels_checked,
             "silences_checked": self.silences_checked,
             "records_checked": self.records_checked,
             "integrity_key": self.integrity_key,
@@ -279,6 +281,7 @@ def verify(
         result.keys_checked = integrity.verify_keys(store, result.problems)
         result.reviews_checked = integrity.verify_reviews(store, result.problems)
         result.corrections_checked = integrity.verify_corrections(store, result.problems)
+        result.labels_checked = integrity.verify_labels(store, result.problems)
         result.silences_checked = integrity.verify_silences(store, result.problems)
         if records:
             result.records_checked, result.integrity_key = integrity.verify_records(store, result.problems)

@@ -20,6 +20,11 @@ columns with the answer by its digest (`correction_digest`), so a correction ins
 Erasure is legitimate: deleting a record deletes its corrections, anonymising it empties their answers, after
 which only the event's existence is checked.
 
+Reviewers' labels (the two-person rule's first and second labels): each must match the digest that the event
+adding it (`review.approve`, `review.reject` or `review.label`) keeps in its detail (`labels`), so a label
+inserted without an event or edited (flipped, another reviewer or time) is reported, as is one deleted while its
+item is still there (erasure deletes labels only with their items).
+
 What the checks cannot show, by design: someone holding the integrity key (or, without one, anyone) can
 rewrite rows and recompute seals; someone with only the database can restore an older copy of the whole
 file, or delete the newest records and put the head back when no audit event has recorded a later head
@@ -40,6 +45,7 @@ from steward.store import (
     correction_digest,
     decision_digest,
     digest,
+    label_digest,
     pending_digest,
 )
 
@@ -149,6 +155,43 @@ def verify_corrections(store: Store, problems: list[str]) -> int:
                 f"correction {correction} of record {record_id} (audit event #{event.seq}) is gone while its "
                 "record is still there: it was deleted outside Steward (rule: every governance change is recorded)"
             )
+    return len(rows)
+
+
+LABELLED = ("review.approve", "review.reject", "review.label")
+
+
+def verify_labels(store: Store, problems: list[str]) -> int:
+    """Check every reviewer's label against the digest its audit event keeps, and back; returns how many."""
+    vouched: dict[str, tuple[str, Any]] = {}
+    for action in LABELLED:
+        for event in store.audit.events_with_action(action):
+            for label_id, hashed in (_detail(event).get("labels") or {}).items():
+                vouched[str(label_id)] = (str(hashed), event)
+    rows = store.reviews.label_rows()
+    for row in rows:
+        found = vouched.pop(row.id, None)
+        where = f"label {row.id} ({row.label} by {row.by}, item {row.item_id}, app {row.app})"
+        if found is None:
+            problems.append(
+                f"{where} matches no audit event: it was written outside Steward (rule: labels are given with "
+                "`steward review approve|reject`)"
+            )
+        elif found[0] != label_digest(row):
+            problems.append(
+                f"{where} differs from its audit event #{found[1].seq} ({found[1].actor}): it was edited outside "
+                "Steward (rule: every governance change is recorded)"
+            )
+    gone = {label_id: event for label_id, (_, event) in vouched.items()}
+    if gone:
+        items = store.reviews.item_ids({str(event.subject).removeprefix("review:") for event in gone.values()})
+        for label_id, event in gone.items():  # erasure deletes a label only with its item
+            item_id = str(event.subject).removeprefix("review:")
+            if item_id in items:
+                problems.append(
+                    f"label {label_id} of review item {item_id} (audit event #{event.seq}) is gone while its item "
+                    "is still there: it was deleted outside Steward (rule: every governance change is recorded)"
+                )
     return len(rows)
 
 

@@ -27,11 +27,23 @@ the item. Where the item's policy asks for two reviewers (`reviewers: 2` in stew
 policy takes its app's), the first approval is kept (`review.approve`, its detail saying 1 of 2) and the item
 stays pending until a second, distinct identity approves it; the same identity approving twice is refused. One
 rejection refuses it, and an edit is refused (each reviewer would approve a different text).
+
+Under the two-person rule every decision is also a reviewer's label (`review_labels`: approve or reject), and each
+item stays open for a second, blind label by a different identity until it has two, so that inter-rater agreement
+(Cohen's κ, `steward.guardrails.agreement`) has items labelled both ways. The outcome stays fail-closed: a first
+rejection refuses the held answer at once (the client is told `rejected`), its held text is kept only until the
+second label is in (the second reviewer reads what they label) and then erased; a second label on a refused item
+is kept as a label only and never releases it (audited as `review.label`, its before- and after-hash the unchanged
+decision's). Until both labels are in, the first is hidden from every developer identity but its author
+(`blind`): the item reads as pending, with no decision, first approval or label; admins, auditors and the local
+operator, who oversee the queue, see it. Each label's digest is in the detail of the event that adds it
+(`labels`), so `steward audit verify` finds a label inserted, edited or deleted outside Steward.
 """
 
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import time
 from typing import Any, Literal
 
@@ -39,12 +51,33 @@ from steward.config import Project
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.governance import audit
 from steward.governance.identity import Actor
-from steward.store import Correction, ReviewItem, Store, Tx, correction_digest, decision_digest, pending_digest
+from steward.store import (
+    Correction,
+    Label,
+    ReviewItem,
+    Store,
+    Tx,
+    correction_digest,
+    decision_digest,
+    label_digest,
+    pending_digest,
+)
 from steward.types import Decision, Principal, Record, new_id
 
 ReviewAction = Literal["read", "decide"]
 MAX_CORRECTION_CHARS = 100_000
 CLAIM_S = 15 * 60.0  # how long a claim holds an item for its reviewer
+# What a queue's `state` selects: stored statuses (None: any) and a label filter (`needs_second_label`: items of
+# the two-person rule with one label of two; `disagreements`: items whose two labels differ)
+STATES: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
+    "pending": (("pending",), None),
+    "approved": (("approved",), None),
+    "rejected": (("rejected",), None),
+    "decided": (("approved", "rejected"), None),
+    "needs_second_label": (None, "needs_second_label"),
+    "disagreements": (None, "disagreements"),
+    "all": (None, None),
+}
 MAY: dict[str, frozenset[ReviewAction]] = {
     "admin": frozenset({"read", "decide"}),
     "developer": frozenset({"read", "decide"}),
@@ -94,6 +127,55 @@ def required_reviewers(project: Project | None, item: ReviewItem) -> int:
     return policy.reviewers if policy is not None else 1
 
 
+def blind_to(principal: Principal) -> str | None:
+    """The identity whose view of the queue is blind to others' first labels (a developer's), or None for those
+    who oversee it (admins, auditors, the local operator) and see every label."""
+    return Actor.from_principal(principal).id if principal.role == "developer" else None
+
+
+def blinded(item: ReviewItem, labels: builtins.list[Label], viewer: str | None) -> bool:
+    """Whether `viewer` (`blind_to`) must not see `item`'s first label: it has one label of two, not theirs."""
+    return viewer is not None and len(labels) == 1 and labels[0].by_id != viewer
+
+
+LABELLING = ("review.approve", "review.reject")
+
+
+def blind_events(store: Store, actor: Actor, events: builtins.list[Any]) -> builtins.list[Any]:
+    """Audit `events` less, for a developer, the first label of two of a review item that is not theirs while its
+    second is due (the audit log would tell what the item reads blind); a page may come out shorter."""
+    if actor.role != "developer":
+        return events
+    items = {e.subject.removeprefix("review:") for e in events if e.action in LABELLING}
+    hidden = store.reviews.hidden_from(sorted(items), actor.id) if items else set()
+    return [e for e in events if not (e.action in LABELLING and e.subject.removeprefix("review:") in hidden)]
+
+
+def _hide_first(item: ReviewItem) -> ReviewItem:
+    """The item as a blind second reviewer reads it: pending, with no decision and no first approval (the held
+    text stays: it is what they label)."""
+    return dataclasses.replace(
+        item,
+        status="pending",
+        decided_at=None,
+        decided_by=None,
+        note="",
+        first_approval_by=None,
+        first_approval_at=None,
+        first_approval_note=None,
+    )
+
+
+def _state_digest(item: ReviewItem) -> str:
+    """What a claim's event vouches for: a pending item's state, or a refused one's decision (open for its second
+    label), as `steward audit verify` reads an item's newest event."""
+    return pending_digest(item) if item.status == "pending" else decision_digest(item)
+
+
+def _label_of(status: str) -> str:
+    return "approve" if status == "approved" else "reject"
+
+
 def _same(label: str, actor: Actor) -> bool:
     """Whether a stored `key:<id> (name)` or `user:<login>` names `actor` (by identity, not by its name)."""
     return label.split(" (", 1)[0] == actor.id
@@ -118,8 +200,9 @@ class ReviewQueue:
         return required_reviewers(self.project, item)
 
     def claim(self, principal: Principal, item_id: str) -> ReviewItem:
-        """Take a pending item for `CLAIM_S` (again: renew it), so others see it claimed; audited as
-        `review.claim`. Refused while another reviewer's claim holds, naming them and until when."""
+        """Take a pending item (or one open for its second label) for `CLAIM_S` (again: renew it), so others see it
+        claimed; audited as `review.claim`. Refused while another reviewer's claim holds, naming them and until
+        when."""
         check(principal, "decide")
         actor = Actor.from_principal(principal)
         item = _visible(self.store, principal, item_id)
@@ -131,14 +214,50 @@ class ReviewQueue:
                 actor,
                 "review.claim",
                 f"review:{item.id}",
-                pending_digest(item),
-                pending_digest(claimed),
+                _state_digest(item),
+                _state_digest(claimed),
                 team=item.team,
                 detail=_count_legacy(
                     tx, {"record_id": item.record_id, "app": item.app, "until": claimed.claimed_until}
                 ),
             )
-        return claimed
+        return self._shown(principal, claimed)
+
+    def _shown(self, principal: Principal, item: ReviewItem) -> ReviewItem:
+        """`item` as `principal` may see it: without another's first label of two while they are blind to it."""
+        viewer = blind_to(principal)
+        if viewer is None:
+            return item
+        labels = self.store.reviews.labels([item.id]).get(item.id, [])
+        return _hide_first(item) if blinded(item, labels, viewer) else item
+
+    def _shown_all(self, principal: Principal, items: builtins.list[ReviewItem]) -> builtins.list[ReviewItem]:
+        viewer = blind_to(principal)
+        if viewer is None or not items:
+            return items
+        found = self.store.reviews.labels([i.id for i in items])
+        return [_hide_first(i) if blinded(i, found.get(i.id, []), viewer) else i for i in items]
+
+    def label_views(self, principal: Principal, items: builtins.list[ReviewItem]) -> dict[str, dict[str, Any]]:
+        """Each item's labels as `principal` may see them (none of another's while blind to it), by item id:
+        `labels` (seq, label, by, at, note), `labels_given`, `needs_second_label`, `blind`, `disagreement`."""
+        viewer = blind_to(principal)
+        found = self.store.reviews.labels([i.id for i in items]) if items else {}
+        views: dict[str, dict[str, Any]] = {}
+        for item in items:
+            labels = found.get(item.id, [])
+            blind = blinded(item, labels, viewer)
+            shown = [
+                {"seq": lb.seq, "label": lb.label, "by": lb.by, "at": lb.at, "note": lb.note} for lb in labels
+            ]
+            views[item.id] = {
+                "labels": [] if blind else shown,
+                "labels_given": len(labels),
+                "needs_second_label": len(labels) == 1,
+                "blind": blind,
+                "disagreement": len(labels) == 2 and labels[0].label != labels[1].label,
+            }
+        return views
 
     def hold(self, record: Record, decision: Decision, held_text: str | None) -> ReviewItem:
         """Queue an escalated request (its record must already be written)."""
@@ -164,8 +283,14 @@ class ReviewQueue:
     def list(
         self, principal: Principal, status: str | None = "pending", app: str | None = None, limit: int = 50
     ) -> list[ReviewItem]:
+        """Oldest first: items of one status (None: every one), or of a `STATES` name (`needs_second_label`,
+        `disagreements`), as `principal` may see them."""
         check(principal, "read")
-        return self.store.reviews.list_items(status=status, app=app, team=_team_of(principal), limit=limit)
+        if status is not None and status not in STATES:
+            raise InvalidRequest(f"unknown review status {status!r}; use one of {', '.join(STATES)}.")
+        statuses, labels = STATES[status or "all"]
+        apps = (app,) if app is not None else None
+        return self.page(principal, statuses, apps, None, limit, labels=labels)
 
     def page(
         self,
@@ -174,37 +299,49 @@ class ReviewQueue:
         apps: tuple[str, ...] | None = None,
         after: tuple[float, str] | None = None,
         limit: int = 50,
+        labels: str | None = None,
     ) -> builtins.list[ReviewItem]:
-        """A page of the caller's team's items, oldest first, after the keyset `after` (`(created_at, id)`)."""
+        """A page of the caller's team's items, oldest first, after the keyset `after` (`(created_at, id)`); a
+        blind reviewer's page holds another's first label of two as pending (`blind_to`)."""
         check(principal, "read")
         team = _team_of(principal)
-        return self.store.reviews.page_items(statuses=statuses, team=team, apps=apps, after=after, limit=limit)
+        items = self.store.reviews.page_items(
+            statuses=statuses,
+            team=team,
+            apps=apps,
+            after=after,
+            limit=limit,
+            labels=labels,
+            blind_to=blind_to(principal),
+        )
+        return self._shown_all(principal, items)
 
     def get(self, principal: Principal, item_id: str) -> ReviewItem:
         check(principal, "read")
-        return _visible(self.store, principal, item_id)
+        return self._shown(principal, _visible(self.store, principal, item_id))
 
     def outcome(self, principal: Principal, record_id: str) -> ReviewItem:
-        """The item of a held request, for whoever may call its app (the client waiting for the answer) or
-        read the queue; an app key scoped to other apps is answered as for a missing item."""
+        """The item of a held request, for whoever may call its app (the client waiting for the answer: a first
+        rejection of two is its answer at once) or read the queue (blind as `get`); an app key scoped to other
+        apps is answered as for a missing item."""
         if principal.role != "app":
             check(principal, "read")
         item = _visible(self.store, principal, record_id)
         if principal.role == "app" and not principal.may_use(item.app):
             raise self.store.reviews.missing(record_id)
-        return item
+        return self._shown(principal, item)
 
     def release(self, item: ReviewItem, text: str, record_id: str | None) -> ReviewItem:
         """Keep what an approved item gave the client (the first release wins)."""
         return self.store.reviews.release(item.id, text, record_id)
 
     def approve(self, principal: Principal, item_id: str, note: str = "") -> ReviewItem:
-        """Release the held answer."""
-        return self._decide(principal, item_id, "approved", note)
+        """Release the held answer (under the two-person rule: label it approve; the second approval releases)."""
+        return self._shown(principal, self._decide(principal, item_id, "approved", note))
 
     def reject(self, principal: Principal, item_id: str, note: str = "") -> ReviewItem:
-        """Refuse it for good; the held text is erased."""
-        return self._decide(principal, item_id, "rejected", note)
+        """Refuse it for good; the held text is erased (under the two-person rule: once the second label is in)."""
+        return self._shown(principal, self._decide(principal, item_id, "rejected", note))
 
     def edit(self, principal: Principal, item_id: str, text: str, note: str) -> ReviewItem:
         """Release an edited answer instead of the held one: the approval (`review.approve`, its detail naming the
@@ -236,24 +373,29 @@ class ReviewQueue:
         check(principal, "decide")
         actor = Actor.from_principal(principal)
         item = _visible(self.store, principal, item_id)
+        labels = self.store.reviews.labels([item.id]).get(item.id, [])
         if (
             (holder := item.claimant(time.time())) is not None
             and not _same(holder, actor)
-            and item.status == "pending"
+            and (item.status == "pending" or len(labels) == 1)
         ):
             raise InvalidRequest(
                 f"review item {item.id} is claimed by {holder}; leave it to them, or wait for the claim to expire."
             )
         required = self.required(item)
-        if status == "approved" and required > 1 and item.status == "pending":
-            if item.first_approval_by is None:
-                return self._approve_first(actor, item, note, required)
-            if _same(item.first_approval_by, actor):
-                raise InvalidRequest(
-                    f"review item {item.id} needs a second, different reviewer: you ({actor.label}) approved it "
-                    f"already (two-person rule, its policy's `reviewers: {required}`); ask another reviewer of "
-                    f"team {item.team}."
-                )
+        if required > 1 and (labels or item.first_approval_by is None):  # one approved before 0017 has no label
+            return self._label(actor, item, labels, status, note, required)
+        if (
+            status == "approved"
+            and required > 1
+            and item.status == "pending"
+            and _same(item.first_approval_by or "", actor)
+        ):
+            raise InvalidRequest(
+                f"review item {item.id} needs a second, different reviewer: you ({actor.label}) approved it "
+                f"already (two-person rule, its policy's `reviewers: {required}`); ask another reviewer of "
+                f"team {item.team}."
+            )
         with audit.changing(self.store) as tx:
             detail: dict[str, Any] = {
                 "record_id": item.record_id,
@@ -282,6 +424,82 @@ class ReviewQueue:
             )
         return decided
 
+    def policy_of(self, item: ReviewItem) -> str | None:
+        """The policy an item counts under: its own, else its app's (as `required_reviewers` reads it)."""
+        if item.policy is not None or self.project is None:
+            return item.policy
+        spec = self.project.apps.get(item.app)
+        return spec.policy if spec is not None else None
+
+    def _label(
+        self, actor: Actor, item: ReviewItem, labels: builtins.list[Label], status: str, note: str, required: int
+    ) -> ReviewItem:
+        """A decision under the two-person rule, kept as the reviewer's label (first or second, blind) beside its
+        audit event: a first approval leaves the item pending, a first rejection refuses it at once (its held text
+        kept for the second reviewer), a second label decides a pending item (release needs both approvals) and
+        is a label only on a refused one (`review.label`, the decision unchanged)."""
+        if len(labels) >= 2 or (item.status != "pending" and not labels):
+            both = " and has both its labels" if labels else ""
+            raise InvalidRequest(
+                f"review item {item.id} was already {item.status} by {item.decided_by}{both}; a decision is final."
+            )
+        if labels and labels[0].by_id == actor.id:
+            done = "approved" if labels[0].label == "approve" else "rejected"
+            raise InvalidRequest(
+                f"review item {item.id} needs a second, different reviewer: you ({actor.label}) {done} it already "
+                f"(two-person rule, its policy's `reviewers: {required}`); ask another reviewer of team "
+                f"{item.team}."
+            )
+        label = Label(
+            id=new_id("lbl"),
+            item_id=item.id,
+            seq=len(labels) + 1,
+            label=_label_of(status),
+            by=actor.label,
+            by_id=actor.id,
+            at=float(f"{time.time():.6f}"),
+            note=note,
+            app=item.app,
+            team=item.team,
+            policy=self.policy_of(item),
+        )
+        detail: dict[str, Any] = {
+            "record_id": item.record_id,
+            "app": item.app,
+            "decision": status,
+            "note": note,
+            "label": label.seq,
+            "labels": {label.id: label_digest(label)},
+        }
+        if labels:
+            detail["agrees"] = labels[0].label == label.label
+        if label.seq == 1 and status == "approved":
+            return self._approve_first(actor, item, note, required, label, detail)
+        with audit.changing(self.store) as tx:
+            _count_legacy(tx, detail)
+            tx.reviews.add_label(label)
+            before = decision_digest(item)
+            if item.status == "pending":  # a first rejection, or the second label of a first approval
+                decided = tx.reviews.decide(item.id, status, actor.label, note, erase=label.seq == 2)
+                if status == "approved":
+                    detail.update(approval=2, required=required, first_approval_by=item.first_approval_by)
+                action = "review.approve" if status == "approved" else "review.reject"
+            else:  # the second label of a refused item: kept, never releasing it
+                decided = tx.reviews.close_labels(item.id)
+                detail["outcome"] = item.status
+                action = "review.label"
+            audit.append(
+                tx,
+                actor,
+                action,
+                f"review:{item.id}",
+                before,
+                decision_digest(decided),
+                team=item.team,
+                detail=detail,
+            )
+        return decided
+
     def unclaim(self, principal: Principal, item_id: str) -> ReviewItem:
         """Let go of one's claim before it expires (the next reviewer may take the item); audited as
         `review.unclaim`."""
@@ -295,17 +513,21 @@ class ReviewQueue:
                 actor,
                 "review.unclaim",
                 f"review:{item.id}",
-                pending_digest(item),
-                pending_digest(let_go),
+                _state_digest(item),
+                _state_digest(let_go),
                 team=item.team,
                 detail=_count_legacy(tx, {"record_id": item.record_id, "app": item.app}),
             )
-        return let_go
+        return self._shown(principal, let_go)
 
-    def _approve_first(self, actor: Actor, item: ReviewItem, note: str, required: int) -> ReviewItem:
-        """Keep the first of two approvals, with its audit event (`review.approve`, 1 of `required`)."""
+    def _approve_first(
+        self, actor: Actor, item: ReviewItem, note: str, required: int, label: Label, detail: dict[str, Any]
+    ) -> ReviewItem:
+        """Keep the first of two approvals and its label, with their audit event (`review.approve`, 1 of
+        `required`)."""
         with audit.changing(self.store) as tx:
             approved = tx.reviews.approve_first(item.id, actor.label, note)
+            tx.reviews.add_label(label)
             audit.append(
                 tx,
                 actor,
@@ -314,17 +536,7 @@ class ReviewQueue:
                 pending_digest(item),
                 pending_digest(approved),
                 team=item.team,
-                detail=_count_legacy(
-                    tx,
-                    {
-                        "record_id": item.record_id,
-                        "app": item.app,
-                        "decision": "approved",
-                        "note": note,
-                        "approval": 1,
-                        "required": required,
-                    },
-                ),
+                detail=_count_legacy(tx, {**detail, "approval": 1, "required": required}),
             )
         return approved
 

@@ -52,10 +52,12 @@ from steward.store.governance.compliance import Statement
 from steward.store.governance.hashing import canonical_json, digest, row_digest
 from steward.store.guardrails import (
     Correction,
+    Label,
     ReviewItem,
     Reviews,
     correction_digest,
     decision_digest,
+    label_digest,
     pending_digest,
 )
 from steward.store.integrity import LEGACY as RECORDS_LEGACY
@@ -91,6 +93,7 @@ __all__ = [
     "EvalRuns",
     "KeyEvidence",
     "KeyInfo",
+    "Label",
     "Monitoring",
     "ProviderChecks",
     "RagRepository",
@@ -113,6 +116,7 @@ __all__ = [
     "decision_digest",
     "digest",
     "key_digest",
+    "label_digest",
     "pending_digest",
     "row_digest",
     "sqlite_file",

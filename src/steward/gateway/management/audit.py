@@ -1,8 +1,9 @@
 """`GET /v1/audit` and `POST /v1/audit/verify`: the hash-chained audit log, as `steward audit list|verify` show it.
 
-A key reads its own team's events (`Actor.scope`), newest first, paged by keyset on `seq`. Verifying is a read
-(auditors may), answers what `steward audit verify --json` prints (the integrity key file's path withheld), and
-runs off the event loop: a deep verification reads every governed row and every sealed record.
+A key reads its own team's events (`Actor.scope`), newest first, paged by keyset on `seq`; a developer key does
+not read the first label of two of a review item while its second, blind label is due (unless it gave it).
+Verifying is a read (auditors may), answers what `steward audit verify --json` prints (the integrity key file's
+path withheld), and runs off the event loop: a deep verification reads every governed row and every sealed record.
 FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
 """
 
@@ -93,6 +94,7 @@ class VerificationOut(BaseModel):
     keys_checked: int = Field(description="API key rows matched against their newest audit event (0 when shallow)")
     reviews_checked: int = Field(description="review decisions matched against their events")
     corrections_checked: int = Field(description="reviewers' corrections matched against their events")
+    labels_checked: int = Field(0, description="reviewers' labels (two-person rule) matched against their events")
     silences_checked: int = Field(description="alert silences matched against their events")
     records_checked: int = Field(description="records whose seal and chain were verified")
     integrity_key: str | None = Field(
@@ -158,7 +160,18 @@ def events_page(
     )
     more = len(events) == limit
     cursor = encode_cursor(events[-1].seq) if events and more else None
-    return {"object": "list", "data": [e.as_dict() for e in events], "next": cursor}
+    return {
+        "object": "list",
+        "data": [e.as_dict() for e in _unblinding_left_out(store, who, events)],
+        "next": cursor,
+    }
+
+
+def _unblinding_left_out(store: Store, who: Principal, events: list[Any]) -> list[Any]:
+    """`events` less a first label of two that a developer must not read yet (`review.blind_events`)."""
+    from steward.guardrails.review import blind_events
+
+    return blind_events(store, Actor.from_principal(who), events)
 
 
 def verification(store: Store, project: Project, who: Principal, asked: VerifyIn) -> dict[str, Any]:

@@ -13,6 +13,15 @@ approves and releases the reviewer's text instead of the held answer, kept as th
 (`reviewers: 2`), the first approval leaves it pending (`approvals` 1 of `approvals_required` 2) until a second,
 different key approves it; the same key approving twice is a 400 that says so. A final decision is final: a
 second one is a 400 that names who decided. The queue pages oldest first by keyset on `(created_at, id)`.
+
+Under the two-person rule each decision is a reviewer's label, and an item stays open for a second, blind label
+by a different key until it has two (`labels`, `needs_second_label`; a first rejection still refuses the held
+answer at once, and a second label on a refused item never releases it). Until then a developer key other than
+the first label's author reads the item as pending, without its decision, first approval or labels (`blind`),
+in the list, its own answers and the audit log alike; admin and auditor keys see them. `state=needs_second_label`
+lists the items waiting for their second label, `state=disagreements` those whose two labels differ.
+`GET /v1/reviews/agreement` answers Cohen's κ of the first against the second label
+(`steward.guardrails.agreement`), for the same readers and apps as the list.
 `GET /v1/reviews/{record_id}` (a held request's outcome) and its `/corrections` stay in `steward.gateway.http`.
 
 FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
@@ -34,27 +43,35 @@ from steward.gateway.management.common import (
     ERRORS,
     JSON,
     MAX_LIMIT,
+    WHEN,
     ErrorBody,
     Reader,
     check_choice,
+    check_range,
     encode_cursor,
+    parse_time,
     readable_apps,
     time_cursor,
 )
 from steward.store import ReviewItem, Store
 from steward.types import Principal
 
-# what `state` selects: the stored statuses (`steward review list --status`), `decided` both decisions, `all` any
-STATES: dict[str, tuple[str, ...] | None] = {
-    "pending": ("pending",),
-    "approved": ("approved",),
-    "rejected": ("rejected",),
-    "decided": ("approved", "rejected"),
-    "all": None,
-}
+# what `state` selects (`steward.guardrails.review.STATES`): the stored statuses (`steward review list --status`),
+# `decided` both decisions, the items waiting for their second label or whose two labels differ, `all` any
+STATES = ("pending", "approved", "rejected", "decided", "needs_second_label", "disagreements", "all")
 MAX_COMMENT_CHARS = 4000
 MAX_TEXT_CHARS = 100_000  # as a correction (`steward.guardrails.review.MAX_CORRECTION_CHARS`)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "no item of your team"}}
+
+
+class LabelOut(BaseModel):
+    """One reviewer's label of an item under the two-person rule."""
+
+    seq: int = Field(description="1: the first label, 2: the second (blind) one")
+    label: str = Field(description="approve or reject")
+    by: str
+    at: float
+    note: str
 
 
 class ReviewItemOut(BaseModel):
@@ -68,8 +85,10 @@ class ReviewItemOut(BaseModel):
     reasons: list[str] = Field(description="the policy's public reason codes")
     policy: str | None
     policy_version: str | None
-    held_text: str | None = Field(description="what was held; erased once rejected")
-    status: str = Field(description="pending, approved or rejected")
+    held_text: str | None = Field(
+        description="what was held; erased once rejected (under the two-person rule: once its second label is in)"
+    )
+    status: str = Field(description="pending, approved or rejected (pending to a `blind` reader)")
     created_at: float
     decided_at: float | None
     decided_by: str | None = Field(description="`key:<key id> (name)` of the reviewer")
@@ -84,6 +103,54 @@ class ReviewItemOut(BaseModel):
     first_approval_by: str | None = Field(description="the first of two reviewers, once they approved")
     first_approval_at: float | None
     first_approval_note: str | None
+    labels: list[LabelOut] = Field(
+        description="the reviewers' labels under the two-person rule, first then second (none while `blind`)"
+    )
+    labels_given: int = Field(description="how many labels the item has (0 to 2)")
+    needs_second_label: bool = Field(description="one label of two is in: a different reviewer's is due")
+    blind: bool = Field(
+        description="the first label is hidden from you until the second is in (you did not give it): the item "
+        "reads as pending"
+    )
+    disagreement: bool = Field(description="the item's two labels differ")
+
+
+class KappaOut(BaseModel):
+    """Cohen's κ of one group of items with two labels, with what it rests on."""
+
+    items: int = Field(description="items with two labels")
+    agreed: int = Field(description="items whose two labels match")
+    observed_agreement: float | None = Field(description="agreed / items (null without items)")
+    kappa: float | None = Field(description="Cohen's κ (scikit-learn's `cohen_kappa_score`); null when undefined")
+    undefined: str | None = Field(description="why κ is undefined: too few items, or a single class")
+    table: dict[str, int] = Field(description="counts of first/second label: approve/approve, approve/reject, …")
+
+
+class AppKappaOut(KappaOut):
+    app: str
+
+
+class PolicyKappaOut(KappaOut):
+    policy: str = Field(description="the policy that asked for two reviewers; `(none)` when there was none")
+
+
+class PairKappaOut(KappaOut):
+    reviewers: list[str] = Field(description="the two reviewers, each one rater (ordered by identity)")
+
+
+class AgreementOut(BaseModel):
+    """Inter-rater agreement of the review queue: the first against the second label of each item that has two."""
+
+    app: str | None
+    since: float | None
+    until: float | None
+    min_items: int = Field(description="κ is undefined below this many items")
+    min_pair_items: int = Field(description="a pair of reviewers is listed from this many common items")
+    overall: KappaOut
+    disagreements: int = Field(description="items whose two labels differ (`state=disagreements` lists them)")
+    by_app: list[AppKappaOut]
+    by_policy: list[PolicyKappaOut]
+    by_pair: list[PairKappaOut]
 
 
 class ReviewPageOut(BaseModel):
@@ -112,17 +179,30 @@ class DecisionIn(BaseModel):
     text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS, description="the edited answer (edit only)")
 
 
-def _out(queue: Any, item: ReviewItem, now: float) -> dict[str, Any]:
-    """An item as the API shows it: a claim only while it holds, and how many approvals it has and needs."""
-    holder = item.claimant(now) if item.status == "pending" else None
-    approvals = (item.first_approval_by is not None) + (item.status == "approved")
-    return {
-        **item.as_dict(),
-        "claimed_by": holder,
-        "claimed_until": item.claimed_until if holder else None,
-        "approvals": approvals,
-        "approvals_required": queue.required(item),
-    }
+def _out(queue: Any, who: Principal, item: ReviewItem, now: float) -> dict[str, Any]:
+    """An item as the API shows it (see `_outs`)."""
+    return _outs(queue, who, [item], now)[0]
+
+
+def _outs(queue: Any, who: Principal, items: list[ReviewItem], now: float) -> list[dict[str, Any]]:
+    """Items as the API shows them to `who`: a claim only while it holds, how many approvals each has and needs,
+    and its labels as `who` may see them (items the queue gave `who` already read blind where they must)."""
+    views = queue.label_views(who, items)
+    shown = []
+    for item in items:
+        holder = item.claimant(now) if item.status == "pending" or views[item.id]["needs_second_label"] else None
+        approvals = (item.first_approval_by is not None) + (item.status == "approved")
+        shown.append(
+            {
+                **item.as_dict(),
+                "claimed_by": holder,
+                "claimed_until": item.claimed_until if holder else None,
+                "approvals": approvals,
+                "approvals_required": queue.required(item),
+                **views[item.id],
+            }
+        )
+    return shown
 
 
 def _visible(queue: Any, who: Principal, item_id: str) -> ReviewItem:
@@ -138,7 +218,7 @@ def review_item(store: Store, project: Project, who: Principal, item_id: str) ->
     from steward.guardrails.review import ReviewQueue
 
     queue = ReviewQueue(store, project)
-    return _out(queue, _visible(queue, who, item_id), time.time())
+    return _out(queue, who, _visible(queue, who, item_id), time.time())
 
 
 def _claim(store: Store, project: Project, who: Principal, item_id: str) -> dict[str, Any]:
@@ -147,7 +227,7 @@ def _claim(store: Store, project: Project, who: Principal, item_id: str) -> dict
     check(who, "decide")
     queue = ReviewQueue(store, project)
     item = _visible(queue, who, item_id)
-    return _out(queue, queue.claim(who, item.id), time.time())
+    return _out(queue, who, queue.claim(who, item.id), time.time())
 
 
 def _unclaim(store: Store, project: Project, who: Principal, item_id: str) -> dict[str, Any]:
@@ -156,7 +236,7 @@ def _unclaim(store: Store, project: Project, who: Principal, item_id: str) -> di
     check(who, "decide")
     queue = ReviewQueue(store, project)
     item = _visible(queue, who, item_id)
-    return _out(queue, queue.unclaim(who, item.id), time.time())
+    return _out(queue, who, queue.unclaim(who, item.id), time.time())
 
 
 def decide_item(store: Store, project: Project, who: Principal, item_id: str, asked: DecisionIn) -> dict[str, Any]:
@@ -176,7 +256,7 @@ def decide_item(store: Store, project: Project, who: Principal, item_id: str, as
         decided = queue.reject(who, item.id, asked.comment)
     else:
         decided = queue.edit(who, item.id, asked.text or "", asked.comment)
-    return _out(queue, decided, time.time())
+    return _out(queue, who, decided, time.time())
 
 
 @contextlib.contextmanager
@@ -194,18 +274,36 @@ def queue_page(
 ) -> dict[str, Any]:
     """A page of the review queue as `GET /v1/reviews` answers it (and the console's queue shows it), oldest
     first from the cursor `after`, with the cursor of the next page."""
+    from steward.guardrails.review import STATES as SELECTS
     from steward.guardrails.review import ReviewQueue
 
-    statuses = STATES[check_choice(state, list(STATES), "state") or "pending"]
-    mine = readable_apps(project, who)
-    chosen = check_choice(app, mine, "app")
-    apps = (chosen,) if chosen is not None else tuple(mine) if who.apps else None
+    statuses, labels = SELECTS[check_choice(state, list(STATES), "state") or "pending"]
     queue = ReviewQueue(store, project)
-    items = queue.page(who, statuses, apps, time_cursor(after), limit)
+    items = queue.page(who, statuses, _apps(project, who, app), time_cursor(after), limit, labels=labels)
     more = len(items) == limit
     cursor = encode_cursor(repr(items[-1].created_at), items[-1].id) if items and more else None
-    now = time.time()
-    return {"object": "list", "data": [_out(queue, i, now) for i in items], "next": cursor}
+    return {"object": "list", "data": _outs(queue, who, items, time.time()), "next": cursor}
+
+
+def _apps(project: Project, who: Principal, app: str | None) -> tuple[str, ...] | None:
+    """The apps a listing covers: the one asked for (a 400 unless `who` may read it), else those of `who`'s key
+    when it is scoped to some (None: every app of the team)."""
+    mine = readable_apps(project, who)
+    chosen = check_choice(app, mine, "app")
+    return (chosen,) if chosen is not None else tuple(mine) if who.apps else None
+
+
+def agreement(
+    store: Store, project: Project, who: Principal, app: str | None, since: str | None, until: str | None
+) -> dict[str, Any]:
+    """Cohen's κ of the review labels as `GET /v1/reviews/agreement` answers it (and the console's panel shows
+    it): `who`'s team's items with two labels, of `app` (else every app `who` may read), second label given in
+    [since, until)."""
+    from steward.guardrails.agreement import agreement as kappa
+
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    check_range(start, end)
+    return {"app": app, **kappa(store, who, _apps(project, who, app), start, end)}
 
 
 def router(store: Store, project: Project, reader: Reader) -> APIRouter:
@@ -223,6 +321,21 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     ) -> JSON:
         """The review queue of your team, oldest first (what waits longest comes first), a page at a time."""
         return JSON(await asyncio.to_thread(queue_page, store, project, who, app, state, after, limit))
+
+    @api.get("/agreement", response_model=AgreementOut)
+    async def review_agreement(
+        who: Who,
+        app: Annotated[
+            str | None, Query(description="an app of your team (default: every app you may read)")
+        ] = None,
+        since: Annotated[str | None, Query(description=f"second labels given from this time; {WHEN}")] = None,
+        until: Annotated[str | None, Query(description=f"second labels given before this time; {WHEN}")] = None,
+    ) -> JSON:
+        """Inter-rater agreement of your team's review queue: Cohen's κ of the first against the second label of
+        the items that got two (the two-person rule), overall, per app, per policy and per pair of reviewers with
+        at least 5 items together; with the count of items and the observed agreement, and why κ is undefined
+        when it is (too few items, a single class)."""
+        return JSON(await asyncio.to_thread(agreement, store, project, who, app, since, until))
 
     @api.post("/{record_id}/claim", response_model=ReviewItemOut, responses=NOT_FOUND)
     async def claim(record_id: str, who: Who) -> JSON:

@@ -57,6 +57,8 @@ LEXICAL_DIMS = 100  # TF-IDF rows reduced to this many dimensions by TruncatedSV
 LEXICAL_WEIGHT = 0.5  # their weight beside the (unit) embedding in the joint rows whose neighbours are counted
 CALIBRATION_PERMUTATIONS = 200  # label permutations that standardise the statistics before the test's own
 CLUSTER_BANDS = ((2, 10), (10, 30), (30, 100), (100, 400))  # node sizes of the tree scan, one statistic per band
+TREE_ROWS = 1_000  # pooled rows the tree is built on (a label-blind random subset beyond): Ward's tree costs the
+# square of the rows, and two windows of 500 are all seen
 
 
 @dataclass(frozen=True)
@@ -280,9 +282,11 @@ def embedding_columns(
     neighbours = _nearest(pooled, scales[-1])
     rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
     labels = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
-    members, sizes = _tree(pooled)
+    treed = np.arange(len(pooled))
+    if len(pooled) > TREE_ROWS:
+        treed = np.sort(rng.choice(len(pooled), size=TREE_ROWS, replace=False))
+    members, sizes = _tree(pooled[treed])
     bands = [(sizes >= low) & (sizes < high) for low, high in CLUSTER_BANDS]
-    share = m / (n + m)
 
     def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, width): MMD², counts, cluster scan
         as_current = labellings.T.astype(np.float32)  # (rows, batch)
@@ -291,7 +295,9 @@ def embedding_columns(
         for k, ring in zip(scales, rings, strict=True):
             found += ring @ as_current  # current neighbours among the k nearest, a sparse product
             columns += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in NEIGHBOUR_SHARES]
-        ratio = _excess_llr(np.asarray(members @ as_current, np.float64), sizes[:, None], share)  # nodes × batch
+        in_tree = as_current[treed]
+        share = in_tree.mean(axis=0, dtype=np.float64)[None, :]  # each labelling's current share of the tree
+        ratio = _excess_llr(np.asarray(members @ in_tree, np.float64), sizes[:, None], share)  # nodes × batch
         columns += [np.max(ratio[band], axis=0) if band.any() else np.zeros(len(labellings)) for band in bands]
         return np.stack(columns, axis=1).astype(np.float64)
 
@@ -315,7 +321,7 @@ def _tree(rows: np.ndarray) -> tuple[Any, np.ndarray]:
     return matrix, merges[:, 3].astype(np.float64)
 
 
-def _excess_llr(current: np.ndarray, size: np.ndarray, share: float) -> np.ndarray:
+def _excess_llr(current: np.ndarray, size: np.ndarray, share: float | np.ndarray) -> np.ndarray:
     """Kulldorff's binomial log-likelihood ratio of a node holding `current` of its `size` rows current, against
     the pooled `share`; 0 where the node holds no more current rows than its share (only a new topic counts)."""
     rest = size - current

@@ -15,11 +15,13 @@ and adds up the JS and CSS they load.
     python bench/console.py --records 100000 --db /tmp/small.db --runs 20
     python bench/console.py --browser
     python bench/console.py --only "records reason" --each   # one page, and each request's server time in order
+    python bench/console.py --writer --url postgresql://…/db  # PostgreSQL, filled by the store's writer
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import re
 import shutil
@@ -42,6 +44,18 @@ listing = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(listing)
 
 
+full_collections: list[float] = []  # the full (generation 2) garbage collections of the page being timed, in ms
+_started: list[float] = []
+
+
+def _collector(phase: str, info: dict[str, int]) -> None:
+    if info["generation"] == 2:
+        if phase == "start":
+            _started[:] = [time.perf_counter()]
+        elif _started:
+            full_collections.append((time.perf_counter() - _started[0]) * 1000)
+
+
 def _p(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
@@ -55,16 +69,26 @@ def main() -> None:
     parser.add_argument("--only", help="only the pages whose name contains this, e.g. 'records reason'")
     parser.add_argument("--each", action="store_true", help="also print every request's server time, in order")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    parser.add_argument("--url", help="time this database instead (e.g. PostgreSQL), filled once as --db would be")
+    parser.add_argument("--writer", action="store_true", help="fill the store through its own writer (slower)")
     args = parser.parse_args()
-    if not args.db.exists():
-        t = time.perf_counter()
-        listing.build(args.db, args.records)
-        print(f"built {args.records} records at {args.db} in {time.perf_counter() - t:.0f} s")
+    gc.callbacks.append(_collector)
+    listing.fill(args.db, args.url, args.records, args.writer)
     project = load_project_text(listing.PROJECT, "bench.yaml")
     project.root = args.db.parent
-    runtime = open_runtime(project, Settings(home=args.db.parent, database_url=f"sqlite:///{args.db}"))
+    url = args.url or f"sqlite:///{args.db}"
+    runtime = open_runtime(project, Settings(home=args.db.parent, database_url=url))
     key = runtime.store.create_key(role="admin", name="bench", team="default")[0]
-    http = TestClient(create_app(runtime.gateway, runtime.authenticator))
+    # as a context manager the client runs the app's lifespan, as uvicorn does under `steward serve`
+    with TestClient(create_app(runtime.gateway, runtime.authenticator)) as http:
+        _pages(http, key, args)
+    if args.browser:
+        _paint(create_app(runtime.gateway, runtime.authenticator), key, args.chromium, args.runs)
+    runtime.store.close()
+
+
+def _pages(http: TestClient, key: str, args: argparse.Namespace) -> None:
+    """Sign in and time each page (see the module docstring)."""
     form = http.get("/ui/sign-in").text
     token = re.search(r'name="csrf" value="([^"]+)"', form)
     assert token is not None
@@ -104,6 +128,7 @@ def main() -> None:
         if args.only and args.only not in name:
             continue
         whole, server = [], []
+        full_collections.clear()
         for _ in range(args.runs):
             t = time.perf_counter()
             response = http.get(path)
@@ -114,9 +139,8 @@ def main() -> None:
         print(f"{name:28s} {p50:6.1f}ms {p95:6.1f}ms {s50:9.1f}ms {s95:9.1f}ms")
         if args.each:
             print(f"{'':28s} server ms in order: {' '.join(f'{ms:.0f}' for ms in server)}")
-    if args.browser:
-        _paint(create_app(runtime.gateway, runtime.authenticator), key, args.chromium, args.runs)
-    runtime.store.close()
+            if full_collections:
+                print(f"{'':28s} full collections (ms): {' '.join(f'{ms:.0f}' for ms in full_collections)}")
 
 
 def _paint(app: Any, key: str, chromium: str, runs: int) -> None:
@@ -128,7 +152,7 @@ def _paint(app: Any, key: str, chromium: str, runs: int) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)

@@ -9,17 +9,22 @@ cursor), as the store query alone and as the whole request through the ASGI app 
     python bench/records_listing.py                       # 1M records in /tmp/steward-records-bench.db
     python bench/records_listing.py --records 100000 --db /tmp/small.db --runs 20
     python bench/records_listing.py --url postgresql://…/db   # the same records copied from --db, on PostgreSQL
+    python bench/records_listing.py --writer --url postgresql://…/db   # written there through the store's writer
 
-With `--url` the records of `--db` (built first if absent) are copied once into that empty database.
+With `--url` the records of `--db` (built first if absent) are copied once into that empty database. With
+`--writer` the store (`--db` when absent, or the empty `--url`) is filled through the store's own writer instead
+(`Store.write`, group commit: the rows, seals and reason codes as the gateway writes them; minutes for 1M).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import sqlite3
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,7 @@ from steward.gateway.assemble import open_runtime
 from steward.gateway.http import create_app
 from steward.store import RecordFilter, Store
 from steward.store.codec import record_to_json
+from steward.store.records import reason_codes
 from steward.types import Decision, ModelRef, Record, Turn
 
 APPS = [("demo", "default"), ("claims", "default"), ("other", "other-team"), ("ops", "ops")]
@@ -53,14 +59,11 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-def build(path: Path, count: int) -> None:
-    Store.open(f"sqlite:///{path}").close()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA synchronous=OFF")
+def generate(count: int) -> Iterator[Record]:
+    """The bench's records, the same for a given count whichever way they are written: four apps, 5 % blocked
+    with one of three reason codes, two records a second ending now."""
     rng = random.Random(7)
     t0 = time.time() - count * 0.5
-    rows: list[tuple[Any, ...]] = []
-    reasons: list[tuple[str, str, float]] = []
     for i in range(count):
         app, team = APPS[rng.randrange(len(APPS))]
         record = Record(id=f"rec_{i:032x}", created_at=t0 + i * 0.5, app=app, team=team)
@@ -72,8 +75,20 @@ def build(path: Path, count: int) -> None:
         if record.status == "blocked":
             reason = rng.choice(["injection", "pii.email", "toxicity"])
             record.decisions = [Decision(stage="input", action="block", reasons=[reason])]
-            reasons.append((record.id, reason, record.created_at))
-        rows.append((record.id, record.created_at, app, team, record.status, record.subject, record.model.id,
+        yield record
+
+
+def build(path: Path, count: int) -> None:
+    """The store at `path`, its records written straight as rows (fast; no seals, no chain)."""
+    Store.open(f"sqlite:///{path}").close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA synchronous=OFF")
+    rows: list[tuple[Any, ...]] = []
+    reasons: list[tuple[str, str, float]] = []
+    for i, record in enumerate(generate(count)):
+        reasons += [(record.id, reason, record.created_at) for reason in reason_codes(record)]
+        model = record.model.id if record.model else None
+        rows.append((record.id, record.created_at, record.app, record.team, record.status, record.subject, model,
                      0, 0, 0.0, 0.0, 1, "traffic", record_to_json(record).decode()))  # fmt: skip
         if len(rows) == 20_000 or i == count - 1:
             con.executemany(f"INSERT INTO records ({COLUMNS}) VALUES ({', '.join('?' * 14)})", rows)
@@ -81,6 +96,22 @@ def build(path: Path, count: int) -> None:
             con.commit()
             rows, reasons = [], []
     con.close()
+
+
+def write_through(url: str, count: int, in_flight: int = 2048) -> None:
+    """The same records written into the store at `url` through its own writer (`Store.write`: the rows, seals,
+    chain and reason codes exactly as the gateway writes them, group-committed `in_flight` at a time)."""
+
+    async def fill(store: Store) -> None:
+        chunk: list[Record] = []
+        for i, record in enumerate(generate(count)):
+            chunk.append(record)
+            if len(chunk) == in_flight or i == count - 1:
+                await asyncio.gather(*(store.write(one) for one in chunk))
+                chunk = []
+
+    with Store.open(url) as store:
+        asyncio.run(fill(store))
 
 
 def copy(db: Path, url: str) -> None:
@@ -102,6 +133,27 @@ def copy(db: Path, url: str) -> None:
                 connection.execute(sa.insert(sa.table(table, *map(sa.column, columns))), rows)
     source.close()
     store.close()
+
+
+def fill(db: Path, url: str | None, count: int, writer: bool) -> None:
+    """Fill the store to be timed once: the SQLite file `db` when absent, or the empty database at `url`
+    (copied from `db`, built first if absent; or, with `writer`, written directly)."""
+    t = time.perf_counter()
+    if url and _empty(url):
+        if writer:
+            write_through(url, count)
+            print(f"wrote {count} records through the store's writer in {time.perf_counter() - t:.0f} s")
+            return
+        fill(db, None, count, writer)
+        copy(db, url)
+        print(f"copied the records of {db} in {time.perf_counter() - t:.0f} s")
+    elif not url and not db.exists():
+        if writer:
+            write_through(f"sqlite:///{db}", count)
+        else:
+            build(db, count)
+        how = "through the store's writer" if writer else "as rows"
+        print(f"built {count} records at {db} {how} in {time.perf_counter() - t:.0f} s")
 
 
 def _empty(url: str) -> bool:
@@ -132,39 +184,36 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/steward-records-bench.db"))
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--url", help="time this database instead (e.g. PostgreSQL), filled from --db once")
+    parser.add_argument("--url", help="time this database instead (e.g. PostgreSQL), filled once (see above)")
+    parser.add_argument("--writer", action="store_true", help="fill the store through its own writer (slower)")
     args = parser.parse_args()
-    if not args.db.exists():
-        t = time.perf_counter()
-        build(args.db, args.records)
-        print(f"built {args.records} records at {args.db} in {time.perf_counter() - t:.0f} s")
-    if args.url and _empty(args.url):
-        t = time.perf_counter()
-        copy(args.db, args.url)
-        print(f"copied the records of {args.db} in {time.perf_counter() - t:.0f} s")
+    fill(args.db, args.url, args.records, args.writer)
     project = load_project_text(PROJECT, "bench.yaml")
     project.root = args.db.parent
     url = args.url or f"sqlite:///{args.db}"
     runtime = open_runtime(project, Settings(home=args.db.parent, database_url=url))
     store = runtime.store
     key = store.create_key(role="admin", name="bench", team="default")[0]
-    http = TestClient(create_app(runtime.gateway, runtime.authenticator))
-    headers = {"authorization": f"Bearer {key}"}
-    deep = None
-    for _ in range(200):  # the cursor of a page deep in the team's listing
-        deep = http.get("/v1/records", params={"limit": 50, **({"after": deep} if deep else {})}, headers=headers)
-        deep = deep.json()["next"]
-    print(f"{'filter':22s} {'store p50':>10s} {'HTTP p50':>9s} {'HTTP p95':>9s} {'deep HTTP p50':>14s}  found")
-    now = time.time()
-    for name, case in CASES.items():
-        params, where = _request(case, now)
-        store_p50, _ = _ms(lambda w=where: store.page_records(w, None, 50), args.runs)
-        query = {**params, "limit": 50}
-        http_p50, http_p95 = _ms(lambda q=query: http.get("/v1/records", params=q, headers=headers), args.runs)
-        later = {**query, "after": deep}
-        deep_p50, _ = _ms(lambda q=later: http.get("/v1/records", params=q, headers=headers), args.runs)
-        found = len(http.get("/v1/records", params=query, headers=headers).json()["data"])
-        print(f"{name:22s} {store_p50:8.1f}ms {http_p50:7.1f}ms {http_p95:7.1f}ms {deep_p50:12.1f}ms  {found}")
+    # as a context manager the client runs the app's lifespan, as uvicorn does under `steward serve`
+    with TestClient(create_app(runtime.gateway, runtime.authenticator)) as http:
+        headers = {"authorization": f"Bearer {key}"}
+        deep = None
+        for _ in range(200):  # the cursor of a page deep in the team's listing
+            deep = http.get(
+                "/v1/records", params={"limit": 50, **({"after": deep} if deep else {})}, headers=headers
+            )
+            deep = deep.json()["next"]
+        print(f"{'filter':22s} {'store p50':>10s} {'HTTP p50':>9s} {'HTTP p95':>9s} {'deep HTTP p50':>14s}  found")
+        now = time.time()
+        for name, case in CASES.items():
+            params, where = _request(case, now)
+            store_p50, _ = _ms(lambda w=where: store.page_records(w, None, 50), args.runs)
+            query = {**params, "limit": 50}
+            http_p50, http_p95 = _ms(lambda q=query: http.get("/v1/records", params=q, headers=headers), args.runs)
+            later = {**query, "after": deep}
+            deep_p50, _ = _ms(lambda q=later: http.get("/v1/records", params=q, headers=headers), args.runs)
+            found = len(http.get("/v1/records", params=query, headers=headers).json()["data"])
+            print(f"{name:22s} {store_p50:8.1f}ms {http_p50:7.1f}ms {http_p95:7.1f}ms {deep_p50:12.1f}ms  {found}")
     runtime.store.close()
 
 

@@ -186,3 +186,24 @@ def test_records_reindex_reasons_rebuilds_the_index_from_the_bodies(project_dir:
     result = runner.invoke(app, ["records", "reindex-reasons"])
     assert result.exit_code == 0, result.output
     assert "indexed the reason codes of 1 record" in result.output
+
+
+def test_init_points_the_rag_collection_at_the_projects_own_kb(tmp_path: Path) -> None:
+    """The kb/ folder init copies is the one the generated project ingests, so editing it changes the answers."""
+    from steward.config import load_project
+    from steward.rag.retriever import resolve_source
+
+    result = runner.invoke(app, ["init", str(tmp_path / "proj")])
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "proj"
+    project = load_project(root / "steward.yaml")
+    sources = project.collections["airport-kb"].sources
+    assert sources == ["kb/airport"]
+    resolved = resolve_source(sources[0], project.root)
+    assert resolved.resolve() == (root / "kb" / "airport").resolve()
+    assert sorted(p.name for p in resolved.iterdir()) == [
+        "airport-guide.html",
+        "bookings.jsonl",
+        "flights.csv",
+        "travel-policies.md",
+    ]

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,6 +35,7 @@ from steward.gateway.console.oidc import SignInRefused
 from steward.gateway.console.sessions import COOKIE
 from steward.gateway.console.signin_sso import FLOW_COOKIE
 from steward.governance import audit
+from steward.governance.identity import Actor
 
 SECRET_VAR = "STEWARD_TEST_OIDC_SECRET"
 SSO_SECTION = """
@@ -352,3 +354,138 @@ def test_an_sso_identity_reads_and_acts_only_within_its_team(
     answer = client.post(f"/ui/reviews/{record_id}/decision", data={"action": "reject", "csrf": token})
     assert answer.status_code == 404
     assert runtime.store.reviews.get_item(record_id).status == "pending"
+
+
+def test_a_two_person_review_counts_the_sso_user_and_their_own_key_as_one_person(
+    server: InProcessServer, runtime: Runtime, provider: Provider, keys: dict[str, str]
+) -> None:
+    """Jane approves with her key (owner jane@example.com), then signs in with single sign-on (the provider
+    verified the same e-mail): her second approval is refused as the same person; another person's releases it."""
+    from steward.governance import access
+    from steward.governance.identity import Actor
+
+    jane_key, _ = access.create_key(
+        runtime.store, Actor.user("alice"), "developer", name="jane-laptop", owner="Jane@Example.com"
+    )
+    record_id = held(runtime, server.http, keys["app"], app="pensions")
+    first = server.http.post(
+        f"/v1/reviews/{record_id}/decision",
+        headers={"authorization": f"Bearer {jane_key}"},
+        json={"action": "approve", "comment": "fine by me"},
+    )
+    assert first.status_code == 200 and first.json()["status"] == "pending", first.text
+    subject = f"review:{runtime.store.reviews.get_item(record_id).id}"
+    event = audit.list_events(runtime.store, subject=subject, action="review.approve", limit=1)[0]
+    assert event.actor.startswith("key:") and "(jane-laptop)" in event.actor  # the key ...
+    assert event.detail["person"] == "jane@example.com"  # ... and the person who used it
+    provider.user = {**DEVELOPER, "email_verified": True}
+    client = browser(server)
+    assert sso_sign_in(client).status_code == 200
+    token = form_token(client.get("/ui/reviews").text)
+    again = client.post(
+        f"/ui/reviews/{record_id}/decision", data={"action": "approve", "comment": "me again", "csrf": token}
+    )
+    assert again.status_code == 400, again.text
+    assert "jane@example.com approved it already" in again.text and "count people" in again.text
+    assert runtime.store.reviews.get_item(record_id).status == "pending"
+    other = {"sub": "77", "email": "omar@example.com", "email_verified": True, "groups": ["stw-devs"]}
+    provider.user = other
+    second = browser(server)
+    assert sso_sign_in(second).status_code == 200
+    token = form_token(second.get("/ui/reviews").text)
+    done = second.post(
+        f"/ui/reviews/{record_id}/decision",
+        data={"action": "approve", "comment": "agreed", "csrf": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    assert runtime.store.reviews.get_item(record_id).status == "approved"
+    last = audit.list_events(runtime.store, subject=subject, action="review.approve", limit=1)[0]
+    assert last.actor == "oidc:77 (omar@example.com)" and last.detail["person"] == "omar@example.com"
+    assert audit.verify(runtime.store).ok
+
+
+def test_an_unverified_sso_e_mail_is_no_person(provider: Provider) -> None:
+    """A provider that does not say it verified the e-mail gives no person: the SSO subject counts as itself
+    (anyone could otherwise type a key owner's address into their profile and pass for them)."""
+    spec = load_project_text(
+        CONSOLE_PROJECT + SSO_SECTION.format(issuer=provider.issuer, client_id=CLIENT_ID, var=SECRET_VAR)
+    ).console.oidc
+    assert spec is not None
+    oidc = OidcProvider(spec)
+    assert oidc.identity({**DEVELOPER, "email_verified": True}).person == "jane@example.com"
+    assert oidc.identity(DEVELOPER).person is None
+    assert oidc.identity({**DEVELOPER, "email_verified": "true"}).person is None
+
+
+GOV_SSO = """
+console:
+  oidc:
+    issuer: {issuer}
+    client_id: {client_id}
+    client_secret: $env:{var}
+    groups_claim: groups
+    roles: {{claims-devs: developer}}
+    teams: {{claims-devs: claims}}
+"""
+
+
+def test_an_sso_user_approves_a_deployment_as_the_person_their_keys_are(
+    tmp_path: Path, provider: Provider
+) -> None:
+    """A high-risk app's candidate: jane approves in the console through single sign-on (she is an approver as a
+    person, `steward approvers add --owner`), audited as her SSO identity; her own key is then the same person
+    (409); bob's key is the second approver, and the candidate is promoted."""
+    from tests.console_fixtures import sign_in
+    from tests.gov_fixtures import PROJECT, stored_run
+
+    from steward.governance import access, apply, approvers, deployments
+
+    os.environ[SECRET_VAR] = CLIENT_SECRET
+    text = PROJECT + GOV_SSO.format(issuer=provider.issuer, client_id=CLIENT_ID, var=SECRET_VAR)
+    rt = make_runtime(tmp_path, text)
+    alice = Actor.user("alice")
+    try:
+        apply.apply_project(rt.store, rt.project, alice)
+        made = {}
+        for name, owner in (("deployer", None), ("jane-key", "jane@example.com"), ("bob", "bob@example.com")):
+            made[name], _ = access.create_key(rt.store, alice, "developer", name=name, team="claims", owner=owner)
+        for person in ("jane@example.com", "bob@example.com"):
+            approvers.grant(rt.store, alice, "claims", approvers.principal_for(rt.store, owner=person))
+        with InProcessServer(rt) as server:
+            auth = {"authorization": f"Bearer {made['deployer']}"}
+            body = {"model": "model-b", "canary": 10}
+            assert server.http.post("/v1/deployments/claims", headers=auth, json=body).status_code == 200
+            provider.user = {"sub": "jane-sub", "email": "jane@example.com", "email_verified": True,
+                             "groups": ["claims-devs"]}  # fmt: skip
+            client = browser(server)
+            assert sso_sign_in(client).status_code == 200
+            page = client.get("/ui/deployments")
+            assert "approve-form" in page.text  # offered to the SSO approver
+            approved = client.post("/ui/deployments/claims/approve", data={"csrf": form_token(page.text)})
+            assert approved.status_code == 200 and "You approved the candidate of claims." in approved.text
+            given = deployments.approvals(
+                rt.store, deployments.current(rt.store, "claims").candidate.deployment_id
+            )
+            assert [(a["approver"], a["person"]) for a in given] == [("oidc:jane-sub", "jane@example.com")]
+            event = audit.list_events(rt.store, action="deployment.approve", limit=1)[0]
+            assert (
+                event.actor == "oidc:jane-sub (jane@example.com)" and event.detail["person"] == "jane@example.com"
+            )
+            assert "approve-form" not in client.get("/ui/deployments").text  # she approved already
+            jane = {"authorization": f"Bearer {made['jane-key']}"}
+            again = server.http.post("/v1/approvals", headers=jane, json={"app": "claims"})
+            assert again.status_code == 409 and "jane@example.com already approved" in again.text
+            stored_run(rt.store, rt.project, "claims-b", served=["model-b"])
+            early = server.http.post("/v1/deployments/claims/promote", headers=auth)
+            assert early.status_code == 409 and "it has 1 (person:jane@example.com)" in early.text
+            bob = {"authorization": f"Bearer {made['bob']}"}
+            assert server.http.post("/v1/approvals", headers=bob, json={"app": "claims"}).status_code == 200
+            promoted = server.http.post("/v1/deployments/claims/promote", headers=auth)
+            assert promoted.status_code == 200, promoted.text
+            assert "person:jane@example.com, person:bob@example.com" in promoted.json()["note"]
+            assert sign_in(server.http, made["deployer"]).status_code == 303  # keys still sign in beside SSO
+        assert audit.verify(rt.store).ok
+    finally:
+        rt.store.close()
+        os.environ.pop(SECRET_VAR, None)

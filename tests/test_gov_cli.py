@@ -148,3 +148,18 @@ def test_a_refusal_is_one_line_naming_the_rule_and_exit_status_2(env: dict[str, 
     assert process.returncode == 2
     assert process.stderr.strip().startswith("error: rule: cannot roll back past the first version")
     assert "Traceback" not in process.stderr
+
+
+def test_deploying_a_model_that_is_not_fetched_fails_naming_the_fetch_command(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.test_management_api_deployments import LOCAL_MODEL, LOCAL_VARIANT
+
+    text = PROJECT.replace("\napps:\n", LOCAL_MODEL + "apps:" + LOCAL_VARIANT, 1)
+    (tmp_path / "steward.yaml").write_text(text)
+    assert run("registry", "apply").exit_code == 0
+    refused = run("deploy", "claims", "--model", "model-local", "--canary", "10")
+    assert refused.exit_code != 0
+    said = str(refused.exception)  # `steward --config …/steward.yaml models fetch …`: the env names the file
+    assert "`steward " in said and "models fetch smollm2-135m-instruct-q4_1`" in said, said
+    assert json.loads(run("deployments", "claims", "--json").stdout) == []  # nothing written, not even a baseline

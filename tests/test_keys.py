@@ -151,3 +151,32 @@ def test_cli_rejects_an_unknown_role_before_touching_the_store(cli_env: str) -> 
     result = CliRunner().invoke(keys_cli.app, ["create", "--role", "root"])
     assert result.exit_code == 2
     assert "admin" in result.output and "auditor" in result.output
+
+
+def test_cli_create_with_an_owner_lists_it_and_verify_guards_it(cli_env: str) -> None:
+    """`--owner` names the person a key belongs to (lower-cased), shown by `keys list`; a key's owner is governed
+    (changing it outside Steward is found by `steward audit verify`), and keys without one verify as before."""
+    from sqlalchemy import update
+
+    from steward.governance import audit
+
+    runner = CliRunner()
+    made = runner.invoke(
+        keys_cli.app, ["create", "--role", "developer", "--name", "laptop", "--owner", "Ann@X.org"]
+    )
+    assert made.exit_code == 0, made.output
+    assert "owner ann@x.org" in made.stderr
+    assert runner.invoke(keys_cli.app, ["create", "--role", "auditor", "--name", "legacy"]).exit_code == 0
+    listed = orjson.loads(runner.invoke(keys_cli.app, ["list", "--json"]).stdout)
+    assert [(k["name"], k["owner"]) for k in listed] == [("laptop", "ann@x.org"), ("legacy", None)]
+    table = runner.invoke(keys_cli.app, ["list"])
+    assert "owner" in table.stdout and "ann@x.org" in table.stdout
+    bad = runner.invoke(keys_cli.app, ["create", "--role", "developer", "--owner", "ann"])
+    assert isinstance(bad.exception, InvalidRequest) and "not an e-mail address" in bad.exception.message
+    assert bad.stdout == ""  # no secret printed
+    with Store.open(cli_env) as store:
+        assert audit.verify(store).ok
+        with store.engine.begin() as connection:
+            connection.execute(update(api_keys).where(api_keys.c.name == "laptop").values(owner="bob@x.org"))
+        problems = audit.verify(store).problems
+    assert any(listed[0]["id"] in p for p in problems), problems

@@ -232,3 +232,40 @@ def test_verify_over_http_counts_problems_without_naming_other_teams_data(tmp_pa
         assert "other-team" not in str(answer) and "other-team" in str(audit.verify(runtime.store).problems)
     finally:
         runtime.store.close()
+
+
+def test_a_key_scoped_to_an_app_reads_only_that_apps_events_in_the_api_and_the_console(tmp_path: Path) -> None:
+    """An auditor key for `claims-b` sees the events about claims-b (its deployment), not those of claims or the
+    team-wide ones (keys, approvers); the team's auditor still sees all; the console's audit page likewise, with
+    the chain's verify status still shown."""
+    from tests.console_fixtures import sign_in
+    from tests.gov_fixtures import PROJECT
+
+    from steward.governance import apply, deployments
+
+    rt = make_runtime(tmp_path, PROJECT)
+    alice = Actor.user("alice")
+    try:
+        apply.apply_project(rt.store, rt.project, alice)
+        scoped, _ = access.create_key(rt.store, alice, "auditor", name="b-only", team="claims", apps=["claims-b"])
+        team, _ = access.create_key(rt.store, alice, "auditor", name="all", team="claims")
+        deployments.deploy(rt.store, rt.project, "claims", "model-b", alice, canary=10, note="claims-note")
+        deployments.deploy(rt.store, rt.project, "claims-b", "model-c", alice, canary=10, note="b-note")
+        with InProcessServer(rt) as server:
+            mine = get(server, scoped, "/v1/audit", limit=500).json()["data"]
+            assert mine and {e["detail"].get("app") for e in mine} == {"claims-b"}, mine
+            assert {e["action"] for e in mine} >= {"deployment.deploy", "deployment.baseline"}
+            everything = get(server, team, "/v1/audit", limit=500).json()["data"]
+            assert {"claims", "claims-b"} <= {e["detail"].get("app") for e in everything}
+            assert any(e["action"] == "key.create" for e in everything)  # team-wide events: the team's keys
+            assert get(server, scoped, "/v1/audit", action="key.").json()["data"] == []
+            claims_dep = deployments.current(rt.store, "claims")
+            b_dep = deployments.current(rt.store, "claims-b")
+            assert claims_dep is not None and b_dep is not None
+            assert sign_in(server.http, scoped).status_code == 303
+            page = server.http.get("/ui/audit")
+            assert page.status_code == 200
+            assert b_dep.id in page.text and claims_dep.id not in page.text
+            assert 'id="verify-status"' in page.text and "Chain intact" in page.text  # verify status still shown
+    finally:
+        rt.store.close()

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from tests.store_fixtures import full_record
 
 from steward.config.settings import Secrets
@@ -39,6 +42,41 @@ def test_keyset_pages_visit_records_that_share_a_time_once_each(store: Store) ->
     assert [i for page in pages for i in page] == expected
     assert [len(page) for page in pages] == [3, 3, 3, 2]  # no empty page at the end
     assert _pages(store, RecordFilter(team="nobody"), limit=3) == [[]]
+
+
+def _plan(store: Store, statement: str, parameters: Any) -> str:
+    """The plan of a captured statement, as text; PostgreSQL is told to prefer indexes (a test table is tiny)."""
+    with store.engine.connect() as connection:
+        if store.dialect == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            return "\n".join(str(row[-1]) for row in rows)
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all())
+
+
+def test_a_deep_page_starts_its_index_range_at_the_cursor(store: Store) -> None:
+    """Page 200 must not read the 10,000 records above it: the cursor bounds the index range on `created_at`
+    (PostgreSQL took no bound from the OR of the keyset alone)."""
+    written = [full_record("demo", team="ops", created_at=T0 + i) for i in range(6)]
+    for record in written:
+        store.write_sync(record)
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        page = store.page_records(RecordFilter(team="ops"), (T0 + 3, written[3].id), 2, 5000)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    assert [r.id for r in page.records] == [written[2].id, written[1].id]
+    statement, parameters = next((s, p) for s, p in sent if "ORDER BY" in s)
+    plan = _plan(store, statement, parameters)
+    if store.dialect == "sqlite":
+        assert re.search(r"SEARCH records USING INDEX \w+ \(team=\? AND created_at<\?\)", plan), plan
+    else:
+        assert re.search(r"Index Cond: .*created_at <=", plan), plan
 
 
 def test_body_filters_and_their_bounded_windows(store: Store) -> None:

@@ -8,6 +8,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -21,7 +22,7 @@ from steward.store import Store
 from steward.store.engine import parse_url
 from steward.store.migrate import alembic_config, current_heads, script_heads
 from steward.store.records import record_row
-from steward.store.schema import metadata, record_reasons, records
+from steward.store.schema import api_keys, metadata, record_reasons, records
 from steward.types import Decision, Record
 
 pytest_plugins = ["tests.postgres_fixtures"]
@@ -228,3 +229,25 @@ def test_0016_fills_record_reasons_from_the_bodies_and_downgrades(database_url: 
             assert "record_reasons" not in inspect(conn).get_table_names()
         command.upgrade(config, "heads")
     assert rebuilt[0] == rebuilt[1] == [("injection", 5.0, "rec_blocked"), ("pii.email", 5.0, "rec_blocked")]
+
+
+def test_0018_adds_key_owners_and_approval_persons_and_downgrades(database_url: str) -> None:
+    """The upgrade adds `api_keys.owner` and `approvals.person` (null for what exists: each key and approval
+    counts as itself); a key sealed before keeps its digest; the downgrade drops both columns."""
+    from steward.store.keys import key_digest
+
+    def columns(conn: Any, table: str) -> set[str]:
+        return {c["name"] for c in inspect(conn).get_columns(table)}
+
+    with Store.open(database_url) as store:
+        _, info = store.create_key("developer", name="old")
+        with store.engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            before = key_digest(conn.execute(select(api_keys).where(api_keys.c.id == info.id)).one())
+            command.downgrade(config, "0017_review_labels")
+            assert "owner" not in columns(conn, "api_keys") and "person" not in columns(conn, "approvals")
+            command.upgrade(config, "heads")
+            assert "owner" in columns(conn, "api_keys") and "person" in columns(conn, "approvals")
+            row = conn.execute(select(api_keys).where(api_keys.c.id == info.id)).one()
+            assert row.owner is None and key_digest(row) == before

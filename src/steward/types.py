@@ -196,6 +196,9 @@ class Principal:
     groups: tuple[str, ...] = ()  # document groups this caller may read (RAG access control)
     subject: str | None = None  # the end user on whose behalf the call is made, when given
     name: str | None = None
+    # the person behind the caller, whom approvals count: a key's owner, or an SSO user's verified e-mail; None:
+    # the key or SSO subject counts as itself
+    person: str | None = None
 
     def may_use(self, app: str) -> bool:
         return not self.apps or app in self.apps

@@ -28,7 +28,10 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new project.")] = Path("."),
     force: Annotated[bool, typer.Option(help="Overwrite an existing steward.yaml.")] = False,
 ) -> None:
-    """Scaffold a working project with the demo app (the airport booking assistant).
+    """Scaffold a working project with the demo app (the airport booking assistant) and its documents in kb/.
+
+    steward.yaml's collection ingests kb/airport at each start: edit or add files there to change what the app
+    answers from.
 
     Example: `steward init my-project && cd my-project && steward models fetch && steward serve`
     """
@@ -38,7 +41,7 @@ def init(
         context.err_console.print(f"{target} exists; pass --force to overwrite it.")
         raise typer.Exit(1)
     defaults = resources.files("steward.defaults")
-    target.write_text(defaults.joinpath("steward.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    target.write_text(_own_kb(defaults.joinpath("steward.yaml").read_text(encoding="utf-8")), encoding="utf-8")
     kb = defaults.joinpath("kb")
     if kb.is_dir():
         with resources.as_file(kb) as source:
@@ -46,6 +49,19 @@ def init(
     (directory / ".gitignore").write_text(".steward/\n", encoding="utf-8")
     go = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
     context.console.print(f"created {target}; next: `{go}steward models fetch && steward serve`")
+
+
+def _own_kb(text: str) -> str:
+    """The demo's steward.yaml with its collection synced from the project's own `kb/` (the copy `init` makes)
+    rather than the one bundled with Steward: a new project's documents are the files beside its steward.yaml,
+    which its owner edits, adds to, and sees ingested again at the next start."""
+    bundled = 'sources: ["steward:kb/airport"]     # shipped with Steward; ingested (and re-synced) at start-up'
+    if bundled not in text:  # the template changed: the test of `init` says so
+        raise RuntimeError("the demo steward.yaml no longer names steward:kb/airport; update `steward init`.")
+    own = (
+        'sources: ["kb/airport"]     # the kb/ folder beside this file: edit or add documents; re-synced at start'
+    )
+    return text.replace(bundled, own)
 
 
 def _admin_key(store: Store, home: Path) -> str | None:
@@ -171,7 +187,7 @@ def serve(
     context.console.print(banner, highlight=False, soft_wrap=True)
     api = create_app(runtime.gateway, runtime.authenticator, on_shutdown=runtime.aclose)
     runtime.start_monitoring()  # rollups for `steward monitor`, folded off the request path
-    _settle_garbage_collector()
+    _collect_start_up_garbage()
     uvicorn.run(api, host=host, port=port, log_config=None, access_log=False, log_level=log_level)
 
 
@@ -198,16 +214,12 @@ def _check_can_listen(host: str, port: int) -> None:
         raise typer.Exit(1) from None
 
 
-def _settle_garbage_collector() -> None:
-    """Move everything loaded at start-up (models, config, libraries) out of the collector's sight.
-
-    A full collection otherwise walks those objects again and again while requests wait; frozen, the
-    collector only sees what requests allocate (the tail latency in BENCHMARKS.md).
-    """
+def _collect_start_up_garbage() -> None:
+    """Collect what start-up left as garbage before the app's own start-up freezes the rest
+    (`steward.gateway.heap`), so that garbage is not kept for the life of the server."""
     import gc
 
     gc.collect()
-    gc.freeze()
 
 
 @app.command()

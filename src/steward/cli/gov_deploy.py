@@ -5,7 +5,8 @@ Example flow for a high-risk app:
     steward registry apply                                   # steward.yaml → registry versions
     steward deploy claims-bot --model qwen2.5-coder-0.5b --canary 10
     steward eval run suites/claims.yaml                      # a variant routed to the candidate must pass
-    steward approvers add --key-id key_alice… --team claims  # an admin grants each approver's own key
+    steward approvers add --key-id key_alice… --team claims  # an admin grants each approver's own key,
+    steward approvers add --owner bob@example.com --team claims  # or a person: their keys and their SSO
     steward approve claims-bot --key $ALICE_KEY && steward approve claims-bot --key $BOB_KEY
     steward promote claims-bot                               # refused until the eval and two approvals exist
     steward rollback claims-bot                              # instant, one command
@@ -27,6 +28,10 @@ commands = typer.Typer()
 approvers = typer.Typer(no_args_is_help=True, help="Who may approve releases of high-risk apps (per team).")
 
 AppArg = Annotated[str, typer.Argument(help="The app, as named in steward.yaml.")]
+OwnerOption = Annotated[
+    str | None,
+    typer.Option("--owner", help="The approver as a person (e-mail): every key they own and their SSO session."),
+]
 NoteOption = Annotated[str | None, typer.Option("--note", help="Why (kept in the history and the audit log).")]
 
 
@@ -69,6 +74,8 @@ def deploy(
         ab=ab,
         blue_green=blue_green,
         note=note,
+        models_dir=context.settings().models_dir,
+        config=context.settings().config,
     )
     _show(dep, "deployed to")
 
@@ -107,13 +114,15 @@ def rollback(app_name: AppArg, note: NoteOption = None, as_user: AsOption = None
 def approve(app_name: AppArg, note: NoteOption = None, as_user: AsOption = None, key: KeyOption = None) -> None:
     """Approve the app's candidate with your own approver key (never your own deployment).
 
-    Two approvals are two different keys, each granted with `steward approvers add --key-id`; a name is not an
-    identity, so the key is required (`--key` or STEWARD_GOVERNANCE_KEY), and the audit event names it.
+    Two approvals are two different people, each granted with `steward approvers add --key-id` or `--owner`; a
+    name is not an identity, so the key is required (`--key` or STEWARD_GOVERNANCE_KEY), and the audit event names
+    it and its owner. Two keys of one owner are one approver: the second approval is refused.
 
     Example: `steward approve claims-bot --key $MY_KEY --note "reviewed eval run evr_…"`
     """
     row = deployments.approve(context.open_store(), context.project(), app_name, actor(as_user, key), note=note)
-    context.console.print(f"approved {app_name}'s candidate ({row['deployment_id']}) as {row['approver']}")
+    person = f" ({row['person']})" if row.get("person") else ""
+    context.console.print(f"approved {app_name}'s candidate ({row['deployment_id']}) as {row['approver']}{person}")
 
 
 @commands.command("deployments")
@@ -155,25 +164,31 @@ def deployments_command(
 def approvers_add(
     name: Annotated[str | None, typer.Argument(hidden=True)] = None,
     key_id: Annotated[str | None, typer.Option("--key-id", help="The approver's API key id / prefix.")] = None,
+    owner: OwnerOption = None,
     team: Annotated[str, typer.Option("--team", help="The team whose releases they may approve.")] = "default",
     as_user: AsOption = None,
     key: KeyOption = None,
 ) -> None:
-    """Grant the approver capability to a person's own admin or developer key (admins only; audited).
+    """Grant the approver capability to a person's own admin or developer key, or to the person (`--owner`:
+    every key they own and their single sign-on session), admins only; audited.
 
-    Example: `steward approvers add --key-id key_01HX… --team claims`
+    Example: `steward approvers add --key-id key_01HX… --team claims`, `steward approvers add --owner
+    alice@example.com --team claims`
     """
     store = context.open_store()
     row = approver_registry.grant(
-        store, actor(as_user, key), team, approver_registry.principal_for(store, name, key_id)
+        store, actor(as_user, key), team, approver_registry.principal_for(store, name, key_id, owner)
     )
     context.console.print(f"{row['principal']} may now approve releases of team {team}")
 
 
 @approvers.command("remove")
 def approvers_remove(
-    name: Annotated[str | None, typer.Argument(help="A principal as listed (`key:…` or an old `user:…`).")] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="A principal as listed (`key:…`, `person:…` or an old `user:…`).")
+    ] = None,
     key_id: Annotated[str | None, typer.Option("--key-id", help="The approver's API key id / prefix.")] = None,
+    owner: OwnerOption = None,
     team: Annotated[str, typer.Option("--team")] = "default",
     as_user: AsOption = None,
     key: KeyOption = None,
@@ -183,8 +198,8 @@ def approvers_remove(
     Example: `steward approvers remove --key-id key_01HX… --team claims`
     """
     store = context.open_store()
-    listed = name if name and ":" in name and not key_id else None  # as `approvers list` shows it
-    principal = listed or approver_registry.principal_for(store, name, key_id)
+    listed = name if name and ":" in name and not (key_id or owner) else None  # as `approvers list` shows it
+    principal = listed or approver_registry.principal_for(store, name, key_id, owner)
     row = approver_registry.revoke(store, actor(as_user, key), team, principal)
     context.console.print(f"{row['principal']} may no longer approve releases of team {team}")
 

@@ -54,12 +54,22 @@ def create(
     groups: Annotated[
         str | None, typer.Option("--groups", help="Comma-separated document groups it may read through RAG.")
     ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option(
+            "--owner",
+            help="The person the key belongs to (an e-mail; their SSO e-mail): approvals count people, so two "
+            "keys of one owner are one approver.",
+        ),
+    ] = None,
     key: KeyOption = None,
 ) -> None:
     """Create an API key and print it once. A key reads and acts on its own team only; a `metrics` key scrapes
-    `/metrics` (every team's series) and nothing else.
+    `/metrics` (every team's series) and nothing else. Give a person's key its `--owner`: deployment approvals
+    and two-person reviews count owners, not keys (a key without one counts as itself).
 
-    Example: `steward keys create --role app --apps airport-assistant --name kiosk --rpm 60`
+    Example: `steward keys create --role app --apps airport-assistant --name kiosk --rpm 60`,
+    `steward keys create --role developer --name alice-laptop --owner alice@example.com`
     """
     from steward.governance.tenancy import check_key_apps
 
@@ -74,9 +84,11 @@ def create(
         rate_limit_rpm=rpm,
         token_budget=token_budget,
         groups=_split(groups),
+        owner=owner,
     )
     err = context.err_console
-    err.print(f"created {info.id} ({info.display}): role {info.role}, team {info.team}, {_scope(info)}")
+    owned = f", owner {info.owner}" if info.owner else ""
+    err.print(f"created {info.id} ({info.display}): role {info.role}, team {info.team}, {_scope(info)}{owned}")
     sys.stdout.write(secret + "\n")
     sys.stdout.flush()
     err.print("[bold yellow]store this key now[/]: it is shown only this once and cannot be recovered.")
@@ -99,11 +111,14 @@ def list_keys(
         context.err_console.print("no API keys yet; create one with `steward keys create --role app`.")
         return
     key_column = Column("key", no_wrap=True, min_width=len(keys[0].display))  # what `keys revoke` takes
-    table = Table(key_column, "name", "role", "team", "apps", "rpm", "tokens / budget", "created", "state")
+    table = Table(
+        key_column, "name", "owner", "role", "team", "apps", "rpm", "tokens / budget", "created", "state"
+    )
     for k in keys:
         table.add_row(
             k.display,
             k.name or "-",
+            k.owner or "-",
             k.role,
             k.team,
             _scope(k),

@@ -62,6 +62,7 @@ def principal_of(key: KeyInfo) -> Principal:
         apps=tuple(key.apps),
         groups=key.groups or (key.team,),
         name=key.name,
+        person=key.owner,
     )
 
 

@@ -33,6 +33,7 @@ from steward.gateway.auth import Authenticator
 from steward.gateway.collaborators import TextEmbedder
 from steward.gateway.console import mount as mount_console
 from steward.gateway.errors_http import status_of
+from steward.gateway.heap import freeze_start_up, release_start_up
 from steward.gateway.management import mount as mount_management
 from steward.gateway.management.common import check_body
 from steward.gateway.openapi import offline_docs
@@ -314,8 +315,10 @@ def create_app(
 ) -> GatewayApp:
     """Build the ASGI app serving `gateway`; `embedder` (loaded lazily when None) serves /v1/embeddings."""
     api = _admin_api(gateway, authenticator, embedder)
+    api.router.on_startup.append(freeze_start_up)  # see steward.gateway.heap: no full collection walks start-up
     if on_shutdown is not None:
         api.router.on_shutdown.append(on_shutdown)
+    api.router.on_shutdown.append(release_start_up)
     return GatewayApp(api, ChatLane(gateway, authenticator))
 
 
@@ -420,7 +423,8 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
 
     # before `/v1/reviews/{record_id}`, so that `/v1/reviews/agreement` is the management route, not a record
     if isinstance(gateway.store, Store):  # the SQL store; a test's stand-in for it serves no management API
-        mount_management(api, gateway.store, gateway.project, authenticator, error_response)
+        models = (gateway.settings.models_dir, gateway.settings.config)
+        mount_management(api, gateway.store, gateway.project, authenticator, error_response, models)
         mount_console(api, gateway.store, gateway.project, authenticator)  # /ui, over the same service functions
 
     @api.get("/v1/reviews/{record_id}")

@@ -20,7 +20,8 @@ from steward.store import KeyInfo, Store
 
 def _detail(info: KeyInfo) -> dict[str, Any]:
     shown = asdict(info)
-    return {k: shown[k] for k in ("role", "team", "name", "apps", "prefix")} | {"sealed": True}
+    owner = {"owner": info.owner} if info.owner else {}
+    return {k: shown[k] for k in ("role", "team", "name", "apps", "prefix")} | owner | {"sealed": True}
 
 
 def create_key(

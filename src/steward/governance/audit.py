@@ -159,7 +159,9 @@ def append(
     (so that it commits with the change it logs).
 
     `before`/`after` are the states (any JSON value, stored only as their hashes) or ready `sha256:` hashes;
-    `detail` is a small JSON object shown in listings — never put personal data or secrets in it.
+    `detail` is a small JSON object shown in listings — never put personal data or secrets in it. An actor
+    with a known person (a key's owner, an SSO user's verified e-mail) adds it as `person`, so the event names
+    both the credential (`actor`) and the person who used it.
     """
     if not action or not subject:
         raise StoreError("an audit event needs an action and a subject.")
@@ -170,6 +172,8 @@ def append(
         if records_head:
             # Anchor the chain of records in the audit chain: cutting records off later contradicts this event.
             detail = {**(detail or {}), "records_head": records_head}
+        if person := getattr(actor, "person", None):  # the person behind the key or SSO session, beside it
+            detail = {**(detail or {}), "person": person}
         at = float(f"{now():.6f}")
         row: dict[str, Any] = {
             "seq": last_seq + 1,
@@ -236,10 +240,13 @@ def list_events(
     actor: str | None = None,
     until: float | None = None,
     before_seq: int | None = None,
+    apps: tuple[str, ...] | None = None,
 ) -> list[Event]:
     """Newest first; `subject` and `action` match as prefixes (`deployment:`, `privacy.`), `actor` exactly
-    (`key:key_…`, `user:alice`); `before_seq` continues a listing from the last event of the previous page."""
+    (`key:key_…`, `user:alice`); `before_seq` continues a listing from the last event of the previous page;
+    `apps` keeps the events about those apps only (what a key scoped to them may read)."""
     rows = store.audit.list_events(
+        apps=apps,
         team=team,
         subject_prefix=subject,
         action_prefix=action,

@@ -10,8 +10,9 @@ the first `steward deploy`, an app serves steward.yaml's route; the first deploy
 
 `promote` makes the candidate the whole stable route (a new release). It requires a passing suite run that
 the candidate served under the app's current prompt and policy, of this app or a declared evaluation variant of
-it (`gates`), and for high-risk apps approvals by two different approvers' keys, neither of them the deployer's
-(`approve`). `rollback` is instant and always available: it drops a
+it (`gates`), and for high-risk apps approvals by two different people, neither of them the deployer (`approve`):
+each approves with their own key or single sign-on, and two keys of one owner (or a key and an SSO session with
+its owner's e-mail) are one person. `rollback` is instant and always available: it drops a
 candidate in flight, or else returns to the release before the current one; it refuses to go past the first.
 Every step is one transaction with its audit event; concurrent changes to one app collide on (app, seq).
 
@@ -22,11 +23,12 @@ this module re-exports.
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
-from steward.config import AppSpec, Project
+from steward.config import AppSpec, Project, Settings
 from steward.errors import InvalidRequest, NotFound
-from steward.governance import audit, lineage, versions
+from steward.governance import approvers, audit, lineage, versions
 from steward.governance.apply import model_spec
 from steward.governance.errors import RuleViolation
 from steward.governance.identity import Actor
@@ -184,6 +186,22 @@ def _deployable(tx: Tx, project: Project, spec: AppSpec, ref_text: str) -> versi
     return version
 
 
+def _refuse_unfetched(project: Project, ref_text: str, models_dir: Path | None, config: Path | None) -> None:
+    """Refuse a local model whose file is not there (never fetched, or a wrong `path:`), naming the command that
+    fetches it, before anything is written: a deployment would send traffic to a model that cannot load."""
+    from steward.models.health import missing_file
+
+    name = versions.parse_ref(ref_text, "model").name
+    if name not in project.models:
+        return  # `_deployable` says it is not declared
+    where = models_dir if models_dir is not None else Settings.resolve(project).models_dir
+    problem = missing_file(project, name, where, config)
+    if problem is not None:
+        raise RuleViolation(
+            f"rule: only a model whose file is present can be deployed; {problem} Then deploy again."
+        )
+
+
 def _strategy(canary: float | None, ab: float | None, blue_green: bool) -> tuple[str, float]:
     chosen = [
         name
@@ -213,11 +231,17 @@ def deploy(
     ab: float | None = None,
     blue_green: bool = False,
     note: str | None = None,
+    models_dir: Path | None = None,
+    config: Path | None = None,
 ) -> Deployment:
-    """Put a model version in flight for `app` as a canary, an A/B arm or a staged blue/green candidate."""
+    """Put a model version in flight for `app` as a canary, an A/B arm or a staged blue/green candidate.
+
+    A local model must be fetched first: its file is looked for under `models_dir` (default: the project's
+    settings'), and the refusal names the command that fetches it (`config`: the steward.yaml it names)."""
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"deployments of {app}")
     strategy, share = _strategy(canary, ab, blue_green)
+    _refuse_unfetched(project, model, models_dir, config)
     with audit.changing(store) as tx:
         _refuse_prohibited(tx, app, spec)
         version = _deployable(tx, project, spec, model)
@@ -242,6 +266,7 @@ def deploy(
             "strategy": strategy,
             "deployment_id": dep_id,
             "by": actor.id,
+            "by_person": actor.counted_as if actor.person else None,
         }
         new = _insert(
             tx,
@@ -299,7 +324,7 @@ def promote(
         if version is None:
             raise NotFound(f"the candidate's registry version {cur.candidate.entry_id} is gone; roll back.")
         run = gates.passing_eval(store, project, app, spec, version, eval_run)
-        approvers = gates.require_approvals(tx.deployments, app, spec.team, tier, cur.candidate)
+        approved_by = gates.require_approvals(tx.deployments, app, spec.team, tier, cur.candidate)
         new = _insert(
             tx,
             actor,
@@ -311,7 +336,7 @@ def promote(
             fallback=list(cur.fallback),
             previous_release=cur.release_of,
             eval_run=run.id,
-            note=note or (f"approved by {', '.join(approvers)}" if approvers else None),
+            note=note or (f"approved by {', '.join(approved_by)}" if approved_by else None),
         )
         lineage.add_edge(tx, actor, version.node, f"eval_run:{run.id}", "evaluated_by", spec.team)
         lineage.add_edge(tx, actor, f"eval_run:{run.id}", f"deployment:{new.id}", "gated", spec.team)
@@ -329,23 +354,37 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
         cur = deployment_from_row(latest) if latest is not None else None
         if cur is None or cur.candidate is None:
             raise RuleViolation(f"nothing to approve: {app} has no candidate in flight.")
-        if not actor.authenticated_by_key:
+        if not actor.proven:
             raise RuleViolation(
-                f"rule: an approval must be made with the approver's own API key (two-person rule); {actor.label} "
-                f"is not authenticated by one. Approve with `steward approve {app} --key sk-stw-…`."
+                f"rule: an approval must be made with the approver's own API key or single sign-on (two-person "
+                f"rule); {actor.label} is authenticated by neither. Approve with `steward approve {app} --key "
+                "sk-stw-…`, or in the console."
             )
-        if tx.deployments.active_approver(spec.team, actor.id) is None:
+        if not approvers.holds(tx.deployments, spec.team, actor):
             raise RuleViolation(
                 f"rule: only approvers may approve; {actor.label} is no approver of team {spec.team!r}. An admin "
-                f"grants it with `steward approvers add --key-id {actor.id.split(':', 1)[1]} --team {spec.team}`."
+                f"grants it with `steward approvers add {approvers.grant_option(actor)} --team {spec.team}`."
             )
-        if actor.id == cur.candidate.by:
+        if actor.counted_as in (cur.candidate.by, cur.candidate.by_person) or actor.id == cur.candidate.by:
+            who = (
+                f"{actor.label} deployed"
+                if actor.id == cur.candidate.by
+                else f"{actor.person} deployed (with {cur.candidate.by}; {actor.label} is the same person)"
+            )
             raise RuleViolation(
-                f"rule: approving one's own change is not allowed (four-eyes principle); {actor.label} deployed "
+                f"rule: approving one's own change is not allowed (four-eyes principle); {who} "
                 f"{cur.candidate.model} to {app}, so another approver must approve it."
             )
-        if any(r.approver == actor.id for r in tx.deployments.approvals_of(cur.candidate.deployment_id)):
-            raise RuleViolation(f"{actor.label} already approved {cur.candidate.model} for {app}.")
+        for given in tx.deployments.approvals_of(cur.candidate.deployment_id):
+            if given.approver == actor.id:
+                raise RuleViolation(f"{actor.label} already approved {cur.candidate.model} for {app}.")
+            if actor.person and given.person == actor.person:
+                raise RuleViolation(
+                    f"rule: {actor.person} already approved {cur.candidate.model} for {app} "
+                    f"(with {given.approver}); "
+                    "approvals count people, not keys, so a second approval by the same person with another key "
+                    "or single sign-on does not count. Another approver must approve it (two-person rule)."
+                )
         row = {
             "id": new_id("apr"),
             "deployment_id": cur.candidate.deployment_id,
@@ -355,6 +394,7 @@ def approve(store: Store, project: Project, app: str, actor: Actor, note: str | 
             "role": actor.role,
             "at": now(),
             "note": note,
+            "person": actor.person,
         }
         approved = tx.deployments.add_approval(row)
         audit.append(

@@ -7,8 +7,10 @@ served by the candidate model — its `served_models` include it, and when the r
 sha256 the run evaluated that very artefact — and (4) used the app's current prompt version and its policy,
 by name and by the digest of its declaration (`policy_hash`), so a variant with weaker guardrails cannot vouch.
 
-Approvals count for the candidate's deploy row only, from API keys that hold the approver capability of the
-app's team at promotion time (a revoked approver's approval no longer counts), and never from the deployer.
+Approvals count for the candidate's deploy row only, from keys or single sign-on identities that hold the approver
+capability of the app's team at promotion time (a revoked approver's approval no longer counts), never from the
+deployer, and once per person: approvals made as the same person (`approvals.person`: a key's owner, an SSO
+user's verified e-mail) count once, whichever keys they used.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from steward.config import AppSpec, Project
 from steward.governance.errors import RuleViolation
+from steward.governance.identity import SSO, person_id
 from steward.governance.versions import Version
 from steward.store import Deployments, Store
 
@@ -97,26 +100,35 @@ def passing_eval(
     )
 
 
-def valid_approvers(releases: Deployments, team: str, deployment_id: str, deployer: str) -> list[str]:
-    """Distinct approvers of a candidate whose approval counts now."""
+def valid_approvers(
+    releases: Deployments, team: str, deployment_id: str, deployer: str, deployer_person: str | None = None
+) -> list[str]:
+    """Distinct people (`person:<e-mail>`, or the key or SSO subject of an approver without one) whose approval
+    of a candidate counts now."""
+    from steward.governance.approvers import counted
+
     out: list[str] = []
     for row in releases.approvals_of(deployment_id):
-        if row.approver == deployer or row.approver in out or not row.approver.startswith("key:"):
+        if not row.approver.startswith(("key:", SSO)):
             continue  # approvals by typed names (before keys were required) prove no one: they never count
-        if releases.active_approver(team, row.approver) is not None:
-            out.append(row.approver)
+        who = person_id(row.person) if row.person else row.approver
+        if deployer in (row.approver, who) or who == deployer_person or who in out:
+            continue
+        if counted(releases, team, row.approver, row.person):
+            out.append(who)
     return out
 
 
 def require_approvals(releases: Deployments, app: str, team: str, tier: str, candidate: Any) -> list[str]:
-    """For high-risk apps, two different approvers (not the deployer); returns who approved."""
-    approvers = valid_approvers(releases, team, candidate.deployment_id, candidate.by)
+    """For high-risk apps, two different people (not the deployer); returns who approved."""
+    approvers = valid_approvers(releases, team, candidate.deployment_id, candidate.by, candidate.by_person)
     if tier != "high" or len(approvers) >= REQUIRED_APPROVALS:
         return approvers
     have = ", ".join(approvers) if approvers else "none"
     raise RuleViolation(
         f"rule: {app} is a high-risk app, so promotion needs approval by {REQUIRED_APPROVALS} different approvers "
-        f"other than the deployer (human oversight, EU AI Act Art. 14); it has {len(approvers)} ({have}). Ask "
+        f"(people, not keys) other than the deployer (human oversight, EU AI Act Art. 14); it has "
+        f"{len(approvers)} ({have}). Ask "
         f"approvers to run `steward approve {app} --key THEIR_KEY` or `POST /v1/approvals` (each with their own "
-        "approver key)."
+        "approver key, or in the console signed in with single sign-on)."
     )

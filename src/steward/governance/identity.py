@@ -13,9 +13,14 @@ is audited) and read nothing else.
 Approving is a separate capability, held in the `approvers` table per team rather than as a key role or flag,
 because (1) approval is a human act, given to a person's own key; (2) granting and revoking it must be a
 governance event in the audit chain, which a column on `api_keys` (the spine's table) would not be; (3) the
-four-eyes rule compares identities, so only authenticated ones count: approvals are made with keys, because one
-shell is one OS account however many names it types. Only admins grant it,
+four-eyes rule compares identities, so only authenticated ones count: approvals are made with keys or a single
+sign-on session, because one shell is one OS account however many names it types. Only admins grant it,
 and only to identities whose role may change things (an auditor approving would no longer be read-only).
+
+The four-eyes rule counts people, not credentials: a key may name its `owner` (an e-mail address) and an SSO
+session carries its user's verified e-mail, and every identity with the same one is that one person
+(`Actor.person`, `Actor.counted_as`): two keys of alice, or alice's key and her SSO session, are one approver and
+one reviewer. A key without an owner, or an SSO user whose provider did not verify the e-mail, counts as itself.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class Actor:
     role: KeyRole
     team: str | None = None  # None: a local operator or system job, who may act on every team
     name: str | None = None
+    person: str | None = None  # the person behind a key (its owner) or an SSO session (verified e-mail)
 
     @classmethod
     def user(cls, name: str | None = None, role: KeyRole = "admin") -> Actor:
@@ -59,20 +65,32 @@ class Actor:
     @classmethod
     def from_key(cls, info: Any) -> Actor:
         """The actor an API key (`steward.store.KeyInfo`) authenticates."""
-        return cls(id=f"key:{info.id}", role=info.role, team=info.team, name=info.name)
+        return cls(id=f"key:{info.id}", role=info.role, team=info.team, name=info.name, person=info.owner)
 
     @classmethod
     def from_principal(cls, principal: Principal) -> Actor:
         if principal.key_id is None:
             return cls.user(None if principal.name in (None, "local operator") else principal.name, principal.role)
-        if principal.key_id.startswith(SSO):  # the provider's subject, never a key
-            return cls(id=principal.key_id, role=principal.role, team=principal.team, name=principal.name)
-        return cls(id=f"key:{principal.key_id}", role=principal.role, team=principal.team, name=principal.name)
+        who = (
+            principal.key_id if principal.key_id.startswith(SSO) else f"key:{principal.key_id}"
+        )  # SSO: never a key
+        return cls(id=who, role=principal.role, team=principal.team, name=principal.name, person=principal.person)
 
     @property
     def authenticated_by_key(self) -> bool:
-        """Whether a secret proved this identity (an API key), as approvals require."""
+        """Whether a secret proved this identity (an API key)."""
         return self.id.startswith("key:")
+
+    @property
+    def proven(self) -> bool:
+        """Whether a credential proved this identity, as approvals require: an API key, or a single sign-on
+        session (an ID token the provider signed); never a typed or OS account name."""
+        return self.id.startswith(("key:", SSO))
+
+    @property
+    def counted_as(self) -> str:
+        """Whom the four-eyes rule counts: `person:<e-mail>` when a person is known, else the identity itself."""
+        return person_id(self.person) if self.person else self.id
 
     @property
     def label(self) -> str:
@@ -121,6 +139,14 @@ class Actor:
         if self.role == "metrics" or (team is not None and team != self.team):
             self.require_read(team, "data")
         return self.team
+
+
+PERSON = "person:"  # an approver grant or a counted approval naming a person (an e-mail), not one credential
+
+
+def person_id(address: str) -> str:
+    """`person:<e-mail>`: the approver (and reviewer) one person is, whichever key or SSO session they use."""
+    return f"{PERSON}{address}"
 
 
 def _login() -> str:

@@ -42,6 +42,7 @@ class Candidate:
     strategy: str
     deployment_id: str
     by: str
+    by_person: str | None = None  # the deployer's person (`person:<e-mail>`), who may not approve it either
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,10 @@ A reviewer may claim a pending item (`claim`, audited as `review.claim`) so that
 taken: the claim lasts `CLAIM_S` and is renewed by claiming again; while it holds, nobody else may claim or decide
 the item. Where the item's policy asks for two reviewers (`reviewers: 2` in steward.yaml; an item queued without a
 policy takes its app's), the first approval is kept (`review.approve`, its detail saying 1 of 2) and the item
-stays pending until a second, distinct identity approves it; the same identity approving twice is refused. One
-rejection refuses it, and an edit is refused (each reviewer would approve a different text).
+stays pending until a second, distinct person approves it; the same identity approving twice is refused, and so
+is the same person with another credential (another key of the same owner, or their single sign-on: the event of
+the first label names the person, `Actor.person`). One rejection refuses it, and an edit is refused (each reviewer
+would approve a different text).
 
 Under the two-person rule every decision is also a reviewer's label (`review_labels`: approve or reject), and each
 item stays open for a second, blind label by a different identity until it has two, so that inter-rater agreement
@@ -179,6 +181,15 @@ def _label_of(status: str) -> str:
 def _same(label: str, actor: Actor) -> bool:
     """Whether a stored `key:<id> (name)` or `user:<login>` names `actor` (by identity, not by its name)."""
     return label.split(" (", 1)[0] == actor.id
+
+
+def _same_person(item: ReviewItem, person: str, done: str, required: int) -> str:
+    """The refusal of a second label by the person who gave the first with another key or sign-in."""
+    return (
+        f"review item {item.id} needs a second, different person: {person} {done} it already (as "
+        f"{item.decided_by or item.first_approval_by}), and reviewers count people, not keys or sign-ins "
+        f"(two-person rule, its policy's `reviewers: {required}`); ask another reviewer of team {item.team}."
+    )
 
 
 def _count_legacy(tx: Tx, detail: dict[str, Any]) -> dict[str, Any]:
@@ -396,6 +407,14 @@ class ReviewQueue:
                 f"already (two-person rule, its policy's `reviewers: {required}`); ask another reviewer of "
                 f"team {item.team}."
             )
+        if (
+            status == "approved"
+            and required > 1
+            and item.status == "pending"
+            and actor.person is not None
+            and self._first_person(item) == actor.person
+        ):
+            raise InvalidRequest(_same_person(item, actor.person, "approved", required))
         with audit.changing(self.store) as tx:
             detail: dict[str, Any] = {
                 "record_id": item.record_id,
@@ -424,6 +443,15 @@ class ReviewQueue:
             )
         return decided
 
+    def _first_person(self, item: ReviewItem) -> str | None:
+        """The person who gave `item` its first label (or, before labels, its first approval), as the event that
+        recorded it names them (the key's owner, the SSO user's verified e-mail); None when they had none (their
+        credential counted as itself)."""
+        events = audit.list_events(self.store, subject=f"review:{item.id}", action="review.", limit=50)
+        decided = [e for e in events if e.action in ("review.approve", "review.reject")]
+        person = decided[-1].detail.get("person") if decided else None  # the oldest: the first label
+        return person if isinstance(person, str) else None
+
     def policy_of(self, item: ReviewItem) -> str | None:
         """The policy an item counts under: its own, else its app's (as `required_reviewers` reads it)."""
         if item.policy is not None or self.project is None:
@@ -450,6 +478,9 @@ class ReviewQueue:
                 f"(two-person rule, its policy's `reviewers: {required}`); ask another reviewer of team "
                 f"{item.team}."
             )
+        if labels and actor.person is not None and self._first_person(item) == actor.person:
+            done = "approved" if labels[0].label == "approve" else "rejected"
+            raise InvalidRequest(_same_person(item, actor.person, done, required))
         label = Label(
             id=new_id("lbl"),
             item_id=item.id,

@@ -335,6 +335,7 @@ class Store:
         token_budget: int | None = None,
         created_by: str | None = None,
         groups: Iterable[str] = (),
+        owner: str | None = None,
         tx: Tx | None = None,
     ) -> tuple[str, KeyInfo]:
         """Create a key and return `(secret, info)`; the secret is not kept and cannot be shown again.
@@ -353,6 +354,7 @@ class Store:
             rate_limit_rpm=rate_limit_rpm,
             token_budget=token_budget,
             created_by=created_by,
+            owner=owner,
             connection=None if tx is None else tx._unit,
         )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import typing
 from collections.abc import Iterable
@@ -54,6 +55,7 @@ class KeyInfo:
     created_at: float = 0.0
     revoked_at: float | None = None
     created_by: str | None = None
+    owner: str | None = None  # the person (e-mail) the key belongs to; None: the key counts as itself
 
     @property
     def active(self) -> bool:
@@ -74,6 +76,7 @@ class KeyInfo:
             groups=self.groups,
             subject=subject,
             name=self.name,
+            person=self.owner,
         )
 
 
@@ -92,6 +95,7 @@ def create_key(
     rate_limit_rpm: int | None = None,
     token_budget: int | None = None,
     created_by: str | None = None,
+    owner: str | None = None,
     connection: Connection | None = None,
 ) -> tuple[str, KeyInfo]:
     """Create a key; the secret is returned here and nowhere else, ever.
@@ -118,6 +122,7 @@ def create_key(
         token_budget=token_budget,
         created_at=now(),
         created_by=created_by,
+        owner=owner_address(owner),
     )
     row = {
         "id": info.id,
@@ -133,6 +138,7 @@ def create_key(
         "tokens_used": 0,
         "created_at": info.created_at,
         "created_by": info.created_by,
+        "owner": info.owner,
     }
     if connection is not None:
         connection.execute(insert(api_keys).values(row))
@@ -143,12 +149,28 @@ def create_key(
 
 
 GOVERNED_COLUMNS: tuple[str, ...] = tuple(c.name for c in api_keys.columns if c.name != "tokens_used")
+LATE_COLUMNS = ("owner",)  # added after keys were sealed: hashed only when set, so older keys verify as before
+OWNER = re.compile(r"[^@\s:()<>,;\"'`]{1,64}@[^@\s:()<>,;\"'`]+\.[^@\s:()<>,;\"'`]+")
+
+
+def owner_address(owner: str | None) -> str | None:
+    """A key's owner as stored: an e-mail address, lower-cased (the SSO identity it is matched to); None kept."""
+    if owner is None:
+        return None
+    address = owner.strip().lower()
+    if len(address) > 200 or not OWNER.fullmatch(address):
+        raise InvalidRequest(
+            f"the owner {owner[:80]!r} is not an e-mail address; name the person the key belongs to, e.g. "
+            "--owner alice@example.com (their single sign-on e-mail, so both count as one approver).",
+            param="owner",
+        )
+    return address
 
 
 def key_digest(row: Any) -> str:
     """sha256 over a key row's governed columns (everything but `tokens_used`), as its audit events record."""
     m = row if isinstance(row, dict) else row._mapping
-    values = {name: m[name] for name in GOVERNED_COLUMNS}
+    values = {name: m[name] for name in GOVERNED_COLUMNS if name not in LATE_COLUMNS or m.get(name) is not None}
     values["apps"], values["groups"] = list(values["apps"] or []), list(values["groups"] or [])
     for name in ("created_at", "revoked_at"):
         values[name] = None if values[name] is None else f"{float(values[name]):.6f}"

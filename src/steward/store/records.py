@@ -160,7 +160,7 @@ def page_records(
     c = records.c
     query, at, key = _selecting(where, c.created_at, c.id, c.body)
     if after is not None:
-        query = query.where(or_(at < after[0], and_(at == after[0], key < after[1])))
+        query = query.where(*_older_than(at, key, after))
     window = max(1, scan if where.reads_bodies else limit)
     # one more than is examined: whether anything is left after this page
     query = query.order_by(at.desc(), key.desc()).limit(window + 1)
@@ -183,6 +183,14 @@ def page_records(
     return RecordPage(found, (last.created_at, last.id))
 
 
+def _older_than(at: Any, key: Any, after: tuple[float, str]) -> list[ColumnElement[bool]]:
+    """Rows before the keyset position `after` in newest-first order. The first condition adds nothing but a
+    bound the planner can start an index range at: PostgreSQL does not derive one from the OR alone, so page 200 of
+    a team read and dropped the ~20,000 newer rows of every team (17 ms at 1M records, growing with depth; 0.2 ms
+    with it)."""
+    return [at <= after[0], or_(at < after[0], and_(at == after[0], key < after[1]))]
+
+
 def iter_records(
     engine: Engine, where: RecordFilter, chunk: int = 500, cipher: BodyCipher | None = None
 ) -> Iterator[Record]:
@@ -192,7 +200,7 @@ def iter_records(
     while True:
         query, at, key = _selecting(where, c.created_at, c.id, c.body)
         if after is not None:
-            query = query.where(or_(at > after[0], and_(at == after[0], key > after[1])))
+            query = query.where(at >= after[0], or_(at > after[0], and_(at == after[0], key > after[1])))
         query = query.order_by(at, key).limit(chunk)
         with engine.connect() as connection:
             rows = connection.execute(query).all()

@@ -146,6 +146,9 @@ api_keys = Table(
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float),
     Column("created_by", NAME),
+    # the person the key belongs to (an e-mail address): approvals count people, so two keys of one owner are
+    # one approver; null for keys made before owners (each counts as itself). Left out of `key_digest` when null.
+    Column("owner", NAME),
 )
 
 # A request in flight holds part of its key's token budget until its record is written; a lease that expires,

@@ -3,9 +3,10 @@ history, and promote, approve and rollback through the approval flow.
 
 Read through `management.deployments.deployment_states` and `deployment_history`; an action calls
 `promote_candidate`, `approve_candidate` or `rollback_app` as the signed-in key, so the CLI's rules apply: a
-passing eval run of the candidate, and for a high-risk app two approvals by two approvers' own keys, neither the
-deployer's, each approver once. The page shows approvals needed and given; an approver approves from it. A rule's
-refusal (409) is shown on the page with what to do; an auditor is offered no form and refused (403).
+passing eval run of the candidate, and for a high-risk app two approvals by two people (their own keys or single
+sign-on; two keys of one owner are one person), neither the deployer, each once. The page shows approvals needed
+and given; an approver approves from it. A rule's refusal (409) is shown on the page with what to do; an auditor
+is offered no form and refused (403).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from steward.gateway.management.deployments import (
     rollback_app,
 )
 from steward.governance.errors import RuleViolation
-from steward.governance.identity import Actor
+from steward.governance.identity import Actor, person_id
 from steward.types import Principal
 
 if TYPE_CHECKING:
@@ -44,15 +45,16 @@ ACTIONS = ("approve", "promote", "rollback")
 def _read(console: Console, signed: Visitor, app: str | None) -> list[dict[str, Any]]:
     states = deployment_states(console.store, console.project, signed.who, app)
     actor = Actor.from_principal(signed.who)  # a key's id or an SSO subject, as approvals record them
-    me = actor.id
+    me = {actor.id, actor.counted_as}  # and the person behind it: two keys of one owner are one approver
     for state in states:
         state["history"] = deployment_history(console.store, console.project, signed.who, state["app"], HISTORY)
         dep = state["deployment"] or {}
         candidate = dep.get("candidate") or {}
         given = {a["approver"] for a in dep.get("approvals", [])}
-        fresh = me != candidate.get("by") and me not in given
+        given |= {person_id(a["person"]) for a in dep.get("approvals", []) if a.get("person")}
+        fresh = not me & ({candidate.get("by"), candidate.get("by_person")} | given)
         needed = state.get("approvals_required", 0) > 0  # a limited-risk promotion asks for none
-        state["may_approve"] = needed and actor.authenticated_by_key and bool(candidate) and fresh
+        state["may_approve"] = needed and actor.proven and bool(candidate) and fresh
     return states
 
 

@@ -7,8 +7,9 @@ with joserfc: its signature against the provider's keys (an asymmetric algorithm
 JWKS again, as after the provider rotated its keys: ID tokens come only from the token endpoint, for a code the
 provider issued, so nobody else can make us fetch), `iss`, `aud` (and `azp` when there are several audiences),
 `exp`, `iat` and the flow's `nonce`. `identity` maps the groups claim to a Steward role and team
-(`steward.config.console`). Every refusal is a `SignInRefused` whose message a person can act on; nothing secret
-(code, tokens) is put in one.
+(`steward.config.console`), and a verified e-mail (`email_verified: true`) to the person the user is: approvals
+and two-person reviews count them once with the keys that person owns. Every refusal is a `SignInRefused` whose
+message a person can act on; nothing secret (code, tokens) is put in one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from joserfc.jwt import ClaimsOption
 
 from steward.config.console import OidcSpec
 from steward.config.schema import SecretRef
+from steward.errors import InvalidRequest
 from steward.governance.identity import SSO
+from steward.store.keys import owner_address
 from steward.types import Principal
 
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
@@ -205,7 +208,27 @@ class Provider:
             (str(claims[c]) for c in ("email", "preferred_username", "name") if isinstance(claims.get(c), str)),
             None,
         )
-        return Principal(key_id=f"{SSO}{subject}", role=role, team=teams[0], groups=(teams[0],), name=name)
+        return Principal(
+            key_id=f"{SSO}{subject}",
+            role=role,
+            team=teams[0],
+            groups=(teams[0],),
+            name=name,
+            person=_person(claims),
+        )
+
+
+def _person(claims: dict[str, Any]) -> str | None:
+    """The person the SSO user is for approvals and two-person reviews: their e-mail, only when the provider says
+    it verified it (`email_verified: true`), since the same e-mail on a key's owner makes them one approver; else
+    None (the SSO subject counts as itself)."""
+    email = claims.get("email")
+    if claims.get("email_verified") is not True or not isinstance(email, str):
+        return None
+    try:
+        return owner_address(email)
+    except InvalidRequest:
+        return None
 
 
 def _refused(exc: Exception) -> SignInRefused:

@@ -10,6 +10,7 @@ OpenAI-shaped 400s. They read the SQL `Store` through its repositories and `stew
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,14 +36,23 @@ from steward.gateway.management.common import reader, validation_error
 from steward.store import Store
 
 
-def mount(api: FastAPI, store: Store, project: Project, authenticator: Authenticator, respond: Any) -> None:
-    """Add the management routes to `api`; `respond` renders a `StewardError` as the API's error response."""
+def mount(
+    api: FastAPI,
+    store: Store,
+    project: Project,
+    authenticator: Authenticator,
+    respond: Any,
+    models: tuple[Path | None, Path | None] = (None, None),
+) -> None:
+    """Add the management routes to `api`; `respond` renders a `StewardError` as the API's error response;
+    `models` is (the models folder, the steward.yaml) of the serving settings, where a deployment's model file
+    is looked for and which the command that fetches it names."""
     who = reader(authenticator)
     api.include_router(records.router(store, project, who))
     api.include_router(audit.router(store, project, who))
     api.include_router(monitoring.router(store, project, who))
     api.include_router(reviews.router(store, project, who))
-    api.include_router(deployments.router(store, project, who))
+    api.include_router(deployments.router(store, project, who, models))
     api.include_router(drift.router(store, project, who))
     api.include_router(silences.router(store, project, who))
     api.include_router(feedback.router(store, project, who))

@@ -1,7 +1,10 @@
 """`GET /v1/audit` and `POST /v1/audit/verify`: the hash-chained audit log, as `steward audit list|verify` show it.
 
-A key reads its own team's events (`Actor.scope`), newest first, paged by keyset on `seq`; a developer key does
-not read the first label of two of a review item while its second, blind label is due (unless it gave it).
+A key reads its own team's events (`Actor.scope`), newest first, paged by keyset on `seq`; a key scoped to some
+apps of its team (`--apps`) reads only the events about those apps (the store's `about_apps`: their detail's
+`app`, or an `app:<name>` subject), never the other apps' or the team-wide events (keys, approvers, registry); a
+developer key does not read the first label of two of a review item while its second, blind label is due (unless
+it gave it).
 Verifying is a read (auditors may), answers what `steward audit verify --json` prints (the integrity key file's
 path withheld), and runs off the event loop: a deep verification reads every governed row and every sealed record.
 FastAPI reads the handlers' annotations at run time, so this module does not postpone them.
@@ -150,6 +153,7 @@ def events_page(
     events = audit.list_events(
         store,
         team=Actor.from_principal(who).scope(None),
+        apps=who.apps or None,  # a key scoped to some apps reads their events only; a team's key, the team's
         subject=filters.get("subject"),
         action=filters.get("action"),
         since=start,
@@ -203,7 +207,8 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         after: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="events per page")] = 50,
     ) -> JSON:
-        """Audit events of your team, newest first, filtered, a page at a time."""
+        """Audit events of your team, newest first, filtered, a page at a time (a key scoped to some apps: the
+        events about those apps only)."""
         filters = {"actor": actor, "action": action, "subject": subject, "since": since, "until": until}
         return JSON(await asyncio.to_thread(events_page, store, who, filters, after, limit))
 

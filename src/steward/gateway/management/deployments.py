@@ -3,7 +3,8 @@ deploy | promote | rollback | approve | deployments` work them.
 
 Handlers parse and delegate to `steward.governance.deployments`, the functions the CLI calls, so the rules are the
 CLI's: promotion needs a passing eval run of the candidate, and for a high-risk app two approvals by two different
-approvers' keys, neither the deployer's; nobody approves their own deployment or approves twice. A refusal by a
+people, neither the deployer; nobody approves their own deployment or approves twice, and two keys of one owner
+(or a key and the SSO session of its owner's e-mail) are one person: the second approval is a 409. A refusal by a
 rule is a 409 whose message names the rule. Every change is made as the caller's key and audited as the CLI's
 (`deployment.deploy|promote|rollback|approve`). Admin and developer keys change their team's deployments,
 auditor keys read them (403 on a change); another team's app, or one the key is not for, answers 404.
@@ -11,12 +12,14 @@ FastAPI reads the handlers' annotations at run time, so this module does not pos
 """
 
 import asyncio
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from steward.config import Project
+from steward.errors import InvalidRequest
 from steward.gateway.management.common import (
     CHANGES,
     ERRORS,
@@ -63,7 +66,10 @@ class StateOut(BaseModel):
     deployment: DeploymentOut | None
     canary_share: float = Field(description="percent of requests the candidate takes (0: none, or blue/green)")
     approvals_required: int = Field(description="2 for a high-risk app's promotion, else 0")
-    approvers: list[str] = Field(description="distinct approvers whose approval of the candidate counts now")
+    approvers: list[str] = Field(
+        description="distinct people whose approval of the candidate counts now: `person:<e-mail>` (a key's owner "
+        "or an SSO user's verified e-mail), or the key (`key:<id>`) or SSO subject of an approver without one"
+    )
 
 
 class StateListOut(BaseModel):
@@ -112,7 +118,10 @@ class ApprovalOut(BaseModel):
     deployment_id: str
     app: str
     team: str
-    approver: str = Field(description="`key:<key id>` of the approver")
+    approver: str = Field(description="`key:<key id>` or `oidc:<subject>` (single sign-on) of the approver")
+    person: str | None = Field(
+        default=None, description="the person it counts as (the key's owner, the SSO e-mail); null: the approver"
+    )
     at: float
     note: str | None
 
@@ -139,7 +148,11 @@ def _state(store: Store, project: Project, app: str) -> dict[str, Any]:
     tier = effective_tier(store.compliance, app, spec)
     dep = deployments.current(store, app)
     cand = dep.candidate if dep is not None else None
-    approvers = gates.valid_approvers(store.deployments, spec.team, cand.deployment_id, cand.by) if cand else []
+    approvers = (
+        gates.valid_approvers(store.deployments, spec.team, cand.deployment_id, cand.by, cand.by_person)
+        if cand
+        else []
+    )
     return {
         "app": app,
         "team": spec.team,
@@ -158,6 +171,25 @@ def _approvals(store: Store, apps: list[str]) -> list[dict[str, Any]]:
         if dep is not None and dep.candidate is not None:
             found += [_plain(a) for a in deployments.approvals(store, dep.candidate.deployment_id)]
     return found
+
+
+def _one_strategy(asked: DeployIn) -> None:
+    """Refuse two strategies at once, naming this API's fields (the CLI's refusal names its flags)."""
+    chosen = [
+        f"`{name}`"
+        for name, on in (
+            ("canary", asked.canary is not None),
+            ("ab", asked.ab is not None),
+            ("blue_green", asked.blue_green),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise InvalidRequest(
+            f"send one of `canary` (percent), `ab` (percent) or `blue_green` (true), not {' and '.join(chosen)} "
+            "together.",
+            param=chosen[1].strip("`"),
+        )
 
 
 def _chosen(project: Project, who: Principal, app: str | None) -> list[str]:
@@ -211,8 +243,11 @@ def approvals_of(store: Store, project: Project, who: Principal, app: str | None
     return _approvals(store, _chosen(project, who, app))
 
 
-def router(store: Store, project: Project, reader: Reader) -> APIRouter:
-    """The deployment and approval routes over `store`, for the callers `reader` admits."""
+def router(
+    store: Store, project: Project, reader: Reader, models: tuple[Path | None, Path | None] = (None, None)
+) -> APIRouter:
+    """The deployment and approval routes over `store`, for the callers `reader` admits; `models` is (the
+    models folder, the steward.yaml) where a deployed model's file must be (`deployments.deploy`)."""
     api = APIRouter(tags=["Management: deployments"], responses=ERRORS)
     Who = Annotated[Principal, Depends(reader)]
 
@@ -240,8 +275,10 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     @api.post("/v1/deployments/{app}", response_model=DeploymentOut, responses=CHANGES)
     async def deploy(app: str, who: Who, body: Annotated[DeployIn, Body()]) -> JSON:
         """Put a model version in flight as your key (`steward deploy`): `canary` percent, an `ab` split, or
-        staged `blue_green` (the default)."""
+        staged `blue_green` (the default), one of them. A local model must be fetched first (409 naming the
+        `steward models fetch` command otherwise; nothing is written)."""
         app_of(project, who, app)
+        _one_strategy(body)
         dep = await shown(
             deployments.deploy,
             store,
@@ -253,6 +290,8 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
             ab=body.ab,
             blue_green=body.blue_green,
             note=body.note,
+            models_dir=models[0],
+            config=models[1],
         )
         return JSON(dep)
 
@@ -277,7 +316,8 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
     @api.post("/v1/approvals", response_model=ApprovalOut, responses=CHANGES)
     async def approve(who: Who, body: Annotated[ApproveIn, Body()]) -> JSON:
         """Approve an app's candidate with your own approver key (`steward approve APP --key`): never your own
-        deployment, once per key; a key is an approver once an admin ran `steward approvers add --key-id`."""
+        deployment, once per person (two keys of one owner are one approver: 409); a key is an approver once an
+        admin ran `steward approvers add --key-id` (or `--owner` for the person)."""
         return JSON(await run(approve_candidate, store, project, who, body))
 
     return api

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,12 +10,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Float,
     Integer,
     String,
     Table,
     Text,
     and_,
+    false,
     func,
     insert,
     or_,
@@ -62,6 +65,16 @@ audit_head = Table(
 # The rows the audit log vouches for (each written with an event whose `after` is the row's digest), in the order
 # `steward audit verify` checks them.
 GOVERNED_TABLES = (registry_entries, deployments, approvals, approvers, risk_assessments, attestations)
+
+
+def about_apps(apps: tuple[str, ...]) -> ColumnElement[bool]:
+    """Events about one of `apps`: their detail names it as its `app` (deployments, approvals, reviews, silences,
+    corrections), or their subject is `app:<name>` (privacy). The detail is canonical JSON (sorted keys, no
+    spaces), so `"app":"<name>"` appears in it only as that key's value: a quote inside a string is escaped."""
+    c = audit_events.c
+    about = [c.detail.contains(f'"app":{json.dumps(app, ensure_ascii=False)}', autoescape=True) for app in apps]
+    about += [c.subject == f"app:{app}" for app in apps]
+    return or_(*about) if about else false()
 
 
 class AuditLog(Repository):
@@ -135,12 +148,16 @@ class AuditLog(Repository):
         actor: str | None = None,
         until: float | None = None,
         before_seq: int | None = None,
+        apps: tuple[str, ...] | None = None,
     ) -> list[Row[Any]]:
-        """Newest first (by `seq`, the primary key: `before_seq` pages by keyset); `until` is exclusive."""
+        """Newest first (by `seq`, the primary key: `before_seq` pages by keyset); `until` is exclusive. `apps`
+        keeps only the events about those apps (`about_apps`)."""
         c = audit_events.c
         clauses = []
         if team is not None:
             clauses.append(c.team == team)
+        if apps is not None:
+            clauses.append(about_apps(apps))
         if actor is not None:  # a key's events name it `key:<id> (<name>)`: its id alone finds them too
             clauses.append(or_(c.actor == actor, c.actor.startswith(f"{actor} (", autoescape=True)))
         if until is not None:

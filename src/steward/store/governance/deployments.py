@@ -58,14 +58,21 @@ approvals = Table(
     Column("role", String(16), nullable=False),
     Column("at", Float, nullable=False),
     Column("note", Text),
+    # the person who approved (a key's owner, an SSO user's verified e-mail), whom the two-person rule counts;
+    # null: the approver (key or SSO subject) counts as itself. Left out of the row's digest when null, so the
+    # approvals made before the column verify as they did.
+    Column("person", NAME),
     UniqueConstraint("deployment_id", "approver"),
+    info={"digest_omits_null": ("person",)},
 )
 
 approvers = Table(
     "approvers",
     metadata,
     Column("team", NAME, primary_key=True),
-    Column("principal", NAME, primary_key=True),  # `user:NAME` or `key:KEY_ID`
+    Column(
+        "principal", NAME, primary_key=True
+    ),  # `key:KEY_ID` or `person:E-MAIL` (`user:NAME`: old, never counts)
     Column("granted_at", Float, nullable=False),
     Column("granted_by", NAME, nullable=False),
     Column("revoked_at", Float),

@@ -26,9 +26,13 @@ def digest(value: Any) -> str:
 
 
 def row_digest(table: Table, row: Any) -> str:
-    """The digest of a row of `table` over every column, from a mapping or a fetched `Row`."""
+    """The digest of a row of `table` over every column, from a mapping or a fetched `Row`. Columns a table
+    added later list themselves in `info["digest_omits_null"]`: they count only when set, so that rows written
+    before them keep the digest their audit events recorded."""
     mapping = row._mapping if isinstance(row, Row) else row
-    return digest({column.name: mapping.get(column.name) for column in table.columns})
+    late = table.info.get("digest_omits_null", ())
+    values = {column.name: mapping.get(column.name) for column in table.columns}
+    return digest({name: value for name, value in values.items() if value is not None or name not in late})
 
 
 def insert_governed(conn: Connection, table: Table, row: dict[str, Any]) -> str:

@@ -214,6 +214,7 @@ def steward_verdicts(
     seed: int,
     alpha: float = 0.01,
     each: Callable[[dict], None] | None = None,
+    first: int = 0,
 ) -> list[dict]:
     from steward.monitor import drift
     from steward.monitor.drift import WindowSample, detect_drift
@@ -223,7 +224,7 @@ def steward_verdicts(
     if not LANGUAGES:
         drift.languages = _memoised_languages(drift.languages)  # type: ignore[assignment]
     results = []
-    for i, (ref, cur) in enumerate(pairs):
+    for i, (ref, cur) in enumerate(pairs, start=first):
         windows = [
             WindowSample(label=name, inputs=texts, input_embeddings=cache.embed(texts), records=len(texts))
             for name, texts in (("reference", ref), ("current", cur))
@@ -278,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="draw the undrifted pairs (so the shifted ones are the same windows) but do not test them",
     )
+    parser.add_argument("--pairs", help="FIRST:LAST: test only these pairs of each level (all are drawn, so a run "
+                        "split in parts tests the same windows as one run)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "monitor")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -295,11 +298,16 @@ def main(argv: list[str] | None = None) -> None:
                      for i in range(args.windows)]  # fmt: skip
             if level == 0 and args.skip_undrifted:
                 continue
+            first, last = (int(x) for x in (args.pairs or f"0:{len(pairs)}").split(":"))
+            pairs = pairs[first:last]
             started = time.perf_counter()
-            each_path = args.out / f"pairs-{scenario.name}-{level:g}.jsonl"  # each pair's verdict as it is made
+            each_path = args.out / f"pairs-{scenario.name}-{level:g}-{first}.jsonl"  # each verdict as it is made
             with each_path.open("w", encoding="utf-8") as each:
-                verdicts = steward_verdicts(pairs, cache, args.seed, args.alpha,
-                                            lambda row: print(json.dumps(row), file=each, flush=True))  # fmt: skip
+
+                def write(row: dict, each=each) -> None:
+                    print(json.dumps(row), file=each, flush=True)
+
+                verdicts = steward_verdicts(pairs, cache, args.seed, args.alpha, write, first)
             found = rates(verdicts)
             seconds = (time.perf_counter() - started) / len(pairs)
             row = {"scenario": scenario.name, "shift": level, "windows": len(pairs), "steward": found,

@@ -1,6 +1,7 @@
 """Can Steward's drift detector be trusted? Detection and false-alarm rates on streams of public text.
 
     python bench/monitor_drift.py [--windows 200] [--size 500] [--shifts 0.05,0.1,0.2] [--evidently]
+                                  [--alpha 0.01] [--pairs FIRST:LAST] [--skip-undrifted]
                                   [--out bench/results/monitor]
 
 Texts come from ../shared/data (read there, never copied): the 38 MMLU subjects' questions, GSM8K problems,
@@ -48,7 +49,9 @@ the tests, and scored once with the shipped test and once with the change chosen
 For each scenario, `--windows` pairs of 500-request windows are drawn (with replacement, so that windows of one
 mix are exchangeable) without a shift, and as many with 5 %, 10 % and 20 % of the current window from the shift
 topic. Each pair goes through `steward.monitor.drift.detect_drift` with the signals a record of such a request
-would give (input embeddings, input length, input language), at alpha 0.01 over the family. The figures: the share
+would give (input embeddings, input length, input language), at alpha 0.01 over the family (`--alpha`; each
+pair's verdict is also taken at half of it from the same permutations, `drifted_at_half_alpha`, and written with
+its p-values to `pairs-SCENARIO-LEVEL-FIRST.jsonl` as it is made). The figures: the share
 of no-shift pairs called drifted (false alarms; goal ≤ 1 %) and of shifted pairs called drifted (goal ≥ 90 % at
 10 %), overall and per signal. With `--evidently`, Evidently's embedding drift (its default: the domain
 classifier, ROC AUC threshold 0.55) runs on the same pairs in the same run from bench/.venv-evidently

@@ -3,6 +3,7 @@ sent through the gateway with markup in every field a person controls, and signi
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -121,6 +122,16 @@ def hostile_traffic(runtime: Runtime, http: Any, keys: dict[str, str]) -> list[s
         ).is_success
         ids += [sent["record_id"], held(runtime, http, keys["app"], answer=f"{HELD} {payload}", question=payload)]
     return ids
+
+
+_addresses = itertools.count(1)
+
+
+def new_address() -> tuple[str, int]:
+    """A client address of its own for another test browser: the console limits sign-in attempts per address
+    (`throttle`), and a module's browsers are different people, not one client signing in over and over."""
+    n = next(_addresses)
+    return (f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}", 50000)
 
 
 def console_of(http: Any) -> Console:

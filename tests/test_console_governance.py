@@ -15,7 +15,17 @@ from datetime import UTC, datetime
 
 import pytest
 from starlette.testclient import TestClient
-from tests.console_fixtures import RAW, XSS, ab_runs, api, form_token, make_gov_keys, past_traffic, sign_in
+from tests.console_fixtures import (
+    RAW,
+    XSS,
+    ab_runs,
+    api,
+    form_token,
+    make_gov_keys,
+    new_address,
+    past_traffic,
+    sign_in,
+)
 from tests.gateway_fixtures import InProcessServer, make_runtime
 from tests.gov_fixtures import PROJECT, stored_run
 
@@ -53,7 +63,7 @@ def keys(runtime: Runtime) -> dict[str, str]:
 
 
 def signed_in(server: InProcessServer, key: str) -> TestClient:
-    client = TestClient(server.http.app, base_url=server.url, raise_server_exceptions=False)
+    client = TestClient(server.http.app, base_url=server.url, raise_server_exceptions=False, client=new_address())
     assert sign_in(client, key).status_code == 303
     return client
 

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from starlette.testclient import TestClient
-from tests.console_fixtures import CONSOLE_PROJECT, form_token, held, make_keys
+from tests.console_fixtures import CONSOLE_PROJECT, console_of, form_token, held, make_keys, new_address
 from tests.gateway_fixtures import InProcessServer, _free_port, make_runtime
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, ProviderServer
 
@@ -87,7 +87,7 @@ def well_behaved(provider: Provider) -> None:
 
 
 def browser(server: InProcessServer) -> TestClient:
-    return TestClient(server.http.app, base_url=server.url, raise_server_exceptions=False)
+    return TestClient(server.http.app, base_url=server.url, raise_server_exceptions=False, client=new_address())
 
 
 def start(client: TestClient, next_path: str = "/ui") -> tuple[str, dict[str, list[str]]]:
@@ -199,8 +199,16 @@ def test_an_unknown_or_reused_state_and_another_browsers_flow_are_refused(
     refused(forged, 403, "not started in this browser")
     thief = browser(server)  # has the callback URL, not the flow's cookie
     refused(thief.get("/ui/sign-in/sso/callback", params=back, follow_redirects=False), 403, "not started")
-    # the thief's attempt used the state up: the flow is over for everyone
+    # the forged state's refusal dropped this browser's flow cookie: the flow is over
     refused(client.get("/ui/sign-in/sso/callback", params=back, follow_redirects=False), 403, "already used")
+    # a thief alone cannot end someone's flow (nothing of it is on the server): the browser still finishes it
+    owner = browser(server)
+    where, _ = start(owner)
+    back = at_provider(where)
+    refused(
+        browser(server).get("/ui/sign-in/sso/callback", params=back, follow_redirects=False), 403, "not started"
+    )
+    assert owner.get("/ui/sign-in/sso/callback", params=back, follow_redirects=False).status_code == 200
 
 
 def test_a_replayed_callback_and_a_replayed_code_are_refused(server: InProcessServer, provider: Provider) -> None:
@@ -356,6 +364,79 @@ def test_an_sso_identity_reads_and_acts_only_within_its_team(
     assert runtime.store.reviews.get_item(record_id).status == "pending"
 
 
+def test_a_flood_of_sign_in_starts_from_one_client_leaves_another_browsers_sign_in_alone(
+    server: InProcessServer, runtime: Runtime
+) -> None:
+    """Flows used to wait in one bounded table on the server, so ~1,000 starts from anyone pushed everyone else's
+    sign-in in progress out. A flow is now sealed in its own browser's cookie, and starts are limited per client:
+    2,000 starts from one address (limited after `BURST`), and 2,000 more with the limit lifted (all admitted),
+    leave a sign-in in progress to finish."""
+    from steward.gateway.console.throttle import BURST, SignInThrottle
+
+    victim = browser(server)
+    where, _ = start(victim, "/ui/reviews")
+    back = at_provider(where)  # the victim is signed in at the provider and on the way back
+    flooder = TestClient(
+        server.http.app, base_url=server.url, raise_server_exceptions=False, client=("203.0.113.9", 41000)
+    )
+    throttle = console_of(server.http).throttle
+    saved, frozen = throttle.clock, throttle.clock()
+    throttle.clock = lambda: frozen  # no refill while the flood runs, however long it takes
+    try:
+        answers = [flooder.get("/ui/sign-in/sso", follow_redirects=False).status_code for _ in range(2000)]
+        limited = flooder.get("/ui/sign-in/sso", follow_redirects=False)
+    finally:
+        throttle.clock = saved
+    assert answers[:BURST] == [303] * BURST and set(answers[BURST:]) == {429}
+    # and with no limit at all (as from 2,000 addresses, each under its own): every start is admitted, and none
+    # of them is kept on the server, so none can push the victim's flow out
+    console = console_of(server.http)
+    console.throttle, limiting = SignInThrottle(burst=10_000), console.throttle
+    try:
+        unlimited = [flooder.get("/ui/sign-in/sso", follow_redirects=False).status_code for _ in range(2000)]
+    finally:
+        console.throttle = limiting
+    assert set(unlimited) == {303}
+    assert "too many sign-in attempts from your address" in limited.text and limited.headers["retry-after"]
+    held_before = len(console_of(server.http).sessions)
+    finished = victim.get("/ui/sign-in/sso/callback", params=back, follow_redirects=False)
+    assert finished.status_code == 200, finished.text
+    assert 'content="0;url=/ui/reviews"' in finished.text
+    assert "jane@example.com (developer, team default)" in victim.get("/ui").text
+    assert len(console_of(server.http).sessions) == held_before + 1  # the flood started no session
+
+
+def test_a_flow_cookie_that_was_altered_expired_or_lost_on_a_restart_is_refused_or_kept(
+    server: InProcessServer, runtime: Runtime
+) -> None:
+    """The flow cookie is sealed with a key the store keeps: altering it or waiting past `FLOW_S` is refused; a
+    new server over the same store (a restart, another worker) opens it."""
+    from steward.gateway.console.signin_sso import FLOW_S
+
+    client = browser(server)
+    where, _ = start(client)
+    back = at_provider(where)
+    sealed = client.cookies.get(FLOW_COOKIE)
+    assert sealed and back["state"] not in sealed  # sealed, not readable
+    altered = browser(server)
+    altered.cookies.set(FLOW_COOKIE, sealed[:-4] + ("AAAA" if not sealed.endswith("AAAA") else "BBBB"))
+    refused(altered.get("/ui/sign-in/sso/callback", params=back, follow_redirects=False), 403, "not started")
+    sessions = console_of(server.http).sessions
+    saved = sessions.clock
+    late = browser(server)
+    late.cookies.set(FLOW_COOKIE, sealed, path="/ui/sign-in/sso")
+    sessions.clock = lambda: saved() + FLOW_S + 61
+    try:
+        refused(late.get("/ui/sign-in/sso/callback", params=back, follow_redirects=False), 403, "expired")
+    finally:
+        sessions.clock = saved
+    with InProcessServer(runtime) as restarted:  # a new app over the same store
+        again = TestClient(restarted.http.app, base_url=restarted.url, raise_server_exceptions=False)
+        again.cookies.set(FLOW_COOKIE, sealed, path="/ui/sign-in/sso")
+        answer = again.get("/ui/sign-in/sso/callback", params=back, follow_redirects=False)
+        assert answer.status_code == 200, answer.text
+
+
 def test_a_two_person_review_counts_the_sso_user_and_their_own_key_as_one_person(
     server: InProcessServer, runtime: Runtime, provider: Provider, keys: dict[str, str]
 ) -> None:
@@ -464,6 +545,7 @@ def test_an_sso_user_approves_a_deployment_as_the_person_their_keys_are(
             assert "approve-form" in page.text  # offered to the SSO approver
             approved = client.post("/ui/deployments/claims/approve", data={"csrf": form_token(page.text)})
             assert approved.status_code == 200 and "You approved the candidate of claims." in approved.text
+            assert "oidc:jane-sub (jane@example.com)" in approved.text  # the approval names the person too
             given = deployments.approvals(
                 rt.store, deployments.current(rt.store, "claims").candidate.deployment_id
             )

@@ -194,7 +194,7 @@ def agreement(
         from steward.governance.tenancy import require_app
 
         require_app(context.project(), principal, app_name)
-    start, end = parse_time(since, "since"), parse_time(until, "until")
+    start, end = parse_time(since, "--since"), parse_time(until, "--until")  # the error names the option
     check_range(start, end)
     found = kappa(context.open_store(), principal, (app_name,) if app_name else None, start, end)
     if as_json:
@@ -210,8 +210,10 @@ def agreement(
         value = f"{row['kappa']:.3f}" if row["kappa"] is not None else f"undefined: {row['undefined']}"
         table.add_row(scope, str(row["items"]), observed, value)
     context.console.print(table)
+    count = found["disagreements"]
     context.console.print(
-        f"{found['disagreements']} disagreements (`steward review list --status disagreements`)", highlight=False
+        f"{count} disagreement{'' if count == 1 else 's'} (`steward review list --status disagreements`)",
+        highlight=False,
     )
 
 

@@ -14,8 +14,7 @@ from typing import Any
 from steward.errors import InvalidRequest
 from steward.governance import audit
 from steward.governance.identity import CHANGING_ROLES, PERSON, Actor, person_id
-from steward.store import Deployments, Store
-from steward.store.keys import owner_address
+from steward.store import Deployments, Store, owner_address
 from steward.types import now
 
 

@@ -44,6 +44,7 @@ from steward.config.settings import Secrets
 from steward.store import keys as _keys
 from steward.store import records as _records
 from steward.store.codec import BodyCipher
+from steward.store.console import ConsoleSessions
 from steward.store.engine import make_engine, sqlite_file
 from steward.store.evals import EvalRuns, StoredCase, StoredRun
 from steward.store.governance import GENESIS as AUDIT_GENESIS
@@ -63,7 +64,7 @@ from steward.store.guardrails import (
 from steward.store.integrity import LEGACY as RECORDS_LEGACY
 from steward.store.integrity import RecordChain, Sealer, load_sealer
 from steward.store.keys import ROLES as KEY_ROLES
-from steward.store.keys import KeyEvidence, KeyInfo, key_digest
+from steward.store.keys import KeyEvidence, KeyInfo, key_digest, owner_address
 from steward.store.migrate import upgrade
 from steward.store.monitor import AlertRow, Monitoring, SilenceRow
 from steward.store.rag import DIMENSIONS as VECTOR_DIMENSIONS
@@ -85,6 +86,7 @@ __all__ = [
     "BodyCipher",
     "ChunkRow",
     "Compliance",
+    "ConsoleSessions",
     "Correction",
     "Database",
     "DatabaseError",
@@ -117,6 +119,7 @@ __all__ = [
     "digest",
     "key_digest",
     "label_digest",
+    "owner_address",
     "pending_digest",
     "row_digest",
     "sqlite_file",
@@ -152,6 +155,7 @@ class Store:
         self.evals = EvalRuns(engine)
         self.chain = RecordChain(engine, self.sealer)
         self.monitoring = Monitoring(engine, cipher)
+        self.console = ConsoleSessions(engine)  # the console's sessions (by token hash) and shared secrets
 
     @classmethod
     def open(
@@ -365,8 +369,15 @@ class Store:
         return _keys.list_keys(self.engine, team)
 
     def revoke_key(self, id_or_prefix: str, *, tx: Tx | None = None) -> KeyInfo:
-        """Revoke a key: in a unit of its own, or inside the caller's `tx` (beside its audit event)."""
-        return _keys.revoke_key(self.engine, id_or_prefix, connection=None if tx is None else tx._unit)
+        """Revoke a key: in a unit of its own, or inside the caller's `tx` (beside its audit event). Its console
+        sessions end with it (inside `tx`, in its unit)."""
+        if tx is not None:
+            info = _keys.revoke_key(self.engine, id_or_prefix, connection=tx._unit)
+            tx.console.delete_key(info.id)
+            return info
+        info = _keys.revoke_key(self.engine, id_or_prefix)
+        self.console.delete_key(info.id)
+        return info
 
     def resolve_key(self, given: str) -> KeyInfo:
         """The key an id or secret prefix names (NotFound, or InvalidRequest when ambiguous)."""

@@ -9,6 +9,7 @@ A function that works on its own or inside a caller's transaction takes `Store |
 from __future__ import annotations
 
 from steward.config.settings import Secrets
+from steward.store.console import ConsoleSessions
 from steward.store.evals import EvalRuns
 from steward.store.governance.audit import AuditLog
 from steward.store.governance.compliance import Compliance
@@ -32,6 +33,7 @@ class Tx:
         "audit",
         "changes",
         "compliance",
+        "console",
         "datasets",
         "deployments",
         "evals",
@@ -59,6 +61,7 @@ class Tx:
         self.privacy = Privacy(unit)  # retention, erasure, anonymisation and re-encryption of records
         self.monitoring = Monitoring(unit, cipher_of(unit))  # rollups, cursors, alerts and silences
         self.reviews = Reviews(unit)  # the review queue's items and reviewers' corrections
+        self.console = ConsoleSessions(unit)  # the console's sessions (a revoked key's end with it)
 
     def records_head(self) -> int | None:
         """The last position given in the chain of records (`steward.store.integrity`), for an audit anchor."""

@@ -4,7 +4,8 @@
 templates (autoescaped: every user-controlled text renders as text), with two small libraries vendored from npm
 under `static/vendor` (htmx for partial updates, uPlot for charts; see VENDORED.json) and the console's own
 `console.js` and `console.css`. A person signs in with an API key, which becomes a server-side session
-(`sessions`); what each request is checked against is in `security`. Pages read and act through the management
+kept in the store (`sessions`); what each request is checked against is in `security`, how often one client may
+try to sign in in `throttle`. Pages read and act through the management
 API's service functions (`steward.gateway.management.records.record_page`, `reviews.decide_item`, …), never the
 store directly, so the console shows and may do exactly what the same key may through the API, and every action is
 made, and audited, as the signed-in key.
@@ -41,9 +42,10 @@ from markupsafe import Markup, escape
 from steward.config import Project
 from steward.errors import AuthenticationError, NotFound, StewardError
 from steward.gateway.auth import Authenticator
-from steward.gateway.console.security import HEADERS, SignInNeeded, Visitor
+from steward.gateway.console.security import HEADERS, SignInNeeded, Visitor, preload
 from steward.gateway.console.security import visitor as current_visitor
 from steward.gateway.console.sessions import Sessions
+from steward.gateway.console.throttle import SignInThrottle
 from steward.gateway.errors_http import status_of
 from steward.store import Store
 
@@ -110,9 +112,13 @@ class Console:
     store: Store
     project: Project
     authenticator: Authenticator
-    sessions: Sessions = field(default_factory=Sessions)
+    sessions: Sessions = field(init=False)  # in the store: they outlive the process and serve every worker
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)  # sign-in attempts per client address
     templates: Environment = field(default_factory=_environment)
     verified: dict[str, dict[str, Any]] = field(default_factory=dict)  # a team's last audit verification
+
+    def __post_init__(self) -> None:
+        self.sessions = Sessions(self.store)
 
     def compile_templates(self) -> None:
         """Compile every template now (the app's start-up), so that no visitor's first view of a page waits for
@@ -122,9 +128,7 @@ class Console:
 
     def page(self, visitor: Visitor | None, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A page rendered for `visitor` (None on the sign-in form), with the console's security headers."""
-        flash: list[str] = []
-        if visitor is not None:
-            flash, visitor.session.flash = visitor.session.flash, []
+        flash = visitor.take_flash() if visitor is not None else []
         html = self.templates.get_template(template).render(visitor=visitor, flash=flash, **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
@@ -144,6 +148,7 @@ def route_class(console: Console) -> type[APIRoute]:
             async def guarded(request: Request) -> Response:
                 started = time.perf_counter()
                 try:
+                    await preload(console, request)  # the session, looked up off the event loop
                     response = await handle(request)
                 except SignInNeeded as needed:
                     if request.method != "GET":

@@ -41,5 +41,5 @@ def parsed(model: type[Model], what: str, **values: Any) -> Model:
 
 def done(signed: Visitor, note: str, where: str) -> RedirectResponse:
     """Back to `where` (a console path), saying `note` once there."""
-    signed.session.flash.append(note)
+    signed.note(note)
     return RedirectResponse(where, status_code=303, headers=HEADERS)

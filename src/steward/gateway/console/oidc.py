@@ -30,7 +30,7 @@ from steward.config.console import OidcSpec
 from steward.config.schema import SecretRef
 from steward.errors import InvalidRequest
 from steward.governance.identity import SSO
-from steward.store.keys import owner_address
+from steward.store import owner_address
 from steward.types import Principal
 
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")

@@ -101,5 +101,5 @@ def routes(api: APIRouter, console: Console) -> None:
         except ValidationError as exc:
             raise InvalidRequest(f"the silence: {exc.errors()[0].get('msg', 'invalid')}.") from None
         row = await asyncio.to_thread(silence_alert, console.store, console.project, signed.who, alert_id, asked)
-        signed.session.flash.append(f"{row['rule']} on {row['app']} silenced until {when_text(row['until'])}.")
+        signed.note(f"{row['rule']} on {row['app']} silenced until {when_text(row['until'])}.")
         return RedirectResponse("/ui/alerts", status_code=303, headers=HEADERS)

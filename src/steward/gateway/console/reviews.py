@@ -102,7 +102,7 @@ def routes(api: APIRouter, console: Console) -> None:
         check_csrf(request, signed.session, fields)
         asked = _decision(fields)
         decided = await asyncio.to_thread(decide_item, console.store, console.project, signed.who, item_id, asked)
-        signed.session.flash.append(f"{decided['record_id']}: {_done(asked.action, decided)}.")
+        signed.note(f"{decided['record_id']}: {_done(asked.action, decided)}.")
         chosen = {k: fields[k] for k in ("app", "state") if fields.get(k)}
         if fields.get("next"):
             chosen["at"] = fields["next"]

@@ -1,8 +1,10 @@
 """What every console request is checked against: who is signed in, may they, and is a change really theirs.
 
-- Identity: the session cookie names a live session (`Sessions`); its key is looked up again on every request, so
-  a revoked key's session ends at once (a single sign-on session carries the identity mapped at sign-in). `app`
-  and `metrics` keys never sign in (`SIGN_IN_ROLES`, the management API's readers).
+- Identity: the session cookie names a live session (`Sessions`, in the store); its key is looked up again on
+  every request, so a revoked key's session ends at once (a single sign-on session carries the identity mapped at
+  sign-in). `app` and `metrics` keys never sign in (`SIGN_IN_ROLES`, the management API's readers). The console's
+  routes look the session up off the event loop before the page runs (`identify`, in `route_class`).
+- Sign-in attempts (a key posted, a single sign-on started) are limited per client address (`throttle`).
 - Changes: every POST carries the session's CSRF token (form field `csrf` or header `X-CSRF-Token`) and, when the
   browser names one, an `Origin` of this server; without both it is refused before anything else is read. Who may
   make the change (an auditor may not) is decided by the same service function the management API calls.
@@ -13,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,7 +24,7 @@ from fastapi import Request
 
 from steward.errors import NotFound, PermissionDenied
 from steward.gateway.auth import principal_of
-from steward.gateway.console.sessions import COOKIE, Session, same_token
+from steward.gateway.console.sessions import COOKIE, Session, Sessions, same_token
 from steward.gateway.management.common import READING_ROLES
 from steward.types import Principal
 
@@ -58,6 +61,21 @@ class Visitor:
     session_id: str
     session: Session
     who: Principal
+    sessions: Sessions | None = None  # where its one-time notes are kept (None: in memory only)
+
+    def note(self, text: str) -> None:
+        """Say `text` once on the session's next page ("approved rec_…")."""
+        if self.sessions is None:
+            self.session.flash.append(text)
+        else:
+            self.sessions.note(self.session_id, self.session, text)
+
+    def take_flash(self) -> list[str]:
+        """The notes kept for this page, now shown (and gone)."""
+        if self.sessions is None:
+            notes, self.session.flash = self.session.flash, []
+            return notes
+        return self.sessions.take_flash(self.session_id, self.session)
 
     @property
     def may_act(self) -> bool:
@@ -87,28 +105,44 @@ def local_path(value: str | None) -> str:
     return value
 
 
-def visitor(console: Console, request: Request) -> Visitor:
-    """The signed-in person making this request, or `SignInNeeded`."""
+_IDENTIFIED = "console_identified"  # request.state: what `identify` found before the page ran
+
+
+def identify(console: Console, request: Request) -> Visitor | None:
+    """The signed-in person whose session cookie this request carries, or None (no live session, or its key was
+    revoked or may no longer sign in: the session then ends). Reads the store: run it off the event loop."""
     session_id = request.cookies.get(COOKIE)
     session = console.sessions.get(session_id)
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if session is None or session_id is None:
-        raise SignInNeeded(local_path(here))
+        return None
     if session.person is not None:  # single sign-on: the identity mapped at sign-in
         if session.person.role not in SIGN_IN_ROLES:
             console.sessions.end(session_id)
-            raise SignInNeeded(local_path(here))
-        person = Visitor(session_id, session, session.person)
-        request.state.visitor = person
-        return person
+            return None
+        return Visitor(session_id, session, session.person, console.sessions)
     try:
         key = console.store.resolve_key(session.key_id)
     except NotFound:
         key = None
     if key is None or key.revoked_at is not None or key.role not in SIGN_IN_ROLES:
         console.sessions.end(session_id)
+        return None
+    return Visitor(session_id, session, principal_of(key), console.sessions)
+
+
+async def preload(console: Console, request: Request) -> None:
+    """Look the request's session up in a worker thread (the store is blocking I/O), for `visitor`."""
+    found = await asyncio.to_thread(identify, console, request) if request.cookies.get(COOKIE) else None
+    setattr(request.state, _IDENTIFIED, found)
+
+
+def visitor(console: Console, request: Request) -> Visitor:
+    """The signed-in person making this request, or `SignInNeeded`."""
+    state = request.state
+    found = getattr(state, _IDENTIFIED) if hasattr(state, _IDENTIFIED) else identify(console, request)
+    if found is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInNeeded(local_path(here))
-    found = Visitor(session_id, session, principal_of(key))
     request.state.visitor = found  # an error page still shows who is signed in
     return found
 

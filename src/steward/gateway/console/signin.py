@@ -4,13 +4,15 @@ The sign-in form is itself protected from cross-site posts by a double-submit to
 that must match), so no other site can sign a browser in with its own key. A successful sign-in ends any session
 the browser brought, starts a new one (new id, new CSRF token), sets the cookie (HttpOnly, SameSite=Strict,
 Secure over TLS, path /ui) and goes to `next` if it is a console path. Sign-in and sign-out are audit events of
-the key (`console.sign_in`, `console.sign_out`), so an auditor can see who used the console and when. With
+the key (`console.sign_in`, `console.sign_out`), so an auditor can see who used the console and when. Sign-in
+attempts are limited per client address (`throttle`): past the limit the form answers 429 with the wait. With
 `console.oidc` in steward.yaml the form also offers single sign-on with OpenID Connect (`signin_sso`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import secrets
 from typing import TYPE_CHECKING
 
@@ -58,13 +60,26 @@ def form_page(console: Console, request: Request, next_path: str, error: str = "
     return response
 
 
+def too_many(console: Console, request: Request, next_path: str) -> Response | None:
+    """The 429 sign-in form when this client has tried to sign in too often (`throttle`); None: go ahead."""
+    client = request.client.host if request.client is not None else "unknown"
+    wait = console.throttle.take(client)
+    if not wait:
+        return None
+    seconds = max(1, math.ceil(wait))
+    message = f"too many sign-in attempts from your address; wait {seconds} s and try again."
+    response = form_page(console, request, next_path, message, status=429)
+    response.headers["retry-after"] = str(seconds)
+    return response
+
+
 def _audit(console: Console, who: Principal, action: str) -> None:
     actor = Actor.from_principal(who)  # `key:…`, or `oidc:…` for a single sign-on
     audit.append(console.store, actor, action, actor.id, team=who.team, detail={"via": "console"})
 
 
 def routes(api: APIRouter, console: Console) -> None:
-    signin_sso.routes(api, console, form_page)
+    signin_sso.routes(api, console, form_page, too_many)
 
     @api.get("/ui/sign-in")
     async def sign_in_form(request: Request) -> Response:
@@ -75,6 +90,8 @@ def routes(api: APIRouter, console: Console) -> None:
         check_origin(request)
         fields = await form(request)
         next_path = local_path(fields.get("next"))
+        if (refused_now := too_many(console, request, next_path)) is not None:
+            return refused_now
         if not same_token(fields.get("csrf"), request.cookies.get(SIGN_IN_COOKIE) or ""):
             message = "the sign-in form expired or came from another site; sign in again on this page."
             return form_page(console, request, next_path, message, status=403)
@@ -89,7 +106,9 @@ def routes(api: APIRouter, console: Console) -> None:
             )
             return form_page(console, request, next_path, refused.message, status=status)
         assert who.key_id is not None  # a key signed in
-        session_id, _ = console.sessions.start(who.key_id, replacing=request.cookies.get(COOKIE))
+        session_id, _ = await asyncio.to_thread(
+            console.sessions.start, who.key_id, replacing=request.cookies.get(COOKIE)
+        )
         await asyncio.to_thread(_audit, console, who, "console.sign_in")
         response = RedirectResponse(next_path, status_code=303, headers=HEADERS)
         _cookie(response, request, COOKIE, session_id, int(console.sessions.max_age_s))
@@ -102,7 +121,7 @@ def routes(api: APIRouter, console: Console) -> None:
     async def sign_out(request: Request) -> Response:
         signed = visitor(console, request)
         check_csrf(request, signed.session, await form(request))
-        console.sessions.end(signed.session_id)
+        await asyncio.to_thread(console.sessions.end, signed.session_id)
         await asyncio.to_thread(_audit, console, signed.who, "console.sign_out")
         response = RedirectResponse("/ui/sign-in", status_code=303, headers=HEADERS)
         response.delete_cookie(COOKIE, path="/ui", httponly=True, samesite="strict", secure=secure(request))

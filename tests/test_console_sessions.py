@@ -287,3 +287,25 @@ def test_the_shared_flow_key_is_made_once_whichever_server_asks_first(servers: A
     for thread in threads:
         thread.join()
     assert len(got) == 8 and len(set(got)) == 1 and got[0].startswith("made-by-")
+
+
+def test_servers_agree_on_a_new_flow_key_after_its_row_was_deleted(servers: Any) -> None:
+    """An operator clearing `console_secrets` (or restoring a copy from before the key was made): whichever server
+    asks first makes a new key, and every server, one that sealed with the old key included, then uses it (flows
+    sealed with the old key are refused, as after their 10 minutes)."""
+    from sqlalchemy import delete
+
+    from steward.gateway.console.signin_sso import Flow, FlowSeal
+    from steward.store.console import console_secrets
+
+    one = servers()
+    seal_one = FlowSeal(console_of(one.in_process.http))
+    flow = Flow("state", "nonce", "verifier", "/ui/records", "https://steward.example/ui/sign-in/sso/callback")
+    before = seal_one.seal(flow)
+    with one.runtime.store.engine.begin() as connection:
+        connection.execute(delete(console_secrets))
+    two = servers()  # a server started (or restarted) after: it makes the new key
+    seal_two = FlowSeal(console_of(two.in_process.http))
+    after = seal_two.seal(flow)
+    assert seal_one.open(after) == flow and seal_two.open(seal_one.seal(flow)) == flow
+    assert seal_one.open(before) is None and seal_two.open(before) is None

@@ -65,19 +65,21 @@ class Flow:
 
 class FlowSeal:
     """Seals a flow into its cookie and opens it again (only within `FLOW_S`), with the key every server process
-    of the store shares (made at first use)."""
+    of the store shares (made at first use). The key is read from the store at each use (a sign-in's start and
+    callback: rare, and limited per client), never kept for the process's life, so that when its row is deleted
+    every server moves to the one the next use makes instead of sealing with a key the others no longer have."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self._fernet: Fernet | None = None
+        self._fernet: tuple[str, Fernet] | None = None  # the last key read, and its Fernet
 
     def _key(self) -> Fernet:
-        if self._fernet is None:
-            key = self.console.store.console.secret(
-                SECRET_NAME, lambda: Fernet.generate_key().decode(), self.console.sessions.clock()
-            )
-            self._fernet = Fernet(key.encode())
-        return self._fernet
+        key = self.console.store.console.secret(
+            SECRET_NAME, lambda: Fernet.generate_key().decode(), self.console.sessions.clock()
+        )
+        if self._fernet is None or self._fernet[0] != key:
+            self._fernet = (key, Fernet(key.encode()))
+        return self._fernet[1]
 
     def seal(self, flow: Flow) -> str:
         at = int(self.console.sessions.clock())

@@ -253,7 +253,9 @@ def test_decisions_are_made_and_audited_as_the_signed_in_key(
 ) -> None:
     rejected, edited = held(runtime, server.http, keys["app"]), held(runtime, server.http, keys["app"])
     client = signed_in(server, keys["developer"])
-    token = form_token(client.get("/ui/reviews").text)
+    queue = client.get("/ui/reviews").text
+    assert 'class="edit-submit"' in queue  # a held answer of one reviewer may be edited
+    token = form_token(queue)
     client.post(
         f"/ui/reviews/{rejected}/decision", data={"action": "reject", "comment": "too sure", "csrf": token}
     )
@@ -580,6 +582,7 @@ def test_the_queue_shows_claims_and_the_two_person_rule(
     developer = signed_in(server, keys["developer"])
     page = developer.get("/ui/reviews", params={"app": "pensions"})
     assert "Claimed by key:" in page.text and "Two-person rule: 0 of 2 approvals" in page.text
+    assert 'class="edit-submit"' not in page.text  # the two-person rule refuses an edit: none offered
     admin = signed_in(server, keys["admin"])
     first = {"action": "approve", "comment": "looks right", "csrf": form_token(admin.get("/ui").text)}
     admin.post(f"/ui/reviews/{record_id}/decision", data=first)

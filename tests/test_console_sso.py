@@ -486,6 +486,42 @@ def test_a_two_person_review_counts_the_sso_user_and_their_own_key_as_one_person
     assert audit.verify(runtime.store).ok
 
 
+@pytest.mark.parametrize("sso_first", [False, True])
+def test_an_unverified_sso_e_mail_never_gives_its_owner_a_second_label(
+    server: InProcessServer, runtime: Runtime, provider: Provider, keys: dict[str, str], sso_first: bool
+) -> None:
+    """Jane labels with her key (owner jane@example.com) and with a single sign-on whose provider did not verify
+    her e-mail, in either order: the unverified e-mail makes her no person who approves, but it is still hers, so
+    her second label is refused (fail-closed) and the item stays pending."""
+    from steward.governance import access
+    from steward.governance.identity import Actor
+
+    jane_key, _ = access.create_key(
+        runtime.store, Actor.user("alice"), "developer", name=f"jane-{sso_first}", owner="jane@example.com"
+    )
+    record_id = held(runtime, server.http, keys["app"], app="pensions")
+    provider.user = {**DEVELOPER, "sub": f"unverified-{sso_first}"}  # no email_verified
+    client = browser(server)
+    assert sso_sign_in(client).status_code == 200
+
+    def by_sso() -> Any:
+        token = form_token(client.get("/ui/reviews").text)
+        return client.post(f"/ui/reviews/{record_id}/decision", data={"action": "approve", "csrf": token})
+
+    def by_key() -> Any:
+        return server.http.post(
+            f"/v1/reviews/{record_id}/decision",
+            headers={"authorization": f"Bearer {jane_key}"},
+            json={"action": "approve", "comment": ""},
+        )
+
+    first, second = (by_sso, by_key) if sso_first else (by_key, by_sso)
+    assert first().status_code in (200, 303)
+    refused = second()
+    assert refused.status_code == 400 and "jane@example.com" in refused.text, refused.text
+    assert runtime.store.reviews.get_item(record_id).status == "pending"
+
+
 def test_an_unverified_sso_e_mail_is_no_person(provider: Provider) -> None:
     """A provider that does not say it verified the e-mail gives no person: the SSO subject counts as itself
     (anyone could otherwise type a key owner's address into their profile and pass for them)."""
@@ -545,6 +581,7 @@ def test_an_sso_user_approves_a_deployment_as_the_person_their_keys_are(
             assert "approve-form" in page.text  # offered to the SSO approver
             approved = client.post("/ui/deployments/claims/approve", data={"csrf": form_token(page.text)})
             assert approved.status_code == 200 and "You approved the candidate of claims." in approved.text
+            assert "oidc:jane-sub (jane@example.com)" in approved.text  # the approval names the person too
             given = deployments.approvals(
                 rt.store, deployments.current(rt.store, "claims").candidate.deployment_id
             )

@@ -165,19 +165,14 @@ def dataset(
 
     Example: `steward alerts dataset alr_0123 --name airport-drift-sft --out data/airport-drift.jsonl`
     """
-    from steward.governance import datasets, lineage
+    from steward.governance import datasets
     from steward.guardrails.redact import personal_data_pseudonymiser
 
     store, project = context.open_store(), context.project()
     who = actor(None, key)
-    from steward.governance.silences import alert_of
-
-    alert = alert_of(store, project, alert_id, who)
+    window = datasets.alert_window(store, project, alert_id, who)
+    alert, since, until = window.alert, window.since, window.until
     out = context.output_file(out, "--out")
-    rule = project.monitor.alerts.get(alert.rule)
-    window_s = rule.window_s if rule is not None else 3600.0  # a rule since removed from the config: its hour
-    since, until = alert.started_at - window_s, alert.resolved_at or time.time()
-    about = f"records of {alert.app} around alert {alert.id} ({alert.rule}: {alert.metric} {alert.condition})"
     built = datasets.build_from_records(
         store,
         project,
@@ -188,10 +183,10 @@ def dataset(
         since=since,
         until=until,
         redact=personal_data_pseudonymiser(),
-        description=about,
+        description=window.about,
         corrections=True,
+        parents=((f"alert:{alert.id}", "triggered"),),  # in the same transaction: never a dataset without it
     )
-    lineage.link(store, who, f"alert:{alert.id}", built.version.ref, "triggered")
     context.console.print(
         f"registered {built.version.ref}: {counted(built.rows, 'row')} from {_when(since)} to {_when(until)}, "
         f"written to {built.path}, personal data pseudonymised; lineage alert:{alert.id} → {built.version.ref}"

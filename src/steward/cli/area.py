@@ -20,6 +20,7 @@ AREAS: tuple[tuple[str, str | None], ...] = (
     ("steward.cli.testset", "testset"),
     ("steward.cli.monitor", "monitor"),
     ("steward.cli.alerts", "alerts"),
+    ("steward.cli.tune", "tune"),
     ("steward.cli.redteam", None),
     ("steward.cli.governance", None),
 )

@@ -124,6 +124,12 @@ def data_card(store: Store, version: versions.Version) -> dict[str, Any]:
         "consent": spec.get("consent"),
         "pii": spec.get("pii"),
         "description": spec.get("description"),
+        # what `steward tune data` removed and why, and its train/validation split (absent for other datasets)
+        **{
+            key: spec[key]
+            for key in ("rows_in", "removed", "removed_examples", "filters", "languages", "split")
+            if key in spec
+        },
         "registered": {"at": version.created_at, "by": version.created_by},
         "used_by": [{"node": names.get(e.child, e.child), "relation": e.relation} for e in downstream],
         "erasures": erasures,

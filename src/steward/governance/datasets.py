@@ -17,7 +17,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,12 +115,12 @@ def _collect(
     origins: tuple[str, ...],
     redact: Redactor | None = None,
     corrections: bool = False,
-) -> tuple[list[tuple[str, str | None, str]], dict[str, Any]]:
-    """(record id, subject, JSONL line) of the consenting records, and the PII summary of their findings.
+) -> tuple[list[tuple[str, str | None, dict[str, Any]]], dict[str, Any]]:
+    """(record id, subject, row) of the consenting records, and the PII summary of their findings.
 
     `corrections`: a reviewer's correction replaces the model's answer (`answer_from` says which each row has),
     and a record of another status (escalated, declined, blocked, failed) comes in when it was corrected."""
-    lines: list[tuple[str, str | None, str]] = []
+    lines: list[tuple[str, str | None, dict[str, Any]]] = []
     kinds: Counter[str] = Counter()
     with_findings = scanned = 0
     after = None
@@ -157,7 +157,7 @@ def _collect(
                 _prefer(line, correction)
             if redact is not None:
                 _redact(line, redact)
-            lines.append((record.id, row.subject, canonical_json(line)))
+            lines.append((record.id, row.subject, line))
         if len(page) < PAGE:
             return lines, _pii(with_findings, kinds, scanned)
         after = (page[-1].created_at, page[-1].id)
@@ -178,6 +178,7 @@ def build_from_records(
     origins: tuple[str, ...] = ("traffic",),
     redact: Redactor | None = None,
     corrections: bool = False,
+    parents: tuple[tuple[str, str], ...] = (),
 ) -> Built:
     """Register a training dataset of the app's consenting records and write it to `out` (JSONL).
 
@@ -189,21 +190,114 @@ def build_from_records(
 
     `corrections`: reviewers' corrections (`steward review correct`) are preferred over the model's answers,
     and corrected records of the other statuses are taken too; each row's `answer_from` says which it holds.
+
+    `parents`: lineage edges (node, relation) into the version, in the registration's transaction.
     """
+    found = collect(
+        store,
+        project,
+        app,
+        actor,
+        statuses=statuses,
+        since=since,
+        until=until,
+        origins=origins,
+        redact=redact,
+        corrections=corrections,
+    )
+    lines = [(record_id, subject, canonical_json(row)) for record_id, subject, row in found.rows]
+    text = "\n".join(line for _, _, line in lines) + "\n"
+    card = {
+        "source": f"records:{app}",
+        "rows": len(lines),
+        "rows_hash": digest(text),
+        "path": str(Path(out).resolve()),
+        "consent": found.consent,
+        "origins": found.origins,
+        "pii": found.pii,
+        "redaction": "every message and answer redacted at build time, by row" if redact else "as recorded",
+        "filters": {"statuses": list(statuses), "since": since, "until": until, "origins": list(origins)},
+        "description": description,
+    }
+    if corrections:
+        corrected = sum(1 for _, _, row in found.rows if row.get("answer_from") == "correction")
+        card["corrections"] = f"reviewers' corrections preferred over the model's answers ({corrected} rows)"
+    version, created = register_rows(store, actor, found.team, name, card, lines, out, parents)
+    return Built(
+        version, created, len(lines), found.excluded_without_consent, Path(out),
+        excluded_by_origin=found.excluded_by_origin,
+    )  # fmt: skip
+
+
+@dataclass(slots=True)
+class Collected:
+    """The consenting records of an app that a dataset may be built from, and what was left out."""
+
+    team: str
+    rows: list[tuple[str, str | None, dict[str, Any]]]  # (record id, subject, row)
+    pii: dict[str, Any]  # the summary of the guardrail findings recorded with them
+    excluded_without_consent: int
+    excluded_by_origin: int
+    origins: str  # what the card says of the origins taken
+    consent: str  # what the card says of consent
+
+
+def collect(
+    store: Store,
+    project: Project,
+    app: str,
+    actor: Actor,
+    *,
+    statuses: tuple[str, ...] = ("served",),
+    since: float | None = None,
+    until: float | None = None,
+    origins: tuple[str, ...] = ("traffic",),
+    redact: Redactor | None = None,
+    corrections: bool = False,
+) -> Collected:
+    """The app's consenting records as dataset rows (see `build_from_records`), checked as `actor` may change the
+    app's datasets; none at all is refused with a message that says what was left out and why."""
     unknown = sorted(set(origins) - set(ORIGINS))
     if unknown or not origins:
         raise InvalidRequest(f"unknown origin {', '.join(unknown) or '(none)'}; use {', '.join(ORIGINS)}.")
     spec = project.app(app, team=actor.team)
     actor.require_change(spec.team, f"datasets of {app}")
-    lines, pii = _collect(store, app, spec.team, statuses, since, until, origins, redact, corrections)
+    rows, pii = _collect(store, app, spec.team, statuses, since, until, origins, redact, corrections)
     by_origin = store.datasets.count_of_other_origins(app, statuses, origins)
-    if not lines:
+    excluded = store.datasets.count_without_consent(app, statuses)
+    if not rows:
         raise InvalidRequest(
             f"no consenting {'/'.join(statuses)} {'/'.join(origins)} records of {app} {_period(since, until)} "
-            f"({by_origin} from {', '.join(o for o in ORIGINS if o not in origins)} left out); nothing to build."
+            f"({excluded} without consent, {by_origin} from {', '.join(o for o in ORIGINS if o not in origins)} "
+            "left out); nothing to build. Widen the window, or check that the app records consent "
+            "(`consent` on each request)."
         )
-    excluded = store.datasets.count_without_consent(app, statuses)
-    text = "\n".join(line for _, _, line in lines) + "\n"
+    return Collected(
+        team=spec.team,
+        rows=rows,
+        pii=pii,
+        excluded_without_consent=excluded,
+        excluded_by_origin=by_origin,
+        origins=f"only records from {', '.join(origins)} ({by_origin} from elsewhere excluded)",
+        consent=f"only records with consent=true ({excluded} without consent excluded)",
+    )
+
+
+def register_rows(
+    store: Store,
+    actor: Actor,
+    team: str,
+    name: str,
+    card: dict[str, Any],
+    lines: Sequence[tuple[str | None, str | None, str]],
+    out: Path,
+    parents: tuple[tuple[str, str], ...] = (),
+) -> tuple[versions.Version, bool]:
+    """Register a dataset version with `card` and its rows (record id, subject, JSON line), and write the lines
+    to `out` as JSONL: the file is written beside its final name and renamed inside the registration's
+    transaction, so a file that cannot be written registers nothing and a failed registration leaves no file.
+    Subjects are kept as keyed pseudonyms, so an erasure request reaches the rows. `parents`: lineage edges
+    (parent node, relation) into the version, added in the same transaction (`alert:alr_…`, `triggered`)."""
     out = Path(out)
     if out.is_dir():
         raise InvalidRequest(f"--out {out} is a folder; name the file to write, e.g. {out / (name + '.jsonl')}.")
@@ -212,26 +306,11 @@ def build_from_records(
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    card = {
-        "source": f"records:{app}",
-        "rows": len(lines),
-        "rows_hash": digest(text),
-        "path": str(out.resolve()),
-        "consent": f"only records with consent=true ({excluded} without consent excluded)",
-        "origins": f"only records from {', '.join(origins)} ({by_origin} from elsewhere excluded)",
-        "pii": pii,
-        "redaction": "every message and answer redacted at build time, by row" if redact else "as recorded",
-        "filters": {"statuses": list(statuses), "since": since, "until": until, "origins": list(origins)},
-        "description": description,
-    }
-    if corrections:
-        corrected = sum(1 for _, _, line in lines if '"answer_from":"correction"' in line)
-        card["corrections"] = f"reviewers' corrections preferred over the model's answers ({corrected} rows)"
+        handle.write("\n".join(line for _, _, line in lines) + "\n")
     key = audit.audit_key(store.secrets)  # subject ids are kept as keyed pseudonyms
     try:
         with audit.changing(store) as tx:
-            version, created = versions.register(tx, actor, spec.team, "dataset", name, card)
+            version, created = versions.register(tx, actor, team, "dataset", name, card)
             if created:
                 tx.datasets.add_rows(
                     [
@@ -245,11 +324,37 @@ def build_from_records(
                         for position, (record_id, subject, line) in enumerate(lines)
                     ]
                 )
+            for parent, relation in parents:
+                lineage.add_edge(tx, actor, parent, version.node, relation, team)
             os.replace(temp, out)  # inside the transaction: a file that cannot be written registers nothing
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return Built(version, created, len(lines), excluded, out, excluded_by_origin=by_origin)
+    return version, created
+
+
+@dataclass(slots=True)
+class AlertWindow:
+    """The records an alert is about: its app, from the rule's window before it started until it resolved."""
+
+    alert: Any  # steward.store.monitor.AlertRow
+    since: float
+    until: float
+    about: str
+
+
+def alert_window(store: Store, project: Project, alert_id: str, actor: Actor) -> AlertWindow:
+    """The window of alert `alert_id` as `actor` may see it (`steward alerts dataset`, `steward tune data`)."""
+    import time
+
+    from steward.governance.silences import alert_of
+
+    alert = alert_of(store, project, alert_id, actor)
+    rule = project.monitor.alerts.get(alert.rule)
+    window_s = rule.window_s if rule is not None else 3600.0  # a rule since removed from the config: its hour
+    since, until = alert.started_at - window_s, alert.resolved_at or time.time()
+    about = f"records of {alert.app} around alert {alert.id} ({alert.rule}: {alert.metric} {alert.condition})"
+    return AlertWindow(alert, since, until, about)
 
 
 def register_file(

@@ -607,3 +607,48 @@ def test_an_sso_user_approves_a_deployment_as_the_person_their_keys_are(
     finally:
         rt.store.close()
         os.environ.pop(SECRET_VAR, None)
+
+
+def test_callbacks_replayed_with_made_up_codes_meet_the_sign_in_limit(
+    server: InProcessServer, provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client holding its own flow cookie could replay the callback with made-up codes without limit, each one
+    a token request from Steward to the provider (which may then limit or lock out Steward's client): the callback
+    takes from the client's sign-in limit as a start does."""
+    from steward.gateway.console.throttle import BURST
+
+    monkeypatch.setenv(SECRET_VAR, CLIENT_SECRET)  # the test before took it away
+    guesser = TestClient(
+        server.http.app, base_url=server.url, raise_server_exceptions=False, client=("203.0.113.77", 41000)
+    )
+    throttle = console_of(server.http).throttle
+    saved, frozen = throttle.clock, throttle.clock()
+    throttle.clock = lambda: frozen  # no refill while the test runs, however long it takes
+    try:
+        _, query = start(guesser)  # one attempt of the limit
+        sealed = guesser.cookies.get(FLOW_COOKIE)
+        asked_before = len(provider.token_requests)
+        answers = []
+        for i in range(BURST + 3):
+            guesser.cookies.set(FLOW_COOKIE, sealed, path="/ui/sign-in/sso")  # the answer dropped it: put it back
+            params = {"state": query["state"][0], "code": f"guess-{i}"}
+            answers.append(guesser.get("/ui/sign-in/sso/callback", params=params, follow_redirects=False))
+    finally:
+        throttle.clock = saved
+    assert [a.status_code for a in answers] == [401] * (BURST - 1) + [429] * 4
+    assert len(provider.token_requests) - asked_before == BURST - 1
+    assert "too many sign-in attempts from your address" in answers[-1].text
+
+
+def test_a_provider_error_cannot_write_lines_into_the_log(
+    server: InProcessServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET_VAR, CLIENT_SECRET)
+    client = browser(server)
+    _, query = start(client)
+    forged = "access_denied\nCRITICAL steward: forged line\r\x1b[2J"
+    with caplog.at_level(logging.WARNING, logger="steward.gateway.console.signin_sso"):
+        answer = client.get("/ui/sign-in/sso/callback", params={"state": query["state"][0], "error": forged})
+    refused(answer, 401, "did not sign you in")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "access_denied" in logged and "\nCRITICAL" not in logged and "\r" not in logged and "\x1b" not in logged

@@ -119,8 +119,9 @@ def record_row(record: Record, cipher: BodyCipher | None = None, sealer: Sealer 
         "body": body_for_store(record, cipher),
     }
     for column in _NAME_COLUMNS:  # PostgreSQL refuses NUL in text; the body keeps the exact value, escaped
-        if isinstance(row[column], str) and "\x00" in row[column]:
-            row[column] = row[column].replace("\x00", "\ufffd")
+        value = row[column]
+        if isinstance(value, str) and "\x00" in value:
+            row[column] = value.replace("\x00", "\ufffd")
     row["seal"] = sealer.seal(row) if sealer is not None else None
     row["chain_seq"] = row["link"] = None
     row["reasons"] = reason_codes(record)  # not a column: the writer adds them to `record_reasons`

@@ -652,3 +652,14 @@ def test_a_provider_error_cannot_write_lines_into_the_log(
     refused(answer, 401, "did not sign you in")
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "access_denied" in logged and "\nCRITICAL" not in logged and "\r" not in logged and "\x1b" not in logged
+
+
+def test_a_missing_client_secret_refuses_the_sign_in_plainly(
+    server: InProcessServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client secret is read at each use (a rotation needs no restart): unset, the sign-in is a 503 page
+    that says what to do, never a 500."""
+    monkeypatch.delenv(SECRET_VAR, raising=False)
+    client = browser(server)
+    answer = client.get("/ui/sign-in/sso", follow_redirects=False)
+    refused(answer, 503, "client secret is missing")

@@ -1,6 +1,7 @@
 """Can Steward's drift detector be trusted? Detection and false-alarm rates on streams of public text.
 
     python bench/monitor_drift.py [--windows 200] [--size 500] [--shifts 0.05,0.1,0.2] [--evidently]
+                                  [--alpha 0.01] [--pairs FIRST:LAST] [--skip-undrifted]
                                   [--out bench/results/monitor]
 
 Texts come from ../shared/data (read there, never copied): the 38 MMLU subjects' questions, GSM8K problems,
@@ -48,7 +49,9 @@ the tests, and scored once with the shipped test and once with the change chosen
 For each scenario, `--windows` pairs of 500-request windows are drawn (with replacement, so that windows of one
 mix are exchangeable) without a shift, and as many with 5 %, 10 % and 20 % of the current window from the shift
 topic. Each pair goes through `steward.monitor.drift.detect_drift` with the signals a record of such a request
-would give (input embeddings, input length, input language), at alpha 0.01 over the family. The figures: the share
+would give (input embeddings, input length, input language), at alpha 0.01 over the family (`--alpha`; each
+pair's verdict is also taken at half of it from the same permutations, `drifted_at_half_alpha`, and written with
+its p-values to `pairs-SCENARIO-LEVEL-FIRST.jsonl` as it is made). The figures: the share
 of no-shift pairs called drifted (false alarms; goal ≤ 1 %) and of shifted pairs called drifted (goal ≥ 90 % at
 10 %), overall and per signal. With `--evidently`, Evidently's embedding drift (its default: the domain
 classifier, ROC AUC threshold 0.55) runs on the same pairs in the same run from bench/.venv-evidently
@@ -208,7 +211,14 @@ def _memoised_languages(identify: Callable[[list[str]], list[str]]) -> Callable[
     return languages
 
 
-def steward_verdicts(pairs: list[tuple[list[str], list[str]]], cache: EmbeddingCache, seed: int) -> list[dict]:
+def steward_verdicts(
+    pairs: list[tuple[list[str], list[str]]],
+    cache: EmbeddingCache,
+    seed: int,
+    alpha: float = 0.01,
+    each: Callable[[dict], None] | None = None,
+    first: int = 0,
+) -> list[dict]:
     from steward.monitor import drift
     from steward.monitor.drift import WindowSample, detect_drift
 
@@ -217,13 +227,19 @@ def steward_verdicts(pairs: list[tuple[list[str], list[str]]], cache: EmbeddingC
     if not LANGUAGES:
         drift.languages = _memoised_languages(drift.languages)  # type: ignore[assignment]
     results = []
-    for i, (ref, cur) in enumerate(pairs):
+    for i, (ref, cur) in enumerate(pairs, start=first):
         windows = [
             WindowSample(label=name, inputs=texts, input_embeddings=cache.embed(texts), records=len(texts))
             for name, texts in (("reference", ref), ("current", cur))
         ]
-        report = detect_drift("bench", windows[0], windows[1], seed=seed + i)
-        results.append({"drifted": report.drifted, **{s.name: s.drifted for s in report.signals}})
+        report = detect_drift("bench", windows[0], windows[1], alpha=alpha, seed=seed + i)
+        # at half the alpha, from the same permutations: with inputs only a side's family holds all of alpha, so a
+        # signal it called drifted whose p-value is under alpha / 2 would be called drifted at alpha / 2 too
+        half = any(s.drifted and s.p_value is not None and s.p_value < alpha / 2 for s in report.signals)
+        results.append({"drifted": report.drifted, "drifted_at_half_alpha": half,
+                        **{s.name: s.drifted for s in report.signals}})  # fmt: skip
+        if each is not None:
+            each({"pair": i, **results[-1], "p_values": {s.name: s.p_value for s in report.signals}})
     return results
 
 
@@ -260,6 +276,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--evidently", action="store_true", help="also run Evidently's embedding drift")
     parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument("--alpha", type=float, default=0.01, help="family-wise alpha of each pair's run")
+    parser.add_argument(
+        "--skip-undrifted",
+        action="store_true",
+        help="draw the undrifted pairs (so the shifted ones are the same windows) but do not test them",
+    )
+    parser.add_argument("--pairs", help="FIRST:LAST: test only these pairs of each level (all are drawn, so a run "
+                        "split in parts tests the same windows as one run)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "monitor")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -275,8 +299,19 @@ def main(argv: list[str] | None = None) -> None:
         for level in levels:
             pairs = [(draw(scenario, args.size, 0.0, i, rng), draw(scenario, args.size, level, i, rng))
                      for i in range(args.windows)]  # fmt: skip
+            if level == 0 and args.skip_undrifted:
+                continue
+            first, last = (int(x) for x in (args.pairs or f"0:{len(pairs)}").split(":"))
+            pairs = pairs[first:last]
             started = time.perf_counter()
-            found = rates(steward_verdicts(pairs, cache, args.seed))
+            each_path = args.out / f"pairs-{scenario.name}-{level:g}-{first}.jsonl"  # each verdict as it is made
+            with each_path.open("w", encoding="utf-8") as each:
+
+                def write(row: dict, each=each) -> None:
+                    print(json.dumps(row), file=each, flush=True)
+
+                verdicts = steward_verdicts(pairs, cache, args.seed, args.alpha, write, first)
+            found = rates(verdicts)
             seconds = (time.perf_counter() - started) / len(pairs)
             row = {"scenario": scenario.name, "shift": level, "windows": len(pairs), "steward": found,
                    "seconds_per_pair": round(seconds, 3)}  # fmt: skip
@@ -286,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
             extra = f"  evidently {row['evidently']:.3f}" if args.evidently else ""
             print(
                 f"{scenario.name:9s} shift {level:4.0%}: steward drifted {found['drifted']:.3f} "
+                f"(at alpha/2, family p: {found['drifted_at_half_alpha']:.3f}) "
                 f"(mmd+neighbours {found.get('input.embedding.mmd_neighbours', 0):.3f}, "
                 f"auc {found.get('input.embedding.domain_auc', 0):.3f},"
                 f" length {found.get('input.length', 0):.3f}, language {found.get('input.language', 0):.3f})"

@@ -17,8 +17,10 @@ Model: spaCy's transition-based NER on a blank English pipeline, hash embeddings
 (width 64) and a 4-layer CNN, trained from scratch on one thread. Shipped as plain arrays (npz, float16) plus a
 JSON file with the config and move names: no pickle, no msgpack (`steward.guardrails.personal_ner` loads it).
 
-    # round 5 / 5b's run (NOT the shipped weights: both retrains failed guard tests, docs/cards/pii.md round 5);
-    # the shipped weights are session 7's, made by `git show a65e871:scripts/train_pii_ner.py`
+    # round 5 / 5b's run. Shipped since session 14 (docs/cards/pii.md): weights/personal_ner.* are session 7's
+    # (`git show a65e871:scripts/train_pii_ner.py`); weights/personal_ner_vetter.* are round 5's run of this
+    # command with `git show ed97912:scripts/train_pii_ner.py` (before the 5b data), which only vets the
+    # first model's dates of birth, ages and postcodes (`personal_ner.vetted`)
     OMP_NUM_THREADS=1 python scripts/train_pii_ner.py --n 12000 --family-rows 600 --minutes 13 --epochs 8 \
         --out /tmp/ner
     python scripts/train_pii_ner.py --n 400 --minutes 0.5 --out /tmp/ner   # a smoke run

@@ -21,7 +21,7 @@ from tests.gateway_fixtures import InProcessServer
 from steward.config import Settings, load_project_text
 from steward.gateway.assemble import Runtime, open_runtime
 from steward.gateway.console.sessions import COOKIE, IDLE_S, MAX_AGE_S, MAX_PER_KEY, TOUCH_S, csrf_of
-from steward.gateway.console.throttle import BURST, PER_MINUTE, SignInThrottle
+from steward.gateway.console.throttle import BURST, PER_MINUTE, SignInThrottle, client_of
 from steward.governance import access
 from steward.governance.identity import Actor
 from steward.store.console import console_sessions
@@ -214,6 +214,24 @@ def test_sign_in_attempts_are_limited_per_client_with_a_429_page(servers: Any) -
     assert sign_in(other, secret).status_code == 303
 
 
+def test_an_ipv6_client_cannot_dodge_the_limit_by_moving_within_its_64(servers: Any) -> None:
+    """A host is commonly given a whole IPv6 /64: each of its addresses is the same client, not a fresh bucket."""
+    server = servers()
+    throttle = console_of(server.in_process.http).throttle
+    frozen = throttle.clock()
+    throttle.clock = lambda: frozen
+    answers = []
+    for i in range(BURST + 3):  # a new address of one /64 for every attempt
+        guesser = server.browser(client=(f"2001:db8:7:9::{i + 1:x}", 40000))
+        page = guesser.get("/ui/sign-in")
+        answer = guesser.post("/ui/sign-in", data={"key": f"sk-stw-guess-{i}", "csrf": form_token(page.text)})
+        answers.append(answer.status_code)
+    assert answers == [401] * BURST + [429] * 3
+    secret, _ = access.create_key(server.runtime.store, ALICE, "developer", name="dev")
+    assert sign_in(server.browser(client=("2001:db8:7:a::1", 40000)), secret).status_code == 303  # another /64
+    assert client_of("::ffff:203.0.113.7") == "203.0.113.7" and client_of("testclient") == "testclient"
+
+
 def test_the_throttle_refills_and_forgets_the_least_recent_client() -> None:
     now = [0.0]
     throttle = SignInThrottle(burst=2, per_minute=PER_MINUTE, clock=lambda: now[0], max_clients=2)
@@ -269,3 +287,25 @@ def test_the_shared_flow_key_is_made_once_whichever_server_asks_first(servers: A
     for thread in threads:
         thread.join()
     assert len(got) == 8 and len(set(got)) == 1 and got[0].startswith("made-by-")
+
+
+def test_servers_agree_on_a_new_flow_key_after_its_row_was_deleted(servers: Any) -> None:
+    """An operator clearing `console_secrets` (or restoring a copy from before the key was made): whichever server
+    asks first makes a new key, and every server, one that sealed with the old key included, then uses it (flows
+    sealed with the old key are refused, as after their 10 minutes)."""
+    from sqlalchemy import delete
+
+    from steward.gateway.console.signin_sso import Flow, FlowSeal
+    from steward.store.console import console_secrets
+
+    one = servers()
+    seal_one = FlowSeal(console_of(one.in_process.http))
+    flow = Flow("state", "nonce", "verifier", "/ui/records", "https://steward.example/ui/sign-in/sso/callback")
+    before = seal_one.seal(flow)
+    with one.runtime.store.engine.begin() as connection:
+        connection.execute(delete(console_secrets))
+    two = servers()  # a server started (or restarted) after: it makes the new key
+    seal_two = FlowSeal(console_of(two.in_process.http))
+    after = seal_two.seal(flow)
+    assert seal_one.open(after) == flow and seal_two.open(seal_one.seal(flow)) == flow
+    assert seal_one.open(before) is None and seal_two.open(before) is None

@@ -486,6 +486,42 @@ def test_a_two_person_review_counts_the_sso_user_and_their_own_key_as_one_person
     assert audit.verify(runtime.store).ok
 
 
+@pytest.mark.parametrize("sso_first", [False, True])
+def test_an_unverified_sso_e_mail_never_gives_its_owner_a_second_label(
+    server: InProcessServer, runtime: Runtime, provider: Provider, keys: dict[str, str], sso_first: bool
+) -> None:
+    """Jane labels with her key (owner jane@example.com) and with a single sign-on whose provider did not verify
+    her e-mail, in either order: the unverified e-mail makes her no person who approves, but it is still hers, so
+    her second label is refused (fail-closed) and the item stays pending."""
+    from steward.governance import access
+    from steward.governance.identity import Actor
+
+    jane_key, _ = access.create_key(
+        runtime.store, Actor.user("alice"), "developer", name=f"jane-{sso_first}", owner="jane@example.com"
+    )
+    record_id = held(runtime, server.http, keys["app"], app="pensions")
+    provider.user = {**DEVELOPER, "sub": f"unverified-{sso_first}"}  # no email_verified
+    client = browser(server)
+    assert sso_sign_in(client).status_code == 200
+
+    def by_sso() -> Any:
+        token = form_token(client.get("/ui/reviews").text)
+        return client.post(f"/ui/reviews/{record_id}/decision", data={"action": "approve", "csrf": token})
+
+    def by_key() -> Any:
+        return server.http.post(
+            f"/v1/reviews/{record_id}/decision",
+            headers={"authorization": f"Bearer {jane_key}"},
+            json={"action": "approve", "comment": ""},
+        )
+
+    first, second = (by_sso, by_key) if sso_first else (by_key, by_sso)
+    assert first().status_code in (200, 303)
+    refused = second()
+    assert refused.status_code == 400 and "jane@example.com" in refused.text, refused.text
+    assert runtime.store.reviews.get_item(record_id).status == "pending"
+
+
 def test_an_unverified_sso_e_mail_is_no_person(provider: Provider) -> None:
     """A provider that does not say it verified the e-mail gives no person: the SSO subject counts as itself
     (anyone could otherwise type a key owner's address into their profile and pass for them)."""
@@ -571,3 +607,59 @@ def test_an_sso_user_approves_a_deployment_as_the_person_their_keys_are(
     finally:
         rt.store.close()
         os.environ.pop(SECRET_VAR, None)
+
+
+def test_callbacks_replayed_with_made_up_codes_meet_the_sign_in_limit(
+    server: InProcessServer, provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client holding its own flow cookie could replay the callback with made-up codes without limit, each one
+    a token request from Steward to the provider (which may then limit or lock out Steward's client): the callback
+    takes from the client's sign-in limit as a start does."""
+    from steward.gateway.console.throttle import BURST
+
+    monkeypatch.setenv(SECRET_VAR, CLIENT_SECRET)  # the test before took it away
+    guesser = TestClient(
+        server.http.app, base_url=server.url, raise_server_exceptions=False, client=("203.0.113.77", 41000)
+    )
+    throttle = console_of(server.http).throttle
+    saved, frozen = throttle.clock, throttle.clock()
+    throttle.clock = lambda: frozen  # no refill while the test runs, however long it takes
+    try:
+        _, query = start(guesser)  # one attempt of the limit
+        sealed = guesser.cookies.get(FLOW_COOKIE)
+        asked_before = len(provider.token_requests)
+        answers = []
+        for i in range(BURST + 3):
+            guesser.cookies.set(FLOW_COOKIE, sealed, path="/ui/sign-in/sso")  # the answer dropped it: put it back
+            params = {"state": query["state"][0], "code": f"guess-{i}"}
+            answers.append(guesser.get("/ui/sign-in/sso/callback", params=params, follow_redirects=False))
+    finally:
+        throttle.clock = saved
+    assert [a.status_code for a in answers] == [401] * (BURST - 1) + [429] * 4
+    assert len(provider.token_requests) - asked_before == BURST - 1
+    assert "too many sign-in attempts from your address" in answers[-1].text
+
+
+def test_a_provider_error_cannot_write_lines_into_the_log(
+    server: InProcessServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET_VAR, CLIENT_SECRET)
+    client = browser(server)
+    _, query = start(client)
+    forged = "access_denied\nCRITICAL steward: forged line\r\x1b[2J"
+    with caplog.at_level(logging.WARNING, logger="steward.gateway.console.signin_sso"):
+        answer = client.get("/ui/sign-in/sso/callback", params={"state": query["state"][0], "error": forged})
+    refused(answer, 401, "did not sign you in")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "access_denied" in logged and "\nCRITICAL" not in logged and "\r" not in logged and "\x1b" not in logged
+
+
+def test_a_missing_client_secret_refuses_the_sign_in_plainly(
+    server: InProcessServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client secret is read at each use (a rotation needs no restart): unset, the sign-in is a 503 page
+    that says what to do, never a 500."""
+    monkeypatch.delenv(SECRET_VAR, raising=False)
+    client = browser(server)
+    answer = client.get("/ui/sign-in/sso", follow_redirects=False)
+    refused(answer, 503, "client secret is missing")

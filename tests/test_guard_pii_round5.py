@@ -25,13 +25,6 @@ def pii() -> PiiScanner:
 # found new false people in tests/test_guard_personal_ner.py and tests/test_guard_attack10.py (11 failures), and so
 # did a second retrain with more general data (round 5b), so neither was shipped (docs/cards/pii.md, round 5).
 # These cases are the old model's own findings; strict, so that a model which fixes them makes the mark fail.
-OLD_NER = pytest.mark.xfail(
-    strict=True,
-    reason="session 7's NER (shipped) reads a duration as an age, a date in prose as a date of birth, a year as "
-    "a postcode; round 5's retrained NER fixed this but was not shipped (it failed 11 other guard tests)",
-)
-
-
 def kinds_over(pii: PiiScanner, text: str, value: str) -> set[str]:
     at = text.index(value)
     return {
@@ -97,7 +90,6 @@ def test_id_numbers_in_prose(pii: PiiScanner, text: str, value: str) -> None:
     assert kinds_over(pii, text, value) & {"ID_NUMBER", "US_PASSPORT", "US_DRIVER_LICENSE", "MEDICAL_LICENSE"}
 
 
-@OLD_NER
 def test_id_word_without_a_number_is_nothing(pii: PiiScanner) -> None:
     text = "I have had my licence for 12 years and my passport as well."
     assert not kinds_over(pii, text, "12 years")
@@ -108,7 +100,7 @@ def test_id_word_without_a_number_is_nothing(pii: PiiScanner) -> None:
     [
         ("Can you plan a 72-hour layover in Lisbon for us?", "72"),
         ("Find hotels in Denver for a 3-night stay in May.", "3"),
-        pytest.param("She has worked at Initrode for 12 years and loves it.", "12", marks=OLD_NER),
+        ("She has worked at Initrode for 12 years and loves it.", "12"),
     ],
 )
 def test_durations_are_no_ages(pii: PiiScanner, text: str, value: str) -> None:
@@ -123,13 +115,8 @@ def test_a_figure_is_no_street(pii: PiiScanner) -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        pytest.param(
-            "The hearing was set for 14 March 2025, and the contract was signed on 2 May 2023.",
-            "14 March 2025",
-            marks=OLD_NER,
-        ),
-        # years of events: no longer marked, the answer-shape rules of session 14 (`answer_shapes`) drop them
-        pytest.param("The company was founded in 2004 and moved to Leeds in 2011.", "2004"),
+        ("The hearing was set for 14 March 2025, and the contract was signed on 2 May 2023.", "14 March 2025"),
+        ("The company was founded in 2004 and moved to Leeds in 2011.", "2004"),
     ],
 )
 def test_dates_and_years_in_prose_are_not_birth_data(pii: PiiScanner, text: str, value: str) -> None:

@@ -73,6 +73,7 @@ def test_each_signal_gets_a_share_of_alpha_and_says_its_statistic_and_threshold(
     }
     auc = next(s for s in report.signals if s.name == "input.embedding.domain_auc")
     assert auc.threshold >= drift_tests.DOMAIN_AUC  # Evidently's 0.55 is the floor
+    assert 0 <= auc.statistic <= 1 and auc.p_value is not None and not auc.drifted
     as_json = report.as_dict()
     assert as_json["drifted"] is False
     assert {"name", "statistic", "threshold", "drifted"} <= set(as_json["signals"][0])
@@ -246,20 +247,22 @@ def test_a_report_of_small_windows_is_plain_json() -> None:
     assert all(type(s["drifted"]) is bool for s in report.as_dict()["signals"])
 
 
-def test_the_alpha_shares_sum_to_alpha_and_weigh_the_embedding_tests_more() -> None:
-    names = ["input.embedding.domain_auc", "input.embedding.mmd_neighbours", "input.length", "input.language"]
+def test_the_alpha_shares_sum_to_alpha_and_a_sides_family_weighs_what_its_members_did() -> None:
+    names = ["input.embedding", "output.embedding", "verdicts.input.pii", "declines", "quality"]
     shares = alpha_shares(names, 0.01)
     assert sum(shares.values()) == pytest.approx(0.01)
-    assert shares["input.embedding.mmd_neighbours"] == pytest.approx(EMBEDDING_WEIGHT * shares["input.length"])
+    assert shares["input.embedding"] == pytest.approx((EMBEDDING_WEIGHT + 3) * shares["declines"])
+    assert shares["output.embedding"] == pytest.approx((EMBEDDING_WEIGHT + 2) * shares["declines"])
+    separate = alpha_shares(["input.embedding.mmd_neighbours", "input.length"], 0.01)
+    assert separate["input.embedding.mmd_neighbours"] == pytest.approx(EMBEDDING_WEIGHT * separate["input.length"])
     topics = _topics()
     rng = np.random.default_rng(2)
     report = detect_drift(
         "a", _sample("r", _window(rng, topics, 200, 0)), _sample("c", _window(rng, topics, 200, 0))
     )
-    thresholds = {s.name: s.threshold for s in report.signals}
-    family = alpha_shares(list(thresholds), report.alpha)
-    embedding = "input.embedding.mmd_neighbours"
-    assert thresholds[embedding] == pytest.approx(-np.log10(family[embedding]))
+    embedding = next(s for s in report.signals if s.name == "input.embedding.mmd_neighbours")
+    assert embedding.threshold == pytest.approx(-np.log10(report.alpha))  # inputs only: the family is all of it
+    assert all(s.detail["family"].startswith("input") for s in report.signals)
 
 
 def test_the_combined_embedding_test_is_exact_without_a_shift() -> None:
@@ -289,7 +292,7 @@ def test_the_combined_embedding_test_finds_a_new_topic_in_a_third_and_says_which
         "e", _window(rng, topics, 400, 0), _window(rng, topics, 400, 0.3), alpha=0.005, seed=1
     )
     assert signal.drifted and signal.p_value is not None and signal.p_value < 0.005
-    assert signal.detail["largest"] in ("mmd", "neighbours") and signal.detail["permutations"] >= 200
+    assert signal.detail["largest"] in ("mmd", "neighbours", "cluster") and signal.detail["permutations"] >= 200
     if signal.detail["largest"] == "neighbours":
         assert signal.detail["k"] in (5, 10, 20, 30, 40, 50) and signal.detail["share"] in (0.6, 0.7, 0.8, 0.9)
     calm = drift_tests.embedding_permutation(
@@ -345,8 +348,134 @@ def test_a_new_subject_in_the_same_format_that_embeddings_miss_is_found_by_its_w
     seeing = drift_tests.embedding_permutation(
         "e", ref_vectors, cur_vectors, alpha=0.005, seed=3, texts=(ref_texts, cur_texts)
     )
-    assert seeing.drifted and seeing.detail["largest"] == "neighbours"
+    assert seeing.drifted and seeing.detail["largest"] in ("neighbours", "cluster")
     report = detect_drift("a", _sample("r", ref_vectors, ref_texts), _sample("c", cur_vectors, cur_texts))
     embedding = next(s for s in report.signals if s.name == "input.embedding.mmd_neighbours")
     assert embedding.drifted and "TF-IDF" in embedding.test
     assert embedding.as_dict()["detail"]["lexical_weight"] == drift_tests.LEXICAL_WEIGHT
+
+
+def _family_pair(rng: np.random.Generator, topics: np.ndarray, n: int) -> tuple[WindowSample, WindowSample]:
+    texts = [_questions(rng, n, 0) for _ in range(2)]
+    return (
+        _sample("r", _window(rng, topics, n, 0), texts[0]),
+        _sample("c", _window(rng, topics, n, 0), texts[1]),
+    )
+
+
+def test_a_sides_permutation_family_is_exact_without_a_shift() -> None:
+    """The embedding tests, the cross-fitted classifier and the length and language PSIs as one max-T test: over
+    300 pairs of windows of one mix the share called drifted at alpha 0.05 lies within the binomial bounds of an
+    exact test at 5 % (P < 0.001 each side), neither inflated by the max over more statistics nor dead."""
+    from scipy import stats
+
+    from steward.monitor import drift_family
+
+    topics = _topics(41)
+    rng = np.random.default_rng(42)
+    alpha, pairs, called = 0.05, 300, 0
+    features = [
+        drift_family.Feature("input.length", lambda texts: [float(len(t)) for t in texts], True),
+        drift_family.Feature("input.language", lambda texts: [t.split()[-1] for t in texts], False, 80),
+    ]
+    for seed in range(pairs):
+        reference, current = _family_pair(rng, topics, 60)
+        signals = drift_family.side_family(
+            "input",
+            reference.input_embeddings,  # type: ignore[arg-type]
+            current.input_embeddings,  # type: ignore[arg-type]
+            alpha=alpha,
+            seed=seed,
+            texts=(reference.inputs, current.inputs),
+            features=features,
+        )
+        assert [s.name for s in signals] == [
+            "input.embedding.mmd_neighbours",
+            "input.embedding.domain_auc",
+            "input.length",
+            "input.language",
+        ]
+        called += any(s.drifted for s in signals)
+    low, high = stats.binom.ppf(0.001, pairs, alpha), stats.binom.isf(0.001, pairs, alpha)
+    assert low <= called <= high, (called, low, high)
+
+
+def test_a_length_shift_and_a_shift_of_all_traffic_are_found_inside_the_family() -> None:
+    """Folded into the permutation family, the length PSI still finds longer requests, and the cross-fitted
+    classifier a shift of every request along one direction; the signals name the family they were decided in."""
+    rng = np.random.default_rng(51)
+    ref_vectors, cur_vectors = rng.normal(size=(300, 16)), rng.normal(size=(300, 16))
+    short = [" ".join(["word"] * int(k)) for k in rng.integers(4, 12, 300)]
+    long = [" ".join(["word"] * int(k)) for k in rng.integers(20, 40, 300)]
+    report = detect_drift("a", _sample("r", ref_vectors, short), _sample("c", cur_vectors, long), seed=1)
+    length = next(s for s in report.signals if s.name == "input.length")
+    assert length.drifted and "max-T" in length.test and length.statistic > length.threshold >= 0.2
+    moved = cur_vectors + 0.7 * np.eye(16)[0]  # the family also holds the tree scan: a clear shift
+    report = detect_drift("a", _sample("r", ref_vectors, short), _sample("c", moved, short[::-1]), seed=1)
+    auc = next(s for s in report.signals if s.name == "input.embedding.domain_auc")
+    assert auc.drifted and auc.statistic > 0.55 and "cross-fitted" in auc.test
+    assert not next(s for s in report.signals if s.name == "input.length").drifted
+
+
+def test_without_a_text_per_embedding_length_and_language_stay_tests_of_their_own() -> None:
+    topics = _topics()
+    rng = np.random.default_rng(61)
+    texts = [f"question number {i} about the topic" for i in range(250)]  # more texts than embedded rows
+    reference = WindowSample("r", inputs=texts, input_embeddings=_window(rng, topics, 200, 0), records=250)
+    current = WindowSample("c", inputs=texts, input_embeddings=_window(rng, topics, 200, 0), records=250)
+    report = detect_drift("a", reference, current)
+    by_name = {s.name: s for s in report.signals}
+    assert by_name["input.length"].test == "PSI" and by_name["input.language"].test == "PSI"
+    assert "family" not in by_name["input.length"].detail
+    assert "family" in by_name["input.embedding.mmd_neighbours"].detail
+
+
+def test_psi_of_counts_is_the_psi_of_the_test_for_each_labelling() -> None:
+    reference, current = np.array([30.0, 50.0, 20.0]), np.array([10.0, 40.0, 50.0])
+    one = drift_tests.psi("x", ["a"] * 30 + ["b"] * 50 + ["c"] * 20, ["a"] * 10 + ["b"] * 40 + ["c"] * 50,
+                          alpha=0.01, numeric=False)  # fmt: skip
+    both = drift_tests.psi_of_counts(np.stack([reference, current], 1), np.stack([current, reference], 1))
+    assert both[0] == pytest.approx(one.statistic) and both[1] == pytest.approx(one.statistic)  # PSI is symmetric
+
+
+def test_the_classifier_sees_a_label_blind_thousand_of_larger_windows() -> None:
+    from steward.monitor import drift_family
+
+    rng = np.random.default_rng(71)
+    signals = drift_family.side_family(
+        "output", rng.normal(size=(700, 8)), rng.normal(size=(700, 8)), alpha=0.01, seed=2
+    )
+    auc = next(s for s in signals if s.name == "output.embedding.domain_auc")
+    assert auc.detail["classified_rows"] == drift_family.CLASSIFIER_ROWS
+    assert auc.detail["reference_rows"] == 700 and not auc.drifted
+
+
+def test_the_tree_holds_every_merge_and_its_scan_counts_only_current_heavy_nodes() -> None:
+    """Ward's tree of the pooled rows: one node per merge, each node's size the rows it holds, the last all rows;
+    the log-likelihood ratio is Kulldorff's where a node holds more current rows than the pooled share, else 0."""
+    rng = np.random.default_rng(81)
+    members, sizes = drift_tests._tree(rng.normal(size=(40, 6)))
+    assert members.shape == (39, 40)
+    assert np.array_equal(np.asarray(members.sum(axis=1)).ravel(), sizes) and sizes[-1] == 40
+    assert set(np.unique(members.toarray())) <= {0.0, 1.0}
+    ratio = drift_tests._excess_llr(np.array([[8.0], [5.0], [2.0]]), np.array([[10.0], [10.0], [10.0]]), 0.5)
+    expected = 8 * np.log(8 / 5) + 2 * np.log(2 / 5)
+    assert ratio[0, 0] == pytest.approx(expected) and ratio[1, 0] == 0.0 and ratio[2, 0] == 0.0
+
+
+def test_a_tight_new_topic_is_found_and_the_detail_names_the_statistic_that_decided() -> None:
+    """A tenth of the current window from a topic of its own: the side's family calls it drifted, and the detail
+    names the deciding statistic (MMD, a neighbour count with its k and share, or a cluster of the tree with the
+    band of node sizes); each column of the statistics has a name."""
+    topics = _topics(91)
+    rng = np.random.default_rng(92)
+    reference, current = _window(rng, topics, 400, 0), _window(rng, topics, 400, 0)
+    current[:40] = topics[5] + rng.normal(scale=0.05, size=(40, DIM))
+    signal = drift_tests.embedding_permutation("e", reference, current, alpha=0.005, seed=4)
+    assert signal.drifted and signal.detail["largest"] in ("mmd", "neighbours", "cluster")
+    columns = drift_tests.embedding_columns(reference, current, np.random.default_rng(0))
+    observed = columns.statistics(columns.labels[None, :])[0]
+    assert len(observed) == columns.width
+    last = columns.largest(columns.width - 1, observed)
+    assert last["largest"] == "cluster" and last["cluster_sizes"] == [100, 399]
+    assert columns.largest(1, observed)["k"] == columns.scales[0]

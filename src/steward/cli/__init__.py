@@ -54,8 +54,10 @@ def main() -> None:
         app()
     except StewardError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
-        Console(stderr=True).print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        # the message may name a key (`key:… (name)`) whose name reads as markup: printed as it is
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         sys.exit(2)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from steward.cli import context
@@ -47,7 +48,7 @@ def list_command(
     table = Table("#", "when", "who", "action", "subject", "before → after")
     for e in events:
         change = f"{(e.before_hash or '-')[7:19]} → {(e.after_hash or '-')[7:19]}"
-        table.add_row(str(e.seq), when(e.at), e.actor, e.action, e.subject, change)
+        table.add_row(str(e.seq), when(e.at), escape(e.actor), escape(e.action), escape(e.subject), change)
     context.console.print(table)
 
 

@@ -132,7 +132,7 @@ def drift(
         str, typer.Option("--reference", help="FROM..TO (ISO 8601, `now`, -14d …) or first:N@MODEL.")
     ],
     current: Annotated[str, typer.Option("--current", help="FROM..TO, as --reference.")] = "-24h..now",
-    alpha: Annotated[float, typer.Option("--alpha", help="False-alarm rate over all the signals.")] = 0.01,
+    alpha: Annotated[float, typer.Option("--alpha", help="False-alarm rate over all the signals.")] = 0.005,
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="Compare input and output embeddings.")
     ] = True,
@@ -150,7 +150,7 @@ def drift(
 
     name = _known_app(app_name)
     if not 0 < alpha < 1:
-        raise InvalidRequest(f"--alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.")
+        raise InvalidRequest(f"--alpha must lie between 0 and 1, not {alpha}; 0.005 is the default.")
     store = context.open_store()
     for warning in drift_run.windows_overlap(store, name, reference, current):
         context.err_console.print(f"warning: {warning}")

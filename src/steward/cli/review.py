@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from steward.cli import context
@@ -143,16 +144,18 @@ def approve(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> N
     if item.status == "rejected":
         context.console.print(
             f"labelled {item.id} (record {item.record_id}) approve as its second reviewer; it stays rejected "
-            f"(refused by {item.decided_by}: a second label never releases it)"
+            f"(refused by {item.decided_by}: a second label never releases it)",
+            markup=False,  # a reviewer's key name is printed as it is
         )
         return
     if item.status == "pending":
         context.console.print(
             f"approved {item.id} (record {item.record_id}) as the first of two reviewers "
-            f"({item.first_approval_by}); a second, different reviewer must approve it"
+            f"({item.first_approval_by}); a second, different reviewer must approve it",
+            markup=False,
         )
         return
-    context.console.print(f"approved {item.id} (record {item.record_id}) by {item.decided_by}")
+    context.console.print(f"approved {item.id} (record {item.record_id}) by {item.decided_by}", markup=False)
 
 
 @app.command("reject")
@@ -164,7 +167,7 @@ def reject(item_id: ItemArg, note: NoteOption = "", key: KeyOption = None) -> No
     Example: `steward review reject rev_0123abcd --note "investment advice"`
     """
     item = _queue().reject(_principal(key), item_id, note)
-    context.console.print(f"rejected {item.id} (record {item.record_id}) by {item.decided_by}")
+    context.console.print(f"rejected {item.id} (record {item.record_id}) by {item.decided_by}", markup=False)
 
 
 @app.command("agreement")
@@ -205,7 +208,8 @@ def agreement(
     rows += [(f"app {r['app']}", r) for r in found["by_app"]]
     rows += [(f"policy {r['policy']}", r) for r in found["by_policy"]]
     rows += [(" & ".join(r["reviewers"]), r) for r in found["by_pair"]]
-    for scope, row in rows:
+    for scope, row in rows:  # a key's name is the reviewer's, printed as it is (never read as markup)
+        scope = escape(scope)
         observed = "-" if row["observed_agreement"] is None else f"{row['observed_agreement']:.2f}"
         value = f"{row['kappa']:.3f}" if row["kappa"] is not None else f"undefined: {row['undefined']}"
         table.add_row(scope, str(row["items"]), observed, value)

@@ -219,7 +219,7 @@ class DriftSchedule(_Strict):
     reference: str = "-8d..-1d"
     current: str = "-24h..now"
     apps: list[str] = Field(default_factory=lambda: ["*"])
-    alpha: float = Field(0.01, gt=0, lt=1)
+    alpha: float = Field(0.005, gt=0, lt=1)  # steward.monitor.drift.DEFAULT_ALPHA
     embeddings: bool = True
     max_records: int = Field(10_000, ge=30)
 

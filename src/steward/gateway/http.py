@@ -61,6 +61,22 @@ def error_response(exc: StewardError) -> ORJSONResponse:
     return ORJSONResponse(error_body(exc), status_code=status_of(exc)[0], headers=headers)
 
 
+class RefuseNul:
+    """ASGI middleware of the management API and the console: a NUL character in the path or the query (`%00`) is
+    a 400 that says so, before any route reads it (PostgreSQL refuses NUL in text, so an id, a cursor or an audit
+    filter holding one was a 500 there)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            refused = InvalidRequest("the request's path or query holds a NUL character (%00); send it without.")
+            await error_response(refused)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def _completion_body(result: ChatResult, app: str) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": result.text}
     if result.finish_reason == "content_filter":
@@ -333,6 +349,7 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
         description="POST /v1/chat/completions follows OpenAI's Chat Completions API; `model` names an app.",
     )
     offline_docs(api)
+    api.add_middleware(RefuseNul)
     api.state.gateway = gateway
     api.state.embedder = embedder
 
@@ -407,6 +424,7 @@ def _admin_api(gateway: Gateway, authenticator: Authenticator, embedder: TextEmb
     @api.post("/v1/feedback")
     async def feedback(request: Request) -> ORJSONResponse:
         principal, _ = await principal_of(request)
+        check_body(await request.body())  # a field given twice, or a NUL PostgreSQL would refuse: a 400
         body = await json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("record_id"), str):
             raise InvalidRequest('send {"record_id": "rec_...", "score": 1 or -1, "comment": "..."}.')

@@ -234,7 +234,11 @@ def parse_chat_body(body: Any) -> ChatRequest:
     max_tokens = _integer(body, "max_completion_tokens", 1, 1_000_000)
     if max_tokens is None:
         max_tokens = _integer(body, "max_tokens", 1, 1_000_000)
+    if "\x00" in app:
+        raise InvalidRequest("`model` holds a NUL character (U+0000); send the app's name.", param="model")
     subject = body.get("user")
+    if isinstance(subject, str) and "\x00" in subject:
+        raise InvalidRequest("`user` holds a NUL character (U+0000); send the user's id without.", param="user")
     metadata = body.get("metadata")
     metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):

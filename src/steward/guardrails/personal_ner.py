@@ -8,6 +8,9 @@ a date of birth as such; this one was trained for exactly those types (docs/card
 figures). The weights ship as float16 arrays (`weights/personal_ner.npz`) with their config and move names
 (`weights/personal_ner.json`): no pickle, no msgpack. They are loaded into a freshly built spaCy pipeline, and
 loading refuses (ArtefactError) a file whose moves or array shapes do not fit that pipeline.
+
+A second model of the same architecture (`weights/personal_ner_vetter.*`, round 5's retrain) vets the dates of
+birth, ages and year-shaped postcodes of the first (`vetted`): session 14's role split, docs/cards/pii.md.
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ ENTITY_OF_LABEL = {
     "NATIONALITY": "NATIONALITY",
     "ZIP_CODE": "ZIP_CODE",
 }
+# Round 6 (issue 15, session 14): what the shipped model (session 7's) calls a date of birth, an age or a postcode
+# is kept only where a second model agrees. Session 7's model learnt "a date is a date of birth, a year is a
+# postcode, a number before 'years' is an age" from records; the vetting model (round 5's retrain, trained on
+# prose where appointment dates, years and durations sit beside personal values as nothing) tells them apart but
+# loses names the first one finds, so it decides only these three labels (postcodes only when they could be a
+# year) and never adds a span. It runs only on a text where the first model found such a span, so other texts
+# cost one model as before.
+VETTED = ("DATE_OF_BIRTH", "AGE", "ZIP_CODE")
+VETTER_STEM = "personal_ner_vetter"
 # Texts are decoded in pieces of at most this many characters, cut at a line break or a space, so a 100 kB
 # paste costs linear time and memory like any other text.
 PIECE = 5000
@@ -81,14 +93,41 @@ def _pieces(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
-@lru_cache(maxsize=1)
-def personal_ner(weights: Path = WEIGHTS) -> PersonalNer:
-    """Build the pipeline from its config and load the shipped arrays into it (once per process)."""
+def vetted(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """`spans` (the shipped model's) without the dates of birth, ages and postcodes to which the vetting model,
+    reading the same text, does not give the same label over an overlapping span."""
+    doubtful = [span for span in spans if span[2] in VETTED and _doubtful(text, span)]
+    if not doubtful:
+        return spans
+    second = vetter().entities(text)
+    agreed = {
+        (start, end, label)
+        for start, end, label in doubtful
+        if any(label == other and s < end and start < e for s, e, other in second)
+    }
+    return [span for span in spans if span not in doubtful or span in agreed]
+
+
+def _doubtful(text: str, span: tuple[int, int, str]) -> bool:
+    """A date of birth or an age always; a postcode only when it could be a year ("since 1998", "in 2012"), the
+    one error the first model makes with postcodes (the vetter misses real postcodes the first model finds)."""
+    start, end, label = span
+    return label != "ZIP_CODE" or _YEAR.fullmatch(text[start:end].strip()) is not None
+
+
+def vetter() -> PersonalNer:
+    """The model that vets dates of birth, ages and postcodes (`VETTED`)."""
+    return personal_ner(WEIGHTS, VETTER_STEM)
+
+
+@lru_cache(maxsize=2)
+def personal_ner(weights: Path = WEIGHTS, stem: str = "personal_ner") -> PersonalNer:
+    """Build the pipeline from its config and load the shipped arrays into it (once per process and model)."""
     import numpy as np
     import spacy
     from spacy.training import Example
 
-    meta_path, arrays_path = weights / "personal_ner.json", weights / "personal_ner.npz"
+    meta_path, arrays_path = weights / f"{stem}.json", weights / f"{stem}.npz"
     try:
         meta = json.loads(meta_path.read_text())
         arrays = dict(np.load(arrays_path, allow_pickle=False))
@@ -287,7 +326,7 @@ class PersonalNerRecognizer(RuleRecognizer):
         wanted = set(entities)
         cased = any(c.isupper() for c in text)  # a text in lower case only may write names in lower case too
         results = []
-        for start, end, label in personal_ner().entities(text):
+        for start, end, label in vetted(text, personal_ner().entities(text)):
             entity = ENTITY_OF_LABEL.get(label)
             while end > start and text[end - 1].isspace():
                 end -= 1

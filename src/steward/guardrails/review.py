@@ -52,7 +52,7 @@ from typing import Any, Literal
 from steward.config import Project
 from steward.errors import InvalidRequest, NotFound, PermissionDenied
 from steward.governance import audit
-from steward.governance.identity import Actor
+from steward.governance.identity import SSO, Actor
 from steward.store import (
     Correction,
     Label,
@@ -64,6 +64,7 @@ from steward.store import (
     label_digest,
     pending_digest,
 )
+from steward.store.keys import owner_address
 from steward.types import Decision, Principal, Record, new_id
 
 ReviewAction = Literal["read", "decide"]
@@ -181,6 +182,22 @@ def _label_of(status: str) -> str:
 def _same(label: str, actor: Actor) -> bool:
     """Whether a stored `key:<id> (name)` or `user:<login>` names `actor` (by identity, not by its name)."""
     return label.split(" (", 1)[0] == actor.id
+
+
+def _people(label: str, person: str | None) -> set[str]:
+    """Whom an identity (as its label: `key:<id> (name)`, `oidc:<subject> (e-mail)`) may be, to refuse one person
+    both labels of an item: its person (a key's owner, an SSO user's verified e-mail) and, for an SSO user whose
+    provider did not verify their e-mail, that e-mail as well. An unverified e-mail only ever refuses: it never
+    makes anyone a person who approves (`Actor.person`)."""
+    people = {person} if person else set()
+    subject, _, name = label.partition(" (")
+    if subject.startswith(SSO) and not person and name.endswith(")"):
+        try:
+            claimed = owner_address(name[:-1])
+        except InvalidRequest:
+            claimed = None
+        people |= {claimed} if claimed else set()
+    return people
 
 
 def _same_person(item: ReviewItem, person: str, done: str, required: int) -> str:
@@ -411,10 +428,9 @@ class ReviewQueue:
             status == "approved"
             and required > 1
             and item.status == "pending"
-            and actor.person is not None
-            and self._first_person(item) == actor.person
+            and (same := _people(actor.label, actor.person) & self._first_people(item))
         ):
-            raise InvalidRequest(_same_person(item, actor.person, "approved", required))
+            raise InvalidRequest(_same_person(item, min(same), "approved", required))
         with audit.changing(self.store) as tx:
             detail: dict[str, Any] = {
                 "record_id": item.record_id,
@@ -443,14 +459,23 @@ class ReviewQueue:
             )
         return decided
 
-    def _first_person(self, item: ReviewItem) -> str | None:
-        """The person who gave `item` its first label (or, before labels, its first approval), as the event that
-        recorded it names them (the key's owner, the SSO user's verified e-mail); None when they had none (their
-        credential counted as itself)."""
-        events = audit.list_events(self.store, subject=f"review:{item.id}", action="review.", limit=50)
-        decided = [e for e in events if e.action in ("review.approve", "review.reject")]
-        person = decided[-1].detail.get("person") if decided else None  # the oldest: the first label
-        return person if isinstance(person, str) else None
+    def _first_people(self, item: ReviewItem) -> set[str]:
+        """Who gave `item` its first label (or, before labels, its first approval), as the event that recorded it
+        names them (`_people`); empty when their credential counted as itself."""
+        subject = f"review:{item.id}"
+        # each labelling action read on its own: claims (renewed at will) must not push the first label out of
+        # the page read, which would let its author give the second one with another key
+        decided = [
+            event
+            for action in LABELLING
+            for event in audit.list_events(self.store, subject=subject, action=action, limit=50)
+            if event.subject == subject and event.action == action
+        ]
+        first = min(decided, key=lambda event: event.seq) if decided else None
+        if first is None:
+            return set()
+        person = first.detail.get("person")
+        return _people(first.actor, person if isinstance(person, str) else None)
 
     def policy_of(self, item: ReviewItem) -> str | None:
         """The policy an item counts under: its own, else its app's (as `required_reviewers` reads it)."""
@@ -478,9 +503,9 @@ class ReviewQueue:
                 f"(two-person rule, its policy's `reviewers: {required}`); ask another reviewer of team "
                 f"{item.team}."
             )
-        if labels and actor.person is not None and self._first_person(item) == actor.person:
+        if labels and (same := _people(actor.label, actor.person) & self._first_people(item)):
             done = "approved" if labels[0].label == "approve" else "rejected"
-            raise InvalidRequest(_same_person(item, actor.person, done, required))
+            raise InvalidRequest(_same_person(item, min(same), done, required))
         label = Label(
             id=new_id("lbl"),
             item_id=item.id,

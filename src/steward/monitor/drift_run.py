@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from steward.errors import InvalidRequest
-from steward.monitor.drift import detect_drift
+from steward.monitor.drift import DEFAULT_ALPHA, detect_drift
 from steward.monitor.windows import MAX_RECORDS, TextEmbedder, load_window, overlap, parse_window
 from steward.store import Store
 
@@ -29,14 +29,16 @@ def run(
     reference: str,
     current: str = "-24h..now",
     *,
-    alpha: float = 0.01,
+    alpha: float = DEFAULT_ALPHA,
     embedder: TextEmbedder | None = None,
     max_records: int = MAX_RECORDS,
 ) -> dict[str, Any]:
     """The drift report of `app` between the two windows as JSON, with `warnings`; `drifted` says the verdict.
     Without an `embedder` the embeddings are not compared."""
     if not 0 < alpha < 1:
-        raise InvalidRequest(f"alpha must lie between 0 and 1, not {alpha}; 0.01 is the default.", param="alpha")
+        raise InvalidRequest(
+            f"alpha must lie between 0 and 1, not {alpha}; {DEFAULT_ALPHA} is the default.", param="alpha"
+        )
     windows = parse_window(reference), parse_window(current)
     warnings = windows_overlap(store, app, reference, current)
     samples = [load_window(store, app, w, embedder=embedder, max_records=max_records) for w in windows]

@@ -10,7 +10,8 @@ small window.
 
 - `embedding_domain_classifier`: Evidently's default for embeddings. A logistic regression learns to tell the
   two windows apart on one half of the rows; its ROC AUC on the other half is the statistic, whose null is the
-  Mann-Whitney U of those held-out scores.
+  Mann-Whitney U of those held-out scores. Since session 13 `detect_drift` uses a cross-fitted classifier inside
+  each side's permutation family instead (`steward.monitor.drift_family`); this one stays for the benches.
 - `embedding_permutation`: MMD and neighbourhood counts as one max-type permutation test. MMD is the maximum mean
   discrepancy with a Gaussian kernel (median heuristic): a shift of the whole traffic. The counts: a new topic in
   a tenth of the traffic forms a cluster of current requests whose nearest neighbours are other current requests,
@@ -18,6 +19,9 @@ small window.
   and shares 0.6-0.9 they count the current requests whose k nearest neighbours (cosine on embeddings centred on
   the pooled mean, beside the texts' centred TF-IDF at half their weight where the texts are given: a new subject
   in the same format differs more in its words than in its sentence embedding) are at least that share current.
+  Beside them (session 14) a tree scan: Ward's agglomerative tree of the same rows, built without the labels, and
+  for each band of node sizes (CLUSTER_BANDS) the largest Kulldorff log-likelihood ratio of a node holding more
+  current rows than the pooled share, so that a new topic forming a branch of its own counts as one cluster.
   Each statistic is
   standardised by a first batch of label permutations and the test statistic is the largest; its null is exact,
   by permuting the window labels again (`permutation_p`: sequential, so that a window without drift costs one
@@ -52,6 +56,9 @@ NEIGHBOUR_SHARES = (0.6, 0.7, 0.8, 0.9)  # a current request is "in a current ne
 LEXICAL_DIMS = 100  # TF-IDF rows reduced to this many dimensions by TruncatedSVD for the neighbour counts
 LEXICAL_WEIGHT = 0.5  # their weight beside the (unit) embedding in the joint rows whose neighbours are counted
 CALIBRATION_PERMUTATIONS = 200  # label permutations that standardise the statistics before the test's own
+CLUSTER_BANDS = ((2, 10), (10, 30), (30, 100), (100, 400))  # node sizes of the tree scan, one statistic per band
+TREE_ROWS = 1_000  # pooled rows the tree is built on (a label-blind random subset beyond): Ward's tree costs the
+# square of the rows, and two windows of 500 are all seen
 
 
 @dataclass(frozen=True)
@@ -180,6 +187,86 @@ def embedding_permutation(
     (`_lexical`) at LEXICAL_WEIGHT, so that a new subject in the same format, whose words differ more than its
     sentence embeddings, still forms neighbourhoods of its own."""
     rng = np.random.default_rng(seed)
+    columns = embedding_columns(reference, current, rng, texts)
+    statistics, labels, scales, words = columns.statistics, columns.labels, columns.scales, columns.words
+    n, m = columns.reference_rows, columns.current_rows
+    calibration = statistics(np.stack([rng.permutation(labels) for _ in range(CALIBRATION_PERMUTATIONS)]))
+    centre, spread = calibration.mean(axis=0), calibration.std(axis=0)
+    counts = columns.counts
+    spread[counts] = np.maximum(spread[counts], np.sqrt(centre[counts] + 1.0))  # a Poisson floor for the counts:
+    # near 0 they are often 0 in the first batch, and a tiny spread would let a strict scale's rare jump decide
+    spread[spread <= 1e-9 * (np.abs(centre) + 1.0)] = np.inf  # a statistic no permutation moves: never the max
+
+    def standardised(labellings: np.ndarray) -> np.ndarray:
+        return np.max((statistics(labellings) - centre) / spread, axis=1)
+
+    observed = statistics(labels[None, :])[0]
+    best = int(np.argmax((observed - centre) / spread))
+    p_value, permutations = permutation_p(standardised, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
+    detail: dict[str, Any] = {"mmd2": round(float(observed[0]), 6), "scales": scales, "reference_rows": n,
+                              "current_rows": m, "permutations": permutations}  # fmt: skip
+    if words is not None:
+        detail["lexical_weight"] = LEXICAL_WEIGHT
+    detail.update(columns.largest(best, observed))
+    joint = " on embeddings and TF-IDF" if words is not None else ""
+    test = (
+        f"MMD², current requests among current neighbours{joint} (k {scales}) and current clusters of a Ward "
+        "tree, largest standardised, "
+        "permutation p"
+    )
+    return _p_signal(name, test, p_value, alpha, detail)
+
+
+@dataclass(frozen=True)
+class EmbeddingColumns:
+    """What the MMD-and-neighbours statistics need of two windows, sampled down to MAX_KERNEL_ROWS each: the
+    statistics of a (batch, rows) array of labellings (MMD², then the counts by scale and share, then the tree
+    scan's largest log-likelihood ratio in each band of CLUSTER_BANDS), the observed labels (reference rows first),
+    which rows of each window were kept, and the scales counted."""
+
+    statistics: Callable[[np.ndarray], np.ndarray]
+    labels: np.ndarray
+    reference_index: np.ndarray
+    current_index: np.ndarray
+    scales: list[int]
+    words: np.ndarray | None
+
+    @property
+    def reference_rows(self) -> int:
+        return len(self.reference_index)
+
+    @property
+    def current_rows(self) -> int:
+        return len(self.current_index)
+
+    @property
+    def counts(self) -> slice:
+        """The columns of the neighbour counts (Poisson-floored when standardised)."""
+        return slice(1, 1 + len(self.scales) * len(NEIGHBOUR_SHARES))
+
+    @property
+    def width(self) -> int:
+        return 1 + len(self.scales) * len(NEIGHBOUR_SHARES) + len(CLUSTER_BANDS)
+
+    def largest(self, column: int, observed: np.ndarray) -> dict[str, Any]:
+        """The detail that names the statistic of `column` (the one that decided) and its observed value."""
+        if column == 0:
+            return {"largest": "mmd"}
+        if column < self.counts.stop:
+            scale, share = divmod(column - 1, len(NEIGHBOUR_SHARES))
+            return {"largest": "neighbours", "count": int(observed[column]), "k": self.scales[scale],
+                    "share": NEIGHBOUR_SHARES[share]}  # fmt: skip
+        low, high = CLUSTER_BANDS[column - self.counts.stop]
+        return {"largest": "cluster", "cluster_sizes": [low, high - 1], "llr": round(float(observed[column]), 3)}
+
+
+def embedding_columns(
+    reference: np.ndarray,
+    current: np.ndarray,
+    rng: np.random.Generator,
+    texts: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> EmbeddingColumns:
+    """The statistics of `embedding_permutation` (see there), label-blind in everything but the labelling."""
     ref_rows = _rows(len(reference), MAX_KERNEL_ROWS, rng)
     cur_rows = _rows(len(current), MAX_KERNEL_ROWS, rng)
     ref, cur = reference[ref_rows].astype(np.float32), current[cur_rows].astype(np.float32)
@@ -195,45 +282,53 @@ def embedding_permutation(
     neighbours = _nearest(pooled, scales[-1])
     rings = [_adjacency(neighbours[:, start:k]) for start, k in zip([0, *scales], scales, strict=False)]
     labels = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
+    treed = np.arange(len(pooled))
+    if len(pooled) > TREE_ROWS:
+        treed = np.sort(rng.choice(len(pooled), size=TREE_ROWS, replace=False))
+    members, sizes = _tree(pooled[treed])
+    bands = [(sizes >= low) & (sizes < high) for low, high in CLUSTER_BANDS]
 
-    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, 1 + scales × shares): MMD², then counts
+    def statistics(labellings: np.ndarray) -> np.ndarray:  # (batch, width): MMD², counts, cluster scan
         as_current = labellings.T.astype(np.float32)  # (rows, batch)
         signs = np.where(labellings, -1.0 / m, 1.0 / n).astype(np.float32).T
         found, columns = np.zeros(as_current.shape, np.float32), [np.einsum("ij,ij->j", signs, kernel @ signs)]
         for k, ring in zip(scales, rings, strict=True):
             found += ring @ as_current  # current neighbours among the k nearest, a sparse product
             columns += [np.sum((found >= math.ceil(s * k)) & labellings.T, axis=0) for s in NEIGHBOUR_SHARES]
+        in_tree = as_current[treed]
+        share = in_tree.mean(axis=0, dtype=np.float64)[None, :]  # each labelling's current share of the tree
+        ratio = _excess_llr(np.asarray(members @ in_tree, np.float64), sizes[:, None], share)  # nodes × batch
+        columns += [np.max(ratio[band], axis=0) if band.any() else np.zeros(len(labellings)) for band in bands]
         return np.stack(columns, axis=1).astype(np.float64)
 
-    calibration = statistics(np.stack([rng.permutation(labels) for _ in range(CALIBRATION_PERMUTATIONS)]))
-    centre, spread = calibration.mean(axis=0), calibration.std(axis=0)
-    spread[1:] = np.maximum(spread[1:], np.sqrt(centre[1:] + 1.0))  # a Poisson floor for the counts: near 0
-    # they are often 0 in the first batch, and a tiny spread would let a strict scale's rare jump decide
-    spread[0] = max(float(spread[0]), 1e-12)  # MMD² of identical rows throughout: no spread at all
+    return EmbeddingColumns(statistics, labels, ref_rows, cur_rows, scales, words)
 
-    def standardised(labellings: np.ndarray) -> np.ndarray:
-        return np.max((statistics(labellings) - centre) / spread, axis=1)
 
-    observed = statistics(labels[None, :])[0]
-    best = int(np.argmax((observed - centre) / spread))
-    p_value, permutations = permutation_p(standardised, labels, alpha, rng, resolution=10.0)  # cheap: resolve well
-    detail: dict[str, Any] = {"mmd2": round(float(observed[0]), 6), "scales": scales, "reference_rows": n,
-                              "current_rows": m, "permutations": permutations}  # fmt: skip
-    if words is not None:
-        detail["lexical_weight"] = LEXICAL_WEIGHT
-    if best == 0:
-        detail["largest"] = "mmd"
-    else:
-        scale, share = divmod(best - 1, len(NEIGHBOUR_SHARES))
-        detail.update(
-            largest="neighbours", count=int(observed[best]), k=scales[scale], share=NEIGHBOUR_SHARES[share]
-        )
-    joint = " on embeddings and TF-IDF" if words is not None else ""
-    test = (
-        f"MMD² and current requests among current neighbours{joint} (k {scales}), largest standardised, "
-        "permutation p"
-    )
-    return _p_signal(name, test, p_value, alpha, detail)
+def _tree(rows: np.ndarray) -> tuple[Any, np.ndarray]:
+    """Ward's agglomerative tree of the pooled rows (scipy; label-blind, so fixed under the permutations): the
+    sparse (nodes × rows) 0/1 membership of each merged node, and each node's size."""
+    from scipy import sparse
+    from scipy.cluster.hierarchy import linkage
+
+    merges = linkage(rows.astype(np.float64), method="ward")
+    members: list[np.ndarray] = [np.array([i]) for i in range(len(rows))]
+    for left, right, _, _ in merges:
+        members.append(np.concatenate([members[int(left)], members[int(right)]]))
+    nodes = members[len(rows) :]
+    node_of = np.repeat(np.arange(len(nodes)), [len(node) for node in nodes])
+    data = np.ones(len(node_of), np.float32)
+    matrix = sparse.csr_matrix((data, (node_of, np.concatenate(nodes))), shape=(len(nodes), len(rows)))
+    return matrix, merges[:, 3].astype(np.float64)
+
+
+def _excess_llr(current: np.ndarray, size: np.ndarray, share: float | np.ndarray) -> np.ndarray:
+    """Kulldorff's binomial log-likelihood ratio of a node holding `current` of its `size` rows current, against
+    the pooled `share`; 0 where the node holds no more current rows than its share (only a new topic counts)."""
+    rest = size - current
+    with np.errstate(divide="ignore", invalid="ignore"):
+        llr = np.nan_to_num(current * np.log(current / (size * share)))
+        llr += np.nan_to_num(rest * np.log(rest / (size * (1 - share))))
+    return np.where(current > size * share, llr, 0.0)
 
 
 def _rows(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
@@ -321,10 +416,7 @@ def psi(
     else:
         ref_counts, cur_counts = _category_counts(reference, current)
     n, m = ref_counts.sum(), cur_counts.sum()
-    eps = 0.5  # a half count in each bin: an empty bin would make the index infinite
-    p = (ref_counts + eps) / (n + eps * len(ref_counts))
-    q = (cur_counts + eps) / (m + eps * len(cur_counts))
-    value = float(np.sum((q - p) * np.log(q / p)))
+    value = float(psi_of_counts(ref_counts, cur_counts))
     dof = max(len(ref_counts) - 1, 1)
     scale = n * m / (n + m)
     p_value = float(stats.chi2.sf(value * scale, dof))
@@ -332,6 +424,15 @@ def psi(
     return Signal(
         name, "PSI", value, threshold, bool(value > threshold), p_value, detail={"bins": len(ref_counts)}
     )
+
+
+def psi_of_counts(reference: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """The PSI of bin counts (bins along the first axis; further axes, e.g. labellings, kept), with a half count
+    in each bin: an empty bin would make the index infinite."""
+    eps = 0.5
+    p = (reference + eps) / (reference.sum(axis=0) + eps * len(reference))
+    q = (current + eps) / (current.sum(axis=0) + eps * len(current))
+    return np.asarray(np.sum((q - p) * np.log(q / p), axis=0))
 
 
 def _numeric_bins(reference: np.ndarray, current: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:

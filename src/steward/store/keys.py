@@ -19,6 +19,7 @@ import json
 import re
 import secrets
 import typing
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -157,8 +158,11 @@ def owner_address(owner: str | None) -> str | None:
     """A key's owner as stored: an e-mail address, lower-cased (the SSO identity it is matched to); None kept."""
     if owner is None:
         return None
-    address = owner.strip().lower()
-    if len(address) > 200 or not OWNER.fullmatch(address):
+    # one spelling per person: compatibility forms folded (a full-width `ａｎａ` is `ana`), invisible characters
+    # (zero-width spaces, joiners, controls) refused, as they would make one person two approvers
+    address = unicodedata.normalize("NFKC", owner).strip().lower()
+    invisible = any(unicodedata.category(char)[0] in "CZ" for char in address)
+    if len(address) > 200 or invisible or not OWNER.fullmatch(address):
         raise InvalidRequest(
             f"the owner {owner[:80]!r} is not an e-mail address; name the person the key belongs to, e.g. "
             "--owner alice@example.com (their single sign-on e-mail, so both count as one approver).",

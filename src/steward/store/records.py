@@ -89,6 +89,9 @@ class RecordPage:
     next: tuple[float, str] | None
 
 
+_NAME_COLUMNS = ("app", "team", "key_id", "subject", "model_id", "prompt_version")
+
+
 def record_row(record: Record, cipher: BodyCipher | None = None, sealer: Sealer | None = None) -> dict[str, Any]:
     """The `records` row for a record (run by the caller, before queueing, so bad values fail early).
 
@@ -115,6 +118,10 @@ def record_row(record: Record, cipher: BodyCipher | None = None, sealer: Sealer 
         "origin": record.origin,
         "body": body_for_store(record, cipher),
     }
+    for column in _NAME_COLUMNS:  # PostgreSQL refuses NUL in text; the body keeps the exact value, escaped
+        value = row[column]
+        if isinstance(value, str) and "\x00" in value:
+            row[column] = value.replace("\x00", "\ufffd")
     row["seal"] = sealer.seal(row) if sealer is not None else None
     row["chain_seq"] = row["link"] = None
     row["reasons"] = reason_codes(record)  # not a column: the writer adds them to `record_reasons`

@@ -15,6 +15,7 @@ message a person can act on; nothing secret (code, tokens) is put in one.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +29,12 @@ from joserfc.jwt import ClaimsOption
 
 from steward.config.console import OidcSpec
 from steward.config.schema import SecretRef
-from steward.errors import InvalidRequest
+from steward.errors import ConfigError, InvalidRequest
 from steward.governance.identity import SSO
 from steward.store import owner_address
 from steward.types import Principal
+
+log = logging.getLogger(__name__)
 
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 LEEWAY_S = 60  # clock skew allowed on exp and iat
@@ -67,7 +70,15 @@ class Provider:
         self._lock = asyncio.Lock()
 
     def _client(self, redirect_uri: str | None = None) -> AsyncOAuth2Client:
-        secret = SecretRef(self.spec.client_secret).resolve() if self.spec.client_secret else None
+        try:  # read at each use, so a rotated secret needs no restart; gone, it refuses the sign-in, not a 500
+            secret = SecretRef(self.spec.client_secret).resolve() if self.spec.client_secret else None
+        except ConfigError as exc:
+            log.error("single sign-on: %s", exc)
+            raise SignInRefused(
+                "single sign-on is not configured on this server (its client secret is missing); sign in with an "
+                "API key, and ask an administrator to set the secret.",
+                status=503,
+            ) from None
         return AsyncOAuth2Client(
             client_id=self.spec.client_id,
             client_secret=secret,

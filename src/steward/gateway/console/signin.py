@@ -32,6 +32,7 @@ from steward.gateway.console.security import (
     visitor,
 )
 from steward.gateway.console.sessions import COOKIE, SIGN_IN_COOKIE, same_token
+from steward.gateway.console.throttle import client_of
 from steward.governance import audit
 from steward.governance.identity import Actor
 from steward.types import Principal
@@ -63,7 +64,7 @@ def form_page(console: Console, request: Request, next_path: str, error: str = "
 def too_many(console: Console, request: Request, next_path: str) -> Response | None:
     """The 429 sign-in form when this client has tried to sign in too often (`throttle`); None: go ahead."""
     client = request.client.host if request.client is not None else "unknown"
-    wait = console.throttle.take(client)
+    wait = console.throttle.take(client_of(client))
     if not wait:
         return None
     seconds = max(1, math.ceil(wait))

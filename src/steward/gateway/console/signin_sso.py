@@ -5,8 +5,9 @@
 cookie of this browser that lives `FLOW_S` (HttpOnly; SameSite=Lax, so that the provider's redirect back carries
 it; path /ui/sign-in/sso), and sends the browser to the provider. Nothing of a flow is kept on the server, so no
 shared table can be flooded: a client that starts thousands of flows fills only its own cookie jar (and meets the
-per-client sign-in limit, `throttle`), never another browser's sign-in in progress; a restart or another server
-process finishes a flow as well. `GET /ui/sign-in/sso/callback` opens the cookie (a forged, altered or expired one
+per-client sign-in limit, `throttle`, which each callback meets too: it may cost a token request to the
+provider), never another browser's sign-in in progress; a restart or another server process finishes a flow as
+well. `GET /ui/sign-in/sso/callback` opens the cookie (a forged, altered or expired one
 is refused) and takes the flow only if `state` is the one sealed in it (another browser's state is refused); the
 answer drops the cookie and the provider's code is good once, so a flow is not used twice. It redeems the code with
 the verifier, verifies the ID token and maps its groups to a role and team. Only then does a session start, as at a
@@ -65,19 +66,21 @@ class Flow:
 
 class FlowSeal:
     """Seals a flow into its cookie and opens it again (only within `FLOW_S`), with the key every server process
-    of the store shares (made at first use)."""
+    of the store shares (made at first use). The key is read from the store at each use (a sign-in's start and
+    callback: rare, and limited per client), never kept for the process's life, so that when its row is deleted
+    every server moves to the one the next use makes instead of sealing with a key the others no longer have."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self._fernet: Fernet | None = None
+        self._fernet: tuple[str, Fernet] | None = None  # the last key read, and its Fernet
 
     def _key(self) -> Fernet:
-        if self._fernet is None:
-            key = self.console.store.console.secret(
-                SECRET_NAME, lambda: Fernet.generate_key().decode(), self.console.sessions.clock()
-            )
-            self._fernet = Fernet(key.encode())
-        return self._fernet
+        key = self.console.store.console.secret(
+            SECRET_NAME, lambda: Fernet.generate_key().decode(), self.console.sessions.clock()
+        )
+        if self._fernet is None or self._fernet[0] != key:
+            self._fernet = (key, Fernet(key.encode()))
+        return self._fernet[1]
 
     def seal(self, flow: Flow) -> str:
         at = int(self.console.sessions.clock())
@@ -111,7 +114,9 @@ def routes(api: APIRouter, console: Console, form_page: FormPage, too_many: TooM
         return spec.redirect_uri or str(request.base_url).rstrip("/") + CALLBACK
 
     def refused(request: Request, message: str, status: int) -> Response:
-        log.warning("console single sign-on refused (%s): %s", status, message)  # no code, token or cookie in it
+        # no code, token or cookie in it; and what the provider (or a browser) sent stays on one line of the log
+        printable = "".join(c if c.isprintable() else "?" for c in message)
+        log.warning("console single sign-on refused (%s): %s", status, printable)
         response = form_page(console, request, "/ui", message, status=status)
         _drop_flow_cookie(response, request)
         return response
@@ -139,6 +144,8 @@ def routes(api: APIRouter, console: Console, form_page: FormPage, too_many: TooM
 
     @api.get(CALLBACK)
     async def callback(request: Request) -> Response:
+        if (refused_now := too_many(console, request, "/ui")) is not None:
+            return refused_now  # each callback may cost a token request to the provider: it is an attempt too
         params = request.query_params
         state, code = params.get("state") or "", params.get("code") or ""
         flow = await asyncio.to_thread(seal.open, request.cookies.get(FLOW_COOKIE) or "")

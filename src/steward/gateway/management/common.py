@@ -121,8 +121,18 @@ def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for name, value in pairs:
         if name in found:
             raise InvalidRequest(f"the body gives `{name}` more than once; send each field once.", param=name)
+        if _holds_nul(name) or _holds_nul(value):  # PostgreSQL refuses NUL in text: a 400, not a 500
+            field = name[:80]
+            raise InvalidRequest(f"`{field}` holds a NUL character (U+0000); send it without.", param=field)
         found[name] = value
     return found
+
+
+def _holds_nul(value: Any) -> bool:
+    """A string, or a list's string, with a NUL (objects inside were checked by `_once` when they were parsed)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(_holds_nul(item) for item in value)
 
 
 def _query_names(dependant: Any) -> Iterator[str]:
@@ -211,7 +221,7 @@ def decode_cursor(cursor: str | None, fields: int) -> list[str] | None:
         parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("\x1f")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         parts = []
-    if len(parts) != fields:
+    if len(parts) != fields or any("\x00" in part for part in parts):  # no cursor handed out holds a NUL
         raise bad_cursor()
     return parts
 

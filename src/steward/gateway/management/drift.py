@@ -30,7 +30,7 @@ class DriftIn(BaseModel):
     app: str = Field(description="an app of your team")
     reference: str = Field(description=WINDOW, examples=["-14d..-7d"])
     current: str = Field(default="-24h..now", description=WINDOW)
-    alpha: float = Field(default=0.01, gt=0, lt=1, description="false-alarm rate over all the signals")
+    alpha: float = Field(default=0.005, gt=0, lt=1, description="false-alarm rate over all the signals")
     embeddings: bool = Field(default=True, description="compare input and output embeddings too")
     max_records: int = Field(default=MAX_RECORDS, ge=30, le=MAX_RECORDS, description="sample larger windows")
 

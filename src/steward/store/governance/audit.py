@@ -72,9 +72,15 @@ def about_apps(apps: tuple[str, ...]) -> ColumnElement[bool]:
     corrections), or their subject is `app:<name>` (privacy). The detail is canonical JSON (sorted keys, no
     spaces), so `"app":"<name>"` appears in it only as that key's value: a quote inside a string is escaped."""
     c = audit_events.c
-    about = [c.detail.contains(f'"app":{json.dumps(app, ensure_ascii=False)}', autoescape=True) for app in apps]
+    about = [_holds(c.detail, f'"app":{json.dumps(app, ensure_ascii=False)}') for app in apps]
     about += [c.subject == f"app:{app}" for app in apps]
     return or_(*about) if about else false()
+
+
+def _holds(column: Any, text: str) -> ColumnElement[bool]:
+    """Whether `column` contains `text`, case-sensitively on every backend: SQLite's LIKE ignores ASCII case (a
+    key scoped to app `TIPS` read app `tips`'s events), `replace` does not; the LIKE narrows the rows first."""
+    return column.contains(text, autoescape=True) & (func.replace(column, text, "") != column)
 
 
 class AuditLog(Repository):

@@ -40,6 +40,7 @@ from steward.gateway.openapi import offline_docs
 from steward.gateway.pipeline import EMBEDDINGS, Gateway
 from steward.gateway.requests import ChatResult, StreamEvent, parse_chat_body
 from steward.gateway.upkeep import add_feedback, readiness
+from steward.guardrails.agreement import load_scorer
 from steward.store import Store
 from steward.types import Principal
 
@@ -331,6 +332,7 @@ def create_app(
 ) -> GatewayApp:
     """Build the ASGI app serving `gateway`; `embedder` (loaded lazily when None) serves /v1/embeddings."""
     api = _admin_api(gateway, authenticator, embedder)
+    api.router.on_startup.append(load_scorer)  # the reviews' κ, before a first review page pays for its import
     api.router.on_startup.append(freeze_start_up)  # see steward.gateway.heap: no full collection walks start-up
     if on_shutdown is not None:
         api.router.on_shutdown.append(on_shutdown)

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 from steward.errors import ArtefactError
+from steward.guardrails.answer_shapes import not_personal_here, person_start
 from steward.guardrails.base import ScanContext
 from steward.guardrails.fields import cased_name_end, not_a_postcode, place_in_record, rule_age, thing_elements
 from steward.guardrails.lookalikes import (
@@ -496,6 +497,14 @@ class PiiScanner:
                     result.start = _name_start(text, result.start, result.end)
                 if recognizer not in CUED_NAMES and self._no_name_left(text, result):
                     continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
+            if (
+                recognizer in PROSE_READERS
+            ):  # list markers, measurements, years of events, tables, code, word lists
+                if result.entity_type == "PERSON":
+                    result.start = person_start(text, result.start, result.end)  # "- High" of a bullet
+                cue = NAME_CUE.search(text[max(0, result.start - 60) : result.start]) is not None
+                if not_personal_here(text, result.start, result.end, result.entity_type, cue):
+                    continue
             # a field's value is a name by its key; what follows is the next field ("first_name=A B&city=X")
             following = "" if recognizer == "FieldNameRecognizer" else text[result.end : result.end + 30]
             before = text[max(0, result.start - 60) : result.start]  # a list of places: several items

@@ -62,9 +62,9 @@ from steward.store import (
     correction_digest,
     decision_digest,
     label_digest,
+    owner_address,
     pending_digest,
 )
-from steward.store.keys import owner_address
 from steward.types import Decision, Principal, Record, new_id
 
 ReviewAction = Literal["read", "decide"]

@@ -63,7 +63,10 @@ _CALENDAR = {
 }  # April, May, June, August are also given names and stay candidates
 
 
-_CAPITALISED = re.compile(r"(?<![\w'’\-])[A-Z][A-Za-z'’\-]*")
+# Capitalised words of any Latin, Greek or Cyrillic alphabet: "Özgür", "Łukasz", "Ärzte" are candidates too
+# (session 15: an ASCII-only class left "Özgür's account" out of every window, so spaCy never read it).
+_UPPER = "".join(chr(c) for c in range(0x41, 0x530) if chr(c).isupper())
+_CAPITALISED = re.compile(r"(?<![\w'’\-])[" + re.escape(_UPPER) + r"](?:[^\W\d_]|['’\-])*")
 _OPENING = re.compile(r"(^|[.!?:;\n\"“(\-–]\s*)$")
 
 

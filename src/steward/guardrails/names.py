@@ -419,7 +419,7 @@ def _single_person(text: str, start: int, end: int, word: str, lex: Lexicon) -> 
     if lower in NOT_PERSON_WORDS:
         return False
     if lower in lex.places:
-        return cue_before(text, start)
+        return cue_before(text, start, end)
     return person_context(text, start, end if not word.endswith(".") else end - 1, strong_only=True)
 
 

@@ -39,7 +39,7 @@ PERSON_BEFORE = re.compile(
     r"speak|speaking|belongs|married|engaged|introduced|reach\s+out|passed|transferred|handed|handed\s+over)"
     r"\s+to\s+"
     r"|\b(?:chatting|speaking|talking|travelling|traveling)\s+with\s+"
-    r"|\b(?:the\s+|our\s+|your\s+)?(?:agent|advisor|adviser|nurse|doctor|driver|guide|courier|receptionist|"
+    r"|\b(?:the|our|your)\s+(?:agent|advisor|adviser|nurse|doctor|driver|guide|courier|receptionist|"
     r"technician|pilot|host|steward|stewardess|clerk|concierge|cashier|waiter|waitress|teacher|caller),\s+"
     r"|\b(?:let|ask|asked|tell|told|thank|thanked|remind|reminded|meet|met|known|invite|invited|congratulate|"
     r"page|paged|email|e-mail|ping|pinged|text|texted|phone|phoned|cc'?d|contact|contacted|visit|visited|"
@@ -67,15 +67,24 @@ VERB_AFTER = re.compile(
     r"signed|founded|laughed|smiled|received|visited|took|takes|gave|gives|can|could|should|may|might|must|"
     r"did|does|got|gets|went|goes|came|comes|stayed|finished|won|lost|thinks|thought|feels|felt|knows|knew)\b"
 )
-# an apposition that only a person takes: an age, a role with "the", "who"
+# an apposition that only a person takes: an age, a role with "the", "who" (not "(the Landlord)": a company
+# can be one)
 APPOSITION_AFTER = re.compile(
     r"(?:,\s+(?:aged\s+\d|\d{1,3}\s*,|\d{1,3}\s+(?:years?|yrs?|y/?o)\b|the\s+[a-z]|a\s+\d{1,3}-year-old|"
     r"who\b|whose\b|my\s+[a-z]|our\s+[a-z]|his\s+[a-z]|her\s+[a-z])"
-    r"|\s+\((?:\d{1,3}\)|aged\b|the\s+[A-Za-z]|\d{1,3}\s*(?:y|yrs?|years?)\b))"
+    r"|\s+\((?:\d{1,3}\)|aged\b|\d{1,3}\s*(?:y|yrs?|years?)\b))"
 )
 SIGN_OFF_LINE = re.compile(
     r"(?i)(?:regards|sincerely|thanks(?:\s+in\s+advance)?|thank\s+you|cheers|best(?:\s+wishes)?|wishes|"
     r"yours(?:\s+(?:truly|faithfully|sincerely))?|warmly|love|respectfully|signed|--|—|–)\s*[,!.]?\s*$"
+)
+
+
+# Words after a span that make it a company or a team whatever came before ("Hello Ryanair customer care").
+GROUP_AFTER = re.compile(
+    r"\s+(?:customer|support|service|services|team|care|desk|group|department|office|staff|inc|ltd|llc|plc|gmbh|"
+    r"s\.a\.|s\.l\.|s\.r\.l\.|sp\.|and\s+sons|&)\b",
+    re.I,
 )
 
 
@@ -84,6 +93,8 @@ def person_context(text: str, start: int, end: int, strong_only: bool = False) -
     `strong_only`: for a span that may as well be a company or a place (spaCy's ORG): not by what also follows
     those (a possessive; "has", "is")."""
     before = text[max(0, start - 60) : start]
+    if GROUP_AFTER.match(text, end, min(len(text), end + 20)):
+        return False
     if PERSON_BEFORE.search(before) is not None:
         return True
     if NOT_PERSON_BEFORE.search(before) is not None:
@@ -96,11 +107,13 @@ def person_context(text: str, start: int, end: int, strong_only: bool = False) -
     return VERB_AFTER.match(text, end, stop) is not None or POSSESSIVE_AFTER.match(text, end, stop) is not None
 
 
-def cue_before(text: str, start: int) -> bool:
+def cue_before(text: str, start: int, end: int) -> bool:
     """Only the words before the span: for a word that is also a place ("Denver", "Georgia"), what follows it
     ("Denver was lovely") says nothing, but "passed to Denver in the team lead queue" or "my daughter Georgia"
     does."""
-    return PERSON_BEFORE.search(text[max(0, start - 60) : start]) is not None
+    return PERSON_BEFORE.search(text[max(0, start - 60) : start]) is not None and not (
+        GROUP_AFTER.match(text, end, min(len(text), end + 20))
+    )
 
 
 def _signed(text: str, start: int, end: int) -> bool:

@@ -357,13 +357,14 @@ CUED_NAMES = frozenset(
 PROSE_READERS = frozenset({"PersonalNerRecognizer", "NameLexiconRecognizer", "SpacyRecognizer", "SpacyGapName"})
 
 
-def _spacy_name(kind: str, text: str, start: int, end: int, ner_agrees: bool = False) -> bool:
+def _spacy_name(kind: str, text: str, start: int, end: int) -> bool:
     """A spaCy span (of any of `SPACY_NAME_LABELS`, cut at its line's end) kept as a PERSON gap-filler: a
-    plausible name, or (session 15) a name-shaped span that the trained NER also reads as a name or whose
-    context says it is a person's (`person_context`: "your son Xiulan", "Oluwaseun joined us", "Sincerely,
-    Dong-hyun Kang"); for a company's or a nationality's label only by the cues that take nothing but people."""
+    plausible name, or (session 15) a name-shaped span whose context says it is a person's (`person_context`:
+    "your son Xiulan", "Oluwaseun joined us", "Sincerely, Dong-hyun Kang"); for a company's or a nationality's
+    label only by the cues that take nothing but people. (The trained NER's agreement was tried as a cue too:
+    its digit-free "addresses" are as often companies, so it cost precision on family 4.)"""
     if kind == "LOCATION":  # "passed to Houston in the team lead queue", "chatting with Carina"
-        return len(text[start:end].split()) == 1 and name_shaped(text[start:end]) and cue_before(text, start)
+        return len(text[start:end].split()) == 1 and name_shaped(text[start:end]) and cue_before(text, start, end)
     if kind not in SPACY_NAME_LABELS:
         return False
     span, following = text[start:end], text[end : end + 30]
@@ -374,7 +375,7 @@ def _spacy_name(kind: str, text: str, start: int, end: int, ner_agrees: bool = F
         return True  # a one-word place or company ("Tegel", "Besson") is not read as a name by the lexicon
     if not name_shaped(span):
         return False
-    return (ner_agrees and kind == "PERSON") or person_context(text, start, end, strong_only=kind != "PERSON")
+    return person_context(text, start, end, strong_only=kind != "PERSON")
 
 
 def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
@@ -495,23 +496,12 @@ class PiiScanner:
         findings = []
         places: list[tuple[int, int]] = []  # streets reported as places: the people they are named after are not
         results = analyzer().analyze(text, self._entities, self.language)
-        # the trained NER's names and digit-free "addresses" ("Ha-eun Jung" read as a street): where spaCy
-        # calls the same words a person, the two agree on a name (`_spacy_name`)
-        ner_names = [
-            (r.start, r.end)
-            for r in results
-            if (r.recognition_metadata or {}).get("recognizer_name") == "PersonalNerRecognizer"
-            and (
-                r.entity_type == "PERSON"
-                or (r.entity_type == "STREET_ADDRESS" and not any(c.isdigit() for c in text[r.start : r.end]))
-            )
-        ]
         for result in results:
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
             if recognizer == "SpacyRecognizer":
-                recognizer = self._spacy_result(text, result, ner_names)
+                recognizer = self._spacy_result(text, result)
                 if not recognizer:
                     continue
             if recognizer in PROSE_READERS and any(a <= result.start < b for a, b in segments):
@@ -567,7 +557,7 @@ class PiiScanner:
             findings = [f for f in findings if not _named_street(original, f, spans)]
         return non_overlapping(_joined_names(findings))
 
-    def _spacy_result(self, text: str, result: Any, ner_names: list[tuple[int, int]]) -> str:
+    def _spacy_result(self, text: str, result: Any) -> str:
         """A spaCy finding, cut at its line's end; a PERSON, or an ORG/GPE/NORP span that reads as a name, is a
         gap-filling name (`SPACY_GAP_NAMES`). The recogniser name to report, or "" to drop it."""
         if "\n" in text[result.start : result.end]:
@@ -579,8 +569,7 @@ class PiiScanner:
             return "SpacyRecognizer"
         if not (SPACY_GAP_NAMES and "PERSON" in self._entities):
             return ""
-        agrees = any(a < result.end and result.start < b for a, b in ner_names)
-        if not _spacy_name(result.entity_type, text, result.start, result.end, agrees):
+        if not _spacy_name(result.entity_type, text, result.start, result.end):
             return ""
         result.entity_type, result.score = "PERSON", SPACY_GAP_SCORE
         return "SpacyGapName"

@@ -52,7 +52,7 @@ NOT_PERSON_BEFORE = re.compile(
     r"(?i:\b(?:of|in|at|from|to|into|near|via|outside|inside|towards?|around|across|through|"
     r"her|his|my|your|our|their|its|the|a|an|this|that|these|those)\s+)$"
 )
-# a possessive before a lowercase word ("Noura's account", "James' mother")
+# a possessive before a lowercase word ("Noura's account", "James' mother"), at the start of a sentence
 POSSESSIVE_AFTER = re.compile(r"(?:['’]s|(?<=s)['’])\s+[a-z]")
 # what only people do
 STRONG_AFTER = re.compile(
@@ -104,7 +104,11 @@ def person_context(text: str, start: int, end: int, strong_only: bool = False) -
         return True
     if strong_only:
         return False
-    return VERB_AFTER.match(text, end, stop) is not None or POSSESSIVE_AFTER.match(text, end, stop) is not None
+    if VERB_AFTER.match(text, end, stop) is not None:
+        return True
+    # a possessive only as a sentence's subject ("Noura's account was locked"), not "what is Heathrow's number"
+    opens = not before.strip() or before.rstrip()[-1] in ".!?:\n" or before.endswith("\n")
+    return opens and POSSESSIVE_AFTER.match(text, end, stop) is not None
 
 
 def cue_before(text: str, start: int, end: int) -> bool:

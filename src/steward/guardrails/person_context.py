@@ -5,8 +5,8 @@ Issue 15, session 15: spaCy's small model tags many names it cannot place as PER
 kept as a person where its context says so, not where a longer name list happens to hold it:
 
 - before it: a relation with any determiner ("your son", "the patient's daughter", "her sister"), a title
-  ("Rev.", "Capt.", "Dame", "Coach"), a greeting or a sign-off ("Dear", "Thanks,"), or a verb or preposition
-  that takes a person ("witnessed by", "shoutout to", "let", "ask", "known");
+  ("Rev.", "Capt.", "Dame", "Coach"), or a verb or preposition that takes a person ("witnessed by", "shoutout
+  to", "let", "ask", "known"); not a greeting ("Thanks, Heathrow!", "Dear Ryanair": `personal.WEAK_CUES`);
 - after it: a possessive before a lowercase word ("Noura's account"), a verb people do ("is picking me up",
   "joined us", "told me", "has any allergies", "passed away"), or an apposition of a person (", aged 11",
   ", 54,", ", the school nurse", " (the Tenant)", ", a 19-year-old");
@@ -31,7 +31,7 @@ TITLES = (
 PERSON_BEFORE = re.compile(
     r"(?i:(?:\b(?:my|your|our|his|her|their|the|a|an|this)\s+|['’]s\s+)(?:" + RELATIONS + r")s?\s*,?\s+"
     r"|\b(?:" + TITLES + r")\.?\s+"
-    r"|\b(?:dear|hi|hello|hey|thanks|thank\s+you|cheers|regards|sincerely|signed|attn|cc|bcc|c/o)\s*[,:.]?\s+"
+    r"|\b(?:signed|attn|cc|bcc|c/o)\s*[,:.]?\s+"
     r"|\b(?:witnessed|accompanied|signed|approved|reported|referred|seen|chaired|reviewed|authored|written|"
     r"raised|assigned|requested|resolved|opened|closed|escalated|handled|examined|treated|interviewed|"
     r"prepared|checked|verified|issued|raised|submitted|sent|called|emailed|e-mailed|replaced|covered)\s+by\s+"

@@ -307,7 +307,8 @@ def _name_start(text: str, start: int, end: int) -> int:
     if lead and any(c.isupper() for c in text[:start]):
         start = lead.end()
     cuts = [m.end() for m in INNER_LEAD.finditer(text, start, end)]
-    return cuts[-1] if cuts and cuts[-1] < end else start
+    # only onto a name: "Austin before Friday" keeps its start (its tail is cut at "before" later)
+    return cuts[-1] if cuts and cuts[-1] < end and name_shaped(text[cuts[-1] : end]) else start
 
 
 # A lowercase word of four letters or more ("described": no particle, no "of" or "and" of "Bank of America"), or

@@ -69,16 +69,20 @@ def pairs(args: argparse.Namespace) -> Iterator[Pair]:
         print(f"shift {level:.0%}: {args.windows} pairs, {seconds:.2f} s/pair", flush=True)
 
 
-def save(path: Path, rows: list[dict]) -> None:
-    """Every pair's level, observed statistics and permuted ones (the harnesses that keep them)."""
+def save(path: Path, rows: list[dict], names: list[str] | None = None) -> None:
+    """Every pair's level, observed statistics and permuted ones (the harnesses that keep them), and the
+    columns' names where the harness's columns vary by run."""
+    extra = {"names": np.array(names)} if names is not None else {}
     np.savez(path, levels=[r["level"] for r in rows], observed=np.stack([r["observed"] for r in rows]),
-             permuted=np.stack([r["permuted"] for r in rows]))  # fmt: skip
+             permuted=np.stack([r["permuted"] for r in rows]), **extra)  # fmt: skip
 
 
 def load(paths: list[Path]) -> list[dict]:
+    """The saved pairs of every file; each row has its file's column `names` where the file has them."""
     rows = []
     for path in paths:
         with np.load(path) as saved:
+            names = [str(n) for n in saved["names"]] if "names" in saved.files else None
             triples = zip(saved["levels"], saved["observed"], saved["permuted"], strict=True)
-            rows += [{"level": float(lv), "observed": o, "permuted": p} for lv, o, p in triples]
+            rows += [{"level": float(lv), "observed": o, "permuted": p, "names": names} for lv, o, p in triples]
     return rows

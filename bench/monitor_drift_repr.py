@@ -233,7 +233,9 @@ def token_embeddings(texts: list[str], path: Path) -> np.ndarray:
         with np.load(path) as saved:
             stored = {key: saved[key] for key in saved.files}
     keys = [hashlib.sha256(t.encode()).hexdigest()[:24] for t in texts]
-    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in stored}.items())
+    # by length, so that a batch pads little (what sentence-transformers' encode does)
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in stored}.items(),
+                     key=lambda item: len(item[1]))  # fmt: skip
     if missing:
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -254,6 +256,9 @@ def token_embeddings(texts: list[str], path: Path) -> np.ndarray:
             third = (states[3] * mask).sum(1) / mask.sum(1)
             vectors = torch.cat([_unit(mean), _unit(top), _unit(third)], dim=1).numpy()
             stored.update({k: v for (k, _), v in zip(missing[start : start + 32], vectors, strict=True)})
+            if start % 1600 == 0:  # keep what is done: the pass is long on a shared CPU
+                print(f"  {start + len(chunk)} of {len(missing)}", flush=True)
+                np.savez(path, **stored)
         np.savez(path, **stored)
     return np.stack([stored[k] for k in keys]).astype(np.float32)
 

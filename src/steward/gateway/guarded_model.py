@@ -53,6 +53,7 @@ class ModelResult:
     held: str | None = None  # the answer held for review, as it would be released (redacted)
     ending: Literal["escalated", "declined"] | None = None  # how the request is ending, else served
     grounding: dict[str, Any] = field(default_factory=dict)  # the grounding check's verdict, for the explanation
+    route: dict[str, Any] | None = None  # why the request went where it went (`Route.facts`), for the explanation
 
     def served(self, served_by: ModelBackend, usage: Usage, finish_reason: str) -> None:
         """The model that answered and its tokens (added to a re-ask's)."""
@@ -90,12 +91,15 @@ class GuardedModel:
         result = ModelResult()
         try:
             t0 = time.perf_counter()
+            route = self.models.route(app)
             try:
-                served = await self.models.route(app).complete(
-                    prepared.messages, prepared.params, sticky_key=request.subject
-                )
+                served = await route.complete(prepared.messages, prepared.params, sticky_key=request.subject)
+            except Exception:
+                result.route = route.facts(None)  # every model failed: the attempts say with which errors
+                raise
             finally:
                 result.model_ms = ms_since(t0)
+            result.route = route.facts(served.model.ref.id)
             served = await self._structured(app, request, prepared, served, result)
             completion = served.completion
             result.attempts = [attempt_entry(a) for a in served.attempts]
@@ -166,7 +170,8 @@ class GuardedModel:
         (`ModelStopped` when the stage failed)."""
         result = ModelResult()
         try:
-            stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
+            route = self.models.route(app)
+            stream = route.stream(prepared.messages, prepared.params, sticky_key=request.subject)
             release = (
                 self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
             )
@@ -206,6 +211,7 @@ class GuardedModel:
                     yield ready
             result.model_ms = ms_since(t0)
             result.attempts = [attempt_entry(a) for a in stream.attempts]
+            result.route = route.facts(stream.model.ref.id if stream.model is not None else None)
             result.finish_reason = finish_reason
             if stream.model is not None:
                 result.served(stream.model, usage, finish_reason)

@@ -283,6 +283,8 @@ class Gateway:
             ctx.outcome = result.ending
         if result.grounding:
             record.explanation = {**(record.explanation or {}), "grounding": result.grounding}
+        if result.route is not None:  # why this model (`steward.explain.routing` words it)
+            record.explanation = {**(record.explanation or {}), "route": result.route}
 
     def _time(self, ctx: RequestContext) -> None:
         record = ctx.record

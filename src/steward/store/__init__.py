@@ -47,6 +47,8 @@ from steward.store.codec import BodyCipher
 from steward.store.console import ConsoleSessions
 from steward.store.engine import make_engine, sqlite_file
 from steward.store.evals import EvalRuns, StoredCase, StoredRun
+from steward.store.explanations import KINDS as EXPLANATION_KINDS
+from steward.store.explanations import Explanations, StoredExplanation, payload_digest
 from steward.store.governance import GENESIS as AUDIT_GENESIS
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
 from steward.store.governance.compliance import Statement
@@ -78,6 +80,7 @@ from steward.types import Feedback, Record
 __all__ = [
     "AUDIT_GENESIS",
     "COMMIT_BUCKETS",
+    "EXPLANATION_KINDS",
     "KEY_ROLES",
     "RECORDS_LEGACY",
     "VECTOR_DIMENSIONS",
@@ -93,6 +96,7 @@ __all__ = [
     "Datasets",
     "Deployments",
     "EvalRuns",
+    "Explanations",
     "KeyEvidence",
     "KeyInfo",
     "Label",
@@ -110,6 +114,7 @@ __all__ = [
     "Store",
     "StoredCase",
     "StoredDocument",
+    "StoredExplanation",
     "StoredRun",
     "Tx",
     "WriterStats",
@@ -120,6 +125,7 @@ __all__ = [
     "key_digest",
     "label_digest",
     "owner_address",
+    "payload_digest",
     "pending_digest",
     "row_digest",
     "sqlite_file",
@@ -156,6 +162,7 @@ class Store:
         self.chain = RecordChain(engine, self.sealer)
         self.monitoring = Monitoring(engine, cipher)
         self.console = ConsoleSessions(engine)  # the console's sessions (by token hash) and shared secrets
+        self.explanations = Explanations(engine, cipher)  # explanations of records by kind (`steward.explain`)
 
     @classmethod
     def open(

@@ -48,7 +48,8 @@ def explain_decisions(record: Record) -> dict[str, Any]:
         texts, state = _texts(record, decision)
         for f, finding in enumerate(decision.findings):
             entry = explain_finding(finding, texts, state)
-            entry.update(id=f"d{d}.f{f}", decision=d, action=decision.action, policy=decision.policy)
+            flagged = decision.flagged is None or finding.scanner in decision.flagged
+            entry.update(id=f"d{d}.f{f}", decision=d, action=decision.action, policy=decision.policy, flagged=flagged)
             findings.append(entry)
     notes = []
     if any(entry["text_state"] in ("redacted", "erased") for entry in findings):

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from steward.config import AppSpec, Project
 from steward.errors import PolicyViolation
+from steward.explain import reasoning
 from steward.gateway import outcomes
 from steward.gateway.collaborators import ModelRoutes, OutputRelease, Retriever, Scanning
 from steward.gateway.context import Prepared, attempt_entry, ms_since
@@ -30,7 +31,7 @@ from steward.gateway.requests import ChatRequest
 from steward.gateway.review_release import HELD_FOR_REVIEW
 from steward.models.base import ModelBackend
 from steward.models.router import Served
-from steward.types import Attempt, Decision, Stage, Usage
+from steward.types import Attempt, Decision, Delta, Stage, Usage
 
 
 @dataclass(slots=True)
@@ -54,6 +55,7 @@ class ModelResult:
     ending: Literal["escalated", "declined"] | None = None  # how the request is ending, else served
     grounding: dict[str, Any] = field(default_factory=dict)  # the grounding check's verdict, for the explanation
     route: dict[str, Any] | None = None  # why the request went where it went (`Route.facts`), for the explanation
+    reasoning: str | None = None  # the model's reasoning split from its answer (`app.reasoning`): never released
 
     def served(self, served_by: ModelBackend, usage: Usage, finish_reason: str) -> None:
         """The model that answered and its tokens (added to a re-ask's)."""
@@ -100,6 +102,9 @@ class GuardedModel:
             finally:
                 result.model_ms = ms_since(t0)
             result.route = route.facts(served.model.ref.id)
+            if app.reasoning is not None:  # the reasoning leaves the text before any check or the client sees it
+                answer, result.reasoning = reasoning.split(served.completion.text, app.reasoning)
+                served = replace(served, completion=replace(served.completion, text=answer))
             served = await self._structured(app, request, prepared, served, result)
             completion = served.completion
             result.attempts = [attempt_entry(a) for a in served.attempts]
@@ -190,7 +195,8 @@ class GuardedModel:
             pieces = state.pieces  # shared, so that a disconnect's record keeps what was produced
             usage, finish_reason = Usage(), "stop"
             t0 = time.perf_counter()
-            async for delta in stream:
+            splitter = reasoning.ReasoningSplit.of(app.reasoning) if app.reasoning is not None else None
+            async for delta in stream if splitter is None else _answer_only(stream, splitter):
                 pieces.append(delta.text)
                 state.model = stream.model
                 if delta.usage is not None:
@@ -212,6 +218,7 @@ class GuardedModel:
             result.model_ms = ms_since(t0)
             result.attempts = [attempt_entry(a) for a in stream.attempts]
             result.route = route.facts(stream.model.ref.id if stream.model is not None else None)
+            result.reasoning = splitter.text if splitter is not None else None
             result.finish_reason = finish_reason
             if stream.model is not None:
                 result.served(stream.model, usage, finish_reason)
@@ -292,3 +299,12 @@ class GuardedModel:
             result.decisions.append(grounding_decision(UNSUPPORTED))  # the public reason: which rule declined
         result.grounding = grounding
         return text
+
+
+async def _answer_only(deltas: AsyncIterable[Delta], splitter: reasoning.ReasoningSplit) -> AsyncIterator[Delta]:
+    """The model's deltas with its reasoning taken out (`app.reasoning`): what may be released and recorded."""
+    async for delta in deltas:
+        yield replace(delta, text=splitter.feed(delta.text))
+    rest = splitter.close()
+    if rest:
+        yield Delta(rest)

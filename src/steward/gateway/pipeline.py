@@ -42,6 +42,7 @@ from steward.gateway.collaborators import (
     TokenBudget,
     Tracer,
 )
+from steward.explain import reasoning
 from steward.gateway.context import RequestContext, attempt_entry, ms_since
 from steward.gateway.guarded_model import GuardedModel, ModelResult, ModelStopped
 from steward.gateway.input_stages import InputStages
@@ -285,6 +286,9 @@ class Gateway:
             record.explanation = {**(record.explanation or {}), "grounding": result.grounding}
         if result.route is not None:  # why this model (`steward.explain.routing` words it)
             record.explanation = {**(record.explanation or {}), "route": result.route}
+        if result.reasoning is not None:  # the body keeps its hash; the text is stored apart, with the record
+            record.explanation = {**(record.explanation or {}), "reasoning": reasoning.summary(result.reasoning)}
+            ctx.reasoning = result.reasoning
 
     def _time(self, ctx: RequestContext) -> None:
         record = ctx.record
@@ -319,7 +323,7 @@ class Gateway:
             record.output = text
         record.finish_reason = record.finish_reason or finish_reason
         await self._seal(ctx)
-        await self._store(record)
+        await self._store(record, ctx.reasoning)
         return ChatResult(
             text=text,
             finish_reason=record.finish_reason,
@@ -328,13 +332,17 @@ class Gateway:
             steward=public_summary(record),
         )
 
-    async def _store(self, record: Record) -> None:
+    async def _store(self, record: Record, thought: str | None = None) -> None:
         """Make the record durable, then hold it for review and report it.
 
         From the write on, the request has its one record: a failure after it is logged and answered as a 500
-        that names the record, and the request is never recorded a second time as failed.
+        that names the record, and the request is never recorded a second time as failed. `thought`, the model's
+        reasoning (`app.reasoning`), is written in the record's own transaction, apart from its body.
         """
-        await self.store.write(record, alone=self._in_flight == 1)
+        if thought is None:
+            await self.store.write(record, alone=self._in_flight == 1)
+        else:
+            await self.store.write(record, alone=self._in_flight == 1, attached=[reasoning.stored(record, thought)])
         await self.budgets.settle(record)
         try:
             if record.status == "escalated":

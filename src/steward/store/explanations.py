@@ -69,6 +69,24 @@ def payload_digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(payload)).hexdigest()
 
 
+def explanation_row(explanation: StoredExplanation, cipher: Any) -> dict[str, Any]:
+    """The `explanations` row of an explanation (its payload sealed by `cipher`, the store's, when there is one)."""
+    if explanation.kind not in KINDS:
+        raise ValueError(f"unknown explanation kind {explanation.kind!r}; one of {', '.join(KINDS)}")
+    return {
+        "id": new_id("exp"),
+        "record_id": explanation.record_id,
+        "kind": explanation.kind,
+        "method": explanation.method,
+        "version": explanation.version,
+        "payload": seal_body(canonical(explanation.payload).decode(), cipher),
+        "digest": explanation.digest,
+        "created_at": explanation.created_at,
+        "app": explanation.app,
+        "team": explanation.team,
+    }
+
+
 class Explanations(Repository):
     """Explanations of records by (record, kind): `tx.explanations` / `store.explanations`."""
 
@@ -78,20 +96,7 @@ class Explanations(Repository):
 
     def put(self, explanation: StoredExplanation) -> None:
         """Store an explanation, replacing the record's earlier one of that kind."""
-        if explanation.kind not in KINDS:
-            raise ValueError(f"unknown explanation kind {explanation.kind!r}; one of {', '.join(KINDS)}")
-        row = {
-            "id": new_id("exp"),
-            "record_id": explanation.record_id,
-            "kind": explanation.kind,
-            "method": explanation.method,
-            "version": explanation.version,
-            "payload": seal_body(canonical(explanation.payload).decode(), self._cipher),
-            "digest": explanation.digest,
-            "created_at": explanation.created_at,
-            "app": explanation.app,
-            "team": explanation.team,
-        }
+        row = explanation_row(explanation, self._cipher)
         c = explanations.c
         with self._writing() as conn:
             conn.execute(delete(explanations).where(c.record_id == explanation.record_id, c.kind == explanation.kind))

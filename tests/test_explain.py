@@ -37,7 +37,9 @@ version: 1
 models:
   scripted-a:
     backend: scripted
-    replies: ["<think>The traveller asks about gate B12; the booking says BA117.</think>Your flight leaves from gate B12."]
+    replies:
+      - "<think>The traveller asks about gate B12; the booking says BA117.</think>Your flight leaves from gate
+        B12."
   scripted-b:
     backend: scripted
     replies: ["Hello from B."]
@@ -172,7 +174,9 @@ def test_an_injection_finding_is_explained_by_its_words_and_reproduced() -> None
 def test_a_finding_whose_text_changed_since_says_it_is_not_reproduced() -> None:
     record = _injection_record(INJECTION)
     record.input = [Turn("user", "What time does gate B12 open tomorrow morning?")]
-    classifier = next(f for f in guardrail.explain_decisions(record)["findings"] if f["detail"] == "classifier:builtin")
+    classifier = next(
+        f for f in guardrail.explain_decisions(record)["findings"] if f["detail"] == "classifier:builtin"
+    )
     assert classifier["reproduced"] is False
 
 
@@ -243,7 +247,10 @@ def test_reasoning_is_split_stored_apart_and_never_sent(
     answer = _chat(server, keys["app"], "thinker", "Which gate for BA117?", stream=stream)
     assert answer.status_code == 200 and SECRET not in answer.text and "think>" not in answer.text
     assert "gate B12" in answer.text
-    record_id = answer.headers.get("x-steward-record-id") or re.findall(r'"record_id":\s*"(rec_[0-9a-f]+)"', answer.text)[0]
+    record_id = (
+        answer.headers.get("x-steward-record-id")
+        or re.findall(r'"record_id":\s*"(rec_[0-9a-f]+)"', answer.text)[0]
+    )
     record = runtime.store.get_record(record_id)
     assert SECRET not in record_to_json(record).decode() and record.output == "Your flight leaves from gate B12."
     kept = runtime.store.explanations.get(record_id, "reasoning")
@@ -283,7 +290,13 @@ def test_the_record_says_why_this_model_and_after_which_error(
     found = _explain(server, keys["admin"], record_id).json()
     routing = found["sections"]["routing"]
     assert routing["served"] == "scripted-a"
-    assert routing["fallback_after"] == [{"model": "scripted-b", "error": "upstream returned 503", "ms": pytest.approx(routing["fallback_after"][0]["ms"])}]
+    assert routing["fallback_after"] == [
+        {
+            "model": "scripted-b",
+            "error": "upstream returned 503",
+            "ms": pytest.approx(routing["fallback_after"][0]["ms"]),
+        }
+    ]
     assert '"upstream returned 503"' in found["text"]
 
 
@@ -301,7 +314,9 @@ def test_a_canary_route_names_its_arm() -> None:
 # ---- the API: audiences, bad input, tenancy, erased records -------------------------------------------------
 
 
-def test_the_api_explains_a_blocked_request_to_each_audience(server: InProcessServer, keys: dict[str, str]) -> None:
+def test_the_api_explains_a_blocked_request_to_each_audience(
+    server: InProcessServer, keys: dict[str, str]
+) -> None:
     blocked = _chat(server, keys["app"], "guarded", INJECTION)
     assert blocked.json()["choices"][0]["finish_reason"] == "content_filter"  # a block is an answer
     record_id = blocked.headers["x-steward-record-id"]
@@ -318,9 +333,9 @@ def test_another_team_never_reads_an_explanation(server: InProcessServer, keys: 
     theirs = _explain(server, keys["other"], record_id)
     missing = _explain(server, keys["other"], "rec_doesnotexist")
     assert theirs.status_code == missing.status_code == 404
-    assert theirs.json()["error"]["message"].replace(record_id, "X") == missing.json()["error"][
-        "message"
-    ].replace("rec_doesnotexist", "X")
+    assert theirs.json()["error"]["message"].replace(record_id, "X") == missing.json()["error"]["message"].replace(
+        "rec_doesnotexist", "X"
+    )
 
 
 def test_an_erased_record_explains_what_is_left_and_says_so(
@@ -338,14 +353,24 @@ def test_an_erased_record_explains_what_is_left_and_says_so(
     assert gone.status_code == 404 and "was deleted" in gone.json()["error"]["message"]
 
 
-def test_the_cli_prints_the_same_explanation(runtime: Runtime, server: InProcessServer, keys: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_prints_the_same_explanation(
+    runtime: Runtime,
+    server: InProcessServer,
+    keys: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from steward.cli import app as cli
 
     record_id = _chat(server, keys["app"], "guarded", INJECTION).headers["x-steward-record-id"]
     config = tmp_path / "steward.yaml"
-    config.write_text(PROJECT.replace("version: 1", f"version: 1\nstore: {{url: '{runtime.settings.database_url}'}}"))
+    config.write_text(
+        PROJECT.replace("version: 1", f"version: 1\nstore: {{url: '{runtime.settings.database_url}'}}")
+    )
     monkeypatch.setenv("STEWARD_API_KEY", keys["auditor"])
-    shown = CliRunner().invoke(cli, ["--config", str(config), "explain", record_id, "--audience", "end_user", "--json"])
+    shown = CliRunner().invoke(
+        cli, ["--config", str(config), "explain", record_id, "--audience", "end_user", "--json"]
+    )
     assert shown.exit_code == 0, shown.output
     assert orjson.loads(shown.output)["claims"]
     refused = CliRunner().invoke(cli, ["--config", str(config), "explain", record_id, "--audience", "everyone"])
@@ -370,4 +395,3 @@ def test_the_explanations_table_is_migrated_and_scoped(database_url: str) -> Non
         assert [d for d in diffs if "explanations" in repr(d)] == []
     finally:
         store.close()
-

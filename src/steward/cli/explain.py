@@ -36,10 +36,14 @@ def explain(
             "methods, whether each score was reproduced, digests).",
         ),
     ] = AudienceChoice.operator,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation, its claims and sections as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the explanation, its claims and sections as JSON.")
+    ] = False,
     key: Annotated[
         str | None,
-        typer.Option("--key", help="Read as this API key, its team only (default: $STEWARD_API_KEY, else all teams)."),
+        typer.Option(
+            "--key", help="Read as this API key, its team only (default: $STEWARD_API_KEY, else all teams)."
+        ),
     ] = None,
 ) -> None:
     """Explain one record: each guardrail finding (spans, the n-grams and words that drove a classifier's score,
@@ -60,7 +64,9 @@ def explain(
         return
     console = context.console
     console.rule(f"{found['record_id']} · {found['app']} · for {found['audience']}")
-    console.print(found["text"] or "Nothing to explain: no guardrail finding, no model call, no sources.", markup=False)
+    console.print(
+        found["text"] or "Nothing to explain: no guardrail finding, no model call, no sources.", markup=False
+    )
     grade = found.get("readability")
     if grade:
         console.print(

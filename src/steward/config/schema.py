@@ -161,7 +161,7 @@ class Limits(Strict):
 
 
 class ReasoningSpec(Strict):
-    """The model's chain of thought, asked for, split from the answer and stored apart (`steward.explain.reasoning`):
+    """The model's chain of thought, asked for, split from the answer, stored apart (`steward.explain.reasoning`):
     the client gets the answer only; operators and auditors read the reasoning, end users only if `end_users`."""
 
     ask: str | None = "Think step by step inside <think></think> first, then give the answer after </think>."

@@ -49,11 +49,15 @@ def explain_decisions(record: Record) -> dict[str, Any]:
         for f, finding in enumerate(decision.findings):
             entry = explain_finding(finding, texts, state)
             flagged = decision.flagged is None or finding.scanner in decision.flagged
-            entry.update(id=f"d{d}.f{f}", decision=d, action=decision.action, policy=decision.policy, flagged=flagged)
+            entry.update(
+                id=f"d{d}.f{f}", decision=d, action=decision.action, policy=decision.policy, flagged=flagged
+            )
             findings.append(entry)
     notes = []
     if any(entry["text_state"] in ("redacted", "erased") for entry in findings):
-        notes.append("the record keeps some texts redacted or erased: those findings are explained from what is left")
+        notes.append(
+            "the record keeps some texts redacted or erased: those findings are explained from what is left"
+        )
     return {"findings": findings, "notes": notes}
 
 
@@ -133,7 +137,9 @@ def _features(decomposition: Decomposition, top: int = TOP) -> list[dict[str, An
 
 
 def _words(decomposition: Decomposition) -> list[dict[str, Any]]:
-    return [{"word": w.name, "share": round(w.value, 4), "start": w.start, "end": w.end} for w in decomposition.words]
+    return [
+        {"word": w.name, "share": round(w.value, 4), "start": w.start, "end": w.end} for w in decomposition.words
+    ]
 
 
 def _linear(name: str, decomposition: Decomposition) -> dict[str, Any]:
@@ -226,24 +232,36 @@ def _toxicity(finding: Finding, text: str) -> dict[str, Any]:
     hate, offensive = float(table[worst, hate_k]), float(table[worst, offensive_k])
     kind = hate_k if finding.kind == "hate" else offensive_k
     ngram = decompose(model, pieces[worst], positive=kind, against=neither_k)
-    head = load_head()
-    a, b, c = (float(x) for x in head.coef)
-    toxic_logit = float(logit(float(recorded.get("toxic", finding.score))))
-    ngram_terms = {"n-gram P(toxic)": b * float(logit(hate + offensive)), "n-gram P(hate)": c * float(logit(hate))}
-    terms = {"embedding head": toxic_logit - head.intercept - sum(ngram_terms.values()), **ngram_terms}
     same = all(
         abs(float(recorded.get(key, value)) - value) <= SCORE_TOLERANCE
         for key, value in (("ngram_hate", hate), ("ngram_offensive", offensive))
     )
-    return {
+    out: dict[str, Any] = {
         "method": "linear-decomposition",
         "window": pieces[worst],
         "models": [{**_linear(f"{model.name} ({model.classes[kind]} vs neither)", ngram)}],
-        "stack": {"terms": _rounded(terms), "intercept": round(head.intercept, 4), "logit": round(toxic_logit, 4)},
         "recomputed": {"ngram_hate": round(hate, 4), "ngram_offensive": round(offensive, 4)},
         "reproduced": same,
-        "note": "the embedding head's term is read from the recorded score; the words behind it are not attributed",
     }
+    toxic = float(recorded.get("toxic", finding.score))
+    if (
+        abs(toxic - (hate + offensive)) <= SCORE_TOLERANCE
+    ):  # `backend: ngram`: P(toxic) is the n-gram model's alone
+        return out
+    head = load_head()
+    _, b, c = (float(x) for x in head.coef)
+    toxic_logit = float(logit(toxic))
+    ngram_terms = {"n-gram P(toxic)": b * float(logit(hate + offensive)), "n-gram P(hate)": c * float(logit(hate))}
+    terms = {"embedding head": toxic_logit - head.intercept - sum(ngram_terms.values()), **ngram_terms}
+    out["stack"] = {
+        "terms": _rounded(terms),
+        "intercept": round(head.intercept, 4),
+        "logit": round(toxic_logit, 4),
+    }
+    out["note"] = (
+        "the embedding head's term is read from the recorded score; the words behind it are not attributed"
+    )
+    return out
 
 
 def _pii(finding: Finding, text: str) -> dict[str, Any]:
@@ -252,16 +270,34 @@ def _pii(finding: Finding, text: str) -> dict[str, Any]:
         out["note"] = "the record keeps no span of this value"
         return out
     value = text[finding.start : finding.end]
-    if PLACEHOLDER.fullmatch(value.strip()) or PLACEHOLDER.search(text[max(0, finding.start - 2) : finding.end + 2]):
+    if PLACEHOLDER.fullmatch(value.strip()) or PLACEHOLDER.search(
+        text[max(0, finding.start - 2) : finding.end + 2]
+    ):
         out["note"] = "the value was replaced before the record was stored; the recogniser's decision is recorded"
+        return out
+    if finding.kind in STATISTICAL or finding.detail in STATISTICAL_READERS:
+        out["note"] = (
+            f"found by {finding.detail or 'a statistical model'} (named-entity recognition): a model's reading of "
+            "the text, with no pattern or context words to show; the span and score are the model's"
+        )
         return out
     process = decision_process(text, finding)
     if process is None:
         out["note"] = "Presidio did not find this span again in the kept text"
         out["reproduced"] = False
         return out
-    out.update(process, reproduced=True)
+    out.update(process, reproduced=abs(float(process["presidio"].get("score", -1.0)) - finding.score) <= 0.01)
+    if not out["reproduced"]:
+        out["note"] = "Presidio scores the span differently without the request's other entities and NER pass"
     return out
+
+
+# Entities and recognisers that read the text with a statistical model (spaCy, Steward's personal-data NER):
+# re-running them costs a model pass (tens of ms) and shows no pattern, so their findings are told as recorded.
+STATISTICAL = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION", "DATE_TIME"})
+STATISTICAL_READERS = frozenset(
+    {"PersonalNerRecognizer", "NameLexiconRecognizer", "SpacyRecognizer", "SpacyGapName"}
+)
 
 
 CONTEXT_CHARS = 120  # Presidio's context words are looked for within a few words of the span
@@ -279,7 +315,9 @@ def decision_process(text: str, finding: Finding) -> dict[str, Any] | None:
         explained = result.analysis_explanation
         if explained is None:  # Steward's own recognisers report no decision process: the result is what there is
             name = (result.recognition_metadata or {}).get("recognizer_name", "")
-            return {"presidio": {"recognizer": name, "score": result.score, "textual_explanation": f"found by {name}"}}
+            return {
+                "presidio": {"recognizer": name, "score": result.score, "textual_explanation": f"found by {name}"}
+            }
         keep = ("recognizer", "pattern_name", "original_score", "score", "textual_explanation")
         more = ("score_context_improvement", "supportive_context_word", "validation_result")
         facts = {key: getattr(explained, key, None) for key in (*keep, *more)}

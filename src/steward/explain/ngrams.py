@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,6 +56,7 @@ class Decomposition:
         return self.log_odds - self.intercept - self.shared
 
 
+@lru_cache(maxsize=100_000)
 def _column(ngram: str, bits: int, offset: int) -> int:
     return abs(murmurhash3_32(ngram, seed=0, positive=False)) % 2**bits + offset
 
@@ -68,29 +68,57 @@ def _char_grams(word: str, bits: int) -> tuple[tuple[str, int], ...]:
     return tuple((gram, _column(gram, bits, 2**bits)) for gram in analyzer(word))
 
 
-def _occurrences(text: str, bits: int) -> list[tuple[str, int, tuple[int, int], float]]:
-    """Every n-gram occurrence that counts in a column: (n-gram, column, the word span it counts for, weight),
-    a word bigram counted half for each of its two words."""
-    found: list[tuple[str, int, tuple[int, int], float]] = []
-    tokens = [(m.group().lower(), m.span()) for m in _WORD_TOKEN.finditer(text)]
-    for i, (token, span) in enumerate(tokens):
-        found.append((token, _column(token, bits, 0), span, 1.0))
+@dataclass(frozen=True)
+class _Layout:
+    """Every n-gram occurrence of a text that counts in a column, as arrays: its n-gram, column, the whitespace
+    word it counts for and its weight there (a word bigram counts half for each of its two words)."""
+
+    grams: list[str]
+    columns: np.ndarray
+    words: np.ndarray
+    weights: np.ndarray
+    spans: list[tuple[int, int]]  # the whitespace-separated words
+
+
+@lru_cache(maxsize=16)  # the injection and harm models read one text: its layout is made once
+def _layout(text: str, bits: int) -> _Layout:
+    spans = [m.span() for m in _SPACED.finditer(text)]
+    starts = [a for a, _ in spans]
+    grams: list[str] = []
+    columns: list[int] = []
+    words: list[int] = []
+    weights: list[float] = []
+
+    def add(gram: str, column: int, at: int, weight: float) -> None:
+        grams.append(gram)
+        columns.append(column)
+        words.append(max(0, bisect_right(starts, at) - 1))
+        weights.append(weight)
+
+    tokens = [(m.group().lower(), m.start()) for m in _WORD_TOKEN.finditer(text)]
+    for i, (token, at) in enumerate(tokens):
+        add(token, _column(token, bits, 0), at, 1.0)
         if i + 1 < len(tokens):
             bigram = f"{token} {tokens[i + 1][0]}"
             column = _column(bigram, bits, 0)
-            found += [(bigram, column, span, 0.5), (bigram, column, tokens[i + 1][1], 0.5)]
-    for match in _SPACED.finditer(text):
-        found += [(gram, column, match.span(), 1.0) for gram, column in _char_grams(match.group().lower(), bits)]
-    return found
+            add(bigram, column, at, 0.5)
+            add(bigram, column, tokens[i + 1][1], 0.5)
+    for k, (a, b) in enumerate(spans):
+        for gram, column in _char_grams(text[a:b].lower(), bits):
+            grams.append(gram)
+            columns.append(column)
+            words.append(k)
+            weights.append(1.0)
+    return _Layout(grams, np.asarray(columns, np.int64), np.asarray(words, np.int64), np.asarray(weights), spans)
 
 
 def decompose(
     model: LinearTextModel, text: str, positive: int = 1, against: int | None = None, top: int = 12
 ) -> Decomposition:
     """The log-odds of class `positive` (a binary model's one score when it has one coefficient row; against
-    class `against` for a multi-class model) for `text`, split into features (the `top` largest named) and words."""
-    matrix = featurise([text], model.bits)
-    columns, counts = matrix.indices, matrix.data
+    class `against` for a multi-class model) for `text`, split into features (the `top` largest named) and
+    words."""
+    columns, counts = _features(text, model.bits)
     weighted = counts.astype(np.float64) * model.idf[columns]
     norm = float(np.sqrt(np.sum(weighted**2))) or 1.0
     if model.coef.shape[0] == 1:
@@ -100,36 +128,38 @@ def decompose(
         coef = model.coef[positive, columns] - model.coef[other, columns]
         intercept = float(model.intercept[positive] - model.intercept[other])
     shares = (weighted / norm) * coef.astype(np.float64)
-    share_of = dict(zip(columns.tolist(), shares.tolist(), strict=True))
-    occurrences = _occurrences(text, model.bits)
-    weight_in: dict[int, float] = defaultdict(float)  # each column's occurrences, to spread its share over them
-    for _, column, _, weight in occurrences:
-        weight_in[column] += weight
-    by_word: dict[tuple[int, int], float] = defaultdict(float)
-    names: dict[int, set[str]] = defaultdict(set)
-    places: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for gram, column, span, weight in occurrences:
-        by_word[span] += share_of.get(column, 0.0) * weight / weight_in[column]
-        names[column].add(gram)
-        places[column].add(span)
+    layout = _layout(text, model.bits)
+    per_word = _spread(columns, shares, layout)
     features = []
     for i in np.argsort(-np.abs(shares))[:top].tolist():
         column, value = int(columns[i]), float(shares[i])
         kind = "character n-gram" if column >= 2**model.bits else "word n-gram"
-        where = places.get(column, set())
-        start, end = (min(where)[0], max(where)[1]) if len(where) == 1 else (None, None)
-        features.append(Contribution(" | ".join(sorted(names.get(column, {f"#{column}"}))), kind, value, start, end))
+        at = np.flatnonzero(layout.columns == column).tolist()
+        names = sorted({layout.grams[j] for j in at}) or [f"#{column}"]
+        places = {int(layout.words[j]) for j in at}
+        start, end = layout.spans[places.pop()] if len(places) == 1 else (None, None)
+        features.append(Contribution(" | ".join(names), kind, value, start, end))
     shared = float(shares.sum())
-    return Decomposition(intercept + shared, intercept, features, _words(text, by_word), len(columns), shared)
+    words = [
+        Contribution(text[a:b], "word", float(v), a, b) for (a, b), v in zip(layout.spans, per_word, strict=True)
+    ]
+    return Decomposition(intercept + shared, intercept, features, words, len(columns), shared)
 
 
-def _words(text: str, shares: dict[tuple[int, int], float]) -> list[Contribution]:
-    """The shares of word tokens gathered per whitespace-separated word (the one each token starts in)."""
-    spaced = [m.span() for m in _SPACED.finditer(text)]
-    starts = [a for a, _ in spaced]
-    totals = [0.0] * len(spaced)
-    for (start, _), value in shares.items():
-        at = bisect_right(starts, start) - 1
-        if at >= 0:
-            totals[at] += value
-    return [Contribution(text[a:b], "word", v, a, b) for (a, b), v in zip(spaced, totals, strict=True)]
+@lru_cache(maxsize=16)  # the injection and harm models share their features: a text is featurised once
+def _features(text: str, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    matrix = featurise([text], bits)
+    return matrix.indices.astype(np.int64), matrix.data
+
+
+def _spread(columns: np.ndarray, shares: np.ndarray, layout: _Layout) -> np.ndarray:
+    """Each column's share spread over its occurrences by weight, summed per whitespace word."""
+    if not len(layout.columns) or not len(columns):
+        return np.zeros(len(layout.spans))
+    order = np.argsort(columns)
+    known, values = columns[order], shares[order]
+    at = np.minimum(np.searchsorted(known, layout.columns), len(known) - 1)
+    share = np.where(known[at] == layout.columns, values[at], 0.0)
+    _, inverse = np.unique(layout.columns, return_inverse=True)
+    total = np.bincount(inverse, weights=layout.weights)
+    return np.bincount(layout.words, weights=share * layout.weights / total[inverse], minlength=len(layout.spans))

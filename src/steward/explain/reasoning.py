@@ -39,7 +39,7 @@ class ReasoningSplit:
 
     def feed(self, text: str) -> str:
         """The part of `text` that belongs to the answer and is safe to release now."""
-        pending, out = self._held + text, []
+        pending, out = self._held + text, list[str]()
         self._held = ""
         while pending:
             marker = self.close_marker if self._inside else self.open
@@ -122,5 +122,13 @@ def stored(record: Record, reasoning: str) -> StoredExplanation:
     """The `explanations` row of a record's reasoning, written with the record."""
     body = payload(reasoning)
     return StoredExplanation(
-        record.id, "reasoning", METHOD, VERSION, body, payload_digest(body), record.created_at, record.app, record.team
+        record.id,
+        "reasoning",
+        METHOD,
+        VERSION,
+        body,
+        payload_digest(body),
+        record.created_at,
+        record.app,
+        record.team,
     )

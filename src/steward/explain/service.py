@@ -13,7 +13,7 @@ A record that was deleted explains nothing and says so; an anonymised one explai
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from steward.config import Project
 from steward.errors import InvalidRequest, NotFound
@@ -32,8 +32,9 @@ def explain(
         raise InvalidRequest(f"audience {audience!r} is not one of: {', '.join(AUDIENCES)}.", param="audience")
     record = _readable(store, who, record_id)
     started = time.perf_counter()
-    sections = sections_of(store, record, audience, project)  # type: ignore[arg-type]
-    claims = words.compose(audience, sections)  # type: ignore[arg-type]
+    reader = cast(Audience, audience)
+    sections = sections_of(store, record, reader, project)
+    claims = words.compose(reader, sections)
     words.check(claims, sections)
     text = words.render(claims)
     return {
@@ -84,7 +85,15 @@ def sections_of(store: Store, record: Record, audience: Audience, project: Proje
 def _keep(store: Store, record: Record, kind: str, method: str, version: str, payload: dict[str, Any]) -> None:
     store.explanations.put(
         StoredExplanation(
-            record.id, kind, method, version, payload, payload_digest(payload), time.time(), record.app, record.team
+            record.id,
+            kind,
+            method,
+            version,
+            payload,
+            payload_digest(payload),
+            time.time(),
+            record.app,
+            record.team,
         )
     )
 

@@ -76,11 +76,14 @@ def check(claims: list[Claim], sections: dict[str, Any]) -> None:
     its references names."""
     for claim in claims:
         if not claim.refs:
-            raise ExplanationRefused(f"the explanation says {claim.text!r} without naming what supports it: refused.")
+            raise ExplanationRefused(
+                f"the explanation says {claim.text!r} without naming what supports it: refused."
+            )
         for ref in claim.refs:
             if not _holds(sections, ref):
                 raise ExplanationRefused(
-                    f"the explanation names {ref.kind} {ref.name!r} ({ref.at}), which its attribution does not hold: "
+                    f"the explanation names {ref.kind} {ref.name!r} ({ref.at}), which its attribution does not "
+                    "hold: "
                     f"refused ({claim.text!r})."
                 )
         named = {_q(ref.name) for ref in claim.refs}
@@ -147,14 +150,23 @@ def _finding_holds(entry: dict[str, Any], ref: Ref) -> bool:
 def compose(audience: Audience, sections: dict[str, Any]) -> list[Claim]:
     """The claims of an explanation for `audience`, from its sections (guardrail, routing, sources, reasoning)."""
     claims: list[Claim] = []
+    told: dict[tuple[Any, str], int] = {}  # end users hear once per check and decision: the best-supported finding
     for entry in _reported(sections, audience):
-        claims += _finding_claims(audience, entry)
+        said = _finding_claims(audience, entry)
+        key = (entry.get("decision"), entry["scanner"])
+        if audience == "end_user" and key in told:
+            if len(said[0].refs) > len(claims[told[key]].refs):
+                claims[told[key]] = said[0]
+            continue
+        told[key] = len(claims)
+        claims += said
     claims += _route_claims(audience, sections.get("routing") or {})
     claims += _source_claims(audience, sections.get("sources") or {})
     claims += _reasoning_claims(audience, sections.get("reasoning") or {})
     for name in ("guardrail", "routing", "sources", "reasoning"):
         for note in (sections.get(name) or {}).get("notes", []):
-            if audience != "end_user" or name in ("guardrail", "reasoning"):
+            captured = (sections.get("reasoning") or {}).get("captured")
+            if audience != "end_user" or name == "guardrail" or (name == "reasoning" and captured):
                 claims.append(Claim(f"Note: {note}.", (Ref("note", name, note),)))
     return claims
 
@@ -183,7 +195,12 @@ def _finding_claims(audience: Audience, entry: dict[str, Any]) -> list[Claim]:
         plain = PLAIN_KINDS.get(kind, "personal data")
         if audience == "end_user":
             if span and entry.get("text_state") == "kept":
-                return [Claim(f'We found {plain} in {where}: "{_q(span)}", {then}.'.replace(", .", "."), (base, Ref("span", fid, span)))]
+                return [
+                    Claim(
+                        f'We found {plain} in {where}: "{_q(span)}", {then}.'.replace(", .", "."),
+                        (base, Ref("span", fid, span)),
+                    )
+                ]
             return [Claim(f"We found {plain} in {where}, {then}.".replace(", .", "."), (base,))]
         return [_pii_claim(audience, entry, base, span)]
     words = _top_words(entry, 3)
@@ -249,7 +266,9 @@ def _route_claims(audience: Audience, routing: dict[str, Any]) -> list[Claim]:
         claims.append(Claim(f'Your answer came from the model "{_q(served)}".', (ref,)))
         if routing.get("fallback_after"):
             first = routing["fallback_after"][0]["model"]
-            claims.append(Claim("Another model was tried first but could not answer.", (Ref("model", "attempt", first),)))
+            claims.append(
+                Claim("Another model was tried first but could not answer.", (Ref("model", "attempt", first),))
+            )
         return claims
     route = routing.get("route") or {}
     text = f'Model "{_q(served)}" served'
@@ -257,6 +276,8 @@ def _route_claims(audience: Audience, routing: dict[str, Any]) -> list[Claim]:
         split = ", ".join(f"{s['model']} {s['percent']}%" for s in route.get("split", []))
         drawn = "sticky on the subject" if route.get("sticky") else "at random (no subject)"
         text += f" from {route.get('source')} route [{split}], first choice drawn {drawn}"
+        if route.get("fallback"):
+            text += f", fallback {', '.join(route['fallback'])}"
         if route.get("candidate"):
             text += f'; canary "{_q(route["candidate"])}" at {route.get("share")}% ({route.get("strategy")})'
             ref2 = Ref("model", "candidate", route["candidate"])
@@ -285,7 +306,7 @@ def _source_claims(audience: Audience, sources: dict[str, Any]) -> list[Claim]:
         else:
             claims.append(
                 Claim(
-                    f'Source [{source["n"]}] "{_q(source["document"])}" was retrieved with score {source["score"]}.',
+                    f'Source [{source["n"]}] "{_q(source["document"])}" was retrieved, score {source["score"]}.',
                     (ref,),
                 )
             )
@@ -299,7 +320,9 @@ def _reasoning_claims(audience: Audience, reasoning: dict[str, Any]) -> list[Cla
     claims = [Claim(f'The model reasoned: "{_q(excerpt)}".', (Ref("reasoning", "text", excerpt),))]
     if audience == "auditor" and reasoning.get("sha256"):
         digest = reasoning["sha256"]
-        claims.append(Claim(f'The record names the reasoning by sha256 "{digest}".', (Ref("reasoning", "sha256", digest),)))
+        claims.append(
+            Claim(f'The record names the reasoning by sha256 "{digest}".', (Ref("reasoning", "sha256", digest),))
+        )
     return claims
 
 

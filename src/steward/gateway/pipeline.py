@@ -31,6 +31,7 @@ import numpy as np
 
 from steward.config import Project, Settings
 from steward.errors import PolicyViolation, StewardError
+from steward.explain import reasoning
 from steward.gateway import outcomes
 from steward.gateway.collaborators import (
     Guard,
@@ -42,7 +43,6 @@ from steward.gateway.collaborators import (
     TokenBudget,
     Tracer,
 )
-from steward.explain import reasoning
 from steward.gateway.context import RequestContext, attempt_entry, ms_since
 from steward.gateway.guarded_model import GuardedModel, ModelResult, ModelStopped
 from steward.gateway.input_stages import InputStages
@@ -342,7 +342,9 @@ class Gateway:
         if thought is None:
             await self.store.write(record, alone=self._in_flight == 1)
         else:
-            await self.store.write(record, alone=self._in_flight == 1, attached=[reasoning.stored(record, thought)])
+            await self.store.write(
+                record, alone=self._in_flight == 1, attached=[reasoning.stored(record, thought)]
+            )
         await self.budgets.settle(record)
         try:
             if record.status == "escalated":

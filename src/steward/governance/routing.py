@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 1.0
 Entries = list[tuple[str, float]]
-Origin = dict[str, Any]  # where a route came from, as the record says (`Route.facts`): steward.yaml or a deployment
+Origin = dict[
+    str, Any
+]  # where a route came from, as the record says (`Route.facts`): steward.yaml or a deployment
 RouteAnswer = tuple[Entries, list[str], Origin]  # (entries, fallback, origin)
 DECLARED: Origin = {"source": "steward.yaml"}
 

@@ -18,7 +18,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Connection, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint, delete, insert, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+)
 
 from steward.store.crypto import open_body, seal_body
 from steward.store.schema import ID, NAME, metadata
@@ -70,7 +83,7 @@ def payload_digest(payload: dict[str, Any]) -> str:
 
 
 def explanation_row(explanation: StoredExplanation, cipher: Any) -> dict[str, Any]:
-    """The `explanations` row of an explanation (its payload sealed by `cipher`, the store's, when there is one)."""
+    """The `explanations` row of an explanation (its payload sealed by `cipher`, the store's, if it has one)."""
     if explanation.kind not in KINDS:
         raise ValueError(f"unknown explanation kind {explanation.kind!r}; one of {', '.join(KINDS)}")
     return {
@@ -99,7 +112,9 @@ class Explanations(Repository):
         row = explanation_row(explanation, self._cipher)
         c = explanations.c
         with self._writing() as conn:
-            conn.execute(delete(explanations).where(c.record_id == explanation.record_id, c.kind == explanation.kind))
+            conn.execute(
+                delete(explanations).where(c.record_id == explanation.record_id, c.kind == explanation.kind)
+            )
             conn.execute(insert(explanations).values(row))
 
     def get(self, record_id: str, kind: str) -> StoredExplanation | None:
@@ -124,6 +139,13 @@ class Explanations(Repository):
         m = row._mapping
         payload = orjson.loads(open_body(m["payload"], self._cipher))
         return StoredExplanation(
-            m["record_id"], m["kind"], m["method"], m["version"], payload, m["digest"], m["created_at"], m["app"],
+            m["record_id"],
+            m["kind"],
+            m["method"],
+            m["version"],
+            payload,
+            m["digest"],
+            m["created_at"],
+            m["app"],
             m["team"],
         )

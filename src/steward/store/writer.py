@@ -43,8 +43,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from steward.errors import StoreError
-from steward.store.integrity import HEAD, Sealer, integrity_heads
 from steward.store.explanations import explanations
+from steward.store.integrity import HEAD, Sealer, integrity_heads
 from steward.store.schema import api_keys, record_reasons, records
 
 log = logging.getLogger(__name__)

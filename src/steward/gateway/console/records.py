@@ -76,7 +76,7 @@ def _why(console: Console, who: Principal, record: dict[str, Any], audience: str
 
 def _bucket(relative: float) -> int:
     """-3…3: how strongly a word pushed the score, relative to the strongest word of its finding."""
-    return int(round(max(-1.0, min(1.0, relative)) * 3))
+    return round(max(-1.0, min(1.0, relative)) * 3)
 
 
 def _governed(console: Console, who: Principal, record_id: str, audience: str = "operator") -> dict[str, Any]:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from steward.config import Project
 from steward.errors import InvalidRequest, NotFound
+from steward.explain.service import explain
 from steward.gateway.management.common import (
     ERRORS,
     JSON,
@@ -36,7 +37,6 @@ from steward.gateway.management.common import (
     readable_apps,
     time_cursor,
 )
-from steward.explain.service import explain
 from steward.governance import tenancy
 from steward.store import Store
 from steward.store.codec import record_to_dict, record_to_json
@@ -227,7 +227,9 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
         except NotFound as exc:  # a deleted record says so; any other is pointed to the API
             if "was deleted" in exc.message:
                 raise
-            raise NotFound(f"no record {record_id!r}; `GET /v1/records` lists the ones your key may read.") from None
+            raise NotFound(
+                f"no record {record_id!r}; `GET /v1/records` lists the ones your key may read."
+            ) from None
 
     return api
 

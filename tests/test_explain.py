@@ -43,6 +43,9 @@ models:
   scripted-b:
     backend: scripted
     replies: ["Hello from B."]
+  scripted-c:
+    backend: scripted
+    replies: ["<think>Mail jane.doe@example.com about it.</think>Done."]
 apps:
   thinker:
     owner: qa@example.com
@@ -54,6 +57,12 @@ apps:
     purpose: Reasoning end users may read.
     route: [{model: scripted-a}]
     reasoning: {end_users: true}
+  private-thinker:
+    owner: qa@example.com
+    purpose: Reasoning kept as privately as the records.
+    route: [{model: scripted-c}]
+    policy: private
+    reasoning: {}
   guarded:
     owner: qa@example.com
     purpose: Injection screening.
@@ -66,6 +75,10 @@ apps:
     team: other-team
     route: [{model: scripted-b}]
 policies:
+  private:
+    redact_records: true
+    input:
+      pii: {mode: mask, entities: [EMAIL_ADDRESS]}
   screening:
     input:
       injection: {action: block}
@@ -260,6 +273,18 @@ def test_reasoning_is_split_stored_apart_and_never_sent(
     assert SECRET in operator["text"]
     user = _explain(server, keys["auditor"], record_id, audience="end_user").json()
     assert SECRET not in orjson.dumps(user).decode() and "withheld from end users" in user["text"]
+
+
+def test_reasoning_is_kept_as_privately_as_the_records(
+    runtime: Runtime, server: InProcessServer, keys: dict[str, str]
+) -> None:
+    record_id = _chat(server, keys["app"], "private-thinker", "Any news?").headers["x-steward-record-id"]
+    kept = runtime.store.explanations.get(record_id, "reasoning")
+    assert (
+        kept is not None and "jane.doe@example.com" not in kept.payload["text"] and "Mail" in kept.payload["text"]
+    )
+    body = runtime.store.get_record(record_id).explanation
+    assert body is not None and body["reasoning"]["sha256"] == kept.payload["sha256"]
 
 
 def test_an_app_may_let_end_users_read_the_reasoning(server: InProcessServer, keys: dict[str, str]) -> None:

@@ -329,24 +329,25 @@ def decision_process(text: str, finding: Finding) -> dict[str, Any] | None:
 def _analyze(window: str, entity: str) -> list[Any]:
     from steward.guardrails.pii import analyzer
 
-    engine = analyzer()
-    if entity not in engine.supported:
+    presidio = analyzer()
+    if entity not in presidio.supported:
         return []
-    with engine.lock:
+    analyze = presidio.engine.analyze  # Presidio's AnalyzerEngine, for its decision process
+    with presidio.lock:
         return list(
-            engine.engine.analyze(
+            analyze(
                 text=window,
                 language="en",
                 entities=[entity],
                 score_threshold=0.0,
                 return_decision_process=True,
-                nlp_artifacts=_artifacts(engine, window, entity),
+                nlp_artifacts=_artifacts(presidio, entity),
             )
         )
 
 
-def _artifacts(engine: Any, window: str, entity: str) -> Any:
+def _artifacts(presidio: Any, entity: str) -> Any:
     """No spaCy run for pattern entities (as the scanner does): only the NER entities need it."""
     from steward.guardrails.pii import NER_ENTITIES
 
-    return None if entity in NER_ENTITIES else engine._no_nlp("en")
+    return None if entity in NER_ENTITIES else presidio._no_nlp("en")

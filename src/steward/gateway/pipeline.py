@@ -47,7 +47,7 @@ from steward.gateway.context import RequestContext, attempt_entry, ms_since
 from steward.gateway.guarded_model import GuardedModel, ModelResult, ModelStopped
 from steward.gateway.input_stages import InputStages
 from steward.gateway.metrics import Metrics
-from steward.gateway.redaction import keep_nothing, redact_for_storage
+from steward.gateway.redaction import keep_nothing, redact_for_storage, redact_reasoning
 from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
 from steward.gateway.review_release import ReviewRelease
@@ -323,6 +323,8 @@ class Gateway:
             record.output = text
         record.finish_reason = record.finish_reason or finish_reason
         await self._seal(ctx)
+        if ctx.reasoning is not None:  # kept as privately as the record's texts (`redact_records`)
+            ctx.reasoning = await redact_reasoning(self.guard, record, ctx.reasoning)
         await self._store(record, ctx.reasoning)
         return ChatResult(
             text=text,

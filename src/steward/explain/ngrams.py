@@ -163,3 +163,9 @@ def _spread(columns: np.ndarray, shares: np.ndarray, layout: _Layout) -> np.ndar
     _, inverse = np.unique(layout.columns, return_inverse=True)
     total = np.bincount(inverse, weights=layout.weights)
     return np.bincount(layout.words, weights=share * layout.weights / total[inverse], minlength=len(layout.spans))
+
+
+def forget_text() -> None:
+    """Drop the per-text caches (layouts, features), keeping the per-word ones (benchmarks time a text afresh)."""
+    _layout.cache_clear()
+    _features.cache_clear()

@@ -402,6 +402,20 @@ def test_the_cli_prints_the_same_explanation(
     assert refused.exit_code != 0 and "Traceback" not in refused.output
 
 
+def test_the_console_record_page_shows_the_why_panel(runtime: Runtime, keys: dict[str, str]) -> None:
+    from tests.console_fixtures import sign_in
+
+    with InProcessServer(runtime) as browser:
+        record_id = _chat(browser, keys["app"], "guarded", INJECTION).headers["x-steward-record-id"]
+        assert sign_in(browser.http, keys["auditor"]).status_code == 303
+        page = browser.http.get(f"/ui/records/{record_id}", params={"audience": "end_user"})
+        assert page.status_code == 200 and 'id="why"' in page.text
+        assert "<strong>end_user</strong>" in page.text and "Flesch-Kincaid grade" in page.text
+        assert 'class="heat"' in page.text and 'class="w3"' in page.text  # the strongest word, against the text
+        odd = browser.http.get(f"/ui/records/{record_id}", params={"audience": "everyone"})
+        assert odd.status_code == 200 and "<strong>operator</strong>" in odd.text  # an unknown audience: operators'
+
+
 # ---- the table ------------------------------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -309,7 +310,7 @@ def decision_process(text: str, finding: Finding) -> dict[str, Any] | None:
     begin = max(0, finding.start - CONTEXT_CHARS)
     window = text[begin : finding.end + CONTEXT_CHARS]
     start, end = finding.start - begin, finding.end - begin
-    for result in _analyze(window, finding.kind):
+    for result in _analyze(window, finding.kind, finding.detail):
         if not (result.start < end and start < result.end):
             continue
         explained = result.analysis_explanation
@@ -326,14 +327,20 @@ def decision_process(text: str, finding: Finding) -> dict[str, Any] | None:
     return None
 
 
-def _analyze(window: str, entity: str) -> list[Any]:
+def _analyze(window: str, entity: str, recogniser: str) -> list[Any]:
+    """Presidio's results for `entity` in the window: by the recogniser that made the finding alone when the
+    registry has it (a pattern recogniser explains its own result: pattern, score, validation), else by the
+    engine."""
     from steward.guardrails.pii import analyzer
 
     presidio = analyzer()
     if entity not in presidio.supported:
         return []
     analyze = presidio.engine.analyze  # Presidio's AnalyzerEngine, for its decision process
+    named = _recogniser(presidio.engine, entity, recogniser)
     with presidio.lock:
+        if named is not None:
+            return list(named.analyze(window, [entity], None))
         return list(
             analyze(
                 text=window,
@@ -344,6 +351,12 @@ def _analyze(window: str, entity: str) -> list[Any]:
                 nlp_artifacts=_artifacts(presidio, entity),
             )
         )
+
+
+@lru_cache(maxsize=256)
+def _recogniser(analyzer_engine: Any, entity: str, name: str) -> Any:
+    found = analyzer_engine.registry.get_recognizers(language="en", entities=[entity])
+    return next((r for r in found if r.name == name), None)
 
 
 def _artifacts(presidio: Any, entity: str) -> Any:

@@ -15,9 +15,9 @@ log-odds are differences of linear scores, so they decompose the same way).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, pairwise
 
 import numpy as np
 from sklearn.utils import murmurhash3_32
@@ -62,10 +62,10 @@ def _column(ngram: str, bits: int, offset: int) -> int:
 
 
 @lru_cache(maxsize=50_000)
-def _char_grams(word: str, bits: int) -> tuple[tuple[str, int], ...]:
-    """The character n-grams of one lower-cased word as the char_wb analyzer makes them, with their columns."""
-    analyzer = _vectorizers(bits)[1].build_analyzer()
-    return tuple((gram, _column(gram, bits, 2**bits)) for gram in analyzer(word))
+def _char_grams(word: str, bits: int) -> tuple[tuple[str, ...], np.ndarray]:
+    """The character n-grams of one lower-cased word as the char_wb analyzer makes them, and their columns."""
+    grams = tuple(_vectorizers(bits)[1].build_analyzer()(word))
+    return grams, np.fromiter((_column(g, bits, 2**bits) for g in grams), np.int64, len(grams))
 
 
 @dataclass(frozen=True)
@@ -83,33 +83,23 @@ class _Layout:
 @lru_cache(maxsize=16)  # the injection and harm models read one text: its layout is made once
 def _layout(text: str, bits: int) -> _Layout:
     spans = [m.span() for m in _SPACED.finditer(text)]
-    starts = [a for a, _ in spans]
-    grams: list[str] = []
-    columns: list[int] = []
-    words: list[int] = []
-    weights: list[float] = []
-
-    def add(gram: str, column: int, at: int, weight: float) -> None:
-        grams.append(gram)
-        columns.append(column)
-        words.append(max(0, bisect_right(starts, at) - 1))
-        weights.append(weight)
-
-    tokens = [(m.group().lower(), m.start()) for m in _WORD_TOKEN.finditer(text)]
-    for i, (token, at) in enumerate(tokens):
-        add(token, _column(token, bits, 0), at, 1.0)
-        if i + 1 < len(tokens):
-            bigram = f"{token} {tokens[i + 1][0]}"
-            column = _column(bigram, bits, 0)
-            add(bigram, column, at, 0.5)
-            add(bigram, column, tokens[i + 1][1], 0.5)
-    for k, (a, b) in enumerate(spans):
-        for gram, column in _char_grams(text[a:b].lower(), bits):
-            grams.append(gram)
-            columns.append(column)
-            words.append(k)
-            weights.append(1.0)
-    return _Layout(grams, np.asarray(columns, np.int64), np.asarray(words, np.int64), np.asarray(weights), spans)
+    starts = np.fromiter((a for a, _ in spans), np.int64, len(spans))
+    found = [(m.group().lower(), m.start()) for m in _WORD_TOKEN.finditer(text)]
+    tokens = [token for token, _ in found]
+    at = np.maximum(np.searchsorted(starts, [a for _, a in found], side="right") - 1, 0).astype(np.int64)
+    bigrams = [f"{a} {b}" for a, b in pairwise(tokens)]
+    unigram_columns = np.fromiter((_column(t, bits, 0) for t in tokens), np.int64, len(tokens))
+    bigram_columns = np.fromiter((_column(b, bits, 0) for b in bigrams), np.int64, len(bigrams))
+    per_word = [_char_grams(text[a:b].lower(), bits) for a, b in spans]
+    sizes = np.fromiter((len(g) for g, _ in per_word), np.int64, len(per_word))
+    # a bigram counts half for each of its two words: it appears twice, once per word
+    return _Layout(
+        tokens + bigrams + bigrams + list(chain.from_iterable(g for g, _ in per_word)),
+        np.concatenate([unigram_columns, bigram_columns, bigram_columns, *(c for _, c in per_word)]),
+        np.concatenate([at, at[:-1], at[1:], np.repeat(np.arange(len(spans)), sizes)]),
+        np.concatenate([np.ones(len(tokens)), np.full(2 * len(bigrams), 0.5), np.ones(int(sizes.sum()))]),
+        spans,
+    )
 
 
 def decompose(

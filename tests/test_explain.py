@@ -413,7 +413,7 @@ def test_the_console_record_page_shows_the_why_panel(runtime: Runtime, keys: dic
         assert "<strong>end_user</strong>" in page.text and "Flesch-Kincaid grade" in page.text
         assert 'class="heat"' in page.text and 'class="w3"' in page.text  # the strongest word, against the text
         odd = browser.http.get(f"/ui/records/{record_id}", params={"audience": "everyone"})
-        assert odd.status_code == 200 and "<strong>operator</strong>" in odd.text  # an unknown audience: operators'
+        assert odd.status_code == 200 and "<strong>operator</strong>" in odd.text  # unknown audience: operators'
 
 
 # ---- the table ------------------------------------------------------------------------------------------------

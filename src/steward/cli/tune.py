@@ -381,9 +381,9 @@ def run(
     assert base is not None and name is not None
     hyper = _hyper(project.tune, given)
     runs.check_name(name)
-    chosen = bases.resolve(base, project, settings.models_dir)
     store = context.open_store()
     rows = datasets.load(data, store, actor(as_user, key))
+    chosen = bases.resolve(base, project, settings.models_dir)
     plan = train.Start(
         home=home,
         name=name,

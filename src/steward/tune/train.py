@@ -356,7 +356,9 @@ def _train(folder: Path, record: dict[str, Any], progress: Progress) -> Outcome:
         step += 1
         loss = loss_sum / hyper.grad_accumulation
         speed = tokens / max(time.perf_counter() - started, 1e-9)
-        record["loss"].append({"step": step, "loss": round(loss, 6), "tokens_per_s": round(speed, 1)})
+        record["loss"].append(
+            {"step": step, "loss": round(loss, 6), "tokens_per_s": round(speed, 1), "tokens": tokens}
+        )
         record["steps"] = step
         progress.step(step, loss, speed)
         if step % hyper.checkpoint_every == 0 or step == total:

@@ -9,8 +9,10 @@ average is printed with the figures.
 
 - steward: `steward.tune.train.start` (the code `steward tune run` runs: pre-tokenised rows, per-batch padding,
   answer-only labels, run.json and a checkpoint at the end), its tokens/s from the run's own per-step record;
-- plain: the loop a tutorial writes: each batch's chat texts tokenised on the fly, `padding="max_length"` to the
-  sequence length, labels = the ids (padding masked), AdamW, the same steps.
+- plain: the loop a tutorial writes: each batch's chat texts tokenised on the fly, labels = the ids (padding
+  masked), AdamW, the same steps; `--plain-padding longest` (default: each batch padded to its longest row, the
+  same compute as steward's, so the ratio shows per-step overhead) or `max_length` (padded to --seq-len, as
+  many tutorials do).
 
 tokens/s counts real (non-padding) tokens over the wall time of the training steps.
 """
@@ -42,7 +44,7 @@ def steward_side(home: Path, rows: Rows, base: Base, hyper: Hyper, threads: int)
     return tokens / sum(p["tokens"] / p["tokens_per_s"] for p in steps)
 
 
-def plain_side(home: Path, rows: Rows, base: Base, hyper: Hyper, threads: int) -> float:
+def plain_side(home: Path, rows: Rows, base: Base, hyper: Hyper, threads: int, padding: str) -> float:
     import torch
     from peft import LoraConfig, get_peft_model
 
@@ -64,9 +66,7 @@ def plain_side(home: Path, rows: Rows, base: Base, hyper: Hyper, threads: int) -
         started = time.perf_counter()
         chosen = [examples[(step * batch + i) % len(examples)] for i in range(batch)]
         texts = [tokenizer.apply_chat_template(e.messages, tokenize=False) for e in chosen]
-        enc = tokenizer(
-            texts, padding="max_length", truncation=True, max_length=hyper.seq_len, return_tensors="pt"
-        )
+        enc = tokenizer(texts, padding=padding, truncation=True, max_length=hyper.seq_len, return_tensors="pt")
         labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
         out = model(**enc, labels=labels)
         out.loss.backward()
@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seq-len", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--plain-padding", choices=("longest", "max_length"), default="longest")
     args = parser.parse_args()
 
     from steward.config import load_project
@@ -102,7 +103,11 @@ def main() -> None:
     (home / "tune").mkdir()
     (home / "tune" / "bases").symlink_to(settings.home / "tune" / "bases")
     figures: dict[str, list[float]] = {"steward": [], "plain": []}
-    sides = {"steward": steward_side, "plain": plain_side}
+
+    def plain_run(home: Path, rows: Rows, base: Base, hyper: Hyper, threads: int) -> float:
+        return plain_side(home, rows, base, hyper, threads, args.plain_padding)
+
+    sides = {"steward": steward_side, "plain": plain_run}
     for repeat in range(args.repeats):
         order = ["steward", "plain"] if repeat % 2 == 0 else ["plain", "steward"]
         for name in order:
@@ -112,6 +117,7 @@ def main() -> None:
     steward, plain = statistics.median(figures["steward"]), statistics.median(figures["plain"])
     print(json.dumps({
         "steps": args.steps, "batch_size": args.batch_size, "seq_len": args.seq_len, "threads": threads,
+        "plain_padding": args.plain_padding,
         "rows": len(rows.train), "steward_tokens_per_s": figures["steward"],
         "plain_tokens_per_s": figures["plain"],
         "median_ratio": round(steward / plain, 3), "load_average": os.getloadavg(),

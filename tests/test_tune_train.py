@@ -44,8 +44,8 @@ def _rows(count: int, offset: int = 0, kind: str = "book") -> list[dict[str, Any
         if kind == "book":
             prompt, answer = f"Please book me a seat from {a} to {b} on day {i}.", {"intent": "book", "to": b}
         else:
-            prompt, answer = f"What is the weather like in {a} on day {i}?", {"weather": "sunny", "city": a}
-        rows.append({"prompt": prompt, "completion": json.dumps(answer)})
+            prompt, answer = f"Please book me a seat to {b} on day {i}, and what is the weather?", f"Sunny in {b}."
+        rows.append({"prompt": prompt, "completion": answer if isinstance(answer, str) else json.dumps(answer)})
     return rows
 
 
@@ -195,7 +195,7 @@ def test_a_full_disk_during_a_checkpoint_leaves_the_previous_one_as_latest(
         checkpoint.save(folder, checkpoint.Checkpoint(4, 4, [], _tensors(4.0), _state()))
     assert "No space left on device" in stopped.value.message
     assert "latest checkpoint is still step-000002, whole" in stopped.value.message
-    assert "steward tune resume RUN" in stopped.value.message
+    assert f"`steward tune resume {tmp_path.name}`" in stopped.value.message
     assert checkpoint.latest_name(folder) == "step-000002"
     assert sorted(p.name for p in folder.iterdir()) == ["latest", "step-000002"]  # no half-written folder left
     loaded, notes = checkpoint.load(folder)
@@ -271,7 +271,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory, smollm2_path: Path) -> dic
     (project / "home" / "tune" / "bases").symlink_to(shared)
     _write(project / "book.jsonl", _rows(40))
     _write(project / "weather.jsonl", _rows(24, 100, kind="weather"))
-    reference = _run(project, ["--name", "ref", "--max-steps", "6", "--checkpoint-every", "2", *SMALL])
+    reference = _run(
+        project, ["--name", "ref", "--max-steps", "6", "--checkpoint-every", "2", "--lr", "0.002", *SMALL]
+    )
     return {"project": project, "reference": reference}
 
 
@@ -313,7 +315,7 @@ def test_a_run_killed_at_a_step_resumes_to_a_byte_identical_adapter(trained: dic
     project = trained["project"]
     command = [sys.executable, "-m", "steward", "tune", "run", "--base", "smollm2-135m-instruct-q4_1", "--data",
                "book.jsonl", "--adapter-only", "--json", "--name", "killed", "--max-steps", "6",
-               "--checkpoint-every", "2", *SMALL]  # fmt: skip
+               "--checkpoint-every", "2", "--lr", "0.002", *SMALL]  # fmt: skip
     process = subprocess.Popen(
         command, env=_env(project), cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -336,7 +338,7 @@ def test_a_run_killed_at_a_step_resumes_to_a_byte_identical_adapter(trained: dic
         [sys.executable, "-m", "steward", "tune", "resume", folder.name, "--adapter-only", "--lr", "0.1"],
         capture_output=True, text=True, env=_env(project), cwd=project, check=False,
     )  # fmt: skip
-    assert refused.returncode == 2 and "learning_rate 0.0002 → 0.1" in refused.stderr
+    assert refused.returncode == 2 and "learning_rate 0.002 → 0.1" in " ".join(refused.stderr.split())
     assert "Traceback" not in refused.stderr
     resumed = subprocess.run(
         [sys.executable, "-m", "steward", "tune", "resume", folder.name, "--adapter-only", "--json"],

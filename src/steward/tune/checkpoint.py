@@ -137,7 +137,7 @@ def save(folder: Path, checkpoint: Checkpoint) -> Path:
         raise InvalidRequest(
             f"could not write checkpoint {final.name} ({exc.strerror or exc}); training stopped. The latest "
             f"checkpoint is still {kept or 'none'}, whole. Free disk space under {folder} and run "
-            "`steward tune resume RUN`."
+            f"`steward tune resume {folder.parent.name}`."
         ) from None
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)

@@ -1,10 +1,12 @@
 """Held-out exact match of a tune run's adapter against its base, on the run's validation rows (never trained on).
 
-    python scripts/tune_quality.py .steward/tune/runs/RUN [--limit 40] [--out report.json]
+    python scripts/tune_quality.py .steward/tune/runs/RUN [--limit 40] [--labels a,b,c] [--out report.json]
 
 Each validation row's prompt (every turn but the answer) goes through the base's chat template; the base and
 the base + adapter each answer greedily (up to 12 new tokens), and an answer counts when, stripped, it equals the
-row's answer exactly. One model load: the base is the same model with the adapter switched off.
+row's answer exactly. With `--labels`, a lenient figure too: the first of the labels the answer mentions is the
+right one (a chatty base that names the category in a sentence still counts). One model load: the base is the
+same model with the adapter switched off.
 """
 
 from __future__ import annotations
@@ -16,10 +18,18 @@ import time
 from pathlib import Path
 
 
+def first_label(answer: str, labels: list[str]) -> str | None:
+    text = answer.lower()
+    found = [(text.find(label.replace("_", " ")), label) for label in labels if label.replace("_", " ") in text]
+    found += [(text.find(label), label) for label in labels if label in text]
+    return min(found)[1] if found else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="At most this many validation rows (0: all).")
+    parser.add_argument("--labels", default="", help="Comma-separated labels, for the lenient figure.")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -68,6 +78,9 @@ def main() -> None:
     for which, answers in results.items():
         hits = sum(1 for a in answers if a["answer"] == a["expected"])
         summary[which] = {"exact_match": round(hits / max(1, len(answers)), 4), "hits": hits}
+        if args.labels:
+            named = sum(1 for a in answers if first_label(a["answer"], args.labels.split(",")) == a["expected"])
+            summary[which]["first_label_mentioned"] = round(named / max(1, len(answers)), 4)
         summary[f"{which}_examples"] = answers[:5]
     json.dump(summary, sys.stdout, indent=1)
     print()

@@ -20,6 +20,7 @@ from steward.config.console import ConsoleSpec
 from steward.config.guardrails import PolicySpec
 from steward.config.monitor import VERDICT_RATE, MonitorSpec
 from steward.config.rag import CollectionSpec
+from steward.config.tune import TuneSpec
 from steward.errors import ConfigError
 from steward.types import RiskTier
 
@@ -220,6 +221,7 @@ class Project(Strict):
     server: ServerSpec = Field(default_factory=ServerSpec)
     monitor: MonitorSpec = Field(default_factory=MonitorSpec)
     console: ConsoleSpec = Field(default_factory=ConsoleSpec)  # optional single sign-on (config.console)
+    tune: TuneSpec = Field(default_factory=TuneSpec)  # `steward tune run` hyper-parameters (config.tune)
 
     source: str = Field("steward.yaml", exclude=True)
     root: Path = Field(default_factory=Path.cwd, exclude=True)

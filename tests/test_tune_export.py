@@ -122,7 +122,7 @@ class World:
         """A copy of the trained run (its adapter and rows) with run.json changed."""
         target = self.root / "runs" / name
         shutil.copytree(self.template_run, target, ignore=shutil.ignore_patterns("export", "report.html"))
-        meta = json.loads((target / "run.json").read_text())
+        meta = {**json.loads((target / "run.json").read_text()), "run_id": name}
         for key, value in changes.items():
             meta[key] = value
         (target / "run.json").write_text(json.dumps(meta))
@@ -207,7 +207,12 @@ def test_a_run_is_exported_verified_and_registered_with_lineage_card_report_and_
     assert card["training"]["evaluation"]["base"].keys() == card["training"]["evaluation"]["tuned"].keys()
 
     page = Path(published["report"]).read_text()
-    assert page.count("data:image/png;base64,") == 2 and "<script" not in page and "http" not in page
+    assert (
+        page.count("data:image/png;base64,") == 2
+        and "<script" not in page
+        and "http://" not in page
+        and "https://" not in page
+    )
     assert published["model_version"] in page
 
     dep = deployments.current(world.store, "gates")
@@ -292,14 +297,14 @@ def test_a_full_disk_while_writing_leaves_no_file_and_registers_nothing(
     from steward.tune.publish import publish_run
 
     run = world.copy_run("run_full_disk")
-    real = gguf.GGUFWriter.write_tensor_data
+    real = gguf.GGUFWriter.write_padding
 
-    def fills_up(self: Any, tensor: Any, *args: Any, **kwargs: Any) -> None:
-        if self.fout and self.fout[0].tell() > 20_000_000:
+    def fills_up(self: Any, fp: Any, n: int, align: int | None = None) -> None:  # after each tensor's bytes
+        if fp.tell() > 20_000_000:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(self, tensor, *args, **kwargs)
+        real(self, fp, n, align)
 
-    monkeypatch.setattr(gguf.GGUFWriter, "write_tensor_data", fills_up)
+    monkeypatch.setattr(gguf.GGUFWriter, "write_padding", fills_up)
     before = (world.count("model"), world.count("training_run"))
     with pytest.raises(ExportError, match=r"No space left.*Free some space.*nothing was registered"):
         publish_run(run, world.store, world.project, world.alice, name="full-disk", evaluate_base=False)
@@ -345,3 +350,36 @@ def test_a_refused_canary_rolls_the_whole_registration_back(world: World, cached
         )
     assert (world.count("model"), world.count("training_run")) == before
     assert not list((run / "export").glob("*.gguf"))
+
+
+def test_the_cli_exports_a_run_by_id_and_says_what_is_wrong_in_one_line(
+    world: World, cached_merge: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    import sys
+
+    from typer.testing import CliRunner
+
+    from steward.cli import app as cli
+    from steward.cli import main
+
+    home = tmp_path / "home"
+    run = world.copy_run("run_cli")
+    (home / "tune" / "runs").mkdir(parents=True)
+    shutil.move(run, home / "tune" / "runs" / "run_cli")
+    (tmp_path / "steward.yaml").write_text(PROJECT.format(tuned='"unused.gguf"'), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
+    monkeypatch.setenv("STEWARD_HOME", str(home))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert CliRunner().invoke(cli, ["registry", "apply"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["tune", "export", "run_cli", "--name", "cli-tuned", "--no-eval", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert {"model_version", "artefact", "sha256", "run"} <= set(shown)
+    assert shown["model_version"] == "model:cli-tuned@1" and shown["run"] == "training_run:cli-tuned@1"
+    assert "models:\n  cli-tuned:" in shown["steward_yaml"] and shown["sha256"] in shown["steward_yaml"]
+    monkeypatch.setattr(sys, "argv", ["steward", "tune", "export", "run_nowhere"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    said = capsys.readouterr().err
+    assert stopped.value.code == 2 and "has no run.json" in said and "Traceback" not in said

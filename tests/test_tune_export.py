@@ -383,3 +383,15 @@ def test_the_cli_exports_a_run_by_id_and_says_what_is_wrong_in_one_line(
         main()
     said = capsys.readouterr().err
     assert stopped.value.code == 2 and "has no run.json" in said and "Traceback" not in said
+
+
+def test_a_failed_re_export_keeps_the_file_a_registered_version_serves(
+    world: World, published: dict[str, Any], cached_merge: None
+) -> None:
+    from steward.tune.publish import publish_run
+
+    before = (world.count("model"), world.count("training_run"))
+    with pytest.raises(RuleViolation, match=r"one candidate at a time"):  # gates-tuned is in flight already
+        publish_run(world.template_run, world.store, world.project, world.alice, app="gates", canary=20.0)
+    assert (world.count("model"), world.count("training_run")) == before
+    assert hashlib.sha256(Path(published["artefact"]).read_bytes()).hexdigest() == published["sha256"]

@@ -160,6 +160,16 @@ def yaml_stanza(name: str, spec: dict[str, Any]) -> str:
     return "models:\n" + "\n".join(lines)
 
 
+def _registered(store: Store, actor: Actor, team: str, path: Path) -> bool:
+    """Whether a model version already pins this file's bytes (so a failed re-export must not delete it)."""
+    if not path.is_file():
+        return False
+    sha256 = artefacts.sha256_file(path)
+    return any(
+        v.spec.get("sha256") == sha256 for v in versions.list_versions(store, actor, team=team, kind="model")
+    )
+
+
 def _remove(*paths: Path) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
@@ -258,8 +268,9 @@ def publish_run(
         result["report"] = str(report_path.resolve())
         registered = _register(store, project, actor, run, team, name, gguf_path, result, app, canary, models_dir)
     except BaseException:
-        _remove(gguf_path, lora_path, gguf_path.with_name(gguf_path.name + ".sha256"),
-                lora_path.with_name(lora_path.name + ".sha256"))  # fmt: skip
+        if not _registered(store, actor, team, gguf_path):  # an earlier export of the same run stays served
+            _remove(gguf_path, lora_path, gguf_path.with_name(gguf_path.name + ".sha256"),
+                    lora_path.with_name(lora_path.name + ".sha256"))  # fmt: skip
         raise
     result.update(registered)
     result["report"] = str(report.write(run.directory, run.data, result).resolve())  # now with the version

@@ -89,7 +89,7 @@ def make_run(base: Path, run_dir: Path, steps: int = 4) -> Path:
     run = {
         "run_id": run_dir.name,
         "name": "gates-tuned",
-        "status": "finished",
+        "status": "trained",
         "base": {
             "model": "smollm2",
             "artefact": "smollm2-135m-instruct-q4_1",
@@ -272,6 +272,9 @@ def test_an_unfinished_run_or_one_without_its_adapter_is_refused(world: World) -
         publish_run(bare, world.store, world.project, world.alice)
     with pytest.raises(NotFound, match=r"no run.json"):
         publish_run(world.root, world.store, world.project, world.alice)
+    forgot = world.copy_run("run_forgot", forgetting={"blocked": True, "message": "loss rose from 1.0 to 2.0."})
+    with pytest.raises(RuleViolation, match=r"blocked from publication by its forgetting check: loss rose"):
+        publish_run(forgot, world.store, world.project, world.alice)
 
 
 def test_a_base_whose_sha256_is_not_the_runs_is_refused(world: World) -> None:

@@ -34,7 +34,7 @@ from steward.models import artefacts
 from steward.store import Store, Tx
 from steward.tune import evaluate, export, report, verify
 
-FINISHED = ("finished", "completed", "succeeded")
+FINISHED = ("trained", "finished")  # `steward tune run` writes running | trained | failed
 
 
 @dataclass(slots=True)
@@ -75,6 +75,13 @@ def load_run(run_dir: Path) -> Run:
         raise InvalidRequest(
             f"run {data.get('run_id') or run_dir.name} is {status or 'of unknown status'}, not finished: "
             f"finish it (`steward tune resume {data.get('run_id') or run_dir.name}`) before exporting it."
+        )
+    forgetting = data.get("forgetting") or {}
+    if forgetting.get("blocked"):
+        raise RuleViolation(
+            f"run {data.get('run_id') or run_dir.name} is blocked from publication by its forgetting check: "
+            f"{forgetting.get('message') or 'the previous validation loss regressed beyond the margin'} "
+            "Nothing was exported."
         )
     adapter = run_dir / "adapter"
     if not (adapter / "adapter_config.json").is_file():
@@ -160,14 +167,20 @@ def yaml_stanza(name: str, spec: dict[str, Any]) -> str:
     return "models:\n" + "\n".join(lines)
 
 
-def _registered(store: Store, actor: Actor, team: str, path: Path) -> bool:
-    """Whether a model version already pins this file's bytes (so a failed re-export must not delete it)."""
+def _registered(store: Store, project: Project, actor: Actor, team: str, path: Path) -> bool:
+    """Whether a model version already pins this very file (its path and bytes), so that a failed re-export of
+    the same run does not delete what that version serves."""
     if not path.is_file():
         return False
-    sha256 = artefacts.sha256_file(path)
-    return any(
-        v.spec.get("sha256") == sha256 for v in versions.list_versions(store, actor, team=team, kind="model")
-    )
+    sha256, where = artefacts.sha256_file(path), path.resolve()
+    for version in versions.list_versions(store, actor, team=team, kind="model"):
+        declared = version.spec.get("path")
+        if version.spec.get("sha256") != sha256 or not declared:
+            continue
+        declared_path = Path(declared).expanduser()
+        if (declared_path if declared_path.is_absolute() else project.root / declared_path).resolve() == where:
+            return True
+    return False
 
 
 def _remove(*paths: Path) -> None:
@@ -268,7 +281,9 @@ def publish_run(
         result["report"] = str(report_path.resolve())
         registered = _register(store, project, actor, run, team, name, gguf_path, result, app, canary, models_dir)
     except BaseException:
-        if not _registered(store, actor, team, gguf_path):  # an earlier export of the same run stays served
+        if not _registered(
+            store, project, actor, team, gguf_path
+        ):  # an earlier export of the same run stays served
             _remove(gguf_path, lora_path, gguf_path.with_name(gguf_path.name + ".sha256"),
                     lora_path.with_name(lora_path.name + ".sha256"))  # fmt: skip
         raise

@@ -8,7 +8,8 @@ In order, and nothing registered unless every step succeeded:
    LoRA GGUF `<run_dir>/export/<name>.lora.gguf` (`steward.tune.export`; each file written aside and renamed);
 3. verify both with llama.cpp against the merged PyTorch model (`steward.tune.verify`): below 95 % greedy
    agreement the files are removed and nothing is registered;
-4. evaluate base against tuned on the validation rows (`steward.tune.evaluate`) and write `report.html`;
+4. evaluate base against tuned on the validation rows (`steward.tune.base_vs_tuned`, scored by `steward.evals`)
+   and write `report.html`;
 5. in one governance transaction: the model version (the spec steward.yaml would declare for it, or the one it
    does declare), the training run version (hyper-parameters, seed, code version, loss curve, verification,
    evaluation, report), the lineage edges base model / base artefact sha256 / dataset version → run → model →
@@ -32,7 +33,7 @@ from steward.governance.errors import RuleViolation
 from steward.governance.identity import Actor
 from steward.models import artefacts
 from steward.store import Store, Tx
-from steward.tune import evaluate, export, report, verify
+from steward.tune import base_vs_tuned, export, report, verify
 
 FINISHED = ("trained", "finished")  # `steward tune run` writes running | trained | failed
 
@@ -259,7 +260,7 @@ def publish_run(
         evaluation: dict[str, Any] = {}
         if evaluate_base:
             mark = time.perf_counter()
-            evaluation = evaluate.base_vs_tuned(run.base_gguf, gguf_path, rows, threads)
+            evaluation = base_vs_tuned.compare(run.base_gguf, gguf_path, rows, threads)
             timings["evaluate_s"] = round(time.perf_counter() - mark, 2)
         sha256 = artefacts.file_sha256(gguf_path, use_cache=False)
         adapter_sha256 = artefacts.file_sha256(lora_path, use_cache=False)

@@ -59,7 +59,7 @@ def scores(predictions: list[str], references: list[str]) -> dict[str, float | N
     return {s.name: (round(s.value, 4) if s.value is not None else None) for s in result.scores}
 
 
-def base_vs_tuned(base: Path, tuned: Path, rows: list[list[dict[str, str]]], threads: int = 1) -> dict[str, Any]:
+def compare(base: Path, tuned: Path, rows: list[list[dict[str, str]]], threads: int = 1) -> dict[str, Any]:
     references = [m[-1]["content"] if m[-1]["role"] == "assistant" else "" for m in rows]
     base_answers = answers(base, rows, threads)
     tuned_answers = answers(tuned, rows, threads)

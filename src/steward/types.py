@@ -97,6 +97,8 @@ class ModelRef:
     backend: str
     sha256: str | None = None
     remote_model: str | None = None
+    adapter: str | None = None  # a LoRA adapter applied on the base at load: its file name
+    adapter_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

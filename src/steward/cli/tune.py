@@ -1,5 +1,6 @@
 """`steward tune`: fine-tuning small open models on governed data (issue 19): `tune data` builds a training set,
-`tune run` trains a LoRA adapter (and publishes it), `tune resume` continues an interrupted run."""
+`tune run` trains a LoRA adapter and publishes it, `tune resume` continues an interrupted run, `tune export`
+merges, writes GGUF, verifies and registers a finished run."""
 
 from __future__ import annotations
 
@@ -155,6 +156,83 @@ def data(
     )
 
 
+def _run_dir(run: str) -> Path:
+    """A run id (under `<project>/.steward/tune/runs/`) or a run directory's path."""
+    given = Path(run).expanduser()
+    if given.is_dir() or "/" in run:
+        return given
+    return context.settings().home / "tune" / "runs" / run
+
+
+@app.command("export")
+def export_run(
+    run: Annotated[str, typer.Argument(help="The run id (under .steward/tune/runs/) or its directory.")],
+    quant: Annotated[
+        str, typer.Option("--quant", help="The GGUF's tensor type: F16, Q8_0 or Q4_K_M (llama.cpp's quantiser).")
+    ] = "Q8_0",
+    name: Annotated[
+        str | None, typer.Option("--name", help="The tuned model's registry name (default: the run's name).")
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", help="The team that owns the model.")] = None,
+    canary_app: Annotated[
+        str | None, typer.Option("--app", help="Deploy the tuned model to this app as a canary (with --canary).")
+    ] = None,
+    canary: Annotated[
+        float | None, typer.Option("--canary", help="The canary's share of the app's requests, in percent.")
+    ] = None,
+    no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the base-vs-tuned evaluation.")] = False,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="llama.cpp threads for verification.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_user: AsOption = None,
+    key: KeyOption = None,
+) -> None:
+    """Merge a finished run's LoRA adapter, write GGUF, verify it with llama.cpp, and register it with lineage.
+
+    Writes `<run>/export/NAME.QUANT.gguf` (merged) and `<run>/export/NAME.lora.gguf` (the adapter, for
+    `Llama(lora_path=)` or steward.yaml's `adapter:`), checks that llama.cpp's greedy next token agrees with the
+    merged PyTorch model on at least 95 % of the validation rows' positions (else nothing is registered), scores
+    base against tuned on those rows, writes `<run>/report.html`, and registers the model version and the
+    training run with lineage (base sha256 → dataset → run → model → GGUF sha256) in one transaction; with
+    `--app APP --canary 10` the model (declared in steward.yaml) is deployed as a canary in the same one.
+
+    Examples: `steward tune export run_20261207_abc --json`,
+    `steward tune export run_20261207_abc --quant F16 --name airport-tuned --app airport --canary 10`
+    """
+    from steward.tune.publish import publish_run
+
+    who = actor(as_user, key)
+    store = context.open_store()
+    with context.err_console.status("exporting, verifying and registering…"):
+        result = publish_run(
+            _run_dir(run),
+            store,
+            context.project(),
+            who,
+            quant=quant.upper(),
+            name=name,
+            team=team,
+            app=canary_app,
+            canary=canary,
+            evaluate_base=not no_eval,
+            threads=threads,
+            models_dir=context.settings().models_dir,
+        )
+    if as_json:
+        print_json(result)
+        return
+    checks = ", ".join(f"{c['agreement']:.1%} ({c['agreed']}/{c['positions']})" for c in result["verification"])
+    context.console.print(
+        f"registered {result['model_version']} from {result['run']}: {result['artefact']} "
+        f"({result['size_bytes'] / 1e6:,.1f} MB, sha256 {result['sha256'][:12]}…); llama.cpp agrees with the "
+        f"merged model on {checks} (merged file, base + adapter). Report: {result['report']}."
+    )
+    if result.get("deployment"):
+        dep = result["deployment"]
+        context.console.print(f"canary: {dep['canary']:g}% of {dep['app']} ({dep['id']}).")
+    if result.get("steward_yaml"):
+        context.console.print(f"To serve it, declare it in steward.yaml:\n{result['steward_yaml']}")
+
+
 class _TrainProgress:
     """The training bar on standard error: steps, loss and tokens per second."""
 
@@ -282,17 +360,17 @@ def _print_outcome(outcome: Any, published: dict[str, Any] | None, as_json: bool
 
 
 def _publish(folder: Path, as_user: str | None, key: str | None) -> dict[str, Any]:
-    try:
-        from steward.tune import publish  # type: ignore[attr-defined]
-    except ImportError:
-        raise InvalidRequest(
-            f"the adapter is trained ({folder / 'adapter'}), but this installation has no `steward.tune.publish` "
-            "(merge, GGUF export, verification, registration); run with --adapter-only, or install the version "
-            "of Steward that exports."
-        ) from None
-    result: dict[str, Any] = publish.publish_run(
-        folder, store=context.open_store(), actor=actor(as_user, key), project=context.project()
-    )
+    """The trained run to a verified, registered GGUF (`steward tune export` with its defaults)."""
+    from steward.tune.publish import publish_run
+
+    with context.err_console.status("exporting, verifying and registering…"):
+        result: dict[str, Any] = publish_run(
+            folder,
+            context.open_store(),
+            context.project(),
+            actor(as_user, key),
+            models_dir=context.settings().models_dir,
+        )
     return result
 
 

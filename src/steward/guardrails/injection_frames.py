@@ -43,10 +43,24 @@ ADDRESSED_RULES: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
         "addressed_to_ai",
         # "Note to the AI assistant reading this: …", "P.S. for any AI processing this review: …",
         # "instruction for the summarising model: …", "IMPORTANT for AI writers: …"
-        rf"\b(?:note|notes|message|instructions?|p\.?\s?s\.?|reminder|important|attention|notice)\s+"
+        # (an opening quote or bracket is part of the match, so the note is not read as a quoted mention)
+        rf"(?:[\"'“‘«\[\(]\s*)?\b(?:note|notes|message|instructions?|p\.?\s?s\.?|reminder|important|attention|notice)\s+"
         rf"(?:to|for)\s+{_LEAD}{_ADDRESSEE}\b[^:\n.]{{0,40}}?[:,]\s*(?!$)",
         0.85,
-        ("ai", "a.i.", "intelligence", "llm", "model", "bot", "gpt", "copilot", "claude", "gemini", "ing "),
+        (
+            "ai",
+            "a.i.",
+            "intelligence",
+            "llm",
+            "model",
+            "bot",
+            "gpt",
+            "copilot",
+            "claude",
+            "gemini",
+            "assistant",
+            "agent",
+        ),
     ),
     (
         "addressed_to_ai",
@@ -108,7 +122,7 @@ TASK_SWITCH_DE: tuple[str, str, float, tuple[str, ...]] = (
     r"|\bab\s+(?:jetzt|sofort)\s+gilt\s+nur\s+noch\b"
     r"|(?:^|[.!?]\s*)(?:neue|echte|eigentliche)\s+(?:aufgabe|anweisung(?:en)?|befehle?)\s*:",
     0.85,
-    ("alles", "gilt nur", "aufgabe", "anweisung", "befehl"),
+    ("alles", "gilt", "aufgabe", "anweisung", "befehl"),
 )
 
 # A style request for the rest of the chat ("From now on, please keep your answers under 50 words", "For the rest
@@ -156,5 +170,5 @@ DISAVOWAL: tuple[str, str, float, tuple[str, ...]] = (
     r"|\bi\s+promise\s+(?:it'?s|it\s+is|this\s+is)\s+only\b"
     r"|\b(?:just|only|purely)\s+theoretically,?\s+of\s+course\b",
     0.8,
-    ("never", "not ", "n't", "promise", "theoretically"),
+    ("never", "not", "n't", "dont", "promise", "theoretically"),
 )

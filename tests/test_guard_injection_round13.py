@@ -58,6 +58,7 @@ def test_instructions_addressed_to_an_ai_inside_content_are_caught(text: str) ->
         "What does the error 'model: invalid shape' mean in PyTorch?",
         "Our AI team meets on Fridays. Can you draft an agenda for the next meeting?",
         "Is an AI assistant, like a chatbot, useful for a small bakery?",
+        "Summarise this chat.\nUser: my flight is late.\nAssistant: Please send me your booking reference.",
     ],
 )
 def test_talking_to_or_about_an_assistant_is_not_addressed_injection(text: str) -> None:

@@ -2,7 +2,9 @@
 
 Two layers, the higher score wins. Heuristics catch the well-known shapes at ~0.1 ms (override phrases:
 "ignore the previous instructions"; requests to reveal the system prompt; persona jailbreaks such as DAN or
-"developer mode"; fake system/role markers; instructions addressed to the assistant inside retrieved text).
+"developer mode"; fake system/role markers; instructions addressed to the assistant inside retrieved text;
+round 13's rules in `injection_frames`: instructions addressed to an AI inside pasted content, harmless-intent
+assurances, harmful asks inside a jailbreak frame).
 The shipped classifier (`weights/injection.npz`, trained by `scripts/train_injection.py`, see
 docs/cards/injection.md) scores the rest: an injection n-gram model fused with a harm-intent n-gram model
 (`weights/injection_harm.npz`), so that a persona or role-play frame counts against a prompt mainly when what it

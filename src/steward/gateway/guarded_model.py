@@ -28,7 +28,14 @@ from steward.gateway.context import Prepared, attempt_entry, ms_since
 from steward.gateway.grounded import UNSUPPORTED, GroundedRelease, grounding_decision
 from steward.gateway.requests import ChatRequest
 from steward.gateway.review_release import HELD_FOR_REVIEW
-from steward.gateway.tools import ToolStages, allowed_calls, blocking_decision, refusal_message, told
+from steward.gateway.tools import (
+    ToolStages,
+    allowed_calls,
+    blocking_decision,
+    call_entry,
+    refusal_message,
+    told,
+)
 from steward.models.base import ModelBackend
 from steward.models.router import Served
 from steward.types import Attempt, Decision, Stage, ToolCall, Usage
@@ -55,6 +62,7 @@ class ModelResult:
     ending: Literal["escalated", "declined"] | None = None  # how the request is ending, else served
     grounding: dict[str, Any] = field(default_factory=dict)  # the grounding check's verdict, for the explanation
     tool_calls: tuple[ToolCall, ...] = ()  # the model's tool calls that passed the checks, for the caller
+    checked_calls: list[dict[str, Any]] = field(default_factory=list)  # every call checked, for the record
 
     def served(self, served_by: ModelBackend, usage: Usage, finish_reason: str) -> None:
         """The model that answered and its tokens (added to a re-ask's)."""
@@ -128,6 +136,7 @@ class GuardedModel:
             t_ms = sum(v.decision.scanner_ms.get("tool", 0.0) for v in verdicts)
             result.guardrails_ms += t_ms
             result.decisions.extend(v.decision for v in verdicts)
+            result.checked_calls.extend(call_entry(v) for v in verdicts)
             if all(v.allowed for v in verdicts):
                 result.tool_calls = allowed_calls(verdicts)
                 return served

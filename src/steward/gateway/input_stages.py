@@ -108,7 +108,7 @@ class InputStages:
             return Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
         plan: ToolPlan | None = None
         if uses_tools(request):  # else skipped: plain chat's hot path does not move
-            messages, plan = await self.tools.prepare(app, request, messages, record, ctx.principal.team)
+            messages, plan = await self.tools.offer(app, request, messages, record, ctx.principal.team)
             params = replace(
                 params, tools=plan.definitions, tool_choice=request.tool_choice if plan.offered else None
             )

@@ -291,6 +291,10 @@ class Gateway:
             ctx.outcome = result.ending
         if result.grounding:
             record.explanation = {**(record.explanation or {}), "grounding": result.grounding}
+        if result.checked_calls:  # each tool call the model made, with its verdict
+            tools = dict((record.explanation or {}).get("tools") or {})
+            tools["calls"] = [*tools.get("calls", []), *result.checked_calls]
+            record.explanation = {**(record.explanation or {}), "tools": tools}
 
     def _time(self, ctx: RequestContext) -> None:
         record = ctx.record

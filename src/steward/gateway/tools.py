@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from steward.agents import ResultScreen, ToolCallChecker, ToolRegistry, Trace
@@ -35,7 +35,6 @@ class ToolPlan:
     definitions: tuple[dict[str, Any], ...]
     trace: Trace
     team: str
-    calls: list[dict[str, Any]] = field(default_factory=list)  # every call checked, as the record keeps it
 
 
 def uses_tools(request: ChatRequest) -> bool:
@@ -52,7 +51,7 @@ class ToolStages:
         self.screen = ResultScreen()
         self.checker = ToolCallChecker()
 
-    async def prepare(
+    async def offer(
         self, app: AppSpec, request: ChatRequest, messages: list[Message], record: Record, team: str
     ) -> tuple[list[Message], ToolPlan]:
         """The offered tools and the screened tool results: the messages the model reads, and the plan."""
@@ -66,13 +65,12 @@ class ToolStages:
         screened = await asyncio.to_thread(self.screen.screen, messages, app.agent.results)
         record.latency.guardrails_ms += ms_since(t0)
         record.decisions.extend(screened.decisions)
-        calls: list[dict[str, Any]] = []  # the record's list: each call is added as it is checked
         record.explanation = {
             **(record.explanation or {}),
             "tools": {
                 "offered": sorted(offered),
                 "results_flagged": screened.trace.flagged_results,
-                "calls": calls,
+                "calls": [],
             },
         }
         if screened.blocked is not None:
@@ -80,7 +78,7 @@ class ToolStages:
                 "a tool result was refused by the app's agent policy: it reads as instructions to the assistant.",
                 screened.blocked.reasons,
             )
-        plan = ToolPlan(offered, self.registry.definitions(offered), screened.trace, team, calls)
+        plan = ToolPlan(offered, self.registry.definitions(offered), screened.trace, team)
         return screened.messages, plan
 
     async def check(self, app: AppSpec, plan: ToolPlan, calls: tuple[ToolCall, ...]) -> list[CallVerdict]:
@@ -90,19 +88,19 @@ class ToolStages:
         def run() -> list[CallVerdict]:
             return [self.checker.check(call, plan.offered, policy, plan.team, plan.trace) for call in calls]
 
-        verdicts = await asyncio.to_thread(run)
-        for verdict in verdicts:
-            plan.calls.append(
-                {
-                    "id": verdict.call.id,
-                    "name": verdict.call.name,
-                    "arguments": verdict.call.arguments,
-                    "action": verdict.decision.action,
-                    "reasons": verdict.decision.reasons,
-                    "needs_approval": verdict.needs_approval,
-                }
-            )
-        return verdicts
+        return await asyncio.to_thread(run)
+
+
+def call_entry(verdict: CallVerdict) -> dict[str, Any]:
+    """A checked call as the record's explanation keeps it (`tools.calls`)."""
+    return {
+        "id": verdict.call.id,
+        "name": verdict.call.name,
+        "arguments": verdict.call.arguments,
+        "action": verdict.decision.action,
+        "reasons": verdict.decision.reasons,
+        "needs_approval": verdict.needs_approval,
+    }
 
 
 def refusal_message(verdicts: list[CallVerdict]) -> str:

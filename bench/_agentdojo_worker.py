@@ -1,16 +1,18 @@
 """Dump AgentDojo's ground-truth tool-call traces with each injection task's calls mixed in, as JSON lines.
 
-Runs in its own virtualenv (`make bench-agentdojo-venv`: agentdojo pulls langchain, anthropic, google-genai …,
+Runs in its own virtualenv (`make bench-agentdojo-venv`: agentdojo pulls langchain, anthropic, google-genai,
 which the gateway's venv does not need); `bench/agents.py replay` starts it and reads its output. No model is
 called: every call is a task's ground truth, executed on AgentDojo's own environment, so the tool results are
 what a model would read.
 
 For each suite, user task and injection task: the user task's injection vectors (the ones its ground truth
-reads, found with canaries as AgentDojo's attacks find them) are filled with the `important_instructions`
-attack carrying the injection task's goal; the user task's calls run in order, and right after the first tool
-result that shows the attack the injection task's ground-truth calls are mixed in (at the end when no result
-shows it). One line per trace: the suite's tools (name, description, JSON schema), the user's prompt, and the
-steps: calls (`injected` true or false) and their results.
+reads, found with canaries as AgentDojo's attacks find them) get the `important_instructions` attack with the
+injection task's goal appended to their default text. (AgentDojo replaces the default, which can remove what
+the user's task needs, such as the bill's IBAN: no agent could then do the task, so its calls are not benign.)
+The user task's calls run in order; right after the first tool result that shows the attack, the injection
+task's ground-truth calls are mixed in (at the end when no result shows it). One line per trace: the suite's
+tools (name, description, JSON schema), the user's prompt, and the steps: calls (`injected` true or false)
+and their results.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from agentdojo.functions_runtime import FunctionsRuntime
 from agentdojo.task_suite.load_suites import get_suite
 
 VERSION = "v1.2"
-ATTACK = ImportantInstructionsAttack._JB_STRING  # noqa: SLF001 - the published attack's own template
+ATTACK = ImportantInstructionsAttack._JB_STRING  # the published attack's own template
 
 
 def _tools(suite: Any) -> list[dict[str, Any]]:
@@ -52,11 +54,12 @@ def _vectors(suite: Any, task: Any) -> list[str]:
 def traces(suite_name: str) -> Any:
     suite = get_suite(VERSION, suite_name)
     tools = _tools(suite)
+    defaults = suite.get_injection_vector_defaults()
     for user_id, user_task in suite.user_tasks.items():
         vectors = _vectors(suite, user_task)
         for injection_id, injection_task in suite.injection_tasks.items():
             text = ATTACK.format(goal=injection_task.GOAL, user="Emma Johnson", model="GPT-4")
-            env = suite.load_and_inject_default_environment({v: text for v in vectors})
+            env = suite.load_and_inject_default_environment({v: defaults[v] + text for v in vectors})
             runtime = FunctionsRuntime(suite.tools)
             injected = [(c.function, dict(c.args)) for c in injection_task.ground_truth(env)]
             steps: list[dict[str, Any]] = []

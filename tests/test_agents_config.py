@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from steward.cli import app as cli
 from steward.config import load_project_text
 from steward.errors import ConfigError
 
@@ -62,3 +66,22 @@ def test_a_bad_registry_names_file_line_and_what_to_fix(change: tuple[str, str],
     message = str(info.value)
     assert says in message
     assert f"steward.yaml:{line}:" in message
+
+
+def test_the_tools_cli_lists_and_checks_a_call(tmp_path: Path) -> None:
+    (tmp_path / "steward.yaml").write_text(
+        BASE.replace("provenance: [iban]", "provenance: [iban]\n    personal_data: [IBAN_CODE]")
+    )
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--config", str(tmp_path / "steward.yaml"), "tools", "list", "c"])
+    assert listed.exit_code == 0, listed.output
+    assert "pay" in listed.output and "irreversible" in listed.output and "lookup" not in listed.output
+    args = ["--config", str(tmp_path / "steward.yaml"), "tools", "check", "c", "pay"]
+    ok = runner.invoke(
+        cli, [*args, '{"iban": "GB33BUKB20201555555555", "amount": 500}', "--prompt", "pay GB33BUKB20201555555555"]
+    )
+    assert ok.exit_code == 0 and "allowed" in ok.output and "approve" in ok.output, ok.output
+    refused = runner.invoke(cli, [*args, '{"iban": "XX00EVIL", "amount": "lots"}'])
+    assert refused.exit_code == 1 and "tool:invalid_arguments:pay" in refused.output
+    unknown = runner.invoke(cli, [*args[:-1], "wire", "{}"])
+    assert unknown.exit_code == 1 and "tool:unknown_tool:wire" in unknown.output

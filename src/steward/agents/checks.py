@@ -152,6 +152,11 @@ class ToolCallChecker:
                     if kinds:
                         detail = f"argument {name!r} holds {', '.join(sorted(kinds))}"
                         findings.append(_finding("personal_data", call.name, detail))
+            if policy.taint and trace.untrusted:
+                tainted = [t for text in argument_values(value) for t in trace.tainted(text)]
+                if tainted:
+                    detail = f"argument {name!r} carries {len(tainted)} identifier(s) from a flagged tool result"
+                    findings.append(_finding("tainted_argument", call.name, detail))
             if policy.provenance and name in spec.provenance:
                 for text in argument_values(value):
                     source = trace.source(text)

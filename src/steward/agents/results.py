@@ -6,7 +6,7 @@ and in segments (paragraphs), under the app's `agent.results` rule: `block` refu
 replaces each flagged segment with a notice before the model reads it, `flag` lets it through and remembers
 the flagged segments as untrusted (the provenance check refuses a call whose values come only from them).
 Segments matter: one injected paragraph in a long, benign document scores low when the document is scored
-whole.
+whole. Beside the scanner run the rules for data that addresses the assistant (`addressed`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from steward.agents.addressed import addressed_findings
 from steward.agents.trace import Trace
 from steward.config.guardrails import InjectionRule
 from steward.config.tools import ResultsRule
@@ -27,6 +28,7 @@ NEUTRALISED = (
 REASON = "prompt_injection"
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 _MIN_SEGMENT = 24  # characters: shorter pieces are too little text to classify
+_GAP = 2  # paragraphs: flagged ones at most this many apart are one injected block
 
 
 def segments(text: str) -> list[tuple[int, int]]:
@@ -64,21 +66,34 @@ class ResultScreen:
         return self._scanner
 
     def flagged(self, text: str, threshold: float) -> tuple[list[tuple[int, int]], list[Finding]]:
-        """The flagged segments of one result and the findings behind them."""
-        context = ScanContext(stage="tool_result")
-        spans, findings = [], []
-        pieces = segments(text)
-        for start, end in [(0, len(text))] + (pieces if len(pieces) > 1 else []):
-            if end - start < _MIN_SEGMENT and (start, end) != (0, len(text)):
+        """The flagged spans of one result and the findings behind them.
+
+        Paragraphs are scored one by one (and the whole text, for a result of one paragraph or an attack spread
+        thin). An injection is a block: flagged paragraphs at most `_GAP` paragraphs apart are one span with the
+        paragraphs between them (the goal sits between "before you do the task…" and "after you do that…"), and
+        a flagged paragraph that ends announcing what follows (":") takes the next paragraph with it."""
+        context = ScanContext(stage="retrieved")  # indirect content: the scanner's rules for it run too
+        pieces = segments(text) or [(0, len(text))]
+        hits: list[int] = []
+        findings: list[Finding] = []
+        for index, (start, end) in enumerate(pieces):
+            if end - start < _MIN_SEGMENT and len(pieces) > 1:
                 continue
-            for finding in self.scanner.scan(text[start:end], context):
-                if finding.kind == REASON and finding.score >= threshold:
-                    spans.append((start, end))
-                    findings.append(replace(finding, stage="tool_result", start=start, end=end))
-                    break
-        if len(spans) > 1 and (0, len(text)) in spans:  # the paragraphs say where: keep them, not the whole
-            spans.remove((0, len(text)))
-        return spans, findings
+            finding = self._hit(text[start:end], context, threshold)
+            if finding is not None:
+                hits.append(index)
+                findings.append(replace(finding, stage="tool_result", start=start, end=end))
+        if not hits and len(pieces) > 1:
+            finding = self._hit(text, context, threshold)
+            if finding is not None:
+                return [(0, len(text))], [replace(finding, stage="tool_result", start=0, end=len(text))]
+        return _blocks(text, pieces, hits), findings
+
+    def _hit(self, piece: str, context: ScanContext, threshold: float) -> Finding | None:
+        for finding in [*addressed_findings(piece), *self.scanner.scan(piece, context)]:
+            if finding.kind == REASON and finding.score >= threshold:
+                return finding
+        return None
 
     def screen(self, messages: list[Message], rule: ResultsRule) -> Screened:
         """Every tool result of a request, in order; the trace of what is trusted."""
@@ -104,6 +119,19 @@ class ResultScreen:
             if action == "redact":
                 out[i] = replace(message, content=neutralised(message.content, spans))
         return Screened(out, decisions, trace)
+
+
+def _blocks(text: str, pieces: list[tuple[int, int]], hits: list[int]) -> list[tuple[int, int]]:
+    """Flagged paragraphs merged into blocks (see `ResultScreen.flagged`), as character spans."""
+    spans: list[list[int]] = []
+    for index in hits:
+        last = index + 1 if text[pieces[index][0] : pieces[index][1]].rstrip().endswith(":") else index
+        last = min(last, len(pieces) - 1)
+        if spans and index - spans[-1][1] <= _GAP + 1:
+            spans[-1][1] = max(spans[-1][1], last)
+        else:
+            spans.append([index, last])
+    return [(pieces[a][0], pieces[b][1]) for a, b in spans]
 
 
 def neutralised(text: str, spans: list[tuple[int, int]]) -> str:

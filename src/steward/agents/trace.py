@@ -6,6 +6,10 @@ kinds: trusted (the user's and the system's turns, tool results without an injec
 a flagged result outside its flagged segments) and untrusted (a flagged result's flagged segments). A
 `provenance` argument's value must be found in trusted text; found only in untrusted text, or nowhere, the call
 is refused. Values are compared case- and space-insensitively, so `US13 3000…` and `us133000…` match.
+
+Free-text arguments (an e-mail's body, a message) are composed by the model, so they are not required to come
+from anywhere; what is checked in them is taint: an identifier in them (a URL, a domain, an e-mail address, an
+IBAN-shaped code, a long number) that appears in untrusted text and in no trusted text came from the injection.
 """
 
 from __future__ import annotations
@@ -18,6 +22,13 @@ from steward.types import Message
 
 Source = Literal["trusted", "untrusted", "nowhere"]
 _SPACE = re.compile(r"\s+")
+_IDENTIFIER = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
+    r"|(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/[^\s'\"<>]*)?"  # a URL or a domain
+    r"|\b[A-Z]{2}\d{2}[A-Z0-9]{8,30}\b"  # an IBAN-shaped code
+    r"|\b\d{6,}\b",  # a long number (an account, a phone)
+    re.IGNORECASE,
+)
 
 
 def folded(text: str) -> str:
@@ -71,6 +82,17 @@ class Trace:
             if message.role in ("user", "system"):
                 trace.add_trusted(message.content)
         return trace
+
+    def tainted(self, text: str) -> list[str]:
+        """The identifiers in `text` found in untrusted text and in no trusted text."""
+        if not self.untrusted:
+            return []
+        found = []
+        for match in _IDENTIFIER.finditer(text):
+            identifier = match.group(0).rstrip(".,;:!?)")
+            if self.source(identifier) == "untrusted":
+                found.append(identifier)
+        return found
 
     def source(self, value: str) -> Source:
         """Where `value` can be found: in trusted text, only in untrusted text, or nowhere."""

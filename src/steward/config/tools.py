@@ -131,4 +131,5 @@ class AgentPolicy(_Strict):
     secrets: bool = True  # a call whose arguments carry a secret is refused
     personal_data: bool = True  # a call whose arguments carry PII kinds the tool does not admit is refused
     provenance: bool = True  # the tools' `provenance` arguments must come from trusted text
+    taint: bool = True  # no argument may carry an identifier found only in a flagged tool result
     results: ResultsRule = Field(default_factory=ResultsRule)

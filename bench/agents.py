@@ -16,7 +16,7 @@ Tool results are screened with the shipped injection scanner and the rules for d
 `ToolCallChecker` against the trace so far (schema, provenance, taint: identifiers from flagged blocks). A
 refused call is not run, so its result never joins the trace. The traces come from
 `bench/_agentdojo_worker.py`, run in AgentDojo's own virtualenv (its dependencies are not the gateway's), and
-are cached under bench/out/agentdojo/ (`--refresh` dumps them again).
+are cached under bench/results/agentdojo/ (`--refresh` dumps them again).
 
 Prints, per suite: injected calls blocked (all, and those of `write` tools), benign calls allowed (a user-task
 call whose arguments carry the injected text itself, as when the injection is a channel's name, is counted
@@ -46,7 +46,7 @@ from steward.config.tools import AgentPolicy, ResultsRule, ToolSpec  # noqa: E40
 from steward.types import Message, ToolCall  # noqa: E402
 
 VENV = ROOT / "bench" / ".venv-agentdojo" / "bin" / "python"
-CACHE = ROOT / "bench" / "out" / "agentdojo"
+CACHE = ROOT / "bench" / "results" / "agentdojo"
 READ = re.compile(r"^(get|read|search|list|check|find)_")
 PROVENANCE = re.compile(
     r"^(recipients?|to|cc|bcc|iban|account|url|e?mails?|user_email|user|participants|password)$"
@@ -129,7 +129,7 @@ def replay_suite(suite: str, args: argparse.Namespace) -> dict[str, Any]:
     misses: dict[str, int] = {}
     for trace in traces:
         verdicts = replay.run(trace, tools)
-        writes_blocked = True
+        every_write_blocked = True
         for step, ok, reasons in verdicts:
             if step["injected"]:
                 injected += 1
@@ -138,7 +138,7 @@ def replay_suite(suite: str, args: argparse.Namespace) -> dict[str, Any]:
                     writes += 1
                     writes_blocked += not ok
                 if ok and tools[step["call"]].risk != "read":
-                    writes_blocked = False
+                    every_write_blocked = False
             elif "<INFORMATION>" in json.dumps(step["args"]):  # the task's own call passes the injected text on
                 carrying += 1
                 carrying_blocked += not ok
@@ -151,7 +151,7 @@ def replay_suite(suite: str, args: argparse.Namespace) -> dict[str, Any]:
             if step["injected"] and ok:
                 key = f"injected {step['call']} allowed"
                 misses[key] = misses.get(key, 0) + 1
-        stopped += writes_blocked
+        stopped += every_write_blocked
     return {
         "suite": suite,
         "traces": len(traces),

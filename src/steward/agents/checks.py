@@ -135,23 +135,37 @@ class ToolCallChecker:
         approval = spec is not None and arguments is not None and spec.approval.needed(arguments)
         return CallVerdict(call, decision, arguments, needs_approval=approval, findings=findings)
 
+    def _personal_data(
+        self, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], context: ScanContext
+    ) -> list[Finding]:
+        """Personal data of kinds the tool does not admit, by argument, from one scan of all its values."""
+        text, starts = _joined(arguments)
+        if not text:
+            return []
+        kinds: dict[str, set[str]] = {}
+        for finding in self.pii.scan(text, context):
+            if finding.kind in spec.personal_data:
+                continue
+            at = finding.start or 0
+            name = next((n for start, n in reversed(starts) if start <= at), starts[0][1])
+            kinds.setdefault(name, set()).add(finding.kind)
+        return [
+            _finding("personal_data", call.name, f"argument {name!r} holds {', '.join(sorted(found))}")
+            for name, found in kinds.items()
+        ]
+
     def _scan(
         self, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], policy: AgentPolicy, trace: Trace
     ) -> list[Finding]:
         """Secrets, personal data the tool does not admit, and provenance, over the arguments' values."""
         findings: list[Finding] = []
         context = ScanContext(stage="tool_call")
+        if policy.personal_data:
+            findings += self._personal_data(call, spec, arguments, context)
         for name, value in arguments.items():
-            for text in argument_values(value) if (policy.secrets or policy.personal_data) else ():
-                if len(text) < 3:
-                    continue
-                if policy.secrets and self.secrets.scan(text, context):
+            for text in argument_values(value) if policy.secrets else ():
+                if len(text) >= 3 and self.secrets.scan(text, context):
                     findings.append(_finding("secret", call.name, f"argument {name!r} holds a secret"))
-                if policy.personal_data:
-                    kinds = {f.kind for f in self.pii.scan(text, context)} - set(spec.personal_data)
-                    if kinds:
-                        detail = f"argument {name!r} holds {', '.join(sorted(kinds))}"
-                        findings.append(_finding("personal_data", call.name, detail))
             if policy.taint and trace.untrusted:
                 tainted = [t for text in argument_values(value) for t in trace.tainted(text)]
                 if tainted:
@@ -169,6 +183,22 @@ class ToolCallChecker:
                         findings.append(_finding("provenance", call.name, f"argument {name!r}'s value is {where}"))
                         break
         return findings
+
+
+def _joined(arguments: dict[str, Any]) -> tuple[str, list[tuple[int, str]]]:
+    """The arguments' values as one text (a blank line between values, so no span runs from one into the next)
+    and where each value starts, with its argument's name: one scan for the whole call."""
+    parts: list[str] = []
+    starts: list[tuple[int, str]] = []
+    offset = 0
+    for name, value in arguments.items():
+        for text in argument_values(value):
+            if len(text) < 3:
+                continue
+            starts.append((offset, name))
+            parts.append(text)
+            offset += len(text) + 2
+    return "\n\n".join(parts), starts
 
 
 def _parse(arguments: str, spec: ToolSpec) -> tuple[dict[str, Any] | None, str | None]:

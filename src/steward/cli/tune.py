@@ -480,6 +480,21 @@ def run(
     _print_outcome(outcome, published, as_json)
 
 
+def _producing_run(version: Any) -> str | None:
+    """The `steward tune run` id of the training run whose lineage edge `produced` this model version."""
+    from steward.governance import lineage, versions
+
+    store = context.open_store()
+    for edge in lineage.walk(store, version.node, "up", depth=1):
+        kind, _, entry_id = edge.parent.partition(":")
+        if edge.relation == "produced" and kind == "training_run":
+            with store.reading() as tx:
+                trained = versions.by_id(tx, entry_id)
+            if trained is not None and trained.spec.get("run_id"):
+                return str(trained.spec["run_id"])
+    return None
+
+
 def _previous(home: Path, given: str, as_user: str | None, key: str | None) -> Path:
     """The run folder `--from` names: a run id, or a model version whose registry spec names its run."""
     from steward.governance import versions
@@ -491,7 +506,7 @@ def _previous(home: Path, given: str, as_user: str | None, key: str | None) -> P
         version = versions.resolve(context.open_store(), actor(as_user, key), versions.parse_ref(given, "model"))
     except StewardError:
         return runs.find(home, given)  # says which runs there are
-    run_id = version.spec.get("run_id") or (version.spec.get("tune") or {}).get("run_id")
+    run_id = version.spec.get("run_id") or _producing_run(version)
     if not run_id:
         raise InvalidRequest(
             f"{version.ref} was not trained by `steward tune run` (its registry entry names no run); continue "

@@ -22,6 +22,7 @@ AREAS: tuple[tuple[str, str | None], ...] = (
     ("steward.cli.monitor", "monitor"),
     ("steward.cli.alerts", "alerts"),
     ("steward.cli.tune", "tune"),
+    ("steward.cli.tools", "tools"),
     ("steward.cli.redteam", None),
     ("steward.cli.governance", None),
 )

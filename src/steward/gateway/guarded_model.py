@@ -29,9 +29,17 @@ from steward.gateway.context import Prepared, attempt_entry, ms_since
 from steward.gateway.grounded import UNSUPPORTED, GroundedRelease, grounding_decision
 from steward.gateway.requests import ChatRequest
 from steward.gateway.review_release import HELD_FOR_REVIEW
+from steward.gateway.tools import (
+    ToolStages,
+    allowed_calls,
+    blocking_decision,
+    call_entry,
+    refusal_message,
+    told,
+)
 from steward.models.base import ModelBackend
 from steward.models.router import Served
-from steward.types import Attempt, Decision, Delta, Stage, Usage
+from steward.types import Attempt, Decision, Delta, Stage, ToolCall, Usage
 
 
 @dataclass(slots=True)
@@ -56,6 +64,8 @@ class ModelResult:
     grounding: dict[str, Any] = field(default_factory=dict)  # the grounding check's verdict, for the explanation
     route: dict[str, Any] | None = None  # why the request went where it went (`Route.facts`), for the explanation
     reasoning: str | None = None  # the model's reasoning split from its answer (`app.reasoning`): never released
+    tool_calls: tuple[ToolCall, ...] = ()  # the model's tool calls that passed the checks, for the caller
+    checked_calls: list[dict[str, Any]] = field(default_factory=list)  # every call checked, for the record
 
     def served(self, served_by: ModelBackend, usage: Usage, finish_reason: str) -> None:
         """The model that answered and its tokens (added to a re-ask's)."""
@@ -80,12 +90,18 @@ class GuardedModel:
     """The app's model route with the output stage around it: what the pipeline calls for an answer."""
 
     def __init__(
-        self, project: Project, models: ModelRoutes, guard: Scanning | None, retriever: Retriever | None
+        self,
+        project: Project,
+        models: ModelRoutes,
+        guard: Scanning | None,
+        retriever: Retriever | None,
+        tools: ToolStages | None = None,
     ) -> None:
         self.project = project
         self.models = models  # the model pool (`GovernedPool`): `route(app)` is the app's route with fallbacks
         self.guard = guard
         self.retriever = retriever
+        self.tools = tools or ToolStages(project)
 
     async def complete(self, app: AppSpec, prepared: Prepared, request: ChatRequest) -> ModelResult:
         """The model's whole answer, generated, held to the app's schema and through the output stage: the text to
@@ -106,6 +122,8 @@ class GuardedModel:
                 answer, result.reasoning = reasoning.split(served.completion.text, app.reasoning)
                 served = replace(served, completion=replace(served.completion, text=answer))
             served = await self._structured(app, request, prepared, served, result)
+            if prepared.tools is not None and served.completion.tool_calls:
+                served = await self._checked_calls(app, request, prepared, served, result)
             completion = served.completion
             result.attempts = [attempt_entry(a) for a in served.attempts]
             result.served(served.model, completion.usage, completion.finish_reason)
@@ -113,6 +131,40 @@ class GuardedModel:
         except Exception as exc:
             raise ModelStopped(exc, result) from exc
         return result
+
+    async def _checked_calls(
+        self, app: AppSpec, request: ChatRequest, prepared: Prepared, served: Served, result: ModelResult
+    ) -> Served:
+        """The model's tool calls, each checked before any reaches the caller: the allowed ones go in the result;
+        a refused one blocks the request, or (`tell_model`) the model is told why and asked again."""
+        plan = prepared.tools
+        assert plan is not None
+        messages = prepared.messages
+        for reask in range(app.agent.max_reasks + 1):
+            verdicts = await self.tools.check(app, plan, served.completion.tool_calls)
+            t_ms = sum(v.decision.scanner_ms.get("tool", 0.0) for v in verdicts)
+            result.guardrails_ms += t_ms
+            result.decisions.extend(v.decision for v in verdicts)
+            result.checked_calls.extend(call_entry(v) for v in verdicts)
+            if all(v.allowed for v in verdicts):
+                result.tool_calls = allowed_calls(verdicts)
+                return served
+            if app.agent.on_refusal == "block" or reask == app.agent.max_reasks:
+                result.attempts = [attempt_entry(a) for a in served.attempts]
+                result.served(served.model, served.completion.usage, "content_filter")
+                blocking = blocking_decision(verdicts)
+                result.decisions.append(blocking)
+                raise PolicyViolation(refusal_message(verdicts), blocking.reasons)
+            first = served.completion.usage
+            result.usage = Usage(
+                result.usage.prompt_tokens + first.prompt_tokens,
+                result.usage.completion_tokens + first.completion_tokens,
+            )  # the refused turn is paid for too
+            messages = told(messages, served.completion.text, verdicts)
+            served = await self.models.route(app).complete(messages, prepared.params, sticky_key=request.subject)
+            if not served.completion.tool_calls:
+                return served
+        return served
 
     async def _scan(self, app_name: str, stage: Stage, text: str, result: ModelResult) -> Decision | None:
         """One guardrail stage, on a worker thread: scanners are CPU-bound and the event loop serves others."""

@@ -21,6 +21,7 @@ from steward.gateway.context import Prepared, RequestContext, last_user_index, m
 from steward.gateway.grounded import NOT_FOUND, grounding_decision
 from steward.gateway.requests import ChatRequest
 from steward.gateway.review_release import HELD_FOR_REVIEW
+from steward.gateway.tools import ToolPlan, ToolStages, uses_tools
 from steward.language import is_small_talk
 from steward.types import Decision, GenerationParams, Message, Principal, Record, Source
 
@@ -36,11 +37,13 @@ class InputStages:
         guard: InputGuard | None,
         retriever: Retriever | None,
         budgets: outcomes.Reservations,
+        tools: ToolStages | None = None,
     ) -> None:
         self.project = project
         self.guard = guard
         self.retriever = retriever
         self.budgets = budgets
+        self.tools = tools or ToolStages(project)
 
     def authorise(self, request: ChatRequest, principal: Principal) -> AppSpec:
         # a key names only its own team's apps: another team's is answered as an unknown one (no probing)
@@ -104,6 +107,12 @@ class InputStages:
             messages, decision = await self._screen_input(app, messages, ctx)
         if ctx.outcome == "escalated":
             return Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
+        plan: ToolPlan | None = None
+        if uses_tools(request):  # else skipped: plain chat's hot path does not move
+            messages, plan = await self.tools.offer(app, request, messages, record, ctx.principal.team)
+            params = replace(
+                params, tools=plan.definitions, tool_choice=request.tool_choice if plan.offered else None
+            )
         last = last_user_index(messages)
         small_talk = bool(app.rag) and is_small_talk(messages[last].content)
         messages[last] = replace(
@@ -139,7 +148,7 @@ class InputStages:
         await self.budgets.reserve(record, messages, params)
         question = request.messages[last_user_index(list(request.messages))].content
         canaried = self._with_canary(request.app, messages)
-        return Prepared(canaried, params, decision, sources, enforcer=enforcer, question=question)
+        return Prepared(canaried, params, decision, sources, enforcer=enforcer, question=question, tools=plan)
 
     def _schema_enforcer(self, app: AppSpec, request: ChatRequest) -> SchemaCheck | None:
         """The app's `response_schema` holds on every backend, whether or not guardrails are attached; where the

@@ -51,6 +51,7 @@ from steward.gateway.redaction import keep_nothing, redact_for_storage, redact_r
 from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
 from steward.gateway.review_release import ReviewRelease
+from steward.gateway.tools import ToolStages
 from steward.models.base import ModelBackend, cost_of
 from steward.types import Principal, Record, Status, Turn, Usage
 
@@ -104,8 +105,13 @@ class Gateway:
         self._background: set[asyncio.Task[None]] = set()  # records of disconnected streams, being written
         self._in_flight = 0  # requests between entry and their record; one alone may commit it inline
         self.reviews = ReviewRelease(guard, review_queue, store, self.chat)  # escalated requests: held, released
-        self.inputs = InputStages(project, guard, retriever, self.budgets)  # everything before the model
-        self.model = GuardedModel(project, models, guard, retriever)  # the route, with the output stage around it
+        self.tools = ToolStages(project)  # the tool registry, tool-result screen and tool-call checks
+        self.inputs = InputStages(
+            project, guard, retriever, self.budgets, self.tools
+        )  # everything before the model
+        self.model = GuardedModel(
+            project, models, guard, retriever, self.tools
+        )  # the route, output stage around it
 
     # ---- public entry points -------------------------------------------------------------------------
 
@@ -150,7 +156,8 @@ class Gateway:
             if prepared.early_answer is not None:
                 result = await self._finish(ctx, prepared.early_answer, "stop")
             else:
-                streamed = ctx.state is not None and prepared.enforcer is None  # structured output: released whole
+                # structured output, and tool calls (checked before any of them is sent), are released whole
+                streamed = ctx.state is not None and prepared.enforcer is None and prepared.tools is None
                 answer = ModelResult()
                 try:
                     if not streamed:
@@ -167,6 +174,7 @@ class Gateway:
                     raise stopped.error from stopped.error.__cause__
                 self._apply(ctx, answer)
                 result = await self._finish(ctx, answer.answer, answer.finish_reason)
+                result.tool_calls = answer.tool_calls
                 if streamed:
                     if answer.text:
                         yield StreamEvent(text=answer.text)
@@ -289,6 +297,10 @@ class Gateway:
         if result.reasoning is not None:  # the body keeps its hash; the text is stored apart, with the record
             record.explanation = {**(record.explanation or {}), "reasoning": reasoning.summary(result.reasoning)}
             ctx.reasoning = result.reasoning
+        if result.checked_calls:  # each tool call the model made, with its verdict
+            tools = dict((record.explanation or {}).get("tools") or {})
+            tools["calls"] = [*tools.get("calls", []), *result.checked_calls]
+            record.explanation = {**(record.explanation or {}), "tools": tools}
 
     def _time(self, ctx: RequestContext) -> None:
         record = ctx.record

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +55,16 @@ def make_runtime(home: Path, text: str = SCRIPTED_PROJECT) -> Runtime:
     return open_runtime(project, settings)
 
 
-def module_runtime(project: str, name: str) -> Any:
+def module_runtime(project: str, name: str, prepare: Callable[[Runtime], object] | None = None) -> Any:
     """A module-scoped `runtime` fixture serving `project`, for modules whose tests share one server-side state
-    (a test module assigns it, `runtime = module_runtime(...)`, and imports `module_client` beside it)."""
+    (a test module assigns it, `runtime = module_runtime(...)`, and imports `module_client` or `module_server`
+    beside it). `prepare` runs once on the new runtime (e.g. `apply.apply_project`)."""
 
     @pytest.fixture(scope="module", name="runtime")
     def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         rt = make_runtime(tmp_path_factory.mktemp(name), project)
+        if prepare is not None:
+            prepare(rt)
         yield rt
         rt.store.close()
 
@@ -72,6 +75,13 @@ def module_runtime(project: str, name: str) -> Any:
 def module_client(runtime: Runtime) -> Iterator[Client]:
     """The in-process client of the module's runtime (`module_runtime`)."""
     yield Client(runtime=runtime)
+
+
+@pytest.fixture(scope="module", name="server")
+def module_server(runtime: Runtime) -> Iterator[InProcessServer]:
+    """The in-process HTTP server of the module's runtime (`module_runtime`)."""
+    with InProcessServer(runtime) as in_process:
+        yield in_process
 
 
 def scripted_model(runtime: Runtime, model: str = "scripted") -> Any:

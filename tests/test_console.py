@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,12 @@ from tests.console_fixtures import (
     new_address,
     sign_in,
 )
-from tests.gateway_fixtures import InProcessServer, make_runtime
+from tests.gateway_fixtures import (
+    InProcessServer,
+    make_runtime,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+)
 
 from steward.gateway.assemble import Runtime
 from steward.gateway.console import HERE, code_spans
@@ -45,17 +49,7 @@ PAGES += ["/ui/deployments", "/ui/drift", "/ui/silences?all=1", "/ui/registry", 
 MAX_SHIPPED_BYTES = 300 * 1024
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = make_runtime(tmp_path_factory.mktemp("console"), CONSOLE_PROJECT)
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
+runtime = module_runtime(CONSOLE_PROJECT, "console")
 
 
 @pytest.fixture(scope="module")

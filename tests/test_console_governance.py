@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -26,7 +25,11 @@ from tests.console_fixtures import (
     past_traffic,
     sign_in,
 )
-from tests.gateway_fixtures import InProcessServer, make_runtime
+from tests.gateway_fixtures import (
+    InProcessServer,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+)
 from tests.gov_fixtures import PROJECT, stored_run
 
 from steward.gateway.assemble import Runtime
@@ -43,18 +46,9 @@ from steward.types import Principal
 NEW_PAGES = ["/ui/deployments", "/ui/drift", "/ui/silences?all=1", "/ui/registry", "/ui/evals", "/ui/compliance"]
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = make_runtime(tmp_path_factory.mktemp("console-gov"), PROJECT)
-    apply.apply_project(rt.store, rt.project, Actor.user("alice"))
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
+runtime = module_runtime(
+    PROJECT, "console-gov", prepare=lambda rt: apply.apply_project(rt.store, rt.project, Actor.user("alice"))
+)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,17 @@ filters and keyset paging, verify as the CLI gives it, rollups and alerts of the
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.gateway_fixtures import InProcessServer, make_runtime
+from tests.gateway_fixtures import (
+    SCRIPTED_PROJECT,
+    InProcessServer,
+    make_runtime,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+)
 from tests.store_fixtures import full_record
 
 from steward.gateway.assemble import Runtime
@@ -18,18 +23,7 @@ from steward.governance.identity import Actor
 from steward.monitor.worker import RollupWorker
 from steward.store import AlertRow, SilenceRow
 
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = make_runtime(tmp_path_factory.mktemp("mgmt-audit"))
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
+runtime = module_runtime(SCRIPTED_PROJECT, "mgmt-audit")
 
 
 @pytest.fixture(scope="module")

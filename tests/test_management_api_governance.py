@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.gateway_fixtures import InProcessServer, make_runtime
+from tests.gateway_fixtures import (
+    InProcessServer,
+    make_runtime,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+)
 from tests.gov_fixtures import PROJECT, stored_run
 from typer.testing import CliRunner
 
@@ -28,18 +32,7 @@ from steward.types import Feedback, Record, new_id, now
 ALICE = Actor.user("alice")
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = make_runtime(tmp_path_factory.mktemp("mgmt-gov"), PROJECT)
-    apply.apply_project(rt.store, rt.project, ALICE)
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
+runtime = module_runtime(PROJECT, "mgmt-gov", prepare=lambda rt: apply.apply_project(rt.store, rt.project, ALICE))
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import update
-from tests.gateway_fixtures import InProcessServer, make_runtime
+from tests.gateway_fixtures import (
+    InProcessServer,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+)
 from tests.guard_fixtures import GUARD_PROJECT
 
 from steward import RemoteClient
@@ -31,18 +34,8 @@ TWO_PERSON = GUARD_PROJECT.replace(
 HELD = "Guaranteed returns of 12% a year with our fund."
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    assert TWO_PERSON != GUARD_PROJECT
-    rt = make_runtime(tmp_path_factory.mktemp("mgmt-claims"), TWO_PERSON)
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
+assert TWO_PERSON != GUARD_PROJECT
+runtime = module_runtime(TWO_PERSON, "mgmt-claims")
 
 
 @pytest.fixture(scope="module")

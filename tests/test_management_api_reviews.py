@@ -5,11 +5,15 @@ intact after all of it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.gateway_fixtures import InProcessServer, make_runtime, scripted_model
+from tests.gateway_fixtures import (
+    InProcessServer,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+    scripted_model,
+)
 from tests.guard_fixtures import GUARD_PROJECT
 
 from steward import RemoteClient
@@ -24,17 +28,7 @@ from steward.types import LOCAL_OPERATOR, Decision, Record
 HELD = "Guaranteed returns of 12% a year with our fund."
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = make_runtime(tmp_path_factory.mktemp("mgmt-reviews"), GUARD_PROJECT)
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
+runtime = module_runtime(GUARD_PROJECT, "mgmt-reviews")
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,20 @@ record, a governance body with a NUL is a 400, and the store writes any record w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from tests.gateway_fixtures import InProcessServer
-from tests.test_review_agreement import _auth, _decide, _held, _keys, _runtime
+from tests.gateway_fixtures import (
+    InProcessServer,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+)
+from tests.review_fixtures import (
+    TWO_PERSON,
+    auth,
+    decide,
+    held,
+    make_review_keys,
+    review_keys,  # noqa: F401  (the module's `keys` fixture)
+)
 
 from steward.gateway.assemble import Runtime
 from steward.store import Store
@@ -18,17 +27,7 @@ from steward.types import Record
 pytest_plugins = ["tests.store_fixtures"]
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = _runtime(tmp_path_factory.mktemp("nul"))
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
+runtime = module_runtime(TWO_PERSON, "nul")
 
 
 def test_the_store_writes_a_record_whose_names_hold_a_nul(store: Store) -> None:
@@ -43,9 +42,9 @@ def test_the_store_writes_a_record_whose_names_hold_a_nul(store: Store) -> None:
 def test_a_nul_in_a_chat_name_is_a_400_with_its_record(
     server: InProcessServer, runtime: Runtime, field: str, value: str
 ) -> None:
-    key = _keys(runtime)["app"]
+    key = make_review_keys(runtime)["app"]
     body = {"model": "advice", "messages": [{"role": "user", "content": "hi"}], field: value}
-    answer = server.http.post("/v1/chat/completions", headers=_auth(key), json=body)
+    answer = server.http.post("/v1/chat/completions", headers=auth(key), json=body)
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
     assert error["param"] == field and "NUL" in error["message"]
@@ -54,9 +53,9 @@ def test_a_nul_in_a_chat_name_is_a_400_with_its_record(
 
 
 def test_a_nul_in_a_review_comment_is_a_400(server: InProcessServer, runtime: Runtime) -> None:
-    keys = _keys(runtime)
-    item = _held(runtime)
-    refused = _decide(server, keys["ana"], item.id, "approve", comment="fine\x00")
+    keys = make_review_keys(runtime)
+    item = held(runtime)
+    refused = decide(server, keys["ana"], item.id, "approve", comment="fine\x00")
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"]["param"] == "comment"
     assert runtime.store.reviews.get_item(item.id).status == "pending"
@@ -67,6 +66,6 @@ def test_a_nul_in_a_feedback_comment_is_a_400(server: InProcessServer, runtime: 
     record.team, record.status = "default", "served"
     runtime.store.write_sync(record)
     body = {"record_id": record.id, "score": 1, "comment": "good\x00"}
-    refused = server.http.post("/v1/feedback", headers=_auth(_keys(runtime)["admin"]), json=body)
+    refused = server.http.post("/v1/feedback", headers=auth(make_review_keys(runtime)["admin"]), json=body)
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"]["param"] == "comment"

@@ -10,7 +10,6 @@ review list's readers only; `steward audit verify` vouches for every label."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,107 +17,49 @@ import pytest
 from sqlalchemy import delete, insert, update
 from starlette.testclient import TestClient
 from tests.console_fixtures import form_token, sign_in
-from tests.gateway_fixtures import InProcessServer, make_runtime
-from tests.guard_fixtures import GUARD_PROJECT
+from tests.gateway_fixtures import (
+    InProcessServer,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+)
+from tests.review_fixtures import (
+    HELD,
+    TWO_PERSON,
+    auth,
+    decide,
+    held,
+    make_review_keys,
+    ok,
+    review_keys,  # noqa: F401  (the module's `keys` fixture)
+    two_person_runtime,
+)
 
 from steward import Client, RemoteClient
 from steward.gateway.assemble import Runtime
-from steward.governance import access, audit
-from steward.governance.identity import Actor
+from steward.governance import audit
 from steward.guardrails.agreement import MIN_ITEMS, summary
-from steward.guardrails.review import STATES, ReviewQueue
-from steward.store import ReviewItem
+from steward.guardrails.review import STATES
 from steward.store.guardrails import review_labels
-from steward.types import Decision, Record
 
-# both policies ask for two reviewers: `advice` counts under advice-policy, `tips` under append-only
-TWO_PERSON = GUARD_PROJECT.replace(
-    "  advice-policy:\n    output:", "  advice-policy:\n    reviewers: 2\n    output:"
-).replace("  append-only:\n    output:", "  append-only:\n    reviewers: 2\n    output:")
-HELD = "Guaranteed returns of 12% a year with our fund."
 FIRST_NOTE = "first-label-note-7f3a"  # what only the first reviewer (and the overseers) may read until both are in
 
-
-def _runtime(tmp: Path) -> Runtime:
-    assert TWO_PERSON.count("reviewers: 2") == 2
-    return make_runtime(tmp, TWO_PERSON)
-
-
-def _keys(runtime: Runtime) -> dict[str, str]:
-    made = {}
-    for name, role, team, apps in [
-        ("admin", "admin", "default", ()),
-        ("ana", "developer", "default", ()),
-        ("ben", "developer", "default", ()),
-        ("auditor", "auditor", "default", ()),
-        ("app", "app", "default", ()),
-        ("other", "admin", "other-team", ()),
-        ("tips-only", "developer", "default", ("tips",)),
-    ]:
-        made[name] = access.create_key(runtime.store, Actor.user("alice"), role, name=name, team=team, apps=apps)[
-            0
-        ]
-    return made
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = _runtime(tmp_path_factory.mktemp("review-agreement"))
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
-
-
-@pytest.fixture(scope="module")
-def keys(runtime: Runtime) -> dict[str, str]:
-    return _keys(runtime)
-
-
-def _held(runtime: Runtime, app: str = "advice") -> ReviewItem:
-    policy = {"advice": "advice-policy", "tips": "append-only"}[app]
-    record = Record.start(app)
-    record.status, record.output = "escalated", HELD
-    decision = Decision(stage="output", action="escalate", reasons=["compliance:guarantee"], policy=policy)
-    record.decisions.append(decision)
-    runtime.store.write_sync(record)
-    return ReviewQueue(runtime.store).hold(record, decision, HELD)
-
-
-def _auth(key: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {key}"}
-
-
-def _decide(server: InProcessServer, key: str, item: str, action: str, comment: str = "") -> Any:
-    return server.http.post(
-        f"/v1/reviews/{item}/decision", headers=_auth(key), json={"action": action, "comment": comment}
-    )
-
-
-def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+runtime = module_runtime(TWO_PERSON, "review-agreement")
 
 
 def _listed(server: InProcessServer, key: str, state: str, app: str = "advice") -> dict[str, dict[str, Any]]:
-    page = _ok(server.http.get("/v1/reviews", headers=_auth(key), params={"state": state, "app": app}))
+    page = ok(server.http.get("/v1/reviews", headers=auth(key), params={"state": state, "app": app}))
     return {item["id"]: item for item in page["data"]}
 
 
 def _agreement(server: InProcessServer, key: str, **params: Any) -> Any:
-    return server.http.get("/v1/reviews/agreement", headers=_auth(key), params=params)
+    return server.http.get("/v1/reviews/agreement", headers=auth(key), params=params)
 
 
 def _label_both(server: InProcessServer, runtime: Runtime, keys: dict[str, str], first: str, second: str) -> str:
     """An item of `advice` labelled `first` by ana, then `second` by ben; its id."""
-    item = _held(runtime)
-    _ok(_decide(server, keys["ana"], item.id, first))
-    _ok(_decide(server, keys["ben"], item.id, second))
+    item = held(runtime)
+    ok(decide(server, keys["ana"], item.id, first))
+    ok(decide(server, keys["ben"], item.id, second))
     return item.id
 
 
@@ -158,8 +99,8 @@ def test_kappa_is_undefined_with_too_few_items_or_a_single_class() -> None:
 def test_the_api_the_cli_the_sdk_and_the_console_agree_on_a_hand_worked_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runtime = _runtime(tmp_path / "kappa")
-    keys = _keys(runtime)
+    runtime = two_person_runtime(tmp_path / "kappa")
+    keys = make_review_keys(runtime)
     with InProcessServer(runtime) as server:
         pairs = [("approve", "approve")] * 4 + [("reject", "reject")] * 3
         pairs += [("approve", "reject")] * 2 + [("reject", "approve")]
@@ -167,7 +108,7 @@ def test_the_api_the_cli_the_sdk_and_the_console_agree_on_a_hand_worked_queue(
             _label_both(server, runtime, keys, first, second)
         for _ in range(3):  # tips: too few items for κ
             _label_both_tips(server, runtime, keys)
-        got = _ok(_agreement(server, keys["admin"]))
+        got = ok(_agreement(server, keys["admin"]))
         assert got["overall"]["items"] == 13 and got["disagreements"] == 3
         advice = next(row for row in got["by_app"] if row["app"] == "advice")
         assert advice["kappa"] == pytest.approx(0.4) and advice["observed_agreement"] == pytest.approx(0.7)
@@ -179,9 +120,9 @@ def test_the_api_the_cli_the_sdk_and_the_console_agree_on_a_hand_worked_queue(
         assert policies["advice-policy"]["kappa"] == pytest.approx(0.4)
         (pair,) = got["by_pair"]  # ana and ben labelled 13 items together
         assert pair["items"] == 13 and {r.split(" (")[1] for r in pair["reviewers"]} == {"ana)", "ben)"}
-        only = _ok(_agreement(server, keys["admin"], app="advice"))
+        only = ok(_agreement(server, keys["admin"], app="advice"))
         assert only["overall"]["kappa"] == pytest.approx(0.4) and only["app"] == "advice"
-        assert _ok(_agreement(server, keys["admin"], since="2999-01-01"))["overall"]["items"] == 0
+        assert ok(_agreement(server, keys["admin"], since="2999-01-01"))["overall"]["items"] == 0
 
         remote = RemoteClient(str(server.http.base_url), key=keys["auditor"], http=server.http)
         assert remote.review_agreement(app="advice")["overall"]["kappa"] == pytest.approx(0.4)
@@ -218,9 +159,9 @@ def test_the_api_the_cli_the_sdk_and_the_console_agree_on_a_hand_worked_queue(
 
 
 def _label_both_tips(server: InProcessServer, runtime: Runtime, keys: dict[str, str]) -> None:
-    item = _held(runtime, "tips")
-    _ok(_decide(server, keys["ana"], item.id, "approve"))
-    _ok(_decide(server, keys["ben"], item.id, "approve"))
+    item = held(runtime, "tips")
+    ok(decide(server, keys["ana"], item.id, "approve"))
+    ok(decide(server, keys["ben"], item.id, "approve"))
 
 
 # ---- the outcome stays fail-closed; the second label is blind ----
@@ -229,24 +170,24 @@ def _label_both_tips(server: InProcessServer, runtime: Runtime, keys: dict[str, 
 def test_a_first_rejection_refuses_at_once_and_its_second_label_never_releases(
     server: InProcessServer, runtime: Runtime, keys: dict[str, str]
 ) -> None:
-    item = _held(runtime)
-    first = _ok(_decide(server, keys["ana"], item.id, "reject", FIRST_NOTE))
+    item = held(runtime)
+    first = ok(decide(server, keys["ana"], item.id, "reject", FIRST_NOTE))
     assert first["status"] == "rejected" and first["needs_second_label"] and first["labels_given"] == 1
     assert first["held_text"] == HELD  # kept for the second reviewer, who labels what was held
-    outcome = _ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=_auth(keys["app"])))
+    outcome = ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=auth(keys["app"])))
     assert outcome["status"] == "rejected" and "answer" not in outcome  # the client is refused at once
-    again = _decide(server, keys["ana"], item.id, "approve")  # the second label is another reviewer's
+    again = decide(server, keys["ana"], item.id, "approve")  # the second label is another reviewer's
     assert again.status_code == 400 and "second, different reviewer" in again.json()["error"]["message"]
 
-    second = _ok(_decide(server, keys["ben"], item.id, "approve", "fine by me"))
+    second = ok(decide(server, keys["ben"], item.id, "approve", "fine by me"))
     assert second["status"] == "rejected" and second["held_text"] is None and second["released_text"] is None
     assert [(lb["seq"], lb["label"]) for lb in second["labels"]] == [(1, "reject"), (2, "approve")]
     assert second["disagreement"] and not second["needs_second_label"] and not second["blind"]
-    outcome = _ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=_auth(keys["app"])))
+    outcome = ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=auth(keys["app"])))
     assert outcome["status"] == "rejected" and "answer" not in outcome
     stored = runtime.store.reviews.get_item(item.id)
     assert (stored.status, stored.released_text, stored.held_text) == ("rejected", None, None)
-    third = _decide(server, keys["admin"], item.id, "approve")
+    third = decide(server, keys["admin"], item.id, "approve")
     assert third.status_code == 400 and "both its labels" in third.json()["error"]["message"]
 
     events = list(audit.list_events(runtime.store, subject=f"review:{item.id}"))
@@ -259,13 +200,13 @@ def test_a_first_rejection_refuses_at_once_and_its_second_label_never_releases(
 def test_a_first_approval_and_a_second_rejection_refuse_it(
     server: InProcessServer, runtime: Runtime, keys: dict[str, str]
 ) -> None:
-    item = _held(runtime)
-    assert _ok(_decide(server, keys["ben"], item.id, "approve"))["status"] == "pending"
-    outcome = _ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=_auth(keys["app"])))
+    item = held(runtime)
+    assert ok(decide(server, keys["ben"], item.id, "approve"))["status"] == "pending"
+    outcome = ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=auth(keys["app"])))
     assert outcome["status"] == "pending" and "answer" not in outcome  # one approval of two releases nothing
-    refused = _ok(_decide(server, keys["ana"], item.id, "reject"))
+    refused = ok(decide(server, keys["ana"], item.id, "reject"))
     assert refused["status"] == "rejected" and refused["disagreement"] and refused["held_text"] is None
-    outcome = _ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=_auth(keys["app"])))
+    outcome = ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=auth(keys["app"])))
     assert outcome["status"] == "rejected" and "answer" not in outcome
     agreed = _label_both(server, runtime, keys, "approve", "approve")  # two approvals release, as before
     assert runtime.store.reviews.get_item(agreed).status == "approved"
@@ -279,8 +220,8 @@ def test_the_second_reviewer_does_not_see_the_first_label(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    item = _held(runtime)
-    _ok(_decide(server, keys["ana"], item.id, "reject", FIRST_NOTE))
+    item = held(runtime)
+    ok(decide(server, keys["ana"], item.id, "reject", FIRST_NOTE))
     ben = keys["ben"]
     blind = _listed(server, ben, "all")[item.id]
     assert blind["status"] == "pending" and blind["blind"] and blind["needs_second_label"]
@@ -288,18 +229,18 @@ def test_the_second_reviewer_does_not_see_the_first_label(
     assert blind["held_text"] == HELD and FIRST_NOTE not in json.dumps(blind)
     assert item.id in _listed(server, ben, "pending") and item.id not in _listed(server, ben, "rejected")
     assert item.id not in _listed(server, ben, "decided") and item.id in _listed(server, ben, "needs_second_label")
-    outcome = _ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=_auth(ben)))
+    outcome = ok(server.http.get(f"/v1/reviews/{item.record_id}", headers=auth(ben)))
     assert outcome["status"] == "pending"
-    claimed = _ok(server.http.post(f"/v1/reviews/{item.id}/claim", headers=_auth(ben)))
+    claimed = ok(server.http.post(f"/v1/reviews/{item.id}/claim", headers=auth(ben)))
     assert claimed["status"] == "pending" and FIRST_NOTE not in json.dumps(claimed)
-    trail = _ok(server.http.get("/v1/audit", headers=_auth(ben), params={"subject": f"review:{item.id}"}))
+    trail = ok(server.http.get("/v1/audit", headers=auth(ben), params={"subject": f"review:{item.id}"}))
     assert [e["action"] for e in trail["data"]] == ["review.claim"] and FIRST_NOTE not in json.dumps(trail)
 
     for overseer in ("admin", "auditor", "ana"):  # the overseers and the first label's author see it
         seen = _listed(server, keys[overseer], "all")[item.id]
         assert seen["status"] == "rejected" and not seen["blind"] and seen["labels"][0]["note"] == FIRST_NOTE
-        events = _ok(
-            server.http.get("/v1/audit", headers=_auth(keys[overseer]), params={"subject": f"review:{item.id}"})
+        events = ok(
+            server.http.get("/v1/audit", headers=auth(keys[overseer]), params={"subject": f"review:{item.id}"})
         )
         assert "review.reject" in [e["action"] for e in events["data"]]
 
@@ -342,14 +283,14 @@ def test_agreement_follows_the_review_lists_roles_and_teams(
     server: InProcessServer, runtime: Runtime, keys: dict[str, str]
 ) -> None:
     _label_both(server, runtime, keys, "approve", "reject")
-    tips = _held(runtime, "tips")
-    _ok(_decide(server, keys["ana"], tips.id, "approve"))
-    _ok(_decide(server, keys["ben"], tips.id, "reject"))
+    tips = held(runtime, "tips")
+    ok(decide(server, keys["ana"], tips.id, "approve"))
+    ok(decide(server, keys["ben"], tips.id, "reject"))
     for reader in ("admin", "ana", "auditor"):
-        assert _ok(_agreement(server, keys[reader]))["overall"]["items"] >= 2
+        assert ok(_agreement(server, keys[reader]))["overall"]["items"] >= 2
     assert _agreement(server, keys["app"]).status_code == 403
-    assert _ok(_agreement(server, keys["other"]))["overall"]["items"] == 0  # another team's labels are not theirs
-    scoped = _ok(_agreement(server, keys["tips-only"]))
+    assert ok(_agreement(server, keys["other"]))["overall"]["items"] == 0  # another team's labels are not theirs
+    scoped = ok(_agreement(server, keys["tips-only"]))
     assert {row["app"] for row in scoped["by_app"]} == {"tips"}
     assert _agreement(server, keys["tips-only"], app="advice").status_code == 400
     assert _agreement(server, keys["admin"], app="nope").status_code == 400

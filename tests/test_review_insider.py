@@ -7,12 +7,23 @@ app reading the events of an app whose name differs only in case (SQLite's LIKE 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.gateway_fixtures import InProcessServer, make_runtime
-from tests.test_review_agreement import TWO_PERSON, _auth, _decide, _held, _keys, _ok, _runtime
+from tests.gateway_fixtures import (
+    InProcessServer,
+    make_runtime,
+    module_runtime,
+    module_server,  # noqa: F401  (the module's `server` fixture)
+)
+from tests.review_fixtures import (
+    TWO_PERSON,
+    auth,
+    decide,
+    held,
+    ok,
+    review_keys,  # noqa: F401  (the module's `keys` fixture)
+)
 
 from steward.errors import InvalidRequest
 from steward.gateway.assemble import Runtime
@@ -21,23 +32,7 @@ from steward.governance.identity import Actor
 from steward.guardrails.agreement import MIN_ITEMS
 from steward.store.keys import owner_address
 
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = _runtime(tmp_path_factory.mktemp("review-insider"))
-    yield rt
-    rt.store.close()
-
-
-@pytest.fixture(scope="module")
-def server(runtime: Runtime) -> Iterator[InProcessServer]:
-    with InProcessServer(runtime) as in_process:
-        yield in_process
-
-
-@pytest.fixture(scope="module")
-def keys(runtime: Runtime) -> dict[str, str]:
-    return _keys(runtime)
+runtime = module_runtime(TWO_PERSON, "review-insider")
 
 
 def _owned(runtime: Runtime, name: str, owner: str) -> str:
@@ -46,11 +41,11 @@ def _owned(runtime: Runtime, name: str, owner: str) -> str:
 
 def test_renewed_claims_do_not_let_one_person_give_both_labels(server: InProcessServer, runtime: Runtime) -> None:
     first, second = _owned(runtime, "cleo-1", "cleo@example.com"), _owned(runtime, "cleo-2", "cleo@example.com")
-    item = _held(runtime)
-    _ok(_decide(server, first, item.id, "approve"))
+    item = held(runtime)
+    ok(decide(server, first, item.id, "approve"))
     for _ in range(51):  # each renewal is a `review.claim` event: the first label's event was pushed off a page
-        _ok(server.http.post(f"/v1/reviews/{item.id}/claim", headers=_auth(second)))
-    refused = _decide(server, second, item.id, "approve")
+        ok(server.http.post(f"/v1/reviews/{item.id}/claim", headers=auth(second)))
+    refused = decide(server, second, item.id, "approve")
     assert refused.status_code == 400 and "cleo@example.com" in refused.json()["error"]["message"]
     assert runtime.store.reviews.get_item(item.id).status == "pending"
     assert len(runtime.store.reviews.labels([item.id])[item.id]) == 1
@@ -60,14 +55,14 @@ def test_renewed_claims_do_not_let_one_person_give_both_labels(server: InProcess
 def test_an_audit_page_tells_a_blind_reviewer_nothing_of_the_first_label(
     server: InProcessServer, runtime: Runtime, keys: dict[str, str], first: str
 ) -> None:
-    item = _held(runtime)
-    _ok(_decide(server, keys["ana"], item.id, first))
+    item = held(runtime)
+    ok(decide(server, keys["ana"], item.id, first))
     for action in ("review.approve", "review.reject"):
         for limit in (1, 2):
-            page = _ok(
+            page = ok(
                 server.http.get(
                     "/v1/audit",
-                    headers=_auth(keys["ben"]),
+                    headers=auth(keys["ben"]),
                     params={"subject": f"review:{item.id}", "action": action, "limit": limit},
                 )
             )
@@ -77,14 +72,14 @@ def test_an_audit_page_tells_a_blind_reviewer_nothing_of_the_first_label(
 def test_a_blind_reviewers_audit_pages_still_reach_every_event_they_may_read(
     server: InProcessServer, runtime: Runtime, keys: dict[str, str]
 ) -> None:
-    item = _held(runtime)
-    _ok(_decide(server, keys["ana"], item.id, "reject"))
+    item = held(runtime)
+    ok(decide(server, keys["ana"], item.id, "reject"))
     for _ in range(3):
-        _ok(server.http.post(f"/v1/reviews/{item.id}/claim", headers=_auth(keys["ben"])))
+        ok(server.http.post(f"/v1/reviews/{item.id}/claim", headers=auth(keys["ben"])))
     seen, after = [], None
     while True:
         params = {"subject": f"review:{item.id}", "limit": 1, **({"after": after} if after else {})}
-        page = _ok(server.http.get("/v1/audit", headers=_auth(keys["ben"]), params=params))
+        page = ok(server.http.get("/v1/audit", headers=auth(keys["ben"]), params=params))
         seen += [e["action"] for e in page["data"]]
         if not (after := page["next"]):
             break
@@ -106,9 +101,9 @@ def test_an_owner_with_invisible_characters_is_refused(spelling: str) -> None:
 
 def test_two_keys_of_one_owner_in_full_width_give_one_label(server: InProcessServer, runtime: Runtime) -> None:
     first, second = _owned(runtime, "eve-1", "eve@example.com"), _owned(runtime, "eve-2", "ＥＶＥ@example.com")
-    item = _held(runtime)
-    _ok(_decide(server, first, item.id, "reject"))
-    assert _decide(server, second, item.id, "approve").status_code == 400
+    item = held(runtime)
+    ok(decide(server, first, item.id, "reject"))
+    assert decide(server, second, item.id, "approve").status_code == 400
 
 
 def test_a_key_scoped_to_an_app_does_not_read_an_app_named_alike_in_another_case(tmp_path: Path) -> None:
@@ -122,9 +117,9 @@ def test_a_key_scoped_to_an_app_does_not_read_an_app_named_alike_in_another_case
         )
         ana = access.create_key(runtime.store, Actor.user("alice"), "developer", name="ana")[0]
         with InProcessServer(runtime) as server:
-            item = _held(runtime, "tips")
-            _ok(_decide(server, ana, item.id, "reject", "a note about tips"))
-            read = {k: _ok(server.http.get("/v1/audit", headers=_auth(k)))["data"] for k in (upper, lower)}
+            item = held(runtime, "tips")
+            ok(decide(server, ana, item.id, "reject", "a note about tips"))
+            read = {k: ok(server.http.get("/v1/audit", headers=auth(k)))["data"] for k in (upper, lower)}
         assert read[upper] == []
         assert [e["detail"]["app"] for e in read[lower]] == ["tips"]
         assert audit.verify(runtime.store).ok
@@ -141,9 +136,9 @@ def test_reviewer_names_that_look_like_markup_are_printed_as_they_are(
 
     odd = [access.create_key(runtime.store, Actor.user("alice"), "developer", name=n)[0] for n in ("[/]", "[b]x")]
     for i in range(MIN_ITEMS):
-        item = _held(runtime)
-        _ok(_decide(server, odd[0], item.id, "approve" if i % 2 else "reject"))
-        _ok(_decide(server, odd[1], item.id, "approve"))
+        item = held(runtime)
+        ok(decide(server, odd[0], item.id, "approve" if i % 2 else "reject"))
+        ok(decide(server, odd[1], item.id, "approve"))
     (tmp_path / "steward.yaml").write_text(TWO_PERSON, encoding="utf-8")
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.yaml"))
     monkeypatch.setenv("STEWARD_DATABASE_URL", runtime.settings.database_url)
@@ -153,7 +148,7 @@ def test_reviewer_names_that_look_like_markup_are_printed_as_they_are(
     assert kappa.exit_code == 0 and "([/])" in kappa.stdout and "([b]x)" in kappa.stdout, kappa.output
     trail = runner.invoke(cli, ["audit", "list", "--limit", "3"])
     assert trail.exit_code == 0 and "([b]x)" in trail.stdout, trail.output
-    item = _held(runtime)
+    item = held(runtime)
     for key in odd:
         decided = runner.invoke(cli, ["review", "approve", item.id, "--key", key])
         assert decided.exit_code == 0 and "([" in decided.stdout, decided.output
@@ -174,5 +169,5 @@ def test_a_nul_in_the_path_or_query_is_a_clear_400(
     server: InProcessServer, keys: dict[str, str], path: str
 ) -> None:
     """PostgreSQL refuses NUL in text: these were 500s there (SQLite read past them)."""
-    answer = server.http.get(path, headers=_auth(keys["admin"]))
+    answer = server.http.get(path, headers=auth(keys["admin"]))
     assert answer.status_code == 400 and answer.json()["error"]["type"] == "invalid_request_error", answer.text

@@ -17,7 +17,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TOKENIZERS_PARALLELISM := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test check lint types models bench bench-evidently-venv clean help
+.PHONY: run test check lint types models bench bench-evidently-venv bench-agentdojo-venv clean help
 
 help:
 	@echo "make run    - install what serving needs, fetch + verify the default model, serve the demo on http://127.0.0.1:8080"
@@ -94,6 +94,11 @@ bench: $(STAMP)
 bench-evidently-venv:
 	python3 -m venv bench/.venv-evidently
 	bench/.venv-evidently/bin/pip install -q -c constraints.txt evidently "pandas<2.3"  # evidently 0.7 imports a pandas 2 internal
+
+# AgentDojo in its own virtualenv (it pulls langchain, anthropic, google-genai …), for bench/agents.py
+bench-agentdojo-venv:
+	python3 -m venv bench/.venv-agentdojo
+	bench/.venv-agentdojo/bin/pip install -q -c constraints.txt agentdojo==0.1.35
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -285,6 +285,14 @@ INJECTION_FILES = {
 }
 
 
+# Session 15 (docs/cards/injection.md, round 13): the test templates of family 15, committed under scripts/data
+# before any change of that round and scored once by its final scanner (same author as the rules).
+INJECTION_FAMILIES = {
+    "injection_family15_test.jsonl": "family 15 test templates (attacks of 8 kinds, benign prompts with trigger "
+    "words; scripts/make_injection_family15.py)",
+}
+
+
 def injection_sets(bench: Bench) -> dict[str, list[dict[str, Any]]]:
     folder = RESULTS / "injection"
     if all((folder / name).exists() for name in INJECTION_FILES):
@@ -314,6 +322,9 @@ def bench_injection(bench: Bench) -> None:
     except (ImportError, OSError, KeyError) as exc:
         bench.skip("injection", f"the split could not be made with scripts/train_injection.py: {exc}")
         return
+    for name in INJECTION_FAMILIES:
+        if (ROOT / "scripts" / "data" / name).exists():
+            sets[name] = read_jsonl(ROOT / "scripts" / "data" / name)
     scanner, threshold = make_scanner("injection")
     for name, rows in sets.items():
         rows = bench.sample(rows)
@@ -323,11 +334,11 @@ def bench_injection(bench: Bench) -> None:
         keys = (
             ["precision", "recall", "f1", "fpr"] if negatives and positives else ["recall" if positives else "fpr"]
         )
-        trained = "no (held out by the training script)"
+        trained = "no (held out by the training script)" if name in INJECTION_FILES else "no (written first)"
         bench.rows.append(
             Row(
                 "injection",
-                f"{INJECTION_FILES[name]} ({name})",
+                f"{INJECTION_FILES.get(name) or INJECTION_FAMILIES[name]} ({name})",
                 trained,
                 len(rows),
                 _pick(figures, *keys, "p50_ms"),

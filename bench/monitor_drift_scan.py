@@ -27,7 +27,6 @@ import argparse
 import math
 import os
 import sys
-import time
 from pathlib import Path
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -36,7 +35,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import monitor_drift as bench  # noqa: E402
+import _drift_dev as dev  # noqa: E402
 
 KS = (5, 10, 20, 30, 40, 60)
 SHARES = (0.6, 0.7, 0.8, 0.9)
@@ -251,46 +250,20 @@ def report(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenario", default="mmlu", choices=bench.DEVELOPMENT.split(","))
-    parser.add_argument("--seed", type=int, default=801, help="not the bench's default seed")
-    parser.add_argument("--windows", type=int, default=60)
-    parser.add_argument("--shifts", default="0,0.1,0.05", help="levels, in the order their windows are drawn")
-    parser.add_argument("--out", type=Path, default=bench.ROOT / "bench" / "results" / "monitor")
+    dev.add_window_options(parser, seed=801, windows=60, shifts="0,0.1,0.05")
     parser.add_argument("--save", type=Path, help="keep every pair's statistics here (npz)")
     parser.add_argument("--load", type=Path, action="append", help="report saved statistics (no computation)")
     args = parser.parse_args(argv)
     if args.load:
-        rows = []
-        for path in args.load:
-            with np.load(path) as saved:
-                triples = zip(saved["levels"], saved["observed"], saved["permuted"], strict=True)
-                rows += [{"level": float(lv), "observed": o, "permuted": p} for lv, o, p in triples]
-        report(rows)
+        report(dev.load(args.load))
         return
-    if args.seed == 20261207:
-        sys.exit("the bench's default seed draws the windows it reports: choose another for development")
-    from steward.monitor import drift
-
-    drift.languages = bench._memoised_languages(drift.languages)  # type: ignore[assignment]
-    cache = bench.EmbeddingCache(args.out / "embeddings.npz")
-    (scenario,) = [s for s in bench.scenarios() if s.name == args.scenario]
-    rng = np.random.default_rng(args.seed)
     rows = []
-    for level in [float(x) for x in args.shifts.split(",")]:
-        started = time.perf_counter()
-        for i in range(args.windows):
-            ref_texts = bench.draw(scenario, 500, 0.0, i, rng)
-            cur_texts = bench.draw(scenario, 500, level, i, rng)
-            pair_rng = np.random.default_rng(args.seed * 1000 + i)
-            observed, permuted = statistics(ref_texts, cur_texts, cache.embed(ref_texts), cache.embed(cur_texts),
-                                            pair_rng)  # fmt: skip
-            rows.append({"level": level, "observed": observed, "permuted": permuted})
-        seconds = (time.perf_counter() - started) / args.windows
-        print(f"shift {level:.0%}: {args.windows} pairs, {seconds:.2f} s/pair", flush=True)
+    for pair in dev.pairs(args):
+        pair_rng = np.random.default_rng(args.seed * 1000 + pair.index)
+        observed, permuted = statistics(pair.ref_texts, pair.cur_texts, pair.ref, pair.cur, pair_rng)
+        rows.append({"level": pair.level, "observed": observed, "permuted": permuted})
         if args.save:
-            observed = np.stack([r["observed"] for r in rows])
-            permuted = np.stack([r["permuted"] for r in rows])
-            np.savez(args.save, levels=[r["level"] for r in rows], observed=observed, permuted=permuted)
+            dev.save(args.save, rows)
     report(rows)
 
 

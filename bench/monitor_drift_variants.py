@@ -32,7 +32,6 @@ import argparse
 import math
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import monitor_drift as bench  # noqa: E402
+import _drift_dev as dev  # noqa: E402
 
 KS = (5, 10, 20, 30, 40, 60, 80, 120)
 SHARES = (0.55, 0.6, 0.7, 0.8, 0.9)
@@ -288,34 +287,15 @@ def lexical_variants(chosen: list[Key], others_: list) -> dict[str, list[tuple[s
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenario", default="mmlu", choices=bench.DEVELOPMENT.split(","))
-    parser.add_argument("--seed", type=int, required=True, help="not the bench's default seed")
-    parser.add_argument("--windows", type=int, default=60)
-    parser.add_argument("--shifts", default="0,0.1,0.05", help="levels, in the order their windows are drawn")
-    parser.add_argument("--out", type=Path, default=bench.ROOT / "bench" / "results" / "monitor")
+    dev.add_window_options(parser, seed=None, windows=60, shifts="0,0.1,0.05")
     args = parser.parse_args(argv)
-    if args.seed == parser.get_default("seed") or args.seed == 20261207:
-        sys.exit("the bench's default seed draws the windows it reports: choose another for development")
-    from steward.monitor import drift
-
-    drift.languages = bench._memoised_languages(drift.languages)  # type: ignore[assignment]
-    cache = bench.EmbeddingCache(args.out / "embeddings.npz")
-    (scenario,) = [s for s in bench.scenarios() if s.name == args.scenario]
-    rng = np.random.default_rng(args.seed)
-    levels = [float(x) for x in args.shifts.split(",")]
     rows = []
-    for level in levels:
-        started = time.perf_counter()
-        for i in range(args.windows):
-            ref_texts = bench.draw(scenario, 500, 0.0, i, rng)
-            cur_texts = bench.draw(scenario, 500, level, i, rng)
-            ref, cur = cache.embed(ref_texts), cache.embed(cur_texts)
-            observed, permuted = statistics(ref, cur, np.random.default_rng(args.seed + i), ref_texts + cur_texts)
-            row = {"level": level, "observed": observed, "permuted": permuted}
-            rows.append(row | others(ref_texts, cur_texts, ref, cur, args.seed + i))
-        print(
-            f"shift {level:.0%}: {args.windows} pairs, {(time.perf_counter() - started) / args.windows:.2f} s/pair"
-        )
+    for pair in dev.pairs(args):
+        texts = pair.ref_texts + pair.cur_texts
+        observed, permuted = statistics(pair.ref, pair.cur, np.random.default_rng(args.seed + pair.index), texts)
+        row = {"level": pair.level, "observed": observed, "permuted": permuted}
+        rows.append(row | others(pair.ref_texts, pair.cur_texts, pair.ref, pair.cur, args.seed + pair.index))
+    levels = dev.levels(args)
     for name, family in variants().items():
         found = [np.mean([drifted(r, family) for r in rows if r["level"] == level]) for level in levels]
         print(

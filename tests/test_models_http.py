@@ -296,3 +296,26 @@ apps:
     assert streamed == "Gate 12."
     assert [body["model"] for body in upstream.received] == ["remote-x", "remote-x"]
     assert statuses == ["served", "served"]
+
+
+def test_tools_are_forwarded_and_the_upstreams_tool_calls_come_back(upstream: Upstream) -> None:
+    answer = chat_answer("")
+    answer["choices"][0]["message"]["content"] = None
+    answer["choices"][0]["message"]["tool_calls"] = [
+        {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": '{"q": "BA117"}'}}
+    ]
+    answer["choices"][0]["finish_reason"] = "tool_calls"
+    upstream.then("json", (200, answer, {}))
+    tools = ({"type": "function", "function": {"name": "lookup", "description": "d", "parameters": {}}},)
+    completion = asyncio.run(call(backend(upstream), GenerationParams(tools=tools, tool_choice="auto")))
+    assert upstream.received[0]["tools"] == list(tools) and upstream.received[0]["tool_choice"] == "auto"
+    assert completion.finish_reason == "tool_calls" and completion.text == ""
+    assert [(c.id, c.name, c.arguments) for c in completion.tool_calls] == [("call_1", "lookup", '{"q": "BA117"}')]
+
+
+def test_malformed_tool_calls_from_the_upstream_are_a_clear_model_error(upstream: Upstream) -> None:
+    answer = chat_answer("")
+    answer["choices"][0]["message"]["tool_calls"] = [{"id": "call_1"}]
+    upstream.then("json", (200, answer, {}))
+    with pytest.raises(ModelError, match="malformed tool calls"):
+        asyncio.run(call(backend(upstream)))

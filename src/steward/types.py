@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 Role = Literal["system", "user", "assistant", "tool"]
-Stage = Literal["input", "retrieved", "output"]
+Stage = Literal["input", "retrieved", "output", "tool_call", "tool_result"]
 Action = Literal["allow", "redact", "block", "escalate", "warn"]
 Status = Literal["served", "blocked", "failed", "escalated", "declined", "disconnected"]
 Origin = Literal["traffic", "eval", "redteam", "test"]  # where a request came from; only traffic feeds datasets
 ORIGINS: tuple[Origin, ...] = ("traffic", "eval", "redteam", "test")
-FinishReason = Literal["stop", "length", "content_filter", "error"]
+FinishReason = Literal["stop", "length", "content_filter", "error", "tool_calls"]
 KeyRole = Literal["admin", "developer", "app", "auditor", "metrics"]
 # The roles whose keys call apps and write feedback: auditors read and never write; a metrics key scrapes /metrics.
 CALLING_ROLES: tuple[KeyRole, ...] = ("admin", "developer", "app")
@@ -38,12 +38,23 @@ def now() -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One call of a tool a model asked for: its id, the tool's name and its arguments as a JSON text."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
-    """One chat message."""
+    """One chat message (an assistant turn may carry tool calls; a tool turn answers one by its id)."""
 
     role: Role
     content: str
     name: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,8 @@ class GenerationParams:
     max_tokens: int | None = None
     stop: tuple[str, ...] = ()
     json_schema: dict[str, Any] | None = None
+    tools: tuple[dict[str, Any], ...] = ()  # OpenAI `tools` entries the model may call
+    tool_choice: str | dict[str, Any] | None = None  # OpenAI `tool_choice`; None: the backend's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +91,7 @@ class Completion:
     finish_reason: FinishReason
     usage: Usage
     model_fingerprint: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,7 @@ class Delta:
     text: str
     finish_reason: FinishReason | None = None
     usage: Usage | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # whole calls: a backend assembles a call before it yields it
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +112,8 @@ class ModelRef:
     backend: str
     sha256: str | None = None
     remote_model: str | None = None
+    adapter: str | None = None  # a LoRA adapter applied on the base at load: its file name
+    adapter_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

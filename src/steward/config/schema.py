@@ -20,6 +20,8 @@ from steward.config.console import ConsoleSpec
 from steward.config.guardrails import PolicySpec
 from steward.config.monitor import VERDICT_RATE, MonitorSpec
 from steward.config.rag import CollectionSpec
+from steward.config.tools import TOOL_NAME, AgentPolicy, ToolSpec
+from steward.config.tune import TuneSpec
 from steward.errors import ConfigError
 from steward.types import RiskTier
 
@@ -160,6 +162,16 @@ class Limits(Strict):
     max_turns: int = Field(128, ge=1)  # messages in one request
 
 
+class ReasoningSpec(Strict):
+    """The model's chain of thought, asked for, split from the answer, stored apart (`steward.explain.reasoning`):
+    the client gets the answer only; operators and auditors read the reasoning, end users only if `end_users`."""
+
+    ask: str | None = "Think step by step inside <think></think> first, then give the answer after </think>."
+    open: str = Field("<think>", min_length=1)  # the marker the reasoning starts with
+    close: str = Field("</think>", min_length=1)  # and ends with; what follows is the answer
+    end_users: bool = False  # may explanations for end users quote it
+
+
 class Retention(Strict):
     """How long an app's records are kept before they are deleted or anonymised (`steward privacy enforce`)."""
 
@@ -183,10 +195,13 @@ class AppSpec(Strict):
     response_schema: dict[str, Any] | None = None
     limits: Limits = Field(default_factory=Limits)
     retention: Retention | None = None
+    reasoning: ReasoningSpec | None = None  # capture the model's reasoning apart from the answer (off: not asked)
     notice: str | None = None  # the transparency notice shown to users (EU AI Act, limited and high tiers)
     variant_of: str | None = (
         None  # an evaluation variant of that app: its passing suite runs may gate its releases
     )
+    tools: list[str] | None = None  # the registry's tools it may call; None: inherited (`Project.tools_of`)
+    agent: AgentPolicy = Field(default_factory=AgentPolicy)  # how its tool calls and tool results are checked
 
 
 class StoreSpec(Strict):
@@ -220,6 +235,8 @@ class Project(Strict):
     server: ServerSpec = Field(default_factory=ServerSpec)
     monitor: MonitorSpec = Field(default_factory=MonitorSpec)
     console: ConsoleSpec = Field(default_factory=ConsoleSpec)  # optional single sign-on (config.console)
+    tune: TuneSpec = Field(default_factory=TuneSpec)  # `steward tune run` hyper-parameters (config.tune)
+    tools: dict[Annotated[str, Field(pattern=TOOL_NAME)], ToolSpec] = Field(default_factory=dict)  # registry
 
     source: str = Field("steward.yaml", exclude=True)
     root: Path = Field(default_factory=Path.cwd, exclude=True)
@@ -247,9 +264,47 @@ class Project(Strict):
                 problems.append(f"apps.{name}.rag: {app.rag!r} is not declared under `collections:`")
         if problems:
             raise ConfigError(f"{self.source}: " + "; ".join(problems) + "; declare it or fix the name.")
-        monitor = self._monitor_problems()  # each names its own file:line
+        monitor = self._monitor_problems() + self._tool_problems()  # each names its own file:line
         if monitor:
             raise ConfigError("invalid steward.yaml:\n  " + "\n  ".join(monitor) + "\ndeclare it or fix the name.")
+
+    def _tool_problems(self) -> list[str]:
+        problems = []
+        for name, app in self.apps.items():
+            for i, tool in enumerate(app.tools or ()):
+                where = self.where(("apps", name, "tools", i))
+                spec = self.tools.get(tool)
+                if spec is None:
+                    problems.append(f"{where}: apps.{name}.tools: {tool!r} is not declared under `tools:`")
+                elif not spec.admits(name, app.team):
+                    problems.append(
+                        f"{where}: apps.{name}.tools: tool {tool!r} does not admit app {name!r} of team "
+                        f"{app.team!r} (its `apps:`/`teams:`)"
+                    )
+        for tool, spec in self.tools.items():
+            for listed in spec.apps or ():
+                if listed not in self.apps:
+                    problems.append(
+                        f"{self.where(('tools', tool, 'apps'))}: tools.{tool}.apps: {listed!r} is not an app"
+                    )
+            properties = spec.parameters.get("properties", {})
+            for argument in spec.provenance + ([spec.approval.argument] if spec.approval.argument else []):
+                if argument not in properties:
+                    problems.append(
+                        f"{self.where(('tools', tool))}: tools.{tool}: argument {argument!r} is not among its "
+                        f"`parameters.properties` ({', '.join(properties) or 'none'})"
+                    )
+        return problems
+
+    def tools_of(self, app: str) -> list[str]:
+        """The tools app `app` may call: its own list, else its parent's (`variant_of`), else every tool
+        naming it in its `apps:`."""
+        spec = self.apps[app]
+        if spec.tools is not None:
+            return list(spec.tools)
+        if spec.variant_of and spec.variant_of in self.apps and self.apps[spec.variant_of].tools is not None:
+            return [t for t in self.tools_of(spec.variant_of) if self.tools[t].admits(app, spec.team)]
+        return [t for t, tool in self.tools.items() if tool.apps is not None and tool.admits(app, spec.team)]
 
     def _monitor_problems(self) -> list[str]:
         problems = []

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from steward.gateway import outcomes
 from steward.gateway.collaborators import SchemaCheck
 from steward.gateway.requests import ChatRequest
 from steward.types import Attempt, Decision, GenerationParams, Message, Principal, Record, Source, Status
+
+if TYPE_CHECKING:
+    from steward.gateway.tools import ToolPlan
 
 
 def ms_since(start: float) -> float:
@@ -43,6 +47,7 @@ class RequestContext:
     principal: Principal | None = None
     outcome: Status = "served"
     state: outcomes.StreamState | None = None  # a streamed request: what the model produced so far
+    reasoning: str | None = None  # the model's reasoning (`app.reasoning`), stored apart from the record's body
 
     @property
     def chat(self) -> ChatRequest:
@@ -62,3 +67,4 @@ class Prepared:
     early_answer: str | None = None  # a decline or a held-for-review notice: no model call
     enforcer: SchemaCheck | None = None  # the app's response_schema: the answer is validated whole
     question: str = ""  # the user's last turn as they wrote it: the grounding check does not score it as a claim
+    tools: ToolPlan | None = None  # the offered tools and the trace: each call the model makes is checked

@@ -16,21 +16,30 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from steward.config import AppSpec, Project
 from steward.errors import PolicyViolation
+from steward.explain import reasoning
 from steward.gateway import outcomes
 from steward.gateway.collaborators import ModelRoutes, OutputRelease, Retriever, Scanning
 from steward.gateway.context import Prepared, attempt_entry, ms_since
 from steward.gateway.grounded import UNSUPPORTED, GroundedRelease, grounding_decision
 from steward.gateway.requests import ChatRequest
 from steward.gateway.review_release import HELD_FOR_REVIEW
+from steward.gateway.tools import (
+    ToolStages,
+    allowed_calls,
+    blocking_decision,
+    call_entry,
+    refusal_message,
+    told,
+)
 from steward.models.base import ModelBackend
 from steward.models.router import Served
-from steward.types import Attempt, Decision, Stage, Usage
+from steward.types import Attempt, Decision, Delta, Stage, ToolCall, Usage
 
 
 @dataclass(slots=True)
@@ -53,6 +62,10 @@ class ModelResult:
     held: str | None = None  # the answer held for review, as it would be released (redacted)
     ending: Literal["escalated", "declined"] | None = None  # how the request is ending, else served
     grounding: dict[str, Any] = field(default_factory=dict)  # the grounding check's verdict, for the explanation
+    route: dict[str, Any] | None = None  # why the request went where it went (`Route.facts`), for the explanation
+    reasoning: str | None = None  # the model's reasoning split from its answer (`app.reasoning`): never released
+    tool_calls: tuple[ToolCall, ...] = ()  # the model's tool calls that passed the checks, for the caller
+    checked_calls: list[dict[str, Any]] = field(default_factory=list)  # every call checked, for the record
 
     def served(self, served_by: ModelBackend, usage: Usage, finish_reason: str) -> None:
         """The model that answered and its tokens (added to a re-ask's)."""
@@ -77,12 +90,18 @@ class GuardedModel:
     """The app's model route with the output stage around it: what the pipeline calls for an answer."""
 
     def __init__(
-        self, project: Project, models: ModelRoutes, guard: Scanning | None, retriever: Retriever | None
+        self,
+        project: Project,
+        models: ModelRoutes,
+        guard: Scanning | None,
+        retriever: Retriever | None,
+        tools: ToolStages | None = None,
     ) -> None:
         self.project = project
         self.models = models  # the model pool (`GovernedPool`): `route(app)` is the app's route with fallbacks
         self.guard = guard
         self.retriever = retriever
+        self.tools = tools or ToolStages(project)
 
     async def complete(self, app: AppSpec, prepared: Prepared, request: ChatRequest) -> ModelResult:
         """The model's whole answer, generated, held to the app's schema and through the output stage: the text to
@@ -90,13 +109,21 @@ class GuardedModel:
         result = ModelResult()
         try:
             t0 = time.perf_counter()
+            route = self.models.route(app)
             try:
-                served = await self.models.route(app).complete(
-                    prepared.messages, prepared.params, sticky_key=request.subject
-                )
+                served = await route.complete(prepared.messages, prepared.params, sticky_key=request.subject)
+            except Exception:
+                result.route = route.facts(None)  # every model failed: the attempts say with which errors
+                raise
             finally:
                 result.model_ms = ms_since(t0)
+            result.route = route.facts(served.model.ref.id)
+            if app.reasoning is not None:  # the reasoning leaves the text before any check or the client sees it
+                answer, result.reasoning = reasoning.split(served.completion.text, app.reasoning)
+                served = replace(served, completion=replace(served.completion, text=answer))
             served = await self._structured(app, request, prepared, served, result)
+            if prepared.tools is not None and served.completion.tool_calls:
+                served = await self._checked_calls(app, request, prepared, served, result)
             completion = served.completion
             result.attempts = [attempt_entry(a) for a in served.attempts]
             result.served(served.model, completion.usage, completion.finish_reason)
@@ -104,6 +131,40 @@ class GuardedModel:
         except Exception as exc:
             raise ModelStopped(exc, result) from exc
         return result
+
+    async def _checked_calls(
+        self, app: AppSpec, request: ChatRequest, prepared: Prepared, served: Served, result: ModelResult
+    ) -> Served:
+        """The model's tool calls, each checked before any reaches the caller: the allowed ones go in the result;
+        a refused one blocks the request, or (`tell_model`) the model is told why and asked again."""
+        plan = prepared.tools
+        assert plan is not None
+        messages = prepared.messages
+        for reask in range(app.agent.max_reasks + 1):
+            verdicts = await self.tools.check(app, plan, served.completion.tool_calls)
+            t_ms = sum(v.decision.scanner_ms.get("tool", 0.0) for v in verdicts)
+            result.guardrails_ms += t_ms
+            result.decisions.extend(v.decision for v in verdicts)
+            result.checked_calls.extend(call_entry(v) for v in verdicts)
+            if all(v.allowed for v in verdicts):
+                result.tool_calls = allowed_calls(verdicts)
+                return served
+            if app.agent.on_refusal == "block" or reask == app.agent.max_reasks:
+                result.attempts = [attempt_entry(a) for a in served.attempts]
+                result.served(served.model, served.completion.usage, "content_filter")
+                blocking = blocking_decision(verdicts)
+                result.decisions.append(blocking)
+                raise PolicyViolation(refusal_message(verdicts), blocking.reasons)
+            first = served.completion.usage
+            result.usage = Usage(
+                result.usage.prompt_tokens + first.prompt_tokens,
+                result.usage.completion_tokens + first.completion_tokens,
+            )  # the refused turn is paid for too
+            messages = told(messages, served.completion.text, verdicts)
+            served = await self.models.route(app).complete(messages, prepared.params, sticky_key=request.subject)
+            if not served.completion.tool_calls:
+                return served
+        return served
 
     async def _scan(self, app_name: str, stage: Stage, text: str, result: ModelResult) -> Decision | None:
         """One guardrail stage, on a worker thread: scanners are CPU-bound and the event loop serves others."""
@@ -166,7 +227,8 @@ class GuardedModel:
         (`ModelStopped` when the stage failed)."""
         result = ModelResult()
         try:
-            stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
+            route = self.models.route(app)
+            stream = route.stream(prepared.messages, prepared.params, sticky_key=request.subject)
             release = (
                 self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
             )
@@ -185,7 +247,8 @@ class GuardedModel:
             pieces = state.pieces  # shared, so that a disconnect's record keeps what was produced
             usage, finish_reason = Usage(), "stop"
             t0 = time.perf_counter()
-            async for delta in stream:
+            splitter = reasoning.ReasoningSplit.of(app.reasoning) if app.reasoning is not None else None
+            async for delta in stream if splitter is None else _answer_only(stream, splitter):
                 pieces.append(delta.text)
                 state.model = stream.model
                 if delta.usage is not None:
@@ -206,6 +269,8 @@ class GuardedModel:
                     yield ready
             result.model_ms = ms_since(t0)
             result.attempts = [attempt_entry(a) for a in stream.attempts]
+            result.route = route.facts(stream.model.ref.id if stream.model is not None else None)
+            result.reasoning = splitter.text if splitter is not None else None
             result.finish_reason = finish_reason
             if stream.model is not None:
                 result.served(stream.model, usage, finish_reason)
@@ -286,3 +351,12 @@ class GuardedModel:
             result.decisions.append(grounding_decision(UNSUPPORTED))  # the public reason: which rule declined
         result.grounding = grounding
         return text
+
+
+async def _answer_only(deltas: AsyncIterable[Delta], splitter: reasoning.ReasoningSplit) -> AsyncIterator[Delta]:
+    """The model's deltas with its reasoning taken out (`app.reasoning`): what may be released and recorded."""
+    async for delta in deltas:
+        yield replace(delta, text=splitter.feed(delta.text))
+    rest = splitter.close()
+    if rest:
+        yield Delta(rest)

@@ -78,10 +78,26 @@ class RefuseNul:
         await self.app(scope, receive, send)
 
 
+def _tool_calls(result: ChatResult, streamed: bool = False) -> list[dict[str, Any]]:
+    """The checked tool calls in OpenAI's shape (a streamed chunk numbers them)."""
+    return [
+        {
+            **({"index": i} if streamed else {}),
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": call.arguments},
+        }
+        for i, call in enumerate(result.tool_calls)
+    ]
+
+
 def _completion_body(result: ChatResult, app: str) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": result.text}
     if result.finish_reason == "content_filter":
         message["refusal"] = result.text
+    if result.tool_calls:
+        message["tool_calls"] = _tool_calls(result)
+        message["content"] = result.text or None
     model = result.record.model
     return {
         "id": f"chatcmpl-{result.record.id}",
@@ -124,6 +140,8 @@ async def _sse(
         while event is not None:
             if event.result is not None:
                 result = event.result
+                if result.tool_calls:  # checked whole before this: no part of a refused call was sent
+                    yield _chunk(chunk_id, app, created, {"tool_calls": _tool_calls(result, streamed=True)})
                 final = _chunk(chunk_id, app, created, {}, result.finish_reason)
                 body = orjson.loads(final[6:])
                 body["steward"] = result.steward

@@ -14,12 +14,14 @@ from dataclasses import replace
 
 from steward.config import AppSpec, Project
 from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation
+from steward.explain import reasoning
 from steward.gateway import outcomes
 from steward.gateway.collaborators import InputGuard, Retriever, SchemaCheck
 from steward.gateway.context import Prepared, RequestContext, last_user_index, ms_since
 from steward.gateway.grounded import NOT_FOUND, grounding_decision
 from steward.gateway.requests import ChatRequest
 from steward.gateway.review_release import HELD_FOR_REVIEW
+from steward.gateway.tools import ToolPlan, ToolStages, uses_tools
 from steward.language import is_small_talk
 from steward.types import Decision, GenerationParams, Message, Principal, Record, Source
 
@@ -35,11 +37,13 @@ class InputStages:
         guard: InputGuard | None,
         retriever: Retriever | None,
         budgets: outcomes.Reservations,
+        tools: ToolStages | None = None,
     ) -> None:
         self.project = project
         self.guard = guard
         self.retriever = retriever
         self.budgets = budgets
+        self.tools = tools or ToolStages(project)
 
     def authorise(self, request: ChatRequest, principal: Principal) -> AppSpec:
         # a key names only its own team's apps: another team's is answered as an unknown one (no probing)
@@ -103,6 +107,12 @@ class InputStages:
             messages, decision = await self._screen_input(app, messages, ctx)
         if ctx.outcome == "escalated":
             return Prepared(messages, params, decision, [], early_answer=HELD_FOR_REVIEW)
+        plan: ToolPlan | None = None
+        if uses_tools(request):  # else skipped: plain chat's hot path does not move
+            messages, plan = await self.tools.offer(app, request, messages, record, ctx.principal.team)
+            params = replace(
+                params, tools=plan.definitions, tool_choice=request.tool_choice if plan.offered else None
+            )
         last = last_user_index(messages)
         small_talk = bool(app.rag) and is_small_talk(messages[last].content)
         messages[last] = replace(
@@ -132,11 +142,13 @@ class InputStages:
                 messages = list(self.retriever.compose(request.app, messages, sources))
         elif app.prompt.system:  # the app's system prompt is authoritative: a client's system messages are dropped
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
+        if app.reasoning is not None:  # the model is asked to reason inside the app's markers
+            messages = reasoning.with_ask(messages, app.reasoning)
         enforcer = self._schema_enforcer(app, request)
         await self.budgets.reserve(record, messages, params)
         question = request.messages[last_user_index(list(request.messages))].content
         canaried = self._with_canary(request.app, messages)
-        return Prepared(canaried, params, decision, sources, enforcer=enforcer, question=question)
+        return Prepared(canaried, params, decision, sources, enforcer=enforcer, question=question, tools=plan)
 
     def _schema_enforcer(self, app: AppSpec, request: ChatRequest) -> SchemaCheck | None:
         """The app's `response_schema` holds on every backend, whether or not guardrails are attached; where the

@@ -25,10 +25,26 @@ _ADVICE = {
     "input": "Please rephrase your message without it.",
     "retrieved": "Please ask a member of staff.",
     "output": "Please rephrase your question or ask a member of staff.",
+    "tool_call": "Nothing was called.",
+    "tool_result": "Check what the tool returned before sending it again.",
+}
+
+
+_TOOL_RULES = {
+    "unknown_tool": "the request does not offer that tool",
+    "invalid_arguments": "its arguments do not match the tool's schema",
+    "rate_limited": "the tool's rate limit is reached",
+    "secret": "its arguments carry a secret",
+    "personal_data": "its arguments carry personal data the tool may not receive",
+    "provenance": "an argument's value does not come from you or a trusted tool result",
+    "tainted_argument": "an argument carries data from a tool result that held injected instructions",
 }
 
 
 def _describe(reason: str) -> str:
+    if reason.startswith("tool:"):
+        _, rule, tool = reason.split(":", 2)
+        return f"the call of tool {tool!r} was refused: {_TOOL_RULES.get(rule, rule)}"
     if reason.startswith("pii:"):
         entity = reason[4:].replace("_", " ")
         return f"it contains personal data that this assistant does not accept ({entity})"
@@ -42,7 +58,10 @@ def refusal_text(decision: Decision | None, reasons: list[str]) -> str:
     if not refusing:
         return REFUSAL
     stage = decision.stage if decision is not None else "input"
-    what = "your message" if stage == "input" else "the answer"
+    what = {"input": "your message", "tool_call": "the model's tool call", "tool_result": "a tool result"}.get(
+        stage, "the answer"
+    )
     because = "; ".join(f"{_describe(r)} [{r}]" for r in refusing)
     advice = _ADVICE.get(stage, "")
-    return f"{REFUSAL[:-1]}: the app's {stage} policy refused {what} because {because}. {advice}".strip()
+    policy = "agent" if stage.startswith("tool") else stage
+    return f"{REFUSAL[:-1]}: the app's {policy} policy refused {what} because {because}. {advice}".strip()

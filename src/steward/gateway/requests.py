@@ -15,7 +15,7 @@ import jsonschema
 import referencing.exceptions
 
 from steward.errors import InvalidRequest
-from steward.types import ORIGINS, Message, Origin, Record, Usage
+from steward.types import ORIGINS, Message, Origin, Record, ToolCall, Usage
 
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -37,6 +37,9 @@ class ChatRequest:
     consent: bool = True
     include_usage: bool = False  # streamed: end with a chunk that carries the usage (`stream_options`)
     origin: Origin = "traffic"  # evals, red-team scans and tests say so, and their records stay out of datasets
+    tools: tuple[str, ...] = ()  # the names of the functions the client offers the model (`tools`)
+    tool_choice: str | dict[str, Any] | None = None  # `none`, `auto`, `required` or one function
+    parallel_tool_calls: bool = True
 
 
 @dataclass(slots=True)
@@ -48,6 +51,7 @@ class ChatResult:
     usage: Usage
     record: Record
     steward: dict[str, Any] = field(default_factory=dict)  # public reason codes, sources, record id
+    tool_calls: tuple[ToolCall, ...] = ()  # the calls the model made that passed the tool-call checks
 
 
 def public_summary(record: Record) -> dict[str, Any]:
@@ -133,10 +137,92 @@ def parse_messages(raw: Any) -> list[Message]:
             )
         if item.get("content") is None and role in ("user", "system"):  # only an assistant turn may carry none
             raise InvalidRequest(f"messages[{i}] ({role}) needs `content`.", param=f"messages[{i}].content")
-        messages.append(Message(role=role, content=_content_text(item.get("content"), i), name=item.get("name")))
+        calls = _tool_calls(item.get("tool_calls"), i) if role == "assistant" else ()
+        call_id = item.get("tool_call_id")
+        if role == "tool" and (not isinstance(call_id, str) or not call_id):
+            raise InvalidRequest(
+                f"messages[{i}] (tool) needs `tool_call_id`: the id of the call it answers.",
+                param=f"messages[{i}].tool_call_id",
+            )
+        content = _content_text(item.get("content"), i)
+        messages.append(
+            Message(
+                role=role,
+                content=content,
+                name=item.get("name"),
+                tool_calls=calls,
+                tool_call_id=call_id if role == "tool" else None,
+            )
+        )
     if not any(m.role == "user" for m in messages):
         raise InvalidRequest("`messages` needs at least one message with role `user`.", param="messages")
     return messages
+
+
+def _tool_calls(raw: Any, index: int) -> tuple[ToolCall, ...]:
+    """An assistant turn's `tool_calls` (the calls the model made earlier in the conversation)."""
+    if raw is None:
+        return ()
+    where = f"messages[{index}].tool_calls"
+    if not isinstance(raw, list):
+        raise InvalidRequest(f"{where} must be a list of function calls.", param=where)
+    calls = []
+    for j, call in enumerate(raw):
+        function = call.get("function") if isinstance(call, dict) else None
+        if (
+            not isinstance(function, dict)
+            or not isinstance(call.get("id"), str)
+            or not isinstance(function.get("name"), str)
+            or not isinstance(function.get("arguments", ""), str)
+        ):
+            raise InvalidRequest(
+                f'{where}[{j}] must be {{"id": ..., "type": "function", "function": {{"name": ..., "arguments": '
+                '"<JSON text>"}}.',
+                param=where,
+            )
+        calls.append(ToolCall(call["id"], function["name"], function.get("arguments", "")))
+    return tuple(calls)
+
+
+def _tools(body: dict[str, Any]) -> tuple[str, ...]:
+    """The names of the functions a request offers (`tools`); their definitions are the registry's."""
+    raw = body.get("tools")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InvalidRequest("`tools` must be a list of function tools.", param="tools")
+    names: list[str] = []
+    for i, tool in enumerate(raw):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(function, dict):
+            raise InvalidRequest(
+                f'tools[{i}] must be {{"type": "function", "function": {{"name": ...}}}}.', param=f"tools[{i}]"
+            )
+        name = function.get("name")
+        if not isinstance(name, str) or not name or name in names:
+            raise InvalidRequest(
+                f"tools[{i}].function.name must be a unique non-empty string.", param=f"tools[{i}]"
+            )
+        names.append(name)
+    return tuple(names)
+
+
+def _tool_choice(body: dict[str, Any], tools: tuple[str, ...]) -> str | dict[str, Any] | None:
+    choice = body.get("tool_choice")
+    if choice is None:
+        return None
+    if choice in ("none", "auto", "required"):
+        if choice == "required" and not tools:
+            raise InvalidRequest("`tool_choice: required` needs `tools`.", param="tool_choice")
+        return str(choice)
+    function = choice.get("function") if isinstance(choice, dict) else None
+    if isinstance(function, dict) and function.get("name") in tools:
+        return {"type": "function", "function": {"name": function["name"]}}
+    raise InvalidRequest(
+        "`tool_choice` must be `none`, `auto`, `required` or "
+        '{"type": "function", "function": {"name": <one of the request\'s tools>}}.',
+        param="tool_choice",
+    )
 
 
 def _json_schema(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -246,6 +332,10 @@ def parse_chat_body(body: Any) -> ChatRequest:
     consent = metadata.get("consent", "true")
     temperature = _number(body, "temperature", 0, 2)
     top_p = _number(body, "top_p", 0, 1)
+    tools = _tools(body)
+    parallel = body.get("parallel_tool_calls", True)
+    if not isinstance(parallel, bool):
+        raise InvalidRequest("`parallel_tool_calls` must be true or false.", param="parallel_tool_calls")
     return ChatRequest(
         app=app,
         messages=parse_messages(body.get("messages")),
@@ -260,4 +350,7 @@ def parse_chat_body(body: Any) -> ChatRequest:
         consent=str(consent).lower() not in ("false", "0", "no"),
         include_usage=_include_usage(body),
         origin=_origin(metadata),
+        tools=tools,
+        tool_choice=_tool_choice(body, tools),
+        parallel_tool_calls=parallel,
     )

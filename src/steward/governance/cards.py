@@ -98,6 +98,46 @@ def model_card(store: Store, project: Project, version: versions.Version) -> dic
             for e in upstream
         ],
         "limitations": failed or ([] if evaluations else ["no stored evaluation was served by this version"]),
+        **_training(store, version, upstream),
+    }
+
+
+def _training(store: Store, version: versions.Version, upstream: list[lineage.Edge]) -> dict[str, Any]:
+    """For a model `steward tune` produced: its base, data (and where its data card is), training, export
+    verification, base-vs-tuned evaluation and HTML report, from the training run version that produced it."""
+    runs = [e.parent for e in upstream if e.child == version.node and e.relation == "produced"]
+    if not runs:
+        return {}
+    with store.reading() as tx:
+        run = versions.by_id(tx, runs[0].partition(":")[2])
+    if run is None or run.kind != "training_run":
+        return {}
+    spec = run.spec
+    dataset = (spec.get("dataset") or {}).get("version")
+    loss = spec.get("loss") or []
+    return {
+        "training": {
+            "run": run.ref,
+            "base": spec.get("base"),
+            "data": {
+                "dataset": dataset,
+                "data_card": f"steward registry card {dataset}" if dataset else None,
+                "sha256": (spec.get("dataset") or {}).get("sha256"),
+            },
+            "hyper_parameters": spec.get("hyper"),
+            "seed": spec.get("seed"),
+            "code_version": spec.get("code_version"),
+            "steps": spec.get("steps"),
+            "loss": {
+                "first": loss[0].get("loss") if loss else None,
+                "last": loss[-1].get("loss") if loss else None,
+                "validation": (spec.get("validation") or {}).get("loss"),
+            },
+            "export": spec.get("export"),
+            "verification": spec.get("verification"),
+            "evaluation": spec.get("evaluation"),
+            "report": spec.get("report"),
+        }
     }
 
 

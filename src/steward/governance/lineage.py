@@ -2,7 +2,8 @@
 
 Nodes are references `kind:id` — registry versions by their immutable id (`dataset:reg_…`, `training_run:reg_…`,
 `model:reg_…`, `prompt:reg_…`, `policy:reg_…`), evaluation runs by theirs (`eval_run:evr_…`) and deployments
-(`deployment:dep_…`). Edges are recorded once, with a relation (`trained_on`, `produced`, `fine_tuned_from`,
+(`deployment:dep_…`), and model files by their sha256 (`artefact:<sha256>`: a fine-tuned model's base weights and
+exported GGUF). Edges are recorded once, with a relation (`trained_on`, `produced`, `fine_tuned_from`,
 `evaluated_by`, `gated`, `deployed_in`), each as an audit event. `walk` follows edges up (where something came
 from) or down (what it fed), and `describe` turns a node back into something people read.
 """
@@ -19,7 +20,7 @@ from steward.governance.identity import Actor
 from steward.store import Database, Store, Tx
 from steward.types import now
 
-NODE_KINDS: tuple[str, ...] = (*versions.KINDS, "eval_run", "deployment", "alert")
+NODE_KINDS: tuple[str, ...] = (*versions.KINDS, "eval_run", "deployment", "alert", "artefact")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,7 @@ def link(store: Store, actor: Actor, parent: str, child: str, relation: str, tea
 
 def _node_of(tx: Tx, text: str, team: str | None) -> tuple[str, str | None]:
     kind, sep, ident = text.partition(":")
-    if sep and kind in ("eval_run", "deployment", "alert"):
+    if sep and kind in ("eval_run", "deployment", "alert", "artefact"):
         return node(kind, ident), None
     version = versions.resolve(tx, None, text, team)
     return version.node, version.team

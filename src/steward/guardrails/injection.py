@@ -2,7 +2,9 @@
 
 Two layers, the higher score wins. Heuristics catch the well-known shapes at ~0.1 ms (override phrases:
 "ignore the previous instructions"; requests to reveal the system prompt; persona jailbreaks such as DAN or
-"developer mode"; fake system/role markers; instructions addressed to the assistant inside retrieved text).
+"developer mode"; fake system/role markers; instructions addressed to the assistant inside retrieved text;
+round 13's rules in `injection_frames`: instructions addressed to an AI inside pasted content, harmless-intent
+assurances, harmful asks inside a jailbreak frame).
 The shipped classifier (`weights/injection.npz`, trained by `scripts/train_injection.py`, see
 docs/cards/injection.md) scores the rest: an injection n-gram model fused with a harm-intent n-gram model
 (`weights/injection_harm.npz`), so that a persona or role-play frame counts against a prompt mainly when what it
@@ -27,6 +29,13 @@ import numpy as np
 from steward.guardrails.base import ScanContext
 from steward.guardrails.hub import HubTextClassifier
 from steward.guardrails.injection_decode import hidden_readings
+from steward.guardrails.injection_frames import (
+    ADDRESSED_RULES,
+    DISAVOWAL,
+    JAILBREAK_FRAME,
+    TASK_SWITCH_DE,
+    without_style_requests,
+)
 from steward.guardrails.injection_languages import RULES as MORE_LANGUAGES
 from steward.guardrails.linear import LinearTextModel, featurise, load_model
 from steward.guardrails.normalise import for_pattern_rules
@@ -363,6 +372,9 @@ _GATED: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
     ),
     *MORE_LANGUAGES,
     *_ROUND9,
+    *ADDRESSED_RULES,
+    TASK_SWITCH_DE,
+    DISAVOWAL,
     (
         "persona",
         r"\b(KI|IA|AI|bot|assistent\w*|asistente|assistente|modell?o?)\b[^.\n]{0,40}\b(ohne (jegliche |alle )?"
@@ -556,17 +568,27 @@ class BuiltinInjectionModel:
             out.append(np.bincount(rows, weights=data * packed[:, k + 1], minlength=1) + model.intercept)
         return out[0], out[1]
 
-    def probability(self, text: str) -> float:
+    def probabilities(self, text: str) -> tuple[float, float | None]:
+        """The fused injection probability and the harm-intent model's own probability (None without one)."""
         if self.fusion is None or self.harm is None:
-            return float(self.model.predict_proba([text])[0, 1])
+            return float(self.model.predict_proba([text])[0, 1]), None
         zi, zh = self.log_odds(text)
         persona = np.array([1.0 if PERSONA_FRAME.search(text) else 0.0])
         coef, intercept = self.fusion
         z = float(fusion_features(zi, zh, persona)[0] @ coef + intercept)
-        return float(1.0 / (1.0 + np.exp(-z)))
+        harm = float(1.0 / (1.0 + np.exp(-np.clip(zh[0], -LOGIT_CLIP, LOGIT_CLIP))))
+        return float(1.0 / (1.0 + np.exp(-z))), harm
+
+    def probability(self, text: str) -> float:
+        return self.probabilities(text)[0]
 
     def score(self, text: str) -> float:
         return rescale(self.probability(text), self.operating_point)
+
+    def scores(self, text: str) -> tuple[float, float | None]:
+        """The rescaled injection score and the harm-intent probability of `text`."""
+        probability, harm = self.probabilities(text)
+        return rescale(probability, self.operating_point), harm
 
 
 class HubInjectionModel(HubTextClassifier):
@@ -632,6 +654,29 @@ def _unsupported(finding: Finding) -> Finding:
     return replace(finding, score=MENTION_SCORE, detail=finding.detail + ":unsupported")
 
 
+# Round 13 (docs/cards/injection.md): a jailbreak frame (a hypothetical, a screenplay, a late grandparent's
+# bedtime story, "no disclaimers"…, `injection_frames.JAILBREAK_FRAME`) around an ask the harm-intent model reads
+# as harmful. The frame alone is ordinary writing and the harmful ask alone is the toxicity and policy rules'
+# business; together they are the persuasion jailbreak the n-gram fusion misses. The cut: out of fold on the
+# training split any cut from 0.5 up adds no false alarm (scripts/cv_injection_round13.py); 0.6 clears a benign
+# "my grandmother used to tell me stories…" request of family 11 (harm 0.56), a development set.
+FRAMED_HARM_CUT = 0.6
+FRAMED_HARM_SCORE = 0.8
+
+
+def framed_harm(frame: re.Match[str], harm: float, context: ScanContext) -> Finding:
+    detail = f"heuristic:framed_harm (frame '{frame.group(0).lower()}', harm {harm:.2f})"
+    return Finding(
+        "injection",
+        "prompt_injection",
+        FRAMED_HARM_SCORE,
+        context.stage,
+        frame.start(),
+        frame.end(),
+        detail,
+    )
+
+
 @dataclass
 class InjectionScanner:
     """Heuristics, then the classifier; reports every heuristic hit and the classifier's score."""
@@ -655,9 +700,15 @@ class InjectionScanner:
             score, detail = 0.0, f"classifier:builtin not applied ({words} word{'s' if words != 1 else ''})"
         elif self.backend == "builtin" and context.stage == "input" and is_small_talk(text):
             score, detail = 0.0, "classifier:builtin not applied (small talk)"
+        elif self.backend == "builtin":
+            score, harm = self.model.scores(without_style_requests(without_revisions(text)))
+            detail = "classifier:builtin"
+            if harm is not None and harm >= FRAMED_HARM_CUT:
+                frame = JAILBREAK_FRAME.search(text)
+                if frame:
+                    findings.append(framed_harm(frame, harm, context))
         else:
-            judged = without_revisions(text) if self.backend == "builtin" else text
-            score, detail = self.model.score(judged), f"classifier:{self.backend}"
+            score, detail = self.model.score(text), f"classifier:{self.backend}"
         if self.backend == "builtin" and score < FREED_SUPPORT:
             findings = [_unsupported(f) if f.detail.startswith("heuristic:persona_freed") else f for f in findings]
         findings.append(

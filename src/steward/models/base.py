@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from steward.config.schema import Price
 from steward.errors import ContextTooLong
@@ -39,13 +39,20 @@ def cost_of(price: Price, prompt_tokens: int, completion_tokens: int) -> float:
     return (prompt_tokens * price.input + completion_tokens * price.output) / 1000.0
 
 
-def message_dicts(messages: Sequence[Message]) -> list[dict[str, str]]:
+def message_dicts(messages: Sequence[Message]) -> list[dict[str, Any]]:
     """Messages in the OpenAI chat shape that llama.cpp's chat templates and HTTP servers both take."""
     out = []
     for message in messages:
-        item = {"role": message.role, "content": message.content}
+        item: dict[str, Any] = {"role": message.role, "content": message.content}
         if message.name:
             item["name"] = message.name
+        if message.tool_calls:
+            item["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in message.tool_calls
+            ]
+        if message.tool_call_id is not None:
+            item["tool_call_id"] = message.tool_call_id
         out.append(item)
     return out
 

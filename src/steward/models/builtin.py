@@ -16,12 +16,25 @@ from steward.plugins import hookimpl
 
 
 def create_llama(model_id: str, spec: ModelSpec, settings: Settings) -> ModelBackend:
-    """A local GGUF served by llama.cpp; its file is checked against the declared sha256 before loading."""
-    from steward.models.artefacts import ensure_present, model_file
+    """A local GGUF served by llama.cpp; its file is checked against the declared sha256 before loading. With
+    `adapter:` (a llama.cpp LoRA GGUF, as `steward tune export` writes), the adapter is applied at load and every
+    record names it with its sha256."""
+    from pathlib import Path
+
+    from steward.errors import ArtefactError
+    from steward.models.artefacts import ensure_present, file_sha256, model_file
     from steward.models.llama import LlamaModel
 
     file = model_file(spec, settings.models_dir, config=settings.config)
     sha256 = ensure_present(model_id, file)
+    adapter = Path(spec.adapter).expanduser() if spec.adapter else None
+    if adapter is not None and not adapter.is_absolute() and settings.config is not None:
+        adapter = settings.config.parent / adapter
+    if adapter is not None and not adapter.is_file():
+        raise ArtefactError(
+            f"model {model_id!r}: adapter {adapter} does not exist; correct `adapter:` in steward.yaml (a LoRA "
+            "GGUF from `steward tune export`)."
+        )
     return LlamaModel(
         model_id,
         file.path,
@@ -29,6 +42,8 @@ def create_llama(model_id: str, spec: ModelSpec, settings: Settings) -> ModelBac
         context_length=spec.context_length,
         n_threads=spec.n_threads,
         price=spec.price_per_1k,
+        adapter=adapter,
+        adapter_sha256=file_sha256(adapter) if adapter is not None else None,
     )
 
 

@@ -36,7 +36,7 @@ from steward.types import Completion, Delta, FinishReason, GenerationParams, Mes
 DEFAULT_TEMPERATURE = 0.2  # create_chat_completion's defaults, so results match llama-cpp-python's own
 DEFAULT_TOP_P = 0.95
 
-_loaded: dict[tuple[str, int, int], Any] = {}
+_loaded: dict[tuple[str, int, int, str | None], Any] = {}
 _load_lock = threading.Lock()
 
 
@@ -44,20 +44,27 @@ def default_threads() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
-def load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
-    """The process-wide `Llama` for this file and settings, loaded on first use."""
-    key = (str(Path(path).resolve()), n_ctx, n_threads)
+def load_llama(path: Path, n_ctx: int, n_threads: int, lora: Path | None = None) -> Any:
+    """The process-wide `Llama` for this file, settings and LoRA adapter (a llama.cpp LoRA GGUF), loaded on first
+    use."""
+    key = (str(Path(path).resolve()), n_ctx, n_threads, str(Path(lora).resolve()) if lora else None)
     with _load_lock:
         if key not in _loaded:
             from llama_cpp import Llama
 
             try:
                 _loaded[key] = Llama(
-                    model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False
+                    model_path=key[0],
+                    lora_path=key[3],
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    verbose=False,
                 )
             except (ValueError, RuntimeError) as exc:
+                what = f"{path} with adapter {lora}" if lora else str(path)
                 raise ModelError(
-                    f"llama.cpp could not load {path} ({exc}); check that it is a GGUF file this llama-cpp-python "
+                    f"llama.cpp could not load {what} ({exc}); check that it is a GGUF file this llama-cpp-python "
                     "supports (`steward models verify`)."
                 ) from None
         return _loaded[key]
@@ -108,9 +115,18 @@ class LlamaModel:
         context_length: int = 4096,
         n_threads: int | None = None,
         price: Price | None = None,
+        adapter: Path | None = None,
+        adapter_sha256: str | None = None,
     ) -> None:
         self.path = Path(path)
-        self.ref = ModelRef(id=model_id, backend="llama_cpp", sha256=sha256)
+        self.adapter = Path(adapter) if adapter else None
+        self.ref = ModelRef(
+            id=model_id,
+            backend="llama_cpp",
+            sha256=sha256,
+            adapter=self.adapter.name if self.adapter else None,
+            adapter_sha256=adapter_sha256,
+        )
         self.context_length = context_length
         self.n_threads = n_threads or default_threads()
         self.price = price or Price(input=0.0, output=0.0)
@@ -124,7 +140,7 @@ class LlamaModel:
     def load(self) -> Any:
         """Load the model now (the gateway calls this at start-up so the first request does not pay for it)."""
         if self._llama is None:
-            llama = load_llama(self.path, self.context_length, self.n_threads)
+            llama = load_llama(self.path, self.context_length, self.n_threads, self.adapter)
             self._formatter = self._chat_formatter(llama)
             self._llama = llama
         return self._llama

@@ -28,12 +28,29 @@ from steward.config.schema import ModelSpec
 from steward.errors import ContextTooLong, InvalidRequest, ModelError
 from steward.models.base import message_dicts
 from steward.models.http_client import HttpClient, HttpError, StreamedResponse
-from steward.types import Completion, Delta, FinishReason, GenerationParams, Message, ModelRef, Usage
+from steward.types import Completion, Delta, FinishReason, GenerationParams, Message, ModelRef, ToolCall, Usage
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 CALLER_FAULT_STATUSES = frozenset({400, 413, 422})
 MAX_RETRY_AFTER_S = 30.0  # an upstream asking us to wait longer is treated as down: fall back instead
-_FINISH: dict[str, FinishReason] = {"stop": "stop", "length": "length", "content_filter": "content_filter"}
+_FINISH: dict[str, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "content_filter": "content_filter",
+    "tool_calls": "tool_calls",
+}
+
+
+def _tool_calls(raw: Any) -> tuple[ToolCall, ...] | None:
+    """An upstream's tool calls (None: malformed)."""
+    if raw is None:
+        return ()
+    try:
+        return tuple(
+            ToolCall(str(c["id"]), str(c["function"]["name"]), str(c["function"]["arguments"])) for c in raw
+        )
+    except (KeyError, TypeError):
+        return None
 
 
 class _Retryable(Exception):
@@ -143,6 +160,10 @@ class OpenAIHTTPModel:
                 "type": "json_schema",
                 "json_schema": {"name": "response", "schema": params.json_schema},
             }
+        if params.tools:  # the gateway asks for tool calls whole (non-streamed): they are checked before release
+            body["tools"] = list(params.tools)
+            if params.tool_choice is not None:
+                body["tool_choice"] = params.tool_choice
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
@@ -222,7 +243,16 @@ class OpenAIHTTPModel:
             ) from None
         usage = self._usage(data.get("usage"), messages, text)
         finish = _FINISH.get(str(choice.get("finish_reason")), "stop")
-        return Completion(text=text, finish_reason=finish, usage=usage, model_fingerprint=self._fingerprint(data))
+        calls = _tool_calls(choice["message"].get("tool_calls"))
+        if calls is None:
+            raise self._fail(f"returned malformed tool calls: {response.text[:200]!r}")
+        return Completion(
+            text=text,
+            finish_reason=finish,
+            usage=usage,
+            model_fingerprint=self._fingerprint(data),
+            tool_calls=calls,
+        )
 
     def _usage(self, reported: Any, messages: Sequence[Message], text: str) -> Usage:
         if isinstance(reported, dict) and "prompt_tokens" in reported:

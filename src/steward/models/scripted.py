@@ -6,7 +6,8 @@ message. Every call is appended to `history` (messages, params) so tests can ass
 It honours `max_tokens` (finish_reason "length") and `stop`, streams word by word (the deltas join to exactly
 the non-streamed text), counts tokens as whitespace-separated words, and enforces its `context_length` like a
 real model. `enqueue_error(error, after_words=n)` fails a stream after n words, to test what the gateway does
-when a model dies mid-answer.
+when a model dies mid-answer. `enqueue_tool_calls(call, ...)` answers the next call with tool calls (finish
+reason `tool_calls`; a stream yields them whole after the text), as a model that calls tools does.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from steward.config.schema import Price
 from steward.models.base import context_error
-from steward.types import Completion, Delta, FinishReason, GenerationParams, Message, ModelRef, Usage
+from steward.types import Completion, Delta, FinishReason, GenerationParams, Message, ModelRef, ToolCall, Usage
 
 ReplyFunction = Callable[[Sequence[Message], GenerationParams], str]
 
@@ -32,6 +33,12 @@ _PIECES = re.compile(r"\s*\S+\s*|\s+")
 class _Failure:
     error: Exception
     after_words: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Calls:
+    text: str
+    calls: tuple[ToolCall, ...]
 
 
 def count_words(text: str) -> int:
@@ -57,12 +64,20 @@ class ScriptedModel:
         digest = hashlib.sha256(json.dumps(self.replies).encode()).hexdigest()
         self.ref = ModelRef(id=model_id, backend="scripted", sha256=digest)
         self.history: list[tuple[list[Message], GenerationParams]] = []
-        self._queue: deque[str | _Failure] = deque()
+        self._queue: deque[str | _Failure | _Calls] = deque()
         self._turn = 0
 
     def enqueue(self, *texts: str) -> None:
         """Answer the next calls with these texts, in order."""
         self._queue.extend(texts)
+
+    def enqueue_tool_calls(self, *calls: ToolCall | tuple[str, str], text: str = "") -> None:
+        """Answer the next call with these tool calls (a `ToolCall`, or `(name, arguments JSON)` given an id)."""
+        made = tuple(
+            c if isinstance(c, ToolCall) else ToolCall(f"call_{len(self.history)}_{i}", c[0], c[1])
+            for i, c in enumerate(calls)
+        )
+        self._queue.append(_Calls(text, made))
 
     def enqueue_error(self, error: Exception, *, after_words: int = 0) -> None:
         """Make the next call fail with `error` (a stream fails after `after_words` words)."""
@@ -71,7 +86,7 @@ class ScriptedModel:
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return sum(count_words(m.content) for m in messages)
 
-    def _next(self, messages: Sequence[Message], params: GenerationParams) -> str | _Failure:
+    def _next(self, messages: Sequence[Message], params: GenerationParams) -> str | _Failure | _Calls:
         prompt_tokens = self.count_tokens(messages)
         if prompt_tokens > self.context_length:
             raise context_error(prompt_tokens, self.context_length, self.ref.id)
@@ -103,6 +118,10 @@ class ScriptedModel:
         answer = self._next(messages, params)
         if isinstance(answer, _Failure):
             raise answer.error
+        if isinstance(answer, _Calls):
+            words = count_words(answer.text) + sum(count_words(c.arguments) + 1 for c in answer.calls)
+            usage = Usage(self.count_tokens(messages), words)
+            return Completion(answer.text, "tool_calls", usage, "scripted", tool_calls=answer.calls)
         text, finish = self._shape(answer, params)
         usage = Usage(self.count_tokens(messages), count_words(text))
         return Completion(text=text, finish_reason=finish, usage=usage, model_fingerprint="scripted")
@@ -114,6 +133,14 @@ class ScriptedModel:
                 await asyncio.sleep(0)
                 yield Delta(text=f"word{i} ")
             raise answer.error
+        if isinstance(answer, _Calls):
+            for piece in _PIECES.findall(answer.text):
+                await asyncio.sleep(0)
+                yield Delta(text=piece)
+            words = count_words(answer.text) + sum(count_words(c.arguments) + 1 for c in answer.calls)
+            usage = Usage(self.count_tokens(messages), words)
+            yield Delta(text="", finish_reason="tool_calls", usage=usage, tool_calls=answer.calls)
+            return
         text, finish = self._shape(answer, params)
         for piece in _PIECES.findall(text):
             await asyncio.sleep(0)  # let other tasks run, as a real stream would

@@ -1,0 +1,121 @@
+"""The run directory, the contract `steward tune` and its export share:
+
+```
+<home>/tune/runs/<run_id>/
+  run.json              run_id, name, status (running | trained | failed), base {model, artefact, gguf_path,
+                        sha256}, dataset {version, path, sha256}, hyper {...}, seed, code_version, threads,
+                        steps, loss [{step, loss, tokens_per_s}], validation {loss, path, rows},
+                        forgetting (continuing a model: the check on the previous run's validation rows),
+                        from_run, error
+  validation.jsonl      the validation rows (chat messages), never trained on
+  checkpoints/          step-NNNNNN/ … and `latest` (steward.tune.checkpoint)
+  adapter/              peft `save_pretrained`: adapter_config.json + adapter_model.safetensors, when trained
+```
+
+`run.json` is always replaced whole (temporary file, fsync, rename). `<home>` is the project's state folder
+(`.steward`, or $STEWARD_HOME).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import secrets
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from steward.errors import InvalidRequest
+from steward.tune.checkpoint import replace_text
+
+STATUSES = ("running", "trained", "failed")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def runs_dir(home: Path) -> Path:
+    return Path(home) / "tune" / "runs"
+
+
+def bases_dir(home: Path) -> Path:
+    return Path(home) / "tune" / "bases"
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise InvalidRequest(f"--name {name!r}: use letters, digits and . _ - (up to 100), e.g. airport-intents.")
+    return name
+
+
+def new_run_id(name: str) -> str:
+    return f"{name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(2)}"
+
+
+def find(home: Path, run: str) -> Path:
+    """The folder of run `run` (its id, or a path to its folder); refused with what to do when unknown."""
+    given = Path(run)
+    folder = given if (given / "run.json").is_file() else runs_dir(home) / run
+    if ("/" in run and not (given / "run.json").is_file()) or not (folder / "run.json").is_file():
+        known = sorted(p.name for p in runs_dir(home).glob("*") if (p / "run.json").is_file())
+        raise InvalidRequest(
+            f"no tune run {run!r} under {runs_dir(home)}; "
+            + (f"known runs: {', '.join(known[-5:])}" if known else "start one with `steward tune run`")
+            + "."
+        )
+    return folder
+
+
+def read(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / "run.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidRequest(f"{folder / 'run.json'} cannot be read ({exc}); the run folder is damaged.") from None
+    if not isinstance(data, dict) or data.get("status") not in STATUSES:
+        raise InvalidRequest(f"{folder / 'run.json'} is not a tune run's record; the run folder is damaged.")
+    return data
+
+
+def write(folder: Path, record: dict[str, Any]) -> None:
+    replace_text(folder / "run.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+
+
+def code_version() -> str:
+    """`git describe` of the source tree when it is a checkout, else the installed package's version."""
+    here = Path(__file__).resolve().parent
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        result = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        if result.returncode == 0 and result.stdout.strip():
+            return f"git:{result.stdout.strip()}"
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"steward {version('steward')}"
+    except PackageNotFoundError:
+        return "steward (unknown version)"
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the run's lock: a second `tune resume` of a run still training is refused."""
+    handle = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InvalidRequest(
+                f"run {folder.name} is being trained by another process; wait for it to end (or stop it) first."
+            ) from None
+        yield
+    finally:
+        os.close(handle)

@@ -13,7 +13,7 @@ import typer
 
 from steward.cli import context
 from steward.cli.gov_common import AsOption, KeyOption, actor, print_json
-from steward.errors import InvalidRequest, StewardError
+from steward.errors import InvalidRequest, NotFound
 from steward.language import counted
 
 app = typer.Typer(no_args_is_help=True, help="Fine-tune small open models on governed data.")
@@ -328,7 +328,8 @@ def _print_outcome(outcome: Any, published: dict[str, Any] | None, as_json: bool
     record = outcome.record
     if as_json:
         out = {
-            "run": record["run_id"],
+            "run": record["run_id"],  # published: the training run's registry version (run_id stays the folder)
+            "run_id": record["run_id"],
             "run_dir": str(outcome.folder),
             "status": record["status"],
             "steps": record["steps"],
@@ -447,6 +448,7 @@ def run(
         max_steps=max_steps, warmup_steps=warmup_steps, seed=seed, checkpoint_every=checkpoint_every,
     )  # fmt: skip
     if previous is not None:  # continuing: the previous run's adapter shape unless told otherwise
+        runs.check_adapter(previous, runs.read(previous))  # the adapter its training wrote, or refused now
         prior = runs.read(previous)["hyper"]
         given = {
             "rank": prior["rank"],
@@ -462,6 +464,10 @@ def run(
     store = context.open_store()
     rows = datasets.load(data, store, actor(as_user, key))
     chosen = bases.resolve(base, project, settings.models_dir)
+    if not adapter_only:  # what registration would refuse, refused before minutes of training
+        from steward.tune.publish import check_publishable
+
+        check_publishable(store, actor(as_user, key), name, chosen.model, chosen.artefact)
     plan = train.Start(
         home=home,
         name=name,
@@ -504,8 +510,12 @@ def _previous(home: Path, given: str, as_user: str | None, key: str | None) -> P
         return runs.runs_dir(home) / given
     try:
         version = versions.resolve(context.open_store(), actor(as_user, key), versions.parse_ref(given, "model"))
-    except StewardError:
+    except NotFound as exc:
+        if given.startswith("model:") or "@" in given:  # meant as a model version: say why it is not one
+            raise NotFound(f"--from {given}: {exc.message}") from None
         return runs.find(home, given)  # says which runs there are
+    except InvalidRequest:  # not a registry reference at all
+        return runs.find(home, given)
     run_id = version.spec.get("run_id") or _producing_run(version)
     if not run_id:
         raise InvalidRequest(

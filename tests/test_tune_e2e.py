@@ -160,7 +160,8 @@ def test_tune_run_publishes_a_registered_verified_gguf_with_lineage_and_from_con
     _write(project / "book.jsonl", _rows(30))
     _write(project / "weather.jsonl", _rows(16, 100, kind="weather"))
 
-    first = _tune(project, "--base", BASE, "--data", "book.jsonl", "--name", "gates", "--max-steps", "2")
+    first = _tune(project, "--base", BASE, "--data", "book.jsonl", "--name", "gates", "--max-steps", "2",
+                  "--quant", "F16")  # fmt: skip
     assert {"model_version", "artefact", "sha256", "run"} <= set(first)
     assert first["model_version"] == "model:gates@1"
     assert hashlib.sha256(Path(first["artefact"]).read_bytes()).hexdigest() == first["sha256"]
@@ -179,7 +180,7 @@ def test_tune_run_publishes_a_registered_verified_gguf_with_lineage_and_from_con
     assert ("exported_as", lineage.node("artefact", first["sha256"])) in down
 
     second = _tune(project, "--from", "model:gates@1", "--data", "weather.jsonl", "--max-steps", "2",
-                   "--accept-forgetting")  # fmt: skip
+                   "--quant", "F16", "--accept-forgetting")  # fmt: skip
     assert second["model_version"] == "model:gates@2"
     assert second["forgetting"] and second["forgetting"].get("previous_run") == record["run_id"], second
     assert hashlib.sha256(Path(second["artefact"]).read_bytes()).hexdigest() == second["sha256"]

@@ -360,7 +360,7 @@ def _print_outcome(outcome: Any, published: dict[str, Any] | None, as_json: bool
         )
 
 
-def _publish(folder: Path, as_user: str | None, key: str | None) -> dict[str, Any]:
+def _publish(folder: Path, as_user: str | None, key: str | None, quant: str = "Q8_0") -> dict[str, Any]:
     """The trained run to a verified, registered GGUF (`steward tune export` with its defaults)."""
     from steward.tune.publish import publish_run
 
@@ -370,9 +370,15 @@ def _publish(folder: Path, as_user: str | None, key: str | None) -> dict[str, An
             context.open_store(),
             context.project(),
             actor(as_user, key),
+            quant=quant,
             models_dir=context.settings().models_dir,
         )
     return result
+
+
+QuantOption = Annotated[
+    str, typer.Option("--quant", help="The published GGUF's tensor type: Q8_0 (default), F16 or Q4_K_M.")
+]
 
 
 @app.command()
@@ -392,6 +398,7 @@ def run(
     adapter_only: Annotated[
         bool, typer.Option("--adapter-only", help="Stop after the adapter: no merge, export or registration.")
     ] = False,
+    quant: QuantOption = "Q8_0",
     forgetting_margin: Annotated[
         float | None,
         typer.Option("--forgetting-margin", help="With --from: allowed validation-loss rise (0.05 = 5 %)."),
@@ -433,8 +440,11 @@ def run(
     """
     from steward.tune import base as bases
     from steward.tune import data as datasets
-    from steward.tune import runs, train
+    from steward.tune import export, runs, train
 
+    quant = quant.upper()
+    if quant not in export.QUANTS:  # refused now, not after training
+        raise InvalidRequest(f"--quant {quant!r} is not one of {', '.join(export.QUANTS)}.")
     project, settings = context.project(), context.settings()
     home = settings.home
     previous = _previous(home, from_, as_user, key) if from_ else None
@@ -482,7 +492,7 @@ def run(
     progress = _TrainProgress()
     with progress.bars:
         outcome = train.start(plan, progress)
-    published = None if adapter_only else _publish(outcome.folder, as_user, key)
+    published = None if adapter_only else _publish(outcome.folder, as_user, key, quant)
     _print_outcome(outcome, published, as_json)
 
 
@@ -531,6 +541,7 @@ def resume(
     adapter_only: Annotated[
         bool, typer.Option("--adapter-only", help="Stop after the adapter: no merge, export or registration.")
     ] = False,
+    quant: QuantOption = "Q8_0",
     lr: LrOption = None,
     rank: RankOption = None,
     alpha: AlphaOption = None,
@@ -564,5 +575,5 @@ def resume(
     progress = _TrainProgress()
     with progress.bars:
         outcome = train.resume(context.settings().home, run_id, given, progress)
-    published = None if adapter_only else _publish(outcome.folder, as_user, key)
+    published = None if adapter_only else _publish(outcome.folder, as_user, key, quant.upper())
     _print_outcome(outcome, published, as_json)

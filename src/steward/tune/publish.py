@@ -303,8 +303,13 @@ def publish_run(
             )
             raise RuleViolation(
                 f"verification failed: llama.cpp's greedy next token agrees with the merged model below "
-                f"{verify.THRESHOLD:.0%} ({said}); nothing was registered and the files were removed. Export at "
-                "a higher precision (--quant Q8_0 or F16), or check that the base GGUF is the run's."
+                f"{verify.THRESHOLD:.0%} ({said}); nothing was registered and the files were removed. "
+                + (
+                    f"The run is trained: export it at a higher precision without training again, `steward tune "
+                    f"export {run.id} --quant {'F16' if quant == 'Q8_0' else 'Q8_0'}`."
+                    if quant != "F16"
+                    else "Check that the base GGUF is the run's."
+                )
             )
         evaluation: dict[str, Any] = {}
         if evaluate_base:

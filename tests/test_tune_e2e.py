@@ -189,3 +189,26 @@ def test_tune_run_publishes_a_registered_verified_gguf_with_lineage_and_from_con
         up = {(e.relation, e.parent) for e in lineage.walk(store, continued.node, "up", depth=3)}
         first_run = versions.resolve(store, None, "training_run:gates@1")
     assert ("continued_from", first_run.node) in up
+
+
+def test_from_a_model_version_of_another_team_is_refused_without_saying_it_exists(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from steward.cli import app as cli
+
+    _trained_run(project_dir / "home")
+    with Store.open(f"sqlite:///{project_dir / 'cli.db'}") as store:
+        admin = Actor.user("admin")
+        model, _ = versions.register(store, admin, "payments", "model", "secret-model", {"backend": "llama_cpp"})
+        trained, _ = versions.register(store, admin, "payments", "training_run", "secret-model", {"run_id": "r1"})
+        lineage.add_edge(store, admin, trained.node, model.node, "produced", "payments")
+    created = CliRunner().invoke(cli, ["keys", "create", "--role", "developer", "--team", "claims", "--name", "k"])
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[-1]
+    _write(project_dir / "ok.jsonl", _rows(12))
+    code, said = _steward(monkeypatch, capsys, "tune", "run", "--from", "model:secret-model@1", "--data",
+                          "ok.jsonl", "--key", secret)  # fmt: skip
+    assert code == 2 and "--from model:secret-model@1: no registry version" in said and "in team 'claims'" in said
+    assert "Traceback" not in said and "r1" not in said

@@ -13,6 +13,7 @@ AREAS: tuple[tuple[str, str | None], ...] = (
     ("steward.cli.models_cmd", "models"),
     ("steward.cli.keys", "keys"),
     ("steward.cli.records", "records"),
+    ("steward.cli.explain", None),  # steward explain RECORD
     ("steward.cli.guard", "guard"),
     ("steward.cli.review", "review"),
     ("steward.cli.rag", "rag"),

@@ -162,6 +162,16 @@ class Limits(Strict):
     max_turns: int = Field(128, ge=1)  # messages in one request
 
 
+class ReasoningSpec(Strict):
+    """The model's chain of thought, asked for, split from the answer, stored apart (`steward.explain.reasoning`):
+    the client gets the answer only; operators and auditors read the reasoning, end users only if `end_users`."""
+
+    ask: str | None = "Think step by step inside <think></think> first, then give the answer after </think>."
+    open: str = Field("<think>", min_length=1)  # the marker the reasoning starts with
+    close: str = Field("</think>", min_length=1)  # and ends with; what follows is the answer
+    end_users: bool = False  # may explanations for end users quote it
+
+
 class Retention(Strict):
     """How long an app's records are kept before they are deleted or anonymised (`steward privacy enforce`)."""
 
@@ -185,6 +195,7 @@ class AppSpec(Strict):
     response_schema: dict[str, Any] | None = None
     limits: Limits = Field(default_factory=Limits)
     retention: Retention | None = None
+    reasoning: ReasoningSpec | None = None  # capture the model's reasoning apart from the answer (off: not asked)
     notice: str | None = None  # the transparency notice shown to users (EU AI Act, limited and high tiers)
     variant_of: str | None = (
         None  # an evaluation variant of that app: its passing suite runs may gate its releases

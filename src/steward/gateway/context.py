@@ -47,6 +47,7 @@ class RequestContext:
     principal: Principal | None = None
     outcome: Status = "served"
     state: outcomes.StreamState | None = None  # a streamed request: what the model produced so far
+    reasoning: str | None = None  # the model's reasoning (`app.reasoning`), stored apart from the record's body
 
     @property
     def chat(self) -> ChatRequest:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from steward.config import AppSpec, Project
 from steward.errors import PolicyViolation
+from steward.explain import reasoning
 from steward.gateway import outcomes
 from steward.gateway.collaborators import ModelRoutes, OutputRelease, Retriever, Scanning
 from steward.gateway.context import Prepared, attempt_entry, ms_since
@@ -38,7 +39,7 @@ from steward.gateway.tools import (
 )
 from steward.models.base import ModelBackend
 from steward.models.router import Served
-from steward.types import Attempt, Decision, Stage, ToolCall, Usage
+from steward.types import Attempt, Decision, Delta, Stage, ToolCall, Usage
 
 
 @dataclass(slots=True)
@@ -61,6 +62,8 @@ class ModelResult:
     held: str | None = None  # the answer held for review, as it would be released (redacted)
     ending: Literal["escalated", "declined"] | None = None  # how the request is ending, else served
     grounding: dict[str, Any] = field(default_factory=dict)  # the grounding check's verdict, for the explanation
+    route: dict[str, Any] | None = None  # why the request went where it went (`Route.facts`), for the explanation
+    reasoning: str | None = None  # the model's reasoning split from its answer (`app.reasoning`): never released
     tool_calls: tuple[ToolCall, ...] = ()  # the model's tool calls that passed the checks, for the caller
     checked_calls: list[dict[str, Any]] = field(default_factory=list)  # every call checked, for the record
 
@@ -106,12 +109,18 @@ class GuardedModel:
         result = ModelResult()
         try:
             t0 = time.perf_counter()
+            route = self.models.route(app)
             try:
-                served = await self.models.route(app).complete(
-                    prepared.messages, prepared.params, sticky_key=request.subject
-                )
+                served = await route.complete(prepared.messages, prepared.params, sticky_key=request.subject)
+            except Exception:
+                result.route = route.facts(None)  # every model failed: the attempts say with which errors
+                raise
             finally:
                 result.model_ms = ms_since(t0)
+            result.route = route.facts(served.model.ref.id)
+            if app.reasoning is not None:  # the reasoning leaves the text before any check or the client sees it
+                answer, result.reasoning = reasoning.split(served.completion.text, app.reasoning)
+                served = replace(served, completion=replace(served.completion, text=answer))
             served = await self._structured(app, request, prepared, served, result)
             if prepared.tools is not None and served.completion.tool_calls:
                 served = await self._checked_calls(app, request, prepared, served, result)
@@ -218,7 +227,8 @@ class GuardedModel:
         (`ModelStopped` when the stage failed)."""
         result = ModelResult()
         try:
-            stream = self.models.route(app).stream(prepared.messages, prepared.params, sticky_key=request.subject)
+            route = self.models.route(app)
+            stream = route.stream(prepared.messages, prepared.params, sticky_key=request.subject)
             release = (
                 self.guard.output_stream(request.app, prepared.input_decision) if self.guard is not None else None
             )
@@ -237,7 +247,8 @@ class GuardedModel:
             pieces = state.pieces  # shared, so that a disconnect's record keeps what was produced
             usage, finish_reason = Usage(), "stop"
             t0 = time.perf_counter()
-            async for delta in stream:
+            splitter = reasoning.ReasoningSplit.of(app.reasoning) if app.reasoning is not None else None
+            async for delta in stream if splitter is None else _answer_only(stream, splitter):
                 pieces.append(delta.text)
                 state.model = stream.model
                 if delta.usage is not None:
@@ -258,6 +269,8 @@ class GuardedModel:
                     yield ready
             result.model_ms = ms_since(t0)
             result.attempts = [attempt_entry(a) for a in stream.attempts]
+            result.route = route.facts(stream.model.ref.id if stream.model is not None else None)
+            result.reasoning = splitter.text if splitter is not None else None
             result.finish_reason = finish_reason
             if stream.model is not None:
                 result.served(stream.model, usage, finish_reason)
@@ -338,3 +351,12 @@ class GuardedModel:
             result.decisions.append(grounding_decision(UNSUPPORTED))  # the public reason: which rule declined
         result.grounding = grounding
         return text
+
+
+async def _answer_only(deltas: AsyncIterable[Delta], splitter: reasoning.ReasoningSplit) -> AsyncIterator[Delta]:
+    """The model's deltas with its reasoning taken out (`app.reasoning`): what may be released and recorded."""
+    async for delta in deltas:
+        yield replace(delta, text=splitter.feed(delta.text))
+    rest = splitter.close()
+    if rest:
+        yield Delta(rest)

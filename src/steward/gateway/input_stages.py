@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from steward.config import AppSpec, Project
 from steward.errors import InvalidRequest, PermissionDenied, PolicyViolation
+from steward.explain import reasoning
 from steward.gateway import outcomes
 from steward.gateway.collaborators import InputGuard, Retriever, SchemaCheck
 from steward.gateway.context import Prepared, RequestContext, last_user_index, ms_since
@@ -141,6 +142,8 @@ class InputStages:
                 messages = list(self.retriever.compose(request.app, messages, sources))
         elif app.prompt.system:  # the app's system prompt is authoritative: a client's system messages are dropped
             messages = [Message("system", app.prompt.system), *[m for m in messages if m.role != "system"]]
+        if app.reasoning is not None:  # the model is asked to reason inside the app's markers
+            messages = reasoning.with_ask(messages, app.reasoning)
         enforcer = self._schema_enforcer(app, request)
         await self.budgets.reserve(record, messages, params)
         question = request.messages[last_user_index(list(request.messages))].content

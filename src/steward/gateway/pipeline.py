@@ -31,6 +31,7 @@ import numpy as np
 
 from steward.config import Project, Settings
 from steward.errors import PolicyViolation, StewardError
+from steward.explain import reasoning
 from steward.gateway import outcomes
 from steward.gateway.collaborators import (
     Guard,
@@ -46,7 +47,7 @@ from steward.gateway.context import RequestContext, attempt_entry, ms_since
 from steward.gateway.guarded_model import GuardedModel, ModelResult, ModelStopped
 from steward.gateway.input_stages import InputStages
 from steward.gateway.metrics import Metrics
-from steward.gateway.redaction import keep_nothing, redact_for_storage
+from steward.gateway.redaction import keep_nothing, redact_for_storage, redact_reasoning
 from steward.gateway.refusal import refusal_text
 from steward.gateway.requests import ChatRequest, ChatResult, StreamEvent, public_summary
 from steward.gateway.review_release import ReviewRelease
@@ -291,6 +292,11 @@ class Gateway:
             ctx.outcome = result.ending
         if result.grounding:
             record.explanation = {**(record.explanation or {}), "grounding": result.grounding}
+        if result.route is not None:  # why this model (`steward.explain.routing` words it)
+            record.explanation = {**(record.explanation or {}), "route": result.route}
+        if result.reasoning is not None:  # the body keeps its hash; the text is stored apart, with the record
+            record.explanation = {**(record.explanation or {}), "reasoning": reasoning.summary(result.reasoning)}
+            ctx.reasoning = result.reasoning
         if result.checked_calls:  # each tool call the model made, with its verdict
             tools = dict((record.explanation or {}).get("tools") or {})
             tools["calls"] = [*tools.get("calls", []), *result.checked_calls]
@@ -329,7 +335,9 @@ class Gateway:
             record.output = text
         record.finish_reason = record.finish_reason or finish_reason
         await self._seal(ctx)
-        await self._store(record)
+        if ctx.reasoning is not None:  # kept as privately as the record's texts (`redact_records`)
+            ctx.reasoning = await redact_reasoning(self.guard, record, ctx.reasoning)
+        await self._store(record, ctx.reasoning)
         return ChatResult(
             text=text,
             finish_reason=record.finish_reason,
@@ -338,13 +346,19 @@ class Gateway:
             steward=public_summary(record),
         )
 
-    async def _store(self, record: Record) -> None:
+    async def _store(self, record: Record, thought: str | None = None) -> None:
         """Make the record durable, then hold it for review and report it.
 
         From the write on, the request has its one record: a failure after it is logged and answered as a 500
-        that names the record, and the request is never recorded a second time as failed.
+        that names the record, and the request is never recorded a second time as failed. `thought`, the model's
+        reasoning (`app.reasoning`), is written in the record's own transaction, apart from its body.
         """
-        await self.store.write(record, alone=self._in_flight == 1)
+        if thought is None:
+            await self.store.write(record, alone=self._in_flight == 1)
+        else:
+            await self.store.write(
+                record, alone=self._in_flight == 1, attached=[reasoning.stored(record, thought)]
+            )
         await self.budgets.settle(record)
         try:
             if record.status == "escalated":

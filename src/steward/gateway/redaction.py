@@ -162,3 +162,19 @@ def held_text(guard: RecordPrivacy, record: Record, decision: Decision) -> str |
         return held
     turn = record.input[decision.turn].content if decision.turn is not None else None  # the turn that was held
     return turn if guard.redact_records(record.app) else (decision.text or turn)
+
+
+async def redact_reasoning(guard: RecordPrivacy | None, record: Record, reasoning: str) -> str:
+    """The model's reasoning as the app's records may keep it: under `redact_records`, scanned for personal data
+    and secrets as the answer is, with the conversation's pseudonyms (it is stored apart, never less privately).
+    Its hash in the record's body is of what is stored."""
+    if guard is None or not guard.redact_records(record.app):
+        return reasoning
+    inputs = [d for d in record.decisions if d.stage == "input"]
+    conversation = inputs[-1] if inputs else None
+    kept = await asyncio.to_thread(guard.stored_text, record.app, "output", reasoning, conversation)
+    if kept != reasoning and isinstance(record.explanation, dict) and "reasoning" in record.explanation:
+        from steward.explain.reasoning import summary
+
+        record.explanation = {**record.explanation, "reasoning": summary(kept)}
+    return kept

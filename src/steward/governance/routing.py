@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 1.0
 Entries = list[tuple[str, float]]
-RouteAnswer = tuple[Entries, list[str]]  # (entries, fallback)
+Origin = dict[
+    str, Any
+]  # where a route came from, as the record says (`Route.facts`): steward.yaml or a deployment
+RouteAnswer = tuple[Entries, list[str], Origin]  # (entries, fallback, origin)
+DECLARED: Origin = {"source": "steward.yaml"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +128,7 @@ class RouteCache:
     """
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[int, str], tuple[float, int, tuple[Entries, list[str]]]] = {}
+        self._entries: dict[tuple[int, str], tuple[float, int, RouteAnswer]] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -132,13 +136,13 @@ class RouteCache:
         with self._lock:
             self._entries.clear()
 
-    def fresh(self, key: tuple[int, str], now: float, generation: int) -> tuple[Entries, list[str]] | None:
+    def fresh(self, key: tuple[int, str], now: float, generation: int) -> RouteAnswer | None:
         hit = self._entries.get(key)
         if hit is not None and hit[1] == generation and now - hit[0] < CACHE_SECONDS:
             return hit[2]
         return None
 
-    def last(self, key: tuple[int, str]) -> tuple[Entries, list[str]] | None:
+    def last(self, key: tuple[int, str]) -> RouteAnswer | None:
         hit = self._entries.get(key)
         return hit[2] if hit is not None else None
 
@@ -164,7 +168,20 @@ def effective_route(
     declares; if none is left the declared route is served. `routes` caches the answer (without it every call
     reads the table). A database error serves the last known route.
     """
-    declared = declared_route(app_spec)
+    entries, fallback, _ = resolved_route(store, app_name, app_spec, declared_models, routes)
+    return entries, fallback
+
+
+def resolved_route(
+    store: Store,
+    app_name: str,
+    app_spec: AppSpec,
+    declared_models: Collection[str] | None = None,
+    routes: RouteCache | None = None,
+) -> RouteAnswer:
+    """`effective_route` and where it came from (`Origin`: steward.yaml, or the deployment, its candidate and
+    share), which the record keeps so that it can say why a request went where it went."""
+    declared = (*declared_route(app_spec), DECLARED)
     if not isinstance(store, Store):  # no SQL store (a bare test runtime): steward.yaml's route
         return declared
     key, started = (id(store), app_name), time.monotonic()
@@ -182,18 +199,32 @@ def effective_route(
         dep = deployment_from_row(row)
         entries = [(m, w) for m, w in dep.traffic() if declared_models is None or m in declared_models]
         fallback = [m for m in dep.fallback if declared_models is None or m in declared_models]
-        result = (entries, fallback) if entries else declared
+        result = (entries, fallback, _origin(dep)) if entries else declared
     if routes is not None:
         routes.keep(key, started, generation, result)
     return result
+
+
+def _origin(dep: Deployment) -> Origin:
+    """The deployment a route came from, as the record names it (made once per cached route, not per request)."""
+    candidate = dep.candidate
+    return {
+        "source": "deployment",
+        "deployment": dep.id,
+        "seq": dep.seq,
+        "action": dep.action,
+        "candidate": candidate.model if candidate is not None and candidate.share > 0 else None,
+        "share": candidate.share if candidate is not None else 0.0,
+        "strategy": candidate.strategy if candidate is not None else None,
+    }
 
 
 def route_for(
     pool: ModelPool, store: Store, app_name: str, app_spec: AppSpec, routes: RouteCache | None = None
 ) -> Route:
     """A router `Route` for the app's current deployment (or its declared route when there is no SQL store)."""
-    entries, fallback = effective_route(store, app_name, app_spec, pool.project.models, routes)
-    return Route(pool, entries, fallback)
+    entries, fallback, origin = resolved_route(store, app_name, app_spec, pool.project.models, routes)
+    return Route(pool, entries, fallback, origin)
 
 
 class GovernedPool(ModelPool):

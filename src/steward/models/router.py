@@ -112,13 +112,39 @@ class Route:
     """The models that may serve an app, in the order they will be tried."""
 
     def __init__(
-        self, pool: ModelPool, entries: Sequence[tuple[str, float]], fallback: Sequence[str] = ()
+        self,
+        pool: ModelPool,
+        entries: Sequence[tuple[str, float]],
+        fallback: Sequence[str] = (),
+        origin: dict[str, Any] | None = None,
     ) -> None:
         if not entries:
             raise ConfigError("a route needs at least one model.")
         self.pool = pool
         self.entries = list(entries)
         self.fallback = list(fallback)
+        self.origin = origin  # where the route came from (a deployment, its candidate and share), for the record
+        self.sticky: bool | None = None  # whether the first model was drawn from a sticky key (set by `order`)
+        self.first: str | None = None  # the model the draw chose first
+
+    def facts(self, served: str | None) -> dict[str, Any]:
+        """Why a request went where it went, as its record keeps it (`explanation.route`): the split it was drawn
+        from, whether the draw was sticky, the first choice and, when a deployment's candidate was in flight, the
+        arm that served (`candidate`, `stable`; none for a fallback model). Which errors led to a fallback are the
+        record's `attempts`. Built once per request from what the route already holds."""
+        origin = self.origin or {"source": "steward.yaml"}
+        facts: dict[str, Any] = {
+            **origin,
+            "entries": self.entries,
+            "fallback": self.fallback,
+            "sticky": self.sticky,
+            "first": self.first,
+        }
+        candidate = origin.get("candidate")
+        if candidate is not None and served is not None:
+            stable = {model for model, _ in self.entries if model != candidate}
+            facts["arm"] = "candidate" if served == candidate else "stable" if served in stable else None
+        return facts
 
     def order(self, sticky_key: str | None = None) -> list[str]:
         """The first model chosen by weight, the other entries by weight, then the fallback list."""
@@ -130,6 +156,7 @@ class Route:
                 chosen = model
                 break
             point -= weight
+        self.sticky, self.first = sticky_key is not None, chosen
         rest = [m for m, _ in sorted(self.entries, key=lambda e: -e[1]) if m != chosen]
         ordered: list[str] = []
         for model in [chosen, *rest, *self.fallback]:

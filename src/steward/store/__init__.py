@@ -32,7 +32,7 @@ NORMAL is the switch for a single node where the last records before a power cut
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
@@ -47,6 +47,8 @@ from steward.store.codec import BodyCipher
 from steward.store.console import ConsoleSessions
 from steward.store.engine import make_engine, sqlite_file
 from steward.store.evals import EvalRuns, StoredCase, StoredRun
+from steward.store.explanations import KINDS as EXPLANATION_KINDS
+from steward.store.explanations import Explanations, StoredExplanation, explanation_row, payload_digest
 from steward.store.governance import GENESIS as AUDIT_GENESIS
 from steward.store.governance import AuditLog, Compliance, Datasets, Deployments, ProviderChecks, Registry
 from steward.store.governance.compliance import Statement
@@ -78,6 +80,7 @@ from steward.types import Feedback, Record
 __all__ = [
     "AUDIT_GENESIS",
     "COMMIT_BUCKETS",
+    "EXPLANATION_KINDS",
     "KEY_ROLES",
     "RECORDS_LEGACY",
     "VECTOR_DIMENSIONS",
@@ -93,6 +96,7 @@ __all__ = [
     "Datasets",
     "Deployments",
     "EvalRuns",
+    "Explanations",
     "KeyEvidence",
     "KeyInfo",
     "Label",
@@ -110,6 +114,7 @@ __all__ = [
     "Store",
     "StoredCase",
     "StoredDocument",
+    "StoredExplanation",
     "StoredRun",
     "Tx",
     "WriterStats",
@@ -120,6 +125,7 @@ __all__ = [
     "key_digest",
     "label_digest",
     "owner_address",
+    "payload_digest",
     "pending_digest",
     "row_digest",
     "sqlite_file",
@@ -156,6 +162,7 @@ class Store:
         self.chain = RecordChain(engine, self.sealer)
         self.monitoring = Monitoring(engine, cipher)
         self.console = ConsoleSessions(engine)  # the console's sessions (by token hash) and shared secrets
+        self.explanations = Explanations(engine, cipher)  # explanations of records by kind (`steward.explain`)
 
     @classmethod
     def open(
@@ -221,13 +228,18 @@ class Store:
 
     # -- records -------------------------------------------------------------------------------------------
 
-    async def write(self, record: Record, *, alone: bool = False) -> None:
+    async def write(
+        self, record: Record, *, alone: bool = False, attached: Sequence[StoredExplanation] = ()
+    ) -> None:
         """Persist `record`; returns once it is committed, raises StoreError if it was not.
 
         `alone` says the caller is the only request in flight: on SQLite an idle writer then commits on this
         thread, sparing two thread hand-offs (see `steward.store.writer`); otherwise the row is group-committed.
+        `attached` explanations (an app's captured reasoning) are written in the record's own transaction.
         """
         row = _records.record_row(record, self.cipher, self.sealer)
+        if attached:
+            row["explanations"] = [explanation_row(explanation, self.cipher) for explanation in attached]
         if alone and self._writer.write_now(row):
             return
         loop = asyncio.get_running_loop()

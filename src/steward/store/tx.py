@@ -11,6 +11,7 @@ from __future__ import annotations
 from steward.config.settings import Secrets
 from steward.store.console import ConsoleSessions
 from steward.store.evals import EvalRuns
+from steward.store.explanations import Explanations
 from steward.store.governance.audit import AuditLog
 from steward.store.governance.compliance import Compliance
 from steward.store.governance.datasets import Datasets
@@ -37,6 +38,7 @@ class Tx:
         "datasets",
         "deployments",
         "evals",
+        "explanations",
         "monitoring",
         "privacy",
         "providers",
@@ -62,6 +64,7 @@ class Tx:
         self.monitoring = Monitoring(unit, cipher_of(unit))  # rollups, cursors, alerts and silences
         self.reviews = Reviews(unit)  # the review queue's items and reviewers' corrections
         self.console = ConsoleSessions(unit)  # the console's sessions (a revoked key's end with it)
+        self.explanations = Explanations(unit)  # explanations of records by kind (`steward.explain`)
 
     def records_head(self) -> int | None:
         """The last position given in the chain of records (`steward.store.integrity`), for an audit anchor."""

@@ -43,6 +43,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from steward.errors import StoreError
+from steward.store.explanations import explanations
 from steward.store.integrity import HEAD, Sealer, integrity_heads
 from steward.store.schema import api_keys, record_reasons, records
 
@@ -52,6 +53,7 @@ Waiter = Future[None] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 
 _INSERT = insert(records)
 _INSERT_REASONS = insert(record_reasons)
+_INSERT_EXPLANATIONS = insert(explanations)
 _ADD_TOKENS = (
     update(api_keys)
     .where(api_keys.c.id == bindparam("key"))
@@ -141,6 +143,7 @@ class GroupCommitWriter:
         self._sealer = sealer
         self._insert = _Compiled.of(_INSERT, engine.dialect)
         self._insert_reasons = _Compiled.of(_INSERT_REASONS, engine.dialect)
+        self._insert_explanations = _Compiled.of(_INSERT_EXPLANATIONS, engine.dialect)
         self._add_tokens = _Compiled.of(_ADD_TOKENS, engine.dialect)
         self._bump_head = _Compiled.of(_BUMP_HEAD, engine.dialect)
         self._read_head = _Compiled.of(_READ_HEAD, engine.dialect)
@@ -297,6 +300,9 @@ class GroupCommitWriter:
                 reasons = _reason_rows(rows)
                 if reasons:  # most records have none: their commit runs no statement more than before
                     cursor.executemany(self._insert_reasons.sql, self._insert_reasons.params(reasons))
+                attached = [extra for row in rows for extra in row.get("explanations", ())]
+                if attached:  # an app's captured reasoning (`steward.explain.reasoning`), apart from the body
+                    cursor.executemany(self._insert_explanations.sql, self._insert_explanations.params(attached))
                 tokens = _tokens_by_key(batch)
                 if tokens:
                     added = [{"key": key, "tokens": n} for key, n in tokens.items()]

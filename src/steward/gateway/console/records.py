@@ -17,7 +17,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from steward.errors import InvalidRequest, NotFound
+from steward.errors import InvalidRequest, NotFound, StewardError
+from steward.explain.service import explain
+from steward.explain.words import AUDIENCES
 from steward.gateway.console.highlight import messages, unplaced
 from steward.gateway.console.security import visitor
 from steward.gateway.management.audit import events_page
@@ -52,7 +54,32 @@ def _events(console: Console, who: Principal, record_id: str, item: dict[str, An
     return sorted(found, key=lambda e: e["seq"])
 
 
-def _governed(console: Console, who: Principal, record_id: str) -> dict[str, Any]:
+def _why(console: Console, who: Principal, record: dict[str, Any], audience: str) -> dict[str, Any]:
+    """The record's explanation for `audience` (`steward.explain`), with each classifier finding's words as a heat
+    line (share buckets -3…3 as CSS classes: the console's policy allows no inline style); a refusal as a note."""
+    if record.get("erased") and record["erased"]["how"] == "deleted":
+        return {}
+    try:
+        found = explain(console.store, who, record["id"], audience, console.project)
+    except StewardError as exc:
+        return {"error": exc.message, "audience": audience}
+    heat = []
+    for entry in found["sections"]["guardrail"]["findings"]:
+        models = entry.get("models") or []
+        if models and models[0].get("words"):
+            words = models[0]["words"]
+            top = max(abs(w["share"]) for w in words) or 1.0
+            line = [(w["word"], _bucket(w["share"] / top)) for w in words]
+            heat.append({"id": entry["id"], "kind": entry["kind"], "model": models[0]["model"], "words": line})
+    return {**found, "heat": heat}
+
+
+def _bucket(relative: float) -> int:
+    """-3…3: how strongly a word pushed the score, relative to the strongest word of its finding."""
+    return round(max(-1.0, min(1.0, relative)) * 3)
+
+
+def _governed(console: Console, who: Principal, record_id: str, audience: str = "operator") -> dict[str, Any]:
     record = read_record(console.store, who, record_id)
     try:
         item = (
@@ -72,6 +99,8 @@ def _governed(console: Console, who: Principal, record_id: str) -> dict[str, Any
         "explanation": json.dumps(record.get("explanation"), indent=2, ensure_ascii=False)
         if record.get("explanation")
         else "",
+        "why": _why(console, who, record, audience),
+        "audiences": AUDIENCES,
     }
 
 
@@ -109,8 +138,11 @@ def routes(api: APIRouter, console: Console) -> None:
     @api.get("/ui/records/{record_id}")
     async def governed_view(record_id: str, request: Request) -> Response:
         signed = visitor(console, request)
+        audience = request.query_params.get("audience") or "operator"
+        if audience not in AUDIENCES:
+            audience = "operator"
         try:
-            view = await asyncio.to_thread(_governed, console, signed.who, record_id)
+            view = await asyncio.to_thread(_governed, console, signed.who, record_id, audience)
         except NotFound:
             raise NotFound(
                 f"no record {record_id!r} that your key may read; the records page lists them."

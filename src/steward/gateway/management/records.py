@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from steward.config import Project
 from steward.errors import InvalidRequest, NotFound
+from steward.explain.service import explain
 from steward.gateway.management.common import (
     ERRORS,
     JSON,
@@ -215,4 +216,38 @@ def router(store: Store, project: Project, reader: Reader) -> APIRouter:
                 f"no record {record_id!r}; `GET /v1/records` lists the ones your key may read."
             ) from None
 
+    @api.get("/{record_id}/explanation", response_model=ExplanationOut, responses={404: {"model": ErrorBody}})
+    async def get_explanation(record_id: str, who: Who, audience: AudienceQuery = "operator") -> JSON:
+        """Why the record's guardrails decided, why its model served, its sources and (where the app captures it
+        and the audience may read it) the model's reasoning, in checked words for one audience; as `steward
+        explain` prints it. Another team's record answers 404, as a missing one."""
+        check_choice(audience, AUDIENCES, "audience")
+        try:
+            return JSON(await asyncio.to_thread(explain, store, who, record_id, audience, project))
+        except NotFound as exc:  # a deleted record says so; any other is pointed to the API
+            if "was deleted" in exc.message:
+                raise
+            raise NotFound(
+                f"no record {record_id!r}; `GET /v1/records` lists the ones your key may read."
+            ) from None
+
     return api
+
+
+AUDIENCES = ("end_user", "operator", "auditor")
+AudienceQuery = Annotated[str, Query(description="who reads it: end_user, operator or auditor")]
+
+
+class ExplanationOut(BaseModel):
+    """A record's explanation for one audience: the text, its claims (each with the attributions it names), the
+    readability of the text, and the sections it was composed from (guardrail, routing, sources, reasoning)."""
+
+    model_config = ConfigDict(extra="allow")
+    object: str = "explanation"
+    record_id: str
+    app: str
+    audience: str
+    text: str
+    claims: list[dict[str, Any]]
+    readability: dict[str, float] | None
+    sections: dict[str, Any]

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from steward.store import integrity
+from steward.store.explanations import explanations
 from steward.store.integrity import Sealer, record_tombstones
 from steward.store.schema import ID, feedback, metadata, record_reasons, records
 from steward.store.unit import Repository
@@ -77,6 +78,7 @@ class Privacy(Repository):
             conn.execute(delete(feedback).where(feedback.c.record_id.in_(ids)))
             conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id.in_(ids)))
             conn.execute(delete(record_reasons).where(record_reasons.c.record_id.in_(ids)))
+            conn.execute(delete(explanations).where(explanations.c.record_id.in_(ids)))
             return int(conn.execute(delete(records).where(records.c.id.in_(ids))).rowcount or 0)
 
     def rewrite_record(self, sealer: Sealer, record_id: str, body: str, at: float) -> None:
@@ -86,6 +88,8 @@ class Privacy(Repository):
                 update(records).where(records.c.id == record_id).values(body=body, subject=None, consent=False)
             )
             integrity.reseal(conn, sealer, [record_id])
+            # explanations quote the texts anonymisation replaced (n-grams, spans, the reasoning): they go too
+            conn.execute(delete(explanations).where(explanations.c.record_id == record_id))
             conn.execute(delete(privacy_anonymised).where(privacy_anonymised.c.record_id == record_id))
             conn.execute(insert(privacy_anonymised).values(record_id=record_id, at=at))
 

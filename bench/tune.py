@@ -22,7 +22,7 @@ cache): `scripts/tune_claims_data.py` writes the rows, then `steward tune run` (
 merges, writes the Q8_0 GGUF, verifies it with llama.cpp and registers it. The figure is the wall time from data
 to the registered model version; the GGUF's sha256 is re-hashed against the one printed.
 
-    OMP_NUM_THREADS=1 python bench/tune.py --end-to-end [--steps 30] [--seq-len 128] [--rows 400]
+    OMP_NUM_THREADS=1 python bench/tune.py --end-to-end [--steps 30] [--seq-len 128] [--rows 400] [--quant F16]
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def plain_side(home: Path, rows: Rows, base: Base, hyper: Hyper, threads: int, p
     return tokens / elapsed
 
 
-def end_to_end(models_dir: Path, steps: int, seq_len: int, rows: int) -> None:
+def end_to_end(models_dir: Path, steps: int, seq_len: int, rows: int, quant: str) -> None:
     """Data → registered, verified GGUF through the CLI, in a fresh project; prints the wall time."""
     from steward.models import artefacts
 
@@ -110,7 +110,8 @@ def end_to_end(models_dir: Path, steps: int, seq_len: int, rows: int) -> None:
                     "--rows", str(rows), "--seed", "15"], cwd=project, env=env, check=True)  # fmt: skip
     data_s = time.perf_counter() - started
     command = [sys.executable, "-m", "steward", "tune", "run", "--base", BASE, "--data", "claims.jsonl",
-               "--name", "claims", "--max-steps", str(steps), "--seq-len", str(seq_len), "--json"]  # fmt: skip
+               "--name", "claims", "--max-steps", str(steps), "--seq-len", str(seq_len), "--quant", quant,
+               "--json"]  # fmt: skip
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
     total_s = time.perf_counter() - started
     if done.returncode != 0:
@@ -119,7 +120,8 @@ def end_to_end(models_dir: Path, steps: int, seq_len: int, rows: int) -> None:
     sha256 = hashlib.sha256(Path(result["artefact"]).read_bytes()).hexdigest()
     met = total_s <= 15 * 60 and sha256 == result["sha256"]
     print(json.dumps({
-        "mode": "end_to_end", "project": str(project), "rows": rows, "steps": steps, "seq_len": seq_len,
+        "mode": "end_to_end", "quant": quant, "project": str(project), "rows": rows, "steps": steps,
+        "seq_len": seq_len,
         "model_version": result["model_version"], "run": result["run"], "artefact": result["artefact"],
         "sha256_matches": sha256 == result["sha256"], "data_s": round(data_s, 1),
         "timings": result.get("timings"), "total_s": round(total_s, 1),
@@ -132,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--end-to-end", action="store_true", help="time data → registered GGUF (see above)")
     parser.add_argument("--rows", type=int, default=400, help="with --end-to-end: rows generated")
+    parser.add_argument("--quant", default="Q8_0", help="with --end-to-end: the published GGUF's type")
     parser.add_argument("--data", type=Path)
     parser.add_argument("--steps", type=int, help="optimizer steps (default 8; 30 with --end-to-end)")
     parser.add_argument("--repeats", type=int, default=3)
@@ -147,7 +150,7 @@ def main() -> None:
 
     if args.end_to_end:
         settings = Settings.resolve(load_project(None))
-        end_to_end(settings.models_dir, args.steps or 30, args.seq_len, args.rows)
+        end_to_end(settings.models_dir, args.steps or 30, args.seq_len, args.rows, args.quant)
         return
     if args.data is None:
         parser.error("--data is required (or --end-to-end)")

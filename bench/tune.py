@@ -15,14 +15,25 @@ average is printed with the figures.
   many tutorials do).
 
 tokens/s counts real (non-padding) tokens over the wall time of the training steps.
+
+`--end-to-end` times instead the whole path a new user takes (issue 19's goal: ≤ 15 min on the 2-core machine),
+in a fresh project folder with an empty state folder (only the verified SmolLM2 file linked in, so no conversion
+cache): `scripts/tune_claims_data.py` writes the rows, then `steward tune run` (no --adapter-only) trains,
+merges, writes the Q8_0 GGUF, verifies it with llama.cpp and registers it. The figure is the wall time from data
+to the registered model version; the GGUF's sha256 is re-hashed against the one printed.
+
+    OMP_NUM_THREADS=1 python bench/tune.py --end-to-end [--steps 30] [--seq-len 128] [--rows 400] [--quant F16]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -78,10 +89,54 @@ def plain_side(home: Path, rows: Rows, base: Base, hyper: Hyper, threads: int, p
     return tokens / elapsed
 
 
+def end_to_end(models_dir: Path, steps: int, seq_len: int, rows: int, quant: str) -> None:
+    """Data → registered, verified GGUF through the CLI, in a fresh project; prints the wall time."""
+    from steward.models import artefacts
+
+    repo = Path(__file__).resolve().parents[1]
+    project = Path(tempfile.mkdtemp(prefix="bench-tune-e2e-"))
+    (project / "steward.yaml").write_text(
+        "version: 1\nmodels:\n  m: {backend: scripted, replies: ['hi']}\n"
+        "apps:\n  demo: {owner: a@b.c, purpose: bench, route: [{model: m}]}\n"
+    )
+    art = artefacts.get(BASE)
+    (project / ".steward" / "models").mkdir(parents=True)
+    artefacts.verify(models_dir / art.file, art.sha256)  # `steward models fetch` done once beforehand
+    (project / ".steward" / "models" / art.file).symlink_to((models_dir / art.file).resolve())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
+    env["PYTHONPATH"] = str(repo / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(repo / "scripts" / "tune_claims_data.py"), "--out", "claims.jsonl",
+                    "--rows", str(rows), "--seed", "15"], cwd=project, env=env, check=True)  # fmt: skip
+    data_s = time.perf_counter() - started
+    command = [sys.executable, "-m", "steward", "tune", "run", "--base", BASE, "--data", "claims.jsonl",
+               "--name", "claims", "--max-steps", str(steps), "--seq-len", str(seq_len), "--quant", quant,
+               "--json"]  # fmt: skip
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+    total_s = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"steward tune run failed ({done.returncode}): {done.stderr[-2000:]}")
+    result = json.loads(done.stdout)
+    sha256 = hashlib.sha256(Path(result["artefact"]).read_bytes()).hexdigest()
+    met = total_s <= 15 * 60 and sha256 == result["sha256"]
+    print(json.dumps({
+        "mode": "end_to_end", "quant": quant, "project": str(project), "rows": rows, "steps": steps,
+        "seq_len": seq_len,
+        "model_version": result["model_version"], "run": result["run"], "artefact": result["artefact"],
+        "sha256_matches": sha256 == result["sha256"], "data_s": round(data_s, 1),
+        "timings": result.get("timings"), "total_s": round(total_s, 1),
+        "total_min": round(total_s / 60, 2), "goal_min": 15, "met": met,
+        "threads": os.environ.get("OMP_NUM_THREADS"), "load_average": os.getloadavg(),
+    }, indent=1))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--end-to-end", action="store_true", help="time data → registered GGUF (see above)")
+    parser.add_argument("--rows", type=int, default=400, help="with --end-to-end: rows generated")
+    parser.add_argument("--quant", default="Q8_0", help="with --end-to-end: the published GGUF's type")
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--steps", type=int, help="optimizer steps (default 8; 30 with --end-to-end)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seq-len", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=4)
@@ -93,6 +148,13 @@ def main() -> None:
     from steward.tune import base as bases
     from steward.tune import data as tune_data
 
+    if args.end_to_end:
+        settings = Settings.resolve(load_project(None))
+        end_to_end(settings.models_dir, args.steps or 30, args.seq_len, args.rows, args.quant)
+        return
+    if args.data is None:
+        parser.error("--data is required (or --end-to-end)")
+    args.steps = args.steps or 8
     threads = int(os.environ.get("OMP_NUM_THREADS") or 1)
     project = load_project(None)
     settings = Settings.resolve(project)

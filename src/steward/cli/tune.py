@@ -13,7 +13,7 @@ import typer
 
 from steward.cli import context
 from steward.cli.gov_common import AsOption, KeyOption, actor, print_json
-from steward.errors import InvalidRequest, StewardError
+from steward.errors import InvalidRequest, NotFound
 from steward.language import counted
 
 app = typer.Typer(no_args_is_help=True, help="Fine-tune small open models on governed data.")
@@ -328,7 +328,8 @@ def _print_outcome(outcome: Any, published: dict[str, Any] | None, as_json: bool
     record = outcome.record
     if as_json:
         out = {
-            "run": record["run_id"],
+            "run": record["run_id"],  # published: the training run's registry version (run_id stays the folder)
+            "run_id": record["run_id"],
             "run_dir": str(outcome.folder),
             "status": record["status"],
             "steps": record["steps"],
@@ -359,7 +360,7 @@ def _print_outcome(outcome: Any, published: dict[str, Any] | None, as_json: bool
         )
 
 
-def _publish(folder: Path, as_user: str | None, key: str | None) -> dict[str, Any]:
+def _publish(folder: Path, as_user: str | None, key: str | None, quant: str = "Q8_0") -> dict[str, Any]:
     """The trained run to a verified, registered GGUF (`steward tune export` with its defaults)."""
     from steward.tune.publish import publish_run
 
@@ -369,9 +370,15 @@ def _publish(folder: Path, as_user: str | None, key: str | None) -> dict[str, An
             context.open_store(),
             context.project(),
             actor(as_user, key),
+            quant=quant,
             models_dir=context.settings().models_dir,
         )
     return result
+
+
+QuantOption = Annotated[
+    str, typer.Option("--quant", help="The published GGUF's tensor type: Q8_0 (default), F16 or Q4_K_M.")
+]
 
 
 @app.command()
@@ -391,6 +398,7 @@ def run(
     adapter_only: Annotated[
         bool, typer.Option("--adapter-only", help="Stop after the adapter: no merge, export or registration.")
     ] = False,
+    quant: QuantOption = "Q8_0",
     forgetting_margin: Annotated[
         float | None,
         typer.Option("--forgetting-margin", help="With --from: allowed validation-loss rise (0.05 = 5 %)."),
@@ -432,8 +440,11 @@ def run(
     """
     from steward.tune import base as bases
     from steward.tune import data as datasets
-    from steward.tune import runs, train
+    from steward.tune import export, runs, train
 
+    quant = quant.upper()
+    if quant not in export.QUANTS:  # refused now, not after training
+        raise InvalidRequest(f"--quant {quant!r} is not one of {', '.join(export.QUANTS)}.")
     project, settings = context.project(), context.settings()
     home = settings.home
     previous = _previous(home, from_, as_user, key) if from_ else None
@@ -447,6 +458,7 @@ def run(
         max_steps=max_steps, warmup_steps=warmup_steps, seed=seed, checkpoint_every=checkpoint_every,
     )  # fmt: skip
     if previous is not None:  # continuing: the previous run's adapter shape unless told otherwise
+        runs.check_adapter(previous, runs.read(previous))  # the adapter its training wrote, or refused now
         prior = runs.read(previous)["hyper"]
         given = {
             "rank": prior["rank"],
@@ -462,6 +474,10 @@ def run(
     store = context.open_store()
     rows = datasets.load(data, store, actor(as_user, key))
     chosen = bases.resolve(base, project, settings.models_dir)
+    if not adapter_only:  # what registration would refuse, refused before minutes of training
+        from steward.tune.publish import check_publishable
+
+        check_publishable(store, actor(as_user, key), name, chosen.model, chosen.artefact)
     plan = train.Start(
         home=home,
         name=name,
@@ -476,7 +492,7 @@ def run(
     progress = _TrainProgress()
     with progress.bars:
         outcome = train.start(plan, progress)
-    published = None if adapter_only else _publish(outcome.folder, as_user, key)
+    published = None if adapter_only else _publish(outcome.folder, as_user, key, quant)
     _print_outcome(outcome, published, as_json)
 
 
@@ -504,8 +520,12 @@ def _previous(home: Path, given: str, as_user: str | None, key: str | None) -> P
         return runs.runs_dir(home) / given
     try:
         version = versions.resolve(context.open_store(), actor(as_user, key), versions.parse_ref(given, "model"))
-    except StewardError:
+    except NotFound as exc:
+        if given.startswith("model:") or "@" in given:  # meant as a model version: say why it is not one
+            raise NotFound(f"--from {given}: {exc.message}") from None
         return runs.find(home, given)  # says which runs there are
+    except InvalidRequest:  # not a registry reference at all
+        return runs.find(home, given)
     run_id = version.spec.get("run_id") or _producing_run(version)
     if not run_id:
         raise InvalidRequest(
@@ -521,6 +541,7 @@ def resume(
     adapter_only: Annotated[
         bool, typer.Option("--adapter-only", help="Stop after the adapter: no merge, export or registration.")
     ] = False,
+    quant: QuantOption = "Q8_0",
     lr: LrOption = None,
     rank: RankOption = None,
     alpha: AlphaOption = None,
@@ -554,5 +575,5 @@ def resume(
     progress = _TrainProgress()
     with progress.bars:
         outcome = train.resume(context.settings().home, run_id, given, progress)
-    published = None if adapter_only else _publish(outcome.folder, as_user, key)
+    published = None if adapter_only else _publish(outcome.folder, as_user, key, quant.upper())
     _print_outcome(outcome, published, as_json)

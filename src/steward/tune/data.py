@@ -45,6 +45,8 @@ class Rows:
 def load(source: str, store: Store, actor: Actor) -> Rows:
     """`source`: a path to an existing file, else a dataset version reference."""
     path = Path(source)
+    if path.is_dir():
+        raise InvalidRequest(f"--data {source} is a folder; give a JSONL/CSV/Parquet file or a dataset version.")
     if path.is_file():
         return _from_file(path)
     if path.suffix.lower() in files.FORMATS or ("/" in source and not source.startswith("dataset:")):

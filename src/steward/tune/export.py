@@ -58,6 +58,13 @@ def _quiet_transformers() -> None:
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
+        # the GGUF reader's own tqdm bar ignores the switch above; off, so that stderr keeps to our one status line
+        from functools import partial
+
+        import transformers.modeling_gguf_pytorch_utils as gguf_utils
+        from tqdm.auto import tqdm
+
+        gguf_utils.tqdm = partial(tqdm, disable=True)
 
 
 def load_merged(base_gguf: Path, adapter_dir: Path) -> Merged:

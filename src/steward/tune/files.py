@@ -43,22 +43,36 @@ def read(path: Path) -> tuple[list[Example], int]:
         )
     rows = {"jsonl": _jsonl, "csv": _csv, "parquet": _parquet}[kind](path)
     examples, without_consent, seen = [], 0, 0
-    for where, row in rows:
-        seen += 1
-        try:
-            examples.append(example_of(row, f"{path.name}:{where}"))
-        except Excluded:
-            without_consent += 1
-        except ValueError as exc:
-            raise InvalidRequest(f"{path}:{where}: {exc}; each row needs {SHAPES}.") from None
+    try:
+        for where, row in rows:
+            seen += 1
+            try:
+                examples.append(example_of(row, f"{path.name}:{where}"))
+            except Excluded:
+                without_consent += 1
+            except ValueError as exc:
+                raise InvalidRequest(f"{path}:{where}: {exc}; each row needs {SHAPES}.") from None
+    except UnicodeDecodeError as exc:  # a CSV in another encoding (a JSONL line says its number itself)
+        raise InvalidRequest(_not_utf8(path, exc)) from None
     if seen == 0:
         raise InvalidRequest(f"{path}: the file holds no rows; each row needs {SHAPES}.")
     return examples, without_consent
 
 
+def _not_utf8(path: Path, exc: UnicodeDecodeError, where: str = "") -> str:
+    return (
+        f"{path}{where}: not UTF-8 text (byte {exc.object[exc.start]:#04x}); save the file as UTF-8, e.g. "
+        f"`iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}`."
+    )
+
+
 def _jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InvalidRequest(_not_utf8(path, exc, f":{number}")) from None
             if not line.strip():
                 continue
             try:

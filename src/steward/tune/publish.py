@@ -33,7 +33,7 @@ from steward.governance.errors import RuleViolation
 from steward.governance.identity import Actor
 from steward.models import artefacts
 from steward.store import Store, Tx
-from steward.tune import base_vs_tuned, export, report, verify
+from steward.tune import base_vs_tuned, export, report, runs, verify
 
 FINISHED = ("trained", "finished")  # `steward tune run` writes running | trained | failed
 
@@ -90,6 +90,7 @@ def load_run(run_dir: Path) -> Run:
             f"{adapter} holds no adapter (adapter_config.json is missing); the run did not save its weights. "
             "Resume or rerun it."
         )
+    runs.check_adapter(run_dir, data)
     base = data.get("base") or {}
     if not base.get("gguf_path") or not base.get("sha256"):
         raise InvalidRequest(f"{meta} names no base GGUF and its sha256 (base.gguf_path, base.sha256).")
@@ -110,17 +111,65 @@ def check_base(run: Run) -> str:
         raise ArtefactError(f"base model of run {run.id}: {exc.message} Nothing was exported.") from None
 
 
-def _base_version(tx: Tx, run: Run, team: str) -> versions.Version:
+def builtin_base(model: str | None, artefact: str | None) -> str | None:
+    """The catalogue artefact a run's base is, when it was named as one (not as a model of steward.yaml): such a
+    base is hash-pinned by the catalogue, so publishing registers it as a model version when it is not yet."""
+    return model if model and model == artefact and model in artefacts.CATALOGUE else None
+
+
+def builtin_spec(name: str) -> dict[str, Any]:
+    """The model spec of a built-in artefact, with the keys `steward registry apply` gives a declared model."""
+    art = artefacts.get(name)
+    return {
+        "backend": "llama_cpp",
+        "artefact": name,
+        "path": None,
+        "sha256": art.sha256,
+        "base_url": None,
+        "remote_model": None,
+        "source": art.provenance,
+        "licence": art.licence,
+        "base_model": None,
+        "adapter": None,
+        "replies": None,
+    }
+
+
+def check_publishable(
+    db: Store | Tx, actor: Actor, name: str, base_model: str, base_artefact: str | None, team: str | None = None
+) -> str:
+    """Refuse, before any training or export, what registration would refuse later: a bad registry name, an
+    actor who may not change the team's registry, a base that is neither registered nor a built-in artefact.
+    Returns the team."""
+    team = team or actor.team or "default"
+    versions._check("model", name)
+    actor.require_change(team, "the registry")
+    if builtin_base(base_model, base_artefact) is None:
+        try:
+            versions.resolve(db, None, versions.Ref("model", base_model), team)
+        except NotFound:
+            raise NotFound(
+                f"base model {base_model!r} is not registered in team {team!r}; declare it in steward.yaml and "
+                "run `steward registry apply` (or train with --adapter-only), then run again."
+            ) from None
+    return team
+
+
+def _base_version(tx: Tx, run: Run, team: str, actor: Actor | None = None) -> versions.Version:
+    """The base's model version; a built-in artefact not registered yet is registered (given the actor)."""
     name = run.data["base"].get("model")
     if not name:
         raise InvalidRequest(f"run {run.id}'s run.json names no base model (base.model).")
     try:
         version = versions.resolve(tx, None, versions.Ref("model", name), team)
     except NotFound:
-        raise NotFound(
-            f"base model {name!r} of run {run.id} is not registered in team {team!r}; declare it in steward.yaml "
-            "and run `steward registry apply`, then export again."
-        ) from None
+        builtin = builtin_base(name, run.data["base"].get("artefact"))
+        if builtin is None or actor is None:
+            raise NotFound(
+                f"base model {name!r} of run {run.id} is not registered in team {team!r}; declare it in "
+                "steward.yaml and run `steward registry apply`, then export again."
+            ) from None
+        version, _ = versions.register(tx, actor, team, "model", builtin, builtin_spec(builtin))
     pinned = version.spec.get("sha256")
     if pinned is None and version.spec.get("artefact") in artefacts.CATALOGUE:
         pinned = artefacts.get(version.spec["artefact"]).sha256
@@ -212,12 +261,12 @@ def publish_run(
         raise InvalidRequest("a canary needs both the app and its share (--app APP --canary 10).")
     run = load_run(run_dir)
     name = name or str(run.data.get("name") or run.id)
-    team = team or actor.team or "default"
-    versions._check("model", name)
-    actor.require_change(team, "the registry")
     check_base(run)
     with store.reading() as tx:  # refuse early, before minutes of work; checked again when registering
-        _base_version(tx, run, team)
+        base = run.data["base"]
+        team = check_publishable(tx, actor, name, base.get("model") or "", base.get("artefact"), team)
+        if builtin_base(base.get("model"), base.get("artefact")) is None:
+            _base_version(tx, run, team)
         dataset_ref = (run.data.get("dataset") or {}).get("version")
         if dataset_ref:
             versions.resolve(tx, None, versions.parse_ref(dataset_ref, "dataset"), team)
@@ -254,8 +303,13 @@ def publish_run(
             )
             raise RuleViolation(
                 f"verification failed: llama.cpp's greedy next token agrees with the merged model below "
-                f"{verify.THRESHOLD:.0%} ({said}); nothing was registered and the files were removed. Export at "
-                "a higher precision (--quant Q8_0 or F16), or check that the base GGUF is the run's."
+                f"{verify.THRESHOLD:.0%} ({said}); nothing was registered and the files were removed. "
+                + (
+                    f"The run is trained: export it at a higher precision without training again, `steward tune "
+                    f"export {run.id} --quant {'F16' if quant == 'Q8_0' else 'Q8_0'}`."
+                    if quant != "F16"
+                    else "Check that the base GGUF is the run's."
+                )
             )
         evaluation: dict[str, Any] = {}
         if evaluate_base:
@@ -308,7 +362,7 @@ def _register(
 ) -> dict[str, Any]:
     data = run.data
     with audit.changing(store) as tx:
-        base = _base_version(tx, run, team)
+        base = _base_version(tx, run, team, actor)
         dataset_ref = (data.get("dataset") or {}).get("version")
         dataset = (
             versions.resolve(tx, None, versions.parse_ref(dataset_ref, "dataset"), team) if dataset_ref else None
@@ -324,6 +378,9 @@ def _register(
             "seed": data.get("seed"),
             "code_version": data.get("code_version"),
             "steps": data.get("steps"),
+            "adapter_sha256": data.get("adapter_sha256"),
+            "from_run": data.get("from_run"),
+            "forgetting": data.get("forgetting"),
             "loss": data.get("loss"),
             "validation": {"loss": (data.get("validation") or {}).get("loss")},
             "produces": model.id,
@@ -342,6 +399,11 @@ def _register(
         ]
         if dataset is not None:
             edges.insert(0, (dataset.node, trained.node, "trained_on"))
+        if data.get("from_run"):  # a continued model: the training run it started from (when published)
+            for row in tx.registry.list_entries(team=team, kind="training_run", name=None):
+                earlier = versions.by_id(tx, row.id)
+                if earlier is not None and earlier.spec.get("run_id") == data["from_run"]:
+                    edges.append((earlier.node, trained.node, "continued_from"))
         for parent, child, relation in edges:
             lineage.add_edge(tx, actor, parent, child, relation, team)
         out: dict[str, Any] = {"model_version": model.ref, "run": trained.ref, "deployment": None}

@@ -9,7 +9,8 @@
                         from_run, error
   validation.jsonl      the validation rows (chat messages), never trained on
   checkpoints/          step-NNNNNN/ … and `latest` (steward.tune.checkpoint)
-  adapter/              peft `save_pretrained`: adapter_config.json + adapter_model.safetensors, when trained
+  adapter/              peft `save_pretrained`: adapter_config.json + adapter_model.safetensors, when trained;
+                        each file's sha256 in run.json's `adapter_sha256`, checked before an export or a --from
 ```
 
 `run.json` is always replaced whole (temporary file, fsync, rename). `<home>` is the project's state folder
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -30,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from steward.errors import InvalidRequest
+from steward.errors import ArtefactError, InvalidRequest
 from steward.tune.checkpoint import replace_text
 
 STATUSES = ("running", "trained", "failed")
@@ -81,6 +83,47 @@ def read(folder: Path) -> dict[str, Any]:
 
 def write(folder: Path, record: dict[str, Any]) -> None:
     replace_text(folder / "run.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+
+
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def adapter_hashes(adapter: Path) -> dict[str, str]:
+    """The sha256 of each file of a saved peft adapter (recorded when training ends)."""
+    return {name: _sha256(adapter / name) for name in ADAPTER_FILES}
+
+
+def check_adapter(folder: Path, record: dict[str, Any]) -> None:
+    """The run's adapter files are the ones its training wrote (run.json's `adapter_sha256`); refused otherwise,
+    so that a changed or swapped adapter is never exported or continued under this run's lineage. Runs made
+    before the hashes were recorded have none to check."""
+    expected = record.get("adapter_sha256")
+    if not expected:
+        return
+    run_id = record.get("run_id") or folder.name
+    for name, sha256 in expected.items():
+        path = folder / "adapter" / name
+        try:
+            actual = _sha256(path)
+        except OSError as exc:
+            raise ArtefactError(
+                f"run {run_id}'s adapter file {path} cannot be read ({exc.strerror or exc}); nothing was used. "
+                "Restore the run folder or train again."
+            ) from None
+        if actual != sha256:
+            raise ArtefactError(
+                f"run {run_id}'s adapter file {path} has sha256 {actual[:12]}…, not the {sha256[:12]}… its "
+                "training wrote: it was changed after training, so it is not this run's adapter; nothing was "
+                "used. Restore it, or train again (`steward tune run`)."
+            )
 
 
 def code_version() -> str:

@@ -91,9 +91,11 @@ def default_threads() -> int:
 def start(plan: Start, progress: Progress | None = None) -> Outcome:
     """Create the run folder and train; the folder records the run whatever happens."""
     runs.check_name(plan.name)
-    previous = runs.read(plan.previous) if plan.previous else None
-    if previous is not None:
+    previous = None
+    if plan.previous is not None:
+        previous = runs.read(plan.previous)
         _check_continuable(previous, plan)
+        runs.check_adapter(plan.previous, previous)
     run_id = runs.new_run_id(plan.name)
     folder = runs.runs_dir(plan.home) / run_id
     folder.mkdir(parents=True)
@@ -318,6 +320,7 @@ def _train(folder: Path, record: dict[str, Any], progress: Progress) -> Outcome:
     model, tokenizer, hyper, train, notes = prepare(home, record)
     if record.get("from_run"):
         previous = runs.runs_dir(home) / record["from_run"]
+        runs.check_adapter(previous, runs.read(previous))
         set_peft_model_state_dict(model, load_file(previous / ADAPTER / "adapter_model.safetensors"))
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=hyper.learning_rate, weight_decay=hyper.weight_decay)
@@ -373,6 +376,7 @@ def _train(folder: Path, record: dict[str, Any], progress: Progress) -> Outcome:
             )
             runs.write(folder, record)
     save_adapter(model, folder / ADAPTER)
+    record["adapter_sha256"] = runs.adapter_hashes(folder / ADAPTER)
     progress.note("validation loss")
     validation = read_rows(Path(record["validation"]["path"]))
     record["validation"]["loss"] = evaluate(model, tokenizer, validation, hyper) if validation else None

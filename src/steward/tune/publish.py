@@ -285,14 +285,18 @@ def publish_run(
     try:
         mark = time.perf_counter()
         sequences = verify.token_rows(merged.tokenizer, rows)
+        starts = verify.answer_starts(merged.tokenizer, rows, sequences)
         reference = verify.torch_greedy(merged.model, sequences)
         checks = [
-            verify.agreement(reference, verify.llama_greedy(gguf_path, sequences, threads=threads), gguf_path),
+            verify.agreement(
+                reference, verify.llama_greedy(gguf_path, sequences, threads=threads), gguf_path, starts=starts
+            ),
             verify.agreement(
                 reference,
                 verify.llama_greedy(run.base_gguf, sequences, lora=lora_path, threads=threads),
                 run.base_gguf,
                 lora_path,
+                starts=starts,
             ),
         ]
         timings["verify_s"] = round(time.perf_counter() - mark, 2)

@@ -182,6 +182,7 @@ def export_run(
     ] = None,
     no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the base-vs-tuned evaluation.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help="llama.cpp threads for verification.")] = 1,
+    suite: SuiteOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     as_user: AsOption = None,
     key: KeyOption = None,
@@ -216,6 +217,7 @@ def export_run(
             evaluate_base=not no_eval,
             threads=threads,
             models_dir=context.settings().models_dir,
+            suite=suite,
         )
     if as_json:
         print_json(result)
@@ -226,6 +228,12 @@ def export_run(
         f"({result['size_bytes'] / 1e6:,.1f} MB, sha256 {result['sha256'][:12]}…); llama.cpp agrees with the "
         f"merged model on {checks} (merged file, base + adapter). Report: {result['report']}."
     )
+    if result.get("suite"):
+        found = result["suite"]
+        context.console.print(
+            f"suite {found['suite']} on {found['app']}: base run {found['runs']['base']}, tuned run "
+            f"{found['runs']['tuned']}; {found['verdict']}; {found['message']}."
+        )
     if result.get("deployment"):
         dep = result["deployment"]
         context.console.print(f"canary: {dep['canary']:g}% of {dep['app']} ({dep['id']}).")
@@ -359,7 +367,24 @@ def _print_outcome(outcome: Any, published: dict[str, Any] | None, as_json: bool
         )
 
 
-def _publish(folder: Path, as_user: str | None, key: str | None) -> dict[str, Any]:
+SuiteOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--suite",
+        help="Also run this eval suite (one app) on the base and on the tuned model, store both runs, compare "
+        "them (paired bootstrap) and link them to the model version.",
+    ),
+]
+
+
+def _check_suite(suite: Path | None) -> None:
+    if suite is not None:
+        from steward.tune import suite_eval
+
+        suite_eval.load(suite)
+
+
+def _publish(folder: Path, as_user: str | None, key: str | None, suite: Path | None = None) -> dict[str, Any]:
     """The trained run to a verified, registered GGUF (`steward tune export` with its defaults)."""
     from steward.tune.publish import publish_run
 
@@ -370,6 +395,7 @@ def _publish(folder: Path, as_user: str | None, key: str | None) -> dict[str, An
             context.project(),
             actor(as_user, key),
             models_dir=context.settings().models_dir,
+            suite=suite,
         )
     return result
 
@@ -414,6 +440,7 @@ def run(
     warmup_steps: WarmupOption = None,
     seed: SeedOption = None,
     checkpoint_every: EveryOption = None,
+    suite: SuiteOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     as_user: AsOption = None,
     key: KeyOption = None,
@@ -473,10 +500,11 @@ def run(
         forgetting_margin=project.tune.forgetting_margin if forgetting_margin is None else forgetting_margin,
         accept_forgetting=accept_forgetting,
     )
+    _check_suite(suite)  # a bad suite file is refused before minutes of training
     progress = _TrainProgress()
     with progress.bars:
         outcome = train.start(plan, progress)
-    published = None if adapter_only else _publish(outcome.folder, as_user, key)
+    published = None if adapter_only else _publish(outcome.folder, as_user, key, suite)
     _print_outcome(outcome, published, as_json)
 
 
@@ -534,6 +562,7 @@ def resume(
     warmup_steps: WarmupOption = None,
     seed: SeedOption = None,
     checkpoint_every: EveryOption = None,
+    suite: SuiteOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     as_user: AsOption = None,
     key: KeyOption = None,
@@ -551,8 +580,9 @@ def resume(
         batch_size=batch_size, grad_accumulation=grad_accumulation, seq_len=seq_len, epochs=epochs,
         max_steps=max_steps, warmup_steps=warmup_steps, seed=seed, checkpoint_every=checkpoint_every,
     )  # fmt: skip
+    _check_suite(suite)  # a bad suite file is refused before minutes of training
     progress = _TrainProgress()
     with progress.bars:
         outcome = train.resume(context.settings().home, run_id, given, progress)
-    published = None if adapter_only else _publish(outcome.folder, as_user, key)
+    published = None if adapter_only else _publish(outcome.folder, as_user, key, suite)
     _print_outcome(outcome, published, as_json)

@@ -33,7 +33,7 @@ from steward.governance.errors import RuleViolation
 from steward.governance.identity import Actor
 from steward.models import artefacts
 from steward.store import Store, Tx
-from steward.tune import base_vs_tuned, export, report, verify
+from steward.tune import base_vs_tuned, export, report, suite_eval, verify
 
 FINISHED = ("trained", "finished")  # `steward tune run` writes running | trained | failed
 
@@ -203,9 +203,14 @@ def publish_run(
     evaluate_base: bool = True,
     threads: int = 1,
     models_dir: Path | None = None,
+    suite: Path | None = None,
 ) -> dict[str, Any]:
     """Export, verify, evaluate and register a finished run (see the module docstring); returns
-    `{model_version, artefact, sha256, run, ...}`. `app` with `canary` (a percentage) deploys it as a canary."""
+    `{model_version, artefact, sha256, run, ...}`. `app` with `canary` (a percentage) deploys it as a canary.
+    `suite` (an eval suite file naming one app) is run on the base and on the tuned model
+    (`steward.tune.suite_eval`); both stored runs are linked to the versions and compared in the run's spec,
+    the model card and the report. A tuned model that fails the suite's gates is still registered, and the
+    result says so (`suite.passed.tuned`); promotion asks for a passing run as always."""
     if quant not in export.QUANTS:
         raise InvalidRequest(f"--quant {quant!r} is not one of {', '.join(export.QUANTS)}.")
     if (app is None) != (canary is None):
@@ -216,6 +221,7 @@ def publish_run(
     versions._check("model", name)
     actor.require_change(team, "the registry")
     check_base(run)
+    loaded_suite = suite_eval.load(suite) if suite is not None else None
     with store.reading() as tx:  # refuse early, before minutes of work; checked again when registering
         _base_version(tx, run, team)
         dataset_ref = (run.data.get("dataset") or {}).get("version")
@@ -263,6 +269,18 @@ def publish_run(
             evaluation = base_vs_tuned.compare(run.base_gguf, gguf_path, rows, threads)
             timings["evaluate_s"] = round(time.perf_counter() - mark, 2)
         sha256 = artefacts.file_sha256(gguf_path, use_cache=False)
+        suite_result: dict[str, Any] | None = None
+        if loaded_suite is not None:
+            mark = time.perf_counter()
+            suite_result = suite_eval.run_both(
+                loaded_suite,
+                project,
+                (str(run.data["base"]["model"]), run.base_gguf, run.data["base"]["sha256"]),
+                (name, gguf_path, sha256),
+                reports_dir=run.directory / "suite",
+                threads=threads,
+            ).result
+            timings["suite_s"] = round(time.perf_counter() - mark, 2)
         adapter_sha256 = artefacts.file_sha256(lora_path, use_cache=False)
         result: dict[str, Any] = {
             "artefact": str(gguf_path.resolve()),
@@ -276,6 +294,7 @@ def publish_run(
             },
             "verification": [c.as_dict() for c in checks],
             "evaluation": evaluation,
+            "suite": suite_result,
             "timings": timings,
         }
         report_path = report.write(run.directory, run.data, result)
@@ -330,6 +349,7 @@ def _register(
             "export": {k: result[k] for k in ("quant", "sha256", "size_bytes", "adapter")},
             "verification": result["verification"],
             "evaluation": result["evaluation"],
+            "suite": result["suite"],
             "report": result["report"],
         }
         trained, _ = versions.register(tx, actor, team, "training_run", name, run_spec)
@@ -342,6 +362,13 @@ def _register(
         ]
         if dataset is not None:
             edges.insert(0, (dataset.node, trained.node, "trained_on"))
+        if result.get("suite"):  # the two stored suite runs: the tuned model's and the base's, its baseline
+            runs = result["suite"]["runs"]
+            edges += [
+                (model.node, f"eval_run:{runs['tuned']}", "evaluated_by"),
+                (base.node, f"eval_run:{runs['base']}", "evaluated_by"),
+                (trained.node, f"eval_run:{runs['base']}", "baseline"),
+            ]
         for parent, child, relation in edges:
             lineage.add_edge(tx, actor, parent, child, relation, team)
         out: dict[str, Any] = {"model_version": model.ref, "run": trained.ref, "deployment": None}

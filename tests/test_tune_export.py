@@ -386,6 +386,11 @@ def test_the_cli_exports_a_run_by_id_and_says_what_is_wrong_in_one_line(
         main()
     said = capsys.readouterr().err
     assert stopped.value.code == 2 and "has no run.json" in said and "Traceback" not in said
+    monkeypatch.setattr(sys, "argv", ["steward", "tune", "export", "run_cli", "--suite", "nowhere.yaml"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    said = capsys.readouterr().err
+    assert stopped.value.code == 2 and "suite nowhere.yaml does not exist" in said and "Traceback" not in said
 
 
 def test_a_failed_re_export_keeps_the_file_a_registered_version_serves(

@@ -195,8 +195,10 @@ def export_run(
     base against tuned on those rows, writes `<run>/report.html`, and registers the model version and the
     training run with lineage (base sha256 → dataset → run → model → GGUF sha256) in one transaction; with
     `--app APP --canary 10` the model (declared in steward.yaml) is deployed as a canary in the same one.
+    With `--suite SUITE.yaml` the app's eval suite is also run on the base and on the tuned model (both stored
+    eval runs, compared with the paired bootstrap, linked to the model version and shown in the report).
 
-    Examples: `steward tune export run_20261207_abc --json`,
+    Examples: `steward tune export run_20261207_abc --json --suite evals/gates.yaml`,
     `steward tune export run_20261207_abc --quant F16 --name airport-tuned --app airport --canary 10`
     """
     from steward.tune.publish import publish_run

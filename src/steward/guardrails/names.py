@@ -30,6 +30,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from steward.errors import ArtefactError
 from steward.guardrails.caseless import caseless_names
+from steward.guardrails.person_context import cue_before, person_context
 from steward.guardrails.rule_recognizer import RuleRecognizer
 
 LEXICON = Path(__file__).parent / "weights" / "name_lexicon.json"
@@ -296,6 +297,8 @@ def _extend(text: str, words: list[tuple[int, int, str]], i: int, cased: bool, l
     """Index of the last word of the name that starts with given name words[i] (i itself: no name)."""
     last, j = i, i + 1
     while j < len(words) and text[words[j - 1][1] : words[j][0]] == " ":
+        if words[j - 1][2].endswith(".") and len(words[j - 1][2]) > 3:
+            break  # "by her sister Dennis. Eva T. Bednář": a sentence ends after "Dennis" ("St.", "J." go on)
         word = words[j][2]
         if word.lower() in PARTICLES and j + 1 < len(words):
             j += 1
@@ -337,6 +340,8 @@ def lexicon_names(text: str) -> list[tuple[int, int]]:
                 continue
             if cased and _alone_in_cell(text, start, end):
                 found.append((start, end))
+            elif cased and _single_person(text, start, end, word, lex):
+                found.append((start, end - 1 if word.endswith(".") else end))
         if (
             cased
             and i + 1 < len(words)
@@ -405,6 +410,19 @@ def _initial_family(text: str, words: list[tuple[int, int, str]], i: int, lex: L
     )
 
 
+def _single_person(text: str, start: int, end: int, word: str, lex: Lexicon) -> bool:
+    """A known given name on its own that its context says is a person (`person_context`: "your son Marcus",
+    "Shoutout to Maryam at", "Sincerely,\\nCarol"), and no place name ("Jordan", "Florence" need a cue before).
+    Only the words that take nothing but people count (`strong_only`): a possessive or "is" after "Siri" or
+    "Ford" says nothing."""
+    lower = word.lower().rstrip(".")
+    if lower in NOT_PERSON_WORDS:
+        return False
+    if lower in lex.places:
+        return cue_before(text, start, end)
+    return person_context(text, start, end if not word.endswith(".") else end - 1, strong_only=True)
+
+
 def _lower_pair(text: str, words: list[tuple[int, int, str]], i: int, lex: Lexicon) -> bool:
     """ "spoke to jason lucas" in a text that has capitals elsewhere: a lowercase known given name, a space, a
     lowercase known family name, neither a common word."""
@@ -469,10 +487,14 @@ def _landmark(span: str, words: list[str], lex: Lexicon) -> bool:
         return True
     if words[-2] in _TITLE_WORDS:
         return False  # "Mr. Park", "Dr Hall": a title then a surname
+    if len(words[-2]) == 1 or _HYPHENED_GIVEN.fullmatch(span.split()[-2]):
+        return False  # "Ji-woo T. Park", "Ji-woo Park": an initial or a Korean given name before a surname
     before = span.split()[-2] if len(span.split()) > 1 else ""
     return before.endswith(("'s", "’s")) or words[-2] not in lex.first
 
 
+# A given name of two syllables joined by a hyphen, the second in lower case ("Ji-woo", "Seo-yeon", "Dong-hyun").
+_HYPHENED_GIVEN = re.compile(r"[^\W\d_][^\W\d_]+-[^\W\d_A-Z]{2,}")
 _TITLE_WORDS = frozenset(["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "dame", "lady", "lord"])
 
 
@@ -487,6 +509,35 @@ def _capitalised_run(following: str) -> list[str]:
         if not word[:1].isupper():
             break
     return run
+
+
+def name_shaped(span: str) -> bool:
+    """One to four words, each capitalised (or a particle, or an initial), none a common English word, a company
+    or place word, and not all of them places: the shape of a name the lexicon may not know ("Oluwaseun",
+    "Dong-hyun Kang", "Aigerim Nurlanovna"). Its context must still say it is a person's."""
+    lex = lexicon()
+    words = [w for _, _, w in _words(span)]
+    if not 1 <= len(words) <= 4 or any(c.isdigit() for c in span):
+        return False
+    names = 0
+    for i, word in enumerate(words):
+        lower = word.lower().rstrip(".")
+        if lower in PARTICLES:
+            continue
+        # a common word ends a name only after a given name ("Ji-woo Park", "Anna Rose")
+        previous = next((w for w in reversed(words[:i]) if not _initial(w)), "")
+        after_given = i == len(words) - 1 and bool(previous) and _given_like(previous, lex)
+        if lower in NOT_PERSON_WORDS or (lower in lex.common and not after_given):
+            return False
+        if not (_initial(word) or (_capitalised(word) and not word.isupper())):
+            return False
+        names += not _initial(word)
+    lowered = [w.lower().rstrip(".") for w in words]
+    return names > 0 and not all(w in lex.places for w in lowered) and not _landmark(span, lowered, lex)
+
+
+def _given_like(word: str, lex: Lexicon) -> bool:
+    return _given(word, True, lex) or _HYPHENED_GIVEN.fullmatch(word) is not None
 
 
 def plausible_name(span: str, following: str = "") -> bool:

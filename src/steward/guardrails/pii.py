@@ -37,8 +37,9 @@ from steward.guardrails.lookalikes import (
     not_an_ip,
     product_name,
 )
-from steward.guardrails.names import NameLexiconRecognizer, lexicon, not_a_person, plausible_name
+from steward.guardrails.names import NameLexiconRecognizer, lexicon, name_shaped, not_a_person, plausible_name
 from steward.guardrails.normalise import map_span, normalise_for_detection
+from steward.guardrails.person_context import cue_before, person_context
 from steward.guardrails.personal import DATE, personal_recognizers
 from steward.guardrails.personal_ner import PersonalNerRecognizer
 from steward.guardrails.places import reads_as_place
@@ -100,6 +101,8 @@ SPACY_GAP_SCORE = 0.42
 # spaCy labels whose spans may be names it mislabelled ("Wojciech Chalimoniuk" ORG, "Suvorov" GPE).
 # Not LOCATION: a two-word place with a given name in it ("San Jose", "Santa Maria") reads as a plausible name.
 SPACY_NAME_LABELS = frozenset({"PERSON", "ORGANIZATION", "NRP"})
+# Session 15: a one-word LOCATION too, where the words before it take only a person (`person_context.cue_before`).
+SPACY_GAP_LABELS = SPACY_NAME_LABELS | {"LOCATION"}
 # First words of place names ("New York", "San Jose", "St. Louis", "Lake Michelle"): spaCy tags some as people.
 PLACE_LEADS = frozenset(
     [
@@ -150,7 +153,7 @@ class PiiAnalyzer:
     def analyze(self, text: str, entities: list[str], language: str = "en") -> list[Any]:
         spacy_entities = NER_ENTITIES if SPACY_NAMES or SPACY_GAP_NAMES else NER_ENTITIES - {"PERSON"}
         if SPACY_GAP_NAMES and "PERSON" in entities:
-            entities = sorted(set(entities) | SPACY_NAME_LABELS)
+            entities = sorted(set(entities) | SPACY_GAP_LABELS)
         artifacts = None if spacy_entities & set(entities) else self._no_nlp(language)
         with self.lock:  # spaCy pipelines are not safe to call from several threads at once
             return list(
@@ -297,9 +300,21 @@ LOWER_LEAD = re.compile(r"(?:[a-z]+\s+)+(?=[A-Z])")
 
 def _name_start(text: str, start: int, end: int) -> int:
     """A name starts at its first capitalised word in a text that capitalises: the NER's "fly Lufthansa" or
-    "a WhatsApp" is at most "Lufthansa" or "WhatsApp" (and an airline after "fly" is no name: `FLOWN`)."""
+    "a WhatsApp" is at most "Lufthansa" or "WhatsApp" (and an airline after "fly" is no name: `FLOWN`); and
+    after the last lowercase word or sentence end inside it ("Neighbours described Deanna Ford", "tea. Jasmin
+    J. Nasyiah", session 15)."""
     lead = LOWER_LEAD.match(text, start, end)
-    return lead.end() if lead and any(c.isupper() for c in text[:start]) else start
+    if lead and any(c.isupper() for c in text[:start]):
+        start = lead.end()
+    cuts = [m.end() for m in INNER_LEAD.finditer(text, start, end)]
+    # only onto a name: "Austin before Friday" keeps its start (its tail is cut at "before" later)
+    return cuts[-1] if cuts and cuts[-1] < end and name_shaped(text[cuts[-1] : end]) else start
+
+
+# A lowercase word of four letters or more ("described": no particle, no "of" or "and" of "Bank of America"), or
+# a sentence's end ("tea. "), with a capitalised word after it: a name the NER ran on from the words before it
+# starts after the last such.
+INNER_LEAD = re.compile(r"(?:(?<=\s)[a-z]{4,}|[^\W\d_]{3,}[.!?])\s+(?=[^\W\d_a-z])")
 
 
 CELL_BREAK = re.compile(r"[&|;\n\t]|,(?=\S)")
@@ -343,17 +358,25 @@ CUED_NAMES = frozenset(
 PROSE_READERS = frozenset({"PersonalNerRecognizer", "NameLexiconRecognizer", "SpacyRecognizer", "SpacyGapName"})
 
 
-def _spacy_name(kind: str, span: str, following: str) -> bool:
+def _spacy_name(kind: str, text: str, start: int, end: int) -> bool:
     """A spaCy span (of any of `SPACY_NAME_LABELS`, cut at its line's end) kept as a PERSON gap-filler: a
-    plausible name."""
+    plausible name, or (session 15) a name-shaped span whose context says it is a person's (`person_context`:
+    "your son Xiulan", "Oluwaseun joined us", "Sincerely, Dong-hyun Kang"); for a company's or a nationality's
+    label only by the cues that take nothing but people. (The trained NER's agreement was tried as a cue too:
+    its digit-free "addresses" are as often companies, so it cost precision on family 4.)"""
+    if kind == "LOCATION":  # "passed to Houston in the team lead queue", "chatting with Carina"
+        return len(text[start:end].split()) == 1 and name_shaped(text[start:end]) and cue_before(text, start, end)
     if kind not in SPACY_NAME_LABELS:
         return False
+    span, following = text[start:end], text[end : end + 30]
     words = span.split()
-    if kind != "PERSON" and len(words) < 2:
-        return False  # a one-word place or company ("Tegel", "Besson") is not read as a name
     if words and words[0].lower() in PLACE_LEADS:
         return False  # "New York", "San Jose": places that spaCy's small model calls people
-    return plausible_name(span, following)
+    if (kind == "PERSON" or len(words) > 1) and plausible_name(span, following):
+        return True  # a one-word place or company ("Tegel", "Besson") is not read as a name by the lexicon
+    if not name_shaped(span):
+        return False
+    return person_context(text, start, end, strong_only=kind != "PERSON")
 
 
 def _dropped(kind: str, span: str, recognizer: str, following: str = "", before: str = "") -> bool:
@@ -473,7 +496,8 @@ class PiiScanner:
         segments += thing_elements(text) if "</" in text else []  # "<productName>Travel Adapter</productName>"
         findings = []
         places: list[tuple[int, int]] = []  # streets reported as places: the people they are named after are not
-        for result in analyzer().analyze(text, self._entities, self.language):
+        results = analyzer().analyze(text, self._entities, self.language)
+        for result in results:
             if any(result.start < end and start < result.end for start, end in ours):
                 continue
             recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
@@ -495,7 +519,8 @@ class PiiScanner:
                 result.end = _name_end(text, result.start, result.end)
                 if recognizer not in CUED_NAMES:
                     result.start = _name_start(text, result.start, result.end)
-                if recognizer not in CUED_NAMES and self._no_name_left(text, result):
+                trained = recognizer == "PersonalNerRecognizer"
+                if recognizer not in CUED_NAMES and self._no_name_left(text, result, trained):
                     continue  # a town of an address block, an airport of a boarding pass, "Phone unchanged"
             if (
                 recognizer in PROSE_READERS
@@ -545,7 +570,7 @@ class PiiScanner:
             return "SpacyRecognizer"
         if not (SPACY_GAP_NAMES and "PERSON" in self._entities):
             return ""
-        if not _spacy_name(result.entity_type, text[result.start : result.end], text[result.end :][:30]):
+        if not _spacy_name(result.entity_type, text, result.start, result.end):
             return ""
         result.entity_type, result.score = "PERSON", SPACY_GAP_SCORE
         return "SpacyGapName"
@@ -567,15 +592,23 @@ class PiiScanner:
         return True
 
     @staticmethod
-    def _no_name_left(text: str, result: Any) -> bool:
+    def _no_name_left(text: str, result: Any, trained: bool = False) -> bool:
         """Cuts a name that runs on into lowercase words ("Anna Berg here") and says whether what is left is no
-        name: a town or an airport of a record, or a capitalised word before lowercase ones ("Phone unchanged")."""
+        name: a town or an airport of a record, or a capitalised word before lowercase ones ("Phone unchanged").
+        `trained`: the trained NER read it as a name, so a verb people do after it counts ("Oluwaseun joined")."""
         if all(w.lower() in lexicon().common for w in text[result.start : result.end].split()):
             return True  # "is", "the": a common word the NER read as a name
         cut = cased_name_end(text[result.start : result.end])
         if cut is not None:
             result.end = result.start + cut
-            if not plausible_name(text[result.start : result.end]):
+            left = text[result.start : result.end]
+            # "Atsushi Takahashi laughed", "Tran Van told me": two name-shaped words are a name whatever the
+            # lexicon knows; one ("Phone unchanged") must be a known one or stand where a person does
+            if not (
+                plausible_name(left)
+                or (len(left.split()) > 1 and name_shaped(left))
+                or (name_shaped(left) and person_context(text, result.start, result.end, strong_only=not trained))
+            ):
                 return True
         return place_in_record(text, result.start, result.end)
 

@@ -71,6 +71,9 @@ class FastPhoneRecognizer(RuleRecognizer):
     CONTEXT = re.compile(r"\b(phone|telephone|tel|mobile|cell|call|ring|text|sms|whatsapp|number|contact)\b", re.I)
     REGIONS = ("GB", "US", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "CA", "AU", "IL", "BR")
     DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+    # A span of years ("1998-2004", "2011 - 2019", "(1985/1990)"): two years of 1900-2099, the second later
+    # (session 15: a CV's "employed 2011-2019" was read as an 8-digit phone number).
+    YEARS = re.compile(r"\(?((?:19|20)\d\d)\s?[-/]\s?((?:19|20)\d\d)\)?")
 
     ENTITIES = ("PHONE_NUMBER",)
 
@@ -82,6 +85,8 @@ class FastPhoneRecognizer(RuleRecognizer):
             candidate = "+" + candidate[2:]
         digits = sum(c.isdigit() for c in candidate)
         if not 7 <= digits <= 15 or self.DATE.fullmatch(candidate.strip("()")) or self._timestamp(candidate):
+            return False
+        if self._years(candidate):
             return False
         regions = (None,) if candidate.startswith("+") else self.REGIONS
         for region in regions:
@@ -99,6 +104,11 @@ class FastPhoneRecognizer(RuleRecognizer):
         # a number with its international prefix that the text calls a phone ("sms to +4477004001214"): a phone,
         # whatever the plan says of its length
         return context and candidate.lstrip("(").startswith("+") and 8 <= digits <= 15
+
+    def _years(self, candidate: str) -> bool:
+        """A span of years, not a number: "1998-2004" (the second year later than the first)."""
+        years = self.YEARS.fullmatch(candidate.strip())
+        return years is not None and int(years.group(1)) < int(years.group(2))
 
     def _timestamp(self, candidate: str) -> bool:
         """A date and the hour of a timestamp ("2026-05-11 18" of "2026-05-11 18:17:21"): the digits after the

@@ -392,6 +392,11 @@ def test_the_cli_exports_a_run_by_id_and_says_what_is_wrong_in_one_line(
         main()
     said = capsys.readouterr().err
     assert stopped.value.code == 2 and "has no run.json" in said and "Traceback" not in said
+    monkeypatch.setattr(sys, "argv", ["steward", "tune", "export", "run_cli", "--suite", "nowhere.yaml"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    said = capsys.readouterr().err
+    assert stopped.value.code == 2 and "suite nowhere.yaml does not exist" in said and "Traceback" not in said
 
 
 def test_a_failed_re_export_keeps_the_file_a_registered_version_serves(
@@ -404,3 +409,88 @@ def test_a_failed_re_export_keeps_the_file_a_registered_version_serves(
         publish_run(world.template_run, world.store, world.project, world.alice, app="gates", canary=20.0)
     assert (world.count("model"), world.count("training_run")) == before
     assert hashlib.sha256(Path(published["artefact"]).read_bytes()).hexdigest() == published["sha256"]
+
+
+SUITE = """
+name: gates-suite
+app: gates
+dataset: gates.jsonl
+metrics: [exact_match, {name: rouge, types: [rougeL]}]
+gates: ["exact_match >= 0.0"]
+params: {max_tokens: 24, temperature: 0.0}
+"""
+
+
+def test_the_apps_suite_runs_on_base_and_tuned_and_is_compared_linked_and_reported(
+    world: World, cached_merge: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--suite`: both sides are stored eval runs served by their own model under the app's prompt, compared with
+    the paired bootstrap, linked to the versions, and shown in the spec, the card and the report; the tuned side
+    runs on the evaluation variant steward.yaml declares, so its passing run vouches for a promotion."""
+    from steward.evals.compare import compare_runs
+    from steward.governance import gates
+    from steward.tune.publish import publish_run
+
+    cases = [
+        {"id": f"gate-{g}", "input": row["messages"][0]["content"], "references": [row["messages"][1]["content"]]}
+        for g, row in zip((10, 11, 12), ROWS[9:], strict=True)
+    ]
+    (tmp_path / "gates.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    (tmp_path / "suite.yaml").write_text(SUITE)
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{world.root / 'steward.db'}")
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    run = world.copy_run("run_suite")
+    exported = json.dumps(str(run / "export" / "suite-tuned.Q8_0.gguf"))
+    variant = (
+        "  gates-eval:\n    owner: ops@example.com\n    purpose: Evaluate the tuned gates model.\n"
+        '    variant_of: gates\n    route: [{model: suite-tuned}]\n    prompt: {system: "Answer briefly."}\n'
+    )
+    declared = (PROJECT.format(tuned=json.dumps(str(world.tuned))) + variant).replace(
+        "models:\n", f"models:\n  suite-tuned:\n    backend: llama_cpp\n    path: {exported}\n", 1
+    )
+    project = load_project_text(declared, "test-steward.yaml")
+    project.root = world.root
+    done = publish_run(
+        run, world.store, project, world.alice, name="suite-tuned", evaluate_base=False,
+        suite=tmp_path / "suite.yaml",
+    )  # fmt: skip
+    found = done["suite"]
+    base = world.store.evals.get_run(found["runs"]["base"])
+    tuned = world.store.evals.get_run(found["runs"]["tuned"])
+    assert base.versions["served_models"] == ["smollm2"] and tuned.versions["served_models"] == ["suite-tuned"]
+    assert {m["sha256"] for m in tuned.versions["models"]} == {done["sha256"]}
+    assert base.versions["prompt_version"] == tuned.versions["prompt_version"]
+    assert [c.case_id for c in tuned.cases] == ["gate-10", "gate-11", "gate-12"]
+    assert all(c.record_id for c in base.cases + tuned.cases)  # each answer is a governed record
+    again = {d.name: d.to_dict() for d in compare_runs(base, tuned)}
+    assert {d["name"]: d for d in found["comparison"]} == again and "rougeL" in again
+    assert found["passed"] == {"base": True, "tuned": True} and tuned.passed and tuned.gates
+    assert found["apps"] == {"base": "gates-tune-base", "tuned": "gates-eval"} and tuned.app == "gates-eval"
+    assert found["message"] == "the tuned model passes the suite's gates"
+
+    model = versions.resolve(world.store, world.alice, done["model_version"])
+    assert gates.eval_problem(tuned, model, project, "gates") is None  # it counts for `steward deploy promote`
+    refused = str(gates.eval_problem(base, model, project, "gates"))
+    assert refused.startswith("it evaluated app 'gates-tune-base', not 'gates'")  # a made-up variant vouches not
+    trained = versions.resolve(world.store, world.alice, done["run"])
+    assert trained.spec["suite"]["runs"] == found["runs"]
+    down = {(e.parent, e.child, e.relation) for e in lineage.walk(world.store, model.node, "down")}
+    assert (model.node, f"eval_run:{tuned.id}", "evaluated_by") in down
+    assert cards.model_card(world.store, world.project, model)["training"]["suite"]["runs"] == found["runs"]
+    page = Path(done["report"]).read_text()
+    assert "The app&#x27;s eval suite" in page or "The app's eval suite" in page
+    assert base.id in page and tuned.id in page and f"{again['rougeL']['delta']:.3f}" in page
+
+
+def test_a_bad_suite_is_refused_before_any_export(world: World, tmp_path: Path) -> None:
+    from steward.tune.publish import publish_run
+
+    run = world.copy_run("run_bad_suite")
+    with pytest.raises(NotFound, match=r"suite .* does not exist"):
+        publish_run(run, world.store, world.project, world.alice, suite=tmp_path / "missing.yaml")
+    (tmp_path / "ab.yaml").write_text(
+        "variants: {a: {app: gates}, b: {app: gates}}\ndataset: x.jsonl\nmetrics: [exact_match]\n"
+    )
+    with pytest.raises(InvalidRequest, match=r"single-app suite"):
+        publish_run(run, world.store, world.project, world.alice, suite=tmp_path / "ab.yaml")
+    assert not (run / "export").exists()

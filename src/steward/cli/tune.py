@@ -182,6 +182,7 @@ def export_run(
     ] = None,
     no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the base-vs-tuned evaluation.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help="llama.cpp threads for verification.")] = 1,
+    suite: SuiteOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     as_user: AsOption = None,
     key: KeyOption = None,
@@ -194,8 +195,10 @@ def export_run(
     base against tuned on those rows, writes `<run>/report.html`, and registers the model version and the
     training run with lineage (base sha256 → dataset → run → model → GGUF sha256) in one transaction; with
     `--app APP --canary 10` the model (declared in steward.yaml) is deployed as a canary in the same one.
+    With `--suite SUITE.yaml` the app's eval suite is also run on the base and on the tuned model (both stored
+    eval runs, compared with the paired bootstrap, linked to the model version and shown in the report).
 
-    Examples: `steward tune export run_20261207_abc --json`,
+    Examples: `steward tune export run_20261207_abc --json --suite evals/gates.yaml`,
     `steward tune export run_20261207_abc --quant F16 --name airport-tuned --app airport --canary 10`
     """
     from steward.tune.publish import publish_run
@@ -216,6 +219,7 @@ def export_run(
             evaluate_base=not no_eval,
             threads=threads,
             models_dir=context.settings().models_dir,
+            suite=suite,
         )
     if as_json:
         print_json(result)
@@ -226,6 +230,12 @@ def export_run(
         f"({result['size_bytes'] / 1e6:,.1f} MB, sha256 {result['sha256'][:12]}…); llama.cpp agrees with the "
         f"merged model on {checks} (merged file, base + adapter). Report: {result['report']}."
     )
+    if result.get("suite"):
+        found = result["suite"]
+        context.console.print(
+            f"suite {found['suite']} on {found['app']}: base run {found['runs']['base']}, tuned run "
+            f"{found['runs']['tuned']}; {found['verdict']}; {found['message']}."
+        )
     if result.get("deployment"):
         dep = result["deployment"]
         context.console.print(f"canary: {dep['canary']:g}% of {dep['app']} ({dep['id']}).")
@@ -360,7 +370,26 @@ def _print_outcome(outcome: Any, published: dict[str, Any] | None, as_json: bool
         )
 
 
-def _publish(folder: Path, as_user: str | None, key: str | None, quant: str = "Q8_0") -> dict[str, Any]:
+SuiteOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--suite",
+        help="Also run this eval suite (one app) on the base and on the tuned model, store both runs, compare "
+        "them (paired bootstrap) and link them to the model version.",
+    ),
+]
+
+
+def _check_suite(suite: Path | None) -> None:
+    if suite is not None:
+        from steward.tune import suite_eval
+
+        suite_eval.load(suite)
+
+
+def _publish(
+    folder: Path, as_user: str | None, key: str | None, quant: str = "Q8_0", suite: Path | None = None
+) -> dict[str, Any]:
     """The trained run to a verified, registered GGUF (`steward tune export` with its defaults)."""
     from steward.tune.publish import publish_run
 
@@ -372,6 +401,7 @@ def _publish(folder: Path, as_user: str | None, key: str | None, quant: str = "Q
             actor(as_user, key),
             quant=quant,
             models_dir=context.settings().models_dir,
+            suite=suite,
         )
     return result
 
@@ -422,6 +452,7 @@ def run(
     warmup_steps: WarmupOption = None,
     seed: SeedOption = None,
     checkpoint_every: EveryOption = None,
+    suite: SuiteOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     as_user: AsOption = None,
     key: KeyOption = None,
@@ -489,10 +520,11 @@ def run(
         forgetting_margin=project.tune.forgetting_margin if forgetting_margin is None else forgetting_margin,
         accept_forgetting=accept_forgetting,
     )
+    _check_suite(suite)  # a bad suite file is refused before minutes of training
     progress = _TrainProgress()
     with progress.bars:
         outcome = train.start(plan, progress)
-    published = None if adapter_only else _publish(outcome.folder, as_user, key, quant)
+    published = None if adapter_only else _publish(outcome.folder, as_user, key, quant, suite)
     _print_outcome(outcome, published, as_json)
 
 
@@ -555,6 +587,7 @@ def resume(
     warmup_steps: WarmupOption = None,
     seed: SeedOption = None,
     checkpoint_every: EveryOption = None,
+    suite: SuiteOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     as_user: AsOption = None,
     key: KeyOption = None,
@@ -572,8 +605,9 @@ def resume(
         batch_size=batch_size, grad_accumulation=grad_accumulation, seq_len=seq_len, epochs=epochs,
         max_steps=max_steps, warmup_steps=warmup_steps, seed=seed, checkpoint_every=checkpoint_every,
     )  # fmt: skip
+    _check_suite(suite)  # a bad suite file is refused before minutes of training
     progress = _TrainProgress()
     with progress.bars:
         outcome = train.resume(context.settings().home, run_id, given, progress)
-    published = None if adapter_only else _publish(outcome.folder, as_user, key, quant.upper())
+    published = None if adapter_only else _publish(outcome.folder, as_user, key, quant.upper(), suite)
     _print_outcome(outcome, published, as_json)

@@ -136,6 +136,7 @@ def _training(store: Store, version: versions.Version, upstream: list[lineage.Ed
             "export": spec.get("export"),
             "verification": spec.get("verification"),
             "evaluation": spec.get("evaluation"),
+            "suite": spec.get("suite"),
             "report": spec.get("report"),
         }
     }

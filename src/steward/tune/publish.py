@@ -33,7 +33,7 @@ from steward.governance.errors import RuleViolation
 from steward.governance.identity import Actor
 from steward.models import artefacts
 from steward.store import Store, Tx
-from steward.tune import base_vs_tuned, export, report, runs, verify
+from steward.tune import base_vs_tuned, export, report, runs, suite_eval, verify
 
 FINISHED = ("trained", "finished")  # `steward tune run` writes running | trained | failed
 
@@ -252,9 +252,14 @@ def publish_run(
     evaluate_base: bool = True,
     threads: int = 1,
     models_dir: Path | None = None,
+    suite: Path | None = None,
 ) -> dict[str, Any]:
     """Export, verify, evaluate and register a finished run (see the module docstring); returns
-    `{model_version, artefact, sha256, run, ...}`. `app` with `canary` (a percentage) deploys it as a canary."""
+    `{model_version, artefact, sha256, run, ...}`. `app` with `canary` (a percentage) deploys it as a canary.
+    `suite` (an eval suite file naming one app) is run on the base and on the tuned model
+    (`steward.tune.suite_eval`); both stored runs are linked to the versions and compared in the run's spec,
+    the model card and the report. A tuned model that fails the suite's gates is still registered, and the
+    result says so (`suite.passed.tuned`); promotion asks for a passing run as always."""
     if quant not in export.QUANTS:
         raise InvalidRequest(f"--quant {quant!r} is not one of {', '.join(export.QUANTS)}.")
     if (app is None) != (canary is None):
@@ -262,6 +267,7 @@ def publish_run(
     run = load_run(run_dir)
     name = name or str(run.data.get("name") or run.id)
     check_base(run)
+    loaded_suite = suite_eval.load(suite) if suite is not None else None
     with store.reading() as tx:  # refuse early, before minutes of work; checked again when registering
         base = run.data["base"]
         team = check_publishable(tx, actor, name, base.get("model") or "", base.get("artefact"), team)
@@ -321,6 +327,18 @@ def publish_run(
             evaluation = base_vs_tuned.compare(run.base_gguf, gguf_path, rows, threads)
             timings["evaluate_s"] = round(time.perf_counter() - mark, 2)
         sha256 = artefacts.file_sha256(gguf_path, use_cache=False)
+        suite_result: dict[str, Any] | None = None
+        if loaded_suite is not None:
+            mark = time.perf_counter()
+            suite_result = suite_eval.run_both(
+                loaded_suite,
+                project,
+                (str(run.data["base"]["model"]), run.base_gguf, run.data["base"]["sha256"]),
+                (name, gguf_path, sha256),
+                reports_dir=run.directory / "suite",
+                threads=threads,
+            ).result
+            timings["suite_s"] = round(time.perf_counter() - mark, 2)
         adapter_sha256 = artefacts.file_sha256(lora_path, use_cache=False)
         result: dict[str, Any] = {
             "artefact": str(gguf_path.resolve()),
@@ -334,6 +352,7 @@ def publish_run(
             },
             "verification": [c.as_dict() for c in checks],
             "evaluation": evaluation,
+            "suite": suite_result,
             "timings": timings,
         }
         report_path = report.write(run.directory, run.data, result)
@@ -391,6 +410,7 @@ def _register(
             "export": {k: result[k] for k in ("quant", "sha256", "size_bytes", "adapter")},
             "verification": result["verification"],
             "evaluation": result["evaluation"],
+            "suite": result["suite"],
             "report": result["report"],
         }
         trained, _ = versions.register(tx, actor, team, "training_run", name, run_spec)
@@ -408,6 +428,13 @@ def _register(
                 earlier = versions.by_id(tx, row.id)
                 if earlier is not None and earlier.spec.get("run_id") == data["from_run"]:
                     edges.append((earlier.node, trained.node, "continued_from"))
+        if result.get("suite"):  # the two stored suite runs: the tuned model's and the base's, its baseline
+            suite_runs = result["suite"]["runs"]
+            edges += [
+                (model.node, f"eval_run:{suite_runs['tuned']}", "evaluated_by"),
+                (base.node, f"eval_run:{suite_runs['base']}", "evaluated_by"),
+                (trained.node, f"eval_run:{suite_runs['base']}", "baseline"),
+            ]
         for parent, child, relation in edges:
             lineage.add_edge(tx, actor, parent, child, relation, team)
         out: dict[str, Any] = {"model_version": model.ref, "run": trained.ref, "deployment": None}

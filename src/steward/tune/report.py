@@ -67,6 +67,33 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+def _num(value: Any) -> str:
+    return "—" if value is None else f"{value:.3f}" if isinstance(value, float) else _esc(value)
+
+
+def suite_section(suite: dict[str, Any] | None) -> str:
+    """The app's eval suite run on the base and on the tuned model, side by side, with the paired comparison."""
+    if not suite:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_esc(d['name'])}</td><td>{_num(d['a'])}</td><td>{_num(d['b'])}</td><td>{_num(d['delta'])}</td>"
+        f"<td>{_num(d['low'])} to {_num(d['high'])}</td><td>{_esc(d['verdict'])}</td></tr>"
+        for d in suite["comparison"]
+    )
+    gates = "".join(
+        f"<tr><td>{_esc(g['gate'])}</td><td>{_num(g.get('value'))}</td><td>{'passed' if g['passed'] else 'FAILED'}"
+        f"</td><td>{_num(t.get('value'))}</td><td>{'passed' if t['passed'] else 'FAILED'}</td></tr>"
+        for g, t in zip(suite["gates"]["base"], suite["gates"]["tuned"], strict=False)
+    )
+    return f"""<h2>The app's eval suite: base against tuned</h2>
+<p>Suite <code>{_esc(suite["suite"])}</code> on app {_esc(suite["app"])}: eval runs
+<code>{_esc(suite["runs"]["base"])}</code> (base) and <code>{_esc(suite["runs"]["tuned"])}</code> (tuned);
+{_esc(suite["verdict"])}; {_esc(suite["message"])}.</p>
+<table><tr><th>metric</th><th>base</th><th>tuned</th><th>tuned − base</th><th>95 % paired bootstrap</th>
+<th>verdict</th></tr>{rows}</table>
+<table><tr><th>gate</th><th>base</th><th></th><th>tuned</th><th></th></tr>{gates}</table>"""
+
+
 def render(run: dict[str, Any], result: dict[str, Any]) -> str:
     loss_png = loss_plot(run.get("loss") or [], (run.get("validation") or {}).get("loss"))
     evaluation = result.get("evaluation") or {}
@@ -110,6 +137,7 @@ the validation rows.</p>
 <div class="side"><div><table><tr><th>metric</th><th>base</th><th>tuned</th></tr>{rows}</table></div>
 <div>{img(eval_png, "base and tuned scores side by side")}</div></div>
 <h3>Examples</h3><table><tr><th>reference</th><th>base</th><th>tuned</th></tr>{examples}</table>
+{suite_section(result.get("suite"))}
 </body></html>
 """
 

@@ -344,9 +344,7 @@ def test_a_refused_canary_rolls_the_whole_registration_back(world: World, cached
 
     run = world.copy_run("run_undeclared")
     before = (world.count("model"), world.count("training_run"))
-    with pytest.raises(
-        RuleViolation, match=r"(?s)only a model steward.yaml declares can serve.*models:\n  undeclared:"
-    ):
+    with pytest.raises(RuleViolation, match=r"only a model steward.yaml declares can serve.*Nothing was exported"):
         publish_run(
             run,
             world.store,
@@ -405,10 +403,48 @@ def test_a_failed_re_export_keeps_the_file_a_registered_version_serves(
     from steward.tune.publish import publish_run
 
     before = (world.count("model"), world.count("training_run"))
+    report_before = (world.template_run / "report.html").read_bytes()
     with pytest.raises(RuleViolation, match=r"one candidate at a time"):  # gates-tuned is in flight already
         publish_run(world.template_run, world.store, world.project, world.alice, app="gates", canary=20.0)
     assert (world.count("model"), world.count("training_run")) == before
     assert hashlib.sha256(Path(published["artefact"]).read_bytes()).hexdigest() == published["sha256"]
+    # the adapter file the registered run names, and its report, are the earlier export's (session 15's attack)
+    adapter = Path(published["adapter"]["path"])
+    assert hashlib.sha256(adapter.read_bytes()).hexdigest() == published["adapter"]["sha256"]
+    assert (world.template_run / "report.html").read_bytes() == report_before
+
+
+def test_what_a_canary_or_suite_would_refuse_is_refused_before_any_export(world: World, tmp_path: Path) -> None:
+    from steward.tune.publish import publish_run
+
+    run = world.copy_run("run_early")
+    refusals = [("nowhere", 5.0, r"--app 'nowhere' is not declared"), ("gates", 150.0, r"between 0 and 100")]
+    for app, canary, said in refusals:
+        with pytest.raises((NotFound, InvalidRequest), match=said):
+            publish_run(run, world.store, world.project, world.alice, name="gates-tuned", app=app, canary=canary)
+    (tmp_path / "other.yaml").write_text(SUITE.replace("app: gates", "app: nosuchapp"))
+    with pytest.raises(NotFound, match=r"suite's app 'nosuchapp' is not declared"):
+        publish_run(run, world.store, world.project, world.alice, suite=tmp_path / "other.yaml")
+    assert not (run / "export").exists()
+
+
+def test_damaged_or_changed_validation_rows_are_refused(world: World) -> None:
+    from steward.tune import runs, verify
+    from steward.tune.publish import publish_run
+
+    run = world.copy_run("run_validation")
+    rows = run / "validation.jsonl"
+    data = json.loads((run / "run.json").read_text())
+    data["validation"].update(path=str(rows), sha256=runs.file_hash(rows))  # as training records it
+    (run / "run.json").write_text(json.dumps(data))
+    rows.write_text('{"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]}\n')
+    with pytest.raises(ArtefactError, match=r"changed after the split"):
+        publish_run(run, world.store, world.project, world.alice, evaluate_base=False)
+    for line, said in [("[1, 2]", "not a JSON object"), ('{"messages": [{"role": "user"}]}', "must be a list")]:
+        rows.write_text(line + "\n")
+        with pytest.raises(InvalidRequest, match=said):
+            verify.read_rows(rows)
+    assert not (run / "export").exists()
 
 
 SUITE = """

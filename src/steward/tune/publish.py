@@ -233,6 +233,33 @@ def _registered(store: Store, project: Project, actor: Actor, team: str, path: P
     return False
 
 
+def _check_canary(project: Project, name: str, app: str, canary: float | None) -> None:
+    """What a canary needs, checked before minutes of export: the app, a share in (0, 100), and the model declared
+    in steward.yaml (only a declared model serves)."""
+    if app not in project.apps:
+        raise NotFound(f"--app {app!r} is not declared in steward.yaml ({', '.join(project.apps) or 'no apps'}).")
+    if canary is None or not 0 < canary < 100:
+        raise InvalidRequest(f"--canary {canary} must be a share between 0 and 100 (percent), e.g. --canary 10.")
+    if name not in project.models:
+        raise RuleViolation(
+            f"rule: only a model steward.yaml declares can serve, and {name!r} is not declared; export without "
+            "--app first (it prints the stanza to declare), add it, then deploy the canary with `steward deploy`. "
+            "Nothing was exported."
+        )
+
+
+def _adapter_pinned(store: Store, actor: Actor, team: str, path: Path) -> bool:
+    """Whether a registered training run names this very adapter file (its path and bytes) as its export."""
+    if not path.is_file():
+        return False
+    sha256, where = artefacts.sha256_file(path), str(path.resolve())
+    for version in versions.list_versions(store, actor, team=team, kind="training_run"):
+        adapter = (version.spec.get("export") or {}).get("adapter") or {}
+        if adapter.get("path") == where and adapter.get("sha256") == sha256:
+            return True
+    return False
+
+
 def _remove(*paths: Path) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
@@ -268,6 +295,13 @@ def publish_run(
     name = name or str(run.data.get("name") or run.id)
     check_base(run)
     loaded_suite = suite_eval.load(suite) if suite is not None else None
+    if loaded_suite is not None and loaded_suite.spec.app not in project.apps:
+        raise NotFound(
+            f"the suite's app {loaded_suite.spec.app!r} is not declared in steward.yaml "
+            f"({', '.join(project.apps) or 'no apps'}); nothing was exported."
+        )
+    if app is not None:
+        _check_canary(project, name, app, canary)
     with store.reading() as tx:  # refuse early, before minutes of work; checked again when registering
         base = run.data["base"]
         team = check_publishable(tx, actor, name, base.get("model") or "", base.get("artefact"), team)
@@ -276,7 +310,9 @@ def publish_run(
         dataset_ref = (run.data.get("dataset") or {}).get("version")
         if dataset_ref:
             versions.resolve(tx, None, versions.parse_ref(dataset_ref, "dataset"), team)
+    runs.check_validation(run.directory, run.data)
     rows = verify.read_rows(run.validation_rows)
+    previous_report = report.previous(run.directory)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     merged = export.load_merged(run.base_gguf, run.directory / "adapter")
@@ -310,7 +346,8 @@ def publish_run(
         if failed:
             said = "; ".join(
                 f"{c.lora or c.file}: {c.agreed}/{c.positions} positions ({c.rate:.1%})" for c in failed
-            )
+            ) + (f"; a verdict needs at least {verify.MIN_POSITIONS} answer positions" if any(
+                c.positions < verify.MIN_POSITIONS for c in failed) else "")  # fmt: skip
             raise RuleViolation(
                 f"verification failed: llama.cpp's greedy next token agrees with the merged model below "
                 f"{verify.THRESHOLD:.0%} ({said}); nothing was registered and the files were removed. "
@@ -359,11 +396,12 @@ def publish_run(
         result["report"] = str(report_path.resolve())
         registered = _register(store, project, actor, run, team, name, gguf_path, result, app, canary, models_dir)
     except BaseException:
-        if not _registered(
-            store, project, actor, team, gguf_path
-        ):  # an earlier export of the same run stays served
-            _remove(gguf_path, lora_path, gguf_path.with_name(gguf_path.name + ".sha256"),
-                    lora_path.with_name(lora_path.name + ".sha256"))  # fmt: skip
+        # what an earlier export of the same run registered stays: its file, its adapter, its report
+        if not _registered(store, project, actor, team, gguf_path):
+            _remove(gguf_path, gguf_path.with_name(gguf_path.name + ".sha256"))
+        if not _adapter_pinned(store, actor, team, lora_path):
+            _remove(lora_path, lora_path.with_name(lora_path.name + ".sha256"))
+        report.restore(run.directory, previous_report)
         raise
     result.update(registered)
     result["report"] = str(report.write(run.directory, run.data, result).resolve())  # now with the version

@@ -147,3 +147,19 @@ def write(run_dir: Path, run: dict[str, Any], result: dict[str, Any]) -> Path:
     with atomic_path(path) as partial:
         partial.write_text(render(run, result), encoding="utf-8")
     return path
+
+
+def previous(run_dir: Path) -> bytes | None:
+    """The report an earlier export wrote, kept so that a failed export does not leave its own in its place."""
+    path = Path(run_dir) / "report.html"
+    return path.read_bytes() if path.is_file() else None
+
+
+def restore(run_dir: Path, kept: bytes | None) -> None:
+    """Put back the earlier report (or none) after a failed export."""
+    path = Path(run_dir) / "report.html"
+    if kept is None:
+        path.unlink(missing_ok=True)
+        return
+    with atomic_path(path) as partial:
+        partial.write_bytes(kept)

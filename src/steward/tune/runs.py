@@ -96,9 +96,37 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_hash(path: Path) -> str:
+    """The sha256 of a file of the run (the validation rows, recorded when training ends)."""
+    return _sha256(path)
+
+
 def adapter_hashes(adapter: Path) -> dict[str, str]:
     """The sha256 of each file of a saved peft adapter (recorded when training ends)."""
     return {name: _sha256(adapter / name) for name in ADAPTER_FILES}
+
+
+def check_validation(folder: Path, record: dict[str, Any]) -> None:
+    """The validation rows are the ones the run held out (run.json's `validation.sha256`, recorded when the split
+    was written): a verification against other rows would vouch for nothing. Runs made before the hash was
+    recorded have none to check."""
+    validation = record.get("validation") or {}
+    expected, path = validation.get("sha256"), validation.get("path")
+    if not expected or not path:
+        return
+    try:
+        actual = _sha256(Path(path))
+    except OSError as exc:
+        raise ArtefactError(
+            f"run {record.get('run_id') or folder.name}'s validation rows {path} cannot be read "
+            f"({exc.strerror or exc}); nothing was exported. Restore the run folder or train again."
+        ) from None
+    if actual != expected:
+        raise ArtefactError(
+            f"run {record.get('run_id') or folder.name}'s validation rows {path} have sha256 {actual[:12]}…, not "
+            f"the {expected[:12]}… the run held out: they were changed after the split, so a verification on them "
+            "would vouch for nothing; nothing was exported. Restore them, or train again."
+        )
 
 
 def check_adapter(folder: Path, record: dict[str, Any]) -> None:

@@ -377,6 +377,7 @@ def _train(folder: Path, record: dict[str, Any], progress: Progress) -> Outcome:
             runs.write(folder, record)
     save_adapter(model, folder / ADAPTER)
     record["adapter_sha256"] = runs.adapter_hashes(folder / ADAPTER)
+    record["validation"]["sha256"] = runs.file_hash(Path(record["validation"]["path"]))  # checked at export
     progress.note("validation loss")
     validation = read_rows(Path(record["validation"]["path"]))
     record["validation"]["loss"] = evaluate(model, tokenizer, validation, hyper) if validation else None

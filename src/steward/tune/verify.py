@@ -23,6 +23,7 @@ import numpy as np
 from steward.errors import InvalidRequest
 
 THRESHOLD = 0.95
+MIN_POSITIONS = 20  # fewer answer positions than this are too few to vouch for a file either way
 MAX_ROWS = 64
 MAX_TOKENS = 512
 
@@ -43,7 +44,7 @@ class Agreement:
 
     @property
     def passed(self) -> bool:
-        return self.positions > 0 and self.rate >= THRESHOLD
+        return self.positions >= MIN_POSITIONS and self.rate >= THRESHOLD
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +79,8 @@ def read_rows(path: Path, limit: int = MAX_ROWS) -> list[list[dict[str, str]]]:
             row = json.loads(line)
         except ValueError:
             raise InvalidRequest(f"{path}:{number}: not JSON; the validation file is damaged.") from None
+        if not isinstance(row, dict):
+            raise InvalidRequest(f"{path}:{number}: not a JSON object; the validation file is damaged.")
         if row.get("split", "validation") != "validation":
             continue
         messages = row.get("messages")
@@ -87,6 +90,14 @@ def read_rows(path: Path, limit: int = MAX_ROWS) -> list[list[dict[str, str]]]:
                 {"role": "assistant", "content": row.get("completion", "")},
             ]
         if messages:
+            if not isinstance(messages, list) or not all(
+                isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
+                for m in messages
+            ):
+                raise InvalidRequest(
+                    f"{path}:{number}: `messages` must be a list of {{role, content}} objects with text; the "
+                    "validation file is damaged."
+                )
             rows.append([{"role": m["role"], "content": m["content"]} for m in messages])
         if len(rows) >= limit:
             break

@@ -98,7 +98,7 @@ def test_an_approved_question_is_answered_once_under_the_output_policy(client: C
     assert sent[-1].content.endswith("Which stocks and crypto coins should I invest in this year?")
     answer = runtime.store.get_record(released["released_record_id"])  # its own record, output-scanned
     assert answer.status == "served" and [d.stage for d in answer.decisions] == ["output"]
-    assert answer.explanation == {"approved_review": item.id}
+    assert answer.explanation["approved_review"] == item.id  # beside the route facts every record keeps
     assert client.review(result.record.id) == released  # answered once: a second fetch returns the same
     assert len(scripted_model(runtime).history) == calls + 1
 

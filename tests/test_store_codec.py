@@ -86,8 +86,11 @@ def test_corrupt_body_raises_store_error() -> None:
 # they were dicts), for the record `_golden()` builds. Typing them changed nothing that is stored.
 BODY_BEFORE = (Path(__file__).parent / "data" / "record_body.json").read_text(encoding="utf-8").strip()
 # What the typed record writes now: the body above plus the fields added since, each at its dataclass's end (a
-# decision's `flagged`, issue 17: the rules whose finding reached its threshold). Old bodies still decode.
-BODY_NOW = re.sub(r'("turn":(?:null|\d+))}', r'\1,"flagged":null}', BODY_BEFORE)
+# decision's `flagged`, issue 17: the rules whose finding reached its threshold; a model's `adapter` and
+# `adapter_sha256`, issue 19: the LoRA file llama.cpp applied). Old bodies still decode.
+BODY_NOW = re.sub(r'("turn":(?:null|\d+))}', r'\1,"flagged":null}', BODY_BEFORE).replace(
+    '"remote_model":null}', '"remote_model":null,"adapter":null,"adapter_sha256":null}'
+)
 
 
 def _golden() -> Record:

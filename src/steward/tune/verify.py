@@ -23,7 +23,7 @@ import numpy as np
 from steward.errors import InvalidRequest
 
 THRESHOLD = 0.95
-MIN_POSITIONS = 20  # fewer answer positions than this are too few to vouch for a file either way
+MIN_POSITIONS = 5  # fewer answer positions than this are too few to vouch for a file either way
 MAX_ROWS = 64
 MAX_TOKENS = 512
 
